@@ -1,0 +1,99 @@
+# Makefile -- jitsud: build, test, install
+#
+#   make                 build the programs into build/bin
+#   make check           unit tests (plain and ASan+UBSan) + nested-Xen tests
+#   make check SANITIZE=1  unit tests with ASan+UBSan only
+#   make unit            unit tests only (fast)
+#   make smoke           the nested-Xen smoke test only
+#   make demo            boot the testbed and show a guest being served
+#   make bench           benchmarks; results under bench/
+#   make install         PREFIX=/usr/local DESTDIR=
+
+PREFIX	?= /usr/local
+SBINDIR	?= $(PREFIX)/sbin
+MANDIR	?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+UNITDIR	?= /lib/systemd/system
+
+CC	?= cc
+CFLAGS	?= -O2 -g
+WARNINGS = -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wcast-qual \
+	   -Wstrict-prototypes -Wmissing-prototypes -Wmissing-declarations \
+	   -Wformat=2 -Wwrite-strings -Wundef -Wvla
+CPPFLAGS += -Iinclude -D_GNU_SOURCE -D__XEN_TOOLS__
+ALL_CFLAGS = -std=c11 $(WARNINGS) $(CFLAGS)
+
+ifeq ($(SANITIZE),1)
+ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer \
+	      -fno-sanitize-recover=all
+LDFLAGS	+= -fsanitize=address,undefined
+B	= build/asan
+else
+B	= build
+endif
+
+CMOCKA_LIBS = $(shell pkg-config --libs cmocka)
+
+# Unit tests: tests/unit/test_X.c is linked with only the sources that
+# tests/unit/unit.mk lists in test_X_SRCS (the module under test), so a
+# test cannot lean on a neighbour by accident.
+UNIT_TESTS = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
+include tests/unit/unit.mk
+
+.PHONY: all check unit smoke testbed-selftest demo bench install clean \
+	distclean format
+all: unit-build
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+-include $(shell find $(B)/obj -name '*.d' 2>/dev/null)
+
+define unit_rule
+$(B)/tests/$(1): $(B)/obj/tests/unit/$(1).o \
+    $(patsubst %.c,$(B)/obj/%.o,$($(1)_SRCS))
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$($(1)_LIBS) $$(CMOCKA_LIBS)
+endef
+$(foreach t,$(UNIT_TESTS),$(eval $(call unit_rule,$(t))))
+.SECONDARY:
+
+unit-build: $(addprefix $(B)/tests/,$(UNIT_TESTS))
+
+unit: unit-build
+	@sh tests/run-unit.sh $(addprefix $(B)/tests/,$(UNIT_TESTS))
+
+# The nested-Xen tests boot Xen under QEMU; see scripts/testbed/run.sh.
+smoke: all
+	@scripts/testbed/run.sh smoke
+
+testbed-selftest: all
+	@sh tests/testbed/selftest.sh
+
+check: all
+	@$(MAKE) --no-print-directory unit
+ifneq ($(SANITIZE),1)
+	@$(MAKE) --no-print-directory unit SANITIZE=1
+	@$(MAKE) --no-print-directory smoke
+	@$(MAKE) --no-print-directory testbed-selftest
+endif
+	@echo "check: all suites passed"
+
+demo: all
+	@scripts/testbed/run.sh demo
+
+bench: all
+	@scripts/bench/run.sh
+
+install: all
+	@echo "install: nothing to install yet (jitsud lands with issue 3)"
+
+format:
+	clang-format -i src/*.c include/*.h tests/unit/*.c
+
+clean:
+	rm -rf build/obj build/asan build/tests build/bin build/testbed
+
+distclean: clean
+	rm -rf build

@@ -1,0 +1,76 @@
+#!/bin/sh
+# mkdom0.sh -- build the testbed dom0 initramfs
+#
+# Usage: mkdom0.sh CACHEDIR GUESTDIR OUT.cpio
+# The image holds busybox, the Xen control plane from the unpacked Debian
+# packages (xl, xenstored, xenconsoled, xen-init-dom0, xenstore-*), the Xen
+# and network kernel modules, every shared library those need, real
+# iproute2 and curl for the client namespace, the baseline guest, the
+# project's binaries (build/bin) and the in-dom0 tests (tests/xen).
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+. "$here/lib.sh"
+
+cache=${1:?usage: mkdom0.sh CACHEDIR GUESTDIR OUT.cpio}
+guests=${2:?usage: mkdom0.sh CACHEDIR GUESTDIR OUT.cpio}
+out=${3:?usage: mkdom0.sh CACHEDIR GUESTDIR OUT.cpio}
+xroot=$cache/root
+kver=$(cat "$cache/kver")
+kmod=$xroot/lib/modules/$kver/kernel
+
+root=$(mktemp -d)
+trap 'rm -rf "$root"' EXIT
+tb_skeleton "$root"
+
+# Xen control plane.  The real binaries live in /usr/lib/xen-4.17/bin;
+# Debian's /usr/sbin/xl is a wrapper script that needs more than busybox.
+for b in xl xenstored xenconsoled xen-init-dom0 libxl-save-helper; do
+	tb_copy_bin "$root" "$xroot/usr/lib/xen-4.17/bin/$b" \
+	    "/usr/lib/xen-4.17/bin/$b"
+done
+ln -s /usr/lib/xen-4.17/bin/xl "$root/usr/sbin/xl"
+tb_copy_bin "$root" "$xroot/usr/bin/xenstore" /usr/bin/xenstore
+for t in read write rm ls list exists chmod watch; do
+	ln -s xenstore "$root/usr/bin/xenstore-$t"
+done
+# xl aborts (exit 134) when pthread_cancel cannot dlopen libgcc_s, which
+# ldd does not list.
+gcc_s=$(ldconfig -p | awk '/libgcc_s.so.1 .*x86-64/ { print $NF; exit }')
+tb_copy "$root" "$gcc_s"
+mkdir -p "$root/etc/xen/scripts"
+cp "$xroot/etc/xen/xl.conf" "$root/etc/xen/"
+install -m 0755 "$here/vif-jitsu" "$root/etc/xen/scripts/vif-jitsu"
+
+# Real clients for the "outside world" namespace.
+for b in /usr/bin/ip /usr/bin/curl; do
+	tb_copy_bin "$root" "$b"
+done
+# busybox's ip lacks netns: make sure the real one wins in PATH.
+ln -sfn /usr/bin/ip "$root/usr/sbin/ip"
+
+mkdir -p "$root/lib/modules"
+for m in drivers/xen/xen-evtchn drivers/xen/xen-gntdev \
+    drivers/xen/xen-gntalloc drivers/xen/xen-privcmd drivers/xen/xenfs/xenfs \
+    drivers/net/xen-netback/xen-netback drivers/block/xen-blkback/xen-blkback \
+    net/llc/llc net/802/stp net/bridge/bridge drivers/net/veth; do
+	cp "$kmod/$m.ko" "$root/lib/modules/"
+done
+
+# The testbed itself: init, helpers, tests, guests.
+install -m 0755 "$here/dom0-init" "$root/init"
+mkdir -p "$root/testbed/tests" "$root/testbed/guests"
+cp "$here/tb.sh" "$root/testbed/"
+cp "$top"/tests/xen/*.sh "$top"/tests/xen/*.cfg "$root/testbed/tests/"
+cp -r "$guests"/. "$root/testbed/guests/"
+
+# The project's own programs, when built.
+if [ -d "$top/build/bin" ]; then
+	for b in "$top"/build/bin/*; do
+		[ -x "$b" ] && tb_copy_bin "$root" "$b" "/usr/sbin/$(basename "$b")"
+	done
+fi
+
+tb_cpio "$root" "$out"
+echo "mkdom0: $out ($(du -k "$out" | cut -f1) KiB)"

@@ -1,0 +1,140 @@
+# tb.sh -- test helpers inside the testbed dom0 (sourced by dom0-init)
+#
+# The host harness (run.sh) reads the serial console and acts on lines that
+# start with "@@TB ":
+#   @@TB PASS <step> ms=<n>        a step succeeded, and how long it took
+#   @@TB FAIL <step> ms=<n> rc=<n> a step failed (its output follows)
+#   @@TB LOG <title> / @@TB ENDLOG a block to show the user verbatim
+#   @@TB END rc=<n>                the test is over; QEMU may be killed
+# Console lines can interleave with kernel messages, so every marker is
+# written in a single write(2) by a single printf.
+
+TB_FAILED=0
+
+# Debian's static busybox runs its own applets in preference to PATH, and
+# its ip has no netns, bridge or veth support: always use iproute2.
+ip() {
+	/usr/bin/ip "$@"
+}
+
+tb_say() {
+	printf '@@TB %s\n' "$*"
+}
+
+# Milliseconds since dom0 booted (10 ms resolution, from /proc/uptime).
+tb_now() {
+	awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime
+}
+
+tb_log() {
+	_title=$1
+	shift
+	tb_say "LOG $_title"
+	"$@" 2>&1 | sed 's/^@@TB /@@tb /'
+	tb_say "ENDLOG"
+}
+
+# Kill a process and all its descendants (busybox sh has no process groups
+# outside job control, and a step may be a shell function with children).
+tb_killtree() {
+	for _c in $(awk -v p="$1" '$4 == p { print $1 }' /proc/[0-9]*/stat \
+	    2>/dev/null); do
+		tb_killtree "$_c"
+	done
+	kill -9 "$1" 2>/dev/null
+}
+
+# tb_run SECONDS CMD [ARG...]: run CMD (a program or a shell function) in
+# the background with a deadline; output goes to /tmp/step.out.  Sets
+# TB_RC (124 on timeout) and TB_MS (the command's own duration, measured
+# where it ends, so the polling below adds nothing to it).
+tb_run() {
+	_limit=$1
+	shift
+	rm -f /tmp/step.end
+	_t0=$(tb_now)
+	( "$@"; _r=$?; tb_now > /tmp/step.end; exit $_r ) > /tmp/step.out 2>&1 &
+	_pid=$!
+	_deadline=$((_t0 + _limit * 1000))
+	while kill -0 "$_pid" 2>/dev/null && [ ! -f /tmp/step.end ]; do
+		if [ "$(tb_now)" -ge "$_deadline" ]; then
+			tb_killtree "$_pid"
+			wait "$_pid" 2>/dev/null
+			TB_RC=124
+			TB_MS=$((_limit * 1000))
+			return
+		fi
+		sleep 0.05
+	done
+	wait "$_pid"
+	TB_RC=$?
+	TB_MS=$(($(cat /tmp/step.end 2>/dev/null || tb_now) - _t0))
+}
+
+# tb_step NAME SECONDS CMD [ARG...]: run CMD with a deadline, report it.
+tb_step() {
+	_name=$1
+	_lim=$2
+	shift
+	tb_run "$@"
+	if [ "$TB_RC" -eq 0 ]; then
+		tb_say "PASS $_name ms=$TB_MS"
+		return 0
+	fi
+	if [ "$TB_RC" -eq 124 ]; then
+		_why="timed out after ${_lim}s"
+	else
+		_why="exit status $TB_RC"
+	fi
+	tb_say "FAIL $_name ms=$TB_MS rc=$TB_RC ($_why)"
+	tb_log "output of step $_name" cat /tmp/step.out
+	TB_FAILED=1
+	return 1
+}
+
+# tb_expect_fail NAME SECONDS CMD...: a step that must fail (self-tests).
+tb_expect_fail() {
+	_name=$1
+	shift
+	tb_run "$@"
+	if [ "$TB_RC" -eq 0 ]; then
+		tb_say "FAIL $_name rc=0 (succeeded but was expected to fail)"
+		TB_FAILED=1
+		return 1
+	fi
+	tb_say "PASS $_name ms=$TB_MS (failed as expected, rc=$TB_RC)"
+	tb_log "output of step $_name" cat /tmp/step.out
+}
+
+# Retry CMD once every 0.2 s until it succeeds; tb_step bounds the time.
+tb_until() {
+	until "$@" > /dev/null 2>&1; do
+		sleep 0.2
+	done
+}
+
+# Run a command inside the client network namespace ("the outside world").
+tb_client() {
+	ip netns exec client "$@"
+}
+
+# Show everything a failure needs to be understood: every guest console,
+# the domain list, dom0's kernel log tail and Xen's own log tail.
+tb_dump_logs() {
+	for _f in /var/log/xen/console/*.log; do
+		[ -f "$_f" ] && tb_log "console $(basename "$_f" .log)" cat "$_f"
+	done
+	tb_log "xl list" xl list
+	tb_log "dom0 dmesg (tail)" sh -c 'dmesg | tail -n 40'
+	tb_log "xl dmesg (tail)" sh -c 'xl dmesg | tail -n 40'
+}
+
+# tb_end [RC]: report the verdict and power the machine off.
+tb_end() {
+	_rc=${1:-$TB_FAILED}
+	[ "$_rc" -ne 0 ] && tb_dump_logs
+	tb_say "END rc=$_rc"
+	sync
+	poweroff -f
+	sleep 60
+}

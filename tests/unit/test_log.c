@@ -1,0 +1,96 @@
+/* test_log.c -- log.c: levels, strerror suffix, errno preservation */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "log.h"
+
+/* Run fn with stderr redirected to a temporary file; return what it wrote. */
+static char *
+capture(void (*fn)(void))
+{
+	static char	 buf[4096];
+	FILE		*tmp = tmpfile();
+	int		 saved = dup(STDERR_FILENO);
+	size_t		 n;
+
+	assert_non_null(tmp);
+	fflush(stderr);
+	dup2(fileno(tmp), STDERR_FILENO);
+	fn();
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	rewind(tmp);
+	n = fread(buf, 1, sizeof(buf) - 1, tmp);
+	buf[n] = '\0';
+	fclose(tmp);
+	return buf;
+}
+
+static void
+emit_debug(void)
+{
+	log_debug("debug %d", 42);
+}
+
+static void
+emit_warn_enoent(void)
+{
+	errno = ENOENT;
+	log_warn("open %s", "/nonexistent");
+}
+
+static void
+emit_info(void)
+{
+	log_info("zone %s loaded", "example.org");
+}
+
+static void
+test_debug_hidden_unless_verbose(void **state)
+{
+	(void)state;
+	log_init("test", 1, 0);
+	assert_string_equal(capture(emit_debug), "");
+	log_setverbose(1);
+	assert_string_equal(capture(emit_debug), "debug 42\n");
+}
+
+static void
+test_warn_appends_strerror_and_keeps_errno(void **state)
+{
+	(void)state;
+	log_init("test", 1, 0);
+	assert_string_equal(capture(emit_warn_enoent),
+	    "open /nonexistent: No such file or directory\n");
+	assert_int_equal(errno, ENOENT);
+}
+
+static void
+test_info_is_one_line(void **state)
+{
+	(void)state;
+	log_init("test", 1, 0);
+	assert_string_equal(capture(emit_info), "zone example.org loaded\n");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_debug_hidden_unless_verbose),
+		cmocka_unit_test(test_warn_appends_strerror_and_keeps_errno),
+		cmocka_unit_test(test_info_is_one_line),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
