@@ -40,9 +40,13 @@ CMOCKA_LIBS = $(shell pkg-config --libs cmocka)
 UNIT_TESTS = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 include tests/unit/unit.mk
 
-.PHONY: all check unit smoke testbed-selftest demo bench install clean \
-	distclean format
-all: unit-build
+# The programs: build/bin/NAME from NAME_SRCS (added as they land).
+PROGRAMS =
+MANPAGES = $(wildcard man/*.[1-8])
+
+.PHONY: all check unit unit-build smoke testbed-selftest demo bench install \
+	clean distclean format
+all: $(addprefix $(B)/bin/,$(PROGRAMS))
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -71,14 +75,14 @@ smoke: all
 testbed-selftest: all
 	@sh tests/testbed/selftest.sh
 
+# check runs every suite (tests/check.sh); SANITIZE=1 runs the unit
+# tests under ASan+UBSan only.
 check: all
-	@$(MAKE) --no-print-directory unit
-ifneq ($(SANITIZE),1)
-	@$(MAKE) --no-print-directory unit SANITIZE=1
-	@$(MAKE) --no-print-directory smoke
-	@$(MAKE) --no-print-directory testbed-selftest
+ifeq ($(SANITIZE),1)
+	@sh tests/check.sh unit-asan
+else
+	@sh tests/check.sh
 endif
-	@echo "check: all suites passed"
 
 demo: all
 	@scripts/testbed/run.sh demo
@@ -87,7 +91,14 @@ bench: all
 	@scripts/bench/run.sh
 
 install: all
-	@echo "install: nothing to install yet (jitsud lands with issue 3)"
+	install -d $(DESTDIR)$(SBINDIR)
+	for p in $(PROGRAMS); do \
+		install -m 0755 $(B)/bin/$$p $(DESTDIR)$(SBINDIR)/$$p || exit 1; \
+	done
+	for m in $(MANPAGES); do \
+		s=$${m##*.}; install -d $(DESTDIR)$(MANDIR)/man$$s; \
+		install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/ || exit 1; \
+	done
 
 format:
 	clang-format -i src/*.c include/*.h tests/unit/*.c

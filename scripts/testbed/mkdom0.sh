@@ -63,7 +63,17 @@ install -m 0755 "$here/dom0-init" "$root/init"
 mkdir -p "$root/testbed/tests" "$root/testbed/guests"
 cp "$here/tb.sh" "$root/testbed/"
 cp "$top"/tests/xen/*.sh "$top"/tests/xen/*.cfg "$root/testbed/tests/"
+# The test wanted may sit in a subfolder (tests/xen/uk/...): keep the tree.
+for d in "$top"/tests/xen/*/; do
+	[ -d "$d" ] && cp -r "$d" "$root/testbed/tests/"
+done
 cp -r "$guests"/. "$root/testbed/guests/"
+
+# The unikernel images (make -C unikernels), when built.
+if [ -d "$top/build/unikernels" ]; then
+	mkdir -p "$root/testbed/unikernels"
+	cp -r "$top/build/unikernels/." "$root/testbed/unikernels/"
+fi
 
 # The project's own programs, when built.
 if [ -d "$top/build/bin" ]; then

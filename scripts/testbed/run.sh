@@ -66,7 +66,12 @@ qemu-system-x86_64 -accel tcg -cpu qemu64,+svm,+npt,+rdrand \
     -initrd "$cache/root/boot/vmlinuz-$kver $dom0_args,$out/dom0.cpio" \
     ${TESTBED_QEMU_EXTRA:-} &
 qpid=$!
-trap 'kill -9 $qpid 2>/dev/null || true' EXIT
+# Reap QEMU quietly: bash would otherwise report the job as "Killed".
+stop_qemu() {
+	kill -9 $qpid 2>/dev/null || true
+	wait $qpid 2>/dev/null || true
+}
+trap stop_qemu EXIT
 say "QEMU started (pid $qpid), log $log"
 
 # Follow the serial log: echo the markers, watch for the end, a QEMU that
@@ -115,7 +120,7 @@ while :; do
 		why="hung: no console output for ${stall}s"
 	fi
 	if [ -n "$why" ]; then
-		kill -9 $qpid 2>/dev/null || true
+		stop_qemu
 		say "TESTBED ERROR: $why"
 		echo "TESTBED-ERROR $why" >> "$results"
 		echo "----- last 60 lines of $log -----"
@@ -131,7 +136,7 @@ for _ in 1 2 3 4 5 6; do
 	kill -0 $qpid 2>/dev/null || break
 	sleep 0.5
 done
-kill -9 $qpid 2>/dev/null || true
+stop_qemu
 say "$test: $([ "$verdict" = 0 ] && echo passed || echo FAILED) (results in $results)"
 [ "$verdict" = 0 ] || exit 1
 exit 0

@@ -1,0 +1,41 @@
+#!/bin/sh
+# check.sh -- run every test suite, keep going past failures, print one
+# verdict line at the end ("check: N passed, M failed", suites counted).
+# Usage: check.sh [SUITE...]; the default is every suite below.
+set -u
+cd "$(dirname "$0")/.."
+MAKE=${MAKE:-make}
+
+suite_cmd() {
+	case $1 in
+	unit)		echo "$MAKE --no-print-directory unit" ;;
+	unit-asan)	echo "$MAKE --no-print-directory unit SANITIZE=1" ;;
+	unikernels)	echo "$MAKE --no-print-directory -C unikernels check" ;;
+	smoke)		echo "scripts/testbed/run.sh smoke" ;;
+	testbed-selftest) echo "sh tests/testbed/selftest.sh" ;;
+	*)		echo "false unknown-suite-$1" ;;
+	esac
+}
+
+suites=${*:-"unit unit-asan unikernels smoke testbed-selftest"}
+passed=0
+failed=0
+failures=""
+for s in $suites; do
+	if [ "$s" = unikernels ] && [ ! -f unikernels/Makefile ]; then
+		continue
+	fi
+	echo "=== check: $s"
+	t0=$(date +%s)
+	if $(suite_cmd "$s"); then
+		passed=$((passed + 1))
+		echo "=== check: $s passed ($(($(date +%s) - t0)) s)"
+	else
+		failed=$((failed + 1))
+		failures="$failures $s"
+		echo "=== check: $s FAILED ($(($(date +%s) - t0)) s)"
+	fi
+done
+[ -n "$failures" ] && echo "check: failed suites:$failures"
+echo "check: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
