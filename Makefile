@@ -40,8 +40,18 @@ CMOCKA_LIBS = $(shell pkg-config --libs cmocka)
 UNIT_TESTS = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 include tests/unit/unit.mk
 
-# The programs: build/bin/NAME from NAME_SRCS (added as they land).
-PROGRAMS =
+# The programs: build/bin/NAME from NAME_SRCS and NAME_LIBS.
+PROGRAMS = jitsud
+jitsud_SRCS = src/jitsud.c src/server.c src/vm.c src/dns.c src/zone.c src/binding.c \
+	      src/conf.c src/errors.c src/metrics.c src/sdnotify.c src/log.c
+jitsud_LIBS = $(shell pkg-config --libs libevent ldns)
+
+define prog_rule
+$(B)/bin/$(1): $(patsubst %.c,$(B)/obj/%.o,$($(1)_SRCS))
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$($(1)_LIBS)
+endef
+$(foreach p,$(PROGRAMS),$(eval $(call prog_rule,$(p))))
 MANPAGES = $(wildcard man/*.[1-8])
 
 .PHONY: all check unit unit-build smoke testbed-selftest demo bench install \

@@ -1,0 +1,611 @@
+/* jitsud.h -- jitsud internal interfaces, one section per source file */
+#ifndef JITSUD_H
+#define JITSUD_H
+
+#include <sys/queue.h>
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct event_base;
+struct vms;
+struct server;
+struct server_list;
+
+/* errors.c */
+
+#define ERRORS_MAX		32
+#define ERROR_LEN		512
+
+/*
+ * Configuration errors for the operator, each a full line
+ * "file:line: what is wrong" ("file: what" when line is 0).  Zero the
+ * struct before use.  count keeps counting past ERRORS_MAX; only the
+ * first ERRORS_MAX messages are kept.
+ */
+struct errors {
+	size_t	 count;
+	int	 line[ERRORS_MAX];
+	char	 msg[ERRORS_MAX][ERROR_LEN];
+};
+
+void	errors_add(struct errors *, const char *path, int line,
+	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void	errors_vadd(struct errors *, const char *path, int line,
+	    const char *fmt, va_list ap) __attribute__((format(printf, 4, 0)));
+/*
+ * errors_sort: put the kept messages from index `first' on in line
+ * order, stably (checks that run after parsing report out of order).
+ */
+void	errors_sort(struct errors *, size_t first);
+/* errors_print: one message a line, then "... and N more" if cut. */
+void	errors_print(const struct errors *, FILE *);
+
+/* binding.c */
+
+#define BINDING_NAME_MAX	256	/* owner, presentation form, with NUL */
+#define BINDING_KERNEL_MAX	1024
+#define BINDING_BRIDGE_MAX	16	/* IFNAMSIZ: 15 characters and NUL */
+#define BINDING_CMDLINE_MAX	1024	/* Xen's guest command line limit */
+#define BINDING_PORTS_MAX	16
+#define BINDING_ERR_MAX		256
+
+enum binding_type {
+	BINDING_TYPE_PVH,
+	BINDING_TYPE_PV,
+};
+
+enum binding_stop {
+	BINDING_STOP_DESTROY,
+	BINDING_STOP_SHUTDOWN,
+	BINDING_STOP_SUSPEND,
+	BINDING_STOP_PAUSE,
+};
+
+enum binding_ready {
+	BINDING_READY_XENSTORE,	/* the guest writes its ready key */
+	BINDING_READY_TCP,	/* a TCP connect to ready_port succeeds */
+	BINDING_READY_DELAY,	/* ready_delay_ms after the domain is built */
+};
+
+/*
+ * One UNIKERNEL line of a zone file: which image to boot for a name and
+ * how to run it.  Fixed-size fields so a zone can hold an array of them
+ * and reload can compare old and new bindings with memcmp-like checks.
+ * Durations are in milliseconds; 0 idle_ms means never stop.
+ */
+struct binding {
+	char		 name[BINDING_NAME_MAX];	/* owner, FQDN */
+	char		 kernel[BINDING_KERNEL_MAX];
+	enum binding_type type;
+	uint64_t	 memory_kb;
+	unsigned int	 vcpus;
+	int		 has_ip;
+	int		 has_ip6;
+	struct in_addr	 ip;
+	struct in6_addr	 ip6;
+	uint8_t		 mac[6];
+	char		 bridge[BINDING_BRIDGE_MAX];
+	char		 cmdline[BINDING_CMDLINE_MAX];
+	uint32_t	 idle_ms;
+	enum binding_stop stop;
+	enum binding_ready ready;
+	uint16_t	 ready_port;
+	uint32_t	 ready_delay_ms;
+	uint32_t	 max_boot_ms;
+	int		 synjitsu;
+	uint16_t	 ports[BINDING_PORTS_MAX];
+	size_t		 nports;
+	int		 warm;
+	uint32_t	 max_wait_ms;
+	uint32_t	 ttl;		/* of A/AAAA answers, set by zone.c */
+};
+
+/*
+ * binding_parse: parse the rdata of a UNIKERNEL line, a list of
+ * key=value tokens separated by blanks (a value may be "double quoted",
+ * with \" and \\ escapes, to hold blanks), into *b.  `owner' is the
+ * binding's fully qualified name; it is copied into b->name and seeds
+ * the MAC address when the line has no mac= key.  Keys not given take
+ * their documented defaults; b->ttl is left 0 for the caller.
+ * Returns 0, or -1 with a one-line description of the first problem
+ * (no file or line: the caller adds those) in err[errlen].
+ */
+int	binding_parse(struct binding *b, const char *owner, const char *rdata,
+	    char *err, size_t errlen);
+
+/*
+ * binding_derive_mac: the MAC address a binding gets without mac=: the
+ * Xen OUI 00:16:3e and three bytes hashed from the owner name, ignoring
+ * case and a trailing dot, so a guest keeps its MAC across boots and
+ * reloads.
+ */
+void	binding_derive_mac(const char *owner, uint8_t mac[6]);
+
+/* zone.c */
+
+#define ZONE_NAME_MAX		255	/* wire form, RFC 1035 2.3.4 */
+
+/* One record's rdata, uncompressed wire form, names as written. */
+struct zone_rr {
+	const uint8_t	*rdata;
+	uint16_t	 rdlen;
+};
+
+/* All records of one owner and type; one TTL (the lowest given). */
+struct zone_rrset {
+	uint16_t		 type;
+	uint16_t		 count;
+	uint32_t		 ttl;
+	const struct zone_rr	*rrs;
+};
+
+/*
+ * A name in the zone.  Empty non-terminals (names with no records but
+ * with names below them) are nodes with nsets 0, so a lookup tells
+ * NODATA from NXDOMAIN with one search.
+ */
+struct zone_node {
+	const uint8_t		*name;	/* lower-cased wire form */
+	uint8_t			 namelen;
+	uint16_t		 nsets;
+	const struct zone_rrset	*sets;
+	const struct binding	*binding;	/* or NULL */
+};
+
+/*
+ * A loaded zone: immutable once built, so the query path reads it
+ * without locks and a reload builds a new one and swaps the pointer.
+ * Nodes are sorted by their wire names (memcmp order), for
+ * zone_lookup's binary search.  A binding's owner carries synthesised
+ * A/AAAA RRsets made from its ip/ip6, like any other records.
+ */
+struct zone {
+	char			*path;
+	const struct zone_node	*apex;
+	struct zone_node	*nodes;
+	size_t			 nnodes;
+	struct zone_rrset	*sets;
+	struct zone_rr		*rrs;
+	uint8_t			*data;		/* names and rdata */
+	struct binding		*bindings;
+	size_t			 nbindings;
+	uint32_t		 neg_ttl;	/* min(SOA TTL, SOA minimum) */
+	int			 soa_line;
+};
+
+/* Several zones, each file one zone; apexes are distinct. */
+struct zone_set {
+	struct zone	**zones;
+	size_t		  nzones;
+};
+
+/*
+ * zone_load: read the RFC 1035 master file at `path' ($ORIGIN, $TTL,
+ * parentheses, comments, relative names, @, blank owner) with its
+ * UNIKERNEL binding lines, check it and build the in-memory zone.  The
+ * first record must be the SOA; it names the apex.  Returns NULL when
+ * any error was found, all of them (up to the bound) added to *errs.
+ */
+struct zone	*zone_load(const char *path, struct errors *errs);
+void		 zone_free(struct zone *);
+
+/*
+ * zone_lookup: the node for `name' (lower-cased wire form, `len' bytes
+ * including the root label), or NULL if the zone has no such name.
+ */
+const struct zone_node	*zone_lookup(const struct zone *,
+			    const uint8_t *name, size_t len);
+
+/* zone_node_rrset: the node's RRset of `type', or NULL. */
+const struct zone_rrset	*zone_node_rrset(const struct zone_node *,
+			    uint16_t type);
+
+/*
+ * zone_name_under: 1 if wire name `name' equals `apex' or lies below it,
+ * comparing case-insensitively; both must be well-formed wire names.
+ */
+int	zone_name_under(const uint8_t *name, size_t len, const uint8_t *apex,
+	    size_t apexlen);
+
+/*
+ * zone_set_load: load each of `paths' and check that no two files hold
+ * the same apex.  NULL with *errs filled when any file has an error.
+ */
+struct zone_set	*zone_set_load(const char *const *paths, size_t npaths,
+		    struct errors *errs);
+void		 zone_set_free(struct zone_set *);
+
+/*
+ * zone_set_find: the zone with the longest apex at or above `name'
+ * (lower-cased wire form), or NULL when no zone encloses it.
+ */
+const struct zone	*zone_set_find(const struct zone_set *,
+			    const uint8_t *name, size_t len);
+
+/* dns.c */
+
+#define DNS_HEADER_LEN		12
+#define DNS_UDP_MIN		512	/* without EDNS0, RFC 1035 4.2.1 */
+#define DNS_EDNS_PAYLOAD	1232	/* advertised; the most sent by UDP */
+#define DNS_TCP_MAX		65535
+#define DNS_CNAME_MAX		8	/* CNAMEs followed in one answer */
+
+#define DNS_RCODE_NOERROR	0
+#define DNS_RCODE_FORMERR	1
+#define DNS_RCODE_SERVFAIL	2
+#define DNS_RCODE_NXDOMAIN	3
+#define DNS_RCODE_NOTIMP	4
+#define DNS_RCODE_REFUSED	5
+#define DNS_RCODE_BADVERS	16	/* extended, carried in the OPT */
+
+enum dns_action {
+	DNS_V_DROP,		/* send nothing: no header worth echoing */
+	DNS_V_REPLY,		/* send reply[0..replylen) */
+	/*
+	 * No zone of ours encloses the name.  reply holds a complete
+	 * REFUSED answer to send as it is; a caller with a forwarder may
+	 * send the query upstream instead.
+	 */
+	DNS_V_OUTOFZONE,
+};
+
+/* Query types as metrics count them: a fixed set, so no label explodes. */
+enum dns_qtype_metric {
+	DNS_QT_NONE,		/* no question could be read */
+	DNS_QT_A,
+	DNS_QT_AAAA,
+	DNS_QT_ANY,
+	DNS_QT_CNAME,
+	DNS_QT_MX,
+	DNS_QT_NS,
+	DNS_QT_PTR,
+	DNS_QT_SOA,
+	DNS_QT_SRV,
+	DNS_QT_TXT,
+	DNS_QT_OTHER,
+	DNS_QT_COUNT
+};
+
+/*
+ * What dns_answer decided.  `binding' is set when the answer gives the
+ * addresses of a bound name (an A, AAAA or ANY query for it, directly
+ * or at the end of a CNAME chain): the daemon asks the lifecycle layer
+ * whether that VM is ready before it sends the reply.  One is enough: a
+ * binding's owner holds no CNAME, so only the last name of a chain can
+ * be bound.
+ */
+struct dns_verdict {
+	enum dns_action		 action;
+	size_t			 replylen;
+	uint16_t		 id;
+	uint16_t		 qtype;		/* 0: no question was read */
+	enum dns_qtype_metric	 qtype_metric;
+	uint16_t		 rcode;		/* with the extended bits */
+	int			 truncated;	/* TC was set */
+	int			 edns;		/* the reply carries an OPT */
+	int			 edns_do;	/* ... with the DO bit */
+	size_t			 qend;		/* header and question length */
+	const struct zone	*zone;		/* enclosing zone, or NULL */
+	const struct binding	*binding;	/* or NULL */
+};
+
+/*
+ * dns_answer: answer one DNS query, NSD-style: the query bytes in, the
+ * verdict and reply bytes out; no allocation, no clock, no global
+ * state.  `tcp' selects the size limit: 65535 for TCP; for UDP the
+ * client's EDNS0 payload size, held within 512..1232, or 512 without
+ * EDNS0.  An answer that does not fit is cut to header and question
+ * with TC set.  `reply' must hold `replymax' bytes; replies never exceed
+ * it.  Any input is safe: malformed queries get FORMERR (or are dropped
+ * when not even a header can be echoed).  Returns v->action.
+ */
+enum dns_action	dns_answer(const struct zone_set *, const uint8_t *query,
+		    size_t qlen, int tcp, uint8_t *reply, size_t replymax,
+		    struct dns_verdict *v);
+
+/*
+ * dns_servfail: turn a reply dns_answer produced (and `v' describes)
+ * into SERVFAIL in place: header and question kept, sections emptied,
+ * the OPT kept.  For a summon that failed after the answer was made.
+ * Returns the new length.
+ */
+size_t	dns_servfail(uint8_t *reply, const struct dns_verdict *v);
+
+/* Labels for metrics: "A", "AAAA", ..., "other", "none". */
+const char	*dns_qtype_metric_name(enum dns_qtype_metric);
+
+/* "NOERROR", "FORMERR", ..., "BADVERS"; "other" for the rest. */
+const char	*dns_rcode_name(uint16_t rcode);
+
+/* conf.c */
+
+#define CONF_LISTEN_MAX		16
+#define CONF_ZONES_MAX		64
+#define CONF_SOCKET_MAX		108	/* sizeof(sun_path) */
+#define CONF_DEFAULT_PATH	"/etc/jitsud/jitsud.conf"
+#define CONF_DEFAULT_CONTROL	"/run/jitsud.sock"
+
+struct conf_addr {
+	struct sockaddr_storage	 ss;
+	socklen_t		 len;
+	int			 line;	/* where it was given, 0: default */
+};
+
+/*
+ * The daemon's global options: where to listen, which zone files to
+ * serve, whom to forward out-of-zone queries to, where the control
+ * socket lives.  Built complete by conf_load, then swapped in whole.
+ */
+struct conf {
+	struct conf_addr	 listen[CONF_LISTEN_MAX];
+	size_t			 nlisten;
+	char			*zones[CONF_ZONES_MAX];	/* heap copies */
+	size_t			 nzones;
+	int			 has_forwarder;
+	struct conf_addr	 forwarder;
+	char			 control[CONF_SOCKET_MAX];
+};
+
+/* conf_init: an empty configuration with the default control socket. */
+void	conf_init(struct conf *);
+
+/*
+ * conf_parse: read the jitsud.conf(5) file at `path' into *c (adding to
+ * what is there).  Zone paths are taken relative to the file's folder.
+ * Every problem is added to *errs as "path:line: ..."; returns the
+ * number of problems found in this file (0 on success).
+ */
+int	conf_parse(struct conf *c, const char *path, struct errors *errs);
+
+/*
+ * conf_add_zone: serve the zone file `path' as well (the -f FILE.zone
+ * form).  Returns -1 and adds an error if the table is full.
+ */
+int	conf_add_zone(struct conf *c, const char *path, struct errors *errs);
+
+/*
+ * conf_finish: apply defaults that depend on the whole file: when no
+ * `listen on' was given, listen on 0.0.0.0 and :: port 53.
+ */
+void	conf_finish(struct conf *);
+
+/* conf_clear: free what conf_parse allocated; *c is then empty. */
+void	conf_clear(struct conf *);
+
+/*
+ * conf_addr_parse: an IPv4 or IPv6 literal and a port into *a (no name
+ * lookups: start-up must not depend on a resolver).  Returns 0 or -1.
+ */
+int	conf_addr_parse(const char *addr, unsigned int port,
+	    struct conf_addr *a);
+
+/* sdnotify.c */
+
+/*
+ * sdnotify: send `state' ("READY=1", "RELOADING=1", "STOPPING=1",
+ * "WATCHDOG=1", "STATUS=...") to systemd's $NOTIFY_SOCKET.  Returns 1
+ * when sent, 0 when not run under systemd, -1 on error (errno set).
+ */
+int	sdnotify(const char *state);
+
+/*
+ * sdnotify_watchdog_usec: the watchdog interval systemd expects pings
+ * within (WATCHDOG_USEC, if WATCHDOG_PID is unset or ours), or 0.
+ */
+uint64_t sdnotify_watchdog_usec(void);
+
+/* metrics.c */
+
+#define METRICS_RCODES		24	/* rcodes counted one by one */
+#define METRICS_BOOT_BUCKETS	10	/* boot latency histogram */
+
+/* Counters for `jitsuctl metrics', rendered as Prometheus text. */
+struct metrics {
+	uint64_t	 queries[2][DNS_QT_COUNT];	/* [tcp][qtype] */
+	uint64_t	 rcodes[METRICS_RCODES + 1];	/* last: others */
+	uint64_t	 dropped;	/* malformed beyond an answer */
+	uint64_t	 truncated;	/* TC set */
+	uint64_t	 outofzone;
+	uint64_t	 send_errors;
+	uint64_t	 tcp_clients;	/* connections accepted */
+	uint64_t	 summons;	/* builds started for a query */
+	uint64_t	 summon_failures;
+	uint64_t	 idle_stops;
+	uint64_t	 boot_le[METRICS_BOOT_BUCKETS + 1];	/* last: +Inf */
+	uint64_t	 boot_count;
+	uint64_t	 boot_sum_ms;
+};
+
+/* metrics_query: count one query by what dns_answer decided. */
+void	metrics_query(struct metrics *, const struct dns_verdict *, int tcp);
+
+/* metrics_boot: one summon took `ms' from its first query to ready. */
+void	metrics_boot(struct metrics *, uint64_t ms);
+
+/* metrics_render: every counter in the Prometheus text format. */
+void	metrics_render(const struct metrics *, const struct vms *, FILE *);
+
+/* vm.c */
+
+enum vm_state {
+	VM_STOPPED,
+	VM_BUILDING,	/* the backend builds the domain */
+	VM_BOOTING,	/* running, not yet ready (readiness check armed) */
+	VM_READY,
+	VM_STOPPING,
+	VM_PAUSED,
+	VM_SUSPENDED,
+	VM_NSTATES
+};
+
+enum vm_want {
+	VM_WANT_READY,	/* answer now */
+	VM_WANT_WAIT,	/* the waiter's callback will say */
+	VM_WANT_FAIL,	/* cannot be had: SERVFAIL */
+};
+
+struct vm;
+
+/*
+ * A query (or anything else) waiting for a VM to be ready.  The caller
+ * owns the memory (it lives in the pending reply), so waiting allocates
+ * nothing here.  cb runs once, with ok = 1 when the VM is ready, or 0
+ * and a reason.
+ */
+struct vm_waiter {
+	TAILQ_ENTRY(vm_waiter)	 entry;
+	struct vm		*vm;	/* NULL once answered or cancelled */
+	void			(*cb)(void *arg, int ok, const char *why);
+	void			*arg;
+};
+
+/*
+ * What a backend does for the lifecycle.  Calls that take time return 0
+ * when started and report later through vm_backend_built (create,
+ * restore), vm_backend_ready (watch_ready) and vm_backend_gone
+ * (shutdown, destroy, suspend, or a crash); -1 means it failed at once,
+ * with v->error set when there is more to say.  pause and unpause are
+ * immediate.  traffic (optional) returns a counter that moves when the
+ * VM's network does: the idle check's second witness.
+ */
+struct vm_backend {
+	const char	*name;
+	int		(*create)(struct vm *, int paused);
+	int		(*restore)(struct vm *);
+	int		(*watch_ready)(struct vm *);
+	int		(*unpause)(struct vm *);
+	int		(*pause)(struct vm *);
+	int		(*shutdown)(struct vm *);
+	int		(*suspend)(struct vm *);
+	int		(*destroy)(struct vm *);
+	void		(*forget)(struct vm *);
+	uint64_t	(*traffic)(struct vm *);
+};
+
+#define VM_GRACE_MS		5000	/* shutdown's wait before destroy */
+#define VM_STOP_TIMEOUT_MS	60000	/* then a stuck stop is retried */
+
+struct vms {
+	struct event_base		*base;
+	uint32_t			 grace_ms;	/* VM_GRACE_MS */
+	uint32_t			 stop_timeout_ms;
+	const struct vm_backend		*be;
+	void				*bectx;
+	struct metrics			*metrics;
+	TAILQ_HEAD(, vm)		 all;
+};
+
+/* One binding's VM.  Backends keep their own state behind `priv'. */
+struct vm {
+	struct vms		*vs;
+	TAILQ_ENTRY(vm)		 entry;
+	struct binding		 b;
+	struct binding		 next_b;	/* from a reload, once down */
+	int			 has_next_b;
+	enum vm_state		 state;
+	uint64_t		 since_ms;	/* entered `state' */
+	uint64_t		 summon_ms;	/* first query of this boot */
+	uint64_t		 used_ms;	/* last query or traffic */
+	uint64_t		 traffic;
+	int			 domid;		/* -1 when none */
+	int			 restoring, warming, removed, seen;
+	enum binding_stop	 stopping_mode;
+	char			 error[160];	/* last failure */
+	TAILQ_HEAD(, vm_waiter)	 waiters;
+	struct event		*timer;		/* build/boot/stop deadline */
+	struct event		*idle;
+	void			*priv;
+};
+
+/* vms_new: an empty registry driving backend `be' in `base'. */
+struct vms	*vms_new(struct event_base *base, const struct vm_backend *be,
+		    void *bectx, struct metrics *);
+void		 vms_free(struct vms *);
+
+/* vms_sync: match the registry to the bindings of `zs' (see vm.c). */
+void		 vms_sync(struct vms *, const struct zone_set *zs);
+
+/* vms_warm: build every warm binding's domain, paused. */
+void		 vms_warm(struct vms *);
+
+/* vm_find: the VM of a binding by name (case-insensitive), or NULL. */
+struct vm	*vm_find(struct vms *, const char *name);
+
+/*
+ * vm_want: a query needs binding b's VM.  READY: answer now.  WAIT: w
+ * (if not NULL) is queued and its callback runs when the summon settles;
+ * a stopped VM is summoned, and every query for it joins the one summon.
+ * FAIL: the summon could not even start.
+ */
+enum vm_want	 vm_want(struct vms *, const struct binding *b,
+		    struct vm_waiter *w);
+/* vm_waiter_cancel: forget w (its query gave up); safe if answered. */
+void		 vm_waiter_cancel(struct vm_waiter *w);
+
+/* vm_touch: the name was used: postpone its idle stop. */
+void		 vm_touch(struct vms *, const char *name);
+
+/* jitsuctl start/stop: 0, or -1 with the reason in err. */
+int		 vm_start(struct vms *, const char *name, char *err,
+		    size_t errlen);
+int		 vm_stop(struct vms *, const char *name, char *err,
+		    size_t errlen);
+
+const char	*vm_state_name(enum vm_state);
+uint64_t	 vm_now_ms(void);	/* CLOCK_MONOTONIC, in ms */
+
+/* Backend reports, see struct vm_backend. */
+void	vm_backend_built(struct vm *, int ok, const char *why);
+void	vm_backend_ready(struct vm *);
+/* why NULL: it went as asked (stop, suspend); else the crash reason. */
+void	vm_backend_gone(struct vm *, const char *why);
+/* At start-up: a running domain `name' already exists; take it over. */
+void	vm_backend_adopted(struct vms *, const char *name, int domid);
+
+/* jitsud.c */
+
+/* The daemon: its loop, configuration, zones, sockets and counters. */
+struct jitsud {
+	struct event_base	*base;
+	struct conf		 conf;
+	struct zone_set		*zones;
+	struct server_list	*servers;
+	struct metrics		 metrics;
+	/*
+	 * Query and reply buffers, reused for every UDP datagram and TCP
+	 * message: the answer path allocates nothing.
+	 */
+	uint8_t			 query[DNS_TCP_MAX];
+	uint8_t			 reply[DNS_TCP_MAX];
+};
+
+/* server.c */
+
+/*
+ * server_open: a UDP or TCP DNS listener on `a', answering from
+ * env->zones in env->base's loop.  NULL (and a warning logged) if the
+ * socket cannot be bound.
+ */
+struct server	*server_open(struct jitsud *env, const struct conf_addr *a,
+		    int tcp);
+/* server_close: close the socket and every TCP client of it. */
+void		 server_close(struct server *);
+
+/*
+ * servers_open: UDP and TCP listeners for every address of `conf'; all
+ * or nothing (NULL, nothing left open, when one fails).
+ */
+struct server_list	*servers_open(struct jitsud *, const struct conf *);
+/* servers_close: close every listener of the list and free it. */
+void			 servers_close(struct server_list *);
+
+/* server_addr_str: "192.0.2.1:53" or "[2001:db8::1]:53" into buf. */
+const char	*server_addr_str(const struct conf_addr *, char *buf,
+		    size_t len);
+
+#endif /* JITSUD_H */

@@ -1,0 +1,331 @@
+/* conf.c -- read jitsud.conf(5): listen addresses, zones, forwarder, socket */
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jitsud.h"
+
+#define CONF_LINE_MAX	4096
+#define CONF_WORDS_MAX	8
+#define DNS_PORT	53
+
+struct conf_line {
+	const char	*path;
+	int		 lineno;
+	char		*word[CONF_WORDS_MAX];
+	int		 nwords;
+	char		 buf[CONF_LINE_MAX];
+};
+
+void
+conf_init(struct conf *c)
+{
+	memset(c, 0, sizeof(*c));
+	strcpy(c->control, CONF_DEFAULT_CONTROL);
+}
+
+void
+conf_clear(struct conf *c)
+{
+	size_t	 i;
+
+	for (i = 0; i < c->nzones; i++)
+		free(c->zones[i]);
+	conf_init(c);
+}
+
+int
+conf_addr_parse(const char *addr, unsigned int port, struct conf_addr *a)
+{
+	struct sockaddr_in	*sin = (struct sockaddr_in *)&a->ss;
+	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)&a->ss;
+
+	memset(&a->ss, 0, sizeof(a->ss));
+	if (port > 65535)
+		return -1;
+	if (inet_pton(AF_INET, addr, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((uint16_t)port);
+		a->len = sizeof(*sin);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, addr, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((uint16_t)port);
+		a->len = sizeof(*sin6);
+		return 0;
+	}
+	return -1;
+}
+
+/*
+ * Split a line into words: blanks separate, '#' starts a comment, and a
+ * "double-quoted" word may hold blanks and '#'.  Returns -1 with an error
+ * added for an unterminated quote or too many words.
+ */
+static int
+conf_split(struct conf_line *l, struct errors *errs)
+{
+	char	*p = l->buf, *w;
+
+	l->nwords = 0;
+	for (;;) {
+		while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+			p++;
+		if (*p == '\0' || *p == '#')
+			return 0;
+		if (l->nwords == CONF_WORDS_MAX) {
+			errors_add(errs, l->path, l->lineno, "too many words");
+			return -1;
+		}
+		if (*p == '"') {
+			w = ++p;
+			while (*p != '"' && *p != '\0')
+				p++;
+			if (*p != '"') {
+				errors_add(errs, l->path, l->lineno,
+				    "unterminated quoted string");
+				return -1;
+			}
+		} else {
+			w = p;
+			while (*p != '\0' && *p != ' ' && *p != '\t' &&
+			    *p != '\r' && *p != '\n' && *p != '#')
+				p++;
+		}
+		l->word[l->nwords++] = w;
+		if (*p == '#') {
+			*p = '\0';
+			return 0;
+		}
+		if (*p != '\0')
+			*p++ = '\0';
+	}
+}
+
+/* A port number word, 1..65535; -1 if it is not one. */
+static long
+conf_port(const char *s)
+{
+	char	*end;
+	long	 v;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < 1 || v > 65535)
+		return -1;
+	return v;
+}
+
+/*
+ * ADDRESS [port N] starting at word i; the words the form takes must be
+ * all the line has.
+ */
+static int
+conf_addr_words(struct conf_line *l, int i, struct conf_addr *a,
+    struct errors *errs)
+{
+	long	 port = DNS_PORT;
+
+	if (i >= l->nwords) {
+		errors_add(errs, l->path, l->lineno, "missing address");
+		return -1;
+	}
+	if (l->nwords == i + 3 && strcmp(l->word[i + 1], "port") == 0) {
+		if ((port = conf_port(l->word[i + 2])) < 0) {
+			errors_add(errs, l->path, l->lineno,
+			    "bad port '%s': want 1 to 65535", l->word[i + 2]);
+			return -1;
+		}
+	} else if (l->nwords != i + 1) {
+		errors_add(errs, l->path, l->lineno,
+		    "unexpected '%s': want ADDRESS [port N]",
+		    l->word[i + 1]);
+		return -1;
+	}
+	if (conf_addr_parse(l->word[i], (unsigned int)port, a) == -1) {
+		errors_add(errs, l->path, l->lineno,
+		    "bad address '%s': want an IPv4 or IPv6 literal",
+		    l->word[i]);
+		return -1;
+	}
+	a->line = l->lineno;
+	return 0;
+}
+
+static int
+conf_listen(struct conf *c, struct conf_line *l, struct errors *errs)
+{
+	if (l->nwords < 2 || strcmp(l->word[1], "on") != 0) {
+		errors_add(errs, l->path, l->lineno,
+		    "want: listen on ADDRESS [port N]");
+		return -1;
+	}
+	if (c->nlisten == CONF_LISTEN_MAX) {
+		errors_add(errs, l->path, l->lineno,
+		    "too many listen addresses (at most %d)", CONF_LISTEN_MAX);
+		return -1;
+	}
+	if (conf_addr_words(l, 2, &c->listen[c->nlisten], errs) == -1)
+		return -1;
+	c->nlisten++;
+	return 0;
+}
+
+static int
+conf_forwarder(struct conf *c, struct conf_line *l, struct errors *errs)
+{
+	if (c->has_forwarder) {
+		errors_add(errs, l->path, l->lineno,
+		    "forwarder given twice (first at line %d)",
+		    c->forwarder.line);
+		return -1;
+	}
+	if (conf_addr_words(l, 1, &c->forwarder, errs) == -1)
+		return -1;
+	c->has_forwarder = 1;
+	return 0;
+}
+
+static int
+conf_control(struct conf *c, struct conf_line *l, struct errors *errs)
+{
+	if (l->nwords != 3 || strcmp(l->word[1], "socket") != 0) {
+		errors_add(errs, l->path, l->lineno,
+		    "want: control socket PATH");
+		return -1;
+	}
+	if (strlen(l->word[2]) >= CONF_SOCKET_MAX || l->word[2][0] != '/') {
+		errors_add(errs, l->path, l->lineno,
+		    "control socket must be an absolute path shorter than %d"
+		    " bytes", CONF_SOCKET_MAX);
+		return -1;
+	}
+	strcpy(c->control, l->word[2]);
+	return 0;
+}
+
+static int
+conf_store_zone(struct conf *c, const char *path, const char *file, int line,
+    struct errors *errs)
+{
+	size_t	 i;
+
+	for (i = 0; i < c->nzones; i++) {
+		if (strcmp(c->zones[i], path) == 0) {
+			errors_add(errs, file, line, "zone file %s given twice",
+			    path);
+			return -1;
+		}
+	}
+	if (c->nzones == CONF_ZONES_MAX) {
+		errors_add(errs, file, line, "too many zones (at most %d)",
+		    CONF_ZONES_MAX);
+		return -1;
+	}
+	if ((c->zones[c->nzones] = strdup(path)) == NULL) {
+		errors_add(errs, file, line, "out of memory");
+		return -1;
+	}
+	c->nzones++;
+	return 0;
+}
+
+int
+conf_add_zone(struct conf *c, const char *path, struct errors *errs)
+{
+	return conf_store_zone(c, path, path, 0, errs);
+}
+
+/* "zone PATH": relative paths are relative to the folder of the file. */
+static int
+conf_zone(struct conf *c, struct conf_line *l, struct errors *errs)
+{
+	char		 full[PATH_MAX];
+	const char	*slash;
+	int		 n;
+
+	if (l->nwords != 2) {
+		errors_add(errs, l->path, l->lineno, "want: zone PATH");
+		return -1;
+	}
+	slash = strrchr(l->path, '/');
+	if (l->word[1][0] == '/' || slash == NULL)
+		n = snprintf(full, sizeof(full), "%s", l->word[1]);
+	else
+		n = snprintf(full, sizeof(full), "%.*s/%s",
+		    (int)(slash - l->path), l->path, l->word[1]);
+	if (n < 0 || (size_t)n >= sizeof(full)) {
+		errors_add(errs, l->path, l->lineno, "zone path too long");
+		return -1;
+	}
+	return conf_store_zone(c, full, l->path, l->lineno, errs);
+}
+
+static int
+conf_line(struct conf *c, struct conf_line *l, struct errors *errs)
+{
+	const char	*kw;
+
+	if (conf_split(l, errs) == -1)
+		return -1;
+	if (l->nwords == 0)
+		return 0;
+	kw = l->word[0];
+	if (strcmp(kw, "listen") == 0)
+		return conf_listen(c, l, errs);
+	if (strcmp(kw, "zone") == 0)
+		return conf_zone(c, l, errs);
+	if (strcmp(kw, "forwarder") == 0)
+		return conf_forwarder(c, l, errs);
+	if (strcmp(kw, "control") == 0)
+		return conf_control(c, l, errs);
+	errors_add(errs, l->path, l->lineno, "unknown keyword '%s'", kw);
+	return -1;
+}
+
+int
+conf_parse(struct conf *c, const char *path, struct errors *errs)
+{
+	struct conf_line	 l;
+	FILE			*fp;
+	size_t			 first = errs->count, len;
+
+	if ((fp = fopen(path, "r")) == NULL) {
+		errors_add(errs, path, 0, "%s", strerror(errno));
+		return 1;
+	}
+	memset(&l, 0, sizeof(l));
+	l.path = path;
+	while (fgets(l.buf, sizeof(l.buf), fp) != NULL) {
+		l.lineno++;
+		len = strlen(l.buf);
+		if (len == sizeof(l.buf) - 1 && l.buf[len - 1] != '\n') {
+			errors_add(errs, path, l.lineno, "line too long");
+			break;
+		}
+		conf_line(c, &l, errs);
+	}
+	if (ferror(fp))
+		errors_add(errs, path, 0, "read error");
+	fclose(fp);
+	return (int)(errs->count - first);
+}
+
+void
+conf_finish(struct conf *c)
+{
+	if (c->nlisten > 0)
+		return;
+	conf_addr_parse("0.0.0.0", DNS_PORT, &c->listen[0]);
+	conf_addr_parse("::", DNS_PORT, &c->listen[1]);
+	c->nlisten = 2;
+}

@@ -1,0 +1,743 @@
+/* dns.c -- the DNS packet path: query bytes in, verdict and reply out */
+#include <ctype.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "jitsud.h"
+
+/*
+ * Everything here works on caller-supplied buffers and the immutable
+ * zone set: no allocation, no clock, no global state, so the same code
+ * serves UDP, TCP and the tests, and a query can be answered again
+ * later (after a summon) without side effects.  Every offset into the
+ * query is checked against its length before it is read.
+ */
+
+#define T_A		1
+#define T_NS		2
+#define T_CNAME		5
+#define T_SOA		6
+#define T_PTR		12
+#define T_MX		15
+#define T_TXT		16
+#define T_AAAA		28
+#define T_SRV		33
+#define T_OPT		41
+#define T_IXFR		251
+#define T_AXFR		252
+#define T_ANY		255
+#define C_IN		1
+
+#define F_QR		0x8000
+#define F_OPCODE	0x7800
+#define F_AA		0x0400
+#define F_TC		0x0200
+#define F_RD		0x0100
+#define F_CD		0x0010
+#define F_RCODE		0x000f
+#define EDNS_DO		0x8000
+#define OPT_LEN		11	/* root, type, class, ttl, rdlength */
+
+#define COMP_MAX	64	/* names remembered for compression */
+#define PTR_MAX		0x3fff	/* the furthest a pointer reaches */
+#define HOPS_MAX	32	/* pointers followed when comparing */
+
+enum { SEC_AN, SEC_NS, SEC_AR };
+
+/* The query, once its header, question and OPT have been checked. */
+struct dns_query {
+	const uint8_t	*pkt;
+	size_t		 len;
+	size_t		 cur;		/* parse position */
+	uint16_t	 id;
+	uint16_t	 flags;
+	uint8_t		 qname[ZONE_NAME_MAX];	/* lower-cased */
+	size_t		 qnamelen;
+	uint16_t	 qtype;
+	uint16_t	 qclass;
+	size_t		 qend;		/* end of the question, 0 if bad */
+	int		 edns;
+	int		 edns_do;
+	uint8_t		 edns_version;
+	uint16_t	 udpsize;
+};
+
+/* The reply being written; `max' already leaves room for the OPT. */
+struct dns_out {
+	uint8_t		*buf;
+	size_t		 len;
+	size_t		 max;
+	int		 full;		/* something did not fit */
+	uint16_t	 count[3];
+	size_t		 ncomp;
+	uint16_t	 comp[COMP_MAX];	/* label offsets for pointers */
+};
+
+struct dns_ctx {
+	const struct zone	*zone;
+	const struct dns_query	*q;
+	struct dns_out		*out;
+	struct dns_verdict	*v;
+	uint16_t		 rcode;
+};
+
+static uint16_t
+get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static void
+put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+/* Length of the well-formed uncompressed name at w, or 0. */
+static size_t
+name_len(const uint8_t *w, size_t max)
+{
+	size_t	 n = 0;
+
+	while (n < max && w[n] != 0) {
+		if (w[n] > 63)
+			return 0;
+		n += (size_t)w[n] + 1;
+	}
+	if (n >= max || n + 1 > ZONE_NAME_MAX)
+		return 0;
+	return n + 1;
+}
+
+static void
+name_lower(uint8_t *dst, const uint8_t *src, size_t len)
+{
+	size_t	 i;
+
+	/* Label length bytes are below 64, so tolower leaves them be. */
+	for (i = 0; i < len; i++)
+		dst[i] = (uint8_t)tolower(src[i]);
+}
+
+/* --- parsing the query ---------------------------------------------- */
+
+/*
+ * The question name must be plain labels: a compression pointer has
+ * nothing before it to point at, and refusing it means no pointer is
+ * ever followed on input.
+ */
+static int
+dns_parse_question(struct dns_query *q)
+{
+	size_t	 off = DNS_HEADER_LEN, l;
+
+	for (;;) {
+		if (off >= q->len)
+			return -1;
+		l = q->pkt[off];
+		if (l > 63 || off - DNS_HEADER_LEN + l + 1 > ZONE_NAME_MAX ||
+		    off + 1 + l > q->len)
+			return -1;
+		off += l + 1;
+		if (l == 0)
+			break;
+	}
+	q->qnamelen = off - DNS_HEADER_LEN;
+	name_lower(q->qname, q->pkt + DNS_HEADER_LEN, q->qnamelen);
+	if (q->len - off < 4)
+		return -1;
+	q->qtype = get16(q->pkt + off);
+	q->qclass = get16(q->pkt + off + 2);
+	q->qend = q->cur = off + 4;
+	return 0;
+}
+
+/* EDNS0 options are ignored, but their framing must add up. */
+static int
+dns_parse_options(const uint8_t *p, size_t len)
+{
+	size_t	 off = 0, n;
+
+	while (off < len) {
+		if (len - off < 4)
+			return -1;
+		n = get16(p + off + 2);
+		if (len - off - 4 < n)
+			return -1;
+		off += 4 + n;
+	}
+	return 0;
+}
+
+/* The one additional record a query may carry: an OPT (RFC 6891). */
+static int
+dns_parse_opt(struct dns_query *q)
+{
+	const uint8_t	*p = q->pkt + q->cur;
+	size_t		 rdlen;
+
+	if (q->len - q->cur < OPT_LEN || p[0] != 0 || get16(p + 1) != T_OPT)
+		return -1;
+	rdlen = get16(p + 9);
+	if (q->len - q->cur - OPT_LEN < rdlen ||
+	    dns_parse_options(p + OPT_LEN, rdlen) == -1)
+		return -1;
+	q->edns = 1;
+	q->udpsize = get16(p + 3);
+	q->edns_version = p[6];
+	q->edns_do = (get16(p + 7) & EDNS_DO) != 0;
+	q->cur += OPT_LEN + rdlen;
+	return 0;
+}
+
+/* What the question asks for, once the packet is known to be sound. */
+static uint16_t
+dns_check_qtype(const struct dns_query *q)
+{
+	if (q->qclass != C_IN)
+		return DNS_RCODE_REFUSED;
+	if (q->qtype == T_OPT || q->qtype == 0)
+		return DNS_RCODE_FORMERR;
+	if (q->qtype == T_AXFR || q->qtype == T_IXFR)
+		return DNS_RCODE_REFUSED;	/* no zone transfers */
+	if (q->qtype >= 128 && q->qtype != T_ANY && q->qtype < 256)
+		return DNS_RCODE_NOTIMP;	/* MAILA, TSIG, ... */
+	return DNS_RCODE_NOERROR;
+}
+
+/*
+ * Check the whole query: header counts, question, OPT, nothing after.
+ * Returns the rcode to answer with; q->qend stays 0 unless the question
+ * is sound enough to echo.
+ */
+static uint16_t
+dns_parse(struct dns_query *q)
+{
+	const uint8_t	*h = q->pkt;
+
+	if ((q->flags & F_OPCODE) != 0)
+		return DNS_RCODE_NOTIMP;
+	if (get16(h + 4) != 1 || get16(h + 6) != 0 || get16(h + 8) != 0 ||
+	    get16(h + 10) > 1)
+		return DNS_RCODE_FORMERR;
+	if (dns_parse_question(q) == -1) {
+		q->qend = 0;
+		return DNS_RCODE_FORMERR;
+	}
+	if (get16(h + 10) == 1 && dns_parse_opt(q) == -1) {
+		q->edns = 0;
+		return DNS_RCODE_FORMERR;
+	}
+	if (q->cur != q->len)
+		return DNS_RCODE_FORMERR;	/* trailing garbage */
+	if (q->edns && q->edns_version != 0)
+		return DNS_RCODE_BADVERS;
+	return dns_check_qtype(q);
+}
+
+/* --- writing the reply ---------------------------------------------- */
+
+static int
+out_bytes(struct dns_out *o, const void *p, size_t n)
+{
+	if (o->max - o->len < n) {
+		o->full = 1;
+		return -1;
+	}
+	memcpy(o->buf + o->len, p, n);
+	o->len += n;
+	return 0;
+}
+
+static int
+out_u16(struct dns_out *o, uint16_t v)
+{
+	uint8_t	 b[2];
+
+	put16(b, v);
+	return out_bytes(o, b, 2);
+}
+
+static int
+out_u32(struct dns_out *o, uint32_t v)
+{
+	uint8_t	 b[4];
+
+	put16(b, (uint16_t)(v >> 16));
+	put16(b + 2, (uint16_t)v);
+	return out_bytes(o, b, 4);
+}
+
+/* Remember the labels of a name just written at `off' for pointers. */
+static void
+comp_add(struct dns_out *o, size_t off, const uint8_t *name, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n && name[i] != 0; i += (size_t)name[i] + 1)
+		if (off + i <= PTR_MAX && o->ncomp < COMP_MAX)
+			o->comp[o->ncomp++] = (uint16_t)(off + i);
+}
+
+/*
+ * Does the name written at `off' in the reply (labels, maybe ending in
+ * a pointer) equal `name', ignoring case?  The reply is ours, but the
+ * walk is bounded all the same.
+ */
+static int
+comp_match(const struct dns_out *o, size_t off, const uint8_t *name)
+{
+	int	 hops = 0;
+	uint8_t	 c;
+	size_t	 i;
+
+	for (;;) {
+		if (off >= o->len)
+			return 0;
+		c = o->buf[off];
+		if ((c & 0xc0) == 0xc0) {
+			if (off + 1 >= o->len || ++hops > HOPS_MAX)
+				return 0;
+			off = (size_t)(c & 0x3f) << 8 | o->buf[off + 1];
+			continue;
+		}
+		if (c != name[0] || off + 1 + c > o->len)
+			return 0;
+		if (c == 0)
+			return 1;
+		for (i = 1; i <= c; i++)
+			if (tolower(o->buf[off + i]) != tolower(name[i]))
+				return 0;
+		off += (size_t)c + 1;
+		name += c + 1;
+	}
+}
+
+static int
+comp_find(const struct dns_out *o, const uint8_t *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < o->ncomp; i++)
+		if (comp_match(o, o->comp[i], name))
+			return o->comp[i];
+	return -1;
+}
+
+/*
+ * Write a well-formed name: its labels up to the longest suffix already
+ * in the reply, then a pointer to that suffix (RFC 1035 4.1.4).
+ */
+static int
+out_name(struct dns_out *o, const uint8_t *name, size_t len)
+{
+	size_t	 i, start = o->len;
+	int	 ptr = -1;
+
+	for (i = 0; name[i] != 0; i += (size_t)name[i] + 1)
+		if ((ptr = comp_find(o, name + i)) >= 0)
+			break;
+	if (ptr < 0)
+		i = len;	/* no suffix known: write it all */
+	if (out_bytes(o, name, i) == -1 ||
+	    (ptr >= 0 && out_u16(o, (uint16_t)(0xc000 | ptr)) == -1))
+		return -1;
+	comp_add(o, start, name, ptr >= 0 ? i : len);
+	return 0;
+}
+
+/*
+ * Rdata of the RFC 1035 types may have its names compressed; every
+ * other type (SRV included, RFC 2782) goes out byte for byte.
+ */
+static int
+out_rdata(struct dns_out *o, uint16_t type, const struct zone_rr *rr)
+{
+	size_t	 pre = 0, names = 1, off, n = 0, i;
+
+	if (type == T_MX)
+		pre = 2;
+	else if (type == T_SOA)
+		names = 2;
+	else if (type != T_NS && type != T_CNAME && type != T_PTR)
+		return out_bytes(o, rr->rdata, rr->rdlen);
+	for (off = pre, i = 0; i < names; i++, off += n)
+		if (off >= rr->rdlen ||
+		    (n = name_len(rr->rdata + off, rr->rdlen - off)) == 0)
+			return out_bytes(o, rr->rdata, rr->rdlen);
+	if (out_bytes(o, rr->rdata, pre) == -1)
+		return -1;
+	for (off = pre, i = 0; i < names; i++, off += n) {
+		n = name_len(rr->rdata + off, rr->rdlen - off);
+		if (out_name(o, rr->rdata + off, n) == -1)
+			return -1;
+	}
+	return out_bytes(o, rr->rdata + off, rr->rdlen - off);
+}
+
+/* One RR; on overflow the reply is left as it was before it. */
+static int
+out_rr(struct dns_out *o, const uint8_t *owner, size_t ownerlen,
+    uint16_t type, uint32_t ttl, const struct zone_rr *rr)
+{
+	size_t	 start = o->len, ncomp = o->ncomp, rdstart;
+
+	if (out_name(o, owner, ownerlen) == -1 || out_u16(o, type) == -1 ||
+	    out_u16(o, C_IN) == -1 || out_u32(o, ttl) == -1 ||
+	    out_u16(o, 0) == -1)
+		goto full;
+	rdstart = o->len;
+	if (out_rdata(o, type, rr) == -1)
+		goto full;
+	put16(o->buf + rdstart - 2, (uint16_t)(o->len - rdstart));
+	return 0;
+full:
+	o->len = start;
+	o->ncomp = ncomp;
+	o->full = 1;
+	return -1;
+}
+
+static void
+out_rrset(struct dns_out *o, int sec, const struct zone_node *node,
+    const struct zone_rrset *set, uint32_t ttl)
+{
+	uint16_t	 i;
+
+	for (i = 0; i < set->count; i++) {
+		if (out_rr(o, node->name, node->namelen, set->type, ttl,
+		    &set->rrs[i]) == -1)
+			return;
+		o->count[sec]++;
+	}
+}
+
+/* --- answering ------------------------------------------------------ */
+
+/* NXDOMAIN and NODATA: the SOA, with its negative TTL (RFC 2308 3). */
+static void
+dns_negative(struct dns_ctx *c, uint16_t rcode)
+{
+	const struct zone_rrset	*soa;
+
+	c->rcode = rcode;
+	if ((soa = zone_node_rrset(c->zone->apex, T_SOA)) != NULL)
+		out_rrset(c->out, SEC_NS, c->zone->apex, soa,
+		    c->zone->neg_ttl);
+}
+
+/* In-zone addresses of the apex's name servers, in additional. */
+static void
+dns_glue(struct dns_ctx *c, const struct zone_rrset *ns)
+{
+	const struct zone_node	*apex = c->zone->apex, *n;
+	const struct zone_rrset	*set;
+	uint8_t			 target[ZONE_NAME_MAX];
+	size_t			 len;
+	uint16_t		 i;
+
+	for (i = 0; i < ns->count; i++) {
+		len = name_len(ns->rrs[i].rdata, ns->rrs[i].rdlen);
+		if (len == 0 || !zone_name_under(ns->rrs[i].rdata, len,
+		    apex->name, apex->namelen))
+			continue;
+		name_lower(target, ns->rrs[i].rdata, len);
+		if ((n = zone_lookup(c->zone, target, len)) == NULL)
+			continue;
+		if ((set = zone_node_rrset(n, T_A)) != NULL)
+			out_rrset(c->out, SEC_AR, n, set, set->ttl);
+		if ((set = zone_node_rrset(n, T_AAAA)) != NULL)
+			out_rrset(c->out, SEC_AR, n, set, set->ttl);
+	}
+}
+
+/* The records of `node' that answer the question, or NODATA. */
+static void
+dns_node_answer(struct dns_ctx *c, const struct zone_node *node)
+{
+	const struct zone_rrset	*set;
+	uint16_t		 qtype = c->q->qtype, i;
+
+	if (node->binding != NULL && (qtype == T_A || qtype == T_AAAA ||
+	    qtype == T_ANY))
+		c->v->binding = node->binding;
+	if (qtype == T_ANY && node->nsets > 0) {
+		for (i = 0; i < node->nsets; i++)
+			out_rrset(c->out, SEC_AN, node, &node->sets[i],
+			    node->sets[i].ttl);
+		return;
+	}
+	if ((set = zone_node_rrset(node, qtype)) == NULL) {
+		dns_negative(c, DNS_RCODE_NOERROR);
+		return;
+	}
+	out_rrset(c->out, SEC_AN, node, set, set->ttl);
+	if (qtype == T_NS && node == c->zone->apex)
+		dns_glue(c, set);
+}
+
+/*
+ * Where the CNAME of `node' leads within this zone: the next node, or
+ * NULL with *stop set when the chain leaves the zone, so the answer
+ * ends with the CNAME and the resolver carries on elsewhere.
+ */
+static const struct zone_node *
+dns_cname_next(struct dns_ctx *c, const struct zone_rrset *cname,
+    int *stop)
+{
+	const struct zone_node	*apex = c->zone->apex;
+	uint8_t			 target[ZONE_NAME_MAX];
+	size_t			 len;
+
+	len = name_len(cname->rrs[0].rdata, cname->rrs[0].rdlen);
+	if (len == 0 || !zone_name_under(cname->rrs[0].rdata, len,
+	    apex->name, apex->namelen)) {
+		*stop = 1;
+		return NULL;
+	}
+	name_lower(target, cname->rrs[0].rdata, len);
+	return zone_lookup(c->zone, target, len);
+}
+
+static int
+dns_seen(const struct zone_node *const *seen, size_t n,
+    const struct zone_node *node)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		if (seen[i] == node)
+			return 1;
+	return 0;
+}
+
+/*
+ * Follow CNAMEs within the zone (RFC 1034 4.3.2), at most DNS_CNAME_MAX
+ * of them; a loop ends the answer at the CNAME that closes it.  The
+ * rcode is that of the last name (RFC 6604).
+ */
+static void
+dns_resolve(struct dns_ctx *c)
+{
+	const struct zone_node	*seen[DNS_CNAME_MAX];
+	const struct zone_node	*node;
+	const struct zone_rrset	*cname;
+	size_t			 n = 0;
+	int			 stop = 0;
+
+	node = zone_lookup(c->zone, c->q->qname, c->q->qnamelen);
+	for (;;) {
+		if (node == NULL) {
+			dns_negative(c, DNS_RCODE_NXDOMAIN);
+			return;
+		}
+		cname = zone_node_rrset(node, T_CNAME);
+		if (cname == NULL || c->q->qtype == T_CNAME ||
+		    c->q->qtype == T_ANY) {
+			dns_node_answer(c, node);
+			return;
+		}
+		seen[n++] = node;
+		out_rrset(c->out, SEC_AN, node, cname, cname->ttl);
+		node = dns_cname_next(c, cname, &stop);
+		if (stop || n >= DNS_CNAME_MAX || dns_seen(seen, n, node))
+			return;
+	}
+}
+
+/* --- the reply around the answer ------------------------------------ */
+
+static size_t
+dns_limit(const struct dns_query *q, int tcp, size_t replymax)
+{
+	size_t	 lim;
+
+	if (tcp)
+		lim = DNS_TCP_MAX;
+	else if (!q->edns || q->udpsize < DNS_UDP_MIN)
+		lim = DNS_UDP_MIN;
+	else if (q->udpsize > DNS_EDNS_PAYLOAD)
+		lim = DNS_EDNS_PAYLOAD;
+	else
+		lim = q->udpsize;
+	return lim < replymax ? lim : replymax;
+}
+
+static void
+out_opt(uint8_t *p, uint16_t rcode, int dnssec_ok)
+{
+	p[0] = 0;
+	put16(p + 1, T_OPT);
+	put16(p + 3, DNS_EDNS_PAYLOAD);
+	p[5] = (uint8_t)(rcode >> 4);	/* extended rcode */
+	p[6] = 0;			/* version */
+	put16(p + 7, dnssec_ok ? EDNS_DO : 0);
+	put16(p + 9, 0);
+}
+
+/* Header (and OPT) around what the sections hold; sets the verdict. */
+static void
+dns_finish(struct dns_out *o, const struct dns_query *q,
+    struct dns_verdict *v, uint16_t rcode, int aa)
+{
+	uint16_t	 flags;
+
+	if (o->full) {
+		o->len = v->qend;
+		memset(o->count, 0, sizeof(o->count));
+		v->truncated = 1;
+	}
+	flags = F_QR | (q->flags & (F_OPCODE | F_RD | F_CD)) |
+	    (rcode & F_RCODE);
+	flags |= (aa ? F_AA : 0) | (v->truncated ? F_TC : 0);
+	put16(o->buf, q->id);
+	put16(o->buf + 2, flags);
+	put16(o->buf + 4, v->qend > DNS_HEADER_LEN);
+	put16(o->buf + 6, o->count[SEC_AN]);
+	put16(o->buf + 8, o->count[SEC_NS]);
+	put16(o->buf + 10, (uint16_t)(o->count[SEC_AR] + (v->edns != 0)));
+	if (v->edns) {
+		out_opt(o->buf + o->len, rcode, v->edns_do);
+		o->len += OPT_LEN;
+	}
+	v->rcode = rcode;
+	v->replylen = o->len;
+}
+
+static enum dns_qtype_metric
+dns_qtype_metric(uint16_t qtype)
+{
+	switch (qtype) {
+	case 0:		return DNS_QT_NONE;
+	case T_A:	return DNS_QT_A;
+	case T_AAAA:	return DNS_QT_AAAA;
+	case T_ANY:	return DNS_QT_ANY;
+	case T_CNAME:	return DNS_QT_CNAME;
+	case T_MX:	return DNS_QT_MX;
+	case T_NS:	return DNS_QT_NS;
+	case T_PTR:	return DNS_QT_PTR;
+	case T_SOA:	return DNS_QT_SOA;
+	case T_SRV:	return DNS_QT_SRV;
+	case T_TXT:	return DNS_QT_TXT;
+	default:	return DNS_QT_OTHER;
+	}
+}
+
+/*
+ * Start the reply: room for the header, the size limit minus the OPT
+ * we will add, and the question copied as the client wrote it (its
+ * case is preserved; pointers to it carry that case into the answer).
+ */
+static void
+dns_start(struct dns_out *o, const struct dns_query *q, int tcp,
+    uint8_t *reply, size_t replymax, struct dns_verdict *v)
+{
+	size_t	 lim = dns_limit(q, tcp, replymax);
+
+	memset(o, 0, sizeof(*o));
+	o->buf = reply;
+	v->edns = q->edns && lim >= DNS_HEADER_LEN + OPT_LEN;
+	v->edns_do = v->edns && q->edns_do;
+	o->max = lim - (v->edns ? OPT_LEN : 0);
+	o->len = DNS_HEADER_LEN;
+	v->qend = DNS_HEADER_LEN;
+	if (q->qend == 0)
+		return;
+	if (out_bytes(o, q->pkt + DNS_HEADER_LEN, q->qend - DNS_HEADER_LEN)
+	    == 0) {
+		comp_add(o, DNS_HEADER_LEN, q->pkt + DNS_HEADER_LEN,
+		    q->qnamelen);
+		v->qend = o->len;
+	}
+}
+
+enum dns_action
+dns_answer(const struct zone_set *zs, const uint8_t *query, size_t qlen,
+    int tcp, uint8_t *reply, size_t replymax, struct dns_verdict *v)
+{
+	struct dns_query	 q;
+	struct dns_out		 o;
+	struct dns_ctx		 c;
+	uint16_t		 rcode;
+
+	memset(v, 0, sizeof(*v));
+	v->action = DNS_V_DROP;
+	/* Never answer a response: two servers could ping-pong forever. */
+	if (qlen < DNS_HEADER_LEN || replymax < DNS_HEADER_LEN ||
+	    (get16(query + 2) & F_QR))
+		return v->action;
+	memset(&q, 0, sizeof(q));
+	q.pkt = query;
+	q.len = qlen;
+	q.id = v->id = get16(query);
+	q.flags = get16(query + 2);
+	rcode = dns_parse(&q);
+	v->qtype = q.qend ? q.qtype : 0;
+	v->qtype_metric = dns_qtype_metric(v->qtype);
+	dns_start(&o, &q, tcp, reply, replymax, v);
+	v->action = DNS_V_REPLY;
+	if (rcode != DNS_RCODE_NOERROR || o.full) {
+		dns_finish(&o, &q, v, rcode, 0);
+		return v->action;
+	}
+	if ((v->zone = zone_set_find(zs, q.qname, q.qnamelen)) == NULL) {
+		v->action = DNS_V_OUTOFZONE;
+		dns_finish(&o, &q, v, DNS_RCODE_REFUSED, 0);
+		return v->action;
+	}
+	memset(&c, 0, sizeof(c));
+	c.zone = v->zone;
+	c.q = &q;
+	c.out = &o;
+	c.v = v;
+	dns_resolve(&c);
+	dns_finish(&o, &q, v, c.rcode, 1);
+	return v->action;
+}
+
+size_t
+dns_servfail(uint8_t *reply, const struct dns_verdict *v)
+{
+	uint16_t	 flags = get16(reply + 2);
+	size_t		 len = v->qend;
+
+	flags &= (uint16_t)~(F_AA | F_TC | F_RCODE);
+	put16(reply + 2, flags | DNS_RCODE_SERVFAIL);
+	put16(reply + 6, 0);
+	put16(reply + 8, 0);
+	put16(reply + 10, v->edns != 0);
+	if (v->edns) {
+		out_opt(reply + len, DNS_RCODE_SERVFAIL, v->edns_do);
+		len += OPT_LEN;
+	}
+	return len;
+}
+
+const char *
+dns_qtype_metric_name(enum dns_qtype_metric m)
+{
+	static const char *const	 names[DNS_QT_COUNT] = {
+		[DNS_QT_NONE] = "none", [DNS_QT_A] = "A",
+		[DNS_QT_AAAA] = "AAAA", [DNS_QT_ANY] = "ANY",
+		[DNS_QT_CNAME] = "CNAME", [DNS_QT_MX] = "MX",
+		[DNS_QT_NS] = "NS", [DNS_QT_PTR] = "PTR",
+		[DNS_QT_SOA] = "SOA", [DNS_QT_SRV] = "SRV",
+		[DNS_QT_TXT] = "TXT", [DNS_QT_OTHER] = "other",
+	};
+
+	return (unsigned int)m < DNS_QT_COUNT ? names[m] : "other";
+}
+
+const char *
+dns_rcode_name(uint16_t rcode)
+{
+	static const char *const	 names[] = {
+		"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP",
+		"REFUSED",
+	};
+
+	if (rcode < sizeof(names) / sizeof(names[0]))
+		return names[rcode];
+	return rcode == DNS_RCODE_BADVERS ? "BADVERS" : "other";
+}

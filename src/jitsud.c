@@ -1,0 +1,316 @@
+/* jitsud.c -- the daemon: flags, start-up, signals, reload, main loop */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "jitsud.h"
+#include "log.h"
+
+#define FILES_MAX	(CONF_ZONES_MAX + 8)
+
+/* What the command line named: reload reads the same files again. */
+struct args {
+	const char	*files[FILES_MAX];
+	size_t		 nfiles;
+	const char	*control;	/* -s, or NULL */
+	int		 foreground;
+	int		 verbose;
+	int		 check;
+};
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	fprintf(stderr, "usage: jitsud [-dnv] [-f file] [-s socket]\n");
+	exit(1);
+}
+
+static int
+is_zone_file(const char *path)
+{
+	size_t	 n = strlen(path);
+
+	return n > 5 && strcmp(path + n - 5, ".zone") == 0;
+}
+
+/*
+ * Build a complete configuration from the files: jitsud.conf(5) files
+ * and zone files (named *.zone) in any mix.  On success *c and *zs are
+ * new and the caller owns them; on failure every problem is in *errs and
+ * nothing is left allocated.
+ */
+static int
+jitsud_load(const struct args *a, struct conf *c, struct zone_set **zs,
+    struct errors *errs)
+{
+	size_t	 i;
+
+	conf_init(c);
+	*zs = NULL;
+	for (i = 0; i < a->nfiles; i++) {
+		if (is_zone_file(a->files[i]))
+			conf_add_zone(c, a->files[i], errs);
+		else
+			conf_parse(c, a->files[i], errs);
+	}
+	if (a->control != NULL) {
+		if (strlen(a->control) >= sizeof(c->control))
+			errors_add(errs, "-s", 0, "socket path too long");
+		else
+			strcpy(c->control, a->control);
+	}
+	conf_finish(c);
+	if (c->nzones == 0)
+		errors_add(errs, a->files[0], 0, "no zone to serve");
+	/* Load the zones even after a configuration error: the operator
+	 * gets every problem in one go. */
+	else
+		*zs = zone_set_load((const char *const *)c->zones, c->nzones,
+		    errs);
+	if (*zs != NULL && errs->count != 0) {
+		zone_set_free(*zs);
+		*zs = NULL;
+	}
+	if (*zs == NULL) {
+		conf_clear(c);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+jitsud_log_errors(const struct errors *errs)
+{
+	size_t	 i;
+
+	for (i = 0; i < errs->count && i < ERRORS_MAX; i++)
+		log_warnx("%s", errs->msg[i]);
+	if (errs->count > ERRORS_MAX)
+		log_warnx("... and %zu more errors", errs->count - ERRORS_MAX);
+}
+
+/* Do two configurations listen on exactly the same addresses? */
+static int
+same_listen(const struct conf *a, const struct conf *b)
+{
+	size_t	 i;
+
+	if (a->nlisten != b->nlisten)
+		return 0;
+	for (i = 0; i < a->nlisten; i++)
+		if (a->listen[i].len != b->listen[i].len ||
+		    memcmp(&a->listen[i].ss, &b->listen[i].ss,
+		    a->listen[i].len) != 0)
+			return 0;
+	return 1;
+}
+
+/*
+ * Reload: build the whole new configuration first; only if it is
+ * complete (files parse, zones load, new sockets bind) swap it in.
+ * Otherwise the old one keeps serving and the log says why.  New sockets
+ * are bound before the old ones close (SO_REUSEPORT), so no query finds
+ * the port shut.
+ */
+static int
+jitsud_reload(struct jitsud *env, const struct args *a)
+{
+	struct errors		*errs;
+	struct conf		 c;
+	struct zone_set		*zs;
+	struct server_list	*fresh = NULL;
+	int			 relisten;
+
+	sdnotify("RELOADING=1");
+	if ((errs = calloc(1, sizeof(*errs))) == NULL)
+		goto fail;
+	if (jitsud_load(a, &c, &zs, errs) == -1) {
+		jitsud_log_errors(errs);
+		goto fail;
+	}
+	relisten = !same_listen(&env->conf, &c);
+	if (relisten && (fresh = servers_open(env, &c)) == NULL) {
+		zone_set_free(zs);
+		conf_clear(&c);
+		goto fail;
+	}
+	zone_set_free(env->zones);
+	env->zones = zs;
+	if (relisten) {
+		servers_close(env->servers);
+		env->servers = fresh;
+	}
+	conf_clear(&env->conf);
+	env->conf = c;
+	free(errs);
+	log_info("reloaded: %zu zone(s)", env->zones->nzones);
+	sdnotify("READY=1");
+	return 0;
+fail:
+	free(errs);
+	log_warnx("reload failed; keeping the running configuration");
+	sdnotify("READY=1");
+	return -1;
+}
+
+struct sigctx {
+	struct jitsud		*env;
+	const struct args	*args;
+};
+
+static void
+jitsud_signal(int sig, short event, void *arg)
+{
+	struct sigctx	*ctx = arg;
+
+	(void)event;
+	switch (sig) {
+	case SIGHUP:
+		log_info("SIGHUP: reloading");
+		jitsud_reload(ctx->env, ctx->args);
+		break;
+	case SIGINT:
+	case SIGTERM:
+		log_info("%s: shutting down", strsignal(sig));
+		sdnotify("STOPPING=1");
+		event_base_loopexit(ctx->env->base, NULL);
+		break;
+	}
+}
+
+static void
+jitsud_watchdog(int fd, short event, void *arg)
+{
+	(void)fd;
+	(void)event;
+	(void)arg;
+	sdnotify("WATCHDOG=1");
+}
+
+static void
+parse_args(int argc, char *argv[], struct args *a)
+{
+	int	 ch;
+
+	memset(a, 0, sizeof(*a));
+	while ((ch = getopt(argc, argv, "df:ns:v")) != -1) {
+		switch (ch) {
+		case 'd':
+			a->foreground = 1;
+			break;
+		case 'f':
+			if (a->nfiles == FILES_MAX)
+				fatalx("too many -f files (at most %d)",
+				    FILES_MAX);
+			a->files[a->nfiles++] = optarg;
+			break;
+		case 'n':
+			a->check = 1;
+			break;
+		case 's':
+			a->control = optarg;
+			break;
+		case 'v':
+			a->verbose++;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	if (a->nfiles == 0)
+		a->files[a->nfiles++] = CONF_DEFAULT_PATH;
+}
+
+/* -n: check the files, print every problem, exit 0 or 1. */
+static int __attribute__((noreturn))
+jitsud_check(const struct args *a)
+{
+	struct errors	*errs = calloc(1, sizeof(*errs));
+	struct conf	 c;
+	struct zone_set	*zs;
+
+	if (errs == NULL)
+		fatal("calloc");
+	if (jitsud_load(a, &c, &zs, errs) == -1) {
+		errors_print(errs, stderr);
+		exit(1);
+	}
+	fprintf(stderr, "configuration OK: %zu zone(s)\n", zs->nzones);
+	zone_set_free(zs);
+	conf_clear(&c);
+	free(errs);
+	exit(0);
+}
+
+static void
+jitsud_start_watchdog(struct jitsud *env)
+{
+	uint64_t	 usec = sdnotify_watchdog_usec();
+	struct timeval	 tv;
+	struct event	*ev;
+
+	if (usec == 0)
+		return;
+	/* Ping at half the interval, as sd_watchdog_enabled(3) advises. */
+	usec /= 2;
+	tv.tv_sec = (time_t)(usec / 1000000);
+	tv.tv_usec = (suseconds_t)(usec % 1000000);
+	if ((ev = event_new(env->base, -1, EV_PERSIST, jitsud_watchdog,
+	    NULL)) == NULL || event_add(ev, &tv) == -1)
+		fatalx("watchdog timer");
+}
+
+int
+main(int argc, char *argv[])
+{
+	static struct jitsud	 env;
+	struct args		 a;
+	struct sigctx		 ctx = { &env, &a };
+	struct errors		*errs;
+	static const int	 sigs[] = { SIGHUP, SIGINT, SIGTERM };
+	size_t			 i;
+
+	parse_args(argc, argv, &a);
+	log_init("jitsud", 1, a.verbose);
+	if (a.check)
+		jitsud_check(&a);
+	if ((errs = calloc(1, sizeof(*errs))) == NULL)
+		fatal("calloc");
+	if (jitsud_load(&a, &env.conf, &env.zones, errs) == -1) {
+		jitsud_log_errors(errs);
+		fatalx("no valid configuration; not starting");
+	}
+	free(errs);
+	signal(SIGPIPE, SIG_IGN);
+	if ((env.base = event_base_new()) == NULL)
+		fatalx("event_base_new");
+	if ((env.servers = servers_open(&env, &env.conf)) == NULL)
+		fatalx("cannot listen on every configured address");
+	if (!a.foreground && daemon(0, 0) == -1)
+		fatal("daemon");
+	log_init("jitsud", a.foreground, a.verbose);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		struct event *ev = evsignal_new(env.base, sigs[i],
+		    jitsud_signal, &ctx);
+
+		if (ev == NULL || event_add(ev, NULL) == -1)
+			fatalx("signal event");
+	}
+	jitsud_start_watchdog(&env);
+	log_info("serving %zu zone(s) on %zu address(es)", env.zones->nzones,
+	    env.conf.nlisten);
+	sdnotify("READY=1");
+	event_base_dispatch(env.base);
+	servers_close(env.servers);
+	zone_set_free(env.zones);
+	conf_clear(&env.conf);
+	event_base_free(env.base);
+	return 0;
+}

@@ -1,0 +1,141 @@
+/* metrics.c -- counters of the daemon, rendered in the Prometheus format */
+#include <stdio.h>
+
+#include "jitsud.h"
+
+void
+metrics_query(struct metrics *m, const struct dns_verdict *v, int tcp)
+{
+	m->queries[tcp ? 1 : 0][v->qtype_metric < DNS_QT_COUNT ?
+	    v->qtype_metric : DNS_QT_OTHER]++;
+	if (v->action == DNS_V_DROP) {
+		m->dropped++;
+		return;
+	}
+	if (v->action == DNS_V_OUTOFZONE)
+		m->outofzone++;
+	m->rcodes[v->rcode < METRICS_RCODES ? v->rcode : METRICS_RCODES]++;
+	if (v->truncated)
+		m->truncated++;
+}
+
+/* Upper bounds of the boot latency buckets, in ms (query -> ready). */
+static const uint64_t boot_bounds[METRICS_BOOT_BUCKETS] = {
+	50, 100, 200, 300, 500, 1000, 2000, 5000, 10000, 30000
+};
+
+void
+metrics_boot(struct metrics *m, uint64_t ms)
+{
+	int	 i;
+
+	for (i = 0; i < METRICS_BOOT_BUCKETS && ms > boot_bounds[i]; i++)
+		;
+	m->boot_le[i]++;
+	m->boot_count++;
+	m->boot_sum_ms += ms;
+}
+
+static void
+metrics_counter(FILE *fp, const char *name, const char *help, uint64_t v)
+{
+	fprintf(fp, "# HELP %s %s\n# TYPE %s counter\n%s %llu\n", name, help,
+	    name, name, (unsigned long long)v);
+}
+
+static void
+metrics_queries(const struct metrics *m, FILE *fp)
+{
+	int	 tcp, qt;
+
+	fprintf(fp, "# HELP jitsud_queries_total DNS queries received.\n"
+	    "# TYPE jitsud_queries_total counter\n");
+	for (tcp = 0; tcp <= 1; tcp++)
+		for (qt = 0; qt < DNS_QT_COUNT; qt++)
+			if (m->queries[tcp][qt] != 0)
+				fprintf(fp, "jitsud_queries_total{qtype=\"%s\","
+				    "transport=\"%s\"} %llu\n",
+				    dns_qtype_metric_name(qt),
+				    tcp ? "tcp" : "udp",
+				    (unsigned long long)m->queries[tcp][qt]);
+}
+
+static void
+metrics_rcodes(const struct metrics *m, FILE *fp)
+{
+	int	 rc;
+
+	fprintf(fp, "# HELP jitsud_responses_total DNS responses sent.\n"
+	    "# TYPE jitsud_responses_total counter\n");
+	for (rc = 0; rc <= METRICS_RCODES; rc++)
+		if (m->rcodes[rc] != 0)
+			fprintf(fp, "jitsud_responses_total{rcode=\"%s\"} "
+			    "%llu\n", rc < METRICS_RCODES ?
+			    dns_rcode_name((uint16_t)rc) : "other",
+			    (unsigned long long)m->rcodes[rc]);
+}
+
+/* Prometheus histograms are cumulative: each bucket counts all below. */
+static void
+metrics_boots(const struct metrics *m, FILE *fp)
+{
+	uint64_t	 cum = 0;
+	int		 i;
+
+	fprintf(fp, "# HELP jitsud_boot_seconds Time from the query that "
+	    "summoned a VM to the VM being ready.\n"
+	    "# TYPE jitsud_boot_seconds histogram\n");
+	for (i = 0; i < METRICS_BOOT_BUCKETS; i++) {
+		cum += m->boot_le[i];
+		fprintf(fp, "jitsud_boot_seconds_bucket{le=\"%g\"} %llu\n",
+		    (double)boot_bounds[i] / 1000, (unsigned long long)cum);
+	}
+	cum += m->boot_le[METRICS_BOOT_BUCKETS];
+	fprintf(fp, "jitsud_boot_seconds_bucket{le=\"+Inf\"} %llu\n"
+	    "jitsud_boot_seconds_sum %.3f\njitsud_boot_seconds_count %llu\n",
+	    (unsigned long long)cum, (double)m->boot_sum_ms / 1000,
+	    (unsigned long long)m->boot_count);
+}
+
+static void
+metrics_vms(const struct vms *vs, FILE *fp)
+{
+	const struct vm	*v;
+	uint64_t	 n[VM_NSTATES] = { 0 };
+	int		 s;
+
+	TAILQ_FOREACH(v, &vs->all, entry)
+		n[v->state]++;
+	fprintf(fp, "# HELP jitsud_vms Unikernels by lifecycle state.\n"
+	    "# TYPE jitsud_vms gauge\n");
+	for (s = 0; s < VM_NSTATES; s++)
+		fprintf(fp, "jitsud_vms{state=\"%s\"} %llu\n",
+		    vm_state_name((enum vm_state)s), (unsigned long long)n[s]);
+}
+
+void
+metrics_render(const struct metrics *m, const struct vms *vs, FILE *fp)
+{
+	metrics_queries(m, fp);
+	metrics_rcodes(m, fp);
+	metrics_counter(fp, "jitsud_dropped_total",
+	    "Queries dropped as malformed beyond an answer.", m->dropped);
+	metrics_counter(fp, "jitsud_truncated_total",
+	    "Responses cut to fit and sent with TC.", m->truncated);
+	metrics_counter(fp, "jitsud_outofzone_total",
+	    "Queries for names outside every zone.", m->outofzone);
+	metrics_counter(fp, "jitsud_send_errors_total",
+	    "Responses the kernel refused to send.", m->send_errors);
+	metrics_counter(fp, "jitsud_tcp_connections_total",
+	    "TCP connections accepted.", m->tcp_clients);
+	metrics_counter(fp, "jitsud_summons_total",
+	    "Unikernel builds started because a query asked.", m->summons);
+	metrics_counter(fp, "jitsud_summon_failures_total",
+	    "Summons that ended without a ready unikernel.",
+	    m->summon_failures);
+	metrics_counter(fp, "jitsud_idle_stops_total",
+	    "Unikernels stopped for being idle.", m->idle_stops);
+	metrics_boots(m, fp);
+	if (vs != NULL)
+		metrics_vms(vs, fp);
+}

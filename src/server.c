@@ -1,0 +1,351 @@
+/* server.c -- DNS over UDP and TCP: sockets and libevent glue around dns.c */
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+#include "jitsud.h"
+#include "log.h"
+
+#define UDP_BATCH		64	/* datagrams read per wake-up */
+#define TCP_CLIENTS_MAX		256
+#define TCP_IDLE_SEC		10	/* RFC 7766 suggests seconds, not minutes */
+#define ACCEPT_PAUSE_MSEC	1000
+
+struct tcp_client {
+	struct server		*srv;
+	struct bufferevent	*bev;
+	TAILQ_ENTRY(tcp_client)	 entry;
+};
+
+/*
+ * A listening socket.  UDP queries are answered from the two buffers
+ * below, which are reused for every datagram: nothing is allocated per
+ * query on the UDP path.
+ */
+struct server {
+	struct jitsud		*env;
+	struct conf_addr	 addr;
+	int			 fd;
+	int			 tcp;
+	struct event		*ev;
+	struct event		*pause;		/* accept back-off (TCP) */
+	TAILQ_HEAD(, tcp_client) clients;
+	size_t			 nclients;
+	LIST_ENTRY(server)	 entry;
+};
+
+LIST_HEAD(server_list, server);
+
+static void	server_udp_read(int, short, void *);
+static void	server_tcp_accept(int, short, void *);
+
+const char *
+server_addr_str(const struct conf_addr *a, char *buf, size_t len)
+{
+	char		 host[INET6_ADDRSTRLEN];
+	const void	*ip;
+	unsigned int	 port;
+
+	if (a->ss.ss_family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 = (const void *)&a->ss;
+
+		ip = &sin6->sin6_addr;
+		port = ntohs(sin6->sin6_port);
+	} else {
+		const struct sockaddr_in *sin = (const void *)&a->ss;
+
+		ip = &sin->sin_addr;
+		port = ntohs(sin->sin_port);
+	}
+	inet_ntop(a->ss.ss_family, ip, host, sizeof(host));
+	snprintf(buf, len, a->ss.ss_family == AF_INET6 ? "[%s]:%u" : "%s:%u",
+	    host, port);
+	return buf;
+}
+
+/*
+ * SO_REUSEPORT lets a reload bind the new sockets before it closes the
+ * old ones, so no query meets a closed port while the swap happens.
+ */
+static int
+server_socket(const struct conf_addr *a, int tcp)
+{
+	int	 fd, on = 1;
+
+	fd = socket(a->ss.ss_family,
+	    (tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		return -1;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) == -1)
+		goto err;
+	/* "::" must not also claim 0.0.0.0: both are listed separately. */
+	if (a->ss.ss_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,
+	    IPV6_V6ONLY, &on, sizeof(on)) == -1)
+		goto err;
+	if (bind(fd, (const struct sockaddr *)&a->ss, a->len) == -1)
+		goto err;
+	if (tcp && listen(fd, 128) == -1)
+		goto err;
+	return fd;
+err:
+	close(fd);
+	return -1;
+}
+
+struct server *
+server_open(struct jitsud *env, const struct conf_addr *a, int tcp)
+{
+	struct server	*s;
+	char		 name[64];
+
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return NULL;
+	s->env = env;
+	s->addr = *a;
+	s->tcp = tcp;
+	TAILQ_INIT(&s->clients);
+	if ((s->fd = server_socket(a, tcp)) == -1) {
+		log_warn("listen on %s/%s", server_addr_str(a, name,
+		    sizeof(name)), tcp ? "tcp" : "udp");
+		free(s);
+		return NULL;
+	}
+	s->ev = event_new(env->base, s->fd, EV_READ | EV_PERSIST,
+	    tcp ? server_tcp_accept : server_udp_read, s);
+	if (s->ev == NULL || event_add(s->ev, NULL) == -1)
+		fatalx("event_new");
+	log_debug("listening on %s/%s", server_addr_str(a, name,
+	    sizeof(name)), tcp ? "tcp" : "udp");
+	return s;
+}
+
+static void
+server_tcp_drop(struct tcp_client *c)
+{
+	struct server	*s = c->srv;
+
+	TAILQ_REMOVE(&s->clients, c, entry);
+	s->nclients--;
+	bufferevent_free(c->bev);
+	free(c);
+	/* A slot is free again: accept if we had stopped for the limit. */
+	if (s->nclients == TCP_CLIENTS_MAX - 1 &&
+	    (s->pause == NULL || !evtimer_pending(s->pause, NULL)))
+		event_add(s->ev, NULL);
+}
+
+void
+server_close(struct server *s)
+{
+	while (!TAILQ_EMPTY(&s->clients))
+		server_tcp_drop(TAILQ_FIRST(&s->clients));
+	if (s->pause != NULL)
+		event_free(s->pause);
+	event_free(s->ev);
+	close(s->fd);
+	free(s);
+}
+
+/*
+ * Answer one query and account for it.  Returns the number of reply
+ * bytes in env->reply to send, or 0 to send nothing.
+ */
+static size_t
+server_answer(struct jitsud *env, const uint8_t *q, size_t qlen, int tcp,
+    size_t replymax)
+{
+	struct dns_verdict	 v;
+	enum dns_action		 act;
+
+	act = dns_answer(env->zones, q, qlen, tcp, env->reply, replymax, &v);
+	metrics_query(&env->metrics, &v, tcp);
+	if (act == DNS_V_DROP)
+		return 0;
+	return v.replylen;
+}
+
+static void
+server_udp_read(int fd, short event, void *arg)
+{
+	struct server		*s = arg;
+	struct jitsud		*env = s->env;
+	struct sockaddr_storage	 from;
+	socklen_t		 fromlen;
+	ssize_t			 n;
+	size_t			 len;
+	int			 i;
+
+	(void)event;
+	for (i = 0; i < UDP_BATCH; i++) {
+		fromlen = sizeof(from);
+		n = recvfrom(fd, env->query, sizeof(env->query), 0,
+		    (struct sockaddr *)&from, &fromlen);
+		if (n == -1) {
+			if (errno != EAGAIN && errno != EINTR)
+				log_warn("udp recvfrom");
+			return;
+		}
+		len = server_answer(env, env->query, (size_t)n, 0,
+		    sizeof(env->reply));
+		if (len == 0)
+			continue;
+		if (sendto(fd, env->reply, len, 0, (struct sockaddr *)&from,
+		    fromlen) == -1)
+			env->metrics.send_errors++;
+	}
+}
+
+/*
+ * TCP: each message is preceded by its two-byte length (RFC 1035 4.2.2).
+ * Answer every complete message in the input; keep the rest for later.
+ */
+static void
+server_tcp_read(struct bufferevent *bev, void *arg)
+{
+	struct tcp_client	*c = arg;
+	struct jitsud		*env = c->srv->env;
+	struct evbuffer		*in = bufferevent_get_input(bev);
+	uint8_t			 lenbuf[2];
+	size_t			 qlen, rlen;
+
+	while (evbuffer_get_length(in) >= 2) {
+		evbuffer_copyout(in, lenbuf, 2);
+		qlen = (size_t)lenbuf[0] << 8 | lenbuf[1];
+		if (evbuffer_get_length(in) < 2 + qlen)
+			return;
+		evbuffer_drain(in, 2);
+		evbuffer_remove(in, env->query, qlen);
+		rlen = server_answer(env, env->query, qlen, 1,
+		    sizeof(env->reply));
+		if (rlen == 0) {
+			/* Nothing worth answering: RFC 7766 lets us close. */
+			server_tcp_drop(c);
+			return;
+		}
+		lenbuf[0] = (uint8_t)(rlen >> 8);
+		lenbuf[1] = (uint8_t)rlen;
+		bufferevent_write(bev, lenbuf, 2);
+		bufferevent_write(bev, env->reply, rlen);
+	}
+}
+
+static void
+server_tcp_event(struct bufferevent *bev, short what, void *arg)
+{
+	(void)bev;
+	(void)what;
+	/* EOF, error or idle timeout: the client is done. */
+	server_tcp_drop(arg);
+}
+
+static void
+server_accept_resume(int fd, short event, void *arg)
+{
+	struct server	*s = arg;
+
+	(void)fd;
+	(void)event;
+	if (s->nclients < TCP_CLIENTS_MAX)
+		event_add(s->ev, NULL);
+}
+
+/*
+ * Out of descriptors (or at the client limit): stop accepting for a
+ * while rather than spin on a listening socket that stays readable.
+ */
+static void
+server_accept_pause(struct server *s)
+{
+	struct timeval	 tv = { 0, ACCEPT_PAUSE_MSEC * 1000 };
+
+	event_del(s->ev);
+	if (s->pause == NULL)
+		s->pause = evtimer_new(s->env->base, server_accept_resume, s);
+	if (s->pause != NULL)
+		evtimer_add(s->pause, &tv);
+}
+
+static void
+server_tcp_accept(int fd, short event, void *arg)
+{
+	struct server		*s = arg;
+	struct tcp_client	*c;
+	struct timeval		 idle = { TCP_IDLE_SEC, 0 };
+	int			 cfd;
+
+	(void)event;
+	if ((cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) ==
+	    -1) {
+		if (errno == EMFILE || errno == ENFILE) {
+			log_warnx("tcp accept: out of descriptors; pausing");
+			server_accept_pause(s);
+		} else if (errno != EAGAIN && errno != EINTR &&
+		    errno != ECONNABORTED)
+			log_warn("tcp accept");
+		return;
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL ||
+	    (c->bev = bufferevent_socket_new(s->env->base, cfd,
+	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
+		log_warnx("tcp accept: out of memory");
+		free(c);
+		close(cfd);
+		return;
+	}
+	c->srv = s;
+	TAILQ_INSERT_TAIL(&s->clients, c, entry);
+	if (++s->nclients == TCP_CLIENTS_MAX)
+		event_del(s->ev);
+	s->env->metrics.tcp_clients++;
+	bufferevent_setcb(c->bev, server_tcp_read, NULL, server_tcp_event, c);
+	bufferevent_set_timeouts(c->bev, &idle, &idle);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+}
+
+struct server_list *
+servers_open(struct jitsud *env, const struct conf *conf)
+{
+	struct server_list	*list;
+	struct server		*s;
+	size_t			 i;
+	int			 tcp;
+
+	if ((list = calloc(1, sizeof(*list))) == NULL)
+		return NULL;
+	LIST_INIT(list);
+	for (i = 0; i < conf->nlisten; i++) {
+		for (tcp = 0; tcp <= 1; tcp++) {
+			if ((s = server_open(env, &conf->listen[i], tcp)) ==
+			    NULL) {
+				servers_close(list);
+				return NULL;
+			}
+			LIST_INSERT_HEAD(list, s, entry);
+		}
+	}
+	return list;
+}
+
+void
+servers_close(struct server_list *list)
+{
+	struct server	*s;
+
+	if (list == NULL)
+		return;
+	while ((s = LIST_FIRST(list)) != NULL) {
+		LIST_REMOVE(s, entry);
+		server_close(s);
+	}
+	free(list);
+}

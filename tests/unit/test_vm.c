@@ -1,0 +1,607 @@
+/* test_vm.c -- vm.c's state machine driven through a recording fake backend */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <event2/event.h>
+
+#include "jitsud.h"
+#include "log.h"
+
+/*
+ * The fake records every call as "op(name)" in calls[], and completes
+ * nothing by itself: each test plays the backend's part by calling the
+ * vm_backend_* reports, so every interleaving is under its control.
+ */
+static char		 calls[4096];
+static int		 fail_create, fail_pause;
+static uint64_t		 traffic_counter;
+static struct event_base *base;
+static struct metrics	 metrics;
+
+static void
+record(const char *op, const struct vm *v)
+{
+	size_t	 n = strlen(calls);
+
+	snprintf(calls + n, sizeof(calls) - n, "%s%s(%s)", n ? " " : "", op,
+	    v->b.name);
+}
+
+static int
+fake_create(struct vm *v, int paused)
+{
+	record(paused ? "create-paused" : "create", v);
+	if (fail_create) {
+		snprintf(v->error, sizeof(v->error), "no such kernel");
+		return -1;
+	}
+	return 0;
+}
+
+#define FAKE_OP(op)					\
+static int						\
+fake_##op(struct vm *v)					\
+{							\
+	record(#op, v);					\
+	return 0;					\
+}
+FAKE_OP(restore)
+FAKE_OP(watch_ready)
+FAKE_OP(unpause)
+FAKE_OP(shutdown)
+FAKE_OP(suspend)
+FAKE_OP(destroy)
+
+static int
+fake_pause(struct vm *v)
+{
+	record("pause", v);
+	return fail_pause ? -1 : 0;
+}
+
+static uint64_t
+fake_traffic(struct vm *v)
+{
+	(void)v;
+	return traffic_counter;
+}
+
+static const struct vm_backend fake = {
+	.name = "fake",
+	.create = fake_create,
+	.restore = fake_restore,
+	.watch_ready = fake_watch_ready,
+	.unpause = fake_unpause,
+	.pause = fake_pause,
+	.shutdown = fake_shutdown,
+	.suspend = fake_suspend,
+	.destroy = fake_destroy,
+	.traffic = fake_traffic,
+};
+
+/* metrics.c is a neighbour: count boots here instead. */
+void
+metrics_boot(struct metrics *m, uint64_t ms)
+{
+	(void)ms;
+	m->boot_count++;
+}
+
+struct answer {
+	struct vm_waiter	 w;
+	int			 called, ok;
+	char			 why[160];
+};
+
+static void
+answered(void *arg, int ok, const char *why)
+{
+	struct answer	*a = arg;
+
+	a->called++;
+	a->ok = ok;
+	snprintf(a->why, sizeof(a->why), "%s", why ? why : "");
+}
+
+static void
+waiter(struct answer *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->w.cb = answered;
+	a->w.arg = a;
+}
+
+static struct binding
+binding(const char *name, enum binding_stop stop, uint32_t idle_ms)
+{
+	struct binding	 b;
+
+	memset(&b, 0, sizeof(b));
+	snprintf(b.name, sizeof(b.name), "%s", name);
+	b.stop = stop;
+	b.idle_ms = idle_ms;
+	b.max_boot_ms = 2000;
+	b.ready = BINDING_READY_XENSTORE;
+	return b;
+}
+
+/* A registry over a one-zone set holding just the given bindings. */
+static struct vms *
+registry(struct binding *b, size_t n)
+{
+	static struct zone	 z;
+	static struct zone	*zp = &z;
+	struct zone_set		 zs = { &zp, 1 };
+	struct vms		*vs;
+
+	memset(&z, 0, sizeof(z));
+	z.bindings = b;
+	z.nbindings = n;
+	vs = vms_new(base, &fake, NULL, &metrics);
+	assert_non_null(vs);
+	vs->grace_ms = 300;
+	vms_sync(vs, &zs);
+	return vs;
+}
+
+static void
+loopexit(int fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	event_base_loopexit(arg, NULL);
+}
+
+/* Run the loop for `ms' milliseconds of real time. */
+static void
+run_for(unsigned int ms)
+{
+	struct timeval	 tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	event_base_once(base, -1, EV_TIMEOUT, loopexit, base, &tv);
+	event_base_dispatch(base);
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	calls[0] = '\0';
+	fail_create = fail_pause = 0;
+	traffic_counter = 0;
+	memset(&metrics, 0, sizeof(metrics));
+	base = event_base_new();
+	log_init("test_vm", 1, 0);
+	return base == NULL;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	event_base_free(base);
+	return 0;
+}
+
+static void
+test_concurrent_queries_join_one_summon(void **state)
+{
+	struct binding	 b = binding("www.example.org.", BINDING_STOP_DESTROY, 0);
+	struct vms	*vs = registry(&b, 1);
+	struct answer	 a[3];
+	struct vm	*v = vm_find(vs, "WWW.example.org.");
+	int		 i;
+
+	(void)state;
+	assert_non_null(v);
+	for (i = 0; i < 3; i++) {
+		waiter(&a[i]);
+		assert_int_equal(vm_want(vs, &b, &a[i].w), VM_WANT_WAIT);
+	}
+	assert_string_equal(calls, "create(www.example.org.)");
+	assert_int_equal(v->state, VM_BUILDING);
+	vm_backend_built(v, 1, NULL);
+	assert_int_equal(v->state, VM_BOOTING);
+	assert_string_equal(calls,
+	    "create(www.example.org.) watch_ready(www.example.org.)");
+	assert_int_equal(a[0].called, 0);
+	vm_backend_ready(v);
+	assert_int_equal(v->state, VM_READY);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(a[i].called, 1);
+		assert_int_equal(a[i].ok, 1);
+	}
+	assert_int_equal(metrics.summons, 1);
+	assert_int_equal(metrics.boot_count, 1);
+	assert_int_equal(vm_want(vs, &b, NULL), VM_WANT_READY);
+	vms_free(vs);
+}
+
+static void
+test_build_failure_answers_every_waiter_with_the_reason(void **state)
+{
+	struct binding	 b = binding("www.", BINDING_STOP_DESTROY, 0);
+	struct vms	*vs = registry(&b, 1);
+	struct vm	*v = vm_find(vs, "www.");
+	struct answer	 a, c;
+
+	(void)state;
+	waiter(&a);
+	waiter(&c);
+	assert_int_equal(vm_want(vs, &b, &a.w), VM_WANT_WAIT);
+	assert_int_equal(vm_want(vs, &b, &c.w), VM_WANT_WAIT);
+	vm_backend_built(v, 0, "out of memory");
+	assert_int_equal(v->state, VM_STOPPED);
+	assert_int_equal(a.called, 1);
+	assert_int_equal(a.ok, 0);
+	assert_string_equal(a.why, "build failed: out of memory");
+	assert_int_equal(c.called, 1);
+	assert_int_equal(metrics.summon_failures, 1);
+	/* The next query tries again. */
+	assert_int_equal(vm_want(vs, &b, NULL), VM_WANT_WAIT);
+	assert_string_equal(calls, "create(www.) create(www.)");
+	vms_free(vs);
+}
+
+static void
+test_create_refused_at_once_fails_the_query(void **state)
+{
+	struct binding	 b = binding("www.", BINDING_STOP_DESTROY, 0);
+	struct vms	*vs = registry(&b, 1);
+	struct answer	 a;
+
+	(void)state;
+	fail_create = 1;
+	waiter(&a);
+	assert_int_equal(vm_want(vs, &b, &a.w), VM_WANT_FAIL);
+	assert_string_equal(vm_find(vs, "www.")->error,
+	    "create failed: no such kernel");
+	vms_free(vs);
+}
+
+static void
+test_boot_timeout_fails_waiters_and_destroys(void **state)
+{
+	struct binding	 b = binding("slow.", BINDING_STOP_SHUTDOWN, 0);
+	struct vms	*vs;
+	struct vm	*v;
+	struct answer	 a;
+
+	(void)state;
+	b.max_boot_ms = 100;
+	vs = registry(&b, 1);
+	v = vm_find(vs, "slow.");
+	waiter(&a);
+	vm_want(vs, &b, &a.w);
+	vm_backend_built(v, 1, NULL);
+	run_for(200);
+	assert_int_equal(a.called, 1);
+	assert_int_equal(a.ok, 0);
+	assert_string_equal(a.why, "not ready within max-boot 100 ms");
+	/* A VM that never became ready is destroyed, not shut down. */
+	assert_string_equal(calls, "create(slow.) watch_ready(slow.) "
+	    "destroy(slow.)");
+	assert_int_equal(v->state, VM_STOPPING);
+	vm_backend_gone(v, NULL);
+	assert_int_equal(v->state, VM_STOPPED);
+	vms_free(vs);
+}
+
+/* Bring a VM to READY through the fake. */
+static struct vm *
+make_ready(struct vms *vs, struct binding *b)
+{
+	struct vm	*v = vm_find(vs, b->name);
+
+	assert_int_equal(vm_want(vs, b, NULL), VM_WANT_WAIT);
+	vm_backend_built(v, 1, NULL);
+	vm_backend_ready(v);
+	assert_int_equal(v->state, VM_READY);
+	calls[0] = '\0';
+	return v;
+}
+
+static void
+test_idle_destroy(void **state)
+{
+	struct binding	 b = binding("d.", BINDING_STOP_DESTROY, 100);
+	struct vms	*vs = registry(&b, 1);
+	struct vm	*v = make_ready(vs, &b);
+
+	(void)state;
+	run_for(250);
+	assert_string_equal(calls, "destroy(d.)");
+	assert_int_equal(v->state, VM_STOPPING);
+	vm_backend_gone(v, NULL);
+	assert_int_equal(v->state, VM_STOPPED);
+	assert_int_equal(metrics.idle_stops, 1);
+	vms_free(vs);
+}
+
+static void
+test_idle_shutdown_destroys_after_the_grace_period(void **state)
+{
+	struct binding	 b = binding("s.", BINDING_STOP_SHUTDOWN, 100);
+	struct vms	*vs = registry(&b, 1);
+	struct vm	*v = make_ready(vs, &b);
+
+	(void)state;
+	run_for(250);
+	assert_string_equal(calls, "shutdown(s.)");
+	assert_int_equal(v->state, VM_STOPPING);
+	run_for(450);	/* the guest ignores it: grace is 300 ms here */
+	assert_string_equal(calls, "shutdown(s.) destroy(s.)");
+	vm_backend_gone(v, NULL);
+	assert_int_equal(v->state, VM_STOPPED);
+	vms_free(vs);
+}
+
+static void
+test_idle_suspend_then_restore_on_demand(void **state)
+{
+	struct binding	 b = binding("z.", BINDING_STOP_SUSPEND, 100);
+	struct vms	*vs = registry(&b, 1);
+	struct vm	*v = make_ready(vs, &b);
+	struct answer	 a;
+
+	(void)state;
+	run_for(180);
+	assert_string_equal(calls, "suspend(z.)");
+	vm_backend_gone(v, NULL);
+	assert_int_equal(v->state, VM_SUSPENDED);
+	waiter(&a);
+	assert_int_equal(vm_want(vs, &b, &a.w), VM_WANT_WAIT);
+	assert_string_equal(calls, "suspend(z.) restore(z.)");
+	vm_backend_built(v, 1, NULL);
+	/* Restored means running as before: ready without a new check. */
+	assert_int_equal(v->state, VM_READY);
+	assert_int_equal(a.ok, 1);
+	vms_free(vs);
+}
+
+static void
+test_idle_pause_then_unpause_on_demand(void **state)
+{
+	struct binding	 b = binding("p.", BINDING_STOP_PAUSE, 100);
+	struct vms	*vs = registry(&b, 1);
+	struct vm	*v = make_ready(vs, &b);
+
+	(void)state;
+	run_for(180);
+	assert_string_equal(calls, "pause(p.)");
+	assert_int_equal(v->state, VM_PAUSED);
+	assert_int_equal(vm_want(vs, &b, NULL), VM_WANT_READY);
+	assert_string_equal(calls, "pause(p.) unpause(p.)");
+	assert_int_equal(v->state, VM_READY);
+	vms_free(vs);
+}
+
+static void
+test_failed_pause_falls_back_to_destroy(void **state)
+{
+	struct binding	 b = binding("p.", BINDING_STOP_PAUSE, 100);
+	struct vms	*vs = registry(&b, 1);
+	struct vm	*v = make_ready(vs, &b);
+
+	(void)state;
+	fail_pause = 1;
+	run_for(180);
+	assert_string_equal(calls, "pause(p.) destroy(p.)");
+	assert_int_equal(v->state, VM_STOPPING);
+	vms_free(vs);
+}
+
+static void
+test_traffic_or_queries_keep_a_vm_alive(void **state)
+{
+	struct binding	 b = binding("busy.", BINDING_STOP_DESTROY, 150);
+	struct vms	*vs = registry(&b, 1);
+	struct vm	*v = make_ready(vs, &b);
+	int		 i;
+
+	(void)state;
+	for (i = 0; i < 6; i++) {	/* 300 ms, twice the idle time */
+		traffic_counter += 1000;
+		run_for(50);
+	}
+	assert_int_equal(v->state, VM_READY);
+	for (i = 0; i < 6; i++) {
+		vm_touch(vs, "busy.");
+		run_for(50);
+	}
+	assert_int_equal(v->state, VM_READY);
+	assert_string_equal(calls, "");
+	run_for(300);
+	assert_string_equal(calls, "destroy(busy.)");
+	vms_free(vs);
+}
+
+static void
+test_crash_is_noticed_and_next_query_resummons(void **state)
+{
+	struct binding	 b = binding("c.", BINDING_STOP_DESTROY, 0);
+	struct vms	*vs = registry(&b, 1);
+	struct vm	*v = make_ready(vs, &b);
+
+	(void)state;
+	vm_backend_gone(v, "crashed");
+	assert_int_equal(v->state, VM_STOPPED);
+	assert_int_equal(vm_want(vs, &b, NULL), VM_WANT_WAIT);
+	assert_string_equal(calls, "create(c.)");
+	vms_free(vs);
+}
+
+static void
+test_query_while_stopping_resummons_once_down(void **state)
+{
+	struct binding	 b = binding("r.", BINDING_STOP_DESTROY, 0);
+	struct vms	*vs = registry(&b, 1);
+	struct vm	*v = make_ready(vs, &b);
+	struct answer	 a;
+	char		 err[160];
+
+	(void)state;
+	assert_int_equal(vm_stop(vs, "r.", err, sizeof(err)), 0);
+	assert_int_equal(vm_stop(vs, "r.", err, sizeof(err)), -1);
+	assert_string_equal(err, "r. is already stopping");
+	waiter(&a);
+	assert_int_equal(vm_want(vs, &b, &a.w), VM_WANT_WAIT);
+	vm_backend_gone(v, NULL);
+	assert_string_equal(calls, "destroy(r.) create(r.)");
+	assert_int_equal(v->state, VM_BUILDING);
+	vm_backend_built(v, 1, NULL);
+	vm_backend_ready(v);
+	assert_int_equal(a.ok, 1);
+	vms_free(vs);
+}
+
+static void
+test_adoption_takes_over_without_a_build(void **state)
+{
+	struct binding	 b = binding("a.", BINDING_STOP_DESTROY, 0);
+	struct vms	*vs = registry(&b, 1);
+	struct vm	*v = vm_find(vs, "a.");
+
+	(void)state;
+	vm_backend_adopted(vs, "a.", 7);
+	assert_int_equal(v->state, VM_READY);
+	assert_int_equal(v->domid, 7);
+	assert_int_equal(vm_want(vs, &b, NULL), VM_WANT_READY);
+	assert_string_equal(calls, "");
+	vm_backend_adopted(vs, "nobody.", 8);	/* not ours: ignored */
+	vms_free(vs);
+}
+
+static void
+test_warm_builds_paused_and_first_query_unpauses(void **state)
+{
+	struct binding	 b = binding("w.", BINDING_STOP_DESTROY, 0);
+	struct vms	*vs;
+	struct vm	*v;
+
+	(void)state;
+	b.warm = 1;
+	vs = registry(&b, 1);
+	v = vm_find(vs, "w.");
+	vms_warm(vs);
+	assert_string_equal(calls, "create-paused(w.)");
+	vm_backend_built(v, 1, NULL);
+	assert_int_equal(v->state, VM_PAUSED);
+	assert_int_equal(metrics.summons, 0);
+	assert_int_equal(vm_want(vs, &b, NULL), VM_WANT_READY);
+	assert_string_equal(calls, "create-paused(w.) unpause(w.)");
+	vms_free(vs);
+}
+
+static void
+test_ready_after_a_fixed_delay(void **state)
+{
+	struct binding	 b = binding("t.", BINDING_STOP_DESTROY, 0);
+	struct vms	*vs;
+	struct vm	*v;
+	struct answer	 a;
+
+	(void)state;
+	b.ready = BINDING_READY_DELAY;
+	b.ready_delay_ms = 80;
+	vs = registry(&b, 1);
+	v = vm_find(vs, "t.");
+	waiter(&a);
+	vm_want(vs, &b, &a.w);
+	vm_backend_built(v, 1, NULL);
+	assert_string_equal(calls, "create(t.)");	/* no watch */
+	run_for(30);
+	assert_int_equal(a.called, 0);
+	run_for(100);
+	assert_int_equal(a.ok, 1);
+	assert_int_equal(v->state, VM_READY);
+	vms_free(vs);
+}
+
+static void
+test_cancelled_waiter_is_not_called(void **state)
+{
+	struct binding	 b = binding("x.", BINDING_STOP_DESTROY, 0);
+	struct vms	*vs = registry(&b, 1);
+	struct answer	 a, c;
+
+	(void)state;
+	waiter(&a);
+	waiter(&c);
+	vm_want(vs, &b, &a.w);
+	vm_want(vs, &b, &c.w);
+	vm_waiter_cancel(&a.w);
+	vm_waiter_cancel(&a.w);		/* twice is harmless */
+	vm_backend_built(vm_find(vs, "x."), 1, NULL);
+	vm_backend_ready(vm_find(vs, "x."));
+	assert_int_equal(a.called, 0);
+	assert_int_equal(c.called, 1);
+	vms_free(vs);
+}
+
+static void
+test_reload_keeps_unchanged_and_stops_removed(void **state)
+{
+	struct binding	 b[2] = {
+		binding("keep.", BINDING_STOP_DESTROY, 0),
+		binding("gone.", BINDING_STOP_DESTROY, 0),
+	};
+	struct vms	*vs = registry(b, 2);
+	struct vm	*keep = make_ready(vs, &b[0]);
+	struct vm	*gone = make_ready(vs, &b[1]);
+	struct zone	 z, *zp = &z;
+	struct zone_set	 zs = { &zp, 1 };
+	struct binding	 nb = b[0];
+
+	(void)state;
+	memset(&z, 0, sizeof(z));
+	z.bindings = &nb;
+	z.nbindings = 1;
+	vms_sync(vs, &zs);
+	assert_int_equal(keep->state, VM_READY);
+	assert_int_equal(gone->state, VM_STOPPING);
+	assert_string_equal(calls, "destroy(gone.)");
+	vm_backend_gone(gone, NULL);	/* frees it */
+	assert_null(vm_find(vs, "gone."));
+	/* A changed binding applies once its VM is down. */
+	nb.memory_kb = 65536;
+	vms_sync(vs, &zs);
+	assert_int_equal(keep->b.memory_kb, 0);
+	vm_backend_gone(keep, "crashed");
+	assert_int_equal(keep->b.memory_kb, 65536);
+	vms_free(vs);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+		T(test_concurrent_queries_join_one_summon),
+		T(test_build_failure_answers_every_waiter_with_the_reason),
+		T(test_create_refused_at_once_fails_the_query),
+		T(test_boot_timeout_fails_waiters_and_destroys),
+		T(test_idle_destroy),
+		T(test_idle_shutdown_destroys_after_the_grace_period),
+		T(test_idle_suspend_then_restore_on_demand),
+		T(test_idle_pause_then_unpause_on_demand),
+		T(test_failed_pause_falls_back_to_destroy),
+		T(test_traffic_or_queries_keep_a_vm_alive),
+		T(test_crash_is_noticed_and_next_query_resummons),
+		T(test_query_while_stopping_resummons_once_down),
+		T(test_adoption_takes_over_without_a_build),
+		T(test_warm_builds_paused_and_first_query_unpauses),
+		T(test_ready_after_a_fixed_delay),
+		T(test_cancelled_waiter_is_not_called),
+		T(test_reload_keeps_unchanged_and_stops_removed),
+#undef T
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
