@@ -9,6 +9,8 @@
 #   make bench           benchmarks; results under bench/
 #   make install         PREFIX=/usr/local DESTDIR=
 
+.DEFAULT_GOAL := all
+
 PREFIX	?= /usr/local
 SBINDIR	?= $(PREFIX)/sbin
 MANDIR	?= $(PREFIX)/share/man
@@ -41,10 +43,12 @@ UNIT_TESTS = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 include tests/unit/unit.mk
 
 # The programs: build/bin/NAME from NAME_SRCS and NAME_LIBS.
-PROGRAMS = jitsud
-jitsud_SRCS = src/jitsud.c src/server.c src/vm.c src/dns.c src/zone.c src/binding.c \
-	      src/conf.c src/errors.c src/metrics.c src/sdnotify.c src/log.c
+PROGRAMS = jitsud jitsuctl
+jitsud_SRCS = src/jitsud.c src/server.c src/control.c src/vm.c src/dns.c \
+	      src/zone.c src/binding.c src/conf.c src/errors.c src/metrics.c \
+	      src/sdnotify.c src/ctl.c src/log.c
 jitsud_LIBS = $(shell pkg-config --libs libevent ldns)
+jitsuctl_SRCS = src/jitsuctl.c src/ctl.c
 
 define prog_rule
 $(B)/bin/$(1): $(patsubst %.c,$(B)/obj/%.o,$($(1)_SRCS))

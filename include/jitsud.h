@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 struct event_base;
+struct control;
 struct vms;
 struct server;
 struct server_list;
@@ -416,6 +417,7 @@ struct metrics {
 	uint64_t	 summons;	/* builds started for a query */
 	uint64_t	 summon_failures;
 	uint64_t	 idle_stops;
+	uint64_t	 maxwait_replies;	/* sent before the VM was up */
 	uint64_t	 boot_le[METRICS_BOOT_BUCKETS + 1];	/* last: +Inf */
 	uint64_t	 boot_count;
 	uint64_t	 boot_sum_ms;
@@ -423,6 +425,8 @@ struct metrics {
 
 /* metrics_query: count one query by what dns_answer decided. */
 void	metrics_query(struct metrics *, const struct dns_verdict *, int tcp);
+/* metrics_reply: count one reply sent, by its (extended) rcode. */
+void	metrics_reply(struct metrics *, uint16_t rcode);
 
 /* metrics_boot: one summon took `ms' from its first query to ready. */
 void	metrics_boot(struct metrics *, uint64_t ms);
@@ -544,6 +548,13 @@ struct vm	*vm_find(struct vms *, const char *name);
  */
 enum vm_want	 vm_want(struct vms *, const struct binding *b,
 		    struct vm_waiter *w);
+/*
+ * vm_join: queue w on a summon under way (after vm_want said WAIT with
+ * no waiter), so the caller allocates only when it must wait.  -1 when
+ * no summon is under way.
+ */
+int		 vm_join(struct vms *, const struct binding *b,
+		    struct vm_waiter *w);
 /* vm_waiter_cancel: forget w (its query gave up); safe if answered. */
 void		 vm_waiter_cancel(struct vm_waiter *w);
 
@@ -575,7 +586,13 @@ struct jitsud {
 	struct conf		 conf;
 	struct zone_set		*zones;
 	struct server_list	*servers;
+	struct vms		*vms;
+	struct control		*control;
 	struct metrics		 metrics;
+	int			 synjitsu_active;
+	/* jitsud_reload, for the control socket: 0, or -1 and why. */
+	int			(*reload)(struct jitsud *, char *err,
+				    size_t errlen);
 	/*
 	 * Query and reply buffers, reused for every UDP datagram and TCP
 	 * message: the answer path allocates nothing.
@@ -583,6 +600,17 @@ struct jitsud {
 	uint8_t			 query[DNS_TCP_MAX];
 	uint8_t			 reply[DNS_TCP_MAX];
 };
+
+/* control.c */
+
+/*
+ * control_open: listen for jitsuctl on the Unix socket `path' (mode
+ * 0600; a stale socket file is replaced, a live one is not).  NULL if
+ * it cannot.
+ */
+struct control	*control_open(struct jitsud *, const char *path);
+/* control_close: drop every client, close and remove the socket. */
+void		 control_close(struct control *);
 
 /* server.c */
 

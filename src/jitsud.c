@@ -23,6 +23,9 @@ struct args {
 	int		 check;
 };
 
+/* The command line, kept for reload. */
+static struct args	 jitsud_args;
+
 static void __attribute__((noreturn))
 usage(void)
 {
@@ -115,10 +118,10 @@ same_listen(const struct conf *a, const struct conf *b)
  * complete (files parse, zones load, new sockets bind) swap it in.
  * Otherwise the old one keeps serving and the log says why.  New sockets
  * are bound before the old ones close (SO_REUSEPORT), so no query finds
- * the port shut.
+ * the port shut.  Running VMs whose binding did not change are kept.
  */
 static int
-jitsud_reload(struct jitsud *env, const struct args *a)
+jitsud_reload(struct jitsud *env, char *err, size_t errlen)
 {
 	struct errors		*errs;
 	struct conf		 c;
@@ -127,18 +130,24 @@ jitsud_reload(struct jitsud *env, const struct args *a)
 	int			 relisten;
 
 	sdnotify("RELOADING=1");
+	snprintf(err, errlen, "out of memory");
 	if ((errs = calloc(1, sizeof(*errs))) == NULL)
 		goto fail;
-	if (jitsud_load(a, &c, &zs, errs) == -1) {
+	if (jitsud_load(&jitsud_args, &c, &zs, errs) == -1) {
 		jitsud_log_errors(errs);
+		snprintf(err, errlen, "%zu error(s), the first: %s",
+		    errs->count, errs->msg[0]);
 		goto fail;
 	}
 	relisten = !same_listen(&env->conf, &c);
 	if (relisten && (fresh = servers_open(env, &c)) == NULL) {
+		snprintf(err, errlen, "cannot listen on the new addresses");
 		zone_set_free(zs);
 		conf_clear(&c);
 		goto fail;
 	}
+	if (env->vms != NULL)
+		vms_sync(env->vms, zs);
 	zone_set_free(env->zones);
 	env->zones = zs;
 	if (relisten) {
@@ -153,32 +162,29 @@ jitsud_reload(struct jitsud *env, const struct args *a)
 	return 0;
 fail:
 	free(errs);
-	log_warnx("reload failed; keeping the running configuration");
+	log_warnx("reload failed (%s); keeping the running configuration",
+	    err);
 	sdnotify("READY=1");
 	return -1;
 }
 
-struct sigctx {
-	struct jitsud		*env;
-	const struct args	*args;
-};
-
 static void
 jitsud_signal(int sig, short event, void *arg)
 {
-	struct sigctx	*ctx = arg;
+	struct jitsud	*env = arg;
+	char		 err[ERROR_LEN];
 
 	(void)event;
 	switch (sig) {
 	case SIGHUP:
 		log_info("SIGHUP: reloading");
-		jitsud_reload(ctx->env, ctx->args);
+		jitsud_reload(env, err, sizeof(err));
 		break;
 	case SIGINT:
 	case SIGTERM:
 		log_info("%s: shutting down", strsignal(sig));
 		sdnotify("STOPPING=1");
-		event_base_loopexit(ctx->env->base, NULL);
+		event_base_loopexit(env->base, NULL);
 		break;
 	}
 }
@@ -271,36 +277,42 @@ int
 main(int argc, char *argv[])
 {
 	static struct jitsud	 env;
-	struct args		 a;
-	struct sigctx		 ctx = { &env, &a };
+	struct args		*a = &jitsud_args;
 	struct errors		*errs;
 	static const int	 sigs[] = { SIGHUP, SIGINT, SIGTERM };
+	struct event		*sigev[3];
 	size_t			 i;
 
-	parse_args(argc, argv, &a);
-	log_init("jitsud", 1, a.verbose);
-	if (a.check)
-		jitsud_check(&a);
+	parse_args(argc, argv, a);
+	log_init("jitsud", 1, a->verbose);
+	if (a->check)
+		jitsud_check(a);
 	if ((errs = calloc(1, sizeof(*errs))) == NULL)
 		fatal("calloc");
-	if (jitsud_load(&a, &env.conf, &env.zones, errs) == -1) {
+	if (jitsud_load(a, &env.conf, &env.zones, errs) == -1) {
 		jitsud_log_errors(errs);
 		fatalx("no valid configuration; not starting");
 	}
 	free(errs);
+	env.reload = jitsud_reload;
 	signal(SIGPIPE, SIG_IGN);
 	if ((env.base = event_base_new()) == NULL)
 		fatalx("event_base_new");
 	if ((env.servers = servers_open(&env, &env.conf)) == NULL)
 		fatalx("cannot listen on every configured address");
-	if (!a.foreground && daemon(0, 0) == -1)
-		fatal("daemon");
-	log_init("jitsud", a.foreground, a.verbose);
+	if ((env.control = control_open(&env, env.conf.control)) == NULL)
+		fatalx("cannot open the control socket %s", env.conf.control);
+	if (!a->foreground) {
+		if (daemon(0, 0) == -1)
+			fatal("daemon");
+		/* epoll descriptors do not survive fork() as they were. */
+		if (event_reinit(env.base) == -1)
+			fatalx("event_reinit");
+	}
+	log_init("jitsud", a->foreground, a->verbose);
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
-		struct event *ev = evsignal_new(env.base, sigs[i],
-		    jitsud_signal, &ctx);
-
-		if (ev == NULL || event_add(ev, NULL) == -1)
+		sigev[i] = evsignal_new(env.base, sigs[i], jitsud_signal, &env);
+		if (sigev[i] == NULL || event_add(sigev[i], NULL) == -1)
 			fatalx("signal event");
 	}
 	jitsud_start_watchdog(&env);
@@ -308,9 +320,15 @@ main(int argc, char *argv[])
 	    env.conf.nlisten);
 	sdnotify("READY=1");
 	event_base_dispatch(env.base);
+
+	control_close(env.control);
 	servers_close(env.servers);
+	if (env.vms != NULL)
+		vms_free(env.vms);
 	zone_set_free(env.zones);
 	conf_clear(&env.conf);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		event_free(sigev[i]);
 	event_base_free(env.base);
 	return 0;
 }

@@ -9,8 +9,38 @@
 
 #include "log.h"
 
+static void	log_line(int, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+
 static int	log_foreground = 1;
 static int	log_verbose;
+
+/*
+ * The last LOG_RING_LINES messages, for `jitsuctl log': an operator can
+ * see why a summon failed without access to the journal.
+ */
+static char	log_ring[LOG_RING_LINES][LOG_RING_LEN];
+static size_t	log_ring_next, log_ring_count;
+
+static void
+log_ring_add(const char *msg)
+{
+	snprintf(log_ring[log_ring_next], LOG_RING_LEN, "%s", msg);
+	log_ring_next = (log_ring_next + 1) % LOG_RING_LINES;
+	if (log_ring_count < LOG_RING_LINES)
+		log_ring_count++;
+}
+
+void
+log_ring_foreach(void (*fn)(const char *, void *), void *arg)
+{
+	size_t	 i, start;
+
+	start = (log_ring_next + LOG_RING_LINES - log_ring_count) %
+	    LOG_RING_LINES;
+	for (i = 0; i < log_ring_count; i++)
+		fn(log_ring[(start + i) % LOG_RING_LINES], arg);
+}
 
 void
 log_init(const char *ident, int foreground, int verbose)
@@ -37,19 +67,32 @@ log_getverbose(void)
 void
 vlog(int pri, const char *fmt, va_list ap)
 {
+	char	 line[LOG_RING_LEN];
+
 	if (pri == LOG_DEBUG && log_verbose < 1)
 		return;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	if (pri != LOG_DEBUG)
+		log_ring_add(line);
 	if (!log_foreground) {
-		vsyslog(pri, fmt, ap);
+		syslog(pri, "%s", line);
 		return;
 	}
 	/* One fprintf per line so concurrent writers do not interleave
 	 * inside a message. */
-	char	 line[1024];
-
-	vsnprintf(line, sizeof(line), fmt, ap);
 	fprintf(stderr, "%s\n", line);
 	fflush(stderr);
+}
+
+/* Format and log one line (vlog's varargs form). */
+static void
+log_line(int pri, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vlog(pri, fmt, ap);
+	va_end(ap);
 }
 
 /*
@@ -60,15 +103,11 @@ static void
 logit_errno(int pri, const char *fmt, va_list ap)
 {
 	int	 saved = errno;
-	char	 msg[900];
+	char	 msg[LOG_RING_LEN - 128];
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	if (!log_foreground)
-		syslog(pri, "%s: %s", msg, strerror(saved));
-	else {
-		fprintf(stderr, "%s: %s\n", msg, strerror(saved));
-		fflush(stderr);
-	}
+	errno = saved;
+	log_line(pri, "%s: %s", msg, strerror(saved));
 	errno = saved;
 }
 

@@ -14,9 +14,14 @@ metrics_query(struct metrics *m, const struct dns_verdict *v, int tcp)
 	}
 	if (v->action == DNS_V_OUTOFZONE)
 		m->outofzone++;
-	m->rcodes[v->rcode < METRICS_RCODES ? v->rcode : METRICS_RCODES]++;
 	if (v->truncated)
 		m->truncated++;
+}
+
+void
+metrics_reply(struct metrics *m, uint16_t rcode)
+{
+	m->rcodes[rcode < METRICS_RCODES ? rcode : METRICS_RCODES]++;
 }
 
 /* Upper bounds of the boot latency buckets, in ms (query -> ready). */
@@ -135,6 +140,9 @@ metrics_render(const struct metrics *m, const struct vms *vs, FILE *fp)
 	    m->summon_failures);
 	metrics_counter(fp, "jitsud_idle_stops_total",
 	    "Unikernels stopped for being idle.", m->idle_stops);
+	metrics_counter(fp, "jitsud_maxwait_replies_total",
+	    "Held replies sent at max-wait, before their VM was ready.",
+	    m->maxwait_replies);
 	metrics_boots(m, fp);
 	if (vs != NULL)
 		metrics_vms(vs, fp);

@@ -20,10 +20,34 @@
 #define TCP_IDLE_SEC		10	/* RFC 7766 suggests seconds, not minutes */
 #define ACCEPT_PAUSE_MSEC	1000
 
+struct tcp_client;
+
+/*
+ * A reply held back while its unikernel is summoned.  It is sent when
+ * the VM is ready, as SERVFAIL if the summon fails, or as it is after
+ * the binding's max-wait: a client that gets an address late is better
+ * off than one that retries.  Only this cold path allocates.
+ */
+struct pending {
+	struct vm_waiter	 w;
+	struct server		*srv;
+	struct tcp_client	*client;	/* TCP, else NULL */
+	TAILQ_ENTRY(pending)	 entry;		/* in srv->pending */
+	TAILQ_ENTRY(pending)	 centry;	/* in client->pending */
+	struct sockaddr_storage	 from;		/* UDP */
+	socklen_t		 fromlen;
+	struct dns_verdict	 v;
+	struct event		*timer;
+	uint64_t		 t0;
+	size_t			 len;
+	uint8_t			 buf[];
+};
+
 struct tcp_client {
 	struct server		*srv;
 	struct bufferevent	*bev;
 	TAILQ_ENTRY(tcp_client)	 entry;
+	TAILQ_HEAD(, pending)	 pending;
 };
 
 /*
@@ -40,6 +64,7 @@ struct server {
 	struct event		*pause;		/* accept back-off (TCP) */
 	TAILQ_HEAD(, tcp_client) clients;
 	size_t			 nclients;
+	TAILQ_HEAD(, pending)	 pending;
 	LIST_ENTRY(server)	 entry;
 };
 
@@ -114,6 +139,7 @@ server_open(struct jitsud *env, const struct conf_addr *a, int tcp)
 	s->addr = *a;
 	s->tcp = tcp;
 	TAILQ_INIT(&s->clients);
+	TAILQ_INIT(&s->pending);
 	if ((s->fd = server_socket(a, tcp)) == -1) {
 		log_warn("listen on %s/%s", server_addr_str(a, name,
 		    sizeof(name)), tcp ? "tcp" : "udp");
@@ -130,9 +156,113 @@ server_open(struct jitsud *env, const struct conf_addr *a, int tcp)
 }
 
 static void
+pending_free(struct pending *p)
+{
+	vm_waiter_cancel(&p->w);
+	TAILQ_REMOVE(&p->srv->pending, p, entry);
+	if (p->client != NULL)
+		TAILQ_REMOVE(&p->client->pending, p, centry);
+	event_free(p->timer);
+	free(p);
+}
+
+static void
+tcp_send(struct tcp_client *c, const uint8_t *reply, size_t len)
+{
+	uint8_t	 lenbuf[2] = { (uint8_t)(len >> 8), (uint8_t)len };
+
+	bufferevent_write(c->bev, lenbuf, 2);
+	bufferevent_write(c->bev, reply, len);
+}
+
+static void
+pending_send(struct pending *p)
+{
+	struct metrics	*m = &p->srv->env->metrics;
+
+	metrics_reply(m, p->v.rcode);
+	if (p->client != NULL)
+		tcp_send(p->client, p->buf, p->len);
+	else if (sendto(p->srv->fd, p->buf, p->len, 0,
+	    (struct sockaddr *)&p->from, p->fromlen) == -1)
+		m->send_errors++;
+	pending_free(p);
+}
+
+/* The summon settled: ready (send), or failed (SERVFAIL). */
+static void
+pending_settled(void *arg, int ok, const char *why)
+{
+	struct pending	*p = arg;
+
+	if (!ok) {
+		p->len = dns_servfail(p->buf, &p->v);
+		p->v.rcode = DNS_RCODE_SERVFAIL;
+		log_debug("query answered SERVFAIL: %s", why);
+	}
+	pending_send(p);
+}
+
+static void
+pending_timeout(int fd, short event, void *arg)
+{
+	struct pending	*p = arg;
+
+	(void)fd;
+	(void)event;
+	p->srv->env->metrics.maxwait_replies++;
+	pending_send(p);
+}
+
+/*
+ * Hold the reply in env->reply until b's VM settles.  Returns 0 when
+ * held, -1 when it could not be (the caller answers at once).
+ */
+static int
+pending_hold(struct server *s, struct tcp_client *c,
+    const struct sockaddr_storage *from, socklen_t fromlen,
+    const struct dns_verdict *v, const struct binding *b)
+{
+	struct pending	*p;
+	struct timeval	 tv;
+
+	if ((p = calloc(1, sizeof(*p) + v->replylen)) == NULL)
+		return -1;
+	if ((p->timer = evtimer_new(s->env->base, pending_timeout, p)) ==
+	    NULL || vm_join(s->env->vms, b, &p->w) == -1) {
+		if (p->timer != NULL)
+			event_free(p->timer);
+		free(p);
+		return -1;
+	}
+	p->w.cb = pending_settled;
+	p->w.arg = p;
+	p->srv = s;
+	p->client = c;
+	if (from != NULL)
+		memcpy(&p->from, from, fromlen);
+	p->fromlen = fromlen;
+	p->v = *v;
+	p->v.zone = NULL;	/* a reload may free them while we wait */
+	p->v.binding = NULL;
+	p->len = v->replylen;
+	memcpy(p->buf, s->env->reply, v->replylen);
+	TAILQ_INSERT_TAIL(&s->pending, p, entry);
+	if (c != NULL)
+		TAILQ_INSERT_TAIL(&c->pending, p, centry);
+	tv.tv_sec = b->max_wait_ms / 1000;
+	tv.tv_usec = (suseconds_t)(b->max_wait_ms % 1000) * 1000;
+	evtimer_add(p->timer, &tv);
+	return 0;
+}
+
+static void
 server_tcp_drop(struct tcp_client *c)
 {
 	struct server	*s = c->srv;
+
+	while (!TAILQ_EMPTY(&c->pending))
+		pending_free(TAILQ_FIRST(&c->pending));
 
 	TAILQ_REMOVE(&s->clients, c, entry);
 	s->nclients--;
@@ -147,6 +277,8 @@ server_tcp_drop(struct tcp_client *c)
 void
 server_close(struct server *s)
 {
+	while (!TAILQ_EMPTY(&s->pending))
+		pending_free(TAILQ_FIRST(&s->pending));
 	while (!TAILQ_EMPTY(&s->clients))
 		server_tcp_drop(TAILQ_FIRST(&s->clients));
 	if (s->pause != NULL)
@@ -157,21 +289,60 @@ server_close(struct server *s)
 }
 
 /*
- * Answer one query and account for it.  Returns the number of reply
- * bytes in env->reply to send, or 0 to send nothing.
+ * A reply that gives a bound name's address: is its VM there?  READY
+ * (or covered by Synjitsu, which answers the handshake while the VM
+ * boots): send now.  Being summoned: hold the reply.  Cannot be had:
+ * SERVFAIL.  Returns the bytes to send now (0: held or nothing).
  */
 static size_t
-server_answer(struct jitsud *env, const uint8_t *q, size_t qlen, int tcp,
-    size_t replymax)
+server_summon(struct server *s, struct tcp_client *c,
+    const struct sockaddr_storage *from, socklen_t fromlen,
+    struct dns_verdict *v)
 {
+	struct jitsud		*env = s->env;
+	const struct binding	*b = v->binding;
+
+	switch (vm_want(env->vms, b, NULL)) {
+	case VM_WANT_READY:
+		return v->replylen;
+	case VM_WANT_WAIT:
+		if (b->synjitsu && env->synjitsu_active)
+			return v->replylen;
+		if (b->max_wait_ms == 0 || pending_hold(s, c, from, fromlen, v,
+		    b) == -1)
+			return v->replylen;
+		return 0;
+	case VM_WANT_FAIL:
+		break;
+	}
+	v->rcode = DNS_RCODE_SERVFAIL;
+	return dns_servfail(env->reply, v);
+}
+
+/*
+ * Answer one query and account for it.  Returns the number of reply
+ * bytes in env->reply to send now, or 0 to send nothing (yet).
+ */
+static size_t
+server_answer(struct server *s, struct tcp_client *c,
+    const struct sockaddr_storage *from, socklen_t fromlen, size_t qlen)
+{
+	struct jitsud		*env = s->env;
 	struct dns_verdict	 v;
 	enum dns_action		 act;
+	size_t			 len;
 
-	act = dns_answer(env->zones, q, qlen, tcp, env->reply, replymax, &v);
-	metrics_query(&env->metrics, &v, tcp);
+	act = dns_answer(env->zones, env->query, qlen, c != NULL, env->reply,
+	    sizeof(env->reply), &v);
+	metrics_query(&env->metrics, &v, c != NULL);
 	if (act == DNS_V_DROP)
 		return 0;
-	return v.replylen;
+	len = v.replylen;
+	if (v.binding != NULL && env->vms != NULL)
+		len = server_summon(s, c, from, fromlen, &v);
+	if (len != 0)
+		metrics_reply(&env->metrics, v.rcode);
+	return len;
 }
 
 static void
@@ -195,8 +366,7 @@ server_udp_read(int fd, short event, void *arg)
 				log_warn("udp recvfrom");
 			return;
 		}
-		len = server_answer(env, env->query, (size_t)n, 0,
-		    sizeof(env->reply));
+		len = server_answer(s, NULL, &from, fromlen, (size_t)n);
 		if (len == 0)
 			continue;
 		if (sendto(fd, env->reply, len, 0, (struct sockaddr *)&from,
@@ -225,17 +395,14 @@ server_tcp_read(struct bufferevent *bev, void *arg)
 			return;
 		evbuffer_drain(in, 2);
 		evbuffer_remove(in, env->query, qlen);
-		rlen = server_answer(env, env->query, qlen, 1,
-		    sizeof(env->reply));
-		if (rlen == 0) {
+		rlen = server_answer(c->srv, c, NULL, 0, qlen);
+		if (rlen == 0 && TAILQ_EMPTY(&c->pending)) {
 			/* Nothing worth answering: RFC 7766 lets us close. */
 			server_tcp_drop(c);
 			return;
 		}
-		lenbuf[0] = (uint8_t)(rlen >> 8);
-		lenbuf[1] = (uint8_t)rlen;
-		bufferevent_write(bev, lenbuf, 2);
-		bufferevent_write(bev, env->reply, rlen);
+		if (rlen != 0)
+			tcp_send(c, env->reply, rlen);
 	}
 }
 
@@ -303,6 +470,7 @@ server_tcp_accept(int fd, short event, void *arg)
 		return;
 	}
 	c->srv = s;
+	TAILQ_INIT(&c->pending);
 	TAILQ_INSERT_TAIL(&s->clients, c, entry);
 	if (++s->nclients == TCP_CLIENTS_MAX)
 		event_del(s->ev);

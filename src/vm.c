@@ -301,6 +301,19 @@ vm_want(struct vms *vs, const struct binding *b, struct vm_waiter *w)
 	return VM_WANT_WAIT;
 }
 
+int
+vm_join(struct vms *vs, const struct binding *b, struct vm_waiter *w)
+{
+	struct vm	*v = vm_find(vs, b->name);
+
+	if (v == NULL || (v->state != VM_BUILDING && v->state != VM_BOOTING &&
+	    v->state != VM_STOPPING))
+		return -1;
+	w->vm = v;
+	TAILQ_INSERT_TAIL(&v->waiters, w, entry);
+	return 0;
+}
+
 void
 vm_waiter_cancel(struct vm_waiter *w)
 {

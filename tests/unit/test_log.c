@@ -83,6 +83,47 @@ test_info_is_one_line(void **state)
 	assert_string_equal(capture(emit_info), "zone example.org loaded\n");
 }
 
+struct ring_seen {
+	int	 n;
+	char	 first[64], last[64];
+};
+
+static void
+ring_line(const char *line, void *arg)
+{
+	struct ring_seen	*r = arg;
+
+	if (r->n++ == 0)
+		snprintf(r->first, sizeof(r->first), "%s", line);
+	snprintf(r->last, sizeof(r->last), "%s", line);
+}
+
+static void
+emit_many(void)
+{
+	int	 i;
+
+	for (i = 0; i < LOG_RING_LINES + 5; i++)
+		log_info("line %d", i);
+	log_debug("debug is not kept");
+	errno = EACCES;
+	log_warn("last");
+}
+
+static void
+test_ring_keeps_the_last_lines_oldest_first(void **state)
+{
+	struct ring_seen	 r = { 0, "", "" };
+
+	(void)state;
+	log_init("test", 1, 1);
+	capture(emit_many);
+	log_ring_foreach(ring_line, &r);
+	assert_int_equal(r.n, LOG_RING_LINES);
+	assert_string_equal(r.first, "line 6");
+	assert_string_equal(r.last, "last: Permission denied");
+}
+
 int
 main(void)
 {
@@ -90,6 +131,7 @@ main(void)
 		cmocka_unit_test(test_debug_hidden_unless_verbose),
 		cmocka_unit_test(test_warn_appends_strerror_and_keeps_errno),
 		cmocka_unit_test(test_info_is_one_line),
+		cmocka_unit_test(test_ring_keeps_the_last_lines_oldest_first),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,377 @@
+/* control.c -- the control socket: jitsuctl's requests, answered in the loop */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+#include "ctl.h"
+#include "jitsud.h"
+#include "log.h"
+
+#define CONTROL_CLIENTS_MAX	16
+#define CONTROL_IDLE_SEC	30
+
+struct control_conn {
+	struct control			*ctl;
+	struct bufferevent		*bev;
+	TAILQ_ENTRY(control_conn)	 entry;
+};
+
+struct control {
+	struct jitsud			*env;
+	int				 fd;
+	struct event			*ev;
+	char				 path[CONF_SOCKET_MAX];
+	TAILQ_HEAD(, control_conn)	 conns;
+	size_t				 nconns;
+};
+
+static void
+control_conn_free(struct control_conn *c)
+{
+	TAILQ_REMOVE(&c->ctl->conns, c, entry);
+	c->ctl->nconns--;
+	bufferevent_free(c->bev);
+	free(c);
+}
+
+static void
+control_data(struct control_conn *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+control_data(struct control_conn *c, const char *fmt, ...)
+{
+	struct evbuffer	*out = bufferevent_get_output(c->bev);
+	va_list		 ap;
+
+	evbuffer_add(out, "data ", 5);
+	va_start(ap, fmt);
+	evbuffer_add_vprintf(out, fmt, ap);
+	va_end(ap);
+	evbuffer_add(out, "\n", 1);
+}
+
+/* The end line; the connection closes once it is written. */
+static void
+control_end(struct control_conn *c, const char *error)
+{
+	struct evbuffer	*out = bufferevent_get_output(c->bev);
+
+	if (error == NULL)
+		evbuffer_add_printf(out, "end ok\n");
+	else
+		evbuffer_add_printf(out, "end error %s\n", error);
+	bufferevent_disable(c->bev, EV_READ);
+}
+
+static void
+control_data_line(const char *line, void *arg)
+{
+	control_data(arg, "%s", line);
+}
+
+/* Send multi-line text (metrics) as data lines, one per line. */
+static void
+control_data_text(struct control_conn *c, char *text)
+{
+	char	*line, *save = NULL;
+
+	for (line = strtok_r(text, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save))
+		control_data_line(line, c);
+}
+
+static const char *
+control_addr(const struct binding *b, char *buf, size_t len)
+{
+	char	 ip6[INET6_ADDRSTRLEN] = "";
+
+	buf[0] = '\0';
+	if (b->has_ip6)
+		inet_ntop(AF_INET6, &b->ip6, ip6, sizeof(ip6));
+	if (b->has_ip)
+		inet_ntop(AF_INET, &b->ip, buf, (socklen_t)len);
+	if (b->has_ip6)
+		snprintf(buf + strlen(buf), len - strlen(buf), "%s%s",
+		    b->has_ip ? "," : "", ip6);
+	return buf;
+}
+
+static void
+control_list(struct control_conn *c)
+{
+	struct vm	*v;
+	char		 addr[80];
+	uint64_t	 now = vm_now_ms();
+
+	TAILQ_FOREACH(v, &c->ctl->env->vms->all, entry)
+		control_data(c, "%s %s %llus %s", v->b.name,
+		    vm_state_name(v->state),
+		    (unsigned long long)(now - v->since_ms) / 1000,
+		    control_addr(&v->b, addr, sizeof(addr)));
+	control_end(c, NULL);
+}
+
+static void
+control_show(struct control_conn *c, const char *name)
+{
+	static const char *const types[] = { "pvh", "pv" };
+	static const char *const stops[] = { "destroy", "shutdown",
+	    "suspend", "pause" };
+	static const char *const readies[] = { "xenstore", "tcp", "delay" };
+	struct vm		*v = vm_find(c->ctl->env->vms, name);
+	const struct binding	*b;
+	char			 addr[80];
+
+	if (v == NULL) {
+		control_end(c, "no such name");
+		return;
+	}
+	b = &v->b;
+	control_data(c, "name %s", b->name);
+	control_data(c, "state %s for %llu ms", vm_state_name(v->state),
+	    (unsigned long long)(vm_now_ms() - v->since_ms));
+	if (v->domid >= 0)
+		control_data(c, "domain %d", v->domid);
+	control_data(c, "kernel %s", b->kernel);
+	control_data(c, "type %s memory %lluK vcpus %u", types[b->type],
+	    (unsigned long long)b->memory_kb, b->vcpus);
+	control_data(c, "address %s", control_addr(b, addr, sizeof(addr)));
+	control_data(c, "mac %02x:%02x:%02x:%02x:%02x:%02x bridge %s",
+	    b->mac[0], b->mac[1], b->mac[2], b->mac[3], b->mac[4], b->mac[5],
+	    b->bridge);
+	control_data(c, "idle %u ms stop %s ready %s max-boot %u ms",
+	    b->idle_ms, stops[b->stop], readies[b->ready], b->max_boot_ms);
+	control_data(c, "synjitsu %s warm %s", b->synjitsu ? "on" : "off",
+	    b->warm ? "on" : "off");
+	if (v->error[0] != '\0')
+		control_data(c, "last-error %s", v->error);
+	control_end(c, NULL);
+}
+
+static void
+control_metrics(struct control_conn *c)
+{
+	char	*text = NULL;
+	size_t	 len = 0;
+	FILE	*fp = open_memstream(&text, &len);
+
+	if (fp == NULL) {
+		control_end(c, "out of memory");
+		return;
+	}
+	metrics_render(&c->ctl->env->metrics, c->ctl->env->vms, fp);
+	fclose(fp);
+	control_data_text(c, text);
+	free(text);
+	control_end(c, NULL);
+}
+
+static void
+control_dispatch(struct control_conn *c, const struct ctl_request *r)
+{
+	struct jitsud	*env = c->ctl->env;
+	char		 err[CTL_LINE_MAX / 2];
+
+	if (env->vms == NULL && r->cmd != CTL_RELOAD &&
+	    r->cmd != CTL_METRICS && r->cmd != CTL_LOG) {
+		control_end(c, "no lifecycle backend is configured");
+		return;
+	}
+	switch (r->cmd) {
+	case CTL_LIST:
+		control_list(c);
+		return;
+	case CTL_SHOW:
+		control_show(c, r->arg);
+		return;
+	case CTL_START:
+		control_end(c, vm_start(env->vms, r->arg, err, sizeof(err)) ==
+		    0 ? NULL : err);
+		return;
+	case CTL_STOP:
+		control_end(c, vm_stop(env->vms, r->arg, err, sizeof(err)) ==
+		    0 ? NULL : err);
+		return;
+	case CTL_RELOAD:
+		control_end(c, env->reload(env, err, sizeof(err)) == 0 ? NULL :
+		    err);
+		return;
+	case CTL_METRICS:
+		control_metrics(c);
+		return;
+	case CTL_LOG:
+		log_ring_foreach(control_data_line, c);
+		control_end(c, NULL);
+		return;
+	case CTL_NCMDS:
+		break;
+	}
+	control_end(c, "internal error");
+}
+
+static void
+control_read(struct bufferevent *bev, void *arg)
+{
+	struct control_conn	*c = arg;
+	struct evbuffer		*in = bufferevent_get_input(bev);
+	struct ctl_request	 r;
+	char			*line, err[CTL_LINE_MAX];
+	size_t			 len;
+
+	line = evbuffer_readln(in, &len, EVBUFFER_EOL_LF);
+	if (line == NULL) {
+		if (evbuffer_get_length(in) >= CTL_LINE_MAX)
+			control_end(c, "request too long");
+		return;
+	}
+	if (ctl_parse_request(line, len, &r, err, sizeof(err)) == -1)
+		control_end(c, err);
+	else {
+		log_debug("control: %s %s", ctl_cmd_name(r.cmd), r.arg);
+		control_dispatch(c, &r);
+	}
+	free(line);
+}
+
+/* Written out: close once the end line has left. */
+static void
+control_written(struct bufferevent *bev, void *arg)
+{
+	if (!(bufferevent_get_enabled(bev) & EV_READ))
+		control_conn_free(arg);
+}
+
+static void
+control_event(struct bufferevent *bev, short what, void *arg)
+{
+	(void)bev;
+	(void)what;
+	control_conn_free(arg);
+}
+
+static void
+control_accept(int fd, short event, void *arg)
+{
+	struct control		*ctl = arg;
+	struct control_conn	*c;
+	struct timeval		 idle = { CONTROL_IDLE_SEC, 0 };
+	int			 cfd;
+
+	(void)event;
+	if ((cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) ==
+	    -1) {
+		if (errno != EAGAIN && errno != EINTR)
+			log_warn("control accept");
+		return;
+	}
+	if (ctl->nconns >= CONTROL_CLIENTS_MAX) {
+		log_warnx("control: too many clients");
+		close(cfd);
+		return;
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL ||
+	    (c->bev = bufferevent_socket_new(ctl->env->base, cfd,
+	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
+		free(c);
+		close(cfd);
+		return;
+	}
+	c->ctl = ctl;
+	TAILQ_INSERT_TAIL(&ctl->conns, c, entry);
+	ctl->nconns++;
+	bufferevent_setcb(c->bev, control_read, control_written,
+	    control_event, c);
+	bufferevent_set_timeouts(c->bev, &idle, &idle);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+}
+
+/*
+ * A socket file left by a jitsud that died is removed; one that a live
+ * jitsud still answers on is not: two daemons must not fight over it.
+ */
+static int
+control_claim_path(const struct sockaddr_un *sun)
+{
+	int	 fd, alive;
+
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	alive = connect(fd, (const struct sockaddr *)sun, sizeof(*sun)) == 0;
+	close(fd);
+	if (alive) {
+		log_warnx("control socket %s: another jitsud is running",
+		    sun->sun_path);
+		return -1;
+	}
+	if (unlink(sun->sun_path) == -1 && errno != ENOENT) {
+		log_warn("control socket %s", sun->sun_path);
+		return -1;
+	}
+	return 0;
+}
+
+struct control *
+control_open(struct jitsud *env, const char *path)
+{
+	struct control		*ctl;
+	struct sockaddr_un	 sun;
+	mode_t			 old;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun.sun_path) ||
+	    (ctl = calloc(1, sizeof(*ctl))) == NULL)
+		return NULL;
+	strcpy(sun.sun_path, path);
+	strcpy(ctl->path, path);
+	ctl->env = env;
+	TAILQ_INIT(&ctl->conns);
+	if (control_claim_path(&sun) == -1)
+		goto err;
+	if ((ctl->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0)) == -1)
+		goto err;
+	/* Only root may steer the daemon: no window with a wider mode. */
+	old = umask(0177);
+	if (bind(ctl->fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		umask(old);
+		log_warn("control socket %s", path);
+		close(ctl->fd);
+		goto err;
+	}
+	umask(old);
+	if (listen(ctl->fd, 16) == -1 || (ctl->ev = event_new(env->base,
+	    ctl->fd, EV_READ | EV_PERSIST, control_accept, ctl)) == NULL ||
+	    event_add(ctl->ev, NULL) == -1)
+		fatal("control socket %s", path);
+	return ctl;
+err:
+	free(ctl);
+	return NULL;
+}
+
+void
+control_close(struct control *ctl)
+{
+	if (ctl == NULL)
+		return;
+	while (!TAILQ_EMPTY(&ctl->conns))
+		control_conn_free(TAILQ_FIRST(&ctl->conns));
+	event_free(ctl->ev);
+	close(ctl->fd);
+	unlink(ctl->path);
+	free(ctl);
+}

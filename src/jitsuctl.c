@@ -1,0 +1,147 @@
+/* jitsuctl.c -- control a running jitsud over its Unix socket */
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ctl.h"
+
+#define DEFAULT_SOCKET	"/run/jitsud.sock"
+#define REPLY_TIMEOUT_MS 30000
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	fprintf(stderr, "usage: jitsuctl [-s socket] command [argument]\n"
+	    "commands: list, show NAME, start NAME, stop NAME, reload,\n"
+	    "          metrics, log\n");
+	exit(2);
+}
+
+static int
+ctl_connect(const char *path)
+{
+	struct sockaddr_un	 sun;
+	int			 fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		fprintf(stderr, "jitsuctl: socket path too long\n");
+		exit(2);
+	}
+	strcpy(sun.sun_path, path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
+	    connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		fprintf(stderr, "jitsuctl: %s: %s (is jitsud running?)\n",
+		    path, strerror(errno));
+		exit(1);
+	}
+	return fd;
+}
+
+static void
+write_all(int fd, const char *buf, size_t len)
+{
+	ssize_t	 n;
+
+	while (len > 0) {
+		if ((n = write(fd, buf, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			fprintf(stderr, "jitsuctl: write: %s\n",
+			    strerror(errno));
+			exit(1);
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+}
+
+/*
+ * Print the data lines, stop at the end line.  Returns the exit status:
+ * 0 for "end ok", 1 for "end error" or a reply cut short.
+ */
+static int
+read_reply(int fd)
+{
+	static char	 buf[64 * 1024];
+	size_t		 have = 0;
+	char		*nl, *line;
+	const char	*text;
+	struct pollfd	 pfd = { fd, POLLIN, 0 };
+	ssize_t		 n;
+
+	for (;;) {
+		while ((nl = memchr(buf, '\n', have)) != NULL) {
+			*nl = '\0';
+			line = buf;
+			switch (ctl_parse_reply(line, &text)) {
+			case CTL_R_DATA:
+				printf("%s\n", text);
+				break;
+			case CTL_R_OK:
+				return 0;
+			case CTL_R_ERROR:
+				fprintf(stderr, "jitsuctl: %s\n", text);
+				return 1;
+			case CTL_R_BAD:
+				fprintf(stderr, "jitsuctl: bad reply line\n");
+				return 1;
+			}
+			have -= (size_t)(nl + 1 - buf);
+			memmove(buf, nl + 1, have);
+		}
+		if (have == sizeof(buf)) {
+			fprintf(stderr, "jitsuctl: reply line too long\n");
+			return 1;
+		}
+		if (poll(&pfd, 1, REPLY_TIMEOUT_MS) == 0) {
+			fprintf(stderr, "jitsuctl: no reply from jitsud\n");
+			return 1;
+		}
+		if ((n = read(fd, buf + have, sizeof(buf) - have)) <= 0) {
+			if (n == -1 && errno == EINTR)
+				continue;
+			fprintf(stderr, "jitsuctl: connection closed before "
+			    "the end of the reply\n");
+			return 1;
+		}
+		have += (size_t)n;
+	}
+}
+
+int
+main(int argc, char *argv[])
+{
+	const char	*path = DEFAULT_SOCKET;
+	char		 req[CTL_LINE_MAX];
+	int		 ch, fd;
+
+	while ((ch = getopt(argc, argv, "s:")) != -1) {
+		switch (ch) {
+		case 's':
+			path = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1 || argc > 2)
+		usage();
+	if (ctl_format_request(req, sizeof(req), argv[0],
+	    argc == 2 ? argv[1] : NULL) == -1) {
+		fprintf(stderr, "jitsuctl: bad command or argument\n");
+		usage();
+	}
+	fd = ctl_connect(path);
+	write_all(fd, req, strlen(req));
+	return read_reply(fd);
+}
