@@ -2,7 +2,7 @@
 #
 #   make                 build the programs into build/bin
 #   make check           unit tests (plain and ASan+UBSan) + nested-Xen tests
-#   make check SANITIZE=1  unit tests with ASan+UBSan only
+#   make check SANITIZE=1  unit and daemon tests under ASan+UBSan only
 #   make unit            unit tests only (fast)
 #   make smoke           the nested-Xen smoke test only
 #   make demo            boot the testbed and show a guest being served
@@ -89,12 +89,13 @@ smoke: all
 testbed-selftest: all
 	@sh tests/testbed/selftest.sh
 
-# check runs every suite (tests/check.sh); SANITIZE=1 runs the unit
-# tests under ASan+UBSan only.
+# check runs every suite (tests/check.sh); SANITIZE=1 runs only the
+# unit and daemon tests, under ASan+UBSan.
 check: all
 ifeq ($(SANITIZE),1)
-	@sh tests/check.sh unit-asan
+	@sh tests/check.sh unit-asan daemon-asan
 else
+	@$(MAKE) --no-print-directory all SANITIZE=1
 	@sh tests/check.sh
 endif
 

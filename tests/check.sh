@@ -11,13 +11,15 @@ suite_cmd() {
 	unit)		echo "$MAKE --no-print-directory unit" ;;
 	unit-asan)	echo "$MAKE --no-print-directory unit SANITIZE=1" ;;
 	unikernels)	echo "$MAKE --no-print-directory -C unikernels check" ;;
+	daemon)		echo "bash tests/system/daemon.sh" ;;
+	daemon-asan)	echo "env JITSUD_BIN=build/asan/bin bash tests/system/daemon.sh" ;;
 	smoke)		echo "scripts/testbed/run.sh smoke" ;;
 	testbed-selftest) echo "sh tests/testbed/selftest.sh" ;;
 	*)		echo "false unknown-suite-$1" ;;
 	esac
 }
 
-suites=${*:-"unit unit-asan unikernels smoke testbed-selftest"}
+suites=${*:-"unit unit-asan unikernels daemon daemon-asan smoke testbed-selftest"}
 passed=0
 failed=0
 failures=""

@@ -5,18 +5,7 @@
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 out=$top/build/testbed-selftest
-passed=0
-failed=0
-
-check() {
-	if eval "$2"; then
-		echo "selftest: ok: $1"
-		passed=$((passed + 1))
-	else
-		echo "selftest: FAILED: $1 (expected: $2)" >&2
-		failed=$((failed + 1))
-	fi
-}
+. "$top/tests/lib.sh"
 
 # Run the harness; keep its output and exit status, and how long it took.
 harness() {
@@ -47,5 +36,4 @@ check "the hang is named" \
     'grep -q "TESTBED ERROR: hung: no console output for 15s" "$out.log"'
 check "the hang is detected within 60 s (took ${secs}s)" '[ $secs -lt 60 ]'
 
-echo "testbed-selftest: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish testbed-selftest

@@ -1,0 +1,111 @@
+#!/bin/bash
+# daemon.sh -- jitsud as an operator runs it, on loopback with real clients:
+# dig over UDP and TCP, malformed packets, -n checks, SIGHUP and jitsuctl
+# reloads (good and bad), metrics, and a clean SIGTERM.
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/tests/lib.sh"
+bin=${JITSUD_BIN:-$top/build/bin}
+work=$(mktemp -d /tmp/jitsud-daemon.XXXXXX)
+port=$((20000 + $$ % 20000))
+sock=$work/jitsud.sock
+pid=""
+
+cleanup() {
+	[ -n "$pid" ] && kill "$pid" 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+cp "$top/tests/dns/example.org.zone" "$work/example.org.zone"
+cat > "$work/jitsud.conf" <<EOF
+listen on 127.0.0.1 port $port
+listen on ::1 port $port
+zone example.org.zone
+control socket $sock
+EOF
+
+q() {
+	dig @127.0.0.1 -p "$port" +time=2 +tries=1 "$@"
+}
+
+echo "daemon: configuration checks"
+"$bin/jitsud" -n -f "$work/jitsud.conf" > "$work/n.out" 2>&1
+check "-n accepts a good configuration" \
+    '[ $? -eq 0 ] && grep -q "configuration OK: 1 zone" "$work/n.out"'
+"$bin/jitsud" -n -f "$top/tests/conf/bad-keywords.conf" \
+    -f "$top/tests/conf/bad-paren.zone" > "$work/bad.out" 2>&1
+rc=$?
+check "-n rejects a bad configuration with status 1" '[ $rc -eq 1 ]'
+check "-n names file and line of every error" \
+    'grep -q "bad-keywords.conf:16: unterminated quoted string" "$work/bad.out" &&
+     grep -q "bad-paren.zone:4: .(. is never closed" "$work/bad.out"'
+
+echo "daemon: serving"
+"$bin/jitsud" -d -f "$work/jitsud.conf" 2> "$work/log" &
+pid=$!
+for _ in $(seq 50); do
+	[ -S "$sock" ] && break
+	sleep 0.1
+done
+check "the control socket appears, mode 0600" \
+    '[ "$(stat -c %a "$sock")" = 600 ]'
+out=$(q www.example.org A +norec)
+check "UDP: a bound name answers from its binding, authoritatively" \
+    'echo "$out" | grep -q "flags: qr aa;" &&
+     echo "$out" | grep -q "^www.example.org.[[:space:]]*30[[:space:]]*IN[[:space:]]*A[[:space:]]*10.0.0.10"'
+check "TCP: the same answer" \
+    '[ "$(q www.example.org A +tcp +short)" = 10.0.0.10 ]'
+check "IPv6 transport" \
+    '[ "$(dig @::1 -p "$port" +short ns1.example.org AAAA)" = 2001:db8::53 ]'
+check "CNAME chain is chased within the zone" \
+    '[ "$(q alias.example.org A +short | tail -n 1)" = 10.0.0.10 ]'
+check "NXDOMAIN carries the SOA" \
+    'q nothere.example.org A | grep -q "status: NXDOMAIN" &&
+     q nothere.example.org A | grep -q "IN[[:space:]]*SOA"'
+check "out-of-zone queries are REFUSED, not recursed" \
+    'q www.debian.org A | grep -q "status: REFUSED"'
+check "an answer too big for 512 bytes sets TC" \
+    'q mid.example.org TXT +noedns +ignore | grep -q "flags: qr aa tc"'
+check "dig's TCP retry then gets it whole" \
+    '[ "$(q mid.example.org TXT +noedns +short | wc -l)" -ge 7 ]'
+
+echo "daemon: malformed input"
+printf 'garbage' > /dev/udp/127.0.0.1/$port
+printf '\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x3fabc' \
+    > /dev/udp/127.0.0.1/$port
+head -c 3000 /dev/urandom > /dev/udp/127.0.0.1/$port
+printf '\x00\x05hello' > "$work/tcpjunk"
+exec 3<>/dev/tcp/127.0.0.1/$port && cat "$work/tcpjunk" >&3 && exec 3>&-
+check "the daemon still answers after garbage" \
+    '[ "$(q www.example.org A +short)" = 10.0.0.10 ]'
+check "malformed queries were counted" \
+    '"$bin/jitsuctl" -s "$sock" metrics | grep -Eq "jitsud_(dropped_total [1-9]|responses_total\{rcode=\"FORMERR\"\} [1-9])"'
+
+echo "daemon: reload"
+echo 'new	IN	A	192.0.2.99' >> "$work/example.org.zone"
+kill -HUP "$pid"
+sleep 0.5
+check "SIGHUP loads the edited zone" \
+    '[ "$(q new.example.org A +short)" = 192.0.2.99 ]'
+echo 'broken	IN	A	not-an-address' >> "$work/example.org.zone"
+"$bin/jitsuctl" -s "$sock" reload > "$work/reload.out" 2>&1
+rc=$?
+check "a bad reload fails with the file:line reason" \
+    '[ $rc -eq 1 ] && grep -q "example.org.zone:[0-9]*:" "$work/reload.out"'
+check "... and the old zone keeps serving" \
+    '[ "$(q new.example.org A +short)" = 192.0.2.99 ]'
+check "jitsuctl log shows why" \
+    '"$bin/jitsuctl" -s "$sock" log | grep -q "reload failed"'
+"$bin/jitsuctl" -s "$sock" nonsense > /dev/null 2>&1
+check "jitsuctl refuses an unknown command (status 2)" '[ $? -eq 2 ]'
+
+echo "daemon: shutdown"
+kill -TERM "$pid"
+wait "$pid"
+rc=$?
+pid=""
+check "SIGTERM ends it cleanly" '[ $rc -eq 0 ]'
+check "and removes the control socket" '[ ! -e "$sock" ]'
+
+finish daemon-system
