@@ -16,6 +16,7 @@ SBINDIR	?= $(PREFIX)/sbin
 MANDIR	?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 UNITDIR	?= /lib/systemd/system
+DOCDIR	?= $(PREFIX)/share/doc/jitsud
 
 CC	?= cc
 CFLAGS	?= -O2 -g
@@ -106,7 +107,8 @@ bench: all
 	@scripts/bench/run.sh
 
 install: all
-	install -d $(DESTDIR)$(SBINDIR)
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(UNITDIR) \
+	    $(DESTDIR)$(DOCDIR)/examples
 	for p in $(PROGRAMS); do \
 		install -m 0755 $(B)/bin/$$p $(DESTDIR)$(SBINDIR)/$$p || exit 1; \
 	done
@@ -114,6 +116,10 @@ install: all
 		s=$${m##*.}; install -d $(DESTDIR)$(MANDIR)/man$$s; \
 		install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/ || exit 1; \
 	done
+	sed 's|/usr/local/sbin|$(SBINDIR)|g' conf/jitsud.service > \
+	    $(DESTDIR)$(UNITDIR)/jitsud.service
+	install -m 0644 conf/jitsud.conf conf/example.org.zone \
+	    $(DESTDIR)$(DOCDIR)/examples/
 
 format:
 	clang-format -i src/*.c include/*.h tests/unit/*.c

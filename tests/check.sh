@@ -12,6 +12,7 @@ suite_cmd() {
 	unit-asan)	echo "$MAKE --no-print-directory unit SANITIZE=1" ;;
 	unikernels)	echo "$MAKE --no-print-directory -C unikernels check" ;;
 	daemon)		echo "bash tests/system/daemon.sh" ;;
+	install)	echo "sh tests/system/install.sh" ;;
 	daemon-asan)	echo "env JITSUD_BIN=build/asan/bin bash tests/system/daemon.sh" ;;
 	smoke)		echo "scripts/testbed/run.sh smoke" ;;
 	testbed-selftest) echo "sh tests/testbed/selftest.sh" ;;
@@ -19,7 +20,7 @@ suite_cmd() {
 	esac
 }
 
-suites=${*:-"unit unit-asan unikernels daemon daemon-asan smoke testbed-selftest"}
+suites=${*:-"unit unit-asan unikernels daemon daemon-asan install smoke testbed-selftest"}
 passed=0
 failed=0
 failures=""
