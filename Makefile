@@ -45,7 +45,8 @@ include tests/unit/unit.mk
 
 # The programs: build/bin/NAME from NAME_SRCS and NAME_LIBS.
 PROGRAMS = jitsud jitsuctl
-jitsud_SRCS = src/jitsud.c src/server.c src/control.c src/vm.c src/dns.c \
+jitsud_SRCS = src/jitsud.c src/server.c src/forward.c src/control.c \
+	      src/vm.c src/dns.c \
 	      src/zone.c src/binding.c src/conf.c src/errors.c src/metrics.c \
 	      src/sdnotify.c src/ctl.c src/log.c
 jitsud_LIBS = $(shell pkg-config --libs libevent ldns)

@@ -13,6 +13,9 @@
 
 struct event_base;
 struct control;
+struct forwarder;
+struct fwd_query;
+LIST_HEAD(forwarder_list, forwarder);
 struct vms;
 struct server;
 struct server_list;
@@ -418,6 +421,8 @@ struct metrics {
 	uint64_t	 summon_failures;
 	uint64_t	 idle_stops;
 	uint64_t	 maxwait_replies;	/* sent before the VM was up */
+	uint64_t	 forwarded;
+	uint64_t	 forward_failures;
 	uint64_t	 boot_le[METRICS_BOOT_BUCKETS + 1];	/* last: +Inf */
 	uint64_t	 boot_count;
 	uint64_t	 boot_sum_ms;
@@ -578,6 +583,173 @@ void	vm_backend_gone(struct vm *, const char *why);
 /* At start-up: a running domain `name' already exists; take it over. */
 void	vm_backend_adopted(struct vms *, const char *name, int domid);
 
+/* netlink.c */
+
+#define NL_MSG_MAX		512
+
+/*
+ * An rtnetlink request being built, 4-byte aligned as netlink wants.
+ * The nl_msg_* builders fill it completely (nlmsghdr included, seq 0:
+ * nl_request sets it) and return 0, or -1 when it would not fit.
+ */
+struct nl_msg {
+	size_t		 len;
+	uint32_t	 buf[NL_MSG_MAX / 4];
+};
+
+/*
+ * A veth pair: `name' stays in the caller's namespace, enslaved to
+ * bridge `master' (ifindex, 0: none) and brought up; `peer' is created
+ * directly in the network namespace of process `peer_pid'.
+ */
+struct nl_veth {
+	const char	*name;
+	const uint8_t	*mac;		/* host end's, or NULL: random */
+	int		 master;
+	const char	*peer;
+	const uint8_t	*peer_mac;	/* or NULL */
+	int		 peer_pid;
+};
+
+/* What nl_link_get reports of a link. */
+struct nl_link {
+	int		 index;
+	uint64_t	 rx_bytes, tx_bytes;
+};
+
+/* Builders, pure: tests compare their bytes. */
+int	nl_msg_veth(struct nl_msg *, const struct nl_veth *);
+/* RTM_NEWADDR: addr (4 or 16 bytes by family)/prefixlen on ifindex. */
+int	nl_msg_addr(struct nl_msg *, int ifindex, int family,
+	    const void *addr, unsigned int prefixlen);
+/* RTM_NEWROUTE: the IPv4 default route via gw out of ifindex. */
+int	nl_msg_route4(struct nl_msg *, int ifindex, struct in_addr gw);
+/* RTM_NEWLINK setting IFF_UP on ifindex. */
+int	nl_msg_link_up(struct nl_msg *, int ifindex);
+/* RTM_GETLINK or RTM_DELLINK of ifindex, or of `name' when index is 0. */
+int	nl_msg_link(struct nl_msg *, uint16_t type, int ifindex,
+	    const char *name);
+
+/*
+ * Parsers of one reply message (nlmsghdr included), pure; every length
+ * is checked.  nl_parse_link: an RTM_NEWLINK into *l, 0 or -1.
+ * nl_parse_addr4: an RTM_NEWADDR; 1 with *addr and *plen when it is an
+ * IPv4 address of ifindex, 0 when another one, -1 when malformed.
+ */
+int	nl_parse_link(const void *msg, size_t len, struct nl_link *l);
+int	nl_parse_addr4(const void *msg, size_t len, int ifindex,
+	    struct in_addr *addr, unsigned int *plen);
+
+/*
+ * The socket side.  An rtnetlink request is carried out by the kernel
+ * inside sendmsg(), so its answer is queued when send returns: these
+ * calls do not wait on anything but the kernel (bounded by a 1 s
+ * receive timeout).  All return -1 with errno set on failure.
+ */
+int	nl_open(void);
+int	nl_request(int fd, struct nl_msg *);	/* send, wait for the ack */
+int	nl_veth_add(int fd, const struct nl_veth *);
+int	nl_link_get(int fd, int ifindex, const char *name, struct nl_link *);
+int	nl_link_del(int fd, int ifindex);
+int	nl_link_up(int fd, int ifindex);
+int	nl_addr_add(int fd, int ifindex, int family, const void *addr,
+	    unsigned int prefixlen);
+int	nl_route4_add(int fd, int ifindex, struct in_addr gw);
+/*
+ * nl_addr4_find: an IPv4 address of ifindex inside net/plen into
+ * *found: 1 when there is one, 0 when not, -1 on error.
+ */
+int	nl_addr4_find(int fd, int ifindex, struct in_addr net,
+	    unsigned int plen, struct in_addr *found);
+
+/* probe.c */
+
+#define PROBE_INTERVAL_MS	25	/* between two connect attempts */
+#define PROBE_ATTEMPT_MS	100	/* a pending connect is given up */
+
+struct probe;
+
+/*
+ * probe_start: try a non-blocking TCP connect to `sa' from base's loop
+ * every PROBE_INTERVAL_MS until one succeeds; then close it, free the
+ * probe and call cb(arg), once.  cb never runs from inside probe_start.
+ * NULL (and nothing started) when out of memory.  It never gives up by
+ * itself: the caller's deadline cancels it.
+ */
+struct probe	*probe_start(struct event_base *, const struct sockaddr *sa,
+		    socklen_t salen, void (*cb)(void *), void *arg);
+/* probe_cancel: stop and free a probe whose cb has not run; NULL is ok. */
+void		 probe_cancel(struct probe *);
+/* probe_attempts: connects tried so far. */
+unsigned int	 probe_attempts(const struct probe *);
+
+/* proc.c */
+
+#define PROC_PATH_MAX		256
+#define PROC_IFNAME_MAX		16	/* IFNAMSIZ */
+#define PROC_PREFIX4		24	/* the guest's IPv4 netmask */
+#define PROC_PREFIX6		64
+#define PROC_READY_FD		3	/* the guest's readiness pipe */
+#define PROC_ARGV_MAX		(BINDING_CMDLINE_MAX / 2 + 2)
+#define PROC_ENV_MAX		8
+#define PROC_ENV_LEN		(BINDING_NAME_MAX + 32)
+
+/*
+ * The process backend (proc_backend) runs a binding's kernel= as a
+ * child process in its own network namespace: eth0 there carries the
+ * binding's MAC, IPv4 (/PROC_PREFIX4), IPv6 (/PROC_PREFIX6), a default
+ * route via the bridge's own address in that /24 (if it has one), and
+ * is the peer of host veth proc_veth_name(name) on bridge= .  The guest
+ * gets argv { kernel, cmdline words... }, the environment JITSU_NAME,
+ * JITSU_IP, JITSU_IP6, JITSU_GW, JITSU_MAC, JITSU_READY_FD=3 and PATH,
+ * its console in <logdir>/<name>.log, and <statedir>/<name>.pid lets a
+ * restarted jitsud adopt it.  For ready=xenstore the guest writes
+ * anything to fd 3 once it serves.
+ */
+struct proc_conf {
+	char	 logdir[PROC_PATH_MAX];
+	char	 statedir[PROC_PATH_MAX];
+};
+
+extern const struct vm_backend	proc_backend;
+
+/*
+ * proc_init: make both folders, open the rtnetlink socket and catch
+ * SIGCHLD in base; the context goes into vs->bectx (vs is made with
+ * proc_backend and a NULL context).  -1 with a warning logged on error.
+ */
+int	proc_init(struct event_base *, struct vms *, const struct proc_conf *);
+/* proc_adopt: after vms_sync, take over the guests a previous jitsud
+ * left running (their pidfiles checked against /proc). */
+void	proc_adopt(struct vms *);
+/* proc_end: free the backend's memory; the guests keep running. */
+void	proc_end(struct vms *);
+
+/* The guest's argv and environment, made before it is started. */
+struct proc_args {
+	char	*argv[PROC_ARGV_MAX];
+	char	*envp[PROC_ENV_MAX];
+	char	 words[BINDING_KERNEL_MAX + BINDING_CMDLINE_MAX];
+	char	 env[PROC_ENV_MAX][PROC_ENV_LEN];
+};
+
+/* Pure helpers, exported for the tests. */
+/* proc_args_build: gw NULL: no gateway.  0, or -1 if it does not fit. */
+int	proc_args_build(struct proc_args *, const struct binding *,
+	    const struct in_addr *gw);
+/* proc_veth_name: "jv" and 8 hex digits hashed from the name. */
+void	proc_veth_name(const char *name, char out[PROC_IFNAME_MAX]);
+/* proc_file_name: the name made safe as a file name; 0 or -1. */
+int	proc_file_name(const char *name, char *out, size_t len);
+/* proc_status_str: a waitpid status as "exited with status N" etc. */
+void	proc_status_str(int status, char *buf, size_t len);
+/* proc_stat_parse: state letter and start time of a /proc/PID/stat. */
+int	proc_stat_parse(const char *text, char *state,
+	    unsigned long long *start);
+/* proc_pidfile_parse: "PID START VETH\n"; 0 or -1. */
+int	proc_pidfile_parse(const char *text, int *pid,
+	    unsigned long long *start, char veth[PROC_IFNAME_MAX]);
+
 /* jitsud.c */
 
 /* The daemon: its loop, configuration, zones, sockets and counters. */
@@ -588,6 +760,8 @@ struct jitsud {
 	struct server_list	*servers;
 	struct vms		*vms;
 	struct control		*control;
+	struct forwarder	*fwd;		/* NULL: REFUSED */
+	struct forwarder_list	 fwd_retired;	/* after a reload */
 	struct metrics		 metrics;
 	int			 synjitsu_active;
 	/* jitsud_reload, for the control socket: 0, or -1 and why. */
@@ -600,6 +774,40 @@ struct jitsud {
 	uint8_t			 query[DNS_TCP_MAX];
 	uint8_t			 reply[DNS_TCP_MAX];
 };
+
+/* forward.c */
+
+/*
+ * forward_new: a forwarder to `upstream' (a connected UDP socket, plus a
+ * TCP connection per TCP query).  NULL with a warning on failure.
+ */
+struct forwarder	*forward_new(struct event_base *,
+			    const struct conf_addr *upstream);
+/* forward_free: close it; callers have cancelled their queries first. */
+void			 forward_free(struct forwarder *);
+/*
+ * forward_retire: free it once its queries in flight are over (after
+ * the timeout), for a reload that changes the upstream; until then it
+ * sits on `retired', which forward_free_retired empties at exit.
+ */
+void			 forward_retire(struct forwarder_list *retired,
+			    struct forwarder *);
+void			 forward_free_retired(struct forwarder_list *);
+
+/*
+ * forward_query: send query q (len bytes, header and question in the
+ * first qend) upstream over UDP or TCP under a fresh random ID.  cb runs
+ * once: with the answer (its ID set back to the client's) when one with
+ * our ID and the very same question arrives, or with NULL after a
+ * timeout or an error; fq is freed after cb returns.  NULL if the query
+ * cannot be sent.
+ */
+struct fwd_query	*forward_query(struct forwarder *, const uint8_t *q,
+			    size_t len, size_t qend, int tcp,
+			    void (*cb)(void *arg, const uint8_t *reply,
+			    size_t len), void *arg);
+/* forward_cancel: forget a query whose client went away. */
+void			 forward_cancel(struct fwd_query *);
 
 /* control.c */
 

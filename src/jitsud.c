@@ -113,6 +113,15 @@ same_listen(const struct conf *a, const struct conf *b)
 	return 1;
 }
 
+static int
+same_forwarder(const struct conf *a, const struct conf *b)
+{
+	return a->has_forwarder == b->has_forwarder && (!a->has_forwarder ||
+	    (a->forwarder.len == b->forwarder.len &&
+	    memcmp(&a->forwarder.ss, &b->forwarder.ss, a->forwarder.len) ==
+	    0));
+}
+
 /*
  * Reload: build the whole new configuration first; only if it is
  * complete (files parse, zones load, new sockets bind) swap it in.
@@ -145,6 +154,14 @@ jitsud_reload(struct jitsud *env, char *err, size_t errlen)
 		zone_set_free(zs);
 		conf_clear(&c);
 		goto fail;
+	}
+	if (!same_forwarder(&env->conf, &c)) {
+		forward_retire(&env->fwd_retired, env->fwd);
+		env->fwd = NULL;
+		if (c.has_forwarder &&
+		    (env->fwd = forward_new(env->base, &c.forwarder)) == NULL)
+			log_warnx("reload: forwarding is off: no forwarder "
+			    "socket");
 	}
 	if (env->vms != NULL)
 		vms_sync(env->vms, zs);
@@ -295,6 +312,7 @@ main(int argc, char *argv[])
 	}
 	free(errs);
 	env.reload = jitsud_reload;
+	LIST_INIT(&env.fwd_retired);
 	signal(SIGPIPE, SIG_IGN);
 	if ((env.base = event_base_new()) == NULL)
 		fatalx("event_base_new");
@@ -302,6 +320,9 @@ main(int argc, char *argv[])
 		fatalx("cannot listen on every configured address");
 	if ((env.control = control_open(&env, env.conf.control)) == NULL)
 		fatalx("cannot open the control socket %s", env.conf.control);
+	if (env.conf.has_forwarder &&
+	    (env.fwd = forward_new(env.base, &env.conf.forwarder)) == NULL)
+		fatalx("cannot open the forwarder socket");
 	if (!a->foreground) {
 		if (daemon(0, 0) == -1)
 			fatal("daemon");
@@ -323,6 +344,8 @@ main(int argc, char *argv[])
 
 	control_close(env.control);
 	servers_close(env.servers);
+	forward_free(env.fwd);
+	forward_free_retired(&env.fwd_retired);
 	if (env.vms != NULL)
 		vms_free(env.vms);
 	zone_set_free(env.zones);

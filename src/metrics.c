@@ -140,6 +140,11 @@ metrics_render(const struct metrics *m, const struct vms *vs, FILE *fp)
 	    m->summon_failures);
 	metrics_counter(fp, "jitsud_idle_stops_total",
 	    "Unikernels stopped for being idle.", m->idle_stops);
+	metrics_counter(fp, "jitsud_forwarded_total",
+	    "Out-of-zone queries sent to the forwarder.", m->forwarded);
+	metrics_counter(fp, "jitsud_forward_failures_total",
+	    "Forwarded queries answered SERVFAIL: no upstream answer.",
+	    m->forward_failures);
 	metrics_counter(fp, "jitsud_maxwait_replies_total",
 	    "Held replies sent at max-wait, before their VM was ready.",
 	    m->maxwait_replies);

@@ -23,13 +23,16 @@
 struct tcp_client;
 
 /*
- * A reply held back while its unikernel is summoned.  It is sent when
- * the VM is ready, as SERVFAIL if the summon fails, or as it is after
- * the binding's max-wait: a client that gets an address late is better
- * off than one that retries.  Only this cold path allocates.
+ * A reply that cannot be sent yet: held while its unikernel is summoned,
+ * or waiting for the upstream resolver.  A held reply is sent when the
+ * VM is ready, as SERVFAIL if the summon fails, or as it is after the
+ * binding's max-wait: a client that gets an address late is better off
+ * than one that retries.  A forwarded query gets the upstream's answer
+ * or SERVFAIL.  Only these cold paths allocate.
  */
 struct pending {
-	struct vm_waiter	 w;
+	struct vm_waiter	 w;		/* summon */
+	struct fwd_query	*fq;		/* forward */
 	struct server		*srv;
 	struct tcp_client	*client;	/* TCP, else NULL */
 	TAILQ_ENTRY(pending)	 entry;		/* in srv->pending */
@@ -37,10 +40,9 @@ struct pending {
 	struct sockaddr_storage	 from;		/* UDP */
 	socklen_t		 fromlen;
 	struct dns_verdict	 v;
-	struct event		*timer;
-	uint64_t		 t0;
+	struct event		*timer;		/* max-wait */
 	size_t			 len;
-	uint8_t			 buf[];
+	uint8_t			 buf[];		/* our own reply */
 };
 
 struct tcp_client {
@@ -159,10 +161,13 @@ static void
 pending_free(struct pending *p)
 {
 	vm_waiter_cancel(&p->w);
+	if (p->fq != NULL)
+		forward_cancel(p->fq);
 	TAILQ_REMOVE(&p->srv->pending, p, entry);
 	if (p->client != NULL)
 		TAILQ_REMOVE(&p->client->pending, p, centry);
-	event_free(p->timer);
+	if (p->timer != NULL)
+		event_free(p->timer);
 	free(p);
 }
 
@@ -175,18 +180,27 @@ tcp_send(struct tcp_client *c, const uint8_t *reply, size_t len)
 	bufferevent_write(c->bev, reply, len);
 }
 
+/* Send `reply' to the client of p, count it, and forget p. */
 static void
-pending_send(struct pending *p)
+pending_send(struct pending *p, const uint8_t *reply, size_t len)
 {
 	struct metrics	*m = &p->srv->env->metrics;
 
 	metrics_reply(m, p->v.rcode);
 	if (p->client != NULL)
-		tcp_send(p->client, p->buf, p->len);
-	else if (sendto(p->srv->fd, p->buf, p->len, 0,
+		tcp_send(p->client, reply, len);
+	else if (sendto(p->srv->fd, reply, len, 0,
 	    (struct sockaddr *)&p->from, p->fromlen) == -1)
 		m->send_errors++;
 	pending_free(p);
+}
+
+static void
+pending_servfail(struct pending *p)
+{
+	p->len = dns_servfail(p->buf, &p->v);
+	p->v.rcode = DNS_RCODE_SERVFAIL;
+	pending_send(p, p->buf, p->len);
 }
 
 /* The summon settled: ready (send), or failed (SERVFAIL). */
@@ -195,12 +209,12 @@ pending_settled(void *arg, int ok, const char *why)
 {
 	struct pending	*p = arg;
 
-	if (!ok) {
-		p->len = dns_servfail(p->buf, &p->v);
-		p->v.rcode = DNS_RCODE_SERVFAIL;
-		log_debug("query answered SERVFAIL: %s", why);
+	if (ok) {
+		pending_send(p, p->buf, p->len);
+		return;
 	}
-	pending_send(p);
+	log_debug("query answered SERVFAIL: %s", why);
+	pending_servfail(p);
 }
 
 static void
@@ -211,7 +225,52 @@ pending_timeout(int fd, short event, void *arg)
 	(void)fd;
 	(void)event;
 	p->srv->env->metrics.maxwait_replies++;
-	pending_send(p);
+	pending_send(p, p->buf, p->len);
+}
+
+/* The upstream answered (reply) or did not (NULL). */
+static void
+pending_forwarded(void *arg, const uint8_t *reply, size_t len)
+{
+	struct pending	*p = arg;
+
+	p->fq = NULL;		/* forward.c frees it after this call */
+	if (reply == NULL) {
+		p->srv->env->metrics.forward_failures++;
+		pending_servfail(p);
+		return;
+	}
+	p->v.rcode = reply[3] & 0x0f;
+	pending_send(p, reply, len);
+}
+
+/*
+ * A pending reply for the query answered in env->reply.  NULL when out
+ * of memory (the caller answers at once).
+ */
+static struct pending *
+pending_new(struct server *s, struct tcp_client *c,
+    const struct sockaddr_storage *from, socklen_t fromlen,
+    const struct dns_verdict *v)
+{
+	struct pending	*p;
+
+	if ((p = calloc(1, sizeof(*p) + v->replylen)) == NULL)
+		return NULL;
+	p->srv = s;
+	p->client = c;
+	if (from != NULL)
+		memcpy(&p->from, from, fromlen);
+	p->fromlen = fromlen;
+	p->v = *v;
+	p->v.zone = NULL;	/* a reload may free them while we wait */
+	p->v.binding = NULL;
+	p->len = v->replylen;
+	memcpy(p->buf, s->env->reply, v->replylen);
+	TAILQ_INSERT_TAIL(&s->pending, p, entry);
+	if (c != NULL)
+		TAILQ_INSERT_TAIL(&c->pending, p, centry);
+	return p;
 }
 
 /*
@@ -226,33 +285,41 @@ pending_hold(struct server *s, struct tcp_client *c,
 	struct pending	*p;
 	struct timeval	 tv;
 
-	if ((p = calloc(1, sizeof(*p) + v->replylen)) == NULL)
+	if ((p = pending_new(s, c, from, fromlen, v)) == NULL)
 		return -1;
-	if ((p->timer = evtimer_new(s->env->base, pending_timeout, p)) ==
-	    NULL || vm_join(s->env->vms, b, &p->w) == -1) {
-		if (p->timer != NULL)
-			event_free(p->timer);
-		free(p);
-		return -1;
-	}
 	p->w.cb = pending_settled;
 	p->w.arg = p;
-	p->srv = s;
-	p->client = c;
-	if (from != NULL)
-		memcpy(&p->from, from, fromlen);
-	p->fromlen = fromlen;
-	p->v = *v;
-	p->v.zone = NULL;	/* a reload may free them while we wait */
-	p->v.binding = NULL;
-	p->len = v->replylen;
-	memcpy(p->buf, s->env->reply, v->replylen);
-	TAILQ_INSERT_TAIL(&s->pending, p, entry);
-	if (c != NULL)
-		TAILQ_INSERT_TAIL(&c->pending, p, centry);
+	if ((p->timer = evtimer_new(s->env->base, pending_timeout, p)) ==
+	    NULL || vm_join(s->env->vms, b, &p->w) == -1) {
+		pending_free(p);
+		return -1;
+	}
 	tv.tv_sec = b->max_wait_ms / 1000;
 	tv.tv_usec = (suseconds_t)(b->max_wait_ms % 1000) * 1000;
 	evtimer_add(p->timer, &tv);
+	return 0;
+}
+
+/*
+ * Send an out-of-zone query to the forwarder.  Returns 0 when sent,
+ * -1 when it could not be (the caller sends the REFUSED it has).
+ */
+static int
+pending_forward(struct server *s, struct tcp_client *c,
+    const struct sockaddr_storage *from, socklen_t fromlen,
+    const struct dns_verdict *v, size_t qlen)
+{
+	struct pending	*p;
+
+	if ((p = pending_new(s, c, from, fromlen, v)) == NULL)
+		return -1;
+	p->fq = forward_query(s->env->fwd, s->env->query, qlen, v->qend,
+	    c != NULL, pending_forwarded, p);
+	if (p->fq == NULL) {
+		pending_free(p);
+		return -1;
+	}
+	s->env->metrics.forwarded++;
 	return 0;
 }
 
@@ -338,6 +405,9 @@ server_answer(struct server *s, struct tcp_client *c,
 	if (act == DNS_V_DROP)
 		return 0;
 	len = v.replylen;
+	if (act == DNS_V_OUTOFZONE && env->fwd != NULL &&
+	    pending_forward(s, c, from, fromlen, &v, qlen) == 0)
+		return 0;
 	if (v.binding != NULL && env->vms != NULL)
 		len = server_summon(s, c, from, fromlen, &v);
 	if (len != 0)

@@ -100,6 +100,44 @@ check "jitsuctl log shows why" \
 "$bin/jitsuctl" -s "$sock" nonsense > /dev/null 2>&1
 check "jitsuctl refuses an unknown command (status 2)" '[ $? -eq 2 ]'
 
+echo "daemon: forwarding"
+# The upstream is a second jitsud serving example.net on the next port.
+up=$((port + 1))
+printf 'listen on 127.0.0.1 port %s\nzone %s\ncontrol socket %s\n' "$up" \
+    "$top/tests/dns/example.net.zone" "$work/upstream.sock" \
+    > "$work/upstream.conf"
+"$bin/jitsud" -d -f "$work/upstream.conf" 2> "$work/upstream.log" &
+uppid=$!
+sed -i '/^new\|^broken/d' "$work/example.org.zone"
+echo "forwarder 127.0.0.1 port $up" >> "$work/jitsud.conf"
+"$bin/jitsuctl" -s "$sock" reload
+check "reload turns forwarding on" '[ $? -eq 0 ]'
+sleep 0.3
+check "an out-of-zone name is answered by the forwarder (UDP)" \
+    '[ "$(q www.example.net A +short)" = 198.51.100.80 ]'
+check "... and over TCP" \
+    '[ "$(q www.example.net A +tcp +short)" = 198.51.100.80 ]'
+check "our own zone is still ours" \
+    '[ "$(q www.example.org A +short)" = 10.0.0.10 ]'
+check "the upstream's NXDOMAIN comes through" \
+    'q nope.example.net A | grep -q "status: NXDOMAIN"'
+kill "$uppid"
+wait "$uppid" 2>/dev/null
+t0=$(date +%s%N)
+out=$(q www.example.net A +time=5)
+ms=$((($(date +%s%N) - t0) / 1000000))
+check "a silent upstream gives SERVFAIL after the 2 s timeout (${ms} ms)" \
+    'echo "$out" | grep -q "status: SERVFAIL" && [ $ms -ge 1900 ] &&
+     [ $ms -lt 4000 ]'
+check "forwarding failures are counted" \
+    '"$bin/jitsuctl" -s "$sock" metrics |
+     grep -q "^jitsud_forward_failures_total 1"'
+sed -i '/^forwarder/d' "$work/jitsud.conf"
+kill -HUP "$pid"
+sleep 0.3
+check "without a forwarder it is REFUSED again" \
+    'q www.example.net A | grep -q "status: REFUSED"'
+
 echo "daemon: shutdown"
 kill -TERM "$pid"
 wait "$pid"

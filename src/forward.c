@@ -1,0 +1,328 @@
+/* forward.c -- send out-of-zone queries to the configured upstream resolver */
+#include <sys/random.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+#include "jitsud.h"
+#include "log.h"
+
+#define FWD_TIMEOUT_MS		2000
+#define FWD_INFLIGHT_MAX	4096	/* UDP queries awaiting an answer */
+#define FWD_ID_TRIES		64
+
+/*
+ * Each query goes upstream under a fresh random ID, and an answer is
+ * taken only if its ID is one we are waiting for and its question is,
+ * byte for byte, the one we sent: on a connected socket that leaves a
+ * spoofer 16 bits of ID and the exact question to guess (RFC 5452).
+ */
+struct fwd_query {
+	struct forwarder	*fwd;
+	uint16_t		 id;		/* upstream ID */
+	uint16_t		 client_id;
+	int			 tcp;
+	struct bufferevent	*bev;		/* TCP */
+	struct event		*timer;
+	void			(*cb)(void *, const uint8_t *, size_t);
+	void			*arg;
+	size_t			 qend;		/* header + question */
+	size_t			 len;
+	uint8_t			 q[];		/* the query as sent */
+};
+
+struct forwarder {
+	struct event_base	*base;
+	LIST_ENTRY(forwarder)	 retired;
+	struct event		*retire_ev;
+	struct conf_addr	 upstream;
+	int			 fd;		/* UDP, connected */
+	struct event		*ev;
+	struct fwd_query	*inflight[65536];	/* by upstream ID */
+	size_t			 ninflight;
+	uint8_t			 buf[DNS_TCP_MAX];
+};
+
+static void	forward_udp_read(int, short, void *);
+
+struct forwarder *
+forward_new(struct event_base *base, const struct conf_addr *upstream)
+{
+	struct forwarder	*f;
+
+	if ((f = calloc(1, sizeof(*f))) == NULL)
+		return NULL;
+	f->base = base;
+	f->upstream = *upstream;
+	f->fd = socket(upstream->ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0);
+	if (f->fd == -1 || connect(f->fd, (const struct sockaddr *)
+	    &upstream->ss, upstream->len) == -1) {
+		log_warn("forwarder socket");
+		goto err;
+	}
+	f->ev = event_new(base, f->fd, EV_READ | EV_PERSIST, forward_udp_read,
+	    f);
+	if (f->ev == NULL || event_add(f->ev, NULL) == -1)
+		goto err;
+	return f;
+err:
+	if (f->fd != -1)
+		close(f->fd);
+	free(f);
+	return NULL;
+}
+
+void
+forward_cancel(struct fwd_query *fq)
+{
+	struct forwarder	*f = fq->fwd;
+
+	if (!fq->tcp && f->inflight[fq->id] == fq) {
+		f->inflight[fq->id] = NULL;
+		f->ninflight--;
+	}
+	if (fq->bev != NULL)
+		bufferevent_free(fq->bev);
+	event_free(fq->timer);
+	free(fq);
+}
+
+void
+forward_free(struct forwarder *f)
+{
+	size_t	 i;
+
+	if (f == NULL)
+		return;
+	/* Callers cancel their own queries first; these are leftovers. */
+	for (i = 0; i < 65536 && f->ninflight > 0; i++)
+		if (f->inflight[i] != NULL)
+			forward_cancel(f->inflight[i]);
+	event_free(f->ev);
+	close(f->fd);
+	free(f);
+}
+
+static void
+forward_retired(int fd, short event, void *arg)
+{
+	struct forwarder	*f = arg;
+
+	(void)fd;
+	(void)event;
+	LIST_REMOVE(f, retired);
+	event_free(f->retire_ev);
+	forward_free(f);
+}
+
+void
+forward_retire(struct forwarder_list *retired, struct forwarder *f)
+{
+	struct timeval	 tv = { FWD_TIMEOUT_MS / 1000 + 1, 0 };
+
+	if (f == NULL)
+		return;
+	/* Every query it still has ends by its timeout: free it after. */
+	if ((f->retire_ev = evtimer_new(f->base, forward_retired, f)) ==
+	    NULL) {
+		log_warnx("forwarder: cannot retire it; closing it now");
+		forward_free(f);
+		return;
+	}
+	LIST_INSERT_HEAD(retired, f, retired);
+	evtimer_add(f->retire_ev, &tv);
+}
+
+void
+forward_free_retired(struct forwarder_list *retired)
+{
+	struct forwarder	*f;
+
+	while ((f = LIST_FIRST(retired)) != NULL) {
+		LIST_REMOVE(f, retired);
+		event_free(f->retire_ev);
+		forward_free(f);
+	}
+}
+
+/* Hand the answer (or NULL: failure) to the caller, then forget fq. */
+static void
+forward_done(struct fwd_query *fq, uint8_t *reply, size_t len)
+{
+	if (reply != NULL) {
+		reply[0] = (uint8_t)(fq->client_id >> 8);
+		reply[1] = (uint8_t)fq->client_id;
+	}
+	fq->cb(fq->arg, reply, len);
+	forward_cancel(fq);
+}
+
+/*
+ * Is `r' the answer to fq?  Same ID, QR set, and the question section
+ * exactly as sent (compared case-sensitively: we sent those bytes).
+ */
+static int
+forward_matches(const struct fwd_query *fq, const uint8_t *r, size_t len)
+{
+	return len >= fq->qend && (r[2] & 0x80) != 0 &&
+	    memcmp(r, fq->q, 2) == 0 &&
+	    memcmp(r + 4, fq->q + 4, 2) == 0 &&
+	    memcmp(r + DNS_HEADER_LEN, fq->q + DNS_HEADER_LEN,
+	    fq->qend - DNS_HEADER_LEN) == 0;
+}
+
+static void
+forward_udp_read(int fd, short event, void *arg)
+{
+	struct forwarder	*f = arg;
+	struct fwd_query	*fq;
+	ssize_t			 n;
+
+	(void)event;
+	while ((n = recv(fd, f->buf, sizeof(f->buf), 0)) >= 0) {
+		if (n < DNS_HEADER_LEN)
+			continue;
+		fq = f->inflight[(uint16_t)(f->buf[0] << 8 | f->buf[1])];
+		if (fq == NULL || !forward_matches(fq, f->buf, (size_t)n)) {
+			log_debug("forwarder: unexpected answer dropped");
+			continue;
+		}
+		forward_done(fq, f->buf, (size_t)n);
+	}
+	if (errno != EAGAIN && errno != EINTR)
+		log_debug("forwarder recv: %s", strerror(errno));
+}
+
+static void
+forward_timeout(int fd, short event, void *arg)
+{
+	struct fwd_query	*fq = arg;
+
+	(void)fd;
+	(void)event;
+	log_debug("forwarder: no answer within %d ms", FWD_TIMEOUT_MS);
+	forward_done(fq, NULL, 0);
+}
+
+/* TCP: the answer is a two-byte length and that many bytes. */
+static void
+forward_tcp_read(struct bufferevent *bev, void *arg)
+{
+	struct fwd_query	*fq = arg;
+	struct forwarder	*f = fq->fwd;
+	struct evbuffer		*in = bufferevent_get_input(bev);
+	uint8_t			 lenbuf[2];
+	size_t			 len;
+
+	if (evbuffer_get_length(in) < 2)
+		return;
+	evbuffer_copyout(in, lenbuf, 2);
+	len = (size_t)lenbuf[0] << 8 | lenbuf[1];
+	if (evbuffer_get_length(in) < 2 + len)
+		return;
+	evbuffer_drain(in, 2);
+	evbuffer_remove(in, f->buf, len);
+	forward_done(fq, forward_matches(fq, f->buf, len) ? f->buf : NULL,
+	    len);
+}
+
+static void
+forward_tcp_event(struct bufferevent *bev, short what, void *arg)
+{
+	(void)bev;
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
+		forward_done(arg, NULL, 0);
+}
+
+static int
+forward_tcp_start(struct fwd_query *fq)
+{
+	struct forwarder	*f = fq->fwd;
+	uint8_t			 lenbuf[2] = { (uint8_t)(fq->len >> 8),
+				    (uint8_t)fq->len };
+
+	fq->bev = bufferevent_socket_new(f->base, -1, BEV_OPT_CLOSE_ON_FREE);
+	if (fq->bev == NULL)
+		return -1;
+	bufferevent_setcb(fq->bev, forward_tcp_read, NULL, forward_tcp_event,
+	    fq);
+	if (bufferevent_socket_connect(fq->bev, (struct sockaddr *)
+	    &f->upstream.ss, (int)f->upstream.len) == -1)
+		return -1;
+	bufferevent_write(fq->bev, lenbuf, 2);
+	bufferevent_write(fq->bev, fq->q, fq->len);
+	bufferevent_enable(fq->bev, EV_READ | EV_WRITE);
+	return 0;
+}
+
+/* A random upstream ID that no UDP query in flight uses. */
+static int
+forward_pick_id(struct forwarder *f, uint16_t *id)
+{
+	int	 i;
+
+	for (i = 0; i < FWD_ID_TRIES; i++) {
+		if (getrandom(id, sizeof(*id), 0) != sizeof(*id))
+			return -1;
+		if (f->inflight[*id] == NULL)
+			return 0;
+	}
+	return -1;
+}
+
+struct fwd_query *
+forward_query(struct forwarder *f, const uint8_t *q, size_t len,
+    size_t qend, int tcp, void (*cb)(void *, const uint8_t *, size_t),
+    void *arg)
+{
+	struct fwd_query	*fq;
+	struct timeval		 tv = { FWD_TIMEOUT_MS / 1000,
+				    (FWD_TIMEOUT_MS % 1000) * 1000 };
+
+	if (len < DNS_HEADER_LEN || qend > len || (!tcp &&
+	    f->ninflight >= FWD_INFLIGHT_MAX))
+		return NULL;
+	if ((fq = calloc(1, sizeof(*fq) + len)) == NULL)
+		return NULL;
+	fq->fwd = f;
+	fq->tcp = tcp;
+	fq->cb = cb;
+	fq->arg = arg;
+	fq->qend = qend;
+	fq->len = len;
+	memcpy(fq->q, q, len);
+	fq->client_id = (uint16_t)(q[0] << 8 | q[1]);
+	if ((fq->timer = evtimer_new(f->base, forward_timeout, fq)) == NULL ||
+	    forward_pick_id(f, &fq->id) == -1)
+		goto err;
+	fq->q[0] = (uint8_t)(fq->id >> 8);
+	fq->q[1] = (uint8_t)fq->id;
+	if (tcp) {
+		if (forward_tcp_start(fq) == -1)
+			goto err;
+	} else {
+		if (send(f->fd, fq->q, len, 0) == -1) {
+			log_warn("forwarder send");
+			goto err;
+		}
+		f->inflight[fq->id] = fq;
+		f->ninflight++;
+	}
+	evtimer_add(fq->timer, &tv);
+	return fq;
+err:
+	if (fq->bev != NULL)
+		bufferevent_free(fq->bev);
+	if (fq->timer != NULL)
+		event_free(fq->timer);
+	free(fq);
+	return NULL;
+}
