@@ -61,8 +61,12 @@ $(foreach p,$(PROGRAMS),$(eval $(call prog_rule,$(p))))
 MANPAGES = $(wildcard man/*.[1-8])
 
 .PHONY: all check unit unit-build smoke testbed-selftest demo bench install \
-	clean distclean format
-all: $(addprefix $(B)/bin/,$(PROGRAMS))
+	clean distclean format unikernels
+all: $(addprefix $(B)/bin/,$(PROGRAMS)) unikernels
+
+# The libOS and its images (build/unikernels/*.pvh), for the testbed.
+unikernels:
+	@$(MAKE) --no-print-directory -C unikernels
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -126,7 +130,8 @@ format:
 	clang-format -i src/*.c include/*.h tests/unit/*.c
 
 clean:
-	rm -rf build/obj build/asan build/tests build/bin build/testbed
+	rm -rf build/obj build/asan build/tests build/bin build/testbed \
+	    build/uk-obj build/unikernels
 
 distclean: clean
 	rm -rf build

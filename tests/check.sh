@@ -11,6 +11,8 @@ suite_cmd() {
 	unit)		echo "$MAKE --no-print-directory unit" ;;
 	unit-asan)	echo "$MAKE --no-print-directory unit SANITIZE=1" ;;
 	unikernels)	echo "$MAKE --no-print-directory -C unikernels check" ;;
+	unikernels-asan) echo "$MAKE --no-print-directory -C unikernels check SANITIZE=1" ;;
+	uk-testbed)	echo "scripts/testbed/run.sh uk/selftests" ;;
 	daemon)		echo "bash tests/system/daemon.sh" ;;
 	install)	echo "sh tests/system/install.sh" ;;
 	daemon-asan)	echo "env JITSUD_BIN=build/asan/bin bash tests/system/daemon.sh" ;;
@@ -20,14 +22,11 @@ suite_cmd() {
 	esac
 }
 
-suites=${*:-"unit unit-asan unikernels daemon daemon-asan install smoke testbed-selftest"}
+suites=${*:-"unit unit-asan unikernels unikernels-asan daemon daemon-asan install smoke testbed-selftest"}
 passed=0
 failed=0
 failures=""
 for s in $suites; do
-	if [ "$s" = unikernels ] && [ ! -f unikernels/Makefile ]; then
-		continue
-	fi
 	echo "=== check: $s"
 	t0=$(date +%s)
 	if $(suite_cmd "$s"); then

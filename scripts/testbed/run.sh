@@ -27,8 +27,9 @@ mem=${TESTBED_MEM:-1024}
 	echo "testbed: no such test: tests/xen/$test.sh" >&2
 	exit 2
 }
-mkdir -p "$out"
 log=$out/$test.serial.log
+# A test in a subfolder (uk/selftests) logs in a subfolder too.
+mkdir -p "$(dirname "$log")"
 results=$out/$test.results
 t_start=$(date +%s%N)
 

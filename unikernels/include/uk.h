@@ -1,0 +1,297 @@
+/* uk.h -- the whole application API of the jitsud unikernel libOS */
+#ifndef UK_H
+#define UK_H
+
+/*
+ * A unikernel is one application linked with the libOS into a single
+ * image.  The application defines uk_main(); everything it may call is
+ * declared here and nowhere else.  The libOS runs one thread on one CPU
+ * with interrupts off: nothing ever runs "behind the application's back".
+ * Callbacks (timers, XenStore watches, shutdown requests) run only from
+ * inside uk_poll(), on the application's own stack.
+ *
+ * Errors are returned as negative UK_E* numbers (the Linux errno values,
+ * so XenStore's error names map one to one); there is no errno variable.
+ */
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define UK_EPERM	1
+#define UK_ENOENT	2
+#define UK_EIO		5
+#define UK_E2BIG	7
+#define UK_EAGAIN	11
+#define UK_ENOMEM	12
+#define UK_EACCES	13
+#define UK_EBUSY	16
+#define UK_EEXIST	17
+#define UK_EINVAL	22
+#define UK_ENOSPC	28
+#define UK_EROFS	30
+#define UK_ENOSYS	38
+#define UK_ENOTEMPTY	39
+#define UK_EPROTO	71
+#define UK_EBADMSG	74
+#define UK_EISCONN	106
+#define UK_ETIMEDOUT	110
+#define UK_EDQUOT	122
+
+#define UK_PRINTF(f, a)	__attribute__((format(__printf__, f, a)))
+#define UK_NORETURN	__attribute__((__noreturn__))
+
+/*
+ * The application's entry point, called once the console, the clock and
+ * XenStore are up.  Returning is the same as calling uk_exit() with the
+ * value returned.
+ */
+int	uk_main(void);
+
+/* ---------------------------------------------------------------------
+ * Console
+ */
+
+/*
+ * Writes len bytes to the console; "\n" goes out as "\r\n".  Blocks until
+ * the bytes are in the console ring (the backend, xenconsoled, drains it);
+ * output is never dropped unless the backend corrupted the ring.
+ */
+void	uk_console_write(const char *buf, size_t len);
+
+/* printf(3) to the console, formatted as by vsnprintf() below. */
+int	printf(const char *fmt, ...) UK_PRINTF(1, 2);
+int	vprintf(const char *fmt, va_list ap) UK_PRINTF(1, 0);
+
+/*
+ * C99 snprintf: writes at most size bytes including the terminating NUL
+ * (always terminated when size > 0) and returns the length the whole
+ * output would have had.  Conversions: %d %i %u %x %X %o %c %s %p %%, with
+ * the flags - 0 + space #, a field width and a precision (both may be *),
+ * and the length modifiers hh h l ll z t j.  %s of NULL prints "(null)".
+ * There is no floating point.  Any other conversion is copied verbatim.
+ */
+int	snprintf(char *buf, size_t size, const char *fmt, ...) UK_PRINTF(3, 4);
+int	vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
+	    UK_PRINTF(3, 0);
+
+/* ---------------------------------------------------------------------
+ * Freestanding C library subset: the ISO C contracts, nothing more.
+ */
+void	*memcpy(void *dst, const void *src, size_t n);
+void	*memmove(void *dst, const void *src, size_t n);
+void	*memset(void *dst, int c, size_t n);
+int	 memcmp(const void *a, const void *b, size_t n);
+void	*memchr(const void *s, int c, size_t n);
+size_t	 strlen(const char *s);
+size_t	 strnlen(const char *s, size_t max);
+int	 strcmp(const char *a, const char *b);
+int	 strncmp(const char *a, const char *b, size_t n);
+char	*strchr(const char *s, int c);
+char	*strrchr(const char *s, int c);
+/* BSD strlcpy: copies at most size - 1 bytes, returns strlen(src). */
+size_t	 strlcpy(char *dst, const char *src, size_t size);
+/*
+ * strtoul(3): leading white space, an optional sign, base 0 (0x/0
+ * prefixes), 2..36.  On overflow returns ULONG_MAX; there is no errno, so
+ * callers that care compare *end with the string and range-check.
+ */
+unsigned long strtoul(const char *s, char **end, int base);
+
+/* ---------------------------------------------------------------------
+ * Time, timers and the event loop
+ */
+
+#define UK_USEC(n)	((uint64_t)(n) * 1000ULL)
+#define UK_MSEC(n)	((uint64_t)(n) * 1000000ULL)
+#define UK_SEC(n)	((uint64_t)(n) * 1000000000ULL)
+#define UK_FOREVER	UINT64_MAX
+
+/*
+ * Nanoseconds on a monotonic clock with an arbitrary origin (on Xen, the
+ * hypervisor's system time).  Never goes backwards.
+ */
+uint64_t uk_now(void);
+
+/*
+ * Blocks for at least ns nanoseconds without running any callback; events
+ * arriving meanwhile stay pending for the next uk_poll().
+ */
+void	uk_sleep(uint64_t ns);
+
+struct uk_timer;
+typedef void uk_timer_fn(struct uk_timer *t, void *arg);
+
+/* A one-shot timer.  The application owns the storage; fields are private. */
+struct uk_timer {
+	uint64_t	  deadline;
+	uk_timer_fn	 *fn;
+	void		 *arg;
+	struct uk_timer	 *next;
+	int		  state;
+};
+
+/* Prepares t; must be called once before the other uk_timer_ calls. */
+void	uk_timer_init(struct uk_timer *t, uk_timer_fn *fn, void *arg);
+/*
+ * (Re-)arms t to fire once at the absolute time deadline (uk_now() base).
+ * Timers with equal deadlines fire in the order they were armed.  Safe to
+ * call from any callback, including t's own.
+ */
+void	uk_timer_arm(struct uk_timer *t, uint64_t deadline);
+/* Disarms t; after this its callback does not run.  Safe on idle timers. */
+void	uk_timer_cancel(struct uk_timer *t);
+/* Non-zero while t is armed and its callback has not started. */
+int	uk_timer_armed(const struct uk_timer *t);
+
+/*
+ * The event loop, one turn: waits until there is something to do or the
+ * absolute time deadline passes, whichever is first, then runs every
+ * callback that is ready (due timers, XenStore watch events, a shutdown
+ * request).  Returns the number of callbacks run; 0 means the deadline
+ * passed with nothing to do.  Callbacks may call anything in this header
+ * except uk_poll() itself.
+ */
+int	uk_poll(uint64_t deadline);
+
+/* ---------------------------------------------------------------------
+ * XenStore
+ *
+ * Paths without a leading '/' are relative to the domain's own home,
+ * /local/domain/<domid>.  Each call is one synchronous request; it fails
+ * with -UK_ETIMEDOUT if xenstored does not answer within 30 s, after which
+ * XenStore stays unusable (-UK_EIO).  Other failures are XenStore's own
+ * errors (-UK_ENOENT, -UK_EACCES, -UK_EINVAL, ...).  Transactions are not
+ * offered yet.
+ */
+
+/*
+ * Reads path into buf as a NUL-terminated string and returns its length.
+ * -UK_E2BIG if value and NUL do not fit in size (buf is left unspecified).
+ */
+int	uk_xs_read(const char *path, char *buf, size_t size);
+/* Creates or replaces path with the string value. */
+int	uk_xs_write(const char *path, const char *value);
+/* Removes path and everything below it. */
+int	uk_xs_rm(const char *path);
+/*
+ * Lists the children of path into buf as consecutive NUL-terminated names
+ * and returns how many there are (0 for none).  Walk them with
+ * `name += strlen(name) + 1`.  -UK_E2BIG if they do not fit in size.
+ */
+int	uk_xs_directory(const char *path, char *buf, size_t size);
+
+#define UK_XS_WATCH_PATH_MAX	256
+
+struct uk_xs_watch;
+/*
+ * path is the node that changed: the watched node or one below it.  When
+ * events had to be coalesced (more than the libOS queues, or a path longer
+ * than UK_XS_WATCH_PATH_MAX) it is the watched path itself, so a callback
+ * must re-read what it cares about rather than trust the path alone.
+ */
+typedef void uk_xs_watch_fn(struct uk_xs_watch *w, const char *path,
+    void *arg);
+
+/* A XenStore watch.  The application owns the storage; fields private. */
+struct uk_xs_watch {
+	char		    path[UK_XS_WATCH_PATH_MAX];
+	uk_xs_watch_fn	   *fn;
+	void		   *arg;
+	struct uk_xs_watch *next;
+	int		    lost;
+};
+
+/*
+ * Starts watching path (and everything below it).  As with every XenStore
+ * client, the callback fires once soon after registration, then on each
+ * change.  w must stay valid until uk_xs_unwatch().
+ */
+int	uk_xs_watch(struct uk_xs_watch *w, const char *path, uk_xs_watch_fn *fn,
+	    void *arg);
+/* Stops the watch; its callback never runs again, even for queued events. */
+int	uk_xs_unwatch(struct uk_xs_watch *w);
+
+/* ---------------------------------------------------------------------
+ * Kernel command line (xl's extra=)
+ */
+
+/* The whole command line; "" when there is none.  Never NULL. */
+const char *uk_cmdline(void);
+
+/*
+ * Looks up `key=value` (or a bare `key`, whose value is "") among the
+ * blank-separated words of the command line.  Double quotes group blanks
+ * into a word and are removed from the value.  The last occurrence wins.
+ * Copies the value NUL-terminated into buf and returns its length;
+ * -UK_ENOENT if key is absent, -UK_E2BIG if value and NUL exceed size.
+ */
+int	uk_cmdline_get(const char *key, char *buf, size_t size);
+
+/* ---------------------------------------------------------------------
+ * Exit and shutdown
+ */
+
+enum uk_shutdown_reason {
+	UK_POWEROFF,	/* a normal end: the toolstack's on_poweroff applies */
+	UK_REBOOT,	/* ask the toolstack to restart the domain */
+	UK_CRASH,	/* an abnormal end: on_crash applies */
+};
+
+/*
+ * Ends the unikernel: waits (at most 1 s) for the console backend to take
+ * everything written, then asks the hypervisor to shut the domain down
+ * for reason.  Never returns.
+ */
+void	uk_shutdown(enum uk_shutdown_reason reason) UK_NORETURN;
+/* uk_shutdown(UK_POWEROFF) for status 0, else prints it and UK_CRASH. */
+void	uk_exit(int status) UK_NORETURN;
+/* Prints "uk: panic: " and the message, then uk_shutdown(UK_CRASH). */
+void	uk_panic(const char *fmt, ...) UK_PRINTF(1, 2) UK_NORETURN;
+
+typedef void uk_shutdown_fn(enum uk_shutdown_reason reason, void *arg);
+/*
+ * When the toolstack asks the domain to stop (`xl shutdown`, `xl reboot`:
+ * XenStore control/shutdown), the libOS acknowledges the request and, from
+ * uk_poll(), calls fn, which should finish up and call uk_shutdown().
+ * Without a handler (fn NULL, the default) the libOS itself calls
+ * uk_shutdown() with the reason asked for.
+ */
+void	uk_on_shutdown(uk_shutdown_fn *fn, void *arg);
+
+/* ---------------------------------------------------------------------
+ * Network interface (raw Ethernet frames)
+ *
+ * The first virtual NIC (on Xen: vif 0, netfront).  Frames carry no FCS;
+ * checksums inside them must be complete (no offload is negotiated).  The
+ * sockets-like TCP/UDP API and tcp_adopt will be declared in a section
+ * after this one; they do not exist yet.
+ */
+
+#define UK_NET_MTU_FRAME	1514	/* largest frame, Ethernet header included */
+
+struct uk_netinfo {
+	uint8_t	mac[6];		/* the address the toolstack gave the NIC */
+};
+
+/*
+ * Connects the NIC to its backend and fills info.  Blocks until the
+ * backend is connected, at most 10 s (-UK_ETIMEDOUT); -UK_ENOENT if the
+ * domain has no NIC.  Call once, before the other uk_net_ calls.
+ */
+int	uk_net_open(struct uk_netinfo *info);
+/*
+ * Queues one frame of 14..UK_NET_MTU_FRAME bytes; the bytes are copied, so
+ * frame may be reused at once.  -UK_EAGAIN when every transmit buffer is
+ * in flight (uk_poll() and retry), -UK_EINVAL for a bad length.
+ */
+int	uk_net_send(const void *frame, size_t len);
+/*
+ * Takes one received frame into buf and returns its length; -UK_EAGAIN if
+ * none is waiting.  A frame longer than size is dropped (-UK_E2BIG).
+ * uk_poll() returns (counting it as a callback) while frames are waiting,
+ * so an event loop calls uk_net_recv() until -UK_EAGAIN after each turn.
+ */
+int	uk_net_recv(void *buf, size_t size);
+
+#endif /* UK_H */

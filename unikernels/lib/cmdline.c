@@ -1,0 +1,77 @@
+/* cmdline.c -- kernel command line lookup (key=value words) */
+#include "libuk.h"
+
+static int
+is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* Returns the end of the word at p: blanks inside double quotes count. */
+static const char *
+word_end(const char *p)
+{
+	int quoted = 0;
+
+	for (; *p != '\0'; p++) {
+		if (*p == '"')
+			quoted = !quoted;
+		else if (is_blank(*p) && !quoted)
+			break;
+	}
+	return p;
+}
+
+/* Copies [v, end) without its quotes into buf; returns the length. */
+static int
+copy_value(const char *v, const char *end, char *buf, size_t size)
+{
+	size_t n = 0;
+
+	for (; v < end; v++) {
+		if (*v == '"')
+			continue;
+		if (n + 1 < size)
+			buf[n] = *v;
+		n++;
+	}
+	if (size > 0)
+		buf[n < size ? n : size - 1] = '\0';
+	return n < size ? (int)n : -UK_E2BIG;
+}
+
+int
+cmdline_find(const char *line, const char *key, char *buf, size_t size)
+{
+	size_t klen = strlen(key);
+	const char *p = line, *end, *val = NULL, *vend = NULL;
+
+	if (klen == 0)
+		return -UK_EINVAL;
+	while (*p != '\0') {
+		while (is_blank(*p))
+			p++;
+		end = word_end(p);
+		if ((size_t)(end - p) >= klen && memcmp(p, key, klen) == 0 &&
+		    (p + klen == end || p[klen] == '=')) {
+			val = p + klen == end ? end : p + klen + 1;
+			vend = end;
+		}
+		p = end;
+	}
+	if (val == NULL)
+		return -UK_ENOENT;
+	return copy_value(val, vend, buf, size);
+}
+
+const char *
+uk_cmdline(void)
+{
+	return plat_cmdline();
+}
+
+int
+uk_cmdline_get(const char *key, char *buf, size_t size)
+{
+	return cmdline_find(plat_cmdline(), key, buf, size);
+}

@@ -1,0 +1,55 @@
+/* libuk.h -- libOS internals: pure helpers and the platform seam */
+#ifndef LIBUK_H
+#define LIBUK_H
+
+#include "uk.h"
+
+/*
+ * The platform seam.  A platform binding (platform/xen-pvh, later xen-pv
+ * and unix) implements these, plus the uk.h functions that touch hardware:
+ * uk_console_write, uk_now, uk_sleep, uk_shutdown, uk_xs_*, uk_on_shutdown.
+ * Everything under lib/ is portable and only calls through here.
+ */
+
+/* The kernel command line, "" if none.  Never NULL. */
+const char *plat_cmdline(void);
+/*
+ * Runs every I/O handler that has work (XenStore watch events, shutdown
+ * requests, ...) without blocking; returns the number of callbacks run.
+ */
+int	plat_dispatch(void);
+/*
+ * Blocks until an event may have arrived for an I/O handler, or deadline
+ * (uk_now() base) passes.  May return early; callers loop.
+ */
+void	plat_wait(uint64_t deadline);
+
+/* ring.c -- byte rings with free-running 32-bit indices */
+
+/*
+ * The rings Xen shares with backends (console, XenStore) are byte arrays
+ * of a power-of-two size with producer and consumer indices that only
+ * ever increase and wrap at 2^32.  These copy in and out of such a ring
+ * given index values the caller has read (and will publish) with the
+ * right barriers.  They return the number of bytes moved, or -1 when the
+ * indices are impossible (more than size bytes in flight): the peer is
+ * broken or hostile and the ring must not be touched again.
+ */
+int	ring_write(char *ring, uint32_t size, uint32_t prod, uint32_t cons,
+	    const void *src, size_t len);
+int	ring_read(const char *ring, uint32_t size, uint32_t prod, uint32_t cons,
+	    void *dst, size_t len);
+
+/* cmdline.c */
+
+/* uk_cmdline_get() on an explicit command line (the pure part). */
+int	cmdline_find(const char *line, const char *key, char *buf, size_t size);
+
+/* timer.c */
+
+/* Runs the callbacks of timers due at now; returns how many ran. */
+int	timer_run_due(uint64_t now);
+/* The earliest armed deadline, UK_FOREVER if none. */
+uint64_t timer_next(void);
+
+#endif /* LIBUK_H */

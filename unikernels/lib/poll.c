@@ -1,0 +1,25 @@
+/* poll.c -- the event loop: I/O handlers, timers, waiting */
+#include "libuk.h"
+
+int
+uk_poll(uint64_t deadline)
+{
+	uint64_t now, until;
+	int n;
+
+	for (;;) {
+		n = plat_dispatch();
+		n += timer_run_due(uk_now());
+		if (n > 0)
+			return n;
+		now = uk_now();
+		if (now >= deadline)
+			return 0;
+		until = timer_next();
+		if (until > deadline)
+			until = deadline;
+		/* A timer may have come due between the two uk_now() reads. */
+		if (until > now)
+			plat_wait(until);
+	}
+}

@@ -1,0 +1,151 @@
+/* pvh.c -- Xen PVH binding: hypercall page, shared info, rings, cmdline */
+#include "pvh.h"
+
+#include <xen/memory.h>
+#include <xen/hvm/hvm_op.h>
+#include <xen/hvm/params.h>
+#include <xen/arch-x86/cpuid.h>
+#include <xen/arch-x86/hvm/start_info.h>
+
+#define PAGE_SHIFT	12
+#define IDENTITY_LIMIT	(1ULL << 32)	/* what boot.S maps */
+#define CMDLINE_MAX	1024
+#define DEBUG_PORT	0xe9
+
+/*
+ * Shared info replaces this page of RAM in our physical address space.
+ * The whole page goes, so it must not share it with anything else:
+ * shared_info_t is smaller than a page, hence the union.
+ */
+static union {
+	shared_info_t	si;
+	char		page[4096];
+} shared_info_page __attribute__((aligned(4096)));
+static char cmdline[CMDLINE_MAX];
+
+/*
+ * Xen's HVM debug port: every byte written to I/O port 0xe9 ends up in
+ * Xen's own log as "(dN) ..." lines (guest_loglvl=all), with no driver
+ * and no dom0 involvement.  The console's fallback before its ring is up.
+ */
+void
+xen_debug_write(const char *buf, size_t len)
+{
+	while (len-- > 0)
+		__asm__ volatile("outb %b0, %w1" :: "a"(*buf++),
+		    "Nd"(DEBUG_PORT));
+}
+
+static void
+early_fail(const char *msg)
+{
+	xen_debug_write("uk: pvh: ", 9);
+	xen_debug_write(msg, strlen(msg));
+	xen_debug_write("\n", 1);
+	/* Without a hypercall page, a triple fault is the only way out. */
+	for (;;)
+		__asm__ volatile("ud2");
+}
+
+static void
+cpuid(uint32_t leaf, uint32_t *a, uint32_t *b, uint32_t *c, uint32_t *d)
+{
+	__asm__ volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d)
+	    : "a"(leaf), "c"(0));
+}
+
+/*
+ * Xen's CPUID leaves sit at 0x40000000 or, when Viridian leaves come
+ * first, a multiple of 0x100 above; the signature tells them apart.
+ * Leaf base+2 names the MSR that installs the hypercall page.
+ */
+static void
+hypercall_init(void)
+{
+	uint32_t base, a, b, c, d;
+
+	for (base = XEN_CPUID_FIRST_LEAF; base < XEN_CPUID_FIRST_LEAF + 0x10000;
+	    base += 0x100) {
+		cpuid(base, &a, &b, &c, &d);
+		if (b == XEN_CPUID_SIGNATURE_EBX && c == XEN_CPUID_SIGNATURE_ECX &&
+		    d == XEN_CPUID_SIGNATURE_EDX && a >= base + 2)
+			break;
+	}
+	if (base >= XEN_CPUID_FIRST_LEAF + 0x10000)
+		early_fail("no Xen CPUID leaves: not running on Xen?");
+	cpuid(base + 2, &a, &b, &c, &d);
+	if (a < 1)
+		early_fail("Xen offers no hypercall page");
+	/* Physical = virtual (identity map); page 0 of the set. */
+	__asm__ volatile("wrmsr" :: "c"(b),
+	    "a"((uint32_t)(uintptr_t)hypercall_page),
+	    "d"((uint32_t)((uint64_t)(uintptr_t)hypercall_page >> 32)));
+}
+
+static void
+shared_info_init(void)
+{
+	struct xen_add_to_physmap xatp = {
+		.domid = DOMID_SELF,
+		.space = XENMAPSPACE_shared_info,
+		.idx = 0,
+		.gpfn = (uintptr_t)&shared_info_page >> PAGE_SHIFT,
+	};
+
+	if (xen_memory_op(XENMEM_add_to_physmap, &xatp) != 0)
+		early_fail("cannot map shared info");
+	xenplat.shared_info = &shared_info_page.si;
+}
+
+static uint64_t
+hvm_param(uint32_t index)
+{
+	struct xen_hvm_param p = { .domid = DOMID_SELF, .index = index };
+
+	if (xen_hvm_op(HVMOP_get_param, &p) != 0)
+		early_fail("HVMOP_get_param failed");
+	return p.value;
+}
+
+/* A ring page given by frame number, checked to be inside our map. */
+static void *
+ring_page(uint32_t index)
+{
+	uint64_t pfn = hvm_param(index);
+
+	if (pfn == 0 || pfn >= IDENTITY_LIMIT >> PAGE_SHIFT)
+		early_fail("ring page missing or above 4 GiB");
+	return (void *)(uintptr_t)(pfn << PAGE_SHIFT);
+}
+
+static void
+cmdline_init(const struct hvm_start_info *si)
+{
+	const char *p;
+
+	xenplat.cmdline = cmdline;
+	if (si->cmdline_paddr == 0 || si->cmdline_paddr >= IDENTITY_LIMIT)
+		return;
+	/* Copied: the start-info area is not ours to keep relying on. */
+	p = (const char *)(uintptr_t)si->cmdline_paddr;
+	strlcpy(cmdline, p, sizeof(cmdline));
+}
+
+void
+pvh_start(uint32_t start_info_paddr)
+{
+	const struct hvm_start_info *si =
+	    (const void *)(uintptr_t)start_info_paddr;
+
+	trap_init();
+	if (si->magic != XEN_HVM_START_MAGIC_VALUE)
+		early_fail("bad hvm_start_info magic");
+	hypercall_init();
+	shared_info_init();
+	cmdline_init(si);
+	xenplat.cons = ring_page(HVM_PARAM_CONSOLE_PFN);
+	xenplat.cons_port = (evtchn_port_t)hvm_param(HVM_PARAM_CONSOLE_EVTCHN);
+	xenplat.store = ring_page(HVM_PARAM_STORE_PFN);
+	xenplat.store_port = (evtchn_port_t)hvm_param(HVM_PARAM_STORE_EVTCHN);
+	xen_main();
+}

@@ -1,0 +1,14 @@
+/* pvh.h -- internals of the Xen PVH boot binding */
+#ifndef PVH_H
+#define PVH_H
+
+#include "xenplat.h"
+
+/* pvh.c */
+void	pvh_start(uint32_t start_info_paddr) UK_NORETURN;
+
+/* trap.c */
+/* Installs the exception handlers; safe before any driver exists. */
+void	trap_init(void);
+
+#endif /* PVH_H */

@@ -1,0 +1,96 @@
+/* events.c -- event channels by polling the shared-info pending bits */
+#include "xenplat.h"
+
+/*
+ * The libOS never takes an interrupt: vCPU 0's upcall mask stays set and
+ * no callback vector is registered.  Instead it reads and clears the
+ * 2-level ABI's pending bits in shared info and sleeps in SCHEDOP_poll,
+ * which Xen ends when a polled port becomes pending or at a timeout.
+ *
+ * Xen wakes a poller only when it sets a pending bit that was clear.  So
+ * the order is always: clear the bit, look at the ring, then poll; an
+ * event that lands after the clear leaves the bit set, and SCHEDOP_poll
+ * returns at once for a port that is already pending.
+ */
+
+#define BITS	(sizeof(xen_ulong_t) * 8)
+#define MAX_HANDLERS	8
+
+static struct {
+	evtchn_port_t		 port;
+	evtchn_handler_fn	*fn;
+	void			*arg;
+} handlers[MAX_HANDLERS];
+static unsigned int nhandlers;
+
+int
+evtchn_clear(evtchn_port_t port)
+{
+	xen_ulong_t *word = &xenplat.shared_info->evtchn_pending[port / BITS];
+	xen_ulong_t bit = (xen_ulong_t)1 << (port % BITS);
+
+	/* A locked RMW: Xen sets bits in this word from other CPUs. */
+	return (__atomic_fetch_and(word, ~bit, __ATOMIC_SEQ_CST) & bit) != 0;
+}
+
+void
+evtchn_notify(evtchn_port_t port)
+{
+	struct evtchn_send send = { .port = port };
+
+	(void)xen_event_channel_op(EVTCHNOP_send, &send);
+}
+
+void
+evtchn_wait(evtchn_port_t *ports, unsigned int n, uint64_t deadline)
+{
+	struct sched_poll poll;
+
+	set_xen_guest_handle(poll.ports, ports);
+	poll.nr_ports = n;
+	/* 0 would mean "no timeout"; UK_FOREVER is far enough anyway. */
+	poll.timeout = deadline == 0 ? 1 : deadline;
+	(void)xen_sched_op(SCHEDOP_poll, &poll);
+}
+
+void
+evtchn_handler(evtchn_port_t port, evtchn_handler_fn *fn, void *arg)
+{
+	if (nhandlers == MAX_HANDLERS)
+		uk_panic("events: more than %d handlers", MAX_HANDLERS);
+	handlers[nhandlers].port = port;
+	handlers[nhandlers].fn = fn;
+	handlers[nhandlers].arg = arg;
+	nhandlers++;
+}
+
+int
+plat_dispatch(void)
+{
+	unsigned int i;
+	int n = 0;
+
+	/*
+	 * Every handler runs on every turn, pending or not: a driver may
+	 * hold work it read from its ring while serving a synchronous
+	 * request (XenStore queues watch events that way) and whose event
+	 * bit was consumed then.
+	 */
+	for (i = 0; i < nhandlers; i++) {
+		(void)evtchn_clear(handlers[i].port);
+		n += handlers[i].fn(handlers[i].arg);
+	}
+	return n;
+}
+
+void
+plat_wait(uint64_t deadline)
+{
+	evtchn_port_t ports[MAX_HANDLERS];
+	unsigned int i;
+
+	for (i = 0; i < nhandlers; i++)
+		ports[i] = handlers[i].port;
+	/* With no handler, n = 0 polls every port: still a bounded sleep. */
+	evtchn_wait(ports, nhandlers, deadline);
+}

@@ -1,0 +1,284 @@
+/* netfront.c -- Xen network frontend (vif 0): rings, xenbus handshake, I/O */
+#include "xenplat.h"
+
+#include <xen/io/netif.h>
+#include <xen/io/xenbus.h>
+
+/*
+ * Netback copies received frames into pages we post (request-rx-copy=1)
+ * and reads frames to send from pages we grant.  Each buffer is one page
+ * with a permanent grant, used by at most one request at a time: rx
+ * buffer i always travels as rx request id i, tx buffer i as tx id i.
+ * No scatter-gather, GSO or checksum offload is offered, so each frame is
+ * exactly one slot in each direction and always carries real checksums.
+ */
+
+#define NET_NRX		16
+#define NET_NTX		16
+#define NET_VIF		"device/vif/0"
+#define NET_TIMEOUT	UK_SEC(10)
+
+typedef char net_page[4096] __attribute__((aligned(4096)));
+
+static net_page tx_ring_page, rx_ring_page;
+static net_page rx_bufs[NET_NRX], tx_bufs[NET_NTX];
+static grant_ref_t rx_refs[NET_NRX], tx_refs[NET_NTX];
+static netif_tx_front_ring_t tx;
+static netif_rx_front_ring_t rx;
+static evtchn_port_t net_port;
+static domid_t backend_id;
+static char backend[128];
+static uint16_t tx_free[NET_NTX];	/* stack of idle tx buffer ids */
+static unsigned int ntx_free;
+static int net_up;
+
+/* "00:16:3e:00:00:10" -> 6 bytes; -UK_EINVAL if malformed. */
+static int
+parse_mac(const char *s, uint8_t mac[6])
+{
+	unsigned long v;
+	char *end;
+	int i;
+
+	for (i = 0; i < 6; i++) {
+		v = strtoul(s, &end, 16);
+		if (end == s || end - s > 2 || v > 0xff ||
+		    *end != (i < 5 ? ':' : '\0'))
+			return -UK_EINVAL;
+		mac[i] = (uint8_t)v;
+		s = end + 1;
+	}
+	return 0;
+}
+
+static int
+read_int(const char *path, unsigned long *v)
+{
+	char buf[16], *end;
+	int n;
+
+	if ((n = uk_xs_read(path, buf, sizeof(buf))) < 0)
+		return n;
+	*v = strtoul(buf, &end, 10);
+	return n > 0 && *end == '\0' ? 0 : -UK_EINVAL;
+}
+
+/* Waits until the backend's state is at least want; returns the state. */
+static int
+wait_backend(unsigned long want, unsigned long *state)
+{
+	char path[160];
+	uint64_t deadline = uk_now() + NET_TIMEOUT;
+
+	snprintf(path, sizeof(path), "%s/state", backend);
+	for (;;) {
+		if (read_int(path, state) == 0 && *state >= want)
+			return 0;
+		if (uk_now() >= deadline)
+			return -UK_ETIMEDOUT;
+		uk_sleep(UK_MSEC(5));
+	}
+}
+
+static int
+write_key(const char *key, const char *fmt, unsigned long v)
+{
+	char path[64], val[24];
+
+	snprintf(path, sizeof(path), NET_VIF "/%s", key);
+	snprintf(val, sizeof(val), fmt, v);
+	return uk_xs_write(path, val);
+}
+
+static int
+grant_all(void)
+{
+	grant_ref_t txr, rxr;
+	int i, rc = 0;
+
+	rc |= gnttab_grant(backend_id, tx_ring_page, 0, &txr);
+	rc |= gnttab_grant(backend_id, rx_ring_page, 0, &rxr);
+	for (i = 0; i < NET_NRX; i++)
+		rc |= gnttab_grant(backend_id, rx_bufs[i], 0, &rx_refs[i]);
+	for (i = 0; i < NET_NTX; i++)
+		rc |= gnttab_grant(backend_id, tx_bufs[i], 1, &tx_refs[i]);
+	if (rc != 0)
+		return -UK_ENOSPC;
+	rc |= write_key("tx-ring-ref", "%lu", txr);
+	rc |= write_key("rx-ring-ref", "%lu", rxr);
+	return rc;
+}
+
+static void
+rx_post(uint16_t id)
+{
+	netif_rx_request_t *req = RING_GET_REQUEST(&rx, rx.req_prod_pvt);
+	int notify;
+
+	req->id = id;
+	req->gref = rx_refs[id];
+	rx.req_prod_pvt++;
+	RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&rx, notify);
+	if (notify)
+		evtchn_notify(net_port);
+}
+
+/* Takes back the tx buffers the backend is done with. */
+static void
+tx_reap(void)
+{
+	netif_tx_response_t *rsp;
+	RING_IDX prod, cons;
+	int more;
+
+	do {
+		prod = tx.sring->rsp_prod;
+		xen_rmb();
+		for (cons = tx.rsp_cons; cons != prod; cons++) {
+			rsp = RING_GET_RESPONSE(&tx, cons);
+			if (rsp->status == NETIF_RSP_NULL)
+				continue;
+			if (rsp->id < NET_NTX && ntx_free < NET_NTX)
+				tx_free[ntx_free++] = rsp->id;
+		}
+		tx.rsp_cons = cons;
+		RING_FINAL_CHECK_FOR_RESPONSES(&tx, more);
+	} while (more);
+}
+
+static int
+net_handler(void *arg)
+{
+	int more;
+
+	(void)arg;
+	tx_reap();
+	RING_FINAL_CHECK_FOR_RESPONSES(&rx, more);
+	return more ? 1 : 0;
+}
+
+static int
+net_connect(void)
+{
+	struct evtchn_alloc_unbound alloc = { .dom = DOMID_SELF };
+	unsigned long state;
+	int rc, i;
+
+	alloc.remote_dom = backend_id;
+	if (xen_event_channel_op(EVTCHNOP_alloc_unbound, &alloc) != 0)
+		return -UK_EIO;
+	net_port = alloc.port;
+	SHARED_RING_INIT((netif_tx_sring_t *)tx_ring_page);
+	FRONT_RING_INIT(&tx, (netif_tx_sring_t *)tx_ring_page, 4096);
+	SHARED_RING_INIT((netif_rx_sring_t *)rx_ring_page);
+	FRONT_RING_INIT(&rx, (netif_rx_sring_t *)rx_ring_page, 4096);
+	/* The backend reads our keys when it leaves InitWait. */
+	if ((rc = wait_backend(XenbusStateInitWait, &state)) != 0)
+		return rc;
+	if ((rc = grant_all()) != 0)
+		return rc;
+	rc |= write_key("event-channel", "%lu", net_port);
+	rc |= write_key("request-rx-copy", "%lu", 1);
+	rc |= write_key("feature-rx-notify", "%lu", 1);
+	rc |= write_key("feature-no-csum-offload", "%lu", 1);
+	rc |= write_key("feature-sg", "%lu", 0);
+	rc |= write_key("state", "%lu", XenbusStateConnected);
+	if (rc != 0)
+		return -UK_EIO;
+	if ((rc = wait_backend(XenbusStateConnected, &state)) != 0)
+		return rc;
+	if (state != XenbusStateConnected)
+		return -UK_EIO;
+	for (i = 0; i < NET_NTX; i++)
+		tx_free[ntx_free++] = (uint16_t)i;
+	for (i = 0; i < NET_NRX; i++)
+		rx_post((uint16_t)i);
+	evtchn_handler(net_port, net_handler, NULL);
+	return 0;
+}
+
+int
+uk_net_open(struct uk_netinfo *info)
+{
+	char mac[32];
+	unsigned long id;
+	int rc;
+
+	if (net_up)
+		return -UK_EBUSY;
+	if ((rc = uk_xs_read(NET_VIF "/mac", mac, sizeof(mac))) < 0)
+		return rc;
+	if ((rc = parse_mac(mac, info->mac)) != 0)
+		return rc;
+	if ((rc = read_int(NET_VIF "/backend-id", &id)) != 0)
+		return rc;
+	backend_id = (domid_t)id;
+	if ((rc = uk_xs_read(NET_VIF "/backend", backend,
+	    sizeof(backend))) < 0)
+		return rc;
+	if ((rc = net_connect()) != 0)
+		return rc;
+	net_up = 1;
+	return 0;
+}
+
+int
+uk_net_send(const void *frame, size_t len)
+{
+	netif_tx_request_t *req;
+	uint16_t id;
+	int notify;
+
+	if (!net_up)
+		return -UK_EIO;
+	if (len < 14 || len > UK_NET_MTU_FRAME)
+		return -UK_EINVAL;
+	tx_reap();
+	if (ntx_free == 0)
+		return -UK_EAGAIN;
+	id = tx_free[--ntx_free];
+	memcpy(tx_bufs[id], frame, len);
+	req = RING_GET_REQUEST(&tx, tx.req_prod_pvt);
+	req->gref = tx_refs[id];
+	req->offset = 0;
+	req->flags = 0;
+	req->id = id;
+	req->size = (uint16_t)len;
+	tx.req_prod_pvt++;
+	RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&tx, notify);
+	if (notify)
+		evtchn_notify(net_port);
+	return 0;
+}
+
+int
+uk_net_recv(void *buf, size_t size)
+{
+	netif_rx_response_t rsp;
+	int rc;
+
+	if (!net_up)
+		return -UK_EIO;
+	for (;;) {
+		if (!RING_HAS_UNCONSUMED_RESPONSES(&rx))
+			return -UK_EAGAIN;
+		xen_rmb();
+		/* One copy of the shared slot: the backend may rewrite it. */
+		memcpy(&rsp, RING_GET_RESPONSE(&rx, rx.rsp_cons), sizeof(rsp));
+		rx.rsp_cons++;
+		if (rsp.id >= NET_NRX)
+			uk_panic("netfront: rx response id %u", rsp.id);
+		/* Errors and multi-slot frames (never negotiated): drop. */
+		if (rsp.status <= 0 || (rsp.flags & (NETRXF_more_data |
+		    NETRXF_extra_info)) != 0 ||
+		    (size_t)rsp.offset + (size_t)rsp.status > 4096) {
+			rx_post(rsp.id);
+			continue;
+		}
+		rc = (size_t)rsp.status > size ? -UK_E2BIG : rsp.status;
+		if (rc > 0)
+			memcpy(buf, rx_bufs[rsp.id] + rsp.offset, (size_t)rc);
+		rx_post(rsp.id);
+		return rc;
+	}
+}

@@ -1,0 +1,85 @@
+/* shutdown.c -- SCHEDOP_shutdown and the toolstack's control/shutdown */
+#include "xenplat.h"
+
+/*
+ * `xl shutdown` and `xl reboot` write "poweroff" or "reboot" to the
+ * domain's control/shutdown; a guest acknowledges by clearing the node and
+ * then shuts itself down.  Requests we cannot honour ("suspend") are left
+ * unacknowledged, which tells libxl the guest did not take them.
+ */
+
+static struct uk_xs_watch shutdown_watch;
+static uk_shutdown_fn *shutdown_handler;
+static void *shutdown_arg;
+
+void
+uk_on_shutdown(uk_shutdown_fn *fn, void *arg)
+{
+	shutdown_handler = fn;
+	shutdown_arg = arg;
+}
+
+static void
+shutdown_requested(struct uk_xs_watch *w, const char *path, void *arg)
+{
+	enum uk_shutdown_reason reason;
+	char req[32];
+	int n;
+
+	(void)w;
+	(void)path;
+	(void)arg;
+	/* Empty: the watch's first firing, or our own acknowledgement. */
+	if ((n = uk_xs_read("control/shutdown", req, sizeof(req))) <= 0)
+		return;
+	if (strcmp(req, "poweroff") == 0 || strcmp(req, "halt") == 0)
+		reason = UK_POWEROFF;
+	else if (strcmp(req, "reboot") == 0)
+		reason = UK_REBOOT;
+	else {
+		printf("uk: shutdown request '%s' not supported\n", req);
+		return;
+	}
+	(void)uk_xs_write("control/shutdown", "");
+	printf("uk: shutdown requested: %s\n", req);
+	if (shutdown_handler != NULL)
+		shutdown_handler(reason, shutdown_arg);
+	else
+		uk_shutdown(reason);
+}
+
+void
+shutdown_init(void)
+{
+	int rc;
+
+	/* Tell the toolstack we handle these (libxl created the nodes). */
+	(void)uk_xs_write("control/feature-poweroff", "1");
+	(void)uk_xs_write("control/feature-reboot", "1");
+	rc = uk_xs_watch(&shutdown_watch, "control/shutdown",
+	    shutdown_requested, NULL);
+	if (rc != 0)
+		printf("uk: cannot watch control/shutdown (error %d)\n", rc);
+}
+
+void
+uk_shutdown(enum uk_shutdown_reason reason)
+{
+	struct sched_shutdown s;
+
+	console_flush(uk_now() + UK_SEC(1));
+	switch (reason) {
+	case UK_POWEROFF:
+		s.reason = SHUTDOWN_poweroff;
+		break;
+	case UK_REBOOT:
+		s.reason = SHUTDOWN_reboot;
+		break;
+	default:
+		s.reason = SHUTDOWN_crash;
+		break;
+	}
+	(void)xen_sched_op(SCHEDOP_shutdown, &s);
+	/* Xen does not return from a shutdown that worked. */
+	xen_crash();
+}

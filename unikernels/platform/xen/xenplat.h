@@ -1,0 +1,166 @@
+/* xenplat.h -- internals shared by the Xen drivers (PVH now, PV later) */
+#ifndef XENPLAT_H
+#define XENPLAT_H
+
+#include "libuk.h"
+
+#include <xen/xen.h>
+#include <xen/event_channel.h>
+#include <xen/sched.h>
+#include <xen/io/console.h>
+#include <xen/io/xs_wire.h>
+#include <xen/grant_table.h>
+
+/*
+ * What the boot binding (platform/xen-pvh/pvh.c) discovered and hands to
+ * the drivers before calling xen_main().  PVH finds the rings through HVM
+ * parameters, PV would find them in its start_info: the drivers do not care.
+ */
+struct xenplat {
+	shared_info_t				*shared_info;
+	struct xencons_interface		*cons;
+	evtchn_port_t				 cons_port;
+	struct xenstore_domain_interface	*store;
+	evtchn_port_t				 store_port;
+	const char				*cmdline;
+};
+extern struct xenplat xenplat;
+
+/*
+ * Hypercalls go through the page Xen fills with one 32-byte stub per
+ * hypercall (vmcall/vmmcall for PVH).  Arguments in rdi, rsi, rdx, r10,
+ * r8; result in rax.  Xen may clobber the argument registers (debug
+ * builds poison them), hence the read-write constraints.
+ */
+extern char hypercall_page[4096];
+
+static inline long
+xen_hypercall3(unsigned int op, unsigned long a1, unsigned long a2,
+    unsigned long a3)
+{
+	long ret;
+
+	__asm__ volatile("call *%[stub]"
+	    : "=a"(ret), "+D"(a1), "+S"(a2), "+d"(a3)
+	    : [stub] "r"(hypercall_page + op * 32)
+	    : "memory", "r8", "r10", "r11", "rcx");
+	return ret;
+}
+
+static inline long
+xen_sched_op(int cmd, void *arg)
+{
+	return xen_hypercall3(__HYPERVISOR_sched_op, (unsigned long)cmd,
+	    (unsigned long)arg, 0);
+}
+
+static inline long
+xen_event_channel_op(int cmd, void *arg)
+{
+	return xen_hypercall3(__HYPERVISOR_event_channel_op,
+	    (unsigned long)cmd, (unsigned long)arg, 0);
+}
+
+static inline long
+xen_memory_op(int cmd, void *arg)
+{
+	return xen_hypercall3(__HYPERVISOR_memory_op, (unsigned long)cmd,
+	    (unsigned long)arg, 0);
+}
+
+static inline long
+xen_hvm_op(int cmd, void *arg)
+{
+	return xen_hypercall3(__HYPERVISOR_hvm_op, (unsigned long)cmd,
+	    (unsigned long)arg, 0);
+}
+
+/*
+ * Barriers for rings shared with other domains.  x86 keeps loads ordered
+ * with loads and stores with stores, so rmb/wmb only stop the compiler;
+ * a store followed by a load of another location needs a real fence.
+ */
+#define xen_rmb()	__asm__ volatile("" ::: "memory")
+#define xen_wmb()	__asm__ volatile("" ::: "memory")
+#define xen_mb()	__atomic_thread_fence(__ATOMIC_SEQ_CST)
+
+static inline uint32_t
+xen_load_idx(const uint32_t *p)
+{
+	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
+}
+
+static inline void
+xen_store_idx(uint32_t *p, uint32_t v)
+{
+	__atomic_store_n(p, v, __ATOMIC_RELEASE);
+}
+
+/* xen.c */
+void	xen_main(void) UK_NORETURN;
+/* Raw hypervisor shutdown, for when nothing else can be trusted. */
+void	xen_crash(void) UK_NORETURN;
+
+/* Provided by the boot binding: a debug channel that needs no driver. */
+void	xen_debug_write(const char *buf, size_t len);
+
+/* events.c */
+typedef int evtchn_handler_fn(void *arg);
+/* Clears port's pending bit; returns whether it was set. */
+int	evtchn_clear(evtchn_port_t port);
+void	evtchn_notify(evtchn_port_t port);
+/*
+ * Blocks until one of ports becomes pending (any port when n is 0) or
+ * the absolute time deadline passes.  Returns at once if one of ports is
+ * already pending: clear, check the ring, then wait, and nothing is lost.
+ */
+void	evtchn_wait(evtchn_port_t *ports, unsigned int n, uint64_t deadline);
+/*
+ * Registers fn to run from plat_dispatch() (i.e. uk_poll) on every turn,
+ * after port's pending bit was cleared.  fn returns the number of
+ * application callbacks it ran.
+ */
+void	evtchn_handler(evtchn_port_t port, evtchn_handler_fn *fn, void *arg);
+
+/* console.c */
+void	console_init(void);
+/* Waits until the backend took everything, at most until deadline. */
+void	console_flush(uint64_t deadline);
+
+/* xenstore.c */
+void	xenstore_init(void);
+
+/* gnttab.c */
+/*
+ * Grants domid access to the page at address page (page-aligned, inside
+ * the identity map), read-only or writable; *ref names the grant.
+ * -UK_ENOSPC when the table is full.  Grants are never revoked.
+ */
+int	gnttab_grant(domid_t domid, const void *page, int readonly,
+	    grant_ref_t *ref);
+
+/* shutdown.c */
+void	shutdown_init(void);
+
+/* xs_wire.c -- pure XenStore message encoding and decoding */
+
+#define XS_HDR_LEN	((size_t)sizeof(struct xsd_sockmsg))
+
+/*
+ * Encodes a request: the header, then n strings, each with its NUL
+ * except the last when last_nul is 0 (XS_WRITE's value).  Returns the
+ * message length or -UK_E2BIG (payload over XENSTORE_PAYLOAD_MAX or cap).
+ */
+int	xs_encode(void *buf, size_t cap, uint32_t type, uint32_t req_id,
+	    const char *const *strs, size_t n, int last_nul);
+/* Decodes and checks a received header; -UK_EBADMSG if it is not sane. */
+int	xs_decode_header(const void *buf, struct xsd_sockmsg *hdr);
+/* The UK_E* number for an XS_ERROR payload ("ENOENT"); UK_EIO if unknown. */
+int	xs_errno(const char *payload, size_t len);
+/* Splits an XS_WATCH_EVENT payload "path\0token\0"; -UK_EBADMSG if bad. */
+int	xs_watch_event(const char *payload, size_t len, const char **path,
+	    const char **token);
+/* Counts the NUL-terminated names of an XS_DIRECTORY reply, or -UK_EBADMSG. */
+int	xs_directory_count(const char *payload, size_t len);
+
+#endif /* XENPLAT_H */

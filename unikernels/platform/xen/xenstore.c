@@ -1,0 +1,388 @@
+/* xenstore.c -- XenStore client over the shared ring: requests and watches */
+#include "xenplat.h"
+
+/*
+ * One request at a time: send it, then read messages until its reply.
+ * Watch events can arrive at any moment, also between a request and its
+ * reply; they are queued here and their callbacks run later from
+ * uk_poll() (xs_handler), never from inside a request, so callbacks may
+ * themselves make requests.
+ *
+ * Messages are longer than the 1 KiB rings, so both directions stream:
+ * copy what fits, publish the index, notify, wait for the peer to move.
+ * A timeout or a malformed message leaves the stream at an unknown
+ * position; XenStore is then declared dead rather than misparsed.
+ */
+
+#define XS_TIMEOUT	UK_SEC(30)
+#define XS_QUEUE	8
+
+static struct xenstore_domain_interface *xs;
+static evtchn_port_t xs_port;
+static int xs_dead;
+static uint32_t xs_req_id;
+static char xs_sendbuf[XS_HDR_LEN + XENSTORE_PAYLOAD_MAX];
+static char xs_recvbuf[XENSTORE_PAYLOAD_MAX + 1];
+
+static struct uk_xs_watch *watches;
+static struct {
+	struct uk_xs_watch	*w;
+	char			 path[UK_XS_WATCH_PATH_MAX];
+} queue[XS_QUEUE];
+static unsigned int q_head, q_len;
+
+/* Waits until the peer moves *idx away from old, or deadline passes. */
+static int
+xs_wait_move(const uint32_t *idx, uint32_t old, uint64_t deadline)
+{
+	for (;;) {
+		/* The locked clear orders the index load after it. */
+		evtchn_clear(xs_port);
+		if (xen_load_idx(idx) != old)
+			return 0;
+		if (uk_now() >= deadline)
+			return -UK_ETIMEDOUT;
+		evtchn_wait(&xs_port, 1, deadline);
+	}
+}
+
+static int
+xs_send(const char *buf, size_t len, uint64_t deadline)
+{
+	uint32_t prod, cons;
+	int w, rc;
+
+	while (len > 0) {
+		cons = xen_load_idx(&xs->req_cons);
+		prod = xs->req_prod;
+		w = ring_write(xs->req, sizeof(xs->req), prod, cons, buf, len);
+		if (w < 0)
+			return -UK_EIO;
+		if (w == 0) {
+			if ((rc = xs_wait_move(&xs->req_cons, cons, deadline)))
+				return rc;
+			continue;
+		}
+		xen_store_idx(&xs->req_prod, prod + (uint32_t)w);
+		evtchn_notify(xs_port);
+		buf += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+static int
+xs_recv(char *buf, size_t len, uint64_t deadline)
+{
+	uint32_t prod, cons;
+	int r, rc;
+
+	while (len > 0) {
+		prod = xen_load_idx(&xs->rsp_prod);
+		cons = xs->rsp_cons;
+		r = ring_read(xs->rsp, sizeof(xs->rsp), prod, cons, buf, len);
+		if (r < 0)
+			return -UK_EIO;
+		if (r == 0) {
+			if ((rc = xs_wait_move(&xs->rsp_prod, prod, deadline)))
+				return rc;
+			continue;
+		}
+		/* The copy is done before the release store frees the space. */
+		xen_store_idx(&xs->rsp_cons, cons + (uint32_t)r);
+		evtchn_notify(xs_port);
+		buf += r;
+		len -= (size_t)r;
+	}
+	return 0;
+}
+
+/* Reads one whole message; its payload lands NUL-terminated in recvbuf. */
+static int
+xs_recv_msg(struct xsd_sockmsg *hdr, uint64_t deadline)
+{
+	char raw[XS_HDR_LEN];
+	int rc;
+
+	if ((rc = xs_recv(raw, sizeof(raw), deadline)) != 0)
+		return rc;
+	if ((rc = xs_decode_header(raw, hdr)) != 0)
+		return rc;
+	if ((rc = xs_recv(xs_recvbuf, hdr->len, deadline)) != 0)
+		return rc;
+	xs_recvbuf[hdr->len] = '\0';
+	return 0;
+}
+
+static int
+xs_fail(int rc)
+{
+	xs_dead = 1;
+	printf("uk: xenstore: connection lost (error %d)\n", rc);
+	return rc;
+}
+
+/* The watch whose token ("uk" + its address in hex) this is, or NULL. */
+static struct uk_xs_watch *
+xs_watch_of(const char *token)
+{
+	struct uk_xs_watch *w;
+	unsigned long addr;
+	char *end;
+
+	if (strncmp(token, "uk", 2) != 0)
+		return NULL;
+	addr = strtoul(token + 2, &end, 16);
+	if (*end != '\0')
+		return NULL;
+	/* Compare addresses only: a token is never dereferenced. */
+	for (w = watches; w != NULL; w = w->next)
+		if ((uintptr_t)w == addr)
+			return w;
+	return NULL;
+}
+
+static void
+xs_queue_event(size_t len)
+{
+	const char *path, *token;
+	struct uk_xs_watch *w;
+	unsigned int slot;
+
+	if (xs_watch_event(xs_recvbuf, len, &path, &token) != 0) {
+		printf("uk: xenstore: malformed watch event dropped\n");
+		return;
+	}
+	/* Unknown token: a watch removed while its event was in flight. */
+	if ((w = xs_watch_of(token)) == NULL)
+		return;
+	if (q_len == XS_QUEUE || strlen(path) >= sizeof(queue[0].path)) {
+		w->lost = 1;
+		return;
+	}
+	slot = (q_head + q_len) % XS_QUEUE;
+	queue[slot].w = w;
+	strlcpy(queue[slot].path, path, sizeof(queue[slot].path));
+	q_len++;
+}
+
+/* Sends a request and waits for its reply (payload in xs_recvbuf). */
+static int
+xs_request(uint32_t type, const char *const *strs, size_t n, int last_nul,
+    size_t *rlen)
+{
+	struct xsd_sockmsg hdr;
+	uint64_t deadline;
+	uint32_t id;
+	int len, rc;
+
+	if (xs_dead)
+		return -UK_EIO;
+	id = ++xs_req_id;
+	len = xs_encode(xs_sendbuf, sizeof(xs_sendbuf), type, id, strs, n,
+	    last_nul);
+	if (len < 0)
+		return len;
+	deadline = uk_now() + XS_TIMEOUT;
+	if ((rc = xs_send(xs_sendbuf, (size_t)len, deadline)) != 0)
+		return xs_fail(rc);
+	for (;;) {
+		if ((rc = xs_recv_msg(&hdr, deadline)) != 0)
+			return xs_fail(rc);
+		if (hdr.type == XS_WATCH_EVENT) {
+			xs_queue_event(hdr.len);
+			continue;
+		}
+		if (hdr.req_id != id)
+			return xs_fail(-UK_EPROTO);
+		if (hdr.type == XS_ERROR)
+			return -xs_errno(xs_recvbuf, hdr.len);
+		if (hdr.type != type)
+			return xs_fail(-UK_EPROTO);
+		if (rlen != NULL)
+			*rlen = hdr.len;
+		return 0;
+	}
+}
+
+int
+uk_xs_read(const char *path, char *buf, size_t size)
+{
+	const char *strs[] = { path };
+	size_t len;
+	int rc;
+
+	if ((rc = xs_request(XS_READ, strs, 1, 1, &len)) != 0)
+		return rc;
+	if (len + 1 > size)
+		return -UK_E2BIG;
+	memcpy(buf, xs_recvbuf, len + 1);
+	return (int)len;
+}
+
+int
+uk_xs_write(const char *path, const char *value)
+{
+	const char *strs[] = { path, value };
+
+	return xs_request(XS_WRITE, strs, 2, 0, NULL);
+}
+
+int
+uk_xs_rm(const char *path)
+{
+	const char *strs[] = { path };
+
+	return xs_request(XS_RM, strs, 1, 1, NULL);
+}
+
+int
+uk_xs_directory(const char *path, char *buf, size_t size)
+{
+	const char *strs[] = { path };
+	size_t len;
+	int rc, count;
+
+	if ((rc = xs_request(XS_DIRECTORY, strs, 1, 1, &len)) != 0)
+		return rc;
+	if ((count = xs_directory_count(xs_recvbuf, len)) < 0)
+		return count;
+	if (len > size)
+		return -UK_E2BIG;
+	memcpy(buf, xs_recvbuf, len);
+	return count;
+}
+
+static void
+xs_token(const struct uk_xs_watch *w, char *buf, size_t size)
+{
+	snprintf(buf, size, "uk%lx", (unsigned long)(uintptr_t)w);
+}
+
+static void
+xs_unlink(struct uk_xs_watch *w)
+{
+	struct uk_xs_watch **pp;
+	unsigned int i, slot;
+
+	for (pp = &watches; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == w) {
+			*pp = w->next;
+			break;
+		}
+	w->next = NULL;
+	w->lost = 0;
+	/* Queued events of w must not reach its callback any more. */
+	for (i = 0; i < q_len; i++) {
+		slot = (q_head + i) % XS_QUEUE;
+		if (queue[slot].w == w)
+			queue[slot].w = NULL;
+	}
+}
+
+int
+uk_xs_watch(struct uk_xs_watch *w, const char *path, uk_xs_watch_fn *fn,
+    void *arg)
+{
+	char token[24];
+	const char *strs[] = { path, token };
+	int rc;
+
+	if (strlcpy(w->path, path, sizeof(w->path)) >= sizeof(w->path))
+		return -UK_E2BIG;
+	w->fn = fn;
+	w->arg = arg;
+	w->lost = 0;
+	xs_token(w, token, sizeof(token));
+	/* Linked first: the first event may come before the reply. */
+	w->next = watches;
+	watches = w;
+	if ((rc = xs_request(XS_WATCH, strs, 2, 1, NULL)) != 0)
+		xs_unlink(w);
+	return rc;
+}
+
+int
+uk_xs_unwatch(struct uk_xs_watch *w)
+{
+	char token[24];
+	const char *strs[] = { w->path, token };
+
+	xs_unlink(w);
+	xs_token(w, token, sizeof(token));
+	return xs_request(XS_UNWATCH, strs, 2, 1, NULL);
+}
+
+/* Runs the callbacks of coalesced events: each gets its watched path. */
+static int
+xs_run_lost(void)
+{
+	struct uk_xs_watch *w;
+	int n = 0, todo = 0;
+
+	for (w = watches; w != NULL; w = w->next)
+		todo += w->lost;
+	/* Restart the walk after each call: a callback may unwatch. */
+	while (todo-- > 0) {
+		for (w = watches; w != NULL && !w->lost; w = w->next)
+			;
+		if (w == NULL)
+			break;
+		w->lost = 0;
+		w->fn(w, w->path, w->arg);
+		n++;
+	}
+	return n;
+}
+
+static int
+xs_run_queue(void)
+{
+	char path[UK_XS_WATCH_PATH_MAX];
+	struct uk_xs_watch *w;
+	unsigned int todo = q_len;
+	int n = xs_run_lost();
+
+	/* Only what was queued on entry: callbacks may queue more. */
+	while (todo-- > 0 && q_len > 0) {
+		w = queue[q_head].w;
+		strlcpy(path, queue[q_head].path, sizeof(path));
+		q_head = (q_head + 1) % XS_QUEUE;
+		q_len--;
+		if (w != NULL) {
+			w->fn(w, path, w->arg);
+			n++;
+		}
+	}
+	return n;
+}
+
+/* The uk_poll() side: with no request in flight only events can come. */
+static int
+xs_handler(void *arg)
+{
+	struct xsd_sockmsg hdr;
+	int rc;
+
+	(void)arg;
+	while (!xs_dead && xen_load_idx(&xs->rsp_prod) != xs->rsp_cons) {
+		if ((rc = xs_recv_msg(&hdr, uk_now() + XS_TIMEOUT)) != 0) {
+			xs_fail(rc);
+			break;
+		}
+		if (hdr.type == XS_WATCH_EVENT)
+			xs_queue_event(hdr.len);
+		else
+			printf("uk: xenstore: unexpected message type %u\n",
+			    hdr.type);
+	}
+	return xs_run_queue();
+}
+
+void
+xenstore_init(void)
+{
+	xs = xenplat.store;
+	xs_port = xenplat.store_port;
+	evtchn_handler(xs_port, xs_handler, NULL);
+}

@@ -1,0 +1,126 @@
+/* test_cmdline.c -- unit tests of kernel command line lookup */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "libuk.h"
+
+/* The platform's side of the seam, replaced. */
+static const char *fake_cmdline = "";
+
+const char *
+plat_cmdline(void)
+{
+	return fake_cmdline;
+}
+
+static void
+test_key_value_found(void **state)
+{
+	char buf[32];
+
+	(void)state;
+	assert_int_equal(cmdline_find("ip=10.0.0.5 gw=10.0.0.1", "gw", buf,
+	    sizeof(buf)), 8);
+	assert_string_equal(buf, "10.0.0.1");
+	assert_int_equal(cmdline_find("\tip=10.0.0.5  \n", "ip", buf,
+	    sizeof(buf)), 8);
+	assert_string_equal(buf, "10.0.0.5");
+}
+
+static void
+test_bare_word_and_empty_value(void **state)
+{
+	char buf[8];
+
+	(void)state;
+	assert_int_equal(cmdline_find("a=1 wait b=2", "wait", buf,
+	    sizeof(buf)), 0);
+	assert_string_equal(buf, "");
+	assert_int_equal(cmdline_find("x= y", "x", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "");
+}
+
+static void
+test_prefix_is_not_a_match(void **state)
+{
+	char buf[8];
+
+	(void)state;
+	assert_int_equal(cmdline_find("ipaddr=1 xip=2", "ip", buf,
+	    sizeof(buf)), -UK_ENOENT);
+	assert_int_equal(cmdline_find("", "ip", buf, sizeof(buf)), -UK_ENOENT);
+	assert_int_equal(cmdline_find("ip=1", "", buf, sizeof(buf)),
+	    -UK_EINVAL);
+}
+
+static void
+test_last_occurrence_wins(void **state)
+{
+	char buf[8];
+
+	(void)state;
+	assert_int_equal(cmdline_find("n=1 m=2 n=3", "n", buf, sizeof(buf)),
+	    1);
+	assert_string_equal(buf, "3");
+}
+
+static void
+test_quotes_group_blanks(void **state)
+{
+	char buf[32];
+
+	(void)state;
+	assert_int_equal(cmdline_find("msg=\"hello  world\" n=1", "msg", buf,
+	    sizeof(buf)), 12);
+	assert_string_equal(buf, "hello  world");
+	assert_int_equal(cmdline_find("msg=\"hello  world\" n=1", "n", buf,
+	    sizeof(buf)), 1);
+	/* An unterminated quote runs to the end of the line. */
+	assert_int_equal(cmdline_find("a=\"b c", "a", buf, sizeof(buf)), 3);
+	assert_string_equal(buf, "b c");
+}
+
+static void
+test_value_too_long(void **state)
+{
+	char buf[4];
+
+	(void)state;
+	assert_int_equal(cmdline_find("k=abcd", "k", buf, sizeof(buf)),
+	    -UK_E2BIG);
+	assert_int_equal(buf[3], '\0');
+	assert_int_equal(cmdline_find("k=abc", "k", buf, sizeof(buf)), 3);
+	assert_string_equal(buf, "abc");
+}
+
+static void
+test_uk_cmdline_get_uses_platform_line(void **state)
+{
+	char buf[16];
+
+	(void)state;
+	fake_cmdline = "greeting=hi wait";
+	assert_string_equal(uk_cmdline(), "greeting=hi wait");
+	assert_int_equal(uk_cmdline_get("greeting", buf, sizeof(buf)), 2);
+	assert_string_equal(buf, "hi");
+	assert_int_equal(uk_cmdline_get("nope", buf, sizeof(buf)), -UK_ENOENT);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_key_value_found),
+		cmocka_unit_test(test_bare_word_and_empty_value),
+		cmocka_unit_test(test_prefix_is_not_a_match),
+		cmocka_unit_test(test_last_occurrence_wins),
+		cmocka_unit_test(test_quotes_group_blanks),
+		cmocka_unit_test(test_value_too_long),
+		cmocka_unit_test(test_uk_cmdline_get_uses_platform_line),
+	};
+
+	return cmocka_run_group_tests_name("cmdline", tests, NULL, NULL);
+}

@@ -1,0 +1,137 @@
+/* xenstore.c -- test unikernel: XenStore read, write, rm, directory, watch */
+#include "uk.h"
+
+/*
+ * Works in its own data/ area (guest-writable by libxl's default
+ * permissions).  Expects `name=NAME` on the command line: the domain name
+ * the toolstack gave it, which it must read back from XenStore.
+ */
+
+#define T_DIR	"data/uktest"
+#define T_WATCH	T_DIR "/w"
+
+static int failures;
+static int fired;
+static char fired_path[UK_XS_WATCH_PATH_MAX];
+
+#define CHECK(cond, ...) do {						\
+	if (!(cond)) {							\
+		printf("xenstore: FAILED: " __VA_ARGS__);		\
+		printf("\n");						\
+		failures++;						\
+	}								\
+} while (0)
+
+static int
+ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+static void
+check_identity(void)
+{
+	char buf[64], abs[64], want[64], path[64];
+	unsigned long domid;
+	char *end;
+	int n;
+
+	n = uk_xs_read("domid", buf, sizeof(buf));
+	CHECK(n > 0, "read domid: %d", n);
+	domid = strtoul(buf, &end, 10);
+	CHECK(n > 0 && *end == '\0' && domid > 0, "domid '%s'", buf);
+	n = uk_xs_read("name", buf, sizeof(buf));
+	CHECK(n > 0, "read name: %d", n);
+	CHECK(uk_cmdline_get("name", want, sizeof(want)) > 0,
+	    "name= on the command line");
+	CHECK(strcmp(buf, want) == 0, "name '%s', expected '%s'", buf, want);
+	snprintf(path, sizeof(path), "/local/domain/%lu/name", domid);
+	n = uk_xs_read(path, abs, sizeof(abs));
+	CHECK(n > 0 && strcmp(abs, buf) == 0, "absolute %s: %d '%s'", path,
+	    n, n > 0 ? abs : "");
+	printf("xenstore: domid %lu name %s\n", domid, buf);
+}
+
+static void
+check_rw(void)
+{
+	char buf[64], names[128], *name;
+	int n, seen_a = 0, seen_b = 0, i;
+
+	CHECK(uk_xs_write(T_DIR "/a", "alpha") == 0, "write a");
+	CHECK(uk_xs_write(T_DIR "/b", "beta") == 0, "write b");
+	n = uk_xs_read(T_DIR "/a", buf, sizeof(buf));
+	CHECK(n == 5 && strcmp(buf, "alpha") == 0, "read a: %d", n);
+	CHECK(uk_xs_read(T_DIR "/a", buf, 5) == -UK_E2BIG, "short buffer");
+	n = uk_xs_directory(T_DIR, names, sizeof(names));
+	CHECK(n == 2, "directory: %d names", n);
+	for (i = 0, name = names; i < n; i++, name += strlen(name) + 1) {
+		seen_a += strcmp(name, "a") == 0;
+		seen_b += strcmp(name, "b") == 0;
+	}
+	CHECK(seen_a == 1 && seen_b == 1, "directory lists a and b");
+	CHECK(uk_xs_rm(T_DIR "/a") == 0, "rm a");
+	n = uk_xs_read(T_DIR "/a", buf, sizeof(buf));
+	CHECK(n == -UK_ENOENT, "read after rm: %d", n);
+	/* Another domain's nodes are not ours to read. */
+	n = uk_xs_read("/local/domain/0/name", buf, sizeof(buf));
+	CHECK(n == -UK_EACCES, "read dom0's name: %d", n);
+}
+
+static void
+watch_fired(struct uk_xs_watch *w, const char *path, void *arg)
+{
+	(void)w;
+	(void)arg;
+	fired++;
+	strlcpy(fired_path, path, sizeof(fired_path));
+	printf("xenstore: watch fired (%d) for %s\n", fired, path);
+}
+
+/* Turns the event loop until the watch fired `want` times or 5 s pass. */
+static int
+wait_fired(int want)
+{
+	uint64_t deadline = uk_now() + UK_SEC(5);
+
+	while (fired < want && uk_now() < deadline)
+		uk_poll(deadline);
+	return fired >= want;
+}
+
+static void
+check_watch(void)
+{
+	struct uk_xs_watch w;
+	uint64_t t0;
+
+	CHECK(uk_xs_watch(&w, T_WATCH, watch_fired, NULL) == 0, "watch");
+	CHECK(wait_fired(1), "the watch's first firing");
+	CHECK(uk_xs_write(T_WATCH, "1") == 0, "write watched");
+	t0 = uk_now();
+	CHECK(wait_fired(2), "watch after write (fired %d)", fired);
+	CHECK(ends_with(fired_path, T_WATCH), "event path %s", fired_path);
+	printf("xenstore: watch event %lu us after the write\n",
+	    (unsigned long)((uk_now() - t0) / 1000));
+	CHECK(uk_xs_unwatch(&w) == 0, "unwatch");
+	CHECK(uk_xs_write(T_WATCH, "2") == 0, "write after unwatch");
+	uk_poll(uk_now() + UK_MSEC(200));
+	CHECK(fired == 2, "no event after unwatch (fired %d)", fired);
+}
+
+int
+uk_main(void)
+{
+	check_identity();
+	check_rw();
+	check_watch();
+	CHECK(uk_xs_rm(T_DIR) == 0, "rm " T_DIR);
+	if (failures != 0) {
+		printf("FAILURE (%d checks failed)\n", failures);
+		return 1;
+	}
+	printf("SUCCESS\n");
+	return 0;
+}
