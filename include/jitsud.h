@@ -53,6 +53,7 @@ void	errors_print(const struct errors *, FILE *);
 
 #define BINDING_NAME_MAX	256	/* owner, presentation form, with NUL */
 #define BINDING_KERNEL_MAX	1024
+#define BINDING_CPUID_MAX	256
 #define BINDING_BRIDGE_MAX	16	/* IFNAMSIZ: 15 characters and NUL */
 #define BINDING_CMDLINE_MAX	1024	/* Xen's guest command line limit */
 #define BINDING_PORTS_MAX	16
@@ -85,6 +86,8 @@ enum binding_ready {
 struct binding {
 	char		 name[BINDING_NAME_MAX];	/* owner, FQDN */
 	char		 kernel[BINDING_KERNEL_MAX];
+	char		 ramdisk[BINDING_KERNEL_MAX];	/* "" if none */
+	char		 cpuid[BINDING_CPUID_MAX];	/* xl.cfg cpuid= */
 	enum binding_type type;
 	uint64_t	 memory_kb;
 	unsigned int	 vcpus;
@@ -333,6 +336,14 @@ const char	*dns_rcode_name(uint16_t rcode);
 #define CONF_SOCKET_MAX		108	/* sizeof(sun_path) */
 #define CONF_DEFAULT_PATH	"/etc/jitsud/jitsud.conf"
 #define CONF_DEFAULT_CONTROL	"/run/jitsud.sock"
+#define CONF_DEFAULT_VIF_SCRIPT	"vif-bridge"
+#define CONF_DEFAULT_STATEDIR	"/var/lib/jitsud"
+#define CONF_PATH_MAX		256
+
+enum conf_backend {
+	CONF_BACKEND_XEN,	/* libxl: real domains */
+	CONF_BACKEND_PROCESS,	/* unix builds as processes, for dev/test */
+};
 
 struct conf_addr {
 	struct sockaddr_storage	 ss;
@@ -353,6 +364,9 @@ struct conf {
 	int			 has_forwarder;
 	struct conf_addr	 forwarder;
 	char			 control[CONF_SOCKET_MAX];
+	enum conf_backend	 backend;
+	char			 vif_script[CONF_PATH_MAX];	/* xen */
+	char			 statedir[CONF_PATH_MAX];	/* saves, pids */
 };
 
 /* conf_init: an empty configuration with the default control socket. */
@@ -750,6 +764,35 @@ int	proc_stat_parse(const char *text, char *state,
 int	proc_pidfile_parse(const char *text, int *pid,
 	    unsigned long long *start, char veth[PROC_IFNAME_MAX]);
 
+/* chan.c */
+
+struct chan;
+
+/*
+ * chan_new: a channel whose messages are handled, in order, by
+ * handler(msg, arg) in the thread that runs `base'.  chan_send may be
+ * called from any thread; the message (heap memory) then belongs to the
+ * handler.  chan_free drops what is still queued with drop(msg).
+ */
+struct chan	*chan_new(struct event_base *base,
+		    void (*handler)(void *msg, void *arg), void *arg);
+int		 chan_send(struct chan *, void *msg);
+void		 chan_free(struct chan *, void (*drop)(void *msg));
+
+/* xl.c */
+
+/*
+ * The Xen backend (libxl).  xl_init: a libxl context driven by base's
+ * loop; jitsud owns SIGCHLD and hands it to libxl.  -1 when this is not
+ * a Xen dom0.  xl_adopt: take over the running domains named like a
+ * binding (after a restart).  xl_fini: let go of libxl; the domains run
+ * on.
+ */
+extern const struct vm_backend	xl_backend;
+int	xl_init(struct event_base *, struct vms *, const struct conf *);
+void	xl_adopt(struct vms *);
+void	xl_fini(void);
+
 /* jitsud.c */
 
 /* The daemon: its loop, configuration, zones, sockets and counters. */
@@ -808,6 +851,30 @@ struct fwd_query	*forward_query(struct forwarder *, const uint8_t *q,
 			    size_t len), void *arg);
 /* forward_cancel: forget a query whose client went away. */
 void			 forward_cancel(struct fwd_query *);
+
+/* store.c */
+
+#define STORE_PATH_MAX		256
+#define STORE_VALUE_MAX		64
+
+struct store;
+struct store_watch;
+
+/* store_open: a XenStore connection polled by base's loop; NULL if none. */
+struct store		*store_open(struct event_base *);
+void			 store_close(struct store *);
+/*
+ * store_watch: call cb(arg) once, when `path' holds exactly `want'
+ * (at once if it already does).  The watch is gone when cb runs.  NULL
+ * if the watch cannot be set.
+ */
+struct store_watch	*store_watch(struct store *, const char *path,
+			    const char *want, void (*cb)(void *), void *arg);
+/* store_unwatch: cancel a watch whose cb has not run; NULL is ok. */
+void			 store_unwatch(struct store_watch *);
+/* store_write: 0, or -1 with a warning logged. */
+int			 store_write(struct store *, const char *path,
+			    const char *value);
 
 /* control.c */
 
