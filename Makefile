@@ -46,10 +46,12 @@ include tests/unit/unit.mk
 # The programs: build/bin/NAME from NAME_SRCS and NAME_LIBS.
 PROGRAMS = jitsud jitsuctl
 jitsud_SRCS = src/jitsud.c src/server.c src/forward.c src/control.c \
-	      src/vm.c src/dns.c \
+	      src/vm.c src/xl.c src/chan.c src/store.c src/proc.c src/netlink.c \
+	      src/probe.c src/dns.c \
 	      src/zone.c src/binding.c src/conf.c src/errors.c src/metrics.c \
 	      src/sdnotify.c src/ctl.c src/log.c
-jitsud_LIBS = $(shell pkg-config --libs libevent ldns)
+jitsud_LIBS = $(shell pkg-config --libs libevent ldns xenlight xenstore \
+	      xentoollog) -lpthread
 jitsuctl_SRCS = src/jitsuctl.c src/ctl.c
 
 define prog_rule
@@ -62,7 +64,12 @@ MANPAGES = $(wildcard man/*.[1-8])
 
 .PHONY: all check unit unit-build smoke testbed-selftest demo bench install \
 	clean distclean format unikernels
-all: $(addprefix $(B)/bin/,$(PROGRAMS)) unikernels
+all: $(addprefix $(B)/bin/,$(PROGRAMS)) unikernels $(B)/tools/qlat
+
+# Test tools that run inside the testbed (copied into dom0).
+$(B)/tools/qlat: tests/tools/qlat.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $<
 
 # The libOS and its images (build/unikernels/*.pvh), for the testbed.
 unikernels:

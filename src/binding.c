@@ -181,6 +181,27 @@ parse_kernel(struct binding *b, const char *v, char *err, size_t errlen)
 	return 0;
 }
 
+/* An initrd, for guests that need one (the Linux baseline does). */
+static int
+parse_ramdisk(struct binding *b, const char *v, char *err, size_t errlen)
+{
+	if (v[0] != '/')
+		return fail(err, errlen, "ramdisk: '%s' is not an absolute "
+		    "path", v);
+	copy_str(b->ramdisk, sizeof(b->ramdisk), v);
+	return 0;
+}
+
+/* Passed to libxl as xl.cfg's cpuid= (libxl checks the syntax). */
+static int
+parse_cpuid(struct binding *b, const char *v, char *err, size_t errlen)
+{
+	if (v[0] == '\0')
+		return fail(err, errlen, "cpuid: empty");
+	copy_str(b->cpuid, sizeof(b->cpuid), v);
+	return 0;
+}
+
 static int
 parse_type(struct binding *b, const char *v, char *err, size_t errlen)
 {
@@ -488,6 +509,8 @@ static const struct keyword	keywords[] = {
 	{ "ports", parse_ports },
 	{ "warm", parse_warm },
 	{ "max-wait", parse_max_wait },
+	{ "ramdisk", parse_ramdisk },
+	{ "cpuid", parse_cpuid },
 };
 #define NKEYWORDS	(sizeof(keywords) / sizeof(keywords[0]))
 #define SEEN(k)		(1U << (k))

@@ -28,6 +28,9 @@ conf_init(struct conf *c)
 {
 	memset(c, 0, sizeof(*c));
 	strcpy(c->control, CONF_DEFAULT_CONTROL);
+	strcpy(c->vif_script, CONF_DEFAULT_VIF_SCRIPT);
+	strcpy(c->statedir, CONF_DEFAULT_STATEDIR);
+	c->backend = CONF_BACKEND_XEN;
 }
 
 void
@@ -214,6 +217,41 @@ conf_control(struct conf *c, struct conf_line *l, struct errors *errs)
 }
 
 static int
+conf_backend(struct conf *c, struct conf_line *l, struct errors *errs)
+{
+	if (l->nwords == 2 && strcmp(l->word[1], "xen") == 0)
+		c->backend = CONF_BACKEND_XEN;
+	else if (l->nwords == 2 && strcmp(l->word[1], "process") == 0)
+		c->backend = CONF_BACKEND_PROCESS;
+	else {
+		errors_add(errs, l->path, l->lineno,
+		    "want: backend xen | process");
+		return -1;
+	}
+	return 0;
+}
+
+/* "KEYWORD VALUE" into a fixed buffer; absolute paths when `abs'. */
+static int
+conf_string(struct conf_line *l, char *dst, size_t len, int abs,
+    struct errors *errs)
+{
+	if (l->nwords != 2) {
+		errors_add(errs, l->path, l->lineno, "want: %s %s", l->word[0],
+		    abs ? "PATH" : "NAME");
+		return -1;
+	}
+	if (strlen(l->word[1]) >= len || (abs && l->word[1][0] != '/')) {
+		errors_add(errs, l->path, l->lineno, "%s: want %s shorter "
+		    "than %zu bytes", l->word[0], abs ? "an absolute path" :
+		    "a name", len);
+		return -1;
+	}
+	strcpy(dst, l->word[1]);
+	return 0;
+}
+
+static int
 conf_store_zone(struct conf *c, const char *path, const char *file, int line,
     struct errors *errs)
 {
@@ -288,6 +326,14 @@ conf_line(struct conf *c, struct conf_line *l, struct errors *errs)
 		return conf_forwarder(c, l, errs);
 	if (strcmp(kw, "control") == 0)
 		return conf_control(c, l, errs);
+	if (strcmp(kw, "backend") == 0)
+		return conf_backend(c, l, errs);
+	if (strcmp(kw, "vif-script") == 0)
+		return conf_string(l, c->vif_script, sizeof(c->vif_script), 0,
+		    errs);
+	if (strcmp(kw, "state-dir") == 0)
+		return conf_string(l, c->statedir, sizeof(c->statedir), 1,
+		    errs);
 	errors_add(errs, l->path, l->lineno, "unknown keyword '%s'", kw);
 	return -1;
 }

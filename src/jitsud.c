@@ -272,6 +272,38 @@ jitsud_check(const struct args *a)
 	exit(0);
 }
 
+/*
+ * The lifecycle layer over the configured backend: bindings get their
+ * VMs, running domains are adopted, warm ones are built paused.
+ */
+static void
+jitsud_backend(struct jitsud *env)
+{
+	const struct conf	*c = &env->conf;
+	struct proc_conf	 pc;
+	const struct vm_backend	*be = c->backend == CONF_BACKEND_XEN ?
+				    &xl_backend : &proc_backend;
+
+	if ((env->vms = vms_new(env->base, be, NULL, &env->metrics)) == NULL)
+		fatalx("out of memory");
+	if (c->backend == CONF_BACKEND_XEN) {
+		if (xl_init(env->base, env->vms, c) == -1)
+			fatalx("backend xen: no libxl (is this a Xen dom0?)");
+	} else {
+		memset(&pc, 0, sizeof(pc));
+		snprintf(pc.statedir, sizeof(pc.statedir), "%s", c->statedir);
+		snprintf(pc.logdir, sizeof(pc.logdir), "%s", c->statedir);
+		if (proc_init(env->base, env->vms, &pc) == -1)
+			fatalx("backend process: cannot start");
+	}
+	vms_sync(env->vms, env->zones);
+	if (c->backend == CONF_BACKEND_XEN)
+		xl_adopt(env->vms);
+	else
+		proc_adopt(env->vms);
+	vms_warm(env->vms);
+}
+
 static void
 jitsud_start_watchdog(struct jitsud *env)
 {
@@ -336,6 +368,7 @@ main(int argc, char *argv[])
 		if (sigev[i] == NULL || event_add(sigev[i], NULL) == -1)
 			fatalx("signal event");
 	}
+	jitsud_backend(&env);
 	jitsud_start_watchdog(&env);
 	log_info("serving %zu zone(s) on %zu address(es)", env.zones->nzones,
 	    env.conf.nlisten);
@@ -346,8 +379,12 @@ main(int argc, char *argv[])
 	servers_close(env.servers);
 	forward_free(env.fwd);
 	forward_free_retired(&env.fwd_retired);
-	if (env.vms != NULL)
-		vms_free(env.vms);
+	/* The unikernels run on: a restarted jitsud adopts them. */
+	if (env.conf.backend == CONF_BACKEND_XEN)
+		xl_fini();
+	else
+		proc_end(env.vms);
+	vms_free(env.vms);
 	zone_set_free(env.zones);
 	conf_clear(&env.conf);
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)

@@ -1,5 +1,6 @@
 /* log.c -- logging to stderr (foreground, journald) or syslog */
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,9 @@ static int	log_verbose;
 static char	log_ring[LOG_RING_LINES][LOG_RING_LEN];
 static size_t	log_ring_next, log_ring_count;
 
+/* The Xen backend logs from its builder thread too. */
+static pthread_mutex_t	log_mtx = PTHREAD_MUTEX_INITIALIZER;
+
 static void
 log_ring_add(const char *msg)
 {
@@ -36,10 +40,13 @@ log_ring_foreach(void (*fn)(const char *, void *), void *arg)
 {
 	size_t	 i, start;
 
+	/* fn must not log: the lock is held. */
+	pthread_mutex_lock(&log_mtx);
 	start = (log_ring_next + LOG_RING_LINES - log_ring_count) %
 	    LOG_RING_LINES;
 	for (i = 0; i < log_ring_count; i++)
 		fn(log_ring[(start + i) % LOG_RING_LINES], arg);
+	pthread_mutex_unlock(&log_mtx);
 }
 
 void
@@ -72,16 +79,16 @@ vlog(int pri, const char *fmt, va_list ap)
 	if (pri == LOG_DEBUG && log_verbose < 1)
 		return;
 	vsnprintf(line, sizeof(line), fmt, ap);
+	pthread_mutex_lock(&log_mtx);
 	if (pri != LOG_DEBUG)
 		log_ring_add(line);
-	if (!log_foreground) {
+	if (!log_foreground)
 		syslog(pri, "%s", line);
-		return;
+	else {
+		fprintf(stderr, "%s\n", line);
+		fflush(stderr);
 	}
-	/* One fprintf per line so concurrent writers do not interleave
-	 * inside a message. */
-	fprintf(stderr, "%s\n", line);
-	fflush(stderr);
+	pthread_mutex_unlock(&log_mtx);
 }
 
 /* Format and log one line (vlog's varargs form). */

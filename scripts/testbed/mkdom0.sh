@@ -44,7 +44,7 @@ cp "$xroot/etc/xen/xl.conf" "$root/etc/xen/"
 install -m 0755 "$here/vif-jitsu" "$root/etc/xen/scripts/vif-jitsu"
 
 # Real clients for the "outside world" namespace.
-for b in /usr/bin/ip /usr/bin/curl; do
+for b in /usr/bin/ip /usr/bin/curl /usr/bin/dig; do
 	tb_copy_bin "$root" "$b"
 done
 # busybox's ip lacks netns: make sure the real one wins in PATH.
@@ -75,12 +75,10 @@ if [ -d "$top/build/unikernels" ]; then
 	cp -r "$top/build/unikernels/." "$root/testbed/unikernels/"
 fi
 
-# The project's own programs, when built.
-if [ -d "$top/build/bin" ]; then
-	for b in "$top"/build/bin/*; do
-		[ -x "$b" ] && tb_copy_bin "$root" "$b" "/usr/sbin/$(basename "$b")"
-	done
-fi
+# The project's own programs and test tools, when built.
+for b in "$top"/build/bin/* "$top"/build/tools/*; do
+	[ -x "$b" ] && tb_copy_bin "$root" "$b" "/usr/sbin/$(basename "$b")"
+done
 
 tb_cpio "$root" "$out"
 echo "mkdom0: $out ($(du -k "$out" | cut -f1) KiB)"

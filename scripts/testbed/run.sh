@@ -113,7 +113,10 @@ while :; do
 		last_change=$now
 	fi
 	why=""
-	if ! kill -0 $qpid 2>/dev/null; then
+	if grep -aq "Hardware Dom0 crashed\|Kernel panic - not syncing" "$log"
+	then
+		why="dom0 crashed (see the panic below)"
+	elif ! kill -0 $qpid 2>/dev/null; then
 		why="QEMU exited before the test reported its end"
 	elif [ $(($(elapsed) / 1000)) -ge "$limit" ]; then
 		why="timed out: no verdict after ${limit}s"

@@ -92,6 +92,13 @@ tb_step() {
 	return 1
 }
 
+# tb_require NAME SECONDS CMD...: a step the rest of the test depends
+# on: when it fails, the test ends there (with every log) instead of
+# piling up failures that only repeat the first.
+tb_require() {
+	tb_step "$@" || tb_end 1
+}
+
 # tb_expect_fail NAME SECONDS CMD...: a step that must fail (self-tests).
 tb_expect_fail() {
 	_name=$1
@@ -132,7 +139,11 @@ tb_dump_logs() {
 # tb_end [RC]: report the verdict and power the machine off.
 tb_end() {
 	_rc=${1:-$TB_FAILED}
-	[ "$_rc" -ne 0 ] && tb_dump_logs
+	if [ "$_rc" -ne 0 ]; then
+		[ -f /tmp/jitsud.log ] && tb_log "jitsud log" cat /tmp/jitsud.log
+		[ -f /tmp/vif-jitsu.log ] && tb_log "vif-jitsu log" cat /tmp/vif-jitsu.log
+		tb_dump_logs
+	fi
 	tb_say "END rc=$_rc"
 	sync
 	poweroff -f

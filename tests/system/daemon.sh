@@ -23,6 +23,8 @@ listen on 127.0.0.1 port $port
 listen on ::1 port $port
 zone example.org.zone
 control socket $sock
+backend process
+state-dir $work/state
 EOF
 
 q() {
@@ -50,16 +52,23 @@ for _ in $(seq 50); do
 done
 check "the control socket appears, mode 0600" \
     '[ "$(stat -c %a "$sock")" = 600 ]'
-out=$(q www.example.org A +norec)
-check "UDP: a bound name answers from its binding, authoritatively" \
+out=$(q ns1.example.org A +norec)
+check "UDP: an authoritative answer" \
     'echo "$out" | grep -q "flags: qr aa;" &&
-     echo "$out" | grep -q "^www.example.org.[[:space:]]*30[[:space:]]*IN[[:space:]]*A[[:space:]]*10.0.0.10"'
+     echo "$out" | grep -q "^ns1.example.org.[[:space:]]*30[[:space:]]*IN[[:space:]]*A[[:space:]]*192.0.2.53"'
+out=$(q www.example.org A +norec)
+check "a bound name whose unikernel cannot start gets SERVFAIL" \
+    'echo "$out" | grep -q "status: SERVFAIL"'
+check "... and the reason is logged and shown by jitsuctl" \
+    'grep -q "www.example.org.: create failed" "$work/log" &&
+     "$bin/jitsuctl" -s "$sock" show www.example.org. |
+     grep -q "^last-error create failed"'
 check "TCP: the same answer" \
-    '[ "$(q www.example.org A +tcp +short)" = 10.0.0.10 ]'
+    '[ "$(q ns1.example.org A +tcp +short)" = 192.0.2.53 ]'
 check "IPv6 transport" \
     '[ "$(dig @::1 -p "$port" +short ns1.example.org AAAA)" = 2001:db8::53 ]'
 check "CNAME chain is chased within the zone" \
-    '[ "$(q alias.example.org A +short | tail -n 1)" = 10.0.0.10 ]'
+    '[ "$(q c5.example.org A +short | tail -n 1)" = 192.0.2.10 ]'
 check "NXDOMAIN carries the SOA" \
     'q nothere.example.org A | grep -q "status: NXDOMAIN" &&
      q nothere.example.org A | grep -q "IN[[:space:]]*SOA"'
@@ -78,7 +87,7 @@ head -c 3000 /dev/urandom > /dev/udp/127.0.0.1/$port
 printf '\x00\x05hello' > "$work/tcpjunk"
 exec 3<>/dev/tcp/127.0.0.1/$port && cat "$work/tcpjunk" >&3 && exec 3>&-
 check "the daemon still answers after garbage" \
-    '[ "$(q www.example.org A +short)" = 10.0.0.10 ]'
+    '[ "$(q ns1.example.org A +short)" = 192.0.2.53 ]'
 check "malformed queries were counted" \
     '"$bin/jitsuctl" -s "$sock" metrics | grep -Eq "jitsud_(dropped_total [1-9]|responses_total\{rcode=\"FORMERR\"\} [1-9])"'
 
@@ -103,9 +112,9 @@ check "jitsuctl refuses an unknown command (status 2)" '[ $? -eq 2 ]'
 echo "daemon: forwarding"
 # The upstream is a second jitsud serving example.net on the next port.
 up=$((port + 1))
-printf 'listen on 127.0.0.1 port %s\nzone %s\ncontrol socket %s\n' "$up" \
-    "$top/tests/dns/example.net.zone" "$work/upstream.sock" \
-    > "$work/upstream.conf"
+printf 'listen on 127.0.0.1 port %s\nzone %s\ncontrol socket %s\n%s\n' \
+    "$up" "$top/tests/dns/example.net.zone" "$work/upstream.sock" \
+    "backend process" > "$work/upstream.conf"
 "$bin/jitsud" -d -f "$work/upstream.conf" 2> "$work/upstream.log" &
 uppid=$!
 sed -i '/^new\|^broken/d' "$work/example.org.zone"
@@ -118,7 +127,7 @@ check "an out-of-zone name is answered by the forwarder (UDP)" \
 check "... and over TCP" \
     '[ "$(q www.example.net A +tcp +short)" = 198.51.100.80 ]'
 check "our own zone is still ours" \
-    '[ "$(q www.example.org A +short)" = 10.0.0.10 ]'
+    '[ "$(q ns1.example.org A +short)" = 192.0.2.53 ]'
 check "the upstream's NXDOMAIN comes through" \
     'q nope.example.net A | grep -q "status: NXDOMAIN"'
 kill "$uppid"

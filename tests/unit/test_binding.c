@@ -69,8 +69,11 @@ test_every_key_is_parsed(void **state)
 	    "ip6=2001:db8::7 mac=00:16:3E:ab:cd:01 bridge=xenbr1 "
 	    "cmdline=\"-v --port 80\" idle=120s stop=suspend ready=tcp:8080 "
 	    "max-boot=20s synjitsu=off ports=80,443,8080 warm=on "
-	    "max-wait=1500ms");
+	    "max-wait=1500ms ramdisk=/srv/initrd.cpio "
+	    "cpuid=\"host,rdtscp=0\"");
 	assert_string_equal(b.kernel, "/srv/u.xen");
+	assert_string_equal(b.ramdisk, "/srv/initrd.cpio");
+	assert_string_equal(b.cpuid, "host,rdtscp=0");
 	assert_int_equal(b.type, BINDING_TYPE_PV);
 	assert_int_equal(b.memory_kb, 8 * 1024);
 	assert_int_equal(b.vcpus, 4);
@@ -255,6 +258,8 @@ static const struct {
 	    "value" },
 	{ "kernel=k.xen ip=10.0.0.1", "kernel: 'k.xen' is not an absolute "
 	    "path" },
+	{ BASE "ramdisk=initrd", "ramdisk: 'initrd' is not an absolute path" },
+	{ BASE "cpuid=\"\"", "cpuid: empty" },
 	{ BASE "type=hvm", "type: 'hvm' is not pvh or pv" },
 	{ BASE "type=PVH", "type: 'PVH' is not pvh or pv" },
 	{ BASE "memory=8X", "memory: '8X' is not a size like 512K, 16M or "

@@ -59,6 +59,9 @@ test_good_conf_sets_every_option(void **state)
 	assert_int_equal(c.has_forwarder, 1);
 	assert_addr(&c.forwarder, AF_INET, "192.0.2.1", 5300);
 	assert_string_equal(c.control, "/run/jitsud-test.sock");
+	assert_int_equal(c.backend, CONF_BACKEND_PROCESS);
+	assert_string_equal(c.vif_script, "vif-jitsu");
+	assert_string_equal(c.statedir, "/var/lib/jitsud-test");
 	conf_finish(&c);
 	assert_int_equal(c.nlisten, 3);
 	conf_clear(&c);
@@ -74,6 +77,9 @@ test_defaults_listen_everywhere_on_53(void **state)
 	conf_init(&c);
 	assert_string_equal(c.control, CONF_DEFAULT_CONTROL);
 	assert_int_equal(c.has_forwarder, 0);
+	assert_int_equal(c.backend, CONF_BACKEND_XEN);
+	assert_string_equal(c.vif_script, "vif-bridge");
+	assert_string_equal(c.statedir, "/var/lib/jitsud");
 	conf_finish(&c);
 	assert_int_equal(c.nlisten, 2);
 	assert_addr(&c.listen[0], AF_INET, "0.0.0.0", 53);

@@ -1,0 +1,158 @@
+/* store.c -- XenStore for the daemon: watch a key until it holds a value */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+#include <xenstore.h>
+
+#include "jitsud.h"
+#include "log.h"
+
+/*
+ * libxenstore is used only here.  Watches are delivered through the
+ * handle's file descriptor, which libevent polls, so waiting for a guest
+ * to write its readiness key costs nothing while it boots.  XenStore
+ * fires every new watch once at once, so a key written before the watch
+ * was set is still seen.
+ */
+struct store_watch {
+	struct store			*st;
+	TAILQ_ENTRY(store_watch)	 entry;
+	char				 path[STORE_PATH_MAX];
+	char				 want[STORE_VALUE_MAX];
+	char				 token[32];
+	void				(*cb)(void *);
+	void				*arg;
+};
+
+struct store {
+	struct xs_handle		*xs;
+	struct event			*ev;
+	TAILQ_HEAD(, store_watch)	 watches;
+	unsigned long			 next_token;
+};
+
+static void	store_readable(int, short, void *);
+
+struct store *
+store_open(struct event_base *base)
+{
+	struct store	*st;
+
+	if ((st = calloc(1, sizeof(*st))) == NULL)
+		return NULL;
+	TAILQ_INIT(&st->watches);
+	if ((st->xs = xs_open(0)) == NULL) {
+		log_warn("xs_open");
+		free(st);
+		return NULL;
+	}
+	st->ev = event_new(base, xs_fileno(st->xs), EV_READ | EV_PERSIST,
+	    store_readable, st);
+	if (st->ev == NULL || event_add(st->ev, NULL) == -1)
+		fatalx("store: event_new");
+	return st;
+}
+
+void
+store_close(struct store *st)
+{
+	if (st == NULL)
+		return;
+	while (!TAILQ_EMPTY(&st->watches))
+		store_unwatch(TAILQ_FIRST(&st->watches));
+	event_free(st->ev);
+	xs_close(st->xs);
+	free(st);
+}
+
+struct store_watch *
+store_watch(struct store *st, const char *path, const char *want,
+    void (*cb)(void *), void *arg)
+{
+	struct store_watch	*w;
+
+	if (strlen(path) >= sizeof(w->path) || strlen(want) >= sizeof(w->want)
+	    || (w = calloc(1, sizeof(*w))) == NULL)
+		return NULL;
+	w->st = st;
+	strcpy(w->path, path);
+	strcpy(w->want, want);
+	snprintf(w->token, sizeof(w->token), "jitsud-%lu", st->next_token++);
+	w->cb = cb;
+	w->arg = arg;
+	if (!xs_watch(st->xs, w->path, w->token)) {
+		log_warn("xs_watch %s", w->path);
+		free(w);
+		return NULL;
+	}
+	TAILQ_INSERT_TAIL(&st->watches, w, entry);
+	return w;
+}
+
+void
+store_unwatch(struct store_watch *w)
+{
+	if (w == NULL)
+		return;
+	xs_unwatch(w->st->xs, w->path, w->token);
+	TAILQ_REMOVE(&w->st->watches, w, entry);
+	free(w);
+}
+
+/* A watch fired: does its key now hold the value we wait for? */
+static void
+store_fired(struct store *st, const char *token)
+{
+	struct store_watch	*w;
+	char			*val;
+	unsigned int		 len;
+	int			 hit;
+	void			(*cb)(void *);
+	void			*cbarg;
+
+	TAILQ_FOREACH(w, &st->watches, entry)
+		if (strcmp(w->token, token) == 0)
+			break;
+	if (w == NULL)
+		return;		/* a stale event for a removed watch */
+	if ((val = xs_read(st->xs, XBT_NULL, w->path, &len)) == NULL)
+		return;		/* not written yet */
+	hit = strlen(w->want) == len && memcmp(val, w->want, len) == 0;
+	free(val);
+	if (!hit)
+		return;
+	/* The callback may free what w->arg points at: unwatch first. */
+	cb = w->cb;
+	cbarg = w->arg;
+	store_unwatch(w);
+	cb(cbarg);
+}
+
+static void
+store_readable(int fd, short event, void *arg)
+{
+	struct store	*st = arg;
+	char		**vec;
+
+	(void)fd;
+	(void)event;
+	while ((vec = xs_check_watch(st->xs)) != NULL) {
+		store_fired(st, vec[XS_WATCH_TOKEN]);
+		free(vec);
+	}
+	if (errno != EAGAIN)
+		log_warn("xs_check_watch");
+}
+
+int
+store_write(struct store *st, const char *path, const char *value)
+{
+	if (!xs_write(st->xs, XBT_NULL, path, value, strlen(value))) {
+		log_warn("xs_write %s", path);
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,446 @@
+/* test_proc.c -- the process backend's pure parts, errors and adoption */
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <arpa/inet.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <event2/event.h>
+
+#include "jitsud.h"
+#include "log.h"
+
+/*
+ * vm.c is a neighbour: its reports are recorded here.  Whatever needs
+ * root (namespaces, veths) is proved by tests/system/proc.sh.
+ */
+static int		 adopted_pid, gone_calls, built_calls;
+static char		 gone_why[160];
+
+void
+vm_backend_built(struct vm *v, int ok, const char *why)
+{
+	(void)v;
+	(void)ok;
+	(void)why;
+	built_calls++;
+}
+
+void
+vm_backend_ready(struct vm *v)
+{
+	(void)v;
+}
+
+void
+vm_backend_gone(struct vm *v, const char *why)
+{
+	(void)v;
+	gone_calls++;
+	snprintf(gone_why, sizeof(gone_why), "%s", why ? why : "(null)");
+}
+
+void
+vm_backend_adopted(struct vms *vs, const char *name, int domid)
+{
+	struct vm	*v;
+
+	TAILQ_FOREACH(v, &vs->all, entry)
+		if (strcmp(v->b.name, name) == 0)
+			v->state = VM_READY;
+	adopted_pid = domid;
+}
+
+static struct binding
+binding(const char *name, const char *kernel, const char *cmdline)
+{
+	struct binding	 b;
+
+	memset(&b, 0, sizeof(b));
+	snprintf(b.name, sizeof(b.name), "%s", name);
+	snprintf(b.kernel, sizeof(b.kernel), "%s", kernel);
+	snprintf(b.cmdline, sizeof(b.cmdline), "%s", cmdline);
+	b.has_ip = 1;
+	inet_pton(AF_INET, "10.77.0.2", &b.ip);
+	memcpy(b.mac, "\x02\x00\x00\x00\x00\x2a", 6);
+	snprintf(b.bridge, sizeof(b.bridge), "br0");
+	return b;
+}
+
+static void
+test_veth_name_is_short_stable_and_per_name(void **state)
+{
+	char	 a[PROC_IFNAME_MAX], b[PROC_IFNAME_MAX];
+
+	(void)state;
+	/* FNV-1a 32 of "www.example.org", computed independently. */
+	proc_veth_name("www.example.org.", a);
+	assert_string_equal(a, "jvab4789b8");
+	proc_veth_name("WWW.Example.ORG", b);
+	assert_string_equal(a, b);
+	proc_veth_name("www.example.net.", b);
+	assert_string_not_equal(a, b);
+	assert_true(strlen(a) <= 15);
+}
+
+static void
+test_file_name_cannot_leave_the_folder(void **state)
+{
+	char	 out[64];
+
+	(void)state;
+	assert_int_equal(proc_file_name("WWW.Example.org.", out, sizeof(out)),
+	    0);
+	assert_string_equal(out, "www.example.org");
+	assert_int_equal(proc_file_name("../etc/x.", out, sizeof(out)), 0);
+	assert_string_equal(out, "_._etc_x");
+	assert_int_equal(proc_file_name(".", out, sizeof(out)), -1);
+	assert_int_equal(proc_file_name("abcdef", out, 6), -1);
+	assert_int_equal(proc_file_name("abcde", out, 6), 0);
+}
+
+static int
+status_of(int how)
+{
+	pid_t	 pid;
+	int	 status;
+
+	if ((pid = fork()) == 0) {
+		if (how < 0)
+			raise(-how);
+		_exit(how);
+	}
+	assert_true(waitpid(pid, &status, 0) == pid);
+	return status;
+}
+
+static void
+test_exit_status_text(void **state)
+{
+	char	 buf[64];
+
+	(void)state;
+	proc_status_str(status_of(3), buf, sizeof(buf));
+	assert_string_equal(buf, "exited with status 3");
+	proc_status_str(status_of(-SIGKILL), buf, sizeof(buf));
+	assert_string_equal(buf, "killed by signal 9 (SIGKILL)");
+	proc_status_str(-1, buf, sizeof(buf));
+	assert_string_equal(buf, "exited (not our child: status unknown)");
+}
+
+static void
+test_stat_parse_survives_odd_command_names(void **state)
+{
+	const char		*s = "42 (a) b) c) S 1 42 42 0 -1 4194560 0 0 "
+				    "0 0 0 0 0 0 20 0 1 0 987654 0 0\n";
+	unsigned long long	 start;
+	char			 st, text[512];
+	FILE			*f;
+
+	(void)state;
+	assert_int_equal(proc_stat_parse(s, &st, &start), 0);
+	assert_int_equal(st, 'S');
+	assert_true(start == 987654ULL);
+	assert_int_equal(proc_stat_parse("42 (x) S 1 2 3", &st, &start), -1);
+	assert_int_equal(proc_stat_parse("42 x S", &st, &start), -1);
+	f = fopen("/proc/self/stat", "r");
+	assert_non_null(f);
+	assert_non_null(fgets(text, sizeof(text), f));
+	fclose(f);
+	assert_int_equal(proc_stat_parse(text, &st, &start), 0);
+	assert_int_equal(st, 'R');
+}
+
+static void
+test_pidfile_parse_is_strict(void **state)
+{
+	char			 veth[PROC_IFNAME_MAX];
+	unsigned long long	 start;
+	int			 pid;
+
+	(void)state;
+	assert_int_equal(proc_pidfile_parse("1234 5678 jv01234567\n", &pid,
+	    &start, veth), 0);
+	assert_int_equal(pid, 1234);
+	assert_true(start == 5678ULL);
+	assert_string_equal(veth, "jv01234567");
+	assert_int_equal(proc_pidfile_parse("1234 5678 jv0 junk\n", &pid,
+	    &start, veth), -1);
+	assert_int_equal(proc_pidfile_parse("1 5678 jv0\n", &pid, &start,
+	    veth), -1);
+	assert_int_equal(proc_pidfile_parse("1234 5678 jv0123456789abcdefg\n",
+	    &pid, &start, veth), -1);
+	assert_int_equal(proc_pidfile_parse("", &pid, &start, veth), -1);
+}
+
+static void
+test_args_are_kernel_cmdline_words_and_jitsu_env(void **state)
+{
+	struct binding		 b = binding("www.example.org.", "/k/uk",
+				    "  -p 80\t--x=y ");
+	struct in_addr		 gw;
+	static struct proc_args	 a;
+
+	(void)state;
+	inet_pton(AF_INET, "10.77.0.1", &gw);
+	b.has_ip6 = 1;
+	inet_pton(AF_INET6, "2001:db8::2", &b.ip6);
+	assert_int_equal(proc_args_build(&a, &b, &gw), 0);
+	assert_string_equal(a.argv[0], "/k/uk");
+	assert_string_equal(a.argv[1], "-p");
+	assert_string_equal(a.argv[2], "80");
+	assert_string_equal(a.argv[3], "--x=y");
+	assert_null(a.argv[4]);
+	assert_string_equal(a.envp[0], "JITSU_NAME=www.example.org.");
+	assert_string_equal(a.envp[1], "JITSU_IP=10.77.0.2");
+	assert_string_equal(a.envp[2], "JITSU_IP6=2001:db8::2");
+	assert_string_equal(a.envp[3], "JITSU_GW=10.77.0.1");
+	assert_string_equal(a.envp[4], "JITSU_MAC=02:00:00:00:00:2a");
+	assert_string_equal(a.envp[5], "JITSU_READY_FD=3");
+	assert_true(strncmp(a.envp[6], "PATH=", 5) == 0);
+	assert_null(a.envp[7]);
+	b.has_ip6 = 0;
+	assert_int_equal(proc_args_build(&a, &b, NULL), 0);
+	assert_string_equal(a.envp[2], "JITSU_IP6=");
+	assert_string_equal(a.envp[3], "JITSU_GW=");
+	b.kernel[0] = '\0';
+	assert_int_equal(proc_args_build(&a, &b, NULL), -1);
+}
+
+static void
+test_args_hold_the_longest_cmdline(void **state)
+{
+	struct binding		 b = binding("x.", "/k", "");
+	static struct proc_args	 a;
+	size_t			 i;
+
+	(void)state;
+	memset(b.kernel, 'k', sizeof(b.kernel) - 1);
+	b.kernel[sizeof(b.kernel) - 1] = '\0';
+	for (i = 0; i + 1 < sizeof(b.cmdline); i++)
+		b.cmdline[i] = i % 2 ? ' ' : 'w';
+	b.cmdline[i] = '\0';
+	assert_int_equal(proc_args_build(&a, &b, NULL), 0);
+	assert_string_equal(a.argv[sizeof(b.cmdline) / 2], "w");
+	assert_null(a.argv[sizeof(b.cmdline) / 2 + 1]);
+}
+
+/* A registry holding one VM, over a real proc_init in a temp folder. */
+struct fixture {
+	struct event_base	*base;
+	struct vms		 vs;
+	struct vm		 v;
+	char			 dir[64];
+};
+
+static int
+setup(void **state)
+{
+	static struct fixture	 f;
+	struct proc_conf	 pc;
+
+	memset(&f, 0, sizeof(f));
+	log_init("test_proc", 1, 0);
+	snprintf(f.dir, sizeof(f.dir), "/tmp/test_proc.XXXXXX");
+	if (mkdtemp(f.dir) == NULL || (f.base = event_base_new()) == NULL)
+		return -1;
+	snprintf(pc.logdir, sizeof(pc.logdir), "%s", f.dir);
+	snprintf(pc.statedir, sizeof(pc.statedir), "%s", f.dir);
+	f.vs.base = f.base;
+	f.vs.be = &proc_backend;
+	TAILQ_INIT(&f.vs.all);
+	f.v.vs = &f.vs;
+	f.v.domid = -1;
+	TAILQ_INSERT_TAIL(&f.vs.all, &f.v, entry);
+	if (proc_init(f.base, &f.vs, &pc) == -1)
+		return -1;
+	adopted_pid = gone_calls = built_calls = 0;
+	*state = &f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture	*f = *state;
+	char		 cmd[128];
+
+	proc_end(&f->vs);
+	event_base_free(f->base);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static void
+test_create_on_a_missing_bridge_fails_at_once(void **state)
+{
+	struct fixture	*f = *state;
+
+	f->v.b = binding("www.example.org.", "/bin/true", "");
+	snprintf(f->v.b.bridge, sizeof(f->v.b.bridge), "jtnobridge0");
+	assert_int_equal(proc_backend.create(&f->v, 0), -1);
+	assert_string_equal(f->v.error, "bridge jtnobridge0: No such device");
+	assert_null(f->v.priv);
+	assert_int_equal(built_calls, 0);
+}
+
+static void
+test_suspend_and_restore_are_refused_with_a_reason(void **state)
+{
+	struct fixture	*f = *state;
+
+	assert_int_equal(proc_backend.suspend(&f->v), -1);
+	assert_string_equal(f->v.error, "a process cannot be suspended");
+	assert_int_equal(proc_backend.restore(&f->v), -1);
+	assert_string_equal(f->v.error, "a process cannot be restored");
+}
+
+static void
+write_file(const char *dir, const char *name, const char *text)
+{
+	char	 path[256];
+	FILE	*fp;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs(text, fp);
+	fclose(fp);
+}
+
+static int
+file_exists(const char *dir, const char *name)
+{
+	char	 path[256];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return access(path, F_OK) == 0;
+}
+
+static void
+test_stale_pidfile_is_removed_not_adopted(void **state)
+{
+	struct fixture	*f = *state;
+	char		 text[128], veth[PROC_IFNAME_MAX];
+
+	f->v.b = binding("www.example.org.", "/bin/sleep", "");
+	proc_veth_name(f->v.b.name, veth);
+	/* Our own pid: alive, but not started then, nor /bin/sleep. */
+	snprintf(text, sizeof(text), "%d 1 %s\n", (int)getpid(), veth);
+	write_file(f->dir, "www.example.org.pid", text);
+	proc_adopt(&f->vs);
+	assert_int_equal(adopted_pid, 0);
+	assert_false(file_exists(f->dir, "www.example.org.pid"));
+	assert_null(f->v.priv);
+}
+
+static pid_t
+spawn_sleep(void)
+{
+	char	 path[64], cmd[64];
+	pid_t	 pid;
+	int	 i;
+	FILE	*fp;
+
+	if ((pid = fork()) == 0) {
+		execl("/bin/sleep", "/bin/sleep", "30", (char *)NULL);
+		_exit(127);
+	}
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	for (i = 0; i < 500; i++) {	/* until the exec is done */
+		cmd[0] = '\0';
+		if ((fp = fopen(path, "r")) != NULL) {
+			if (fgets(cmd, sizeof(cmd), fp) == NULL)
+				cmd[0] = '\0';
+			fclose(fp);
+		}
+		if (strcmp(cmd, "/bin/sleep") == 0)
+			return pid;
+		usleep(2000);
+	}
+	fail_msg("/bin/sleep did not start");
+	return -1;
+}
+
+static void
+loopexit(int fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	event_base_loopexit(arg, NULL);
+}
+
+static void
+test_running_guest_is_adopted_and_watched_by_pidfd(void **state)
+{
+	struct fixture		*f = *state;
+	char			 text[512], path[64], veth[PROC_IFNAME_MAX];
+	unsigned long long	 start;
+	struct timeval		 tv = { 0, 20000 };
+	pid_t			 pid = spawn_sleep();
+	char			 st;
+	int			 i, status;
+	FILE			*fp;
+
+	f->v.b = binding("www.example.org.", "/bin/sleep", "");
+	proc_veth_name(f->v.b.name, veth);
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	assert_non_null(fp = fopen(path, "r"));
+	assert_non_null(fgets(text, sizeof(text), fp));
+	fclose(fp);
+	assert_int_equal(proc_stat_parse(text, &st, &start), 0);
+	snprintf(text, sizeof(text), "%d %llu %s\n", (int)pid, start, veth);
+	write_file(f->dir, "www.example.org.pid", text);
+	proc_adopt(&f->vs);
+	assert_int_equal(adopted_pid, (int)pid);
+	assert_non_null(f->v.priv);
+	assert_int_equal(proc_backend.destroy(&f->v), 0);
+	for (i = 0; i < 100 && gone_calls == 0; i++) {
+		event_base_once(f->base, -1, EV_TIMEOUT, loopexit, f->base,
+		    &tv);
+		event_base_dispatch(f->base);
+	}
+	assert_true(waitpid(pid, &status, 0) == pid);
+	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	assert_int_equal(gone_calls, 1);
+	assert_string_equal(gone_why, "(null)");	/* as asked */
+	assert_null(f->v.priv);
+	assert_false(file_exists(f->dir, "www.example.org.pid"));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest	 tests[] = {
+		cmocka_unit_test(test_veth_name_is_short_stable_and_per_name),
+		cmocka_unit_test(test_file_name_cannot_leave_the_folder),
+		cmocka_unit_test(test_exit_status_text),
+		cmocka_unit_test(test_stat_parse_survives_odd_command_names),
+		cmocka_unit_test(test_pidfile_parse_is_strict),
+		cmocka_unit_test(
+		    test_args_are_kernel_cmdline_words_and_jitsu_env),
+		cmocka_unit_test(test_args_hold_the_longest_cmdline),
+		cmocka_unit_test_setup_teardown(
+		    test_create_on_a_missing_bridge_fails_at_once, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_suspend_and_restore_are_refused_with_a_reason, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_stale_pidfile_is_removed_not_adopted, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_running_guest_is_adopted_and_watched_by_pidfd, setup,
+		    teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
