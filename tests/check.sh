@@ -15,6 +15,8 @@ suite_cmd() {
 	uk-testbed)	echo "scripts/testbed/run.sh uk/selftests" ;;
 	daemon)		echo "bash tests/system/daemon.sh" ;;
 	install)	echo "sh tests/system/install.sh" ;;
+	proc)		echo "sh tests/system/proc.sh" ;;
+	jitsud-xl)	echo "scripts/testbed/run.sh jitsud-xl" ;;
 	daemon-asan)	echo "env JITSUD_BIN=build/asan/bin bash tests/system/daemon.sh" ;;
 	smoke)		echo "scripts/testbed/run.sh smoke" ;;
 	testbed-selftest) echo "sh tests/testbed/selftest.sh" ;;
@@ -22,7 +24,7 @@ suite_cmd() {
 	esac
 }
 
-suites=${*:-"unit unit-asan unikernels unikernels-asan daemon daemon-asan install smoke testbed-selftest"}
+suites=${*:-"unit unit-asan unikernels unikernels-asan daemon daemon-asan install proc smoke jitsud-xl testbed-selftest"}
 passed=0
 failed=0
 failures=""
