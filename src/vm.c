@@ -355,6 +355,10 @@ vm_stop_now(struct vm *v, const char *why)
 	}
 	v->stopping_mode = v->state == VM_READY ? v->b.stop :
 	    BINDING_STOP_DESTROY;
+	/* A stop the backend refused (a process cannot be suspended)
+	 * becomes a destroy, and must end as stopped, not suspended. */
+	if (r == -1)
+		v->stopping_mode = BINDING_STOP_DESTROY;
 	vm_set_state(v, VM_STOPPING);
 	if (r == -1 && be->destroy(v) == -1) {
 		vm_fail(v, "cannot stop the domain");

@@ -16,6 +16,7 @@ suite_cmd() {
 	daemon)		echo "bash tests/system/daemon.sh" ;;
 	install)	echo "sh tests/system/install.sh" ;;
 	proc)		echo "sh tests/system/proc.sh" ;;
+	proc-asan)	echo "env SANITIZE=1 sh tests/system/proc.sh" ;;
 	jitsud-xl)	echo "scripts/testbed/run.sh jitsud-xl" ;;
 	daemon-asan)	echo "env JITSUD_BIN=build/asan/bin bash tests/system/daemon.sh" ;;
 	smoke)		echo "scripts/testbed/run.sh smoke" ;;
@@ -24,7 +25,7 @@ suite_cmd() {
 	esac
 }
 
-suites=${*:-"unit unit-asan unikernels unikernels-asan daemon daemon-asan install proc smoke jitsud-xl testbed-selftest"}
+suites=${*:-"unit unit-asan unikernels unikernels-asan daemon daemon-asan install proc proc-asan smoke jitsud-xl testbed-selftest"}
 passed=0
 failed=0
 failures=""

@@ -62,7 +62,8 @@ done
 install -m 0755 "$here/dom0-init" "$root/init"
 mkdir -p "$root/testbed/tests" "$root/testbed/guests"
 cp "$here/tb.sh" "$root/testbed/"
-cp "$top"/tests/xen/*.sh "$top"/tests/xen/*.cfg "$root/testbed/tests/"
+cp "$top"/tests/xen/*.sh "$top"/tests/xen/*.cfg "$top"/tests/xen/*.inc \
+    "$root/testbed/tests/"
 # The test wanted may sit in a subfolder (tests/xen/uk/...): keep the tree.
 for d in "$top"/tests/xen/*/; do
 	[ -d "$d" ] && cp -r "$d" "$root/testbed/tests/"

@@ -19,7 +19,7 @@
  * vm_backend_* reports, so every interleaving is under its control.
  */
 static char		 calls[4096];
-static int		 fail_create, fail_pause;
+static int		 fail_create, fail_pause, fail_suspend;
 static uint64_t		 traffic_counter;
 static struct event_base *base;
 static struct metrics	 metrics;
@@ -55,8 +55,14 @@ FAKE_OP(restore)
 FAKE_OP(watch_ready)
 FAKE_OP(unpause)
 FAKE_OP(shutdown)
-FAKE_OP(suspend)
 FAKE_OP(destroy)
+
+static int
+fake_suspend(struct vm *v)
+{
+	record("suspend", v);
+	return fail_suspend ? -1 : 0;
+}
 
 static int
 fake_pause(struct vm *v)
@@ -173,7 +179,7 @@ setup(void **state)
 {
 	(void)state;
 	calls[0] = '\0';
-	fail_create = fail_pause = 0;
+	fail_create = fail_pause = fail_suspend = 0;
 	traffic_counter = 0;
 	memset(&metrics, 0, sizeof(metrics));
 	base = event_base_new();
@@ -362,6 +368,25 @@ test_idle_suspend_then_restore_on_demand(void **state)
 	/* Restored means running as before: ready without a new check. */
 	assert_int_equal(v->state, VM_READY);
 	assert_int_equal(a.ok, 1);
+	vms_free(vs);
+}
+
+static void
+test_refused_suspend_becomes_a_destroy_and_ends_stopped(void **state)
+{
+	struct binding	 b = binding("z.", BINDING_STOP_SUSPEND, 100);
+	struct vms	*vs = registry(&b, 1);
+	struct vm	*v = make_ready(vs, &b);
+
+	(void)state;
+	fail_suspend = 1;
+	run_for(180);
+	assert_string_equal(calls, "suspend(z.) destroy(z.)");
+	vm_backend_gone(v, NULL);
+	assert_int_equal(v->state, VM_STOPPED);
+	/* So the next query builds afresh instead of restoring. */
+	assert_int_equal(vm_want(vs, &b, NULL), VM_WANT_WAIT);
+	assert_string_equal(calls, "suspend(z.) destroy(z.) create(z.)");
 	vms_free(vs);
 }
 
@@ -590,6 +615,7 @@ main(void)
 		T(test_idle_destroy),
 		T(test_idle_shutdown_destroys_after_the_grace_period),
 		T(test_idle_suspend_then_restore_on_demand),
+		T(test_refused_suspend_becomes_a_destroy_and_ends_stopped),
 		T(test_idle_pause_then_unpause_on_demand),
 		T(test_failed_pause_falls_back_to_destroy),
 		T(test_traffic_or_queries_keep_a_vm_alive),

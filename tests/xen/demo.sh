@@ -1,14 +1,20 @@
-# demo.sh -- what `make demo` shows: a guest booted on demand in nested Xen,
-# reached from the client namespace.  (Until jitsud itself lands, the guest
-# is booted with xl; the demo then grows into a DNS-summoned unikernel.)
+# demo.sh -- what `make demo` shows: jitsud in a nested Xen dom0 answers a
+# DNS query for a name whose VM is not running by booting it, and the
+# client that asked then fetches a page from it.
+
+. /testbed/tests/jitsud.inc
 
 fetch_page() {
-	tb_client curl -sf --max-time 2 http://10.0.0.10/
+	tb_client curl -sf --max-time 5 http://10.0.0.10/
 }
 
-tb_say "DEMO booting the baseline Linux micro-VM with xl create"
-tb_step xl-create 90 xl create /testbed/tests/linux.cfg
+tb_require jitsud-start 20 start_jitsud
+tb_log "jitsuctl list (before)" jitsuctl list
+tb_say "DEMO client$ dig @10.0.0.1 linux.test   (nothing runs yet)"
+tb_require dig-summons-vm 120 summon
+tb_log "client$ dig +short @10.0.0.1 linux.test" lookup linux.test A
 tb_step http-get 60 tb_until fetch_page
 tb_log "client$ curl http://10.0.0.10/" fetch_page
+tb_log "jitsuctl list (after)" jitsuctl list
 tb_log "xl list" xl list
-tb_step xl-destroy 30 xl destroy linux
+tb_log "jitsud log" cat /tmp/jitsud.log

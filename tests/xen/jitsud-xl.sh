@@ -3,39 +3,7 @@
 # comes once it serves HTTP, other names are answered meanwhile, stop and
 # re-summon work, and a jitsud killed with -9 adopts the running domain.
 
-mkdir -p /etc/jitsud /var/lib/jitsud
-cat > /etc/jitsud/test.zone <<'ZONE'
-$ORIGIN test.
-$TTL 30
-@	IN	SOA	ns hostmaster 1 3600 600 86400 30
-@	IN	NS	ns
-ns	IN	A	10.0.0.1
-linux	IN	UNIKERNEL	kernel=/testbed/guests/linux/vmlinux.gz ramdisk=/testbed/guests/linux/initrd.cpio type=pv memory=96M ip=10.0.0.10 cmdline="console=hvc0 quiet" ready=tcp:80 max-boot=90s max-wait=30s idle=0 synjitsu=off
-ZONE
-cat > /etc/jitsud/jitsud.conf <<'CONF'
-listen on 10.0.0.1
-zone test.zone
-backend xen
-vif-script vif-jitsu
-CONF
-
-start_jitsud() {
-	jitsud -d -v -f /etc/jitsud/jitsud.conf >> /tmp/jitsud.log 2>&1 &
-	echo $! > /tmp/jitsud.pid
-	tb_until test -S /run/jitsud.sock
-}
-
-lookup() {
-	tb_client dig @10.0.0.1 +time=40 +tries=1 +short "$@"
-}
-
-summon() {
-	[ "$(lookup linux.test A)" = 10.0.0.10 ]
-}
-
-page() {
-	tb_client curl -sf --max-time 5 http://10.0.0.10/ | grep -q "hello from"
-}
+. /testbed/tests/jitsud.inc
 
 # While the guest builds, other names must be answered at once: one
 # long-lived client (qlat) asks for ns.test every 100 ms and records each
