@@ -64,10 +64,12 @@ MANPAGES = $(wildcard man/*.[1-8])
 
 .PHONY: all check unit unit-build smoke testbed-selftest demo bench install \
 	clean distclean format unikernels
-all: $(addprefix $(B)/bin/,$(PROGRAMS)) unikernels $(B)/tools/qlat
+TOOLS = qlat qburst
+all: $(addprefix $(B)/bin/,$(PROGRAMS)) unikernels \
+    $(addprefix $(B)/tools/,$(TOOLS))
 
-# Test tools that run inside the testbed (copied into dom0).
-$(B)/tools/qlat: tests/tools/qlat.c
+# Test tools (tests/tools/NAME.c), for the system tests and the testbed.
+$(B)/tools/%: tests/tools/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $<
 

@@ -19,6 +19,7 @@
 #define TCP_CLIENTS_MAX		256
 #define TCP_IDLE_SEC		10	/* RFC 7766 suggests seconds, not minutes */
 #define ACCEPT_PAUSE_MSEC	1000
+#define UDP_RCVBUF		(8 << 20)
 
 struct tcp_client;
 
@@ -106,7 +107,7 @@ server_addr_str(const struct conf_addr *a, char *buf, size_t len)
 static int
 server_socket(const struct conf_addr *a, int tcp)
 {
-	int	 fd, on = 1;
+	int	 fd, on = 1, rcvbuf = UDP_RCVBUF;
 
 	fd = socket(a->ss.ss_family,
 	    (tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -119,6 +120,14 @@ server_socket(const struct conf_addr *a, int tcp)
 	if (a->ss.ss_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,
 	    IPV6_V6ONLY, &on, sizeof(on)) == -1)
 		goto err;
+	/*
+	 * A burst of queries (a thousand clients asking for a cold name at
+	 * once) must wait in the socket, not be dropped: the default buffer
+	 * holds a few hundred datagrams.  Root may go past rmem_max.
+	 */
+	if (!tcp && setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
+	    sizeof(rcvbuf)) == -1)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	if (bind(fd, (const struct sockaddr *)&a->ss, a->len) == -1)
 		goto err;
 	if (tcp && listen(fd, 128) == -1)

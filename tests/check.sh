@@ -17,6 +17,8 @@ suite_cmd() {
 	install)	echo "sh tests/system/install.sh" ;;
 	proc)		echo "sh tests/system/proc.sh" ;;
 	proc-asan)	echo "env SANITIZE=1 sh tests/system/proc.sh" ;;
+	summon)		echo "sh tests/system/summon.sh" ;;
+	summon-asan)	echo "env JITSUD_BIN=build/asan/bin sh tests/system/summon.sh" ;;
 	jitsud-xl)	echo "scripts/testbed/run.sh jitsud-xl" ;;
 	daemon-asan)	echo "env JITSUD_BIN=build/asan/bin bash tests/system/daemon.sh" ;;
 	smoke)		echo "scripts/testbed/run.sh smoke" ;;
@@ -25,7 +27,7 @@ suite_cmd() {
 	esac
 }
 
-suites=${*:-"unit unit-asan unikernels unikernels-asan daemon daemon-asan install proc proc-asan smoke jitsud-xl testbed-selftest"}
+suites=${*:-"unit unit-asan unikernels unikernels-asan daemon daemon-asan install proc proc-asan summon summon-asan smoke jitsud-xl testbed-selftest"}
 passed=0
 failed=0
 failures=""

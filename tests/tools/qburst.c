@@ -1,0 +1,118 @@
+/* qburst.c -- send N DNS queries at once, count the replies by rcode */
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/*
+ * Usage: qburst ADDRESS PORT NAME COUNT [TIMEOUT_S]
+ * Sends COUNT queries for NAME (type A, IDs 1..COUNT) back to back on
+ * one UDP socket, then collects replies until all have come or the
+ * timeout (default 10 s) passes.  Prints
+ *   sent=N replies=N noerror=N servfail=N other=N max_ms=N
+ * and exits 0 only if every query got a NOERROR reply.
+ */
+
+#define MAXCOUNT	10000
+
+static int
+build_query(uint8_t *q, uint16_t id, const char *name)
+{
+	int		 n = 12;
+	size_t		 len;
+	const char	*dot;
+
+	memset(q, 0, 12);
+	q[0] = (uint8_t)(id >> 8);
+	q[1] = (uint8_t)id;
+	q[5] = 1;
+	while (*name != '\0') {
+		dot = strchr(name, '.');
+		len = dot ? (size_t)(dot - name) : strlen(name);
+		if (len == 0 || len > 63 || n + (int)len + 6 > 512)
+			break;
+		q[n++] = (uint8_t)len;
+		memcpy(q + n, name, len);
+		n += (int)len;
+		name += len + (dot != NULL);
+	}
+	q[n++] = 0;
+	q[n++] = 0;
+	q[n++] = 1;
+	q[n++] = 0;
+	q[n++] = 1;
+	return n;
+}
+
+static double
+now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static uint8_t		 seen[MAXCOUNT + 1];
+	struct sockaddr_in	 sin;
+	uint8_t			 q[512], r[4096];
+	int			 fd, count, i, n, rc, buf = 1 << 22;
+	int			 replies = 0, noerror = 0, servfail = 0, other = 0;
+	double			 t0, deadline, last = 0;
+
+	if (argc < 5 || (count = atoi(argv[4])) < 1 || count > MAXCOUNT) {
+		fprintf(stderr, "usage: qburst ADDRESS PORT NAME COUNT "
+		    "[TIMEOUT_S]\n");
+		return 2;
+	}
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)atoi(argv[2]));
+	if (inet_pton(AF_INET, argv[1], &sin.sin_addr) != 1 ||
+	    (fd = socket(AF_INET, SOCK_DGRAM, 0)) == -1 ||
+	    connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1) {
+		perror("qburst");
+		return 2;
+	}
+	/* Room for every reply at once: they may all come together. */
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
+	t0 = now_ms();
+	for (i = 1; i <= count; i++) {
+		n = build_query(q, (uint16_t)i, argv[3]);
+		if (send(fd, q, (size_t)n, 0) == -1)
+			perror("send");
+	}
+	deadline = t0 + 1000.0 * (argc > 5 ? atoi(argv[5]) : 10);
+	while (replies < count && now_ms() < deadline) {
+		struct pollfd	 pfd = { fd, POLLIN, 0 };
+
+		if (poll(&pfd, 1, (int)(deadline - now_ms()) + 1) <= 0)
+			continue;
+		if ((n = (int)recv(fd, r, sizeof(r), 0)) < 12)
+			continue;
+		i = r[0] << 8 | r[1];
+		if (i < 1 || i > count || seen[i])
+			continue;
+		seen[i] = 1;
+		replies++;
+		last = now_ms() - t0;
+		rc = r[3] & 0x0f;
+		if (rc == 0)
+			noerror++;
+		else if (rc == 2)
+			servfail++;
+		else
+			other++;
+	}
+	printf("sent=%d replies=%d noerror=%d servfail=%d other=%d "
+	    "max_ms=%.0f\n", count, replies, noerror, servfail, other, last);
+	return noerror == count ? 0 : 1;
+}
