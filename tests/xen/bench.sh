@@ -1,0 +1,5 @@
+# bench.sh -- `make bench` in one nested boot, so the numbers compare: the
+# stock path (xl create) and jitsud's summon of the same guest, then DNS
+# latency idle and during builds.
+. /testbed/tests/bench-xl.inc
+. /testbed/tests/bench-jitsud.inc
