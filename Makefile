@@ -69,7 +69,7 @@ all: $(addprefix $(B)/bin/,$(PROGRAMS)) unikernels \
     $(addprefix $(B)/tools/,$(TOOLS))
 
 # Test tools (tests/tools/NAME.c), for the system tests and the testbed.
-$(B)/tools/%: tests/tools/%.c
+$(B)/tools/%: tests/tools/%.c tests/tools/dnsq.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $<
 

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "dnsq.h"
+
 /*
  * Usage: qburst ADDRESS PORT NAME COUNT [TIMEOUT_S]
  * Sends COUNT queries for NAME (type A, IDs 1..COUNT) back to back on
@@ -19,35 +21,6 @@
  */
 
 #define MAXCOUNT	10000
-
-static int
-build_query(uint8_t *q, uint16_t id, const char *name)
-{
-	int		 n = 12;
-	size_t		 len;
-	const char	*dot;
-
-	memset(q, 0, 12);
-	q[0] = (uint8_t)(id >> 8);
-	q[1] = (uint8_t)id;
-	q[5] = 1;
-	while (*name != '\0') {
-		dot = strchr(name, '.');
-		len = dot ? (size_t)(dot - name) : strlen(name);
-		if (len == 0 || len > 63 || n + (int)len + 6 > 512)
-			break;
-		q[n++] = (uint8_t)len;
-		memcpy(q + n, name, len);
-		n += (int)len;
-		name += len + (dot != NULL);
-	}
-	q[n++] = 0;
-	q[n++] = 0;
-	q[n++] = 1;
-	q[n++] = 0;
-	q[n++] = 1;
-	return n;
-}
 
 static double
 now_ms(void)
@@ -86,7 +59,7 @@ main(int argc, char *argv[])
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
 	t0 = now_ms();
 	for (i = 1; i <= count; i++) {
-		n = build_query(q, (uint16_t)i, argv[3]);
+		n = (int)dnsq_build(q, (uint16_t)i, argv[3]);
 		if (send(fd, q, (size_t)n, 0) == -1)
 			perror("send");
 	}

@@ -11,6 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dnsq.h"
+
 /*
  * Usage: qlat ADDRESS PORT NAME STOPFILE [INTERVAL_MS]
  * Asks ADDRESS:PORT for NAME (type A) every INTERVAL_MS (default 100)
@@ -30,34 +32,6 @@ now_us(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
-
-static size_t
-build_query(uint8_t *q, uint16_t id, const char *name)
-{
-	size_t		 n = 12, len;
-	const char	*dot;
-
-	memset(q, 0, 12);
-	q[0] = (uint8_t)(id >> 8);
-	q[1] = (uint8_t)id;
-	q[5] = 1;	/* one question */
-	while (*name != '\0') {
-		dot = strchr(name, '.');
-		len = dot ? (size_t)(dot - name) : strlen(name);
-		if (len == 0 || len > 63 || n + len + 6 > 512)
-			break;
-		q[n++] = (uint8_t)len;
-		memcpy(q + n, name, len);
-		n += len;
-		name += len + (dot != NULL);
-	}
-	q[n++] = 0;
-	q[n++] = 0;
-	q[n++] = 1;	/* A */
-	q[n++] = 0;
-	q[n++] = 1;	/* IN */
-	return n;
 }
 
 static int
@@ -99,7 +73,7 @@ main(int argc, char *argv[])
 		uint64_t	 t0 = now_us(), dt = 0;
 		int		 got = 0;
 
-		qlen = build_query(q, ++id, argv[3]);
+		qlen = dnsq_build(q, ++id, argv[3]);
 		if (send(fd, q, qlen, 0) == -1)
 			break;
 		while (!got && (dt = now_us() - t0) < TIMEOUT_MS * 1000ULL) {

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "jitsud.h"
+#include "testutil.h"
 
 static struct errors	errs;
 
@@ -179,17 +180,6 @@ test_error_count_is_bounded_but_counted(void **state)
 	free(e);
 }
 
-static int
-enter_conf_dir(void **state)
-{
-	const char	*top = getenv("JITSUD_SRCDIR");
-	char		 dir[512];
-
-	(void)state;
-	snprintf(dir, sizeof(dir), "%s/tests/conf", top ? top : ".");
-	return chdir(dir);
-}
-
 int
 main(void)
 {
@@ -202,5 +192,5 @@ main(void)
 		cmocka_unit_test(test_error_count_is_bounded_but_counted),
 	};
 
-	return cmocka_run_group_tests(tests, enter_conf_dir, NULL);
+	return cmocka_run_group_tests(tests, testutil_enter_conf_dir, NULL);
 }

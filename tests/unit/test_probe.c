@@ -14,6 +14,7 @@
 #include <event2/event.h>
 
 #include "jitsud.h"
+#include "testutil.h"
 
 /* Only 127.0.0.1 and a port this test bound itself are ever probed. */
 static struct event_base	*base;
@@ -27,25 +28,14 @@ probed(void *arg)
 	called++;
 }
 
-static void
-loopexit(int fd, short ev, void *arg)
-{
-	(void)fd;
-	(void)ev;
-	event_base_loopexit(arg, NULL);
-}
-
 /* Run the loop for ms, or until the probe calls back. */
 static void
 run_for(unsigned int ms)
 {
-	struct timeval	 tv = { 0, 5000 };
 	unsigned int	 i;
 
-	for (i = 0; i < ms / 5 && !called; i++) {
-		event_base_once(base, -1, EV_TIMEOUT, loopexit, base, &tv);
-		event_base_dispatch(base);
-	}
+	for (i = 0; i < ms / 5 && !called; i++)
+		testutil_loop_for(base, 5);
 }
 
 /* A listening socket on 127.0.0.1, on lsin's port (0: any); into lsin. */

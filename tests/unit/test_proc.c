@@ -17,6 +17,7 @@
 #include <event2/event.h>
 
 #include "jitsud.h"
+#include "testutil.h"
 #include "log.h"
 
 /*
@@ -372,20 +373,11 @@ spawn_sleep(void)
 }
 
 static void
-loopexit(int fd, short ev, void *arg)
-{
-	(void)fd;
-	(void)ev;
-	event_base_loopexit(arg, NULL);
-}
-
-static void
 test_running_guest_is_adopted_and_watched_by_pidfd(void **state)
 {
 	struct fixture		*f = *state;
 	char			 text[512], path[64], veth[PROC_IFNAME_MAX];
 	unsigned long long	 start;
-	struct timeval		 tv = { 0, 20000 };
 	pid_t			 pid = spawn_sleep();
 	char			 st;
 	int			 i, status;
@@ -404,11 +396,8 @@ test_running_guest_is_adopted_and_watched_by_pidfd(void **state)
 	assert_int_equal(adopted_pid, (int)pid);
 	assert_non_null(f->v.priv);
 	assert_int_equal(proc_backend.destroy(&f->v), 0);
-	for (i = 0; i < 100 && gone_calls == 0; i++) {
-		event_base_once(f->base, -1, EV_TIMEOUT, loopexit, f->base,
-		    &tv);
-		event_base_dispatch(f->base);
-	}
+	for (i = 0; i < 100 && gone_calls == 0; i++)
+		testutil_loop_for(f->base, 20);
 	assert_true(waitpid(pid, &status, 0) == pid);
 	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 	assert_int_equal(gone_calls, 1);

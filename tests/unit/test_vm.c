@@ -12,6 +12,7 @@
 
 #include "jitsud.h"
 #include "log.h"
+#include "testutil.h"
 
 /*
  * The fake records every call as "op(name)" in calls[], and completes
@@ -156,24 +157,6 @@ registry(struct binding *b, size_t n)
 	return vs;
 }
 
-static void
-loopexit(int fd, short ev, void *arg)
-{
-	(void)fd;
-	(void)ev;
-	event_base_loopexit(arg, NULL);
-}
-
-/* Run the loop for `ms' milliseconds of real time. */
-static void
-run_for(unsigned int ms)
-{
-	struct timeval	 tv = { ms / 1000, (ms % 1000) * 1000 };
-
-	event_base_once(base, -1, EV_TIMEOUT, loopexit, base, &tv);
-	event_base_dispatch(base);
-}
-
 static int
 setup(void **state)
 {
@@ -286,7 +269,7 @@ test_boot_timeout_fails_waiters_and_destroys(void **state)
 	waiter(&a);
 	vm_want(vs, &b, &a.w);
 	vm_backend_built(v, 1, NULL);
-	run_for(200);
+	testutil_loop_for(base, 200);
 	assert_int_equal(a.called, 1);
 	assert_int_equal(a.ok, 0);
 	assert_string_equal(a.why, "not ready within max-boot 100 ms");
@@ -321,7 +304,7 @@ test_idle_destroy(void **state)
 	struct vm	*v = make_ready(vs, &b);
 
 	(void)state;
-	run_for(250);
+	testutil_loop_for(base, 250);
 	assert_string_equal(calls, "destroy(d.)");
 	assert_int_equal(v->state, VM_STOPPING);
 	vm_backend_gone(v, NULL);
@@ -338,10 +321,10 @@ test_idle_shutdown_destroys_after_the_grace_period(void **state)
 	struct vm	*v = make_ready(vs, &b);
 
 	(void)state;
-	run_for(250);
+	testutil_loop_for(base, 250);
 	assert_string_equal(calls, "shutdown(s.)");
 	assert_int_equal(v->state, VM_STOPPING);
-	run_for(450);	/* the guest ignores it: grace is 300 ms here */
+	testutil_loop_for(base, 450);	/* the guest ignores it: grace is 300 ms here */
 	assert_string_equal(calls, "shutdown(s.) destroy(s.)");
 	vm_backend_gone(v, NULL);
 	assert_int_equal(v->state, VM_STOPPED);
@@ -357,7 +340,7 @@ test_idle_suspend_then_restore_on_demand(void **state)
 	struct answer	 a;
 
 	(void)state;
-	run_for(180);
+	testutil_loop_for(base, 180);
 	assert_string_equal(calls, "suspend(z.)");
 	vm_backend_gone(v, NULL);
 	assert_int_equal(v->state, VM_SUSPENDED);
@@ -380,7 +363,7 @@ test_refused_suspend_becomes_a_destroy_and_ends_stopped(void **state)
 
 	(void)state;
 	fail_suspend = 1;
-	run_for(180);
+	testutil_loop_for(base, 180);
 	assert_string_equal(calls, "suspend(z.) destroy(z.)");
 	vm_backend_gone(v, NULL);
 	assert_int_equal(v->state, VM_STOPPED);
@@ -398,7 +381,7 @@ test_idle_pause_then_unpause_on_demand(void **state)
 	struct vm	*v = make_ready(vs, &b);
 
 	(void)state;
-	run_for(180);
+	testutil_loop_for(base, 180);
 	assert_string_equal(calls, "pause(p.)");
 	assert_int_equal(v->state, VM_PAUSED);
 	assert_int_equal(vm_want(vs, &b, NULL), VM_WANT_READY);
@@ -416,7 +399,7 @@ test_failed_pause_falls_back_to_destroy(void **state)
 
 	(void)state;
 	fail_pause = 1;
-	run_for(180);
+	testutil_loop_for(base, 180);
 	assert_string_equal(calls, "pause(p.) destroy(p.)");
 	assert_int_equal(v->state, VM_STOPPING);
 	vms_free(vs);
@@ -433,16 +416,16 @@ test_traffic_or_queries_keep_a_vm_alive(void **state)
 	(void)state;
 	for (i = 0; i < 6; i++) {	/* 300 ms, twice the idle time */
 		traffic_counter += 1000;
-		run_for(50);
+		testutil_loop_for(base, 50);
 	}
 	assert_int_equal(v->state, VM_READY);
 	for (i = 0; i < 6; i++) {
 		vm_touch(vs, "busy.");
-		run_for(50);
+		testutil_loop_for(base, 50);
 	}
 	assert_int_equal(v->state, VM_READY);
 	assert_string_equal(calls, "");
-	run_for(300);
+	testutil_loop_for(base, 300);
 	assert_string_equal(calls, "destroy(busy.)");
 	vms_free(vs);
 }
@@ -541,9 +524,9 @@ test_ready_after_a_fixed_delay(void **state)
 	vm_want(vs, &b, &a.w);
 	vm_backend_built(v, 1, NULL);
 	assert_string_equal(calls, "create(t.)");	/* no watch */
-	run_for(30);
+	testutil_loop_for(base, 30);
 	assert_int_equal(a.called, 0);
-	run_for(100);
+	testutil_loop_for(base, 100);
 	assert_int_equal(a.ok, 1);
 	assert_int_equal(v->state, VM_READY);
 	vms_free(vs);

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "jitsud.h"
+#include "testutil.h"
 
 static struct errors	errs;
 
@@ -353,17 +354,6 @@ test_zone_set_refuses_the_same_apex_twice(void **state)
 }
 
 /* The fixtures live in tests/conf; messages name files relative to it. */
-static int
-enter_conf_dir(void **state)
-{
-	const char	*top = getenv("JITSUD_SRCDIR");
-	char		 dir[512];
-
-	(void)state;
-	snprintf(dir, sizeof(dir), "%s/tests/conf", top ? top : ".");
-	return chdir(dir);
-}
-
 int
 main(void)
 {
@@ -382,5 +372,5 @@ main(void)
 		cmocka_unit_test(test_zone_set_refuses_the_same_apex_twice),
 	};
 
-	return cmocka_run_group_tests(tests, enter_conf_dir, NULL);
+	return cmocka_run_group_tests(tests, testutil_enter_conf_dir, NULL);
 }
