@@ -12,6 +12,7 @@ suite_cmd() {
 	unit-asan)	echo "$MAKE --no-print-directory unit SANITIZE=1" ;;
 	unikernels)	echo "$MAKE --no-print-directory -C unikernels check" ;;
 	unikernels-asan) echo "$MAKE --no-print-directory -C unikernels check SANITIZE=1" ;;
+	unikernels-tap)	echo "$MAKE --no-print-directory -C unikernels tap-check" ;;
 	uk-testbed)	echo "scripts/testbed/run.sh uk/selftests" ;;
 	daemon)		echo "bash tests/system/daemon.sh" ;;
 	install)	echo "sh tests/system/install.sh" ;;
@@ -27,7 +28,7 @@ suite_cmd() {
 	esac
 }
 
-suites=${*:-"unit unit-asan unikernels unikernels-asan daemon daemon-asan install proc proc-asan summon summon-asan smoke jitsud-xl testbed-selftest"}
+suites=${*:-"unit unit-asan unikernels unikernels-asan unikernels-tap daemon daemon-asan install proc proc-asan summon summon-asan smoke jitsud-xl testbed-selftest"}
 passed=0
 failed=0
 failures=""

@@ -264,8 +264,8 @@ void	uk_on_shutdown(uk_shutdown_fn *fn, void *arg);
  *
  * The first virtual NIC (on Xen: vif 0, netfront).  Frames carry no FCS;
  * checksums inside them must be complete (no offload is negotiated).  The
- * sockets-like TCP/UDP API and tcp_adopt will be declared in a section
- * after this one; they do not exist yet.
+ * libOS's TCP/IP stack (next section) sits on top of these; an
+ * application uses one or the other, never both.
  */
 
 #define UK_NET_MTU_FRAME	1514	/* largest frame, Ethernet header included */
@@ -293,5 +293,170 @@ int	uk_net_send(const void *frame, size_t len);
  * so an event loop calls uk_net_recv() until -UK_EAGAIN after each turn.
  */
 int	uk_net_recv(void *buf, size_t size);
+
+/* ---------------------------------------------------------------------
+ * TCP/IP: the libOS's own stack on the NIC above
+ *
+ * IPv4 addresses and ports are host byte order (UK_IPV4(10,0,0,1)).
+ * Everything is non-blocking: calls return -UK_EAGAIN where a socket
+ * call would block, and the stack tells the application when to try
+ * again through a callback, which like every callback runs only from
+ * inside uk_poll().  A callback gets the readiness the handle has *now*
+ * (UK_NET_* bits) and may be called when nothing new happened; it should
+ * read and write until -UK_EAGAIN.  Memory is a fixed pool: a bounded
+ * number of connections (64), each with a 16 KiB send and an 8 KiB
+ * receive buffer; a SYN flood recycles half-open slots only.
+ */
+
+#define UK_EPIPE	32
+#define UK_EMSGSIZE	90
+#define UK_EADDRINUSE	98
+#define UK_ECONNRESET	104
+#define UK_ECONNREFUSED	111
+#define UK_EHOSTUNREACH	113
+
+#define UK_IPV4(a, b, c, d)	((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | \
+				 (uint32_t)(c) << 8 | (uint32_t)(d))
+
+#define UK_NET_READ	0x01	/* data, EOF or an error to read */
+#define UK_NET_WRITE	0x02	/* room in the send buffer, or an error */
+#define UK_NET_ACCEPT	0x04	/* a connection waits in uk_tcp_accept */
+
+struct uk_ipinfo {
+	uint8_t		mac[6];
+	uint32_t	ip;
+	uint32_t	mask;
+	uint32_t	gw;		/* 0: none */
+	char		name[64];	/* jitsu.name, "" if none */
+};
+
+/*
+ * Opens the NIC (uk_net_open), configures the interface from the command
+ * line keys jitsud passes -- jitsu.ip=A.B.C.D/N (required; /N defaults to
+ * 24), jitsu.gw=A.B.C.D and jitsu.name=NAME (both optional) -- announces
+ * the address with a gratuitous ARP and from then on runs the stack from
+ * uk_poll().  Fills info if not NULL.  -UK_EINVAL for a missing or
+ * malformed jitsu.ip or jitsu.gw; otherwise uk_net_open's errors.  After
+ * it, the application must not call uk_net_send/uk_net_recv itself.
+ */
+int	uk_ip_up(struct uk_ipinfo *info);
+/* Parses dotted-quad "A.B.C.D" (all of s) into *ip; -UK_EINVAL if not. */
+int	uk_ip_parse(const char *s, uint32_t *ip);
+
+struct uk_tcp;			/* a connection */
+struct uk_tcp_listener;		/* a listening port */
+typedef void uk_tcp_fn(struct uk_tcp *c, int events, void *arg);
+typedef void uk_tcp_accept_fn(struct uk_tcp_listener *l, void *arg);
+
+/*
+ * Listens on port.  backlog bounds the connections that are half-open or
+ * established but not yet accepted (1..64); SYNs beyond it are dropped
+ * (the client retries).  fn runs when connections wait to be accepted.
+ * -UK_EADDRINUSE if port already listens, -UK_ENOSPC if 4 ports do.
+ */
+int	uk_tcp_listen(uint16_t port, int backlog, uk_tcp_accept_fn *fn,
+	    void *arg, struct uk_tcp_listener **lp);
+/* Stops listening; connections not yet accepted are reset. */
+void	uk_tcp_unlisten(struct uk_tcp_listener *l);
+/*
+ * Takes the oldest established connection waiting on l, which from now
+ * on reports to fn; NULL if none waits.  fn is called soon with the
+ * connection's readiness (the client may already have sent data).
+ */
+struct uk_tcp *uk_tcp_accept(struct uk_tcp_listener *l, uk_tcp_fn *fn,
+	    void *arg);
+/*
+ * Starts an active open to ip:port from an ephemeral port; fn is called
+ * with UK_NET_WRITE once established, or with an error to read
+ * (-UK_ECONNREFUSED, -UK_ETIMEDOUT after about 30 s).  -UK_ENOSPC if the
+ * pool is full.
+ */
+int	uk_tcp_connect(uint32_t ip, uint16_t port, uk_tcp_fn *fn, void *arg,
+	    struct uk_tcp **cp);
+/*
+ * Reads up to len bytes: the number read, 0 at end of stream (the peer
+ * closed), -UK_EAGAIN if nothing is there yet, or the connection's error
+ * (-UK_ECONNRESET, -UK_ETIMEDOUT, -UK_ECONNREFUSED).
+ */
+long	uk_tcp_read(struct uk_tcp *c, void *buf, size_t len);
+/*
+ * Queues up to len bytes for sending and returns how many it took (maybe
+ * fewer than len: wait for UK_NET_WRITE), -UK_EAGAIN if the send buffer
+ * is full or the connection not yet established, -UK_EPIPE after the
+ * peer's close, or the connection's error.
+ */
+long	uk_tcp_write(struct uk_tcp *c, const void *buf, size_t len);
+/*
+ * Closes c: queued data is still delivered, then a FIN; if received data
+ * was left unread the connection is reset instead.  c is invalid after.
+ */
+void	uk_tcp_close(struct uk_tcp *c);
+/* The peer's address and port. */
+void	uk_tcp_peer(const struct uk_tcp *c, uint32_t *ip, uint16_t *port);
+
+/*
+ * A connection whose handshake someone else completed (Synjitsu, in
+ * jitsud) while this unikernel was booting, recorded as the client saw
+ * it.  Addresses and ports as seen from this unikernel (local = ours).
+ */
+struct uk_tcp_adopt {
+	uint32_t	 rip, lip;	/* remote (client), local address */
+	uint16_t	 rport, lport;
+	uint32_t	 iss;		/* our ISN as sent in the SYN-ACK */
+	uint32_t	 irs;		/* the client's ISN */
+	uint32_t	 snd_nxt;	/* next seq we send: iss + 1 */
+	uint32_t	 rcv_nxt;	/* next seq expected: irs + 1 + dlen */
+	uint16_t	 mss;		/* the client's MSS option, 0 = none */
+	int		 snd_shift;	/* client's window scale, -1 = none */
+	int		 rcv_shift;	/* ours as offered in the SYN-ACK */
+	uint32_t	 snd_wnd;	/* client's last window, unscaled */
+	const uint8_t	*data;		/* bytes the client sent, acked */
+	size_t		 dlen;		/* at most 8192 */
+};
+
+/*
+ * Installs rec as an ESTABLISHED connection waiting on the listener of
+ * rec->lport (whose accept callback runs), with rec's bytes ready to
+ * read.  Nothing is sent: the client hears from us when the application
+ * writes.  -UK_EINVAL if the record is inconsistent (wrong local address,
+ * snd_nxt != iss + 1, rcv_nxt != irs + 1 + dlen, too much data),
+ * -UK_ENOENT if nothing listens on lport, -UK_EEXIST if the 4-tuple is
+ * in use, -UK_ENOSPC if the pool is full.
+ */
+int	uk_tcp_adopt(const struct uk_tcp_adopt *rec);
+
+struct uk_udp;
+typedef void uk_udp_fn(struct uk_udp *u, void *arg);
+
+/*
+ * Binds UDP port; fn runs when datagrams wait (4 are queued at most,
+ * more are dropped).  -UK_EADDRINUSE, -UK_ENOSPC (4 sockets).
+ */
+int	uk_udp_bind(uint16_t port, uk_udp_fn *fn, void *arg,
+	    struct uk_udp **up);
+/*
+ * Sends one datagram of at most 1472 bytes (-UK_EMSGSIZE); 0 once handed
+ * to the NIC or queued for ARP, -UK_EHOSTUNREACH without a route.
+ */
+int	uk_udp_sendto(struct uk_udp *u, const void *buf, size_t len,
+	    uint32_t ip, uint16_t port);
+/*
+ * Takes the oldest datagram: its length (cut to len), the sender into
+ * ip/port if not NULL; -UK_EAGAIN if none.
+ */
+int	uk_udp_recvfrom(struct uk_udp *u, void *buf, size_t len, uint32_t *ip,
+	    uint16_t *port);
+void	uk_udp_close(struct uk_udp *u);
+
+/* ---------------------------------------------------------------------
+ * Readiness
+ */
+
+/*
+ * Tells the toolstack the application is serving: writes "ready" to the
+ * domain's XenStore data/status, which jitsud watches.  (On the unix
+ * platforms that write reaches jitsud through JITSU_READY_FD.)
+ */
+int	uk_ready(void);
 
 #endif /* UK_H */

@@ -52,4 +52,15 @@ int	timer_run_due(uint64_t now);
 /* The earliest armed deadline, UK_FOREVER if none. */
 uint64_t timer_next(void);
 
+/* poll.c */
+
+/*
+ * A hook that uk_poll() runs on every turn, after the platform's I/O
+ * handlers and before the timers: the network stack (lib/net/stack.c)
+ * drains the NIC and runs socket callbacks there.  It returns how many
+ * application callbacks it ran.  One hook; NULL removes it.
+ */
+typedef int poll_hook_fn(void);
+void	poll_set_hook(poll_hook_fn *fn);
+
 #endif /* LIBUK_H */

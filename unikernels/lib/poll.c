@@ -1,6 +1,14 @@
 /* poll.c -- the event loop: I/O handlers, timers, waiting */
 #include "libuk.h"
 
+static poll_hook_fn *hook;
+
+void
+poll_set_hook(poll_hook_fn *fn)
+{
+	hook = fn;
+}
+
 int
 uk_poll(uint64_t deadline)
 {
@@ -9,6 +17,8 @@ uk_poll(uint64_t deadline)
 
 	for (;;) {
 		n = plat_dispatch();
+		if (hook != NULL)
+			n += hook();
 		n += timer_run_due(uk_now());
 		if (n > 0)
 			return n;
