@@ -56,7 +56,14 @@ tb_run() {
 	( "$@"; _r=$?; tb_now > /tmp/step.end; exit $_r ) > /tmp/step.out 2>&1 &
 	_pid=$!
 	_deadline=$((_t0 + _limit * 1000))
+	_beat=$((_t0 + 30000))
 	while kill -0 "$_pid" 2>/dev/null && [ ! -f /tmp/step.end ]; do
+		# A heartbeat, so the host's console-silence watchdog (which
+		# catches hangs) does not take a long step for one.
+		if [ "$(tb_now)" -ge "$_beat" ]; then
+			tb_say "WAIT $(( ($(tb_now) - _t0) / 1000 ))s"
+			_beat=$((_beat + 30000))
+		fi
 		if [ "$(tb_now)" -ge "$_deadline" ]; then
 			tb_killtree "$_pid"
 			wait "$_pid" 2>/dev/null

@@ -49,7 +49,11 @@ check_sleep(void)
 	dt = uk_now() - t0;
 	printf("time: sleep 100 ms took %lu us\n", us(dt));
 	CHECK(dt >= UK_MSEC(100), "slept only %lu us", us(dt));
-	CHECK(dt <= UK_MSEC(200), "slept %lu ms", ms(dt));
+	/*
+	 * Generous: under nested TCG a descheduled vCPU overshoots (206 ms
+	 * was seen).  A wake-up that ignored the deadline takes far longer.
+	 */
+	CHECK(dt <= UK_SEC(1), "slept %lu ms", ms(dt));
 }
 
 static int order[3];
@@ -84,7 +88,8 @@ check_timers(void)
 	printf("time: timers at 30 and 60 ms done after %lu us\n", us(dt));
 	CHECK(norder == 2 && order[0] == 1 && order[1] == 2,
 	    "timer order: %d fired, first %d", norder, order[0]);
-	CHECK(dt >= UK_MSEC(60) && dt <= UK_MSEC(160), "timers took %lu us",
+	/* The 2 s loop bound would be reached if no timer woke the poll. */
+	CHECK(dt >= UK_MSEC(60) && dt <= UK_SEC(1), "timers took %lu us",
 	    us(dt));
 	/* Nothing armed (c was cancelled): uk_poll must idle to its deadline. */
 	t0 = uk_now();

@@ -8,7 +8,8 @@
 # one that checks the domain went away, which only a clean poweroff does:
 # the configs preserve crashed domains.  hello-wait then proves that
 # `xl shutdown` reaches the libOS through XenStore control/shutdown, and
-# crash that a CPU exception is reported and ends in SHUTDOWN_crash; net
+# crash that a CPU exception (also a double fault) is reported and ends in
+# SHUTDOWN_crash; net
 # brings up netfront and does an ARP round trip with dom0's bridge.
 
 UK_CFG=/testbed/tests/uk
@@ -93,6 +94,11 @@ tb_step uk-crash-reported 10 tb_until uk_crashed uk-crash "14 (page fault)"
 uk_run uk-crash-ud
 tb_step uk-crash-ud-reported 10 tb_until uk_crashed uk-crash-ud \
     "6 (invalid opcode)"
+# A fault that cannot push its frame: reported from the #DF IST stack,
+# where without one the CPU would triple-fault silently.
+uk_run uk-crash-df
+tb_step uk-crash-df-reported 10 tb_until uk_crashed uk-crash-df \
+    "8 (double fault)"
 # Gratuitous ARP only makes neighbour entries where arp_accept is on.
 echo 1 > /proc/sys/net/ipv4/conf/br0/arp_accept
 uk_run uk-net
@@ -102,6 +108,7 @@ uk_run uk-hello-wait
 tb_step uk-hello-wait-xl-shutdown 30 uk_xl_shutdown uk-hello-wait
 
 # Crashed domains were preserved for the checks above; do not leave them.
-for d in uk-hello uk-xenstore uk-time uk-crash uk-crash-ud uk-net uk-hello-wait; do
+for d in uk-hello uk-xenstore uk-time uk-crash uk-crash-ud uk-crash-df \
+    uk-net uk-hello-wait; do
 	uk_gone "$d" || xl destroy "$d"
 done

@@ -8,7 +8,11 @@
 void	pvh_start(uint32_t start_info_paddr) UK_NORETURN;
 
 /* trap.c */
-/* Installs the exception handlers; safe before any driver exists. */
+/*
+ * Installs a GDT with a TSS and the exception handlers; a double fault
+ * runs on a stack of its own (IST), so even a fault with a broken stack
+ * pointer is reported.  Safe before any driver exists.
+ */
 void	trap_init(void);
 
 #endif /* PVH_H */
