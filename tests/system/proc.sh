@@ -20,6 +20,13 @@ if [ "$(id -u)" != 0 ]; then
 	exit 1
 fi
 
+# Namespace, bridge and addresses are fixed: one run at a time.
+exec 9>/tmp/jt-proc.lock
+flock -w 300 9 || {
+	echo "proc-system: 0 passed, 1 failed (another run holds the lock)"
+	exit 1
+}
+
 T=$(mktemp -d /tmp/jt-proc.XXXXXX)
 GUEST=$(pwd)/tests/system/guest.sh
 DRIVER=
