@@ -529,10 +529,13 @@ vm_backend_gone(struct vm *v, const char *why)
 	    why == NULL) {
 		vm_set_state(v, VM_SUSPENDED);
 	} else {
-		if (was != VM_STOPPING)
+		if (was != VM_STOPPING) {
+			/* Kept for jitsuctl show: why did it go? */
+			snprintf(v->error, sizeof(v->error), "%s",
+			    why ? why : "went away, no reason given");
 			log_warnx("%s: domain went away while %s: %s",
-			    v->b.name, vm_state_name(was),
-			    why ? why : "no reason given");
+			    v->b.name, vm_state_name(was), v->error);
+		}
 		vm_set_state(v, VM_STOPPED);
 	}
 	if (v->vs->be->forget != NULL)

@@ -440,6 +440,7 @@ test_crash_is_noticed_and_next_query_resummons(void **state)
 	(void)state;
 	vm_backend_gone(v, "crashed");
 	assert_int_equal(v->state, VM_STOPPED);
+	assert_string_equal(v->error, "crashed");
 	assert_int_equal(vm_want(vs, &b, NULL), VM_WANT_WAIT);
 	assert_string_equal(calls, "create(c.)");
 	vms_free(vs);
