@@ -157,7 +157,9 @@ xl_logger_destroy(xentoollog_logger *lg)
 struct xl_fd {
 	struct event	*ev;
 	void		*for_libxl;
+	int		 fd;
 	short		 events;
+	int		 regular;	/* a plain file: epoll refuses it */
 };
 
 struct xl_timeout {
@@ -179,22 +181,49 @@ xl_fd_fired(int fd, short what, void *arg)
 	    revents);
 }
 
+/*
+ * A regular file (the save file of a suspend) is always ready for poll(2),
+ * which libxl expects, but epoll refuses it (EPERM).  Such an fd gets a
+ * zero timer instead, re-armed before each report, so libxl sees it
+ * ready every loop turn until it asks for no events or lets it go.
+ */
+static void
+xl_fd_regular_fired(int unused, short what, void *arg)
+{
+	struct xl_fd	*f = arg;
+	struct timeval	 now = { 0, 0 };
+
+	(void)unused;
+	(void)what;
+	evtimer_add(f->ev, &now);
+	libxl_osevent_occurred_fd(xl_env->ctx, f->for_libxl, f->fd,
+	    f->events, f->events & (POLLIN | POLLOUT));
+}
+
 static int
 xl_fd_arm(struct xl_fd *f, int fd, short events)
 {
-	short	 what = EV_PERSIST;
+	struct timeval	 now = { 0, 0 };
+	struct stat	 st;
+	short		 what = EV_PERSIST;
 
 	if (events & POLLIN)
 		what |= EV_READ;
 	if (events & POLLOUT)
 		what |= EV_WRITE;
+	f->fd = fd;
 	f->events = events;
+	f->regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
 	if (f->ev != NULL)
 		event_free(f->ev);
-	if ((f->ev = event_new(xl_env->base, fd, what, xl_fd_fired, f)) ==
-	    NULL)
+	f->ev = f->regular ? evtimer_new(xl_env->base, xl_fd_regular_fired, f) :
+	    event_new(xl_env->base, fd, what, xl_fd_fired, f);
+	if (f->ev == NULL)
 		return ERROR_OSEVENT_REG_FAIL;
-	if ((what & (EV_READ | EV_WRITE)) != 0 && event_add(f->ev, NULL) == -1)
+	if ((what & (EV_READ | EV_WRITE)) == 0)
+		return 0;
+	if ((f->regular ? evtimer_add(f->ev, &now) : event_add(f->ev, NULL)) ==
+	    -1)
 		return ERROR_OSEVENT_REG_FAIL;
 	return 0;
 }
@@ -595,6 +624,9 @@ xl_do_restore(struct xl_vm *xv, const struct xl_cmd *c)
 		return;
 	}
 	libxl_domain_restore_params_init(&params);
+	/* Our saves are libxl's v2 streams; the default (1) would send the
+	 * file through the legacy-stream converter. */
+	params.stream_version = 2;
 	how.u.for_callback = xv;
 	xv->paused_build = 0;
 	xv->creating = 1;
@@ -670,24 +702,33 @@ xl_do_shutdown(struct xl_vm *xv)
 		xl_destroy_start(xv);
 }
 
+static void	xl_save_path(const struct xl_vm *, char *, size_t);
+
 static void
 xl_suspended(libxl_ctx *ctx, int rc, void *arg)
 {
 	struct xl_vm	*xv = arg;
+	char		 path[CONF_PATH_MAX + BINDING_NAME_MAX + 8];
 
 	(void)ctx;
 	xv->suspending = 0;
 	close(xv->save_fd);
 	xv->save_fd = -1;
-	if (rc != 0)
-		log_warnx("%s: suspend failed (libxl error %d); destroying",
-		    xv->name, rc);
 	/*
 	 * A saved domain is left shut down (suspend): destroying it ends
-	 * the stop; vm.c then calls it suspended, since it asked.  After a
-	 * failed save the domain is destroyed all the same, and the next
-	 * restore fails and boots afresh.
+	 * the stop, and vm.c calls it suspended, since it asked.  After a
+	 * failed save the domain is destroyed all the same, but reported
+	 * with the reason, so vm.c ends it as stopped and the next query
+	 * boots afresh instead of restoring a partial save.
 	 */
+	if (rc != 0) {
+		xl_save_path(xv, path, sizeof(path));
+		unlink(path);
+		snprintf(xv->error, sizeof(xv->error),
+		    "suspend failed: libxl error %d", rc);
+		log_warnx("%s: %s; destroying", xv->name, xv->error);
+		xv->asked_stop = 0;
+	}
 	xl_destroy_start(xv);
 }
 

@@ -21,6 +21,9 @@ suite_cmd() {
 	summon)		echo "sh tests/system/summon.sh" ;;
 	summon-asan)	echo "env JITSUD_BIN=build/asan/bin sh tests/system/summon.sh" ;;
 	jitsud-xl)	echo "scripts/testbed/run.sh jitsud-xl" ;;
+	jitsud-modes)	echo "scripts/testbed/run.sh jitsud-modes" ;;
+	uk-httpd)	echo "scripts/testbed/run.sh uk-httpd" ;;
+	jitsud-uk)	echo "scripts/testbed/run.sh jitsud-uk" ;;
 	daemon-asan)	echo "env JITSUD_BIN=build/asan/bin bash tests/system/daemon.sh" ;;
 	smoke)		echo "scripts/testbed/run.sh smoke" ;;
 	testbed-selftest) echo "sh tests/testbed/selftest.sh" ;;
@@ -28,7 +31,7 @@ suite_cmd() {
 	esac
 }
 
-suites=${*:-"unit unit-asan unikernels unikernels-asan unikernels-tap daemon daemon-asan install proc proc-asan summon summon-asan smoke jitsud-xl testbed-selftest"}
+suites=${*:-"unit unit-asan unikernels unikernels-asan unikernels-tap daemon daemon-asan install proc proc-asan summon summon-asan smoke jitsud-xl jitsud-modes testbed-selftest"}
 passed=0
 failed=0
 failures=""

@@ -1,0 +1,97 @@
+# jitsud-modes.sh -- every stop mode round-trips through libxl, and a
+# domain that dies outside jitsud is noticed and summoned again:
+#   shutdown  the guest is asked to stop (destroyed after the grace period
+#             if it does not), the next query boots it afresh;
+#   suspend   saved to a file, the next query restores it (no new boot);
+#   pause     kept in memory, the next query unpauses it at once;
+#   crash     `xl destroy` behind jitsud's back: noticed, summoned again.
+
+mkdir -p /etc/jitsud /var/lib/jitsud
+# The save file of a 96 MiB guest does not fit in the initramfs's rootfs.
+mount -t tmpfs -o size=160m tmpfs /var/lib/jitsud
+guest="kernel=/testbed/guests/linux/vmlinux.gz ramdisk=/testbed/guests/linux/initrd.cpio type=pv memory=96M cmdline=\"console=hvc0 quiet\" ready=tcp:80 max-boot=90s max-wait=30s idle=0 synjitsu=off"
+cat > /etc/jitsud/test.zone <<ZONE
+\$ORIGIN test.
+\$TTL 30
+@	IN	SOA	ns hostmaster 1 3600 600 86400 30
+@	IN	NS	ns
+ns	IN	A	10.0.0.1
+s	IN	UNIKERNEL	$guest ip=10.0.0.11 stop=shutdown
+z	IN	UNIKERNEL	$guest ip=10.0.0.12 stop=suspend
+p	IN	UNIKERNEL	$guest ip=10.0.0.13 stop=pause
+ZONE
+cat > /etc/jitsud/jitsud.conf <<'CONF'
+listen on 10.0.0.1
+zone test.zone
+backend xen
+vif-script vif-jitsu
+CONF
+jitsud -d -v -f /etc/jitsud/jitsud.conf > /tmp/jitsud.log 2>&1 &
+tb_until test -S /run/jitsud.sock
+
+# summon NAME IP: the query is answered with IP once the guest serves.
+summon() {
+	[ "$(tb_client dig @10.0.0.1 +time=40 +tries=1 +short "$1.test" A)" = "$2" ]
+}
+
+serves() {
+	tb_until tb_client curl -sf --max-time 3 -o /dev/null "http://$1/"
+}
+
+state_is() {
+	jitsuctl list | grep -q "^$1.test. $2 "
+}
+
+wait_state() {
+	tb_until state_is "$1" "$2"
+}
+
+transitions() {
+	grep -c "^$1.test.: $2" /tmp/jitsud.log
+}
+
+domain_state() {
+	xl list "$1.test" 2>/dev/null | awk 'NR == 2 { print $5 }'
+}
+
+# shutdown
+tb_require s-summon 120 summon s 10.0.0.11
+tb_step s-serves 30 serves 10.0.0.11
+tb_step s-stop 10 jitsuctl stop s.test.
+tb_step s-stopped 40 wait_state s stopped
+tb_step s-domain-gone 10 sh -c '! xl domid s.test'
+tb_step s-resummon 120 summon s 10.0.0.11
+tb_step s-serves-again 30 serves 10.0.0.11
+tb_step s-cleanup 40 sh -c 'jitsuctl stop s.test.; until ! xl domid s.test 2>/dev/null; do sleep 0.2; done'
+
+# pause
+tb_require p-summon 120 summon p 10.0.0.13
+tb_step p-serves 30 serves 10.0.0.13
+tb_step p-stop 10 jitsuctl stop p.test.
+tb_step p-paused 20 wait_state p paused
+tb_step p-domain-paused 10 sh -c 'xl list p.test | grep -q "p---\|--p-\|---p\|-p--\|p-"'
+tb_step p-unpaused-at-once 5 summon p 10.0.0.13
+tb_step p-serves-again 30 serves 10.0.0.13
+tb_step p-ready 10 state_is p ready
+
+# crash: the domain dies behind jitsud's back
+tb_step crash-xl-destroy 30 xl destroy p.test
+tb_step crash-noticed 30 wait_state p stopped
+tb_step crash-reason 10 sh -c 'jitsuctl show p.test. | grep -q "last-error domain .* destroyed outside jitsud"'
+tb_step crash-resummon 120 summon p 10.0.0.13
+tb_step crash-serves 30 serves 10.0.0.13
+# suspend
+tb_require z-summon 120 summon z 10.0.0.12
+tb_step z-serves 30 serves 10.0.0.12
+tb_step z-stop 10 jitsuctl stop z.test.
+tb_step z-suspended 120 wait_state z suspended
+tb_step z-save-file 10 test -s /var/lib/jitsud/z.test.save
+tb_step z-domain-gone 10 sh -c '! xl domid z.test'
+boots=$(transitions z "booting -> ready")
+tb_step z-restored 120 summon z 10.0.0.12
+tb_step z-serves-again 30 serves 10.0.0.12
+tb_step z-no-new-boot 10 test "$(transitions z "booting -> ready")" = "$boots"
+tb_step z-cleanup 40 sh -c 'xl destroy z.test; true'
+
+tb_log "jitsuctl list" jitsuctl list
+tb_log "jitsud log" grep -v "^libxl: " /tmp/jitsud.log
