@@ -512,6 +512,7 @@ struct vm_backend {
 
 #define VM_GRACE_MS		5000	/* shutdown's wait before destroy */
 #define VM_STOP_TIMEOUT_MS	60000	/* then a stuck stop is retried */
+#define VM_BUILD_ATTEMPTS	2	/* a failed build is tried again once */
 
 struct vms {
 	struct event_base		*base;
@@ -537,6 +538,7 @@ struct vm {
 	uint64_t		 traffic;
 	int			 domid;		/* -1 when none */
 	int			 restoring, warming, removed, seen;
+	int			 attempts;	/* builds of this summon */
 	enum binding_stop	 stopping_mode;
 	char			 error[160];	/* last failure */
 	TAILQ_HEAD(, vm_waiter)	 waiters;

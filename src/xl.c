@@ -473,6 +473,30 @@ xl_nic(struct xl *xl, const struct binding *b, libxl_device_nic *nic)
 	return nic->bridge != NULL && nic->script != NULL ? 0 : -1;
 }
 
+/*
+ * xl.cfg's cpuid="host,rdtscp=0": "host" (the host's policy, libxl's
+ * starting point anyway) may lead; libxl parses the other items one at
+ * a time, as xl does after splitting the string at its commas.
+ */
+static int
+xl_cpuid(struct xl_vm *xv, libxl_domain_build_info *bi, const char *spec)
+{
+	char	 buf[BINDING_CPUID_MAX], *item, *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", spec);
+	for (item = strtok_r(buf, ",", &save); item != NULL;
+	    item = strtok_r(NULL, ",", &save)) {
+		if (item == buf && strcmp(item, "host") == 0)
+			continue;
+		if (libxl_cpuid_parse_config(&bi->cpuid, item) != 0) {
+			snprintf(xv->error, sizeof(xv->error),
+			    "cpuid: cannot parse '%.100s'", item);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* The whole domain configuration, in memory, from the binding. */
 static int
 xl_build_config(struct xl_vm *xv, const struct binding *b)
@@ -500,12 +524,8 @@ xl_build_config(struct xl_vm *xv, const struct binding *b)
 	bi->cmdline = xl_cmdline(b);
 	if (b->ramdisk[0] != '\0')
 		bi->ramdisk = strdup(b->ramdisk);
-	if (b->cpuid[0] != '\0' &&
-	    libxl_cpuid_parse_config(&bi->cpuid, b->cpuid) != 0) {
-		snprintf(xv->error, sizeof(xv->error),
-		    "cpuid: cannot parse '%.100s'", b->cpuid);
+	if (xl_cpuid(xv, bi, b->cpuid) == -1)
 		return -1;
-	}
 	c->on_poweroff = LIBXL_ACTION_ON_SHUTDOWN_DESTROY;
 	c->on_reboot = LIBXL_ACTION_ON_SHUTDOWN_DESTROY;
 	c->on_crash = LIBXL_ACTION_ON_SHUTDOWN_DESTROY;

@@ -31,7 +31,7 @@ suite_cmd() {
 	esac
 }
 
-suites=${*:-"unit unit-asan unikernels unikernels-asan unikernels-tap daemon daemon-asan install proc proc-asan summon summon-asan smoke jitsud-xl jitsud-modes testbed-selftest"}
+suites=${*:-"unit unit-asan unikernels unikernels-asan unikernels-tap daemon daemon-asan install proc proc-asan summon summon-asan smoke uk-testbed uk-httpd jitsud-xl jitsud-modes jitsud-uk testbed-selftest"}
 passed=0
 failed=0
 failures=""

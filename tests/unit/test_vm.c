@@ -225,6 +225,12 @@ test_build_failure_answers_every_waiter_with_the_reason(void **state)
 	waiter(&c);
 	assert_int_equal(vm_want(vs, &b, &a.w), VM_WANT_WAIT);
 	assert_int_equal(vm_want(vs, &b, &c.w), VM_WANT_WAIT);
+	vm_backend_built(v, 0, "vif timed out");
+	/* The first failure is tried again, within the same summon. */
+	assert_int_equal(v->state, VM_BUILDING);
+	assert_int_equal(a.called, 0);
+	assert_string_equal(calls, "create(www.) create(www.)");
+	assert_int_equal(metrics.summons, 1);
 	vm_backend_built(v, 0, "out of memory");
 	assert_int_equal(v->state, VM_STOPPED);
 	assert_int_equal(a.called, 1);
@@ -234,7 +240,7 @@ test_build_failure_answers_every_waiter_with_the_reason(void **state)
 	assert_int_equal(metrics.summon_failures, 1);
 	/* The next query tries again. */
 	assert_int_equal(vm_want(vs, &b, NULL), VM_WANT_WAIT);
-	assert_string_equal(calls, "create(www.) create(www.)");
+	assert_string_equal(calls, "create(www.) create(www.) create(www.)");
 	vms_free(vs);
 }
 
@@ -447,6 +453,29 @@ test_crash_is_noticed_and_next_query_resummons(void **state)
 }
 
 static void
+test_guest_dying_while_booting_fails_its_waiters(void **state)
+{
+	struct binding	 b = binding("b.", BINDING_STOP_DESTROY, 0);
+	struct vms	*vs = registry(&b, 1);
+	struct vm	*v = vm_find(vs, "b.");
+	struct answer	 a;
+
+	(void)state;
+	waiter(&a);
+	vm_want(vs, &b, &a.w);
+	vm_backend_built(v, 1, NULL);
+	vm_backend_gone(v, "domain 3 crashed");
+	assert_int_equal(v->state, VM_STOPPED);
+	assert_int_equal(a.called, 1);
+	assert_int_equal(a.ok, 0);
+	assert_string_equal(a.why, "domain 3 crashed");
+	/* No second build behind the failed one. */
+	assert_string_equal(calls, "create(b.) watch_ready(b.)");
+	assert_int_equal(metrics.summon_failures, 1);
+	vms_free(vs);
+}
+
+static void
 test_query_while_stopping_resummons_once_down(void **state)
 {
 	struct binding	 b = binding("r.", BINDING_STOP_DESTROY, 0);
@@ -604,6 +633,7 @@ main(void)
 		T(test_failed_pause_falls_back_to_destroy),
 		T(test_traffic_or_queries_keep_a_vm_alive),
 		T(test_crash_is_noticed_and_next_query_resummons),
+		T(test_guest_dying_while_booting_fails_its_waiters),
 		T(test_query_while_stopping_resummons_once_down),
 		T(test_adoption_takes_over_without_a_build),
 		T(test_warm_builds_paused_and_first_query_unpauses),

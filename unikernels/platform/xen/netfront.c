@@ -16,7 +16,7 @@
 #define NET_NRX		16
 #define NET_NTX		16
 #define NET_VIF		"device/vif/0"
-#define NET_TIMEOUT	UK_SEC(10)
+#define NET_TIMEOUT	UK_SEC(60)	/* many domains may boot at once */
 
 typedef char net_page[4096] __attribute__((aligned(4096)));
 
