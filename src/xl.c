@@ -60,7 +60,7 @@
 enum xl_op {
 	XL_CREATE, XL_RESTORE, XL_DESTROY, XL_SHUTDOWN, XL_SUSPEND,
 	XL_PAUSE, XL_UNPAUSE, XL_FORGET, XL_LIST, XL_ATTACH, XL_SIGCHLD,
-	XL_QUIT
+	XL_WATCH, XL_UNWATCH, XL_QUIT
 };
 
 /* main -> builder */
@@ -72,7 +72,7 @@ struct xl_cmd {
 	struct binding		 b;		/* a copy: no sharing */
 };
 
-enum xl_rep_kind { REP_BUILT, REP_GONE, REP_DOMAIN };
+enum xl_rep_kind { REP_BUILT, REP_GONE, REP_DOMAIN, REP_READY };
 
 /* builder -> main */
 struct xl_rep {
@@ -98,11 +98,16 @@ struct xl_vm {
 	int			 save_fd;
 	char			 error[160];
 	libxl_evgen_domain_death *death;
+	struct store_watch	*ready;		/* data/status, in the builder */
 };
 
-/* Main-thread state of a VM: its readiness watch. */
+/*
+ * Main-thread state of a VM: its TCP readiness probe.  (The XenStore
+ * readiness watch lives in the builder: a XenStore round trip can take
+ * long while xenstored serves several domain builds, and the DNS thread
+ * must not wait for one.)
+ */
 struct xl_ready {
-	struct store_watch	*watch;
 	struct probe		*probe;
 };
 
@@ -115,7 +120,7 @@ struct xl {
 	struct chan		*reps;		/* handled by main */
 	libxl_ctx		*ctx;
 	xentoollog_logger	 logger;
-	struct store		*store;		/* main thread */
+	struct store		*store;		/* builder thread */
 	struct event		*sigchld;	/* main thread */
 	char			 vif_script[CONF_PATH_MAX];
 	char			 statedir[CONF_PATH_MAX];
@@ -405,6 +410,8 @@ xl_vm_get(struct xl *xl, const struct xl_cmd *c)
 static void
 xl_release(struct xl_vm *xv)
 {
+	store_unwatch(xv->ready);
+	xv->ready = NULL;
 	if (xv->death != NULL) {
 		libxl_evdisable_domain_death(xv->xl->ctx, xv->death);
 		xv->death = NULL;
@@ -910,6 +917,32 @@ xl_do_attach(struct xl_vm *xv, int domid)
 	xl_watch_death(xv);
 }
 
+static void
+xl_ready_fired(void *arg)
+{
+	struct xl_vm	*xv = arg;
+
+	xv->ready = NULL;
+	xl_report(xv, REP_READY, 1, NULL);
+}
+
+/* The guest says it is ready by writing data/status = "ready". */
+static void
+xl_do_watch(struct xl_vm *xv)
+{
+	char	 path[STORE_PATH_MAX];
+
+	store_unwatch(xv->ready);
+	xv->ready = NULL;
+	if (xv->xl->store == NULL || xv->domid == NO_DOMID)
+		return;
+	snprintf(path, sizeof(path), "/local/domain/%u/data/status",
+	    xv->domid);
+	if ((xv->ready = store_watch(xv->xl->store, path, "ready",
+	    xl_ready_fired, xv)) == NULL)
+		log_warnx("%s: cannot watch %s", xv->name, path);
+}
+
 /* A command from the main thread, run in the builder. */
 static void
 xl_command(void *msg, void *arg)
@@ -953,6 +986,13 @@ xl_command(void *msg, void *arg)
 		break;
 	case XL_SIGCHLD:
 		libxl_childproc_sigchld_occurred(xl->ctx);
+		break;
+	case XL_WATCH:
+		xl_do_watch(xv);
+		break;
+	case XL_UNWATCH:
+		store_unwatch(xv->ready);
+		xv->ready = NULL;
 		break;
 	case XL_QUIT:
 		event_base_loopbreak(xl->base);
@@ -1040,54 +1080,47 @@ xl_ready_stop(struct vm *v)
 
 	if (r == NULL)
 		return;
-	store_unwatch(r->watch);
 	probe_cancel(r->probe);
 	free(r);
 	v->priv = NULL;
 }
 
 static void
-xl_ready_cb(void *arg)
+xl_probe_cb(void *arg)
 {
 	struct vm	*v = arg;
 	struct xl_ready	*r = v->priv;
 
-	/* The watch or probe that called us is gone already. */
-	r->watch = NULL;
-	r->probe = NULL;
+	r->probe = NULL;	/* the probe that called us is gone */
 	vm_backend_ready(v);
 }
 
 /*
  * Readiness: the guest writes data/status = "ready" in its own XenStore
- * area (watched, never polled), or its TCP port answers from dom0.
+ * area (watched by the builder thread, never polled), or its TCP port
+ * answers from dom0 (probed from here, without blocking).
  */
 static int
 xl_watch_ready(struct vm *v)
 {
 	struct xl_ready		*r;
 	struct sockaddr_in	 sin;
-	char			 path[STORE_PATH_MAX];
 
 	xl_ready_stop(v);
-	if (v->domid < 0 || (r = calloc(1, sizeof(*r))) == NULL)
+	if (v->domid < 0)
+		return -1;
+	if (v->b.ready != BINDING_READY_TCP)
+		return xl_send(v, XL_WATCH, 0);
+	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return -1;
 	v->priv = r;
-	if (v->b.ready == BINDING_READY_TCP) {
-		memset(&sin, 0, sizeof(sin));
-		sin.sin_family = AF_INET;
-		sin.sin_addr = v->b.ip;
-		sin.sin_port = htons(v->b.ready_port);
-		r->probe = probe_start(xl_env->main_base,
-		    (struct sockaddr *)&sin, sizeof(sin), xl_ready_cb, v);
-		return r->probe != NULL ? 0 : -1;
-	}
-	if (xl_env->store == NULL)
-		return -1;
-	snprintf(path, sizeof(path), "/local/domain/%d/data/status",
-	    v->domid);
-	r->watch = store_watch(xl_env->store, path, "ready", xl_ready_cb, v);
-	return r->watch != NULL ? 0 : -1;
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr = v->b.ip;
+	sin.sin_port = htons(v->b.ready_port);
+	r->probe = probe_start(xl_env->main_base, (struct sockaddr *)&sin,
+	    sizeof(sin), xl_probe_cb, v);
+	return r->probe != NULL ? 0 : -1;
 }
 
 static void
@@ -1169,6 +1202,11 @@ xl_reported(void *msg, void *arg)
 		return;
 	}
 	v = r->v;
+	if (r->kind == REP_READY) {
+		vm_backend_ready(v);	/* ignored unless it is booting */
+		free(r);
+		return;
+	}
 	if (r->kind == REP_BUILT) {
 		if (r->ok)
 			v->domid = r->domid;
@@ -1233,7 +1271,7 @@ xl_init(struct event_base *base, struct vms *vs, const struct conf *c)
 	if ((xl->sigchld = evsignal_new(base, SIGCHLD, xl_sigchld, xl)) ==
 	    NULL || event_add(xl->sigchld, NULL) == -1)
 		fatalx("xl: SIGCHLD event");
-	if ((xl->store = store_open(base)) == NULL)
+	if ((xl->store = store_open(xl->base)) == NULL)
 		log_warnx("no XenStore connection: ready=xenstore cannot work");
 	if (pthread_create(&xl->thread, NULL, xl_thread, xl) != 0)
 		fatalx("xl: cannot start the builder thread");

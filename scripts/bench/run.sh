@@ -39,6 +39,11 @@ xl=$(fields linux-pv-xl run create_ms http_ms)
 js=$(fields linux-pv-jitsud run answer_ms http_ms)
 lat=$(fields dns-latency run idle_p50_us idle_p99_us build_p50_us \
     build_p99_us build_max_us)
+ukxl=$(fields uk-httpd-xl run create_ms http_ms)
+ukjs=$(fields uk-httpd-jitsud run answer_ms http_ms)
+uk8=$(fields uk-eight run all_answered_ms)
+lat8=$(fields dns-latency-eight run idle_p50_us idle_p99_us build_p50_us \
+    build_p99_us build_max_us)
 {
 	echo "# jitsud benchmarks, $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 	echo "# host: $(nproc) cores, $(uname -m); nested Xen under QEMU TCG"
@@ -54,6 +59,16 @@ lat=$(fields dns-latency run idle_p50_us idle_p99_us build_p50_us \
 	echo "# idle vs while jitsud builds the guest; columns: run idle_p50_us"
 	echo "# idle_p99_us build_p50_us build_p99_us build_max_us"
 	echo "$lat"
+	echo "# httpd unikernel (PVH, 4 MiB under xl, 8 MiB under jitsud):"
+	echo "# xl create until the first HTTP reply; columns: run create_ms http_ms"
+	echo "$ukxl"
+	echo "# jitsud's summon of it; columns: run answer_ms http_ms"
+	echo "$ukjs"
+	echo "# eight httpd unikernels summoned at once: all answered after (ms)"
+	echo "$uk8"
+	echo "# DNS round trip of a live name idle vs during those eight builds;"
+	echo "# columns as above"
+	echo "$lat8"
 	echo "#"
 	mx=$(echo "$xl" | mean 3)
 	mj=$(echo "$js" | mean 3)
@@ -61,6 +76,10 @@ lat=$(fields dns-latency run idle_p50_us idle_p99_us build_p50_us \
 	echo "mean_jitsud_http_ms $mj"
 	echo "ratio_jitsud_over_xl $(awk -v x="$mx" -v j="$mj" \
 	    'BEGIN { if (x > 0) printf "%.2f", j / x }')"
+	echo "mean_uk_xl_http_ms $(echo "$ukxl" | mean 3)"
+	echo "mean_uk_jitsud_http_ms $(echo "$ukjs" | mean 3)"
+	echo "ratio_uk_over_linux_xl_http $(awk -v u="$(echo "$ukxl" | mean 3)" \
+	    -v x="$mx" 'BEGIN { if (x > 0) printf "%.2f", u / x }')"
 	echo "mean_idle_p99_us $(echo "$lat" | mean 3)"
 	echo "mean_build_p99_us $(echo "$lat" | mean 5)"
 } > "$res"

@@ -1,5 +1,6 @@
 # bench.sh -- `make bench` in one nested boot, so the numbers compare: the
 # stock path (xl create) and jitsud's summon of the same guest, then DNS
-# latency idle and during builds.
+# latency idle and during builds; then the same for our httpd unikernel.
 . /testbed/tests/bench-xl.inc
 . /testbed/tests/bench-jitsud.inc
+. /testbed/tests/bench-uk.inc
