@@ -75,3 +75,22 @@ uk_cmdline_get(const char *key, char *buf, size_t size)
 {
 	return cmdline_find(plat_cmdline(), key, buf, size);
 }
+
+/* "00:16:3e:00:00:10" -> 6 bytes; -UK_EINVAL if malformed. */
+int
+mac_parse(const char *s, uint8_t mac[6])
+{
+	unsigned long v;
+	char *end;
+	int i;
+
+	for (i = 0; i < 6; i++) {
+		v = strtoul(s, &end, 16);
+		if (end == s || end - s > 2 || v > 0xff ||
+		    *end != (i < 5 ? ':' : '\0'))
+			return -UK_EINVAL;
+		mac[i] = (uint8_t)v;
+		s = end + 1;
+	}
+	return 0;
+}

@@ -44,6 +44,9 @@ int	ring_read(const char *ring, uint32_t size, uint32_t prod, uint32_t cons,
 
 /* uk_cmdline_get() on an explicit command line (the pure part). */
 int	cmdline_find(const char *line, const char *key, char *buf, size_t size);
+/* A MAC address as XenStore and the command line write it, into 6 bytes;
+ * -UK_EINVAL if malformed. */
+int	mac_parse(const char *s, uint8_t mac[6]);
 
 /* timer.c */
 

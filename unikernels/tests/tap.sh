@@ -17,6 +17,12 @@ set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 img=${UK_IMGDIR:-$top/build/unikernels}
 ns=uk-tap
+# The namespace, TAP and addresses are fixed: one run at a time.
+exec 9>/tmp/uk-tap.lock
+flock -w 300 9 || {
+	echo "uk-tap: 0 passed, 1 failed (another run holds the lock)"
+	exit 1
+}
 tap=uktap0
 host=10.88.0.1
 guest=10.88.0.2

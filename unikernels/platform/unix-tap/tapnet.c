@@ -31,24 +31,6 @@ static size_t rx_held_len, tx_held_len;
 static int rx_release;
 static uint64_t tx_held_at;
 
-static int
-parse_mac(const char *s, uint8_t mac[6])
-{
-	unsigned long v;
-	char *end;
-	int i;
-
-	for (i = 0; i < 6; i++) {
-		v = strtoul(s, &end, 16);
-		if (end == s || end - s > 2 || v > 0xff ||
-		    *end != (i < 5 ? ':' : '\0'))
-			return -UK_EINVAL;
-		mac[i] = (uint8_t)v;
-		s = end + 1;
-	}
-	return 0;
-}
-
 static unsigned long
 key_num(const char *key)
 {
@@ -93,7 +75,7 @@ uk_net_open(struct uk_netinfo *info)
 			return -UK_ENOENT;
 	}
 	if (uk_cmdline_get("uk.mac", mac, sizeof(mac)) > 0) {
-		if (parse_mac(mac, info->mac) != 0)
+		if (mac_parse(mac, info->mac) != 0)
 			return -UK_EINVAL;
 	} else {
 		info->mac[0] = 0x02;

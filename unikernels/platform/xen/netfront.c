@@ -32,25 +32,6 @@ static uint16_t tx_free[NET_NTX];	/* stack of idle tx buffer ids */
 static unsigned int ntx_free;
 static int net_up;
 
-/* "00:16:3e:00:00:10" -> 6 bytes; -UK_EINVAL if malformed. */
-static int
-parse_mac(const char *s, uint8_t mac[6])
-{
-	unsigned long v;
-	char *end;
-	int i;
-
-	for (i = 0; i < 6; i++) {
-		v = strtoul(s, &end, 16);
-		if (end == s || end - s > 2 || v > 0xff ||
-		    *end != (i < 5 ? ':' : '\0'))
-			return -UK_EINVAL;
-		mac[i] = (uint8_t)v;
-		s = end + 1;
-	}
-	return 0;
-}
-
 static int
 read_int(const char *path, unsigned long *v)
 {
@@ -208,7 +189,7 @@ uk_net_open(struct uk_netinfo *info)
 		return -UK_EBUSY;
 	if ((rc = uk_xs_read(NET_VIF "/mac", mac, sizeof(mac))) < 0)
 		return rc;
-	if ((rc = parse_mac(mac, info->mac)) != 0)
+	if ((rc = mac_parse(mac, info->mac)) != 0)
 		return rc;
 	if ((rc = read_int(NET_VIF "/backend-id", &id)) != 0)
 		return rc;

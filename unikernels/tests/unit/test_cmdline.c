@@ -109,6 +109,22 @@ test_uk_cmdline_get_uses_platform_line(void **state)
 	assert_int_equal(uk_cmdline_get("nope", buf, sizeof(buf)), -UK_ENOENT);
 }
 
+static void
+test_mac_parse(void **state)
+{
+	uint8_t mac[6];
+	static const uint8_t want[6] = { 0x00, 0x16, 0x3e, 0xab, 0x0c, 0x10 };
+
+	(void)state;
+	assert_int_equal(mac_parse("00:16:3e:ab:0c:10", mac), 0);
+	assert_memory_equal(mac, want, 6);
+	assert_int_equal(mac_parse("00:16:3e:ab:0c", mac), -UK_EINVAL);
+	assert_int_equal(mac_parse("00:16:3e:ab:0c:10:", mac), -UK_EINVAL);
+	assert_int_equal(mac_parse("00:16:3e:ab:0c:100", mac), -UK_EINVAL);
+	assert_int_equal(mac_parse("00-16-3e-ab-0c-10", mac), -UK_EINVAL);
+	assert_int_equal(mac_parse("0g:16:3e:ab:0c:10", mac), -UK_EINVAL);
+}
+
 int
 main(void)
 {
@@ -120,6 +136,7 @@ main(void)
 		cmocka_unit_test(test_quotes_group_blanks),
 		cmocka_unit_test(test_value_too_long),
 		cmocka_unit_test(test_uk_cmdline_get_uses_platform_line),
+		cmocka_unit_test(test_mac_parse),
 	};
 
 	return cmocka_run_group_tests_name("cmdline", tests, NULL, NULL);
