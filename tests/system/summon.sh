@@ -15,6 +15,13 @@ bin=${JITSUD_BIN:-$top/build/bin}
 tools=$top/build/tools
 work=$(mktemp -d /tmp/jitsud-summon.XXXXXX)
 H="ip netns exec js-host"
+
+# The namespaces and addresses are fixed: one run at a time.
+exec 9>/tmp/jitsud-summon.lock
+flock -w 300 9 || {
+	echo "summon-system: 0 passed, 1 failed (another run holds the lock)"
+	exit 1
+}
 C="ip netns exec js-client"
 
 cleanup() {
