@@ -17,6 +17,11 @@ work=$(mktemp -d /tmp/jitsud-bench.XXXXXX)
 H="ip netns exec jb-host"
 
 cleanup() {
+	# Guests outlive jitsud by design (a restart adopts them), each in
+	# a namespace of its own: end them through their pidfiles.
+	for f in "$work/state"/*.pid; do
+		[ -f "$f" ] && kill -9 -- "-$(cut -d' ' -f1 "$f")" 2>/dev/null
+	done
 	for p in $(ip netns pids jb-host 2>/dev/null); do
 		kill -9 "$p" 2>/dev/null || true
 	done

@@ -25,9 +25,14 @@ flock -w 300 9 || {
 C="ip netns exec js-client"
 
 cleanup() {
+	# Guests outlive jitsud by design (a restart adopts them), each in
+	# a namespace of its own: end them through their pidfiles.
+	for f in "$work/state"/*.pid; do
+		[ -f "$f" ] && kill -9 -- "-$(cut -d' ' -f1 "$f")" 2>/dev/null
+	done
 	[ -f "$work/jitsud.pid" ] && kill -9 "$(cat "$work/jitsud.pid")" \
 	    2>/dev/null
-	# The guest outlives jitsud by design: kill what runs in js-host.
+	# jitsud itself runs in js-host.
 	for p in $(ip netns pids js-host 2>/dev/null); do
 		kill -9 "$p" 2>/dev/null
 	done
