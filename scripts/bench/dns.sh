@@ -17,18 +17,22 @@ work=$(mktemp -d /tmp/jitsud-bench.XXXXXX)
 H="ip netns exec jb-host"
 
 cleanup() {
+	set +e
 	# Guests outlive jitsud by design (a restart adopts them), each in
-	# a namespace of its own: end them through their pidfiles.
+	# a namespace and process group of its own: end them through their
+	# pidfiles; then the two servers, by the pids kept when started.
 	for f in "$work/state"/*.pid; do
-		[ -f "$f" ] && kill -9 -- "-$(cut -d' ' -f1 "$f")" 2>/dev/null
+		[ -f "$f" ] && /bin/kill -KILL -- "-$(cut -d' ' -f1 "$f")" 2>/dev/null
 	done
-	for p in $(ip netns pids jb-host 2>/dev/null); do
-		kill -9 "$p" 2>/dev/null || true
+	for f in "$work/jitsud.pid" "$work/nsd.bg.pid" "$work/nsd.pid"; do
+		[ -f "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null
 	done
 	ip netns del jb-host 2>/dev/null || true
 	rm -rf "$work"
 }
 trap cleanup EXIT INT TERM
+# A run that was killed may have left its namespace behind.
+ip netns del jb-host 2>/dev/null || true
 
 for t in nsd dnsperf; do
 	command -v $t > /dev/null || {
@@ -86,7 +90,9 @@ EOF
 printf 'ns1.example.org A\nwww.example.org A\n' > "$work/queries"
 
 $H "$bin/jitsud" -d -f "$work/jitsud.conf" 2> "$work/jitsud.log" &
+echo $! > "$work/jitsud.pid"
 $H nsd -d -c "$work/nsd.conf" 2> "$work/nsd.err" &
+echo $! > "$work/nsd.bg.pid"
 sleep 1
 # Summon the guest once, so www is a live name for the whole run.
 $H dig @127.0.0.1 -p 5301 +short +time=10 www.example.org > /dev/null

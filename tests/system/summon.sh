@@ -28,7 +28,7 @@ cleanup() {
 	# Guests outlive jitsud by design (a restart adopts them), each in
 	# a namespace of its own: end them through their pidfiles.
 	for f in "$work/state"/*.pid; do
-		[ -f "$f" ] && kill -9 -- "-$(cut -d' ' -f1 "$f")" 2>/dev/null
+		[ -f "$f" ] && /bin/kill -KILL -- "-$(cut -d' ' -f1 "$f")" 2>/dev/null
 	done
 	[ -f "$work/jitsud.pid" ] && kill -9 "$(cat "$work/jitsud.pid")" \
 	    2>/dev/null
