@@ -2,9 +2,14 @@
 #ifndef JITSUD_DNSQ_H
 #define JITSUD_DNSQ_H
 
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /*
  * A standard query for `name' (dotted, no final dot needed), type A,
@@ -38,6 +43,29 @@ dnsq_build(uint8_t *q, uint16_t id, const char *name)
 	q[n++] = 0;
 	q[n++] = 1;	/* IN */
 	return n;
+}
+
+/*
+ * A UDP socket connected to the IPv4 literal `addr' and decimal `port',
+ * so only that server's answers arrive.  -1 (errno set) on failure.
+ */
+static inline int
+dnsq_connect(const char *addr, const char *port)
+{
+	struct sockaddr_in	 sin;
+	int			 fd;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)atoi(port));
+	if (inet_pton(AF_INET, addr, &sin.sin_addr) != 1 ||
+	    (fd = socket(AF_INET, SOCK_DGRAM, 0)) == -1)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1) {
+		close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 #endif /* JITSUD_DNSQ_H */

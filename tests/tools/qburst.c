@@ -35,7 +35,6 @@ int
 main(int argc, char *argv[])
 {
 	static uint8_t		 seen[MAXCOUNT + 1];
-	struct sockaddr_in	 sin;
 	uint8_t			 q[512], r[4096];
 	int			 fd, count, i, n, rc, buf = 1 << 22;
 	int			 replies = 0, noerror = 0, servfail = 0, other = 0;
@@ -46,12 +45,7 @@ main(int argc, char *argv[])
 		    "[TIMEOUT_S]\n");
 		return 2;
 	}
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((uint16_t)atoi(argv[2]));
-	if (inet_pton(AF_INET, argv[1], &sin.sin_addr) != 1 ||
-	    (fd = socket(AF_INET, SOCK_DGRAM, 0)) == -1 ||
-	    connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1) {
+	if ((fd = dnsq_connect(argv[1], argv[2])) == -1) {
 		perror("qburst");
 		return 2;
 	}

@@ -46,7 +46,6 @@ int
 main(int argc, char *argv[])
 {
 	static uint64_t		 rtt[MAXQ];
-	struct sockaddr_in	 sin;
 	struct stat		 st;
 	uint8_t			 q[512], r[1500];
 	size_t			 n = 0, lost = 0, qlen;
@@ -59,12 +58,7 @@ main(int argc, char *argv[])
 		return 2;
 	}
 	interval = argc > 5 ? atoi(argv[5]) : 100;
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((uint16_t)atoi(argv[2]));
-	if (inet_pton(AF_INET, argv[1], &sin.sin_addr) != 1 ||
-	    (fd = socket(AF_INET, SOCK_DGRAM, 0)) == -1 ||
-	    connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1) {
+	if ((fd = dnsq_connect(argv[1], argv[2])) == -1) {
 		perror("qlat");
 		return 2;
 	}
