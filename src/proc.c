@@ -583,6 +583,20 @@ proc_child_fail(const struct proc_spawn *s, enum proc_stage stage)
 	_exit(PROC_EXIT_FAIL);
 }
 
+static void
+proc_no_ipv6(const char *ifname)
+{
+	char	 path[96];
+	int	 fd;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6",
+	    ifname);
+	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) == -1)
+		return;
+	(void)write(fd, "1", 1);
+	close(fd);
+}
+
 /* Returns -1 and the failed stage in *stage. */
 static int
 proc_child_net(const struct proc_spawn *s, enum proc_stage *stage)
@@ -607,6 +621,15 @@ proc_child_net(const struct proc_spawn *s, enum proc_stage *stage)
 	if (b->has_ip6 && nl_addr_add(nl, eth, AF_INET6, &b->ip6,
 	    PROC_PREFIX6) == -1)
 		return -1;
+	/*
+	 * A binding without ip6 gets no IPv6 at all: no address it did not
+	 * ask for, and no link-local chatter (DAD, router solicitations for
+	 * seconds after link up), which the idle check would take for the
+	 * guest's traffic.  We are inside the guest's namespace, so this is
+	 * its eth0.  A kernel without IPv6 has no such file: nothing to do.
+	 */
+	if (!b->has_ip6)
+		proc_no_ipv6("eth0");
 	*stage = PROC_STAGE_UP;
 	if (nl_link_up(nl, eth) == -1)
 		return -1;
