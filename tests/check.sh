@@ -32,13 +32,21 @@ suite_cmd() {
 }
 
 suites=${*:-"unit unit-asan unikernels unikernels-asan unikernels-tap daemon daemon-asan install proc proc-asan summon summon-asan smoke uk-testbed uk-httpd jitsud-xl jitsud-modes jitsud-uk testbed-selftest"}
+# Each suite's output is also kept in build/check/SUITE.log: a CI log is
+# often seen only by its last lines, so the failing lines of the failed
+# suites are shown again just above the verdict.
+logs=build/check
+mkdir -p "$logs"
 passed=0
 failed=0
 failures=""
 for s in $suites; do
 	echo "=== check: $s"
 	t0=$(date +%s)
-	if $(suite_cmd "$s"); then
+	rm -f "$logs/$s.rc"
+	{ $(suite_cmd "$s") 2>&1; echo $? > "$logs/$s.rc"; } |
+	    tee "$logs/$s.log"
+	if [ "$(cat "$logs/$s.rc")" = 0 ]; then
 		passed=$((passed + 1))
 		echo "=== check: $s passed ($(($(date +%s) - t0)) s)"
 	else
@@ -46,6 +54,11 @@ for s in $suites; do
 		failures="$failures $s"
 		echo "=== check: $s FAILED ($(($(date +%s) - t0)) s)"
 	fi
+done
+for s in $failures; do
+	echo "=== check: $s, failing lines (all in $logs/$s.log):"
+	grep -E 'FAIL|ERROR|not ok|[Ee]rror:|TIMEOUT' "$logs/$s.log" |
+	    grep -v '^=== check' | tail -n 12
 done
 [ -n "$failures" ] && echo "check: failed suites:$failures"
 echo "check: $passed passed, $failed failed"

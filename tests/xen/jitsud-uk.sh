@@ -60,6 +60,22 @@ others_verdict() {
 	    /tmp/others.out
 }
 
+# CPU seconds the www guests have used, summed (xl list's Time column).
+guests_cpu() {
+	xl list | awk '$1 ~ /^www/ { t += $6 } END { printf "%.1f\n", t }'
+}
+
+# Ready and not yet asked anything, a guest has no timer armed: it must
+# block in Xen, not spin (it did, when "no deadline" reached Xen as a
+# timeout already past).  Eight idle guests get 1 CPU second in 5 s.
+guests_idle() {
+	_a=$(guests_cpu)
+	sleep 5
+	_b=$(guests_cpu)
+	echo "guests used $_a s, then $_b s 5 s later"
+	awk -v a="$_a" -v b="$_b" 'BEGIN { exit !(b - a < 1.0) }'
+}
+
 rm -f /tmp/ok.* /tmp/summon.done /tmp/others.rc
 ( tb_client qlat 10.0.0.1 53 ns.test /tmp/summon.done 50 > /tmp/others.out 2>&1
   echo $? > /tmp/others.rc ) &
@@ -69,6 +85,7 @@ tb_say "BENCH uk-eight-summons all_ready_ms=$(($(tb_now) - t0))"
 touch /tmp/summon.done
 tb_step live-name-answered-meanwhile 20 others_verdict
 tb_say "BENCH uk-eight-dns $(tail -n 1 /tmp/others.out)"
+tb_step idle-guests-block 20 guests_idle
 tb_step all-eight-serve 60 serve_all
 tb_step ready-via-xenstore 10 sh -c 'jitsuctl list | grep -c " ready " | grep -qx 8'
 crash_servfail() {

@@ -276,8 +276,10 @@ struct uk_netinfo {
 
 /*
  * Connects the NIC to its backend and fills info.  Blocks until the
- * backend is connected, at most 10 s (-UK_ETIMEDOUT); -UK_ENOENT if the
- * domain has no NIC.  Call once, before the other uk_net_ calls.
+ * backend is connected, at most 60 s (-UK_ETIMEDOUT); -UK_ENOENT if the
+ * domain has no NIC.  Call once, before the other uk_net_ calls, and not
+ * from a callback: it waits inside uk_poll(), so timers and XenStore
+ * watches set up before it may run meanwhile.
  */
 int	uk_net_open(struct uk_netinfo *info);
 /*

@@ -44,21 +44,47 @@ read_int(const char *path, unsigned long *v)
 	return n > 0 && *end == '\0' ? 0 : -UK_EINVAL;
 }
 
-/* Waits until the backend's state is at least want; returns the state. */
+static void
+backend_changed(struct uk_xs_watch *w, const char *path, void *arg)
+{
+	(void)w;
+	(void)path;
+	*(int *)arg = 1;
+}
+
+/*
+ * Waits until the backend's state is at least want; returns the state.
+ * A watch, not a polling loop: with many domains booting at once, each
+ * polling xenstored every few milliseconds slows down the very dom0 work
+ * (hotplug, netback) they are all waiting for.
+ */
 static int
 wait_backend(unsigned long want, unsigned long *state)
 {
+	struct uk_xs_watch w;
 	char path[160];
 	uint64_t deadline = uk_now() + NET_TIMEOUT;
+	int changed = 1, rc;
 
 	snprintf(path, sizeof(path), "%s/state", backend);
+	if ((rc = uk_xs_watch(&w, path, backend_changed, &changed)) != 0)
+		return rc;
 	for (;;) {
-		if (read_int(path, state) == 0 && *state >= want)
-			return 0;
-		if (uk_now() >= deadline)
-			return -UK_ETIMEDOUT;
-		uk_sleep(UK_MSEC(5));
+		if (changed) {
+			changed = 0;
+			if (read_int(path, state) == 0 && *state >= want) {
+				rc = 0;
+				break;
+			}
+		}
+		if (uk_now() >= deadline) {
+			rc = -UK_ETIMEDOUT;
+			break;
+		}
+		(void)uk_poll(deadline);
 	}
+	(void)uk_xs_unwatch(&w);
+	return rc;
 }
 
 static int
