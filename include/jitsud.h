@@ -49,6 +49,36 @@ void	errors_sort(struct errors *, size_t first);
 /* errors_print: one message a line, then "... and N more" if cut. */
 void	errors_print(const struct errors *, FILE *);
 
+/* image.c */
+struct image_cache;
+
+/*
+ * image_cache_new: keep image copies in dir (made, mode 0700, with its
+ * parents if need be; a tmpfs such as /run is the point).  NULL and a
+ * reason in err if dir cannot be used.
+ */
+struct image_cache *image_cache_new(const char *dir, char *err,
+	    size_t errlen);
+void	image_cache_free(struct image_cache *);
+
+/* image_cache_begin: a new load starts; what it does not get is swept. */
+void	image_cache_begin(struct image_cache *);
+
+/*
+ * image_cache_get: the path of our copy of the file src, read now unless
+ * an unchanged copy (same device, inode, size and mtime) is kept.  NULL
+ * and the reason in err (no such file, not a regular file, too big, the
+ * copy cannot be written).
+ */
+const char *image_cache_get(struct image_cache *, const char *src,
+	    char *err, size_t errlen);
+
+/*
+ * image_cache_sweep: after a load was taken, forget the images it did not
+ * get and remove every file in the folder that is not a kept copy.
+ */
+void	image_cache_sweep(struct image_cache *);
+
 /* binding.c */
 
 #define BINDING_NAME_MAX	256	/* owner, presentation form, with NUL */
@@ -110,6 +140,11 @@ struct binding {
 	int		 warm;
 	uint32_t	 max_wait_ms;
 	uint32_t	 ttl;		/* of A/AAAA answers, set by zone.c */
+	/* Set when the zone is loaded (image.c), "" when images are not
+	 * kept: the copies the domain builder reads instead. */
+	char		 kernel_copy[BINDING_KERNEL_MAX];
+	char		 ramdisk_copy[BINDING_KERNEL_MAX];
+	int		 line;		/* in the zone file; not compared */
 };
 
 /*
@@ -124,6 +159,12 @@ struct binding {
  */
 int	binding_parse(struct binding *b, const char *owner, const char *rdata,
 	    char *err, size_t errlen);
+
+/*
+ * binding_same: do a and b describe the same guest?  Every field but
+ * the line it was read from counts (a new image copy too).
+ */
+int	binding_same(const struct binding *a, const struct binding *b);
 
 /*
  * binding_derive_mac: the MAC address a binding gets without mac=: the
@@ -338,6 +379,7 @@ const char	*dns_rcode_name(uint16_t rcode);
 #define CONF_DEFAULT_CONTROL	"/run/jitsud.sock"
 #define CONF_DEFAULT_VIF_SCRIPT	"vif-bridge"
 #define CONF_DEFAULT_STATEDIR	"/var/lib/jitsud"
+#define CONF_DEFAULT_IMAGEDIR	"/run/jitsud/images"
 #define CONF_PATH_MAX		256
 
 enum conf_backend {
@@ -367,6 +409,7 @@ struct conf {
 	enum conf_backend	 backend;
 	char			 vif_script[CONF_PATH_MAX];	/* xen */
 	char			 statedir[CONF_PATH_MAX];	/* saves, pids */
+	char			 imagedir[CONF_PATH_MAX];	/* "" = off */
 };
 
 /* conf_init: an empty configuration with the default control socket. */

@@ -704,3 +704,13 @@ binding_parse(struct binding *b, const char *owner, const char *rdata,
 		return -1;
 	return binding_check(b, seen, err, errlen);
 }
+
+int
+binding_same(const struct binding *a, const struct binding *b)
+{
+	struct binding	 t = *b;
+
+	/* A line moved by an edit elsewhere in the file is not a change. */
+	t.line = a->line;
+	return memcmp(a, &t, sizeof(t)) == 0;
+}

@@ -30,6 +30,7 @@ conf_init(struct conf *c)
 	strcpy(c->control, CONF_DEFAULT_CONTROL);
 	strcpy(c->vif_script, CONF_DEFAULT_VIF_SCRIPT);
 	strcpy(c->statedir, CONF_DEFAULT_STATEDIR);
+	strcpy(c->imagedir, CONF_DEFAULT_IMAGEDIR);
 	c->backend = CONF_BACKEND_XEN;
 }
 
@@ -334,6 +335,14 @@ conf_line(struct conf *c, struct conf_line *l, struct errors *errs)
 	if (strcmp(kw, "state-dir") == 0)
 		return conf_string(l, c->statedir, sizeof(c->statedir), 1,
 		    errs);
+	if (strcmp(kw, "image-cache") == 0) {
+		if (l->nwords == 2 && strcmp(l->word[1], "off") == 0) {
+			c->imagedir[0] = '\0';
+			return 0;
+		}
+		return conf_string(l, c->imagedir, sizeof(c->imagedir), 1,
+		    errs);
+	}
 	errors_add(errs, l->path, l->lineno, "unknown keyword '%s'", kw);
 	return -1;
 }

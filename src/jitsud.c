@@ -1,4 +1,6 @@
 /* jitsud.c -- the daemon: flags, start-up, signals, reload, main loop */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -41,6 +43,75 @@ is_zone_file(const char *path)
 	return n > 5 && strcmp(path + n - 5, ".zone") == 0;
 }
 
+/* Image copies (image.c), made at the first load that wants them. */
+static struct image_cache	*jitsud_images;
+static int			 jitsud_checking;	/* -n: no copies */
+
+/* One image of a binding into its copy; a problem is the zone's error. */
+static void
+jitsud_image(const struct zone *z, const struct binding *b, const char *src,
+    char *copy, size_t copylen, struct errors *errs)
+{
+	const char	*p;
+	char		 err[256];
+	struct stat	 st;
+
+	if (jitsud_checking) {
+		if (stat(src, &st) == -1)
+			errors_add(errs, z->path, b->line, "%s: %s", src,
+			    strerror(errno));
+		else if (!S_ISREG(st.st_mode) || st.st_size == 0)
+			errors_add(errs, z->path, b->line, "%s: not a "
+			    "regular, non-empty file", src);
+		return;
+	}
+	if ((p = image_cache_get(jitsud_images, src, err, sizeof(err))) ==
+	    NULL)
+		errors_add(errs, z->path, b->line, "%s: %s", src, err);
+	else if (strlen(p) >= copylen)
+		errors_add(errs, z->path, b->line, "%s: copy path too long",
+		    src);
+	else
+		strcpy(copy, p);
+}
+
+/*
+ * Read every image the zones name, once, into the cache, so the domain
+ * builder never reads the operator's files and a missing image is a load
+ * error naming its line, not a failed summon later.  Only the xen
+ * backend boots images; the process backend runs programs in place.
+ */
+static void
+jitsud_keep_images(const struct conf *c, struct zone_set *zs,
+    struct errors *errs)
+{
+	char	 err[256];
+	size_t	 i, j;
+
+	if (c->backend != CONF_BACKEND_XEN || c->imagedir[0] == '\0')
+		return;
+	if (!jitsud_checking && jitsud_images == NULL && (jitsud_images =
+	    image_cache_new(c->imagedir, err, sizeof(err))) == NULL) {
+		errors_add(errs, "image-cache", 0, "%s", err);
+		return;
+	}
+	if (!jitsud_checking)
+		image_cache_begin(jitsud_images);
+	for (i = 0; i < zs->nzones; i++) {
+		struct zone *z = zs->zones[i];
+
+		for (j = 0; j < z->nbindings; j++) {
+			struct binding *b = &z->bindings[j];
+
+			jitsud_image(z, b, b->kernel, b->kernel_copy,
+			    sizeof(b->kernel_copy), errs);
+			if (b->ramdisk[0] != '\0')
+				jitsud_image(z, b, b->ramdisk, b->ramdisk_copy,
+				    sizeof(b->ramdisk_copy), errs);
+		}
+	}
+}
+
 /*
  * Build a complete configuration from the files: jitsud.conf(5) files
  * and zone files (named *.zone) in any mix.  On success *c and *zs are
@@ -75,6 +146,8 @@ jitsud_load(const struct args *a, struct conf *c, struct zone_set **zs,
 	else
 		*zs = zone_set_load((const char *const *)c->zones, c->nzones,
 		    errs);
+	if (*zs != NULL && errs->count == 0)
+		jitsud_keep_images(c, *zs, errs);
 	if (*zs != NULL && errs->count != 0) {
 		zone_set_free(*zs);
 		*zs = NULL;
@@ -174,6 +247,8 @@ jitsud_reload(struct jitsud *env, char *err, size_t errlen)
 	conf_clear(&env->conf);
 	env->conf = c;
 	free(errs);
+	if (jitsud_images != NULL)
+		image_cache_sweep(jitsud_images);
 	log_info("reloaded: %zu zone(s)", env->zones->nzones);
 	sdnotify("READY=1");
 	return 0;
@@ -261,6 +336,7 @@ jitsud_check(const struct args *a)
 
 	if (errs == NULL)
 		fatal("calloc");
+	jitsud_checking = 1;
 	if (jitsud_load(a, &c, &zs, errs) == -1) {
 		errors_print(errs, stderr);
 		exit(1);
@@ -343,6 +419,8 @@ main(int argc, char *argv[])
 		fatalx("no valid configuration; not starting");
 	}
 	free(errs);
+	if (jitsud_images != NULL)
+		image_cache_sweep(jitsud_images);
 	env.reload = jitsud_reload;
 	LIST_INIT(&env.fwd_retired);
 	signal(SIGPIPE, SIG_IGN);

@@ -623,7 +623,7 @@ vms_sync(struct vms *vs, const struct zone_set *zs)
 			} else if (v->state == VM_STOPPED ||
 			    v->state == VM_SUSPENDED)
 				v->b = *b;
-			else if (memcmp(&v->b, b, sizeof(*b)) != 0) {
+			else if (!binding_same(&v->b, b)) {
 				v->next_b = *b;
 				v->has_next_b = 1;
 			}

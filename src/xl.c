@@ -527,10 +527,13 @@ xl_build_config(struct xl_vm *xv, const struct binding *b)
 		libxl_bitmap_set(&bi->avail_vcpus, (int)i);
 	bi->max_memkb = b->memory_kb;
 	bi->target_memkb = b->memory_kb;
-	bi->kernel = strdup(b->kernel);
+	/* Our copies (image.c) when kept: no read of the operator's disk. */
+	bi->kernel = strdup(b->kernel_copy[0] != '\0' ? b->kernel_copy :
+	    b->kernel);
 	bi->cmdline = xl_cmdline(b);
 	if (b->ramdisk[0] != '\0')
-		bi->ramdisk = strdup(b->ramdisk);
+		bi->ramdisk = strdup(b->ramdisk_copy[0] != '\0' ?
+		    b->ramdisk_copy : b->ramdisk);
 	if (xl_cpuid(xv, bi, b->cpuid) == -1)
 		return -1;
 	c->on_poweroff = LIBXL_ACTION_ON_SHUTDOWN_DESTROY;

@@ -622,6 +622,7 @@ zone_binding(struct zone_reader *r, const struct zone_head *h)
 		zone_error(r, r->recline, "UNIKERNEL: %s", err);
 	else if ((rec = rec_new(r, h, TYPE_BINDING)) != NULL) {
 		b->ttl = h->ttl;
+		b->line = r->recline;
 		rec->binding = r->nbindings++;
 		zone_check_rec(r, rec, "UNIKERNEL");
 	}

@@ -63,6 +63,7 @@ test_good_conf_sets_every_option(void **state)
 	assert_int_equal(c.backend, CONF_BACKEND_PROCESS);
 	assert_string_equal(c.vif_script, "vif-jitsu");
 	assert_string_equal(c.statedir, "/var/lib/jitsud-test");
+	assert_string_equal(c.imagedir, "/run/jitsud-test/images");
 	conf_finish(&c);
 	assert_int_equal(c.nlisten, 3);
 	conf_clear(&c);
@@ -81,6 +82,7 @@ test_defaults_listen_everywhere_on_53(void **state)
 	assert_int_equal(c.backend, CONF_BACKEND_XEN);
 	assert_string_equal(c.vif_script, "vif-bridge");
 	assert_string_equal(c.statedir, "/var/lib/jitsud");
+	assert_string_equal(c.imagedir, "/run/jitsud/images");
 	conf_finish(&c);
 	assert_int_equal(c.nlisten, 2);
 	assert_addr(&c.listen[0], AF_INET, "0.0.0.0", 53);

@@ -97,3 +97,26 @@ tb_step crashing-guest-gets-servfail 30 crash_servfail
 tb_step crash-reason-shown 10 sh -c 'jitsuctl show bad.test. | grep -q "last-error.*crashed"'
 tb_log "jitsuctl list" jitsuctl list
 tb_log "xl list" xl list
+
+# Images are read once at load and booted from jitsud's tmpfs copies.
+images_kept() {
+	ls /run/jitsud/images
+	ls /run/jitsud/images | grep -q -- '-httpd\.pvh$' &&
+	    xl list -l www1.test | grep -q '"kernel": "/run/jitsud/images/'
+}
+tb_step image-read-once-and-kept 10 images_kept
+
+# A zone naming a missing image is refused at load, with file and line.
+missing_image_refused() {
+	{
+		printf '$ORIGIN t2.\n$TTL 30\n@\tIN\tSOA\tns h 1 3600 600 86400 30\n'
+		printf '@\tIN\tNS\tns\nns\tIN\tA\t10.0.0.1\n'
+		printf 'w\tIN\tUNIKERNEL\tkernel=/no/such.pvh ip=10.0.0.40\n'
+	} > /tmp/t2.zone
+	printf 'zone /tmp/t2.zone\nbackend xen\n' > /tmp/t2.conf
+	! jitsud -n -f /tmp/t2.conf > /tmp/t2.out 2>&1 &&
+	    cat /tmp/t2.out &&
+	    grep -q '^/tmp/t2.zone:6: /no/such.pvh: No such file or directory' \
+	    /tmp/t2.out
+}
+tb_step missing-image-is-a-load-error 10 missing_image_refused
