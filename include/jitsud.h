@@ -4,6 +4,7 @@
 
 #include <sys/queue.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 
 #include <netinet/in.h>
 #include <stdarg.h>
@@ -19,6 +20,17 @@ LIST_HEAD(forwarder_list, forwarder);
 struct vms;
 struct server;
 struct server_list;
+
+/* A libevent timeout of ms milliseconds. */
+static inline struct timeval
+ms_timeval(uint64_t ms)
+{
+	struct timeval	 tv;
+
+	tv.tv_sec = (time_t)(ms / 1000);
+	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+	return tv;
+}
 
 /* errors.c */
 
@@ -46,6 +58,12 @@ void	errors_vadd(struct errors *, const char *path, int line,
  * order, stably (checks that run after parsing report out of order).
  */
 void	errors_sort(struct errors *, size_t first);
+/*
+ * errors_each: fn(line, arg) for each kept message, then for "... and N
+ * more errors" if some were cut.  errors_print is it to a FILE.
+ */
+void	errors_each(const struct errors *, void (*fn)(const char *, void *),
+	    void *arg);
 /* errors_print: one message a line, then "... and N more" if cut. */
 void	errors_print(const struct errors *, FILE *);
 

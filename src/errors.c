@@ -60,12 +60,29 @@ errors_sort(struct errors *e, size_t first)
 }
 
 void
-errors_print(const struct errors *e, FILE *fp)
+errors_each(const struct errors *e, void (*fn)(const char *, void *),
+    void *arg)
 {
+	char	 more[64];
 	size_t	 i;
 
 	for (i = 0; i < e->count && i < ERRORS_MAX; i++)
-		fprintf(fp, "%s\n", e->msg[i]);
-	if (e->count > ERRORS_MAX)
-		fprintf(fp, "... and %zu more errors\n", e->count - ERRORS_MAX);
+		fn(e->msg[i], arg);
+	if (e->count > ERRORS_MAX) {
+		snprintf(more, sizeof(more), "... and %zu more errors",
+		    e->count - ERRORS_MAX);
+		fn(more, arg);
+	}
+}
+
+static void
+errors_line(const char *line, void *fp)
+{
+	fprintf(fp, "%s\n", line);
+}
+
+void
+errors_print(const struct errors *e, FILE *fp)
+{
+	errors_each(e, errors_line, fp);
 }

@@ -160,14 +160,16 @@ jitsud_load(const struct args *a, struct conf *c, struct zone_set **zs,
 }
 
 static void
+jitsud_log_error(const char *line, void *arg)
+{
+	(void)arg;
+	log_warnx("%s", line);
+}
+
+static void
 jitsud_log_errors(const struct errors *errs)
 {
-	size_t	 i;
-
-	for (i = 0; i < errs->count && i < ERRORS_MAX; i++)
-		log_warnx("%s", errs->msg[i]);
-	if (errs->count > ERRORS_MAX)
-		log_warnx("... and %zu more errors", errs->count - ERRORS_MAX);
+	errors_each(errs, jitsud_log_error, NULL);
 }
 
 /* Do two configurations listen on exactly the same addresses? */

@@ -33,13 +33,6 @@ struct probe {
 static void	probe_attempt(struct probe *);
 
 static void
-probe_ms_to_tv(unsigned int ms, struct timeval *tv)
-{
-	tv->tv_sec = ms / 1000;
-	tv->tv_usec = (suseconds_t)(ms % 1000) * 1000;
-}
-
-static void
 probe_close(struct probe *p)
 {
 	if (p->conn != NULL) {
@@ -58,7 +51,7 @@ probe_retry(struct probe *p)
 	struct timeval	 tv;
 
 	probe_close(p);
-	probe_ms_to_tv(PROBE_INTERVAL_MS, &tv);
+	tv = ms_timeval(PROBE_INTERVAL_MS);
 	evtimer_add(p->timer, &tv);
 }
 
@@ -118,7 +111,7 @@ probe_attempt(struct probe *p)
 	p->conn = event_new(p->base, p->fd, EV_WRITE, probe_conn_cb, p);
 	if (p->conn == NULL)
 		goto retry;
-	probe_ms_to_tv(PROBE_ATTEMPT_MS, &tv);
+	tv = ms_timeval(PROBE_ATTEMPT_MS);
 	event_add(p->conn, &tv);
 	return;
 retry:

@@ -303,8 +303,7 @@ pending_hold(struct server *s, struct tcp_client *c,
 		pending_free(p);
 		return -1;
 	}
-	tv.tv_sec = b->max_wait_ms / 1000;
-	tv.tv_usec = (suseconds_t)(b->max_wait_ms % 1000) * 1000;
+	tv = ms_timeval(b->max_wait_ms);
 	evtimer_add(p->timer, &tv);
 	return 0;
 }

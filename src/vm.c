@@ -61,13 +61,6 @@ vm_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static void
-vm_ms_to_tv(uint64_t ms, struct timeval *tv)
-{
-	tv->tv_sec = (time_t)(ms / 1000);
-	tv->tv_usec = (suseconds_t)(ms % 1000) * 1000;
-}
-
 struct vms *
 vms_new(struct event_base *base, const struct vm_backend *be, void *bectx,
     struct metrics *m)
@@ -131,7 +124,7 @@ vm_arm(struct vm *v, uint64_t ms)
 {
 	struct timeval	 tv;
 
-	vm_ms_to_tv(ms, &tv);
+	tv = ms_timeval(ms);
 	evtimer_add(v->timer, &tv);
 }
 
@@ -184,7 +177,7 @@ vm_idle_arm(struct vm *v)
 	if (v->b.idle_ms == 0)
 		return;
 	/* Look a few times per idle period: stop at most 25 % late. */
-	vm_ms_to_tv(ms < IDLE_CHECK_MIN_MS ? IDLE_CHECK_MIN_MS : ms, &tv);
+	tv = ms_timeval(ms < IDLE_CHECK_MIN_MS ? IDLE_CHECK_MIN_MS : ms);
 	evtimer_add(v->idle, &tv);
 }
 
