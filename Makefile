@@ -49,7 +49,8 @@ jitsud_SRCS = src/jitsud.c src/server.c src/forward.c src/control.c \
 	      src/vm.c src/xl.c src/chan.c src/store.c src/proc.c src/netlink.c \
 	      src/probe.c src/dns.c \
 	      src/zone.c src/binding.c src/conf.c src/errors.c src/metrics.c \
-	      src/sdnotify.c src/ctl.c src/log.c src/image.c
+	      src/sdnotify.c src/ctl.c src/log.c src/image.c src/synio.c \
+	      src/synjitsu.c unikernels/lib/synrec.c
 jitsud_LIBS = $(shell pkg-config --libs libevent ldns xenlight xenstore \
 	      xentoollog) -lpthread
 jitsuctl_SRCS = src/jitsuctl.c src/ctl.c

@@ -32,6 +32,9 @@ ms_timeval(uint64_t ms)
 	return tv;
 }
 
+struct synrec;
+struct synjitsu_stats;
+
 /* errors.c */
 
 #define ERRORS_MAX		32
@@ -501,6 +504,14 @@ struct metrics {
 	uint64_t	 boot_le[METRICS_BOOT_BUCKETS + 1];	/* last: +Inf */
 	uint64_t	 boot_count;
 	uint64_t	 boot_sum_ms;
+	uint64_t	 standins;	/* summons Synjitsu stood in for */
+	uint64_t	 handovers;	/* hand-overs written to a guest */
+	uint64_t	 handed_conns;	/* connections in them */
+	uint64_t	 adopted_conns;	/* connections guests adopted */
+	uint64_t	 standin_expired;	/* guests that never asked */
+	/* Synjitsu's wire counters, from whoever owns the wire. */
+	void		(*wire)(const void *, struct synjitsu_stats *);
+	const void	*wire_arg;
 };
 
 /* metrics_query: count one query by what dns_answer decided. */
@@ -531,6 +542,7 @@ enum vm_want {
 	VM_WANT_READY,	/* answer now */
 	VM_WANT_WAIT,	/* the waiter's callback will say */
 	VM_WANT_FAIL,	/* cannot be had: SERVFAIL */
+	VM_WANT_STANDIN,	/* booting, Synjitsu stands in: answer now */
 };
 
 struct vm;
@@ -569,7 +581,34 @@ struct vm_backend {
 	int		(*destroy)(struct vm *);
 	void		(*forget)(struct vm *);
 	uint64_t	(*traffic)(struct vm *);
+	/*
+	 * Synjitsu (NULL: the backend has none).  The backend prepares the
+	 * hand-over channel itself when it creates a domain whose binding
+	 * has synjitsu on (XenStore's data/synjitsu, the process backend's
+	 * socket), reports vm_backend_synjitsu_ready when the guest asks
+	 * for its connections, and then gets them here: n records (recs
+	 * NULL when n is 0), sent in one piece.  0 or -1.
+	 */
+	int		(*handover)(struct vm *, const struct synrec *recs,
+			    size_t n);
 };
+
+/*
+ * Who stands in for a booting guest on the wire (synio.c in the daemon,
+ * a fake in tests).  claim starts answering for b's address and returns
+ * a handle (NULL and why in err if it cannot); handover stops answering
+ * and returns the connections to hand over, *recs malloc'd (NULL if 0);
+ * release forgets the handle.
+ */
+struct vm_standin {
+	void	*(*claim)(void *ctx, const struct binding *b, char *err,
+		    size_t errlen);
+	size_t	 (*handover)(void *ctx, void *claim, struct synrec **recs);
+	void	 (*release)(void *ctx, void *claim);
+};
+
+/* A guest that never asks for its connections is let go after this. */
+#define VM_STANDIN_GRACE_MS	10000
 
 #define VM_GRACE_MS		5000	/* shutdown's wait before destroy */
 #define VM_STOP_TIMEOUT_MS	60000	/* then a stuck stop is retried */
@@ -581,6 +620,8 @@ struct vms {
 	uint32_t			 stop_timeout_ms;
 	const struct vm_backend		*be;
 	void				*bectx;
+	const struct vm_standin		*si;	/* NULL: no Synjitsu */
+	void				*sictx;
 	struct metrics			*metrics;
 	TAILQ_HEAD(, vm)		 all;
 };
@@ -605,6 +646,8 @@ struct vm {
 	TAILQ_HEAD(, vm_waiter)	 waiters;
 	struct event		*timer;		/* build/boot/stop deadline */
 	struct event		*idle;
+	void			*claim;		/* Synjitsu stands in */
+	struct event		*standin;	/* its grace once ready */
 	void			*priv;
 };
 
@@ -612,6 +655,10 @@ struct vm {
 struct vms	*vms_new(struct event_base *base, const struct vm_backend *be,
 		    void *bectx, struct metrics *);
 void		 vms_free(struct vms *);
+
+/* vms_standin: let si stand in for bindings with synjitsu on. */
+void		 vms_standin(struct vms *, const struct vm_standin *si,
+		    void *ctx);
 
 /* vms_sync: match the registry to the bindings of `zs' (see vm.c). */
 void		 vms_sync(struct vms *, const struct zone_set *zs);
@@ -655,6 +702,10 @@ uint64_t	 vm_now_ms(void);	/* CLOCK_MONOTONIC, in ms */
 /* Backend reports, see struct vm_backend. */
 void	vm_backend_built(struct vm *, int ok, const char *why);
 void	vm_backend_ready(struct vm *);
+/* The guest is listening and asks for its connections (vm_backend). */
+void	vm_backend_synjitsu_ready(struct vm *);
+/* The guest adopted n of them; n < 0: it gave up waiting. */
+void	vm_backend_synjitsu_adopted(struct vm *, int n);
 /* why NULL: it went as asked (stop, suspend); else the crash reason. */
 void	vm_backend_gone(struct vm *, const char *why);
 /* At start-up: a running domain `name' already exists; take it over. */
@@ -856,6 +907,30 @@ int	xl_init(struct event_base *, struct vms *, const struct conf *);
 void	xl_adopt(struct vms *);
 void	xl_fini(void);
 
+/* synio.c -- Synjitsu's AF_PACKET glue over synjitsu.c's logic */
+struct synio;
+struct synio_claim;
+
+struct synio	*synio_new(struct event_base *);
+void		 synio_free(struct synio *);
+/*
+ * synio_claim: stand in for binding b (its ip, mac, ports and bridge):
+ * opens (or shares) a promiscuous packet socket on the bridge, sends a
+ * gratuitous ARP, and from then on answers for the guest.  NULL and why
+ * in err: no ip= or ports=, no such bridge, no CAP_NET_RAW.
+ */
+struct synio_claim *synio_claim(struct synio *, const struct binding *b,
+		    char *err, size_t errlen);
+/*
+ * synio_handover: freeze the claim (nothing more is answered) and return
+ * its established connections as records in *recs (malloc'd, NULL if
+ * none).  Then synio_release.
+ */
+size_t		 synio_handover(struct synio_claim *, struct synrec **recs);
+void		 synio_release(struct synio *, struct synio_claim *);
+/* synio_stats: every claim's counters, past ones included, summed. */
+void		 synio_stats(const struct synio *, struct synjitsu_stats *);
+
 /* jitsud.c */
 
 /* The daemon: its loop, configuration, zones, sockets and counters. */
@@ -869,7 +944,7 @@ struct jitsud {
 	struct forwarder	*fwd;		/* NULL: REFUSED */
 	struct forwarder_list	 fwd_retired;	/* after a reload */
 	struct metrics		 metrics;
-	int			 synjitsu_active;
+	struct synio		*synio;		/* Synjitsu's wire */
 	/* jitsud_reload, for the control socket: 0, or -1 and why. */
 	int			(*reload)(struct jitsud *, char *err,
 				    size_t errlen);
@@ -928,8 +1003,8 @@ struct store		*store_open(struct event_base *);
 void			 store_close(struct store *);
 /*
  * store_watch: call cb(arg) once, when `path' holds exactly `want'
- * (at once if it already does).  The watch is gone when cb runs.  NULL
- * if the watch cannot be set.
+ * (at once if it already does), or any value at all if want is "".  The
+ * watch is gone when cb runs.  NULL if the watch cannot be set.
  */
 struct store_watch	*store_watch(struct store *, const char *path,
 			    const char *want, void (*cb)(void *), void *arg);
@@ -938,6 +1013,27 @@ void			 store_unwatch(struct store_watch *);
 /* store_write: 0, or -1 with a warning logged. */
 int			 store_write(struct store *, const char *path,
 			    const char *value);
+/* store_read: path's value, NUL-terminated, into buf; 0, or -1. */
+int			 store_read(struct store *, const char *path,
+			    char *buf, size_t size);
+/* store_rm: remove path and everything below it; 0, or -1 logged. */
+int			 store_rm(struct store *, const char *path);
+/*
+ * store_private_dir: make the folder path readable and writable by dom0
+ * and domain domid only (dom0 owns it; no one else may even read it).
+ * 0, or -1 logged.
+ */
+int			 store_private_dir(struct store *, const char *path,
+			    int domid);
+/*
+ * store_write_all: write n values under dir (dir/keys[i] = values[i]) in
+ * one transaction, retried while XenStore reports a conflict, unless
+ * dir/guard exists: then nothing is written.  0 written, 1 guarded, -1
+ * failed (logged).
+ */
+int			 store_write_all(struct store *, const char *dir,
+			    const char *const *keys, const char *const *values,
+			    size_t n, const char *guard);
 
 /* control.c */
 

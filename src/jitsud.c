@@ -350,6 +350,46 @@ jitsud_check(const struct args *a)
 	exit(0);
 }
 
+/* Synjitsu's stand-in, as the lifecycle layer sees it (vm.c). */
+static void *
+jitsud_si_claim(void *ctx, const struct binding *b, char *err, size_t errlen)
+{
+	return synio_claim(ctx, b, err, errlen);
+}
+
+static size_t
+jitsud_si_handover(void *ctx, void *claim, struct synrec **recs)
+{
+	(void)ctx;
+	return synio_handover(claim, recs);
+}
+
+static void
+jitsud_si_release(void *ctx, void *claim)
+{
+	synio_release(ctx, claim);
+}
+
+static const struct vm_standin jitsud_standin = {
+	jitsud_si_claim, jitsud_si_handover, jitsud_si_release
+};
+
+static void
+jitsud_wire_stats(const void *arg, struct synjitsu_stats *s)
+{
+	synio_stats(arg, s);
+}
+
+static void
+jitsud_synjitsu(struct jitsud *env)
+{
+	if ((env->synio = synio_new(env->base)) == NULL)
+		fatalx("out of memory");
+	vms_standin(env->vms, &jitsud_standin, env->synio);
+	env->metrics.wire = jitsud_wire_stats;
+	env->metrics.wire_arg = env->synio;
+}
+
 /*
  * The lifecycle layer over the configured backend: bindings get their
  * VMs, running domains are adopted, warm ones are built paused.
@@ -364,6 +404,7 @@ jitsud_backend(struct jitsud *env)
 
 	if ((env->vms = vms_new(env->base, be, NULL, &env->metrics)) == NULL)
 		fatalx("out of memory");
+	jitsud_synjitsu(env);
 	if (c->backend == CONF_BACKEND_XEN) {
 		if (xl_init(env->base, env->vms, c) == -1)
 			fatalx("backend xen: no libxl (is this a Xen dom0?)");

@@ -1,7 +1,9 @@
 /* metrics.c -- counters of the daemon, rendered in the Prometheus format */
 #include <stdio.h>
+#include <string.h>
 
 #include "jitsud.h"
+#include "synjitsu.h"
 
 void
 metrics_query(struct metrics *m, const struct dns_verdict *v, int tcp)
@@ -118,6 +120,42 @@ metrics_vms(const struct vms *vs, FILE *fp)
 		    vm_state_name((enum vm_state)s), (unsigned long long)n[s]);
 }
 
+static void
+metrics_synjitsu(const struct metrics *m, FILE *fp)
+{
+	struct synjitsu_stats	 w;
+
+	metrics_counter(fp, "jitsud_synjitsu_standins_total",
+	    "Summons Synjitsu stood in for while the guest booted.",
+	    m->standins);
+	metrics_counter(fp, "jitsud_synjitsu_handovers_total",
+	    "Synjitsu hand-overs written to a guest.", m->handovers);
+	metrics_counter(fp, "jitsud_synjitsu_handed_connections_total",
+	    "TCP connections handed over to guests.", m->handed_conns);
+	metrics_counter(fp, "jitsud_synjitsu_adopted_connections_total",
+	    "TCP connections guests said they adopted.", m->adopted_conns);
+	metrics_counter(fp, "jitsud_synjitsu_expired_total",
+	    "Stand-ins dropped: the guest never asked for its connections.",
+	    m->standin_expired);
+	if (m->wire == NULL)
+		return;
+	memset(&w, 0, sizeof(w));
+	m->wire(m->wire_arg, &w);
+	metrics_counter(fp, "jitsud_synjitsu_arp_replies_total",
+	    "ARP replies sent for booting guests.", w.arp_replies);
+	metrics_counter(fp, "jitsud_synjitsu_syns_total",
+	    "SYNs received for booting guests.", w.syns);
+	metrics_counter(fp, "jitsud_synjitsu_established_total",
+	    "Handshakes completed for booting guests.", w.established);
+	metrics_counter(fp, "jitsud_synjitsu_bytes_total",
+	    "Client bytes buffered for booting guests.", w.bytes);
+	metrics_counter(fp, "jitsud_synjitsu_refused_total",
+	    "SYNs refused: no free slot or port not listed.",
+	    w.drop_full + w.drop_port + w.drop_drain);
+	metrics_counter(fp, "jitsud_synjitsu_malformed_total",
+	    "Frames for booting guests dropped as malformed.", w.drop_bad);
+}
+
 void
 metrics_render(const struct metrics *m, const struct vms *vs, FILE *fp)
 {
@@ -149,6 +187,7 @@ metrics_render(const struct metrics *m, const struct vms *vs, FILE *fp)
 	    "Held replies sent at max-wait, before their VM was ready.",
 	    m->maxwait_replies);
 	metrics_boots(m, fp);
+	metrics_synjitsu(m, fp);
 	if (vs != NULL)
 		metrics_vms(vs, fp);
 }

@@ -379,10 +379,9 @@ server_summon(struct server *s, struct tcp_client *c,
 
 	switch (vm_want(env->vms, b, NULL)) {
 	case VM_WANT_READY:
+	case VM_WANT_STANDIN:	/* Synjitsu answers for it meanwhile */
 		return v->replylen;
 	case VM_WANT_WAIT:
-		if (b->synjitsu && env->synjitsu_active)
-			return v->replylen;
 		if (b->max_wait_ms == 0 || pending_hold(s, c, from, fromlen, v,
 		    b) == -1)
 			return v->replylen;

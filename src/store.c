@@ -120,7 +120,8 @@ store_fired(struct store *st, const char *token)
 		return;		/* a stale event for a removed watch */
 	if ((val = xs_read(st->xs, XBT_NULL, w->path, &len)) == NULL)
 		return;		/* not written yet */
-	hit = strlen(w->want) == len && memcmp(val, w->want, len) == 0;
+	hit = w->want[0] == '\0' ||
+	    (strlen(w->want) == len && memcmp(val, w->want, len) == 0);
 	free(val);
 	if (!hit)
 		return;
@@ -155,4 +156,96 @@ store_write(struct store *st, const char *path, const char *value)
 		return -1;
 	}
 	return 0;
+}
+
+int
+store_read(struct store *st, const char *path, char *buf, size_t size)
+{
+	unsigned int	 len;
+	char		*val;
+
+	if ((val = xs_read(st->xs, XBT_NULL, path, &len)) == NULL)
+		return -1;
+	if (len >= size) {
+		free(val);
+		return -1;
+	}
+	memcpy(buf, val, len);
+	buf[len] = '\0';
+	free(val);
+	return 0;
+}
+
+int
+store_rm(struct store *st, const char *path)
+{
+	if (!xs_rm(st->xs, XBT_NULL, path) && errno != ENOENT) {
+		log_warn("xs_rm %s", path);
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_private_dir(struct store *st, const char *path, int domid)
+{
+	/* The first entry is the owner and everyone else's access. */
+	struct xs_permissions	 perms[2] = {
+		{ .id = 0, .perms = XS_PERM_NONE },
+		{ .id = (unsigned int)domid,
+		  .perms = XS_PERM_READ | XS_PERM_WRITE },
+	};
+
+	if (!xs_mkdir(st->xs, XBT_NULL, path) ||
+	    !xs_set_permissions(st->xs, XBT_NULL, path, perms, 2)) {
+		log_warn("xenstore %s", path);
+		return -1;
+	}
+	return 0;
+}
+
+/* One attempt: 0 committed, 1 guarded, -1 failed, EAGAIN to retry. */
+static int
+store_try_all(struct store *st, const char *dir, const char *const *keys,
+    const char *const *values, size_t n, const char *guard)
+{
+	xs_transaction_t	 t;
+	char			 path[STORE_PATH_MAX], *val;
+	unsigned int		 len;
+	size_t			 i;
+
+	if ((t = xs_transaction_start(st->xs)) == XBT_NULL)
+		return -1;
+	snprintf(path, sizeof(path), "%s/%s", dir, guard);
+	if ((val = xs_read(st->xs, t, path, &len)) != NULL) {
+		free(val);
+		xs_transaction_end(st->xs, t, true);
+		return 1;
+	}
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, keys[i]);
+		if (!xs_write(st->xs, t, path, values[i], strlen(values[i]))) {
+			xs_transaction_end(st->xs, t, true);
+			return -1;
+		}
+	}
+	if (!xs_transaction_end(st->xs, t, false))
+		return errno == EAGAIN ? EAGAIN : -1;
+	return 0;
+}
+
+int
+store_write_all(struct store *st, const char *dir, const char *const *keys,
+    const char *const *values, size_t n, const char *guard)
+{
+	int	 rc, tries;
+
+	/* A conflict means the guest wrote meanwhile: look again. */
+	for (tries = 0; tries < 8; tries++)
+		if ((rc = store_try_all(st, dir, keys, values, n, guard)) !=
+		    EAGAIN)
+			break;
+	if (rc != 0 && rc != 1)
+		log_warn("xenstore transaction on %s", dir);
+	return rc == EAGAIN ? -1 : rc;
 }

@@ -1,4 +1,6 @@
 /* vm.c -- unikernel lifecycle: registry and state machine per binding */
+#include <arpa/inet.h>
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -45,6 +47,8 @@ static void	vm_set_state(struct vm *, enum vm_state);
 static void	vm_timer_cb(int, short, void *);
 static void	vm_idle_cb(int, short, void *);
 static void	vm_stop_now(struct vm *, const char *);
+static void	vm_standin_cb(int, short, void *);
+static void	vm_standin_drop(struct vm *, const char *);
 
 const char *
 vm_state_name(enum vm_state s)
@@ -59,6 +63,13 @@ vm_now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+void
+vms_standin(struct vms *vs, const struct vm_standin *si, void *ctx)
+{
+	vs->si = si;
+	vs->sictx = ctx;
 }
 
 struct vms *
@@ -103,7 +114,8 @@ vm_new(struct vms *vs, const struct binding *b)
 	TAILQ_INIT(&v->waiters);
 	v->timer = evtimer_new(vs->base, vm_timer_cb, v);
 	v->idle = evtimer_new(vs->base, vm_idle_cb, v);
-	if (v->timer == NULL || v->idle == NULL)
+	v->standin = evtimer_new(vs->base, vm_standin_cb, v);
+	if (v->timer == NULL || v->idle == NULL || v->standin == NULL)
 		fatalx("vm_new: evtimer_new");
 	v->since_ms = vm_now_ms();
 	TAILQ_INSERT_TAIL(&vs->all, v, entry);
@@ -114,8 +126,10 @@ static void
 vm_free(struct vm *v)
 {
 	TAILQ_REMOVE(&v->vs->all, v, entry);
+	vm_standin_drop(v, NULL);
 	event_free(v->timer);
 	event_free(v->idle);
+	event_free(v->standin);
 	free(v);
 }
 
@@ -141,6 +155,101 @@ vm_set_state(struct vm *v, enum vm_state s)
 	evtimer_del(v->timer);
 	if (s != VM_READY)
 		evtimer_del(v->idle);
+	/* Down, or not booting afresh: nobody will ask for connections. */
+	if (s != VM_BUILDING && s != VM_BOOTING && s != VM_READY)
+		vm_standin_drop(v, "the guest went down first");
+}
+
+/*
+ * Synjitsu.  A fresh build of a binding with synjitsu on is claimed:
+ * from then on the stand-in answers ARP and completes handshakes for the
+ * guest's address, and queries for the name are answered at once.  The
+ * claim ends in one of three ways: the guest asks for its connections
+ * (vm_backend_synjitsu_ready: they are handed over), the guest goes
+ * down, or it is ready but never asks within VM_STANDIN_GRACE_MS (a
+ * guest without Synjitsu support); in the last two the held connections
+ * are dropped and their clients retry against the guest itself.
+ */
+static void
+vm_standin_claim(struct vm *v)
+{
+	struct vms	*vs = v->vs;
+	char		 err[160];
+
+	if (!v->b.synjitsu || vs->si == NULL || v->claim != NULL)
+		return;
+	if ((v->claim = vs->si->claim(vs->sictx, &v->b, err,
+	    sizeof(err))) == NULL) {
+		log_warnx("%s: synjitsu: cannot stand in: %s", v->b.name, err);
+		return;
+	}
+	vs->metrics->standins++;
+	log_info("%s: synjitsu: standing in for %s while it boots",
+	    v->b.name, inet_ntoa(v->b.ip));
+}
+
+static void
+vm_standin_drop(struct vm *v, const char *why)
+{
+	if (v->claim == NULL)
+		return;
+	if (why != NULL)
+		log_warnx("%s: synjitsu: held connections dropped: %s",
+		    v->b.name, why);
+	v->vs->si->release(v->vs->sictx, v->claim);
+	v->claim = NULL;
+	evtimer_del(v->standin);
+}
+
+static void
+vm_standin_cb(int fd, short event, void *arg)
+{
+	struct vm	*v = arg;
+
+	(void)fd;
+	(void)event;
+	v->vs->metrics->standin_expired++;
+	vm_standin_drop(v, "the guest never asked for them");
+}
+
+void
+vm_backend_synjitsu_ready(struct vm *v)
+{
+	struct vms	*vs = v->vs;
+	struct synrec	*recs = NULL;
+	size_t		 n = 0;
+
+	/* No claim (off, failed, or dropped): the guest still gets count 0. */
+	if (v->claim != NULL)
+		n = vs->si->handover(vs->sictx, v->claim, &recs);
+	if (vs->be->handover == NULL || vs->be->handover(v, recs, n) == -1)
+		log_warnx("%s: synjitsu: hand-over of %zu connection(s) "
+		    "could not be written", v->b.name, n);
+	else {
+		vs->metrics->handovers++;
+		vs->metrics->handed_conns += n;
+		log_info("%s: synjitsu: %zu connection(s) handed over",
+		    v->b.name, n);
+	}
+	free(recs);
+	if (v->claim != NULL) {
+		vs->si->release(vs->sictx, v->claim);
+		v->claim = NULL;
+		evtimer_del(v->standin);
+	}
+}
+
+void
+vm_backend_synjitsu_adopted(struct vm *v, int n)
+{
+	if (n < 0) {
+		log_warnx("%s: synjitsu: the guest gave up waiting for its "
+		    "connections", v->b.name);
+		return;
+	}
+	v->vs->metrics->adopted_conns += (uint64_t)n;
+	log_info("%s: synjitsu: the guest adopted %d connection(s)",
+	    v->b.name, n);
 }
 
 /* Answer every waiter: the summon they joined is settled. */
@@ -195,6 +304,11 @@ vm_became_ready(struct vm *v)
 	}
 	v->error[0] = '\0';
 	vm_idle_arm(v);
+	if (v->claim != NULL) {
+		struct timeval tv = ms_timeval(VM_STANDIN_GRACE_MS);
+
+		evtimer_add(v->standin, &tv);
+	}
 	vm_wake(v, 1, NULL);
 }
 
@@ -244,6 +358,10 @@ vm_build(struct vm *v, int warm)
 	v->restoring = v->state == VM_SUSPENDED;
 	v->warming = warm;
 	vm_set_state(v, VM_BUILDING);
+	/* Only a fresh boot asks for connections: a restored or warm
+	 * guest's stack is already up (or will be unpaused at once). */
+	if (!v->restoring && !warm)
+		vm_standin_claim(v);
 	r = v->restoring ? v->vs->be->restore(v) :
 	    v->vs->be->create(v, warm);
 	if (r == -1) {
@@ -288,9 +406,14 @@ vm_want(struct vms *vs, const struct binding *b, struct vm_waiter *w)
 		vm_build(v, 0);
 		if (v->state == VM_STOPPED)
 			return VM_WANT_FAIL;
+		if (v->claim != NULL)
+			return VM_WANT_STANDIN;
 		break;
 	case VM_BUILDING:
 	case VM_BOOTING:
+		if (v->claim != NULL)
+			return VM_WANT_STANDIN;
+		break;
 	case VM_STOPPING:	/* re-summoned once it is down */
 	case VM_NSTATES:
 		break;

@@ -20,6 +20,7 @@
 
 #include "jitsud.h"
 #include "log.h"
+#include "synjitsu.h"
 
 /*
  * libxl is used only here, and only from one thread of its own, the
@@ -60,7 +61,7 @@
 enum xl_op {
 	XL_CREATE, XL_RESTORE, XL_DESTROY, XL_SHUTDOWN, XL_SUSPEND,
 	XL_PAUSE, XL_UNPAUSE, XL_FORGET, XL_LIST, XL_ATTACH, XL_SIGCHLD,
-	XL_WATCH, XL_UNWATCH, XL_QUIT
+	XL_WATCH, XL_UNWATCH, XL_HANDOVER, XL_QUIT
 };
 
 /* main -> builder */
@@ -70,9 +71,15 @@ struct xl_cmd {
 	int			 paused;
 	int			 domid;		/* XL_ATTACH */
 	struct binding		 b;		/* a copy: no sharing */
+	char			*recs;		/* XL_HANDOVER: lines, ours */
+	size_t			 nrecs;
 };
 
-enum xl_rep_kind { REP_BUILT, REP_GONE, REP_DOMAIN, REP_READY };
+enum xl_rep_kind {
+	REP_BUILT, REP_GONE, REP_DOMAIN, REP_READY,
+	REP_SYNREADY,		/* the guest asks for its connections */
+	REP_ADOPTED		/* it took `domid' of them; -1: gave up */
+};
 
 /* builder -> main */
 struct xl_rep {
@@ -99,6 +106,9 @@ struct xl_vm {
 	char			 error[160];
 	libxl_evgen_domain_death *death;
 	struct store_watch	*ready;		/* data/status, in the builder */
+	int			 synjitsu;	/* fresh build, Synjitsu on */
+	struct store_watch	*synready;	/* data/synjitsu/ready */
+	struct store_watch	*adopted;	/* data/synjitsu/adopted */
 };
 
 /*
@@ -362,6 +372,22 @@ xl_report(struct xl_vm *xv, enum xl_rep_kind kind, int ok, const char *why)
 		fatalx("xl: cannot report to the main thread");
 }
 
+/* A report carrying a number (in its domid field). */
+static void
+xl_report_n(struct xl_vm *xv, enum xl_rep_kind kind, int n)
+{
+	struct xl_rep	*r;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		fatalx("xl: out of memory");
+	r->kind = kind;
+	r->v = xv->v;
+	r->ok = 1;
+	r->domid = n;
+	if (chan_send(xv->xl->reps, r) == -1)
+		fatalx("xl: cannot report to the main thread");
+}
+
 /* Per-VM state, in the builder. */
 
 static struct xl_vm *
@@ -412,6 +438,10 @@ xl_release(struct xl_vm *xv)
 {
 	store_unwatch(xv->ready);
 	xv->ready = NULL;
+	store_unwatch(xv->synready);
+	xv->synready = NULL;
+	store_unwatch(xv->adopted);
+	xv->adopted = NULL;
 	if (xv->death != NULL) {
 		libxl_evdisable_domain_death(xv->xl->ctx, xv->death);
 		xv->death = NULL;
@@ -560,6 +590,112 @@ xl_watch_death(struct xl_vm *xv)
 		    xv->name, xv->domid);
 }
 
+/*
+ * Synjitsu's channel, the guest's data/synjitsu folder (synjitsu(7)):
+ * made before the domain runs, private to dom0 and the guest; the guest
+ * writes ready=1 when it listens, we write conn/0..N-1 and count=N in
+ * one transaction, it writes adopted=K.  A guest that gave up waiting
+ * writes adopted first, and then nothing is written.
+ */
+static void
+xl_synjitsu_path(const struct xl_vm *xv, const char *key, char *buf,
+    size_t len)
+{
+	snprintf(buf, len, "/local/domain/%u/data/synjitsu%s%s", xv->domid,
+	    key[0] != '\0' ? "/" : "", key);
+}
+
+static void
+xl_synready_fired(void *arg)
+{
+	struct xl_vm	*xv = arg;
+
+	xv->synready = NULL;
+	xl_report(xv, REP_SYNREADY, 1, NULL);
+}
+
+static void
+xl_synjitsu_prepare(struct xl_vm *xv)
+{
+	char	 path[STORE_PATH_MAX];
+
+	if (xv->xl->store == NULL)
+		return;
+	xl_synjitsu_path(xv, "", path, sizeof(path));
+	if (store_private_dir(xv->xl->store, path, (int)xv->domid) == -1)
+		return;
+	xl_synjitsu_path(xv, "ready", path, sizeof(path));
+	store_unwatch(xv->synready);
+	if ((xv->synready = store_watch(xv->xl->store, path, "1",
+	    xl_synready_fired, xv)) == NULL)
+		log_warnx("%s: cannot watch %s", xv->name, path);
+}
+
+static void
+xl_adopted_fired(void *arg)
+{
+	struct xl_vm	*xv = arg;
+	char		 path[STORE_PATH_MAX], val[16], *end;
+	long		 k = -1;
+
+	xv->adopted = NULL;
+	xl_synjitsu_path(xv, "adopted", path, sizeof(path));
+	if (store_read(xv->xl->store, path, val, sizeof(val)) == 0) {
+		k = strtol(val, &end, 10);
+		if (*end != '\0' || k < 0 || k > SYNJITSU_CONN_MAX)
+			k = -1;
+	}
+	/* Its records are read: nothing of the hand-over stays behind. */
+	xl_synjitsu_path(xv, "", path, sizeof(path));
+	(void)store_rm(xv->xl->store, path);
+	xl_report_n(xv, REP_ADOPTED, (int)k);
+}
+
+static void
+xl_do_handover(struct xl_vm *xv, const struct xl_cmd *c)
+{
+	const char	**keys = NULL, **vals = NULL;
+	char		 dir[STORE_PATH_MAX], path[STORE_PATH_MAX];
+	char		(*names)[32] = NULL, count[32], *line, *save;
+	size_t		 i = 0;
+	int		 rc = -1;
+
+	if (xv->xl->store == NULL || xv->domid == NO_DOMID)
+		goto out;
+	keys = calloc(c->nrecs + 1, sizeof(*keys));
+	vals = calloc(c->nrecs + 1, sizeof(*vals));
+	names = calloc(c->nrecs + 1, sizeof(*names));
+	if (keys == NULL || vals == NULL || names == NULL)
+		goto out;
+	for (line = strtok_r(c->recs, "\n", &save); line != NULL &&
+	    i < c->nrecs; line = strtok_r(NULL, "\n", &save), i++) {
+		snprintf(names[i], sizeof(names[i]), "conn/%zu", i);
+		keys[i] = names[i];
+		vals[i] = line;
+	}
+	/* count last: in one transaction the order is moot, but not to a
+	 * reader of this code. */
+	snprintf(count, sizeof(count), "%zu", i);
+	keys[i] = "count";
+	vals[i] = count;
+	xl_synjitsu_path(xv, "", dir, sizeof(dir));
+	rc = store_write_all(xv->xl->store, dir, keys, vals, i + 1,
+	    "adopted");
+	if (rc == 0) {
+		xl_synjitsu_path(xv, "adopted", path, sizeof(path));
+		store_unwatch(xv->adopted);
+		if ((xv->adopted = store_watch(xv->xl->store, path, "",
+		    xl_adopted_fired, xv)) == NULL)
+			log_warnx("%s: cannot watch %s", xv->name, path);
+	}
+out:
+	if (rc != 0)
+		xl_report_n(xv, REP_ADOPTED, -1);
+	free(keys);
+	free(vals);
+	free(names);
+}
+
 /* libxl finished building (or restoring) a domain. */
 static void
 xl_created(libxl_ctx *ctx, int rc, void *arg)
@@ -592,6 +728,9 @@ xl_created(libxl_ctx *ctx, int rc, void *arg)
 		xl_destroy_start(xv);
 		return;
 	}
+	/* Before it runs: the guest looks for the folder as it starts. */
+	if (xv->synjitsu)
+		xl_synjitsu_prepare(xv);
 	if (!xv->paused_build && libxl_domain_unpause(ctx, xv->domid, NULL)) {
 		xl_report(xv, REP_BUILT, 0, "unpause failed");
 		return;
@@ -614,6 +753,8 @@ xl_do_create(struct xl_vm *xv, const struct xl_cmd *c)
 	}
 	how.u.for_callback = xv;
 	xv->paused_build = c->paused;
+	/* A warm build is unpaused later with its stack long up. */
+	xv->synjitsu = c->b.synjitsu && !c->paused;
 	xv->creating = 1;
 	rc = libxl_domain_create_new(xv->xl->ctx, &xv->cfg, &xv->domid, &how,
 	    NULL);
@@ -997,10 +1138,14 @@ xl_command(void *msg, void *arg)
 		store_unwatch(xv->ready);
 		xv->ready = NULL;
 		break;
+	case XL_HANDOVER:
+		xl_do_handover(xv, c);
+		break;
 	case XL_QUIT:
 		event_base_loopbreak(xl->base);
 		break;
 	}
+	free(c->recs);
 	free(c);
 }
 
@@ -1031,6 +1176,37 @@ xl_send(struct vm *v, enum xl_op op, int paused)
 	c->paused = paused;
 	if (v != NULL)
 		c->b = v->b;
+	return chan_send(xl_env->cmds, c);
+}
+
+/* Main thread: the records as lines, for the builder to write. */
+static int
+xl_handover(struct vm *v, const struct synrec *recs, size_t n)
+{
+	struct xl_cmd	*c;
+	size_t		 i, off = 0;
+	int		 len;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL ||
+	    (c->recs = malloc(n * SYNREC_LINE_MAX + 1)) == NULL) {
+		free(c);
+		return -1;
+	}
+	c->op = XL_HANDOVER;
+	c->v = v;
+	c->b = v->b;
+	for (i = 0; i < n; i++) {
+		if ((len = synrec_encode(&recs[i], c->recs + off,
+		    SYNREC_LINE_MAX)) < 0) {
+			log_warnx("%s: synjitsu: record %zu refused by the "
+			    "encoder", v->b.name, i);
+			continue;
+		}
+		off += (size_t)len;
+		c->recs[off++] = '\n';
+		c->nrecs++;
+	}
+	c->recs[off] = '\0';
 	return chan_send(xl_env->cmds, c);
 }
 
@@ -1169,6 +1345,7 @@ const struct vm_backend xl_backend = {
 	.destroy = xl_destroy,
 	.forget = xl_forget,
 	.traffic = xl_traffic,
+	.handover = xl_handover,
 };
 
 static int
@@ -1207,6 +1384,14 @@ xl_reported(void *msg, void *arg)
 	v = r->v;
 	if (r->kind == REP_READY) {
 		vm_backend_ready(v);	/* ignored unless it is booting */
+		free(r);
+		return;
+	}
+	if (r->kind == REP_SYNREADY || r->kind == REP_ADOPTED) {
+		if (r->kind == REP_SYNREADY)
+			vm_backend_synjitsu_ready(v);
+		else
+			vm_backend_synjitsu_adopted(v, r->domid);
 		free(r);
 		return;
 	}

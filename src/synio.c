@@ -1,0 +1,410 @@
+/* synio.c -- Synjitsu's wire: AF_PACKET on the guests' bridges */
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include <arpa/inet.h>
+#include <linux/filter.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "jitsud.h"
+#include "log.h"
+#include "synjitsu.h"
+
+/*
+ * The only file with a packet socket.  synjitsu.c decides; this file
+ * carries frames between it and the bridge a claimed guest will sit on.
+ *
+ * One socket per bridge, shared by every claim on it and closed with
+ * the last one.  It joins the bridge in promiscuous mode: until the
+ * guest sends a frame of its own the bridge has not learnt where the
+ * guest's MAC lives, so it floods frames for it to every port, and the
+ * bridge device hands them up to us only when promiscuous.  A classic
+ * BPF filter keeps everything but ARP and IPv4 TCP in the kernel.
+ *
+ * Frames we send leave through the bridge device with the guest's MAC
+ * as source; the bridge does not learn from its own transmissions, so
+ * the guest's later frames move nothing back: its first gratuitous ARP
+ * after adoption is what teaches the bridge.
+ */
+
+#define SYNIO_FRAME_MAX	2048	/* an Ethernet frame, no jumbo */
+#define SYNIO_TICK_MS	500	/* expiry of half-open connections */
+
+struct synio_port {
+	struct synio		*io;
+	char			 bridge[IFNAMSIZ];
+	int			 ifindex;
+	int			 fd;
+	struct event		*ev;
+	unsigned int		 refs;
+	LIST_ENTRY(synio_port)	 entry;
+};
+
+struct synio_claim {
+	struct synio_port	*port;
+	struct synjitsu_vm	 vm;	/* large: claims are on the heap */
+	LIST_ENTRY(synio_claim)	 entry;
+};
+
+struct synio {
+	struct event_base		*base;
+	struct event			*tick;
+	LIST_HEAD(, synio_port)		 ports;
+	LIST_HEAD(, synio_claim)	 claims;
+	struct synjitsu_stats		 gone;	/* of released claims */
+};
+
+static uint8_t	synio_rbuf[SYNIO_FRAME_MAX];
+
+/* ARP, or IPv4 carrying TCP; nothing else is copied to us. */
+static struct sock_filter synio_bpf[] = {
+	BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 12),			/* type */
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETH_P_ARP, 3, 0),
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETH_P_IP, 0, 3),
+	BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 23),			/* proto */
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_TCP, 0, 1),
+	BPF_STMT(BPF_RET | BPF_K, SYNIO_FRAME_MAX),
+	BPF_STMT(BPF_RET | BPF_K, 0),
+};
+
+static uint64_t
+synio_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+struct synio *
+synio_new(struct event_base *base)
+{
+	struct synio	*io;
+
+	if ((io = calloc(1, sizeof(*io))) == NULL)
+		return NULL;
+	io->base = base;
+	LIST_INIT(&io->ports);
+	LIST_INIT(&io->claims);
+	return io;
+}
+
+static void
+synio_send(struct synio_port *p, const uint8_t *frame, size_t len)
+{
+	if (send(p->fd, frame, len, MSG_DONTWAIT) == -1 && errno != EAGAIN)
+		log_warn("synjitsu: send on %s", p->bridge);
+}
+
+/* A frame went by on p's bridge: the first claim that takes it answers. */
+static void
+synio_frame(struct synio *io, struct synio_port *p, size_t len,
+    unsigned int flags)
+{
+	struct synio_claim	*c;
+	enum synjitsu_verdict	 v;
+	uint8_t			 out[SYNJITSU_REPLY_MAX];
+	size_t			 outlen;
+	uint64_t		 now = synio_now_ms();
+
+	LIST_FOREACH(c, &io->claims, entry) {
+		if (c->port != p)
+			continue;
+		v = synjitsu_input_flags(&c->vm, synio_rbuf, len, flags, now,
+		    out, sizeof(out), &outlen);
+		if (v == SYNJITSU_REPLIED)
+			synio_send(p, out, outlen);
+		if (v != SYNJITSU_IGNORED)
+			return;
+	}
+}
+
+/*
+ * One frame into synio_rbuf; its length (the whole frame's, even when
+ * cut), or -1.  A client in a network namespace of this kernel sends
+ * through a veth whose "hardware" would finish the TCP checksum: the
+ * auxiliary data says so (TP_STATUS_CSUMNOTREADY) and *flags tells
+ * synjitsu.c not to verify it.
+ */
+static ssize_t
+synio_recv(int fd, unsigned int *flags)
+{
+	struct iovec		 iov = { synio_rbuf, sizeof(synio_rbuf) };
+	union {
+		struct cmsghdr	 h;
+		char		 b[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
+	}			 ctl;
+	struct msghdr		 msg;
+	struct cmsghdr		*cm;
+	struct tpacket_auxdata	 aux;
+	ssize_t			 n;
+
+	memset(&msg, 0, sizeof(msg));
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = &ctl;
+	msg.msg_controllen = sizeof(ctl);
+	*flags = 0;
+	if ((n = recvmsg(fd, &msg, MSG_TRUNC)) == -1)
+		return -1;
+	for (cm = CMSG_FIRSTHDR(&msg); cm != NULL; cm = CMSG_NXTHDR(&msg, cm))
+		if (cm->cmsg_level == SOL_PACKET &&
+		    cm->cmsg_type == PACKET_AUXDATA &&
+		    cm->cmsg_len >= CMSG_LEN(sizeof(aux))) {
+			memcpy(&aux, CMSG_DATA(cm), sizeof(aux));
+			if (aux.tp_status & TP_STATUS_CSUMNOTREADY)
+				*flags |= SYNJITSU_F_CSUM_PARTIAL;
+		}
+	return n;
+}
+
+static void
+synio_read(int fd, short ev, void *arg)
+{
+	struct synio_port	*p = arg;
+	unsigned int		 flags;
+	ssize_t			 n;
+	int			 i;
+
+	(void)ev;
+	/* A bounded batch per wake-up: the loop has DNS to serve too. */
+	for (i = 0; i < 64; i++) {
+		if ((n = synio_recv(fd, &flags)) == -1) {
+			if (errno != EAGAIN && errno != EINTR)
+				log_warn("synjitsu: recv on %s", p->bridge);
+			return;
+		}
+		if ((size_t)n > sizeof(synio_rbuf))
+			continue;	/* truncated: not ours to answer */
+		synio_frame(p->io, p, (size_t)n, flags);
+	}
+}
+
+static int
+synio_socket(struct synio_port *p, char *err, size_t errlen)
+{
+	struct sock_fprog	 prog = { sizeof(synio_bpf) /
+				    sizeof(synio_bpf[0]), synio_bpf };
+	struct sockaddr_ll	 sll;
+	struct packet_mreq	 mr;
+	int			 on = 1;
+
+	if ((p->ifindex = (int)if_nametoindex(p->bridge)) == 0) {
+		snprintf(err, errlen, "bridge %s: %s", p->bridge,
+		    strerror(errno));
+		return -1;
+	}
+	if ((p->fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, htons(ETH_P_ALL))) == -1) {
+		snprintf(err, errlen, "packet socket: %s", strerror(errno));
+		return -1;
+	}
+	memset(&sll, 0, sizeof(sll));
+	sll.sll_family = AF_PACKET;
+	sll.sll_protocol = htons(ETH_P_ALL);
+	sll.sll_ifindex = p->ifindex;
+	memset(&mr, 0, sizeof(mr));
+	mr.mr_ifindex = p->ifindex;
+	mr.mr_type = PACKET_MR_PROMISC;
+	/* Our own frames would come back to us otherwise. */
+	if (setsockopt(p->fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog,
+	    sizeof(prog)) == -1 || setsockopt(p->fd, SOL_PACKET,
+	    PACKET_IGNORE_OUTGOING, &on, sizeof(on)) == -1 ||
+	    setsockopt(p->fd, SOL_PACKET, PACKET_AUXDATA, &on,
+	    sizeof(on)) == -1 ||
+	    bind(p->fd, (struct sockaddr *)&sll, sizeof(sll)) == -1 ||
+	    setsockopt(p->fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr,
+	    sizeof(mr)) == -1) {
+		snprintf(err, errlen, "packet socket on %s: %s", p->bridge,
+		    strerror(errno));
+		close(p->fd);
+		return -1;
+	}
+	return 0;
+}
+
+static struct synio_port *
+synio_port_get(struct synio *io, const char *bridge, char *err,
+    size_t errlen)
+{
+	struct synio_port	*p;
+
+	LIST_FOREACH(p, &io->ports, entry)
+		if (strcmp(p->bridge, bridge) == 0) {
+			p->refs++;
+			return p;
+		}
+	if ((p = calloc(1, sizeof(*p))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	p->io = io;
+	snprintf(p->bridge, sizeof(p->bridge), "%s", bridge);
+	if (synio_socket(p, err, errlen) == -1) {
+		free(p);
+		return NULL;
+	}
+	if ((p->ev = event_new(io->base, p->fd, EV_READ | EV_PERSIST,
+	    synio_read, p)) == NULL || event_add(p->ev, NULL) == -1) {
+		snprintf(err, errlen, "event_new");
+		if (p->ev != NULL)
+			event_free(p->ev);
+		close(p->fd);
+		free(p);
+		return NULL;
+	}
+	p->refs = 1;
+	LIST_INSERT_HEAD(&io->ports, p, entry);
+	return p;
+}
+
+static void
+synio_port_put(struct synio_port *p)
+{
+	if (--p->refs > 0)
+		return;
+	LIST_REMOVE(p, entry);
+	event_free(p->ev);
+	close(p->fd);
+	free(p);
+}
+
+static void
+synio_tick(int fd, short ev, void *arg)
+{
+	struct synio		*io = arg;
+	struct synio_claim	*c;
+	uint64_t		 now = synio_now_ms();
+
+	(void)fd;
+	(void)ev;
+	LIST_FOREACH(c, &io->claims, entry)
+		(void)synjitsu_tick(&c->vm, now);
+}
+
+static int
+synio_tick_start(struct synio *io)
+{
+	struct timeval	 tv = ms_timeval(SYNIO_TICK_MS);
+
+	if (io->tick == NULL && (io->tick = event_new(io->base, -1,
+	    EV_PERSIST, synio_tick, io)) == NULL)
+		return -1;
+	return event_add(io->tick, &tv);
+}
+
+struct synio_claim *
+synio_claim(struct synio *io, const struct binding *b, char *err,
+    size_t errlen)
+{
+	struct synio_claim	*c;
+	uint8_t			 secret[SYNJITSU_SECRET_LEN], garp[64];
+	size_t			 len;
+
+	if (!b->has_ip || b->nports == 0) {
+		snprintf(err, errlen, "synjitsu needs ip= and ports=");
+		return NULL;
+	}
+	if (getrandom(secret, sizeof(secret), 0) != sizeof(secret)) {
+		snprintf(err, errlen, "getrandom: %s", strerror(errno));
+		return NULL;
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (synjitsu_init(&c->vm, ntohl(b->ip.s_addr), b->mac, b->ports,
+	    b->nports, secret) == -1) {
+		snprintf(err, errlen, "synjitsu: bad address, MAC or ports");
+		free(c);
+		return NULL;
+	}
+	if ((c->port = synio_port_get(io, b->bridge, err, errlen)) == NULL ||
+	    synio_tick_start(io) == -1) {
+		if (c->port != NULL)
+			synio_port_put(c->port);
+		free(c);
+		return NULL;
+	}
+	LIST_INSERT_HEAD(&io->claims, c, entry);
+	/* Clients with a stale ARP entry learn the guest's MAC now. */
+	if ((len = synjitsu_garp(&c->vm, garp, sizeof(garp))) > 0)
+		synio_send(c->port, garp, len);
+	return c;
+}
+
+size_t
+synio_handover(struct synio_claim *c, struct synrec **recs)
+{
+	size_t	 i, n = 0, max;
+
+	/* Frozen first: nothing is acked after its record is taken. */
+	max = synjitsu_freeze(&c->vm);
+	*recs = NULL;
+	if (max == 0 || (*recs = calloc(max, sizeof(**recs))) == NULL)
+		return 0;
+	for (i = 0; i < SYNJITSU_CONN_MAX && n < max; i++)
+		if (synjitsu_record(&c->vm, i, &(*recs)[n]) == 0)
+			n++;
+	return n;
+}
+
+static void
+stats_add(struct synjitsu_stats *to, const struct synjitsu_stats *s)
+{
+	const uint64_t	*from = (const uint64_t *)(const void *)s;
+	uint64_t	*sum = (uint64_t *)(void *)to;
+	size_t		 i;
+
+	/* The struct is uint64_t counters only (synjitsu.h). */
+	for (i = 0; i < sizeof(*s) / sizeof(uint64_t); i++)
+		sum[i] += from[i];
+}
+
+void
+synio_release(struct synio *io, struct synio_claim *c)
+{
+	if (c == NULL)
+		return;
+	stats_add(&io->gone, &c->vm.stats);
+	LIST_REMOVE(c, entry);
+	synio_port_put(c->port);
+	free(c);
+	if (LIST_EMPTY(&io->claims) && io->tick != NULL)
+		event_del(io->tick);
+}
+
+void
+synio_stats(const struct synio *io, struct synjitsu_stats *sum)
+{
+	const struct synio_claim *c;
+
+	*sum = io->gone;
+	LIST_FOREACH(c, &io->claims, entry)
+		stats_add(sum, &c->vm.stats);
+}
+
+void
+synio_free(struct synio *io)
+{
+	struct synio_claim	*c;
+
+	if (io == NULL)
+		return;
+	while ((c = LIST_FIRST(&io->claims)) != NULL)
+		synio_release(io, c);
+	if (io->tick != NULL)
+		event_free(io->tick);
+	free(io);
+}
