@@ -618,6 +618,7 @@ struct vms {
 	struct event_base		*base;
 	uint32_t			 grace_ms;	/* VM_GRACE_MS */
 	uint32_t			 stop_timeout_ms;
+	uint32_t			 standin_grace_ms;
 	const struct vm_backend		*be;
 	void				*bectx;
 	const struct vm_standin		*si;	/* NULL: no Synjitsu */

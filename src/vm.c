@@ -85,6 +85,7 @@ vms_new(struct event_base *base, const struct vm_backend *be, void *bectx,
 	vs->bectx = bectx;
 	vs->metrics = m;
 	vs->grace_ms = VM_GRACE_MS;
+	vs->standin_grace_ms = VM_STANDIN_GRACE_MS;
 	vs->stop_timeout_ms = VM_STOP_TIMEOUT_MS;
 	TAILQ_INIT(&vs->all);
 	return vs;
@@ -305,7 +306,7 @@ vm_became_ready(struct vm *v)
 	v->error[0] = '\0';
 	vm_idle_arm(v);
 	if (v->claim != NULL) {
-		struct timeval tv = ms_timeval(VM_STANDIN_GRACE_MS);
+		struct timeval tv = ms_timeval(v->vs->standin_grace_ms);
 
 		evtimer_add(v->standin, &tv);
 	}

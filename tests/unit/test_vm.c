@@ -79,6 +79,17 @@ fake_traffic(struct vm *v)
 	return traffic_counter;
 }
 
+static int
+fake_handover(struct vm *v, const struct synrec *recs, size_t n)
+{
+	char	 op[32];
+
+	(void)recs;
+	snprintf(op, sizeof(op), "handover%zu", n);
+	record(op, v);
+	return 0;
+}
+
 static const struct vm_backend fake = {
 	.name = "fake",
 	.create = fake_create,
@@ -90,6 +101,55 @@ static const struct vm_backend fake = {
 	.suspend = fake_suspend,
 	.destroy = fake_destroy,
 	.traffic = fake_traffic,
+	.handover = fake_handover,
+};
+
+/*
+ * The fake stand-in: claims record "claim(name)" and hand over
+ * fake_conns connections; fail_claim refuses.  Its handle is the vm's
+ * binding, so release can say whose it was.
+ */
+static int		 fail_claim;
+static size_t		 fake_conns;
+
+static void *
+fake_claim(void *ctx, const struct binding *b, char *err, size_t errlen)
+{
+	size_t	 n = strlen(calls);
+
+	(void)ctx;
+	snprintf(calls + n, sizeof(calls) - n, "%sclaim(%s)", n ? " " : "",
+	    b->name);
+	if (fail_claim) {
+		snprintf(err, errlen, "no such bridge");
+		return NULL;
+	}
+	return (void *)(uintptr_t)b;
+}
+
+static size_t
+fake_si_handover(void *ctx, void *claim, struct synrec **recs)
+{
+	(void)ctx;
+	(void)claim;
+	/* Only the count matters to vm.c: it passes them on untouched. */
+	*recs = fake_conns ? calloc(fake_conns, 4096) : NULL;
+	return fake_conns;
+}
+
+static void
+fake_release(void *ctx, void *claim)
+{
+	const struct binding	*b = claim;
+	size_t			 n = strlen(calls);
+
+	(void)ctx;
+	snprintf(calls + n, sizeof(calls) - n, "%srelease(%s)", n ? " " : "",
+	    b->name);
+}
+
+static const struct vm_standin fake_si = {
+	fake_claim, fake_si_handover, fake_release
 };
 
 /* metrics.c is a neighbour: count boots here instead. */
@@ -162,7 +222,8 @@ setup(void **state)
 {
 	(void)state;
 	calls[0] = '\0';
-	fail_create = fail_pause = fail_suspend = 0;
+	fail_create = fail_pause = fail_suspend = fail_claim = 0;
+	fake_conns = 0;
 	traffic_counter = 0;
 	memset(&metrics, 0, sizeof(metrics));
 	base = event_base_new();
@@ -616,11 +677,136 @@ test_reload_keeps_unchanged_and_stops_removed(void **state)
 	vms_free(vs);
 }
 
+/* A Synjitsu binding's registry with the fake stand-in. */
+static struct vms *
+synjitsu_registry(struct binding *b)
+{
+	struct vms	*vs;
+
+	b->synjitsu = 1;
+	vs = registry(b, 1);
+	vms_standin(vs, &fake_si, NULL);
+	vs->standin_grace_ms = 100;
+	return vs;
+}
+
+static void
+test_standin_answers_at_once_and_hands_over(void **state)
+{
+	struct binding	 b = binding("www.", BINDING_STOP_DESTROY, 0);
+	struct vms	*vs = synjitsu_registry(&b);
+	struct vm	*v = vm_find(vs, "www.");
+
+	(void)state;
+	fake_conns = 2;
+	/* Claimed before the build starts: ARP is answered from the first. */
+	assert_int_equal(vm_want(vs, &b, NULL), VM_WANT_STANDIN);
+	assert_string_equal(calls, "claim(www.) create(www.)");
+	assert_int_equal(vm_want(vs, &b, NULL), VM_WANT_STANDIN);
+	vm_backend_built(v, 1, NULL);
+	assert_int_equal(vm_want(vs, &b, NULL), VM_WANT_STANDIN);
+	vm_backend_synjitsu_ready(v);
+	assert_string_equal(calls, "claim(www.) create(www.) watch_ready(www.) "
+	    "handover2(www.) release(www.)");
+	assert_null(v->claim);
+	assert_int_equal(metrics.standins, 1);
+	assert_int_equal(metrics.handovers, 1);
+	assert_int_equal(metrics.handed_conns, 2);
+	vm_backend_synjitsu_adopted(v, 2);
+	assert_int_equal(metrics.adopted_conns, 2);
+	vm_backend_synjitsu_adopted(v, -1);	/* gave up: counts nothing */
+	assert_int_equal(metrics.adopted_conns, 2);
+	/* Released: from now on it is an ordinary boot. */
+	assert_int_equal(vm_want(vs, &b, NULL), VM_WANT_WAIT);
+	vms_free(vs);
+}
+
+static void
+test_standin_is_dropped_when_the_guest_goes_down(void **state)
+{
+	struct binding	 b = binding("www.", BINDING_STOP_DESTROY, 0);
+	struct vms	*vs = synjitsu_registry(&b);
+	struct vm	*v = vm_find(vs, "www.");
+
+	(void)state;
+	assert_int_equal(vm_want(vs, &b, NULL), VM_WANT_STANDIN);
+	vm_backend_built(v, 0, "vif timed out");	/* retried: kept */
+	assert_non_null(v->claim);
+	vm_backend_built(v, 0, "vif timed out");
+	assert_int_equal(v->state, VM_STOPPED);
+	assert_null(v->claim);
+	assert_string_equal(calls, "claim(www.) create(www.) create(www.) "
+	    "release(www.)");
+	/* A late ask still gets an answer (no connections), never a hang. */
+	vm_backend_synjitsu_ready(v);
+	assert_string_equal(calls, "claim(www.) create(www.) create(www.) "
+	    "release(www.) handover0(www.)");
+	vms_free(vs);
+}
+
+static void
+test_standin_expires_when_the_guest_never_asks(void **state)
+{
+	struct binding	 b = binding("www.", BINDING_STOP_DESTROY, 0);
+	struct vms	*vs = synjitsu_registry(&b);
+	struct vm	*v = vm_find(vs, "www.");
+
+	(void)state;
+	assert_int_equal(vm_want(vs, &b, NULL), VM_WANT_STANDIN);
+	vm_backend_built(v, 1, NULL);
+	vm_backend_ready(v);
+	assert_int_equal(v->state, VM_READY);
+	/* Ready is not the end: the guest may ask right after. */
+	assert_non_null(v->claim);
+	testutil_loop_for(base, 250);
+	assert_null(v->claim);
+	assert_int_equal(metrics.standin_expired, 1);
+	assert_string_equal(calls, "claim(www.) create(www.) watch_ready(www.) "
+	    "release(www.)");
+	vms_free(vs);
+}
+
+static void
+test_failed_claim_falls_back_to_holding_the_answer(void **state)
+{
+	struct binding	 b = binding("www.", BINDING_STOP_DESTROY, 0);
+	struct vms	*vs = synjitsu_registry(&b);
+	struct answer	 a;
+
+	(void)state;
+	fail_claim = 1;
+	waiter(&a);
+	assert_int_equal(vm_want(vs, &b, &a.w), VM_WANT_WAIT);
+	assert_string_equal(calls, "claim(www.) create(www.)");
+	assert_int_equal(metrics.standins, 0);
+	vms_free(vs);
+}
+
+static void
+test_restored_guests_are_not_stood_in_for(void **state)
+{
+	struct binding	 b = binding("www.", BINDING_STOP_SUSPEND, 0);
+	struct vms	*vs = synjitsu_registry(&b);
+	struct vm	*v = vm_find(vs, "www.");
+
+	(void)state;
+	v->state = VM_SUSPENDED;
+	assert_int_equal(vm_want(vs, &b, NULL), VM_WANT_WAIT);
+	assert_string_equal(calls, "restore(www.)");
+	assert_null(v->claim);
+	vms_free(vs);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+		T(test_standin_answers_at_once_and_hands_over),
+		T(test_standin_is_dropped_when_the_guest_goes_down),
+		T(test_standin_expires_when_the_guest_never_asks),
+		T(test_failed_claim_falls_back_to_holding_the_answer),
+		T(test_restored_guests_are_not_stood_in_for),
 		T(test_concurrent_queries_join_one_summon),
 		T(test_build_failure_answers_every_waiter_with_the_reason),
 		T(test_create_refused_at_once_fails_the_query),
