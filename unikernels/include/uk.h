@@ -10,6 +10,12 @@
  * Callbacks (timers, XenStore watches, shutdown requests) run only from
  * inside uk_poll(), on the application's own stack.
  *
+ * An application builds for any of the platforms: a Xen guest, PVH
+ * (NAME.pvh) or PV (NAME.pv), whose exceptions are all fatal (a register
+ * dump on the console, then UK_CRASH), or a Linux process on a TAP device
+ * (NAME.tap) or on the kernel's own sockets (NAME.unix).  Where a
+ * contract differs, it says so ("on Xen", "on the unix platforms").
+ *
  * Errors are returned as negative UK_E* numbers (the Linux errno values,
  * so XenStore's error names map one to one); there is no errno variable.
  */
@@ -161,9 +167,16 @@ int	uk_poll(uint64_t deadline);
  * /local/domain/<domid>.  Each call is one synchronous request; it fails
  * with -UK_ETIMEDOUT if xenstored does not answer within 30 s, after which
  * XenStore stays unusable (-UK_EIO).  Other failures are XenStore's own
- * errors (-UK_ENOENT, -UK_EACCES, -UK_EINVAL, ...).  Transactions are not
- * offered yet.
+ * errors (-UK_ENOENT, -UK_EACCES, -UK_EINVAL, ...).
+ *
+ * A transaction groups reads and writes: they see, and change, a private
+ * copy of the store, which uk_xs_transaction_end() commits atomically or
+ * throws away.  The uk_xs_tx_* calls take the transaction's id; the plain
+ * ones are the same with UK_XS_NOTX (outside any transaction).
  */
+
+/* The transaction id of "no transaction". */
+#define UK_XS_NOTX	0
 
 /*
  * Reads path into buf as a NUL-terminated string and returns its length.
@@ -180,6 +193,29 @@ int	uk_xs_rm(const char *path);
  * `name += strlen(name) + 1`.  -UK_E2BIG if they do not fit in size.
  */
 int	uk_xs_directory(const char *path, char *buf, size_t size);
+
+/*
+ * Starts a transaction and puts its id (never UK_XS_NOTX) in *tx.  Every
+ * transaction started must be ended: xenstored allows a domain only a
+ * few open at once.  -UK_ENOSYS where the platform has no transactions
+ * (unix).
+ */
+int	uk_xs_transaction_start(uint32_t *tx);
+/*
+ * Ends transaction tx: commit non-zero applies all its writes at once,
+ * 0 discards them.  The id is dead afterwards either way.  -UK_EAGAIN
+ * if another write touched what the transaction read or wrote since it
+ * started: nothing was applied, and the caller starts a new transaction
+ * and does it all again (reads included).  -UK_EINVAL for UK_XS_NOTX,
+ * -UK_ENOENT for an id xenstored does not know.
+ */
+int	uk_xs_transaction_end(uint32_t tx, int commit);
+/* uk_xs_read, _write, _rm and _directory inside transaction tx. */
+int	uk_xs_tx_read(uint32_t tx, const char *path, char *buf, size_t size);
+int	uk_xs_tx_write(uint32_t tx, const char *path, const char *value);
+int	uk_xs_tx_rm(uint32_t tx, const char *path);
+int	uk_xs_tx_directory(uint32_t tx, const char *path, char *buf,
+	    size_t size);
 
 #define UK_XS_WATCH_PATH_MAX	256
 
@@ -265,7 +301,9 @@ void	uk_on_shutdown(uk_shutdown_fn *fn, void *arg);
  * The first virtual NIC (on Xen: vif 0, netfront).  Frames carry no FCS;
  * checksums inside them must be complete (no offload is negotiated).  The
  * libOS's TCP/IP stack (next section) sits on top of these; an
- * application uses one or the other, never both.
+ * application uses one or the other, never both.  unix-sock: the kernel
+ * owns the NIC; uk_net_open, uk_net_send and uk_net_recv return
+ * -UK_ENOSYS.
  */
 
 #define UK_NET_MTU_FRAME	1514	/* largest frame, Ethernet header included */
@@ -308,6 +346,11 @@ int	uk_net_recv(void *buf, size_t size);
  * read and write until -UK_EAGAIN.  Memory is a fixed pool: a bounded
  * number of connections (64), each with a 16 KiB send and an 8 KiB
  * receive buffer; a SYN flood recycles half-open slots only.
+ *
+ * unix-sock: these calls are the kernel's TCP/IP on non-blocking sockets
+ * (one epoll set, inside uk_poll()).  The kernel's buffers and its
+ * connection count apply instead of the pool; the limits of 4 listeners
+ * and 4 UDP sockets hold, and listeners bind to jitsu.ip only.
  */
 
 #define UK_EPIPE	32
@@ -340,6 +383,21 @@ struct uk_ipinfo {
  * uk_poll().  Fills info if not NULL.  -UK_EINVAL for a missing or
  * malformed jitsu.ip or jitsu.gw; otherwise uk_net_open's errors.  After
  * it, the application must not call uk_net_send/uk_net_recv itself.
+ *
+ * If jitsud has connections to hand over (see uk_ready), the stack is
+ * quiet until they are adopted: it sends nothing the application's own
+ * sockets do not -- no gratuitous ARP, no ARP or echo reply, no SYN-ACK,
+ * no RST to a segment it does not know -- so that the bridge keeps
+ * sending our clients to jitsud.  All the application may notice is
+ * that its listeners take no new client (a SYN goes unanswered, the
+ * client retries) until the hand-over is over.
+ *
+ * unix-sock: configures nothing (jitsud's process backend set eth0 up
+ * before exec) and has no quiet.  It reads and checks the same keys,
+ * taking those absent from the command line from $JITSU_IP (a /24),
+ * $JITSU_GW and $JITSU_NAME, which is how the process backend passes
+ * them; info's MAC is that of the interface holding the address, and
+ * -UK_ENOENT if no interface holds it.
  */
 int	uk_ip_up(struct uk_ipinfo *info);
 /* Parses dotted-quad "A.B.C.D" (all of s) into *ip; -UK_EINVAL if not. */
@@ -414,16 +472,21 @@ struct uk_tcp_adopt {
 	uint32_t	 snd_wnd;	/* client's last window, unscaled */
 	const uint8_t	*data;		/* bytes the client sent, acked */
 	size_t		 dlen;		/* at most 8192 */
+	int		 fin;		/* 1: the client's FIN followed them
+					   (acked; rcv_nxt counts it) */
 };
 
 /*
  * Installs rec as an ESTABLISHED connection waiting on the listener of
  * rec->lport (whose accept callback runs), with rec's bytes ready to
- * read.  Nothing is sent: the client hears from us when the application
- * writes.  -UK_EINVAL if the record is inconsistent (wrong local address,
- * snd_nxt != iss + 1, rcv_nxt != irs + 1 + dlen, too much data),
- * -UK_ENOENT if nothing listens on lport, -UK_EEXIST if the 4-tuple is
- * in use, -UK_ENOSPC if the pool is full.
+ * read, then end of stream if rec->fin.  Nothing is sent: the client
+ * hears from us when the application writes.  -UK_EINVAL if the record
+ * is inconsistent (wrong local address, snd_nxt != iss + 1, rcv_nxt !=
+ * irs + 1 + dlen + fin, too much data), -UK_ENOENT if nothing listens on
+ * lport, -UK_EEXIST if the 4-tuple is in use, -UK_ENOSPC if the pool is
+ * full.  uk_ready() adopts jitsud's connections itself (see there).
+ * unix-sock: the kernel rebuilds the connection with TCP_REPAIR, which
+ * needs CAP_NET_ADMIN (-UK_EPERM without it).
  */
 int	uk_tcp_adopt(const struct uk_tcp_adopt *rec);
 
@@ -457,7 +520,27 @@ void	uk_udp_close(struct uk_udp *u);
 /*
  * Tells the toolstack the application is serving: writes "ready" to the
  * domain's XenStore data/status, which jitsud watches.  (On the unix
- * platforms that write reaches jitsud through JITSU_READY_FD.)
+ * platforms that write reaches jitsud through JITSU_READY_FD.)  Call it
+ * once the listeners are up.
+ *
+ * Synjitsu: if jitsud answered TCP handshakes for this unikernel while it
+ * booted (it then created data/synjitsu before the domain ran), uk_ready
+ * also starts the hand-over of those connections.  Later, from uk_poll(),
+ * each is adopted as by uk_tcp_adopt -- the listener's accept callback
+ * runs and the client's first bytes are there to read -- and then the
+ * stack ends its quiet (uk_ip_up) and announces the address.  A record
+ * the stack refuses is logged and skipped.  If the hand-over does not
+ * come (no uk_ready within 30 s of uk_ip_up, or no connections from
+ * jitsud 10 s after it), the unikernel logs it and announces itself
+ * without them.  The return value is data/status's write.
+ *
+ * unix-sock: the hand-over comes on the unix stream socket named by
+ * $JITSU_SYNJITSU_FD, and uk_ready finishes it before it returns: after
+ * data/status it writes "ready\n" there, adopts each record line jitsud
+ * sends (lib/synrec.h) until "count N\n", answers "adopted K\n" (K of
+ * the N were adopted) and waits for jitsud to close its end (it plugs
+ * the guest's network in first).  It waits at most 2 s for any one step
+ * and 10 s in all, then logs and goes on without the rest.
  */
 int	uk_ready(void);
 

@@ -5,10 +5,12 @@
 #include "uk.h"
 
 /*
- * The platform seam.  A platform binding (platform/xen-pvh, later xen-pv
- * and unix) implements these, plus the uk.h functions that touch hardware:
- * uk_console_write, uk_now, uk_sleep, uk_shutdown, uk_xs_*, uk_on_shutdown.
- * Everything under lib/ is portable and only calls through here.
+ * The platform seam.  A platform implements these, plus the uk.h
+ * functions that touch hardware: uk_console_write, uk_now, uk_sleep,
+ * uk_shutdown, uk_xs_*, uk_on_shutdown.  On Xen that is platform/xen's
+ * drivers over a boot binding, xen-pvh or xen-pv; on Linux, unix-tap or
+ * unix-sock.  Everything under lib/ is portable and only calls through
+ * here.
  */
 
 /* The kernel command line, "" if none.  Never NULL. */
@@ -65,5 +67,30 @@ uint64_t timer_next(void);
  */
 typedef int poll_hook_fn(void);
 void	poll_set_hook(poll_hook_fn *fn);
+
+/* ready.c */
+
+/*
+ * A hook uk_ready() runs after it wrote data/status: the Synjitsu
+ * hand-over (synjitsu.c) starts there.  One hook; NULL removes it.
+ */
+typedef void ready_hook_fn(void);
+void	ready_set_hook(ready_hook_fn *fn);
+
+/* synjitsu.c -- the guest side of the Synjitsu hand-over */
+
+/*
+ * Called by uk_ip_up() before the stack sends its first frame: 1 if
+ * jitsud prepared a hand-over (data/synjitsu exists), else 0.  On 1 the
+ * stack must stay quiet until synjitsu.c calls stack_release(), which it
+ * does once the connections are adopted or it gave up waiting for them;
+ * uk_ready() starts the exchange (through ready_set_hook).
+ */
+int	synjitsu_expect(void);
+
+/* lib/net/stack.c -- for synjitsu.c */
+
+/* Ends the stack's quiet and sends the gratuitous ARP it held back. */
+void	stack_release(void);
 
 #endif /* LIBUK_H */

@@ -1,4 +1,4 @@
-/* xenstore.c -- test unikernel: XenStore read, write, rm, directory, watch */
+/* xenstore.c -- test unikernel: XenStore requests, transactions, watches */
 #include "uk.h"
 
 /*
@@ -9,6 +9,7 @@
 
 #define T_DIR	"data/uktest"
 #define T_WATCH	T_DIR "/w"
+#define T_TX	T_DIR "/tx"
 
 static int failures;
 static int fired;
@@ -80,6 +81,52 @@ check_rw(void)
 	CHECK(n == -UK_EACCES, "read dom0's name: %d", n);
 }
 
+/* Reads T_TX outside any transaction: does it hold want? */
+static int
+tx_node_is(const char *want)
+{
+	char buf[64];
+	int n = uk_xs_read(T_TX, buf, sizeof(buf));
+
+	return n >= 0 && strcmp(buf, want) == 0;
+}
+
+static void
+check_transaction(void)
+{
+	uint32_t tx = UK_XS_NOTX;
+	char buf[64];
+	int n;
+
+	n = uk_xs_transaction_start(&tx);
+	CHECK(n == 0 && tx != UK_XS_NOTX, "transaction start: %d", n);
+	CHECK(uk_xs_tx_write(tx, T_TX, "mine") == 0, "write in tx");
+	n = uk_xs_tx_read(tx, T_TX, buf, sizeof(buf));
+	CHECK(n == 4 && strcmp(buf, "mine") == 0, "read in tx: %d", n);
+	n = uk_xs_read(T_TX, buf, sizeof(buf));
+	CHECK(n == -UK_ENOENT, "uncommitted write seen outside: %d", n);
+	CHECK((n = uk_xs_transaction_end(tx, 1)) == 0, "commit: %d", n);
+	CHECK(tx_node_is("mine"), "committed write not seen");
+	/* Aborted: nothing happened. */
+	CHECK(uk_xs_transaction_start(&tx) == 0, "second start");
+	CHECK(uk_xs_tx_write(tx, T_TX, "aborted") == 0, "write in tx 2");
+	CHECK((n = uk_xs_transaction_end(tx, 0)) == 0, "abort: %d", n);
+	CHECK(tx_node_is("mine"), "aborted write seen");
+	/* A write from outside to a node the transaction read: EAGAIN. */
+	CHECK(uk_xs_transaction_start(&tx) == 0, "third start");
+	n = uk_xs_tx_read(tx, T_TX, buf, sizeof(buf));
+	CHECK(n == 4, "read in tx 3: %d", n);
+	CHECK(uk_xs_tx_write(tx, T_TX, "late") == 0, "write in tx 3");
+	CHECK(uk_xs_write(T_TX, "theirs") == 0, "write outside");
+	n = uk_xs_transaction_end(tx, 1);
+	CHECK(n == -UK_EAGAIN, "conflicting commit: %d, expected %d", n,
+	    -UK_EAGAIN);
+	CHECK(tx_node_is("theirs"), "conflicting commit applied");
+	CHECK(uk_xs_transaction_end(UK_XS_NOTX, 1) == -UK_EINVAL,
+	    "end of no transaction");
+	printf("xenstore: transactions commit, abort and conflict\n");
+}
+
 static void
 watch_fired(struct uk_xs_watch *w, const char *path, void *arg)
 {
@@ -126,6 +173,7 @@ uk_main(void)
 {
 	check_identity();
 	check_rw();
+	check_transaction();
 	check_watch();
 	CHECK(uk_xs_rm(T_DIR) == 0, "rm " T_DIR);
 	if (failures != 0) {

@@ -154,7 +154,12 @@ arp_input(struct net *n, const uint8_t *p, size_t len, uint64_t now)
 	}
 	if (e != NULL)
 		arp_learn(n, e, a.sha, now);
-	if (a.op == ARP_REQUEST && a.tpa == n->ip)
+	if (a.op != ARP_REQUEST || a.tpa != n->ip)
+		return;
+	/* Quiet: jitsud answers for our address until the hand-over. */
+	if (n->quiet)
+		n->stats.quiet_drop++;
+	else
 		arp_request(n, a.spa, a.sha, ARP_REPLY, a.sha);
 }
 

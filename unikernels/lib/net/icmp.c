@@ -17,6 +17,10 @@ icmp_input(struct net *n, const struct ip_hdr *ip, const uint8_t *p,
 		n->stats.rx_drop++;
 		return;
 	}
+	if (n->quiet) {
+		n->stats.quiet_drop++;
+		return;
+	}
 	memmove(r, p, len);
 	r[0] = ICMP_ECHO_REPLY;
 	put16(r + 2, 0);

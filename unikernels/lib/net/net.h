@@ -223,6 +223,7 @@ struct net_stats {
 	unsigned long	rx, tx, rx_drop, tx_drop, arp_drop;
 	unsigned long	tcp_rexmit, tcp_fastrexmit, tcp_synflood;
 	unsigned long	tcp_nomem, tcp_rst_sent, tcp_ooo;
+	unsigned long	quiet_drop;	/* left unanswered while quiet */
 };
 
 struct net;
@@ -235,6 +236,15 @@ struct net {
 	net_output_fn	*output;
 	void		*output_arg;
 	int		 tx_blocked;	/* an output hit -UK_EAGAIN */
+	/*
+	 * Quiet while a Synjitsu hand-over is pending (synjitsu.c): the
+	 * stack answers nothing its own sockets did not start -- no RST or
+	 * SYN-ACK to a segment of no connection, no ARP or echo reply --
+	 * and the gratuitous ARP waits.  Any frame from our MAC would teach
+	 * the bridge to send our clients here, to a stack that does not
+	 * know their connections yet and would reset them.
+	 */
+	int		 quiet;
 	uint32_t	 secret[4];	/* ISN and port randomisation */
 	uint32_t	 isn_clock;
 	uint16_t	 next_port;
@@ -402,8 +412,9 @@ int	tcp_ready(const struct tcp_conn *c);
 
 /*
  * Installs rec (uk.h's struct uk_tcp_adopt) as an ESTABLISHED connection
- * ready to accept on the listener of rec->lport, with rec->data readable.
- * NULL if tcp_adopt_check() refuses it or no slot is free.
+ * (CLOSE_WAIT with rec->fin) ready to accept on the listener of
+ * rec->lport, with rec->data readable.  NULL if tcp_adopt_check()
+ * refuses it or no slot is free.
  */
 int	tcp_adopt_check(struct net *n, const struct uk_tcp_adopt *rec);
 struct tcp_conn *tcp_adopt(struct net *n, const struct uk_tcp_adopt *rec,

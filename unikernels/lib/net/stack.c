@@ -197,10 +197,24 @@ uk_ip_up(struct uk_ipinfo *out)
 	uk_timer_init(&stack_timer, stack_tick, NULL);
 	poll_set_hook(stack_hook);
 	stack_up = 1;
-	arp_announce(&stack);
+	/* jitsud still holds our clients: not a word until they are ours. */
+	if (synjitsu_expect())
+		stack.quiet = 1;
+	else
+		arp_announce(&stack);
 	if (out != NULL)
 		*out = info;
 	return 0;
+}
+
+void
+stack_release(void)
+{
+	if (!stack_up || !stack.quiet)
+		return;
+	stack.quiet = 0;
+	arp_announce(&stack);
+	stack_rearm();
 }
 
 /* Handles are the stack's own structs under an opaque name. */

@@ -212,6 +212,11 @@ tcp_no_conn(struct net *n, const struct ip_hdr *ip, const struct tcp_seg *s,
 {
 	struct tcp_listener *l;
 
+	/* Quiet: the segment may be of a connection jitsud still holds. */
+	if (n->quiet) {
+		n->stats.quiet_drop++;
+		return;
+	}
 	if ((s->flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN &&
 	    (l = tcp_listener(n, s->dport)) != NULL) {
 		tcp_passive(n, l, ip, s, now);

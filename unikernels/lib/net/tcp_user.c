@@ -229,7 +229,8 @@ int
 tcp_adopt_check(struct net *n, const struct uk_tcp_adopt *r)
 {
 	if (r->lip != n->ip || r->snd_nxt != r->iss + 1 ||
-	    r->rcv_nxt != r->irs + 1 + (uint32_t)r->dlen ||
+	    (r->fin != 0 && r->fin != 1) ||
+	    r->rcv_nxt != r->irs + 1 + (uint32_t)r->dlen + (uint32_t)r->fin ||
 	    r->dlen > NET_TCP_RCVBUF || r->snd_shift > 14 ||
 	    r->rcv_shift < 0 || r->rcv_shift > 14 || r->rport == 0 ||
 	    (r->dlen > 0 && r->data == NULL))
@@ -258,8 +259,9 @@ tcp_adopt_data(struct tcp_conn *c, const struct uk_tcp_adopt *r)
  * The connection continues exactly where the recorder (Synjitsu) left it:
  * the client has seen our SYN-ACK (iss) and had rcv_nxt acknowledged, so
  * we start from snd_una = snd_nxt = iss + 1 and the recorded bytes sit
- * in the receive ring as if they had just arrived.  No segment is sent:
- * the client expects nothing until the application answers.
+ * in the receive ring as if they had just arrived; a FIN the recorder
+ * acknowledged puts us in CLOSE_WAIT.  No segment is sent: the client
+ * expects nothing until the application answers.
  */
 struct tcp_conn *
 tcp_adopt(struct net *n, const struct uk_tcp_adopt *r, uint64_t now)
@@ -288,7 +290,9 @@ tcp_adopt(struct net *n, const struct uk_tcp_adopt *r, uint64_t now)
 	c->snd_wl1 = r->rcv_nxt;
 	c->snd_wl2 = r->snd_nxt;
 	c->cwnd = 10u * c->mss;
-	c->state = TCP_ESTABLISHED;
+	/* The client's FIN is inside rcv_nxt: it has closed its half. */
+	c->rcv_fin = r->fin;
+	c->state = r->fin ? TCP_CLOSE_WAIT : TCP_ESTABLISHED;
 	c->listener = l;
 	l->pending++;
 	l->events |= NET_EV_ACCEPT;

@@ -7,8 +7,9 @@
 /*
  * No xenstored here.  read/write/rm/directory work on a map of at most
  * XS_NENT nodes, so code written for Xen runs unchanged; relative paths
- * live under /local/domain/0.  Watches are not offered (-UK_ENOSYS):
- * nothing outside the process can change the map.  The one node with a
+ * live under /local/domain/0.  Watches and transactions are not offered
+ * (-UK_ENOSYS): nothing outside the process can change the map, so there
+ * is nothing to wait for or to be atomic against.  The one node with a
  * meaning outside is data/status: jitsud's process backend learns of
  * readiness from the line "ready\n" on the fd named by $JITSU_READY_FD.
  */
@@ -176,4 +177,44 @@ uk_xs_unwatch(struct uk_xs_watch *w)
 {
 	(void)w;
 	return -UK_ENOSYS;
+}
+
+int
+uk_xs_transaction_start(uint32_t *tx)
+{
+	(void)tx;
+	return -UK_ENOSYS;
+}
+
+int
+uk_xs_transaction_end(uint32_t tx, int commit)
+{
+	(void)commit;
+	return tx == UK_XS_NOTX ? -UK_EINVAL : -UK_ENOENT;
+}
+
+/* No transaction can exist: only UK_XS_NOTX is a valid id. */
+int
+uk_xs_tx_read(uint32_t tx, const char *path, char *buf, size_t size)
+{
+	return tx == UK_XS_NOTX ? uk_xs_read(path, buf, size) : -UK_ENOENT;
+}
+
+int
+uk_xs_tx_write(uint32_t tx, const char *path, const char *value)
+{
+	return tx == UK_XS_NOTX ? uk_xs_write(path, value) : -UK_ENOENT;
+}
+
+int
+uk_xs_tx_rm(uint32_t tx, const char *path)
+{
+	return tx == UK_XS_NOTX ? uk_xs_rm(path) : -UK_ENOENT;
+}
+
+int
+uk_xs_tx_directory(uint32_t tx, const char *path, char *buf, size_t size)
+{
+	return tx == UK_XS_NOTX ? uk_xs_directory(path, buf, size) :
+	    -UK_ENOENT;
 }

@@ -1,5 +1,5 @@
 /* boot.S -- PVH entry: ELF notes, 32-bit start, long mode, then C */
-#include <xen/elfnote.h>
+#include "boot.h"
 
 /*
  * Xen starts a PVH guest at the PHYS32_ENTRY address in 32-bit protected
@@ -17,39 +17,19 @@
 #define PTE_P		0x001
 #define PTE_RW		0x002
 #define PTE_PS		0x080
-#define BOOT_STACK	0x10000
 #define GDT_CODE64	0x08
 #define GDT_DATA	0x10
 
-/* One ELF note: name "Xen", 4-byte aligned as the ELF spec requires. */
-#define ELFNOTE(type, desc)			\
-	.p2align 2;				\
-	.long 2f - 1f;				\
-	.long 4f - 3f;				\
-	.long type;				\
-1:	.asciz "Xen";				\
-2:	.p2align 2;				\
-3:	desc;					\
-4:
-
 	.section .note.xen, "a", @note
-	ELFNOTE(XEN_ELFNOTE_GUEST_OS, .asciz "uk")
-	ELFNOTE(XEN_ELFNOTE_XEN_VERSION, .asciz "xen-3.0")
-	ELFNOTE(XEN_ELFNOTE_LOADER, .asciz "generic")
+	ELFNOTES_COMMON
 	ELFNOTE(XEN_ELFNOTE_PHYS32_ENTRY, .long _start32)
 
 	.section .text.boot, "ax"
 	.code32
 	.globl _start32
 _start32:
-	cld
 	movl	%ebx, %esi		/* start info, kept until C */
-
-	movl	$__bss_start, %edi
-	movl	$__bss_end, %ecx
-	subl	%edi, %ecx
-	xorl	%eax, %eax
-	rep stosb
+	BSS_CLEAR
 
 	/* PML4[0] -> PDPT; PDPT[0..3] -> 4 page directories. */
 	movl	$boot_pdpt, %eax

@@ -97,6 +97,27 @@ shared_info_init(void)
 	xenplat.shared_info = &shared_info_page.si;
 }
 
+/* Physical = virtual (boot.S's identity map), and gfn = pfn on PVH. */
+uint64_t
+xen_virt_to_gfn(const void *va)
+{
+	return (uintptr_t)va >> PAGE_SHIFT;
+}
+
+/* As shared info: the frame replaces a page of RAM at that gfn. */
+int
+xen_gnttab_map_frame(void *page)
+{
+	struct xen_add_to_physmap xatp = {
+		.domid = DOMID_SELF,
+		.space = XENMAPSPACE_grant_table,
+		.idx = 0,
+		.gpfn = xen_virt_to_gfn(page),
+	};
+
+	return xen_memory_op(XENMEM_add_to_physmap, &xatp) == 0 ? 0 : -UK_EIO;
+}
+
 static uint64_t
 hvm_param(uint32_t index)
 {

@@ -1,13 +1,13 @@
-/* trap.c -- IDT for CPU exceptions: report the fault, crash the domain */
+/* trap.c -- PVH IDT for CPU exceptions (the report: xen/trap.c) */
 #include "pvh.h"
 
-/* The frame trap_entry.S builds, lowest address first. */
-struct trap_frame {
-	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
-	uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
-	uint64_t vector, error;
-	uint64_t rip, cs, rflags, rsp, ss;	/* pushed by the CPU */
-};
+/*
+ * A PVH guest kernel runs in ring 0 of an HVM container, so the CPU
+ * delivers exceptions through an IDT of our own and a TSS can give the
+ * double fault a stack of its own (below).  PV has neither (xen-pv/
+ * trap.c); the entry stubs and the report are shared (trap_stubs.h,
+ * xen/trap.c).
+ */
 
 struct idt_gate {
 	uint16_t	off_lo;
@@ -30,7 +30,6 @@ struct tss64 {
 	uint16_t	iomap_base;
 } __attribute__((packed));
 
-#define NTRAPS		32
 #define GATE_INTR	0x8e	/* present, DPL 0, 64-bit interrupt gate */
 #define SEL_CODE64	0x08
 #define SEL_TSS		0x18
@@ -38,11 +37,7 @@ struct tss64 {
 #define IST_DF		1	/* the TSS's ist[0] */
 #define IST_STACK	8192
 
-extern const uint64_t trap_stubs[NTRAPS];
-void	trap_fatal(struct trap_frame *f) UK_NORETURN;
-
 static struct idt_gate idt[NTRAPS] __attribute__((aligned(16)));
-static int in_trap;
 
 /*
  * A double fault runs on a stack of its own.  The usual cause of one is
@@ -64,15 +59,6 @@ static uint64_t gdt[5] __attribute__((aligned(16))) = {
 	0x00af9a000000ffffULL,
 	0x00cf92000000ffffULL,
 	0, 0,	/* the 16-byte TSS descriptor, filled in by tss_init() */
-};
-
-static const char *const trap_names[NTRAPS] = {
-	"divide error", "debug", "NMI", "breakpoint", "overflow",
-	"bound range", "invalid opcode", "device not available",
-	"double fault", "coprocessor overrun", "invalid TSS",
-	"segment not present", "stack fault", "general protection",
-	"page fault", "reserved", "x87 FP error", "alignment check",
-	"machine check", "SIMD FP error", "virtualization", "control protection",
 };
 
 static void
@@ -122,26 +108,11 @@ trap_init(void)
 	__asm__ volatile("lidt %0" :: "m"(desc));
 }
 
-void
-trap_fatal(struct trap_frame *f)
+uint64_t
+trap_fault_addr(void)
 {
-	const char *name = "reserved";
 	uint64_t cr2;
 
-	/* A fault while reporting one: give up without touching drivers. */
-	if (in_trap++)
-		xen_crash();
-	if (f->vector < NTRAPS && trap_names[f->vector] != NULL)
-		name = trap_names[f->vector];
 	__asm__ volatile("mov %%cr2, %0" : "=r"(cr2));
-	printf("uk: fatal trap %lu (%s) error %#lx\n", (unsigned long)f->vector,
-	    name, (unsigned long)f->error);
-	printf("uk: rip %#lx rsp %#lx rflags %#lx cr2 %#lx\n",
-	    (unsigned long)f->rip, (unsigned long)f->rsp,
-	    (unsigned long)f->rflags, (unsigned long)cr2);
-	printf("uk: rax %#lx rbx %#lx rcx %#lx rdx %#lx rsi %#lx rdi %#lx\n",
-	    (unsigned long)f->rax, (unsigned long)f->rbx,
-	    (unsigned long)f->rcx, (unsigned long)f->rdx,
-	    (unsigned long)f->rsi, (unsigned long)f->rdi);
-	uk_shutdown(UK_CRASH);
+	return cr2;
 }

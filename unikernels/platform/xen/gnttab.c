@@ -2,14 +2,15 @@
 #include "xenplat.h"
 
 #include <xen/grant_table.h>
-#include <xen/memory.h>
 
 /*
  * One grant-table frame (512 v1 entries) is plenty for a unikernel with
- * one vif.  Like shared info, Xen puts the frame in our physical address
- * space in place of a page of RAM we give up, a whole page of its own.
- * Grants here are permanent: drivers grant their ring and buffer pages
- * once at start-up and reuse them, so no revocation path exists.
+ * one vif.  Like shared info, the frame takes the place of a page of the
+ * image we give up, a whole page of its own; how is the boot binding's
+ * business (xen_gnttab_map_frame), as is which frame number a grant
+ * names (xen_virt_to_gfn: PV grants machine frames).  Grants here are
+ * permanent: drivers grant their ring and buffer pages once at start-up
+ * and reuse them, so no revocation path exists.
  */
 
 #define GNT_ENTRIES	(4096 / sizeof(grant_entry_v1_t))
@@ -24,14 +25,7 @@ static grant_ref_t gnt_next = GNTTAB_NR_RESERVED_ENTRIES;
 static void
 gnttab_map(void)
 {
-	struct xen_add_to_physmap xatp = {
-		.domid = DOMID_SELF,
-		.space = XENMAPSPACE_grant_table,
-		.idx = 0,
-		.gpfn = (uintptr_t)&gnt_page >> 12,
-	};
-
-	if (xen_memory_op(XENMEM_add_to_physmap, &xatp) != 0)
+	if (xen_gnttab_map_frame(&gnt_page) != 0)
 		uk_panic("gnttab: cannot map grant table frame 0");
 	gnt = gnt_page.e;
 }
@@ -40,13 +34,17 @@ int
 gnttab_grant(domid_t domid, const void *page, int readonly, grant_ref_t *ref)
 {
 	grant_entry_v1_t *e;
+	uint64_t gfn;
 
 	if (gnt == NULL)
 		gnttab_map();
 	if (gnt_next >= GNT_ENTRIES)
 		return -UK_ENOSPC;
+	/* A v1 entry holds 32 bits of frame number (16 TiB of RAM). */
+	if ((gfn = xen_virt_to_gfn(page)) > UINT32_MAX)
+		uk_panic("gnttab: frame %#lx beyond v1", (unsigned long)gfn);
 	e = &gnt[gnt_next];
-	e->frame = (uint32_t)((uintptr_t)page >> 12);
+	e->frame = (uint32_t)gfn;
 	e->domid = domid;
 	/* The backend may use the entry as soon as flags say so. */
 	xen_wmb();

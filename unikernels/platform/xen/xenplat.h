@@ -1,4 +1,4 @@
-/* xenplat.h -- internals shared by the Xen drivers (PVH now, PV later) */
+/* xenplat.h -- internals shared by the Xen drivers (PVH and PV) */
 #ifndef XENPLAT_H
 #define XENPLAT_H
 
@@ -12,9 +12,10 @@
 #include <xen/grant_table.h>
 
 /*
- * What the boot binding (platform/xen-pvh/pvh.c) discovered and hands to
- * the drivers before calling xen_main().  PVH finds the rings through HVM
- * parameters, PV would find them in its start_info: the drivers do not care.
+ * What the boot binding (platform/xen-pvh/pvh.c, platform/xen-pv/pv.c)
+ * discovered and hands to the drivers before calling xen_main().  PVH
+ * finds the rings through HVM parameters, PV in its start_info: the
+ * drivers do not care.
  */
 struct xenplat {
 	shared_info_t				*shared_info;
@@ -28,9 +29,9 @@ extern struct xenplat xenplat;
 
 /*
  * Hypercalls go through the page Xen fills with one 32-byte stub per
- * hypercall (vmcall/vmmcall for PVH).  Arguments in rdi, rsi, rdx, r10,
- * r8; result in rax.  Xen may clobber the argument registers (debug
- * builds poison them), hence the read-write constraints.
+ * hypercall (vmcall/vmmcall for PVH, syscall for PV).  Arguments in rdi,
+ * rsi, rdx, r10, r8; result in rax.  Xen may clobber the argument
+ * registers (debug builds poison them), hence the read-write constraints.
  */
 extern char hypercall_page[4096];
 
@@ -101,8 +102,24 @@ void	xen_main(void) UK_NORETURN;
 /* Raw hypervisor shutdown, for when nothing else can be trusted. */
 void	xen_crash(void) UK_NORETURN;
 
-/* Provided by the boot binding: a debug channel that needs no driver. */
+/*
+ * Provided by the boot binding: a debug channel that needs no driver, and
+ * the two things the drivers need done differently on PVH and PV.
+ */
 void	xen_debug_write(const char *buf, size_t len);
+/*
+ * The frame number to give a backend (in a grant) for the page at va,
+ * which must lie in the image: the guest frame on PVH (va >> 12, the
+ * identity map), the machine frame on PV (from start_info's p2m list).
+ */
+uint64_t xen_virt_to_gfn(const void *va);
+/*
+ * Makes frame 0 of our grant table appear at page, a page-aligned page
+ * of the image the caller gives up for it: PVH adds the frame to its
+ * physical address space there, PV maps the machine frame Xen names.
+ * 0 or -UK_EIO.
+ */
+int	xen_gnttab_map_frame(void *page);
 
 /* events.c */
 typedef int evtchn_handler_fn(void *arg);
@@ -133,7 +150,7 @@ void	xenstore_init(void);
 /* gnttab.c */
 /*
  * Grants domid access to the page at address page (page-aligned, inside
- * the identity map), read-only or writable; *ref names the grant.
+ * the image), read-only or writable; *ref names the grant.
  * -UK_ENOSPC when the table is full.  Grants are never revoked.
  */
 int	gnttab_grant(domid_t domid, const void *page, int readonly,
@@ -142,17 +159,50 @@ int	gnttab_grant(domid_t domid, const void *page, int readonly,
 /* shutdown.c */
 void	shutdown_init(void);
 
+/* trap.c -- CPU exceptions, after the binding's entry stubs */
+
+#define NTRAPS		32	/* the CPU's exception vectors */
+
+/*
+ * The frame trap_stubs.h's stubs build on both bindings, lowest address
+ * first: the general registers, the vector and the error code (0 when
+ * the exception has none), then the CPU's own frame (on PV, the same
+ * once the stub took back the rcx and r11 Xen pushed on top of it).
+ */
+struct trap_frame {
+	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+	uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	uint64_t vector, error;
+	uint64_t rip, cs, rflags, rsp, ss;
+};
+
+/* Each vector's entry stub, for the binding's IDT or trap table. */
+extern const uint64_t trap_stubs[NTRAPS];
+/*
+ * Every exception is fatal in the libOS: reports the fault and the
+ * registers on the console, then uk_shutdown(UK_CRASH).  A fault while
+ * reporting one crashes the domain at once.  Called by the stubs only.
+ */
+void	trap_fatal(struct trap_frame *f) UK_NORETURN;
+/*
+ * Provided by the binding's trap.c: the address of the last page fault,
+ * %cr2 on PVH; Xen's copy in vcpu_info on PV, whose kernel cannot read
+ * %cr2 (0 before shared info is mapped).
+ */
+uint64_t trap_fault_addr(void);
+
 /* xs_wire.c -- pure XenStore message encoding and decoding */
 
 #define XS_HDR_LEN	((size_t)sizeof(struct xsd_sockmsg))
 
 /*
- * Encodes a request: the header, then n strings, each with its NUL
- * except the last when last_nul is 0 (XS_WRITE's value).  Returns the
- * message length or -UK_E2BIG (payload over XENSTORE_PAYLOAD_MAX or cap).
+ * Encodes a request: the header (tx_id 0 outside a transaction), then n
+ * strings, each with its NUL except the last when last_nul is 0
+ * (XS_WRITE's value).  Returns the message length or -UK_E2BIG (payload
+ * over XENSTORE_PAYLOAD_MAX or cap).
  */
 int	xs_encode(void *buf, size_t cap, uint32_t type, uint32_t req_id,
-	    const char *const *strs, size_t n, int last_nul);
+	    uint32_t tx_id, const char *const *strs, size_t n, int last_nul);
 /* Decodes and checks a received header; -UK_EBADMSG if it is not sane. */
 int	xs_decode_header(const void *buf, struct xsd_sockmsg *hdr);
 /* The UK_E* number for an XS_ERROR payload ("ENOENT"); UK_EIO if unknown. */
@@ -162,5 +212,10 @@ int	xs_watch_event(const char *payload, size_t len, const char **path,
 	    const char **token);
 /* Counts the NUL-terminated names of an XS_DIRECTORY reply, or -UK_EBADMSG. */
 int	xs_directory_count(const char *payload, size_t len);
+/*
+ * The transaction id of an XS_TRANSACTION_START reply ("17\0": decimal,
+ * 1..2^32-1, NUL-terminated) into *tx; -UK_EBADMSG if it is not one.
+ */
+int	xs_tx_id(const char *payload, size_t len, uint32_t *tx);
 
 #endif /* XENPLAT_H */

@@ -1,4 +1,4 @@
-/* xenstore.c -- XenStore client over the shared ring: requests and watches */
+/* xenstore.c -- XenStore client: requests, transactions and watches */
 #include "xenplat.h"
 
 /*
@@ -166,10 +166,13 @@ xs_queue_event(size_t len)
 	q_len++;
 }
 
-/* Sends a request and waits for its reply (payload in xs_recvbuf). */
+/*
+ * Sends a request (in transaction tx, 0 for none) and waits for its
+ * reply (payload in xs_recvbuf).
+ */
 static int
-xs_request(uint32_t type, const char *const *strs, size_t n, int last_nul,
-    size_t *rlen)
+xs_request(uint32_t type, uint32_t tx, const char *const *strs, size_t n,
+    int last_nul, size_t *rlen)
 {
 	struct xsd_sockmsg hdr;
 	uint64_t deadline;
@@ -179,8 +182,8 @@ xs_request(uint32_t type, const char *const *strs, size_t n, int last_nul,
 	if (xs_dead)
 		return -UK_EIO;
 	id = ++xs_req_id;
-	len = xs_encode(xs_sendbuf, sizeof(xs_sendbuf), type, id, strs, n,
-	    last_nul);
+	len = xs_encode(xs_sendbuf, sizeof(xs_sendbuf), type, id, tx, strs,
+	    n, last_nul);
 	if (len < 0)
 		return len;
 	deadline = uk_now() + XS_TIMEOUT;
@@ -206,13 +209,13 @@ xs_request(uint32_t type, const char *const *strs, size_t n, int last_nul,
 }
 
 int
-uk_xs_read(const char *path, char *buf, size_t size)
+uk_xs_tx_read(uint32_t tx, const char *path, char *buf, size_t size)
 {
 	const char *strs[] = { path };
 	size_t len;
 	int rc;
 
-	if ((rc = xs_request(XS_READ, strs, 1, 1, &len)) != 0)
+	if ((rc = xs_request(XS_READ, tx, strs, 1, 1, &len)) != 0)
 		return rc;
 	if (len + 1 > size)
 		return -UK_E2BIG;
@@ -221,29 +224,29 @@ uk_xs_read(const char *path, char *buf, size_t size)
 }
 
 int
-uk_xs_write(const char *path, const char *value)
+uk_xs_tx_write(uint32_t tx, const char *path, const char *value)
 {
 	const char *strs[] = { path, value };
 
-	return xs_request(XS_WRITE, strs, 2, 0, NULL);
+	return xs_request(XS_WRITE, tx, strs, 2, 0, NULL);
 }
 
 int
-uk_xs_rm(const char *path)
+uk_xs_tx_rm(uint32_t tx, const char *path)
 {
 	const char *strs[] = { path };
 
-	return xs_request(XS_RM, strs, 1, 1, NULL);
+	return xs_request(XS_RM, tx, strs, 1, 1, NULL);
 }
 
 int
-uk_xs_directory(const char *path, char *buf, size_t size)
+uk_xs_tx_directory(uint32_t tx, const char *path, char *buf, size_t size)
 {
 	const char *strs[] = { path };
 	size_t len;
 	int rc, count;
 
-	if ((rc = xs_request(XS_DIRECTORY, strs, 1, 1, &len)) != 0)
+	if ((rc = xs_request(XS_DIRECTORY, tx, strs, 1, 1, &len)) != 0)
 		return rc;
 	if ((count = xs_directory_count(xs_recvbuf, len)) < 0)
 		return count;
@@ -251,6 +254,56 @@ uk_xs_directory(const char *path, char *buf, size_t size)
 		return -UK_E2BIG;
 	memcpy(buf, xs_recvbuf, len);
 	return count;
+}
+
+int
+uk_xs_read(const char *path, char *buf, size_t size)
+{
+	return uk_xs_tx_read(UK_XS_NOTX, path, buf, size);
+}
+
+int
+uk_xs_write(const char *path, const char *value)
+{
+	return uk_xs_tx_write(UK_XS_NOTX, path, value);
+}
+
+int
+uk_xs_rm(const char *path)
+{
+	return uk_xs_tx_rm(UK_XS_NOTX, path);
+}
+
+int
+uk_xs_directory(const char *path, char *buf, size_t size)
+{
+	return uk_xs_tx_directory(UK_XS_NOTX, path, buf, size);
+}
+
+int
+uk_xs_transaction_start(uint32_t *tx)
+{
+	/* The payload is one empty string; the reply names the transaction. */
+	const char *strs[] = { "" };
+	size_t len;
+	int rc;
+
+	if ((rc = xs_request(XS_TRANSACTION_START, UK_XS_NOTX, strs, 1, 1,
+	    &len)) != 0)
+		return rc;
+	/* A bad reply leaves the stream in step: fail this call only. */
+	return xs_tx_id(xs_recvbuf, len, tx) == 0 ? 0 : -UK_EPROTO;
+}
+
+int
+uk_xs_transaction_end(uint32_t tx, int commit)
+{
+	const char *strs[] = { commit ? "T" : "F" };
+
+	if (tx == UK_XS_NOTX)
+		return -UK_EINVAL;
+	/* xenstored answers a conflicting commit with EAGAIN. */
+	return xs_request(XS_TRANSACTION_END, tx, strs, 1, 1, NULL);
 }
 
 static void
@@ -297,7 +350,7 @@ uk_xs_watch(struct uk_xs_watch *w, const char *path, uk_xs_watch_fn *fn,
 	/* Linked first: the first event may come before the reply. */
 	w->next = watches;
 	watches = w;
-	if ((rc = xs_request(XS_WATCH, strs, 2, 1, NULL)) != 0)
+	if ((rc = xs_request(XS_WATCH, UK_XS_NOTX, strs, 2, 1, NULL)) != 0)
 		xs_unlink(w);
 	return rc;
 }
@@ -310,7 +363,7 @@ uk_xs_unwatch(struct uk_xs_watch *w)
 
 	xs_unlink(w);
 	xs_token(w, token, sizeof(token));
-	return xs_request(XS_UNWATCH, strs, 2, 1, NULL);
+	return xs_request(XS_UNWATCH, UK_XS_NOTX, strs, 2, 1, NULL);
 }
 
 /* Runs the callbacks of coalesced events: each gets its watched path. */

@@ -8,7 +8,7 @@
 
 int
 xs_encode(void *buf, size_t cap, uint32_t type, uint32_t req_id,
-    const char *const *strs, size_t n, int last_nul)
+    uint32_t tx_id, const char *const *strs, size_t n, int last_nul)
 {
 	struct xsd_sockmsg hdr;
 	char *p = (char *)buf + XS_HDR_LEN;
@@ -25,7 +25,7 @@ xs_encode(void *buf, size_t cap, uint32_t type, uint32_t req_id,
 	}
 	hdr.type = type;
 	hdr.req_id = req_id;
-	hdr.tx_id = 0;
+	hdr.tx_id = tx_id;
 	hdr.len = (uint32_t)payload;
 	memcpy(buf, &hdr, XS_HDR_LEN);
 	return (int)(XS_HDR_LEN + payload);
@@ -99,4 +99,24 @@ xs_directory_count(const char *payload, size_t len)
 		count++;
 	}
 	return count;
+}
+
+int
+xs_tx_id(const char *payload, size_t len, uint32_t *tx)
+{
+	uint64_t v = 0;
+	size_t i, n = strnlen(payload, len);
+
+	/* Decimal digits and their NUL; 0 would mean "no transaction". */
+	if (n == 0 || n == len || n > 10 || payload[0] == '0')
+		return -UK_EBADMSG;
+	for (i = 0; i < n; i++) {
+		if (payload[i] < '0' || payload[i] > '9')
+			return -UK_EBADMSG;
+		v = v * 10 + (uint64_t)(payload[i] - '0');
+	}
+	if (v > 0xffffffffu)
+		return -UK_EBADMSG;
+	*tx = (uint32_t)v;
+	return 0;
 }

@@ -149,6 +149,29 @@ test_arp_cache_never_exceeds_its_size(void **state)
 }
 
 static void
+test_quiet_stack_sends_no_arp_or_echo_reply_but_still_learns(void **state)
+{
+	(void)state;
+	net_setup();
+	tn->quiet = 1;
+	net_input(tn, arp_who_has_us, sizeof(arp_who_has_us), 0);
+	assert_int_equal(nout, 0);
+	assert_non_null(arp_lookup(tn, PEER_IP));	/* learned anyway */
+	net_input(tn, icmp_echo, sizeof(icmp_echo), 0);
+	assert_int_equal(nout, 0);
+	assert_int_equal(tn->stats.quiet_drop, 2);
+	/* What the application sends itself still goes out. */
+	assert_int_equal(send_udp(PEER_IP, 10, 0), 0);
+	assert_int_equal(nout, 1);
+	assert_memory_equal(out[0], peer_mac, 6);
+	/* Quiet no more: both are answered again. */
+	tn->quiet = 0;
+	net_input(tn, arp_who_has_us, sizeof(arp_who_has_us), 0);
+	net_input(tn, icmp_echo, sizeof(icmp_echo), 0);
+	assert_int_equal(nout, 3);
+}
+
+static void
 test_ip_parse_checks_header(void **state)
 {
 	const uint8_t *ip = icmp_echo + 14;
@@ -359,6 +382,7 @@ main(void)
 		cmocka_unit_test(test_tcp_parse_options_and_bounds),
 		cmocka_unit_test(test_tcp_build_parses_back),
 		cmocka_unit_test(test_addresses_parse),
+		cmocka_unit_test(test_quiet_stack_sends_no_arp_or_echo_reply_but_still_learns),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

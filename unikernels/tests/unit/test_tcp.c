@@ -471,6 +471,131 @@ test_adopt_installs_connection_with_recorded_bytes(void **state)
 	assert_int_equal(c->snd_una, 70013);
 }
 
+/* A record as Synjitsu makes them: "GET / HTTP/1.1\r\n" so far. */
+static const char adopt_req[] = "GET / HTTP/1.1\r\n";
+
+static struct uk_tcp_adopt
+adopt_rec(int fin)
+{
+	struct uk_tcp_adopt r = { .rip = PEER_IP, .lip = OUR_IP,
+	    .rport = PPORT, .lport = 80, .iss = 70000, .irs = PISS,
+	    .snd_nxt = 70001, .mss = 1460, .snd_shift = -1, .rcv_shift = 0,
+	    .snd_wnd = 64000, .data = (const uint8_t *)adopt_req,
+	    .dlen = sizeof(adopt_req) - 1, .fin = fin };
+
+	r.rcv_nxt = PISS + 1 + (uint32_t)r.dlen + (uint32_t)fin;
+	return r;
+}
+
+static void
+test_quiet_stack_answers_no_segment_of_an_unknown_connection(void **state)
+{
+	struct tcp_seg s;
+
+	(void)state;
+	net_setup();
+	learn_peer(0);
+	lis = tcp_listen(tn, 80, 8);
+	tn->quiet = 1;
+	/* jitsud's connections: data, a FIN, a bare ACK -- and a new SYN. */
+	peer_tcp(TCP_ACK | TCP_PSH, PISS + 1, 70001, 8000, "Host: x\r\n", -1,
+	    1);
+	peer_tcp(TCP_ACK | TCP_FIN, PISS + 1, 70001, 8000, NULL, -1, 1);
+	peer_tcp(TCP_ACK, PISS + 1, 70001, 8000, NULL, -1, 1);
+	peer_tcp(TCP_SYN, PISS, 0, 8000, NULL, -1, 1);
+	assert_int_equal(nout, 0);
+	assert_int_equal(tn->stats.tcp_rst_sent, 0);
+	assert_int_equal(count_state(TCP_SYN_RCVD), 0);
+	assert_int_equal(tn->stats.quiet_drop, 4);
+	assert_null(tcp_accept(tn, lis));
+	/* The same segment once quiet is over: a RST, as before. */
+	tn->quiet = 0;
+	peer_tcp(TCP_ACK, PISS + 1, 70001, 8000, NULL, -1, 1);
+	assert_int_equal(nout, 1);
+	last(&s);
+	assert_int_equal(s.flags, TCP_RST);
+	assert_int_equal(s.seq, 70001);
+}
+
+static void
+test_adopted_while_quiet_then_the_stream_continues(void **state)
+{
+	struct uk_tcp_adopt r = adopt_rec(0);
+	struct tcp_conn *c;
+	struct tcp_seg s;
+	char buf[64];
+
+	(void)state;
+	net_setup();
+	learn_peer(0);
+	lis = tcp_listen(tn, 80, 8);
+	tn->quiet = 1;
+	assert_non_null(tcp_adopt(tn, &r, 0));
+	assert_int_equal(nout, 0);
+	tn->quiet = 0;				/* what stack_release does */
+	c = tcp_accept(tn, lis);
+	assert_non_null(c);
+	assert_int_equal(c->state, TCP_ESTABLISHED);
+	assert_int_equal(tcp_ready(c), NET_EV_READ | NET_EV_WRITE);
+	assert_int_equal(tcp_read(tn, c, buf, sizeof(buf), 1),
+	    (long)sizeof(adopt_req) - 1);
+	assert_memory_equal(buf, adopt_req, sizeof(adopt_req) - 1);
+	/* The client goes on where jitsud's ACK left it. */
+	peer_tcp(TCP_ACK | TCP_PSH, r.rcv_nxt, 70001, 64000, "Host: x\r\n\r\n",
+	    -1, 2);
+	last(&s);
+	assert_int_equal(s.flags, TCP_ACK);
+	assert_int_equal(s.seq, 70001);
+	assert_int_equal(s.ack, r.rcv_nxt + 11);
+	assert_int_equal(tcp_read(tn, c, buf, sizeof(buf), 2), 11);
+	assert_memory_equal(buf, "Host: x\r\n\r\n", 11);
+	assert_int_equal(tn->stats.tcp_rst_sent, 0);
+	/* And the reply goes out from iss + 1. */
+	assert_int_equal(tcp_write(tn, c, "HTTP/1.1 200 OK", 15, 3), 15);
+	last(&s);
+	assert_int_equal(s.seq, 70001);
+	assert_int_equal(s.dlen, 15);
+}
+
+static void
+test_adopted_with_fin_reads_the_bytes_then_end_of_stream(void **state)
+{
+	struct uk_tcp_adopt r = adopt_rec(1);
+	struct tcp_conn *c;
+	struct tcp_seg s;
+	char buf[64];
+
+	(void)state;
+	net_setup();
+	learn_peer(0);
+	lis = tcp_listen(tn, 80, 8);
+	r.fin = 2;
+	assert_int_equal(tcp_adopt_check(tn, &r), -UK_EINVAL);
+	r.fin = 0;				/* rcv_nxt counts a FIN */
+	assert_int_equal(tcp_adopt_check(tn, &r), -UK_EINVAL);
+	r.fin = 1;
+	assert_non_null(tcp_adopt(tn, &r, 0));
+	c = tcp_accept(tn, lis);
+	assert_non_null(c);
+	assert_int_equal(c->state, TCP_CLOSE_WAIT);
+	assert_int_equal(tcp_read(tn, c, buf, sizeof(buf), 1),
+	    (long)sizeof(adopt_req) - 1);
+	/* Then the end of the stream. */
+	assert_int_equal(tcp_read(tn, c, buf, sizeof(buf), 1), 0);
+	/* The reply, then our FIN; both acknowledge the client's FIN. */
+	assert_int_equal(tcp_write(tn, c, "bye", 3, 1), 3);
+	last(&s);
+	assert_int_equal(s.ack, r.rcv_nxt);
+	tcp_close(tn, c, 1);
+	assert_int_equal(c->state, TCP_LAST_ACK);
+	last(&s);
+	assert_true(s.flags & TCP_FIN);
+	assert_int_equal(s.seq, 70004);
+	assert_int_equal(s.ack, r.rcv_nxt);
+	peer_tcp(TCP_ACK, r.rcv_nxt, 70005, 64000, NULL, -1, 2);
+	assert_int_equal(c->state, TCP_CLOSED);
+}
+
 int
 main(void)
 {
@@ -490,6 +615,9 @@ main(void)
 		cmocka_unit_test(test_syn_flood_is_bounded_and_spares_established),
 		cmocka_unit_test(test_active_open_and_refusal),
 		cmocka_unit_test(test_adopt_installs_connection_with_recorded_bytes),
+		cmocka_unit_test(test_quiet_stack_answers_no_segment_of_an_unknown_connection),
+		cmocka_unit_test(test_adopted_while_quiet_then_the_stream_continues),
+		cmocka_unit_test(test_adopted_with_fin_reads_the_bytes_then_end_of_stream),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

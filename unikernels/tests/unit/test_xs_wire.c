@@ -24,8 +24,8 @@ test_encode_read(void **state)
 	struct xsd_sockmsg h;
 
 	(void)state;
-	assert_int_equal(xs_encode(buf, sizeof(buf), XS_READ, 7, strs, 1, 1),
-	    16 + 7);
+	assert_int_equal(xs_encode(buf, sizeof(buf), XS_READ, 7, 0,
+	    strs, 1, 1), 16 + 7);
 	h = header_of(buf);
 	assert_int_equal(h.type, XS_READ);
 	assert_int_equal(h.req_id, 7);
@@ -41,8 +41,8 @@ test_encode_write_value_has_no_nul(void **state)
 	char buf[64];
 
 	(void)state;
-	assert_int_equal(xs_encode(buf, sizeof(buf), XS_WRITE, 1, strs, 2, 0),
-	    16 + 5);
+	assert_int_equal(xs_encode(buf, sizeof(buf), XS_WRITE, 1, 0,
+	    strs, 2, 0), 16 + 5);
 	assert_int_equal(header_of(buf).len, 5);
 	assert_memory_equal(buf + 16, "a\0val", 5);
 }
@@ -54,8 +54,8 @@ test_encode_watch_two_strings(void **state)
 	char buf[64];
 
 	(void)state;
-	assert_int_equal(xs_encode(buf, sizeof(buf), XS_WATCH, 2, strs, 2, 1),
-	    16 + 6);
+	assert_int_equal(xs_encode(buf, sizeof(buf), XS_WATCH, 2, 0,
+	    strs, 2, 1), 16 + 6);
 	assert_memory_equal(buf + 16, "p\0tok\0", 6);
 }
 
@@ -70,14 +70,82 @@ test_encode_too_big(void **state)
 	memset(path, 'p', XENSTORE_PAYLOAD_MAX);
 	path[XENSTORE_PAYLOAD_MAX] = '\0';
 	/* 4096 bytes plus the NUL: one over the protocol's limit. */
-	assert_int_equal(xs_encode(buf, sizeof(buf), XS_READ, 1, strs, 1, 1),
+	assert_int_equal(xs_encode(buf, sizeof(buf), XS_READ, 1, 0, strs, 1, 1),
 	    -UK_E2BIG);
 	path[XENSTORE_PAYLOAD_MAX - 1] = '\0';
-	assert_int_equal(xs_encode(buf, sizeof(buf), XS_READ, 1, strs, 1, 1),
+	assert_int_equal(xs_encode(buf, sizeof(buf), XS_READ, 1, 0, strs, 1, 1),
 	    16 + XENSTORE_PAYLOAD_MAX);
 	/* Within the protocol but not the caller's buffer. */
-	assert_int_equal(xs_encode(buf, 20, XS_READ, 1, strs, 1, 1),
+	assert_int_equal(xs_encode(buf, 20, XS_READ, 1, 0, strs, 1, 1),
 	    -UK_E2BIG);
+}
+
+static void
+test_encode_carries_the_transaction_id(void **state)
+{
+	const char *strs[] = { "data/x", "v" };
+	char buf[64];
+	struct xsd_sockmsg h;
+
+	(void)state;
+	assert_int_equal(xs_encode(buf, sizeof(buf), XS_WRITE, 9, 0xfffffffeu,
+	    strs, 2, 0), 16 + 8);
+	h = header_of(buf);
+	assert_int_equal(h.type, XS_WRITE);
+	assert_int_equal(h.req_id, 9);
+	assert_int_equal(h.tx_id, 0xfffffffeu);
+	assert_memory_equal(buf + 16, "data/x\0v", 8);
+}
+
+static void
+test_encode_transaction_start_and_end(void **state)
+{
+	const char *start[] = { "" }, *commit[] = { "T" }, *abort[] = { "F" };
+	char buf[64];
+
+	(void)state;
+	/* Start: one empty string, its NUL the whole payload; no tx yet. */
+	assert_int_equal(xs_encode(buf, sizeof(buf), XS_TRANSACTION_START, 4,
+	    0, start, 1, 1), 16 + 1);
+	assert_int_equal(header_of(buf).type, XS_TRANSACTION_START);
+	assert_int_equal(header_of(buf).tx_id, 0);
+	assert_int_equal(header_of(buf).len, 1);
+	assert_int_equal(buf[16], '\0');
+	/* End: "T" commits, "F" aborts, in the transaction's own header. */
+	assert_int_equal(xs_encode(buf, sizeof(buf), XS_TRANSACTION_END, 5,
+	    17, commit, 1, 1), 16 + 2);
+	assert_int_equal(header_of(buf).tx_id, 17);
+	assert_memory_equal(buf + 16, "T\0", 2);
+	assert_int_equal(xs_encode(buf, sizeof(buf), XS_TRANSACTION_END, 6,
+	    17, abort, 1, 1), 16 + 2);
+	assert_memory_equal(buf + 16, "F\0", 2);
+}
+
+static void
+test_transaction_id_reply_is_checked(void **state)
+{
+	uint32_t tx = 99;
+
+	(void)state;
+	assert_int_equal(xs_tx_id("17", 3, &tx), 0);
+	assert_int_equal(tx, 17);
+	assert_int_equal(xs_tx_id("4294967295", 11, &tx), 0);
+	assert_int_equal(tx, 4294967295u);
+	tx = 99;
+	assert_int_equal(xs_tx_id("4294967296", 11, &tx), -UK_EBADMSG);
+	assert_int_equal(xs_tx_id("12345678901", 12, &tx), -UK_EBADMSG);
+	assert_int_equal(xs_tx_id("0", 2, &tx), -UK_EBADMSG);	/* no tx */
+	assert_int_equal(xs_tx_id("017", 4, &tx), -UK_EBADMSG);
+	assert_int_equal(xs_tx_id("", 1, &tx), -UK_EBADMSG);
+	assert_int_equal(xs_tx_id("", 0, &tx), -UK_EBADMSG);
+	assert_int_equal(xs_tx_id("17", 2, &tx), -UK_EBADMSG);	/* no NUL */
+	assert_int_equal(xs_tx_id("1x", 3, &tx), -UK_EBADMSG);
+	assert_int_equal(xs_tx_id("-1", 3, &tx), -UK_EBADMSG);
+	assert_int_equal(xs_tx_id(" 1", 3, &tx), -UK_EBADMSG);
+	assert_int_equal(tx, 99);			/* untouched on error */
+	/* Whatever follows the NUL is not looked at. */
+	assert_int_equal(xs_tx_id("8\0junk", 7, &tx), 0);
+	assert_int_equal(tx, 8);
 }
 
 static void
@@ -143,6 +211,9 @@ main(void)
 		cmocka_unit_test(test_encode_write_value_has_no_nul),
 		cmocka_unit_test(test_encode_watch_two_strings),
 		cmocka_unit_test(test_encode_too_big),
+		cmocka_unit_test(test_encode_carries_the_transaction_id),
+		cmocka_unit_test(test_encode_transaction_start_and_end),
+		cmocka_unit_test(test_transaction_id_reply_is_checked),
 		cmocka_unit_test(test_decode_header_checks),
 		cmocka_unit_test(test_error_names),
 		cmocka_unit_test(test_watch_event_split),

@@ -14,3 +14,16 @@ test_net_SRCS		= $(NET_UNIT_SRCS)
 test_tcp_SRCS		= $(NET_UNIT_SRCS)
 test_http_SRCS		= apps/httpd/http.c apps/httpd/site.c lib/string.c \
 	lib/printf.c
+test_synrec_SRCS	= lib/synrec.c lib/printf.c lib/string.c
+# The guest side of the Synjitsu hand-over, XenStore and stack faked.
+test_synjitsu_SRCS	= lib/synjitsu.c lib/synrec.c lib/ready.c lib/timer.c \
+	lib/printf.c lib/string.c
+# unix-sock's pure parts (platform/unix-sock/sockplat.h).
+test_sock_adopt_SRCS	= platform/unix-sock/adopt.c lib/synrec.c lib/string.c
+test_sock_handover_SRCS	= platform/unix-sock/handover.c lib/synrec.c \
+	lib/string.c
+# The whole guest side of a hand-over: the real stack glue and event
+# loop, the NIC, the clock and XenStore faked.
+test_handover_SRCS	= $(NET_UNIT_SRCS) lib/net/stack.c lib/synjitsu.c \
+	lib/synrec.c lib/ready.c lib/timer.c lib/poll.c lib/printf.c \
+	lib/cmdline.c

@@ -1,0 +1,244 @@
+/* synjitsu.c -- the guest side of the Synjitsu hand-over */
+#include "libuk.h"
+#include "synrec.h"
+
+/*
+ * While this unikernel booted, jitsud (in dom0) completed the TCP
+ * handshakes of its clients and kept their first bytes.  It says so by
+ * creating data/synjitsu before the domain runs.  Then, in XenStore under
+ * our home:
+ *
+ *   guest   uk_ip_up(): data/synjitsu exists, so the stack stays quiet
+ *   guest   uk_ready(): watch data/synjitsu/count, write ready = "1"
+ *   jitsud  stops answering for our address and, in one transaction,
+ *           writes conn/0 .. conn/N-1 (one synrec line each), count = N
+ *   guest   adopts each record (uk_tcp_adopt) and removes it, ends the
+ *           quiet (the gratuitous ARP goes out), writes adopted = the
+ *           number it adopted
+ *
+ * Why quiet (net.h): until the records are in, jitsud holds those
+ * connections and, on the bridge, our MAC address.  A frame from us
+ * would move the bridge's entry for the MAC to our port, and the
+ * clients' segments would reach a stack that does not know their
+ * connections yet.  So the gratuitous ARP comes after adoption, not at
+ * uk_ip_up().
+ *
+ * Never silent for good: if uk_ready() does not come within READY_WAIT
+ * of uk_ip_up(), or count within COUNT_WAIT of uk_ready(), the guest
+ * logs it, writes adopted = "0" (so jitsud, which reads adopted inside
+ * its transaction, knows nobody will take its records) and speaks up as
+ * if no hand-over had been prepared.  jitsud's clients then see their
+ * connections reset and retry.
+ *
+ * Three things move the hand-over on: uk_ready() (sj_start), and from
+ * uk_poll() the watch's callback and the timer's.  State only moves
+ * forward, BOOTING -> WAITING -> DONE; whichever of them ends the
+ * hand-over first wins, and the others then find DONE and do nothing.
+ */
+
+#define SJ_DIR		"data/synjitsu"
+#define SJ_READY	SJ_DIR "/ready"
+#define SJ_COUNT	SJ_DIR "/count"
+#define SJ_CONN		SJ_DIR "/conn"
+#define SJ_ADOPTED	SJ_DIR "/adopted"
+
+#define READY_WAIT	UK_SEC(30)	/* uk_ip_up() .. uk_ready() */
+#define COUNT_WAIT	UK_SEC(10)	/* uk_ready() .. count */
+/* The stack's pool (uk.h): more could not be adopted anyway. */
+#define COUNT_MAX	64
+
+enum { SJ_OFF, SJ_BOOTING, SJ_WAITING, SJ_DONE };
+
+static int sj_state;
+static struct uk_timer sj_timer;
+static struct uk_xs_watch sj_watch;
+static int sj_watching;
+/* Static: a record is 5 KiB, too much for the application's stack. */
+static char sj_line[SYNREC_LINE_MAX];
+static struct synrec sj_rec;
+
+/* Ends the hand-over, adopted or not: the stack speaks again. */
+static void
+sj_finish(int adopted)
+{
+	char buf[16];
+	int rc;
+
+	sj_state = SJ_DONE;
+	uk_timer_cancel(&sj_timer);
+	if (sj_watching) {
+		(void)uk_xs_unwatch(&sj_watch);
+		sj_watching = 0;
+	}
+	/* The announcement first: clients wait for it, jitsud only logs. */
+	stack_release();
+	snprintf(buf, sizeof(buf), "%d", adopted);
+	if ((rc = uk_xs_write(SJ_ADOPTED, buf)) != 0)
+		printf("synjitsu: cannot write " SJ_ADOPTED " (error %d)\n",
+		    rc);
+}
+
+static void
+sj_give_up(const char *what, int err)
+{
+	printf("synjitsu: %s (error %d); going on without the hand-over\n",
+	    what, err);
+	sj_finish(0);
+}
+
+static void
+sj_timeout(struct uk_timer *t, void *arg)
+{
+	(void)t;
+	(void)arg;
+	if (sj_state == SJ_BOOTING)
+		sj_give_up("no uk_ready() in time", -UK_ETIMEDOUT);
+	else if (sj_state == SJ_WAITING)
+		sj_give_up("no count from jitsud in time", -UK_ETIMEDOUT);
+}
+
+/* jitsud's record as the stack takes it: the window back in wire units. */
+static void
+sj_convert(const struct synrec *r, struct uk_tcp_adopt *a)
+{
+	uint32_t wnd = r->peer_wscale > 0 ? r->peer_wnd >> r->peer_wscale :
+	    r->peer_wnd;
+
+	memset(a, 0, sizeof(*a));
+	a->rip = r->peer_ip;
+	a->lip = r->local_ip;
+	a->rport = r->peer_port;
+	a->lport = r->local_port;
+	a->iss = r->iss;
+	a->irs = r->irs;
+	a->snd_nxt = r->snd_nxt;
+	a->rcv_nxt = r->rcv_nxt;
+	a->mss = r->mss;
+	a->snd_shift = r->peer_wscale;
+	a->rcv_shift = r->wscale;
+	a->snd_wnd = wnd > 0xffff ? 0xffff : wnd;
+	a->data = r->data;
+	a->dlen = r->datalen;
+	a->fin = r->fin;
+}
+
+/* Reads and decodes the record at path into sj_rec; *why on failure. */
+static int
+sj_fetch(const char *path, const char **why)
+{
+	int rc;
+
+	if ((rc = uk_xs_read(path, sj_line, sizeof(sj_line))) < 0) {
+		*why = "cannot read it";
+		return rc;
+	}
+	if (synrec_decode(sj_line, &sj_rec, why) != 0)
+		return -UK_EINVAL;
+	return 0;
+}
+
+static int
+sj_adopt_one(int i)
+{
+	struct uk_tcp_adopt a;
+	const char *why = "";
+	char path[48];
+	int rc;
+
+	snprintf(path, sizeof(path), SJ_CONN "/%d", i);
+	if ((rc = sj_fetch(path, &why)) == 0) {
+		sj_convert(&sj_rec, &a);
+		if ((rc = uk_tcp_adopt(&a)) != 0)
+			why = "the stack refused it";
+	}
+	if (rc != 0)
+		printf("synjitsu: %s not adopted: %s (error %d)\n", path, why,
+		    rc);
+	/* Gone either way: what is left in conn/ was never looked at. */
+	(void)uk_xs_rm(path);
+	return rc;
+}
+
+/* count's value: canonical decimal 0..COUNT_MAX, else -1. */
+static int
+sj_count(const char *s)
+{
+	int n = 0;
+
+	if (*s == '\0' || (s[0] == '0' && s[1] != '\0'))
+		return -1;
+	for (; *s != '\0'; s++)
+		if (*s < '0' || *s > '9' ||
+		    (n = n * 10 + (*s - '0')) > COUNT_MAX)
+			return -1;
+	return n;
+}
+
+static void
+sj_count_changed(struct uk_xs_watch *w, const char *path, void *arg)
+{
+	char buf[16];
+	int i, n, rc, adopted = 0;
+
+	(void)w;
+	(void)path;
+	(void)arg;
+	if (sj_state != SJ_WAITING)
+		return;
+	/* Absent: the watch's first firing; jitsud has not written yet. */
+	if ((rc = uk_xs_read(SJ_COUNT, buf, sizeof(buf))) == -UK_ENOENT)
+		return;
+	if (rc < 0 || (n = sj_count(buf)) < 0) {
+		sj_give_up("count unreadable or out of range", rc < 0 ? rc :
+		    -UK_EINVAL);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		adopted += sj_adopt_one(i) == 0;
+	printf("synjitsu: adopted %d of %d connections\n", adopted, n);
+	sj_finish(adopted);
+}
+
+/* uk_ready()'s hook: our listeners are up, jitsud may hand over. */
+static void
+sj_start(void)
+{
+	int rc;
+
+	ready_set_hook(NULL);
+	if (sj_state != SJ_BOOTING)
+		return;
+	sj_state = SJ_WAITING;
+	uk_timer_arm(&sj_timer, uk_now() + COUNT_WAIT);
+	/* Watch before ready: its first firing covers a count already there. */
+	if ((rc = uk_xs_watch(&sj_watch, SJ_COUNT, sj_count_changed,
+	    NULL)) != 0) {
+		sj_give_up("cannot watch " SJ_COUNT, rc);
+		return;
+	}
+	sj_watching = 1;
+	if ((rc = uk_xs_write(SJ_READY, "1")) != 0)
+		sj_give_up("cannot write " SJ_READY, rc);
+}
+
+int
+synjitsu_expect(void)
+{
+	char buf[8];
+	int rc;
+
+	uk_timer_cancel(&sj_timer);
+	sj_state = SJ_OFF;
+	sj_watching = 0;
+	/* A directory: its value says nothing, its existence everything. */
+	rc = uk_xs_read(SJ_DIR, buf, sizeof(buf));
+	if (rc < 0 && rc != -UK_E2BIG)
+		return 0;
+	sj_state = SJ_BOOTING;
+	uk_timer_init(&sj_timer, sj_timeout, NULL);
+	uk_timer_arm(&sj_timer, uk_now() + READY_WAIT);
+	ready_set_hook(sj_start);
+	printf("synjitsu: jitsud holds connections for us; quiet until "
+	    "they are adopted\n");
+	return 1;
+}

@@ -1,0 +1,47 @@
+/* pv.h -- internals of the Xen PV (x86_64) boot binding */
+#ifndef PV_H
+#define PV_H
+
+#include "xenplat.h"
+
+/* The PV-only hypercalls; the drivers' ones are in xenplat.h. */
+
+static inline long
+xen_update_va_mapping(const void *va, uint64_t pte, unsigned long flags)
+{
+	return xen_hypercall3(__HYPERVISOR_update_va_mapping,
+	    (unsigned long)(uintptr_t)va, pte, flags);
+}
+
+static inline long
+xen_grant_table_op(unsigned int cmd, void *arg, unsigned int count)
+{
+	return xen_hypercall3(__HYPERVISOR_grant_table_op, cmd,
+	    (unsigned long)arg, count);
+}
+
+static inline long
+xen_set_trap_table(const void *table)
+{
+	return xen_hypercall3(__HYPERVISOR_set_trap_table,
+	    (unsigned long)table, 0, 0);
+}
+
+static inline long
+xen_console_io(int cmd, unsigned long len, const char *buf)
+{
+	return xen_hypercall3(__HYPERVISOR_console_io, (unsigned long)cmd,
+	    len, (unsigned long)buf);
+}
+
+/* pv.c */
+void	pv_start(const start_info_t *si) UK_NORETURN;
+
+/* trap.c */
+/*
+ * Registers the exception handlers with Xen (a PV guest has no IDT of
+ * its own).  Needs only the hypercall page, so it runs first.
+ */
+void	trap_init(void);
+
+#endif /* PV_H */

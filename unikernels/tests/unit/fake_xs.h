@@ -1,0 +1,211 @@
+/* fake_xs.h -- an in-memory XenStore with watches, for host tests */
+#ifndef FAKE_XS_H
+#define FAKE_XS_H
+
+#include "libuk.h"
+
+/*
+ * uk.h's uk_xs_read/write/rm/watch/unwatch over a small table of nodes,
+ * for the test that includes this (once: it defines them).  Paths are
+ * taken as they come (the guest code under test uses relative ones).
+ * Like xenstored, a change queues an event for every watch on the node
+ * or above it, and registering a watch queues one at once; like the
+ * libOS, the callbacks run only when the test says so (fxs_fire, which
+ * stands for uk_poll's turn).  The test plays jitsud with fxs_set.
+ */
+
+#define FXS_NODES	32
+#define FXS_PATH	96
+#define FXS_QUEUE	32
+#define FXS_VAL		4096	/* XenStore's largest value */
+
+static struct {
+	int	used;
+	char	path[FXS_PATH];
+	char	val[FXS_VAL];
+} fxs_node[FXS_NODES];
+
+static struct uk_xs_watch *fxs_watches;
+static struct {
+	struct uk_xs_watch	*w;
+	char			 path[FXS_PATH];
+} fxs_q[FXS_QUEUE];
+static int fxs_nq;
+static int fxs_watch_error;	/* what uk_xs_watch returns; 0: works */
+
+static inline void
+fxs_reset(void)
+{
+	memset(fxs_node, 0, sizeof(fxs_node));
+	fxs_watches = NULL;
+	fxs_nq = 0;
+	fxs_watch_error = 0;
+}
+
+static inline int
+fxs_find(const char *path)
+{
+	int i;
+
+	for (i = 0; i < FXS_NODES; i++)
+		if (fxs_node[i].used && strcmp(fxs_node[i].path, path) == 0)
+			return i;
+	return -1;
+}
+
+/* The value of path, or NULL if there is no such node. */
+static inline const char *
+fxs_get(const char *path)
+{
+	int i = fxs_find(path);
+
+	return i < 0 ? NULL : fxs_node[i].val;
+}
+
+/* path is dir itself or below it */
+static inline int
+fxs_under(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	return strncmp(path, dir, n) == 0 &&
+	    (path[n] == '\0' || path[n] == '/');
+}
+
+static inline void
+fxs_queue(struct uk_xs_watch *w, const char *path)
+{
+	assert_true(fxs_nq < FXS_QUEUE);
+	fxs_q[fxs_nq].w = w;
+	strlcpy(fxs_q[fxs_nq].path, path, FXS_PATH);
+	fxs_nq++;
+}
+
+static inline void
+fxs_changed(const char *path)
+{
+	struct uk_xs_watch *w;
+
+	for (w = fxs_watches; w != NULL; w = w->next)
+		if (fxs_under(path, w->path))
+			fxs_queue(w, path);
+}
+
+/* Writes a node as another domain would (events included). */
+static inline void
+fxs_set(const char *path, const char *val)
+{
+	int i = fxs_find(path);
+
+	if (i < 0)
+		for (i = 0; i < FXS_NODES && fxs_node[i].used; i++)
+			;
+	assert_true(i < FXS_NODES);
+	fxs_node[i].used = 1;
+	strlcpy(fxs_node[i].path, path, FXS_PATH);
+	strlcpy(fxs_node[i].val, val, sizeof(fxs_node[i].val));
+	fxs_changed(path);
+}
+
+/* Runs the queued watch callbacks, as uk_poll() would; returns how many. */
+static inline int
+fxs_fire(void)
+{
+	struct uk_xs_watch *w;
+	char path[FXS_PATH];
+	int n = 0;
+
+	while (fxs_nq > 0) {
+		w = fxs_q[0].w;
+		strlcpy(path, fxs_q[0].path, sizeof(path));
+		memmove(&fxs_q[0], &fxs_q[1], sizeof(fxs_q[0]) *
+		    (size_t)(fxs_nq - 1));
+		fxs_nq--;
+		if (w != NULL) {
+			w->fn(w, path, w->arg);
+			n++;
+		}
+	}
+	return n;
+}
+
+int
+uk_xs_read(const char *path, char *buf, size_t size)
+{
+	const char *v = fxs_get(path);
+
+	if (v == NULL)
+		return -UK_ENOENT;
+	if (strlen(v) + 1 > size)
+		return -UK_E2BIG;
+	return (int)strlcpy(buf, v, size);
+}
+
+int
+uk_xs_write(const char *path, const char *value)
+{
+	fxs_set(path, value);
+	return 0;
+}
+
+int
+uk_xs_rm(const char *path)
+{
+	int i, n = 0;
+
+	for (i = 0; i < FXS_NODES; i++)
+		if (fxs_node[i].used && fxs_under(fxs_node[i].path, path)) {
+			fxs_node[i].used = 0;
+			n++;
+		}
+	if (n == 0)
+		return -UK_ENOENT;
+	fxs_changed(path);
+	return 0;
+}
+
+int
+uk_xs_watch(struct uk_xs_watch *w, const char *path, uk_xs_watch_fn *fn,
+    void *arg)
+{
+	if (fxs_watch_error != 0)
+		return fxs_watch_error;
+	strlcpy(w->path, path, sizeof(w->path));
+	w->fn = fn;
+	w->arg = arg;
+	w->next = fxs_watches;
+	fxs_watches = w;
+	fxs_queue(w, path);
+	return 0;
+}
+
+int
+uk_xs_unwatch(struct uk_xs_watch *w)
+{
+	struct uk_xs_watch **pp;
+	int i;
+
+	for (pp = &fxs_watches; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == w) {
+			*pp = w->next;
+			break;
+		}
+	for (i = 0; i < fxs_nq; i++)
+		if (fxs_q[i].w == w)
+			fxs_q[i].w = NULL;
+	return 0;
+}
+
+/* The number of watches registered now. */
+static inline int
+fxs_nwatches(void)
+{
+	struct uk_xs_watch *w;
+	int n = 0;
+
+	for (w = fxs_watches; w != NULL; w = w->next)
+		n++;
+	return n;
+}
+
+#endif /* FAKE_XS_H */
