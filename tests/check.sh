@@ -13,7 +13,9 @@ suite_cmd() {
 	unikernels)	echo "$MAKE --no-print-directory -C unikernels check" ;;
 	unikernels-asan) echo "$MAKE --no-print-directory -C unikernels check SANITIZE=1" ;;
 	unikernels-tap)	echo "$MAKE --no-print-directory -C unikernels tap-check" ;;
+	unikernels-sock) echo "$MAKE --no-print-directory -C unikernels sock-check" ;;
 	uk-testbed)	echo "scripts/testbed/run.sh uk/selftests" ;;
+	uk-testbed-pv)	echo "scripts/testbed/run.sh uk/selftests-pv" ;;
 	daemon)		echo "bash tests/system/daemon.sh" ;;
 	install)	echo "sh tests/system/install.sh" ;;
 	proc)		echo "sh tests/system/proc.sh" ;;
@@ -23,7 +25,9 @@ suite_cmd() {
 	jitsud-xl)	echo "scripts/testbed/run.sh jitsud-xl" ;;
 	jitsud-modes)	echo "scripts/testbed/run.sh jitsud-modes" ;;
 	uk-httpd)	echo "scripts/testbed/run.sh uk-httpd" ;;
+	uk-httpd-pv)	echo "scripts/testbed/run.sh uk-httpd-pv" ;;
 	jitsud-uk)	echo "scripts/testbed/run.sh jitsud-uk" ;;
+	jitsud-synjitsu) echo "scripts/testbed/run.sh jitsud-synjitsu" ;;
 	daemon-asan)	echo "env JITSUD_BIN=build/asan/bin bash tests/system/daemon.sh" ;;
 	smoke)		echo "scripts/testbed/run.sh smoke" ;;
 	testbed-selftest) echo "sh tests/testbed/selftest.sh" ;;
@@ -31,7 +35,7 @@ suite_cmd() {
 	esac
 }
 
-suites=${*:-"unit unit-asan unikernels unikernels-asan unikernels-tap daemon daemon-asan install proc proc-asan summon summon-asan smoke uk-testbed uk-httpd jitsud-xl jitsud-modes jitsud-uk testbed-selftest"}
+suites=${*:-"unit unit-asan unikernels unikernels-asan unikernels-tap unikernels-sock daemon daemon-asan install proc proc-asan summon summon-asan smoke uk-testbed uk-testbed-pv uk-httpd uk-httpd-pv jitsud-xl jitsud-modes jitsud-uk jitsud-synjitsu testbed-selftest"}
 # Each suite's output is also kept in build/check/SUITE.log: a CI log is
 # often seen only by its last lines, so the failing lines of the failed
 # suites are shown again just above the verdict.
