@@ -17,6 +17,7 @@ MANDIR	?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 UNITDIR	?= /lib/systemd/system
 DOCDIR	?= $(PREFIX)/share/doc/jitsud
+UKDIR	?= $(PREFIX)/lib/jitsud/unikernels
 
 CC	?= cc
 CFLAGS	?= -O2 -g
@@ -121,9 +122,14 @@ demo: all
 bench: all
 	@scripts/bench/run.sh
 
+# The unikernels jitsud ships (the example zone boots httpd.pvh) go to
+# $(UKDIR); the example zone is rewritten to name them there.
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(UNITDIR) \
-	    $(DESTDIR)$(DOCDIR)/examples
+	    $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(UKDIR)
+	install -m 0644 build/unikernels/httpd.pvh build/unikernels/httpd.pv \
+	    build/unikernels/echo.pvh build/unikernels/echo.pv \
+	    $(DESTDIR)$(UKDIR)/
 	for p in $(PROGRAMS); do \
 		install -m 0755 $(B)/bin/$$p $(DESTDIR)$(SBINDIR)/$$p || exit 1; \
 	done
@@ -133,8 +139,9 @@ install: all
 	done
 	sed 's|/usr/local/sbin|$(SBINDIR)|g' conf/jitsud.service > \
 	    $(DESTDIR)$(UNITDIR)/jitsud.service
-	install -m 0644 conf/jitsud.conf conf/example.org.zone \
-	    $(DESTDIR)$(DOCDIR)/examples/
+	install -m 0644 conf/jitsud.conf $(DESTDIR)$(DOCDIR)/examples/
+	sed 's|/usr/local/lib/jitsud/unikernels|$(UKDIR)|g' \
+	    conf/example.org.zone > $(DESTDIR)$(DOCDIR)/examples/example.org.zone
 
 format:
 	clang-format -i src/*.c include/*.h tests/unit/*.c
