@@ -53,6 +53,8 @@ struct synio_port {
 
 struct synio_claim {
 	struct synio_port	*port;
+	char			 name[BINDING_NAME_MAX];	/* for the log */
+	uint64_t		 since;		/* ms, the claim */
 	struct synjitsu_vm	 vm;	/* large: claims are on the heap */
 	LIST_ENTRY(synio_claim)	 entry;
 };
@@ -116,13 +118,24 @@ synio_frame(struct synio *io, struct synio_port *p, size_t len,
 	enum synjitsu_verdict	 v;
 	uint8_t			 out[SYNJITSU_REPLY_MAX];
 	size_t			 outlen;
-	uint64_t		 now = synio_now_ms();
+	uint64_t		 now = synio_now_ms(), syns, est;
 
 	LIST_FOREACH(c, &io->claims, entry) {
 		if (c->port != p)
 			continue;
+		syns = c->vm.stats.syns;
+		est = c->vm.stats.established;
 		v = synjitsu_input_flags(&c->vm, synio_rbuf, len, flags, now,
 		    out, sizeof(out), &outlen);
+		/* The timeline: the first SYN and handshake of a summon. */
+		if (syns == 0 && c->vm.stats.syns == 1)
+			log_info("%s: synjitsu: first SYN %llu ms after the "
+			    "claim", c->name, (unsigned long long)(now -
+			    c->since));
+		if (est == 0 && c->vm.stats.established == 1)
+			log_info("%s: synjitsu: first handshake completed %llu "
+			    "ms after the claim", c->name,
+			    (unsigned long long)(now - c->since));
 		if (v == SYNJITSU_REPLIED)
 			synio_send(p, out, outlen);
 		if (v != SYNJITSU_IGNORED)
@@ -337,6 +350,8 @@ synio_claim(struct synio *io, const struct binding *b, char *err,
 		free(c);
 		return NULL;
 	}
+	snprintf(c->name, sizeof(c->name), "%s", b->name);
+	c->since = synio_now_ms();
 	LIST_INSERT_HEAD(&io->claims, c, entry);
 	/* Clients with a stale ARP entry learn the guest's MAC now. */
 	if ((len = synjitsu_garp(&c->vm, garp, sizeof(garp))) > 0)

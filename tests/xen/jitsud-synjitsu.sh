@@ -13,6 +13,8 @@ uk="kernel=/testbed/unikernels/httpd.pvh type=pvh memory=8M cpuid=\"host,rdtscp=
 	printf '@\tIN\tSOA\tns hostmaster 1 3600 600 86400 30\n'
 	printf '@\tIN\tNS\tns\nns\tIN\tA\t10.0.0.1\n'
 	printf 'syn\tIN\tUNIKERNEL\t%s ip=10.0.0.41 synjitsu=on\n' "$uk"
+	# A guest that never asks: its hand-over folder stays while it runs.
+	printf 'mute\tIN\tUNIKERNEL\tkernel=/testbed/unikernels/hello.pvh type=pvh memory=4M cpuid="host,rdtscp=0" cmdline="greeting=mute wait" ready=delay:500ms ports=80 ip=10.0.0.44 synjitsu=on idle=0\n'
 	# Answered at once too (max-wait=0), but nobody stands in.
 	printf 'nosyn\tIN\tUNIKERNEL\t%s ip=10.0.0.42 synjitsu=off max-wait=0\n' \
 	    "$uk"
@@ -74,5 +76,28 @@ tb_say "BENCH uk-nosynjitsu cold_http_ms=$(($(tb_now) - t0)) $(cat /tmp/nosyn.ti
 r2=$(syn_retrans)
 tb_say "SYN retransmissions: before $r0, after synjitsu $r1, after control $r2"
 tb_step control-syn-was-retransmitted 5 test "$r2" -gt "$r1"
+# The hand-over folder is dom0's and its guest's alone: another domU
+# can neither read nor list it, nor forge a record in it.
+deny_test() {
+	_d=$(xl domid mute.test) || return 1
+	_p=/local/domain/$_d/data/synjitsu
+	# It must really be there, or a refusal would prove nothing.
+	xenstore-exists "$_p" || { echo "no $_p"; return 1; }
+	xenstore-ls -p "$(dirname "$_p")" | grep synjitsu
+	xl create -q /testbed/tests/uk/uk-xenstore.cfg \
+	    "extra=\"name=uk-xenstore deny=$_p\"" || return 1
+	tb_until sh -c '! xl domid uk-xenstore > /dev/null 2>&1'
+	cat /var/log/xen/console/guest-uk-xenstore.log
+	grep -q "is out of reach" /var/log/xen/console/guest-uk-xenstore.log &&
+	    grep -q "^SUCCESS" /var/log/xen/console/guest-uk-xenstore.log &&
+	    xenstore-exists "$_p" && xl domid mute.test > /dev/null
+}
+mute_summoned() {
+	[ "$(tb_client dig @10.0.0.1 +time=40 +tries=1 +short mute.test)" = \
+	    10.0.0.44 ] && tb_until xl domid mute.test
+}
+tb_step mute-summoned 60 mute_summoned
+tb_step handover-folder-private 60 deny_test
+tb_log "the other domU's view" cat /var/log/xen/console/guest-uk-xenstore.log
 tb_log "jitsud log (synjitsu)" sh -c 'grep -i synjitsu /tmp/jitsud.log'
 tb_log "jitsuctl metrics (synjitsu)" sh -c 'jitsuctl metrics | grep synjitsu'

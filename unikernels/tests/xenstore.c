@@ -4,7 +4,10 @@
 /*
  * Works in its own data/ area (guest-writable by libxl's default
  * permissions).  Expects `name=NAME` on the command line: the domain name
- * the toolstack gave it, which it must read back from XenStore.
+ * the toolstack gave it, which it must read back from XenStore.  With
+ * `deny=PATH` it also checks that it can neither read PATH, list it, nor
+ * write below it: another domain's private node (a Synjitsu hand-over
+ * folder, in jitsud's tests).
  */
 
 #define T_DIR	"data/uktest"
@@ -168,10 +171,29 @@ check_watch(void)
 	CHECK(fired == 2, "no event after unwatch (fired %d)", fired);
 }
 
+static void
+check_denied(void)
+{
+	char path[200], sub[220], buf[64];
+	int n;
+
+	if (uk_cmdline_get("deny", path, sizeof(path)) <= 0)
+		return;
+	n = uk_xs_read(path, buf, sizeof(buf));
+	CHECK(n == -UK_EACCES, "read %s: %d, want %d", path, n, -UK_EACCES);
+	n = uk_xs_directory(path, buf, sizeof(buf));
+	CHECK(n == -UK_EACCES, "list %s: %d, want %d", path, n, -UK_EACCES);
+	snprintf(sub, sizeof(sub), "%s/conn/0", path);
+	n = uk_xs_write(sub, "v=1 forged");
+	CHECK(n == -UK_EACCES, "write %s: %d, want %d", sub, n, -UK_EACCES);
+	printf("xenstore: %s is out of reach\n", path);
+}
+
 int
 uk_main(void)
 {
 	check_identity();
+	check_denied();
 	check_rw();
 	check_transaction();
 	check_watch();
