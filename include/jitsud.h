@@ -648,6 +648,7 @@ struct vm {
 	struct event		*timer;		/* build/boot/stop deadline */
 	struct event		*idle;
 	void			*claim;		/* Synjitsu stands in */
+	uint64_t		 claim_ms;	/* since, for the timeline */
 	struct event		*standin;	/* its grace once ready */
 	void			*priv;
 };
@@ -728,13 +729,15 @@ struct nl_msg {
 
 /*
  * A veth pair: `name' stays in the caller's namespace, enslaved to
- * bridge `master' (ifindex, 0: none) and brought up; `peer' is created
- * directly in the network namespace of process `peer_pid'.
+ * bridge `master' (ifindex, 0: none) and brought up unless `down';
+ * `peer' is created directly in the network namespace of process
+ * `peer_pid'.
  */
 struct nl_veth {
 	const char	*name;
 	const uint8_t	*mac;		/* host end's, or NULL: random */
 	int		 master;
+	int		 down;		/* leave `name' down */
 	const char	*peer;
 	const uint8_t	*peer_mac;	/* or NULL */
 	int		 peer_pid;
@@ -755,6 +758,11 @@ int	nl_msg_addr(struct nl_msg *, int ifindex, int family,
 int	nl_msg_route4(struct nl_msg *, int ifindex, struct in_addr gw);
 /* RTM_NEWLINK setting IFF_UP on ifindex. */
 int	nl_msg_link_up(struct nl_msg *, int ifindex);
+/*
+ * RTM_NEWLINK enslaving ifindex to bridge `master' and setting IFF_UP,
+ * one request (the kernel sets the master before the flags).
+ */
+int	nl_msg_link_plug(struct nl_msg *, int ifindex, int master);
 /* RTM_GETLINK or RTM_DELLINK of ifindex, or of `name' when index is 0. */
 int	nl_msg_link(struct nl_msg *, uint16_t type, int ifindex,
 	    const char *name);
@@ -781,6 +789,7 @@ int	nl_veth_add(int fd, const struct nl_veth *);
 int	nl_link_get(int fd, int ifindex, const char *name, struct nl_link *);
 int	nl_link_del(int fd, int ifindex);
 int	nl_link_up(int fd, int ifindex);
+int	nl_link_plug(int fd, int ifindex, int master);
 int	nl_addr_add(int fd, int ifindex, int family, const void *addr,
 	    unsigned int prefixlen);
 int	nl_route4_add(int fd, int ifindex, struct in_addr gw);
@@ -819,9 +828,14 @@ unsigned int	 probe_attempts(const struct probe *);
 #define PROC_PREFIX4		24	/* the guest's IPv4 netmask */
 #define PROC_PREFIX6		64
 #define PROC_READY_FD		3	/* the guest's readiness pipe */
+#define PROC_SYNJITSU_FD	4	/* its end of the hand-over socket */
 #define PROC_ARGV_MAX		(BINDING_CMDLINE_MAX / 2 + 2)
-#define PROC_ENV_MAX		8
+#define PROC_ENV_MAX		9
 #define PROC_ENV_LEN		(BINDING_NAME_MAX + 32)
+#define PROC_HANDOVER_MS	15000	/* from "ready" to "adopted" */
+#define PROC_ASK_MS		1000	/* from readiness to "ready" */
+#define PROC_HLINE_MAX		32	/* a guest's line, with "\n" */
+#define PROC_HBAD_MAX		8	/* bad lines, then we hang up */
 
 /*
  * The process backend (proc_backend) runs a binding's kernel= as a
@@ -834,6 +848,17 @@ unsigned int	 probe_attempts(const struct probe *);
  * its console in <logdir>/<name>.log, and <statedir>/<name>.pid lets a
  * restarted jitsud adopt it.  For ready=xenstore the guest writes
  * anything to fd 3 once it serves.
+ *
+ * Synjitsu (synjitsu=on, a fresh create, not a warm one): the guest
+ * also gets JITSU_SYNJITSU_FD=4, its end of a unix stream socket, and
+ * while jitsud stands in for its address the host veth stays down and
+ * off the bridge, so that the guest's kernel never sees (and resets) a
+ * segment of a connection jitsud holds.  The guest says "ready\n" once
+ * it listens; jitsud answers with a synrec line per connection and
+ * "count N\n"; the guest answers "adopted K\n".  The veth is plugged
+ * into the bridge then, or when the socket closes, when the hand-over
+ * takes PROC_HANDOVER_MS, or when the guest does not ask within
+ * PROC_ASK_MS of its readiness (see proc.c).
  */
 struct proc_conf {
 	char	 logdir[PROC_PATH_MAX];
@@ -863,9 +888,12 @@ struct proc_args {
 };
 
 /* Pure helpers, exported for the tests. */
-/* proc_args_build: gw NULL: no gateway.  0, or -1 if it does not fit. */
+/*
+ * proc_args_build: gw NULL: no gateway; synjitsu: add
+ * JITSU_SYNJITSU_FD.  0, or -1 if it does not fit.
+ */
 int	proc_args_build(struct proc_args *, const struct binding *,
-	    const struct in_addr *gw);
+	    const struct in_addr *gw, int synjitsu);
 /* proc_veth_name: "jv" and 8 hex digits hashed from the name. */
 void	proc_veth_name(const char *name, char out[PROC_IFNAME_MAX]);
 /* proc_file_name: the name made safe as a file name; 0 or -1. */
@@ -878,6 +906,51 @@ int	proc_stat_parse(const char *text, char *state,
 /* proc_pidfile_parse: "PID START VETH\n"; 0 or -1. */
 int	proc_pidfile_parse(const char *text, int *pid,
 	    unsigned long long *start, char veth[PROC_IFNAME_MAX]);
+
+/* What the guest said on the hand-over socket. */
+enum proc_hmsg {
+	PROC_HMSG_NONE,		/* no whole line yet */
+	PROC_HMSG_READY,	/* "ready" */
+	PROC_HMSG_ADOPTED,	/* "adopted K", K in *k */
+	PROC_HMSG_BAD,		/* anything else, or a line too long */
+};
+
+/* The guest's bytes, read in at buf + len, at most PROC_HLINE_MAX. */
+struct proc_hin {
+	char	 buf[PROC_HLINE_MAX];
+	size_t	 len;
+	int	 skip;		/* in a line too long: drop to its end */
+};
+
+/*
+ * proc_hin_next: take the next whole line out of in.  The guest is not
+ * trusted: a line is exactly "ready" or "adopted K" (K decimal, at most
+ * 5 digits), else BAD; a line that does not fit is BAD once and then
+ * dropped up to its newline.  NONE when more bytes are needed.
+ */
+enum proc_hmsg	proc_hin_next(struct proc_hin *in, unsigned int *k);
+
+/* Our side: records as lines, then "count N\n", sent as room allows. */
+struct proc_hout {
+	char	*buf;
+	size_t	 len, off;	/* bytes in buf, bytes sent */
+	size_t	 count;		/* records in it */
+};
+
+/*
+ * proc_hout_build: n records (each synrec_encode'd, "\n"-ended; one the
+ * encoder refuses is left out and not counted) and the count line.  0,
+ * or -1 when out of memory or n > SYNJITSU_CONN_MAX.  proc_hout_free
+ * releases it.
+ */
+int	proc_hout_build(struct proc_hout *, const struct synrec *recs,
+	    size_t n);
+void	proc_hout_free(struct proc_hout *);
+/*
+ * proc_hout_flush: send what is left on the non-blocking socket fd:
+ * 1 all sent, 0 the socket is full (wait for it to drain), -1 error.
+ */
+int	proc_hout_flush(struct proc_hout *, int fd);
 
 /* chan.c */
 

@@ -185,6 +185,7 @@ vm_standin_claim(struct vm *v)
 		return;
 	}
 	vs->metrics->standins++;
+	v->claim_ms = vm_now_ms();
 	log_info("%s: synjitsu: standing in for %s while it boots",
 	    v->b.name, inet_ntoa(v->b.ip));
 }
@@ -229,8 +230,9 @@ vm_backend_synjitsu_ready(struct vm *v)
 	else {
 		vs->metrics->handovers++;
 		vs->metrics->handed_conns += n;
-		log_info("%s: synjitsu: %zu connection(s) handed over",
-		    v->b.name, n);
+		log_info("%s: synjitsu: %zu connection(s) handed over %llu ms "
+		    "after the claim", v->b.name, n,
+		    (unsigned long long)(vm_now_ms() - v->claim_ms));
 	}
 	free(recs);
 	if (v->claim != NULL) {
@@ -249,8 +251,9 @@ vm_backend_synjitsu_adopted(struct vm *v, int n)
 		return;
 	}
 	v->vs->metrics->adopted_conns += (uint64_t)n;
-	log_info("%s: synjitsu: the guest adopted %d connection(s)",
-	    v->b.name, n);
+	log_info("%s: synjitsu: the guest adopted %d connection(s) %llu ms "
+	    "after the claim", v->b.name, n,
+	    (unsigned long long)(vm_now_ms() - v->claim_ms));
 }
 
 /* Answer every waiter: the summon they joined is settled. */
@@ -297,6 +300,9 @@ vm_became_ready(struct vm *v)
 	uint64_t	 now = vm_now_ms();
 
 	vm_set_state(v, VM_READY);
+	if (v->claim != NULL)
+		log_info("%s: synjitsu: the guest is ready %llu ms after the "
+		    "claim", v->b.name, (unsigned long long)(now - v->claim_ms));
 	v->used_ms = now;
 	v->traffic = v->vs->be->traffic ? v->vs->be->traffic(v) : 0;
 	if (v->summon_ms != 0) {

@@ -2,8 +2,10 @@
 # run.sh -- `make bench`: every benchmark, results under bench/.
 #   bench/dns.txt      jitsud vs NSD, queries/s (dnsperf, on this host)
 #   bench/results.txt  in one nested-Xen run: xl create vs jitsud's summon
-#                      of the baseline guest, and DNS latency idle vs
-#                      during a build
+#                      of the baseline guest and of the httpd unikernel,
+#                      DNS latency idle vs during builds, and the first-
+#                      connection latency with and without Synjitsu
+#   bench/synjitsu.svg the latter's distributions, plotted
 # Nested timings are emulation times (QEMU TCG): compare only ratios
 # measured in the same run.
 set -eu
@@ -112,5 +114,26 @@ lat8=$(fields dns-latency-eight run idle_p50_us idle_p99_us build_p50_us \
 	echo "median_build_p99_us $(echo "$lat" | median 5)"
 	echo "median_eight_builds_p50_us $(echo "$lat8" | median 4)"
 	echo "median_eight_builds_p99_us $(echo "$lat8" | median 5)"
+	echo "#"
+	echo "# first-connection latency of the httpd unikernel, DNS query until"
+	echo "# its first HTTP byte (ms): syn = cold with Synjitsu, hold = cold"
+	echo "# with the answer held until ready, lost = cold answered at once"
+	echo "# without Synjitsu (first SYN lost), warm = already running;"
+	echo "# columns: mode n p50 p90 max failed (runs that got no page)"
+	for m in syn hold lost warm; do
+		nf=$(fields synjitsu-first-byte mode failed |
+		    awk -v m="$m" '$1 == m && $2 == 1' | wc -l)
+		fields synjitsu-first-byte mode ms |
+		    awk -v m="$m" '$1 == m && $2 != "" { print $2 }' | sort -n |
+		    awk -v m="$m" -v nf="$nf" '
+		    { v[NR] = $1 }
+		    END { if (NR) printf "%s %d %d %d %d %d\n", m, NR,
+			v[int((NR + 1) / 2)], v[int((NR * 9 + 9) / 10)], v[NR],
+			nf }'
+	done
 } > "$res"
+fields synjitsu-first-byte mode ms | awk '$2 != ""' |
+    sh "$top/scripts/bench/cdf-svg.sh" \
+    "httpd unikernel: DNS query to first HTTP byte" "ms" \
+    > "$top/bench/synjitsu.svg"
 cat "$res"
