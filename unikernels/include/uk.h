@@ -501,7 +501,12 @@ int	uk_udp_bind(uint16_t port, uk_udp_fn *fn, void *arg,
 	    struct uk_udp **up);
 /*
  * Sends one datagram of at most 1472 bytes (-UK_EMSGSIZE); 0 once handed
- * to the NIC or queued for ARP, -UK_EHOSTUNREACH without a route.
+ * to the NIC or queued for ARP, -UK_EHOSTUNREACH without a route,
+ * -UK_EAGAIN when the NIC's transmit ring is full (UDP has no "ready to
+ * write" event: drop it or retry from a timer).  As on any network, 0 is
+ * no promise of delivery: while the next hop's address is being resolved
+ * only the first two datagrams to it are held; later ones are dropped
+ * (and counted).
  */
 int	uk_udp_sendto(struct uk_udp *u, const void *buf, size_t len,
 	    uint32_t ip, uint16_t port);

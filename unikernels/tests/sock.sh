@@ -9,7 +9,10 @@
 #       keep-alive, 1000 concurrent connections, SIGTERM ends it with
 #       status 0; jitsu.ip from $JITSU_IP as the process backend passes
 #       it, and a jitsu.ip no interface holds is refused; echo.unix
-#       returns 200000 bytes through busybox nc; sockapi.unix (UDP,
+#       returns 200000 bytes through busybox nc, and UDP datagrams
+#       through bash's /dev/udp (tests/xen/uk/udp-echo.bash): one, 50 of
+#       sizes 1..1472 one at a time, 4 at once, and one longer than
+#       uk.h's 1472 is dropped rather than cut; sockapi.unix (UDP,
 #       active opens, refusals) says SUCCESS.
 #   (b) adoption through TCP_REPAIR, without jitsud: sock_freezer holds
 #       three real connections (curl, a 1 MiB GET, a GET followed by the
@@ -19,7 +22,8 @@
 #       on its own connection, without a retransmission or a reset.  A
 #       silent jitsud delays the guest a bounded time; a record for a
 #       port nothing listens on is refused and counted out.
-# Needs root, curl, busybox, iproute2 (ip, nstat).
+# Needs root, bash, curl, busybox, iproute2 (ip, nstat).  The checks it
+# shares with tap.sh are in nslib.sh.
 # Prints `uk-sock: N passed, M failed`; exits non-zero on any failure.
 #
 # Environment: UK_IMGDIR (default build/unikernels), UK_SOCK_BIN (the
@@ -28,75 +32,28 @@
 
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=SCRIPTDIR/nslib.sh
+. "$top/unikernels/tests/nslib.sh"
+tag=uk-sock
 img=${UK_IMGDIR:-$top/build/unikernels}
 bin=${UK_SOCK_BIN:-$top/build/uk-obj/unix-sock/bin}
-# Namespaces and addresses are fixed: one run at a time.  The guests
-# started below do not inherit the lock (9>&-): one left behind by a
-# broken run must not hold up the next.
-exec 9>/tmp/uks.lock
-flock -w 300 9 || {
-	echo "uk-sock: 0 passed, 1 failed (another run holds the lock)"
-	exit 1
-}
 srv=uks-srv
 cli=uks-cli
+ext=unix
+ukargs=
+# Namespaces and addresses are fixed: one run at a time.
+lock /tmp/uks.lock
 guest=10.89.0.2
 client=10.89.0.1
 conc=${UK_SOCK_CONC:-1000}
-# sha256 of 1 MiB of bytes (i * 7 + 3) & 0xff, i = 0..1048575
-big_sha=172c15dc2e12b50e523d8e657cbe7fbb11c1053252bbf1e1431077d57d8128fd
 tmp=$(mktemp -d /tmp/uks.XXXXXX)
-passed=0
-failed=0
-ukpid=
 
-pass() {
-	passed=$((passed + 1))
-	echo "ok: $*"
-}
-
-fail() {
-	failed=$((failed + 1))
-	echo "FAILED: $*"
-}
-
-inc() {
-	ip netns exec "$cli" "$@"
-}
-
-ins() {
-	ip netns exec "$srv" "$@"
-}
-
-# Stops the guest (SIGTERM, then SIGKILL after 2 s); its status in $ukrc.
-stop_uk() {
-	ukrc=
-	[ -n "$ukpid" ] || return
-	kill "$ukpid" 2>/dev/null
-	i=0
-	while kill -0 "$ukpid" 2>/dev/null && [ $i -lt 20 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	kill -9 "$ukpid" 2>/dev/null
-	wait "$ukpid" 2>/dev/null
-	ukrc=$?
-	ukpid=
-}
-
-cleanup() {
-	stop_uk
-	ip netns del "$srv" 2>/dev/null
-	ip netns del "$cli" 2>/dev/null
-	rm -rf "$tmp"
-}
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # Fresh namespaces: the TCP counters (nstat) start from zero.
 setup() {
-	ip netns del "$srv" 2>/dev/null
-	ip netns del "$cli" 2>/dev/null
+	ns_del
 	ip netns add "$srv" && ip netns add "$cli" || exit 1
 	ip -n "$srv" link set lo up
 	ip -n "$cli" link set lo up
@@ -108,98 +65,6 @@ setup() {
 	ip -n "$srv" link set eth0 up
 	# Synjitsu's records carry no timestamps: neither may the freezer's.
 	ins sysctl -qw net.ipv4.tcp_timestamps=0
-}
-
-# Starts image NAME with ARGS in uks-srv; waits (5 s) for its readiness
-# line on JITSU_READY_FD, as jitsud's process backend does.
-start_uk() {
-	name=$1
-	shift
-	rm -f "$tmp/ready"
-	mkfifo "$tmp/ready"
-	# Not through ins: $! must be the unikernel itself (ip execs it).
-	JITSU_READY_FD=3 ip netns exec "$srv" "$img/$name.unix" "$@" \
-	    >"$tmp/$name.log" 2>&1 3>"$tmp/ready" 9>&- &
-	ukpid=$!
-	line=$(timeout 5 head -n 1 "$tmp/ready")
-	if [ "$line" = ready ]; then
-		pass "$name.unix announced readiness"
-		return 0
-	fi
-	fail "$name.unix: no readiness line (got '$line'); log:"
-	cat "$tmp/$name.log"
-	stop_uk
-	return 1
-}
-
-now_ms() {
-	date +%s%3N
-}
-
-test_index() {
-	code=$(inc timeout 10 curl -sS -o "$tmp/index" -w '%{http_code}' \
-	    http://$guest/)
-	if [ "$code" = 200 ] && grep -q 'jitsu unikernel' "$tmp/index"; then
-		pass "GET / -> 200, $(wc -c <"$tmp/index") bytes"
-	else
-		fail "GET / -> '$code', expected 200 and the index page"
-	fi
-	code=$(inc timeout 10 curl -sS -o /dev/null -w '%{http_code}' \
-	    http://$guest/nothing-here)
-	[ "$code" = 404 ] && pass "GET /nothing-here -> 404" ||
-	    fail "GET /nothing-here -> '$code', expected 404"
-	len=$(inc timeout 10 curl -sS -I http://$guest/big.bin |
-	    tr -d '\r' | sed -n 's/^Content-Length: //p')
-	[ "$len" = 1048576 ] &&
-	    pass "HEAD /big.bin -> Content-Length 1048576" ||
-	    fail "HEAD /big.bin -> Content-Length '$len', expected 1048576"
-}
-
-# big LABEL: downloads /big.bin and compares its digest.
-big() {
-	t0=$(now_ms)
-	inc timeout 20 curl -sS -o "$tmp/big" http://$guest/big.bin
-	t1=$(now_ms)
-	sum=$(sha256sum "$tmp/big" 2>/dev/null | cut -d' ' -f1)
-	if [ "$sum" = $big_sha ]; then
-		pass "$1: 1 MiB intact in $((t1 - t0)) ms"
-	else
-		fail "$1: sha256 '$sum' ($(wc -c <"$tmp/big" 2>/dev/null)" \
-		    "bytes), expected $big_sha"
-	fi
-}
-
-test_keepalive() {
-	out=$(inc timeout 10 curl -sS -o /dev/null -o /dev/null -o /dev/null \
-	    -w '%{http_code} %{num_connects}\n' http://$guest/ \
-	    http://$guest/style.css http://$guest/index.html | tr '\n' ' ')
-	if [ "$out" = "200 1 200 0 200 0 " ]; then
-		pass "keep-alive: 3 requests on one connection"
-	else
-		fail "keep-alive: got '$out', expected '200 1 200 0 200 0 '"
-	fi
-}
-
-# $conc connections at once from one curl (-Z), each a short GET.
-test_concurrent() {
-	i=0
-	: >"$tmp/urls"
-	while [ $i -lt "$conc" ]; do
-		echo "url = \"http://$guest/style.css?$i\"" >>"$tmp/urls"
-		echo "output = \"/dev/null\"" >>"$tmp/urls"
-		i=$((i + 1))
-	done
-	t0=$(now_ms)
-	inc timeout 60 curl -sS --no-progress-meter -Z \
-	    --parallel-max "$conc" -K "$tmp/urls" \
-	    -H 'Connection: close' -w '%{http_code}\n' >"$tmp/codes" \
-	    2>"$tmp/conc.err"
-	t1=$(now_ms)
-	ok=$(grep -c '^200$' "$tmp/codes")
-	[ "$ok" -eq "$conc" ] &&
-	    pass "$conc concurrent connections all served in $((t1 - t0)) ms" ||
-	    fail "concurrent: $ok of $conc served ($(head -3 "$tmp/conc.err"))"
-	big "after the concurrent burst"
 }
 
 test_sigterm() {
@@ -241,18 +106,28 @@ test_env_config() {
 	fi
 }
 
-test_echo() {
-	head -c 200000 "$tmp/big" >"$tmp/echo.in"
-	start_uk echo jitsu.ip=$guest/24 port=7 || return
-	inc timeout 10 busybox nc -w 2 $guest 7 <"$tmp/echo.in" \
-	    >"$tmp/echo.out" 2>/dev/null
-	if cmp -s "$tmp/echo.in" "$tmp/echo.out"; then
-		pass "echo: 200000 bytes came back intact through busybox nc"
+# The kernel delivers datagrams longer than uk.h's 1472 bytes; echo must
+# drop them whole rather than send back the first 1472.
+udp_too_long() {
+	inc timeout 10 bash "$udp_echo" $guest 7 "$tmp/udp.src" 2000 \
+	    >"$tmp/udp.out" 2>&1
+	out=$(tail -n 1 "$tmp/udp.out")
+	if [ "$out" = "udp-echo: 1 sent, 0 back intact, 1 lost, 0 wrong" ]
+	then
+		pass "echo UDP: a 2000-byte datagram is dropped, not cut"
 	else
-		fail "echo: sent 200000 bytes, got $(wc -c <"$tmp/echo.out")" \
-		    "back"
+		fail "echo UDP: 2000 bytes: '$out', expected no reply"
 	fi
+}
+
+test_echo() {
+	start_echo $guest || return
+	echo_checks $guest
+	udp "4 datagrams at once" -a $guest 7 "$tmp/udp.src" 1472 1 700 1400
+	udp_too_long
 	stop_uk
+	want="TCP connections served 1, UDP datagrams echoed 55, dropped 1"
+	echo_counts "$want"
 }
 
 test_sockapi() {
@@ -272,12 +147,7 @@ part_a() {
 	big "plain link"
 	test_keepalive
 	test_concurrent
-	if kill -0 "$ukpid" 2>/dev/null; then
-		pass "httpd still running after the load"
-	else
-		fail "httpd died; log:"
-		cat "$tmp/httpd.log"
-	fi
+	check_alive httpd
 	test_sigterm
 	test_env_config
 	test_echo
@@ -460,20 +330,10 @@ part_b() {
 	test_refused_record
 }
 
-for f in httpd.unix echo.unix sockapi.unix; do
-	if [ ! -x "$img/$f" ]; then
-		echo "uk-sock: $img/$f missing: make -C unikernels unix"
-		exit 1
-	fi
-done
-for f in sock_freezer sock_handover sock_client; do
-	if [ ! -x "$bin/$f" ]; then
-		echo "uk-sock: $bin/$f missing: make -C unikernels sock-check"
-		exit 1
-	fi
-done
+need unix "$img/httpd.unix" "$img/echo.unix" "$img/sockapi.unix"
+need sock-check "$bin/sock_freezer" "$bin/sock_handover" \
+    "$bin/sock_client"
 setup
 part_a
 part_b
-echo "uk-sock: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary

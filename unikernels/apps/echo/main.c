@@ -1,4 +1,4 @@
-/* main.c -- echo: every byte received on TCP port= (7) is sent back */
+/* main.c -- echo: TCP bytes and UDP datagrams to port= (7) are sent back */
 #include "uk.h"
 
 /*
@@ -10,6 +10,7 @@
 
 #define ECHO_CONNS	64
 #define CHUNK		2048
+#define UDP_MAX		1472	/* uk_udp_sendto's largest datagram */
 
 struct echo {
 	struct uk_tcp	*c;
@@ -19,6 +20,9 @@ struct echo {
 
 static struct echo conns[ECHO_CONNS];
 static unsigned long served;
+/* One byte more than we can send: a longer datagram shows as cut. */
+static uint8_t dgram[UDP_MAX + 1];
+static unsigned long dgram_echoed, dgram_dropped;
 
 static void
 echo_end(struct echo *e)
@@ -88,28 +92,83 @@ echo_accept(struct uk_tcp_listener *l, void *arg)
 	}
 }
 
+/*
+ * Each datagram goes straight back to its sender, whole or not at all.
+ * One longer than UDP_MAX (only the kernel's sockets, on unix-sock, can
+ * deliver one) would come back cut, so it is dropped instead.  A reply
+ * the stack refuses (NIC ring full, no route) is dropped too: UDP
+ * promises nothing, and there is no UK_NET_WRITE for UDP to wait for.
+ * The stack queues 4 datagrams at most: read them all on every call.
+ */
+static void
+echo_dgram(struct uk_udp *u, void *arg)
+{
+	uint32_t ip;
+	uint16_t port;
+	int n;
+
+	(void)arg;
+	while ((n = uk_udp_recvfrom(u, dgram, sizeof(dgram), &ip, &port)) >= 0)
+		if (n <= UDP_MAX &&
+		    uk_udp_sendto(u, dgram, (size_t)n, ip, port) == 0)
+			dgram_echoed++;
+		else
+			dgram_dropped++;
+}
+
+static void
+echo_shutdown(enum uk_shutdown_reason reason, void *arg)
+{
+	(void)arg;
+	printf("echo: TCP connections served %lu, UDP datagrams echoed %lu, "
+	    "dropped %lu\n", served, dgram_echoed, dgram_dropped);
+	uk_shutdown(reason);
+}
+
+/* port= from the command line, 7 without it; 0 if it is not a port. */
+static unsigned long
+echo_port(void)
+{
+	char buf[8], *end;
+	unsigned long port;
+	int rc;
+
+	if ((rc = uk_cmdline_get("port", buf, sizeof(buf))) == -UK_ENOENT)
+		return 7;
+	if (rc <= 0)
+		return 0;
+	port = strtoul(buf, &end, 10);
+	return *end == '\0' && port <= 65535 ? port : 0;
+}
+
 int
 uk_main(void)
 {
 	struct uk_tcp_listener *l;
+	struct uk_udp *u;
 	struct uk_ipinfo ip;
-	char buf[8];
-	unsigned long port = 7;
+	unsigned long port;
 	int rc;
 
-	if (uk_cmdline_get("port", buf, sizeof(buf)) > 0)
-		port = strtoul(buf, NULL, 10);
+	if ((port = echo_port()) == 0) {
+		printf("echo: port= must be a number from 1 to 65535\n");
+		return 1;
+	}
 	if ((rc = uk_ip_up(&ip)) != 0) {
-		printf("echo: network: error %d (need jitsu.ip=A.B.C.D/N)\n", rc);
+		printf("echo: network: error %d (need jitsu.ip=A.B.C.D/N)\n",
+		    rc);
 		return 1;
 	}
-	if (port == 0 || port > 65535 || (rc = uk_tcp_listen((uint16_t)port,
-	    64, echo_accept, NULL, &l)) != 0) {
-		printf("echo: listen on port %lu: error %d\n", port, rc);
+	if ((rc = uk_tcp_listen((uint16_t)port, 64, echo_accept, NULL,
+	    &l)) != 0 ||
+	    (rc = uk_udp_bind((uint16_t)port, echo_dgram, NULL, &u)) != 0) {
+		printf("echo: TCP and UDP port %lu: error %d\n", port, rc);
 		return 1;
 	}
-	printf("echo: listening on %u.%u.%u.%u:%lu\n", ip.ip >> 24,
-	    (ip.ip >> 16) & 0xff, (ip.ip >> 8) & 0xff, ip.ip & 0xff, port);
+	uk_on_shutdown(echo_shutdown, NULL);
+	printf("echo: listening on %u.%u.%u.%u:%lu (TCP and UDP)\n",
+	    ip.ip >> 24, (ip.ip >> 16) & 0xff, (ip.ip >> 8) & 0xff,
+	    ip.ip & 0xff, port);
 	(void)uk_ready();
 	for (;;)
 		uk_poll(UK_FOREVER);

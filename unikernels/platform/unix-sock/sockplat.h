@@ -2,17 +2,18 @@
 #ifndef SOCKPLAT_H
 #define SOCKPLAT_H
 
-#include "libuk.h"
+#include "../unix/common.h"
 #include "synrec.h"
 
 /*
  * The libOS as an ordinary Linux process whose network is the kernel's
  * own: uk.h's TCP and UDP calls are non-blocking sockets, readiness comes
- * from one epoll set inside uk_poll(), console = stdout, time =
- * CLOCK_MONOTONIC.  jitsud's process backend has configured eth0 before
- * exec; nothing here touches an interface.  Built, like unix-tap, with
- * tests/unit/host.h force-included, so the libOS's libc subset keeps its
- * ukt_ names: none of these files may include <string.h> or <stdio.h>.
+ * from one epoll set inside uk_poll(); console, time, the command line,
+ * signals and XenStore are platform/unix's, as on unix-tap.  jitsud's
+ * process backend has configured eth0 before exec; nothing here touches
+ * an interface.  Built, like unix-tap, with tests/unit/host.h
+ * force-included, so the libOS's libc subset keeps its ukt_ names: none
+ * of these files may include <string.h> or <stdio.h>.
  *
  * Connections handed over by jitsud (Synjitsu) are rebuilt in the kernel
  * with TCP_REPAIR and then look like accepted ones.  adopt.c and
@@ -52,7 +53,7 @@ void	loop_del(struct sock_src *s);
 void	loop_kick(struct sock_src *s, int events);
 
 /* ---------------------------------------------------------------------
- * unix.c -- the process: entry, console, time, shutdown signals
+ * unix.c -- the process: entry, errno mapping, the signal source
  */
 
 struct sockaddr_in;

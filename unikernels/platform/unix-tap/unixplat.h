@@ -2,14 +2,15 @@
 #ifndef UNIXPLAT_H
 #define UNIXPLAT_H
 
-#include "libuk.h"
+#include "../unix/common.h"
 
 /*
- * The libOS as an ordinary Linux process: console = stdout, time =
- * CLOCK_MONOTONIC, waiting = poll(2), the NIC = a TAP device.  Built with
- * tests/unit/host.h force-included, so the libOS's libc subset keeps its
- * own ukt_ names and never replaces glibc's.  None of these files may
- * include <string.h> or <stdio.h>: their declarations would be renamed.
+ * The libOS as an ordinary Linux process (platform/unix: console =
+ * stdout, time = CLOCK_MONOTONIC, XenStore in the process) whose NIC is a
+ * TAP device and whose waiting is poll(2).  Built with tests/unit/host.h
+ * force-included, so the libOS's libc subset keeps its own ukt_ names
+ * and never replaces glibc's.  None of these files may include
+ * <string.h> or <stdio.h>: their declarations would be renamed.
  */
 
 /* unix.c */
@@ -34,9 +35,5 @@ void	impair_init(struct impair *im, unsigned int loss,
 	    unsigned int reorder, uint64_t seed);
 /* Non-zero with probability pct percent. */
 int	impair_roll(struct impair *im, unsigned int pct);
-
-/* xs.c */
-/* Called with the new value when data/status is written. */
-void	xs_status_hook(const char *value);
 
 #endif /* UNIXPLAT_H */

@@ -1,5 +1,5 @@
 /* xs.c -- XenStore on unix: a small in-process map, no watches */
-#include "unixplat.h"
+#include "common.h"
 
 #include <stdlib.h>
 #include <unistd.h>
