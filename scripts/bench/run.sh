@@ -58,6 +58,7 @@ lat=$(fields dns-latency run idle_p50_us idle_p99_us build_p50_us \
     build_p99_us build_max_us)
 ukxlstock=$(fields uk-httpd-xl-stock run create_ms http_ms)
 ukxl=$(fields uk-httpd-xl run create_ms http_ms)
+ukpv=$(fields uk-httpd-pv-xl run create_ms http_ms)
 ukjs=$(fields uk-httpd-jitsud run answer_ms http_ms)
 uk8=$(fields uk-eight run all_answered_ms)
 lat8=$(fields dns-latency-eight run idle_p50_us idle_p99_us build_p50_us \
@@ -86,6 +87,8 @@ lat8=$(fields dns-latency-eight run idle_p50_us idle_p99_us build_p50_us \
 	echo "$ukxlstock"
 	echo "# the same with vif-jitsu"
 	echo "$ukxl"
+	echo "# the same image built for PV (memory=4), vif-jitsu"
+	echo "$ukpv"
 	echo "# jitsud's summon of it; columns: run answer_ms http_ms"
 	echo "$ukjs"
 	echo "# eight httpd unikernels summoned at once: all answered after (ms)"
@@ -110,6 +113,8 @@ lat8=$(fields dns-latency-eight run idle_p50_us idle_p99_us build_p50_us \
 	echo "median_uk_jitsud_http_ms $uj"
 	echo "ratio_uk_jitsud_over_xl_stock $(ratio "$uj" "$us")"
 	echo "ratio_uk_jitsud_over_linux_xl_stock $(ratio "$uj" "$ms")"
+	echo "median_uk_pv_xl_http_ms $(echo "$ukpv" | median 3)"
+	echo "ratio_uk_pv_over_pvh_xl $(ratio "$(echo "$ukpv" | median 3)" "$ux")"
 	echo "median_idle_p99_us $(echo "$lat" | median 3)"
 	echo "median_build_p99_us $(echo "$lat" | median 5)"
 	echo "median_eight_builds_p50_us $(echo "$lat8" | median 4)"
