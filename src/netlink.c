@@ -118,7 +118,7 @@ nl_msg_veth(struct nl_msg *m, const struct nl_veth *ve)
 	struct ifinfomsg	 ifi = { .ifi_family = AF_UNSPEC };
 	struct rtattr		*info, *data, *peer;
 
-	ifi.ifi_flags = IFF_UP;
+	ifi.ifi_flags = ve->down ? 0 : IFF_UP;
 	ifi.ifi_change = IFF_UP;
 	nl_begin(m, RTM_NEWLINK, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL,
 	    &ifi, sizeof(ifi));
@@ -189,6 +189,14 @@ nl_msg_link_up(struct nl_msg *m, int ifindex)
 	ifi.ifi_change = IFF_UP;
 	nl_begin(m, RTM_NEWLINK, NLM_F_ACK, &ifi, sizeof(ifi));
 	return nl_end(m);
+}
+
+int
+nl_msg_link_plug(struct nl_msg *m, int ifindex, int master)
+{
+	if (nl_msg_link_up(m, ifindex) == -1 || master <= 0)
+		return -1;
+	return nl_attr_u32(m, IFLA_MASTER, (uint32_t)master);
 }
 
 int
@@ -482,6 +490,18 @@ nl_link_up(int fd, int ifindex)
 	struct nl_msg	 m;
 
 	nl_msg_link_up(&m, ifindex);
+	return nl_request(fd, &m);
+}
+
+int
+nl_link_plug(int fd, int ifindex, int master)
+{
+	struct nl_msg	 m;
+
+	if (ifindex <= 0 || nl_msg_link_plug(&m, ifindex, master) == -1) {
+		errno = EINVAL;
+		return -1;
+	}
 	return nl_request(fd, &m);
 }
 

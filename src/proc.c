@@ -1,4 +1,5 @@
 /* proc.c -- process backend: a unikernel's unix build in its own netns */
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
@@ -19,6 +20,7 @@
 
 #include "jitsud.h"
 #include "log.h"
+#include "synjitsu.h"
 
 /*
  * A guest here is a process tree: the kernel= program, started by a
@@ -60,6 +62,14 @@ static const uint8_t	proc_host_mac[6] = {
 
 struct proc;
 
+/* How far a guest's Synjitsu hand-over got. */
+enum proc_syn {
+	PROC_SYN_NONE,		/* no socket: off, over, or given up */
+	PROC_SYN_BOOTING,	/* waiting for the guest's "ready" */
+	PROC_SYN_ASKED,		/* it asked; vm.c is to give us records */
+	PROC_SYN_HANDED,	/* records written (or being written) */
+};
+
 struct proc_ctx {
 	struct event_base	*base;
 	struct vms		*vs;
@@ -90,6 +100,16 @@ struct proc {
 	int			 veth_index;
 	char			 veth[PROC_IFNAME_MAX];
 	char			 pidfile[PATH_MAX];
+	/* Synjitsu: the hand-over socket and the unplugged veth. */
+	enum proc_syn		 syn;
+	int			 syn_fd;
+	struct event		*syn_ev, *syn_wev, *plug_ev;
+	struct proc_hin		 syn_in;
+	struct proc_hout	 syn_out;
+	unsigned int		 syn_bad;	/* lines ignored so far */
+	int			 bridge;	/* ifindex of bridge= */
+	int			 unplugged;	/* veth down, off bridge */
+	int			 probe_later;	/* ready=tcp: after the plug */
 };
 
 /* Where the child got stuck, reported on the exec pipe. */
@@ -129,11 +149,13 @@ struct proc_spawn {
 	const struct proc_args	*args;
 	struct in_addr		 gw;
 	int			 has_gw;
-	int			 sync[2], report[2], ready[2];
+	int			 synjitsu;	/* pass a hand-over socket */
+	int			 sync[2], report[2], ready[2], syn[2];
 	char			 log[PATH_MAX];
 };
 
 static void	proc_exited(struct proc *, int status);
+static int	proc_watch_tcp(struct proc *);
 
 /* Pure helpers. */
 
@@ -249,7 +271,7 @@ proc_env(struct proc_args *a, size_t i, const char *key, const char *val)
 
 static int
 proc_args_env(struct proc_args *a, const struct binding *b,
-    const struct in_addr *gw)
+    const struct in_addr *gw, int synjitsu)
 {
 	char		 ip[INET_ADDRSTRLEN] = "", ip6[INET6_ADDRSTRLEN] = "";
 	char		 gws[INET_ADDRSTRLEN] = "", mac[18], fd[8];
@@ -273,12 +295,18 @@ proc_args_env(struct proc_args *a, const struct binding *b,
 		return -1;
 	a->envp[6] = strcpy(a->env[6], PROC_PATH);
 	a->envp[7] = NULL;
+	if (synjitsu) {
+		snprintf(fd, sizeof(fd), "%d", PROC_SYNJITSU_FD);
+		if (proc_env(a, 7, "JITSU_SYNJITSU_FD", fd) == -1)
+			return -1;
+		a->envp[8] = NULL;
+	}
 	return 0;
 }
 
 int
 proc_args_build(struct proc_args *a, const struct binding *b,
-    const struct in_addr *gw)
+    const struct in_addr *gw, int synjitsu)
 {
 	size_t	 klen = strlen(b->kernel), clen = strlen(b->cmdline), n = 0;
 	char	*w, *save = NULL;
@@ -296,7 +324,108 @@ proc_args_build(struct proc_args *a, const struct binding *b,
 		a->argv[n++] = w;
 	}
 	a->argv[n] = NULL;
-	return proc_args_env(a, b, gw);
+	return proc_args_env(a, b, gw, synjitsu);
+}
+
+/* One whole line of the guest's, without its newline: what it says. */
+static enum proc_hmsg
+proc_hline_parse(const char *s, size_t n, unsigned int *k)
+{
+	static const char	 adopted[] = "adopted ";
+	size_t			 i, pre = sizeof(adopted) - 1;
+	unsigned int		 v = 0;
+
+	if (n == 5 && memcmp(s, "ready", 5) == 0)
+		return PROC_HMSG_READY;
+	if (n <= pre || n > pre + 5 || memcmp(s, adopted, pre) != 0)
+		return PROC_HMSG_BAD;
+	for (i = pre; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return PROC_HMSG_BAD;
+		v = v * 10 + (unsigned int)(s[i] - '0');
+	}
+	*k = v;
+	return PROC_HMSG_ADOPTED;
+}
+
+enum proc_hmsg
+proc_hin_next(struct proc_hin *in, unsigned int *k)
+{
+	enum proc_hmsg	 m = PROC_HMSG_NONE;
+	char		*nl;
+	size_t		 n;
+	int		 tail;
+
+	while (m == PROC_HMSG_NONE) {
+		if ((nl = memchr(in->buf, '\n', in->len)) == NULL) {
+			if (in->len < sizeof(in->buf))
+				return PROC_HMSG_NONE;
+			/* Too long to be ours: said once, then dropped. */
+			in->len = 0;
+			if (in->skip)
+				return PROC_HMSG_NONE;
+			in->skip = 1;
+			return PROC_HMSG_BAD;
+		}
+		n = (size_t)(nl - in->buf);
+		tail = in->skip;	/* the end of a line too long */
+		in->skip = 0;
+		if (!tail)
+			m = proc_hline_parse(in->buf, n, k);
+		in->len -= n + 1;
+		memmove(in->buf, nl + 1, in->len);
+	}
+	return m;
+}
+
+int
+proc_hout_build(struct proc_hout *o, const struct synrec *recs, size_t n)
+{
+	size_t	 i, size = n * SYNREC_LINE_MAX + 32;
+	int	 len;
+
+	memset(o, 0, sizeof(*o));
+	if (n > SYNJITSU_CONN_MAX || (o->buf = malloc(size)) == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		/* SYNREC_LINE_MAX counts the NUL: room for the newline. */
+		if ((len = synrec_encode(&recs[i], o->buf + o->len,
+		    SYNREC_LINE_MAX)) < 0)
+			continue;
+		o->len += (size_t)len;
+		o->buf[o->len++] = '\n';
+		o->count++;
+	}
+	len = snprintf(o->buf + o->len, size - o->len, "count %zu\n",
+	    o->count);
+	o->len += (size_t)len;
+	return 0;
+}
+
+void
+proc_hout_free(struct proc_hout *o)
+{
+	free(o->buf);
+	memset(o, 0, sizeof(*o));
+}
+
+int
+proc_hout_flush(struct proc_hout *o, int fd)
+{
+	ssize_t	 n;
+
+	while (o->off < o->len) {
+		n = send(fd, o->buf + o->off, o->len - o->off,
+		    MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 0;
+		if (n <= 0)
+			return -1;
+		o->off += (size_t)n;
+	}
+	return 1;
 }
 
 /* <dir>/<name><suffix> into out. */
@@ -331,7 +460,7 @@ proc_new(struct proc_ctx *ctx, struct vm *v)
 	p->ctx = ctx;
 	p->vm = v;
 	p->pid = -1;
-	p->report_fd = p->ready_fd = p->pidfd = -1;
+	p->report_fd = p->ready_fd = p->pidfd = p->syn_fd = -1;
 	proc_veth_name(v->b.name, p->veth);
 	if (proc_path(ctx->conf.statedir, v->b.name, ".pid", p->pidfile,
 	    sizeof(p->pidfile)) == -1) {
@@ -355,10 +484,286 @@ proc_close_ev(struct event **ev, int *fd)
 	}
 }
 
+/*
+ * Synjitsu on the process backend.
+ *
+ * While vm.c's stand-in (synio.c) holds connections for the guest's
+ * address, the guest's own kernel must not see a segment of them: it
+ * has no socket for them and would answer with a reset.  A unikernel
+ * has no stack until it boots; a process guest has the kernel's from
+ * its first instruction (proc_child_net set eth0 up before exec).  So
+ * the host end of its veth is created down and off the bridge: eth0 is
+ * up, addressed and routed, but has no carrier.  One rtnetlink request
+ * plugs it (enslaves it and brings it up) once the hand-over is over,
+ * however that ends:
+ *
+ *   guest                              jitsud
+ *   listens; fd 3 ---------------------> vm_backend_ready (ready=xenstore)
+ *   "ready\n" -------------------------> vm_backend_synjitsu_ready: vm.c
+ *                                        freezes the stand-in and calls
+ *              <------------------------ proc_handover: records, "count N"
+ *   TCP_REPAIR, one per record
+ *   "adopted K\n" ---------------------> vm_backend_synjitsu_adopted;
+ *                                        plug, then close the socket
+ *
+ * The socket closing or breaking also plugs, and so does a timer: the
+ * conversation may last PROC_HANDOVER_MS from "ready", and a guest that
+ * does not say "ready" within PROC_ASK_MS of its readiness never will.
+ * The libOS writes fd 3 and "ready" back to back (uk_ready and its
+ * hook), so a second is plenty; waiting for vm.c's stand-in grace
+ * (10 s) instead would cut every guest without Synjitsu support (under
+ * the default synjitsu=on) off its network for ten seconds after it is
+ * ready.  Its held connections are lost either way.
+ *
+ * Readiness must not wait for the plug, nor the plug for readiness.
+ * ready=xenstore (the fd 3 pipe) does not touch the network: it only
+ * starts PROC_ASK_MS.  ready=delay is vm.c's own timer, so PROC_ASK_MS
+ * runs from the exec plus the delay.  ready=tcp can only succeed once
+ * plugged (the probe's SYNs go nowhere before), so its probe starts at
+ * the plug, and a guest that never says "ready" is plugged at half its
+ * max-boot, leaving the probe the other half.
+ *
+ * The veth is kept unplugged only while a stand-in holds the address
+ * (v->claim): without one (no ports=, no CAP_NET_RAW) there is nothing
+ * to protect, and the guest, plugged from the start, still gets the
+ * socket and then "count 0".
+ *
+ * The guest waits for our close before it answers its clients (its
+ * first answer would otherwise go out into an unplugged veth and leave
+ * again only a second later), so the socket is closed after the plug.
+ */
+
+static void
+proc_plug_arm(struct proc *p, uint64_t ms)
+{
+	struct timeval	 tv = ms_timeval(ms);
+
+	evtimer_add(p->plug_ev, &tv);
+}
+
+static void
+proc_syn_close(struct proc *p)
+{
+	if (p->syn_wev != NULL) {
+		event_free(p->syn_wev);
+		p->syn_wev = NULL;
+	}
+	if (p->plug_ev != NULL) {
+		event_free(p->plug_ev);
+		p->plug_ev = NULL;
+	}
+	proc_close_ev(&p->syn_ev, &p->syn_fd);
+	proc_hout_free(&p->syn_out);
+	p->syn = PROC_SYN_NONE;
+}
+
+/* Enslave the host end to the bridge and bring it up (once). */
+static void
+proc_plug(struct proc *p, const char *why)
+{
+	struct vm	*v = p->vm;
+
+	if (!p->unplugged)
+		return;
+	p->unplugged = 0;
+	if (nl_link_plug(p->ctx->nl, p->veth_index, p->bridge) == -1)
+		log_warn("%s: synjitsu: cannot plug %s into %s", v->b.name,
+		    p->veth, v->b.bridge);
+	else
+		log_info("%s: synjitsu: %s plugged into %s: %s", v->b.name,
+		    p->veth, v->b.bridge, why);
+	if (p->probe_later) {
+		p->probe_later = 0;
+		if (proc_watch_tcp(p) == -1)
+			log_warnx("%s: cannot start the readiness probe",
+			    v->b.name);
+	}
+}
+
+/* The hand-over is over, one way or another: the guest gets its net. */
+static void
+proc_syn_done(struct proc *p, const char *why)
+{
+	proc_plug(p, why);
+	proc_syn_close(p);
+}
+
+/* Over before "adopted": vm.c hears that the guest did not take them. */
+static void
+proc_syn_broken(struct proc *p, const char *why)
+{
+	if (p->syn == PROC_SYN_ASKED || p->syn == PROC_SYN_HANDED)
+		vm_backend_synjitsu_adopted(p->vm, -1);
+	if (!p->unplugged)
+		log_warnx("%s: synjitsu: %s", p->vm->b.name, why);
+	proc_syn_done(p, why);
+}
+
+static void
+proc_syn_adopted(struct proc *p, unsigned int k)
+{
+	size_t	 sent = p->syn == PROC_SYN_HANDED ? p->syn_out.count : 0;
+	char	 why[64];
+
+	/* The guest's word, checked against what it could have had. */
+	if (k > sent)
+		log_warnx("%s: synjitsu: the guest says it adopted %u of %zu "
+		    "connection(s); not counted", p->vm->b.name, k, sent);
+	else
+		vm_backend_synjitsu_adopted(p->vm, (int)k);
+	snprintf(why, sizeof(why), "the guest adopted %u connection(s)", k);
+	proc_syn_done(p, why);
+}
+
+static void
+proc_syn_line(struct proc *p, enum proc_hmsg m, unsigned int k)
+{
+	const char	*what = "a malformed or unknown line";
+
+	switch (m) {
+	case PROC_HMSG_READY:
+		if (p->syn != PROC_SYN_BOOTING) {
+			what = "\"ready\" again";
+			break;
+		}
+		p->syn = PROC_SYN_ASKED;
+		proc_plug_arm(p, PROC_HANDOVER_MS);
+		vm_backend_synjitsu_ready(p->vm);
+		return;
+	case PROC_HMSG_ADOPTED:
+		proc_syn_adopted(p, k);
+		return;
+	case PROC_HMSG_BAD:
+	case PROC_HMSG_NONE:
+		break;
+	}
+	log_warnx("%s: synjitsu: %s from the guest, ignored", p->vm->b.name,
+	    what);
+	if (++p->syn_bad >= PROC_HBAD_MAX)
+		proc_syn_broken(p, "too many bad lines from the guest");
+}
+
+static void
+proc_syn_read_cb(int fd, short ev, void *arg)
+{
+	struct proc	*p = arg;
+	struct proc_hin	*in = &p->syn_in;
+	enum proc_hmsg	 m;
+	unsigned int	 k = 0;
+	ssize_t		 n;
+
+	(void)ev;
+	n = read(fd, in->buf + in->len, sizeof(in->buf) - in->len);
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		proc_syn_broken(p, n == 0 ? "the guest closed the hand-over "
+		    "socket" : "the hand-over socket failed");
+		return;
+	}
+	in->len += (size_t)n;
+	/* A line may end the hand-over: then the socket is gone. */
+	while (p->syn_fd != -1 && (m = proc_hin_next(in, &k)) !=
+	    PROC_HMSG_NONE)
+		proc_syn_line(p, m, k);
+}
+
+static int
+proc_syn_flush(struct proc *p)
+{
+	int	 r;
+
+	if ((r = proc_hout_flush(&p->syn_out, p->syn_fd)) == 0)
+		return event_add(p->syn_wev, NULL);
+	if (r == 1)
+		event_del(p->syn_wev);
+	return r == 1 ? 0 : -1;
+}
+
+static void
+proc_syn_write_cb(int fd, short ev, void *arg)
+{
+	struct proc	*p = arg;
+
+	(void)fd;
+	(void)ev;
+	if (proc_syn_flush(p) == -1)
+		proc_syn_broken(p, "the hand-over could not be written");
+}
+
+static void
+proc_plug_cb(int fd, short ev, void *arg)
+{
+	struct proc	*p = arg;
+
+	(void)fd;
+	(void)ev;
+	proc_syn_broken(p, p->syn == PROC_SYN_BOOTING ? "the guest never "
+	    "asked for its connections" : "the hand-over took too long");
+}
+
+/* The parent's end of the socket, once the child runs. */
+static int
+proc_syn_open(struct proc *p, int fd)
+{
+	struct event_base	*base = p->ctx->base;
+
+	p->syn_fd = fd;
+	p->syn = PROC_SYN_BOOTING;
+	p->syn_ev = event_new(base, fd, EV_READ | EV_PERSIST,
+	    proc_syn_read_cb, p);
+	p->syn_wev = event_new(base, fd, EV_WRITE | EV_PERSIST,
+	    proc_syn_write_cb, p);
+	p->plug_ev = evtimer_new(base, proc_plug_cb, p);
+	if (p->syn_ev == NULL || p->syn_wev == NULL || p->plug_ev == NULL ||
+	    fcntl(fd, F_SETFL, O_NONBLOCK) == -1 ||
+	    event_add(p->syn_ev, NULL) == -1)
+		return -1;
+	return 0;
+}
+
+/* The exec is done: the deadline for a guest that will never ask. */
+static void
+proc_syn_execd(struct proc *p)
+{
+	const struct vm	*v = p->vm;
+
+	if (!p->unplugged || p->syn != PROC_SYN_BOOTING)
+		return;
+	if (v->b.ready == BINDING_READY_DELAY)
+		proc_plug_arm(p, (uint64_t)v->b.ready_delay_ms + PROC_ASK_MS);
+	else if (v->b.ready == BINDING_READY_TCP)
+		proc_plug_arm(p, v->b.max_boot_ms / 2);
+}
+
+/* vm.c's answer to "ready": the records, sent in one piece. */
+static int
+proc_handover(struct vm *v, const struct synrec *recs, size_t n)
+{
+	struct proc	*p = v->priv;
+
+	if (p == NULL || p->syn != PROC_SYN_ASKED)
+		return -1;
+	if (proc_hout_build(&p->syn_out, recs, n) == -1) {
+		log_warnx("%s: synjitsu: cannot build a hand-over of %zu "
+		    "connection(s)", v->b.name, n);
+		proc_syn_done(p, "the hand-over could not be built");
+		return -1;
+	}
+	p->syn = PROC_SYN_HANDED;
+	if (proc_syn_flush(p) == -1) {
+		log_warn("%s: synjitsu: hand-over socket", v->b.name);
+		proc_syn_done(p, "the hand-over could not be written");
+		return -1;
+	}
+	return 0;
+}
+
 /* Stop listening to the guest: no report reaches vm.c after this. */
 static void
 proc_quiet(struct proc *p)
 {
+	proc_syn_close(p);
 	proc_close_ev(&p->report_ev, &p->report_fd);
 	proc_close_ev(&p->ready_ev, &p->ready_fd);
 	probe_cancel(p->probe);
@@ -463,6 +868,7 @@ proc_report_cb(int fd, short ev, void *arg)
 		p->execd = 1;
 		if (p->paused)
 			proc_signal(p, SIGSTOP);
+		proc_syn_execd(p);
 		vm_backend_built(p->vm, 1, NULL);
 		return;
 	}
@@ -653,17 +1059,20 @@ proc_fd_high(int fd)
 }
 
 /*
- * 0 /dev/null, 1 and 2 the console log, 3 the readiness pipe; all else
- * closes at exec, the report pipe last of all (that is its EOF).
+ * 0 /dev/null, 1 and 2 the console log, 3 the readiness pipe, 4 the
+ * hand-over socket (synjitsu); all else closes at exec, the report pipe
+ * last of all (that is its EOF).  dup2 clears O_CLOEXEC on its copy.
  */
 static int
 proc_child_fds(struct proc_spawn *s)
 {
-	int	 null, logfd, ready;
+	int	 null, logfd, ready, syn = -1, last = PROC_READY_FD;
 
 	if ((s->report[1] = proc_fd_high(s->report[1])) == -1)
 		_exit(PROC_EXIT_FAIL);	/* nobody to tell */
 	ready = proc_fd_high(s->ready[1]);
+	if (s->syn[1] != -1 && (syn = proc_fd_high(s->syn[1])) == -1)
+		return -1;
 	logfd = proc_fd_high(open(s->log, O_WRONLY | O_CREAT | O_APPEND |
 	    O_CLOEXEC, 0640));
 	null = proc_fd_high(open("/dev/null", O_RDONLY | O_CLOEXEC));
@@ -672,7 +1081,12 @@ proc_child_fds(struct proc_spawn *s)
 	if (dup2(null, 0) == -1 || dup2(logfd, 1) == -1 ||
 	    dup2(logfd, 2) == -1 || dup2(ready, PROC_READY_FD) == -1)
 		return -1;
-	return close_range(PROC_READY_FD + 1, ~0U, CLOSE_RANGE_CLOEXEC);
+	if (syn != -1) {
+		if (dup2(syn, PROC_SYNJITSU_FD) == -1)
+			return -1;
+		last = PROC_SYNJITSU_FD;
+	}
+	return close_range((unsigned int)last + 1, ~0U, CLOSE_RANGE_CLOEXEC);
 }
 
 static void __attribute__((noreturn))
@@ -686,6 +1100,8 @@ proc_child(struct proc_spawn *s)
 	close(s->sync[1]);
 	close(s->report[0]);
 	close(s->ready[0]);
+	if (s->syn[0] != -1)
+		close(s->syn[0]);
 	/* EOF instead of a byte: the parent gave up on this guest. */
 	do
 		n = read(s->sync[0], &c, 1);
@@ -709,11 +1125,14 @@ static int
 proc_pipes(struct proc_spawn *s)
 {
 	s->sync[0] = s->sync[1] = s->report[0] = s->report[1] = -1;
-	s->ready[0] = s->ready[1] = -1;
+	s->ready[0] = s->ready[1] = s->syn[0] = s->syn[1] = -1;
 	/* All O_CLOEXEC: no other guest may inherit this one's pipes. */
 	if (pipe2(s->sync, O_CLOEXEC) == -1 ||
 	    pipe2(s->report, O_CLOEXEC) == -1 ||
 	    pipe2(s->ready, O_CLOEXEC) == -1)
+		return -1;
+	if (s->synjitsu && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
+	    s->syn) == -1)
 		return -1;
 	if (fcntl(s->report[0], F_SETFL, O_NONBLOCK) == -1 ||
 	    fcntl(s->ready[0], F_SETFL, O_NONBLOCK) == -1)
@@ -725,7 +1144,8 @@ static void
 proc_pipes_close(struct proc_spawn *s)
 {
 	int	*fds[] = { &s->sync[0], &s->sync[1], &s->report[0],
-		    &s->report[1], &s->ready[0], &s->ready[1] };
+		    &s->report[1], &s->ready[0], &s->ready[1], &s->syn[0],
+		    &s->syn[1] };
 	size_t	 i;
 
 	for (i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
@@ -757,11 +1177,18 @@ proc_bridge(struct proc_ctx *ctx, const struct binding *b,
 	return l.index;
 }
 
+/*
+ * The host end is made down and off the bridge, then plugged: at once,
+ * or after the hand-over (Synjitsu).  In between it loses IPv6: a bridge
+ * port needs no address of its own, and its link-local chatter (DAD,
+ * router solicitations, MLD, for seconds after it comes up) would go to
+ * the guest and count as the guest's traffic in the idle check.
+ */
 static int
-proc_veth(struct proc *p, int bridge, char *err, size_t errlen)
+proc_veth(struct proc *p, char *err, size_t errlen)
 {
 	struct nl_veth	 ve = {
-		.name = p->veth, .mac = proc_host_mac, .master = bridge,
+		.name = p->veth, .mac = proc_host_mac, .down = 1,
 		.peer = "eth0", .peer_mac = p->vm->b.mac, .peer_pid = p->pid,
 	};
 	struct nl_link	 l;
@@ -773,6 +1200,13 @@ proc_veth(struct proc *p, int bridge, char *err, size_t errlen)
 		return -1;
 	}
 	p->veth_index = l.index;
+	proc_no_ipv6(p->veth);
+	if (!p->unplugged && nl_link_plug(p->ctx->nl, p->veth_index,
+	    p->bridge) == -1) {
+		snprintf(err, errlen, "veth %s on %s: %s", p->veth,
+		    p->vm->b.bridge, strerror(errno));
+		return -1;
+	}
 	return 0;
 }
 
@@ -822,11 +1256,11 @@ proc_clone(void)
 
 /* After the clone: plumb the veth, then let the child go on. */
 static int
-proc_started(struct proc *p, struct proc_spawn *s, int bridge)
+proc_started(struct proc *p, struct proc_spawn *s)
 {
 	struct vm	*v = p->vm;
 
-	if (proc_veth(p, bridge, v->error, sizeof(v->error)) == -1)
+	if (proc_veth(p, v->error, sizeof(v->error)) == -1)
 		return -1;
 	proc_pidfile_write(p);
 	if (write(s->sync[1], "g", 1) != 1) {
@@ -837,6 +1271,13 @@ proc_started(struct proc *p, struct proc_spawn *s, int bridge)
 	p->report_fd = s->report[0];
 	p->ready_fd = s->ready[0];
 	s->report[0] = s->ready[0] = -1;
+	if (s->syn[0] != -1 && proc_syn_open(p, s->syn[0]) == -1) {
+		s->syn[0] = -1;		/* p has it: proc_detach closes */
+		snprintf(v->error, sizeof(v->error), "cannot watch the "
+		    "hand-over socket");
+		return -1;
+	}
+	s->syn[0] = -1;
 	p->report_ev = event_new(p->ctx->base, p->report_fd,
 	    EV_READ | EV_PERSIST, proc_report_cb, p);
 	if (p->report_ev == NULL || event_add(p->report_ev, NULL) == -1) {
@@ -850,7 +1291,8 @@ static int
 proc_spawn_prepare(struct proc_ctx *ctx, struct vm *v, struct proc_spawn *s,
     struct proc_args *args)
 {
-	if (proc_args_build(args, &v->b, s->has_gw ? &s->gw : NULL) == -1) {
+	if (proc_args_build(args, &v->b, s->has_gw ? &s->gw : NULL,
+	    s->synjitsu) == -1) {
 		snprintf(v->error, sizeof(v->error), "kernel and cmdline do "
 		    "not fit an argument vector");
 		return -1;
@@ -878,6 +1320,8 @@ proc_create(struct vm *v, int paused)
 	int			 bridge;
 
 	v->error[0] = '\0';
+	/* A warm guest is built paused, with no stand-in (vm.c). */
+	s.synjitsu = v->b.synjitsu && !paused;
 	if ((args = malloc(sizeof(*args))) == NULL) {
 		snprintf(v->error, sizeof(v->error), "out of memory");
 		return -1;
@@ -900,14 +1344,16 @@ proc_create(struct vm *v, int paused)
 		proc_child(&s);
 	p->child = 1;
 	p->paused = paused;
+	p->bridge = bridge;
+	p->unplugged = s.synjitsu && v->claim != NULL;
 	v->priv = p;
-	if (proc_started(p, &s, bridge) == -1)
+	if (proc_started(p, &s) == -1)
 		goto err;
 	v->domid = p->pid;
 	proc_pipes_close(&s);
 	free(args);
-	log_info("%s: guest process %d on %s", v->b.name, (int)p->pid,
-	    p->veth);
+	log_info("%s: guest process %d on %s%s", v->b.name, (int)p->pid,
+	    p->veth, p->unplugged ? ", unplugged until the hand-over" : "");
 	return 0;
 err:
 	/* The child, if any, reads EOF on the sync pipe and leaves. */
@@ -933,6 +1379,9 @@ proc_ready_cb(int fd, short ev, void *arg)
 		return;
 	proc_close_ev(&p->ready_ev, &p->ready_fd);
 	if (n > 0) {
+		/* "ready" on the socket follows at once, if ever. */
+		if (p->unplugged && p->syn == PROC_SYN_BOOTING)
+			proc_plug_arm(p, PROC_ASK_MS);
 		vm_backend_ready(p->vm);
 		return;
 	}
@@ -960,6 +1409,10 @@ proc_watch_tcp(struct proc *p)
 		snprintf(v->error, sizeof(v->error), "ready=tcp needs an "
 		    "IPv4 address");
 		return -1;
+	}
+	if (p->unplugged) {	/* nothing can answer before the plug */
+		p->probe_later = 1;
+		return 0;
 	}
 	sin.sin_addr = v->b.ip;
 	sin.sin_port = htons(v->b.ready_port);
@@ -1088,6 +1541,7 @@ const struct vm_backend proc_backend = {
 	.destroy = proc_destroy,
 	.forget = proc_forget,
 	.traffic = proc_traffic,
+	.handover = proc_handover,
 };
 
 /* Adoption. */
@@ -1154,6 +1608,16 @@ proc_adopt_watch(struct proc *p)
 		return -1;
 	if (nl_link_get(p->ctx->nl, 0, p->veth, &l) == 0)
 		p->veth_index = l.index;
+	/*
+	 * A jitsud that died during a hand-over left the veth unplugged:
+	 * plug it.  For a plugged one this changes nothing (same master,
+	 * already up).
+	 */
+	if (p->veth_index > 0 && nl_link_get(p->ctx->nl, 0, p->vm->b.bridge,
+	    &l) == 0 && nl_link_plug(p->ctx->nl, p->veth_index,
+	    l.index) == -1)
+		log_warn("%s: cannot plug %s into %s", p->vm->b.name, p->veth,
+		    p->vm->b.bridge);
 	return 0;
 }
 

@@ -22,6 +22,8 @@ suite_cmd() {
 	proc-asan)	echo "env SANITIZE=1 sh tests/system/proc.sh" ;;
 	summon)		echo "sh tests/system/summon.sh" ;;
 	summon-asan)	echo "env JITSUD_BIN=build/asan/bin sh tests/system/summon.sh" ;;
+	synjitsu)	echo "sh tests/system/synjitsu.sh" ;;
+	synjitsu-asan)	echo "env JITSUD_BIN=build/asan/bin sh tests/system/synjitsu.sh" ;;
 	jitsud-xl)	echo "scripts/testbed/run.sh jitsud-xl" ;;
 	jitsud-modes)	echo "scripts/testbed/run.sh jitsud-modes" ;;
 	uk-httpd)	echo "scripts/testbed/run.sh uk-httpd" ;;
@@ -35,7 +37,7 @@ suite_cmd() {
 	esac
 }
 
-suites=${*:-"unit unit-asan unikernels unikernels-asan unikernels-tap unikernels-sock daemon daemon-asan install proc proc-asan summon summon-asan smoke uk-testbed uk-testbed-pv uk-httpd uk-httpd-pv jitsud-xl jitsud-modes jitsud-uk jitsud-synjitsu testbed-selftest"}
+suites=${*:-"unit unit-asan unikernels unikernels-asan unikernels-tap unikernels-sock daemon daemon-asan install proc proc-asan summon summon-asan synjitsu synjitsu-asan smoke uk-testbed uk-testbed-pv uk-httpd uk-httpd-pv jitsud-xl jitsud-modes jitsud-uk jitsud-synjitsu testbed-selftest"}
 # Each suite's output is also kept in build/check/SUITE.log: a CI log is
 # often seen only by its last lines, so the failing lines of the failed
 # suites are shown again just above the verdict.

@@ -203,7 +203,7 @@ SAN=
 if ! ${CC:-cc} -std=c11 -O1 -g -Iinclude -D_GNU_SOURCE $WARN $SAN \
     -o "$T/proc_driver" tests/system/proc_driver.c src/proc.c \
     src/netlink.c src/probe.c src/vm.c src/log.c src/binding.c \
-    $(pkg-config --libs libevent); then
+    unikernels/lib/synrec.c $(pkg-config --libs libevent); then
 	echo "proc-system: 0 passed, 1 failed (driver does not build)"
 	exit 1
 fi

@@ -80,6 +80,7 @@ cmd_want(struct driver *d, const char *name)
 	a->w.arg = a;
 	switch (vm_want(d->vs, &v->b, &a->w)) {
 	case VM_WANT_READY:
+	case VM_WANT_STANDIN:	/* none here: vms_standin is not called */
 		answered(a, 1, NULL);
 		break;
 	case VM_WANT_FAIL:

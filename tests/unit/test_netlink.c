@@ -93,6 +93,24 @@ test_veth_request_that_does_not_fit_is_refused(void **state)
 	assert_int_equal(nl_msg_veth(&m, &ve), -1);
 }
 
+/* Synjitsu's unplugged guest: the host end is made down, off the bridge. */
+static void
+test_veth_request_can_leave_the_host_end_down(void **state)
+{
+	struct nl_veth	 ve = { .name = "jv01234567", .peer = "eth0",
+			    .peer_pid = 1, .down = 1 };
+	struct nl_msg	 m;
+	uint32_t	 flags, change;
+	const uint8_t	*p = (const uint8_t *)m.buf;
+
+	(void)state;
+	assert_int_equal(nl_msg_veth(&m, &ve), 0);
+	memcpy(&flags, p + NLMSG_HDRLEN + 8, sizeof(flags));
+	memcpy(&change, p + NLMSG_HDRLEN + 12, sizeof(change));
+	assert_int_equal(flags, 0);
+	assert_int_equal(change, 1);	/* IFF_UP: explicitly down */
+}
+
 static void
 test_ipv4_address_request(void **state)
 {
@@ -169,6 +187,11 @@ test_link_requests(void **state)
 		0, 0, LE16(0), LE32(0), LE32(0), LE32(0),
 		LE16(8), LE16(IFLA_IFNAME), 'b', 'r', '0', 0,
 	};
+	static const uint8_t	 plug[] = {
+		LE32(40), LE16(RTM_NEWLINK), LE16(0x0005), LE32(0), LE32(0),
+		0, 0, LE16(0), LE32(3), LE32(1), LE32(1),
+		LE16(8), LE16(IFLA_MASTER), LE32(7),
+	};
 	static const uint8_t	 del[] = {
 		LE32(32), LE16(RTM_DELLINK), LE16(0x0005), LE32(0), LE32(0),
 		0, 0, LE16(0), LE32(12), LE32(0), LE32(0),
@@ -178,6 +201,9 @@ test_link_requests(void **state)
 	(void)state;
 	assert_int_equal(nl_msg_link_up(&m, 3), 0);
 	assert_bytes(&m, up, sizeof(up));
+	assert_int_equal(nl_msg_link_plug(&m, 3, 7), 0);
+	assert_bytes(&m, plug, sizeof(plug));
+	assert_int_equal(nl_msg_link_plug(&m, 3, 0), -1);
 	assert_int_equal(nl_msg_link(&m, RTM_GETLINK, 0, "br0"), 0);
 	assert_bytes(&m, get, sizeof(get));
 	assert_int_equal(nl_msg_link(&m, RTM_DELLINK, 12, NULL), 0);
@@ -316,6 +342,7 @@ main(void)
 		    test_veth_request_creates_the_peer_in_the_guest_netns),
 		cmocka_unit_test(
 		    test_veth_request_that_does_not_fit_is_refused),
+		cmocka_unit_test(test_veth_request_can_leave_the_host_end_down),
 		cmocka_unit_test(test_ipv4_address_request),
 		cmocka_unit_test(test_ipv6_address_request_skips_dad),
 		cmocka_unit_test(test_default_route_request),

@@ -1,8 +1,11 @@
 /* test_proc.c -- the process backend's pure parts, errors and adoption */
+#include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -19,6 +22,7 @@
 #include "jitsud.h"
 #include "testutil.h"
 #include "log.h"
+#include "synjitsu.h"
 
 /*
  * vm.c is a neighbour: its reports are recorded here.  Whatever needs
@@ -48,6 +52,19 @@ vm_backend_gone(struct vm *v, const char *why)
 	(void)v;
 	gone_calls++;
 	snprintf(gone_why, sizeof(gone_why), "%s", why ? why : "(null)");
+}
+
+void
+vm_backend_synjitsu_ready(struct vm *v)
+{
+	(void)v;
+}
+
+void
+vm_backend_synjitsu_adopted(struct vm *v, int n)
+{
+	(void)v;
+	(void)n;
 }
 
 void
@@ -195,7 +212,7 @@ test_args_are_kernel_cmdline_words_and_jitsu_env(void **state)
 	inet_pton(AF_INET, "10.77.0.1", &gw);
 	b.has_ip6 = 1;
 	inet_pton(AF_INET6, "2001:db8::2", &b.ip6);
-	assert_int_equal(proc_args_build(&a, &b, &gw), 0);
+	assert_int_equal(proc_args_build(&a, &b, &gw, 0), 0);
 	assert_string_equal(a.argv[0], "/k/uk");
 	assert_string_equal(a.argv[1], "-p");
 	assert_string_equal(a.argv[2], "80");
@@ -210,11 +227,24 @@ test_args_are_kernel_cmdline_words_and_jitsu_env(void **state)
 	assert_true(strncmp(a.envp[6], "PATH=", 5) == 0);
 	assert_null(a.envp[7]);
 	b.has_ip6 = 0;
-	assert_int_equal(proc_args_build(&a, &b, NULL), 0);
+	assert_int_equal(proc_args_build(&a, &b, NULL, 0), 0);
 	assert_string_equal(a.envp[2], "JITSU_IP6=");
 	assert_string_equal(a.envp[3], "JITSU_GW=");
 	b.kernel[0] = '\0';
-	assert_int_equal(proc_args_build(&a, &b, NULL), -1);
+	assert_int_equal(proc_args_build(&a, &b, NULL, 0), -1);
+}
+
+static void
+test_synjitsu_guest_is_told_its_handover_fd(void **state)
+{
+	struct binding		 b = binding("www.example.org.", "/k/uk", "");
+	static struct proc_args	 a;
+
+	(void)state;
+	assert_int_equal(proc_args_build(&a, &b, NULL, 1), 0);
+	assert_true(strncmp(a.envp[6], "PATH=", 5) == 0);
+	assert_string_equal(a.envp[7], "JITSU_SYNJITSU_FD=4");
+	assert_null(a.envp[8]);
 }
 
 static void
@@ -230,9 +260,203 @@ test_args_hold_the_longest_cmdline(void **state)
 	for (i = 0; i + 1 < sizeof(b.cmdline); i++)
 		b.cmdline[i] = i % 2 ? ' ' : 'w';
 	b.cmdline[i] = '\0';
-	assert_int_equal(proc_args_build(&a, &b, NULL), 0);
+	assert_int_equal(proc_args_build(&a, &b, NULL, 1), 0);
 	assert_string_equal(a.argv[sizeof(b.cmdline) / 2], "w");
 	assert_null(a.argv[sizeof(b.cmdline) / 2 + 1]);
+}
+
+/* Feed text to a line reader as one read would. */
+static void
+hin_put(struct proc_hin *in, const char *text, size_t len)
+{
+	assert_true(len <= sizeof(in->buf) - in->len);
+	memcpy(in->buf + in->len, text, len);
+	in->len += len;
+}
+
+static void
+hin_puts(struct proc_hin *in, const char *text)
+{
+	hin_put(in, text, strlen(text));
+}
+
+static void
+test_handover_lines_are_exactly_ready_or_adopted_k(void **state)
+{
+	static const char *const bad[] = {
+		"Ready", "ready ", " ready", "readyy", "ready\r", "",
+		"adopted", "adopted ", "adopted -1", "adopted +1",
+		"adopted 1 ", "adopted 1x", "adopted 123456", "adopted  1",
+		"count 1", "adopted\t1",
+	};
+	struct proc_hin	 in;
+	unsigned int	 k = 99;
+	char		 line[PROC_HLINE_MAX];
+	size_t		 i;
+	int		 n;
+
+	(void)state;
+	memset(&in, 0, sizeof(in));
+	hin_puts(&in, "ready\nadopted 0\nadopted 64\n");
+	assert_int_equal(proc_hin_next(&in, &k), PROC_HMSG_READY);
+	assert_int_equal(proc_hin_next(&in, &k), PROC_HMSG_ADOPTED);
+	assert_int_equal(k, 0);
+	assert_int_equal(proc_hin_next(&in, &k), PROC_HMSG_ADOPTED);
+	assert_int_equal(k, 64);
+	assert_int_equal(proc_hin_next(&in, &k), PROC_HMSG_NONE);
+	assert_int_equal(in.len, 0);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		n = snprintf(line, sizeof(line), "%s\n", bad[i]);
+		hin_put(&in, line, (size_t)n);
+		if (proc_hin_next(&in, &k) != PROC_HMSG_BAD)
+			fail_msg("\"%s\" was not refused", bad[i]);
+	}
+	/* A NUL cannot hide the rest of a line. */
+	hin_put(&in, "ready\0junk\n", 11);
+	assert_int_equal(proc_hin_next(&in, &k), PROC_HMSG_BAD);
+	assert_int_equal(in.len, 0);
+}
+
+static void
+test_handover_lines_may_come_in_pieces(void **state)
+{
+	struct proc_hin	 in;
+	unsigned int	 k = 0;
+
+	(void)state;
+	memset(&in, 0, sizeof(in));
+	hin_puts(&in, "rea");
+	assert_int_equal(proc_hin_next(&in, &k), PROC_HMSG_NONE);
+	hin_puts(&in, "dy\nadop");
+	assert_int_equal(proc_hin_next(&in, &k), PROC_HMSG_READY);
+	assert_int_equal(proc_hin_next(&in, &k), PROC_HMSG_NONE);
+	hin_puts(&in, "ted 3\n");
+	assert_int_equal(proc_hin_next(&in, &k), PROC_HMSG_ADOPTED);
+	assert_int_equal(k, 3);
+}
+
+static void
+test_a_line_too_long_is_bad_once_then_skipped(void **state)
+{
+	struct proc_hin	 in;
+	unsigned int	 k = 0;
+	char		 junk[PROC_HLINE_MAX];
+
+	(void)state;
+	memset(&in, 0, sizeof(in));
+	memset(junk, 'x', sizeof(junk));
+	hin_put(&in, junk, sizeof(junk));
+	assert_int_equal(proc_hin_next(&in, &k), PROC_HMSG_BAD);
+	assert_int_equal(in.len, 0);	/* room again */
+	hin_put(&in, junk, sizeof(junk));
+	assert_int_equal(proc_hin_next(&in, &k), PROC_HMSG_NONE);
+	assert_int_equal(in.len, 0);
+	/* Its end, then a good line: the good one alone is reported. */
+	hin_puts(&in, "xxadopted 1\nadopted 2\n");
+	assert_int_equal(proc_hin_next(&in, &k), PROC_HMSG_ADOPTED);
+	assert_int_equal(k, 2);
+	assert_int_equal(proc_hin_next(&in, &k), PROC_HMSG_NONE);
+}
+
+static struct synrec
+rec(uint16_t port, size_t datalen)
+{
+	struct synrec	 r;
+
+	memset(&r, 0, sizeof(r));
+	r.peer_ip = 0x0a4d0002;
+	r.peer_port = port;
+	r.local_ip = 0x0a4d000a;
+	r.local_port = 80;
+	r.irs = 1000;
+	r.iss = 5000;
+	r.snd_nxt = r.iss + 1;
+	r.datalen = datalen;
+	memset(r.data, 'd', datalen);
+	r.rcv_nxt = r.irs + 1 + (uint32_t)datalen;
+	r.mss = 1460;
+	r.peer_wscale = 7;
+	r.wscale = 0;
+	r.peer_wnd = 65535;
+	return r;
+}
+
+static void
+test_handover_is_record_lines_then_the_count(void **state)
+{
+	struct synrec		 r[3];
+	struct proc_hout	 o;
+	struct synrec		 back;
+	const char		*why, *nl;
+	char			 line[SYNREC_LINE_MAX];
+
+	(void)state;
+	r[0] = rec(40000, 5);
+	r[1] = rec(40001, 0);
+	r[1].snd_nxt = 7;	/* inconsistent: the encoder refuses it */
+	r[2] = rec(40002, SYNREC_DATA_MAX);
+	assert_int_equal(proc_hout_build(&o, r, 3), 0);
+	assert_int_equal(o.count, 2);
+	assert_int_equal(o.off, 0);
+	nl = memchr(o.buf, '\n', o.len);
+	assert_non_null(nl);
+	memcpy(line, o.buf, (size_t)(nl - o.buf));
+	line[nl - o.buf] = '\0';
+	assert_int_equal(synrec_decode(line, &back, &why), 0);
+	assert_int_equal(back.peer_port, 40000);
+	assert_int_equal(back.datalen, 5);
+	assert_true(o.len > 9 && memcmp(o.buf + o.len - 9, "\ncount 2\n",
+	    9) == 0);
+	proc_hout_free(&o);
+	assert_null(o.buf);
+	assert_int_equal(proc_hout_build(&o, NULL, 0), 0);
+	assert_int_equal(o.len, 8);
+	assert_memory_equal(o.buf, "count 0\n", 8);
+	proc_hout_free(&o);
+	assert_int_equal(proc_hout_build(&o, r, SYNJITSU_CONN_MAX + 1), -1);
+}
+
+/*
+ * The largest hand-over, 64 records of 2 KB of data, through a socket
+ * whose buffer is far smaller: the flush says "full" and resumes where
+ * it stopped, and the reader gets every byte once, in order.
+ */
+static void
+test_handover_survives_partial_writes(void **state)
+{
+	static struct synrec	 r[SYNJITSU_CONN_MAX];
+	static char		 got[SYNJITSU_CONN_MAX * SYNREC_LINE_MAX + 32];
+	struct proc_hout	 o;
+	size_t			 i, have = 0;
+	int			 sv[2], small = 4096, rc, fulls = 0;
+	ssize_t			 n;
+
+	(void)state;
+	for (i = 0; i < SYNJITSU_CONN_MAX; i++)
+		r[i] = rec((uint16_t)(40000 + i), SYNREC_DATA_MAX);
+	assert_int_equal(proc_hout_build(&o, r, SYNJITSU_CONN_MAX), 0);
+	assert_int_equal(o.count, SYNJITSU_CONN_MAX);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	assert_int_equal(setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &small,
+	    sizeof(small)), 0);
+	assert_int_equal(fcntl(sv[1], F_SETFL, O_NONBLOCK), 0);
+	while ((rc = proc_hout_flush(&o, sv[0])) == 0) {
+		fulls++;
+		while ((n = read(sv[1], got + have, sizeof(got) - have)) > 0)
+			have += (size_t)n;
+	}
+	assert_int_equal(rc, 1);
+	assert_true(fulls > 1);
+	while ((n = read(sv[1], got + have, sizeof(got) - have)) > 0)
+		have += (size_t)n;
+	assert_int_equal(have, o.len);
+	assert_memory_equal(got, o.buf, o.len);
+	/* The reader went away: an error, not a SIGPIPE. */
+	close(sv[1]);
+	o.off = 0;
+	assert_int_equal(proc_hout_flush(&o, sv[0]), -1);
+	close(sv[0]);
+	proc_hout_free(&o);
 }
 
 /* A registry holding one VM, over a real proc_init in a temp folder. */
@@ -418,6 +642,13 @@ main(void)
 		cmocka_unit_test(
 		    test_args_are_kernel_cmdline_words_and_jitsu_env),
 		cmocka_unit_test(test_args_hold_the_longest_cmdline),
+		cmocka_unit_test(test_synjitsu_guest_is_told_its_handover_fd),
+		cmocka_unit_test(
+		    test_handover_lines_are_exactly_ready_or_adopted_k),
+		cmocka_unit_test(test_handover_lines_may_come_in_pieces),
+		cmocka_unit_test(test_a_line_too_long_is_bad_once_then_skipped),
+		cmocka_unit_test(test_handover_is_record_lines_then_the_count),
+		cmocka_unit_test(test_handover_survives_partial_writes),
 		cmocka_unit_test_setup_teardown(
 		    test_create_on_a_missing_bridge_fails_at_once, setup,
 		    teardown),

@@ -1,0 +1,331 @@
+#!/bin/sh
+# synjitsu.sh -- Synjitsu on the process backend, end to end on this host:
+# a client that connects right after its DNS answer, while the guest
+# still boots, is answered by jitsud's stand-in at once (no SYN is ever
+# retransmitted), and gets its HTTP response from the guest (httpd.unix,
+# the unix-sock libOS) once that has booted and adopted the connection
+# with TCP_REPAIR.  The control, the same guest with synjitsu=off, shows
+# what the stand-in saves: retransmitted SYNs and a connect of seconds.
+#
+# Three runs: synjitsu=on with a client that has never seen the guest
+# (the stand-in answers its ARP too); the control, with a client that
+# still knows the guest's MAC (from before an idle stop: MACs are stable
+# per name), so that its SYNs leave and are lost, not held in the ARP
+# queue (a SYN still queued there is not retransmitted, only delayed);
+# and synjitsu=on again with that same warm client.  Then the other ways
+# a hand-over ends: a guest readiness-probed over TCP (which cannot
+# succeed before the plug), and a guest without Synjitsu support, which
+# never asks and is plugged a second after it is ready.  (It serves port
+# 8080, the stand-in port 80: vm.c keeps standing in for such a guest
+# until its grace is over, and a SYN for a port it holds would then be
+# answered twice.)
+#
+# Everything runs in two namespaces made here: jts-host (jitsud, bridge
+# jtsbr0 10.97.0.1/24, guests at 10.97.0.10 to .13) and jts-client
+# (10.97.0.2).  Traffic stays inside them.  Needs root, curl, dig, and
+# build/unikernels/httpd.unix with Synjitsu support.  VERBOSE=1 shows
+# jitsud's log and the guests' consoles even when all is well.
+#
+# The guest's 2 s boot is a wrapper (kernel=) that keeps eth0 down for
+# 2 s and then execs httpd.unix: like a unikernel, nothing answers for
+# it while it boots.  (A process guest otherwise has the kernel's stack
+# from its first instruction, which would refuse the control's SYNs
+# instead of leaving them unanswered.)
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/tests/lib.sh"
+bin=${JITSUD_BIN:-$top/build/bin}
+httpd=$top/build/unikernels/httpd.unix
+H="ip netns exec jts-host"
+C="ip netns exec jts-client"
+SUITE=synjitsu-system
+
+# Say what is missing and fail: a skipped test would prove nothing.
+missing() {
+	echo "$SUITE: MISSING: $*" >&2
+	echo "$SUITE: 0 passed, 1 failed"
+	exit 1
+}
+
+[ "$(id -u)" = 0 ] || missing "root (network namespaces, veth pairs)"
+for t in curl dig flock; do
+	command -v $t >/dev/null || missing "the $t command"
+done
+if [ ! -x "$bin/jitsud" ] || [ ! -x "$bin/jitsuctl" ]; then
+	missing "$bin/jitsud and jitsuctl (make)"
+fi
+[ -x "$httpd" ] ||
+    missing "$httpd (the unix-sock libOS's httpd: make -C unikernels unix)"
+grep -q JITSU_SYNJITSU_FD "$httpd" ||
+    missing "Synjitsu hand-over support in $httpd (no JITSU_SYNJITSU_FD)"
+
+# The namespaces and addresses are fixed: one run at a time.
+exec 9>/tmp/jitsud-synjitsu.lock
+flock -w 300 9 || {
+	echo "$SUITE: 0 passed, 1 failed (another run holds the lock)"
+	exit 1
+}
+
+work=
+cleanup() {
+	# Guests outlive jitsud by design: end them through their pidfiles.
+	for f in "$work/state"/*.pid; do
+		[ -f "$f" ] && /bin/kill -KILL -- "-$(cut -d' ' -f1 "$f")" \
+		    2>/dev/null
+	done
+	[ -f "$work/jitsud.pid" ] && kill -9 "$(cat "$work/jitsud.pid")" \
+	    2>/dev/null
+	for p in $(ip netns pids jts-host 2>/dev/null); do
+		kill -9 "$p" 2>/dev/null
+	done
+	ip netns del jts-client 2>/dev/null
+	ip netns del jts-host 2>/dev/null
+	[ -n "$work" ] && rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+cleanup 2>/dev/null
+work=$(mktemp -d /tmp/jitsud-synjitsu.XXXXXX)
+
+ip netns add jts-host
+ip netns add jts-client
+$H ip link set lo up
+$H ip link add jtsbr0 type bridge
+$H ip addr add 10.97.0.1/24 dev jtsbr0
+$H ip link set jtsbr0 up
+ip link add jts-c type veth peer name eth0 netns jts-client
+ip link set jts-c netns jts-host
+$H ip link set jts-c master jtsbr0 up
+$C ip link set lo up
+$C ip addr add 10.97.0.2/24 dev eth0
+$C ip link set eth0 up
+
+mkdir -p "$work/state"
+cat > "$work/boot-2s" <<EOF
+#!/bin/sh
+# A unikernel's boot as a process: no stack answers for 2 s, then httpd.
+ip link set eth0 down
+echo "boot: network down for 2 s"
+sleep 2
+ip link set eth0 up
+[ -n "\$JITSU_GW" ] && ip route add default via "\$JITSU_GW" dev eth0
+echo "boot: network up, httpd starts"
+exec $httpd "\$@"
+EOF
+chmod +x "$work/boot-2s"
+rd="kernel=$work/boot-2s bridge=jtsbr0 ports=80 max-wait=0 max-boot=10s idle=0"
+cat > "$work/example.org.zone" <<EOF
+\$ORIGIN example.org.
+\$TTL 30
+@	IN	SOA	ns1 hostmaster 1 3600 600 86400 30
+@	IN	NS	ns1
+ns1	IN	A	10.97.0.1
+syn	IN	UNIKERNEL	$rd ip=10.97.0.10 mac=02:00:00:97:00:10 synjitsu=on
+ctl	IN	UNIKERNEL	$rd ip=10.97.0.11 mac=02:00:00:97:00:11 synjitsu=off
+tcp	IN	UNIKERNEL	$rd ip=10.97.0.13 synjitsu=on ready=tcp:80
+old	IN	UNIKERNEL	kernel=$top/tests/system/guest.sh cmdline="serve $work/www" ip=10.97.0.12 bridge=jtsbr0 ports=80 max-wait=0 idle=0 synjitsu=on
+EOF
+mkdir -p "$work/www"
+echo "a guest without synjitsu" > "$work/www/index.html"
+cat > "$work/jitsud.conf" <<EOF
+listen on 10.97.0.1
+zone example.org.zone
+control socket $work/jitsud.sock
+backend process
+state-dir $work/state
+EOF
+
+ctl() {
+	$H "$bin/jitsuctl" -s "$work/jitsud.sock" "$@"
+}
+
+metric() {
+	ctl metrics | awk -v m="$1" '$1 == m { print $2 }'
+}
+
+# The client's count of retransmitted SYNs (TcpExt: TCPSynRetrans).
+syn_retrans() {
+	$C awk '$1 == "TcpExt:" && !h { for (i = 2; i <= NF; i++) n[$i] = i
+	    h = 1; next } $1 == "TcpExt:" { print $n["TCPSynRetrans"] }' \
+	    /proc/net/netstat
+}
+
+# Wait up to 5 s for the guest's boot wrapper to take its network down.
+wait_boot() {
+	for _ in $(seq 100); do
+		grep -qs "^boot: network down" "$work/state/$1.log" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# Wait up to 5 s for a VM to be stopped.
+wait_stopped() {
+	for _ in $(seq 100); do
+		ctl list | awk -v n="$1" '$1 == n && $2 == "stopped" { f = 1 }
+		    END { exit !f }' && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# wait_log PATTERN: up to 5 s for a line of jitsud's log.
+wait_log() {
+	for _ in $(seq 100); do
+		grep -q -- "$1" "$work/log" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# line_of PATTERN: the number of the first line of jitsud's log that
+# matches, or 999999.
+line_of() {
+	grep -n -m 1 -- "$1" "$work/log" | cut -d: -f1 | grep . || echo 999999
+}
+
+# The host end of a guest's veth, from its pidfile.
+veth_of() {
+	awk '{ print $3 }' "$work/state/$1.pid" 2>/dev/null
+}
+
+# experiment NAME IP [MAC]: a query, then at once (once the guest is
+# booting) an HTTP request, from a client that knows the guest's MAC if
+# one is given.  Leaves the curl timings in $work/curl.NAME ("connect
+# first-byte total" in seconds), the body in $work/body.NAME and the
+# SYN retransmissions it cost in $work/syns.NAME.
+experiment() {
+	$C ip neigh flush dev eth0
+	[ $# -gt 2 ] &&
+	    $C ip neigh replace "$2" lladdr "$3" dev eth0 nud stale
+	before=$(syn_retrans)
+	$C dig @10.97.0.1 +short +time=5 "$1.example.org" > "$work/dig.$1"
+	wait_boot "$1.example.org" || echo "no boot line from $1" >&2
+	$H ip -o link show "$(veth_of "$1.example.org")" \
+	    > "$work/veth.$1" 2>&1
+	$C curl -s --max-time 20 -o "$work/body.$1" \
+	    -w '%{time_connect} %{time_starttransfer} %{time_total}\n' \
+	    "http://$2/" > "$work/curl.$1"
+	echo $(($(syn_retrans) - before)) > "$work/syns.$1"
+	echo "  $1: connect, first byte, total (s): $(cat "$work/curl.$1");" \
+	    "SYNs retransmitted: $(cat "$work/syns.$1")"
+}
+
+# ms NAME FIELD: a curl timing in milliseconds.
+ms() {
+	awk -v f="$2" '{ printf "%d\n", $f * 1000 }' "$work/curl.$1"
+}
+
+$H "$bin/jitsud" -d -f "$work/jitsud.conf" >> "$work/log" 2>&1 &
+echo $! > "$work/jitsud.pid"
+for _ in $(seq 50); do
+	[ -S "$work/jitsud.sock" ] && break
+	sleep 0.1
+done
+check "jitsud starts with the process backend" '[ -S "$work/jitsud.sock" ]'
+
+echo "synjitsu: dig, then at once curl a booting guest, synjitsu=on," \
+    "from a client that never saw it"
+experiment syn 10.97.0.10
+check "dig gets the guest's address at once" \
+    '[ "$(cat "$work/dig.syn")" = 10.97.0.10 ]'
+check "while it boots its veth is down and off the bridge" \
+    '{ grep -q "state DOWN" "$work/veth.syn" &&
+     ! grep -q "master" "$work/veth.syn"; } || { cat "$work/veth.syn"; false; }'
+check "the client's connect returns in under 0.5 s ($(ms syn 1) ms)" \
+    '[ "$(ms syn 1)" -lt 500 ]'
+check "no SYN was retransmitted ($(cat "$work/syns.syn"))" \
+    '[ "$(cat "$work/syns.syn")" = 0 ]'
+check "the response comes from the booted guest" \
+    'grep -q "Hello from a jitsu unikernel" "$work/body.syn"'
+check "... once it is up, after its 2 s boot ($(ms syn 2) ms)" \
+    '[ "$(ms syn 2)" -ge 1900 ]'
+check "the guest adopted the connection" \
+    'grep -q "synjitsu: adopted 1 of 1 connections" \
+     "$work/state/syn.example.org.log"'
+check "and jitsud plugged its veth then" \
+    'grep -q "plugged into jtsbr0: the guest adopted 1 connection" \
+     "$work/log"'
+check "its veth is up on the bridge now" \
+    '$H ip -o link show "$(veth_of syn.example.org)" |
+     grep "master jtsbr0" | grep -q "state UP"'
+check "jitsud_synjitsu_handovers_total is 1" \
+    '[ "$(metric jitsud_synjitsu_handovers_total)" = 1 ]'
+check "jitsud_synjitsu_adopted_connections_total is 1" \
+    '[ "$(metric jitsud_synjitsu_adopted_connections_total)" = 1 ]'
+
+echo "synjitsu: the control: synjitsu=off, a client that knows the MAC"
+experiment ctl 10.97.0.11 02:00:00:97:00:11
+check "dig gets the guest's address at once" \
+    '[ "$(cat "$work/dig.ctl")" = 10.97.0.11 ]'
+check "the client retransmitted its SYN ($(cat "$work/syns.ctl"))" \
+    '[ "$(cat "$work/syns.ctl")" -gt 0 ]'
+check "its connect took at least 1 s ($(ms ctl 1) ms)" \
+    '[ "$(ms ctl 1)" -ge 1000 ]'
+check "the response comes from the booted guest" \
+    'grep -q "Hello from a jitsu unikernel" "$work/body.ctl"'
+check "nothing was handed to it" \
+    '! grep -q "synjitsu" "$work/state/ctl.example.org.log"'
+
+check "jitsud handed nothing over for it" \
+    '[ "$(metric jitsud_synjitsu_handovers_total)" = 1 ]'
+
+echo "synjitsu: synjitsu=on again, from a client that knows the MAC"
+check "jitsuctl stop syn.example.org" \
+    'ctl stop syn.example.org. >/dev/null && wait_stopped syn.example.org.'
+experiment syn 10.97.0.10 02:00:00:97:00:10
+check "the client's connect returns in under 0.5 s ($(ms syn 1) ms)" \
+    '[ "$(ms syn 1)" -lt 500 ]'
+check "no SYN was retransmitted ($(cat "$work/syns.syn"))" \
+    '[ "$(cat "$work/syns.syn")" = 0 ]'
+check "the response comes from the booted guest" \
+    'grep -q "Hello from a jitsu unikernel" "$work/body.syn"'
+check "jitsud_synjitsu_handovers_total is 2" \
+    '[ "$(metric jitsud_synjitsu_handovers_total)" = 2 ]'
+check "jitsud_synjitsu_handed_connections_total is 2" \
+    '[ "$(metric jitsud_synjitsu_handed_connections_total)" = 2 ]'
+check "jitsud_synjitsu_adopted_connections_total is 2" \
+    '[ "$(metric jitsud_synjitsu_adopted_connections_total)" = 2 ]'
+
+echo "synjitsu: ready=tcp:80, which only the plugged guest can answer"
+experiment tcp 10.97.0.13
+check "the client's connect returns in under 0.5 s ($(ms tcp 1) ms)" \
+    '[ "$(ms tcp 1)" -lt 500 ]'
+check "no SYN was retransmitted ($(cat "$work/syns.tcp"))" \
+    '[ "$(cat "$work/syns.tcp")" = 0 ]'
+check "the response comes from the booted guest" \
+    'grep -q "Hello from a jitsu unikernel" "$work/body.tcp"'
+check "it was plugged after adopting, and then found ready" \
+    '[ "$(line_of "tcp.example.org.: synjitsu: .* plugged into jtsbr0")" \
+       -lt "$(line_of "tcp.example.org.: booting -> ready")" ]'
+
+echo "synjitsu: a guest without Synjitsu support (synjitsu=on)"
+$C dig @10.97.0.1 +short +time=5 old.example.org > "$work/dig.old"
+check "dig gets its address at once" \
+    '[ "$(cat "$work/dig.old")" = 10.97.0.12 ]'
+check "it is plugged, never having asked for its connections" \
+    'wait_log "old.example.org.: synjitsu: .* plugged.*never asked"'
+check "... after it was ready" \
+    '[ "$(line_of "old.example.org.: booting -> ready")" -lt \
+       "$(line_of "old.example.org.: synjitsu: .* plugged")" ]'
+check "and serves" \
+    '$C curl -sf --max-time 5 http://10.97.0.12:8080/ |
+     grep -q "a guest without synjitsu"'
+check "jitsud_synjitsu_handovers_total is 3 (not 4)" \
+    '[ "$(metric jitsud_synjitsu_handovers_total)" = 3 ]'
+check "jitsud_synjitsu_adopted_connections_total is 3" \
+    '[ "$(metric jitsud_synjitsu_adopted_connections_total)" = 3 ]'
+
+kill "$(cat "$work/jitsud.pid")"
+wait "$(cat "$work/jitsud.pid")"
+rc=$?
+check "jitsud exits 0 on SIGTERM, no sanitizer report ($rc)" \
+    '[ $rc = 0 ] && ! grep -q "Sanitizer\|runtime error" "$work/log"'
+if [ "$T_FAILED" -ne 0 ] || [ "${VERBOSE:-0}" = 1 ]; then
+	sed 's/^/    log| /' "$work/log"
+	for f in "$work"/state/*.log; do
+		b=$(basename "$f")
+		sed "s#^#    $b| #" "$f"
+	done
+fi
+finish $SUITE
