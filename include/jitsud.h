@@ -708,6 +708,12 @@ void	vm_backend_ready(struct vm *);
 void	vm_backend_synjitsu_ready(struct vm *);
 /* The guest adopted n of them; n < 0: it gave up waiting. */
 void	vm_backend_synjitsu_adopted(struct vm *, int n);
+/*
+ * The backend knows the guest will not ask (it runs, its network is on,
+ * and it said nothing): stop standing in now rather than after the grace,
+ * so the guest's own stack and the stand-in never both answer.
+ */
+void	vm_backend_synjitsu_none(struct vm *);
 /* why NULL: it went as asked (stop, suspend); else the crash reason. */
 void	vm_backend_gone(struct vm *, const char *why);
 /* At start-up: a running domain `name' already exists; take it over. */

@@ -594,6 +594,8 @@ proc_syn_broken(struct proc *p, const char *why)
 {
 	if (p->syn == PROC_SYN_ASKED || p->syn == PROC_SYN_HANDED)
 		vm_backend_synjitsu_adopted(p->vm, -1);
+	else if (p->syn == PROC_SYN_BOOTING)
+		vm_backend_synjitsu_none(p->vm);
 	if (!p->unplugged)
 		log_warnx("%s: synjitsu: %s", p->vm->b.name, why);
 	proc_syn_done(p, why);

@@ -243,6 +243,15 @@ vm_backend_synjitsu_ready(struct vm *v)
 }
 
 void
+vm_backend_synjitsu_none(struct vm *v)
+{
+	if (v->claim == NULL)
+		return;
+	v->vs->metrics->standin_expired++;
+	vm_standin_drop(v, "the guest does not ask for them");
+}
+
+void
 vm_backend_synjitsu_adopted(struct vm *v, int n)
 {
 	if (n < 0) {

@@ -160,11 +160,11 @@ veth_present() {
 	ip -n $NS -o link show "$1" >/dev/null 2>&1
 }
 
-eventually() {	# eventually CMD...: true within 3 s
+eventually() {	# eventually CMD...: true within 10 s (a loaded CI host)
 	i=0
 	while ! "$@" 2>/dev/null; do
 		i=$((i + 1))
-		[ $i -ge 60 ] && return 1
+		[ $i -ge 200 ] && return 1
 		sleep 0.05
 	done
 }

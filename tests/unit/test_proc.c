@@ -68,6 +68,12 @@ vm_backend_synjitsu_adopted(struct vm *v, int n)
 }
 
 void
+vm_backend_synjitsu_none(struct vm *v)
+{
+	(void)v;
+}
+
+void
 vm_backend_adopted(struct vms *vs, const char *name, int domid)
 {
 	struct vm	*v;

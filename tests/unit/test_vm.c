@@ -767,6 +767,26 @@ test_standin_expires_when_the_guest_never_asks(void **state)
 }
 
 static void
+test_backend_ends_the_standin_for_a_guest_that_will_not_ask(void **state)
+{
+	struct binding	 b = binding("www.", BINDING_STOP_DESTROY, 0);
+	struct vms	*vs = synjitsu_registry(&b);
+	struct vm	*v = vm_find(vs, "www.");
+
+	(void)state;
+	assert_int_equal(vm_want(vs, &b, NULL), VM_WANT_STANDIN);
+	vm_backend_built(v, 1, NULL);
+	vm_backend_synjitsu_none(v);
+	assert_null(v->claim);
+	assert_int_equal(metrics.standin_expired, 1);
+	vm_backend_synjitsu_none(v);		/* idempotent */
+	assert_int_equal(metrics.standin_expired, 1);
+	assert_string_equal(calls, "claim(www.) create(www.) watch_ready(www.) "
+	    "release(www.)");
+	vms_free(vs);
+}
+
+static void
 test_failed_claim_falls_back_to_holding_the_answer(void **state)
 {
 	struct binding	 b = binding("www.", BINDING_STOP_DESTROY, 0);
@@ -805,6 +825,7 @@ main(void)
 		T(test_standin_answers_at_once_and_hands_over),
 		T(test_standin_is_dropped_when_the_guest_goes_down),
 		T(test_standin_expires_when_the_guest_never_asks),
+		T(test_backend_ends_the_standin_for_a_guest_that_will_not_ask),
 		T(test_failed_claim_falls_back_to_holding_the_answer),
 		T(test_restored_guests_are_not_stood_in_for),
 		T(test_concurrent_queries_join_one_summon),
