@@ -1528,7 +1528,8 @@ proc_traffic(struct vm *v)
 	if (p == NULL || p->veth_index <= 0 ||
 	    nl_link_get(p->ctx->nl, p->veth_index, NULL, &l) == -1)
 		return 0;
-	return l.rx_bytes + l.tx_bytes;
+	/* What the guest sent (the host end's rx), as xl_traffic says. */
+	return l.rx_bytes;
 }
 
 const struct vm_backend proc_backend = {

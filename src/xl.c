@@ -109,7 +109,11 @@ struct xl_vm {
 	int			 synjitsu;	/* fresh build, Synjitsu on */
 	struct store_watch	*synready;	/* data/synjitsu/ready */
 	struct store_watch	*adopted;	/* data/synjitsu/adopted */
+	struct event		*adopt_timer;	/* records not taken: remove */
 };
+
+/* A guest that asked but does not adopt within this loses its records. */
+#define XL_ADOPT_MS	15000
 
 /*
  * Main-thread state of a VM: its TCP readiness probe.  (The XenStore
@@ -442,6 +446,10 @@ xl_release(struct xl_vm *xv)
 	xv->synready = NULL;
 	store_unwatch(xv->adopted);
 	xv->adopted = NULL;
+	if (xv->adopt_timer != NULL) {
+		event_free(xv->adopt_timer);
+		xv->adopt_timer = NULL;
+	}
 	if (xv->death != NULL) {
 		libxl_evdisable_domain_death(xv->xl->ctx, xv->death);
 		xv->death = NULL;
@@ -639,6 +647,8 @@ xl_adopted_fired(void *arg)
 	long		 k = -1;
 
 	xv->adopted = NULL;
+	if (xv->adopt_timer != NULL)
+		evtimer_del(xv->adopt_timer);
 	xl_synjitsu_path(xv, "adopted", path, sizeof(path));
 	if (store_read(xv->xl->store, path, val, sizeof(val)) == 0) {
 		k = strtol(val, &end, 10);
@@ -649,6 +659,38 @@ xl_adopted_fired(void *arg)
 	xl_synjitsu_path(xv, "", path, sizeof(path));
 	(void)store_rm(xv->xl->store, path);
 	xl_report_n(xv, REP_ADOPTED, (int)k);
+}
+
+/*
+ * The guest asked, its records were written, and it never said it took
+ * them: they must not stay in XenStore for the life of the domain.
+ */
+static void
+xl_adopt_expired(int fd, short ev, void *arg)
+{
+	struct xl_vm	*xv = arg;
+	char		 path[STORE_PATH_MAX];
+
+	(void)fd;
+	(void)ev;
+	store_unwatch(xv->adopted);
+	xv->adopted = NULL;
+	xl_synjitsu_path(xv, "", path, sizeof(path));
+	(void)store_rm(xv->xl->store, path);
+	log_warnx("%s: synjitsu: records not adopted in %d s: removed",
+	    xv->name, XL_ADOPT_MS / 1000);
+	xl_report_n(xv, REP_ADOPTED, -1);
+}
+
+static void
+xl_adopt_arm(struct xl_vm *xv)
+{
+	struct timeval	 tv = ms_timeval(XL_ADOPT_MS);
+
+	if (xv->adopt_timer == NULL && (xv->adopt_timer = evtimer_new(
+	    xv->xl->base, xl_adopt_expired, xv)) == NULL)
+		return;
+	evtimer_add(xv->adopt_timer, &tv);
 }
 
 static void
@@ -687,6 +729,7 @@ xl_do_handover(struct xl_vm *xv, const struct xl_cmd *c)
 		if ((xv->adopted = store_watch(xv->xl->store, path, "",
 		    xl_adopted_fired, xv)) == NULL)
 			log_warnx("%s: cannot watch %s", xv->name, path);
+		xl_adopt_arm(xv);
 	}
 out:
 	if (rc != 0)
@@ -1309,25 +1352,27 @@ xl_forget(struct vm *v)
 	xl_send(v, XL_FORGET, 0);
 }
 
-/* Bytes through the vif, both ways: the idle check's second witness. */
+/*
+ * Bytes the guest sent through its vif (the backend's rx): the idle
+ * check's second witness.  Only that way: what the bridge floods to every
+ * port (ARP for other hosts, IPv6 multicast) would otherwise keep every
+ * guest awake, while a guest busy on a connection, whichever way the
+ * data flows, always sends something (data or ACKs).
+ */
 static uint64_t
 xl_traffic(struct vm *v)
 {
-	static const char	*const dir[] = { "rx_bytes", "tx_bytes" };
 	char			 path[128];
 	unsigned long long	 n, sum = 0;
 	FILE			*fp;
-	int			 i;
 
 	if (v->domid < 0)
 		return 0;
-	for (i = 0; i < 2; i++) {
-		snprintf(path, sizeof(path),
-		    "/sys/class/net/vif%d.0/statistics/%s", v->domid, dir[i]);
-		if ((fp = fopen(path, "r")) == NULL)
-			continue;
+	snprintf(path, sizeof(path), "/sys/class/net/vif%d.0/statistics/"
+	    "rx_bytes", v->domid);
+	if ((fp = fopen(path, "r")) != NULL) {
 		if (fscanf(fp, "%llu", &n) == 1)
-			sum += n;
+			sum = n;
 		fclose(fp);
 	}
 	return sum;

@@ -99,5 +99,16 @@ mute_summoned() {
 tb_step mute-summoned 60 mute_summoned
 tb_step handover-folder-private 60 deny_test
 tb_log "the other domU's view" cat /var/log/xen/console/guest-uk-xenstore.log
+
+# A guest that asks and then never takes its records (dom0 asks in its
+# name here): they do not outlive the hand-over.
+ask_never_adopt() {
+	_p=/local/domain/$(xl domid mute.test)/data/synjitsu
+	xenstore-write "$_p/ready" 1
+	tb_until xenstore-exists "$_p/count"
+	tb_until sh -c "! xenstore-exists $_p"
+	grep -q "records not adopted" /tmp/jitsud.log
+}
+tb_step unadopted-records-removed 40 ask_never_adopt
 tb_log "jitsud log (synjitsu)" sh -c 'grep -i synjitsu /tmp/jitsud.log'
 tb_log "jitsuctl metrics (synjitsu)" sh -c 'jitsuctl metrics | grep synjitsu'

@@ -62,7 +62,9 @@ uk_gone() {
 # uk_xl_shutdown NAME: the toolstack's request is honoured, cleanly.
 uk_xl_shutdown() {
 	xl shutdown -w "$1" || return 1
-	uk_gone "$1" || return 1
+	# -w returns at the guest's shutdown; the domain's teardown may take
+	# a moment more (bounded by the step's own limit).
+	tb_until uk_gone "$1"
 	cat "$(uk_log "$1")"
 	grep -q "shutdown requested: poweroff" "$(uk_log "$1")" &&
 	    grep -q "hello: powering off" "$(uk_log "$1")"

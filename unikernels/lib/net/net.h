@@ -155,6 +155,7 @@ struct tcp_conn {
 	int		 accepted;	/* handed out by accept (or active) */
 	int		 events;	/* readiness changed since last notify */
 	int		 error;		/* -UK_E* once reset or timed out */
+	int		 adopted;	/* by tcp_adopt, until it first replies */
 	struct tcp_listener *listener;	/* SYN_RCVD / not yet accepted */
 	uint64_t	 born;		/* for evicting the oldest half-open */
 	uint32_t	 lip, rip;

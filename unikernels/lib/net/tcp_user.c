@@ -294,6 +294,7 @@ tcp_adopt(struct net *n, const struct uk_tcp_adopt *r, uint64_t now)
 	c->rcv_fin = r->fin;
 	c->state = r->fin ? TCP_CLOSE_WAIT : TCP_ESTABLISHED;
 	c->listener = l;
+	c->adopted = 1;
 	l->pending++;
 	l->events |= NET_EV_ACCEPT;
 	return c;
