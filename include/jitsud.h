@@ -95,6 +95,12 @@ const char *image_cache_get(struct image_cache *, const char *src,
 	    char *err, size_t errlen);
 
 /*
+ * image_check: would src be taken (image_cache_get's checks, without
+ * reading or copying it)?  0, or -1 with the reason in err.  For -n.
+ */
+int	image_check(const char *src, char *err, size_t errlen);
+
+/*
  * image_cache_sweep: after a load was taken, forget the images it did not
  * get and remove every file in the folder that is not a kept copy.
  */

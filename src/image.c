@@ -189,6 +189,31 @@ fail:
 	return -1;
 }
 
+/* What any image must be, kept or only checked (jitsud -n). */
+static int
+image_usable(const struct stat *st, char *err, size_t errlen)
+{
+	if (!S_ISREG(st->st_mode) || st->st_size == 0 ||
+	    (uint64_t)st->st_size > IMAGE_MAX_BYTES) {
+		snprintf(err, errlen, "not a regular file of 1 byte to %lu "
+		    "MiB", IMAGE_MAX_BYTES >> 20);
+		return -1;
+	}
+	return 0;
+}
+
+int
+image_check(const char *src, char *err, size_t errlen)
+{
+	struct stat	 st;
+
+	if (stat(src, &st) == -1) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		return -1;
+	}
+	return image_usable(&st, err, errlen);
+}
+
 /* Reads src (already open as fd, described by st) and keeps a copy. */
 static int
 image_take(struct image_cache *c, struct image *im, int fd,
@@ -199,12 +224,8 @@ image_take(struct image_cache *c, struct image *im, int fd,
 	char		 path[PATH_MAX];
 	int		 n;
 
-	if (!S_ISREG(st->st_mode) || st->st_size == 0 ||
-	    (uint64_t)st->st_size > IMAGE_MAX_BYTES) {
-		snprintf(err, errlen, "not a regular file of 1 byte to %lu "
-		    "MiB", IMAGE_MAX_BYTES >> 20);
+	if (image_usable(st, err, errlen) == -1)
 		return -1;
-	}
 	if ((buf = read_all(fd, (size_t)st->st_size, err, errlen)) == NULL)
 		return -1;
 	base = strrchr(im->src, '/');

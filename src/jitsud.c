@@ -1,6 +1,4 @@
 /* jitsud.c -- the daemon: flags, start-up, signals, reload, main loop */
-#include <sys/stat.h>
-
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -54,15 +52,10 @@ jitsud_image(const struct zone *z, const struct binding *b, const char *src,
 {
 	const char	*p;
 	char		 err[256];
-	struct stat	 st;
 
 	if (jitsud_checking) {
-		if (stat(src, &st) == -1)
-			errors_add(errs, z->path, b->line, "%s: %s", src,
-			    strerror(errno));
-		else if (!S_ISREG(st.st_mode) || st.st_size == 0)
-			errors_add(errs, z->path, b->line, "%s: not a "
-			    "regular, non-empty file", src);
+		if (image_check(src, err, sizeof(err)) == -1)
+			errors_add(errs, z->path, b->line, "%s: %s", src, err);
 		return;
 	}
 	if ((p = image_cache_get(jitsud_images, src, err, sizeof(err))) ==

@@ -80,15 +80,6 @@ static struct sock_filter synio_bpf[] = {
 	BPF_STMT(BPF_RET | BPF_K, 0),
 };
 
-static uint64_t
-synio_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 struct synio *
 synio_new(struct event_base *base)
 {
@@ -118,7 +109,7 @@ synio_frame(struct synio *io, struct synio_port *p, size_t len,
 	enum synjitsu_verdict	 v;
 	uint8_t			 out[SYNJITSU_REPLY_MAX];
 	size_t			 outlen;
-	uint64_t		 now = synio_now_ms(), syns, est;
+	uint64_t		 now = vm_now_ms(), syns, est;
 
 	LIST_FOREACH(c, &io->claims, entry) {
 		if (c->port != p)
@@ -298,7 +289,7 @@ synio_tick(int fd, short ev, void *arg)
 {
 	struct synio		*io = arg;
 	struct synio_claim	*c;
-	uint64_t		 now = synio_now_ms();
+	uint64_t		 now = vm_now_ms();
 
 	(void)fd;
 	(void)ev;
@@ -351,7 +342,7 @@ synio_claim(struct synio *io, const struct binding *b, char *err,
 		return NULL;
 	}
 	snprintf(c->name, sizeof(c->name), "%s", b->name);
-	c->since = synio_now_ms();
+	c->since = vm_now_ms();
 	LIST_INSERT_HEAD(&io->claims, c, entry);
 	/* Clients with a stale ARP entry learn the guest's MAC now. */
 	if ((len = synjitsu_garp(&c->vm, garp, sizeof(garp))) > 0)

@@ -235,11 +235,7 @@ vm_backend_synjitsu_ready(struct vm *v)
 		    (unsigned long long)(vm_now_ms() - v->claim_ms));
 	}
 	free(recs);
-	if (v->claim != NULL) {
-		vs->si->release(vs->sictx, v->claim);
-		v->claim = NULL;
-		evtimer_del(v->standin);
-	}
+	vm_standin_drop(v, NULL);	/* handed over: nothing is dropped */
 }
 
 void

@@ -358,7 +358,8 @@ static const libxl_childproc_hooks xl_childproc_hooks = {
 /* Reports, from the builder to the main thread. */
 
 static void
-xl_report(struct xl_vm *xv, enum xl_rep_kind kind, int ok, const char *why)
+xl_report_full(struct xl_vm *xv, enum xl_rep_kind kind, int ok, int domid,
+    const char *why)
 {
 	struct xl_rep	*r;
 
@@ -367,7 +368,7 @@ xl_report(struct xl_vm *xv, enum xl_rep_kind kind, int ok, const char *why)
 	r->kind = kind;
 	r->v = xv->v;
 	r->ok = ok;
-	r->domid = xv->domid == NO_DOMID ? -1 : (int)xv->domid;
+	r->domid = domid;
 	if (why != NULL) {
 		r->has_why = 1;
 		snprintf(r->why, sizeof(r->why), "%s", why);
@@ -376,20 +377,18 @@ xl_report(struct xl_vm *xv, enum xl_rep_kind kind, int ok, const char *why)
 		fatalx("xl: cannot report to the main thread");
 }
 
+static void
+xl_report(struct xl_vm *xv, enum xl_rep_kind kind, int ok, const char *why)
+{
+	xl_report_full(xv, kind, ok, xv->domid == NO_DOMID ? -1 :
+	    (int)xv->domid, why);
+}
+
 /* A report carrying a number (in its domid field). */
 static void
 xl_report_n(struct xl_vm *xv, enum xl_rep_kind kind, int n)
 {
-	struct xl_rep	*r;
-
-	if ((r = calloc(1, sizeof(*r))) == NULL)
-		fatalx("xl: out of memory");
-	r->kind = kind;
-	r->v = xv->v;
-	r->ok = 1;
-	r->domid = n;
-	if (chan_send(xv->xl->reps, r) == -1)
-		fatalx("xl: cannot report to the main thread");
+	xl_report_full(xv, kind, 1, n, NULL);
 }
 
 /* Per-VM state, in the builder. */

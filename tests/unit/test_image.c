@@ -248,6 +248,14 @@ test_bad_images_are_refused_with_reason(void **state)
 	assert_null(image_cache_get(c, src("empty.pvh"), err, sizeof(err)));
 	assert_non_null(strstr(err, "not a regular file"));
 	assert_int_equal(nfiles(), 0);
+	/* jitsud -n's check says the same, and copies nothing. */
+	assert_int_equal(image_check(src("missing.pvh"), err, sizeof(err)), -1);
+	assert_string_equal(err, "No such file or directory");
+	assert_int_equal(image_check(src("empty.pvh"), err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "not a regular file"));
+	put("k.pvh", "kernel");
+	assert_int_equal(image_check(src("k.pvh"), err, sizeof(err)), 0);
+	assert_int_equal(nfiles(), 0);
 	image_cache_free(c);
 }
 
