@@ -18,6 +18,7 @@ struct forwarder;
 struct fwd_query;
 LIST_HEAD(forwarder_list, forwarder);
 struct vms;
+struct probe;
 struct server;
 struct server_list;
 
@@ -786,6 +787,7 @@ struct vm {
 	 * it goes (use handover_standing).
 	 */
 	void			*claim;
+	struct probe		*probe;		/* ready=tcp, vm_probe_start */
 	void			*priv;
 };
 
@@ -836,6 +838,17 @@ int		 vm_stop(struct vms *, const char *name, char *err,
 
 const char	*vm_state_name(enum vm_state);
 uint64_t	 vm_now_ms(void);	/* CLOCK_MONOTONIC, in ms */
+
+/*
+ * vm_probe_start: the readiness probe of ready=tcp, for a backend's
+ * watch_ready: connect to the binding's IPv4 address and ready-port
+ * from vs->base until it answers, then vm_backend_ready(v).  A probe
+ * already running is replaced; it stops by itself when the VM leaves
+ * BOOTING.  0, or -1 (v->error says why when there is more to say).
+ * vm_probe_stop cancels it; safe when none runs.
+ */
+int	vm_probe_start(struct vm *);
+void	vm_probe_stop(struct vm *);
 
 /* Backend reports, see struct vm_backend. */
 void	vm_backend_built(struct vm *, int ok, const char *why);

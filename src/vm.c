@@ -125,6 +125,7 @@ static void
 vm_free(struct vm *v)
 {
 	TAILQ_REMOVE(&v->vs->all, v, entry);
+	vm_probe_stop(v);
 	handover_free(&v->ho);
 	event_free(v->timer);
 	event_free(v->idle);
@@ -151,6 +152,8 @@ vm_set_state(struct vm *v, enum vm_state s)
 	v->state = s;
 	v->since_ms = now;
 	evtimer_del(v->timer);
+	if (s != VM_BOOTING)
+		vm_probe_stop(v);
 	if (s != VM_READY)
 		evtimer_del(v->idle);
 	/* Down, or not booting afresh: nobody will ask for connections. */
@@ -204,6 +207,47 @@ void
 vm_backend_synjitsu_adopted(struct vm *v, int n)
 {
 	handover_adopted(&v->ho, n);
+}
+
+/*
+ * ready=tcp: the guest's port answers from here.  One probe for every
+ * backend, run from the main loop without blocking; it ends when the VM
+ * leaves BOOTING, whichever way.
+ */
+static void
+vm_probe_cb(void *arg)
+{
+	struct vm	*v = arg;
+
+	v->probe = NULL;	/* the probe that called us is gone */
+	vm_backend_ready(v);
+}
+
+int
+vm_probe_start(struct vm *v)
+{
+	struct sockaddr_in	 sin;
+
+	if (!v->b.has_ip) {
+		snprintf(v->error, sizeof(v->error), "ready=tcp needs an "
+		    "IPv4 address");
+		return -1;
+	}
+	vm_probe_stop(v);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr = v->b.ip;
+	sin.sin_port = htons(v->b.ready_port);
+	v->probe = probe_start(v->vs->base, (struct sockaddr *)&sin,
+	    sizeof(sin), vm_probe_cb, v);
+	return v->probe != NULL ? 0 : -1;
+}
+
+void
+vm_probe_stop(struct vm *v)
+{
+	probe_cancel(v->probe);
+	v->probe = NULL;
 }
 
 /* Answer every waiter: the summon they joined is settled. */
