@@ -33,19 +33,42 @@ static struct xl	*xl_env;
 
 /* The main thread's side: vm.c's backend calls become commands. */
 
+static struct xl_cmd *
+xl_cmd_new(struct vm *v, enum xl_op op)
+{
+	struct xl_cmd	*c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;
+	c->op = op;
+	c->v = v;
+	if (v != NULL)
+		c->b = v->b;
+	return c;
+}
+
 static int
 xl_send(struct vm *v, enum xl_op op, int paused)
 {
 	struct xl_cmd	*c;
 
-	if ((c = calloc(1, sizeof(*c))) == NULL)
+	if ((c = xl_cmd_new(v, op)) == NULL)
 		return -1;
-	c->op = op;
-	c->v = v;
 	c->paused = paused;
-	if (v != NULL)
-		c->b = v->b;
 	return chan_send(xl_env->cmds, c);
+}
+
+/* The builder watches an adopted domain by its domid. */
+static void
+xl_attach(struct vm *v, int domid)
+{
+	struct xl_cmd	*c;
+
+	if ((c = xl_cmd_new(v, XL_ATTACH)) == NULL)
+		fatalx("xl: out of memory");
+	c->domid = domid;
+	if (chan_send(xl_env->cmds, c) == -1)
+		fatalx("xl: cannot reach the builder");
 }
 
 /*
@@ -61,14 +84,11 @@ xl_ho_send(void *ctx, const struct synrec *recs, size_t n)
 	size_t		 i, off = 0;
 	int		 len;
 
-	if ((c = calloc(1, sizeof(*c))) == NULL ||
+	if ((c = xl_cmd_new(v, XL_HANDOVER)) == NULL ||
 	    (c->recs = malloc(n * SYNREC_LINE_MAX + 1)) == NULL) {
 		free(c);
 		return -1;
 	}
-	c->op = XL_HANDOVER;
-	c->v = v;
-	c->b = v->b;
 	for (i = 0; i < n; i++) {
 		if ((len = synrec_encode(&recs[i], c->recs + off,
 		    SYNREC_LINE_MAX)) < 0) {
@@ -226,7 +246,7 @@ xl_reported(void *msg, void *arg)
 		/* After a restart: adopt the domains named like a binding. */
 		if ((v = vm_find(xl->vs, r->name)) != NULL &&
 		    v->state == VM_STOPPED) {
-			xl_send(v, XL_ATTACH, 0);
+			xl_attach(v, r->domid);
 			vm_backend_adopted(xl->vs, r->name, r->domid);
 		}
 		free(r);

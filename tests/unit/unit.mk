@@ -22,3 +22,5 @@ test_image_SRCS	= src/image.c src/log.c
 test_synjitsu_SRCS	= src/synjitsu.c unikernels/lib/synrec.c
 test_handover_SRCS	= src/handover.c src/log.c
 test_handover_LIBS	= $(shell pkg-config --libs libevent)
+test_xl_SRCS	= src/xl.c src/log.c unikernels/lib/synrec.c
+test_xl_LIBS	= $(shell pkg-config --libs libevent)
