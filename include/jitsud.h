@@ -540,15 +540,22 @@ void	metrics_render(const struct metrics *, const struct vms *, FILE *);
  * a backend only provides a transport (XenStore for xl, a socketpair
  * for the process backend) and reports what the guest said.
  *
- *   IDLE --handover_claim--> STANDING --handover_ready--> WAITING
- *     ^                        |   \ (holding transport,     |
- *     |                        |    ready=tcp: a deadline)   |
- *     |    handover_asked -----+-----------------------------+
- *     |          v                                           |
- *     +------- SENT <-- (records sent)      deadline: claim dropped
- *     adopted, gave up, broken,                (holding: closed)
- *     HANDOVER_ADOPT_MS, handover_end
+ * from       on                            to        done
+ * IDLE       handover_claim (synjitsu on)  STANDING  the stand-in answers
+ * STANDING   handover_ready                WAITING   ask deadline armed
+ * STANDING   deadline (holding, ready=tcp) IDLE      claim dropped, closed
+ * WAITING    deadline                      IDLE      claim dropped (and
+ *                                                    closed if holding)
+ * not SENT   handover_asked (attached)     SENT      records taken from
+ *                                                    the stand-in, sent;
+ *                                                    adopt deadline armed
+ * SENT       handover_adopted, _broken,    IDLE      K counted if at most
+ *            adopt deadline                          what was sent; closed
+ * STANDING,  handover_adopted, _broken     IDLE      claim dropped, closed
+ *  WAITING
+ * any        handover_end (guest down)     IDLE      claim dropped, closed
  *
+ * "closed" is the transport's close; a failed send closes at once.
  * A guest that asks with no claim (never made, refused, expired) still
  * gets a hand-over of 0 records, so it never waits for nothing.
  */
@@ -987,8 +994,9 @@ unsigned int	 probe_attempts(const struct probe *);
 #define PROC_ARGV_MAX		(BINDING_CMDLINE_MAX / 2 + 2)
 #define PROC_ENV_MAX		9
 #define PROC_ENV_LEN		(BINDING_NAME_MAX + 32)
-#define PROC_HANDOVER_MS	15000	/* from "ready" to "adopted" */
-#define PROC_ASK_MS		1000	/* from readiness to "ready" */
+/* handover.c's deadlines, until proc.c is ported onto it (then they go). */
+#define PROC_HANDOVER_MS	HANDOVER_ADOPT_MS
+#define PROC_ASK_MS		HANDOVER_ASK_MS
 #define PROC_HLINE_MAX		32	/* a guest's line, with "\n" */
 #define PROC_HBAD_MAX		8	/* bad lines, then we hang up */
 
