@@ -47,7 +47,7 @@ include tests/unit/unit.mk
 # The programs: build/bin/NAME from NAME_SRCS and NAME_LIBS.
 PROGRAMS = jitsud jitsuctl
 jitsud_SRCS = src/jitsud.c src/server.c src/forward.c src/control.c \
-	      src/vm.c src/xl.c src/chan.c src/store.c src/proc.c src/netlink.c \
+	      src/vm.c src/handover.c src/xl.c src/xlb.c src/xld.c src/xlh.c src/chan.c src/store.c src/proc.c src/netlink.c \
 	      src/probe.c src/dns.c \
 	      src/zone.c src/binding.c src/conf.c src/errors.c src/metrics.c \
 	      src/sdnotify.c src/ctl.c src/log.c src/image.c src/synio.c \

@@ -18,6 +18,7 @@ struct forwarder;
 struct fwd_query;
 LIST_HEAD(forwarder_list, forwarder);
 struct vms;
+struct probe;
 struct server;
 struct server_list;
 
@@ -531,6 +532,159 @@ void	metrics_boot(struct metrics *, uint64_t ms);
 /* metrics_render: every counter in the Prometheus text format. */
 void	metrics_render(const struct metrics *, const struct vms *, FILE *);
 
+/* handover.c */
+
+/*
+ * The Synjitsu hand-over (synjitsu(7)) of one VM, whatever carries it.
+ * handover.c owns the protocol's states, its deadlines and its steps;
+ * a backend only provides a transport (XenStore for xl, a socketpair
+ * for the process backend) and reports what the guest said.
+ *
+ * from       on                            to        done
+ * IDLE       handover_claim (synjitsu on)  STANDING  the stand-in answers
+ * STANDING   handover_ready                WAITING   ask deadline armed
+ * STANDING   deadline (holding, ready=tcp) IDLE      claim dropped, closed
+ * WAITING    deadline                      IDLE      claim dropped (and
+ *                                                    closed if holding)
+ * not SENT   handover_asked (attached)     SENT      records taken from
+ *                                                    the stand-in, sent;
+ *                                                    adopt deadline armed
+ * SENT       handover_adopted, _broken,    IDLE      K counted if at most
+ *            adopt deadline                          what was sent; closed
+ * STANDING,  handover_adopted, _broken     IDLE      claim dropped, closed
+ *  WAITING
+ * any        handover_end (guest down)     IDLE      claim dropped, closed
+ *
+ * "closed" is the transport's close; a failed send closes at once.
+ * A guest that asks with no claim (never made, refused, expired) still
+ * gets a hand-over of 0 records, so it never waits for nothing.
+ */
+#define HANDOVER_GRACE_MS	10000	/* ready: a guest must ask within */
+#define HANDOVER_ASK_MS		1000	/* the same, for a guest kept off
+					 * the network (holding transport) */
+#define HANDOVER_ADOPT_MS	15000	/* asked: it must adopt within */
+
+enum handover_state {
+	HANDOVER_IDLE,		/* no stand-in: none, refused, or over */
+	HANDOVER_STANDING,	/* the stand-in answers; the guest boots */
+	HANDOVER_WAITING,	/* ... and it is ready: it must ask soon */
+	HANDOVER_SENT,		/* it asked; records sent, "adopted" due */
+	HANDOVER_NSTATES
+};
+
+/*
+ * A transport: how records reach a guest and how its conversation ends.
+ * Both calls get the ctx given to handover_attach.
+ *
+ * send: hand n records (recs NULL when n is 0) to the guest in one
+ *	piece (XenStore: conn/0..n-1 and count in one transaction; the
+ *	socket: the lines and "count N").  0 when sent or under way, -1
+ *	when it failed at once.  A failure found later is reported as
+ *	handover_adopted(-1) or handover_broken.
+ * close: the conversation is over (adopted, gave up, a deadline, a
+ *	failure, the guest going down); `why' says which, for the log.
+ *	Remove what is left of it (XenStore: the records, if still
+ *	there) and, for a holding transport, let the guest onto the
+ *	network (the process backend's veth plug, then the socket's
+ *	close).  Called exactly once per handover_attach, also after a
+ *	send that failed; the transport reports nothing after it.
+ * holds: the guest is kept off the network while a stand-in holds its
+ *	address (the process backend: its kernel would reset the held
+ *	connections).  Then the deadlines to ask are short
+ *	(HANDOVER_ASK_MS after readiness; with ready=tcp, which cannot
+ *	succeed off the network, half the max-boot from handover_booting)
+ *	and close is what lets it on.
+ */
+struct handover_transport {
+	const char	*name;
+	int		 holds;
+	int		(*send)(void *ctx, const struct synrec *recs,
+			    size_t n);
+	void		(*close)(void *ctx, const char *why);
+};
+
+/*
+ * Who stands in for a booting guest on the wire (synio.c in the daemon,
+ * a fake in tests).  claim starts answering for b's address and returns
+ * a handle (NULL and why in err if it cannot); handover stops answering
+ * and returns the connections to hand over, *recs malloc'd (NULL if 0);
+ * release forgets the handle.
+ */
+struct vm_standin {
+	void	*(*claim)(void *ctx, const struct binding *b, char *err,
+		    size_t errlen);
+	size_t	 (*handover)(void *ctx, void *claim, struct synrec **recs);
+	void	 (*release)(void *ctx, void *claim);
+};
+
+/* What every VM's hand-over shares (one per registry). */
+struct handover_env {
+	struct event_base	*base;
+	const struct vm_standin	*si;		/* NULL: no Synjitsu */
+	void			*sictx;
+	struct metrics		*metrics;
+	uint32_t		 grace_ms;	/* HANDOVER_GRACE_MS */
+	uint32_t		 ask_ms;	/* HANDOVER_ASK_MS */
+	uint32_t		 adopt_ms;	/* HANDOVER_ADOPT_MS */
+};
+
+/* One VM's hand-over; its fields are handover.c's. */
+struct handover {
+	struct handover_env	*env;
+	const char		*name;		/* the binding's, for logs */
+	enum handover_state	 state;
+	void			*claim;		/* the stand-in's handle */
+	uint64_t		 claim_ms;	/* since, for the timeline */
+	size_t			 sent;		/* records in the hand-over */
+	struct event		*timer;		/* the deadline running */
+	const struct handover_transport *tr;	/* NULL: none attached */
+	void			*trctx;
+	int			 holding;	/* tr keeps the guest off */
+};
+
+/* handover_env_init: the defaults; si NULL (see handover_env_standin). */
+void	handover_env_init(struct handover_env *, struct event_base *,
+	    struct metrics *);
+/* handover_init: an IDLE hand-over for the binding called `name'
+ * (the string must outlive it).  0, or -1 out of memory. */
+int	handover_init(struct handover *, struct handover_env *,
+	    const char *name);
+/* handover_free: drop the claim quietly; the transport is not called. */
+void	handover_free(struct handover *);
+
+/* Calls from vm.c, which knows the VM's lifecycle. */
+/*
+ * handover_claim: a fresh build of b begins: stand in for it (IDLE ->
+ * STANDING) if b has synjitsu on and the env has a stand-in.  A claim
+ * already held (a retried build) is kept.  1 standing, 0 not.
+ */
+int	handover_claim(struct handover *, const struct binding *b);
+/* handover_standing: the stand-in answers for the guest (a claim). */
+int	handover_standing(const struct handover *);
+/* handover_booting: the guest runs (built), readiness not yet known. */
+void	handover_booting(struct handover *, const struct binding *b);
+/* handover_ready: the guest is ready: STANDING -> WAITING, a deadline. */
+void	handover_ready(struct handover *);
+/* handover_end: the guest goes down: drop the claim (why logged), close. */
+void	handover_end(struct handover *, const char *why);
+
+/* Calls from a backend. */
+/*
+ * handover_attach: the backend opened a channel to the guest (before it
+ * runs); a channel still attached is replaced without a close.
+ */
+void	handover_attach(struct handover *,
+	    const struct handover_transport *, void *ctx);
+/* handover_asked: the guest listens and asks: the records are sent. */
+void	handover_asked(struct handover *);
+/* handover_adopted: the guest took k (checked against what it was
+ * sent); k < 0: it gave up.  The conversation is closed. */
+void	handover_adopted(struct handover *, int k);
+/* handover_broken: the channel failed (why): over, closed. */
+void	handover_broken(struct handover *, const char *why);
+
+const char	*handover_state_name(enum handover_state);
+
 /* vm.c */
 
 enum vm_state {
@@ -588,33 +742,15 @@ struct vm_backend {
 	void		(*forget)(struct vm *);
 	uint64_t	(*traffic)(struct vm *);
 	/*
-	 * Synjitsu (NULL: the backend has none).  The backend prepares the
-	 * hand-over channel itself when it creates a domain whose binding
-	 * has synjitsu on (XenStore's data/synjitsu, the process backend's
-	 * socket), reports vm_backend_synjitsu_ready when the guest asks
-	 * for its connections, and then gets them here: n records (recs
-	 * NULL when n is 0), sent in one piece.  0 or -1.
+	 * Synjitsu the old way, for the process backend until it is
+	 * ported onto struct handover_transport (then this goes): it
+	 * reports vm_backend_synjitsu_ready when the guest asks and gets
+	 * the n records here (recs NULL when n is 0).  0 or -1.  A backend
+	 * with a transport leaves it NULL and calls handover_attach.
 	 */
 	int		(*handover)(struct vm *, const struct synrec *recs,
 			    size_t n);
 };
-
-/*
- * Who stands in for a booting guest on the wire (synio.c in the daemon,
- * a fake in tests).  claim starts answering for b's address and returns
- * a handle (NULL and why in err if it cannot); handover stops answering
- * and returns the connections to hand over, *recs malloc'd (NULL if 0);
- * release forgets the handle.
- */
-struct vm_standin {
-	void	*(*claim)(void *ctx, const struct binding *b, char *err,
-		    size_t errlen);
-	size_t	 (*handover)(void *ctx, void *claim, struct synrec **recs);
-	void	 (*release)(void *ctx, void *claim);
-};
-
-/* A guest that never asks for its connections is let go after this. */
-#define VM_STANDIN_GRACE_MS	10000
 
 #define VM_GRACE_MS		5000	/* shutdown's wait before destroy */
 #define VM_STOP_TIMEOUT_MS	60000	/* then a stuck stop is retried */
@@ -624,11 +760,9 @@ struct vms {
 	struct event_base		*base;
 	uint32_t			 grace_ms;	/* VM_GRACE_MS */
 	uint32_t			 stop_timeout_ms;
-	uint32_t			 standin_grace_ms;
 	const struct vm_backend		*be;
 	void				*bectx;
-	const struct vm_standin		*si;	/* NULL: no Synjitsu */
-	void				*sictx;
+	struct handover_env		 ho;	/* Synjitsu's, every VM's */
 	struct metrics			*metrics;
 	TAILQ_HEAD(, vm)		 all;
 };
@@ -653,9 +787,14 @@ struct vm {
 	TAILQ_HEAD(, vm_waiter)	 waiters;
 	struct event		*timer;		/* build/boot/stop deadline */
 	struct event		*idle;
-	void			*claim;		/* Synjitsu stands in */
-	uint64_t		 claim_ms;	/* since, for the timeline */
-	struct event		*standin;	/* its grace once ready */
+	struct handover		 ho;		/* Synjitsu's hand-over */
+	/*
+	 * The stand-in's handle as this build began (ho.claim then), for
+	 * proc.c only, until it is ported onto handover_transport; then
+	 * it goes (use handover_standing).
+	 */
+	void			*claim;
+	struct probe		*probe;		/* ready=tcp, vm_probe_start */
 	void			*priv;
 };
 
@@ -707,18 +846,29 @@ int		 vm_stop(struct vms *, const char *name, char *err,
 const char	*vm_state_name(enum vm_state);
 uint64_t	 vm_now_ms(void);	/* CLOCK_MONOTONIC, in ms */
 
+/*
+ * vm_probe_start: the readiness probe of ready=tcp, for a backend's
+ * watch_ready: connect to the binding's IPv4 address and ready-port
+ * from vs->base until it answers, then vm_backend_ready(v).  A probe
+ * already running is replaced; it stops by itself when the VM leaves
+ * BOOTING.  0, or -1 (v->error says why when there is more to say).
+ * vm_probe_stop cancels it; safe when none runs.
+ */
+int	vm_probe_start(struct vm *);
+void	vm_probe_stop(struct vm *);
+
 /* Backend reports, see struct vm_backend. */
 void	vm_backend_built(struct vm *, int ok, const char *why);
 void	vm_backend_ready(struct vm *);
-/* The guest is listening and asks for its connections (vm_backend). */
-void	vm_backend_synjitsu_ready(struct vm *);
-/* The guest adopted n of them; n < 0: it gave up waiting. */
-void	vm_backend_synjitsu_adopted(struct vm *, int n);
 /*
- * The backend knows the guest will not ask (it runs, its network is on,
- * and it said nothing): stop standing in now rather than after the grace,
- * so the guest's own stack and the stand-in never both answer.
+ * Synjitsu reports of a backend without a handover_transport (the
+ * process backend, until its port; then they go): the guest asks (its
+ * records go to be->handover), it adopted n (n < 0: gave up), or it
+ * will not ask (stop standing in now, so the guest's own stack and the
+ * stand-in never both answer).  They forward to handover.c.
  */
+void	vm_backend_synjitsu_ready(struct vm *);
+void	vm_backend_synjitsu_adopted(struct vm *, int n);
 void	vm_backend_synjitsu_none(struct vm *);
 /* why NULL: it went as asked (stop, suspend); else the crash reason. */
 void	vm_backend_gone(struct vm *, const char *why);
@@ -844,8 +994,9 @@ unsigned int	 probe_attempts(const struct probe *);
 #define PROC_ARGV_MAX		(BINDING_CMDLINE_MAX / 2 + 2)
 #define PROC_ENV_MAX		9
 #define PROC_ENV_LEN		(BINDING_NAME_MAX + 32)
-#define PROC_HANDOVER_MS	15000	/* from "ready" to "adopted" */
-#define PROC_ASK_MS		1000	/* from readiness to "ready" */
+/* handover.c's deadlines, until proc.c is ported onto it (then they go). */
+#define PROC_HANDOVER_MS	HANDOVER_ADOPT_MS
+#define PROC_ASK_MS		HANDOVER_ASK_MS
 #define PROC_HLINE_MAX		32	/* a guest's line, with "\n" */
 #define PROC_HBAD_MAX		8	/* bad lines, then we hang up */
 

@@ -47,8 +47,6 @@ static void	vm_set_state(struct vm *, enum vm_state);
 static void	vm_timer_cb(int, short, void *);
 static void	vm_idle_cb(int, short, void *);
 static void	vm_stop_now(struct vm *, const char *);
-static void	vm_standin_cb(int, short, void *);
-static void	vm_standin_drop(struct vm *, const char *);
 
 const char *
 vm_state_name(enum vm_state s)
@@ -68,8 +66,8 @@ vm_now_ms(void)
 void
 vms_standin(struct vms *vs, const struct vm_standin *si, void *ctx)
 {
-	vs->si = si;
-	vs->sictx = ctx;
+	vs->ho.si = si;
+	vs->ho.sictx = ctx;
 }
 
 struct vms *
@@ -85,7 +83,7 @@ vms_new(struct event_base *base, const struct vm_backend *be, void *bectx,
 	vs->bectx = bectx;
 	vs->metrics = m;
 	vs->grace_ms = VM_GRACE_MS;
-	vs->standin_grace_ms = VM_STANDIN_GRACE_MS;
+	handover_env_init(&vs->ho, base, m);
 	vs->stop_timeout_ms = VM_STOP_TIMEOUT_MS;
 	TAILQ_INIT(&vs->all);
 	return vs;
@@ -115,8 +113,8 @@ vm_new(struct vms *vs, const struct binding *b)
 	TAILQ_INIT(&v->waiters);
 	v->timer = evtimer_new(vs->base, vm_timer_cb, v);
 	v->idle = evtimer_new(vs->base, vm_idle_cb, v);
-	v->standin = evtimer_new(vs->base, vm_standin_cb, v);
-	if (v->timer == NULL || v->idle == NULL || v->standin == NULL)
+	if (v->timer == NULL || v->idle == NULL ||
+	    handover_init(&v->ho, &vs->ho, v->b.name) == -1)
 		fatalx("vm_new: evtimer_new");
 	v->since_ms = vm_now_ms();
 	TAILQ_INSERT_TAIL(&vs->all, v, entry);
@@ -127,10 +125,10 @@ static void
 vm_free(struct vm *v)
 {
 	TAILQ_REMOVE(&v->vs->all, v, entry);
-	vm_standin_drop(v, NULL);
+	vm_probe_stop(v);
+	handover_free(&v->ho);
 	event_free(v->timer);
 	event_free(v->idle);
-	event_free(v->standin);
 	free(v);
 }
 
@@ -154,111 +152,102 @@ vm_set_state(struct vm *v, enum vm_state s)
 	v->state = s;
 	v->since_ms = now;
 	evtimer_del(v->timer);
+	if (s != VM_BOOTING)
+		vm_probe_stop(v);
 	if (s != VM_READY)
 		evtimer_del(v->idle);
 	/* Down, or not booting afresh: nobody will ask for connections. */
 	if (s != VM_BUILDING && s != VM_BOOTING && s != VM_READY)
-		vm_standin_drop(v, "the guest went down first");
+		handover_end(&v->ho, "the guest went down first");
 }
 
 /*
- * Synjitsu.  A fresh build of a binding with synjitsu on is claimed:
- * from then on the stand-in answers ARP and completes handshakes for the
- * guest's address, and queries for the name are answered at once.  The
- * claim ends in one of three ways: the guest asks for its connections
- * (vm_backend_synjitsu_ready: they are handed over), the guest goes
- * down, or it is ready but never asks within VM_STANDIN_GRACE_MS (a
- * guest without Synjitsu support); in the last two the held connections
- * are dropped and their clients retry against the guest itself.
+ * Synjitsu: handover.c owns the hand-over.  The calls below remain for
+ * a backend that still reports to vm.c (the process backend, until it
+ * is ported onto struct handover_transport): its be->handover becomes
+ * the transport, attached when the guest asks.
  */
-static void
-vm_standin_claim(struct vm *v)
+static int
+vm_legacy_send(void *ctx, const struct synrec *recs, size_t n)
 {
-	struct vms	*vs = v->vs;
-	char		 err[160];
+	struct vm	*v = ctx;
 
-	if (!v->b.synjitsu || vs->si == NULL || v->claim != NULL)
-		return;
-	if ((v->claim = vs->si->claim(vs->sictx, &v->b, err,
-	    sizeof(err))) == NULL) {
-		log_warnx("%s: synjitsu: cannot stand in: %s", v->b.name, err);
-		return;
-	}
-	vs->metrics->standins++;
-	v->claim_ms = vm_now_ms();
-	log_info("%s: synjitsu: standing in for %s while it boots",
-	    v->b.name, inet_ntoa(v->b.ip));
+	return v->vs->be->handover(v, recs, n);
 }
 
 static void
-vm_standin_drop(struct vm *v, const char *why)
+vm_legacy_close(void *ctx, const char *why)
 {
-	if (v->claim == NULL)
-		return;
-	if (why != NULL)
-		log_warnx("%s: synjitsu: held connections dropped: %s",
-		    v->b.name, why);
-	v->vs->si->release(v->vs->sictx, v->claim);
-	v->claim = NULL;
-	evtimer_del(v->standin);
+	(void)ctx;
+	(void)why;	/* that backend ends its side by itself */
 }
 
-static void
-vm_standin_cb(int fd, short event, void *arg)
-{
-	struct vm	*v = arg;
-
-	(void)fd;
-	(void)event;
-	v->vs->metrics->standin_expired++;
-	vm_standin_drop(v, "the guest never asked for them");
-}
+static const struct handover_transport vm_legacy_transport = {
+	.name = "backend",
+	.send = vm_legacy_send,
+	.close = vm_legacy_close,
+};
 
 void
 vm_backend_synjitsu_ready(struct vm *v)
 {
-	struct vms	*vs = v->vs;
-	struct synrec	*recs = NULL;
-	size_t		 n = 0;
-
-	/* No claim (off, failed, or dropped): the guest still gets count 0. */
-	if (v->claim != NULL)
-		n = vs->si->handover(vs->sictx, v->claim, &recs);
-	if (vs->be->handover == NULL || vs->be->handover(v, recs, n) == -1)
-		log_warnx("%s: synjitsu: hand-over of %zu connection(s) "
-		    "could not be written", v->b.name, n);
-	else {
-		vs->metrics->handovers++;
-		vs->metrics->handed_conns += n;
-		log_info("%s: synjitsu: %zu connection(s) handed over %llu ms "
-		    "after the claim", v->b.name, n,
-		    (unsigned long long)(vm_now_ms() - v->claim_ms));
-	}
-	free(recs);
-	vm_standin_drop(v, NULL);	/* handed over: nothing is dropped */
+	if (v->ho.tr == NULL && v->vs->be->handover != NULL)
+		handover_attach(&v->ho, &vm_legacy_transport, v);
+	handover_asked(&v->ho);
 }
 
 void
 vm_backend_synjitsu_none(struct vm *v)
 {
-	if (v->claim == NULL)
-		return;
-	v->vs->metrics->standin_expired++;
-	vm_standin_drop(v, "the guest does not ask for them");
+	if (handover_standing(&v->ho))
+		handover_broken(&v->ho, "the guest does not ask");
 }
 
 void
 vm_backend_synjitsu_adopted(struct vm *v, int n)
 {
-	if (n < 0) {
-		log_warnx("%s: synjitsu: the guest gave up waiting for its "
-		    "connections", v->b.name);
-		return;
+	handover_adopted(&v->ho, n);
+}
+
+/*
+ * ready=tcp: the guest's port answers from here.  One probe for every
+ * backend, run from the main loop without blocking; it ends when the VM
+ * leaves BOOTING, whichever way.
+ */
+static void
+vm_probe_cb(void *arg)
+{
+	struct vm	*v = arg;
+
+	v->probe = NULL;	/* the probe that called us is gone */
+	vm_backend_ready(v);
+}
+
+int
+vm_probe_start(struct vm *v)
+{
+	struct sockaddr_in	 sin;
+
+	if (!v->b.has_ip) {
+		snprintf(v->error, sizeof(v->error), "ready=tcp needs an "
+		    "IPv4 address");
+		return -1;
 	}
-	v->vs->metrics->adopted_conns += (uint64_t)n;
-	log_info("%s: synjitsu: the guest adopted %d connection(s) %llu ms "
-	    "after the claim", v->b.name, n,
-	    (unsigned long long)(vm_now_ms() - v->claim_ms));
+	vm_probe_stop(v);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr = v->b.ip;
+	sin.sin_port = htons(v->b.ready_port);
+	v->probe = probe_start(v->vs->base, (struct sockaddr *)&sin,
+	    sizeof(sin), vm_probe_cb, v);
+	return v->probe != NULL ? 0 : -1;
+}
+
+void
+vm_probe_stop(struct vm *v)
+{
+	probe_cancel(v->probe);
+	v->probe = NULL;
 }
 
 /* Answer every waiter: the summon they joined is settled. */
@@ -305,9 +294,7 @@ vm_became_ready(struct vm *v)
 	uint64_t	 now = vm_now_ms();
 
 	vm_set_state(v, VM_READY);
-	if (v->claim != NULL)
-		log_info("%s: synjitsu: the guest is ready %llu ms after the "
-		    "claim", v->b.name, (unsigned long long)(now - v->claim_ms));
+	handover_ready(&v->ho);
 	v->used_ms = now;
 	v->traffic = v->vs->be->traffic ? v->vs->be->traffic(v) : 0;
 	if (v->summon_ms != 0) {
@@ -316,11 +303,6 @@ vm_became_ready(struct vm *v)
 	}
 	v->error[0] = '\0';
 	vm_idle_arm(v);
-	if (v->claim != NULL) {
-		struct timeval tv = ms_timeval(v->vs->standin_grace_ms);
-
-		evtimer_add(v->standin, &tv);
-	}
 	vm_wake(v, 1, NULL);
 }
 
@@ -331,6 +313,7 @@ vm_wait_ready(struct vm *v)
 	uint64_t	 left, spent = vm_now_ms() - v->summon_ms;
 
 	vm_set_state(v, VM_BOOTING);
+	handover_booting(&v->ho, &v->b);
 	left = spent < v->b.max_boot_ms ? v->b.max_boot_ms - spent : 0;
 	switch (v->b.ready) {
 	case BINDING_READY_DELAY:
@@ -373,7 +356,8 @@ vm_build(struct vm *v, int warm)
 	/* Only a fresh boot asks for connections: a restored or warm
 	 * guest's stack is already up (or will be unpaused at once). */
 	if (!v->restoring && !warm)
-		vm_standin_claim(v);
+		handover_claim(&v->ho, &v->b);
+	v->claim = v->ho.claim;
 	r = v->restoring ? v->vs->be->restore(v) :
 	    v->vs->be->create(v, warm);
 	if (r == -1) {
@@ -418,12 +402,12 @@ vm_want(struct vms *vs, const struct binding *b, struct vm_waiter *w)
 		vm_build(v, 0);
 		if (v->state == VM_STOPPED)
 			return VM_WANT_FAIL;
-		if (v->claim != NULL)
+		if (handover_standing(&v->ho))
 			return VM_WANT_STANDIN;
 		break;
 	case VM_BUILDING:
 	case VM_BOOTING:
-		if (v->claim != NULL)
+		if (handover_standing(&v->ho))
 			return VM_WANT_STANDIN;
 		break;
 	case VM_STOPPING:	/* re-summoned once it is down */

@@ -202,7 +202,7 @@ SAN=
 # shellcheck disable=SC2086
 if ! ${CC:-cc} -std=c11 -O1 -g -Iinclude -D_GNU_SOURCE $WARN $SAN \
     -o "$T/proc_driver" tests/system/proc_driver.c src/proc.c \
-    src/netlink.c src/probe.c src/vm.c src/log.c src/binding.c \
+    src/netlink.c src/probe.c src/vm.c src/handover.c src/log.c src/binding.c \
     unikernels/lib/synrec.c $(pkg-config --libs libevent); then
 	echo "proc-system: 0 passed, 1 failed (driver does not build)"
 	exit 1

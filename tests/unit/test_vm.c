@@ -686,7 +686,7 @@ synjitsu_registry(struct binding *b)
 	b->synjitsu = 1;
 	vs = registry(b, 1);
 	vms_standin(vs, &fake_si, NULL);
-	vs->standin_grace_ms = 100;
+	vs->ho.grace_ms = 100;
 	return vs;
 }
 
@@ -708,7 +708,7 @@ test_standin_answers_at_once_and_hands_over(void **state)
 	vm_backend_synjitsu_ready(v);
 	assert_string_equal(calls, "claim(www.) create(www.) watch_ready(www.) "
 	    "handover2(www.) release(www.)");
-	assert_null(v->claim);
+	assert_false(handover_standing(&v->ho));
 	assert_int_equal(metrics.standins, 1);
 	assert_int_equal(metrics.handovers, 1);
 	assert_int_equal(metrics.handed_conns, 2);
@@ -731,10 +731,10 @@ test_standin_is_dropped_when_the_guest_goes_down(void **state)
 	(void)state;
 	assert_int_equal(vm_want(vs, &b, NULL), VM_WANT_STANDIN);
 	vm_backend_built(v, 0, "vif timed out");	/* retried: kept */
-	assert_non_null(v->claim);
+	assert_true(handover_standing(&v->ho));
 	vm_backend_built(v, 0, "vif timed out");
 	assert_int_equal(v->state, VM_STOPPED);
-	assert_null(v->claim);
+	assert_false(handover_standing(&v->ho));
 	assert_string_equal(calls, "claim(www.) create(www.) create(www.) "
 	    "release(www.)");
 	/* A late ask still gets an answer (no connections), never a hang. */
@@ -757,9 +757,9 @@ test_standin_expires_when_the_guest_never_asks(void **state)
 	vm_backend_ready(v);
 	assert_int_equal(v->state, VM_READY);
 	/* Ready is not the end: the guest may ask right after. */
-	assert_non_null(v->claim);
+	assert_true(handover_standing(&v->ho));
 	testutil_loop_for(base, 250);
-	assert_null(v->claim);
+	assert_false(handover_standing(&v->ho));
 	assert_int_equal(metrics.standin_expired, 1);
 	assert_string_equal(calls, "claim(www.) create(www.) watch_ready(www.) "
 	    "release(www.)");
@@ -777,7 +777,7 @@ test_backend_ends_the_standin_for_a_guest_that_will_not_ask(void **state)
 	assert_int_equal(vm_want(vs, &b, NULL), VM_WANT_STANDIN);
 	vm_backend_built(v, 1, NULL);
 	vm_backend_synjitsu_none(v);
-	assert_null(v->claim);
+	assert_false(handover_standing(&v->ho));
 	assert_int_equal(metrics.standin_expired, 1);
 	vm_backend_synjitsu_none(v);		/* idempotent */
 	assert_int_equal(metrics.standin_expired, 1);
@@ -813,7 +813,7 @@ test_restored_guests_are_not_stood_in_for(void **state)
 	v->state = VM_SUSPENDED;
 	assert_int_equal(vm_want(vs, &b, NULL), VM_WANT_WAIT);
 	assert_string_equal(calls, "restore(www.)");
-	assert_null(v->claim);
+	assert_false(handover_standing(&v->ho));
 	vms_free(vs);
 }
 

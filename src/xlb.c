@@ -1,0 +1,397 @@
+/* xlb.c -- the Xen backend's builder thread: its loop, commands, reports */
+#include <arpa/inet.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "jitsud.h"
+#include "log.h"
+#include "xl.h"
+
+/*
+ * The builder thread runs its own libevent loop, which drives libxl
+ * (xld.c) and XenStore (store.c, through xlh.c and the readiness
+ * watch), so that the main thread, which answers DNS, never waits for
+ * either.  It takes commands from the main thread and sends reports
+ * back (xl.h); this file keeps its per-domain registry, keyed by the
+ * domain's name, and turns commands into xld.c's operations.
+ */
+
+struct xlb {
+	struct event_base	*base;		/* the builder's loop */
+	pthread_t		 thread;
+	struct chan		*cmds;		/* handled here */
+	struct chan		*reps;		/* handled by main */
+	struct store		*store;
+	TAILQ_HEAD(, xlb_vm)	 all;
+};
+
+static struct xlb	*xlb_env;
+
+/* Reports, from the builder to the main thread. */
+
+static void
+xlb_send(struct xl_rep *r)
+{
+	if (chan_send(xlb_env->reps, r) == -1)
+		fatalx("xl: cannot report to the main thread");
+}
+
+static struct xl_rep *
+xlb_rep_new(enum xl_rep_kind kind)
+{
+	struct xl_rep	*r;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		fatalx("xl: out of memory");
+	r->kind = kind;
+	return r;
+}
+
+/* A report carrying a number (in its domid field). */
+static void
+xlb_report_n(struct xlb_vm *xv, enum xl_rep_kind kind, int n)
+{
+	struct xl_rep	*r = xlb_rep_new(kind);
+
+	r->v = xv->v;
+	r->ok = 1;
+	r->domid = n;
+	xlb_send(r);
+}
+
+void
+xlb_report(struct xlb_vm *xv, enum xl_rep_kind kind, int ok, const char *why)
+{
+	struct xl_rep	*r = xlb_rep_new(kind);
+
+	r->v = xv->v;
+	r->ok = ok;
+	r->domid = xv->domid == XL_NO_DOMID ? -1 : (int)xv->domid;
+	if (why != NULL) {
+		r->has_why = 1;
+		snprintf(r->why, sizeof(r->why), "%s", why);
+	}
+	xlb_send(r);
+}
+
+void
+xlb_report_domain(const char *name, int domid)
+{
+	struct xl_rep	*r = xlb_rep_new(XL_REP_DOMAIN);
+
+	r->domid = domid;
+	snprintf(r->name, sizeof(r->name), "%s.", name);
+	xlb_send(r);
+}
+
+/*
+ * The guest learns its network set-up from its command line, as the
+ * baseline Linux guest and our unikernels read it: jitsu.ip, jitsu.ip6,
+ * jitsu.name, after whatever the binding's cmdline says.
+ */
+char *
+xlb_cmdline(const struct binding *b)
+{
+	char	 buf[BINDING_CMDLINE_MAX + 256], ip[INET6_ADDRSTRLEN];
+	size_t	 n;
+
+	n = (size_t)snprintf(buf, sizeof(buf), "%s%sjitsu.name=%s",
+	    b->cmdline, b->cmdline[0] ? " " : "", b->name);
+	if (b->has_ip && n < sizeof(buf)) {
+		inet_ntop(AF_INET, &b->ip, ip, sizeof(ip));
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n,
+		    " jitsu.ip=%s/24", ip);
+	}
+	if (b->has_ip6 && n < sizeof(buf)) {
+		inet_ntop(AF_INET6, &b->ip6, ip, sizeof(ip));
+		snprintf(buf + n, sizeof(buf) - n, " jitsu.ip6=%s/64", ip);
+	}
+	return strdup(buf);
+}
+
+/* Per-VM state, in the builder. */
+
+static struct xlb_vm *
+xlb_vm_find(const char *name)
+{
+	struct xlb_vm	*xv;
+
+	TAILQ_FOREACH(xv, &xlb_env->all, entry)
+		if (strcmp(xv->name, name) == 0)
+			return xv;
+	return NULL;
+}
+
+/* Domain names cannot end in a dot: "www.example.org." runs as
+ * "www.example.org". */
+static void
+xlb_domain_name(const char *fqdn, char *out, size_t len)
+{
+	snprintf(out, len, "%s", fqdn);
+	if (out[0] != '\0' && out[strlen(out) - 1] == '.')
+		out[strlen(out) - 1] = '\0';
+}
+
+static struct xlb_vm *
+xlb_vm_get(const struct xl_cmd *c)
+{
+	struct xlb_vm	*xv;
+	char		 name[BINDING_NAME_MAX];
+
+	xlb_domain_name(c->b.name, name, sizeof(name));
+	if ((xv = xlb_vm_find(name)) != NULL) {
+		xv->v = c->v;
+		return xv;
+	}
+	if ((xv = calloc(1, sizeof(*xv))) == NULL || xld_vm_init(xv) == -1)
+		fatalx("xl: out of memory");
+	xv->v = c->v;
+	xv->domid = XL_NO_DOMID;
+	xv->save_fd = -1;
+	memcpy(xv->name, name, sizeof(xv->name));
+	TAILQ_INSERT_TAIL(&xlb_env->all, xv, entry);
+	return xv;
+}
+
+void
+xlb_release(struct xlb_vm *xv)
+{
+	store_unwatch(xv->ready);
+	xv->ready = NULL;
+	xlh_close(xv->xlh);
+	xv->xlh = NULL;
+	xld_vm_release(xv);
+	if (xv->save_fd != -1) {
+		close(xv->save_fd);
+		xv->save_fd = -1;
+	}
+	xv->domid = XL_NO_DOMID;
+	xv->creating = xv->destroying = xv->suspending = 0;
+	xv->asked_stop = 0;
+	xv->error[0] = '\0';
+}
+
+static void
+xlb_vm_free(struct xlb_vm *xv)
+{
+	xlb_release(xv);
+	xld_vm_free(xv);
+	TAILQ_REMOVE(&xlb_env->all, xv, entry);
+	free(xv);
+}
+
+static void
+xlb_ready_fired(void *arg)
+{
+	struct xlb_vm	*xv = arg;
+
+	xv->ready = NULL;
+	xlb_report(xv, XL_REP_READY, 1, NULL);
+}
+
+/* The guest says it is ready by writing data/status = "ready". */
+static void
+xlb_watch(struct xlb_vm *xv)
+{
+	char	 path[STORE_PATH_MAX];
+
+	store_unwatch(xv->ready);
+	xv->ready = NULL;
+	if (xlb_env->store == NULL || xv->domid == XL_NO_DOMID)
+		return;
+	snprintf(path, sizeof(path), "/local/domain/%u/data/status",
+	    xv->domid);
+	if ((xv->ready = store_watch(xlb_env->store, path, "ready",
+	    xlb_ready_fired, xv)) == NULL)
+		log_warnx("%s: cannot watch %s", xv->name, path);
+}
+
+/* Synjitsu: the XenStore transport's reports become messages. */
+
+static void
+xlb_asked(void *arg)
+{
+	xlb_report(arg, XL_REP_SYNREADY, 1, NULL);
+}
+
+static void
+xlb_adopted(void *arg, int k)
+{
+	xlb_report_n(arg, XL_REP_ADOPTED, k);
+}
+
+void
+xlb_synjitsu_prepare(struct xlb_vm *xv)
+{
+	xlh_close(xv->xlh);
+	xv->xlh = xlh_open(xlb_env->store, xv->domid, xv->name, xlb_asked,
+	    xlb_adopted, xv);
+}
+
+static void
+xlb_handover(struct xlb_vm *xv, struct xl_cmd *c)
+{
+	if (xv->xlh == NULL || xv->domid == XL_NO_DOMID ||
+	    xlh_write(xv->xlh, c->recs, c->nrecs) == -1)
+		xlb_report_n(xv, XL_REP_ADOPTED, -1);
+}
+
+/* Over: the VM may be forgotten already, so it is never made anew. */
+static void
+xlb_handover_end(const struct xl_cmd *c)
+{
+	struct xlb_vm	*xv;
+	char		 name[BINDING_NAME_MAX];
+
+	xlb_domain_name(c->b.name, name, sizeof(name));
+	if ((xv = xlb_vm_find(name)) != NULL && xv->xlh != NULL)
+		xlh_end(xv->xlh);
+}
+
+static void
+xlb_run(struct xlb_vm *xv, struct xl_cmd *c)
+{
+	switch (c->op) {
+	case XL_CREATE:
+		/* A warm build is unpaused later with its stack long up. */
+		xv->synjitsu = c->b.synjitsu && !c->paused;
+		xld_create(xv, c);
+		break;
+	case XL_RESTORE:
+		xld_restore(xv, c);
+		break;
+	case XL_DESTROY:
+		xld_destroy(xv);
+		break;
+	case XL_SHUTDOWN:
+		xld_shutdown(xv);
+		break;
+	case XL_SUSPEND:
+		xld_suspend(xv);
+		break;
+	case XL_PAUSE:
+	case XL_UNPAUSE:
+		xld_pause(xv, c->op == XL_PAUSE);
+		break;
+	case XL_FORGET:
+		/* Only a VM at rest is forgotten; a late callback keeps it. */
+		if (!xv->creating && !xv->destroying && !xv->suspending)
+			xlb_vm_free(xv);
+		break;
+	case XL_ATTACH:
+		xld_attach(xv, c->domid);
+		break;
+	case XL_WATCH:
+		xlb_watch(xv);
+		break;
+	case XL_UNWATCH:
+		store_unwatch(xv->ready);
+		xv->ready = NULL;
+		break;
+	case XL_HANDOVER:
+		xlb_handover(xv, c);
+		break;
+	default:
+		break;
+	}
+}
+
+/* A command from the main thread, run in the builder. */
+static void
+xlb_command(void *msg, void *arg)
+{
+	struct xl_cmd	*c = msg;
+
+	(void)arg;
+	switch (c->op) {
+	case XL_LIST:
+		xld_list();
+		break;
+	case XL_SIGCHLD:
+		xld_sigchld();
+		break;
+	case XL_HANDOVER_END:
+		xlb_handover_end(c);
+		break;
+	case XL_QUIT:
+		event_base_loopbreak(xlb_env->base);
+		break;
+	default:
+		if (c->v != NULL)
+			xlb_run(xlb_vm_get(c), c);
+		break;
+	}
+	free(c->recs);
+	free(c);
+}
+
+static void *
+xlb_thread(void *arg)
+{
+	struct xlb	*xl = arg;
+	sigset_t	 all;
+
+	/* Signals are the main loop's business. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	event_base_loop(xl->base, EVLOOP_NO_EXIT_ON_EMPTY);
+	return NULL;
+}
+
+struct chan *
+xlb_start(struct chan *reps, const struct conf *conf)
+{
+	struct xlb	*xl;
+
+	if ((xl = calloc(1, sizeof(*xl))) == NULL)
+		return NULL;
+	TAILQ_INIT(&xl->all);
+	xl->reps = reps;
+	if ((xl->base = event_base_new()) == NULL)
+		fatalx("xl: event_base_new");
+	if (xld_open(xl->base, conf) == -1) {
+		event_base_free(xl->base);
+		free(xl);
+		return NULL;
+	}
+	xlb_env = xl;
+	if ((xl->cmds = chan_new(xl->base, xlb_command, xl)) == NULL)
+		fatalx("xl: channels");
+	if ((xl->store = store_open(xl->base)) == NULL)
+		log_warnx("no XenStore connection: ready=xenstore cannot work");
+	if (pthread_create(&xl->thread, NULL, xlb_thread, xl) != 0)
+		fatalx("xl: cannot start the builder thread");
+	return xl->cmds;
+}
+
+void
+xlb_stop(void)
+{
+	struct xlb	*xl = xlb_env;
+	struct xlb_vm	*xv;
+	struct xl_cmd	*c;
+
+	if (xl == NULL)
+		return;
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		fatalx("xl: out of memory");
+	c->op = XL_QUIT;
+	if (chan_send(xl->cmds, c) == -1)
+		fatalx("xl: cannot stop the builder");
+	pthread_join(xl->thread, NULL);
+	/* The domains keep running: a restarted jitsud adopts them. */
+	while ((xv = TAILQ_FIRST(&xl->all)) != NULL)
+		xlb_vm_free(xv);
+	store_close(xl->store);
+	chan_free(xl->cmds, free);
+	xld_close();
+	event_base_free(xl->base);
+	free(xl);
+	xlb_env = NULL;
+}

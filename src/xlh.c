@@ -1,0 +1,173 @@
+/* xlh.c -- Synjitsu's XenStore transport: a guest's data/synjitsu folder */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jitsud.h"
+#include "log.h"
+#include "synjitsu.h"
+#include "xl.h"
+
+/*
+ * Synjitsu's channel, the guest's data/synjitsu folder (synjitsu(7)):
+ * made before the domain runs, private to dom0 and the guest; the guest
+ * writes ready=1 when it listens, we write conn/0..N-1 and count=N in
+ * one transaction, it writes adopted=K.  A guest that gave up waiting
+ * writes adopted first, and then nothing is written.
+ *
+ * This is only the transport, run in the builder thread (a XenStore
+ * round trip may take long while xenstored serves several builds, and
+ * the DNS thread must not wait for one).  The protocol's states and
+ * deadlines are handover.c's, on the main thread; xl.c carries the
+ * steps between the two.
+ */
+
+struct xlh {
+	struct store		*store;
+	uint32_t		 domid;
+	char			 name[BINDING_NAME_MAX];
+	void			(*asked)(void *);
+	void			(*adopted)(void *, int);
+	void			*arg;
+	struct store_watch	*ready;		/* data/synjitsu/ready */
+	struct store_watch	*taken;		/* data/synjitsu/adopted */
+};
+
+static void
+xlh_path(const struct xlh *h, const char *key, char *buf, size_t len)
+{
+	snprintf(buf, len, "/local/domain/%u/data/synjitsu%s%s", h->domid,
+	    key[0] != '\0' ? "/" : "", key);
+}
+
+static void
+xlh_ready_fired(void *arg)
+{
+	struct xlh	*h = arg;
+
+	h->ready = NULL;
+	h->asked(h->arg);
+}
+
+struct xlh *
+xlh_open(struct store *st, uint32_t domid, const char *name,
+    void (*asked)(void *), void (*adopted)(void *, int), void *arg)
+{
+	struct xlh	*h;
+	char		 path[STORE_PATH_MAX];
+
+	if (st == NULL || (h = calloc(1, sizeof(*h))) == NULL)
+		return NULL;
+	h->store = st;
+	h->domid = domid;
+	snprintf(h->name, sizeof(h->name), "%s", name);
+	h->asked = asked;
+	h->adopted = adopted;
+	h->arg = arg;
+	xlh_path(h, "", path, sizeof(path));
+	if (store_private_dir(st, path, (int)domid) == -1) {
+		free(h);
+		return NULL;
+	}
+	xlh_path(h, "ready", path, sizeof(path));
+	if ((h->ready = store_watch(st, path, "1", xlh_ready_fired, h)) ==
+	    NULL)
+		log_warnx("%s: cannot watch %s", name, path);
+	return h;
+}
+
+/* Its records are read: nothing of the hand-over stays behind. */
+static void
+xlh_remove(struct xlh *h)
+{
+	char	 path[STORE_PATH_MAX];
+
+	xlh_path(h, "", path, sizeof(path));
+	(void)store_rm(h->store, path);
+}
+
+static void
+xlh_taken_fired(void *arg)
+{
+	struct xlh	*h = arg;
+	char		 path[STORE_PATH_MAX], val[16], *end;
+	long		 k = -1;
+
+	h->taken = NULL;
+	xlh_path(h, "adopted", path, sizeof(path));
+	if (store_read(h->store, path, val, sizeof(val)) == 0) {
+		k = strtol(val, &end, 10);
+		if (*end != '\0' || k < 0 || k > SYNJITSU_CONN_MAX)
+			k = -1;
+	}
+	xlh_remove(h);
+	h->adopted(h->arg, (int)k);
+}
+
+int
+xlh_write(struct xlh *h, char *lines, size_t n)
+{
+	const char	**keys, **vals;
+	char		 dir[STORE_PATH_MAX], path[STORE_PATH_MAX];
+	char		(*names)[32], count[32], *line, *save = NULL;
+	size_t		 i = 0;
+	int		 rc = -1;
+
+	keys = calloc(n + 1, sizeof(*keys));
+	vals = calloc(n + 1, sizeof(*vals));
+	names = calloc(n + 1, sizeof(*names));
+	if (keys == NULL || vals == NULL || names == NULL)
+		goto out;
+	for (line = strtok_r(lines, "\n", &save); line != NULL && i < n;
+	    line = strtok_r(NULL, "\n", &save), i++) {
+		snprintf(names[i], sizeof(names[i]), "conn/%zu", i);
+		keys[i] = names[i];
+		vals[i] = line;
+	}
+	/* count last: in one transaction the order is moot, but not to a
+	 * reader of this code. */
+	snprintf(count, sizeof(count), "%zu", i);
+	keys[i] = "count";
+	vals[i] = count;
+	xlh_path(h, "", dir, sizeof(dir));
+	rc = store_write_all(h->store, dir, keys, vals, i + 1, "adopted");
+	if (rc == 0) {
+		xlh_path(h, "adopted", path, sizeof(path));
+		store_unwatch(h->taken);
+		if ((h->taken = store_watch(h->store, path, "",
+		    xlh_taken_fired, h)) == NULL)
+			log_warnx("%s: cannot watch %s", h->name, path);
+	}
+out:
+	free(keys);
+	free(vals);
+	free(names);
+	return rc == 0 ? 0 : -1;
+}
+
+/*
+ * Records written and never taken must not stay in XenStore for the
+ * life of the domain.  Once adopted, the folder is gone already.
+ */
+void
+xlh_end(struct xlh *h)
+{
+	store_unwatch(h->ready);
+	h->ready = NULL;
+	if (h->taken == NULL)
+		return;
+	store_unwatch(h->taken);
+	h->taken = NULL;
+	xlh_remove(h);
+	log_info("%s: synjitsu: records not adopted removed", h->name);
+}
+
+void
+xlh_close(struct xlh *h)
+{
+	if (h == NULL)
+		return;
+	store_unwatch(h->ready);
+	store_unwatch(h->taken);
+	free(h);
+}

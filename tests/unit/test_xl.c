@@ -1,0 +1,438 @@
+/* test_xl.c -- xl.c, the Xen backend's main-thread proxy, over a fake
+ * channel and a fake builder */
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <event2/event.h>
+
+#include "jitsud.h"
+#include "log.h"
+#include "synjitsu.h"
+#include "xl.h"
+
+/*
+ * xl.c is linked alone.  Its neighbours are fakes that write what they
+ * were asked into calls[]: the builder (xlb_start hands back the
+ * command channel), the channel (a command sent is recorded as
+ * "OP(name)" and freed; the report channel's handler is kept, so a test
+ * plays the builder by handing it reports), vm.c's reports and
+ * handover.c's calls.
+ */
+static char		 calls[2048];
+static struct event_base *base;
+static struct vms	 vs;
+static struct vm	 vm1, vm2;
+static struct conf	 conf;
+static int		 fail_start;
+static size_t		 last_nrecs;
+static char		 last_recs[2 * SYNREC_LINE_MAX];
+static const struct handover_transport *tr;
+static void		*trctx;
+
+struct chan {
+	void	(*handler)(void *, void *);
+	void	*arg;
+};
+static struct chan	 cmds, reps;
+
+static const char *const op_names[] = {
+	[XL_CREATE] = "create", [XL_RESTORE] = "restore",
+	[XL_DESTROY] = "destroy", [XL_SHUTDOWN] = "shutdown",
+	[XL_SUSPEND] = "suspend", [XL_PAUSE] = "pause",
+	[XL_UNPAUSE] = "unpause", [XL_FORGET] = "forget", [XL_LIST] = "list",
+	[XL_ATTACH] = "attach", [XL_SIGCHLD] = "sigchld",
+	[XL_WATCH] = "watch", [XL_UNWATCH] = "unwatch",
+	[XL_HANDOVER] = "handover", [XL_HANDOVER_END] = "handover-end",
+	[XL_QUIT] = "quit",
+};
+
+static void
+record(const char *fmt, ...)
+{
+	size_t	 n = strlen(calls);
+	va_list	 ap;
+
+	if (n != 0)
+		snprintf(calls + n, sizeof(calls) - n, " ");
+	n = strlen(calls);
+	va_start(ap, fmt);
+	vsnprintf(calls + n, sizeof(calls) - n, fmt, ap);
+	va_end(ap);
+}
+
+struct chan *
+chan_new(struct event_base *b, void (*handler)(void *, void *), void *arg)
+{
+	assert_ptr_equal(b, base);
+	reps.handler = handler;
+	reps.arg = arg;
+	return &reps;
+}
+
+int
+chan_send(struct chan *ch, void *msg)
+{
+	struct xl_cmd	*c = msg;
+
+	assert_ptr_equal(ch, &cmds);
+	if (c->op == XL_CREATE)
+		record("%s%s(%s)", op_names[c->op], c->paused ? "-paused" : "",
+		    c->b.name);
+	else if (c->op == XL_ATTACH)
+		record("attach(%s,%d)", c->b.name, c->domid);
+	else if (c->v != NULL)
+		record("%s(%s)", op_names[c->op], c->b.name);
+	else
+		record("%s", op_names[c->op]);
+	if (c->op == XL_HANDOVER) {
+		last_nrecs = c->nrecs;
+		snprintf(last_recs, sizeof(last_recs), "%s", c->recs);
+	}
+	free(c->recs);
+	free(c);
+	return 0;
+}
+
+void
+chan_free(struct chan *ch, void (*drop)(void *))
+{
+	(void)drop;
+	assert_ptr_equal(ch, &reps);
+}
+
+struct chan *
+xlb_start(struct chan *r, const struct conf *c)
+{
+	assert_ptr_equal(r, &reps);
+	assert_ptr_equal(c, &conf);
+	return fail_start ? NULL : &cmds;
+}
+
+void
+xlb_stop(void)
+{
+	record("stop");
+}
+
+/* vm.c and handover.c, as xl.c sees them. */
+
+struct vm *
+vm_find(struct vms *s, const char *name)
+{
+	struct vm	*v;
+
+	TAILQ_FOREACH(v, &s->all, entry)
+		if (strcasecmp(v->b.name, name) == 0)
+			return v;
+	return NULL;
+}
+
+void
+vm_backend_built(struct vm *v, int ok, const char *why)
+{
+	record("built(%s,%d,%s,%d)", v->b.name, ok, why ? why : "-",
+	    v->domid);
+}
+
+void
+vm_backend_ready(struct vm *v)
+{
+	record("ready(%s)", v->b.name);
+}
+
+void
+vm_backend_gone(struct vm *v, const char *why)
+{
+	record("gone(%s,%s,%d)", v->b.name, why ? why : "-", v->domid);
+}
+
+void
+vm_backend_adopted(struct vms *s, const char *name, int domid)
+{
+	assert_ptr_equal(s, &vs);
+	record("adopted(%s,%d)", name, domid);
+}
+
+int
+vm_probe_start(struct vm *v)
+{
+	record("probe(%s)", v->b.name);
+	return 0;
+}
+
+void
+handover_attach(struct handover *h, const struct handover_transport *t,
+    void *ctx)
+{
+	(void)h;
+	tr = t;
+	trctx = ctx;
+	record("attach-transport(%s)", ((struct vm *)ctx)->b.name);
+}
+
+void
+handover_asked(struct handover *h)
+{
+	record("asked(%s)", h == &vm1.ho ? vm1.b.name : vm2.b.name);
+}
+
+void
+handover_adopted(struct handover *h, int k)
+{
+	record("handover-adopted(%s,%d)", h == &vm1.ho ? vm1.b.name :
+	    vm2.b.name, k);
+}
+
+/* Play the builder: a report reaches the main thread. */
+static void
+report(enum xl_rep_kind kind, struct vm *v, int ok, int domid,
+    const char *why)
+{
+	struct xl_rep	*r = calloc(1, sizeof(*r));
+
+	assert_non_null(r);
+	r->kind = kind;
+	r->v = v;
+	r->ok = ok;
+	r->domid = domid;
+	if (why != NULL) {
+		r->has_why = 1;
+		snprintf(r->why, sizeof(r->why), "%s", why);
+	}
+	reps.handler(r, reps.arg);
+}
+
+static void
+report_domain(const char *name, int domid)
+{
+	struct xl_rep	*r = calloc(1, sizeof(*r));
+
+	assert_non_null(r);
+	r->kind = XL_REP_DOMAIN;
+	r->domid = domid;
+	snprintf(r->name, sizeof(r->name), "%s", name);
+	reps.handler(r, reps.arg);
+}
+
+static void
+vm_setup(struct vm *v, const char *name)
+{
+	memset(v, 0, sizeof(*v));
+	v->vs = &vs;
+	v->domid = -1;
+	snprintf(v->b.name, sizeof(v->b.name), "%s", name);
+	v->b.ready = BINDING_READY_XENSTORE;
+	TAILQ_INSERT_TAIL(&vs.all, v, entry);
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	calls[0] = '\0';
+	fail_start = 0;
+	tr = NULL;
+	log_init("test_xl", 1, 0);
+	if ((base = event_base_new()) == NULL)
+		return -1;
+	memset(&vs, 0, sizeof(vs));
+	TAILQ_INIT(&vs.all);
+	vs.base = base;
+	vm_setup(&vm1, "www.");
+	vm_setup(&vm2, "mail.");
+	return xl_init(base, &vs, &conf);
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	xl_fini();
+	event_base_free(base);
+	return 0;
+}
+
+static void
+test_each_backend_op_sends_its_command(void **state)
+{
+	(void)state;
+	assert_int_equal(xl_backend.create(&vm1, 0), 0);
+	assert_int_equal(xl_backend.create(&vm1, 1), 0);
+	assert_int_equal(xl_backend.restore(&vm1), 0);
+	assert_int_equal(xl_backend.destroy(&vm1), 0);
+	assert_int_equal(xl_backend.shutdown(&vm1), 0);
+	assert_int_equal(xl_backend.suspend(&vm1), 0);
+	assert_int_equal(xl_backend.pause(&vm2), 0);
+	assert_int_equal(xl_backend.unpause(&vm2), 0);
+	xl_backend.forget(&vm2);
+	xl_adopt(&vs);
+	assert_string_equal(calls, "create(www.) create-paused(www.) "
+	    "restore(www.) destroy(www.) shutdown(www.) suspend(www.) "
+	    "pause(mail.) unpause(mail.) forget(mail.) list");
+	assert_null(xl_backend.handover);	/* a transport instead */
+}
+
+static void
+test_readiness_is_watched_in_xenstore_or_probed(void **state)
+{
+	(void)state;
+	assert_int_equal(xl_backend.watch_ready(&vm1), -1);	/* no domain */
+	vm1.domid = 7;
+	assert_int_equal(xl_backend.watch_ready(&vm1), 0);
+	vm1.b.ready = BINDING_READY_TCP;
+	assert_int_equal(xl_backend.watch_ready(&vm1), 0);
+	assert_string_equal(calls, "watch(www.) probe(www.)");
+}
+
+static void
+test_fresh_synjitsu_build_attaches_the_xenstore_transport(void **state)
+{
+	(void)state;
+	vm1.b.synjitsu = 1;
+	assert_int_equal(xl_backend.create(&vm1, 1), 0);	/* warm: no */
+	assert_null(tr);
+	assert_int_equal(xl_backend.create(&vm1, 0), 0);
+	assert_string_equal(calls, "create-paused(www.) "
+	    "attach-transport(www.) create(www.)");
+	assert_non_null(tr);
+	assert_ptr_equal(trctx, &vm1);
+	assert_int_equal(tr->holds, 0);
+}
+
+static void
+test_transport_sends_record_lines_and_ends(void **state)
+{
+	struct synrec	 recs[2];
+	char		 line[SYNREC_LINE_MAX];
+
+	(void)state;
+	memset(recs, 0, sizeof(recs));
+	recs[0].peer_port = 40000;
+	recs[0].local_port = 80;
+	recs[0].iss = 10;
+	recs[0].snd_nxt = 11;
+	recs[0].irs = 20;
+	recs[0].rcv_nxt = 21;
+	recs[0].mss = 1460;
+	recs[0].peer_wscale = -1;
+	/* recs[1] has port 0: the encoder refuses it, it is left out. */
+	vm1.b.synjitsu = 1;
+	assert_int_equal(xl_backend.create(&vm1, 0), 0);
+	calls[0] = '\0';
+	assert_int_equal(tr->send(trctx, recs, 2), 0);
+	assert_int_equal(last_nrecs, 1);
+	assert_true(synrec_encode(&recs[0], line, sizeof(line)) > 0);
+	assert_int_equal(strncmp(last_recs, line, strlen(line)), 0);
+	assert_string_equal(last_recs + strlen(line), "\n");
+	assert_int_equal(tr->send(trctx, NULL, 0), 0);
+	assert_int_equal(last_nrecs, 0);
+	assert_string_equal(last_recs, "");
+	tr->close(trctx, "the guest adopted 1 connection(s)");
+	assert_string_equal(calls, "handover(www.) handover(www.) "
+	    "handover-end(www.)");
+}
+
+static void
+test_built_and_gone_reports_drive_vm(void **state)
+{
+	(void)state;
+	report(XL_REP_BUILT, &vm1, 1, 12, NULL);
+	assert_int_equal(vm1.domid, 12);
+	report(XL_REP_BUILT, &vm2, 0, -1, "libxl error -3");
+	assert_int_equal(vm2.domid, -1);
+	report(XL_REP_GONE, &vm1, 1, 12, NULL);
+	assert_int_equal(vm1.domid, -1);
+	report(XL_REP_GONE, &vm1, 1, -1, "domain 12 crashed");
+	assert_string_equal(calls, "built(www.,1,-,12) "
+	    "built(mail.,0,libxl error -3,-1) gone(www.,-,-1) "
+	    "gone(www.,domain 12 crashed,-1)");
+}
+
+static void
+test_ready_and_synjitsu_reports_drive_vm_and_the_handover(void **state)
+{
+	(void)state;
+	report(XL_REP_READY, &vm1, 1, 3, NULL);
+	report(XL_REP_SYNREADY, &vm1, 1, 3, NULL);
+	report(XL_REP_ADOPTED, &vm1, 1, 2, NULL);
+	report(XL_REP_ADOPTED, &vm2, 1, -1, NULL);
+	assert_string_equal(calls, "ready(www.) asked(www.) "
+	    "handover-adopted(www.,2) handover-adopted(mail.,-1)");
+}
+
+static void
+test_report_for_a_vm_no_longer_registered_is_dropped(void **state)
+{
+	(void)state;
+	TAILQ_REMOVE(&vs.all, &vm2, entry);	/* its binding went away */
+	report(XL_REP_BUILT, &vm2, 1, 4, NULL);
+	report(XL_REP_READY, &vm2, 1, 4, NULL);
+	report(XL_REP_SYNREADY, &vm2, 1, 4, NULL);
+	report(XL_REP_ADOPTED, &vm2, 1, 1, NULL);
+	report(XL_REP_GONE, &vm2, 1, 4, NULL);
+	assert_string_equal(calls, "");
+	assert_int_equal(vm2.domid, -1);	/* untouched */
+}
+
+static void
+test_running_domains_named_like_a_stopped_binding_are_adopted(void **state)
+{
+	(void)state;
+	vm2.state = VM_READY;
+	report_domain("www.", 5);
+	report_domain("mail.", 6);		/* not stopped: ours already */
+	report_domain("other.", 8);		/* no such binding */
+	assert_string_equal(calls, "attach(www.,5) adopted(www.,5)");
+}
+
+static void
+test_sigchld_is_passed_to_the_builder(void **state)
+{
+	int	 i;
+
+	(void)state;
+	raise(SIGCHLD);
+	for (i = 0; i < 100 && calls[0] == '\0'; i++)
+		event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
+	assert_string_equal(calls, "sigchld");
+}
+
+static void
+test_no_dom0_no_backend(void **state)
+{
+	(void)state;
+	xl_fini();
+	assert_string_equal(calls, "stop");
+	fail_start = 1;
+	assert_int_equal(xl_init(base, &vs, &conf), -1);
+	xl_fini();				/* nothing to stop */
+	assert_string_equal(calls, "stop");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+		T(test_each_backend_op_sends_its_command),
+		T(test_readiness_is_watched_in_xenstore_or_probed),
+		T(test_fresh_synjitsu_build_attaches_the_xenstore_transport),
+		T(test_transport_sends_record_lines_and_ends),
+		T(test_built_and_gone_reports_drive_vm),
+		T(test_ready_and_synjitsu_reports_drive_vm_and_the_handover),
+		T(test_report_for_a_vm_no_longer_registered_is_dropped),
+		T(test_running_domains_named_like_a_stopped_binding_are_adopted),
+		T(test_sigchld_is_passed_to_the_builder),
+		T(test_no_dom0_no_backend),
+#undef T
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
