@@ -15,7 +15,9 @@
 # TB_LIB and TB_TMP (the library, the scratch directory) let the host's
 # harness self-test run the step runner outside dom0.
 
+# shellcheck disable=SC2034 # lib.sh reads it
 T_PREFIX="@@TB "
+# shellcheck source=../../tests/lib.sh
 . "${TB_LIB:-/testbed/lib.sh}"
 TB_TMP=${TB_TMP:-/tmp}
 
