@@ -6,7 +6,8 @@
 # packages (xl, xenstored, xenconsoled, xen-init-dom0, xenstore-*), the Xen
 # and network kernel modules, every shared library those need, real
 # iproute2 and curl for the client namespace, the baseline guest, the
-# project's binaries (build/bin) and the in-dom0 tests (tests/xen).
+# project's binaries (build/bin), the in-dom0 tests (tests/xen) and the
+# assertion library they report through (tests/lib.sh).
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -69,6 +70,7 @@ done
 install -m 0755 "$here/dom0-init" "$root/init"
 mkdir -p "$root/testbed/tests" "$root/testbed/guests"
 cp "$here/tb.sh" "$root/testbed/"
+cp "$top/tests/lib.sh" "$root/testbed/lib.sh"
 cp "$top"/tests/xen/*.sh "$top"/tests/xen/*.cfg "$top"/tests/xen/*.inc \
     "$root/testbed/tests/"
 # The test wanted may sit in a subfolder (tests/xen/uk/...): keep the tree.

@@ -33,6 +33,18 @@ mkdir -p "$(dirname "$log")"
 results=$out/$test.results
 t_start=$(date +%s%N)
 
+# The closing count every suite prints: the steps' PASS and FAIL lines; a
+# run that ended badly without a FAIL line (a dom0 set-up failure, a
+# testbed error) counts as one failure more.
+count_line() {
+	_p=$(grep -c '^PASS ' "$results" || true)
+	_f=$(grep -c '^FAIL ' "$results" || true)
+	if [ "$1" != 0 ] && [ "$_f" -eq 0 ]; then
+		_f=1
+	fi
+	echo "$test: $_p passed, $_f failed${2:+ ($2)}"
+}
+
 elapsed() {
 	echo $((($(date +%s%N) - t_start) / 1000000))
 }
@@ -134,6 +146,7 @@ while :; do
 		echo "----- last 60 lines of $log -----"
 		tail -n 60 "$log" | tr -d '\r'
 		echo "-----"
+		count_line 2 "testbed error"
 		exit 2
 	fi
 	sleep 0.5
@@ -146,5 +159,6 @@ for _ in 1 2 3 4 5 6; do
 done
 stop_qemu
 say "$test: $([ "$verdict" = 0 ] && echo passed || echo FAILED) (results in $results)"
+count_line "$verdict"
 [ "$verdict" = 0 ] || exit 1
 exit 0

@@ -1,15 +1,25 @@
 # tb.sh -- test helpers inside the testbed dom0 (sourced by dom0-init)
 #
+# The verdicts are tests/lib.sh's (installed as /testbed/lib.sh): a step
+# passes or fails through pass and fail, with "@@TB " before each line.
 # The host harness (run.sh) reads the serial console and acts on lines that
 # start with "@@TB ":
 #   @@TB PASS <step> ms=<n>        a step succeeded, and how long it took
-#   @@TB FAIL <step> ms=<n> rc=<n> a step failed (its output follows)
+#   @@TB FAIL <step>: expected success within <n>s, saw <why>
+#                                  a step failed (its output follows)
 #   @@TB LOG <title> / @@TB ENDLOG a block to show the user verbatim
+#   @@TB <test>: <n> passed, <m> failed   the closing count
 #   @@TB END rc=<n>                the test is over; QEMU may be killed
 # Console lines can interleave with kernel messages, so every marker is
 # written in a single write(2) by a single printf.
+# TB_LIB and TB_TMP (the library, the scratch directory) let the host's
+# harness self-test run the step runner outside dom0.
 
-TB_FAILED=0
+# shellcheck disable=SC2034 # lib.sh reads it
+T_PREFIX="@@TB "
+# shellcheck source=../../tests/lib.sh
+. "${TB_LIB:-/testbed/lib.sh}"
+TB_TMP=${TB_TMP:-/tmp}
 
 # Debian's static busybox runs its own applets in preference to PATH, and
 # its ip has no netns, bridge or veth support: always use iproute2.
@@ -45,19 +55,20 @@ tb_killtree() {
 }
 
 # tb_run SECONDS CMD [ARG...]: run CMD (a program or a shell function) in
-# the background with a deadline; output goes to /tmp/step.out.  Sets
+# the background with a deadline; output goes to $TB_TMP/step.out.  Sets
 # TB_RC (124 on timeout) and TB_MS (the command's own duration, measured
 # where it ends, so the polling below adds nothing to it).
 tb_run() {
 	_limit=$1
 	shift
-	rm -f /tmp/step.end
+	rm -f "$TB_TMP/step.end"
 	_t0=$(tb_now)
-	( "$@"; _r=$?; tb_now > /tmp/step.end; exit $_r ) > /tmp/step.out 2>&1 &
+	( "$@"; _r=$?; tb_now > "$TB_TMP/step.end"; exit $_r ) \
+	    > "$TB_TMP/step.out" 2>&1 &
 	_pid=$!
 	_deadline=$((_t0 + _limit * 1000))
 	_beat=$((_t0 + 30000))
-	while kill -0 "$_pid" 2>/dev/null && [ ! -f /tmp/step.end ]; do
+	while kill -0 "$_pid" 2>/dev/null && [ ! -f "$TB_TMP/step.end" ]; do
 		# A heartbeat, so the host's console-silence watchdog (which
 		# catches hangs) does not take a long step for one.
 		if [ "$(tb_now)" -ge "$_beat" ]; then
@@ -75,7 +86,16 @@ tb_run() {
 	done
 	wait "$_pid"
 	TB_RC=$?
-	TB_MS=$(($(cat /tmp/step.end 2>/dev/null || tb_now) - _t0))
+	TB_MS=$(($(cat "$TB_TMP/step.end" 2>/dev/null || tb_now) - _t0))
+}
+
+# What a step that did not succeed came to, for its FAIL line.
+tb_why() {
+	if [ "$TB_RC" -eq 124 ]; then
+		echo "a timeout after ${TB_MS} ms"
+	else
+		echo "exit status $TB_RC after $TB_MS ms"
+	fi
 }
 
 # tb_step NAME SECONDS CMD [ARG...]: run CMD with a deadline, report it.
@@ -85,17 +105,11 @@ tb_step() {
 	shift
 	tb_run "$@"
 	if [ "$TB_RC" -eq 0 ]; then
-		tb_say "PASS $_name ms=$TB_MS"
+		pass "$_name" "ms=$TB_MS"
 		return 0
 	fi
-	if [ "$TB_RC" -eq 124 ]; then
-		_why="timed out after ${_lim}s"
-	else
-		_why="exit status $TB_RC"
-	fi
-	tb_say "FAIL $_name ms=$TB_MS rc=$TB_RC ($_why)"
-	tb_log "output of step $_name" cat /tmp/step.out
-	TB_FAILED=1
+	fail "$_name" "success within ${_lim}s" "$(tb_why)"
+	tb_log "output of step $_name" cat "$TB_TMP/step.out"
 	return 1
 }
 
@@ -110,14 +124,14 @@ tb_require() {
 tb_expect_fail() {
 	_name=$1
 	shift
+	_lim=$1
 	tb_run "$@"
 	if [ "$TB_RC" -eq 0 ]; then
-		tb_say "FAIL $_name rc=0 (succeeded but was expected to fail)"
-		TB_FAILED=1
+		fail "$_name" "failure within ${_lim}s" "success"
 		return 1
 	fi
-	tb_say "PASS $_name ms=$TB_MS (failed as expected, rc=$TB_RC)"
-	tb_log "output of step $_name" cat /tmp/step.out
+	pass "$_name" "ms=$TB_MS (failed as expected: $(tb_why))"
+	tb_log "output of step $_name" cat "$TB_TMP/step.out"
 }
 
 # Retry CMD once every 0.2 s until it succeeds; tb_step bounds the time.
@@ -143,9 +157,12 @@ tb_dump_logs() {
 	tb_log "xl dmesg (tail)" sh -c 'xl dmesg | tail -n 40'
 }
 
-# tb_end [RC]: report the verdict and power the machine off.
+# tb_end [RC]: report the count and the verdict (RC, or whether a step
+# failed), and power the machine off.
 tb_end() {
-	_rc=${1:-$TB_FAILED}
+	_rc=${1:-}
+	tb_say "$(summary "${TB_TEST:-test}")"
+	[ -n "$_rc" ] || { [ "$T_FAILED" -eq 0 ]; _rc=$?; }
 	if [ "$_rc" -ne 0 ]; then
 		[ -f /tmp/jitsud.log ] && tb_log "jitsud log" cat /tmp/jitsud.log
 		[ -f /tmp/vif-jitsu.log ] && tb_log "vif-jitsu log" cat /tmp/vif-jitsu.log

@@ -33,14 +33,15 @@ q() {
 
 echo "daemon: configuration checks"
 "$bin/jitsud" -n -f "$work/jitsud.conf" > "$work/n.out" 2>&1
+rc=$?
 check "-n accepts a good configuration" \
-    '[ $? -eq 0 ] && grep -q "configuration OK: 1 zone" "$work/n.out"'
+    eval '[ $rc -eq 0 ] && grep -q "configuration OK: 1 zone" "$work/n.out"'
 "$bin/jitsud" -n -f "$top/tests/conf/bad-keywords.conf" \
     -f "$top/tests/conf/bad-paren.zone" > "$work/bad.out" 2>&1
 rc=$?
-check "-n rejects a bad configuration with status 1" '[ $rc -eq 1 ]'
+check_eq "-n rejects a bad configuration with status 1" 1 "$rc"
 check "-n names file and line of every error" \
-    'grep -q "bad-keywords.conf:16: unterminated quoted string" "$work/bad.out" &&
+    eval 'grep -q "bad-keywords.conf:16: unterminated quoted string" "$work/bad.out" &&
      grep -q "bad-paren.zone:4: .(. is never closed" "$work/bad.out"'
 
 echo "daemon: serving"
@@ -50,34 +51,34 @@ for _ in $(seq 50); do
 	[ -S "$sock" ] && break
 	sleep 0.1
 done
-check "the control socket appears, mode 0600" \
-    '[ "$(stat -c %a "$sock")" = 600 ]'
+check_eq "the control socket appears, mode 0600" \
+    600 "$(stat -c %a "$sock")"
 out=$(q ns1.example.org A +norec)
 check "UDP: an authoritative answer" \
-    'echo "$out" | grep -q "flags: qr aa;" &&
+    eval 'echo "$out" | grep -q "flags: qr aa;" &&
      echo "$out" | grep -q "^ns1.example.org.[[:space:]]*30[[:space:]]*IN[[:space:]]*A[[:space:]]*192.0.2.53"'
 out=$(q www.example.org A +norec)
 check "a bound name whose unikernel cannot start gets SERVFAIL" \
-    'echo "$out" | grep -q "status: SERVFAIL"'
+    eval 'echo "$out" | grep -q "status: SERVFAIL"'
 check "... and the reason is logged and shown by jitsuctl" \
-    'grep -q "www.example.org.: create failed" "$work/log" &&
+    eval 'grep -q "www.example.org.: create failed" "$work/log" &&
      "$bin/jitsuctl" -s "$sock" show www.example.org. |
      grep -q "^last-error create failed"'
-check "TCP: the same answer" \
-    '[ "$(q ns1.example.org A +tcp +short)" = 192.0.2.53 ]'
-check "IPv6 transport" \
-    '[ "$(dig @::1 -p "$port" +short ns1.example.org AAAA)" = 2001:db8::53 ]'
-check "CNAME chain is chased within the zone" \
-    '[ "$(q c5.example.org A +short | tail -n 1)" = 192.0.2.10 ]'
+check_eq "TCP: the same answer" \
+    192.0.2.53 "$(q ns1.example.org A +tcp +short)"
+check_eq "IPv6 transport" \
+    2001:db8::53 "$(dig @::1 -p "$port" +short ns1.example.org AAAA)"
+check_eq "CNAME chain is chased within the zone" \
+    192.0.2.10 "$(q c5.example.org A +short | tail -n 1)"
 check "NXDOMAIN carries the SOA" \
-    'q nothere.example.org A | grep -q "status: NXDOMAIN" &&
+    eval 'q nothere.example.org A | grep -q "status: NXDOMAIN" &&
      q nothere.example.org A | grep -q "IN[[:space:]]*SOA"'
 check "out-of-zone queries are REFUSED, not recursed" \
-    'q www.debian.org A | grep -q "status: REFUSED"'
+    eval 'q www.debian.org A | grep -q "status: REFUSED"'
 check "an answer too big for 512 bytes sets TC" \
-    'q mid.example.org TXT +noedns +ignore | grep -q "flags: qr aa tc"'
+    eval 'q mid.example.org TXT +noedns +ignore | grep -q "flags: qr aa tc"'
 check "dig's TCP retry then gets it whole" \
-    '[ "$(q mid.example.org TXT +noedns +short | wc -l)" -ge 7 ]'
+    eval '[ "$(q mid.example.org TXT +noedns +short | wc -l)" -ge 7 ]'
 
 echo "daemon: malformed input"
 printf 'garbage' > /dev/udp/127.0.0.1/$port
@@ -86,28 +87,28 @@ printf '\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x3fabc' \
 head -c 3000 /dev/urandom > /dev/udp/127.0.0.1/$port
 printf '\x00\x05hello' > "$work/tcpjunk"
 exec 3<>/dev/tcp/127.0.0.1/$port && cat "$work/tcpjunk" >&3 && exec 3>&-
-check "the daemon still answers after garbage" \
-    '[ "$(q ns1.example.org A +short)" = 192.0.2.53 ]'
+check_eq "the daemon still answers after garbage" \
+    192.0.2.53 "$(q ns1.example.org A +short)"
 check "malformed queries were counted" \
-    '"$bin/jitsuctl" -s "$sock" metrics | grep -Eq "jitsud_(dropped_total [1-9]|responses_total\{rcode=\"FORMERR\"\} [1-9])"'
+    eval '"$bin/jitsuctl" -s "$sock" metrics | grep -Eq "jitsud_(dropped_total [1-9]|responses_total\{rcode=\"FORMERR\"\} [1-9])"'
 
 echo "daemon: reload"
 echo 'new	IN	A	192.0.2.99' >> "$work/example.org.zone"
 kill -HUP "$pid"
 sleep 0.5
-check "SIGHUP loads the edited zone" \
-    '[ "$(q new.example.org A +short)" = 192.0.2.99 ]'
+check_eq "SIGHUP loads the edited zone" \
+    192.0.2.99 "$(q new.example.org A +short)"
 echo 'broken	IN	A	not-an-address' >> "$work/example.org.zone"
 "$bin/jitsuctl" -s "$sock" reload > "$work/reload.out" 2>&1
 rc=$?
 check "a bad reload fails with the file:line reason" \
-    '[ $rc -eq 1 ] && grep -q "example.org.zone:[0-9]*:" "$work/reload.out"'
-check "... and the old zone keeps serving" \
-    '[ "$(q new.example.org A +short)" = 192.0.2.99 ]'
+    eval '[ $rc -eq 1 ] && grep -q "example.org.zone:[0-9]*:" "$work/reload.out"'
+check_eq "... and the old zone keeps serving" \
+    192.0.2.99 "$(q new.example.org A +short)"
 check "jitsuctl log shows why" \
-    '"$bin/jitsuctl" -s "$sock" log | grep -q "reload failed"'
+    eval '"$bin/jitsuctl" -s "$sock" log | grep -q "reload failed"'
 "$bin/jitsuctl" -s "$sock" nonsense > /dev/null 2>&1
-check "jitsuctl refuses an unknown command (status 2)" '[ $? -eq 2 ]'
+check_eq "jitsuctl refuses an unknown command (status 2)" 2 "$?"
 
 echo "daemon: forwarding"
 # The upstream is a second jitsud serving example.net on the next port.
@@ -120,39 +121,39 @@ uppid=$!
 sed -i '/^new\|^broken/d' "$work/example.org.zone"
 echo "forwarder 127.0.0.1 port $up" >> "$work/jitsud.conf"
 "$bin/jitsuctl" -s "$sock" reload
-check "reload turns forwarding on" '[ $? -eq 0 ]'
+check_eq "reload turns forwarding on" 0 "$?"
 sleep 0.3
-check "an out-of-zone name is answered by the forwarder (UDP)" \
-    '[ "$(q www.example.net A +short)" = 198.51.100.80 ]'
-check "... and over TCP" \
-    '[ "$(q www.example.net A +tcp +short)" = 198.51.100.80 ]'
-check "our own zone is still ours" \
-    '[ "$(q ns1.example.org A +short)" = 192.0.2.53 ]'
+check_eq "an out-of-zone name is answered by the forwarder (UDP)" \
+    198.51.100.80 "$(q www.example.net A +short)"
+check_eq "... and over TCP" \
+    198.51.100.80 "$(q www.example.net A +tcp +short)"
+check_eq "our own zone is still ours" \
+    192.0.2.53 "$(q ns1.example.org A +short)"
 check "the upstream's NXDOMAIN comes through" \
-    'q nope.example.net A | grep -q "status: NXDOMAIN"'
+    eval 'q nope.example.net A | grep -q "status: NXDOMAIN"'
 kill "$uppid"
 wait "$uppid" 2>/dev/null
 t0=$(date +%s%N)
 out=$(q www.example.net A +time=5)
 ms=$((($(date +%s%N) - t0) / 1000000))
 check "a silent upstream gives SERVFAIL after the 2 s timeout (${ms} ms)" \
-    'echo "$out" | grep -q "status: SERVFAIL" && [ $ms -ge 1900 ] &&
+    eval 'echo "$out" | grep -q "status: SERVFAIL" && [ $ms -ge 1900 ] &&
      [ $ms -lt 4000 ]'
 check "forwarding failures are counted" \
-    '"$bin/jitsuctl" -s "$sock" metrics |
+    eval '"$bin/jitsuctl" -s "$sock" metrics |
      grep -q "^jitsud_forward_failures_total 1"'
 sed -i '/^forwarder/d' "$work/jitsud.conf"
 kill -HUP "$pid"
 sleep 0.3
 check "without a forwarder it is REFUSED again" \
-    'q www.example.net A | grep -q "status: REFUSED"'
+    eval 'q www.example.net A | grep -q "status: REFUSED"'
 
 echo "daemon: shutdown"
 kill -TERM "$pid"
 wait "$pid"
 rc=$?
 pid=""
-check "SIGTERM ends it cleanly" '[ $rc -eq 0 ]'
-check "and removes the control socket" '[ ! -e "$sock" ]'
+check_eq "SIGTERM ends it cleanly" 0 "$rc"
+check_not "and removes the control socket" test -e "$sock"
 
 finish daemon-system

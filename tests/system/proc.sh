@@ -10,22 +10,21 @@
 # Prints "proc-system: N passed, M failed"; exits non-zero on failure.
 set -u
 cd "$(dirname "$0")/../.."
+. tests/lib.sh
 NS=jt-host
-pass=0
-fail=0
 
-if [ "$(id -u)" != 0 ]; then
-	echo "proc-system: needs root (network namespaces, veth)" >&2
-	echo "proc-system: 0 passed, 1 failed"
-	exit 1
-fi
+# unmet WHAT SAW: the suite cannot run; one failure, said why.
+unmet() {
+	fail "the suite can run" "$1" "$2"
+	finish proc-system
+}
+
+[ "$(id -u)" = 0 ] ||
+    unmet "root (network namespaces, veth)" "uid $(id -u)"
 
 # Namespace, bridge and addresses are fixed: one run at a time.
 exec 9>/tmp/jt-proc.lock
-flock -w 300 9 || {
-	echo "proc-system: 0 passed, 1 failed (another run holds the lock)"
-	exit 1
-}
+flock -w 300 9 || unmet "the lock" "another run holding it for 300 s"
 
 T=$(mktemp -d /tmp/jt-proc.XXXXXX)
 GUEST=$(pwd)/tests/system/guest.sh
@@ -47,41 +46,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
-
-ok() {
-	pass=$((pass + 1))
-	echo "ok - $1"
-}
-
-nok() {
-	fail=$((fail + 1))
-	echo "FAIL - $1"
-	shift
-	for l in "$@"; do echo "    $l"; done
-}
-
-# check NAME CMD...: CMD must succeed.
-check() {
-	name=$1
-	shift
-	if "$@" >"$T/check.out" 2>&1; then
-		ok "$name"
-	else
-		nok "$name" "expected success of: $*" \
-		    "saw: $(tail -n 3 "$T/check.out" | tr '\n' '|')"
-	fi
-}
-
-# check_not NAME CMD...: CMD must fail.
-check_not() {
-	name=$1
-	shift
-	if "$@" >/dev/null 2>&1; then
-		nok "$name" "expected failure of: $*" "saw: success"
-	else
-		ok "$name"
-	fi
-}
 
 send() {
 	echo "$*" >&3
@@ -106,11 +70,7 @@ wait_line() {
 expect() {
 	name=$1
 	shift
-	if wait_line "$@" >"$T/check.out"; then
-		ok "$name"
-	else
-		nok "$name" "$(cat "$T/check.out" | tr '\n' '|')"
-	fi
+	check "$name" wait_line "$@"
 }
 
 # ask CMD NAME: send a query command, print the reply's last field.
@@ -141,7 +101,8 @@ stopped() {
 	    END { exit !(n > 0 && t > 0 && bad == 0) }'
 }
 
-gone() {	# pid exited (or is a zombie nobody reaped yet)
+gone() {	# pid (which must be known) exited, or is a zombie not reaped
+	[ -n "$1" ] || return 1
 	s=$(proc_state "$1")
 	[ -z "$s" ] || [ "$s" = Z ]
 }
@@ -158,6 +119,33 @@ wget_ns() {
 
 veth_present() {
 	ip -n $NS -o link show "$1" >/dev/null 2>&1
+}
+
+# veth_gone NAME: the veth NAME, which must be known, is not there.
+veth_gone() {
+	[ -n "$1" ] || { echo "no veth name to look for"; return 1; }
+	! veth_present "$1"
+}
+
+# veth_never NAME: the veth NAME, which must be known, does not appear
+# within 10 s.
+veth_never() {
+	[ -n "$1" ] || { echo "no veth name to look for"; return 1; }
+	! eventually veth_present "$1"
+}
+
+# own_netns PID: the process PID (which must be known) runs in another
+# network namespace than the driver.
+own_netns() {
+	[ -n "$1" ] || return 1
+	n=$(readlink "/proc/$1/ns/net") || return 1
+	echo "guest $n, driver $(readlink /proc/$DRIVER/ns/net)"
+	[ "$n" != "$(readlink /proc/$DRIVER/ns/net)" ]
+}
+
+# running PGID: the guest (which must be known) lives and is not stopped.
+running() {
+	[ -n "$1" ] && kill -0 "$1" && ! stopped "$1"
 }
 
 eventually() {	# eventually CMD...: true within 10 s (a loaded CI host)
@@ -204,18 +192,14 @@ if ! ${CC:-cc} -std=c11 -O1 -g -Iinclude -D_GNU_SOURCE $WARN $SAN \
     -o "$T/proc_driver" tests/system/proc_driver.c src/proc.c \
     src/netlink.c src/probe.c src/vm.c src/handover.c src/log.c src/binding.c \
     unikernels/lib/synrec.c $(pkg-config --libs libevent); then
-	echo "proc-system: 0 passed, 1 failed (driver does not build)"
-	exit 1
+	unmet "the driver to build" "the compiler's errors above"
 fi
 ip netns del $NS 2>/dev/null
 ip netns add $NS &&
 ip -n $NS link set lo up &&
 ip -n $NS link add jtbr0 type bridge &&
 ip -n $NS addr add 10.77.0.1/24 dev jtbr0 &&
-ip -n $NS link set jtbr0 up || {
-	echo "proc-system: 0 passed, 1 failed (cannot make $NS)"
-	exit 1
-}
+ip -n $NS link set jtbr0 up || unmet "namespace $NS made" "an error"
 mkdir -p "$T/www"
 echo "hello from a guest" >"$T/www/index.html"
 head -c 200000 /dev/zero >"$T/www/big"
@@ -227,8 +211,7 @@ send want a.test.
 expect "a: a query is answered once the guest says ready on fd 3" \
     1 "^answer a.test. ok"
 A=$(guest_pid a.test.)
-check "a: the guest runs in a network namespace of its own" \
-    test "$(readlink /proc/"$A"/ns/net)" != "$(readlink /proc/$DRIVER/ns/net)"
+check "a: the guest runs in a network namespace of its own" own_netns "$A"
 check "a: eth0 carries the binding's IPv4 /24" \
     sh -c "nsenter -t $A -n ip -o -4 addr show dev eth0 | grep -q ' 10.77.0.2/24 '"
 check "a: eth0 carries the binding's MAC" \
@@ -255,7 +238,7 @@ send stop a.test.
 expect "a: destroy is reported gone and the VM stopped" \
     1 "^state a.test. stopped"
 check "a: the guest process is gone" eventually gone "$A"
-check_not "a: the host veth is gone" veth_present "$VA"
+check "a: the host veth is gone" veth_gone "$VA"
 check_not "a: the pidfile is gone" test -e "$T/state/a.test.pid"
 
 # --- b: ready=tcp:8080 probe, shutdown by SIGTERM -------------------------
@@ -273,7 +256,7 @@ expect "b: shutdown (SIGTERM) stops it" 1 "^state b.test. stopped"
 check_not "b: ... within the grace period, without a destroy" \
     grep -q "b.test.: still not down" "$ERR"
 check "b: the guest process is gone" eventually gone "$B"
-check_not "b: the host veth is gone" veth_present "$VB"
+check "b: the host veth is gone" veth_gone "$VB"
 
 # --- c: stop=pause is SIGSTOP, a query is SIGCONT ---------------------------
 send want c.test.
@@ -286,7 +269,7 @@ check_not "c: a paused guest does not serve" \
     wget_ns http://10.77.0.4:8080/
 send want c.test.
 expect "c: a query unpauses it at once" 2 "^answer c.test. ok"
-check_not "c: the guest runs again" stopped "$C"
+check "c: the guest runs again" running "$C"
 check "c: and serves again" wget_ns http://10.77.0.4:8080/
 
 # --- d: a guest that exits by itself --------------------------------------
@@ -313,7 +296,7 @@ send want f.test.
 expect "f: exec failure fails the query with the reason" \
     1 "^answer f.test. fail: build failed: exec: No such file or directory"
 VF=$(ask veth f.test.)
-check_not "f: no veth is left behind" eventually veth_present "$VF"
+check "f: no veth is left behind" veth_never "$VF"
 
 # --- g: stop=suspend is refused and destroyed, and comes back -------------
 send want g.test.
@@ -353,7 +336,7 @@ send stop a.test.
 expect "adopt: an adopted guest's destroy is noticed (pidfd)" \
     1 "^state a.test. stopped"
 check "adopt: the adopted process is gone" eventually gone "$A"
-check_not "adopt: its veth is gone" veth_present "$VA"
+check "adopt: its veth is gone" veth_gone "$VA"
 send quit
 expect "the driver quits cleanly" 1 "^bye"
 wait $DRIVER
@@ -361,5 +344,4 @@ rc=$?
 check "the driver exits 0 (no sanitizer report)" test $rc = 0
 DRIVER=
 
-echo "proc-system: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish proc-system

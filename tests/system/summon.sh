@@ -112,50 +112,50 @@ wait_state() {
 
 echo "summon: start"
 start_jitsud
-check "jitsud starts with the process backend" '[ $? -eq 0 ]'
-check "www is stopped before any query" '[ "$(state)" = stopped ]'
+check_eq "jitsud starts with the process backend" 0 "$?"
+check_eq "www is stopped before any query" stopped "$(state)"
 
 echo "summon: a burst of 1000 concurrent queries for a cold name"
 out=$($C "$tools/qburst" 10.99.0.1 53 www.example.org 1000 15)
 echo "  $out"
 check "every one of the 1000 queries got an answer" \
-    'echo "$out" | grep -q "replies=1000 noerror=1000"'
-check "... from exactly one summon" '[ "$(metric jitsud_summons_total)" = 1 ]'
-check "... one build in the log" \
-    '[ "$(grep -c "stopped -> building" "$work/log")" = 1 ]'
-check "the guest is ready" '[ "$(state)" = ready ] || { ctl list; false; }'
-check "dig from the client namespace gets its address" \
-    '[ "$($C dig @10.99.0.1 +short www.example.org)" = 10.99.0.10 ]'
+    eval 'echo "$out" | grep -q "replies=1000 noerror=1000"'
+check_eq "... from exactly one summon" 1 "$(metric jitsud_summons_total)"
+check_eq "... one build in the log" \
+    1 "$(grep -c "stopped -> building" "$work/log")"
+check "the guest is ready" eval '[ "$(state)" = ready ] || { ctl list; false; }'
+check_eq "dig from the client namespace gets its address" \
+    10.99.0.10 "$($C dig @10.99.0.1 +short www.example.org)"
 check "curl from the client namespace reaches the guest" \
-    '$C curl -sf --max-time 5 http://10.99.0.10:8080/ | grep -q "summoned page"'
+    eval '$C curl -sf --max-time 5 http://10.99.0.10:8080/ | grep -q "summoned page"'
 
 echo "summon: idle stop and re-summon"
 check "after 2 s without queries or traffic it is stopped" \
-    'wait_state 60 stopped'
-check "its process is gone" \
-    '! $H ip link show | grep -q "jv[0-9a-f]"'
+    eval 'wait_state 60 stopped'
+check "its veth is gone" \
+    eval '! $H ip link show | grep -q "jv[0-9a-f]"'
 check "the next query brings it back" \
-    '[ "$($C dig @10.99.0.1 +time=10 +short www.example.org)" = 10.99.0.10 ] &&
+    eval '[ "$($C dig @10.99.0.1 +time=10 +short www.example.org)" = 10.99.0.10 ] &&
      [ "$(state)" = ready ]'
 check "that was the second summon" \
-    '[ "$(metric jitsud_summons_total)" = 2 ] || { ctl metrics | grep summons; false; }'
+    eval '[ "$(metric jitsud_summons_total)" = 2 ] || { ctl metrics | grep summons; false; }'
 
 echo "summon: kill -9 and restart"
 kill -9 "$(cat "$work/jitsud.pid")"
 sleep 0.2
 check "the guest outlives jitsud" \
-    '$C curl -sf --max-time 5 http://10.99.0.10:8080/ | grep -q "summoned page"'
+    eval '$C curl -sf --max-time 5 http://10.99.0.10:8080/ | grep -q "summoned page"'
 builds=$(grep -c "stopped -> building" "$work/log")
 rm -f "$work/jitsud.sock"
 start_jitsud
-check "the restarted jitsud adopts the running guest" 'wait_state 30 ready'
+check "the restarted jitsud adopts the running guest" eval 'wait_state 30 ready'
 check "... without building it again" \
-    '[ "$(grep -c "stopped -> building" "$work/log")" = "$builds" ] &&
+    eval '[ "$(grep -c "stopped -> building" "$work/log")" = "$builds" ] &&
      [ "$(metric jitsud_summons_total)" = 0 ]'
-check "and answers for it at once" \
-    '[ "$($C dig @10.99.0.1 +time=2 +short www.example.org)" = 10.99.0.10 ]'
+check_eq "and answers for it at once" \
+    10.99.0.10 "$($C dig @10.99.0.1 +time=2 +short www.example.org)"
 check "jitsuctl stop destroys it" \
-    'ctl stop www.example.org. && wait_state 30 stopped'
+    eval 'ctl stop www.example.org. && wait_state 30 stopped'
 
 kill "$(cat "$work/jitsud.pid")"
 [ "$T_FAILED" -ne 0 ] && sed 's/^/    log| /' "$work/log"

@@ -54,22 +54,50 @@ domain_state() {
 	xl list "$1.test" 2>/dev/null | awk 'NR == 2 { print $5 }'
 }
 
+# The domain's state letters ("--p---") say it is paused.
+domain_paused() {
+	domain_state "$1" | grep -q p
+}
+
+domain_gone() {
+	! xl domid "$1.test" > /dev/null 2>&1
+}
+
+# stop_gone NAME: jitsud is told to stop NAME, and its domain goes away.
+stop_gone() {
+	jitsuctl stop "$1.test." && tb_until domain_gone "$1"
+}
+
+# destroy_gone NAME: the domain is destroyed behind jitsud's back, and
+# goes away (a suspend-mode guest would only be suspended by a stop).
+destroy_gone() {
+	xl destroy "$1.test" && tb_until domain_gone "$1"
+}
+
+# no_new_boot NAME BOOTS: the guest was booted BOOTS times (at least
+# once, or the count proves nothing), and is still.
+no_new_boot() {
+	_now=$(transitions "$1" "booting -> ready")
+	echo "boots before: $2, now: $_now"
+	[ "$2" -ge 1 ] && [ "$_now" = "$2" ]
+}
+
 # shutdown
 tb_require s-summon 120 summon s 10.0.0.11
 tb_step s-serves 30 serves 10.0.0.11
 tb_step s-stop 10 jitsuctl stop s.test.
 tb_step s-stopped 40 wait_state s stopped
-tb_step s-domain-gone 10 sh -c '! xl domid s.test'
+tb_step s-domain-gone 10 domain_gone s
 tb_step s-resummon 120 summon s 10.0.0.11
 tb_step s-serves-again 30 serves 10.0.0.11
-tb_step s-cleanup 40 sh -c 'jitsuctl stop s.test.; until ! xl domid s.test 2>/dev/null; do sleep 0.2; done'
+tb_step s-cleanup 40 stop_gone s
 
 # pause
 tb_require p-summon 120 summon p 10.0.0.13
 tb_step p-serves 30 serves 10.0.0.13
 tb_step p-stop 10 jitsuctl stop p.test.
 tb_step p-paused 20 wait_state p paused
-tb_step p-domain-paused 10 sh -c 'xl list p.test | grep -q "p---\|--p-\|---p\|-p--\|p-"'
+tb_step p-domain-paused 10 domain_paused p
 tb_step p-unpaused-at-once 5 summon p 10.0.0.13
 tb_step p-serves-again 30 serves 10.0.0.13
 tb_step p-ready 10 state_is p ready
@@ -86,12 +114,12 @@ tb_step z-serves 30 serves 10.0.0.12
 tb_step z-stop 10 jitsuctl stop z.test.
 tb_step z-suspended 120 wait_state z suspended
 tb_step z-save-file 10 test -s /var/lib/jitsud/z.test.save
-tb_step z-domain-gone 10 sh -c '! xl domid z.test'
+tb_step z-domain-gone 10 domain_gone z
 boots=$(transitions z "booting -> ready")
 tb_step z-restored 120 summon z 10.0.0.12
 tb_step z-serves-again 30 serves 10.0.0.12
-tb_step z-no-new-boot 10 test "$(transitions z "booting -> ready")" = "$boots"
-tb_step z-cleanup 40 sh -c 'xl destroy z.test; true'
+tb_step z-no-new-boot 10 no_new_boot z "$boots"
+tb_step z-cleanup 40 destroy_gone z
 
 tb_log "jitsuctl list" jitsuctl list
 tb_log "jitsud log" grep -v "^libxl: " /tmp/jitsud.log

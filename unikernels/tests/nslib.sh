@@ -14,30 +14,15 @@
 #   tmp      a scratch directory, removed by cleanup
 #   guest    the address httpd serves on
 #   conc     how many connections test_concurrent opens at once
+# The verdicts are tests/lib.sh's (pass, fail, check_eq, finish "$tag").
 # shellcheck disable=SC2154,SC2034 # those, and $ukrc, are the scripts'
+# shellcheck source=../../tests/lib.sh
+. "$top/tests/lib.sh"
 
 # sha256 of 1 MiB of bytes (i * 7 + 3) & 0xff, i = 0..1048575
 big_sha=172c15dc2e12b50e523d8e657cbe7fbb11c1053252bbf1e1431077d57d8128fd
 udp_echo=$top/tests/xen/uk/udp-echo.bash
-passed=0
-failed=0
 ukpid=
-
-pass() {
-	passed=$((passed + 1))
-	echo "ok: $*"
-}
-
-fail() {
-	failed=$((failed + 1))
-	echo "FAILED: $*"
-}
-
-# The summary line; the status of the run (the script's last command).
-summary() {
-	echo "$tag: $passed passed, $failed failed"
-	[ "$failed" -eq 0 ]
-}
 
 # lock FILE: one run at a time, since namespaces and addresses are fixed;
 # waits up to 300 s for another run.  The lock is fd 9, which guests do
@@ -46,8 +31,8 @@ summary() {
 lock() {
 	exec 9>"$1"
 	flock -w 300 9 || {
-		echo "$tag: 0 passed, 1 failed (another run holds the lock)"
-		exit 1
+		fail "the lock $1" "it free within 300 s" "another run holding it"
+		finish "$tag"
 	}
 }
 
@@ -58,8 +43,9 @@ need() {
 	shift
 	for f in "$@"; do
 		if [ ! -x "$f" ]; then
-			echo "$tag: $f missing: make -C unikernels $target"
-			exit 1
+			fail "$f is built" \
+			    "an executable (make -C unikernels $target)" "none"
+			finish "$tag"
 		fi
 	done
 }
@@ -125,8 +111,8 @@ start_uk() {
 		pass "$name.$ext announced readiness"
 		return 0
 	fi
-	fail "$name.$ext: no readiness line (got '$line'); log:"
-	cat "$tmp/$name.log"
+	fail "$name.$ext announced readiness" "'ready' within 5 s" "'$line'"
+	t_show "$tmp/$name.log"
 	stop_uk
 	return 1
 }
@@ -136,8 +122,8 @@ check_alive() {
 	if kill -0 "$ukpid" 2>/dev/null; then
 		pass "$1 still running after the load"
 	else
-		fail "$1 died; log:"
-		cat "$tmp/$1.log"
+		fail "$1 still running after the load" "it alive" "it dead"
+		t_show "$tmp/$1.log"
 	fi
 }
 
@@ -150,17 +136,14 @@ test_index() {
 	if [ "$code" = 200 ] && grep -q 'jitsu unikernel' "$tmp/index"; then
 		pass "GET / -> 200, $(wc -c <"$tmp/index") bytes"
 	else
-		fail "GET / -> '$code', expected 200 and the index page"
+		fail "GET /" "200 and the index page" "'$code'"
 	fi
 	code=$(inc timeout 10 curl -sS -o /dev/null -w '%{http_code}' \
 	    "http://$guest/nothing-here")
-	[ "$code" = 404 ] && pass "GET /nothing-here -> 404" ||
-	    fail "GET /nothing-here -> '$code', expected 404"
+	check_eq "GET /nothing-here -> 404" 404 "$code"
 	len=$(inc timeout 10 curl -sS -I "http://$guest/big.bin" |
 	    tr -d '\r' | sed -n 's/^Content-Length: //p')
-	[ "$len" = 1048576 ] &&
-	    pass "HEAD /big.bin -> Content-Length 1048576" ||
-	    fail "HEAD /big.bin -> Content-Length '$len', expected 1048576"
+	check_eq "HEAD /big.bin -> Content-Length 1048576" 1048576 "$len"
 }
 
 # big LABEL [TIMEOUT]: downloads /big.bin (within TIMEOUT s, default 20)
@@ -173,8 +156,8 @@ big() {
 	if [ "$sum" = $big_sha ]; then
 		pass "$1: 1 MiB intact in $((t1 - t0)) ms"
 	else
-		fail "$1: sha256 '$sum' ($(wc -c <"$tmp/big" 2>/dev/null)" \
-		    "bytes), expected $big_sha"
+		fail "$1: 1 MiB intact" "sha256 $big_sha" \
+		    "'$sum' ($(wc -c <"$tmp/big" 2>/dev/null) bytes)"
 	fi
 }
 
@@ -182,11 +165,8 @@ test_keepalive() {
 	out=$(inc timeout 10 curl -sS -o /dev/null -o /dev/null -o /dev/null \
 	    -w '%{http_code} %{num_connects}\n' "http://$guest/" \
 	    "http://$guest/style.css" "http://$guest/index.html" | tr '\n' ' ')
-	if [ "$out" = "200 1 200 0 200 0 " ]; then
-		pass "keep-alive: 3 requests on one connection"
-	else
-		fail "keep-alive: got '$out', expected '200 1 200 0 200 0 '"
-	fi
+	check_eq "keep-alive: 3 requests on one connection" \
+	    "200 1 200 0 200 0 " "$out"
 }
 
 # gets FILE N PATH: a curl config (-K FILE) of N GETs of httpd's PATH,
@@ -213,7 +193,8 @@ test_concurrent() {
 	ok=$(grep -c '^200$' "$tmp/codes")
 	[ "$ok" -eq "$conc" ] &&
 	    pass "$conc concurrent connections all served in $((t1 - t0)) ms" ||
-	    fail "concurrent: $ok of $conc served ($(head -3 "$tmp/conc.err"))"
+	    fail "$conc concurrent connections all served" "$conc served" \
+	    "$ok ($(head -3 "$tmp/conc.err"))"
 	big "after the concurrent burst" 20
 }
 
@@ -230,7 +211,9 @@ udp() {
 		pass "echo UDP: $label: $(tail -n 1 "$tmp/udp.out" |
 		    sed 's/^udp-echo: //')"
 	else
-		fail "echo UDP: $label:" "$(cat "$tmp/udp.out")"
+		fail "echo UDP: $label" "every datagram back intact" \
+		    "'$(tail -n 1 "$tmp/udp.out")'"
+		t_show "$tmp/udp.out"
 	fi
 }
 
@@ -257,8 +240,8 @@ echo_checks() {
 	if cmp -s "$tmp/echo.in" "$tmp/echo.out"; then
 		pass "echo: 200000 bytes came back intact through busybox nc"
 	else
-		fail "echo: sent 200000 bytes, got $(wc -c <"$tmp/echo.out")" \
-		    "back"
+		fail "echo: 200000 bytes came back intact through busybox nc" \
+		    "200000 bytes back" "$(wc -c <"$tmp/echo.out") bytes"
 	fi
 	udp "one datagram of 512 bytes" "$1" 7 "$tmp/udp.src" 512
 	udp "50 datagrams of 1..1472 bytes, one at a time" "$1" 7 \
@@ -270,7 +253,8 @@ echo_counts() {
 	if grep -q "^echo: $1" "$tmp/echo.log"; then
 		pass "echo counted on shutdown: $1"
 	else
-		fail "echo's counts: expected '$1'; log:"
-		cat "$tmp/echo.log"
+		fail "echo counted on shutdown: $1" "'echo: $1' in its log" \
+		    "other counts"
+		t_show "$tmp/echo.log"
 	fi
 }

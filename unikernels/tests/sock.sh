@@ -73,8 +73,9 @@ test_sigterm() {
 	    grep -q 'shutdown requested: poweroff' "$tmp/httpd.log"; then
 		pass "SIGTERM: httpd.unix powered off (exit status 0)"
 	else
-		fail "SIGTERM: exit status '$ukrc', expected 0; log:"
-		cat "$tmp/httpd.log"
+		fail "SIGTERM: httpd.unix powered off (exit status 0)" \
+		    "exit status 0 and its poweroff" "exit status '$ukrc'"
+		t_show "$tmp/httpd.log"
 	fi
 }
 
@@ -90,8 +91,9 @@ test_env_config() {
 		[ "$code" = 200 ] && grep -q 'from-env serving' \
 		    "$tmp/httpd.log" &&
 		    pass "jitsu.ip and jitsu.name from JITSU_IP, JITSU_NAME" ||
-		    fail "env config: GET / -> '$code'; log: $(cat \
-		    "$tmp/httpd.log")"
+		    fail "jitsu.ip and jitsu.name from JITSU_IP, JITSU_NAME" \
+		    "GET / -> 200, 'from-env serving'" "GET / -> '$code'; log:
+$(cat "$tmp/httpd.log")"
 		stop_uk
 	fi
 	ins timeout 5 "$img/httpd.unix" jitsu.ip=10.89.7.7/24 \
@@ -101,8 +103,9 @@ test_env_config() {
 	    "$tmp/noaddr.log"; then
 		pass "a jitsu.ip no interface holds is refused (status 1)"
 	else
-		fail "jitsu.ip=10.89.7.7: status $rc; log: $(cat \
-		    "$tmp/noaddr.log")"
+		fail "a jitsu.ip no interface holds is refused (status 1)" \
+		    "status 1, 'no interface holds 10.89.7.7'" "status $rc"
+		t_show "$tmp/noaddr.log"
 	fi
 }
 
@@ -116,7 +119,8 @@ udp_too_long() {
 	then
 		pass "echo UDP: a 2000-byte datagram is dropped, not cut"
 	else
-		fail "echo UDP: 2000 bytes: '$out', expected no reply"
+		fail "echo UDP: a 2000-byte datagram is dropped, not cut" \
+		    "no reply" "'$out'"
 	fi
 }
 
@@ -136,8 +140,8 @@ test_sockapi() {
 	then
 		pass "sockapi: UDP, connect, refusal and limits"
 	else
-		fail "sockapi; log:"
-		cat "$tmp/sockapi.log"
+		fail "sockapi: UDP, connect, refusal and limits" "SUCCESS" "none"
+		t_show "$tmp/sockapi.log"
 	fi
 }
 
@@ -157,10 +161,11 @@ part_a() {
 # ---------------------------------------------------------------------
 # (b) adoption
 
-# counter NS NAME: one of the namespace's TCP counters (0 if absent).
+# counter NS NAME: one of the namespace's TCP counters ("absent" when
+# nstat cannot tell, which must not read as a clean 0).
 counter() {
 	ip netns exec "$1" nstat -asz "$2" 2>/dev/null |
-	    awk -v n="$2" '$1 == n { print $2 }' | grep . || echo 0
+	    awk -v n="$2" '$1 == n { print $2 }' | grep . || echo absent
 }
 
 # Three clients connect to the freezer, which holds and records them.
@@ -193,7 +198,8 @@ freeze_clients() {
 		    <"$tmp/freezer.err")"
 		return 0
 	fi
-	fail "sock_freezer: $(cat "$tmp/freezer.err")"
+	fail "freezer held 3 connections" "3 held" "$(tr '\n' ';' \
+	    <"$tmp/freezer.err")"
 	kill $c1 $c2 $c3 2>/dev/null
 	return 1
 }
@@ -210,8 +216,8 @@ check_curl_client() {
 	    grep -q 'jitsu unikernel' "$tmp/c1.body"; then
 		pass "curl got the page on its held connection (port $3)"
 	else
-		fail "curl: '$(cat "$tmp/c1.out")', expected 200, 1 connect," \
-		    "port $(record_port 1)"
+		fail "curl got the page on its held connection" \
+		    "200, 1 connect, port $(record_port 1)" "'$(cat "$tmp/c1.out")'"
 	fi
 }
 
@@ -220,8 +226,8 @@ check_client() {
 	out=$(cat "$tmp/c$1.out")
 	if [ "$out" = "${out#port=$(record_port "$1") }" ] ||
 	    ! echo "$out" | grep -q 'end=eof retrans=0 lost=0'; then
-		fail "$2: '$out', expected port $(record_port "$1"), eof," \
-		    "no retransmission"
+		fail "$2: answered on its held connection" \
+		    "port $(record_port "$1"), eof, no retransmission" "'$out'"
 		return 1
 	fi
 	pass "$2: answered on its held connection: $out"
@@ -233,7 +239,8 @@ check_big_client() {
 	head -c 300 "$tmp/c2.body" | tr -d '\r' |
 	    grep -q '^Content-Length: 1048576$' && [ "$sum" = $big_sha ] &&
 	    pass "1 MiB GET: body intact after adoption" ||
-	    fail "1 MiB GET: sha256 '$sum', expected $big_sha"
+	    fail "1 MiB GET: body intact after adoption" "sha256 $big_sha" \
+	    "'$sum'"
 }
 
 check_fin_client() {
@@ -241,7 +248,8 @@ check_fin_client() {
 	head -1 "$tmp/c3.body" | grep -q '^HTTP/1.1 200' &&
 	    grep -q 'jitsu unikernel' "$tmp/c3.body" &&
 	    pass "GET then FIN: 200 and the page, then our FIN" ||
-	    fail "GET then FIN: $(head -c 200 "$tmp/c3.body")"
+	    fail "GET then FIN: 200 and the page, then our FIN" \
+	    "200 and the page" "'$(head -c 200 "$tmp/c3.body")'"
 }
 
 # No TCP trouble in either namespace since they were made.
@@ -257,7 +265,8 @@ check_counters() {
 	done
 	[ -z "$bad" ] &&
 	    pass "no retransmission and no reset on either side" ||
-	    fail "TCP counters:$bad"
+	    fail "no retransmission and no reset on either side" \
+	    "every counter 0" "$bad"
 }
 
 test_adoption() {
@@ -269,13 +278,14 @@ test_adoption() {
 	wait $c1 $c2 $c3
 	grep -q '^adopted 3$' "$tmp/handover.out" &&
 	    pass "the guest said: adopted 3" ||
-	    fail "hand-over: $(tr '\n' ';' <"$tmp/handover.out")"
+	    fail "the guest said: adopted 3" "'adopted 3'" \
+	    "'$(tr '\n' ';' <"$tmp/handover.out")'"
 	check_curl_client
 	check_big_client
 	check_fin_client
 	check_counters
 	stop_uk
-	[ "$ukrc" = 0 ] || fail "the adopting httpd exited with '$ukrc'"
+	check_eq "the adopting httpd exits 0" 0 "$ukrc"
 }
 
 # A jitsud that says nothing: the guest waits 2 s, then serves.
@@ -294,8 +304,10 @@ test_silent_jitsud() {
 	    grep -q 'hand-over abandoned' "$tmp/silent.out"; then
 		pass "silent jitsud: gave up, served after $((t1 - t0)) ms"
 	else
-		fail "silent jitsud: '$code' after $((t1 - t0)) ms; log:" \
-		    "$(tr '\n' ';' <"$tmp/silent.out")"
+		fail "silent jitsud: gave up, served" \
+		    "200 within 6000 ms, 'hand-over abandoned'" \
+		    "'$code' after $((t1 - t0)) ms; log: $(tr '\n' ';' \
+		    <"$tmp/silent.out")"
 	fi
 	stop_uk
 }
@@ -319,7 +331,9 @@ test_refused_record() {
 	    grep -q 'port 81: not adopted (error -2)' "$tmp/refuse.out" &&
 	    grep -q 'bad line' "$tmp/refuse.out" &&
 	    pass "records it cannot adopt are refused and counted out" ||
-	    fail "refused record: $(tr '\n' ';' <"$tmp/refuse.out")"
+	    fail "records it cannot adopt are refused and counted out" \
+	    "'adopted 0', port 81 not adopted, 'bad line'" \
+	    "'$(tr '\n' ';' <"$tmp/refuse.out")'"
 	stop_uk
 }
 
@@ -336,4 +350,4 @@ need sock-check "$bin/sock_freezer" "$bin/sock_handover" \
 setup
 part_a
 part_b
-summary
+finish "$tag"

@@ -54,7 +54,8 @@ test_ping() {
 	if inc ping -c 3 -i 0.2 -W 2 $guest >"$tmp/ping" 2>&1; then
 		pass "ping $guest: $(tail -1 "$tmp/ping")"
 	else
-		fail "ping $guest"; cat "$tmp/ping"
+		fail "ping $guest" "replies" "none"
+		t_show "$tmp/ping"
 	fi
 }
 
@@ -69,7 +70,8 @@ test_sequential() {
 	ok=$(grep -c '^200 1$' "$tmp/seqcodes")
 	[ "$ok" -eq "$seq" ] &&
 	    pass "$seq sequential connections in $((t1 - t0)) ms" ||
-	    fail "sequential: $ok of $seq were new connections answered 200"
+	    fail "$seq sequential connections" \
+	    "$seq new connections answered 200" "$ok"
 }
 
 test_lossy() {
@@ -113,4 +115,4 @@ if start_uk httpd jitsu.ip=$guest/24 jitsu.name=uk-tap-test; then
 	test_lossy
 fi
 test_echo
-summary
+finish "$tag"

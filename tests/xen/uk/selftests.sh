@@ -139,7 +139,7 @@ uk_echo_sizes() {
 # uk_echo_step NAME SECONDS CMD...: tb_step, then CMD's last line shown.
 uk_echo_step() {
 	tb_step "$@" &&
-	    tb_say "INFO $1 $(tail -n 1 /tmp/step.out)"
+	    tb_say "INFO $1 $(tail -n 1 "$TB_TMP/step.out")"
 }
 
 # uk_echo: boot echo, check UDP and TCP echo, shut it down.
