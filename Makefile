@@ -44,12 +44,16 @@ CMOCKA_LIBS = $(shell pkg-config --libs cmocka)
 UNIT_TESTS = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 include tests/unit/unit.mk
 
+# The zone loader (zone.c and its parts); ldns is behind zone_ldns.c.
+ZONE_SRCS = src/zone.c src/zone_read.c src/zone_ldns.c src/zone_check.c \
+	    src/zone_build.c
+
 # The programs: build/bin/NAME from NAME_SRCS and NAME_LIBS.
 PROGRAMS = jitsud jitsuctl
 jitsud_SRCS = src/jitsud.c src/server.c src/forward.c src/control.c \
 	      src/vm.c src/handover.c src/xl.c src/xlb.c src/xld.c src/xlh.c src/chan.c src/store.c src/proc.c src/netlink.c \
 	      src/probe.c src/dns.c \
-	      src/zone.c src/binding.c src/conf.c src/errors.c src/metrics.c \
+	      $(ZONE_SRCS) src/binding.c src/conf.c src/errors.c src/metrics.c \
 	      src/sdnotify.c src/ctl.c src/log.c src/image.c src/synio.c \
 	      src/synjitsu.c unikernels/lib/synrec.c
 jitsud_LIBS = $(shell pkg-config --libs libevent ldns xenlight xenstore \

@@ -167,7 +167,7 @@ struct binding {
 	size_t		 nports;
 	int		 warm;
 	uint32_t	 max_wait_ms;
-	uint32_t	 ttl;		/* of A/AAAA answers, set by zone.c */
+	uint32_t	 ttl;		/* of A/AAAA answers, set by zone_read.c */
 	/* Set when the zone is loaded (image.c), "" when images are not
 	 * kept: the copies the domain builder reads instead. */
 	char		 kernel_copy[BINDING_KERNEL_MAX];

@@ -1,4 +1,4 @@
-/* test_zone.c -- zone.c: master-file parsing, checks, in-memory form */
+/* test_zone.c -- the zone loader (zone*.c): parsing, checks, in-memory form */
 #include <arpa/inet.h>
 #include <glob.h>
 #include <setjmp.h>

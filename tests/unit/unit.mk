@@ -3,11 +3,11 @@
 # extra libraries.
 test_log_SRCS	= src/log.c
 test_binding_SRCS = src/binding.c
-test_zone_SRCS	= src/zone.c src/binding.c src/errors.c
+test_zone_SRCS	= $(ZONE_SRCS) src/binding.c src/errors.c
 test_zone_LIBS	= $(shell pkg-config --libs ldns)
 test_conf_SRCS	= src/conf.c src/errors.c
 test_sdnotify_SRCS	= src/sdnotify.c
-test_dns_SRCS	= src/dns.c src/zone.c src/binding.c src/errors.c
+test_dns_SRCS	= src/dns.c $(ZONE_SRCS) src/binding.c src/errors.c
 test_dns_LIBS	= $(shell pkg-config --libs ldns)
 test_ctl_SRCS	= src/ctl.c
 test_vm_SRCS	= src/vm.c src/handover.c src/probe.c src/log.c src/binding.c

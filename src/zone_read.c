@@ -1,0 +1,436 @@
+/* zone_read.c -- the master-file reader: logical records, directives, fields */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jitsud.h"
+#include "zone_int.h"
+
+/*
+ * A master file is not a list of independent lines: $ORIGIN, $TTL, the
+ * blank owner and parentheses carry state from line to line.  So this
+ * file reads it one logical record at a time, resolves the owner, TTL
+ * and class, and hands the rest on: UNIKERNEL records to binding_parse,
+ * every other type to zone_ldns_record.
+ */
+
+#define TEXT_MAX	(256 * 1024)	/* one logical record */
+#define TTL_MAX		0x7fffffffU	/* RFC 2181 8 */
+
+void
+zone_read_error(struct zone_reader *r, int line, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	errors_vadd(r->errs, r->path, line, fmt, ap);
+	va_end(ap);
+}
+
+size_t
+zone_read_nerrs(const struct zone_reader *r)
+{
+	return r->errs->count - r->first;
+}
+
+/* Lower-case the labels of a wire name of `len' bytes. */
+static void
+zone_read_lower(uint8_t *w, size_t len)
+{
+	size_t	 i, j;
+
+	for (i = 0; i < len && w[i] != 0; i += (size_t)w[i] + 1)
+		for (j = i + 1; j <= i + w[i] && j < len; j++)
+			w[j] = (uint8_t)tolower(w[j]);
+}
+
+/* --- the line reader ------------------------------------------------ */
+
+static int
+zone_read_put(struct zone_reader *r, char c)
+{
+	char	*t;
+
+	if (r->len + 2 > r->cap) {
+		if (r->cap >= TEXT_MAX)
+			return -1;
+		if ((t = zone_grow(r->text, &r->cap, r->len + 2, 1)) == NULL)
+			return -1;
+		r->text = t;
+	}
+	r->text[r->len++] = c;
+	r->text[r->len] = '\0';
+	return 0;
+}
+
+/* One character of a physical line, outside a comment. */
+static int
+zone_read_char(struct zone_reader *r, char c)
+{
+	if (r->esc || r->quote) {
+		if (r->esc)
+			r->esc = 0;
+		else if (c == '\\')
+			r->esc = 1;
+		else if (c == '"')
+			r->quote = 0;
+		return zone_read_put(r, c);
+	}
+	if (c == '\\')
+		r->esc = 1;
+	else if (c == '"')
+		r->quote = 1;
+	else if (c == '(') {
+		r->depth++;
+		c = ' ';
+	} else if (c == ')') {
+		if (r->depth == 0) {
+			zone_read_error(r, r->line, "')' without '('");
+			r->bad = 1;
+		} else
+			r->depth--;
+		c = ' ';
+	} else if (c == '\r' || c == '\t')
+		c = ' ';
+	return zone_read_put(r, c);
+}
+
+/*
+ * Append one physical line to the logical record: drop the comment,
+ * turn parentheses into blanks and track quotes and escapes so that a
+ * ';' or '(' inside "..." is text.
+ */
+static void
+zone_read_line(struct zone_reader *r, const char *line)
+{
+	const char	*p;
+
+	for (p = line; *p != '\0' && *p != '\n'; p++) {
+		if (*p == ';' && !r->quote && !r->esc)
+			break;
+		if (zone_read_char(r, *p) == -1) {
+			zone_read_error(r, r->recline, "record is too long");
+			r->bad = 1;
+			r->depth = 0;
+			return;
+		}
+	}
+	if (r->quote) {
+		zone_read_error(r, r->line, "unterminated quoted string");
+		r->quote = 0;
+		r->bad = 1;
+	}
+	r->esc = 0;
+	if (zone_read_put(r, ' ') == -1)
+		r->bad = 1;
+}
+
+/* The next blank-separated field of the record; quotes keep blanks. */
+static int
+zone_read_field(const char **p, const char **start, size_t *len)
+{
+	const char	*s = *p;
+	int		 quote = 0;
+
+	while (*s == ' ')
+		s++;
+	if (*s == '\0')
+		return 0;
+	*start = s;
+	for (; *s != '\0' && (quote || *s != ' '); s++) {
+		if (*s == '\\' && s[1] != '\0')
+			s++;
+		else if (*s == '"')
+			quote = !quote;
+	}
+	*len = (size_t)(s - *start);
+	*p = s;
+	return 1;
+}
+
+/* --- TTLs ----------------------------------------------------------- */
+
+/* A TTL: seconds, or BIND-style units (1h30m); RFC 2181 caps it. */
+static int
+zone_read_ttl(const char *tok, size_t n, uint32_t *ttl)
+{
+	uint64_t	 total = 0, v;
+	size_t		 i = 0, start;
+
+	while (i < n) {
+		for (start = i, v = 0; i < n && isdigit((unsigned char)tok[i]);
+		    i++) {
+			v = v * 10 + (uint64_t)(tok[i] - '0');
+			if (v > TTL_MAX)
+				return -1;
+		}
+		if (i == start)
+			return -1;
+		if (i < n) {
+			switch (tolower((unsigned char)tok[i++])) {
+			case 's': break;
+			case 'm': v *= 60; break;
+			case 'h': v *= 3600; break;
+			case 'd': v *= 86400; break;
+			case 'w': v *= 604800; break;
+			default: return -1;
+			}
+		} else if (start > 0)
+			return -1;	/* "1h30": a unit is missing */
+		if ((total += v) > TTL_MAX)
+			return -1;
+	}
+	*ttl = (uint32_t)total;
+	return 0;
+}
+
+/* --- directives ----------------------------------------------------- */
+
+static void
+zone_read_origin(struct zone_reader *r, const char *p)
+{
+	const char	*tok, *extra;
+	size_t		 n, m;
+
+	if (!zone_read_field(&p, &tok, &n)) {
+		zone_read_error(r, r->recline, "$ORIGIN needs a name");
+		return;
+	}
+	if (zone_read_field(&p, &extra, &m)) {
+		zone_read_error(r, r->recline, "$ORIGIN takes one name");
+		return;
+	}
+	zone_ldns_origin(r, tok, n);
+}
+
+static void
+zone_read_default_ttl(struct zone_reader *r, const char *p)
+{
+	const char	*tok, *extra;
+	size_t		 n, m;
+
+	if (!zone_read_field(&p, &tok, &n)) {
+		zone_read_error(r, r->recline, "$TTL needs a value");
+		return;
+	}
+	if (zone_read_field(&p, &extra, &m)) {
+		zone_read_error(r, r->recline, "$TTL takes one value");
+		return;
+	}
+	if (zone_read_ttl(tok, n, &r->ttl) == -1) {
+		zone_read_error(r, r->recline, "$TTL '%.*s' is not a TTL "
+		    "(seconds, or units like 1h30m, at most 2147483647)",
+		    (int)n, tok);
+		return;
+	}
+	r->has_ttl = 1;
+}
+
+static void
+zone_read_directive(struct zone_reader *r, const char *tok, size_t n,
+    const char *rest)
+{
+	if (n == 7 && strncasecmp(tok, "$ORIGIN", n) == 0)
+		zone_read_origin(r, rest);
+	else if (n == 4 && strncasecmp(tok, "$TTL", n) == 0)
+		zone_read_default_ttl(r, rest);
+	else if (n == 8 && strncasecmp(tok, "$INCLUDE", n) == 0)
+		zone_read_error(r, r->recline, "$INCLUDE is not supported; "
+		    "list each zone file on its own");
+	else
+		zone_read_error(r, r->recline, "unknown directive '%.*s'",
+		    (int)n, tok);
+}
+
+/* --- records -------------------------------------------------------- */
+
+struct zone_rec *
+zone_read_rec(struct zone_reader *r, const struct zone_head *h,
+    uint16_t type)
+{
+	struct zone_rec	*recs, *rec;
+	const uint8_t	*owner;
+	size_t		 ownerlen;
+
+	recs = zone_grow(r->recs, &r->caprecs, r->nrecs + 1, sizeof(*recs));
+	if (recs == NULL) {
+		zone_read_error(r, r->recline, "out of memory");
+		return NULL;
+	}
+	r->recs = recs;
+	rec = &recs[r->nrecs++];
+	memset(rec, 0, sizeof(*rec));
+	ownerlen = zone_ldns_owner_wire(r, &owner);
+	rec->ownerlen = (uint8_t)ownerlen;
+	memcpy(rec->owner, owner, rec->ownerlen);
+	zone_read_lower(rec->owner, rec->ownerlen);
+	rec->type = type;
+	rec->ttl = h->ttl;
+	rec->line = r->recline;
+	return rec;
+}
+
+static int
+zone_read_is_class(const char *tok, size_t n)
+{
+	static const char *const	 classes[] = { "IN", "CH", "CS", "HS" };
+	size_t				 i;
+
+	for (i = 0; i < 4; i++)
+		if (n == 2 && strncasecmp(tok, classes[i], 2) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * After the owner, up to one TTL and one class in either order, then
+ * the type; the rest of the text is the rdata.
+ */
+static int
+zone_read_head(struct zone_reader *r, const char *p, struct zone_head *h)
+{
+	const char	*tok;
+	size_t		 n;
+	int		 has_ttl = 0, has_class = 0;
+
+	for (;;) {
+		if (!zone_read_field(&p, &tok, &n)) {
+			zone_read_error(r, r->recline, "record has no type");
+			return -1;
+		}
+		if (!has_ttl && isdigit((unsigned char)tok[0])) {
+			if (zone_read_ttl(tok, n, &h->ttl) == -1) {
+				zone_read_error(r, r->recline,
+				    "'%.*s' is not a TTL", (int)n, tok);
+				return -1;
+			}
+			has_ttl = 1;
+		} else if (!has_class && zone_read_is_class(tok, n)) {
+			if (strncasecmp(tok, "IN", 2) != 0) {
+				zone_read_error(r, r->recline, "class %.*s is "
+				    "not supported, only IN", (int)n, tok);
+				return -1;
+			}
+			has_class = 1;
+		} else
+			break;
+	}
+	if (!has_ttl && !r->has_ttl) {
+		zone_read_error(r, r->recline, "record has no TTL and no $TTL "
+		    "precedes it");
+		return -1;
+	}
+	if (!has_ttl)
+		h->ttl = r->ttl;
+	if (n >= sizeof(h->type)) {
+		zone_read_error(r, r->recline, "unknown record type '%.*s'",
+		    (int)n, tok);
+		return -1;
+	}
+	memcpy(h->type, tok, n);
+	h->type[n] = '\0';
+	while (*p == ' ')
+		p++;
+	h->rdata = p;
+	return 0;
+}
+
+static void
+zone_read_binding(struct zone_reader *r, const struct zone_head *h)
+{
+	struct binding	*b;
+	struct zone_rec	*rec;
+	char		*owner, err[BINDING_ERR_MAX];
+
+	b = zone_grow(r->bindings, &r->capbindings, r->nbindings + 1,
+	    sizeof(*b));
+	if (b == NULL) {
+		zone_read_error(r, r->recline, "out of memory");
+		return;
+	}
+	r->bindings = b;
+	b = &r->bindings[r->nbindings];
+	if ((owner = zone_ldns_owner_str(r)) == NULL) {
+		zone_read_error(r, r->recline, "out of memory");
+		return;
+	}
+	if (binding_parse(b, owner, h->rdata, err, sizeof(err)) == -1)
+		zone_read_error(r, r->recline, "UNIKERNEL: %s", err);
+	else if ((rec = zone_read_rec(r, h, ZONE_TYPE_BINDING)) != NULL) {
+		b->ttl = h->ttl;
+		b->line = r->recline;
+		rec->binding = r->nbindings++;
+		zone_check_rec(r, rec, "UNIKERNEL");
+	}
+	free(owner);
+}
+
+/* One logical record: a directive, a standard record or a binding. */
+static void
+zone_read_record(struct zone_reader *r, int owner_blank)
+{
+	struct zone_head	 h;
+	const char		*p = r->text, *tok;
+	size_t			 n;
+
+	if (!zone_read_field(&p, &tok, &n))
+		return;
+	if (!owner_blank && tok[0] == '$') {
+		zone_read_directive(r, tok, n, p);
+		return;
+	}
+	memset(&h, 0, sizeof(h));
+	if (zone_ldns_owner(r, owner_blank, tok, n) == -1)
+		return;
+	if (owner_blank)
+		p = r->text;
+	if (zone_read_head(r, p, &h) == 0) {
+		r->nrecords++;
+		if (strcasecmp(h.type, "UNIKERNEL") == 0)
+			zone_read_binding(r, &h);
+		else
+			zone_ldns_record(r, &h);
+	}
+}
+
+void
+zone_read(struct zone_reader *r, FILE *fp)
+{
+	char	*line = NULL;
+	size_t	 cap = 0;
+	int	 owner_blank = 0;
+
+	while (getline(&line, &cap, fp) != -1) {
+		r->line++;
+		if (r->depth == 0) {
+			r->len = 0;
+			r->bad = 0;
+			r->recline = r->line;
+			owner_blank = line[0] == ' ' || line[0] == '\t';
+		}
+		zone_read_line(r, line);
+		if (r->depth == 0 && !r->bad && r->text != NULL)
+			zone_read_record(r, owner_blank);
+	}
+	free(line);
+	if (r->depth > 0)
+		zone_read_error(r, r->recline, "'(' is never closed");
+	if (r->soa_line == 0 && zone_read_nerrs(r) == 0)
+		zone_read_error(r, 0, "no SOA record");
+}
+
+void
+zone_read_free(struct zone_reader *r)
+{
+	size_t	 i;
+
+	for (i = 0; i < r->nrecs; i++)
+		free(r->recs[i].rdata);
+	free(r->recs);
+	free(r->bindings);
+	free(r->text);
+	zone_ldns_free(r->ldns);
+}
