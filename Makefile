@@ -51,8 +51,10 @@ ZONE_SRCS = src/zone.c src/zone_read.c src/zone_ldns.c src/zone_check.c \
 # The programs: build/bin/NAME from NAME_SRCS and NAME_LIBS.
 PROGRAMS = jitsud jitsuctl
 jitsud_SRCS = src/jitsud.c src/server.c src/forward.c src/control.c \
-	      src/vm.c src/handover.c src/xl.c src/xlb.c src/xld.c src/xlh.c src/chan.c src/store.c src/proc.c src/netlink.c \
-	      src/probe.c src/dns.c \
+	      src/vm.c src/handover.c src/xl.c src/xlb.c src/xld.c src/xlh.c \
+	      src/chan.c src/store.c src/proc.c \
+	      src/proc_child.c src/proc_sock.c src/proc_adopt.c src/proc_util.c \
+	      src/netlink.c src/probe.c src/dns.c \
 	      $(ZONE_SRCS) src/binding.c src/conf.c src/errors.c src/metrics.c \
 	      src/sdnotify.c src/ctl.c src/log.c src/image.c src/synio.c \
 	      src/synjitsu.c unikernels/lib/synrec.c

@@ -983,30 +983,17 @@ void		 probe_cancel(struct probe *);
 /* probe_attempts: connects tried so far. */
 unsigned int	 probe_attempts(const struct probe *);
 
-/* proc.c */
+/* proc.c, proc_adopt.c (internals: proc.h) */
 
 #define PROC_PATH_MAX		256
-#define PROC_IFNAME_MAX		16	/* IFNAMSIZ */
-#define PROC_PREFIX4		24	/* the guest's IPv4 netmask */
-#define PROC_PREFIX6		64
-#define PROC_READY_FD		3	/* the guest's readiness pipe */
-#define PROC_SYNJITSU_FD	4	/* its end of the hand-over socket */
-#define PROC_ARGV_MAX		(BINDING_CMDLINE_MAX / 2 + 2)
-#define PROC_ENV_MAX		9
-#define PROC_ENV_LEN		(BINDING_NAME_MAX + 32)
-/* handover.c's deadlines, until proc.c is ported onto it (then they go). */
-#define PROC_HANDOVER_MS	HANDOVER_ADOPT_MS
-#define PROC_ASK_MS		HANDOVER_ASK_MS
-#define PROC_HLINE_MAX		32	/* a guest's line, with "\n" */
-#define PROC_HBAD_MAX		8	/* bad lines, then we hang up */
 
 /*
  * The process backend (proc_backend) runs a binding's kernel= as a
  * child process in its own network namespace: eth0 there carries the
  * binding's MAC, IPv4 (/PROC_PREFIX4), IPv6 (/PROC_PREFIX6), a default
  * route via the bridge's own address in that /24 (if it has one), and
- * is the peer of host veth proc_veth_name(name) on bridge= .  The guest
- * gets argv { kernel, cmdline words... }, the environment JITSU_NAME,
+ * is the peer of host veth proc_util_veth_name(name) on bridge= .  The
+ * guest gets argv { kernel, cmdline words... }, the environment JITSU_NAME,
  * JITSU_IP, JITSU_IP6, JITSU_GW, JITSU_MAC, JITSU_READY_FD=3 and PATH,
  * its console in <logdir>/<name>.log, and <statedir>/<name>.pid lets a
  * restarted jitsud adopt it.  For ready=xenstore the guest writes
@@ -1021,7 +1008,8 @@ unsigned int	 probe_attempts(const struct probe *);
  * "count N\n"; the guest answers "adopted K\n".  The veth is plugged
  * into the bridge then, or when the socket closes, when the hand-over
  * takes PROC_HANDOVER_MS, or when the guest does not ask within
- * PROC_ASK_MS of its readiness (see proc.c).
+ * PROC_ASK_MS of its readiness (see proc_sock.c).  The PROC_ constants
+ * and the backend's internals are in proc.h.
  */
 struct proc_conf {
 	char	 logdir[PROC_PATH_MAX];
@@ -1041,79 +1029,6 @@ int	proc_init(struct event_base *, struct vms *, const struct proc_conf *);
 void	proc_adopt(struct vms *);
 /* proc_end: free the backend's memory; the guests keep running. */
 void	proc_end(struct vms *);
-
-/* The guest's argv and environment, made before it is started. */
-struct proc_args {
-	char	*argv[PROC_ARGV_MAX];
-	char	*envp[PROC_ENV_MAX];
-	char	 words[BINDING_KERNEL_MAX + BINDING_CMDLINE_MAX];
-	char	 env[PROC_ENV_MAX][PROC_ENV_LEN];
-};
-
-/* Pure helpers, exported for the tests. */
-/*
- * proc_args_build: gw NULL: no gateway; synjitsu: add
- * JITSU_SYNJITSU_FD.  0, or -1 if it does not fit.
- */
-int	proc_args_build(struct proc_args *, const struct binding *,
-	    const struct in_addr *gw, int synjitsu);
-/* proc_veth_name: "jv" and 8 hex digits hashed from the name. */
-void	proc_veth_name(const char *name, char out[PROC_IFNAME_MAX]);
-/* proc_file_name: the name made safe as a file name; 0 or -1. */
-int	proc_file_name(const char *name, char *out, size_t len);
-/* proc_status_str: a waitpid status as "exited with status N" etc. */
-void	proc_status_str(int status, char *buf, size_t len);
-/* proc_stat_parse: state letter and start time of a /proc/PID/stat. */
-int	proc_stat_parse(const char *text, char *state,
-	    unsigned long long *start);
-/* proc_pidfile_parse: "PID START VETH\n"; 0 or -1. */
-int	proc_pidfile_parse(const char *text, int *pid,
-	    unsigned long long *start, char veth[PROC_IFNAME_MAX]);
-
-/* What the guest said on the hand-over socket. */
-enum proc_hmsg {
-	PROC_HMSG_NONE,		/* no whole line yet */
-	PROC_HMSG_READY,	/* "ready" */
-	PROC_HMSG_ADOPTED,	/* "adopted K", K in *k */
-	PROC_HMSG_BAD,		/* anything else, or a line too long */
-};
-
-/* The guest's bytes, read in at buf + len, at most PROC_HLINE_MAX. */
-struct proc_hin {
-	char	 buf[PROC_HLINE_MAX];
-	size_t	 len;
-	int	 skip;		/* in a line too long: drop to its end */
-};
-
-/*
- * proc_hin_next: take the next whole line out of in.  The guest is not
- * trusted: a line is exactly "ready" or "adopted K" (K decimal, at most
- * 5 digits), else BAD; a line that does not fit is BAD once and then
- * dropped up to its newline.  NONE when more bytes are needed.
- */
-enum proc_hmsg	proc_hin_next(struct proc_hin *in, unsigned int *k);
-
-/* Our side: records as lines, then "count N\n", sent as room allows. */
-struct proc_hout {
-	char	*buf;
-	size_t	 len, off;	/* bytes in buf, bytes sent */
-	size_t	 count;		/* records in it */
-};
-
-/*
- * proc_hout_build: n records (each synrec_encode'd, "\n"-ended; one the
- * encoder refuses is left out and not counted) and the count line.  0,
- * or -1 when out of memory or n > SYNJITSU_CONN_MAX.  proc_hout_free
- * releases it.
- */
-int	proc_hout_build(struct proc_hout *, const struct synrec *recs,
-	    size_t n);
-void	proc_hout_free(struct proc_hout *);
-/*
- * proc_hout_flush: send what is left on the non-blocking socket fd:
- * 1 all sent, 0 the socket is full (wait for it to drain), -1 error.
- */
-int	proc_hout_flush(struct proc_hout *, int fd);
 
 /* chan.c */
 

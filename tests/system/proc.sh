@@ -1,5 +1,5 @@
 #!/bin/sh
-# proc.sh -- host system test of the process backend (src/proc.c) with
+# proc.sh -- host system test of the process backend (src/proc*.c) with
 # real network namespaces, a real bridge and veth pairs.  Run as root.
 #
 # Everything lives in a network namespace made here, jt-host, holding
@@ -190,6 +190,7 @@ SAN=
 # shellcheck disable=SC2086
 if ! ${CC:-cc} -std=c11 -O1 -g -Iinclude -D_GNU_SOURCE $WARN $SAN \
     -o "$T/proc_driver" tests/system/proc_driver.c src/proc.c \
+    src/proc_child.c src/proc_sock.c src/proc_adopt.c src/proc_util.c \
     src/netlink.c src/probe.c src/vm.c src/handover.c src/log.c src/binding.c \
     unikernels/lib/synrec.c $(pkg-config --libs libevent); then
 	unmet "the driver to build" "the compiler's errors above"

@@ -9,6 +9,7 @@
 #include <event2/event.h>
 
 #include "jitsud.h"
+#include "proc.h"
 #include "log.h"
 
 /*
@@ -109,7 +110,7 @@ cmd_info(struct driver *d, const char *cmd, const char *name)
 	char		 veth[PROC_IFNAME_MAX];
 
 	if (strcmp(cmd, "veth") == 0) {
-		proc_veth_name(name, veth);
+		proc_util_veth_name(name, veth);
 		printf("veth %s %s\n", name, veth);
 	} else if (v != NULL)
 		printf("traffic %s %llu\n", name, (unsigned long long)

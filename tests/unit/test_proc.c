@@ -20,6 +20,7 @@
 #include <event2/event.h>
 
 #include "jitsud.h"
+#include "proc.h"
 #include "testutil.h"
 #include "log.h"
 #include "synjitsu.h"
@@ -107,11 +108,11 @@ test_veth_name_is_short_stable_and_per_name(void **state)
 
 	(void)state;
 	/* FNV-1a 32 of "www.example.org", computed independently. */
-	proc_veth_name("www.example.org.", a);
+	proc_util_veth_name("www.example.org.", a);
 	assert_string_equal(a, "jvab4789b8");
-	proc_veth_name("WWW.Example.ORG", b);
+	proc_util_veth_name("WWW.Example.ORG", b);
 	assert_string_equal(a, b);
-	proc_veth_name("www.example.net.", b);
+	proc_util_veth_name("www.example.net.", b);
 	assert_string_not_equal(a, b);
 	assert_true(strlen(a) <= 15);
 }
@@ -122,14 +123,14 @@ test_file_name_cannot_leave_the_folder(void **state)
 	char	 out[64];
 
 	(void)state;
-	assert_int_equal(proc_file_name("WWW.Example.org.", out, sizeof(out)),
-	    0);
+	assert_int_equal(proc_util_file_name("WWW.Example.org.", out,
+	    sizeof(out)), 0);
 	assert_string_equal(out, "www.example.org");
-	assert_int_equal(proc_file_name("../etc/x.", out, sizeof(out)), 0);
+	assert_int_equal(proc_util_file_name("../etc/x.", out, sizeof(out)), 0);
 	assert_string_equal(out, "_._etc_x");
-	assert_int_equal(proc_file_name(".", out, sizeof(out)), -1);
-	assert_int_equal(proc_file_name("abcdef", out, 6), -1);
-	assert_int_equal(proc_file_name("abcde", out, 6), 0);
+	assert_int_equal(proc_util_file_name(".", out, sizeof(out)), -1);
+	assert_int_equal(proc_util_file_name("abcdef", out, 6), -1);
+	assert_int_equal(proc_util_file_name("abcde", out, 6), 0);
 }
 
 static int
@@ -153,11 +154,11 @@ test_exit_status_text(void **state)
 	char	 buf[64];
 
 	(void)state;
-	proc_status_str(status_of(3), buf, sizeof(buf));
+	proc_util_status_str(status_of(3), buf, sizeof(buf));
 	assert_string_equal(buf, "exited with status 3");
-	proc_status_str(status_of(-SIGKILL), buf, sizeof(buf));
+	proc_util_status_str(status_of(-SIGKILL), buf, sizeof(buf));
 	assert_string_equal(buf, "killed by signal 9 (SIGKILL)");
-	proc_status_str(-1, buf, sizeof(buf));
+	proc_util_status_str(-1, buf, sizeof(buf));
 	assert_string_equal(buf, "exited (not our child: status unknown)");
 }
 
@@ -171,16 +172,17 @@ test_stat_parse_survives_odd_command_names(void **state)
 	FILE			*f;
 
 	(void)state;
-	assert_int_equal(proc_stat_parse(s, &st, &start), 0);
+	assert_int_equal(proc_util_stat_parse(s, &st, &start), 0);
 	assert_int_equal(st, 'S');
 	assert_true(start == 987654ULL);
-	assert_int_equal(proc_stat_parse("42 (x) S 1 2 3", &st, &start), -1);
-	assert_int_equal(proc_stat_parse("42 x S", &st, &start), -1);
+	assert_int_equal(proc_util_stat_parse("42 (x) S 1 2 3", &st, &start),
+	    -1);
+	assert_int_equal(proc_util_stat_parse("42 x S", &st, &start), -1);
 	f = fopen("/proc/self/stat", "r");
 	assert_non_null(f);
 	assert_non_null(fgets(text, sizeof(text), f));
 	fclose(f);
-	assert_int_equal(proc_stat_parse(text, &st, &start), 0);
+	assert_int_equal(proc_util_stat_parse(text, &st, &start), 0);
 	assert_int_equal(st, 'R');
 }
 
@@ -192,18 +194,18 @@ test_pidfile_parse_is_strict(void **state)
 	int			 pid;
 
 	(void)state;
-	assert_int_equal(proc_pidfile_parse("1234 5678 jv01234567\n", &pid,
+	assert_int_equal(proc_util_pidfile_parse("1234 5678 jv01234567\n", &pid,
 	    &start, veth), 0);
 	assert_int_equal(pid, 1234);
 	assert_true(start == 5678ULL);
 	assert_string_equal(veth, "jv01234567");
-	assert_int_equal(proc_pidfile_parse("1234 5678 jv0 junk\n", &pid,
+	assert_int_equal(proc_util_pidfile_parse("1234 5678 jv0 junk\n", &pid,
 	    &start, veth), -1);
-	assert_int_equal(proc_pidfile_parse("1 5678 jv0\n", &pid, &start,
+	assert_int_equal(proc_util_pidfile_parse("1 5678 jv0\n", &pid, &start,
 	    veth), -1);
-	assert_int_equal(proc_pidfile_parse("1234 5678 jv0123456789abcdefg\n",
-	    &pid, &start, veth), -1);
-	assert_int_equal(proc_pidfile_parse("", &pid, &start, veth), -1);
+	assert_int_equal(proc_util_pidfile_parse(
+	    "1234 5678 jv0123456789abcdefg\n", &pid, &start, veth), -1);
+	assert_int_equal(proc_util_pidfile_parse("", &pid, &start, veth), -1);
 }
 
 static void
@@ -218,7 +220,7 @@ test_args_are_kernel_cmdline_words_and_jitsu_env(void **state)
 	inet_pton(AF_INET, "10.77.0.1", &gw);
 	b.has_ip6 = 1;
 	inet_pton(AF_INET6, "2001:db8::2", &b.ip6);
-	assert_int_equal(proc_args_build(&a, &b, &gw, 0), 0);
+	assert_int_equal(proc_util_args_build(&a, &b, &gw, 0), 0);
 	assert_string_equal(a.argv[0], "/k/uk");
 	assert_string_equal(a.argv[1], "-p");
 	assert_string_equal(a.argv[2], "80");
@@ -233,11 +235,11 @@ test_args_are_kernel_cmdline_words_and_jitsu_env(void **state)
 	assert_true(strncmp(a.envp[6], "PATH=", 5) == 0);
 	assert_null(a.envp[7]);
 	b.has_ip6 = 0;
-	assert_int_equal(proc_args_build(&a, &b, NULL, 0), 0);
+	assert_int_equal(proc_util_args_build(&a, &b, NULL, 0), 0);
 	assert_string_equal(a.envp[2], "JITSU_IP6=");
 	assert_string_equal(a.envp[3], "JITSU_GW=");
 	b.kernel[0] = '\0';
-	assert_int_equal(proc_args_build(&a, &b, NULL, 0), -1);
+	assert_int_equal(proc_util_args_build(&a, &b, NULL, 0), -1);
 }
 
 static void
@@ -247,7 +249,7 @@ test_synjitsu_guest_is_told_its_handover_fd(void **state)
 	static struct proc_args	 a;
 
 	(void)state;
-	assert_int_equal(proc_args_build(&a, &b, NULL, 1), 0);
+	assert_int_equal(proc_util_args_build(&a, &b, NULL, 1), 0);
 	assert_true(strncmp(a.envp[6], "PATH=", 5) == 0);
 	assert_string_equal(a.envp[7], "JITSU_SYNJITSU_FD=4");
 	assert_null(a.envp[8]);
@@ -266,7 +268,7 @@ test_args_hold_the_longest_cmdline(void **state)
 	for (i = 0; i + 1 < sizeof(b.cmdline); i++)
 		b.cmdline[i] = i % 2 ? ' ' : 'w';
 	b.cmdline[i] = '\0';
-	assert_int_equal(proc_args_build(&a, &b, NULL, 1), 0);
+	assert_int_equal(proc_util_args_build(&a, &b, NULL, 1), 0);
 	assert_string_equal(a.argv[sizeof(b.cmdline) / 2], "w");
 	assert_null(a.argv[sizeof(b.cmdline) / 2 + 1]);
 }
@@ -304,22 +306,22 @@ test_handover_lines_are_exactly_ready_or_adopted_k(void **state)
 	(void)state;
 	memset(&in, 0, sizeof(in));
 	hin_puts(&in, "ready\nadopted 0\nadopted 64\n");
-	assert_int_equal(proc_hin_next(&in, &k), PROC_HMSG_READY);
-	assert_int_equal(proc_hin_next(&in, &k), PROC_HMSG_ADOPTED);
+	assert_int_equal(proc_util_hin_next(&in, &k), PROC_HMSG_READY);
+	assert_int_equal(proc_util_hin_next(&in, &k), PROC_HMSG_ADOPTED);
 	assert_int_equal(k, 0);
-	assert_int_equal(proc_hin_next(&in, &k), PROC_HMSG_ADOPTED);
+	assert_int_equal(proc_util_hin_next(&in, &k), PROC_HMSG_ADOPTED);
 	assert_int_equal(k, 64);
-	assert_int_equal(proc_hin_next(&in, &k), PROC_HMSG_NONE);
+	assert_int_equal(proc_util_hin_next(&in, &k), PROC_HMSG_NONE);
 	assert_int_equal(in.len, 0);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		n = snprintf(line, sizeof(line), "%s\n", bad[i]);
 		hin_put(&in, line, (size_t)n);
-		if (proc_hin_next(&in, &k) != PROC_HMSG_BAD)
+		if (proc_util_hin_next(&in, &k) != PROC_HMSG_BAD)
 			fail_msg("\"%s\" was not refused", bad[i]);
 	}
 	/* A NUL cannot hide the rest of a line. */
 	hin_put(&in, "ready\0junk\n", 11);
-	assert_int_equal(proc_hin_next(&in, &k), PROC_HMSG_BAD);
+	assert_int_equal(proc_util_hin_next(&in, &k), PROC_HMSG_BAD);
 	assert_int_equal(in.len, 0);
 }
 
@@ -332,12 +334,12 @@ test_handover_lines_may_come_in_pieces(void **state)
 	(void)state;
 	memset(&in, 0, sizeof(in));
 	hin_puts(&in, "rea");
-	assert_int_equal(proc_hin_next(&in, &k), PROC_HMSG_NONE);
+	assert_int_equal(proc_util_hin_next(&in, &k), PROC_HMSG_NONE);
 	hin_puts(&in, "dy\nadop");
-	assert_int_equal(proc_hin_next(&in, &k), PROC_HMSG_READY);
-	assert_int_equal(proc_hin_next(&in, &k), PROC_HMSG_NONE);
+	assert_int_equal(proc_util_hin_next(&in, &k), PROC_HMSG_READY);
+	assert_int_equal(proc_util_hin_next(&in, &k), PROC_HMSG_NONE);
 	hin_puts(&in, "ted 3\n");
-	assert_int_equal(proc_hin_next(&in, &k), PROC_HMSG_ADOPTED);
+	assert_int_equal(proc_util_hin_next(&in, &k), PROC_HMSG_ADOPTED);
 	assert_int_equal(k, 3);
 }
 
@@ -352,16 +354,16 @@ test_a_line_too_long_is_bad_once_then_skipped(void **state)
 	memset(&in, 0, sizeof(in));
 	memset(junk, 'x', sizeof(junk));
 	hin_put(&in, junk, sizeof(junk));
-	assert_int_equal(proc_hin_next(&in, &k), PROC_HMSG_BAD);
+	assert_int_equal(proc_util_hin_next(&in, &k), PROC_HMSG_BAD);
 	assert_int_equal(in.len, 0);	/* room again */
 	hin_put(&in, junk, sizeof(junk));
-	assert_int_equal(proc_hin_next(&in, &k), PROC_HMSG_NONE);
+	assert_int_equal(proc_util_hin_next(&in, &k), PROC_HMSG_NONE);
 	assert_int_equal(in.len, 0);
 	/* Its end, then a good line: the good one alone is reported. */
 	hin_puts(&in, "xxadopted 1\nadopted 2\n");
-	assert_int_equal(proc_hin_next(&in, &k), PROC_HMSG_ADOPTED);
+	assert_int_equal(proc_util_hin_next(&in, &k), PROC_HMSG_ADOPTED);
 	assert_int_equal(k, 2);
-	assert_int_equal(proc_hin_next(&in, &k), PROC_HMSG_NONE);
+	assert_int_equal(proc_util_hin_next(&in, &k), PROC_HMSG_NONE);
 }
 
 static struct synrec
@@ -401,7 +403,7 @@ test_handover_is_record_lines_then_the_count(void **state)
 	r[1] = rec(40001, 0);
 	r[1].snd_nxt = 7;	/* inconsistent: the encoder refuses it */
 	r[2] = rec(40002, SYNREC_DATA_MAX);
-	assert_int_equal(proc_hout_build(&o, r, 3), 0);
+	assert_int_equal(proc_util_hout_build(&o, r, 3), 0);
 	assert_int_equal(o.count, 2);
 	assert_int_equal(o.off, 0);
 	nl = memchr(o.buf, '\n', o.len);
@@ -413,13 +415,14 @@ test_handover_is_record_lines_then_the_count(void **state)
 	assert_int_equal(back.datalen, 5);
 	assert_true(o.len > 9 && memcmp(o.buf + o.len - 9, "\ncount 2\n",
 	    9) == 0);
-	proc_hout_free(&o);
+	proc_util_hout_free(&o);
 	assert_null(o.buf);
-	assert_int_equal(proc_hout_build(&o, NULL, 0), 0);
+	assert_int_equal(proc_util_hout_build(&o, NULL, 0), 0);
 	assert_int_equal(o.len, 8);
 	assert_memory_equal(o.buf, "count 0\n", 8);
-	proc_hout_free(&o);
-	assert_int_equal(proc_hout_build(&o, r, SYNJITSU_CONN_MAX + 1), -1);
+	proc_util_hout_free(&o);
+	assert_int_equal(proc_util_hout_build(&o, r, SYNJITSU_CONN_MAX + 1),
+	    -1);
 }
 
 /*
@@ -440,13 +443,13 @@ test_handover_survives_partial_writes(void **state)
 	(void)state;
 	for (i = 0; i < SYNJITSU_CONN_MAX; i++)
 		r[i] = rec((uint16_t)(40000 + i), SYNREC_DATA_MAX);
-	assert_int_equal(proc_hout_build(&o, r, SYNJITSU_CONN_MAX), 0);
+	assert_int_equal(proc_util_hout_build(&o, r, SYNJITSU_CONN_MAX), 0);
 	assert_int_equal(o.count, SYNJITSU_CONN_MAX);
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 	assert_int_equal(setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &small,
 	    sizeof(small)), 0);
 	assert_int_equal(fcntl(sv[1], F_SETFL, O_NONBLOCK), 0);
-	while ((rc = proc_hout_flush(&o, sv[0])) == 0) {
+	while ((rc = proc_sock_send(&o, sv[0])) == 0) {
 		fulls++;
 		while ((n = read(sv[1], got + have, sizeof(got) - have)) > 0)
 			have += (size_t)n;
@@ -460,9 +463,9 @@ test_handover_survives_partial_writes(void **state)
 	/* The reader went away: an error, not a SIGPIPE. */
 	close(sv[1]);
 	o.off = 0;
-	assert_int_equal(proc_hout_flush(&o, sv[0]), -1);
+	assert_int_equal(proc_sock_send(&o, sv[0]), -1);
 	close(sv[0]);
-	proc_hout_free(&o);
+	proc_util_hout_free(&o);
 }
 
 /* A registry holding one VM, over a real proc_init in a temp folder. */
@@ -564,7 +567,7 @@ test_stale_pidfile_is_removed_not_adopted(void **state)
 	char		 text[128], veth[PROC_IFNAME_MAX];
 
 	f->v.b = binding("www.example.org.", "/bin/sleep", "");
-	proc_veth_name(f->v.b.name, veth);
+	proc_util_veth_name(f->v.b.name, veth);
 	/* Our own pid: alive, but not started then, nor /bin/sleep. */
 	snprintf(text, sizeof(text), "%d 1 %s\n", (int)getpid(), veth);
 	write_file(f->dir, "www.example.org.pid", text);
@@ -614,12 +617,12 @@ test_running_guest_is_adopted_and_watched_by_pidfd(void **state)
 	FILE			*fp;
 
 	f->v.b = binding("www.example.org.", "/bin/sleep", "");
-	proc_veth_name(f->v.b.name, veth);
+	proc_util_veth_name(f->v.b.name, veth);
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	assert_non_null(fp = fopen(path, "r"));
 	assert_non_null(fgets(text, sizeof(text), fp));
 	fclose(fp);
-	assert_int_equal(proc_stat_parse(text, &st, &start), 0);
+	assert_int_equal(proc_util_stat_parse(text, &st, &start), 0);
 	snprintf(text, sizeof(text), "%d %llu %s\n", (int)pid, start, veth);
 	write_file(f->dir, "www.example.org.pid", text);
 	proc_adopt(&f->vs);
