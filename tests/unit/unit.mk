@@ -20,3 +20,5 @@ test_probe_SRCS	= src/probe.c
 test_probe_LIBS	= $(shell pkg-config --libs libevent)
 test_image_SRCS	= src/image.c src/log.c
 test_synjitsu_SRCS	= src/synjitsu.c unikernels/lib/synrec.c
+test_metrics_SRCS	= src/metrics.c
+test_metrics_LIBS	= -lm
