@@ -22,3 +22,5 @@ test_image_SRCS	= src/image.c src/log.c
 test_synjitsu_SRCS	= src/synjitsu.c unikernels/lib/synrec.c
 test_metrics_SRCS	= src/metrics.c
 test_metrics_LIBS	= -lm
+test_control_SRCS	= src/control.c src/ctl.c
+test_control_LIBS	= $(shell pkg-config --libs libevent)
