@@ -24,3 +24,5 @@ test_metrics_SRCS	= src/metrics.c
 test_metrics_LIBS	= -lm
 test_control_SRCS	= src/control.c src/ctl.c
 test_control_LIBS	= $(shell pkg-config --libs libevent)
+test_forward_SRCS	= src/forward.c
+test_forward_LIBS	= $(shell pkg-config --libs libevent)
