@@ -26,3 +26,5 @@ test_control_SRCS	= src/control.c src/ctl.c
 test_control_LIBS	= $(shell pkg-config --libs libevent)
 test_forward_SRCS	= src/forward.c
 test_forward_LIBS	= $(shell pkg-config --libs libevent)
+test_server_SRCS	= src/server.c
+test_server_LIBS	= $(shell pkg-config --libs libevent)
