@@ -28,3 +28,5 @@ test_forward_SRCS	= src/forward.c
 test_forward_LIBS	= $(shell pkg-config --libs libevent)
 test_server_SRCS	= src/server.c
 test_server_LIBS	= $(shell pkg-config --libs libevent)
+test_chan_SRCS	= src/chan.c
+test_chan_LIBS	= $(shell pkg-config --libs libevent) -lpthread
