@@ -30,3 +30,5 @@ test_server_SRCS	= src/server.c
 test_server_LIBS	= $(shell pkg-config --libs libevent)
 test_chan_SRCS	= src/chan.c
 test_chan_LIBS	= $(shell pkg-config --libs libevent) -lpthread
+test_store_SRCS	= src/store.c
+test_store_LIBS	= $(shell pkg-config --libs libevent)
