@@ -160,6 +160,25 @@ fwd_complete(const uint8_t *reply, size_t len)
 	fwd_q = NULL;
 }
 
+/*
+ * accept4 is wrapped (-Wl,--wrap=accept4): calls are counted, and while
+ * accept_emfile is set they fail as a process out of descriptors does.
+ */
+int	__real_accept4(int, struct sockaddr *, socklen_t *, int);
+int	__wrap_accept4(int, struct sockaddr *, socklen_t *, int);
+static int	 accept_calls, accept_emfile;
+
+int
+__wrap_accept4(int fd, struct sockaddr *sa, socklen_t *len, int flags)
+{
+	accept_calls++;
+	if (accept_emfile) {
+		errno = EMFILE;
+		return -1;
+	}
+	return __real_accept4(fd, sa, len, flags);
+}
+
 void
 log_debug(const char *fmt, ...)
 {
@@ -229,6 +248,7 @@ setup(void **state)
 	fwd_q = NULL;
 	replies_counted = 0;
 	last_rcode = -1;
+	accept_calls = accept_emfile = 0;
 	if ((env = calloc(1, sizeof(*env))) == NULL ||
 	    (dummy_vms = calloc(1, sizeof(*dummy_vms))) == NULL ||
 	    (env->base = event_base_new()) == NULL)
@@ -683,6 +703,70 @@ test_tcp_client_leaving_cancels_its_forwarded_query(void **state)
 	assert_int_equal(fwd_cancels, 1);
 }
 
+/*
+ * Out of descriptors, the waiting connection keeps the listener
+ * readable: accepting pauses (rather than spins) and resumes by itself.
+ */
+static void
+test_out_of_descriptors_pauses_accepting_then_resumes(void **state)
+{
+	uint8_t	 q[512], r[512];
+	size_t	 qlen = query(q, 0xaaaa, "www");
+	int	 fd;
+
+	(void)state;
+	accept_emfile = 1;
+	fd = tcp_client();
+	tcp_say_query(fd, q, qlen);
+	assert_int_equal(tcp_hear(fd, r, sizeof(r), 300), -1);
+	if (accept_calls > 3)
+		fail_msg("out of descriptors: expected accepting to pause, "
+		    "saw %d accept calls in 300 ms", accept_calls);
+	assert_true(accept_calls >= 1);
+	accept_emfile = 0;
+	assert_reply_to(r, tcp_hear(fd, r, sizeof(r), 2000), q, qlen, 0);
+	close(fd);
+}
+
+static void
+wait_accepted(uint64_t n)
+{
+	uint64_t	 end = now_ms() + 2000;
+
+	while (env->metrics.tcp_clients < n && now_ms() < end)
+		testutil_loop_for(env->base, 2);
+}
+
+/* At the client limit new connections wait; one leaving lets one in. */
+static void
+test_tcp_clients_past_the_limit_wait_for_a_free_slot(void **state)
+{
+	enum { LIMIT = 256 };	/* server.c's TCP_CLIENTS_MAX */
+	static int	 fds[LIMIT];
+	uint8_t		 q[512], r[512];
+	size_t		 qlen = query(q, 0xbbbb, "www");
+	int		 fd, i;
+
+	(void)state;
+	/* A few at a time: the listen backlog holds only so many. */
+	for (i = 0; i < LIMIT; i++) {
+		fds[i] = tcp_client();
+		if (i % 16 == 15)
+			wait_accepted((uint64_t)i + 1);
+	}
+	assert_int_equal(env->metrics.tcp_clients, LIMIT);
+	fd = tcp_client();
+	tcp_say_query(fd, q, qlen);
+	assert_int_equal(tcp_hear(fd, r, sizeof(r), 200), -1);
+	assert_int_equal(env->metrics.tcp_clients, LIMIT);
+	close(fds[0]);
+	assert_reply_to(r, tcp_hear(fd, r, sizeof(r), 2000), q, qlen, 0);
+	assert_int_equal(env->metrics.tcp_clients, LIMIT + 1);
+	close(fd);
+	for (i = 1; i < LIMIT; i++)
+		close(fds[i]);
+}
+
 static void
 test_addresses_print_with_their_port(void **state)
 {
@@ -753,6 +837,8 @@ main(void)
 		T(test_forwarded_answer_goes_to_the_client),
 		T(test_forwarder_silence_is_servfail),
 		T(test_tcp_client_leaving_cancels_its_forwarded_query),
+		T(test_out_of_descriptors_pauses_accepting_then_resumes),
+		T(test_tcp_clients_past_the_limit_wait_for_a_free_slot),
 		T(test_addresses_print_with_their_port),
 		T(test_servers_open_is_all_or_nothing),
 	};

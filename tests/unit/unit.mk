@@ -27,7 +27,7 @@ test_control_LIBS	= $(shell pkg-config --libs libevent)
 test_forward_SRCS	= src/forward.c
 test_forward_LIBS	= $(shell pkg-config --libs libevent)
 test_server_SRCS	= src/server.c
-test_server_LIBS	= $(shell pkg-config --libs libevent)
+test_server_LIBS	= $(shell pkg-config --libs libevent) -Wl,--wrap=accept4
 test_chan_SRCS	= src/chan.c
 test_chan_LIBS	= $(shell pkg-config --libs libevent) -lpthread
 test_store_SRCS	= src/store.c
