@@ -70,31 +70,50 @@ answered(void *arg, const uint8_t *reply, size_t len)
 		memcpy(got, reply, len);
 }
 
+/* The fake upstream on the loopback address of family af. */
 static int
-open_upstream(void)
+open_upstream(int af)
 {
 	struct sockaddr_in	*sin = (struct sockaddr_in *)&up_addr.ss;
-	socklen_t		 len = sizeof(*sin);
+	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)&up_addr.ss;
+	struct sockaddr		*sa = (struct sockaddr *)&up_addr.ss;
+	socklen_t		 len;
 	int			 tries;
 
 	for (tries = 0; tries < 20; tries++) {
 		memset(&up_addr, 0, sizeof(up_addr));
-		sin->sin_family = AF_INET;
-		sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		up_addr.len = sizeof(*sin);
-		up_tcp = socket(AF_INET, SOCK_STREAM, 0);
-		up_udp = socket(AF_INET, SOCK_DGRAM, 0);
+		if (af == AF_INET6) {
+			sin6->sin6_family = AF_INET6;
+			sin6->sin6_addr = in6addr_loopback;
+			up_addr.len = sizeof(*sin6);
+		} else {
+			sin->sin_family = AF_INET;
+			sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+			up_addr.len = sizeof(*sin);
+		}
+		len = up_addr.len;
+		up_tcp = socket(af, SOCK_STREAM, 0);
+		up_udp = socket(af, SOCK_DGRAM, 0);
 		if (up_tcp == -1 || up_udp == -1 ||
-		    bind(up_tcp, (struct sockaddr *)sin, len) == -1 ||
-		    listen(up_tcp, 8) == -1 ||
-		    getsockname(up_tcp, (struct sockaddr *)sin, &len) == -1)
+		    bind(up_tcp, sa, len) == -1 || listen(up_tcp, 8) == -1 ||
+		    getsockname(up_tcp, sa, &len) == -1)
 			return -1;
-		if (bind(up_udp, (struct sockaddr *)sin, len) == 0)
+		if (bind(up_udp, sa, len) == 0)
 			return 0;
 		close(up_tcp);	/* the UDP port is taken: another one */
 		close(up_udp);
 	}
 	return -1;
+}
+
+static void
+close_upstream(void)
+{
+	if (up_udp != -1)
+		close(up_udp);
+	if (up_tcp != -1)
+		close(up_tcp);
+	up_udp = up_tcp = -1;
 }
 
 static int
@@ -103,7 +122,7 @@ setup(void **state)
 	(void)state;
 	calls = got_null = 0;
 	got_len = 0;
-	if ((base = event_base_new()) == NULL || open_upstream() == -1)
+	if ((base = event_base_new()) == NULL || open_upstream(AF_INET) == -1)
 		return -1;
 	fwd = forward_new(base, &up_addr);
 	return fwd == NULL;
@@ -114,11 +133,7 @@ teardown(void **state)
 {
 	(void)state;
 	forward_free(fwd);
-	if (up_udp != -1)
-		close(up_udp);
-	if (up_tcp != -1)
-		close(up_tcp);
-	up_udp = up_tcp = -1;
+	close_upstream();
 	event_base_free(base);
 	return 0;
 }
@@ -578,6 +593,44 @@ test_tcp_silence_is_a_null_answer_after_the_timeout(void **state)
 	close(fd);
 }
 
+static void
+test_ipv6_upstream_relays_over_udp_and_tcp(void **state)
+{
+	struct sockaddr_storage	 from;
+	socklen_t		 fromlen;
+	uint8_t			 upq[512], a[514];
+	size_t			 uplen, qend, alen;
+	int			 fd;
+
+	(void)state;
+	forward_free(fwd);
+	fwd = NULL;
+	close_upstream();
+	if (open_upstream(AF_INET6) == -1)
+		skip();		/* no ::1 here */
+	fwd = forward_new(base, &up_addr);
+	assert_non_null(fwd);
+	udp_query(0x6666, upq, &uplen, &qend, &from, &fromlen);
+	assert_int_equal(from.ss_family, AF_INET6);
+	alen = make_answer(a, upq, qend);
+	up_send(a, alen, &from, fromlen);
+	wait_calls(1, 1000);
+	assert_int_equal(calls, 1);
+	assert_false(got_null);
+	assert_int_equal(got[0] << 8 | got[1], 0x6666);
+
+	fd = tcp_query(0x6667, upq, &qend);
+	alen = make_answer(a + 2, upq, qend);
+	a[0] = (uint8_t)(alen >> 8);
+	a[1] = (uint8_t)alen;
+	assert_int_equal(write(fd, a, alen + 2), (ssize_t)alen + 2);
+	wait_calls(2, 1000);
+	assert_int_equal(calls, 2);
+	assert_false(got_null);
+	assert_int_equal(got[0] << 8 | got[1], 0x6667);
+	close(fd);
+}
+
 /*
  * A retired forwarder (a reload changed the upstream) still relays the
  * answers of its queries in flight, and is gone once they timed out.
@@ -625,6 +678,7 @@ main(void)
 		T(test_tcp_upstream_hanging_up_is_a_null_answer),
 		T(test_tcp_connection_refused_is_a_null_answer),
 		T(test_tcp_silence_is_a_null_answer_after_the_timeout),
+		T(test_ipv6_upstream_relays_over_udp_and_tcp),
 		T(test_retired_forwarder_finishes_its_queries_then_goes),
 	};
 #undef T

@@ -218,22 +218,38 @@ now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-/* 127.0.0.1 and a port nobody has bound just now, for type. */
+/* A loopback address of family af and a port nobody has bound just now. */
+static int
+free_port_af(struct conf_addr *a, int af, int type)
+{
+	struct sockaddr_in	*sin = (struct sockaddr_in *)&a->ss;
+	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)&a->ss;
+	socklen_t		 len;
+	int			 fd, rc;
+
+	memset(a, 0, sizeof(*a));
+	if (af == AF_INET6) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_addr = in6addr_loopback;
+		a->len = sizeof(*sin6);
+	} else {
+		sin->sin_family = AF_INET;
+		sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		a->len = sizeof(*sin);
+	}
+	len = a->len;
+	if ((fd = socket(af, type, 0)) == -1)
+		return -1;
+	rc = bind(fd, (struct sockaddr *)&a->ss, len) == -1 ||
+	    getsockname(fd, (struct sockaddr *)&a->ss, &len) == -1 ? -1 : 0;
+	close(fd);
+	return rc;
+}
+
 static void
 free_port(struct conf_addr *a, int type)
 {
-	struct sockaddr_in	*sin = (struct sockaddr_in *)&a->ss;
-	socklen_t		 len = sizeof(*sin);
-	int			 fd = socket(AF_INET, type, 0);
-
-	memset(a, 0, sizeof(*a));
-	sin->sin_family = AF_INET;
-	sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	a->len = sizeof(*sin);
-	assert_true(fd >= 0);
-	assert_int_equal(bind(fd, (struct sockaddr *)sin, len), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)sin, &len), 0);
-	close(fd);
+	assert_int_equal(free_port_af(a, AF_INET, type), 0);
 }
 
 static int
@@ -265,8 +281,10 @@ static int
 teardown(void **state)
 {
 	(void)state;
-	server_close(udp_srv);
-	server_close(tcp_srv);
+	if (udp_srv != NULL)
+		server_close(udp_srv);
+	if (tcp_srv != NULL)
+		server_close(tcp_srv);
 	assert_null(fwd_q);	/* every forward was completed or cancelled */
 	event_base_free(env->base);
 	free(dummy_vms);
@@ -295,7 +313,8 @@ query(uint8_t *q, uint16_t id, const char *label)
 static int
 udp_client(void)
 {
-	int	 fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	int	 fd = socket(udp_addr.ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK,
+		    0);
 
 	assert_true(fd >= 0);
 	assert_int_equal(connect(fd, (struct sockaddr *)&udp_addr.ss,
@@ -396,7 +415,7 @@ test_udp_query_dropped_by_dns_gets_nothing(void **state)
 static int
 tcp_client(void)
 {
-	int	 fd = socket(AF_INET, SOCK_STREAM, 0);
+	int	 fd = socket(tcp_addr.ss.ss_family, SOCK_STREAM, 0);
 
 	assert_true(fd >= 0);
 	assert_int_equal(connect(fd, (struct sockaddr *)&tcp_addr.ss,
@@ -768,6 +787,34 @@ test_tcp_clients_past_the_limit_wait_for_a_free_slot(void **state)
 }
 
 static void
+test_ipv6_listeners_answer_over_udp_and_tcp(void **state)
+{
+	uint8_t	 q[512], r[512];
+	size_t	 qlen = query(q, 0xcccc, "www");
+	int	 fd;
+
+	(void)state;
+	server_close(udp_srv);
+	server_close(tcp_srv);
+	udp_srv = tcp_srv = NULL;
+	if (free_port_af(&udp_addr, AF_INET6, SOCK_DGRAM) == -1 ||
+	    free_port_af(&tcp_addr, AF_INET6, SOCK_STREAM) == -1)
+		skip();		/* no ::1 here */
+	udp_srv = server_open(env, &udp_addr, 0);
+	tcp_srv = server_open(env, &tcp_addr, 1);
+	assert_non_null(udp_srv);
+	assert_non_null(tcp_srv);
+	fd = udp_client();
+	assert_int_equal(send(fd, q, qlen, 0), (ssize_t)qlen);
+	assert_reply_to(r, udp_hear(fd, r, sizeof(r), 1000), q, qlen, 0);
+	close(fd);
+	fd = tcp_client();
+	tcp_say_query(fd, q, qlen);
+	assert_reply_to(r, tcp_hear(fd, r, sizeof(r), 1000), q, qlen, 0);
+	close(fd);
+}
+
+static void
 test_addresses_print_with_their_port(void **state)
 {
 	struct conf_addr	 a;
@@ -839,6 +886,7 @@ main(void)
 		T(test_tcp_client_leaving_cancels_its_forwarded_query),
 		T(test_out_of_descriptors_pauses_accepting_then_resumes),
 		T(test_tcp_clients_past_the_limit_wait_for_a_free_slot),
+		T(test_ipv6_listeners_answer_over_udp_and_tcp),
 		T(test_addresses_print_with_their_port),
 		T(test_servers_open_is_all_or_nothing),
 	};
