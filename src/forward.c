@@ -287,7 +287,7 @@ forward_query(struct forwarder *f, const uint8_t *q, size_t len,
 	struct timeval		 tv = { FWD_TIMEOUT_MS / 1000,
 				    (FWD_TIMEOUT_MS % 1000) * 1000 };
 
-	if (len < DNS_HEADER_LEN || qend > len || (!tcp &&
+	if (qend < DNS_HEADER_LEN || qend > len || (!tcp &&
 	    f->ninflight >= FWD_INFLIGHT_MAX))
 		return NULL;
 	if ((fq = calloc(1, sizeof(*fq) + len)) == NULL)

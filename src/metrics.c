@@ -67,19 +67,30 @@ metrics_queries(const struct metrics *m, FILE *fp)
 				    (unsigned long long)m->queries[tcp][qt]);
 }
 
+/*
+ * Every rcode without a name of its own is summed into one "other"
+ * series: a series listed twice is invalid in the text format.
+ */
 static void
 metrics_rcodes(const struct metrics *m, FILE *fp)
 {
-	int	 rc;
+	const char	*name;
+	uint64_t	 other = m->rcodes[METRICS_RCODES];
+	int		 rc;
 
 	fprintf(fp, "# HELP jitsud_responses_total DNS responses sent.\n"
 	    "# TYPE jitsud_responses_total counter\n");
-	for (rc = 0; rc <= METRICS_RCODES; rc++)
-		if (m->rcodes[rc] != 0)
+	for (rc = 0; rc < METRICS_RCODES; rc++) {
+		name = dns_rcode_name((uint16_t)rc);
+		if (strcmp(name, "other") == 0)
+			other += m->rcodes[rc];
+		else if (m->rcodes[rc] != 0)
 			fprintf(fp, "jitsud_responses_total{rcode=\"%s\"} "
-			    "%llu\n", rc < METRICS_RCODES ?
-			    dns_rcode_name((uint16_t)rc) : "other",
-			    (unsigned long long)m->rcodes[rc]);
+			    "%llu\n", name, (unsigned long long)m->rcodes[rc]);
+	}
+	if (other != 0)
+		fprintf(fp, "jitsud_responses_total{rcode=\"other\"} %llu\n",
+		    (unsigned long long)other);
 }
 
 /* Prometheus histograms are cumulative: each bucket counts all below. */

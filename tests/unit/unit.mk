@@ -25,3 +25,15 @@ test_handover_SRCS	= src/handover.c src/log.c
 test_handover_LIBS	= $(shell pkg-config --libs libevent)
 test_xl_SRCS	= src/xl.c src/log.c unikernels/lib/synrec.c
 test_xl_LIBS	= $(shell pkg-config --libs libevent)
+test_metrics_SRCS	= src/metrics.c
+test_metrics_LIBS	= -lm
+test_control_SRCS	= src/control.c src/ctl.c
+test_control_LIBS	= $(shell pkg-config --libs libevent)
+test_forward_SRCS	= src/forward.c
+test_forward_LIBS	= $(shell pkg-config --libs libevent)
+test_server_SRCS	= src/server.c
+test_server_LIBS	= $(shell pkg-config --libs libevent) -Wl,--wrap=accept4
+test_chan_SRCS	= src/chan.c
+test_chan_LIBS	= $(shell pkg-config --libs libevent) -lpthread
+test_store_SRCS	= src/store.c
+test_store_LIBS	= $(shell pkg-config --libs libevent)

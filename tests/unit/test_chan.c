@@ -1,0 +1,236 @@
+/* test_chan.c -- chan.c: messages from other threads into one loop */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+#include <event2/event.h>
+
+#include "jitsud.h"
+#include "log.h"
+#include "testutil.h"
+
+void
+log_warn(const char *fmt, ...)
+{
+	(void)fmt;
+}
+
+void
+fatalx(const char *fmt, ...)
+{
+	(void)fmt;
+	abort();
+}
+
+#define SENDERS		4
+#define PER_SENDER	20000
+
+/* A message: who sent it and its place in that sender's sequence. */
+struct msg {
+	int	 sender;
+	int	 seq;
+};
+
+static struct event_base	*base;
+static struct chan		*ch;
+static pthread_t		 loop_thread;
+static int			 handled, dropped, wrong_thread;
+static int			 next_seq[SENDERS];
+static char			 order_err[256];
+
+static void
+handler(void *m, void *arg)
+{
+	struct msg	*msg = m;
+
+	assert_ptr_equal(arg, &handled);
+	if (!pthread_equal(pthread_self(), loop_thread))
+		wrong_thread++;
+	if (msg->seq != next_seq[msg->sender] && order_err[0] == '\0')
+		snprintf(order_err, sizeof(order_err), "sender %d: expected "
+		    "message %d, saw %d", msg->sender, next_seq[msg->sender],
+		    msg->seq);
+	next_seq[msg->sender] = msg->seq + 1;
+	handled++;
+	free(msg);
+}
+
+static void
+drop(void *m)
+{
+	struct msg	*msg = m;
+
+	if (msg->seq != dropped && order_err[0] == '\0')
+		snprintf(order_err, sizeof(order_err), "dropped message %d "
+		    "when %d was next", msg->seq, dropped);
+	dropped++;
+	free(msg);
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	handled = dropped = wrong_thread = 0;
+	memset(next_seq, 0, sizeof(next_seq));
+	order_err[0] = '\0';
+	loop_thread = pthread_self();
+	if ((base = event_base_new()) == NULL)
+		return -1;
+	ch = chan_new(base, handler, &handled);
+	return ch == NULL;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	chan_free(ch, drop);
+	event_base_free(base);
+	return 0;
+}
+
+/* Any thread: cmocka's asserts belong to the test's, so 0 or -1. */
+static int
+try_send(int sender, int seq)
+{
+	struct msg	*m = malloc(sizeof(*m));
+
+	if (m == NULL)
+		return -1;
+	m->sender = sender;
+	m->seq = seq;
+	if (chan_send(ch, m) == -1) {
+		free(m);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+send_msg(int sender, int seq)
+{
+	assert_int_equal(try_send(sender, seq), 0);
+}
+
+static void *
+sender_main(void *arg)
+{
+	int	 sender = (int)(intptr_t)arg, i;
+
+	for (i = 0; i < PER_SENDER; i++)
+		if (try_send(sender, i) == -1)
+			return (void *)1;
+	return NULL;
+}
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Run the loop until n messages were handled (or 10 s). */
+static void
+run_until_handled(int n)
+{
+	uint64_t	 end = now_ms() + 10000;
+
+	while (handled < n && now_ms() < end)
+		testutil_loop_for(base, 5);
+}
+
+static void
+test_messages_from_other_threads_arrive_in_order_in_the_loop(void **state)
+{
+	pthread_t	 t[SENDERS];
+	void		*failed;
+	int		 i;
+
+	(void)state;
+	for (i = 0; i < SENDERS; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, sender_main,
+		    (void *)(intptr_t)i), 0);
+	run_until_handled(SENDERS * PER_SENDER);
+	for (i = 0; i < SENDERS; i++) {
+		pthread_join(t[i], &failed);
+		if (failed != NULL)
+			fail_msg("sender %d: chan_send failed", i);
+	}
+	run_until_handled(SENDERS * PER_SENDER);
+	if (order_err[0] != '\0')
+		fail_msg("%s", order_err);
+	assert_int_equal(handled, SENDERS * PER_SENDER);
+	assert_int_equal(wrong_thread, 0);
+	for (i = 0; i < SENDERS; i++)
+		assert_int_equal(next_seq[i], PER_SENDER);
+}
+
+static void
+test_handler_runs_from_the_loop_not_from_send(void **state)
+{
+	(void)state;
+	send_msg(0, 0);
+	send_msg(0, 1);
+	assert_int_equal(handled, 0);
+	run_until_handled(2);
+	assert_int_equal(handled, 2);
+}
+
+/* More messages than the wake-up pipe holds bytes: none is lost. */
+static void
+test_a_full_wakeup_pipe_loses_no_message(void **state)
+{
+	int	 i, n = 3 * 65536;
+
+	(void)state;
+	for (i = 0; i < n; i++)
+		send_msg(0, i);
+	run_until_handled(n);
+	if (order_err[0] != '\0')
+		fail_msg("%s", order_err);
+	assert_int_equal(handled, n);
+}
+
+static void
+test_free_drops_what_is_still_queued_in_order(void **state)
+{
+	int	 i;
+
+	(void)state;
+	for (i = 0; i < 5; i++)
+		send_msg(0, i);
+	chan_free(ch, drop);
+	ch = NULL;
+	if (order_err[0] != '\0')
+		fail_msg("%s", order_err);
+	assert_int_equal(dropped, 5);
+	assert_int_equal(handled, 0);
+	testutil_loop_for(base, 20);
+	assert_int_equal(handled, 0);
+}
+
+int
+main(void)
+{
+#define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
+	const struct CMUnitTest	 tests[] = {
+		T(test_messages_from_other_threads_arrive_in_order_in_the_loop),
+		T(test_handler_runs_from_the_loop_not_from_send),
+		T(test_a_full_wakeup_pipe_loses_no_message),
+		T(test_free_drops_what_is_still_queued_in_order),
+	};
+#undef T
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
