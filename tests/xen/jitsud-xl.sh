@@ -1,7 +1,8 @@
 # jitsud-xl.sh -- jitsud summons a real domain through libxl: a DNS query
 # from the client namespace boots the baseline Linux guest, the reply
 # comes once it serves HTTP, other names are answered meanwhile, stop and
-# re-summon work, and a jitsud killed with -9 adopts the running domain.
+# re-summon work, and a jitsud killed with -9 adopts the running domain
+# and can stop it.
 
 . /testbed/tests/jitsud.inc
 
@@ -62,6 +63,10 @@ same_domain() {
 tb_step same-domain-kept 10 same_domain
 tb_step answered-at-once 5 summon
 tb_step metrics 10 sh -c 'jitsuctl metrics | grep -q "^jitsud_vms{state=\"ready\"} 1"'
+# The adopted domain must be jitsud's to stop: an attach that lost its
+# domid once watched (and would have destroyed) domain 0 instead.
+tb_step adopted-stop 10 jitsuctl stop linux.test.
+tb_step adopted-domain-destroyed 30 tb_until domain_gone
 # jitsud must still be there to be terminated: a kill that finds nothing
 # is a failure, not a quick pass.
 jitsud_term() {
