@@ -44,6 +44,9 @@ CMOCKA_LIBS = $(shell pkg-config --libs cmocka)
 UNIT_TESTS = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 include tests/unit/unit.mk
 
+# The libOS's Ethernet/ARP/IPv4/TCP helpers, which Synjitsu shares.
+WIRE_SRCS = $(addprefix unikernels/lib/wire/,eth.c arp.c ip.c tcp.c)
+
 # The programs: build/bin/NAME from NAME_SRCS and NAME_LIBS.
 PROGRAMS = jitsud jitsuctl
 jitsud_SRCS = src/jitsud.c src/server.c src/forward.c src/control.c \
@@ -51,7 +54,7 @@ jitsud_SRCS = src/jitsud.c src/server.c src/forward.c src/control.c \
 	      src/probe.c src/dns.c \
 	      src/zone.c src/binding.c src/conf.c src/errors.c src/metrics.c \
 	      src/sdnotify.c src/ctl.c src/log.c src/image.c src/synio.c \
-	      src/synjitsu.c unikernels/lib/synrec.c
+	      src/synjitsu.c unikernels/lib/synrec.c $(WIRE_SRCS)
 jitsud_LIBS = $(shell pkg-config --libs libevent ldns xenlight xenstore \
 	      xentoollog) -lpthread
 jitsuctl_SRCS = src/jitsuctl.c src/ctl.c

@@ -19,4 +19,4 @@ test_proc_LIBS	= $(shell pkg-config --libs libevent)
 test_probe_SRCS	= src/probe.c
 test_probe_LIBS	= $(shell pkg-config --libs libevent)
 test_image_SRCS	= src/image.c src/log.c
-test_synjitsu_SRCS	= src/synjitsu.c unikernels/lib/synrec.c
+test_synjitsu_SRCS	= src/synjitsu.c unikernels/lib/synrec.c $(WIRE_SRCS)
