@@ -48,6 +48,9 @@ include tests/unit/unit.mk
 ZONE_SRCS = src/zone.c src/zone_read.c src/zone_ldns.c src/zone_check.c \
 	    src/zone_build.c
 
+# The libOS's Ethernet/ARP/IPv4/TCP helpers, which Synjitsu shares.
+WIRE_SRCS = $(addprefix unikernels/lib/wire/,eth.c arp.c ip.c tcp.c)
+
 # The programs: build/bin/NAME from NAME_SRCS and NAME_LIBS.
 PROGRAMS = jitsud jitsuctl
 jitsud_SRCS = src/jitsud.c src/server.c src/forward.c src/control.c \
@@ -57,7 +60,7 @@ jitsud_SRCS = src/jitsud.c src/server.c src/forward.c src/control.c \
 	      src/netlink.c src/probe.c src/dns.c \
 	      $(ZONE_SRCS) src/binding.c src/conf.c src/errors.c src/metrics.c \
 	      src/sdnotify.c src/ctl.c src/log.c src/image.c src/synio.c \
-	      src/synjitsu.c unikernels/lib/synrec.c
+	      src/synjitsu.c unikernels/lib/synrec.c $(WIRE_SRCS)
 jitsud_LIBS = $(shell pkg-config --libs libevent ldns xenlight xenstore \
 	      xentoollog) -lpthread
 jitsuctl_SRCS = src/jitsuctl.c src/ctl.c

@@ -15,33 +15,6 @@
 #define ARP_TRIES	3
 
 static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
-static const uint8_t arp_hdr[6] = { 0, 1, 8, 0, 6, 4 };
-
-int
-arp_parse(const uint8_t *p, size_t len, struct arp_pkt *a)
-{
-	if (len < ARP_LEN || memcmp(p, arp_hdr, sizeof(arp_hdr)) != 0)
-		return -1;
-	a->op = get16(p + 6);
-	if (a->op != ARP_REQUEST && a->op != ARP_REPLY)
-		return -1;
-	memcpy(a->sha, p + 8, 6);
-	a->spa = get32(p + 14);
-	memcpy(a->tha, p + 18, 6);
-	a->tpa = get32(p + 24);
-	return 0;
-}
-
-void
-arp_build(uint8_t *p, const struct arp_pkt *a)
-{
-	memcpy(p, arp_hdr, sizeof(arp_hdr));
-	put16(p + 6, a->op);
-	memcpy(p + 8, a->sha, 6);
-	put32(p + 14, a->spa);
-	memcpy(p + 18, a->tha, 6);
-	put32(p + 24, a->tpa);
-}
 
 static struct arp_entry *
 arp_get(struct net *n, uint32_t ip)

@@ -3,6 +3,7 @@
 #define NET_H
 
 #include "libuk.h"
+#include "wire/wire.h"
 
 /*
  * The stack is a set of pure packet paths over one `struct net`: every
@@ -13,7 +14,8 @@
  * the one real instance, the NIC and uk_poll().
  *
  * IPv4 addresses and ports are host byte order everywhere in here;
- * only the wire is big-endian.
+ * only the wire is big-endian.  Header parsing, building and checksums
+ * are lib/wire/'s (wire.h), which jitsud's Synjitsu shares.
  */
 
 /* Sizes: a fixed pool, so a flood cannot take more memory than this. */
@@ -34,67 +36,6 @@
 #define NET_MTU		1500
 #define NET_MSS		(NET_MTU - 40)
 
-#define ETH_HLEN	14
-#define ETH_ARP		0x0806
-#define ETH_IPV4	0x0800
-#define IP_ICMP		1
-#define IP_TCP		6
-#define IP_UDP		17
-
-/* Big-endian field access on byte arrays: no struct overlays, no alignment. */
-static inline uint16_t
-get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static inline uint32_t
-get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
-}
-
-static inline void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static inline void
-put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-/* Sequence-space comparisons, modulo 2^32. */
-#define SEQ_LT(a, b)	((int32_t)((a) - (b)) < 0)
-#define SEQ_LEQ(a, b)	((int32_t)((a) - (b)) <= 0)
-#define SEQ_GT(a, b)	((int32_t)((a) - (b)) > 0)
-#define SEQ_GEQ(a, b)	((int32_t)((a) - (b)) >= 0)
-
-struct eth_hdr {
-	uint8_t		dst[6];
-	uint8_t		src[6];
-	uint16_t	type;
-};
-
-#define ARP_REQUEST	1
-#define ARP_REPLY	2
-#define ARP_LEN		28
-
-struct arp_pkt {
-	uint16_t	op;
-	uint8_t		sha[6];
-	uint32_t	spa;
-	uint8_t		tha[6];
-	uint32_t	tpa;
-};
-
 enum { ARP_FREE, ARP_INCOMPLETE, ARP_REACHABLE };
 
 struct arp_entry {
@@ -106,34 +47,6 @@ struct arp_entry {
 	int		nq;
 	uint16_t	qlen[NET_ARP_QLEN];
 	uint8_t		q[NET_ARP_QLEN][NET_FRAME];
-};
-
-struct ip_hdr {
-	size_t		hlen;		/* header bytes, options included */
-	size_t		total;		/* header + payload, padding excluded */
-	uint8_t		ttl;
-	uint8_t		proto;
-	uint32_t	src;
-	uint32_t	dst;
-};
-
-#define TCP_FIN		0x01
-#define TCP_SYN		0x02
-#define TCP_RST		0x04
-#define TCP_PSH		0x08
-#define TCP_ACK		0x10
-
-struct tcp_seg {
-	uint16_t	 sport;
-	uint16_t	 dport;
-	uint32_t	 seq;
-	uint32_t	 ack;
-	uint8_t		 flags;
-	uint16_t	 wnd;		/* as on the wire, unscaled */
-	uint16_t	 mss;		/* 0: no MSS option */
-	int		 wscale;	/* -1: no window scale option */
-	const uint8_t	*data;
-	size_t		 dlen;
 };
 
 enum tcp_state {
@@ -262,11 +175,7 @@ struct net {
 /* "A.B.C.D/N", N 1..32 and 24 when absent; -UK_EINVAL if malformed. */
 int	addr_cidr(const char *s, uint32_t *ip, uint32_t *mask);
 
-/* ether.c */
-/* Parses the Ethernet header; 0, or -1 if the frame is too short. */
-int	eth_parse(const uint8_t *f, size_t len, struct eth_hdr *h);
-void	eth_build(uint8_t *f, const uint8_t dst[6], const uint8_t src[6],
-	    uint16_t type);
+/* net.c */
 /* Prepares n for address cfg; no frame is sent (see arp_announce). */
 void	net_init(struct net *n, const uint8_t mac[6], uint32_t ip,
 	    uint32_t mask, uint32_t gw, net_output_fn *out, uint32_t seed);
@@ -280,9 +189,6 @@ uint64_t net_next(const struct net *n);
 int	net_send(struct net *n, const uint8_t *f, size_t len);
 
 /* arp.c */
-/* Parses an Ethernet/IPv4 ARP packet; 0 or -1 if malformed or foreign. */
-int	arp_parse(const uint8_t *p, size_t len, struct arp_pkt *a);
-void	arp_build(uint8_t *p, const struct arp_pkt *a);
 void	arp_input(struct net *n, const uint8_t *p, size_t len, uint64_t now);
 /*
  * Sends the frame in f (Ethernet header space included, dst unset) to the
@@ -299,16 +205,6 @@ uint64_t arp_next(const struct net *n);
 const uint8_t *arp_lookup(const struct net *n, uint32_t ip);
 
 /* ipv4.c */
-/* Internet checksum of len bytes folded onto sum (host order in/out). */
-uint32_t ip_sum(const uint8_t *p, size_t len, uint32_t sum);
-uint16_t ip_fold(uint32_t sum);
-/* The TCP/UDP pseudo-header's share of the checksum. */
-uint32_t ip_pseudo(uint32_t src, uint32_t dst, uint8_t proto, size_t len);
-/*
- * Parses and checks an IPv4 header: version, lengths, checksum.
- * 0 on success; -1 malformed; -2 a fragment (we do not reassemble).
- */
-int	ip_parse(const uint8_t *p, size_t len, struct ip_hdr *h);
 void	ip_input(struct net *n, const uint8_t *p, size_t len, uint64_t now);
 /*
  * Sends the plen payload bytes already in n->tx at ETH_HLEN + 20 to dst,
@@ -335,22 +231,6 @@ int	udp_sendto(struct net *n, struct udp_sock *u, const void *buf,
 int	udp_recvfrom(struct udp_sock *u, void *buf, size_t len, uint32_t *ip,
 	    uint16_t *port);
 void	udp_close(struct udp_sock *u);
-
-/* tcp_wire.c -- TCP header parse and build */
-/*
- * Parses a TCP segment of len bytes from src to dst (host order): header
- * length, checksum, MSS and window scale options.  0, or -1 if malformed.
- */
-int	tcp_parse(const uint8_t *p, size_t len, uint32_t src, uint32_t dst,
-	    struct tcp_seg *s);
-/*
- * Writes a TCP header (and the MSS/window scale options when s->mss or
- * s->wscale >= 0) at p, followed by s->dlen bytes already in place after
- * the options, and the checksum.  Returns the header length.
- */
-size_t	tcp_hdr_len(const struct tcp_seg *s);
-void	tcp_build(uint8_t *p, const struct tcp_seg *s, uint32_t src,
-	    uint32_t dst);
 
 /* tcp.c -- connections, input and the state machine */
 void	tcp_input(struct net *n, const struct ip_hdr *ip, const uint8_t *p,

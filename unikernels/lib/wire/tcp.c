@@ -1,10 +1,11 @@
-/* tcp_wire.c -- TCP header and option parse and build */
-#include "net.h"
+/* tcp.c -- TCP header and option parse and build */
+#include "wire.h"
 
 #define OPT_END		0
 #define OPT_NOP		1
 #define OPT_MSS		2
 #define OPT_WSCALE	3
+#define WSCALE_MAX	14	/* RFC 7323 2.3 */
 
 /* MSS and window scale; unknown options are skipped by their length. */
 static int
@@ -22,24 +23,22 @@ tcp_options(const uint8_t *o, size_t len, struct tcp_seg *s)
 		if (o[i] == OPT_MSS && olen == 4)
 			s->mss = get16(o + i + 2);
 		else if (o[i] == OPT_WSCALE && olen == 3)
-			s->wscale = o[i + 2] > 14 ? 14 : o[i + 2];
+			s->wscale = o[i + 2] > WSCALE_MAX ? WSCALE_MAX :
+			    o[i + 2];
 		i += olen;
 	}
 	return 0;
 }
 
 int
-tcp_parse(const uint8_t *p, size_t len, uint32_t src, uint32_t dst,
-    struct tcp_seg *s)
+tcp_parse_nosum(const uint8_t *p, size_t len, struct tcp_seg *s)
 {
 	size_t off;
 
-	if (len < 20)
+	if (len < TCP_HLEN)
 		return -1;
 	off = (size_t)(p[12] >> 4) * 4;
-	if (off < 20 || off > len)
-		return -1;
-	if (ip_fold(ip_sum(p, len, ip_pseudo(src, dst, IP_TCP, len))) != 0)
+	if (off < TCP_HLEN || off > len)
 		return -1;
 	s->sport = get16(p);
 	s->dport = get16(p + 2);
@@ -53,20 +52,31 @@ tcp_parse(const uint8_t *p, size_t len, uint32_t src, uint32_t dst,
 	s->dlen = len - off;
 	if (s->sport == 0 || s->dport == 0)
 		return -1;
-	return tcp_options(p + 20, off - 20, s);
+	return tcp_options(p + TCP_HLEN, off - TCP_HLEN, s);
+}
+
+int
+tcp_parse(const uint8_t *p, size_t len, uint32_t src, uint32_t dst,
+    struct tcp_seg *s)
+{
+	if (tcp_parse_nosum(p, len, s) != 0)
+		return -1;
+	if (ip_fold(ip_sum(p, len, ip_pseudo(src, dst, IP_TCP, len))) != 0)
+		return -1;
+	return 0;
 }
 
 size_t
 tcp_hdr_len(const struct tcp_seg *s)
 {
-	return 20 + (s->mss != 0 ? 4 : 0) + (s->wscale >= 0 ? 4 : 0);
+	return TCP_HLEN + (s->mss != 0 ? 4 : 0) + (s->wscale >= 0 ? 4 : 0);
 }
 
 void
 tcp_build(uint8_t *p, const struct tcp_seg *s, uint32_t src, uint32_t dst)
 {
 	size_t hlen = tcp_hdr_len(s), len = hlen + s->dlen;
-	uint8_t *o = p + 20;
+	uint8_t *o = p + TCP_HLEN;
 
 	put16(p, s->sport);
 	put16(p + 2, s->dport);
