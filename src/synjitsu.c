@@ -100,72 +100,7 @@ sj_drop(uint64_t *counter)
 	return SYNJITSU_DROPPED;
 }
 
-/* --- SipHash-2-4 and the ISN ---------------------------------------- */
-
-static uint64_t
-sj_le64(const uint8_t *p)
-{
-	uint64_t	 v = 0;
-	int		 i;
-
-	for (i = 7; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
-}
-
-static uint64_t
-sj_rotl(uint64_t x, int b)
-{
-	return x << b | x >> (64 - b);
-}
-
-static void
-sj_sip_round(uint64_t v[4])
-{
-	v[0] += v[1];
-	v[1] = sj_rotl(v[1], 13) ^ v[0];
-	v[0] = sj_rotl(v[0], 32);
-	v[2] += v[3];
-	v[3] = sj_rotl(v[3], 16) ^ v[2];
-	v[0] += v[3];
-	v[3] = sj_rotl(v[3], 21) ^ v[0];
-	v[2] += v[1];
-	v[1] = sj_rotl(v[1], 17) ^ v[2];
-	v[2] = sj_rotl(v[2], 32);
-}
-
-/* One message word, two compression rounds. */
-static void
-sj_sip_word(uint64_t v[4], uint64_t m)
-{
-	v[3] ^= m;
-	sj_sip_round(v);
-	sj_sip_round(v);
-	v[0] ^= m;
-}
-
-uint64_t
-synjitsu_siphash(const uint8_t key[SYNJITSU_SECRET_LEN], const uint8_t *msg,
-    size_t len)
-{
-	uint64_t	 k0 = sj_le64(key), k1 = sj_le64(key + 8), v[4], last;
-	size_t		 i, end = len & ~(size_t)7;
-
-	v[0] = k0 ^ 0x736f6d6570736575ULL;
-	v[1] = k1 ^ 0x646f72616e646f6dULL;
-	v[2] = k0 ^ 0x6c7967656e657261ULL;
-	v[3] = k1 ^ 0x7465646279746573ULL;
-	for (i = 0; i < end; i += 8)
-		sj_sip_word(v, sj_le64(msg + i));
-	last = (uint64_t)(len & 0xff) << 56;
-	for (i = end; i < len; i++)
-		last |= (uint64_t)msg[i] << (8 * (i - end));
-	sj_sip_word(v, last);
-	v[2] ^= 0xff;
-	for (i = 0; i < 4; i++)
-		sj_sip_round(v);
-	return v[0] ^ v[1] ^ v[2] ^ v[3];
-}
+/* --- the ISN ---------------------------------------------------------- */
 
 uint32_t
 synjitsu_iss(const struct synjitsu_vm *vm, uint32_t peer_ip,
@@ -179,7 +114,7 @@ synjitsu_iss(const struct synjitsu_vm *vm, uint32_t peer_ip,
 	put16(m + 8, local_port);
 	put16(m + 10, peer_port);
 	put32(m + 12, irs);
-	h = synjitsu_siphash(vm->secret, m, sizeof(m));
+	h = siphash(vm->secret, m, sizeof(m));
 	return (uint32_t)(h ^ (h >> 32));
 }
 

@@ -1429,8 +1429,8 @@ test_siphash_matches_the_reference_vectors(void **state)
 	for (i = 0; i < sizeof(msg); i++)
 		msg[i] = (uint8_t)i;
 	/* The paper's appendix A, and the first of its 64 vectors. */
-	assert_true(synjitsu_siphash(key, msg, 15) == 0xa129ca6149be45e5ULL);
-	assert_true(synjitsu_siphash(key, msg, 0) == 0x726fdb47dd0e0e31ULL);
+	assert_true(siphash(key, msg, 15) == 0xa129ca6149be45e5ULL);
+	assert_true(siphash(key, msg, 0) == 0x726fdb47dd0e0e31ULL);
 }
 
 static void
