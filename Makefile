@@ -8,6 +8,8 @@
 #   make demo            boot the testbed and show a guest being served
 #   make bench           benchmarks; results under bench/
 #   make install         PREFIX=/usr/local DESTDIR=
+#   make format          rewrite the C files to .clang-format
+#   make format-check    name the C files that differ from it
 
 .DEFAULT_GOAL := all
 
@@ -74,7 +76,7 @@ $(foreach p,$(PROGRAMS),$(eval $(call prog_rule,$(p))))
 MANPAGES = $(wildcard man/*.[1-8])
 
 .PHONY: all check unit unit-build smoke testbed-selftest demo bench install \
-	clean distclean format unikernels
+	clean distclean format format-check unikernels
 TOOLS = qlat qburst
 all: $(addprefix $(B)/bin/,$(PROGRAMS)) unikernels \
     $(addprefix $(B)/tools/,$(TOOLS))
@@ -152,8 +154,13 @@ install: all
 	sed 's|/usr/local/lib/jitsud/unikernels|$(UKDIR)|g' \
 	    conf/example.org.zone > $(DESTDIR)$(DOCDIR)/examples/example.org.zone
 
+# format rewrites every C file to .clang-format; format-check changes
+# nothing and names the files that differ (scripts/format.sh).
 format:
-	clang-format -i src/*.c include/*.h tests/unit/*.c
+	@sh scripts/format.sh
+
+format-check:
+	@sh scripts/format.sh --check
 
 clean:
 	rm -rf build/obj build/asan build/tests build/bin build/testbed \
