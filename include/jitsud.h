@@ -728,6 +728,9 @@ struct vm_waiter {
  * with v->error set when there is more to say.  pause and unpause are
  * immediate.  traffic (optional) returns a counter that moves when the
  * VM's network does: the idle check's second witness.
+ * Synjitsu is not here: a backend attaches its struct
+ * handover_transport to v->ho and reports the guest's words to
+ * handover.c.
  */
 struct vm_backend {
 	const char	*name;
@@ -741,15 +744,6 @@ struct vm_backend {
 	int		(*destroy)(struct vm *);
 	void		(*forget)(struct vm *);
 	uint64_t	(*traffic)(struct vm *);
-	/*
-	 * Synjitsu the old way, for the process backend until it is
-	 * ported onto struct handover_transport (then this goes): it
-	 * reports vm_backend_synjitsu_ready when the guest asks and gets
-	 * the n records here (recs NULL when n is 0).  0 or -1.  A backend
-	 * with a transport leaves it NULL and calls handover_attach.
-	 */
-	int		(*handover)(struct vm *, const struct synrec *recs,
-			    size_t n);
 };
 
 #define VM_GRACE_MS		5000	/* shutdown's wait before destroy */
@@ -788,12 +782,6 @@ struct vm {
 	struct event		*timer;		/* build/boot/stop deadline */
 	struct event		*idle;
 	struct handover		 ho;		/* Synjitsu's hand-over */
-	/*
-	 * The stand-in's handle as this build began (ho.claim then), for
-	 * proc.c only, until it is ported onto handover_transport; then
-	 * it goes (use handover_standing).
-	 */
-	void			*claim;
 	struct probe		*probe;		/* ready=tcp, vm_probe_start */
 	void			*priv;
 };
@@ -860,16 +848,6 @@ void	vm_probe_stop(struct vm *);
 /* Backend reports, see struct vm_backend. */
 void	vm_backend_built(struct vm *, int ok, const char *why);
 void	vm_backend_ready(struct vm *);
-/*
- * Synjitsu reports of a backend without a handover_transport (the
- * process backend, until its port; then they go): the guest asks (its
- * records go to be->handover), it adopted n (n < 0: gave up), or it
- * will not ask (stop standing in now, so the guest's own stack and the
- * stand-in never both answer).  They forward to handover.c.
- */
-void	vm_backend_synjitsu_ready(struct vm *);
-void	vm_backend_synjitsu_adopted(struct vm *, int n);
-void	vm_backend_synjitsu_none(struct vm *);
 /* why NULL: it went as asked (stop, suspend); else the crash reason. */
 void	vm_backend_gone(struct vm *, const char *why);
 /* At start-up: a running domain `name' already exists; take it over. */
@@ -1007,9 +985,9 @@ unsigned int	 probe_attempts(const struct probe *);
  * it listens; jitsud answers with a synrec line per connection and
  * "count N\n"; the guest answers "adopted K\n".  The veth is plugged
  * into the bridge then, or when the socket closes, when the hand-over
- * takes PROC_HANDOVER_MS, or when the guest does not ask within
- * PROC_ASK_MS of its readiness (see proc_sock.c).  The PROC_ constants
- * and the backend's internals are in proc.h.
+ * takes HANDOVER_ADOPT_MS, or when the guest does not ask within
+ * HANDOVER_ASK_MS of its readiness (handover.c's deadlines; the socket
+ * transport is proc_sock.c).  The backend's internals are in proc.h.
  */
 struct proc_conf {
 	char	 logdir[PROC_PATH_MAX];

@@ -28,9 +28,6 @@ struct synrec;
 #define PROC_ARGV_MAX		(BINDING_CMDLINE_MAX / 2 + 2)
 #define PROC_ENV_MAX		9
 #define PROC_ENV_LEN		(BINDING_NAME_MAX + 32)
-/* handover.c's deadlines, until the socket transport is ported onto it. */
-#define PROC_HANDOVER_MS	HANDOVER_ADOPT_MS
-#define PROC_ASK_MS		HANDOVER_ASK_MS
 #define PROC_HLINE_MAX		32	/* a guest's line, with "\n" */
 #define PROC_HBAD_MAX		8	/* bad lines, then we hang up */
 
@@ -64,14 +61,6 @@ struct proc_hout {
 	size_t	 count;		/* records in it */
 };
 
-/* How far a guest's Synjitsu hand-over got. */
-enum proc_syn {
-	PROC_SYN_NONE,		/* no socket: off, over, or given up */
-	PROC_SYN_BOOTING,	/* waiting for the guest's "ready" */
-	PROC_SYN_ASKED,		/* it asked; vm.c is to give us records */
-	PROC_SYN_HANDED,	/* records written (or being written) */
-};
-
 struct proc;
 
 struct proc_ctx {
@@ -100,14 +89,13 @@ struct proc {
 	int			 refused_suspend;
 	int			 report_fd, ready_fd, pidfd;
 	struct event		*report_ev, *ready_ev, *pidfd_ev;
-	struct probe		*probe;
 	int			 veth_index;
 	char			 veth[PROC_IFNAME_MAX];
 	char			 pidfile[PATH_MAX];
 	/* Synjitsu (proc_sock.c): the hand-over socket, unplugged veth. */
-	enum proc_syn		 syn;
 	int			 syn_fd;
-	struct event		*syn_ev, *syn_wev, *plug_ev;
+	int			 syn_asked;	/* "ready" came: once only */
+	struct event		*syn_ev, *syn_wev;
 	struct proc_hin		 syn_in;
 	struct proc_hout	 syn_out;
 	unsigned int		 syn_bad;	/* lines ignored so far */
@@ -160,8 +148,6 @@ void		 proc_detach(struct proc *);
 int		 proc_signal(struct proc *, int sig);
 /* proc_exited: the guest is gone (status -1: not our child). */
 void		 proc_exited(struct proc *, int status);
-/* proc_watch_tcp: start ready=tcp's probe, or defer it to the plug. */
-int		 proc_watch_tcp(struct proc *);
 /* proc_no_ipv6: disable IPv6 on ifname in this netns, if it has any. */
 void		 proc_no_ipv6(const char *ifname);
 
@@ -171,22 +157,18 @@ void		 proc_no_ipv6(const char *ifname);
 void		 proc_child(struct proc_spawn *) __attribute__((noreturn));
 
 /*
- * proc_sock.c -- the Synjitsu hand-over's socket transport.  proc.c
- * calls these at the guest's steps: open at the spawn, execd at the
- * exec, readied at its fd 3, close when it stops listening to it.
+ * proc_sock.c -- the Synjitsu hand-over's socket transport (handover.c
+ * drives it).  proc.c opens it at the spawn and closes it when it stops
+ * listening to the guest.
  */
 
-/* proc_sock_open: watch the parent's end fd (p owns it from now). */
+/*
+ * proc_sock_open: watch the parent's end fd (p owns it from now) and
+ * attach it to p->vm's hand-over (call after the claim: p->unplugged).
+ */
 int		 proc_sock_open(struct proc *, int fd);
-/* proc_sock_execd: the exec is done: arm the deadline to ask. */
-void		 proc_sock_execd(struct proc *);
-/* proc_sock_readied: fd 3 spoke: "ready" must follow within PROC_ASK_MS. */
-void		 proc_sock_readied(struct proc *);
-/* proc_sock_close: the socket and its timer gone, nothing plugged. */
+/* proc_sock_close: the socket gone, nothing plugged, nobody told. */
 void		 proc_sock_close(struct proc *);
-/* proc_sock_handover: proc_backend.handover: send vm.c's records. */
-int		 proc_sock_handover(struct vm *, const struct synrec *recs,
-		    size_t n);
 /*
  * proc_sock_send: send what is left on the non-blocking socket fd:
  * 1 all sent, 0 the socket is full (wait for it to drain), -1 error.

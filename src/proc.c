@@ -10,7 +10,6 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -120,8 +119,8 @@ proc_quiet(struct proc *p)
 	proc_sock_close(p);
 	proc_close_ev(&p->report_ev, &p->report_fd);
 	proc_close_ev(&p->ready_ev, &p->ready_fd);
-	probe_cancel(p->probe);
-	p->probe = NULL;
+	if (p->vm != NULL)
+		vm_probe_stop(p->vm);
 }
 
 /* Free the memory only: the guest and its veth are left as they are. */
@@ -222,7 +221,6 @@ proc_report_cb(int fd, short ev, void *arg)
 		p->execd = 1;
 		if (p->paused)
 			proc_signal(p, SIGSTOP);
-		proc_sock_execd(p);
 		vm_backend_built(p->vm, 1, NULL);
 		return;
 	}
@@ -516,7 +514,8 @@ proc_create(struct vm *v, int paused)
 	p->child = 1;
 	p->paused = paused;
 	p->bridge = bridge;
-	p->unplugged = s.synjitsu && v->claim != NULL;
+	/* vm.c claimed before create: hold the guest only if it did. */
+	p->unplugged = s.synjitsu && handover_standing(&v->ho);
 	v->priv = p;
 	if (proc_started(p, &s) == -1)
 		goto err;
@@ -550,7 +549,6 @@ proc_ready_cb(int fd, short ev, void *arg)
 		return;
 	proc_close_ev(&p->ready_ev, &p->ready_fd);
 	if (n > 0) {
-		proc_sock_readied(p);
 		vm_backend_ready(p->vm);
 		return;
 	}
@@ -559,36 +557,16 @@ proc_ready_cb(int fd, short ev, void *arg)
 	    p->vm->b.name, PROC_READY_FD);
 }
 
-static void
-proc_probe_cb(void *arg)
-{
-	struct proc	*p = arg;
-
-	p->probe = NULL;
-	vm_backend_ready(p->vm);
-}
-
-int
+/* vm.c's probe, at once or, when unplugged, from the plug (proc_sock.c). */
+static int
 proc_watch_tcp(struct proc *p)
 {
-	struct vm		*v = p->vm;
-	struct sockaddr_in	 sin = { .sin_family = AF_INET };
-
-	if (!v->b.has_ip) {
-		snprintf(v->error, sizeof(v->error), "ready=tcp needs an "
-		    "IPv4 address");
-		return -1;
-	}
-	if (p->unplugged) {	/* nothing can answer before the plug */
-		p->probe_later = 1;
+	/* Unplugged means standing in, which needs an IPv4 address. */
+	if (p->unplugged && p->vm->b.has_ip) {
+		p->probe_later = 1;	/* nothing answers before the plug */
 		return 0;
 	}
-	sin.sin_addr = v->b.ip;
-	sin.sin_port = htons(v->b.ready_port);
-	probe_cancel(p->probe);
-	p->probe = probe_start(p->ctx->base, (struct sockaddr *)&sin,
-	    sizeof(sin), proc_probe_cb, p);
-	return p->probe == NULL ? -1 : 0;
+	return vm_probe_start(p->vm);
 }
 
 static int
@@ -711,7 +689,6 @@ const struct vm_backend proc_backend = {
 	.destroy = proc_destroy,
 	.forget = proc_forget,
 	.traffic = proc_traffic,
-	.handover = proc_sock_handover,
 };
 
 /* Set-up and tear-down. */

@@ -1,18 +1,17 @@
-/* proc_sock.c -- process backend: Synjitsu's socket hand-over, veth plug */
+/* proc_sock.c -- process backend: Synjitsu's socket transport, veth plug */
 /*
- * This file owns the process backend's side of the hand-over: the
+ * This file is the process backend's transport for handover.c: the
  * parent's end of the guest's socketpair (fd PROC_SYNJITSU_FD in the
- * guest), the hand-over's state (p->syn), its one timer (p->plug_ev,
- * armed for PROC_ASK_MS in proc_sock_execd and proc_sock_readied, for
- * PROC_HANDOVER_MS in proc_sock_line) and the plug of the guest's host
- * veth into its bridge.  It receives "ready" and "adopted K" lines and
- * sends synrec lines and "count N" (proc_util.c parses and builds
- * them); it tells vm.c through vm_backend_synjitsu_ready (in
- * proc_sock_line), vm_backend_synjitsu_adopted (proc_sock_adopted,
- * proc_sock_broken) and vm_backend_synjitsu_none (proc_sock_broken).
- * proc.c calls in at the guest's steps (see proc.h); the veth itself
- * is created, down, by proc.c and plugged here (a veth that a jitsud
- * left unplugged when it died is plugged at adoption, proc_adopt.c).
+ * guest) and the plug of the guest's host veth into its bridge.  It
+ * reads "ready" and "adopted K" lines and writes synrec lines and
+ * "count N" (proc_util.c parses and builds them).  The protocol's
+ * states and deadlines are handover.c's: this file reports what the
+ * guest said (handover_asked, handover_adopted, handover_broken) and
+ * does what handover.c asks (proc_sock_transport's send and close).
+ * proc.c opens the socket at the spawn and closes it when it stops
+ * listening to the guest; the veth itself is created, down, by proc.c
+ * and plugged here (a veth that a jitsud left unplugged when it died
+ * is plugged at adoption, proc_adopt.c).
  */
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -44,51 +43,49 @@
  * the host end of its veth is created down and off the bridge: eth0 is
  * up, addressed and routed, but has no carrier.  One rtnetlink request
  * plugs it (enslaves it and brings it up) once the hand-over is over,
- * however that ends:
+ * however that ends: that is the transport's close, and this transport
+ * "holds" the guest in handover.c's sense.
  *
  *   guest                              jitsud
  *   listens; fd 3 ---------------------> vm_backend_ready (ready=xenstore)
- *   "ready\n" -------------------------> vm_backend_synjitsu_ready: vm.c
- *                                        freezes the stand-in and calls
- *              <------------------------ proc_sock_handover: records, "count N"
+ *   "ready\n" -------------------------> handover_asked: the stand-in is
+ *                                        frozen, its records taken
+ *              <------------------------ proc_sock_tr_send: records,
+ *                                        "count N"
  *   TCP_REPAIR, one per record
- *   "adopted K\n" ---------------------> vm_backend_synjitsu_adopted;
+ *   "adopted K\n" ---------------------> handover_adopted, which closes:
  *                                        plug, then close the socket
  *
- * The socket closing or breaking also plugs, and so does a timer: the
- * conversation may last PROC_HANDOVER_MS from "ready", and a guest that
- * does not say "ready" within PROC_ASK_MS of its readiness never will.
- * The libOS writes fd 3 and "ready" back to back (uk_ready and its
- * hook), so a second is plenty; waiting for vm.c's stand-in grace
- * (10 s) instead would cut every guest without Synjitsu support (under
- * the default synjitsu=on) off its network for ten seconds after it is
- * ready.  Its held connections are lost either way.
+ * The socket closing or breaking also ends it (handover_broken), and so
+ * do handover.c's deadlines: HANDOVER_ADOPT_MS once the records are
+ * sent, and, for a guest that never says "ready", HANDOVER_ASK_MS from
+ * its readiness (ready=xenstore, ready=delay) or half its max-boot
+ * (ready=tcp).  The libOS writes fd 3 and "ready" back to back (uk_ready
+ * and its hook), so a second is plenty; waiting for the stand-in's
+ * grace (10 s) instead would cut every guest without Synjitsu support
+ * (under the default synjitsu=on) off its network for ten seconds after
+ * it is ready.  Its held connections are lost either way.
  *
  * Readiness must not wait for the plug, nor the plug for readiness.
- * ready=xenstore (the fd 3 pipe) does not touch the network: it only
- * starts PROC_ASK_MS.  ready=delay is vm.c's own timer, so PROC_ASK_MS
- * runs from the exec plus the delay.  ready=tcp can only succeed once
- * plugged (the probe's SYNs go nowhere before), so its probe starts at
- * the plug, and a guest that never says "ready" is plugged at half its
- * max-boot, leaving the probe the other half.
+ * ready=xenstore (the fd 3 pipe) does not touch the network.  ready=tcp
+ * can only succeed once plugged (the probe's SYNs go nowhere before),
+ * so its probe starts at the plug (p->probe_later), and a guest that
+ * never says "ready" is plugged at half its max-boot, leaving the probe
+ * the other half.
  *
  * The veth is kept unplugged only while a stand-in holds the address
- * (v->claim): without one (no ports=, no CAP_NET_RAW) there is nothing
- * to protect, and the guest, plugged from the start, still gets the
- * socket and then "count 0".
+ * (handover_standing at the spawn): without one (no ports=, no
+ * CAP_NET_RAW) there is nothing to protect, and the guest, plugged from
+ * the start, still gets the socket and then "count 0".
  *
  * The guest waits for our close before it answers its clients (its
  * first answer would otherwise go out into an unplugged veth and leave
  * again only a second later), so the socket is closed after the plug.
+ *
+ * The transport's context is the VM, not the proc: a guest that dies
+ * is detached (proc_quiet closes its socket, v->priv goes NULL) before
+ * vm.c ends the hand-over, and close must then find nothing to do.
  */
-
-static void
-proc_sock_arm(struct proc *p, uint64_t ms)
-{
-	struct timeval	 tv = ms_timeval(ms);
-
-	evtimer_add(p->plug_ev, &tv);
-}
 
 void
 proc_sock_close(struct proc *p)
@@ -97,13 +94,8 @@ proc_sock_close(struct proc *p)
 		event_free(p->syn_wev);
 		p->syn_wev = NULL;
 	}
-	if (p->plug_ev != NULL) {
-		event_free(p->plug_ev);
-		p->plug_ev = NULL;
-	}
 	proc_close_ev(&p->syn_ev, &p->syn_fd);
 	proc_util_hout_free(&p->syn_out);
-	p->syn = PROC_SYN_NONE;
 }
 
 /* Enslave the host end to the bridge and bring it up (once). */
@@ -121,49 +113,111 @@ proc_sock_plug(struct proc *p, const char *why)
 	else
 		log_info("%s: synjitsu: %s plugged into %s: %s", v->b.name,
 		    p->veth, v->b.bridge, why);
-	if (p->probe_later) {
-		p->probe_later = 0;
-		if (proc_watch_tcp(p) == -1)
-			log_warnx("%s: cannot start the readiness probe",
-			    v->b.name);
-	}
+	/* ready=tcp's probe, deferred to now; not for a guest going down
+	 * (vm.c ends the hand-over as it leaves BOOTING). */
+	if (p->probe_later && v->state == VM_BOOTING &&
+	    vm_probe_start(v) == -1)
+		log_warnx("%s: cannot start the readiness probe", v->b.name);
+	p->probe_later = 0;
 }
 
-/* The hand-over is over, one way or another: the guest gets its net. */
-static void
-proc_sock_done(struct proc *p, const char *why)
+int
+proc_sock_send(struct proc_hout *o, int fd)
 {
+	ssize_t	 n;
+
+	while (o->off < o->len) {
+		n = send(fd, o->buf + o->off, o->len - o->off,
+		    MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 0;
+		if (n <= 0)
+			return -1;
+		o->off += (size_t)n;
+	}
+	return 1;
+}
+
+static int
+proc_sock_flush(struct proc *p)
+{
+	int	 r;
+
+	if ((r = proc_sock_send(&p->syn_out, p->syn_fd)) == 0)
+		return event_add(p->syn_wev, NULL);
+	if (r == 1)
+		event_del(p->syn_wev);
+	return r == 1 ? 0 : -1;
+}
+
+/*
+ * handover.c's send: the records as lines and "count N", in one piece.
+ * On failure nothing is plugged here: handover.c closes right after.
+ */
+static int
+proc_sock_tr_send(void *ctx, const struct synrec *recs, size_t n)
+{
+	struct vm	*v = ctx;
+	struct proc	*p = v->priv;
+
+	if (p == NULL || p->syn_fd == -1)
+		return -1;
+	if (proc_util_hout_build(&p->syn_out, recs, n) == -1) {
+		log_warnx("%s: synjitsu: cannot build a hand-over of %zu "
+		    "connection(s)", v->b.name, n);
+		return -1;
+	}
+	if (proc_sock_flush(p) == -1) {
+		log_warn("%s: synjitsu: hand-over socket", v->b.name);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * handover.c's close: the hand-over is over, one way or another: the
+ * guest gets its network, then the socket goes.  It may run inside
+ * proc_sock_read_cb (a line ended it), which then reads no further.
+ */
+static void
+proc_sock_tr_close(void *ctx, const char *why)
+{
+	struct vm	*v = ctx;
+	struct proc	*p = v->priv;
+
+	if (p == NULL)
+		return;		/* detached: its socket went with it */
 	proc_sock_plug(p, why);
 	proc_sock_close(p);
 }
 
-/* Over before "adopted": vm.c hears that the guest did not take them. */
+static const struct handover_transport proc_sock_transport = {
+	.name = "socket",
+	.holds = 1,	/* the guest's kernel would reset held connections */
+	.send = proc_sock_tr_send,
+	.close = proc_sock_tr_close,
+};
+
+/* The socket failed or the guest misbehaves: handover.c closes it. */
 static void
 proc_sock_broken(struct proc *p, const char *why)
 {
-	if (p->syn == PROC_SYN_ASKED || p->syn == PROC_SYN_HANDED)
-		vm_backend_synjitsu_adopted(p->vm, -1);
-	else if (p->syn == PROC_SYN_BOOTING)
-		vm_backend_synjitsu_none(p->vm);
-	if (!p->unplugged)
+	if (!p->unplugged)	/* else the plug says why */
 		log_warnx("%s: synjitsu: %s", p->vm->b.name, why);
-	proc_sock_done(p, why);
+	handover_broken(&p->vm->ho, why);
 }
 
 static void
-proc_sock_adopted(struct proc *p, unsigned int k)
+proc_sock_write_cb(int fd, short ev, void *arg)
 {
-	size_t	 sent = p->syn == PROC_SYN_HANDED ? p->syn_out.count : 0;
-	char	 why[64];
+	struct proc	*p = arg;
 
-	/* The guest's word, checked against what it could have had. */
-	if (k > sent)
-		log_warnx("%s: synjitsu: the guest says it adopted %u of %zu "
-		    "connection(s); not counted", p->vm->b.name, k, sent);
-	else
-		vm_backend_synjitsu_adopted(p->vm, (int)k);
-	snprintf(why, sizeof(why), "the guest adopted %u connection(s)", k);
-	proc_sock_done(p, why);
+	(void)fd;
+	(void)ev;
+	if (proc_sock_flush(p) == -1)
+		proc_sock_broken(p, "the hand-over could not be written");
 }
 
 static void
@@ -173,16 +227,16 @@ proc_sock_line(struct proc *p, enum proc_hmsg m, unsigned int k)
 
 	switch (m) {
 	case PROC_HMSG_READY:
-		if (p->syn != PROC_SYN_BOOTING) {
+		if (p->syn_asked) {
 			what = "\"ready\" again";
 			break;
 		}
-		p->syn = PROC_SYN_ASKED;
-		proc_sock_arm(p, PROC_HANDOVER_MS);
-		vm_backend_synjitsu_ready(p->vm);
+		p->syn_asked = 1;
+		handover_asked(&p->vm->ho);
 		return;
 	case PROC_HMSG_ADOPTED:
-		proc_sock_adopted(p, k);
+		/* At most 5 digits (proc_util_hin_next): fits an int. */
+		handover_adopted(&p->vm->ho, (int)k);
 		return;
 	case PROC_HMSG_BAD:
 	case PROC_HMSG_NONE:
@@ -219,121 +273,26 @@ proc_sock_read_cb(int fd, short ev, void *arg)
 		proc_sock_line(p, m, k);
 }
 
-int
-proc_sock_send(struct proc_hout *o, int fd)
-{
-	ssize_t	 n;
-
-	while (o->off < o->len) {
-		n = send(fd, o->buf + o->off, o->len - o->off,
-		    MSG_DONTWAIT | MSG_NOSIGNAL);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return 0;
-		if (n <= 0)
-			return -1;
-		o->off += (size_t)n;
-	}
-	return 1;
-}
-
-
-static int
-proc_sock_flush(struct proc *p)
-{
-	int	 r;
-
-	if ((r = proc_sock_send(&p->syn_out, p->syn_fd)) == 0)
-		return event_add(p->syn_wev, NULL);
-	if (r == 1)
-		event_del(p->syn_wev);
-	return r == 1 ? 0 : -1;
-}
-
-static void
-proc_sock_write_cb(int fd, short ev, void *arg)
-{
-	struct proc	*p = arg;
-
-	(void)fd;
-	(void)ev;
-	if (proc_sock_flush(p) == -1)
-		proc_sock_broken(p, "the hand-over could not be written");
-}
-
-static void
-proc_sock_plug_cb(int fd, short ev, void *arg)
-{
-	struct proc	*p = arg;
-
-	(void)fd;
-	(void)ev;
-	proc_sock_broken(p, p->syn == PROC_SYN_BOOTING ? "the guest never "
-	    "asked for its connections" : "the hand-over took too long");
-}
-
-/* The parent's end of the socket, once the child runs. */
+/*
+ * The parent's end of the socket, once the child runs: from now on the
+ * guest talks to handover.c through it.
+ */
 int
 proc_sock_open(struct proc *p, int fd)
 {
 	struct event_base	*base = p->ctx->base;
 
 	p->syn_fd = fd;
-	p->syn = PROC_SYN_BOOTING;
+	p->syn_asked = 0;
+	p->syn_bad = 0;
 	p->syn_ev = event_new(base, fd, EV_READ | EV_PERSIST,
 	    proc_sock_read_cb, p);
 	p->syn_wev = event_new(base, fd, EV_WRITE | EV_PERSIST,
 	    proc_sock_write_cb, p);
-	p->plug_ev = evtimer_new(base, proc_sock_plug_cb, p);
-	if (p->syn_ev == NULL || p->syn_wev == NULL || p->plug_ev == NULL ||
+	if (p->syn_ev == NULL || p->syn_wev == NULL ||
 	    fcntl(fd, F_SETFL, O_NONBLOCK) == -1 ||
 	    event_add(p->syn_ev, NULL) == -1)
 		return -1;
-	return 0;
-}
-
-/* The exec is done: the deadline for a guest that will never ask. */
-void
-proc_sock_execd(struct proc *p)
-{
-	const struct vm	*v = p->vm;
-
-	if (!p->unplugged || p->syn != PROC_SYN_BOOTING)
-		return;
-	if (v->b.ready == BINDING_READY_DELAY)
-		proc_sock_arm(p, (uint64_t)v->b.ready_delay_ms + PROC_ASK_MS);
-	else if (v->b.ready == BINDING_READY_TCP)
-		proc_sock_arm(p, v->b.max_boot_ms / 2);
-}
-
-/* fd 3 spoke: "ready" on the socket follows at once, if ever. */
-void
-proc_sock_readied(struct proc *p)
-{
-	if (p->unplugged && p->syn == PROC_SYN_BOOTING)
-		proc_sock_arm(p, PROC_ASK_MS);
-}
-
-/* vm.c's answer to "ready": the records, sent in one piece. */
-int
-proc_sock_handover(struct vm *v, const struct synrec *recs, size_t n)
-{
-	struct proc	*p = v->priv;
-
-	if (p == NULL || p->syn != PROC_SYN_ASKED)
-		return -1;
-	if (proc_util_hout_build(&p->syn_out, recs, n) == -1) {
-		log_warnx("%s: synjitsu: cannot build a hand-over of %zu "
-		    "connection(s)", v->b.name, n);
-		proc_sock_done(p, "the hand-over could not be built");
-		return -1;
-	}
-	p->syn = PROC_SYN_HANDED;
-	if (proc_sock_flush(p) == -1) {
-		log_warn("%s: synjitsu: hand-over socket", v->b.name);
-		proc_sock_done(p, "the hand-over could not be written");
-		return -1;
-	}
+	handover_attach(&p->vm->ho, &proc_sock_transport, p->vm);
 	return 0;
 }

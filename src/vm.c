@@ -162,54 +162,6 @@ vm_set_state(struct vm *v, enum vm_state s)
 }
 
 /*
- * Synjitsu: handover.c owns the hand-over.  The calls below remain for
- * a backend that still reports to vm.c (the process backend, until it
- * is ported onto struct handover_transport): its be->handover becomes
- * the transport, attached when the guest asks.
- */
-static int
-vm_legacy_send(void *ctx, const struct synrec *recs, size_t n)
-{
-	struct vm	*v = ctx;
-
-	return v->vs->be->handover(v, recs, n);
-}
-
-static void
-vm_legacy_close(void *ctx, const char *why)
-{
-	(void)ctx;
-	(void)why;	/* that backend ends its side by itself */
-}
-
-static const struct handover_transport vm_legacy_transport = {
-	.name = "backend",
-	.send = vm_legacy_send,
-	.close = vm_legacy_close,
-};
-
-void
-vm_backend_synjitsu_ready(struct vm *v)
-{
-	if (v->ho.tr == NULL && v->vs->be->handover != NULL)
-		handover_attach(&v->ho, &vm_legacy_transport, v);
-	handover_asked(&v->ho);
-}
-
-void
-vm_backend_synjitsu_none(struct vm *v)
-{
-	if (handover_standing(&v->ho))
-		handover_broken(&v->ho, "the guest does not ask");
-}
-
-void
-vm_backend_synjitsu_adopted(struct vm *v, int n)
-{
-	handover_adopted(&v->ho, n);
-}
-
-/*
  * ready=tcp: the guest's port answers from here.  One probe for every
  * backend, run from the main loop without blocking; it ends when the VM
  * leaves BOOTING, whichever way.
@@ -357,7 +309,6 @@ vm_build(struct vm *v, int warm)
 	 * guest's stack is already up (or will be unpaused at once). */
 	if (!v->restoring && !warm)
 		handover_claim(&v->ho, &v->b);
-	v->claim = v->ho.claim;
 	r = v->restoring ? v->vs->be->restore(v) :
 	    v->vs->be->create(v, warm);
 	if (r == -1) {

@@ -26,8 +26,9 @@
 #include "synjitsu.h"
 
 /*
- * vm.c is a neighbour: its reports are recorded here.  Whatever needs
- * root (namespaces, veths) is proved by tests/system/proc.sh.
+ * vm.c and handover.c are neighbours: their calls are recorded here.
+ * Whatever needs root (namespaces, veths) is proved by
+ * tests/system/proc.sh, the hand-over end to end by synjitsu.sh.
  */
 static int		 adopted_pid, gone_calls, built_calls;
 static char		 gone_why[160];
@@ -55,23 +56,62 @@ vm_backend_gone(struct vm *v, const char *why)
 	snprintf(gone_why, sizeof(gone_why), "%s", why ? why : "(null)");
 }
 
+int
+vm_probe_start(struct vm *v)
+{
+	(void)v;
+	return 0;
+}
+
 void
-vm_backend_synjitsu_ready(struct vm *v)
+vm_probe_stop(struct vm *v)
 {
 	(void)v;
 }
 
-void
-vm_backend_synjitsu_adopted(struct vm *v, int n)
+static const struct handover_transport	*ho_tr;
+static void				*ho_ctx;
+static int				 ho_asked, ho_adopted, ho_broken;
+static char				 ho_why[96];
+
+int
+handover_standing(const struct handover *h)
 {
-	(void)v;
-	(void)n;
+	(void)h;
+	return 0;
 }
 
 void
-vm_backend_synjitsu_none(struct vm *v)
+handover_attach(struct handover *h, const struct handover_transport *tr,
+    void *ctx)
 {
-	(void)v;
+	(void)h;
+	ho_tr = tr;
+	ho_ctx = ctx;
+}
+
+void
+handover_asked(struct handover *h)
+{
+	(void)h;
+	ho_asked++;
+}
+
+void
+handover_adopted(struct handover *h, int k)
+{
+	(void)h;
+	ho_adopted = k;
+}
+
+/* As handover.c: over, so the transport is closed. */
+void
+handover_broken(struct handover *h, const char *why)
+{
+	(void)h;
+	ho_broken++;
+	snprintf(ho_why, sizeof(ho_why), "%s", why);
+	ho_tr->close(ho_ctx, why);
 }
 
 void
@@ -639,6 +679,56 @@ test_running_guest_is_adopted_and_watched_by_pidfd(void **state)
 	assert_false(file_exists(f->dir, "www.example.org.pid"));
 }
 
+/*
+ * The socket transport: the guest's lines become handover.c's calls (a
+ * second "ready" is a bad line, not a second ask), send writes the
+ * lines and the count, close closes the socket, and EOF breaks it.
+ */
+static void
+test_socket_transport_speaks_for_handover(void **state)
+{
+	struct fixture	*f = *state;
+	struct proc	*p;
+	char		 got[64];
+	ssize_t		 n;
+	int		 sv[2];
+
+	f->v.b = binding("www.example.org.", "/bin/true", "");
+	assert_non_null(p = proc_new(f->vs.bectx, &f->v));
+	f->v.priv = p;
+	ho_tr = NULL;
+	ho_asked = ho_broken = 0;
+	ho_adopted = -2;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	assert_int_equal(proc_sock_open(p, sv[0]), 0);
+	assert_non_null(ho_tr);
+	assert_string_equal(ho_tr->name, "socket");
+	assert_true(ho_tr->holds);
+	assert_ptr_equal(ho_ctx, &f->v);
+	assert_int_equal(write(sv[1], "ready\nready\n", 12), 12);
+	testutil_loop_for(f->base, 20);
+	assert_int_equal(ho_asked, 1);
+	assert_int_equal(p->syn_bad, 1);
+	assert_int_equal(ho_tr->send(ho_ctx, NULL, 0), 0);
+	n = read(sv[1], got, sizeof(got) - 1);
+	assert_int_equal(n, 8);
+	got[n] = '\0';
+	assert_string_equal(got, "count 0\n");
+	assert_int_equal(write(sv[1], "adopted 0\n", 10), 10);
+	testutil_loop_for(f->base, 20);
+	assert_int_equal(ho_adopted, 0);
+	close(sv[1]);
+	testutil_loop_for(f->base, 20);
+	assert_int_equal(ho_broken, 1);
+	assert_string_equal(ho_why, "the guest closed the hand-over socket");
+	assert_int_equal(p->syn_fd, -1);	/* closed inside its callback */
+	ho_tr->close(ho_ctx, "over");	/* closed already: harmless */
+	proc_release(p);
+	assert_null(f->v.priv);
+	ho_tr->close(ho_ctx, "gone");	/* detached: nothing left to do */
+	assert_int_equal(ho_tr->send(ho_ctx, NULL, 0), -1);
+}
+
 int
 main(void)
 {
@@ -669,6 +759,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_running_guest_is_adopted_and_watched_by_pidfd, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_socket_transport_speaks_for_handover, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -34,10 +34,15 @@ record(const char *op, const struct vm *v)
 	    v->b.name);
 }
 
+static const struct handover_transport fake_transport;
+
+/* As a real backend: a fresh build of a Synjitsu binding gets a channel. */
 static int
 fake_create(struct vm *v, int paused)
 {
 	record(paused ? "create-paused" : "create", v);
+	if (v->b.synjitsu && !paused)
+		handover_attach(&v->ho, &fake_transport, v);
 	if (fail_create) {
 		snprintf(v->error, sizeof(v->error), "no such kernel");
 		return -1;
@@ -79,16 +84,31 @@ fake_traffic(struct vm *v)
 	return traffic_counter;
 }
 
+/* The fake's hand-over transport: records "handoverN" and "close". */
 static int
-fake_handover(struct vm *v, const struct synrec *recs, size_t n)
+fake_ho_send(void *ctx, const struct synrec *recs, size_t n)
 {
 	char	 op[32];
 
 	(void)recs;
 	snprintf(op, sizeof(op), "handover%zu", n);
-	record(op, v);
+	record(op, ctx);
 	return 0;
 }
+
+static void
+fake_ho_close(void *ctx, const char *why)
+{
+	(void)why;
+	record("close", ctx);
+}
+
+static const struct handover_transport fake_transport = {
+	.name = "fake",
+	.holds = 0,
+	.send = fake_ho_send,
+	.close = fake_ho_close,
+};
 
 static const struct vm_backend fake = {
 	.name = "fake",
@@ -101,7 +121,6 @@ static const struct vm_backend fake = {
 	.suspend = fake_suspend,
 	.destroy = fake_destroy,
 	.traffic = fake_traffic,
-	.handover = fake_handover,
 };
 
 /*
@@ -705,16 +724,18 @@ test_standin_answers_at_once_and_hands_over(void **state)
 	assert_int_equal(vm_want(vs, &b, NULL), VM_WANT_STANDIN);
 	vm_backend_built(v, 1, NULL);
 	assert_int_equal(vm_want(vs, &b, NULL), VM_WANT_STANDIN);
-	vm_backend_synjitsu_ready(v);
+	handover_asked(&v->ho);		/* the guest asks, through its channel */
 	assert_string_equal(calls, "claim(www.) create(www.) watch_ready(www.) "
 	    "handover2(www.) release(www.)");
 	assert_false(handover_standing(&v->ho));
 	assert_int_equal(metrics.standins, 1);
 	assert_int_equal(metrics.handovers, 1);
 	assert_int_equal(metrics.handed_conns, 2);
-	vm_backend_synjitsu_adopted(v, 2);
+	handover_adopted(&v->ho, 2);
 	assert_int_equal(metrics.adopted_conns, 2);
-	vm_backend_synjitsu_adopted(v, -1);	/* gave up: counts nothing */
+	assert_string_equal(calls, "claim(www.) create(www.) watch_ready(www.) "
+	    "handover2(www.) release(www.) close(www.)");
+	handover_adopted(&v->ho, -1);	/* closed: nobody listens */
 	assert_int_equal(metrics.adopted_conns, 2);
 	/* Released: from now on it is an ordinary boot. */
 	assert_int_equal(vm_want(vs, &b, NULL), VM_WANT_WAIT);
@@ -736,11 +757,11 @@ test_standin_is_dropped_when_the_guest_goes_down(void **state)
 	assert_int_equal(v->state, VM_STOPPED);
 	assert_false(handover_standing(&v->ho));
 	assert_string_equal(calls, "claim(www.) create(www.) create(www.) "
-	    "release(www.)");
-	/* A late ask still gets an answer (no connections), never a hang. */
-	vm_backend_synjitsu_ready(v);
+	    "release(www.) close(www.)");
+	/* The channel is closed: a late report reaches nobody. */
+	handover_asked(&v->ho);
 	assert_string_equal(calls, "claim(www.) create(www.) create(www.) "
-	    "release(www.) handover0(www.)");
+	    "release(www.) close(www.)");
 	vms_free(vs);
 }
 
@@ -776,13 +797,13 @@ test_backend_ends_the_standin_for_a_guest_that_will_not_ask(void **state)
 	(void)state;
 	assert_int_equal(vm_want(vs, &b, NULL), VM_WANT_STANDIN);
 	vm_backend_built(v, 1, NULL);
-	vm_backend_synjitsu_none(v);
+	handover_broken(&v->ho, "the guest closed its channel");
 	assert_false(handover_standing(&v->ho));
 	assert_int_equal(metrics.standin_expired, 1);
-	vm_backend_synjitsu_none(v);		/* idempotent */
+	handover_broken(&v->ho, "again");	/* idempotent */
 	assert_int_equal(metrics.standin_expired, 1);
 	assert_string_equal(calls, "claim(www.) create(www.) watch_ready(www.) "
-	    "release(www.)");
+	    "release(www.) close(www.)");
 	vms_free(vs);
 }
 
