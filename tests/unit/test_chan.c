@@ -16,19 +16,6 @@
 #include "log.h"
 #include "testutil.h"
 
-void
-log_warn(const char *fmt, ...)
-{
-	(void)fmt;
-}
-
-void
-fatalx(const char *fmt, ...)
-{
-	(void)fmt;
-	abort();
-}
-
 #define SENDERS		4
 #define PER_SENDER	20000
 

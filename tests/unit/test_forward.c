@@ -25,24 +25,6 @@
 #define TIMEOUT_MS	2000	/* forward.c's FWD_TIMEOUT_MS */
 #define INFLIGHT_MAX	4096	/* forward.c's FWD_INFLIGHT_MAX */
 
-void
-log_debug(const char *fmt, ...)
-{
-	(void)fmt;
-}
-
-void
-log_warn(const char *fmt, ...)
-{
-	(void)fmt;
-}
-
-void
-log_warnx(const char *fmt, ...)
-{
-	(void)fmt;
-}
-
 /*
  * The upstream resolver is this test: a UDP socket and a TCP listener
  * on one port of 127.0.0.1, read and answered by hand, so every answer

@@ -179,31 +179,6 @@ __wrap_accept4(int fd, struct sockaddr *sa, socklen_t *len, int flags)
 	return __real_accept4(fd, sa, len, flags);
 }
 
-void
-log_debug(const char *fmt, ...)
-{
-	(void)fmt;
-}
-
-void
-log_warn(const char *fmt, ...)
-{
-	(void)fmt;
-}
-
-void
-log_warnx(const char *fmt, ...)
-{
-	(void)fmt;
-}
-
-void
-fatalx(const char *fmt, ...)
-{
-	(void)fmt;
-	abort();
-}
-
 static struct jitsud	*env;
 static struct vms	*dummy_vms;	/* only compared with NULL */
 static struct server	*udp_srv, *tcp_srv;
