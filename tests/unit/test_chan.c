@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <cmocka.h>
 #include <event2/event.h>
@@ -15,19 +14,6 @@
 #include "jitsud.h"
 #include "log.h"
 #include "testutil.h"
-
-void
-log_warn(const char *fmt, ...)
-{
-	(void)fmt;
-}
-
-void
-fatalx(const char *fmt, ...)
-{
-	(void)fmt;
-	abort();
-}
 
 #define SENDERS		4
 #define PER_SENDER	20000
@@ -131,23 +117,11 @@ sender_main(void *arg)
 	return NULL;
 }
 
-static uint64_t
-now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* Run the loop until n messages were handled (or 10 s). */
 static void
 run_until_handled(int n)
 {
-	uint64_t	 end = now_ms() + 10000;
-
-	while (handled < n && now_ms() < end)
-		testutil_loop_for(base, 5);
+	testutil_loop_until(base, &handled, n, 10000);
 }
 
 static void

@@ -22,6 +22,7 @@
 #include "ctl.h"
 #include "jitsud.h"
 #include "log.h"
+#include "quietlog.h"
 #include "testutil.h"
 
 #define CLIENTS_MAX	16	/* control.c's CONTROL_CLIENTS_MAX */
@@ -32,7 +33,7 @@
  * test says; the log and the metrics are text of the test's choosing.
  */
 static char		 asked[256];	/* "start(www)" and the like */
-static int		 fail_op, warnings;
+static int		 fail_op;
 static size_t		 metrics_lines;	/* metrics_render's output */
 static const char *const *log_lines;
 
@@ -109,37 +110,6 @@ log_ring_foreach(void (*fn)(const char *, void *), void *arg)
 		fn(log_lines[i], arg);
 }
 
-void
-log_debug(const char *fmt, ...)
-{
-	(void)fmt;
-}
-
-void
-log_warn(const char *fmt, ...)
-{
-	(void)fmt;
-	warnings++;
-}
-
-void
-log_warnx(const char *fmt, ...)
-{
-	(void)fmt;
-	warnings++;
-}
-
-void
-fatal(const char *fmt, ...)
-{
-	va_list	 ap;
-
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	abort();
-}
-
 /* The daemon's side: its loop, a registry, the control socket. */
 static struct jitsud	*env;
 static struct vms	 vs;
@@ -167,7 +137,7 @@ setup(void **state)
 {
 	(void)state;
 	asked[0] = '\0';
-	fail_op = warnings = 0;
+	fail_op = quietlog_warnings = 0;
 	metrics_lines = 0;
 	log_lines = NULL;
 	snprintf(dir, sizeof(dir), "/tmp/test_control.XXXXXX");
@@ -528,7 +498,7 @@ test_connections_past_the_limit_are_closed_unanswered(void **state)
 		    "still open", CLIENTS_MAX + 1, CLIENTS_MAX);
 	close(fd);
 	assert_string_equal(buf, "");
-	assert_true(warnings > 0);
+	assert_true(quietlog_warnings > 0);
 	/* One slot freed: the next client is served again. */
 	close(idle[0]);
 	testutil_loop_for(env->base, 50);

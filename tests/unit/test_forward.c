@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -24,24 +23,6 @@
 
 #define TIMEOUT_MS	2000	/* forward.c's FWD_TIMEOUT_MS */
 #define INFLIGHT_MAX	4096	/* forward.c's FWD_INFLIGHT_MAX */
-
-void
-log_debug(const char *fmt, ...)
-{
-	(void)fmt;
-}
-
-void
-log_warn(const char *fmt, ...)
-{
-	(void)fmt;
-}
-
-void
-log_warnx(const char *fmt, ...)
-{
-	(void)fmt;
-}
 
 /*
  * The upstream resolver is this test: a UDP socket and a TCP listener
@@ -187,23 +168,11 @@ make_answer(uint8_t *a, const uint8_t *q, size_t qend)
 	return qend + sizeof(rr);
 }
 
-static uint64_t
-now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* Run the loop until the callback ran n times (or ms of real time). */
 static void
 wait_calls(int n, unsigned int ms)
 {
-	uint64_t	 end = now_ms() + ms;
-
-	while (calls < n && now_ms() < end)
-		testutil_loop_for(base, 5);
+	testutil_loop_until(base, &calls, n, ms);
 }
 
 /* What the upstream's UDP socket got: run the loop until it arrives. */

@@ -36,19 +36,7 @@ vm_now_ms(void)
 	return 0;
 }
 
-static void
-record(const char *fmt, ...)
-{
-	size_t	 n = strlen(calls);
-	va_list	 ap;
-
-	if (n != 0)
-		snprintf(calls + n, sizeof(calls) - n, " ");
-	n = strlen(calls);
-	va_start(ap, fmt);
-	vsnprintf(calls + n, sizeof(calls) - n, fmt, ap);
-	va_end(ap);
-}
+#define record(...)	testutil_record(calls, sizeof(calls), __VA_ARGS__)
 
 static void *
 fake_claim(void *ctx, const struct binding *b, char *err, size_t errlen)

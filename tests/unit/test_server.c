@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -179,44 +178,10 @@ __wrap_accept4(int fd, struct sockaddr *sa, socklen_t *len, int flags)
 	return __real_accept4(fd, sa, len, flags);
 }
 
-void
-log_debug(const char *fmt, ...)
-{
-	(void)fmt;
-}
-
-void
-log_warn(const char *fmt, ...)
-{
-	(void)fmt;
-}
-
-void
-log_warnx(const char *fmt, ...)
-{
-	(void)fmt;
-}
-
-void
-fatalx(const char *fmt, ...)
-{
-	(void)fmt;
-	abort();
-}
-
 static struct jitsud	*env;
 static struct vms	*dummy_vms;	/* only compared with NULL */
 static struct server	*udp_srv, *tcp_srv;
 static struct conf_addr	 udp_addr, tcp_addr;
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /* A loopback address of family af and a port nobody has bound just now. */
 static int
@@ -326,7 +291,7 @@ udp_client(void)
 static ssize_t
 udp_hear(int fd, uint8_t *buf, size_t size, unsigned int ms)
 {
-	uint64_t	 end = now_ms() + ms;
+	uint64_t	 end = testutil_now_ms() + ms;
 	ssize_t		 n;
 
 	do {
@@ -334,7 +299,7 @@ udp_hear(int fd, uint8_t *buf, size_t size, unsigned int ms)
 		if ((n = recv(fd, buf, size, 0)) >= 0)
 			return n;
 		assert_int_equal(errno, EAGAIN);
-	} while (now_ms() < end);
+	} while (testutil_now_ms() < end);
 	return -1;
 }
 
@@ -430,7 +395,7 @@ tcp_client(void)
 static ssize_t
 tcp_hear(int fd, uint8_t *buf, size_t size, unsigned int ms)
 {
-	uint64_t	 end = now_ms() + ms;
+	uint64_t	 end = testutil_now_ms() + ms;
 	uint8_t		 tmp[2 + 512];
 	size_t		 want;
 	ssize_t		 n;
@@ -450,7 +415,7 @@ tcp_hear(int fd, uint8_t *buf, size_t size, unsigned int ms)
 		assert_int_equal(recv(fd, tmp, 2 + want, 0), 2 + want);
 		memcpy(buf, tmp + 2, want);
 		return (ssize_t)want;
-	} while (now_ms() < end);
+	} while (testutil_now_ms() < end);
 	return -1;
 }
 
@@ -750,9 +715,9 @@ test_out_of_descriptors_pauses_accepting_then_resumes(void **state)
 static void
 wait_accepted(uint64_t n)
 {
-	uint64_t	 end = now_ms() + 2000;
+	uint64_t	 end = testutil_now_ms() + 2000;
 
-	while (env->metrics.tcp_clients < n && now_ms() < end)
+	while (env->metrics.tcp_clients < n && testutil_now_ms() < end)
 		testutil_loop_for(env->base, 2);
 }
 

@@ -19,19 +19,6 @@
 #include "log.h"
 #include "testutil.h"
 
-void
-log_warn(const char *fmt, ...)
-{
-	(void)fmt;
-}
-
-void
-fatalx(const char *fmt, ...)
-{
-	(void)fmt;
-	abort();
-}
-
 /*
  * The fake libxenstore: store.c is the only file that links the real
  * one, so the test links this instead.  Keys and values live in a

@@ -15,6 +15,7 @@
 #include "jitsud.h"
 #include "log.h"
 #include "synjitsu.h"
+#include "testutil.h"
 #include "xl.h"
 
 /*
@@ -53,19 +54,7 @@ static const char *const op_names[] = {
 	[XL_QUIT] = "quit",
 };
 
-static void
-record(const char *fmt, ...)
-{
-	size_t	 n = strlen(calls);
-	va_list	 ap;
-
-	if (n != 0)
-		snprintf(calls + n, sizeof(calls) - n, " ");
-	n = strlen(calls);
-	va_start(ap, fmt);
-	vsnprintf(calls + n, sizeof(calls) - n, fmt, ap);
-	va_end(ap);
-}
+#define record(...)	testutil_record(calls, sizeof(calls), __VA_ARGS__)
 
 struct chan *
 chan_new(struct event_base *b, void (*handler)(void *, void *), void *arg)

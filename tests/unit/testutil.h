@@ -2,8 +2,12 @@
 #ifndef JITSUD_TESTUTIL_H
 #define JITSUD_TESTUTIL_H
 
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -24,6 +28,51 @@ testutil_loop_for(struct event_base *base, unsigned int ms)
 
 	event_base_once(base, -1, EV_TIMEOUT, testutil_loopexit, base, &tv);
 	event_base_dispatch(base);
+}
+
+/* Milliseconds on the monotonic clock. */
+static inline uint64_t
+testutil_now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Run base's loop until *count reaches n, or for `ms' at the most. */
+static inline void
+testutil_loop_until(struct event_base *base, const int *count, int n,
+    unsigned int ms)
+{
+	uint64_t	 end = testutil_now_ms() + ms;
+
+	while (*count < n && testutil_now_ms() < end)
+		testutil_loop_for(base, 5);
+}
+
+/*
+ * The call recorder of tests whose fakes say what they were asked:
+ * append one formatted entry to the string buf (of size bytes), a space
+ * between entries, so a test compares the whole story with one
+ * assert_string_equal.
+ */
+static inline void
+testutil_record(char *buf, size_t size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static inline void
+testutil_record(char *buf, size_t size, const char *fmt, ...)
+{
+	size_t	 n = strlen(buf);
+	va_list	 ap;
+
+	if (n != 0)
+		snprintf(buf + n, size - n, " ");
+	n = strlen(buf);
+	va_start(ap, fmt);
+	vsnprintf(buf + n, size - n, fmt, ap);
+	va_end(ap);
 }
 
 /*

@@ -1,6 +1,8 @@
 # unit.mk -- what each unit test links: the module under test and nothing
 # it could lean on by accident.  test_X_SRCS lists sources, test_X_LIBS
-# extra libraries.
+# extra libraries.  $(QUIETLOG) stands for src/log.c where a test
+# wants the module silent (tests/unit/quietlog.h says what it does).
+QUIETLOG	= tests/unit/quietlog.c
 test_log_SRCS	= src/log.c
 test_binding_SRCS = src/binding.c
 test_zone_SRCS	= $(ZONE_SRCS) src/binding.c src/errors.c
@@ -27,13 +29,13 @@ test_xl_SRCS	= src/xl.c src/log.c unikernels/lib/synrec.c
 test_xl_LIBS	= $(shell pkg-config --libs libevent)
 test_metrics_SRCS	= src/metrics.c
 test_metrics_LIBS	= -lm
-test_control_SRCS	= src/control.c src/ctl.c
+test_control_SRCS	= src/control.c src/ctl.c $(QUIETLOG)
 test_control_LIBS	= $(shell pkg-config --libs libevent)
-test_forward_SRCS	= src/forward.c
+test_forward_SRCS	= src/forward.c $(QUIETLOG)
 test_forward_LIBS	= $(shell pkg-config --libs libevent)
-test_server_SRCS	= src/server.c
+test_server_SRCS	= src/server.c $(QUIETLOG)
 test_server_LIBS	= $(shell pkg-config --libs libevent) -Wl,--wrap=accept4
-test_chan_SRCS	= src/chan.c
+test_chan_SRCS	= src/chan.c $(QUIETLOG)
 test_chan_LIBS	= $(shell pkg-config --libs libevent) -lpthread
-test_store_SRCS	= src/store.c
+test_store_SRCS	= src/store.c $(QUIETLOG)
 test_store_LIBS	= $(shell pkg-config --libs libevent)
