@@ -18,11 +18,13 @@
  * that it is still registered before it touches it.
  */
 
+/* clang-format off */
 enum xl_op {
 	XL_CREATE, XL_RESTORE, XL_DESTROY, XL_SHUTDOWN, XL_SUSPEND,
 	XL_PAUSE, XL_UNPAUSE, XL_FORGET, XL_LIST, XL_ATTACH, XL_SIGCHLD,
 	XL_WATCH, XL_UNWATCH, XL_HANDOVER, XL_HANDOVER_END, XL_QUIT
 };
+/* clang-format on */
 
 /* main -> builder */
 struct xl_cmd {

@@ -609,6 +609,7 @@ static enum dns_qtype_metric
 dns_qtype_metric(uint16_t qtype)
 {
 	switch (qtype) {
+	/* clang-format off */
 	case 0:		return DNS_QT_NONE;
 	case T_A:	return DNS_QT_A;
 	case T_AAAA:	return DNS_QT_AAAA;
@@ -621,6 +622,7 @@ dns_qtype_metric(uint16_t qtype)
 	case T_SRV:	return DNS_QT_SRV;
 	case T_TXT:	return DNS_QT_TXT;
 	default:	return DNS_QT_OTHER;
+	/* clang-format on */
 	}
 }
 

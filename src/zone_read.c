@@ -171,12 +171,14 @@ zone_read_ttl(const char *tok, size_t n, uint32_t *ttl)
 			return -1;
 		if (i < n) {
 			switch (tolower((unsigned char)tok[i++])) {
+			/* clang-format off */
 			case 's': break;
 			case 'm': v *= 60; break;
 			case 'h': v *= 3600; break;
 			case 'd': v *= 86400; break;
 			case 'w': v *= 604800; break;
 			default: return -1;
+			/* clang-format on */
 			}
 		} else if (start > 0)
 			return -1;	/* "1h30": a unit is missing */

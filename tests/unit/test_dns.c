@@ -42,10 +42,12 @@ static const struct {
 	const char	*name;
 	uint16_t	 type;
 } types[] = {
+	/* clang-format off */
 	{ "A", 1 }, { "NS", 2 }, { "CNAME", 5 }, { "SOA", 6 }, { "PTR", 12 },
 	{ "MX", 15 }, { "TXT", 16 }, { "AAAA", 28 }, { "SRV", 33 },
 	{ "OPT", 41 }, { "IXFR", 251 }, { "AXFR", 252 }, { "MAILB", 253 },
 	{ "ANY", 255 },
+	/* clang-format on */
 };
 
 static int

@@ -17,10 +17,12 @@
 const char *
 dns_qtype_metric_name(enum dns_qtype_metric m)
 {
+	/* clang-format off */
 	static const char *const names[DNS_QT_COUNT] = {
 		"none", "A", "AAAA", "ANY", "CNAME", "MX", "NS", "PTR", "SOA",
 		"SRV", "TXT", "other",
 	};
+	/* clang-format on */
 
 	return (unsigned int)m < DNS_QT_COUNT ? names[m] : "other";
 }

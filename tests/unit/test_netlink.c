@@ -47,6 +47,7 @@ assert_bytes(const struct nl_msg *m, const uint8_t *want, size_t len)
 static void
 test_veth_request_creates_the_peer_in_the_guest_netns(void **state)
 {
+	/* clang-format off */
 	static const uint8_t	 hmac[6] = { 0xfe, 0xff, 0xff, 0xff, 0xff,
 				    0xff };
 	static const uint8_t	 gmac[6] = { 2, 0, 0, 0, 0, 2 };
@@ -69,6 +70,7 @@ test_veth_request_creates_the_peer_in_the_guest_netns(void **state)
 		LE16(10), LE16(IFLA_ADDRESS), 2, 0, 0, 0, 0, 2, 0, 0,
 		LE16(8), LE16(IFLA_NET_NS_PID), LE32(4242),
 	};
+	/* clang-format on */
 	struct nl_veth		 ve = {
 		.name = "jv01234567", .mac = hmac, .master = 7,
 		.peer = "eth0", .peer_mac = gmac, .peer_pid = 4242,
@@ -114,6 +116,7 @@ test_veth_request_can_leave_the_host_end_down(void **state)
 static void
 test_ipv4_address_request(void **state)
 {
+	/* clang-format off */
 	static const uint8_t	 want[] = {
 		LE32(40), LE16(RTM_NEWADDR), LE16(REQ_ACK_EXCL_CREATE),
 		LE32(0), LE32(0),
@@ -122,6 +125,7 @@ test_ipv4_address_request(void **state)
 		LE16(8), LE16(IFA_LOCAL), 10, 77, 0, 2,
 		LE16(8), LE16(IFA_ADDRESS), 10, 77, 0, 2,
 	};
+	/* clang-format on */
 	struct in_addr		 a;
 	struct nl_msg		 m;
 
@@ -134,6 +138,7 @@ test_ipv4_address_request(void **state)
 static void
 test_ipv6_address_request_skips_dad(void **state)
 {
+	/* clang-format off */
 	static const uint8_t	 want[] = {
 		LE32(64), LE16(RTM_NEWADDR), LE16(REQ_ACK_EXCL_CREATE),
 		LE32(0), LE32(0),
@@ -143,6 +148,7 @@ test_ipv6_address_request_skips_dad(void **state)
 		LE16(20), LE16(IFA_ADDRESS), 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0,
 		0, 0, 0, 0, 0, 0, 0, 7,
 	};
+	/* clang-format on */
 	struct in6_addr		 a;
 	struct nl_msg		 m;
 
@@ -157,6 +163,7 @@ test_ipv6_address_request_skips_dad(void **state)
 static void
 test_default_route_request(void **state)
 {
+	/* clang-format off */
 	static const uint8_t	 want[] = {
 		LE32(44), LE16(RTM_NEWROUTE), LE16(REQ_ACK_EXCL_CREATE),
 		LE32(0), LE32(0),
@@ -166,6 +173,7 @@ test_default_route_request(void **state)
 		LE16(8), LE16(RTA_GATEWAY), 10, 77, 0, 1,
 		LE16(8), LE16(RTA_OIF), LE32(9),
 	};
+	/* clang-format on */
 	struct in_addr		 gw;
 	struct nl_msg		 m;
 
@@ -178,24 +186,32 @@ test_default_route_request(void **state)
 static void
 test_link_requests(void **state)
 {
+	/* clang-format off */
 	static const uint8_t	 up[] = {
 		LE32(32), LE16(RTM_NEWLINK), LE16(0x0005), LE32(0), LE32(0),
 		0, 0, LE16(0), LE32(3), LE32(1), LE32(1),
 	};
+	/* clang-format on */
+	/* clang-format off */
 	static const uint8_t	 get[] = {
 		LE32(40), LE16(RTM_GETLINK), LE16(0x0001), LE32(0), LE32(0),
 		0, 0, LE16(0), LE32(0), LE32(0), LE32(0),
 		LE16(8), LE16(IFLA_IFNAME), 'b', 'r', '0', 0,
 	};
+	/* clang-format on */
+	/* clang-format off */
 	static const uint8_t	 plug[] = {
 		LE32(40), LE16(RTM_NEWLINK), LE16(0x0005), LE32(0), LE32(0),
 		0, 0, LE16(0), LE32(3), LE32(1), LE32(1),
 		LE16(8), LE16(IFLA_MASTER), LE32(7),
 	};
+	/* clang-format on */
+	/* clang-format off */
 	static const uint8_t	 del[] = {
 		LE32(32), LE16(RTM_DELLINK), LE16(0x0005), LE32(0), LE32(0),
 		0, 0, LE16(0), LE32(12), LE32(0), LE32(0),
 	};
+	/* clang-format on */
 	struct nl_msg		 m;
 
 	(void)state;

@@ -331,12 +331,14 @@ hin_puts(struct proc_hin *in, const char *text)
 static void
 test_handover_lines_are_exactly_ready_or_adopted_k(void **state)
 {
+	/* clang-format off */
 	static const char *const bad[] = {
 		"Ready", "ready ", " ready", "readyy", "ready\r", "",
 		"adopted", "adopted ", "adopted -1", "adopted +1",
 		"adopted 1 ", "adopted 1x", "adopted 123456", "adopted  1",
 		"count 1", "adopted\t1",
 	};
+	/* clang-format on */
 	struct proc_hin	 in;
 	unsigned int	 k = 99;
 	char		 line[PROC_HLINE_MAX];

@@ -43,6 +43,7 @@ struct chan {
 };
 static struct chan	 cmds, reps;
 
+/* clang-format off */
 static const char *const op_names[] = {
 	[XL_CREATE] = "create", [XL_RESTORE] = "restore",
 	[XL_DESTROY] = "destroy", [XL_SHUTDOWN] = "shutdown",
@@ -53,6 +54,7 @@ static const char *const op_names[] = {
 	[XL_HANDOVER] = "handover", [XL_HANDOVER_END] = "handover-end",
 	[XL_QUIT] = "quit",
 };
+/* clang-format on */
 
 #define record(...)	testutil_record(calls, sizeof(calls), __VA_ARGS__)
 

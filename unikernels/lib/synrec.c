@@ -17,10 +17,12 @@
 #define BAD	1
 #define RANGE	2
 
+/* clang-format off */
 enum {
 	K_V, K_PEER, K_LOCAL, K_IRS, K_ISS, K_RCV_NXT, K_SND_NXT, K_MSS,
 	K_PEER_WSCALE, K_WSCALE, K_PEER_WND, K_FIN, K_DATA, K_COUNT
 };
+/* clang-format on */
 
 struct key {
 	const char	*name;
@@ -28,6 +30,7 @@ struct key {
 };
 
 /* The messages are static strings: synrec_decode's *why must stay valid. */
+/* clang-format off */
 #define KEY(k)	{ #k, #k ": missing", #k ": malformed", \
 		  #k ": out of range", #k ": repeated" }
 
@@ -36,6 +39,7 @@ static const struct key keys[K_COUNT] = {
 	KEY(snd_nxt), KEY(mss), KEY(peer_wscale), KEY(wscale),
 	KEY(peer_wnd), KEY(fin), KEY(data),
 };
+/* clang-format on */
 
 static const char b64[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";

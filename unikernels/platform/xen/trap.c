@@ -10,6 +10,7 @@
 
 static int in_trap;
 
+/* clang-format off */
 static const char *const trap_names[NTRAPS] = {
 	"divide error", "debug", "NMI", "breakpoint", "overflow",
 	"bound range", "invalid opcode", "device not available",
@@ -18,6 +19,7 @@ static const char *const trap_names[NTRAPS] = {
 	"page fault", "reserved", "x87 FP error", "alignment check",
 	"machine check", "SIMD FP error", "virtualization", "control protection",
 };
+/* clang-format on */
 
 static void
 trap_report(const struct trap_frame *f)

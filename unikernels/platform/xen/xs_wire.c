@@ -44,6 +44,7 @@ static const struct {
 	const char	*name;
 	int		 num;
 } xs_errors[] = {
+	/* clang-format off */
 	{ "EINVAL", UK_EINVAL },	{ "EACCES", UK_EACCES },
 	{ "EEXIST", UK_EEXIST },	{ "EISDIR", UK_EINVAL },
 	{ "ENOENT", UK_ENOENT },	{ "ENOMEM", UK_ENOMEM },
@@ -53,6 +54,7 @@ static const struct {
 	{ "EAGAIN", UK_EAGAIN },	{ "EISCONN", UK_EISCONN },
 	{ "E2BIG", UK_E2BIG },		{ "EPERM", UK_EPERM },
 	{ "EQUOTA", UK_EDQUOT },
+	/* clang-format on */
 };
 
 int

@@ -13,10 +13,12 @@ static const char good[] = "v=1 peer=10.0.0.1:40000 local=10.0.0.2:80 "
     "irs=1000 iss=5000 rcv_nxt=1006 snd_nxt=5001 mss=1460 peer_wscale=7 "
     "wscale=0 peer_wnd=65536 fin=0 data=aGVsbG8=";
 
+/* clang-format off */
 static const char *const key_names[] = {
 	"v", "peer", "local", "irs", "iss", "rcv_nxt", "snd_nxt", "mss",
 	"peer_wscale", "wscale", "peer_wnd", "fin", "data",
 };
+/* clang-format on */
 #define NKEYS	(sizeof(key_names) / sizeof(key_names[0]))
 
 /* printf.c (for snprintf) wants a console; nothing here prints. */

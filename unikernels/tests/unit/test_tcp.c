@@ -434,11 +434,13 @@ static void
 test_adopt_installs_connection_with_recorded_bytes(void **state)
 {
 	static const char req[] = "GET / HTTP/1.1\r\n\r\n";
+	/* clang-format off */
 	struct uk_tcp_adopt r = { .rip = PEER_IP, .lip = OUR_IP,
 	    .rport = PPORT, .lport = 80, .iss = 70000, .irs = PISS,
 	    .snd_nxt = 70001, .rcv_nxt = PISS + 1 + sizeof(req) - 1,
 	    .mss = 1400, .snd_shift = 7, .rcv_shift = 0, .snd_wnd = 500,
 	    .data = (const uint8_t *)req, .dlen = sizeof(req) - 1 };
+	/* clang-format on */
 	struct tcp_conn *c;
 	struct tcp_seg s;
 	char buf[64];
@@ -477,11 +479,13 @@ static const char adopt_req[] = "GET / HTTP/1.1\r\n";
 static struct uk_tcp_adopt
 adopt_rec(int fin)
 {
+	/* clang-format off */
 	struct uk_tcp_adopt r = { .rip = PEER_IP, .lip = OUR_IP,
 	    .rport = PPORT, .lport = 80, .iss = 70000, .irs = PISS,
 	    .snd_nxt = 70001, .mss = 1460, .snd_shift = -1, .rcv_shift = 0,
 	    .snd_wnd = 64000, .data = (const uint8_t *)adopt_req,
 	    .dlen = sizeof(adopt_req) - 1, .fin = fin };
+	/* clang-format on */
 
 	r.rcv_nxt = PISS + 1 + (uint32_t)r.dlen + (uint32_t)fin;
 	return r;
