@@ -26,7 +26,7 @@ struct server_list;
 static inline struct timeval
 ms_timeval(uint64_t ms)
 {
-	struct timeval	 tv;
+	struct timeval tv;
 
 	tv.tv_sec = (time_t)(ms / 1000);
 	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
@@ -38,8 +38,8 @@ struct synjitsu_stats;
 
 /* errors.c */
 
-#define ERRORS_MAX		32
-#define ERROR_LEN		512
+#define ERRORS_MAX 32
+#define ERROR_LEN  512
 
 /*
  * Configuration errors for the operator, each a full line
@@ -48,28 +48,28 @@ struct synjitsu_stats;
  * first ERRORS_MAX messages are kept.
  */
 struct errors {
-	size_t	 count;
-	int	 line[ERRORS_MAX];
-	char	 msg[ERRORS_MAX][ERROR_LEN];
+	size_t count;
+	int    line[ERRORS_MAX];
+	char   msg[ERRORS_MAX][ERROR_LEN];
 };
 
-void	errors_add(struct errors *, const char *path, int line,
-	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-void	errors_vadd(struct errors *, const char *path, int line,
-	    const char *fmt, va_list ap) __attribute__((format(printf, 4, 0)));
+void errors_add(struct errors *, const char *path, int line, const char *fmt,
+    ...) __attribute__((format(printf, 4, 5)));
+void errors_vadd(struct errors *, const char *path, int line, const char *fmt,
+    va_list ap) __attribute__((format(printf, 4, 0)));
 /*
  * errors_sort: put the kept messages from index `first' on in line
  * order, stably (checks that run after parsing report out of order).
  */
-void	errors_sort(struct errors *, size_t first);
+void errors_sort(struct errors *, size_t first);
 /*
  * errors_each: fn(line, arg) for each kept message, then for "... and N
  * more errors" if some were cut.  errors_print is it to a FILE.
  */
-void	errors_each(const struct errors *, void (*fn)(const char *, void *),
-	    void *arg);
+void errors_each(const struct errors *, void (*fn)(const char *, void *),
+    void *arg);
 /* errors_print: one message a line, then "... and N more" if cut. */
-void	errors_print(const struct errors *, FILE *);
+void errors_print(const struct errors *, FILE *);
 
 /* image.c */
 struct image_cache;
@@ -79,12 +79,11 @@ struct image_cache;
  * parents if need be; a tmpfs such as /run is the point).  NULL and a
  * reason in err if dir cannot be used.
  */
-struct image_cache *image_cache_new(const char *dir, char *err,
-	    size_t errlen);
-void	image_cache_free(struct image_cache *);
+struct image_cache *image_cache_new(const char *dir, char *err, size_t errlen);
+void		    image_cache_free(struct image_cache *);
 
 /* image_cache_begin: a new load starts; what it does not get is swept. */
-void	image_cache_begin(struct image_cache *);
+void image_cache_begin(struct image_cache *);
 
 /*
  * image_cache_get: the path of our copy of the file src, read now unless
@@ -92,30 +91,30 @@ void	image_cache_begin(struct image_cache *);
  * and the reason in err (no such file, not a regular file, too big, the
  * copy cannot be written).
  */
-const char *image_cache_get(struct image_cache *, const char *src,
-	    char *err, size_t errlen);
+const char *image_cache_get(struct image_cache *, const char *src, char *err,
+    size_t errlen);
 
 /*
  * image_check: would src be taken (image_cache_get's checks, without
  * reading or copying it)?  0, or -1 with the reason in err.  For -n.
  */
-int	image_check(const char *src, char *err, size_t errlen);
+int image_check(const char *src, char *err, size_t errlen);
 
 /*
  * image_cache_sweep: after a load was taken, forget the images it did not
  * get and remove every file in the folder that is not a kept copy.
  */
-void	image_cache_sweep(struct image_cache *);
+void image_cache_sweep(struct image_cache *);
 
 /* binding.c */
 
-#define BINDING_NAME_MAX	256	/* owner, presentation form, with NUL */
-#define BINDING_KERNEL_MAX	1024
-#define BINDING_CPUID_MAX	256
-#define BINDING_BRIDGE_MAX	16	/* IFNAMSIZ: 15 characters and NUL */
-#define BINDING_CMDLINE_MAX	1024	/* Xen's guest command line limit */
-#define BINDING_PORTS_MAX	16
-#define BINDING_ERR_MAX		256
+#define BINDING_NAME_MAX    256 /* owner, presentation form, with NUL */
+#define BINDING_KERNEL_MAX  1024
+#define BINDING_CPUID_MAX   256
+#define BINDING_BRIDGE_MAX  16	 /* IFNAMSIZ: 15 characters and NUL */
+#define BINDING_CMDLINE_MAX 1024 /* Xen's guest command line limit */
+#define BINDING_PORTS_MAX   16
+#define BINDING_ERR_MAX	    256
 
 enum binding_type {
 	BINDING_TYPE_PVH,
@@ -130,7 +129,7 @@ enum binding_stop {
 };
 
 enum binding_ready {
-	BINDING_READY_XENSTORE,	/* the guest writes its ready key */
+	BINDING_READY_XENSTORE, /* the guest writes its ready key */
 	BINDING_READY_TCP,	/* a TCP connect to ready_port succeeds */
 	BINDING_READY_DELAY,	/* ready_delay_ms after the domain is built */
 };
@@ -142,37 +141,37 @@ enum binding_ready {
  * Durations are in milliseconds; 0 idle_ms means never stop.
  */
 struct binding {
-	char		 name[BINDING_NAME_MAX];	/* owner, FQDN */
-	char		 kernel[BINDING_KERNEL_MAX];
-	char		 ramdisk[BINDING_KERNEL_MAX];	/* "" if none */
-	char		 cpuid[BINDING_CPUID_MAX];	/* xl.cfg cpuid= */
-	enum binding_type type;
-	uint64_t	 memory_kb;
-	unsigned int	 vcpus;
-	int		 has_ip;
-	int		 has_ip6;
-	struct in_addr	 ip;
-	struct in6_addr	 ip6;
-	uint8_t		 mac[6];
-	char		 bridge[BINDING_BRIDGE_MAX];
-	char		 cmdline[BINDING_CMDLINE_MAX];
-	uint32_t	 idle_ms;
-	enum binding_stop stop;
+	char		   name[BINDING_NAME_MAX]; /* owner, FQDN */
+	char		   kernel[BINDING_KERNEL_MAX];
+	char		   ramdisk[BINDING_KERNEL_MAX]; /* "" if none */
+	char		   cpuid[BINDING_CPUID_MAX];	/* xl.cfg cpuid= */
+	enum binding_type  type;
+	uint64_t	   memory_kb;
+	unsigned int	   vcpus;
+	int		   has_ip;
+	int		   has_ip6;
+	struct in_addr	   ip;
+	struct in6_addr	   ip6;
+	uint8_t		   mac[6];
+	char		   bridge[BINDING_BRIDGE_MAX];
+	char		   cmdline[BINDING_CMDLINE_MAX];
+	uint32_t	   idle_ms;
+	enum binding_stop  stop;
 	enum binding_ready ready;
-	uint16_t	 ready_port;
-	uint32_t	 ready_delay_ms;
-	uint32_t	 max_boot_ms;
-	int		 synjitsu;
-	uint16_t	 ports[BINDING_PORTS_MAX];
-	size_t		 nports;
-	int		 warm;
-	uint32_t	 max_wait_ms;
-	uint32_t	 ttl;		/* of A/AAAA answers, set by zone_read.c */
+	uint16_t	   ready_port;
+	uint32_t	   ready_delay_ms;
+	uint32_t	   max_boot_ms;
+	int		   synjitsu;
+	uint16_t	   ports[BINDING_PORTS_MAX];
+	size_t		   nports;
+	int		   warm;
+	uint32_t	   max_wait_ms;
+	uint32_t	   ttl; /* of A/AAAA answers, set by zone_read.c */
 	/* Set when the zone is loaded (image.c), "" when images are not
 	 * kept: the copies the domain builder reads instead. */
-	char		 kernel_copy[BINDING_KERNEL_MAX];
-	char		 ramdisk_copy[BINDING_KERNEL_MAX];
-	int		 line;		/* in the zone file; not compared */
+	char		   kernel_copy[BINDING_KERNEL_MAX];
+	char		   ramdisk_copy[BINDING_KERNEL_MAX];
+	int		   line; /* in the zone file; not compared */
 };
 
 /*
@@ -185,14 +184,14 @@ struct binding {
  * Returns 0, or -1 with a one-line description of the first problem
  * (no file or line: the caller adds those) in err[errlen].
  */
-int	binding_parse(struct binding *b, const char *owner, const char *rdata,
-	    char *err, size_t errlen);
+int binding_parse(struct binding *b, const char *owner, const char *rdata,
+    char *err, size_t errlen);
 
 /*
  * binding_same: do a and b describe the same guest?  Every field but
  * the line it was read from counts (a new image copy too).
  */
-int	binding_same(const struct binding *a, const struct binding *b);
+int binding_same(const struct binding *a, const struct binding *b);
 
 /*
  * binding_derive_mac: the MAC address a binding gets without mac=: the
@@ -200,24 +199,24 @@ int	binding_same(const struct binding *a, const struct binding *b);
  * case and a trailing dot, so a guest keeps its MAC across boots and
  * reloads.
  */
-void	binding_derive_mac(const char *owner, uint8_t mac[6]);
+void binding_derive_mac(const char *owner, uint8_t mac[6]);
 
 /* zone.c */
 
-#define ZONE_NAME_MAX		255	/* wire form, RFC 1035 2.3.4 */
+#define ZONE_NAME_MAX 255 /* wire form, RFC 1035 2.3.4 */
 
 /* One record's rdata, uncompressed wire form, names as written. */
 struct zone_rr {
-	const uint8_t	*rdata;
-	uint16_t	 rdlen;
+	const uint8_t *rdata;
+	uint16_t       rdlen;
 };
 
 /* All records of one owner and type; one TTL (the lowest given). */
 struct zone_rrset {
-	uint16_t		 type;
-	uint16_t		 count;
-	uint32_t		 ttl;
-	const struct zone_rr	*rrs;
+	uint16_t	      type;
+	uint16_t	      count;
+	uint32_t	      ttl;
+	const struct zone_rr *rrs;
 };
 
 /*
@@ -226,11 +225,11 @@ struct zone_rrset {
  * NODATA from NXDOMAIN with one search.
  */
 struct zone_node {
-	const uint8_t		*name;	/* lower-cased wire form */
+	const uint8_t		*name; /* lower-cased wire form */
 	uint8_t			 namelen;
 	uint16_t		 nsets;
-	const struct zone_rrset	*sets;
-	const struct binding	*binding;	/* or NULL */
+	const struct zone_rrset *sets;
+	const struct binding	*binding; /* or NULL */
 };
 
 /*
@@ -241,23 +240,23 @@ struct zone_node {
  * A/AAAA RRsets made from its ip/ip6, like any other records.
  */
 struct zone {
-	char			*path;
-	const struct zone_node	*apex;
-	struct zone_node	*nodes;
-	size_t			 nnodes;
-	struct zone_rrset	*sets;
-	struct zone_rr		*rrs;
-	uint8_t			*data;		/* names and rdata */
-	struct binding		*bindings;
-	size_t			 nbindings;
-	uint32_t		 neg_ttl;	/* min(SOA TTL, SOA minimum) */
-	int			 soa_line;
+	char		       *path;
+	const struct zone_node *apex;
+	struct zone_node       *nodes;
+	size_t			nnodes;
+	struct zone_rrset      *sets;
+	struct zone_rr	       *rrs;
+	uint8_t		       *data; /* names and rdata */
+	struct binding	       *bindings;
+	size_t			nbindings;
+	uint32_t		neg_ttl; /* min(SOA TTL, SOA minimum) */
+	int			soa_line;
 };
 
 /* Several zones, each file one zone; apexes are distinct. */
 struct zone_set {
-	struct zone	**zones;
-	size_t		  nzones;
+	struct zone **zones;
+	size_t	      nzones;
 };
 
 /*
@@ -267,61 +266,61 @@ struct zone_set {
  * first record must be the SOA; it names the apex.  Returns NULL when
  * any error was found, all of them (up to the bound) added to *errs.
  */
-struct zone	*zone_load(const char *path, struct errors *errs);
-void		 zone_free(struct zone *);
+struct zone *zone_load(const char *path, struct errors *errs);
+void	     zone_free(struct zone *);
 
 /*
  * zone_lookup: the node for `name' (lower-cased wire form, `len' bytes
  * including the root label), or NULL if the zone has no such name.
  */
-const struct zone_node	*zone_lookup(const struct zone *,
-			    const uint8_t *name, size_t len);
+const struct zone_node *zone_lookup(const struct zone *, const uint8_t *name,
+    size_t len);
 
 /* zone_node_rrset: the node's RRset of `type', or NULL. */
-const struct zone_rrset	*zone_node_rrset(const struct zone_node *,
-			    uint16_t type);
+const struct zone_rrset *zone_node_rrset(const struct zone_node *,
+    uint16_t type);
 
 /*
  * zone_name_under: 1 if wire name `name' equals `apex' or lies below it,
  * comparing case-insensitively; both must be well-formed wire names.
  */
-int	zone_name_under(const uint8_t *name, size_t len, const uint8_t *apex,
-	    size_t apexlen);
+int zone_name_under(const uint8_t *name, size_t len, const uint8_t *apex,
+    size_t apexlen);
 
 /*
  * zone_set_load: load each of `paths' and check that no two files hold
  * the same apex.  NULL with *errs filled when any file has an error.
  */
-struct zone_set	*zone_set_load(const char *const *paths, size_t npaths,
-		    struct errors *errs);
+struct zone_set *zone_set_load(const char *const *paths, size_t npaths,
+    struct errors *errs);
 void		 zone_set_free(struct zone_set *);
 
 /*
  * zone_set_find: the zone with the longest apex at or above `name'
  * (lower-cased wire form), or NULL when no zone encloses it.
  */
-const struct zone	*zone_set_find(const struct zone_set *,
-			    const uint8_t *name, size_t len);
+const struct zone *zone_set_find(const struct zone_set *, const uint8_t *name,
+    size_t len);
 
 /* dns.c */
 
-#define DNS_HEADER_LEN		12
-#define DNS_UDP_MIN		512	/* without EDNS0, RFC 1035 4.2.1 */
-#define DNS_EDNS_PAYLOAD	1232	/* advertised; the most sent by UDP */
-#define DNS_TCP_MAX		65535
-#define DNS_CNAME_MAX		8	/* CNAMEs followed in one answer */
+#define DNS_HEADER_LEN	 12
+#define DNS_UDP_MIN	 512  /* without EDNS0, RFC 1035 4.2.1 */
+#define DNS_EDNS_PAYLOAD 1232 /* advertised; the most sent by UDP */
+#define DNS_TCP_MAX	 65535
+#define DNS_CNAME_MAX	 8 /* CNAMEs followed in one answer */
 
-#define DNS_RCODE_NOERROR	0
-#define DNS_RCODE_FORMERR	1
-#define DNS_RCODE_SERVFAIL	2
-#define DNS_RCODE_NXDOMAIN	3
-#define DNS_RCODE_NOTIMP	4
-#define DNS_RCODE_REFUSED	5
-#define DNS_RCODE_BADVERS	16	/* extended, carried in the OPT */
+#define DNS_RCODE_NOERROR  0
+#define DNS_RCODE_FORMERR  1
+#define DNS_RCODE_SERVFAIL 2
+#define DNS_RCODE_NXDOMAIN 3
+#define DNS_RCODE_NOTIMP   4
+#define DNS_RCODE_REFUSED  5
+#define DNS_RCODE_BADVERS  16 /* extended, carried in the OPT */
 
 enum dns_action {
-	DNS_V_DROP,		/* send nothing: no header worth echoing */
-	DNS_V_REPLY,		/* send reply[0..replylen) */
+	DNS_V_DROP,  /* send nothing: no header worth echoing */
+	DNS_V_REPLY, /* send reply[0..replylen) */
 	/*
 	 * No zone of ours encloses the name.  reply holds a complete
 	 * REFUSED answer to send as it is; a caller with a forwarder may
@@ -332,7 +331,7 @@ enum dns_action {
 
 /* Query types as metrics count them: a fixed set, so no label explodes. */
 enum dns_qtype_metric {
-	DNS_QT_NONE,		/* no question could be read */
+	DNS_QT_NONE, /* no question could be read */
 	DNS_QT_A,
 	DNS_QT_AAAA,
 	DNS_QT_ANY,
@@ -356,18 +355,18 @@ enum dns_qtype_metric {
  * be bound.
  */
 struct dns_verdict {
-	enum dns_action		 action;
-	size_t			 replylen;
-	uint16_t		 id;
-	uint16_t		 qtype;		/* 0: no question was read */
-	enum dns_qtype_metric	 qtype_metric;
-	uint16_t		 rcode;		/* with the extended bits */
-	int			 truncated;	/* TC was set */
-	int			 edns;		/* the reply carries an OPT */
-	int			 edns_do;	/* ... with the DO bit */
-	size_t			 qend;		/* header and question length */
-	const struct zone	*zone;		/* enclosing zone, or NULL */
-	const struct binding	*binding;	/* or NULL */
+	enum dns_action	      action;
+	size_t		      replylen;
+	uint16_t	      id;
+	uint16_t	      qtype; /* 0: no question was read */
+	enum dns_qtype_metric qtype_metric;
+	uint16_t	      rcode;	 /* with the extended bits */
+	int		      truncated; /* TC was set */
+	int		      edns;	 /* the reply carries an OPT */
+	int		      edns_do;	 /* ... with the DO bit */
+	size_t		      qend;	 /* header and question length */
+	const struct zone    *zone;	 /* enclosing zone, or NULL */
+	const struct binding *binding;	 /* or NULL */
 };
 
 /*
@@ -380,9 +379,9 @@ struct dns_verdict {
  * it.  Any input is safe: malformed queries get FORMERR (or are dropped
  * when not even a header can be echoed).  Returns v->action.
  */
-enum dns_action	dns_answer(const struct zone_set *, const uint8_t *query,
-		    size_t qlen, int tcp, uint8_t *reply, size_t replymax,
-		    struct dns_verdict *v);
+enum dns_action dns_answer(const struct zone_set *, const uint8_t *query,
+    size_t qlen, int tcp, uint8_t *reply, size_t replymax,
+    struct dns_verdict *v);
 
 /*
  * dns_servfail: turn a reply dns_answer produced (and `v' describes)
@@ -390,35 +389,35 @@ enum dns_action	dns_answer(const struct zone_set *, const uint8_t *query,
  * the OPT kept.  For a summon that failed after the answer was made.
  * Returns the new length.
  */
-size_t	dns_servfail(uint8_t *reply, const struct dns_verdict *v);
+size_t dns_servfail(uint8_t *reply, const struct dns_verdict *v);
 
 /* Labels for metrics: "A", "AAAA", ..., "other", "none". */
-const char	*dns_qtype_metric_name(enum dns_qtype_metric);
+const char *dns_qtype_metric_name(enum dns_qtype_metric);
 
 /* "NOERROR", "FORMERR", ..., "BADVERS"; "other" for the rest. */
-const char	*dns_rcode_name(uint16_t rcode);
+const char *dns_rcode_name(uint16_t rcode);
 
 /* conf.c */
 
 #define CONF_LISTEN_MAX		16
 #define CONF_ZONES_MAX		64
-#define CONF_SOCKET_MAX		108	/* sizeof(sun_path) */
+#define CONF_SOCKET_MAX		108 /* sizeof(sun_path) */
 #define CONF_DEFAULT_PATH	"/etc/jitsud/jitsud.conf"
 #define CONF_DEFAULT_CONTROL	"/run/jitsud.sock"
-#define CONF_DEFAULT_VIF_SCRIPT	"vif-bridge"
+#define CONF_DEFAULT_VIF_SCRIPT "vif-bridge"
 #define CONF_DEFAULT_STATEDIR	"/var/lib/jitsud"
 #define CONF_DEFAULT_IMAGEDIR	"/run/jitsud/images"
 #define CONF_PATH_MAX		256
 
 enum conf_backend {
-	CONF_BACKEND_XEN,	/* libxl: real domains */
-	CONF_BACKEND_PROCESS,	/* unix builds as processes, for dev/test */
+	CONF_BACKEND_XEN,     /* libxl: real domains */
+	CONF_BACKEND_PROCESS, /* unix builds as processes, for dev/test */
 };
 
 struct conf_addr {
-	struct sockaddr_storage	 ss;
-	socklen_t		 len;
-	int			 line;	/* where it was given, 0: default */
+	struct sockaddr_storage ss;
+	socklen_t		len;
+	int			line; /* where it was given, 0: default */
 };
 
 /*
@@ -427,21 +426,21 @@ struct conf_addr {
  * socket lives.  Built complete by conf_load, then swapped in whole.
  */
 struct conf {
-	struct conf_addr	 listen[CONF_LISTEN_MAX];
-	size_t			 nlisten;
-	char			*zones[CONF_ZONES_MAX];	/* heap copies */
-	size_t			 nzones;
-	int			 has_forwarder;
-	struct conf_addr	 forwarder;
-	char			 control[CONF_SOCKET_MAX];
-	enum conf_backend	 backend;
-	char			 vif_script[CONF_PATH_MAX];	/* xen */
-	char			 statedir[CONF_PATH_MAX];	/* saves, pids */
-	char			 imagedir[CONF_PATH_MAX];	/* "" = off */
+	struct conf_addr  listen[CONF_LISTEN_MAX];
+	size_t		  nlisten;
+	char		 *zones[CONF_ZONES_MAX]; /* heap copies */
+	size_t		  nzones;
+	int		  has_forwarder;
+	struct conf_addr  forwarder;
+	char		  control[CONF_SOCKET_MAX];
+	enum conf_backend backend;
+	char		  vif_script[CONF_PATH_MAX]; /* xen */
+	char		  statedir[CONF_PATH_MAX];   /* saves, pids */
+	char		  imagedir[CONF_PATH_MAX];   /* "" = off */
 };
 
 /* conf_init: an empty configuration with the default control socket. */
-void	conf_init(struct conf *);
+void conf_init(struct conf *);
 
 /*
  * conf_parse: read the jitsud.conf(5) file at `path' into *c (adding to
@@ -449,29 +448,28 @@ void	conf_init(struct conf *);
  * Every problem is added to *errs as "path:line: ..."; returns the
  * number of problems found in this file (0 on success).
  */
-int	conf_parse(struct conf *c, const char *path, struct errors *errs);
+int conf_parse(struct conf *c, const char *path, struct errors *errs);
 
 /*
  * conf_add_zone: serve the zone file `path' as well (the -f FILE.zone
  * form).  Returns -1 and adds an error if the table is full.
  */
-int	conf_add_zone(struct conf *c, const char *path, struct errors *errs);
+int conf_add_zone(struct conf *c, const char *path, struct errors *errs);
 
 /*
  * conf_finish: apply defaults that depend on the whole file: when no
  * `listen on' was given, listen on 0.0.0.0 and :: port 53.
  */
-void	conf_finish(struct conf *);
+void conf_finish(struct conf *);
 
 /* conf_clear: free what conf_parse allocated; *c is then empty. */
-void	conf_clear(struct conf *);
+void conf_clear(struct conf *);
 
 /*
  * conf_addr_parse: an IPv4 or IPv6 literal and a port into *a (no name
  * lookups: start-up must not depend on a resolver).  Returns 0 or -1.
  */
-int	conf_addr_parse(const char *addr, unsigned int port,
-	    struct conf_addr *a);
+int conf_addr_parse(const char *addr, unsigned int port, struct conf_addr *a);
 
 /* sdnotify.c */
 
@@ -480,7 +478,7 @@ int	conf_addr_parse(const char *addr, unsigned int port,
  * "WATCHDOG=1", "STATUS=...") to systemd's $NOTIFY_SOCKET.  Returns 1
  * when sent, 0 when not run under systemd, -1 on error (errno set).
  */
-int	sdnotify(const char *state);
+int sdnotify(const char *state);
 
 /*
  * sdnotify_watchdog_usec: the watchdog interval systemd expects pings
@@ -490,47 +488,47 @@ uint64_t sdnotify_watchdog_usec(void);
 
 /* metrics.c */
 
-#define METRICS_RCODES		24	/* rcodes counted one by one */
-#define METRICS_BOOT_BUCKETS	10	/* boot latency histogram */
+#define METRICS_RCODES	     24 /* rcodes counted one by one */
+#define METRICS_BOOT_BUCKETS 10 /* boot latency histogram */
 
 /* Counters for `jitsuctl metrics', rendered as Prometheus text. */
 struct metrics {
-	uint64_t	 queries[2][DNS_QT_COUNT];	/* [tcp][qtype] */
-	uint64_t	 rcodes[METRICS_RCODES + 1];	/* last: others */
-	uint64_t	 dropped;	/* malformed beyond an answer */
-	uint64_t	 truncated;	/* TC set */
-	uint64_t	 outofzone;
-	uint64_t	 send_errors;
-	uint64_t	 tcp_clients;	/* connections accepted */
-	uint64_t	 summons;	/* builds started for a query */
-	uint64_t	 summon_failures;
-	uint64_t	 idle_stops;
-	uint64_t	 maxwait_replies;	/* sent before the VM was up */
-	uint64_t	 forwarded;
-	uint64_t	 forward_failures;
-	uint64_t	 boot_le[METRICS_BOOT_BUCKETS + 1];	/* last: +Inf */
-	uint64_t	 boot_count;
-	uint64_t	 boot_sum_ms;
-	uint64_t	 standins;	/* summons Synjitsu stood in for */
-	uint64_t	 handovers;	/* hand-overs written to a guest */
-	uint64_t	 handed_conns;	/* connections in them */
-	uint64_t	 adopted_conns;	/* connections guests adopted */
-	uint64_t	 standin_expired;	/* guests that never asked */
+	uint64_t queries[2][DNS_QT_COUNT];   /* [tcp][qtype] */
+	uint64_t rcodes[METRICS_RCODES + 1]; /* last: others */
+	uint64_t dropped;		     /* malformed beyond an answer */
+	uint64_t truncated;		     /* TC set */
+	uint64_t outofzone;
+	uint64_t send_errors;
+	uint64_t tcp_clients; /* connections accepted */
+	uint64_t summons;     /* builds started for a query */
+	uint64_t summon_failures;
+	uint64_t idle_stops;
+	uint64_t maxwait_replies; /* sent before the VM was up */
+	uint64_t forwarded;
+	uint64_t forward_failures;
+	uint64_t boot_le[METRICS_BOOT_BUCKETS + 1]; /* last: +Inf */
+	uint64_t boot_count;
+	uint64_t boot_sum_ms;
+	uint64_t standins;	  /* summons Synjitsu stood in for */
+	uint64_t handovers;	  /* hand-overs written to a guest */
+	uint64_t handed_conns;	  /* connections in them */
+	uint64_t adopted_conns;	  /* connections guests adopted */
+	uint64_t standin_expired; /* guests that never asked */
 	/* Synjitsu's wire counters, from whoever owns the wire. */
-	void		(*wire)(const void *, struct synjitsu_stats *);
-	const void	*wire_arg;
+	void (*wire)(const void *, struct synjitsu_stats *);
+	const void *wire_arg;
 };
 
 /* metrics_query: count one query by what dns_answer decided. */
-void	metrics_query(struct metrics *, const struct dns_verdict *, int tcp);
+void metrics_query(struct metrics *, const struct dns_verdict *, int tcp);
 /* metrics_reply: count one reply sent, by its (extended) rcode. */
-void	metrics_reply(struct metrics *, uint16_t rcode);
+void metrics_reply(struct metrics *, uint16_t rcode);
 
 /* metrics_boot: one summon took `ms' from its first query to ready. */
-void	metrics_boot(struct metrics *, uint64_t ms);
+void metrics_boot(struct metrics *, uint64_t ms);
 
 /* metrics_render: every counter in the Prometheus text format. */
-void	metrics_render(const struct metrics *, const struct vms *, FILE *);
+void metrics_render(const struct metrics *, const struct vms *, FILE *);
 
 /* handover.c */
 
@@ -559,16 +557,17 @@ void	metrics_render(const struct metrics *, const struct vms *, FILE *);
  * A guest that asks with no claim (never made, refused, expired) still
  * gets a hand-over of 0 records, so it never waits for nothing.
  */
-#define HANDOVER_GRACE_MS	10000	/* ready: a guest must ask within */
-#define HANDOVER_ASK_MS		1000	/* the same, for a guest kept off
+#define HANDOVER_GRACE_MS 10000 /* ready: a guest must ask within */
+#define HANDOVER_ASK_MS \
+	1000			/* the same, for a guest kept off
 					 * the network (holding transport) */
-#define HANDOVER_ADOPT_MS	15000	/* asked: it must adopt within */
+#define HANDOVER_ADOPT_MS 15000 /* asked: it must adopt within */
 
 enum handover_state {
-	HANDOVER_IDLE,		/* no stand-in: none, refused, or over */
-	HANDOVER_STANDING,	/* the stand-in answers; the guest boots */
-	HANDOVER_WAITING,	/* ... and it is ready: it must ask soon */
-	HANDOVER_SENT,		/* it asked; records sent, "adopted" due */
+	HANDOVER_IDLE,	   /* no stand-in: none, refused, or over */
+	HANDOVER_STANDING, /* the stand-in answers; the guest boots */
+	HANDOVER_WAITING,  /* ... and it is ready: it must ask soon */
+	HANDOVER_SENT,	   /* it asked; records sent, "adopted" due */
 	HANDOVER_NSTATES
 };
 
@@ -596,11 +595,10 @@ enum handover_state {
  *	and close is what lets it on.
  */
 struct handover_transport {
-	const char	*name;
-	int		 holds;
-	int		(*send)(void *ctx, const struct synrec *recs,
-			    size_t n);
-	void		(*close)(void *ctx, const char *why);
+	const char *name;
+	int	    holds;
+	int (*send)(void *ctx, const struct synrec *recs, size_t n);
+	void (*close)(void *ctx, const char *why);
 };
 
 /*
@@ -611,46 +609,45 @@ struct handover_transport {
  * release forgets the handle.
  */
 struct vm_standin {
-	void	*(*claim)(void *ctx, const struct binding *b, char *err,
-		    size_t errlen);
-	size_t	 (*handover)(void *ctx, void *claim, struct synrec **recs);
-	void	 (*release)(void *ctx, void *claim);
+	void *(*claim)(void *ctx, const struct binding *b, char *err,
+	    size_t errlen);
+	size_t (*handover)(void *ctx, void *claim, struct synrec **recs);
+	void (*release)(void *ctx, void *claim);
 };
 
 /* What every VM's hand-over shares (one per registry). */
 struct handover_env {
 	struct event_base	*base;
-	const struct vm_standin	*si;		/* NULL: no Synjitsu */
+	const struct vm_standin *si; /* NULL: no Synjitsu */
 	void			*sictx;
 	struct metrics		*metrics;
-	uint32_t		 grace_ms;	/* HANDOVER_GRACE_MS */
-	uint32_t		 ask_ms;	/* HANDOVER_ASK_MS */
-	uint32_t		 adopt_ms;	/* HANDOVER_ADOPT_MS */
+	uint32_t		 grace_ms; /* HANDOVER_GRACE_MS */
+	uint32_t		 ask_ms;   /* HANDOVER_ASK_MS */
+	uint32_t		 adopt_ms; /* HANDOVER_ADOPT_MS */
 };
 
 /* One VM's hand-over; its fields are handover.c's. */
 struct handover {
-	struct handover_env	*env;
-	const char		*name;		/* the binding's, for logs */
-	enum handover_state	 state;
-	void			*claim;		/* the stand-in's handle */
-	uint64_t		 claim_ms;	/* since, for the timeline */
-	size_t			 sent;		/* records in the hand-over */
-	struct event		*timer;		/* the deadline running */
+	struct handover_env		*env;
+	const char			*name; /* the binding's, for logs */
+	enum handover_state		 state;
+	void				*claim;	   /* the stand-in's handle */
+	uint64_t			 claim_ms; /* since, for the timeline */
+	size_t				 sent;	/* records in the hand-over */
+	struct event			*timer; /* the deadline running */
 	const struct handover_transport *tr;	/* NULL: none attached */
-	void			*trctx;
-	int			 holding;	/* tr keeps the guest off */
+	void				*trctx;
+	int				 holding; /* tr keeps the guest off */
 };
 
 /* handover_env_init: the defaults; si NULL (see handover_env_standin). */
-void	handover_env_init(struct handover_env *, struct event_base *,
-	    struct metrics *);
+void handover_env_init(struct handover_env *, struct event_base *,
+    struct metrics *);
 /* handover_init: an IDLE hand-over for the binding called `name'
  * (the string must outlive it).  0, or -1 out of memory. */
-int	handover_init(struct handover *, struct handover_env *,
-	    const char *name);
+int  handover_init(struct handover *, struct handover_env *, const char *name);
 /* handover_free: drop the claim quietly; the transport is not called. */
-void	handover_free(struct handover *);
+void handover_free(struct handover *);
 
 /* Calls from vm.c, which knows the VM's lifecycle. */
 /*
@@ -658,39 +655,39 @@ void	handover_free(struct handover *);
  * STANDING) if b has synjitsu on and the env has a stand-in.  A claim
  * already held (a retried build) is kept.  1 standing, 0 not.
  */
-int	handover_claim(struct handover *, const struct binding *b);
+int  handover_claim(struct handover *, const struct binding *b);
 /* handover_standing: the stand-in answers for the guest (a claim). */
-int	handover_standing(const struct handover *);
+int  handover_standing(const struct handover *);
 /* handover_booting: the guest runs (built), readiness not yet known. */
-void	handover_booting(struct handover *, const struct binding *b);
+void handover_booting(struct handover *, const struct binding *b);
 /* handover_ready: the guest is ready: STANDING -> WAITING, a deadline. */
-void	handover_ready(struct handover *);
+void handover_ready(struct handover *);
 /* handover_end: the guest goes down: drop the claim (why logged), close. */
-void	handover_end(struct handover *, const char *why);
+void handover_end(struct handover *, const char *why);
 
 /* Calls from a backend. */
 /*
  * handover_attach: the backend opened a channel to the guest (before it
  * runs); a channel still attached is replaced without a close.
  */
-void	handover_attach(struct handover *,
-	    const struct handover_transport *, void *ctx);
+void handover_attach(struct handover *, const struct handover_transport *,
+    void *ctx);
 /* handover_asked: the guest listens and asks: the records are sent. */
-void	handover_asked(struct handover *);
+void handover_asked(struct handover *);
 /* handover_adopted: the guest took k (checked against what it was
  * sent); k < 0: it gave up.  The conversation is closed. */
-void	handover_adopted(struct handover *, int k);
+void handover_adopted(struct handover *, int k);
 /* handover_broken: the channel failed (why): over, closed. */
-void	handover_broken(struct handover *, const char *why);
+void handover_broken(struct handover *, const char *why);
 
-const char	*handover_state_name(enum handover_state);
+const char *handover_state_name(enum handover_state);
 
 /* vm.c */
 
 enum vm_state {
 	VM_STOPPED,
-	VM_BUILDING,	/* the backend builds the domain */
-	VM_BOOTING,	/* running, not yet ready (readiness check armed) */
+	VM_BUILDING, /* the backend builds the domain */
+	VM_BOOTING,  /* running, not yet ready (readiness check armed) */
 	VM_READY,
 	VM_STOPPING,
 	VM_PAUSED,
@@ -699,10 +696,10 @@ enum vm_state {
 };
 
 enum vm_want {
-	VM_WANT_READY,	/* answer now */
-	VM_WANT_WAIT,	/* the waiter's callback will say */
-	VM_WANT_FAIL,	/* cannot be had: SERVFAIL */
-	VM_WANT_STANDIN,	/* booting, Synjitsu stands in: answer now */
+	VM_WANT_READY,	 /* answer now */
+	VM_WANT_WAIT,	 /* the waiter's callback will say */
+	VM_WANT_FAIL,	 /* cannot be had: SERVFAIL */
+	VM_WANT_STANDIN, /* booting, Synjitsu stands in: answer now */
 };
 
 struct vm;
@@ -714,10 +711,10 @@ struct vm;
  * and a reason.
  */
 struct vm_waiter {
-	TAILQ_ENTRY(vm_waiter)	 entry;
-	struct vm		*vm;	/* NULL once answered or cancelled */
-	void			(*cb)(void *arg, int ok, const char *why);
-	void			*arg;
+	TAILQ_ENTRY(vm_waiter) entry;
+	struct vm	      *vm; /* NULL once answered or cancelled */
+	void (*cb)(void *arg, int ok, const char *why);
+	void *arg;
 };
 
 /*
@@ -733,76 +730,75 @@ struct vm_waiter {
  * handover.c.
  */
 struct vm_backend {
-	const char	*name;
-	int		(*create)(struct vm *, int paused);
-	int		(*restore)(struct vm *);
-	int		(*watch_ready)(struct vm *);
-	int		(*unpause)(struct vm *);
-	int		(*pause)(struct vm *);
-	int		(*shutdown)(struct vm *);
-	int		(*suspend)(struct vm *);
-	int		(*destroy)(struct vm *);
-	void		(*forget)(struct vm *);
-	uint64_t	(*traffic)(struct vm *);
+	const char *name;
+	int (*create)(struct vm *, int paused);
+	int (*restore)(struct vm *);
+	int (*watch_ready)(struct vm *);
+	int (*unpause)(struct vm *);
+	int (*pause)(struct vm *);
+	int (*shutdown)(struct vm *);
+	int (*suspend)(struct vm *);
+	int (*destroy)(struct vm *);
+	void (*forget)(struct vm *);
+	uint64_t (*traffic)(struct vm *);
 };
 
-#define VM_GRACE_MS		5000	/* shutdown's wait before destroy */
-#define VM_STOP_TIMEOUT_MS	60000	/* then a stuck stop is retried */
-#define VM_BUILD_ATTEMPTS	2	/* a failed build is tried again once */
+#define VM_GRACE_MS	   5000	 /* shutdown's wait before destroy */
+#define VM_STOP_TIMEOUT_MS 60000 /* then a stuck stop is retried */
+#define VM_BUILD_ATTEMPTS  2	 /* a failed build is tried again once */
 
 struct vms {
-	struct event_base		*base;
-	uint32_t			 grace_ms;	/* VM_GRACE_MS */
-	uint32_t			 stop_timeout_ms;
-	const struct vm_backend		*be;
-	void				*bectx;
-	struct handover_env		 ho;	/* Synjitsu's, every VM's */
-	struct metrics			*metrics;
-	TAILQ_HEAD(, vm)		 all;
+	struct event_base	*base;
+	uint32_t		 grace_ms; /* VM_GRACE_MS */
+	uint32_t		 stop_timeout_ms;
+	const struct vm_backend *be;
+	void			*bectx;
+	struct handover_env	 ho; /* Synjitsu's, every VM's */
+	struct metrics		*metrics;
+	TAILQ_HEAD(, vm) all;
 };
 
 /* One binding's VM.  Backends keep their own state behind `priv'. */
 struct vm {
-	struct vms		*vs;
-	TAILQ_ENTRY(vm)		 entry;
-	struct binding		 b;
-	struct binding		 next_b;	/* from a reload, once down */
-	int			 has_next_b;
-	enum vm_state		 state;
-	uint64_t		 since_ms;	/* entered `state' */
-	uint64_t		 summon_ms;	/* first query of this boot */
-	uint64_t		 used_ms;	/* last query or traffic */
-	uint64_t		 traffic;
-	int			 domid;		/* -1 when none */
-	int			 restoring, warming, removed, seen;
-	int			 attempts;	/* builds of this summon */
-	enum binding_stop	 stopping_mode;
-	char			 error[160];	/* last failure */
-	TAILQ_HEAD(, vm_waiter)	 waiters;
-	struct event		*timer;		/* build/boot/stop deadline */
-	struct event		*idle;
-	struct handover		 ho;		/* Synjitsu's hand-over */
-	struct probe		*probe;		/* ready=tcp, vm_probe_start */
-	void			*priv;
+	struct vms	 *vs;
+	TAILQ_ENTRY(vm)	  entry;
+	struct binding	  b;
+	struct binding	  next_b; /* from a reload, once down */
+	int		  has_next_b;
+	enum vm_state	  state;
+	uint64_t	  since_ms;  /* entered `state' */
+	uint64_t	  summon_ms; /* first query of this boot */
+	uint64_t	  used_ms;   /* last query or traffic */
+	uint64_t	  traffic;
+	int		  domid; /* -1 when none */
+	int		  restoring, warming, removed, seen;
+	int		  attempts; /* builds of this summon */
+	enum binding_stop stopping_mode;
+	char		  error[160]; /* last failure */
+	TAILQ_HEAD(, vm_waiter) waiters;
+	struct event   *timer; /* build/boot/stop deadline */
+	struct event   *idle;
+	struct handover ho;    /* Synjitsu's hand-over */
+	struct probe   *probe; /* ready=tcp, vm_probe_start */
+	void	       *priv;
 };
 
 /* vms_new: an empty registry driving backend `be' in `base'. */
-struct vms	*vms_new(struct event_base *base, const struct vm_backend *be,
-		    void *bectx, struct metrics *);
-void		 vms_free(struct vms *);
+struct vms *vms_new(struct event_base *base, const struct vm_backend *be,
+    void *bectx, struct metrics *);
+void	    vms_free(struct vms *);
 
 /* vms_standin: let si stand in for bindings with synjitsu on. */
-void		 vms_standin(struct vms *, const struct vm_standin *si,
-		    void *ctx);
+void vms_standin(struct vms *, const struct vm_standin *si, void *ctx);
 
 /* vms_sync: match the registry to the bindings of `zs' (see vm.c). */
-void		 vms_sync(struct vms *, const struct zone_set *zs);
+void vms_sync(struct vms *, const struct zone_set *zs);
 
 /* vms_warm: build every warm binding's domain, paused. */
-void		 vms_warm(struct vms *);
+void vms_warm(struct vms *);
 
 /* vm_find: the VM of a binding by name (case-insensitive), or NULL. */
-struct vm	*vm_find(struct vms *, const char *name);
+struct vm *vm_find(struct vms *, const char *name);
 
 /*
  * vm_want: a query needs binding b's VM.  READY: answer now.  WAIT: w
@@ -810,29 +806,26 @@ struct vm	*vm_find(struct vms *, const char *name);
  * a stopped VM is summoned, and every query for it joins the one summon.
  * FAIL: the summon could not even start.
  */
-enum vm_want	 vm_want(struct vms *, const struct binding *b,
-		    struct vm_waiter *w);
+enum vm_want vm_want(struct vms *, const struct binding *b,
+    struct vm_waiter *w);
 /*
  * vm_join: queue w on a summon under way (after vm_want said WAIT with
  * no waiter), so the caller allocates only when it must wait.  -1 when
  * no summon is under way.
  */
-int		 vm_join(struct vms *, const struct binding *b,
-		    struct vm_waiter *w);
+int  vm_join(struct vms *, const struct binding *b, struct vm_waiter *w);
 /* vm_waiter_cancel: forget w (its query gave up); safe if answered. */
-void		 vm_waiter_cancel(struct vm_waiter *w);
+void vm_waiter_cancel(struct vm_waiter *w);
 
 /* vm_touch: the name was used: postpone its idle stop. */
-void		 vm_touch(struct vms *, const char *name);
+void vm_touch(struct vms *, const char *name);
 
 /* jitsuctl start/stop: 0, or -1 with the reason in err. */
-int		 vm_start(struct vms *, const char *name, char *err,
-		    size_t errlen);
-int		 vm_stop(struct vms *, const char *name, char *err,
-		    size_t errlen);
+int vm_start(struct vms *, const char *name, char *err, size_t errlen);
+int vm_stop(struct vms *, const char *name, char *err, size_t errlen);
 
-const char	*vm_state_name(enum vm_state);
-uint64_t	 vm_now_ms(void);	/* CLOCK_MONOTONIC, in ms */
+const char *vm_state_name(enum vm_state);
+uint64_t    vm_now_ms(void); /* CLOCK_MONOTONIC, in ms */
 
 /*
  * vm_probe_start: the readiness probe of ready=tcp, for a backend's
@@ -842,20 +835,20 @@ uint64_t	 vm_now_ms(void);	/* CLOCK_MONOTONIC, in ms */
  * BOOTING.  0, or -1 (v->error says why when there is more to say).
  * vm_probe_stop cancels it; safe when none runs.
  */
-int	vm_probe_start(struct vm *);
-void	vm_probe_stop(struct vm *);
+int  vm_probe_start(struct vm *);
+void vm_probe_stop(struct vm *);
 
 /* Backend reports, see struct vm_backend. */
-void	vm_backend_built(struct vm *, int ok, const char *why);
-void	vm_backend_ready(struct vm *);
+void vm_backend_built(struct vm *, int ok, const char *why);
+void vm_backend_ready(struct vm *);
 /* why NULL: it went as asked (stop, suspend); else the crash reason. */
-void	vm_backend_gone(struct vm *, const char *why);
+void vm_backend_gone(struct vm *, const char *why);
 /* At start-up: a running domain `name' already exists; take it over. */
-void	vm_backend_adopted(struct vms *, const char *name, int domid);
+void vm_backend_adopted(struct vms *, const char *name, int domid);
 
 /* netlink.c */
 
-#define NL_MSG_MAX		512
+#define NL_MSG_MAX 512
 
 /*
  * An rtnetlink request being built, 4-byte aligned as netlink wants.
@@ -863,8 +856,8 @@ void	vm_backend_adopted(struct vms *, const char *name, int domid);
  * nl_request sets it) and return 0, or -1 when it would not fit.
  */
 struct nl_msg {
-	size_t		 len;
-	uint32_t	 buf[NL_MSG_MAX / 4];
+	size_t	 len;
+	uint32_t buf[NL_MSG_MAX / 4];
 };
 
 /*
@@ -874,38 +867,37 @@ struct nl_msg {
  * `peer_pid'.
  */
 struct nl_veth {
-	const char	*name;
-	const uint8_t	*mac;		/* host end's, or NULL: random */
-	int		 master;
-	int		 down;		/* leave `name' down */
-	const char	*peer;
-	const uint8_t	*peer_mac;	/* or NULL */
-	int		 peer_pid;
+	const char    *name;
+	const uint8_t *mac; /* host end's, or NULL: random */
+	int	       master;
+	int	       down; /* leave `name' down */
+	const char    *peer;
+	const uint8_t *peer_mac; /* or NULL */
+	int	       peer_pid;
 };
 
 /* What nl_link_get reports of a link. */
 struct nl_link {
-	int		 index;
-	uint64_t	 rx_bytes, tx_bytes;
+	int	 index;
+	uint64_t rx_bytes, tx_bytes;
 };
 
 /* Builders, pure: tests compare their bytes. */
-int	nl_msg_veth(struct nl_msg *, const struct nl_veth *);
+int nl_msg_veth(struct nl_msg *, const struct nl_veth *);
 /* RTM_NEWADDR: addr (4 or 16 bytes by family)/prefixlen on ifindex. */
-int	nl_msg_addr(struct nl_msg *, int ifindex, int family,
-	    const void *addr, unsigned int prefixlen);
+int nl_msg_addr(struct nl_msg *, int ifindex, int family, const void *addr,
+    unsigned int prefixlen);
 /* RTM_NEWROUTE: the IPv4 default route via gw out of ifindex. */
-int	nl_msg_route4(struct nl_msg *, int ifindex, struct in_addr gw);
+int nl_msg_route4(struct nl_msg *, int ifindex, struct in_addr gw);
 /* RTM_NEWLINK setting IFF_UP on ifindex. */
-int	nl_msg_link_up(struct nl_msg *, int ifindex);
+int nl_msg_link_up(struct nl_msg *, int ifindex);
 /*
  * RTM_NEWLINK enslaving ifindex to bridge `master' and setting IFF_UP,
  * one request (the kernel sets the master before the flags).
  */
-int	nl_msg_link_plug(struct nl_msg *, int ifindex, int master);
+int nl_msg_link_plug(struct nl_msg *, int ifindex, int master);
 /* RTM_GETLINK or RTM_DELLINK of ifindex, or of `name' when index is 0. */
-int	nl_msg_link(struct nl_msg *, uint16_t type, int ifindex,
-	    const char *name);
+int nl_msg_link(struct nl_msg *, uint16_t type, int ifindex, const char *name);
 
 /*
  * Parsers of one reply message (nlmsghdr included), pure; every length
@@ -913,9 +905,9 @@ int	nl_msg_link(struct nl_msg *, uint16_t type, int ifindex,
  * nl_parse_addr4: an RTM_NEWADDR; 1 with *addr and *plen when it is an
  * IPv4 address of ifindex, 0 when another one, -1 when malformed.
  */
-int	nl_parse_link(const void *msg, size_t len, struct nl_link *l);
-int	nl_parse_addr4(const void *msg, size_t len, int ifindex,
-	    struct in_addr *addr, unsigned int *plen);
+int nl_parse_link(const void *msg, size_t len, struct nl_link *l);
+int nl_parse_addr4(const void *msg, size_t len, int ifindex,
+    struct in_addr *addr, unsigned int *plen);
 
 /*
  * The socket side.  An rtnetlink request is carried out by the kernel
@@ -923,27 +915,27 @@ int	nl_parse_addr4(const void *msg, size_t len, int ifindex,
  * calls do not wait on anything but the kernel (bounded by a 1 s
  * receive timeout).  All return -1 with errno set on failure.
  */
-int	nl_open(void);
-int	nl_request(int fd, struct nl_msg *);	/* send, wait for the ack */
-int	nl_veth_add(int fd, const struct nl_veth *);
-int	nl_link_get(int fd, int ifindex, const char *name, struct nl_link *);
-int	nl_link_del(int fd, int ifindex);
-int	nl_link_up(int fd, int ifindex);
-int	nl_link_plug(int fd, int ifindex, int master);
-int	nl_addr_add(int fd, int ifindex, int family, const void *addr,
-	    unsigned int prefixlen);
-int	nl_route4_add(int fd, int ifindex, struct in_addr gw);
+int nl_open(void);
+int nl_request(int fd, struct nl_msg *); /* send, wait for the ack */
+int nl_veth_add(int fd, const struct nl_veth *);
+int nl_link_get(int fd, int ifindex, const char *name, struct nl_link *);
+int nl_link_del(int fd, int ifindex);
+int nl_link_up(int fd, int ifindex);
+int nl_link_plug(int fd, int ifindex, int master);
+int nl_addr_add(int fd, int ifindex, int family, const void *addr,
+    unsigned int prefixlen);
+int nl_route4_add(int fd, int ifindex, struct in_addr gw);
 /*
  * nl_addr4_find: an IPv4 address of ifindex inside net/plen into
  * *found: 1 when there is one, 0 when not, -1 on error.
  */
-int	nl_addr4_find(int fd, int ifindex, struct in_addr net,
-	    unsigned int plen, struct in_addr *found);
+int nl_addr4_find(int fd, int ifindex, struct in_addr net, unsigned int plen,
+    struct in_addr *found);
 
 /* probe.c */
 
-#define PROBE_INTERVAL_MS	25	/* between two connect attempts */
-#define PROBE_ATTEMPT_MS	100	/* a pending connect is given up */
+#define PROBE_INTERVAL_MS 25  /* between two connect attempts */
+#define PROBE_ATTEMPT_MS  100 /* a pending connect is given up */
 
 struct probe;
 
@@ -954,16 +946,16 @@ struct probe;
  * NULL (and nothing started) when out of memory.  It never gives up by
  * itself: the caller's deadline cancels it.
  */
-struct probe	*probe_start(struct event_base *, const struct sockaddr *sa,
-		    socklen_t salen, void (*cb)(void *), void *arg);
+struct probe *probe_start(struct event_base *, const struct sockaddr *sa,
+    socklen_t salen, void (*cb)(void *), void *arg);
 /* probe_cancel: stop and free a probe whose cb has not run; NULL is ok. */
-void		 probe_cancel(struct probe *);
+void	      probe_cancel(struct probe *);
 /* probe_attempts: connects tried so far. */
-unsigned int	 probe_attempts(const struct probe *);
+unsigned int  probe_attempts(const struct probe *);
 
 /* proc.c, proc_adopt.c (internals: proc.h) */
 
-#define PROC_PATH_MAX		256
+#define PROC_PATH_MAX 256
 
 /*
  * The process backend (proc_backend) runs a binding's kernel= as a
@@ -990,23 +982,23 @@ unsigned int	 probe_attempts(const struct probe *);
  * transport is proc_sock.c).  The backend's internals are in proc.h.
  */
 struct proc_conf {
-	char	 logdir[PROC_PATH_MAX];
-	char	 statedir[PROC_PATH_MAX];
+	char logdir[PROC_PATH_MAX];
+	char statedir[PROC_PATH_MAX];
 };
 
-extern const struct vm_backend	proc_backend;
+extern const struct vm_backend proc_backend;
 
 /*
  * proc_init: make both folders, open the rtnetlink socket and catch
  * SIGCHLD in base; the context goes into vs->bectx (vs is made with
  * proc_backend and a NULL context).  -1 with a warning logged on error.
  */
-int	proc_init(struct event_base *, struct vms *, const struct proc_conf *);
+int  proc_init(struct event_base *, struct vms *, const struct proc_conf *);
 /* proc_adopt: after vms_sync, take over the guests a previous jitsud
  * left running (their pidfiles checked against /proc). */
-void	proc_adopt(struct vms *);
+void proc_adopt(struct vms *);
 /* proc_end: free the backend's memory; the guests keep running. */
-void	proc_end(struct vms *);
+void proc_end(struct vms *);
 
 /* chan.c */
 
@@ -1018,10 +1010,10 @@ struct chan;
  * called from any thread; the message (heap memory) then belongs to the
  * handler.  chan_free drops what is still queued with drop(msg).
  */
-struct chan	*chan_new(struct event_base *base,
-		    void (*handler)(void *msg, void *arg), void *arg);
-int		 chan_send(struct chan *, void *msg);
-void		 chan_free(struct chan *, void (*drop)(void *msg));
+struct chan *chan_new(struct event_base *base,
+    void (*handler)(void *msg, void *arg), void *arg);
+int	     chan_send(struct chan *, void *msg);
+void	     chan_free(struct chan *, void (*drop)(void *msg));
 
 /* xl.c */
 
@@ -1032,17 +1024,17 @@ void		 chan_free(struct chan *, void (*drop)(void *msg));
  * binding (after a restart).  xl_fini: let go of libxl; the domains run
  * on.
  */
-extern const struct vm_backend	xl_backend;
-int	xl_init(struct event_base *, struct vms *, const struct conf *);
-void	xl_adopt(struct vms *);
-void	xl_fini(void);
+extern const struct vm_backend xl_backend;
+int  xl_init(struct event_base *, struct vms *, const struct conf *);
+void xl_adopt(struct vms *);
+void xl_fini(void);
 
 /* synio.c -- Synjitsu's AF_PACKET glue over synjitsu.c's logic */
 struct synio;
 struct synio_claim;
 
-struct synio	*synio_new(struct event_base *);
-void		 synio_free(struct synio *);
+struct synio	   *synio_new(struct event_base *);
+void		    synio_free(struct synio *);
 /*
  * synio_claim: stand in for binding b (its ip, mac, ports and bridge):
  * opens (or shares) a promiscuous packet socket on the bridge, sends a
@@ -1050,40 +1042,39 @@ void		 synio_free(struct synio *);
  * in err: no ip= or ports=, no such bridge, no CAP_NET_RAW.
  */
 struct synio_claim *synio_claim(struct synio *, const struct binding *b,
-		    char *err, size_t errlen);
+    char *err, size_t errlen);
 /*
  * synio_handover: freeze the claim (nothing more is answered) and return
  * its established connections as records in *recs (malloc'd, NULL if
  * none).  Then synio_release.
  */
-size_t		 synio_handover(struct synio_claim *, struct synrec **recs);
-void		 synio_release(struct synio *, struct synio_claim *);
+size_t		    synio_handover(struct synio_claim *, struct synrec **recs);
+void		    synio_release(struct synio *, struct synio_claim *);
 /* synio_stats: every claim's counters, past ones included, summed. */
-void		 synio_stats(const struct synio *, struct synjitsu_stats *);
+void		    synio_stats(const struct synio *, struct synjitsu_stats *);
 
 /* jitsud.c */
 
 /* The daemon: its loop, configuration, zones, sockets and counters. */
 struct jitsud {
-	struct event_base	*base;
-	struct conf		 conf;
-	struct zone_set		*zones;
-	struct server_list	*servers;
-	struct vms		*vms;
-	struct control		*control;
-	struct forwarder	*fwd;		/* NULL: REFUSED */
-	struct forwarder_list	 fwd_retired;	/* after a reload */
-	struct metrics		 metrics;
-	struct synio		*synio;		/* Synjitsu's wire */
+	struct event_base    *base;
+	struct conf	      conf;
+	struct zone_set	     *zones;
+	struct server_list   *servers;
+	struct vms	     *vms;
+	struct control	     *control;
+	struct forwarder     *fwd;	   /* NULL: REFUSED */
+	struct forwarder_list fwd_retired; /* after a reload */
+	struct metrics	      metrics;
+	struct synio	     *synio; /* Synjitsu's wire */
 	/* jitsud_reload, for the control socket: 0, or -1 and why. */
-	int			(*reload)(struct jitsud *, char *err,
-				    size_t errlen);
+	int (*reload)(struct jitsud *, char *err, size_t errlen);
 	/*
 	 * Query and reply buffers, reused for every UDP datagram and TCP
 	 * message: the answer path allocates nothing.
 	 */
-	uint8_t			 query[DNS_TCP_MAX];
-	uint8_t			 reply[DNS_TCP_MAX];
+	uint8_t query[DNS_TCP_MAX];
+	uint8_t reply[DNS_TCP_MAX];
 };
 
 /* forward.c */
@@ -1092,18 +1083,17 @@ struct jitsud {
  * forward_new: a forwarder to `upstream' (a connected UDP socket, plus a
  * TCP connection per TCP query).  NULL with a warning on failure.
  */
-struct forwarder	*forward_new(struct event_base *,
-			    const struct conf_addr *upstream);
+struct forwarder *forward_new(struct event_base *,
+    const struct conf_addr *upstream);
 /* forward_free: close it; callers have cancelled their queries first. */
-void			 forward_free(struct forwarder *);
+void		  forward_free(struct forwarder *);
 /*
  * forward_retire: free it once its queries in flight are over (after
  * the timeout), for a reload that changes the upstream; until then it
  * sits on `retired', which forward_free_retired empties at exit.
  */
-void			 forward_retire(struct forwarder_list *retired,
-			    struct forwarder *);
-void			 forward_free_retired(struct forwarder_list *);
+void forward_retire(struct forwarder_list *retired, struct forwarder *);
+void forward_free_retired(struct forwarder_list *);
 
 /*
  * forward_query: send query q (len bytes, header and question in the
@@ -1113,57 +1103,52 @@ void			 forward_free_retired(struct forwarder_list *);
  * timeout or an error; fq is freed after cb returns.  NULL if the query
  * cannot be sent.
  */
-struct fwd_query	*forward_query(struct forwarder *, const uint8_t *q,
-			    size_t len, size_t qend, int tcp,
-			    void (*cb)(void *arg, const uint8_t *reply,
-			    size_t len), void *arg);
+struct fwd_query *forward_query(struct forwarder *, const uint8_t *q,
+    size_t len, size_t qend, int tcp,
+    void (*cb)(void *arg, const uint8_t *reply, size_t len), void *arg);
 /* forward_cancel: forget a query whose client went away. */
-void			 forward_cancel(struct fwd_query *);
+void		  forward_cancel(struct fwd_query *);
 
 /* store.c */
 
-#define STORE_PATH_MAX		256
-#define STORE_VALUE_MAX		64
+#define STORE_PATH_MAX	256
+#define STORE_VALUE_MAX 64
 
 struct store;
 struct store_watch;
 
 /* store_open: a XenStore connection polled by base's loop; NULL if none. */
-struct store		*store_open(struct event_base *);
-void			 store_close(struct store *);
+struct store	   *store_open(struct event_base *);
+void		    store_close(struct store *);
 /*
  * store_watch: call cb(arg) once, when `path' holds exactly `want'
  * (at once if it already does), or any value at all if want is "".  The
  * watch is gone when cb runs.  NULL if the watch cannot be set.
  */
-struct store_watch	*store_watch(struct store *, const char *path,
-			    const char *want, void (*cb)(void *), void *arg);
+struct store_watch *store_watch(struct store *, const char *path,
+    const char *want, void (*cb)(void *), void *arg);
 /* store_unwatch: cancel a watch whose cb has not run; NULL is ok. */
-void			 store_unwatch(struct store_watch *);
+void		    store_unwatch(struct store_watch *);
 /* store_write: 0, or -1 with a warning logged. */
-int			 store_write(struct store *, const char *path,
-			    const char *value);
+int store_write(struct store *, const char *path, const char *value);
 /* store_read: path's value, NUL-terminated, into buf; 0, or -1. */
-int			 store_read(struct store *, const char *path,
-			    char *buf, size_t size);
+int store_read(struct store *, const char *path, char *buf, size_t size);
 /* store_rm: remove path and everything below it; 0, or -1 logged. */
-int			 store_rm(struct store *, const char *path);
+int store_rm(struct store *, const char *path);
 /*
  * store_private_dir: make the folder path readable and writable by dom0
  * and domain domid only (dom0 owns it; no one else may even read it).
  * 0, or -1 logged.
  */
-int			 store_private_dir(struct store *, const char *path,
-			    int domid);
+int store_private_dir(struct store *, const char *path, int domid);
 /*
  * store_write_all: write n values under dir (dir/keys[i] = values[i]) in
  * one transaction, retried while XenStore reports a conflict, unless
  * dir/guard exists: then nothing is written.  0 written, 1 guarded, -1
  * failed (logged).
  */
-int			 store_write_all(struct store *, const char *dir,
-			    const char *const *keys, const char *const *values,
-			    size_t n, const char *guard);
+int store_write_all(struct store *, const char *dir, const char *const *keys,
+    const char *const *values, size_t n, const char *guard);
 
 /* control.c */
 
@@ -1172,9 +1157,9 @@ int			 store_write_all(struct store *, const char *dir,
  * 0600; a stale socket file is replaced, a live one is not).  NULL if
  * it cannot.
  */
-struct control	*control_open(struct jitsud *, const char *path);
+struct control *control_open(struct jitsud *, const char *path);
 /* control_close: drop every client, close and remove the socket. */
-void		 control_close(struct control *);
+void		control_close(struct control *);
 
 /* server.c */
 
@@ -1183,21 +1168,20 @@ void		 control_close(struct control *);
  * env->zones in env->base's loop.  NULL (and a warning logged) if the
  * socket cannot be bound.
  */
-struct server	*server_open(struct jitsud *env, const struct conf_addr *a,
-		    int tcp);
+struct server *server_open(struct jitsud *env, const struct conf_addr *a,
+    int tcp);
 /* server_close: close the socket and every TCP client of it. */
-void		 server_close(struct server *);
+void	       server_close(struct server *);
 
 /*
  * servers_open: UDP and TCP listeners for every address of `conf'; all
  * or nothing (NULL, nothing left open, when one fails).
  */
-struct server_list	*servers_open(struct jitsud *, const struct conf *);
+struct server_list *servers_open(struct jitsud *, const struct conf *);
 /* servers_close: close every listener of the list and free it. */
-void			 servers_close(struct server_list *);
+void		    servers_close(struct server_list *);
 
 /* server_addr_str: "192.0.2.1:53" or "[2001:db8::1]:53" into buf. */
-const char	*server_addr_str(const struct conf_addr *, char *buf,
-		    size_t len);
+const char *server_addr_str(const struct conf_addr *, char *buf, size_t len);
 
 #endif /* JITSUD_H */

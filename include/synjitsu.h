@@ -37,86 +37,86 @@
  * it resets them as connections it does not know.
  */
 
-#define SYNJITSU_PORTS_MAX	16	/* a binding's ports= */
-#define SYNJITSU_CONN_MAX	64	/* connection slots in a vm */
-#define SYNJITSU_SECRET_LEN	SIPHASH_KEY_LEN	/* SipHash-2-4 key */
-#define SYNJITSU_REPLY_MAX	64	/* the largest reply frame, bytes */
-#define SYNJITSU_ARP_LEN	42	/* an ARP frame, unpadded */
+#define SYNJITSU_PORTS_MAX    16	      /* a binding's ports= */
+#define SYNJITSU_CONN_MAX     64	      /* connection slots in a vm */
+#define SYNJITSU_SECRET_LEN   SIPHASH_KEY_LEN /* SipHash-2-4 key */
+#define SYNJITSU_REPLY_MAX    64 /* the largest reply frame, bytes */
+#define SYNJITSU_ARP_LEN      42 /* an ARP frame, unpadded */
 /* The MSS we offer: the guest's, an Ethernet MTU of 1500 less 40. */
-#define SYNJITSU_MSS		1460
+#define SYNJITSU_MSS	      1460
 /*
  * The window scale we offer when the client offers one; the guest takes
  * it as the connection's receive shift.  It is the libOS's own
  * NET_TCP_RCVSHIFT (unikernels/lib/net/net.h), so that an adopted
  * connection is like one the guest accepted itself.
  */
-#define SYNJITSU_WSCALE		0
-#define SYNJITSU_SYN_TTL_MS	3000	/* a half-open connection dies */
-#define SYNJITSU_SYN_EVICT_MS	500	/* it may make way for a SYN */
+#define SYNJITSU_WSCALE	      0
+#define SYNJITSU_SYN_TTL_MS   3000 /* a half-open connection dies */
+#define SYNJITSU_SYN_EVICT_MS 500  /* it may make way for a SYN */
 
 /* What synjitsu_input made of a frame. */
 enum synjitsu_verdict {
-	SYNJITSU_IGNORED,	/* not for the vm: let it be */
-	SYNJITSU_DROPPED,	/* for the vm, refused; a counter says why */
-	SYNJITSU_TAKEN,		/* for the vm, taken; nothing to send */
-	SYNJITSU_REPLIED,	/* for the vm; send the reply frame */
+	SYNJITSU_IGNORED, /* not for the vm: let it be */
+	SYNJITSU_DROPPED, /* for the vm, refused; a counter says why */
+	SYNJITSU_TAKEN,	  /* for the vm, taken; nothing to send */
+	SYNJITSU_REPLIED, /* for the vm; send the reply frame */
 };
 
 enum synjitsu_mode {
-	SYNJITSU_ACTIVE,	/* answering everything */
-	SYNJITSU_DRAIN,		/* no new connections */
-	SYNJITSU_FROZEN,	/* silent: the guest owns the wire */
+	SYNJITSU_ACTIVE, /* answering everything */
+	SYNJITSU_DRAIN,	 /* no new connections */
+	SYNJITSU_FROZEN, /* silent: the guest owns the wire */
 };
 
 /* Counters for metrics; they only grow. */
 struct synjitsu_stats {
-	uint64_t	 arp_replies;
-	uint64_t	 syns;		/* SYNs received, resent ones too */
-	uint64_t	 synacks;	/* SYN-ACKs sent */
-	uint64_t	 established;	/* handshakes completed */
-	uint64_t	 acks;		/* bare ACKs sent */
-	uint64_t	 bytes;		/* client bytes kept and acked */
-	uint64_t	 bytes_refused;	/* in-order bytes past the buffer */
-	uint64_t	 fins;		/* client FINs acked */
-	uint64_t	 rsts;		/* connections the client reset */
-	uint64_t	 expired;	/* half-open freed: old, or frozen */
-	uint64_t	 evicted;	/* half-open replaced by a new SYN */
-	uint64_t	 drop_full;	/* SYNs refused: no free slot */
-	uint64_t	 drop_port;	/* SYNs for a port not listed */
-	uint64_t	 drop_drain;	/* SYNs refused while draining */
-	uint64_t	 drop_unknown;	/* non-SYN for no connection */
-	uint64_t	 drop_bad;	/* malformed, checksum, fragment... */
-	uint64_t	 drop_proto;	/* IPv4 other than TCP */
-	uint64_t	 drop_seg;	/* refused by the TCP state machine */
+	uint64_t arp_replies;
+	uint64_t syns;		/* SYNs received, resent ones too */
+	uint64_t synacks;	/* SYN-ACKs sent */
+	uint64_t established;	/* handshakes completed */
+	uint64_t acks;		/* bare ACKs sent */
+	uint64_t bytes;		/* client bytes kept and acked */
+	uint64_t bytes_refused; /* in-order bytes past the buffer */
+	uint64_t fins;		/* client FINs acked */
+	uint64_t rsts;		/* connections the client reset */
+	uint64_t expired;	/* half-open freed: old, or frozen */
+	uint64_t evicted;	/* half-open replaced by a new SYN */
+	uint64_t drop_full;	/* SYNs refused: no free slot */
+	uint64_t drop_port;	/* SYNs for a port not listed */
+	uint64_t drop_drain;	/* SYNs refused while draining */
+	uint64_t drop_unknown;	/* non-SYN for no connection */
+	uint64_t drop_bad;	/* malformed, checksum, fragment... */
+	uint64_t drop_proto;	/* IPv4 other than TCP */
+	uint64_t drop_seg;	/* refused by the TCP state machine */
 };
 
 /* One connection slot; read it through synjitsu_record. */
 struct synjitsu_conn {
-	int		 state;		/* private to synjitsu.c */
-	uint64_t	 born;		/* ms, first SYN */
-	uint32_t	 rip;
-	uint16_t	 rport, lport;
-	uint32_t	 irs, iss, rcv_nxt;
-	uint32_t	 snd_wnd;	/* the client's window, bytes */
-	uint32_t	 snd_wl1;	/* seq of the segment that set it */
-	uint16_t	 mss;		/* the client's, 536 if none */
-	int		 peer_wscale;	/* -1: none */
-	size_t		 datalen;
-	uint8_t		 data[SYNREC_DATA_MAX];
+	int	 state; /* private to synjitsu.c */
+	uint64_t born;	/* ms, first SYN */
+	uint32_t rip;
+	uint16_t rport, lport;
+	uint32_t irs, iss, rcv_nxt;
+	uint32_t snd_wnd;     /* the client's window, bytes */
+	uint32_t snd_wl1;     /* seq of the segment that set it */
+	uint16_t mss;	      /* the client's, 536 if none */
+	int	 peer_wscale; /* -1: none */
+	size_t	 datalen;
+	uint8_t	 data[SYNREC_DATA_MAX];
 };
 
 /* One claimed vm: caller-allocated (about 140 KB), set by synjitsu_init. */
 struct synjitsu_vm {
-	uint32_t	 ip;
-	uint8_t		 mac[6];
-	uint16_t	 ports[SYNJITSU_PORTS_MAX];
-	size_t		 nports;
-	uint8_t		 secret[SYNJITSU_SECRET_LEN];
-	enum synjitsu_mode mode;
-	size_t		 maxconn;	/* slots in use at most */
-	size_t		 maxdata;	/* bytes kept per connection */
+	uint32_t	      ip;
+	uint8_t		      mac[6];
+	uint16_t	      ports[SYNJITSU_PORTS_MAX];
+	size_t		      nports;
+	uint8_t		      secret[SYNJITSU_SECRET_LEN];
+	enum synjitsu_mode    mode;
+	size_t		      maxconn; /* slots in use at most */
+	size_t		      maxdata; /* bytes kept per connection */
 	struct synjitsu_stats stats;
-	struct synjitsu_conn conn[SYNJITSU_CONN_MAX];
+	struct synjitsu_conn  conn[SYNJITSU_CONN_MAX];
 };
 
 /*
@@ -127,25 +127,23 @@ struct synjitsu_vm {
  * each claim.  Returns 0, or -1 (nothing set) if ip is 0, mac is not a
  * unicast address, nports exceeds SYNJITSU_PORTS_MAX or a port is 0.
  */
-int	synjitsu_init(struct synjitsu_vm *vm, uint32_t ip,
-	    const uint8_t mac[6], const uint16_t *ports, size_t nports,
-	    const uint8_t secret[SYNJITSU_SECRET_LEN]);
+int synjitsu_init(struct synjitsu_vm *vm, uint32_t ip, const uint8_t mac[6],
+    const uint16_t *ports, size_t nports,
+    const uint8_t secret[SYNJITSU_SECRET_LEN]);
 
 /*
  * Lowers the limits: at most maxconn (1..SYNJITSU_CONN_MAX) connections
  * and maxdata (1..SYNREC_DATA_MAX) buffered bytes each.  Call it before
  * the first frame.  Returns 0, or -1 (nothing changed) if out of range.
  */
-int	synjitsu_limits(struct synjitsu_vm *vm, size_t maxconn,
-	    size_t maxdata);
+int synjitsu_limits(struct synjitsu_vm *vm, size_t maxconn, size_t maxdata);
 
 /*
  * Writes the gratuitous ARP request announcing vm's ip at vm's mac,
  * broadcast, into buf.  Returns its length (SYNJITSU_ARP_LEN), or 0 if
  * size is smaller than that.
  */
-size_t	synjitsu_garp(const struct synjitsu_vm *vm, uint8_t *buf,
-	    size_t size);
+size_t synjitsu_garp(const struct synjitsu_vm *vm, uint8_t *buf, size_t size);
 
 /*
  * Takes one received Ethernet frame of len bytes (untrusted: any length,
@@ -159,8 +157,8 @@ size_t	synjitsu_garp(const struct synjitsu_vm *vm, uint8_t *buf,
  * looked at and SYNJITSU_DROPPED is returned.  A frozen vm ignores all.
  */
 enum synjitsu_verdict synjitsu_input(struct synjitsu_vm *vm,
-	    const uint8_t *frame, size_t len, uint64_t now_ms, uint8_t *out,
-	    size_t outsize, size_t *outlen);
+    const uint8_t *frame, size_t len, uint64_t now_ms, uint8_t *out,
+    size_t outsize, size_t *outlen);
 
 /*
  * The TCP checksum of a frame that a local sender's NIC driver was to
@@ -168,22 +166,22 @@ enum synjitsu_verdict synjitsu_input(struct synjitsu_vm *vm,
  * so with TP_STATUS_CSUMNOTREADY) holds only the pseudo-header's sum and
  * cannot be verified; the kernel vouches for such a frame instead.
  */
-#define SYNJITSU_F_CSUM_PARTIAL	0x1
+#define SYNJITSU_F_CSUM_PARTIAL 0x1
 
 /*
  * synjitsu_input with flags (SYNJITSU_F_*) saying what the receiving
  * side knows about the frame; synjitsu_input is this with flags 0.
  */
 enum synjitsu_verdict synjitsu_input_flags(struct synjitsu_vm *vm,
-	    const uint8_t *frame, size_t len, unsigned int flags,
-	    uint64_t now_ms, uint8_t *out, size_t outsize, size_t *outlen);
+    const uint8_t *frame, size_t len, unsigned int flags, uint64_t now_ms,
+    uint8_t *out, size_t outsize, size_t *outlen);
 
 /*
  * Frees the half-open connections whose first SYN is SYNJITSU_SYN_TTL_MS
  * old at now_ms.  Established ones stay until the hand-over.  Returns
  * how many it freed.
  */
-size_t	synjitsu_tick(struct synjitsu_vm *vm, uint64_t now_ms);
+size_t synjitsu_tick(struct synjitsu_vm *vm, uint64_t now_ms);
 
 /* When synjitsu_tick next has work: a time in ms, or UINT64_MAX. */
 uint64_t synjitsu_next(const struct synjitsu_vm *vm);
@@ -194,7 +192,7 @@ uint64_t synjitsu_next(const struct synjitsu_vm *vm);
  * complete.  Returns how many are half-open; call it again to poll.
  * A frozen vm stays frozen.
  */
-size_t	synjitsu_drain(struct synjitsu_vm *vm);
+size_t synjitsu_drain(struct synjitsu_vm *vm);
 
 /*
  * From now on synjitsu_input ignores every frame: the guest owns the
@@ -202,13 +200,13 @@ size_t	synjitsu_drain(struct synjitsu_vm *vm);
  * cannot be handed over).  Returns how many connections can be
  * exported, the same as synjitsu_nconn.
  */
-size_t	synjitsu_freeze(struct synjitsu_vm *vm);
+size_t synjitsu_freeze(struct synjitsu_vm *vm);
 
 /* Connections in the table that synjitsu_record would export. */
-size_t	synjitsu_nconn(const struct synjitsu_vm *vm);
+size_t synjitsu_nconn(const struct synjitsu_vm *vm);
 
 /* Half-open connections (SYN-ACK sent, not yet acked) in the table. */
-size_t	synjitsu_nhalfopen(const struct synjitsu_vm *vm);
+size_t synjitsu_nhalfopen(const struct synjitsu_vm *vm);
 
 /*
  * Fills r with the connection in slot i (0..SYNJITSU_CONN_MAX-1) if it
@@ -216,8 +214,7 @@ size_t	synjitsu_nhalfopen(const struct synjitsu_vm *vm);
  * Returns 0, or -1 (r untouched) for an empty, half-open or invalid
  * slot.  A filled r passes synrec_check.
  */
-int	synjitsu_record(const struct synjitsu_vm *vm, size_t i,
-	    struct synrec *r);
+int synjitsu_record(const struct synjitsu_vm *vm, size_t i, struct synrec *r);
 
 /*
  * Our initial sequence number for a client's SYN: SipHash-2-4, keyed by
@@ -226,6 +223,6 @@ int	synjitsu_record(const struct synjitsu_vm *vm, size_t i,
  * half-open connection expired.
  */
 uint32_t synjitsu_iss(const struct synjitsu_vm *vm, uint32_t peer_ip,
-	    uint16_t peer_port, uint16_t local_port, uint32_t irs);
+    uint16_t peer_port, uint16_t local_port, uint32_t irs);
 
 #endif /* SYNJITSU_H */

@@ -28,33 +28,33 @@ enum xl_op {
 
 /* main -> builder */
 struct xl_cmd {
-	enum xl_op		 op;
-	struct vm		*v;		/* opaque to the builder */
-	int			 paused;	/* XL_CREATE */
-	int			 domid;		/* XL_ATTACH */
-	struct binding		 b;		/* a copy: no sharing */
-	char			*recs;		/* XL_HANDOVER: lines, ours */
-	size_t			 nrecs;
+	enum xl_op     op;
+	struct vm     *v;      /* opaque to the builder */
+	int	       paused; /* XL_CREATE */
+	int	       domid;  /* XL_ATTACH */
+	struct binding b;      /* a copy: no sharing */
+	char	      *recs;   /* XL_HANDOVER: lines, ours */
+	size_t	       nrecs;
 };
 
 enum xl_rep_kind {
-	XL_REP_BUILT,		/* ok, domid or why */
-	XL_REP_GONE,		/* why NULL: as asked */
-	XL_REP_DOMAIN,		/* XL_LIST: a running domain, name, domid */
-	XL_REP_READY,		/* data/status = ready */
-	XL_REP_SYNREADY,	/* the guest asks for its connections */
-	XL_REP_ADOPTED		/* it took `domid' of them; -1: gave up */
+	XL_REP_BUILT,	 /* ok, domid or why */
+	XL_REP_GONE,	 /* why NULL: as asked */
+	XL_REP_DOMAIN,	 /* XL_LIST: a running domain, name, domid */
+	XL_REP_READY,	 /* data/status = ready */
+	XL_REP_SYNREADY, /* the guest asks for its connections */
+	XL_REP_ADOPTED	 /* it took `domid' of them; -1: gave up */
 };
 
 /* builder -> main */
 struct xl_rep {
-	enum xl_rep_kind	 kind;
-	struct vm		*v;
-	int			 ok;
-	int			 domid;
-	int			 has_why;
-	char			 why[160];
-	char			 name[BINDING_NAME_MAX + 1];	/* XL_REP_DOMAIN */
+	enum xl_rep_kind kind;
+	struct vm	*v;
+	int		 ok;
+	int		 domid;
+	int		 has_why;
+	char		 why[160];
+	char		 name[BINDING_NAME_MAX + 1]; /* XL_REP_DOMAIN */
 };
 
 /* xlb.c -- the builder thread: its loop, registry, commands, reports */
@@ -65,69 +65,68 @@ struct xl_rep {
  * xl_rep on `reps'.  vif_script and statedir as in the configuration.
  * NULL (with a warning) when this is not a Xen dom0.
  */
-struct chan	*xlb_start(struct chan *reps, const struct conf *);
+struct chan *xlb_start(struct chan *reps, const struct conf *);
 /* xlb_stop: end the thread (XL_QUIT), free libxl; the domains run on. */
-void		 xlb_stop(void);
+void	     xlb_stop(void);
 
-#define XL_NO_DOMID	((uint32_t)-1)
+#define XL_NO_DOMID ((uint32_t)-1)
 
 struct xld_dom;
 struct xlh;
 
 /* One domain, in the builder thread (xlb.c's registry, xld.c's work). */
 struct xlb_vm {
-	TAILQ_ENTRY(xlb_vm)	 entry;
-	struct vm		*v;		/* for reports only */
-	char			 name[BINDING_NAME_MAX];	/* no final dot */
-	uint32_t		 domid;		/* XL_NO_DOMID when none */
-	int			 creating, paused_build, asked_stop;
-	int			 destroying, suspending;
-	int			 save_fd;
-	char			 error[160];
-	struct store_watch	*ready;		/* data/status */
-	int			 synjitsu;	/* fresh build, Synjitsu on */
-	struct xlh		*xlh;		/* its hand-over's transport */
-	struct xld_dom		*dom;		/* libxl's state (xld.c) */
+	TAILQ_ENTRY(xlb_vm) entry;
+	struct vm	   *v;			    /* for reports only */
+	char		    name[BINDING_NAME_MAX]; /* no final dot */
+	uint32_t	    domid;		    /* XL_NO_DOMID when none */
+	int		    creating, paused_build, asked_stop;
+	int		    destroying, suspending;
+	int		    save_fd;
+	char		    error[160];
+	struct store_watch *ready;    /* data/status */
+	int		    synjitsu; /* fresh build, Synjitsu on */
+	struct xlh	   *xlh;      /* its hand-over's transport */
+	struct xld_dom	   *dom;      /* libxl's state (xld.c) */
 };
 
 /* xlb_cmdline: the guest's kernel command line (malloc'd), or NULL. */
-char	*xlb_cmdline(const struct binding *);
+char *xlb_cmdline(const struct binding *);
 
 /* What xld.c calls back (builder thread only). */
-void	xlb_report(struct xlb_vm *, enum xl_rep_kind, int ok,
-	    const char *why);
-void	xlb_report_domain(const char *name, int domid);
+void xlb_report(struct xlb_vm *, enum xl_rep_kind, int ok, const char *why);
+void xlb_report_domain(const char *name, int domid);
 /* xlb_release: no domain any more: every watch and libxl state goes. */
-void	xlb_release(struct xlb_vm *);
+void xlb_release(struct xlb_vm *);
 /* xlb_synjitsu_prepare: before the guest runs, open its hand-over. */
-void	xlb_synjitsu_prepare(struct xlb_vm *);
+void xlb_synjitsu_prepare(struct xlb_vm *);
 
 /* xld.c -- libxl (the only file that includes libxl.h), builder thread */
 
 /* xld_open: a libxl context whose events run in `base'; -1 if no dom0. */
-int	xld_open(struct event_base *base, const struct conf *);
-void	xld_close(void);
+int  xld_open(struct event_base *base, const struct conf *);
+void xld_close(void);
 /* Per-domain libxl state: made, released (xlb_release), freed. */
-int	xld_vm_init(struct xlb_vm *);
-void	xld_vm_release(struct xlb_vm *);
-void	xld_vm_free(struct xlb_vm *);
+int  xld_vm_init(struct xlb_vm *);
+void xld_vm_release(struct xlb_vm *);
+void xld_vm_free(struct xlb_vm *);
 /*
  * The operations.  Each reports when done, through xlb_report: create
  * and restore XL_REP_BUILT; destroy, shutdown, suspend XL_REP_GONE (or a
  * crash's, at any time); pause and unpause only a failure, as GONE.
  */
-void	xld_create(struct xlb_vm *, const struct xl_cmd *);
-void	xld_restore(struct xlb_vm *, const struct xl_cmd *);
-void	xld_destroy(struct xlb_vm *);
-void	xld_shutdown(struct xlb_vm *);
-void	xld_suspend(struct xlb_vm *);
-void	xld_pause(struct xlb_vm *, int pause);
+void xld_create(struct xlb_vm *, const struct xl_cmd *);
+void xld_restore(struct xlb_vm *, const struct xl_cmd *);
+void xld_destroy(struct xlb_vm *);
+void xld_shutdown(struct xlb_vm *);
+void xld_suspend(struct xlb_vm *);
+void xld_pause(struct xlb_vm *, int pause);
 /* xld_attach: watch running domain domid, adopted by the main thread. */
-void	xld_attach(struct xlb_vm *, int domid);
+void xld_attach(struct xlb_vm *, int domid);
 /* xld_list: report every running domain (XL_REP_DOMAIN). */
-void	xld_list(void);
+void xld_list(void);
 /* xld_sigchld: a SIGCHLD came: libxl reaps its children. */
-void	xld_sigchld(void);
+void xld_sigchld(void);
 
 /* xlh.c -- Synjitsu's XenStore transport, in the builder thread */
 
@@ -138,18 +137,17 @@ void	xld_sigchld(void);
  * xlh_write, adopted(arg, K) when it writes adopted = K (-1 if K is not
  * a number in range).  NULL (logged) when it cannot be made.
  */
-struct xlh	*xlh_open(struct store *, uint32_t domid, const char *name,
-		    void (*asked)(void *), void (*adopted)(void *, int),
-		    void *arg);
+struct xlh *xlh_open(struct store *, uint32_t domid, const char *name,
+    void (*asked)(void *), void (*adopted)(void *, int), void	*arg);
 /*
  * xlh_write: n record lines (`lines', "\n"-separated, modified) as
  * conn/0..n-1 and count = n, in one transaction that fails if the guest
  * already wrote adopted (it gave up).  0, or -1.
  */
-int		 xlh_write(struct xlh *, char *lines, size_t n);
+int	    xlh_write(struct xlh *, char *lines, size_t n);
 /* xlh_end: the conversation is over: records not taken are removed. */
-void		 xlh_end(struct xlh *);
+void	    xlh_end(struct xlh *);
 /* xlh_close: forget it (the domain is gone or forgotten); NULL is ok. */
-void		 xlh_close(struct xlh *);
+void	    xlh_close(struct xlh *);
 
 #endif

@@ -17,128 +17,123 @@
  * and holds the lookups the query path uses.
  */
 
-#define ZONE_TYPE_BINDING	0	/* internal: a UNIKERNEL record */
-#define ZONE_TYPE_A		1
-#define ZONE_TYPE_NS		2
-#define ZONE_TYPE_CNAME		5
-#define ZONE_TYPE_SOA		6
-#define ZONE_TYPE_AAAA		28
-#define ZONE_TYPE_DNAME		39
-#define ZONE_TYPE_OPT		41
+#define ZONE_TYPE_BINDING 0 /* internal: a UNIKERNEL record */
+#define ZONE_TYPE_A	  1
+#define ZONE_TYPE_NS	  2
+#define ZONE_TYPE_CNAME	  5
+#define ZONE_TYPE_SOA	  6
+#define ZONE_TYPE_AAAA	  28
+#define ZONE_TYPE_DNAME	  39
+#define ZONE_TYPE_OPT	  41
 
-#define ZONE_PNAME_MAX		1100	/* a name in presentation form */
+#define ZONE_PNAME_MAX 1100 /* a name in presentation form */
 
 /* A record as read, before the zone is built. */
 struct zone_rec {
-	uint8_t		 owner[ZONE_NAME_MAX];	/* lower-cased wire */
-	uint8_t		 ownerlen;
-	uint16_t	 type;		/* ZONE_TYPE_BINDING for UNIKERNEL */
-	uint32_t	 ttl;
-	uint16_t	 rdlen;
-	int		 line;
-	int		 dup;		/* same rdata as an earlier record */
-	uint8_t		*rdata;		/* malloc'd */
-	size_t		 binding;	/* index, for ZONE_TYPE_BINDING */
+	uint8_t	 owner[ZONE_NAME_MAX]; /* lower-cased wire */
+	uint8_t	 ownerlen;
+	uint16_t type; /* ZONE_TYPE_BINDING for UNIKERNEL */
+	uint32_t ttl;
+	uint16_t rdlen;
+	int	 line;
+	int	 dup;	  /* same rdata as an earlier record */
+	uint8_t *rdata;	  /* malloc'd */
+	size_t	 binding; /* index, for ZONE_TYPE_BINDING */
 };
 
 /* The master file's names, held by zone_ldns.c in ldns's own form. */
 struct zone_ldns;
 
 struct zone_reader {
-	const char		*path;
-	struct errors	*errs;
-	size_t			 first;		/* errs->count at the start */
-	int			 line;		/* physical line read last */
-	int			 recline;	/* where the record starts */
+	const char	 *path;
+	struct errors	 *errs;
+	size_t		  first;   /* errs->count at the start */
+	int		  line;	   /* physical line read last */
+	int		  recline; /* where the record starts */
 	/* the logical record being assembled */
-	char			*text;
-	size_t			 len, cap;
-	int			 depth, quote, esc, bad;
+	char		 *text;
+	size_t		  len, cap;
+	int		  depth, quote, esc, bad;
 	/* master file state: $ORIGIN and owners sit in ldns */
-	struct zone_ldns	*ldns;
-	uint32_t		 ttl;
-	int			 has_ttl;
-	int			 nrecords;
+	struct zone_ldns *ldns;
+	uint32_t	  ttl;
+	int		  has_ttl;
+	int		  nrecords;
 	/* results */
-	struct zone_rec		*recs;
-	size_t			 nrecs, caprecs;
-	struct binding		*bindings;
-	size_t			 nbindings, capbindings;
-	uint8_t			 apex[ZONE_NAME_MAX];
-	size_t			 apexlen;
-	int			 soa_line;
-	uint32_t		 neg_ttl;
+	struct zone_rec	 *recs;
+	size_t		  nrecs, caprecs;
+	struct binding	 *bindings;
+	size_t		  nbindings, capbindings;
+	uint8_t		  apex[ZONE_NAME_MAX];
+	size_t		  apexlen;
+	int		  soa_line;
+	uint32_t	  neg_ttl;
 };
 
 /* What follows the owner: the TTL, the type and where the rdata starts. */
 struct zone_head {
-	uint32_t	 ttl;
-	char		 type[32];
-	const char	*rdata;
+	uint32_t    ttl;
+	char	    type[32];
+	const char *rdata;
 };
 
 /* zone.c */
 
 /* zone_grow: grow array p of `*cap' elements until `want' fit. */
-void	*zone_grow(void *p, size_t *cap, size_t want, size_t size);
+void *zone_grow(void *p, size_t *cap, size_t want, size_t size);
 /* zone_name_cmp: memcmp order of two wire names, shorter first. */
-int	 zone_name_cmp(const uint8_t *a, size_t alen, const uint8_t *b,
-	    size_t blen);
+int zone_name_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen);
 /* zone_rec_cmp: qsort order of records: owner, type, then line. */
-int	 zone_rec_cmp(const void *a, const void *b);
+int zone_rec_cmp(const void *a, const void *b);
 
 /* zone_read.c */
 
 /* zone_read_error: an error at `line' of the file being read. */
-void	 zone_read_error(struct zone_reader *, int line, const char *fmt,
-	    ...) __attribute__((format(printf, 3, 4)));
+void zone_read_error(struct zone_reader *, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* zone_read_nerrs: the errors this file has had so far. */
-size_t	 zone_read_nerrs(const struct zone_reader *);
+size_t		 zone_read_nerrs(const struct zone_reader *);
 /*
  * zone_read: read the whole master file into r's records and bindings;
  * each record is checked on its own as it is read (zone_check_rec).
  */
-void	 zone_read(struct zone_reader *, FILE *);
+void		 zone_read(struct zone_reader *, FILE *);
 /*
  * zone_read_rec: a new record for the current owner (zone_ldns_owner)
  * with h's TTL, or NULL after reporting that memory ran out.
  */
-struct zone_rec	*zone_read_rec(struct zone_reader *,
-		    const struct zone_head *h, uint16_t type);
+struct zone_rec *zone_read_rec(struct zone_reader *, const struct zone_head *h,
+    uint16_t type);
 /* zone_read_free: free what r holds; a zone built from r has copies. */
-void	 zone_read_free(struct zone_reader *);
+void		 zone_read_free(struct zone_reader *);
 
 /* zone_ldns.c */
 
 /* zone_ldns_new: empty name state, or NULL when out of memory. */
-struct zone_ldns	*zone_ldns_new(void);
-void		 zone_ldns_free(struct zone_ldns *);
+struct zone_ldns *zone_ldns_new(void);
+void		  zone_ldns_free(struct zone_ldns *);
 /* zone_ldns_origin: $ORIGIN tok, reported if it is not a name. */
-void		 zone_ldns_origin(struct zone_reader *, const char *tok,
-		    size_t n);
+void zone_ldns_origin(struct zone_reader *, const char *tok, size_t n);
 /*
  * zone_ldns_owner: make tok the current owner (and the one a blank
  * owner repeats), or with `blank' repeat the previous owner.  -1 after
  * reporting why there is none.
  */
-int		 zone_ldns_owner(struct zone_reader *, int blank,
-		    const char *tok, size_t n);
+int zone_ldns_owner(struct zone_reader *, int blank, const char *tok, size_t n);
 /* zone_ldns_owner_wire: the current owner's wire form and its length. */
-size_t		 zone_ldns_owner_wire(const struct zone_reader *,
-		    const uint8_t **wire);
+size_t zone_ldns_owner_wire(const struct zone_reader *, const uint8_t **wire);
 /*
  * zone_ldns_owner_str: the current owner lower-cased, in presentation
  * form (malloc'd), or NULL when out of memory.
  */
-char		*zone_ldns_owner_str(struct zone_reader *);
+char  *zone_ldns_owner_str(struct zone_reader *);
 /*
  * zone_ldns_record: parse the standard record h of the current owner
  * with ldns and add it to r, or report why it is bad.
  */
-void		 zone_ldns_record(struct zone_reader *,
-		    const struct zone_head *h);
+void   zone_ldns_record(struct zone_reader *, const struct zone_head *h);
 /* zone_ldns_type_name: "MX", or "TYPE65000" written to buf. */
-const char	*zone_ldns_type_name(uint16_t type, char *buf, size_t len);
+const char *zone_ldns_type_name(uint16_t type, char *buf, size_t len);
 
 /* zone_check.c */
 
@@ -146,13 +141,13 @@ const char	*zone_ldns_type_name(uint16_t type, char *buf, size_t len);
  * zone_check_rec: the rules that apply to one record alone, as it is
  * read; the first record, the SOA, sets the apex.  `type' names it.
  */
-void	 zone_check_rec(struct zone_reader *, const struct zone_rec *,
-	    const char *type);
+void zone_check_rec(struct zone_reader *, const struct zone_rec *,
+    const char *type);
 /*
  * zone_check: the rules among the records of each owner (sorts
  * r->recs); identical records are marked dup.
  */
-void	 zone_check(struct zone_reader *);
+void zone_check(struct zone_reader *);
 
 /* zone_build.c */
 
@@ -160,6 +155,6 @@ void	 zone_check(struct zone_reader *);
  * zone_build: the query-time zone from r's checked records (adds the
  * A/AAAA records of bindings to r), or NULL when out of memory.
  */
-struct zone	*zone_build(struct zone_reader *);
+struct zone *zone_build(struct zone_reader *);
 
 #endif /* ZONE_INT_H */

@@ -8,32 +8,32 @@
 
 #include "jitsud.h"
 
-#define KEY_MAX		16	/* longer than any key we know */
-#define VALUE_MAX	BINDING_CMDLINE_MAX	/* the longest value we take */
+#define KEY_MAX	  16		      /* longer than any key we know */
+#define VALUE_MAX BINDING_CMDLINE_MAX /* the longest value we take */
 
-#define MS_PER_S	1000ULL
-#define MEMORY_MIN_KB	256ULL
-#define MEMORY_MAX_KB	(64ULL << 20)		/* 64G */
-#define VCPUS_MAX	128
-#define IDLE_MAX_MS	(7ULL * 86400 * MS_PER_S)
-#define BOOT_MAX_MS	(600ULL * MS_PER_S)
-#define WAIT_MAX_MS	(30ULL * MS_PER_S)
+#define MS_PER_S      1000ULL
+#define MEMORY_MIN_KB 256ULL
+#define MEMORY_MAX_KB (64ULL << 20) /* 64G */
+#define VCPUS_MAX     128
+#define IDLE_MAX_MS   (7ULL * 86400 * MS_PER_S)
+#define BOOT_MAX_MS   (600ULL * MS_PER_S)
+#define WAIT_MAX_MS   (30ULL * MS_PER_S)
 
-typedef int	(*parse_fn)(struct binding *, const char *, char *, size_t);
+typedef int (*parse_fn)(struct binding *, const char *, char *, size_t);
 
 struct keyword {
-	const char	*key;
-	parse_fn	 parse;
+	const char *key;
+	parse_fn    parse;
 };
 
-static int	fail(char *, size_t, const char *, ...)
-		    __attribute__((format(printf, 3, 4)));
+static int fail(char *, size_t, const char *, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* Format an error into err and return -1, so parsers can `return fail()'. */
 static int
 fail(char *err, size_t errlen, const char *fmt, ...)
 {
-	va_list	 ap;
+	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(err, errlen, fmt, ap);
@@ -45,7 +45,7 @@ fail(char *err, size_t errlen, const char *fmt, ...)
 static int
 copy_str(char *dst, size_t dstlen, const char *src)
 {
-	size_t	 n = strlen(src);
+	size_t n = strlen(src);
 
 	if (n >= dstlen) {
 		memcpy(dst, src, dstlen - 1);
@@ -69,8 +69,8 @@ is_blank(char c)
 static int
 parse_u64(const char *s, const char **end, uint64_t *out)
 {
-	uint64_t	 n = 0, d;
-	const char	*p;
+	uint64_t    n = 0, d;
+	const char *p;
 
 	for (p = s; *p >= '0' && *p <= '9'; p++) {
 		d = (uint64_t)(*p - '0');
@@ -87,7 +87,7 @@ parse_u64(const char *s, const char **end, uint64_t *out)
 static int
 parse_number(const char *s, uint64_t *out)
 {
-	const char	*end;
+	const char *end;
 
 	if (parse_u64(s, &end, out) == -1 || *end != '\0')
 		return -1;
@@ -103,16 +103,19 @@ static int
 parse_duration(const char *s, uint64_t *ms)
 {
 	static const struct {
-		const char	*unit;
-		uint64_t	 ms;
+		const char *unit;
+		uint64_t    ms;
 	} units[] = {
-		{ "", MS_PER_S }, { "ms", 1 }, { "s", MS_PER_S },
-		{ "m", 60 * MS_PER_S }, { "h", 3600 * MS_PER_S },
+		{ "", MS_PER_S },
+		{ "ms", 1 },
+		{ "s", MS_PER_S },
+		{ "m", 60 * MS_PER_S },
+		{ "h", 3600 * MS_PER_S },
 		{ "d", 86400 * MS_PER_S },
 	};
-	const char	*end;
-	uint64_t	 n;
-	size_t		 i;
+	const char *end;
+	uint64_t    n;
+	size_t	    i;
 
 	if (parse_u64(s, &end, &n) == -1)
 		return -1;
@@ -120,7 +123,7 @@ parse_duration(const char *s, uint64_t *ms)
 		if (strcmp(end, units[i].unit) != 0)
 			continue;
 		*ms = n > UINT64_MAX / units[i].ms ? UINT64_MAX :
-		    n * units[i].ms;
+						     n * units[i].ms;
 		return 0;
 	}
 	return -1;
@@ -131,14 +134,16 @@ static int
 parse_duration_key(const char *key, const char *v, uint64_t max,
     const char *maxstr, uint32_t *out, char *err, size_t errlen)
 {
-	uint64_t	 ms;
+	uint64_t ms;
 
 	if (parse_duration(v, &ms) == -1)
-		return fail(err, errlen, "%s: '%s' is not a duration like "
-		    "500ms, 30s, 5m or 1h", key, v);
+		return fail(err, errlen,
+		    "%s: '%s' is not a duration like "
+		    "500ms, 30s, 5m or 1h",
+		    key, v);
 	if (ms > max)
-		return fail(err, errlen, "%s: '%s' is out of range 0-%s",
-		    key, v, maxstr);
+		return fail(err, errlen, "%s: '%s' is out of range 0-%s", key,
+		    v, maxstr);
 	*out = (uint32_t)ms;
 	return 0;
 }
@@ -147,7 +152,7 @@ parse_duration_key(const char *key, const char *v, uint64_t max,
 static int
 parse_port(const char *s, uint16_t *port)
 {
-	uint64_t	 n;
+	uint64_t n;
 
 	if (parse_number(s, &n) == -1)
 		return -1;
@@ -158,8 +163,7 @@ parse_port(const char *s, uint16_t *port)
 }
 
 static int
-parse_onoff(const char *key, const char *v, int *out, char *err,
-    size_t errlen)
+parse_onoff(const char *key, const char *v, int *out, char *err, size_t errlen)
 {
 	if (strcmp(v, "on") == 0)
 		*out = 1;
@@ -186,8 +190,10 @@ static int
 parse_ramdisk(struct binding *b, const char *v, char *err, size_t errlen)
 {
 	if (v[0] != '/')
-		return fail(err, errlen, "ramdisk: '%s' is not an absolute "
-		    "path", v);
+		return fail(err, errlen,
+		    "ramdisk: '%s' is not an absolute "
+		    "path",
+		    v);
 	copy_str(b->ramdisk, sizeof(b->ramdisk), v);
 	return 0;
 }
@@ -222,37 +228,42 @@ parse_type(struct binding *b, const char *v, char *err, size_t errlen)
 static int
 parse_memory(struct binding *b, const char *v, char *err, size_t errlen)
 {
-	const char	*end;
-	uint64_t	 n, shift;
+	const char *end;
+	uint64_t    n, shift;
 
 	if (parse_u64(v, &end, &n) == -1)
 		goto bad;
 	if (strcmp(end, "K") == 0 || strcmp(end, "k") == 0)
 		shift = 0;
-	else if (strcmp(end, "M") == 0 || strcmp(end, "m") == 0 ||
-	    *end == '\0')
+	else if (strcmp(end, "M") == 0 || strcmp(end, "m") == 0 || *end == '\0')
 		shift = 10;
 	else if (strcmp(end, "G") == 0 || strcmp(end, "g") == 0)
 		shift = 20;
 	else
 		goto bad;
 	if (n > (MEMORY_MAX_KB >> shift) || (n << shift) < MEMORY_MIN_KB)
-		return fail(err, errlen, "memory: '%s' is out of range "
-		    "256K-64G", v);
+		return fail(err, errlen,
+		    "memory: '%s' is out of range "
+		    "256K-64G",
+		    v);
 	if ((n << shift) % 4 != 0)
-		return fail(err, errlen, "memory: '%s' is not a multiple of "
-		    "4K", v);
+		return fail(err, errlen,
+		    "memory: '%s' is not a multiple of "
+		    "4K",
+		    v);
 	b->memory_kb = n << shift;
 	return 0;
 bad:
-	return fail(err, errlen, "memory: '%s' is not a size like 512K, 16M "
-	    "or 1G", v);
+	return fail(err, errlen,
+	    "memory: '%s' is not a size like 512K, 16M "
+	    "or 1G",
+	    v);
 }
 
 static int
 parse_vcpus(struct binding *b, const char *v, char *err, size_t errlen)
 {
-	uint64_t	 n;
+	uint64_t n;
 
 	if (parse_number(v, &n) == -1)
 		return fail(err, errlen, "vcpus: '%s' is not a number", v);
@@ -267,14 +278,16 @@ parse_vcpus(struct binding *b, const char *v, char *err, size_t errlen)
 static int
 parse_ip(struct binding *b, const char *v, char *err, size_t errlen)
 {
-	uint32_t	 a;
+	uint32_t a;
 
 	if (inet_pton(AF_INET, v, &b->ip) != 1)
 		return fail(err, errlen, "ip: '%s' is not an IPv4 address", v);
 	a = ntohl(b->ip.s_addr);
 	if ((a >> 24) == 0 || (a >> 28) >= 0xe)
-		return fail(err, errlen, "ip: '%s' is not a unicast host "
-		    "address", v);
+		return fail(err, errlen,
+		    "ip: '%s' is not a unicast host "
+		    "address",
+		    v);
 	b->has_ip = 1;
 	return 0;
 }
@@ -282,14 +295,16 @@ parse_ip(struct binding *b, const char *v, char *err, size_t errlen)
 static int
 parse_ip6(struct binding *b, const char *v, char *err, size_t errlen)
 {
-	static const struct in6_addr	 any = IN6ADDR_ANY_INIT;
+	static const struct in6_addr any = IN6ADDR_ANY_INIT;
 
 	if (inet_pton(AF_INET6, v, &b->ip6) != 1)
 		return fail(err, errlen, "ip6: '%s' is not an IPv6 address", v);
 	if (memcmp(&b->ip6, &any, sizeof(any)) == 0 ||
 	    b->ip6.s6_addr[0] == 0xff)
-		return fail(err, errlen, "ip6: '%s' is not a unicast host "
-		    "address", v);
+		return fail(err, errlen,
+		    "ip6: '%s' is not a unicast host "
+		    "address",
+		    v);
 	b->has_ip6 = 1;
 	return 0;
 }
@@ -309,7 +324,7 @@ hexval(char c)
 static int
 parse_mac(struct binding *b, const char *v, char *err, size_t errlen)
 {
-	int	 i, hi, lo;
+	int i, hi, lo;
 
 	if (strlen(v) != 17)
 		goto bad;
@@ -324,23 +339,29 @@ parse_mac(struct binding *b, const char *v, char *err, size_t errlen)
 		return fail(err, errlen, "mac: '%s' is a multicast address", v);
 	return 0;
 bad:
-	return fail(err, errlen, "mac: '%s' is not a MAC address like "
-	    "00:16:3e:00:00:01", v);
+	return fail(err, errlen,
+	    "mac: '%s' is not a MAC address like "
+	    "00:16:3e:00:00:01",
+	    v);
 }
 
 /* The rules Linux applies to interface names (dev_valid_name). */
 static int
 parse_bridge(struct binding *b, const char *v, char *err, size_t errlen)
 {
-	size_t	 n = strlen(v);
+	size_t n = strlen(v);
 
 	if (n >= sizeof(b->bridge))
-		return fail(err, errlen, "bridge: '%s' is longer than %zu "
-		    "characters", v, sizeof(b->bridge) - 1);
+		return fail(err, errlen,
+		    "bridge: '%s' is longer than %zu "
+		    "characters",
+		    v, sizeof(b->bridge) - 1);
 	if (n == 0 || strcmp(v, ".") == 0 || strcmp(v, "..") == 0 ||
 	    strpbrk(v, "/: \t") != NULL)
-		return fail(err, errlen, "bridge: '%s' is not a valid "
-		    "interface name", v);
+		return fail(err, errlen,
+		    "bridge: '%s' is not a valid "
+		    "interface name",
+		    v);
 	memcpy(b->bridge, v, n + 1);
 	return 0;
 }
@@ -364,13 +385,13 @@ parse_idle(struct binding *b, const char *v, char *err, size_t errlen)
 static int
 parse_stop(struct binding *b, const char *v, char *err, size_t errlen)
 {
-	static const char *const	 modes[] = {
+	static const char *const modes[] = {
 		[BINDING_STOP_DESTROY] = "destroy",
 		[BINDING_STOP_SHUTDOWN] = "shutdown",
 		[BINDING_STOP_SUSPEND] = "suspend",
 		[BINDING_STOP_PAUSE] = "pause",
 	};
-	size_t	 i;
+	size_t i;
 
 	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
 		if (strcmp(v, modes[i]) == 0) {
@@ -378,14 +399,16 @@ parse_stop(struct binding *b, const char *v, char *err, size_t errlen)
 			return 0;
 		}
 	}
-	return fail(err, errlen, "stop: '%s' is not destroy, shutdown, "
-	    "suspend or pause", v);
+	return fail(err, errlen,
+	    "stop: '%s' is not destroy, shutdown, "
+	    "suspend or pause",
+	    v);
 }
 
 static int
 parse_ready(struct binding *b, const char *v, char *err, size_t errlen)
 {
-	int	 r;
+	int r;
 
 	if (strcmp(v, "xenstore") == 0) {
 		b->ready = BINDING_READY_XENSTORE;
@@ -394,11 +417,15 @@ parse_ready(struct binding *b, const char *v, char *err, size_t errlen)
 	if (strncmp(v, "tcp:", 4) == 0) {
 		b->ready = BINDING_READY_TCP;
 		if ((r = parse_port(v + 4, &b->ready_port)) == -2)
-			return fail(err, errlen, "ready: port '%s' is out of "
-			    "range 1-65535", v + 4);
+			return fail(err, errlen,
+			    "ready: port '%s' is out of "
+			    "range 1-65535",
+			    v + 4);
 		if (r == -1)
-			return fail(err, errlen, "ready: '%s' is not a port "
-			    "number", v + 4);
+			return fail(err, errlen,
+			    "ready: '%s' is not a port "
+			    "number",
+			    v + 4);
 		return 0;
 	}
 	if (strncmp(v, "delay:", 6) == 0) {
@@ -406,8 +433,10 @@ parse_ready(struct binding *b, const char *v, char *err, size_t errlen)
 		return parse_duration_key("ready", v + 6, BOOT_MAX_MS, "10m",
 		    &b->ready_delay_ms, err, errlen);
 	}
-	return fail(err, errlen, "ready: '%s' is not xenstore, tcp:PORT or "
-	    "delay:DURATION", v);
+	return fail(err, errlen,
+	    "ready: '%s' is not xenstore, tcp:PORT or "
+	    "delay:DURATION",
+	    v);
 }
 
 /* A guest that is not up within max-boot has failed; 0 makes no sense. */
@@ -415,7 +444,7 @@ static int
 parse_max_boot(struct binding *b, const char *v, char *err, size_t errlen)
 {
 	if (parse_duration_key("max-boot", v, BOOT_MAX_MS, "10m",
-	    &b->max_boot_ms, err, errlen) == -1)
+		&b->max_boot_ms, err, errlen) == -1)
 		return -1;
 	if (b->max_boot_ms == 0)
 		return fail(err, errlen, "max-boot: must be more than 0");
@@ -433,10 +462,10 @@ static int
 parse_port_item(struct binding *b, const char *s, size_t n, char *err,
     size_t errlen)
 {
-	char		 buf[8];
-	uint16_t	 port;
-	size_t		 i;
-	int		 r = -1;
+	char	 buf[8];
+	uint16_t port;
+	size_t	 i;
+	int	 r = -1;
 
 	if (n > 0 && n < sizeof(buf)) {
 		memcpy(buf, s, n);
@@ -463,13 +492,14 @@ parse_port_item(struct binding *b, const char *s, size_t n, char *err,
 static int
 parse_ports(struct binding *b, const char *v, char *err, size_t errlen)
 {
-	const char	*comma;
+	const char *comma;
 
 	b->nports = 0;
 	for (;;) {
 		comma = strchr(v, ',');
-		if (parse_port_item(b, v, comma ? (size_t)(comma - v) :
-		    strlen(v), err, errlen) == -1)
+		if (parse_port_item(b, v,
+			comma ? (size_t)(comma - v) : strlen(v), err,
+			errlen) == -1)
 			return -1;
 		if (comma == NULL)
 			return 0;
@@ -491,7 +521,7 @@ parse_max_wait(struct binding *b, const char *v, char *err, size_t errlen)
 }
 
 /* The order matters only for the `seen' bits in binding_parse. */
-static const struct keyword	keywords[] = {
+static const struct keyword keywords[] = {
 	{ "kernel", parse_kernel },
 	{ "type", parse_type },
 	{ "memory", parse_memory },
@@ -512,15 +542,15 @@ static const struct keyword	keywords[] = {
 	{ "ramdisk", parse_ramdisk },
 	{ "cpuid", parse_cpuid },
 };
-#define NKEYWORDS	(sizeof(keywords) / sizeof(keywords[0]))
-#define SEEN(k)		(1U << (k))
-#define KW_KERNEL	0
-#define KW_MAC		6
+#define NKEYWORDS (sizeof(keywords) / sizeof(keywords[0]))
+#define SEEN(k)	  (1U << (k))
+#define KW_KERNEL 0
+#define KW_MAC	  6
 
 static int
 keyword_find(const char *key)
 {
-	size_t	 i;
+	size_t i;
 
 	for (i = 0; i < NKEYWORDS; i++)
 		if (strcmp(keywords[i].key, key) == 0)
@@ -536,8 +566,8 @@ static int
 read_quoted(const char **p, const char *key, char *val, size_t vallen,
     char *err, size_t errlen)
 {
-	const char	*s = *p;
-	size_t		 n = 0;
+	const char *s = *p;
+	size_t	    n = 0;
 
 	for (;;) {
 		if (*s == '\\' && s[1] != '\0')
@@ -545,11 +575,15 @@ read_quoted(const char **p, const char *key, char *val, size_t vallen,
 		else if (*s == '"')
 			break;
 		if (*s == '\0')
-			return fail(err, errlen, "%s: unterminated quoted "
-			    "value", key);
+			return fail(err, errlen,
+			    "%s: unterminated quoted "
+			    "value",
+			    key);
 		if (n + 1 >= vallen)
-			return fail(err, errlen, "%s: value longer than %zu "
-			    "characters", key, vallen - 1);
+			return fail(err, errlen,
+			    "%s: value longer than %zu "
+			    "characters",
+			    key, vallen - 1);
 		val[n++] = *s++;
 	}
 	val[n] = '\0';
@@ -562,19 +596,23 @@ read_quoted(const char **p, const char *key, char *val, size_t vallen,
 }
 
 static int
-read_bare(const char **p, const char *key, char *val, size_t vallen,
-    char *err, size_t errlen)
+read_bare(const char **p, const char *key, char *val, size_t vallen, char *err,
+    size_t errlen)
 {
-	const char	*s = *p;
-	size_t		 n = 0;
+	const char *s = *p;
+	size_t	    n = 0;
 
 	for (; *s != '\0' && !is_blank(*s); s++) {
 		if (*s == '"')
-			return fail(err, errlen, "%s: stray quote; quote the "
-			    "whole value", key);
+			return fail(err, errlen,
+			    "%s: stray quote; quote the "
+			    "whole value",
+			    key);
 		if (n + 1 >= vallen)
-			return fail(err, errlen, "%s: value longer than %zu "
-			    "characters", key, vallen - 1);
+			return fail(err, errlen,
+			    "%s: value longer than %zu "
+			    "characters",
+			    key, vallen - 1);
 		val[n++] = *s;
 	}
 	if (n == 0)
@@ -592,9 +630,9 @@ static int
 next_token(const char **p, char *key, char *val, size_t vallen, char *err,
     size_t errlen)
 {
-	const char	*s = *p;
-	size_t		 n;
-	int		 r;
+	const char *s = *p;
+	size_t	    n;
+	int	    r;
 
 	while (is_blank(*s))
 		s++;
@@ -624,8 +662,8 @@ next_token(const char **p, char *key, char *val, size_t vallen, char *err,
 void
 binding_derive_mac(const char *owner, uint8_t mac[6])
 {
-	uint32_t	 h = 2166136261U;
-	size_t		 n = strlen(owner);
+	uint32_t h = 2166136261U;
+	size_t	 n = strlen(owner);
 
 	if (n > 0 && owner[n - 1] == '.')
 		n--;
@@ -661,19 +699,20 @@ binding_defaults(struct binding *b)
 
 /* Rules that involve more than one key, checked once all are read. */
 static int
-binding_check(struct binding *b, unsigned int seen, char *err,
-    size_t errlen)
+binding_check(struct binding *b, unsigned int seen, char *err, size_t errlen)
 {
 	if (!(seen & SEEN(KW_KERNEL)))
 		return fail(err, errlen, "missing required key 'kernel'");
 	if (!b->has_ip && !b->has_ip6)
-		return fail(err, errlen, "missing ip or ip6: the name needs "
+		return fail(err, errlen,
+		    "missing ip or ip6: the name needs "
 		    "an address to answer with");
 	if (b->ready == BINDING_READY_DELAY &&
 	    b->ready_delay_ms >= b->max_boot_ms)
-		return fail(err, errlen, "ready: delay of %ums is not shorter "
-		    "than max-boot of %ums", b->ready_delay_ms,
-		    b->max_boot_ms);
+		return fail(err, errlen,
+		    "ready: delay of %ums is not shorter "
+		    "than max-boot of %ums",
+		    b->ready_delay_ms, b->max_boot_ms);
 	if (!(seen & SEEN(KW_MAC)))
 		binding_derive_mac(b->name, b->mac);
 	return 0;
@@ -683,15 +722,15 @@ int
 binding_parse(struct binding *b, const char *owner, const char *rdata,
     char *err, size_t errlen)
 {
-	char		 key[KEY_MAX], val[VALUE_MAX];
-	unsigned int	 seen = 0;
-	int		 k, r;
+	char	     key[KEY_MAX], val[VALUE_MAX];
+	unsigned int seen = 0;
+	int	     k, r;
 
 	binding_defaults(b);
 	if (copy_str(b->name, sizeof(b->name), owner) == -1)
 		return fail(err, errlen, "owner name is too long");
-	while ((r = next_token(&rdata, key, val, sizeof(val), err,
-	    errlen)) == 1) {
+	while ((r = next_token(&rdata, key, val, sizeof(val), err, errlen)) ==
+	    1) {
 		if ((k = keyword_find(key)) == -1)
 			return fail(err, errlen, "unknown key '%s'", key);
 		if (seen & SEEN(k))
@@ -708,7 +747,7 @@ binding_parse(struct binding *b, const char *owner, const char *rdata,
 int
 binding_same(const struct binding *a, const struct binding *b)
 {
-	struct binding	 t = *b;
+	struct binding t = *b;
 
 	/* A line moved by an edit elsewhere in the file is not a change. */
 	t.line = a->line;

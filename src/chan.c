@@ -17,25 +17,25 @@
  * fine: a wake-up is already pending.
  */
 struct chan_item {
-	TAILQ_ENTRY(chan_item)	 entry;
-	void			*msg;
+	TAILQ_ENTRY(chan_item) entry;
+	void		      *msg;
 };
 
 struct chan {
-	pthread_mutex_t		 mtx;
-	TAILQ_HEAD(, chan_item)	 q;
-	int			 fds[2];
-	struct event		*ev;
-	void			(*handler)(void *msg, void *arg);
-	void			*arg;
+	pthread_mutex_t mtx;
+	TAILQ_HEAD(, chan_item) q;
+	int	      fds[2];
+	struct event *ev;
+	void (*handler)(void *msg, void *arg);
+	void *arg;
 };
 
 static void
 chan_readable(int fd, short event, void *arg)
 {
-	struct chan		*ch = arg;
-	struct chan_item	*it;
-	char			 buf[64];
+	struct chan	 *ch = arg;
+	struct chan_item *it;
+	char		  buf[64];
 
 	(void)event;
 	while (read(fd, buf, sizeof(buf)) > 0)
@@ -53,10 +53,9 @@ chan_readable(int fd, short event, void *arg)
 }
 
 struct chan *
-chan_new(struct event_base *base, void (*handler)(void *, void *),
-    void *arg)
+chan_new(struct event_base *base, void (*handler)(void *, void *), void *arg)
 {
-	struct chan	*ch;
+	struct chan *ch;
 
 	if ((ch = calloc(1, sizeof(*ch))) == NULL)
 		return NULL;
@@ -78,7 +77,7 @@ chan_new(struct event_base *base, void (*handler)(void *, void *),
 int
 chan_send(struct chan *ch, void *msg)
 {
-	struct chan_item	*it;
+	struct chan_item *it;
 
 	if ((it = malloc(sizeof(*it))) == NULL)
 		return -1;
@@ -94,7 +93,7 @@ chan_send(struct chan *ch, void *msg)
 void
 chan_free(struct chan *ch, void (*drop)(void *msg))
 {
-	struct chan_item	*it;
+	struct chan_item *it;
 
 	if (ch == NULL)
 		return;

@@ -11,16 +11,16 @@
 
 #include "jitsud.h"
 
-#define CONF_LINE_MAX	4096
-#define CONF_WORDS_MAX	8
-#define DNS_PORT	53
+#define CONF_LINE_MAX  4096
+#define CONF_WORDS_MAX 8
+#define DNS_PORT       53
 
 struct conf_line {
-	const char	*path;
-	int		 lineno;
-	char		*word[CONF_WORDS_MAX];
-	int		 nwords;
-	char		 buf[CONF_LINE_MAX];
+	const char *path;
+	int	    lineno;
+	char	   *word[CONF_WORDS_MAX];
+	int	    nwords;
+	char	    buf[CONF_LINE_MAX];
 };
 
 void
@@ -37,7 +37,7 @@ conf_init(struct conf *c)
 void
 conf_clear(struct conf *c)
 {
-	size_t	 i;
+	size_t i;
 
 	for (i = 0; i < c->nzones; i++)
 		free(c->zones[i]);
@@ -47,8 +47,8 @@ conf_clear(struct conf *c)
 int
 conf_addr_parse(const char *addr, unsigned int port, struct conf_addr *a)
 {
-	struct sockaddr_in	*sin = (struct sockaddr_in *)&a->ss;
-	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)&a->ss;
+	struct sockaddr_in  *sin = (struct sockaddr_in *)&a->ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&a->ss;
 
 	memset(&a->ss, 0, sizeof(a->ss));
 	if (port > 65535)
@@ -76,7 +76,7 @@ conf_addr_parse(const char *addr, unsigned int port, struct conf_addr *a)
 static int
 conf_split(struct conf_line *l, struct errors *errs)
 {
-	char	*p = l->buf, *w;
+	char *p = l->buf, *w;
 
 	l->nwords = 0;
 	for (;;) {
@@ -117,8 +117,8 @@ conf_split(struct conf_line *l, struct errors *errs)
 static long
 conf_port(const char *s)
 {
-	char	*end;
-	long	 v;
+	char *end;
+	long  v;
 
 	if (*s < '0' || *s > '9')
 		return -1;
@@ -137,7 +137,7 @@ static int
 conf_addr_words(struct conf_line *l, int i, struct conf_addr *a,
     struct errors *errs)
 {
-	long	 port = DNS_PORT;
+	long port = DNS_PORT;
 
 	if (i >= l->nwords) {
 		errors_add(errs, l->path, l->lineno, "missing address");
@@ -151,8 +151,7 @@ conf_addr_words(struct conf_line *l, int i, struct conf_addr *a,
 		}
 	} else if (l->nwords != i + 1) {
 		errors_add(errs, l->path, l->lineno,
-		    "unexpected '%s': want ADDRESS [port N]",
-		    l->word[i + 1]);
+		    "unexpected '%s': want ADDRESS [port N]", l->word[i + 1]);
 		return -1;
 	}
 	if (conf_addr_parse(l->word[i], (unsigned int)port, a) == -1) {
@@ -210,7 +209,8 @@ conf_control(struct conf *c, struct conf_line *l, struct errors *errs)
 	if (strlen(l->word[2]) >= CONF_SOCKET_MAX || l->word[2][0] != '/') {
 		errors_add(errs, l->path, l->lineno,
 		    "control socket must be an absolute path shorter than %d"
-		    " bytes", CONF_SOCKET_MAX);
+		    " bytes",
+		    CONF_SOCKET_MAX);
 		return -1;
 	}
 	strcpy(c->control, l->word[2]);
@@ -243,9 +243,10 @@ conf_string(struct conf_line *l, char *dst, size_t len, int abs,
 		return -1;
 	}
 	if (strlen(l->word[1]) >= len || (abs && l->word[1][0] != '/')) {
-		errors_add(errs, l->path, l->lineno, "%s: want %s shorter "
-		    "than %zu bytes", l->word[0], abs ? "an absolute path" :
-		    "a name", len);
+		errors_add(errs, l->path, l->lineno,
+		    "%s: want %s shorter "
+		    "than %zu bytes",
+		    l->word[0], abs ? "an absolute path" : "a name", len);
 		return -1;
 	}
 	strcpy(dst, l->word[1]);
@@ -256,7 +257,7 @@ static int
 conf_store_zone(struct conf *c, const char *path, const char *file, int line,
     struct errors *errs)
 {
-	size_t	 i;
+	size_t i;
 
 	for (i = 0; i < c->nzones; i++) {
 		if (strcmp(c->zones[i], path) == 0) {
@@ -288,9 +289,9 @@ conf_add_zone(struct conf *c, const char *path, struct errors *errs)
 static int
 conf_zone(struct conf *c, struct conf_line *l, struct errors *errs)
 {
-	char		 full[PATH_MAX];
-	const char	*slash;
-	int		 n;
+	char	    full[PATH_MAX];
+	const char *slash;
+	int	    n;
 
 	if (l->nwords != 2) {
 		errors_add(errs, l->path, l->lineno, "want: zone PATH");
@@ -312,7 +313,7 @@ conf_zone(struct conf *c, struct conf_line *l, struct errors *errs)
 static int
 conf_line(struct conf *c, struct conf_line *l, struct errors *errs)
 {
-	const char	*kw;
+	const char *kw;
 
 	if (conf_split(l, errs) == -1)
 		return -1;
@@ -350,9 +351,9 @@ conf_line(struct conf *c, struct conf_line *l, struct errors *errs)
 int
 conf_parse(struct conf *c, const char *path, struct errors *errs)
 {
-	struct conf_line	 l;
-	FILE			*fp;
-	size_t			 first = errs->count, len;
+	struct conf_line l;
+	FILE		*fp;
+	size_t		 first = errs->count, len;
 
 	if ((fp = fopen(path, "r")) == NULL) {
 		errors_add(errs, path, 0, "%s", strerror(errno));

@@ -19,22 +19,22 @@
 #include "jitsud.h"
 #include "log.h"
 
-#define CONTROL_CLIENTS_MAX	16
-#define CONTROL_IDLE_SEC	30
+#define CONTROL_CLIENTS_MAX 16
+#define CONTROL_IDLE_SEC    30
 
 struct control_conn {
-	struct control			*ctl;
-	struct bufferevent		*bev;
-	TAILQ_ENTRY(control_conn)	 entry;
+	struct control		 *ctl;
+	struct bufferevent	 *bev;
+	TAILQ_ENTRY(control_conn) entry;
 };
 
 struct control {
-	struct jitsud			*env;
-	int				 fd;
-	struct event			*ev;
-	char				 path[CONF_SOCKET_MAX];
-	TAILQ_HEAD(, control_conn)	 conns;
-	size_t				 nconns;
+	struct jitsud *env;
+	int	       fd;
+	struct event  *ev;
+	char	       path[CONF_SOCKET_MAX];
+	TAILQ_HEAD(, control_conn) conns;
+	size_t nconns;
 };
 
 static void
@@ -46,14 +46,13 @@ control_conn_free(struct control_conn *c)
 	free(c);
 }
 
-static void
-control_data(struct control_conn *c, const char *fmt, ...)
+static void control_data(struct control_conn *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 static void
 control_data(struct control_conn *c, const char *fmt, ...)
 {
-	struct evbuffer	*out = bufferevent_get_output(c->bev);
+	struct evbuffer *out = bufferevent_get_output(c->bev);
 	va_list		 ap;
 
 	evbuffer_add(out, "data ", 5);
@@ -67,7 +66,7 @@ control_data(struct control_conn *c, const char *fmt, ...)
 static void
 control_end(struct control_conn *c, const char *error)
 {
-	struct evbuffer	*out = bufferevent_get_output(c->bev);
+	struct evbuffer *out = bufferevent_get_output(c->bev);
 
 	if (error == NULL)
 		evbuffer_add_printf(out, "end ok\n");
@@ -86,17 +85,17 @@ control_data_line(const char *line, void *arg)
 static void
 control_data_text(struct control_conn *c, char *text)
 {
-	char	*line, *save = NULL;
+	char *line, *save = NULL;
 
 	for (line = strtok_r(text, "\n", &save); line != NULL;
-	    line = strtok_r(NULL, "\n", &save))
+	     line = strtok_r(NULL, "\n", &save))
 		control_data_line(line, c);
 }
 
 static const char *
 control_addr(const struct binding *b, char *buf, size_t len)
 {
-	char	 ip6[INET6_ADDRSTRLEN] = "";
+	char ip6[INET6_ADDRSTRLEN] = "";
 
 	buf[0] = '\0';
 	if (b->has_ip6)
@@ -112,9 +111,9 @@ control_addr(const struct binding *b, char *buf, size_t len)
 static void
 control_list(struct control_conn *c)
 {
-	struct vm	*v;
-	char		 addr[80];
-	uint64_t	 now = vm_now_ms();
+	struct vm *v;
+	char	   addr[80];
+	uint64_t   now = vm_now_ms();
 
 	TAILQ_FOREACH(v, &c->ctl->env->vms->all, entry)
 		control_data(c, "%s %s %llus %s", v->b.name,
@@ -128,8 +127,8 @@ static void
 control_show(struct control_conn *c, const char *name)
 {
 	static const char *const types[] = { "pvh", "pv" };
-	static const char *const stops[] = { "destroy", "shutdown",
-	    "suspend", "pause" };
+	static const char *const stops[] = { "destroy", "shutdown", "suspend",
+		"pause" };
 	static const char *const readies[] = { "xenstore", "tcp", "delay" };
 	struct vm		*v = vm_find(c->ctl->env->vms, name);
 	const struct binding	*b;
@@ -164,9 +163,9 @@ control_show(struct control_conn *c, const char *name)
 static void
 control_metrics(struct control_conn *c)
 {
-	char	*text = NULL;
-	size_t	 len = 0;
-	FILE	*fp = open_memstream(&text, &len);
+	char  *text = NULL;
+	size_t len = 0;
+	FILE  *fp = open_memstream(&text, &len);
 
 	if (fp == NULL) {
 		control_end(c, "out of memory");
@@ -182,11 +181,11 @@ control_metrics(struct control_conn *c)
 static void
 control_dispatch(struct control_conn *c, const struct ctl_request *r)
 {
-	struct jitsud	*env = c->ctl->env;
-	char		 err[CTL_LINE_MAX / 2];
+	struct jitsud *env = c->ctl->env;
+	char	       err[CTL_LINE_MAX / 2];
 
-	if (env->vms == NULL && r->cmd != CTL_RELOAD &&
-	    r->cmd != CTL_METRICS && r->cmd != CTL_LOG) {
+	if (env->vms == NULL && r->cmd != CTL_RELOAD && r->cmd != CTL_METRICS &&
+	    r->cmd != CTL_LOG) {
 		control_end(c, "no lifecycle backend is configured");
 		return;
 	}
@@ -198,16 +197,18 @@ control_dispatch(struct control_conn *c, const struct ctl_request *r)
 		control_show(c, r->arg);
 		return;
 	case CTL_START:
-		control_end(c, vm_start(env->vms, r->arg, err, sizeof(err)) ==
-		    0 ? NULL : err);
+		control_end(c,
+		    vm_start(env->vms, r->arg, err, sizeof(err)) == 0 ? NULL :
+									err);
 		return;
 	case CTL_STOP:
-		control_end(c, vm_stop(env->vms, r->arg, err, sizeof(err)) ==
-		    0 ? NULL : err);
+		control_end(c,
+		    vm_stop(env->vms, r->arg, err, sizeof(err)) == 0 ? NULL :
+								       err);
 		return;
 	case CTL_RELOAD:
-		control_end(c, env->reload(env, err, sizeof(err)) == 0 ? NULL :
-		    err);
+		control_end(c,
+		    env->reload(env, err, sizeof(err)) == 0 ? NULL : err);
 		return;
 	case CTL_METRICS:
 		control_metrics(c);
@@ -225,11 +226,11 @@ control_dispatch(struct control_conn *c, const struct ctl_request *r)
 static void
 control_read(struct bufferevent *bev, void *arg)
 {
-	struct control_conn	*c = arg;
-	struct evbuffer		*in = bufferevent_get_input(bev);
-	struct ctl_request	 r;
-	char			*line, err[CTL_LINE_MAX];
-	size_t			 len;
+	struct control_conn *c = arg;
+	struct evbuffer	    *in = bufferevent_get_input(bev);
+	struct ctl_request   r;
+	char		    *line, err[CTL_LINE_MAX];
+	size_t		     len;
 
 	line = evbuffer_readln(in, &len, EVBUFFER_EOL_LF);
 	if (line == NULL) {
@@ -265,10 +266,10 @@ control_event(struct bufferevent *bev, short what, void *arg)
 static void
 control_accept(int fd, short event, void *arg)
 {
-	struct control		*ctl = arg;
-	struct control_conn	*c;
-	struct timeval		 idle = { CONTROL_IDLE_SEC, 0 };
-	int			 cfd;
+	struct control	    *ctl = arg;
+	struct control_conn *c;
+	struct timeval	     idle = { CONTROL_IDLE_SEC, 0 };
+	int		     cfd;
 
 	(void)event;
 	if ((cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) ==
@@ -284,7 +285,7 @@ control_accept(int fd, short event, void *arg)
 	}
 	if ((c = calloc(1, sizeof(*c))) == NULL ||
 	    (c->bev = bufferevent_socket_new(ctl->env->base, cfd,
-	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
+		 BEV_OPT_CLOSE_ON_FREE)) == NULL) {
 		free(c);
 		close(cfd);
 		return;
@@ -292,8 +293,8 @@ control_accept(int fd, short event, void *arg)
 	c->ctl = ctl;
 	TAILQ_INSERT_TAIL(&ctl->conns, c, entry);
 	ctl->nconns++;
-	bufferevent_setcb(c->bev, control_read, control_written,
-	    control_event, c);
+	bufferevent_setcb(c->bev, control_read, control_written, control_event,
+	    c);
 	bufferevent_set_timeouts(c->bev, &idle, &idle);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 }
@@ -305,7 +306,7 @@ control_accept(int fd, short event, void *arg)
 static int
 control_claim_path(const struct sockaddr_un *sun)
 {
-	int	 fd, alive;
+	int fd, alive;
 
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
 		return -1;
@@ -326,9 +327,9 @@ control_claim_path(const struct sockaddr_un *sun)
 struct control *
 control_open(struct jitsud *env, const char *path)
 {
-	struct control		*ctl;
-	struct sockaddr_un	 sun;
-	mode_t			 old;
+	struct control	  *ctl;
+	struct sockaddr_un sun;
+	mode_t		   old;
 
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
@@ -341,8 +342,8 @@ control_open(struct jitsud *env, const char *path)
 	TAILQ_INIT(&ctl->conns);
 	if (control_claim_path(&sun) == -1)
 		goto err;
-	if ((ctl->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
-	    SOCK_CLOEXEC, 0)) == -1)
+	if ((ctl->fd = socket(AF_UNIX,
+		 SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) == -1)
 		goto err;
 	/* Only root may steer the daemon: no window with a wider mode. */
 	old = umask(0177);
@@ -353,8 +354,9 @@ control_open(struct jitsud *env, const char *path)
 		goto err;
 	}
 	umask(old);
-	if (listen(ctl->fd, 16) == -1 || (ctl->ev = event_new(env->base,
-	    ctl->fd, EV_READ | EV_PERSIST, control_accept, ctl)) == NULL ||
+	if (listen(ctl->fd, 16) == -1 ||
+	    (ctl->ev = event_new(env->base, ctl->fd, EV_READ | EV_PERSIST,
+		 control_accept, ctl)) == NULL ||
 	    event_add(ctl->ev, NULL) == -1)
 		fatal("control socket %s", path);
 	return ctl;

@@ -6,26 +6,26 @@
 #include "ctl.h"
 
 static const struct {
-	const char	*name;
-	int		 needs_arg;	/* 1: required, 0: none */
+	const char *name;
+	int	    needs_arg; /* 1: required, 0: none */
 } ctl_cmds[CTL_NCMDS] = {
-	[CTL_LIST] =	{ "list", 0 },
-	[CTL_SHOW] =	{ "show", 1 },
-	[CTL_START] =	{ "start", 1 },
-	[CTL_STOP] =	{ "stop", 1 },
-	[CTL_RELOAD] =	{ "reload", 0 },
-	[CTL_METRICS] =	{ "metrics", 0 },
-	[CTL_LOG] =	{ "log", 0 },
+	[CTL_LIST] = { "list", 0 },
+	[CTL_SHOW] = { "show", 1 },
+	[CTL_START] = { "start", 1 },
+	[CTL_STOP] = { "stop", 1 },
+	[CTL_RELOAD] = { "reload", 0 },
+	[CTL_METRICS] = { "metrics", 0 },
+	[CTL_LOG] = { "log", 0 },
 };
 
-static int	ctl_fail(char *, size_t, const char *, ...)
-		    __attribute__((format(printf, 3, 4)));
+static int ctl_fail(char *, size_t, const char *, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* Say why in err and return -1, so a parser can `return ctl_fail()'. */
 static int
 ctl_fail(char *err, size_t errlen, const char *fmt, ...)
 {
-	va_list	 ap;
+	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(err, errlen, fmt, ap);
@@ -42,7 +42,7 @@ ctl_cmd_name(enum ctl_cmd c)
 static int
 ctl_lookup(const char *name, size_t len)
 {
-	int	 i;
+	int i;
 
 	for (i = 0; i < CTL_NCMDS; i++)
 		if (strlen(ctl_cmds[i].name) == len &&
@@ -55,7 +55,7 @@ ctl_lookup(const char *name, size_t len)
 static int
 ctl_word_ok(const char *s, size_t len)
 {
-	size_t	 i;
+	size_t i;
 
 	for (i = 0; i < len; i++)
 		if ((unsigned char)s[i] <= ' ' || (unsigned char)s[i] == 0x7f)
@@ -67,9 +67,9 @@ int
 ctl_parse_request(const char *line, size_t len, struct ctl_request *r,
     char *err, size_t errlen)
 {
-	const char	*p = line, *end = line + len, *w;
-	size_t		 mlen = strlen(CTL_MAGIC);
-	int		 c;
+	const char *p = line, *end = line + len, *w;
+	size_t	    mlen = strlen(CTL_MAGIC);
+	int	    c;
 
 	memset(r, 0, sizeof(*r));
 	if (len < 6 || memcmp(line, "jitsu/", 6) != 0)
@@ -97,8 +97,8 @@ ctl_parse_request(const char *line, size_t len, struct ctl_request *r,
 	if (ctl_cmds[c].needs_arg == 0)
 		return ctl_fail(err, errlen, "%s takes no argument",
 		    ctl_cmds[c].name);
-	if ((size_t)(end - p) >= sizeof(r->arg) || !ctl_word_ok(p,
-	    (size_t)(end - p)))
+	if ((size_t)(end - p) >= sizeof(r->arg) ||
+	    !ctl_word_ok(p, (size_t)(end - p)))
 		return ctl_fail(err, errlen, "bad argument");
 	memcpy(r->arg, p, (size_t)(end - p));
 	return 0;
@@ -107,17 +107,17 @@ ctl_parse_request(const char *line, size_t len, struct ctl_request *r,
 int
 ctl_format_request(char *buf, size_t len, const char *cmd, const char *arg)
 {
-	int	 c = ctl_lookup(cmd, strlen(cmd)), n;
+	int c = ctl_lookup(cmd, strlen(cmd)), n;
 
 	if (c == -1)
 		return -1;
 	if ((arg == NULL) != (ctl_cmds[c].needs_arg == 0))
 		return -1;
-	if (arg != NULL && (strlen(arg) >= CTL_ARG_MAX ||
-	    !ctl_word_ok(arg, strlen(arg))))
+	if (arg != NULL &&
+	    (strlen(arg) >= CTL_ARG_MAX || !ctl_word_ok(arg, strlen(arg))))
 		return -1;
-	n = snprintf(buf, len, "%s %s%s%s\n", CTL_MAGIC, cmd,
-	    arg ? " " : "", arg ? arg : "");
+	n = snprintf(buf, len, "%s %s%s%s\n", CTL_MAGIC, cmd, arg ? " " : "",
+	    arg ? arg : "");
 	return n < 0 || (size_t)n >= len ? -1 : 0;
 }
 

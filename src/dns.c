@@ -13,72 +13,72 @@
  * query is checked against its length before it is read.
  */
 
-#define T_A		1
-#define T_NS		2
-#define T_CNAME		5
-#define T_SOA		6
-#define T_PTR		12
-#define T_MX		15
-#define T_TXT		16
-#define T_AAAA		28
-#define T_SRV		33
-#define T_OPT		41
-#define T_IXFR		251
-#define T_AXFR		252
-#define T_ANY		255
-#define C_IN		1
+#define T_A	1
+#define T_NS	2
+#define T_CNAME 5
+#define T_SOA	6
+#define T_PTR	12
+#define T_MX	15
+#define T_TXT	16
+#define T_AAAA	28
+#define T_SRV	33
+#define T_OPT	41
+#define T_IXFR	251
+#define T_AXFR	252
+#define T_ANY	255
+#define C_IN	1
 
-#define F_QR		0x8000
-#define F_OPCODE	0x7800
-#define F_AA		0x0400
-#define F_TC		0x0200
-#define F_RD		0x0100
-#define F_CD		0x0010
-#define F_RCODE		0x000f
-#define EDNS_DO		0x8000
-#define OPT_LEN		11	/* root, type, class, ttl, rdlength */
+#define F_QR	 0x8000
+#define F_OPCODE 0x7800
+#define F_AA	 0x0400
+#define F_TC	 0x0200
+#define F_RD	 0x0100
+#define F_CD	 0x0010
+#define F_RCODE	 0x000f
+#define EDNS_DO	 0x8000
+#define OPT_LEN	 11 /* root, type, class, ttl, rdlength */
 
-#define COMP_MAX	64	/* names remembered for compression */
-#define PTR_MAX		0x3fff	/* the furthest a pointer reaches */
-#define HOPS_MAX	32	/* pointers followed when comparing */
+#define COMP_MAX 64	/* names remembered for compression */
+#define PTR_MAX	 0x3fff /* the furthest a pointer reaches */
+#define HOPS_MAX 32	/* pointers followed when comparing */
 
 enum { SEC_AN, SEC_NS, SEC_AR };
 
 /* The query, once its header, question and OPT have been checked. */
 struct dns_query {
-	const uint8_t	*pkt;
-	size_t		 len;
-	size_t		 cur;		/* parse position */
-	uint16_t	 id;
-	uint16_t	 flags;
-	uint8_t		 qname[ZONE_NAME_MAX];	/* lower-cased */
-	size_t		 qnamelen;
-	uint16_t	 qtype;
-	uint16_t	 qclass;
-	size_t		 qend;		/* end of the question, 0 if bad */
-	int		 edns;
-	int		 edns_do;
-	uint8_t		 edns_version;
-	uint16_t	 udpsize;
+	const uint8_t *pkt;
+	size_t	       len;
+	size_t	       cur; /* parse position */
+	uint16_t       id;
+	uint16_t       flags;
+	uint8_t	       qname[ZONE_NAME_MAX]; /* lower-cased */
+	size_t	       qnamelen;
+	uint16_t       qtype;
+	uint16_t       qclass;
+	size_t	       qend; /* end of the question, 0 if bad */
+	int	       edns;
+	int	       edns_do;
+	uint8_t	       edns_version;
+	uint16_t       udpsize;
 };
 
 /* The reply being written; `max' already leaves room for the OPT. */
 struct dns_out {
-	uint8_t		*buf;
-	size_t		 len;
-	size_t		 max;
-	int		 full;		/* something did not fit */
-	uint16_t	 count[3];
-	size_t		 ncomp;
-	uint16_t	 comp[COMP_MAX];	/* label offsets for pointers */
+	uint8_t *buf;
+	size_t	 len;
+	size_t	 max;
+	int	 full; /* something did not fit */
+	uint16_t count[3];
+	size_t	 ncomp;
+	uint16_t comp[COMP_MAX]; /* label offsets for pointers */
 };
 
 struct dns_ctx {
-	const struct zone	*zone;
-	const struct dns_query	*q;
-	struct dns_out		*out;
-	struct dns_verdict	*v;
-	uint16_t		 rcode;
+	const struct zone      *zone;
+	const struct dns_query *q;
+	struct dns_out	       *out;
+	struct dns_verdict     *v;
+	uint16_t		rcode;
 };
 
 static uint16_t
@@ -98,7 +98,7 @@ put16(uint8_t *p, uint16_t v)
 static size_t
 name_len(const uint8_t *w, size_t max)
 {
-	size_t	 n = 0;
+	size_t n = 0;
 
 	while (n < max && w[n] != 0) {
 		if (w[n] > 63)
@@ -113,7 +113,7 @@ name_len(const uint8_t *w, size_t max)
 static void
 name_lower(uint8_t *dst, const uint8_t *src, size_t len)
 {
-	size_t	 i;
+	size_t i;
 
 	/* Label length bytes are below 64, so tolower leaves them be. */
 	for (i = 0; i < len; i++)
@@ -130,7 +130,7 @@ name_lower(uint8_t *dst, const uint8_t *src, size_t len)
 static int
 dns_parse_question(struct dns_query *q)
 {
-	size_t	 off = DNS_HEADER_LEN, l;
+	size_t off = DNS_HEADER_LEN, l;
 
 	for (;;) {
 		if (off >= q->len)
@@ -157,7 +157,7 @@ dns_parse_question(struct dns_query *q)
 static int
 dns_parse_options(const uint8_t *p, size_t len)
 {
-	size_t	 off = 0, n;
+	size_t off = 0, n;
 
 	while (off < len) {
 		if (len - off < 4)
@@ -174,8 +174,8 @@ dns_parse_options(const uint8_t *p, size_t len)
 static int
 dns_parse_opt(struct dns_query *q)
 {
-	const uint8_t	*p = q->pkt + q->cur;
-	size_t		 rdlen;
+	const uint8_t *p = q->pkt + q->cur;
+	size_t	       rdlen;
 
 	if (q->len - q->cur < OPT_LEN || p[0] != 0 || get16(p + 1) != T_OPT)
 		return -1;
@@ -200,9 +200,9 @@ dns_check_qtype(const struct dns_query *q)
 	if (q->qtype == T_OPT || q->qtype == 0)
 		return DNS_RCODE_FORMERR;
 	if (q->qtype == T_AXFR || q->qtype == T_IXFR)
-		return DNS_RCODE_REFUSED;	/* no zone transfers */
+		return DNS_RCODE_REFUSED; /* no zone transfers */
 	if (q->qtype >= 128 && q->qtype != T_ANY && q->qtype < 256)
-		return DNS_RCODE_NOTIMP;	/* MAILA, TSIG, ... */
+		return DNS_RCODE_NOTIMP; /* MAILA, TSIG, ... */
 	return DNS_RCODE_NOERROR;
 }
 
@@ -214,7 +214,7 @@ dns_check_qtype(const struct dns_query *q)
 static uint16_t
 dns_parse(struct dns_query *q)
 {
-	const uint8_t	*h = q->pkt;
+	const uint8_t *h = q->pkt;
 
 	if ((q->flags & F_OPCODE) != 0)
 		return DNS_RCODE_NOTIMP;
@@ -230,7 +230,7 @@ dns_parse(struct dns_query *q)
 		return DNS_RCODE_FORMERR;
 	}
 	if (q->cur != q->len)
-		return DNS_RCODE_FORMERR;	/* trailing garbage */
+		return DNS_RCODE_FORMERR; /* trailing garbage */
 	if (q->edns && q->edns_version != 0)
 		return DNS_RCODE_BADVERS;
 	return dns_check_qtype(q);
@@ -253,7 +253,7 @@ out_bytes(struct dns_out *o, const void *p, size_t n)
 static int
 out_u16(struct dns_out *o, uint16_t v)
 {
-	uint8_t	 b[2];
+	uint8_t b[2];
 
 	put16(b, v);
 	return out_bytes(o, b, 2);
@@ -262,7 +262,7 @@ out_u16(struct dns_out *o, uint16_t v)
 static int
 out_u32(struct dns_out *o, uint32_t v)
 {
-	uint8_t	 b[4];
+	uint8_t b[4];
 
 	put16(b, (uint16_t)(v >> 16));
 	put16(b + 2, (uint16_t)v);
@@ -273,7 +273,7 @@ out_u32(struct dns_out *o, uint32_t v)
 static void
 comp_add(struct dns_out *o, size_t off, const uint8_t *name, size_t n)
 {
-	size_t	 i;
+	size_t i;
 
 	for (i = 0; i < n && name[i] != 0; i += (size_t)name[i] + 1)
 		if (off + i <= PTR_MAX && o->ncomp < COMP_MAX)
@@ -288,9 +288,9 @@ comp_add(struct dns_out *o, size_t off, const uint8_t *name, size_t n)
 static int
 comp_match(const struct dns_out *o, size_t off, const uint8_t *name)
 {
-	int	 hops = 0;
-	uint8_t	 c;
-	size_t	 i;
+	int	hops = 0;
+	uint8_t c;
+	size_t	i;
 
 	for (;;) {
 		if (off >= o->len)
@@ -317,7 +317,7 @@ comp_match(const struct dns_out *o, size_t off, const uint8_t *name)
 static int
 comp_find(const struct dns_out *o, const uint8_t *name)
 {
-	size_t	 i;
+	size_t i;
 
 	for (i = 0; i < o->ncomp; i++)
 		if (comp_match(o, o->comp[i], name))
@@ -332,14 +332,14 @@ comp_find(const struct dns_out *o, const uint8_t *name)
 static int
 out_name(struct dns_out *o, const uint8_t *name, size_t len)
 {
-	size_t	 i, start = o->len;
-	int	 ptr = -1;
+	size_t i, start = o->len;
+	int    ptr = -1;
 
 	for (i = 0; name[i] != 0; i += (size_t)name[i] + 1)
 		if ((ptr = comp_find(o, name + i)) >= 0)
 			break;
 	if (ptr < 0)
-		i = len;	/* no suffix known: write it all */
+		i = len; /* no suffix known: write it all */
 	if (out_bytes(o, name, i) == -1 ||
 	    (ptr >= 0 && out_u16(o, (uint16_t)(0xc000 | ptr)) == -1))
 		return -1;
@@ -354,7 +354,7 @@ out_name(struct dns_out *o, const uint8_t *name, size_t len)
 static int
 out_rdata(struct dns_out *o, uint16_t type, const struct zone_rr *rr)
 {
-	size_t	 pre = 0, names = 1, off, n = 0, i;
+	size_t pre = 0, names = 1, off, n = 0, i;
 
 	if (type == T_MX)
 		pre = 2;
@@ -378,10 +378,10 @@ out_rdata(struct dns_out *o, uint16_t type, const struct zone_rr *rr)
 
 /* One RR; on overflow the reply is left as it was before it. */
 static int
-out_rr(struct dns_out *o, const uint8_t *owner, size_t ownerlen,
-    uint16_t type, uint32_t ttl, const struct zone_rr *rr)
+out_rr(struct dns_out *o, const uint8_t *owner, size_t ownerlen, uint16_t type,
+    uint32_t ttl, const struct zone_rr *rr)
 {
-	size_t	 start = o->len, ncomp = o->ncomp, rdstart;
+	size_t start = o->len, ncomp = o->ncomp, rdstart;
 
 	if (out_name(o, owner, ownerlen) == -1 || out_u16(o, type) == -1 ||
 	    out_u16(o, C_IN) == -1 || out_u32(o, ttl) == -1 ||
@@ -403,11 +403,11 @@ static void
 out_rrset(struct dns_out *o, int sec, const struct zone_node *node,
     const struct zone_rrset *set, uint32_t ttl)
 {
-	uint16_t	 i;
+	uint16_t i;
 
 	for (i = 0; i < set->count; i++) {
 		if (out_rr(o, node->name, node->namelen, set->type, ttl,
-		    &set->rrs[i]) == -1)
+			&set->rrs[i]) == -1)
 			return;
 		o->count[sec]++;
 	}
@@ -419,12 +419,11 @@ out_rrset(struct dns_out *o, int sec, const struct zone_node *node,
 static void
 dns_negative(struct dns_ctx *c, uint16_t rcode)
 {
-	const struct zone_rrset	*soa;
+	const struct zone_rrset *soa;
 
 	c->rcode = rcode;
 	if ((soa = zone_node_rrset(c->zone->apex, T_SOA)) != NULL)
-		out_rrset(c->out, SEC_NS, c->zone->apex, soa,
-		    c->zone->neg_ttl);
+		out_rrset(c->out, SEC_NS, c->zone->apex, soa, c->zone->neg_ttl);
 }
 
 /* In-zone addresses of the apex's name servers, in additional. */
@@ -432,15 +431,16 @@ static void
 dns_glue(struct dns_ctx *c, const struct zone_rrset *ns)
 {
 	const struct zone_node	*apex = c->zone->apex, *n;
-	const struct zone_rrset	*set;
+	const struct zone_rrset *set;
 	uint8_t			 target[ZONE_NAME_MAX];
 	size_t			 len;
 	uint16_t		 i;
 
 	for (i = 0; i < ns->count; i++) {
 		len = name_len(ns->rrs[i].rdata, ns->rrs[i].rdlen);
-		if (len == 0 || !zone_name_under(ns->rrs[i].rdata, len,
-		    apex->name, apex->namelen))
+		if (len == 0 ||
+		    !zone_name_under(ns->rrs[i].rdata, len, apex->name,
+			apex->namelen))
 			continue;
 		name_lower(target, ns->rrs[i].rdata, len);
 		if ((n = zone_lookup(c->zone, target, len)) == NULL)
@@ -456,11 +456,11 @@ dns_glue(struct dns_ctx *c, const struct zone_rrset *ns)
 static void
 dns_node_answer(struct dns_ctx *c, const struct zone_node *node)
 {
-	const struct zone_rrset	*set;
+	const struct zone_rrset *set;
 	uint16_t		 qtype = c->q->qtype, i;
 
-	if (node->binding != NULL && (qtype == T_A || qtype == T_AAAA ||
-	    qtype == T_ANY))
+	if (node->binding != NULL &&
+	    (qtype == T_A || qtype == T_AAAA || qtype == T_ANY))
 		c->v->binding = node->binding;
 	if (qtype == T_ANY && node->nsets > 0) {
 		for (i = 0; i < node->nsets; i++)
@@ -483,16 +483,16 @@ dns_node_answer(struct dns_ctx *c, const struct zone_node *node)
  * ends with the CNAME and the resolver carries on elsewhere.
  */
 static const struct zone_node *
-dns_cname_next(struct dns_ctx *c, const struct zone_rrset *cname,
-    int *stop)
+dns_cname_next(struct dns_ctx *c, const struct zone_rrset *cname, int *stop)
 {
-	const struct zone_node	*apex = c->zone->apex;
-	uint8_t			 target[ZONE_NAME_MAX];
-	size_t			 len;
+	const struct zone_node *apex = c->zone->apex;
+	uint8_t			target[ZONE_NAME_MAX];
+	size_t			len;
 
 	len = name_len(cname->rrs[0].rdata, cname->rrs[0].rdlen);
-	if (len == 0 || !zone_name_under(cname->rrs[0].rdata, len,
-	    apex->name, apex->namelen)) {
+	if (len == 0 ||
+	    !zone_name_under(cname->rrs[0].rdata, len, apex->name,
+		apex->namelen)) {
 		*stop = 1;
 		return NULL;
 	}
@@ -504,7 +504,7 @@ static int
 dns_seen(const struct zone_node *const *seen, size_t n,
     const struct zone_node *node)
 {
-	size_t	 i;
+	size_t i;
 
 	for (i = 0; i < n; i++)
 		if (seen[i] == node)
@@ -522,7 +522,7 @@ dns_resolve(struct dns_ctx *c)
 {
 	const struct zone_node	*seen[DNS_CNAME_MAX];
 	const struct zone_node	*node;
-	const struct zone_rrset	*cname;
+	const struct zone_rrset *cname;
 	size_t			 n = 0;
 	int			 stop = 0;
 
@@ -551,7 +551,7 @@ dns_resolve(struct dns_ctx *c)
 static size_t
 dns_limit(const struct dns_query *q, int tcp, size_t replymax)
 {
-	size_t	 lim;
+	size_t lim;
 
 	if (tcp)
 		lim = DNS_TCP_MAX;
@@ -570,18 +570,18 @@ out_opt(uint8_t *p, uint16_t rcode, int dnssec_ok)
 	p[0] = 0;
 	put16(p + 1, T_OPT);
 	put16(p + 3, DNS_EDNS_PAYLOAD);
-	p[5] = (uint8_t)(rcode >> 4);	/* extended rcode */
-	p[6] = 0;			/* version */
+	p[5] = (uint8_t)(rcode >> 4); /* extended rcode */
+	p[6] = 0;		      /* version */
 	put16(p + 7, dnssec_ok ? EDNS_DO : 0);
 	put16(p + 9, 0);
 }
 
 /* Header (and OPT) around what the sections hold; sets the verdict. */
 static void
-dns_finish(struct dns_out *o, const struct dns_query *q,
-    struct dns_verdict *v, uint16_t rcode, int aa)
+dns_finish(struct dns_out *o, const struct dns_query *q, struct dns_verdict *v,
+    uint16_t rcode, int aa)
 {
-	uint16_t	 flags;
+	uint16_t flags;
 
 	if (o->full) {
 		o->len = v->qend;
@@ -622,7 +622,7 @@ dns_qtype_metric(uint16_t qtype)
 	case T_SRV:	return DNS_QT_SRV;
 	case T_TXT:	return DNS_QT_TXT;
 	default:	return DNS_QT_OTHER;
-	/* clang-format on */
+		/* clang-format on */
 	}
 }
 
@@ -632,10 +632,10 @@ dns_qtype_metric(uint16_t qtype)
  * case is preserved; pointers to it carry that case into the answer).
  */
 static void
-dns_start(struct dns_out *o, const struct dns_query *q, int tcp,
-    uint8_t *reply, size_t replymax, struct dns_verdict *v)
+dns_start(struct dns_out *o, const struct dns_query *q, int tcp, uint8_t *reply,
+    size_t replymax, struct dns_verdict *v)
 {
-	size_t	 lim = dns_limit(q, tcp, replymax);
+	size_t lim = dns_limit(q, tcp, replymax);
 
 	memset(o, 0, sizeof(*o));
 	o->buf = reply;
@@ -646,8 +646,8 @@ dns_start(struct dns_out *o, const struct dns_query *q, int tcp,
 	v->qend = DNS_HEADER_LEN;
 	if (q->qend == 0)
 		return;
-	if (out_bytes(o, q->pkt + DNS_HEADER_LEN, q->qend - DNS_HEADER_LEN)
-	    == 0) {
+	if (out_bytes(o, q->pkt + DNS_HEADER_LEN, q->qend - DNS_HEADER_LEN) ==
+	    0) {
 		comp_add(o, DNS_HEADER_LEN, q->pkt + DNS_HEADER_LEN,
 		    q->qnamelen);
 		v->qend = o->len;
@@ -658,10 +658,10 @@ enum dns_action
 dns_answer(const struct zone_set *zs, const uint8_t *query, size_t qlen,
     int tcp, uint8_t *reply, size_t replymax, struct dns_verdict *v)
 {
-	struct dns_query	 q;
-	struct dns_out		 o;
-	struct dns_ctx		 c;
-	uint16_t		 rcode;
+	struct dns_query q;
+	struct dns_out	 o;
+	struct dns_ctx	 c;
+	uint16_t	 rcode;
 
 	memset(v, 0, sizeof(*v));
 	v->action = DNS_V_DROP;
@@ -701,10 +701,10 @@ dns_answer(const struct zone_set *zs, const uint8_t *query, size_t qlen,
 size_t
 dns_servfail(uint8_t *reply, const struct dns_verdict *v)
 {
-	uint16_t	 flags = get16(reply + 2);
-	size_t		 len = v->qend;
+	uint16_t flags = get16(reply + 2);
+	size_t	 len = v->qend;
 
-	flags &= (uint16_t)~(F_AA | F_TC | F_RCODE);
+	flags &= (uint16_t) ~(F_AA | F_TC | F_RCODE);
 	put16(reply + 2, flags | DNS_RCODE_SERVFAIL);
 	put16(reply + 6, 0);
 	put16(reply + 8, 0);
@@ -719,13 +719,19 @@ dns_servfail(uint8_t *reply, const struct dns_verdict *v)
 const char *
 dns_qtype_metric_name(enum dns_qtype_metric m)
 {
-	static const char *const	 names[DNS_QT_COUNT] = {
-		[DNS_QT_NONE] = "none", [DNS_QT_A] = "A",
-		[DNS_QT_AAAA] = "AAAA", [DNS_QT_ANY] = "ANY",
-		[DNS_QT_CNAME] = "CNAME", [DNS_QT_MX] = "MX",
-		[DNS_QT_NS] = "NS", [DNS_QT_PTR] = "PTR",
-		[DNS_QT_SOA] = "SOA", [DNS_QT_SRV] = "SRV",
-		[DNS_QT_TXT] = "TXT", [DNS_QT_OTHER] = "other",
+	static const char *const names[DNS_QT_COUNT] = {
+		[DNS_QT_NONE] = "none",
+		[DNS_QT_A] = "A",
+		[DNS_QT_AAAA] = "AAAA",
+		[DNS_QT_ANY] = "ANY",
+		[DNS_QT_CNAME] = "CNAME",
+		[DNS_QT_MX] = "MX",
+		[DNS_QT_NS] = "NS",
+		[DNS_QT_PTR] = "PTR",
+		[DNS_QT_SOA] = "SOA",
+		[DNS_QT_SRV] = "SRV",
+		[DNS_QT_TXT] = "TXT",
+		[DNS_QT_OTHER] = "other",
 	};
 
 	return (unsigned int)m < DNS_QT_COUNT ? names[m] : "other";
@@ -734,8 +740,12 @@ dns_qtype_metric_name(enum dns_qtype_metric m)
 const char *
 dns_rcode_name(uint16_t rcode)
 {
-	static const char *const	 names[] = {
-		"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP",
+	static const char *const names[] = {
+		"NOERROR",
+		"FORMERR",
+		"SERVFAIL",
+		"NXDOMAIN",
+		"NOTIMP",
 		"REFUSED",
 	};
 

@@ -9,8 +9,8 @@ void
 errors_vadd(struct errors *e, const char *path, int line, const char *fmt,
     va_list ap)
 {
-	char	*msg;
-	int	 n;
+	char *msg;
+	int   n;
 
 	/* Keep counting past the bound: "and N more" is worth saying. */
 	if (e->count++ >= ERRORS_MAX)
@@ -28,7 +28,7 @@ errors_vadd(struct errors *e, const char *path, int line, const char *fmt,
 void
 errors_add(struct errors *e, const char *path, int line, const char *fmt, ...)
 {
-	va_list	 ap;
+	va_list ap;
 
 	va_start(ap, fmt);
 	errors_vadd(e, path, line, fmt, ap);
@@ -42,9 +42,9 @@ errors_add(struct errors *e, const char *path, int line, const char *fmt, ...)
 void
 errors_sort(struct errors *e, size_t first)
 {
-	char	 msg[ERROR_LEN];
-	size_t	 i, j, end;
-	int	 line;
+	char   msg[ERROR_LEN];
+	size_t i, j, end;
+	int    line;
 
 	end = e->count < ERRORS_MAX ? e->count : ERRORS_MAX;
 	for (i = first + 1; i < end; i++) {
@@ -60,11 +60,10 @@ errors_sort(struct errors *e, size_t first)
 }
 
 void
-errors_each(const struct errors *e, void (*fn)(const char *, void *),
-    void *arg)
+errors_each(const struct errors *e, void (*fn)(const char *, void *), void *arg)
 {
-	char	 more[64];
-	size_t	 i;
+	char   more[64];
+	size_t i;
 
 	for (i = 0; i < e->count && i < ERRORS_MAX; i++)
 		fn(e->msg[i], arg);

@@ -14,9 +14,9 @@
 #include "jitsud.h"
 #include "log.h"
 
-#define FWD_TIMEOUT_MS		2000
-#define FWD_INFLIGHT_MAX	4096	/* UDP queries awaiting an answer */
-#define FWD_ID_TRIES		64
+#define FWD_TIMEOUT_MS	 2000
+#define FWD_INFLIGHT_MAX 4096 /* UDP queries awaiting an answer */
+#define FWD_ID_TRIES	 64
 
 /*
  * Each query goes upstream under a fresh random ID, and an answer is
@@ -25,46 +25,47 @@
  * spoofer 16 bits of ID and the exact question to guess (RFC 5452).
  */
 struct fwd_query {
-	struct forwarder	*fwd;
-	uint16_t		 id;		/* upstream ID */
-	uint16_t		 client_id;
-	int			 tcp;
-	struct bufferevent	*bev;		/* TCP */
-	struct event		*timer;
-	void			(*cb)(void *, const uint8_t *, size_t);
-	void			*arg;
-	size_t			 qend;		/* header + question */
-	size_t			 len;
-	uint8_t			 q[];		/* the query as sent */
+	struct forwarder   *fwd;
+	uint16_t	    id; /* upstream ID */
+	uint16_t	    client_id;
+	int		    tcp;
+	struct bufferevent *bev; /* TCP */
+	struct event	   *timer;
+	void (*cb)(void *, const uint8_t *, size_t);
+	void   *arg;
+	size_t	qend; /* header + question */
+	size_t	len;
+	uint8_t q[]; /* the query as sent */
 };
 
 struct forwarder {
-	struct event_base	*base;
-	LIST_ENTRY(forwarder)	 retired;
-	struct event		*retire_ev;
-	struct conf_addr	 upstream;
-	int			 fd;		/* UDP, connected */
-	struct event		*ev;
-	struct fwd_query	*inflight[65536];	/* by upstream ID */
-	size_t			 ninflight;
-	uint8_t			 buf[DNS_TCP_MAX];
+	struct event_base    *base;
+	LIST_ENTRY(forwarder) retired;
+	struct event	     *retire_ev;
+	struct conf_addr      upstream;
+	int		      fd; /* UDP, connected */
+	struct event	     *ev;
+	struct fwd_query     *inflight[65536]; /* by upstream ID */
+	size_t		      ninflight;
+	uint8_t		      buf[DNS_TCP_MAX];
 };
 
-static void	forward_udp_read(int, short, void *);
+static void forward_udp_read(int, short, void *);
 
 struct forwarder *
 forward_new(struct event_base *base, const struct conf_addr *upstream)
 {
-	struct forwarder	*f;
+	struct forwarder *f;
 
 	if ((f = calloc(1, sizeof(*f))) == NULL)
 		return NULL;
 	f->base = base;
 	f->upstream = *upstream;
-	f->fd = socket(upstream->ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK |
-	    SOCK_CLOEXEC, 0);
-	if (f->fd == -1 || connect(f->fd, (const struct sockaddr *)
-	    &upstream->ss, upstream->len) == -1) {
+	f->fd = socket(upstream->ss.ss_family,
+	    SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (f->fd == -1 ||
+	    connect(f->fd, (const struct sockaddr *)&upstream->ss,
+		upstream->len) == -1) {
 		log_warn("forwarder socket");
 		goto err;
 	}
@@ -83,7 +84,7 @@ err:
 void
 forward_cancel(struct fwd_query *fq)
 {
-	struct forwarder	*f = fq->fwd;
+	struct forwarder *f = fq->fwd;
 
 	if (!fq->tcp && f->inflight[fq->id] == fq) {
 		f->inflight[fq->id] = NULL;
@@ -98,7 +99,7 @@ forward_cancel(struct fwd_query *fq)
 void
 forward_free(struct forwarder *f)
 {
-	size_t	 i;
+	size_t i;
 
 	if (f == NULL)
 		return;
@@ -114,7 +115,7 @@ forward_free(struct forwarder *f)
 static void
 forward_retired(int fd, short event, void *arg)
 {
-	struct forwarder	*f = arg;
+	struct forwarder *f = arg;
 
 	(void)fd;
 	(void)event;
@@ -126,13 +127,12 @@ forward_retired(int fd, short event, void *arg)
 void
 forward_retire(struct forwarder_list *retired, struct forwarder *f)
 {
-	struct timeval	 tv = { FWD_TIMEOUT_MS / 1000 + 1, 0 };
+	struct timeval tv = { FWD_TIMEOUT_MS / 1000 + 1, 0 };
 
 	if (f == NULL)
 		return;
 	/* Every query it still has ends by its timeout: free it after. */
-	if ((f->retire_ev = evtimer_new(f->base, forward_retired, f)) ==
-	    NULL) {
+	if ((f->retire_ev = evtimer_new(f->base, forward_retired, f)) == NULL) {
 		log_warnx("forwarder: cannot retire it; closing it now");
 		forward_free(f);
 		return;
@@ -144,7 +144,7 @@ forward_retire(struct forwarder_list *retired, struct forwarder *f)
 void
 forward_free_retired(struct forwarder_list *retired)
 {
-	struct forwarder	*f;
+	struct forwarder *f;
 
 	while ((f = LIST_FIRST(retired)) != NULL) {
 		LIST_REMOVE(f, retired);
@@ -173,18 +173,17 @@ static int
 forward_matches(const struct fwd_query *fq, const uint8_t *r, size_t len)
 {
 	return len >= fq->qend && (r[2] & 0x80) != 0 &&
-	    memcmp(r, fq->q, 2) == 0 &&
-	    memcmp(r + 4, fq->q + 4, 2) == 0 &&
+	    memcmp(r, fq->q, 2) == 0 && memcmp(r + 4, fq->q + 4, 2) == 0 &&
 	    memcmp(r + DNS_HEADER_LEN, fq->q + DNS_HEADER_LEN,
-	    fq->qend - DNS_HEADER_LEN) == 0;
+		fq->qend - DNS_HEADER_LEN) == 0;
 }
 
 static void
 forward_udp_read(int fd, short event, void *arg)
 {
-	struct forwarder	*f = arg;
-	struct fwd_query	*fq;
-	ssize_t			 n;
+	struct forwarder *f = arg;
+	struct fwd_query *fq;
+	ssize_t		  n;
 
 	(void)event;
 	while ((n = recv(fd, f->buf, sizeof(f->buf), 0)) >= 0) {
@@ -204,7 +203,7 @@ forward_udp_read(int fd, short event, void *arg)
 static void
 forward_timeout(int fd, short event, void *arg)
 {
-	struct fwd_query	*fq = arg;
+	struct fwd_query *fq = arg;
 
 	(void)fd;
 	(void)event;
@@ -216,11 +215,11 @@ forward_timeout(int fd, short event, void *arg)
 static void
 forward_tcp_read(struct bufferevent *bev, void *arg)
 {
-	struct fwd_query	*fq = arg;
-	struct forwarder	*f = fq->fwd;
-	struct evbuffer		*in = bufferevent_get_input(bev);
-	uint8_t			 lenbuf[2];
-	size_t			 len;
+	struct fwd_query *fq = arg;
+	struct forwarder *f = fq->fwd;
+	struct evbuffer	 *in = bufferevent_get_input(bev);
+	uint8_t		  lenbuf[2];
+	size_t		  len;
 
 	if (evbuffer_get_length(in) < 2)
 		return;
@@ -230,8 +229,7 @@ forward_tcp_read(struct bufferevent *bev, void *arg)
 		return;
 	evbuffer_drain(in, 2);
 	evbuffer_remove(in, f->buf, len);
-	forward_done(fq, forward_matches(fq, f->buf, len) ? f->buf : NULL,
-	    len);
+	forward_done(fq, forward_matches(fq, f->buf, len) ? f->buf : NULL, len);
 }
 
 static void
@@ -245,17 +243,16 @@ forward_tcp_event(struct bufferevent *bev, short what, void *arg)
 static int
 forward_tcp_start(struct fwd_query *fq)
 {
-	struct forwarder	*f = fq->fwd;
-	uint8_t			 lenbuf[2] = { (uint8_t)(fq->len >> 8),
-				    (uint8_t)fq->len };
+	struct forwarder *f = fq->fwd;
+	uint8_t lenbuf[2] = { (uint8_t)(fq->len >> 8), (uint8_t)fq->len };
 
 	fq->bev = bufferevent_socket_new(f->base, -1, BEV_OPT_CLOSE_ON_FREE);
 	if (fq->bev == NULL)
 		return -1;
 	bufferevent_setcb(fq->bev, forward_tcp_read, NULL, forward_tcp_event,
 	    fq);
-	if (bufferevent_socket_connect(fq->bev, (struct sockaddr *)
-	    &f->upstream.ss, (int)f->upstream.len) == -1)
+	if (bufferevent_socket_connect(fq->bev,
+		(struct sockaddr *)&f->upstream.ss, (int)f->upstream.len) == -1)
 		return -1;
 	bufferevent_write(fq->bev, lenbuf, 2);
 	bufferevent_write(fq->bev, fq->q, fq->len);
@@ -267,7 +264,7 @@ forward_tcp_start(struct fwd_query *fq)
 static int
 forward_pick_id(struct forwarder *f, uint16_t *id)
 {
-	int	 i;
+	int i;
 
 	for (i = 0; i < FWD_ID_TRIES; i++) {
 		if (getrandom(id, sizeof(*id), 0) != sizeof(*id))
@@ -279,16 +276,15 @@ forward_pick_id(struct forwarder *f, uint16_t *id)
 }
 
 struct fwd_query *
-forward_query(struct forwarder *f, const uint8_t *q, size_t len,
-    size_t qend, int tcp, void (*cb)(void *, const uint8_t *, size_t),
-    void *arg)
+forward_query(struct forwarder *f, const uint8_t *q, size_t len, size_t qend,
+    int tcp, void (*cb)(void *, const uint8_t *, size_t), void *arg)
 {
-	struct fwd_query	*fq;
-	struct timeval		 tv = { FWD_TIMEOUT_MS / 1000,
-				    (FWD_TIMEOUT_MS % 1000) * 1000 };
+	struct fwd_query *fq;
+	struct timeval	  tv = { FWD_TIMEOUT_MS / 1000,
+		   (FWD_TIMEOUT_MS % 1000) * 1000 };
 
-	if (qend < DNS_HEADER_LEN || qend > len || (!tcp &&
-	    f->ninflight >= FWD_INFLIGHT_MAX))
+	if (qend < DNS_HEADER_LEN || qend > len ||
+	    (!tcp && f->ninflight >= FWD_INFLIGHT_MAX))
 		return NULL;
 	if ((fq = calloc(1, sizeof(*fq) + len)) == NULL)
 		return NULL;

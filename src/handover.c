@@ -38,7 +38,7 @@ static const char *const handover_state_names[HANDOVER_NSTATES] = {
 	[HANDOVER_SENT] = "sent",
 };
 
-static void	handover_timer_cb(int, short, void *);
+static void handover_timer_cb(int, short, void *);
 
 const char *
 handover_state_name(enum handover_state s)
@@ -60,8 +60,7 @@ handover_env_init(struct handover_env *env, struct event_base *base,
 }
 
 int
-handover_init(struct handover *h, struct handover_env *env,
-    const char *name)
+handover_init(struct handover *h, struct handover_env *env, const char *name)
 {
 	h->env = env;
 	h->name = name;
@@ -79,7 +78,7 @@ handover_init(struct handover *h, struct handover_env *env,
 static void
 handover_arm(struct handover *h, uint64_t ms)
 {
-	struct timeval	 tv = ms_timeval(ms);
+	struct timeval tv = ms_timeval(ms);
 
 	evtimer_add(h->timer, &tv);
 }
@@ -91,8 +90,8 @@ handover_drop(struct handover *h, const char *why)
 	if (h->claim == NULL)
 		return;
 	if (why != NULL)
-		log_warnx("%s: synjitsu: held connections dropped: %s",
-		    h->name, why);
+		log_warnx("%s: synjitsu: held connections dropped: %s", h->name,
+		    why);
 	h->env->si->release(h->env->sictx, h->claim);
 	h->claim = NULL;
 }
@@ -101,7 +100,7 @@ handover_drop(struct handover *h, const char *why)
 static void
 handover_close(struct handover *h, const char *why)
 {
-	const struct handover_transport	*tr = h->tr;
+	const struct handover_transport *tr = h->tr;
 
 	evtimer_del(h->timer);
 	h->state = HANDOVER_IDLE;
@@ -109,7 +108,7 @@ handover_close(struct handover *h, const char *why)
 	h->sent = 0;
 	if (tr == NULL)
 		return;
-	h->tr = NULL;		/* before close: it may report again */
+	h->tr = NULL; /* before close: it may report again */
 	tr->close(h->trctx, why);
 }
 
@@ -127,15 +126,15 @@ handover_free(struct handover *h)
 int
 handover_claim(struct handover *h, const struct binding *b)
 {
-	struct handover_env	*env = h->env;
-	char			 err[160];
+	struct handover_env *env = h->env;
+	char		     err[160];
 
 	if (h->claim != NULL)
 		return 1;
 	if (!b->synjitsu || env->si == NULL)
 		return 0;
-	if ((h->claim = env->si->claim(env->sictx, b, err,
-	    sizeof(err))) == NULL) {
+	if ((h->claim = env->si->claim(env->sictx, b, err, sizeof(err))) ==
+	    NULL) {
 		log_warnx("%s: synjitsu: cannot stand in: %s", h->name, err);
 		return 0;
 	}
@@ -204,7 +203,7 @@ handover_unasked(struct handover *h)
 static void
 handover_timer_cb(int fd, short ev, void *arg)
 {
-	struct handover	*h = arg;
+	struct handover *h = arg;
 
 	(void)fd;
 	(void)ev;
@@ -214,8 +213,8 @@ handover_timer_cb(int fd, short ev, void *arg)
 		handover_unasked(h);
 		break;
 	case HANDOVER_SENT:
-		log_warnx("%s: synjitsu: records not adopted in %u s",
-		    h->name, h->env->adopt_ms / 1000);
+		log_warnx("%s: synjitsu: records not adopted in %u s", h->name,
+		    h->env->adopt_ms / 1000);
 		handover_close(h, "the hand-over took too long");
 		break;
 	case HANDOVER_IDLE:
@@ -238,9 +237,9 @@ handover_end(struct handover *h, const char *why)
 void
 handover_asked(struct handover *h)
 {
-	struct handover_env	*env = h->env;
-	struct synrec		*recs = NULL;
-	size_t			 n = 0;
+	struct handover_env *env = h->env;
+	struct synrec	    *recs = NULL;
+	size_t		     n = 0;
 
 	if (h->state == HANDOVER_SENT) {
 		log_warnx("%s: synjitsu: the guest asked again; ignored",
@@ -248,13 +247,14 @@ handover_asked(struct handover *h)
 		return;
 	}
 	if (h->tr == NULL)
-		return;		/* over: nobody listens to the guest */
+		return; /* over: nobody listens to the guest */
 	evtimer_del(h->timer);
 	if (h->claim != NULL)
 		n = env->si->handover(env->sictx, h->claim, &recs);
 	if (h->tr->send(h->trctx, recs, n) == -1) {
 		log_warnx("%s: synjitsu: hand-over of %zu connection(s) "
-		    "could not be written", h->name, n);
+			  "could not be written",
+		    h->name, n);
 		free(recs);
 		handover_drop(h, NULL);
 		handover_close(h, "the hand-over could not be written");
@@ -263,10 +263,10 @@ handover_asked(struct handover *h)
 	env->metrics->handovers++;
 	env->metrics->handed_conns += n;
 	log_info("%s: synjitsu: %zu connection(s) handed over %llu ms after "
-	    "the claim", h->name, n,
-	    (unsigned long long)(vm_now_ms() - h->claim_ms));
+		 "the claim",
+	    h->name, n, (unsigned long long)(vm_now_ms() - h->claim_ms));
 	free(recs);
-	handover_drop(h, NULL);		/* handed over: nothing is dropped */
+	handover_drop(h, NULL); /* handed over: nothing is dropped */
 	h->sent = n;
 	h->state = HANDOVER_SENT;
 	handover_arm(h, env->adopt_ms);
@@ -275,10 +275,10 @@ handover_asked(struct handover *h)
 void
 handover_adopted(struct handover *h, int k)
 {
-	char	 why[64];
+	char why[64];
 
 	if (h->tr == NULL)
-		return;		/* late: over already */
+		return; /* late: over already */
 	if (h->state != HANDOVER_SENT && h->claim != NULL) {
 		/* It took nothing and will not ask: its stack answers. */
 		h->env->metrics->standin_expired++;
@@ -286,21 +286,26 @@ handover_adopted(struct handover *h, int k)
 	}
 	if (k < 0)
 		log_warnx("%s: synjitsu: the guest gave up waiting for its "
-		    "connections", h->name);
+			  "connections",
+		    h->name);
 	else if ((size_t)k > h->sent)
 		log_warnx("%s: synjitsu: the guest says it adopted %d of %zu "
-		    "connection(s); not counted", h->name, k, h->sent);
+			  "connection(s); not counted",
+		    h->name, k, h->sent);
 	else {
 		h->env->metrics->adopted_conns += (uint64_t)k;
 		log_info("%s: synjitsu: the guest adopted %d connection(s) "
-		    "%llu ms after the claim", h->name, k,
+			 "%llu ms after the claim",
+		    h->name, k,
 		    (unsigned long long)(vm_now_ms() - h->claim_ms));
 	}
 	if (k < 0)
 		snprintf(why, sizeof(why), "the guest gave up");
 	else
-		snprintf(why, sizeof(why), "the guest adopted %d "
-		    "connection(s)", k);
+		snprintf(why, sizeof(why),
+		    "the guest adopted %d "
+		    "connection(s)",
+		    k);
 	handover_close(h, why);
 }
 
@@ -309,7 +314,8 @@ handover_broken(struct handover *h, const char *why)
 {
 	if (h->state == HANDOVER_SENT)
 		log_warnx("%s: synjitsu: the guest gave up waiting for its "
-		    "connections: %s", h->name, why);
+			  "connections: %s",
+		    h->name, why);
 	else if (h->claim != NULL) {
 		h->env->metrics->standin_expired++;
 		handover_drop(h, "the guest does not ask for them");

@@ -30,23 +30,23 @@
  * any more is removed, leftovers of an earlier run included.
  */
 
-#define IMAGE_MAX_BYTES	(256UL << 20)	/* far above any guest kernel */
+#define IMAGE_MAX_BYTES (256UL << 20) /* far above any guest kernel */
 
 struct image {
-	char		*src;		/* the path the zone names */
-	char		*copy;		/* our copy's path */
-	dev_t		 dev;
-	ino_t		 ino;
-	off_t		 size;
-	struct timespec	 mtime;
-	unsigned int	 gen;		/* last load that named it */
+	char	       *src;  /* the path the zone names */
+	char	       *copy; /* our copy's path */
+	dev_t		dev;
+	ino_t		ino;
+	off_t		size;
+	struct timespec mtime;
+	unsigned int	gen; /* last load that named it */
 };
 
 struct image_cache {
-	char		 dir[PATH_MAX];
-	struct image	*img;
-	size_t		 n;
-	unsigned int	 gen;
+	char	      dir[PATH_MAX];
+	struct image *img;
+	size_t	      n;
+	unsigned int  gen;
 };
 
 /* FNV-1a, 64 bits: names copies, not a security boundary. */
@@ -66,8 +66,8 @@ image_hash(const uint8_t *p, size_t len)
 static int
 mkdir_p(const char *dir)
 {
-	char	 path[PATH_MAX];
-	char	*p;
+	char  path[PATH_MAX];
+	char *p;
 
 	strcpy(path, dir);
 	for (p = path + 1; (p = strchr(p, '/')) != NULL; p++) {
@@ -125,8 +125,7 @@ static int
 same_file(const struct image *im, const struct stat *st)
 {
 	return im->dev == st->st_dev && im->ino == st->st_ino &&
-	    im->size == st->st_size &&
-	    im->mtime.tv_sec == st->st_mtim.tv_sec &&
+	    im->size == st->st_size && im->mtime.tv_sec == st->st_mtim.tv_sec &&
 	    im->mtime.tv_nsec == st->st_mtim.tv_nsec;
 }
 
@@ -134,7 +133,7 @@ same_file(const struct image *im, const struct stat *st)
 static uint8_t *
 read_all(int fd, size_t size, char *err, size_t errlen)
 {
-	uint8_t	*buf;
+	uint8_t *buf;
 	size_t	 got = 0;
 	ssize_t	 n;
 
@@ -146,8 +145,9 @@ read_all(int fd, size_t size, char *err, size_t errlen)
 		if ((n = read(fd, buf + got, size - got)) <= 0) {
 			if (n == -1 && errno == EINTR)
 				continue;
-			snprintf(err, errlen, "%s", n == 0 ?
-			    "file shrank while read" : strerror(errno));
+			snprintf(err, errlen, "%s",
+			    n == 0 ? "file shrank while read" :
+				     strerror(errno));
 			free(buf);
 			return NULL;
 		}
@@ -161,14 +161,14 @@ static int
 write_copy(const char *path, const uint8_t *buf, size_t len, char *err,
     size_t errlen)
 {
-	char	 tmp[PATH_MAX + 8];
-	size_t	 off = 0;
-	ssize_t	 n;
-	int	 fd;
+	char	tmp[PATH_MAX + 8];
+	size_t	off = 0;
+	ssize_t n;
+	int	fd;
 
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-	    0600)) == -1)
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) ==
+	    -1)
 		goto fail;
 	while (off < len) {
 		if ((n = write(fd, buf + off, len - off)) == -1) {
@@ -195,8 +195,10 @@ image_usable(const struct stat *st, char *err, size_t errlen)
 {
 	if (!S_ISREG(st->st_mode) || st->st_size == 0 ||
 	    (uint64_t)st->st_size > IMAGE_MAX_BYTES) {
-		snprintf(err, errlen, "not a regular file of 1 byte to %lu "
-		    "MiB", IMAGE_MAX_BYTES >> 20);
+		snprintf(err, errlen,
+		    "not a regular file of 1 byte to %lu "
+		    "MiB",
+		    IMAGE_MAX_BYTES >> 20);
 		return -1;
 	}
 	return 0;
@@ -205,7 +207,7 @@ image_usable(const struct stat *st, char *err, size_t errlen)
 int
 image_check(const char *src, char *err, size_t errlen)
 {
-	struct stat	 st;
+	struct stat st;
 
 	if (stat(src, &st) == -1) {
 		snprintf(err, errlen, "%s", strerror(errno));
@@ -219,10 +221,10 @@ static int
 image_take(struct image_cache *c, struct image *im, int fd,
     const struct stat *st, char *err, size_t errlen)
 {
-	const char	*base;
-	uint8_t		*buf;
-	char		 path[PATH_MAX];
-	int		 n;
+	const char *base;
+	uint8_t	   *buf;
+	char	    path[PATH_MAX];
+	int	    n;
 
 	if (image_usable(st, err, errlen) == -1)
 		return -1;
@@ -258,8 +260,8 @@ image_take(struct image_cache *c, struct image *im, int fd,
 static struct image *
 image_find(struct image_cache *c, const char *src)
 {
-	struct image	*im;
-	size_t		 i;
+	struct image *im;
+	size_t	      i;
 
 	for (i = 0; i < c->n; i++)
 		if (strcmp(c->img[i].src, src) == 0)
@@ -279,9 +281,9 @@ const char *
 image_cache_get(struct image_cache *c, const char *src, char *err,
     size_t errlen)
 {
-	struct image	*im;
-	struct stat	 st;
-	int		 fd, rc = 0;
+	struct image *im;
+	struct stat   st;
+	int	      fd, rc = 0;
 
 	if ((im = image_find(c, src)) == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -319,10 +321,10 @@ copy_in_use(const struct image_cache *c, const char *path)
 void
 image_cache_sweep(struct image_cache *c)
 {
-	struct dirent	*de;
-	DIR		*d;
-	char		 path[PATH_MAX];
-	size_t		 i = 0;
+	struct dirent *de;
+	DIR	      *d;
+	char	       path[PATH_MAX];
+	size_t	       i = 0;
 
 	while (i < c->n) {
 		if (c->img[i].gen == c->gen) {
@@ -342,8 +344,9 @@ image_cache_sweep(struct image_cache *c)
 		return;
 	}
 	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.' || snprintf(path, sizeof(path),
-		    "%s/%s", c->dir, de->d_name) >= (int)sizeof(path))
+		if (de->d_name[0] == '.' ||
+		    snprintf(path, sizeof(path), "%s/%s", c->dir, de->d_name) >=
+			(int)sizeof(path))
 			continue;
 		if (!copy_in_use(c, path) && unlink(path) == -1 &&
 		    errno != ENOENT)

@@ -11,13 +11,13 @@
 
 #include "ctl.h"
 
-#define DEFAULT_SOCKET	"/run/jitsud.sock"
+#define DEFAULT_SOCKET	 "/run/jitsud.sock"
 #define REPLY_TIMEOUT_MS 30000
 
-static void __attribute__((noreturn))
-usage(void)
+static void __attribute__((noreturn)) usage(void)
 {
-	fprintf(stderr, "usage: jitsuctl [-s socket] command [argument]\n"
+	fprintf(stderr,
+	    "usage: jitsuctl [-s socket] command [argument]\n"
 	    "commands: list, show NAME, start NAME, stop NAME, reload,\n"
 	    "          metrics, log\n");
 	exit(2);
@@ -26,8 +26,8 @@ usage(void)
 static int
 ctl_connect(const char *path)
 {
-	struct sockaddr_un	 sun;
-	int			 fd;
+	struct sockaddr_un sun;
+	int		   fd;
 
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
@@ -38,8 +38,8 @@ ctl_connect(const char *path)
 	strcpy(sun.sun_path, path);
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
 	    connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-		fprintf(stderr, "jitsuctl: %s: %s (is jitsud running?)\n",
-		    path, strerror(errno));
+		fprintf(stderr, "jitsuctl: %s: %s (is jitsud running?)\n", path,
+		    strerror(errno));
 		exit(1);
 	}
 	return fd;
@@ -48,7 +48,7 @@ ctl_connect(const char *path)
 static void
 write_all(int fd, const char *buf, size_t len)
 {
-	ssize_t	 n;
+	ssize_t n;
 
 	while (len > 0) {
 		if ((n = write(fd, buf, len)) == -1) {
@@ -70,12 +70,12 @@ write_all(int fd, const char *buf, size_t len)
 static int
 read_reply(int fd)
 {
-	static char	 buf[64 * 1024];
-	size_t		 have = 0;
-	char		*nl, *line;
-	const char	*text;
-	struct pollfd	 pfd = { fd, POLLIN, 0 };
-	ssize_t		 n;
+	static char   buf[64 * 1024];
+	size_t	      have = 0;
+	char	     *nl, *line;
+	const char   *text;
+	struct pollfd pfd = { fd, POLLIN, 0 };
+	ssize_t	      n;
 
 	for (;;) {
 		while ((nl = memchr(buf, '\n', have)) != NULL) {
@@ -108,7 +108,8 @@ read_reply(int fd)
 		if ((n = read(fd, buf + have, sizeof(buf) - have)) <= 0) {
 			if (n == -1 && errno == EINTR)
 				continue;
-			fprintf(stderr, "jitsuctl: connection closed before "
+			fprintf(stderr,
+			    "jitsuctl: connection closed before "
 			    "the end of the reply\n");
 			return 1;
 		}
@@ -119,9 +120,9 @@ read_reply(int fd)
 int
 main(int argc, char *argv[])
 {
-	const char	*path = DEFAULT_SOCKET;
-	char		 req[CTL_LINE_MAX];
-	int		 ch, fd;
+	const char *path = DEFAULT_SOCKET;
+	char	    req[CTL_LINE_MAX];
+	int	    ch, fd;
 
 	while ((ch = getopt(argc, argv, "s:")) != -1) {
 		switch (ch) {
@@ -137,7 +138,7 @@ main(int argc, char *argv[])
 	if (argc < 1 || argc > 2)
 		usage();
 	if (ctl_format_request(req, sizeof(req), argv[0],
-	    argc == 2 ? argv[1] : NULL) == -1) {
+		argc == 2 ? argv[1] : NULL) == -1) {
 		fprintf(stderr, "jitsuctl: bad command or argument\n");
 		usage();
 	}

@@ -11,23 +11,22 @@
 #include "jitsud.h"
 #include "log.h"
 
-#define FILES_MAX	(CONF_ZONES_MAX + 8)
+#define FILES_MAX (CONF_ZONES_MAX + 8)
 
 /* What the command line named: reload reads the same files again. */
 struct args {
-	const char	*files[FILES_MAX];
-	size_t		 nfiles;
-	const char	*control;	/* -s, or NULL */
-	int		 foreground;
-	int		 verbose;
-	int		 check;
+	const char *files[FILES_MAX];
+	size_t	    nfiles;
+	const char *control; /* -s, or NULL */
+	int	    foreground;
+	int	    verbose;
+	int	    check;
 };
 
 /* The command line, kept for reload. */
-static struct args	 jitsud_args;
+static struct args jitsud_args;
 
-static void __attribute__((noreturn))
-usage(void)
+static void __attribute__((noreturn)) usage(void)
 {
 	fprintf(stderr, "usage: jitsud [-dnv] [-f file] [-s socket]\n");
 	exit(1);
@@ -36,30 +35,29 @@ usage(void)
 static int
 is_zone_file(const char *path)
 {
-	size_t	 n = strlen(path);
+	size_t n = strlen(path);
 
 	return n > 5 && strcmp(path + n - 5, ".zone") == 0;
 }
 
 /* Image copies (image.c), made at the first load that wants them. */
-static struct image_cache	*jitsud_images;
-static int			 jitsud_checking;	/* -n: no copies */
+static struct image_cache *jitsud_images;
+static int		   jitsud_checking; /* -n: no copies */
 
 /* One image of a binding into its copy; a problem is the zone's error. */
 static void
 jitsud_image(const struct zone *z, const struct binding *b, const char *src,
     char *copy, size_t copylen, struct errors *errs)
 {
-	const char	*p;
-	char		 err[256];
+	const char *p;
+	char	    err[256];
 
 	if (jitsud_checking) {
 		if (image_check(src, err, sizeof(err)) == -1)
 			errors_add(errs, z->path, b->line, "%s: %s", src, err);
 		return;
 	}
-	if ((p = image_cache_get(jitsud_images, src, err, sizeof(err))) ==
-	    NULL)
+	if ((p = image_cache_get(jitsud_images, src, err, sizeof(err))) == NULL)
 		errors_add(errs, z->path, b->line, "%s: %s", src, err);
 	else if (strlen(p) >= copylen)
 		errors_add(errs, z->path, b->line, "%s: copy path too long",
@@ -78,13 +76,14 @@ static void
 jitsud_keep_images(const struct conf *c, struct zone_set *zs,
     struct errors *errs)
 {
-	char	 err[256];
-	size_t	 i, j;
+	char   err[256];
+	size_t i, j;
 
 	if (c->backend != CONF_BACKEND_XEN || c->imagedir[0] == '\0')
 		return;
-	if (!jitsud_checking && jitsud_images == NULL && (jitsud_images =
-	    image_cache_new(c->imagedir, err, sizeof(err))) == NULL) {
+	if (!jitsud_checking && jitsud_images == NULL &&
+	    (jitsud_images = image_cache_new(c->imagedir, err, sizeof(err))) ==
+		NULL) {
 		errors_add(errs, "image-cache", 0, "%s", err);
 		return;
 	}
@@ -115,7 +114,7 @@ static int
 jitsud_load(const struct args *a, struct conf *c, struct zone_set **zs,
     struct errors *errs)
 {
-	size_t	 i;
+	size_t i;
 
 	conf_init(c);
 	*zs = NULL;
@@ -169,14 +168,14 @@ jitsud_log_errors(const struct errors *errs)
 static int
 same_listen(const struct conf *a, const struct conf *b)
 {
-	size_t	 i;
+	size_t i;
 
 	if (a->nlisten != b->nlisten)
 		return 0;
 	for (i = 0; i < a->nlisten; i++)
 		if (a->listen[i].len != b->listen[i].len ||
 		    memcmp(&a->listen[i].ss, &b->listen[i].ss,
-		    a->listen[i].len) != 0)
+			a->listen[i].len) != 0)
 			return 0;
 	return 1;
 }
@@ -184,10 +183,11 @@ same_listen(const struct conf *a, const struct conf *b)
 static int
 same_forwarder(const struct conf *a, const struct conf *b)
 {
-	return a->has_forwarder == b->has_forwarder && (!a->has_forwarder ||
-	    (a->forwarder.len == b->forwarder.len &&
-	    memcmp(&a->forwarder.ss, &b->forwarder.ss, a->forwarder.len) ==
-	    0));
+	return a->has_forwarder == b->has_forwarder &&
+	    (!a->has_forwarder ||
+		(a->forwarder.len == b->forwarder.len &&
+		    memcmp(&a->forwarder.ss, &b->forwarder.ss,
+			a->forwarder.len) == 0));
 }
 
 /*
@@ -200,11 +200,11 @@ same_forwarder(const struct conf *a, const struct conf *b)
 static int
 jitsud_reload(struct jitsud *env, char *err, size_t errlen)
 {
-	struct errors		*errs;
-	struct conf		 c;
-	struct zone_set		*zs;
-	struct server_list	*fresh = NULL;
-	int			 relisten;
+	struct errors	   *errs;
+	struct conf	    c;
+	struct zone_set	   *zs;
+	struct server_list *fresh = NULL;
+	int		    relisten;
 
 	sdnotify("RELOADING=1");
 	snprintf(err, errlen, "out of memory");
@@ -229,7 +229,7 @@ jitsud_reload(struct jitsud *env, char *err, size_t errlen)
 		if (c.has_forwarder &&
 		    (env->fwd = forward_new(env->base, &c.forwarder)) == NULL)
 			log_warnx("reload: forwarding is off: no forwarder "
-			    "socket");
+				  "socket");
 	}
 	if (env->vms != NULL)
 		vms_sync(env->vms, zs);
@@ -249,8 +249,7 @@ jitsud_reload(struct jitsud *env, char *err, size_t errlen)
 	return 0;
 fail:
 	free(errs);
-	log_warnx("reload failed (%s); keeping the running configuration",
-	    err);
+	log_warnx("reload failed (%s); keeping the running configuration", err);
 	sdnotify("READY=1");
 	return -1;
 }
@@ -258,8 +257,8 @@ fail:
 static void
 jitsud_signal(int sig, short event, void *arg)
 {
-	struct jitsud	*env = arg;
-	char		 err[ERROR_LEN];
+	struct jitsud *env = arg;
+	char	       err[ERROR_LEN];
 
 	(void)event;
 	switch (sig) {
@@ -288,7 +287,7 @@ jitsud_watchdog(int fd, short event, void *arg)
 static void
 parse_args(int argc, char *argv[], struct args *a)
 {
-	int	 ch;
+	int ch;
 
 	memset(a, 0, sizeof(*a));
 	while ((ch = getopt(argc, argv, "df:ns:v")) != -1) {
@@ -322,12 +321,11 @@ parse_args(int argc, char *argv[], struct args *a)
 }
 
 /* -n: check the files, print every problem, exit 0 or 1. */
-static int __attribute__((noreturn))
-jitsud_check(const struct args *a)
+static int __attribute__((noreturn)) jitsud_check(const struct args *a)
 {
 	struct errors	*errs = calloc(1, sizeof(*errs));
 	struct conf	 c;
-	struct zone_set	*zs;
+	struct zone_set *zs;
 
 	if (errs == NULL)
 		fatal("calloc");
@@ -363,9 +361,8 @@ jitsud_si_release(void *ctx, void *claim)
 	synio_release(ctx, claim);
 }
 
-static const struct vm_standin jitsud_standin = {
-	jitsud_si_claim, jitsud_si_handover, jitsud_si_release
-};
+static const struct vm_standin jitsud_standin = { jitsud_si_claim,
+	jitsud_si_handover, jitsud_si_release };
 
 static void
 jitsud_wire_stats(const void *arg, struct synjitsu_stats *s)
@@ -392,8 +389,9 @@ jitsud_backend(struct jitsud *env)
 {
 	const struct conf	*c = &env->conf;
 	struct proc_conf	 pc;
-	const struct vm_backend	*be = c->backend == CONF_BACKEND_XEN ?
-				    &xl_backend : &proc_backend;
+	const struct vm_backend *be = c->backend == CONF_BACKEND_XEN ?
+	    &xl_backend :
+	    &proc_backend;
 
 	if ((env->vms = vms_new(env->base, be, NULL, &env->metrics)) == NULL)
 		fatalx("out of memory");
@@ -419,9 +417,9 @@ jitsud_backend(struct jitsud *env)
 static void
 jitsud_start_watchdog(struct jitsud *env)
 {
-	uint64_t	 usec = sdnotify_watchdog_usec();
-	struct timeval	 tv;
-	struct event	*ev;
+	uint64_t       usec = sdnotify_watchdog_usec();
+	struct timeval tv;
+	struct event  *ev;
 
 	if (usec == 0)
 		return;
@@ -430,19 +428,20 @@ jitsud_start_watchdog(struct jitsud *env)
 	tv.tv_sec = (time_t)(usec / 1000000);
 	tv.tv_usec = (suseconds_t)(usec % 1000000);
 	if ((ev = event_new(env->base, -1, EV_PERSIST, jitsud_watchdog,
-	    NULL)) == NULL || event_add(ev, &tv) == -1)
+		 NULL)) == NULL ||
+	    event_add(ev, &tv) == -1)
 		fatalx("watchdog timer");
 }
 
 int
 main(int argc, char *argv[])
 {
-	static struct jitsud	 env;
-	struct args		*a = &jitsud_args;
-	struct errors		*errs;
-	static const int	 sigs[] = { SIGHUP, SIGINT, SIGTERM };
-	struct event		*sigev[3];
-	size_t			 i;
+	static struct jitsud env;
+	struct args	    *a = &jitsud_args;
+	struct errors	    *errs;
+	static const int     sigs[] = { SIGHUP, SIGINT, SIGTERM };
+	struct event	    *sigev[3];
+	size_t		     i;
 
 	parse_args(argc, argv, a);
 	log_init("jitsud", 1, a->verbose);

@@ -10,21 +10,21 @@
 
 #include "log.h"
 
-static void	log_line(int, const char *, ...)
-		    __attribute__((format(printf, 2, 3)));
+static void log_line(int, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
 
-static int	log_foreground = 1;
-static int	log_verbose;
+static int log_foreground = 1;
+static int log_verbose;
 
 /*
  * The last LOG_RING_LINES messages, for `jitsuctl log': an operator can
  * see why a summon failed without access to the journal.
  */
-static char	log_ring[LOG_RING_LINES][LOG_RING_LEN];
-static size_t	log_ring_next, log_ring_count;
+static char   log_ring[LOG_RING_LINES][LOG_RING_LEN];
+static size_t log_ring_next, log_ring_count;
 
 /* The Xen backend logs from its builder thread too. */
-static pthread_mutex_t	log_mtx = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t log_mtx = PTHREAD_MUTEX_INITIALIZER;
 
 static void
 log_ring_add(const char *msg)
@@ -38,7 +38,7 @@ log_ring_add(const char *msg)
 void
 log_ring_foreach(void (*fn)(const char *, void *), void *arg)
 {
-	size_t	 i, start;
+	size_t i, start;
 
 	/* fn must not log: the lock is held. */
 	pthread_mutex_lock(&log_mtx);
@@ -74,7 +74,7 @@ log_getverbose(void)
 void
 vlog(int pri, const char *fmt, va_list ap)
 {
-	char	 line[LOG_RING_LEN];
+	char line[LOG_RING_LEN];
 
 	if (pri == LOG_DEBUG && log_verbose < 1)
 		return;
@@ -95,7 +95,7 @@ vlog(int pri, const char *fmt, va_list ap)
 static void
 log_line(int pri, const char *fmt, ...)
 {
-	va_list	 ap;
+	va_list ap;
 
 	va_start(ap, fmt);
 	vlog(pri, fmt, ap);
@@ -109,8 +109,8 @@ log_line(int pri, const char *fmt, ...)
 static void
 logit_errno(int pri, const char *fmt, va_list ap)
 {
-	int	 saved = errno;
-	char	 msg[LOG_RING_LEN - 128];
+	int  saved = errno;
+	char msg[LOG_RING_LEN - 128];
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	errno = saved;
@@ -121,7 +121,7 @@ logit_errno(int pri, const char *fmt, va_list ap)
 void
 log_warn(const char *fmt, ...)
 {
-	va_list	 ap;
+	va_list ap;
 
 	va_start(ap, fmt);
 	logit_errno(LOG_ERR, fmt, ap);
@@ -131,7 +131,7 @@ log_warn(const char *fmt, ...)
 void
 log_warnx(const char *fmt, ...)
 {
-	va_list	 ap;
+	va_list ap;
 
 	va_start(ap, fmt);
 	vlog(LOG_ERR, fmt, ap);
@@ -141,7 +141,7 @@ log_warnx(const char *fmt, ...)
 void
 log_info(const char *fmt, ...)
 {
-	va_list	 ap;
+	va_list ap;
 
 	va_start(ap, fmt);
 	vlog(LOG_INFO, fmt, ap);
@@ -151,7 +151,7 @@ log_info(const char *fmt, ...)
 void
 log_debug(const char *fmt, ...)
 {
-	va_list	 ap;
+	va_list ap;
 
 	va_start(ap, fmt);
 	vlog(LOG_DEBUG, fmt, ap);
@@ -161,7 +161,7 @@ log_debug(const char *fmt, ...)
 void
 fatal(const char *fmt, ...)
 {
-	va_list	 ap;
+	va_list ap;
 
 	va_start(ap, fmt);
 	logit_errno(LOG_CRIT, fmt, ap);
@@ -172,7 +172,7 @@ fatal(const char *fmt, ...)
 void
 fatalx(const char *fmt, ...)
 {
-	va_list	 ap;
+	va_list ap;
 
 	va_start(ap, fmt);
 	vlog(LOG_CRIT, fmt, ap);

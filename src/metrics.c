@@ -9,7 +9,8 @@ void
 metrics_query(struct metrics *m, const struct dns_verdict *v, int tcp)
 {
 	m->queries[tcp ? 1 : 0][v->qtype_metric < DNS_QT_COUNT ?
-	    v->qtype_metric : DNS_QT_OTHER]++;
+		v->qtype_metric :
+		DNS_QT_OTHER]++;
 	if (v->action == DNS_V_DROP) {
 		m->dropped++;
 		return;
@@ -27,14 +28,13 @@ metrics_reply(struct metrics *m, uint16_t rcode)
 }
 
 /* Upper bounds of the boot latency buckets, in ms (query -> ready). */
-static const uint64_t boot_bounds[METRICS_BOOT_BUCKETS] = {
-	50, 100, 200, 300, 500, 1000, 2000, 5000, 10000, 30000
-};
+static const uint64_t boot_bounds[METRICS_BOOT_BUCKETS] = { 50, 100, 200, 300,
+	500, 1000, 2000, 5000, 10000, 30000 };
 
 void
 metrics_boot(struct metrics *m, uint64_t ms)
 {
-	int	 i;
+	int i;
 
 	for (i = 0; i < METRICS_BOOT_BUCKETS && ms > boot_bounds[i]; i++)
 		;
@@ -53,14 +53,16 @@ metrics_counter(FILE *fp, const char *name, const char *help, uint64_t v)
 static void
 metrics_queries(const struct metrics *m, FILE *fp)
 {
-	int	 tcp, qt;
+	int tcp, qt;
 
-	fprintf(fp, "# HELP jitsud_queries_total DNS queries received.\n"
+	fprintf(fp,
+	    "# HELP jitsud_queries_total DNS queries received.\n"
 	    "# TYPE jitsud_queries_total counter\n");
 	for (tcp = 0; tcp <= 1; tcp++)
 		for (qt = 0; qt < DNS_QT_COUNT; qt++)
 			if (m->queries[tcp][qt] != 0)
-				fprintf(fp, "jitsud_queries_total{qtype=\"%s\","
+				fprintf(fp,
+				    "jitsud_queries_total{qtype=\"%s\","
 				    "transport=\"%s\"} %llu\n",
 				    dns_qtype_metric_name(qt),
 				    tcp ? "tcp" : "udp",
@@ -74,19 +76,22 @@ metrics_queries(const struct metrics *m, FILE *fp)
 static void
 metrics_rcodes(const struct metrics *m, FILE *fp)
 {
-	const char	*name;
-	uint64_t	 other = m->rcodes[METRICS_RCODES];
-	int		 rc;
+	const char *name;
+	uint64_t    other = m->rcodes[METRICS_RCODES];
+	int	    rc;
 
-	fprintf(fp, "# HELP jitsud_responses_total DNS responses sent.\n"
+	fprintf(fp,
+	    "# HELP jitsud_responses_total DNS responses sent.\n"
 	    "# TYPE jitsud_responses_total counter\n");
 	for (rc = 0; rc < METRICS_RCODES; rc++) {
 		name = dns_rcode_name((uint16_t)rc);
 		if (strcmp(name, "other") == 0)
 			other += m->rcodes[rc];
 		else if (m->rcodes[rc] != 0)
-			fprintf(fp, "jitsud_responses_total{rcode=\"%s\"} "
-			    "%llu\n", name, (unsigned long long)m->rcodes[rc]);
+			fprintf(fp,
+			    "jitsud_responses_total{rcode=\"%s\"} "
+			    "%llu\n",
+			    name, (unsigned long long)m->rcodes[rc]);
 	}
 	if (other != 0)
 		fprintf(fp, "jitsud_responses_total{rcode=\"other\"} %llu\n",
@@ -97,10 +102,11 @@ metrics_rcodes(const struct metrics *m, FILE *fp)
 static void
 metrics_boots(const struct metrics *m, FILE *fp)
 {
-	uint64_t	 cum = 0;
-	int		 i;
+	uint64_t cum = 0;
+	int	 i;
 
-	fprintf(fp, "# HELP jitsud_boot_seconds Time from the query that "
+	fprintf(fp,
+	    "# HELP jitsud_boot_seconds Time from the query that "
 	    "summoned a VM to the VM being ready.\n"
 	    "# TYPE jitsud_boot_seconds histogram\n");
 	for (i = 0; i < METRICS_BOOT_BUCKETS; i++) {
@@ -109,7 +115,8 @@ metrics_boots(const struct metrics *m, FILE *fp)
 		    (double)boot_bounds[i] / 1000, (unsigned long long)cum);
 	}
 	cum += m->boot_le[METRICS_BOOT_BUCKETS];
-	fprintf(fp, "jitsud_boot_seconds_bucket{le=\"+Inf\"} %llu\n"
+	fprintf(fp,
+	    "jitsud_boot_seconds_bucket{le=\"+Inf\"} %llu\n"
 	    "jitsud_boot_seconds_sum %.3f\njitsud_boot_seconds_count %llu\n",
 	    (unsigned long long)cum, (double)m->boot_sum_ms / 1000,
 	    (unsigned long long)m->boot_count);
@@ -118,13 +125,14 @@ metrics_boots(const struct metrics *m, FILE *fp)
 static void
 metrics_vms(const struct vms *vs, FILE *fp)
 {
-	const struct vm	*v;
+	const struct vm *v;
 	uint64_t	 n[VM_NSTATES] = { 0 };
 	int		 s;
 
 	TAILQ_FOREACH(v, &vs->all, entry)
 		n[v->state]++;
-	fprintf(fp, "# HELP jitsud_vms Unikernels by lifecycle state.\n"
+	fprintf(fp,
+	    "# HELP jitsud_vms Unikernels by lifecycle state.\n"
 	    "# TYPE jitsud_vms gauge\n");
 	for (s = 0; s < VM_NSTATES; s++)
 		fprintf(fp, "jitsud_vms{state=\"%s\"} %llu\n",
@@ -134,7 +142,7 @@ metrics_vms(const struct vms *vs, FILE *fp)
 static void
 metrics_synjitsu(const struct metrics *m, FILE *fp)
 {
-	struct synjitsu_stats	 w;
+	struct synjitsu_stats w;
 
 	metrics_counter(fp, "jitsud_synjitsu_standins_total",
 	    "Summons Synjitsu stood in for while the guest booted.",

@@ -26,13 +26,13 @@
  * anything but the kernel itself.
  */
 
-#define NL_RECV_MAX	32768	/* a link dump message is a few KB */
-#define NL_TIMEOUT_S	1
+#define NL_RECV_MAX  32768 /* a link dump message is a few KB */
+#define NL_TIMEOUT_S 1
 
-static uint32_t	nl_seq;
+static uint32_t nl_seq;
 
 /* Replies are read into this; 8-byte aligned for the nlmsghdr casts. */
-static uint64_t	nl_rbuf[NL_RECV_MAX / 8];
+static uint64_t nl_rbuf[NL_RECV_MAX / 8];
 
 static struct nlmsghdr *
 nl_hdr(struct nl_msg *m)
@@ -45,7 +45,7 @@ static void
 nl_begin(struct nl_msg *m, uint16_t type, uint16_t flags, const void *fam,
     size_t flen)
 {
-	struct nlmsghdr	*h = nl_hdr(m);
+	struct nlmsghdr *h = nl_hdr(m);
 
 	memset(m->buf, 0, sizeof(m->buf));
 	m->len = NLMSG_SPACE(flen);
@@ -62,7 +62,7 @@ nl_begin(struct nl_msg *m, uint16_t type, uint16_t flags, const void *fam,
 static struct rtattr *
 nl_attr(struct nl_msg *m, uint16_t type, const void *data, size_t len)
 {
-	struct rtattr	*a;
+	struct rtattr *a;
 
 	if (m->len == 0 || len > UINT16_MAX - RTA_LENGTH(0) ||
 	    RTA_SPACE(len) > sizeof(m->buf) - m->len) {
@@ -115,13 +115,13 @@ nl_end(struct nl_msg *m)
 int
 nl_msg_veth(struct nl_msg *m, const struct nl_veth *ve)
 {
-	struct ifinfomsg	 ifi = { .ifi_family = AF_UNSPEC };
-	struct rtattr		*info, *data, *peer;
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
+	struct rtattr	*info, *data, *peer;
 
 	ifi.ifi_flags = ve->down ? 0 : IFF_UP;
 	ifi.ifi_change = IFF_UP;
-	nl_begin(m, RTM_NEWLINK, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL,
-	    &ifi, sizeof(ifi));
+	nl_begin(m, RTM_NEWLINK, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, &ifi,
+	    sizeof(ifi));
 	nl_attr_str(m, IFLA_IFNAME, ve->name);
 	if (ve->mac != NULL)
 		nl_attr(m, IFLA_ADDRESS, ve->mac, 6);
@@ -146,8 +146,8 @@ int
 nl_msg_addr(struct nl_msg *m, int ifindex, int family, const void *addr,
     unsigned int prefixlen)
 {
-	struct ifaddrmsg	 ifa = { .ifa_family = (uint8_t)family };
-	size_t			 alen = family == AF_INET6 ? 16 : 4;
+	struct ifaddrmsg ifa = { .ifa_family = (uint8_t)family };
+	size_t		 alen = family == AF_INET6 ? 16 : 4;
 
 	if ((family != AF_INET && family != AF_INET6) || prefixlen > alen * 8)
 		return -1;
@@ -156,8 +156,8 @@ nl_msg_addr(struct nl_msg *m, int ifindex, int family, const void *addr,
 	/* A guest's address is ours to give: no duplicate detection wait. */
 	if (family == AF_INET6)
 		ifa.ifa_flags = IFA_F_NODAD;
-	nl_begin(m, RTM_NEWADDR, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL,
-	    &ifa, sizeof(ifa));
+	nl_begin(m, RTM_NEWADDR, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, &ifa,
+	    sizeof(ifa));
 	nl_attr(m, IFA_LOCAL, addr, alen);
 	nl_attr(m, IFA_ADDRESS, addr, alen);
 	return nl_end(m);
@@ -166,14 +166,14 @@ nl_msg_addr(struct nl_msg *m, int ifindex, int family, const void *addr,
 int
 nl_msg_route4(struct nl_msg *m, int ifindex, struct in_addr gw)
 {
-	struct rtmsg	 rt = { .rtm_family = AF_INET };
+	struct rtmsg rt = { .rtm_family = AF_INET };
 
 	rt.rtm_table = RT_TABLE_MAIN;
 	rt.rtm_protocol = RTPROT_BOOT;
 	rt.rtm_scope = RT_SCOPE_UNIVERSE;
 	rt.rtm_type = RTN_UNICAST;
-	nl_begin(m, RTM_NEWROUTE, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL,
-	    &rt, sizeof(rt));
+	nl_begin(m, RTM_NEWROUTE, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, &rt,
+	    sizeof(rt));
 	nl_attr(m, RTA_GATEWAY, &gw, sizeof(gw));
 	nl_attr_u32(m, RTA_OIF, (uint32_t)ifindex);
 	return nl_end(m);
@@ -182,7 +182,7 @@ nl_msg_route4(struct nl_msg *m, int ifindex, struct in_addr gw)
 int
 nl_msg_link_up(struct nl_msg *m, int ifindex)
 {
-	struct ifinfomsg	 ifi = { .ifi_family = AF_UNSPEC };
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
 
 	ifi.ifi_index = ifindex;
 	ifi.ifi_flags = IFF_UP;
@@ -202,15 +202,15 @@ nl_msg_link_plug(struct nl_msg *m, int ifindex, int master)
 int
 nl_msg_link(struct nl_msg *m, uint16_t type, int ifindex, const char *name)
 {
-	struct ifinfomsg	 ifi = { .ifi_family = AF_UNSPEC };
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
 
 	ifi.ifi_index = ifindex;
 	/* A get is answered by the link itself; a delete by an ack. */
 	nl_begin(m, type, type == RTM_DELLINK ? NLM_F_ACK : 0, &ifi,
 	    sizeof(ifi));
-	if (ifindex == 0 && (name == NULL ||
-	    strlen(name) >= IFNAMSIZ || nl_attr_str(m, IFLA_IFNAME,
-	    name) == -1))
+	if (ifindex == 0 &&
+	    (name == NULL || strlen(name) >= IFNAMSIZ ||
+		nl_attr_str(m, IFLA_IFNAME, name) == -1))
 		return -1;
 	return nl_end(m);
 }
@@ -223,10 +223,10 @@ static int
 nl_attrs(const void *msg, size_t len, size_t flen,
     void (*fn)(uint16_t, const uint8_t *, size_t, void *), void *arg)
 {
-	const uint8_t		*p = msg;
-	struct nlmsghdr		 h;
-	struct rtattr		 a;
-	size_t			 off, end;
+	const uint8_t  *p = msg;
+	struct nlmsghdr h;
+	struct rtattr	a;
+	size_t		off, end;
 
 	if (len < NLMSG_HDRLEN)
 		return -1;
@@ -235,7 +235,7 @@ nl_attrs(const void *msg, size_t len, size_t flen,
 		return -1;
 	end = h.nlmsg_len;
 	for (off = NLMSG_SPACE(flen); off + sizeof(a) <= end;
-	    off += RTA_ALIGN(a.rta_len)) {
+	     off += RTA_ALIGN(a.rta_len)) {
 		memcpy(&a, p + off, sizeof(a));
 		if (a.rta_len < sizeof(a) || a.rta_len > end - off)
 			return -1;
@@ -253,7 +253,7 @@ nl_link_attr(uint16_t type, const uint8_t *data, size_t len, void *arg)
 
 	if (type != IFLA_STATS64 || len < sizeof(st))
 		return;
-	memcpy(&st, data, sizeof(st));	/* only 4-byte aligned */
+	memcpy(&st, data, sizeof(st)); /* only 4-byte aligned */
 	l->rx_bytes = st.rx_bytes;
 	l->tx_bytes = st.tx_bytes;
 }
@@ -261,8 +261,8 @@ nl_link_attr(uint16_t type, const uint8_t *data, size_t len, void *arg)
 int
 nl_parse_link(const void *msg, size_t len, struct nl_link *l)
 {
-	struct nlmsghdr		 h;
-	struct ifinfomsg	 ifi;
+	struct nlmsghdr	 h;
+	struct ifinfomsg ifi;
 
 	memset(l, 0, sizeof(*l));
 	if (len < NLMSG_SPACE(sizeof(ifi)))
@@ -276,14 +276,14 @@ nl_parse_link(const void *msg, size_t len, struct nl_link *l)
 }
 
 struct nl_addr4 {
-	struct in_addr	 addr;
-	int		 found;
+	struct in_addr addr;
+	int	       found;
 };
 
 static void
 nl_addr4_attr(uint16_t type, const uint8_t *data, size_t len, void *arg)
 {
-	struct nl_addr4	*a = arg;
+	struct nl_addr4 *a = arg;
 
 	/* IFA_LOCAL is the interface's own address; IFA_ADDRESS the peer's
 	 * on point-to-point links, the same elsewhere. */
@@ -295,12 +295,12 @@ nl_addr4_attr(uint16_t type, const uint8_t *data, size_t len, void *arg)
 }
 
 int
-nl_parse_addr4(const void *msg, size_t len, int ifindex,
-    struct in_addr *addr, unsigned int *plen)
+nl_parse_addr4(const void *msg, size_t len, int ifindex, struct in_addr *addr,
+    unsigned int *plen)
 {
-	struct nlmsghdr		 h;
-	struct ifaddrmsg	 ifa;
-	struct nl_addr4		 a = { .found = 0 };
+	struct nlmsghdr	 h;
+	struct ifaddrmsg ifa;
+	struct nl_addr4	 a = { .found = 0 };
 
 	if (len < NLMSG_SPACE(sizeof(ifa)))
 		return -1;
@@ -321,16 +321,16 @@ nl_parse_addr4(const void *msg, size_t len, int ifindex,
 int
 nl_open(void)
 {
-	struct sockaddr_nl	 sa = { .nl_family = AF_NETLINK };
-	struct timeval		 tv = { NL_TIMEOUT_S, 0 };
-	int			 fd;
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	struct timeval	   tv = { NL_TIMEOUT_S, 0 };
+	int		   fd;
 
 	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
 	if (fd == -1)
 		return -1;
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1 ||
 	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == -1) {
-		int	 e = errno;
+		int e = errno;
 
 		close(fd);
 		errno = e;
@@ -342,8 +342,8 @@ nl_open(void)
 static int
 nl_send(int fd, struct nl_msg *m, uint32_t *seq)
 {
-	struct sockaddr_nl	 sa = { .nl_family = AF_NETLINK };
-	ssize_t			 n;
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	ssize_t		   n;
 
 	if (m->len == 0) {
 		errno = EMSGSIZE;
@@ -367,10 +367,10 @@ nl_send(int fd, struct nl_msg *m, uint32_t *seq)
  * more follows, -1 with errno on a kernel error.
  */
 static int
-nl_reply(const struct nlmsghdr *h, size_t len, int (*fn)(const void *,
-    size_t, void *), void *arg)
+nl_reply(const struct nlmsghdr *h, size_t	   len,
+    int (*fn)(const void *, size_t, void *), void *arg)
 {
-	struct nlmsgerr	 e;
+	struct nlmsgerr e;
 
 	if (h->nlmsg_type == NLMSG_DONE)
 		return 1;
@@ -395,11 +395,11 @@ static int
 nl_recv(int fd, uint32_t seq, int (*fn)(const void *, size_t, void *),
     void *arg)
 {
-	const uint8_t		*p = (const uint8_t *)nl_rbuf;
-	const struct nlmsghdr	*h;
-	ssize_t			 n;
-	size_t			 off;
-	int			 r;
+	const uint8_t	      *p = (const uint8_t *)nl_rbuf;
+	const struct nlmsghdr *h;
+	ssize_t		       n;
+	size_t		       off;
+	int		       r;
 
 	for (;;) {
 		if ((n = recv(fd, nl_rbuf, sizeof(nl_rbuf), 0)) == -1) {
@@ -408,7 +408,7 @@ nl_recv(int fd, uint32_t seq, int (*fn)(const void *, size_t, void *),
 			return -1;
 		}
 		for (off = 0; off + NLMSG_HDRLEN <= (size_t)n;
-		    off += NLMSG_ALIGN(h->nlmsg_len)) {
+		     off += NLMSG_ALIGN(h->nlmsg_len)) {
 			h = (const struct nlmsghdr *)(p + off);
 			if (h->nlmsg_len < NLMSG_HDRLEN ||
 			    h->nlmsg_len > (size_t)n - off) {
@@ -416,7 +416,7 @@ nl_recv(int fd, uint32_t seq, int (*fn)(const void *, size_t, void *),
 				return -1;
 			}
 			if (h->nlmsg_seq != seq)
-				continue;	/* late answer to an old one */
+				continue; /* late answer to an old one */
 			if ((r = nl_reply(h, h->nlmsg_len, fn, arg)) != 0)
 				return r == 1 ? 0 : -1;
 		}
@@ -426,7 +426,7 @@ nl_recv(int fd, uint32_t seq, int (*fn)(const void *, size_t, void *),
 int
 nl_request(int fd, struct nl_msg *m)
 {
-	uint32_t	 seq;
+	uint32_t seq;
 
 	if (nl_send(fd, m, &seq) == -1)
 		return -1;
@@ -436,7 +436,7 @@ nl_request(int fd, struct nl_msg *m)
 int
 nl_veth_add(int fd, const struct nl_veth *ve)
 {
-	struct nl_msg	 m;
+	struct nl_msg m;
 
 	if (nl_msg_veth(&m, ve) == -1) {
 		errno = ENAMETOOLONG;
@@ -454,8 +454,8 @@ nl_link_reply(const void *msg, size_t len, void *arg)
 int
 nl_link_get(int fd, int ifindex, const char *name, struct nl_link *l)
 {
-	struct nl_msg	 m;
-	uint32_t	 seq;
+	struct nl_msg m;
+	uint32_t      seq;
 
 	memset(l, 0, sizeof(*l));
 	if (nl_msg_link(&m, RTM_GETLINK, ifindex, name) == -1) {
@@ -475,7 +475,7 @@ nl_link_get(int fd, int ifindex, const char *name, struct nl_link *l)
 int
 nl_link_del(int fd, int ifindex)
 {
-	struct nl_msg	 m;
+	struct nl_msg m;
 
 	if (ifindex <= 0 || nl_msg_link(&m, RTM_DELLINK, ifindex, NULL) == -1) {
 		errno = EINVAL;
@@ -487,7 +487,7 @@ nl_link_del(int fd, int ifindex)
 int
 nl_link_up(int fd, int ifindex)
 {
-	struct nl_msg	 m;
+	struct nl_msg m;
 
 	nl_msg_link_up(&m, ifindex);
 	return nl_request(fd, &m);
@@ -496,7 +496,7 @@ nl_link_up(int fd, int ifindex)
 int
 nl_link_plug(int fd, int ifindex, int master)
 {
-	struct nl_msg	 m;
+	struct nl_msg m;
 
 	if (ifindex <= 0 || nl_msg_link_plug(&m, ifindex, master) == -1) {
 		errno = EINVAL;
@@ -509,7 +509,7 @@ int
 nl_addr_add(int fd, int ifindex, int family, const void *addr,
     unsigned int prefixlen)
 {
-	struct nl_msg	 m;
+	struct nl_msg m;
 
 	if (nl_msg_addr(&m, ifindex, family, addr, prefixlen) == -1) {
 		errno = EINVAL;
@@ -521,23 +521,23 @@ nl_addr_add(int fd, int ifindex, int family, const void *addr,
 int
 nl_route4_add(int fd, int ifindex, struct in_addr gw)
 {
-	struct nl_msg	 m;
+	struct nl_msg m;
 
 	nl_msg_route4(&m, ifindex, gw);
 	return nl_request(fd, &m);
 }
 
 struct nl_find4 {
-	int		 ifindex;
-	uint32_t	 net, mask;
-	struct in_addr	 found;
-	int		 n;
+	int	       ifindex;
+	uint32_t       net, mask;
+	struct in_addr found;
+	int	       n;
 };
 
 static int
 nl_find4_reply(const void *msg, size_t len, void *arg)
 {
-	struct nl_find4	*f = arg;
+	struct nl_find4 *f = arg;
 	struct in_addr	 a;
 	unsigned int	 plen;
 
@@ -554,10 +554,10 @@ int
 nl_addr4_find(int fd, int ifindex, struct in_addr net, unsigned int plen,
     struct in_addr *found)
 {
-	struct ifaddrmsg	 ifa = { .ifa_family = AF_INET };
-	struct nl_find4		 f = { .ifindex = ifindex };
-	struct nl_msg		 m;
-	uint32_t		 seq;
+	struct ifaddrmsg ifa = { .ifa_family = AF_INET };
+	struct nl_find4	 f = { .ifindex = ifindex };
+	struct nl_msg	 m;
+	uint32_t	 seq;
 
 	if (plen > 32) {
 		errno = EINVAL;

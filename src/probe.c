@@ -19,18 +19,18 @@
  * second, hence the short attempt timeout.
  */
 struct probe {
-	struct event_base	*base;
-	struct sockaddr_storage	 sa;
-	socklen_t		 salen;
-	int			 fd;
-	struct event		*conn;		/* the pending connect */
-	struct event		*timer;		/* the next attempt */
-	unsigned int		 attempts;
-	void			(*cb)(void *);
-	void			*arg;
+	struct event_base      *base;
+	struct sockaddr_storage sa;
+	socklen_t		salen;
+	int			fd;
+	struct event	       *conn;  /* the pending connect */
+	struct event	       *timer; /* the next attempt */
+	unsigned int		attempts;
+	void (*cb)(void *);
+	void *arg;
 };
 
-static void	probe_attempt(struct probe *);
+static void probe_attempt(struct probe *);
 
 static void
 probe_close(struct probe *p)
@@ -48,7 +48,7 @@ probe_close(struct probe *p)
 static void
 probe_retry(struct probe *p)
 {
-	struct timeval	 tv;
+	struct timeval tv;
 
 	probe_close(p);
 	tv = ms_timeval(PROBE_INTERVAL_MS);
@@ -59,8 +59,8 @@ probe_retry(struct probe *p)
 static void
 probe_done(struct probe *p)
 {
-	void	(*cb)(void *) = p->cb;
-	void	*arg = p->arg;
+	void (*cb)(void *) = p->cb;
+	void *arg = p->arg;
 
 	probe_cancel(p);
 	cb(arg);
@@ -69,9 +69,9 @@ probe_done(struct probe *p)
 static void
 probe_conn_cb(int fd, short ev, void *arg)
 {
-	struct probe	*p = arg;
-	socklen_t	 len = sizeof(int);
-	int		 err = 0;
+	struct probe *p = arg;
+	socklen_t     len = sizeof(int);
+	int	      err = 0;
 
 	if ((ev & EV_TIMEOUT) ||
 	    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1 ||
@@ -85,7 +85,7 @@ probe_conn_cb(int fd, short ev, void *arg)
 static void
 probe_timer_cb(int fd, short ev, void *arg)
 {
-	struct probe	*p = arg;
+	struct probe *p = arg;
 
 	(void)fd;
 	(void)ev;
@@ -95,12 +95,12 @@ probe_timer_cb(int fd, short ev, void *arg)
 static void
 probe_attempt(struct probe *p)
 {
-	struct timeval	 tv;
+	struct timeval tv;
 
 	p->attempts++;
-	p->fd = socket(p->sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
-	    SOCK_CLOEXEC, 0);
-	if (p->fd == -1)	/* out of descriptors: try again later */
+	p->fd = socket(p->sa.ss_family,
+	    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (p->fd == -1) /* out of descriptors: try again later */
 		goto retry;
 	if (connect(p->fd, (struct sockaddr *)&p->sa, p->salen) == 0) {
 		probe_done(p);
@@ -119,11 +119,11 @@ retry:
 }
 
 struct probe *
-probe_start(struct event_base *base, const struct sockaddr *sa,
-    socklen_t salen, void (*cb)(void *), void *arg)
+probe_start(struct event_base *base, const struct sockaddr *sa, socklen_t salen,
+    void (*cb)(void *), void *arg)
 {
-	struct probe	*p;
-	struct timeval	 now = { 0, 0 };
+	struct probe  *p;
+	struct timeval now = { 0, 0 };
 
 	if (salen > sizeof(p->sa) || salen < sizeof(sa->sa_family))
 		return NULL;

@@ -55,9 +55,7 @@
  */
 
 /* The host end's MAC, as Xen's vifs: never the bridge's lowest. */
-static const uint8_t	proc_host_mac[6] = {
-	0xfe, 0xff, 0xff, 0xff, 0xff, 0xff
-};
+static const uint8_t proc_host_mac[6] = { 0xfe, 0xff, 0xff, 0xff, 0xff, 0xff };
 
 static const char *const proc_stage_names[PROC_NSTAGES] = {
 	[PROC_STAGE_SESSION] = "setsid",
@@ -82,7 +80,7 @@ proc_ctx(const struct vm *v)
 struct proc *
 proc_new(struct proc_ctx *ctx, struct vm *v)
 {
-	struct proc	*p;
+	struct proc *p;
 
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return NULL;
@@ -92,7 +90,7 @@ proc_new(struct proc_ctx *ctx, struct vm *v)
 	p->report_fd = p->ready_fd = p->pidfd = p->syn_fd = -1;
 	proc_util_veth_name(v->b.name, p->veth);
 	if (proc_util_path(ctx->conf.statedir, v->b.name, ".pid", p->pidfile,
-	    sizeof(p->pidfile)) == -1) {
+		sizeof(p->pidfile)) == -1) {
 		free(p);
 		return NULL;
 	}
@@ -161,7 +159,7 @@ proc_signal(struct proc *p, int sig)
 void
 proc_detach(struct proc *p)
 {
-	struct proc_ctx	*ctx = p->ctx;
+	struct proc_ctx *ctx = p->ctx;
 
 	proc_quiet(p);
 	if (p->vm != NULL)
@@ -183,7 +181,7 @@ proc_detach(struct proc *p)
 static void
 proc_build_failed(struct proc *p, const char *why)
 {
-	struct vm	*v = p->vm;
+	struct vm *v = p->vm;
 
 	proc_detach(p);
 	vm_backend_built(v, 0, why);
@@ -207,10 +205,10 @@ proc_report_why(const struct proc_report *r, char *why, size_t len)
 static void
 proc_report_cb(int fd, short ev, void *arg)
 {
-	struct proc		*p = arg;
-	struct proc_report	 r;
-	char			 why[128];
-	ssize_t			 n;
+	struct proc	  *p = arg;
+	struct proc_report r;
+	char		   why[128];
+	ssize_t		   n;
 
 	(void)ev;
 	if ((n = read(fd, &r, sizeof(r))) == -1 &&
@@ -234,9 +232,9 @@ proc_report_cb(int fd, short ev, void *arg)
 static void
 proc_reap(struct proc_ctx *ctx)
 {
-	struct proc	*p;
-	pid_t		 r;
-	int		 status;
+	struct proc *p;
+	pid_t	     r;
+	int	     status;
 
 again:
 	TAILQ_FOREACH(p, &ctx->procs, entry) {
@@ -246,7 +244,7 @@ again:
 		r = waitpid(p->pid, &status, WNOHANG);
 		if (r == p->pid || (r == -1 && errno == ECHILD)) {
 			proc_exited(p, r == p->pid ? status : -1);
-			goto again;	/* the list may have changed */
+			goto again; /* the list may have changed */
 		}
 	}
 }
@@ -263,11 +261,11 @@ proc_sigchld_cb(int sig, short ev, void *arg)
 static void
 proc_exited_early(struct proc *p, int status)
 {
-	struct proc_report	 r;
-	char			 why[128];
+	struct proc_report r;
+	char		   why[128];
 
-	if (p->report_fd != -1 && read(p->report_fd, &r, sizeof(r)) ==
-	    (ssize_t)sizeof(r))
+	if (p->report_fd != -1 &&
+	    read(p->report_fd, &r, sizeof(r)) == (ssize_t)sizeof(r))
 		proc_report_why(&r, why, sizeof(why));
 	else
 		proc_util_status_str(status, why, sizeof(why));
@@ -282,9 +280,9 @@ proc_exited_early(struct proc *p, int status)
 void
 proc_exited(struct proc *p, int status)
 {
-	struct vm	*v = p->vm;
-	char		 why[128];
-	const char	*whyp = why;
+	struct vm  *v = p->vm;
+	char	    why[128];
+	const char *whyp = why;
 
 	p->dead = 1;
 	if (v == NULL) {
@@ -308,8 +306,8 @@ proc_exited(struct proc *p, int status)
 void
 proc_no_ipv6(const char *ifname)
 {
-	char	 path[96];
-	int	 fd;
+	char path[96];
+	int  fd;
 
 	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6",
 	    ifname);
@@ -318,7 +316,6 @@ proc_no_ipv6(const char *ifname)
 	(void)write(fd, "1", 1);
 	close(fd);
 }
-
 
 /* The parent's side of create. */
 
@@ -332,8 +329,8 @@ proc_pipes(struct proc_spawn *s)
 	    pipe2(s->report, O_CLOEXEC) == -1 ||
 	    pipe2(s->ready, O_CLOEXEC) == -1)
 		return -1;
-	if (s->synjitsu && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
-	    s->syn) == -1)
+	if (s->synjitsu &&
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, s->syn) == -1)
 		return -1;
 	if (fcntl(s->report[0], F_SETFL, O_NONBLOCK) == -1 ||
 	    fcntl(s->ready[0], F_SETFL, O_NONBLOCK) == -1)
@@ -344,10 +341,9 @@ proc_pipes(struct proc_spawn *s)
 static void
 proc_pipes_close(struct proc_spawn *s)
 {
-	int	*fds[] = { &s->sync[0], &s->sync[1], &s->report[0],
-		    &s->report[1], &s->ready[0], &s->ready[1], &s->syn[0],
-		    &s->syn[1] };
-	size_t	 i;
+	int   *fds[] = { &s->sync[0], &s->sync[1], &s->report[0], &s->report[1],
+		  &s->ready[0], &s->ready[1], &s->syn[0], &s->syn[1] };
+	size_t i;
 
 	for (i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		if (*fds[i] != -1) {
@@ -358,11 +354,11 @@ proc_pipes_close(struct proc_spawn *s)
 
 /* The bridge's ifindex, and its IPv4 address in the guest's /24. */
 static int
-proc_bridge(struct proc_ctx *ctx, const struct binding *b,
-    struct proc_spawn *s, char *err, size_t errlen)
+proc_bridge(struct proc_ctx *ctx, const struct binding *b, struct proc_spawn *s,
+    char *err, size_t errlen)
 {
-	struct nl_link	 l;
-	int		 r;
+	struct nl_link l;
+	int	       r;
 
 	if (nl_link_get(ctx->nl, 0, b->bridge, &l) == -1) {
 		snprintf(err, errlen, "bridge %s: %s", b->bridge,
@@ -388,22 +384,25 @@ proc_bridge(struct proc_ctx *ctx, const struct binding *b,
 static int
 proc_veth(struct proc *p, char *err, size_t errlen)
 {
-	struct nl_veth	 ve = {
-		.name = p->veth, .mac = proc_host_mac, .down = 1,
-		.peer = "eth0", .peer_mac = p->vm->b.mac, .peer_pid = p->pid,
+	struct nl_veth ve = {
+		.name = p->veth,
+		.mac = proc_host_mac,
+		.down = 1,
+		.peer = "eth0",
+		.peer_mac = p->vm->b.mac,
+		.peer_pid = p->pid,
 	};
-	struct nl_link	 l;
+	struct nl_link l;
 
 	if (nl_veth_add(p->ctx->nl, &ve) == -1 ||
 	    nl_link_get(p->ctx->nl, 0, p->veth, &l) == -1) {
-		snprintf(err, errlen, "veth %s: %s", p->veth,
-		    strerror(errno));
+		snprintf(err, errlen, "veth %s: %s", p->veth, strerror(errno));
 		return -1;
 	}
 	p->veth_index = l.index;
 	proc_no_ipv6(p->veth);
-	if (!p->unplugged && nl_link_plug(p->ctx->nl, p->veth_index,
-	    p->bridge) == -1) {
+	if (!p->unplugged &&
+	    nl_link_plug(p->ctx->nl, p->veth_index, p->bridge) == -1) {
 		snprintf(err, errlen, "veth %s on %s: %s", p->veth,
 		    p->vm->b.bridge, strerror(errno));
 		return -1;
@@ -427,7 +426,7 @@ proc_clone(void)
 static int
 proc_started(struct proc *p, struct proc_spawn *s)
 {
-	struct vm	*v = p->vm;
+	struct vm *v = p->vm;
 
 	if (proc_veth(p, v->error, sizeof(v->error)) == -1)
 		return -1;
@@ -441,8 +440,9 @@ proc_started(struct proc *p, struct proc_spawn *s)
 	p->ready_fd = s->ready[0];
 	s->report[0] = s->ready[0] = -1;
 	if (s->syn[0] != -1 && proc_sock_open(p, s->syn[0]) == -1) {
-		s->syn[0] = -1;		/* p has it: proc_detach closes */
-		snprintf(v->error, sizeof(v->error), "cannot watch the "
+		s->syn[0] = -1; /* p has it: proc_detach closes */
+		snprintf(v->error, sizeof(v->error),
+		    "cannot watch the "
 		    "hand-over socket");
 		return -1;
 	}
@@ -461,13 +461,14 @@ proc_spawn_prepare(struct proc_ctx *ctx, struct vm *v, struct proc_spawn *s,
     struct proc_args *args)
 {
 	if (proc_util_args_build(args, &v->b, s->has_gw ? &s->gw : NULL,
-	    s->synjitsu) == -1) {
-		snprintf(v->error, sizeof(v->error), "kernel and cmdline do "
+		s->synjitsu) == -1) {
+		snprintf(v->error, sizeof(v->error),
+		    "kernel and cmdline do "
 		    "not fit an argument vector");
 		return -1;
 	}
 	if (proc_util_path(ctx->conf.logdir, v->b.name, ".log", s->log,
-	    sizeof(s->log)) == -1) {
+		sizeof(s->log)) == -1) {
 		snprintf(v->error, sizeof(v->error), "no log file name");
 		return -1;
 	}
@@ -482,11 +483,11 @@ proc_spawn_prepare(struct proc_ctx *ctx, struct vm *v, struct proc_spawn *s,
 static int
 proc_create(struct vm *v, int paused)
 {
-	struct proc_ctx		*ctx = proc_ctx(v);
-	struct proc_spawn	 s = { .b = &v->b };
-	struct proc_args	*args;
-	struct proc		*p = NULL;
-	int			 bridge;
+	struct proc_ctx	 *ctx = proc_ctx(v);
+	struct proc_spawn s = { .b = &v->b };
+	struct proc_args *args;
+	struct proc	 *p = NULL;
+	int		  bridge;
 
 	v->error[0] = '\0';
 	/* A warm guest is built paused, with no stand-in (vm.c). */
@@ -497,7 +498,7 @@ proc_create(struct vm *v, int paused)
 	}
 	s.args = args;
 	if ((bridge = proc_bridge(ctx, &v->b, &s, v->error,
-	    sizeof(v->error))) == -1 ||
+		 sizeof(v->error))) == -1 ||
 	    proc_spawn_prepare(ctx, v, &s, args) == -1)
 		goto err;
 	if ((p = proc_new(ctx, v)) == NULL) {
@@ -539,9 +540,9 @@ err:
 static void
 proc_ready_cb(int fd, short ev, void *arg)
 {
-	struct proc	*p = arg;
-	char		 buf[64];
-	ssize_t		 n;
+	struct proc *p = arg;
+	char	     buf[64];
+	ssize_t	     n;
 
 	(void)ev;
 	if ((n = read(fd, buf, sizeof(buf))) == -1 &&
@@ -563,7 +564,7 @@ proc_watch_tcp(struct proc *p)
 {
 	/* Unplugged means standing in, which needs an IPv4 address. */
 	if (p->unplugged && p->vm->b.has_ip) {
-		p->probe_later = 1;	/* nothing answers before the plug */
+		p->probe_later = 1; /* nothing answers before the plug */
 		return 0;
 	}
 	return vm_probe_start(p->vm);
@@ -572,7 +573,7 @@ proc_watch_tcp(struct proc *p)
 static int
 proc_watch_ready(struct vm *v)
 {
-	struct proc	*p = v->priv;
+	struct proc *p = v->priv;
 
 	if (p == NULL)
 		return -1;
@@ -593,15 +594,15 @@ proc_watch_ready(struct vm *v)
 static int
 proc_send(struct vm *v, int sig, int stopping)
 {
-	struct proc	*p = v->priv;
+	struct proc *p = v->priv;
 
 	if (p == NULL)
 		return -1;
 	if (stopping)
 		p->stopping = 1;
 	if (proc_signal(p, sig) == -1) {
-		snprintf(v->error, sizeof(v->error), "kill %d: %s",
-		    (int)p->pid, strerror(errno));
+		snprintf(v->error, sizeof(v->error), "kill %d: %s", (int)p->pid,
+		    strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -642,7 +643,7 @@ proc_destroy(struct vm *v)
 static int
 proc_suspend(struct vm *v)
 {
-	struct proc	*p = v->priv;
+	struct proc *p = v->priv;
 
 	if (p != NULL)
 		p->refused_suspend = 1;
@@ -667,8 +668,8 @@ proc_forget(struct vm *v)
 static uint64_t
 proc_traffic(struct vm *v)
 {
-	struct proc	*p = v->priv;
-	struct nl_link	 l;
+	struct proc   *p = v->priv;
+	struct nl_link l;
 
 	if (p == NULL || p->veth_index <= 0 ||
 	    nl_link_get(p->ctx->nl, p->veth_index, NULL, &l) == -1)
@@ -704,10 +705,9 @@ proc_mkdir(const char *dir)
 }
 
 int
-proc_init(struct event_base *base, struct vms *vs,
-    const struct proc_conf *conf)
+proc_init(struct event_base *base, struct vms *vs, const struct proc_conf *conf)
 {
-	struct proc_ctx	*ctx;
+	struct proc_ctx *ctx;
 
 	if ((ctx = calloc(1, sizeof(*ctx))) == NULL) {
 		log_warn("proc_init");
@@ -743,7 +743,7 @@ err:
 void
 proc_end(struct vms *vs)
 {
-	struct proc_ctx	*ctx = vs->bectx;
+	struct proc_ctx *ctx = vs->bectx;
 	struct proc	*p;
 
 	if (ctx == NULL)

@@ -27,10 +27,10 @@
 void
 proc_adopt_record(struct proc *p)
 {
-	char			 tmp[PATH_MAX + 8], path[64], text[512];
-	unsigned long long	 start;
-	char			 state;
-	FILE			*f;
+	char		   tmp[PATH_MAX + 8], path[64], text[512];
+	unsigned long long start;
+	char		   state;
+	FILE		  *f;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)p->pid);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", p->pidfile);
@@ -58,8 +58,8 @@ err:
 static int
 proc_adopt_read(const char *path, char *buf, size_t len, size_t *got)
 {
-	ssize_t	 n;
-	int	 fd;
+	ssize_t n;
+	int	fd;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		return -1;
@@ -81,10 +81,10 @@ proc_adopt_read(const char *path, char *buf, size_t len, size_t *got)
 static int
 proc_adopt_check(const struct vm *v, int pid, unsigned long long start)
 {
-	char			 path[64], text[512];
-	unsigned long long	 now;
-	size_t			 n, arg1;
-	char			 state;
+	char		   path[64], text[512];
+	unsigned long long now;
+	size_t		   n, arg1;
+	char		   state;
 
 	if (kill(pid, 0) == -1)
 		return 0;
@@ -106,7 +106,7 @@ proc_adopt_check(const struct vm *v, int pid, unsigned long long start)
 static void
 proc_adopt_pidfd_cb(int fd, short ev, void *arg)
 {
-	struct proc	*p = arg;
+	struct proc *p = arg;
 
 	(void)fd;
 	(void)ev;
@@ -116,7 +116,7 @@ proc_adopt_pidfd_cb(int fd, short ev, void *arg)
 static int
 proc_adopt_watch(struct proc *p)
 {
-	struct nl_link	 l;
+	struct nl_link l;
 
 	p->pidfd = (int)syscall(SYS_pidfd_open, p->pid, 0);
 	if (p->pidfd == -1)
@@ -132,9 +132,9 @@ proc_adopt_watch(struct proc *p)
 	 * plug it.  For a plugged one this changes nothing (same master,
 	 * already up).
 	 */
-	if (p->veth_index > 0 && nl_link_get(p->ctx->nl, 0, p->vm->b.bridge,
-	    &l) == 0 && nl_link_plug(p->ctx->nl, p->veth_index,
-	    l.index) == -1)
+	if (p->veth_index > 0 &&
+	    nl_link_get(p->ctx->nl, 0, p->vm->b.bridge, &l) == 0 &&
+	    nl_link_plug(p->ctx->nl, p->veth_index, l.index) == -1)
 		log_warn("%s: cannot plug %s into %s", p->vm->b.name, p->veth,
 		    p->vm->b.bridge);
 	return 0;
@@ -143,15 +143,15 @@ proc_adopt_watch(struct proc *p)
 static void
 proc_adopt_one(struct proc_ctx *ctx, struct vm *v)
 {
-	char			 text[128], veth[PROC_IFNAME_MAX];
-	unsigned long long	 start;
-	struct proc		*p;
-	int			 pid;
+	char		   text[128], veth[PROC_IFNAME_MAX];
+	unsigned long long start;
+	struct proc	  *p;
+	int		   pid;
 
 	if ((p = proc_new(ctx, v)) == NULL)
 		return;
 	if (proc_adopt_read(p->pidfile, text, sizeof(text), NULL) == -1) {
-		proc_release(p);	/* no pidfile: nothing ran */
+		proc_release(p); /* no pidfile: nothing ran */
 		return;
 	}
 	if (proc_util_pidfile_parse(text, &pid, &start, veth) == -1 ||
@@ -167,7 +167,7 @@ proc_adopt_one(struct proc_ctx *ctx, struct vm *v)
 		log_warn("%s: cannot watch process %d", v->b.name, pid);
 		p->vm = NULL;
 		v->priv = NULL;
-		proc_release(p);	/* left running, as found */
+		proc_release(p); /* left running, as found */
 		return;
 	}
 	/* vm.c adopts as ready: a guest left paused runs again. */
@@ -178,7 +178,7 @@ proc_adopt_one(struct proc_ctx *ctx, struct vm *v)
 void
 proc_adopt(struct vms *vs)
 {
-	struct proc_ctx	*ctx = vs->bectx;
+	struct proc_ctx *ctx = vs->bectx;
 	struct vm	*v;
 
 	TAILQ_FOREACH(v, &vs->all, entry)

@@ -21,14 +21,14 @@
 #include "jitsud.h"
 #include "proc.h"
 
-#define PROC_EXIT_FAIL	127
-#define PROC_FD_HIGH	10	/* the child's fds are moved above this */
+#define PROC_EXIT_FAIL 127
+#define PROC_FD_HIGH   10 /* the child's fds are moved above this */
 
 static void
 proc_child_signals(void)
 {
-	sigset_t	 none;
-	int		 sig;
+	sigset_t none;
+	int	 sig;
 
 	/* Handled signals reset at exec, ignored ones would not. */
 	for (sig = 1; sig < NSIG; sig++)
@@ -40,8 +40,8 @@ proc_child_signals(void)
 static void __attribute__((noreturn))
 proc_child_fail(const struct proc_spawn *s, enum proc_stage stage)
 {
-	struct proc_report	 r = { stage, errno };
-	ssize_t			 n;
+	struct proc_report r = { stage, errno };
+	ssize_t		   n;
 
 	n = write(s->report[1], &r, sizeof(r));
 	(void)n;
@@ -52,9 +52,9 @@ proc_child_fail(const struct proc_spawn *s, enum proc_stage stage)
 static int
 proc_child_net(const struct proc_spawn *s, enum proc_stage *stage)
 {
-	const struct binding	*b = s->b;
-	struct nl_link		 l;
-	int			 nl, eth;
+	const struct binding *b = s->b;
+	struct nl_link	      l;
+	int		      nl, eth;
 
 	*stage = PROC_STAGE_LO;
 	if ((nl = nl_open()) == -1 || nl_link_get(nl, 0, "lo", &l) == -1 ||
@@ -65,12 +65,12 @@ proc_child_net(const struct proc_spawn *s, enum proc_stage *stage)
 		return -1;
 	eth = l.index;
 	*stage = PROC_STAGE_ADDR;
-	if (b->has_ip && nl_addr_add(nl, eth, AF_INET, &b->ip,
-	    PROC_PREFIX4) == -1)
+	if (b->has_ip &&
+	    nl_addr_add(nl, eth, AF_INET, &b->ip, PROC_PREFIX4) == -1)
 		return -1;
 	*stage = PROC_STAGE_ADDR6;
-	if (b->has_ip6 && nl_addr_add(nl, eth, AF_INET6, &b->ip6,
-	    PROC_PREFIX6) == -1)
+	if (b->has_ip6 &&
+	    nl_addr_add(nl, eth, AF_INET6, &b->ip6, PROC_PREFIX6) == -1)
 		return -1;
 	/*
 	 * A binding without ip6 gets no IPv6 at all: no address it did not
@@ -95,7 +95,7 @@ proc_child_net(const struct proc_spawn *s, enum proc_stage *stage)
 static int
 proc_child_fd_high(int fd)
 {
-	int	 nfd;
+	int nfd;
 
 	if (fd == -1 || (nfd = fcntl(fd, F_DUPFD_CLOEXEC, PROC_FD_HIGH)) == -1)
 		return -1;
@@ -111,15 +111,15 @@ proc_child_fd_high(int fd)
 static int
 proc_child_fds(struct proc_spawn *s)
 {
-	int	 null, logfd, ready, syn = -1, last = PROC_READY_FD;
+	int null, logfd, ready, syn = -1, last = PROC_READY_FD;
 
 	if ((s->report[1] = proc_child_fd_high(s->report[1])) == -1)
-		_exit(PROC_EXIT_FAIL);	/* nobody to tell */
+		_exit(PROC_EXIT_FAIL); /* nobody to tell */
 	ready = proc_child_fd_high(s->ready[1]);
 	if (s->syn[1] != -1 && (syn = proc_child_fd_high(s->syn[1])) == -1)
 		return -1;
-	logfd = proc_child_fd_high(open(s->log, O_WRONLY | O_CREAT | O_APPEND |
-	    O_CLOEXEC, 0640));
+	logfd = proc_child_fd_high(open(s->log,
+	    O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640));
 	null = proc_child_fd_high(open("/dev/null", O_RDONLY | O_CLOEXEC));
 	if (ready == -1 || logfd == -1 || null == -1)
 		return -1;
@@ -137,9 +137,9 @@ proc_child_fds(struct proc_spawn *s)
 void
 proc_child(struct proc_spawn *s)
 {
-	enum proc_stage	 stage;
-	ssize_t		 n;
-	char		 c;
+	enum proc_stage stage;
+	ssize_t		n;
+	char		c;
 
 	proc_child_signals();
 	close(s->sync[1]);

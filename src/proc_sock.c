@@ -102,7 +102,7 @@ proc_sock_close(struct proc *p)
 static void
 proc_sock_plug(struct proc *p, const char *why)
 {
-	struct vm	*v = p->vm;
+	struct vm *v = p->vm;
 
 	if (!p->unplugged)
 		return;
@@ -115,8 +115,7 @@ proc_sock_plug(struct proc *p, const char *why)
 		    p->veth, v->b.bridge, why);
 	/* ready=tcp's probe, deferred to now; not for a guest going down
 	 * (vm.c ends the hand-over as it leaves BOOTING). */
-	if (p->probe_later && v->state == VM_BOOTING &&
-	    vm_probe_start(v) == -1)
+	if (p->probe_later && v->state == VM_BOOTING && vm_probe_start(v) == -1)
 		log_warnx("%s: cannot start the readiness probe", v->b.name);
 	p->probe_later = 0;
 }
@@ -124,7 +123,7 @@ proc_sock_plug(struct proc *p, const char *why)
 int
 proc_sock_send(struct proc_hout *o, int fd)
 {
-	ssize_t	 n;
+	ssize_t n;
 
 	while (o->off < o->len) {
 		n = send(fd, o->buf + o->off, o->len - o->off,
@@ -143,7 +142,7 @@ proc_sock_send(struct proc_hout *o, int fd)
 static int
 proc_sock_flush(struct proc *p)
 {
-	int	 r;
+	int r;
 
 	if ((r = proc_sock_send(&p->syn_out, p->syn_fd)) == 0)
 		return event_add(p->syn_wev, NULL);
@@ -159,14 +158,15 @@ proc_sock_flush(struct proc *p)
 static int
 proc_sock_tr_send(void *ctx, const struct synrec *recs, size_t n)
 {
-	struct vm	*v = ctx;
-	struct proc	*p = v->priv;
+	struct vm   *v = ctx;
+	struct proc *p = v->priv;
 
 	if (p == NULL || p->syn_fd == -1)
 		return -1;
 	if (proc_util_hout_build(&p->syn_out, recs, n) == -1) {
 		log_warnx("%s: synjitsu: cannot build a hand-over of %zu "
-		    "connection(s)", v->b.name, n);
+			  "connection(s)",
+		    v->b.name, n);
 		return -1;
 	}
 	if (proc_sock_flush(p) == -1) {
@@ -184,18 +184,18 @@ proc_sock_tr_send(void *ctx, const struct synrec *recs, size_t n)
 static void
 proc_sock_tr_close(void *ctx, const char *why)
 {
-	struct vm	*v = ctx;
-	struct proc	*p = v->priv;
+	struct vm   *v = ctx;
+	struct proc *p = v->priv;
 
 	if (p == NULL)
-		return;		/* detached: its socket went with it */
+		return; /* detached: its socket went with it */
 	proc_sock_plug(p, why);
 	proc_sock_close(p);
 }
 
 static const struct handover_transport proc_sock_transport = {
 	.name = "socket",
-	.holds = 1,	/* the guest's kernel would reset held connections */
+	.holds = 1, /* the guest's kernel would reset held connections */
 	.send = proc_sock_tr_send,
 	.close = proc_sock_tr_close,
 };
@@ -204,7 +204,7 @@ static const struct handover_transport proc_sock_transport = {
 static void
 proc_sock_broken(struct proc *p, const char *why)
 {
-	if (!p->unplugged)	/* else the plug says why */
+	if (!p->unplugged) /* else the plug says why */
 		log_warnx("%s: synjitsu: %s", p->vm->b.name, why);
 	handover_broken(&p->vm->ho, why);
 }
@@ -212,7 +212,7 @@ proc_sock_broken(struct proc *p, const char *why)
 static void
 proc_sock_write_cb(int fd, short ev, void *arg)
 {
-	struct proc	*p = arg;
+	struct proc *p = arg;
 
 	(void)fd;
 	(void)ev;
@@ -223,7 +223,7 @@ proc_sock_write_cb(int fd, short ev, void *arg)
 static void
 proc_sock_line(struct proc *p, enum proc_hmsg m, unsigned int k)
 {
-	const char	*what = "a malformed or unknown line";
+	const char *what = "a malformed or unknown line";
 
 	switch (m) {
 	case PROC_HMSG_READY:
@@ -252,7 +252,7 @@ static void
 proc_sock_read_cb(int fd, short ev, void *arg)
 {
 	struct proc	*p = arg;
-	struct proc_hin	*in = &p->syn_in;
+	struct proc_hin *in = &p->syn_in;
 	enum proc_hmsg	 m;
 	unsigned int	 k = 0;
 	ssize_t		 n;
@@ -262,14 +262,16 @@ proc_sock_read_cb(int fd, short ev, void *arg)
 	if (n == -1 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n <= 0) {
-		proc_sock_broken(p, n == 0 ? "the guest closed the hand-over "
-		    "socket" : "the hand-over socket failed");
+		proc_sock_broken(p,
+		    n == 0 ? "the guest closed the hand-over "
+			     "socket" :
+			     "the hand-over socket failed");
 		return;
 	}
 	in->len += (size_t)n;
 	/* A line may end the hand-over: then the socket is gone. */
-	while (p->syn_fd != -1 && (m = proc_util_hin_next(in, &k)) !=
-	    PROC_HMSG_NONE)
+	while (p->syn_fd != -1 &&
+	    (m = proc_util_hin_next(in, &k)) != PROC_HMSG_NONE)
 		proc_sock_line(p, m, k);
 }
 
@@ -280,13 +282,13 @@ proc_sock_read_cb(int fd, short ev, void *arg)
 int
 proc_sock_open(struct proc *p, int fd)
 {
-	struct event_base	*base = p->ctx->base;
+	struct event_base *base = p->ctx->base;
 
 	p->syn_fd = fd;
 	p->syn_asked = 0;
 	p->syn_bad = 0;
-	p->syn_ev = event_new(base, fd, EV_READ | EV_PERSIST,
-	    proc_sock_read_cb, p);
+	p->syn_ev = event_new(base, fd, EV_READ | EV_PERSIST, proc_sock_read_cb,
+	    p);
 	p->syn_wev = event_new(base, fd, EV_WRITE | EV_PERSIST,
 	    proc_sock_write_cb, p);
 	if (p->syn_ev == NULL || p->syn_wev == NULL ||

@@ -16,8 +16,8 @@
 static int
 sdnotify_addr(struct sockaddr_un *sun, socklen_t *len)
 {
-	const char	*path = getenv("NOTIFY_SOCKET");
-	size_t		 n;
+	const char *path = getenv("NOTIFY_SOCKET");
+	size_t	    n;
 
 	if (path == NULL || *path == '\0')
 		return 0;
@@ -36,16 +36,18 @@ sdnotify_addr(struct sockaddr_un *sun, socklen_t *len)
 int
 sdnotify(const char *state)
 {
-	struct sockaddr_un	 sun;
-	socklen_t		 len;
-	int			 fd, r;
+	struct sockaddr_un sun;
+	socklen_t	   len;
+	int		   fd, r;
 
 	if ((r = sdnotify_addr(&sun, &len)) <= 0)
 		return r;
 	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
 		return -1;
 	r = sendto(fd, state, strlen(state), MSG_NOSIGNAL,
-	    (struct sockaddr *)&sun, len) == -1 ? -1 : 1;
+		(struct sockaddr *)&sun, len) == -1 ?
+	    -1 :
+	    1;
 	close(fd);
 	return r;
 }
@@ -53,9 +55,9 @@ sdnotify(const char *state)
 uint64_t
 sdnotify_watchdog_usec(void)
 {
-	const char	*usec = getenv("WATCHDOG_USEC");
-	const char	*pid = getenv("WATCHDOG_PID");
-	char		*end;
+	const char	  *usec = getenv("WATCHDOG_USEC");
+	const char	  *pid = getenv("WATCHDOG_PID");
+	char		  *end;
 	unsigned long long v;
 
 	if (usec == NULL)

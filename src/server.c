@@ -15,11 +15,11 @@
 #include "jitsud.h"
 #include "log.h"
 
-#define UDP_BATCH		64	/* datagrams read per wake-up */
-#define TCP_CLIENTS_MAX		256
-#define TCP_IDLE_SEC		10	/* RFC 7766 suggests seconds, not minutes */
-#define ACCEPT_PAUSE_MSEC	1000
-#define UDP_RCVBUF		(8 << 20)
+#define UDP_BATCH	  64 /* datagrams read per wake-up */
+#define TCP_CLIENTS_MAX	  256
+#define TCP_IDLE_SEC	  10 /* RFC 7766 suggests seconds, not minutes */
+#define ACCEPT_PAUSE_MSEC 1000
+#define UDP_RCVBUF	  (8 << 20)
 
 struct tcp_client;
 
@@ -32,25 +32,25 @@ struct tcp_client;
  * or SERVFAIL.  Only these cold paths allocate.
  */
 struct pending {
-	struct vm_waiter	 w;		/* summon */
-	struct fwd_query	*fq;		/* forward */
-	struct server		*srv;
-	struct tcp_client	*client;	/* TCP, else NULL */
-	TAILQ_ENTRY(pending)	 entry;		/* in srv->pending */
-	TAILQ_ENTRY(pending)	 centry;	/* in client->pending */
-	struct sockaddr_storage	 from;		/* UDP */
-	socklen_t		 fromlen;
-	struct dns_verdict	 v;
-	struct event		*timer;		/* max-wait */
-	size_t			 len;
-	uint8_t			 buf[];		/* our own reply */
+	struct vm_waiter	w;  /* summon */
+	struct fwd_query       *fq; /* forward */
+	struct server	       *srv;
+	struct tcp_client      *client; /* TCP, else NULL */
+	TAILQ_ENTRY(pending)	entry;	/* in srv->pending */
+	TAILQ_ENTRY(pending)	centry; /* in client->pending */
+	struct sockaddr_storage from;	/* UDP */
+	socklen_t		fromlen;
+	struct dns_verdict	v;
+	struct event	       *timer; /* max-wait */
+	size_t			len;
+	uint8_t			buf[]; /* our own reply */
 };
 
 struct tcp_client {
-	struct server		*srv;
-	struct bufferevent	*bev;
-	TAILQ_ENTRY(tcp_client)	 entry;
-	TAILQ_HEAD(, pending)	 pending;
+	struct server	       *srv;
+	struct bufferevent     *bev;
+	TAILQ_ENTRY(tcp_client) entry;
+	TAILQ_HEAD(, pending) pending;
 };
 
 /*
@@ -59,29 +59,29 @@ struct tcp_client {
  * query on the UDP path.
  */
 struct server {
-	struct jitsud		*env;
-	struct conf_addr	 addr;
-	int			 fd;
-	int			 tcp;
-	struct event		*ev;
-	struct event		*pause;		/* accept back-off (TCP) */
+	struct jitsud	*env;
+	struct conf_addr addr;
+	int		 fd;
+	int		 tcp;
+	struct event	*ev;
+	struct event	*pause; /* accept back-off (TCP) */
 	TAILQ_HEAD(, tcp_client) clients;
-	size_t			 nclients;
-	TAILQ_HEAD(, pending)	 pending;
-	LIST_ENTRY(server)	 entry;
+	size_t nclients;
+	TAILQ_HEAD(, pending) pending;
+	LIST_ENTRY(server) entry;
 };
 
 LIST_HEAD(server_list, server);
 
-static void	server_udp_read(int, short, void *);
-static void	server_tcp_accept(int, short, void *);
+static void server_udp_read(int, short, void *);
+static void server_tcp_accept(int, short, void *);
 
 const char *
 server_addr_str(const struct conf_addr *a, char *buf, size_t len)
 {
-	char		 host[INET6_ADDRSTRLEN];
-	const void	*ip;
-	unsigned int	 port;
+	char	     host[INET6_ADDRSTRLEN];
+	const void  *ip;
+	unsigned int port;
 
 	if (a->ss.ss_family == AF_INET6) {
 		const struct sockaddr_in6 *sin6 = (const void *)&a->ss;
@@ -107,7 +107,7 @@ server_addr_str(const struct conf_addr *a, char *buf, size_t len)
 static int
 server_socket(const struct conf_addr *a, int tcp)
 {
-	int	 fd, on = 1, rcvbuf = UDP_RCVBUF;
+	int fd, on = 1, rcvbuf = UDP_RCVBUF;
 
 	fd = socket(a->ss.ss_family,
 	    (tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -117,16 +117,17 @@ server_socket(const struct conf_addr *a, int tcp)
 	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) == -1)
 		goto err;
 	/* "::" must not also claim 0.0.0.0: both are listed separately. */
-	if (a->ss.ss_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,
-	    IPV6_V6ONLY, &on, sizeof(on)) == -1)
+	if (a->ss.ss_family == AF_INET6 &&
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) == -1)
 		goto err;
 	/*
 	 * A burst of queries (a thousand clients asking for a cold name at
 	 * once) must wait in the socket, not be dropped: the default buffer
 	 * holds a few hundred datagrams.  Root may go past rmem_max.
 	 */
-	if (!tcp && setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
-	    sizeof(rcvbuf)) == -1)
+	if (!tcp &&
+	    setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
+		sizeof(rcvbuf)) == -1)
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	if (bind(fd, (const struct sockaddr *)&a->ss, a->len) == -1)
 		goto err;
@@ -141,8 +142,8 @@ err:
 struct server *
 server_open(struct jitsud *env, const struct conf_addr *a, int tcp)
 {
-	struct server	*s;
-	char		 name[64];
+	struct server *s;
+	char	       name[64];
 
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return NULL;
@@ -152,8 +153,9 @@ server_open(struct jitsud *env, const struct conf_addr *a, int tcp)
 	TAILQ_INIT(&s->clients);
 	TAILQ_INIT(&s->pending);
 	if ((s->fd = server_socket(a, tcp)) == -1) {
-		log_warn("listen on %s/%s", server_addr_str(a, name,
-		    sizeof(name)), tcp ? "tcp" : "udp");
+		log_warn("listen on %s/%s",
+		    server_addr_str(a, name, sizeof(name)),
+		    tcp ? "tcp" : "udp");
 		free(s);
 		return NULL;
 	}
@@ -161,8 +163,8 @@ server_open(struct jitsud *env, const struct conf_addr *a, int tcp)
 	    tcp ? server_tcp_accept : server_udp_read, s);
 	if (s->ev == NULL || event_add(s->ev, NULL) == -1)
 		fatalx("event_new");
-	log_debug("listening on %s/%s", server_addr_str(a, name,
-	    sizeof(name)), tcp ? "tcp" : "udp");
+	log_debug("listening on %s/%s", server_addr_str(a, name, sizeof(name)),
+	    tcp ? "tcp" : "udp");
 	return s;
 }
 
@@ -183,7 +185,7 @@ pending_free(struct pending *p)
 static void
 tcp_send(struct tcp_client *c, const uint8_t *reply, size_t len)
 {
-	uint8_t	 lenbuf[2] = { (uint8_t)(len >> 8), (uint8_t)len };
+	uint8_t lenbuf[2] = { (uint8_t)(len >> 8), (uint8_t)len };
 
 	bufferevent_write(c->bev, lenbuf, 2);
 	bufferevent_write(c->bev, reply, len);
@@ -193,13 +195,13 @@ tcp_send(struct tcp_client *c, const uint8_t *reply, size_t len)
 static void
 pending_send(struct pending *p, const uint8_t *reply, size_t len)
 {
-	struct metrics	*m = &p->srv->env->metrics;
+	struct metrics *m = &p->srv->env->metrics;
 
 	metrics_reply(m, p->v.rcode);
 	if (p->client != NULL)
 		tcp_send(p->client, reply, len);
-	else if (sendto(p->srv->fd, reply, len, 0,
-	    (struct sockaddr *)&p->from, p->fromlen) == -1)
+	else if (sendto(p->srv->fd, reply, len, 0, (struct sockaddr *)&p->from,
+		     p->fromlen) == -1)
 		m->send_errors++;
 	pending_free(p);
 }
@@ -216,7 +218,7 @@ pending_servfail(struct pending *p)
 static void
 pending_settled(void *arg, int ok, const char *why)
 {
-	struct pending	*p = arg;
+	struct pending *p = arg;
 
 	if (ok) {
 		pending_send(p, p->buf, p->len);
@@ -229,7 +231,7 @@ pending_settled(void *arg, int ok, const char *why)
 static void
 pending_timeout(int fd, short event, void *arg)
 {
-	struct pending	*p = arg;
+	struct pending *p = arg;
 
 	(void)fd;
 	(void)event;
@@ -241,9 +243,9 @@ pending_timeout(int fd, short event, void *arg)
 static void
 pending_forwarded(void *arg, const uint8_t *reply, size_t len)
 {
-	struct pending	*p = arg;
+	struct pending *p = arg;
 
-	p->fq = NULL;		/* forward.c frees it after this call */
+	p->fq = NULL; /* forward.c frees it after this call */
 	if (reply == NULL) {
 		p->srv->env->metrics.forward_failures++;
 		pending_servfail(p);
@@ -262,7 +264,7 @@ pending_new(struct server *s, struct tcp_client *c,
     const struct sockaddr_storage *from, socklen_t fromlen,
     const struct dns_verdict *v)
 {
-	struct pending	*p;
+	struct pending *p;
 
 	if ((p = calloc(1, sizeof(*p) + v->replylen)) == NULL)
 		return NULL;
@@ -272,7 +274,7 @@ pending_new(struct server *s, struct tcp_client *c,
 		memcpy(&p->from, from, fromlen);
 	p->fromlen = fromlen;
 	p->v = *v;
-	p->v.zone = NULL;	/* a reload may free them while we wait */
+	p->v.zone = NULL; /* a reload may free them while we wait */
 	p->v.binding = NULL;
 	p->len = v->replylen;
 	memcpy(p->buf, s->env->reply, v->replylen);
@@ -291,15 +293,16 @@ pending_hold(struct server *s, struct tcp_client *c,
     const struct sockaddr_storage *from, socklen_t fromlen,
     const struct dns_verdict *v, const struct binding *b)
 {
-	struct pending	*p;
-	struct timeval	 tv;
+	struct pending *p;
+	struct timeval	tv;
 
 	if ((p = pending_new(s, c, from, fromlen, v)) == NULL)
 		return -1;
 	p->w.cb = pending_settled;
 	p->w.arg = p;
 	if ((p->timer = evtimer_new(s->env->base, pending_timeout, p)) ==
-	    NULL || vm_join(s->env->vms, b, &p->w) == -1) {
+		NULL ||
+	    vm_join(s->env->vms, b, &p->w) == -1) {
 		pending_free(p);
 		return -1;
 	}
@@ -317,7 +320,7 @@ pending_forward(struct server *s, struct tcp_client *c,
     const struct sockaddr_storage *from, socklen_t fromlen,
     const struct dns_verdict *v, size_t qlen)
 {
-	struct pending	*p;
+	struct pending *p;
 
 	if ((p = pending_new(s, c, from, fromlen, v)) == NULL)
 		return -1;
@@ -334,7 +337,7 @@ pending_forward(struct server *s, struct tcp_client *c,
 static void
 server_tcp_drop(struct tcp_client *c)
 {
-	struct server	*s = c->srv;
+	struct server *s = c->srv;
 
 	while (!TAILQ_EMPTY(&c->pending))
 		pending_free(TAILQ_FIRST(&c->pending));
@@ -374,16 +377,16 @@ server_summon(struct server *s, struct tcp_client *c,
     const struct sockaddr_storage *from, socklen_t fromlen,
     struct dns_verdict *v)
 {
-	struct jitsud		*env = s->env;
-	const struct binding	*b = v->binding;
+	struct jitsud	     *env = s->env;
+	const struct binding *b = v->binding;
 
 	switch (vm_want(env->vms, b, NULL)) {
 	case VM_WANT_READY:
-	case VM_WANT_STANDIN:	/* Synjitsu answers for it meanwhile */
+	case VM_WANT_STANDIN: /* Synjitsu answers for it meanwhile */
 		return v->replylen;
 	case VM_WANT_WAIT:
-		if (b->max_wait_ms == 0 || pending_hold(s, c, from, fromlen, v,
-		    b) == -1)
+		if (b->max_wait_ms == 0 ||
+		    pending_hold(s, c, from, fromlen, v, b) == -1)
 			return v->replylen;
 		return 0;
 	case VM_WANT_FAIL:
@@ -401,10 +404,10 @@ static size_t
 server_answer(struct server *s, struct tcp_client *c,
     const struct sockaddr_storage *from, socklen_t fromlen, size_t qlen)
 {
-	struct jitsud		*env = s->env;
-	struct dns_verdict	 v;
-	enum dns_action		 act;
-	size_t			 len;
+	struct jitsud	  *env = s->env;
+	struct dns_verdict v;
+	enum dns_action	   act;
+	size_t		   len;
 
 	act = dns_answer(env->zones, env->query, qlen, c != NULL, env->reply,
 	    sizeof(env->reply), &v);
@@ -425,13 +428,13 @@ server_answer(struct server *s, struct tcp_client *c,
 static void
 server_udp_read(int fd, short event, void *arg)
 {
-	struct server		*s = arg;
-	struct jitsud		*env = s->env;
-	struct sockaddr_storage	 from;
-	socklen_t		 fromlen;
-	ssize_t			 n;
-	size_t			 len;
-	int			 i;
+	struct server	       *s = arg;
+	struct jitsud	       *env = s->env;
+	struct sockaddr_storage from;
+	socklen_t		fromlen;
+	ssize_t			n;
+	size_t			len;
+	int			i;
 
 	(void)event;
 	for (i = 0; i < UDP_BATCH; i++) {
@@ -447,7 +450,7 @@ server_udp_read(int fd, short event, void *arg)
 		if (len == 0)
 			continue;
 		if (sendto(fd, env->reply, len, 0, (struct sockaddr *)&from,
-		    fromlen) == -1)
+			fromlen) == -1)
 			env->metrics.send_errors++;
 	}
 }
@@ -459,11 +462,11 @@ server_udp_read(int fd, short event, void *arg)
 static void
 server_tcp_read(struct bufferevent *bev, void *arg)
 {
-	struct tcp_client	*c = arg;
-	struct jitsud		*env = c->srv->env;
-	struct evbuffer		*in = bufferevent_get_input(bev);
-	uint8_t			 lenbuf[2];
-	size_t			 qlen, rlen;
+	struct tcp_client *c = arg;
+	struct jitsud	  *env = c->srv->env;
+	struct evbuffer	  *in = bufferevent_get_input(bev);
+	uint8_t		   lenbuf[2];
+	size_t		   qlen, rlen;
 
 	while (evbuffer_get_length(in) >= 2) {
 		evbuffer_copyout(in, lenbuf, 2);
@@ -495,7 +498,7 @@ server_tcp_event(struct bufferevent *bev, short what, void *arg)
 static void
 server_accept_resume(int fd, short event, void *arg)
 {
-	struct server	*s = arg;
+	struct server *s = arg;
 
 	(void)fd;
 	(void)event;
@@ -510,7 +513,7 @@ server_accept_resume(int fd, short event, void *arg)
 static void
 server_accept_pause(struct server *s)
 {
-	struct timeval	 tv = { 0, ACCEPT_PAUSE_MSEC * 1000 };
+	struct timeval tv = { 0, ACCEPT_PAUSE_MSEC * 1000 };
 
 	event_del(s->ev);
 	if (s->pause == NULL)
@@ -522,10 +525,10 @@ server_accept_pause(struct server *s)
 static void
 server_tcp_accept(int fd, short event, void *arg)
 {
-	struct server		*s = arg;
-	struct tcp_client	*c;
-	struct timeval		 idle = { TCP_IDLE_SEC, 0 };
-	int			 cfd;
+	struct server	  *s = arg;
+	struct tcp_client *c;
+	struct timeval	   idle = { TCP_IDLE_SEC, 0 };
+	int		   cfd;
 
 	(void)event;
 	if ((cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) ==
@@ -540,7 +543,7 @@ server_tcp_accept(int fd, short event, void *arg)
 	}
 	if ((c = calloc(1, sizeof(*c))) == NULL ||
 	    (c->bev = bufferevent_socket_new(s->env->base, cfd,
-	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
+		 BEV_OPT_CLOSE_ON_FREE)) == NULL) {
 		log_warnx("tcp accept: out of memory");
 		free(c);
 		close(cfd);
@@ -560,10 +563,10 @@ server_tcp_accept(int fd, short event, void *arg)
 struct server_list *
 servers_open(struct jitsud *env, const struct conf *conf)
 {
-	struct server_list	*list;
-	struct server		*s;
-	size_t			 i;
-	int			 tcp;
+	struct server_list *list;
+	struct server	   *s;
+	size_t		    i;
+	int		    tcp;
 
 	if ((list = calloc(1, sizeof(*list))) == NULL)
 		return NULL;
@@ -584,7 +587,7 @@ servers_open(struct jitsud *env, const struct conf *conf)
 void
 servers_close(struct server_list *list)
 {
-	struct server	*s;
+	struct server *s;
 
 	if (list == NULL)
 		return;

@@ -7,8 +7,8 @@
 static uint64_t
 siphash_le64(const uint8_t *p)
 {
-	uint64_t	 v = 0;
-	int		 i;
+	uint64_t v = 0;
+	int	 i;
 
 	for (i = 7; i >= 0; i--)
 		v = v << 8 | p[i];
@@ -47,11 +47,10 @@ siphash_word(uint64_t v[4], uint64_t m)
 }
 
 uint64_t
-siphash(const uint8_t key[SIPHASH_KEY_LEN], const uint8_t *msg,
-    size_t len)
+siphash(const uint8_t key[SIPHASH_KEY_LEN], const uint8_t *msg, size_t len)
 {
-	uint64_t	 k0 = siphash_le64(key), k1 = siphash_le64(key + 8), v[4], last;
-	size_t		 i, end = len & ~(size_t)7;
+	uint64_t k0 = siphash_le64(key), k1 = siphash_le64(key + 8), v[4], last;
+	size_t	 i, end = len & ~(size_t)7;
 
 	v[0] = k0 ^ 0x736f6d6570736575ULL;
 	v[1] = k1 ^ 0x646f72616e646f6dULL;

@@ -18,28 +18,28 @@
  * was set is still seen.
  */
 struct store_watch {
-	struct store			*st;
-	TAILQ_ENTRY(store_watch)	 entry;
-	char				 path[STORE_PATH_MAX];
-	char				 want[STORE_VALUE_MAX];
-	char				 token[32];
-	void				(*cb)(void *);
-	void				*arg;
+	struct store		*st;
+	TAILQ_ENTRY(store_watch) entry;
+	char			 path[STORE_PATH_MAX];
+	char			 want[STORE_VALUE_MAX];
+	char			 token[32];
+	void (*cb)(void *);
+	void *arg;
 };
 
 struct store {
-	struct xs_handle		*xs;
-	struct event			*ev;
-	TAILQ_HEAD(, store_watch)	 watches;
-	unsigned long			 next_token;
+	struct xs_handle *xs;
+	struct event	 *ev;
+	TAILQ_HEAD(, store_watch) watches;
+	unsigned long next_token;
 };
 
-static void	store_readable(int, short, void *);
+static void store_readable(int, short, void *);
 
 struct store *
 store_open(struct event_base *base)
 {
-	struct store	*st;
+	struct store *st;
 
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		return NULL;
@@ -72,10 +72,11 @@ struct store_watch *
 store_watch(struct store *st, const char *path, const char *want,
     void (*cb)(void *), void *arg)
 {
-	struct store_watch	*w;
+	struct store_watch *w;
 
-	if (strlen(path) >= sizeof(w->path) || strlen(want) >= sizeof(w->want)
-	    || (w = calloc(1, sizeof(*w))) == NULL)
+	if (strlen(path) >= sizeof(w->path) ||
+	    strlen(want) >= sizeof(w->want) ||
+	    (w = calloc(1, sizeof(*w))) == NULL)
 		return NULL;
 	w->st = st;
 	strcpy(w->path, path);
@@ -106,20 +107,20 @@ store_unwatch(struct store_watch *w)
 static void
 store_fired(struct store *st, const char *token)
 {
-	struct store_watch	*w;
-	char			*val;
-	unsigned int		 len;
-	int			 hit;
-	void			(*cb)(void *);
-	void			*cbarg;
+	struct store_watch *w;
+	char		   *val;
+	unsigned int	    len;
+	int		    hit;
+	void (*cb)(void *);
+	void *cbarg;
 
 	TAILQ_FOREACH(w, &st->watches, entry)
 		if (strcmp(w->token, token) == 0)
 			break;
 	if (w == NULL)
-		return;		/* a stale event for a removed watch */
+		return; /* a stale event for a removed watch */
 	if ((val = xs_read(st->xs, XBT_NULL, w->path, &len)) == NULL)
-		return;		/* not written yet */
+		return; /* not written yet */
 	hit = w->want[0] == '\0' ||
 	    (strlen(w->want) == len && memcmp(val, w->want, len) == 0);
 	free(val);
@@ -135,8 +136,8 @@ store_fired(struct store *st, const char *token)
 static void
 store_readable(int fd, short event, void *arg)
 {
-	struct store	*st = arg;
-	char		**vec;
+	struct store *st = arg;
+	char	    **vec;
 
 	(void)fd;
 	(void)event;
@@ -161,8 +162,8 @@ store_write(struct store *st, const char *path, const char *value)
 int
 store_read(struct store *st, const char *path, char *buf, size_t size)
 {
-	unsigned int	 len;
-	char		*val;
+	unsigned int len;
+	char	    *val;
 
 	if ((val = xs_read(st->xs, XBT_NULL, path, &len)) == NULL)
 		return -1;
@@ -190,10 +191,10 @@ int
 store_private_dir(struct store *st, const char *path, int domid)
 {
 	/* The first entry is the owner and everyone else's access. */
-	struct xs_permissions	 perms[2] = {
+	struct xs_permissions perms[2] = {
 		{ .id = 0, .perms = XS_PERM_NONE },
 		{ .id = (unsigned int)domid,
-		  .perms = XS_PERM_READ | XS_PERM_WRITE },
+		    .perms = XS_PERM_READ | XS_PERM_WRITE },
 	};
 
 	if (!xs_mkdir(st->xs, XBT_NULL, path) ||
@@ -209,10 +210,10 @@ static int
 store_try_all(struct store *st, const char *dir, const char *const *keys,
     const char *const *values, size_t n, const char *guard)
 {
-	xs_transaction_t	 t;
-	char			 path[STORE_PATH_MAX], *val;
-	unsigned int		 len;
-	size_t			 i;
+	xs_transaction_t t;
+	char		 path[STORE_PATH_MAX], *val;
+	unsigned int	 len;
+	size_t		 i;
 
 	if ((t = xs_transaction_start(st->xs)) == XBT_NULL)
 		return -1;
@@ -238,7 +239,7 @@ int
 store_write_all(struct store *st, const char *dir, const char *const *keys,
     const char *const *values, size_t n, const char *guard)
 {
-	int	 rc, tries;
+	int rc, tries;
 
 	/* A conflict means the guest wrote meanwhile: look again. */
 	for (tries = 0; tries < 8; tries++)

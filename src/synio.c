@@ -38,43 +38,43 @@
  * after adoption is what teaches the bridge.
  */
 
-#define SYNIO_FRAME_MAX	2048	/* an Ethernet frame, no jumbo */
-#define SYNIO_TICK_MS	500	/* expiry of half-open connections */
+#define SYNIO_FRAME_MAX 2048 /* an Ethernet frame, no jumbo */
+#define SYNIO_TICK_MS	500  /* expiry of half-open connections */
 
 struct synio_port {
-	struct synio		*io;
-	char			 bridge[IFNAMSIZ];
-	int			 ifindex;
-	int			 fd;
-	struct event		*ev;
-	unsigned int		 refs;
-	LIST_ENTRY(synio_port)	 entry;
+	struct synio	      *io;
+	char		       bridge[IFNAMSIZ];
+	int		       ifindex;
+	int		       fd;
+	struct event	      *ev;
+	unsigned int	       refs;
+	LIST_ENTRY(synio_port) entry;
 };
 
 struct synio_claim {
-	struct synio_port	*port;
-	char			 name[BINDING_NAME_MAX];	/* for the log */
-	uint64_t		 since;		/* ms, the claim */
-	struct synjitsu_vm	 vm;	/* large: claims are on the heap */
-	LIST_ENTRY(synio_claim)	 entry;
+	struct synio_port      *port;
+	char			name[BINDING_NAME_MAX]; /* for the log */
+	uint64_t		since;			/* ms, the claim */
+	struct synjitsu_vm	vm; /* large: claims are on the heap */
+	LIST_ENTRY(synio_claim) entry;
 };
 
 struct synio {
-	struct event_base		*base;
-	struct event			*tick;
-	LIST_HEAD(, synio_port)		 ports;
-	LIST_HEAD(, synio_claim)	 claims;
-	struct synjitsu_stats		 gone;	/* of released claims */
+	struct event_base *base;
+	struct event	  *tick;
+	LIST_HEAD(, synio_port)	 ports;
+	LIST_HEAD(, synio_claim) claims;
+	struct synjitsu_stats gone; /* of released claims */
 };
 
-static uint8_t	synio_rbuf[SYNIO_FRAME_MAX];
+static uint8_t synio_rbuf[SYNIO_FRAME_MAX];
 
 /* ARP, or IPv4 carrying TCP; nothing else is copied to us. */
 static struct sock_filter synio_bpf[] = {
-	BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 12),			/* type */
+	BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 12), /* type */
 	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETH_P_ARP, 3, 0),
 	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETH_P_IP, 0, 3),
-	BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 23),			/* proto */
+	BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 23), /* proto */
 	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_TCP, 0, 1),
 	BPF_STMT(BPF_RET | BPF_K, SYNIO_FRAME_MAX),
 	BPF_STMT(BPF_RET | BPF_K, 0),
@@ -83,7 +83,7 @@ static struct sock_filter synio_bpf[] = {
 struct synio *
 synio_new(struct event_base *base)
 {
-	struct synio	*io;
+	struct synio *io;
 
 	if ((io = calloc(1, sizeof(*io))) == NULL)
 		return NULL;
@@ -105,11 +105,11 @@ static void
 synio_frame(struct synio *io, struct synio_port *p, size_t len,
     unsigned int flags)
 {
-	struct synio_claim	*c;
-	enum synjitsu_verdict	 v;
-	uint8_t			 out[SYNJITSU_REPLY_MAX];
-	size_t			 outlen;
-	uint64_t		 now = vm_now_ms(), syns, est;
+	struct synio_claim   *c;
+	enum synjitsu_verdict v;
+	uint8_t		      out[SYNJITSU_REPLY_MAX];
+	size_t		      outlen;
+	uint64_t	      now = vm_now_ms(), syns, est;
 
 	LIST_FOREACH(c, &io->claims, entry) {
 		if (c->port != p)
@@ -121,12 +121,12 @@ synio_frame(struct synio *io, struct synio_port *p, size_t len,
 		/* The timeline: the first SYN and handshake of a summon. */
 		if (syns == 0 && c->vm.stats.syns == 1)
 			log_info("%s: synjitsu: first SYN %llu ms after the "
-			    "claim", c->name, (unsigned long long)(now -
-			    c->since));
+				 "claim",
+			    c->name, (unsigned long long)(now - c->since));
 		if (est == 0 && c->vm.stats.established == 1)
 			log_info("%s: synjitsu: first handshake completed %llu "
-			    "ms after the claim", c->name,
-			    (unsigned long long)(now - c->since));
+				 "ms after the claim",
+			    c->name, (unsigned long long)(now - c->since));
 		if (v == SYNJITSU_REPLIED)
 			synio_send(p, out, outlen);
 		if (v != SYNJITSU_IGNORED)
@@ -144,15 +144,15 @@ synio_frame(struct synio *io, struct synio_port *p, size_t len,
 static ssize_t
 synio_recv(int fd, unsigned int *flags)
 {
-	struct iovec		 iov = { synio_rbuf, sizeof(synio_rbuf) };
+	struct iovec iov = { synio_rbuf, sizeof(synio_rbuf) };
 	union {
-		struct cmsghdr	 h;
-		char		 b[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
-	}			 ctl;
-	struct msghdr		 msg;
-	struct cmsghdr		*cm;
-	struct tpacket_auxdata	 aux;
-	ssize_t			 n;
+		struct cmsghdr h;
+		char	       b[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
+	} ctl;
+	struct msghdr	       msg;
+	struct cmsghdr	      *cm;
+	struct tpacket_auxdata aux;
+	ssize_t		       n;
 
 	memset(&msg, 0, sizeof(msg));
 	msg.msg_iov = &iov;
@@ -176,10 +176,10 @@ synio_recv(int fd, unsigned int *flags)
 static void
 synio_read(int fd, short ev, void *arg)
 {
-	struct synio_port	*p = arg;
-	unsigned int		 flags;
-	ssize_t			 n;
-	int			 i;
+	struct synio_port *p = arg;
+	unsigned int	   flags;
+	ssize_t		   n;
+	int		   i;
 
 	(void)ev;
 	/* A bounded batch per wake-up: the loop has DNS to serve too. */
@@ -190,7 +190,7 @@ synio_read(int fd, short ev, void *arg)
 			return;
 		}
 		if ((size_t)n > sizeof(synio_rbuf))
-			continue;	/* truncated: not ours to answer */
+			continue; /* truncated: not ours to answer */
 		synio_frame(p->io, p, (size_t)n, flags);
 	}
 }
@@ -198,19 +198,19 @@ synio_read(int fd, short ev, void *arg)
 static int
 synio_socket(struct synio_port *p, char *err, size_t errlen)
 {
-	struct sock_fprog	 prog = { sizeof(synio_bpf) /
-				    sizeof(synio_bpf[0]), synio_bpf };
-	struct sockaddr_ll	 sll;
-	struct packet_mreq	 mr;
-	int			 on = 1;
+	struct sock_fprog  prog = { sizeof(synio_bpf) / sizeof(synio_bpf[0]),
+		 synio_bpf };
+	struct sockaddr_ll sll;
+	struct packet_mreq mr;
+	int		   on = 1;
 
 	if ((p->ifindex = (int)if_nametoindex(p->bridge)) == 0) {
 		snprintf(err, errlen, "bridge %s: %s", p->bridge,
 		    strerror(errno));
 		return -1;
 	}
-	if ((p->fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK |
-	    SOCK_CLOEXEC, htons(ETH_P_ALL))) == -1) {
+	if ((p->fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		 htons(ETH_P_ALL))) == -1) {
 		snprintf(err, errlen, "packet socket: %s", strerror(errno));
 		return -1;
 	}
@@ -223,13 +223,14 @@ synio_socket(struct synio_port *p, char *err, size_t errlen)
 	mr.mr_type = PACKET_MR_PROMISC;
 	/* Our own frames would come back to us otherwise. */
 	if (setsockopt(p->fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog,
-	    sizeof(prog)) == -1 || setsockopt(p->fd, SOL_PACKET,
-	    PACKET_IGNORE_OUTGOING, &on, sizeof(on)) == -1 ||
-	    setsockopt(p->fd, SOL_PACKET, PACKET_AUXDATA, &on,
-	    sizeof(on)) == -1 ||
+		sizeof(prog)) == -1 ||
+	    setsockopt(p->fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &on,
+		sizeof(on)) == -1 ||
+	    setsockopt(p->fd, SOL_PACKET, PACKET_AUXDATA, &on, sizeof(on)) ==
+		-1 ||
 	    bind(p->fd, (struct sockaddr *)&sll, sizeof(sll)) == -1 ||
 	    setsockopt(p->fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr,
-	    sizeof(mr)) == -1) {
+		sizeof(mr)) == -1) {
 		snprintf(err, errlen, "packet socket on %s: %s", p->bridge,
 		    strerror(errno));
 		close(p->fd);
@@ -239,10 +240,9 @@ synio_socket(struct synio_port *p, char *err, size_t errlen)
 }
 
 static struct synio_port *
-synio_port_get(struct synio *io, const char *bridge, char *err,
-    size_t errlen)
+synio_port_get(struct synio *io, const char *bridge, char *err, size_t errlen)
 {
-	struct synio_port	*p;
+	struct synio_port *p;
 
 	LIST_FOREACH(p, &io->ports, entry)
 		if (strcmp(p->bridge, bridge) == 0) {
@@ -260,7 +260,8 @@ synio_port_get(struct synio *io, const char *bridge, char *err,
 		return NULL;
 	}
 	if ((p->ev = event_new(io->base, p->fd, EV_READ | EV_PERSIST,
-	    synio_read, p)) == NULL || event_add(p->ev, NULL) == -1) {
+		 synio_read, p)) == NULL ||
+	    event_add(p->ev, NULL) == -1) {
 		snprintf(err, errlen, "event_new");
 		if (p->ev != NULL)
 			event_free(p->ev);
@@ -287,9 +288,9 @@ synio_port_put(struct synio_port *p)
 static void
 synio_tick(int fd, short ev, void *arg)
 {
-	struct synio		*io = arg;
-	struct synio_claim	*c;
-	uint64_t		 now = vm_now_ms();
+	struct synio	   *io = arg;
+	struct synio_claim *c;
+	uint64_t	    now = vm_now_ms();
 
 	(void)fd;
 	(void)ev;
@@ -300,21 +301,21 @@ synio_tick(int fd, short ev, void *arg)
 static int
 synio_tick_start(struct synio *io)
 {
-	struct timeval	 tv = ms_timeval(SYNIO_TICK_MS);
+	struct timeval tv = ms_timeval(SYNIO_TICK_MS);
 
-	if (io->tick == NULL && (io->tick = event_new(io->base, -1,
-	    EV_PERSIST, synio_tick, io)) == NULL)
+	if (io->tick == NULL &&
+	    (io->tick = event_new(io->base, -1, EV_PERSIST, synio_tick, io)) ==
+		NULL)
 		return -1;
 	return event_add(io->tick, &tv);
 }
 
 struct synio_claim *
-synio_claim(struct synio *io, const struct binding *b, char *err,
-    size_t errlen)
+synio_claim(struct synio *io, const struct binding *b, char *err, size_t errlen)
 {
-	struct synio_claim	*c;
-	uint8_t			 secret[SYNJITSU_SECRET_LEN], garp[64];
-	size_t			 len;
+	struct synio_claim *c;
+	uint8_t		    secret[SYNJITSU_SECRET_LEN], garp[64];
+	size_t		    len;
 
 	if (!b->has_ip || b->nports == 0) {
 		snprintf(err, errlen, "synjitsu needs ip= and ports=");
@@ -329,7 +330,7 @@ synio_claim(struct synio *io, const struct binding *b, char *err,
 		return NULL;
 	}
 	if (synjitsu_init(&c->vm, ntohl(b->ip.s_addr), b->mac, b->ports,
-	    b->nports, secret) == -1) {
+		b->nports, secret) == -1) {
 		snprintf(err, errlen, "synjitsu: bad address, MAC or ports");
 		free(c);
 		return NULL;
@@ -353,7 +354,7 @@ synio_claim(struct synio *io, const struct binding *b, char *err,
 size_t
 synio_handover(struct synio_claim *c, struct synrec **recs)
 {
-	size_t	 i, n = 0, max;
+	size_t i, n = 0, max;
 
 	/* Frozen first: nothing is acked after its record is taken. */
 	max = synjitsu_freeze(&c->vm);
@@ -369,9 +370,9 @@ synio_handover(struct synio_claim *c, struct synrec **recs)
 static void
 stats_add(struct synjitsu_stats *to, const struct synjitsu_stats *s)
 {
-	const uint64_t	*from = (const uint64_t *)(const void *)s;
-	uint64_t	*sum = (uint64_t *)(void *)to;
-	size_t		 i;
+	const uint64_t *from = (const uint64_t *)(const void *)s;
+	uint64_t       *sum = (uint64_t *)(void *)to;
+	size_t		i;
 
 	/* The struct is uint64_t counters only (synjitsu.h). */
 	for (i = 0; i < sizeof(*s) / sizeof(uint64_t); i++)
@@ -404,7 +405,7 @@ synio_stats(const struct synio *io, struct synjitsu_stats *sum)
 void
 synio_free(struct synio *io)
 {
-	struct synio_claim	*c;
+	struct synio_claim *c;
 
 	if (io == NULL)
 		return;

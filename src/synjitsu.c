@@ -54,31 +54,29 @@
  *   record.
  */
 
-#define TCP_DEFAULT_MSS	536	/* RFC 1122 4.2.2.6: no MSS option */
-#define TCP_MIN_MSS	64	/* as the libOS clamps it */
+#define TCP_DEFAULT_MSS 536 /* RFC 1122 4.2.2.6: no MSS option */
+#define TCP_MIN_MSS	64  /* as the libOS clamps it */
 
 enum conn_state {
 	CONN_FREE,
 	CONN_SYN_RCVD,
 	CONN_ESTABLISHED,
-	CONN_CLOSE_WAIT,	/* established, the client's FIN taken */
+	CONN_CLOSE_WAIT, /* established, the client's FIN taken */
 };
 
 /* One received TCP frame and where its reply goes. */
 struct pkt {
-	const uint8_t	*hwsrc;		/* Ethernet source, the reply's dst */
-	uint32_t	 src;		/* the client's address */
-	struct tcp_seg	 s;
-	uint64_t	 now;
-	unsigned int	 flags;		/* SYNJITSU_F_* */
-	uint8_t		*out;
-	size_t		*outlen;
+	const uint8_t *hwsrc; /* Ethernet source, the reply's dst */
+	uint32_t       src;   /* the client's address */
+	struct tcp_seg s;
+	uint64_t       now;
+	unsigned int   flags; /* SYNJITSU_F_* */
+	uint8_t	      *out;
+	size_t	      *outlen;
 };
 
-static const uint8_t	 mac_bcast[6] = {
-	0xff, 0xff, 0xff, 0xff, 0xff, 0xff
-};
-static const uint8_t	 mac_zero[6];
+static const uint8_t mac_bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+static const uint8_t mac_zero[6];
 
 static int
 sj_mac_eq(const uint8_t *a, const uint8_t *b)
@@ -103,11 +101,11 @@ sj_drop(uint64_t *counter)
 /* --- the ISN ---------------------------------------------------------- */
 
 uint32_t
-synjitsu_iss(const struct synjitsu_vm *vm, uint32_t peer_ip,
-    uint16_t peer_port, uint16_t local_port, uint32_t irs)
+synjitsu_iss(const struct synjitsu_vm *vm, uint32_t peer_ip, uint16_t peer_port,
+    uint16_t local_port, uint32_t irs)
 {
-	uint8_t		 m[16];
-	uint64_t	 h;
+	uint8_t	 m[16];
+	uint64_t h;
 
 	put32(m, vm->ip);
 	put32(m + 4, peer_ip);
@@ -125,7 +123,7 @@ synjitsu_init(struct synjitsu_vm *vm, uint32_t ip, const uint8_t mac[6],
     const uint16_t *ports, size_t nports,
     const uint8_t secret[SYNJITSU_SECRET_LEN])
 {
-	size_t	 i;
+	size_t i;
 
 	if (ip == 0 || !sj_mac_unicast(mac) || nports > SYNJITSU_PORTS_MAX)
 		return -1;
@@ -162,7 +160,7 @@ static void
 sj_arp_frame(uint8_t *f, const struct synjitsu_vm *vm, const uint8_t *dst,
     uint16_t op, const uint8_t *tha, uint32_t tpa)
 {
-	struct arp_pkt	 a;
+	struct arp_pkt a;
 
 	a.op = op;
 	memcpy(a.sha, vm->mac, sizeof(a.sha));
@@ -187,10 +185,10 @@ synjitsu_garp(const struct synjitsu_vm *vm, uint8_t *buf, size_t size)
  * included: the answer defends the address, which is the guest's).
  */
 static enum synjitsu_verdict
-sj_arp_input(struct synjitsu_vm *vm, const struct eth_hdr *eh,
-    const uint8_t *p, size_t len, uint8_t *out, size_t *outlen)
+sj_arp_input(struct synjitsu_vm *vm, const struct eth_hdr *eh, const uint8_t *p,
+    size_t len, uint8_t *out, size_t *outlen)
 {
-	struct arp_pkt	 a;
+	struct arp_pkt a;
 
 	if (!(sj_mac_eq(eh->dst, mac_bcast) || sj_mac_eq(eh->dst, vm->mac)) ||
 	    arp_parse(p, len, &a) != 0 || a.op != ARP_REQUEST ||
@@ -210,7 +208,7 @@ sj_arp_input(struct synjitsu_vm *vm, const struct eth_hdr *eh,
 static int
 sj_ip_martian(const struct synjitsu_vm *vm, uint32_t a)
 {
-	uint32_t	 top = a >> 24;
+	uint32_t top = a >> 24;
 
 	return a == vm->ip || top == 0 || top == 127 || top >= 224;
 }
@@ -225,7 +223,7 @@ static enum synjitsu_verdict
 sj_tcp_reply(const struct synjitsu_vm *vm, const struct pkt *p,
     const struct tcp_seg *r)
 {
-	uint8_t	*ip = p->out + ETH_HLEN;
+	uint8_t *ip = p->out + ETH_HLEN;
 	size_t	 hlen = tcp_hdr_len(r);
 
 	tcp_build(ip + IP_HLEN, r, vm->ip, p->src);
@@ -259,11 +257,11 @@ static enum synjitsu_verdict
 sj_reply_synack(struct synjitsu_vm *vm, const struct synjitsu_conn *c,
     const struct pkt *p)
 {
-	struct tcp_seg	 r;
-	size_t		 room = sj_conn_room(vm, c);
+	struct tcp_seg r;
+	size_t	       room = sj_conn_room(vm, c);
 
 	sj_seg_answer(&r, c, c->iss, TCP_SYN | TCP_ACK);
-	r.wnd = (uint16_t)(room > 0xffff ? 0xffff : room);	/* unscaled */
+	r.wnd = (uint16_t)(room > 0xffff ? 0xffff : room); /* unscaled */
 	r.mss = SYNJITSU_MSS;
 	r.wscale = c->peer_wscale >= 0 ? SYNJITSU_WSCALE : -1;
 	vm->stats.synacks++;
@@ -274,8 +272,8 @@ static enum synjitsu_verdict
 sj_reply_ack(struct synjitsu_vm *vm, const struct synjitsu_conn *c,
     const struct pkt *p)
 {
-	struct tcp_seg	 r;
-	size_t		 wnd = sj_conn_room(vm, c);
+	struct tcp_seg r;
+	size_t	       wnd = sj_conn_room(vm, c);
 
 	if (c->peer_wscale >= 0)
 		wnd >>= SYNJITSU_WSCALE;
@@ -290,8 +288,8 @@ sj_reply_ack(struct synjitsu_vm *vm, const struct synjitsu_conn *c,
 static struct synjitsu_conn *
 sj_conn_find(struct synjitsu_vm *vm, const struct pkt *p)
 {
-	struct synjitsu_conn	*c;
-	size_t			 i;
+	struct synjitsu_conn *c;
+	size_t		      i;
 
 	for (i = 0; i < SYNJITSU_CONN_MAX; i++) {
 		c = &vm->conn[i];
@@ -325,8 +323,8 @@ sj_conn_older(const struct synjitsu_conn *c, uint64_t now, uint64_t ms)
 static struct synjitsu_conn *
 sj_conn_alloc(struct synjitsu_vm *vm, uint64_t now)
 {
-	struct synjitsu_conn	*c, *slot = NULL, *old = NULL;
-	size_t			 i, used = 0;
+	struct synjitsu_conn *c, *slot = NULL, *old = NULL;
+	size_t		      i, used = 0;
 
 	for (i = 0; i < SYNJITSU_CONN_MAX; i++) {
 		c = &vm->conn[i];
@@ -358,7 +356,7 @@ sj_conn_syn_options(struct synjitsu_conn *c, const struct tcp_seg *s)
 	else
 		c->mss = s->mss < TCP_MIN_MSS ? TCP_MIN_MSS : s->mss;
 	c->peer_wscale = s->wscale;
-	c->snd_wnd = s->wnd;		/* a SYN's window is never scaled */
+	c->snd_wnd = s->wnd; /* a SYN's window is never scaled */
 	c->snd_wl1 = s->seq;
 }
 
@@ -381,7 +379,7 @@ sj_conn_open(const struct synjitsu_vm *vm, struct synjitsu_conn *c,
 static size_t
 sj_conn_count(const struct synjitsu_vm *vm, int state)
 {
-	size_t	 i, n = 0;
+	size_t i, n = 0;
 
 	for (i = 0; i < SYNJITSU_CONN_MAX; i++)
 		if (vm->conn[i].state == state)
@@ -400,7 +398,7 @@ sj_seg_is_syn(const struct tcp_seg *s)
 static int
 sj_port_listed(const struct synjitsu_vm *vm, uint16_t port)
 {
-	size_t	 i;
+	size_t i;
 
 	for (i = 0; i < vm->nports; i++)
 		if (vm->ports[i] == port)
@@ -412,7 +410,7 @@ sj_port_listed(const struct synjitsu_vm *vm, uint16_t port)
 static enum synjitsu_verdict
 sj_tcp_no_conn(struct synjitsu_vm *vm, const struct pkt *p)
 {
-	struct synjitsu_conn	*c;
+	struct synjitsu_conn *c;
 
 	if (!sj_seg_is_syn(&p->s))
 		return sj_drop(&vm->stats.drop_unknown);
@@ -455,8 +453,8 @@ static int
 sj_seg_acceptable(const struct synjitsu_vm *vm, const struct synjitsu_conn *c,
     const struct tcp_seg *s)
 {
-	uint32_t	 wnd = (uint32_t)sj_conn_room(vm, c);
-	uint32_t	 len = (uint32_t)s->dlen;
+	uint32_t wnd = (uint32_t)sj_conn_room(vm, c);
+	uint32_t len = (uint32_t)s->dlen;
 
 	if (s->flags & TCP_SYN)
 		len++;
@@ -490,8 +488,7 @@ sj_tcp_challenge(struct synjitsu_vm *vm, const struct synjitsu_conn *c,
  * challenged, so that a blind attacker must hit the exact number.
  */
 static enum synjitsu_verdict
-sj_tcp_rst(struct synjitsu_vm *vm, struct synjitsu_conn *c,
-    const struct pkt *p)
+sj_tcp_rst(struct synjitsu_vm *vm, struct synjitsu_conn *c, const struct pkt *p)
 {
 	if (p->s.seq != c->rcv_nxt)
 		return sj_tcp_challenge(vm, c, p);
@@ -509,7 +506,7 @@ sj_tcp_rst(struct synjitsu_vm *vm, struct synjitsu_conn *c,
 static void
 sj_conn_window(struct synjitsu_conn *c, const struct tcp_seg *s)
 {
-	int	 shift = c->peer_wscale >= 0 ? c->peer_wscale : 0;
+	int shift = c->peer_wscale >= 0 ? c->peer_wscale : 0;
 
 	if (SEQ_GEQ(s->seq, c->snd_wl1) && !SEQ_GT(s->seq, c->rcv_nxt)) {
 		c->snd_wnd = (uint32_t)s->wnd << shift;
@@ -522,8 +519,8 @@ static void
 sj_conn_data(struct synjitsu_vm *vm, struct synjitsu_conn *c,
     const struct tcp_seg *s)
 {
-	uint32_t	 skip = c->rcv_nxt - s->seq;
-	size_t		 n, room = sj_conn_room(vm, c);
+	uint32_t skip = c->rcv_nxt - s->seq;
+	size_t	 n, room = sj_conn_room(vm, c);
 
 	if (c->state != CONN_ESTABLISHED || SEQ_GT(s->seq, c->rcv_nxt) ||
 	    skip >= s->dlen)
@@ -544,7 +541,7 @@ static enum synjitsu_verdict
 sj_tcp_data_fin(struct synjitsu_vm *vm, struct synjitsu_conn *c,
     const struct pkt *p)
 {
-	const struct tcp_seg	*s = &p->s;
+	const struct tcp_seg *s = &p->s;
 
 	if (s->dlen > 0)
 		sj_conn_data(vm, c, s);
@@ -564,7 +561,7 @@ static enum synjitsu_verdict
 sj_tcp_sync(struct synjitsu_vm *vm, struct synjitsu_conn *c,
     const struct pkt *p)
 {
-	const struct tcp_seg	*s = &p->s;
+	const struct tcp_seg *s = &p->s;
 
 	if (!sj_seg_acceptable(vm, c, s)) {
 		if (s->flags & TCP_RST)
@@ -591,7 +588,7 @@ sj_tcp_sync(struct synjitsu_vm *vm, struct synjitsu_conn *c,
 static enum synjitsu_verdict
 sj_tcp_input(struct synjitsu_vm *vm, const struct pkt *p)
 {
-	struct synjitsu_conn	*c = sj_conn_find(vm, p);
+	struct synjitsu_conn *c = sj_conn_find(vm, p);
 
 	if (c == NULL)
 		return sj_tcp_no_conn(vm, p);
@@ -619,11 +616,10 @@ sj_tcp_parse(const struct synjitsu_vm *vm, const uint8_t *t, size_t len,
  * be ours a frame is ignored; after, anything wrong with it is a drop.
  */
 static enum synjitsu_verdict
-sj_ip_input(struct synjitsu_vm *vm, const uint8_t *f, size_t len,
-    struct pkt *p)
+sj_ip_input(struct synjitsu_vm *vm, const uint8_t *f, size_t len, struct pkt *p)
 {
-	const uint8_t	*ip = f + ETH_HLEN;
-	struct ip_hdr	 h;
+	const uint8_t *ip = f + ETH_HLEN;
+	struct ip_hdr  h;
 
 	if (!sj_mac_eq(f, vm->mac) || len < ETH_HLEN + IP_HLEN ||
 	    get32(ip + 16) != vm->ip)
@@ -648,12 +644,12 @@ synjitsu_input(struct synjitsu_vm *vm, const uint8_t *frame, size_t len,
 }
 
 enum synjitsu_verdict
-synjitsu_input_flags(struct synjitsu_vm *vm, const uint8_t *frame,
-    size_t len, unsigned int flags, uint64_t now_ms, uint8_t *out,
-    size_t outsize, size_t *outlen)
+synjitsu_input_flags(struct synjitsu_vm *vm, const uint8_t *frame, size_t len,
+    unsigned int flags, uint64_t now_ms, uint8_t *out, size_t outsize,
+    size_t *outlen)
 {
-	struct eth_hdr	 eh;
-	struct pkt	 p;
+	struct eth_hdr eh;
+	struct pkt     p;
 
 	*outlen = 0;
 	if (outsize < SYNJITSU_REPLY_MAX)
@@ -684,8 +680,8 @@ synjitsu_input_flags(struct synjitsu_vm *vm, const uint8_t *frame,
 size_t
 synjitsu_tick(struct synjitsu_vm *vm, uint64_t now_ms)
 {
-	struct synjitsu_conn	*c;
-	size_t			 i, n = 0;
+	struct synjitsu_conn *c;
+	size_t		      i, n = 0;
 
 	for (i = 0; i < SYNJITSU_CONN_MAX; i++) {
 		c = &vm->conn[i];
@@ -702,8 +698,8 @@ synjitsu_tick(struct synjitsu_vm *vm, uint64_t now_ms)
 uint64_t
 synjitsu_next(const struct synjitsu_vm *vm)
 {
-	uint64_t	 next = UINT64_MAX;
-	size_t		 i;
+	uint64_t next = UINT64_MAX;
+	size_t	 i;
 
 	for (i = 0; i < SYNJITSU_CONN_MAX; i++)
 		if (vm->conn[i].state == CONN_SYN_RCVD &&
@@ -723,7 +719,7 @@ synjitsu_drain(struct synjitsu_vm *vm)
 size_t
 synjitsu_freeze(struct synjitsu_vm *vm)
 {
-	size_t	 i;
+	size_t i;
 
 	for (i = 0; i < SYNJITSU_CONN_MAX; i++)
 		if (vm->conn[i].state == CONN_SYN_RCVD) {
@@ -755,7 +751,7 @@ synjitsu_nhalfopen(const struct synjitsu_vm *vm)
 int
 synjitsu_record(const struct synjitsu_vm *vm, size_t i, struct synrec *r)
 {
-	const struct synjitsu_conn	*c;
+	const struct synjitsu_conn *c;
 
 	if (i >= SYNJITSU_CONN_MAX)
 		return -1;

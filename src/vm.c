@@ -31,7 +31,7 @@
  * for one cold name join a single summon.
  */
 
-#define IDLE_CHECK_MIN_MS	100
+#define IDLE_CHECK_MIN_MS 100
 
 static const char *const vm_state_names[VM_NSTATES] = {
 	[VM_STOPPED] = "stopped",
@@ -43,10 +43,10 @@ static const char *const vm_state_names[VM_NSTATES] = {
 	[VM_SUSPENDED] = "suspended",
 };
 
-static void	vm_set_state(struct vm *, enum vm_state);
-static void	vm_timer_cb(int, short, void *);
-static void	vm_idle_cb(int, short, void *);
-static void	vm_stop_now(struct vm *, const char *);
+static void vm_set_state(struct vm *, enum vm_state);
+static void vm_timer_cb(int, short, void *);
+static void vm_idle_cb(int, short, void *);
+static void vm_stop_now(struct vm *, const char *);
 
 const char *
 vm_state_name(enum vm_state s)
@@ -57,7 +57,7 @@ vm_state_name(enum vm_state s)
 uint64_t
 vm_now_ms(void)
 {
-	struct timespec	 ts;
+	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
@@ -74,7 +74,7 @@ struct vms *
 vms_new(struct event_base *base, const struct vm_backend *be, void *bectx,
     struct metrics *m)
 {
-	struct vms	*vs;
+	struct vms *vs;
 
 	if ((vs = calloc(1, sizeof(*vs))) == NULL)
 		return NULL;
@@ -92,7 +92,7 @@ vms_new(struct event_base *base, const struct vm_backend *be, void *bectx,
 struct vm *
 vm_find(struct vms *vs, const char *name)
 {
-	struct vm	*v;
+	struct vm *v;
 
 	TAILQ_FOREACH(v, &vs->all, entry)
 		if (strcasecmp(v->b.name, name) == 0)
@@ -103,7 +103,7 @@ vm_find(struct vms *vs, const char *name)
 static struct vm *
 vm_new(struct vms *vs, const struct binding *b)
 {
-	struct vm	*v;
+	struct vm *v;
 
 	if ((v = calloc(1, sizeof(*v))) == NULL)
 		return NULL;
@@ -135,7 +135,7 @@ vm_free(struct vm *v)
 static void
 vm_arm(struct vm *v, uint64_t ms)
 {
-	struct timeval	 tv;
+	struct timeval tv;
 
 	tv = ms_timeval(ms);
 	evtimer_add(v->timer, &tv);
@@ -144,7 +144,7 @@ vm_arm(struct vm *v, uint64_t ms)
 static void
 vm_set_state(struct vm *v, enum vm_state s)
 {
-	uint64_t	 now = vm_now_ms();
+	uint64_t now = vm_now_ms();
 
 	log_info("%s: %s -> %s after %llu ms", v->b.name,
 	    vm_state_name(v->state), vm_state_name(s),
@@ -169,19 +169,20 @@ vm_set_state(struct vm *v, enum vm_state s)
 static void
 vm_probe_cb(void *arg)
 {
-	struct vm	*v = arg;
+	struct vm *v = arg;
 
-	v->probe = NULL;	/* the probe that called us is gone */
+	v->probe = NULL; /* the probe that called us is gone */
 	vm_backend_ready(v);
 }
 
 int
 vm_probe_start(struct vm *v)
 {
-	struct sockaddr_in	 sin;
+	struct sockaddr_in sin;
 
 	if (!v->b.has_ip) {
-		snprintf(v->error, sizeof(v->error), "ready=tcp needs an "
+		snprintf(v->error, sizeof(v->error),
+		    "ready=tcp needs an "
 		    "IPv4 address");
 		return -1;
 	}
@@ -206,7 +207,7 @@ vm_probe_stop(struct vm *v)
 static void
 vm_wake(struct vm *v, int ok, const char *why)
 {
-	struct vm_waiter	*w;
+	struct vm_waiter *w;
 
 	while ((w = TAILQ_FIRST(&v->waiters)) != NULL) {
 		TAILQ_REMOVE(&v->waiters, w, entry);
@@ -218,7 +219,7 @@ vm_wake(struct vm *v, int ok, const char *why)
 static void
 vm_fail(struct vm *v, const char *fmt, ...)
 {
-	va_list	 ap;
+	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(v->error, sizeof(v->error), fmt, ap);
@@ -230,8 +231,8 @@ vm_fail(struct vm *v, const char *fmt, ...)
 static void
 vm_idle_arm(struct vm *v)
 {
-	struct timeval	 tv;
-	uint64_t	 ms = v->b.idle_ms / 4;
+	struct timeval tv;
+	uint64_t       ms = v->b.idle_ms / 4;
 
 	if (v->b.idle_ms == 0)
 		return;
@@ -243,7 +244,7 @@ vm_idle_arm(struct vm *v)
 static void
 vm_became_ready(struct vm *v)
 {
-	uint64_t	 now = vm_now_ms();
+	uint64_t now = vm_now_ms();
 
 	vm_set_state(v, VM_READY);
 	handover_ready(&v->ho);
@@ -262,15 +263,15 @@ vm_became_ready(struct vm *v)
 static void
 vm_wait_ready(struct vm *v)
 {
-	uint64_t	 left, spent = vm_now_ms() - v->summon_ms;
+	uint64_t left, spent = vm_now_ms() - v->summon_ms;
 
 	vm_set_state(v, VM_BOOTING);
 	handover_booting(&v->ho, &v->b);
 	left = spent < v->b.max_boot_ms ? v->b.max_boot_ms - spent : 0;
 	switch (v->b.ready) {
 	case BINDING_READY_DELAY:
-		vm_arm(v, v->b.ready_delay_ms < left ? v->b.ready_delay_ms :
-		    left);
+		vm_arm(v,
+		    v->b.ready_delay_ms < left ? v->b.ready_delay_ms : left);
 		return;
 	case BINDING_READY_XENSTORE:
 	case BINDING_READY_TCP:
@@ -291,8 +292,8 @@ vm_wait_ready(struct vm *v)
 static void
 vm_build(struct vm *v, int warm)
 {
-	uint64_t	 spent;
-	int		 r;
+	uint64_t spent;
+	int	 r;
 
 	if (v->summon_ms == 0) {
 		/* A new summon (not a retry of the same one). */
@@ -309,14 +310,13 @@ vm_build(struct vm *v, int warm)
 	 * guest's stack is already up (or will be unpaused at once). */
 	if (!v->restoring && !warm)
 		handover_claim(&v->ho, &v->b);
-	r = v->restoring ? v->vs->be->restore(v) :
-	    v->vs->be->create(v, warm);
+	r = v->restoring ? v->vs->be->restore(v) : v->vs->be->create(v, warm);
 	if (r == -1) {
-		char	 why[sizeof(v->error)];
+		char why[sizeof(v->error)];
 
 		/* v->error holds the backend's reason: copy, then format. */
-		snprintf(why, sizeof(why), "%s", v->error[0] ? v->error :
-		    "backend error");
+		snprintf(why, sizeof(why), "%s",
+		    v->error[0] ? v->error : "backend error");
 		vm_fail(v, "%s failed: %s", v->restoring ? "restore" : "create",
 		    why);
 		vm_set_state(v, VM_STOPPED);
@@ -331,7 +331,7 @@ vm_build(struct vm *v, int warm)
 enum vm_want
 vm_want(struct vms *vs, const struct binding *b, struct vm_waiter *w)
 {
-	struct vm	*v = vm_find(vs, b->name);
+	struct vm *v = vm_find(vs, b->name);
 
 	if (v == NULL)
 		return VM_WANT_FAIL;
@@ -361,7 +361,7 @@ vm_want(struct vms *vs, const struct binding *b, struct vm_waiter *w)
 		if (handover_standing(&v->ho))
 			return VM_WANT_STANDIN;
 		break;
-	case VM_STOPPING:	/* re-summoned once it is down */
+	case VM_STOPPING: /* re-summoned once it is down */
 	case VM_NSTATES:
 		break;
 	}
@@ -375,10 +375,11 @@ vm_want(struct vms *vs, const struct binding *b, struct vm_waiter *w)
 int
 vm_join(struct vms *vs, const struct binding *b, struct vm_waiter *w)
 {
-	struct vm	*v = vm_find(vs, b->name);
+	struct vm *v = vm_find(vs, b->name);
 
-	if (v == NULL || (v->state != VM_BUILDING && v->state != VM_BOOTING &&
-	    v->state != VM_STOPPING))
+	if (v == NULL ||
+	    (v->state != VM_BUILDING && v->state != VM_BOOTING &&
+		v->state != VM_STOPPING))
 		return -1;
 	w->vm = v;
 	TAILQ_INSERT_TAIL(&v->waiters, w, entry);
@@ -402,7 +403,7 @@ vm_waiter_cancel(struct vm_waiter *w)
 static void
 vm_stop_now(struct vm *v, const char *why)
 {
-	const struct vm_backend	*be = v->vs->be;
+	const struct vm_backend *be = v->vs->be;
 	int			 r = 0;
 
 	log_info("%s: stopping (%s)", v->b.name, why);
@@ -425,7 +426,7 @@ vm_stop_now(struct vm *v, const char *why)
 		break;
 	}
 	v->stopping_mode = v->state == VM_READY ? v->b.stop :
-	    BINDING_STOP_DESTROY;
+						  BINDING_STOP_DESTROY;
 	/* A stop the backend refused (a process cannot be suspended)
 	 * becomes a destroy, and must end as stopped, not suspended. */
 	if (r == -1)
@@ -437,14 +438,15 @@ vm_stop_now(struct vm *v, const char *why)
 	}
 	/* A guest asked to shut down gets a grace period; a destroy or a
 	 * suspend that never reports back is a backend in trouble. */
-	vm_arm(v, v->stopping_mode == BINDING_STOP_SHUTDOWN ?
-	    v->vs->grace_ms : v->vs->stop_timeout_ms);
+	vm_arm(v,
+	    v->stopping_mode == BINDING_STOP_SHUTDOWN ? v->vs->grace_ms :
+							v->vs->stop_timeout_ms);
 }
 
 int
 vm_stop(struct vms *vs, const char *name, char *err, size_t errlen)
 {
-	struct vm	*v = vm_find(vs, name);
+	struct vm *v = vm_find(vs, name);
 
 	if (v == NULL) {
 		snprintf(err, errlen, "no binding named %s", name);
@@ -464,7 +466,7 @@ vm_stop(struct vms *vs, const char *name, char *err, size_t errlen)
 int
 vm_start(struct vms *vs, const char *name, char *err, size_t errlen)
 {
-	struct vm	*v = vm_find(vs, name);
+	struct vm *v = vm_find(vs, name);
 
 	if (v == NULL) {
 		snprintf(err, errlen, "no binding named %s", name);
@@ -481,7 +483,7 @@ vm_start(struct vms *vs, const char *name, char *err, size_t errlen)
 static void
 vm_timer_cb(int fd, short event, void *arg)
 {
-	struct vm	*v = arg;
+	struct vm *v = arg;
 
 	(void)fd;
 	(void)event;
@@ -518,8 +520,8 @@ vm_timer_cb(int fd, short event, void *arg)
 static void
 vm_idle_cb(int fd, short event, void *arg)
 {
-	struct vm	*v = arg;
-	uint64_t	 now = vm_now_ms(), traffic;
+	struct vm *v = arg;
+	uint64_t   now = vm_now_ms(), traffic;
 
 	(void)fd;
 	(void)event;
@@ -541,7 +543,7 @@ vm_idle_cb(int fd, short event, void *arg)
 void
 vm_touch(struct vms *vs, const char *name)
 {
-	struct vm	*v = vm_find(vs, name);
+	struct vm *v = vm_find(vs, name);
 
 	if (v != NULL)
 		v->used_ms = vm_now_ms();
@@ -604,7 +606,7 @@ vm_backend_ready(struct vm *v)
 void
 vm_backend_gone(struct vm *v, const char *why)
 {
-	enum vm_state	 was = v->state;
+	enum vm_state was = v->state;
 
 	if (was == VM_STOPPED || was == VM_SUSPENDED)
 		return;
@@ -651,7 +653,7 @@ vm_backend_gone(struct vm *v, const char *why)
 void
 vm_backend_adopted(struct vms *vs, const char *name, int domid)
 {
-	struct vm	*v = vm_find(vs, name);
+	struct vm *v = vm_find(vs, name);
 
 	if (v == NULL || v->state != VM_STOPPED)
 		return;
@@ -669,8 +671,8 @@ vm_backend_adopted(struct vms *vs, const char *name, int domid)
 void
 vms_sync(struct vms *vs, const struct zone_set *zs)
 {
-	struct vm	*v, *next;
-	size_t		 i, j;
+	struct vm *v, *next;
+	size_t	   i, j;
 
 	TAILQ_FOREACH(v, &vs->all, entry)
 		v->seen = 0;
@@ -709,7 +711,7 @@ vms_sync(struct vms *vs, const struct zone_set *zs)
 void
 vms_warm(struct vms *vs)
 {
-	struct vm	*v;
+	struct vm *v;
 
 	TAILQ_FOREACH(v, &vs->all, entry)
 		if (v->b.warm && v->state == VM_STOPPED)
@@ -719,7 +721,7 @@ vms_warm(struct vms *vs)
 void
 vms_free(struct vms *vs)
 {
-	struct vm	*v;
+	struct vm *v;
 
 	while ((v = TAILQ_FIRST(&vs->all)) != NULL) {
 		vm_wake(v, 0, "shutting down");

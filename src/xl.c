@@ -22,21 +22,21 @@
  */
 
 struct xl {
-	struct vms		*vs;
-	struct chan		*cmds;		/* handled by the builder */
-	struct chan		*reps;		/* handled here */
-	struct event		*sigchld;
+	struct vms   *vs;
+	struct chan  *cmds; /* handled by the builder */
+	struct chan  *reps; /* handled here */
+	struct event *sigchld;
 };
 
 /* There is one Xen backend per process. */
-static struct xl	*xl_env;
+static struct xl *xl_env;
 
 /* The main thread's side: vm.c's backend calls become commands. */
 
 static struct xl_cmd *
 xl_cmd_new(struct vm *v, enum xl_op op)
 {
-	struct xl_cmd	*c;
+	struct xl_cmd *c;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return NULL;
@@ -50,7 +50,7 @@ xl_cmd_new(struct vm *v, enum xl_op op)
 static int
 xl_send(struct vm *v, enum xl_op op, int paused)
 {
-	struct xl_cmd	*c;
+	struct xl_cmd *c;
 
 	if ((c = xl_cmd_new(v, op)) == NULL)
 		return -1;
@@ -62,7 +62,7 @@ xl_send(struct vm *v, enum xl_op op, int paused)
 static void
 xl_attach(struct vm *v, int domid)
 {
-	struct xl_cmd	*c;
+	struct xl_cmd *c;
 
 	if ((c = xl_cmd_new(v, XL_ATTACH)) == NULL)
 		fatalx("xl: out of memory");
@@ -79,10 +79,10 @@ xl_attach(struct vm *v, int domid)
 static int
 xl_ho_send(void *ctx, const struct synrec *recs, size_t n)
 {
-	struct vm	*v = ctx;
-	struct xl_cmd	*c;
-	size_t		 i, off = 0;
-	int		 len;
+	struct vm     *v = ctx;
+	struct xl_cmd *c;
+	size_t	       i, off = 0;
+	int	       len;
 
 	if ((c = xl_cmd_new(v, XL_HANDOVER)) == NULL ||
 	    (c->recs = malloc(n * SYNREC_LINE_MAX + 1)) == NULL) {
@@ -91,9 +91,10 @@ xl_ho_send(void *ctx, const struct synrec *recs, size_t n)
 	}
 	for (i = 0; i < n; i++) {
 		if ((len = synrec_encode(&recs[i], c->recs + off,
-		    SYNREC_LINE_MAX)) < 0) {
+			 SYNREC_LINE_MAX)) < 0) {
 			log_warnx("%s: synjitsu: record %zu refused by the "
-			    "encoder", v->b.name, i);
+				  "encoder",
+			    v->b.name, i);
 			continue;
 		}
 		off += (size_t)len;
@@ -113,7 +114,7 @@ xl_ho_close(void *ctx, const char *why)
 
 static const struct handover_transport xl_transport = {
 	.name = "xenstore",
-	.holds = 0,	/* a unikernel has no stack to answer until it asks */
+	.holds = 0, /* a unikernel has no stack to answer until it asks */
 	.send = xl_ho_send,
 	.close = xl_ho_close,
 };
@@ -193,14 +194,16 @@ xl_forget(struct vm *v)
 static uint64_t
 xl_traffic(struct vm *v)
 {
-	char			 path[128];
-	unsigned long long	 n, sum = 0;
-	FILE			*fp;
+	char		   path[128];
+	unsigned long long n, sum = 0;
+	FILE		  *fp;
 
 	if (v->domid < 0)
 		return 0;
-	snprintf(path, sizeof(path), "/sys/class/net/vif%d.0/statistics/"
-	    "rx_bytes", v->domid);
+	snprintf(path, sizeof(path),
+	    "/sys/class/net/vif%d.0/statistics/"
+	    "rx_bytes",
+	    v->domid);
 	if ((fp = fopen(path, "r")) != NULL) {
 		if (fscanf(fp, "%llu", &n) == 1)
 			sum = n;
@@ -226,7 +229,7 @@ const struct vm_backend xl_backend = {
 static int
 xl_vm_live(struct vms *vs, const struct vm *v)
 {
-	const struct vm	*w;
+	const struct vm *w;
 
 	TAILQ_FOREACH(w, &vs->all, entry)
 		if (w == v)
@@ -238,9 +241,9 @@ xl_vm_live(struct vms *vs, const struct vm *v)
 static void
 xl_reported(void *msg, void *arg)
 {
-	struct xl_rep	*r = msg;
-	struct xl	*xl = arg;
-	struct vm	*v;
+	struct xl_rep *r = msg;
+	struct xl     *xl = arg;
+	struct vm     *v;
 
 	if (r->kind == XL_REP_DOMAIN) {
 		/* After a restart: adopt the domains named like a binding. */
@@ -253,13 +256,13 @@ xl_reported(void *msg, void *arg)
 		return;
 	}
 	if (!xl_vm_live(xl->vs, r->v)) {
-		free(r);	/* its binding went away meanwhile */
+		free(r); /* its binding went away meanwhile */
 		return;
 	}
 	v = r->v;
 	switch (r->kind) {
 	case XL_REP_READY:
-		vm_backend_ready(v);	/* ignored unless it is booting */
+		vm_backend_ready(v); /* ignored unless it is booting */
 		break;
 	case XL_REP_SYNREADY:
 		handover_asked(&v->ho);
@@ -301,7 +304,7 @@ xl_adopt(struct vms *vs)
 int
 xl_init(struct event_base *base, struct vms *vs, const struct conf *c)
 {
-	struct xl	*xl;
+	struct xl *xl;
 
 	if ((xl = calloc(1, sizeof(*xl))) == NULL)
 		return -1;
@@ -315,7 +318,8 @@ xl_init(struct event_base *base, struct vms *vs, const struct conf *c)
 	}
 	xl_env = xl;
 	if ((xl->sigchld = evsignal_new(base, SIGCHLD, xl_sigchld, xl)) ==
-	    NULL || event_add(xl->sigchld, NULL) == -1)
+		NULL ||
+	    event_add(xl->sigchld, NULL) == -1)
 		fatalx("xl: SIGCHLD event");
 	return 0;
 }
@@ -323,7 +327,7 @@ xl_init(struct event_base *base, struct vms *vs, const struct conf *c)
 void
 xl_fini(void)
 {
-	struct xl	*xl = xl_env;
+	struct xl *xl = xl_env;
 
 	if (xl == NULL)
 		return;

@@ -23,15 +23,15 @@
  */
 
 struct xlb {
-	struct event_base	*base;		/* the builder's loop */
-	pthread_t		 thread;
-	struct chan		*cmds;		/* handled here */
-	struct chan		*reps;		/* handled by main */
-	struct store		*store;
-	TAILQ_HEAD(, xlb_vm)	 all;
+	struct event_base *base; /* the builder's loop */
+	pthread_t	   thread;
+	struct chan	  *cmds; /* handled here */
+	struct chan	  *reps; /* handled by main */
+	struct store	  *store;
+	TAILQ_HEAD(, xlb_vm) all;
 };
 
-static struct xlb	*xlb_env;
+static struct xlb *xlb_env;
 
 /* Reports, from the builder to the main thread. */
 
@@ -45,7 +45,7 @@ xlb_send(struct xl_rep *r)
 static struct xl_rep *
 xlb_rep_new(enum xl_rep_kind kind)
 {
-	struct xl_rep	*r;
+	struct xl_rep *r;
 
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		fatalx("xl: out of memory");
@@ -57,7 +57,7 @@ xlb_rep_new(enum xl_rep_kind kind)
 static void
 xlb_report_n(struct xlb_vm *xv, enum xl_rep_kind kind, int n)
 {
-	struct xl_rep	*r = xlb_rep_new(kind);
+	struct xl_rep *r = xlb_rep_new(kind);
 
 	r->v = xv->v;
 	r->ok = 1;
@@ -68,7 +68,7 @@ xlb_report_n(struct xlb_vm *xv, enum xl_rep_kind kind, int n)
 void
 xlb_report(struct xlb_vm *xv, enum xl_rep_kind kind, int ok, const char *why)
 {
-	struct xl_rep	*r = xlb_rep_new(kind);
+	struct xl_rep *r = xlb_rep_new(kind);
 
 	r->v = xv->v;
 	r->ok = ok;
@@ -83,7 +83,7 @@ xlb_report(struct xlb_vm *xv, enum xl_rep_kind kind, int ok, const char *why)
 void
 xlb_report_domain(const char *name, int domid)
 {
-	struct xl_rep	*r = xlb_rep_new(XL_REP_DOMAIN);
+	struct xl_rep *r = xlb_rep_new(XL_REP_DOMAIN);
 
 	r->domid = domid;
 	snprintf(r->name, sizeof(r->name), "%s.", name);
@@ -98,11 +98,11 @@ xlb_report_domain(const char *name, int domid)
 char *
 xlb_cmdline(const struct binding *b)
 {
-	char	 buf[BINDING_CMDLINE_MAX + 256], ip[INET6_ADDRSTRLEN];
-	size_t	 n;
+	char   buf[BINDING_CMDLINE_MAX + 256], ip[INET6_ADDRSTRLEN];
+	size_t n;
 
-	n = (size_t)snprintf(buf, sizeof(buf), "%s%sjitsu.name=%s",
-	    b->cmdline, b->cmdline[0] ? " " : "", b->name);
+	n = (size_t)snprintf(buf, sizeof(buf), "%s%sjitsu.name=%s", b->cmdline,
+	    b->cmdline[0] ? " " : "", b->name);
 	if (b->has_ip && n < sizeof(buf)) {
 		inet_ntop(AF_INET, &b->ip, ip, sizeof(ip));
 		n += (size_t)snprintf(buf + n, sizeof(buf) - n,
@@ -120,7 +120,7 @@ xlb_cmdline(const struct binding *b)
 static struct xlb_vm *
 xlb_vm_find(const char *name)
 {
-	struct xlb_vm	*xv;
+	struct xlb_vm *xv;
 
 	TAILQ_FOREACH(xv, &xlb_env->all, entry)
 		if (strcmp(xv->name, name) == 0)
@@ -141,8 +141,8 @@ xlb_domain_name(const char *fqdn, char *out, size_t len)
 static struct xlb_vm *
 xlb_vm_get(const struct xl_cmd *c)
 {
-	struct xlb_vm	*xv;
-	char		 name[BINDING_NAME_MAX];
+	struct xlb_vm *xv;
+	char	       name[BINDING_NAME_MAX];
 
 	xlb_domain_name(c->b.name, name, sizeof(name));
 	if ((xv = xlb_vm_find(name)) != NULL) {
@@ -189,7 +189,7 @@ xlb_vm_free(struct xlb_vm *xv)
 static void
 xlb_ready_fired(void *arg)
 {
-	struct xlb_vm	*xv = arg;
+	struct xlb_vm *xv = arg;
 
 	xv->ready = NULL;
 	xlb_report(xv, XL_REP_READY, 1, NULL);
@@ -199,16 +199,15 @@ xlb_ready_fired(void *arg)
 static void
 xlb_watch(struct xlb_vm *xv)
 {
-	char	 path[STORE_PATH_MAX];
+	char path[STORE_PATH_MAX];
 
 	store_unwatch(xv->ready);
 	xv->ready = NULL;
 	if (xlb_env->store == NULL || xv->domid == XL_NO_DOMID)
 		return;
-	snprintf(path, sizeof(path), "/local/domain/%u/data/status",
-	    xv->domid);
+	snprintf(path, sizeof(path), "/local/domain/%u/data/status", xv->domid);
 	if ((xv->ready = store_watch(xlb_env->store, path, "ready",
-	    xlb_ready_fired, xv)) == NULL)
+		 xlb_ready_fired, xv)) == NULL)
 		log_warnx("%s: cannot watch %s", xv->name, path);
 }
 
@@ -246,8 +245,8 @@ xlb_handover(struct xlb_vm *xv, struct xl_cmd *c)
 static void
 xlb_handover_end(const struct xl_cmd *c)
 {
-	struct xlb_vm	*xv;
-	char		 name[BINDING_NAME_MAX];
+	struct xlb_vm *xv;
+	char	       name[BINDING_NAME_MAX];
 
 	xlb_domain_name(c->b.name, name, sizeof(name));
 	if ((xv = xlb_vm_find(name)) != NULL && xv->xlh != NULL)
@@ -306,7 +305,7 @@ xlb_run(struct xlb_vm *xv, struct xl_cmd *c)
 static void
 xlb_command(void *msg, void *arg)
 {
-	struct xl_cmd	*c = msg;
+	struct xl_cmd *c = msg;
 
 	(void)arg;
 	switch (c->op) {
@@ -334,8 +333,8 @@ xlb_command(void *msg, void *arg)
 static void *
 xlb_thread(void *arg)
 {
-	struct xlb	*xl = arg;
-	sigset_t	 all;
+	struct xlb *xl = arg;
+	sigset_t    all;
 
 	/* Signals are the main loop's business. */
 	sigfillset(&all);
@@ -347,7 +346,7 @@ xlb_thread(void *arg)
 struct chan *
 xlb_start(struct chan *reps, const struct conf *conf)
 {
-	struct xlb	*xl;
+	struct xlb *xl;
 
 	if ((xl = calloc(1, sizeof(*xl))) == NULL)
 		return NULL;
@@ -373,9 +372,9 @@ xlb_start(struct chan *reps, const struct conf *conf)
 void
 xlb_stop(void)
 {
-	struct xlb	*xl = xlb_env;
-	struct xlb_vm	*xv;
-	struct xl_cmd	*c;
+	struct xlb    *xl = xlb_env;
+	struct xlb_vm *xv;
+	struct xl_cmd *c;
 
 	if (xl == NULL)
 		return;

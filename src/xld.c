@@ -48,28 +48,28 @@
 
 /* libxl's side of one domain: its configuration and death watch. */
 struct xld_dom {
-	libxl_domain_config	 cfg;		/* valid while creating */
-	int			 has_cfg;
+	libxl_domain_config	  cfg; /* valid while creating */
+	int			  has_cfg;
 	libxl_evgen_domain_death *death;
 };
 
 /* There is one libxl context per process. */
 struct xld {
-	struct event_base	*base;		/* the builder's loop */
-	libxl_ctx		*ctx;
-	xentoollog_logger	 logger;
-	char			 vif_script[CONF_PATH_MAX];
-	char			 statedir[CONF_PATH_MAX];
+	struct event_base *base; /* the builder's loop */
+	libxl_ctx	  *ctx;
+	xentoollog_logger  logger;
+	char		   vif_script[CONF_PATH_MAX];
+	char		   statedir[CONF_PATH_MAX];
 };
 
-static struct xld	*xld_env;
+static struct xld *xld_env;
 
 /* libxl's log messages, through log.c. */
 static void
 xld_vmessage(xentoollog_logger *lg, xentoollog_level level, int errnoval,
     const char *context, const char *fmt, va_list ap)
 {
-	char	 msg[LOG_RING_LEN - 64];
+	char msg[LOG_RING_LEN - 64];
 
 	(void)lg;
 	if (level < XTL_WARN && log_getverbose() < 2)
@@ -92,23 +92,23 @@ xld_logger_destroy(xentoollog_logger *lg)
 /* libxl's fds and timeouts, in libevent. */
 
 struct xld_fd {
-	struct event	*ev;
-	void		*for_libxl;
-	int		 fd;
-	short		 events;
-	int		 regular;	/* a plain file: epoll refuses it */
+	struct event *ev;
+	void	     *for_libxl;
+	int	      fd;
+	short	      events;
+	int	      regular; /* a plain file: epoll refuses it */
 };
 
 struct xld_timeout {
-	struct event	*ev;
-	void		*for_libxl;
+	struct event *ev;
+	void	     *for_libxl;
 };
 
 static void
 xld_fd_fired(int fd, short what, void *arg)
 {
-	struct xld_fd	*f = arg;
-	short		 revents = 0;
+	struct xld_fd *f = arg;
+	short	       revents = 0;
 
 	if (what & EV_READ)
 		revents |= POLLIN;
@@ -127,22 +127,22 @@ xld_fd_fired(int fd, short what, void *arg)
 static void
 xld_fd_regular_fired(int unused, short what, void *arg)
 {
-	struct xld_fd	*f = arg;
-	struct timeval	 now = { 0, 0 };
+	struct xld_fd *f = arg;
+	struct timeval now = { 0, 0 };
 
 	(void)unused;
 	(void)what;
 	evtimer_add(f->ev, &now);
-	libxl_osevent_occurred_fd(xld_env->ctx, f->for_libxl, f->fd,
-	    f->events, f->events & (POLLIN | POLLOUT));
+	libxl_osevent_occurred_fd(xld_env->ctx, f->for_libxl, f->fd, f->events,
+	    f->events & (POLLIN | POLLOUT));
 }
 
 static int
 xld_fd_arm(struct xld_fd *f, int fd, short events)
 {
-	struct timeval	 now = { 0, 0 };
-	struct stat	 st;
-	short		 what = EV_PERSIST;
+	struct timeval now = { 0, 0 };
+	struct stat    st;
+	short	       what = EV_PERSIST;
 
 	if (events & POLLIN)
 		what |= EV_READ;
@@ -153,7 +153,8 @@ xld_fd_arm(struct xld_fd *f, int fd, short events)
 	f->regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
 	if (f->ev != NULL)
 		event_free(f->ev);
-	f->ev = f->regular ? evtimer_new(xld_env->base, xld_fd_regular_fired, f) :
+	f->ev = f->regular ?
+	    evtimer_new(xld_env->base, xld_fd_regular_fired, f) :
 	    event_new(xld_env->base, fd, what, xld_fd_fired, f);
 	if (f->ev == NULL)
 		return ERROR_OSEVENT_REG_FAIL;
@@ -168,7 +169,7 @@ xld_fd_arm(struct xld_fd *f, int fd, short events)
 static int
 xld_fd_register(void *user, int fd, void **reg, short events, void *for_libxl)
 {
-	struct xld_fd	*f;
+	struct xld_fd *f;
 
 	(void)user;
 	if ((f = calloc(1, sizeof(*f))) == NULL)
@@ -194,7 +195,7 @@ xld_fd_modify(void *user, int fd, void **reg, short events)
 static void
 xld_fd_deregister(void *user, int fd, void *reg)
 {
-	struct xld_fd	*f = reg;
+	struct xld_fd *f = reg;
 
 	(void)user;
 	(void)fd;
@@ -210,8 +211,8 @@ xld_fd_deregister(void *user, int fd, void *reg)
 static void
 xld_timeout_fired(int fd, short what, void *arg)
 {
-	struct xld_timeout	*t = arg;
-	void			*for_libxl = t->for_libxl;
+	struct xld_timeout *t = arg;
+	void		   *for_libxl = t->for_libxl;
 
 	(void)fd;
 	(void)what;
@@ -223,7 +224,7 @@ xld_timeout_fired(int fd, short what, void *arg)
 static void
 xld_timeout_arm(struct xld_timeout *t, struct timeval abs)
 {
-	struct timeval	 now, rel = { 0, 0 };
+	struct timeval now, rel = { 0, 0 };
 
 	gettimeofday(&now, NULL);
 	if (timercmp(&abs, &now, >))
@@ -235,11 +236,12 @@ static int
 xld_timeout_register(void *user, void **reg, struct timeval abs,
     void *for_libxl)
 {
-	struct xld_timeout	*t;
+	struct xld_timeout *t;
 
 	(void)user;
 	if ((t = calloc(1, sizeof(*t))) == NULL ||
-	    (t->ev = evtimer_new(xld_env->base, xld_timeout_fired, t)) == NULL) {
+	    (t->ev = evtimer_new(xld_env->base, xld_timeout_fired, t)) ==
+		NULL) {
 		free(t);
 		return ERROR_OSEVENT_REG_FAIL;
 	}
@@ -253,7 +255,7 @@ xld_timeout_register(void *user, void **reg, struct timeval abs,
 static int
 xld_timeout_modify(void *user, void **reg, struct timeval abs)
 {
-	struct xld_timeout	*t = *reg;
+	struct xld_timeout *t = *reg;
 
 	(void)user;
 	evtimer_del(t->ev);
@@ -276,7 +278,7 @@ static const libxl_childproc_hooks xld_childproc_hooks = {
 static int
 xld_nic(const struct xld *xl, const struct binding *b, libxl_device_nic *nic)
 {
-	char	 ip[INET_ADDRSTRLEN];
+	char ip[INET_ADDRSTRLEN];
 
 	libxl_device_nic_init(nic);
 	memcpy(nic->mac, b->mac, 6);
@@ -298,11 +300,11 @@ xld_nic(const struct xld *xl, const struct binding *b, libxl_device_nic *nic)
 static int
 xld_cpuid(struct xlb_vm *xv, libxl_domain_build_info *bi, const char *spec)
 {
-	char	 buf[BINDING_CPUID_MAX], *item, *save = NULL;
+	char buf[BINDING_CPUID_MAX], *item, *save = NULL;
 
 	snprintf(buf, sizeof(buf), "%s", spec);
 	for (item = strtok_r(buf, ",", &save); item != NULL;
-	    item = strtok_r(NULL, ",", &save)) {
+	     item = strtok_r(NULL, ",", &save)) {
 		if (item == buf && strcmp(item, "host") == 0)
 			continue;
 		if (libxl_cpuid_parse_config(&bi->cpuid, item) != 0) {
@@ -320,9 +322,10 @@ xld_build_config(struct xlb_vm *xv, const struct binding *b)
 {
 	struct xld		*xl = xld_env;
 	libxl_domain_config	*c = &xv->dom->cfg;
-	libxl_domain_build_info	*bi = &c->b_info;
+	libxl_domain_build_info *bi = &c->b_info;
 	libxl_domain_type	 type = b->type == BINDING_TYPE_PV ?
-				    LIBXL_DOMAIN_TYPE_PV : LIBXL_DOMAIN_TYPE_PVH;
+		   LIBXL_DOMAIN_TYPE_PV :
+		   LIBXL_DOMAIN_TYPE_PVH;
 	unsigned int		 i;
 
 	libxl_domain_config_init(c);
@@ -339,11 +342,12 @@ xld_build_config(struct xlb_vm *xv, const struct binding *b)
 	bi->target_memkb = b->memory_kb;
 	/* Our copies (image.c) when kept: no read of the operator's disk. */
 	bi->kernel = strdup(b->kernel_copy[0] != '\0' ? b->kernel_copy :
-	    b->kernel);
+							b->kernel);
 	bi->cmdline = xlb_cmdline(b);
 	if (b->ramdisk[0] != '\0')
 		bi->ramdisk = strdup(b->ramdisk_copy[0] != '\0' ?
-		    b->ramdisk_copy : b->ramdisk);
+			b->ramdisk_copy :
+			b->ramdisk);
 	if (xld_cpuid(xv, bi, b->cpuid) == -1)
 		return -1;
 	c->on_poweroff = LIBXL_ACTION_ON_SHUTDOWN_DESTROY;
@@ -359,23 +363,24 @@ xld_build_config(struct xlb_vm *xv, const struct binding *b)
 	return 0;
 }
 
-static void	xld_destroy_start(struct xlb_vm *);
+static void xld_destroy_start(struct xlb_vm *);
 
 static void
 xld_watch_death(struct xlb_vm *xv)
 {
-	if (xv->dom->death == NULL && libxl_evenable_domain_death(xld_env->ctx,
-	    xv->domid, (libxl_ev_user)(uintptr_t)xv, &xv->dom->death) != 0)
-		log_warnx("%s: cannot watch domain %u for its death",
-		    xv->name, xv->domid);
+	if (xv->dom->death == NULL &&
+	    libxl_evenable_domain_death(xld_env->ctx, xv->domid,
+		(libxl_ev_user)(uintptr_t)xv, &xv->dom->death) != 0)
+		log_warnx("%s: cannot watch domain %u for its death", xv->name,
+		    xv->domid);
 }
 
 /* libxl finished building (or restoring) a domain. */
 static void
 xld_created(libxl_ctx *ctx, int rc, void *arg)
 {
-	struct xlb_vm	*xv = arg;
-	char		 why[64];
+	struct xlb_vm *xv = arg;
+	char	       why[64];
 
 	xv->creating = 0;
 	libxl_domain_config_dispose(&xv->dom->cfg);
@@ -415,21 +420,22 @@ xld_created(libxl_ctx *ctx, int rc, void *arg)
 void
 xld_create(struct xlb_vm *xv, const struct xl_cmd *c)
 {
-	libxl_asyncop_how	 how = { .callback = xld_created };
-	int			 rc;
+	libxl_asyncop_how how = { .callback = xld_created };
+	int		  rc;
 
 	xlb_release(xv);
 	if (xld_build_config(xv, &c->b) == -1) {
-		xlb_report(xv, XL_REP_BUILT, 0, xv->error[0] ? xv->error :
-		    "cannot build the domain configuration");
+		xlb_report(xv, XL_REP_BUILT, 0,
+		    xv->error[0] ? xv->error :
+				   "cannot build the domain configuration");
 		xlb_release(xv);
 		return;
 	}
 	how.u.for_callback = xv;
 	xv->paused_build = c->paused;
 	xv->creating = 1;
-	rc = libxl_domain_create_new(xld_env->ctx, &xv->dom->cfg, &xv->domid, &how,
-	    NULL);
+	rc = libxl_domain_create_new(xld_env->ctx, &xv->dom->cfg, &xv->domid,
+	    &how, NULL);
 	if (rc != 0) {
 		snprintf(xv->error, sizeof(xv->error),
 		    "domain create: libxl error %d", rc);
@@ -447,11 +453,10 @@ xld_save_path(const struct xlb_vm *xv, char *buf, size_t len)
 void
 xld_restore(struct xlb_vm *xv, const struct xl_cmd *c)
 {
-	libxl_asyncop_how		 how = { .callback = xld_created };
-	libxl_domain_restore_params	 params;
-	char				 path[CONF_PATH_MAX + BINDING_NAME_MAX +
-					    8];
-	int				 rc;
+	libxl_asyncop_how	    how = { .callback = xld_created };
+	libxl_domain_restore_params params;
+	char			    path[CONF_PATH_MAX + BINDING_NAME_MAX + 8];
+	int			    rc;
 
 	xlb_release(xv);
 	xld_save_path(xv, path, sizeof(path));
@@ -462,7 +467,8 @@ xld_restore(struct xlb_vm *xv, const struct xl_cmd *c)
 		return;
 	}
 	if (xld_build_config(xv, &c->b) == -1) {
-		xlb_report(xv, XL_REP_BUILT, 0, "cannot build the configuration");
+		xlb_report(xv, XL_REP_BUILT, 0,
+		    "cannot build the configuration");
 		xlb_release(xv);
 		return;
 	}
@@ -473,8 +479,8 @@ xld_restore(struct xlb_vm *xv, const struct xl_cmd *c)
 	how.u.for_callback = xv;
 	xv->paused_build = 0;
 	xv->creating = 1;
-	rc = libxl_domain_create_restore(xld_env->ctx, &xv->dom->cfg, &xv->domid,
-	    xv->save_fd, -1, &params, &how, NULL);
+	rc = libxl_domain_create_restore(xld_env->ctx, &xv->dom->cfg,
+	    &xv->domid, xv->save_fd, -1, &params, &how, NULL);
 	libxl_domain_restore_params_dispose(&params);
 	if (rc != 0) {
 		snprintf(xv->error, sizeof(xv->error),
@@ -487,17 +493,17 @@ xld_restore(struct xlb_vm *xv, const struct xl_cmd *c)
 static void
 xld_destroyed(libxl_ctx *ctx, int rc, void *arg)
 {
-	struct xlb_vm	*xv = arg;
-	char		 why[sizeof(xv->error)];
-	int		 asked = xv->asked_stop;
+	struct xlb_vm *xv = arg;
+	char	       why[sizeof(xv->error)];
+	int	       asked = xv->asked_stop;
 
 	(void)ctx;
 	xv->destroying = 0;
 	if (rc != 0)
-		log_warnx("%s: destroy of domain %u: libxl error %d",
-		    xv->name, xv->domid, rc);
-	snprintf(why, sizeof(why), "%s", xv->error[0] ? xv->error :
-	    "domain went away");
+		log_warnx("%s: destroy of domain %u: libxl error %d", xv->name,
+		    xv->domid, rc);
+	snprintf(why, sizeof(why), "%s",
+	    xv->error[0] ? xv->error : "domain went away");
 	xlb_release(xv);
 	xlb_report(xv, XL_REP_GONE, 1, asked ? NULL : why);
 }
@@ -505,7 +511,7 @@ xld_destroyed(libxl_ctx *ctx, int rc, void *arg)
 static void
 xld_destroy_start(struct xlb_vm *xv)
 {
-	libxl_asyncop_how	 how = { .callback = xld_destroyed };
+	libxl_asyncop_how how = { .callback = xld_destroyed };
 
 	if (xv->destroying || xv->domid == XL_NO_DOMID)
 		return;
@@ -523,7 +529,7 @@ xld_destroy(struct xlb_vm *xv)
 {
 	xv->asked_stop = 1;
 	if (xv->creating)
-		return;		/* xld_created finishes the job */
+		return; /* xld_created finishes the job */
 	if (xv->domid == XL_NO_DOMID) {
 		xlb_report(xv, XL_REP_GONE, 1, NULL);
 		return;
@@ -548,8 +554,8 @@ xld_shutdown(struct xlb_vm *xv)
 static void
 xld_suspended(libxl_ctx *ctx, int rc, void *arg)
 {
-	struct xlb_vm	*xv = arg;
-	char		 path[CONF_PATH_MAX + BINDING_NAME_MAX + 8];
+	struct xlb_vm *xv = arg;
+	char	       path[CONF_PATH_MAX + BINDING_NAME_MAX + 8];
 
 	(void)ctx;
 	xv->suspending = 0;
@@ -576,8 +582,8 @@ xld_suspended(libxl_ctx *ctx, int rc, void *arg)
 void
 xld_suspend(struct xlb_vm *xv)
 {
-	libxl_asyncop_how	 how = { .callback = xld_suspended };
-	char			 path[CONF_PATH_MAX + BINDING_NAME_MAX + 8];
+	libxl_asyncop_how how = { .callback = xld_suspended };
+	char		  path[CONF_PATH_MAX + BINDING_NAME_MAX + 8];
 
 	if (xv->domid == XL_NO_DOMID || xv->creating) {
 		xld_destroy(xv);
@@ -595,7 +601,7 @@ xld_suspend(struct xlb_vm *xv)
 	how.u.for_callback = xv;
 	xv->suspending = 1;
 	if (libxl_domain_suspend(xld_env->ctx, xv->domid, xv->save_fd, 0,
-	    &how) != 0) {
+		&how) != 0) {
 		xv->suspending = 0;
 		close(xv->save_fd);
 		xv->save_fd = -1;
@@ -611,15 +617,17 @@ xld_suspend(struct xlb_vm *xv)
 void
 xld_pause(struct xlb_vm *xv, int pause)
 {
-	int	 rc;
+	int rc;
 
 	if (xv->domid == XL_NO_DOMID)
 		return;
 	rc = pause ? libxl_domain_pause(xld_env->ctx, xv->domid, NULL) :
-	    libxl_domain_unpause(xld_env->ctx, xv->domid, NULL);
+		     libxl_domain_unpause(xld_env->ctx, xv->domid, NULL);
 	if (rc != 0) {
-		snprintf(xv->error, sizeof(xv->error), "%s failed: libxl "
-		    "error %d", pause ? "pause" : "unpause", rc);
+		snprintf(xv->error, sizeof(xv->error),
+		    "%s failed: libxl "
+		    "error %d",
+		    pause ? "pause" : "unpause", rc);
 		xv->asked_stop = 0;
 		xld_destroy_start(xv);
 	}
@@ -646,8 +654,8 @@ xld_shutdown_reason(int reason)
 static void
 xld_event(void *user, libxl_event *ev)
 {
-	struct xlb_vm	*xv = (struct xlb_vm *)(uintptr_t)ev->for_user;
-	int		 reason, asked;
+	struct xlb_vm *xv = (struct xlb_vm *)(uintptr_t)ev->for_user;
+	int	       reason, asked;
 
 	(void)user;
 	if (xv == NULL || xv->domid != ev->domid)
@@ -656,7 +664,7 @@ xld_event(void *user, libxl_event *ev)
 	case LIBXL_EVENT_TYPE_DOMAIN_SHUTDOWN:
 		reason = ev->u.domain_shutdown.shutdown_reason;
 		if (reason == LIBXL_SHUTDOWN_REASON_SUSPEND && xv->suspending)
-			break;	/* our own save at work */
+			break; /* our own save at work */
 		if (!xv->asked_stop)
 			snprintf(xv->error, sizeof(xv->error), "domain %u %s",
 			    xv->domid, xld_shutdown_reason(reason));
@@ -664,7 +672,7 @@ xld_event(void *user, libxl_event *ev)
 		break;
 	case LIBXL_EVENT_TYPE_DOMAIN_DEATH:
 		if (xv->destroying || xv->creating || xv->suspending)
-			break;	/* a callback reports it */
+			break; /* a callback reports it */
 		if (!xv->asked_stop)
 			snprintf(xv->error, sizeof(xv->error),
 			    "domain %u destroyed outside jitsud", xv->domid);
@@ -698,17 +706,17 @@ static const libxl_event_hooks xld_event_hooks = {
 void
 xld_list(void)
 {
-	libxl_dominfo	*list;
-	char		*name;
-	int		 i, n;
+	libxl_dominfo *list;
+	char	      *name;
+	int	       i, n;
 
 	if ((list = libxl_list_domain(xld_env->ctx, &n)) == NULL)
 		return;
 	for (i = 0; i < n; i++) {
 		if (list[i].domid == 0 || list[i].shutdown || list[i].dying)
 			continue;
-		if ((name = libxl_domid_to_name(xld_env->ctx,
-		    list[i].domid)) == NULL)
+		if ((name = libxl_domid_to_name(xld_env->ctx, list[i].domid)) ==
+		    NULL)
 			continue;
 		xlb_report_domain(name, (int)list[i].domid);
 		free(name);
@@ -762,7 +770,7 @@ xld_vm_free(struct xlb_vm *xv)
 int
 xld_open(struct event_base *base, const struct conf *c)
 {
-	struct xld	*xl;
+	struct xld *xl;
 
 	if ((xl = calloc(1, sizeof(*xl))) == NULL)
 		return -1;

@@ -23,14 +23,14 @@
  */
 
 struct xlh {
-	struct store		*store;
-	uint32_t		 domid;
-	char			 name[BINDING_NAME_MAX];
-	void			(*asked)(void *);
-	void			(*adopted)(void *, int);
-	void			*arg;
-	struct store_watch	*ready;		/* data/synjitsu/ready */
-	struct store_watch	*taken;		/* data/synjitsu/adopted */
+	struct store *store;
+	uint32_t      domid;
+	char	      name[BINDING_NAME_MAX];
+	void (*asked)(void *);
+	void (*adopted)(void *, int);
+	void		   *arg;
+	struct store_watch *ready; /* data/synjitsu/ready */
+	struct store_watch *taken; /* data/synjitsu/adopted */
 };
 
 static void
@@ -43,18 +43,18 @@ xlh_path(const struct xlh *h, const char *key, char *buf, size_t len)
 static void
 xlh_ready_fired(void *arg)
 {
-	struct xlh	*h = arg;
+	struct xlh *h = arg;
 
 	h->ready = NULL;
 	h->asked(h->arg);
 }
 
 struct xlh *
-xlh_open(struct store *st, uint32_t domid, const char *name,
+xlh_open(struct store *st, uint32_t domid, const char	      *name,
     void (*asked)(void *), void (*adopted)(void *, int), void *arg)
 {
-	struct xlh	*h;
-	char		 path[STORE_PATH_MAX];
+	struct xlh *h;
+	char	    path[STORE_PATH_MAX];
 
 	if (st == NULL || (h = calloc(1, sizeof(*h))) == NULL)
 		return NULL;
@@ -70,8 +70,7 @@ xlh_open(struct store *st, uint32_t domid, const char *name,
 		return NULL;
 	}
 	xlh_path(h, "ready", path, sizeof(path));
-	if ((h->ready = store_watch(st, path, "1", xlh_ready_fired, h)) ==
-	    NULL)
+	if ((h->ready = store_watch(st, path, "1", xlh_ready_fired, h)) == NULL)
 		log_warnx("%s: cannot watch %s", name, path);
 	return h;
 }
@@ -80,7 +79,7 @@ xlh_open(struct store *st, uint32_t domid, const char *name,
 static void
 xlh_remove(struct xlh *h)
 {
-	char	 path[STORE_PATH_MAX];
+	char path[STORE_PATH_MAX];
 
 	xlh_path(h, "", path, sizeof(path));
 	(void)store_rm(h->store, path);
@@ -89,9 +88,9 @@ xlh_remove(struct xlh *h)
 static void
 xlh_taken_fired(void *arg)
 {
-	struct xlh	*h = arg;
-	char		 path[STORE_PATH_MAX], val[16], *end;
-	long		 k = -1;
+	struct xlh *h = arg;
+	char	    path[STORE_PATH_MAX], val[16], *end;
+	long	    k = -1;
 
 	h->taken = NULL;
 	xlh_path(h, "adopted", path, sizeof(path));
@@ -107,11 +106,11 @@ xlh_taken_fired(void *arg)
 int
 xlh_write(struct xlh *h, char *lines, size_t n)
 {
-	const char	**keys, **vals;
-	char		 dir[STORE_PATH_MAX], path[STORE_PATH_MAX];
-	char		(*names)[32], count[32], *line, *save = NULL;
-	size_t		 i = 0;
-	int		 rc = -1;
+	const char **keys, **vals;
+	char	     dir[STORE_PATH_MAX], path[STORE_PATH_MAX];
+	char(*names)[32], count[32], *line, *save = NULL;
+	size_t i = 0;
+	int    rc = -1;
 
 	keys = calloc(n + 1, sizeof(*keys));
 	vals = calloc(n + 1, sizeof(*vals));
@@ -119,7 +118,7 @@ xlh_write(struct xlh *h, char *lines, size_t n)
 	if (keys == NULL || vals == NULL || names == NULL)
 		goto out;
 	for (line = strtok_r(lines, "\n", &save); line != NULL && i < n;
-	    line = strtok_r(NULL, "\n", &save), i++) {
+	     line = strtok_r(NULL, "\n", &save), i++) {
 		snprintf(names[i], sizeof(names[i]), "conn/%zu", i);
 		keys[i] = names[i];
 		vals[i] = line;
@@ -134,8 +133,8 @@ xlh_write(struct xlh *h, char *lines, size_t n)
 	if (rc == 0) {
 		xlh_path(h, "adopted", path, sizeof(path));
 		store_unwatch(h->taken);
-		if ((h->taken = store_watch(h->store, path, "",
-		    xlh_taken_fired, h)) == NULL)
+		if ((h->taken = store_watch(h->store, path, "", xlh_taken_fired,
+			 h)) == NULL)
 			log_warnx("%s: cannot watch %s", h->name, path);
 	}
 out:

@@ -25,8 +25,8 @@
 void *
 zone_grow(void *p, size_t *cap, size_t want, size_t size)
 {
-	size_t	 n = *cap ? *cap : 16;
-	void	*q;
+	size_t n = *cap ? *cap : 16;
+	void  *q;
 
 	while (n < want)
 		n *= 2;
@@ -41,7 +41,7 @@ zone_grow(void *p, size_t *cap, size_t want, size_t size)
 int
 zone_name_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
 {
-	int	 c = memcmp(a, b, alen < blen ? alen : blen);
+	int c = memcmp(a, b, alen < blen ? alen : blen);
 
 	if (c != 0)
 		return c;
@@ -51,7 +51,7 @@ zone_name_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
 static int
 zone_label_eq(const uint8_t *a, const uint8_t *b)
 {
-	uint8_t	 i;
+	uint8_t i;
 
 	if (a[0] != b[0])
 		return 0;
@@ -65,7 +65,7 @@ int
 zone_name_under(const uint8_t *name, size_t len, const uint8_t *apex,
     size_t apexlen)
 {
-	size_t	 i = 0, j;
+	size_t i = 0, j;
 
 	while (i < len && len - i > apexlen)
 		i += (size_t)name[i] + 1;
@@ -80,8 +80,8 @@ zone_name_under(const uint8_t *name, size_t len, const uint8_t *apex,
 int
 zone_rec_cmp(const void *a, const void *b)
 {
-	const struct zone_rec	*x = a, *y = b;
-	int			 c;
+	const struct zone_rec *x = a, *y = b;
+	int		       c;
 
 	c = zone_name_cmp(x->owner, x->ownerlen, y->owner, y->ownerlen);
 	if (c != 0)
@@ -96,10 +96,10 @@ zone_rec_cmp(const void *a, const void *b)
 struct zone *
 zone_load(const char *path, struct errors *errs)
 {
-	struct zone_reader	 r;
-	struct zone		*z = NULL;
-	size_t			 first = errs->count;
-	FILE			*fp;
+	struct zone_reader r;
+	struct zone	  *z = NULL;
+	size_t		   first = errs->count;
+	FILE		  *fp;
 
 	memset(&r, 0, sizeof(r));
 	r.path = path;
@@ -143,8 +143,8 @@ zone_free(struct zone *z)
 const struct zone_node *
 zone_lookup(const struct zone *z, const uint8_t *name, size_t len)
 {
-	size_t	 lo = 0, hi = z->nnodes, mid;
-	int	 c;
+	size_t lo = 0, hi = z->nnodes, mid;
+	int    c;
 
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
@@ -163,7 +163,7 @@ zone_lookup(const struct zone *z, const uint8_t *name, size_t len)
 const struct zone_rrset *
 zone_node_rrset(const struct zone_node *node, uint16_t type)
 {
-	uint16_t	 i;
+	uint16_t i;
 
 	for (i = 0; i < node->nsets; i++)
 		if (node->sets[i].type == type)
@@ -176,15 +176,17 @@ zone_node_rrset(const struct zone_node *node, uint16_t type)
 static int
 zone_set_add(struct zone_set *s, struct zone *z, struct errors *errs)
 {
-	struct zone	**zones;
-	size_t		  i;
+	struct zone **zones;
+	size_t	      i;
 
 	for (i = 0; i < s->nzones; i++) {
 		if (s->zones[i]->apex->namelen == z->apex->namelen &&
 		    memcmp(s->zones[i]->apex->name, z->apex->name,
-		    z->apex->namelen) == 0) {
-			errors_add(errs, z->path, z->soa_line, "this zone is "
-			    "already loaded from %s", s->zones[i]->path);
+			z->apex->namelen) == 0) {
+			errors_add(errs, z->path, z->soa_line,
+			    "this zone is "
+			    "already loaded from %s",
+			    s->zones[i]->path);
 			return -1;
 		}
 	}
@@ -197,10 +199,9 @@ zone_set_add(struct zone_set *s, struct zone *z, struct errors *errs)
 }
 
 struct zone_set *
-zone_set_load(const char *const *paths, size_t npaths,
-    struct errors *errs)
+zone_set_load(const char *const *paths, size_t npaths, struct errors *errs)
 {
-	struct zone_set	*s;
+	struct zone_set *s;
 	struct zone	*z;
 	size_t		 i, first = errs->count;
 
@@ -222,7 +223,7 @@ zone_set_load(const char *const *paths, size_t npaths,
 void
 zone_set_free(struct zone_set *s)
 {
-	size_t	 i;
+	size_t i;
 
 	if (s == NULL)
 		return;
@@ -236,8 +237,8 @@ zone_set_free(struct zone_set *s)
 const struct zone *
 zone_set_find(const struct zone_set *s, const uint8_t *name, size_t len)
 {
-	const struct zone_node	*apex;
-	size_t			 off, i;
+	const struct zone_node *apex;
+	size_t			off, i;
 
 	for (off = 0; off < len; off += (size_t)name[off] + 1) {
 		for (i = 0; i < s->nzones; i++) {

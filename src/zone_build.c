@@ -16,7 +16,7 @@
 static int
 zone_build_synthesise(struct zone_reader *r)
 {
-	struct zone_rec	*rec, *recs;
+	struct zone_rec *rec, *recs;
 	struct binding	*b;
 	size_t		 i, n = r->nrecs;
 
@@ -56,14 +56,14 @@ zone_build_synthesise(struct zone_reader *r)
 
 /* A name of the zone, pointing into an owner of r->recs. */
 struct zname {
-	const uint8_t	*w;
-	size_t		 len;
+	const uint8_t *w;
+	size_t	       len;
 };
 
 static int
 zone_build_name_cmp(const void *a, const void *b)
 {
-	const struct zname	*x = a, *y = b;
+	const struct zname *x = a, *y = b;
 
 	return zone_name_cmp(x->w, x->len, y->w, y->len);
 }
@@ -75,12 +75,12 @@ zone_build_name_cmp(const void *a, const void *b)
 static struct zname *
 zone_build_names(struct zone_reader *r, size_t *count)
 {
-	struct zname	*names = NULL, *t;
-	size_t		 n = 0, cap = 0, i, off;
+	struct zname *names = NULL, *t;
+	size_t	      n = 0, cap = 0, i, off;
 
 	for (i = 0; i < r->nrecs; i++) {
 		for (off = 0; r->recs[i].ownerlen - off >= r->apexlen;
-		    off += (size_t)r->recs[i].owner[off] + 1) {
+		     off += (size_t)r->recs[i].owner[off] + 1) {
 			if ((t = zone_grow(names, &cap, n + 1, sizeof(*t))) ==
 			    NULL) {
 				free(names);
@@ -107,8 +107,8 @@ static void
 zone_build_sizes(const struct zone_reader *r, size_t *nsets, size_t *nrrs,
     size_t *bytes)
 {
-	const struct zone_rec	*c, *last = NULL;
-	size_t			 i;
+	const struct zone_rec *c, *last = NULL;
+	size_t		       i;
 
 	*nsets = *nrrs = *bytes = 0;
 	for (i = 0; i < r->nrecs; i++) {
@@ -117,7 +117,7 @@ zone_build_sizes(const struct zone_reader *r, size_t *nsets, size_t *nrrs,
 			continue;
 		if (last == NULL || last->type != c->type ||
 		    zone_name_cmp(last->owner, last->ownerlen, c->owner,
-		    c->ownerlen) != 0)
+			c->ownerlen) != 0)
 			(*nsets)++;
 		(*nrrs)++;
 		*bytes += c->rdlen;
@@ -129,7 +129,7 @@ static int
 zone_build_alloc(struct zone *z, const struct zone_reader *r, size_t nnames,
     const struct zname *names)
 {
-	size_t	 nsets, nrrs, bytes, i;
+	size_t nsets, nrrs, bytes, i;
 
 	zone_build_sizes(r, &nsets, &nrrs, &bytes);
 	for (i = 0; i < nnames; i++)
@@ -161,9 +161,9 @@ static void
 zone_build_add(struct zone *z, size_t *nsets, size_t *nrrs, uint8_t **data,
     const struct zone_rec *rec)
 {
-	struct zone_node	*node;
-	struct zone_rrset	*set = *nsets ? &z->sets[*nsets - 1] : NULL;
-	struct zone_rr		*rr;
+	struct zone_node  *node;
+	struct zone_rrset *set = *nsets ? &z->sets[*nsets - 1] : NULL;
+	struct zone_rr	  *rr;
 
 	node = zone_build_node(z, rec->owner, rec->ownerlen);
 	if (rec->type == ZONE_TYPE_BINDING) {
@@ -192,10 +192,10 @@ zone_build_add(struct zone *z, size_t *nsets, size_t *nrrs, uint8_t **data,
 struct zone *
 zone_build(struct zone_reader *r)
 {
-	struct zone	*z;
-	struct zname	*names;
-	size_t		 nnames, i, nsets = 0, nrrs = 0;
-	uint8_t		*data;
+	struct zone  *z;
+	struct zname *names;
+	size_t	      nnames, i, nsets = 0, nrrs = 0;
+	uint8_t	     *data;
 
 	if (zone_build_synthesise(r) == -1 ||
 	    (names = zone_build_names(r, &nnames)) == NULL)

@@ -13,8 +13,8 @@
 static void
 zone_check_name_str(const uint8_t *w, char *buf, size_t len)
 {
-	size_t	 i, j, o = 0;
-	int	 c;
+	size_t i, j, o = 0;
+	int    c;
 
 	for (i = 0; w[i] != 0 && o + 6 < len; i += (size_t)w[i] + 1) {
 		for (j = i + 1; j <= i + w[i] && o + 6 < len; j++) {
@@ -39,8 +39,8 @@ zone_check_name_str(const uint8_t *w, char *buf, size_t len)
 static uint32_t
 zone_check_neg_ttl(const struct zone_rec *soa)
 {
-	const uint8_t	*m = soa->rdata + soa->rdlen - 4;
-	uint32_t	 min;
+	const uint8_t *m = soa->rdata + soa->rdlen - 4;
+	uint32_t       min;
 
 	min = (uint32_t)m[0] << 24 | (uint32_t)m[1] << 16 |
 	    (uint32_t)m[2] << 8 | m[3];
@@ -64,12 +64,15 @@ zone_check_apex(struct zone_reader *r, const struct zone_rec *rec)
 		return 0;
 	}
 	if (rec->type == ZONE_TYPE_SOA && r->soa_line != 0) {
-		zone_read_error(r, rec->line, "second SOA record (the first "
-		    "is at line %d)", r->soa_line);
+		zone_read_error(r, rec->line,
+		    "second SOA record (the first "
+		    "is at line %d)",
+		    r->soa_line);
 		return -1;
 	}
 	if (r->nrecords == 1) {
-		zone_read_error(r, rec->line, "the first record must be the "
+		zone_read_error(r, rec->line,
+		    "the first record must be the "
 		    "zone's SOA");
 		return -1;
 	}
@@ -81,29 +84,31 @@ void
 zone_check_rec(struct zone_reader *r, const struct zone_rec *rec,
     const char *type)
 {
-	char	 owner[ZONE_PNAME_MAX], apex[ZONE_PNAME_MAX];
+	char owner[ZONE_PNAME_MAX], apex[ZONE_PNAME_MAX];
 
 	if (zone_check_apex(r, rec) == -1 || r->soa_line == 0)
 		return;
-	if (!zone_name_under(rec->owner, rec->ownerlen, r->apex,
-	    r->apexlen)) {
+	if (!zone_name_under(rec->owner, rec->ownerlen, r->apex, r->apexlen)) {
 		zone_check_name_str(rec->owner, owner, sizeof(owner));
 		zone_check_name_str(r->apex, apex, sizeof(apex));
 		zone_read_error(r, rec->line, "%s is outside the zone %s",
 		    owner, apex);
-	}
-	else if (rec->owner[0] == 1 && rec->owner[1] == '*')
-		zone_read_error(r, rec->line, "wildcard owner names are "
+	} else if (rec->owner[0] == 1 && rec->owner[1] == '*')
+		zone_read_error(r, rec->line,
+		    "wildcard owner names are "
 		    "not supported");
 	else if (rec->type == ZONE_TYPE_NS && rec->ownerlen != r->apexlen)
-		zone_read_error(r, rec->line, "NS below the apex would "
+		zone_read_error(r, rec->line,
+		    "NS below the apex would "
 		    "delegate the name; delegations are not supported");
 	else if (rec->type == ZONE_TYPE_DNAME)
 		zone_read_error(r, rec->line, "DNAME is not supported");
-	else if (rec->type == ZONE_TYPE_OPT || (rec->type >= 128 &&
-	    rec->type <= 255))
-		zone_read_error(r, rec->line, "type %s cannot appear in a "
-		    "zone", type);
+	else if (rec->type == ZONE_TYPE_OPT ||
+	    (rec->type >= 128 && rec->type <= 255))
+		zone_read_error(r, rec->line,
+		    "type %s cannot appear in a "
+		    "zone",
+		    type);
 }
 
 /* --- the records of one owner --------------------------------------- */
@@ -116,37 +121,42 @@ zone_check_rec(struct zone_reader *r, const struct zone_rec *rec,
 static void
 zone_check_owner(struct zone_reader *r, struct zone_rec *g, size_t n)
 {
-	const struct zone_rec	*binding = NULL, *cname = NULL;
-	char			 tbuf[16];
-	size_t			 i;
+	const struct zone_rec *binding = NULL, *cname = NULL;
+	char		       tbuf[16];
+	size_t		       i;
 
 	for (i = 0; i < n; i++) {
 		if (g[i].type == ZONE_TYPE_BINDING && binding == NULL)
 			binding = &g[i];
 		else if (g[i].type == ZONE_TYPE_BINDING)
-			zone_read_error(r, g[i].line, "second UNIKERNEL "
+			zone_read_error(r, g[i].line,
+			    "second UNIKERNEL "
 			    "binding for the name (the first is at line %d)",
 			    binding->line);
 		else if (g[i].type == ZONE_TYPE_CNAME && cname == NULL)
 			cname = &g[i];
 		else if (g[i].type == ZONE_TYPE_CNAME)
-			zone_read_error(r, g[i].line, "second CNAME for the "
-			    "name (the first is at line %d)", cname->line);
+			zone_read_error(r, g[i].line,
+			    "second CNAME for the "
+			    "name (the first is at line %d)",
+			    cname->line);
 	}
 	for (i = 0; i < n; i++) {
 		if (i > 0 && g[i].type == g[i - 1].type)
-			continue;	/* one error per RRset */
-		if (binding != NULL && (g[i].type == ZONE_TYPE_A ||
-		    g[i].type == ZONE_TYPE_AAAA ||
-		    g[i].type == ZONE_TYPE_CNAME))
-			zone_read_error(r, g[i].line, "%s record for a name "
+			continue; /* one error per RRset */
+		if (binding != NULL &&
+		    (g[i].type == ZONE_TYPE_A || g[i].type == ZONE_TYPE_AAAA ||
+			g[i].type == ZONE_TYPE_CNAME))
+			zone_read_error(r, g[i].line,
+			    "%s record for a name "
 			    "with a UNIKERNEL binding (line %d), which "
 			    "supplies its addresses",
 			    zone_ldns_type_name(g[i].type, tbuf, sizeof(tbuf)),
 			    binding->line);
 		else if (cname != NULL && g[i].type != ZONE_TYPE_CNAME &&
 		    g[i].type != ZONE_TYPE_BINDING)
-			zone_read_error(r, g[i].line, "%s record for a name "
+			zone_read_error(r, g[i].line,
+			    "%s record for a name "
 			    "with a CNAME (line %d), which must stand alone",
 			    zone_ldns_type_name(g[i].type, tbuf, sizeof(tbuf)),
 			    cname->line);
@@ -157,7 +167,7 @@ zone_check_owner(struct zone_reader *r, struct zone_rec *g, size_t n)
 static void
 zone_check_dups(struct zone_rec *g, size_t n)
 {
-	size_t	 i, j;
+	size_t i, j;
 
 	for (i = 1; i < n; i++)
 		for (j = 0; j < i && !g[i].dup; j++)
@@ -172,11 +182,11 @@ zone_check_dups(struct zone_rec *g, size_t n)
 static size_t
 zone_check_owner_end(const struct zone_rec *recs, size_t n, size_t i)
 {
-	size_t	 j;
+	size_t j;
 
 	for (j = i + 1; j < n; j++)
 		if (zone_name_cmp(recs[i].owner, recs[i].ownerlen,
-		    recs[j].owner, recs[j].ownerlen) != 0)
+			recs[j].owner, recs[j].ownerlen) != 0)
 			break;
 	return j;
 }
@@ -184,7 +194,7 @@ zone_check_owner_end(const struct zone_rec *recs, size_t n, size_t i)
 void
 zone_check(struct zone_reader *r)
 {
-	size_t	 i, j;
+	size_t i, j;
 
 	if (r->nrecs == 0)
 		return;

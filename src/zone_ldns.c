@@ -20,19 +20,19 @@
  */
 
 /* Relative rdata names with no $ORIGIN get this suffix, then an error. */
-#define NO_ORIGIN	"jitsud--no-origin--."
+#define NO_ORIGIN "jitsud--no-origin--."
 
 struct zone_ldns {
-	ldns_rdf	*origin;	/* $ORIGIN, or NULL */
-	ldns_rdf	*no_origin;	/* NO_ORIGIN */
-	ldns_rdf	*prev;		/* previous owner */
-	ldns_rdf	*owner;		/* the current record's owner */
+	ldns_rdf *origin;    /* $ORIGIN, or NULL */
+	ldns_rdf *no_origin; /* NO_ORIGIN */
+	ldns_rdf *prev;	     /* previous owner */
+	ldns_rdf *owner;     /* the current record's owner */
 };
 
 struct zone_ldns *
 zone_ldns_new(void)
 {
-	struct zone_ldns	*l;
+	struct zone_ldns *l;
 
 	if ((l = calloc(1, sizeof(*l))) == NULL)
 		return NULL;
@@ -64,9 +64,9 @@ zone_ldns_free(struct zone_ldns *l)
 static ldns_rdf *
 zone_ldns_name(struct zone_reader *r, const char *tok, size_t n)
 {
-	const ldns_rdf	*origin = r->ldns->origin;
-	char		 buf[ZONE_PNAME_MAX];
-	ldns_rdf	*d;
+	const ldns_rdf *origin = r->ldns->origin;
+	char		buf[ZONE_PNAME_MAX];
+	ldns_rdf       *d;
 
 	if (n >= sizeof(buf)) {
 		zone_read_error(r, r->recline, "name '%.40s...' is too long",
@@ -77,22 +77,28 @@ zone_ldns_name(struct zone_reader *r, const char *tok, size_t n)
 	buf[n] = '\0';
 	if (strcmp(buf, "@") == 0 || !ldns_dname_str_absolute(buf)) {
 		if (origin == NULL) {
-			zone_read_error(r, r->recline, "relative name '%s' "
-			    "and no $ORIGIN to complete it", buf);
+			zone_read_error(r, r->recline,
+			    "relative name '%s' "
+			    "and no $ORIGIN to complete it",
+			    buf);
 			return NULL;
 		}
 		if (strcmp(buf, "@") == 0)
 			return ldns_rdf_clone(origin);
 	}
 	if ((d = ldns_dname_new_frm_str(buf)) == NULL) {
-		zone_read_error(r, r->recline, "'%s' is not a valid domain "
-		    "name", buf);
+		zone_read_error(r, r->recline,
+		    "'%s' is not a valid domain "
+		    "name",
+		    buf);
 		return NULL;
 	}
 	if (!ldns_dname_str_absolute(buf) &&
 	    ldns_dname_cat(d, origin) != LDNS_STATUS_OK) {
-		zone_read_error(r, r->recline, "name '%s' is too long with "
-		    "the origin appended", buf);
+		zone_read_error(r, r->recline,
+		    "name '%s' is too long with "
+		    "the origin appended",
+		    buf);
 		ldns_rdf_deep_free(d);
 		return NULL;
 	}
@@ -102,7 +108,7 @@ zone_ldns_name(struct zone_reader *r, const char *tok, size_t n)
 void
 zone_ldns_origin(struct zone_reader *r, const char *tok, size_t n)
 {
-	ldns_rdf	*d;
+	ldns_rdf *d;
 
 	if ((d = zone_ldns_name(r, tok, n)) == NULL)
 		return;
@@ -111,16 +117,16 @@ zone_ldns_origin(struct zone_reader *r, const char *tok, size_t n)
 }
 
 int
-zone_ldns_owner(struct zone_reader *r, int blank, const char *tok,
-    size_t n)
+zone_ldns_owner(struct zone_reader *r, int blank, const char *tok, size_t n)
 {
-	struct zone_ldns	*l = r->ldns;
+	struct zone_ldns *l = r->ldns;
 
 	ldns_rdf_deep_free(l->owner);
 	l->owner = NULL;
 	if (blank) {
 		if (l->prev == NULL) {
-			zone_read_error(r, r->recline, "no owner name and no "
+			zone_read_error(r, r->recline,
+			    "no owner name and no "
 			    "previous record to take it from");
 			return -1;
 		}
@@ -151,7 +157,7 @@ zone_ldns_owner_str(struct zone_reader *r)
 const char *
 zone_ldns_type_name(uint16_t type, char *buf, size_t len)
 {
-	const ldns_rr_descriptor	*d;
+	const ldns_rr_descriptor *d;
 
 	d = ldns_rr_descript(type);
 	if (d != NULL && d->_name != NULL)
@@ -166,8 +172,8 @@ zone_ldns_type_name(uint16_t type, char *buf, size_t len)
 static int
 zone_ldns_unresolved(const struct zone_reader *r, const ldns_rr *rr)
 {
-	const ldns_rdf	*d, *no_origin = r->ldns->no_origin;
-	size_t		 i;
+	const ldns_rdf *d, *no_origin = r->ldns->no_origin;
+	size_t		i;
 
 	if (r->ldns->origin != NULL)
 		return 0;
@@ -175,7 +181,7 @@ zone_ldns_unresolved(const struct zone_reader *r, const ldns_rr *rr)
 		d = ldns_rr_rdf(rr, i);
 		if (ldns_rdf_get_type(d) == LDNS_RDF_TYPE_DNAME &&
 		    (ldns_dname_is_subdomain(d, no_origin) ||
-		    ldns_dname_compare(d, no_origin) == 0))
+			ldns_dname_compare(d, no_origin) == 0))
 			return 1;
 	}
 	return 0;
@@ -185,14 +191,14 @@ zone_ldns_unresolved(const struct zone_reader *r, const ldns_rr *rr)
 static ldns_rr *
 zone_ldns_rr(struct zone_reader *r, const struct zone_head *h)
 {
-	struct zone_ldns	*l = r->ldns;
-	char			*owner, *text = NULL;
-	ldns_rr			*rr = NULL;
-	ldns_status		 st;
+	struct zone_ldns *l = r->ldns;
+	char		 *owner, *text = NULL;
+	ldns_rr		 *rr = NULL;
+	ldns_status	  st;
 
 	if ((owner = ldns_rdf2str(l->owner)) == NULL ||
 	    asprintf(&text, "%s %u IN %s %s", owner, h->ttl, h->type,
-	    h->rdata) == -1) {
+		h->rdata) == -1) {
 		free(owner);
 		zone_read_error(r, r->recline, "out of memory");
 		return NULL;
@@ -207,8 +213,10 @@ zone_ldns_rr(struct zone_reader *r, const struct zone_head *h)
 		return NULL;
 	}
 	if (zone_ldns_unresolved(r, rr)) {
-		zone_read_error(r, r->recline, "relative name in the %s rdata "
-		    "and no $ORIGIN to complete it", h->type);
+		zone_read_error(r, r->recline,
+		    "relative name in the %s rdata "
+		    "and no $ORIGIN to complete it",
+		    h->type);
 		ldns_rr_free(rr);
 		return NULL;
 	}
@@ -219,8 +227,8 @@ zone_ldns_rr(struct zone_reader *r, const struct zone_head *h)
 static int
 zone_ldns_rdata(struct zone_rec *rec, const ldns_rr *rr)
 {
-	ldns_buffer	*buf;
-	size_t		 n;
+	ldns_buffer *buf;
+	size_t	     n;
 
 	if ((buf = ldns_buffer_new(512)) == NULL)
 		return -1;
@@ -239,7 +247,7 @@ zone_ldns_rdata(struct zone_rec *rec, const ldns_rr *rr)
 void
 zone_ldns_record(struct zone_reader *r, const struct zone_head *h)
 {
-	struct zone_rec	*rec;
+	struct zone_rec *rec;
 	ldns_rr		*rr;
 	ldns_rr_type	 type;
 

@@ -17,13 +17,13 @@
  * every other type to zone_ldns_record.
  */
 
-#define TEXT_MAX	(256 * 1024)	/* one logical record */
-#define TTL_MAX		0x7fffffffU	/* RFC 2181 8 */
+#define TEXT_MAX (256 * 1024) /* one logical record */
+#define TTL_MAX	 0x7fffffffU  /* RFC 2181 8 */
 
 void
 zone_read_error(struct zone_reader *r, int line, const char *fmt, ...)
 {
-	va_list	 ap;
+	va_list ap;
 
 	va_start(ap, fmt);
 	errors_vadd(r->errs, r->path, line, fmt, ap);
@@ -40,7 +40,7 @@ zone_read_nerrs(const struct zone_reader *r)
 static void
 zone_read_lower(uint8_t *w, size_t len)
 {
-	size_t	 i, j;
+	size_t i, j;
 
 	for (i = 0; i < len && w[i] != 0; i += (size_t)w[i] + 1)
 		for (j = i + 1; j <= i + w[i] && j < len; j++)
@@ -52,7 +52,7 @@ zone_read_lower(uint8_t *w, size_t len)
 static int
 zone_read_put(struct zone_reader *r, char c)
 {
-	char	*t;
+	char *t;
 
 	if (r->len + 2 > r->cap) {
 		if (r->cap >= TEXT_MAX)
@@ -106,7 +106,7 @@ zone_read_char(struct zone_reader *r, char c)
 static void
 zone_read_line(struct zone_reader *r, const char *line)
 {
-	const char	*p;
+	const char *p;
 
 	for (p = line; *p != '\0' && *p != '\n'; p++) {
 		if (*p == ';' && !r->quote && !r->esc)
@@ -132,8 +132,8 @@ zone_read_line(struct zone_reader *r, const char *line)
 static int
 zone_read_field(const char **p, const char **start, size_t *len)
 {
-	const char	*s = *p;
-	int		 quote = 0;
+	const char *s = *p;
+	int	    quote = 0;
 
 	while (*s == ' ')
 		s++;
@@ -157,12 +157,12 @@ zone_read_field(const char **p, const char **start, size_t *len)
 static int
 zone_read_ttl(const char *tok, size_t n, uint32_t *ttl)
 {
-	uint64_t	 total = 0, v;
-	size_t		 i = 0, start;
+	uint64_t total = 0, v;
+	size_t	 i = 0, start;
 
 	while (i < n) {
 		for (start = i, v = 0; i < n && isdigit((unsigned char)tok[i]);
-		    i++) {
+		     i++) {
 			v = v * 10 + (uint64_t)(tok[i] - '0');
 			if (v > TTL_MAX)
 				return -1;
@@ -178,10 +178,10 @@ zone_read_ttl(const char *tok, size_t n, uint32_t *ttl)
 			case 'd': v *= 86400; break;
 			case 'w': v *= 604800; break;
 			default: return -1;
-			/* clang-format on */
+				/* clang-format on */
 			}
 		} else if (start > 0)
-			return -1;	/* "1h30": a unit is missing */
+			return -1; /* "1h30": a unit is missing */
 		if ((total += v) > TTL_MAX)
 			return -1;
 	}
@@ -194,8 +194,8 @@ zone_read_ttl(const char *tok, size_t n, uint32_t *ttl)
 static void
 zone_read_origin(struct zone_reader *r, const char *p)
 {
-	const char	*tok, *extra;
-	size_t		 n, m;
+	const char *tok, *extra;
+	size_t	    n, m;
 
 	if (!zone_read_field(&p, &tok, &n)) {
 		zone_read_error(r, r->recline, "$ORIGIN needs a name");
@@ -211,8 +211,8 @@ zone_read_origin(struct zone_reader *r, const char *p)
 static void
 zone_read_default_ttl(struct zone_reader *r, const char *p)
 {
-	const char	*tok, *extra;
-	size_t		 n, m;
+	const char *tok, *extra;
+	size_t	    n, m;
 
 	if (!zone_read_field(&p, &tok, &n)) {
 		zone_read_error(r, r->recline, "$TTL needs a value");
@@ -223,7 +223,8 @@ zone_read_default_ttl(struct zone_reader *r, const char *p)
 		return;
 	}
 	if (zone_read_ttl(tok, n, &r->ttl) == -1) {
-		zone_read_error(r, r->recline, "$TTL '%.*s' is not a TTL "
+		zone_read_error(r, r->recline,
+		    "$TTL '%.*s' is not a TTL "
 		    "(seconds, or units like 1h30m, at most 2147483647)",
 		    (int)n, tok);
 		return;
@@ -240,7 +241,8 @@ zone_read_directive(struct zone_reader *r, const char *tok, size_t n,
 	else if (n == 4 && strncasecmp(tok, "$TTL", n) == 0)
 		zone_read_default_ttl(r, rest);
 	else if (n == 8 && strncasecmp(tok, "$INCLUDE", n) == 0)
-		zone_read_error(r, r->recline, "$INCLUDE is not supported; "
+		zone_read_error(r, r->recline,
+		    "$INCLUDE is not supported; "
 		    "list each zone file on its own");
 	else
 		zone_read_error(r, r->recline, "unknown directive '%.*s'",
@@ -250,10 +252,9 @@ zone_read_directive(struct zone_reader *r, const char *tok, size_t n,
 /* --- records -------------------------------------------------------- */
 
 struct zone_rec *
-zone_read_rec(struct zone_reader *r, const struct zone_head *h,
-    uint16_t type)
+zone_read_rec(struct zone_reader *r, const struct zone_head *h, uint16_t type)
 {
-	struct zone_rec	*recs, *rec;
+	struct zone_rec *recs, *rec;
 	const uint8_t	*owner;
 	size_t		 ownerlen;
 
@@ -278,8 +279,8 @@ zone_read_rec(struct zone_reader *r, const struct zone_head *h,
 static int
 zone_read_is_class(const char *tok, size_t n)
 {
-	static const char *const	 classes[] = { "IN", "CH", "CS", "HS" };
-	size_t				 i;
+	static const char *const classes[] = { "IN", "CH", "CS", "HS" };
+	size_t			 i;
 
 	for (i = 0; i < 4; i++)
 		if (n == 2 && strncasecmp(tok, classes[i], 2) == 0)
@@ -294,9 +295,9 @@ zone_read_is_class(const char *tok, size_t n)
 static int
 zone_read_head(struct zone_reader *r, const char *p, struct zone_head *h)
 {
-	const char	*tok;
-	size_t		 n;
-	int		 has_ttl = 0, has_class = 0;
+	const char *tok;
+	size_t	    n;
+	int	    has_ttl = 0, has_class = 0;
 
 	for (;;) {
 		if (!zone_read_field(&p, &tok, &n)) {
@@ -312,8 +313,10 @@ zone_read_head(struct zone_reader *r, const char *p, struct zone_head *h)
 			has_ttl = 1;
 		} else if (!has_class && zone_read_is_class(tok, n)) {
 			if (strncasecmp(tok, "IN", 2) != 0) {
-				zone_read_error(r, r->recline, "class %.*s is "
-				    "not supported, only IN", (int)n, tok);
+				zone_read_error(r, r->recline,
+				    "class %.*s is "
+				    "not supported, only IN",
+				    (int)n, tok);
 				return -1;
 			}
 			has_class = 1;
@@ -321,7 +324,8 @@ zone_read_head(struct zone_reader *r, const char *p, struct zone_head *h)
 			break;
 	}
 	if (!has_ttl && !r->has_ttl) {
-		zone_read_error(r, r->recline, "record has no TTL and no $TTL "
+		zone_read_error(r, r->recline,
+		    "record has no TTL and no $TTL "
 		    "precedes it");
 		return -1;
 	}
@@ -344,7 +348,7 @@ static void
 zone_read_binding(struct zone_reader *r, const struct zone_head *h)
 {
 	struct binding	*b;
-	struct zone_rec	*rec;
+	struct zone_rec *rec;
 	char		*owner, err[BINDING_ERR_MAX];
 
 	b = zone_grow(r->bindings, &r->capbindings, r->nbindings + 1,
@@ -374,9 +378,9 @@ zone_read_binding(struct zone_reader *r, const struct zone_head *h)
 static void
 zone_read_record(struct zone_reader *r, int owner_blank)
 {
-	struct zone_head	 h;
-	const char		*p = r->text, *tok;
-	size_t			 n;
+	struct zone_head h;
+	const char	*p = r->text, *tok;
+	size_t		 n;
 
 	if (!zone_read_field(&p, &tok, &n))
 		return;
@@ -401,9 +405,9 @@ zone_read_record(struct zone_reader *r, int owner_blank)
 void
 zone_read(struct zone_reader *r, FILE *fp)
 {
-	char	*line = NULL;
-	size_t	 cap = 0;
-	int	 owner_blank = 0;
+	char  *line = NULL;
+	size_t cap = 0;
+	int    owner_blank = 0;
 
 	while (getline(&line, &cap, fp) != -1) {
 		r->line++;
@@ -427,7 +431,7 @@ zone_read(struct zone_reader *r, FILE *fp)
 void
 zone_read_free(struct zone_reader *r)
 {
-	size_t	 i;
+	size_t i;
 
 	for (i = 0; i < r->nrecs; i++)
 		free(r->recs[i].rdata);

@@ -28,22 +28,22 @@
  * and every state change is printed as "state NAME STATE DOMID".
  */
 
-#define DRIVER_MAX	16
-#define POLL_MS		5
+#define DRIVER_MAX 16
+#define POLL_MS	   5
 
 struct driver {
-	struct event_base	*base;
-	struct vms		*vs;
-	struct binding		 b[DRIVER_MAX];
-	enum vm_state		 last[DRIVER_MAX];
-	size_t			 nb;
-	char			 line[4096];
-	size_t			 len;
+	struct event_base *base;
+	struct vms	  *vs;
+	struct binding	   b[DRIVER_MAX];
+	enum vm_state	   last[DRIVER_MAX];
+	size_t		   nb;
+	char		   line[4096];
+	size_t		   len;
 };
 
 struct answer {
-	struct vm_waiter	 w;
-	char			 name[BINDING_NAME_MAX];
+	struct vm_waiter w;
+	char		 name[BINDING_NAME_MAX];
 };
 
 /* vm.c counts boots through metrics.c, which this driver leaves out. */
@@ -57,7 +57,7 @@ metrics_boot(struct metrics *m, uint64_t ms)
 static void
 answered(void *arg, int ok, const char *why)
 {
-	struct answer	*a = arg;
+	struct answer *a = arg;
 
 	if (ok)
 		printf("answer %s ok\n", a->name);
@@ -69,8 +69,8 @@ answered(void *arg, int ok, const char *why)
 static void
 cmd_want(struct driver *d, const char *name)
 {
-	struct vm	*v = vm_find(d->vs, name);
-	struct answer	*a;
+	struct vm     *v = vm_find(d->vs, name);
+	struct answer *a;
 
 	if (v == NULL || (a = calloc(1, sizeof(*a))) == NULL) {
 		printf("answer %s fail: no such binding\n", name);
@@ -81,7 +81,7 @@ cmd_want(struct driver *d, const char *name)
 	a->w.arg = a;
 	switch (vm_want(d->vs, &v->b, &a->w)) {
 	case VM_WANT_READY:
-	case VM_WANT_STANDIN:	/* none here: vms_standin is not called */
+	case VM_WANT_STANDIN: /* none here: vms_standin is not called */
 		answered(a, 1, NULL);
 		break;
 	case VM_WANT_FAIL:
@@ -95,7 +95,7 @@ cmd_want(struct driver *d, const char *name)
 static void
 cmd_stop(struct driver *d, const char *name)
 {
-	char	 err[256];
+	char err[256];
 
 	if (vm_stop(d->vs, name, err, sizeof(err)) == -1)
 		printf("stop %s fail: %s\n", name, err);
@@ -106,15 +106,15 @@ cmd_stop(struct driver *d, const char *name)
 static void
 cmd_info(struct driver *d, const char *cmd, const char *name)
 {
-	struct vm	*v = vm_find(d->vs, name);
-	char		 veth[PROC_IFNAME_MAX];
+	struct vm *v = vm_find(d->vs, name);
+	char	   veth[PROC_IFNAME_MAX];
 
 	if (strcmp(cmd, "veth") == 0) {
 		proc_util_veth_name(name, veth);
 		printf("veth %s %s\n", name, veth);
 	} else if (v != NULL)
-		printf("traffic %s %llu\n", name, (unsigned long long)
-		    proc_backend.traffic(v));
+		printf("traffic %s %llu\n", name,
+		    (unsigned long long)proc_backend.traffic(v));
 	else
 		printf("traffic %s none\n", name);
 }
@@ -122,7 +122,7 @@ cmd_info(struct driver *d, const char *cmd, const char *name)
 static void
 command(struct driver *d, char *line)
 {
-	char	*arg = strchr(line, ' ');
+	char *arg = strchr(line, ' ');
 
 	if (arg != NULL)
 		*arg++ = '\0';
@@ -147,9 +147,9 @@ command(struct driver *d, char *line)
 static void
 stdin_cb(int fd, short ev, void *arg)
 {
-	struct driver	*d = arg;
-	char		*nl;
-	ssize_t		 n;
+	struct driver *d = arg;
+	char	      *nl;
+	ssize_t	       n;
 
 	(void)ev;
 	n = read(fd, d->line + d->len, sizeof(d->line) - 1 - d->len);
@@ -168,15 +168,15 @@ stdin_cb(int fd, short ev, void *arg)
 		memmove(d->line, nl + 1, d->len + 1);
 	}
 	if (d->len == sizeof(d->line) - 1)
-		d->len = 0;	/* an overlong line: dropped */
+		d->len = 0; /* an overlong line: dropped */
 }
 
 static void
 poll_cb(int fd, short ev, void *arg)
 {
-	struct driver	*d = arg;
-	struct vm	*v;
-	size_t		 i;
+	struct driver *d = arg;
+	struct vm     *v;
+	size_t	       i;
 
 	(void)fd;
 	(void)ev;
@@ -193,21 +193,21 @@ poll_cb(int fd, short ev, void *arg)
 static void
 setup(struct driver *d, int argc, char **argv)
 {
-	struct zone		 z;
-	struct zone		*zp = &z;
-	struct zone_set		 zs = { &zp, 1 };
-	struct proc_conf	 pc;
-	char			 err[BINDING_ERR_MAX];
-	int			 i;
+	struct zone	 z;
+	struct zone	*zp = &z;
+	struct zone_set	 zs = { &zp, 1 };
+	struct proc_conf pc;
+	char		 err[BINDING_ERR_MAX];
+	int		 i;
 
 	for (i = 3; i + 1 < argc && d->nb < DRIVER_MAX; i += 2, d->nb++)
 		if (binding_parse(&d->b[d->nb], argv[i], argv[i + 1], err,
-		    sizeof(err)) == -1)
+			sizeof(err)) == -1)
 			fatalx("%s: %s", argv[i], err);
 	snprintf(pc.logdir, sizeof(pc.logdir), "%s", argv[1]);
 	snprintf(pc.statedir, sizeof(pc.statedir), "%s", argv[2]);
-	d->vs = vms_new(d->base, &proc_backend, NULL, calloc(1,
-	    sizeof(struct metrics)));
+	d->vs = vms_new(d->base, &proc_backend, NULL,
+	    calloc(1, sizeof(struct metrics)));
 	if (d->vs == NULL || d->vs->metrics == NULL)
 		fatalx("out of memory");
 	d->vs->grace_ms = 1000;
@@ -222,13 +222,14 @@ setup(struct driver *d, int argc, char **argv)
 int
 main(int argc, char **argv)
 {
-	static struct driver	 d;
-	struct event		*in, *poll;
-	struct timeval		 tv = { 0, POLL_MS * 1000 };
-	struct metrics		*m;
+	static struct driver d;
+	struct event	    *in, *poll;
+	struct timeval	     tv = { 0, POLL_MS * 1000 };
+	struct metrics	    *m;
 
 	if (argc < 5 || argc % 2 == 0) {
-		fprintf(stderr, "usage: proc_driver LOGDIR STATEDIR "
+		fprintf(stderr,
+		    "usage: proc_driver LOGDIR STATEDIR "
 		    "NAME RDATA ...\n");
 		return 2;
 	}

@@ -20,13 +20,13 @@
 static inline size_t
 dnsq_build(uint8_t *q, uint16_t id, const char *name)
 {
-	size_t		 n = 12, len;
-	const char	*dot;
+	size_t	    n = 12, len;
+	const char *dot;
 
 	memset(q, 0, 12);
 	q[0] = (uint8_t)(id >> 8);
 	q[1] = (uint8_t)id;
-	q[5] = 1;	/* one question */
+	q[5] = 1; /* one question */
 	while (*name != '\0') {
 		dot = strchr(name, '.');
 		len = dot ? (size_t)(dot - name) : strlen(name);
@@ -39,9 +39,9 @@ dnsq_build(uint8_t *q, uint16_t id, const char *name)
 	}
 	q[n++] = 0;
 	q[n++] = 0;
-	q[n++] = 1;	/* A */
+	q[n++] = 1; /* A */
 	q[n++] = 0;
-	q[n++] = 1;	/* IN */
+	q[n++] = 1; /* IN */
 	return n;
 }
 
@@ -52,8 +52,8 @@ dnsq_build(uint8_t *q, uint16_t id, const char *name)
 static inline int
 dnsq_connect(const char *addr, const char *port)
 {
-	struct sockaddr_in	 sin;
-	int			 fd;
+	struct sockaddr_in sin;
+	int		   fd;
 
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;

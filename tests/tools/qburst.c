@@ -20,12 +20,12 @@
  * and exits 0 only if every query got a NOERROR reply.
  */
 
-#define MAXCOUNT	10000
+#define MAXCOUNT 10000
 
 static double
 now_ms(void)
 {
-	struct timespec	 ts;
+	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
@@ -34,14 +34,15 @@ now_ms(void)
 int
 main(int argc, char *argv[])
 {
-	static uint8_t		 seen[MAXCOUNT + 1];
-	uint8_t			 q[512], r[4096];
-	int			 fd, count, i, n, rc, buf = 1 << 22;
-	int			 replies = 0, noerror = 0, servfail = 0, other = 0;
-	double			 t0, deadline, last = 0;
+	static uint8_t seen[MAXCOUNT + 1];
+	uint8_t	       q[512], r[4096];
+	int	       fd, count, i, n, rc, buf = 1 << 22;
+	int	       replies = 0, noerror = 0, servfail = 0, other = 0;
+	double	       t0, deadline, last = 0;
 
 	if (argc < 5 || (count = atoi(argv[4])) < 1 || count > MAXCOUNT) {
-		fprintf(stderr, "usage: qburst ADDRESS PORT NAME COUNT "
+		fprintf(stderr,
+		    "usage: qburst ADDRESS PORT NAME COUNT "
 		    "[TIMEOUT_S]\n");
 		return 2;
 	}
@@ -59,7 +60,7 @@ main(int argc, char *argv[])
 	}
 	deadline = t0 + 1000.0 * (argc > 5 ? atoi(argv[5]) : 10);
 	while (replies < count && now_ms() < deadline) {
-		struct pollfd	 pfd = { fd, POLLIN, 0 };
+		struct pollfd pfd = { fd, POLLIN, 0 };
 
 		if (poll(&pfd, 1, (int)(deadline - now_ms()) + 1) <= 0)
 			continue;
@@ -80,6 +81,7 @@ main(int argc, char *argv[])
 			other++;
 	}
 	printf("sent=%d replies=%d noerror=%d servfail=%d other=%d "
-	    "max_ms=%.0f\n", count, replies, noerror, servfail, other, last);
+	       "max_ms=%.0f\n",
+	    count, replies, noerror, servfail, other, last);
 	return noerror == count ? 0 : 1;
 }

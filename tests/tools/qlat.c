@@ -22,13 +22,13 @@
  * process: what it measures is the server, not process start-up.
  */
 
-#define MAXQ	100000
+#define MAXQ	   100000
 #define TIMEOUT_MS 2000
 
 static uint64_t
 now_us(void)
 {
-	struct timespec	 ts;
+	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
@@ -37,7 +37,7 @@ now_us(void)
 static int
 cmp(const void *a, const void *b)
 {
-	uint64_t	 x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
 
 	return x < y ? -1 : x > y;
 }
@@ -45,15 +45,16 @@ cmp(const void *a, const void *b)
 int
 main(int argc, char *argv[])
 {
-	static uint64_t		 rtt[MAXQ];
-	struct stat		 st;
-	uint8_t			 q[512], r[1500];
-	size_t			 n = 0, lost = 0, qlen;
-	int			 fd, interval;
-	uint16_t		 id = 1;
+	static uint64_t rtt[MAXQ];
+	struct stat	st;
+	uint8_t		q[512], r[1500];
+	size_t		n = 0, lost = 0, qlen;
+	int		fd, interval;
+	uint16_t	id = 1;
 
 	if (argc < 5) {
-		fprintf(stderr, "usage: qlat ADDRESS PORT NAME STOPFILE "
+		fprintf(stderr,
+		    "usage: qlat ADDRESS PORT NAME STOPFILE "
 		    "[INTERVAL_MS]\n");
 		return 2;
 	}
@@ -63,9 +64,9 @@ main(int argc, char *argv[])
 		return 2;
 	}
 	while (stat(argv[4], &st) == -1 && n < MAXQ) {
-		struct pollfd	 pfd = { fd, POLLIN, 0 };
-		uint64_t	 t0 = now_us(), dt = 0;
-		int		 got = 0;
+		struct pollfd pfd = { fd, POLLIN, 0 };
+		uint64_t      t0 = now_us(), dt = 0;
+		int	      got = 0;
 
 		qlen = dnsq_build(q, ++id, argv[3]);
 		if (send(fd, q, qlen, 0) == -1)
@@ -89,8 +90,8 @@ main(int argc, char *argv[])
 		return 1;
 	}
 	qsort(rtt, n, sizeof(rtt[0]), cmp);
-	printf("queries=%zu lost=%zu max_us=%llu p50_us=%llu p99_us=%llu\n",
-	    n, lost, (unsigned long long)rtt[n - 1],
+	printf("queries=%zu lost=%zu max_us=%llu p50_us=%llu p99_us=%llu\n", n,
+	    lost, (unsigned long long)rtt[n - 1],
 	    (unsigned long long)rtt[n / 2],
 	    (unsigned long long)rtt[n * 99 / 100]);
 	return lost == 0 ? 0 : 1;

@@ -8,7 +8,7 @@
 #include "log.h"
 #include "quietlog.h"
 
-int	quietlog_warnings;
+int quietlog_warnings;
 
 void
 log_init(const char *ident, int foreground, int verbose)
@@ -79,8 +79,8 @@ quietlog_fatal(const char *why, const char *fmt, va_list ap)
 void
 fatal(const char *fmt, ...)
 {
-	const char	*why = strerror(errno);
-	va_list		 ap;
+	const char *why = strerror(errno);
+	va_list	    ap;
 
 	va_start(ap, fmt);
 	quietlog_fatal(why, fmt, ap);
@@ -91,7 +91,7 @@ fatal(const char *fmt, ...)
 void
 fatalx(const char *fmt, ...)
 {
-	va_list	 ap;
+	va_list ap;
 
 	va_start(ap, fmt);
 	quietlog_fatal(NULL, fmt, ap);

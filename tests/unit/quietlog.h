@@ -10,6 +10,6 @@
  */
 
 /* log_warn and log_warnx calls since start (a test may reset it). */
-extern int	quietlog_warnings;
+extern int quietlog_warnings;
 
 #endif /* JITSUD_QUIETLOG_H */

@@ -12,11 +12,11 @@
 
 #include "jitsud.h"
 
-#define OWNER	"www.example.org."
-#define BASE	"kernel=/k.xen ip=10.0.0.10 "
+#define OWNER "www.example.org."
+#define BASE  "kernel=/k.xen ip=10.0.0.10 "
 
-static struct binding	b;
-static char		err[BINDING_ERR_MAX];
+static struct binding b;
+static char	      err[BINDING_ERR_MAX];
 
 /* Parse `rdata' and insist it succeeds, printing the error if not. */
 static void
@@ -30,7 +30,7 @@ parse_ok(const char *rdata)
 static void
 test_minimal_line_gets_every_default(void **state)
 {
-	uint8_t	 mac[6];
+	uint8_t mac[6];
 
 	(void)state;
 	parse_ok("kernel=/var/lib/jitsu/www.xen ip=10.0.0.10");
@@ -61,11 +61,12 @@ test_minimal_line_gets_every_default(void **state)
 static void
 test_every_key_is_parsed(void **state)
 {
-	static const uint8_t	 mac[6] = { 0x00, 0x16, 0x3e, 0xab, 0xcd, 1 };
-	struct in6_addr		 ip6;
+	static const uint8_t mac[6] = { 0x00, 0x16, 0x3e, 0xab, 0xcd, 1 };
+	struct in6_addr	     ip6;
 
 	(void)state;
-	parse_ok("kernel=/srv/u.xen type=pv memory=8M vcpus=4 ip=192.0.2.7 "
+	parse_ok(
+	    "kernel=/srv/u.xen type=pv memory=8M vcpus=4 ip=192.0.2.7 "
 	    "ip6=2001:db8::7 mac=00:16:3E:ab:cd:01 bridge=xenbr1 "
 	    "cmdline=\"-v --port 80\" idle=120s stop=suspend ready=tcp:8080 "
 	    "max-boot=20s synjitsu=off ports=80,443,8080 warm=on "
@@ -111,16 +112,23 @@ static void
 test_memory_units(void **state)
 {
 	static const struct {
-		const char	*v;
-		uint64_t	 kb;
+		const char *v;
+		uint64_t    kb;
 	} t[] = {
-		{ "512K", 512 }, { "1024k", 1024 }, { "8M", 8192 },
-		{ "8m", 8192 }, { "32", 32768 }, { "1G", 1048576 },
-		{ "2g", 2097152 }, { "64G", 64ULL << 20 }, { "1M", 1024 },
-		{ "1028K", 1028 }, { "256K", 256 },
+		{ "512K", 512 },
+		{ "1024k", 1024 },
+		{ "8M", 8192 },
+		{ "8m", 8192 },
+		{ "32", 32768 },
+		{ "1G", 1048576 },
+		{ "2g", 2097152 },
+		{ "64G", 64ULL << 20 },
+		{ "1M", 1024 },
+		{ "1028K", 1028 },
+		{ "256K", 256 },
 	};
-	char	 line[128];
-	size_t	 i;
+	char   line[128];
+	size_t i;
 
 	(void)state;
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
@@ -134,15 +142,20 @@ static void
 test_durations_and_units(void **state)
 {
 	static const struct {
-		const char	*v;
-		uint32_t	 ms;
+		const char *v;
+		uint32_t    ms;
 	} t[] = {
-		{ "0", 0 }, { "0s", 0 }, { "45", 45000 }, { "120s", 120000 },
-		{ "5m", 300000 }, { "1h", 3600000 }, { "250ms", 250 },
+		{ "0", 0 },
+		{ "0s", 0 },
+		{ "45", 45000 },
+		{ "120s", 120000 },
+		{ "5m", 300000 },
+		{ "1h", 3600000 },
+		{ "250ms", 250 },
 		{ "7d", 604800000 },
 	};
-	char	 line[128];
-	size_t	 i;
+	char   line[128];
+	size_t i;
 
 	(void)state;
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
@@ -185,7 +198,7 @@ test_quoting_and_blanks(void **state)
 {
 	(void)state;
 	parse_ok("  kernel=/k\tip=10.1.1.1   "
-	    "cmdline=\"say \\\"hi\\\" \\\\ x\"  ");
+		 "cmdline=\"say \\\"hi\\\" \\\\ x\"  ");
 	assert_string_equal(b.cmdline, "say \"hi\" \\ x");
 	parse_ok(BASE "cmdline=\"\"");
 	assert_string_equal(b.cmdline, "");
@@ -200,8 +213,8 @@ test_quoting_and_blanks(void **state)
 static void
 test_long_values_up_to_the_limit(void **state)
 {
-	char	 line[BINDING_CMDLINE_MAX + 64];
-	char	 fifteen[] = "abcdefghijklmno";
+	char line[BINDING_CMDLINE_MAX + 64];
+	char fifteen[] = "abcdefghijklmno";
 
 	(void)state;
 	snprintf(line, sizeof(line), BASE "cmdline=%0*d",
@@ -216,7 +229,7 @@ test_long_values_up_to_the_limit(void **state)
 static void
 test_derived_mac_is_stable_and_case_blind(void **state)
 {
-	uint8_t	 m1[6], m2[6], m3[6], m4[6];
+	uint8_t m1[6], m2[6], m3[6], m4[6];
 
 	(void)state;
 	binding_derive_mac("www.example.org.", m1);
@@ -237,12 +250,13 @@ test_derived_mac_is_stable_and_case_blind(void **state)
 }
 
 static const struct {
-	const char	*rdata;
-	const char	*error;
+	const char *rdata;
+	const char *error;
 } bad[] = {
 	{ "", "missing required key 'kernel'" },
 	{ "ip=10.0.0.1", "missing required key 'kernel'" },
-	{ "kernel=/k", "missing ip or ip6: the name needs an address to "
+	{ "kernel=/k",
+	    "missing ip or ip6: the name needs an address to "
 	    "answer with" },
 	{ BASE "colour=red", "unknown key 'colour'" },
 	{ BASE "averyveryverylongkey=1", "unknown key 'averyveryverylongkey'" },
@@ -254,27 +268,34 @@ static const struct {
 	{ BASE "cmdline=\"abc", "cmdline: unterminated quoted value" },
 	{ BASE "cmdline=\"abc\\\"", "cmdline: unterminated quoted value" },
 	{ BASE "cmdline=\"a\"b", "cmdline: text after the closing quote" },
-	{ BASE "cmdline=a\"b\"", "cmdline: stray quote; quote the whole "
+	{ BASE "cmdline=a\"b\"",
+	    "cmdline: stray quote; quote the whole "
 	    "value" },
-	{ "kernel=k.xen ip=10.0.0.1", "kernel: 'k.xen' is not an absolute "
+	{ "kernel=k.xen ip=10.0.0.1",
+	    "kernel: 'k.xen' is not an absolute "
 	    "path" },
 	{ BASE "ramdisk=initrd", "ramdisk: 'initrd' is not an absolute path" },
 	{ BASE "cpuid=\"\"", "cpuid: empty" },
 	{ BASE "type=hvm", "type: 'hvm' is not pvh or pv" },
 	{ BASE "type=PVH", "type: 'PVH' is not pvh or pv" },
-	{ BASE "memory=8X", "memory: '8X' is not a size like 512K, 16M or "
+	{ BASE "memory=8X",
+	    "memory: '8X' is not a size like 512K, 16M or "
 	    "1G" },
 	{ BASE "memory=M", "memory: 'M' is not a size like 512K, 16M or 1G" },
-	{ BASE "memory=-8M", "memory: '-8M' is not a size like 512K, 16M or "
+	{ BASE "memory=-8M",
+	    "memory: '-8M' is not a size like 512K, 16M or "
 	    "1G" },
-	{ BASE "memory=8MB", "memory: '8MB' is not a size like 512K, 16M or "
+	{ BASE "memory=8MB",
+	    "memory: '8MB' is not a size like 512K, 16M or "
 	    "1G" },
 	{ BASE "memory=0", "memory: '0' is out of range 256K-64G" },
 	{ BASE "memory=252K", "memory: '252K' is out of range 256K-64G" },
-		{ BASE "memory=65G", "memory: '65G' is out of range 256K-64G" },
-	{ BASE "memory=99999999999999999999G", "memory: "
+	{ BASE "memory=65G", "memory: '65G' is out of range 256K-64G" },
+	{ BASE "memory=99999999999999999999G",
+	    "memory: "
 	    "'99999999999999999999G' is not a size like 512K, 16M or 1G" },
-	{ BASE "memory=18446744073709551615G", "memory: "
+	{ BASE "memory=18446744073709551615G",
+	    "memory: "
 	    "'18446744073709551615G' is out of range 256K-64G" },
 	{ BASE "memory=1026K", "memory: '1026K' is not a multiple of 4K" },
 	{ BASE "vcpus=0", "vcpus: '0' is out of range 1-128" },
@@ -282,62 +303,86 @@ static const struct {
 	{ BASE "vcpus=two", "vcpus: 'two' is not a number" },
 	{ BASE "vcpus=2x", "vcpus: '2x' is not a number" },
 	{ "kernel=/k ip=10.0.0", "ip: '10.0.0' is not an IPv4 address" },
-	{ "kernel=/k ip=10.0.0.256", "ip: '10.0.0.256' is not an IPv4 "
+	{ "kernel=/k ip=10.0.0.256",
+	    "ip: '10.0.0.256' is not an IPv4 "
 	    "address" },
 	{ "kernel=/k ip=fd00::1", "ip: 'fd00::1' is not an IPv4 address" },
-	{ "kernel=/k ip=0.0.0.0", "ip: '0.0.0.0' is not a unicast host "
+	{ "kernel=/k ip=0.0.0.0",
+	    "ip: '0.0.0.0' is not a unicast host "
 	    "address" },
-	{ "kernel=/k ip=224.0.0.1", "ip: '224.0.0.1' is not a unicast host "
+	{ "kernel=/k ip=224.0.0.1",
+	    "ip: '224.0.0.1' is not a unicast host "
 	    "address" },
-	{ "kernel=/k ip=255.255.255.255", "ip: '255.255.255.255' is not a "
+	{ "kernel=/k ip=255.255.255.255",
+	    "ip: '255.255.255.255' is not a "
 	    "unicast host address" },
-	{ "kernel=/k ip6=10.0.0.1", "ip6: '10.0.0.1' is not an IPv6 "
+	{ "kernel=/k ip6=10.0.0.1",
+	    "ip6: '10.0.0.1' is not an IPv6 "
 	    "address" },
 	{ "kernel=/k ip6=::", "ip6: '::' is not a unicast host address" },
-	{ "kernel=/k ip6=ff02::1", "ip6: 'ff02::1' is not a unicast host "
+	{ "kernel=/k ip6=ff02::1",
+	    "ip6: 'ff02::1' is not a unicast host "
 	    "address" },
-	{ BASE "mac=00:16:3e:00:00", "mac: '00:16:3e:00:00' is not a MAC "
+	{ BASE "mac=00:16:3e:00:00",
+	    "mac: '00:16:3e:00:00' is not a MAC "
 	    "address like 00:16:3e:00:00:01" },
-	{ BASE "mac=00-16-3e-00-00-01", "mac: '00-16-3e-00-00-01' is not a "
+	{ BASE "mac=00-16-3e-00-00-01",
+	    "mac: '00-16-3e-00-00-01' is not a "
 	    "MAC address like 00:16:3e:00:00:01" },
-	{ BASE "mac=00:16:3e:00:00:0g", "mac: '00:16:3e:00:00:0g' is not a "
+	{ BASE "mac=00:16:3e:00:00:0g",
+	    "mac: '00:16:3e:00:00:0g' is not a "
 	    "MAC address like 00:16:3e:00:00:01" },
-	{ BASE "mac=01:16:3e:00:00:01", "mac: '01:16:3e:00:00:01' is a "
+	{ BASE "mac=01:16:3e:00:00:01",
+	    "mac: '01:16:3e:00:00:01' is a "
 	    "multicast address" },
-	{ BASE "bridge=abcdefghijklmnop", "bridge: 'abcdefghijklmnop' is "
+	{ BASE "bridge=abcdefghijklmnop",
+	    "bridge: 'abcdefghijklmnop' is "
 	    "longer than 15 characters" },
-	{ BASE "bridge=br/0", "bridge: 'br/0' is not a valid interface "
+	{ BASE "bridge=br/0",
+	    "bridge: 'br/0' is not a valid interface "
 	    "name" },
-	{ BASE "bridge=br:0", "bridge: 'br:0' is not a valid interface "
+	{ BASE "bridge=br:0",
+	    "bridge: 'br:0' is not a valid interface "
 	    "name" },
 	{ BASE "bridge=..", "bridge: '..' is not a valid interface name" },
-	{ BASE "bridge=\"br 0\"", "bridge: 'br 0' is not a valid interface "
+	{ BASE "bridge=\"br 0\"",
+	    "bridge: 'br 0' is not a valid interface "
 	    "name" },
 	{ BASE "bridge=\"\"", "bridge: '' is not a valid interface name" },
-	{ BASE "idle=5x", "idle: '5x' is not a duration like 500ms, 30s, 5m "
+	{ BASE "idle=5x",
+	    "idle: '5x' is not a duration like 500ms, 30s, 5m "
 	    "or 1h" },
-	{ BASE "idle=m", "idle: 'm' is not a duration like 500ms, 30s, 5m or "
+	{ BASE "idle=m",
+	    "idle: 'm' is not a duration like 500ms, 30s, 5m or "
 	    "1h" },
-	{ BASE "idle=1.5m", "idle: '1.5m' is not a duration like 500ms, 30s, "
+	{ BASE "idle=1.5m",
+	    "idle: '1.5m' is not a duration like 500ms, 30s, "
 	    "5m or 1h" },
 	{ BASE "idle=8d", "idle: '8d' is out of range 0-7d" },
-	{ BASE "idle=99999999999999999d", "idle: '99999999999999999d' is out "
+	{ BASE "idle=99999999999999999d",
+	    "idle: '99999999999999999d' is out "
 	    "of range 0-7d" },
-	{ BASE "stop=kill", "stop: 'kill' is not destroy, shutdown, suspend "
+	{ BASE "stop=kill",
+	    "stop: 'kill' is not destroy, shutdown, suspend "
 	    "or pause" },
-	{ BASE "ready=ping", "ready: 'ping' is not xenstore, tcp:PORT or "
+	{ BASE "ready=ping",
+	    "ready: 'ping' is not xenstore, tcp:PORT or "
 	    "delay:DURATION" },
 	{ BASE "ready=tcp:", "ready: '' is not a port number" },
 	{ BASE "ready=tcp:http", "ready: 'http' is not a port number" },
 	{ BASE "ready=tcp:0", "ready: port '0' is out of range 1-65535" },
-	{ BASE "ready=tcp:65536", "ready: port '65536' is out of range "
+	{ BASE "ready=tcp:65536",
+	    "ready: port '65536' is out of range "
 	    "1-65535" },
-	{ BASE "ready=delay:soon", "ready: 'soon' is not a duration like "
+	{ BASE "ready=delay:soon",
+	    "ready: 'soon' is not a duration like "
 	    "500ms, 30s, 5m or 1h" },
 	{ BASE "ready=delay:11m", "ready: '11m' is out of range 0-10m" },
-	{ BASE "ready=delay:10s", "ready: delay of 10000ms is not shorter "
+	{ BASE "ready=delay:10s",
+	    "ready: delay of 10000ms is not shorter "
 	    "than max-boot of 10000ms" },
-	{ BASE "ready=delay:5s max-boot=2s", "ready: delay of 5000ms is not "
+	{ BASE "ready=delay:5s max-boot=2s",
+	    "ready: delay of 5000ms is not "
 	    "shorter than max-boot of 2000ms" },
 	{ BASE "max-boot=0", "max-boot: must be more than 0" },
 	{ BASE "max-boot=11m", "max-boot: '11m' is out of range 0-10m" },
@@ -353,27 +398,28 @@ static const struct {
 	{ BASE "ports=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17",
 	    "ports: more than 16 ports" },
 	{ BASE "max-wait=31s", "max-wait: '31s' is out of range 0-30s" },
-	{ BASE "max-wait=fast", "max-wait: 'fast' is not a duration like "
+	{ BASE "max-wait=fast",
+	    "max-wait: 'fast' is not a duration like "
 	    "500ms, 30s, 5m or 1h" },
 };
 
 static void
 test_every_error_has_its_exact_message(void **state)
 {
-	size_t	 i;
-	int	 failed = 0;
+	size_t i;
+	int    failed = 0;
 
 	(void)state;
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		memset(err, 0, sizeof(err));
-		if (binding_parse(&b, OWNER, bad[i].rdata, err,
-		    sizeof(err)) != -1) {
+		if (binding_parse(&b, OWNER, bad[i].rdata, err, sizeof(err)) !=
+		    -1) {
 			print_error("accepted: \"%s\"\n", bad[i].rdata);
 			failed = 1;
 		} else if (strcmp(err, bad[i].error) != 0) {
 			print_error("rdata: \"%s\"\n  expected: %s\n"
-			    "  got:      %s\n", bad[i].rdata, bad[i].error,
-			    err);
+				    "  got:      %s\n",
+			    bad[i].rdata, bad[i].error, err);
 			failed = 1;
 		}
 	}
@@ -383,7 +429,7 @@ test_every_error_has_its_exact_message(void **state)
 static void
 test_overlong_values_are_refused(void **state)
 {
-	char	 line[BINDING_CMDLINE_MAX + 64];
+	char line[BINDING_CMDLINE_MAX + 64];
 
 	(void)state;
 	snprintf(line, sizeof(line), BASE "cmdline=%0*d", BINDING_CMDLINE_MAX,
@@ -399,7 +445,7 @@ test_overlong_values_are_refused(void **state)
 static void
 test_overlong_owner_is_refused(void **state)
 {
-	char	 owner[BINDING_NAME_MAX + 1];
+	char owner[BINDING_NAME_MAX + 1];
 
 	(void)state;
 	memset(owner, 'a', sizeof(owner) - 1);
@@ -412,12 +458,13 @@ test_overlong_owner_is_refused(void **state)
 static void
 test_error_buffer_is_respected(void **state)
 {
-	char	 small[8];
+	char small[8];
 
 	(void)state;
 	memset(small, 'x', sizeof(small));
 	assert_int_equal(binding_parse(&b, OWNER, BASE "colour=red", small,
-	    sizeof(small)), -1);
+			     sizeof(small)),
+	    -1);
 	assert_string_equal(small, "unknown");
 }
 

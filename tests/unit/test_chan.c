@@ -15,34 +15,35 @@
 #include "log.h"
 #include "testutil.h"
 
-#define SENDERS		4
-#define PER_SENDER	20000
+#define SENDERS	   4
+#define PER_SENDER 20000
 
 /* A message: who sent it and its place in that sender's sequence. */
 struct msg {
-	int	 sender;
-	int	 seq;
+	int sender;
+	int seq;
 };
 
-static struct event_base	*base;
-static struct chan		*ch;
-static pthread_t		 loop_thread;
-static int			 handled, dropped, wrong_thread;
-static int			 next_seq[SENDERS];
-static char			 order_err[256];
+static struct event_base *base;
+static struct chan	 *ch;
+static pthread_t	  loop_thread;
+static int		  handled, dropped, wrong_thread;
+static int		  next_seq[SENDERS];
+static char		  order_err[256];
 
 static void
 handler(void *m, void *arg)
 {
-	struct msg	*msg = m;
+	struct msg *msg = m;
 
 	assert_ptr_equal(arg, &handled);
 	if (!pthread_equal(pthread_self(), loop_thread))
 		wrong_thread++;
 	if (msg->seq != next_seq[msg->sender] && order_err[0] == '\0')
-		snprintf(order_err, sizeof(order_err), "sender %d: expected "
-		    "message %d, saw %d", msg->sender, next_seq[msg->sender],
-		    msg->seq);
+		snprintf(order_err, sizeof(order_err),
+		    "sender %d: expected "
+		    "message %d, saw %d",
+		    msg->sender, next_seq[msg->sender], msg->seq);
 	next_seq[msg->sender] = msg->seq + 1;
 	handled++;
 	free(msg);
@@ -51,11 +52,13 @@ handler(void *m, void *arg)
 static void
 drop(void *m)
 {
-	struct msg	*msg = m;
+	struct msg *msg = m;
 
 	if (msg->seq != dropped && order_err[0] == '\0')
-		snprintf(order_err, sizeof(order_err), "dropped message %d "
-		    "when %d was next", msg->seq, dropped);
+		snprintf(order_err, sizeof(order_err),
+		    "dropped message %d "
+		    "when %d was next",
+		    msg->seq, dropped);
 	dropped++;
 	free(msg);
 }
@@ -87,7 +90,7 @@ teardown(void **state)
 static int
 try_send(int sender, int seq)
 {
-	struct msg	*m = malloc(sizeof(*m));
+	struct msg *m = malloc(sizeof(*m));
 
 	if (m == NULL)
 		return -1;
@@ -109,7 +112,7 @@ send_msg(int sender, int seq)
 static void *
 sender_main(void *arg)
 {
-	int	 sender = (int)(intptr_t)arg, i;
+	int sender = (int)(intptr_t)arg, i;
 
 	for (i = 0; i < PER_SENDER; i++)
 		if (try_send(sender, i) == -1)
@@ -127,14 +130,15 @@ run_until_handled(int n)
 static void
 test_messages_from_other_threads_arrive_in_order_in_the_loop(void **state)
 {
-	pthread_t	 t[SENDERS];
-	void		*failed;
-	int		 i;
+	pthread_t t[SENDERS];
+	void	 *failed;
+	int	  i;
 
 	(void)state;
 	for (i = 0; i < SENDERS; i++)
 		assert_int_equal(pthread_create(&t[i], NULL, sender_main,
-		    (void *)(intptr_t)i), 0);
+				     (void *)(intptr_t)i),
+		    0);
 	run_until_handled(SENDERS * PER_SENDER);
 	for (i = 0; i < SENDERS; i++) {
 		pthread_join(t[i], &failed);
@@ -165,7 +169,7 @@ test_handler_runs_from_the_loop_not_from_send(void **state)
 static void
 test_a_full_wakeup_pipe_loses_no_message(void **state)
 {
-	int	 i, n = 3 * 65536;
+	int i, n = 3 * 65536;
 
 	(void)state;
 	for (i = 0; i < n; i++)
@@ -179,7 +183,7 @@ test_a_full_wakeup_pipe_loses_no_message(void **state)
 static void
 test_free_drops_what_is_still_queued_in_order(void **state)
 {
-	int	 i;
+	int i;
 
 	(void)state;
 	for (i = 0; i < 5; i++)
@@ -197,8 +201,8 @@ test_free_drops_what_is_still_queued_in_order(void **state)
 int
 main(void)
 {
-#define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
-	const struct CMUnitTest	 tests[] = {
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+	const struct CMUnitTest tests[] = {
 		T(test_messages_from_other_threads_arrive_in_order_in_the_loop),
 		T(test_handler_runs_from_the_loop_not_from_send),
 		T(test_a_full_wakeup_pipe_loses_no_message),

@@ -14,13 +14,13 @@
 #include "jitsud.h"
 #include "testutil.h"
 
-static struct errors	errs;
+static struct errors errs;
 
 static void
 assert_addr(const struct conf_addr *a, int family, const char *text,
     unsigned int port)
 {
-	char	 buf[INET6_ADDRSTRLEN];
+	char buf[INET6_ADDRSTRLEN];
 
 	assert_int_equal(a->ss.ss_family, family);
 	if (family == AF_INET) {
@@ -42,7 +42,7 @@ assert_addr(const struct conf_addr *a, int family, const char *text,
 static void
 test_good_conf_sets_every_option(void **state)
 {
-	struct conf	 c;
+	struct conf c;
 
 	(void)state;
 	memset(&errs, 0, sizeof(errs));
@@ -73,7 +73,7 @@ test_good_conf_sets_every_option(void **state)
 static void
 test_defaults_listen_everywhere_on_53(void **state)
 {
-	struct conf	 c;
+	struct conf c;
 
 	(void)state;
 	conf_init(&c);
@@ -93,8 +93,8 @@ test_defaults_listen_everywhere_on_53(void **state)
 static void
 test_zone_paths_are_relative_to_the_conf_folder(void **state)
 {
-	struct conf	 c;
-	FILE		*fp;
+	struct conf c;
+	FILE	   *fp;
 
 	(void)state;
 	memset(&errs, 0, sizeof(errs));
@@ -120,10 +120,10 @@ test_zone_paths_are_relative_to_the_conf_folder(void **state)
 static void
 assert_golden(const char *conf, const char *golden)
 {
-	struct conf	 c;
-	FILE		*fp;
-	char		 want[ERROR_LEN + 2];
-	size_t		 i = 0, n;
+	struct conf c;
+	FILE	   *fp;
+	char	    want[ERROR_LEN + 2];
+	size_t	    i = 0, n;
 
 	memset(&errs, 0, sizeof(errs));
 	conf_init(&c);
@@ -153,7 +153,7 @@ test_bad_conf_matches_golden_errors(void **state)
 static void
 test_missing_file_is_one_error(void **state)
 {
-	struct conf	 c;
+	struct conf c;
 
 	(void)state;
 	memset(&errs, 0, sizeof(errs));
@@ -166,9 +166,9 @@ test_missing_file_is_one_error(void **state)
 static void
 test_error_count_is_bounded_but_counted(void **state)
 {
-	struct errors	*e = calloc(1, sizeof(*e));
-	FILE		*fp = tmpfile();
-	int		 i;
+	struct errors *e = calloc(1, sizeof(*e));
+	FILE	      *fp = tmpfile();
+	int	       i;
 
 	(void)state;
 	assert_non_null(e);
@@ -188,7 +188,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good_conf_sets_every_option),
 		cmocka_unit_test(test_defaults_listen_everywhere_on_53),
-		cmocka_unit_test(test_zone_paths_are_relative_to_the_conf_folder),
+		cmocka_unit_test(
+		    test_zone_paths_are_relative_to_the_conf_folder),
 		cmocka_unit_test(test_bad_conf_matches_golden_errors),
 		cmocka_unit_test(test_missing_file_is_one_error),
 		cmocka_unit_test(test_error_count_is_bounded_but_counted),

@@ -25,16 +25,16 @@
 #include "quietlog.h"
 #include "testutil.h"
 
-#define CLIENTS_MAX	16	/* control.c's CONTROL_CLIENTS_MAX */
+#define CLIENTS_MAX 16 /* control.c's CONTROL_CLIENTS_MAX */
 
 /*
  * Neighbours.  The lifecycle is a registry of two VMs this file fills
  * in; start/stop/reload record what they were asked and answer as the
  * test says; the log and the metrics are text of the test's choosing.
  */
-static char		 asked[256];	/* "start(www)" and the like */
-static int		 fail_op;
-static size_t		 metrics_lines;	/* metrics_render's output */
+static char		  asked[256]; /* "start(www)" and the like */
+static int		  fail_op;
+static size_t		  metrics_lines; /* metrics_render's output */
 static const char *const *log_lines;
 
 uint64_t
@@ -52,7 +52,7 @@ vm_state_name(enum vm_state s)
 struct vm *
 vm_find(struct vms *vs, const char *name)
 {
-	struct vm	*v;
+	struct vm *v;
 
 	TAILQ_FOREACH(v, &vs->all, entry)
 		if (strcasecmp(v->b.name, name) == 0)
@@ -93,7 +93,7 @@ fake_reload(struct jitsud *env, char *err, size_t errlen)
 void
 metrics_render(const struct metrics *m, const struct vms *vs, FILE *fp)
 {
-	size_t	 i;
+	size_t i;
 
 	(void)m;
 	(void)vs;
@@ -104,18 +104,18 @@ metrics_render(const struct metrics *m, const struct vms *vs, FILE *fp)
 void
 log_ring_foreach(void (*fn)(const char *, void *), void *arg)
 {
-	size_t	 i;
+	size_t i;
 
 	for (i = 0; log_lines != NULL && log_lines[i] != NULL; i++)
 		fn(log_lines[i], arg);
 }
 
 /* The daemon's side: its loop, a registry, the control socket. */
-static struct jitsud	*env;
-static struct vms	 vs;
-static struct vm	 vm_www, vm_db;
-static struct control	*ctl;
-static char		 dir[64], path[96];
+static struct jitsud  *env;
+static struct vms      vs;
+static struct vm       vm_www, vm_db;
+static struct control *ctl;
+static char	       dir[64], path[96];
 
 static void
 add_vm(struct vm *v, const char *name, enum vm_state st, const char *ip)
@@ -180,14 +180,13 @@ sock_addr(struct sockaddr_un *sun)
 static int
 client(void)
 {
-	struct sockaddr_un	 sun;
-	int			 fd;
+	struct sockaddr_un sun;
+	int		   fd;
 
 	sock_addr(&sun);
 	fd = socket(AF_UNIX, SOCK_STREAM, 0);
 	assert_true(fd >= 0);
-	assert_int_equal(connect(fd, (struct sockaddr *)&sun, sizeof(sun)),
-	    0);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
 	return fd;
 }
 
@@ -204,15 +203,15 @@ say(int fd, const char *text)
 static int
 hear(int fd, char *buf, size_t size, unsigned int ms)
 {
-	size_t	 len = 0;
-	ssize_t	 n;
-	unsigned int	 t;
+	size_t	     len = 0;
+	ssize_t	     n;
+	unsigned int t;
 
 	buf[0] = '\0';
 	for (t = 0; t < ms; t += 5) {
 		testutil_loop_for(env->base, 5);
-		while ((n = recv(fd, buf + len, size - 1 - len,
-		    MSG_DONTWAIT)) > 0)
+		while ((n = recv(fd, buf + len, size - 1 - len, MSG_DONTWAIT)) >
+		    0)
 			len += (size_t)n;
 		buf[len] = '\0';
 		if (n == 0)
@@ -228,7 +227,7 @@ hear(int fd, char *buf, size_t size, unsigned int ms)
 static void
 hear_some(int fd, char *buf, size_t size)
 {
-	int	 i;
+	int i;
 
 	for (i = 0; i < 400; i++) {
 		testutil_loop_for(env->base, 5);
@@ -242,13 +241,14 @@ hear_some(int fd, char *buf, size_t size)
 static void
 assert_reply(const char *request, const char *want)
 {
-	char	 buf[8192];
-	int	 fd = client();
+	char buf[8192];
+	int  fd = client();
 
 	say(fd, request);
 	if (!hear(fd, buf, sizeof(buf), 2000))
 		fail_msg("request \"%s\": the daemon did not close after "
-		    "\"%s\"", request, buf);
+			 "\"%s\"",
+		    request, buf);
 	close(fd);
 	if (strcmp(buf, want) != 0)
 		fail_msg("request \"%s\": expected\n%s\nsaw\n%s", request, want,
@@ -268,8 +268,8 @@ test_list_is_data_lines_then_end_ok_then_close(void **state)
 static void
 test_show_request_split_across_writes_is_answered_whole(void **state)
 {
-	char	 buf[1024];
-	int	 fd = client();
+	char buf[1024];
+	int  fd = client();
 
 	(void)state;
 	vm_db.domid = 7;
@@ -293,7 +293,8 @@ test_show_request_split_across_writes_is_answered_whole(void **state)
 	say(fd, "ow db.example.org.\n");
 	assert_true(hear(fd, buf, sizeof(buf), 2000));
 	close(fd);
-	assert_string_equal(buf, "data name db.example.org.\n"
+	assert_string_equal(buf,
+	    "data name db.example.org.\n"
 	    "data state stopped for 42000 ms\n"
 	    "data domain 7\n"
 	    "data kernel /k/db.pvh\n"
@@ -310,15 +311,16 @@ test_show_request_split_across_writes_is_answered_whole(void **state)
 static void
 test_half_closed_client_still_gets_the_whole_reply(void **state)
 {
-	char	 buf[1024];
-	int	 fd = client();
+	char buf[1024];
+	int  fd = client();
 
 	(void)state;
 	say(fd, "jitsu/1 list\n");
 	assert_int_equal(shutdown(fd, SHUT_WR), 0);
 	assert_true(hear(fd, buf, sizeof(buf), 2000));
 	close(fd);
-	assert_string_equal(buf, "data www.example.org. ready 42s 192.0.2.10\n"
+	assert_string_equal(buf,
+	    "data www.example.org. ready 42s 192.0.2.10\n"
 	    "data db.example.org. stopped 42s \nend ok\n");
 }
 
@@ -334,7 +336,7 @@ static void
 test_only_the_first_request_of_a_connection_is_answered(void **state)
 {
 	(void)state;
-	log_lines = (const char *const []){ "one", NULL };
+	log_lines = (const char *const[]){ "one", NULL };
 	assert_reply("jitsu/1 log\njitsu/1 list\n", "data one\nend ok\n");
 }
 
@@ -368,15 +370,16 @@ test_unknown_and_malformed_requests_are_refused(void **state)
 static void
 test_oversized_request_is_refused_and_the_daemon_lives_on(void **state)
 {
-	char	 line[CTL_LINE_MAX], buf[256];
-	int	 fd = client();
+	char line[CTL_LINE_MAX], buf[256];
+	int  fd = client();
 
 	(void)state;
 	memset(line, 'a', sizeof(line));
 	assert_int_equal(write(fd, line, sizeof(line)), sizeof(line));
 	if (!hear(fd, buf, sizeof(buf), 2000))
 		fail_msg("a %d-byte line without its end: the daemon kept the "
-		    "connection, saw \"%s\"", CTL_LINE_MAX, buf);
+			 "connection, saw \"%s\"",
+		    CTL_LINE_MAX, buf);
 	close(fd);
 	assert_string_equal(buf, "end error request too long\n");
 	assert_reply("jitsu/1 start db.example.org.\n", "end ok\n");
@@ -386,8 +389,8 @@ test_oversized_request_is_refused_and_the_daemon_lives_on(void **state)
 static void
 test_a_line_just_under_the_limit_is_still_read(void **state)
 {
-	char	 line[CTL_LINE_MAX], buf[256];
-	int	 fd = client();
+	char line[CTL_LINE_MAX], buf[256];
+	int  fd = client();
 
 	(void)state;
 	/*
@@ -397,11 +400,11 @@ test_a_line_just_under_the_limit_is_still_read(void **state)
 	memset(line, 'a', sizeof(line));
 	memcpy(line, "jitsu/1 show ", 13);
 	line[sizeof(line) - 1] = '\n';
-	assert_int_equal(write(fd, line, sizeof(line) - 1),
-	    sizeof(line) - 1);
+	assert_int_equal(write(fd, line, sizeof(line) - 1), sizeof(line) - 1);
 	if (hear(fd, buf, sizeof(buf), 100))
 		fail_msg("%d bytes of a line: expected the daemon to wait for "
-		    "the rest, saw \"%s\" and a close", CTL_LINE_MAX - 1, buf);
+			 "the rest, saw \"%s\" and a close",
+		    CTL_LINE_MAX - 1, buf);
 	say(fd, "\n");
 	assert_true(hear(fd, buf, sizeof(buf), 2000));
 	close(fd);
@@ -432,7 +435,8 @@ test_without_a_backend_only_reload_metrics_and_log_work(void **state)
 	    "end error no lifecycle backend is configured\n");
 	assert_string_equal(asked, "");
 	metrics_lines = 2;
-	assert_reply("jitsu/1 metrics\n", "data metric_0_total 0\n"
+	assert_reply("jitsu/1 metrics\n",
+	    "data metric_0_total 0\n"
 	    "data metric_1_total 1\nend ok\n");
 	assert_reply("jitsu/1 log\n", "end ok\n");
 	assert_reply("jitsu/1 reload\n", "end ok\n");
@@ -441,13 +445,13 @@ test_without_a_backend_only_reload_metrics_and_log_work(void **state)
 static void
 test_large_multi_part_reply_arrives_whole(void **state)
 {
-	static char	 buf[1 << 21];
-	size_t		 n = 0;
-	char		*p;
-	int		 fd = client();
+	static char buf[1 << 21];
+	size_t	    n = 0;
+	char	   *p;
+	int	    fd = client();
 
 	(void)state;
-	metrics_lines = 20000;		/* ~600 KB: many socket buffers */
+	metrics_lines = 20000; /* ~600 KB: many socket buffers */
 	say(fd, "jitsu/1 metrics\n");
 	assert_true(hear(fd, buf, sizeof(buf), 5000));
 	close(fd);
@@ -465,8 +469,8 @@ test_large_multi_part_reply_arrives_whole(void **state)
 static void
 test_client_closing_mid_reply_frees_its_connection(void **state)
 {
-	char	 buf[512];
-	int	 i, fd;
+	char buf[512];
+	int  i, fd;
 
 	(void)state;
 	metrics_lines = 20000;
@@ -484,8 +488,8 @@ test_client_closing_mid_reply_frees_its_connection(void **state)
 static void
 test_connections_past_the_limit_are_closed_unanswered(void **state)
 {
-	int	 idle[CLIENTS_MAX], fd, i;
-	char	 buf[256];
+	int  idle[CLIENTS_MAX], fd, i;
+	char buf[256];
 
 	(void)state;
 	for (i = 0; i < CLIENTS_MAX; i++)
@@ -495,7 +499,8 @@ test_connections_past_the_limit_are_closed_unanswered(void **state)
 	say(fd, "jitsu/1 list\n");
 	if (!hear(fd, buf, sizeof(buf), 1000))
 		fail_msg("client %d of a limit of %d: expected to be closed, "
-		    "still open", CLIENTS_MAX + 1, CLIENTS_MAX);
+			 "still open",
+		    CLIENTS_MAX + 1, CLIENTS_MAX);
 	close(fd);
 	assert_string_equal(buf, "");
 	assert_true(quietlog_warnings > 0);
@@ -510,7 +515,7 @@ test_connections_past_the_limit_are_closed_unanswered(void **state)
 static void
 test_socket_is_private_and_a_live_one_is_not_taken(void **state)
 {
-	struct stat	 st;
+	struct stat st;
 
 	(void)state;
 	assert_int_equal(stat(path, &st), 0);
@@ -524,9 +529,9 @@ test_socket_is_private_and_a_live_one_is_not_taken(void **state)
 static void
 test_stale_socket_file_is_replaced(void **state)
 {
-	struct control		*again;
-	struct sockaddr_un	 sun;
-	int			 fd;
+	struct control	  *again;
+	struct sockaddr_un sun;
+	int		   fd;
 
 	(void)state;
 	/* A dead daemon's socket: the file is there, nobody listens. */
@@ -545,8 +550,8 @@ test_stale_socket_file_is_replaced(void **state)
 int
 main(void)
 {
-#define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
-	const struct CMUnitTest	 tests[] = {
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+	const struct CMUnitTest tests[] = {
 		T(test_list_is_data_lines_then_end_ok_then_close),
 		T(test_show_request_split_across_writes_is_answered_whole),
 		T(test_half_closed_client_still_gets_the_whole_reply),

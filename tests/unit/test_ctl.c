@@ -19,8 +19,8 @@ parse(const char *line, struct ctl_request *r, char *err)
 static void
 test_every_command_parses(void **state)
 {
-	struct ctl_request	 r;
-	char			 err[128];
+	struct ctl_request r;
+	char		   err[128];
 
 	(void)state;
 	assert_int_equal(parse("jitsu/1 list", &r, err), 0);
@@ -45,8 +45,8 @@ test_every_command_parses(void **state)
 static void
 assert_refused(const char *line, size_t len, const char *why)
 {
-	struct ctl_request	 r;
-	char			 err[128];
+	struct ctl_request r;
+	char		   err[128];
 
 	assert_int_equal(ctl_parse_request(line, len, &r, err, sizeof(err)),
 	    -1);
@@ -73,8 +73,8 @@ test_bad_requests_say_why(void **state)
 static void
 test_argument_length_is_bounded(void **state)
 {
-	char	 line[CTL_ARG_MAX + 16];
-	size_t	 n;
+	char   line[CTL_ARG_MAX + 16];
+	size_t n;
 
 	(void)state;
 	n = (size_t)snprintf(line, sizeof(line), "jitsu/1 show ");
@@ -85,22 +85,22 @@ test_argument_length_is_bounded(void **state)
 static void
 test_format_round_trips(void **state)
 {
-	struct ctl_request	 r;
-	char			 buf[CTL_LINE_MAX], err[128];
+	struct ctl_request r;
+	char		   buf[CTL_LINE_MAX], err[128];
 
 	(void)state;
 	assert_int_equal(ctl_format_request(buf, sizeof(buf), "show",
-	    "www.example.org."), 0);
+			     "www.example.org."),
+	    0);
 	assert_string_equal(buf, "jitsu/1 show www.example.org.\n");
 	assert_int_equal(ctl_parse_request(buf, strlen(buf) - 1, &r, err,
-	    sizeof(err)), 0);
+			     sizeof(err)),
+	    0);
 	assert_int_equal(r.cmd, CTL_SHOW);
 	assert_string_equal(r.arg, "www.example.org.");
-	assert_int_equal(ctl_format_request(buf, sizeof(buf), "list", NULL),
-	    0);
+	assert_int_equal(ctl_format_request(buf, sizeof(buf), "list", NULL), 0);
 	assert_string_equal(buf, "jitsu/1 list\n");
-	assert_int_equal(ctl_format_request(buf, sizeof(buf), "list", "x"),
-	    -1);
+	assert_int_equal(ctl_format_request(buf, sizeof(buf), "list", "x"), -1);
 	assert_int_equal(ctl_format_request(buf, sizeof(buf), "stop", NULL),
 	    -1);
 	assert_int_equal(ctl_format_request(buf, sizeof(buf), "nuke", NULL),
@@ -113,7 +113,7 @@ test_format_round_trips(void **state)
 static void
 test_reply_lines(void **state)
 {
-	const char	*text;
+	const char *text;
 
 	(void)state;
 	assert_int_equal(ctl_parse_reply("data www ready", &text), CTL_R_DATA);

@@ -23,24 +23,24 @@
  * every reply is a well-formed DNS message.
  */
 
-#define TEXT_MAX	16384
+#define TEXT_MAX 16384
 
-static struct zone_set	*zones;
+static struct zone_set *zones;
 
 /* --- building queries ------------------------------------------------ */
 
 struct qopts {
-	uint16_t	 id;
-	uint16_t	 qclass;
-	int		 rd, cd, tcp, opcode;
-	int		 edns;		/* payload size, 0 for no OPT */
-	int		 edns_do;
-	int		 edns_version;
+	uint16_t id;
+	uint16_t qclass;
+	int	 rd, cd, tcp, opcode;
+	int	 edns; /* payload size, 0 for no OPT */
+	int	 edns_do;
+	int	 edns_version;
 };
 
 static const struct {
-	const char	*name;
-	uint16_t	 type;
+	const char *name;
+	uint16_t    type;
 } types[] = {
 	/* clang-format off */
 	{ "A", 1 }, { "NS", 2 }, { "CNAME", 5 }, { "SOA", 6 }, { "PTR", 12 },
@@ -53,7 +53,7 @@ static const struct {
 static int
 type_from_name(const char *s)
 {
-	size_t	 i;
+	size_t i;
 
 	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
 		if (strcasecmp(s, types[i].name) == 0)
@@ -66,7 +66,7 @@ type_from_name(const char *s)
 static const char *
 type_to_name(uint16_t type, char *buf, size_t len)
 {
-	size_t	 i;
+	size_t i;
 
 	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
 		if (types[i].type == type)
@@ -78,7 +78,7 @@ type_to_name(uint16_t type, char *buf, size_t len)
 static size_t
 put_name(uint8_t *p, const char *name)
 {
-	size_t	 n = 0, len;
+	size_t n = 0, len;
 
 	if (strcmp(name, ".") == 0)
 		name++;
@@ -94,10 +94,9 @@ put_name(uint8_t *p, const char *name)
 }
 
 static size_t
-build_query(uint8_t *p, const char *name, uint16_t qtype,
-    const struct qopts *o)
+build_query(uint8_t *p, const char *name, uint16_t qtype, const struct qopts *o)
 {
-	size_t	 n = DNS_HEADER_LEN;
+	size_t n = DNS_HEADER_LEN;
 
 	memset(p, 0, DNS_HEADER_LEN);
 	p[0] = (uint8_t)(o->id >> 8);
@@ -112,7 +111,7 @@ build_query(uint8_t *p, const char *name, uint16_t qtype,
 	p[n++] = (uint8_t)(o->qclass >> 8);
 	p[n++] = (uint8_t)o->qclass;
 	if (o->edns) {
-		static const uint8_t	 opt[] = { 0, 0, 41 };
+		static const uint8_t opt[] = { 0, 0, 41 };
 
 		memcpy(p + n, opt, 3);
 		p[n + 3] = (uint8_t)(o->edns >> 8);
@@ -137,25 +136,25 @@ default_opts(struct qopts *o)
 /* --- rendering replies as text --------------------------------------- */
 
 struct text {
-	char	*buf;
-	size_t	 len, max;
+	char  *buf;
+	size_t len, max;
 };
 
-static void	tx(struct text *, const char *, ...)
-		    __attribute__((format(printf, 2, 3)));
+static void tx(struct text *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
 
 static void
 tx(struct text *t, const char *fmt, ...)
 {
-	va_list	 ap;
-	int	 n;
+	va_list ap;
+	int	n;
 
 	va_start(ap, fmt);
 	n = vsnprintf(t->buf + t->len, t->max - t->len, fmt, ap);
 	va_end(ap);
 	if (n > 0)
 		t->len += (size_t)n < t->max - t->len ? (size_t)n :
-		    t->max - t->len - 1;
+							t->max - t->len - 1;
 }
 
 static uint16_t
@@ -177,16 +176,16 @@ g32(const uint8_t *p)
 static int
 rd_name(const uint8_t *p, size_t len, size_t *off, struct text *t)
 {
-	size_t	 o = *off, total = 0, i;
-	int	 jumped = 0, labels = 0;
-	uint8_t	 c;
+	size_t	o = *off, total = 0, i;
+	int	jumped = 0, labels = 0;
+	uint8_t c;
 
 	for (;;) {
 		if (o >= len)
 			return -1;
 		c = p[o];
 		if ((c & 0xc0) == 0xc0) {
-			size_t	 to;
+			size_t to;
 
 			if (o + 1 >= len)
 				return -1;
@@ -204,7 +203,7 @@ rd_name(const uint8_t *p, size_t len, size_t *off, struct text *t)
 		if (c == 0)
 			break;
 		for (i = 1; i <= c; i++) {
-			uint8_t	 ch = p[o + i];
+			uint8_t ch = p[o + i];
 
 			if (ch == '.' || ch == '\\')
 				tx(t, "\\%c", ch);
@@ -227,7 +226,7 @@ rd_name(const uint8_t *p, size_t len, size_t *off, struct text *t)
 static int
 rd_txt(const uint8_t *p, size_t end, size_t off, struct text *t)
 {
-	size_t	 n, i;
+	size_t n, i;
 
 	while (off < end) {
 		n = p[off++];
@@ -252,8 +251,8 @@ static int
 rd_rdata(const uint8_t *p, size_t off, size_t end, uint16_t type,
     struct text *t)
 {
-	char	 a[INET6_ADDRSTRLEN];
-	size_t	 i;
+	char   a[INET6_ADDRSTRLEN];
+	size_t i;
 
 	switch (type) {
 	case 1:
@@ -264,7 +263,9 @@ rd_rdata(const uint8_t *p, size_t off, size_t end, uint16_t type,
 		    sizeof(a));
 		tx(t, " %s", a);
 		return 0;
-	case 2: case 5: case 12:
+	case 2:
+	case 5:
+	case 12:
 		tx(t, " ");
 		return rd_name(p, end, &off, t) == -1 || off != end ? -1 : 0;
 	case 15:
@@ -301,17 +302,17 @@ rd_rdata(const uint8_t *p, size_t off, size_t end, uint16_t type,
 }
 
 struct edns {
-	int		 seen;
-	uint16_t	 size;
-	uint8_t		 extrcode, version;
-	int		 dnssec_ok;
+	int	 seen;
+	uint16_t size;
+	uint8_t	 extrcode, version;
+	int	 dnssec_ok;
 };
 
 static int
 rd_opt(const uint8_t *p, size_t off, uint16_t rdlen, struct edns *e)
 {
 	if (e->seen || p[off - 11] != 0)
-		return -1;	/* a second OPT, or one not at the root */
+		return -1; /* a second OPT, or one not at the root */
 	e->seen = 1;
 	e->size = g16(p + off - 8);
 	e->extrcode = p[off - 6];
@@ -325,9 +326,9 @@ static int
 rd_rr(const uint8_t *p, size_t len, size_t *off, const char *sec,
     struct text *t, struct edns *e)
 {
-	struct text	 line = { t->buf + t->len, 0, t->max - t->len };
-	char		 tb[16];
-	uint16_t	 type, rdlen;
+	struct text line = { t->buf + t->len, 0, t->max - t->len };
+	char	    tb[16];
+	uint16_t    type, rdlen;
 
 	tx(&line, "%s ", sec);
 	if (rd_name(p, len, off, &line) == -1 || len - *off < 10)
@@ -338,14 +339,14 @@ rd_rr(const uint8_t *p, size_t len, size_t *off, const char *sec,
 	if (len - *off < rdlen)
 		return -1;
 	if (type == 41) {
-		t->buf[t->len] = '\0';	/* OPT is no RR line */
+		t->buf[t->len] = '\0'; /* OPT is no RR line */
 		*off += rdlen;
 		return rd_opt(p, *off - rdlen, rdlen, e);
 	}
 	if (g16(p + *off - 8) != 1)
 		return -1;
-	tx(&line, " %u IN %s", g32(p + *off - 6), type_to_name(type, tb,
-	    sizeof(tb)));
+	tx(&line, " %u IN %s", g32(p + *off - 6),
+	    type_to_name(type, tb, sizeof(tb)));
 	if (rd_rdata(p, *off, *off + rdlen, type, &line) == -1)
 		return -1;
 	*off += rdlen;
@@ -358,14 +359,18 @@ static void
 rd_flags(uint16_t flags, struct text *t)
 {
 	static const struct {
-		uint16_t	 bit;
-		const char	*name;
+		uint16_t    bit;
+		const char *name;
 	} f[] = {
-		{ 0x8000, "qr" }, { 0x0400, "aa" }, { 0x0200, "tc" },
-		{ 0x0100, "rd" }, { 0x0080, "ra" }, { 0x0020, "ad" },
+		{ 0x8000, "qr" },
+		{ 0x0400, "aa" },
+		{ 0x0200, "tc" },
+		{ 0x0100, "rd" },
+		{ 0x0080, "ra" },
+		{ 0x0020, "ad" },
 		{ 0x0010, "cd" },
 	};
-	size_t	 i;
+	size_t i;
 
 	tx(t, "flags");
 	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
@@ -379,8 +384,8 @@ rd_flags(uint16_t flags, struct text *t)
 static const char *
 rcode_text(unsigned int rcode)
 {
-	static const char *const	 names[] = { "NOERROR", "FORMERR",
-	    "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED" };
+	static const char *const names[] = { "NOERROR", "FORMERR", "SERVFAIL",
+		"NXDOMAIN", "NOTIMP", "REFUSED" };
 
 	if (rcode < 6)
 		return names[rcode];
@@ -395,13 +400,13 @@ rcode_text(unsigned int rcode)
 static int
 render(const uint8_t *p, size_t len, struct text *t)
 {
-	char		 body[TEXT_MAX], tb[16];
-	struct text	 b = { body, 0, sizeof(body) };
-	struct edns	 e = { 0, 0, 0, 0, 0 };
-	size_t		 off = DNS_HEADER_LEN, i;
-	static const char *const	 secs[] = { "answer", "authority",
-	    "additional" };
-	int		 s;
+	char			 body[TEXT_MAX], tb[16];
+	struct text		 b = { body, 0, sizeof(body) };
+	struct edns		 e = { 0, 0, 0, 0, 0 };
+	size_t			 off = DNS_HEADER_LEN, i;
+	static const char *const secs[] = { "answer", "authority",
+		"additional" };
+	int			 s;
 
 	body[0] = '\0';
 	if (len < DNS_HEADER_LEN || g16(p + 4) > 1)
@@ -423,8 +428,8 @@ render(const uint8_t *p, size_t len, struct text *t)
 				return -1;
 	if (off != len)
 		return -1;
-	tx(t, "rcode %s\n", rcode_text((unsigned int)e.extrcode << 4 |
-	    (p[3] & 0xf)));
+	tx(t, "rcode %s\n",
+	    rcode_text((unsigned int)e.extrcode << 4 | (p[3] & 0xf)));
 	rd_flags(g16(p + 2), t);
 	tx(t, "%s", body);
 	if (e.seen)
@@ -438,8 +443,7 @@ render(const uint8_t *p, size_t len, struct text *t)
 static void
 render_verdict(const struct dns_verdict *v, struct text *t)
 {
-	static const char *const	 actions[] = { "drop", "reply",
-	    "outofzone" };
+	static const char *const actions[] = { "drop", "reply", "outofzone" };
 
 	tx(t, "verdict %s", actions[v->action]);
 	if (v->binding != NULL)
@@ -451,8 +455,8 @@ render_verdict(const struct dns_verdict *v, struct text *t)
 static void
 answer_text(const uint8_t *q, size_t qlen, int tcp, struct text *t)
 {
-	static uint8_t		 reply[DNS_TCP_MAX];
-	struct dns_verdict	 v;
+	static uint8_t	   reply[DNS_TCP_MAX];
+	struct dns_verdict v;
 
 	dns_answer(zones, q, qlen, tcp, reply, sizeof(reply), &v);
 	if (v.action != DNS_V_DROP && render(reply, v.replylen, t) == -1)
@@ -494,9 +498,9 @@ parse_option(const char *w, struct qopts *o)
 static size_t
 parse_query(char *line, uint8_t *q, int *tcp, const char *where)
 {
-	struct qopts	 o;
-	char		*name, *type, *w;
-	int		 qtype = -1;
+	struct qopts o;
+	char	    *name, *type, *w;
+	int	     qtype = -1;
 
 	default_opts(&o);
 	strtok(line, " \t");
@@ -514,17 +518,17 @@ parse_query(char *line, uint8_t *q, int *tcp, const char *where)
 }
 
 struct golden {
-	const char	*path;
-	FILE		*fp;
-	int		 lineno;
-	int		 failed;
-	int		 cases;
+	const char *path;
+	FILE	   *fp;
+	int	    lineno;
+	int	    failed;
+	int	    cases;
 };
 
 static char *
 golden_line(struct golden *g, char *buf, size_t len)
 {
-	size_t	 n;
+	size_t n;
 
 	if (fgets(buf, (int)len, g->fp) == NULL)
 		return NULL;
@@ -539,7 +543,7 @@ golden_line(struct golden *g, char *buf, size_t len)
 static void
 golden_expect(struct golden *g, struct text *want)
 {
-	char	 line[1024];
+	char line[1024];
 
 	while (golden_line(g, line, sizeof(line)) != NULL) {
 		if (strcmp(line, "end") == 0)
@@ -553,12 +557,12 @@ golden_expect(struct golden *g, struct text *want)
 static void
 golden_case(struct golden *g, char *qline)
 {
-	char		 where[300], line[1024], wbuf[TEXT_MAX], gbuf[TEXT_MAX];
-	struct text	 want = { wbuf, 0, sizeof(wbuf) };
-	struct text	 got = { gbuf, 0, sizeof(gbuf) };
-	uint8_t		 q[512];
-	size_t		 qlen;
-	int		 tcp;
+	char	    where[300], line[1024], wbuf[TEXT_MAX], gbuf[TEXT_MAX];
+	struct text want = { wbuf, 0, sizeof(wbuf) };
+	struct text got = { gbuf, 0, sizeof(gbuf) };
+	uint8_t	    q[512];
+	size_t	    qlen;
+	int	    tcp;
 
 	snprintf(where, sizeof(where), "%s:%d", g->path, g->lineno);
 	wbuf[0] = gbuf[0] = '\0';
@@ -571,8 +575,10 @@ golden_case(struct golden *g, char *qline)
 	g->cases++;
 	if (strcmp(wbuf, gbuf) != 0) {
 		/* stderr, not print_error: that one cuts long text. */
-		fprintf(stderr, "%s: reply differs\n--- expected\n%s"
-		    "--- got\n%s", where, wbuf, gbuf);
+		fprintf(stderr,
+		    "%s: reply differs\n--- expected\n%s"
+		    "--- got\n%s",
+		    where, wbuf, gbuf);
 		g->failed = 1;
 	}
 }
@@ -580,8 +586,8 @@ golden_case(struct golden *g, char *qline)
 static void
 golden_file(const char *path, int *failed, int *cases)
 {
-	struct golden	 g = { path, NULL, 0, 0, 0 };
-	char		 line[1024];
+	struct golden g = { path, NULL, 0, 0, 0 };
+	char	      line[1024];
 
 	if ((g.fp = fopen(path, "r")) == NULL)
 		fail_msg("%s: cannot open", path);
@@ -603,9 +609,9 @@ golden_file(const char *path, int *failed, int *cases)
 static void
 test_golden_files(void **state)
 {
-	glob_t	 gl;
-	size_t	 i;
-	int	 failed = 0, cases = 0;
+	glob_t gl;
+	size_t i;
+	int    failed = 0, cases = 0;
 
 	(void)state;
 	assert_int_equal(glob("*.test", 0, NULL, &gl), 0);
@@ -618,7 +624,7 @@ test_golden_files(void **state)
 
 /* --- malformed input, byte by byte ----------------------------------- */
 
-static uint8_t	 reply[DNS_TCP_MAX];
+static uint8_t reply[DNS_TCP_MAX];
 
 static enum dns_action
 answer(const uint8_t *q, size_t qlen, struct dns_verdict *v)
@@ -630,7 +636,7 @@ answer(const uint8_t *q, size_t qlen, struct dns_verdict *v)
 static size_t
 valid_query(uint8_t *q, int edns)
 {
-	struct qopts	 o;
+	struct qopts o;
 
 	default_opts(&o);
 	o.edns = edns ? 1232 : 0;
@@ -641,7 +647,7 @@ valid_query(uint8_t *q, int edns)
 static void
 assert_formerr_bare(const uint8_t *q, size_t qlen)
 {
-	struct dns_verdict	 v;
+	struct dns_verdict v;
 
 	assert_int_equal(answer(q, qlen, &v), DNS_V_REPLY);
 	assert_int_equal(v.rcode, DNS_RCODE_FORMERR);
@@ -656,63 +662,62 @@ assert_formerr_bare(const uint8_t *q, size_t qlen)
 static void
 test_short_headers_and_responses_are_dropped(void **state)
 {
-	struct dns_verdict	 v;
-	uint8_t			 q[512];
-	size_t			 n = valid_query(q, 0), i;
+	struct dns_verdict v;
+	uint8_t		   q[512];
+	size_t		   n = valid_query(q, 0), i;
 
 	(void)state;
 	for (i = 0; i < DNS_HEADER_LEN; i++)
 		assert_int_equal(answer(q, i, &v), DNS_V_DROP);
-	q[2] |= 0x80;		/* QR: a response, never answered */
+	q[2] |= 0x80; /* QR: a response, never answered */
 	assert_int_equal(answer(q, n, &v), DNS_V_DROP);
 	q[2] &= 0x7f;
-	assert_int_equal(dns_answer(zones, q, n, 0, reply, 11, &v),
-	    DNS_V_DROP);
+	assert_int_equal(dns_answer(zones, q, n, 0, reply, 11, &v), DNS_V_DROP);
 }
 
 static void
 test_bad_counts_are_formerr(void **state)
 {
-	uint8_t	 q[512];
-	size_t	 n = valid_query(q, 0);
+	uint8_t q[512];
+	size_t	n = valid_query(q, 0);
 
 	(void)state;
-	q[5] = 0;		/* qdcount 0 */
+	q[5] = 0; /* qdcount 0 */
 	assert_formerr_bare(q, n);
-	q[5] = 2;		/* qdcount 2 */
+	q[5] = 2; /* qdcount 2 */
 	assert_formerr_bare(q, n);
-	q[4] = 0xff;		/* qdcount 65282 */
+	q[4] = 0xff; /* qdcount 65282 */
 	assert_formerr_bare(q, n);
 	q[4] = 0;
 	q[5] = 1;
-	q[7] = 1;		/* an answer in a query */
+	q[7] = 1; /* an answer in a query */
 	assert_formerr_bare(q, n);
 	q[7] = 0;
-	q[9] = 1;		/* authority */
+	q[9] = 1; /* authority */
 	assert_formerr_bare(q, n);
 	q[9] = 0;
-	q[11] = 2;		/* two additional records */
+	q[11] = 2; /* two additional records */
 	assert_formerr_bare(q, n);
 }
 
 static void
 test_bad_labels_are_formerr(void **state)
 {
-	uint8_t	 q[600];
-	size_t	 n = valid_query(q, 0), i;
+	uint8_t q[600];
+	size_t	n = valid_query(q, 0), i;
 
 	(void)state;
-	q[12] = 64;		/* label length above 63 */
+	q[12] = 64; /* label length above 63 */
 	assert_formerr_bare(q, n);
-	q[12] = 0x80;		/* the reserved 10 label type */
+	q[12] = 0x80; /* the reserved 10 label type */
 	assert_formerr_bare(q, n);
-	q[12] = 0xc0;		/* pointer to itself: a loop */
+	q[12] = 0xc0; /* pointer to itself: a loop */
 	q[13] = 12;
 	assert_formerr_bare(q, n);
-	q[12] = 0xc0;		/* pointer to the header */
+	q[12] = 0xc0; /* pointer to the header */
 	q[13] = 0;
 	assert_formerr_bare(q, n);
-	q[12] = 3;		/* a label running past the end */
+	q[12] = 3; /* a label running past the end */
 	assert_formerr_bare(q, 14);
 	/* 128 one-byte labels: 257 bytes, over the 255 limit. */
 	for (i = 0; i < 128; i++) {
@@ -729,9 +734,9 @@ test_bad_labels_are_formerr(void **state)
 static void
 test_longest_legal_name_is_answered(void **state)
 {
-	struct dns_verdict	 v;
-	uint8_t			 q[600];
-	size_t			 i;
+	struct dns_verdict v;
+	uint8_t		   q[600];
+	size_t		   i;
 
 	(void)state;
 	valid_query(q, 0);
@@ -751,9 +756,9 @@ test_longest_legal_name_is_answered(void **state)
 static void
 test_garbage_after_question_is_formerr(void **state)
 {
-	struct dns_verdict	 v;
-	uint8_t			 q[512];
-	size_t			 n = valid_query(q, 0);
+	struct dns_verdict v;
+	uint8_t		   q[512];
+	size_t		   n = valid_query(q, 0);
 
 	(void)state;
 	q[n] = 0xab;
@@ -767,33 +772,33 @@ test_garbage_after_question_is_formerr(void **state)
 static void
 test_bad_opt_records_are_formerr(void **state)
 {
-	struct dns_verdict	 v;
-	uint8_t			 q[512];
-	size_t			 n = valid_query(q, 1);
+	struct dns_verdict v;
+	uint8_t		   q[512];
+	size_t		   n = valid_query(q, 1);
 
 	(void)state;
-	q[n - 11] = 1;		/* OPT owner not the root */
+	q[n - 11] = 1; /* OPT owner not the root */
 	assert_int_equal(answer(q, n, &v), DNS_V_REPLY);
 	assert_int_equal(v.rcode, DNS_RCODE_FORMERR);
 	assert_false(v.edns);
 	n = valid_query(q, 1);
-	q[n - 9] = 1;		/* type 1, not OPT */
+	q[n - 9] = 1; /* type 1, not OPT */
 	answer(q, n, &v);
 	assert_int_equal(v.rcode, DNS_RCODE_FORMERR);
 	n = valid_query(q, 1);
-	q[n - 1] = 4;		/* rdlength past the end */
+	q[n - 1] = 4; /* rdlength past the end */
 	answer(q, n, &v);
 	assert_int_equal(v.rcode, DNS_RCODE_FORMERR);
 	n = valid_query(q, 1);
-	q[n - 1] = 5;		/* an option whose length overruns */
+	q[n - 1] = 5; /* an option whose length overruns */
 	memcpy(q + n, "\0\12\0\11x", 5);
 	answer(q, n + 5, &v);
 	assert_int_equal(v.rcode, DNS_RCODE_FORMERR);
-	q[n + 3] = 1;		/* the same option, well framed */
+	q[n + 3] = 1; /* the same option, well framed */
 	answer(q, n + 5, &v);
 	assert_int_equal(v.rcode, DNS_RCODE_NOERROR);
 	assert_true(v.edns);
-	answer(q, n - 3, &v);	/* OPT cut short */
+	answer(q, n - 3, &v); /* OPT cut short */
 	assert_int_equal(v.rcode, DNS_RCODE_FORMERR);
 }
 
@@ -801,10 +806,10 @@ test_bad_opt_records_are_formerr(void **state)
 static void
 test_every_prefix_of_a_query_is_safe(void **state)
 {
-	struct dns_verdict	 v;
-	uint8_t			 q[512], *cut;
-	size_t			 n, i;
-	int			 edns;
+	struct dns_verdict v;
+	uint8_t		   q[512], *cut;
+	size_t		   n, i;
+	int		   edns;
 
 	(void)state;
 	for (edns = 0; edns <= 1; edns++) {
@@ -829,10 +834,10 @@ test_every_prefix_of_a_query_is_safe(void **state)
 static void
 test_answer_owner_points_at_the_question(void **state)
 {
-	struct dns_verdict	 v;
-	uint8_t			 q[512];
-	size_t			 n;
-	struct qopts		 o;
+	struct dns_verdict v;
+	uint8_t		   q[512];
+	size_t		   n;
+	struct qopts	   o;
 
 	(void)state;
 	default_opts(&o);
@@ -853,9 +858,9 @@ test_answer_owner_points_at_the_question(void **state)
 static void
 test_small_reply_buffers_are_never_overrun(void **state)
 {
-	struct dns_verdict	 v;
-	uint8_t			 q[512], *buf;
-	size_t			 n = valid_query(q, 1), max;
+	struct dns_verdict v;
+	uint8_t		   q[512], *buf;
+	size_t		   n = valid_query(q, 1), max;
 
 	(void)state;
 	for (max = 0; max <= 80; max++) {
@@ -872,11 +877,11 @@ test_small_reply_buffers_are_never_overrun(void **state)
 static void
 test_servfail_keeps_question_and_opt(void **state)
 {
-	struct dns_verdict	 v;
-	uint8_t			 q[512];
-	size_t			 n = valid_query(q, 1), len;
-	char			 buf[TEXT_MAX];
-	struct text		 t = { buf, 0, sizeof(buf) };
+	struct dns_verdict v;
+	uint8_t		   q[512];
+	size_t		   n = valid_query(q, 1), len;
+	char		   buf[TEXT_MAX];
+	struct text	   t = { buf, 0, sizeof(buf) };
 
 	(void)state;
 	assert_int_equal(answer(q, n, &v), DNS_V_REPLY);
@@ -884,17 +889,18 @@ test_servfail_keeps_question_and_opt(void **state)
 	len = dns_servfail(reply, &v);
 	assert_int_equal(len, n);
 	assert_int_equal(render(reply, len, &t), 0);
-	assert_string_equal(buf, "rcode SERVFAIL\nflags qr\n"
+	assert_string_equal(buf,
+	    "rcode SERVFAIL\nflags qr\n"
 	    "question www.example.org. IN A\nedns 1232\n");
 }
 
 static void
 test_metric_labels(void **state)
 {
-	struct dns_verdict	 v;
-	uint8_t			 q[512];
-	struct qopts		 o;
-	size_t			 n;
+	struct dns_verdict v;
+	uint8_t		   q[512];
+	struct qopts	   o;
+	size_t		   n;
 
 	(void)state;
 	assert_string_equal(dns_qtype_metric_name(DNS_QT_NONE), "none");
@@ -917,7 +923,7 @@ test_metric_labels(void **state)
 
 /* --- fuzz ------------------------------------------------------------ */
 
-static uint64_t	 rng = 0x9e3779b97f4a7c15ULL;
+static uint64_t rng = 0x9e3779b97f4a7c15ULL;
 
 /* xorshift64*: deterministic, so a failure reproduces. */
 static uint32_t
@@ -932,7 +938,7 @@ rnd(uint32_t n)
 static size_t
 mutate(uint8_t *q, size_t n, size_t max)
 {
-	int	 k, ops = 1 + (int)rnd(4);
+	int k, ops = 1 + (int)rnd(4);
 
 	for (k = 0; k < ops; k++) {
 		switch (rnd(5)) {
@@ -952,7 +958,7 @@ mutate(uint8_t *q, size_t n, size_t max)
 				q[n++] = (uint8_t)rnd(256);
 			break;
 		default:
-			if (n > 12)	/* a likely-looking pointer */
+			if (n > 12) /* a likely-looking pointer */
 				q[12 + rnd((uint32_t)n - 12)] = 0xc0;
 			break;
 		}
@@ -963,17 +969,17 @@ mutate(uint8_t *q, size_t n, size_t max)
 static void
 fuzz_one(const uint8_t *q, size_t n, int tcp, size_t max)
 {
-	struct dns_verdict	 v;
-	uint8_t			*in = malloc(n ? n : 1), *out = malloc(max);
-	char			 buf[TEXT_MAX];
-	struct text		 t = { buf, 0, sizeof(buf) };
+	struct dns_verdict v;
+	uint8_t		  *in = malloc(n ? n : 1), *out = malloc(max);
+	char		   buf[TEXT_MAX];
+	struct text	   t = { buf, 0, sizeof(buf) };
 
 	memcpy(in, q, n);
 	dns_answer(zones, in, n, tcp, out, max, &v);
 	if (v.action != DNS_V_DROP) {
 		assert_in_range(v.replylen, DNS_HEADER_LEN, max);
-		assert_true(v.replylen <= (tcp ? DNS_TCP_MAX :
-		    DNS_EDNS_PAYLOAD));
+		assert_true(v.replylen <=
+		    (tcp ? DNS_TCP_MAX : DNS_EDNS_PAYLOAD));
 		assert_true(tcp || v.edns || v.replylen <= DNS_UDP_MIN);
 		assert_memory_equal(out, in, 2);
 		if (render(out, v.replylen, &t) == -1)
@@ -986,15 +992,15 @@ fuzz_one(const uint8_t *q, size_t n, int tcp, size_t max)
 static void
 test_fuzzed_queries_get_sound_replies(void **state)
 {
-	static const char *const	 names[] = { "www.example.org.",
-	    "example.org.", "alias.example.org.", "big.example.org.",
-	    "loop1.example.org.", "nope.example.org.", "x.example.com." };
-	static const uint16_t		 qtypes[] = { 1, 2, 255, 16, 28, 5 };
-	static const size_t		 maxes[] = { 12, 64, 512, 1232, 4096 };
-	struct qopts			 o;
-	uint8_t				 q[600];
-	size_t				 n;
-	int				 i;
+	static const char *const names[] = { "www.example.org.", "example.org.",
+		"alias.example.org.", "big.example.org.", "loop1.example.org.",
+		"nope.example.org.", "x.example.com." };
+	static const uint16_t	 qtypes[] = { 1, 2, 255, 16, 28, 5 };
+	static const size_t	 maxes[] = { 12, 64, 512, 1232, 4096 };
+	struct qopts		 o;
+	uint8_t			 q[600];
+	size_t			 n;
+	int			 i;
 
 	(void)state;
 	for (i = 0; i < 6000; i++) {
@@ -1011,11 +1017,11 @@ test_fuzzed_queries_get_sound_replies(void **state)
 static int
 setup(void **state)
 {
-	static const char *const	 paths[] = { "example.org.zone",
-	    "example.net.zone" };
+	static const char *const paths[] = { "example.org.zone",
+		"example.net.zone" };
 	struct errors		*errs;
-	const char			*top = getenv("JITSUD_SRCDIR");
-	char				 dir[512];
+	const char		*top = getenv("JITSUD_SRCDIR");
+	char			 dir[512];
 
 	(void)state;
 	snprintf(dir, sizeof(dir), "%s/tests/dns", top ? top : ".");

@@ -21,24 +21,24 @@
 #include "log.h"
 #include "testutil.h"
 
-#define TIMEOUT_MS	2000	/* forward.c's FWD_TIMEOUT_MS */
-#define INFLIGHT_MAX	4096	/* forward.c's FWD_INFLIGHT_MAX */
+#define TIMEOUT_MS   2000 /* forward.c's FWD_TIMEOUT_MS */
+#define INFLIGHT_MAX 4096 /* forward.c's FWD_INFLIGHT_MAX */
 
 /*
  * The upstream resolver is this test: a UDP socket and a TCP listener
  * on one port of 127.0.0.1, read and answered by hand, so every answer
  * (late, wrong, cut, split) is the test's choice.
  */
-static struct event_base	*base;
-static struct forwarder		*fwd;
-static struct conf_addr		 up_addr;
-static int			 up_udp = -1, up_tcp = -1;
+static struct event_base *base;
+static struct forwarder	 *fwd;
+static struct conf_addr	  up_addr;
+static int		  up_udp = -1, up_tcp = -1;
 
 /* What the forwarder's callback saw. */
-static int		 calls;
-static int		 got_null, nulls;
-static uint8_t		 got[512];
-static size_t		 got_len;
+static int     calls;
+static int     got_null, nulls;
+static uint8_t got[512];
+static size_t  got_len;
 
 static void
 answered(void *arg, const uint8_t *reply, size_t len)
@@ -56,11 +56,11 @@ answered(void *arg, const uint8_t *reply, size_t len)
 static int
 open_upstream(int af)
 {
-	struct sockaddr_in	*sin = (struct sockaddr_in *)&up_addr.ss;
-	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)&up_addr.ss;
-	struct sockaddr		*sa = (struct sockaddr *)&up_addr.ss;
-	socklen_t		 len;
-	int			 tries;
+	struct sockaddr_in  *sin = (struct sockaddr_in *)&up_addr.ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&up_addr.ss;
+	struct sockaddr	    *sa = (struct sockaddr *)&up_addr.ss;
+	socklen_t	     len;
+	int		     tries;
 
 	for (tries = 0; tries < 20; tries++) {
 		memset(&up_addr, 0, sizeof(up_addr));
@@ -82,7 +82,7 @@ open_upstream(int af)
 			return -1;
 		if (bind(up_udp, sa, len) == 0)
 			return 0;
-		close(up_tcp);	/* the UDP port is taken: another one */
+		close(up_tcp); /* the UDP port is taken: another one */
 		close(up_udp);
 	}
 	return -1;
@@ -127,14 +127,12 @@ teardown(void **state)
 static size_t
 make_query(uint8_t *q, uint16_t id, size_t *qend)
 {
-	static const uint8_t	 hdr[] = { 0, 0, 0x01, 0x00, 0, 1, 0, 0, 0, 0,
-				    0, 1 };
-	static const uint8_t	 question[] = { 7, 'e', 'x', 'a', 'm', 'p',
-				    'l', 'e', 3, 'c', 'o', 'm', 0, 0, 1, 0,
-				    1 };
-	static const uint8_t	 opt[] = { 0, 0, 41, 0x10, 0, 0, 0, 0, 0, 0,
-				    0 };
-	size_t			 n = 0;
+	static const uint8_t hdr[] = { 0, 0, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0,
+		1 };
+	static const uint8_t question[] = { 7, 'e', 'x', 'a', 'm', 'p', 'l',
+		'e', 3, 'c', 'o', 'm', 0, 0, 1, 0, 1 };
+	static const uint8_t opt[] = { 0, 0, 41, 0x10, 0, 0, 0, 0, 0, 0, 0 };
+	size_t		     n = 0;
 
 	memcpy(q, hdr, sizeof(hdr));
 	q[0] = (uint8_t)(id >> 8);
@@ -155,15 +153,15 @@ make_query(uint8_t *q, uint16_t id, size_t *qend)
 static size_t
 make_answer(uint8_t *a, const uint8_t *q, size_t qend)
 {
-	static const uint8_t	 rr[] = { 0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60,
-				    0, 4, 192, 0, 2, 1 };
+	static const uint8_t rr[] = { 0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4,
+		192, 0, 2, 1 };
 
 	memcpy(a, q, qend);
 	a[2] |= 0x80;
 	a[3] = 0x80;
 	a[6] = 0;
-	a[7] = 1;		/* ANCOUNT */
-	a[10] = a[11] = 0;	/* no OPT echoed */
+	a[7] = 1;	   /* ANCOUNT */
+	a[10] = a[11] = 0; /* no OPT echoed */
 	memcpy(a + qend, rr, sizeof(rr));
 	return qend + sizeof(rr);
 }
@@ -180,8 +178,8 @@ static size_t
 up_recv(uint8_t *buf, size_t size, struct sockaddr_storage *from,
     socklen_t *fromlen)
 {
-	ssize_t		 n;
-	unsigned int	 t;
+	ssize_t	     n;
+	unsigned int t;
 
 	for (t = 0; t < 1000; t += 5) {
 		*fromlen = sizeof(*from);
@@ -201,7 +199,8 @@ up_send(const uint8_t *buf, size_t len, const struct sockaddr_storage *to,
     socklen_t tolen)
 {
 	assert_int_equal(sendto(up_udp, buf, len, 0,
-	    (const struct sockaddr *)to, tolen), (ssize_t)len);
+			     (const struct sockaddr *)to, tolen),
+	    (ssize_t)len);
 }
 
 /* Send a query with client ID `id' over UDP; what the upstream got. */
@@ -209,26 +208,27 @@ static struct fwd_query *
 udp_query(uint16_t id, uint8_t *upq, size_t *uplen, size_t *qend,
     struct sockaddr_storage *from, socklen_t *fromlen)
 {
-	struct fwd_query	*fq;
-	uint8_t			 q[512];
-	size_t			 len = make_query(q, id, qend);
+	struct fwd_query *fq;
+	uint8_t		  q[512];
+	size_t		  len = make_query(q, id, qend);
 
 	fq = forward_query(fwd, q, len, *qend, 0, answered, NULL);
 	assert_non_null(fq);
 	*uplen = up_recv(upq, 512, from, fromlen);
 	if (*uplen != len || memcmp(upq + 2, q + 2, len - 2) != 0)
 		fail_msg("upstream got a %zu-byte query, expected the client's "
-		    "%zu bytes (all but the ID)", *uplen, len);
+			 "%zu bytes (all but the ID)",
+		    *uplen, len);
 	return fq;
 }
 
 static void
 test_udp_answer_is_relayed_under_the_clients_id(void **state)
 {
-	struct sockaddr_storage	 from;
-	socklen_t		 fromlen;
-	uint8_t			 upq[512], a[512];
-	size_t			 uplen, qend, alen;
+	struct sockaddr_storage from;
+	socklen_t		fromlen;
+	uint8_t			upq[512], a[512];
+	size_t			uplen, qend, alen;
 
 	(void)state;
 	udp_query(0x1234, upq, &uplen, &qend, &from, &fromlen);
@@ -252,23 +252,23 @@ test_udp_answer_is_relayed_under_the_clients_id(void **state)
 static void
 test_upstream_ids_are_fresh_and_distinct(void **state)
 {
-	struct sockaddr_storage	 from;
-	socklen_t		 fromlen;
-	struct fwd_query	*fq[8];
-	uint8_t			 upq[512];
-	uint16_t		 ids[8];
-	size_t			 uplen, qend, i, j, same_as_client = 0;
+	struct sockaddr_storage from;
+	socklen_t		fromlen;
+	struct fwd_query       *fq[8];
+	uint8_t			upq[512];
+	uint16_t		ids[8];
+	size_t			uplen, qend, i, j, same_as_client = 0;
 
 	(void)state;
 	for (i = 0; i < 8; i++) {
-		fq[i] = udp_query(0x0101, upq, &uplen, &qend, &from,
-		    &fromlen);
+		fq[i] = udp_query(0x0101, upq, &uplen, &qend, &from, &fromlen);
 		ids[i] = (uint16_t)(upq[0] << 8 | upq[1]);
 		same_as_client += ids[i] == 0x0101;
 		for (j = 0; j < i; j++)
 			if (ids[j] == ids[i])
 				fail_msg("queries %zu and %zu both went up "
-				    "under ID %u", j, i, ids[i]);
+					 "under ID %u",
+				    j, i, ids[i]);
 	}
 	if (same_as_client == 8)
 		fail_msg("all 8 queries went up under the client's own ID");
@@ -284,28 +284,28 @@ test_upstream_ids_are_fresh_and_distinct(void **state)
 static void
 test_udp_answers_that_do_not_match_are_dropped(void **state)
 {
-	struct sockaddr_storage	 from;
-	socklen_t		 fromlen;
-	uint8_t			 upq[512], a[512], bad[512];
-	size_t			 uplen, qend, alen;
+	struct sockaddr_storage from;
+	socklen_t		fromlen;
+	uint8_t			upq[512], a[512], bad[512];
+	size_t			uplen, qend, alen;
 
 	(void)state;
 	udp_query(0x4242, upq, &uplen, &qend, &from, &fromlen);
 	alen = make_answer(a, upq, qend);
 
 	memcpy(bad, a, alen);
-	bad[1] ^= 0x01;				/* another ID */
+	bad[1] ^= 0x01; /* another ID */
 	up_send(bad, alen, &from, fromlen);
 	memcpy(bad, a, alen);
-	bad[2] &= 0x7f;				/* a query, not an answer */
+	bad[2] &= 0x7f; /* a query, not an answer */
 	up_send(bad, alen, &from, fromlen);
 	memcpy(bad, a, alen);
-	bad[13] = 'E';				/* Example.com */
+	bad[13] = 'E'; /* Example.com */
 	up_send(bad, alen, &from, fromlen);
 	memcpy(bad, a, alen);
-	bad[5] = 2;				/* QDCOUNT 2 */
+	bad[5] = 2; /* QDCOUNT 2 */
 	up_send(bad, alen, &from, fromlen);
-	up_send(a, qend - 1, &from, fromlen);	/* question cut */
+	up_send(a, qend - 1, &from, fromlen); /* question cut */
 	up_send(a, DNS_HEADER_LEN - 1, &from, fromlen);
 	up_send(a, 0, &from, fromlen);
 	testutil_loop_for(base, 100);
@@ -323,11 +323,11 @@ test_udp_answers_that_do_not_match_are_dropped(void **state)
 static void
 test_cancelled_query_never_calls_back(void **state)
 {
-	struct sockaddr_storage	 from;
-	socklen_t		 fromlen;
-	struct fwd_query	*fq;
-	uint8_t			 upq[512], a[512];
-	size_t			 uplen, qend, alen;
+	struct sockaddr_storage from;
+	socklen_t		fromlen;
+	struct fwd_query       *fq;
+	uint8_t			upq[512], a[512];
+	size_t			uplen, qend, alen;
 
 	(void)state;
 	fq = udp_query(0x0002, upq, &uplen, &qend, &from, &fromlen);
@@ -341,15 +341,15 @@ test_cancelled_query_never_calls_back(void **state)
 static void
 test_queries_it_cannot_send_are_refused(void **state)
 {
-	uint8_t	 q[512];
-	size_t	 qend, len = make_query(q, 7, &qend);
+	uint8_t q[512];
+	size_t	qend, len = make_query(q, 7, &qend);
 
 	(void)state;
 	assert_null(forward_query(fwd, q, DNS_HEADER_LEN - 1,
 	    DNS_HEADER_LEN - 1, 0, answered, NULL));
 	assert_null(forward_query(fwd, q, len, len + 1, 0, answered, NULL));
-	assert_null(forward_query(fwd, q, len, DNS_HEADER_LEN - 1, 0,
-	    answered, NULL));
+	assert_null(forward_query(fwd, q, len, DNS_HEADER_LEN - 1, 0, answered,
+	    NULL));
 	assert_int_equal(calls, 0);
 }
 
@@ -357,7 +357,7 @@ test_queries_it_cannot_send_are_refused(void **state)
 static void
 test_udp_queries_in_flight_are_bounded(void **state)
 {
-	static struct fwd_query	*fq[INFLIGHT_MAX];
+	static struct fwd_query *fq[INFLIGHT_MAX];
 	uint8_t			 q[512];
 	size_t			 qend, len = make_query(q, 7, &qend), i;
 
@@ -380,8 +380,8 @@ test_udp_queries_in_flight_are_bounded(void **state)
 static void
 test_freeing_the_forwarder_drops_leftover_queries(void **state)
 {
-	uint8_t	 q[512];
-	size_t	 qend, len = make_query(q, 7, &qend);
+	uint8_t q[512];
+	size_t	qend, len = make_query(q, 7, &qend);
 
 	(void)state;
 	assert_non_null(forward_query(fwd, q, len, qend, 0, answered, NULL));
@@ -396,11 +396,11 @@ test_freeing_the_forwarder_drops_leftover_queries(void **state)
 static int
 tcp_accept_query(uint8_t *q, size_t *len)
 {
-	uint8_t		 lenbuf[2];
-	size_t		 n = 0;
-	ssize_t		 r;
-	int		 fd = -1;
-	unsigned int	 t;
+	uint8_t	     lenbuf[2];
+	size_t	     n = 0;
+	ssize_t	     r;
+	int	     fd = -1;
+	unsigned int t;
 
 	for (t = 0; t < 1000 && fd == -1; t += 5) {
 		testutil_loop_for(base, 5);
@@ -428,15 +428,16 @@ tcp_accept_query(uint8_t *q, size_t *len)
 static int
 tcp_query(uint16_t id, uint8_t *upq, size_t *qend)
 {
-	uint8_t	 q[512];
-	size_t	 len = make_query(q, id, qend), uplen;
-	int	 fd;
+	uint8_t q[512];
+	size_t	len = make_query(q, id, qend), uplen;
+	int	fd;
 
 	assert_non_null(forward_query(fwd, q, len, *qend, 1, answered, NULL));
 	fd = tcp_accept_query(upq, &uplen);
 	if (uplen != len || memcmp(upq + 2, q + 2, len - 2) != 0)
 		fail_msg("upstream got a %zu-byte TCP query, expected the "
-		    "client's %zu bytes (all but the ID)", uplen, len);
+			 "client's %zu bytes (all but the ID)",
+		    uplen, len);
 	return fd;
 }
 
@@ -444,9 +445,9 @@ tcp_query(uint16_t id, uint8_t *upq, size_t *qend)
 static void
 test_tcp_answer_in_pieces_is_relayed_under_the_clients_id(void **state)
 {
-	uint8_t	 upq[512], a[514];
-	size_t	 qend, alen;
-	int	 fd;
+	uint8_t upq[512], a[514];
+	size_t	qend, alen;
+	int	fd;
 
 	(void)state;
 	fd = tcp_query(0xbeef, upq, &qend);
@@ -473,14 +474,14 @@ test_tcp_answer_in_pieces_is_relayed_under_the_clients_id(void **state)
 static void
 test_tcp_answer_that_does_not_match_is_a_null_answer(void **state)
 {
-	uint8_t	 upq[512], a[514];
-	size_t	 qend, alen;
-	int	 fd;
+	uint8_t upq[512], a[514];
+	size_t	qend, alen;
+	int	fd;
 
 	(void)state;
 	fd = tcp_query(0x0303, upq, &qend);
 	alen = make_answer(a + 2, upq, qend);
-	a[2 + 1] ^= 0x01;		/* another ID */
+	a[2 + 1] ^= 0x01; /* another ID */
 	a[0] = (uint8_t)(alen >> 8);
 	a[1] = (uint8_t)alen;
 	assert_int_equal(write(fd, a, alen + 2), (ssize_t)alen + 2);
@@ -493,13 +494,13 @@ test_tcp_answer_that_does_not_match_is_a_null_answer(void **state)
 static void
 test_tcp_upstream_hanging_up_is_a_null_answer(void **state)
 {
-	uint8_t	 upq[512];
-	size_t	 qend;
-	int	 fd;
+	uint8_t upq[512];
+	size_t	qend;
+	int	fd;
 
 	(void)state;
 	fd = tcp_query(0x0404, upq, &qend);
-	assert_int_equal(write(fd, "\x00", 1), 1);	/* half a length */
+	assert_int_equal(write(fd, "\x00", 1), 1); /* half a length */
 	close(fd);
 	wait_calls(1, 1000);
 	assert_int_equal(calls, 1);
@@ -509,8 +510,8 @@ test_tcp_upstream_hanging_up_is_a_null_answer(void **state)
 static void
 test_tcp_connection_refused_is_a_null_answer(void **state)
 {
-	uint8_t	 q[512];
-	size_t	 qend, len = make_query(q, 5, &qend);
+	uint8_t q[512];
+	size_t	qend, len = make_query(q, 5, &qend);
 
 	(void)state;
 	close(up_tcp);
@@ -527,11 +528,11 @@ test_tcp_connection_refused_is_a_null_answer(void **state)
 static void
 test_silence_is_a_null_answer_after_the_timeout(void **state)
 {
-	struct sockaddr_storage	 from;
-	socklen_t		 fromlen;
-	uint8_t			 upq[512], a[512], tq[512];
-	size_t			 uplen, qend, tqend, alen;
-	int			 fd;
+	struct sockaddr_storage from;
+	socklen_t		fromlen;
+	uint8_t			upq[512], a[512], tq[512];
+	size_t			uplen, qend, tqend, alen;
+	int			fd;
 
 	(void)state;
 	udp_query(0x0001, upq, &uplen, &qend, &from, &fromlen);
@@ -553,18 +554,18 @@ test_silence_is_a_null_answer_after_the_timeout(void **state)
 static void
 test_ipv6_upstream_relays_over_udp_and_tcp(void **state)
 {
-	struct sockaddr_storage	 from;
-	socklen_t		 fromlen;
-	uint8_t			 upq[512], a[514];
-	size_t			 uplen, qend, alen;
-	int			 fd;
+	struct sockaddr_storage from;
+	socklen_t		fromlen;
+	uint8_t			upq[512], a[514];
+	size_t			uplen, qend, alen;
+	int			fd;
 
 	(void)state;
 	forward_free(fwd);
 	fwd = NULL;
 	close_upstream();
 	if (open_upstream(AF_INET6) == -1)
-		skip();		/* no ::1 here */
+		skip(); /* no ::1 here */
 	fwd = forward_new(base, &up_addr);
 	assert_non_null(fwd);
 	udp_query(0x6666, upq, &uplen, &qend, &from, &fromlen);
@@ -595,11 +596,11 @@ test_ipv6_upstream_relays_over_udp_and_tcp(void **state)
 static void
 test_retired_forwarder_finishes_its_queries_then_goes(void **state)
 {
-	struct forwarder_list	 retired;
-	struct sockaddr_storage	 from;
-	socklen_t		 fromlen;
-	uint8_t			 upq[512], a[512];
-	size_t			 uplen, qend, alen;
+	struct forwarder_list	retired;
+	struct sockaddr_storage from;
+	socklen_t		fromlen;
+	uint8_t			upq[512], a[512];
+	size_t			uplen, qend, alen;
 
 	(void)state;
 	LIST_INIT(&retired);
@@ -620,8 +621,8 @@ test_retired_forwarder_finishes_its_queries_then_goes(void **state)
 int
 main(void)
 {
-#define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
-	const struct CMUnitTest	 tests[] = {
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+	const struct CMUnitTest tests[] = {
 		T(test_udp_answer_is_relayed_under_the_clients_id),
 		T(test_upstream_ids_are_fresh_and_distinct),
 		T(test_udp_answers_that_do_not_match_are_dropped),

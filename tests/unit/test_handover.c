@@ -21,14 +21,14 @@
  * "send(N)", "close(why)".  Deadlines are shortened in the env and run
  * on a real loop for real milliseconds.
  */
-static char		 calls[1024];
-static struct event_base *base;
-static struct metrics	 metrics;
+static char		   calls[1024];
+static struct event_base  *base;
+static struct metrics	   metrics;
 static struct handover_env env;
-static struct handover	 h;
-static int		 fail_claim, fail_send;
-static size_t		 fake_conns;
-static int		 handle;		/* the claim's address */
+static struct handover	   h;
+static int		   fail_claim, fail_send;
+static size_t		   fake_conns;
+static int		   handle; /* the claim's address */
 
 uint64_t
 vm_now_ms(void)
@@ -36,7 +36,7 @@ vm_now_ms(void)
 	return 0;
 }
 
-#define record(...)	testutil_record(calls, sizeof(calls), __VA_ARGS__)
+#define record(...) testutil_record(calls, sizeof(calls), __VA_ARGS__)
 
 static void *
 fake_claim(void *ctx, const struct binding *b, char *err, size_t errlen)
@@ -68,9 +68,8 @@ fake_release(void *ctx, void *claim)
 	record("release");
 }
 
-static const struct vm_standin fake_si = {
-	fake_claim, fake_take, fake_release
-};
+static const struct vm_standin fake_si = { fake_claim, fake_take,
+	fake_release };
 
 static int
 fake_send(void *ctx, const struct synrec *recs, size_t n)
@@ -88,18 +87,16 @@ fake_close(void *ctx, const char *why)
 	record("close(%s)", why);
 }
 
-static const struct handover_transport fake_tr = {
-	"fake", 0, fake_send, fake_close
-};
+static const struct handover_transport fake_tr = { "fake", 0, fake_send,
+	fake_close };
 
-static const struct handover_transport fake_holding_tr = {
-	"fake-holding", 1, fake_send, fake_close
-};
+static const struct handover_transport fake_holding_tr = { "fake-holding", 1,
+	fake_send, fake_close };
 
 static struct binding
 binding(int synjitsu)
 {
-	struct binding	 b;
+	struct binding b;
 
 	memset(&b, 0, sizeof(b));
 	snprintf(b.name, sizeof(b.name), "www.");
@@ -141,7 +138,7 @@ teardown(void **state)
 static void
 waiting(const struct handover_transport *tr)
 {
-	struct binding	 b = binding(1);
+	struct binding b = binding(1);
 
 	assert_int_equal(handover_claim(&h, &b), 1);
 	handover_attach(&h, tr, &h);
@@ -153,7 +150,7 @@ waiting(const struct handover_transport *tr)
 static void
 test_only_synjitsu_bindings_are_claimed(void **state)
 {
-	struct binding	 off = binding(0), on = binding(1);
+	struct binding off = binding(0), on = binding(1);
 
 	(void)state;
 	assert_int_equal(handover_claim(&h, &off), 0);
@@ -174,7 +171,7 @@ test_only_synjitsu_bindings_are_claimed(void **state)
 static void
 test_refused_claim_stays_idle(void **state)
 {
-	struct binding	 b = binding(1);
+	struct binding b = binding(1);
 
 	(void)state;
 	fail_claim = 1;
@@ -198,13 +195,15 @@ test_asked_sends_records_then_adopted_closes(void **state)
 	handover_adopted(&h, 2);
 	assert_int_equal(h.state, HANDOVER_IDLE);
 	assert_int_equal(metrics.adopted_conns, 2);
-	assert_string_equal(calls, "claim send(2) release "
+	assert_string_equal(calls,
+	    "claim send(2) release "
 	    "close(the guest adopted 2 connection(s))");
 	/* Over: a late word from the guest changes nothing. */
 	handover_adopted(&h, 2);
 	handover_asked(&h);
 	assert_int_equal(metrics.adopted_conns, 2);
-	assert_string_equal(calls, "claim send(2) release "
+	assert_string_equal(calls,
+	    "claim send(2) release "
 	    "close(the guest adopted 2 connection(s))");
 }
 
@@ -218,7 +217,8 @@ test_adopted_count_is_checked_against_the_records_sent(void **state)
 	handover_adopted(&h, 3);
 	assert_int_equal(metrics.adopted_conns, 0);
 	assert_int_equal(h.state, HANDOVER_IDLE);
-	assert_string_equal(calls, "claim send(1) release "
+	assert_string_equal(calls,
+	    "claim send(1) release "
 	    "close(the guest adopted 3 connection(s))");
 }
 
@@ -231,7 +231,8 @@ test_gave_up_counts_nothing(void **state)
 	handover_asked(&h);
 	handover_adopted(&h, -1);
 	assert_int_equal(metrics.adopted_conns, 0);
-	assert_string_equal(calls, "claim send(1) release "
+	assert_string_equal(calls,
+	    "claim send(1) release "
 	    "close(the guest gave up)");
 }
 
@@ -252,7 +253,7 @@ test_asked_without_a_claim_gets_no_records(void **state)
 {
 	(void)state;
 	handover_attach(&h, &fake_tr, &h);
-	fake_conns = 5;		/* no claim: never taken */
+	fake_conns = 5; /* no claim: never taken */
 	handover_asked(&h);
 	assert_int_equal(h.state, HANDOVER_SENT);
 	assert_string_equal(calls, "send(0)");
@@ -268,7 +269,7 @@ test_grace_expires_and_a_late_ask_still_gets_an_answer(void **state)
 	(void)state;
 	waiting(&fake_tr);
 	testutil_loop_for(base, 30);
-	assert_int_equal(h.state, HANDOVER_WAITING);	/* not yet */
+	assert_int_equal(h.state, HANDOVER_WAITING); /* not yet */
 	testutil_loop_for(base, 60);
 	assert_int_equal(h.state, HANDOVER_IDLE);
 	assert_false(handover_standing(&h));
@@ -284,17 +285,18 @@ test_ask_deadline_closes_a_holding_transport(void **state)
 {
 	(void)state;
 	waiting(&fake_holding_tr);
-	testutil_loop_for(base, 40);	/* ask_ms, not grace_ms */
+	testutil_loop_for(base, 40); /* ask_ms, not grace_ms */
 	assert_int_equal(h.state, HANDOVER_IDLE);
 	assert_int_equal(metrics.standin_expired, 1);
-	assert_string_equal(calls, "claim release "
+	assert_string_equal(calls,
+	    "claim release "
 	    "close(the guest never asked for its connections)");
 }
 
 static void
 test_ready_tcp_holding_guest_is_let_go_at_half_max_boot(void **state)
 {
-	struct binding	 b = binding(1);
+	struct binding b = binding(1);
 
 	(void)state;
 	b.ready = BINDING_READY_TCP;
@@ -302,21 +304,22 @@ test_ready_tcp_holding_guest_is_let_go_at_half_max_boot(void **state)
 	handover_attach(&h, &fake_holding_tr, &h);
 	handover_booting(&h, &b);
 	assert_int_equal(h.state, HANDOVER_STANDING);
-	testutil_loop_for(base, 80);	/* max_boot 100 / 2 */
+	testutil_loop_for(base, 80); /* max_boot 100 / 2 */
 	assert_int_equal(h.state, HANDOVER_IDLE);
-	assert_string_equal(calls, "claim release "
+	assert_string_equal(calls,
+	    "claim release "
 	    "close(the guest never asked for its connections)");
 }
 
 static void
 test_no_deadline_while_booting_otherwise(void **state)
 {
-	struct binding	 b = binding(1);
+	struct binding b = binding(1);
 
 	(void)state;
 	b.ready = BINDING_READY_TCP;
 	assert_int_equal(handover_claim(&h, &b), 1);
-	handover_attach(&h, &fake_tr, &h);	/* not holding */
+	handover_attach(&h, &fake_tr, &h); /* not holding */
 	handover_booting(&h, &b);
 	testutil_loop_for(base, 100);
 	assert_int_equal(h.state, HANDOVER_STANDING);
@@ -332,9 +335,10 @@ test_adopt_deadline_closes(void **state)
 	handover_asked(&h);
 	testutil_loop_for(base, 80);
 	assert_int_equal(h.state, HANDOVER_IDLE);
-	assert_string_equal(calls, "claim send(1) release "
+	assert_string_equal(calls,
+	    "claim send(1) release "
 	    "close(the hand-over took too long)");
-	handover_adopted(&h, 1);	/* too late: not counted */
+	handover_adopted(&h, 1); /* too late: not counted */
 	assert_int_equal(metrics.adopted_conns, 0);
 }
 
@@ -349,7 +353,8 @@ test_send_failure_closes(void **state)
 	assert_int_equal(h.state, HANDOVER_IDLE);
 	assert_int_equal(metrics.handovers, 0);
 	assert_false(handover_standing(&h));
-	assert_string_equal(calls, "claim send(2) release "
+	assert_string_equal(calls,
+	    "claim send(2) release "
 	    "close(the hand-over could not be written)");
 }
 
@@ -361,10 +366,12 @@ test_broken_before_asking_drops_the_claim(void **state)
 	handover_broken(&h, "the guest closed the socket");
 	assert_int_equal(h.state, HANDOVER_IDLE);
 	assert_int_equal(metrics.standin_expired, 1);
-	assert_string_equal(calls, "claim release "
+	assert_string_equal(calls,
+	    "claim release "
 	    "close(the guest closed the socket)");
-	testutil_loop_for(base, 40);	/* no deadline is left */
-	assert_string_equal(calls, "claim release "
+	testutil_loop_for(base, 40); /* no deadline is left */
+	assert_string_equal(calls,
+	    "claim release "
 	    "close(the guest closed the socket)");
 }
 
@@ -389,7 +396,8 @@ test_adopted_before_asking_ends_the_stand_in(void **state)
 	handover_adopted(&h, 0);
 	assert_false(handover_standing(&h));
 	assert_int_equal(metrics.standin_expired, 1);
-	assert_string_equal(calls, "claim release "
+	assert_string_equal(calls,
+	    "claim release "
 	    "close(the guest adopted 0 connection(s))");
 }
 
@@ -400,10 +408,12 @@ test_end_drops_the_claim_and_closes(void **state)
 	waiting(&fake_tr);
 	handover_end(&h, "the guest went down first");
 	assert_int_equal(h.state, HANDOVER_IDLE);
-	assert_string_equal(calls, "claim release "
+	assert_string_equal(calls,
+	    "claim release "
 	    "close(the guest went down first)");
-	handover_end(&h, "again");	/* nothing left to end */
-	assert_string_equal(calls, "claim release "
+	handover_end(&h, "again"); /* nothing left to end */
+	assert_string_equal(calls,
+	    "claim release "
 	    "close(the guest went down first)");
 }
 

@@ -18,13 +18,13 @@
 #include "jitsud.h"
 
 /* Each test gets a fresh scratch folder: src/ for images, cache/ below. */
-static char	top[64], srcdir[96], cachedir[96];
+static char top[64], srcdir[96], cachedir[96];
 
 static void
 put(const char *name, const char *content)
 {
-	char	 path[160];
-	FILE	*fp;
+	char  path[160];
+	FILE *fp;
 
 	snprintf(path, sizeof(path), "%s/%s", srcdir, name);
 	assert_non_null(fp = fopen(path, "w"));
@@ -44,9 +44,9 @@ src(const char *name)
 static void
 assert_content(const char *path, const char *want)
 {
-	char	 buf[256];
-	size_t	 n;
-	FILE	*fp;
+	char   buf[256];
+	size_t n;
+	FILE  *fp;
 
 	assert_non_null(fp = fopen(path, "r"));
 	n = fread(buf, 1, sizeof(buf) - 1, fp);
@@ -68,9 +68,9 @@ inode(const char *path)
 static int
 nfiles(void)
 {
-	struct dirent	*de;
-	DIR		*d;
-	int		 n = 0;
+	struct dirent *de;
+	DIR	      *d;
+	int	       n = 0;
 
 	assert_non_null(d = opendir(cachedir));
 	while ((de = readdir(d)) != NULL)
@@ -106,8 +106,8 @@ teardown(void **state)
 static struct image_cache *
 cache(void)
 {
-	struct image_cache	*c;
-	char			 err[256];
+	struct image_cache *c;
+	char		    err[256];
 
 	assert_non_null(c = image_cache_new(cachedir, err, sizeof(err)));
 	image_cache_begin(c);
@@ -117,15 +117,14 @@ cache(void)
 static void
 test_copy_is_private_and_equal(void **state)
 {
-	struct image_cache	*c = cache();
-	const char		*p;
-	char			 err[256];
-	struct stat		 st;
+	struct image_cache *c = cache();
+	const char	   *p;
+	char		    err[256];
+	struct stat	    st;
 
 	(void)state;
 	put("k.pvh", "kernel one");
-	assert_non_null(p = image_cache_get(c, src("k.pvh"), err,
-	    sizeof(err)));
+	assert_non_null(p = image_cache_get(c, src("k.pvh"), err, sizeof(err)));
 	assert_true(strncmp(p, cachedir, strlen(cachedir)) == 0);
 	assert_content(p, "kernel one");
 	assert_int_equal(stat(cachedir, &st), 0);
@@ -139,9 +138,9 @@ test_copy_is_private_and_equal(void **state)
 static void
 test_unchanged_file_is_not_read_again(void **state)
 {
-	struct image_cache	*c = cache();
-	char			 err[256], first[PATH_MAX];
-	ino_t			 ino;
+	struct image_cache *c = cache();
+	char		    err[256], first[PATH_MAX];
+	ino_t		    ino;
 
 	(void)state;
 	put("k.pvh", "kernel one");
@@ -149,8 +148,8 @@ test_unchanged_file_is_not_read_again(void **state)
 	ino = inode(first);
 	image_cache_begin(c);
 	/* A new copy would be a new inode (written, then renamed). */
-	assert_string_equal(image_cache_get(c, src("k.pvh"), err,
-	    sizeof(err)), first);
+	assert_string_equal(image_cache_get(c, src("k.pvh"), err, sizeof(err)),
+	    first);
 	assert_int_equal(inode(first), ino);
 	image_cache_free(c);
 }
@@ -158,9 +157,9 @@ test_unchanged_file_is_not_read_again(void **state)
 static void
 test_changed_file_gets_new_copy_and_old_is_swept(void **state)
 {
-	struct image_cache	*c = cache();
-	char			 err[256], first[PATH_MAX];
-	const char		*p;
+	struct image_cache *c = cache();
+	char		    err[256], first[PATH_MAX];
+	const char	   *p;
 
 	(void)state;
 	put("k.pvh", "kernel one");
@@ -168,8 +167,7 @@ test_changed_file_gets_new_copy_and_old_is_swept(void **state)
 	image_cache_sweep(c);
 	put("k.pvh", "kernel two, longer");
 	image_cache_begin(c);
-	assert_non_null(p = image_cache_get(c, src("k.pvh"), err,
-	    sizeof(err)));
+	assert_non_null(p = image_cache_get(c, src("k.pvh"), err, sizeof(err)));
 	assert_string_not_equal(p, first);
 	assert_content(p, "kernel two, longer");
 	/* Until the load is taken, the old copy still serves the old zone. */
@@ -183,9 +181,9 @@ test_changed_file_gets_new_copy_and_old_is_swept(void **state)
 static void
 test_sweep_forgets_unnamed_and_leftovers(void **state)
 {
-	struct image_cache	*c = cache();
-	char			 err[256], a[PATH_MAX], stray[200];
-	FILE			*fp;
+	struct image_cache *c = cache();
+	char		    err[256], a[PATH_MAX], stray[200];
+	FILE		   *fp;
 
 	(void)state;
 	put("a.pvh", "image a");
@@ -193,15 +191,14 @@ test_sweep_forgets_unnamed_and_leftovers(void **state)
 	strcpy(a, image_cache_get(c, src("a.pvh"), err, sizeof(err)));
 	assert_non_null(image_cache_get(c, src("b.pvh"), err, sizeof(err)));
 	/* What an earlier run left behind. */
-	snprintf(stray, sizeof(stray), "%s/0123456789abcdef-old.pvh",
-	    cachedir);
+	snprintf(stray, sizeof(stray), "%s/0123456789abcdef-old.pvh", cachedir);
 	assert_non_null(fp = fopen(stray, "w"));
 	fclose(fp);
 	assert_int_equal(nfiles(), 3);
 	/* The next load names only a.pvh. */
 	image_cache_begin(c);
-	assert_string_equal(image_cache_get(c, src("a.pvh"), err,
-	    sizeof(err)), a);
+	assert_string_equal(image_cache_get(c, src("a.pvh"), err, sizeof(err)),
+	    a);
 	image_cache_sweep(c);
 	assert_int_equal(nfiles(), 1);
 	assert_content(a, "image a");
@@ -211,9 +208,9 @@ test_sweep_forgets_unnamed_and_leftovers(void **state)
 static void
 test_same_content_shares_one_copy(void **state)
 {
-	struct image_cache	*c = cache();
-	char			 err[256], p1[PATH_MAX], dir2[160], path2[200];
-	FILE			*fp;
+	struct image_cache *c = cache();
+	char		    err[256], p1[PATH_MAX], dir2[160], path2[200];
+	FILE		   *fp;
 
 	(void)state;
 	put("k.pvh", "same bytes");
@@ -236,8 +233,8 @@ test_same_content_shares_one_copy(void **state)
 static void
 test_bad_images_are_refused_with_reason(void **state)
 {
-	struct image_cache	*c = cache();
-	char			 err[256];
+	struct image_cache *c = cache();
+	char		    err[256];
 
 	(void)state;
 	assert_null(image_cache_get(c, src("missing.pvh"), err, sizeof(err)));
@@ -262,8 +259,8 @@ test_bad_images_are_refused_with_reason(void **state)
 static void
 test_unusable_folder_is_an_error(void **state)
 {
-	char	err[256], path[160];
-	FILE	*fp;
+	char  err[256], path[160];
+	FILE *fp;
 
 	(void)state;
 	/* A file where the folder should be. */

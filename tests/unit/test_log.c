@@ -17,10 +17,10 @@
 static char *
 capture(void (*fn)(void))
 {
-	static char	 buf[4096];
-	FILE		*tmp = tmpfile();
-	int		 saved = dup(STDERR_FILENO);
-	size_t		 n;
+	static char buf[4096];
+	FILE	   *tmp = tmpfile();
+	int	    saved = dup(STDERR_FILENO);
+	size_t	    n;
 
 	assert_non_null(tmp);
 	fflush(stderr);
@@ -84,14 +84,14 @@ test_info_is_one_line(void **state)
 }
 
 struct ring_seen {
-	int	 n;
-	char	 first[64], last[64];
+	int  n;
+	char first[64], last[64];
 };
 
 static void
 ring_line(const char *line, void *arg)
 {
-	struct ring_seen	*r = arg;
+	struct ring_seen *r = arg;
 
 	if (r->n++ == 0)
 		snprintf(r->first, sizeof(r->first), "%s", line);
@@ -101,7 +101,7 @@ ring_line(const char *line, void *arg)
 static void
 emit_many(void)
 {
-	int	 i;
+	int i;
 
 	for (i = 0; i < LOG_RING_LINES + 5; i++)
 		log_info("line %d", i);
@@ -113,7 +113,7 @@ emit_many(void)
 static void
 test_ring_keeps_the_last_lines_oldest_first(void **state)
 {
-	struct ring_seen	 r = { 0, "", "" };
+	struct ring_seen r = { 0, "", "" };
 
 	(void)state;
 	log_init("test", 1, 1);

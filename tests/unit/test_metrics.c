@@ -30,8 +30,8 @@ dns_qtype_metric_name(enum dns_qtype_metric m)
 const char *
 dns_rcode_name(uint16_t rcode)
 {
-	static const char *const names[] = { "NOERROR", "FORMERR",
-	    "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED" };
+	static const char *const names[] = { "NOERROR", "FORMERR", "SERVFAIL",
+		"NXDOMAIN", "NOTIMP", "REFUSED" };
 
 	if (rcode < 6)
 		return names[rcode];
@@ -41,9 +41,8 @@ dns_rcode_name(uint16_t rcode)
 const char *
 vm_state_name(enum vm_state s)
 {
-	static const char *const names[VM_NSTATES] = { "stopped",
-	    "building", "booting", "ready", "stopping", "paused",
-	    "suspended" };
+	static const char *const names[VM_NSTATES] = { "stopped", "building",
+		"booting", "ready", "stopping", "paused", "suspended" };
 
 	return s < VM_NSTATES ? names[s] : "?";
 }
@@ -55,28 +54,28 @@ vm_state_name(enum vm_state s)
  * and the checks a scraper leaves to the user (each family declared
  * once, before its samples; no series twice) fail the test too.
  */
-#define P_MAX		256
-#define P_NAME		128
-#define P_LABELS	256
+#define P_MAX	 256
+#define P_NAME	 128
+#define P_LABELS 256
 
 struct p_sample {
-	char	 name[P_NAME];
-	char	 labels[P_LABELS];	/* as written, between the braces */
-	double	 value;
+	char   name[P_NAME];
+	char   labels[P_LABELS]; /* as written, between the braces */
+	double value;
 };
 
 struct p_family {
-	char	 name[P_NAME];
-	char	 type[16];
-	int	 help;
-	int	 nsamples;
+	char name[P_NAME];
+	char type[16];
+	int  help;
+	int  nsamples;
 };
 
 struct parsed {
-	struct p_sample	 s[P_MAX];
-	size_t		 ns;
-	struct p_family	 f[P_MAX];
-	size_t		 nf;
+	struct p_sample s[P_MAX];
+	size_t		ns;
+	struct p_family f[P_MAX];
+	size_t		nf;
 };
 
 static int
@@ -90,7 +89,7 @@ p_namechar(int c, int first)
 static const char *
 p_name(const char *p, char *out, size_t len)
 {
-	size_t	 n = 0;
+	size_t n = 0;
 
 	if (!p_namechar((unsigned char)*p, 1))
 		return NULL;
@@ -105,7 +104,7 @@ p_name(const char *p, char *out, size_t len)
 static struct p_family *
 p_family(struct parsed *ps, const char *name)
 {
-	size_t	 i;
+	size_t i;
 
 	for (i = 0; i < ps->nf; i++)
 		if (strcmp(ps->f[i].name, name) == 0)
@@ -140,8 +139,8 @@ p_family_of(struct parsed *ps, const char *sample)
 static const char *
 p_labels(const char *p, char *out, size_t len)
 {
-	const char	*start = p + 1;
-	char		 lname[P_NAME];
+	const char *start = p + 1;
+	char	    lname[P_NAME];
 
 	if (*p != '{') {
 		out[0] = '\0';
@@ -171,28 +170,27 @@ p_labels(const char *p, char *out, size_t len)
 	return p + 1;
 }
 
-static jmp_buf	 p_jmp;
-static char	 p_err[512];
+static jmp_buf p_jmp;
+static char    p_err[512];
 
 /* A fault: say where and why, and leave the parse (p_try). */
 static void
 p_fail(const char *line, const char *why)
 {
-	snprintf(p_err, sizeof(p_err), "metrics line \"%s\": %s", line,
-	    why);
+	snprintf(p_err, sizeof(p_err), "metrics line \"%s\": %s", line, why);
 	longjmp(p_jmp, 1);
 }
 
 static void
 p_comment(struct parsed *ps, const char *line)
 {
-	struct p_family	*f;
+	struct p_family *f;
 	char		 name[P_NAME];
 	const char	*p;
 	int		 help = strncmp(line, "# HELP ", 7) == 0;
 
 	if (!help && strncmp(line, "# TYPE ", 7) != 0)
-		return;		/* another comment: allowed, ignored */
+		return; /* another comment: allowed, ignored */
 	if ((p = p_name(line + 7, name, sizeof(name))) == NULL || *p != ' ' ||
 	    p[1] == '\0')
 		p_fail(line, "expected a metric name, a blank and text");
@@ -220,8 +218,8 @@ p_comment(struct parsed *ps, const char *line)
 static void
 p_sample(struct parsed *ps, const char *line)
 {
-	struct p_sample	*s;
-	struct p_family	*f;
+	struct p_sample *s;
+	struct p_family *f;
 	const char	*p;
 	char		*end;
 	size_t		 i;
@@ -241,8 +239,9 @@ p_sample(struct parsed *ps, const char *line)
 		p_fail(line, "a sample with no TYPE before it");
 	if (f->help == 0)
 		p_fail(line, "a sample with no HELP before it");
-	if (strcmp(f->type, "counter") == 0 && (strlen(s->name) < 6 ||
-	    strcmp(s->name + strlen(s->name) - 6, "_total") != 0))
+	if (strcmp(f->type, "counter") == 0 &&
+	    (strlen(s->name) < 6 ||
+		strcmp(s->name + strlen(s->name) - 6, "_total") != 0))
 		p_fail(line, "a counter not named *_total");
 	for (i = 0; i < ps->ns; i++)
 		if (strcmp(ps->s[i].name, s->name) == 0 &&
@@ -259,7 +258,7 @@ p_sample(struct parsed *ps, const char *line)
 static const char *
 p_try(struct parsed *ps, char *text)
 {
-	char	*line, *nl;
+	char *line, *nl;
 
 	memset(ps, 0, sizeof(*ps));
 	if (setjmp(p_jmp) != 0)
@@ -282,7 +281,7 @@ p_try(struct parsed *ps, char *text)
 static void
 p_parse(struct parsed *ps, char *text)
 {
-	const char	*err = p_try(ps, text);
+	const char *err = p_try(ps, text);
 
 	if (err != NULL)
 		fail_msg("%s", err);
@@ -292,9 +291,9 @@ p_parse(struct parsed *ps, char *text)
 static void
 render(const struct metrics *m, const struct vms *vs, struct parsed *ps)
 {
-	char	*text = NULL;
-	size_t	 len = 0;
-	FILE	*fp = open_memstream(&text, &len);
+	char  *text = NULL;
+	size_t len = 0;
+	FILE  *fp = open_memstream(&text, &len);
 
 	assert_non_null(fp);
 	metrics_render(m, vs, fp);
@@ -307,7 +306,7 @@ render(const struct metrics *m, const struct vms *vs, struct parsed *ps)
 static double
 value(const struct parsed *ps, const char *name, const char *labels)
 {
-	size_t	 i;
+	size_t i;
 
 	for (i = 0; i < ps->ns; i++)
 		if (strcmp(ps->s[i].name, name) == 0 &&
@@ -320,7 +319,7 @@ value(const struct parsed *ps, const char *name, const char *labels)
 static int
 has_series(const struct parsed *ps, const char *name, const char *labels)
 {
-	size_t	 i;
+	size_t i;
 
 	for (i = 0; i < ps->ns; i++)
 		if (strcmp(ps->s[i].name, name) == 0 &&
@@ -333,7 +332,7 @@ static void
 assert_value(const struct parsed *ps, const char *name, const char *labels,
     double want)
 {
-	double	 got = value(ps, name, labels);
+	double got = value(ps, name, labels);
 
 	if (got != want)
 		fail_msg("%s{%s}: expected %g, saw %g", name, labels, want,
@@ -343,20 +342,20 @@ assert_value(const struct parsed *ps, const char *name, const char *labels,
 static void
 assert_type(struct parsed *p, const char *family, const char *type)
 {
-	const struct p_family	*f = p_family(p, family);
+	const struct p_family *f = p_family(p, family);
 
 	if (f == NULL || strcmp(f->type, type) != 0)
 		fail_msg("family %s: expected TYPE %s, saw %s", family, type,
 		    f ? f->type : "no family");
 }
 
-static struct parsed	 ps;	/* big: not on the stack */
+static struct parsed ps; /* big: not on the stack */
 
 static void
 test_fresh_counters_render_well_formed_zeros(void **state)
 {
-	struct metrics	 m;
-	size_t		 i;
+	struct metrics m;
+	size_t	       i;
 
 	(void)state;
 	memset(&m, 0, sizeof(m));
@@ -377,10 +376,10 @@ test_fresh_counters_render_well_formed_zeros(void **state)
 }
 
 static void
-count_query(struct metrics *m, enum dns_action act,
-    enum dns_qtype_metric qt, int truncated, int tcp)
+count_query(struct metrics *m, enum dns_action act, enum dns_qtype_metric qt,
+    int truncated, int tcp)
 {
-	struct dns_verdict	 v;
+	struct dns_verdict v;
 
 	memset(&v, 0, sizeof(v));
 	v.action = act;
@@ -392,7 +391,7 @@ count_query(struct metrics *m, enum dns_action act,
 static void
 test_queries_are_counted_by_type_and_transport(void **state)
 {
-	struct metrics	 m;
+	struct metrics m;
 
 	(void)state;
 	memset(&m, 0, sizeof(m));
@@ -426,7 +425,7 @@ test_queries_are_counted_by_type_and_transport(void **state)
 static void
 test_each_rcode_name_is_one_series(void **state)
 {
-	struct metrics	 m;
+	struct metrics m;
 
 	(void)state;
 	memset(&m, 0, sizeof(m));
@@ -434,10 +433,10 @@ test_each_rcode_name_is_one_series(void **state)
 	metrics_reply(&m, DNS_RCODE_NOERROR);
 	metrics_reply(&m, DNS_RCODE_NXDOMAIN);
 	metrics_reply(&m, DNS_RCODE_BADVERS);
-	metrics_reply(&m, 6);		/* YXDOMAIN: named "other" */
-	metrics_reply(&m, 9);		/* NOTAUTH: named "other" */
-	metrics_reply(&m, 3841);	/* past the table: "other" */
-	render(&m, NULL, &ps);		/* fails on a series seen twice */
+	metrics_reply(&m, 6);	 /* YXDOMAIN: named "other" */
+	metrics_reply(&m, 9);	 /* NOTAUTH: named "other" */
+	metrics_reply(&m, 3841); /* past the table: "other" */
+	render(&m, NULL, &ps);	 /* fails on a series seen twice */
 	assert_value(&ps, "jitsud_responses_total", "rcode=\"NOERROR\"", 2);
 	assert_value(&ps, "jitsud_responses_total", "rcode=\"NXDOMAIN\"", 1);
 	assert_value(&ps, "jitsud_responses_total", "rcode=\"BADVERS\"", 1);
@@ -455,10 +454,10 @@ static void
 assert_histogram(const struct parsed *p, const char *name, double count,
     double sum)
 {
-	char		 bucket[P_NAME], cnt[P_NAME], sm[P_NAME];
-	double		 le, last_le = -INFINITY, last = 0;
-	size_t		 i, n = 0;
-	int		 inf = 0;
+	char   bucket[P_NAME], cnt[P_NAME], sm[P_NAME];
+	double le, last_le = -INFINITY, last = 0;
+	size_t i, n = 0;
+	int    inf = 0;
 
 	snprintf(bucket, sizeof(bucket), "%s_bucket", name);
 	snprintf(cnt, sizeof(cnt), "%s_count", name);
@@ -477,7 +476,8 @@ assert_histogram(const struct parsed *p, const char *name, double count,
 			fail_msg("%s: le=%g after le=%g", name, le, last_le);
 		if (p->s[i].value < last)
 			fail_msg("%s: bucket le=%g holds %g, less than the "
-			    "%g below it", name, le, p->s[i].value, last);
+				 "%g below it",
+			    name, le, p->s[i].value, last);
 		last_le = le;
 		last = p->s[i].value;
 		n++;
@@ -497,11 +497,11 @@ assert_histogram(const struct parsed *p, const char *name, double count,
 static void
 test_boot_histogram_is_cumulative_and_ends_at_count(void **state)
 {
-	struct metrics	 m;
+	struct metrics	      m;
 	static const uint64_t ms[] = { 10, 50, 51, 499, 5000, 30000, 30001,
-	    1000000 };
-	size_t		 i;
-	double		 sum = 0;
+		1000000 };
+	size_t		      i;
+	double		      sum = 0;
 
 	(void)state;
 	memset(&m, 0, sizeof(m));
@@ -523,7 +523,7 @@ test_boot_histogram_is_cumulative_and_ends_at_count(void **state)
 static void
 test_empty_boot_histogram_is_still_complete(void **state)
 {
-	struct metrics	 m;
+	struct metrics m;
 
 	(void)state;
 	memset(&m, 0, sizeof(m));
@@ -536,15 +536,19 @@ static void
 test_every_counter_renders_its_field(void **state)
 {
 	static const struct {
-		const char	*name;
-		size_t		 off;
+		const char *name;
+		size_t	    off;
 	} c[] = {
-#define C(n, f)	{ "jitsud_" n "_total", offsetof(struct metrics, f) }
-		C("dropped", dropped), C("truncated", truncated),
-		C("outofzone", outofzone), C("send_errors", send_errors),
-		C("tcp_connections", tcp_clients), C("summons", summons),
+#define C(n, f) { "jitsud_" n "_total", offsetof(struct metrics, f) }
+		C("dropped", dropped),
+		C("truncated", truncated),
+		C("outofzone", outofzone),
+		C("send_errors", send_errors),
+		C("tcp_connections", tcp_clients),
+		C("summons", summons),
 		C("summon_failures", summon_failures),
-		C("idle_stops", idle_stops), C("forwarded", forwarded),
+		C("idle_stops", idle_stops),
+		C("forwarded", forwarded),
 		C("forward_failures", forward_failures),
 		C("maxwait_replies", maxwait_replies),
 		C("synjitsu_standins", standins),
@@ -554,8 +558,8 @@ test_every_counter_renders_its_field(void **state)
 		C("synjitsu_expired", standin_expired),
 #undef C
 	};
-	struct metrics	 m;
-	size_t		 i;
+	struct metrics m;
+	size_t	       i;
 
 	(void)state;
 	memset(&m, 0, sizeof(m));
@@ -574,7 +578,7 @@ test_every_counter_renders_its_field(void **state)
 static void
 fake_wire(const void *arg, struct synjitsu_stats *st)
 {
-	const struct synjitsu_stats	*w = arg;
+	const struct synjitsu_stats *w = arg;
 
 	*st = *w;
 }
@@ -582,8 +586,8 @@ fake_wire(const void *arg, struct synjitsu_stats *st)
 static void
 test_wire_counters_come_from_the_wire_owner(void **state)
 {
-	struct synjitsu_stats	 w;
-	struct metrics		 m;
+	struct synjitsu_stats w;
+	struct metrics	      m;
 
 	(void)state;
 	memset(&m, 0, sizeof(m));
@@ -596,7 +600,7 @@ test_wire_counters_come_from_the_wire_owner(void **state)
 	w.drop_port = 6;
 	w.drop_drain = 7;
 	w.drop_bad = 8;
-	w.drop_unknown = 1000;	/* not a refusal: not in refused */
+	w.drop_unknown = 1000; /* not a refusal: not in refused */
 	m.wire = fake_wire;
 	m.wire_arg = &w;
 	render(&m, NULL, &ps);
@@ -611,12 +615,12 @@ test_wire_counters_come_from_the_wire_owner(void **state)
 static void
 test_vm_gauge_counts_every_state(void **state)
 {
-	static const enum vm_state states[] = { VM_READY, VM_READY,
-	    VM_STOPPED, VM_BOOTING, VM_READY, VM_SUSPENDED };
-	struct vm	 v[sizeof(states) / sizeof(states[0])];
-	struct vms	 vs;
-	struct metrics	 m;
-	size_t		 i;
+	static const enum vm_state states[] = { VM_READY, VM_READY, VM_STOPPED,
+		VM_BOOTING, VM_READY, VM_SUSPENDED };
+	struct vm		   v[sizeof(states) / sizeof(states[0])];
+	struct vms		   vs;
+	struct metrics		   m;
+	size_t			   i;
 
 	(void)state;
 	memset(&m, 0, sizeof(m));
@@ -644,17 +648,17 @@ static void
 test_parser_refuses_a_malformed_line(void **state)
 {
 	static const char *const good = "# HELP x_total X.\n"
-	    "# TYPE x_total counter\n";
+					"# TYPE x_total counter\n";
 	static const char *const bad[] = {
-		"x_total{a=\"1\"} 1\nx_total{a=\"1\"} 2\n",	/* twice */
-		"x_total{a=1} 1\n",		/* unquoted */
-		"x_total 1 2 3\n",		/* junk after value */
-		"x_total\n",			/* no value */
-		"y_total 1\n",			/* no TYPE */
-		"x_total{a=\"1\" 1\n",		/* unclosed */
+		"x_total{a=\"1\"} 1\nx_total{a=\"1\"} 2\n", /* twice */
+		"x_total{a=1} 1\n",			    /* unquoted */
+		"x_total 1 2 3\n",     /* junk after value */
+		"x_total\n",	       /* no value */
+		"y_total 1\n",	       /* no TYPE */
+		"x_total{a=\"1\" 1\n", /* unclosed */
 	};
-	char	 text[256];
-	size_t	 i;
+	char   text[256];
+	size_t i;
 
 	(void)state;
 	snprintf(text, sizeof(text), "%sx_total{a=\"b\\\"c\"} 1\n", good);
@@ -662,15 +666,14 @@ test_parser_refuses_a_malformed_line(void **state)
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		snprintf(text, sizeof(text), "%s%s", good, bad[i]);
 		if (p_try(&ps, text) == NULL)
-			fail_msg("the parser took bad line %zu: %s", i,
-			    bad[i]);
+			fail_msg("the parser took bad line %zu: %s", i, bad[i]);
 	}
 }
 
 int
 main(void)
 {
-	const struct CMUnitTest	 tests[] = {
+	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parser_refuses_a_malformed_line),
 		cmocka_unit_test(test_fresh_counters_render_well_formed_zeros),
 		cmocka_unit_test(

@@ -25,15 +25,15 @@
  * not produced by netlink.c: little-endian x86, attributes padded to 4.
  */
 
-#define LE16(v)		(v) & 0xff, ((v) >> 8) & 0xff
-#define LE32(v)		LE16((v) & 0xffff), LE16(((v) >> 16) & 0xffff)
-#define REQ_ACK_EXCL_CREATE	0x0605
+#define LE16(v)		    (v) & 0xff, ((v) >> 8) & 0xff
+#define LE32(v)		    LE16((v)&0xffff), LE16(((v) >> 16) & 0xffff)
+#define REQ_ACK_EXCL_CREATE 0x0605
 
 static void
 assert_bytes(const struct nl_msg *m, const uint8_t *want, size_t len)
 {
-	const uint8_t	*got = (const uint8_t *)m->buf;
-	size_t		 i;
+	const uint8_t *got = (const uint8_t *)m->buf;
+	size_t	       i;
 
 	assert_int_equal(m->len, len);
 	for (i = 0; i < len; i++)
@@ -71,11 +71,15 @@ test_veth_request_creates_the_peer_in_the_guest_netns(void **state)
 		LE16(8), LE16(IFLA_NET_NS_PID), LE32(4242),
 	};
 	/* clang-format on */
-	struct nl_veth		 ve = {
-		.name = "jv01234567", .mac = hmac, .master = 7,
-		.peer = "eth0", .peer_mac = gmac, .peer_pid = 4242,
+	struct nl_veth ve = {
+		.name = "jv01234567",
+		.mac = hmac,
+		.master = 7,
+		.peer = "eth0",
+		.peer_mac = gmac,
+		.peer_pid = 4242,
 	};
-	struct nl_msg		 m;
+	struct nl_msg m;
 
 	(void)state;
 	assert_int_equal(nl_msg_veth(&m, &ve), 0);
@@ -85,9 +89,9 @@ test_veth_request_creates_the_peer_in_the_guest_netns(void **state)
 static void
 test_veth_request_that_does_not_fit_is_refused(void **state)
 {
-	char		 name[NL_MSG_MAX];
-	struct nl_veth	 ve = { .name = name, .peer = "eth0", .peer_pid = 1 };
-	struct nl_msg	 m;
+	char	       name[NL_MSG_MAX];
+	struct nl_veth ve = { .name = name, .peer = "eth0", .peer_pid = 1 };
+	struct nl_msg  m;
 
 	(void)state;
 	memset(name, 'x', sizeof(name) - 1);
@@ -99,18 +103,20 @@ test_veth_request_that_does_not_fit_is_refused(void **state)
 static void
 test_veth_request_can_leave_the_host_end_down(void **state)
 {
-	struct nl_veth	 ve = { .name = "jv01234567", .peer = "eth0",
-			    .peer_pid = 1, .down = 1 };
-	struct nl_msg	 m;
-	uint32_t	 flags, change;
-	const uint8_t	*p = (const uint8_t *)m.buf;
+	struct nl_veth ve = { .name = "jv01234567",
+		.peer = "eth0",
+		.peer_pid = 1,
+		.down = 1 };
+	struct nl_msg  m;
+	uint32_t       flags, change;
+	const uint8_t *p = (const uint8_t *)m.buf;
 
 	(void)state;
 	assert_int_equal(nl_msg_veth(&m, &ve), 0);
 	memcpy(&flags, p + NLMSG_HDRLEN + 8, sizeof(flags));
 	memcpy(&change, p + NLMSG_HDRLEN + 12, sizeof(change));
 	assert_int_equal(flags, 0);
-	assert_int_equal(change, 1);	/* IFF_UP: explicitly down */
+	assert_int_equal(change, 1); /* IFF_UP: explicitly down */
 }
 
 static void
@@ -126,8 +132,8 @@ test_ipv4_address_request(void **state)
 		LE16(8), LE16(IFA_ADDRESS), 10, 77, 0, 2,
 	};
 	/* clang-format on */
-	struct in_addr		 a;
-	struct nl_msg		 m;
+	struct in_addr a;
+	struct nl_msg  m;
 
 	(void)state;
 	inet_pton(AF_INET, "10.77.0.2", &a);
@@ -149,8 +155,8 @@ test_ipv6_address_request_skips_dad(void **state)
 		0, 0, 0, 0, 0, 0, 0, 7,
 	};
 	/* clang-format on */
-	struct in6_addr		 a;
-	struct nl_msg		 m;
+	struct in6_addr a;
+	struct nl_msg	m;
 
 	(void)state;
 	inet_pton(AF_INET6, "2001:db8::7", &a);
@@ -174,8 +180,8 @@ test_default_route_request(void **state)
 		LE16(8), LE16(RTA_OIF), LE32(9),
 	};
 	/* clang-format on */
-	struct in_addr		 gw;
-	struct nl_msg		 m;
+	struct in_addr gw;
+	struct nl_msg  m;
 
 	(void)state;
 	inet_pton(AF_INET, "10.77.0.1", &gw);
@@ -212,7 +218,7 @@ test_link_requests(void **state)
 		0, 0, LE16(0), LE32(12), LE32(0), LE32(0),
 	};
 	/* clang-format on */
-	struct nl_msg		 m;
+	struct nl_msg m;
 
 	(void)state;
 	assert_int_equal(nl_msg_link_up(&m, 3), 0);
@@ -232,14 +238,14 @@ test_link_requests(void **state)
 
 /* A reply message: nlmsghdr, a family header, then attributes. */
 struct reply {
-	uint32_t	 buf[256];
-	size_t		 len;
+	uint32_t buf[256];
+	size_t	 len;
 };
 
 static void
 reply_begin(struct reply *r, uint16_t type, const void *fam, size_t flen)
 {
-	struct nlmsghdr	 h = { .nlmsg_type = type };
+	struct nlmsghdr h = { .nlmsg_type = type };
 
 	memset(r, 0, sizeof(*r));
 	r->len = NLMSG_SPACE(flen);
@@ -251,8 +257,8 @@ reply_begin(struct reply *r, uint16_t type, const void *fam, size_t flen)
 static void
 reply_attr(struct reply *r, uint16_t type, const void *data, size_t len)
 {
-	struct rtattr	 a = { (uint16_t)RTA_LENGTH(len), type };
-	uint8_t		*p = (uint8_t *)r->buf + r->len;
+	struct rtattr a = { (uint16_t)RTA_LENGTH(len), type };
+	uint8_t	     *p = (uint8_t *)r->buf + r->len;
 
 	memcpy(p, &a, sizeof(a));
 	memcpy(p + sizeof(a), data, len);
@@ -289,29 +295,30 @@ test_link_reply_gives_index_and_byte_counters(void **state)
 static void
 test_link_reply_with_a_bad_attribute_length_is_refused(void **state)
 {
-	struct ifinfomsg	 ifi = { .ifi_index = 6 };
-	struct reply		 r;
-	struct nl_link		 l;
-	struct rtattr		*a;
+	struct ifinfomsg ifi = { .ifi_index = 6 };
+	struct reply	 r;
+	struct nl_link	 l;
+	struct rtattr	*a;
 
 	(void)state;
 	reply_begin(&r, RTM_NEWLINK, &ifi, sizeof(ifi));
 	reply_attr(&r, IFLA_IFNAME, "jv1\0", 4);
 	a = (struct rtattr *)((uint8_t *)r.buf + NLMSG_SPACE(sizeof(ifi)));
-	a->rta_len = 2;		/* shorter than its own header */
+	a->rta_len = 2; /* shorter than its own header */
 	assert_int_equal(nl_parse_link(r.buf, r.len, &l), -1);
-	a->rta_len = 200;	/* past the message */
+	a->rta_len = 200; /* past the message */
 	assert_int_equal(nl_parse_link(r.buf, r.len, &l), -1);
 }
 
 static void
 test_addr_reply_is_matched_by_family_and_interface(void **state)
 {
-	struct ifaddrmsg	 ifa = { .ifa_family = AF_INET,
-				    .ifa_prefixlen = 24, .ifa_index = 3 };
-	struct in_addr		 a, got;
-	struct reply		 r;
-	unsigned int		 plen;
+	struct ifaddrmsg ifa = { .ifa_family = AF_INET,
+		.ifa_prefixlen = 24,
+		.ifa_index = 3 };
+	struct in_addr	 a, got;
+	struct reply	 r;
+	unsigned int	 plen;
 
 	(void)state;
 	inet_pton(AF_INET, "10.77.0.1", &a);
@@ -322,8 +329,7 @@ test_addr_reply_is_matched_by_family_and_interface(void **state)
 	assert_int_equal(got.s_addr, a.s_addr);
 	assert_int_equal(plen, 24);
 	assert_int_equal(nl_parse_addr4(r.buf, r.len, 4, &got, &plen), 0);
-	assert_int_equal(nl_parse_addr4(r.buf, r.len - 2, 3, &got, &plen),
-	    -1);
+	assert_int_equal(nl_parse_addr4(r.buf, r.len - 2, 3, &got, &plen), -1);
 	ifa.ifa_family = AF_INET6;
 	reply_begin(&r, RTM_NEWADDR, &ifa, sizeof(ifa));
 	assert_int_equal(nl_parse_addr4(r.buf, r.len, 3, &got, &plen), 0);
@@ -333,8 +339,8 @@ test_addr_reply_is_matched_by_family_and_interface(void **state)
 static void
 test_link_get_asks_the_kernel(void **state)
 {
-	struct nl_link	 l;
-	int		 fd, lo;
+	struct nl_link l;
+	int	       fd, lo;
 
 	(void)state;
 	fd = nl_open();
@@ -353,7 +359,7 @@ test_link_get_asks_the_kernel(void **state)
 int
 main(void)
 {
-	const struct CMUnitTest	 tests[] = {
+	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(
 		    test_veth_request_creates_the_peer_in_the_guest_netns),
 		cmocka_unit_test(

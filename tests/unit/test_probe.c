@@ -17,9 +17,9 @@
 #include "testutil.h"
 
 /* Only 127.0.0.1 and a port this test bound itself are ever probed. */
-static struct event_base	*base;
-static int			 called, late_fd = -1;
-static struct sockaddr_in	 lsin;
+static struct event_base *base;
+static int		  called, late_fd = -1;
+static struct sockaddr_in lsin;
 
 static void
 probed(void *arg)
@@ -32,7 +32,7 @@ probed(void *arg)
 static void
 run_for(unsigned int ms)
 {
-	unsigned int	 i;
+	unsigned int i;
 
 	for (i = 0; i < ms / 5 && !called; i++)
 		testutil_loop_for(base, 5);
@@ -42,8 +42,8 @@ run_for(unsigned int ms)
 static int
 listener(void)
 {
-	socklen_t	 len = sizeof(lsin);
-	int		 fd, on = 1;
+	socklen_t len = sizeof(lsin);
+	int	  fd, on = 1;
 
 	fd = socket(AF_INET, SOCK_STREAM, 0);
 	assert_true(fd >= 0);
@@ -89,8 +89,8 @@ teardown(void **state)
 static void
 test_probe_calls_back_from_the_loop_not_from_start(void **state)
 {
-	struct probe	*p;
-	int		 fd = listener();
+	struct probe *p;
+	int	      fd = listener();
 
 	(void)state;
 	p = probe_start(base, (struct sockaddr *)&lsin, sizeof(lsin), probed,
@@ -105,12 +105,12 @@ test_probe_calls_back_from_the_loop_not_from_start(void **state)
 static void
 test_probe_retries_until_the_port_listens(void **state)
 {
-	struct timeval	 later = { 0, 150000 };
-	struct probe	*p;
-	int		 fd = listener();
+	struct timeval later = { 0, 150000 };
+	struct probe  *p;
+	int	       fd = listener();
 
 	(void)state;
-	close(fd);		/* a port nobody listens on, for now */
+	close(fd); /* a port nobody listens on, for now */
 	p = probe_start(base, (struct sockaddr *)&lsin, sizeof(lsin), probed,
 	    NULL);
 	assert_non_null(p);
@@ -126,9 +126,9 @@ test_probe_retries_until_the_port_listens(void **state)
 static void
 test_cancelled_probe_never_calls_back(void **state)
 {
-	struct timeval	 later = { 0, 50000 };
-	struct probe	*p;
-	int		 fd = listener();
+	struct timeval later = { 0, 50000 };
+	struct probe  *p;
+	int	       fd = listener();
 
 	(void)state;
 	close(fd);
@@ -146,13 +146,12 @@ test_cancelled_probe_never_calls_back(void **state)
 int
 main(void)
 {
-	const struct CMUnitTest	 tests[] = {
+	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(
 		    test_probe_calls_back_from_the_loop_not_from_start, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_probe_retries_until_the_port_listens, setup,
-		    teardown),
+		    test_probe_retries_until_the_port_listens, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_cancelled_probe_never_calls_back, setup, teardown),
 	};

@@ -30,8 +30,8 @@
  * Whatever needs root (namespaces, veths) is proved by
  * tests/system/proc.sh, the hand-over end to end by synjitsu.sh.
  */
-static int		 adopted_pid, gone_calls, built_calls;
-static char		 gone_why[160];
+static int  adopted_pid, gone_calls, built_calls;
+static char gone_why[160];
 
 void
 vm_backend_built(struct vm *v, int ok, const char *why)
@@ -69,10 +69,10 @@ vm_probe_stop(struct vm *v)
 	(void)v;
 }
 
-static const struct handover_transport	*ho_tr;
-static void				*ho_ctx;
-static int				 ho_asked, ho_adopted, ho_broken;
-static char				 ho_why[96];
+static const struct handover_transport *ho_tr;
+static void			       *ho_ctx;
+static int				ho_asked, ho_adopted, ho_broken;
+static char				ho_why[96];
 
 int
 handover_standing(const struct handover *h)
@@ -117,7 +117,7 @@ handover_broken(struct handover *h, const char *why)
 void
 vm_backend_adopted(struct vms *vs, const char *name, int domid)
 {
-	struct vm	*v;
+	struct vm *v;
 
 	TAILQ_FOREACH(v, &vs->all, entry)
 		if (strcmp(v->b.name, name) == 0)
@@ -128,7 +128,7 @@ vm_backend_adopted(struct vms *vs, const char *name, int domid)
 static struct binding
 binding(const char *name, const char *kernel, const char *cmdline)
 {
-	struct binding	 b;
+	struct binding b;
 
 	memset(&b, 0, sizeof(b));
 	snprintf(b.name, sizeof(b.name), "%s", name);
@@ -144,7 +144,7 @@ binding(const char *name, const char *kernel, const char *cmdline)
 static void
 test_veth_name_is_short_stable_and_per_name(void **state)
 {
-	char	 a[PROC_IFNAME_MAX], b[PROC_IFNAME_MAX];
+	char a[PROC_IFNAME_MAX], b[PROC_IFNAME_MAX];
 
 	(void)state;
 	/* FNV-1a 32 of "www.example.org", computed independently. */
@@ -160,11 +160,12 @@ test_veth_name_is_short_stable_and_per_name(void **state)
 static void
 test_file_name_cannot_leave_the_folder(void **state)
 {
-	char	 out[64];
+	char out[64];
 
 	(void)state;
 	assert_int_equal(proc_util_file_name("WWW.Example.org.", out,
-	    sizeof(out)), 0);
+			     sizeof(out)),
+	    0);
 	assert_string_equal(out, "www.example.org");
 	assert_int_equal(proc_util_file_name("../etc/x.", out, sizeof(out)), 0);
 	assert_string_equal(out, "_._etc_x");
@@ -176,8 +177,8 @@ test_file_name_cannot_leave_the_folder(void **state)
 static int
 status_of(int how)
 {
-	pid_t	 pid;
-	int	 status;
+	pid_t pid;
+	int   status;
 
 	if ((pid = fork()) == 0) {
 		if (how < 0)
@@ -191,7 +192,7 @@ status_of(int how)
 static void
 test_exit_status_text(void **state)
 {
-	char	 buf[64];
+	char buf[64];
 
 	(void)state;
 	proc_util_status_str(status_of(3), buf, sizeof(buf));
@@ -205,11 +206,11 @@ test_exit_status_text(void **state)
 static void
 test_stat_parse_survives_odd_command_names(void **state)
 {
-	const char		*s = "42 (a) b) c) S 1 42 42 0 -1 4194560 0 0 "
-				    "0 0 0 0 0 0 20 0 1 0 987654 0 0\n";
-	unsigned long long	 start;
-	char			 st, text[512];
-	FILE			*f;
+	const char	  *s = "42 (a) b) c) S 1 42 42 0 -1 4194560 0 0 "
+			       "0 0 0 0 0 0 20 0 1 0 987654 0 0\n";
+	unsigned long long start;
+	char		   st, text[512];
+	FILE		  *f;
 
 	(void)state;
 	assert_int_equal(proc_util_stat_parse(s, &st, &start), 0);
@@ -229,32 +230,37 @@ test_stat_parse_survives_odd_command_names(void **state)
 static void
 test_pidfile_parse_is_strict(void **state)
 {
-	char			 veth[PROC_IFNAME_MAX];
-	unsigned long long	 start;
-	int			 pid;
+	char		   veth[PROC_IFNAME_MAX];
+	unsigned long long start;
+	int		   pid;
 
 	(void)state;
 	assert_int_equal(proc_util_pidfile_parse("1234 5678 jv01234567\n", &pid,
-	    &start, veth), 0);
+			     &start, veth),
+	    0);
 	assert_int_equal(pid, 1234);
 	assert_true(start == 5678ULL);
 	assert_string_equal(veth, "jv01234567");
 	assert_int_equal(proc_util_pidfile_parse("1234 5678 jv0 junk\n", &pid,
-	    &start, veth), -1);
+			     &start, veth),
+	    -1);
 	assert_int_equal(proc_util_pidfile_parse("1 5678 jv0\n", &pid, &start,
-	    veth), -1);
-	assert_int_equal(proc_util_pidfile_parse(
-	    "1234 5678 jv0123456789abcdefg\n", &pid, &start, veth), -1);
+			     veth),
+	    -1);
+	assert_int_equal(
+	    proc_util_pidfile_parse("1234 5678 jv0123456789abcdefg\n", &pid,
+		&start, veth),
+	    -1);
 	assert_int_equal(proc_util_pidfile_parse("", &pid, &start, veth), -1);
 }
 
 static void
 test_args_are_kernel_cmdline_words_and_jitsu_env(void **state)
 {
-	struct binding		 b = binding("www.example.org.", "/k/uk",
-				    "  -p 80\t--x=y ");
-	struct in_addr		 gw;
-	static struct proc_args	 a;
+	struct binding		b = binding("www.example.org.", "/k/uk",
+		     "  -p 80\t--x=y ");
+	struct in_addr		gw;
+	static struct proc_args a;
 
 	(void)state;
 	inet_pton(AF_INET, "10.77.0.1", &gw);
@@ -285,8 +291,8 @@ test_args_are_kernel_cmdline_words_and_jitsu_env(void **state)
 static void
 test_synjitsu_guest_is_told_its_handover_fd(void **state)
 {
-	struct binding		 b = binding("www.example.org.", "/k/uk", "");
-	static struct proc_args	 a;
+	struct binding		b = binding("www.example.org.", "/k/uk", "");
+	static struct proc_args a;
 
 	(void)state;
 	assert_int_equal(proc_util_args_build(&a, &b, NULL, 1), 0);
@@ -298,9 +304,9 @@ test_synjitsu_guest_is_told_its_handover_fd(void **state)
 static void
 test_args_hold_the_longest_cmdline(void **state)
 {
-	struct binding		 b = binding("x.", "/k", "");
-	static struct proc_args	 a;
-	size_t			 i;
+	struct binding		b = binding("x.", "/k", "");
+	static struct proc_args a;
+	size_t			i;
 
 	(void)state;
 	memset(b.kernel, 'k', sizeof(b.kernel) - 1);
@@ -339,11 +345,11 @@ test_handover_lines_are_exactly_ready_or_adopted_k(void **state)
 		"count 1", "adopted\t1",
 	};
 	/* clang-format on */
-	struct proc_hin	 in;
-	unsigned int	 k = 99;
-	char		 line[PROC_HLINE_MAX];
-	size_t		 i;
-	int		 n;
+	struct proc_hin in;
+	unsigned int	k = 99;
+	char		line[PROC_HLINE_MAX];
+	size_t		i;
+	int		n;
 
 	(void)state;
 	memset(&in, 0, sizeof(in));
@@ -370,8 +376,8 @@ test_handover_lines_are_exactly_ready_or_adopted_k(void **state)
 static void
 test_handover_lines_may_come_in_pieces(void **state)
 {
-	struct proc_hin	 in;
-	unsigned int	 k = 0;
+	struct proc_hin in;
+	unsigned int	k = 0;
 
 	(void)state;
 	memset(&in, 0, sizeof(in));
@@ -388,16 +394,16 @@ test_handover_lines_may_come_in_pieces(void **state)
 static void
 test_a_line_too_long_is_bad_once_then_skipped(void **state)
 {
-	struct proc_hin	 in;
-	unsigned int	 k = 0;
-	char		 junk[PROC_HLINE_MAX];
+	struct proc_hin in;
+	unsigned int	k = 0;
+	char		junk[PROC_HLINE_MAX];
 
 	(void)state;
 	memset(&in, 0, sizeof(in));
 	memset(junk, 'x', sizeof(junk));
 	hin_put(&in, junk, sizeof(junk));
 	assert_int_equal(proc_util_hin_next(&in, &k), PROC_HMSG_BAD);
-	assert_int_equal(in.len, 0);	/* room again */
+	assert_int_equal(in.len, 0); /* room again */
 	hin_put(&in, junk, sizeof(junk));
 	assert_int_equal(proc_util_hin_next(&in, &k), PROC_HMSG_NONE);
 	assert_int_equal(in.len, 0);
@@ -411,7 +417,7 @@ test_a_line_too_long_is_bad_once_then_skipped(void **state)
 static struct synrec
 rec(uint16_t port, size_t datalen)
 {
-	struct synrec	 r;
+	struct synrec r;
 
 	memset(&r, 0, sizeof(r));
 	r.peer_ip = 0x0a4d0002;
@@ -434,16 +440,16 @@ rec(uint16_t port, size_t datalen)
 static void
 test_handover_is_record_lines_then_the_count(void **state)
 {
-	struct synrec		 r[3];
-	struct proc_hout	 o;
-	struct synrec		 back;
-	const char		*why, *nl;
-	char			 line[SYNREC_LINE_MAX];
+	struct synrec	 r[3];
+	struct proc_hout o;
+	struct synrec	 back;
+	const char	*why, *nl;
+	char		 line[SYNREC_LINE_MAX];
 
 	(void)state;
 	r[0] = rec(40000, 5);
 	r[1] = rec(40001, 0);
-	r[1].snd_nxt = 7;	/* inconsistent: the encoder refuses it */
+	r[1].snd_nxt = 7; /* inconsistent: the encoder refuses it */
 	r[2] = rec(40002, SYNREC_DATA_MAX);
 	assert_int_equal(proc_util_hout_build(&o, r, 3), 0);
 	assert_int_equal(o.count, 2);
@@ -455,8 +461,8 @@ test_handover_is_record_lines_then_the_count(void **state)
 	assert_int_equal(synrec_decode(line, &back, &why), 0);
 	assert_int_equal(back.peer_port, 40000);
 	assert_int_equal(back.datalen, 5);
-	assert_true(o.len > 9 && memcmp(o.buf + o.len - 9, "\ncount 2\n",
-	    9) == 0);
+	assert_true(o.len > 9 &&
+	    memcmp(o.buf + o.len - 9, "\ncount 2\n", 9) == 0);
 	proc_util_hout_free(&o);
 	assert_null(o.buf);
 	assert_int_equal(proc_util_hout_build(&o, NULL, 0), 0);
@@ -475,12 +481,12 @@ test_handover_is_record_lines_then_the_count(void **state)
 static void
 test_handover_survives_partial_writes(void **state)
 {
-	static struct synrec	 r[SYNJITSU_CONN_MAX];
-	static char		 got[SYNJITSU_CONN_MAX * SYNREC_LINE_MAX + 32];
-	struct proc_hout	 o;
-	size_t			 i, have = 0;
-	int			 sv[2], small = 4096, rc, fulls = 0;
-	ssize_t			 n;
+	static struct synrec r[SYNJITSU_CONN_MAX];
+	static char	     got[SYNJITSU_CONN_MAX * SYNREC_LINE_MAX + 32];
+	struct proc_hout     o;
+	size_t		     i, have = 0;
+	int		     sv[2], small = 4096, rc, fulls = 0;
+	ssize_t		     n;
 
 	(void)state;
 	for (i = 0; i < SYNJITSU_CONN_MAX; i++)
@@ -489,7 +495,8 @@ test_handover_survives_partial_writes(void **state)
 	assert_int_equal(o.count, SYNJITSU_CONN_MAX);
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 	assert_int_equal(setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &small,
-	    sizeof(small)), 0);
+			     sizeof(small)),
+	    0);
 	assert_int_equal(fcntl(sv[1], F_SETFL, O_NONBLOCK), 0);
 	while ((rc = proc_sock_send(&o, sv[0])) == 0) {
 		fulls++;
@@ -512,17 +519,17 @@ test_handover_survives_partial_writes(void **state)
 
 /* A registry holding one VM, over a real proc_init in a temp folder. */
 struct fixture {
-	struct event_base	*base;
-	struct vms		 vs;
-	struct vm		 v;
-	char			 dir[64];
+	struct event_base *base;
+	struct vms	   vs;
+	struct vm	   v;
+	char		   dir[64];
 };
 
 static int
 setup(void **state)
 {
-	static struct fixture	 f;
-	struct proc_conf	 pc;
+	static struct fixture f;
+	struct proc_conf      pc;
 
 	memset(&f, 0, sizeof(f));
 	log_init("test_proc", 1, 0);
@@ -547,8 +554,8 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	struct fixture	*f = *state;
-	char		 cmd[128];
+	struct fixture *f = *state;
+	char		cmd[128];
 
 	proc_end(&f->vs);
 	event_base_free(f->base);
@@ -559,7 +566,7 @@ teardown(void **state)
 static void
 test_create_on_a_missing_bridge_fails_at_once(void **state)
 {
-	struct fixture	*f = *state;
+	struct fixture *f = *state;
 
 	f->v.b = binding("www.example.org.", "/bin/true", "");
 	snprintf(f->v.b.bridge, sizeof(f->v.b.bridge), "jtnobridge0");
@@ -572,7 +579,7 @@ test_create_on_a_missing_bridge_fails_at_once(void **state)
 static void
 test_suspend_and_restore_are_refused_with_a_reason(void **state)
 {
-	struct fixture	*f = *state;
+	struct fixture *f = *state;
 
 	assert_int_equal(proc_backend.suspend(&f->v), -1);
 	assert_string_equal(f->v.error, "a process cannot be suspended");
@@ -583,8 +590,8 @@ test_suspend_and_restore_are_refused_with_a_reason(void **state)
 static void
 write_file(const char *dir, const char *name, const char *text)
 {
-	char	 path[256];
-	FILE	*fp;
+	char  path[256];
+	FILE *fp;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	fp = fopen(path, "w");
@@ -596,7 +603,7 @@ write_file(const char *dir, const char *name, const char *text)
 static int
 file_exists(const char *dir, const char *name)
 {
-	char	 path[256];
+	char path[256];
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	return access(path, F_OK) == 0;
@@ -605,8 +612,8 @@ file_exists(const char *dir, const char *name)
 static void
 test_stale_pidfile_is_removed_not_adopted(void **state)
 {
-	struct fixture	*f = *state;
-	char		 text[128], veth[PROC_IFNAME_MAX];
+	struct fixture *f = *state;
+	char		text[128], veth[PROC_IFNAME_MAX];
 
 	f->v.b = binding("www.example.org.", "/bin/sleep", "");
 	proc_util_veth_name(f->v.b.name, veth);
@@ -622,17 +629,17 @@ test_stale_pidfile_is_removed_not_adopted(void **state)
 static pid_t
 spawn_sleep(void)
 {
-	char	 path[64], cmd[64];
-	pid_t	 pid;
-	int	 i;
-	FILE	*fp;
+	char  path[64], cmd[64];
+	pid_t pid;
+	int   i;
+	FILE *fp;
 
 	if ((pid = fork()) == 0) {
 		execl("/bin/sleep", "/bin/sleep", "30", (char *)NULL);
 		_exit(127);
 	}
 	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
-	for (i = 0; i < 500; i++) {	/* until the exec is done */
+	for (i = 0; i < 500; i++) { /* until the exec is done */
 		cmd[0] = '\0';
 		if ((fp = fopen(path, "r")) != NULL) {
 			if (fgets(cmd, sizeof(cmd), fp) == NULL)
@@ -650,13 +657,13 @@ spawn_sleep(void)
 static void
 test_running_guest_is_adopted_and_watched_by_pidfd(void **state)
 {
-	struct fixture		*f = *state;
-	char			 text[512], path[64], veth[PROC_IFNAME_MAX];
-	unsigned long long	 start;
-	pid_t			 pid = spawn_sleep();
-	char			 st;
-	int			 i, status;
-	FILE			*fp;
+	struct fixture	  *f = *state;
+	char		   text[512], path[64], veth[PROC_IFNAME_MAX];
+	unsigned long long start;
+	pid_t		   pid = spawn_sleep();
+	char		   st;
+	int		   i, status;
+	FILE		  *fp;
 
 	f->v.b = binding("www.example.org.", "/bin/sleep", "");
 	proc_util_veth_name(f->v.b.name, veth);
@@ -676,7 +683,7 @@ test_running_guest_is_adopted_and_watched_by_pidfd(void **state)
 	assert_true(waitpid(pid, &status, 0) == pid);
 	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 	assert_int_equal(gone_calls, 1);
-	assert_string_equal(gone_why, "(null)");	/* as asked */
+	assert_string_equal(gone_why, "(null)"); /* as asked */
 	assert_null(f->v.priv);
 	assert_false(file_exists(f->dir, "www.example.org.pid"));
 }
@@ -689,11 +696,11 @@ test_running_guest_is_adopted_and_watched_by_pidfd(void **state)
 static void
 test_socket_transport_speaks_for_handover(void **state)
 {
-	struct fixture	*f = *state;
-	struct proc	*p;
-	char		 got[64];
-	ssize_t		 n;
-	int		 sv[2];
+	struct fixture *f = *state;
+	struct proc    *p;
+	char		got[64];
+	ssize_t		n;
+	int		sv[2];
 
 	f->v.b = binding("www.example.org.", "/bin/true", "");
 	assert_non_null(p = proc_new(f->vs.bectx, &f->v));
@@ -723,18 +730,18 @@ test_socket_transport_speaks_for_handover(void **state)
 	testutil_loop_for(f->base, 20);
 	assert_int_equal(ho_broken, 1);
 	assert_string_equal(ho_why, "the guest closed the hand-over socket");
-	assert_int_equal(p->syn_fd, -1);	/* closed inside its callback */
-	ho_tr->close(ho_ctx, "over");	/* closed already: harmless */
+	assert_int_equal(p->syn_fd, -1); /* closed inside its callback */
+	ho_tr->close(ho_ctx, "over");	 /* closed already: harmless */
 	proc_release(p);
 	assert_null(f->v.priv);
-	ho_tr->close(ho_ctx, "gone");	/* detached: nothing left to do */
+	ho_tr->close(ho_ctx, "gone"); /* detached: nothing left to do */
 	assert_int_equal(ho_tr->send(ho_ctx, NULL, 0), -1);
 }
 
 int
 main(void)
 {
-	const struct CMUnitTest	 tests[] = {
+	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_veth_name_is_short_stable_and_per_name),
 		cmocka_unit_test(test_file_name_cannot_leave_the_folder),
 		cmocka_unit_test(test_exit_status_text),

@@ -19,9 +19,9 @@
 static int
 listener(const char *name)
 {
-	struct sockaddr_un	 sun;
-	size_t			 n = strlen(name);
-	int			 fd;
+	struct sockaddr_un sun;
+	size_t		   n = strlen(name);
+	int		   fd;
 
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
@@ -33,15 +33,18 @@ listener(const char *name)
 	fd = socket(AF_UNIX, SOCK_DGRAM, 0);
 	assert_true(fd >= 0);
 	assert_int_equal(bind(fd, (struct sockaddr *)&sun,
-	    (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n)), 0);
+			     (socklen_t)(offsetof(struct sockaddr_un,
+					     sun_path) +
+				 n)),
+	    0);
 	return fd;
 }
 
 static void
 assert_received(int fd, const char *want)
 {
-	char	 buf[256];
-	ssize_t	 n = recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
+	char	buf[256];
+	ssize_t n = recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
 
 	assert_true(n >= 0);
 	buf[n] = '\0';
@@ -51,8 +54,8 @@ assert_received(int fd, const char *want)
 static void
 test_path_socket_gets_the_state(void **state)
 {
-	const char	*path = "/tmp/jitsud-test-notify.sock";
-	int		 fd = listener(path);
+	const char *path = "/tmp/jitsud-test-notify.sock";
+	int	    fd = listener(path);
 
 	(void)state;
 	setenv("NOTIFY_SOCKET", path, 1);
@@ -65,8 +68,8 @@ test_path_socket_gets_the_state(void **state)
 static void
 test_abstract_socket_gets_the_state(void **state)
 {
-	char	 name[64];
-	int	 fd;
+	char name[64];
+	int  fd;
 
 	(void)state;
 	snprintf(name, sizeof(name), "@jitsud-test-%d", (int)getpid());
@@ -92,7 +95,7 @@ test_unset_or_bad_socket(void **state)
 static void
 test_watchdog_interval_only_for_us(void **state)
 {
-	char	 pid[32];
+	char pid[32];
 
 	(void)state;
 	unsetenv("WATCHDOG_PID");

@@ -29,29 +29,29 @@
  * The lifecycle and the forwarder record what they are asked and let
  * the test complete it.
  */
-static struct binding		 bound;
-static enum vm_want		 vm_answer = VM_WANT_READY;
-static struct vm_waiter		*joined;
-static int			 cancels;
-static struct fwd_query		*fwd_q;		/* the one in flight */
-static void			(*fwd_cb)(void *, const uint8_t *, size_t);
-static void			*fwd_arg;
-static int			 fwd_cancels;
-static uint64_t			 replies_counted;
-static int			 last_rcode = -1;	/* as counted */
+static struct binding	 bound;
+static enum vm_want	 vm_answer = VM_WANT_READY;
+static struct vm_waiter *joined;
+static int		 cancels;
+static struct fwd_query *fwd_q; /* the one in flight */
+static void (*fwd_cb)(void *, const uint8_t *, size_t);
+static void    *fwd_arg;
+static int	fwd_cancels;
+static uint64_t replies_counted;
+static int	last_rcode = -1; /* as counted */
 
 static int
 first_label_is(const uint8_t *q, size_t len, const char *label)
 {
-	size_t	 n = strlen(label);
+	size_t n = strlen(label);
 
 	return len > DNS_HEADER_LEN + n && q[DNS_HEADER_LEN] == n &&
 	    memcmp(q + DNS_HEADER_LEN + 1, label, n) == 0;
 }
 
 enum dns_action
-dns_answer(const struct zone_set *zs, const uint8_t *q, size_t qlen,
-    int tcp, uint8_t *reply, size_t replymax, struct dns_verdict *v)
+dns_answer(const struct zone_set *zs, const uint8_t *q, size_t qlen, int tcp,
+    uint8_t *reply, size_t replymax, struct dns_verdict *v)
 {
 	(void)zs;
 	(void)tcp;
@@ -124,9 +124,8 @@ vm_waiter_cancel(struct vm_waiter *w)
 }
 
 struct fwd_query *
-forward_query(struct forwarder *f, const uint8_t *q, size_t len,
-    size_t qend, int tcp, void (*cb)(void *, const uint8_t *, size_t),
-    void *arg)
+forward_query(struct forwarder *f, const uint8_t *q, size_t len, size_t qend,
+    int tcp, void (*cb)(void *, const uint8_t *, size_t), void *arg)
 {
 	(void)f;
 	(void)q;
@@ -134,7 +133,7 @@ forward_query(struct forwarder *f, const uint8_t *q, size_t len,
 	(void)qend;
 	(void)tcp;
 	assert_null(fwd_q);
-	fwd_q = malloc(1);	/* a handle, never looked into */
+	fwd_q = malloc(1); /* a handle, never looked into */
 	fwd_cb = cb;
 	fwd_arg = arg;
 	return fwd_q;
@@ -163,9 +162,9 @@ fwd_complete(const uint8_t *reply, size_t len)
  * accept4 is wrapped (-Wl,--wrap=accept4): calls are counted, and while
  * accept_emfile is set they fail as a process out of descriptors does.
  */
-int	__real_accept4(int, struct sockaddr *, socklen_t *, int);
-int	__wrap_accept4(int, struct sockaddr *, socklen_t *, int);
-static int	 accept_calls, accept_emfile;
+int	   __real_accept4(int, struct sockaddr *, socklen_t *, int);
+int	   __wrap_accept4(int, struct sockaddr *, socklen_t *, int);
+static int accept_calls, accept_emfile;
 
 int
 __wrap_accept4(int fd, struct sockaddr *sa, socklen_t *len, int flags)
@@ -178,19 +177,19 @@ __wrap_accept4(int fd, struct sockaddr *sa, socklen_t *len, int flags)
 	return __real_accept4(fd, sa, len, flags);
 }
 
-static struct jitsud	*env;
-static struct vms	*dummy_vms;	/* only compared with NULL */
-static struct server	*udp_srv, *tcp_srv;
-static struct conf_addr	 udp_addr, tcp_addr;
+static struct jitsud   *env;
+static struct vms      *dummy_vms; /* only compared with NULL */
+static struct server   *udp_srv, *tcp_srv;
+static struct conf_addr udp_addr, tcp_addr;
 
 /* A loopback address of family af and a port nobody has bound just now. */
 static int
 free_port_af(struct conf_addr *a, int af, int type)
 {
-	struct sockaddr_in	*sin = (struct sockaddr_in *)&a->ss;
-	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)&a->ss;
-	socklen_t		 len;
-	int			 fd, rc;
+	struct sockaddr_in  *sin = (struct sockaddr_in *)&a->ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&a->ss;
+	socklen_t	     len;
+	int		     fd, rc;
 
 	memset(a, 0, sizeof(*a));
 	if (af == AF_INET6) {
@@ -206,7 +205,9 @@ free_port_af(struct conf_addr *a, int af, int type)
 	if ((fd = socket(af, type, 0)) == -1)
 		return -1;
 	rc = bind(fd, (struct sockaddr *)&a->ss, len) == -1 ||
-	    getsockname(fd, (struct sockaddr *)&a->ss, &len) == -1 ? -1 : 0;
+		getsockname(fd, (struct sockaddr *)&a->ss, &len) == -1 ?
+	    -1 :
+	    0;
 	close(fd);
 	return rc;
 }
@@ -250,7 +251,7 @@ teardown(void **state)
 		server_close(udp_srv);
 	if (tcp_srv != NULL)
 		server_close(tcp_srv);
-	assert_null(fwd_q);	/* every forward was completed or cancelled */
+	assert_null(fwd_q); /* every forward was completed or cancelled */
 	event_base_free(env->base);
 	free(dummy_vms);
 	free(env);
@@ -261,7 +262,7 @@ teardown(void **state)
 static size_t
 query(uint8_t *q, uint16_t id, const char *label)
 {
-	size_t	 n = strlen(label);
+	size_t n = strlen(label);
 
 	memset(q, 0, DNS_HEADER_LEN);
 	q[0] = (uint8_t)(id >> 8);
@@ -270,20 +271,23 @@ query(uint8_t *q, uint16_t id, const char *label)
 	q[5] = 1;
 	q[DNS_HEADER_LEN] = (uint8_t)n;
 	memcpy(q + DNS_HEADER_LEN + 1, label, n);
-	memcpy(q + DNS_HEADER_LEN + 1 + n, "\x07" "example\x03org\x00"
-	    "\x00\x01\x00\x01", 17);
+	memcpy(q + DNS_HEADER_LEN + 1 + n,
+	    "\x07"
+	    "example\x03org\x00"
+	    "\x00\x01\x00\x01",
+	    17);
 	return DNS_HEADER_LEN + 1 + n + 17;
 }
 
 static int
 udp_client(void)
 {
-	int	 fd = socket(udp_addr.ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK,
-		    0);
+	int fd = socket(udp_addr.ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK, 0);
 
 	assert_true(fd >= 0);
 	assert_int_equal(connect(fd, (struct sockaddr *)&udp_addr.ss,
-	    udp_addr.len), 0);
+			     udp_addr.len),
+	    0);
 	return fd;
 }
 
@@ -291,8 +295,8 @@ udp_client(void)
 static ssize_t
 udp_hear(int fd, uint8_t *buf, size_t size, unsigned int ms)
 {
-	uint64_t	 end = testutil_now_ms() + ms;
-	ssize_t		 n;
+	uint64_t end = testutil_now_ms() + ms;
+	ssize_t	 n;
 
 	do {
 		testutil_loop_for(env->base, 5);
@@ -313,7 +317,8 @@ assert_reply_to(const uint8_t *r, ssize_t rlen, const uint8_t *q, size_t qlen,
 		    q[0] << 8 | q[1]);
 	if ((size_t)rlen != qlen || r[0] != q[0] || r[1] != q[1])
 		fail_msg("expected a %zu-byte reply with ID %u, saw %zd bytes "
-		    "with ID %u", qlen, q[0] << 8 | q[1], rlen,
+			 "with ID %u",
+		    qlen, q[0] << 8 | q[1], rlen,
 		    rlen >= 2 ? r[0] << 8 | r[1] : 0);
 	assert_true(r[2] & 0x80);
 	if ((r[3] & 0x0f) != rcode)
@@ -325,9 +330,9 @@ assert_reply_to(const uint8_t *r, ssize_t rlen, const uint8_t *q, size_t qlen,
 static void
 test_udp_query_is_answered_to_its_sender(void **state)
 {
-	uint8_t	 q[512], r[512];
-	size_t	 qlen = query(q, 0x1111, "www");
-	int	 fd = udp_client();
+	uint8_t q[512], r[512];
+	size_t	qlen = query(q, 0x1111, "www");
+	int	fd = udp_client();
 
 	(void)state;
 	assert_int_equal(send(fd, q, qlen, 0), (ssize_t)qlen);
@@ -340,10 +345,10 @@ test_udp_query_is_answered_to_its_sender(void **state)
 static void
 test_udp_burst_is_answered_in_full(void **state)
 {
-	uint8_t	 q[512], r[512];
-	int	 seen[200] = { 0 }, fd = udp_client(), i, n = 0;
-	size_t	 qlen;
-	ssize_t	 rlen;
+	uint8_t q[512], r[512];
+	int	seen[200] = { 0 }, fd = udp_client(), i, n = 0;
+	size_t	qlen;
+	ssize_t rlen;
 
 	(void)state;
 	for (i = 0; i < 200; i++) {
@@ -364,9 +369,9 @@ test_udp_burst_is_answered_in_full(void **state)
 static void
 test_udp_query_dropped_by_dns_gets_nothing(void **state)
 {
-	uint8_t	 q[512], r[512];
-	size_t	 qlen = query(q, 0x2222, "drop");
-	int	 fd = udp_client();
+	uint8_t q[512], r[512];
+	size_t	qlen = query(q, 0x2222, "drop");
+	int	fd = udp_client();
 
 	(void)state;
 	assert_int_equal(send(fd, q, qlen, 0), (ssize_t)qlen);
@@ -380,11 +385,12 @@ test_udp_query_dropped_by_dns_gets_nothing(void **state)
 static int
 tcp_client(void)
 {
-	int	 fd = socket(tcp_addr.ss.ss_family, SOCK_STREAM, 0);
+	int fd = socket(tcp_addr.ss.ss_family, SOCK_STREAM, 0);
 
 	assert_true(fd >= 0);
 	assert_int_equal(connect(fd, (struct sockaddr *)&tcp_addr.ss,
-	    tcp_addr.len), 0);
+			     tcp_addr.len),
+	    0);
 	return fd;
 }
 
@@ -395,10 +401,10 @@ tcp_client(void)
 static ssize_t
 tcp_hear(int fd, uint8_t *buf, size_t size, unsigned int ms)
 {
-	uint64_t	 end = testutil_now_ms() + ms;
-	uint8_t		 tmp[2 + 512];
-	size_t		 want;
-	ssize_t		 n;
+	uint64_t end = testutil_now_ms() + ms;
+	uint8_t	 tmp[2 + 512];
+	size_t	 want;
+	ssize_t	 n;
 
 	assert_true(size <= 512);
 	do {
@@ -428,7 +434,7 @@ tcp_say(int fd, const void *buf, size_t len)
 static void
 tcp_say_query(int fd, const uint8_t *q, size_t qlen)
 {
-	uint8_t	 lenbuf[2] = { (uint8_t)(qlen >> 8), (uint8_t)qlen };
+	uint8_t lenbuf[2] = { (uint8_t)(qlen >> 8), (uint8_t)qlen };
 
 	tcp_say(fd, lenbuf, 2);
 	tcp_say(fd, q, qlen);
@@ -437,9 +443,9 @@ tcp_say_query(int fd, const uint8_t *q, size_t qlen)
 static void
 test_tcp_query_is_answered_with_its_length(void **state)
 {
-	uint8_t	 q[512], r[512];
-	size_t	 qlen = query(q, 0x3333, "www");
-	int	 fd = tcp_client();
+	uint8_t q[512], r[512];
+	size_t	qlen = query(q, 0x3333, "www");
+	int	fd = tcp_client();
 
 	(void)state;
 	tcp_say_query(fd, q, qlen);
@@ -456,9 +462,9 @@ test_tcp_query_is_answered_with_its_length(void **state)
 static void
 test_tcp_framing_split_across_reads(void **state)
 {
-	uint8_t	 q[512], r[512], msg[2 + 512];
-	size_t	 qlen = query(q, 0x4444, "www"), i;
-	int	 fd = tcp_client();
+	uint8_t q[512], r[512], msg[2 + 512];
+	size_t	qlen = query(q, 0x4444, "www"), i;
+	int	fd = tcp_client();
 
 	(void)state;
 	msg[0] = (uint8_t)(qlen >> 8);
@@ -479,9 +485,9 @@ test_tcp_framing_split_across_reads(void **state)
 static void
 test_tcp_pipelined_queries_are_answered_in_order(void **state)
 {
-	uint8_t	 q[3][512], r[512], msg[3 * 514];
-	size_t	 qlen[3], n = 0, i;
-	int	 fd = tcp_client();
+	uint8_t q[3][512], r[512], msg[3 * 514];
+	size_t	qlen[3], n = 0, i;
+	int	fd = tcp_client();
 
 	(void)state;
 	for (i = 0; i < 3; i++) {
@@ -503,9 +509,9 @@ test_tcp_pipelined_queries_are_answered_in_order(void **state)
 static void
 test_tcp_query_not_worth_answering_closes_the_connection(void **state)
 {
-	uint8_t	 q[512], r[512];
-	size_t	 qlen = query(q, 0x6666, "drop");
-	int	 fd = tcp_client();
+	uint8_t q[512], r[512];
+	size_t	qlen = query(q, 0x6666, "drop");
+	int	fd = tcp_client();
 
 	(void)state;
 	tcp_say_query(fd, q, qlen);
@@ -517,9 +523,9 @@ test_tcp_query_not_worth_answering_closes_the_connection(void **state)
 static void
 test_held_udp_reply_is_sent_when_the_vm_is_ready(void **state)
 {
-	uint8_t	 q[512], r[512];
-	size_t	 qlen = query(q, 0x7777, "bound");
-	int	 fd = udp_client();
+	uint8_t q[512], r[512];
+	size_t	qlen = query(q, 0x7777, "bound");
+	int	fd = udp_client();
 
 	(void)state;
 	vm_answer = VM_WANT_WAIT;
@@ -536,9 +542,9 @@ test_held_udp_reply_is_sent_when_the_vm_is_ready(void **state)
 static void
 test_held_tcp_reply_is_servfail_when_the_summon_fails(void **state)
 {
-	uint8_t	 q[512], r[512];
-	size_t	 qlen = query(q, 0x7778, "bound");
-	int	 fd = tcp_client();
+	uint8_t q[512], r[512];
+	size_t	qlen = query(q, 0x7778, "bound");
+	int	fd = tcp_client();
 
 	(void)state;
 	vm_answer = VM_WANT_WAIT;
@@ -556,9 +562,9 @@ test_held_tcp_reply_is_servfail_when_the_summon_fails(void **state)
 static void
 test_held_reply_is_sent_as_it_is_at_max_wait(void **state)
 {
-	uint8_t	 q[512], r[512];
-	size_t	 qlen = query(q, 0x7779, "bound");
-	int	 fd = udp_client();
+	uint8_t q[512], r[512];
+	size_t	qlen = query(q, 0x7779, "bound");
+	int	fd = udp_client();
 
 	(void)state;
 	vm_answer = VM_WANT_WAIT;
@@ -575,9 +581,9 @@ test_held_reply_is_sent_as_it_is_at_max_wait(void **state)
 static void
 test_vm_that_cannot_be_had_is_servfail_at_once(void **state)
 {
-	uint8_t	 q[512], r[512];
-	size_t	 qlen = query(q, 0x7780, "bound");
-	int	 fd = udp_client();
+	uint8_t q[512], r[512];
+	size_t	qlen = query(q, 0x7780, "bound");
+	int	fd = udp_client();
 
 	(void)state;
 	vm_answer = VM_WANT_FAIL;
@@ -595,9 +601,9 @@ test_vm_that_cannot_be_had_is_servfail_at_once(void **state)
 static void
 test_tcp_client_leaving_cancels_its_held_replies(void **state)
 {
-	uint8_t	 q[512], r[512];
-	size_t	 qlen = query(q, 0x7781, "bound");
-	int	 fd = tcp_client();
+	uint8_t q[512], r[512];
+	size_t	qlen = query(q, 0x7781, "bound");
+	int	fd = tcp_client();
 
 	(void)state;
 	vm_answer = VM_WANT_WAIT;
@@ -614,9 +620,9 @@ test_tcp_client_leaving_cancels_its_held_replies(void **state)
 static void
 test_out_of_zone_query_without_forwarder_is_refused(void **state)
 {
-	uint8_t	 q[512], r[512];
-	size_t	 qlen = query(q, 0x8888, "out");
-	int	 fd = udp_client();
+	uint8_t q[512], r[512];
+	size_t	qlen = query(q, 0x8888, "out");
+	int	fd = udp_client();
 
 	(void)state;
 	assert_int_equal(send(fd, q, qlen, 0), (ssize_t)qlen);
@@ -629,12 +635,12 @@ test_out_of_zone_query_without_forwarder_is_refused(void **state)
 static void
 test_forwarded_answer_goes_to_the_client(void **state)
 {
-	uint8_t	 q[512], r[512], a[512];
-	size_t	 qlen = query(q, 0x9999, "out");
-	int	 fd = udp_client();
+	uint8_t q[512], r[512], a[512];
+	size_t	qlen = query(q, 0x9999, "out");
+	int	fd = udp_client();
 
 	(void)state;
-	env->fwd = (struct forwarder *)1;	/* only compared with NULL */
+	env->fwd = (struct forwarder *)1; /* only compared with NULL */
 	assert_int_equal(send(fd, q, qlen, 0), (ssize_t)qlen);
 	assert_int_equal(udp_hear(fd, r, sizeof(r), 100), -1);
 	assert_non_null(fwd_q);
@@ -653,9 +659,9 @@ test_forwarded_answer_goes_to_the_client(void **state)
 static void
 test_forwarder_silence_is_servfail(void **state)
 {
-	uint8_t	 q[512], r[512];
-	size_t	 qlen = query(q, 0x999a, "out");
-	int	 fd = tcp_client();
+	uint8_t q[512], r[512];
+	size_t	qlen = query(q, 0x999a, "out");
+	int	fd = tcp_client();
 
 	(void)state;
 	env->fwd = (struct forwarder *)1;
@@ -672,9 +678,9 @@ test_forwarder_silence_is_servfail(void **state)
 static void
 test_tcp_client_leaving_cancels_its_forwarded_query(void **state)
 {
-	uint8_t	 q[512], r[512];
-	size_t	 qlen = query(q, 0x999b, "out");
-	int	 fd = tcp_client();
+	uint8_t q[512], r[512];
+	size_t	qlen = query(q, 0x999b, "out");
+	int	fd = tcp_client();
 
 	(void)state;
 	env->fwd = (struct forwarder *)1;
@@ -694,9 +700,9 @@ test_tcp_client_leaving_cancels_its_forwarded_query(void **state)
 static void
 test_out_of_descriptors_pauses_accepting_then_resumes(void **state)
 {
-	uint8_t	 q[512], r[512];
-	size_t	 qlen = query(q, 0xaaaa, "www");
-	int	 fd;
+	uint8_t q[512], r[512];
+	size_t	qlen = query(q, 0xaaaa, "www");
+	int	fd;
 
 	(void)state;
 	accept_emfile = 1;
@@ -705,7 +711,8 @@ test_out_of_descriptors_pauses_accepting_then_resumes(void **state)
 	assert_int_equal(tcp_hear(fd, r, sizeof(r), 300), -1);
 	if (accept_calls > 3)
 		fail_msg("out of descriptors: expected accepting to pause, "
-		    "saw %d accept calls in 300 ms", accept_calls);
+			 "saw %d accept calls in 300 ms",
+		    accept_calls);
 	assert_true(accept_calls >= 1);
 	accept_emfile = 0;
 	assert_reply_to(r, tcp_hear(fd, r, sizeof(r), 2000), q, qlen, 0);
@@ -715,7 +722,7 @@ test_out_of_descriptors_pauses_accepting_then_resumes(void **state)
 static void
 wait_accepted(uint64_t n)
 {
-	uint64_t	 end = testutil_now_ms() + 2000;
+	uint64_t end = testutil_now_ms() + 2000;
 
 	while (env->metrics.tcp_clients < n && testutil_now_ms() < end)
 		testutil_loop_for(env->base, 2);
@@ -725,11 +732,11 @@ wait_accepted(uint64_t n)
 static void
 test_tcp_clients_past_the_limit_wait_for_a_free_slot(void **state)
 {
-	enum { LIMIT = 256 };	/* server.c's TCP_CLIENTS_MAX */
-	static int	 fds[LIMIT];
-	uint8_t		 q[512], r[512];
-	size_t		 qlen = query(q, 0xbbbb, "www");
-	int		 fd, i;
+	enum { LIMIT = 256 }; /* server.c's TCP_CLIENTS_MAX */
+	static int fds[LIMIT];
+	uint8_t	   q[512], r[512];
+	size_t	   qlen = query(q, 0xbbbb, "www");
+	int	   fd, i;
 
 	(void)state;
 	/* A few at a time: the listen backlog holds only so many. */
@@ -754,9 +761,9 @@ test_tcp_clients_past_the_limit_wait_for_a_free_slot(void **state)
 static void
 test_ipv6_listeners_answer_over_udp_and_tcp(void **state)
 {
-	uint8_t	 q[512], r[512];
-	size_t	 qlen = query(q, 0xcccc, "www");
-	int	 fd;
+	uint8_t q[512], r[512];
+	size_t	qlen = query(q, 0xcccc, "www");
+	int	fd;
 
 	(void)state;
 	server_close(udp_srv);
@@ -764,7 +771,7 @@ test_ipv6_listeners_answer_over_udp_and_tcp(void **state)
 	udp_srv = tcp_srv = NULL;
 	if (free_port_af(&udp_addr, AF_INET6, SOCK_DGRAM) == -1 ||
 	    free_port_af(&tcp_addr, AF_INET6, SOCK_STREAM) == -1)
-		skip();		/* no ::1 here */
+		skip(); /* no ::1 here */
 	udp_srv = server_open(env, &udp_addr, 0);
 	tcp_srv = server_open(env, &tcp_addr, 1);
 	assert_non_null(udp_srv);
@@ -782,9 +789,9 @@ test_ipv6_listeners_answer_over_udp_and_tcp(void **state)
 static void
 test_addresses_print_with_their_port(void **state)
 {
-	struct conf_addr	 a;
-	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)&a.ss;
-	char			 buf[64];
+	struct conf_addr     a;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&a.ss;
+	char		     buf[64];
 
 	(void)state;
 	free_port(&a, SOCK_DGRAM);
@@ -803,9 +810,9 @@ test_addresses_print_with_their_port(void **state)
 static void
 test_servers_open_is_all_or_nothing(void **state)
 {
-	struct conf		 c;
-	struct server_list	*list;
-	int			 blocker, fd;
+	struct conf	    c;
+	struct server_list *list;
+	int		    blocker, fd;
 
 	(void)state;
 	memset(&c, 0, sizeof(c));
@@ -815,12 +822,14 @@ test_servers_open_is_all_or_nothing(void **state)
 	/* The second address is held without SO_REUSEPORT: bind fails. */
 	blocker = socket(AF_INET, SOCK_DGRAM, 0);
 	assert_int_equal(bind(blocker, (struct sockaddr *)&c.listen[1].ss,
-	    c.listen[1].len), 0);
+			     c.listen[1].len),
+	    0);
 	assert_null(servers_open(env, &c));
 	/* The first address was let go again: we can take it ourselves. */
 	fd = socket(AF_INET, SOCK_STREAM, 0);
 	assert_int_equal(bind(fd, (struct sockaddr *)&c.listen[0].ss,
-	    c.listen[0].len), 0);
+			     c.listen[0].len),
+	    0);
 	close(fd);
 	close(blocker);
 	list = servers_open(env, &c);
@@ -831,8 +840,8 @@ test_servers_open_is_all_or_nothing(void **state)
 int
 main(void)
 {
-#define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
-	const struct CMUnitTest	 tests[] = {
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+	const struct CMUnitTest tests[] = {
 		T(test_udp_query_is_answered_to_its_sender),
 		T(test_udp_burst_is_answered_in_full),
 		T(test_udp_query_dropped_by_dns_gets_nothing),

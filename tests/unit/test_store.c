@@ -28,35 +28,35 @@
  * aside and applied when it ends, unless `conflicts' says to fail it
  * with EAGAIN first.
  */
-#define FX_KEYS		64
-#define FX_EVENTS	64
-#define FX_LEN		256
+#define FX_KEYS	  64
+#define FX_EVENTS 64
+#define FX_LEN	  256
 
 struct fx_kv {
-	char	 path[FX_LEN];
-	char	 value[FX_LEN];
-	int	 used;
+	char path[FX_LEN];
+	char value[FX_LEN];
+	int  used;
 };
 
 struct xs_handle {
-	int	 fds[2];
+	int fds[2];
 };
 
-static struct fx_kv	 kv[FX_KEYS];
-static struct fx_kv	 tx[FX_KEYS];		/* the open transaction */
-static struct fx_kv	 watches[FX_KEYS];	/* path, token */
-static char		 events[FX_EVENTS][2][FX_LEN];	/* path, token */
-static int		 nevents;
-static int		 in_tx, conflicts, tx_ended, unwatches;
-static struct xs_handle	*fx_h;
+static struct fx_kv	     kv[FX_KEYS];
+static struct fx_kv	     tx[FX_KEYS];      /* the open transaction */
+static struct fx_kv	     watches[FX_KEYS]; /* path, token */
+static char		     events[FX_EVENTS][2][FX_LEN]; /* path, token */
+static int		     nevents;
+static int		     in_tx, conflicts, tx_ended, unwatches;
+static struct xs_handle	    *fx_h;
 static struct xs_permissions fx_perms[2];
-static char		 fx_perms_path[FX_LEN];
-static unsigned int	 fx_nperms;
+static char		     fx_perms_path[FX_LEN];
+static unsigned int	     fx_nperms;
 
 static struct fx_kv *
 fx_find(struct fx_kv *t, const char *path)
 {
-	int	 i;
+	int i;
 
 	for (i = 0; i < FX_KEYS; i++)
 		if (t[i].used && strcmp(t[i].path, path) == 0)
@@ -67,8 +67,8 @@ fx_find(struct fx_kv *t, const char *path)
 static struct fx_kv *
 fx_slot(struct fx_kv *t, const char *path)
 {
-	struct fx_kv	*e = fx_find(t, path);
-	int		 i;
+	struct fx_kv *e = fx_find(t, path);
+	int	      i;
 
 	for (i = 0; e == NULL && i < FX_KEYS; i++)
 		if (!t[i].used)
@@ -83,7 +83,7 @@ fx_slot(struct fx_kv *t, const char *path)
 static int
 fx_under(const char *path, const char *w)
 {
-	size_t	 n = strlen(w);
+	size_t n = strlen(w);
 
 	return strncmp(path, w, n) == 0 && (path[n] == '\0' || path[n] == '/');
 }
@@ -101,7 +101,7 @@ fx_event(const char *path, const char *token)
 static void
 fx_changed(const char *path)
 {
-	int	 i;
+	int i;
 
 	for (i = 0; i < FX_KEYS; i++)
 		if (watches[i].used && fx_under(path, watches[i].path))
@@ -124,7 +124,7 @@ fx_set(const char *path, const char *value)
 struct xs_handle *
 xs_open(unsigned long flags)
 {
-	struct xs_handle	*h;
+	struct xs_handle *h;
 
 	assert_int_equal(flags, 0);
 	if ((h = calloc(1, sizeof(*h))) == NULL ||
@@ -156,8 +156,8 @@ xs_fileno(struct xs_handle *h)
 bool
 xs_watch(struct xs_handle *h, const char *path, const char *token)
 {
-	struct fx_kv	*w;
-	int		 i;
+	struct fx_kv *w;
+	int	      i;
 
 	(void)h;
 	for (i = 0; i < FX_KEYS; i++)
@@ -175,7 +175,7 @@ xs_watch(struct xs_handle *h, const char *path, const char *token)
 bool
 xs_unwatch(struct xs_handle *h, const char *path, const char *token)
 {
-	int	 i;
+	int i;
 
 	(void)h;
 	for (i = 0; i < FX_KEYS; i++)
@@ -193,8 +193,8 @@ xs_unwatch(struct xs_handle *h, const char *path, const char *token)
 char **
 xs_check_watch(struct xs_handle *h)
 {
-	char	**vec, buf[64];
-	size_t	 lp, lt;
+	char **vec, buf[64];
+	size_t lp, lt;
 
 	if (nevents == 0) {
 		while (read(h->fds[0], buf, sizeof(buf)) > 0)
@@ -218,7 +218,7 @@ void *
 xs_read(struct xs_handle *h, xs_transaction_t t, const char *path,
     unsigned int *len)
 {
-	struct fx_kv	*e = NULL;
+	struct fx_kv *e = NULL;
 
 	(void)h;
 	if (t != XBT_NULL)
@@ -237,7 +237,7 @@ bool
 xs_write(struct xs_handle *h, xs_transaction_t t, const char *path,
     const void *data, unsigned int len)
 {
-	char	 v[FX_LEN];
+	char v[FX_LEN];
 
 	(void)h;
 	assert_true(len < sizeof(v));
@@ -264,7 +264,7 @@ xs_mkdir(struct xs_handle *h, xs_transaction_t t, const char *path)
 bool
 xs_rm(struct xs_handle *h, xs_transaction_t t, const char *path)
 {
-	int	 i, found = 0;
+	int i, found = 0;
 
 	(void)h;
 	(void)t;
@@ -282,8 +282,8 @@ xs_rm(struct xs_handle *h, xs_transaction_t t, const char *path)
 }
 
 bool
-xs_set_permissions(struct xs_handle *h, xs_transaction_t t,
-    const char *path, struct xs_permissions *perms, unsigned int n)
+xs_set_permissions(struct xs_handle *h, xs_transaction_t t, const char *path,
+    struct xs_permissions *perms, unsigned int n)
 {
 	(void)h;
 	(void)t;
@@ -307,7 +307,7 @@ xs_transaction_start(struct xs_handle *h)
 bool
 xs_transaction_end(struct xs_handle *h, xs_transaction_t t, bool abort_it)
 {
-	int	 i;
+	int i;
 
 	(void)h;
 	assert_int_equal(t, 7);
@@ -328,9 +328,9 @@ xs_transaction_end(struct xs_handle *h, xs_transaction_t t, bool abort_it)
 }
 
 /* The tests. */
-static struct event_base	*base;
-static struct store		*st;
-static int			 fired[4];
+static struct event_base *base;
+static struct store	 *st;
+static int		  fired[4];
 
 static void
 on_fire(void *arg)
@@ -358,7 +358,7 @@ teardown(void **state)
 {
 	(void)state;
 	store_close(st);
-	assert_null(fx_h);		/* the handle was closed */
+	assert_null(fx_h); /* the handle was closed */
 	event_base_free(base);
 	return 0;
 }
@@ -369,7 +369,7 @@ loop(void)
 	testutil_loop_for(base, 20);
 }
 
-#define READY	"/local/domain/5/data/ready"
+#define READY "/local/domain/5/data/ready"
 
 static void
 test_watch_fires_once_when_the_key_takes_the_wanted_value(void **state)
@@ -377,16 +377,16 @@ test_watch_fires_once_when_the_key_takes_the_wanted_value(void **state)
 	(void)state;
 	assert_non_null(store_watch(st, READY, "1", on_fire, &fired[0]));
 	loop();
-	assert_int_equal(fired[0], 0);		/* not there yet */
+	assert_int_equal(fired[0], 0); /* not there yet */
 	fx_set(READY, "0");
 	loop();
-	assert_int_equal(fired[0], 0);		/* not the wanted value */
+	assert_int_equal(fired[0], 0); /* not the wanted value */
 	fx_set(READY, "10");
 	loop();
-	assert_int_equal(fired[0], 0);		/* longer is not a match */
+	assert_int_equal(fired[0], 0); /* longer is not a match */
 	fx_set(READY, "");
 	loop();
-	assert_int_equal(fired[0], 0);		/* nor is shorter */
+	assert_int_equal(fired[0], 0); /* nor is shorter */
 	fx_set(READY, "1");
 	loop();
 	assert_int_equal(fired[0], 1);
@@ -404,7 +404,7 @@ test_value_written_before_the_watch_fires_from_the_loop(void **state)
 	(void)state;
 	fx_set(READY, "1");
 	assert_non_null(store_watch(st, READY, "1", on_fire, &fired[0]));
-	assert_int_equal(fired[0], 0);		/* not from store_watch */
+	assert_int_equal(fired[0], 0); /* not from store_watch */
 	loop();
 	assert_int_equal(fired[0], 1);
 }
@@ -415,7 +415,7 @@ test_empty_want_fires_on_any_value_even_empty(void **state)
 	(void)state;
 	assert_non_null(store_watch(st, READY, "", on_fire, &fired[0]));
 	loop();
-	assert_int_equal(fired[0], 0);		/* no key, no value */
+	assert_int_equal(fired[0], 0); /* no key, no value */
 	fx_set(READY, "anything");
 	loop();
 	assert_int_equal(fired[0], 1);
@@ -461,7 +461,7 @@ test_two_watches_on_one_path_each_wait_for_their_value(void **state)
 static void
 test_unwatched_watch_never_fires_even_on_queued_events(void **state)
 {
-	struct store_watch	*w;
+	struct store_watch *w;
 
 	(void)state;
 	w = store_watch(st, READY, "1", on_fire, &fired[0]);
@@ -471,7 +471,7 @@ test_unwatched_watch_never_fires_even_on_queued_events(void **state)
 	store_unwatch(w);
 	loop();
 	assert_int_equal(fired[0], 0);
-	assert_int_equal(nevents, 0);		/* they were read, though */
+	assert_int_equal(nevents, 0); /* they were read, though */
 	store_unwatch(NULL);
 }
 
@@ -479,7 +479,7 @@ test_unwatched_watch_never_fires_even_on_queued_events(void **state)
  * The callback may free its argument and set a new watch: store.c is
  * done with the old one before it calls back.
  */
-static struct store_watch	*rearmed;
+static struct store_watch *rearmed;
 
 static void
 on_fire_free_and_rearm(void *arg)
@@ -512,14 +512,14 @@ test_close_cancels_the_watches_left(void **state)
 	store_close(st);
 	assert_int_equal(unwatches, 2);
 	assert_null(fx_h);
-	st = store_open(base);		/* for teardown */
+	st = store_open(base); /* for teardown */
 	assert_non_null(st);
 }
 
 static void
 test_too_long_a_path_or_value_sets_no_watch(void **state)
 {
-	char	 path[STORE_PATH_MAX + 1], want[STORE_VALUE_MAX + 1];
+	char path[STORE_PATH_MAX + 1], want[STORE_VALUE_MAX + 1];
 
 	(void)state;
 	memset(path, 'p', sizeof(path) - 1);
@@ -535,7 +535,7 @@ test_too_long_a_path_or_value_sets_no_watch(void **state)
 static void
 test_read_gives_the_value_only_if_it_fits(void **state)
 {
-	char	 buf[4];
+	char buf[4];
 
 	(void)state;
 	assert_int_equal(store_read(st, READY, buf, sizeof(buf)), -1);
@@ -549,7 +549,7 @@ test_read_gives_the_value_only_if_it_fits(void **state)
 static void
 test_rm_takes_the_subtree_and_a_missing_path_is_fine(void **state)
 {
-	char	 buf[16];
+	char buf[16];
 
 	(void)state;
 	fx_set("/d/a", "1");
@@ -568,7 +568,8 @@ test_private_dir_is_dom0s_and_the_guests_only(void **state)
 {
 	(void)state;
 	assert_int_equal(store_private_dir(st, "/local/domain/5/data/synjitsu",
-	    5), 0);
+			     5),
+	    0);
 	assert_non_null(fx_find(kv, "/local/domain/5/data/synjitsu"));
 	assert_string_equal(fx_perms_path, "/local/domain/5/data/synjitsu");
 	assert_int_equal(fx_nperms, 2);
@@ -584,14 +585,15 @@ static const char *const values[] = { "2", "rec-a", "rec-b" };
 static void
 assert_written(int yes)
 {
-	char	 buf[16];
-	size_t	 i;
+	char   buf[16];
+	size_t i;
 
 	for (i = 0; i < 3; i++) {
 		snprintf(buf, sizeof(buf), "/h/%s", keys[i]);
 		if ((fx_find(kv, buf) != NULL) != yes)
-			fail_msg("%s: expected %s, saw %s", buf, yes ?
-			    "written" : "absent", yes ? "absent" : "written");
+			fail_msg("%s: expected %s, saw %s", buf,
+			    yes ? "written" : "absent",
+			    yes ? "absent" : "written");
 	}
 }
 
@@ -614,7 +616,7 @@ test_write_all_writes_nothing_past_the_guard(void **state)
 	assert_int_equal(store_write_all(st, "/h", keys, values, 3, "adopted"),
 	    1);
 	assert_written(0);
-	assert_false(in_tx);			/* the transaction ended */
+	assert_false(in_tx); /* the transaction ended */
 }
 
 static void
@@ -638,8 +640,8 @@ test_write_all_retries_a_conflict_then_gives_up(void **state)
 int
 main(void)
 {
-#define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
-	const struct CMUnitTest	 tests[] = {
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+	const struct CMUnitTest tests[] = {
 		T(test_watch_fires_once_when_the_key_takes_the_wanted_value),
 		T(test_value_written_before_the_watch_fires_from_the_loop),
 		T(test_empty_want_fires_on_any_value_even_empty),

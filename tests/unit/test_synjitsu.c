@@ -19,31 +19,45 @@
  * from an exact-size heap copy, so ASan sees any read past its end.
  */
 
-#define VM_IP		0x0a00000aU	/* 10.0.0.10 */
-#define CL_IP		0x0a000002U	/* 10.0.0.2 */
-#define CL_PORT		40000
-#define IRS		0xfffffc00U	/* wraps once 1 KB is in */
-#define FRAME_MAX	1600
+#define VM_IP	  0x0a00000aU /* 10.0.0.10 */
+#define CL_IP	  0x0a000002U /* 10.0.0.2 */
+#define CL_PORT	  40000
+#define IRS	  0xfffffc00U /* wraps once 1 KB is in */
+#define FRAME_MAX 1600
 
-#define F_FIN		0x01
-#define F_SYN		0x02
-#define F_RST		0x04
-#define F_PSH		0x08
-#define F_ACK		0x10
+#define F_FIN 0x01
+#define F_SYN 0x02
+#define F_RST 0x04
+#define F_PSH 0x08
+#define F_ACK 0x10
 
-static const uint8_t	 vm_mac[6] = { 0x00, 0x16, 0x3e, 0x00, 0x00, 0x0a };
-static const uint8_t	 cl_mac[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x02 };
-static const uint8_t	 bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
-static const uint16_t	 ports[] = { 80, 443 };
-static const uint8_t	 secret[SYNJITSU_SECRET_LEN] = {
-	0x5e, 0xc7, 0x3e, 0x70, 0x01, 0x02, 0x03, 0x04,
-	0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c,
+static const uint8_t  vm_mac[6] = { 0x00, 0x16, 0x3e, 0x00, 0x00, 0x0a };
+static const uint8_t  cl_mac[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x02 };
+static const uint8_t  bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+static const uint16_t ports[] = { 80, 443 };
+static const uint8_t  secret[SYNJITSU_SECRET_LEN] = {
+	 0x5e,
+	 0xc7,
+	 0x3e,
+	 0x70,
+	 0x01,
+	 0x02,
+	 0x03,
+	 0x04,
+	 0x05,
+	 0x06,
+	 0x07,
+	 0x08,
+	 0x09,
+	 0x0a,
+	 0x0b,
+	 0x0c,
 };
-static const char	 req[] = "GET / HTTP/1.1\r\nHost: a.example\r\n\r\n";
+static const char req[] = "GET / HTTP/1.1\r\nHost: a.example\r\n\r\n";
 
 static struct synjitsu_vm vm;
-static uint8_t		 out[SYNJITSU_REPLY_MAX];
-static size_t		 outlen;
+static uint8_t		  out[SYNJITSU_REPLY_MAX];
+static size_t		  outlen;
 
 /* --- bytes and checksums ---------------------------------------------- */
 
@@ -77,7 +91,7 @@ r32(const uint8_t *p)
 static uint16_t
 cksum(const uint8_t *p, size_t len, uint32_t sum)
 {
-	size_t	 i;
+	size_t i;
 
 	for (i = 0; i < len; i++)
 		sum += (i & 1) ? p[i] : (uint32_t)p[i] << 8;
@@ -89,30 +103,36 @@ cksum(const uint8_t *p, size_t len, uint32_t sum)
 static uint32_t
 pseudo(uint32_t src, uint32_t dst, size_t len)
 {
-	return (src >> 16) + (src & 0xffff) + (dst >> 16) + (dst & 0xffff) +
-	    6 + (uint32_t)len;
+	return (src >> 16) + (src & 0xffff) + (dst >> 16) + (dst & 0xffff) + 6 +
+	    (uint32_t)len;
 }
 
 /* --- building frames -------------------------------------------------- */
 
 struct tseg {
-	uint32_t	 src;
-	uint16_t	 sport, dport;
-	uint32_t	 seq, ack;
-	uint8_t		 flags;
-	uint16_t	 wnd;
-	int		 mss, wscale;	/* -1: no such option */
-	int		 sackok, ts;	/* options we must not echo */
-	const void	*data;
-	size_t		 dlen;
+	uint32_t    src;
+	uint16_t    sport, dport;
+	uint32_t    seq, ack;
+	uint8_t	    flags;
+	uint16_t    wnd;
+	int	    mss, wscale; /* -1: no such option */
+	int	    sackok, ts;	 /* options we must not echo */
+	const void *data;
+	size_t	    dlen;
 };
 
 static struct tseg
 seg(uint8_t flags, uint32_t seq, uint32_t ack)
 {
-	struct tseg	 s = { .src = CL_IP, .sport = CL_PORT, .dport = 80,
-	    .seq = seq, .ack = ack, .flags = flags, .wnd = 29200, .mss = -1,
-	    .wscale = -1 };
+	struct tseg s = { .src = CL_IP,
+		.sport = CL_PORT,
+		.dport = 80,
+		.seq = seq,
+		.ack = ack,
+		.flags = flags,
+		.wnd = 29200,
+		.mss = -1,
+		.wscale = -1 };
 
 	return s;
 }
@@ -120,7 +140,7 @@ seg(uint8_t flags, uint32_t seq, uint32_t ack)
 static struct tseg
 syn(uint16_t sport, uint32_t irs)
 {
-	struct tseg	 s = seg(F_SYN, irs, 0);
+	struct tseg s = seg(F_SYN, irs, 0);
 
 	s.sport = sport;
 	s.mss = 1400;
@@ -131,7 +151,7 @@ syn(uint16_t sport, uint32_t irs)
 static size_t
 tcp_options(uint8_t *o, const struct tseg *s)
 {
-	size_t	 n = 0;
+	size_t n = 0;
 
 	if (s->mss >= 0) {
 		o[n] = 2;
@@ -181,7 +201,7 @@ ip_header(uint8_t *ip, uint32_t src, uint8_t proto, size_t payload)
 static size_t
 build_tcp(uint8_t *f, const struct tseg *s)
 {
-	uint8_t	*t = f + 34;
+	uint8_t *t = f + 34;
 	size_t	 hlen = 20 + tcp_options(t + 20, s);
 	size_t	 tlen = hlen + s->dlen;
 
@@ -207,7 +227,7 @@ static size_t
 build_arp(uint8_t *f, const uint8_t *edst, uint16_t op, uint32_t spa,
     uint32_t tpa)
 {
-	uint8_t	*a = f + 14;
+	uint8_t *a = f + 14;
 
 	memcpy(f, edst, 6);
 	memcpy(f + 6, cl_mac, 6);
@@ -228,7 +248,7 @@ build_arp(uint8_t *f, const uint8_t *edst, uint16_t op, uint32_t spa,
 static void
 refix(uint8_t *f, size_t len)
 {
-	uint8_t	*ip = f + 14, *t;
+	uint8_t *ip = f + 14, *t;
 	size_t	 ihl, total;
 
 	if (len < 34)
@@ -243,8 +263,9 @@ refix(uint8_t *f, size_t len)
 		return;
 	t = ip + ihl;
 	w16(t + 16, 0);
-	w16(t + 16, cksum(t, total - ihl, pseudo(r32(ip + 12), r32(ip + 16),
-	    total - ihl)));
+	w16(t + 16,
+	    cksum(t, total - ihl,
+		pseudo(r32(ip + 12), r32(ip + 16), total - ihl)));
 }
 
 /* --- feeding and reading back ---------------------------------------- */
@@ -252,8 +273,8 @@ refix(uint8_t *f, size_t len)
 static enum synjitsu_verdict
 feed(const uint8_t *f, size_t len, uint64_t now)
 {
-	enum synjitsu_verdict	 v;
-	uint8_t			*copy = malloc(len ? len : 1);
+	enum synjitsu_verdict v;
+	uint8_t		     *copy = malloc(len ? len : 1);
 
 	assert_non_null(copy);
 	memcpy(copy, f, len);
@@ -268,27 +289,27 @@ feed(const uint8_t *f, size_t len, uint64_t now)
 static enum synjitsu_verdict
 send_seg(const struct tseg *s, uint64_t now)
 {
-	uint8_t	 f[FRAME_MAX];
+	uint8_t f[FRAME_MAX];
 
 	return feed(f, build_tcp(f, s), now);
 }
 
 struct reply {
-	uint16_t	 sport, dport;
-	uint32_t	 seq, ack;
-	uint8_t		 flags;
-	uint16_t	 wnd;
-	size_t		 optlen;
-	uint8_t		 opt[40];
+	uint16_t sport, dport;
+	uint32_t seq, ack;
+	uint8_t	 flags;
+	uint16_t wnd;
+	size_t	 optlen;
+	uint8_t	 opt[40];
 };
 
 /* Checks every field of a TCP reply to dmac/dip and returns the rest. */
 static void
-parse_reply_to(const uint8_t *f, size_t len, const uint8_t *dmac,
-    uint32_t dip, struct reply *r)
+parse_reply_to(const uint8_t *f, size_t len, const uint8_t *dmac, uint32_t dip,
+    struct reply *r)
 {
-	const uint8_t	*ip = f + 14, *t = f + 34;
-	size_t		 tlen, off;
+	const uint8_t *ip = f + 14, *t = f + 34;
+	size_t	       tlen, off;
 
 	assert_true(len >= 54 && len <= SYNJITSU_REPLY_MAX);
 	assert_memory_equal(f, dmac, 6);
@@ -296,7 +317,7 @@ parse_reply_to(const uint8_t *f, size_t len, const uint8_t *dmac,
 	assert_int_equal(r16(f + 12), 0x0800);
 	assert_int_equal(ip[0], 0x45);
 	assert_int_equal(r16(ip + 2), len - 14);
-	assert_int_equal(r16(ip + 6), 0x4000);		/* DF, whole */
+	assert_int_equal(r16(ip + 6), 0x4000); /* DF, whole */
 	assert_int_equal(ip[8], 64);
 	assert_int_equal(ip[9], 6);
 	assert_int_equal(cksum(ip, 20, 0), 0);
@@ -305,9 +326,9 @@ parse_reply_to(const uint8_t *f, size_t len, const uint8_t *dmac,
 	tlen = len - 34;
 	assert_int_equal(cksum(t, tlen, pseudo(VM_IP, dip, tlen)), 0);
 	off = (size_t)(t[12] >> 4) * 4;
-	assert_int_equal(off, tlen);			/* no data, ever */
+	assert_int_equal(off, tlen); /* no data, ever */
 	assert_int_equal(t[12] & 0x0f, 0);
-	assert_int_equal(r16(t + 18), 0);		/* urgent pointer */
+	assert_int_equal(r16(t + 18), 0); /* urgent pointer */
 	r->sport = (uint16_t)r16(t);
 	r->dport = (uint16_t)r16(t + 2);
 	r->seq = r32(t + 4);
@@ -328,7 +349,7 @@ parse_reply(struct reply *r)
 static void
 expect_ack(uint32_t seq, uint32_t ack, uint16_t wnd)
 {
-	struct reply	 r;
+	struct reply r;
 
 	parse_reply(&r);
 	assert_int_equal(r.flags, F_ACK);
@@ -349,8 +370,8 @@ vm_setup(void)
 static uint32_t
 open_conn(uint16_t sport, uint32_t irs, int wscale, uint64_t now)
 {
-	struct tseg	 s = syn(sport, irs);
-	struct reply	 r;
+	struct tseg  s = syn(sport, irs);
+	struct reply r;
 
 	s.wscale = wscale;
 	assert_int_equal(send_seg(&s, now), SYNJITSU_REPLIED);
@@ -364,10 +385,9 @@ open_conn(uint16_t sport, uint32_t irs, int wscale, uint64_t now)
 }
 
 static struct tseg
-data_seg(uint16_t sport, uint32_t seq, uint32_t iss, const void *d,
-    size_t len)
+data_seg(uint16_t sport, uint32_t seq, uint32_t iss, const void *d, size_t len)
 {
-	struct tseg	 s = seg(F_ACK | F_PSH, seq, iss + 1);
+	struct tseg s = seg(F_ACK | F_PSH, seq, iss + 1);
 
 	s.sport = sport;
 	s.data = d;
@@ -379,7 +399,7 @@ data_seg(uint16_t sport, uint32_t seq, uint32_t iss, const void *d,
 static void
 record_of(uint16_t sport, struct synrec *r)
 {
-	size_t	 i;
+	size_t i;
 
 	for (i = 0; i < SYNJITSU_CONN_MAX; i++)
 		if (synjitsu_record(&vm, i, r) == 0 && r->peer_port == sport)
@@ -390,8 +410,8 @@ record_of(uint16_t sport, struct synrec *r)
 static int
 has_record(uint16_t sport)
 {
-	struct synrec	 r;
-	size_t		 i;
+	struct synrec r;
+	size_t	      i;
 
 	for (i = 0; i < SYNJITSU_CONN_MAX; i++)
 		if (synjitsu_record(&vm, i, &r) == 0 && r.peer_port == sport)
@@ -406,7 +426,7 @@ has_record(uint16_t sport)
 static void
 assert_adoptable(const struct synrec *r)
 {
-	const char	*why = synrec_check(r);
+	const char *why = synrec_check(r);
 
 	if (why != NULL)
 		fail_msg("synrec_check: %s", why);
@@ -415,9 +435,9 @@ assert_adoptable(const struct synrec *r)
 	assert_true(r->fin == 0 || r->fin == 1);
 	assert_int_equal(r->rcv_nxt,
 	    r->irs + 1 + (uint32_t)r->datalen + (uint32_t)r->fin);
-	assert_true(r->datalen <= 8192);		/* NET_TCP_RCVBUF */
+	assert_true(r->datalen <= 8192); /* NET_TCP_RCVBUF */
 	assert_true(r->peer_wscale >= -1 && r->peer_wscale <= 14);
-	assert_int_equal(r->wscale, 0);			/* NET_TCP_RCVSHIFT */
+	assert_int_equal(r->wscale, 0); /* NET_TCP_RCVSHIFT */
 	assert_int_not_equal(r->peer_port, 0);
 	assert_true(r->mss >= 64);
 }
@@ -427,7 +447,7 @@ assert_adoptable(const struct synrec *r)
 static void
 test_garp_announces_the_vm_address_at_its_mac(void **state)
 {
-	uint8_t	 f[64];
+	uint8_t f[64];
 
 	(void)state;
 	vm_setup();
@@ -440,7 +460,7 @@ test_garp_announces_the_vm_address_at_its_mac(void **state)
 	assert_int_equal(r16(f + 16), 0x0800);
 	assert_int_equal(f[18], 6);
 	assert_int_equal(f[19], 4);
-	assert_int_equal(r16(f + 20), 1);		/* a request */
+	assert_int_equal(r16(f + 20), 1); /* a request */
 	assert_memory_equal(f + 22, vm_mac, 6);
 	assert_int_equal(r32(f + 28), VM_IP);
 	assert_int_equal(r32(f + 38), VM_IP);
@@ -449,7 +469,7 @@ test_garp_announces_the_vm_address_at_its_mac(void **state)
 static void
 check_arp_reply(uint32_t tpa)
 {
-	const uint8_t	*a = out + 14;
+	const uint8_t *a = out + 14;
 
 	assert_int_equal(outlen, 42);
 	assert_memory_equal(out, cl_mac, 6);
@@ -459,7 +479,7 @@ check_arp_reply(uint32_t tpa)
 	assert_int_equal(r16(a + 2), 0x0800);
 	assert_int_equal(a[4], 6);
 	assert_int_equal(a[5], 4);
-	assert_int_equal(r16(a + 6), 2);		/* a reply */
+	assert_int_equal(r16(a + 6), 2); /* a reply */
 	assert_memory_equal(a + 8, vm_mac, 6);
 	assert_int_equal(r32(a + 14), VM_IP);
 	assert_memory_equal(a + 18, cl_mac, 6);
@@ -469,8 +489,8 @@ check_arp_reply(uint32_t tpa)
 static void
 test_arp_who_has_vm_ip_is_answered_with_vm_mac(void **state)
 {
-	uint8_t	 f[64];
-	size_t	 n;
+	uint8_t f[64];
+	size_t	n;
 
 	(void)state;
 	vm_setup();
@@ -492,28 +512,28 @@ test_arp_who_has_vm_ip_is_answered_with_vm_mac(void **state)
 static void
 test_arp_not_asking_for_vm_ip_is_ignored(void **state)
 {
-	uint8_t	 f[64];
-	size_t	 n;
+	uint8_t f[64];
+	size_t	n;
 
 	(void)state;
 	vm_setup();
 	n = build_arp(f, bcast, 1, CL_IP, VM_IP + 1);
 	assert_int_equal(feed(f, n, 0), SYNJITSU_IGNORED);
-	n = build_arp(f, bcast, 2, CL_IP, VM_IP);	/* a reply */
+	n = build_arp(f, bcast, 2, CL_IP, VM_IP); /* a reply */
 	assert_int_equal(feed(f, n, 0), SYNJITSU_IGNORED);
-	n = build_arp(f, cl_mac, 1, CL_IP, VM_IP);	/* to someone else */
-	assert_int_equal(feed(f, n, 0), SYNJITSU_IGNORED);
-	n = build_arp(f, bcast, 1, CL_IP, VM_IP);
-	f[14 + 1] = 6;					/* not Ethernet */
+	n = build_arp(f, cl_mac, 1, CL_IP, VM_IP); /* to someone else */
 	assert_int_equal(feed(f, n, 0), SYNJITSU_IGNORED);
 	n = build_arp(f, bcast, 1, CL_IP, VM_IP);
-	f[14 + 5] = 16;					/* not IPv4 */
+	f[14 + 1] = 6; /* not Ethernet */
 	assert_int_equal(feed(f, n, 0), SYNJITSU_IGNORED);
 	n = build_arp(f, bcast, 1, CL_IP, VM_IP);
-	memcpy(f + 6, vm_mac, 6);			/* our own */
+	f[14 + 5] = 16; /* not IPv4 */
 	assert_int_equal(feed(f, n, 0), SYNJITSU_IGNORED);
 	n = build_arp(f, bcast, 1, CL_IP, VM_IP);
-	f[14 + 8] |= 1;				/* group sender */
+	memcpy(f + 6, vm_mac, 6); /* our own */
+	assert_int_equal(feed(f, n, 0), SYNJITSU_IGNORED);
+	n = build_arp(f, bcast, 1, CL_IP, VM_IP);
+	f[14 + 8] |= 1; /* group sender */
 	assert_int_equal(feed(f, n, 0), SYNJITSU_DROPPED);
 	assert_int_equal(vm.stats.drop_bad, 1);
 	assert_int_equal(vm.stats.arp_replies, 0);
@@ -532,11 +552,11 @@ actions(void)
 static void
 prefixes_are_refused(const uint8_t *f, size_t n, uint64_t now)
 {
-	enum synjitsu_verdict	 v;
-	struct synrec		 before, after;
-	uint64_t		 acts = actions();
-	size_t			 i, nconn = synjitsu_nconn(&vm);
-	size_t			 half = synjitsu_nhalfopen(&vm);
+	enum synjitsu_verdict v;
+	struct synrec	      before, after;
+	uint64_t	      acts = actions();
+	size_t		      i, nconn = synjitsu_nconn(&vm);
+	size_t		      half = synjitsu_nhalfopen(&vm);
 
 	record_of(CL_PORT, &before);
 	for (i = 0; i < n; i++) {
@@ -554,9 +574,9 @@ prefixes_are_refused(const uint8_t *f, size_t n, uint64_t now)
 static void
 test_every_prefix_of_a_valid_frame_is_refused(void **state)
 {
-	uint8_t		 f[FRAME_MAX];
-	struct tseg	 s;
-	uint32_t	 iss;
+	uint8_t	    f[FRAME_MAX];
+	struct tseg s;
+	uint32_t    iss;
 
 	(void)state;
 	vm_setup();
@@ -571,11 +591,11 @@ test_every_prefix_of_a_valid_frame_is_refused(void **state)
 }
 
 struct mutation {
-	const char	*what;
-	size_t		 off;		/* into the frame */
-	uint8_t		 val;
-	int		 flip;		/* xor val in, else store it */
-	int		 fix;		/* recompute checksums after */
+	const char	     *what;
+	size_t		      off; /* into the frame */
+	uint8_t		      val;
+	int		      flip; /* xor val in, else store it */
+	int		      fix;  /* recompute checksums after */
 	enum synjitsu_verdict verdict;
 };
 
@@ -583,7 +603,7 @@ struct mutation {
 static void
 test_malformed_ipv4_and_tcp_are_refused(void **state)
 {
-	static const struct mutation	 m[] = {
+	static const struct mutation m[] = {
 		{ "IP checksum", 24, 0x5a, 1, 0, SYNJITSU_DROPPED },
 		{ "TCP checksum", 50, 0x5a, 1, 0, SYNJITSU_DROPPED },
 		{ "TCP byte", 40, 0x5a, 1, 0, SYNJITSU_DROPPED },
@@ -611,16 +631,16 @@ test_malformed_ipv4_and_tcp_are_refused(void **state)
 		{ "group src MAC", 6, 0x01, 1, 1, SYNJITSU_IGNORED },
 		{ "zero src MAC", 11, 0x02, 1, 1, SYNJITSU_IGNORED },
 	};
-	uint8_t			 f[FRAME_MAX];
-	struct tseg		 s = syn(CL_PORT, IRS);
-	enum synjitsu_verdict	 v;
-	size_t			 n, i;
+	uint8_t		      f[FRAME_MAX];
+	struct tseg	      s = syn(CL_PORT, IRS);
+	enum synjitsu_verdict v;
+	size_t		      n, i;
 
 	(void)state;
 	vm_setup();
 	for (i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
 		n = build_tcp(f, &s);
-		if (m[i].off == 11)			/* all of it */
+		if (m[i].off == 11) /* all of it */
 			memset(f + 6, 0, 6);
 		else if (m[i].flip)
 			f[m[i].off] ^= m[i].val;
@@ -648,9 +668,9 @@ test_malformed_ipv4_and_tcp_are_refused(void **state)
 static void
 test_frames_from_the_vm_itself_are_ignored(void **state)
 {
-	uint8_t		 f[FRAME_MAX];
-	struct tseg	 s = syn(CL_PORT, IRS);
-	size_t		 n;
+	uint8_t	    f[FRAME_MAX];
+	struct tseg s = syn(CL_PORT, IRS);
+	size_t	    n;
 
 	(void)state;
 	vm_setup();
@@ -667,15 +687,16 @@ test_frames_from_the_vm_itself_are_ignored(void **state)
 static void
 test_short_reply_buffer_is_refused(void **state)
 {
-	uint8_t		 f[FRAME_MAX], small[SYNJITSU_REPLY_MAX - 1];
-	struct tseg	 s = syn(CL_PORT, IRS);
-	size_t		 n, len = 99;
+	uint8_t	    f[FRAME_MAX], small[SYNJITSU_REPLY_MAX - 1];
+	struct tseg s = syn(CL_PORT, IRS);
+	size_t	    n, len = 99;
 
 	(void)state;
 	vm_setup();
 	n = build_tcp(f, &s);
 	assert_int_equal(synjitsu_input(&vm, f, n, 0, small, sizeof(small),
-	    &len), SYNJITSU_DROPPED);
+			     &len),
+	    SYNJITSU_DROPPED);
 	assert_int_equal(len, 0);
 	assert_int_equal(vm.stats.syns, 0);
 }
@@ -685,14 +706,14 @@ test_short_reply_buffer_is_refused(void **state)
 static void
 test_syn_gets_synack_with_iss_mss_wscale_and_window(void **state)
 {
-	static const uint8_t	 opts_ws[] = { 2, 4, 5, 0xb4, 1, 3, 3, 0 };
-	static const uint8_t	 opts[] = { 2, 4, 5, 0xb4 };
-	struct tseg		 s = syn(CL_PORT, IRS);
-	struct reply		 r;
+	static const uint8_t opts_ws[] = { 2, 4, 5, 0xb4, 1, 3, 3, 0 };
+	static const uint8_t opts[] = { 2, 4, 5, 0xb4 };
+	struct tseg	     s = syn(CL_PORT, IRS);
+	struct reply	     r;
 
 	(void)state;
 	vm_setup();
-	s.sackok = s.ts = 1;		/* the libOS does neither */
+	s.sackok = s.ts = 1; /* the libOS does neither */
 	assert_int_equal(send_seg(&s, 0), SYNJITSU_REPLIED);
 	parse_reply(&r);
 	assert_int_equal(r.sport, 80);
@@ -720,9 +741,9 @@ test_syn_gets_synack_with_iss_mss_wscale_and_window(void **state)
 static void
 test_retransmitted_syn_gets_the_identical_synack(void **state)
 {
-	uint8_t		 first[SYNJITSU_REPLY_MAX];
-	size_t		 firstlen;
-	struct tseg	 s = syn(CL_PORT, IRS);
+	uint8_t	    first[SYNJITSU_REPLY_MAX];
+	size_t	    firstlen;
+	struct tseg s = syn(CL_PORT, IRS);
 
 	(void)state;
 	vm_setup();
@@ -743,9 +764,9 @@ test_retransmitted_syn_gets_the_identical_synack(void **state)
 static void
 test_syn_with_new_isn_replaces_the_half_open_one(void **state)
 {
-	struct tseg	 s = syn(CL_PORT, IRS);
-	struct reply	 r;
-	uint32_t	 iss1;
+	struct tseg  s = syn(CL_PORT, IRS);
+	struct reply r;
+	uint32_t     iss1;
 
 	(void)state;
 	vm_setup();
@@ -770,23 +791,23 @@ test_syn_with_new_isn_replaces_the_half_open_one(void **state)
 static void
 test_ack_of_synack_establishes(void **state)
 {
-	uint8_t		 f[FRAME_MAX];
-	struct tseg	 s = syn(CL_PORT, IRS);
-	struct reply	 r;
-	struct synrec	 rec;
-	size_t		 n;
+	uint8_t	      f[FRAME_MAX];
+	struct tseg   s = syn(CL_PORT, IRS);
+	struct reply  r;
+	struct synrec rec;
+	size_t	      n;
 
 	(void)state;
 	vm_setup();
 	assert_int_equal(send_seg(&s, 0), SYNJITSU_REPLIED);
 	parse_reply(&r);
-	assert_false(has_record(CL_PORT));	/* half-open: not exported */
+	assert_false(has_record(CL_PORT)); /* half-open: not exported */
 	/* Wrong ACK numbers leave it half-open, and get no answer. */
 	s = seg(F_ACK, IRS + 1, r.seq);
 	assert_int_equal(send_seg(&s, 1), SYNJITSU_DROPPED);
 	s = seg(F_ACK, IRS + 1, r.seq + 2);
 	assert_int_equal(send_seg(&s, 1), SYNJITSU_DROPPED);
-	s = seg(0, IRS + 1, 0);				/* no ACK bit */
+	s = seg(0, IRS + 1, 0); /* no ACK bit */
 	assert_int_equal(send_seg(&s, 1), SYNJITSU_DROPPED);
 	assert_int_equal(synjitsu_nconn(&vm), 0);
 	/* The right one, padded as a 60-byte Ethernet frame. */
@@ -822,9 +843,9 @@ test_ack_of_synack_establishes(void **state)
 static void
 test_data_is_acked_and_buffered(void **state)
 {
-	struct tseg	 s;
-	struct synrec	 rec;
-	uint32_t	 iss, len = sizeof(req) - 1;
+	struct tseg   s;
+	struct synrec rec;
+	uint32_t      iss, len = sizeof(req) - 1;
 
 	(void)state;
 	vm_setup();
@@ -846,9 +867,9 @@ test_data_is_acked_and_buffered(void **state)
 static void
 test_duplicate_and_overlapping_data_is_reacked_not_kept(void **state)
 {
-	struct tseg	 s;
-	struct synrec	 rec;
-	uint32_t	 iss;
+	struct tseg   s;
+	struct synrec rec;
+	uint32_t      iss;
 
 	(void)state;
 	vm_setup();
@@ -870,11 +891,11 @@ test_duplicate_and_overlapping_data_is_reacked_not_kept(void **state)
 static void
 test_data_beyond_the_bound_is_acked_only_as_far_as_it_fits(void **state)
 {
-	static uint8_t	 big[1460];
-	struct tseg	 s;
-	struct synrec	 rec;
-	uint32_t	 iss, seq = IRS + 1;
-	size_t		 i;
+	static uint8_t big[1460];
+	struct tseg    s;
+	struct synrec  rec;
+	uint32_t       iss, seq = IRS + 1;
+	size_t	       i;
 
 	(void)state;
 	vm_setup();
@@ -911,9 +932,9 @@ test_data_beyond_the_bound_is_acked_only_as_far_as_it_fits(void **state)
 static void
 test_lower_limit_bounds_buffer_and_window(void **state)
 {
-	struct tseg	 s;
-	uint32_t	 iss;
-	struct reply	 r;
+	struct tseg  s;
+	uint32_t     iss;
+	struct reply r;
 
 	(void)state;
 	vm_setup();
@@ -937,9 +958,9 @@ test_lower_limit_bounds_buffer_and_window(void **state)
 static void
 test_out_of_window_segments_are_acked_without_change(void **state)
 {
-	struct tseg	 s;
-	struct synrec	 before, after;
-	uint32_t	 iss, nxt = IRS + 11;
+	struct tseg   s;
+	struct synrec before, after;
+	uint32_t      iss, nxt = IRS + 11;
 
 	(void)state;
 	vm_setup();
@@ -983,9 +1004,9 @@ test_out_of_window_segments_are_acked_without_change(void **state)
 static void
 test_peer_window_follows_the_newest_segment(void **state)
 {
-	struct tseg	 s;
-	struct synrec	 rec;
-	uint32_t	 iss;
+	struct tseg   s;
+	struct synrec rec;
+	uint32_t      iss;
 
 	(void)state;
 	vm_setup();
@@ -995,20 +1016,20 @@ test_peer_window_follows_the_newest_segment(void **state)
 	assert_int_equal(send_seg(&s, 1), SYNJITSU_REPLIED);
 	record_of(CL_PORT, &rec);
 	assert_int_equal(rec.peer_wnd, 100u << 7);
-	s = data_seg(CL_PORT, IRS + 50, iss, req, 10);	/* past a gap */
+	s = data_seg(CL_PORT, IRS + 50, iss, req, 10); /* past a gap */
 	s.wnd = 5;
 	assert_int_equal(send_seg(&s, 2), SYNJITSU_REPLIED);
 	s = seg(F_ACK, IRS + 11, iss + 1);
 	s.wnd = 200;
 	assert_int_equal(send_seg(&s, 3), SYNJITSU_TAKEN);
-	s = data_seg(CL_PORT, IRS + 6, iss, req + 5, 10);	/* older seq */
+	s = data_seg(CL_PORT, IRS + 6, iss, req + 5, 10); /* older seq */
 	s.wnd = 3;
 	assert_int_equal(send_seg(&s, 4), SYNJITSU_REPLIED);
 	expect_ack(iss + 1, IRS + 16, SYNREC_DATA_MAX - 15);
 	record_of(CL_PORT, &rec);
 	assert_int_equal(rec.peer_wnd, 200u << 7);
 	s = seg(F_ACK, IRS + 16, iss + 1);
-	s.wnd = 0;				/* the client is full */
+	s.wnd = 0; /* the client is full */
 	assert_int_equal(send_seg(&s, 5), SYNJITSU_TAKEN);
 	record_of(CL_PORT, &rec);
 	assert_int_equal(rec.peer_wnd, 0);
@@ -1017,9 +1038,9 @@ test_peer_window_follows_the_newest_segment(void **state)
 static void
 test_fin_is_acked_and_recorded(void **state)
 {
-	struct tseg	 s;
-	struct synrec	 rec;
-	uint32_t	 iss, len = sizeof(req) - 1;
+	struct tseg   s;
+	struct synrec rec;
+	uint32_t      iss, len = sizeof(req) - 1;
 
 	(void)state;
 	vm_setup();
@@ -1052,8 +1073,8 @@ test_fin_is_acked_and_recorded(void **state)
 static void
 test_fin_after_a_gap_is_not_taken(void **state)
 {
-	struct tseg	 s;
-	uint32_t	 iss;
+	struct tseg s;
+	uint32_t    iss;
 
 	(void)state;
 	vm_setup();
@@ -1067,8 +1088,8 @@ test_fin_after_a_gap_is_not_taken(void **state)
 static void
 test_rst_at_rcv_nxt_frees_and_other_rsts_do_not(void **state)
 {
-	struct tseg	 s;
-	uint32_t	 iss;
+	struct tseg s;
+	uint32_t    iss;
 
 	(void)state;
 	vm_setup();
@@ -1106,24 +1127,27 @@ test_rst_at_rcv_nxt_frees_and_other_rsts_do_not(void **state)
 static void
 test_partial_tcp_checksum_is_trusted_only_when_flagged(void **state)
 {
-	struct tseg	 s = syn(CL_PORT, IRS);
-	uint8_t		 f[FRAME_MAX];
-	size_t		 len;
+	struct tseg s = syn(CL_PORT, IRS);
+	uint8_t	    f[FRAME_MAX];
+	size_t	    len;
 
 	(void)state;
 	vm_setup();
 	len = build_tcp(f, &s);
-	f[50] ^= 0x5a;			/* the TCP checksum, as a NIC left it */
+	f[50] ^= 0x5a; /* the TCP checksum, as a NIC left it */
 	assert_int_equal(synjitsu_input(&vm, f, len, 0, out, sizeof(out),
-	    &outlen), SYNJITSU_DROPPED);
+			     &outlen),
+	    SYNJITSU_DROPPED);
 	assert_int_equal(vm.stats.drop_bad, 1);
 	assert_int_equal(synjitsu_input_flags(&vm, f, len,
-	    SYNJITSU_F_CSUM_PARTIAL, 0, out, sizeof(out), &outlen),
+			     SYNJITSU_F_CSUM_PARTIAL, 0, out, sizeof(out),
+			     &outlen),
 	    SYNJITSU_REPLIED);
 	assert_int_equal(vm.stats.synacks, 1);
-	f[24] ^= 0x5a;			/* the IPv4 header checksum */
+	f[24] ^= 0x5a; /* the IPv4 header checksum */
 	assert_int_equal(synjitsu_input_flags(&vm, f, len,
-	    SYNJITSU_F_CSUM_PARTIAL, 0, out, sizeof(out), &outlen),
+			     SYNJITSU_F_CSUM_PARTIAL, 0, out, sizeof(out),
+			     &outlen),
 	    SYNJITSU_DROPPED);
 	assert_int_equal(vm.stats.drop_bad, 2);
 }
@@ -1131,7 +1155,7 @@ test_partial_tcp_checksum_is_trusted_only_when_flagged(void **state)
 static void
 test_syn_to_unlisted_port_is_not_answered(void **state)
 {
-	struct tseg	 s = syn(CL_PORT, IRS);
+	struct tseg s = syn(CL_PORT, IRS);
 
 	(void)state;
 	vm_setup();
@@ -1146,7 +1170,7 @@ test_syn_to_unlisted_port_is_not_answered(void **state)
 static void
 test_segments_for_no_connection_are_not_answered(void **state)
 {
-	struct tseg	 s;
+	struct tseg s;
 
 	(void)state;
 	vm_setup();
@@ -1169,9 +1193,9 @@ test_segments_for_no_connection_are_not_answered(void **state)
 static void
 test_full_table_drops_syns_and_spares_established(void **state)
 {
-	struct tseg	 s;
-	uint32_t	 iss[4];
-	int		 i;
+	struct tseg s;
+	uint32_t    iss[4];
+	int	    i;
 
 	(void)state;
 	vm_setup();
@@ -1194,8 +1218,8 @@ test_full_table_drops_syns_and_spares_established(void **state)
 static void
 test_full_table_of_old_half_open_gives_way(void **state)
 {
-	struct tseg	 s;
-	uint16_t	 p;
+	struct tseg s;
+	uint16_t    p;
 
 	(void)state;
 	vm_setup();
@@ -1207,31 +1231,29 @@ test_full_table_of_old_half_open_gives_way(void **state)
 	s = syn(CL_PORT + 10, IRS);
 	assert_int_equal(send_seg(&s, SYNJITSU_SYN_EVICT_MS - 1),
 	    SYNJITSU_DROPPED);
-	assert_int_equal(send_seg(&s, SYNJITSU_SYN_EVICT_MS),
-	    SYNJITSU_REPLIED);
+	assert_int_equal(send_seg(&s, SYNJITSU_SYN_EVICT_MS), SYNJITSU_REPLIED);
 	assert_int_equal(vm.stats.evicted, 1);
 	assert_int_equal(synjitsu_nhalfopen(&vm), 4);
 	/* The oldest (client port CL_PORT) went: its ACK is not ours. */
 	s = seg(F_ACK, IRS + 1, synjitsu_iss(&vm, CL_IP, CL_PORT, 80, IRS) + 1);
-	assert_int_equal(send_seg(&s, SYNJITSU_SYN_EVICT_MS),
-	    SYNJITSU_DROPPED);
+	assert_int_equal(send_seg(&s, SYNJITSU_SYN_EVICT_MS), SYNJITSU_DROPPED);
 	assert_int_equal(vm.stats.drop_unknown, 1);
 }
 
 static void
 test_syn_flood_is_bounded_and_expires(void **state)
 {
-	struct tseg	 s;
-	uint32_t	 iss, i, n = 5000, replied = 0;
-	uint64_t	 now = 0;
+	struct tseg s;
+	uint32_t    iss, i, n = 5000, replied = 0;
+	uint64_t    now = 0;
 
 	(void)state;
 	vm_setup();
 	iss = open_conn(CL_PORT, IRS, 7, 0);
 	for (i = 0; i < n; i++) {
 		s = syn((uint16_t)(1024 + i % 60000), i * 2654435761u);
-		s.src = 0x0b000000u + i;	/* 11.0.0.0/8: distinct peers */
-		now = i / 4;			/* 4000 SYNs a second */
+		s.src = 0x0b000000u + i; /* 11.0.0.0/8: distinct peers */
+		now = i / 4;		 /* 4000 SYNs a second */
 		if (send_seg(&s, now) == SYNJITSU_REPLIED)
 			replied++;
 		assert_true(synjitsu_nhalfopen(&vm) + synjitsu_nconn(&vm) <=
@@ -1261,7 +1283,7 @@ test_syn_flood_is_bounded_and_expires(void **state)
 static void
 test_half_open_expires_after_ttl_and_established_stays(void **state)
 {
-	struct tseg	 s = syn(CL_PORT + 1, IRS);
+	struct tseg s = syn(CL_PORT + 1, IRS);
 
 	(void)state;
 	vm_setup();
@@ -1282,9 +1304,9 @@ test_half_open_expires_after_ttl_and_established_stays(void **state)
 static void
 test_drain_refuses_new_syns_and_lets_half_open_finish(void **state)
 {
-	struct tseg	 s = syn(CL_PORT, IRS);
-	struct reply	 r;
-	uint8_t		 f[64];
+	struct tseg  s = syn(CL_PORT, IRS);
+	struct reply r;
+	uint8_t	     f[64];
 
 	(void)state;
 	vm_setup();
@@ -1307,10 +1329,10 @@ test_drain_refuses_new_syns_and_lets_half_open_finish(void **state)
 static void
 test_freeze_silences_everything_and_frees_half_open(void **state)
 {
-	struct tseg	 s;
-	struct synrec	 rec;
-	uint32_t	 iss;
-	uint8_t		 f[64];
+	struct tseg   s;
+	struct synrec rec;
+	uint32_t      iss;
+	uint8_t	      f[64];
 
 	(void)state;
 	vm_setup();
@@ -1319,7 +1341,7 @@ test_freeze_silences_everything_and_frees_half_open(void **state)
 	assert_int_equal(send_seg(&s, 0), SYNJITSU_REPLIED);
 	assert_int_equal(synjitsu_freeze(&vm), 1);
 	assert_int_equal(synjitsu_nhalfopen(&vm), 0);
-	assert_int_equal(synjitsu_drain(&vm), 0);	/* stays frozen */
+	assert_int_equal(synjitsu_drain(&vm), 0); /* stays frozen */
 	assert_int_equal(vm.mode, SYNJITSU_FROZEN);
 	s = data_seg(CL_PORT, IRS + 1, iss, req, 5);
 	assert_int_equal(send_seg(&s, 1), SYNJITSU_IGNORED);
@@ -1328,26 +1350,26 @@ test_freeze_silences_everything_and_frees_half_open(void **state)
 	assert_int_equal(feed(f, build_arp(f, bcast, 1, CL_IP, VM_IP), 1),
 	    SYNJITSU_IGNORED);
 	record_of(CL_PORT, &rec);
-	assert_int_equal(rec.datalen, 0);	/* nothing taken after */
+	assert_int_equal(rec.datalen, 0); /* nothing taken after */
 	assert_false(has_record(CL_PORT + 1));
 }
 
 static void
 test_records_are_consistent_and_survive_encoding(void **state)
 {
-	static char	 line[SYNREC_LINE_MAX];
-	struct synrec	 rec, back;
-	struct tseg	 s;
-	const char	*why;
-	uint32_t	 iss[3];
-	size_t		 i, n = 0;
+	static char   line[SYNREC_LINE_MAX];
+	struct synrec rec, back;
+	struct tseg   s;
+	const char   *why;
+	uint32_t      iss[3];
+	size_t	      i, n = 0;
 
 	(void)state;
 	vm_setup();
 	iss[0] = open_conn(CL_PORT, IRS, 14, 0);
 	iss[1] = open_conn(CL_PORT + 1, 7, -1, 0);
 	iss[2] = open_conn(CL_PORT + 2, 0xffffffffu, 3, 0);
-	s = syn(CL_PORT + 3, 99);			/* stays half-open */
+	s = syn(CL_PORT + 3, 99); /* stays half-open */
 	s.mss = -1;
 	assert_int_equal(send_seg(&s, 0), SYNJITSU_REPLIED);
 	s = data_seg(CL_PORT, IRS + 1, iss[0], req, sizeof(req) - 1);
@@ -1356,7 +1378,7 @@ test_records_are_consistent_and_survive_encoding(void **state)
 	s = seg(F_ACK | F_FIN, 8, iss[1] + 1);
 	s.sport = CL_PORT + 1;
 	assert_int_equal(send_seg(&s, 1), SYNJITSU_REPLIED);
-	s = data_seg(CL_PORT + 2, 0, iss[2], req, 4);	/* seq wraps */
+	s = data_seg(CL_PORT + 2, 0, iss[2], req, 4); /* seq wraps */
 	assert_int_equal(send_seg(&s, 1), SYNJITSU_REPLIED);
 	assert_int_equal(synjitsu_record(&vm, SYNJITSU_CONN_MAX, &rec), -1);
 	for (i = 0; i < SYNJITSU_CONN_MAX; i++) {
@@ -1367,8 +1389,8 @@ test_records_are_consistent_and_survive_encoding(void **state)
 		assert_int_equal(rec.peer_ip, CL_IP);
 		assert_int_equal(rec.local_port, 80);
 		assert_int_not_equal(rec.peer_port, CL_PORT + 3);
-		assert_int_equal(rec.iss, synjitsu_iss(&vm, CL_IP,
-		    rec.peer_port, 80, rec.irs));
+		assert_int_equal(rec.iss,
+		    synjitsu_iss(&vm, CL_IP, rec.peer_port, 80, rec.irs));
 		assert_true(synrec_encode(&rec, line, sizeof(line)) > 0);
 		if (synrec_decode(line, &back, &why) != 0)
 			fail_msg("synrec_decode: %s: %s", why, line);
@@ -1393,12 +1415,12 @@ test_records_are_consistent_and_survive_encoding(void **state)
 static void
 test_client_mss_is_recorded_with_defaults_and_floor(void **state)
 {
-	struct tseg	 s;
-	struct reply	 r;
-	struct synrec	 rec;
-	const int	 mss[] = { -1, 0, 1, 536, 9000 };
-	const int	 want[] = { 536, 536, 64, 536, 9000 };
-	size_t		 i;
+	struct tseg   s;
+	struct reply  r;
+	struct synrec rec;
+	const int     mss[] = { -1, 0, 1, 536, 9000 };
+	const int     want[] = { 536, 536, 64, 536, 9000 };
+	size_t	      i;
 
 	(void)state;
 	vm_setup();
@@ -1420,8 +1442,8 @@ test_client_mss_is_recorded_with_defaults_and_floor(void **state)
 static void
 test_siphash_matches_the_reference_vectors(void **state)
 {
-	uint8_t	 key[16], msg[15];
-	size_t	 i;
+	uint8_t key[16], msg[15];
+	size_t	i;
 
 	(void)state;
 	for (i = 0; i < sizeof(key); i++)
@@ -1436,9 +1458,9 @@ test_siphash_matches_the_reference_vectors(void **state)
 static void
 test_iss_depends_on_tuple_isn_and_secret(void **state)
 {
-	struct synjitsu_vm	*other;
-	uint8_t			 s2[SYNJITSU_SECRET_LEN];
-	uint32_t		 iss;
+	struct synjitsu_vm *other;
+	uint8_t		    s2[SYNJITSU_SECRET_LEN];
+	uint32_t	    iss;
 
 	(void)state;
 	vm_setup();
@@ -1463,10 +1485,10 @@ test_iss_depends_on_tuple_isn_and_secret(void **state)
 static void
 test_init_refuses_bad_arguments(void **state)
 {
-	static const uint16_t	 many[SYNJITSU_PORTS_MAX + 1] = { 1 };
-	static const uint16_t	 zero[] = { 80, 0 };
-	static const uint8_t	 group[6] = { 0x01, 0, 0x5e, 0, 0, 1 };
-	static const uint8_t	 none[6];
+	static const uint16_t many[SYNJITSU_PORTS_MAX + 1] = { 1 };
+	static const uint16_t zero[] = { 80, 0 };
+	static const uint8_t  group[6] = { 0x01, 0, 0x5e, 0, 0, 1 };
+	static const uint8_t  none[6];
 
 	(void)state;
 	assert_int_equal(synjitsu_init(&vm, 0, vm_mac, ports, 2, secret), -1);
@@ -1474,7 +1496,8 @@ test_init_refuses_bad_arguments(void **state)
 	    -1);
 	assert_int_equal(synjitsu_init(&vm, VM_IP, none, ports, 2, secret), -1);
 	assert_int_equal(synjitsu_init(&vm, VM_IP, vm_mac, many,
-	    SYNJITSU_PORTS_MAX + 1, secret), -1);
+			     SYNJITSU_PORTS_MAX + 1, secret),
+	    -1);
 	assert_int_equal(synjitsu_init(&vm, VM_IP, vm_mac, zero, 2, secret),
 	    -1);
 	assert_int_equal(synjitsu_init(&vm, VM_IP, vm_mac, NULL, 0, secret), 0);
@@ -1482,7 +1505,7 @@ test_init_refuses_bad_arguments(void **state)
 
 /* --- fuzz ------------------------------------------------------------- */
 
-static uint64_t	 rng = 0x9e3779b97f4a7c15ULL;
+static uint64_t rng = 0x9e3779b97f4a7c15ULL;
 
 static uint32_t
 rnd(void)
@@ -1497,7 +1520,7 @@ rnd(void)
 static void
 check_fuzz_reply(const uint8_t *f, size_t len)
 {
-	struct reply	 r;
+	struct reply r;
 
 	assert_true(len >= 14);
 	if (r16(f + 12) == 0x0806) {
@@ -1513,8 +1536,8 @@ check_fuzz_reply(const uint8_t *f, size_t len)
 static void
 check_invariants(void)
 {
-	struct synrec	 rec;
-	size_t		 i, n = 0;
+	struct synrec rec;
+	size_t	      i, n = 0;
 
 	for (i = 0; i < SYNJITSU_CONN_MAX; i++)
 		if (synjitsu_record(&vm, i, &rec) == 0) {
@@ -1529,8 +1552,8 @@ check_invariants(void)
 static uint32_t
 fuzz_seq(uint16_t p)
 {
-	struct synrec	 r;
-	size_t		 i;
+	struct synrec r;
+	size_t	      i;
 
 	if (rnd() & 1)
 		for (i = 0; i < SYNJITSU_CONN_MAX; i++)
@@ -1544,10 +1567,10 @@ fuzz_seq(uint16_t p)
 static size_t
 fuzz_base(uint8_t *f)
 {
-	struct tseg	 s;
-	uint16_t	 p = (uint16_t)(CL_PORT + rnd() % 8);
-	uint32_t	 irs = IRS + rnd() % 2;
-	uint32_t	 iss = synjitsu_iss(&vm, CL_IP, p, 80, IRS);
+	struct tseg s;
+	uint16_t    p = (uint16_t)(CL_PORT + rnd() % 8);
+	uint32_t    irs = IRS + rnd() % 2;
+	uint32_t    iss = synjitsu_iss(&vm, CL_IP, p, 80, IRS);
 
 	switch (rnd() % 6) {
 	case 0:
@@ -1557,8 +1580,8 @@ fuzz_base(uint8_t *f)
 		s.sackok = s.ts = (int)(rnd() & 1);
 		break;
 	case 2:
-		s = seg(F_ACK, irs + 1, synjitsu_iss(&vm, CL_IP, p, 80, irs) +
-		    1);
+		s = seg(F_ACK, irs + 1,
+		    synjitsu_iss(&vm, CL_IP, p, 80, irs) + 1);
 		s.sport = p;
 		break;
 	case 3:
@@ -1579,7 +1602,7 @@ fuzz_base(uint8_t *f)
 static size_t
 fuzz_mutate(uint8_t *f, size_t n)
 {
-	int	 k = (int)(rnd() % 4);	/* a quarter go in unharmed */
+	int	 k = (int)(rnd() % 4); /* a quarter go in unharmed */
 	uint32_t pad;
 
 	while (k-- > 0) {
@@ -1590,7 +1613,7 @@ fuzz_mutate(uint8_t *f, size_t n)
 		case 1:
 			f[rnd() % n] = (uint8_t)rnd();
 			break;
-		case 2:				/* cut or pad */
+		case 2: /* cut or pad */
 			if (rnd() & 1) {
 				n = 1 + rnd() % n;
 				break;
@@ -1598,7 +1621,7 @@ fuzz_mutate(uint8_t *f, size_t n)
 			for (pad = rnd() % 32; pad > 0; pad--)
 				f[n++] = (uint8_t)rnd();
 			break;
-		default:			/* the headers, mostly */
+		default: /* the headers, mostly */
 			if (n > 14)
 				f[14 + rnd() % (n - 14 < 60 ? n - 14 : 60)] =
 				    (uint8_t)rnd();
@@ -1606,18 +1629,18 @@ fuzz_mutate(uint8_t *f, size_t n)
 		}
 	}
 	if (rnd() & 1)
-		refix(f, n);		/* so the state machine sees it */
+		refix(f, n); /* so the state machine sees it */
 	return n;
 }
 
 static void
 test_mutated_frames_never_crash_and_replies_are_sound(void **state)
 {
-	uint8_t			 f[FRAME_MAX];
-	enum synjitsu_verdict	 v;
-	uint64_t		 now = 0;
-	size_t			 n;
-	int			 i, round;
+	uint8_t		      f[FRAME_MAX];
+	enum synjitsu_verdict v;
+	uint64_t	      now = 0;
+	size_t		      n;
+	int		      i, round;
 
 	(void)state;
 	for (round = 0; round < 4; round++) {

@@ -19,16 +19,16 @@
  * nothing by itself: each test plays the backend's part by calling the
  * vm_backend_* reports, so every interleaving is under its control.
  */
-static char		 calls[4096];
-static int		 fail_create, fail_pause, fail_suspend;
-static uint64_t		 traffic_counter;
+static char		  calls[4096];
+static int		  fail_create, fail_pause, fail_suspend;
+static uint64_t		  traffic_counter;
 static struct event_base *base;
-static struct metrics	 metrics;
+static struct metrics	  metrics;
 
 static void
 record(const char *op, const struct vm *v)
 {
-	size_t	 n = strlen(calls);
+	size_t n = strlen(calls);
 
 	snprintf(calls + n, sizeof(calls) - n, "%s%s(%s)", n ? " " : "", op,
 	    v->b.name);
@@ -50,13 +50,12 @@ fake_create(struct vm *v, int paused)
 	return 0;
 }
 
-#define FAKE_OP(op)					\
-static int						\
-fake_##op(struct vm *v)					\
-{							\
-	record(#op, v);					\
-	return 0;					\
-}
+#define FAKE_OP(op)                        \
+	static int fake_##op(struct vm *v) \
+	{                                  \
+		record(#op, v);            \
+		return 0;                  \
+	}
 FAKE_OP(restore)
 FAKE_OP(watch_ready)
 FAKE_OP(unpause)
@@ -88,7 +87,7 @@ fake_traffic(struct vm *v)
 static int
 fake_ho_send(void *ctx, const struct synrec *recs, size_t n)
 {
-	char	 op[32];
+	char op[32];
 
 	(void)recs;
 	snprintf(op, sizeof(op), "handover%zu", n);
@@ -128,13 +127,13 @@ static const struct vm_backend fake = {
  * fake_conns connections; fail_claim refuses.  Its handle is the vm's
  * binding, so release can say whose it was.
  */
-static int		 fail_claim;
-static size_t		 fake_conns;
+static int    fail_claim;
+static size_t fake_conns;
 
 static void *
 fake_claim(void *ctx, const struct binding *b, char *err, size_t errlen)
 {
-	size_t	 n = strlen(calls);
+	size_t n = strlen(calls);
 
 	(void)ctx;
 	snprintf(calls + n, sizeof(calls) - n, "%sclaim(%s)", n ? " " : "",
@@ -159,17 +158,16 @@ fake_si_handover(void *ctx, void *claim, struct synrec **recs)
 static void
 fake_release(void *ctx, void *claim)
 {
-	const struct binding	*b = claim;
-	size_t			 n = strlen(calls);
+	const struct binding *b = claim;
+	size_t		      n = strlen(calls);
 
 	(void)ctx;
 	snprintf(calls + n, sizeof(calls) - n, "%srelease(%s)", n ? " " : "",
 	    b->name);
 }
 
-static const struct vm_standin fake_si = {
-	fake_claim, fake_si_handover, fake_release
-};
+static const struct vm_standin fake_si = { fake_claim, fake_si_handover,
+	fake_release };
 
 /* metrics.c is a neighbour: count boots here instead. */
 void
@@ -180,15 +178,15 @@ metrics_boot(struct metrics *m, uint64_t ms)
 }
 
 struct answer {
-	struct vm_waiter	 w;
-	int			 called, ok;
-	char			 why[160];
+	struct vm_waiter w;
+	int		 called, ok;
+	char		 why[160];
 };
 
 static void
 answered(void *arg, int ok, const char *why)
 {
-	struct answer	*a = arg;
+	struct answer *a = arg;
 
 	a->called++;
 	a->ok = ok;
@@ -206,7 +204,7 @@ waiter(struct answer *a)
 static struct binding
 binding(const char *name, enum binding_stop stop, uint32_t idle_ms)
 {
-	struct binding	 b;
+	struct binding b;
 
 	memset(&b, 0, sizeof(b));
 	snprintf(b.name, sizeof(b.name), "%s", name);
@@ -221,10 +219,10 @@ binding(const char *name, enum binding_stop stop, uint32_t idle_ms)
 static struct vms *
 registry(struct binding *b, size_t n)
 {
-	static struct zone	 z;
-	static struct zone	*zp = &z;
-	struct zone_set		 zs = { &zp, 1 };
-	struct vms		*vs;
+	static struct zone  z;
+	static struct zone *zp = &z;
+	struct zone_set	    zs = { &zp, 1 };
+	struct vms	   *vs;
 
 	memset(&z, 0, sizeof(z));
 	z.bindings = b;
@@ -261,11 +259,11 @@ teardown(void **state)
 static void
 test_concurrent_queries_join_one_summon(void **state)
 {
-	struct binding	 b = binding("www.example.org.", BINDING_STOP_DESTROY, 0);
-	struct vms	*vs = registry(&b, 1);
-	struct answer	 a[3];
-	struct vm	*v = vm_find(vs, "WWW.example.org.");
-	int		 i;
+	struct binding b = binding("www.example.org.", BINDING_STOP_DESTROY, 0);
+	struct vms    *vs = registry(&b, 1);
+	struct answer  a[3];
+	struct vm     *v = vm_find(vs, "WWW.example.org.");
+	int	       i;
 
 	(void)state;
 	assert_non_null(v);
@@ -295,10 +293,10 @@ test_concurrent_queries_join_one_summon(void **state)
 static void
 test_build_failure_answers_every_waiter_with_the_reason(void **state)
 {
-	struct binding	 b = binding("www.", BINDING_STOP_DESTROY, 0);
-	struct vms	*vs = registry(&b, 1);
-	struct vm	*v = vm_find(vs, "www.");
-	struct answer	 a, c;
+	struct binding b = binding("www.", BINDING_STOP_DESTROY, 0);
+	struct vms    *vs = registry(&b, 1);
+	struct vm     *v = vm_find(vs, "www.");
+	struct answer  a, c;
 
 	(void)state;
 	waiter(&a);
@@ -327,9 +325,9 @@ test_build_failure_answers_every_waiter_with_the_reason(void **state)
 static void
 test_create_refused_at_once_fails_the_query(void **state)
 {
-	struct binding	 b = binding("www.", BINDING_STOP_DESTROY, 0);
-	struct vms	*vs = registry(&b, 1);
-	struct answer	 a;
+	struct binding b = binding("www.", BINDING_STOP_DESTROY, 0);
+	struct vms    *vs = registry(&b, 1);
+	struct answer  a;
 
 	(void)state;
 	fail_create = 1;
@@ -343,10 +341,10 @@ test_create_refused_at_once_fails_the_query(void **state)
 static void
 test_boot_timeout_fails_waiters_and_destroys(void **state)
 {
-	struct binding	 b = binding("slow.", BINDING_STOP_SHUTDOWN, 0);
-	struct vms	*vs;
-	struct vm	*v;
-	struct answer	 a;
+	struct binding b = binding("slow.", BINDING_STOP_SHUTDOWN, 0);
+	struct vms    *vs;
+	struct vm     *v;
+	struct answer  a;
 
 	(void)state;
 	b.max_boot_ms = 100;
@@ -360,7 +358,8 @@ test_boot_timeout_fails_waiters_and_destroys(void **state)
 	assert_int_equal(a.ok, 0);
 	assert_string_equal(a.why, "not ready within max-boot 100 ms");
 	/* A VM that never became ready is destroyed, not shut down. */
-	assert_string_equal(calls, "create(slow.) watch_ready(slow.) "
+	assert_string_equal(calls,
+	    "create(slow.) watch_ready(slow.) "
 	    "destroy(slow.)");
 	assert_int_equal(v->state, VM_STOPPING);
 	vm_backend_gone(v, NULL);
@@ -372,7 +371,7 @@ test_boot_timeout_fails_waiters_and_destroys(void **state)
 static struct vm *
 make_ready(struct vms *vs, struct binding *b)
 {
-	struct vm	*v = vm_find(vs, b->name);
+	struct vm *v = vm_find(vs, b->name);
 
 	assert_int_equal(vm_want(vs, b, NULL), VM_WANT_WAIT);
 	vm_backend_built(v, 1, NULL);
@@ -385,9 +384,9 @@ make_ready(struct vms *vs, struct binding *b)
 static void
 test_idle_destroy(void **state)
 {
-	struct binding	 b = binding("d.", BINDING_STOP_DESTROY, 100);
-	struct vms	*vs = registry(&b, 1);
-	struct vm	*v = make_ready(vs, &b);
+	struct binding b = binding("d.", BINDING_STOP_DESTROY, 100);
+	struct vms    *vs = registry(&b, 1);
+	struct vm     *v = make_ready(vs, &b);
 
 	(void)state;
 	testutil_loop_for(base, 250);
@@ -402,15 +401,16 @@ test_idle_destroy(void **state)
 static void
 test_idle_shutdown_destroys_after_the_grace_period(void **state)
 {
-	struct binding	 b = binding("s.", BINDING_STOP_SHUTDOWN, 100);
-	struct vms	*vs = registry(&b, 1);
-	struct vm	*v = make_ready(vs, &b);
+	struct binding b = binding("s.", BINDING_STOP_SHUTDOWN, 100);
+	struct vms    *vs = registry(&b, 1);
+	struct vm     *v = make_ready(vs, &b);
 
 	(void)state;
 	testutil_loop_for(base, 250);
 	assert_string_equal(calls, "shutdown(s.)");
 	assert_int_equal(v->state, VM_STOPPING);
-	testutil_loop_for(base, 450);	/* the guest ignores it: grace is 300 ms here */
+	testutil_loop_for(base,
+	    450); /* the guest ignores it: grace is 300 ms here */
 	assert_string_equal(calls, "shutdown(s.) destroy(s.)");
 	vm_backend_gone(v, NULL);
 	assert_int_equal(v->state, VM_STOPPED);
@@ -420,10 +420,10 @@ test_idle_shutdown_destroys_after_the_grace_period(void **state)
 static void
 test_idle_suspend_then_restore_on_demand(void **state)
 {
-	struct binding	 b = binding("z.", BINDING_STOP_SUSPEND, 100);
-	struct vms	*vs = registry(&b, 1);
-	struct vm	*v = make_ready(vs, &b);
-	struct answer	 a;
+	struct binding b = binding("z.", BINDING_STOP_SUSPEND, 100);
+	struct vms    *vs = registry(&b, 1);
+	struct vm     *v = make_ready(vs, &b);
+	struct answer  a;
 
 	(void)state;
 	testutil_loop_for(base, 180);
@@ -443,9 +443,9 @@ test_idle_suspend_then_restore_on_demand(void **state)
 static void
 test_refused_suspend_becomes_a_destroy_and_ends_stopped(void **state)
 {
-	struct binding	 b = binding("z.", BINDING_STOP_SUSPEND, 100);
-	struct vms	*vs = registry(&b, 1);
-	struct vm	*v = make_ready(vs, &b);
+	struct binding b = binding("z.", BINDING_STOP_SUSPEND, 100);
+	struct vms    *vs = registry(&b, 1);
+	struct vm     *v = make_ready(vs, &b);
 
 	(void)state;
 	fail_suspend = 1;
@@ -462,9 +462,9 @@ test_refused_suspend_becomes_a_destroy_and_ends_stopped(void **state)
 static void
 test_idle_pause_then_unpause_on_demand(void **state)
 {
-	struct binding	 b = binding("p.", BINDING_STOP_PAUSE, 100);
-	struct vms	*vs = registry(&b, 1);
-	struct vm	*v = make_ready(vs, &b);
+	struct binding b = binding("p.", BINDING_STOP_PAUSE, 100);
+	struct vms    *vs = registry(&b, 1);
+	struct vm     *v = make_ready(vs, &b);
 
 	(void)state;
 	testutil_loop_for(base, 180);
@@ -479,9 +479,9 @@ test_idle_pause_then_unpause_on_demand(void **state)
 static void
 test_failed_pause_falls_back_to_destroy(void **state)
 {
-	struct binding	 b = binding("p.", BINDING_STOP_PAUSE, 100);
-	struct vms	*vs = registry(&b, 1);
-	struct vm	*v = make_ready(vs, &b);
+	struct binding b = binding("p.", BINDING_STOP_PAUSE, 100);
+	struct vms    *vs = registry(&b, 1);
+	struct vm     *v = make_ready(vs, &b);
 
 	(void)state;
 	fail_pause = 1;
@@ -494,13 +494,13 @@ test_failed_pause_falls_back_to_destroy(void **state)
 static void
 test_traffic_or_queries_keep_a_vm_alive(void **state)
 {
-	struct binding	 b = binding("busy.", BINDING_STOP_DESTROY, 150);
-	struct vms	*vs = registry(&b, 1);
-	struct vm	*v = make_ready(vs, &b);
-	int		 i;
+	struct binding b = binding("busy.", BINDING_STOP_DESTROY, 150);
+	struct vms    *vs = registry(&b, 1);
+	struct vm     *v = make_ready(vs, &b);
+	int	       i;
 
 	(void)state;
-	for (i = 0; i < 6; i++) {	/* 300 ms, twice the idle time */
+	for (i = 0; i < 6; i++) { /* 300 ms, twice the idle time */
 		traffic_counter += 1000;
 		testutil_loop_for(base, 50);
 	}
@@ -519,9 +519,9 @@ test_traffic_or_queries_keep_a_vm_alive(void **state)
 static void
 test_crash_is_noticed_and_next_query_resummons(void **state)
 {
-	struct binding	 b = binding("c.", BINDING_STOP_DESTROY, 0);
-	struct vms	*vs = registry(&b, 1);
-	struct vm	*v = make_ready(vs, &b);
+	struct binding b = binding("c.", BINDING_STOP_DESTROY, 0);
+	struct vms    *vs = registry(&b, 1);
+	struct vm     *v = make_ready(vs, &b);
 
 	(void)state;
 	vm_backend_gone(v, "crashed");
@@ -535,10 +535,10 @@ test_crash_is_noticed_and_next_query_resummons(void **state)
 static void
 test_guest_dying_while_booting_fails_its_waiters(void **state)
 {
-	struct binding	 b = binding("b.", BINDING_STOP_DESTROY, 0);
-	struct vms	*vs = registry(&b, 1);
-	struct vm	*v = vm_find(vs, "b.");
-	struct answer	 a;
+	struct binding b = binding("b.", BINDING_STOP_DESTROY, 0);
+	struct vms    *vs = registry(&b, 1);
+	struct vm     *v = vm_find(vs, "b.");
+	struct answer  a;
 
 	(void)state;
 	waiter(&a);
@@ -558,11 +558,11 @@ test_guest_dying_while_booting_fails_its_waiters(void **state)
 static void
 test_query_while_stopping_resummons_once_down(void **state)
 {
-	struct binding	 b = binding("r.", BINDING_STOP_DESTROY, 0);
-	struct vms	*vs = registry(&b, 1);
-	struct vm	*v = make_ready(vs, &b);
-	struct answer	 a;
-	char		 err[160];
+	struct binding b = binding("r.", BINDING_STOP_DESTROY, 0);
+	struct vms    *vs = registry(&b, 1);
+	struct vm     *v = make_ready(vs, &b);
+	struct answer  a;
+	char	       err[160];
 
 	(void)state;
 	assert_int_equal(vm_stop(vs, "r.", err, sizeof(err)), 0);
@@ -582,9 +582,9 @@ test_query_while_stopping_resummons_once_down(void **state)
 static void
 test_adoption_takes_over_without_a_build(void **state)
 {
-	struct binding	 b = binding("a.", BINDING_STOP_DESTROY, 0);
-	struct vms	*vs = registry(&b, 1);
-	struct vm	*v = vm_find(vs, "a.");
+	struct binding b = binding("a.", BINDING_STOP_DESTROY, 0);
+	struct vms    *vs = registry(&b, 1);
+	struct vm     *v = vm_find(vs, "a.");
 
 	(void)state;
 	vm_backend_adopted(vs, "a.", 7);
@@ -592,16 +592,16 @@ test_adoption_takes_over_without_a_build(void **state)
 	assert_int_equal(v->domid, 7);
 	assert_int_equal(vm_want(vs, &b, NULL), VM_WANT_READY);
 	assert_string_equal(calls, "");
-	vm_backend_adopted(vs, "nobody.", 8);	/* not ours: ignored */
+	vm_backend_adopted(vs, "nobody.", 8); /* not ours: ignored */
 	vms_free(vs);
 }
 
 static void
 test_warm_builds_paused_and_first_query_unpauses(void **state)
 {
-	struct binding	 b = binding("w.", BINDING_STOP_DESTROY, 0);
-	struct vms	*vs;
-	struct vm	*v;
+	struct binding b = binding("w.", BINDING_STOP_DESTROY, 0);
+	struct vms    *vs;
+	struct vm     *v;
 
 	(void)state;
 	b.warm = 1;
@@ -620,10 +620,10 @@ test_warm_builds_paused_and_first_query_unpauses(void **state)
 static void
 test_ready_after_a_fixed_delay(void **state)
 {
-	struct binding	 b = binding("t.", BINDING_STOP_DESTROY, 0);
-	struct vms	*vs;
-	struct vm	*v;
-	struct answer	 a;
+	struct binding b = binding("t.", BINDING_STOP_DESTROY, 0);
+	struct vms    *vs;
+	struct vm     *v;
+	struct answer  a;
 
 	(void)state;
 	b.ready = BINDING_READY_DELAY;
@@ -633,7 +633,7 @@ test_ready_after_a_fixed_delay(void **state)
 	waiter(&a);
 	vm_want(vs, &b, &a.w);
 	vm_backend_built(v, 1, NULL);
-	assert_string_equal(calls, "create(t.)");	/* no watch */
+	assert_string_equal(calls, "create(t.)"); /* no watch */
 	testutil_loop_for(base, 30);
 	assert_int_equal(a.called, 0);
 	testutil_loop_for(base, 100);
@@ -645,9 +645,9 @@ test_ready_after_a_fixed_delay(void **state)
 static void
 test_cancelled_waiter_is_not_called(void **state)
 {
-	struct binding	 b = binding("x.", BINDING_STOP_DESTROY, 0);
-	struct vms	*vs = registry(&b, 1);
-	struct answer	 a, c;
+	struct binding b = binding("x.", BINDING_STOP_DESTROY, 0);
+	struct vms    *vs = registry(&b, 1);
+	struct answer  a, c;
 
 	(void)state;
 	waiter(&a);
@@ -655,7 +655,7 @@ test_cancelled_waiter_is_not_called(void **state)
 	vm_want(vs, &b, &a.w);
 	vm_want(vs, &b, &c.w);
 	vm_waiter_cancel(&a.w);
-	vm_waiter_cancel(&a.w);		/* twice is harmless */
+	vm_waiter_cancel(&a.w); /* twice is harmless */
 	vm_backend_built(vm_find(vs, "x."), 1, NULL);
 	vm_backend_ready(vm_find(vs, "x."));
 	assert_int_equal(a.called, 0);
@@ -666,16 +666,16 @@ test_cancelled_waiter_is_not_called(void **state)
 static void
 test_reload_keeps_unchanged_and_stops_removed(void **state)
 {
-	struct binding	 b[2] = {
+	struct binding b[2] = {
 		binding("keep.", BINDING_STOP_DESTROY, 0),
 		binding("gone.", BINDING_STOP_DESTROY, 0),
 	};
-	struct vms	*vs = registry(b, 2);
-	struct vm	*keep = make_ready(vs, &b[0]);
-	struct vm	*gone = make_ready(vs, &b[1]);
-	struct zone	 z, *zp = &z;
-	struct zone_set	 zs = { &zp, 1 };
-	struct binding	 nb = b[0];
+	struct vms     *vs = registry(b, 2);
+	struct vm      *keep = make_ready(vs, &b[0]);
+	struct vm      *gone = make_ready(vs, &b[1]);
+	struct zone	z, *zp = &z;
+	struct zone_set zs = { &zp, 1 };
+	struct binding	nb = b[0];
 
 	(void)state;
 	memset(&z, 0, sizeof(z));
@@ -685,7 +685,7 @@ test_reload_keeps_unchanged_and_stops_removed(void **state)
 	assert_int_equal(keep->state, VM_READY);
 	assert_int_equal(gone->state, VM_STOPPING);
 	assert_string_equal(calls, "destroy(gone.)");
-	vm_backend_gone(gone, NULL);	/* frees it */
+	vm_backend_gone(gone, NULL); /* frees it */
 	assert_null(vm_find(vs, "gone."));
 	/* A changed binding applies once its VM is down. */
 	nb.memory_kb = 65536;
@@ -700,7 +700,7 @@ test_reload_keeps_unchanged_and_stops_removed(void **state)
 static struct vms *
 synjitsu_registry(struct binding *b)
 {
-	struct vms	*vs;
+	struct vms *vs;
 
 	b->synjitsu = 1;
 	vs = registry(b, 1);
@@ -712,9 +712,9 @@ synjitsu_registry(struct binding *b)
 static void
 test_standin_answers_at_once_and_hands_over(void **state)
 {
-	struct binding	 b = binding("www.", BINDING_STOP_DESTROY, 0);
-	struct vms	*vs = synjitsu_registry(&b);
-	struct vm	*v = vm_find(vs, "www.");
+	struct binding b = binding("www.", BINDING_STOP_DESTROY, 0);
+	struct vms    *vs = synjitsu_registry(&b);
+	struct vm     *v = vm_find(vs, "www.");
 
 	(void)state;
 	fake_conns = 2;
@@ -724,8 +724,9 @@ test_standin_answers_at_once_and_hands_over(void **state)
 	assert_int_equal(vm_want(vs, &b, NULL), VM_WANT_STANDIN);
 	vm_backend_built(v, 1, NULL);
 	assert_int_equal(vm_want(vs, &b, NULL), VM_WANT_STANDIN);
-	handover_asked(&v->ho);		/* the guest asks, through its channel */
-	assert_string_equal(calls, "claim(www.) create(www.) watch_ready(www.) "
+	handover_asked(&v->ho); /* the guest asks, through its channel */
+	assert_string_equal(calls,
+	    "claim(www.) create(www.) watch_ready(www.) "
 	    "handover2(www.) release(www.)");
 	assert_false(handover_standing(&v->ho));
 	assert_int_equal(metrics.standins, 1);
@@ -733,9 +734,10 @@ test_standin_answers_at_once_and_hands_over(void **state)
 	assert_int_equal(metrics.handed_conns, 2);
 	handover_adopted(&v->ho, 2);
 	assert_int_equal(metrics.adopted_conns, 2);
-	assert_string_equal(calls, "claim(www.) create(www.) watch_ready(www.) "
+	assert_string_equal(calls,
+	    "claim(www.) create(www.) watch_ready(www.) "
 	    "handover2(www.) release(www.) close(www.)");
-	handover_adopted(&v->ho, -1);	/* closed: nobody listens */
+	handover_adopted(&v->ho, -1); /* closed: nobody listens */
 	assert_int_equal(metrics.adopted_conns, 2);
 	/* Released: from now on it is an ordinary boot. */
 	assert_int_equal(vm_want(vs, &b, NULL), VM_WANT_WAIT);
@@ -745,22 +747,24 @@ test_standin_answers_at_once_and_hands_over(void **state)
 static void
 test_standin_is_dropped_when_the_guest_goes_down(void **state)
 {
-	struct binding	 b = binding("www.", BINDING_STOP_DESTROY, 0);
-	struct vms	*vs = synjitsu_registry(&b);
-	struct vm	*v = vm_find(vs, "www.");
+	struct binding b = binding("www.", BINDING_STOP_DESTROY, 0);
+	struct vms    *vs = synjitsu_registry(&b);
+	struct vm     *v = vm_find(vs, "www.");
 
 	(void)state;
 	assert_int_equal(vm_want(vs, &b, NULL), VM_WANT_STANDIN);
-	vm_backend_built(v, 0, "vif timed out");	/* retried: kept */
+	vm_backend_built(v, 0, "vif timed out"); /* retried: kept */
 	assert_true(handover_standing(&v->ho));
 	vm_backend_built(v, 0, "vif timed out");
 	assert_int_equal(v->state, VM_STOPPED);
 	assert_false(handover_standing(&v->ho));
-	assert_string_equal(calls, "claim(www.) create(www.) create(www.) "
+	assert_string_equal(calls,
+	    "claim(www.) create(www.) create(www.) "
 	    "release(www.) close(www.)");
 	/* The channel is closed: a late report reaches nobody. */
 	handover_asked(&v->ho);
-	assert_string_equal(calls, "claim(www.) create(www.) create(www.) "
+	assert_string_equal(calls,
+	    "claim(www.) create(www.) create(www.) "
 	    "release(www.) close(www.)");
 	vms_free(vs);
 }
@@ -768,9 +772,9 @@ test_standin_is_dropped_when_the_guest_goes_down(void **state)
 static void
 test_standin_expires_when_the_guest_never_asks(void **state)
 {
-	struct binding	 b = binding("www.", BINDING_STOP_DESTROY, 0);
-	struct vms	*vs = synjitsu_registry(&b);
-	struct vm	*v = vm_find(vs, "www.");
+	struct binding b = binding("www.", BINDING_STOP_DESTROY, 0);
+	struct vms    *vs = synjitsu_registry(&b);
+	struct vm     *v = vm_find(vs, "www.");
 
 	(void)state;
 	assert_int_equal(vm_want(vs, &b, NULL), VM_WANT_STANDIN);
@@ -782,7 +786,8 @@ test_standin_expires_when_the_guest_never_asks(void **state)
 	testutil_loop_for(base, 250);
 	assert_false(handover_standing(&v->ho));
 	assert_int_equal(metrics.standin_expired, 1);
-	assert_string_equal(calls, "claim(www.) create(www.) watch_ready(www.) "
+	assert_string_equal(calls,
+	    "claim(www.) create(www.) watch_ready(www.) "
 	    "release(www.)");
 	vms_free(vs);
 }
@@ -790,9 +795,9 @@ test_standin_expires_when_the_guest_never_asks(void **state)
 static void
 test_backend_ends_the_standin_for_a_guest_that_will_not_ask(void **state)
 {
-	struct binding	 b = binding("www.", BINDING_STOP_DESTROY, 0);
-	struct vms	*vs = synjitsu_registry(&b);
-	struct vm	*v = vm_find(vs, "www.");
+	struct binding b = binding("www.", BINDING_STOP_DESTROY, 0);
+	struct vms    *vs = synjitsu_registry(&b);
+	struct vm     *v = vm_find(vs, "www.");
 
 	(void)state;
 	assert_int_equal(vm_want(vs, &b, NULL), VM_WANT_STANDIN);
@@ -800,9 +805,10 @@ test_backend_ends_the_standin_for_a_guest_that_will_not_ask(void **state)
 	handover_broken(&v->ho, "the guest closed its channel");
 	assert_false(handover_standing(&v->ho));
 	assert_int_equal(metrics.standin_expired, 1);
-	handover_broken(&v->ho, "again");	/* idempotent */
+	handover_broken(&v->ho, "again"); /* idempotent */
 	assert_int_equal(metrics.standin_expired, 1);
-	assert_string_equal(calls, "claim(www.) create(www.) watch_ready(www.) "
+	assert_string_equal(calls,
+	    "claim(www.) create(www.) watch_ready(www.) "
 	    "release(www.) close(www.)");
 	vms_free(vs);
 }
@@ -810,9 +816,9 @@ test_backend_ends_the_standin_for_a_guest_that_will_not_ask(void **state)
 static void
 test_failed_claim_falls_back_to_holding_the_answer(void **state)
 {
-	struct binding	 b = binding("www.", BINDING_STOP_DESTROY, 0);
-	struct vms	*vs = synjitsu_registry(&b);
-	struct answer	 a;
+	struct binding b = binding("www.", BINDING_STOP_DESTROY, 0);
+	struct vms    *vs = synjitsu_registry(&b);
+	struct answer  a;
 
 	(void)state;
 	fail_claim = 1;
@@ -826,9 +832,9 @@ test_failed_claim_falls_back_to_holding_the_answer(void **state)
 static void
 test_restored_guests_are_not_stood_in_for(void **state)
 {
-	struct binding	 b = binding("www.", BINDING_STOP_SUSPEND, 0);
-	struct vms	*vs = synjitsu_registry(&b);
-	struct vm	*v = vm_find(vs, "www.");
+	struct binding b = binding("www.", BINDING_STOP_SUSPEND, 0);
+	struct vms    *vs = synjitsu_registry(&b);
+	struct vm     *v = vm_find(vs, "www.");
 
 	(void)state;
 	v->state = VM_SUSPENDED;

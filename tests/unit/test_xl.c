@@ -26,22 +26,22 @@
  * plays the builder by handing it reports), vm.c's reports and
  * handover.c's calls.
  */
-static char		 calls[2048];
-static struct event_base *base;
-static struct vms	 vs;
-static struct vm	 vm1, vm2;
-static struct conf	 conf;
-static int		 fail_start;
-static size_t		 last_nrecs;
-static char		 last_recs[2 * SYNREC_LINE_MAX];
+static char				calls[2048];
+static struct event_base	       *base;
+static struct vms			vs;
+static struct vm			vm1, vm2;
+static struct conf			conf;
+static int				fail_start;
+static size_t				last_nrecs;
+static char				last_recs[2 * SYNREC_LINE_MAX];
 static const struct handover_transport *tr;
-static void		*trctx;
+static void			       *trctx;
 
 struct chan {
-	void	(*handler)(void *, void *);
-	void	*arg;
+	void (*handler)(void *, void *);
+	void *arg;
 };
-static struct chan	 cmds, reps;
+static struct chan cmds, reps;
 
 /* clang-format off */
 static const char *const op_names[] = {
@@ -56,7 +56,7 @@ static const char *const op_names[] = {
 };
 /* clang-format on */
 
-#define record(...)	testutil_record(calls, sizeof(calls), __VA_ARGS__)
+#define record(...) testutil_record(calls, sizeof(calls), __VA_ARGS__)
 
 struct chan *
 chan_new(struct event_base *b, void (*handler)(void *, void *), void *arg)
@@ -70,7 +70,7 @@ chan_new(struct event_base *b, void (*handler)(void *, void *), void *arg)
 int
 chan_send(struct chan *ch, void *msg)
 {
-	struct xl_cmd	*c = msg;
+	struct xl_cmd *c = msg;
 
 	assert_ptr_equal(ch, &cmds);
 	if (c->op == XL_CREATE)
@@ -117,7 +117,7 @@ xlb_stop(void)
 struct vm *
 vm_find(struct vms *s, const char *name)
 {
-	struct vm	*v;
+	struct vm *v;
 
 	TAILQ_FOREACH(v, &s->all, entry)
 		if (strcasecmp(v->b.name, name) == 0)
@@ -128,8 +128,7 @@ vm_find(struct vms *s, const char *name)
 void
 vm_backend_built(struct vm *v, int ok, const char *why)
 {
-	record("built(%s,%d,%s,%d)", v->b.name, ok, why ? why : "-",
-	    v->domid);
+	record("built(%s,%d,%s,%d)", v->b.name, ok, why ? why : "-", v->domid);
 }
 
 void
@@ -177,16 +176,15 @@ handover_asked(struct handover *h)
 void
 handover_adopted(struct handover *h, int k)
 {
-	record("handover-adopted(%s,%d)", h == &vm1.ho ? vm1.b.name :
-	    vm2.b.name, k);
+	record("handover-adopted(%s,%d)",
+	    h == &vm1.ho ? vm1.b.name : vm2.b.name, k);
 }
 
 /* Play the builder: a report reaches the main thread. */
 static void
-report(enum xl_rep_kind kind, struct vm *v, int ok, int domid,
-    const char *why)
+report(enum xl_rep_kind kind, struct vm *v, int ok, int domid, const char *why)
 {
-	struct xl_rep	*r = calloc(1, sizeof(*r));
+	struct xl_rep *r = calloc(1, sizeof(*r));
 
 	assert_non_null(r);
 	r->kind = kind;
@@ -203,7 +201,7 @@ report(enum xl_rep_kind kind, struct vm *v, int ok, int domid,
 static void
 report_domain(const char *name, int domid)
 {
-	struct xl_rep	*r = calloc(1, sizeof(*r));
+	struct xl_rep *r = calloc(1, sizeof(*r));
 
 	assert_non_null(r);
 	r->kind = XL_REP_DOMAIN;
@@ -264,7 +262,8 @@ test_each_backend_op_sends_its_command(void **state)
 	assert_int_equal(xl_backend.unpause(&vm2), 0);
 	xl_backend.forget(&vm2);
 	xl_adopt(&vs);
-	assert_string_equal(calls, "create(www.) create-paused(www.) "
+	assert_string_equal(calls,
+	    "create(www.) create-paused(www.) "
 	    "restore(www.) destroy(www.) shutdown(www.) suspend(www.) "
 	    "pause(mail.) unpause(mail.) forget(mail.) list");
 }
@@ -273,7 +272,7 @@ static void
 test_readiness_is_watched_in_xenstore_or_probed(void **state)
 {
 	(void)state;
-	assert_int_equal(xl_backend.watch_ready(&vm1), -1);	/* no domain */
+	assert_int_equal(xl_backend.watch_ready(&vm1), -1); /* no domain */
 	vm1.domid = 7;
 	assert_int_equal(xl_backend.watch_ready(&vm1), 0);
 	vm1.b.ready = BINDING_READY_TCP;
@@ -286,10 +285,11 @@ test_fresh_synjitsu_build_attaches_the_xenstore_transport(void **state)
 {
 	(void)state;
 	vm1.b.synjitsu = 1;
-	assert_int_equal(xl_backend.create(&vm1, 1), 0);	/* warm: no */
+	assert_int_equal(xl_backend.create(&vm1, 1), 0); /* warm: no */
 	assert_null(tr);
 	assert_int_equal(xl_backend.create(&vm1, 0), 0);
-	assert_string_equal(calls, "create-paused(www.) "
+	assert_string_equal(calls,
+	    "create-paused(www.) "
 	    "attach-transport(www.) create(www.)");
 	assert_non_null(tr);
 	assert_ptr_equal(trctx, &vm1);
@@ -299,8 +299,8 @@ test_fresh_synjitsu_build_attaches_the_xenstore_transport(void **state)
 static void
 test_transport_sends_record_lines_and_ends(void **state)
 {
-	struct synrec	 recs[2];
-	char		 line[SYNREC_LINE_MAX];
+	struct synrec recs[2];
+	char	      line[SYNREC_LINE_MAX];
 
 	(void)state;
 	memset(recs, 0, sizeof(recs));
@@ -325,7 +325,8 @@ test_transport_sends_record_lines_and_ends(void **state)
 	assert_int_equal(last_nrecs, 0);
 	assert_string_equal(last_recs, "");
 	tr->close(trctx, "the guest adopted 1 connection(s)");
-	assert_string_equal(calls, "handover(www.) handover(www.) "
+	assert_string_equal(calls,
+	    "handover(www.) handover(www.) "
 	    "handover-end(www.)");
 }
 
@@ -340,7 +341,8 @@ test_built_and_gone_reports_drive_vm(void **state)
 	report(XL_REP_GONE, &vm1, 1, 12, NULL);
 	assert_int_equal(vm1.domid, -1);
 	report(XL_REP_GONE, &vm1, 1, -1, "domain 12 crashed");
-	assert_string_equal(calls, "built(www.,1,-,12) "
+	assert_string_equal(calls,
+	    "built(www.,1,-,12) "
 	    "built(mail.,0,libxl error -3,-1) gone(www.,-,-1) "
 	    "gone(www.,domain 12 crashed,-1)");
 }
@@ -353,7 +355,8 @@ test_ready_and_synjitsu_reports_drive_vm_and_the_handover(void **state)
 	report(XL_REP_SYNREADY, &vm1, 1, 3, NULL);
 	report(XL_REP_ADOPTED, &vm1, 1, 2, NULL);
 	report(XL_REP_ADOPTED, &vm2, 1, -1, NULL);
-	assert_string_equal(calls, "ready(www.) asked(www.) "
+	assert_string_equal(calls,
+	    "ready(www.) asked(www.) "
 	    "handover-adopted(www.,2) handover-adopted(mail.,-1)");
 }
 
@@ -361,14 +364,14 @@ static void
 test_report_for_a_vm_no_longer_registered_is_dropped(void **state)
 {
 	(void)state;
-	TAILQ_REMOVE(&vs.all, &vm2, entry);	/* its binding went away */
+	TAILQ_REMOVE(&vs.all, &vm2, entry); /* its binding went away */
 	report(XL_REP_BUILT, &vm2, 1, 4, NULL);
 	report(XL_REP_READY, &vm2, 1, 4, NULL);
 	report(XL_REP_SYNREADY, &vm2, 1, 4, NULL);
 	report(XL_REP_ADOPTED, &vm2, 1, 1, NULL);
 	report(XL_REP_GONE, &vm2, 1, 4, NULL);
 	assert_string_equal(calls, "");
-	assert_int_equal(vm2.domid, -1);	/* untouched */
+	assert_int_equal(vm2.domid, -1); /* untouched */
 }
 
 static void
@@ -377,15 +380,15 @@ test_running_domains_named_like_a_stopped_binding_are_adopted(void **state)
 	(void)state;
 	vm2.state = VM_READY;
 	report_domain("www.", 5);
-	report_domain("mail.", 6);		/* not stopped: ours already */
-	report_domain("other.", 8);		/* no such binding */
+	report_domain("mail.", 6);  /* not stopped: ours already */
+	report_domain("other.", 8); /* no such binding */
 	assert_string_equal(calls, "attach(www.,5) adopted(www.,5)");
 }
 
 static void
 test_sigchld_is_passed_to_the_builder(void **state)
 {
-	int	 i;
+	int i;
 
 	(void)state;
 	raise(SIGCHLD);
@@ -402,7 +405,7 @@ test_no_dom0_no_backend(void **state)
 	assert_string_equal(calls, "stop");
 	fail_start = 1;
 	assert_int_equal(xl_init(base, &vs, &conf), -1);
-	xl_fini();				/* nothing to stop */
+	xl_fini(); /* nothing to stop */
 	assert_string_equal(calls, "stop");
 }
 

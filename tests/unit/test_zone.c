@@ -15,13 +15,13 @@
 #include "jitsud.h"
 #include "testutil.h"
 
-static struct errors	errs;
+static struct errors errs;
 
 /* Wire form of a presentation name with no escapes, e.g. "www.a.org." */
 static size_t
 wire(const char *name, uint8_t *out)
 {
-	size_t	 n = 0, len;
+	size_t n = 0, len;
 
 	if (strcmp(name, ".") == 0)
 		name++;
@@ -41,7 +41,7 @@ wire(const char *name, uint8_t *out)
 static const struct zone_node *
 lookup(const struct zone *z, const char *name)
 {
-	uint8_t	 w[ZONE_NAME_MAX + 1];
+	uint8_t w[ZONE_NAME_MAX + 1];
 
 	return zone_lookup(z, w, wire(name, w));
 }
@@ -49,7 +49,7 @@ lookup(const struct zone *z, const char *name)
 static const struct zone_rrset *
 rrset(const struct zone *z, const char *name, uint16_t type)
 {
-	const struct zone_node	*n = lookup(z, name);
+	const struct zone_node *n = lookup(z, name);
 
 	if (n == NULL)
 		fail_msg("%s: no such node", name);
@@ -60,7 +60,7 @@ rrset(const struct zone *z, const char *name, uint16_t type)
 static void
 errors_text(char *buf, size_t len)
 {
-	size_t	 i, o = 0;
+	size_t i, o = 0;
 
 	buf[0] = '\0';
 	for (i = 0; i < errs.count && i < ERRORS_MAX; i++)
@@ -76,8 +76,8 @@ clear_errors(void)
 static struct zone *
 load_good(void)
 {
-	struct zone	*z;
-	char		 text[8192];
+	struct zone *z;
+	char	     text[8192];
 
 	clear_errors();
 	if ((z = zone_load("good.zone", &errs)) == NULL) {
@@ -92,7 +92,7 @@ static void
 test_good_zone_apex_soa_and_negative_ttl(void **state)
 {
 	struct zone		*z = load_good();
-	const struct zone_rrset	*soa;
+	const struct zone_rrset *soa;
 	uint8_t			 apex[32];
 
 	(void)state;
@@ -102,8 +102,8 @@ test_good_zone_apex_soa_and_negative_ttl(void **state)
 	soa = zone_node_rrset(z->apex, 6);
 	assert_non_null(soa);
 	assert_int_equal(soa->count, 1);
-	assert_int_equal(soa->ttl, 3600);	/* $TTL 1h */
-	assert_int_equal(z->neg_ttl, 45);	/* min(3600, minimum 45) */
+	assert_int_equal(soa->ttl, 3600); /* $TTL 1h */
+	assert_int_equal(z->neg_ttl, 45); /* min(3600, minimum 45) */
 	assert_int_equal(z->soa_line, 4);
 	assert_int_equal(rrset(z, "example.org.", 2)->count, 2);
 	assert_int_equal(rrset(z, "example.org.", 15)->count, 1);
@@ -119,7 +119,7 @@ test_good_zone_rdata_is_wire_form(void **state)
 	static const uint8_t	 txt[] = "\13v=spf1 -all\16second; string";
 	static const uint8_t	 srv[] = "\0\0\0\5\0\120\3www\7Example\3ORG";
 	struct zone		*z = load_good();
-	const struct zone_rrset	*s;
+	const struct zone_rrset *s;
 
 	(void)state;
 	s = rrset(z, "example.org.", 15);
@@ -131,7 +131,7 @@ test_good_zone_rdata_is_wire_form(void **state)
 	s = rrset(z, "_http._tcp.example.org.", 33);
 	assert_int_equal(s->rrs[0].rdlen, sizeof(srv));
 	assert_memory_equal(s->rrs[0].rdata, srv, sizeof(srv));
-	s = rrset(z, "ns1.example.org.", 28);	/* "IN 300 AAAA" */
+	s = rrset(z, "ns1.example.org.", 28); /* "IN 300 AAAA" */
 	assert_int_equal(s->ttl, 300);
 	assert_int_equal(s->rrs[0].rdlen, 16);
 	zone_free(z);
@@ -141,7 +141,7 @@ static void
 test_duplicates_merge_and_order_is_kept(void **state)
 {
 	struct zone		*z = load_good();
-	const struct zone_rrset	*s = rrset(z, "mail.example.org.", 1);
+	const struct zone_rrset *s = rrset(z, "mail.example.org.", 1);
 
 	(void)state;
 	assert_int_equal(s->count, 2);
@@ -156,7 +156,7 @@ test_bindings_answer_from_their_addresses(void **state)
 	struct zone		*z = load_good();
 	const struct zone_node	*www = lookup(z, "www.example.org.");
 	const struct zone_node	*api = lookup(z, "api.example.org.");
-	const struct zone_rrset	*a, *aaaa;
+	const struct zone_rrset *a, *aaaa;
 
 	(void)state;
 	assert_int_equal(z->nbindings, 2);
@@ -185,7 +185,7 @@ test_bindings_answer_from_their_addresses(void **state)
 static void
 test_empty_non_terminals_have_no_records(void **state)
 {
-	struct zone	*z = load_good();
+	struct zone *z = load_good();
 
 	(void)state;
 	assert_int_equal(lookup(z, "a.b.c.example.org.")->nsets, 1);
@@ -204,21 +204,23 @@ test_empty_non_terminals_have_no_records(void **state)
 static void
 test_nodes_are_sorted_for_binary_search(void **state)
 {
-	struct zone	*z = load_good();
-	size_t		 i, n;
-	int		 c;
+	struct zone *z = load_good();
+	size_t	     i, n;
+	int	     c;
 
 	(void)state;
 	for (i = 1; i < z->nnodes; i++) {
 		n = z->nodes[i - 1].namelen < z->nodes[i].namelen ?
-		    z->nodes[i - 1].namelen : z->nodes[i].namelen;
+		    z->nodes[i - 1].namelen :
+		    z->nodes[i].namelen;
 		c = memcmp(z->nodes[i - 1].name, z->nodes[i].name, n);
-		assert_true(c < 0 || (c == 0 && z->nodes[i - 1].namelen <
-		    z->nodes[i].namelen));
+		assert_true(c < 0 ||
+		    (c == 0 && z->nodes[i - 1].namelen < z->nodes[i].namelen));
 	}
 	for (i = 0; i < z->nnodes; i++)
 		assert_ptr_equal(zone_lookup(z, z->nodes[i].name,
-		    z->nodes[i].namelen), &z->nodes[i]);
+				     z->nodes[i].namelen),
+		    &z->nodes[i]);
 	zone_free(z);
 }
 
@@ -226,11 +228,11 @@ test_nodes_are_sorted_for_binary_search(void **state)
 static void
 test_bad_zones_match_their_golden_errors(void **state)
 {
-	glob_t	 g;
-	char	 path[256], want[8192], got[8192];
-	size_t	 i, n;
-	FILE	*fp;
-	int	 failed = 0;
+	glob_t g;
+	char   path[256], want[8192], got[8192];
+	size_t i, n;
+	FILE  *fp;
+	int    failed = 0;
 
 	(void)state;
 	assert_int_equal(glob("bad-*.zone", 0, NULL, &g), 0);
@@ -270,14 +272,15 @@ test_missing_file_is_one_error(void **state)
 static void
 test_error_count_is_bounded(void **state)
 {
-	char	 path[] = "/tmp/jitsud-zone-XXXXXX", want[64];
-	FILE	*fp;
-	int	 fd, i;
+	char  path[] = "/tmp/jitsud-zone-XXXXXX", want[64];
+	FILE *fp;
+	int   fd, i;
 
 	(void)state;
 	assert_true((fd = mkstemp(path)) >= 0);
 	assert_non_null(fp = fdopen(fd, "w"));
-	fprintf(fp, "$ORIGIN example.org.\n$TTL 30\n"
+	fprintf(fp,
+	    "$ORIGIN example.org.\n$TTL 30\n"
 	    "@ SOA ns1 h 1 2 3 4 5\n");
 	for (i = 0; i < ERRORS_MAX + 10; i++)
 		fprintf(fp, "h%d A 192.0.2.999\n", i);
@@ -294,8 +297,8 @@ test_error_count_is_bounded(void **state)
 static void
 test_name_under(void **state)
 {
-	uint8_t	 a[64], b[64];
-	size_t	 na, nb;
+	uint8_t a[64], b[64];
+	size_t	na, nb;
 
 	(void)state;
 	na = wire("www.Example.org.", a);
@@ -314,9 +317,9 @@ test_name_under(void **state)
 static void
 test_zone_set_finds_the_closest_zone(void **state)
 {
-	static const char *const	 paths[] = { "good.zone", "sub.zone" };
-	struct zone_set			*s;
-	uint8_t				 w[64];
+	static const char *const paths[] = { "good.zone", "sub.zone" };
+	struct zone_set		*s;
+	uint8_t			 w[64];
 
 	(void)state;
 	clear_errors();
@@ -340,8 +343,8 @@ test_zone_set_finds_the_closest_zone(void **state)
 static void
 test_zone_set_refuses_the_same_apex_twice(void **state)
 {
-	static const char *const	 paths[] = { "good.zone", "sub.zone",
-	    "good.zone", "bad-first.zone" };
+	static const char *const paths[] = { "good.zone", "sub.zone",
+		"good.zone", "bad-first.zone" };
 
 	(void)state;
 	clear_errors();

@@ -24,7 +24,7 @@ testutil_loopexit(int fd, short ev, void *arg)
 static inline void
 testutil_loop_for(struct event_base *base, unsigned int ms)
 {
-	struct timeval	 tv = { ms / 1000, (ms % 1000) * 1000 };
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
 
 	event_base_once(base, -1, EV_TIMEOUT, testutil_loopexit, base, &tv);
 	event_base_dispatch(base);
@@ -34,7 +34,7 @@ testutil_loop_for(struct event_base *base, unsigned int ms)
 static inline uint64_t
 testutil_now_ms(void)
 {
-	struct timespec	 ts;
+	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
@@ -45,7 +45,7 @@ static inline void
 testutil_loop_until(struct event_base *base, const int *count, int n,
     unsigned int ms)
 {
-	uint64_t	 end = testutil_now_ms() + ms;
+	uint64_t end = testutil_now_ms() + ms;
 
 	while (*count < n && testutil_now_ms() < end)
 		testutil_loop_for(base, 5);
@@ -57,15 +57,14 @@ testutil_loop_until(struct event_base *base, const int *count, int n,
  * between entries, so a test compares the whole story with one
  * assert_string_equal.
  */
-static inline void
-testutil_record(char *buf, size_t size, const char *fmt, ...)
+static inline void testutil_record(char *buf, size_t size, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static inline void
 testutil_record(char *buf, size_t size, const char *fmt, ...)
 {
-	size_t	 n = strlen(buf);
-	va_list	 ap;
+	size_t	n = strlen(buf);
+	va_list ap;
 
 	if (n != 0)
 		snprintf(buf + n, size - n, " ");
@@ -83,8 +82,8 @@ testutil_record(char *buf, size_t size, const char *fmt, ...)
 static inline int
 testutil_enter_conf_dir(void **state)
 {
-	const char	*top = getenv("JITSUD_SRCDIR");
-	char		 dir[512];
+	const char *top = getenv("JITSUD_SRCDIR");
+	char	    dir[512];
 
 	(void)state;
 	snprintf(dir, sizeof(dir), "%s/tests/conf", top ? top : ".");

@@ -24,27 +24,27 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define UK_EPERM	1
-#define UK_ENOENT	2
-#define UK_EIO		5
-#define UK_E2BIG	7
-#define UK_EAGAIN	11
-#define UK_ENOMEM	12
-#define UK_EACCES	13
-#define UK_EBUSY	16
-#define UK_EEXIST	17
-#define UK_EINVAL	22
-#define UK_ENOSPC	28
-#define UK_EROFS	30
-#define UK_ENOSYS	38
-#define UK_ENOTEMPTY	39
-#define UK_EPROTO	71
-#define UK_EBADMSG	74
-#define UK_EISCONN	106
-#define UK_ETIMEDOUT	110
-#define UK_EDQUOT	122
+#define UK_EPERM     1
+#define UK_ENOENT    2
+#define UK_EIO	     5
+#define UK_E2BIG     7
+#define UK_EAGAIN    11
+#define UK_ENOMEM    12
+#define UK_EACCES    13
+#define UK_EBUSY     16
+#define UK_EEXIST    17
+#define UK_EINVAL    22
+#define UK_ENOSPC    28
+#define UK_EROFS     30
+#define UK_ENOSYS    38
+#define UK_ENOTEMPTY 39
+#define UK_EPROTO    71
+#define UK_EBADMSG   74
+#define UK_EISCONN   106
+#define UK_ETIMEDOUT 110
+#define UK_EDQUOT    122
 
-#define UK_PRINTF(f, a)	__attribute__((format(__printf__, f, a)))
+#define UK_PRINTF(f, a) __attribute__((format(__printf__, f, a)))
 #define UK_NORETURN	__attribute__((__noreturn__))
 
 /*
@@ -52,7 +52,7 @@
  * XenStore are up.  Returning is the same as calling uk_exit() with the
  * value returned.
  */
-int	uk_main(void);
+int uk_main(void);
 
 /* ---------------------------------------------------------------------
  * Console
@@ -63,11 +63,11 @@ int	uk_main(void);
  * the bytes are in the console ring (the backend, xenconsoled, drains it);
  * output is never dropped unless the backend corrupted the ring.
  */
-void	uk_console_write(const char *buf, size_t len);
+void uk_console_write(const char *buf, size_t len);
 
 /* printf(3) to the console, formatted as by vsnprintf() below. */
-int	printf(const char *fmt, ...) UK_PRINTF(1, 2);
-int	vprintf(const char *fmt, va_list ap) UK_PRINTF(1, 0);
+int printf(const char *fmt, ...) UK_PRINTF(1, 2);
+int vprintf(const char *fmt, va_list ap) UK_PRINTF(1, 0);
 
 /*
  * C99 snprintf: writes at most size bytes including the terminating NUL
@@ -77,26 +77,26 @@ int	vprintf(const char *fmt, va_list ap) UK_PRINTF(1, 0);
  * and the length modifiers hh h l ll z t j.  %s of NULL prints "(null)".
  * There is no floating point.  Any other conversion is copied verbatim.
  */
-int	snprintf(char *buf, size_t size, const char *fmt, ...) UK_PRINTF(3, 4);
-int	vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
-	    UK_PRINTF(3, 0);
+int snprintf(char *buf, size_t size, const char *fmt, ...) UK_PRINTF(3, 4);
+int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
+    UK_PRINTF(3, 0);
 
 /* ---------------------------------------------------------------------
  * Freestanding C library subset: the ISO C contracts, nothing more.
  */
-void	*memcpy(void *dst, const void *src, size_t n);
-void	*memmove(void *dst, const void *src, size_t n);
-void	*memset(void *dst, int c, size_t n);
-int	 memcmp(const void *a, const void *b, size_t n);
-void	*memchr(const void *s, int c, size_t n);
-size_t	 strlen(const char *s);
-size_t	 strnlen(const char *s, size_t max);
-int	 strcmp(const char *a, const char *b);
-int	 strncmp(const char *a, const char *b, size_t n);
-char	*strchr(const char *s, int c);
-char	*strrchr(const char *s, int c);
+void *memcpy(void *dst, const void *src, size_t n);
+void *memmove(void *dst, const void *src, size_t n);
+void *memset(void *dst, int c, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+void *memchr(const void *s, int c, size_t n);
+size_t strlen(const char *s);
+size_t strnlen(const char *s, size_t max);
+int strcmp(const char *a, const char *b);
+int strncmp(const char *a, const char *b, size_t n);
+char *strchr(const char *s, int c);
+char *strrchr(const char *s, int c);
 /* BSD strlcpy: copies at most size - 1 bytes, returns strlen(src). */
-size_t	 strlcpy(char *dst, const char *src, size_t size);
+size_t strlcpy(char *dst, const char *src, size_t size);
 /*
  * strtoul(3): leading white space, an optional sign, base 0 (0x/0
  * prefixes), 2..36.  On overflow returns ULONG_MAX; there is no errno, so
@@ -108,10 +108,10 @@ unsigned long strtoul(const char *s, char **end, int base);
  * Time, timers and the event loop
  */
 
-#define UK_USEC(n)	((uint64_t)(n) * 1000ULL)
-#define UK_MSEC(n)	((uint64_t)(n) * 1000000ULL)
-#define UK_SEC(n)	((uint64_t)(n) * 1000000000ULL)
-#define UK_FOREVER	UINT64_MAX
+#define UK_USEC(n) ((uint64_t)(n)*1000ULL)
+#define UK_MSEC(n) ((uint64_t)(n)*1000000ULL)
+#define UK_SEC(n)  ((uint64_t)(n)*1000000000ULL)
+#define UK_FOREVER UINT64_MAX
 
 /*
  * Nanoseconds on a monotonic clock with an arbitrary origin (on Xen, the
@@ -123,32 +123,32 @@ uint64_t uk_now(void);
  * Blocks for at least ns nanoseconds without running any callback; events
  * arriving meanwhile stay pending for the next uk_poll().
  */
-void	uk_sleep(uint64_t ns);
+void uk_sleep(uint64_t ns);
 
 struct uk_timer;
 typedef void uk_timer_fn(struct uk_timer *t, void *arg);
 
 /* A one-shot timer.  The application owns the storage; fields are private. */
 struct uk_timer {
-	uint64_t	  deadline;
-	uk_timer_fn	 *fn;
-	void		 *arg;
-	struct uk_timer	 *next;
-	int		  state;
+	uint64_t deadline;
+	uk_timer_fn *fn;
+	void *arg;
+	struct uk_timer *next;
+	int state;
 };
 
 /* Prepares t; must be called once before the other uk_timer_ calls. */
-void	uk_timer_init(struct uk_timer *t, uk_timer_fn *fn, void *arg);
+void uk_timer_init(struct uk_timer *t, uk_timer_fn *fn, void *arg);
 /*
  * (Re-)arms t to fire once at the absolute time deadline (uk_now() base).
  * Timers with equal deadlines fire in the order they were armed.  Safe to
  * call from any callback, including t's own.
  */
-void	uk_timer_arm(struct uk_timer *t, uint64_t deadline);
+void uk_timer_arm(struct uk_timer *t, uint64_t deadline);
 /* Disarms t; after this its callback does not run.  Safe on idle timers. */
-void	uk_timer_cancel(struct uk_timer *t);
+void uk_timer_cancel(struct uk_timer *t);
 /* Non-zero while t is armed and its callback has not started. */
-int	uk_timer_armed(const struct uk_timer *t);
+int uk_timer_armed(const struct uk_timer *t);
 
 /*
  * The event loop, one turn: waits until there is something to do or the
@@ -158,7 +158,7 @@ int	uk_timer_armed(const struct uk_timer *t);
  * passed with nothing to do.  Callbacks may call anything in this header
  * except uk_poll() itself.
  */
-int	uk_poll(uint64_t deadline);
+int uk_poll(uint64_t deadline);
 
 /* ---------------------------------------------------------------------
  * XenStore
@@ -176,23 +176,23 @@ int	uk_poll(uint64_t deadline);
  */
 
 /* The transaction id of "no transaction". */
-#define UK_XS_NOTX	0
+#define UK_XS_NOTX 0
 
 /*
  * Reads path into buf as a NUL-terminated string and returns its length.
  * -UK_E2BIG if value and NUL do not fit in size (buf is left unspecified).
  */
-int	uk_xs_read(const char *path, char *buf, size_t size);
+int uk_xs_read(const char *path, char *buf, size_t size);
 /* Creates or replaces path with the string value. */
-int	uk_xs_write(const char *path, const char *value);
+int uk_xs_write(const char *path, const char *value);
 /* Removes path and everything below it. */
-int	uk_xs_rm(const char *path);
+int uk_xs_rm(const char *path);
 /*
  * Lists the children of path into buf as consecutive NUL-terminated names
  * and returns how many there are (0 for none).  Walk them with
  * `name += strlen(name) + 1`.  -UK_E2BIG if they do not fit in size.
  */
-int	uk_xs_directory(const char *path, char *buf, size_t size);
+int uk_xs_directory(const char *path, char *buf, size_t size);
 
 /*
  * Starts a transaction and puts its id (never UK_XS_NOTX) in *tx.  Every
@@ -200,7 +200,7 @@ int	uk_xs_directory(const char *path, char *buf, size_t size);
  * few open at once.  -UK_ENOSYS where the platform has no transactions
  * (unix).
  */
-int	uk_xs_transaction_start(uint32_t *tx);
+int uk_xs_transaction_start(uint32_t *tx);
 /*
  * Ends transaction tx: commit non-zero applies all its writes at once,
  * 0 discards them.  The id is dead afterwards either way.  -UK_EAGAIN
@@ -209,15 +209,14 @@ int	uk_xs_transaction_start(uint32_t *tx);
  * and does it all again (reads included).  -UK_EINVAL for UK_XS_NOTX,
  * -UK_ENOENT for an id xenstored does not know.
  */
-int	uk_xs_transaction_end(uint32_t tx, int commit);
+int uk_xs_transaction_end(uint32_t tx, int commit);
 /* uk_xs_read, _write, _rm and _directory inside transaction tx. */
-int	uk_xs_tx_read(uint32_t tx, const char *path, char *buf, size_t size);
-int	uk_xs_tx_write(uint32_t tx, const char *path, const char *value);
-int	uk_xs_tx_rm(uint32_t tx, const char *path);
-int	uk_xs_tx_directory(uint32_t tx, const char *path, char *buf,
-	    size_t size);
+int uk_xs_tx_read(uint32_t tx, const char *path, char *buf, size_t size);
+int uk_xs_tx_write(uint32_t tx, const char *path, const char *value);
+int uk_xs_tx_rm(uint32_t tx, const char *path);
+int uk_xs_tx_directory(uint32_t tx, const char *path, char *buf, size_t size);
 
-#define UK_XS_WATCH_PATH_MAX	256
+#define UK_XS_WATCH_PATH_MAX 256
 
 struct uk_xs_watch;
 /*
@@ -226,16 +225,15 @@ struct uk_xs_watch;
  * than UK_XS_WATCH_PATH_MAX) it is the watched path itself, so a callback
  * must re-read what it cares about rather than trust the path alone.
  */
-typedef void uk_xs_watch_fn(struct uk_xs_watch *w, const char *path,
-    void *arg);
+typedef void uk_xs_watch_fn(struct uk_xs_watch *w, const char *path, void *arg);
 
 /* A XenStore watch.  The application owns the storage; fields private. */
 struct uk_xs_watch {
-	char		    path[UK_XS_WATCH_PATH_MAX];
-	uk_xs_watch_fn	   *fn;
-	void		   *arg;
+	char path[UK_XS_WATCH_PATH_MAX];
+	uk_xs_watch_fn *fn;
+	void *arg;
 	struct uk_xs_watch *next;
-	int		    lost;
+	int lost;
 };
 
 /*
@@ -243,10 +241,10 @@ struct uk_xs_watch {
  * client, the callback fires once soon after registration, then on each
  * change.  w must stay valid until uk_xs_unwatch().
  */
-int	uk_xs_watch(struct uk_xs_watch *w, const char *path, uk_xs_watch_fn *fn,
-	    void *arg);
+int uk_xs_watch(struct uk_xs_watch *w, const char *path, uk_xs_watch_fn *fn,
+    void *arg);
 /* Stops the watch; its callback never runs again, even for queued events. */
-int	uk_xs_unwatch(struct uk_xs_watch *w);
+int uk_xs_unwatch(struct uk_xs_watch *w);
 
 /* ---------------------------------------------------------------------
  * Kernel command line (xl's extra=)
@@ -262,16 +260,16 @@ const char *uk_cmdline(void);
  * Copies the value NUL-terminated into buf and returns its length;
  * -UK_ENOENT if key is absent, -UK_E2BIG if value and NUL exceed size.
  */
-int	uk_cmdline_get(const char *key, char *buf, size_t size);
+int uk_cmdline_get(const char *key, char *buf, size_t size);
 
 /* ---------------------------------------------------------------------
  * Exit and shutdown
  */
 
 enum uk_shutdown_reason {
-	UK_POWEROFF,	/* a normal end: the toolstack's on_poweroff applies */
-	UK_REBOOT,	/* ask the toolstack to restart the domain */
-	UK_CRASH,	/* an abnormal end: on_crash applies */
+	UK_POWEROFF, /* a normal end: the toolstack's on_poweroff applies */
+	UK_REBOOT,   /* ask the toolstack to restart the domain */
+	UK_CRASH,    /* an abnormal end: on_crash applies */
 };
 
 /*
@@ -279,11 +277,11 @@ enum uk_shutdown_reason {
  * everything written, then asks the hypervisor to shut the domain down
  * for reason.  Never returns.
  */
-void	uk_shutdown(enum uk_shutdown_reason reason) UK_NORETURN;
+void uk_shutdown(enum uk_shutdown_reason reason) UK_NORETURN;
 /* uk_shutdown(UK_POWEROFF) for status 0, else prints it and UK_CRASH. */
-void	uk_exit(int status) UK_NORETURN;
+void uk_exit(int status) UK_NORETURN;
 /* Prints "uk: panic: " and the message, then uk_shutdown(UK_CRASH). */
-void	uk_panic(const char *fmt, ...) UK_PRINTF(1, 2) UK_NORETURN;
+void uk_panic(const char *fmt, ...) UK_PRINTF(1, 2) UK_NORETURN;
 
 typedef void uk_shutdown_fn(enum uk_shutdown_reason reason, void *arg);
 /*
@@ -293,7 +291,7 @@ typedef void uk_shutdown_fn(enum uk_shutdown_reason reason, void *arg);
  * Without a handler (fn NULL, the default) the libOS itself calls
  * uk_shutdown() with the reason asked for.
  */
-void	uk_on_shutdown(uk_shutdown_fn *fn, void *arg);
+void uk_on_shutdown(uk_shutdown_fn *fn, void *arg);
 
 /* ---------------------------------------------------------------------
  * Network interface (raw Ethernet frames)
@@ -306,10 +304,10 @@ void	uk_on_shutdown(uk_shutdown_fn *fn, void *arg);
  * -UK_ENOSYS.
  */
 
-#define UK_NET_MTU_FRAME	1514	/* largest frame, Ethernet header included */
+#define UK_NET_MTU_FRAME 1514 /* largest frame, Ethernet header included */
 
 struct uk_netinfo {
-	uint8_t	mac[6];		/* the address the toolstack gave the NIC */
+	uint8_t mac[6]; /* the address the toolstack gave the NIC */
 };
 
 /*
@@ -319,20 +317,20 @@ struct uk_netinfo {
  * from a callback: it waits inside uk_poll(), so timers and XenStore
  * watches set up before it may run meanwhile.
  */
-int	uk_net_open(struct uk_netinfo *info);
+int uk_net_open(struct uk_netinfo *info);
 /*
  * Queues one frame of 14..UK_NET_MTU_FRAME bytes; the bytes are copied, so
  * frame may be reused at once.  -UK_EAGAIN when every transmit buffer is
  * in flight (uk_poll() and retry), -UK_EINVAL for a bad length.
  */
-int	uk_net_send(const void *frame, size_t len);
+int uk_net_send(const void *frame, size_t len);
 /*
  * Takes one received frame into buf and returns its length; -UK_EAGAIN if
  * none is waiting.  A frame longer than size is dropped (-UK_E2BIG).
  * uk_poll() returns (counting it as a callback) while frames are waiting,
  * so an event loop calls uk_net_recv() until -UK_EAGAIN after each turn.
  */
-int	uk_net_recv(void *buf, size_t size);
+int uk_net_recv(void *buf, size_t size);
 
 /* ---------------------------------------------------------------------
  * TCP/IP: the libOS's own stack on the NIC above
@@ -357,22 +355,23 @@ int	uk_net_recv(void *buf, size_t size);
 #define UK_EMSGSIZE	90
 #define UK_EADDRINUSE	98
 #define UK_ECONNRESET	104
-#define UK_ECONNREFUSED	111
-#define UK_EHOSTUNREACH	113
+#define UK_ECONNREFUSED 111
+#define UK_EHOSTUNREACH 113
 
-#define UK_IPV4(a, b, c, d)	((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | \
-				 (uint32_t)(c) << 8 | (uint32_t)(d))
+#define UK_IPV4(a, b, c, d)                                               \
+	((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | \
+	    (uint32_t)(d))
 
-#define UK_NET_READ	0x01	/* data, EOF or an error to read */
-#define UK_NET_WRITE	0x02	/* room in the send buffer, or an error */
-#define UK_NET_ACCEPT	0x04	/* a connection waits in uk_tcp_accept */
+#define UK_NET_READ   0x01 /* data, EOF or an error to read */
+#define UK_NET_WRITE  0x02 /* room in the send buffer, or an error */
+#define UK_NET_ACCEPT 0x04 /* a connection waits in uk_tcp_accept */
 
 struct uk_ipinfo {
-	uint8_t		mac[6];
-	uint32_t	ip;
-	uint32_t	mask;
-	uint32_t	gw;		/* 0: none */
-	char		name[64];	/* jitsu.name, "" if none */
+	uint8_t mac[6];
+	uint32_t ip;
+	uint32_t mask;
+	uint32_t gw;   /* 0: none */
+	char name[64]; /* jitsu.name, "" if none */
 };
 
 /*
@@ -399,12 +398,12 @@ struct uk_ipinfo {
  * them; info's MAC is that of the interface holding the address, and
  * -UK_ENOENT if no interface holds it.
  */
-int	uk_ip_up(struct uk_ipinfo *info);
+int uk_ip_up(struct uk_ipinfo *info);
 /* Parses dotted-quad "A.B.C.D" (all of s) into *ip; -UK_EINVAL if not. */
-int	uk_ip_parse(const char *s, uint32_t *ip);
+int uk_ip_parse(const char *s, uint32_t *ip);
 
-struct uk_tcp;			/* a connection */
-struct uk_tcp_listener;		/* a listening port */
+struct uk_tcp;		/* a connection */
+struct uk_tcp_listener; /* a listening port */
 typedef void uk_tcp_fn(struct uk_tcp *c, int events, void *arg);
 typedef void uk_tcp_accept_fn(struct uk_tcp_listener *l, void *arg);
 
@@ -414,45 +413,45 @@ typedef void uk_tcp_accept_fn(struct uk_tcp_listener *l, void *arg);
  * (the client retries).  fn runs when connections wait to be accepted.
  * -UK_EADDRINUSE if port already listens, -UK_ENOSPC if 4 ports do.
  */
-int	uk_tcp_listen(uint16_t port, int backlog, uk_tcp_accept_fn *fn,
-	    void *arg, struct uk_tcp_listener **lp);
+int uk_tcp_listen(uint16_t port, int backlog, uk_tcp_accept_fn *fn, void *arg,
+    struct uk_tcp_listener **lp);
 /* Stops listening; connections not yet accepted are reset. */
-void	uk_tcp_unlisten(struct uk_tcp_listener *l);
+void uk_tcp_unlisten(struct uk_tcp_listener *l);
 /*
  * Takes the oldest established connection waiting on l, which from now
  * on reports to fn; NULL if none waits.  fn is called soon with the
  * connection's readiness (the client may already have sent data).
  */
 struct uk_tcp *uk_tcp_accept(struct uk_tcp_listener *l, uk_tcp_fn *fn,
-	    void *arg);
+    void *arg);
 /*
  * Starts an active open to ip:port from an ephemeral port; fn is called
  * with UK_NET_WRITE once established, or with an error to read
  * (-UK_ECONNREFUSED, -UK_ETIMEDOUT after about 30 s).  -UK_ENOSPC if the
  * pool is full.
  */
-int	uk_tcp_connect(uint32_t ip, uint16_t port, uk_tcp_fn *fn, void *arg,
-	    struct uk_tcp **cp);
+int uk_tcp_connect(uint32_t ip, uint16_t port, uk_tcp_fn *fn, void *arg,
+    struct uk_tcp **cp);
 /*
  * Reads up to len bytes: the number read, 0 at end of stream (the peer
  * closed), -UK_EAGAIN if nothing is there yet, or the connection's error
  * (-UK_ECONNRESET, -UK_ETIMEDOUT, -UK_ECONNREFUSED).
  */
-long	uk_tcp_read(struct uk_tcp *c, void *buf, size_t len);
+long uk_tcp_read(struct uk_tcp *c, void *buf, size_t len);
 /*
  * Queues up to len bytes for sending and returns how many it took (maybe
  * fewer than len: wait for UK_NET_WRITE), -UK_EAGAIN if the send buffer
  * is full or the connection not yet established, -UK_EPIPE after the
  * peer's close, or the connection's error.
  */
-long	uk_tcp_write(struct uk_tcp *c, const void *buf, size_t len);
+long uk_tcp_write(struct uk_tcp *c, const void *buf, size_t len);
 /*
  * Closes c: queued data is still delivered, then a FIN; if received data
  * was left unread the connection is reset instead.  c is invalid after.
  */
-void	uk_tcp_close(struct uk_tcp *c);
+void uk_tcp_close(struct uk_tcp *c);
 /* The peer's address and port. */
-void	uk_tcp_peer(const struct uk_tcp *c, uint32_t *ip, uint16_t *port);
+void uk_tcp_peer(const struct uk_tcp *c, uint32_t *ip, uint16_t *port);
 
 /*
  * A connection whose handshake someone else completed (Synjitsu, in
@@ -460,19 +459,19 @@ void	uk_tcp_peer(const struct uk_tcp *c, uint32_t *ip, uint16_t *port);
  * it.  Addresses and ports as seen from this unikernel (local = ours).
  */
 struct uk_tcp_adopt {
-	uint32_t	 rip, lip;	/* remote (client), local address */
-	uint16_t	 rport, lport;
-	uint32_t	 iss;		/* our ISN as sent in the SYN-ACK */
-	uint32_t	 irs;		/* the client's ISN */
-	uint32_t	 snd_nxt;	/* next seq we send: iss + 1 */
-	uint32_t	 rcv_nxt;	/* next seq expected: irs + 1 + dlen */
-	uint16_t	 mss;		/* the client's MSS option, 0 = none */
-	int		 snd_shift;	/* client's window scale, -1 = none */
-	int		 rcv_shift;	/* ours as offered in the SYN-ACK */
-	uint32_t	 snd_wnd;	/* client's last window, unscaled */
-	const uint8_t	*data;		/* bytes the client sent, acked */
-	size_t		 dlen;		/* at most 8192 */
-	int		 fin;		/* 1: the client's FIN followed them
+	uint32_t rip, lip; /* remote (client), local address */
+	uint16_t rport, lport;
+	uint32_t iss;	     /* our ISN as sent in the SYN-ACK */
+	uint32_t irs;	     /* the client's ISN */
+	uint32_t snd_nxt;    /* next seq we send: iss + 1 */
+	uint32_t rcv_nxt;    /* next seq expected: irs + 1 + dlen */
+	uint16_t mss;	     /* the client's MSS option, 0 = none */
+	int snd_shift;	     /* client's window scale, -1 = none */
+	int rcv_shift;	     /* ours as offered in the SYN-ACK */
+	uint32_t snd_wnd;    /* client's last window, unscaled */
+	const uint8_t *data; /* bytes the client sent, acked */
+	size_t dlen;	     /* at most 8192 */
+	int fin;	     /* 1: the client's FIN followed them
 					   (acked; rcv_nxt counts it) */
 };
 
@@ -488,7 +487,7 @@ struct uk_tcp_adopt {
  * unix-sock: the kernel rebuilds the connection with TCP_REPAIR, which
  * needs CAP_NET_ADMIN (-UK_EPERM without it).
  */
-int	uk_tcp_adopt(const struct uk_tcp_adopt *rec);
+int uk_tcp_adopt(const struct uk_tcp_adopt *rec);
 
 struct uk_udp;
 typedef void uk_udp_fn(struct uk_udp *u, void *arg);
@@ -497,8 +496,7 @@ typedef void uk_udp_fn(struct uk_udp *u, void *arg);
  * Binds UDP port; fn runs when datagrams wait (4 are queued at most,
  * more are dropped).  -UK_EADDRINUSE, -UK_ENOSPC (4 sockets).
  */
-int	uk_udp_bind(uint16_t port, uk_udp_fn *fn, void *arg,
-	    struct uk_udp **up);
+int uk_udp_bind(uint16_t port, uk_udp_fn *fn, void *arg, struct uk_udp **up);
 /*
  * Sends one datagram of at most 1472 bytes (-UK_EMSGSIZE); 0 once handed
  * to the NIC or queued for ARP, -UK_EHOSTUNREACH without a route,
@@ -508,15 +506,15 @@ int	uk_udp_bind(uint16_t port, uk_udp_fn *fn, void *arg,
  * only the first two datagrams to it are held; later ones are dropped
  * (and counted).
  */
-int	uk_udp_sendto(struct uk_udp *u, const void *buf, size_t len,
-	    uint32_t ip, uint16_t port);
+int uk_udp_sendto(struct uk_udp *u, const void *buf, size_t len, uint32_t ip,
+    uint16_t port);
 /*
  * Takes the oldest datagram: its length (cut to len), the sender into
  * ip/port if not NULL; -UK_EAGAIN if none.
  */
-int	uk_udp_recvfrom(struct uk_udp *u, void *buf, size_t len, uint32_t *ip,
-	    uint16_t *port);
-void	uk_udp_close(struct uk_udp *u);
+int uk_udp_recvfrom(struct uk_udp *u, void *buf, size_t len, uint32_t *ip,
+    uint16_t *port);
+void uk_udp_close(struct uk_udp *u);
 
 /* ---------------------------------------------------------------------
  * Readiness
@@ -547,6 +545,6 @@ void	uk_udp_close(struct uk_udp *u);
  * the guest's network in first).  It waits at most 2 s for any one step
  * and 10 s in all, then logs and goes on without the rest.
  */
-int	uk_ready(void);
+int uk_ready(void);
 
 #endif /* UK_H */

@@ -19,12 +19,12 @@ const char *plat_cmdline(void);
  * Runs every I/O handler that has work (XenStore watch events, shutdown
  * requests, ...) without blocking; returns the number of callbacks run.
  */
-int	plat_dispatch(void);
+int plat_dispatch(void);
 /*
  * Blocks until an event may have arrived for an I/O handler, or deadline
  * (uk_now() base) passes.  May return early; callers loop.
  */
-void	plat_wait(uint64_t deadline);
+void plat_wait(uint64_t deadline);
 
 /* ring.c -- byte rings with free-running 32-bit indices */
 
@@ -37,23 +37,23 @@ void	plat_wait(uint64_t deadline);
  * indices are impossible (more than size bytes in flight): the peer is
  * broken or hostile and the ring must not be touched again.
  */
-int	ring_write(char *ring, uint32_t size, uint32_t prod, uint32_t cons,
-	    const void *src, size_t len);
-int	ring_read(const char *ring, uint32_t size, uint32_t prod, uint32_t cons,
-	    void *dst, size_t len);
+int ring_write(char *ring, uint32_t size, uint32_t prod, uint32_t cons,
+    const void *src, size_t len);
+int ring_read(const char *ring, uint32_t size, uint32_t prod, uint32_t cons,
+    void *dst, size_t len);
 
 /* cmdline.c */
 
 /* uk_cmdline_get() on an explicit command line (the pure part). */
-int	cmdline_find(const char *line, const char *key, char *buf, size_t size);
+int cmdline_find(const char *line, const char *key, char *buf, size_t size);
 /* A MAC address as XenStore and the command line write it, into 6 bytes;
  * -UK_EINVAL if malformed. */
-int	mac_parse(const char *s, uint8_t mac[6]);
+int mac_parse(const char *s, uint8_t mac[6]);
 
 /* timer.c */
 
 /* Runs the callbacks of timers due at now; returns how many ran. */
-int	timer_run_due(uint64_t now);
+int timer_run_due(uint64_t now);
 /* The earliest armed deadline, UK_FOREVER if none. */
 uint64_t timer_next(void);
 
@@ -66,7 +66,7 @@ uint64_t timer_next(void);
  * application callbacks it ran.  One hook; NULL removes it.
  */
 typedef int poll_hook_fn(void);
-void	poll_set_hook(poll_hook_fn *fn);
+void poll_set_hook(poll_hook_fn *fn);
 
 /* ready.c */
 
@@ -75,7 +75,7 @@ void	poll_set_hook(poll_hook_fn *fn);
  * hand-over (synjitsu.c) starts there.  One hook; NULL removes it.
  */
 typedef void ready_hook_fn(void);
-void	ready_set_hook(ready_hook_fn *fn);
+void ready_set_hook(ready_hook_fn *fn);
 
 /* synjitsu.c -- the guest side of the Synjitsu hand-over */
 
@@ -86,11 +86,11 @@ void	ready_set_hook(ready_hook_fn *fn);
  * does once the connections are adopted or it gave up waiting for them;
  * uk_ready() starts the exchange (through ready_set_hook).
  */
-int	synjitsu_expect(void);
+int synjitsu_expect(void);
 
 /* lib/net/stack.c -- for synjitsu.c */
 
 /* Ends the stack's quiet and sends the gratuitous ARP it held back. */
-void	stack_release(void);
+void stack_release(void);
 
 #endif /* LIBUK_H */

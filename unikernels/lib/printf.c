@@ -1,11 +1,11 @@
 /* printf.c -- snprintf-family formatting and printf to the console */
 #include "libuk.h"
 
-#define F_LEFT	0x01	/* '-' */
-#define F_ZERO	0x02	/* '0' */
-#define F_PLUS	0x04	/* '+' */
-#define F_SPACE	0x08	/* ' ' */
-#define F_ALT	0x10	/* '#' */
+#define F_LEFT	0x01 /* '-' */
+#define F_ZERO	0x02 /* '0' */
+#define F_PLUS	0x04 /* '+' */
+#define F_SPACE 0x08 /* ' ' */
+#define F_ALT	0x10 /* '#' */
 
 /*
  * Where formatted bytes go.  `total` counts every byte produced (the
@@ -14,18 +14,18 @@
  * (snprintf); with one, a full buf is handed to flush and reused (printf).
  */
 struct out {
-	char	*buf;
-	size_t	 size;
-	size_t	 pos;
-	size_t	 total;
-	void	(*flush)(const char *, size_t);
+	char *buf;
+	size_t size;
+	size_t pos;
+	size_t total;
+	void (*flush)(const char *, size_t);
 };
 
 struct spec {
-	int	flags;
-	int	width;
-	int	prec;		/* -1: none given */
-	int	length;		/* 'H' hh, 'h', 'l', 'L' ll, 'z', 't', 'j' */
+	int flags;
+	int width;
+	int prec;   /* -1: none given */
+	int length; /* 'H' hh, 'h', 'l', 'L' ll, 'z', 't', 'j' */
 };
 
 static void
@@ -58,8 +58,8 @@ out_str(struct out *o, const char *s, size_t n)
 
 /* Emits body (with its sign/prefix) padded to the field width. */
 static void
-out_field(struct out *o, const struct spec *sp, const char *prefix,
-    int zeros, const char *body, int blen)
+out_field(struct out *o, const struct spec *sp, const char *prefix, int zeros,
+    const char *body, int blen)
 {
 	int plen = (int)strlen(prefix);
 	int pad = sp->width - plen - zeros - blen;
@@ -92,7 +92,7 @@ format_number(struct out *o, const struct spec *sp, uint64_t v, int neg,
 	if (sp->prec > blen)
 		zeros = sp->prec - blen;
 	else if (blen == 0 && sp->prec != 0)
-		zeros = 1;	/* zero itself, unless "%.0d" */
+		zeros = 1; /* zero itself, unless "%.0d" */
 	if (neg)
 		prefix = "-";
 	else if (sp->flags & F_PLUS)

@@ -36,16 +36,16 @@
  * hand-over first wins, and the others then find DONE and do nothing.
  */
 
-#define SJ_DIR		"data/synjitsu"
-#define SJ_READY	SJ_DIR "/ready"
-#define SJ_COUNT	SJ_DIR "/count"
-#define SJ_CONN		SJ_DIR "/conn"
-#define SJ_ADOPTED	SJ_DIR "/adopted"
+#define SJ_DIR	   "data/synjitsu"
+#define SJ_READY   SJ_DIR "/ready"
+#define SJ_COUNT   SJ_DIR "/count"
+#define SJ_CONN	   SJ_DIR "/conn"
+#define SJ_ADOPTED SJ_DIR "/adopted"
 
-#define READY_WAIT	UK_SEC(30)	/* uk_ip_up() .. uk_ready() */
-#define COUNT_WAIT	UK_SEC(10)	/* uk_ready() .. count */
+#define READY_WAIT UK_SEC(30) /* uk_ip_up() .. uk_ready() */
+#define COUNT_WAIT UK_SEC(10) /* uk_ready() .. count */
 /* The stack's pool (uk.h): more could not be adopted anyway. */
-#define COUNT_MAX	64
+#define COUNT_MAX  64
 
 enum { SJ_OFF, SJ_BOOTING, SJ_WAITING, SJ_DONE };
 
@@ -102,7 +102,7 @@ static void
 sj_convert(const struct synrec *r, struct uk_tcp_adopt *a)
 {
 	uint32_t wnd = r->peer_wscale > 0 ? r->peer_wnd >> r->peer_wscale :
-	    r->peer_wnd;
+					    r->peer_wnd;
 
 	memset(a, 0, sizeof(*a));
 	a->rip = r->peer_ip;
@@ -189,8 +189,8 @@ sj_count_changed(struct uk_xs_watch *w, const char *path, void *arg)
 	if ((rc = uk_xs_read(SJ_COUNT, buf, sizeof(buf))) == -UK_ENOENT)
 		return;
 	if (rc < 0 || (n = sj_count(buf)) < 0) {
-		sj_give_up("count unreadable or out of range", rc < 0 ? rc :
-		    -UK_EINVAL);
+		sj_give_up("count unreadable or out of range",
+		    rc < 0 ? rc : -UK_EINVAL);
 		return;
 	}
 	for (i = 0; i < n; i++)
@@ -211,8 +211,8 @@ sj_start(void)
 	sj_state = SJ_WAITING;
 	uk_timer_arm(&sj_timer, uk_now() + COUNT_WAIT);
 	/* Watch before ready: its first firing covers a count already there. */
-	if ((rc = uk_xs_watch(&sj_watch, SJ_COUNT, sj_count_changed,
-	    NULL)) != 0) {
+	if ((rc = uk_xs_watch(&sj_watch, SJ_COUNT, sj_count_changed, NULL)) !=
+	    0) {
 		sj_give_up("cannot watch " SJ_COUNT, rc);
 		return;
 	}
@@ -239,6 +239,6 @@ synjitsu_expect(void)
 	uk_timer_arm(&sj_timer, uk_now() + READY_WAIT);
 	ready_set_hook(sj_start);
 	printf("synjitsu: jitsud holds connections for us; quiet until "
-	    "they are adopted\n");
+	       "they are adopted\n");
 	return 1;
 }

@@ -14,8 +14,8 @@
  */
 
 /* Why a value did not parse. */
-#define BAD	1
-#define RANGE	2
+#define BAD   1
+#define RANGE 2
 
 /* clang-format off */
 enum {
@@ -25,8 +25,8 @@ enum {
 /* clang-format on */
 
 struct key {
-	const char	*name;
-	const char	*missing, *malformed, *range, *repeated;
+	const char *name;
+	const char *missing, *malformed, *range, *repeated;
 };
 
 /* The messages are static strings: synrec_decode's *why must stay valid. */
@@ -77,9 +77,9 @@ synrec_check(const struct synrec *r)
  */
 
 struct out {
-	char	*buf;
-	size_t	 size;
-	size_t	 len;
+	char *buf;
+	size_t size;
+	size_t len;
 };
 
 static void
@@ -148,13 +148,14 @@ out_base64(struct out *o, const uint8_t *d, size_t len)
 	size_t i;
 
 	for (i = 0; i + 3 <= len; i += 3)
-		out_b64_group(o, (uint32_t)d[i] << 16 |
-		    (uint32_t)d[i + 1] << 8 | d[i + 2], 4);
+		out_b64_group(o,
+		    (uint32_t)d[i] << 16 | (uint32_t)d[i + 1] << 8 | d[i + 2],
+		    4);
 	if (len - i == 1)
 		out_b64_group(o, (uint32_t)d[i] << 16, 2);
 	else if (len - i == 2)
-		out_b64_group(o, (uint32_t)d[i] << 16 |
-		    (uint32_t)d[i + 1] << 8, 3);
+		out_b64_group(o, (uint32_t)d[i] << 16 | (uint32_t)d[i + 1] << 8,
+		    3);
 }
 
 int
@@ -361,9 +362,9 @@ dec_base64(const char *s, size_t len, uint8_t *out, size_t *outlen)
 
 /* What a decode in progress has seen. */
 struct dec {
-	struct synrec	*r;
-	unsigned int	 seen;		/* 1 << K_* */
-	uint32_t	 version;
+	struct synrec *r;
+	unsigned int seen; /* 1 << K_* */
+	uint32_t version;
 };
 
 static int
@@ -437,7 +438,7 @@ dec_field(struct dec *d, const char *s, size_t len)
 	if (eq == 0 || eq == len)
 		return "field that is not key=value";
 	if ((k = key_find(s, eq)) < 0)
-		return NULL;		/* a newer jitsud's: ignored */
+		return NULL; /* a newer jitsud's: ignored */
 	if (d->seen & 1u << k)
 		return keys[k].repeated;
 	d->seen |= 1u << k;

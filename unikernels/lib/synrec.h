@@ -25,28 +25,28 @@
 
 #define SYNREC_VERSION	1
 /* Bytes of client data a record carries: the window jitsud offers. */
-#define SYNREC_DATA_MAX	2048
+#define SYNREC_DATA_MAX 2048
 /* A whole encoded record, NUL included; fits a XenStore value (4096). */
-#define SYNREC_LINE_MAX	3072
+#define SYNREC_LINE_MAX 3072
 
 struct synrec {
-	uint32_t	peer_ip;	/* the client, host byte order */
-	uint16_t	peer_port;
-	uint32_t	local_ip;	/* the unikernel's address */
-	uint16_t	local_port;
-	uint32_t	irs;		/* the client's initial sequence number */
-	uint32_t	iss;		/* ours, as sent in the SYN-ACK */
-	uint32_t	rcv_nxt;	/* irs + 1 + datalen (+ 1 if fin) */
-	uint32_t	snd_nxt;	/* iss + 1: jitsud sends no data */
-	uint16_t	mss;		/* the client's MSS option; 536 if none */
-	int		peer_wscale;	/* the client's window scale; -1: none */
-	int		wscale;		/* the scale our SYN-ACK offered; 0 if
+	uint32_t peer_ip; /* the client, host byte order */
+	uint16_t peer_port;
+	uint32_t local_ip; /* the unikernel's address */
+	uint16_t local_port;
+	uint32_t irs;	   /* the client's initial sequence number */
+	uint32_t iss;	   /* ours, as sent in the SYN-ACK */
+	uint32_t rcv_nxt;  /* irs + 1 + datalen (+ 1 if fin) */
+	uint32_t snd_nxt;  /* iss + 1: jitsud sends no data */
+	uint16_t mss;	   /* the client's MSS option; 536 if none */
+	int peer_wscale;   /* the client's window scale; -1: none */
+	int wscale;	   /* the scale our SYN-ACK offered; 0 if
 					   peer_wscale is -1 */
-	uint32_t	peer_wnd;	/* the client's last window, in bytes
+	uint32_t peer_wnd; /* the client's last window, in bytes
 					   (already shifted by peer_wscale) */
-	int		fin;		/* the client's FIN was received */
-	size_t		datalen;	/* at most SYNREC_DATA_MAX */
-	uint8_t		data[SYNREC_DATA_MAX];	/* acknowledged, unread */
+	int fin;	   /* the client's FIN was received */
+	size_t datalen;	   /* at most SYNREC_DATA_MAX */
+	uint8_t data[SYNREC_DATA_MAX]; /* acknowledged, unread */
 };
 
 /*
@@ -54,14 +54,14 @@ struct synrec {
  * length without the NUL, or -1 if r is invalid (see synrec_check) or
  * size is too small.
  */
-int	synrec_encode(const struct synrec *r, char *buf, size_t size);
+int synrec_encode(const struct synrec *r, char *buf, size_t size);
 
 /*
  * Parses one line (a trailing newline is allowed) into r.  Returns 0, or
  * -1 with *why set to a static string naming what is wrong: a missing,
  * malformed or out-of-range key, or a record synrec_check refuses.
  */
-int	synrec_decode(const char *line, struct synrec *r, const char **why);
+int synrec_decode(const char *line, struct synrec *r, const char **why);
 
 /*
  * The record's own consistency: snd_nxt == iss + 1, rcv_nxt == irs + 1 +

@@ -55,7 +55,7 @@ uk_timer_arm(struct uk_timer *t, uint64_t deadline)
 	t->deadline = deadline;
 	/* After every timer with the same deadline: FIFO among equals. */
 	for (pp = &armed; *pp != NULL && (*pp)->deadline <= deadline;
-	    pp = &(*pp)->next)
+	     pp = &(*pp)->next)
 		;
 	t->next = *pp;
 	*pp = t;

@@ -14,7 +14,7 @@
  */
 
 /* Above the 4 GiB the boot page tables map: a page fault. */
-#define UNMAPPED	0x8000000000UL
+#define UNMAPPED 0x8000000000UL
 
 int
 uk_main(void)
@@ -27,8 +27,8 @@ uk_main(void)
 	if (strcmp(fault, "ud") == 0)
 		__asm__ volatile("ud2");
 	else if (strcmp(fault, "df") == 0)
-		__asm__ volatile("movq %0, %%rsp\n\tpushq $0" ::
-		    "r"(UNMAPPED) : "memory");
+		__asm__ volatile("movq %0, %%rsp\n\tpushq $0" ::"r"(UNMAPPED)
+				 : "memory");
 	else
 		(void)*(volatile const int *)UNMAPPED;
 	printf("crash: still running after the fault\n");

@@ -27,11 +27,13 @@ check_format(void)
 	int n;
 
 	n = snprintf(buf, sizeof(buf), "%d %u %x %lx %llu %s %c %zu|%5s|%-3d|",
-	    -42, 42u, 0xbeefu, 0x123456789abcUL, 18446744073709551615ULL,
-	    "str", 'c', (size_t)7, "ab", 1);
+	    -42, 42u, 0xbeefu, 0x123456789abcUL, 18446744073709551615ULL, "str",
+	    'c', (size_t)7, "ab", 1);
 	check(n == (int)strlen(buf), "snprintf return value");
-	check(strcmp(buf, "-42 42 beef 123456789abc 18446744073709551615 "
-	    "str c 7|   ab|1  |") == 0, "snprintf formats");
+	check(strcmp(buf,
+		  "-42 42 beef 123456789abc 18446744073709551615 "
+		  "str c 7|   ab|1  |") == 0,
+	    "snprintf formats");
 }
 
 static volatile int stop_requested;

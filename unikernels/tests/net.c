@@ -8,10 +8,10 @@
  * line.  The frames are built here: the libOS has no ARP module yet.
  */
 
-#define ETH_ARP		0x0806
-#define ARP_REQUEST	1
-#define ARP_REPLY	2
-#define FRAME_LEN	42	/* 14 Ethernet + 28 ARP */
+#define ETH_ARP	    0x0806
+#define ARP_REQUEST 1
+#define ARP_REPLY   2
+#define FRAME_LEN   42 /* 14 Ethernet + 28 ARP */
 
 static uint8_t my_mac[6];
 
@@ -37,7 +37,8 @@ ip_arg(const char *key, uint8_t ip[4])
 {
 	char buf[20];
 
-	return uk_cmdline_get(key, buf, sizeof(buf)) > 0 ? parse_ip(buf, ip) : -1;
+	return uk_cmdline_get(key, buf, sizeof(buf)) > 0 ? parse_ip(buf, ip) :
+							   -1;
 }
 
 /* An ARP request from us for target (spa == tpa: gratuitous). */
@@ -59,8 +60,7 @@ arp_request(uint8_t *f, const uint8_t spa[4], const uint8_t tpa[4])
 
 /* Non-zero if f is an ARP reply from peer to us; copies peer's MAC. */
 static int
-is_reply_from(const uint8_t *f, int len, const uint8_t peer[4],
-    uint8_t mac[6])
+is_reply_from(const uint8_t *f, int len, const uint8_t peer[4], uint8_t mac[6])
 {
 	if (len < FRAME_LEN || f[12] != (ETH_ARP >> 8) ||
 	    f[13] != (ETH_ARP & 0xff) || f[21] != ARP_REPLY ||
@@ -99,7 +99,8 @@ uk_main(void)
 	int rc;
 
 	if (ip_arg("ip", ip) != 0 || ip_arg("peer", peer) != 0) {
-		printf("net: need ip= and peer= on the command line\nFAILURE\n");
+		printf(
+		    "net: need ip= and peer= on the command line\nFAILURE\n");
 		return 1;
 	}
 	if ((rc = uk_net_open(&ni)) != 0) {
@@ -125,9 +126,9 @@ uk_main(void)
 		return 1;
 	}
 	printf("net: %u.%u.%u.%u is at %02x:%02x:%02x:%02x:%02x:%02x "
-	    "(%lu us)\n", peer[0], peer[1], peer[2], peer[3], mac[0], mac[1],
-	    mac[2], mac[3], mac[4], mac[5],
-	    (unsigned long)((uk_now() - t0) / 1000));
+	       "(%lu us)\n",
+	    peer[0], peer[1], peer[2], peer[3], mac[0], mac[1], mac[2], mac[3],
+	    mac[4], mac[5], (unsigned long)((uk_now() - t0) / 1000));
 	printf("SUCCESS\n");
 	return 0;
 }

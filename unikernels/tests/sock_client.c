@@ -24,7 +24,7 @@
  * retrans and lost come from TCP_INFO just before the close.
  */
 
-#define WAIT_MS		20000
+#define WAIT_MS 20000
 
 static int
 dial(const char *ip, int port)
@@ -75,7 +75,8 @@ main(int argc, char **argv)
 	int fd, n;
 
 	if (argc < 5) {
-		fprintf(stderr, "usage: sock_client IP PORT PATH OUTFILE "
+		fprintf(stderr,
+		    "usage: sock_client IP PORT PATH OUTFILE "
 		    "[fin]\n");
 		return 2;
 	}
@@ -84,8 +85,10 @@ main(int argc, char **argv)
 		return 1;
 	}
 	fd = dial(argv[1], atoi(argv[2]));
-	n = snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: %s\r\n"
-	    "Connection: close\r\n\r\n", argv[3], argv[1]);
+	n = snprintf(req, sizeof(req),
+	    "GET %s HTTP/1.1\r\nHost: %s\r\n"
+	    "Connection: close\r\n\r\n",
+	    argv[3], argv[1]);
 	if (write(fd, req, (size_t)n) != n ||
 	    (argc > 5 && shutdown(fd, SHUT_WR) != 0)) {
 		perror("sock_client: send");
@@ -97,8 +100,8 @@ main(int argc, char **argv)
 	memset(&ti, 0, sizeof(ti));
 	getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len);
 	printf("port=%u bytes=%zu end=%s retrans=%u lost=%u\n",
-	    (unsigned int)ntohs(me.sin_port), total, end,
-	    ti.tcpi_total_retrans, ti.tcpi_lost);
+	    (unsigned int)ntohs(me.sin_port), total, end, ti.tcpi_total_retrans,
+	    ti.tcpi_lost);
 	close(fd);
 	return fclose(out) == 0 ? 0 : 1;
 }

@@ -30,8 +30,8 @@
  * Exits 0 when all N were written.
  */
 
-#define QUIET_MS	300
-#define ACCEPT_MS	20000
+#define QUIET_MS  300
+#define ACCEPT_MS 20000
 
 static void
 die(const char *what)
@@ -85,7 +85,8 @@ read_request(int fd, struct synrec *r)
 
 	for (;;) {
 		ms = memmem(r->data, r->datalen, "\r\n\r\n", 4) != NULL ?
-		    QUIET_MS : ACCEPT_MS;
+		    QUIET_MS :
+		    ACCEPT_MS;
 		if (!wait_in(fd, ms))
 			return;
 		n = read(fd, r->data + r->datalen,
@@ -117,7 +118,7 @@ static uint32_t
 queue_seq(int fd, int queue)
 {
 	if (setsockopt(fd, IPPROTO_TCP, TCP_REPAIR_QUEUE, &queue,
-	    sizeof(queue)) != 0)
+		sizeof(queue)) != 0)
 		die("TCP_REPAIR_QUEUE");
 	return getint(fd, TCP_QUEUE_SEQ);
 }
@@ -183,8 +184,7 @@ freeze(int fd, struct synrec *r)
 		die("TCP_REPAIR_WINDOW");
 	r->peer_wnd = w.snd_wnd;
 	options(fd, r, &state2);
-	if (ioctl(fd, SIOCINQ, &unread) != 0 || unread != 0 ||
-	    state != state2)
+	if (ioctl(fd, SIOCINQ, &unread) != 0 || unread != 0 || state != state2)
 		diex("the connection moved while it was being frozen");
 	if (state == TCP_CLOSE_WAIT)
 		r->fin = 1;

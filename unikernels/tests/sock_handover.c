@@ -25,7 +25,7 @@
  * the socket open that long, to test that the guest does not wait.
  */
 
-#define WAIT_MS		10000
+#define WAIT_MS 10000
 
 static pid_t child = -1;
 
@@ -156,7 +156,8 @@ main(int argc, char **argv)
 		i = 3;
 	}
 	if (argc - i < 2) {
-		fprintf(stderr, "usage: sock_handover [-s SECONDS] RECFILE "
+		fprintf(stderr,
+		    "usage: sock_handover [-s SECONDS] RECFILE "
 		    "PROGRAM [ARG...]\n");
 		return 2;
 	}
@@ -175,6 +176,5 @@ main(int argc, char **argv)
 	while (waitpid(child, &status, 0) < 0)
 		if (errno != EINTR)
 			return 1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) :
-	    128 + WTERMSIG(status);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }

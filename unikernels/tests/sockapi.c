@@ -12,22 +12,23 @@
  * Prints SUCCESS or FAILURE.
  */
 
-#define UDP_A		5000
-#define UDP_B		5001
-#define TCP_PORT	7000
-#define TCP_CLOSED	7001
-#define NDGRAM		3
+#define UDP_A	   5000
+#define UDP_B	   5001
+#define TCP_PORT   7000
+#define TCP_CLOSED 7001
+#define NDGRAM	   3
 
 static int failures;
 static uint32_t me;
 
-#define CHECK(cond, ...) do {						\
-	if (!(cond)) {							\
-		printf("sockapi: FAILED: " __VA_ARGS__);		\
-		printf("\n");						\
-		failures++;						\
-	}								\
-} while (0)
+#define CHECK(cond, ...)                                         \
+	do {                                                     \
+		if (!(cond)) {                                   \
+			printf("sockapi: FAILED: " __VA_ARGS__); \
+			printf("\n");                            \
+			failures++;                              \
+		}                                                \
+	} while (0)
 
 /* UDP: B receives what A sent. */
 static int dgrams;
@@ -126,7 +127,8 @@ client_event(struct uk_tcp *c, int events, void *arg)
 	}
 	if (n == 0 && !eofs) {
 		eofs++;
-		CHECK(uk_tcp_write(c, "x", 1) >= 0, "write after the peer's "
+		CHECK(uk_tcp_write(c, "x", 1) >= 0,
+		    "write after the peer's "
 		    "FIN (half-close allows it)");
 	}
 }
@@ -138,7 +140,7 @@ refused_event(struct uk_tcp *c, int events, void *arg)
 
 	(void)arg;
 	if (refusals > 0)
-		return;		/* the error stays; once is enough */
+		return; /* the error stays; once is enough */
 	CHECK(events & UK_NET_READ, "refusal reported without UK_NET_READ");
 	CHECK(n == -UK_ECONNREFUSED, "read after refusal: %ld", n);
 	refusals++;
@@ -153,10 +155,12 @@ check_limits(void)
 
 	CHECK(uk_net_open(&ni) == -UK_ENOSYS, "uk_net_open");
 	CHECK(uk_tcp_listen(TCP_PORT, 8, server_accept, NULL, &l[0]) ==
-	    -UK_EADDRINUSE, "a second listen on the port");
+		-UK_EADDRINUSE,
+	    "a second listen on the port");
 	for (i = 1; i < 4; i++)
 		CHECK(uk_tcp_listen((uint16_t)(8000 + i), 8, NULL, NULL,
-		    &l[i]) == 0, "listener %d", i);
+			  &l[i]) == 0,
+		    "listener %d", i);
 	CHECK(uk_tcp_listen(8004, 8, NULL, NULL, &l[0]) == -UK_ENOSPC,
 	    "a fifth listener");
 	for (i = 1; i < 4; i++)
@@ -188,12 +192,15 @@ uk_main(void)
 	check_udp(&a, &b);
 	CHECK(uk_tcp_connect(me, TCP_PORT, client_event, NULL, &client) == 0,
 	    "connect");
-	CHECK(uk_tcp_connect(me, TCP_CLOSED, refused_event, NULL,
-	    &refused) == 0, "connect to a closed port");
+	CHECK(uk_tcp_connect(me, TCP_CLOSED, refused_event, NULL, &refused) ==
+		0,
+	    "connect to a closed port");
 	while (!done() && uk_now() < deadline)
 		uk_poll(deadline);
-	CHECK(done(), "after 10 s: %d datagrams, %d pongs, %d EOFs, "
-	    "%d refusals", dgrams, pongs, eofs, refusals);
+	CHECK(done(),
+	    "after 10 s: %d datagrams, %d pongs, %d EOFs, "
+	    "%d refusals",
+	    dgrams, pongs, eofs, refusals);
 	uk_tcp_close(client);
 	uk_tcp_close(refused);
 	uk_udp_close(a);

@@ -3,13 +3,14 @@
 
 static int failures;
 
-#define CHECK(cond, ...) do {						\
-	if (!(cond)) {							\
-		printf("time: FAILED: " __VA_ARGS__);			\
-		printf("\n");						\
-		failures++;						\
-	}								\
-} while (0)
+#define CHECK(cond, ...)                                      \
+	do {                                                  \
+		if (!(cond)) {                                \
+			printf("time: FAILED: " __VA_ARGS__); \
+			printf("\n");                         \
+			failures++;                           \
+		}                                             \
+	} while (0)
 
 static unsigned long
 ms(uint64_t ns)

@@ -11,20 +11,21 @@
  */
 
 #define T_DIR	"data/uktest"
-#define T_WATCH	T_DIR "/w"
+#define T_WATCH T_DIR "/w"
 #define T_TX	T_DIR "/tx"
 
 static int failures;
 static int fired;
 static char fired_path[UK_XS_WATCH_PATH_MAX];
 
-#define CHECK(cond, ...) do {						\
-	if (!(cond)) {							\
-		printf("xenstore: FAILED: " __VA_ARGS__);		\
-		printf("\n");						\
-		failures++;						\
-	}								\
-} while (0)
+#define CHECK(cond, ...)                                          \
+	do {                                                      \
+		if (!(cond)) {                                    \
+			printf("xenstore: FAILED: " __VA_ARGS__); \
+			printf("\n");                             \
+			failures++;                               \
+		}                                                 \
+	} while (0)
 
 static int
 ends_with(const char *s, const char *suffix)
@@ -53,8 +54,8 @@ check_identity(void)
 	CHECK(strcmp(buf, want) == 0, "name '%s', expected '%s'", buf, want);
 	snprintf(path, sizeof(path), "/local/domain/%lu/name", domid);
 	n = uk_xs_read(path, abs, sizeof(abs));
-	CHECK(n > 0 && strcmp(abs, buf) == 0, "absolute %s: %d '%s'", path,
-	    n, n > 0 ? abs : "");
+	CHECK(n > 0 && strcmp(abs, buf) == 0, "absolute %s: %d '%s'", path, n,
+	    n > 0 ? abs : "");
 	printf("xenstore: domid %lu name %s\n", domid, buf);
 }
 

@@ -8,14 +8,14 @@
  * without reading stalls on its own window, never on our memory.
  */
 
-#define ECHO_CONNS	64
-#define CHUNK		2048
-#define UDP_MAX		1472	/* uk_udp_sendto's largest datagram */
+#define ECHO_CONNS 64
+#define CHUNK	   2048
+#define UDP_MAX	   1472 /* uk_udp_sendto's largest datagram */
 
 struct echo {
-	struct uk_tcp	*c;
-	uint8_t		 buf[CHUNK];
-	size_t		 off, len;	/* pending bytes buf[off, len) */
+	struct uk_tcp *c;
+	uint8_t buf[CHUNK];
+	size_t off, len; /* pending bytes buf[off, len) */
 };
 
 static struct echo conns[ECHO_CONNS];
@@ -84,7 +84,7 @@ echo_accept(struct uk_tcp_listener *l, void *arg)
 		for (i = 0; i < ECHO_CONNS && conns[i].c != NULL; i++)
 			;
 		if (i == ECHO_CONNS)
-			return;		/* accept again when one ends */
+			return; /* accept again when one ends */
 		if ((c = uk_tcp_accept(l, echo_event, &conns[i])) == NULL)
 			return;
 		conns[i].c = c;
@@ -121,7 +121,8 @@ echo_shutdown(enum uk_shutdown_reason reason, void *arg)
 {
 	(void)arg;
 	printf("echo: TCP connections served %lu, UDP datagrams echoed %lu, "
-	    "dropped %lu\n", served, dgram_echoed, dgram_dropped);
+	       "dropped %lu\n",
+	    served, dgram_echoed, dgram_dropped);
 	uk_shutdown(reason);
 }
 
@@ -159,8 +160,8 @@ uk_main(void)
 		    rc);
 		return 1;
 	}
-	if ((rc = uk_tcp_listen((uint16_t)port, 64, echo_accept, NULL,
-	    &l)) != 0 ||
+	if ((rc = uk_tcp_listen((uint16_t)port, 64, echo_accept, NULL, &l)) !=
+		0 ||
 	    (rc = uk_udp_bind((uint16_t)port, echo_dgram, NULL, &u)) != 0) {
 		printf("echo: TCP and UDP port %lu: error %d\n", port, rc);
 		return 1;

@@ -125,7 +125,8 @@ http_head(char *out, size_t cap, int status, const char *ctype, size_t clen,
 {
 	int n;
 
-	n = snprintf(out, cap, "HTTP/1.1 %d %s\r\nServer: jitsu-uk\r\n"
+	n = snprintf(out, cap,
+	    "HTTP/1.1 %d %s\r\nServer: jitsu-uk\r\n"
 	    "Content-Type: %s\r\nContent-Length: %zu\r\nConnection: %s\r\n\r\n",
 	    status, reason(status), ctype, clen,
 	    keepalive ? "keep-alive" : "close");

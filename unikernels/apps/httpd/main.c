@@ -9,21 +9,21 @@
  * order because nothing more is parsed until a response is fully queued.
  */
 
-#define HTTP_CONNS	64
-#define REQ_MAX		2048
-#define HEAD_MAX	256
-#define CHUNK		4096
+#define HTTP_CONNS 64
+#define REQ_MAX	   2048
+#define HEAD_MAX   256
+#define CHUNK	   4096
 
 struct hconn {
-	struct uk_tcp		*c;
-	char			 req[REQ_MAX];
-	size_t			 reqlen;
-	char			 head[HEAD_MAX];
-	size_t			 headlen, headoff;
-	const struct site_file	*file;		/* body being sent, or NULL */
-	size_t			 off, len;	/* body bytes sent, total */
-	int			 keepalive;
-	int			 eof;		/* the client closed its side */
+	struct uk_tcp *c;
+	char req[REQ_MAX];
+	size_t reqlen;
+	char head[HEAD_MAX];
+	size_t headlen, headoff;
+	const struct site_file *file; /* body being sent, or NULL */
+	size_t off, len;	      /* body bytes sent, total */
+	int keepalive;
+	int eof; /* the client closed its side */
 };
 
 static struct hconn conns[HTTP_CONNS];
@@ -41,15 +41,17 @@ static void
 hc_respond(struct hconn *h, const struct http_req *r)
 {
 	const struct site_file *f = r != NULL ? site_find(r->path) : NULL;
-	int status = r == NULL ? 400 : r->method == HTTP_OTHER ? 501 :
-	    f == NULL ? 404 : 200;
+	int status = r == NULL	    ? 400 :
+	    r->method == HTTP_OTHER ? 501 :
+	    f == NULL		    ? 404 :
+				      200;
 	h->keepalive = r != NULL && r->keepalive && status != 501;
 	h->file = status == 200 && r->method == HTTP_GET ? f : NULL;
 	h->off = 0;
 	h->len = h->file != NULL ? f->len : 0;
 	h->headlen = http_head(h->head, sizeof(h->head), status,
-	    status == 200 ? f->ctype : "text/plain",
-	    status == 200 ? f->len : 0, h->keepalive);
+	    status == 200 ? f->ctype : "text/plain", status == 200 ? f->len : 0,
+	    h->keepalive);
 	h->headoff = 0;
 }
 
@@ -132,9 +134,9 @@ hc_event(struct uk_tcp *c, int events, void *arg)
 	(void)c;
 	(void)events;
 	for (;;) {
-		if (h->headlen > 0) {		/* a response under way */
+		if (h->headlen > 0) { /* a response under way */
 			if ((rc = hc_send(h)) == 0)
-				return;		/* until UK_NET_WRITE */
+				return; /* until UK_NET_WRITE */
 			if (rc < 0 || !h->keepalive)
 				break;
 		}
@@ -143,7 +145,7 @@ hc_event(struct uk_tcp *c, int events, void *arg)
 		if (!hc_next(h)) {
 			if (h->eof)
 				break;
-			return;			/* until UK_NET_READ */
+			return; /* until UK_NET_READ */
 		}
 	}
 	hc_end(h);
@@ -185,8 +187,9 @@ uk_main(void)
 		    rc);
 		return 1;
 	}
-	if (port == 0 || port > 65535 || (rc = uk_tcp_listen((uint16_t)port,
-	    64, hc_accept, NULL, &l)) != 0) {
+	if (port == 0 || port > 65535 ||
+	    (rc = uk_tcp_listen((uint16_t)port, 64, hc_accept, NULL, &l)) !=
+		0) {
 		printf("httpd: listen on port %lu: error %d\n", port, rc);
 		return 1;
 	}

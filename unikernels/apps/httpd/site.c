@@ -6,7 +6,7 @@
  * is sent, so it costs no image space, and a client can check it.
  */
 
-#define BIG_LEN		(1024 * 1024)
+#define BIG_LEN (1024 * 1024)
 
 static const char index_html[] =
     "<!DOCTYPE html>\n<html><head><title>jitsu unikernel</title>"

@@ -10,9 +10,9 @@
  * When the table is full the entry closest to expiry makes room.
  */
 
-#define ARP_TTL		UK_SEC(60)
-#define ARP_RETRY	UK_SEC(1)
-#define ARP_TRIES	3
+#define ARP_TTL	  UK_SEC(60)
+#define ARP_RETRY UK_SEC(1)
+#define ARP_TRIES 3
 
 static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 
@@ -139,8 +139,9 @@ arp_input(struct net *n, const uint8_t *p, size_t len, uint64_t now)
 static int
 arp_is_bcast(const struct net *n, uint32_t ip)
 {
-	return ip == 0xffffffffu || (n->mask != 0xffffffffu &&
-	    (ip & ~n->mask) == ~n->mask && (ip & n->mask) == (n->ip & n->mask));
+	return ip == 0xffffffffu ||
+	    (n->mask != 0xffffffffu && (ip & ~n->mask) == ~n->mask &&
+		(ip & n->mask) == (n->ip & n->mask));
 }
 
 static void
@@ -155,8 +156,7 @@ arp_enqueue(struct net *n, struct arp_entry *e, const uint8_t *f, size_t len)
 }
 
 int
-arp_send(struct net *n, uint32_t nexthop, uint8_t *f, size_t len,
-    uint64_t now)
+arp_send(struct net *n, uint32_t nexthop, uint8_t *f, size_t len, uint64_t now)
 {
 	struct arp_entry *e;
 

@@ -46,8 +46,7 @@ ip_route(const struct net *n, uint32_t dst)
 }
 
 int
-ip_send(struct net *n, uint32_t dst, uint8_t proto, size_t plen,
-    uint64_t now)
+ip_send(struct net *n, uint32_t dst, uint8_t proto, size_t plen, uint64_t now)
 {
 	uint8_t *h = n->tx + ETH_HLEN;
 	uint32_t hop = ip_route(n, dst);

@@ -40,8 +40,7 @@ net_send(struct net *n, const uint8_t *f, size_t len)
 static int
 for_us(const struct net *n, const struct eth_hdr *h)
 {
-	return memcmp(h->dst, n->mac, 6) == 0 ||
-	    memcmp(h->dst, bcast, 6) == 0;
+	return memcmp(h->dst, n->mac, 6) == 0 || memcmp(h->dst, bcast, 6) == 0;
 }
 
 void

@@ -15,7 +15,7 @@ static struct uk_timer stack_timer;
 static uint8_t rx_frame[NET_FRAME + 2];
 static int stack_up;
 
-#define TX_RETRY	UK_MSEC(1)
+#define TX_RETRY UK_MSEC(1)
 
 static int
 stack_output(struct net *n, const uint8_t *f, size_t len)
@@ -36,7 +36,8 @@ notify_listeners(void)
 			continue;
 		l->events = 0;
 		if (l->cb_fn != NULL) {
-			l->cb_fn((struct uk_tcp_listener *)(void *)l, l->cb_arg);
+			l->cb_fn((struct uk_tcp_listener *)(void *)l,
+			    l->cb_arg);
 			k++;
 		}
 	}
@@ -218,9 +219,9 @@ stack_release(void)
 }
 
 /* Handles are the stack's own structs under an opaque name. */
-#define CONN(c)		((struct tcp_conn *)(void *)(c))
-#define LISTENER(l)	((struct tcp_listener *)(void *)(l))
-#define UDPSOCK(u)	((struct udp_sock *)(void *)(u))
+#define CONN(c)	    ((struct tcp_conn *)(void *)(c))
+#define LISTENER(l) ((struct tcp_listener *)(void *)(l))
+#define UDPSOCK(u)  ((struct udp_sock *)(void *)(u))
 
 int
 uk_tcp_listen(uint16_t port, int backlog, uk_tcp_accept_fn *fn, void *arg,
@@ -294,8 +295,9 @@ uk_tcp_write(struct uk_tcp *c, const void *buf, size_t len)
 	if (rc > 0 && t->adopted) {
 		t->adopted = 0;
 		printf("synjitsu: first reply byte to %u.%u.%u.%u:%u, %lu ms "
-		    "after its adoption\n", t->rip >> 24, (t->rip >> 16) & 0xff,
-		    (t->rip >> 8) & 0xff, t->rip & 0xff, t->rport,
+		       "after its adoption\n",
+		    t->rip >> 24, (t->rip >> 16) & 0xff, (t->rip >> 8) & 0xff,
+		    t->rip & 0xff, t->rport,
 		    (unsigned long)((now - t->born) / 1000000));
 	}
 	stack_rearm();

@@ -1,7 +1,7 @@
 /* tcp.c -- TCP connections: the pool, demultiplexing, the state machine */
 #include "net.h"
 
-#define TCP_DEFAULT_MSS	536
+#define TCP_DEFAULT_MSS 536
 
 /*
  * Segment arrival (RFC 793 section 3.9, with RFC 5961's challenge ACKs).
@@ -157,7 +157,7 @@ tcp_syn_options(struct tcp_conn *c, const struct tcp_seg *s)
 	c->ws_ok = s->wscale >= 0;
 	c->snd_shift = c->ws_ok ? (uint8_t)s->wscale : 0;
 	c->rcv_shift = c->ws_ok ? NET_TCP_RCVSHIFT : 0;
-	c->cwnd = 10u * c->mss;		/* RFC 6928 initial window */
+	c->cwnd = 10u * c->mss; /* RFC 6928 initial window */
 }
 
 static void
@@ -186,7 +186,7 @@ tcp_passive(struct net *n, struct tcp_listener *l, const struct ip_hdr *ip,
 	c->iss = tcp_isn(n, c->rip, c->rport, c->lport, now);
 	c->snd_una = c->snd_nxt = c->snd_max = c->iss;
 	c->snd_end = c->iss + 1;
-	c->snd_wnd = s->wnd;		/* never scaled in a SYN */
+	c->snd_wnd = s->wnd; /* never scaled in a SYN */
 	c->snd_wl1 = s->seq;
 	tcp_syn_options(c, s);
 	c->state = TCP_SYN_RCVD;
@@ -290,9 +290,9 @@ tcp_acceptable(const struct tcp_conn *c, const struct tcp_seg *s)
 	if (wnd == 0)
 		return 0;
 	return (SEQ_GEQ(s->seq, c->rcv_nxt) &&
-	    SEQ_LT(s->seq, c->rcv_nxt + wnd)) ||
+		   SEQ_LT(s->seq, c->rcv_nxt + wnd)) ||
 	    (SEQ_GEQ(s->seq + seglen - 1, c->rcv_nxt) &&
-	    SEQ_LT(s->seq + seglen - 1, c->rcv_nxt + wnd));
+		SEQ_LT(s->seq + seglen - 1, c->rcv_nxt + wnd));
 }
 
 /* Returns 0 when the segment was consumed by the RST/SYN checks. */
@@ -302,9 +302,9 @@ tcp_check_rst_syn(struct net *n, struct tcp_conn *c, const struct tcp_seg *s,
 {
 	if (s->flags & TCP_RST) {
 		if (s->seq != c->rcv_nxt)
-			tcp_send_ack(n, c, now);	/* challenge ACK */
+			tcp_send_ack(n, c, now); /* challenge ACK */
 		else if (c->listener != NULL)
-			tcp_free(c);	/* never reached the application */
+			tcp_free(c); /* never reached the application */
 		else if (c->state == TCP_TIME_WAIT || !c->app)
 			tcp_free(c);
 		else
@@ -312,7 +312,7 @@ tcp_check_rst_syn(struct net *n, struct tcp_conn *c, const struct tcp_seg *s,
 		return 0;
 	}
 	if (s->flags & TCP_SYN) {
-		tcp_send_ack(n, c, now);		/* challenge ACK */
+		tcp_send_ack(n, c, now); /* challenge ACK */
 		return 0;
 	}
 	return (s->flags & TCP_ACK) != 0;
@@ -343,8 +343,7 @@ tcp_check_ack(struct net *n, struct tcp_conn *c, const struct ip_hdr *ip,
 	uint32_t oldwnd = c->snd_wnd;
 
 	if (c->state == TCP_SYN_RCVD) {
-		if (SEQ_LEQ(s->ack, c->snd_una) ||
-		    SEQ_GT(s->ack, c->snd_max)) {
+		if (SEQ_LEQ(s->ack, c->snd_una) || SEQ_GT(s->ack, c->snd_max)) {
 			tcp_send_reset(n, ip, s, now);
 			return 0;
 		}
@@ -542,8 +541,8 @@ tcp_reuse_timewait(struct tcp_conn *c, const struct tcp_seg *s)
 }
 
 void
-tcp_input(struct net *n, const struct ip_hdr *ip, const uint8_t *p,
-    size_t len, uint64_t now)
+tcp_input(struct net *n, const struct ip_hdr *ip, const uint8_t *p, size_t len,
+    uint64_t now)
 {
 	struct tcp_seg s;
 	struct tcp_conn *c;

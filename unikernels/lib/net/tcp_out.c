@@ -87,8 +87,8 @@ tcp_send_ack(struct net *n, struct tcp_conn *c, uint64_t now)
 }
 
 void
-tcp_send_reset(struct net *n, const struct ip_hdr *ip,
-    const struct tcp_seg *s, uint64_t now)
+tcp_send_reset(struct net *n, const struct ip_hdr *ip, const struct tcp_seg *s,
+    uint64_t now)
 {
 	struct tcp_seg r;
 
@@ -101,7 +101,8 @@ tcp_send_reset(struct net *n, const struct ip_hdr *ip,
 		r.flags = TCP_RST;
 	} else {
 		r.ack = s->seq + (uint32_t)s->dlen +
-		    ((s->flags & TCP_SYN) ? 1 : 0) + ((s->flags & TCP_FIN) ? 1 : 0);
+		    ((s->flags & TCP_SYN) ? 1 : 0) +
+		    ((s->flags & TCP_FIN) ? 1 : 0);
 		r.flags = TCP_RST | TCP_ACK;
 	}
 	tcp_build(n->tx + IP_PAYLOAD, &r, ip->dst, ip->src);
@@ -140,8 +141,7 @@ tcp_arm(struct tcp_conn *c, uint64_t now)
 
 /* Sends the segment at snd_una again: data, or the FIN, or the SYN. */
 static void
-tcp_rexmit_one(struct net *n, struct tcp_conn *c, uint32_t cap,
-    uint64_t now)
+tcp_rexmit_one(struct net *n, struct tcp_conn *c, uint32_t cap, uint64_t now)
 {
 	uint32_t len = 0;
 	uint8_t flags = TCP_ACK;
@@ -188,7 +188,7 @@ tcp_acked(struct net *n, struct tcp_conn *c, uint32_t ack, uint64_t now)
 	c->retries = 0;
 	c->dupacks = 0;
 	if (c->in_recovery && SEQ_LT(ack, c->recover))
-		tcp_rexmit_one(n, c, c->mss, now);	/* partial ACK */
+		tcp_rexmit_one(n, c, c->mss, now); /* partial ACK */
 	else if (c->in_recovery) {
 		c->in_recovery = 0;
 		c->cwnd = c->ssthresh;
@@ -254,7 +254,7 @@ tcp_output_data(struct net *n, struct tcp_conn *c, uint64_t now)
 	if (len == 0 || (len < c->mss && len < avail && inflight > 0))
 		return 0;
 	if (tcp_send_seg(n, c, TCP_ACK | (len == avail ? TCP_PSH : 0),
-	    c->snd_nxt, len, now) != 0)
+		c->snd_nxt, len, now) != 0)
 		return 0;
 	if (c->rtt_start == 0 && c->snd_nxt == c->snd_max) {
 		c->rtt_seq = c->snd_nxt + len;
@@ -293,8 +293,8 @@ tcp_output(struct net *n, struct tcp_conn *c, uint64_t now)
 		    tcp_output_data(n, c, now))
 			;
 		if (c->fin_queued && c->snd_nxt == c->snd_end) {
-			(void)tcp_send_seg(n, c, TCP_FIN | TCP_ACK,
-			    c->snd_end, 0, now);
+			(void)tcp_send_seg(n, c, TCP_FIN | TCP_ACK, c->snd_end,
+			    0, now);
 			c->snd_nxt = c->snd_max = c->snd_end + 1;
 			if (c->rto_at == 0)
 				tcp_arm(c, now);
@@ -311,7 +311,8 @@ static int
 tcp_give_up(struct net *n, struct tcp_conn *c)
 {
 	int limit = c->state == TCP_SYN_SENT || c->state == TCP_SYN_RCVD ?
-	    TCP_SYN_RETRIES : TCP_RETRIES;
+	    TCP_SYN_RETRIES :
+	    TCP_RETRIES;
 
 	(void)n;
 	if (++c->retries <= limit)

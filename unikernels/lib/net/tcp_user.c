@@ -18,8 +18,9 @@ tcp_listen(struct net *n, uint16_t port, int backlog)
 	memset(l, 0, sizeof(*l));
 	l->used = 1;
 	l->port = port;
-	l->backlog = backlog < 1 ? 1 : backlog > NET_TCP_NCONN ?
-	    NET_TCP_NCONN : backlog;
+	l->backlog = backlog < 1    ? 1 :
+	    backlog > NET_TCP_NCONN ? NET_TCP_NCONN :
+				      backlog;
 	return l;
 }
 
@@ -123,16 +124,15 @@ tcp_ready(const struct tcp_conn *c)
 
 	if (unread > 0 || c->rcv_fin || c->error)
 		ev |= NET_EV_READ;
-	if (c->error || ((c->state == TCP_ESTABLISHED ||
-	    c->state == TCP_CLOSE_WAIT) &&
-	    c->snd_end - c->snd_una < NET_TCP_SNDBUF))
+	if (c->error ||
+	    ((c->state == TCP_ESTABLISHED || c->state == TCP_CLOSE_WAIT) &&
+		c->snd_end - c->snd_una < NET_TCP_SNDBUF))
 		ev |= NET_EV_WRITE;
 	return ev;
 }
 
 long
-tcp_read(struct net *n, struct tcp_conn *c, void *buf, size_t len,
-    uint64_t now)
+tcp_read(struct net *n, struct tcp_conn *c, void *buf, size_t len, uint64_t now)
 {
 	uint32_t unread = c->rcv_nxt - (uint32_t)c->rcv_fin - c->rcv_rd;
 	size_t off, first;
@@ -150,8 +150,9 @@ tcp_read(struct net *n, struct tcp_conn *c, void *buf, size_t len,
 	memcpy(d + first, c->rcvbuf, len - first);
 	c->rcv_rd += (uint32_t)len;
 	/* Window update once it grew by a segment or half the buffer. */
-	if (!c->rcv_fin && c->rcv_rd + NET_TCP_RCVBUF - c->rcv_adv >=
-	    (c->mss < NET_TCP_RCVBUF / 2 ? c->mss : NET_TCP_RCVBUF / 2))
+	if (!c->rcv_fin &&
+	    c->rcv_rd + NET_TCP_RCVBUF - c->rcv_adv >=
+		(c->mss < NET_TCP_RCVBUF / 2 ? c->mss : NET_TCP_RCVBUF / 2))
 		tcp_send_ack(n, c, now);
 	return (long)len;
 }
@@ -175,7 +176,8 @@ tcp_write(struct net *n, struct tcp_conn *c, const void *buf, size_t len,
 	if (len > room)
 		len = room;
 	off = c->snd_end & (NET_TCP_SNDBUF - 1);
-	first = NET_TCP_SNDBUF - off < len ? NET_TCP_SNDBUF - off : (uint32_t)len;
+	first = NET_TCP_SNDBUF - off < len ? NET_TCP_SNDBUF - off :
+					     (uint32_t)len;
 	memcpy(c->sndbuf + off, s, first);
 	memcpy(c->sndbuf, s + first, len - first);
 	c->snd_end += (uint32_t)len;
@@ -198,14 +200,14 @@ tcp_close(struct net *n, struct tcp_conn *c, uint64_t now)
 	case TCP_CLOSE_WAIT:
 		/* Unread data: the peer must learn it was not consumed. */
 		if (unread > 0) {
-			(void)tcp_send_seg(n, c, TCP_RST | TCP_ACK,
-			    c->snd_nxt, 0, now);
+			(void)tcp_send_seg(n, c, TCP_RST | TCP_ACK, c->snd_nxt,
+			    0, now);
 			n->stats.tcp_rst_sent++;
 			tcp_free(c);
 			break;
 		}
 		c->state = c->state == TCP_ESTABLISHED ? TCP_FIN_WAIT_1 :
-		    TCP_LAST_ACK;
+							 TCP_LAST_ACK;
 		c->fin_queued = 1;
 		tcp_output(n, c, now);
 		break;
@@ -231,8 +233,8 @@ tcp_adopt_check(struct net *n, const struct uk_tcp_adopt *r)
 	if (r->lip != n->ip || r->snd_nxt != r->iss + 1 ||
 	    (r->fin != 0 && r->fin != 1) ||
 	    r->rcv_nxt != r->irs + 1 + (uint32_t)r->dlen + (uint32_t)r->fin ||
-	    r->dlen > NET_TCP_RCVBUF || r->snd_shift > 14 ||
-	    r->rcv_shift < 0 || r->rcv_shift > 14 || r->rport == 0 ||
+	    r->dlen > NET_TCP_RCVBUF || r->snd_shift > 14 || r->rcv_shift < 0 ||
+	    r->rcv_shift > 14 || r->rport == 0 ||
 	    (r->dlen > 0 && r->data == NULL))
 		return -UK_EINVAL;
 	if (tcp_listener_of(n, r->lport) == NULL)

@@ -37,8 +37,7 @@ udp_lookup(struct net *n, uint16_t port)
 }
 
 void
-udp_input(struct net *n, const struct ip_hdr *ip, const uint8_t *p,
-    size_t len)
+udp_input(struct net *n, const struct ip_hdr *ip, const uint8_t *p, size_t len)
 {
 	struct udp_sock *u;
 	struct udp_dgram *d;
@@ -46,8 +45,8 @@ udp_input(struct net *n, const struct ip_hdr *ip, const uint8_t *p,
 	size_t dlen;
 
 	if (udp_parse(p, len, ip->src, ip->dst, &sport, &dport, &dlen) != 0 ||
-	    (u = udp_lookup(n, dport)) == NULL ||
-	    u->count == NET_UDP_QLEN || dlen > sizeof(d->data)) {
+	    (u = udp_lookup(n, dport)) == NULL || u->count == NET_UDP_QLEN ||
+	    dlen > sizeof(d->data)) {
 		n->stats.rx_drop++;
 		return;
 	}
@@ -106,7 +105,7 @@ udp_recvfrom(struct udp_sock *u, void *buf, size_t len, uint32_t *ip,
 	if (u->count == 0)
 		return -UK_EAGAIN;
 	d = &u->q[u->head];
-	n = d->len < len ? d->len : len;	/* the rest is cut, as recv(2) */
+	n = d->len < len ? d->len : len; /* the rest is cut, as recv(2) */
 	memcpy(buf, d->data, n);
 	if (ip != NULL)
 		*ip = d->ip;

@@ -13,8 +13,7 @@ eth_parse(const uint8_t *f, size_t len, struct eth_hdr *h)
 }
 
 void
-eth_build(uint8_t *f, const uint8_t dst[6], const uint8_t src[6],
-    uint16_t type)
+eth_build(uint8_t *f, const uint8_t dst[6], const uint8_t src[6], uint16_t type)
 {
 	wire_copy(f, dst, 6);
 	wire_copy(f + 6, src, 6);

@@ -1,10 +1,10 @@
 /* ip.c -- IPv4 header parse and build, Internet checksums */
 #include "wire.h"
 
-#define IP_TTL		64
-#define IP_DF		0x4000
-#define IP_MF		0x2000
-#define IP_OFFMASK	0x1fff
+#define IP_TTL	   64
+#define IP_DF	   0x4000
+#define IP_MF	   0x2000
+#define IP_OFFMASK 0x1fff
 
 uint32_t
 ip_sum(const uint8_t *p, size_t len, uint32_t sum)

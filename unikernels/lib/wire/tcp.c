@@ -1,11 +1,11 @@
 /* tcp.c -- TCP header and option parse and build */
 #include "wire.h"
 
-#define OPT_END		0
-#define OPT_NOP		1
-#define OPT_MSS		2
-#define OPT_WSCALE	3
-#define WSCALE_MAX	14	/* RFC 7323 2.3 */
+#define OPT_END	   0
+#define OPT_NOP	   1
+#define OPT_MSS	   2
+#define OPT_WSCALE 3
+#define WSCALE_MAX 14 /* RFC 7323 2.3 */
 
 /* MSS and window scale; unknown options are skipped by their length. */
 static int
@@ -24,7 +24,7 @@ tcp_options(const uint8_t *o, size_t len, struct tcp_seg *s)
 			s->mss = get16(o + i + 2);
 		else if (o[i] == OPT_WSCALE && olen == 3)
 			s->wscale = o[i + 2] > WSCALE_MAX ? WSCALE_MAX :
-			    o[i + 2];
+							    o[i + 2];
 		i += olen;
 	}
 	return 0;
@@ -99,6 +99,6 @@ tcp_build(uint8_t *p, const struct tcp_seg *s, uint32_t src, uint32_t dst)
 		o[2] = 3;
 		o[3] = (uint8_t)s->wscale;
 	}
-	put16(p + 16, ip_fold(ip_sum(p, len,
-	    ip_pseudo(src, dst, IP_TCP, len))));
+	put16(p + 16,
+	    ip_fold(ip_sum(p, len, ip_pseudo(src, dst, IP_TCP, len))));
 }

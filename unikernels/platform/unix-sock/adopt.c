@@ -101,7 +101,8 @@ adopt_from_rec(const struct uk_tcp_adopt *r, struct adopt_plan *p)
 	p->wscale_opt = adopt_wscale_opt(r->snd_shift, r->rcv_shift);
 	/* uk.h: the window field as sent, before the client's scale. */
 	p->snd_wnd = (uint32_t)((uint64_t)r->snd_wnd << shift > 0xffffffffu ?
-	    0xffffffffu : (uint64_t)r->snd_wnd << shift);
+		0xffffffffu :
+		(uint64_t)r->snd_wnd << shift);
 	p->snd_wl1 = r->irs;
 	p->peer_fin = r->fin;
 	p->data = r->data;

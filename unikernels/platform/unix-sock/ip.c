@@ -57,7 +57,7 @@ ip_config(struct uk_ipinfo *info)
 	if (rc != -UK_ENOENT && (rc < 0 || uk_ip_parse(buf, &info->gw) != 0))
 		return -UK_EINVAL;
 	if (key_or_env("jitsu.name", "JITSU_NAME", info->name,
-	    sizeof(info->name)) < 0)
+		sizeof(info->name)) < 0)
 		info->name[0] = '\0';
 	return 0;
 }
@@ -117,7 +117,7 @@ uk_ip_up(struct uk_ipinfo *out)
 		return rc;
 	if ((rc = ip_find(info.ip, info.mac)) != 0) {
 		printf("unix-sock: no interface holds %u.%u.%u.%u (jitsud's "
-		    "process backend configures eth0 before exec)\n",
+		       "process backend configures eth0 before exec)\n",
 		    info.ip >> 24, (info.ip >> 16) & 0xff,
 		    (info.ip >> 8) & 0xff, info.ip & 0xff);
 		return rc;

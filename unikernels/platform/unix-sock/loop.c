@@ -17,13 +17,13 @@
  * (loop_del), so nothing runs for it afterwards.
  */
 
-#define LOOP_EVENTS	64
-#define LOOP_PASSES	8	/* callbacks may kick more handles */
+#define LOOP_EVENTS 64
+#define LOOP_PASSES 8 /* callbacks may kick more handles */
 
 static int epfd = -1;
 static struct epoll_event evs[LOOP_EVENTS];
-static int nevs;			/* results plat_wait() kept */
-static struct sock_src *head, *tail;	/* the pending list */
+static int nevs;		     /* results plat_wait() kept */
+static struct sock_src *head, *tail; /* the pending list */
 
 void
 loop_init(void)

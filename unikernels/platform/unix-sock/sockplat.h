@@ -31,26 +31,26 @@
  * and returns the number of application callbacks it ran.
  */
 struct sock_src {
-	int		  fd;
-	int		  events;	/* UK_NET_* bits not yet delivered */
-	int		  queued;	/* on the pending list */
-	int		(*run)(struct sock_src *s, int events);
-	struct sock_src	 *prev, *next;	/* the pending list */
+	int fd;
+	int events; /* UK_NET_* bits not yet delivered */
+	int queued; /* on the pending list */
+	int (*run)(struct sock_src *s, int events);
+	struct sock_src *prev, *next; /* the pending list */
 };
 
 /* Creates the epoll set; at start-up only (panics on failure). */
-void	loop_init(void);
+void loop_init(void);
 /*
  * Watches s->fd (set by the caller) with EPOLLET and `want` (EPOLLIN,
  * EPOLLOUT...).  Edge-triggered on purpose: uk.h's callbacks report
  * changes, and an application that leaves data unread until it has room
  * to answer must not be called again and again for it.
  */
-int	loop_add(struct sock_src *s, uint32_t want);
+int loop_add(struct sock_src *s, uint32_t want);
 /* Stops watching s and forgets its pending news; s may be freed after. */
-void	loop_del(struct sock_src *s);
+void loop_del(struct sock_src *s);
 /* Queues events for s: its run() is called from the next dispatch. */
-void	loop_kick(struct sock_src *s, int events);
+void loop_kick(struct sock_src *s, int events);
 
 /* ---------------------------------------------------------------------
  * unix.c -- the process: entry, errno mapping, the signal source
@@ -58,9 +58,9 @@ void	loop_kick(struct sock_src *s, int events);
 
 struct sockaddr_in;
 /* Linux errno to a negative UK_E* (unknown ones are -UK_EIO). */
-int	unix_err(int err);
+int unix_err(int err);
 /* An AF_INET address from host-order ip and port. */
-void	unix_sin(struct sockaddr_in *sin, uint32_t ip, uint16_t port);
+void unix_sin(struct sockaddr_in *sin, uint32_t ip, uint16_t port);
 
 /* ---------------------------------------------------------------------
  * ip.c -- the address jitsud gave eth0
@@ -81,7 +81,7 @@ struct adopt_plan;
  * -UK_EEXIST (the 4-tuple is in use), -UK_EPERM (no CAP_NET_ADMIN),
  * -UK_ENOMEM, or another repair failure.
  */
-int	tcp_adopt_plan(const struct adopt_plan *p);
+int tcp_adopt_plan(const struct adopt_plan *p);
 
 /* ---------------------------------------------------------------------
  * adopt.c -- a hand-over record as the TCP_REPAIR steps need it (pure)
@@ -92,21 +92,21 @@ int	tcp_adopt_plan(const struct adopt_plan *p);
  * host byte order.
  */
 struct adopt_plan {
-	uint32_t	 lip, rip;
-	uint16_t	 lport, rport;
-	uint32_t	 snd_seq;	/* TCP_QUEUE_SEQ, send queue */
-	uint32_t	 rcv_seq;	/* TCP_QUEUE_SEQ, receive queue */
-	uint32_t	 mss;		/* TCPOPT_MSS: the client's MSS */
-	uint32_t	 wscale_opt;	/* TCPOPT_WINDOW value */
-	uint32_t	 snd_wnd;	/* the client's window, bytes */
-	uint32_t	 snd_wl1;	/* seq that last updated it */
-	int		 peer_fin;	/* EOF after data (the FIN was acked) */
-	const uint8_t	*data;		/* acked, unread client bytes */
-	size_t		 dlen;
+	uint32_t lip, rip;
+	uint16_t lport, rport;
+	uint32_t snd_seq;    /* TCP_QUEUE_SEQ, send queue */
+	uint32_t rcv_seq;    /* TCP_QUEUE_SEQ, receive queue */
+	uint32_t mss;	     /* TCPOPT_MSS: the client's MSS */
+	uint32_t wscale_opt; /* TCPOPT_WINDOW value */
+	uint32_t snd_wnd;    /* the client's window, bytes */
+	uint32_t snd_wl1;    /* seq that last updated it */
+	int peer_fin;	     /* EOF after data (the FIN was acked) */
+	const uint8_t *data; /* acked, unread client bytes */
+	size_t dlen;
 };
 
 /* Largest data a uk_tcp_adopt record may carry (uk.h: 8192). */
-#define ADOPT_DATA_MAX	8192
+#define ADOPT_DATA_MAX 8192
 
 /*
  * TCP_REPAIR_OPTIONS' TCPOPT_WINDOW value: the kernel reads the scale it
@@ -119,8 +119,7 @@ uint32_t adopt_wscale_opt(int peer_wscale, int wscale);
 /* Fills p from a Synjitsu record; NULL, or what is wrong with r. */
 const char *adopt_from_synrec(const struct synrec *r, struct adopt_plan *p);
 /* The same for uk_tcp_adopt()'s record. */
-const char *adopt_from_rec(const struct uk_tcp_adopt *r,
-	    struct adopt_plan *p);
+const char *adopt_from_rec(const struct uk_tcp_adopt *r, struct adopt_plan *p);
 
 /* ---------------------------------------------------------------------
  * repair.c -- TCP_REPAIR
@@ -132,7 +131,7 @@ const char *adopt_from_rec(const struct uk_tcp_adopt *r,
  * Returns the fd or a negative Linux errno.  On failure nothing reached
  * the wire (a socket closed in repair mode dies silently).
  */
-int	repair_open(const struct adopt_plan *p);
+int repair_open(const struct adopt_plan *p);
 
 /* ---------------------------------------------------------------------
  * handover.c -- the hand-over line protocol with jitsud (pure)
@@ -145,18 +144,18 @@ int	repair_open(const struct adopt_plan *p);
  *           then "count N\n"
  *   guest: "adopted K\n" (K of the N records were adopted), closes.
  */
-#define HANDOVER_LINE_MAX	SYNREC_LINE_MAX	/* "\n" and NUL included */
-#define HANDOVER_COUNT_MAX	100000
+#define HANDOVER_LINE_MAX  SYNREC_LINE_MAX /* "\n" and NUL included */
+#define HANDOVER_COUNT_MAX 100000
 
 enum handover_kind {
-	HANDOVER_RECORD,	/* *r holds it */
-	HANDOVER_COUNT,		/* *count holds N */
-	HANDOVER_BAD,		/* *why says what is wrong */
+	HANDOVER_RECORD, /* *r holds it */
+	HANDOVER_COUNT,	 /* *count holds N */
+	HANDOVER_BAD,	 /* *why says what is wrong */
 };
 
 struct handover_buf {
-	char	 buf[HANDOVER_LINE_MAX];
-	size_t	 len;
+	char buf[HANDOVER_LINE_MAX];
+	size_t len;
 };
 
 /*
@@ -165,10 +164,10 @@ struct handover_buf {
  * b is full without a newline (a line too long: the stream cannot be
  * resynchronised).
  */
-int	handover_take(struct handover_buf *b, char *line, size_t size);
+int handover_take(struct handover_buf *b, char *line, size_t size);
 /* Classifies one line; *why is a static string for HANDOVER_BAD. */
 enum handover_kind handover_parse(const char *line, struct synrec *r,
-	    unsigned long *count, const char **why);
+    unsigned long *count, const char **why);
 
 /* ---------------------------------------------------------------------
  * synjitsu.c -- the hand-over conversation, from uk_ready()
@@ -180,6 +179,6 @@ enum handover_kind handover_parse(const char *line, struct synrec *r,
  * longer than a few seconds in all; a silent or broken peer is logged and
  * left.  Runs once.
  */
-void	synjitsu_handover(void);
+void synjitsu_handover(void);
 
 #endif /* SOCKPLAT_H */

@@ -37,13 +37,13 @@
  * jitsud learns that some of its clients were not taken over.
  */
 
-#define HANDOVER_IDLE	UK_SEC(2)
-#define HANDOVER_TOTAL	UK_SEC(10)
+#define HANDOVER_IDLE  UK_SEC(2)
+#define HANDOVER_TOTAL UK_SEC(10)
 
 static struct handover_buf hbuf;
 static char hline[HANDOVER_LINE_MAX];
 static struct synrec hrec;
-static uint64_t hstart;		/* when the conversation began */
+static uint64_t hstart; /* when the conversation began */
 
 /* The deadline of the next wait: HANDOVER_IDLE, within HANDOVER_TOTAL. */
 static uint64_t
@@ -71,7 +71,8 @@ env_fd(void)
 	if (end == env || *end != '\0' || v < 3 || v > INT_MAX ||
 	    fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode)) {
 		printf("synjitsu: JITSU_SYNJITSU_FD=%s is not a socket; no "
-		    "hand-over\n", env);
+		       "hand-over\n",
+		    env);
 		return -1;
 	}
 	if ((fl = fcntl(fd, F_GETFL)) < 0 ||
@@ -175,9 +176,10 @@ adopt_one(const struct synrec *r)
 	}
 	if ((rc = tcp_adopt_plan(&p)) != 0) {
 		printf("synjitsu: %u.%u.%u.%u:%u -> port %u: not adopted "
-		    "(error %d)\n", p.rip >> 24, (p.rip >> 16) & 0xff,
-		    (p.rip >> 8) & 0xff, p.rip & 0xff, (unsigned int)p.rport,
-		    (unsigned int)p.lport, rc);
+		       "(error %d)\n",
+		    p.rip >> 24, (p.rip >> 16) & 0xff, (p.rip >> 8) & 0xff,
+		    p.rip & 0xff, (unsigned int)p.rport, (unsigned int)p.lport,
+		    rc);
 		return -1;
 	}
 	return 0;
@@ -192,7 +194,7 @@ next_line(int fd)
 	while ((rc = handover_take(&hbuf, hline, sizeof(hline))) == 0) {
 		if (recv_more(fd, step_deadline()) <= 0) {
 			printf("synjitsu: jitsud closed, failed or was silent "
-			    "before its count line\n");
+			       "before its count line\n");
 			return -1;
 		}
 	}
@@ -244,7 +246,8 @@ converse(int fd)
 	}
 	if (take_records(fd, &got, &adopted, &count) != 0) {
 		printf("synjitsu: hand-over abandoned; %lu connections "
-		    "adopted\n", adopted);
+		       "adopted\n",
+		    adopted);
 		return;
 	}
 	if (count != got)

@@ -27,33 +27,33 @@
  *  - the end of stream of a connection adopted after its FIN.
  */
 
-#define TCP_NLISTEN	4
-#define CONNECT_SYNS	4	/* retries: 1+2+4+8+16 s, uk.h's "about 30" */
-#define ACCEPT_PAUSE	UK_MSEC(100)	/* out of fds: try again later */
+#define TCP_NLISTEN  4
+#define CONNECT_SYNS 4		  /* retries: 1+2+4+8+16 s, uk.h's "about 30" */
+#define ACCEPT_PAUSE UK_MSEC(100) /* out of fds: try again later */
 
 struct uk_tcp {
-	struct sock_src		 src;
-	uk_tcp_fn		*fn;
-	void			*arg;
-	uint32_t		 rip;
-	uint16_t		 rport;
-	int			 connecting;
-	int			 error;		/* sticky -UK_E*, 0 if none */
-	int			 peer_fin;	/* adopted after a FIN: */
-	size_t			 inq;		/* EOF after these bytes */
-	struct uk_tcp		*next;		/* a listener's adopted queue */
+	struct sock_src src;
+	uk_tcp_fn *fn;
+	void *arg;
+	uint32_t rip;
+	uint16_t rport;
+	int connecting;
+	int error;	     /* sticky -UK_E*, 0 if none */
+	int peer_fin;	     /* adopted after a FIN: */
+	size_t inq;	     /* EOF after these bytes */
+	struct uk_tcp *next; /* a listener's adopted queue */
 };
 
 struct uk_tcp_listener {
-	struct sock_src		 src;
-	int			 used;
-	uint16_t		 port;
-	uk_tcp_accept_fn	*fn;
-	void			*arg;
-	int			 drained;	/* accept said "none" */
-	int			 waiting;	/* some left unaccepted */
-	struct uk_tcp		*adopted, **adopted_tail;
-	struct uk_timer		 pause;
+	struct sock_src src;
+	int used;
+	uint16_t port;
+	uk_tcp_accept_fn *fn;
+	void *arg;
+	int drained; /* accept said "none" */
+	int waiting; /* some left unaccepted */
+	struct uk_tcp *adopted, **adopted_tail;
+	struct uk_timer pause;
 };
 
 static struct uk_tcp_listener listeners[TCP_NLISTEN];
@@ -82,7 +82,7 @@ tcp_connected(struct uk_tcp *c, int *events)
 			c->error = -UK_EIO;
 		*events |= UK_NET_READ;
 	} else if (!(*events & UK_NET_WRITE))
-		return;		/* still in progress */
+		return; /* still in progress */
 	c->connecting = 0;
 }
 
@@ -309,7 +309,7 @@ take_accepted(struct uk_tcp_listener *l, int *err)
 	}
 	(void)nodelay(fd);
 	if ((c = tcp_new(fd, ntohl(sin.sin_addr.s_addr),
-	    ntohs(sin.sin_port))) == NULL) {
+		 ntohs(sin.sin_port))) == NULL) {
 		close(fd);
 		*err = ENOMEM;
 	}
@@ -450,7 +450,8 @@ tcp_adopt_plan(const struct adopt_plan *p)
 	if (p->lip != ip_local())
 		return -UK_EINVAL;
 	if ((fd = repair_open(p)) < 0)
-		return fd == -EADDRNOTAVAIL || fd == -EADDRINUSE ? -UK_EEXIST :
+		return fd == -EADDRNOTAVAIL || fd == -EADDRINUSE ?
+		    -UK_EEXIST :
 		    unix_err(-fd);
 	if ((c = tcp_new(fd, p->rip, p->rport)) == NULL) {
 		close(fd);

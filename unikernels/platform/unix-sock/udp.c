@@ -15,15 +15,15 @@
  * until -UK_EAGAIN, as uk.h asks).
  */
 
-#define UDP_NSOCK	4
-#define UDP_MAX		1472	/* uk.h: one Ethernet frame's payload */
+#define UDP_NSOCK 4
+#define UDP_MAX	  1472 /* uk.h: one Ethernet frame's payload */
 
 struct uk_udp {
-	struct sock_src	 src;
-	int		 used;
-	uint16_t	 port;
-	uk_udp_fn	*fn;
-	void		*arg;
+	struct sock_src src;
+	int used;
+	uint16_t port;
+	uk_udp_fn *fn;
+	void *arg;
 };
 
 static struct uk_udp socks[UDP_NSOCK];
@@ -100,7 +100,7 @@ uk_udp_sendto(struct uk_udp *u, const void *buf, size_t len, uint32_t ip,
 		return -UK_EMSGSIZE;
 	unix_sin(&sin, ip, port);
 	if (sendto(u->src.fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL,
-	    (struct sockaddr *)&sin, sizeof(sin)) < 0)
+		(struct sockaddr *)&sin, sizeof(sin)) < 0)
 		return unix_err(errno);
 	return 0;
 }
@@ -114,8 +114,8 @@ uk_udp_recvfrom(struct uk_udp *u, void *buf, size_t len, uint32_t *ip,
 	ssize_t n;
 
 	/* Without MSG_TRUNC the kernel returns the length cut to len. */
-	n = recvfrom(u->src.fd, buf, len, MSG_DONTWAIT,
-	    (struct sockaddr *)&sin, &slen);
+	n = recvfrom(u->src.fd, buf, len, MSG_DONTWAIT, (struct sockaddr *)&sin,
+	    &slen);
 	if (n < 0)
 		return unix_err(errno);
 	if (ip != NULL)

@@ -22,7 +22,7 @@
  * A held transmit frame goes out after HOLD_MAX at the latest.
  */
 
-#define HOLD_MAX	UK_MSEC(10)
+#define HOLD_MAX UK_MSEC(10)
 
 static int tap_fd = -1;
 static struct impair imp;
@@ -71,7 +71,8 @@ uk_net_open(struct uk_netinfo *info)
 	if (tap_fd >= 0)
 		return -UK_EBUSY;
 	if (uk_cmdline_get("uk.tap", name, sizeof(name)) <= 0) {
-		if (env == NULL || strlcpy(name, env, sizeof(name)) >= sizeof(name))
+		if (env == NULL ||
+		    strlcpy(name, env, sizeof(name)) >= sizeof(name))
 			return -UK_ENOENT;
 	}
 	if (uk_cmdline_get("uk.mac", mac, sizeof(mac)) > 0) {
@@ -132,7 +133,7 @@ uk_net_send(const void *frame, size_t len)
 	if (len < 14 || len > UK_NET_MTU_FRAME)
 		return -UK_EINVAL;
 	if (impair_roll(&imp, imp.loss))
-		return 0;			/* lost on the wire */
+		return 0; /* lost on the wire */
 	if (tx_held_len == 0 && impair_roll(&imp, imp.reorder)) {
 		memcpy(tx_held, frame, len);
 		tx_held_len = len;
@@ -140,7 +141,7 @@ uk_net_send(const void *frame, size_t len)
 		return 0;
 	}
 	rc = tap_write(frame, len);
-	tapnet_flush(0 - 1ULL);		/* the held one goes after it */
+	tapnet_flush(0 - 1ULL); /* the held one goes after it */
 	return rc;
 }
 
@@ -189,9 +190,9 @@ uk_net_recv(void *buf, size_t size)
 		if (n < 0)
 			return n;
 		if (impair_roll(&imp, imp.loss))
-			continue;		/* lost on the wire */
+			continue; /* lost on the wire */
 		if (rx_held_len > 0) {
-			rx_release = 1;		/* the held one comes next */
+			rx_release = 1; /* the held one comes next */
 			return n;
 		}
 		if (impair_roll(&imp, imp.reorder) &&

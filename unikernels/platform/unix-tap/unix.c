@@ -12,7 +12,7 @@
  * caller's deadline and a frame tapnet holds back (impairment).
  */
 
-#define MAX_FDS		4
+#define MAX_FDS 4
 
 static int fds[MAX_FDS];
 static int nfds;

@@ -15,25 +15,25 @@
 
 /* unix.c */
 /* Adds fd to what plat_wait() polls for input (at most 4 fds). */
-void	unix_watch_fd(int fd);
+void unix_watch_fd(int fd);
 
 /* tapnet.c */
 /* Non-zero if a received frame waits (uk_poll returns for it). */
-int	tapnet_pending(void);
+int tapnet_pending(void);
 /* The earliest time tapnet must run again (a held frame), or UK_FOREVER. */
 uint64_t tapnet_next(void);
 /* Sends a held frame whose time has come. */
-void	tapnet_flush(uint64_t now);
+void tapnet_flush(uint64_t now);
 
 /* impair.c -- optional link impairment for tests (loss, reordering) */
 struct impair {
-	unsigned int	loss;		/* percent of frames dropped */
-	unsigned int	reorder;	/* percent held behind the next frame */
-	uint64_t	state;		/* xorshift64 state, never 0 */
+	unsigned int loss;    /* percent of frames dropped */
+	unsigned int reorder; /* percent held behind the next frame */
+	uint64_t state;	      /* xorshift64 state, never 0 */
 };
-void	impair_init(struct impair *im, unsigned int loss,
-	    unsigned int reorder, uint64_t seed);
+void impair_init(struct impair *im, unsigned int loss, unsigned int reorder,
+    uint64_t seed);
 /* Non-zero with probability pct percent. */
-int	impair_roll(struct impair *im, unsigned int pct);
+int impair_roll(struct impair *im, unsigned int pct);
 
 #endif /* UNIXPLAT_H */

@@ -19,7 +19,7 @@
  * Exit status: 0 poweroff, 2 reboot, 1 crash.
  */
 
-#define CMDLINE_MAX	1024
+#define CMDLINE_MAX 1024
 
 static char cmdline[CMDLINE_MAX];
 static int sigpipe[2] = { -1, -1 };
@@ -61,7 +61,7 @@ void
 uk_sleep(uint64_t ns)
 {
 	struct timespec ts = { .tv_sec = (time_t)(ns / 1000000000ULL),
-	    .tv_nsec = (long)(ns % 1000000000ULL) };
+		.tv_nsec = (long)(ns % 1000000000ULL) };
 
 	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
 		;

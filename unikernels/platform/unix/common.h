@@ -23,21 +23,21 @@
  * (common_sigfd).  plat names the binding in the panic if the pipe
  * cannot be made.
  */
-void	common_init(const char *plat, int argc, char **argv);
+void common_init(const char *plat, int argc, char **argv);
 /*
  * The self-pipe's read end (non-blocking).  The binding waits on it for
  * input and reads it; each request it reads is passed on with
  * common_shutdown_request().
  */
-int	common_sigfd(void);
+int common_sigfd(void);
 /*
  * A shutdown request came: says so on the console and runs the
  * application's uk_on_shutdown() handler, or powers off without one.
  */
-void	common_shutdown_request(void);
+void common_shutdown_request(void);
 
 /* xs.c */
 /* Called with the new value when data/status is written. */
-void	xs_status_hook(const char *value);
+void xs_status_hook(const char *value);
 
 #endif /* UNIX_COMMON_H */

@@ -14,14 +14,14 @@
  * readiness from the line "ready\n" on the fd named by $JITSU_READY_FD.
  */
 
-#define XS_NENT		32
-#define XS_PATH		128
-#define XS_VAL		256
-#define XS_HOME		"/local/domain/0"
+#define XS_NENT 32
+#define XS_PATH 128
+#define XS_VAL	256
+#define XS_HOME "/local/domain/0"
 
 static struct {
-	char	path[XS_PATH];
-	char	val[XS_VAL];
+	char path[XS_PATH];
+	char val[XS_VAL];
 } map[XS_NENT];
 
 static int
@@ -130,7 +130,8 @@ add_child(char *buf, size_t size, size_t *used, const char *name)
 	size_t off;
 
 	for (off = 0; off < *used; off += strlen(buf + off) + 1)
-		if (strlen(buf + off) == len && memcmp(buf + off, name, len) == 0)
+		if (strlen(buf + off) == len &&
+		    memcmp(buf + off, name, len) == 0)
 			return 0;
 	if (*used + len + 1 > size)
 		return -1;
@@ -154,7 +155,8 @@ uk_xs_directory(const char *path, char *buf, size_t size)
 		if (map[i].path[0] == '\0' || !under(map[i].path, full, len) ||
 		    map[i].path[len] != '/')
 			continue;
-		if ((rc = add_child(buf, size, &used, map[i].path + len + 1)) < 0)
+		if ((rc = add_child(buf, size, &used, map[i].path + len + 1)) <
+		    0)
 			return -UK_E2BIG;
 		n += rc;
 	}
@@ -215,6 +217,5 @@ uk_xs_tx_rm(uint32_t tx, const char *path)
 int
 uk_xs_tx_directory(uint32_t tx, const char *path, char *buf, size_t size)
 {
-	return tx == UK_XS_NOTX ? uk_xs_directory(path, buf, size) :
-	    -UK_ENOENT;
+	return tx == UK_XS_NOTX ? uk_xs_directory(path, buf, size) : -UK_ENOENT;
 }

@@ -11,24 +11,24 @@
  * Virtual address = __virt_base + pfn * 4096 throughout that mapping.
  */
 
-#define PAGE_SHIFT	12
-#define PTE_P		0x001
-#define PTE_RW		0x002
-#define PTE_A		0x020
-#define PTE_D		0x040
-#define PTE_RW_PAGE	(PTE_P | PTE_RW | PTE_A | PTE_D)
-#define PV_MAGIC	"xen-3.0-x86_64"
+#define PAGE_SHIFT  12
+#define PTE_P	    0x001
+#define PTE_RW	    0x002
+#define PTE_A	    0x020
+#define PTE_D	    0x040
+#define PTE_RW_PAGE (PTE_P | PTE_RW | PTE_A | PTE_D)
+#define PV_MAGIC    "xen-3.0-x86_64"
 
 extern char __virt_base[], _end[];
 
 /* A page whose PTE shared_info_init() points at Xen's shared info. */
 static union {
-	shared_info_t	si;
-	char		page[4096];
+	shared_info_t si;
+	char page[4096];
 } shared_info_page __attribute__((aligned(4096)));
 static char cmdline[MAX_GUEST_CMDLINE];
-static const xen_pfn_t *p2m;	/* start_info's mfn_list: pfn -> mfn */
-static unsigned long mapped_pfns;	/* pfns surely mapped: below pt_base */
+static const xen_pfn_t *p2m;	  /* start_info's mfn_list: pfn -> mfn */
+static unsigned long mapped_pfns; /* pfns surely mapped: below pt_base */
 
 /*
  * Xen's console hypercall.  Debian's release Xen refuses it to a domU

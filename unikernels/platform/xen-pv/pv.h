@@ -23,25 +23,25 @@ xen_grant_table_op(unsigned int cmd, void *arg, unsigned int count)
 static inline long
 xen_set_trap_table(const void *table)
 {
-	return xen_hypercall3(__HYPERVISOR_set_trap_table,
-	    (unsigned long)table, 0, 0);
+	return xen_hypercall3(__HYPERVISOR_set_trap_table, (unsigned long)table,
+	    0, 0);
 }
 
 static inline long
 xen_console_io(int cmd, unsigned long len, const char *buf)
 {
-	return xen_hypercall3(__HYPERVISOR_console_io, (unsigned long)cmd,
-	    len, (unsigned long)buf);
+	return xen_hypercall3(__HYPERVISOR_console_io, (unsigned long)cmd, len,
+	    (unsigned long)buf);
 }
 
 /* pv.c */
-void	pv_start(const start_info_t *si) UK_NORETURN;
+void pv_start(const start_info_t *si) UK_NORETURN;
 
 /* trap.c */
 /*
  * Registers the exception handlers with Xen (a PV guest has no IDT of
  * its own).  Needs only the hypercall page, so it runs first.
  */
-void	trap_init(void);
+void trap_init(void);
 
 #endif /* PV_H */

@@ -9,7 +9,7 @@
  * guest sees, Xen crashes the domain itself and says so in its log.
  */
 
-#define TRAP_MASK_EVENTS 4	/* trap_info flags: set the upcall mask */
+#define TRAP_MASK_EVENTS 4 /* trap_info flags: set the upcall mask */
 
 /* Terminated by an entry whose address is 0. */
 static trap_info_t trap_table[NTRAPS + 1];

@@ -7,10 +7,10 @@
 #include <xen/arch-x86/cpuid.h>
 #include <xen/arch-x86/hvm/start_info.h>
 
-#define PAGE_SHIFT	12
-#define IDENTITY_LIMIT	(1ULL << 32)	/* what boot.S maps */
-#define CMDLINE_MAX	1024
-#define DEBUG_PORT	0xe9
+#define PAGE_SHIFT     12
+#define IDENTITY_LIMIT (1ULL << 32) /* what boot.S maps */
+#define CMDLINE_MAX    1024
+#define DEBUG_PORT     0xe9
 
 /*
  * Shared info replaces this page of RAM in our physical address space.
@@ -18,8 +18,8 @@
  * shared_info_t is smaller than a page, hence the union.
  */
 static union {
-	shared_info_t	si;
-	char		page[4096];
+	shared_info_t si;
+	char page[4096];
 } shared_info_page __attribute__((aligned(4096)));
 static char cmdline[CMDLINE_MAX];
 
@@ -32,7 +32,7 @@ void
 xen_debug_write(const char *buf, size_t len)
 {
 	while (len-- > 0)
-		__asm__ volatile("outb %b0, %w1" :: "a"(*buf++),
+		__asm__ volatile("outb %b0, %w1" ::"a"(*buf++),
 		    "Nd"(DEBUG_PORT));
 }
 
@@ -50,8 +50,9 @@ early_fail(const char *msg)
 static void
 cpuid(uint32_t leaf, uint32_t *a, uint32_t *b, uint32_t *c, uint32_t *d)
 {
-	__asm__ volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d)
-	    : "a"(leaf), "c"(0));
+	__asm__ volatile("cpuid"
+			 : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d)
+			 : "a"(leaf), "c"(0));
 }
 
 /*
@@ -65,9 +66,10 @@ hypercall_init(void)
 	uint32_t base, a, b, c, d;
 
 	for (base = XEN_CPUID_FIRST_LEAF; base < XEN_CPUID_FIRST_LEAF + 0x10000;
-	    base += 0x100) {
+	     base += 0x100) {
 		cpuid(base, &a, &b, &c, &d);
-		if (b == XEN_CPUID_SIGNATURE_EBX && c == XEN_CPUID_SIGNATURE_ECX &&
+		if (b == XEN_CPUID_SIGNATURE_EBX &&
+		    c == XEN_CPUID_SIGNATURE_ECX &&
 		    d == XEN_CPUID_SIGNATURE_EDX && a >= base + 2)
 			break;
 	}
@@ -77,7 +79,7 @@ hypercall_init(void)
 	if (a < 1)
 		early_fail("Xen offers no hypercall page");
 	/* Physical = virtual (identity map); page 0 of the set. */
-	__asm__ volatile("wrmsr" :: "c"(b),
+	__asm__ volatile("wrmsr" ::"c"(b),
 	    "a"((uint32_t)(uintptr_t)hypercall_page),
 	    "d"((uint32_t)((uint64_t)(uintptr_t)hypercall_page >> 32)));
 }
@@ -155,8 +157,8 @@ cmdline_init(const struct hvm_start_info *si)
 void
 pvh_start(uint32_t start_info_paddr)
 {
-	const struct hvm_start_info *si =
-	    (const void *)(uintptr_t)start_info_paddr;
+	const struct hvm_start_info *si = (const void *)(uintptr_t)
+	    start_info_paddr;
 
 	trap_init();
 	if (si->magic != XEN_HVM_START_MAGIC_VALUE)

@@ -5,7 +5,7 @@
 #include "xenplat.h"
 
 /* pvh.c */
-void	pvh_start(uint32_t start_info_paddr) UK_NORETURN;
+void pvh_start(uint32_t start_info_paddr) UK_NORETURN;
 
 /* trap.c */
 /*
@@ -13,6 +13,6 @@ void	pvh_start(uint32_t start_info_paddr) UK_NORETURN;
  * runs on a stack of its own (IST), so even a fault with a broken stack
  * pointer is reported.  Safe before any driver exists.
  */
-void	trap_init(void);
+void trap_init(void);
 
 #endif /* PVH_H */

@@ -10,32 +10,32 @@
  */
 
 struct idt_gate {
-	uint16_t	off_lo;
-	uint16_t	sel;
-	uint8_t		ist;
-	uint8_t		type;
-	uint16_t	off_mid;
-	uint32_t	off_hi;
-	uint32_t	zero;
+	uint16_t off_lo;
+	uint16_t sel;
+	uint8_t ist;
+	uint8_t type;
+	uint16_t off_mid;
+	uint32_t off_hi;
+	uint32_t zero;
 };
 
 /* The 64-bit TSS: only its IST pointers matter here (no ring changes). */
 struct tss64 {
-	uint32_t	reserved0;
-	uint64_t	rsp[3];
-	uint64_t	reserved1;
-	uint64_t	ist[7];
-	uint64_t	reserved2;
-	uint16_t	reserved3;
-	uint16_t	iomap_base;
+	uint32_t reserved0;
+	uint64_t rsp[3];
+	uint64_t reserved1;
+	uint64_t ist[7];
+	uint64_t reserved2;
+	uint16_t reserved3;
+	uint16_t iomap_base;
 } __attribute__((packed));
 
-#define GATE_INTR	0x8e	/* present, DPL 0, 64-bit interrupt gate */
-#define SEL_CODE64	0x08
-#define SEL_TSS		0x18
-#define VEC_DF		8
-#define IST_DF		1	/* the TSS's ist[0] */
-#define IST_STACK	8192
+#define GATE_INTR  0x8e /* present, DPL 0, 64-bit interrupt gate */
+#define SEL_CODE64 0x08
+#define SEL_TSS	   0x18
+#define VEC_DF	   8
+#define IST_DF	   1 /* the TSS's ist[0] */
+#define IST_STACK  8192
 
 static struct idt_gate idt[NTRAPS] __attribute__((aligned(16)));
 
@@ -55,10 +55,8 @@ static char df_stack[IST_STACK] __attribute__((aligned(16)));
  * ltr sets the busy bit in the TSS descriptor.
  */
 static uint64_t gdt[5] __attribute__((aligned(16))) = {
-	0,
-	0x00af9a000000ffffULL,
-	0x00cf92000000ffffULL,
-	0, 0,	/* the 16-byte TSS descriptor, filled in by tss_init() */
+	0, 0x00af9a000000ffffULL, 0x00cf92000000ffffULL, 0,
+	0, /* the 16-byte TSS descriptor, filled in by tss_init() */
 };
 
 static void
@@ -71,8 +69,9 @@ tss_init(void)
 		uint64_t base;
 	} __attribute__((packed)) desc;
 
-	tss.ist[IST_DF - 1] = (uint64_t)(uintptr_t)(df_stack + sizeof(df_stack));
-	tss.iomap_base = sizeof(tss);	/* no I/O bitmap */
+	tss.ist[IST_DF - 1] = (uint64_t)(uintptr_t)(df_stack +
+	    sizeof(df_stack));
+	tss.iomap_base = sizeof(tss); /* no I/O bitmap */
 	/* Available 64-bit TSS (type 9), present, DPL 0. */
 	gdt[3] = (limit & 0xffff) | (base & 0xffffff) << 16 |
 	    (uint64_t)0x89 << 40 | ((limit >> 16) & 0xf) << 48 |
@@ -80,8 +79,8 @@ tss_init(void)
 	gdt[4] = base >> 32;
 	desc.limit = sizeof(gdt) - 1;
 	desc.base = (uint64_t)(uintptr_t)gdt;
-	__asm__ volatile("lgdt %0" :: "m"(desc));
-	__asm__ volatile("ltr %w0" :: "r"(SEL_TSS));
+	__asm__ volatile("lgdt %0" ::"m"(desc));
+	__asm__ volatile("ltr %w0" ::"r"(SEL_TSS));
 }
 
 void
@@ -105,7 +104,7 @@ trap_init(void)
 	desc.limit = sizeof(idt) - 1;
 	desc.base = (uint64_t)(uintptr_t)idt;
 	tss_init();
-	__asm__ volatile("lidt %0" :: "m"(desc));
+	__asm__ volatile("lidt %0" ::"m"(desc));
 }
 
 uint64_t

@@ -89,5 +89,5 @@ console_init(void)
 
 	cons = xenplat.cons;
 	mirror = cmdline_find(xenplat.cmdline, "uk.debug", word,
-	    sizeof(word)) != -UK_ENOENT;
+		     sizeof(word)) != -UK_ENOENT;
 }

@@ -13,13 +13,13 @@
  * returns at once for a port that is already pending.
  */
 
-#define BITS	(sizeof(xen_ulong_t) * 8)
-#define MAX_HANDLERS	8
+#define BITS	     (sizeof(xen_ulong_t) * 8)
+#define MAX_HANDLERS 8
 
 static struct {
-	evtchn_port_t		 port;
-	evtchn_handler_fn	*fn;
-	void			*arg;
+	evtchn_port_t port;
+	evtchn_handler_fn *fn;
+	void *arg;
 } handlers[MAX_HANDLERS];
 static unsigned int nhandlers;
 

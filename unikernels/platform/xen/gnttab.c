@@ -13,11 +13,11 @@
  * and reuse them, so no revocation path exists.
  */
 
-#define GNT_ENTRIES	(4096 / sizeof(grant_entry_v1_t))
+#define GNT_ENTRIES (4096 / sizeof(grant_entry_v1_t))
 
 static union {
-	grant_entry_v1_t	e[GNT_ENTRIES];
-	char			page[4096];
+	grant_entry_v1_t e[GNT_ENTRIES];
+	char page[4096];
 } gnt_page __attribute__((aligned(4096)));
 static grant_entry_v1_t *gnt;
 static grant_ref_t gnt_next = GNTTAB_NR_RESERVED_ENTRIES;

@@ -13,10 +13,10 @@
  * exactly one slot in each direction and always carries real checksums.
  */
 
-#define NET_NRX		16
-#define NET_NTX		16
-#define NET_VIF		"device/vif/0"
-#define NET_TIMEOUT	UK_SEC(60)	/* many domains may boot at once */
+#define NET_NRX	    16
+#define NET_NTX	    16
+#define NET_VIF	    "device/vif/0"
+#define NET_TIMEOUT UK_SEC(60) /* many domains may boot at once */
 
 typedef char net_page[4096] __attribute__((aligned(4096)));
 
@@ -28,7 +28,7 @@ static netif_rx_front_ring_t rx;
 static evtchn_port_t net_port;
 static domid_t backend_id;
 static char backend[128];
-static uint16_t tx_free[NET_NTX];	/* stack of idle tx buffer ids */
+static uint16_t tx_free[NET_NTX]; /* stack of idle tx buffer ids */
 static unsigned int ntx_free;
 static int net_up;
 
@@ -220,8 +220,7 @@ uk_net_open(struct uk_netinfo *info)
 	if ((rc = read_int(NET_VIF "/backend-id", &id)) != 0)
 		return rc;
 	backend_id = (domid_t)id;
-	if ((rc = uk_xs_read(NET_VIF "/backend", backend,
-	    sizeof(backend))) < 0)
+	if ((rc = uk_xs_read(NET_VIF "/backend", backend, sizeof(backend))) < 0)
 		return rc;
 	if ((rc = net_connect()) != 0)
 		return rc;
@@ -276,8 +275,8 @@ uk_net_recv(void *buf, size_t size)
 		if (rsp.id >= NET_NRX)
 			uk_panic("netfront: rx response id %u", rsp.id);
 		/* Errors and multi-slot frames (never negotiated): drop. */
-		if (rsp.status <= 0 || (rsp.flags & (NETRXF_more_data |
-		    NETRXF_extra_info)) != 0 ||
+		if (rsp.status <= 0 ||
+		    (rsp.flags & (NETRXF_more_data | NETRXF_extra_info)) != 0 ||
 		    (size_t)rsp.offset + (size_t)rsp.status > 4096) {
 			rx_post(rsp.id);
 			continue;

@@ -9,7 +9,7 @@ rdtsc(void)
 	uint32_t lo, hi;
 
 	/* lfence: the TSC must not be read before the fields above it. */
-	__asm__ volatile("lfence; rdtsc" : "=a"(lo), "=d"(hi) :: "memory");
+	__asm__ volatile("lfence; rdtsc" : "=a"(lo), "=d"(hi)::"memory");
 	return ((uint64_t)hi << 32) | lo;
 }
 
@@ -27,8 +27,8 @@ pvclock_scale(uint64_t delta, uint32_t mul, int8_t shift)
 uint64_t
 uk_now(void)
 {
-	volatile struct vcpu_time_info *t =
-	    &xenplat.shared_info->vcpu_info[0].time;
+	volatile struct vcpu_time_info *t = &xenplat.shared_info->vcpu_info[0]
+						 .time;
 	uint32_t version, mul;
 	uint64_t stamp, sys, tsc, ns;
 	int8_t shift;

@@ -36,9 +36,9 @@ trap_report(const struct trap_frame *f)
 	    (unsigned long)f->rip, (unsigned long)f->rsp,
 	    (unsigned long)f->rflags, (unsigned long)cr2);
 	printf("uk: rax %#lx rbx %#lx rcx %#lx rdx %#lx rsi %#lx rdi %#lx\n",
-	    (unsigned long)f->rax, (unsigned long)f->rbx,
-	    (unsigned long)f->rcx, (unsigned long)f->rdx,
-	    (unsigned long)f->rsi, (unsigned long)f->rdi);
+	    (unsigned long)f->rax, (unsigned long)f->rbx, (unsigned long)f->rcx,
+	    (unsigned long)f->rdx, (unsigned long)f->rsi,
+	    (unsigned long)f->rdi);
 }
 
 void

@@ -18,12 +18,12 @@
  * drivers do not care.
  */
 struct xenplat {
-	shared_info_t				*shared_info;
-	struct xencons_interface		*cons;
-	evtchn_port_t				 cons_port;
-	struct xenstore_domain_interface	*store;
-	evtchn_port_t				 store_port;
-	const char				*cmdline;
+	shared_info_t *shared_info;
+	struct xencons_interface *cons;
+	evtchn_port_t cons_port;
+	struct xenstore_domain_interface *store;
+	evtchn_port_t store_port;
+	const char *cmdline;
 };
 extern struct xenplat xenplat;
 
@@ -42,9 +42,9 @@ xen_hypercall3(unsigned int op, unsigned long a1, unsigned long a2,
 	long ret;
 
 	__asm__ volatile("call *%[stub]"
-	    : "=a"(ret), "+D"(a1), "+S"(a2), "+d"(a3)
-	    : [stub] "r"(hypercall_page + op * 32)
-	    : "memory", "r8", "r10", "r11", "rcx");
+			 : "=a"(ret), "+D"(a1), "+S"(a2), "+d"(a3)
+			 : [stub] "r"(hypercall_page + op * 32)
+			 : "memory", "r8", "r10", "r11", "rcx");
 	return ret;
 }
 
@@ -58,8 +58,8 @@ xen_sched_op(int cmd, void *arg)
 static inline long
 xen_event_channel_op(int cmd, void *arg)
 {
-	return xen_hypercall3(__HYPERVISOR_event_channel_op,
-	    (unsigned long)cmd, (unsigned long)arg, 0);
+	return xen_hypercall3(__HYPERVISOR_event_channel_op, (unsigned long)cmd,
+	    (unsigned long)arg, 0);
 }
 
 static inline long
@@ -81,9 +81,9 @@ xen_hvm_op(int cmd, void *arg)
  * with loads and stores with stores, so rmb/wmb only stop the compiler;
  * a store followed by a load of another location needs a real fence.
  */
-#define xen_rmb()	__asm__ volatile("" ::: "memory")
-#define xen_wmb()	__asm__ volatile("" ::: "memory")
-#define xen_mb()	__atomic_thread_fence(__ATOMIC_SEQ_CST)
+#define xen_rmb() __asm__ volatile("" ::: "memory")
+#define xen_wmb() __asm__ volatile("" ::: "memory")
+#define xen_mb()  __atomic_thread_fence(__ATOMIC_SEQ_CST)
 
 static inline uint32_t
 xen_load_idx(const uint32_t *p)
@@ -98,15 +98,15 @@ xen_store_idx(uint32_t *p, uint32_t v)
 }
 
 /* xen.c */
-void	xen_main(void) UK_NORETURN;
+void xen_main(void) UK_NORETURN;
 /* Raw hypervisor shutdown, for when nothing else can be trusted. */
-void	xen_crash(void) UK_NORETURN;
+void xen_crash(void) UK_NORETURN;
 
 /*
  * Provided by the boot binding: a debug channel that needs no driver, and
  * the two things the drivers need done differently on PVH and PV.
  */
-void	xen_debug_write(const char *buf, size_t len);
+void xen_debug_write(const char *buf, size_t len);
 /*
  * The frame number to give a backend (in a grant) for the page at va,
  * which must lie in the image: the guest frame on PVH (va >> 12, the
@@ -119,33 +119,33 @@ uint64_t xen_virt_to_gfn(const void *va);
  * physical address space there, PV maps the machine frame Xen names.
  * 0 or -UK_EIO.
  */
-int	xen_gnttab_map_frame(void *page);
+int xen_gnttab_map_frame(void *page);
 
 /* events.c */
 typedef int evtchn_handler_fn(void *arg);
 /* Clears port's pending bit; returns whether it was set. */
-int	evtchn_clear(evtchn_port_t port);
-void	evtchn_notify(evtchn_port_t port);
+int evtchn_clear(evtchn_port_t port);
+void evtchn_notify(evtchn_port_t port);
 /*
  * Blocks until one of ports becomes pending (any port when n is 0) or
  * the absolute time deadline passes.  Returns at once if one of ports is
  * already pending: clear, check the ring, then wait, and nothing is lost.
  */
-void	evtchn_wait(evtchn_port_t *ports, unsigned int n, uint64_t deadline);
+void evtchn_wait(evtchn_port_t *ports, unsigned int n, uint64_t deadline);
 /*
  * Registers fn to run from plat_dispatch() (i.e. uk_poll) on every turn,
  * after port's pending bit was cleared.  fn returns the number of
  * application callbacks it ran.
  */
-void	evtchn_handler(evtchn_port_t port, evtchn_handler_fn *fn, void *arg);
+void evtchn_handler(evtchn_port_t port, evtchn_handler_fn *fn, void *arg);
 
 /* console.c */
-void	console_init(void);
+void console_init(void);
 /* Waits until the backend took everything, at most until deadline. */
-void	console_flush(uint64_t deadline);
+void console_flush(uint64_t deadline);
 
 /* xenstore.c */
-void	xenstore_init(void);
+void xenstore_init(void);
 
 /* gnttab.c */
 /*
@@ -153,15 +153,15 @@ void	xenstore_init(void);
  * the image), read-only or writable; *ref names the grant.
  * -UK_ENOSPC when the table is full.  Grants are never revoked.
  */
-int	gnttab_grant(domid_t domid, const void *page, int readonly,
-	    grant_ref_t *ref);
+int gnttab_grant(domid_t domid, const void *page, int readonly,
+    grant_ref_t *ref);
 
 /* shutdown.c */
-void	shutdown_init(void);
+void shutdown_init(void);
 
 /* trap.c -- CPU exceptions, after the binding's entry stubs */
 
-#define NTRAPS		32	/* the CPU's exception vectors */
+#define NTRAPS 32 /* the CPU's exception vectors */
 
 /*
  * The frame trap_stubs.h's stubs build on both bindings, lowest address
@@ -183,7 +183,7 @@ extern const uint64_t trap_stubs[NTRAPS];
  * registers on the console, then uk_shutdown(UK_CRASH).  A fault while
  * reporting one crashes the domain at once.  Called by the stubs only.
  */
-void	trap_fatal(struct trap_frame *f) UK_NORETURN;
+void trap_fatal(struct trap_frame *f) UK_NORETURN;
 /*
  * Provided by the binding's trap.c: the address of the last page fault,
  * %cr2 on PVH; Xen's copy in vcpu_info on PV, whose kernel cannot read
@@ -193,7 +193,7 @@ uint64_t trap_fault_addr(void);
 
 /* xs_wire.c -- pure XenStore message encoding and decoding */
 
-#define XS_HDR_LEN	((size_t)sizeof(struct xsd_sockmsg))
+#define XS_HDR_LEN ((size_t)sizeof(struct xsd_sockmsg))
 
 /*
  * Encodes a request: the header (tx_id 0 outside a transaction), then n
@@ -201,21 +201,21 @@ uint64_t trap_fault_addr(void);
  * (XS_WRITE's value).  Returns the message length or -UK_E2BIG (payload
  * over XENSTORE_PAYLOAD_MAX or cap).
  */
-int	xs_encode(void *buf, size_t cap, uint32_t type, uint32_t req_id,
-	    uint32_t tx_id, const char *const *strs, size_t n, int last_nul);
+int xs_encode(void *buf, size_t cap, uint32_t type, uint32_t req_id,
+    uint32_t tx_id, const char *const *strs, size_t n, int last_nul);
 /* Decodes and checks a received header; -UK_EBADMSG if it is not sane. */
-int	xs_decode_header(const void *buf, struct xsd_sockmsg *hdr);
+int xs_decode_header(const void *buf, struct xsd_sockmsg *hdr);
 /* The UK_E* number for an XS_ERROR payload ("ENOENT"); UK_EIO if unknown. */
-int	xs_errno(const char *payload, size_t len);
+int xs_errno(const char *payload, size_t len);
 /* Splits an XS_WATCH_EVENT payload "path\0token\0"; -UK_EBADMSG if bad. */
-int	xs_watch_event(const char *payload, size_t len, const char **path,
-	    const char **token);
+int xs_watch_event(const char *payload, size_t len, const char **path,
+    const char **token);
 /* Counts the NUL-terminated names of an XS_DIRECTORY reply, or -UK_EBADMSG. */
-int	xs_directory_count(const char *payload, size_t len);
+int xs_directory_count(const char *payload, size_t len);
 /*
  * The transaction id of an XS_TRANSACTION_START reply ("17\0": decimal,
  * 1..2^32-1, NUL-terminated) into *tx; -UK_EBADMSG if it is not one.
  */
-int	xs_tx_id(const char *payload, size_t len, uint32_t *tx);
+int xs_tx_id(const char *payload, size_t len, uint32_t *tx);
 
 #endif /* XENPLAT_H */

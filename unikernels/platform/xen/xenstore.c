@@ -14,8 +14,8 @@
  * position; XenStore is then declared dead rather than misparsed.
  */
 
-#define XS_TIMEOUT	UK_SEC(30)
-#define XS_QUEUE	8
+#define XS_TIMEOUT UK_SEC(30)
+#define XS_QUEUE   8
 
 static struct xenstore_domain_interface *xs;
 static evtchn_port_t xs_port;
@@ -26,8 +26,8 @@ static char xs_recvbuf[XENSTORE_PAYLOAD_MAX + 1];
 
 static struct uk_xs_watch *watches;
 static struct {
-	struct uk_xs_watch	*w;
-	char			 path[UK_XS_WATCH_PATH_MAX];
+	struct uk_xs_watch *w;
+	char path[UK_XS_WATCH_PATH_MAX];
 } queue[XS_QUEUE];
 static unsigned int q_head, q_len;
 
@@ -182,8 +182,8 @@ xs_request(uint32_t type, uint32_t tx, const char *const *strs, size_t n,
 	if (xs_dead)
 		return -UK_EIO;
 	id = ++xs_req_id;
-	len = xs_encode(xs_sendbuf, sizeof(xs_sendbuf), type, id, tx, strs,
-	    n, last_nul);
+	len = xs_encode(xs_sendbuf, sizeof(xs_sendbuf), type, id, tx, strs, n,
+	    last_nul);
 	if (len < 0)
 		return len;
 	deadline = uk_now() + XS_TIMEOUT;
@@ -289,7 +289,7 @@ uk_xs_transaction_start(uint32_t *tx)
 	int rc;
 
 	if ((rc = xs_request(XS_TRANSACTION_START, UK_XS_NOTX, strs, 1, 1,
-	    &len)) != 0)
+		 &len)) != 0)
 		return rc;
 	/* A bad reply leaves the stream in step: fail this call only. */
 	return xs_tx_id(xs_recvbuf, len, tx) == 0 ? 0 : -UK_EPROTO;

@@ -7,8 +7,8 @@
  */
 
 int
-xs_encode(void *buf, size_t cap, uint32_t type, uint32_t req_id,
-    uint32_t tx_id, const char *const *strs, size_t n, int last_nul)
+xs_encode(void *buf, size_t cap, uint32_t type, uint32_t req_id, uint32_t tx_id,
+    const char *const *strs, size_t n, int last_nul)
 {
 	struct xsd_sockmsg hdr;
 	char *p = (char *)buf + XS_HDR_LEN;
@@ -41,8 +41,8 @@ xs_decode_header(const void *buf, struct xsd_sockmsg *hdr)
 }
 
 static const struct {
-	const char	*name;
-	int		 num;
+	const char *name;
+	int num;
 } xs_errors[] = {
 	/* clang-format off */
 	{ "EINVAL", UK_EINVAL },	{ "EACCES", UK_EACCES },
@@ -96,7 +96,7 @@ xs_directory_count(const char *payload, size_t len)
 	while (off < len) {
 		n = strnlen(payload + off, len - off);
 		if (off + n == len)
-			return -UK_EBADMSG;	/* last name lacks its NUL */
+			return -UK_EBADMSG; /* last name lacks its NUL */
 		off += n + 1;
 		count++;
 	}

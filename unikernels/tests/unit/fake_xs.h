@@ -14,24 +14,24 @@
  * stands for uk_poll's turn).  The test plays jitsud with fxs_set.
  */
 
-#define FXS_NODES	32
-#define FXS_PATH	96
-#define FXS_QUEUE	32
-#define FXS_VAL		4096	/* XenStore's largest value */
+#define FXS_NODES 32
+#define FXS_PATH  96
+#define FXS_QUEUE 32
+#define FXS_VAL	  4096 /* XenStore's largest value */
 
 static struct {
-	int	used;
-	char	path[FXS_PATH];
-	char	val[FXS_VAL];
+	int used;
+	char path[FXS_PATH];
+	char val[FXS_VAL];
 } fxs_node[FXS_NODES];
 
 static struct uk_xs_watch *fxs_watches;
 static struct {
-	struct uk_xs_watch	*w;
-	char			 path[FXS_PATH];
+	struct uk_xs_watch *w;
+	char path[FXS_PATH];
 } fxs_q[FXS_QUEUE];
 static int fxs_nq;
-static int fxs_watch_error;	/* what uk_xs_watch returns; 0: works */
+static int fxs_watch_error; /* what uk_xs_watch returns; 0: works */
 
 static inline void
 fxs_reset(void)
@@ -118,8 +118,8 @@ fxs_fire(void)
 	while (fxs_nq > 0) {
 		w = fxs_q[0].w;
 		strlcpy(path, fxs_q[0].path, sizeof(path));
-		memmove(&fxs_q[0], &fxs_q[1], sizeof(fxs_q[0]) *
-		    (size_t)(fxs_nq - 1));
+		memmove(&fxs_q[0], &fxs_q[1],
+		    sizeof(fxs_q[0]) * (size_t)(fxs_nq - 1));
 		fxs_nq--;
 		if (w != NULL) {
 			w->fn(w, path, w->arg);

@@ -10,9 +10,9 @@
  * stack 10.88.0.2/24 (MAC 02:..:02).
  */
 
-#define PEER_IP		0x0a580001u
-#define OUR_IP		0x0a580002u
-#define MAXOUT		64
+#define PEER_IP 0x0a580001u
+#define OUR_IP	0x0a580002u
+#define MAXOUT	64
 
 static const uint8_t peer_mac[6] = { 2, 0, 0, 0, 0, 1 };
 static const uint8_t our_mac[6] = { 2, 0, 0, 0, 0, 2 };
@@ -86,11 +86,12 @@ out_tcp(int i, struct tcp_seg *s)
 
 	assert_true(i >= 0 && i < nout);
 	assert_int_equal(get16(out[i] + 12), ETH_IPV4);
-	assert_int_equal(ip_parse(out[i] + ETH_HLEN, outlen[i] - ETH_HLEN,
-	    &ip), 0);
+	assert_int_equal(ip_parse(out[i] + ETH_HLEN, outlen[i] - ETH_HLEN, &ip),
+	    0);
 	assert_int_equal(ip.proto, IP_TCP);
 	assert_int_equal(tcp_parse(out[i] + ETH_HLEN + ip.hlen,
-	    ip.total - ip.hlen, ip.src, ip.dst, s), 0);
+			     ip.total - ip.hlen, ip.src, ip.dst, s),
+	    0);
 }
 
 #endif /* NET_TEST_H */

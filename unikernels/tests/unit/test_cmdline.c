@@ -23,10 +23,12 @@ test_key_value_found(void **state)
 
 	(void)state;
 	assert_int_equal(cmdline_find("ip=10.0.0.5 gw=10.0.0.1", "gw", buf,
-	    sizeof(buf)), 8);
+			     sizeof(buf)),
+	    8);
 	assert_string_equal(buf, "10.0.0.1");
 	assert_int_equal(cmdline_find("\tip=10.0.0.5  \n", "ip", buf,
-	    sizeof(buf)), 8);
+			     sizeof(buf)),
+	    8);
 	assert_string_equal(buf, "10.0.0.5");
 }
 
@@ -36,8 +38,8 @@ test_bare_word_and_empty_value(void **state)
 	char buf[8];
 
 	(void)state;
-	assert_int_equal(cmdline_find("a=1 wait b=2", "wait", buf,
-	    sizeof(buf)), 0);
+	assert_int_equal(cmdline_find("a=1 wait b=2", "wait", buf, sizeof(buf)),
+	    0);
 	assert_string_equal(buf, "");
 	assert_int_equal(cmdline_find("x= y", "x", buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "");
@@ -49,8 +51,8 @@ test_prefix_is_not_a_match(void **state)
 	char buf[8];
 
 	(void)state;
-	assert_int_equal(cmdline_find("ipaddr=1 xip=2", "ip", buf,
-	    sizeof(buf)), -UK_ENOENT);
+	assert_int_equal(cmdline_find("ipaddr=1 xip=2", "ip", buf, sizeof(buf)),
+	    -UK_ENOENT);
 	assert_int_equal(cmdline_find("", "ip", buf, sizeof(buf)), -UK_ENOENT);
 	assert_int_equal(cmdline_find("ip=1", "", buf, sizeof(buf)),
 	    -UK_EINVAL);
@@ -62,8 +64,7 @@ test_last_occurrence_wins(void **state)
 	char buf[8];
 
 	(void)state;
-	assert_int_equal(cmdline_find("n=1 m=2 n=3", "n", buf, sizeof(buf)),
-	    1);
+	assert_int_equal(cmdline_find("n=1 m=2 n=3", "n", buf, sizeof(buf)), 1);
 	assert_string_equal(buf, "3");
 }
 
@@ -74,10 +75,12 @@ test_quotes_group_blanks(void **state)
 
 	(void)state;
 	assert_int_equal(cmdline_find("msg=\"hello  world\" n=1", "msg", buf,
-	    sizeof(buf)), 12);
+			     sizeof(buf)),
+	    12);
 	assert_string_equal(buf, "hello  world");
 	assert_int_equal(cmdline_find("msg=\"hello  world\" n=1", "n", buf,
-	    sizeof(buf)), 1);
+			     sizeof(buf)),
+	    1);
 	/* An unterminated quote runs to the end of the line. */
 	assert_int_equal(cmdline_find("a=\"b c", "a", buf, sizeof(buf)), 3);
 	assert_string_equal(buf, "b c");

@@ -19,9 +19,9 @@
  * this is one scenario, step by step.
  */
 
-#define OUR_IP		0x0a580002u
-#define PEER_IP		0x0a580001u
-#define NFRAMES		16
+#define OUR_IP	0x0a580002u
+#define PEER_IP 0x0a580001u
+#define NFRAMES 16
 
 static const uint8_t our_mac[6] = { 2, 0, 0, 0, 0, 2 };
 static const uint8_t peer_mac[6] = { 2, 0, 0, 0, 0, 1 };
@@ -71,7 +71,8 @@ uk_now(void)
 void
 uk_console_write(const char *buf, size_t len)
 {
-	size_t n = len < sizeof(log_buf) - 1 - log_len ? len :
+	size_t n = len < sizeof(log_buf) - 1 - log_len ?
+	    len :
 	    sizeof(log_buf) - 1 - log_len;
 
 	memcpy(log_buf + log_len, buf, n);
@@ -144,8 +145,7 @@ rx_slot(size_t len)
 static void
 client_arp_who_has_us(void)
 {
-	struct arp_pkt a = { .op = ARP_REQUEST, .spa = PEER_IP,
-	    .tpa = OUR_IP };
+	struct arp_pkt a = { .op = ARP_REQUEST, .spa = PEER_IP, .tpa = OUR_IP };
 	uint8_t *f = rx_slot(ETH_HLEN + ARP_LEN);
 
 	memcpy(a.sha, peer_mac, 6);
@@ -157,8 +157,13 @@ static void
 client_tcp(uint16_t sport, uint8_t flags, uint32_t seq, uint32_t ack,
     const char *data)
 {
-	struct tcp_seg s = { .sport = sport, .dport = 80, .seq = seq,
-	    .ack = ack, .flags = flags, .wnd = 64000, .wscale = -1 };
+	struct tcp_seg s = { .sport = sport,
+		.dport = 80,
+		.seq = seq,
+		.ack = ack,
+		.flags = flags,
+		.wnd = 64000,
+		.wscale = -1 };
 	size_t hlen, len;
 	uint8_t *f, *ip;
 
@@ -187,10 +192,11 @@ sent_tcp(int i, struct tcp_seg *s)
 
 	assert_true(i < ntx);
 	assert_int_equal(get16(tx[i] + 12), ETH_IPV4);
-	assert_int_equal(ip_parse(tx[i] + ETH_HLEN, txlen[i] - ETH_HLEN,
-	    &ip), 0);
+	assert_int_equal(ip_parse(tx[i] + ETH_HLEN, txlen[i] - ETH_HLEN, &ip),
+	    0);
 	assert_int_equal(tcp_parse(tx[i] + ETH_HLEN + ip.hlen,
-	    ip.total - ip.hlen, ip.src, ip.dst, s), 0);
+			     ip.total - ip.hlen, ip.src, ip.dst, s),
+	    0);
 }
 
 /* jitsud's record of client port sport, "GET / HTTP/1.1\r\n" so far. */
@@ -229,7 +235,7 @@ app_read(struct uk_tcp *c, int events, void *arg)
 	(void)events;
 	(void)arg;
 	while ((n = uk_tcp_read(c, app_buf + app_len,
-	    sizeof(app_buf) - 1 - app_len)) > 0)
+		    sizeof(app_buf) - 1 - app_len)) > 0)
 		app_len += (size_t)n;
 	app_buf[app_len] = '\0';
 	app_eof |= n == 0;
@@ -285,7 +291,7 @@ ready_and_adopt(void)
 	assert_int_equal(uk_ready(), 0);
 	assert_string_equal(fxs_get("data/status"), "ready");
 	assert_string_equal(fxs_get("data/synjitsu/ready"), "1");
-	turn();					/* the watch's first firing */
+	turn(); /* the watch's first firing */
 	assert_int_equal(ntx, 0);
 	/* jitsud's transaction: one good record, one for a closed port. */
 	jitsud_record(0, 40000, 80, &r0);
@@ -329,9 +335,8 @@ stream_goes_on(void)
 	assert_int_equal(s.flags, TCP_ACK);
 	assert_int_equal(s.seq, 90001);
 	assert_int_equal(s.ack, 5017 + 11);
-	assert_memory_equal(tx[2], peer_mac, 6);	/* learned when quiet */
-	assert_int_equal(uk_tcp_write(app_conn, "HTTP/1.1 200 OK\r\n", 17),
-	    17);
+	assert_memory_equal(tx[2], peer_mac, 6); /* learned when quiet */
+	assert_int_equal(uk_tcp_write(app_conn, "HTTP/1.1 200 OK\r\n", 17), 17);
 	turn();
 	sent_tcp(ntx - 1, &s);
 	assert_int_equal(s.seq, 90001);

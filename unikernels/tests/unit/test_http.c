@@ -38,10 +38,10 @@ test_get_head_and_keepalive_defaults(void **state)
 	assert_int_equal(r.method, HTTP_HEAD);
 	assert_int_equal(r.keepalive, 0);
 	assert_true(parse("GET / HTTP/1.0\r\nCONNECTION: Keep-Alive\r\n\r\n",
-	    &r) > 0);
+			&r) > 0);
 	assert_int_equal(r.keepalive, 1);
-	assert_true(parse("GET / HTTP/1.1\r\nConnection: close\r\n\r\n",
-	    &r) > 0);
+	assert_true(parse("GET / HTTP/1.1\r\nConnection: close\r\n\r\n", &r) >
+	    0);
 	assert_int_equal(r.keepalive, 0);
 	assert_true(parse("POST / HTTP/1.1\r\n\r\n", &r) > 0);
 	assert_int_equal(r.method, HTTP_OTHER);
@@ -89,7 +89,8 @@ test_response_head(void **state)
 	(void)state;
 	n = http_head(out, sizeof(out), 404, "text/plain", 0, 1);
 	assert_true(n > 0);
-	assert_string_equal(out, "HTTP/1.1 404 Not Found\r\nServer: jitsu-uk\r\n"
+	assert_string_equal(out,
+	    "HTTP/1.1 404 Not Found\r\nServer: jitsu-uk\r\n"
 	    "Content-Type: text/plain\r\nContent-Length: 0\r\n"
 	    "Connection: keep-alive\r\n\r\n");
 	assert_int_equal(http_head(out, 20, 200, "text/html", 5, 0), 0);

@@ -33,10 +33,10 @@ test_arp_parse_checks_length_and_types(void **state)
 	assert_int_equal(a.tpa, OUR_IP);
 	assert_int_equal(arp_parse(arp_who_has_us + 14, ARP_LEN - 1, &a), -1);
 	memcpy(bad, arp_who_has_us + 14, ARP_LEN);
-	bad[1] = 6;			/* htype IEEE 802 */
+	bad[1] = 6; /* htype IEEE 802 */
 	assert_int_equal(arp_parse(bad, ARP_LEN, &a), -1);
 	memcpy(bad, arp_who_has_us + 14, ARP_LEN);
-	bad[7] = 9;			/* no such op */
+	bad[7] = 9; /* no such op */
 	assert_int_equal(arp_parse(bad, ARP_LEN, &a), -1);
 }
 
@@ -95,10 +95,10 @@ test_arp_queue_is_bounded_and_flushed_on_reply(void **state)
 	(void)state;
 	net_setup();
 	assert_int_equal(send_udp(PEER_IP, 10, 0), 0);
-	assert_int_equal(nout, 1);		/* the ARP request only */
+	assert_int_equal(nout, 1); /* the ARP request only */
 	assert_int_equal(get16(out[0] + 12), ETH_ARP);
 	assert_int_equal(send_udp(PEER_IP, 11, 0), 0);
-	assert_int_equal(send_udp(PEER_IP, 12, 0), 0);	/* over the bound */
+	assert_int_equal(send_udp(PEER_IP, 12, 0), 0); /* over the bound */
 	assert_int_equal(nout, 1);
 	assert_int_equal(tn->stats.arp_drop, 1);
 	learn_peer(5);
@@ -121,7 +121,7 @@ test_arp_retries_then_gives_up_and_entries_expire(void **state)
 	assert_int_equal(nout, 1);
 	net_tick(tn, UK_SEC(1));
 	net_tick(tn, UK_SEC(2));
-	assert_int_equal(nout, 3);		/* three requests in all */
+	assert_int_equal(nout, 3); /* three requests in all */
 	net_tick(tn, UK_SEC(3));
 	assert_int_equal(nout, 3);
 	assert_int_equal(tn->stats.arp_drop, 1);
@@ -145,7 +145,7 @@ test_arp_cache_never_exceeds_its_size(void **state)
 	for (i = 0; i < NET_ARP_NENT; i++)
 		used += tn->arp[i].state != ARP_FREE;
 	assert_int_equal(used, NET_ARP_NENT);
-	assert_int_equal(nout, 3 * NET_ARP_NENT);	/* one request each */
+	assert_int_equal(nout, 3 * NET_ARP_NENT); /* one request each */
 }
 
 static void
@@ -156,7 +156,7 @@ test_quiet_stack_sends_no_arp_or_echo_reply_but_still_learns(void **state)
 	tn->quiet = 1;
 	net_input(tn, arp_who_has_us, sizeof(arp_who_has_us), 0);
 	assert_int_equal(nout, 0);
-	assert_non_null(arp_lookup(tn, PEER_IP));	/* learned anyway */
+	assert_non_null(arp_lookup(tn, PEER_IP)); /* learned anyway */
 	net_input(tn, icmp_echo, sizeof(icmp_echo), 0);
 	assert_int_equal(nout, 0);
 	assert_int_equal(tn->stats.quiet_drop, 2);
@@ -185,18 +185,18 @@ test_ip_parse_checks_header(void **state)
 	assert_int_equal(h.src, PEER_IP);
 	assert_int_equal(h.ttl, 64);
 	assert_int_equal(ip_parse(ip, 19, &h), -1);
-	assert_int_equal(ip_parse(ip, len - 1, &h), -1);  /* total > len */
+	assert_int_equal(ip_parse(ip, len - 1, &h), -1); /* total > len */
 	memcpy(bad, ip, len);
-	bad[12] ^= 1;					/* checksum */
+	bad[12] ^= 1; /* checksum */
 	assert_int_equal(ip_parse(bad, len, &h), -1);
 	memcpy(bad, ip, len);
-	bad[0] = 0x44;					/* IHL 4 */
+	bad[0] = 0x44; /* IHL 4 */
 	assert_int_equal(ip_parse(bad, len, &h), -1);
 	memcpy(bad, ip, len);
-	bad[0] = 0x65;					/* version 6 */
+	bad[0] = 0x65; /* version 6 */
 	assert_int_equal(ip_parse(bad, len, &h), -1);
 	memset(padded, 0, sizeof(padded));
-	memcpy(padded, ip, len);			/* Ethernet padding */
+	memcpy(padded, ip, len); /* Ethernet padding */
 	assert_int_equal(ip_parse(padded, sizeof(padded), &h), 0);
 	assert_int_equal(h.total, len);
 }
@@ -208,7 +208,8 @@ test_fragments_are_dropped(void **state)
 
 	(void)state;
 	assert_int_equal(ip_parse(ip_fragment + 14, sizeof(ip_fragment) - 14,
-	    &h), -2);
+			     &h),
+	    -2);
 	net_setup();
 	assert_non_null(udp_bind(tn, 9999));
 	net_input(tn, ip_fragment, sizeof(ip_fragment), 0);
@@ -232,11 +233,11 @@ test_icmp_echo_is_answered(void **state)
 	assert_int_equal(h.dst, PEER_IP);
 	assert_int_equal(h.src, OUR_IP);
 	r = out[0] + 14 + 20;
-	assert_int_equal(r[0], 0);			/* echo reply */
+	assert_int_equal(r[0], 0); /* echo reply */
 	assert_int_equal(ip_fold(ip_sum(r, h.total - 20, 0)), 0);
 	assert_memory_equal(r + 4, icmp_echo + 14 + 20 + 4, 4 + 8);
 	memcpy(bad, icmp_echo, sizeof(bad));
-	bad[sizeof(bad) - 1] ^= 0xff;			/* ICMP checksum */
+	bad[sizeof(bad) - 1] ^= 0xff; /* ICMP checksum */
 	net_input(tn, bad, sizeof(bad), 0);
 	assert_int_equal(nout, 1);
 }
@@ -254,13 +255,14 @@ test_udp_parse_checks_length_and_checksum(void **state)
 	assert_int_equal(sp, 5353);
 	assert_int_equal(dp, 9999);
 	assert_int_equal(dlen, 5);
-	assert_int_equal(udp_parse(u, 12, PEER_IP, OUR_IP, &sp, &dp, &dlen), -1);
+	assert_int_equal(udp_parse(u, 12, PEER_IP, OUR_IP, &sp, &dp, &dlen),
+	    -1);
 	assert_int_equal(udp_parse(u, 7, PEER_IP, OUR_IP, &sp, &dp, &dlen), -1);
 	memcpy(bad, u, 13);
 	bad[12] ^= 1;
 	assert_int_equal(udp_parse(bad, 13, PEER_IP, OUR_IP, &sp, &dp, &dlen),
 	    -1);
-	put16(bad + 6, 0);			/* no checksum: accepted */
+	put16(bad + 6, 0); /* no checksum: accepted */
 	assert_int_equal(udp_parse(bad, 13, PEER_IP, OUR_IP, &sp, &dp, &dlen),
 	    0);
 }
@@ -292,8 +294,9 @@ test_udp_socket_round_trip(void **state)
 	assert_int_equal(udp_sendto(tn, u, "olleh", 5, ip, port, 0), 0);
 	assert_int_equal(nout, 1);
 	assert_int_equal(ip_parse(out[0] + 14, outlen[0] - 14, &h), 0);
-	assert_int_equal(udp_parse(out[0] + 34, h.total - 20, h.src, h.dst,
-	    &sp, &dp, &dlen), 0);
+	assert_int_equal(udp_parse(out[0] + 34, h.total - 20, h.src, h.dst, &sp,
+			     &dp, &dlen),
+	    0);
 	assert_int_equal(sp, 9999);
 	assert_int_equal(dp, 5353);
 	assert_memory_equal(out[0] + 42, "olleh", 5);
@@ -321,16 +324,23 @@ test_tcp_parse_options_and_bounds(void **state)
 	/* wrong addresses: the pseudo-header checksum fails */
 	assert_int_equal(tcp_parse(t, len, PEER_IP, OUR_IP + 1, &s), -1);
 	memcpy(bad, t, len);
-	bad[12] = 0xf0;				/* data offset 60 > len */
+	bad[12] = 0xf0; /* data offset 60 > len */
 	assert_int_equal(tcp_parse(bad, len, PEER_IP, OUR_IP, &s), -1);
 }
 
 static void
 test_tcp_build_parses_back(void **state)
 {
-	struct tcp_seg s = { .sport = 80, .dport = 4000, .seq = 7, .ack = 9,
-	    .flags = TCP_SYN | TCP_ACK, .wnd = 8192, .mss = 1460,
-	    .wscale = 2, .dlen = 0 }, r;
+	struct tcp_seg s = { .sport = 80,
+		.dport = 4000,
+		.seq = 7,
+		.ack = 9,
+		.flags = TCP_SYN | TCP_ACK,
+		.wnd = 8192,
+		.mss = 1460,
+		.wscale = 2,
+		.dlen = 0 },
+		       r;
 	uint8_t buf[64];
 
 	(void)state;
@@ -369,10 +379,13 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_eth_parse_rejects_short_frames),
 		cmocka_unit_test(test_arp_parse_checks_length_and_types),
-		cmocka_unit_test(test_arp_request_for_us_is_answered_and_learned),
+		cmocka_unit_test(
+		    test_arp_request_for_us_is_answered_and_learned),
 		cmocka_unit_test(test_gratuitous_arp_announces_our_address),
-		cmocka_unit_test(test_arp_queue_is_bounded_and_flushed_on_reply),
-		cmocka_unit_test(test_arp_retries_then_gives_up_and_entries_expire),
+		cmocka_unit_test(
+		    test_arp_queue_is_bounded_and_flushed_on_reply),
+		cmocka_unit_test(
+		    test_arp_retries_then_gives_up_and_entries_expire),
 		cmocka_unit_test(test_arp_cache_never_exceeds_its_size),
 		cmocka_unit_test(test_ip_parse_checks_header),
 		cmocka_unit_test(test_fragments_are_dropped),
@@ -382,7 +395,8 @@ main(void)
 		cmocka_unit_test(test_tcp_parse_options_and_bounds),
 		cmocka_unit_test(test_tcp_build_parses_back),
 		cmocka_unit_test(test_addresses_parse),
-		cmocka_unit_test(test_quiet_stack_sends_no_arp_or_echo_reply_but_still_learns),
+		cmocka_unit_test(
+		    test_quiet_stack_sends_no_arp_or_echo_reply_but_still_learns),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

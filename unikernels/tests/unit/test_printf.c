@@ -21,12 +21,13 @@ uk_console_write(const char *buf, size_t len)
 	console_calls++;
 }
 
-#define EXPECT(want, ...) do {						\
-	char _b[128];							\
-	int _n = snprintf(_b, sizeof(_b), __VA_ARGS__);			\
-	assert_string_equal(_b, want);					\
-	assert_int_equal(_n, (int)strlen(want));			\
-} while (0)
+#define EXPECT(want, ...)                                       \
+	do {                                                    \
+		char _b[128];                                   \
+		int _n = snprintf(_b, sizeof(_b), __VA_ARGS__); \
+		assert_string_equal(_b, want);                  \
+		assert_int_equal(_n, (int)strlen(want));        \
+	} while (0)
 
 /* No format attribute: lets a test pass formats the compiler rejects. */
 static int
@@ -45,12 +46,13 @@ static void
 test_integers(void **state)
 {
 	(void)state;
-	EXPECT("0 -1 2147483647 -2147483648", "%d %d %d %d", 0, -1,
-	    2147483647, (int)-2147483647 - 1);
+	EXPECT("0 -1 2147483647 -2147483648", "%d %d %d %d", 0, -1, 2147483647,
+	    (int)-2147483647 - 1);
 	EXPECT("4294967295 ffffffff FFFFFFFF 37777777777", "%u %x %X %o",
 	    4294967295u, 0xffffffffu, 0xffffffffu, 0xffffffffu);
 	EXPECT("18446744073709551615", "%llu", 18446744073709551615ULL);
-	EXPECT("-9223372036854775808", "%lld", (long long)(-9223372036854775807LL - 1));
+	EXPECT("-9223372036854775808", "%lld",
+	    (long long)(-9223372036854775807LL - 1));
 	EXPECT("123456789abcdef0", "%lx", 0x123456789abcdef0UL);
 	EXPECT("42 -3 7", "%zu %zd %ju", (size_t)42, (ptrdiff_t)-3,
 	    (uintmax_t)7);
@@ -73,7 +75,8 @@ test_width_precision_flags(void **state)
 
 		/* Unchecked: GCC rightly warns about a literal NULL %s. */
 		assert_int_equal(format_unchecked(b, sizeof(b), "[%s]",
-		    (const char *)NULL), 8);
+				     (const char *)NULL),
+		    8);
 		assert_string_equal(b, "[(null)]");
 	}
 	EXPECT("[x][  y]", "[%c][%3c]", 'x', 'y');

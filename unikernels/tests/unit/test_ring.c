@@ -60,7 +60,8 @@ test_indices_wrapping_at_2_32(void **state)
 	assert_memory_equal(out, "wxyz", 4);
 	/* 4 in flight across the wrap: room for 12 exactly. */
 	assert_int_equal(ring_write(ring, SIZE, prod, cons, "0123456789abcdef",
-	    16), 12);
+			     16),
+	    12);
 }
 
 static void

@@ -102,7 +102,7 @@ test_synrec_plan_wraps_sequence_space(void **state)
 	(void)state;
 	synrec_hello(&r);
 	r.irs = 0xfffffffeu;
-	r.rcv_nxt = 0xfffffffeu + 1 + 5;	/* 4 after the wrap */
+	r.rcv_nxt = 0xfffffffeu + 1 + 5; /* 4 after the wrap */
 	r.iss = 0xffffffffu;
 	r.snd_nxt = 0;
 	assert_null(adopt_from_synrec(&r, &p));
@@ -141,7 +141,7 @@ test_synrec_plan_refuses_inconsistent_records(void **state)
 	r.snd_nxt = 5002;
 	assert_non_null(adopt_from_synrec(&r, &p));
 	synrec_hello(&r);
-	r.rcv_nxt = 1005;		/* one data byte unaccounted for */
+	r.rcv_nxt = 1005; /* one data byte unaccounted for */
 	assert_non_null(adopt_from_synrec(&r, &p));
 	synrec_hello(&r);
 	r.peer_wscale = 15;
@@ -202,7 +202,7 @@ test_rec_plan_fin(void **state)
 	(void)state;
 	rec_hello(&a);
 	a.fin = 1;
-	assert_non_null(adopt_from_rec(&a, &p));	/* rcv_nxt lacks it */
+	assert_non_null(adopt_from_rec(&a, &p)); /* rcv_nxt lacks it */
 	a.rcv_nxt = 1007;
 	assert_null(adopt_from_rec(&a, &p));
 	assert_int_equal(p.rcv_seq, 1002);

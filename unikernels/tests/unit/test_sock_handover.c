@@ -89,8 +89,14 @@ static void
 test_parse_bad_counts(void **state)
 {
 	static const char *const bad[] = {
-		"count", "count ", "count x", "count 3x", "count -1",
-		"count  3", "count 100001", "count 3 ",
+		"count",
+		"count ",
+		"count x",
+		"count 3x",
+		"count -1",
+		"count  3",
+		"count 100001",
+		"count 3 ",
 	};
 	unsigned long n;
 	const char *why;
@@ -129,8 +135,7 @@ test_parse_a_record(void **state)
 	in.datalen = 3;
 	memcpy(in.data, "GET", 3);
 	assert_true(synrec_encode(&in, enc, sizeof(enc)) > 0);
-	assert_int_equal(handover_parse(enc, &rec, &n, &why),
-	    HANDOVER_RECORD);
+	assert_int_equal(handover_parse(enc, &rec, &n, &why), HANDOVER_RECORD);
 	assert_int_equal(rec.peer_port, 40000);
 	assert_int_equal(rec.rcv_nxt, 1004);
 	assert_int_equal(rec.datalen, 3);
@@ -145,18 +150,20 @@ test_parse_garbage_and_broken_records(void **state)
 
 	(void)state;
 	why = NULL;
-	assert_int_equal(handover_parse("hello", &rec, &n, &why),
-	    HANDOVER_BAD);
+	assert_int_equal(handover_parse("hello", &rec, &n, &why), HANDOVER_BAD);
 	assert_non_null(why);
 	why = NULL;
 	assert_int_equal(handover_parse("", &rec, &n, &why), HANDOVER_BAD);
 	assert_non_null(why);
 	/* Well-formed, but snd_nxt is not iss + 1. */
 	why = NULL;
-	assert_int_equal(handover_parse("v=1 peer=10.0.0.1:40000 "
-	    "local=10.0.0.2:80 irs=1000 iss=5000 rcv_nxt=1001 snd_nxt=5002 "
-	    "mss=1460 peer_wscale=-1 wscale=0 peer_wnd=100 fin=0 data=",
-	    &rec, &n, &why), HANDOVER_BAD);
+	assert_int_equal(
+	    handover_parse(
+		"v=1 peer=10.0.0.1:40000 "
+		"local=10.0.0.2:80 irs=1000 iss=5000 rcv_nxt=1001 snd_nxt=5002 "
+		"mss=1460 peer_wscale=-1 wscale=0 peer_wnd=100 fin=0 data=",
+		&rec, &n, &why),
+	    HANDOVER_BAD);
 	assert_non_null(why);
 }
 

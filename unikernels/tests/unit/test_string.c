@@ -28,7 +28,7 @@ test_memset_memcmp_memchr(void **state)
 	memset(a, 0xab, sizeof(a));
 	memset(b, 0xab, sizeof(b));
 	assert_int_equal(memcmp(a, b, sizeof(a)), 0);
-	b[5] = 0xff;	/* unsigned comparison: 0xab < 0xff */
+	b[5] = 0xff; /* unsigned comparison: 0xab < 0xff */
 	assert_true(memcmp(a, b, sizeof(a)) < 0);
 	assert_true(memcmp(b, a, sizeof(a)) > 0);
 	assert_ptr_equal(memchr(b, 0xff, sizeof(b)), b + 5);
@@ -52,7 +52,7 @@ test_strcmp_family(void **state)
 	assert_int_equal(strcmp("abc", "abc"), 0);
 	assert_true(strcmp("abc", "abd") < 0);
 	assert_true(strcmp("abc", "ab") > 0);
-	assert_true(strcmp("a", "\xff") < 0);	/* compared as unsigned */
+	assert_true(strcmp("a", "\xff") < 0); /* compared as unsigned */
 	assert_int_equal(strncmp("abcx", "abcy", 3), 0);
 	assert_true(strncmp("abcx", "abcy", 4) < 0);
 	assert_int_equal(strncmp("ab", "ab", 10), 0);

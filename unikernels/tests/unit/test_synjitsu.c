@@ -17,17 +17,17 @@
  * loop by hand: fxs_fire() for watch events, timer_run_due() for time.
  */
 
-#define OUR_IP		0x0a580002u
-#define PEER_IP		0x0a580001u
-#define MAXREC		8
+#define OUR_IP	0x0a580002u
+#define PEER_IP 0x0a580001u
+#define MAXREC	8
 
 static uint64_t now;
 static char log_buf[4096];
 static size_t log_len;
 static struct uk_tcp_adopt adopted[MAXREC];
 static uint8_t adopted_data[MAXREC][SYNREC_DATA_MAX];
-static int nadopt;		/* uk_tcp_adopt calls, refused ones too */
-static int released;		/* stack_release calls */
+static int nadopt;   /* uk_tcp_adopt calls, refused ones too */
+static int released; /* stack_release calls */
 static int released_before_adopted;
 
 uint64_t
@@ -39,7 +39,8 @@ uk_now(void)
 void
 uk_console_write(const char *buf, size_t len)
 {
-	size_t n = len < sizeof(log_buf) - 1 - log_len ? len :
+	size_t n = len < sizeof(log_buf) - 1 - log_len ?
+	    len :
 	    sizeof(log_buf) - 1 - log_len;
 
 	memcpy(log_buf + log_len, buf, n);
@@ -100,8 +101,7 @@ advance(uint64_t t)
 
 /* A record from PEER_IP:port to our port lport carrying data. */
 static void
-jitsud_record(int i, uint16_t port, uint16_t lport, const char *data,
-    int fin)
+jitsud_record(int i, uint16_t port, uint16_t lport, const char *data, int fin)
 {
 	static char line[SYNREC_LINE_MAX];
 	struct synrec r;
@@ -139,7 +139,7 @@ boot_and_ready(void)
 	assert_string_equal(fxs_get("data/status"), "ready");
 	assert_string_equal(fxs_get("data/synjitsu/ready"), "1");
 	assert_int_equal(fxs_nwatches(), 1);
-	assert_int_equal(fxs_fire(), 1);	/* the first firing: no count */
+	assert_int_equal(fxs_fire(), 1); /* the first firing: no count */
 	assert_int_equal(released, 0);
 	assert_null(fxs_get("data/synjitsu/adopted"));
 }
@@ -153,7 +153,7 @@ test_without_the_directory_nothing_changes(void **state)
 	assert_string_equal(fxs_get("data/status"), "ready");
 	assert_null(fxs_get("data/synjitsu/ready"));
 	assert_int_equal(fxs_nwatches(), 0);
-	assert_int_equal(released, 0);		/* the stack never was quiet */
+	assert_int_equal(released, 0); /* the stack never was quiet */
 	advance(now + UK_SEC(60));
 	assert_int_equal(released, 0);
 	assert_int_equal(log_len, 0);
@@ -171,13 +171,13 @@ test_records_are_adopted_and_a_refused_one_is_reported(void **state)
 	assert_int_equal(fxs_fire(), 1);
 	assert_int_equal(nadopt, 3);
 	assert_int_equal(released, 1);
-	assert_true(released_before_adopted);	/* the ARP before the log */
+	assert_true(released_before_adopted); /* the ARP before the log */
 	assert_string_equal(fxs_get("data/synjitsu/adopted"), "2");
 	assert_null(fxs_get("data/synjitsu/conn/0"));
 	assert_null(fxs_get("data/synjitsu/conn/1"));
 	assert_null(fxs_get("data/synjitsu/conn/2"));
 	assert_true(logged("data/synjitsu/conn/1 not adopted: the stack "
-	    "refused it (error -2)"));
+			   "refused it (error -2)"));
 	assert_true(logged("adopted 2 of 3"));
 	assert_int_equal(fxs_nwatches(), 0);
 	/* What the stack got is the record, the window back in wire units. */
@@ -237,7 +237,7 @@ static void
 test_a_bad_count_is_refused_whole(void **state)
 {
 	static const char *const bad[] = { "65", "-1", "01", "", "1x", " 1",
-	    "99999999999" };
+		"99999999999" };
 	size_t i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -306,7 +306,7 @@ test_a_watch_that_fails_gives_up_at_once(void **state)
 	assert_int_equal(released, 1);
 	assert_true(logged("cannot watch data/synjitsu/count (error -38)"));
 	assert_string_equal(fxs_get("data/synjitsu/adopted"), "0");
-	advance(now + UK_SEC(60));		/* the timer is gone too */
+	advance(now + UK_SEC(60)); /* the timer is gone too */
 	assert_int_equal(released, 1);
 }
 
@@ -334,8 +334,8 @@ main(void)
 		    setup),
 		cmocka_unit_test_setup(
 		    test_count_zero_ends_the_hand_over_at_once, setup),
-		cmocka_unit_test_setup(
-		    test_a_bad_count_is_refused_whole, setup),
+		cmocka_unit_test_setup(test_a_bad_count_is_refused_whole,
+		    setup),
 		cmocka_unit_test_setup(
 		    test_no_count_within_10_s_gives_up_and_announces, setup),
 		cmocka_unit_test_setup(

@@ -9,7 +9,8 @@
 #include "synrec.h"
 
 /* A valid line: "hello" from 10.0.0.1:40000 to port 80. */
-static const char good[] = "v=1 peer=10.0.0.1:40000 local=10.0.0.2:80 "
+static const char good[] =
+    "v=1 peer=10.0.0.1:40000 local=10.0.0.2:80 "
     "irs=1000 iss=5000 rcv_nxt=1006 snd_nxt=5001 mss=1460 peer_wscale=7 "
     "wscale=0 peer_wnd=65536 fin=0 data=aGVsbG8=";
 
@@ -19,7 +20,7 @@ static const char *const key_names[] = {
 	"peer_wscale", "wscale", "peer_wnd", "fin", "data",
 };
 /* clang-format on */
-#define NKEYS	(sizeof(key_names) / sizeof(key_names[0]))
+#define NKEYS (sizeof(key_names) / sizeof(key_names[0]))
 
 /* printf.c (for snprintf) wants a console; nothing here prints. */
 void
@@ -144,7 +145,7 @@ edit_line(const char *base, const char *key, const char *value, int dup)
 		p += n + (sp != NULL);
 	}
 	if (used > 0)
-		line[used - 1] = '\0';		/* the last space */
+		line[used - 1] = '\0'; /* the last space */
 }
 
 static void
@@ -220,7 +221,7 @@ test_round_trip_fin_and_window_scale_corners(void **state)
 				rec2.peer_wscale = ws[i];
 				rec2.wscale = ws[i] < 0 ? 0 : 14 - ws[i];
 				assert_true(synrec_encode(&rec2, enc,
-				    sizeof(enc)) > 0);
+						sizeof(enc)) > 0);
 				accepted(enc);
 				rec_equal(&rec, &rec2);
 			}
@@ -238,7 +239,7 @@ test_largest_record_fits_a_line(void **state)
 	rec2.irs = rec2.iss = 0xfffffff0u;
 	rec2.snd_nxt = rec2.iss + 1;
 	rec2.fin = 1;
-	rec2.rcv_nxt = rec2.irs + 1 + SYNREC_DATA_MAX + 1;	/* wraps */
+	rec2.rcv_nxt = rec2.irs + 1 + SYNREC_DATA_MAX + 1; /* wraps */
 	rec2.peer_wscale = rec2.wscale = 14;
 	rec2.peer_wnd = 0xffffffffu;
 	n = synrec_encode(&rec2, enc, sizeof(enc));
@@ -252,8 +253,8 @@ test_any_order_unknown_keys_and_a_newline_are_fine(void **state)
 {
 	(void)state;
 	accepted("data=aGVsbG8= fin=0 peer_wnd=65536 wscale=0 "
-	    "peer_wscale=7 mss=1460 snd_nxt=5001 rcv_nxt=1006 iss=5000 "
-	    "irs=1000 local=10.0.0.2:80 peer=10.0.0.1:40000 v=1");
+		 "peer_wscale=7 mss=1460 snd_nxt=5001 rcv_nxt=1006 iss=5000 "
+		 "irs=1000 local=10.0.0.2:80 peer=10.0.0.1:40000 v=1");
 	assert_int_equal(rec.datalen, 5);
 	snprintf(line, sizeof(line), "%s ttl=3 x-new=a=b,c sack=1\n", good);
 	accepted(line);
@@ -294,9 +295,9 @@ test_every_repeated_key_is_named(void **state)
 }
 
 struct bad_value {
-	const char	*key;
-	const char	*value;
-	const char	*why;
+	const char *key;
+	const char *value;
+	const char *why;
 };
 
 static void
@@ -341,15 +342,15 @@ test_every_malformed_or_out_of_range_value_is_named(void **state)
 		{ "peer_wnd", "4294967296", "peer_wnd: out of range" },
 		{ "fin", "2", "fin: out of range" },
 		{ "fin", "yes", "fin: malformed" },
-		{ "data", "aGVsbG8", "data: malformed" },	/* no padding */
-		{ "data", "aGVsbG9=", "data: malformed" },	/* slack bits */
+		{ "data", "aGVsbG8", "data: malformed" },  /* no padding */
+		{ "data", "aGVsbG9=", "data: malformed" }, /* slack bits */
 		{ "data", "aGVsbA=", "data: malformed" },
 		{ "data", "aGVsbA==x", "data: malformed" },
-		{ "data", "aG=sbG8=", "data: malformed" },	/* '=' inside */
+		{ "data", "aG=sbG8=", "data: malformed" }, /* '=' inside */
 		{ "data", "aGVs====", "data: malformed" },
 		{ "data", "aGVsb===", "data: malformed" },
-		{ "data", "aA==aA==", "data: malformed" },	/* pad, more */
-		{ "data", "aGVs-G8=", "data: malformed" },	/* base64url */
+		{ "data", "aA==aA==", "data: malformed" }, /* pad, more */
+		{ "data", "aGVs-G8=", "data: malformed" }, /* base64url */
 		{ "data", "aGVs_G8=", "data: malformed" },
 	};
 	size_t i;
@@ -365,13 +366,13 @@ static void
 test_every_number_key_refuses_odd_spellings_and_big_values(void **state)
 {
 	static const char *const numeric[] = { "v", "irs", "iss", "rcv_nxt",
-	    "snd_nxt", "mss", "peer_wscale", "wscale", "peer_wnd", "fin" };
+		"snd_nxt", "mss", "peer_wscale", "wscale", "peer_wnd", "fin" };
 	static const char *const odd[] = { "", "+1", "01", "00", "1x", "x1",
-	    "0x1", "1.0", "1e3", "1,0", "--1", "1-" };
+		"0x1", "1.0", "1e3", "1,0", "--1", "1-" };
 	/* Just past each key's range, in the same order as numeric[]. */
 	static const char *const big[] = { "4294967296", "4294967296",
-	    "4294967296", "4294967296", "4294967296", "65536", "15", "15",
-	    "4294967296", "2" };
+		"4294967296", "4294967296", "4294967296", "65536", "15", "15",
+		"4294967296", "2" };
 	char want[48];
 	size_t k, i;
 
@@ -429,7 +430,7 @@ test_inconsistent_records_are_refused_by_the_check(void **state)
 	memset(line + n, 'A', 683 * 4);
 	line[n + 683 * 4] = '\0';
 	refused(line, "data: out of range");
-	line[n + 682 * 4] = '\0';		/* 2046 bytes: in range */
+	line[n + 682 * 4] = '\0'; /* 2046 bytes: in range */
 	refused(line, "rcv_nxt is not irs + 1 + datalen + fin");
 }
 
@@ -441,7 +442,7 @@ test_stray_spaces_and_odd_bytes_are_refused(void **state)
 	refused(line, "stray space");
 	snprintf(line, sizeof(line), "%s ", good);
 	refused(line, "stray space");
-	edit("fin", "0 ", 0);			/* two spaces after fin=0 */
+	edit("fin", "0 ", 0); /* two spaces after fin=0 */
 	refused(line, "stray space");
 	snprintf(line, sizeof(line), "%s\n\n", good);
 	refused(line, "byte that is not printable ASCII");
@@ -487,10 +488,10 @@ test_line_length_limit_is_exact(void **state)
 	memset(line + n + 5, 'x', SYNREC_LINE_MAX - 1 - n - 5);
 	line[SYNREC_LINE_MAX - 1] = '\0';
 	accepted(line);
-	line[SYNREC_LINE_MAX - 1] = '\n';	/* its newline does not count */
+	line[SYNREC_LINE_MAX - 1] = '\n'; /* its newline does not count */
 	line[SYNREC_LINE_MAX] = '\0';
 	accepted(line);
-	line[SYNREC_LINE_MAX - 1] = 'x';	/* one byte more: refused */
+	line[SYNREC_LINE_MAX - 1] = 'x'; /* one byte more: refused */
 	refused(line, "line too long");
 	memset(line + SYNREC_LINE_MAX, 'x', sizeof(line) - SYNREC_LINE_MAX);
 	line[sizeof(line) - 1] = '\0';
@@ -543,34 +544,34 @@ mutate(char *s, size_t *len)
 {
 	size_t at = *len > 0 ? rnd() % *len : 0, n;
 	char c = rnd() % 4 ? fuzz_bytes[rnd() % (sizeof(fuzz_bytes) - 1)] :
-	    (char)(rnd() % 255 + 1);
+			     (char)(rnd() % 255 + 1);
 
 	switch (rnd() % 5) {
-	case 0:					/* replace */
+	case 0: /* replace */
 		if (*len > 0)
 			s[at] = c;
 		break;
-	case 1:					/* delete */
+	case 1: /* delete */
 		if (*len > 0) {
 			memmove(s + at, s + at + 1, *len - at);
 			(*len)--;
 		}
 		break;
-	case 2:					/* insert */
+	case 2: /* insert */
 		if (*len + 2 < sizeof(line)) {
 			memmove(s + at + 1, s + at, *len - at + 1);
 			s[at] = c;
 			(*len)++;
 		}
 		break;
-	case 3:					/* repeat a stretch */
+	case 3: /* repeat a stretch */
 		n = rnd() % 64;
 		if (*len + n + 1 < sizeof(line) && at + n <= *len) {
 			memmove(s + at + n, s + at, *len - at + 1);
 			(*len) += n;
 		}
 		break;
-	default:				/* truncate */
+	default: /* truncate */
 		*len = at;
 		break;
 	}
@@ -603,8 +604,8 @@ test_fuzzed_lines_never_crash_and_what_passes_is_valid(void **state)
 
 	(void)state;
 	for (k = 0; k < 20000; k++) {
-		rec_random(&rec2, rnd() % 3 ? rnd() % 64 :
-		    rnd() % (SYNREC_DATA_MAX + 1));
+		rec_random(&rec2,
+		    rnd() % 3 ? rnd() % 64 : rnd() % (SYNREC_DATA_MAX + 1));
 		len = (size_t)synrec_encode(&rec2, line, sizeof(line));
 		for (m = (int)(rnd() % 4); m >= 0; m--)
 			mutate(line, &len);
@@ -632,17 +633,23 @@ main(void)
 		cmocka_unit_test(test_round_trip_every_data_length),
 		cmocka_unit_test(test_round_trip_fin_and_window_scale_corners),
 		cmocka_unit_test(test_largest_record_fits_a_line),
-		cmocka_unit_test(test_any_order_unknown_keys_and_a_newline_are_fine),
+		cmocka_unit_test(
+		    test_any_order_unknown_keys_and_a_newline_are_fine),
 		cmocka_unit_test(test_every_missing_key_is_named),
 		cmocka_unit_test(test_every_repeated_key_is_named),
-		cmocka_unit_test(test_every_malformed_or_out_of_range_value_is_named),
-		cmocka_unit_test(test_every_number_key_refuses_odd_spellings_and_big_values),
-		cmocka_unit_test(test_inconsistent_records_are_refused_by_the_check),
+		cmocka_unit_test(
+		    test_every_malformed_or_out_of_range_value_is_named),
+		cmocka_unit_test(
+		    test_every_number_key_refuses_odd_spellings_and_big_values),
+		cmocka_unit_test(
+		    test_inconsistent_records_are_refused_by_the_check),
 		cmocka_unit_test(test_stray_spaces_and_odd_bytes_are_refused),
 		cmocka_unit_test(test_every_truncation_is_refused),
 		cmocka_unit_test(test_line_length_limit_is_exact),
-		cmocka_unit_test(test_encode_refuses_bad_records_and_short_buffers),
-		cmocka_unit_test(test_fuzzed_lines_never_crash_and_what_passes_is_valid),
+		cmocka_unit_test(
+		    test_encode_refuses_bad_records_and_short_buffers),
+		cmocka_unit_test(
+		    test_fuzzed_lines_never_crash_and_what_passes_is_valid),
 	};
 
 	return cmocka_run_group_tests_name("synrec", tests, NULL, NULL);

@@ -7,8 +7,8 @@
 
 #include "net_test.h"
 
-#define PPORT	40000
-#define PISS	1000u
+#define PPORT 40000
+#define PISS  1000u
 
 static struct tcp_listener *lis;
 static uint32_t our_iss;
@@ -18,8 +18,13 @@ static void
 peer_tcp(uint8_t flags, uint32_t seq, uint32_t ack, uint16_t wnd,
     const char *data, int wscale, uint64_t now)
 {
-	struct tcp_seg s = { .sport = PPORT, .dport = 80, .seq = seq,
-	    .ack = ack, .flags = flags, .wnd = wnd, .wscale = wscale };
+	struct tcp_seg s = { .sport = PPORT,
+		.dport = 80,
+		.seq = seq,
+		.ack = ack,
+		.flags = flags,
+		.wnd = wnd,
+		.wscale = wscale };
 	uint8_t p[NET_FRAME];
 
 	s.dlen = data != NULL ? strlen(data) : 0;
@@ -74,7 +79,7 @@ test_passive_open_negotiates_mss_and_window_scale(void **state)
 	last(&s);
 	assert_int_equal(s.mss, NET_MSS);
 	assert_int_equal(s.wscale, NET_TCP_RCVSHIFT);
-	assert_null(tcp_accept(tn, lis));	/* not established yet */
+	assert_null(tcp_accept(tn, lis)); /* not established yet */
 	peer_tcp(TCP_ACK, PISS + 1, s.seq + 1, 100, NULL, -1, 0);
 	c = tcp_accept(tn, lis);
 	assert_non_null(c);
@@ -94,7 +99,8 @@ test_data_is_acked_and_read_in_order(void **state)
 	char buf[16];
 
 	(void)state;
-	peer_tcp(TCP_ACK | TCP_PSH, PISS + 1, our_iss + 1, 8000, "hello", -1, 1);
+	peer_tcp(TCP_ACK | TCP_PSH, PISS + 1, our_iss + 1, 8000, "hello", -1,
+	    1);
 	last(&s);
 	assert_int_equal(s.ack, PISS + 6);
 	assert_int_equal(s.wnd, NET_TCP_RCVBUF - 5);
@@ -114,7 +120,7 @@ test_out_of_order_data_is_held_until_the_gap_fills(void **state)
 	(void)state;
 	peer_tcp(TCP_ACK, PISS + 4, our_iss + 1, 8000, "def", -1, 1);
 	last(&s);
-	assert_int_equal(s.ack, PISS + 1);		/* a duplicate ACK */
+	assert_int_equal(s.ack, PISS + 1); /* a duplicate ACK */
 	assert_int_equal(tcp_read(tn, c, buf, sizeof(buf), 1), -UK_EAGAIN);
 	peer_tcp(TCP_ACK, PISS + 1, our_iss + 1, 8000, "abc", -1, 1);
 	last(&s);
@@ -156,14 +162,14 @@ test_retransmission_backs_off_and_rtt_sets_rto(void **state)
 	last(&s);
 	assert_int_equal(s.seq, our_iss + 1);
 	assert_int_equal(s.dlen, 10);
-	assert_int_equal(tcp_next(tn), UK_SEC(11));	/* initial RTO 1 s */
+	assert_int_equal(tcp_next(tn), UK_SEC(11)); /* initial RTO 1 s */
 	tcp_tick(tn, UK_SEC(11) - 1);
 	assert_int_equal(nout, 1);
 	tcp_tick(tn, UK_SEC(11));
 	assert_int_equal(nout, 2);
 	last(&s);
 	assert_int_equal(s.seq, our_iss + 1);
-	assert_int_equal(tcp_next(tn), UK_SEC(13));	/* doubled */
+	assert_int_equal(tcp_next(tn), UK_SEC(13)); /* doubled */
 	tcp_tick(tn, UK_SEC(13));
 	assert_int_equal(nout, 3);
 	assert_int_equal(tcp_next(tn), UK_SEC(17));
@@ -189,7 +195,7 @@ test_rto_estimator_follows_rfc6298(void **state)
 	(void)state;
 	memset(&c, 0, sizeof(c));
 	tcp_rtt_sample(&c, UK_MSEC(10));
-	assert_int_equal(c.rto, TCP_RTO_MIN);		/* clamped up */
+	assert_int_equal(c.rto, TCP_RTO_MIN); /* clamped up */
 	tcp_rtt_sample(&c, UK_MSEC(410));
 	/* rttvar = 3/4 * 5 + 1/4 * 400 = 103.75; srtt = 60 ms */
 	assert_int_equal(c.srtt, UK_MSEC(60));
@@ -221,10 +227,10 @@ test_peer_window_limits_what_we_send(void **state)
 	assert_int_equal(nout, 2);
 	last(&s);
 	assert_int_equal(s.seq, our_iss + 1001);
-	assert_int_equal(s.dlen, 1);			/* window probe */
+	assert_int_equal(s.dlen, 1); /* window probe */
 	peer_tcp(TCP_ACK, PISS + 1, our_iss + 1002, 3000, NULL, -1, UK_SEC(5));
-	assert_int_equal(c->snd_nxt, c->snd_end);	/* all the rest */
-	assert_int_equal(nout, 5);			/* 1000 + 1000 + 997 */
+	assert_int_equal(c->snd_nxt, c->snd_end); /* all the rest */
+	assert_int_equal(nout, 5);		  /* 1000 + 1000 + 997 */
 }
 
 static void
@@ -261,7 +267,7 @@ test_passive_close_fin_then_last_ack(void **state)
 	assert_int_equal(c->state, TCP_CLOSE_WAIT);
 	last(&s);
 	assert_int_equal(s.ack, PISS + 2);
-	assert_int_equal(tcp_read(tn, c, buf, sizeof(buf), 1), 0);	/* EOF */
+	assert_int_equal(tcp_read(tn, c, buf, sizeof(buf), 1), 0); /* EOF */
 	tcp_close(tn, c, 1);
 	assert_int_equal(c->state, TCP_LAST_ACK);
 	last(&s);
@@ -306,7 +312,7 @@ test_rst_in_window_resets_and_inexact_rst_is_challenged(void **state)
 	(void)state;
 	peer_tcp(TCP_RST, PISS + 50, 0, 0, NULL, -1, 1);
 	assert_int_equal(c->state, TCP_ESTABLISHED);
-	assert_int_equal(nout, 1);			/* challenge ACK */
+	assert_int_equal(nout, 1); /* challenge ACK */
 	last(&s);
 	assert_int_equal(s.flags, TCP_ACK);
 	peer_tcp(TCP_RST, PISS + 1, 0, 0, NULL, -1, 1);
@@ -332,7 +338,7 @@ test_closed_port_answers_rst(void **state)
 	assert_int_equal(s.flags, TCP_RST);
 	assert_int_equal(s.seq, 777);
 	nout = 0;
-	peer_tcp(TCP_RST, PISS, 0, 0, NULL, -1, 0);	/* never answered */
+	peer_tcp(TCP_RST, PISS, 0, 0, NULL, -1, 0); /* never answered */
 	assert_int_equal(nout, 0);
 }
 
@@ -349,8 +355,10 @@ count_state(enum tcp_state st)
 static void
 flood(int from, int count, uint64_t now)
 {
-	struct tcp_seg s = { .dport = 80, .flags = TCP_SYN, .wnd = 1000,
-	    .wscale = -1 };
+	struct tcp_seg s = { .dport = 80,
+		.flags = TCP_SYN,
+		.wnd = 1000,
+		.wscale = -1 };
 	uint8_t p[64];
 	int i;
 
@@ -401,9 +409,14 @@ test_active_open_and_refusal(void **state)
 	assert_int_equal(tcp_write(tn, c, "x", 1, 0), -UK_EAGAIN);
 	/* A SYN-ACK from the server (ports swapped by hand). */
 	{
-		struct tcp_seg r = { .sport = 80, .dport = c->lport,
-		    .seq = 5000, .ack = s.seq + 1, .flags = TCP_SYN | TCP_ACK,
-		    .wnd = 2000, .mss = 1200, .wscale = 3 };
+		struct tcp_seg r = { .sport = 80,
+			.dport = c->lport,
+			.seq = 5000,
+			.ack = s.seq + 1,
+			.flags = TCP_SYN | TCP_ACK,
+			.wnd = 2000,
+			.mss = 1200,
+			.wscale = 3 };
 		uint8_t p[64];
 
 		tcp_build(p, &r, PEER_IP, OUR_IP);
@@ -419,8 +432,11 @@ test_active_open_and_refusal(void **state)
 	c = tcp_connect(tn, PEER_IP, 81, 2);
 	last(&s);
 	{
-		struct tcp_seg r = { .sport = 81, .dport = c->lport,
-		    .ack = s.seq + 1, .flags = TCP_RST | TCP_ACK, .wscale = -1 };
+		struct tcp_seg r = { .sport = 81,
+			.dport = c->lport,
+			.ack = s.seq + 1,
+			.flags = TCP_RST | TCP_ACK,
+			.wscale = -1 };
 		uint8_t p[64];
 
 		tcp_build(p, &r, PEER_IP, OUR_IP);
@@ -448,13 +464,13 @@ test_adopt_installs_connection_with_recorded_bytes(void **state)
 	(void)state;
 	net_setup();
 	learn_peer(0);
-	assert_null(tcp_adopt(tn, &r, 0));		/* nobody listens */
+	assert_null(tcp_adopt(tn, &r, 0)); /* nobody listens */
 	lis = tcp_listen(tn, 80, 8);
 	r.rcv_nxt++;
 	assert_int_equal(tcp_adopt_check(tn, &r), -UK_EINVAL);
 	r.rcv_nxt--;
 	assert_non_null(tcp_adopt(tn, &r, 0));
-	assert_int_equal(nout, 0);			/* nothing sent */
+	assert_int_equal(nout, 0); /* nothing sent */
 	assert_int_equal(tcp_adopt_check(tn, &r), -UK_EEXIST);
 	assert_true(lis->events & NET_EV_ACCEPT);
 	c = tcp_accept(tn, lis);
@@ -536,7 +552,7 @@ test_adopted_while_quiet_then_the_stream_continues(void **state)
 	tn->quiet = 1;
 	assert_non_null(tcp_adopt(tn, &r, 0));
 	assert_int_equal(nout, 0);
-	tn->quiet = 0;				/* what stack_release does */
+	tn->quiet = 0; /* what stack_release does */
 	c = tcp_accept(tn, lis);
 	assert_non_null(c);
 	assert_int_equal(c->state, TCP_ESTABLISHED);
@@ -575,7 +591,7 @@ test_adopted_with_fin_reads_the_bytes_then_end_of_stream(void **state)
 	lis = tcp_listen(tn, 80, 8);
 	r.fin = 2;
 	assert_int_equal(tcp_adopt_check(tn, &r), -UK_EINVAL);
-	r.fin = 0;				/* rcv_nxt counts a FIN */
+	r.fin = 0; /* rcv_nxt counts a FIN */
 	assert_int_equal(tcp_adopt_check(tn, &r), -UK_EINVAL);
 	r.fin = 1;
 	assert_non_null(tcp_adopt(tn, &r, 0));
@@ -604,24 +620,34 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_passive_open_negotiates_mss_and_window_scale),
+		cmocka_unit_test(
+		    test_passive_open_negotiates_mss_and_window_scale),
 		cmocka_unit_test(test_data_is_acked_and_read_in_order),
-		cmocka_unit_test(test_out_of_order_data_is_held_until_the_gap_fills),
-		cmocka_unit_test(test_out_of_window_segments_are_acked_not_taken),
-		cmocka_unit_test(test_retransmission_backs_off_and_rtt_sets_rto),
+		cmocka_unit_test(
+		    test_out_of_order_data_is_held_until_the_gap_fills),
+		cmocka_unit_test(
+		    test_out_of_window_segments_are_acked_not_taken),
+		cmocka_unit_test(
+		    test_retransmission_backs_off_and_rtt_sets_rto),
 		cmocka_unit_test(test_rto_estimator_follows_rfc6298),
 		cmocka_unit_test(test_peer_window_limits_what_we_send),
 		cmocka_unit_test(test_three_dup_acks_retransmit_at_once),
 		cmocka_unit_test(test_passive_close_fin_then_last_ack),
 		cmocka_unit_test(test_active_close_goes_through_time_wait),
-		cmocka_unit_test(test_rst_in_window_resets_and_inexact_rst_is_challenged),
+		cmocka_unit_test(
+		    test_rst_in_window_resets_and_inexact_rst_is_challenged),
 		cmocka_unit_test(test_closed_port_answers_rst),
-		cmocka_unit_test(test_syn_flood_is_bounded_and_spares_established),
+		cmocka_unit_test(
+		    test_syn_flood_is_bounded_and_spares_established),
 		cmocka_unit_test(test_active_open_and_refusal),
-		cmocka_unit_test(test_adopt_installs_connection_with_recorded_bytes),
-		cmocka_unit_test(test_quiet_stack_answers_no_segment_of_an_unknown_connection),
-		cmocka_unit_test(test_adopted_while_quiet_then_the_stream_continues),
-		cmocka_unit_test(test_adopted_with_fin_reads_the_bytes_then_end_of_stream),
+		cmocka_unit_test(
+		    test_adopt_installs_connection_with_recorded_bytes),
+		cmocka_unit_test(
+		    test_quiet_stack_answers_no_segment_of_an_unknown_connection),
+		cmocka_unit_test(
+		    test_adopted_while_quiet_then_the_stream_continues),
+		cmocka_unit_test(
+		    test_adopted_with_fin_reads_the_bytes_then_end_of_stream),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

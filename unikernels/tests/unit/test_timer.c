@@ -63,12 +63,12 @@ test_cancel_and_rearm(void **state)
 	reset();
 	uk_timer_init(&a, record, tag_a);
 	uk_timer_init(&b, record, tag_b);
-	uk_timer_cancel(&a);		/* idle: harmless */
+	uk_timer_cancel(&a); /* idle: harmless */
 	uk_timer_arm(&a, 10);
 	uk_timer_arm(&b, 20);
 	uk_timer_cancel(&a);
 	assert_int_equal(timer_next(), 20);
-	uk_timer_arm(&b, 5);		/* re-arm moves it */
+	uk_timer_arm(&b, 5); /* re-arm moves it */
 	assert_int_equal(timer_next(), 5);
 	assert_int_equal(timer_run_due(100), 1);
 	assert_string_equal(fired, "b");

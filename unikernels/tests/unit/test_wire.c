@@ -13,8 +13,8 @@
  * fill with wire_copy and loops, not memcpy.
  */
 
-#define SRC_IP	0x0a000001u	/* 10.0.0.1 */
-#define DST_IP	0x0a000002u	/* 10.0.0.2 */
+#define SRC_IP 0x0a000001u /* 10.0.0.1 */
+#define DST_IP 0x0a000002u /* 10.0.0.2 */
 
 static const uint8_t mac_a[6] = { 0x02, 0, 0, 0, 0, 0x0a };
 static const uint8_t mac_b[6] = { 0x02, 0, 0, 0, 0, 0x0b };
@@ -23,9 +23,8 @@ static const uint8_t mac_b[6] = { 0x02, 0, 0, 0, 0, 0x0b };
 static void
 test_checksum_matches_rfc1071_example(void **state)
 {
-	static const uint8_t b[8] = {
-		0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7
-	};
+	static const uint8_t b[8] = { 0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6,
+		0xf7 };
 
 	(void)state;
 	assert_int_equal(ip_fold(ip_sum(b, sizeof(b), 0)), 0x220d);
@@ -57,10 +56,9 @@ test_checksum_of_a_long_buffer_does_not_overflow(void **state)
 }
 
 /* A textbook UDP datagram's header: 192.168.0.1 -> 192.168.0.199. */
-static const uint8_t ip_known[20] = {
-	0x45, 0x00, 0x00, 0x73, 0x00, 0x00, 0x40, 0x00, 0x40, 0x11,
-	0xb8, 0x61, 0xc0, 0xa8, 0x00, 0x01, 0xc0, 0xa8, 0x00, 0xc7
-};
+static const uint8_t ip_known[20] = { 0x45, 0x00, 0x00, 0x73, 0x00, 0x00, 0x40,
+	0x00, 0x40, 0x11, 0xb8, 0x61, 0xc0, 0xa8, 0x00, 0x01, 0xc0, 0xa8, 0x00,
+	0xc7 };
 
 static void
 test_ip_build_writes_a_known_header(void **state)
@@ -106,16 +104,16 @@ test_ip_parse_rejects_short_and_malformed_headers(void **state)
 	assert_int_equal(h.total, 44);
 
 	wire_copy(bad, p, sizeof(p));
-	bad[0] = 0x65;				/* version 6 */
+	bad[0] = 0x65; /* version 6 */
 	assert_int_equal(ip_parse(bad, sizeof(bad), &h), -1);
 	wire_copy(bad, p, sizeof(p));
-	bad[0] = 0x44;				/* header 16 bytes */
+	bad[0] = 0x44; /* header 16 bytes */
 	assert_int_equal(ip_parse(bad, sizeof(bad), &h), -1);
 	wire_copy(bad, p, sizeof(p));
-	bad[0] = 0x4f;				/* header 60 > total 44 */
+	bad[0] = 0x4f; /* header 60 > total 44 */
 	assert_int_equal(ip_parse(bad, sizeof(bad), &h), -1);
 	wire_copy(bad, p, sizeof(p));
-	bad[11] ^= 1;				/* checksum */
+	bad[11] ^= 1; /* checksum */
 	assert_int_equal(ip_parse(bad, sizeof(bad), &h), -1);
 }
 
@@ -127,11 +125,11 @@ test_ip_parse_tells_fragments_apart(void **state)
 
 	(void)state;
 	ip_build(p, 7, IP_TCP, SRC_IP, DST_IP, 24);
-	put16(p + 6, 0x2000);			/* MF */
+	put16(p + 6, 0x2000); /* MF */
 	put16(p + 10, 0);
 	put16(p + 10, ip_fold(ip_sum(p, 20, 0)));
 	assert_int_equal(ip_parse(p, sizeof(p), &h), -2);
-	put16(p + 6, 0x0001);			/* offset 8 */
+	put16(p + 6, 0x0001); /* offset 8 */
 	put16(p + 10, 0);
 	put16(p + 10, ip_fold(ip_sum(p, 20, 0)));
 	assert_int_equal(ip_parse(p, sizeof(p), &h), -2);
@@ -206,9 +204,14 @@ test_arp_parse_rejects_short_and_foreign_packets(void **state)
 static size_t
 tcp_sample(uint8_t *p, const uint8_t *opts, size_t olen)
 {
-	struct tcp_seg s = { .sport = 40000, .dport = 80, .seq = 1000,
-	    .ack = 2000, .flags = TCP_ACK | TCP_PSH, .wnd = 512,
-	    .wscale = -1, .dlen = 0 };
+	struct tcp_seg s = { .sport = 40000,
+		.dport = 80,
+		.seq = 1000,
+		.ack = 2000,
+		.flags = TCP_ACK | TCP_PSH,
+		.wnd = 512,
+		.wscale = -1,
+		.dlen = 0 };
 	size_t len = TCP_HLEN + olen + 3;
 
 	tcp_build(p, &s, SRC_IP, DST_IP);
@@ -216,8 +219,8 @@ tcp_sample(uint8_t *p, const uint8_t *opts, size_t olen)
 	wire_copy(p + TCP_HLEN + olen, (const uint8_t *)"abc", 3);
 	p[12] = (uint8_t)((TCP_HLEN + olen) / 4 << 4);
 	put16(p + 16, 0);
-	put16(p + 16, ip_fold(ip_sum(p, len, ip_pseudo(SRC_IP, DST_IP,
-	    IP_TCP, len))));
+	put16(p + 16,
+	    ip_fold(ip_sum(p, len, ip_pseudo(SRC_IP, DST_IP, IP_TCP, len))));
 	return len;
 }
 
@@ -291,7 +294,7 @@ test_tcp_options_are_parsed(void **state)
 	static const uint8_t both[8] = { 2, 4, 0x05, 0xb4, 1, 3, 3, 7 };
 	static const uint8_t big_shift[4] = { 3, 3, 15, 0 };
 	static const uint8_t unknown[12] = {
-		8, 10, 1, 2, 3, 4, 5, 6, 7, 8, 1, 1	/* timestamps */
+		8, 10, 1, 2, 3, 4, 5, 6, 7, 8, 1, 1 /* timestamps */
 	};
 	static const uint8_t odd_len[8] = { 2, 3, 9, 3, 4, 0, 0, 0 };
 	static const uint8_t after_end[4] = { 0, 2, 1, 1 };
@@ -342,17 +345,24 @@ static void
 test_tcp_build_lays_out_a_synack(void **state)
 {
 	static const uint8_t want[28] = {
-		0x00, 0x50, 0x9c, 0x40,		/* 80 -> 40000 */
-		0x00, 0x00, 0x00, 0x07,		/* seq */
-		0x00, 0x00, 0x03, 0xe9,		/* ack */
-		0x70, 0x12, 0xff, 0xff,		/* 28 bytes, SYN|ACK, wnd */
-		0x00, 0x00, 0x00, 0x00,		/* checksum (zeroed), urg */
-		0x02, 0x04, 0x05, 0xb4,		/* MSS 1460 */
-		0x01, 0x03, 0x03, 0x00,		/* NOP, wscale 0 */
+		0x00, 0x50, 0x9c, 0x40, /* 80 -> 40000 */
+		0x00, 0x00, 0x00, 0x07, /* seq */
+		0x00, 0x00, 0x03, 0xe9, /* ack */
+		0x70, 0x12, 0xff, 0xff, /* 28 bytes, SYN|ACK, wnd */
+		0x00, 0x00, 0x00, 0x00, /* checksum (zeroed), urg */
+		0x02, 0x04, 0x05, 0xb4, /* MSS 1460 */
+		0x01, 0x03, 0x03, 0x00, /* NOP, wscale 0 */
 	};
-	struct tcp_seg s = { .sport = 80, .dport = 40000, .seq = 7,
-	    .ack = 1001, .flags = TCP_SYN | TCP_ACK, .wnd = 0xffff,
-	    .mss = 1460, .wscale = 0, .dlen = 0 }, r;
+	struct tcp_seg s = { .sport = 80,
+		.dport = 40000,
+		.seq = 7,
+		.ack = 1001,
+		.flags = TCP_SYN | TCP_ACK,
+		.wnd = 0xffff,
+		.mss = 1460,
+		.wscale = 0,
+		.dlen = 0 },
+		       r;
 	uint8_t p[28];
 
 	(void)state;
@@ -375,17 +385,23 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_checksum_matches_rfc1071_example),
 		cmocka_unit_test(test_checksum_pads_an_odd_byte_with_zero),
-		cmocka_unit_test(test_checksum_of_a_long_buffer_does_not_overflow),
+		cmocka_unit_test(
+		    test_checksum_of_a_long_buffer_does_not_overflow),
 		cmocka_unit_test(test_ip_build_writes_a_known_header),
 		cmocka_unit_test(test_pseudo_header_sum),
-		cmocka_unit_test(test_ip_parse_rejects_short_and_malformed_headers),
+		cmocka_unit_test(
+		    test_ip_parse_rejects_short_and_malformed_headers),
 		cmocka_unit_test(test_ip_parse_tells_fragments_apart),
 		cmocka_unit_test(test_eth_parse_rejects_short_frames),
-		cmocka_unit_test(test_arp_parse_rejects_short_and_foreign_packets),
-		cmocka_unit_test(test_tcp_parse_rejects_short_and_malformed_headers),
-		cmocka_unit_test(test_tcp_parse_checks_the_checksum_and_nosum_does_not),
+		cmocka_unit_test(
+		    test_arp_parse_rejects_short_and_foreign_packets),
+		cmocka_unit_test(
+		    test_tcp_parse_rejects_short_and_malformed_headers),
+		cmocka_unit_test(
+		    test_tcp_parse_checks_the_checksum_and_nosum_does_not),
 		cmocka_unit_test(test_tcp_options_are_parsed),
-		cmocka_unit_test(test_tcp_options_truncated_or_malformed_are_refused),
+		cmocka_unit_test(
+		    test_tcp_options_truncated_or_malformed_are_refused),
 		cmocka_unit_test(test_tcp_build_lays_out_a_synack),
 	};
 

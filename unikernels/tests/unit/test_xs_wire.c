@@ -24,8 +24,8 @@ test_encode_read(void **state)
 	struct xsd_sockmsg h;
 
 	(void)state;
-	assert_int_equal(xs_encode(buf, sizeof(buf), XS_READ, 7, 0,
-	    strs, 1, 1), 16 + 7);
+	assert_int_equal(xs_encode(buf, sizeof(buf), XS_READ, 7, 0, strs, 1, 1),
+	    16 + 7);
 	h = header_of(buf);
 	assert_int_equal(h.type, XS_READ);
 	assert_int_equal(h.req_id, 7);
@@ -41,8 +41,9 @@ test_encode_write_value_has_no_nul(void **state)
 	char buf[64];
 
 	(void)state;
-	assert_int_equal(xs_encode(buf, sizeof(buf), XS_WRITE, 1, 0,
-	    strs, 2, 0), 16 + 5);
+	assert_int_equal(xs_encode(buf, sizeof(buf), XS_WRITE, 1, 0, strs, 2,
+			     0),
+	    16 + 5);
 	assert_int_equal(header_of(buf).len, 5);
 	assert_memory_equal(buf + 16, "a\0val", 5);
 }
@@ -54,8 +55,9 @@ test_encode_watch_two_strings(void **state)
 	char buf[64];
 
 	(void)state;
-	assert_int_equal(xs_encode(buf, sizeof(buf), XS_WATCH, 2, 0,
-	    strs, 2, 1), 16 + 6);
+	assert_int_equal(xs_encode(buf, sizeof(buf), XS_WATCH, 2, 0, strs, 2,
+			     1),
+	    16 + 6);
 	assert_memory_equal(buf + 16, "p\0tok\0", 6);
 }
 
@@ -89,7 +91,8 @@ test_encode_carries_the_transaction_id(void **state)
 
 	(void)state;
 	assert_int_equal(xs_encode(buf, sizeof(buf), XS_WRITE, 9, 0xfffffffeu,
-	    strs, 2, 0), 16 + 8);
+			     strs, 2, 0),
+	    16 + 8);
 	h = header_of(buf);
 	assert_int_equal(h.type, XS_WRITE);
 	assert_int_equal(h.req_id, 9);
@@ -105,19 +108,22 @@ test_encode_transaction_start_and_end(void **state)
 
 	(void)state;
 	/* Start: one empty string, its NUL the whole payload; no tx yet. */
-	assert_int_equal(xs_encode(buf, sizeof(buf), XS_TRANSACTION_START, 4,
-	    0, start, 1, 1), 16 + 1);
+	assert_int_equal(xs_encode(buf, sizeof(buf), XS_TRANSACTION_START, 4, 0,
+			     start, 1, 1),
+	    16 + 1);
 	assert_int_equal(header_of(buf).type, XS_TRANSACTION_START);
 	assert_int_equal(header_of(buf).tx_id, 0);
 	assert_int_equal(header_of(buf).len, 1);
 	assert_int_equal(buf[16], '\0');
 	/* End: "T" commits, "F" aborts, in the transaction's own header. */
-	assert_int_equal(xs_encode(buf, sizeof(buf), XS_TRANSACTION_END, 5,
-	    17, commit, 1, 1), 16 + 2);
+	assert_int_equal(xs_encode(buf, sizeof(buf), XS_TRANSACTION_END, 5, 17,
+			     commit, 1, 1),
+	    16 + 2);
 	assert_int_equal(header_of(buf).tx_id, 17);
 	assert_memory_equal(buf + 16, "T\0", 2);
-	assert_int_equal(xs_encode(buf, sizeof(buf), XS_TRANSACTION_END, 6,
-	    17, abort, 1, 1), 16 + 2);
+	assert_int_equal(xs_encode(buf, sizeof(buf), XS_TRANSACTION_END, 6, 17,
+			     abort, 1, 1),
+	    16 + 2);
 	assert_memory_equal(buf + 16, "F\0", 2);
 }
 
@@ -134,15 +140,15 @@ test_transaction_id_reply_is_checked(void **state)
 	tx = 99;
 	assert_int_equal(xs_tx_id("4294967296", 11, &tx), -UK_EBADMSG);
 	assert_int_equal(xs_tx_id("12345678901", 12, &tx), -UK_EBADMSG);
-	assert_int_equal(xs_tx_id("0", 2, &tx), -UK_EBADMSG);	/* no tx */
+	assert_int_equal(xs_tx_id("0", 2, &tx), -UK_EBADMSG); /* no tx */
 	assert_int_equal(xs_tx_id("017", 4, &tx), -UK_EBADMSG);
 	assert_int_equal(xs_tx_id("", 1, &tx), -UK_EBADMSG);
 	assert_int_equal(xs_tx_id("", 0, &tx), -UK_EBADMSG);
-	assert_int_equal(xs_tx_id("17", 2, &tx), -UK_EBADMSG);	/* no NUL */
+	assert_int_equal(xs_tx_id("17", 2, &tx), -UK_EBADMSG); /* no NUL */
 	assert_int_equal(xs_tx_id("1x", 3, &tx), -UK_EBADMSG);
 	assert_int_equal(xs_tx_id("-1", 3, &tx), -UK_EBADMSG);
 	assert_int_equal(xs_tx_id(" 1", 3, &tx), -UK_EBADMSG);
-	assert_int_equal(tx, 99);			/* untouched on error */
+	assert_int_equal(tx, 99); /* untouched on error */
 	/* Whatever follows the NUL is not looked at. */
 	assert_int_equal(xs_tx_id("8\0junk", 7, &tx), 0);
 	assert_int_equal(tx, 8);
@@ -173,7 +179,7 @@ test_error_names(void **state)
 {
 	(void)state;
 	assert_int_equal(xs_errno("ENOENT", 7), UK_ENOENT);
-	assert_int_equal(xs_errno("EACCES", 6), UK_EACCES);	/* no NUL */
+	assert_int_equal(xs_errno("EACCES", 6), UK_EACCES); /* no NUL */
 	assert_int_equal(xs_errno("EQUOTA", 7), UK_EDQUOT);
 	assert_int_equal(xs_errno("ENOENTX", 8), UK_EIO);
 	assert_int_equal(xs_errno("", 0), UK_EIO);
