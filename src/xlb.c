@@ -80,6 +80,20 @@ xlb_report(struct xlb_vm *xv, enum xl_rep_kind kind, int ok, const char *why)
 	xlb_send(r);
 }
 
+/* Stamped here, not when the main thread reads it: a busy main loop
+ * must not make the build look slower than it was. */
+void
+xlb_report_phase(struct xlb_vm *xv, enum tl_phase p)
+{
+	struct xl_rep *r = xlb_rep_new(XL_REP_PHASE);
+
+	r->v = xv->v;
+	r->ok = 1;
+	r->phase = p;
+	r->ms = vm_now_ms();
+	xlb_send(r);
+}
+
 void
 xlb_report_domain(const char *name, int domid)
 {

@@ -41,7 +41,14 @@
  * and the builder passes it to libxl, which reaps only its own children.
  *
  * libxl's domain creation leaves the new domain paused: it is unpaused
- * here unless a warm (paused) build was asked for.  libxl does not act
+ * here unless a warm (paused) build was asked for.
+ *
+ * The summon's timeline (XL_REP_PHASE): "build" when libxl is asked,
+ * "created" when its create completes, "unpaused" after our unpause.
+ * "devices" is not reported: libxl completes the create only once every
+ * device is added and its hotplug script has said so (hotplug-status),
+ * and does not tell when that was; the vif is connected somewhere
+ * before "created", and we do not guess where.  libxl does not act
  * on a guest's shutdown by itself (xl's daemon does that for xl): we
  * get DOMAIN_SHUTDOWN events and destroy the domain ourselves.
  */
@@ -407,6 +414,7 @@ xld_created(libxl_ctx *ctx, int rc, void *arg)
 		xld_destroy_start(xv);
 		return;
 	}
+	xlb_report_phase(xv, TL_CREATED);
 	/* Before it runs: the guest looks for the folder as it starts. */
 	if (xv->synjitsu)
 		xlb_synjitsu_prepare(xv);
@@ -414,6 +422,8 @@ xld_created(libxl_ctx *ctx, int rc, void *arg)
 		xlb_report(xv, XL_REP_BUILT, 0, "unpause failed");
 		return;
 	}
+	if (!xv->paused_build)
+		xlb_report_phase(xv, TL_UNPAUSED);
 	xlb_report(xv, XL_REP_BUILT, 1, NULL);
 }
 
@@ -434,6 +444,7 @@ xld_create(struct xlb_vm *xv, const struct xl_cmd *c)
 	how.u.for_callback = xv;
 	xv->paused_build = c->paused;
 	xv->creating = 1;
+	xlb_report_phase(xv, TL_BUILD);
 	rc = libxl_domain_create_new(xld_env->ctx, &xv->dom->cfg, &xv->domid,
 	    &how, NULL);
 	if (rc != 0) {
