@@ -75,8 +75,8 @@ timeline_format(const struct timeline *tl, char *buf, size_t len)
 	for (p = 0; p < TL_NPHASES; p++) {
 		if (!timeline_get(tl, (enum tl_phase)p, &ms))
 			continue;
-		n = snprintf(buf + off, len - off, "%s%s=%llu",
-		    off ? " " : "", tl_names[p], (unsigned long long)ms);
+		n = snprintf(buf + off, len - off, "%s%s=%llu", off ? " " : "",
+		    tl_names[p], (unsigned long long)ms);
 		if (n < 0 || (size_t)n >= len - off)
 			return; /* cut short, still NUL-ended */
 		off += (size_t)n;

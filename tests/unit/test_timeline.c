@@ -34,7 +34,8 @@ test_phases_are_ms_after_the_query_in_phase_order(void **state)
 	assert_int_equal(timeline_mark(&tl, TL_UNPAUSED, 10541, NULL), 0);
 	assert_int_equal(timeline_mark(&tl, TL_READY, 10800, &ms), 0);
 	assert_int_equal(ms, 800);
-	assert_format(&tl, "query=0 build=2 created=540 unpaused=541 ready=800");
+	assert_format(&tl,
+	    "query=0 build=2 created=540 unpaused=541 ready=800");
 	assert_int_equal(timeline_get(&tl, TL_CREATED, &ms), 1);
 	assert_int_equal(ms, 540);
 }
