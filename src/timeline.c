@@ -7,7 +7,10 @@
 /*
  * Pure bookkeeping: the callers pass the clock in, so a test sets every
  * moment by hand.  Which phases are set depends on what the backend can
- * see; an unset phase is never shown as a guess.
+ * see (xld.c and proc.c say which); an unset phase is never shown as a
+ * guess.  There is no "first byte served": jitsud does not sit on the
+ * guest's data path, so no backend sees it; with Synjitsu the last
+ * moments jitsud does see are the hand-over and its adoption.
  */
 
 static const char *const tl_names[TL_NPHASES] = {

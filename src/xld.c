@@ -490,6 +490,7 @@ xld_restore(struct xlb_vm *xv, const struct xl_cmd *c)
 	how.u.for_callback = xv;
 	xv->paused_build = 0;
 	xv->creating = 1;
+	xlb_report_phase(xv, TL_BUILD);
 	rc = libxl_domain_create_restore(xld_env->ctx, &xv->dom->cfg,
 	    &xv->domid, xv->save_fd, -1, &params, &how, NULL);
 	libxl_domain_restore_params_dispose(&params);
