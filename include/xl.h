@@ -88,6 +88,7 @@ struct xlb_vm {
 	int		    save_fd;
 	char		    error[160];
 	struct store_watch *ready;    /* data/status */
+	struct store_watch *vif;      /* its vif's backend state */
 	int		    synjitsu; /* fresh build, Synjitsu on */
 	struct xlh	   *xlh;      /* its hand-over's transport */
 	struct xld_dom	   *dom;      /* libxl's state (xld.c) */
@@ -103,6 +104,11 @@ void xlb_report_domain(const char *name, int domid);
 void xlb_report_phase(struct xlb_vm *, enum tl_phase p);
 /* xlb_release: no domain any more: every watch and libxl state goes. */
 void xlb_release(struct xlb_vm *);
+/*
+ * xlb_watch_vif: report "devices" (XL_REP_PHASE) once the domain's vif
+ * backend is Connected in XenStore.  Gone with xlb_release.
+ */
+void xlb_watch_vif(struct xlb_vm *);
 /* xlb_synjitsu_prepare: before the guest runs, open its hand-over. */
 void xlb_synjitsu_prepare(struct xlb_vm *);
 

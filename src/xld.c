@@ -44,11 +44,11 @@
  * here unless a warm (paused) build was asked for.
  *
  * The summon's timeline (XL_REP_PHASE): "build" when libxl is asked,
- * "created" when its create completes, "unpaused" after our unpause.
- * "devices" is not reported: libxl completes the create only once every
- * device is added and its hotplug script has said so (hotplug-status),
- * and does not tell when that was; the vif is connected somewhere
- * before "created", and we do not guess where.  libxl does not act
+ * "created" when its create completes, "unpaused" after our unpause,
+ * "devices" when XenStore says the vif's backend is Connected
+ * (xlb_watch_vif).  libxl itself does not tell when a device is up: its
+ * create completes once each backend waits (InitWait) and the hotplug
+ * script has written hotplug-status, before the guest ever ran.  libxl does not act
  * on a guest's shutdown by itself (xl's daemon does that for xl): we
  * get DOMAIN_SHUTDOWN events and destroy the domain ourselves.
  */
@@ -415,6 +415,7 @@ xld_created(libxl_ctx *ctx, int rc, void *arg)
 		return;
 	}
 	xlb_report_phase(xv, TL_CREATED);
+	xlb_watch_vif(xv);
 	/* Before it runs: the guest looks for the folder as it starts. */
 	if (xv->synjitsu)
 		xlb_synjitsu_prepare(xv);
