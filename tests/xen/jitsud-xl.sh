@@ -91,4 +91,5 @@ jitsud_term() {
 	done
 }
 tb_step jitsud-term 20 jitsud_term
+tb_log "every summon's timeline (jitsud's log)" grep "summon timeline" /tmp/jitsud.log
 xl destroy linux.test 2>/dev/null
