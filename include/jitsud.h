@@ -486,6 +486,51 @@ int sdnotify(const char *state);
  */
 uint64_t sdnotify_watchdog_usec(void);
 
+/* timeline.c */
+
+/*
+ * The phases of one summon, in the order they normally happen.  Each is
+ * a moment, kept in ms after the summon's first query; a phase nobody
+ * observed stays unset (see the backends for which they observe).
+ */
+enum tl_phase {
+	TL_QUERY,    /* the first query of the summon (the origin) */
+	TL_BUILD,    /* the backend began building the domain */
+	TL_CREATED,  /* the domain exists (libxl's create completed) */
+	TL_DEVICES,  /* its network device is connected */
+	TL_UNPAUSED, /* the guest runs */
+	TL_READY,    /* the readiness check passed */
+	TL_HANDOVER, /* Synjitsu's records handed over to the guest */
+	TL_ADOPTED,  /* the guest said it adopted them */
+	TL_NPHASES
+};
+
+struct timeline {
+	uint64_t origin_ms;	 /* vm_now_ms() of the query; 0: none */
+	uint64_t at[TL_NPHASES]; /* ms after the origin, if set */
+	uint32_t set;		 /* bit per phase */
+};
+
+/* timeline_phase_name: "query", "build", ...; "?" out of range. */
+const char *timeline_phase_name(enum tl_phase);
+/* timeline_start: forget the last summon's; TL_QUERY is at now_ms. */
+void	    timeline_start(struct timeline *, uint64_t now_ms);
+/*
+ * timeline_mark: phase p happened at now_ms (a vm_now_ms() time, which
+ * may come from another thread).  The first mark of a phase counts; a
+ * mark before timeline_start, or a repeated one, is ignored.  Returns
+ * 0 and *ms (ms after the query, 0 if earlier) when it was recorded.
+ */
+int	    timeline_mark(struct timeline *, enum tl_phase p, uint64_t now_ms,
+	    uint64_t *ms);
+/* timeline_get: 1 and *ms when p is set, else 0. */
+int  timeline_get(const struct timeline *, enum tl_phase p, uint64_t *ms);
+/*
+ * timeline_format: "query=0 build=2 created=540 ..." in buf[len], the
+ * set phases only, in phase order; "" when no summon was timed.
+ */
+void timeline_format(const struct timeline *, char *buf, size_t len);
+
 /* metrics.c */
 
 #define METRICS_RCODES	     24 /* rcodes counted one by one */
@@ -509,6 +554,10 @@ struct metrics {
 	uint64_t boot_le[METRICS_BOOT_BUCKETS + 1]; /* last: +Inf */
 	uint64_t boot_count;
 	uint64_t boot_sum_ms;
+	/* Per phase of a summon (timeline.c), the boot buckets. */
+	uint64_t phase_le[TL_NPHASES][METRICS_BOOT_BUCKETS + 1];
+	uint64_t phase_count[TL_NPHASES];
+	uint64_t phase_sum_ms[TL_NPHASES];
 	uint64_t standins;	  /* summons Synjitsu stood in for */
 	uint64_t handovers;	  /* hand-overs written to a guest */
 	uint64_t handed_conns;	  /* connections in them */
@@ -526,6 +575,8 @@ void metrics_reply(struct metrics *, uint16_t rcode);
 
 /* metrics_boot: one summon took `ms' from its first query to ready. */
 void metrics_boot(struct metrics *, uint64_t ms);
+/* metrics_phase: phase p of a summon came `ms' after its first query. */
+void metrics_phase(struct metrics *, enum tl_phase p, uint64_t ms);
 
 /* metrics_render: every counter in the Prometheus text format. */
 void metrics_render(const struct metrics *, const struct vms *, FILE *);
@@ -616,6 +667,8 @@ struct vm_standin {
 };
 
 /* What every VM's hand-over shares (one per registry). */
+struct handover;
+
 struct handover_env {
 	struct event_base	*base;
 	const struct vm_standin *si; /* NULL: no Synjitsu */
@@ -624,6 +677,10 @@ struct handover_env {
 	uint32_t		 grace_ms; /* HANDOVER_GRACE_MS */
 	uint32_t		 ask_ms;   /* HANDOVER_ASK_MS */
 	uint32_t		 adopt_ms; /* HANDOVER_ADOPT_MS */
+	/* The summon's timeline (vm.c): a phase seen here, and the
+	 * conversation over.  NULL: nobody keeps one. */
+	void (*mark)(struct handover *, enum tl_phase);
+	void (*over)(struct handover *);
 };
 
 /* One VM's hand-over; its fields are handover.c's. */
@@ -658,6 +715,8 @@ void handover_free(struct handover *);
 int  handover_claim(struct handover *, const struct binding *b);
 /* handover_standing: the stand-in answers for the guest (a claim). */
 int  handover_standing(const struct handover *);
+/* handover_talking: a conversation with the guest is not over yet. */
+int  handover_talking(const struct handover *);
 /* handover_booting: the guest runs (built), readiness not yet known. */
 void handover_booting(struct handover *, const struct binding *b);
 /* handover_ready: the guest is ready: STANDING -> WAITING, a deadline. */
@@ -780,6 +839,8 @@ struct vm {
 	struct event   *idle;
 	struct handover ho;    /* Synjitsu's hand-over */
 	struct probe   *probe; /* ready=tcp, vm_probe_start */
+	struct timeline tl;    /* the last summon's phases */
+	int		tl_logged;
 	void	       *priv;
 };
 
@@ -845,6 +906,12 @@ void vm_backend_ready(struct vm *);
 void vm_backend_gone(struct vm *, const char *why);
 /* At start-up: a running domain `name' already exists; take it over. */
 void vm_backend_adopted(struct vms *, const char *name, int domid);
+/*
+ * vm_backend_phase: phase p of the summon under way happened at now_ms
+ * (vm_now_ms(), taken where it was seen, any thread).  Only what the
+ * backend really observed: see timeline.c's phases.
+ */
+void vm_backend_phase(struct vm *, enum tl_phase p, uint64_t now_ms);
 
 /* netlink.c */
 

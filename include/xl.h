@@ -43,7 +43,8 @@ enum xl_rep_kind {
 	XL_REP_DOMAIN,	 /* XL_LIST: a running domain, name, domid */
 	XL_REP_READY,	 /* data/status = ready */
 	XL_REP_SYNREADY, /* the guest asks for its connections */
-	XL_REP_ADOPTED	 /* it took `domid' of them; -1: gave up */
+	XL_REP_ADOPTED,	 /* it took `domid' of them; -1: gave up */
+	XL_REP_PHASE	 /* `phase' of the summon seen at `ms' */
 };
 
 /* builder -> main */
@@ -55,6 +56,8 @@ struct xl_rep {
 	int		 has_why;
 	char		 why[160];
 	char		 name[BINDING_NAME_MAX + 1]; /* XL_REP_DOMAIN */
+	enum tl_phase	 phase;			     /* XL_REP_PHASE */
+	uint64_t	 ms;			     /* its vm_now_ms() */
 };
 
 /* xlb.c -- the builder thread: its loop, registry, commands, reports */
@@ -85,6 +88,7 @@ struct xlb_vm {
 	int		    save_fd;
 	char		    error[160];
 	struct store_watch *ready;    /* data/status */
+	struct store_watch *vif;      /* its vif's backend state */
 	int		    synjitsu; /* fresh build, Synjitsu on */
 	struct xlh	   *xlh;      /* its hand-over's transport */
 	struct xld_dom	   *dom;      /* libxl's state (xld.c) */
@@ -96,8 +100,15 @@ char *xlb_cmdline(const struct binding *);
 /* What xld.c calls back (builder thread only). */
 void xlb_report(struct xlb_vm *, enum xl_rep_kind, int ok, const char *why);
 void xlb_report_domain(const char *name, int domid);
+/* xlb_report_phase: phase p of the build happened now (XL_REP_PHASE). */
+void xlb_report_phase(struct xlb_vm *, enum tl_phase p);
 /* xlb_release: no domain any more: every watch and libxl state goes. */
 void xlb_release(struct xlb_vm *);
+/*
+ * xlb_watch_vif: report "devices" (XL_REP_PHASE) once the domain's vif
+ * backend is Connected in XenStore.  Gone with xlb_release.
+ */
+void xlb_watch_vif(struct xlb_vm *);
 /* xlb_synjitsu_prepare: before the guest runs, open its hand-over. */
 void xlb_synjitsu_prepare(struct xlb_vm *);
 

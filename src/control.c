@@ -123,6 +123,24 @@ control_list(struct control_conn *c)
 	control_end(c, NULL);
 }
 
+/*
+ * The last summon's phases, one "phase NAME MS" line each (ms after its
+ * first query), only those its backend saw.  New data lines: protocol
+ * version 1 still, as a client shows lines it does not know.
+ */
+static void
+control_phases(struct control_conn *c, const struct timeline *tl)
+{
+	uint64_t ms;
+	int	 p;
+
+	for (p = 0; p < TL_NPHASES; p++)
+		if (timeline_get(tl, (enum tl_phase)p, &ms))
+			control_data(c, "phase %s %llu ms",
+			    timeline_phase_name((enum tl_phase)p),
+			    (unsigned long long)ms);
+}
+
 static void
 control_show(struct control_conn *c, const char *name)
 {
@@ -157,6 +175,7 @@ control_show(struct control_conn *c, const char *name)
 	    b->warm ? "on" : "off");
 	if (v->error[0] != '\0')
 		control_data(c, "last-error %s", v->error);
+	control_phases(c, &v->tl);
 	control_end(c, NULL);
 }
 

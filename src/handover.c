@@ -57,6 +57,22 @@ handover_env_init(struct handover_env *env, struct event_base *base,
 	env->grace_ms = HANDOVER_GRACE_MS;
 	env->ask_ms = HANDOVER_ASK_MS;
 	env->adopt_ms = HANDOVER_ADOPT_MS;
+	env->mark = NULL;
+	env->over = NULL;
+}
+
+static void
+handover_mark(struct handover *h, enum tl_phase p)
+{
+	if (h->env->mark != NULL)
+		h->env->mark(h, p);
+}
+
+static void
+handover_over(struct handover *h)
+{
+	if (h->env->over != NULL)
+		h->env->over(h);
 }
 
 int
@@ -106,10 +122,11 @@ handover_close(struct handover *h, const char *why)
 	h->state = HANDOVER_IDLE;
 	h->holding = 0;
 	h->sent = 0;
-	if (tr == NULL)
-		return;
-	h->tr = NULL; /* before close: it may report again */
-	tr->close(h->trctx, why);
+	if (tr != NULL) {
+		h->tr = NULL; /* before close: it may report again */
+		tr->close(h->trctx, why);
+	}
+	handover_over(h);
 }
 
 void
@@ -150,6 +167,12 @@ int
 handover_standing(const struct handover *h)
 {
 	return h->claim != NULL;
+}
+
+int
+handover_talking(const struct handover *h)
+{
+	return h->tr != NULL && h->state != HANDOVER_IDLE;
 }
 
 void
@@ -196,8 +219,10 @@ handover_unasked(struct handover *h)
 	handover_drop(h, "the guest never asked for them");
 	if (h->holding)
 		handover_close(h, "the guest never asked for its connections");
-	else
+	else {
 		h->state = HANDOVER_IDLE;
+		handover_over(h);
+	}
 }
 
 static void
@@ -262,6 +287,7 @@ handover_asked(struct handover *h)
 	}
 	env->metrics->handovers++;
 	env->metrics->handed_conns += n;
+	handover_mark(h, TL_HANDOVER);
 	log_info("%s: synjitsu: %zu connection(s) handed over %llu ms after "
 		 "the claim",
 	    h->name, n, (unsigned long long)(vm_now_ms() - h->claim_ms));
@@ -294,6 +320,7 @@ handover_adopted(struct handover *h, int k)
 		    h->name, k, h->sent);
 	else {
 		h->env->metrics->adopted_conns += (uint64_t)k;
+		handover_mark(h, TL_ADOPTED);
 		log_info("%s: synjitsu: the guest adopted %d connection(s) "
 			 "%llu ms after the claim",
 		    h->name, k,

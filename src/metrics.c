@@ -43,6 +43,20 @@ metrics_boot(struct metrics *m, uint64_t ms)
 	m->boot_sum_ms += ms;
 }
 
+void
+metrics_phase(struct metrics *m, enum tl_phase p, uint64_t ms)
+{
+	int i;
+
+	if ((unsigned)p >= TL_NPHASES)
+		return;
+	for (i = 0; i < METRICS_BOOT_BUCKETS && ms > boot_bounds[i]; i++)
+		;
+	m->phase_le[p][i]++;
+	m->phase_count[p]++;
+	m->phase_sum_ms[p] += ms;
+}
+
 static void
 metrics_counter(FILE *fp, const char *name, const char *help, uint64_t v)
 {
@@ -120,6 +134,47 @@ metrics_boots(const struct metrics *m, FILE *fp)
 	    "jitsud_boot_seconds_sum %.3f\njitsud_boot_seconds_count %llu\n",
 	    (unsigned long long)cum, (double)m->boot_sum_ms / 1000,
 	    (unsigned long long)m->boot_count);
+}
+
+/*
+ * One histogram, one series set per phase (the label tells them apart).
+ * The query is the origin, always 0: not rendered.  A phase no summon
+ * reached has no series at all, rather than a row of zeros that would
+ * read as "observed, instantly".
+ */
+static void
+metrics_phases(const struct metrics *m, FILE *fp)
+{
+	const char *name;
+	uint64_t    cum;
+	int	    p, i;
+
+	fprintf(fp,
+	    "# HELP jitsud_summon_phase_seconds Time from the query that "
+	    "summoned a VM to each phase of its summon.\n"
+	    "# TYPE jitsud_summon_phase_seconds histogram\n");
+	for (p = TL_QUERY + 1; p < TL_NPHASES; p++) {
+		if (m->phase_count[p] == 0)
+			continue;
+		name = timeline_phase_name((enum tl_phase)p);
+		for (cum = 0, i = 0; i < METRICS_BOOT_BUCKETS; i++) {
+			cum += m->phase_le[p][i];
+			fprintf(fp,
+			    "jitsud_summon_phase_seconds_bucket{phase=\"%s\","
+			    "le=\"%g\"} %llu\n",
+			    name, (double)boot_bounds[i] / 1000,
+			    (unsigned long long)cum);
+		}
+		cum += m->phase_le[p][METRICS_BOOT_BUCKETS];
+		fprintf(fp,
+		    "jitsud_summon_phase_seconds_bucket{phase=\"%s\","
+		    "le=\"+Inf\"} %llu\n"
+		    "jitsud_summon_phase_seconds_sum{phase=\"%s\"} %.3f\n"
+		    "jitsud_summon_phase_seconds_count{phase=\"%s\"} %llu\n",
+		    name, (unsigned long long)cum, name,
+		    (double)m->phase_sum_ms[p] / 1000, name,
+		    (unsigned long long)m->phase_count[p]);
+	}
 }
 
 static void
@@ -206,6 +261,7 @@ metrics_render(const struct metrics *m, const struct vms *vs, FILE *fp)
 	    "Held replies sent at max-wait, before their VM was ready.",
 	    m->maxwait_replies);
 	metrics_boots(m, fp);
+	metrics_phases(m, fp);
 	metrics_synjitsu(m, fp);
 	if (vs != NULL)
 		metrics_vms(vs, fp);

@@ -52,6 +52,13 @@
  * namespace exists from the child's birth.  Exits of our children come
  * by SIGCHLD; an adopted guest (left by a previous jitsud) is not our
  * child, and is watched through a pidfd instead.
+ *
+ * The summon's timeline, as this backend sees it: "build" as create
+ * starts, "created" when clone() returns (the process exists),
+ * "devices" when the veth is in the bridge (at once, or at Synjitsu's
+ * plug), "unpaused" when exec closed the report pipe (the kernel=
+ * program runs).  A process is never built paused on the way to a
+ * query: a warm one is stopped after exec and its unpause is vm.c's.
  */
 
 /* The host end's MAC, as Xen's vifs: never the bridge's lowest. */
@@ -219,6 +226,8 @@ proc_report_cb(int fd, short ev, void *arg)
 		p->execd = 1;
 		if (p->paused)
 			proc_signal(p, SIGSTOP);
+		else
+			vm_backend_phase(p->vm, TL_UNPAUSED, vm_now_ms());
 		vm_backend_built(p->vm, 1, NULL);
 		return;
 	}
@@ -401,12 +410,14 @@ proc_veth(struct proc *p, char *err, size_t errlen)
 	}
 	p->veth_index = l.index;
 	proc_no_ipv6(p->veth);
-	if (!p->unplugged &&
-	    nl_link_plug(p->ctx->nl, p->veth_index, p->bridge) == -1) {
+	if (p->unplugged)
+		return 0; /* "devices" comes with the plug (proc_sock.c) */
+	if (nl_link_plug(p->ctx->nl, p->veth_index, p->bridge) == -1) {
 		snprintf(err, errlen, "veth %s on %s: %s", p->veth,
 		    p->vm->b.bridge, strerror(errno));
 		return -1;
 	}
+	vm_backend_phase(p->vm, TL_DEVICES, vm_now_ms());
 	return 0;
 }
 
@@ -490,6 +501,7 @@ proc_create(struct vm *v, int paused)
 	int		  bridge;
 
 	v->error[0] = '\0';
+	vm_backend_phase(v, TL_BUILD, vm_now_ms());
 	/* A warm guest is built paused, with no stand-in (vm.c). */
 	s.synjitsu = v->b.synjitsu && !paused;
 	if ((args = malloc(sizeof(*args))) == NULL) {
@@ -512,6 +524,7 @@ proc_create(struct vm *v, int paused)
 	}
 	if (p->pid == 0)
 		proc_child(&s);
+	vm_backend_phase(v, TL_CREATED, vm_now_ms());
 	p->child = 1;
 	p->paused = paused;
 	p->bridge = bridge;

@@ -110,9 +110,11 @@ proc_sock_plug(struct proc *p, const char *why)
 	if (nl_link_plug(p->ctx->nl, p->veth_index, p->bridge) == -1)
 		log_warn("%s: synjitsu: cannot plug %s into %s", v->b.name,
 		    p->veth, v->b.bridge);
-	else
+	else {
+		vm_backend_phase(v, TL_DEVICES, vm_now_ms());
 		log_info("%s: synjitsu: %s plugged into %s: %s", v->b.name,
 		    p->veth, v->b.bridge, why);
+	}
 	/* ready=tcp's probe, deferred to now; not for a guest going down
 	 * (vm.c ends the hand-over as it leaves BOOTING). */
 	if (p->probe_later && v->state == VM_BOOTING && vm_probe_start(v) == -1)

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,8 @@ static void vm_set_state(struct vm *, enum vm_state);
 static void vm_timer_cb(int, short, void *);
 static void vm_idle_cb(int, short, void *);
 static void vm_stop_now(struct vm *, const char *);
+static void vm_ho_mark(struct handover *, enum tl_phase);
+static void vm_ho_over(struct handover *);
 
 const char *
 vm_state_name(enum vm_state s)
@@ -84,6 +87,8 @@ vms_new(struct event_base *base, const struct vm_backend *be, void *bectx,
 	vs->metrics = m;
 	vs->grace_ms = VM_GRACE_MS;
 	handover_env_init(&vs->ho, base, m);
+	vs->ho.mark = vm_ho_mark;
+	vs->ho.over = vm_ho_over;
 	vs->stop_timeout_ms = VM_STOP_TIMEOUT_MS;
 	TAILQ_INIT(&vs->all);
 	return vs;
@@ -141,6 +146,65 @@ vm_arm(struct vm *v, uint64_t ms)
 	evtimer_add(v->timer, &tv);
 }
 
+/*
+ * The summon's timeline.  It starts at the first query of a summon (not
+ * at a warm build nobody asked for), each phase is counted in the
+ * per-phase histograms when first seen, and one log line tells the
+ * whole story once the summon is settled: ready with no hand-over still
+ * to come, ready and the hand-over over, or failed.
+ */
+static void
+vm_tl_start(struct vm *v, uint64_t now)
+{
+	timeline_start(&v->tl, now);
+	v->tl_logged = 0;
+}
+
+static void
+vm_tl_mark(struct vm *v, enum tl_phase p, uint64_t now)
+{
+	uint64_t ms;
+
+	if (timeline_mark(&v->tl, p, now, &ms) == 0)
+		metrics_phase(v->vs->metrics, p, ms);
+}
+
+static void
+vm_tl_log(struct vm *v)
+{
+	char	 buf[256];
+	uint64_t ms;
+
+	if (v->tl.origin_ms == 0 || v->tl_logged)
+		return;
+	v->tl_logged = 1;
+	timeline_format(&v->tl, buf, sizeof(buf));
+	log_info("%s: summon timeline%s (ms after the query): %s", v->b.name,
+	    timeline_get(&v->tl, TL_READY, &ms) ? "" : ", never ready", buf);
+}
+
+static struct vm *
+vm_of_handover(struct handover *h)
+{
+	return (struct vm *)(void *)((char *)h - offsetof(struct vm, ho));
+}
+
+static void
+vm_ho_mark(struct handover *h, enum tl_phase p)
+{
+	vm_tl_mark(vm_of_handover(h), p, vm_now_ms());
+}
+
+/* The hand-over is over: a ready (or fallen) summon is settled. */
+static void
+vm_ho_over(struct handover *h)
+{
+	struct vm *v = vm_of_handover(h);
+
+	if (v->state != VM_BUILDING && v->state != VM_BOOTING)
+		vm_tl_log(v);
+}
+
 static void
 vm_set_state(struct vm *v, enum vm_state s)
 {
@@ -149,6 +213,10 @@ vm_set_state(struct vm *v, enum vm_state s)
 	log_info("%s: %s -> %s after %llu ms", v->b.name,
 	    vm_state_name(v->state), vm_state_name(s),
 	    (unsigned long long)(now - v->since_ms));
+	/* Fell on its way up: the summon is settled, badly. */
+	if ((v->state == VM_BUILDING || v->state == VM_BOOTING) &&
+	    (s == VM_STOPPED || s == VM_STOPPING))
+		vm_tl_log(v);
 	v->state = s;
 	v->since_ms = now;
 	evtimer_del(v->timer);
@@ -248,6 +316,9 @@ vm_became_ready(struct vm *v)
 
 	vm_set_state(v, VM_READY);
 	handover_ready(&v->ho);
+	vm_tl_mark(v, TL_READY, now);
+	if (!handover_talking(&v->ho))
+		vm_tl_log(v);
 	v->used_ms = now;
 	v->traffic = v->vs->be->traffic ? v->vs->be->traffic(v) : 0;
 	if (v->summon_ms != 0) {
@@ -299,8 +370,10 @@ vm_build(struct vm *v, int warm)
 		/* A new summon (not a retry of the same one). */
 		v->summon_ms = vm_now_ms();
 		v->attempts = 0;
-		if (!warm)
+		if (!warm) {
 			v->vs->metrics->summons++;
+			vm_tl_start(v, v->summon_ms);
+		}
 	}
 	v->attempts++;
 	v->restoring = v->state == VM_SUSPENDED;
@@ -340,11 +413,14 @@ vm_want(struct vms *vs, const struct binding *b, struct vm_waiter *w)
 	case VM_READY:
 		return VM_WANT_READY;
 	case VM_PAUSED:
+		/* A warm guest's summon is this query and its unpause. */
+		vm_tl_start(v, v->used_ms);
 		if (vs->be->unpause(v) == -1) {
 			vm_fail(v, "unpause failed");
 			vm_stop_now(v, v->error);
 			break;
 		}
+		vm_tl_mark(v, TL_UNPAUSED, vm_now_ms());
 		vm_became_ready(v);
 		return VM_WANT_READY;
 	case VM_STOPPED:
@@ -660,6 +736,16 @@ vm_backend_adopted(struct vms *vs, const char *name, int domid)
 	v->domid = domid;
 	log_info("%s: adopting running domain %d", name, domid);
 	vm_became_ready(v);
+}
+
+void
+vm_backend_phase(struct vm *v, enum tl_phase p, uint64_t now_ms)
+{
+	/* Only the summon under way: a late report of a stopped one
+	 * finds no timeline or a newer one (the first mark wins). */
+	if (v->state == VM_BUILDING || v->state == VM_BOOTING ||
+	    v->state == VM_READY)
+		vm_tl_mark(v, p, now_ms);
 }
 
 /*

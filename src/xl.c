@@ -270,6 +270,9 @@ xl_reported(void *msg, void *arg)
 	case XL_REP_ADOPTED:
 		handover_adopted(&v->ho, r->domid);
 		break;
+	case XL_REP_PHASE:
+		vm_backend_phase(v, r->phase, r->ms);
+		break;
 	case XL_REP_BUILT:
 		if (r->ok)
 			v->domid = r->domid;

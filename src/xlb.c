@@ -80,6 +80,20 @@ xlb_report(struct xlb_vm *xv, enum xl_rep_kind kind, int ok, const char *why)
 	xlb_send(r);
 }
 
+/* Stamped here, not when the main thread reads it: a busy main loop
+ * must not make the build look slower than it was. */
+void
+xlb_report_phase(struct xlb_vm *xv, enum tl_phase p)
+{
+	struct xl_rep *r = xlb_rep_new(XL_REP_PHASE);
+
+	r->v = xv->v;
+	r->ok = 1;
+	r->phase = p;
+	r->ms = vm_now_ms();
+	xlb_send(r);
+}
+
 void
 xlb_report_domain(const char *name, int domid)
 {
@@ -164,6 +178,8 @@ xlb_release(struct xlb_vm *xv)
 {
 	store_unwatch(xv->ready);
 	xv->ready = NULL;
+	store_unwatch(xv->vif);
+	xv->vif = NULL;
 	xlh_close(xv->xlh);
 	xv->xlh = NULL;
 	xld_vm_release(xv);
@@ -208,6 +224,38 @@ xlb_watch(struct xlb_vm *xv)
 	snprintf(path, sizeof(path), "/local/domain/%u/data/status", xv->domid);
 	if ((xv->ready = store_watch(xlb_env->store, path, "ready",
 		 xlb_ready_fired, xv)) == NULL)
+		log_warnx("%s: cannot watch %s", xv->name, path);
+}
+
+static void
+xlb_vif_fired(void *arg)
+{
+	struct xlb_vm *xv = arg;
+
+	xv->vif = NULL;
+	xlb_report_phase(xv, TL_DEVICES);
+}
+
+/*
+ * "devices": the vif's backend (in dom0) says XenbusStateConnected (4).
+ * libxl's create waits only until the backend is InitWait and the
+ * hotplug script has run; Connected comes once the guest's netfront has
+ * set up its rings, after the unpause: the first moment a frame can
+ * pass.  Devid 0: xld.c gives every domain exactly one vif.
+ */
+void
+xlb_watch_vif(struct xlb_vm *xv)
+{
+	char path[STORE_PATH_MAX];
+
+	store_unwatch(xv->vif);
+	xv->vif = NULL;
+	if (xlb_env->store == NULL || xv->domid == XL_NO_DOMID)
+		return;
+	snprintf(path, sizeof(path), "/local/domain/0/backend/vif/%u/0/state",
+	    xv->domid);
+	if ((xv->vif = store_watch(xlb_env->store, path, "4", xlb_vif_fired,
+		 xv)) == NULL)
 		log_warnx("%s: cannot watch %s", xv->name, path);
 }
 

@@ -41,7 +41,14 @@
  * and the builder passes it to libxl, which reaps only its own children.
  *
  * libxl's domain creation leaves the new domain paused: it is unpaused
- * here unless a warm (paused) build was asked for.  libxl does not act
+ * here unless a warm (paused) build was asked for.
+ *
+ * The summon's timeline (XL_REP_PHASE): "build" when libxl is asked,
+ * "created" when its create completes, "unpaused" after our unpause,
+ * "devices" when XenStore says the vif's backend is Connected
+ * (xlb_watch_vif).  libxl itself does not tell when a device is up: its
+ * create completes once each backend waits (InitWait) and the hotplug
+ * script has written hotplug-status, before the guest ever ran.  libxl does not act
  * on a guest's shutdown by itself (xl's daemon does that for xl): we
  * get DOMAIN_SHUTDOWN events and destroy the domain ourselves.
  */
@@ -407,6 +414,8 @@ xld_created(libxl_ctx *ctx, int rc, void *arg)
 		xld_destroy_start(xv);
 		return;
 	}
+	xlb_report_phase(xv, TL_CREATED);
+	xlb_watch_vif(xv);
 	/* Before it runs: the guest looks for the folder as it starts. */
 	if (xv->synjitsu)
 		xlb_synjitsu_prepare(xv);
@@ -414,6 +423,8 @@ xld_created(libxl_ctx *ctx, int rc, void *arg)
 		xlb_report(xv, XL_REP_BUILT, 0, "unpause failed");
 		return;
 	}
+	if (!xv->paused_build)
+		xlb_report_phase(xv, TL_UNPAUSED);
 	xlb_report(xv, XL_REP_BUILT, 1, NULL);
 }
 
@@ -434,6 +445,7 @@ xld_create(struct xlb_vm *xv, const struct xl_cmd *c)
 	how.u.for_callback = xv;
 	xv->paused_build = c->paused;
 	xv->creating = 1;
+	xlb_report_phase(xv, TL_BUILD);
 	rc = libxl_domain_create_new(xld_env->ctx, &xv->dom->cfg, &xv->domid,
 	    &how, NULL);
 	if (rc != 0) {
@@ -479,6 +491,7 @@ xld_restore(struct xlb_vm *xv, const struct xl_cmd *c)
 	how.u.for_callback = xv;
 	xv->paused_build = 0;
 	xv->creating = 1;
+	xlb_report_phase(xv, TL_BUILD);
 	rc = libxl_domain_create_restore(xld_env->ctx, &xv->dom->cfg,
 	    &xv->domid, xv->save_fd, -1, &params, &how, NULL);
 	libxl_domain_restore_params_dispose(&params);

@@ -124,6 +124,15 @@ check_eq "... from exactly one summon" 1 "$(metric jitsud_summons_total)"
 check_eq "... one build in the log" \
     1 "$(grep -c "stopped -> building" "$work/log")"
 check "the guest is ready" eval '[ "$(state)" = ready ] || { ctl list; false; }'
+tl=$(grep "www.example.org.: summon timeline" "$work/log")
+check "the log has the summon's timeline, every process phase in order" \
+    eval 'echo "$tl" | grep -Eq "query=0 build=[0-9]+ created=[0-9]+ devices=[0-9]+ unpaused=[0-9]+ ready=[0-9]+$" || { echo "    saw: $tl"; false; }'
+check_eq "... in one line for the one summon" 1 "$(echo "$tl" | grep -c .)"
+check "jitsuctl show lists the summon's phases" \
+    eval 'ctl show www.example.org. | grep -q "^phase created [0-9]* ms$" &&
+	ctl show www.example.org. | grep -q "^phase ready [0-9]* ms$"'
+check_eq "the ready phase is in its histogram once" 1 \
+    "$(metric 'jitsud_summon_phase_seconds_count{phase="ready"}')"
 check_eq "dig from the client namespace gets its address" \
     10.99.0.10 "$($C dig @10.99.0.1 +short www.example.org)"
 check "curl from the client namespace reaches the guest" \

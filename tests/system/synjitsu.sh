@@ -248,6 +248,12 @@ check_eq "jitsud_synjitsu_handovers_total is 1" \
     1 "$(metric jitsud_synjitsu_handovers_total)"
 check_eq "jitsud_synjitsu_adopted_connections_total is 1" \
     1 "$(metric jitsud_synjitsu_adopted_connections_total)"
+# Logged once the hand-over is over: it comes after ready, and the veth
+# is plugged ("devices") only when the guest has adopted.
+check "the summon's timeline has ready, the hand-over and the plug" \
+    eval 'wait_log "syn.example.org.: summon timeline" &&
+     grep "syn.example.org.: summon timeline" "$work/log" |
+     grep " devices=[0-9]* .*ready=[0-9]* handover=[0-9]* adopted=[0-9]*$"'
 
 echo "synjitsu: the control: synjitsu=off, a client that knows the MAC"
 experiment ctl 10.97.0.11 02:00:00:97:00:11

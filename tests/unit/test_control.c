@@ -324,6 +324,48 @@ test_half_closed_client_still_gets_the_whole_reply(void **state)
 	    "data db.example.org. stopped 42s \nend ok\n");
 }
 
+/* The last summon's phases: only those set, in order, ms after the query. */
+static void
+test_show_lists_the_last_summons_phases_seen(void **state)
+{
+	char  buf[2048];
+	char *phases;
+	int   fd = client();
+
+	(void)state;
+	timeline_start(&vm_www.tl, 5000);
+	timeline_mark(&vm_www.tl, TL_BUILD, 5003, NULL);
+	timeline_mark(&vm_www.tl, TL_CREATED, 5540, NULL);
+	timeline_mark(&vm_www.tl, TL_UNPAUSED, 5541, NULL);
+	timeline_mark(&vm_www.tl, TL_READY, 5800, NULL);
+	say(fd, "jitsu/1 show www.example.org.\n");
+	assert_true(hear(fd, buf, sizeof(buf), 2000));
+	close(fd);
+	if ((phases = strstr(buf, "data phase ")) == NULL)
+		fail_msg("expected phase lines, saw\n%s", buf);
+	assert_string_equal(phases,
+	    "data phase query 0 ms\n"
+	    "data phase build 3 ms\n"
+	    "data phase created 540 ms\n"
+	    "data phase unpaused 541 ms\n"
+	    "data phase ready 800 ms\n"
+	    "end ok\n");
+}
+
+static void
+test_show_of_a_never_summoned_vm_has_no_phases(void **state)
+{
+	char buf[2048];
+	int  fd = client();
+
+	(void)state;
+	say(fd, "jitsu/1 show db.example.org.\n");
+	assert_true(hear(fd, buf, sizeof(buf), 2000));
+	close(fd);
+	if (strstr(buf, "phase") != NULL)
+		fail_msg("expected no phase line, saw\n%s", buf);
+}
+
 static void
 test_show_of_an_unknown_name_ends_in_error(void **state)
 {
@@ -556,6 +598,8 @@ main(void)
 		T(test_show_request_split_across_writes_is_answered_whole),
 		T(test_half_closed_client_still_gets_the_whole_reply),
 		T(test_show_of_an_unknown_name_ends_in_error),
+		T(test_show_lists_the_last_summons_phases_seen),
+		T(test_show_of_a_never_summoned_vm_has_no_phases),
 		T(test_only_the_first_request_of_a_connection_is_answered),
 		T(test_another_protocol_version_is_refused),
 		T(test_unknown_and_malformed_requests_are_refused),

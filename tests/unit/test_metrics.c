@@ -531,6 +531,102 @@ test_empty_boot_histogram_is_still_complete(void **state)
 	assert_histogram(&ps, "jitsud_boot_seconds", 0, 0);
 }
 
+/*
+ * One phase's series of jitsud_summon_phase_seconds: buckets labelled
+ * phase="X",le="...", cumulative, ending at its own _count and _sum.
+ */
+static void
+assert_phase_histogram(const struct parsed *p, const char *phase, double count,
+    double sum)
+{
+	const char *name = "jitsud_summon_phase_seconds";
+	char	    prefix[64], lab[64], bucket[P_NAME];
+	double	    le, last_le = -INFINITY, last = 0;
+	size_t	    i, n = 0, pl;
+	int	    inf = 0;
+
+	snprintf(prefix, sizeof(prefix), "phase=\"%s\",le=\"", phase);
+	pl = strlen(prefix);
+	snprintf(bucket, sizeof(bucket), "%s_bucket", name);
+	for (i = 0; i < p->ns; i++) {
+		if (strcmp(p->s[i].name, bucket) != 0 ||
+		    strncmp(p->s[i].labels, prefix, pl) != 0)
+			continue;
+		if (inf)
+			fail_msg("%s: a bucket after +Inf", phase);
+		if (strcmp(p->s[i].labels + pl, "+Inf\"") == 0) {
+			inf = 1;
+			le = INFINITY;
+		} else if (sscanf(p->s[i].labels + pl, "%lf", &le) != 1)
+			fail_msg("%s: bucket labels %s", phase, p->s[i].labels);
+		if (le <= last_le || p->s[i].value < last)
+			fail_msg("%s: bucket le=%g (%g) not above le=%g (%g)",
+			    phase, le, p->s[i].value, last_le, last);
+		last_le = le;
+		last = p->s[i].value;
+		n++;
+	}
+	if (!inf)
+		fail_msg("phase %s: no le=\"+Inf\" bucket", phase);
+	assert_int_equal(n, METRICS_BOOT_BUCKETS + 1);
+	snprintf(lab, sizeof(lab), "phase=\"%s\"", phase);
+	assert_value(p, "jitsud_summon_phase_seconds_count", lab, count);
+	if (last != count)
+		fail_msg("%s: +Inf holds %g, _count %g", phase, last, count);
+	if (fabs(value(p, "jitsud_summon_phase_seconds_sum", lab) - sum) >
+	    0.0005)
+		fail_msg("%s: _sum expected %.3f, saw %.3f", phase, sum,
+		    value(p, "jitsud_summon_phase_seconds_sum", lab));
+}
+
+static void
+test_each_phase_is_its_own_histogram_with_the_boot_buckets(void **state)
+{
+	struct metrics m;
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	metrics_phase(&m, TL_CREATED, 50);
+	metrics_phase(&m, TL_CREATED, 51);
+	metrics_phase(&m, TL_READY, 1200);
+	metrics_boot(&m, 1200);
+	render(&m, NULL, &ps);
+	assert_type(&ps, "jitsud_summon_phase_seconds", "histogram");
+	assert_phase_histogram(&ps, "created", 2, 0.101);
+	assert_phase_histogram(&ps, "ready", 1, 1.2);
+	/* The same bounds as the boot histogram, inclusive. */
+	assert_value(&ps, "jitsud_summon_phase_seconds_bucket",
+	    "phase=\"created\",le=\"0.05\"", 1);
+	assert_value(&ps, "jitsud_summon_phase_seconds_bucket",
+	    "phase=\"created\",le=\"0.1\"", 2);
+	assert_value(&ps, "jitsud_summon_phase_seconds_bucket",
+	    "phase=\"ready\",le=\"1\"", 0);
+	assert_value(&ps, "jitsud_summon_phase_seconds_bucket",
+	    "phase=\"ready\",le=\"2\"", 1);
+	/* The boot histogram is still there, unchanged. */
+	assert_histogram(&ps, "jitsud_boot_seconds", 1, 1.2);
+}
+
+static void
+test_unseen_phases_have_no_series(void **state)
+{
+	struct metrics m;
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	metrics_phase(&m, TL_QUERY, 0);
+	metrics_phase(&m, TL_UNPAUSED, 300);
+	render(&m, NULL, &ps);
+	assert_phase_histogram(&ps, "unpaused", 1, 0.3);
+	assert_false(has_series(&ps, "jitsud_summon_phase_seconds_count",
+	    "phase=\"devices\""));
+	/* The query is the origin: always 0, never a series. */
+	assert_false(has_series(&ps, "jitsud_summon_phase_seconds_count",
+	    "phase=\"query\""));
+	assert_false(has_series(&ps, "jitsud_summon_phase_seconds_count",
+	    "phase=\"adopted\""));
+}
+
 /* Every plain counter renders the field it names. */
 static void
 test_every_counter_renders_its_field(void **state)
@@ -682,6 +778,9 @@ main(void)
 		cmocka_unit_test(
 		    test_boot_histogram_is_cumulative_and_ends_at_count),
 		cmocka_unit_test(test_empty_boot_histogram_is_still_complete),
+		cmocka_unit_test(
+		    test_each_phase_is_its_own_histogram_with_the_boot_buckets),
+		cmocka_unit_test(test_unseen_phases_have_no_series),
 		cmocka_unit_test(test_every_counter_renders_its_field),
 		cmocka_unit_test(test_wire_counters_come_from_the_wire_owner),
 		cmocka_unit_test(test_vm_gauge_counts_every_state),

@@ -48,6 +48,23 @@ vm_backend_ready(struct vm *v)
 	(void)v;
 }
 
+/* The phases the backend reports, one bit each. */
+static unsigned phases_seen;
+
+uint64_t
+vm_now_ms(void)
+{
+	return 1000;
+}
+
+void
+vm_backend_phase(struct vm *v, enum tl_phase p, uint64_t now_ms)
+{
+	(void)v;
+	(void)now_ms;
+	phases_seen |= 1u << p;
+}
+
 void
 vm_backend_gone(struct vm *v, const char *why)
 {
@@ -547,6 +564,7 @@ setup(void **state)
 	if (proc_init(f.base, &f.vs, &pc) == -1)
 		return -1;
 	adopted_pid = gone_calls = built_calls = 0;
+	phases_seen = 0;
 	*state = &f;
 	return 0;
 }
@@ -574,6 +592,8 @@ test_create_on_a_missing_bridge_fails_at_once(void **state)
 	assert_string_equal(f->v.error, "bridge jtnobridge0: No such device");
 	assert_null(f->v.priv);
 	assert_int_equal(built_calls, 0);
+	/* The build began; nothing was created, so nothing more is said. */
+	assert_int_equal(phases_seen, 1u << TL_BUILD);
 }
 
 static void

@@ -177,6 +177,18 @@ metrics_boot(struct metrics *m, uint64_t ms)
 	m->boot_count++;
 }
 
+/* The per-phase histograms: kept as the last ms seen per phase. */
+static uint64_t phase_ms[TL_NPHASES];
+static unsigned phase_n[TL_NPHASES];
+
+void
+metrics_phase(struct metrics *m, enum tl_phase p, uint64_t ms)
+{
+	(void)m;
+	phase_ms[p] = ms;
+	phase_n[p]++;
+}
+
 struct answer {
 	struct vm_waiter w;
 	int		 called, ok;
@@ -844,6 +856,167 @@ test_restored_guests_are_not_stood_in_for(void **state)
 	vms_free(vs);
 }
 
+/* The log ring's lines that contain `what', and the last of them. */
+struct ring_hit {
+	const char *what;
+	int	    n;
+	char	    last[LOG_RING_LEN];
+};
+
+static void
+ring_hit(const char *line, void *arg)
+{
+	struct ring_hit *h = arg;
+
+	if (strstr(line, h->what) == NULL)
+		return;
+	h->n++;
+	snprintf(h->last, sizeof(h->last), "%s", line);
+}
+
+static int
+ring_count(const char *what, char *last, size_t len)
+{
+	struct ring_hit h = { .what = what };
+
+	log_ring_foreach(ring_hit, &h);
+	if (last != NULL)
+		snprintf(last, len, "%s", h.last);
+	return h.n;
+}
+
+static void
+test_timeline_has_the_phases_seen_and_one_log_line(void **state)
+{
+	struct binding b = binding("tl1.", BINDING_STOP_DESTROY, 0);
+	struct vms    *vs = registry(&b, 1);
+	struct vm     *v = vm_find(vs, "tl1.");
+	char	       line[LOG_RING_LEN];
+	uint64_t       ms, t0;
+	int	       before = ring_count("tl1.: summon timeline", NULL, 0);
+
+	(void)state;
+	memset(phase_n, 0, sizeof(phase_n));
+	assert_int_equal(vm_want(vs, &b, NULL), VM_WANT_WAIT);
+	t0 = v->tl.origin_ms;
+	assert_int_equal(timeline_get(&v->tl, TL_QUERY, &ms), 1);
+	assert_int_equal(ms, 0);
+	vm_backend_phase(v, TL_BUILD, t0 + 1);
+	vm_backend_phase(v, TL_CREATED, t0 + 40);
+	vm_backend_phase(v, TL_UNPAUSED, t0 + 41);
+	vm_backend_built(v, 1, NULL);
+	assert_int_equal(ring_count("tl1.: summon timeline", NULL, 0), before);
+	vm_backend_ready(v);
+	assert_int_equal(timeline_get(&v->tl, TL_CREATED, &ms), 1);
+	assert_int_equal(ms, 40);
+	assert_int_equal(timeline_get(&v->tl, TL_UNPAUSED, &ms), 1);
+	assert_int_equal(ms, 41);
+	assert_int_equal(timeline_get(&v->tl, TL_READY, &ms), 1);
+	/* Nobody reported it: unset, not guessed. */
+	assert_int_equal(timeline_get(&v->tl, TL_DEVICES, &ms), 0);
+	assert_int_equal(phase_n[TL_CREATED], 1);
+	assert_int_equal(phase_n[TL_READY], 1);
+	assert_int_equal(phase_n[TL_DEVICES], 0);
+	assert_int_equal(ring_count("tl1.: summon timeline", line,
+			     sizeof(line)),
+	    before + 1);
+	if (strstr(line, "query=0 build=1 created=40 unpaused=41 ready=") ==
+		NULL ||
+	    strstr(line, "devices") != NULL)
+		fail_msg("expected the phases seen in the log, saw \"%s\"",
+		    line);
+	/* A late report for the ready VM's phase already set: ignored. */
+	vm_backend_phase(v, TL_CREATED, t0 + 99);
+	assert_int_equal(phase_n[TL_CREATED], 1);
+	vms_free(vs);
+}
+
+static void
+test_timeline_starts_afresh_with_each_summon(void **state)
+{
+	struct binding b = binding("tl2.", BINDING_STOP_DESTROY, 0);
+	struct vms    *vs = registry(&b, 1);
+	struct vm     *v = vm_find(vs, "tl2.");
+	uint64_t       ms;
+
+	(void)state;
+	memset(phase_n, 0, sizeof(phase_n));
+	assert_int_equal(vm_want(vs, &b, NULL), VM_WANT_WAIT);
+	vm_backend_phase(v, TL_CREATED, v->tl.origin_ms + 5);
+	vm_backend_built(v, 1, NULL);
+	vm_backend_ready(v);
+	assert_int_equal(vm_stop(vs, "tl2.", NULL, 0), 0);
+	vm_backend_gone(v, NULL);
+	/* A stale report between summons changes nothing. */
+	vm_backend_phase(v, TL_DEVICES, vm_now_ms());
+	assert_int_equal(timeline_get(&v->tl, TL_DEVICES, &ms), 0);
+	assert_int_equal(vm_want(vs, &b, NULL), VM_WANT_WAIT);
+	assert_int_equal(timeline_get(&v->tl, TL_CREATED, &ms), 0);
+	assert_int_equal(timeline_get(&v->tl, TL_READY, &ms), 0);
+	assert_int_equal(timeline_get(&v->tl, TL_QUERY, &ms), 1);
+	vm_backend_built(v, 1, NULL);
+	vm_backend_ready(v);
+	assert_int_equal(phase_n[TL_READY], 2);
+	assert_int_equal(phase_n[TL_CREATED], 1);
+	assert_int_equal(phase_n[TL_DEVICES], 0);
+	vms_free(vs);
+}
+
+static void
+test_warm_unpause_is_a_summon_of_its_own(void **state)
+{
+	struct binding b = binding("tl3.", BINDING_STOP_DESTROY, 0);
+	struct vms    *vs;
+	struct vm     *v;
+	uint64_t       ms;
+
+	(void)state;
+	b.warm = 1;
+	vs = registry(&b, 1);
+	v = vm_find(vs, "tl3.");
+	vms_warm(vs);
+	/* A warm build nobody asked for is not timed. */
+	vm_backend_phase(v, TL_CREATED, vm_now_ms());
+	assert_int_equal(timeline_get(&v->tl, TL_CREATED, &ms), 0);
+	vm_backend_built(v, 1, NULL);
+	assert_int_equal(v->state, VM_PAUSED);
+	assert_int_equal(vm_want(vs, &b, NULL), VM_WANT_READY);
+	assert_int_equal(timeline_get(&v->tl, TL_UNPAUSED, &ms), 1);
+	assert_int_equal(timeline_get(&v->tl, TL_READY, &ms), 1);
+	assert_int_equal(timeline_get(&v->tl, TL_BUILD, &ms), 0);
+	vms_free(vs);
+}
+
+/* Synjitsu's phases come after ready: the line waits for them. */
+static void
+test_timeline_logs_once_the_handover_is_over(void **state)
+{
+	struct binding b = binding("tl4.", BINDING_STOP_DESTROY, 0);
+	struct vms    *vs = synjitsu_registry(&b);
+	struct vm     *v = vm_find(vs, "tl4.");
+	char	       line[LOG_RING_LEN];
+	uint64_t       ms;
+	int	       before = ring_count("tl4.: summon timeline", NULL, 0);
+
+	(void)state;
+	fake_conns = 1;
+	assert_int_equal(vm_want(vs, &b, NULL), VM_WANT_STANDIN);
+	vm_backend_built(v, 1, NULL);
+	vm_backend_ready(v);
+	assert_int_equal(ring_count("tl4.: summon timeline", NULL, 0), before);
+	handover_asked(&v->ho);
+	assert_int_equal(timeline_get(&v->tl, TL_HANDOVER, &ms), 1);
+	handover_adopted(&v->ho, 1);
+	assert_int_equal(timeline_get(&v->tl, TL_ADOPTED, &ms), 1);
+	assert_int_equal(ring_count("tl4.: summon timeline", line,
+			     sizeof(line)),
+	    before + 1);
+	if (strstr(line, " handover=") == NULL ||
+	    strstr(line, " adopted=") == NULL)
+		fail_msg("expected handover and adopted, saw \"%s\"", line);
+	vms_free(vs);
+}
+
 int
 main(void)
 {
@@ -874,6 +1047,10 @@ main(void)
 		T(test_ready_after_a_fixed_delay),
 		T(test_cancelled_waiter_is_not_called),
 		T(test_reload_keeps_unchanged_and_stops_removed),
+		T(test_timeline_has_the_phases_seen_and_one_log_line),
+		T(test_timeline_starts_afresh_with_each_summon),
+		T(test_warm_unpause_is_a_summon_of_its_own),
+		T(test_timeline_logs_once_the_handover_is_over),
 #undef T
 	};
 

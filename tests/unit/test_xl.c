@@ -144,6 +144,13 @@ vm_backend_gone(struct vm *v, const char *why)
 }
 
 void
+vm_backend_phase(struct vm *v, enum tl_phase p, uint64_t now_ms)
+{
+	record("phase(%s,%d,%llu)", v->b.name, (int)p,
+	    (unsigned long long)now_ms);
+}
+
+void
 vm_backend_adopted(struct vms *s, const char *name, int domid)
 {
 	assert_ptr_equal(s, &vs);
@@ -360,6 +367,43 @@ test_ready_and_synjitsu_reports_drive_vm_and_the_handover(void **state)
 	    "handover-adopted(www.,2) handover-adopted(mail.,-1)");
 }
 
+/* Play the builder's phase report: stamped where it was seen. */
+static void
+report_phase(struct vm *v, enum tl_phase p, uint64_t ms)
+{
+	struct xl_rep *r = calloc(1, sizeof(*r));
+
+	assert_non_null(r);
+	r->kind = XL_REP_PHASE;
+	r->v = v;
+	r->ok = 1;
+	r->phase = p;
+	r->ms = ms;
+	reps.handler(r, reps.arg);
+}
+
+static void
+test_phase_reports_reach_vm_with_the_builders_time(void **state)
+{
+	(void)state;
+	report_phase(&vm1, TL_BUILD, 1000);
+	report_phase(&vm1, TL_CREATED, 1540);
+	report_phase(&vm1, TL_UNPAUSED, 1541);
+	report(XL_REP_BUILT, &vm1, 1, 7, NULL);
+	assert_string_equal(calls,
+	    "phase(www.,1,1000) phase(www.,2,1540) phase(www.,4,1541) "
+	    "built(www.,1,-,7)");
+}
+
+static void
+test_phase_report_for_a_vm_no_longer_registered_is_dropped(void **state)
+{
+	(void)state;
+	TAILQ_REMOVE(&vs.all, &vm2, entry);
+	report_phase(&vm2, TL_CREATED, 1540);
+	assert_string_equal(calls, "");
+}
+
 static void
 test_report_for_a_vm_no_longer_registered_is_dropped(void **state)
 {
@@ -421,6 +465,8 @@ main(void)
 		T(test_built_and_gone_reports_drive_vm),
 		T(test_ready_and_synjitsu_reports_drive_vm_and_the_handover),
 		T(test_report_for_a_vm_no_longer_registered_is_dropped),
+		T(test_phase_reports_reach_vm_with_the_builders_time),
+		T(test_phase_report_for_a_vm_no_longer_registered_is_dropped),
 		T(test_running_domains_named_like_a_stopped_binding_are_adopted),
 		T(test_sigchld_is_passed_to_the_builder),
 		T(test_no_dom0_no_backend),

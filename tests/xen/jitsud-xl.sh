@@ -45,6 +45,20 @@ tb_step others-answered-meanwhile 10 others_verdict
 tb_log "ns.test round trips during the summon (us)" cat /tmp/others.out
 tb_step http-get 30 tb_until page
 tb_step list-ready 10 state_is ready
+# The summon's timeline through libxl: the builder's phases (build,
+# created, unpaused, devices: the vif's backend Connected in XenStore)
+# and ready, ms after the query.  synjitsu=off: no hand-over phases.
+timeline_shown() {
+	_s=$(jitsuctl show linux.test.) || return 1
+	echo "$_s" | grep '^phase '
+	for _p in query build created unpaused devices ready; do
+		echo "$_s" | grep -q "^phase $_p [0-9]* ms$" || return 1
+	done
+	! echo "$_s" | grep -q '^phase handover '
+}
+tb_step show-timeline 10 timeline_shown
+tb_step log-timeline 10 grep -q 'linux.test.: summon timeline (ms after the query): query=0 build=' /tmp/jitsud.log
+tb_step metrics-phase-created 10 sh -c 'jitsuctl metrics | grep -q "^jitsud_summon_phase_seconds_count{phase=\"created\"} 1$"'
 tb_step jitsuctl-stop 10 jitsuctl stop linux.test.
 tb_step domain-destroyed 30 tb_until domain_gone
 tb_step resummon-after-stop 120 summon
@@ -77,4 +91,5 @@ jitsud_term() {
 	done
 }
 tb_step jitsud-term 20 jitsud_term
+tb_log "every summon's timeline (jitsud's log)" grep "summon timeline" /tmp/jitsud.log
 xl destroy linux.test 2>/dev/null
