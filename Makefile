@@ -7,7 +7,7 @@
 #   make smoke           the nested-Xen smoke test only
 #   make demo            boot the testbed and show a guest being served
 #   make bench           benchmarks; results under bench/
-#   make install         PREFIX=/usr/local DESTDIR=
+#   make install         PREFIX=/usr/local DESTDIR= (SYSCONFDIR, XENSCRIPTDIR)
 #   make format          rewrite the C files to .clang-format
 #   make format-check    name the C files that differ from it
 
@@ -20,6 +20,7 @@ SYSCONFDIR ?= /etc
 UNITDIR	?= /lib/systemd/system
 DOCDIR	?= $(PREFIX)/share/doc/jitsud
 UKDIR	?= $(PREFIX)/lib/jitsud/unikernels
+XENSCRIPTDIR ?= /etc/xen/scripts
 
 CC	?= cc
 CFLAGS	?= -O2 -g
@@ -135,10 +136,14 @@ bench: all
 	@scripts/bench/run.sh
 
 # The unikernels jitsud ships (the example zone boots httpd.pvh) go to
-# $(UKDIR); the example zone is rewritten to name them there.
+# $(UKDIR); the example zone is rewritten to name them there.  The vif
+# hotplug script goes where libxl looks for scripts (Debian's
+# /etc/xen/scripts).  $(SYSCONFDIR)/jitsud gets the example configuration
+# only where it has none: an operator's files are never overwritten.
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(UNITDIR) \
-	    $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(UKDIR)
+	    $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(UKDIR) \
+	    $(DESTDIR)$(XENSCRIPTDIR) $(DESTDIR)$(SYSCONFDIR)/jitsud
 	install -m 0644 build/unikernels/httpd.pvh build/unikernels/httpd.pv \
 	    build/unikernels/echo.pvh build/unikernels/echo.pv \
 	    $(DESTDIR)$(UKDIR)/
@@ -154,6 +159,12 @@ install: all
 	install -m 0644 conf/jitsud.conf $(DESTDIR)$(DOCDIR)/examples/
 	sed 's|/usr/local/lib/jitsud/unikernels|$(UKDIR)|g' \
 	    conf/example.org.zone > $(DESTDIR)$(DOCDIR)/examples/example.org.zone
+	install -m 0755 conf/vif-jitsu $(DESTDIR)$(XENSCRIPTDIR)/
+	for f in jitsud.conf example.org.zone; do \
+		t=$(DESTDIR)$(SYSCONFDIR)/jitsud/$$f; \
+		[ -e $$t ] || install -m 0644 \
+		    $(DESTDIR)$(DOCDIR)/examples/$$f $$t || exit 1; \
+	done
 
 # format rewrites every C file to .clang-format; format-check changes
 # nothing and names the files that differ (scripts/format.sh).

@@ -42,11 +42,11 @@ gcc_s=$(ldconfig -p | awk '/libgcc_s.so.1 .*x86-64/ { print $NF; exit }')
 tb_copy "$root" "$gcc_s"
 mkdir -p "$root/etc/xen/scripts"
 cp "$xroot/etc/xen/xl.conf" "$root/etc/xen/"
-install -m 0755 "$here/vif-jitsu" "$root/etc/xen/scripts/vif-jitsu"
 # The stock hotplug scripts (vif-bridge and what it sources) and what they
 # run beyond busybox, so the bench can compare against the stock path.
 cp -r "$xroot/etc/xen/scripts/." "$root/etc/xen/scripts/"
-install -m 0755 "$here/vif-jitsu" "$root/etc/xen/scripts/vif-jitsu"
+# The minimal one jitsud ships, as `make install' puts it.
+install -m 0755 "$top/conf/vif-jitsu" "$root/etc/xen/scripts/vif-jitsu"
 for b in /bin/bash /usr/bin/flock; do
 	tb_copy_bin "$root" "$b"
 done

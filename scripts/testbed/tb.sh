@@ -165,7 +165,8 @@ tb_end() {
 	[ -n "$_rc" ] || { [ "$T_FAILED" -eq 0 ]; _rc=$?; }
 	if [ "$_rc" -ne 0 ]; then
 		[ -f /tmp/jitsud.log ] && tb_log "jitsud log" cat /tmp/jitsud.log
-		[ -f /tmp/vif-jitsu.log ] && tb_log "vif-jitsu log" cat /tmp/vif-jitsu.log
+		[ -f /var/log/xen/vif-jitsu.log ] &&
+		    tb_log "vif-jitsu log" cat /var/log/xen/vif-jitsu.log
 		tb_dump_logs
 	fi
 	tb_say "END rc=$_rc"

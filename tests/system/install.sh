@@ -1,12 +1,16 @@
 #!/bin/sh
 # install.sh -- `make install' puts every piece where a sysadmin looks for
 # it, and the installed pieces are sound: man pages lint clean, the unit
-# points at the installed daemon, the example configuration checks out.
+# points at the installed daemon, the example configuration checks out,
+# /etc/jitsud is filled once and never overwritten, and the vif hotplug
+# script plugs a vif into its bridge (a veth in a namespace of our own,
+# XenStore stubbed by files) or fails as libxl expects.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib.sh"
 dest=$(mktemp -d /tmp/jitsud-install.XXXXXX)
-trap 'rm -rf "$dest"' EXIT
+ns=jt-vif-$$
+trap 'ip netns del "$ns" 2>/dev/null; rm -rf "$dest" "$dest.2"' EXIT
 
 make -s -C "$top" install DESTDIR="$dest" PREFIX=/usr > "$dest.log" 2>&1
 check_eq "make install succeeds" 0 "$?"
@@ -42,5 +46,134 @@ check "a missing image is refused by jitsud -n, naming file and line" \
      grep -q "^$dest.zone:9: .*httpd.pvh: No such file or directory" \
      "$dest.err"'
 rm -f "$dest.zone" "$dest.conf" "$dest.err"
-rm -f "$dest.log"
+
+script=$dest/etc/xen/scripts/vif-jitsu
+check_eq "vif-jitsu is installed in /etc/xen/scripts, mode 0755" 755 \
+    "$(stat -c %a "$script" 2>&1)"
+check "vif-jitsu parses as POSIX sh (dash -n)" dash -n "$script"
+if command -v shellcheck > /dev/null; then
+	check "vif-jitsu passes shellcheck -s sh" shellcheck -s sh "$script"
+fi
+check "/etc/jitsud holds the example configuration and zone" \
+    eval 'cmp "$ex/jitsud.conf" "$dest/etc/jitsud/jitsud.conf" &&
+     cmp "$ex/example.org.zone" "$dest/etc/jitsud/example.org.zone"'
+
+# An operator's edit survives a second install; a file they removed
+# comes back.
+echo "# the operator's own line" >> "$dest/etc/jitsud/jitsud.conf"
+rm "$dest/etc/jitsud/example.org.zone"
+make -s -C "$top" install DESTDIR="$dest" PREFIX=/usr > "$dest.log" 2>&1
+check_eq "a second make install succeeds" 0 "$?"
+check "a second install keeps the operator's /etc/jitsud/jitsud.conf" \
+    grep -q "^# the operator's own line" "$dest/etc/jitsud/jitsud.conf"
+check "a second install puts back a missing /etc/jitsud/example.org.zone" \
+    test -s "$dest/etc/jitsud/example.org.zone"
+make -s -C "$top" install DESTDIR="$dest.2" PREFIX=/usr \
+    XENSCRIPTDIR=/usr/lib/xen/scripts SYSCONFDIR=/usr/etc > "$dest.log" 2>&1
+check "XENSCRIPTDIR and SYSCONFDIR move the script and the configuration" \
+    eval 'test -x "$dest.2/usr/lib/xen/scripts/vif-jitsu" &&
+     test -f "$dest.2/usr/etc/jitsud/jitsud.conf" &&
+     test ! -e "$dest.2/etc"'
+rm -rf "$dest.2" "$dest.log"
+
+# The hotplug script as libxl runs it, in a namespace with a bridge and
+# a veth named like netback's vif; xenstore-read/-write are stubs on
+# PATH over a folder; /var/log is a tmpfs of the namespace's own, with
+# /var/log/xen bound to our folder to read the trace.
+stub=$dest/stub
+xs=$dest/xs
+mkdir -p "$stub" "$xs" "$dest/xenlog"
+cat > "$stub/xenstore-read" <<'STUB'
+#!/bin/sh
+for p; do
+	cat "$XS_DIR/$p" 2>/dev/null || { echo "could not read $p" >&2; exit 1; }
+done
+STUB
+cat > "$stub/xenstore-write" <<'STUB'
+#!/bin/sh
+while [ $# -ge 2 ]; do
+	mkdir -p "$XS_DIR/${1%/*}" && printf '%s\n' "$2" > "$XS_DIR/$1" || exit 1
+	shift 2
+done
+STUB
+chmod 0755 "$stub"/*
+
+# hotplug ACTION [VAR=VALUE...]: run the installed script in the
+# namespace for backend/vif/7/0, vif7.0; its stderr lands in $dest.err.
+hotplug() {
+	_a=$1
+	shift
+	ip netns exec "$ns" env PATH="$stub:$PATH" XS_DIR="$xs" \
+	    XENBUS_PATH=backend/vif/7/0 vif=vif7.0 "$@" sh -c '
+		mount -t tmpfs none /var/log && mkdir /var/log/xen &&
+		mount --bind "$0" /var/log/xen && exec "$1" "$2" type_if=vif' \
+	    "$dest/xenlog" "$script" "$_a" 2> "$dest.err"
+}
+link() {
+	ip netns exec "$ns" ip -o link show dev vif7.0
+}
+xsget() {
+	cat "$xs/backend/vif/7/0/$1" 2>/dev/null
+}
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "SKIP the vif-jitsu runs: they need root for a namespace"
+	finish install
+fi
+ip netns add "$ns" &&
+    ip -n "$ns" link add br-jt type bridge &&
+    ip -n "$ns" link set br-jt up &&
+    ip -n "$ns" link add vif7.0 type veth peer name guest
+check_eq "a namespace with a bridge and a vif" 0 "$?"
+mkdir -p "$xs/backend/vif/7/0"
+echo br-jt > "$xs/backend/vif/7/0/bridge"
+
+hotplug online
+check_eq "online exits 0" 0 "$?"
+check "online puts vif7.0 into the bridge the backend names, link up" \
+    eval 'link | grep -q "master br-jt" && link | grep -q "<[^>]*,UP[,>]"'
+check_eq "online writes hotplug-status=connected" connected \
+    "$(xsget hotplug-status)"
+check "online leaves a line in /var/log/xen/vif-jitsu.log" \
+    grep -q "^online vif vif7.0 bridge=br-jt: connected" \
+    "$dest/xenlog/vif-jitsu.log"
+
+hotplug offline
+check_eq "offline exits 0" 0 "$?"
+check_not "offline takes vif7.0 out of the bridge and down" \
+    eval 'link | grep -q -e "master br-jt" -e "<[^>]*,UP[,>]"'
+hotplug offline
+check_eq "offline of a gone or detached vif still exits 0" 0 "$?"
+
+echo br-missing > "$xs/backend/vif/7/0/bridge"
+hotplug online
+check_eq "online with a missing bridge exits 1" 1 "$?"
+check "... saying so on stderr" \
+    grep -q "^vif-jitsu: online vif7.0: bridge br-missing does not exist" \
+    "$dest.err"
+check_eq "... writing hotplug-status=error" error "$(xsget hotplug-status)"
+check "... and the reason in hotplug-error for libxl" \
+    eval 'xsget hotplug-error | grep -q "bridge br-missing does not exist"'
+check_not "... leaving vif7.0 out of any bridge" \
+    eval 'link | grep -q master'
+
+echo br-jt > "$xs/backend/vif/7/0/bridge"
+hotplug online vif=vif9.0
+check_eq "online for an interface that does not exist exits 1" 1 "$?"
+check "... naming it on stderr" grep -q "no interface vif9.0" "$dest.err"
+check_eq "... writing hotplug-status=error" error "$(xsget hotplug-status)"
+
+rm -f "$xs/backend/vif/7/0/bridge"
+hotplug online
+check "with no bridge node, online uses the dom0's first bridge" \
+    eval 'link | grep -q "master br-jt" &&
+     [ "$(xsget hotplug-status)" = connected ]'
+
+hotplug online XENBUS_PATH=
+check_eq "without XENBUS_PATH it exits 1" 1 "$?"
+check "... saying XENBUS_PATH is not set" grep -q "XENBUS_PATH" "$dest.err"
+hotplug restart
+check_eq "an unknown action exits 1" 1 "$?"
+check "... naming it" grep -q "unknown action 'restart'" "$dest.err"
+rm -f "$dest.err"
 finish install
