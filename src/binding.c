@@ -138,9 +138,8 @@ parse_duration_key(const char *key, const char *v, uint64_t max,
 
 	if (parse_duration(v, &ms) == -1)
 		return fail(err, errlen,
-		    "%s: '%s' is not a duration like "
-		    "500ms, 30s, 5m or 1h",
-		    key, v);
+		    "%s: '%s' is not a duration like 500ms, 30s, 5m or 1h", key,
+		    v);
 	if (ms > max)
 		return fail(err, errlen, "%s: '%s' is out of range 0-%s", key,
 		    v, maxstr);
@@ -191,9 +190,7 @@ parse_ramdisk(struct binding *b, const char *v, char *err, size_t errlen)
 {
 	if (v[0] != '/')
 		return fail(err, errlen,
-		    "ramdisk: '%s' is not an absolute "
-		    "path",
-		    v);
+		    "ramdisk: '%s' is not an absolute path", v);
 	copy_str(b->ramdisk, sizeof(b->ramdisk), v);
 	return 0;
 }
@@ -243,21 +240,15 @@ parse_memory(struct binding *b, const char *v, char *err, size_t errlen)
 		goto bad;
 	if (n > (MEMORY_MAX_KB >> shift) || (n << shift) < MEMORY_MIN_KB)
 		return fail(err, errlen,
-		    "memory: '%s' is out of range "
-		    "256K-64G",
-		    v);
+		    "memory: '%s' is out of range 256K-64G", v);
 	if ((n << shift) % 4 != 0)
-		return fail(err, errlen,
-		    "memory: '%s' is not a multiple of "
-		    "4K",
+		return fail(err, errlen, "memory: '%s' is not a multiple of 4K",
 		    v);
 	b->memory_kb = n << shift;
 	return 0;
 bad:
 	return fail(err, errlen,
-	    "memory: '%s' is not a size like 512K, 16M "
-	    "or 1G",
-	    v);
+	    "memory: '%s' is not a size like 512K, 16M or 1G", v);
 }
 
 static int
@@ -285,9 +276,7 @@ parse_ip(struct binding *b, const char *v, char *err, size_t errlen)
 	a = ntohl(b->ip.s_addr);
 	if ((a >> 24) == 0 || (a >> 28) >= 0xe)
 		return fail(err, errlen,
-		    "ip: '%s' is not a unicast host "
-		    "address",
-		    v);
+		    "ip: '%s' is not a unicast host address", v);
 	b->has_ip = 1;
 	return 0;
 }
@@ -302,9 +291,7 @@ parse_ip6(struct binding *b, const char *v, char *err, size_t errlen)
 	if (memcmp(&b->ip6, &any, sizeof(any)) == 0 ||
 	    b->ip6.s6_addr[0] == 0xff)
 		return fail(err, errlen,
-		    "ip6: '%s' is not a unicast host "
-		    "address",
-		    v);
+		    "ip6: '%s' is not a unicast host address", v);
 	b->has_ip6 = 1;
 	return 0;
 }
@@ -340,9 +327,7 @@ parse_mac(struct binding *b, const char *v, char *err, size_t errlen)
 	return 0;
 bad:
 	return fail(err, errlen,
-	    "mac: '%s' is not a MAC address like "
-	    "00:16:3e:00:00:01",
-	    v);
+	    "mac: '%s' is not a MAC address like 00:16:3e:00:00:01", v);
 }
 
 /* The rules Linux applies to interface names (dev_valid_name). */
@@ -353,15 +338,12 @@ parse_bridge(struct binding *b, const char *v, char *err, size_t errlen)
 
 	if (n >= sizeof(b->bridge))
 		return fail(err, errlen,
-		    "bridge: '%s' is longer than %zu "
-		    "characters",
-		    v, sizeof(b->bridge) - 1);
+		    "bridge: '%s' is longer than %zu characters", v,
+		    sizeof(b->bridge) - 1);
 	if (n == 0 || strcmp(v, ".") == 0 || strcmp(v, "..") == 0 ||
 	    strpbrk(v, "/: \t") != NULL)
 		return fail(err, errlen,
-		    "bridge: '%s' is not a valid "
-		    "interface name",
-		    v);
+		    "bridge: '%s' is not a valid interface name", v);
 	memcpy(b->bridge, v, n + 1);
 	return 0;
 }
@@ -400,9 +382,7 @@ parse_stop(struct binding *b, const char *v, char *err, size_t errlen)
 		}
 	}
 	return fail(err, errlen,
-	    "stop: '%s' is not destroy, shutdown, "
-	    "suspend or pause",
-	    v);
+	    "stop: '%s' is not destroy, shutdown, suspend or pause", v);
 }
 
 static int
@@ -418,14 +398,10 @@ parse_ready(struct binding *b, const char *v, char *err, size_t errlen)
 		b->ready = BINDING_READY_TCP;
 		if ((r = parse_port(v + 4, &b->ready_port)) == -2)
 			return fail(err, errlen,
-			    "ready: port '%s' is out of "
-			    "range 1-65535",
-			    v + 4);
+			    "ready: port '%s' is out of range 1-65535", v + 4);
 		if (r == -1)
 			return fail(err, errlen,
-			    "ready: '%s' is not a port "
-			    "number",
-			    v + 4);
+			    "ready: '%s' is not a port number", v + 4);
 		return 0;
 	}
 	if (strncmp(v, "delay:", 6) == 0) {
@@ -434,9 +410,7 @@ parse_ready(struct binding *b, const char *v, char *err, size_t errlen)
 		    &b->ready_delay_ms, err, errlen);
 	}
 	return fail(err, errlen,
-	    "ready: '%s' is not xenstore, tcp:PORT or "
-	    "delay:DURATION",
-	    v);
+	    "ready: '%s' is not xenstore, tcp:PORT or delay:DURATION", v);
 }
 
 /* A guest that is not up within max-boot has failed; 0 makes no sense. */
@@ -576,14 +550,11 @@ read_quoted(const char **p, const char *key, char *val, size_t vallen,
 			break;
 		if (*s == '\0')
 			return fail(err, errlen,
-			    "%s: unterminated quoted "
-			    "value",
-			    key);
+			    "%s: unterminated quoted value", key);
 		if (n + 1 >= vallen)
 			return fail(err, errlen,
-			    "%s: value longer than %zu "
-			    "characters",
-			    key, vallen - 1);
+			    "%s: value longer than %zu characters", key,
+			    vallen - 1);
 		val[n++] = *s++;
 	}
 	val[n] = '\0';
@@ -605,14 +576,11 @@ read_bare(const char **p, const char *key, char *val, size_t vallen, char *err,
 	for (; *s != '\0' && !is_blank(*s); s++) {
 		if (*s == '"')
 			return fail(err, errlen,
-			    "%s: stray quote; quote the "
-			    "whole value",
-			    key);
+			    "%s: stray quote; quote the whole value", key);
 		if (n + 1 >= vallen)
 			return fail(err, errlen,
-			    "%s: value longer than %zu "
-			    "characters",
-			    key, vallen - 1);
+			    "%s: value longer than %zu characters", key,
+			    vallen - 1);
 		val[n++] = *s;
 	}
 	if (n == 0)
@@ -710,8 +678,7 @@ binding_check(struct binding *b, unsigned int seen, char *err, size_t errlen)
 	if (b->ready == BINDING_READY_DELAY &&
 	    b->ready_delay_ms >= b->max_boot_ms)
 		return fail(err, errlen,
-		    "ready: delay of %ums is not shorter "
-		    "than max-boot of %ums",
+		    "ready: delay of %ums is not shorter than max-boot of %ums",
 		    b->ready_delay_ms, b->max_boot_ms);
 	if (!(seen & SEEN(KW_MAC)))
 		binding_derive_mac(b->name, b->mac);

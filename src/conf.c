@@ -244,9 +244,8 @@ conf_string(struct conf_line *l, char *dst, size_t len, int abs,
 	}
 	if (strlen(l->word[1]) >= len || (abs && l->word[1][0] != '/')) {
 		errors_add(errs, l->path, l->lineno,
-		    "%s: want %s shorter "
-		    "than %zu bytes",
-		    l->word[0], abs ? "an absolute path" : "a name", len);
+		    "%s: want %s shorter than %zu bytes", l->word[0],
+		    abs ? "an absolute path" : "a name", len);
 		return -1;
 	}
 	strcpy(dst, l->word[1]);

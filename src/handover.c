@@ -329,9 +329,7 @@ handover_adopted(struct handover *h, int k)
 	if (k < 0)
 		snprintf(why, sizeof(why), "the guest gave up");
 	else
-		snprintf(why, sizeof(why),
-		    "the guest adopted %d "
-		    "connection(s)",
+		snprintf(why, sizeof(why), "the guest adopted %d connection(s)",
 		    k);
 	handover_close(h, why);
 }

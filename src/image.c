@@ -195,9 +195,7 @@ image_usable(const struct stat *st, char *err, size_t errlen)
 {
 	if (!S_ISREG(st->st_mode) || st->st_size == 0 ||
 	    (uint64_t)st->st_size > IMAGE_MAX_BYTES) {
-		snprintf(err, errlen,
-		    "not a regular file of 1 byte to %lu "
-		    "MiB",
+		snprintf(err, errlen, "not a regular file of 1 byte to %lu MiB",
 		    IMAGE_MAX_BYTES >> 20);
 		return -1;
 	}

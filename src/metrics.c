@@ -103,9 +103,8 @@ metrics_rcodes(const struct metrics *m, FILE *fp)
 			other += m->rcodes[rc];
 		else if (m->rcodes[rc] != 0)
 			fprintf(fp,
-			    "jitsud_responses_total{rcode=\"%s\"} "
-			    "%llu\n",
-			    name, (unsigned long long)m->rcodes[rc]);
+			    "jitsud_responses_total{rcode=\"%s\"} %llu\n", name,
+			    (unsigned long long)m->rcodes[rc]);
 	}
 	if (other != 0)
 		fprintf(fp, "jitsud_responses_total{rcode=\"other\"} %llu\n",

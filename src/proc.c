@@ -453,8 +453,7 @@ proc_started(struct proc *p, struct proc_spawn *s)
 	if (s->syn[0] != -1 && proc_sock_open(p, s->syn[0]) == -1) {
 		s->syn[0] = -1; /* p has it: proc_detach closes */
 		snprintf(v->error, sizeof(v->error),
-		    "cannot watch the "
-		    "hand-over socket");
+		    "cannot watch the hand-over socket");
 		return -1;
 	}
 	s->syn[0] = -1;
@@ -474,8 +473,7 @@ proc_spawn_prepare(struct proc_ctx *ctx, struct vm *v, struct proc_spawn *s,
 	if (proc_util_args_build(args, &v->b, s->has_gw ? &s->gw : NULL,
 		s->synjitsu) == -1) {
 		snprintf(v->error, sizeof(v->error),
-		    "kernel and cmdline do "
-		    "not fit an argument vector");
+		    "kernel and cmdline do not fit an argument vector");
 		return -1;
 	}
 	if (proc_util_path(ctx->conf.logdir, v->b.name, ".log", s->log,

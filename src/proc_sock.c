@@ -265,8 +265,7 @@ proc_sock_read_cb(int fd, short ev, void *arg)
 		return;
 	if (n <= 0) {
 		proc_sock_broken(p,
-		    n == 0 ? "the guest closed the hand-over "
-			     "socket" :
+		    n == 0 ? "the guest closed the hand-over socket" :
 			     "the hand-over socket failed");
 		return;
 	}

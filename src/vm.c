@@ -250,8 +250,7 @@ vm_probe_start(struct vm *v)
 
 	if (!v->b.has_ip) {
 		snprintf(v->error, sizeof(v->error),
-		    "ready=tcp needs an "
-		    "IPv4 address");
+		    "ready=tcp needs an IPv4 address");
 		return -1;
 	}
 	vm_probe_stop(v);

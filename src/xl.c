@@ -201,9 +201,7 @@ xl_traffic(struct vm *v)
 	if (v->domid < 0)
 		return 0;
 	snprintf(path, sizeof(path),
-	    "/sys/class/net/vif%d.0/statistics/"
-	    "rx_bytes",
-	    v->domid);
+	    "/sys/class/net/vif%d.0/statistics/rx_bytes", v->domid);
 	if ((fp = fopen(path, "r")) != NULL) {
 		if (fscanf(fp, "%llu", &n) == 1)
 			sum = n;

@@ -638,9 +638,8 @@ xld_pause(struct xlb_vm *xv, int pause)
 		     libxl_domain_unpause(xld_env->ctx, xv->domid, NULL);
 	if (rc != 0) {
 		snprintf(xv->error, sizeof(xv->error),
-		    "%s failed: libxl "
-		    "error %d",
-		    pause ? "pause" : "unpause", rc);
+		    "%s failed: libxl error %d", pause ? "pause" : "unpause",
+		    rc);
 		xv->asked_stop = 0;
 		xld_destroy_start(xv);
 	}

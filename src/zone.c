@@ -184,8 +184,7 @@ zone_set_add(struct zone_set *s, struct zone *z, struct errors *errs)
 		    memcmp(s->zones[i]->apex->name, z->apex->name,
 			z->apex->namelen) == 0) {
 			errors_add(errs, z->path, z->soa_line,
-			    "this zone is "
-			    "already loaded from %s",
+			    "this zone is already loaded from %s",
 			    s->zones[i]->path);
 			return -1;
 		}

@@ -65,15 +65,12 @@ zone_check_apex(struct zone_reader *r, const struct zone_rec *rec)
 	}
 	if (rec->type == ZONE_TYPE_SOA && r->soa_line != 0) {
 		zone_read_error(r, rec->line,
-		    "second SOA record (the first "
-		    "is at line %d)",
-		    r->soa_line);
+		    "second SOA record (the first is at line %d)", r->soa_line);
 		return -1;
 	}
 	if (r->nrecords == 1) {
 		zone_read_error(r, rec->line,
-		    "the first record must be the "
-		    "zone's SOA");
+		    "the first record must be the zone's SOA");
 		return -1;
 	}
 	return 0;
@@ -95,8 +92,7 @@ zone_check_rec(struct zone_reader *r, const struct zone_rec *rec,
 		    owner, apex);
 	} else if (rec->owner[0] == 1 && rec->owner[1] == '*')
 		zone_read_error(r, rec->line,
-		    "wildcard owner names are "
-		    "not supported");
+		    "wildcard owner names are not supported");
 	else if (rec->type == ZONE_TYPE_NS && rec->ownerlen != r->apexlen)
 		zone_read_error(r, rec->line,
 		    "NS below the apex would "
@@ -105,9 +101,7 @@ zone_check_rec(struct zone_reader *r, const struct zone_rec *rec,
 		zone_read_error(r, rec->line, "DNAME is not supported");
 	else if (rec->type == ZONE_TYPE_OPT ||
 	    (rec->type >= 128 && rec->type <= 255))
-		zone_read_error(r, rec->line,
-		    "type %s cannot appear in a "
-		    "zone",
+		zone_read_error(r, rec->line, "type %s cannot appear in a zone",
 		    type);
 }
 

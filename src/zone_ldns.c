@@ -78,8 +78,7 @@ zone_ldns_name(struct zone_reader *r, const char *tok, size_t n)
 	if (strcmp(buf, "@") == 0 || !ldns_dname_str_absolute(buf)) {
 		if (origin == NULL) {
 			zone_read_error(r, r->recline,
-			    "relative name '%s' "
-			    "and no $ORIGIN to complete it",
+			    "relative name '%s' and no $ORIGIN to complete it",
 			    buf);
 			return NULL;
 		}
@@ -88,17 +87,13 @@ zone_ldns_name(struct zone_reader *r, const char *tok, size_t n)
 	}
 	if ((d = ldns_dname_new_frm_str(buf)) == NULL) {
 		zone_read_error(r, r->recline,
-		    "'%s' is not a valid domain "
-		    "name",
-		    buf);
+		    "'%s' is not a valid domain name", buf);
 		return NULL;
 	}
 	if (!ldns_dname_str_absolute(buf) &&
 	    ldns_dname_cat(d, origin) != LDNS_STATUS_OK) {
 		zone_read_error(r, r->recline,
-		    "name '%s' is too long with "
-		    "the origin appended",
-		    buf);
+		    "name '%s' is too long with the origin appended", buf);
 		ldns_rdf_deep_free(d);
 		return NULL;
 	}

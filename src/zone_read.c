@@ -314,8 +314,7 @@ zone_read_head(struct zone_reader *r, const char *p, struct zone_head *h)
 		} else if (!has_class && zone_read_is_class(tok, n)) {
 			if (strncasecmp(tok, "IN", 2) != 0) {
 				zone_read_error(r, r->recline,
-				    "class %.*s is "
-				    "not supported, only IN",
+				    "class %.*s is not supported, only IN",
 				    (int)n, tok);
 				return -1;
 			}
@@ -325,8 +324,7 @@ zone_read_head(struct zone_reader *r, const char *p, struct zone_head *h)
 	}
 	if (!has_ttl && !r->has_ttl) {
 		zone_read_error(r, r->recline,
-		    "record has no TTL and no $TTL "
-		    "precedes it");
+		    "record has no TTL and no $TTL precedes it");
 		return -1;
 	}
 	if (!has_ttl)
