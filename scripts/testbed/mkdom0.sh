@@ -51,8 +51,9 @@ for b in /bin/bash /usr/bin/flock; do
 	tb_copy_bin "$root" "$b"
 done
 
-# Real clients for the "outside world" namespace.
-for b in /usr/bin/ip /usr/bin/curl /usr/bin/dig; do
+# Real clients for the "outside world" namespace, and tcpdump for the
+# tests' packet traces when a client waited longer than it should.
+for b in /usr/bin/ip /usr/bin/curl /usr/bin/dig /usr/bin/tcpdump; do
 	tb_copy_bin "$root" "$b"
 done
 # busybox's ip lacks netns: make sure the real one wins in PATH.

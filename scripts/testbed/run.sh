@@ -10,6 +10,8 @@
 #   TESTBED_STALL    limit on console silence in seconds (default 90)
 #   TESTBED_MEM      QEMU memory in MiB (default 1024)
 #   TESTBED_QEMU_EXTRA  extra QEMU arguments (the self-test uses -S)
+# A test may ask for options in a line "# testbed: OPTION...":
+#   xstrace          xenstored traces every request (tb_xs_ops counts them)
 # Exit status: 0 if the test passed, 1 if it failed, 2 if the testbed itself
 # broke (QEMU died, hung, or the test never reported an end).
 set -euo pipefail
@@ -67,7 +69,15 @@ kver=$(cat "$cache/kver")
 # shadow paging) and dom0 RDRAND (else libuuid blocks on entropy).
 xen_args="console=com1 dom0_mem=384M,max:384M bootscrub=false noreboot"
 xen_args="$xen_args loglvl=all guest_loglvl=all"
-dom0_args="console=hvc0 earlyprintk=xen loglevel=4 jitsu.test=$test"
+# rootfs as ramfs, not tmpfs: tmpfs caps it at half of dom0's memory, and
+# the image (~90 MB unpacked, next to its own copy while it unpacks) came
+# within a few MB of that cap ("Initramfs unpacking failed: write error").
+dom0_args="console=hvc0 earlyprintk=xen loglevel=4 rootfstype=ramfs"
+dom0_args="$dom0_args jitsu.test=$test"
+# Per-test options, from a "# testbed: OPTION..." line in the test.
+if grep -q '^# testbed:.* xstrace' "$top/tests/xen/$test.sh"; then
+	dom0_args="$dom0_args jitsu.xstrace=1"
+fi
 rm -f "$log"
 : > "$log"
 
@@ -158,6 +168,11 @@ for _ in 1 2 3 4 5 6; do
 	sleep 0.5
 done
 stop_qemu
+# A truncated image fails later in odd ways (a binary "not found"): name it.
+if grep -aq "Initramfs unpacking failed" "$log"; then
+	say "TESTBED ERROR: dom0's image did not unpack whole:" \
+	    "$(grep -a -m1 "Initramfs unpacking failed" "$log" | tr -d '\r')"
+fi
 say "$test: $([ "$verdict" = 0 ] && echo passed || echo FAILED) (results in $results)"
 count_line "$verdict"
 [ "$verdict" = 0 ] || exit 1

@@ -36,15 +36,27 @@ serves() {
 	tb_client curl -sf --max-time 5 "http://10.0.0.2$1/" | grep -qi "<html"
 }
 
+# What the network looked like when a guest did not answer: the client's
+# neighbour table, the bridge's forwarding table, each vif's counters.
+net_state() {
+	echo "--- client neighbours"; tb_client ip neigh
+	echo "--- bridge fdb"; bridge fdb show br br0 | grep -v permanent
+	echo "--- vifs"; ip -s link show type vif 2>/dev/null || ip -s link
+}
+
 # Each guest gets a few tries: the first packets may meet an ARP miss.
+# Every try is counted and timed, so a slow first answer is on record.
 serve_all() {
 	for i in 1 2 3 4 5 6 7 8; do
 		_n=0
+		_t=$(tb_now)
 		until serves "$i"; do
 			_n=$((_n + 1))
-			[ $_n -lt 5 ] || { echo "www$i: no page"; return 1; }
+			echo "www$i: try $_n failed after $(($(tb_now) - _t)) ms"
+			[ $_n -lt 5 ] || { echo "www$i: no page"; net_state; return 1; }
 			sleep 0.5
 		done
+		echo "www$i: served after $_n failed tries, $(($(tb_now) - _t)) ms"
 	done
 }
 
@@ -90,7 +102,20 @@ touch /tmp/summon.done
 tb_step live-name-answered-meanwhile 20 others_verdict
 tb_say "BENCH uk-eight-dns $(tail -n 1 /tmp/others.out)"
 tb_step idle-guests-block 20 guests_idle
+# Every frame on the bridge meanwhile, to see where a slow answer was lost.
+tcpdump -Z root -i br0 -nn -e -l -tt > /tmp/serve.trace 2>&1 &
+tracer=$!
+sleep 1
 tb_step all-eight-serve 60 serve_all
+kill "$tracer" 2>/dev/null
+tb_log "tries per guest" cat "$TB_TMP/step.out"
+# A guest that took more than 3 s (or never answered): its frames.
+awk '/failed tries, [0-9]+ ms/ { ms = $(NF - 1); if (ms > 3000) print $1 }
+    / no page$/ { print $1 }' "$TB_TMP/step.out" | tr -d ':' |
+    while read -r g; do
+	tb_log "frames of slow $g" grep -E "10\.0\.0\.2${g#www}[ .:,]" \
+	    /tmp/serve.trace
+    done
 tb_step ready-via-xenstore 10 sh -c 'jitsuctl list | grep -c " ready " | grep -qx 8'
 crash_servfail() {
 	tb_client dig @10.0.0.1 +time=40 +tries=1 bad.test |
