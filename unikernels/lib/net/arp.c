@@ -14,6 +14,18 @@
 #define ARP_RETRY UK_SEC(1)
 #define ARP_TRIES 3
 
+/*
+ * The gratuitous ARP goes out ARP_ANNOUNCE times, 1 s then 2 s apart.
+ * Our first frames can die on the way: in a Linux dom0 the bridge port
+ * of a new vif starts forwarding only once the link watcher has seen
+ * netback's carrier, which it batches up to a second.  A client that
+ * knew our address under another MAC (an earlier guest at the same
+ * address) keeps sending there, for up to half a minute of nothing,
+ * until one announcement reaches it (RFC 5227 also sends two).
+ */
+#define ARP_ANNOUNCE	 3
+#define ARP_ANNOUNCE_GAP UK_SEC(1)
+
 static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 
 static struct arp_entry *
@@ -85,10 +97,20 @@ arp_request(struct net *n, uint32_t tpa, const uint8_t tha[6], uint16_t op,
 	(void)net_send(n, f, sizeof(f));
 }
 
-void
-arp_announce(struct net *n)
+static void
+arp_announce_one(struct net *n, uint64_t now)
 {
 	arp_request(n, n->ip, bcast, ARP_REQUEST, bcast);
+	n->announced++;
+	/* 1 s, then 2 s: each gap twice the one before. */
+	n->announce_at = now + ARP_ANNOUNCE_GAP * (1u << (n->announced - 1));
+}
+
+void
+arp_announce(struct net *n, uint64_t now)
+{
+	n->announced = 0;
+	arp_announce_one(n, now);
 }
 
 /* The neighbour is known now: record it and flush what waited for it. */
@@ -188,6 +210,9 @@ arp_tick(struct net *n, uint64_t now)
 	struct arp_entry *e;
 	int i;
 
+	if (n->announced > 0 && n->announced < ARP_ANNOUNCE &&
+	    n->announce_at <= now)
+		arp_announce_one(n, now);
 	for (i = 0; i < NET_ARP_NENT; i++) {
 		e = &n->arp[i];
 		if (e->state == ARP_FREE || e->expire > now)
@@ -207,6 +232,8 @@ arp_next(const struct net *n)
 	uint64_t t = UK_FOREVER;
 	int i;
 
+	if (n->announced > 0 && n->announced < ARP_ANNOUNCE)
+		t = n->announce_at;
 	for (i = 0; i < NET_ARP_NENT; i++)
 		if (n->arp[i].state != ARP_FREE && n->arp[i].expire < t)
 			t = n->arp[i].expire;

@@ -166,7 +166,9 @@ struct net {
 	 * know their connections yet and would reset them.
 	 */
 	int quiet;
-	uint32_t secret[4]; /* ISN and port randomisation */
+	int announced;	      /* gratuitous ARPs sent since arp_announce */
+	uint64_t announce_at; /* when the next one is due */
+	uint32_t secret[4];   /* ISN and port randomisation */
 	uint32_t isn_clock;
 	uint16_t next_port;
 	uint16_t ip_id;
@@ -204,8 +206,9 @@ void arp_input(struct net *n, const uint8_t *p, size_t len, uint64_t now);
  */
 int arp_send(struct net *n, uint32_t nexthop, uint8_t *f, size_t len,
     uint64_t now);
-/* The gratuitous ARP request that announces n->ip. */
-void arp_announce(struct net *n);
+/* The gratuitous ARP request that announces n->ip, now and twice more
+ * from arp_tick (see arp.c). */
+void arp_announce(struct net *n, uint64_t now);
 void arp_tick(struct net *n, uint64_t now);
 uint64_t arp_next(const struct net *n);
 /* The cached MAC of ip, or NULL. */

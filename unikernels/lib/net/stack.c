@@ -201,8 +201,10 @@ uk_ip_up(struct uk_ipinfo *out)
 	/* jitsud still holds our clients: not a word until they are ours. */
 	if (synjitsu_expect())
 		stack.quiet = 1;
-	else
-		arp_announce(&stack);
+	else {
+		arp_announce(&stack, uk_now());
+		stack_rearm();
+	}
 	if (out != NULL)
 		*out = info;
 	return 0;
@@ -214,7 +216,7 @@ stack_release(void)
 	if (!stack_up || !stack.quiet)
 		return;
 	stack.quiet = 0;
-	arp_announce(&stack);
+	arp_announce(&stack, uk_now());
 	stack_rearm();
 }
 
