@@ -664,6 +664,9 @@ struct vm_standin {
 	    size_t errlen);
 	size_t (*handover)(void *ctx, void *claim, struct synrec **recs);
 	void (*release)(void *ctx, void *claim);
+	/* b is up at its MAC (vm.c, when it turns ready): see
+	 * synio_announce.  May be NULL. */
+	void (*announce)(void *ctx, const struct binding *b);
 };
 
 /* What every VM's hand-over shares (one per registry). */
@@ -1108,6 +1111,12 @@ void		    synio_free(struct synio *);
  * gratuitous ARP, and from then on answers for the guest.  NULL and why
  * in err: no ip= or ports=, no such bridge, no CAP_NET_RAW.
  */
+/*
+ * synio_announce: a gratuitous ARP for b's address at b's MAC, sent from
+ * b's bridge device (which learns nothing from it), for clients whose
+ * ARP entry still names an earlier MAC.  -1 (errno) if it cannot be sent.
+ */
+int		    synio_announce(struct synio *, const struct binding *b);
 struct synio_claim *synio_claim(struct synio *, const struct binding *b,
     char *err, size_t errlen);
 /*

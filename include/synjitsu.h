@@ -144,6 +144,9 @@ int synjitsu_limits(struct synjitsu_vm *vm, size_t maxconn, size_t maxdata);
  * size is smaller than that.
  */
 size_t synjitsu_garp(const struct synjitsu_vm *vm, uint8_t *buf, size_t size);
+/* The same for any address ip (host order) at mac, no claim needed. */
+size_t synjitsu_garp_of(uint32_t ip, const uint8_t mac[6], uint8_t *buf,
+    size_t size);
 
 /*
  * Takes one received Ethernet frame of len bytes (untrusted: any length,

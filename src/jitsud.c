@@ -1,4 +1,6 @@
 /* jitsud.c -- the daemon: flags, start-up, signals, reload, main loop */
+#include <arpa/inet.h>
+
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -361,8 +363,16 @@ jitsud_si_release(void *ctx, void *claim)
 	synio_release(ctx, claim);
 }
 
+static void
+jitsud_si_announce(void *ctx, const struct binding *b)
+{
+	if (synio_announce(ctx, b) == -1)
+		log_debug("%s: cannot announce %s on %s: %s", b->name,
+		    inet_ntoa(b->ip), b->bridge, strerror(errno));
+}
+
 static const struct vm_standin jitsud_standin = { jitsud_si_claim,
-	jitsud_si_handover, jitsud_si_release };
+	jitsud_si_handover, jitsud_si_release, jitsud_si_announce };
 
 static void
 jitsud_wire_stats(const void *arg, struct synjitsu_stats *s)

@@ -310,6 +310,52 @@ synio_tick_start(struct synio *io)
 	return event_add(io->tick, &tv);
 }
 
+/*
+ * Why jitsud announces a guest that speaks for itself: a client that
+ * knew the address under another MAC (an earlier guest there, or a
+ * guest of another toolstack) sends to that MAC until it hears better,
+ * and the guest's own announcements can all be lost while its bridge
+ * port is not forwarding yet (the port follows netback's carrier, late)
+ * or never come at all (a Linux guest sends none).  Sent from the
+ * bridge device, which is always forwarding and learns nothing from
+ * what it sends: the clients learn the MAC, the bridge still waits for
+ * the guest's own first frame to learn its port.
+ */
+int
+synio_announce(struct synio *io, const struct binding *b)
+{
+	struct synio_port *p;
+	struct sockaddr_ll sll;
+	uint8_t		   f[64];
+	size_t		   len;
+	int		   fd, rc, saved;
+
+	if (!b->has_ip)
+		return 0;
+	len = synjitsu_garp_of(ntohl(b->ip.s_addr), b->mac, f, sizeof(f));
+	/* A claim's socket on that bridge serves; else a send-only one. */
+	LIST_FOREACH(p, &io->ports, entry)
+		if (strcmp(p->bridge, b->bridge) == 0)
+			return send(p->fd, f, len, MSG_DONTWAIT) == -1 ? -1 : 0;
+	memset(&sll, 0, sizeof(sll));
+	sll.sll_family = AF_PACKET;
+	sll.sll_halen = ETH_ALEN;
+	memcpy(sll.sll_addr, f, ETH_ALEN);
+	if ((sll.sll_ifindex = (int)if_nametoindex(b->bridge)) == 0)
+		return -1;
+	/* Protocol 0: this socket receives nothing. */
+	if ((fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	rc = sendto(fd, f, len, MSG_DONTWAIT, (struct sockaddr *)&sll,
+		 sizeof(sll)) == -1 ?
+	    -1 :
+	    0;
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return rc;
+}
+
 struct synio_claim *
 synio_claim(struct synio *io, const struct binding *b, char *err, size_t errlen)
 {

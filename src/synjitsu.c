@@ -174,9 +174,23 @@ sj_arp_frame(uint8_t *f, const struct synjitsu_vm *vm, const uint8_t *dst,
 size_t
 synjitsu_garp(const struct synjitsu_vm *vm, uint8_t *buf, size_t size)
 {
+	return synjitsu_garp_of(vm->ip, vm->mac, buf, size);
+}
+
+size_t
+synjitsu_garp_of(uint32_t ip, const uint8_t mac[6], uint8_t *buf, size_t size)
+{
+	struct arp_pkt a;
+
 	if (size < SYNJITSU_ARP_LEN)
 		return 0;
-	sj_arp_frame(buf, vm, mac_bcast, ARP_REQUEST, mac_zero, vm->ip);
+	a.op = ARP_REQUEST;
+	memcpy(a.sha, mac, sizeof(a.sha));
+	a.spa = ip;
+	memcpy(a.tha, mac_zero, sizeof(a.tha));
+	a.tpa = ip;
+	eth_build(buf, mac_bcast, mac, ETH_ARP);
+	arp_build(buf + ETH_HLEN, &a);
 	return SYNJITSU_ARP_LEN;
 }
 

@@ -314,6 +314,9 @@ vm_became_ready(struct vm *v)
 	uint64_t now = vm_now_ms();
 
 	vm_set_state(v, VM_READY);
+	/* Before the held answers go: clients must find the guest's MAC. */
+	if (v->vs->ho.si != NULL && v->vs->ho.si->announce != NULL)
+		v->vs->ho.si->announce(v->vs->ho.sictx, &v->b);
 	handover_ready(&v->ho);
 	vm_tl_mark(v, TL_READY, now);
 	if (!handover_talking(&v->ho))

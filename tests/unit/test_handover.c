@@ -68,8 +68,8 @@ fake_release(void *ctx, void *claim)
 	record("release");
 }
 
-static const struct vm_standin fake_si = { fake_claim, fake_take,
-	fake_release };
+static const struct vm_standin fake_si = { fake_claim, fake_take, fake_release,
+	NULL };
 
 static int
 fake_send(void *ctx, const struct synrec *recs, size_t n)

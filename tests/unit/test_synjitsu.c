@@ -466,6 +466,24 @@ test_garp_announces_the_vm_address_at_its_mac(void **state)
 	assert_int_equal(r32(f + 38), VM_IP);
 }
 
+/* Any address at any MAC, no claim: the same frame, byte for byte. */
+static void
+test_garp_of_needs_no_claim(void **state)
+{
+	uint8_t a[64], b[64];
+
+	(void)state;
+	vm_setup();
+	assert_int_equal(synjitsu_garp_of(VM_IP, vm_mac, a, 41), 0);
+	assert_int_equal(synjitsu_garp_of(VM_IP, vm_mac, a, sizeof(a)), 42);
+	assert_int_equal(synjitsu_garp(&vm, b, sizeof(b)), 42);
+	assert_memory_equal(a, b, 42);
+	assert_memory_equal(a + 6, vm_mac, 6);
+	assert_memory_equal(a + 22, vm_mac, 6);
+	assert_int_equal(r32(a + 28), VM_IP);
+	assert_int_equal(r32(a + 38), VM_IP);
+}
+
 static void
 check_arp_reply(uint32_t tpa)
 {
@@ -1665,6 +1683,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_garp_announces_the_vm_address_at_its_mac),
+		cmocka_unit_test(test_garp_of_needs_no_claim),
 		cmocka_unit_test(
 		    test_arp_who_has_vm_ip_is_answered_with_vm_mac),
 		cmocka_unit_test(test_arp_not_asking_for_vm_ip_is_ignored),

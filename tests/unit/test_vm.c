@@ -167,7 +167,7 @@ fake_release(void *ctx, void *claim)
 }
 
 static const struct vm_standin fake_si = { fake_claim, fake_si_handover,
-	fake_release };
+	fake_release, NULL };
 
 /* metrics.c is a neighbour: count boots here instead. */
 void
@@ -721,6 +721,54 @@ synjitsu_registry(struct binding *b)
 	return vs;
 }
 
+/* The announcement: what it was given, and whether anyone had been
+ * answered yet when it went out. */
+static struct answer *announce_waiter;
+static int	      announced, announced_before_answer;
+static char	      announced_name[BINDING_NAME_MAX];
+
+static void
+fake_announce(void *ctx, const struct binding *b)
+{
+	(void)ctx;
+	announced++;
+	snprintf(announced_name, sizeof(announced_name), "%s", b->name);
+	announced_before_answer = announce_waiter->called == 0;
+}
+
+static const struct vm_standin announce_si = { fake_claim, fake_si_handover,
+	fake_release, fake_announce };
+
+/* A guest that turns ready is announced (its MAC may be new to clients)
+ * before the answers held for it go out; only then. */
+static void
+test_ready_guest_is_announced_before_its_answers(void **state)
+{
+	struct binding b = binding("www.", BINDING_STOP_DESTROY, 0);
+	struct vms    *vs = registry(&b, 1);
+	struct vm     *v = vm_find(vs, "www.");
+	struct answer  a;
+
+	(void)state;
+	vms_standin(vs, &announce_si, NULL);
+	announced = announced_before_answer = 0;
+	announce_waiter = &a;
+	waiter(&a);
+	assert_int_equal(vm_want(vs, &b, &a.w), VM_WANT_WAIT);
+	vm_backend_built(v, 1, NULL);
+	assert_int_equal(announced, 0);
+	vm_backend_ready(v);
+	assert_int_equal(announced, 1);
+	assert_string_equal(announced_name, "www.");
+	assert_true(announced_before_answer);
+	assert_int_equal(a.called, 1);
+	assert_int_equal(a.ok, 1);
+	/* Queries to a running guest announce nothing more. */
+	assert_int_equal(vm_want(vs, &b, NULL), VM_WANT_READY);
+	assert_int_equal(announced, 1);
+	vms_free(vs);
+}
+
 static void
 test_standin_answers_at_once_and_hands_over(void **state)
 {
@@ -1022,6 +1070,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+		T(test_ready_guest_is_announced_before_its_answers),
 		T(test_standin_answers_at_once_and_hands_over),
 		T(test_standin_is_dropped_when_the_guest_goes_down),
 		T(test_standin_expires_when_the_guest_never_asks),
