@@ -30,6 +30,7 @@ suite_cmd() {
 	uk-httpd)	echo "scripts/testbed/run.sh uk-httpd" ;;
 	uk-httpd-pv)	echo "scripts/testbed/run.sh uk-httpd-pv" ;;
 	jitsud-uk)	echo "scripts/testbed/run.sh jitsud-uk" ;;
+	jitsud-xs)	echo "scripts/testbed/run.sh jitsud-xs" ;;
 	jitsud-synjitsu) echo "scripts/testbed/run.sh jitsud-synjitsu" ;;
 	daemon-asan)	echo "env JITSUD_BIN=build/asan/bin bash tests/system/daemon.sh" ;;
 	smoke)		echo "scripts/testbed/run.sh smoke" ;;
@@ -38,7 +39,7 @@ suite_cmd() {
 	esac
 }
 
-suites=${*:-"format unit unit-asan unikernels unikernels-asan unikernels-tap unikernels-sock daemon daemon-asan install proc proc-asan summon summon-asan synjitsu synjitsu-asan smoke uk-testbed uk-testbed-pv uk-httpd uk-httpd-pv jitsud-xl jitsud-modes jitsud-uk jitsud-synjitsu testbed-selftest"}
+suites=${*:-"format unit unit-asan unikernels unikernels-asan unikernels-tap unikernels-sock daemon daemon-asan install proc proc-asan summon summon-asan synjitsu synjitsu-asan smoke uk-testbed uk-testbed-pv uk-httpd uk-httpd-pv jitsud-xl jitsud-modes jitsud-uk jitsud-xs jitsud-synjitsu testbed-selftest"}
 # Each suite's output is also kept in build/check/SUITE.log: a CI log is
 # often seen only by its last lines, so the failing lines of the failed
 # suites are shown again just above the verdict.
@@ -64,8 +65,13 @@ for s in $suites; do
 done
 for s in $failures; do
 	echo "=== check: $s, failing lines (all in $logs/$s.log):"
-	grep -E 'FAIL|ERROR|not ok|[Ee]rror:|TIMEOUT' "$logs/$s.log" |
-	    grep -v '^=== check' | tail -n 12
+	# A failed step's own output follows its FAIL line: show up to 15
+	# lines of it, which usually say why (a CI log may be all there is).
+	awk '/^=== check/ { next }
+	    /(^|[] ])FAIL / { ctx = 15; print; next }
+	    ctx > 0 { ctx--; print "  " $0; next }
+	    /FAIL|ERROR|not ok|[Ee]rror:|TIMEOUT/ { print }' "$logs/$s.log" |
+	    tail -n 60
 done
 [ -n "$failures" ] && echo "check: failed suites:$failures"
 echo "check: $passed passed, $failed failed"

@@ -146,6 +146,28 @@ tb_client() {
 	ip netns exec client "$@"
 }
 
+# XenStore requests, for tests that start with "# testbed: xstrace"
+# (xenstored then traces every request to /tmp/xenstored.trace).
+# tb_xs_mark prints where the trace ends now; tb_xs_ops MARK prints the
+# requests since MARK: "total=N" and the count of each connection (the
+# toolstack, dom0's kernel, xenconsoled, the guest, a script), largest
+# first, as "conns=N1,N2,...".
+tb_xs_mark() {
+	wc -l < /tmp/xenstored.trace
+}
+
+tb_xs_ops() {
+	sed -n "$(($1 + 1)),\$p" /tmp/xenstored.trace | awk '
+	    $1 == "IN" { n[$2]++; total++ }
+	    END {
+		for (c in n) print n[c]
+		print "total", total + 0
+	    }' | sort -rn | awk '
+	    $1 == "total" { t = $2; next }
+	    { c = c (c == "" ? "" : ",") $1 }
+	    END { printf "total=%d conns=%s\n", t, c == "" ? "-" : c }'
+}
+
 # Show everything a failure needs to be understood: every guest console,
 # the domain list, dom0's kernel log tail and Xen's own log tail.
 tb_dump_logs() {
