@@ -5,12 +5,13 @@
 #include "jitsud.h"
 
 /*
- * The Xen backend is three files, two threads:
+ * The Xen backend is four files, two threads:
  *
  *	main thread			builder thread
  *	vm.c, handover.c		xlb.c: loop, registry, commands
  *	xl.c: vm_backend  --cmd-->	xld.c: libxl (domains)
  *	      and proxy   <--rep--	xlh.c: XenStore hand-over
+ *					xlv.c: the vif (vif-plug inline)
  *
  * They share no memory but these messages, carried by chan.c; each
  * message belongs to its receiver.  The builder never dereferences

@@ -241,9 +241,10 @@ xlb_vif_fired(void *arg)
 /*
  * "devices": the vif's backend (in dom0) says XenbusStateConnected (4).
  * libxl's create waits only until the backend is InitWait and the
- * hotplug script has run; Connected comes once the guest's netfront has
- * set up its rings, after the unpause: the first moment a frame can
- * pass.  Devid 0: xld.c gives every domain exactly one vif.
+ * hotplug script has run (vif-plug inline: xlv.c plugs it at InitWait
+ * while the guest starts); Connected comes once hotplug-status says
+ * connected and the guest's netfront has set up its rings: the first
+ * moment a frame can pass.  Devid 0: every domain has exactly one vif.
  */
 void
 xlb_watch_vif(struct xlb_vm *xv)
