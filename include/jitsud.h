@@ -414,6 +414,12 @@ enum conf_backend {
 	CONF_BACKEND_PROCESS, /* unix builds as processes, for dev/test */
 };
 
+/* Who puts a Xen guest's vif into its bridge (jitsud.conf(5) vif-plug). */
+enum conf_vif {
+	CONF_VIF_INLINE, /* jitsud itself: XenStore and rtnetlink, no fork */
+	CONF_VIF_SCRIPT, /* libxl, running vif-script for each vif */
+};
+
 struct conf_addr {
 	struct sockaddr_storage ss;
 	socklen_t		len;
@@ -434,6 +440,7 @@ struct conf {
 	struct conf_addr  forwarder;
 	char		  control[CONF_SOCKET_MAX];
 	enum conf_backend backend;
+	enum conf_vif	  vif_plug;		     /* xen */
 	char		  vif_script[CONF_PATH_MAX]; /* xen */
 	char		  statedir[CONF_PATH_MAX];   /* saves, pids */
 	char		  imagedir[CONF_PATH_MAX];   /* "" = off */
@@ -1225,6 +1232,23 @@ int store_private_dir(struct store *, const char *path, int domid);
  */
 int store_write_all(struct store *, const char *dir, const char *const *keys,
     const char *const *values, size_t n, const char *guard);
+
+/* One folder for store_make_dirs. */
+struct store_dir {
+	const char	  *path;
+	unsigned int	   owner;  /* may do anything; the others nothing */
+	unsigned int	   reader; /* may read it too */
+	const char *const *keys;
+	const char *const *values;
+	size_t		   n;
+};
+/*
+ * store_make_dirs: n folders made afresh (whatever was there removed),
+ * each with its owner and reader and its keys, all in one transaction
+ * retried while XenStore reports a conflict: nobody watching ever sees
+ * one without the others.  0, or -1 logged.
+ */
+int store_make_dirs(struct store *, const struct store_dir *, size_t n);
 
 /* control.c */
 

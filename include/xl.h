@@ -5,12 +5,13 @@
 #include "jitsud.h"
 
 /*
- * The Xen backend is three files, two threads:
+ * The Xen backend is four files, two threads:
  *
  *	main thread			builder thread
  *	vm.c, handover.c		xlb.c: loop, registry, commands
  *	xl.c: vm_backend  --cmd-->	xld.c: libxl (domains)
  *	      and proxy   <--rep--	xlh.c: XenStore hand-over
+ *					xlv.c: the vif (vif-plug inline)
  *
  * They share no memory but these messages, carried by chan.c; each
  * message belongs to its receiver.  The builder never dereferences
@@ -76,6 +77,8 @@ void	     xlb_stop(void);
 
 struct xld_dom;
 struct xlh;
+struct xlv;
+struct xlv_nic;
 
 /* One domain, in the builder thread (xlb.c's registry, xld.c's work). */
 struct xlb_vm {
@@ -91,6 +94,7 @@ struct xlb_vm {
 	struct store_watch *vif;      /* its vif's backend state */
 	int		    synjitsu; /* fresh build, Synjitsu on */
 	struct xlh	   *xlh;      /* its hand-over's transport */
+	struct xlv	   *xlv;      /* its vif, vif-plug inline */
 	struct xld_dom	   *dom;      /* libxl's state (xld.c) */
 };
 
@@ -111,6 +115,14 @@ void xlb_release(struct xlb_vm *);
 void xlb_watch_vif(struct xlb_vm *);
 /* xlb_synjitsu_prepare: before the guest runs, open its hand-over. */
 void xlb_synjitsu_prepare(struct xlb_vm *);
+/*
+ * xlb_vif_plug: before the guest runs, make its vif (xlv_open); a later
+ * failure ends the domain (xld_fail) with the reason.  0, or -1 with
+ * xv->error set.
+ */
+int  xlb_vif_plug(struct xlb_vm *, const struct xlv_nic *);
+/* xlb_vif_gone: the domain is dead: remove its vif backends (inline). */
+void xlb_vif_gone(struct xlb_vm *);
 
 /* xld.c -- libxl (the only file that includes libxl.h), builder thread */
 
@@ -138,6 +150,8 @@ void xld_attach(struct xlb_vm *, int domid);
 void xld_list(void);
 /* xld_sigchld: a SIGCHLD came: libxl reaps its children. */
 void xld_sigchld(void);
+/* xld_fail: destroy the domain; it is reported GONE with `why'. */
+void xld_fail(struct xlb_vm *, const char *why);
 
 /* xlh.c -- Synjitsu's XenStore transport, in the builder thread */
 
@@ -160,5 +174,46 @@ int	    xlh_write(struct xlh *, char *lines, size_t n);
 void	    xlh_end(struct xlh *);
 /* xlh_close: forget it (the domain is gone or forgotten); NULL is ok. */
 void	    xlh_close(struct xlh *);
+
+/* xlv.c -- the vif jitsud makes and plugs itself (vif-plug inline) */
+
+/* What a vif needs of its binding, kept from the build's command. */
+struct xlv_nic {
+	uint8_t mac[6];
+	char	bridge[BINDING_BRIDGE_MAX];
+	char	ip[16]; /* dotted quad, or "" */
+};
+
+#define XLV_KEYS_MAX 12
+
+/* The two XenStore folders of a vif and their keys (xlv_dirs). */
+struct xlv_dirs {
+	char	    front[STORE_PATH_MAX], back[STORE_PATH_MAX];
+	const char *fkeys[XLV_KEYS_MAX], *fvalues[XLV_KEYS_MAX];
+	const char *bkeys[XLV_KEYS_MAX], *bvalues[XLV_KEYS_MAX];
+	char	    fval[XLV_KEYS_MAX][STORE_PATH_MAX];
+	char	    bval[XLV_KEYS_MAX][STORE_PATH_MAX];
+	size_t	    nfront, nback;
+};
+
+/* xlv_dirs: domain domid's vif 0 as libxl would write it; pure. */
+void	    xlv_dirs(uint32_t domid, const struct xlv_nic *, struct xlv_dirs *);
+/* xlv_ifname: "vifD.0", the name netback gives it; 0, or -1 too long. */
+int	    xlv_ifname(uint32_t domid, char *buf, size_t len);
+/*
+ * xlv_open: write the vif's folders (before the domain first runs),
+ * then, once netback's backend is in InitWait, put vifD.0 into the
+ * bridge, bring it up (rtnetlink) and write hotplug-status=connected;
+ * done(arg, NULL) then, or done(arg, why) on any failure, why naming
+ * the vif and the bridge (hotplug-status=error and hotplug-error are
+ * written too).  done is the last thing xlv does.  NULL (logged) when
+ * the folders cannot be written.  Builder thread only.
+ */
+struct xlv *xlv_open(struct store *, struct event_base *, uint32_t    domid,
+    const struct xlv_nic *, void (*done)(void *, const char *), void *arg);
+/* xlv_close: stop waiting and forget it; the device stays.  NULL ok. */
+void	    xlv_close(struct xlv *);
+/* xlv_remove: a dead domain's vif backends go (netback drops vifD.0). */
+void	    xlv_remove(struct store *, uint32_t domid);
 
 #endif

@@ -32,6 +32,7 @@ conf_init(struct conf *c)
 	strcpy(c->statedir, CONF_DEFAULT_STATEDIR);
 	strcpy(c->imagedir, CONF_DEFAULT_IMAGEDIR);
 	c->backend = CONF_BACKEND_XEN;
+	c->vif_plug = CONF_VIF_INLINE;
 }
 
 void
@@ -218,6 +219,21 @@ conf_control(struct conf *c, struct conf_line *l, struct errors *errs)
 }
 
 static int
+conf_vif_plug(struct conf *c, struct conf_line *l, struct errors *errs)
+{
+	if (l->nwords == 2 && strcmp(l->word[1], "inline") == 0)
+		c->vif_plug = CONF_VIF_INLINE;
+	else if (l->nwords == 2 && strcmp(l->word[1], "script") == 0)
+		c->vif_plug = CONF_VIF_SCRIPT;
+	else {
+		errors_add(errs, l->path, l->lineno,
+		    "want: vif-plug inline | script");
+		return -1;
+	}
+	return 0;
+}
+
+static int
 conf_backend(struct conf *c, struct conf_line *l, struct errors *errs)
 {
 	if (l->nwords == 2 && strcmp(l->word[1], "xen") == 0)
@@ -329,6 +345,8 @@ conf_line(struct conf *c, struct conf_line *l, struct errors *errs)
 		return conf_control(c, l, errs);
 	if (strcmp(kw, "backend") == 0)
 		return conf_backend(c, l, errs);
+	if (strcmp(kw, "vif-plug") == 0)
+		return conf_vif_plug(c, l, errs);
 	if (strcmp(kw, "vif-script") == 0)
 		return conf_string(l, c->vif_script, sizeof(c->vif_script), 0,
 		    errs);

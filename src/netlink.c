@@ -29,10 +29,14 @@
 #define NL_RECV_MAX  32768 /* a link dump message is a few KB */
 #define NL_TIMEOUT_S 1
 
-static uint32_t nl_seq;
+/*
+ * Per thread: the process backend calls us from the main thread, the Xen
+ * builder (xlv.c, vif-plug inline) from its own, each on its own socket.
+ */
+static _Thread_local uint32_t nl_seq;
 
 /* Replies are read into this; 8-byte aligned for the nlmsghdr casts. */
-static uint64_t nl_rbuf[NL_RECV_MAX / 8];
+static _Thread_local uint64_t nl_rbuf[NL_RECV_MAX / 8];
 
 static struct nlmsghdr *
 nl_hdr(struct nl_msg *m)

@@ -250,3 +250,63 @@ store_write_all(struct store *st, const char *dir, const char *const *keys,
 		log_warn("xenstore transaction on %s", dir);
 	return rc == EAGAIN ? -1 : rc;
 }
+
+/* One folder inside transaction t: made, owned, filled. */
+static int
+store_make_dir(struct store *st, xs_transaction_t t, const struct store_dir *d)
+{
+	struct xs_permissions perms[2] = {
+		{ .id = d->owner, .perms = XS_PERM_NONE },
+		{ .id = d->reader, .perms = XS_PERM_READ },
+	};
+	char   path[STORE_PATH_MAX];
+	size_t i;
+
+	if ((!xs_rm(st->xs, t, d->path) && errno != ENOENT) ||
+	    !xs_mkdir(st->xs, t, d->path) ||
+	    !xs_set_permissions(st->xs, t, d->path, perms, 2))
+		return -1;
+	/* Keys made by dom0 take their folder's permissions. */
+	for (i = 0; i < d->n; i++) {
+		snprintf(path, sizeof(path), "%s/%s", d->path, d->keys[i]);
+		if (!xs_write(st->xs, t, path, d->values[i],
+			strlen(d->values[i])))
+			return -1;
+	}
+	return 0;
+}
+
+/* One attempt: 0 committed, -1 failed, EAGAIN to retry. */
+static int
+store_try_dirs(struct store *st, const struct store_dir *d, size_t n)
+{
+	xs_transaction_t t;
+	size_t		 i;
+
+	if ((t = xs_transaction_start(st->xs)) == XBT_NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (store_make_dir(st, t, &d[i]) == -1) {
+			xs_transaction_end(st->xs, t, true);
+			return -1;
+		}
+	}
+	if (!xs_transaction_end(st->xs, t, false))
+		return errno == EAGAIN ? EAGAIN : -1;
+	return 0;
+}
+
+int
+store_make_dirs(struct store *st, const struct store_dir *d, size_t n)
+{
+	int rc, tries;
+
+	for (tries = 0; tries < 8; tries++)
+		if ((rc = store_try_dirs(st, d, n)) != EAGAIN)
+			break;
+	if (rc != 0) {
+		log_warn("xenstore transaction making %s", n ? d[0].path : "");
+		return -1;
+	}
+	return 0;
+}

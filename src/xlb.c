@@ -182,6 +182,8 @@ xlb_release(struct xlb_vm *xv)
 	xv->vif = NULL;
 	xlh_close(xv->xlh);
 	xv->xlh = NULL;
+	xlv_close(xv->xlv);
+	xv->xlv = NULL;
 	xld_vm_release(xv);
 	if (xv->save_fd != -1) {
 		close(xv->save_fd);
@@ -239,9 +241,10 @@ xlb_vif_fired(void *arg)
 /*
  * "devices": the vif's backend (in dom0) says XenbusStateConnected (4).
  * libxl's create waits only until the backend is InitWait and the
- * hotplug script has run; Connected comes once the guest's netfront has
- * set up its rings, after the unpause: the first moment a frame can
- * pass.  Devid 0: xld.c gives every domain exactly one vif.
+ * hotplug script has run (vif-plug inline: xlv.c plugs it at InitWait
+ * while the guest starts); Connected comes once hotplug-status says
+ * connected and the guest's netfront has set up its rings: the first
+ * moment a frame can pass.  Devid 0: every domain has exactly one vif.
  */
 void
 xlb_watch_vif(struct xlb_vm *xv)
@@ -279,6 +282,40 @@ xlb_synjitsu_prepare(struct xlb_vm *xv)
 	xlh_close(xv->xlh);
 	xv->xlh = xlh_open(xlb_env->store, xv->domid, xv->name, xlb_asked,
 	    xlb_adopted, xv);
+}
+
+/* The vif is plugged, or cannot be: then the domain has to go. */
+static void
+xlb_vif_done(void *arg, const char *why)
+{
+	struct xlb_vm *xv = arg;
+
+	if (why == NULL)
+		return;
+	log_warnx("%s: %s", xv->name, why);
+	xld_fail(xv, why);
+}
+
+int
+xlb_vif_plug(struct xlb_vm *xv, const struct xlv_nic *nic)
+{
+	xlv_close(xv->xlv);
+	xv->xlv = xlv_open(xlb_env->store, xlb_env->base, xv->domid, nic,
+	    xlb_vif_done, xv);
+	if (xv->xlv == NULL) {
+		snprintf(xv->error, sizeof(xv->error),
+		    "cannot make the vif of domain %u in XenStore%s", xv->domid,
+		    xlb_env->store == NULL ? " (no XenStore connection)" : "");
+		return -1;
+	}
+	return 0;
+}
+
+void
+xlb_vif_gone(struct xlb_vm *xv)
+{
+	if (xv->domid != XL_NO_DOMID && xv->domid != 0)
+		xlv_remove(xlb_env->store, xv->domid);
 }
 
 static void

@@ -36,7 +36,9 @@
  * inside libxl_osevent_occurred_*; those callbacks call libxl again,
  * which is allowed (none of it is an occurred_ call).
  *
- * Children: libxl forks hotplug scripts and the save helper.  jitsud
+ * Children: libxl forks the save helper and, with vif-plug script, the
+ * vif's hotplug script (with vif-plug inline libxl gets no nic: xlv.c
+ * says why and makes the vif itself, before the unpause).  jitsud
  * owns SIGCHLD (libxl_sigchld_owner_mainloop); the main loop catches it
  * and the builder passes it to libxl, which reaps only its own children.
  *
@@ -48,7 +50,8 @@
  * "devices" when XenStore says the vif's backend is Connected
  * (xlb_watch_vif).  libxl itself does not tell when a device is up: its
  * create completes once each backend waits (InitWait) and the hotplug
- * script has written hotplug-status, before the guest ever ran.  libxl does not act
+ * script has written hotplug-status, before the guest ever ran; with
+ * vif-plug inline, xlv.c plugs the vif while the guest already boots.  libxl does not act
  * on a guest's shutdown by itself (xl's daemon does that for xl): we
  * get DOMAIN_SHUTDOWN events and destroy the domain ourselves.
  */
@@ -58,6 +61,7 @@ struct xld_dom {
 	libxl_domain_config	  cfg; /* valid while creating */
 	int			  has_cfg;
 	libxl_evgen_domain_death *death;
+	struct xlv_nic		  nic; /* vif-plug inline: made by xlv.c */
 };
 
 /* There is one libxl context per process. */
@@ -65,6 +69,7 @@ struct xld {
 	struct event_base *base; /* the builder's loop */
 	libxl_ctx	  *ctx;
 	xentoollog_logger  logger;
+	int		   vif_inline; /* vif-plug inline: see xlv.c */
 	char		   vif_script[CONF_PATH_MAX];
 	char		   statedir[CONF_PATH_MAX];
 };
@@ -299,6 +304,17 @@ xld_nic(const struct xld *xl, const struct binding *b, libxl_device_nic *nic)
 	return nic->bridge != NULL && nic->script != NULL ? 0 : -1;
 }
 
+/* vif-plug inline: libxl gets no nic; xlv.c makes it from this. */
+static void
+xld_nic_inline(const struct binding *b, struct xlv_nic *nic)
+{
+	memset(nic, 0, sizeof(*nic));
+	memcpy(nic->mac, b->mac, sizeof(nic->mac));
+	snprintf(nic->bridge, sizeof(nic->bridge), "%s", b->bridge);
+	if (b->has_ip)
+		inet_ntop(AF_INET, &b->ip, nic->ip, sizeof(nic->ip));
+}
+
 /*
  * xl.cfg's cpuid="host,rdtscp=0": "host" (the host's policy, libxl's
  * starting point anyway) may lead; libxl parses the other items one at
@@ -361,6 +377,13 @@ xld_build_config(struct xlb_vm *xv, const struct binding *b)
 	c->on_reboot = LIBXL_ACTION_ON_SHUTDOWN_DESTROY;
 	c->on_crash = LIBXL_ACTION_ON_SHUTDOWN_DESTROY;
 	c->on_watchdog = LIBXL_ACTION_ON_SHUTDOWN_DESTROY;
+	if (xl->vif_inline) {
+		xld_nic_inline(b, &xv->dom->nic);
+		return c->c_info.name == NULL || bi->kernel == NULL ||
+			bi->cmdline == NULL ?
+		    -1 :
+		    0;
+	}
 	if ((c->nics = calloc(1, sizeof(*c->nics))) == NULL)
 		return -1;
 	c->num_nics = 1;
@@ -380,6 +403,19 @@ xld_watch_death(struct xlb_vm *xv)
 		(libxl_ev_user)(uintptr_t)xv, &xv->dom->death) != 0)
 		log_warnx("%s: cannot watch domain %u for its death", xv->name,
 		    xv->domid);
+}
+
+/* Built, but it cannot run as asked: it goes, and the build failed. */
+static void
+xld_created_fail(libxl_ctx *ctx, struct xlb_vm *xv)
+{
+	char why[sizeof(xv->error)];
+
+	snprintf(why, sizeof(why), "%s", xv->error);
+	libxl_domain_destroy(ctx, xv->domid, NULL);
+	xlb_vif_gone(xv);
+	xlb_release(xv);
+	xlb_report(xv, XL_REP_BUILT, 0, why);
 }
 
 /* libxl finished building (or restoring) a domain. */
@@ -415,6 +451,11 @@ xld_created(libxl_ctx *ctx, int rc, void *arg)
 		return;
 	}
 	xlb_report_phase(xv, TL_CREATED);
+	/* The guest's netfront looks for its vif as it starts. */
+	if (xld_env->vif_inline && xlb_vif_plug(xv, &xv->dom->nic) == -1) {
+		xld_created_fail(ctx, xv);
+		return;
+	}
 	xlb_watch_vif(xv);
 	/* Before it runs: the guest looks for the folder as it starts. */
 	if (xv->synjitsu)
@@ -517,6 +558,8 @@ xld_destroyed(libxl_ctx *ctx, int rc, void *arg)
 		    xv->domid, rc);
 	snprintf(why, sizeof(why), "%s",
 	    xv->error[0] ? xv->error : "domain went away");
+	if (xld_env->vif_inline)
+		xlb_vif_gone(xv);
 	xlb_release(xv);
 	xlb_report(xv, XL_REP_GONE, 1, asked ? NULL : why);
 }
@@ -645,6 +688,16 @@ xld_pause(struct xlb_vm *xv, int pause)
 	}
 }
 
+void
+xld_fail(struct xlb_vm *xv, const char *why)
+{
+	if (xv->asked_stop || xv->destroying)
+		return; /* going anyway, as asked */
+	snprintf(xv->error, sizeof(xv->error), "%s", why);
+	xv->asked_stop = 0;
+	xld_destroy_start(xv);
+}
+
 static const char *
 xld_shutdown_reason(int reason)
 {
@@ -690,6 +743,8 @@ xld_event(void *user, libxl_event *ev)
 			    "domain %u destroyed outside jitsud", xv->domid);
 		asked = xv->asked_stop;
 		xlb_report(xv, XL_REP_GONE, 1, asked ? NULL : xv->error);
+		if (xld_env->vif_inline)
+			xlb_vif_gone(xv);
 		xlb_release(xv);
 		break;
 	default:
@@ -787,6 +842,7 @@ xld_open(struct event_base *base, const struct conf *c)
 	if ((xl = calloc(1, sizeof(*xl))) == NULL)
 		return -1;
 	xl->base = base;
+	xl->vif_inline = c->vif_plug == CONF_VIF_INLINE;
 	snprintf(xl->vif_script, sizeof(xl->vif_script), "%s", c->vif_script);
 	snprintf(xl->statedir, sizeof(xl->statedir), "%s", c->statedir);
 	if (mkdir(xl->statedir, 0700) == -1 && errno != EEXIST)

@@ -31,6 +31,7 @@ suite_cmd() {
 	uk-httpd-pv)	echo "scripts/testbed/run.sh uk-httpd-pv" ;;
 	jitsud-uk)	echo "scripts/testbed/run.sh jitsud-uk" ;;
 	jitsud-xs)	echo "scripts/testbed/run.sh jitsud-xs" ;;
+	jitsud-vif)	echo "scripts/testbed/run.sh jitsud-vif" ;;
 	jitsud-synjitsu) echo "scripts/testbed/run.sh jitsud-synjitsu" ;;
 	daemon-asan)	echo "env JITSUD_BIN=build/asan/bin bash tests/system/daemon.sh" ;;
 	smoke)		echo "scripts/testbed/run.sh smoke" ;;
@@ -39,7 +40,7 @@ suite_cmd() {
 	esac
 }
 
-suites=${*:-"format unit unit-asan unikernels unikernels-asan unikernels-tap unikernels-sock daemon daemon-asan install proc proc-asan summon summon-asan synjitsu synjitsu-asan smoke uk-testbed uk-testbed-pv uk-httpd uk-httpd-pv jitsud-xl jitsud-modes jitsud-uk jitsud-xs jitsud-synjitsu testbed-selftest"}
+suites=${*:-"format unit unit-asan unikernels unikernels-asan unikernels-tap unikernels-sock daemon daemon-asan install proc proc-asan summon summon-asan synjitsu synjitsu-asan smoke uk-testbed uk-testbed-pv uk-httpd uk-httpd-pv jitsud-xl jitsud-modes jitsud-uk jitsud-vif jitsud-xs jitsud-synjitsu testbed-selftest"}
 # Each suite's output is also kept in build/check/SUITE.log: a CI log is
 # often seen only by its last lines, so the failing lines of the failed
 # suites are shown again just above the verdict.

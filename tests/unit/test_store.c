@@ -637,6 +637,51 @@ test_write_all_retries_a_conflict_then_gives_up(void **state)
 	assert_int_equal(tx_ended, 8);
 }
 
+static const char *const      fkeys[] = { "state", "mac" };
+static const char *const      fvalues[] = { "1", "00:16:3e:00:00:01" };
+static const char *const      bkeys[] = { "state", "hotplug-status" };
+static const char *const      bvalues[] = { "1", "" };
+static const struct store_dir dirs[] = {
+	{ "/f", 5, 0, fkeys, fvalues, 2 },
+	{ "/b", 0, 5, bkeys, bvalues, 2 },
+};
+
+/* Both folders in one transaction, the old content gone, owned right. */
+static void
+test_make_dirs_replaces_both_folders_in_one_transaction(void **state)
+{
+	(void)state;
+	fx_set("/f/stale", "x");
+	assert_int_equal(store_make_dirs(st, dirs, 2), 0);
+	assert_int_equal(tx_ended, 1);
+	assert_null(fx_find(kv, "/f/stale"));
+	assert_string_equal(fx_find(kv, "/f/mac")->value, "00:16:3e:00:00:01");
+	assert_string_equal(fx_find(kv, "/b/state")->value, "1");
+	assert_string_equal(fx_find(kv, "/b/hotplug-status")->value, "");
+	/* The fake keeps the last permissions set: the backend's. */
+	assert_string_equal(fx_perms_path, "/b");
+	assert_int_equal(fx_perms[0].id, 0);
+	assert_int_equal(fx_perms[0].perms, XS_PERM_NONE);
+	assert_int_equal(fx_perms[1].id, 5);
+	assert_int_equal(fx_perms[1].perms, XS_PERM_READ);
+}
+
+static void
+test_make_dirs_retries_a_conflict_then_gives_up(void **state)
+{
+	(void)state;
+	conflicts = 2;
+	assert_int_equal(store_make_dirs(st, dirs, 2), 0);
+	assert_int_equal(tx_ended, 3);
+	assert_non_null(fx_find(kv, "/b/state"));
+	memset(kv, 0, sizeof(kv));
+	tx_ended = 0;
+	conflicts = 1000;
+	assert_int_equal(store_make_dirs(st, dirs, 2), -1);
+	assert_null(fx_find(kv, "/b/state"));
+	assert_int_equal(tx_ended, 8);
+}
+
 int
 main(void)
 {
@@ -657,6 +702,8 @@ main(void)
 		T(test_write_all_writes_every_key_in_one_transaction),
 		T(test_write_all_writes_nothing_past_the_guard),
 		T(test_write_all_retries_a_conflict_then_gives_up),
+		T(test_make_dirs_replaces_both_folders_in_one_transaction),
+		T(test_make_dirs_retries_a_conflict_then_gives_up),
 	};
 #undef T
 

@@ -41,3 +41,5 @@ test_chan_SRCS	= src/chan.c $(QUIETLOG)
 test_chan_LIBS	= $(shell pkg-config --libs libevent) -lpthread
 test_store_SRCS	= src/store.c $(QUIETLOG)
 test_store_LIBS	= $(shell pkg-config --libs libevent)
+test_xlv_SRCS	= src/xlv.c $(QUIETLOG)
+test_xlv_LIBS	= $(shell pkg-config --libs libevent)

@@ -1,0 +1,360 @@
+/* test_xlv.c -- xlv.c, the vif jitsud plugs itself, over a fake XenStore
+ * and a fake rtnetlink */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <event2/event.h>
+
+#include "jitsud.h"
+#include "testutil.h"
+#include "xl.h"
+
+/*
+ * xlv.c is linked alone.  store.c and netlink.c are fakes: the store
+ * keeps the last folders made, the one watch set and every write; the
+ * rtnetlink side knows the links in links[] and records each plug.  A
+ * test plays netback by firing the watch (the backend reached
+ * InitWait) and, for a late vifD.0, by adding the link meanwhile.
+ */
+struct fake_link {
+	const char *name;
+	int	    index;
+};
+
+static struct fake_link links[4];
+static char		writes[1024];
+static char		made[1024];
+static int		plugged_if, plugged_master, fail_make, nl_opens;
+static char		watch_path[STORE_PATH_MAX], watch_want[16];
+static void (*watch_cb)(void *);
+static void		 *watch_arg;
+static int		  watches, done_calls;
+static char		  done_why[256];
+static struct event_base *base;
+
+struct store_watch {
+	int unused;
+};
+static struct store_watch the_watch;
+static struct store	 *fake_st = (struct store *)&the_watch;
+
+int
+store_make_dirs(struct store *st, const struct store_dir *d, size_t n)
+{
+	size_t i, k;
+
+	(void)st;
+	if (fail_make)
+		return -1;
+	made[0] = '\0';
+	for (i = 0; i < n; i++) {
+		snprintf(made + strlen(made), sizeof(made) - strlen(made),
+		    "[%s %u %u]", d[i].path, d[i].owner, d[i].reader);
+		for (k = 0; k < d[i].n; k++)
+			snprintf(made + strlen(made),
+			    sizeof(made) - strlen(made), " %s=%s", d[i].keys[k],
+			    d[i].values[k]);
+	}
+	return 0;
+}
+
+struct store_watch *
+store_watch(struct store *st, const char *path, const char *want,
+    void (*cb)(void *), void *arg)
+{
+	(void)st;
+	snprintf(watch_path, sizeof(watch_path), "%s", path);
+	snprintf(watch_want, sizeof(watch_want), "%s", want);
+	watch_cb = cb;
+	watch_arg = arg;
+	watches++;
+	return &the_watch;
+}
+
+void
+store_unwatch(struct store_watch *w)
+{
+	if (w != NULL)
+		watches--;
+}
+
+int
+store_write(struct store *st, const char *path, const char *value)
+{
+	(void)st;
+	snprintf(writes + strlen(writes), sizeof(writes) - strlen(writes),
+	    "%s=%s;", path, value);
+	return 0;
+}
+
+int
+store_rm(struct store *st, const char *path)
+{
+	(void)st;
+	snprintf(writes + strlen(writes), sizeof(writes) - strlen(writes),
+	    "rm %s;", path);
+	return 0;
+}
+
+int
+nl_open(void)
+{
+	nl_opens++;
+	return 42;
+}
+
+int
+nl_link_get(int fd, int ifindex, const char *name, struct nl_link *l)
+{
+	size_t i;
+
+	assert_int_equal(fd, 42);
+	assert_int_equal(ifindex, 0);
+	memset(l, 0, sizeof(*l));
+	for (i = 0; i < 4; i++)
+		if (links[i].name != NULL && strcmp(links[i].name, name) == 0) {
+			l->index = links[i].index;
+			return 0;
+		}
+	errno = ENODEV;
+	return -1;
+}
+
+int
+nl_link_plug(int fd, int ifindex, int master)
+{
+	assert_int_equal(fd, 42);
+	plugged_if = ifindex;
+	plugged_master = master;
+	return 0;
+}
+
+static void
+on_done(void *arg, const char *why)
+{
+	(void)arg;
+	done_calls++;
+	snprintf(done_why, sizeof(done_why), "%s", why ? why : "ok");
+}
+
+static const struct xlv_nic nic = {
+	.mac = { 0x00, 0x16, 0x3e, 0x0a, 0x0b, 0x0c },
+	.bridge = "br0",
+	.ip = "10.0.0.10",
+};
+
+static int
+setup(void **state)
+{
+	(void)state;
+	memset(links, 0, sizeof(links));
+	writes[0] = made[0] = done_why[0] = '\0';
+	plugged_if = plugged_master = fail_make = 0;
+	watches = done_calls = 0;
+	watch_cb = NULL;
+	base = event_base_new();
+	return base == NULL;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	event_base_free(base);
+	return 0;
+}
+
+/* What libxl writes for a vif, minus anything that would run a script. */
+static void
+test_dirs_are_libxls_front_and_back_with_an_empty_script(void **state)
+{
+	struct xlv_dirs *d = malloc(sizeof(*d));
+	char		 all[2048] = "";
+	size_t		 i;
+
+	(void)state;
+	assert_non_null(d);
+	xlv_dirs(7, &nic, d);
+	assert_string_equal(d->front, "/local/domain/7/device/vif/0");
+	assert_string_equal(d->back, "/local/domain/0/backend/vif/7/0");
+	for (i = 0; i < d->nfront; i++)
+		snprintf(all + strlen(all), sizeof(all) - strlen(all), "%s=%s ",
+		    d->fkeys[i], d->fvalues[i]);
+	assert_string_equal(all,
+	    "backend=/local/domain/0/backend/vif/7/0 backend-id=0 state=1 "
+	    "handle=0 mac=00:16:3e:0a:0b:0c ");
+	all[0] = '\0';
+	for (i = 0; i < d->nback; i++)
+		snprintf(all + strlen(all), sizeof(all) - strlen(all), "%s=%s ",
+		    d->bkeys[i], d->bvalues[i]);
+	assert_string_equal(all,
+	    "frontend=/local/domain/7/device/vif/0 frontend-id=7 online=1 "
+	    "state=1 script= mac=00:16:3e:0a:0b:0c bridge=br0 handle=0 "
+	    "type=vif hotplug-status= ip=10.0.0.10 ");
+	free(d);
+}
+
+static void
+test_ifname_is_netbacks(void **state)
+{
+	char buf[16];
+
+	(void)state;
+	assert_int_equal(xlv_ifname(12, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "vif12.0");
+	assert_int_equal(xlv_ifname(4000000000u, buf, 8), -1);
+}
+
+/* Folders first, frontend then backend, owned as libxl owns them. */
+static void
+test_open_makes_both_folders_and_waits_for_initwait(void **state)
+{
+	struct xlv *x;
+
+	(void)state;
+	x = xlv_open(fake_st, base, 7, &nic, on_done, NULL);
+	assert_non_null(x);
+	assert_non_null(strstr(made, "[/local/domain/7/device/vif/0 7 0]"));
+	assert_true(strstr(made, "[/local/domain/7/device/vif/0") <
+	    strstr(made, "[/local/domain/0/backend/vif/7/0 0 7]"));
+	assert_string_equal(watch_path,
+	    "/local/domain/0/backend/vif/7/0/state");
+	assert_string_equal(watch_want, "2");
+	assert_int_equal(plugged_if, 0); /* nothing before InitWait */
+	assert_int_equal(done_calls, 0);
+	xlv_close(x);
+	assert_int_equal(watches, 0);
+}
+
+/* The optimisation itself: plug, up, connected, in that order. */
+static void
+test_initwait_plugs_into_the_bridge_then_says_connected(void **state)
+{
+	struct xlv *x;
+
+	(void)state;
+	links[0] = (struct fake_link){ "br0", 3 };
+	links[1] = (struct fake_link){ "vif7.0", 9 };
+	x = xlv_open(fake_st, base, 7, &nic, on_done, NULL);
+	assert_non_null(x);
+	watch_cb(watch_arg);
+	assert_int_equal(plugged_if, 9);
+	assert_int_equal(plugged_master, 3);
+	assert_string_equal(writes,
+	    "/local/domain/0/backend/vif/7/0/hotplug-status=connected;");
+	assert_int_equal(done_calls, 1);
+	assert_string_equal(done_why, "ok");
+	xlv_close(x);
+}
+
+/* No bridge: the reason names both, and netback is told it failed. */
+static void
+test_missing_bridge_fails_naming_vif_and_bridge(void **state)
+{
+	struct xlv *x;
+
+	(void)state;
+	links[1] = (struct fake_link){ "vif7.0", 9 };
+	x = xlv_open(fake_st, base, 7, &nic, on_done, NULL);
+	watch_cb(watch_arg);
+	assert_int_equal(plugged_if, 0);
+	assert_int_equal(done_calls, 1);
+	assert_non_null(strstr(done_why, "vif7.0"));
+	assert_non_null(strstr(done_why, "br0"));
+	assert_non_null(strstr(writes, "/hotplug-error=vif7.0: "));
+	assert_non_null(strstr(writes,
+	    "/local/domain/0/backend/vif/7/0/hotplug-status=error;"));
+	assert_null(strstr(writes, "connected"));
+	xlv_close(x);
+}
+
+static void
+add_vif(int fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	(void)arg;
+	links[1] = (struct fake_link){ "vif7.0", 9 };
+}
+
+/* InitWait a moment before vifD.0 exists: it is waited for. */
+static void
+test_late_vif_is_waited_for(void **state)
+{
+	struct timeval tv = { 0, 30 * 1000 };
+	struct xlv    *x;
+
+	(void)state;
+	links[0] = (struct fake_link){ "br0", 3 };
+	x = xlv_open(fake_st, base, 7, &nic, on_done, NULL);
+	event_base_once(base, -1, EV_TIMEOUT, add_vif, NULL, &tv);
+	watch_cb(watch_arg);
+	assert_int_equal(done_calls, 0);
+	testutil_loop_until(base, &done_calls, 1, 2000);
+	assert_int_equal(done_calls, 1);
+	assert_string_equal(done_why, "ok");
+	assert_int_equal(plugged_if, 9);
+	xlv_close(x);
+}
+
+/* A vif that never comes: an error, not a wait forever. */
+static void
+test_vif_that_never_comes_fails(void **state)
+{
+	struct xlv *x;
+
+	(void)state;
+	links[0] = (struct fake_link){ "br0", 3 };
+	x = xlv_open(fake_st, base, 7, &nic, on_done, NULL);
+	watch_cb(watch_arg);
+	testutil_loop_until(base, &done_calls, 1, 3000);
+	assert_int_equal(done_calls, 1);
+	assert_non_null(strstr(done_why, "vif7.0: no such interface"));
+	assert_non_null(strstr(writes, "hotplug-status=error"));
+	xlv_close(x);
+}
+
+static void
+test_unwritable_folders_give_no_vif(void **state)
+{
+	(void)state;
+	fail_make = 1;
+	assert_null(xlv_open(fake_st, base, 7, &nic, on_done, NULL));
+	assert_null(xlv_open(NULL, base, 7, &nic, on_done, NULL));
+	assert_int_equal(watches, 0);
+}
+
+static void
+test_remove_takes_the_domains_vif_backends(void **state)
+{
+	(void)state;
+	xlv_remove(fake_st, 7);
+	assert_string_equal(writes, "rm /local/domain/0/backend/vif/7;");
+}
+
+int
+main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_dirs_are_libxls_front_and_back_with_an_empty_script),
+		T(test_ifname_is_netbacks),
+		T(test_open_makes_both_folders_and_waits_for_initwait),
+		T(test_initwait_plugs_into_the_bridge_then_says_connected),
+		T(test_missing_bridge_fails_naming_vif_and_bridge),
+		T(test_late_vif_is_waited_for),
+		T(test_vif_that_never_comes_fails),
+		T(test_unwritable_folders_give_no_vif),
+		T(test_remove_takes_the_domains_vif_backends),
+	};
+#undef T
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
