@@ -408,6 +408,7 @@ const char *dns_rcode_name(uint16_t rcode);
 #define CONF_DEFAULT_STATEDIR	"/var/lib/jitsud"
 #define CONF_DEFAULT_IMAGEDIR	"/run/jitsud/images"
 #define CONF_PATH_MAX		256
+#define CONF_BUILDERS_MAX	16 /* Xen builder threads */
 
 enum conf_backend {
 	CONF_BACKEND_XEN,     /* libxl: real domains */
@@ -444,6 +445,7 @@ struct conf {
 	char		  vif_script[CONF_PATH_MAX]; /* xen */
 	char		  statedir[CONF_PATH_MAX];   /* saves, pids */
 	char		  imagedir[CONF_PATH_MAX];   /* "" = off */
+	int		  builders; /* xen; 0: one per CPU, at most 4 */
 };
 
 /* conf_init: an empty configuration with the default control socket. */
@@ -824,6 +826,7 @@ struct vms {
 	void			*bectx;
 	struct handover_env	 ho; /* Synjitsu's, every VM's */
 	struct metrics		*metrics;
+	int			 builders; /* the backend's (Xen), or 0 */
 	TAILQ_HEAD(, vm) all;
 };
 
@@ -851,6 +854,7 @@ struct vm {
 	struct probe   *probe; /* ready=tcp, vm_probe_start */
 	struct timeline tl;    /* the last summon's phases */
 	int		tl_logged;
+	int		builder; /* Xen: 1..N, ran its last build; 0: none */
 	void	       *priv;
 };
 
@@ -1095,16 +1099,19 @@ void	     chan_free(struct chan *, void (*drop)(void *msg));
 /* xl.c */
 
 /*
- * The Xen backend (libxl).  xl_init: a libxl context driven by base's
- * loop; jitsud owns SIGCHLD and hands it to libxl.  -1 when this is not
- * a Xen dom0.  xl_adopt: take over the running domains named like a
- * binding (after a restart).  xl_fini: let go of libxl; the domains run
- * on.
+ * The Xen backend (libxl).  xl_init: the conf's `builders' builder
+ * threads (xl_builders), each with its libxl context, reporting to
+ * base's loop; jitsud owns SIGCHLD and hands it to libxl.  -1 when this
+ * is not a Xen dom0.  xl_adopt: take over the running domains named
+ * like a binding (after a restart).  xl_fini: let go of libxl; the
+ * domains run on.  xl_builders: how many builders a conf asks for, its
+ * default resolved (one per online CPU, at most 4).
  */
 extern const struct vm_backend xl_backend;
 int  xl_init(struct event_base *, struct vms *, const struct conf *);
 void xl_adopt(struct vms *);
 void xl_fini(void);
+int  xl_builders(const struct conf *);
 
 /* synio.c -- Synjitsu's AF_PACKET glue over synjitsu.c's logic */
 struct synio;

@@ -5,18 +5,23 @@
 #include "jitsud.h"
 
 /*
- * The Xen backend is four files, two threads:
+ * The Xen backend is four files, the main thread and N builder threads
+ * (`builders' in jitsud.conf(5)), each builder with its own loop, its
+ * own libxl context and its own XenStore connection:
  *
- *	main thread			builder thread
+ *	main thread			builder thread 1..N
  *	vm.c, handover.c		xlb.c: loop, registry, commands
  *	xl.c: vm_backend  --cmd-->	xld.c: libxl (domains)
- *	      and proxy   <--rep--	xlh.c: XenStore hand-over
+ *	      proxy, router <--rep--	xlh.c: XenStore hand-over
  *					xlv.c: the vif (vif-plug inline)
  *
- * They share no memory but these messages, carried by chan.c; each
- * message belongs to its receiver.  The builder never dereferences
- * `v': it only hands it back in reports, and the main thread checks
- * that it is still registered before it touches it.
+ * They share no memory but these messages, carried by chan.c (one
+ * command channel per builder, one report channel for all); each
+ * message belongs to its receiver.  A builder never dereferences `v':
+ * it only hands it back in reports, and the main thread checks that it
+ * is still registered before it touches it.  xl.c sends a build to the
+ * least busy builder, which then owns that domain: every later command
+ * for it goes there (xl.c says why).
  */
 
 /* clang-format off */
@@ -59,22 +64,29 @@ struct xl_rep {
 	char		 name[BINDING_NAME_MAX + 1]; /* XL_REP_DOMAIN */
 	enum tl_phase	 phase;			     /* XL_REP_PHASE */
 	uint64_t	 ms;			     /* its vm_now_ms() */
+	int		 builder;		     /* 1..N: who sent it */
+	int		 build_over; /* ends a create or restore */
 };
 
 /* xlb.c -- the builder thread: its loop, registry, commands, reports */
 
 /*
- * xlb_start: a libxl context and the builder thread running its own
- * loop; it takes struct xl_cmd on the returned channel and sends struct
- * xl_rep on `reps'.  vif_script and statedir as in the configuration.
- * NULL (with a warning) when this is not a Xen dom0.
+ * xlb_start: builder `id' (1..CONF_BUILDERS_MAX): a libxl context and a
+ * thread running its own loop; it takes struct xl_cmd on the returned
+ * channel and sends struct xl_rep, marked with its id, on `reps'.
+ * vif_script and statedir as in the configuration.  NULL (with a
+ * warning) when this is not a Xen dom0.
  */
-struct chan *xlb_start(struct chan *reps, const struct conf *);
-/* xlb_stop: end the thread (XL_QUIT), free libxl; the domains run on. */
+struct chan *xlb_start(int id, struct chan *reps, const struct conf *);
+/*
+ * xlb_stop: end every builder started (XL_QUIT: each frees its libxl
+ * context and XenStore connection in its own thread); the domains run on.
+ */
 void	     xlb_stop(void);
 
 #define XL_NO_DOMID ((uint32_t)-1)
 
+struct xld;
 struct xld_dom;
 struct xlh;
 struct xlv;
@@ -87,6 +99,11 @@ struct xlb_vm {
 	char		    name[BINDING_NAME_MAX]; /* no final dot */
 	uint32_t	    domid;		    /* XL_NO_DOMID when none */
 	int		    creating, paused_build, asked_stop;
+	int		    in_flight; /* a create or restore not yet over */
+	/* The libxl create call: entered, returned, domain created (ms,
+	 * vm_now_ms()), and this thread's CPU time in it (xlb.c logs it). */
+	uint64_t	    call_ms[3];
+	uint64_t	    call_cpu_ms;
 	int		    destroying, suspending;
 	int		    save_fd;
 	char		    error[160];
@@ -126,32 +143,38 @@ void xlb_vif_gone(struct xlb_vm *);
 
 /* xld.c -- libxl (the only file that includes libxl.h), builder thread */
 
-/* xld_open: a libxl context whose events run in `base'; -1 if no dom0. */
-int  xld_open(struct event_base *base, const struct conf *);
-void xld_close(void);
+/*
+ * xld_open: a libxl context whose events run in `base'; NULL if no
+ * dom0.  xld_use: from now on this thread's context: the thread that
+ * runs `base' calls it first, and is the only one to use it.  xld_close
+ * frees the calling thread's context.
+ */
+struct xld *xld_open(struct event_base *base, const struct conf *);
+void	    xld_use(struct xld *);
+void	    xld_close(void);
 /* Per-domain libxl state: made, released (xlb_release), freed. */
-int  xld_vm_init(struct xlb_vm *);
-void xld_vm_release(struct xlb_vm *);
-void xld_vm_free(struct xlb_vm *);
+int	    xld_vm_init(struct xlb_vm *);
+void	    xld_vm_release(struct xlb_vm *);
+void	    xld_vm_free(struct xlb_vm *);
 /*
  * The operations.  Each reports when done, through xlb_report: create
  * and restore XL_REP_BUILT; destroy, shutdown, suspend XL_REP_GONE (or a
  * crash's, at any time); pause and unpause only a failure, as GONE.
  */
-void xld_create(struct xlb_vm *, const struct xl_cmd *);
-void xld_restore(struct xlb_vm *, const struct xl_cmd *);
-void xld_destroy(struct xlb_vm *);
-void xld_shutdown(struct xlb_vm *);
-void xld_suspend(struct xlb_vm *);
-void xld_pause(struct xlb_vm *, int pause);
+void	    xld_create(struct xlb_vm *, const struct xl_cmd *);
+void	    xld_restore(struct xlb_vm *, const struct xl_cmd *);
+void	    xld_destroy(struct xlb_vm *);
+void	    xld_shutdown(struct xlb_vm *);
+void	    xld_suspend(struct xlb_vm *);
+void	    xld_pause(struct xlb_vm *, int pause);
 /* xld_attach: watch running domain domid, adopted by the main thread. */
-void xld_attach(struct xlb_vm *, int domid);
+void	    xld_attach(struct xlb_vm *, int domid);
 /* xld_list: report every running domain (XL_REP_DOMAIN). */
-void xld_list(void);
+void	    xld_list(void);
 /* xld_sigchld: a SIGCHLD came: libxl reaps its children. */
-void xld_sigchld(void);
+void	    xld_sigchld(void);
 /* xld_fail: destroy the domain; it is reported GONE with `why'. */
-void xld_fail(struct xlb_vm *, const char *why);
+void	    xld_fail(struct xlb_vm *, const char *why);
 
 /* xlh.c -- Synjitsu's XenStore transport, in the builder thread */
 

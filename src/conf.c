@@ -248,6 +248,24 @@ conf_backend(struct conf *c, struct conf_line *l, struct errors *errs)
 	return 0;
 }
 
+/* "builders N": the Xen backend's builder threads (xl.c). */
+static int
+conf_builders(struct conf *c, struct conf_line *l, struct errors *errs)
+{
+	char *end = NULL;
+	long  n = -1;
+
+	if (l->nwords == 2)
+		n = strtol(l->word[1], &end, 10);
+	if (l->nwords != 2 || *end != '\0' || n < 1 || n > CONF_BUILDERS_MAX) {
+		errors_add(errs, l->path, l->lineno,
+		    "want: builders N, N from 1 to %d", CONF_BUILDERS_MAX);
+		return -1;
+	}
+	c->builders = (int)n;
+	return 0;
+}
+
 /* "KEYWORD VALUE" into a fixed buffer; absolute paths when `abs'. */
 static int
 conf_string(struct conf_line *l, char *dst, size_t len, int abs,
@@ -347,6 +365,8 @@ conf_line(struct conf *c, struct conf_line *l, struct errors *errs)
 		return conf_backend(c, l, errs);
 	if (strcmp(kw, "vif-plug") == 0)
 		return conf_vif_plug(c, l, errs);
+	if (strcmp(kw, "builders") == 0)
+		return conf_builders(c, l, errs);
 	if (strcmp(kw, "vif-script") == 0)
 		return conf_string(l, c->vif_script, sizeof(c->vif_script), 0,
 		    errs);

@@ -162,6 +162,9 @@ control_show(struct control_conn *c, const char *name)
 	    (unsigned long long)(vm_now_ms() - v->since_ms));
 	if (v->domid >= 0)
 		control_data(c, "domain %d", v->domid);
+	if (v->builder > 0)
+		control_data(c, "builder %d of %d", v->builder,
+		    c->ctl->env->vms->builders);
 	control_data(c, "kernel %s", b->kernel);
 	control_data(c, "type %s memory %lluK vcpus %u", types[b->type],
 	    (unsigned long long)b->memory_kb, b->vcpus);

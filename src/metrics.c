@@ -193,6 +193,29 @@ metrics_vms(const struct vms *vs, FILE *fp)
 		    vm_state_name((enum vm_state)s), (unsigned long long)n[s]);
 }
 
+/* The Xen backend's builders: the VMs each is building right now. */
+static void
+metrics_builders(const struct vms *vs, FILE *fp)
+{
+	const struct vm *v;
+	uint64_t	 n[CONF_BUILDERS_MAX + 1] = { 0 };
+	int		 i;
+
+	if (vs->builders <= 0 || vs->builders > CONF_BUILDERS_MAX)
+		return;
+	TAILQ_FOREACH(v, &vs->all, entry)
+		if (v->state == VM_BUILDING && v->builder > 0 &&
+		    v->builder <= vs->builders)
+			n[v->builder]++;
+	fprintf(fp,
+	    "# HELP jitsud_builds_in_flight Domains each Xen builder thread "
+	    "is building.\n"
+	    "# TYPE jitsud_builds_in_flight gauge\n");
+	for (i = 1; i <= vs->builders; i++)
+		fprintf(fp, "jitsud_builds_in_flight{builder=\"%d\"} %llu\n", i,
+		    (unsigned long long)n[i]);
+}
+
 static void
 metrics_synjitsu(const struct metrics *m, FILE *fp)
 {
@@ -262,6 +285,8 @@ metrics_render(const struct metrics *m, const struct vms *vs, FILE *fp)
 	metrics_boots(m, fp);
 	metrics_phases(m, fp);
 	metrics_synjitsu(m, fp);
-	if (vs != NULL)
+	if (vs != NULL) {
 		metrics_vms(vs, fp);
+		metrics_builders(vs, fp);
+	}
 }

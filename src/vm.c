@@ -179,6 +179,10 @@ vm_tl_log(struct vm *v)
 		return;
 	v->tl_logged = 1;
 	timeline_format(&v->tl, buf, sizeof(buf));
+	/* Which of the Xen backend's builders ran it, when there are. */
+	if (v->builder > 0)
+		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf),
+		    " builder=%d", v->builder);
 	log_info("%s: summon timeline%s (ms after the query): %s", v->b.name,
 	    timeline_get(&v->tl, TL_READY, &ms) ? "" : ", never ready", buf);
 }

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 
@@ -14,22 +15,58 @@
 
 /*
  * vm.c's calls into the Xen backend become commands for the builder
- * thread (xlb.c), and its reports become vm_backend_* and handover_*
- * calls here, in the main thread.  Nothing here waits: a command is
- * queued and the call returns.  A report names its struct vm, which is
- * checked to be still registered before it is touched (its binding may
- * have gone while the builder worked).
+ * threads (xlb.c), and their reports become vm_backend_* and
+ * handover_* calls here, in the main thread.  Nothing here waits: a
+ * command is queued and the call returns.  A report names its struct
+ * vm, which is checked to be still registered before it is touched (its
+ * binding may have gone while the builder worked).
+ *
+ * Routing.  A create, a restore or an adoption goes to the least busy
+ * builder (xl_pick), which from then on owns that domain: v->builder.
+ * Every later command for the VM goes to its owner, because all of the
+ * domain's state lives there: the libxl context whose death watch will
+ * see it die or shut down (a domain's events come to the context that
+ * watches it, so each is seen exactly once), the destroy or suspend
+ * that must follow a build still under way, its readiness watch and its
+ * hand-over folder in XenStore.  A VM changes owner only between
+ * domains, when it has none (vm.c builds from stopped or suspended
+ * only); the old owner is then told to forget it.  The list of running
+ * domains at start-up is asked of builder 1; SIGCHLD goes to every
+ * builder, as each libxl context reaps only its own children.
  */
 
+struct xl_builder {
+	struct chan *cmds;     /* handled by that builder */
+	unsigned     building; /* its creates and restores not yet over */
+};
+
 struct xl {
-	struct vms   *vs;
-	struct chan  *cmds; /* handled by the builder */
-	struct chan  *reps; /* handled here */
-	struct event *sigchld;
+	struct vms	 *vs;
+	struct chan	 *reps; /* handled here */
+	struct event	 *sigchld;
+	struct xl_builder b[CONF_BUILDERS_MAX];
+	int		  nb;
+	int		  last; /* the builder picked last, 0..nb-1 */
 };
 
 /* There is one Xen backend per process. */
 static struct xl *xl_env;
+
+/* One per online CPU by default: more would only take turns. */
+#define XL_BUILDERS_DEFAULT_MAX 4
+
+int
+xl_builders(const struct conf *c)
+{
+	long n;
+
+	if (c->builders > 0)
+		return c->builders;
+	n = sysconf(_SC_NPROCESSORS_ONLN);
+	if (n < 1)
+		return 1;
+	return n < XL_BUILDERS_DEFAULT_MAX ? (int)n : XL_BUILDERS_DEFAULT_MAX;
+}
 
 /* The main thread's side: vm.c's backend calls become commands. */
 
@@ -47,6 +84,21 @@ xl_cmd_new(struct vm *v, enum xl_op op)
 	return c;
 }
 
+/* The index of v's owner; builder 1's when it has none yet. */
+static int
+xl_owner(const struct vm *v)
+{
+	if (v == NULL || v->builder < 1 || v->builder > xl_env->nb)
+		return 0;
+	return v->builder - 1;
+}
+
+static int
+xl_send_to(int i, struct xl_cmd *c)
+{
+	return chan_send(xl_env->b[i].cmds, c);
+}
+
 static int
 xl_send(struct vm *v, enum xl_op op, int paused)
 {
@@ -55,10 +107,66 @@ xl_send(struct vm *v, enum xl_op op, int paused)
 	if ((c = xl_cmd_new(v, op)) == NULL)
 		return -1;
 	c->paused = paused;
-	return chan_send(xl_env->cmds, c);
+	return xl_send_to(xl_owner(v), c);
 }
 
-/* The builder watches an adopted domain by its domid. */
+/*
+ * The least busy builder: the fewest builds in flight; of equals, the
+ * first after the one picked last, so idle builders take turns (and
+ * domains adopted at start-up spread over them all).
+ */
+static int
+xl_pick(struct xl *xl)
+{
+	int i, k, best = -1;
+
+	for (k = 1; k <= xl->nb; k++) {
+		i = (xl->last + k) % xl->nb;
+		if (best == -1 || xl->b[i].building < xl->b[best].building)
+			best = i;
+	}
+	xl->last = best;
+	return best;
+}
+
+/* A new domain for v: it goes to the least busy builder. */
+static int
+xl_route(struct vm *v)
+{
+	struct xl *xl = xl_env;
+	int	   i = xl_pick(xl), old = xl_owner(v);
+
+	if (v->builder != 0 && old != i)
+		xl_send(v, XL_FORGET, 0);
+	v->builder = i + 1;
+	return i;
+}
+
+static int
+xl_build(struct vm *v, enum xl_op op, int paused)
+{
+	struct xl_cmd *c;
+	unsigned       all = 0;
+	int	       i, j;
+
+	if ((c = xl_cmd_new(v, op)) == NULL)
+		return -1;
+	c->paused = paused;
+	i = xl_route(v);
+	xl_env->b[i].building++;
+	for (j = 0; j < xl_env->nb; j++)
+		all += xl_env->b[j].building;
+	log_info("%s: builder %d builds it (%u build(s) in flight there, %u "
+		 "in all)",
+	    v->b.name, i + 1, xl_env->b[i].building, all);
+	if (xl_send_to(i, c) == -1) {
+		xl_env->b[i].building--;
+		return -1;
+	}
+	return 0;
+}
+
+/* A builder watches an adopted domain by its domid: it owns it. */
 static void
 xl_attach(struct vm *v, int domid)
 {
@@ -67,7 +175,7 @@ xl_attach(struct vm *v, int domid)
 	if ((c = xl_cmd_new(v, XL_ATTACH)) == NULL)
 		fatalx("xl: out of memory");
 	c->domid = domid;
-	if (chan_send(xl_env->cmds, c) == -1)
+	if (xl_send_to(xl_route(v), c) == -1)
 		fatalx("xl: cannot reach the builder");
 }
 
@@ -102,7 +210,7 @@ xl_ho_send(void *ctx, const struct synrec *recs, size_t n)
 		c->nrecs++;
 	}
 	c->recs[off] = '\0';
-	return chan_send(xl_env->cmds, c);
+	return xl_send_to(xl_owner(v), c);
 }
 
 static void
@@ -125,12 +233,13 @@ xl_create(struct vm *v, int paused)
 {
 	if (v->b.synjitsu && !paused)
 		handover_attach(&v->ho, &xl_transport, v);
-	return xl_send(v, XL_CREATE, paused);
+	return xl_build(v, XL_CREATE, paused);
 }
+
 static int
 xl_restore(struct vm *v)
 {
-	return xl_send(v, XL_RESTORE, 0);
+	return xl_build(v, XL_RESTORE, 0);
 }
 
 static int
@@ -243,6 +352,10 @@ xl_reported(void *msg, void *arg)
 	struct xl     *xl = arg;
 	struct vm     *v;
 
+	/* Counted even when the VM is gone: the builder's work is over. */
+	if (r->build_over && r->builder >= 1 && r->builder <= xl->nb &&
+	    xl->b[r->builder - 1].building > 0)
+		xl->b[r->builder - 1].building--;
 	if (r->kind == XL_REP_DOMAIN) {
 		/* After a restart: adopt the domains named like a binding. */
 		if ((v = vm_find(xl->vs, r->name)) != NULL &&
@@ -286,13 +399,21 @@ xl_reported(void *msg, void *arg)
 	free(r);
 }
 
+/* Each libxl context reaps only its own children: every builder looks. */
 static void
 xl_sigchld(int sig, short what, void *arg)
 {
+	struct xl     *xl = arg;
+	struct xl_cmd *c;
+	int	       i;
+
 	(void)sig;
 	(void)what;
-	(void)arg;
-	xl_send(NULL, XL_SIGCHLD, 0);
+	for (i = 0; i < xl->nb; i++)
+		if ((c = xl_cmd_new(NULL, XL_SIGCHLD)) == NULL ||
+		    xl_send_to(i, c) == -1)
+			log_warnx("xl: SIGCHLD not passed to builder %d",
+			    i + 1);
 }
 
 void
@@ -300,6 +421,22 @@ xl_adopt(struct vms *vs)
 {
 	(void)vs;
 	xl_send(NULL, XL_LIST, 0);
+}
+
+/* Builder 1 must start (else this is no dom0); the others may not. */
+static int
+xl_start_builders(struct xl *xl, const struct conf *c)
+{
+	int i, n = xl_builders(c);
+
+	for (i = 0; i < n; i++) {
+		if ((xl->b[i].cmds = xlb_start(i + 1, xl->reps, c)) == NULL)
+			break;
+		xl->nb++;
+	}
+	if (xl->nb > 0 && xl->nb < n)
+		log_warnx("xl: %d builder(s) of %d started", xl->nb, n);
+	return xl->nb > 0 ? 0 : -1;
 }
 
 int
@@ -310,14 +447,18 @@ xl_init(struct event_base *base, struct vms *vs, const struct conf *c)
 	if ((xl = calloc(1, sizeof(*xl))) == NULL)
 		return -1;
 	xl->vs = vs;
+	xl->last = -1;
 	if ((xl->reps = chan_new(base, xl_reported, xl)) == NULL)
 		fatalx("xl: channels");
-	if ((xl->cmds = xlb_start(xl->reps, c)) == NULL) {
+	if (xl_start_builders(xl, c) == -1) {
 		chan_free(xl->reps, free);
 		free(xl);
 		return -1;
 	}
 	xl_env = xl;
+	vs->builders = xl->nb;
+	log_info("xen: %d builder thread(s), each with its libxl context",
+	    xl->nb);
 	if ((xl->sigchld = evsignal_new(base, SIGCHLD, xl_sigchld, xl)) ==
 		NULL ||
 	    event_add(xl->sigchld, NULL) == -1)
@@ -335,6 +476,7 @@ xl_fini(void)
 	xlb_stop();
 	event_free(xl->sigchld);
 	chan_free(xl->reps, free);
+	xl->vs->builders = 0;
 	free(xl);
 	xl_env = NULL;
 }

@@ -1,10 +1,11 @@
-/* xlb.c -- the Xen backend's builder thread: its loop, commands, reports */
+/* xlb.c -- the Xen backend's builder threads: loop, commands, reports */
 #include <arpa/inet.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -14,24 +15,56 @@
 #include "xl.h"
 
 /*
- * The builder thread runs its own libevent loop, which drives libxl
+ * A builder thread runs its own libevent loop, which drives libxl
  * (xld.c) and XenStore (store.c, through xlh.c and the readiness
  * watch), so that the main thread, which answers DNS, never waits for
  * either.  It takes commands from the main thread and sends reports
  * back (xl.h); this file keeps its per-domain registry, keyed by the
  * domain's name, and turns commands into xld.c's operations.
+ *
+ * Why several builders, each with a libxl context of its own, and not
+ * several threads on one context (read in Xen 4.17's tools/libs/light):
+ * every entry into a context (an operation's initiation, and each
+ * libxl_osevent_occurred_* that moves one on) holds that context's one
+ * lock (CTX_LOCK in libxl_event.c and AO_CREATE in libxl_internal.h),
+ * and the costly part of a build runs inside such an entry: for a
+ * PV/PVH guest without a bootloader, libxl_domain_create_new itself
+ * makes the domain (libxl__domain_make: the domctl and the XenStore
+ * skeleton) and builds it (libxl__domain_build: the kernel loaded and
+ * the memory populated) before it returns.  So threads sharing one
+ * context take turns, and so do the operations of one loop.  Contexts
+ * do not share that lock; what libxl keeps process-wide (the list of
+ * fds to close in a forked child, the SIGCHLD self-pipes) has its own
+ * locks, and libxl.h declares LIBXL_HAVE_SIGCHLD_SHARING: several
+ * contexts may each be told of SIGCHLD.  Each context reaps only its
+ * own children (libxl_childproc_sigchld_occurred waits for each of its
+ * own pids, libxl_fork.c), so the main loop passes every SIGCHLD to
+ * every builder.  A domain's death watch is kept by the context that
+ * enabled it (its death_list), so each domain's death and shutdown
+ * events reach exactly one builder: the one that owns it.
+ *
+ * Everything here and in xld.c runs in one builder thread at a time;
+ * the thread's own state is found through thread-local pointers set as
+ * the thread starts (xlb_env here, xld.c's context).
  */
 
 struct xlb {
+	int		   id;	 /* 1..N, in reports and logs */
 	struct event_base *base; /* the builder's loop */
 	pthread_t	   thread;
 	struct chan	  *cmds; /* handled here */
 	struct chan	  *reps; /* handled by main */
 	struct store	  *store;
+	struct xld	  *xld; /* its libxl context */
 	TAILQ_HEAD(, xlb_vm) all;
 };
 
-static struct xlb *xlb_env;
+/* The calling builder thread's own. */
+static _Thread_local struct xlb *xlb_env;
+
+/* Every builder started, for xlb_stop (main thread only). */
+static struct xlb *xlb_all[CONF_BUILDERS_MAX];
+static int	   xlb_n;
 
 /* Reports, from the builder to the main thread. */
 
@@ -50,6 +83,7 @@ xlb_rep_new(enum xl_rep_kind kind)
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		fatalx("xl: out of memory");
 	r->kind = kind;
+	r->builder = xlb_env->id;
 	return r;
 }
 
@@ -73,11 +107,60 @@ xlb_report(struct xlb_vm *xv, enum xl_rep_kind kind, int ok, const char *why)
 	r->v = xv->v;
 	r->ok = ok;
 	r->domid = xv->domid == XL_NO_DOMID ? -1 : (int)xv->domid;
+	/* The first BUILT or GONE after a create or restore ends it: the
+	 * main thread counts this builder's builds in flight by it. */
+	if (xv->in_flight && (kind == XL_REP_BUILT || kind == XL_REP_GONE)) {
+		xv->in_flight = 0;
+		r->build_over = 1;
+	}
 	if (why != NULL) {
 		r->has_why = 1;
 		snprintf(r->why, sizeof(r->why), "%s", why);
 	}
 	xlb_send(r);
+}
+
+static uint64_t
+xlb_cpu_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/*
+ * One line per domain built, once it is created and the create call has
+ * returned (either may come first): when this builder was inside
+ * libxl's create call (which makes and builds the domain, see above),
+ * how much CPU this thread spent there, and when libxl said created.
+ * Monotonic ms (vm_now_ms), comparable between builders: two builds
+ * whose calls overlap ran at the same time (tests/xen/jitsud-uk.sh).
+ */
+static void
+xlb_log_build(struct xlb_vm *xv)
+{
+	if (xv->call_ms[0] == 0 || xv->call_ms[1] == 0 || xv->call_ms[2] == 0)
+		return;
+	log_info("%s: builder %d built domain %u: libxl create call "
+		 "%llu-%llu ms (cpu %llu ms), created %llu ms (monotonic)",
+	    xv->name, xlb_env->id, xv->domid,
+	    (unsigned long long)xv->call_ms[0],
+	    (unsigned long long)xv->call_ms[1],
+	    (unsigned long long)xv->call_cpu_ms,
+	    (unsigned long long)xv->call_ms[2]);
+	xv->call_ms[0] = 0;
+}
+
+/* xld.c's create or restore call has returned. */
+static void
+xlb_build_returned(struct xlb_vm *xv)
+{
+	if (xv->call_ms[0] == 0)
+		return; /* it failed before it called libxl */
+	xv->call_ms[1] = vm_now_ms();
+	xv->call_cpu_ms = xlb_cpu_ms() - xv->call_cpu_ms;
+	xlb_log_build(xv);
 }
 
 /* Stamped here, not when the main thread reads it: a busy main loop
@@ -86,12 +169,21 @@ void
 xlb_report_phase(struct xlb_vm *xv, enum tl_phase p)
 {
 	struct xl_rep *r = xlb_rep_new(XL_REP_PHASE);
+	uint64_t       now = vm_now_ms();
 
 	r->v = xv->v;
 	r->ok = 1;
 	r->phase = p;
-	r->ms = vm_now_ms();
-	xlb_send(r);
+	r->ms = now;
+	xlb_send(r);	     /* r is the main thread's now */
+	if (p == TL_BUILD) { /* xld.c calls libxl next */
+		xv->call_ms[0] = now;
+		xv->call_ms[1] = xv->call_ms[2] = 0;
+		xv->call_cpu_ms = xlb_cpu_ms();
+	} else if (p == TL_CREATED && xv->call_ms[0] != 0) {
+		xv->call_ms[2] = now;
+		xlb_log_build(xv);
+	}
 }
 
 void
@@ -345,10 +437,16 @@ xlb_run(struct xlb_vm *xv, struct xl_cmd *c)
 	case XL_CREATE:
 		/* A warm build is unpaused later with its stack long up. */
 		xv->synjitsu = c->b.synjitsu && !c->paused;
+		xv->in_flight = 1;
+		xv->call_ms[0] = 0;
 		xld_create(xv, c);
+		xlb_build_returned(xv);
 		break;
 	case XL_RESTORE:
+		xv->in_flight = 1;
+		xv->call_ms[0] = 0;
 		xld_restore(xv, c);
+		xlb_build_returned(xv);
 		break;
 	case XL_DESTROY:
 		xld_destroy(xv);
@@ -386,13 +484,27 @@ xlb_run(struct xlb_vm *xv, struct xl_cmd *c)
 	}
 }
 
+/* XL_QUIT: this thread lets go of what it owns; the domains run on. */
+static void
+xlb_quit(struct xlb *xl)
+{
+	struct xlb_vm *xv;
+
+	while ((xv = TAILQ_FIRST(&xl->all)) != NULL)
+		xlb_vm_free(xv);
+	store_close(xl->store);
+	xl->store = NULL;
+	xld_close();
+	event_base_loopbreak(xl->base);
+}
+
 /* A command from the main thread, run in the builder. */
 static void
 xlb_command(void *msg, void *arg)
 {
 	struct xl_cmd *c = msg;
+	struct xlb    *xl = arg;
 
-	(void)arg;
 	switch (c->op) {
 	case XL_LIST:
 		xld_list();
@@ -404,7 +516,7 @@ xlb_command(void *msg, void *arg)
 		xlb_handover_end(c);
 		break;
 	case XL_QUIT:
-		event_base_loopbreak(xlb_env->base);
+		xlb_quit(xl);
 		break;
 	default:
 		if (c->v != NULL)
@@ -424,58 +536,65 @@ xlb_thread(void *arg)
 	/* Signals are the main loop's business. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	xlb_env = xl;
+	xld_use(xl->xld);
 	event_base_loop(xl->base, EVLOOP_NO_EXIT_ON_EMPTY);
 	return NULL;
 }
 
+static void
+xlb_free(struct xlb *xl)
+{
+	chan_free(xl->cmds, free);
+	event_base_free(xl->base);
+	free(xl);
+}
+
 struct chan *
-xlb_start(struct chan *reps, const struct conf *conf)
+xlb_start(int id, struct chan *reps, const struct conf *conf)
 {
 	struct xlb *xl;
 
-	if ((xl = calloc(1, sizeof(*xl))) == NULL)
+	if (xlb_n == CONF_BUILDERS_MAX || (xl = calloc(1, sizeof(*xl))) == NULL)
 		return NULL;
 	TAILQ_INIT(&xl->all);
+	xl->id = id;
 	xl->reps = reps;
 	if ((xl->base = event_base_new()) == NULL)
 		fatalx("xl: event_base_new");
-	if (xld_open(xl->base, conf) == -1) {
+	if ((xl->xld = xld_open(xl->base, conf)) == NULL) {
 		event_base_free(xl->base);
 		free(xl);
 		return NULL;
 	}
-	xlb_env = xl;
 	if ((xl->cmds = chan_new(xl->base, xlb_command, xl)) == NULL)
 		fatalx("xl: channels");
 	if ((xl->store = store_open(xl->base)) == NULL)
 		log_warnx("no XenStore connection: ready=xenstore cannot work");
 	if (pthread_create(&xl->thread, NULL, xlb_thread, xl) != 0)
-		fatalx("xl: cannot start the builder thread");
+		fatalx("xl: cannot start builder %d", id);
+	xlb_all[xlb_n++] = xl;
 	return xl->cmds;
 }
 
 void
 xlb_stop(void)
 {
-	struct xlb    *xl = xlb_env;
-	struct xlb_vm *xv;
 	struct xl_cmd *c;
+	int	       i;
 
-	if (xl == NULL)
-		return;
-	if ((c = calloc(1, sizeof(*c))) == NULL)
-		fatalx("xl: out of memory");
-	c->op = XL_QUIT;
-	if (chan_send(xl->cmds, c) == -1)
-		fatalx("xl: cannot stop the builder");
-	pthread_join(xl->thread, NULL);
-	/* The domains keep running: a restarted jitsud adopts them. */
-	while ((xv = TAILQ_FIRST(&xl->all)) != NULL)
-		xlb_vm_free(xv);
-	store_close(xl->store);
-	chan_free(xl->cmds, free);
-	xld_close();
-	event_base_free(xl->base);
-	free(xl);
-	xlb_env = NULL;
+	for (i = 0; i < xlb_n; i++) {
+		if ((c = calloc(1, sizeof(*c))) == NULL)
+			fatalx("xl: out of memory");
+		c->op = XL_QUIT;
+		if (chan_send(xlb_all[i]->cmds, c) == -1)
+			fatalx("xl: cannot stop builder %d", xlb_all[i]->id);
+	}
+	/* All told first: they let go of libxl side by side. */
+	for (i = 0; i < xlb_n; i++) {
+		pthread_join(xlb_all[i]->thread, NULL);
+		xlb_free(xlb_all[i]);
+		xlb_all[i] = NULL;
+	}
+	xlb_n = 0;
 }

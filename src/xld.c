@@ -21,7 +21,8 @@
 #include "xl.h"
 
 /*
- * libxl is used only here, and only from the builder thread (xlb.c).
+ * libxl is used only here, and only from the builder threads (xlb.c),
+ * each with a libxl context of its own (xlb.c says why).
  * libxl's asynchronous operations still do much of their work
  * synchronously inside the caller's loop: loading and unpacking the
  * kernel, populating the guest's memory, the domain builder proper.
@@ -40,7 +41,8 @@
  * vif's hotplug script (with vif-plug inline libxl gets no nic: xlv.c
  * says why and makes the vif itself, before the unpause).  jitsud
  * owns SIGCHLD (libxl_sigchld_owner_mainloop); the main loop catches it
- * and the builder passes it to libxl, which reaps only its own children.
+ * and every builder passes it to its context, which reaps only its own
+ * children (by their pids), so no context takes another's.
  *
  * libxl's domain creation leaves the new domain paused: it is unpaused
  * here unless a warm (paused) build was asked for.
@@ -64,7 +66,7 @@ struct xld_dom {
 	struct xlv_nic		  nic; /* vif-plug inline: made by xlv.c */
 };
 
-/* There is one libxl context per process. */
+/* One libxl context per builder thread. */
 struct xld {
 	struct event_base *base; /* the builder's loop */
 	libxl_ctx	  *ctx;
@@ -74,7 +76,12 @@ struct xld {
 	char		   statedir[CONF_PATH_MAX];
 };
 
-static struct xld *xld_env;
+/*
+ * The calling builder thread's context (xld_use).  libxl calls our hooks
+ * and callbacks only from inside the libxl calls made on that context,
+ * and only its builder thread makes them.
+ */
+static _Thread_local struct xld *xld_env;
 
 /* libxl's log messages, through log.c. */
 static void
@@ -834,13 +841,13 @@ xld_vm_free(struct xlb_vm *xv)
 	xv->dom = NULL;
 }
 
-int
+struct xld *
 xld_open(struct event_base *base, const struct conf *c)
 {
 	struct xld *xl;
 
 	if ((xl = calloc(1, sizeof(*xl))) == NULL)
-		return -1;
+		return NULL;
 	xl->base = base;
 	xl->vif_inline = c->vif_plug == CONF_VIF_INLINE;
 	snprintf(xl->vif_script, sizeof(xl->vif_script), "%s", c->vif_script);
@@ -849,18 +856,23 @@ xld_open(struct event_base *base, const struct conf *c)
 		log_warn("state-dir %s", xl->statedir);
 	xl->logger.vmessage = xld_vmessage;
 	xl->logger.destroy = xld_logger_destroy;
-	xld_env = xl;
 	if (libxl_ctx_alloc(&xl->ctx, LIBXL_VERSION, 0, &xl->logger) != 0) {
 		log_warnx("libxl_ctx_alloc failed: is this a Xen dom0?");
-		xld_env = NULL;
 		free(xl);
-		return -1;
+		return NULL;
 	}
-	/* Set up before the builder thread runs: nothing races yet. */
+	/* Set up before its builder thread runs: nothing races yet, and
+	 * nothing registers an fd or a timeout before the hooks are in. */
 	libxl_childproc_setmode(xl->ctx, &xld_childproc_hooks, NULL);
 	libxl_osevent_register_hooks(xl->ctx, &xld_osevent_hooks, xl);
 	libxl_event_register_callbacks(xl->ctx, &xld_event_hooks, xl);
-	return 0;
+	return xl;
+}
+
+void
+xld_use(struct xld *xl)
+{
+	xld_env = xl;
 }
 
 void

@@ -74,8 +74,8 @@ struct xlv {
 	void *arg;
 };
 
-/* One rtnetlink socket for the builder thread, opened at first use. */
-static int xlv_nl = -1;
+/* One rtnetlink socket per builder thread, opened at first use. */
+static _Thread_local int xlv_nl = -1;
 
 int
 xlv_ifname(uint32_t domid, char *buf, size_t len)

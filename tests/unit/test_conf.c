@@ -63,6 +63,7 @@ test_good_conf_sets_every_option(void **state)
 	assert_int_equal(c.backend, CONF_BACKEND_PROCESS);
 	assert_string_equal(c.vif_script, "vif-jitsu");
 	assert_int_equal(c.vif_plug, CONF_VIF_SCRIPT);
+	assert_int_equal(c.builders, 3);
 	assert_string_equal(c.statedir, "/var/lib/jitsud-test");
 	assert_string_equal(c.imagedir, "/run/jitsud-test/images");
 	conf_finish(&c);
@@ -83,6 +84,7 @@ test_defaults_listen_everywhere_on_53(void **state)
 	assert_int_equal(c.backend, CONF_BACKEND_XEN);
 	assert_string_equal(c.vif_script, "vif-bridge");
 	assert_int_equal(c.vif_plug, CONF_VIF_INLINE);
+	assert_int_equal(c.builders, 0); /* xl_builders: per CPU */
 	assert_string_equal(c.statedir, "/var/lib/jitsud");
 	assert_string_equal(c.imagedir, "/run/jitsud/images");
 	conf_finish(&c);

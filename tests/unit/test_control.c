@@ -352,6 +352,30 @@ test_show_lists_the_last_summons_phases_seen(void **state)
 	    "end ok\n");
 }
 
+/* Which Xen builder ran its last build, of how many. */
+static void
+test_show_names_the_builder(void **state)
+{
+	char buf[2048];
+	int  fd = client();
+
+	(void)state;
+	vs.builders = 2;
+	vm_www.builder = 2;
+	vm_www.domid = 7;
+	say(fd, "jitsu/1 show www.example.org.\n");
+	assert_true(hear(fd, buf, sizeof(buf), 2000));
+	close(fd);
+	if (strstr(buf, "data domain 7\ndata builder 2 of 2\n") == NULL)
+		fail_msg("expected the builder line, saw\n%s", buf);
+	fd = client();
+	say(fd, "jitsu/1 show db.example.org.\n");
+	assert_true(hear(fd, buf, sizeof(buf), 2000));
+	close(fd);
+	if (strstr(buf, "builder") != NULL)
+		fail_msg("expected no builder line, saw\n%s", buf);
+}
+
 static void
 test_show_of_a_never_summoned_vm_has_no_phases(void **state)
 {
@@ -599,6 +623,7 @@ main(void)
 		T(test_half_closed_client_still_gets_the_whole_reply),
 		T(test_show_of_an_unknown_name_ends_in_error),
 		T(test_show_lists_the_last_summons_phases_seen),
+		T(test_show_names_the_builder),
 		T(test_show_of_a_never_summoned_vm_has_no_phases),
 		T(test_only_the_first_request_of_a_connection_is_answered),
 		T(test_another_protocol_version_is_refused),

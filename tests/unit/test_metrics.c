@@ -739,6 +739,39 @@ test_vm_gauge_counts_every_state(void **state)
 	assert_value(&ps, "jitsud_vms", "state=\"paused\"", 0);
 }
 
+/* Xen's builders: each one's builds in flight, idle ones as 0. */
+static void
+test_builds_in_flight_per_builder(void **state)
+{
+	static const enum vm_state states[] = { VM_BUILDING, VM_BUILDING,
+		VM_READY, VM_BUILDING };
+	static const int	   builders[] = { 2, 2, 1, 0 };
+	struct vm		   v[4];
+	struct vms		   vs;
+	struct metrics		   m;
+	size_t			   i;
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	memset(&vs, 0, sizeof(vs));
+	memset(v, 0, sizeof(v));
+	TAILQ_INIT(&vs.all);
+	for (i = 0; i < 4; i++) {
+		v[i].state = states[i];
+		v[i].builder = builders[i];
+		TAILQ_INSERT_TAIL(&vs.all, &v[i], entry);
+	}
+	render(&m, &vs, &ps);
+	assert_null(p_family(&ps, "jitsud_builds_in_flight")); /* no Xen */
+	vs.builders = 3;
+	render(&m, &vs, &ps);
+	assert_string_equal(p_family(&ps, "jitsud_builds_in_flight")->type,
+	    "gauge");
+	assert_value(&ps, "jitsud_builds_in_flight", "builder=\"1\"", 0);
+	assert_value(&ps, "jitsud_builds_in_flight", "builder=\"2\"", 2);
+	assert_value(&ps, "jitsud_builds_in_flight", "builder=\"3\"", 0);
+}
+
 /* The parser itself must refuse what it is there to catch. */
 static void
 test_parser_refuses_a_malformed_line(void **state)
@@ -784,6 +817,7 @@ main(void)
 		cmocka_unit_test(test_every_counter_renders_its_field),
 		cmocka_unit_test(test_wire_counters_come_from_the_wire_owner),
 		cmocka_unit_test(test_vm_gauge_counts_every_state),
+		cmocka_unit_test(test_builds_in_flight_per_builder),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

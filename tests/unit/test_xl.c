@@ -20,18 +20,19 @@
 
 /*
  * xl.c is linked alone.  Its neighbours are fakes that write what they
- * were asked into calls[]: the builder (xlb_start hands back the
- * command channel), the channel (a command sent is recorded as
- * "OP(name)" and freed; the report channel's handler is kept, so a test
- * plays the builder by handing it reports), vm.c's reports and
- * handover.c's calls.
+ * were asked into calls[]: the builders (xlb_start hands back builder
+ * N's command channel, cmds[N - 1]), the channel (a command sent is
+ * recorded as "OP(name)" and freed, with ">N" after it when there are
+ * several builders: which one it went to; the report channel's handler
+ * is kept, so a test plays a builder by handing it reports), vm.c's
+ * reports and handover.c's calls.
  */
 static char				calls[2048];
 static struct event_base	       *base;
 static struct vms			vs;
-static struct vm			vm1, vm2;
+static struct vm			vm1, vm2, vm3;
 static struct conf			conf;
-static int				fail_start;
+static int				fail_start; /* from this builder on */
 static size_t				last_nrecs;
 static char				last_recs[2 * SYNREC_LINE_MAX];
 static const struct handover_transport *tr;
@@ -41,7 +42,8 @@ struct chan {
 	void (*handler)(void *, void *);
 	void *arg;
 };
-static struct chan cmds, reps;
+static struct chan cmds[CONF_BUILDERS_MAX], reps;
+static int	   started; /* builders started */
 
 /* clang-format off */
 static const char *const op_names[] = {
@@ -67,12 +69,23 @@ chan_new(struct event_base *b, void (*handler)(void *, void *), void *arg)
 	return &reps;
 }
 
+/* ">N" glued to the command just recorded. */
+static void
+record_builder(const struct chan *ch)
+{
+	size_t n = strlen(calls);
+
+	if (started > 1)
+		snprintf(calls + n, sizeof(calls) - n, ">%d",
+		    (int)(ch - cmds) + 1);
+}
+
 int
 chan_send(struct chan *ch, void *msg)
 {
 	struct xl_cmd *c = msg;
 
-	assert_ptr_equal(ch, &cmds);
+	assert_true(ch >= cmds && ch < cmds + started);
 	if (c->op == XL_CREATE)
 		record("%s%s(%s)", op_names[c->op], c->paused ? "-paused" : "",
 		    c->b.name);
@@ -82,6 +95,7 @@ chan_send(struct chan *ch, void *msg)
 		record("%s(%s)", op_names[c->op], c->b.name);
 	else
 		record("%s", op_names[c->op]);
+	record_builder(ch);
 	if (c->op == XL_HANDOVER) {
 		last_nrecs = c->nrecs;
 		snprintf(last_recs, sizeof(last_recs), "%s", c->recs);
@@ -99,11 +113,14 @@ chan_free(struct chan *ch, void (*drop)(void *))
 }
 
 struct chan *
-xlb_start(struct chan *r, const struct conf *c)
+xlb_start(int id, struct chan *r, const struct conf *c)
 {
 	assert_ptr_equal(r, &reps);
 	assert_ptr_equal(c, &conf);
-	return fail_start ? NULL : &cmds;
+	assert_int_equal(id, started + 1); /* 1, 2, ... in order */
+	if (fail_start != 0 && id >= fail_start)
+		return NULL;
+	return &cmds[started++];
 }
 
 void
@@ -205,6 +222,22 @@ report(enum xl_rep_kind kind, struct vm *v, int ok, int domid, const char *why)
 	reps.handler(r, reps.arg);
 }
 
+/* Play builder `builder': a BUILT or GONE that ends a build (over). */
+static void
+report_over(enum xl_rep_kind kind, struct vm *v, int ok, int builder)
+{
+	struct xl_rep *r = calloc(1, sizeof(*r));
+
+	assert_non_null(r);
+	r->kind = kind;
+	r->v = v;
+	r->ok = ok;
+	r->domid = ok ? 10 + builder : -1;
+	r->builder = builder;
+	r->build_over = 1;
+	reps.handler(r, reps.arg);
+}
+
 static void
 report_domain(const char *name, int domid)
 {
@@ -234,6 +267,8 @@ setup(void **state)
 	(void)state;
 	calls[0] = '\0';
 	fail_start = 0;
+	started = 0;
+	conf.builders = 1;
 	tr = NULL;
 	log_init("test_xl", 1, 0);
 	if ((base = event_base_new()) == NULL)
@@ -243,7 +278,47 @@ setup(void **state)
 	vs.base = base;
 	vm_setup(&vm1, "www.");
 	vm_setup(&vm2, "mail.");
+	vm_setup(&vm3, "db.");
 	return xl_init(base, &vs, &conf);
+}
+
+/* The same with two or three builder threads. */
+static int
+setup_builders(int n)
+{
+	int rc;
+
+	calls[0] = '\0';
+	fail_start = 0;
+	started = 0;
+	tr = NULL;
+	log_init("test_xl", 1, 0);
+	if ((base = event_base_new()) == NULL)
+		return -1;
+	memset(&vs, 0, sizeof(vs));
+	TAILQ_INIT(&vs.all);
+	vs.base = base;
+	vm_setup(&vm1, "www.");
+	vm_setup(&vm2, "mail.");
+	vm_setup(&vm3, "db.");
+	conf.builders = n;
+	rc = xl_init(base, &vs, &conf);
+	calls[0] = '\0';
+	return rc;
+}
+
+static int
+setup2(void **state)
+{
+	(void)state;
+	return setup_builders(2);
+}
+
+static int
+setup3(void **state)
+{
+	(void)state;
+	return setup_builders(3);
 }
 
 static int
@@ -448,9 +523,163 @@ test_no_dom0_no_backend(void **state)
 	xl_fini();
 	assert_string_equal(calls, "stop");
 	fail_start = 1;
+	started = 0;
 	assert_int_equal(xl_init(base, &vs, &conf), -1);
 	xl_fini(); /* nothing to stop */
 	assert_string_equal(calls, "stop");
+}
+
+static void
+test_builders_default_to_the_cpus_at_most_four(void **state)
+{
+	struct conf c;
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	c.builders = 7;
+	assert_int_equal(xl_builders(&c), 7);
+	c.builders = 0;
+	assert_in_range(xl_builders(&c), 1, 4);
+	assert_int_equal(vs.builders, 1); /* setup's conf: builders 1 */
+}
+
+static void
+test_each_builder_is_started_with_its_number(void **state)
+{
+	(void)state;
+	assert_int_equal(started, 2);
+	assert_int_equal(vs.builders, 2);
+	xl_fini();
+	assert_string_equal(calls, "stop");
+	assert_int_equal(vs.builders, 0);
+	/* Builder 2 cannot start: one is enough to run. */
+	calls[0] = '\0';
+	started = 0;
+	fail_start = 2;
+	assert_int_equal(xl_init(base, &vs, &conf), 0);
+	assert_int_equal(vs.builders, 1);
+	assert_int_equal(xl_backend.create(&vm1, 0), 0);
+	assert_string_equal(calls, "create(www.)");
+}
+
+static void
+test_summons_go_to_the_least_busy_builder(void **state)
+{
+	(void)state;
+	assert_int_equal(xl_backend.create(&vm1, 0), 0);
+	assert_int_equal(xl_backend.create(&vm2, 0), 0);
+	assert_int_equal(vm1.builder, 1);
+	assert_int_equal(vm2.builder, 2);
+	/* www. built: builder 1 is free again, builder 2 still busy. */
+	report_over(XL_REP_BUILT, &vm1, 1, 1);
+	assert_int_equal(xl_backend.restore(&vm3), 0);
+	assert_string_equal(calls,
+	    "create(www.)>1 create(mail.)>2 built(www.,1,-,11) "
+	    "restore(db.)>1");
+	assert_int_equal(vm3.builder, 1);
+}
+
+static void
+test_idle_builders_take_turns(void **state)
+{
+	(void)state;
+	assert_int_equal(xl_backend.create(&vm1, 0), 0);
+	report_over(XL_REP_BUILT, &vm1, 1, 1);
+	assert_int_equal(xl_backend.create(&vm2, 1), 0);
+	report_over(XL_REP_BUILT, &vm2, 1, 2);
+	assert_int_equal(xl_backend.create(&vm3, 0), 0);
+	assert_string_equal(calls,
+	    "create(www.)>1 built(www.,1,-,11) "
+	    "create-paused(mail.)>2 built(mail.,1,-,12) create(db.)>3");
+}
+
+static void
+test_every_later_command_goes_to_the_owner(void **state)
+{
+	(void)state;
+	assert_int_equal(xl_backend.create(&vm1, 0), 0);
+	vm2.b.synjitsu = 1;
+	assert_int_equal(xl_backend.create(&vm2, 0), 0);
+	report_over(XL_REP_BUILT, &vm1, 1, 1);
+	report_over(XL_REP_BUILT, &vm2, 1, 2);
+	calls[0] = '\0';
+	/* Builder 1 is as idle as 2 now: only ownership sends vm2 to 2. */
+	assert_int_equal(xl_backend.watch_ready(&vm2), 0);
+	assert_int_equal(tr->send(trctx, NULL, 0), 0);
+	tr->close(trctx, "over");
+	assert_int_equal(xl_backend.pause(&vm2), 0);
+	assert_int_equal(xl_backend.unpause(&vm2), 0);
+	assert_int_equal(xl_backend.shutdown(&vm2), 0);
+	assert_int_equal(xl_backend.suspend(&vm2), 0);
+	assert_int_equal(xl_backend.destroy(&vm2), 0);
+	xl_backend.forget(&vm2);
+	assert_int_equal(xl_backend.destroy(&vm1), 0);
+	assert_string_equal(calls,
+	    "watch(mail.)>2 handover(mail.)>2 handover-end(mail.)>2 "
+	    "pause(mail.)>2 unpause(mail.)>2 shutdown(mail.)>2 "
+	    "suspend(mail.)>2 destroy(mail.)>2 forget(mail.)>2 "
+	    "destroy(www.)>1");
+	/* jitsuctl show's "builder N": the one that ran its last build. */
+	assert_int_equal(vm2.builder, 2);
+}
+
+static void
+test_a_rebuild_may_move_and_the_old_owner_forgets(void **state)
+{
+	(void)state;
+	assert_int_equal(xl_backend.create(&vm1, 0), 0);
+	assert_int_equal(xl_backend.create(&vm2, 0), 0);
+	report_over(XL_REP_BUILT, &vm1, 0, 1); /* failed: vm.c retries */
+	assert_int_equal(xl_backend.create(&vm3, 0), 0);
+	report_over(XL_REP_BUILT, &vm2, 1, 2);
+	calls[0] = '\0';
+	assert_int_equal(xl_backend.create(&vm1, 0), 0);
+	assert_string_equal(calls, "forget(www.)>1 create(www.)>2");
+	assert_int_equal(vm1.builder, 2);
+}
+
+static void
+test_a_build_ends_even_when_its_vm_is_gone(void **state)
+{
+	(void)state;
+	assert_int_equal(xl_backend.create(&vm1, 0), 0);
+	assert_int_equal(xl_backend.create(&vm2, 0), 0);
+	report_over(XL_REP_BUILT, &vm1, 1, 1);
+	assert_int_equal(xl_backend.create(&vm3, 0), 0);
+	TAILQ_REMOVE(&vs.all, &vm3, entry); /* its binding went away */
+	report_over(XL_REP_GONE, &vm3, 1, 1);
+	calls[0] = '\0';
+	/* Builder 1 has nothing in flight any more, builder 2 has mail. */
+	assert_int_equal(xl_backend.create(&vm1, 0), 0);
+	assert_string_equal(calls, "create(www.)>1");
+}
+
+static void
+test_adopted_domains_spread_over_the_builders(void **state)
+{
+	(void)state;
+	xl_adopt(&vs);
+	report_domain("www.", 5);
+	report_domain("mail.", 6);
+	assert_string_equal(calls,
+	    "list>1 attach(www.,5)>1 adopted(www.,5) "
+	    "attach(mail.,6)>2 adopted(mail.,6)");
+	assert_int_equal(xl_backend.destroy(&vm2), 0);
+	assert_string_equal(calls + strlen(calls) - strlen("destroy(mail.)>2"),
+	    "destroy(mail.)>2");
+}
+
+static void
+test_sigchld_is_passed_to_every_builder(void **state)
+{
+	int i;
+
+	(void)state;
+	raise(SIGCHLD);
+	for (i = 0; i < 100 && strlen(calls) < strlen("sigchld>1 sigchld>2");
+	     i++)
+		event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
+	assert_string_equal(calls, "sigchld>1 sigchld>2");
 }
 
 int
@@ -470,7 +699,19 @@ main(void)
 		T(test_running_domains_named_like_a_stopped_binding_are_adopted),
 		T(test_sigchld_is_passed_to_the_builder),
 		T(test_no_dom0_no_backend),
+		T(test_builders_default_to_the_cpus_at_most_four),
 #undef T
+#define T2(f) cmocka_unit_test_setup_teardown(f, setup2, teardown)
+		T2(test_each_builder_is_started_with_its_number),
+		T2(test_summons_go_to_the_least_busy_builder),
+		T2(test_every_later_command_goes_to_the_owner),
+		T2(test_a_rebuild_may_move_and_the_old_owner_forgets),
+		T2(test_a_build_ends_even_when_its_vm_is_gone),
+		T2(test_adopted_domains_spread_over_the_builders),
+		T2(test_sigchld_is_passed_to_every_builder),
+#undef T2
+		cmocka_unit_test_setup_teardown(test_idle_builders_take_turns,
+		    setup3, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
