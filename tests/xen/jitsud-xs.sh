@@ -66,6 +66,7 @@ sleep 1
 tb_require summon-serves 60 js_boot
 kill "$tracer"
 js_ops=$(tail -n 1 "$TB_TMP/step.out")
+tb_say "BENCH stale-arp $(tr -dc '0-9 ' < /tmp/js.gap | awk '{ print "gap_ms=" $1 }')"
 tb_step new-mac-reached-at-once 1 sh -c \
     'cat /tmp/js.gap; [ "$(tr -dc 0-9 < /tmp/js.gap)" -lt 3000 ]' ||
     tb_log "frames on the bridge during the summon" grep -v -e IPv6 -e " > 10.0.0.1.53:" -e "10.0.0.1.53 >" /tmp/summon.trace
