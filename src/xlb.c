@@ -1,4 +1,6 @@
 /* xlb.c -- the Xen backend's builder threads: loop, commands, reports */
+#include <sys/resource.h>
+
 #include <arpa/inet.h>
 #include <pthread.h>
 #include <signal.h>
@@ -13,6 +15,8 @@
 #include "jitsud.h"
 #include "log.h"
 #include "xl.h"
+
+#define XLB_NICE 5 /* builders yield to the main thread: see xlb_thread */
 
 /*
  * A builder thread runs its own libevent loop, which drives libxl
@@ -536,6 +540,14 @@ xlb_thread(void *arg)
 	/* Signals are the main loop's business. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	/*
+	 * Below the main thread: a build is seconds of CPU, a DNS answer
+	 * microseconds, and on a dom0 with fewer CPUs than builders the
+	 * answers would otherwise queue behind the builds.  Linux gives
+	 * each thread its own nice value (setpriority on the thread id).
+	 */
+	if (setpriority(PRIO_PROCESS, (id_t)gettid(), XLB_NICE) == -1)
+		log_warn("builder %d: setpriority", xl->id);
 	xlb_env = xl;
 	xld_use(xl->xld);
 	event_base_loop(xl->base, EVLOOP_NO_EXIT_ON_EMPTY);

@@ -93,3 +93,15 @@ tb_step own-requests-at-most-8 1 sh -c "echo 'own $own'; [ $own -le 8 ]"
 tb_step rest-within-3-percent-of-xl 1 sh -c \
     "echo 'xl $xl_total, jitsud $js_total - $own';
     [ \$(( ($js_total - $own) * 100 )) -le \$(( $xl_total * 103 )) ]"
+
+# Builders run below the main thread (nice 5), which answers DNS.
+niceness() {
+	_p=$(pidof jitsud)
+	for _t in /proc/$_p/task/*; do
+		echo "${_t##*/} $(awk '{ print $19 }' "$_t/stat")"
+	done
+	awk '{ print $19 }' "/proc/$_p/task/$_p/stat" | grep -qx 0 &&
+	    for _t in /proc/$_p/task/*; do awk '{ print $19 }' "$_t/stat"; done |
+	    grep -qx 5
+}
+tb_step builders-nice-main-not 5 niceness
