@@ -339,17 +339,19 @@ synio_announce(struct synio *io, const struct binding *b)
 			return send(p->fd, f, len, MSG_DONTWAIT) == -1 ? -1 : 0;
 	memset(&sll, 0, sizeof(sll));
 	sll.sll_family = AF_PACKET;
-	sll.sll_halen = ETH_ALEN;
-	memcpy(sll.sll_addr, f, ETH_ALEN);
 	if ((sll.sll_ifindex = (int)if_nametoindex(b->bridge)) == 0)
 		return -1;
-	/* Protocol 0: this socket receives nothing. */
+	/*
+	 * Protocol 0: this socket receives nothing.  Bound, then send():
+	 * an unbound sendto() naming the interface was seen to put nothing
+	 * on the ports of a bridge.
+	 */
 	if ((fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0)) == -1)
 		return -1;
-	rc = sendto(fd, f, len, MSG_DONTWAIT, (struct sockaddr *)&sll,
-		 sizeof(sll)) == -1 ?
-	    -1 :
-	    0;
+	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll)) == -1)
+		rc = -1;
+	else
+		rc = send(fd, f, len, MSG_DONTWAIT) == -1 ? -1 : 0;
 	saved = errno;
 	close(fd);
 	errno = saved;
