@@ -43,19 +43,23 @@ syn_retrans() {
 firstbyte() {
 	local r0 w rc
 	r0=$(syn_retrans)
-	w=$(curl -4 -s -o /dev/null --max-time 60 \
-	    -w '%{time_namelookup} %{time_connect} %{time_starttransfer} %{http_code}' \
+	# curl's error, if any, goes to stderr: hostcmd.sh returns it too.
+	w=$(curl -4 -sS -o /dev/null --max-time 60 \
+	    -w '%{time_namelookup} %{time_connect} %{time_starttransfer} %{http_code} %{remote_ip}' \
 	    "http://$1/${2:-}")
 	rc=$?
 	echo "$w $(($(syn_retrans) - r0))" |
-	    awk '{ printf "answer_ms=%.0f connect_ms=%.0f first_byte_ms=%.0f code=%s syn_retrans=%d\n",
-		$1 * 1000, $2 * 1000, $3 * 1000, $4, $5 }'
-	[ $rc = 0 ] && [ "${w##* }" -ge 200 ] && [ "${w##* }" -lt 400 ]
+	    awk '{ printf "answer_ms=%.0f connect_ms=%.0f first_byte_ms=%.0f code=%s ip=%s syn_retrans=%d\n",
+		$1 * 1000, $2 * 1000, $3 * 1000, $4, $5, $6 }'
+	set -- $w
+	[ $rc = 0 ] && [ "$4" -ge 200 ] && [ "$4" -lt 400 ]
 }
 
 # neigh IP MAC: the client knows a guest's MAC before it exists, so its
-# first SYN goes out at once (the bench's lost-SYN case).
+# first SYN goes out at once (the bench's lost-SYN case).  neigh alone
+# shows what the client knows (a failed run's evidence).
 neigh() {
+	[ $# != 0 ] || { ip neigh show; return; }
 	[[ $1 =~ ^10\.0\.0\.[0-9]+$ && $2 =~ ^([0-9a-f]{2}:){5}[0-9a-f]{2}$ ]] ||
 	    { echo "neigh: bad address or MAC"; return 1; }
 	ip neigh replace "$1" lladdr "$2" dev "$HOSTNET_TAP" nud permanent

@@ -9,9 +9,10 @@
 # outside the machine would see.  The tap never touches the host's own
 # network: it is created inside the namespace, and QEMU is started in it.
 # The names are fixed (runs hold /tmp/jt-testbed.lock); whatever a crashed
-# run left is removed before a new one.
+# run left is removed before a new one.  The harness's self-test uses a
+# namespace of its own, so it cannot disturb a run.
 
-HOSTNET_NS=jt-tbhost
+HOSTNET_NS=${HOSTNET_NS:-jt-tbhost}
 HOSTNET_TAP=jt-tbtap0
 HOSTNET_ADDR=10.0.0.200/24
 
@@ -21,17 +22,25 @@ hostnet_wanted() {
 	    grep -q '^# testbed:.*\bhostnet\b' "$1"
 }
 
-# hostnet_down: remove the namespace, its tap and its resolver file.  The
-# tap is deleted by name first: a QEMU left running by a killed run keeps
-# the old namespace alive after its name is gone, tap and all.
+# hostnet_down: remove the namespace, its tap and its resolver file.
+# What still runs in it can only be a run's own QEMU and host clients,
+# left by a run that was killed (kill -9 skips run.sh's clean-up): they
+# would go on stealing the CPU from the next run, so they are ended, by
+# pid.  The tap is deleted by name too: a process that survived would
+# keep the old namespace alive after its name is gone, tap and all.
 hostnet_down() {
-	if ip netns list 2>/dev/null | grep -q "^$HOSTNET_NS\b"; then
-		ip -n "$HOSTNET_NS" link del "$HOSTNET_TAP" 2>/dev/null
-		ip netns del "$HOSTNET_NS" 2>/dev/null
-	fi
+	# run.sh runs under set -e: nothing here may fail.
+	[ -e "/run/netns/$HOSTNET_NS" ] || {
+		rm -rf "/etc/netns/$HOSTNET_NS"
+		return 0
+	}
+	for _p in $(ip netns pids "$HOSTNET_NS" 2>/dev/null || true); do
+		kill -9 "$_p" 2>/dev/null || true
+	done
+	ip -n "$HOSTNET_NS" link del "$HOSTNET_TAP" 2>/dev/null || true
+	ip netns del "$HOSTNET_NS" 2>/dev/null || true
 	rm -rf "/etc/netns/$HOSTNET_NS"
-	rmdir /etc/netns 2>/dev/null
-	return 0
+	rmdir /etc/netns 2>/dev/null || true
 }
 
 # hostnet_up: a fresh namespace with loopback and the tap, addressed and
@@ -54,12 +63,13 @@ hostnet_up() {
 	    > "/etc/netns/$HOSTNET_NS/resolv.conf"
 }
 
-# The QEMU arguments of the NIC, and the command QEMU is started with.
+# The QEMU arguments of the NIC.
 hostnet_qemu_args() {
 	echo "-netdev tap,id=hn0,ifname=$HOSTNET_TAP,script=no,downscript=no" \
 	    "-device e1000,netdev=hn0"
 }
 
+# hostnet_exec CMD...: CMD in the namespace (the host's clients).
 hostnet_exec() {
 	ip netns exec "$HOSTNET_NS" "$@"
 }

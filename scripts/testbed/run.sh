@@ -86,7 +86,8 @@ if hostnet_wanted "$top/tests/xen/$test.sh"; then
 		echo "testbed: cannot set up the host network ($HOSTNET_NS)" >&2
 		exit 2
 	}
-	qemu_pre=hostnet_exec
+	# A command, not a function: ip execs QEMU, so $! is QEMU's pid.
+	qemu_pre="ip netns exec $HOSTNET_NS"
 	qemu_net=$(hostnet_qemu_args)
 	dom0_args="$dom0_args jitsu.hostnet=1"
 fi

@@ -51,7 +51,12 @@ tb_say "BENCH hostnet-dig client=host answer_ms=$(cat /tmp/dig.ms) page_ms=$(cat
 # One client, query to first byte, on the host: curl resolves the name
 # through jitsud itself and connects to the answer.
 host_fb() {
-	tb_host firstbyte "$1" > /tmp/fb.out || { cat /tmp/fb.out; return 1; }
+	tb_host firstbyte "$1" > /tmp/fb.out || {
+		cat /tmp/fb.out
+		echo "the host's neighbours:"
+		tb_host neigh
+		return 1
+	}
 	cat /tmp/fb.out
 }
 check host-first-byte-cold host_fb fb.test
