@@ -35,12 +35,13 @@ suite_cmd() {
 	jitsud-synjitsu) echo "scripts/testbed/run.sh jitsud-synjitsu" ;;
 	daemon-asan)	echo "env JITSUD_BIN=build/asan/bin bash tests/system/daemon.sh" ;;
 	smoke)		echo "scripts/testbed/run.sh smoke" ;;
+	hostnet)	echo "scripts/testbed/run.sh hostnet" ;;
 	testbed-selftest) echo "sh tests/testbed/selftest.sh" ;;
 	*)		echo "false unknown-suite-$1" ;;
 	esac
 }
 
-suites=${*:-"format unit unit-asan unikernels unikernels-asan unikernels-tap unikernels-sock daemon daemon-asan install proc proc-asan summon summon-asan synjitsu synjitsu-asan smoke uk-testbed uk-testbed-pv uk-httpd uk-httpd-pv jitsud-xl jitsud-modes jitsud-uk jitsud-vif jitsud-xs jitsud-synjitsu testbed-selftest"}
+suites=${*:-"format unit unit-asan unikernels unikernels-asan unikernels-tap unikernels-sock daemon daemon-asan install proc proc-asan summon summon-asan synjitsu synjitsu-asan smoke uk-testbed uk-testbed-pv uk-httpd uk-httpd-pv jitsud-xl jitsud-modes jitsud-uk jitsud-vif jitsud-xs jitsud-synjitsu hostnet testbed-selftest"}
 # Each suite's output is also kept in build/check/SUITE.log: a CI log is
 # often seen only by its last lines, so the failing lines of the failed
 # suites are shown again just above the verdict.

@@ -63,7 +63,8 @@ mkdir -p "$root/lib/modules"
 for m in drivers/xen/xen-evtchn drivers/xen/xen-gntdev \
     drivers/xen/xen-gntalloc drivers/xen/xen-privcmd drivers/xen/xenfs/xenfs \
     drivers/net/xen-netback/xen-netback drivers/block/xen-blkback/xen-blkback \
-    net/llc/llc net/802/stp net/bridge/bridge drivers/net/veth; do
+    net/llc/llc net/802/stp net/bridge/bridge drivers/net/veth \
+    drivers/net/ethernet/intel/e1000/e1000; do
 	cp "$kmod/$m.ko" "$root/lib/modules/"
 done
 
@@ -71,6 +72,7 @@ done
 install -m 0755 "$here/dom0-init" "$root/init"
 mkdir -p "$root/testbed/tests" "$root/testbed/guests"
 cp "$here/tb.sh" "$root/testbed/"
+install -m 0755 "$here/host-reply" "$root/testbed/host-reply"
 cp "$top/tests/lib.sh" "$root/testbed/lib.sh"
 cp "$top"/tests/xen/*.sh "$top"/tests/xen/*.cfg "$top"/tests/xen/*.inc \
     "$root/testbed/tests/"

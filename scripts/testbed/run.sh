@@ -10,7 +10,10 @@
 #   TESTBED_STALL    limit on console silence in seconds (default 90)
 #   TESTBED_MEM      QEMU memory in MiB (default 1024)
 #   TESTBED_QEMU_EXTRA  extra QEMU arguments (the self-test uses -S)
+#   TESTBED_HOSTNET  1: give the machine the host client's NIC (hostnet.sh),
+#                    as a test with a line "# testbed: hostnet" always gets
 # A test may ask for options in a line "# testbed: OPTION...":
+#   hostnet          the host client's NIC (see TESTBED_HOSTNET)
 #   xstrace          xenstored traces every request (tb_xs_ops counts them)
 # Exit status: 0 if the test passed, 1 if it failed, 2 if the testbed itself
 # broke (QEMU died, hung, or the test never reported an end).
@@ -18,6 +21,8 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
+# shellcheck source=hostnet.sh
+. "$here/hostnet.sh"
 test=${1:?usage: run.sh TEST}
 cache=${TESTBED_CACHE:-$top/build/cache}
 out=${TESTBED_OUT:-$top/build/testbed}
@@ -81,24 +86,58 @@ fi
 rm -f "$log"
 : > "$log"
 
+# The host client's NIC, for a test that asks for it; QEMU then runs in
+# the namespace that holds the tap.
+qemu_pre=""
+qemu_net="-net none"
+hostnet=0
+if hostnet_wanted "$top/tests/xen/$test.sh"; then
+	hostnet=1
+	hostnet_up || {
+		echo "testbed: cannot set up the host network ($HOSTNET_NS)" >&2
+		exit 2
+	}
+	# A command, not a function: ip execs QEMU, so $! is QEMU's pid.
+	qemu_pre="ip netns exec $HOSTNET_NS"
+	qemu_net=$(hostnet_qemu_args)
+	dom0_args="$dom0_args jitsu.hostnet=1"
+fi
+
 # shellcheck disable=SC2086
 # Single-threaded TCG: QEMU 7.2's multi-threaded TCG now and then walks
 # correct nested page tables as "not present" on the first fetch after a
 # VMRUN (measured: 5 triple faults in 210 PVH boots; 0 in 220 with
 # thread=single), which a test would report as our bug.
-qemu-system-x86_64 -accel tcg,thread=single -cpu qemu64,+svm,+npt,+rdrand \
+$qemu_pre qemu-system-x86_64 -accel tcg,thread=single \
+    -cpu qemu64,+svm,+npt,+rdrand \
     -m "$mem" -smp 2 -display none -vga none -monitor none -no-reboot \
-    -serial "file:$log" -net none \
+    -serial "file:$log" $qemu_net \
     -kernel "$out/xen.elf" -append "$xen_args" \
     -initrd "$cache/root/boot/vmlinuz-$kver $dom0_args,$out/dom0.cpio" \
     ${TESTBED_QEMU_EXTRA:-} &
 qpid=$!
 # Reap QEMU quietly: bash would otherwise report the job as "Killed".
+# The host clients still running go with it, then their namespace.
+hostjobs=""
 stop_qemu() {
 	kill -9 $qpid 2>/dev/null || true
 	wait $qpid 2>/dev/null || true
+	for _j in $hostjobs; do
+		kill "$_j" 2>/dev/null || true
+	done
+	[ $hostnet = 0 ] || hostnet_down
 }
 trap stop_qemu EXIT
+
+# host_client ID CMD...: a test's tb_host request, run on the host in
+# the background (the console keeps being watched meanwhile); its
+# "HOST id= rc= ms=" line joins the results.
+host_client() {
+	local r
+	r=$(hostnet_exec "$here/hostcmd.sh" "$@" | tail -n 1)
+	say "$r"
+	echo "$r" >> "$results"
+}
 say "QEMU started (pid $qpid), log $log"
 
 # Follow the serial log: echo the markers, watch for the end, a QEMU that
@@ -118,6 +157,17 @@ while :; do
 			case $line in
 			"@@TB LOG "*) inlog=1; echo "----- ${line#@@TB LOG } -----" ;;
 			"@@TB ENDLOG"*) inlog=0; echo "-----" ;;
+			"@@TB HOST id="*)
+				[ $hostnet = 1 ] || continue
+				req=${line#@@TB HOST id=}
+				# Word splitting, without globbing, makes the
+				# arguments (tb_host sends no white space in one).
+				set -f
+				# shellcheck disable=SC2086
+				host_client ${req%% *} ${req#* } &
+				set +f
+				hostjobs="$hostjobs $!"
+				;;
 			"@@TB "*)
 				say "${line#@@TB }"
 				echo "${line#@@TB }" >> "$results"

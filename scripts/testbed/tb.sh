@@ -168,6 +168,41 @@ tb_xs_ops() {
 	    END { printf "total=%d conns=%s\n", t, c == "" ? "-" : c }'
 }
 
+# tb_host CMD [ARG...]: run a client on the host, outside the emulated
+# machine, and wait for it: a test that asks for "# testbed: hostnet"
+# (scripts/testbed/hostnet.sh; hostcmd.sh lists the clients allowed).
+# Prints CMD's output and returns its exit status; the milliseconds the
+# host measured go to $TB_TMP/host.ms.  The arguments travel as one
+# console line: none may hold white space.  The request goes straight to
+# the console (a step's output is a file), and the wait is a blocking
+# read of a FIFO that host-reply writes: dom0 spends no CPU while the
+# host measures.  Call it through check, not tb_step, whose watchdog
+# polls: a host measurement should not compete with what it measures.
+tb_host() {
+	[ -f /run/hostnet ] || {
+		echo "tb_host: no host network (the test lacks # testbed: hostnet)"
+		return 1
+	}
+	_hid=$(cut -c1-8 /proc/sys/kernel/random/uuid)
+	_hf=/tmp/host/$_hid
+	mkdir -p /tmp/host
+	mkfifo "$_hf.fifo"
+	# The bound: a host that never answers ends the wait as a timeout.
+	( sleep 150; echo 124 > "$_hf.fifo" ) &
+	_hk=$!
+	tb_say "HOST id=$_hid $*" > "${TB_CONSOLE:-/dev/console}"
+	read -r _hrc < "$_hf.fifo"
+	tb_killtree "$_hk"
+	rm -f "$_hf.fifo"
+	[ "$_hrc" != 124 ] || [ -f "$_hf.rc" ] || {
+		echo "tb_host: no reply from the host in 150 s"
+		return 124
+	}
+	cat "$_hf.out"
+	cp "$_hf.ms" "$TB_TMP/host.ms"
+	return "$(cat "$_hf.rc")"
+}
+
 # Show everything a failure needs to be understood: every guest console,
 # the domain list, dom0's kernel log tail and Xen's own log tail.
 tb_dump_logs() {

@@ -3,9 +3,12 @@
 # time.  First the assertion library (tests/lib.sh) and the dom0's step
 # runner built on it (scripts/testbed/tb.sh), run here on the host: a
 # failing check or step is a FAIL line that says what was expected and
-# what was seen, and a non-zero exit.  Then the testbed on nested Xen: on
-# a broken guest config, on a guest that never answers, and on a QEMU that
-# hangs; each case runs the real harness and checks its report.
+# what was seen, and a non-zero exit.  The host client's plumbing
+# (hostnet.sh, hostcmd.sh) in a namespace of its own: stale state is
+# replaced, only clients run, and the reply reaches "dom0".  Then the
+# testbed on nested Xen: on a broken guest config, on a guest that never
+# answers, and on a QEMU that hangs; each case runs the real harness and
+# checks its report.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 out=$top/build/testbed-selftest
@@ -69,6 +72,47 @@ check "an expected failure passes, and one that succeeds fails" \
     eval 'has "^@@TB PASS must-fail ms=[0-9]+ \(failed as expected: exit status 1 after [0-9]+ ms\)$" &&
     has "^@@TB FAIL must-fail-but-passes: expected failure within 5s, saw success$"'
 check "the count has every step" has '^tb-selftest: 2 passed, 3 failed$'
+
+echo "selftest: the host client's plumbing (hostnet.sh, hostcmd.sh), no QEMU"
+# hn FUNCTION...: a hostnet.sh function, as run.sh calls it, on a
+# namespace of the self-test's own.
+HOSTNET_NS=jt-tbself
+export HOSTNET_NS
+hn() {
+	bash -c '. "$1/scripts/testbed/hostnet.sh"; shift; "$@"' sh "$top" "$@"
+}
+# hostcmd ID CMD...: one request, answered to a listener that stands in
+# for dom0's (10.0.0.1 on the namespace's loopback: nothing leaves it).
+hostcmd() {
+	rm -f "$out/reply"
+	ip netns exec jt-tbself busybox nc -l -p 7070 > "$out/reply" &
+	_l=$!
+	sleep 0.3
+	ip netns exec jt-tbself "$top/scripts/testbed/hostcmd.sh" "$@" \
+	    > "$out.log" 2>&1
+	wait $_l
+	sed 's/^/    | /' "$out.log" "$out/reply"
+}
+if [ "$(id -u)" = 0 ]; then
+	hn hostnet_up
+	check "a stale host namespace is replaced by a fresh one" hn hostnet_up
+	ip -n jt-tbself addr add 10.0.0.1/32 dev lo
+	hostcmd 0123abcd sh -c true
+	check "a command that is not a client is refused" \
+	    grep -q "^HOST id=0123abcd rc=127 ms=0 sh -c true$" "$out.log"
+	check "... and dom0 is told so" eval \
+	    'head -n 1 "$out/reply" | grep -qx "0123abcd 127 0" &&
+	    grep -q "not an allowed client" "$out/reply"'
+	hostcmd 0123abce ping -c 1 -w 2 10.0.0.1
+	check "a client runs in the namespace; its status and time reach dom0" \
+	    eval 'head -n 1 "$out/reply" | grep -Eqx "0123abce 0 [0-9]+" &&
+	    grep -q "1 received" "$out/reply"'
+	hn hostnet_down
+	check_not "nothing is left behind" eval \
+	    'ip netns list | grep -q jt-tbself || test -e /etc/netns/jt-tbself'
+else
+	echo "selftest: not root, the host client's plumbing is not tested"
+fi
 
 echo "selftest: broken config and silent guest"
 harness selftest-failures

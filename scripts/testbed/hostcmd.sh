@@ -1,0 +1,109 @@
+#!/bin/bash
+# hostcmd.sh -- run one client command for a test in dom0, on the host
+#
+# Usage (run.sh starts it inside the host namespace, see hostnet.sh):
+#   hostcmd.sh ID CMD [ARG...]
+# A test in dom0 asked for CMD with "@@TB HOST id=ID CMD ARG..." on the
+# console (tb_host in tb.sh).  CMD runs here, timed with the host's clock
+# (bash's EPOCHREALTIME: no fork in the measurement); its exit status, the
+# time and its output go back to dom0 over the bridge, to the listener
+# dom0-init started on 10.0.0.1:$HOSTCMD_PORT, as "ID RC MS" and the
+# output.  The last line on stdout, "HOST id=ID rc=RC ms=MS CMD", is what
+# run.sh logs.  Only the clients below may be run: the console of a
+# machine under test does not get a shell on the host.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=hostnet.sh
+. "$here/hostnet.sh"
+HOSTCMD_PORT=${HOSTCMD_PORT:-7070}
+HOSTCMD_LIMIT=${HOSTCMD_LIMIT:-120}
+
+id=${1:?usage: hostcmd.sh ID CMD [ARG...]}
+shift
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+
+# syn_retrans: the namespace's count of retransmitted SYNs (TcpExt
+# TCPSynRetrans; the namespace holds only this client's connections).
+syn_retrans() {
+	awk '$1 == "TcpExt:" {
+		if (!n) { for (i = 2; i <= NF; i++) col[$i] = i; n = 1; next }
+		print $col["TCPSynRetrans"] + 0; exit
+	    }' /proc/net/netstat
+}
+
+# firstbyte NAME [PATH]: one client's first connection to a summoned
+# name, as a browser makes it: its own resolver asks jitsud (the
+# namespace's resolv.conf), then HTTP to the address answered.  curl
+# times every stage from one start; printed in ms:
+#   answer_ms      query sent until the answer (the guest's address)
+#   connect_ms     until the TCP handshake completed
+#   first_byte_ms  until the first byte of the reply
+# and syn_retrans, the SYNs the kernel had to send again meanwhile.
+firstbyte() {
+	local r0 w rc
+	r0=$(syn_retrans)
+	# curl's error, if any, goes to stderr: hostcmd.sh returns it too.
+	w=$(curl -4 -sS -o /dev/null --max-time 60 \
+	    -w '%{time_namelookup} %{time_connect} %{time_starttransfer} %{http_code} %{remote_ip}' \
+	    "http://$1/${2:-}")
+	rc=$?
+	echo "$w $(($(syn_retrans) - r0))" |
+	    awk '{ printf "answer_ms=%.0f connect_ms=%.0f first_byte_ms=%.0f code=%s ip=%s syn_retrans=%d\n",
+		$1 * 1000, $2 * 1000, $3 * 1000, $4, $5, $6 }'
+	set -- $w
+	[ $rc = 0 ] && [ "$4" -ge 200 ] && [ "$4" -lt 400 ]
+}
+
+# neigh IP MAC: the client knows a guest's MAC before it exists, so its
+# first SYN goes out at once (the bench's lost-SYN case).  neigh alone
+# shows what the client knows (a failed run's evidence).
+neigh() {
+	[ $# != 0 ] || { ip neigh show; return; }
+	[[ $1 =~ ^10\.0\.0\.[0-9]+$ && $2 =~ ^([0-9a-f]{2}:){5}[0-9a-f]{2}$ ]] ||
+	    { echo "neigh: bad address or MAC"; return 1; }
+	ip neigh replace "$1" lladdr "$2" dev "$HOSTNET_TAP" nud permanent
+}
+
+# ms_since T0: milliseconds from EPOCHREALTIME T0 until now.
+ms_since() {
+	local t1=$EPOCHREALTIME
+	echo $(((${t1/./} - ${1/./}) / 1000))
+}
+
+case ${1:-} in
+firstbyte | neigh)
+	t0=$EPOCHREALTIME
+	"$@" > "$out" 2>&1
+	rc=$?
+	ms=$(ms_since "$t0")
+	;;
+dig | curl | ping)
+	t0=$EPOCHREALTIME
+	timeout "$HOSTCMD_LIMIT" "$@" > "$out" 2>&1
+	rc=$?
+	ms=$(ms_since "$t0")
+	;;
+*)
+	echo "hostcmd: not an allowed client: ${1:-(none)}" > "$out"
+	rc=127
+	ms=0
+	;;
+esac
+
+# Dom0's listener may be busy with another reply: try for a few
+# seconds, each connection bounded (an unreachable dom0 would otherwise
+# hold it for the kernel's SYN retries).
+export id rc ms out HOSTCMD_PORT
+sent=0
+for _ in $(seq 50); do
+	if timeout 5 bash -c '{ printf "%s %s %s\n" "$id" "$rc" "$ms"
+	    cat "$out"; } 2>/dev/null > "/dev/tcp/10.0.0.1/$HOSTCMD_PORT"'
+	then
+		sent=1
+		break
+	fi
+	sleep 0.1
+done
+[ $sent = 1 ] || echo "hostcmd: could not reply to dom0 for $id"
+echo "HOST id=$id rc=$rc ms=$ms $*"
