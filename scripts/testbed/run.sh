@@ -9,7 +9,12 @@
 #   TESTBED_TIMEOUT  whole-run limit in seconds (default 300)
 #   TESTBED_STALL    limit on console silence in seconds (default 90)
 #   TESTBED_MEM      QEMU memory in MiB (default 1024)
+#   TESTBED_DOM0_MEM dom0's memory in MiB (default 384; the bench's 32
+#                    parallel xl creates need more)
 #   TESTBED_QEMU_EXTRA  extra QEMU arguments (the self-test uses -S)
+#   TESTBED_ARGS     extra words for dom0's command line, read by the test
+#                    (the bench: jitsu.bench=fig1+fig2 jitsu.runs=2; no
+#                    commas: QEMU splits -initrd, which carries them, there)
 # Exit status: 0 if the test passed, 1 if it failed, 2 if the testbed itself
 # broke (QEMU died, hung, or the test never reported an end).
 set -euo pipefail
@@ -22,6 +27,7 @@ out=${TESTBED_OUT:-$top/build/testbed}
 limit=${TESTBED_TIMEOUT:-300}
 stall=${TESTBED_STALL:-90}
 mem=${TESTBED_MEM:-1024}
+dom0_mem=${TESTBED_DOM0_MEM:-384}
 
 [ -f "$top/tests/xen/$test.sh" ] || {
 	echo "testbed: no such test: tests/xen/$test.sh" >&2
@@ -65,9 +71,11 @@ kver=$(cat "$cache/kver")
 # Xen: serial console, fixed dom0 memory, no boot-time scrubbing (slow
 # under TCG).  The CPU model gives PVH guests SVM+NPT (Debian's Xen has no
 # shadow paging) and dom0 RDRAND (else libuuid blocks on entropy).
-xen_args="console=com1 dom0_mem=384M,max:384M bootscrub=false noreboot"
+xen_args="console=com1 dom0_mem=${dom0_mem}M,max:${dom0_mem}M bootscrub=false"
+xen_args="$xen_args noreboot"
 xen_args="$xen_args loglvl=all guest_loglvl=all"
 dom0_args="console=hvc0 earlyprintk=xen loglevel=4 jitsu.test=$test"
+dom0_args="$dom0_args${TESTBED_ARGS:+ $TESTBED_ARGS}"
 rm -f "$log"
 : > "$log"
 
