@@ -257,7 +257,7 @@ END {
 		gx = (fig1[xs, 256] != "" && fig1[xs, 4] != "") ? fig1[xs, 256] - fig1[xs, 4] : ""
 		target("boot grows less from 4 to 256 MiB under jitsud than under " xs, \
 		    (gj == "" || gx == "") ? "" : gj < gx, (gj == "" || gx == "") ? "" : \
-		    sprintf("%s +%d ms, %s +%d ms", js, gj, xs, gx))
+		    sprintf("%s %+d ms, %s %+d ms", js, gj, xs, gx))
 	}
 	r = ratio(build99, idle99)
 	target("DNS p99 of a live name during 8 parallel builds at most 2x idle", \
