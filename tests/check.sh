@@ -9,6 +9,7 @@ MAKE=${MAKE:-make}
 suite_cmd() {
 	case $1 in
 	format)		echo "sh scripts/format.sh --check" ;;
+	bench-summary)	echo "sh tests/bench/summary.sh" ;;
 	unit)		echo "$MAKE --no-print-directory unit" ;;
 	unit-asan)	echo "$MAKE --no-print-directory unit SANITIZE=1" ;;
 	unikernels)	echo "$MAKE --no-print-directory -C unikernels check" ;;
@@ -41,7 +42,7 @@ suite_cmd() {
 	esac
 }
 
-suites=${*:-"format unit unit-asan unikernels unikernels-asan unikernels-tap unikernels-sock daemon daemon-asan install proc proc-asan summon summon-asan synjitsu synjitsu-asan smoke uk-testbed uk-testbed-pv uk-httpd uk-httpd-pv jitsud-xl jitsud-modes jitsud-uk jitsud-vif jitsud-xs jitsud-synjitsu hostnet testbed-selftest"}
+suites=${*:-"format bench-summary unit unit-asan unikernels unikernels-asan unikernels-tap unikernels-sock daemon daemon-asan install proc proc-asan summon summon-asan synjitsu synjitsu-asan smoke uk-testbed uk-testbed-pv uk-httpd uk-httpd-pv jitsud-xl jitsud-modes jitsud-uk jitsud-vif jitsud-xs jitsud-synjitsu hostnet testbed-selftest"}
 # Each suite's output is also kept in build/check/SUITE.log: a CI log is
 # often seen only by its last lines, so the failing lines of the failed
 # suites are shown again just above the verdict.

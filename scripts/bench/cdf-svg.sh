@@ -1,11 +1,14 @@
 #!/bin/sh
 # cdf-svg.sh -- a cumulative distribution plot, as SVG, from "SERIES VALUE"
 # lines on stdin (one sample each); TITLE and XLABEL are the arguments.
-# No plotting package: the figure is simple enough to draw by hand.
+# No plotting package: the figure is simple enough to draw by hand.  No
+# sample at all draws the axes and "no data".
 title=${1:-distribution}
 xlabel=${2:-value}
 sort -k1,1 -k2,2n | awk -v title="$title" -v xlabel="$xlabel" '
+NF < 2 { next }
 {
+
 	if (!($1 in n)) { order[++ns] = $1; n[$1] = 0 }
 	v[$1, ++n[$1]] = $2
 	if ($2 > max) max = $2
@@ -35,6 +38,9 @@ END {
 	printf "<text x=\"14\" y=\"%d\" transform=\"rotate(-90 14 %d)\" " \
 	    "text-anchor=\"middle\">fraction of runs</text>\n", T + ph / 2, \
 	    T + ph / 2
+	if (ns == 0)
+		printf "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" " \
+		    "font-size=\"20\">no data</text>\n", L + pw / 2, T + ph / 2
 	for (s = 1; s <= ns; s++) {
 		k = order[s]; c = col[(s - 1) % 6 + 1]
 		d = sprintf("M%.1f %.1f", L, T + ph)

@@ -1,144 +1,138 @@
 #!/bin/sh
 # run.sh -- `make bench`: every benchmark, results under bench/.
-#   bench/dns.txt      jitsud vs NSD, queries/s (dnsperf, on this host)
-#   bench/results.txt  in one nested-Xen run: xl create vs jitsud's summon
-#                      of the baseline guest and of the httpd unikernel,
-#                      DNS latency idle vs during builds, and the first-
-#                      connection latency with and without Synjitsu
-#   bench/synjitsu.svg the latter's distributions, plotted
+#   bench/dns.txt        jitsud vs NSD, queries/s (dnsperf, on this host)
+#   bench/results.txt    one nested-Xen run (tests/xen/bench.sh): per
+#                        series its runs, failed runs and medians, the
+#                        issue's targets, and every BENCH line as recorded
+#   bench/boot-steps.svg figure 1: boot per optimisation step and memory
+#   bench/parallel.svg   figure 2: N guests at once, jitsud vs xl create
+#   bench/parallel-per-guest.svg  the same, per guest
+#   bench/synjitsu.svg   figure 3: first-connection latency CDF
 # Nested timings are emulation times (QEMU TCG): compare only ratios
 # measured in the same run.
-set -eu
+#
+# Environment:
+#   BENCH_ONLY          pieces of the nested run (fig1,fig2,fig3,linux;
+#                       default fig1,fig2,fig3); set, it skips dns.txt
+#                       unless it names "dns"
+#   BENCH_RUNS          runs per point (default 5; fig2 runs fewer at
+#                       N >= 8, fig3 twice as many)
+#   BENCH_MEMS, BENCH_PARN  for a quick check of the bench: figure 1's
+#                       memory sizes and figure 2's N (comma lists)
+#   BENCH_FIG3_MEM      figure 3's guest memory in MiB (default 4)
+#   BENCH_SUMMARY_ONLY  1: no run, only summarise BENCH_RESULTS again
+#   BENCH_RESULTS       the nested run's output (build/bench/bench.results)
+#   BENCH_DIR           where results.txt and the figures go (bench/)
+# A failed run never aborts: it is counted and the results and figures
+# are always written, "no data" where a series has none.
+set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 out=$top/build/bench
-res=$top/bench/results.txt
-mkdir -p "$out" "$top/bench"
+dir=${BENCH_DIR:-$top/bench}
+r=${BENCH_RESULTS:-$out/bench.results}
+res=$dir/results.txt
+mkdir -p "$out" "$dir"
 
-# BENCH_SUMMARY_ONLY=1 rewrites the results from the last run's output.
+say() {
+	echo "bench: [$(date -u +%H:%M:%S)] $*"
+}
+
 if [ -z "${BENCH_SUMMARY_ONLY:-}" ]; then
-	sh "$top/scripts/bench/dns.sh"
-	TESTBED_OUT=$out TESTBED_TIMEOUT=900 \
-	    "$top/scripts/testbed/run.sh" bench
+	t0=$(date +%s)
+	case ",${BENCH_ONLY:-dns}," in
+	*,dns,*)
+		say "DNS throughput (bench/dns.txt)"
+		sh "$top/scripts/bench/dns.sh" ||
+		    say "dns.sh failed (exit $?); bench/dns.txt not updated"
+		;;
+	esac
+	# Lists go to dom0 with "+" for ",": QEMU splits its -initrd
+	# argument, which carries dom0's command line, at commas.
+	args="jitsu.runs=${BENCH_RUNS:-5}"
+	[ -n "${BENCH_ONLY:-}" ] && args="$args jitsu.bench=$BENCH_ONLY"
+	[ -n "${BENCH_MEMS:-}" ] && args="$args jitsu.mems=$BENCH_MEMS"
+	[ -n "${BENCH_PARN:-}" ] && args="$args jitsu.parn=$BENCH_PARN"
+	[ -n "${BENCH_FIG3_MEM:-}" ] && args="$args jitsu.fig3mem=$BENCH_FIG3_MEM"
+	args=$(echo "$args" | tr , +)
+	say "nested run ($args); progress below, about 25 min in full"
+	rc=0
+	# Room for 32 guests at once and for their 32 xl processes (each
+	# xl create leaves one behind to watch its domain): dom0 with the
+	# default 384 MiB has 150 MiB free.
+	TESTBED_OUT=$out TESTBED_TIMEOUT=${BENCH_TIMEOUT:-4200} \
+	    TESTBED_STALL=150 TESTBED_ARGS="$args" \
+	    TESTBED_MEM=${TESTBED_MEM:-1536} \
+	    TESTBED_DOM0_MEM=${TESTBED_DOM0_MEM:-768} \
+	    "$top/scripts/testbed/run.sh" bench || rc=$?
+	say "nested run over in $(($(date +%s) - t0)) s, testbed exit $rc" \
+	    "(1: some step failed, counted below; 2: the run broke off)"
 fi
-r=$out/bench.results
+[ -f "$r" ] || : > "$r"
 
-# fields NAME KEY...: one row per "BENCH NAME" line, the values of KEYs.
-fields() {
-	_name=$1
-	shift
-	awk -v name="$_name" -v keys="$*" '
+# The BENCH lines of the series named, as "A B VALUE" for a figure.
+series() {
+	awk -v name="$1" -v a="$2" -v b="$3" -v c="$4" '
 	    $1 == "BENCH" && $2 == name {
-		for (i = 3; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
-		n = split(keys, k, " "); line = ""
-		for (i = 1; i <= n; i++) line = line (i > 1 ? " " : "") v[k[i]]
-		print line
+		delete v
+		for (i = 3; i <= NF; i++) {
+			p = index($i, "="); v[substr($i, 1, p - 1)] = substr($i, p + 1)
+		}
+		if (v["failed"] != 1 && v[c] != "") print v[a], v[b], v[c]
 	    }' "$r"
 }
 
-# median COLUMN of stdin: one slow boot (a hotplug hiccup) must not
-# decide a comparison of five.
-median() {
-	awk -v c="$1" 'NF { print $c }' | sort -n | awk '
-	    { v[NR] = $1 }
+# Medians per (A, B) of series output, "A B MEDIAN" in first-seen order.
+medians() {
+	awk '
+	    { k = $1 " " $2; if (!(k in n)) o[++no] = k; v[k, ++n[k]] = $3 }
 	    END {
-		if (NR % 2) printf "%d", v[(NR + 1) / 2]
-		else if (NR) printf "%d", (v[NR / 2] + v[NR / 2 + 1]) / 2
+		for (i = 1; i <= no; i++) {
+			k = o[i]; m = n[k]
+			for (a = 2; a <= m; a++)
+				for (b = a; b > 1 && v[k, b - 1] > v[k, b]; b--) {
+					t = v[k, b]; v[k, b] = v[k, b - 1]; v[k, b - 1] = t
+				}
+			print k, m % 2 ? v[k, (m + 1) / 2] : \
+			    int((v[k, m / 2] + v[k, m / 2 + 1]) / 2)
+		}
 	    }'
 }
 
-# ratio A B: A / B with two decimals
-ratio() {
-	awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b }'
-}
+awk -v stamp="$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
+    -v host="$(nproc) cores, $(uname -m)" \
+    -v versions="$(cat "${TESTBED_CACHE:-$top/build/cache}/stamp" 2>/dev/null)" \
+    -f "$top/scripts/bench/summary.awk" "$r" > "$res"
 
-xlstock=$(fields linux-pv-xl-stock run create_ms http_ms)
-xl=$(fields linux-pv-xl run create_ms http_ms)
-js=$(fields linux-pv-jitsud run answer_ms http_ms)
-lat=$(fields dns-latency run idle_p50_us idle_p99_us build_p50_us \
-    build_p99_us build_max_us)
-ukxlstock=$(fields uk-httpd-xl-stock run create_ms http_ms)
-ukxl=$(fields uk-httpd-xl run create_ms http_ms)
-ukpv=$(fields uk-httpd-pv-xl run create_ms http_ms)
-ukjs=$(fields uk-httpd-jitsud run answer_ms http_ms)
-uk8=$(fields uk-eight run all_answered_ms)
-lat8=$(fields dns-latency-eight run idle_p50_us idle_p99_us build_p50_us \
-    build_p99_us build_max_us)
+# Figure 1: one group per step (in the run's order), one bar per memory;
+# a step jitsud refused is drawn as "not available".
+steporder=$(awk '$1 == "BENCH" && $2 == "step" {
+	for (i = 3; i <= NF; i++) if ($i ~ /^label=/) print substr($i, 7) }' "$r")
 {
-	echo "# jitsud benchmarks, $(date -u +%Y-%m-%dT%H:%M:%SZ)"
-	echo "# host: $(nproc) cores, $(uname -m); nested Xen under QEMU TCG"
-	echo "# versions: $(cat "$top/build/cache/stamp")"
-	echo "# guest: the baseline Linux PV micro-VM (96 MiB, busybox, vif-jitsu)"
-	echo "#"
-	echo "# xl create until the first HTTP reply, stock hotplug script"
-	echo "# (vif-bridge, bash); columns: run create_ms http_ms"
-	echo "$xlstock"
-	echo "# the same with the minimal vif-jitsu script"
-	echo "$xl"
-	echo "# jitsud (vif-jitsu): DNS query until the answer (guest ready) and"
-	echo "# until the first HTTP reply; columns: run answer_ms http_ms"
-	echo "$js"
-	echo "# DNS round trip for a live name (qlat, one query every 50 ms),"
-	echo "# idle vs while jitsud builds the guest; columns: run idle_p50_us"
-	echo "# idle_p99_us build_p50_us build_p99_us build_max_us"
-	echo "$lat"
-	echo "# httpd unikernel (PVH, 4 MiB under xl, 8 MiB under jitsud):"
-	echo "# xl create until the first HTTP reply, stock vif-bridge;"
-	echo "# columns: run create_ms http_ms"
-	echo "$ukxlstock"
-	echo "# the same with vif-jitsu"
-	echo "$ukxl"
-	echo "# the same image built for PV (memory=4), vif-jitsu"
-	echo "$ukpv"
-	echo "# jitsud's summon of it; columns: run answer_ms http_ms"
-	echo "$ukjs"
-	echo "# eight httpd unikernels summoned at once: all answered after (ms)"
-	echo "$uk8"
-	echo "# DNS round trip of a live name idle vs during those eight builds;"
-	echo "# columns as above"
-	echo "$lat8"
-	echo "#"
-	echo "# medians (ms, us) and ratios of medians"
-	ms=$(echo "$xlstock" | median 3)
-	mx=$(echo "$xl" | median 3)
-	mj=$(echo "$js" | median 3)
-	us=$(echo "$ukxlstock" | median 3)
-	ux=$(echo "$ukxl" | median 3)
-	uj=$(echo "$ukjs" | median 3)
-	echo "median_linux_xl_stock_http_ms $ms"
-	echo "median_linux_xl_http_ms $mx"
-	echo "median_linux_jitsud_http_ms $mj"
-	echo "ratio_linux_jitsud_over_xl_stock $(ratio "$mj" "$ms")"
-	echo "median_uk_xl_stock_http_ms $us"
-	echo "median_uk_xl_http_ms $ux"
-	echo "median_uk_jitsud_http_ms $uj"
-	echo "ratio_uk_jitsud_over_xl_stock $(ratio "$uj" "$us")"
-	echo "ratio_uk_jitsud_over_linux_xl_stock $(ratio "$uj" "$ms")"
-	echo "median_uk_pv_xl_http_ms $(echo "$ukpv" | median 3)"
-	echo "ratio_uk_pv_over_pvh_xl $(ratio "$(echo "$ukpv" | median 3)" "$ux")"
-	echo "median_idle_p99_us $(echo "$lat" | median 3)"
-	echo "median_build_p99_us $(echo "$lat" | median 5)"
-	echo "median_eight_builds_p50_us $(echo "$lat8" | median 4)"
-	echo "median_eight_builds_p99_us $(echo "$lat8" | median 5)"
-	echo "#"
-	echo "# first-connection latency of the httpd unikernel, DNS query until"
-	echo "# its first HTTP byte (ms): syn = cold with Synjitsu, hold = cold"
-	echo "# with the answer held until ready, lost = cold answered at once"
-	echo "# without Synjitsu (first SYN lost), warm = already running;"
-	echo "# columns: mode n p50 p90 max failed (runs that got no page)"
-	for m in syn hold lost warm; do
-		nf=$(fields synjitsu-first-byte mode failed |
-		    awk -v m="$m" '$1 == m && $2 == 1' | wc -l)
-		fields synjitsu-first-byte mode ms |
-		    awk -v m="$m" '$1 == m && $2 != "" { print $2 }' | sort -n |
-		    awk -v m="$m" -v nf="$nf" '
-		    { v[NR] = $1 }
-		    END { if (NR) printf "%s %d %d %d %d %d\n", m, NR,
-			v[int((NR + 1) / 2)], v[int((NR * 9 + 9) / 10)], v[NR],
-			nf }'
+	for s in $steporder; do
+		awk -v s="$s" '$1 == "BENCH" && $2 == "step" &&
+		    index($0, " label=" s " ") && / avail=0/ { print s, "-", "na" }' "$r"
+		# Every memory the step was run at, "-" until a median comes.
+		awk -v s="$s" '$1 == "BENCH" && $2 == "boot" &&
+		    index($0, " step=" s " ") { sub(/.* mem=/, ""); sub(/ .*/, "");
+		    if (!seen[$0]++) print s, $0 "MiB", "-" }' "$r"
+		series boot step mem ms | awk -v s="$s" '$1 == s' | medians |
+		    awk '{ print $1, $2 "MiB", $3 }'
 	done
-} > "$res"
-fields synjitsu-first-byte mode ms | awk '$2 != ""' |
+} | sh "$top/scripts/bench/bars-svg.sh" \
+    "httpd unikernel: query or create to first HTTP byte, per step (median)" \
+    "ms" > "$dir/boot-steps.svg"
+
+series parallel sys n all_ms | medians |
+    sh "$top/scripts/bench/lines-svg.sh" \
+    "N httpd unikernels at once: all serving after (median)" \
+    "guests started at once" "ms" > "$dir/parallel.svg"
+series parallel sys n all_ms | medians | awk '{ print $1, $2, int($3 / $2) }' |
+    sh "$top/scripts/bench/lines-svg.sh" \
+    "N httpd unikernels at once: time per guest (median / N)" \
+    "guests started at once" "ms per guest" > "$dir/parallel-per-guest.svg"
+
+series synjitsu-first-byte mode run ms | awk '{ print $1, $3 }' |
     sh "$top/scripts/bench/cdf-svg.sh" \
     "httpd unikernel: DNS query to first HTTP byte" "ms" \
-    > "$top/bench/synjitsu.svg"
+    > "$dir/synjitsu.svg"
 cat "$res"

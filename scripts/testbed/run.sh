@@ -9,9 +9,14 @@
 #   TESTBED_TIMEOUT  whole-run limit in seconds (default 300)
 #   TESTBED_STALL    limit on console silence in seconds (default 90)
 #   TESTBED_MEM      QEMU memory in MiB (default 1024)
+#   TESTBED_DOM0_MEM dom0's memory in MiB (default 384; the bench's 32
+#                    parallel xl creates need more)
 #   TESTBED_QEMU_EXTRA  extra QEMU arguments (the self-test uses -S)
 #   TESTBED_HOSTNET  1: give the machine the host client's NIC (hostnet.sh),
 #                    as a test with a line "# testbed: hostnet" always gets
+#   TESTBED_ARGS     extra words for dom0's command line, read by the test
+#                    (the bench: jitsu.bench=fig1+fig2 jitsu.runs=2; no
+#                    commas: QEMU splits -initrd, which carries them, there)
 # A test may ask for options in a line "# testbed: OPTION...":
 #   hostnet          the host client's NIC (see TESTBED_HOSTNET)
 #   xstrace          xenstored traces every request (tb_xs_ops counts them)
@@ -29,6 +34,7 @@ out=${TESTBED_OUT:-$top/build/testbed}
 limit=${TESTBED_TIMEOUT:-300}
 stall=${TESTBED_STALL:-90}
 mem=${TESTBED_MEM:-1024}
+dom0_mem=${TESTBED_DOM0_MEM:-384}
 
 [ -f "$top/tests/xen/$test.sh" ] || {
 	echo "testbed: no such test: tests/xen/$test.sh" >&2
@@ -72,7 +78,8 @@ kver=$(cat "$cache/kver")
 # Xen: serial console, fixed dom0 memory, no boot-time scrubbing (slow
 # under TCG).  The CPU model gives PVH guests SVM+NPT (Debian's Xen has no
 # shadow paging) and dom0 RDRAND (else libuuid blocks on entropy).
-xen_args="console=com1 dom0_mem=384M,max:384M bootscrub=false noreboot"
+xen_args="console=com1 dom0_mem=${dom0_mem}M,max:${dom0_mem}M bootscrub=false"
+xen_args="$xen_args noreboot"
 xen_args="$xen_args loglvl=all guest_loglvl=all"
 # rootfs as ramfs, not tmpfs: tmpfs caps it at half of dom0's memory, and
 # the image (~90 MB unpacked, next to its own copy while it unpacks) came
@@ -83,6 +90,7 @@ dom0_args="$dom0_args jitsu.test=$test"
 if grep -q '^# testbed:.* xstrace' "$top/tests/xen/$test.sh"; then
 	dom0_args="$dom0_args jitsu.xstrace=1"
 fi
+dom0_args="$dom0_args${TESTBED_ARGS:+ $TESTBED_ARGS}"
 rm -f "$log"
 : > "$log"
 

@@ -1,8 +1,23 @@
-# bench.sh -- `make bench` in one nested boot, so the numbers compare: the
-# stock path (xl create) and jitsud's summon of the same guest, then DNS
-# latency idle and during builds; then the same for our httpd unikernel;
-# then its first-connection latency with and without Synjitsu.
-. /testbed/tests/bench-xl.inc
-. /testbed/tests/bench-jitsud.inc
-. /testbed/tests/bench-uk.inc
-. /testbed/tests/bench-synjitsu.inc
+# bench.sh -- `make bench` in one nested boot, so the numbers compare.
+# The pieces, chosen with jitsu.bench= on dom0's command line (the host
+# passes BENCH_ONLY; default fig1,fig2,fig3), runs per point with
+# jitsu.runs= (BENCH_RUNS):
+#   fig1   the httpd unikernel's boot per optimisation step and memory
+#   fig2   N guests at once, jitsud against N parallel xl create, and a
+#          live name's DNS round trip during eight builds
+#   fig3   first-connection latency: Synjitsu, held, lost SYN, warm
+#   linux  the Linux PV baseline guest under xl and jitsud (not in the
+#          default set: slow, and no figure needs it)
+# Each piece records its failed runs and goes on (bench-lib.inc).
+. /testbed/tests/bench-lib.inc
+bench_wanted fig1 && . /testbed/tests/bench-fig1.inc
+bench_wanted fig2 && . /testbed/tests/bench-fig2.inc
+bench_wanted fig3 && . /testbed/tests/bench-synjitsu.inc
+if bench_wanted linux; then
+	# jitsud.inc again: its zone and configuration, for linux.test.
+	. /testbed/tests/jitsud.inc
+	. /testbed/tests/bench-xl.inc
+	. /testbed/tests/bench-jitsud.inc
+	stop_jitsud
+fi
+tb_say "BENCH done pieces=$bench_only"

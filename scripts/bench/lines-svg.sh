@@ -1,0 +1,68 @@
+#!/bin/sh
+# lines-svg.sh -- one line per series, as SVG, from "SERIES X Y" lines on
+# stdin; X values are placed evenly in numeric order (1 2 4 8 ...), Y "-"
+# is a missing point.  With no point at all the figure says "no data".
+# TITLE, XLABEL and YLABEL are the arguments.
+title=${1:-lines}
+xlabel=${2:-x}
+ylabel=${3:-y}
+sort -k2,2n | awk -v title="$title" -v xlabel="$xlabel" -v ylabel="$ylabel" '
+NF < 3 { next }
+{
+
+	if (!($2 in xi)) { xi[$2] = ++nx; xname[nx] = $2 }
+	if (!($1 in si)) { si[$1] = ++ns; sname[ns] = $1 }
+	if ($3 == "-") next
+	val[$1, $2] = $3
+	if ($3 + 0 > max) max = $3 + 0
+}
+END {
+	W = 640; H = 400; L = 70; R = 20; T = 40; B = 50
+	pw = W - L - R; ph = H - T - B
+	split("#1b9e77 #d95f02 #7570b3 #e7298a #66a61e #e6ab02", col, " ")
+	step = 1; while (step * 10 < max) step *= 10
+	if (max > 0 && step * 2 >= max) step /= 2
+	ymax = step; while (ymax < max) ymax += step
+	printf "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" " \
+	    "height=\"%d\" font-family=\"sans-serif\" font-size=\"12\">\n", W, H
+	printf "<rect width=\"%d\" height=\"%d\" fill=\"white\"/>\n", W, H
+	printf "<text x=\"%d\" y=\"22\" font-size=\"14\">%s</text>\n", L, title
+	printf "<path d=\"M%d %d V%d H%d\" stroke=\"black\" fill=\"none\"/>\n", \
+	    L, T, T + ph, L + pw
+	printf "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%s</text>\n", \
+	    L + pw / 2, H - 10, xlabel
+	printf "<text x=\"14\" y=\"%d\" transform=\"rotate(-90 14 %d)\" " \
+	    "text-anchor=\"middle\">%s</text>\n", T + ph / 2, T + ph / 2, ylabel
+	if (max == 0) {
+		printf "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" " \
+		    "font-size=\"20\">no data</text>\n</svg>\n", L + pw / 2, T + ph / 2
+		exit
+	}
+	for (i = 0; i <= 4; i++) {
+		y = T + ph - ph * i / 4
+		printf "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%g</text>\n", \
+		    L - 6, y + 4, ymax * i / 4
+		printf "<path d=\"M%d %.1f H%d\" stroke=\"#ddd\"/>\n", L, y, L + pw
+	}
+	for (i = 1; i <= nx; i++)
+		printf "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>\n", \
+		    L + pw * (i - 0.5) / nx, T + ph + 16, xname[i]
+	for (s = 1; s <= ns; s++) {
+		c = col[(s - 1) % 6 + 1]; d = ""; k = sname[s]; pen = "M"
+		for (i = 1; i <= nx; i++) {
+			if (!((k, xname[i]) in val)) { pen = "M"; continue }
+			x = L + pw * (i - 0.5) / nx; y = T + ph - ph * val[k, xname[i]] / ymax
+			d = d sprintf("%s%.1f %.1f ", d == "" || pen == "M" ? "M" : "L", x, y)
+			pen = "L"
+			printf "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\">" \
+			    "<title>%s %s: %s</title></circle>\n", x, y, c, k, xname[i], \
+			    val[k, xname[i]]
+		}
+		if (d != "")
+			printf "<path d=\"%s\" stroke=\"%s\" stroke-width=\"2\" " \
+			    "fill=\"none\"/>\n", d, c
+		printf "<text x=\"%d\" y=\"%d\" fill=\"%s\">%s</text>\n", \
+		    L + 10, T + 16 * s, c, k
+	}
+	print "</svg>"
+}'

@@ -1,0 +1,273 @@
+# summary.awk -- bench/results.txt from the BENCH lines of one nested run
+# (build/bench/bench.results).  Every series says how many runs it had and
+# how many failed; medians are over the good runs only; a series with no
+# good run says "no data"; the issue's targets come last, each "holds",
+# "does not hold" or "no data".  Variables: stamp (date), host, versions.
+
+function med(list,    n, a, i, j, t) {
+	n = split(list, a, " ")
+	if (n == 0)
+		return ""
+	for (i = 2; i <= n; i++)
+		for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) {
+			t = a[j]; a[j] = a[j - 1]; a[j - 1] = t
+		}
+	return n % 2 ? a[(n + 1) / 2] : int((a[n / 2] + a[n / 2 + 1]) / 2)
+}
+
+# pct(list, p): the p-th percentile, nearest rank.
+function pct(list, p,    n, a, i, j, t, k) {
+	n = split(list, a, " ")
+	if (n == 0)
+		return ""
+	for (i = 2; i <= n; i++)
+		for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) {
+			t = a[j]; a[j] = a[j - 1]; a[j - 1] = t
+		}
+	k = int((n * p + 99) / 100)
+	return a[k < 1 ? 1 : k]
+}
+
+# add(arr, key, v): v appended to the list arr[key] (the test first: an
+# assignment may create the element before its right side is read).
+function add(arr, key, v,    had) {
+	had = key in arr
+	arr[key] = had ? arr[key] " " v : v
+}
+
+function target(text, ok, detail) {
+	if (ok == "")
+		printf "target: %s: no data%s\n", text, detail != "" ? " (" detail ")" : ""
+	else
+		printf "target: %s: %s (%s)\n", text, ok ? "holds" : "does not hold", detail
+}
+
+function ratio(a, b) {
+	return (a != "" && b != "" && b > 0) ? sprintf("%.2f", a / b) : ""
+}
+
+$1 == "END" { verdict = $2; sub(/^rc=/, "", verdict) }
+$1 == "TESTBED-ERROR" { terr = $0 }
+$1 == "FAIL" { nfailsteps++ }
+$1 != "BENCH" { next }
+{
+	delete v
+	for (i = 3; i <= NF; i++) {
+		p = index($i, "=")
+		if (p) v[substr($i, 1, p - 1)] = substr($i, p + 1)
+	}
+	raw[++nraw] = $0
+}
+$2 == "info" { info_runs = v["runs"]; info_pieces = v["pieces"]; info_free = v["free_mb"] }
+$2 == "done" { done = 1 }
+$2 == "step" {
+	if (!(v["label"] in stepkind)) order[++nsteps] = v["label"]
+	stepkind[v["label"]] = v["kind"]
+	stepavail[v["label"]] = v["avail"]
+	stepwhy[v["label"]] = v["why"]
+}
+$2 == "boot" {
+	k = v["step"] SUBSEP v["mem"]
+	if (!(v["mem"] in memseen)) { memseen[v["mem"]] = 1; mems[++nmems] = v["mem"] }
+	bruns[k]++
+	if (v["failed"] == 1) { bfail[k]++; add(bwhy, k, v["why"]) }
+	else { add(bms, k, v["ms"]); add(bmid, k, v["answer_ms"] v["create_ms"]) }
+	if (v["failed_stop"] == 1) bstop[k]++
+	if (v["mem"] + 0 > 0) coldboots++
+	if (v["failed"] == 1) coldfailed++
+}
+$2 == "parallel" {
+	k = v["sys"] SUBSEP v["n"]
+	if (!(v["n"] in nseen)) { nseen[v["n"]] = 1; ns[++nns] = v["n"] }
+	pruns[k]++
+	coldboots += v["n"]
+	if (v["failed"] == 1) { pfail[k]++; add(pwhy, k, v["why"] "(served=" v["served"] ")"); coldfailed++ }
+	else add(pms, k, v["all_ms"])
+}
+$2 == "fig3-conf" { fig3mem = v["mem"] }
+$2 == "memory" {
+	k = v["sys"] " " v["n"]
+	if (!(k in dmin)) { morder[++nmo] = k; dmin[k] = v["dom0_avail_mb"]; xmin[k] = v["xen_free_mb"] }
+	if (v["dom0_avail_mb"] + 0 < dmin[k] + 0) dmin[k] = v["dom0_avail_mb"]
+	if (v["xen_free_mb"] + 0 < xmin[k] + 0) xmin[k] = v["xen_free_mb"]
+}
+$2 == "parallel-conf" { parconf = v["conf"]; parjitsud = v["jitsud"] }
+$2 == "dns-latency-eight" {
+	idle99 = v["idle_p99_us"]; build99 = v["build_p99_us"]
+	idle50 = v["idle_p50_us"]; build50 = v["build_p50_us"]; buildmax = v["build_max_us"]
+}
+$2 == "synjitsu-first-byte" {
+	m = v["mode"]
+	sruns[m]++
+	if (m != "warm") coldboots++
+	if (v["failed"] == 1) { sfail[m]++; add(swhy, m, v["why"]); if (m != "warm") coldfailed++ }
+	else {
+		add(sms, m, v["ms"])
+		if ("synretrans" in v) { sretr[m] += v["synretrans"]; if (v["synretrans"] > 0) sretrruns[m]++; shasretr[m] = 1 }
+	}
+}
+$2 == "warning" { nwarn++; warn[nwarn] = $0 }
+# Any other series with an http_ms per run (the Linux baseline piece).
+("http_ms" in v) && $2 != "boot" {
+	if (!($2 in oruns)) oorder[++noo] = $2
+	oruns[$2]++
+	add(oms, $2, v["http_ms"])
+}
+
+END {
+	printf "# jitsud benchmarks, %s\n", stamp
+	printf "# host: %s; nested Xen under QEMU TCG (times are emulated: compare\n", host
+	printf "# only ratios within this file)\n"
+	printf "# versions: %s\n", versions
+	printf "# pieces: %s; runs per point: %s; dom0 free memory for guests: %s MiB\n", \
+	    info_pieces == "" ? "?" : info_pieces, info_runs == "" ? "?" : info_runs, \
+	    info_free == "" ? "?" : info_free
+	if (terr != "")
+		printf "# INCOMPLETE RUN: %s\n", terr
+	else if (!done)
+		printf "# INCOMPLETE RUN: the bench did not reach its end\n"
+	printf "# testbed verdict: %s (steps failed: %d; every failed run is below)\n", \
+	    verdict == "" ? "none" : "rc=" verdict, nfailsteps
+	printf "# cold boots: %d, failed runs among them: %d\n", coldboots, coldfailed
+	for (i = 1; i <= nwarn; i++) print "# " warn[i]
+
+	print ""
+	print "## Figure 1 (bench/boot-steps.svg): httpd unikernel (PVH), xl create or"
+	print "## DNS query until its first HTTP byte, per optimisation step (each"
+	print "## step adds to the previous ones; tests/xen/bench-steps.inc)"
+	print "# step mem_MiB runs failed median_ms median_create_or_answer_ms"
+	for (s = 1; s <= nsteps; s++) {
+		l = order[s]
+		if (stepavail[l] != 1) {
+			printf "%s not available (%s)\n", l, stepwhy[l]
+			continue
+		}
+		for (j = 1; j <= nmems; j++) {
+			k = l SUBSEP mems[j]
+			if (!(k in bruns)) continue
+			md = med(bms[k])
+			printf "%s %s %d %d %s %s", l, mems[j], bruns[k], bfail[k], \
+			    md == "" ? "no-data" : md, md == "" ? "-" : med(bmid[k])
+			if (bfail[k]) printf "  # failed: %s", bwhy[k]
+			if (bstop[k]) printf "  # %d did not stop cleanly", bstop[k]
+			printf "\n"
+			fig1[l, mems[j]] = md
+		}
+	}
+	if (nsteps == 0) print "no data"
+
+	print ""
+	print "## Figure 2 (bench/parallel.svg, bench/parallel-per-guest.svg): N httpd"
+	print "## unikernels (4 MiB, vif-jitsu) started at once until all serve HTTP;"
+	printf "## jitsud (N names queried at once; conf: %s) against N parallel xl create\n", \
+	    parconf == "" ? "?" : parconf
+	print "# system N runs failed median_all_ms per_guest_ms"
+	for (si = 1; si <= 2; si++) {
+		sys = si == 1 ? "jitsud" : "xl"
+		for (j = 1; j <= nns; j++) {
+			k = sys SUBSEP ns[j]
+			if (!(k in pruns)) continue
+			md = med(pms[k])
+			printf "%s %s %d %d %s %s", sys, ns[j], pruns[k], pfail[k], \
+			    md == "" ? "no-data" : md, md == "" ? "-" : int(md / ns[j])
+			if (pfail[k]) printf "  # failed: %s", pwhy[k]
+			printf "\n"
+			par[sys, ns[j]] = md
+		}
+	}
+	if (nns == 0) print "no data"
+	print "# memory left with the N guests up (MiB, lowest over the runs):"
+	print "# system N dom0_available xen_free"
+	for (i = 1; i <= nmo; i++) print morder[i], dmin[morder[i]], xmin[morder[i]]
+	if (nmo == 0) print "no data"
+	print "# a live name's DNS round trip (us), idle and while jitsud starts eight:"
+	print "# idle_p50 idle_p99 build_p50 build_p99 build_max"
+	if (idle99 != "")
+		print idle50, idle99, build50, build99, buildmax
+	else
+		print "no data"
+
+	print ""
+	print "## Figure 3 (bench/synjitsu.svg): first connection, DNS query until the"
+	printf "## first HTTP byte (ms) of the httpd unikernel (%s MiB): syn = cold with\n", \
+	    fig3mem == "" ? "?" : fig3mem
+	print "## Synjitsu, hold = cold, answer held until ready, lost = cold answered"
+	print "## at once without Synjitsu (first SYN lost), warm = already running;"
+	print "## synretrans = the client's TcpExtTCPSynRetrans summed over the good runs"
+	print "# mode runs failed p50 p90 max synretrans runs_with_retrans"
+	split("syn hold lost warm", modes, " ")
+	for (j = 1; j <= 4; j++) {
+		m = modes[j]
+		if (!(m in sruns)) { printf "%s no data\n", m; continue }
+		p50 = pct(sms[m], 50)
+		printf "%s %d %d %s %s %s %s %d", m, sruns[m], sfail[m], \
+		    p50 == "" ? "no-data" : p50, p50 == "" ? "-" : pct(sms[m], 90), \
+		    p50 == "" ? "-" : pct(sms[m], 100), \
+		    shasretr[m] ? sretr[m] : "-", sretrruns[m]
+		if (sfail[m]) printf "  # failed: %s", swhy[m]
+		printf "\n"
+		sp50[m] = p50
+	}
+
+	if (noo) {
+		print ""
+		print "## Other series: runs, median ms until the first HTTP reply"
+		for (i = 1; i <= noo; i++)
+			printf "%s %d %s\n", oorder[i], oruns[oorder[i]], med(oms[oorder[i]])
+	}
+
+	print ""
+	print "## Targets (issue 10), ratios of medians from this run"
+	# The fastest jitsud: the last available jitsud step with data at 4 MiB.
+	js = ""
+	for (s = 1; s <= nsteps; s++)
+		if (stepkind[order[s]] == "jitsud" && fig1[order[s], 4] != "")
+			js = order[s]
+	jv = js == "" ? "" : fig1[js, 4]
+	r = ratio(jv, fig1["xl-stock", 4])
+	target("jitsud summon at most 1/3 of xl create + vif-bridge, 4 MiB", \
+	    r == "" ? "" : r + 0 <= 0.3334, r == "" ? "" : \
+	    sprintf("%s %d ms / xl-stock %d ms = %s", js, jv, fig1["xl-stock", 4], r))
+	r = ratio(jv, fig1["xl-vif-jitsu", 4])
+	target("jitsud summon at most 0.6x xl create + vif-jitsu, 4 MiB", \
+	    r == "" ? "" : r + 0 <= 0.6, r == "" ? "" : \
+	    sprintf("%s %d ms / xl-vif-jitsu %d ms = %s", js, jv, fig1["xl-vif-jitsu", 4], r))
+	ok = (sp50["syn"] != "" && sp50["hold"] != "") ? sp50["syn"] + 0 < sp50["hold"] + 0 : ""
+	target("Synjitsu first-connection p50 below held-answer p50", ok, \
+	    ok == "" ? "" : sprintf("syn %d ms, hold %d ms", sp50["syn"], sp50["hold"]))
+	ok = (sp50["syn"] != "" && sp50["lost"] != "") ? sp50["lost"] - sp50["syn"] >= 1000 : ""
+	target("Synjitsu p50 at least 1 s below lost-SYN p50", ok, \
+	    ok == "" ? "" : sprintf("lost %d - syn %d = %d ms", sp50["lost"], sp50["syn"], sp50["lost"] - sp50["syn"]))
+	ok = shasretr["syn"] ? sretr["syn"] == 0 : ""
+	target("no SYN retransmitted in any Synjitsu run", ok, \
+	    ok == "" ? "" : sprintf("TcpExtTCPSynRetrans %d over %d good syn runs", \
+	    sretr["syn"], sruns["syn"] - sfail["syn"]))
+	r = ratio(par["jitsud", 8], par["jitsud", 1])
+	target("eight summons at once all served in at most 3x one", \
+	    r == "" ? "" : r + 0 <= 3, r == "" ? "" : \
+	    sprintf("N=8 %d ms / N=1 %d ms = %s", par["jitsud", 8], par["jitsud", 1], r))
+	a = par["jitsud", 32] != "" ? par["jitsud", 32] / 32 : ""
+	b = par["jitsud", 8] != "" ? par["jitsud", 8] / 8 : ""
+	target("per-guest cost at N=32 no worse than at N=8 (jitsud)", \
+	    (a == "" || b == "") ? "" : a <= b, (a == "" || b == "") ? "" : \
+	    sprintf("%d ms vs %d ms a guest", a, b))
+	for (xi = 1; xi <= 2; xi++) {
+		xs = xi == 1 ? "xl-vif-jitsu" : "xl-stock"
+		gj = (fig1[js, 256] != "" && jv != "") ? fig1[js, 256] - jv : ""
+		gx = (fig1[xs, 256] != "" && fig1[xs, 4] != "") ? fig1[xs, 256] - fig1[xs, 4] : ""
+		target("boot grows less from 4 to 256 MiB under jitsud than under " xs, \
+		    (gj == "" || gx == "") ? "" : gj < gx, (gj == "" || gx == "") ? "" : \
+		    sprintf("%s %+d ms, %s %+d ms", js, gj, xs, gx))
+	}
+	r = ratio(build99, idle99)
+	target("DNS p99 of a live name during 8 parallel builds at most 2x idle", \
+	    r == "" ? "" : r + 0 <= 2, r == "" ? "" : \
+	    sprintf("%d us / %d us = %s", build99, idle99, r))
+	target("0 failed runs in at least 100 cold boots", \
+	    coldboots == 0 ? "" : coldfailed == 0 && coldboots >= 100, \
+	    sprintf("%d cold boots, %d failed runs", coldboots, coldfailed))
+
+	print ""
+	print "## Every BENCH line of the run, as recorded"
+	for (i = 1; i <= nraw; i++) print raw[i]
+}

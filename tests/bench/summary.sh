@@ -1,0 +1,63 @@
+#!/bin/sh
+# summary.sh -- scripts/bench/run.sh's summary from a nested run that went
+# badly (tests/bench/failed.results: failed runs in every figure, steps
+# jitsud refused, a series with no good run, a run that broke off) and
+# from no output at all: results.txt and every figure are written, failed
+# runs are counted, not dropped, and "no data" stands where data lacks.
+top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/tests/lib.sh"
+work=$(mktemp -d /tmp/bench-summary.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+
+summarise() {
+	BENCH_SUMMARY_ONLY=1 BENCH_RESULTS=$1 BENCH_DIR=$2 \
+	    sh "$top/scripts/bench/run.sh" > /dev/null
+}
+
+figures_written() {
+	for f in results.txt boot-steps.svg parallel.svg \
+	    parallel-per-guest.svg synjitsu.svg; do
+		[ -s "$1/$f" ] || return 1
+	done
+	for f in "$1"/*.svg; do
+		grep -q '</svg>' "$f" || return 1
+	done
+}
+
+check "fixture: summary runs" summarise "$top/tests/bench/failed.results" \
+    "$work/f"
+res=$work/f/results.txt
+check "fixture: results and figures written" figures_written "$work/f"
+check "fixture: the broken-off run is said" grep -q '^# INCOMPLETE RUN' "$res"
+check "fixture: a step's failed run counted, median over the good ones" \
+    grep -q '^xl-stock 4 3 1 2650 ' "$res"
+check "fixture: a series with no good run says so" \
+    grep -q '^jitsud-script 256 1 1 no-data' "$res"
+check "fixture: a refused step is not available" \
+    grep -q '^jitsud-inline not available' "$res"
+check "fixture: the figure draws it so" \
+    grep -q 'not available' "$work/f/boot-steps.svg"
+check "fixture: a failed parallel run counted" \
+    grep -q '^xl 2 1 1 no-data' "$res"
+check "fixture: a failed Synjitsu run counted, SYN retransmits summed" \
+    grep -q '^syn 3 1 1500 1600 1600 1 1' "$res"
+check "fixture: a mode never run says no data" grep -q '^lost no data' "$res"
+check "fixture: the failed runs kept in the raw lines" \
+    grep -q 'failed=1 why=timeout_serve' "$res"
+check "fixture: cold boots and failures counted" \
+    grep -q '^# cold boots: 37, failed runs among them: 5' "$res"
+check "fixture: every target has a verdict" eval \
+    "[ \$(grep -c '^target: ' '$res') -eq 11 ] &&
+    ! grep '^target: ' '$res' | grep -vq ': holds\|: does not hold\|: no data'"
+check "fixture: 1/3 target computed" grep -q \
+    'at most 1/3 .*does not hold (jitsud-script 1725 ms / xl-stock 2650 ms = 0.65)' \
+    "$res"
+
+: > "$work/empty.results"
+check "empty: summary runs" summarise "$work/empty.results" "$work/e"
+check "empty: results and figures written" figures_written "$work/e"
+check "empty: figures say no data" eval \
+    "grep -q 'no data' '$work/e/boot-steps.svg' &&
+    grep -q 'no data' '$work/e/parallel.svg' &&
+    grep -q 'no data' '$work/e/synjitsu.svg'"
+finish bench-summary
