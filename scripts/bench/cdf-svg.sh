@@ -5,7 +5,8 @@
 # sample at all draws the axes and "no data".
 title=${1:-distribution}
 xlabel=${2:-value}
-sort -k1,1 -k2,2n | awk -v title="$title" -v xlabel="$xlabel" '
+sort -k1,1 -k2,2n | awk -v title="$title" -v xlabel="$xlabel" \
+    "$(cat "$(dirname "$0")/svg.awk")"'
 NF < 2 { next }
 {
 
@@ -16,16 +17,9 @@ NF < 2 { next }
 END {
 	W = 640; H = 400; L = 60; R = 20; T = 40; B = 50
 	pw = W - L - R; ph = H - T - B
-	split("#1b9e77 #d95f02 #7570b3 #e7298a #66a61e #e6ab02", col, " ")
-	# A round x range: 1, 2 or 5 times a power of ten, above max.
-	step = 1; while (step * 10 < max) step *= 10
-	xmax = step; while (xmax < max) xmax += step
-	printf "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" " \
-	    "height=\"%d\" font-family=\"sans-serif\" font-size=\"12\">\n", W, H
-	printf "<rect width=\"%d\" height=\"%d\" fill=\"white\"/>\n", W, H
-	printf "<text x=\"%d\" y=\"22\" font-size=\"14\">%s</text>\n", L, title
-	printf "<path d=\"M%d %d V%d H%d\" stroke=\"black\" fill=\"none\"/>\n", \
-	    L, T, T + ph, L + pw
+	svg_palette(col)
+	xmax = svg_range(max, 0)
+	svg_open(W, H, L, T, pw, ph, title)
 	for (i = 0; i <= 4; i++) {
 		x = L + pw * i / 4; y = T + ph - ph * i / 4
 		printf "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%g" \
@@ -33,14 +27,10 @@ END {
 		printf "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%g</text>\n", \
 		    L - 6, y + 4, i / 4
 	}
-	printf "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%s</text>\n", \
-	    L + pw / 2, H - 10, xlabel
-	printf "<text x=\"14\" y=\"%d\" transform=\"rotate(-90 14 %d)\" " \
-	    "text-anchor=\"middle\">fraction of runs</text>\n", T + ph / 2, \
-	    T + ph / 2
+	svg_xlabel(L, pw, H, xlabel)
+	svg_ylabel(T, ph, "fraction of runs")
 	if (ns == 0)
-		printf "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" " \
-		    "font-size=\"20\">no data</text>\n", L + pw / 2, T + ph / 2
+		svg_nodata(L, pw, T, ph)
 	for (s = 1; s <= ns; s++) {
 		k = order[s]; c = col[(s - 1) % 6 + 1]
 		d = sprintf("M%.1f %.1f", L, T + ph)

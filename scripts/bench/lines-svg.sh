@@ -6,7 +6,8 @@
 title=${1:-lines}
 xlabel=${2:-x}
 ylabel=${3:-y}
-sort -k2,2n | awk -v title="$title" -v xlabel="$xlabel" -v ylabel="$ylabel" '
+sort -k2,2n | awk -v title="$title" -v xlabel="$xlabel" -v ylabel="$ylabel" \
+    "$(cat "$(dirname "$0")/svg.awk")"'
 NF < 3 { next }
 {
 
@@ -19,23 +20,14 @@ NF < 3 { next }
 END {
 	W = 640; H = 400; L = 70; R = 20; T = 40; B = 50
 	pw = W - L - R; ph = H - T - B
-	split("#1b9e77 #d95f02 #7570b3 #e7298a #66a61e #e6ab02", col, " ")
-	step = 1; while (step * 10 < max) step *= 10
-	if (max > 0 && step * 2 >= max) step /= 2
-	ymax = step; while (ymax < max) ymax += step
-	printf "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" " \
-	    "height=\"%d\" font-family=\"sans-serif\" font-size=\"12\">\n", W, H
-	printf "<rect width=\"%d\" height=\"%d\" fill=\"white\"/>\n", W, H
-	printf "<text x=\"%d\" y=\"22\" font-size=\"14\">%s</text>\n", L, title
-	printf "<path d=\"M%d %d V%d H%d\" stroke=\"black\" fill=\"none\"/>\n", \
-	    L, T, T + ph, L + pw
-	printf "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%s</text>\n", \
-	    L + pw / 2, H - 10, xlabel
-	printf "<text x=\"14\" y=\"%d\" transform=\"rotate(-90 14 %d)\" " \
-	    "text-anchor=\"middle\">%s</text>\n", T + ph / 2, T + ph / 2, ylabel
+	svg_palette(col)
+	ymax = svg_range(max, 1)
+	svg_open(W, H, L, T, pw, ph, title)
+	svg_xlabel(L, pw, H, xlabel)
+	svg_ylabel(T, ph, ylabel)
 	if (max == 0) {
-		printf "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" " \
-		    "font-size=\"20\">no data</text>\n</svg>\n", L + pw / 2, T + ph / 2
+		svg_nodata(L, pw, T, ph)
+		print "</svg>"
 		exit
 	}
 	for (i = 0; i <= 4; i++) {
