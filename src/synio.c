@@ -240,15 +240,25 @@ synio_socket(struct synio_port *p, char *err, size_t errlen)
 }
 
 static struct synio_port *
-synio_port_get(struct synio *io, const char *bridge, char *err, size_t errlen)
+synio_port_find(struct synio *io, const char *bridge)
 {
 	struct synio_port *p;
 
 	LIST_FOREACH(p, &io->ports, entry)
-		if (strcmp(p->bridge, bridge) == 0) {
-			p->refs++;
+		if (strcmp(p->bridge, bridge) == 0)
 			return p;
-		}
+	return NULL;
+}
+
+static struct synio_port *
+synio_port_get(struct synio *io, const char *bridge, char *err, size_t errlen)
+{
+	struct synio_port *p;
+
+	if ((p = synio_port_find(io, bridge)) != NULL) {
+		p->refs++;
+		return p;
+	}
 	if ((p = calloc(1, sizeof(*p))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
@@ -334,9 +344,8 @@ synio_announce(struct synio *io, const struct binding *b)
 		return 0;
 	len = synjitsu_garp_of(ntohl(b->ip.s_addr), b->mac, f, sizeof(f));
 	/* A claim's socket on that bridge serves; else a send-only one. */
-	LIST_FOREACH(p, &io->ports, entry)
-		if (strcmp(p->bridge, b->bridge) == 0)
-			return send(p->fd, f, len, MSG_DONTWAIT) == -1 ? -1 : 0;
+	if ((p = synio_port_find(io, b->bridge)) != NULL)
+		return send(p->fd, f, len, MSG_DONTWAIT) == -1 ? -1 : 0;
 	memset(&sll, 0, sizeof(sll));
 	sll.sll_family = AF_PACKET;
 	if ((sll.sll_ifindex = (int)if_nametoindex(b->bridge)) == 0)
