@@ -203,6 +203,18 @@ tb_host() {
 	return "$(cat "$_hf.rc")"
 }
 
+# tb_capture FILE: every frame on br0 (link headers, epoch times) into
+# FILE, from a second from now until tb_capture_end.
+tb_capture() {
+	tcpdump -Z root -i br0 -nn -e -l -tt > "$1" 2>&1 &
+	TB_CAPTURE=$!
+	sleep 1
+}
+
+tb_capture_end() {
+	kill "$TB_CAPTURE" 2>/dev/null
+}
+
 # Show everything a failure needs to be understood: every guest console,
 # the domain list, dom0's kernel log tail and Xen's own log tail.
 tb_dump_logs() {

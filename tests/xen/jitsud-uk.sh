@@ -166,11 +166,9 @@ tb_step live-name-answered-meanwhile 20 others_verdict
 tb_say "BENCH uk-eight-dns $(tail -n 1 /tmp/others.out)"
 tb_step idle-guests-block 20 guests_idle
 # Every frame on the bridge meanwhile, to see where a slow answer was lost.
-tcpdump -Z root -i br0 -nn -e -l -tt > /tmp/serve.trace 2>&1 &
-tracer=$!
-sleep 1
+tb_capture /tmp/serve.trace
 tb_step all-eight-serve 60 serve_all
-kill "$tracer" 2>/dev/null
+tb_capture_end
 tb_log "tries per guest" cat "$TB_TMP/step.out"
 # A guest that took more than 3 s (or never answered): its frames.
 awk '/failed tries, [0-9]+ ms/ { ms = $(NF - 1); if (ms > 3000) print $1 }

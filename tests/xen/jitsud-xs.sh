@@ -61,11 +61,9 @@ xl_ops=$(tail -n 1 "$TB_TMP/step.out")
 tb_step xl-destroy 30 sh -c 'xl destroy uk-httpd && until ! xl domid uk-httpd >/dev/null 2>&1; do sleep 0.2; done'
 jitsud -d -v -f /etc/jitsud/jitsud.conf > /tmp/jitsud.log 2>&1 &
 tb_require jitsud-start 20 tb_until test -S /run/jitsud.sock
-tcpdump -Z root -i br0 -nn -e -l -tt > /tmp/summon.trace 2>&1 &
-tracer=$!
-sleep 1
+tb_capture /tmp/summon.trace
 tb_require summon-serves 60 js_boot
-kill "$tracer"
+tb_capture_end
 js_ops=$(tail -n 1 "$TB_TMP/step.out")
 tb_say "BENCH stale-arp $(tr -dc '0-9 ' < /tmp/js.gap | awk '{ print "gap_ms=" $1 }')"
 # The client's very first SYN must already go to the new MAC: jitsud
