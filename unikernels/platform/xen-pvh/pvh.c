@@ -166,8 +166,16 @@ pvh_start(uint32_t start_info_paddr)
 	hypercall_init();
 	shared_info_init();
 	cmdline_init(si);
-	xenplat.cons = ring_page(HVM_PARAM_CONSOLE_PFN);
-	xenplat.cons_port = (evtchn_port_t)hvm_param(HVM_PARAM_CONSOLE_EVTCHN);
+	/*
+	 * A toolstack may give no console at all (jitsud's console=off: no
+	 * ring, no xenconsoled work on the summon path); then the output
+	 * goes to Xen's debug port only.
+	 */
+	if (hvm_param(HVM_PARAM_CONSOLE_PFN) != 0) {
+		xenplat.cons = ring_page(HVM_PARAM_CONSOLE_PFN);
+		xenplat.cons_port =
+		    (evtchn_port_t)hvm_param(HVM_PARAM_CONSOLE_EVTCHN);
+	}
 	xenplat.store = ring_page(HVM_PARAM_STORE_PFN);
 	xenplat.store_port = (evtchn_port_t)hvm_param(HVM_PARAM_STORE_EVTCHN);
 	xen_main();
