@@ -7,7 +7,6 @@
 #   make smoke           the nested-Xen smoke test only
 #   make demo            boot the testbed and show a guest being served
 #   make bench           benchmarks; results under bench/
-#   make bench-host      first-connection latency from a host client
 #   make install         PREFIX=/usr/local DESTDIR= (SYSCONFDIR, XENSCRIPTDIR)
 #   make format          rewrite the C files to .clang-format
 #   make format-check    name the C files that differ from it
@@ -136,11 +135,6 @@ demo: all
 
 bench: all
 	@scripts/bench/run.sh
-
-# The client outside the emulated machine (scripts/testbed/hostnet.sh).
-.PHONY: bench-host
-bench-host: all
-	@scripts/bench/host.sh
 
 # The unikernels jitsud ships (the example zone boots httpd.pvh) go to
 # $(UKDIR); the example zone is rewritten to name them there.  The vif

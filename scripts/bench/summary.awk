@@ -84,7 +84,7 @@ $2 == "parallel" {
 	if (v["failed"] == 1) { pfail[k]++; add(pwhy, k, v["why"] "(served=" v["served"] ")"); coldfailed++ }
 	else add(pms, k, v["all_ms"])
 }
-$2 == "fig3-conf" { fig3mem = v["mem"] }
+$2 == "fig3-conf" { fig3mem = v["mem"]; fig3client = v["client"] }
 $2 == "memory" {
 	k = v["sys"] " " v["n"]
 	if (!(k in dmin)) { morder[++nmo] = k; dmin[k] = v["dom0_avail_mb"]; xmin[k] = v["xen_free_mb"] }
@@ -193,7 +193,11 @@ END {
 	    fig3mem == "" ? "?" : fig3mem
 	print "## Synjitsu, hold = cold, answer held until ready, lost = cold answered"
 	print "## at once without Synjitsu (first SYN lost), warm = already running;"
-	print "## synretrans = the client's TcpExtTCPSynRetrans summed over the good runs"
+	print "## synretrans = the client's TcpExtTCPSynRetrans summed over the good runs;"
+	if (fig3client == "host")
+		print "## the client: curl on the host (outside the emulated machine), host clock"
+	else
+		print "## the client: curl in a namespace of the emulated dom0, dom0's clock"
 	print "# mode runs failed p50 p90 max synretrans runs_with_retrans"
 	split("syn hold lost warm", modes, " ")
 	for (j = 1; j <= 4; j++) {

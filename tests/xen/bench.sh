@@ -1,3 +1,4 @@
+# testbed: hostnet
 # bench.sh -- `make bench` in one nested boot, so the numbers compare.
 # The pieces, chosen with jitsu.bench= on dom0's command line (the host
 # passes BENCH_ONLY; default fig1,fig2,fig3), runs per point with
@@ -5,7 +6,8 @@
 #   fig1   the httpd unikernel's boot per optimisation step and memory
 #   fig2   N guests at once, jitsud against N parallel xl create, and a
 #          live name's DNS round trip during eight builds
-#   fig3   first-connection latency: Synjitsu, held, lost SYN, warm
+#   fig3   first-connection latency: Synjitsu, held, lost SYN, warm,
+#          seen by a client on the host (the hostnet line above)
 #   linux  the Linux PV baseline guest under xl and jitsud (not in the
 #          default set: slow, and no figure needs it)
 # Each piece records its failed runs and goes on (bench-lib.inc).
