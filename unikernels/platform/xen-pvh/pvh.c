@@ -173,8 +173,8 @@ pvh_start(uint32_t start_info_paddr)
 	 */
 	if (hvm_param(HVM_PARAM_CONSOLE_PFN) != 0) {
 		xenplat.cons = ring_page(HVM_PARAM_CONSOLE_PFN);
-		xenplat.cons_port =
-		    (evtchn_port_t)hvm_param(HVM_PARAM_CONSOLE_EVTCHN);
+		xenplat.cons_port = (evtchn_port_t)
+		    hvm_param(HVM_PARAM_CONSOLE_EVTCHN);
 	}
 	xenplat.store = ring_page(HVM_PARAM_STORE_PFN);
 	xenplat.store_port = (evtchn_port_t)hvm_param(HVM_PARAM_STORE_EVTCHN);
