@@ -255,7 +255,7 @@ struct xls_shell {
 	uint8_t	 uuid[16];
 	/* set by xls_shell_fill */
 	uint64_t store_pfn, console_pfn;
-	uint64_t build_us, store_us; /* its two parts, how long */
+	uint64_t build_us, store_us, intro_us; /* its parts, how long */
 	int	 filled;
 };
 

@@ -467,17 +467,21 @@ xls_store(struct store *st, struct xls_shell *sh, const char *name, char *err,
     size_t errlen)
 {
 	struct xls_guest g;
+	uint64_t	 t0 = xls_us(), t1;
 
 	xls_guest_of(sh, name, &g);
 	if (xls_write(st, &g, xls_fill_nodes) == -1) {
 		xls_err(err, errlen, "XenStore folders", sh->domid);
 		return -1;
 	}
+	t1 = xls_us();
+	sh->store_us = t1 - t0;
 	if (store_introduce(st, sh->domid, XLS_STORE_PFN, sh->store_port) ==
 	    -1) {
 		xls_err(err, errlen, "introduce to xenstored", sh->domid);
 		return -1;
 	}
+	sh->intro_us = xls_us() - t1;
 	return 0;
 }
 
@@ -486,7 +490,7 @@ xls_shell_fill(struct xls *x, struct store *st, struct xls_shell *sh,
     const char *name, const char *kernel, const char *cmdline, char *err,
     size_t errlen)
 {
-	uint64_t t0 = xls_us(), t1;
+	uint64_t t0 = xls_us();
 
 	if (sh->filled) {
 		snprintf(err, errlen, "domain %u: filled already", sh->domid);
@@ -503,11 +507,9 @@ xls_shell_fill(struct xls *x, struct store *st, struct xls_shell *sh,
 		    sh->domid, sh->store_pfn, sh->console_pfn);
 		return -1;
 	}
-	t1 = xls_us();
-	sh->build_us = t1 - t0;
+	sh->build_us = xls_us() - t0;
 	if (xls_store(st, sh, name, err, errlen) == -1)
 		return -1;
-	sh->store_us = xls_us() - t1;
 	sh->filled = 1;
 	return 0;
 }

@@ -2,6 +2,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,9 +24,10 @@
  *   shellprobe boot MEM NAME KERNEL CMDLINE IP MAC GOFILE
  *	make a shell, print its line, wait until GOFILE exists, then fill
  *	it as NAME, make its vif in br0 as jitsud does (xlv), unpause it,
- *	wait until the vif is plugged and print
- *	"filled DOMID build_ms= store_ms= vif_write_ms= unpause_ms=
- *	fill_ms= plugged_ms=" (fill_ms: GOFILE seen to unpaused)
+ *	print "unpaused DOMID at_ms=T" (T on /proc/uptime's clock), wait
+ *	until the vif is plugged and print "filled DOMID build_ms=
+ *	store_ms= introduce_ms= vif_write_ms= unpause_ms= fill_ms=
+ *	plugged_ms=" (fill_ms: GOFILE seen to unpaused)
  *   shellprobe destroy DOMID
  *	destroy a shell never filled
  *   shellprobe gone DOMID
@@ -117,6 +119,16 @@ wait_for(const char *path)
 		usleep(2000);
 }
 
+/* Now on /proc/uptime's clock, in ms: the test's tb_now. */
+static uint64_t
+uptime_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 static double
 ms(uint64_t us)
 {
@@ -150,14 +162,17 @@ boot(struct xls *x, struct store *st, struct event_base *base, char **av)
 	if (xls_unpause(x, sh.domid, err, sizeof(err)) == -1)
 		die(err);
 	t3 = now_us();
+	printf("unpaused %u at_ms=%" PRIu64 "\n", sh.domid, uptime_ms());
+	fflush(stdout);
 	while (!p.done)
 		event_base_dispatch(base);
 	if (p.why[0] != '\0')
 		die(p.why);
-	printf("filled %u build_ms=%.1f store_ms=%.1f vif_write_ms=%.1f "
-	       "unpause_ms=%.1f fill_ms=%.1f plugged_ms=%.1f\n",
-	    sh.domid, ms(sh.build_us), ms(sh.store_us), ms(t2 - t1),
-	    ms(t3 - t2), ms(t3 - t0), ms(now_us() - t0));
+	printf("filled %u build_ms=%.1f store_ms=%.1f introduce_ms=%.1f "
+	       "vif_write_ms=%.1f unpause_ms=%.1f fill_ms=%.1f "
+	       "plugged_ms=%.1f\n",
+	    sh.domid, ms(sh.build_us), ms(sh.store_us), ms(sh.intro_us),
+	    ms(t2 - t1), ms(t3 - t2), ms(t3 - t0), ms(now_us() - t0));
 	xlv_close(xv);
 }
 

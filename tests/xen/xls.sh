@@ -75,18 +75,20 @@ store_clean() {
 run_shell() {
 	start_shell "$1" "$2"
 	tb_require "shell$1-made" 30 tb_until shell_made "$1"
-	_d=$(shell_domid "$1")
-	tb_step "shell$1-listed-paused" 10 listed_paused "$_d"
-	_t0=$(tb_now)
+	sh_dom=$(shell_domid "$1")
+	tb_step "shell$1-listed-paused" 10 listed_paused "$sh_dom"
+	go_t0=$(tb_now)
 	touch "/tmp/go$1"
 	tb_require "shell$1-first-http" 60 first_http
-	_ms=$(($(tb_now) - _t0))
+	go_t1=$((go_t0 + TB_MS))
 	tb_step "shell$1-vif-plugged" 20 tb_until shell_filled "$1"
 	tb_log "shellprobe $1" cat "/tmp/shell$1.out"
 	_make=$(sed -n 's/^shell .*make_ms=\([0-9.]*\).*/\1/p' "/tmp/shell$1.out")
 	_fill=$(sed -n 's/^filled .*fill_ms=\([0-9.]*\).*/\1/p' "/tmp/shell$1.out")
-	tb_say "BENCH xls shell$1 make_ms=$_make fill_ms=$_fill go_to_http_ms=$_ms"
-	tb_step "shell$1-named" 10 named "$2" "$_d"
+	_up=$(sed -n 's/^unpaused .*at_ms=\([0-9]*\).*/\1/p' "/tmp/shell$1.out")
+	tb_say "BENCH xls shell$1 make_ms=$_make fill_ms=$_fill" \
+	    "unpause_to_http_ms=$((go_t1 - _up)) go_to_http_ms=$((go_t1 - go_t0))"
+	tb_step "shell$1-named" 10 named "$2" "$sh_dom"
 	tb_step "shell$1-page" 20 page
 	tb_step "shell$1-console" 20 tb_until console_line "$2"
 }
