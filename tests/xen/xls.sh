@@ -43,9 +43,11 @@ shell_filled() {
 	grep -q '^filled ' "/tmp/shell$1.out"
 }
 
-# The shell is listed, paused (xl's state column has a p), no name yet.
+# The shell is listed, paused (xl's state column has a p), under the
+# name it has until it is filled.
 listed_paused() {
-	xl list | awk -v d="$1" '$2 == d && $5 ~ /p/ { ok = 1 } END { exit !ok }'
+	xl list | awk -v d="$1" '$1 == "jitsud-shell-" d && $2 == d &&
+	    $5 ~ /p/ { ok = 1 } END { exit !ok }'
 }
 
 named() {
@@ -91,6 +93,8 @@ run_shell() {
 	tb_step "shell$1-named" 10 named "$2" "$sh_dom"
 	tb_step "shell$1-page" 20 page
 	tb_step "shell$1-console" 20 tb_until console_line "$2"
+	[ "$1" = 1 ] && tb_log "XenStore of shell $sh_dom" xenstore-ls -p \
+	    "/local/domain/$sh_dom"
 }
 
 run_shell 1 uk-shell
@@ -114,6 +118,7 @@ tb_step shell3-make 30 sh -c 'shellprobe make 4 > /tmp/shell3.out'
 d3=$(awk '/^shell / { print $2 }' /tmp/shell3.out)
 tb_step shell3-destroy 10 shellprobe destroy "$d3"
 tb_step shell3-gone 10 tb_until sh -c "! xl list $d3"
+tb_step shell3-store-clean 10 tb_until store_clean "$d3"
 
 # The baseline: xl create of the same guest, same memory, same vif
 # script jitsud's vif replaces (vif-jitsu).
@@ -121,5 +126,7 @@ t0=$(tb_now)
 tb_require xl-create 60 xl create -q /testbed/tests/uk-httpd.cfg
 tb_require xl-first-http 60 first_http
 tb_say "BENCH xls xl_create_to_http_ms=$(($(tb_now) - t0))"
+tb_log "XenStore of xl's uk-httpd, for comparison" xenstore-ls -p \
+    "/local/domain/$(xl domid uk-httpd)"
 tb_step xl-shutdown 30 xl shutdown -w uk-httpd
 tb_log "uk-shell console" cat /var/log/xen/console/guest-uk-shell.log
