@@ -151,8 +151,11 @@ boot(struct xls *x, struct store *st, struct event_base *base, char **av)
 	wait_for(av[6]);
 	t0 = now_us();
 	if (xls_shell_fill(x, st, &sh, av[1], av[2], av[3], err, sizeof(err)) ==
-	    -1)
+	    -1) {
+		/* The contract: a failed fill is the caller's to destroy. */
+		xls_destroy(x, st, sh.domid);
 		die(err);
+	}
 	t1 = now_us();
 	/* As jitsud: the vif's folders before the guest runs, the plug
 	 * (netback's InitWait, then rtnetlink) while it boots. */

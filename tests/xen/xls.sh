@@ -120,6 +120,22 @@ tb_step shell3-destroy 10 shellprobe destroy "$d3"
 tb_step shell3-gone 10 tb_until sh -c "! xl list $d3"
 tb_step shell3-store-clean 10 tb_until store_clean "$d3"
 
+# A fill that cannot load its kernel says so, naming it, and the shell
+# it was given goes with xls_destroy: no domain, no XenStore left.
+bad_fill() {
+	touch /tmp/go4
+	! shellprobe boot 4 uk-bad /testbed/no-such.pvh "" "$ip_" "$mac" \
+	    /tmp/go4 > /tmp/shell4.out 2>&1 &&
+	    grep -q "cannot load /testbed/no-such.pvh" /tmp/shell4.out
+}
+
+tb_step bad-fill-names-the-kernel 30 bad_fill
+d4=$(awk '/^shell / { print $2 }' /tmp/shell4.out)
+tb_step bad-fill-leaves-nothing 10 tb_until sh -c \
+    "[ -n '$d4' ] && ! xl list $d4 && ! xl list | grep -q uk-bad"
+tb_step bad-fill-store-clean 10 tb_until store_clean "$d4"
+tb_log "shellprobe 4" cat /tmp/shell4.out
+
 # The baseline: xl create of the same guest, same memory, same vif
 # script jitsud's vif replaces (vif-jitsu).
 t0=$(tb_now)
