@@ -58,7 +58,7 @@ WIRE_SRCS = $(addprefix unikernels/lib/wire/,eth.c arp.c ip.c tcp.c)
 PROGRAMS = jitsud jitsuctl
 jitsud_SRCS = src/jitsud.c src/server.c src/forward.c src/control.c \
 	      src/vm.c src/handover.c src/xl.c src/xlb.c src/xld.c src/xlh.c \
-	      src/xlv.c \
+	      src/xlv.c src/xls.c \
 	      src/chan.c src/store.c src/proc.c \
 	      src/proc_child.c src/proc_sock.c src/proc_adopt.c src/proc_util.c \
 	      src/netlink.c src/probe.c src/dns.c \
@@ -67,7 +67,7 @@ jitsud_SRCS = src/jitsud.c src/server.c src/forward.c src/control.c \
 	      src/synio.c \
 	      src/synjitsu.c src/siphash.c unikernels/lib/synrec.c $(WIRE_SRCS)
 jitsud_LIBS = $(shell pkg-config --libs libevent ldns xenlight xenstore \
-	      xentoollog) -lpthread
+	      xentoollog xencontrol xenguest) -lpthread
 jitsuctl_SRCS = src/jitsuctl.c src/ctl.c
 
 define prog_rule
@@ -80,7 +80,7 @@ MANPAGES = $(wildcard man/*.[1-8])
 
 .PHONY: all check unit unit-build smoke testbed-selftest demo bench install \
 	clean distclean format format-check unikernels
-TOOLS = qlat qburst
+TOOLS = qlat qburst shellprobe
 all: $(addprefix $(B)/bin/,$(PROGRAMS)) unikernels \
     $(addprefix $(B)/tools/,$(TOOLS))
 
@@ -89,9 +89,22 @@ $(B)/tools/%: tests/tools/%.c tests/tools/dnsq.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $<
 
+# The testbed's driver for domain shells (tests/xen/xls.sh): xls.c with
+# the daemon's XenStore and vif code.
+shellprobe_SRCS = tests/tools/shellprobe.c src/xls.c src/store.c src/xlv.c \
+	      src/netlink.c src/log.c
+$(B)/tools/shellprobe: $(patsubst %.c,$(B)/obj/%.o,$(shellprobe_SRCS))
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs libevent xenstore \
+	    xencontrol xenguest)
+
 # The libOS and its images (build/unikernels/*.pvh), for the testbed.
 unikernels:
 	@$(MAKE) --no-print-directory -C unikernels
+
+# xenctrl.h pulls in Xen's public headers, which use anonymous unions:
+# the one file behind libxenctrl/libxenguest is built as gnu11.
+$(B)/obj/src/xls.o: ALL_CFLAGS += -std=gnu11
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)

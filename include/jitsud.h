@@ -1257,6 +1257,37 @@ struct store_dir {
  */
 int store_make_dirs(struct store *, const struct store_dir *, size_t n);
 
+/* Who may do what to a node of store_make_nodes (libxl's three sets). */
+enum store_perm {
+	STORE_INHERIT,	/* as its parent folder (no permissions set) */
+	STORE_DOM0,	/* dom0 only */
+	STORE_GUEST_RO, /* dom0 owns it; the guest may read it */
+	STORE_GUEST_RW	/* the guest owns it */
+};
+
+/* One node for store_make_nodes. */
+struct store_node {
+	char		path[STORE_PATH_MAX];
+	char		value[STORE_PATH_MAX];
+	enum store_perm perm;
+	int		fresh; /* remove whatever was there first */
+};
+/*
+ * store_make_nodes: n nodes written in order (folders are nodes with an
+ * empty value), with their permissions for guest domid, in one
+ * transaction retried while XenStore reports a conflict.  0, or -1
+ * logged.
+ */
+int store_make_nodes(struct store *, uint32_t domid, const struct store_node *,
+    size_t n);
+/*
+ * store_introduce: tell xenstored that domain domid's ring is at guest
+ * frame mfn and its event channel is port (xenstored then fires
+ * @introduceDomain).  0, or -1 logged.
+ */
+int store_introduce(struct store *, uint32_t domid, unsigned long mfn,
+    unsigned int port);
+
 /* control.c */
 
 /*

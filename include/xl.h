@@ -239,4 +239,81 @@ void	    xlv_close(struct xlv *);
 /* xlv_remove: a dead domain's vif backends go (netback drops vifD.0). */
 void	    xlv_remove(struct store *, uint32_t domid);
 
+/* xls.c -- domain shells: PVH domains made ahead, filled on a summon */
+
+struct xls;
+struct store_node;
+
+/* xls_shell_make's flags. */
+#define XLS_NO_RDTSCP 0x1 /* cpuid "host,rdtscp=0" */
+
+/* One shell: what making it chose, what filling it needs. */
+struct xls_shell {
+	uint32_t domid;
+	uint32_t mem_mib;
+	uint32_t store_port, console_port; /* unbound, for dom0 */
+	uint8_t	 uuid[16];
+	/* set by xls_shell_fill */
+	uint64_t store_pfn, console_pfn;
+	uint64_t build_us, store_us, intro_us; /* its parts, how long */
+	int	 filled;
+};
+
+/* What xls_nodes writes for a filled shell. */
+struct xls_guest {
+	uint32_t    domid;
+	const char *name;
+	uint8_t	    uuid[16];
+	uint32_t    mem_mib;
+	uint32_t    store_port, console_port;
+	uint64_t    store_pfn, console_pfn;
+};
+
+#define XLS_NODES_MAX 48
+
+/*
+ * xls_open: this thread's handle on the hypervisor (libxenctrl); NULL,
+ * logged, when this is not a Xen dom0.  One per thread; xls_close frees
+ * it (NULL is ok).
+ */
+struct xls *xls_open(void);
+void	    xls_close(struct xls *);
+/*
+ * xls_shell_make: an empty PVH domain of mem_mib MiB and one vcpu,
+ * paused, with everything that depends neither on the kernel nor on
+ * the guest's name done (xls.c lists what and why), its XenStore
+ * folders included (named "jitsud-shell-D" meanwhile).  0, or -1 with
+ * err set (and nothing left behind).  Blocks.
+ */
+int    xls_shell_make(struct xls *, struct store *, uint32_t mem_mib, int flags,
+       struct xls_shell *, char *err, size_t errlen);
+/*
+ * xls_shell_fill: load `kernel' (an ELF with the PVH entry note) into
+ * the shell with `cmdline', name it `name', write its console folder
+ * and introduce it to xenstored; it stays paused, for the caller to
+ * make its vif (xlv_open) and xls_unpause it.  From then on it is an
+ * ordinary domain to libxl (destroy, shutdown, death events) and `xl'.
+ * 0, or -1 with err set: the caller destroys it.  Blocks.
+ */
+int    xls_shell_fill(struct xls *, struct store *, struct xls_shell *,
+       const char *name, const char *kernel, const char *cmdline, char *err,
+       size_t errlen);
+/* xls_unpause: let it run.  0, or -1 with err set. */
+int    xls_unpause(struct xls *, uint32_t domid, char *err, size_t errlen);
+/*
+ * xls_destroy: end a shell never filled, its XenStore folders too (a
+ * filled one is libxl's to destroy: libxl_domain_destroy removes them).
+ * 0, or -1 logged.
+ */
+int    xls_destroy(struct xls *, struct store *, uint32_t domid);
+/*
+ * The XenStore nodes libxl writes for a PVH guest with a xenconsoled
+ * console, in order, split as a shell writes them; pure.  xls_nodes:
+ * the shell's (all but the name and the console); xls_fill_nodes: the
+ * fill's (the name, /vm/UUID/name, console/).  Each returns how many
+ * (at most XLS_NODES_MAX) it put in out[].
+ */
+size_t xls_nodes(const struct xls_guest *, struct store_node *out);
+size_t xls_fill_nodes(const struct xls_guest *, struct store_node *out);
+
 #endif

@@ -310,3 +310,85 @@ store_make_dirs(struct store *st, const struct store_dir *d, size_t n)
 	}
 	return 0;
 }
+
+/* One node inside transaction t, with the permissions libxl gives. */
+static int
+store_make_node(struct store *st, xs_transaction_t t, uint32_t domid,
+    const struct store_node *nd)
+{
+	struct xs_permissions p[2] = {
+		{ .id = 0, .perms = XS_PERM_NONE },
+		{ .id = domid, .perms = XS_PERM_READ },
+	};
+	unsigned int n = 0;
+
+	switch (nd->perm) {
+	case STORE_INHERIT:
+		break;
+	case STORE_DOM0:
+		n = 1;
+		break;
+	case STORE_GUEST_RO:
+		n = 2;
+		break;
+	case STORE_GUEST_RW:
+		p[0].id = domid;
+		n = 1;
+		break;
+	}
+	if (nd->fresh && !xs_rm(st->xs, t, nd->path) && errno != ENOENT)
+		return -1;
+	if (!xs_write(st->xs, t, nd->path, nd->value, strlen(nd->value)))
+		return -1;
+	if (n > 0 && !xs_set_permissions(st->xs, t, nd->path, p, n))
+		return -1;
+	return 0;
+}
+
+/* One attempt: 0 committed, -1 failed, EAGAIN to retry. */
+static int
+store_try_nodes(struct store *st, uint32_t domid, const struct store_node *nd,
+    size_t n)
+{
+	xs_transaction_t t;
+	size_t		 i;
+
+	if ((t = xs_transaction_start(st->xs)) == XBT_NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (store_make_node(st, t, domid, &nd[i]) == -1) {
+			xs_transaction_end(st->xs, t, true);
+			return -1;
+		}
+	}
+	if (!xs_transaction_end(st->xs, t, false))
+		return errno == EAGAIN ? EAGAIN : -1;
+	return 0;
+}
+
+int
+store_make_nodes(struct store *st, uint32_t domid, const struct store_node *nd,
+    size_t n)
+{
+	int rc, tries;
+
+	for (tries = 0; tries < 8; tries++)
+		if ((rc = store_try_nodes(st, domid, nd, n)) != EAGAIN)
+			break;
+	if (rc != 0) {
+		log_warn("xenstore transaction making %s", n ? nd[0].path : "");
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_introduce(struct store *st, uint32_t domid, unsigned long mfn,
+    unsigned int port)
+{
+	if (!xs_introduce_domain(st->xs, domid, mfn, port)) {
+		log_warn("xs_introduce_domain %u", domid);
+		return -1;
+	}
+	return 0;
+}

@@ -294,6 +294,20 @@ xs_set_permissions(struct xs_handle *h, xs_transaction_t t, const char *path,
 	return true;
 }
 
+static unsigned int  fx_intro_domid, fx_intro_port;
+static unsigned long fx_intro_mfn;
+
+bool
+xs_introduce_domain(struct xs_handle *h, unsigned int domid, unsigned long mfn,
+    unsigned int eventchn)
+{
+	(void)h;
+	fx_intro_domid = domid;
+	fx_intro_mfn = mfn;
+	fx_intro_port = eventchn;
+	return true;
+}
+
 xs_transaction_t
 xs_transaction_start(struct xs_handle *h)
 {
@@ -682,6 +696,50 @@ test_make_dirs_retries_a_conflict_then_gives_up(void **state)
 	assert_int_equal(tx_ended, 8);
 }
 
+static const struct store_node nodes[] = {
+	{ "/d", "", STORE_GUEST_RO, 1 },
+	{ "/d/name", "www", STORE_INHERIT, 0 },
+	{ "/d/data", "", STORE_GUEST_RW, 0 },
+	{ "/l", "", STORE_DOM0, 0 },
+};
+
+/* The last node's permissions, in turn: each kind is libxl's set. */
+static void
+test_make_nodes_gives_each_libxls_permissions(void **state)
+{
+	struct store_node one = nodes[0];
+
+	(void)state;
+	fx_set("/d/stale", "x");
+	assert_int_equal(store_make_nodes(st, 9, nodes, 3), 0);
+	assert_int_equal(tx_ended, 1);
+	assert_null(fx_find(kv, "/d/stale"));
+	assert_string_equal(fx_find(kv, "/d/name")->value, "www");
+	/* the guest owns data/: one entry, its own */
+	assert_string_equal(fx_perms_path, "/d/data");
+	assert_int_equal(fx_nperms, 1);
+	assert_int_equal(fx_perms[0].id, 9);
+	assert_int_equal(fx_perms[0].perms, XS_PERM_NONE);
+	assert_int_equal(store_make_nodes(st, 9, &nodes[3], 1), 0);
+	assert_int_equal(fx_nperms, 1);
+	assert_int_equal(fx_perms[0].id, 0);
+	assert_int_equal(store_make_nodes(st, 9, &one, 1), 0);
+	assert_int_equal(fx_nperms, 2);
+	assert_int_equal(fx_perms[0].id, 0);
+	assert_int_equal(fx_perms[1].id, 9);
+	assert_int_equal(fx_perms[1].perms, XS_PERM_READ);
+}
+
+static void
+test_introduce_hands_over_frame_and_port(void **state)
+{
+	(void)state;
+	assert_int_equal(store_introduce(st, 9, 0xfeffc, 3), 0);
+	assert_int_equal(fx_intro_domid, 9);
+	assert_int_equal(fx_intro_mfn, 0xfeffc);
+	assert_int_equal(fx_intro_port, 3);
+}
+
 int
 main(void)
 {
@@ -704,6 +762,8 @@ main(void)
 		T(test_write_all_retries_a_conflict_then_gives_up),
 		T(test_make_dirs_replaces_both_folders_in_one_transaction),
 		T(test_make_dirs_retries_a_conflict_then_gives_up),
+		T(test_make_nodes_gives_each_libxls_permissions),
+		T(test_introduce_hands_over_frame_and_port),
 	};
 #undef T
 

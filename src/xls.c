@@ -1,0 +1,688 @@
+/* xls.c -- domain shells: PVH domains made ahead, filled on a summon */
+#include <sys/random.h>
+#include <sys/time.h>
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <xenctrl.h>
+#include <xenguest.h>
+#include <xen/hvm/params.h>
+
+#include "jitsud.h"
+#include "log.h"
+#include "xl.h"
+
+/*
+ * Why this file talks to libxenctrl and libxenguest instead of libxl.
+ *
+ * LightVM's split toolstack makes empty domains ("shells") ahead of
+ * time, off the critical path, so that booting a guest only loads its
+ * kernel and unpauses it.  libxl cannot split a build that way:
+ * libxl_domain_create_new runs libxl__domain_make (the domctl create and
+ * the XenStore folders, named already) and libxl__domain_build (vcpus,
+ * memory limit, event channels, HVM params, paging pool, CPUID, then
+ * the image and the memory) as one asynchronous operation; there is no
+ * call that builds into a domain that already exists.  So a shell is
+ * made here with the same hypervisor calls, in the same order, with the
+ * same values as libxl 4.17 uses for an xl.cfg of type "pvh", one vcpu
+ * and `memory' MiB (libxl_create.c, libxl_dom.c, libxl_x86.c), and
+ * filled with libxenguest's xc_dom_* builder exactly as libxl__build_hvm
+ * drives it.  The XenStore side stays in store.c; the vif is xlv.c's.
+ *
+ * Where the XenStore work goes.  libxl__domain_make writes the domain's
+ * folders right after the domctl, before the build; a shell does the
+ * same, so that a fill writes only what names the guest and what
+ * xenconsoled must see appear: the name (a shell is "jitsud-shell-D"
+ * until then), /vm/UUID/name and the console folder, in one
+ * transaction, then the introduction to xenstored.  The console folder
+ * must not exist before the build: xenconsoled looks at every domain
+ * it finds (at any domain's introduction or release) and would try to
+ * map a ring that is not there yet, then wait for a change under
+ * console/ that would never come.  The store ring's frame is known
+ * ahead (the special pages sit at fixed frames, see XLS_STORE_PFN), so
+ * store/ring-ref is written with the shell; the fill checks that
+ * libxenguest agrees.
+ *
+ * What libxl does and a shell skips, on purpose:
+ * - ACPI tables (libxl__dom_load_acpi for PVH): our libOS never reads
+ *   ACPI; its hvm_start_info then says rsdp_paddr = 0.
+ * - NUMA placement and vcpu affinity: none configured; one node here.
+ * - libxl_domain_sched_params_set with every parameter at its default,
+ *   which leaves the scheduler's defaults as they are.
+ * - the recently-used domid check: Xen hands out rising domids anyway.
+ * - the console's backend folder and libxl's own device records
+ *   (/libxl/D/device/console): xenconsoled reads only the frontend
+ *   folder, and without the records libxl_domain_destroy has no device
+ *   to wait for; it still removes /local/domain/D, /vm/UUID, /libxl/D.
+ * - /vm/UUID/start_time: nobody on this dom0 reads it.
+ */
+
+/* libxl's LIBXL_MAXMEM_CONSTANT: max memory beyond the guest's RAM. */
+#define XLS_MAXMEM_SLACK_KIB 1024
+#define XLS_EVTCHN_MAX	     1023 /* libxl's default event_channels */
+#define XLS_CONSOLE_LIMIT    "1048576"
+/* Below 4 GiB the PVH MMIO hole must hold the LAPIC, where libxl puts
+ * ACPI and the special pages (libxl__build_hvm without device model). */
+#define XLS_LAPIC_BASE	     0xfee00000ULL
+#define XLS_ACPI_INFO_BASE   0xfc000000ULL
+#define XLS_4G		     (1ULL << 32)
+
+/* Every domain's store and console live in dom0 (no stub domains). */
+#define XLS_BACKEND_DOMID 0
+
+/*
+ * xg_dom_x86.c puts the HVM special pages (its SPECIALPAGE_*: paging,
+ * access, sharing, bufioreq, xenstore, ioreq, ident_pt, console) in
+ * that order just below X86_HVM_END_SPECIAL_REGION; xls_shell_fill
+ * checks the frames it reports against these.
+ */
+#define XLS_SPECIAL_BASE \
+	((uint64_t)X86_HVM_END_SPECIAL_REGION - X86_HVM_NR_SPECIAL_PAGES)
+#define XLS_SPECIAL_PFN(i) (XLS_SPECIAL_BASE + (i))
+#define XLS_STORE_PFN	   XLS_SPECIAL_PFN(4)
+#define XLS_CONSOLE_PFN	   XLS_SPECIAL_PFN(7)
+
+struct xls {
+	xc_interface *xch;
+	unsigned int  gnttab_version;
+};
+
+static uint64_t
+xls_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+struct xls *
+xls_open(void)
+{
+	struct xls   *x;
+	xc_physinfo_t pi;
+
+	if ((x = calloc(1, sizeof(*x))) == NULL)
+		return NULL;
+	if ((x->xch = xc_interface_open(NULL, NULL, 0)) == NULL) {
+		log_warn("xc_interface_open");
+		free(x);
+		return NULL;
+	}
+	/* libxl's default max_grant_version: the highest Xen offers. */
+	memset(&pi, 0, sizeof(pi));
+	if (xc_physinfo(x->xch, &pi) == 0) {
+		if (pi.capabilities & XEN_SYSCTL_PHYSCAP_gnttab_v2)
+			x->gnttab_version = 2;
+		else if (pi.capabilities & XEN_SYSCTL_PHYSCAP_gnttab_v1)
+			x->gnttab_version = 1;
+	}
+	return x;
+}
+
+void
+xls_close(struct xls *x)
+{
+	if (x == NULL)
+		return;
+	xc_interface_close(x->xch);
+	free(x);
+}
+
+static void
+xls_err(char *err, size_t errlen, const char *what, uint32_t domid)
+{
+	snprintf(err, errlen, "domain %u: %s: %s", domid, what,
+	    strerror(errno));
+}
+
+/* A random (version 4) UUID, the handle xl would give the domain. */
+static void
+xls_uuid(uint8_t u[16])
+{
+	size_t	i;
+	ssize_t n = getrandom(u, 16, 0);
+
+	if (n != 16)
+		for (i = 0; i < 16; i++)
+			u[i] = (uint8_t)(rand() ^ (int)xls_us());
+	u[6] = (u[6] & 0x0f) | 0x40;
+	u[8] = (u[8] & 0x3f) | 0x80;
+}
+
+/*
+ * libxl__domain_make's domctl for a PVH guest: an HVM container with
+ * hardware-assisted paging and only the local APIC emulated
+ * (libxl__arch_domain_prepare_config), libxl's default limits (1023
+ * event channels, the hypervisor's grant and maptrack frames), one
+ * vcpu, pool 0.  Xen picks the domid (we ask for 0).
+ */
+static int
+xls_create(struct xls *x, struct xls_shell *sh)
+{
+	struct xen_domctl_createdomain c;
+
+	memset(&c, 0, sizeof(c));
+	c.flags = XEN_DOMCTL_CDF_hvm | XEN_DOMCTL_CDF_hap;
+	c.max_vcpus = 1;
+	c.max_evtchn_port = XLS_EVTCHN_MAX;
+	c.max_grant_frames = -1;
+	c.max_maptrack_frames = -1;
+	c.grant_opts = XEN_DOMCTL_GRANT_version(x->gnttab_version);
+	c.arch.emulation_flags = XEN_X86_EMU_LAPIC;
+	memcpy(c.handle, sh->uuid, sizeof(c.handle));
+	sh->domid = 0;
+	return xc_domain_create(x->xch, &sh->domid, &c);
+}
+
+/*
+ * libxl's cpuid="host,rdtscp=0": the default policy for the domain type
+ * (libxl__cpuid_legacy: PAE on, no invariant TSC, no nested virt), then
+ * leaf 0x80000001 EDX bit 27 forced to 0.  A policy string is 32
+ * characters, bit 31 first; 'x' keeps the default.
+ */
+static int
+xls_cpuid(struct xls *x, uint32_t domid, int flags)
+{
+	char		     edx[33];
+	struct xc_xend_cpuid xend[2];
+
+	memset(xend, 0, sizeof(xend));
+	memset(edx, 'x', 32);
+	edx[32] = '\0';
+	edx[31 - 27] = '0';
+	xend[0].leaf = 0x80000001;
+	xend[0].subleaf = XEN_CPUID_INPUT_UNUSED;
+	xend[0].policy[3] = edx;
+	xend[1].leaf = XEN_CPUID_INPUT_UNUSED;
+	return xc_cpuid_apply_policy(x->xch, domid, false, NULL, 0, true, false,
+	    false, (flags & XLS_NO_RDTSCP) ? xend : NULL, NULL);
+}
+
+/*
+ * libxl__build_pre and libxl__arch_domain_create, in their order, for
+ * a fresh PVH domain: none of it depends on the kernel or the name.
+ * The paging pool is libxl's default for HAP: 1 MiB per vcpu and a
+ * page per MiB of RAM (libxl__get_required_paging_memory).
+ */
+static int
+xls_setup(struct xls *x, struct xls_shell *sh, int flags, char *err,
+    size_t errlen)
+{
+	xc_interface *xch = x->xch;
+	uint32_t      d = sh->domid;
+	uint64_t      kib = (uint64_t)sh->mem_mib * 1024;
+	uint64_t      pool_kib = 4 * (256 + (uint64_t)sh->mem_mib);
+	int	      port;
+
+	if (xc_domain_max_vcpus(xch, d, 1) != 0)
+		return xls_err(err, errlen, "max vcpus", d), -1;
+	if (xc_domain_setmaxmem(xch, d, kib + XLS_MAXMEM_SLACK_KIB) != 0)
+		return xls_err(err, errlen, "max memory", d), -1;
+	if ((port = xc_evtchn_alloc_unbound(xch, d, XLS_BACKEND_DOMID)) < 0)
+		return xls_err(err, errlen, "store event channel", d), -1;
+	sh->store_port = (uint32_t)port;
+	if ((port = xc_evtchn_alloc_unbound(xch, d, XLS_BACKEND_DOMID)) < 0)
+		return xls_err(err, errlen, "console event channel", d), -1;
+	sh->console_port = (uint32_t)port;
+	if (xc_hvm_param_set(xch, d, HVM_PARAM_TIMER_MODE,
+		HVMPTM_no_delay_for_missed_ticks) != 0 ||
+	    xc_hvm_param_set(xch, d, HVM_PARAM_ALTP2M, 0) != 0)
+		return xls_err(err, errlen, "HVM params", d), -1;
+	if (xc_domain_set_tsc_info(xch, d, 0, 0, 0, 0) != 0)
+		return xls_err(err, errlen, "TSC mode", d), -1;
+	if (xc_set_paging_mempool_size(xch, d, pool_kib * 1024) != 0)
+		return xls_err(err, errlen, "paging pool", d), -1;
+	if (xls_cpuid(x, d, flags) != 0)
+		return xls_err(err, errlen, "CPUID policy", d), -1;
+	return 0;
+}
+
+/* g for the pure node lists, from the shell (and the name, or NULL). */
+static void
+xls_guest_of(const struct xls_shell *sh, const char *name, struct xls_guest *g)
+{
+	memset(g, 0, sizeof(*g));
+	g->domid = sh->domid;
+	g->name = name;
+	memcpy(g->uuid, sh->uuid, sizeof(g->uuid));
+	g->mem_mib = sh->mem_mib;
+	g->store_port = sh->store_port;
+	g->console_port = sh->console_port;
+	g->store_pfn = XLS_STORE_PFN;
+	g->console_pfn = XLS_CONSOLE_PFN;
+}
+
+/* Write list(g) in one transaction; 0, or -1. */
+static int
+xls_write(struct store *st, const struct xls_guest *g,
+    size_t (*list)(const struct xls_guest *, struct store_node *))
+{
+	struct store_node *nodes;
+	int		   rc;
+
+	if ((nodes = calloc(XLS_NODES_MAX, sizeof(*nodes))) == NULL)
+		return -1;
+	rc = store_make_nodes(st, g->domid, nodes, list(g, nodes));
+	free(nodes);
+	return rc;
+}
+
+/* Remove the three roots of domid (a shell that never ran). */
+static void
+xls_unstore(struct store *st, uint32_t domid)
+{
+	char path[STORE_PATH_MAX], vm[STORE_PATH_MAX];
+
+	snprintf(path, sizeof(path), "/local/domain/%u/vm", domid);
+	if (store_read(st, path, vm, sizeof(vm)) == 0 &&
+	    strncmp(vm, "/vm/", 4) == 0)
+		store_rm(st, vm);
+	snprintf(path, sizeof(path), "/local/domain/%u", domid);
+	store_rm(st, path);
+	snprintf(path, sizeof(path), "/libxl/%u", domid);
+	store_rm(st, path);
+}
+
+int
+xls_shell_make(struct xls *x, struct store *st, uint32_t mem_mib, int flags,
+    struct xls_shell *sh, char *err, size_t errlen)
+{
+	struct xls_guest g;
+
+	memset(sh, 0, sizeof(*sh));
+	sh->mem_mib = mem_mib;
+	xls_uuid(sh->uuid);
+	if (mem_mib == 0 || mem_mib > 3 * 1024) {
+		snprintf(err, errlen, "shell of %u MiB: out of range", mem_mib);
+		return -1;
+	}
+	if (xls_create(x, sh) != 0) {
+		xls_err(err, errlen, "create", 0);
+		return -1;
+	}
+	/* A new domain is paused already: nothing runs until unpaused. */
+	if (xls_setup(x, sh, flags, err, errlen) == -1)
+		goto err;
+	xls_guest_of(sh, NULL, &g);
+	if (xls_write(st, &g, xls_nodes) == -1) {
+		xls_err(err, errlen, "XenStore folders", sh->domid);
+		goto err;
+	}
+	return 0;
+err:
+	xls_destroy(x, st, sh->domid);
+	return -1;
+}
+
+/*
+ * libxl__build_hvm's layout without a device model: RAM from 0, the
+ * MMIO hole below 4 GiB starting low enough for the LAPIC, the ACPI
+ * area and the special pages; RAM beyond the hole goes above 4 GiB.
+ */
+static void
+xls_layout(struct xc_dom_image *dom, uint64_t mem)
+{
+	uint64_t start = XLS_SPECIAL_BASE << XC_PAGE_SHIFT;
+	uint64_t mmio_start;
+
+	if (start > XLS_LAPIC_BASE)
+		start = XLS_LAPIC_BASE;
+	if (start > XLS_ACPI_INFO_BASE)
+		start = XLS_ACPI_INFO_BASE;
+	dom->mmio_size = XLS_4G - start;
+	mmio_start = XLS_4G - dom->mmio_size;
+	dom->lowmem_end = mem;
+	dom->highmem_end = 0;
+	if (mem > mmio_start) {
+		dom->highmem_end = XLS_4G + (mem - mmio_start);
+		dom->lowmem_end = mmio_start;
+	}
+	dom->mmio_start = mmio_start;
+	dom->vga_hole_size = 0;
+	dom->device_model = false;
+	dom->target_pages = mem >> XC_PAGE_SHIFT;
+	dom->max_vcpus = 1;
+}
+
+/*
+ * The guest's memory map (libxl's domain_construct_memmap for PVH, no
+ * ACPI modules): low RAM, the special pages reserved, high RAM if any.
+ * xc_dom reads it too: it sizes hvm_start_info and copies it there.
+ */
+static int
+xls_memmap(struct xls *x, struct xc_dom_image *dom, struct e820entry e[3])
+{
+	unsigned int n = 0;
+
+	e[n++] = (struct e820entry){ 0, dom->lowmem_end, E820_RAM };
+	e[n++] = (struct e820entry){ XLS_SPECIAL_BASE << XC_PAGE_SHIFT,
+		(uint64_t)X86_HVM_NR_SPECIAL_PAGES << XC_PAGE_SHIFT,
+		E820_RESERVED };
+	if (dom->highmem_end != 0)
+		e[n++] = (struct e820entry){ XLS_4G, dom->highmem_end - XLS_4G,
+			E820_RAM };
+	if (xc_domain_set_memory_map(x->xch, dom->guest_domid, e, n) != 0)
+		return -1;
+	dom->e820 = e;
+	dom->e820_entries = n;
+	return 0;
+}
+
+/*
+ * libxl__build_dom's sequence for an HVM container.  xc_dom_build_image
+ * allocates the special pages and sets the HVM params that name them
+ * (STORE_PFN, CONSOLE_PFN...), xc_dom_boot_image writes hvm_start_info
+ * (command line, memory map) and the vcpu's entry state, then sets
+ * STORE_EVTCHN and CONSOLE_EVTCHN; xc_dom_gnttab_init seeds the grant
+ * table's reserved entries for xenstored and xenconsoled.
+ */
+static int
+xls_build(struct xls *x, struct xc_dom_image *dom, struct xls_shell *sh,
+    const char **what)
+{
+	struct e820entry e[3];
+	int		 rc = -1;
+
+	*what = "boot init";
+	if (xc_dom_boot_xen_init(dom, x->xch, sh->domid) != 0)
+		goto out;
+	*what = "parse image";
+	if (xc_dom_parse_image(dom) != 0)
+		goto out;
+	*what = "memory init";
+	if (xc_dom_mem_init(dom, sh->mem_mib) != 0)
+		goto out;
+	*what = "populate memory";
+	if (xc_dom_boot_mem_init(dom) != 0)
+		goto out;
+	*what = "memory map";
+	if (xls_memmap(x, dom, e) != 0)
+		goto out;
+	*what = "build image";
+	if (xc_dom_build_image(dom) != 0)
+		goto out;
+	*what = "boot image";
+	if (xc_dom_boot_image(dom) != 0)
+		goto out;
+	*what = "grant table";
+	if (xc_dom_gnttab_init(dom) != 0)
+		goto out;
+	sh->store_pfn = dom->xenstore_pfn;
+	sh->console_pfn = dom->console_pfn;
+	rc = 0;
+out:
+	/* e[] lives on this stack: xc_dom must not keep it. */
+	dom->e820 = NULL;
+	dom->e820_entries = 0;
+	return rc;
+}
+
+static int
+xls_load(struct xls *x, struct xls_shell *sh, const char *kernel,
+    const char *cmdline, char *err, size_t errlen)
+{
+	struct xc_dom_image *dom;
+	const char	    *what = "allocate";
+	int		     rc = -1;
+
+	if ((dom = xc_dom_allocate(x->xch, cmdline, NULL)) == NULL) {
+		xls_err(err, errlen, what, sh->domid);
+		return -1;
+	}
+	dom->container_type = XC_DOM_HVM_CONTAINER;
+	dom->console_evtchn = sh->console_port;
+	dom->console_domid = XLS_BACKEND_DOMID;
+	dom->xenstore_evtchn = sh->store_port;
+	dom->xenstore_domid = XLS_BACKEND_DOMID;
+	xls_layout(dom, (uint64_t)sh->mem_mib << 20);
+	if (xc_dom_kernel_file(dom, kernel) != 0) {
+		snprintf(err, errlen, "domain %u: cannot load %.100s: %s",
+		    sh->domid, kernel, strerror(errno));
+		goto out;
+	}
+	if (xls_build(x, dom, sh, &what) != 0) {
+		xls_err(err, errlen, what, sh->domid);
+		goto out;
+	}
+	rc = 0;
+out:
+	xc_dom_release(dom);
+	return rc;
+}
+
+/*
+ * The name and the console, then the introduction: xenstored announces
+ * the domain (@introduceDomain) and xenconsoled connects its console
+ * (libxl__build_post, then the console's device folder).
+ */
+static int
+xls_store(struct store *st, struct xls_shell *sh, const char *name, char *err,
+    size_t errlen)
+{
+	struct xls_guest g;
+	uint64_t	 t0 = xls_us(), t1;
+
+	xls_guest_of(sh, name, &g);
+	if (xls_write(st, &g, xls_fill_nodes) == -1) {
+		xls_err(err, errlen, "XenStore folders", sh->domid);
+		return -1;
+	}
+	t1 = xls_us();
+	sh->store_us = t1 - t0;
+	if (store_introduce(st, sh->domid, XLS_STORE_PFN, sh->store_port) ==
+	    -1) {
+		xls_err(err, errlen, "introduce to xenstored", sh->domid);
+		return -1;
+	}
+	sh->intro_us = xls_us() - t1;
+	return 0;
+}
+
+int
+xls_shell_fill(struct xls *x, struct store *st, struct xls_shell *sh,
+    const char *name, const char *kernel, const char *cmdline, char *err,
+    size_t errlen)
+{
+	uint64_t t0 = xls_us();
+
+	if (sh->filled) {
+		snprintf(err, errlen, "domain %u: filled already", sh->domid);
+		return -1;
+	}
+	if (xls_load(x, sh, kernel, cmdline, err, errlen) == -1)
+		return -1;
+	if (sh->store_pfn != XLS_STORE_PFN ||
+	    sh->console_pfn != XLS_CONSOLE_PFN) {
+		snprintf(err, errlen,
+		    "domain %u: libxenguest put the store ring at %#" PRIx64
+		    " and the console's at %#" PRIx64 ", not where the "
+		    "shell's folders say",
+		    sh->domid, sh->store_pfn, sh->console_pfn);
+		return -1;
+	}
+	sh->build_us = xls_us() - t0;
+	if (xls_store(st, sh, name, err, errlen) == -1)
+		return -1;
+	sh->filled = 1;
+	return 0;
+}
+
+int
+xls_unpause(struct xls *x, uint32_t domid, char *err, size_t errlen)
+{
+	if (xc_domain_unpause(x->xch, domid) != 0) {
+		xls_err(err, errlen, "unpause", domid);
+		return -1;
+	}
+	return 0;
+}
+
+int
+xls_destroy(struct xls *x, struct store *st, uint32_t domid)
+{
+	int rc = 0;
+
+	if (xc_domain_destroy(x->xch, domid) != 0) {
+		log_warn("xc_domain_destroy %u", domid);
+		rc = -1;
+	}
+	xls_unstore(st, domid);
+	return rc;
+}
+
+static void xls_put(struct store_node *out, size_t *n, enum store_perm perm,
+    int fresh, const char *value, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+
+static void
+xls_put(struct store_node *out, size_t *n, enum store_perm perm, int fresh,
+    const char *value, const char *fmt, ...)
+{
+	struct store_node *nd;
+	va_list		   ap;
+
+	if (*n >= XLS_NODES_MAX)
+		return;
+	nd = &out[(*n)++];
+	va_start(ap, fmt);
+	vsnprintf(nd->path, sizeof(nd->path), fmt, ap);
+	va_end(ap);
+	snprintf(nd->value, sizeof(nd->value), "%s", value);
+	nd->perm = perm;
+	nd->fresh = fresh;
+}
+
+/* The three roots, made afresh (libxl__domain_make). */
+static void
+xls_roots(const struct xls_guest *g, const char *dom, const char *vm,
+    struct store_node *out, size_t *n)
+{
+	char name[32];
+
+	snprintf(name, sizeof(name), "jitsud-shell-%u", g->domid);
+	xls_put(out, n, STORE_GUEST_RO, 1, "", "%s", dom);
+	xls_put(out, n, STORE_GUEST_RO, 1, "", "%s", vm);
+	xls_put(out, n, STORE_DOM0, 1, "", "/libxl/%u", g->domid);
+	xls_put(out, n, STORE_DOM0, 0, "", "/libxl/%u/device", g->domid);
+	xls_put(out, n, STORE_INHERIT, 0, vm, "%s/vm", dom);
+	xls_put(out, n, STORE_INHERIT, 0, name, "%s/name", dom);
+	xls_put(out, n, STORE_INHERIT, 0, vm + 4, "%s/uuid", vm);
+}
+
+/* The folders the guest may read, and those it owns (libxl's). */
+static void
+xls_folders(const char *dom, struct store_node *out, size_t *n)
+{
+	static const char *const ro[] = { "cpu", "memory", "device" };
+	static const char *const rw[] = { "device/suspend/event-channel",
+		"control/shutdown", "control/feature-poweroff",
+		"control/feature-reboot", "control/feature-suspend",
+		"control/sysrq", "data", "drivers", "feature", "attr",
+		"error" };
+	size_t			 i;
+
+	for (i = 0; i < sizeof(ro) / sizeof(ro[0]); i++)
+		xls_put(out, n, STORE_GUEST_RO, 0, "", "%s/%s", dom, ro[i]);
+	xls_put(out, n, STORE_GUEST_RO, 0, "", "%s/control", dom);
+	for (i = 0; i < sizeof(rw) / sizeof(rw[0]); i++)
+		xls_put(out, n, STORE_GUEST_RW, 0, "", "%s/%s", dom, rw[i]);
+	xls_put(out, n, STORE_INHERIT, 0, "1",
+	    "%s/control/platform-feature-multiprocessor-suspend", dom);
+	xls_put(out, n, STORE_INHERIT, 0, "1",
+	    "%s/control/platform-feature-xs_reset_watches", dom);
+}
+
+/* What libxl__build_post writes; none of it depends on the kernel. */
+static void
+xls_built(const struct xls_guest *g, const char *dom, struct store_node *out,
+    size_t *n)
+{
+	char v[32];
+
+	snprintf(v, sizeof(v), "%" PRIu64, (uint64_t)g->mem_mib * 1024);
+	xls_put(out, n, STORE_INHERIT, 0, v, "%s/memory/static-max", dom);
+	xls_put(out, n, STORE_INHERIT, 0, v, "%s/memory/target", dom);
+	xls_put(out, n, STORE_INHERIT, 0, "0", "%s/memory/videoram", dom);
+	snprintf(v, sizeof(v), "%u", g->domid);
+	xls_put(out, n, STORE_INHERIT, 0, v, "%s/domid", dom);
+	snprintf(v, sizeof(v), "%u", g->store_port);
+	xls_put(out, n, STORE_INHERIT, 0, v, "%s/store/port", dom);
+	snprintf(v, sizeof(v), "%" PRIu64, g->store_pfn);
+	xls_put(out, n, STORE_INHERIT, 0, v, "%s/store/ring-ref", dom);
+	xls_put(out, n, STORE_INHERIT, 0, "online", "%s/cpu/0/availability",
+	    dom);
+}
+
+/*
+ * Console 0 for xenconsoled (libxl__device_console_add): its folder is
+ * dom0's and the guest only reads it, but for backend-id; xenconsoled
+ * writes tty.
+ */
+static void
+xls_console(const struct xls_guest *g, const char *dom, struct store_node *out,
+    size_t *n)
+{
+	char v[32];
+
+	xls_put(out, n, STORE_GUEST_RO, 1, "", "%s/console", dom);
+	xls_put(out, n, STORE_GUEST_RW, 0, "0", "%s/console/backend-id", dom);
+	xls_put(out, n, STORE_GUEST_RO, 0, XLS_CONSOLE_LIMIT,
+	    "%s/console/limit", dom);
+	xls_put(out, n, STORE_GUEST_RO, 0, "xenconsoled", "%s/console/type",
+	    dom);
+	xls_put(out, n, STORE_GUEST_RO, 0, "pty", "%s/console/output", dom);
+	xls_put(out, n, STORE_GUEST_RO, 0, "", "%s/console/tty", dom);
+	snprintf(v, sizeof(v), "%u", g->console_port);
+	xls_put(out, n, STORE_GUEST_RO, 0, v, "%s/console/port", dom);
+	snprintf(v, sizeof(v), "%" PRIu64, g->console_pfn);
+	xls_put(out, n, STORE_GUEST_RO, 0, v, "%s/console/ring-ref", dom);
+}
+
+static void
+xls_paths(const struct xls_guest *g, char dom[64], char vm[64])
+{
+	const uint8_t *u = g->uuid;
+
+	snprintf(dom, 64, "/local/domain/%u", g->domid);
+	snprintf(vm, 64,
+	    "/vm/%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+	    "%02x%02x%02x%02x%02x%02x",
+	    u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10],
+	    u[11], u[12], u[13], u[14], u[15]);
+}
+
+size_t
+xls_nodes(const struct xls_guest *g, struct store_node *out)
+{
+	char   dom[64], vm[64];
+	size_t n = 0;
+
+	xls_paths(g, dom, vm);
+	xls_roots(g, dom, vm, out, &n);
+	xls_folders(dom, out, &n);
+	/* libxl__domain_type reads it: without it `xl shutdown' takes the
+	 * domain for HVM and looks for PV drivers. */
+	xls_put(out, &n, STORE_INHERIT, 0, "pvh", "/libxl/%u/type", g->domid);
+	xls_built(g, dom, out, &n);
+	return n;
+}
+
+size_t
+xls_fill_nodes(const struct xls_guest *g, struct store_node *out)
+{
+	char   dom[64], vm[64];
+	size_t n = 0;
+
+	xls_paths(g, dom, vm);
+	xls_put(out, &n, STORE_INHERIT, 0, g->name, "%s/name", dom);
+	xls_put(out, &n, STORE_INHERIT, 0, g->name, "%s/name", vm);
+	xls_console(g, dom, out, &n);
+	return n;
+}

@@ -1,0 +1,214 @@
+/* test_xls.c -- xls.c's XenStore folders of a domain shell, as libxl
+ * writes them for a PVH guest */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "jitsud.h"
+#include "xl.h"
+
+/*
+ * xls.c is linked alone, with libxenctrl and libxenguest (never called
+ * here: the hypervisor side is the nested suite tests/xen/xls.sh's).
+ * store.c is a fake nothing should reach.  The tests read the pure node
+ * lists: each node as "path=value perm" with perm one of i (inherit),
+ * 0 (dom0 only), r (the guest reads), w (the guest owns), and a * when
+ * the node is made afresh.
+ */
+int
+store_make_nodes(struct store *st, uint32_t domid, const struct store_node *nd,
+    size_t n)
+{
+	(void)st;
+	(void)domid;
+	(void)nd;
+	(void)n;
+	fail_msg("store_make_nodes called");
+	return -1;
+}
+
+int
+store_introduce(struct store *st, uint32_t domid, unsigned long mfn,
+    unsigned int port)
+{
+	(void)st;
+	(void)domid;
+	(void)mfn;
+	(void)port;
+	fail_msg("store_introduce called");
+	return -1;
+}
+
+int
+store_read(struct store *st, const char *path, char *buf, size_t size)
+{
+	(void)st;
+	(void)path;
+	(void)buf;
+	(void)size;
+	return -1;
+}
+
+int
+store_rm(struct store *st, const char *path)
+{
+	(void)st;
+	(void)path;
+	return 0;
+}
+
+static const struct xls_guest guest = {
+	.domid = 7,
+	.name = "www.example.org",
+	.uuid = { 0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0x4c, 0xde, 0x8f, 0x01,
+	    0x02, 0x03, 0x04, 0x05, 0x06, 0x07 },
+	.mem_mib = 4,
+	.store_port = 1,
+	.console_port = 2,
+	.store_pfn = 0xfeffc,
+	.console_pfn = 0xfefff,
+};
+
+/* The list made by `list' for the guest above, one node a line. */
+static char *
+dump(size_t (*list)(const struct xls_guest *, struct store_node *),
+    size_t *count)
+{
+	static const char  perm[] = "i0rw";
+	struct store_node *nd = calloc(XLS_NODES_MAX, sizeof(*nd));
+	char		  *out = calloc(1, 8192);
+	size_t		   i, n;
+
+	assert_non_null(nd);
+	assert_non_null(out);
+	n = list(&guest, nd);
+	assert_true(n <= XLS_NODES_MAX);
+	for (i = 0; i < n; i++)
+		snprintf(out + strlen(out), 8192 - strlen(out), "%s=%s %c%s\n",
+		    nd[i].path, nd[i].value, perm[nd[i].perm],
+		    nd[i].fresh ? "*" : "");
+	free(nd);
+	*count = n;
+	return out;
+}
+
+/* The three roots come first and are made afresh, as libxl__domain_make
+ * does; the domain is named for what it is until a fill names it. */
+static void
+test_shell_roots_afresh_first_with_libxls_owners(void **state)
+{
+	size_t n;
+	char  *all = dump(xls_nodes, &n);
+
+	(void)state;
+	assert_non_null(strstr(all,
+	    "/local/domain/7= r*\n"
+	    "/vm/01234567-89ab-4cde-8f01-020304050607= r*\n"
+	    "/libxl/7= 0*\n"
+	    "/libxl/7/device= 0\n"
+	    "/local/domain/7/vm=/vm/01234567-89ab-4cde-8f01-020304050607 i\n"
+	    "/local/domain/7/name=jitsud-shell-7 i\n"));
+	assert_ptr_equal(strstr(all, "/local/domain/7= r*"), all);
+	free(all);
+}
+
+/* What the guest may write (control/shutdown for `xl shutdown', data/
+ * for readiness and Synjitsu) is its own; control/ itself only read. */
+static void
+test_shell_guest_owns_control_keys_and_data(void **state)
+{
+	size_t n;
+	char  *all = dump(xls_nodes, &n);
+
+	(void)state;
+	assert_non_null(strstr(all, "/local/domain/7/control= r\n"));
+	assert_non_null(strstr(all, "/local/domain/7/control/shutdown= w\n"));
+	assert_non_null(strstr(all, "/local/domain/7/data= w\n"));
+	assert_non_null(strstr(all,
+	    "/local/domain/7/device/suspend/event-channel= w\n"));
+	assert_non_null(strstr(all, "/local/domain/7/device= r\n"));
+	assert_non_null(strstr(all, "/local/domain/7/memory= r\n"));
+	free(all);
+}
+
+/* libxl__build_post's keys and the type libxl__domain_type reads. */
+static void
+test_shell_memory_store_and_pvh_type(void **state)
+{
+	size_t n;
+	char  *all = dump(xls_nodes, &n);
+
+	(void)state;
+	assert_non_null(strstr(all, "/libxl/7/type=pvh i\n"));
+	assert_non_null(strstr(all,
+	    "/local/domain/7/memory/static-max=4096 i\n"
+	    "/local/domain/7/memory/target=4096 i\n"
+	    "/local/domain/7/memory/videoram=0 i\n"
+	    "/local/domain/7/domid=7 i\n"
+	    "/local/domain/7/store/port=1 i\n"
+	    "/local/domain/7/store/ring-ref=1044476 i\n"
+	    "/local/domain/7/cpu/0/availability=online i\n"));
+	assert_non_null(strstr(all,
+	    "/vm/01234567-89ab-4cde-8f01-020304050607/uuid="
+	    "01234567-89ab-4cde-8f01-020304050607 i\n"));
+	free(all);
+}
+
+/* Nothing a shell writes names the guest or its console: xenconsoled
+ * would try a ring that is not built yet. */
+static void
+test_shell_has_no_name_nor_console(void **state)
+{
+	size_t n;
+	char  *all = dump(xls_nodes, &n);
+
+	(void)state;
+	assert_null(strstr(all, "www.example.org"));
+	assert_null(strstr(all, "console"));
+	free(all);
+}
+
+/* The fill: the name in both places, then console 0 for xenconsoled,
+ * made afresh, dom0's but for backend-id. */
+static void
+test_fill_names_then_console_for_xenconsoled(void **state)
+{
+	size_t n;
+	char  *all = dump(xls_fill_nodes, &n);
+
+	(void)state;
+	assert_string_equal(all,
+	    "/local/domain/7/name=www.example.org i\n"
+	    "/vm/01234567-89ab-4cde-8f01-020304050607/name=www.example.org i\n"
+	    "/local/domain/7/console= r*\n"
+	    "/local/domain/7/console/backend-id=0 w\n"
+	    "/local/domain/7/console/limit=1048576 r\n"
+	    "/local/domain/7/console/type=xenconsoled r\n"
+	    "/local/domain/7/console/output=pty r\n"
+	    "/local/domain/7/console/tty= r\n"
+	    "/local/domain/7/console/port=2 r\n"
+	    "/local/domain/7/console/ring-ref=1044479 r\n");
+	assert_int_equal(n, 10);
+	free(all);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(
+		    test_shell_roots_afresh_first_with_libxls_owners),
+		cmocka_unit_test(test_shell_guest_owns_control_keys_and_data),
+		cmocka_unit_test(test_shell_memory_store_and_pvh_type),
+		cmocka_unit_test(test_shell_has_no_name_nor_console),
+		cmocka_unit_test(test_fill_names_then_console_for_xenconsoled),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
