@@ -409,6 +409,9 @@ const char *dns_rcode_name(uint16_t rcode);
 #define CONF_DEFAULT_IMAGEDIR	"/run/jitsud/images"
 #define CONF_PATH_MAX		256
 #define CONF_BUILDERS_MAX	16 /* Xen builder threads */
+#define CONF_SHELLS_MAX		4  /* shells ready per shape and builder */
+#define CONF_SHELLS_DEFAULT	1
+#define CONF_SHELL_MIB_DEFAULT	64 /* a builder's shells' memory */
 
 enum conf_backend {
 	CONF_BACKEND_XEN,     /* libxl: real domains */
@@ -445,7 +448,9 @@ struct conf {
 	char		  vif_script[CONF_PATH_MAX]; /* xen */
 	char		  statedir[CONF_PATH_MAX];   /* saves, pids */
 	char		  imagedir[CONF_PATH_MAX];   /* "" = off */
-	int		  builders; /* xen; 0: one per CPU, at most 4 */
+	int		  builders;  /* xen; 0: one per CPU, at most 4 */
+	int		  shells;    /* xen: ready per shape and builder */
+	uint32_t	  shell_mib; /* xen: a builder's shells, at most */
 };
 
 /* conf_init: an empty configuration with the default control socket. */
@@ -1105,10 +1110,14 @@ void	     chan_free(struct chan *, void (*drop)(void *msg));
  * is not a Xen dom0.  xl_adopt: take over the running domains named
  * like a binding (after a restart).  xl_fini: let go of libxl; the
  * domains run on.  xl_builders: how many builders a conf asks for, its
- * default resolved (one per online CPU, at most 4).
+ * default resolved (one per online CPU, at most 4).  xl_pool: the
+ * builders keep domain shells ready for the shapes zs uses (after the
+ * zones are loaded or reloaded; `shells' and `shell-memory' are the
+ * conf's at start).
  */
 extern const struct vm_backend xl_backend;
 int  xl_init(struct event_base *, struct vms *, const struct conf *);
+void xl_pool(const struct zone_set *);
 void xl_adopt(struct vms *);
 void xl_fini(void);
 int  xl_builders(const struct conf *);

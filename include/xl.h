@@ -28,19 +28,30 @@
 enum xl_op {
 	XL_CREATE, XL_RESTORE, XL_DESTROY, XL_SHUTDOWN, XL_SUSPEND,
 	XL_PAUSE, XL_UNPAUSE, XL_FORGET, XL_LIST, XL_ATTACH, XL_SIGCHLD,
-	XL_WATCH, XL_UNWATCH, XL_HANDOVER, XL_HANDOVER_END, XL_QUIT
+	XL_WATCH, XL_UNWATCH, XL_HANDOVER, XL_HANDOVER_END, XL_POOL,
+	XL_QUIT
 };
 /* clang-format on */
 
+/* What a domain shell fixes when it is made (xlp.c). */
+struct xlp_shape {
+	uint32_t mem_mib;
+	int	 flags; /* XLS_NO_RDTSCP */
+};
+
+#define XLP_SHAPES_MAX 8
+
 /* main -> builder */
 struct xl_cmd {
-	enum xl_op     op;
-	struct vm     *v;      /* opaque to the builder */
-	int	       paused; /* XL_CREATE */
-	int	       domid;  /* XL_ATTACH */
-	struct binding b;      /* a copy: no sharing */
-	char	      *recs;   /* XL_HANDOVER: lines, ours */
-	size_t	       nrecs;
+	enum xl_op	 op;
+	struct vm	*v;	 /* opaque to the builder */
+	int		 paused; /* XL_CREATE */
+	int		 domid;	 /* XL_ATTACH */
+	struct binding	 b;	 /* a copy: no sharing */
+	char		*recs;	 /* XL_HANDOVER: lines, ours */
+	size_t		 nrecs;
+	struct xlp_shape shapes[XLP_SHAPES_MAX]; /* XL_POOL */
+	size_t		 nshapes;
 };
 
 enum xl_rep_kind {
@@ -107,12 +118,13 @@ struct xlb_vm {
 	int		    destroying, suspending;
 	int		    save_fd;
 	char		    error[160];
-	struct store_watch *ready;    /* data/status */
-	struct store_watch *vif;      /* its vif's backend state */
-	int		    synjitsu; /* fresh build, Synjitsu on */
-	struct xlh	   *xlh;      /* its hand-over's transport */
-	struct xlv	   *xlv;      /* its vif, vif-plug inline */
-	struct xld_dom	   *dom;      /* libxl's state (xld.c) */
+	struct store_watch *ready;	/* data/status */
+	struct store_watch *vif;	/* its vif's backend state */
+	int		    synjitsu;	/* fresh build, Synjitsu on */
+	int		    from_shell; /* the last build filled a shell */
+	struct xlh	   *xlh;	/* its hand-over's transport */
+	struct xlv	   *xlv;	/* its vif, vif-plug inline */
+	struct xld_dom	   *dom;	/* libxl's state (xld.c) */
 };
 
 /* xlb_cmdline: the guest's kernel command line (malloc'd), or NULL. */
@@ -171,6 +183,18 @@ void	    xld_pause(struct xlb_vm *, int pause);
 void	    xld_attach(struct xlb_vm *, int domid);
 /* xld_list: report every running domain (XL_REP_DOMAIN). */
 void	    xld_list(void);
+/*
+ * xld_each_domain: cb(domid, name, shut down, arg) for every domain but
+ * dom0 and the dying.
+ */
+void	    xld_each_domain(void (*cb)(uint32_t, const char *, int, void *),
+	   void *arg);
+/*
+ * xld_build_failed: a domain built (by libxl or from a shell) cannot run
+ * as asked (xv->error says why): it goes, and the build is reported
+ * failed.
+ */
+void	    xld_build_failed(struct xlb_vm *);
 /* xld_sigchld: a SIGCHLD came: libxl reaps its children. */
 void	    xld_sigchld(void);
 /* xld_fail: destroy the domain; it is reported GONE with `why'. */
@@ -221,6 +245,8 @@ struct xlv_dirs {
 
 /* xlv_dirs: domain domid's vif 0 as libxl would write it; pure. */
 void	    xlv_dirs(uint32_t domid, const struct xlv_nic *, struct xlv_dirs *);
+/* xlv_nic_of: what b's vif needs; pure. */
+void	    xlv_nic_of(const struct binding *, struct xlv_nic *);
 /* xlv_ifname: "vifD.0", the name netback gives it; 0, or -1 too long. */
 int	    xlv_ifname(uint32_t domid, char *buf, size_t len);
 /*
@@ -250,6 +276,8 @@ struct store_node;
 /* One shell: what making it chose, what filling it needs. */
 struct xls_shell {
 	uint32_t domid;
+	uint32_t
+	    owner; /* the jitsud (pid) that made it: its placeholder name */
 	uint32_t mem_mib;
 	uint32_t store_port, console_port; /* unbound, for dom0 */
 	uint8_t	 uuid[16];
@@ -262,6 +290,7 @@ struct xls_shell {
 /* What xls_nodes writes for a filled shell. */
 struct xls_guest {
 	uint32_t    domid;
+	uint32_t    owner;
 	const char *name;
 	uint8_t	    uuid[16];
 	uint32_t    mem_mib;
@@ -314,6 +343,48 @@ int    xls_destroy(struct xls *, struct store *, uint32_t domid);
  * (at most XLS_NODES_MAX) it put in out[].
  */
 size_t xls_nodes(const struct xls_guest *, struct store_node *out);
+/*
+ * xls_shell_name: a shell's name until it is filled, "jitsud-shell-P-D"
+ * (P: the jitsud that made it).  xls_shell_stale: 1 when `name' is the
+ * name of a shell some other jitsud made (one that died and left it
+ * behind: it is ours to destroy), else 0.  Pure.
+ */
+void   xls_shell_name(uint32_t owner, uint32_t domid, char *buf, size_t len);
+int    xls_shell_stale(const char *name, uint32_t self);
 size_t xls_fill_nodes(const struct xls_guest *, struct store_node *out);
+
+/* xlp.c -- a builder's pool of domain shells, made ahead */
+
+struct xlp;
+
+/*
+ * xlp_shape_of: the shape of a shell b's guest can be built in; 0, or
+ * -1 when a shell cannot build it (libxl does).  Pure.
+ */
+int	    xlp_shape_of(const struct binding *, struct xlp_shape *);
+/*
+ * xlp_shapes: the distinct shapes of the zones' bindings, smallest
+ * first, as many as fit per_shape times in max_mib (at most
+ * XLP_SHAPES_MAX), into out; how many.  Pure.
+ */
+size_t	    xlp_shapes(const struct zone_set *, int per_shape, uint32_t max_mib,
+	 struct xlp_shape *out);
+/*
+ * xlp_open: a pool that keeps per_shape shells of each shape it is told
+ * to want, in builder `builder''s loop; NULL when per_shape is 0 or
+ * there is no hypervisor or XenStore to make them with.
+ */
+struct xlp *xlp_open(struct event_base *, struct store *, int builder,
+    int per_shape);
+/* xlp_want: these shapes from now on (a shape no longer wanted loses its
+ * shells); the first call also destroys shells left by a dead jitsud. */
+void	    xlp_want(struct xlp *, const struct xlp_shape *, size_t n);
+/* xlp_take: a ready shell of shape s into *out (now the caller's); 0, or
+ * -1 when none is ready (or p is NULL).  Another is made soon after. */
+int xlp_take(struct xlp *, const struct xlp_shape *, struct xls_shell *);
+/* xlp_xls: the pool's handle on the hypervisor, for xls_* on a shell. */
+struct xls *xlp_xls(struct xlp *);
+/* xlp_close: the shells not taken are destroyed.  NULL is ok. */
+void	    xlp_close(struct xlp *);
 
 #endif

@@ -33,6 +33,8 @@ conf_init(struct conf *c)
 	strcpy(c->imagedir, CONF_DEFAULT_IMAGEDIR);
 	c->backend = CONF_BACKEND_XEN;
 	c->vif_plug = CONF_VIF_INLINE;
+	c->shells = CONF_SHELLS_DEFAULT;
+	c->shell_mib = CONF_SHELL_MIB_DEFAULT;
 }
 
 void
@@ -266,6 +268,42 @@ conf_builders(struct conf *c, struct conf_line *l, struct errors *errs)
 	return 0;
 }
 
+/* "shells N": domain shells each builder keeps ready per shape (xlp.c). */
+static int
+conf_shells(struct conf *c, struct conf_line *l, struct errors *errs)
+{
+	char *end = NULL;
+	long  n = -1;
+
+	if (l->nwords == 2)
+		n = strtol(l->word[1], &end, 10);
+	if (l->nwords != 2 || *end != '\0' || n < 0 || n > CONF_SHELLS_MAX) {
+		errors_add(errs, l->path, l->lineno,
+		    "want: shells N, N from 0 (none) to %d", CONF_SHELLS_MAX);
+		return -1;
+	}
+	c->shells = (int)n;
+	return 0;
+}
+
+/* "shell-memory MiB": what one builder's shells may hold in all. */
+static int
+conf_shell_memory(struct conf *c, struct conf_line *l, struct errors *errs)
+{
+	char *end = NULL;
+	long  n = -1;
+
+	if (l->nwords == 2)
+		n = strtol(l->word[1], &end, 10);
+	if (l->nwords != 2 || *end != '\0' || n < 1 || n > 65536) {
+		errors_add(errs, l->path, l->lineno,
+		    "want: shell-memory MiB, from 1 to 65536");
+		return -1;
+	}
+	c->shell_mib = (uint32_t)n;
+	return 0;
+}
+
 /* "KEYWORD VALUE" into a fixed buffer; absolute paths when `abs'. */
 static int
 conf_string(struct conf_line *l, char *dst, size_t len, int abs,
@@ -367,6 +405,10 @@ conf_line(struct conf *c, struct conf_line *l, struct errors *errs)
 		return conf_vif_plug(c, l, errs);
 	if (strcmp(kw, "builders") == 0)
 		return conf_builders(c, l, errs);
+	if (strcmp(kw, "shells") == 0)
+		return conf_shells(c, l, errs);
+	if (strcmp(kw, "shell-memory") == 0)
+		return conf_shell_memory(c, l, errs);
 	if (strcmp(kw, "vif-script") == 0)
 		return conf_string(l, c->vif_script, sizeof(c->vif_script), 0,
 		    errs);

@@ -233,8 +233,11 @@ jitsud_reload(struct jitsud *env, char *err, size_t errlen)
 			log_warnx("reload: forwarding is off: no forwarder "
 				  "socket");
 	}
-	if (env->vms != NULL)
+	if (env->vms != NULL) {
 		vms_sync(env->vms, zs);
+		if (env->conf.backend == CONF_BACKEND_XEN)
+			xl_pool(zs);
+	}
 	zone_set_free(env->zones);
 	env->zones = zs;
 	if (relisten) {
@@ -417,9 +420,10 @@ jitsud_backend(struct jitsud *env)
 			fatalx("backend process: cannot start");
 	}
 	vms_sync(env->vms, env->zones);
-	if (c->backend == CONF_BACKEND_XEN)
+	if (c->backend == CONF_BACKEND_XEN) {
 		xl_adopt(env->vms);
-	else
+		xl_pool(env->zones);
+	} else
 		proc_adopt(env->vms);
 	vms_warm(env->vms);
 }

@@ -46,7 +46,9 @@ struct xl {
 	struct event	 *sigchld;
 	struct xl_builder b[CONF_BUILDERS_MAX];
 	int		  nb;
-	int		  last; /* the builder picked last, 0..nb-1 */
+	int		  last;	     /* the builder picked last, 0..nb-1 */
+	int		  shells;    /* conf's, read at start */
+	uint32_t	  shell_mib; /* conf's, read at start */
 };
 
 /* There is one Xen backend per process. */
@@ -416,6 +418,27 @@ xl_sigchld(int sig, short what, void *arg)
 			    i + 1);
 }
 
+/* Every builder keeps shells for the shapes these zones use (xlp.c). */
+void
+xl_pool(const struct zone_set *zs)
+{
+	struct xl     *xl = xl_env;
+	struct xl_cmd *c;
+	int	       i;
+
+	if (xl == NULL || xl->shells == 0)
+		return;
+	for (i = 0; i < xl->nb; i++) {
+		if ((c = calloc(1, sizeof(*c))) == NULL)
+			fatalx("xl: out of memory");
+		c->op = XL_POOL;
+		c->nshapes = xlp_shapes(zs, xl->shells, xl->shell_mib,
+		    c->shapes);
+		if (xl_send_to(i, c) == -1)
+			log_warnx("xl: builder %d not told its shells", i + 1);
+	}
+}
+
 void
 xl_adopt(struct vms *vs)
 {
@@ -448,6 +471,8 @@ xl_init(struct event_base *base, struct vms *vs, const struct conf *c)
 		return -1;
 	xl->vs = vs;
 	xl->last = -1;
+	xl->shells = c->vif_plug == CONF_VIF_INLINE ? c->shells : 0;
+	xl->shell_mib = c->shell_mib;
 	if ((xl->reps = chan_new(base, xl_reported, xl)) == NULL)
 		fatalx("xl: channels");
 	if (xl_start_builders(xl, c) == -1) {

@@ -59,7 +59,9 @@ struct xlb {
 	struct chan	  *cmds; /* handled here */
 	struct chan	  *reps; /* handled by main */
 	struct store	  *store;
-	struct xld	  *xld; /* its libxl context */
+	struct xld	  *xld;	 /* its libxl context */
+	struct xlp	  *pool; /* its domain shells, or NULL */
+	int		   shells;
 	TAILQ_HEAD(, xlb_vm) all;
 };
 
@@ -434,6 +436,69 @@ xlb_handover_end(const struct xl_cmd *c)
 		xlh_end(xv->xlh);
 }
 
+/*
+ * Build from a shell of the pool, when there is one of the right shape:
+ * fill it, give it its vif, unpause it (what xld_created does after
+ * libxl's build).  0 when done (or failed and reported), -1 when libxl
+ * must build it: no shell, or one that could not be filled.
+ */
+static int
+xlb_shell_create(struct xlb_vm *xv, const struct xl_cmd *c)
+{
+	struct xlp_shape shape;
+	struct xls_shell sh;
+	struct xlv_nic	 nic;
+	struct xls	*x;
+	char		 err[160], *cmdline;
+	const char *kernel = c->b.kernel_copy[0] != '\0' ? c->b.kernel_copy :
+							   c->b.kernel;
+	int	    rc;
+
+	if (c->paused || xlp_shape_of(&c->b, &shape) == -1 ||
+	    xlp_take(xlb_env->pool, &shape, &sh) == -1)
+		return -1;
+	x = xlp_xls(xlb_env->pool);
+	xlb_release(xv);
+	xlb_report_phase(xv, TL_BUILD);
+	xv->call_ms[0] = 0; /* no libxl create call to log */
+	if ((cmdline = xlb_cmdline(&c->b)) == NULL)
+		rc = -1, snprintf(err, sizeof(err), "out of memory");
+	else
+		rc = xls_shell_fill(x, xlb_env->store, &sh, xv->name, kernel,
+		    cmdline, err, sizeof(err));
+	free(cmdline);
+	if (rc == -1) {
+		log_warnx("%s: shell %u: %s; libxl builds it instead", xv->name,
+		    sh.domid, err);
+		xls_destroy(x, xlb_env->store, sh.domid);
+		return -1;
+	}
+	xld_attach(xv, (int)sh.domid);
+	xv->from_shell = 1;
+	log_info("%s: builder %d filled shell %u (%u MiB): kernel %llu ms, "
+		 "XenStore %llu ms, introduced %llu ms",
+	    xv->name, xlb_env->id, sh.domid, sh.mem_mib,
+	    (unsigned long long)(sh.build_us / 1000),
+	    (unsigned long long)(sh.store_us / 1000),
+	    (unsigned long long)(sh.intro_us / 1000));
+	xlb_report_phase(xv, TL_CREATED);
+	xlv_nic_of(&c->b, &nic);
+	if (xlb_vif_plug(xv, &nic) == -1) {
+		xld_build_failed(xv);
+		return 0;
+	}
+	xlb_watch_vif(xv);
+	if (xv->synjitsu)
+		xlb_synjitsu_prepare(xv);
+	if (xls_unpause(x, sh.domid, xv->error, sizeof(xv->error)) == -1) {
+		xld_build_failed(xv);
+		return 0;
+	}
+	xlb_report_phase(xv, TL_UNPAUSED);
+	xlb_report(xv, XL_REP_BUILT, 1, NULL);
+	return 0;
+}
+
 static void
 xlb_run(struct xlb_vm *xv, struct xl_cmd *c)
 {
@@ -443,6 +508,9 @@ xlb_run(struct xlb_vm *xv, struct xl_cmd *c)
 		xv->synjitsu = c->b.synjitsu && !c->paused;
 		xv->in_flight = 1;
 		xv->call_ms[0] = 0;
+		xv->from_shell = 0;
+		if (xlb_shell_create(xv, c) == 0)
+			break;
 		xld_create(xv, c);
 		xlb_build_returned(xv);
 		break;
@@ -496,6 +564,8 @@ xlb_quit(struct xlb *xl)
 
 	while ((xv = TAILQ_FIRST(&xl->all)) != NULL)
 		xlb_vm_free(xv);
+	xlp_close(xl->pool);
+	xl->pool = NULL;
 	store_close(xl->store);
 	xl->store = NULL;
 	xld_close();
@@ -518,6 +588,15 @@ xlb_command(void *msg, void *arg)
 		break;
 	case XL_HANDOVER_END:
 		xlb_handover_end(c);
+		break;
+	case XL_POOL:
+		/* Opened here: the reaping it starts with needs this
+		 * thread's libxl context. */
+		if (xl->pool == NULL && c->nshapes > 0)
+			xl->pool = xlp_open(xl->base, xl->store, xl->id,
+			    xl->shells);
+		if (xl->pool != NULL)
+			xlp_want(xl->pool, c->shapes, c->nshapes);
 		break;
 	case XL_QUIT:
 		xlb_quit(xl);
@@ -571,6 +650,8 @@ xlb_start(int id, struct chan *reps, const struct conf *conf)
 		return NULL;
 	TAILQ_INIT(&xl->all);
 	xl->id = id;
+	/* Shells have no vif for libxl to plug: only with vif-plug inline. */
+	xl->shells = conf->vif_plug == CONF_VIF_INLINE ? conf->shells : 0;
 	xl->reps = reps;
 	if ((xl->base = event_base_new()) == NULL)
 		fatalx("xl: event_base_new");

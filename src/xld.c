@@ -311,17 +311,6 @@ xld_nic(const struct xld *xl, const struct binding *b, libxl_device_nic *nic)
 	return nic->bridge != NULL && nic->script != NULL ? 0 : -1;
 }
 
-/* vif-plug inline: libxl gets no nic; xlv.c makes it from this. */
-static void
-xld_nic_inline(const struct binding *b, struct xlv_nic *nic)
-{
-	memset(nic, 0, sizeof(*nic));
-	memcpy(nic->mac, b->mac, sizeof(nic->mac));
-	snprintf(nic->bridge, sizeof(nic->bridge), "%s", b->bridge);
-	if (b->has_ip)
-		inet_ntop(AF_INET, &b->ip, nic->ip, sizeof(nic->ip));
-}
-
 /*
  * xl.cfg's cpuid="host,rdtscp=0": "host" (the host's policy, libxl's
  * starting point anyway) may lead; libxl parses the other items one at
@@ -385,7 +374,7 @@ xld_build_config(struct xlb_vm *xv, const struct binding *b)
 	c->on_crash = LIBXL_ACTION_ON_SHUTDOWN_DESTROY;
 	c->on_watchdog = LIBXL_ACTION_ON_SHUTDOWN_DESTROY;
 	if (xl->vif_inline) {
-		xld_nic_inline(b, &xv->dom->nic);
+		xlv_nic_of(b, &xv->dom->nic);
 		return c->c_info.name == NULL || bi->kernel == NULL ||
 			bi->cmdline == NULL ?
 		    -1 :
@@ -413,13 +402,13 @@ xld_watch_death(struct xlb_vm *xv)
 }
 
 /* Built, but it cannot run as asked: it goes, and the build failed. */
-static void
-xld_created_fail(libxl_ctx *ctx, struct xlb_vm *xv)
+void
+xld_build_failed(struct xlb_vm *xv)
 {
 	char why[sizeof(xv->error)];
 
 	snprintf(why, sizeof(why), "%s", xv->error);
-	libxl_domain_destroy(ctx, xv->domid, NULL);
+	libxl_domain_destroy(xld_env->ctx, xv->domid, NULL);
 	xlb_vif_gone(xv);
 	xlb_release(xv);
 	xlb_report(xv, XL_REP_BUILT, 0, why);
@@ -460,7 +449,7 @@ xld_created(libxl_ctx *ctx, int rc, void *arg)
 	xlb_report_phase(xv, TL_CREATED);
 	/* The guest's netfront looks for its vif as it starts. */
 	if (xld_env->vif_inline && xlb_vif_plug(xv, &xv->dom->nic) == -1) {
-		xld_created_fail(ctx, xv);
+		xld_build_failed(xv);
 		return;
 	}
 	xlb_watch_vif(xv);
@@ -776,9 +765,10 @@ static const libxl_event_hooks xld_event_hooks = {
 	.disaster = xld_disaster,
 };
 
-/* Every running domain, reported so the main thread can adopt its own. */
+/* cb(domid, name, shut down, arg) for every domain but dom0 and the
+ * dying. */
 void
-xld_list(void)
+xld_each_domain(void (*cb)(uint32_t, const char *, int, void *), void *arg)
 {
 	libxl_dominfo *list;
 	char	      *name;
@@ -787,15 +777,31 @@ xld_list(void)
 	if ((list = libxl_list_domain(xld_env->ctx, &n)) == NULL)
 		return;
 	for (i = 0; i < n; i++) {
-		if (list[i].domid == 0 || list[i].shutdown || list[i].dying)
+		if (list[i].domid == 0 || list[i].dying)
 			continue;
 		if ((name = libxl_domid_to_name(xld_env->ctx, list[i].domid)) ==
 		    NULL)
 			continue;
-		xlb_report_domain(name, (int)list[i].domid);
+		cb(list[i].domid, name, list[i].shutdown, arg);
 		free(name);
 	}
 	libxl_dominfo_list_free(list, n);
+}
+
+/* A shut-down domain is on its way out: nothing to adopt. */
+static void
+xld_report_one(uint32_t domid, const char *name, int shutdown, void *arg)
+{
+	(void)arg;
+	if (!shutdown)
+		xlb_report_domain(name, (int)domid);
+}
+
+/* Every running domain, reported so the main thread can adopt its own. */
+void
+xld_list(void)
+{
+	xld_each_domain(xld_report_one, NULL);
 }
 
 /* The main thread adopts a running domain: watch it from now on. */

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <xenctrl.h>
 #include <xenguest.h>
@@ -38,8 +39,8 @@
  * Where the XenStore work goes.  libxl__domain_make writes the domain's
  * folders right after the domctl, before the build; a shell does the
  * same, so that a fill writes only what names the guest and what
- * xenconsoled must see appear: the name (a shell is "jitsud-shell-D"
- * until then), /vm/UUID/name and the console folder, in one
+ * xenconsoled must see appear: the name (a shell is "jitsud-shell-P-D",
+ * P the pid of the jitsud that made it, until then), /vm/UUID/name and the console folder, in one
  * transaction, then the introduction to xenstored.  The console folder
  * must not exist before the build: xenconsoled looks at every domain
  * it finds (at any domain's introduction or release) and would try to
@@ -250,6 +251,7 @@ xls_guest_of(const struct xls_shell *sh, const char *name, struct xls_guest *g)
 {
 	memset(g, 0, sizeof(*g));
 	g->domid = sh->domid;
+	g->owner = sh->owner;
 	g->name = name;
 	memcpy(g->uuid, sh->uuid, sizeof(g->uuid));
 	g->mem_mib = sh->mem_mib;
@@ -298,6 +300,7 @@ xls_shell_make(struct xls *x, struct store *st, uint32_t mem_mib, int flags,
 
 	memset(sh, 0, sizeof(*sh));
 	sh->mem_mib = mem_mib;
+	sh->owner = (uint32_t)getpid();
 	xls_uuid(sh->uuid);
 	if (mem_mib == 0 || mem_mib > 3 * 1024) {
 		snprintf(err, errlen, "shell of %u MiB: out of range", mem_mib);
@@ -564,9 +567,9 @@ static void
 xls_roots(const struct xls_guest *g, const char *dom, const char *vm,
     struct store_node *out, size_t *n)
 {
-	char name[32];
+	char name[48];
 
-	snprintf(name, sizeof(name), "jitsud-shell-%u", g->domid);
+	xls_shell_name(g->owner, g->domid, name, sizeof(name));
 	xls_put(out, n, STORE_GUEST_RO, 1, "", "%s", dom);
 	xls_put(out, n, STORE_GUEST_RO, 1, "", "%s", vm);
 	xls_put(out, n, STORE_DOM0, 1, "", "/libxl/%u", g->domid);
@@ -672,6 +675,35 @@ xls_nodes(const struct xls_guest *g, struct store_node *out)
 	xls_put(out, &n, STORE_INHERIT, 0, "pvh", "/libxl/%u/type", g->domid);
 	xls_built(g, dom, out, &n);
 	return n;
+}
+
+#define XLS_SHELL_PREFIX "jitsud-shell-"
+
+void
+xls_shell_name(uint32_t owner, uint32_t domid, char *buf, size_t len)
+{
+	snprintf(buf, len, XLS_SHELL_PREFIX "%u-%u", owner, domid);
+}
+
+int
+xls_shell_stale(const char *name, uint32_t self)
+{
+	const char   *p;
+	char	     *end;
+	unsigned long owner;
+
+	if (strncmp(name, XLS_SHELL_PREFIX, strlen(XLS_SHELL_PREFIX)) != 0)
+		return 0;
+	p = name + strlen(XLS_SHELL_PREFIX);
+	if (*p < '0' || *p > '9')
+		return 0;
+	owner = strtoul(p, &end, 10);
+	if (*end != '-' || end[1] < '0' || end[1] > '9')
+		return 0;
+	strtoul(end + 1, &end, 10);
+	if (*end != '\0')
+		return 0;
+	return owner != self;
 }
 
 size_t

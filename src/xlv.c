@@ -1,4 +1,6 @@
 /* xlv.c -- a guest's vif made and plugged by jitsud (vif-plug inline) */
+#include <arpa/inet.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,6 +78,17 @@ struct xlv {
 
 /* One rtnetlink socket per builder thread, opened at first use. */
 static _Thread_local int xlv_nl = -1;
+
+/* vif-plug inline: libxl gets no nic; xlv.c makes it from this. */
+void
+xlv_nic_of(const struct binding *b, struct xlv_nic *nic)
+{
+	memset(nic, 0, sizeof(*nic));
+	memcpy(nic->mac, b->mac, sizeof(nic->mac));
+	snprintf(nic->bridge, sizeof(nic->bridge), "%s", b->bridge);
+	if (b->has_ip)
+		inet_ntop(AF_INET, &b->ip, nic->ip, sizeof(nic->ip));
+}
 
 int
 xlv_ifname(uint32_t domid, char *buf, size_t len)

@@ -54,7 +54,7 @@ static const char *const op_names[] = {
 	[XL_ATTACH] = "attach", [XL_SIGCHLD] = "sigchld",
 	[XL_WATCH] = "watch", [XL_UNWATCH] = "unwatch",
 	[XL_HANDOVER] = "handover", [XL_HANDOVER_END] = "handover-end",
-	[XL_QUIT] = "quit",
+	[XL_POOL] = "pool", [XL_QUIT] = "quit",
 };
 /* clang-format on */
 
@@ -91,6 +91,9 @@ chan_send(struct chan *ch, void *msg)
 		    c->b.name);
 	else if (c->op == XL_ATTACH)
 		record("attach(%s,%d)", c->b.name, c->domid);
+	else if (c->op == XL_POOL)
+		record("pool(%zu:%u)", c->nshapes,
+		    c->nshapes > 0 ? c->shapes[0].mem_mib : 0);
 	else if (c->v != NULL)
 		record("%s(%s)", op_names[c->op], c->b.name);
 	else
@@ -127,6 +130,17 @@ void
 xlb_stop(void)
 {
 	record("stop");
+}
+
+/* xlp.c's: one shape of per_shape MiB, to see what was passed. */
+size_t
+xlp_shapes(const struct zone_set *zs, int per_shape, uint32_t max_mib,
+    struct xlp_shape *out)
+{
+	(void)zs;
+	out[0].mem_mib = (uint32_t)per_shape + max_mib;
+	out[0].flags = 0;
+	return 1;
 }
 
 /* vm.c and handover.c, as xl.c sees them. */
@@ -669,6 +683,35 @@ test_adopted_domains_spread_over_the_builders(void **state)
 	    "destroy(mail.)>2");
 }
 
+/* Every builder is told which shells to keep; none without shells. */
+static void
+test_every_builder_is_told_its_shells(void **state)
+{
+	struct zone_set zs = { NULL, 0 };
+
+	(void)state;
+	xl_pool(&zs); /* shells 0: nothing to tell */
+	assert_string_equal(calls, "");
+	xl_fini();
+	conf.shells = 2;
+	conf.shell_mib = 40;
+	started = 0;
+	assert_int_equal(xl_init(base, &vs, &conf), 0);
+	calls[0] = '\0';
+	xl_pool(&zs);
+	assert_string_equal(calls, "pool(1:42)>1 pool(1:42)>2");
+	/* With vif-plug script a shell has no vif: no shells. */
+	xl_fini();
+	conf.vif_plug = CONF_VIF_SCRIPT;
+	started = 0;
+	assert_int_equal(xl_init(base, &vs, &conf), 0);
+	calls[0] = '\0';
+	xl_pool(&zs);
+	assert_string_equal(calls, "");
+	conf.vif_plug = CONF_VIF_INLINE;
+	conf.shells = 0;
+}
+
 static void
 test_sigchld_is_passed_to_every_builder(void **state)
 {
@@ -709,6 +752,7 @@ main(void)
 		T2(test_a_build_ends_even_when_its_vm_is_gone),
 		T2(test_adopted_domains_spread_over_the_builders),
 		T2(test_sigchld_is_passed_to_every_builder),
+		T2(test_every_builder_is_told_its_shells),
 #undef T2
 		cmocka_unit_test_setup_teardown(test_idle_builders_take_turns,
 		    setup3, teardown),

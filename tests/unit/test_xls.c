@@ -65,6 +65,7 @@ store_rm(struct store *st, const char *path)
 
 static const struct xls_guest guest = {
 	.domid = 7,
+	.owner = 321,
 	.name = "www.example.org",
 	.uuid = { 0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0x4c, 0xde, 0x8f, 0x01,
 	    0x02, 0x03, 0x04, 0x05, 0x06, 0x07 },
@@ -113,7 +114,7 @@ test_shell_roots_afresh_first_with_libxls_owners(void **state)
 	    "/libxl/7= 0*\n"
 	    "/libxl/7/device= 0\n"
 	    "/local/domain/7/vm=/vm/01234567-89ab-4cde-8f01-020304050607 i\n"
-	    "/local/domain/7/name=jitsud-shell-7 i\n"));
+	    "/local/domain/7/name=jitsud-shell-321-7 i\n"));
 	assert_ptr_equal(strstr(all, "/local/domain/7= r*"), all);
 	free(all);
 }
@@ -198,6 +199,27 @@ test_fill_names_then_console_for_xenconsoled(void **state)
 	free(all);
 }
 
+/* A shell left by another jitsud is stale; ours, and any other name,
+ * are not (a guest could be called anything but this form). */
+static void
+test_stale_shells_are_other_jitsuds(void **state)
+{
+	char name[48];
+
+	(void)state;
+	xls_shell_name(321, 7, name, sizeof(name));
+	assert_string_equal(name, "jitsud-shell-321-7");
+	assert_int_equal(xls_shell_stale(name, 321), 0);
+	assert_int_equal(xls_shell_stale(name, 322), 1);
+	assert_int_equal(xls_shell_stale("jitsud-shell-1-2", 5), 1);
+	assert_int_equal(xls_shell_stale("jitsud-shell-1-", 5), 0);
+	assert_int_equal(xls_shell_stale("jitsud-shell-1-2x", 5), 0);
+	assert_int_equal(xls_shell_stale("jitsud-shell-7", 5), 0);
+	assert_int_equal(xls_shell_stale("jitsud-shell--1-2", 5), 0);
+	assert_int_equal(xls_shell_stale("www.example.org", 5), 0);
+	assert_int_equal(xls_shell_stale("", 5), 0);
+}
+
 int
 main(void)
 {
@@ -208,6 +230,7 @@ main(void)
 		cmocka_unit_test(test_shell_memory_store_and_pvh_type),
 		cmocka_unit_test(test_shell_has_no_name_nor_console),
 		cmocka_unit_test(test_fill_names_then_console_for_xenconsoled),
+		cmocka_unit_test(test_stale_shells_are_other_jitsuds),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

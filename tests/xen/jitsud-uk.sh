@@ -18,10 +18,12 @@ uk="kernel=/testbed/unikernels/httpd.pvh type=pvh memory=8M cpuid=\"host,rdtscp=
 	# A unikernel that fails at start (port 0 cannot listen) and crashes.
 	printf 'bad\tIN\tUNIKERNEL\t%s ip=10.0.0.29 cmdline="port=0"\n' "$uk"
 } > /etc/jitsud/test.zone
-# conf N: jitsud.conf with N builder threads.
+# conf N: jitsud.conf with N builder threads.  shells 0: this suite is
+# about libxl's builds (its create calls overlapping on several
+# builders, the kernel it reads); jitsud-shells.sh tests the shells.
 conf() {
 	printf 'listen on 10.0.0.1\nzone test.zone\nbackend xen\n'
-	printf 'vif-script vif-jitsu\nbuilders %d\n' "$1"
+	printf 'vif-script vif-jitsu\nbuilders %d\nshells 0\n' "$1"
 }
 conf 2 > /etc/jitsud/jitsud.conf
 tb_log "dom0 CPUs online" nproc

@@ -46,7 +46,7 @@ shell_filled() {
 # The shell is listed, paused (xl's state column has a p), under the
 # name it has until it is filled.
 listed_paused() {
-	xl list | awk -v d="$1" '$1 == "jitsud-shell-" d && $2 == d &&
+	xl list | awk -v d="$1" '$1 ~ ("^jitsud-shell-[0-9]+-" d "$") && $2 == d &&
 	    $5 ~ /p/ { ok = 1 } END { exit !ok }'
 }
 

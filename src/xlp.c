@@ -1,0 +1,294 @@
+/* xlp.c -- a builder's pool of domain shells (xls.c), made ahead */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "jitsud.h"
+#include "log.h"
+#include "xl.h"
+
+/*
+ * Each builder keeps `shells' shells ready for each shape the zones
+ * use (LightVM's pool), so that a summon only fills one (xls.c: the
+ * kernel loaded, the name and the console written) and unpauses it:
+ * the domctl, the paging pool, the CPUID policy and most of the
+ * XenStore folders are done before the query comes.  A shape is what
+ * a shell fixes when it is made: the memory and the CPUID policy.
+ *
+ * The pool belongs to the builder's thread, like everything a builder
+ * owns; no other thread touches it.  A shell taken is made again right
+ * after the summon that took it, one shell per turn of the builder's
+ * loop, so that commands waiting for the builder go first.  Shells
+ * cost memory while they wait: the zones' shapes are taken smallest
+ * first while they fit in `shell-memory' (per builder), and the rest
+ * are built by libxl as before.  Shells left by a jitsud that died are
+ * destroyed when the pool is first told what it wants; ours go when
+ * the builder stops (the guests they became run on).
+ */
+
+#define XLP_RETRY_MS 10000 /* after a shell could not be made */
+
+struct xlp_slot {
+	struct xlp_shape shape;
+	struct xls_shell ready[CONF_SHELLS_MAX];
+	int		 n;
+};
+
+struct xlp {
+	struct xls	  *xls;
+	struct store	  *store;
+	struct event	  *refill;
+	int		   builder; /* its id, for the log */
+	int		   per_shape;
+	int		   reaped;
+	int		   failing; /* the last make failed */
+	struct xlp_slot	   slot[XLP_SHAPES_MAX];
+	size_t		   nslots;
+};
+
+/* The CPUID policies a shell can be made with (xls.c applies them). */
+static int
+xlp_cpuid_flags(const char *spec, int *flags)
+{
+	if (spec[0] == '\0' || strcmp(spec, "host") == 0)
+		*flags = 0;
+	else if (strcmp(spec, "host,rdtscp=0") == 0)
+		*flags = XLS_NO_RDTSCP;
+	else
+		return -1;
+	return 0;
+}
+
+int
+xlp_shape_of(const struct binding *b, struct xlp_shape *s)
+{
+	memset(s, 0, sizeof(*s));
+	/*
+	 * What a shell cannot be: a PV guest, a ramdisk (xls.c loads a
+	 * kernel only), more than one vcpu, a CPUID policy it does not
+	 * know; nor a guest libxl must know about later: one that is
+	 * suspended (libxl saves from its own record of the domain) or
+	 * built paused ahead of time (warm: it is built before any query).
+	 */
+	if (b->type != BINDING_TYPE_PVH || b->ramdisk[0] != '\0' ||
+	    b->vcpus != 1 || b->stop == BINDING_STOP_SUSPEND || b->warm ||
+	    b->memory_kb == 0 || b->memory_kb % 1024 != 0 ||
+	    xlp_cpuid_flags(b->cpuid, &s->flags) == -1)
+		return -1;
+	s->mem_mib = (uint32_t)(b->memory_kb / 1024);
+	return 0;
+}
+
+static int
+xlp_same(const struct xlp_shape *a, const struct xlp_shape *b)
+{
+	return a->mem_mib == b->mem_mib && a->flags == b->flags;
+}
+
+static int
+xlp_cmp(const void *a, const void *b)
+{
+	const struct xlp_shape *x = a, *y = b;
+
+	if (x->mem_mib != y->mem_mib)
+		return x->mem_mib < y->mem_mib ? -1 : 1;
+	return x->flags - y->flags;
+}
+
+size_t
+xlp_shapes(const struct zone_set *zs, int per_shape, uint32_t max_mib,
+    struct xlp_shape *out)
+{
+	struct xlp_shape all[XLP_SHAPES_MAX * 4], s;
+	size_t		 n = 0, i, j, k, kept = 0;
+	uint64_t	 sum = 0;
+
+	if (per_shape <= 0)
+		return 0;
+	for (i = 0; zs != NULL && i < zs->nzones; i++)
+		for (j = 0; j < zs->zones[i]->nbindings; j++) {
+			if (xlp_shape_of(&zs->zones[i]->bindings[j], &s) == -1)
+				continue;
+			for (k = 0; k < n && !xlp_same(&all[k], &s); k++)
+				;
+			if (k == n && n < sizeof(all) / sizeof(all[0]))
+				all[n++] = s;
+		}
+	qsort(all, n, sizeof(all[0]), xlp_cmp);
+	/* The smallest first, while they fit: a pool of small unikernels
+	 * is what shells are for. */
+	for (i = 0; i < n && kept < XLP_SHAPES_MAX; i++) {
+		if (sum + (uint64_t)all[i].mem_mib * (uint64_t)per_shape >
+		    max_mib)
+			break;
+		sum += (uint64_t)all[i].mem_mib * (uint64_t)per_shape;
+		out[kept++] = all[i];
+	}
+	return kept;
+}
+
+static void
+xlp_arm(struct xlp *p, uint64_t ms)
+{
+	struct timeval tv = { .tv_sec = (time_t)(ms / 1000),
+		.tv_usec = (suseconds_t)(ms % 1000) * 1000 };
+
+	if (!evtimer_pending(p->refill, NULL))
+		evtimer_add(p->refill, &tv);
+}
+
+/* One shell made for the first slot short of one; again if more. */
+static void
+xlp_refill(int fd, short what, void *arg)
+{
+	struct xlp	*p = arg;
+	struct xlp_slot *sl;
+	char		 err[160];
+	size_t		 i;
+
+	(void)fd;
+	(void)what;
+	for (i = 0; i < p->nslots; i++)
+		if (p->slot[i].n < p->per_shape)
+			break;
+	if (i == p->nslots)
+		return;
+	sl = &p->slot[i];
+	if (xls_shell_make(p->xls, p->store, sl->shape.mem_mib,
+		sl->shape.flags, &sl->ready[sl->n], err, sizeof(err)) == -1) {
+		/* Said once per failing spell; summons go to libxl. */
+		if (!p->failing)
+			log_warnx("builder %d: cannot make a shell of %u MiB: "
+				  "%s; trying again every %d s",
+			    p->builder, sl->shape.mem_mib, err,
+			    XLP_RETRY_MS / 1000);
+		p->failing = 1;
+		xlp_arm(p, XLP_RETRY_MS);
+		return;
+	}
+	if (p->failing)
+		log_info("builder %d: shells can be made again", p->builder);
+	p->failing = 0;
+	log_debug("builder %d: shell %u of %u MiB ready", p->builder,
+	    sl->ready[sl->n].domid, sl->shape.mem_mib);
+	sl->n++;
+	xlp_arm(p, 0);
+}
+
+struct xlp *
+xlp_open(struct event_base *base, struct store *st, int builder,
+    int per_shape)
+{
+	struct xlp *p;
+
+	if (per_shape <= 0 || st == NULL)
+		return NULL;
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return NULL;
+	p->store = st;
+	p->builder = builder;
+	p->per_shape = per_shape > CONF_SHELLS_MAX ? CONF_SHELLS_MAX :
+						     per_shape;
+	if ((p->xls = xls_open()) == NULL ||
+	    (p->refill = evtimer_new(base, xlp_refill, p)) == NULL) {
+		xls_close(p->xls);
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+static void
+xlp_reap_one(uint32_t domid, const char *name, int shutdown, void *arg)
+{
+	struct xlp *p = arg;
+
+	(void)shutdown;
+	if (!xls_shell_stale(name, (uint32_t)getpid()))
+		return;
+	log_info("builder %d: destroying %s, a shell left by an earlier "
+		 "jitsud",
+	    p->builder, name);
+	xls_destroy(p->xls, p->store, domid);
+}
+
+/* Every shell of a slot goes (it is no longer wanted, or we stop). */
+static void
+xlp_drain(struct xlp *p, struct xlp_slot *sl)
+{
+	while (sl->n > 0)
+		xls_destroy(p->xls, p->store, sl->ready[--sl->n].domid);
+}
+
+void
+xlp_want(struct xlp *p, const struct xlp_shape *s, size_t n)
+{
+	struct xlp_slot old[XLP_SHAPES_MAX];
+	size_t		i, j, nold = p->nslots;
+
+	if (!p->reaped) {
+		xld_each_domain(xlp_reap_one, p);
+		p->reaped = 1;
+	}
+	memcpy(old, p->slot, sizeof(old));
+	memset(p->slot, 0, sizeof(p->slot));
+	p->nslots = 0;
+	for (i = 0; i < n && i < XLP_SHAPES_MAX; i++) {
+		p->slot[p->nslots].shape = s[i];
+		/* A shape still wanted keeps its shells. */
+		for (j = 0; j < nold; j++)
+			if (old[j].n > 0 && xlp_same(&old[j].shape, &s[i])) {
+				p->slot[p->nslots] = old[j];
+				old[j].n = 0;
+				break;
+			}
+		p->nslots++;
+	}
+	for (j = 0; j < nold; j++)
+		xlp_drain(p, &old[j]);
+	if (p->nslots > 0)
+		log_info("builder %d: keeping %d shell(s) ready for each of %zu "
+			 "shape(s)",
+		    p->builder, p->per_shape, p->nslots);
+	xlp_arm(p, 0);
+}
+
+int
+xlp_take(struct xlp *p, const struct xlp_shape *s, struct xls_shell *out)
+{
+	size_t i;
+
+	if (p == NULL)
+		return -1;
+	for (i = 0; i < p->nslots; i++) {
+		if (!xlp_same(&p->slot[i].shape, s) || p->slot[i].n == 0)
+			continue;
+		*out = p->slot[i].ready[--p->slot[i].n];
+		xlp_arm(p, 0);
+		return 0;
+	}
+	return -1;
+}
+
+struct xls *
+xlp_xls(struct xlp *p)
+{
+	return p->xls;
+}
+
+void
+xlp_close(struct xlp *p)
+{
+	size_t i;
+
+	if (p == NULL)
+		return;
+	event_free(p->refill);
+	for (i = 0; i < p->nslots; i++)
+		xlp_drain(p, &p->slot[i]);
+	xls_close(p->xls);
+	free(p);
+}

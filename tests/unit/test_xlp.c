@@ -1,0 +1,339 @@
+/* test_xlp.c -- xlp.c, a builder's pool of domain shells, over a fake
+ * xls.c (shells are numbers) and a fake list of domains */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <event2/event.h>
+
+#include "jitsud.h"
+#include "testutil.h"
+#include "xl.h"
+
+/*
+ * xlp.c is linked alone.  The fake xls.c hands out rising domids and
+ * records each shell made and destroyed; the fake libxl list holds the
+ * domains in doms[].  A test runs the builder's loop (the pool makes
+ * its shells one per turn) until nothing is left to do.
+ */
+struct fake_xls {
+	int unused;
+};
+static struct fake_xls	  the_xls;
+static uint32_t		  next_domid = 10;
+static char		  made[512], destroyed[512];
+static int		  fail_make;
+static struct event_base *base;
+static struct store	 *fake_st = (struct store *)&the_xls;
+
+static struct {
+	uint32_t    domid;
+	const char *name;
+} doms[4];
+
+struct xls *
+xls_open(void)
+{
+	return (struct xls *)&the_xls;
+}
+
+void
+xls_close(struct xls *x)
+{
+	(void)x;
+}
+
+int
+xls_shell_make(struct xls *x, struct store *st, uint32_t mem_mib, int flags,
+    struct xls_shell *sh, char *err, size_t errlen)
+{
+	(void)x;
+	(void)st;
+	if (fail_make) {
+		snprintf(err, errlen, "no memory");
+		return -1;
+	}
+	memset(sh, 0, sizeof(*sh));
+	sh->domid = next_domid++;
+	sh->mem_mib = mem_mib;
+	snprintf(made + strlen(made), sizeof(made) - strlen(made),
+	    "%u:%u%s ", sh->domid, mem_mib, flags & XLS_NO_RDTSCP ? "r" : "");
+	return 0;
+}
+
+int
+xls_destroy(struct xls *x, struct store *st, uint32_t domid)
+{
+	(void)x;
+	(void)st;
+	snprintf(destroyed + strlen(destroyed),
+	    sizeof(destroyed) - strlen(destroyed), "%u ", domid);
+	return 0;
+}
+
+int
+xls_shell_stale(const char *name, uint32_t self)
+{
+	/* The real one is tested in test_xls; here "stale" names it. */
+	(void)self;
+	return strncmp(name, "stale", 5) == 0;
+}
+
+void
+xld_each_domain(void (*cb)(uint32_t, const char *, int, void *), void *arg)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(doms) / sizeof(doms[0]); i++)
+		if (doms[i].name != NULL)
+			cb(doms[i].domid, doms[i].name, 0, arg);
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	base = event_base_new();
+	next_domid = 10;
+	made[0] = destroyed[0] = '\0';
+	fail_make = 0;
+	memset(doms, 0, sizeof(doms));
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	event_base_free(base);
+	return 0;
+}
+
+/* Turns of the loop until only timers in the future are left (the
+ * retry after a failed make is 10 s away). */
+static void
+settle(void)
+{
+	int i;
+
+	for (i = 0; i < 50; i++)
+		event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
+}
+
+static struct binding
+pvh(uint32_t mib)
+{
+	struct binding b;
+
+	memset(&b, 0, sizeof(b));
+	b.type = BINDING_TYPE_PVH;
+	b.vcpus = 1;
+	b.memory_kb = (uint64_t)mib * 1024;
+	snprintf(b.cpuid, sizeof(b.cpuid), "host,rdtscp=0");
+	return b;
+}
+
+/* Only a guest a shell can hold has a shape. */
+static void
+test_shape_of_what_a_shell_can_build(void **state)
+{
+	struct xlp_shape s;
+	struct binding	 b;
+
+	(void)state;
+	b = pvh(4);
+	assert_int_equal(xlp_shape_of(&b, &s), 0);
+	assert_int_equal(s.mem_mib, 4);
+	assert_int_equal(s.flags, XLS_NO_RDTSCP);
+	b.cpuid[0] = '\0';
+	assert_int_equal(xlp_shape_of(&b, &s), 0);
+	assert_int_equal(s.flags, 0);
+	b = pvh(4);
+	b.type = BINDING_TYPE_PV;
+	assert_int_equal(xlp_shape_of(&b, &s), -1);
+	b = pvh(4);
+	snprintf(b.ramdisk, sizeof(b.ramdisk), "/boot/initrd");
+	assert_int_equal(xlp_shape_of(&b, &s), -1);
+	b = pvh(4);
+	b.vcpus = 2;
+	assert_int_equal(xlp_shape_of(&b, &s), -1);
+	b = pvh(4);
+	b.stop = BINDING_STOP_SUSPEND;
+	assert_int_equal(xlp_shape_of(&b, &s), -1);
+	b = pvh(4);
+	b.warm = 1;
+	assert_int_equal(xlp_shape_of(&b, &s), -1);
+	b = pvh(4);
+	snprintf(b.cpuid, sizeof(b.cpuid), "host,aes=0");
+	assert_int_equal(xlp_shape_of(&b, &s), -1);
+	b = pvh(4);
+	b.memory_kb = 4 * 1024 + 512;
+	assert_int_equal(xlp_shape_of(&b, &s), -1);
+}
+
+/* Distinct shapes, smallest first, while they fit in the budget. */
+static void
+test_shapes_smallest_first_within_the_budget(void **state)
+{
+	struct binding	 bs[5];
+	struct zone	 z;
+	struct zone	*zp = &z;
+	struct zone_set	 zs;
+	struct xlp_shape out[XLP_SHAPES_MAX];
+
+	(void)state;
+	bs[0] = pvh(64);
+	bs[1] = pvh(4);
+	bs[2] = pvh(16);
+	bs[3] = pvh(4); /* the same shape again */
+	bs[4] = pvh(4);
+	bs[4].type = BINDING_TYPE_PV; /* no shape */
+	memset(&z, 0, sizeof(z));
+	z.bindings = bs;
+	z.nbindings = 5;
+	memset(&zs, 0, sizeof(zs));
+	zs.zones = &zp;
+	zs.nzones = 1;
+	assert_int_equal(xlp_shapes(&zs, 1, 64, out), 2);
+	assert_int_equal(out[0].mem_mib, 4);
+	assert_int_equal(out[1].mem_mib, 16);
+	assert_int_equal(xlp_shapes(&zs, 1, 84, out), 3);
+	assert_int_equal(out[2].mem_mib, 64);
+	/* Two of each: 8 + 32 fit in 40, 128 more do not. */
+	assert_int_equal(xlp_shapes(&zs, 2, 40, out), 2);
+	assert_int_equal(xlp_shapes(&zs, 0, 1000, out), 0);
+	assert_int_equal(xlp_shapes(&zs, 1, 3, out), 0);
+}
+
+/* Shells are made ahead, taken, and made again after each take. */
+static void
+test_pool_fills_and_refills(void **state)
+{
+	struct xlp	*p;
+	struct xlp_shape s = { .mem_mib = 4, .flags = XLS_NO_RDTSCP };
+	struct xlp_shape other = { .mem_mib = 8, .flags = 0 };
+	struct xls_shell sh;
+
+	(void)state;
+	assert_non_null(p = xlp_open(base, fake_st, 1, 2));
+	assert_int_equal(xlp_take(p, &s, &sh), -1); /* nothing wanted yet */
+	xlp_want(p, &s, 1);
+	settle();
+	assert_string_equal(made, "10:4r 11:4r ");
+	assert_int_equal(xlp_take(p, &other, &sh), -1);
+	assert_int_equal(xlp_take(p, &s, &sh), 0);
+	assert_int_equal(sh.domid, 11);
+	assert_int_equal(xlp_take(p, &s, &sh), 0);
+	assert_int_equal(sh.domid, 10);
+	assert_int_equal(xlp_take(p, &s, &sh), -1); /* empty: libxl builds */
+	settle();
+	assert_string_equal(made, "10:4r 11:4r 12:4r 13:4r ");
+	assert_string_equal(destroyed, "");
+	xlp_close(p); /* the two not taken go */
+	assert_string_equal(destroyed, "13 12 ");
+}
+
+/* A shape no longer wanted loses its shells; one still wanted keeps
+ * them. */
+static void
+test_want_drops_only_what_is_no_longer_wanted(void **state)
+{
+	struct xlp	*p;
+	struct xlp_shape two[2] = { { 4, 0 }, { 16, 0 } };
+	struct xls_shell sh;
+
+	(void)state;
+	assert_non_null(p = xlp_open(base, fake_st, 1, 1));
+	xlp_want(p, two, 2);
+	settle();
+	assert_string_equal(made, "10:4 11:16 ");
+	xlp_want(p, &two[1], 1);
+	settle();
+	assert_string_equal(destroyed, "10 ");
+	assert_string_equal(made, "10:4 11:16 ");
+	assert_int_equal(xlp_take(p, &two[1], &sh), 0);
+	assert_int_equal(sh.domid, 11);
+	assert_int_equal(xlp_take(p, &two[0], &sh), -1);
+	xlp_close(p);
+}
+
+/* Shells another jitsud left are destroyed once; guests never are. */
+static void
+test_stale_shells_are_reaped_once(void **state)
+{
+	struct xlp	*p;
+	struct xlp_shape s = { 4, 0 };
+
+	(void)state;
+	doms[0].domid = 3;
+	doms[0].name = "stale-3";
+	doms[1].domid = 4;
+	doms[1].name = "www.example.org";
+	assert_non_null(p = xlp_open(base, fake_st, 1, 1));
+	xlp_want(p, &s, 1);
+	assert_string_equal(destroyed, "3 ");
+	xlp_want(p, &s, 1);
+	assert_string_equal(destroyed, "3 ");
+	settle();
+	xlp_close(p);
+}
+
+/* A shell that cannot be made is tried again later, not in a loop. */
+static void
+test_failed_make_waits(void **state)
+{
+	struct xlp	*p;
+	struct xlp_shape s = { 4, 0 };
+	struct xls_shell sh;
+
+	(void)state;
+	fail_make = 1;
+	assert_non_null(p = xlp_open(base, fake_st, 1, 1));
+	xlp_want(p, &s, 1);
+	settle();
+	assert_string_equal(made, "");
+	assert_int_equal(xlp_take(p, &s, &sh), -1);
+	xlp_close(p);
+}
+
+/* No shells asked for, or no XenStore: no pool. */
+static void
+test_no_pool_without_shells_or_store(void **state)
+{
+	struct xlp_shape s = { 4, 0 };
+	struct xls_shell sh;
+
+	(void)state;
+	assert_null(xlp_open(base, fake_st, 1, 0));
+	assert_null(xlp_open(base, NULL, 1, 1));
+	assert_int_equal(xlp_take(NULL, &s, &sh), -1);
+	xlp_close(NULL);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_shape_of_what_a_shell_can_build),
+		cmocka_unit_test(test_shapes_smallest_first_within_the_budget),
+		cmocka_unit_test_setup_teardown(test_pool_fills_and_refills,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_want_drops_only_what_is_no_longer_wanted, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_stale_shells_are_reaped_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_failed_make_waits, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_no_pool_without_shells_or_store, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

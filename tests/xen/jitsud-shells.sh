@@ -1,0 +1,128 @@
+# jitsud-shells.sh -- domain shells (shells N, xlp.c and xls.c): with
+# the default, jitsud keeps a shell of each small shape its zone uses,
+# made ahead and paused; a summon fills that very domain (its domid
+# becomes the guest's), which then serves; another shell is made after
+# it; a stop leaves no XenStore behind; a jitsud that stops destroys its
+# shells, and one that died leaves them for the next to destroy.  With
+# shells 0 none is made and libxl builds the guest, and the check that a
+# shell was used, run as a step that must fail, fails.
+
+mkdir -p /etc/jitsud /var/lib/jitsud
+{
+	printf '$ORIGIN test.\n$TTL 30\n'
+	printf '@\tIN\tSOA\tns hostmaster 1 3600 600 86400 30\n'
+	printf '@\tIN\tNS\tns\nns\tIN\tA\t10.0.0.1\n'
+	printf 'u\tIN\tUNIKERNEL\tkernel=/testbed/unikernels/httpd.pvh'
+	printf ' type=pvh memory=4M cpuid="host,rdtscp=0" ip=10.0.0.30'
+	printf ' ready=xenstore max-boot=60s max-wait=30s idle=0 synjitsu=off\n'
+} > /etc/jitsud/test.zone
+
+# conf SHELLS: one builder, so there is exactly one pool to look at.
+conf() {
+	printf 'listen on 10.0.0.1\nzone test.zone\nbackend xen\nbuilders 1\nshells %s\n' \
+	    "$1" > /etc/jitsud/jitsud.conf
+}
+
+start() {
+	rm -f /run/jitsud.sock
+	jitsud -d -v -f /etc/jitsud/jitsud.conf >> /tmp/jitsud.log 2>&1 &
+	echo $! > /tmp/jitsud.pid
+	tb_until test -S /run/jitsud.sock
+}
+
+stop() {
+	_p=$(cat /tmp/jitsud.pid)
+	kill "$1" "$_p" || return 1
+	while kill -0 "$_p" 2>/dev/null; do
+		sleep 0.1
+	done
+}
+
+# The domids of the paused shells, one a line.
+shells() {
+	xl list | awk '$1 ~ /^jitsud-shell-[0-9]+-[0-9]+$/ && $5 ~ /p/ {
+	    print $2 }'
+}
+
+one_shell() {
+	[ "$(shells | wc -l)" -eq 1 ]
+}
+
+no_shell() {
+	[ -z "$(xl list | awk '$1 ~ /^jitsud-shell-/')" ]
+}
+
+serves() {
+	[ "$(tb_client dig @10.0.0.1 +time=40 +tries=1 +short u.test)" = \
+	    10.0.0.30 ] || return 1
+	until tb_client curl -sf --max-time 1 -o /dev/null http://10.0.0.30/; do
+		sleep 0.05
+	done
+}
+
+# The guest runs in the shell that was ready before the query.
+in_the_shell() {
+	echo "shell $(cat /tmp/shell), guest $(xl domid u.test)"
+	[ "$(xl domid u.test)" = "$(cat /tmp/shell)" ] &&
+	    grep -q "u.test: builder 1 filled shell $(cat /tmp/shell) " \
+		/tmp/jitsud.log
+}
+
+gone() {
+	! xl domid u.test > /dev/null 2>&1
+}
+
+no_xenstore_left() {
+	! xenstore-exists "/local/domain/$(cat /tmp/shell)"
+}
+
+conf 1
+tb_require jitsud-start 20 start
+tb_step shell-made-ahead 30 tb_until one_shell
+shells > /tmp/shell
+tb_log "domains before the query" xl list
+tb_step summon-serves 60 serves
+tb_step guest-runs-in-the-shell 5 in_the_shell
+another_shell() {
+	[ -n "$(shells)" ] && [ "$(shells)" != "$(cat /tmp/shell)" ]
+}
+tb_step another-shell-made-after 30 tb_until another_shell
+tb_log "domains after the summon" xl list
+tb_log "the fill" grep -e "filled shell" -e "summon timeline" /tmp/jitsud.log
+tb_step stop 10 jitsuctl stop u.test.
+tb_step stopped-guest-gone 30 tb_until gone
+tb_step no-xenstore-left 10 tb_until no_xenstore_left
+# The next summon takes the shell made after the first.
+shells > /tmp/shell
+tb_step second-summon-serves 60 serves
+tb_step second-guest-runs-in-the-next-shell 5 in_the_shell
+tb_step stop-again 10 jitsuctl stop u.test.
+tb_step stopped-again 30 tb_until gone
+# A jitsud that stops takes its shells with it.
+tb_step shell-ready-again 30 tb_until one_shell
+tb_step jitsud-stops 20 stop -TERM
+tb_step its-shells-are-gone 20 tb_until no_shell
+# One that dies leaves its shell; the next jitsud destroys it.
+tb_require jitsud-restart 20 start
+tb_step shell-made-again 30 tb_until one_shell
+shells > /tmp/stale
+tb_step jitsud-killed 20 stop -KILL
+tb_step killed-jitsuds-shell-remains 5 one_shell
+tb_require jitsud-after-a-death 20 start
+stale_gone() {
+	! xl list | awk -v d="$(cat /tmp/stale)" '$2 == d' | grep -q .
+}
+tb_step stale-shell-destroyed 30 tb_until stale_gone
+tb_step destroying-it-is-logged 5 grep -q \
+    "destroying jitsud-shell-[0-9]*-$(cat /tmp/stale), a shell left" /tmp/jitsud.log
+tb_step jitsud-stops-before-shells-0 20 stop -TERM
+# shells 0: libxl builds it; no shell is made.
+conf 0
+tb_require jitsud-start-shells-0 20 start
+sleep 3
+tb_step no-shell-with-shells-0 5 no_shell
+echo none > /tmp/shell
+tb_step libxl-summon-serves 60 serves
+tb_expect_fail shell-check-fails-without-shells 5 in_the_shell
+tb_step libxl-stop 10 jitsuctl stop u.test.
+tb_step libxl-gone 30 tb_until gone
