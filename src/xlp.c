@@ -21,10 +21,11 @@
  * The pool belongs to the builder's thread, like everything a builder
  * owns; no other thread touches it.  A shell taken is made again right
  * after the summon that took it, one shell per turn of the builder's
- * loop, so that commands waiting for the builder go first.  Shells
- * cost memory while they wait: the zones' shapes are taken smallest
- * first while they fit in `shell-memory' (per builder), and the rest
- * are built by libxl as before.  Shells left by a jitsud that died are
+ * loop, so that commands waiting for the builder go first.  A shell
+ * waiting holds its paging pool, not its memory (that comes with the
+ * fill): the zones' shapes are taken smallest first while they fit in
+ * `shell-memory' (per builder), so that a fill is not promised more
+ * than the operator meant, and the rest are built by libxl as before.  Shells left by a jitsud that died are
  * destroyed when the pool is first told what it wants; ours go when
  * the builder stops (the guests they became run on).
  */
@@ -38,15 +39,15 @@ struct xlp_slot {
 };
 
 struct xlp {
-	struct xls	  *xls;
-	struct store	  *store;
-	struct event	  *refill;
-	int		   builder; /* its id, for the log */
-	int		   per_shape;
-	int		   reaped;
-	int		   failing; /* the last make failed */
-	struct xlp_slot	   slot[XLP_SHAPES_MAX];
-	size_t		   nslots;
+	struct xls     *xls;
+	struct store   *store;
+	struct event   *refill;
+	int		builder; /* its id, for the log */
+	int		per_shape;
+	int		reaped;
+	int		failing; /* the last make failed */
+	struct xlp_slot slot[XLP_SHAPES_MAX];
+	size_t		nslots;
 };
 
 /* The CPUID policies a shell can be made with (xls.c applies them). */
@@ -157,8 +158,8 @@ xlp_refill(int fd, short what, void *arg)
 	if (i == p->nslots)
 		return;
 	sl = &p->slot[i];
-	if (xls_shell_make(p->xls, p->store, sl->shape.mem_mib,
-		sl->shape.flags, &sl->ready[sl->n], err, sizeof(err)) == -1) {
+	if (xls_shell_make(p->xls, p->store, sl->shape.mem_mib, sl->shape.flags,
+		&sl->ready[sl->n], err, sizeof(err)) == -1) {
 		/* Said once per failing spell; summons go to libxl. */
 		if (!p->failing)
 			log_warnx("builder %d: cannot make a shell of %u MiB: "
@@ -179,8 +180,7 @@ xlp_refill(int fd, short what, void *arg)
 }
 
 struct xlp *
-xlp_open(struct event_base *base, struct store *st, int builder,
-    int per_shape)
+xlp_open(struct event_base *base, struct store *st, int builder, int per_shape)
 {
 	struct xlp *p;
 
@@ -250,8 +250,9 @@ xlp_want(struct xlp *p, const struct xlp_shape *s, size_t n)
 	for (j = 0; j < nold; j++)
 		xlp_drain(p, &old[j]);
 	if (p->nslots > 0)
-		log_info("builder %d: keeping %d shell(s) ready for each of %zu "
-			 "shape(s)",
+		log_info(
+		    "builder %d: keeping %d shell(s) ready for each of %zu "
+		    "shape(s)",
 		    p->builder, p->per_shape, p->nslots);
 	xlp_arm(p, 0);
 }

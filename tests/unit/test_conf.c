@@ -64,6 +64,8 @@ test_good_conf_sets_every_option(void **state)
 	assert_string_equal(c.vif_script, "vif-jitsu");
 	assert_int_equal(c.vif_plug, CONF_VIF_SCRIPT);
 	assert_int_equal(c.builders, 3);
+	assert_int_equal(c.shells, 2);
+	assert_int_equal(c.shell_mib, 100);
 	assert_string_equal(c.statedir, "/var/lib/jitsud-test");
 	assert_string_equal(c.imagedir, "/run/jitsud-test/images");
 	conf_finish(&c);
@@ -85,6 +87,8 @@ test_defaults_listen_everywhere_on_53(void **state)
 	assert_string_equal(c.vif_script, "vif-bridge");
 	assert_int_equal(c.vif_plug, CONF_VIF_INLINE);
 	assert_int_equal(c.builders, 0); /* xl_builders: per CPU */
+	assert_int_equal(c.shells, CONF_SHELLS_DEFAULT);
+	assert_int_equal(c.shell_mib, CONF_SHELL_MIB_DEFAULT);
 	assert_string_equal(c.statedir, "/var/lib/jitsud");
 	assert_string_equal(c.imagedir, "/run/jitsud/images");
 	conf_finish(&c);

@@ -62,8 +62,8 @@ xls_shell_make(struct xls *x, struct store *st, uint32_t mem_mib, int flags,
 	memset(sh, 0, sizeof(*sh));
 	sh->domid = next_domid++;
 	sh->mem_mib = mem_mib;
-	snprintf(made + strlen(made), sizeof(made) - strlen(made),
-	    "%u:%u%s ", sh->domid, mem_mib, flags & XLS_NO_RDTSCP ? "r" : "");
+	snprintf(made + strlen(made), sizeof(made) - strlen(made), "%u:%u%s ",
+	    sh->domid, mem_mib, flags & XLS_NO_RDTSCP ? "r" : "");
 	return 0;
 }
 
