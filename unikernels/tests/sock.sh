@@ -65,6 +65,25 @@ setup() {
 	ip -n "$srv" link set eth0 up
 	# Synjitsu's records carry no timestamps: neither may the freezer's.
 	ins sysctl -qw net.ipv4.tcp_timestamps=0
+	fifo_link "$srv"
+	fifo_link "$cli"
+}
+
+# fifo_link NS: NS's eth0 delivers what it receives in the order it was
+# sent, as a wire does.  A veth hands each segment to the backlog of the
+# CPU that sent it; under load one CPU's backlog can wait while the
+# other's runs, and a delayed ack sent by a timer on one CPU then
+# arrives after the FIN that the application's close sent on the other.
+# The peer, already in TIME_WAIT, answers that stale ack with a
+# duplicate, which finds our LAST_ACK socket gone and draws a reset:
+# correct TCP, but a reordering no wire makes, counted by check_counters
+# as if adoption had gone wrong (an adopted socket acks a FIN alone
+# within a tick: its delayed-ack timeout starts at 0, as no data segment
+# ever came to it).  RPS to one CPU makes that one backlog.
+fifo_link() {
+	ip netns exec "$1" sh -c \
+	    'echo 1 >/sys/class/net/eth0/queues/rx-0/rps_cpus' ||
+	    echo "$tag: no RPS in $1; its veth may reorder" >&2
 }
 
 test_sigterm() {
