@@ -187,6 +187,19 @@ counter() {
 	    awk -v n="$2" '$1 == n { print $2 }' | grep . || echo absent
 }
 
+# established N: waits (5 s at most) until the clients have N connections
+# up.  The freezer accepts them in the order their handshakes ended, and
+# record N must be client N's: a fixed pause between the clients let a
+# loaded machine start curl after the next one.
+established() {
+	i=0
+	until [ "$(inc ss -Htn state established 'dport = :80' | wc -l)" \
+	    -ge "$1" ] || [ $i -ge 50 ]; do
+		i=$((i + 1))
+		sleep 0.1
+	done
+}
+
 # Three clients connect to the freezer, which holds and records them.
 # What runs in the background is started by `ip netns exec` itself, not
 # through ins/inc: $! must be the program (ip execs it), not a subshell.
@@ -204,11 +217,11 @@ freeze_clients() {
 	    -w '%{http_code} %{num_connects} %{local_port}\n' \
 	    http://$guest/ >"$tmp/c1.out" 2>&1 &
 	c1=$!
-	sleep 0.2
+	established 1
 	ip netns exec "$cli" "$bin/sock_client" $guest 80 /big.bin \
 	    "$tmp/c2.body" >"$tmp/c2.out" 2>&1 &
 	c2=$!
-	sleep 0.2
+	established 2
 	ip netns exec "$cli" "$bin/sock_client" $guest 80 /index.html \
 	    "$tmp/c3.body" fin >"$tmp/c3.out" 2>&1 &
 	c3=$!
