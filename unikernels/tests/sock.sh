@@ -65,6 +65,25 @@ setup() {
 	ip -n "$srv" link set eth0 up
 	# Synjitsu's records carry no timestamps: neither may the freezer's.
 	ins sysctl -qw net.ipv4.tcp_timestamps=0
+	fifo_link "$srv"
+	fifo_link "$cli"
+}
+
+# fifo_link NS: NS's eth0 delivers what it receives in the order it was
+# sent, as a wire does.  A veth hands each segment to the backlog of the
+# CPU that sent it; under load one CPU's backlog can wait while the
+# other's runs, and a delayed ack sent by a timer on one CPU then
+# arrives after the FIN that the application's close sent on the other.
+# The peer, already in TIME_WAIT, answers that stale ack with a
+# duplicate, which finds our LAST_ACK socket gone and draws a reset:
+# correct TCP, but a reordering no wire makes, counted by check_counters
+# as if adoption had gone wrong (an adopted socket acks a FIN alone
+# within a tick: its delayed-ack timeout starts at 0, as no data segment
+# ever came to it).  RPS to one CPU makes that one backlog.
+fifo_link() {
+	ip netns exec "$1" sh -c \
+	    'echo 1 >/sys/class/net/eth0/queues/rx-0/rps_cpus' ||
+	    echo "$tag: no RPS in $1; its veth may reorder" >&2
 }
 
 test_sigterm() {
@@ -168,6 +187,19 @@ counter() {
 	    awk -v n="$2" '$1 == n { print $2 }' | grep . || echo absent
 }
 
+# established N: waits (5 s at most) until the clients have N connections
+# up.  The freezer accepts them in the order their handshakes ended, and
+# record N must be client N's: a fixed pause between the clients let a
+# loaded machine start curl after the next one.
+established() {
+	i=0
+	until [ "$(inc ss -Htn state established 'dport = :80' | wc -l)" \
+	    -ge "$1" ] || [ $i -ge 50 ]; do
+		i=$((i + 1))
+		sleep 0.1
+	done
+}
+
 # Three clients connect to the freezer, which holds and records them.
 # What runs in the background is started by `ip netns exec` itself, not
 # through ins/inc: $! must be the program (ip execs it), not a subshell.
@@ -185,11 +217,11 @@ freeze_clients() {
 	    -w '%{http_code} %{num_connects} %{local_port}\n' \
 	    http://$guest/ >"$tmp/c1.out" 2>&1 &
 	c1=$!
-	sleep 0.2
+	established 1
 	ip netns exec "$cli" "$bin/sock_client" $guest 80 /big.bin \
 	    "$tmp/c2.body" >"$tmp/c2.out" 2>&1 &
 	c2=$!
-	sleep 0.2
+	established 2
 	ip netns exec "$cli" "$bin/sock_client" $guest 80 /index.html \
 	    "$tmp/c3.body" fin >"$tmp/c3.out" 2>&1 &
 	c3=$!

@@ -21,17 +21,19 @@
  * the client sends (up to the end of a request head, then whatever more
  * comes within QUIET_MS, a FIN included) without answering.  Then it
  * puts the socket in TCP_REPAIR, reads back the kernel's view of the
- * connection, writes it to OUTFILE as one synrec line, and closes it
- * still in repair, which sends nothing: the client believes the server
- * is thinking.  This is what jitsud's Synjitsu does with its own stack,
- * done with Linux's, so that the guest's adoption is tested against a
- * real client without jitsud.  The server's namespace must have
+ * connection, makes sure the client was acknowledged all of it
+ * (acked_all says why), writes it to OUTFILE as one synrec line, and
+ * closes it still in repair, which sends nothing: the client believes
+ * the server is thinking.  This is what jitsud's Synjitsu does with its
+ * own stack, done with Linux's, so that the guest's adoption is tested
+ * against a real client without jitsud.  The server's namespace must have
  * net.ipv4.tcp_timestamps=0: a record has no place for timestamps.
  * Exits 0 when all N were written.
  */
 
 #define QUIET_MS  300
 #define ACCEPT_MS 20000
+#define ACK_TRIES 50 /* of 10 ms: the kernel delays an ack 200 ms at most */
 
 static void
 die(const char *what)
@@ -165,6 +167,33 @@ options(int fd, struct synrec *r, int *state)
 	*state = ti.tcpi_state;
 }
 
+/*
+ * A record says that the client was told of everything in it: the guest
+ * acknowledges nothing again.  The kernel delays the ack of a FIN (it
+ * expects our answer to carry it), and a close in repair mode drops an
+ * ack still pending: the client would then send its FIN again after its
+ * timeout, into the gap before the guest adopts, where no socket holds
+ * the connection and the kernel answers with a reset.  rcv_wup is the
+ * rcv_nxt our last segment carried: equal, the client was told all.
+ */
+static int
+acked_all(int fd, const struct synrec *r)
+{
+	struct tcp_repair_window w;
+	socklen_t len = sizeof(w);
+
+	if (getsockopt(fd, IPPROTO_TCP, TCP_REPAIR_WINDOW, &w, &len) != 0)
+		die("TCP_REPAIR_WINDOW");
+	return w.rcv_wup == r->rcv_nxt;
+}
+
+static void
+setint(int fd, int name, int v)
+{
+	if (setsockopt(fd, IPPROTO_TCP, name, &v, sizeof(v)) != 0)
+		die("setsockopt");
+}
+
 /* The kernel's view, in repair mode; the FIN as the state says. */
 static void
 freeze(int fd, struct synrec *r)
@@ -198,7 +227,7 @@ hold_one(int lfd, FILE *out)
 {
 	static struct synrec r;
 	static char line[SYNREC_LINE_MAX];
-	int fd;
+	int fd, tries;
 
 	if (!wait_in(lfd, ACCEPT_MS))
 		diex("no client came");
@@ -206,7 +235,18 @@ hold_one(int lfd, FILE *out)
 		die("accept");
 	memset(&r, 0, sizeof(r));
 	read_request(fd, &r);
-	freeze(fd, &r);
+	for (tries = 0;; tries++) {
+		/* Sends a pending ack now, rather than when its timer says. */
+		setint(fd, TCP_QUICKACK, 1);
+		freeze(fd, &r);
+		if (acked_all(fd, &r))
+			break;
+		if (tries == ACK_TRIES)
+			diex("the kernel did not acknowledge the client");
+		/* Out of repair without a probe: only the ack may go out. */
+		setint(fd, TCP_REPAIR, TCP_REPAIR_OFF_NO_WP);
+		poll(NULL, 0, 10);
+	}
 	if (synrec_encode(&r, line, sizeof(line)) < 0)
 		diex("synrec_encode refused the record");
 	/* Closed in repair mode: no FIN, no RST. */
