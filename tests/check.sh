@@ -34,6 +34,7 @@ suite_cmd() {
 	jitsud-xs)	echo "scripts/testbed/run.sh jitsud-xs" ;;
 	jitsud-vif)	echo "scripts/testbed/run.sh jitsud-vif" ;;
 	xls)		echo "scripts/testbed/run.sh xls" ;;
+	jitsud-shells) echo "scripts/testbed/run.sh jitsud-shells" ;;
 	jitsud-synjitsu) echo "scripts/testbed/run.sh jitsud-synjitsu" ;;
 	daemon-asan)	echo "env JITSUD_BIN=build/asan/bin bash tests/system/daemon.sh" ;;
 	smoke)		echo "scripts/testbed/run.sh smoke" ;;
