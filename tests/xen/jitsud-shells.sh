@@ -1,5 +1,5 @@
 # jitsud-shells.sh -- domain shells (shells N, xlp.c and xls.c): with
-# the default, jitsud keeps a shell of each small shape its zone uses,
+# shells 1, jitsud keeps a shell of each small shape its zone uses,
 # made ahead and paused; a summon fills that very domain (its domid
 # becomes the guest's), which then serves; another shell is made after
 # it; a stop leaves no XenStore behind; a jitsud that stops destroys its

@@ -19,7 +19,7 @@ mkdir -p /etc/jitsud /var/lib/jitsud
 	printf ' ready=xenstore max-boot=60s max-wait=30s idle=0 synjitsu=off\n'
 } > /etc/jitsud/test.zone
 # shells 0 first: libxl builds it, with the vif plugged inline; the
-# summon from a domain shell (the default) is counted after it.
+# summon from a domain shell (shells 1) is counted after it.
 printf 'listen on 10.0.0.1\nzone test.zone\nbackend xen\nvif-script vif-jitsu\nshells 0\n' \
     > /etc/jitsud/jitsud.conf
 
@@ -107,7 +107,7 @@ tb_step own-requests-bounded 1 sh -c "echo 'own $own'; [ $own -le 42 ]"
 tb_step summon-no-more-requests-than-xl 1 sh -c \
     "echo 'xl $xl_total, jitsud $js_total'; [ $js_total -le $xl_total ]"
 
-# From a domain shell (shells 1, the default): the shell is made ahead,
+# From a domain shell (shells 1): the shell is made ahead,
 # out of the window; the fill, the vif and the shell made again after
 # it are in it.  All counted, no more than libxl's inline build.
 stop_jitsud() {
@@ -123,7 +123,7 @@ shell_ready() {
 tb_step stop-for-shells 10 jitsuctl stop u.test.
 tb_step stopped-for-shells 30 tb_until gone u.test
 tb_step jitsud-stops 20 stop_jitsud
-sed -i '/^shells 0$/d' /etc/jitsud/jitsud.conf
+sed -i 's/^shells 0$/shells 1/' /etc/jitsud/jitsud.conf
 jitsud -d -v -f /etc/jitsud/jitsud.conf >> /tmp/jitsud.log 2>&1 &
 tb_require jitsud-start-shells 20 tb_until test -S /run/jitsud.sock
 tb_step shell-made-ahead 30 tb_until shell_ready
