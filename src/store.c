@@ -205,33 +205,60 @@ store_private_dir(struct store *st, const char *path, int domid)
 	return 0;
 }
 
-/* One attempt: 0 committed, 1 guarded, -1 failed, EAGAIN to retry. */
+/*
+ * Run body(st, t, arg) in a transaction, again while the commit meets a
+ * conflict (8 times at most: someone, often the guest, wrote meanwhile).
+ * body returns 0 to commit, 1 to end writing nothing, -1 on failure;
+ * the result is 0, 1 or -1.
+ */
 static int
-store_try_all(struct store *st, const char *dir, const char *const *keys,
-    const char *const *values, size_t n, const char *guard)
+store_transact(struct store *st,
+    int (*body)(struct store *, xs_transaction_t, void *), void *arg)
 {
 	xs_transaction_t t;
-	char		 path[STORE_PATH_MAX], *val;
-	unsigned int	 len;
-	size_t		 i;
+	int		 rc, tries;
 
-	if ((t = xs_transaction_start(st->xs)) == XBT_NULL)
-		return -1;
-	snprintf(path, sizeof(path), "%s/%s", dir, guard);
+	for (tries = 0; tries < 8; tries++) {
+		if ((t = xs_transaction_start(st->xs)) == XBT_NULL)
+			return -1;
+		if ((rc = body(st, t, arg)) != 0) {
+			xs_transaction_end(st->xs, t, true);
+			return rc;
+		}
+		if (xs_transaction_end(st->xs, t, false))
+			return 0;
+		if (errno != EAGAIN)
+			return -1;
+	}
+	return -1;
+}
+
+struct store_all {
+	const char	  *dir, *guard;
+	const char *const *keys, *const *values;
+	size_t n;
+};
+
+/* The values, unless the guard key exists (then 1). */
+static int
+store_all_body(struct store *st, xs_transaction_t t, void *arg)
+{
+	struct store_all *a = arg;
+	char		  path[STORE_PATH_MAX], *val;
+	unsigned int	  len;
+	size_t		  i;
+
+	snprintf(path, sizeof(path), "%s/%s", a->dir, a->guard);
 	if ((val = xs_read(st->xs, t, path, &len)) != NULL) {
 		free(val);
-		xs_transaction_end(st->xs, t, true);
 		return 1;
 	}
-	for (i = 0; i < n; i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, keys[i]);
-		if (!xs_write(st->xs, t, path, values[i], strlen(values[i]))) {
-			xs_transaction_end(st->xs, t, true);
+	for (i = 0; i < a->n; i++) {
+		snprintf(path, sizeof(path), "%s/%s", a->dir, a->keys[i]);
+		if (!xs_write(st->xs, t, path, a->values[i],
+			strlen(a->values[i])))
 			return -1;
-		}
 	}
-	if (!xs_transaction_end(st->xs, t, false))
-		return errno == EAGAIN ? EAGAIN : -1;
 	return 0;
 }
 
@@ -239,16 +266,12 @@ int
 store_write_all(struct store *st, const char *dir, const char *const *keys,
     const char *const *values, size_t n, const char *guard)
 {
-	int rc, tries;
+	struct store_all a = { dir, guard, keys, values, n };
+	int		 rc;
 
-	/* A conflict means the guest wrote meanwhile: look again. */
-	for (tries = 0; tries < 8; tries++)
-		if ((rc = store_try_all(st, dir, keys, values, n, guard)) !=
-		    EAGAIN)
-			break;
-	if (rc != 0 && rc != 1)
+	if ((rc = store_transact(st, store_all_body, &a)) == -1)
 		log_warn("xenstore transaction on %s", dir);
-	return rc == EAGAIN ? -1 : rc;
+	return rc;
 }
 
 /* One folder inside transaction t: made, owned, filled. */
@@ -277,34 +300,29 @@ store_make_dir(struct store *st, xs_transaction_t t, const struct store_dir *d)
 }
 
 /* One attempt: 0 committed, -1 failed, EAGAIN to retry. */
-static int
-store_try_dirs(struct store *st, const struct store_dir *d, size_t n)
-{
-	xs_transaction_t t;
-	size_t		 i;
+struct store_dirs {
+	const struct store_dir *d;
+	size_t			n;
+};
 
-	if ((t = xs_transaction_start(st->xs)) == XBT_NULL)
-		return -1;
-	for (i = 0; i < n; i++) {
-		if (store_make_dir(st, t, &d[i]) == -1) {
-			xs_transaction_end(st->xs, t, true);
+static int
+store_dirs_body(struct store *st, xs_transaction_t t, void *arg)
+{
+	struct store_dirs *a = arg;
+	size_t		   i;
+
+	for (i = 0; i < a->n; i++)
+		if (store_make_dir(st, t, &a->d[i]) == -1)
 			return -1;
-		}
-	}
-	if (!xs_transaction_end(st->xs, t, false))
-		return errno == EAGAIN ? EAGAIN : -1;
 	return 0;
 }
 
 int
 store_make_dirs(struct store *st, const struct store_dir *d, size_t n)
 {
-	int rc, tries;
+	struct store_dirs a = { d, n };
 
-	for (tries = 0; tries < 8; tries++)
-		if ((rc = store_try_dirs(st, d, n)) != EAGAIN)
-			break;
-	if (rc != 0) {
+	if (store_transact(st, store_dirs_body, &a) != 0) {
 		log_warn("xenstore transaction making %s", n ? d[0].path : "");
 		return -1;
 	}
@@ -345,24 +363,21 @@ store_make_node(struct store *st, xs_transaction_t t, uint32_t domid,
 	return 0;
 }
 
-/* One attempt: 0 committed, -1 failed, EAGAIN to retry. */
-static int
-store_try_nodes(struct store *st, uint32_t domid, const struct store_node *nd,
-    size_t n)
-{
-	xs_transaction_t t;
-	size_t		 i;
+struct store_nodes {
+	uint32_t		 domid;
+	const struct store_node *nd;
+	size_t			 n;
+};
 
-	if ((t = xs_transaction_start(st->xs)) == XBT_NULL)
-		return -1;
-	for (i = 0; i < n; i++) {
-		if (store_make_node(st, t, domid, &nd[i]) == -1) {
-			xs_transaction_end(st->xs, t, true);
+static int
+store_nodes_body(struct store *st, xs_transaction_t t, void *arg)
+{
+	struct store_nodes *a = arg;
+	size_t		    i;
+
+	for (i = 0; i < a->n; i++)
+		if (store_make_node(st, t, a->domid, &a->nd[i]) == -1)
 			return -1;
-		}
-	}
-	if (!xs_transaction_end(st->xs, t, false))
-		return errno == EAGAIN ? EAGAIN : -1;
 	return 0;
 }
 
@@ -370,12 +385,9 @@ int
 store_make_nodes(struct store *st, uint32_t domid, const struct store_node *nd,
     size_t n)
 {
-	int rc, tries;
+	struct store_nodes a = { domid, nd, n };
 
-	for (tries = 0; tries < 8; tries++)
-		if ((rc = store_try_nodes(st, domid, nd, n)) != EAGAIN)
-			break;
-	if (rc != 0) {
+	if (store_transact(st, store_nodes_body, &a) != 0) {
 		log_warn("xenstore transaction making %s", n ? nd[0].path : "");
 		return -1;
 	}
