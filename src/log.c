@@ -49,9 +49,32 @@ log_ring_foreach(void (*fn)(const char *, void *), void *arg)
 	pthread_mutex_unlock(&log_mtx);
 }
 
+/*
+ * libxl forks helpers from a builder thread (a domain's destroy, the
+ * save helper), and a child may log through us.  Had another thread
+ * held log_mtx at the fork, the child's copy would stay locked for
+ * good: the fork waits for the lock instead, so both sides start free.
+ */
+static void
+log_prefork(void)
+{
+	pthread_mutex_lock(&log_mtx);
+}
+
+static void
+log_postfork(void)
+{
+	pthread_mutex_unlock(&log_mtx);
+}
+
 void
 log_init(const char *ident, int foreground, int verbose)
 {
+	static int atfork;
+
+	if (!atfork &&
+	    pthread_atfork(log_prefork, log_postfork, log_postfork) == 0)
+		atfork = 1;
 	log_foreground = foreground;
 	log_verbose = verbose;
 	if (!foreground)

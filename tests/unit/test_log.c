@@ -1,6 +1,11 @@
 /* test_log.c -- log.c: levels, strerror suffix, errno preservation */
+#include <sys/wait.h>
+
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -124,6 +129,77 @@ test_ring_keeps_the_last_lines_oldest_first(void **state)
 	assert_string_equal(r.last, "last: Permission denied");
 }
 
+/*
+ * A fork while another thread logs: the child must be able to log.
+ * The other thread holds the log's lock through log_ring_foreach (its
+ * callback runs under it) while this one forks; without log.c's fork
+ * handlers the child's copy of the lock stays held and its first log
+ * line never returns.
+ */
+struct holder {
+	pthread_mutex_t mtx;
+	pthread_cond_t	cond;
+	int		holding;
+};
+
+static void
+hold_line(const char *line, void *arg)
+{
+	struct holder *h = arg;
+
+	(void)line;
+	pthread_mutex_lock(&h->mtx);
+	if (h->holding == 0) {
+		h->holding = 1;
+		pthread_cond_signal(&h->cond);
+	}
+	pthread_mutex_unlock(&h->mtx);
+	usleep(200 * 1000); /* the fork comes meanwhile */
+}
+
+static void *
+hold_log(void *arg)
+{
+	log_ring_foreach(hold_line, arg);
+	return NULL;
+}
+
+static void
+test_child_logs_after_a_fork_from_a_busy_process(void **state)
+{
+	struct holder h = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
+		0 };
+	pthread_t     t;
+	pid_t	      pid;
+	int	      status = -1, i;
+
+	(void)state;
+	log_init("test", 1, 0);
+	capture(emit_info); /* the ring has a line: the callback runs */
+	assert_int_equal(pthread_create(&t, NULL, hold_log, &h), 0);
+	pthread_mutex_lock(&h.mtx);
+	while (!h.holding)
+		pthread_cond_wait(&h.cond, &h.mtx);
+	pthread_mutex_unlock(&h.mtx);
+	if ((pid = fork()) == 0) {
+		int fd = open("/dev/null", O_WRONLY);
+
+		dup2(fd, STDERR_FILENO);
+		log_info("a line from the child");
+		_exit(0);
+	}
+	assert_true(pid > 0);
+	for (i = 0; i < 500 && waitpid(pid, &status, WNOHANG) == 0; i++)
+		usleep(10 * 1000);
+	if (i == 500) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		fail_msg("the child hung on the log's lock");
+	}
+	pthread_join(t, NULL);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 int
 main(void)
 {
@@ -132,6 +208,8 @@ main(void)
 		cmocka_unit_test(test_warn_appends_strerror_and_keeps_errno),
 		cmocka_unit_test(test_info_is_one_line),
 		cmocka_unit_test(test_ring_keeps_the_last_lines_oldest_first),
+		cmocka_unit_test(
+		    test_child_logs_after_a_fork_from_a_busy_process),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
