@@ -58,7 +58,7 @@ WIRE_SRCS = $(addprefix unikernels/lib/wire/,eth.c arp.c ip.c tcp.c)
 PROGRAMS = jitsud jitsuctl
 jitsud_SRCS = src/jitsud.c src/server.c src/forward.c src/control.c \
 	      src/vm.c src/handover.c src/xl.c src/xlb.c src/xld.c src/xlh.c \
-	      src/xlv.c src/xls.c src/xlp.c \
+	      src/xlv.c src/xls.c src/xlp.c src/child.c \
 	      src/chan.c src/store.c src/proc.c \
 	      src/proc_child.c src/proc_sock.c src/proc_adopt.c src/proc_util.c \
 	      src/netlink.c src/probe.c src/dns.c \

@@ -98,6 +98,8 @@ void	     xlb_stop(void);
 #define XL_NO_DOMID ((uint32_t)-1)
 
 struct xld;
+/* libxl helpers a builder remembers at once (xld.c, xld_close). */
+#define XLD_KIDS 64
 struct xld_dom;
 struct xlh;
 struct xlv;

@@ -562,6 +562,8 @@ xlb_quit(struct xlb *xl)
 {
 	struct xlb_vm *xv;
 
+	/* Helpers that ended report to their VMs, which exist still. */
+	xld_sigchld();
 	while ((xv = TAILQ_FIRST(&xl->all)) != NULL)
 		xlb_vm_free(xv);
 	xlp_close(xl->pool);

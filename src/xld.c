@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include <libxl_utils.h>
 #include <xentoollog.h>
 
+#include "child.h"
 #include "jitsud.h"
 #include "log.h"
 #include "xl.h"
@@ -74,6 +76,7 @@ struct xld {
 	int		   vif_inline; /* vif-plug inline: see xlv.c */
 	char		   vif_script[CONF_PATH_MAX];
 	char		   statedir[CONF_PATH_MAX];
+	pid_t		   kids[XLD_KIDS]; /* libxl's helpers, 0: free */
 };
 
 /*
@@ -290,8 +293,55 @@ static const libxl_osevent_hooks xld_osevent_hooks = {
 	.timeout_modify = xld_timeout_modify,
 };
 
+/*
+ * libxl's fork: the child keeps none of jitsud's sockets (child.c), and
+ * the parent remembers the pid, so that xld_close can tell a helper
+ * that still runs (libxl must not be freed under it).  A slot is free
+ * again once its process is gone (reaped by libxl).
+ */
+static pid_t
+xld_fork(void *user)
+{
+	struct xld *xl = user;
+	pid_t	    pid;
+	size_t	    i;
+
+	if ((pid = fork()) == 0) {
+		(void)child_close_sockets();
+		return 0;
+	}
+	if (pid == -1)
+		return -1;
+	for (i = 0; i < XLD_KIDS; i++)
+		if (xl->kids[i] == 0 ||
+		    (kill(xl->kids[i], 0) == -1 && errno == ESRCH)) {
+			xl->kids[i] = pid;
+			break;
+		}
+	return pid;
+}
+
+/* How many of libxl's helpers still run (or wait to be reaped). */
+static int
+xld_kids_alive(struct xld *xl)
+{
+	size_t i;
+	int    n = 0;
+
+	for (i = 0; i < XLD_KIDS; i++) {
+		if (xl->kids[i] == 0)
+			continue;
+		if (kill(xl->kids[i], 0) == -1 && errno == ESRCH)
+			xl->kids[i] = 0;
+		else
+			n++;
+	}
+	return n;
+}
+
 static const libxl_childproc_hooks xld_childproc_hooks = {
 	.chldowner = libxl_sigchld_owner_mainloop,
+	.fork_replacement = xld_fork,
 };
 
 static int
@@ -869,7 +919,7 @@ xld_open(struct event_base *base, const struct conf *c)
 	}
 	/* Set up before its builder thread runs: nothing races yet, and
 	 * nothing registers an fd or a timeout before the hooks are in. */
-	libxl_childproc_setmode(xl->ctx, &xld_childproc_hooks, NULL);
+	libxl_childproc_setmode(xl->ctx, &xld_childproc_hooks, xl);
 	libxl_osevent_register_hooks(xl->ctx, &xld_osevent_hooks, xl);
 	libxl_event_register_callbacks(xl->ctx, &xld_event_hooks, xl);
 	return xl;
@@ -881,12 +931,26 @@ xld_use(struct xld *xl)
 	xld_env = xl;
 }
 
+/*
+ * libxl frees a context only when none of its helpers is left (it
+ * asserts so); the caller let libxl reap those that ended (xld_sigchld)
+ * while their VMs still existed.  One that still runs (a destroy that
+ * hangs) keeps the context: jitsud is exiting, and leaking it is the
+ * only safe thing.
+ */
 void
 xld_close(void)
 {
+	int n;
+
 	if (xld_env == NULL)
 		return;
-	libxl_ctx_free(xld_env->ctx);
+	if ((n = xld_kids_alive(xld_env)) > 0)
+		log_warnx("libxl: %d helper process(es) still running; "
+			  "leaving its context as it is",
+		    n);
+	else
+		libxl_ctx_free(xld_env->ctx);
 	free(xld_env);
 	xld_env = NULL;
 }

@@ -47,3 +47,4 @@ test_xls_SRCS	= src/xls.c $(QUIETLOG)
 test_xls_LIBS	= $(shell pkg-config --libs xencontrol xenguest)
 test_xlp_SRCS	= src/xlp.c $(QUIETLOG)
 test_xlp_LIBS	= $(shell pkg-config --libs libevent)
+test_child_SRCS	= src/child.c
