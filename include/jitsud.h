@@ -1324,7 +1324,7 @@ void	       server_close(struct server *);
  * servers_open: UDP and TCP listeners for every address of `conf'; all
  * or nothing (NULL, nothing left open, when one fails).
  */
-struct server_list *servers_open(struct jitsud *, const struct conf *);
+struct server_list *servers_open(struct jitsud *, const struct conf *, int);
 /* servers_close: close every listener of the list and free it. */
 void		    servers_close(struct server_list *);
 

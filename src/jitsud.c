@@ -219,7 +219,7 @@ jitsud_reload(struct jitsud *env, char *err, size_t errlen)
 		goto fail;
 	}
 	relisten = !same_listen(&env->conf, &c);
-	if (relisten && (fresh = servers_open(env, &c)) == NULL) {
+	if (relisten && (fresh = servers_open(env, &c, 0)) == NULL) {
 		snprintf(err, errlen, "cannot listen on the new addresses");
 		zone_set_free(zs);
 		conf_clear(&c);
@@ -475,7 +475,7 @@ main(int argc, char *argv[])
 	signal(SIGPIPE, SIG_IGN);
 	if ((env.base = event_base_new()) == NULL)
 		fatalx("event_base_new");
-	if ((env.servers = servers_open(&env, &env.conf)) == NULL)
+	if ((env.servers = servers_open(&env, &env.conf, 1)) == NULL)
 		fatalx("cannot listen on every configured address");
 	if ((env.control = control_open(&env, env.conf.control)) == NULL)
 		fatalx("cannot open the control socket %s", env.conf.control);

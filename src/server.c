@@ -560,19 +560,60 @@ server_tcp_accept(int fd, short event, void *arg)
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 }
 
+/*
+ * Is a's port held by some other process?  SO_REUSEPORT (see
+ * server_socket) would let us bind beside it without a word, and the
+ * kernel would then hand each of us a share of the queries: a second
+ * jitsud started by mistake, or a hung helper of an earlier one that
+ * kept its sockets, would silently take part of ours.  A socket without
+ * SO_REUSEPORT cannot bind there while another holds it.  TCP keeps
+ * SO_REUSEADDR, so that an earlier jitsud's connections in TIME_WAIT
+ * do not count, while a listener does.  At start only: on a reload our
+ * own sockets hold the port.
+ */
+static int
+server_taken(const struct conf_addr *a, int tcp)
+{
+	int fd, on = 1, taken;
+
+	fd = socket(a->ss.ss_family,
+	    (tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		return 0; /* server_socket will say why */
+	if (tcp)
+		(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	if (a->ss.ss_family == AF_INET6)
+		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on,
+		    sizeof(on));
+	taken = bind(fd, (const struct sockaddr *)&a->ss, a->len) == -1 &&
+	    errno == EADDRINUSE;
+	close(fd);
+	return taken;
+}
+
 struct server_list *
-servers_open(struct jitsud *env, const struct conf *conf)
+servers_open(struct jitsud *env, const struct conf *conf, int fresh)
 {
 	struct server_list *list;
 	struct server	   *s;
 	size_t		    i;
 	int		    tcp;
+	char		    name[64];
 
 	if ((list = calloc(1, sizeof(*list))) == NULL)
 		return NULL;
 	LIST_INIT(list);
 	for (i = 0; i < conf->nlisten; i++) {
 		for (tcp = 0; tcp <= 1; tcp++) {
+			if (fresh && server_taken(&conf->listen[i], tcp)) {
+				log_warnx("listen on %s/%s: the address is in "
+					  "use by another process",
+				    server_addr_str(&conf->listen[i], name,
+					sizeof(name)),
+				    tcp ? "tcp" : "udp");
+				servers_close(list);
+				return NULL;
+			}
 			if ((s = server_open(env, &conf->listen[i], tcp)) ==
 			    NULL) {
 				servers_close(list);

@@ -148,6 +148,16 @@ sleep 0.3
 check "without a forwarder it is REFUSED again" \
     eval 'q www.example.net A | grep -q "status: REFUSED"'
 
+echo "daemon: a second jitsud on the same addresses"
+# SO_REUSEPORT would let it bind beside the first and take a share of
+# its queries; it must refuse instead, naming the address.
+timeout 10 "$bin/jitsud" -d -f "$work/jitsud.conf" > "$work/second.out" 2>&1
+rc=$?
+check "it refuses to start, naming the address in use" \
+    eval '[ $rc -eq 1 ] && grep -q "127.0.0.1:$port/udp: the address is in use by another process" "$work/second.out"'
+check "the first still answers" \
+    eval '[ -n "$(q ns1.example.org A +short)" ]'
+
 echo "daemon: shutdown"
 kill -TERM "$pid"
 wait "$pid"

@@ -824,7 +824,7 @@ test_servers_open_is_all_or_nothing(void **state)
 	assert_int_equal(bind(blocker, (struct sockaddr *)&c.listen[1].ss,
 			     c.listen[1].len),
 	    0);
-	assert_null(servers_open(env, &c));
+	assert_null(servers_open(env, &c, 0));
 	/* The first address was let go again: we can take it ourselves. */
 	fd = socket(AF_INET, SOCK_STREAM, 0);
 	assert_int_equal(bind(fd, (struct sockaddr *)&c.listen[0].ss,
@@ -832,8 +832,44 @@ test_servers_open_is_all_or_nothing(void **state)
 	    0);
 	close(fd);
 	close(blocker);
-	list = servers_open(env, &c);
+	list = servers_open(env, &c, 0);
 	assert_non_null(list);
+	servers_close(list);
+}
+
+/*
+ * At start, a port another process holds with SO_REUSEPORT (a second
+ * jitsud, a hung helper of an earlier one) is refused: binding beside
+ * it would share the queries with it.  A reload (fresh 0) binds beside
+ * its own sockets, as it must.
+ */
+static void
+test_servers_open_refuses_a_shared_port_at_start(void **state)
+{
+	struct conf	    c;
+	struct server_list *list, *again;
+	int		    other, on = 1;
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	free_port(&c.listen[0], SOCK_DGRAM);
+	c.nlisten = 1;
+	other = socket(AF_INET, SOCK_DGRAM, 0);
+	assert_int_equal(setsockopt(other, SOL_SOCKET, SO_REUSEPORT, &on,
+			     sizeof(on)),
+	    0);
+	assert_int_equal(setsockopt(other, SOL_SOCKET, SO_REUSEADDR, &on,
+			     sizeof(on)),
+	    0);
+	assert_int_equal(bind(other, (struct sockaddr *)&c.listen[0].ss,
+			     c.listen[0].len),
+	    0);
+	assert_null(servers_open(env, &c, 1));
+	close(other);
+	assert_non_null(list = servers_open(env, &c, 1));
+	/* A reload's new sockets beside the running ones. */
+	assert_non_null(again = servers_open(env, &c, 0));
+	servers_close(again);
 	servers_close(list);
 }
 
@@ -863,6 +899,7 @@ main(void)
 		T(test_ipv6_listeners_answer_over_udp_and_tcp),
 		T(test_addresses_print_with_their_port),
 		T(test_servers_open_is_all_or_nothing),
+		T(test_servers_open_refuses_a_shared_port_at_start),
 	};
 #undef T
 
