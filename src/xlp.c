@@ -229,10 +229,10 @@ xlp_want(struct xlp *p, const struct xlp_shape *s, size_t n)
 	struct xlp_slot old[XLP_SHAPES_MAX];
 	size_t		i, j, nold = p->nslots;
 
-	if (!p->reaped) {
+	/* One builder reaps: two would race to destroy the same shells. */
+	if (!p->reaped && p->builder == 1)
 		xld_each_domain(xlp_reap_one, p);
-		p->reaped = 1;
-	}
+	p->reaped = 1;
 	memcpy(old, p->slot, sizeof(old));
 	memset(p->slot, 0, sizeof(p->slot));
 	p->nslots = 0;

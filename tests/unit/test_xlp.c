@@ -284,6 +284,23 @@ test_stale_shells_are_reaped_once(void **state)
 	xlp_close(p);
 }
 
+/* Builder 1 alone reaps: two would race on the same shells. */
+static void
+test_only_builder_one_reaps(void **state)
+{
+	struct xlp	*p;
+	struct xlp_shape s = { 4, 0 };
+
+	(void)state;
+	doms[0].domid = 3;
+	doms[0].name = "stale-3";
+	assert_non_null(p = xlp_open(base, fake_st, 2, 1));
+	xlp_want(p, &s, 1);
+	settle();
+	assert_string_equal(destroyed, "");
+	xlp_close(p);
+}
+
 /* A shell that cannot be made is tried again later, not in a loop. */
 static void
 test_failed_make_waits(void **state)
@@ -329,6 +346,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_stale_shells_are_reaped_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_only_builder_one_reaps,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failed_make_waits, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(
