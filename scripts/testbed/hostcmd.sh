@@ -57,9 +57,10 @@ firstbyte() {
 
 # neigh IP MAC: the client knows a guest's MAC before it exists, so its
 # first SYN goes out at once (the bench's lost-SYN case).  neigh alone
-# shows what the client knows (a failed run's evidence).
+# shows what the client knows and its NIC's counters (a failed run's
+# evidence: did the client send, did its NIC drop?).
 neigh() {
-	[ $# != 0 ] || { ip neigh show; return; }
+	[ $# != 0 ] || { ip neigh show; ip -s link show "$HOSTNET_TAP"; return; }
 	[[ $1 =~ ^10\.0\.0\.[0-9]+$ && $2 =~ ^([0-9a-f]{2}:){5}[0-9a-f]{2}$ ]] ||
 	    { echo "neigh: bad address or MAC"; return 1; }
 	ip neigh replace "$1" lladdr "$2" dev "$HOSTNET_TAP" nud permanent

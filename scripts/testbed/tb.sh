@@ -215,6 +215,22 @@ tb_capture_end() {
 	kill "$TB_CAPTURE" 2>/dev/null
 }
 
+# tb_netback: every vif's packet counters and netback's view of its
+# rings (requests and responses each way, the event indices), then
+# Xen's event channel table: what a guest that serves but does not
+# answer leaves to tell which way the frames stopped.
+tb_netback() {
+	[ -d /sys/kernel/debug/xen-netback ] ||
+	    mount -t debugfs none /sys/kernel/debug 2> /dev/null
+	for _v in /sys/kernel/debug/xen-netback/vif*; do
+		[ -e "$_v" ] || continue
+		tb_log "netback ${_v##*/}" sh -c \
+		    "ip -s link show ${_v##*/}; cat $_v/io_ring_q0"
+	done
+	tb_log "Xen event channels (debug key e)" sh -c \
+	    'xl debug-keys e; xl dmesg | awk "/event-channel/ { n = NR } { l[NR] = \$0 } END { for (i = n; i <= NR && i > 0; i++) print l[i] }" | tail -n 120'
+}
+
 # Show everything a failure needs to be understood: every guest console,
 # the domain list, dom0's kernel log tail and Xen's own log tail.
 tb_dump_logs() {
@@ -222,6 +238,7 @@ tb_dump_logs() {
 		[ -f "$_f" ] && tb_log "console $(basename "$_f" .log)" cat "$_f"
 	done
 	tb_log "xl list" xl list
+	tb_netback
 	tb_log "dom0 dmesg (tail)" sh -c 'dmesg | tail -n 40'
 	tb_log "xl dmesg (tail)" sh -c 'xl dmesg | tail -n 40'
 }
