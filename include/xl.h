@@ -99,7 +99,9 @@ void	     xlb_stop(void);
 
 struct xld;
 /* libxl helpers a builder remembers at once (xld.c, xld_close). */
-#define XLD_KIDS 64
+#define XLD_KIDS	    64
+/* A libxl destroy this old (ms) is taken for hung (xld.c). */
+#define XLD_DESTROY_HUNG_MS 20000
 struct xld_dom;
 struct xlh;
 struct xlv;
@@ -118,6 +120,8 @@ struct xlb_vm {
 	uint64_t	    call_ms[3];
 	uint64_t	    call_cpu_ms;
 	int		    destroying, suspending;
+	uint64_t	    destroy_ms; /* when libxl's destroy began */
+	int		    orphan;	/* left to a hung destroy (xld.c) */
 	int		    save_fd;
 	char		    error[160];
 	struct store_watch *ready;	/* data/status */
@@ -154,6 +158,18 @@ void xlb_synjitsu_prepare(struct xlb_vm *);
 int  xlb_vif_plug(struct xlb_vm *, const struct xlv_nic *);
 /* xlb_vif_gone: the domain is dead: remove its vif backends (inline). */
 void xlb_vif_gone(struct xlb_vm *);
+/*
+ * xlb_domain_kill: destroy domid through libxenctrl (xls.c), and its
+ * XenStore folders: for a domain libxl's destroy cannot finish.
+ */
+int  xlb_domain_kill(uint32_t domid, char *err, size_t errlen);
+/*
+ * xlb_orphan: xv leaves the registry (its name may be built again at
+ * once) but stays allocated for the libxl operation that still points
+ * at it; xlb_orphan_free when that ends.
+ */
+void xlb_orphan(struct xlb_vm *);
+void xlb_orphan_free(struct xlb_vm *);
 
 /* xld.c -- libxl (the only file that includes libxl.h), builder thread */
 

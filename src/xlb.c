@@ -62,7 +62,9 @@ struct xlb {
 	struct xld	  *xld;	 /* its libxl context */
 	struct xlp	  *pool; /* its domain shells, or NULL */
 	int		   shells;
+	struct xls	  *xls; /* libxenctrl, for xlb_domain_kill */
 	TAILQ_HEAD(, xlb_vm) all;
+	TAILQ_HEAD(, xlb_vm) orphans; /* left to hung libxl destroys */
 };
 
 /* The calling builder thread's own. */
@@ -409,6 +411,46 @@ xlb_vif_plug(struct xlb_vm *xv, const struct xlv_nic *nic)
 	return 0;
 }
 
+int
+xlb_domain_kill(uint32_t domid, char *err, size_t errlen)
+{
+	struct xls *x;
+
+	if (xlb_env->pool != NULL)
+		x = xlp_xls(xlb_env->pool);
+	else {
+		if (xlb_env->xls == NULL)
+			xlb_env->xls = xls_open();
+		x = xlb_env->xls;
+	}
+	if (x == NULL) {
+		snprintf(err, errlen, "domain %u: no libxenctrl handle", domid);
+		return -1;
+	}
+	if (xls_destroy(x, xlb_env->store, domid) == -1) {
+		snprintf(err, errlen, "domain %u: cannot destroy it", domid);
+		return -1;
+	}
+	return 0;
+}
+
+void
+xlb_orphan(struct xlb_vm *xv)
+{
+	TAILQ_REMOVE(&xlb_env->all, xv, entry);
+	xv->orphan = 1;
+	xv->v = NULL;
+	TAILQ_INSERT_TAIL(&xlb_env->orphans, xv, entry);
+}
+
+void
+xlb_orphan_free(struct xlb_vm *xv)
+{
+	TAILQ_REMOVE(&xlb_env->orphans, xv, entry);
+	xld_vm_free(xv);
+	free(xv);
+}
+
 void
 xlb_vif_gone(struct xlb_vm *xv)
 {
@@ -571,6 +613,11 @@ xlb_quit(struct xlb *xl)
 	store_close(xl->store);
 	xl->store = NULL;
 	xld_close();
+	/* Nothing drives libxl from here on: no callback will come. */
+	while ((xv = TAILQ_FIRST(&xl->orphans)) != NULL)
+		xlb_orphan_free(xv);
+	xls_close(xl->xls);
+	xl->xls = NULL;
 	event_base_loopbreak(xl->base);
 }
 
@@ -651,6 +698,7 @@ xlb_start(int id, struct chan *reps, const struct conf *conf)
 	if (xlb_n == CONF_BUILDERS_MAX || (xl = calloc(1, sizeof(*xl))) == NULL)
 		return NULL;
 	TAILQ_INIT(&xl->all);
+	TAILQ_INIT(&xl->orphans);
 	xl->id = id;
 	/* Shells have no vif for libxl to plug: only with vif-plug inline. */
 	xl->shells = conf->vif_plug == CONF_VIF_INLINE ? conf->shells : 0;

@@ -598,6 +598,12 @@ xld_destroyed(libxl_ctx *ctx, int rc, void *arg)
 	int	       asked = xv->asked_stop;
 
 	(void)ctx;
+	if (xv->orphan) {
+		log_info("%s: libxl's hung destroy ended at last (%d)",
+		    xv->name, rc);
+		xlb_orphan_free(xv);
+		return;
+	}
 	xv->destroying = 0;
 	if (rc != 0)
 		log_warnx("%s: destroy of domain %u: libxl error %d", xv->name,
@@ -619,11 +625,44 @@ xld_destroy_start(struct xlb_vm *xv)
 		return;
 	how.u.for_callback = xv;
 	xv->destroying = 1;
+	xv->destroy_ms = vm_now_ms();
 	if (libxl_domain_destroy(xld_env->ctx, xv->domid, &how) != 0) {
 		xv->destroying = 0;
 		log_warnx("%s: cannot start destroying domain %u", xv->name,
 		    xv->domid);
 	}
+}
+
+/*
+ * libxl's destroy ends in a forked helper that runs xc_domain_destroy.
+ * Measured in the bench: now and then that helper never returns, and
+ * the domain stays paused with its XenStore folders gone, the name
+ * stuck in "stopping" for good.  When vm.c asks again after so long,
+ * the domain goes through libxenctrl instead and the VM is reported
+ * gone; its registry entry stays with the libxl operation that still
+ * points at it (xlb_orphan), and the name is free to be built again.
+ */
+static void
+xld_destroy_hung(struct xlb_vm *xv)
+{
+	char	 err[160];
+	uint32_t domid = xv->domid;
+
+	log_warnx("%s: libxl's destroy of domain %u has not ended in %llu "
+		  "s; destroying it directly",
+	    xv->name, domid,
+	    (unsigned long long)(vm_now_ms() - xv->destroy_ms) / 1000);
+	if (xlb_domain_kill(domid, err, sizeof(err)) == -1) {
+		log_warnx("%s: %s", xv->name, err);
+		return;
+	}
+	if (xld_env->vif_inline)
+		xlb_vif_gone(xv);
+	xlb_release(xv);
+	xlb_report(xv, XL_REP_GONE, 1, NULL);
+	xlb_orphan(xv);
+	xv->destroying = 1; /* for libxl's callback, still to come */
+	xv->domid = domid;
 }
 
 void
@@ -634,6 +673,11 @@ xld_destroy(struct xlb_vm *xv)
 		return; /* xld_created finishes the job */
 	if (xv->domid == XL_NO_DOMID) {
 		xlb_report(xv, XL_REP_GONE, 1, NULL);
+		return;
+	}
+	if (xv->destroying &&
+	    vm_now_ms() - xv->destroy_ms >= XLD_DESTROY_HUNG_MS) {
+		xld_destroy_hung(xv);
 		return;
 	}
 	xld_destroy_start(xv);
