@@ -502,8 +502,10 @@ main(int argc, char *argv[])
 	sdnotify("READY=1");
 	event_base_dispatch(env.base);
 
-	control_close(env.control);
+	/* The control socket goes last: once it is gone, so are the DNS
+	 * sockets, and a jitsud started next may bind their addresses. */
 	servers_close(env.servers);
+	control_close(env.control);
 	forward_free(env.fwd);
 	forward_free_retired(&env.fwd_retired);
 	/* The unikernels run on: a restarted jitsud adopts them. */
