@@ -170,6 +170,8 @@ conf_addr_words(struct conf_line *l, int i, struct conf_addr *a,
 static int
 conf_listen(struct conf *c, struct conf_line *l, struct errors *errs)
 {
+	size_t i;
+
 	if (l->nwords < 2 || strcmp(l->word[1], "on") != 0) {
 		errors_add(errs, l->path, l->lineno,
 		    "want: listen on ADDRESS [port N]");
@@ -182,6 +184,17 @@ conf_listen(struct conf *c, struct conf_line *l, struct errors *errs)
 	}
 	if (conf_addr_words(l, 2, &c->listen[c->nlisten], errs) == -1)
 		return -1;
+	/* The second socket would bind beside the first (SO_REUSEPORT)
+	 * and the kernel would split the queries between them. */
+	for (i = 0; i < c->nlisten; i++)
+		if (c->listen[i].len == c->listen[c->nlisten].len &&
+		    memcmp(&c->listen[i].ss, &c->listen[c->nlisten].ss,
+			c->listen[i].len) == 0) {
+			errors_add(errs, l->path, l->lineno,
+			    "the same address and port as line %d",
+			    c->listen[i].line);
+			return -1;
+		}
 	c->nlisten++;
 	return 0;
 }
