@@ -493,11 +493,17 @@ static int
 proc_create(struct vm *v, int paused)
 {
 	struct proc_ctx	 *ctx = proc_ctx(v);
-	struct proc_spawn s = { .b = &v->b };
+	struct proc_spawn s = { .b = &v->b,
+		.sync = { -1, -1 },
+		.report = { -1, -1 },
+		.ready = { -1, -1 },
+		.syn = { -1, -1 } };
 	struct proc_args *args;
 	struct proc	 *p = NULL;
 	int		  bridge;
 
+	/* Every pipe unset (-1), not 0: a failure before they are opened
+	 * closes them all, and close(0) would take the daemon's fd 0. */
 	v->error[0] = '\0';
 	vm_backend_phase(v, TL_BUILD, vm_now_ms());
 	/* A warm guest is built paused, with no stand-in (vm.c). */

@@ -586,10 +586,16 @@ test_create_on_a_missing_bridge_fails_at_once(void **state)
 {
 	struct fixture *f = *state;
 
+	/* fd 0 open, whatever the harness left there. */
+	if (fcntl(STDIN_FILENO, F_GETFD) == -1)
+		assert_int_equal(open("/dev/null", O_RDONLY), STDIN_FILENO);
 	f->v.b = binding("www.example.org.", "/bin/true", "");
 	snprintf(f->v.b.bridge, sizeof(f->v.b.bridge), "jtnobridge0");
 	assert_int_equal(proc_backend.create(&f->v, 0), -1);
 	assert_string_equal(f->v.error, "bridge jtnobridge0: No such device");
+	/* No pipe was opened: none is closed, fd 0 least of all (it was,
+	 * and the next control connection took fd 0 and lost it). */
+	assert_true(fcntl(STDIN_FILENO, F_GETFD) != -1);
 	assert_null(f->v.priv);
 	assert_int_equal(built_calls, 0);
 	/* The build began; nothing was created, so nothing more is said. */
