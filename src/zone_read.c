@@ -380,6 +380,14 @@ zone_read_record(struct zone_reader *r, int owner_blank)
 	const char	*p = r->text, *tok;
 	size_t		 n;
 
+	/*
+	 * Every line ended with a blank (zone_read_line joins lines so);
+	 * ldns refuses one after a final quoted field (CAA, HINFO, URI),
+	 * NSD does not.  An escaped blank ("\ ") is data and stays.
+	 */
+	while (r->len > 0 && r->text[r->len - 1] == ' ' &&
+	    (r->len < 2 || r->text[r->len - 2] != '\\'))
+		r->text[--r->len] = '\0';
 	if (!zone_read_field(&p, &tok, &n))
 		return;
 	if (!owner_blank && tok[0] == '$') {

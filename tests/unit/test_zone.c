@@ -294,6 +294,49 @@ test_error_count_is_bounded(void **state)
 	assert_int_equal(errs.line[ERRORS_MAX - 1], ERRORS_MAX + 3);
 }
 
+/*
+ * Records whose rdata ends in a quoted string (CAA at the apex is
+ * common), also over two lines: ldns refuses a blank after the final
+ * quote, and the reader ends every line with one.
+ */
+static void
+test_final_quoted_field_loads(void **state)
+{
+	static const uint8_t	 caa[] = "\0\5issue"
+					 "letsencrypt.org";
+	static const uint8_t	 hinfo[] = "\2PC\5Linux";
+	char			 path[] = "/tmp/jitsud-zone-XXXXXX";
+	FILE			*fp;
+	int			 fd;
+	struct zone		*z;
+	const struct zone_rrset *s;
+
+	(void)state;
+	assert_true((fd = mkstemp(path)) >= 0);
+	assert_non_null(fp = fdopen(fd, "w"));
+	fprintf(fp,
+	    "$ORIGIN example.org.\n$TTL 30\n"
+	    "@ SOA ns1 h 1 2 3 4 5\n"
+	    "@ CAA 0 issue \"letsencrypt.org\"\n"
+	    "h HINFO \"PC\" \"Linux\"   \n"
+	    "u URI ( 10 1\n \"https://example.org/\" )\n");
+	fclose(fp);
+	clear_errors();
+	z = zone_load(path, &errs);
+	unlink(path);
+	if (z == NULL)
+		fail_msg("%s", errs.count ? errs.msg[0] : "no zone");
+	s = rrset(z, "example.org.", 257);
+	assert_int_equal(s->rrs[0].rdlen, sizeof(caa) - 1);
+	assert_memory_equal(s->rrs[0].rdata, caa, sizeof(caa) - 1);
+	s = rrset(z, "h.example.org.", 13);
+	assert_int_equal(s->rrs[0].rdlen, sizeof(hinfo) - 1);
+	assert_memory_equal(s->rrs[0].rdata, hinfo, sizeof(hinfo) - 1);
+	s = rrset(z, "u.example.org.", 256);
+	assert_int_equal(s->rrs[0].rdlen, 4 + strlen("https://example.org/"));
+	zone_free(z);
+}
+
 static void
 test_name_under(void **state)
 {
@@ -370,6 +413,7 @@ main(void)
 		cmocka_unit_test(test_bad_zones_match_their_golden_errors),
 		cmocka_unit_test(test_missing_file_is_one_error),
 		cmocka_unit_test(test_error_count_is_bounded),
+		cmocka_unit_test(test_final_quoted_field_loads),
 		cmocka_unit_test(test_name_under),
 		cmocka_unit_test(test_zone_set_finds_the_closest_zone),
 		cmocka_unit_test(test_zone_set_refuses_the_same_apex_twice),
