@@ -48,6 +48,30 @@ zone_check_neg_ttl(const struct zone_rec *soa)
 }
 
 /*
+ * An SOA's rdata is two names and five 32-bit fields.  The generic form
+ * ("\# 0") lets any length through ldns: the negative TTL is read from
+ * the last four bytes, which must be there.  The names are uncompressed
+ * in a zone's rdata.
+ */
+static int
+zone_check_soa_rdata(const struct zone_rec *soa)
+{
+	size_t off = 0, n;
+
+	for (n = 0; n < 2; n++) {
+		for (;;) {
+			if (off >= soa->rdlen || soa->rdata[off] > 63)
+				return -1;
+			if (soa->rdata[off] == 0)
+				break;
+			off += 1 + soa->rdata[off];
+		}
+		off++;
+	}
+	return soa->rdlen - off == 20 ? 0 : -1;
+}
+
+/*
  * The zone is what the SOA says it is: the first record must be the
  * SOA, so every later owner can be checked against the apex as it is
  * read, and the error points at the line that is wrong.
@@ -55,6 +79,12 @@ zone_check_neg_ttl(const struct zone_rec *soa)
 static int
 zone_check_apex(struct zone_reader *r, const struct zone_rec *rec)
 {
+	if (rec->type == ZONE_TYPE_SOA && zone_check_soa_rdata(rec) == -1) {
+		zone_read_error(r, rec->line,
+		    "SOA rdata of %u bytes: want two names and five numbers",
+		    (unsigned)rec->rdlen);
+		return -1;
+	}
 	if (rec->type == ZONE_TYPE_SOA && r->soa_line == 0 &&
 	    r->nrecords == 1) {
 		memcpy(r->apex, rec->owner, rec->ownerlen);
