@@ -21,6 +21,7 @@
 
 #define CONTROL_CLIENTS_MAX 16
 #define CONTROL_IDLE_SEC    30
+#define CONTROL_PAUSE_MSEC  250 /* no accept after EMFILE and the like */
 
 struct control_conn {
 	struct control		 *ctl;
@@ -32,6 +33,7 @@ struct control {
 	struct jitsud *env;
 	int	       fd;
 	struct event  *ev;
+	struct event  *pause; /* accepting again after a lack of fds */
 	char	       path[CONF_SOCKET_MAX];
 	TAILQ_HEAD(, control_conn) conns;
 	size_t nconns;
@@ -286,6 +288,34 @@ control_event(struct bufferevent *bev, short what, void *arg)
 }
 
 static void
+control_accept_resume(int fd, short event, void *arg)
+{
+	struct control *ctl = arg;
+
+	(void)fd;
+	(void)event;
+	event_add(ctl->ev, NULL);
+}
+
+/*
+ * Out of descriptors or memory: stop accepting for a while, as the DNS
+ * server does, instead of spinning (and logging) on a listening socket
+ * that stays readable.
+ */
+static void
+control_accept_pause(struct control *ctl)
+{
+	struct timeval tv = { 0, CONTROL_PAUSE_MSEC * 1000 };
+
+	event_del(ctl->ev);
+	if (ctl->pause == NULL)
+		ctl->pause = evtimer_new(ctl->env->base, control_accept_resume,
+		    ctl);
+	if (ctl->pause == NULL || evtimer_add(ctl->pause, &tv) == -1)
+		event_add(ctl->ev, NULL);
+}
+
+static void
 control_accept(int fd, short event, void *arg)
 {
 	struct control	    *ctl = arg;
@@ -296,8 +326,11 @@ control_accept(int fd, short event, void *arg)
 	(void)event;
 	if ((cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) ==
 	    -1) {
-		if (errno != EAGAIN && errno != EINTR)
-			log_warn("control accept");
+		if (errno == EAGAIN || errno == EINTR || errno == ECONNABORTED)
+			return;
+		log_warn("control accept");
+		/* The socket stays readable: without a pause, a spin. */
+		control_accept_pause(ctl);
 		return;
 	}
 	if (ctl->nconns >= CONTROL_CLIENTS_MAX) {
@@ -395,6 +428,8 @@ control_close(struct control *ctl)
 	while (!TAILQ_EMPTY(&ctl->conns))
 		control_conn_free(TAILQ_FIRST(&ctl->conns));
 	event_free(ctl->ev);
+	if (ctl->pause != NULL)
+		event_free(ctl->pause);
 	close(ctl->fd);
 	unlink(ctl->path);
 	free(ctl);

@@ -1,4 +1,5 @@
 /* test_control.c -- control.c served over a real Unix socket in the loop */
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -260,6 +261,40 @@ test_list_is_data_lines_then_end_ok_then_close(void **state)
 {
 	(void)state;
 	assert_reply("jitsu/1 list\n",
+	    "data www.example.org. ready 42s 192.0.2.10\n"
+	    "data db.example.org. stopped 42s \n"
+	    "end ok\n");
+}
+
+/*
+ * Out of descriptors, the listening socket stays readable: accepting
+ * pauses instead of spinning (each spin logged a warning), and the
+ * waiting client is served once descriptors are back.
+ */
+static void
+test_out_of_descriptors_pauses_accepting(void **state)
+{
+	struct rlimit old, low;
+	char	      buf[512];
+	int	      fd, next;
+
+	(void)state;
+	fd = client(); /* waits in the backlog */
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	assert_true((next = dup(0)) >= 0);
+	close(next);
+	low = old;
+	low.rlim_cur = (rlim_t)next; /* no descriptor can be had */
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	quietlog_warnings = 0;
+	testutil_loop_for(env->base, 600);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	assert_true(quietlog_warnings >= 1);
+	assert_true(quietlog_warnings <= 4);
+	say(fd, "jitsu/1 list\n");
+	assert_true(hear(fd, buf, sizeof(buf), 2000));
+	close(fd);
+	assert_string_equal(buf,
 	    "data www.example.org. ready 42s 192.0.2.10\n"
 	    "data db.example.org. stopped 42s \n"
 	    "end ok\n");
@@ -620,6 +655,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_list_is_data_lines_then_end_ok_then_close),
 		T(test_show_request_split_across_writes_is_answered_whole),
+		T(test_out_of_descriptors_pauses_accepting),
 		T(test_half_closed_client_still_gets_the_whole_reply),
 		T(test_show_of_an_unknown_name_ends_in_error),
 		T(test_show_lists_the_last_summons_phases_seen),
