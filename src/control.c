@@ -26,6 +26,7 @@
 struct control_conn {
 	struct control		 *ctl;
 	struct bufferevent	 *bev;
+	int			  asked; /* its request line arrived */
 	TAILQ_ENTRY(control_conn) entry;
 };
 
@@ -262,6 +263,7 @@ control_read(struct bufferevent *bev, void *arg)
 			control_end(c, "request too long");
 		return;
 	}
+	c->asked = 1;
 	if (ctl_parse_request(line, len, &r, err, sizeof(err)) == -1)
 		control_end(c, err);
 	else {
@@ -319,7 +321,7 @@ static void
 control_accept(int fd, short event, void *arg)
 {
 	struct control	    *ctl = arg;
-	struct control_conn *c;
+	struct control_conn *c, *old;
 	struct timeval	     idle = { CONTROL_IDLE_SEC, 0 };
 	int		     cfd;
 
@@ -333,10 +335,24 @@ control_accept(int fd, short event, void *arg)
 		control_accept_pause(ctl);
 		return;
 	}
+	/*
+	 * Full: the oldest connection that never asked anything makes room
+	 * (idle clients would otherwise lock jitsuctl out until their idle
+	 * timeout); when every one is being answered, the new one waits
+	 * its turn by being refused.
+	 */
 	if (ctl->nconns >= CONTROL_CLIENTS_MAX) {
-		log_warnx("control: too many clients");
-		close(cfd);
-		return;
+		TAILQ_FOREACH(old, &ctl->conns, entry)
+			if (!old->asked)
+				break;
+		if (old == NULL) {
+			log_warnx("control: too many clients");
+			close(cfd);
+			return;
+		}
+		log_warnx("control: too many clients; the oldest idle one "
+			  "goes");
+		control_conn_free(old);
 	}
 	if ((c = calloc(1, sizeof(*c))) == NULL ||
 	    (c->bev = bufferevent_socket_new(ctl->env->base, cfd,
