@@ -68,7 +68,7 @@ ctl_parse_request(const char *line, size_t len, struct ctl_request *r,
     char *err, size_t errlen)
 {
 	const char *p = line, *end = line + len, *w;
-	size_t	    mlen = strlen(CTL_MAGIC);
+	size_t	    mlen = strlen(CTL_MAGIC), n;
 	int	    c;
 
 	memset(r, 0, sizeof(*r));
@@ -97,10 +97,17 @@ ctl_parse_request(const char *line, size_t len, struct ctl_request *r,
 	if (ctl_cmds[c].needs_arg == 0)
 		return ctl_fail(err, errlen, "%s takes no argument",
 		    ctl_cmds[c].name);
-	if ((size_t)(end - p) >= sizeof(r->arg) ||
-	    !ctl_word_ok(p, (size_t)(end - p)))
+	/*
+	 * Every argument is a name: "www.example.org" is taken as the
+	 * absolute "www.example.org.", as an operator means it (hence the
+	 * room for one more byte when the dot is missing).
+	 */
+	n = (size_t)(end - p);
+	if (n + (end[-1] != '.') >= sizeof(r->arg) || !ctl_word_ok(p, n))
 		return ctl_fail(err, errlen, "bad argument");
-	memcpy(r->arg, p, (size_t)(end - p));
+	memcpy(r->arg, p, n);
+	if (r->arg[n - 1] != '.')
+		r->arg[n] = '.';
 	return 0;
 }
 

@@ -31,7 +31,7 @@ test_every_command_parses(void **state)
 	assert_string_equal(r.arg, "www.example.org.");
 	assert_int_equal(parse("jitsu/1  start  www", &r, err), 0);
 	assert_int_equal(r.cmd, CTL_START);
-	assert_string_equal(r.arg, "www");
+	assert_string_equal(r.arg, "www."); /* a name: absolute */
 	assert_int_equal(parse("jitsu/1 stop www", &r, err), 0);
 	assert_int_equal(r.cmd, CTL_STOP);
 	assert_int_equal(parse("jitsu/1 reload", &r, err), 0);
@@ -73,13 +73,26 @@ test_bad_requests_say_why(void **state)
 static void
 test_argument_length_is_bounded(void **state)
 {
-	char   line[CTL_ARG_MAX + 16];
-	size_t n;
+	struct ctl_request r;
+	char		   line[CTL_ARG_MAX + 16], err[128];
+	size_t		   n;
 
 	(void)state;
 	n = (size_t)snprintf(line, sizeof(line), "jitsu/1 show ");
 	memset(line + n, 'a', CTL_ARG_MAX);
 	assert_refused(line, n + CTL_ARG_MAX, "bad argument");
+	/* The longest name fits with its dot, or without (added). */
+	line[n + CTL_ARG_MAX - 2] = '.';
+	assert_int_equal(ctl_parse_request(line, n + CTL_ARG_MAX - 1, &r, err,
+			     sizeof(err)),
+	    0);
+	assert_int_equal(strlen(r.arg), CTL_ARG_MAX - 1);
+	assert_int_equal(ctl_parse_request(line, n + CTL_ARG_MAX - 2, &r, err,
+			     sizeof(err)),
+	    0);
+	assert_int_equal(r.arg[CTL_ARG_MAX - 2], '.');
+	line[n + CTL_ARG_MAX - 2] = 'a';
+	assert_refused(line, n + CTL_ARG_MAX - 1, "bad argument");
 }
 
 static void
