@@ -122,7 +122,7 @@ main(int argc, char *argv[])
 {
 	const char *path = DEFAULT_SOCKET;
 	char	    req[CTL_LINE_MAX];
-	int	    ch, fd;
+	int	    ch, fd, rc;
 
 	while ((ch = getopt(argc, argv, "s:")) != -1) {
 		switch (ch) {
@@ -144,5 +144,7 @@ main(int argc, char *argv[])
 	}
 	fd = ctl_connect(path);
 	write_all(fd, req, strlen(req));
-	return read_reply(fd);
+	if ((rc = read_reply(fd)) == 0 && strcmp(argv[0], "reload") == 0)
+		printf("configuration reloaded\n"); /* else: not a word */
+	return rc;
 }

@@ -98,6 +98,8 @@ kill -HUP "$pid"
 sleep 0.5
 check_eq "SIGHUP loads the edited zone" \
     192.0.2.99 "$(q new.example.org A +short)"
+check_eq "jitsuctl reload says it was taken" "configuration reloaded" \
+    "$("$bin/jitsuctl" -s "$sock" reload 2>&1)"
 echo 'broken	IN	A	not-an-address' >> "$work/example.org.zone"
 "$bin/jitsuctl" -s "$sock" reload > "$work/reload.out" 2>&1
 rc=$?
