@@ -1,4 +1,6 @@
 /* log.c -- logging to stderr (foreground, journald) or syslog */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -7,6 +9,7 @@
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 
@@ -15,6 +18,7 @@ static void log_line(int, const char *, ...)
 
 static int log_foreground = 1;
 static int log_verbose;
+static int log_journal; /* stderr is systemd's journal: "<N>" prefixes */
 
 /*
  * The last LOG_RING_LINES messages, for `jitsuctl log': an operator can
@@ -67,6 +71,26 @@ log_postfork(void)
 	pthread_mutex_unlock(&log_mtx);
 }
 
+/*
+ * Under systemd, -d's stderr is the journal (systemd sets JOURNAL_STREAM
+ * to that stream's device:inode, see systemd.exec(5)).  A line then
+ * starting with "<N>" carries its syslog priority N (sd-daemon(3));
+ * without it the journal files every line, fatal ones too, as info.
+ */
+static int
+log_on_journal(void)
+{
+	struct stat	   st;
+	const char	  *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+
+	if (js == NULL || sscanf(js, "%llu:%llu", &dev, &ino) != 2 ||
+	    fstat(STDERR_FILENO, &st) == -1)
+		return 0;
+	return (unsigned long long)st.st_dev == dev &&
+	    (unsigned long long)st.st_ino == ino;
+}
+
 void
 log_init(const char *ident, int foreground, int verbose)
 {
@@ -77,6 +101,7 @@ log_init(const char *ident, int foreground, int verbose)
 		atfork = 1;
 	log_foreground = foreground;
 	log_verbose = verbose;
+	log_journal = foreground && log_on_journal();
 	if (!foreground)
 		openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 	tzset();
@@ -108,7 +133,10 @@ vlog(int pri, const char *fmt, va_list ap)
 	if (!log_foreground)
 		syslog(pri, "%s", line);
 	else {
-		fprintf(stderr, "%s\n", line);
+		if (log_journal)
+			fprintf(stderr, "<%d>%s\n", pri, line);
+		else
+			fprintf(stderr, "%s\n", line);
 		fflush(stderr);
 	}
 	pthread_mutex_unlock(&log_mtx);

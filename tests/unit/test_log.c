@@ -1,4 +1,5 @@
 /* test_log.c -- log.c: levels, strerror suffix, errno preservation */
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <errno.h>
@@ -129,6 +130,46 @@ test_ring_keeps_the_last_lines_oldest_first(void **state)
 	assert_string_equal(r.last, "last: Permission denied");
 }
 
+/* stderr as the journal: JOURNAL_STREAM names it (device:inode). */
+static void
+emit_on_journal(void)
+{
+	struct stat st;
+	char	    js[64];
+
+	assert_int_equal(fstat(STDERR_FILENO, &st), 0);
+	snprintf(js, sizeof(js), "%llu:%llu", (unsigned long long)st.st_dev,
+	    (unsigned long long)st.st_ino);
+	setenv("JOURNAL_STREAM", js, 1);
+	log_init("test", 1, 1);
+	log_warnx("a warning");
+	log_info("some news");
+	log_debug("a detail");
+	unsetenv("JOURNAL_STREAM");
+	log_init("test", 1, 0);
+	log_info("plain again");
+}
+
+/* Another stream named: stderr is not the journal, no prefixes. */
+static void
+emit_on_another_stream(void)
+{
+	setenv("JOURNAL_STREAM", "1:1", 1);
+	log_init("test", 1, 0);
+	log_warnx("a warning");
+	unsetenv("JOURNAL_STREAM");
+	log_init("test", 1, 0);
+}
+
+static void
+test_journal_lines_carry_their_priority(void **state)
+{
+	(void)state;
+	assert_string_equal(capture(emit_on_journal),
+	    "<3>a warning\n<6>some news\n<7>a detail\nplain again\n");
+	assert_string_equal(capture(emit_on_another_stream), "a warning\n");
+}
+
 /*
  * A fork while another thread logs: the child must be able to log.
  * The other thread holds the log's lock through log_ring_foreach (its
@@ -210,6 +251,7 @@ main(void)
 		cmocka_unit_test(test_ring_keeps_the_last_lines_oldest_first),
 		cmocka_unit_test(
 		    test_child_logs_after_a_fork_from_a_busy_process),
+		cmocka_unit_test(test_journal_lines_carry_their_priority),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
