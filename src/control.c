@@ -154,23 +154,27 @@ control_show(struct control_conn *c, const char *name)
 	struct vm		*v = vm_find(c->ctl->env->vms, name);
 	const struct binding	*b;
 	char			 addr[80];
+	int			 xen;
 
 	if (v == NULL) {
 		control_end(c, "no such name");
 		return;
 	}
 	b = &v->b;
+	/* A process guest has a pid and a program, no domain or memory. */
+	xen = c->ctl->env->conf.backend == CONF_BACKEND_XEN;
 	control_data(c, "name %s", b->name);
 	control_data(c, "state %s for %llu ms", vm_state_name(v->state),
 	    (unsigned long long)(vm_now_ms() - v->since_ms));
 	if (v->domid >= 0)
-		control_data(c, "domain %d", v->domid);
+		control_data(c, "%s %d", xen ? "domain" : "pid", v->domid);
 	if (v->builder > 0)
 		control_data(c, "builder %d of %d", v->builder,
 		    c->ctl->env->vms->builders);
-	control_data(c, "kernel %s", b->kernel);
-	control_data(c, "type %s memory %lluK vcpus %u", types[b->type],
-	    (unsigned long long)b->memory_kb, b->vcpus);
+	control_data(c, "%s %s", xen ? "kernel" : "program", b->kernel);
+	if (xen)
+		control_data(c, "type %s memory %lluK vcpus %u", types[b->type],
+		    (unsigned long long)b->memory_kb, b->vcpus);
 	control_data(c, "address %s", control_addr(b, addr, sizeof(addr)));
 	control_data(c, "mac %02x:%02x:%02x:%02x:%02x:%02x bridge %s",
 	    b->mac[0], b->mac[1], b->mac[2], b->mac[3], b->mac[4], b->mac[5],

@@ -342,6 +342,30 @@ test_show_request_split_across_writes_is_answered_whole(void **state)
 	    "end ok\n");
 }
 
+/* A process guest: its pid and program, no Xen fields. */
+static void
+test_show_of_a_process_guest_has_no_xen_fields(void **state)
+{
+	(void)state;
+	env->conf.backend = CONF_BACKEND_PROCESS;
+	vm_db.domid = 4242;
+	snprintf(vm_db.b.kernel, sizeof(vm_db.b.kernel), "/srv/db.unix");
+	vm_db.b.type = BINDING_TYPE_PV;
+	vm_db.b.memory_kb = 32768;
+	memcpy(vm_db.b.mac, "\x00\x16\x3e\x01\x02\xff", 6);
+	snprintf(vm_db.b.bridge, sizeof(vm_db.b.bridge), "br0");
+	assert_reply("jitsu/1 show db.example.org.\n",
+	    "data name db.example.org.\n"
+	    "data state stopped for 42000 ms\n"
+	    "data pid 4242\n"
+	    "data program /srv/db.unix\n"
+	    "data address \n"
+	    "data mac 00:16:3e:01:02:ff bridge br0\n"
+	    "data idle 0 ms stop destroy ready xenstore max-boot 0 ms\n"
+	    "data synjitsu off warm off\n"
+	    "end ok\n");
+}
+
 /* A client that shuts its sending side after the request still hears. */
 static void
 test_half_closed_client_still_gets_the_whole_reply(void **state)
@@ -664,6 +688,7 @@ main(void)
 		T(test_out_of_descriptors_pauses_accepting),
 		T(test_half_closed_client_still_gets_the_whole_reply),
 		T(test_show_of_an_unknown_name_ends_in_error),
+		T(test_show_of_a_process_guest_has_no_xen_fields),
 		T(test_show_lists_the_last_summons_phases_seen),
 		T(test_show_names_the_builder),
 		T(test_show_of_a_never_summoned_vm_has_no_phases),
