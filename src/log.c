@@ -30,10 +30,20 @@ static size_t log_ring_next, log_ring_count;
 /* The Xen backend logs from its builder thread too. */
 static pthread_mutex_t log_mtx = PTHREAD_MUTEX_INITIALIZER;
 
+/* Each kept line starts with its local time: "2026-12-04 21:09:43". */
 static void
 log_ring_add(const char *msg)
 {
-	snprintf(log_ring[log_ring_next], LOG_RING_LEN, "%s", msg);
+	char	  when[32];
+	time_t	  now = time(NULL);
+	struct tm tm;
+
+	if (localtime_r(&now, &tm) == NULL ||
+	    strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm) == 0)
+		snprintf(when, sizeof(when), "?");
+	/* A message near LOG_RING_LEN loses its end to the time. */
+	snprintf(log_ring[log_ring_next], LOG_RING_LEN, "%s %.*s", when,
+	    (int)(LOG_RING_LEN - strlen(when) - 2), msg);
 	log_ring_next = (log_ring_next + 1) % LOG_RING_LINES;
 	if (log_ring_count < LOG_RING_LINES)
 		log_ring_count++;

@@ -126,8 +126,11 @@ test_ring_keeps_the_last_lines_oldest_first(void **state)
 	capture(emit_many);
 	log_ring_foreach(ring_line, &r);
 	assert_int_equal(r.n, LOG_RING_LINES);
-	assert_string_equal(r.first, "line 6");
-	assert_string_equal(r.last, "last: Permission denied");
+	/* "YYYY-MM-DD HH:MM:SS ", then the message. */
+	assert_true(strlen(r.first) > 20 && r.first[4] == '-' &&
+	    r.first[10] == ' ' && r.first[13] == ':' && r.first[19] == ' ');
+	assert_string_equal(r.first + 20, "line 6");
+	assert_string_equal(r.last + 20, "last: Permission denied");
 }
 
 /* stderr as the journal: JOURNAL_STREAM names it (device:inode). */
