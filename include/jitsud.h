@@ -281,11 +281,17 @@ const struct zone_rrset *zone_node_rrset(const struct zone_node *,
     uint16_t type);
 
 /*
+ * zone_name_len: the length of the well-formed uncompressed wire name at
+ * w (its final zero included, ZONE_NAME_MAX at most) within max bytes,
+ * or 0 when there is none.
+ */
+size_t zone_name_len(const uint8_t *w, size_t max);
+/*
  * zone_name_under: 1 if wire name `name' equals `apex' or lies below it,
  * comparing case-insensitively; both must be well-formed wire names.
  */
-int zone_name_under(const uint8_t *name, size_t len, const uint8_t *apex,
-    size_t apexlen);
+int    zone_name_under(const uint8_t *name, size_t len, const uint8_t *apex,
+       size_t apexlen);
 
 /*
  * zone_set_load: load each of `paths' and check that no two files hold

@@ -94,22 +94,6 @@ put16(uint8_t *p, uint16_t v)
 	p[1] = (uint8_t)v;
 }
 
-/* Length of the well-formed uncompressed name at w, or 0. */
-static size_t
-name_len(const uint8_t *w, size_t max)
-{
-	size_t n = 0;
-
-	while (n < max && w[n] != 0) {
-		if (w[n] > 63)
-			return 0;
-		n += (size_t)w[n] + 1;
-	}
-	if (n >= max || n + 1 > ZONE_NAME_MAX)
-		return 0;
-	return n + 1;
-}
-
 static void
 name_lower(uint8_t *dst, const uint8_t *src, size_t len)
 {
@@ -364,12 +348,12 @@ out_rdata(struct dns_out *o, uint16_t type, const struct zone_rr *rr)
 		return out_bytes(o, rr->rdata, rr->rdlen);
 	for (off = pre, i = 0; i < names; i++, off += n)
 		if (off >= rr->rdlen ||
-		    (n = name_len(rr->rdata + off, rr->rdlen - off)) == 0)
+		    (n = zone_name_len(rr->rdata + off, rr->rdlen - off)) == 0)
 			return out_bytes(o, rr->rdata, rr->rdlen);
 	if (out_bytes(o, rr->rdata, pre) == -1)
 		return -1;
 	for (off = pre, i = 0; i < names; i++, off += n) {
-		n = name_len(rr->rdata + off, rr->rdlen - off);
+		n = zone_name_len(rr->rdata + off, rr->rdlen - off);
 		if (out_name(o, rr->rdata + off, n) == -1)
 			return -1;
 	}
@@ -437,7 +421,7 @@ dns_glue(struct dns_ctx *c, const struct zone_rrset *ns)
 	uint16_t		 i;
 
 	for (i = 0; i < ns->count; i++) {
-		len = name_len(ns->rrs[i].rdata, ns->rrs[i].rdlen);
+		len = zone_name_len(ns->rrs[i].rdata, ns->rrs[i].rdlen);
 		if (len == 0 ||
 		    !zone_name_under(ns->rrs[i].rdata, len, apex->name,
 			apex->namelen))
@@ -489,7 +473,7 @@ dns_cname_next(struct dns_ctx *c, const struct zone_rrset *cname, int *stop)
 	uint8_t			target[ZONE_NAME_MAX];
 	size_t			len;
 
-	len = name_len(cname->rrs[0].rdata, cname->rrs[0].rdlen);
+	len = zone_name_len(cname->rrs[0].rdata, cname->rrs[0].rdlen);
 	if (len == 0 ||
 	    !zone_name_under(cname->rrs[0].rdata, len, apex->name,
 		apex->namelen)) {

@@ -38,6 +38,21 @@ zone_grow(void *p, size_t *cap, size_t want, size_t size)
 	return q;
 }
 
+size_t
+zone_name_len(const uint8_t *w, size_t max)
+{
+	size_t n = 0;
+
+	while (n < max && w[n] != 0) {
+		if (w[n] > 63)
+			return 0;
+		n += (size_t)w[n] + 1;
+	}
+	if (n >= max || n + 1 > ZONE_NAME_MAX)
+		return 0;
+	return n + 1;
+}
+
 int
 zone_name_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
 {

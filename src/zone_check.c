@@ -56,19 +56,12 @@ zone_check_neg_ttl(const struct zone_rec *soa)
 static int
 zone_check_soa_rdata(const struct zone_rec *soa)
 {
-	size_t off = 0, n;
+	size_t off, n;
 
-	for (n = 0; n < 2; n++) {
-		for (;;) {
-			if (off >= soa->rdlen || soa->rdata[off] > 63)
-				return -1;
-			if (soa->rdata[off] == 0)
-				break;
-			off += 1 + soa->rdata[off];
-		}
-		off++;
-	}
-	return soa->rdlen - off == 20 ? 0 : -1;
+	if ((off = zone_name_len(soa->rdata, soa->rdlen)) == 0 ||
+	    (n = zone_name_len(soa->rdata + off, soa->rdlen - off)) == 0)
+		return -1;
+	return soa->rdlen - (off + n) == 20 ? 0 : -1;
 }
 
 /*
