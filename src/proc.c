@@ -493,6 +493,8 @@ static int
 proc_create(struct vm *v, int paused)
 {
 	struct proc_ctx	 *ctx = proc_ctx(v);
+	/* Every pipe unset (-1), not 0: a failure before they are opened
+	 * closes them all, and close(0) would take the daemon's fd 0. */
 	struct proc_spawn s = { .b = &v->b,
 		.sync = { -1, -1 },
 		.report = { -1, -1 },
@@ -502,8 +504,6 @@ proc_create(struct vm *v, int paused)
 	struct proc	 *p = NULL;
 	int		  bridge;
 
-	/* Every pipe unset (-1), not 0: a failure before they are opened
-	 * closes them all, and close(0) would take the daemon's fd 0. */
 	v->error[0] = '\0';
 	vm_backend_phase(v, TL_BUILD, vm_now_ms());
 	/* A warm guest is built paused, with no stand-in (vm.c). */

@@ -661,8 +661,6 @@ xld_destroy_hung(struct xlb_vm *xv)
 	xlb_release(xv);
 	xlb_report(xv, XL_REP_GONE, 1, NULL);
 	xlb_orphan(xv);
-	xv->destroying = 1; /* for libxl's callback, still to come */
-	xv->domid = domid;
 }
 
 void
