@@ -234,6 +234,12 @@ tb_netback() {
 # Show everything a failure needs to be understood: every guest console,
 # the domain list, dom0's kernel log tail and Xen's own log tail.
 tb_dump_logs() {
+	# Our unikernels say what state they are in (sysrq: their time,
+	# timers, stack counters, rings) before their consoles are shown.
+	for _d in $(xl list 2>/dev/null | awk 'NR > 2 { print $1 }'); do
+		xl sysrq "$_d" n > /dev/null 2>&1
+	done
+	sleep 1
 	for _f in /var/log/xen/console/*.log; do
 		[ -f "$_f" ] && tb_log "console $(basename "$_f" .log)" cat "$_f"
 	done

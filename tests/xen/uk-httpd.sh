@@ -42,6 +42,13 @@ tb_say "BENCH uk-httpd-$UK_BIND create_to_http_ms=$(($(tb_now) - t0))"
 tb_step uk-ping 20 pings
 tb_step uk-page 20 page
 tb_step uk-1mib-intact 60 big_intact
+# Asked with `xl sysrq', it says what state it is in on its console.
+sysrq_state() {
+	xl sysrq "$dom" n &&
+	    tb_until grep -q "^netfront: rx req_prod" \
+		"/var/log/xen/console/guest-$dom.log"
+}
+tb_step uk-sysrq-state 20 sysrq_state
 tb_step uk-xl-shutdown 30 xl shutdown -w "$dom"
 tb_step uk-gone-cleanly 10 tb_until gone
 tb_log "$dom console" cat "/var/log/xen/console/guest-$dom.log"

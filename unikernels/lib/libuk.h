@@ -67,6 +67,14 @@ uint64_t timer_next(void);
  */
 typedef int poll_hook_fn(void);
 void poll_set_hook(poll_hook_fn *fn);
+/*
+ * What the libOS says of itself when an operator asks (on Xen, `xl
+ * sysrq DOMAIN n'): the time, the next timer, then the dump function
+ * the stack set (its counters and state).  One; NULL removes it.
+ */
+typedef void poll_dump_fn(void);
+void poll_set_dump(poll_dump_fn *fn);
+void poll_dump(void);
 
 /* ready.c */
 

@@ -2,11 +2,27 @@
 #include "libuk.h"
 
 static poll_hook_fn *hook;
+static poll_dump_fn *dump;
 
 void
 poll_set_hook(poll_hook_fn *fn)
 {
 	hook = fn;
+}
+
+void
+poll_set_dump(poll_dump_fn *fn)
+{
+	dump = fn;
+}
+
+void
+poll_dump(void)
+{
+	printf("uk: now %llu ns, next timer %llu ns\n",
+	    (unsigned long long)uk_now(), (unsigned long long)timer_next());
+	if (dump != NULL)
+		dump();
 }
 
 int

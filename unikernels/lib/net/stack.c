@@ -149,6 +149,31 @@ stack_hook(void)
 	return k;
 }
 
+/* poll_dump's part: the counters, the state, what ARP knows. */
+static void
+stack_dump(void)
+{
+	const struct net_stats *st = &stack.stats;
+	int i, conns = 0, arps = 0;
+
+	for (i = 0; i < NET_TCP_NCONN; i++)
+		conns += stack.tcp[i].state != TCP_CLOSED;
+	for (i = 0; i < NET_ARP_NENT; i++)
+		arps += stack.arp[i].state != 0;
+	printf("net: rx %lu tx %lu rx_drop %lu tx_drop %lu arp_drop %lu "
+	       "quiet_drop %lu\n",
+	    st->rx, st->tx, st->rx_drop, st->tx_drop, st->arp_drop,
+	    st->quiet_drop);
+	printf("net: rexmit %lu rst_sent %lu synflood %lu nomem %lu ooo %lu\n",
+	    st->tcp_rexmit, st->tcp_rst_sent, st->tcp_synflood, st->tcp_nomem,
+	    st->tcp_ooo);
+	printf("net: quiet %d tx_blocked %d announced %d conns %d arp %d "
+	       "timer %s %llu\n",
+	    stack.quiet, stack.tx_blocked, stack.announced, conns, arps,
+	    uk_timer_armed(&stack_timer) ? "armed" : "idle",
+	    (unsigned long long)stack_timer.deadline);
+}
+
 static int
 cmdline_ip(const char *key, uint32_t *ip)
 {
@@ -197,6 +222,7 @@ uk_ip_up(struct uk_ipinfo *out)
 	    seed);
 	uk_timer_init(&stack_timer, stack_tick, NULL);
 	poll_set_hook(stack_hook);
+	poll_set_dump(stack_dump);
 	stack_up = 1;
 	/* jitsud still holds our clients: not a word until they are ours. */
 	if (synjitsu_expect())

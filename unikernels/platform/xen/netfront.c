@@ -228,6 +228,35 @@ uk_net_open(struct uk_netinfo *info)
 	return 0;
 }
 
+/*
+ * The rings as we see them, for `xl sysrq DOMAIN n' (sysrq.c): with
+ * netback's own view (its debugfs io_ring_q0) it says which side of
+ * which ring stopped.
+ */
+void
+netfront_dump(void)
+{
+	xen_ulong_t *pend = xenplat.shared_info->evtchn_pending;
+	xen_ulong_t *mask = xenplat.shared_info->evtchn_mask;
+	unsigned int bits = sizeof(xen_ulong_t) * 8;
+
+	if (!net_up) {
+		printf("netfront: not connected\n");
+		return;
+	}
+	printf("netfront: tx req_prod %u (pvt %u) rsp_prod %u cons %u "
+	       "req_event %u rsp_event %u free %u\n",
+	    tx.sring->req_prod, tx.req_prod_pvt, tx.sring->rsp_prod,
+	    tx.rsp_cons, tx.sring->req_event, tx.sring->rsp_event, ntx_free);
+	printf("netfront: rx req_prod %u (pvt %u) rsp_prod %u cons %u "
+	       "req_event %u rsp_event %u\n",
+	    rx.sring->req_prod, rx.req_prod_pvt, rx.sring->rsp_prod,
+	    rx.rsp_cons, rx.sring->req_event, rx.sring->rsp_event);
+	printf("netfront: port %u pending %d masked %d\n", net_port,
+	    (int)((pend[net_port / bits] >> (net_port % bits)) & 1),
+	    (int)((mask[net_port / bits] >> (net_port % bits)) & 1));
+}
+
 int
 uk_net_send(const void *frame, size_t len)
 {

@@ -48,6 +48,31 @@ shutdown_requested(struct uk_xs_watch *w, const char *path, void *arg)
 		uk_shutdown(reason);
 }
 
+/*
+ * `xl sysrq DOMAIN KEY' writes KEY to control/sysrq.  Any key makes the
+ * libOS say what state it is in (time, timers, the stack's counters,
+ * the rings): what a guest that serves but answers nothing leaves to
+ * look at.  That it answers at all says its loop still turns.
+ */
+static struct uk_xs_watch sysrq_watch;
+
+static void
+sysrq_requested(struct uk_xs_watch *w, const char *path, void *arg)
+{
+	char key[8];
+	int n;
+
+	(void)w;
+	(void)path;
+	(void)arg;
+	if ((n = uk_xs_read("control/sysrq", key, sizeof(key))) <= 0)
+		return; /* the watch's first firing, or our own clearing */
+	(void)uk_xs_write("control/sysrq", "");
+	printf("uk: sysrq '%c': state\n", key[0]);
+	poll_dump();
+	netfront_dump();
+}
+
 void
 shutdown_init(void)
 {
@@ -60,6 +85,9 @@ shutdown_init(void)
 	    shutdown_requested, NULL);
 	if (rc != 0)
 		printf("uk: cannot watch control/shutdown (error %d)\n", rc);
+	if ((rc = uk_xs_watch(&sysrq_watch, "control/sysrq", sysrq_requested,
+		 NULL)) != 0)
+		printf("uk: cannot watch control/sysrq (error %d)\n", rc);
 }
 
 void

@@ -158,6 +158,8 @@ int gnttab_grant(domid_t domid, const void *page, int readonly,
 
 /* shutdown.c */
 void shutdown_init(void);
+/* netfront.c: the rings and the event channel, on the console. */
+void netfront_dump(void);
 
 /* trap.c -- CPU exceptions, after the binding's entry stubs */
 
