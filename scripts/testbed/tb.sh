@@ -215,6 +215,25 @@ tb_capture_end() {
 	kill "$TB_CAPTURE" 2>/dev/null
 }
 
+# tb_ifstats IFACE...: each interface's packet counters, from sysfs: a
+# `sh -c' in dom0 gets busybox's ip, which has no -s.
+tb_ifstats() {
+	for _i in "$@"; do
+		_s=/sys/class/net/$_i/statistics
+		[ -d "$_s" ] || { echo "$_i: no such interface"; continue; }
+		echo "$_i: rx_packets $(cat $_s/rx_packets)" \
+		    "rx_dropped $(cat $_s/rx_dropped)" \
+		    "tx_packets $(cat $_s/tx_packets)" \
+		    "tx_dropped $(cat $_s/tx_dropped)"
+	done
+}
+
+# tb_vifring DIR: one vif's counters and netback's view of its rings.
+tb_vifring() {
+	tb_ifstats "${1##*/}"
+	cat "$1/io_ring_q0"
+}
+
 # tb_netback: every vif's packet counters and netback's view of its
 # rings (requests and responses each way, the event indices), then
 # Xen's event channel table: what a guest that serves but does not
@@ -224,9 +243,14 @@ tb_netback() {
 	    mount -t debugfs none /sys/kernel/debug 2> /dev/null
 	for _v in /sys/kernel/debug/xen-netback/vif*; do
 		[ -e "$_v" ] || continue
-		tb_log "netback ${_v##*/}" sh -c \
-		    "ip -s link show ${_v##*/}; cat $_v/io_ring_q0"
+		tb_log "netback ${_v##*/}" tb_vifring "$_v"
 	done
+	# dom0's interrupt for each vif ring (a count that stopped says the
+	# event never reached netback) and what netback or the event code
+	# warned about, from the whole log, not just its tail.
+	tb_log "vif interrupts" sh -c 'grep -E "CPU|vif" /proc/interrupts'
+	tb_log "dom0 kernel warnings" sh -c \
+	    'dmesg | grep -iE "netback|eoi|warning|call trace|evtchn|event channel" | tail -n 60'
 	tb_log "Xen event channels (debug key e)" sh -c \
 	    'xl debug-keys e; xl dmesg | awk "/event-channel/ { n = NR } { l[NR] = \$0 } END { for (i = n; i <= NR && i > 0; i++) print l[i] }" | tail -n 120'
 }
