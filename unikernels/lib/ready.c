@@ -12,11 +12,13 @@ ready_set_hook(ready_hook_fn *fn)
 int
 uk_ready(void)
 {
-	/* jitsud watches this node for exactly "ready". */
-	int rc = uk_xs_write("data/status", "ready");
-
-	/* Even if that failed: a hand-over must end, if only by giving up. */
+	/*
+	 * The hand-over's request first: jitsud prepares the records while
+	 * we write data/status, instead of after.  Whatever the write
+	 * does, a hand-over must end, if only by giving up.
+	 */
 	if (hook != NULL)
 		hook();
-	return rc;
+	/* jitsud watches this node for exactly "ready". */
+	return uk_xs_write("data/status", "ready");
 }

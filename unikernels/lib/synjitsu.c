@@ -12,9 +12,14 @@
  *   guest   uk_ready(): watch data/synjitsu/count, write ready = "1"
  *   jitsud  stops answering for our address and, in one transaction,
  *           writes conn/0 .. conn/N-1 (one synrec line each), count = N
- *   guest   adopts each record (uk_tcp_adopt) and removes it, ends the
- *           quiet (the gratuitous ARP goes out), writes adopted = the
- *           number it adopted
+ *   guest   adopts each record (uk_tcp_adopt), ends the quiet (the
+ *           gratuitous ARP goes out) and, once the stack has had its
+ *           turn with the adopted requests, writes adopted = the number
+ *           it adopted; jitsud then removes data/synjitsu
+ *
+ * Between the records and the first reply byte there is no XenStore
+ * round trip: each costs a boot several milliseconds, and a client that
+ * has waited for the boot should not also wait for our bookkeeping.
  *
  * Why quiet (net.h): until the records are in, jitsud holds those
  * connections and, on the bridge, our MAC address.  A frame from us
@@ -51,31 +56,48 @@ enum { SJ_OFF, SJ_BOOTING, SJ_WAITING, SJ_DONE };
 
 static int sj_state;
 static struct uk_timer sj_timer;
+static struct uk_timer sj_report_timer;
 static struct uk_xs_watch sj_watch;
 static int sj_watching;
 /* Static: a record is 5 KiB, too much for the application's stack. */
 static char sj_line[SYNREC_LINE_MAX];
 static struct synrec sj_rec;
 
-/* Ends the hand-over, adopted or not: the stack speaks again. */
+static int sj_adopted;
+
+/* What jitsud waits for, after the clients (sj_finish). */
 static void
-sj_finish(int adopted)
+sj_report(struct uk_timer *t, void *arg)
 {
 	char buf[16];
 	int rc;
 
-	sj_state = SJ_DONE;
-	uk_timer_cancel(&sj_timer);
+	(void)t;
+	(void)arg;
 	if (sj_watching) {
 		(void)uk_xs_unwatch(&sj_watch);
 		sj_watching = 0;
 	}
-	/* The announcement first: clients wait for it, jitsud only logs. */
-	stack_release();
-	snprintf(buf, sizeof(buf), "%d", adopted);
+	snprintf(buf, sizeof(buf), "%d", sj_adopted);
 	if ((rc = uk_xs_write(SJ_ADOPTED, buf)) != 0)
 		printf("synjitsu: cannot write " SJ_ADOPTED " (error %d)\n",
 		    rc);
+}
+
+/*
+ * Ends the hand-over, adopted or not: the stack speaks again.  The
+ * report to jitsud waits for a timer due now: uk_poll() runs timers
+ * after the stack's turn, in which the adopted connections are accepted
+ * and their requests answered.
+ */
+static void
+sj_finish(int adopted)
+{
+	sj_state = SJ_DONE;
+	sj_adopted = adopted;
+	uk_timer_cancel(&sj_timer);
+	stack_release();
+	uk_timer_arm(&sj_report_timer, uk_now());
 }
 
 static void
@@ -154,8 +176,6 @@ sj_adopt_one(int i)
 	if (rc != 0)
 		printf("synjitsu: %s not adopted: %s (error %d)\n", path, why,
 		    rc);
-	/* Gone either way: what is left in conn/ was never looked at. */
-	(void)uk_xs_rm(path);
 	return rc;
 }
 
@@ -228,6 +248,7 @@ synjitsu_expect(void)
 	int rc;
 
 	uk_timer_cancel(&sj_timer);
+	uk_timer_cancel(&sj_report_timer);
 	sj_state = SJ_OFF;
 	sj_watching = 0;
 	/* A directory: its value says nothing, its existence everything. */
@@ -236,6 +257,7 @@ synjitsu_expect(void)
 		return 0;
 	sj_state = SJ_BOOTING;
 	uk_timer_init(&sj_timer, sj_timeout, NULL);
+	uk_timer_init(&sj_report_timer, sj_report, NULL);
 	uk_timer_arm(&sj_timer, uk_now() + READY_WAIT);
 	ready_set_hook(sj_start);
 	printf("synjitsu: jitsud holds connections for us; quiet until "
