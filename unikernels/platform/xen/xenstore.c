@@ -30,6 +30,8 @@ static struct {
 	char path[UK_XS_WATCH_PATH_MAX];
 } queue[XS_QUEUE];
 static unsigned int q_head, q_len;
+static unsigned int xs_nrequests;
+static uint64_t xs_wait_ns;
 
 /* Waits until the peer moves *idx away from old, or deadline passes. */
 static int
@@ -175,7 +177,7 @@ xs_request(uint32_t type, uint32_t tx, const char *const *strs, size_t n,
     int last_nul, size_t *rlen)
 {
 	struct xsd_sockmsg hdr;
-	uint64_t deadline;
+	uint64_t deadline, t0;
 	uint32_t id;
 	int len, rc;
 
@@ -186,11 +188,16 @@ xs_request(uint32_t type, uint32_t tx, const char *const *strs, size_t n,
 	    last_nul);
 	if (len < 0)
 		return len;
-	deadline = uk_now() + XS_TIMEOUT;
+	t0 = uk_now();
+	deadline = t0 + XS_TIMEOUT;
+	xs_nrequests++;
 	if ((rc = xs_send(xs_sendbuf, (size_t)len, deadline)) != 0)
 		return xs_fail(rc);
 	for (;;) {
-		if ((rc = xs_recv_msg(&hdr, deadline)) != 0)
+		rc = xs_recv_msg(&hdr, deadline);
+		xs_wait_ns += uk_now() - t0;
+		t0 = uk_now();
+		if (rc != 0)
 			return xs_fail(rc);
 		if (hdr.type == XS_WATCH_EVENT) {
 			xs_queue_event(hdr.len);
@@ -304,6 +311,13 @@ uk_xs_transaction_end(uint32_t tx, int commit)
 		return -UK_EINVAL;
 	/* xenstored answers a conflicting commit with EAGAIN. */
 	return xs_request(XS_TRANSACTION_END, tx, strs, 1, 1, NULL);
+}
+
+void
+xenstore_stats(unsigned int *requests, uint64_t *wait_ns)
+{
+	*requests = xs_nrequests;
+	*wait_ns = xs_wait_ns;
 }
 
 static void
