@@ -53,67 +53,40 @@ backend_changed(struct uk_xs_watch *w, const char *path, void *arg)
 }
 
 /*
- * Waits until the backend's state is at least want; returns the state.
- * A watch, not a polling loop: with many domains booting at once, each
- * polling xenstored every few milliseconds slows down the very dom0 work
- * (hotplug, netback) they are all waiting for.
+ * Waits until the backend's state, watched (its watch sets *changed),
+ * is at least want; returns the state.  A watch, not a polling loop:
+ * with many domains booting at once, each polling xenstored every few
+ * milliseconds slows down the very dom0 work (hotplug, netback) they are
+ * all waiting for.  The watch's first firing says "read it now".
  */
 static int
-wait_backend(unsigned long want, unsigned long *state)
+wait_backend(const char *path, int *changed, unsigned long want,
+    unsigned long *state, uint64_t deadline)
 {
-	struct uk_xs_watch w;
-	char path[160];
-	uint64_t deadline = uk_now() + NET_TIMEOUT;
-	int changed = 1, rc;
-
-	snprintf(path, sizeof(path), "%s/state", backend);
-	if ((rc = uk_xs_watch(&w, path, backend_changed, &changed)) != 0)
-		return rc;
 	for (;;) {
-		if (changed) {
-			changed = 0;
-			if (read_int(path, state) == 0 && *state >= want) {
-				rc = 0;
-				break;
-			}
+		if (*changed) {
+			*changed = 0;
+			if (read_int(path, state) == 0 && *state >= want)
+				return 0;
 		}
-		if (uk_now() >= deadline) {
-			rc = -UK_ETIMEDOUT;
-			break;
-		}
+		if (uk_now() >= deadline)
+			return -UK_ETIMEDOUT;
 		(void)uk_poll(deadline);
 	}
-	(void)uk_xs_unwatch(&w);
-	return rc;
 }
 
 static int
-write_key(const char *key, const char *fmt, unsigned long v)
+grant_all(grant_ref_t *txr, grant_ref_t *rxr)
 {
-	char path[64], val[24];
-
-	snprintf(path, sizeof(path), NET_VIF "/%s", key);
-	snprintf(val, sizeof(val), fmt, v);
-	return uk_xs_write(path, val);
-}
-
-static int
-grant_all(void)
-{
-	grant_ref_t txr, rxr;
 	int i, rc = 0;
 
-	rc |= gnttab_grant(backend_id, tx_ring_page, 0, &txr);
-	rc |= gnttab_grant(backend_id, rx_ring_page, 0, &rxr);
+	rc |= gnttab_grant(backend_id, tx_ring_page, 0, txr);
+	rc |= gnttab_grant(backend_id, rx_ring_page, 0, rxr);
 	for (i = 0; i < NET_NRX; i++)
 		rc |= gnttab_grant(backend_id, rx_bufs[i], 0, &rx_refs[i]);
 	for (i = 0; i < NET_NTX; i++)
 		rc |= gnttab_grant(backend_id, tx_bufs[i], 1, &tx_refs[i]);
-	if (rc != 0)
-		return -UK_ENOSPC;
-	rc |= write_key("tx-ring-ref", "%lu", txr);
-	rc |= write_key("rx-ring-ref", "%lu", rxr);
-	return rc;
+	return rc != 0 ? -UK_ENOSPC : 0;
 }
 
 static void
@@ -190,7 +163,6 @@ ports_alloc(void)
 {
 	char path[160];
 	unsigned long split = 0;
-	int rc;
 
 	snprintf(path, sizeof(path), "%s/feature-split-event-channels",
 	    backend);
@@ -198,44 +170,98 @@ ports_alloc(void)
 		split = 0;
 	if (port_alloc(&tx_port) != 0)
 		return -UK_EIO;
-	if (!split) {
-		rx_port = tx_port;
-		return write_key("event-channel", "%lu", tx_port);
-	}
-	if (port_alloc(&rx_port) != 0)
+	rx_port = tx_port;
+	if (split && port_alloc(&rx_port) != 0)
 		return -UK_EIO;
-	rc = write_key("event-channel-tx", "%lu", tx_port);
-	rc |= write_key("event-channel-rx", "%lu", rx_port);
+	return 0;
+}
+
+/*
+ * Our half of the handshake, in one XenStore round trip (each costs a
+ * boot several milliseconds): the rings, the event channels, what we
+ * ask for, and state = Connected last, which xenstored's ordering keeps
+ * last.
+ */
+#define NET_NKEYS 9
+
+struct net_keys {
+	char paths[NET_NKEYS][48], vals[NET_NKEYS][16];
+	const char *pp[NET_NKEYS], *vp[NET_NKEYS];
+	size_t n;
+};
+
+static void
+key_add(struct net_keys *k, const char *name, unsigned long v)
+{
+	snprintf(k->paths[k->n], sizeof(k->paths[0]), NET_VIF "/%s", name);
+	snprintf(k->vals[k->n], sizeof(k->vals[0]), "%lu", v);
+	k->pp[k->n] = k->paths[k->n];
+	k->vp[k->n] = k->vals[k->n];
+	k->n++;
+}
+
+static int
+write_keys(grant_ref_t txr, grant_ref_t rxr)
+{
+	struct net_keys k;
+
+	k.n = 0;
+	key_add(&k, "tx-ring-ref", txr);
+	key_add(&k, "rx-ring-ref", rxr);
+	if (rx_port == tx_port)
+		key_add(&k, "event-channel", tx_port);
+	else {
+		key_add(&k, "event-channel-tx", tx_port);
+		key_add(&k, "event-channel-rx", rx_port);
+	}
+	key_add(&k, "request-rx-copy", 1);
+	key_add(&k, "feature-rx-notify", 1);
+	key_add(&k, "feature-no-csum-offload", 1);
+	key_add(&k, "feature-sg", 0);
+	key_add(&k, "state", XenbusStateConnected);
+	return xenstore_write_all(k.pp, k.vp, k.n);
+}
+
+/* The handshake, under one watch of the backend's state. */
+static int
+handshake(void)
+{
+	struct uk_xs_watch w;
+	grant_ref_t txr, rxr;
+	uint64_t deadline = uk_now() + NET_TIMEOUT;
+	unsigned long state;
+	char path[160];
+	int changed = 0, rc;
+
+	snprintf(path, sizeof(path), "%s/state", backend);
+	if ((rc = uk_xs_watch(&w, path, backend_changed, &changed)) != 0)
+		return rc;
+	/* The backend reads our keys when it leaves InitWait. */
+	if ((rc = wait_backend(path, &changed, XenbusStateInitWait, &state,
+		 deadline)) == 0 &&
+	    (rc = grant_all(&txr, &rxr)) == 0 &&
+	    (ports_alloc() != 0 || write_keys(txr, rxr) != 0))
+		rc = -UK_EIO;
+	if (rc == 0 &&
+	    (rc = wait_backend(path, &changed, XenbusStateConnected, &state,
+		 deadline)) == 0 &&
+	    state != XenbusStateConnected)
+		rc = -UK_EIO;
+	(void)uk_xs_unwatch(&w);
 	return rc;
 }
 
 static int
 net_connect(void)
 {
-	unsigned long state;
 	int rc, i;
 
 	SHARED_RING_INIT((netif_tx_sring_t *)tx_ring_page);
 	FRONT_RING_INIT(&tx, (netif_tx_sring_t *)tx_ring_page, 4096);
 	SHARED_RING_INIT((netif_rx_sring_t *)rx_ring_page);
 	FRONT_RING_INIT(&rx, (netif_rx_sring_t *)rx_ring_page, 4096);
-	/* The backend reads our keys when it leaves InitWait. */
-	if ((rc = wait_backend(XenbusStateInitWait, &state)) != 0)
+	if ((rc = handshake()) != 0)
 		return rc;
-	if ((rc = grant_all()) != 0)
-		return rc;
-	rc = ports_alloc();
-	rc |= write_key("request-rx-copy", "%lu", 1);
-	rc |= write_key("feature-rx-notify", "%lu", 1);
-	rc |= write_key("feature-no-csum-offload", "%lu", 1);
-	rc |= write_key("feature-sg", "%lu", 0);
-	rc |= write_key("state", "%lu", XenbusStateConnected);
-	if (rc != 0)
-		return -UK_EIO;
-	if ((rc = wait_backend(XenbusStateConnected, &state)) != 0)
-		return rc;
-	if (state != XenbusStateConnected)
-		return -UK_EIO;
 	for (i = 0; i < NET_NTX; i++)
 		tx_free[ntx_free++] = (uint16_t)i;
 	for (i = 0; i < NET_NRX; i++)

@@ -146,6 +146,8 @@ void console_flush(uint64_t deadline);
 
 /* xenstore.c */
 void xenstore_init(void);
+int xenstore_write_all(const char *const *paths, const char *const *values,
+    size_t n);
 /* Requests made so far and the time spent waiting for their replies. */
 void xenstore_stats(unsigned int *requests, uint64_t *wait_ns);
 

@@ -169,35 +169,18 @@ xs_queue_event(size_t len)
 }
 
 /*
- * Sends a request (in transaction tx, 0 for none) and waits for its
- * reply (payload in xs_recvbuf).
+ * Waits for the reply to request id (payload in xs_recvbuf), queueing the
+ * watch events that come first.  An XS_ERROR reply is the request's
+ * error; anything else unexpected kills the connection (xs_dead).
  */
 static int
-xs_request(uint32_t type, uint32_t tx, const char *const *strs, size_t n,
-    int last_nul, size_t *rlen)
+xs_reply(uint32_t id, uint32_t type, uint64_t deadline, size_t *rlen)
 {
 	struct xsd_sockmsg hdr;
-	uint64_t deadline, t0;
-	uint32_t id;
-	int len, rc;
+	int rc;
 
-	if (xs_dead)
-		return -UK_EIO;
-	id = ++xs_req_id;
-	len = xs_encode(xs_sendbuf, sizeof(xs_sendbuf), type, id, tx, strs, n,
-	    last_nul);
-	if (len < 0)
-		return len;
-	t0 = uk_now();
-	deadline = t0 + XS_TIMEOUT;
-	xs_nrequests++;
-	if ((rc = xs_send(xs_sendbuf, (size_t)len, deadline)) != 0)
-		return xs_fail(rc);
 	for (;;) {
-		rc = xs_recv_msg(&hdr, deadline);
-		xs_wait_ns += uk_now() - t0;
-		t0 = uk_now();
-		if (rc != 0)
+		if ((rc = xs_recv_msg(&hdr, deadline)) != 0)
 			return xs_fail(rc);
 		if (hdr.type == XS_WATCH_EVENT) {
 			xs_queue_event(hdr.len);
@@ -213,6 +196,80 @@ xs_request(uint32_t type, uint32_t tx, const char *const *strs, size_t n,
 			*rlen = hdr.len;
 		return 0;
 	}
+}
+
+/* Encodes and sends one request; its id in *id. */
+static int
+xs_send_request(uint32_t type, uint32_t tx, const char *const *strs, size_t n,
+    int last_nul, uint64_t deadline, uint32_t *id)
+{
+	int len, rc;
+
+	*id = ++xs_req_id;
+	len = xs_encode(xs_sendbuf, sizeof(xs_sendbuf), type, *id, tx, strs, n,
+	    last_nul);
+	if (len < 0)
+		return len;
+	xs_nrequests++;
+	if ((rc = xs_send(xs_sendbuf, (size_t)len, deadline)) != 0)
+		return xs_fail(rc);
+	return 0;
+}
+
+/*
+ * Sends a request (in transaction tx, 0 for none) and waits for its
+ * reply (payload in xs_recvbuf).
+ */
+static int
+xs_request(uint32_t type, uint32_t tx, const char *const *strs, size_t n,
+    int last_nul, size_t *rlen)
+{
+	uint64_t t0 = uk_now();
+	uint32_t id;
+	int rc;
+
+	if (xs_dead)
+		return -UK_EIO;
+	if ((rc = xs_send_request(type, tx, strs, n, last_nul, t0 + XS_TIMEOUT,
+		 &id)) != 0)
+		return rc;
+	rc = xs_reply(id, type, t0 + XS_TIMEOUT, rlen);
+	xs_wait_ns += uk_now() - t0;
+	return rc;
+}
+
+/*
+ * n writes in one round trip: every request goes out before the first
+ * reply is read.  xenstored serves one connection's requests in order,
+ * so path i is written before path i + 1 (a frontend's "state" last is
+ * still last).  Every reply sent for is read, even after an error, so
+ * the stream stays in step; the first error is returned.
+ */
+int
+xenstore_write_all(const char *const *paths, const char *const *values,
+    size_t n)
+{
+	uint64_t t0 = uk_now();
+	uint32_t first = xs_req_id + 1, id;
+	size_t i, sent;
+	int rc, err = 0;
+
+	if (xs_dead)
+		return -UK_EIO;
+	for (sent = 0; sent < n; sent++) {
+		const char *strs[] = { paths[sent], values[sent] };
+
+		if ((err = xs_send_request(XS_WRITE, UK_XS_NOTX, strs, 2, 0,
+			 t0 + XS_TIMEOUT, &id)) != 0)
+			break;
+	}
+	for (i = 0; i < sent && !xs_dead; i++)
+		if ((rc = xs_reply(first + (uint32_t)i, XS_WRITE,
+			 t0 + XS_TIMEOUT, NULL)) != 0 &&
+		    err == 0)
+			err = rc;
+	xs_wait_ns += uk_now() - t0;
+	return xs_dead ? -UK_EIO : err;
 }
 
 int
