@@ -813,6 +813,8 @@ struct vm_waiter {
  */
 struct vm_backend {
 	const char *name;
+	/* create() reads no Synjitsu claim: vm.c claims after it. */
+	int	    build_first;
 	int (*create)(struct vm *, int paused);
 	int (*restore)(struct vm *);
 	int (*watch_ready)(struct vm *);

@@ -370,7 +370,7 @@ static void
 vm_build(struct vm *v, int warm)
 {
 	uint64_t spent;
-	int	 r;
+	int	 r, claim;
 
 	if (v->summon_ms == 0) {
 		/* A new summon (not a retry of the same one). */
@@ -385,11 +385,20 @@ vm_build(struct vm *v, int warm)
 	v->restoring = v->state == VM_SUSPENDED;
 	v->warming = warm;
 	vm_set_state(v, VM_BUILDING);
-	/* Only a fresh boot asks for connections: a restored or warm
-	 * guest's stack is already up (or will be unpaused at once). */
-	if (!v->restoring && !warm)
+	/*
+	 * Only a fresh boot asks for connections: a restored or warm
+	 * guest's stack is already up (or will be unpaused at once).  A
+	 * backend whose create() does not look at the claim (it builds in
+	 * another thread) gets the build asked for first: the claim opens
+	 * the bridge's socket, milliseconds the builder need not wait, and
+	 * no client hears from us before this function returns.
+	 */
+	claim = !v->restoring && !warm;
+	if (claim && !v->vs->be->build_first)
 		handover_claim(&v->ho, &v->b);
 	r = v->restoring ? v->vs->be->restore(v) : v->vs->be->create(v, warm);
+	if (r == 0 && claim && v->vs->be->build_first)
+		handover_claim(&v->ho, &v->b);
 	if (r == -1) {
 		char why[sizeof(v->error)];
 

@@ -323,6 +323,7 @@ xl_traffic(struct vm *v)
 
 const struct vm_backend xl_backend = {
 	.name = "xen",
+	.build_first = 1, /* the builder thread makes data/synjitsu */
 	.create = xl_create,
 	.restore = xl_restore,
 	.watch_ready = xl_watch_ready,

@@ -804,6 +804,34 @@ test_standin_answers_at_once_and_hands_over(void **state)
 	vms_free(vs);
 }
 
+/* A backend that builds in another thread: the build is asked for
+ * first, the stand-in still answers the first query. */
+static void
+test_standin_claims_after_a_build_first_backends_create(void **state)
+{
+	struct vm_backend first = fake;
+	struct binding	  b = binding("www.", BINDING_STOP_DESTROY, 0);
+	struct vms	 *vs = synjitsu_registry(&b);
+	struct vm	 *v = vm_find(vs, "www.");
+
+	(void)state;
+	first.build_first = 1;
+	vs->be = &first;
+	assert_int_equal(vm_want(vs, &b, NULL), VM_WANT_STANDIN);
+	assert_string_equal(calls, "create(www.) claim(www.)");
+	assert_true(handover_standing(&v->ho));
+	vms_free(vs);
+	/* A create that fails claims nothing. */
+	calls[0] = '\0';
+	vs = synjitsu_registry(&b);
+	vs->be = &first;
+	fail_create = 1;
+	(void)vm_want(vs, &b, NULL);
+	assert_null(strstr(calls, "claim"));
+	assert_false(handover_standing(&vm_find(vs, "www.")->ho));
+	vms_free(vs);
+}
+
 static void
 test_standin_is_dropped_when_the_guest_goes_down(void **state)
 {
@@ -1072,6 +1100,7 @@ main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 		T(test_ready_guest_is_announced_before_its_answers),
 		T(test_standin_answers_at_once_and_hands_over),
+		T(test_standin_claims_after_a_build_first_backends_create),
 		T(test_standin_is_dropped_when_the_guest_goes_down),
 		T(test_standin_expires_when_the_guest_never_asks),
 		T(test_backend_ends_the_standin_for_a_guest_that_will_not_ask),
