@@ -106,6 +106,16 @@ $2 == "synjitsu-first-byte" {
 		if ("synretrans" in v) { sretr[m] += v["synretrans"]; if (v["synretrans"] > 0) sretrruns[m]++; shasretr[m] = 1 }
 	}
 }
+# A jitsud summon's timeline: ms after the query per phase, grouped by
+# figure 1's step and memory or figure 3's mode.
+$2 == "timeline" {
+	k = ("mode" in v) ? "fig3 " v["mode"] : "fig1 " v["step"] "," v["mem"] "MiB"
+	if (!(k in tlruns)) tlorder[++ntl] = k
+	tlruns[k]++
+	for (f in v)
+		if (f != "step" && f != "mem" && f != "mode" && f != "run" && f != "builder")
+			add(tl, k SUBSEP f, v[f])
+}
 $2 == "warning" { nwarn++; warn[nwarn] = $0 }
 # Any other series with an http_ms per run (the Linux baseline piece).
 ("http_ms" in v) && $2 != "boot" {
@@ -134,7 +144,11 @@ END {
 	print ""
 	print "## Figure 1 (bench/boot-steps.svg): httpd unikernel (PVH), xl create or"
 	print "## DNS query until its first HTTP byte, per optimisation step (each"
-	print "## step adds to the previous ones; tests/xen/bench-steps.inc)"
+	print "## step adds to the previous ones; tests/xen/bench-steps.inc); the"
+	print "## client: curl on the host, host clock, from its request (for xl: its"
+	print "## signal to dom0 to create; it then polls every ~60 ms, so xl's times"
+	print "## may be late by up to 60 ms); create_or_answer: xl create's own time"
+	print "## (dom0 clock) or when the client had the DNS answer (host clock)"
 	print "# step mem_MiB runs failed median_ms median_create_or_answer_ms"
 	for (s = 1; s <= nsteps; s++) {
 		l = order[s]
@@ -218,6 +232,23 @@ END {
 		print "## Other series: runs, median ms until the first HTTP reply"
 		for (i = 1; i <= noo; i++)
 			printf "%s %d %s\n", oorder[i], oruns[oorder[i]], med(oms[oorder[i]])
+	}
+
+	if (ntl) {
+		print ""
+		print "## jitsud's summon timelines (jitsud's log): median ms after the"
+		print "## query at which each phase was reached (\"-\": not in these runs)"
+		nph = split("build created unpaused devices ready handover adopted", ph, " ")
+		printf "# figure series runs"
+		for (j = 1; j <= nph; j++) printf " %s", ph[j]
+		printf "\n"
+		for (i = 1; i <= ntl; i++) {
+			k = tlorder[i]
+			printf "%s %d", k, tlruns[k]
+			for (j = 1; j <= nph; j++)
+				printf " %s", (k SUBSEP ph[j]) in tl ? med(tl[k SUBSEP ph[j]]) : "-"
+			printf "\n"
+		}
 	}
 
 	print ""
