@@ -88,13 +88,17 @@ void ready_set_hook(ready_hook_fn *fn);
 /* synjitsu.c -- the guest side of the Synjitsu hand-over */
 
 /*
- * Called by uk_ip_up() before the stack sends its first frame: 1 if
- * jitsud prepared a hand-over (data/synjitsu exists), else 0.  On 1 the
+ * Called by uk_ip_up() before it opens the NIC (its XenStore round trips
+ * then overlap the backend's setup, which the NIC's handshake waits for
+ * anyway), so before the stack sends its first frame: 1 if jitsud
+ * prepared a hand-over (data/synjitsu exists), else 0.  On 1 the
  * stack must stay quiet until synjitsu.c calls stack_release(), which it
  * does once the connections are adopted or it gave up waiting for them;
  * uk_ready() starts the exchange (through ready_set_hook).
  */
 int synjitsu_expect(void);
+/* Whether the hand-over synjitsu_expect() announced is still on. */
+int synjitsu_holding(void);
 
 /* lib/net/stack.c -- for synjitsu.c */
 

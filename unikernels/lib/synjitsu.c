@@ -8,8 +8,9 @@
  * creating data/synjitsu before the domain runs.  Then, in XenStore under
  * our home:
  *
- *   guest   uk_ip_up(): data/synjitsu exists, so the stack stays quiet
- *   guest   uk_ready(): watch data/synjitsu/count, write ready = "1"
+ *   guest   uk_ip_up(): data/synjitsu exists, so the stack stays quiet;
+ *           watch data/synjitsu/count
+ *   guest   uk_ready(): write ready = "1"
  *   jitsud  stops answering for our address and, in one transaction,
  *           writes conn/0 .. conn/N-1 (one synrec line each), count = N
  *   guest   adopts each record (uk_tcp_adopt), ends the quiet (the
@@ -219,7 +220,10 @@ sj_count_changed(struct uk_xs_watch *w, const char *path, void *arg)
 	sj_finish(adopted);
 }
 
-/* uk_ready()'s hook: our listeners are up, jitsud may hand over. */
+/*
+ * uk_ready()'s hook: our listeners are up, jitsud may hand over.  One
+ * XenStore write: the watch on count has been there since the boot.
+ */
 static void
 sj_start(void)
 {
@@ -230,15 +234,14 @@ sj_start(void)
 		return;
 	sj_state = SJ_WAITING;
 	uk_timer_arm(&sj_timer, uk_now() + COUNT_WAIT);
-	/* Watch before ready: its first firing covers a count already there. */
-	if ((rc = uk_xs_watch(&sj_watch, SJ_COUNT, sj_count_changed, NULL)) !=
-	    0) {
-		sj_give_up("cannot watch " SJ_COUNT, rc);
-		return;
-	}
-	sj_watching = 1;
 	if ((rc = uk_xs_write(SJ_READY, "1")) != 0)
 		sj_give_up("cannot write " SJ_READY, rc);
+}
+
+int
+synjitsu_holding(void)
+{
+	return sj_state == SJ_BOOTING || sj_state == SJ_WAITING;
 }
 
 int
@@ -258,6 +261,17 @@ synjitsu_expect(void)
 	sj_state = SJ_BOOTING;
 	uk_timer_init(&sj_timer, sj_timeout, NULL);
 	uk_timer_init(&sj_report_timer, sj_report, NULL);
+	/*
+	 * The watch now, at boot, not at uk_ready(): its first firing then
+	 * finds us BOOTING and costs nothing, and count cannot be there
+	 * before we ask (jitsud writes it after ready).
+	 */
+	if ((rc = uk_xs_watch(&sj_watch, SJ_COUNT, sj_count_changed, NULL)) !=
+	    0) {
+		sj_give_up("cannot watch " SJ_COUNT, rc);
+		return 0;
+	}
+	sj_watching = 1;
 	uk_timer_arm(&sj_timer, uk_now() + READY_WAIT);
 	ready_set_hook(sj_start);
 	printf("synjitsu: jitsud holds connections for us; quiet until "

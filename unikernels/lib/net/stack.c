@@ -208,11 +208,14 @@ uk_ip_up(struct uk_ipinfo *out)
 	struct uk_netinfo ni;
 	struct uk_ipinfo info;
 	uint32_t seed;
-	int rc;
+	int rc, held;
 
 	if (stack_up)
 		return -UK_EBUSY;
-	if ((rc = stack_config(&info)) != 0 || (rc = uk_net_open(&ni)) != 0)
+	if ((rc = stack_config(&info)) != 0)
+		return rc;
+	held = synjitsu_expect();
+	if ((rc = uk_net_open(&ni)) != 0)
 		return rc;
 	memcpy(info.mac, ni.mac, 6);
 	/* Not a secret against a local observer; varies per boot and MAC. */
@@ -224,8 +227,9 @@ uk_ip_up(struct uk_ipinfo *out)
 	poll_set_hook(stack_hook);
 	poll_set_dump(stack_dump);
 	stack_up = 1;
-	/* jitsud still holds our clients: not a word until they are ours. */
-	if (synjitsu_expect())
+	/* jitsud still holds our clients: not a word until they are ours
+	 * (unless synjitsu.c gave up meanwhile: it released no stack). */
+	if (held && synjitsu_holding())
 		stack.quiet = 1;
 	else {
 		arp_announce(&stack, uk_now());

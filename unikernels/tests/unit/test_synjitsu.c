@@ -134,6 +134,9 @@ boot_and_ready(void)
 {
 	fxs_set("data/synjitsu", "");
 	assert_int_equal(synjitsu_expect(), 1);
+	assert_true(synjitsu_holding());
+	/* Watching count from the boot: uk_ready() only writes ready. */
+	assert_int_equal(fxs_nwatches(), 1);
 	assert_int_equal(released, 0);
 	assert_int_equal(uk_ready(), 0);
 	assert_string_equal(fxs_get("data/status"), "ready");
@@ -309,10 +312,12 @@ test_a_watch_that_fails_gives_up_at_once(void **state)
 {
 	(void)state;
 	fxs_set("data/synjitsu", "");
-	assert_int_equal(synjitsu_expect(), 1);
 	fxs_watch_error = -UK_ENOSYS;
+	/* No hand-over then: the stack speaks from the start. */
+	assert_int_equal(synjitsu_expect(), 0);
+	assert_false(synjitsu_holding());
 	assert_int_equal(uk_ready(), 0);
-	assert_int_equal(released, 1);
+	assert_null(fxs_get("data/synjitsu/ready"));
 	assert_true(logged("cannot watch data/synjitsu/count (error -38)"));
 	advance(now);
 	assert_string_equal(fxs_get("data/synjitsu/adopted"), "0");
