@@ -237,8 +237,10 @@ END {
 	if (ntl) {
 		print ""
 		print "## jitsud's summon timelines (jitsud's log): median ms after the"
-		print "## query at which each phase was reached (\"-\": not in these runs)"
-		nph = split("build created unpaused devices ready handover adopted", ph, " ")
+		print "## query at which each phase was reached (\"-\": not in these runs);"
+		print "## nic_*: the guest's own account of its NIC's xenbus handshake, its"
+		print "## length, its XenStore requests and the ms spent waiting for them"
+		nph = split("build created unpaused devices ready handover adopted nic_ms nic_xs nic_xs_ms", ph, " ")
 		printf "# figure series runs"
 		for (j = 1; j <= nph; j++) printf " %s", ph[j]
 		printf "\n"
