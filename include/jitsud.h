@@ -162,16 +162,17 @@ struct binding {
 	uint32_t	   ready_delay_ms;
 	uint32_t	   max_boot_ms;
 	int		   synjitsu;
-	uint16_t	   ports[BINDING_PORTS_MAX];
-	size_t		   nports;
-	int		   warm;
-	uint32_t	   max_wait_ms;
-	uint32_t	   ttl; /* of A/AAAA answers, set by zone_read.c */
+	int	 console; /* a primary console (shells only drop it) */
+	uint16_t ports[BINDING_PORTS_MAX];
+	size_t	 nports;
+	int	 warm;
+	uint32_t max_wait_ms;
+	uint32_t ttl; /* of A/AAAA answers, set by zone_read.c */
 	/* Set when the zone is loaded (image.c), "" when images are not
 	 * kept: the copies the domain builder reads instead. */
-	char		   kernel_copy[BINDING_KERNEL_MAX];
-	char		   ramdisk_copy[BINDING_KERNEL_MAX];
-	int		   line; /* in the zone file; not compared */
+	char	 kernel_copy[BINDING_KERNEL_MAX];
+	char	 ramdisk_copy[BINDING_KERNEL_MAX];
+	int	 line; /* in the zone file; not compared */
 };
 
 /*

@@ -299,6 +299,9 @@ struct xls_shell {
 	uint32_t mem_mib;
 	uint32_t store_port, console_port; /* unbound, for dom0 */
 	uint8_t	 uuid[16];
+	/* set by the caller of xls_shell_fill: no primary console (the
+	 * binding's console=off): no console/ folder, no ring for it */
+	int	 no_console;
 	/* set by xls_shell_fill */
 	uint64_t store_pfn, console_pfn;
 	uint64_t build_us, store_us, intro_us; /* its parts, how long */
@@ -314,6 +317,7 @@ struct xls_guest {
 	uint32_t    mem_mib;
 	uint32_t    store_port, console_port;
 	uint64_t    store_pfn, console_pfn;
+	int	    no_console; /* xls_fill_nodes writes no console/ */
 };
 
 #define XLS_NODES_MAX 48
@@ -337,6 +341,7 @@ int    xls_shell_make(struct xls *, struct store *, uint32_t mem_mib, int flags,
 /*
  * xls_shell_fill: load `kernel' (an ELF with the PVH entry note) into
  * the shell with `cmdline', name it `name', write its console folder
+ * (none with sh->no_console, and the guest is told of no console ring)
  * and introduce it to xenstored; it stays paused, for the caller to
  * make its vif (xlv_open) and xls_unpause it.  From then on it is an
  * ordinary domain to libxl (destroy, shutdown, death events) and `xl'.

@@ -431,6 +431,12 @@ parse_synjitsu(struct binding *b, const char *v, char *err, size_t errlen)
 	return parse_onoff("synjitsu", v, &b->synjitsu, err, errlen);
 }
 
+static int
+parse_console(struct binding *b, const char *v, char *err, size_t errlen)
+{
+	return parse_onoff("console", v, &b->console, err, errlen);
+}
+
 /* One port of the ports= list, at most `n' characters long. */
 static int
 parse_port_item(struct binding *b, const char *s, size_t n, char *err,
@@ -515,6 +521,7 @@ static const struct keyword keywords[] = {
 	{ "max-wait", parse_max_wait },
 	{ "ramdisk", parse_ramdisk },
 	{ "cpuid", parse_cpuid },
+	{ "console", parse_console },
 };
 #define NKEYWORDS (sizeof(keywords) / sizeof(keywords[0]))
 #define SEEN(k)	  (1U << (k))
@@ -660,6 +667,7 @@ binding_defaults(struct binding *b)
 	b->ready = BINDING_READY_XENSTORE;
 	b->max_boot_ms = 10 * MS_PER_S;
 	b->synjitsu = 1;
+	b->console = 1;
 	b->ports[0] = 80;
 	b->nports = 1;
 	b->max_wait_ms = 2 * MS_PER_S;

@@ -181,8 +181,9 @@ control_show(struct control_conn *c, const char *name)
 	    b->bridge);
 	control_data(c, "idle %u ms stop %s ready %s max-boot %u ms",
 	    b->idle_ms, stops[b->stop], readies[b->ready], b->max_boot_ms);
-	control_data(c, "synjitsu %s warm %s", b->synjitsu ? "on" : "off",
-	    b->warm ? "on" : "off");
+	control_data(c, "synjitsu %s warm %s console %s",
+	    b->synjitsu ? "on" : "off", b->warm ? "on" : "off",
+	    b->console ? "on" : "off");
 	if (v->error[0] != '\0')
 		control_data(c, "last-error %s", v->error);
 	control_phases(c, &v->tl);

@@ -503,6 +503,7 @@ xlb_shell_create(struct xlb_vm *xv, const struct xl_cmd *c)
 	xlb_release(xv);
 	xlb_report_phase(xv, TL_BUILD);
 	xv->call_ms[0] = 0; /* no libxl create call to log */
+	sh.no_console = !c->b.console;
 	if ((cmdline = xlb_cmdline(&c->b)) == NULL)
 		rc = -1, snprintf(err, sizeof(err), "out of memory");
 	else

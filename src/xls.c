@@ -259,6 +259,7 @@ xls_guest_of(const struct xls_shell *sh, const char *name, struct xls_guest *g)
 	g->console_port = sh->console_port;
 	g->store_pfn = XLS_STORE_PFN;
 	g->console_pfn = XLS_CONSOLE_PFN;
+	g->no_console = sh->no_console;
 }
 
 /* Write list(g) in one transaction; 0, or -1. */
@@ -510,6 +511,21 @@ xls_shell_fill(struct xls *x, struct store *st, struct xls_shell *sh,
 		    sh->domid, sh->store_pfn, sh->console_pfn);
 		return -1;
 	}
+	/*
+	 * No primary console: libxenguest made its page and named it in
+	 * the HVM params all the same; the guest reads those params, so
+	 * they say "none", and without a console/ folder xenconsoled never
+	 * looks at the domain.  The shell's console event channel stays
+	 * unbound until the domain goes.
+	 */
+	if (sh->no_console &&
+	    (xc_hvm_param_set(x->xch, sh->domid, HVM_PARAM_CONSOLE_PFN, 0) !=
+		    0 ||
+		xc_hvm_param_set(x->xch, sh->domid, HVM_PARAM_CONSOLE_EVTCHN,
+		    0) != 0)) {
+		xls_err(err, errlen, "console HVM params", sh->domid);
+		return -1;
+	}
 	sh->build_us = xls_us() - t0;
 	if (xls_store(st, sh, name, err, errlen) == -1)
 		return -1;
@@ -715,6 +731,7 @@ xls_fill_nodes(const struct xls_guest *g, struct store_node *out)
 	xls_paths(g, dom, vm);
 	xls_put(out, &n, STORE_INHERIT, 0, g->name, "%s/name", dom);
 	xls_put(out, &n, STORE_INHERIT, 0, g->name, "%s/name", vm);
-	xls_console(g, dom, out, &n);
+	if (!g->no_console)
+		xls_console(g, dom, out, &n);
 	return n;
 }

@@ -49,6 +49,7 @@ test_minimal_line_gets_every_default(void **state)
 	assert_int_equal(b.ready, BINDING_READY_XENSTORE);
 	assert_int_equal(b.max_boot_ms, 10000);
 	assert_true(b.synjitsu);
+	assert_true(b.console);
 	assert_int_equal(b.nports, 1);
 	assert_int_equal(b.ports[0], 80);
 	assert_false(b.warm);
@@ -71,7 +72,7 @@ test_every_key_is_parsed(void **state)
 	    "cmdline=\"-v --port 80\" idle=120s stop=suspend ready=tcp:8080 "
 	    "max-boot=20s synjitsu=off ports=80,443,8080 warm=on "
 	    "max-wait=1500ms ramdisk=/srv/initrd.cpio "
-	    "cpuid=\"host,rdtscp=0\"");
+	    "cpuid=\"host,rdtscp=0\" console=off");
 	assert_string_equal(b.kernel, "/srv/u.xen");
 	assert_string_equal(b.ramdisk, "/srv/initrd.cpio");
 	assert_string_equal(b.cpuid, "host,rdtscp=0");
@@ -97,6 +98,7 @@ test_every_key_is_parsed(void **state)
 	assert_int_equal(b.ports[2], 8080);
 	assert_true(b.warm);
 	assert_int_equal(b.max_wait_ms, 1500);
+	assert_false(b.console);
 }
 
 static void
@@ -387,6 +389,7 @@ static const struct {
 	{ BASE "max-boot=0", "max-boot: must be more than 0" },
 	{ BASE "max-boot=11m", "max-boot: '11m' is out of range 0-10m" },
 	{ BASE "synjitsu=yes", "synjitsu: 'yes' is not on or off" },
+	{ BASE "console=none", "console: 'none' is not on or off" },
 	{ BASE "warm=1", "warm: '1' is not on or off" },
 	{ BASE "ports=80,,443", "ports: '' is not a port number" },
 	{ BASE "ports=80,", "ports: '' is not a port number" },

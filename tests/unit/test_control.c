@@ -337,7 +337,7 @@ test_show_request_split_across_writes_is_answered_whole(void **state)
 	    "data address 2001:db8::7\n"
 	    "data mac 00:16:3e:01:02:ff bridge br0\n"
 	    "data idle 60000 ms stop suspend ready tcp max-boot 5000 ms\n"
-	    "data synjitsu on warm off\n"
+	    "data synjitsu on warm off console off\n"
 	    "data last-error build failed: x\n"
 	    "end ok\n");
 }
@@ -362,7 +362,7 @@ test_show_of_a_process_guest_has_no_xen_fields(void **state)
 	    "data address \n"
 	    "data mac 00:16:3e:01:02:ff bridge br0\n"
 	    "data idle 0 ms stop destroy ready xenstore max-boot 0 ms\n"
-	    "data synjitsu off warm off\n"
+	    "data synjitsu off warm off console off\n"
 	    "end ok\n");
 }
 

@@ -63,7 +63,7 @@ store_rm(struct store *st, const char *path)
 	return 0;
 }
 
-static const struct xls_guest guest = {
+static struct xls_guest guest = {
 	.domid = 7,
 	.owner = 321,
 	.name = "www.example.org",
@@ -199,6 +199,25 @@ test_fill_names_then_console_for_xenconsoled(void **state)
 	free(all);
 }
 
+/* console=off: the name only; xenconsoled, finding no console/, never
+ * looks at the domain. */
+static void
+test_fill_without_a_console_names_only(void **state)
+{
+	size_t n;
+	char  *all;
+
+	(void)state;
+	guest.no_console = 1;
+	all = dump(xls_fill_nodes, &n);
+	guest.no_console = 0;
+	assert_string_equal(all,
+	    "/local/domain/7/name=www.example.org i\n"
+	    "/vm/01234567-89ab-4cde-8f01-020304050607/name=www.example.org i\n");
+	assert_int_equal(n, 2);
+	free(all);
+}
+
 /* A shell left by another jitsud is stale; ours, and any other name,
  * are not (a guest could be called anything but this form). */
 static void
@@ -230,6 +249,7 @@ main(void)
 		cmocka_unit_test(test_shell_memory_store_and_pvh_type),
 		cmocka_unit_test(test_shell_has_no_name_nor_console),
 		cmocka_unit_test(test_fill_names_then_console_for_xenconsoled),
+		cmocka_unit_test(test_fill_without_a_console_names_only),
 		cmocka_unit_test(test_stale_shells_are_other_jitsuds),
 	};
 

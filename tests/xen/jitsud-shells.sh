@@ -2,8 +2,9 @@
 # shells 1, jitsud keeps a shell of each small shape its zone uses,
 # made ahead and paused; a summon fills that very domain (its domid
 # becomes the guest's), which then serves; another shell is made after
-# it; a stop leaves no XenStore behind; a jitsud that stops destroys its
-# shells, and one that died leaves them for the next to destroy.  With
+# it; a stop leaves no XenStore behind; console=off fills one with no
+# primary console; a jitsud that stops destroys its shells, and one
+# that died leaves them for the next to destroy.  With
 # shells 0 none is made and libxl builds the guest, and the check that a
 # shell was used, run as a step that must fail, fails.
 
@@ -98,6 +99,26 @@ tb_step second-summon-serves 60 serves
 tb_step second-guest-runs-in-the-next-shell 5 in_the_shell
 tb_step stop-again 10 jitsuctl stop u.test.
 tb_step stopped-again 30 tb_until gone
+# console=off: the guest filled into a shell goes without a primary
+# console: no console/ in XenStore, nothing for xenconsoled to log.
+no_console() {
+	_d=$(xl domid u.test) &&
+	    ! xenstore-exists "/local/domain/$_d/console" &&
+	    jitsuctl show u.test. | grep -q "console off" &&
+	    [ ! -s /var/log/xen/console/guest-u.test.log ]
+}
+sed -i 's/synjitsu=off$/synjitsu=off console=off/' /etc/jitsud/test.zone
+tb_step reload-console-off 10 jitsuctl reload
+tb_step shell-ready-for-console-off 30 tb_until one_shell
+shells > /tmp/shell
+rm -f /var/log/xen/console/guest-u.test.log
+tb_step console-off-summon-serves 60 serves
+tb_step console-off-guest-runs-in-the-shell 5 in_the_shell
+tb_step console-off-has-no-console 5 no_console
+tb_step console-off-stop 10 jitsuctl stop u.test.
+tb_step console-off-gone 30 tb_until gone
+sed -i 's/ console=off$//' /etc/jitsud/test.zone
+tb_step reload-console-on 10 jitsuctl reload
 # A jitsud that stops takes its shells with it.
 tb_step shell-ready-again 30 tb_until one_shell
 tb_step jitsud-stops 20 stop -TERM
