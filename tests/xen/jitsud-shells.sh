@@ -102,8 +102,11 @@ tb_step stopped-again 30 tb_until gone
 # console=off: the guest filled into a shell goes without a primary
 # console: no console/ in XenStore, nothing for xenconsoled to log.
 no_console() {
-	_d=$(xl domid u.test) &&
-	    ! xenstore-exists "/local/domain/$_d/console" &&
+	_d=$(xl domid u.test) || return 1
+	xenstore-ls "/local/domain/$_d/console" 2>&1 | head -n 3
+	jitsuctl show u.test. 2>&1 | tail -n 12
+	ls -l /var/log/xen/console/guest-u.test.log 2>&1
+	! xenstore-exists "/local/domain/$_d/console" &&
 	    jitsuctl show u.test. | grep -q "console off" &&
 	    [ ! -s /var/log/xen/console/guest-u.test.log ]
 }
