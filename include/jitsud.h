@@ -417,7 +417,7 @@ const char *dns_rcode_name(uint16_t rcode);
 #define CONF_PATH_MAX		256
 #define CONF_BUILDERS_MAX	16   /* Xen builder threads */
 #define CONF_SHELLS_MAX		4    /* shells ready per shape and builder */
-#define CONF_SHELLS_DEFAULT	0    /* opt-in: see jitsud.conf(5) */
+#define CONF_SHELLS_DEFAULT	1    /* a shell per shape and builder */
 #define CONF_SHELL_MIB_DEFAULT	1024 /* a builder's shells' shapes, MiB */
 
 enum conf_backend {
