@@ -194,7 +194,8 @@ END {
 	print "# system N dom0_available xen_free"
 	for (i = 1; i <= nmo; i++) print morder[i], dmin[morder[i]], xmin[morder[i]]
 	if (nmo == 0) print "no data"
-	print "# a live name's DNS round trip (us), idle and while jitsud starts eight:"
+	print "# a live name's DNS round trip (us), idle and while jitsud starts eight"
+	print "# (the client on the host, one query every 50 ms; 8 s from the burst):"
 	print "# idle_p50 idle_p99 build_p50 build_p99 build_max"
 	if (idle99 != "")
 		print idle50, idle99, build50, build99, buildmax

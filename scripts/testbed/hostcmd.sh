@@ -62,7 +62,7 @@ firstbyte() {
 pollbyte() {
 	local end=$((SECONDS + 60))
 	[[ $1 =~ ^10\.0\.0\.[0-9]+$ ]] || { echo "pollbyte: bad address"; return 1; }
-	until curl -4 -s -o /dev/null --connect-timeout 0.05 --max-time 10 \
+	until curl -4 -sf -o /dev/null --connect-timeout 0.05 --max-time 10 \
 	    "http://$1/"; do
 		[ $SECONDS -lt $end ] || { echo "pollbyte: no answer in 60 s"; return 1; }
 		sleep 0.01
@@ -92,6 +92,23 @@ startpoll() {
 	return 1
 }
 
+# qlat NAME SECONDS: a live name's DNS round trips, from the host, for
+# SECONDS: qlat (built with the tools) asks jitsud every 50 ms, one query
+# in flight, after one query not counted; its summary line comes last.
+qlat() {
+	local stop bin=${B:-$here/../../build}/tools/qlat
+	[[ $1 =~ ^[a-z0-9.-]+$ && $2 =~ ^[0-9]+$ ]] && [ "$2" -le 60 ] ||
+	    { echo "qlat: bad name or seconds"; return 1; }
+	[ -x "$bin" ] || { echo "qlat: $bin: not built"; return 1; }
+	# One query first, not counted: the client's ARP for dom0 is not
+	# jitsud's answer time.
+	dig +short +time=2 +tries=2 @10.0.0.1 "$1" A > /dev/null 2>&1
+	stop=$(mktemp -u)
+	( sleep "$2"; touch "$stop" ) &
+	"$bin" 10.0.0.1 53 "$1" "$stop" 50 | tail -n 1
+	rm -f "$stop"
+}
+
 # neigh IP MAC: the client knows a guest's MAC before it exists, so its
 # first SYN goes out at once (the bench's lost-SYN case).  neigh alone
 # shows what the client knows and its NIC's counters (a failed run's
@@ -116,7 +133,7 @@ ms_since() {
 }
 
 case ${1:-} in
-firstbyte | pollbyte | startpoll | neigh)
+firstbyte | pollbyte | startpoll | qlat | neigh)
 	t0=$EPOCHREALTIME
 	"$@" > "$out" 2>&1
 	rc=$?

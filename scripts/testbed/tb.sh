@@ -178,6 +178,7 @@ tb_xs_ops() {
 # read of a FIFO that host-reply writes: dom0 spends no CPU while the
 # host measures.  Call it through check, not tb_step, whose watchdog
 # polls: a host measurement should not compete with what it measures.
+# TB_HOST_WAIT: how long to wait for the reply (150 s).
 tb_host() {
 	[ -f /run/hostnet ] || {
 		echo "tb_host: no host network (the test lacks # testbed: hostnet)"
@@ -188,19 +189,29 @@ tb_host() {
 	mkdir -p /tmp/host
 	mkfifo "$_hf.fifo"
 	# The bound: a host that never answers ends the wait as a timeout.
-	( sleep 150; echo 124 > "$_hf.fifo" ) &
+	( sleep "${TB_HOST_WAIT:-150}"; echo 124 > "$_hf.fifo" ) &
 	_hk=$!
 	tb_say "HOST id=$_hid $*" > "${TB_CONSOLE:-/dev/console}"
-	read -r _hrc < "$_hf.fifo"
+	# Until a line comes: a read cut short (a signal, another call's
+	# job ending) must not end the wait.
+	_hrc=""
+	while [ -z "$_hrc" ]; do
+		read -r _hrc < "$_hf.fifo" || _hrc=""
+	done
 	tb_killtree "$_hk"
 	rm -f "$_hf.fifo"
 	[ "$_hrc" != 124 ] || [ -f "$_hf.rc" ] || {
-		echo "tb_host: no reply from the host in 150 s"
+		echo "tb_host: no reply from the host in ${TB_HOST_WAIT:-150} s"
 		return 124
 	}
 	cat "$_hf.out"
 	cp "$_hf.ms" "$TB_TMP/host.ms"
-	return "$(cat "$_hf.rc")"
+	# A status that is not a number would end the whole script.
+	_hrc=$(cat "$_hf.rc" 2>/dev/null)
+	case $_hrc in
+	"" | *[!0-9]*) return 1 ;;
+	esac
+	return "$_hrc"
 }
 
 # tb_capture FILE: every frame on br0 (link headers, epoch times) into
