@@ -306,18 +306,26 @@ uk_net_open(struct uk_netinfo *info)
 	return 0;
 }
 
+static void
+port_dump(const char *which, evtchn_port_t p)
+{
+	const xen_ulong_t *pend = xenplat.shared_info->evtchn_pending;
+	const xen_ulong_t *mask = xenplat.shared_info->evtchn_mask;
+	unsigned int bits = sizeof(xen_ulong_t) * 8;
+
+	printf("netfront: %s port %u pending %d masked %d\n", which, p,
+	    (int)((pend[p / bits] >> (p % bits)) & 1),
+	    (int)((mask[p / bits] >> (p % bits)) & 1));
+}
+
 /*
- * The rings as we see them, for `xl sysrq DOMAIN n' (sysrq.c): with
+ * The rings as we see them, for `xl sysrq DOMAIN n' (shutdown.c): with
  * netback's own view (its debugfs io_ring_q0) it says which side of
  * which ring stopped.
  */
 void
 netfront_dump(void)
 {
-	xen_ulong_t *pend = xenplat.shared_info->evtchn_pending;
-	xen_ulong_t *mask = xenplat.shared_info->evtchn_mask;
-	unsigned int bits = sizeof(xen_ulong_t) * 8;
-
 	if (!net_up) {
 		printf("netfront: not connected\n");
 		return;
@@ -330,13 +338,9 @@ netfront_dump(void)
 	       "req_event %u rsp_event %u\n",
 	    rx.sring->req_prod, rx.req_prod_pvt, rx.sring->rsp_prod,
 	    rx.rsp_cons, rx.sring->req_event, rx.sring->rsp_event);
-	printf("netfront: tx port %u pending %d masked %d\n", tx_port,
-	    (int)((pend[tx_port / bits] >> (tx_port % bits)) & 1),
-	    (int)((mask[tx_port / bits] >> (tx_port % bits)) & 1));
+	port_dump("tx", tx_port);
 	if (rx_port != tx_port)
-		printf("netfront: rx port %u pending %d masked %d\n", rx_port,
-		    (int)((pend[rx_port / bits] >> (rx_port % bits)) & 1),
-		    (int)((mask[rx_port / bits] >> (rx_port % bits)) & 1));
+		port_dump("rx", rx_port);
 }
 
 int
