@@ -403,8 +403,19 @@ struct xlp *xlp_open(struct event_base *, struct store *, int builder,
  * shells); the first call also destroys shells left by a dead jitsud. */
 void	    xlp_want(struct xlp *, const struct xlp_shape *, size_t n);
 /* xlp_take: a ready shell of shape s into *out (now the caller's); 0, or
- * -1 when none is ready (or p is NULL).  Another is made soon after. */
-int xlp_take(struct xlp *, const struct xlp_shape *, struct xls_shell *);
+ * -1 when none is ready (or p is NULL).  Another is made once the
+ * builder is quiet (xlp_busy). */
+int  xlp_take(struct xlp *, const struct xlp_shape *, struct xls_shell *);
+/* xlp_make_now: a shell of shape s made now into *out (the caller's),
+ * when the pool keeps that shape and has none ready: a burst beyond the
+ * pool is built the same way, not by libxl (which takes longer and asks
+ * XenStore more).  0, or -1 with err (not a shape kept; no make). */
+int  xlp_make_now(struct xlp *, const struct xlp_shape *, struct xls_shell *,
+     char *err, size_t errlen);
+/* xlp_busy: a summon is going through the builder: no shell is made
+ * until it has had none for a while (a second), so that a burst of
+ * summons does not share the CPUs with the pool's refills.  NULL is ok. */
+void xlp_busy(struct xlp *);
 /* xlp_xls: the pool's handle on the hypervisor, for xls_* on a shell. */
 struct xls *xlp_xls(struct xlp *);
 /* xlp_close: the shells not taken are destroyed.  NULL is ok. */

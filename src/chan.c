@@ -13,8 +13,17 @@
 /*
  * A mutex-protected queue plus a pipe: the sender queues the message and
  * writes a byte; the receiving loop wakes on the pipe, drains it, and
- * runs the handler on every queued message, in order.  A full pipe is
+ * runs the handler on the queued messages, in order.  A full pipe is
  * fine: a wake-up is already pending.
+ *
+ * One message a turn of the loop, at the loop's lowest priority: a
+ * builder's handler runs for hundreds of ms (a domain build), and a
+ * burst of summons handled in one go held every XenStore watch and
+ * netlink event of the guests already started (a vif to plug into the
+ * bridge, its hotplug-status to write: what the guest's network waits
+ * for) until the last build of the burst was done.  Between messages
+ * the loop now polls, and those events, at a higher priority in a loop
+ * that has more than one (xlb.c), go first.
  */
 struct chan_item {
 	TAILQ_ENTRY(chan_item) entry;
@@ -26,36 +35,55 @@ struct chan {
 	TAILQ_HEAD(, chan_item) q;
 	int	      fds[2];
 	struct event *ev;
+	struct event *again; /* the next message, a turn later */
 	void (*handler)(void *msg, void *arg);
 	void *arg;
 };
 
+/* One message; the next on the loop's next turn, after it has polled. */
 static void
-chan_readable(int fd, short event, void *arg)
+chan_next(int fd, short event, void *arg)
 {
 	struct chan	 *ch = arg;
 	struct chan_item *it;
-	char		  buf[64];
+	struct timeval	  now = { 0, 0 };
+	int		  more;
 
+	(void)fd;
 	(void)event;
+	pthread_mutex_lock(&ch->mtx);
+	if ((it = TAILQ_FIRST(&ch->q)) != NULL)
+		TAILQ_REMOVE(&ch->q, it, entry);
+	more = !TAILQ_EMPTY(&ch->q);
+	pthread_mutex_unlock(&ch->mtx);
+	/*
+	 * A timer, not event_active: an event made active runs in the same
+	 * pass over the active events, before the loop polls again.  Asked
+	 * for before the handler, which may end the loop.
+	 */
+	if (more && !evtimer_pending(ch->again, NULL))
+		evtimer_add(ch->again, &now);
+	if (it == NULL)
+		return;
+	ch->handler(it->msg, ch->arg);
+	free(it);
+}
+
+static void
+chan_readable(int fd, short event, void *arg)
+{
+	char buf[64];
+
 	while (read(fd, buf, sizeof(buf)) > 0)
 		;
-	for (;;) {
-		pthread_mutex_lock(&ch->mtx);
-		if ((it = TAILQ_FIRST(&ch->q)) != NULL)
-			TAILQ_REMOVE(&ch->q, it, entry);
-		pthread_mutex_unlock(&ch->mtx);
-		if (it == NULL)
-			return;
-		ch->handler(it->msg, ch->arg);
-		free(it);
-	}
+	chan_next(fd, event, arg);
 }
 
 struct chan *
 chan_new(struct event_base *base, void (*handler)(void *, void *), void *arg)
 {
 	struct chan *ch;
+	int	     low;
 
 	if ((ch = calloc(1, sizeof(*ch))) == NULL)
 		return NULL;
@@ -67,9 +95,14 @@ chan_new(struct event_base *base, void (*handler)(void *, void *), void *arg)
 	TAILQ_INIT(&ch->q);
 	ch->handler = handler;
 	ch->arg = arg;
+	low = event_base_get_npriorities(base) - 1;
 	ch->ev = event_new(base, ch->fds[0], EV_READ | EV_PERSIST,
 	    chan_readable, ch);
-	if (ch->ev == NULL || event_add(ch->ev, NULL) == -1)
+	ch->again = evtimer_new(base, chan_next, ch);
+	if (ch->ev == NULL || ch->again == NULL ||
+	    event_priority_set(ch->ev, low) == -1 ||
+	    event_priority_set(ch->again, low) == -1 ||
+	    event_add(ch->ev, NULL) == -1)
 		fatalx("chan: event_new");
 	return ch;
 }
@@ -103,6 +136,7 @@ chan_free(struct chan *ch, void (*drop)(void *msg))
 		free(it);
 	}
 	event_free(ch->ev);
+	event_free(ch->again);
 	close(ch->fds[0]);
 	close(ch->fds[1]);
 	pthread_mutex_destroy(&ch->mtx);

@@ -16,7 +16,8 @@
 #include "log.h"
 #include "xl.h"
 
-#define XLB_NICE 5 /* builders yield to the main thread: see xlb_thread */
+#define XLB_NICE       5 /* builders yield to the main thread: see xlb_thread */
+#define XLB_PRIORITIES 3 /* event priorities in a builder: see xlb_start */
 
 /*
  * A builder thread runs its own libevent loop, which drives libxl
@@ -183,7 +184,9 @@ xlb_report_phase(struct xlb_vm *xv, enum tl_phase p)
 	r->ok = 1;
 	r->phase = p;
 	r->ms = now;
-	xlb_send(r);	     /* r is the main thread's now */
+	xlb_send(r); /* r is the main thread's now */
+	/* A summon under way: the pool makes no shell meanwhile. */
+	xlp_busy(xlb_env->pool);
 	if (p == TL_BUILD) { /* xld.c calls libxl next */
 		xv->call_ms[0] = now;
 		xv->call_ms[1] = xv->call_ms[2] = 0;
@@ -311,6 +314,7 @@ xlb_ready_fired(void *arg)
 
 	xv->ready = NULL;
 	xlb_report(xv, XL_REP_READY, 1, NULL);
+	xlp_busy(xlb_env->pool);
 }
 
 /* The guest says it is ready by writing data/status = "ready". */
@@ -479,10 +483,12 @@ xlb_handover_end(const struct xl_cmd *c)
 }
 
 /*
- * Build from a shell of the pool, when there is one of the right shape:
+ * Build in a shell, when the pool keeps the guest's shape: one of the
+ * pool's, or one made now if none is ready (a burst beyond the pool);
  * fill it, give it its vif, unpause it (what xld_created does after
  * libxl's build).  0 when done (or failed and reported), -1 when libxl
- * must build it: no shell, or one that could not be filled.
+ * must build it: no shape kept, or a shell that could not be made or
+ * filled.
  */
 static int
 xlb_shell_create(struct xlb_vm *xv, const struct xl_cmd *c)
@@ -496,12 +502,22 @@ xlb_shell_create(struct xlb_vm *xv, const struct xl_cmd *c)
 							   c->b.kernel;
 	int	    rc;
 
-	if (c->paused || xlp_shape_of(&c->b, &shape) == -1 ||
-	    xlp_take(xlb_env->pool, &shape, &sh) == -1)
+	if (c->paused || xlb_env->pool == NULL ||
+	    xlp_shape_of(&c->b, &shape) == -1)
 		return -1;
 	x = xlp_xls(xlb_env->pool);
 	xlb_release(xv);
 	xlb_report_phase(xv, TL_BUILD);
+	if (xlp_take(xlb_env->pool, &shape, &sh) == -1) {
+		/* None ready: one made now is still faster than libxl. */
+		if (xlp_make_now(xlb_env->pool, &shape, &sh, err,
+			sizeof(err)) == -1) {
+			log_debug("%s: no shell: %s", xv->name, err);
+			return -1;
+		}
+		log_info("%s: builder %d had no shell ready; made shell %u",
+		    xv->name, xlb_env->id, sh.domid);
+	}
 	xv->call_ms[0] = 0; /* no libxl create call to log */
 	sh.no_console = !c->b.console;
 	if ((cmdline = xlb_cmdline(&c->b)) == NULL)
@@ -552,6 +568,8 @@ xlb_run(struct xlb_vm *xv, struct xl_cmd *c)
 		xv->in_flight = 1;
 		xv->call_ms[0] = 0;
 		xv->from_shell = 0;
+		/* Shells taken or not, the pool waits for the burst's end. */
+		xlp_busy(xlb_env->pool);
 		if (xlb_shell_create(xv, c) == 0)
 			break;
 		xld_create(xv, c);
@@ -704,7 +722,14 @@ xlb_start(int id, struct chan *reps, const struct conf *conf)
 	/* Shells have no vif for libxl to plug: only with vif-plug inline. */
 	xl->shells = conf->vif_plug == CONF_VIF_INLINE ? conf->shells : 0;
 	xl->reps = reps;
-	if ((xl->base = event_base_new()) == NULL)
+	/*
+	 * Three priorities: libxl's, XenStore's and netlink's events at the
+	 * default (1), before the main thread's commands and the pool's
+	 * refills (2): the guests already started get their vifs plugged
+	 * between two builds of a burst (chan.c).
+	 */
+	if ((xl->base = event_base_new()) == NULL ||
+	    event_base_priority_init(xl->base, XLB_PRIORITIES) == -1)
 		fatalx("xl: event_base_new");
 	if ((xl->xld = xld_open(xl->base, conf)) == NULL) {
 		event_base_free(xl->base);

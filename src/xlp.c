@@ -19,9 +19,14 @@
  * a shell fixes when it is made: the memory and the CPUID policy.
  *
  * The pool belongs to the builder's thread, like everything a builder
- * owns; no other thread touches it.  A shell taken is made again right
- * after the summon that took it, one shell per turn of the builder's
- * loop, so that commands waiting for the builder go first.  A shell
+ * owns; no other thread touches it.  A shell taken is made again once
+ * the builder has had no summon for XLP_QUIET_MS, one shell per turn of
+ * its loop, so that commands waiting for the builder go first.  Making
+ * a shell costs dom0 and Xen the CPU that the guests just summoned need
+ * to boot (in the bench, eight summons at once interleaved with eight
+ * refills: the later fills waited for the builder behind them, and the
+ * boots shared the CPUs with them), so a burst is served from the pool
+ * and the pool is made again after it.  A shell
  * waiting holds its paging pool, not its memory (that comes with the
  * fill): the zones' shapes are taken smallest first while they fit in
  * `shell-memory' (per builder), so that a fill is not promised more
@@ -31,6 +36,7 @@
  */
 
 #define XLP_RETRY_MS 10000 /* after a shell could not be made */
+#define XLP_QUIET_MS 1000  /* after a summon, before a shell is made */
 
 struct xlp_slot {
 	struct xlp_shape shape;
@@ -193,7 +199,11 @@ xlp_open(struct event_base *base, struct store *st, int builder, int per_shape)
 	p->per_shape = per_shape > CONF_SHELLS_MAX ? CONF_SHELLS_MAX :
 						     per_shape;
 	if ((p->xls = xls_open()) == NULL ||
-	    (p->refill = evtimer_new(base, xlp_refill, p)) == NULL) {
+	    (p->refill = evtimer_new(base, xlp_refill, p)) == NULL ||
+	    event_priority_set(p->refill,
+		event_base_get_npriorities(base) - 1) == -1) {
+		if (p->refill != NULL)
+			event_free(p->refill);
 		xls_close(p->xls);
 		free(p);
 		return NULL;
@@ -257,6 +267,16 @@ xlp_want(struct xlp *p, const struct xlp_shape *s, size_t n)
 	xlp_arm(p, 0);
 }
 
+void
+xlp_busy(struct xlp *p)
+{
+	if (p == NULL)
+		return;
+	/* The next shell waits for XLP_QUIET_MS from now, not before. */
+	evtimer_del(p->refill);
+	xlp_arm(p, XLP_QUIET_MS);
+}
+
 int
 xlp_take(struct xlp *p, const struct xlp_shape *s, struct xls_shell *out)
 {
@@ -264,14 +284,33 @@ xlp_take(struct xlp *p, const struct xlp_shape *s, struct xls_shell *out)
 
 	if (p == NULL)
 		return -1;
+	xlp_busy(p);
 	for (i = 0; i < p->nslots; i++) {
 		if (!xlp_same(&p->slot[i].shape, s) || p->slot[i].n == 0)
 			continue;
 		*out = p->slot[i].ready[--p->slot[i].n];
-		xlp_arm(p, 0);
 		return 0;
 	}
 	return -1;
+}
+
+int
+xlp_make_now(struct xlp *p, const struct xlp_shape *s, struct xls_shell *out,
+    char *err, size_t errlen)
+{
+	size_t i;
+
+	if (p == NULL)
+		return -1;
+	for (i = 0; i < p->nslots; i++)
+		if (xlp_same(&p->slot[i].shape, s))
+			break;
+	if (i == p->nslots) {
+		snprintf(err, errlen, "no shell of %u MiB is kept", s->mem_mib);
+		return -1;
+	}
+	return xls_shell_make(p->xls, p->store, s->mem_mib, s->flags, out, err,
+	    errlen);
 }
 
 struct xls *

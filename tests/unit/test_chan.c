@@ -198,6 +198,79 @@ test_free_drops_what_is_still_queued_in_order(void **state)
 	assert_int_equal(handled, 0);
 }
 
+/*
+ * Between two messages the loop polls, and an event of a higher priority
+ * that became ready meanwhile goes first: a builder's vif events run
+ * between two builds of a burst (the handler here makes a pipe readable,
+ * as a build makes a vif appear).
+ */
+static char prio_order[64];
+static int  prio_pipe[2];
+
+static void
+prio_saw(const char *what)
+{
+	size_t n = strlen(prio_order);
+
+	snprintf(prio_order + n, sizeof(prio_order) - n, "%s ", what);
+}
+
+static void
+prio_handler(void *m, void *arg)
+{
+	struct msg *msg = m;
+
+	(void)arg;
+	prio_saw(msg->seq == 0 ? "m0" : "m1");
+	if (msg->seq == 0)
+		assert_int_equal(write(prio_pipe[1], "x", 1), 1);
+	free(msg);
+}
+
+static void
+prio_readable(int fd, short what, void *arg)
+{
+	char c;
+
+	(void)what;
+	(void)arg;
+	assert_int_equal(read(fd, &c, 1), 1);
+	prio_saw("io");
+}
+
+static void
+test_a_ready_event_goes_between_two_messages(void **state)
+{
+	struct event_base *b;
+	struct chan	  *c;
+	struct event	  *io;
+	struct msg	  *m;
+	int		   i;
+
+	(void)state;
+	prio_order[0] = '\0';
+	assert_non_null(b = event_base_new());
+	assert_int_equal(event_base_priority_init(b, 3), 0);
+	assert_non_null(c = chan_new(b, prio_handler, NULL));
+	assert_int_equal(pipe(prio_pipe), 0);
+	assert_non_null(io = event_new(b, prio_pipe[0], EV_READ | EV_PERSIST,
+			    prio_readable, NULL));
+	assert_int_equal(event_add(io, NULL), 0);
+	for (i = 0; i < 2; i++) {
+		assert_non_null(m = calloc(1, sizeof(*m)));
+		m->seq = i;
+		assert_int_equal(chan_send(c, m), 0);
+	}
+	for (i = 0; i < 10; i++)
+		event_base_loop(b, EVLOOP_ONCE | EVLOOP_NONBLOCK);
+	assert_string_equal(prio_order, "m0 io m1 ");
+	event_free(io);
+	chan_free(c, free);
+	close(prio_pipe[0]);
+	close(prio_pipe[1]);
+	event_base_free(b);
+}
+
 int
 main(void)
 {
@@ -207,6 +280,7 @@ main(void)
 		T(test_handler_runs_from_the_loop_not_from_send),
 		T(test_a_full_wakeup_pipe_loses_no_message),
 		T(test_free_drops_what_is_still_queued_in_order),
+		cmocka_unit_test(test_a_ready_event_goes_between_two_messages),
 	};
 #undef T
 

@@ -211,7 +211,20 @@ test_shapes_smallest_first_within_the_budget(void **state)
 	assert_int_equal(xlp_shapes(&zs, 1, 3, out), 0);
 }
 
-/* Shells are made ahead, taken, and made again after each take. */
+/* Turns of the loop for ms milliseconds of the clock: long enough for
+ * the pool's quiet after a summon to pass. */
+static void
+run_for(int ms)
+{
+	struct timeval tv = { .tv_sec = ms / 1000,
+		.tv_usec = (ms % 1000) * 1000 };
+
+	event_base_loopexit(base, &tv);
+	event_base_dispatch(base);
+}
+
+/* Shells are made ahead, taken, and made again once the builder has
+ * been quiet for a second after the last summon. */
 static void
 test_pool_fills_and_refills(void **state)
 {
@@ -224,7 +237,7 @@ test_pool_fills_and_refills(void **state)
 	assert_non_null(p = xlp_open(base, fake_st, 1, 2));
 	assert_int_equal(xlp_take(p, &s, &sh), -1); /* nothing wanted yet */
 	xlp_want(p, &s, 1);
-	settle();
+	run_for(1100); /* that take was a summon: quiet first */
 	assert_string_equal(made, "10:4r 11:4r ");
 	assert_int_equal(xlp_take(p, &other, &sh), -1);
 	assert_int_equal(xlp_take(p, &s, &sh), 0);
@@ -233,6 +246,12 @@ test_pool_fills_and_refills(void **state)
 	assert_int_equal(sh.domid, 10);
 	assert_int_equal(xlp_take(p, &s, &sh), -1); /* empty: libxl builds */
 	settle();
+	assert_string_equal(made, "10:4r 11:4r "); /* not during the burst */
+	run_for(600);
+	xlp_busy(p); /* another summon: the quiet starts again */
+	run_for(600);
+	assert_string_equal(made, "10:4r 11:4r ");
+	run_for(600);
 	assert_string_equal(made, "10:4r 11:4r 12:4r 13:4r ");
 	assert_string_equal(destroyed, "");
 	xlp_close(p); /* the two not taken go */
@@ -333,6 +352,34 @@ test_no_pool_without_shells_or_store(void **state)
 	xlp_close(NULL);
 }
 
+/* A burst beyond the pool: a shell of a kept shape is made on the spot;
+ * one of a shape not kept is libxl's. */
+static void
+test_make_now_only_for_a_kept_shape(void **state)
+{
+	struct xlp	*p;
+	struct xlp_shape s = { .mem_mib = 4, .flags = XLS_NO_RDTSCP };
+	struct xlp_shape other = { .mem_mib = 8, .flags = 0 };
+	struct xls_shell sh;
+	char		 err[160];
+
+	(void)state;
+	assert_int_equal(xlp_make_now(NULL, &s, &sh, err, sizeof(err)), -1);
+	assert_non_null(p = xlp_open(base, fake_st, 1, 1));
+	assert_int_equal(xlp_make_now(p, &s, &sh, err, sizeof(err)), -1);
+	xlp_want(p, &s, 1);
+	settle();
+	assert_string_equal(made, "10:4r ");
+	assert_int_equal(xlp_take(p, &s, &sh), 0);
+	assert_int_equal(xlp_make_now(p, &s, &sh, err, sizeof(err)), 0);
+	assert_int_equal(sh.domid, 11);
+	assert_int_equal(xlp_make_now(p, &other, &sh, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "8 MiB"));
+	assert_string_equal(made, "10:4r 11:4r ");
+	xlp_close(p);
+	assert_string_equal(destroyed, ""); /* 11 is the caller's */
+}
+
 int
 main(void)
 {
@@ -352,6 +399,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_no_pool_without_shells_or_store, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_make_now_only_for_a_kept_shape, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

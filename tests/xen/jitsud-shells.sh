@@ -93,7 +93,9 @@ tb_log "the fill" grep -e "filled shell" -e "summon timeline" /tmp/jitsud.log
 tb_step stop 10 jitsuctl stop u.test.
 tb_step stopped-guest-gone 30 tb_until gone
 tb_step no-xenstore-left 10 tb_until no_xenstore_left
-# The next summon takes the shell made after the first.
+# The next summon takes the shell made after the first (once the builder
+# has been quiet for a second: xlp_busy).
+tb_step shell-made-after-the-quiet 30 tb_until one_shell
 shells > /tmp/shell
 tb_step second-summon-serves 60 serves
 tb_step second-guest-runs-in-the-next-shell 5 in_the_shell
