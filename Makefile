@@ -80,7 +80,7 @@ MANPAGES = $(wildcard man/*.[1-8])
 
 .PHONY: all check unit unit-build smoke testbed-selftest demo bench install \
 	clean distclean format format-check unikernels
-TOOLS = qlat qburst shellprobe
+TOOLS = qlat qburst shellprobe servewait
 all: $(addprefix $(B)/bin/,$(PROGRAMS)) unikernels \
     $(addprefix $(B)/tools/,$(TOOLS))
 
@@ -88,6 +88,12 @@ all: $(addprefix $(B)/bin/,$(PROGRAMS)) unikernels \
 $(B)/tools/%: tests/tools/%.c tests/tools/dnsq.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $<
+
+# Figure 2's end of a run: XenStore's watches and HTTP (libxenstore).
+$(B)/tools/servewait: tests/tools/servewait.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< \
+	    $(shell pkg-config --libs xenstore)
 
 # The testbed's driver for domain shells (tests/xen/xls.sh): xls.c with
 # the daemon's XenStore and vif code.

@@ -109,6 +109,24 @@ qlat() {
 	rm -f "$stop"
 }
 
+# pinglat IP SECONDS: the control for qlat: ICMP echo round trips to IP
+# (dom0: its kernel answers, no process) every 50 ms for SECONDS; the
+# summary as qlat's, "pings=N max_us=N p50_us=N p99_us=N".  What the
+# emulated machine itself adds to a round trip while guests build shows
+# here, where jitsud plays no part.
+pinglat() {
+	[[ $1 =~ ^10\.0\.0\.[0-9]+$ && $2 =~ ^[0-9]+$ ]] && [ "$2" -le 60 ] ||
+	    { echo "pinglat: bad address or seconds"; return 1; }
+	ping -n -i 0.05 -W 1 -w "$2" "$1" |
+	    sed -n 's/.*time=\([0-9.]*\) ms.*/\1/p' | sort -n |
+	    awk '{ v[++n] = int($1 * 1000) }
+		END {
+		    if (n == 0) { print "pings=0"; exit 1 }
+		    printf "pings=%d max_us=%d p50_us=%d p99_us=%d\n", n,
+			v[n], v[int(n / 2) + 1], v[int(n * 99 / 100) + 1]
+		}'
+}
+
 # neigh IP MAC: the client knows a guest's MAC before it exists, so its
 # first SYN goes out at once (the bench's lost-SYN case).  neigh alone
 # shows what the client knows and its NIC's counters (a failed run's
@@ -133,7 +151,7 @@ ms_since() {
 }
 
 case ${1:-} in
-firstbyte | pollbyte | startpoll | qlat | neigh)
+firstbyte | pollbyte | startpoll | qlat | pinglat | neigh)
 	t0=$EPOCHREALTIME
 	"$@" > "$out" 2>&1
 	rc=$?
