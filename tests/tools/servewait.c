@@ -40,11 +40,11 @@
  * A test tool, not the daemon: it talks to libxenstore itself.
  */
 
-#define MAXG	    64
-#define MAXDOMS	    1024
-#define RETRY_MS    50	 /* between two tries of one guest */
-#define ATTEMPT_MS  1000 /* one try's bound */
-#define REQUEST	    "GET / HTTP/1.0\r\n\r\n"
+#define MAXG	   64
+#define MAXDOMS	   1024
+#define RETRY_MS   50	/* between two tries of one guest */
+#define ATTEMPT_MS 1000 /* one try's bound */
+#define REQUEST	   "GET / HTTP/1.0\r\n\r\n"
 
 struct guest {
 	const char	  *name;
@@ -73,9 +73,9 @@ now_ms(void)
 static void
 watch_domains(struct xs_handle *h, unsigned char *watched)
 {
-	char	 **ids, path[64];
-	unsigned   n, i;
-	long	   d;
+	char   **ids, path[64];
+	unsigned n, i;
+	long	 d;
 
 	if ((ids = xs_directory(h, XBT_NULL, "/local/domain", &n)) == NULL)
 		return;
@@ -95,11 +95,11 @@ watch_domains(struct xs_handle *h, unsigned char *watched)
 static void
 status_fired(struct xs_handle *h, const char *path)
 {
-	char	    *v, *name, npath[64];
-	unsigned     len;
-	long	     d;
-	int	     i;
-	const char  *p = path + strlen("/local/domain/");
+	char	   *v, *name, npath[64];
+	unsigned    len;
+	long	    d;
+	int	    i;
+	const char *p = path + strlen("/local/domain/");
 
 	if (strncmp(path, "/local/domain/", strlen("/local/domain/")) != 0)
 		return;
@@ -217,8 +217,7 @@ main(int argc, char *argv[])
 		x->addr.sin_family = AF_INET;
 		x->addr.sin_port = htons(80);
 		if (inet_pton(AF_INET, eq + 1, &x->addr.sin_addr) != 1) {
-			fprintf(stderr, "servewait: %s: bad address\n",
-			    eq + 1);
+			fprintf(stderr, "servewait: %s: bad address\n", eq + 1);
 			return 2;
 		}
 	}
