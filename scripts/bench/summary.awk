@@ -151,7 +151,9 @@ END {
 	print "## client: curl on the host, host clock, from its request (for xl: its"
 	print "## signal to dom0 to create; it then polls every ~60 ms, so xl's times"
 	print "## may be late by up to 60 ms); create_or_answer: xl create's own time"
-	print "## (dom0 clock) or when the client had the DNS answer (host clock)"
+	print "## (dom0 clock) or when the client had the DNS answer (host clock);"
+	print "## a jitsud run with shells starts once its pool is whole again (jitsud"
+	print "## makes its shells a second after a summon), in figures 2 and 3 too"
 	print "# step mem_MiB runs failed median_ms median_create_or_answer_ms"
 	for (s = 1; s <= nsteps; s++) {
 		l = order[s]
