@@ -568,8 +568,6 @@ xlb_run(struct xlb_vm *xv, struct xl_cmd *c)
 		xv->in_flight = 1;
 		xv->call_ms[0] = 0;
 		xv->from_shell = 0;
-		/* Shells taken or not, the pool waits for the burst's end. */
-		xlp_busy(xlb_env->pool);
 		if (xlb_shell_create(xv, c) == 0)
 			break;
 		xld_create(xv, c);

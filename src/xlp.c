@@ -267,6 +267,18 @@ xlp_want(struct xlp *p, const struct xlp_shape *s, size_t n)
 	xlp_arm(p, 0);
 }
 
+/* The slot of shape s (the pool's shapes are distinct), or NULL. */
+static struct xlp_slot *
+xlp_slot_of(struct xlp *p, const struct xlp_shape *s)
+{
+	size_t i;
+
+	for (i = 0; i < p->nslots; i++)
+		if (xlp_same(&p->slot[i].shape, s))
+			return &p->slot[i];
+	return NULL;
+}
+
 void
 xlp_busy(struct xlp *p)
 {
@@ -280,32 +292,24 @@ xlp_busy(struct xlp *p)
 int
 xlp_take(struct xlp *p, const struct xlp_shape *s, struct xls_shell *out)
 {
-	size_t i;
+	struct xlp_slot *sl;
 
 	if (p == NULL)
 		return -1;
 	xlp_busy(p);
-	for (i = 0; i < p->nslots; i++) {
-		if (!xlp_same(&p->slot[i].shape, s) || p->slot[i].n == 0)
-			continue;
-		*out = p->slot[i].ready[--p->slot[i].n];
-		return 0;
-	}
-	return -1;
+	if ((sl = xlp_slot_of(p, s)) == NULL || sl->n == 0)
+		return -1;
+	*out = sl->ready[--sl->n];
+	return 0;
 }
 
 int
 xlp_make_now(struct xlp *p, const struct xlp_shape *s, struct xls_shell *out,
     char *err, size_t errlen)
 {
-	size_t i;
-
 	if (p == NULL)
 		return -1;
-	for (i = 0; i < p->nslots; i++)
-		if (xlp_same(&p->slot[i].shape, s))
-			break;
-	if (i == p->nslots) {
+	if (xlp_slot_of(p, s) == NULL) {
 		snprintf(err, errlen, "no shell of %u MiB is kept", s->mem_mib);
 		return -1;
 	}
