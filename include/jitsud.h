@@ -415,10 +415,11 @@ const char *dns_rcode_name(uint16_t rcode);
 #define CONF_DEFAULT_STATEDIR	"/var/lib/jitsud"
 #define CONF_DEFAULT_IMAGEDIR	"/run/jitsud/images"
 #define CONF_PATH_MAX		256
-#define CONF_BUILDERS_MAX	16   /* Xen builder threads */
-#define CONF_SHELLS_MAX		4    /* shells ready per shape and builder */
-#define CONF_SHELLS_DEFAULT	1    /* a shell per shape and builder */
-#define CONF_SHELL_MIB_DEFAULT	1024 /* a builder's shells' shapes, MiB */
+#define CONF_BUILDERS_MAX	16    /* Xen builder threads */
+#define CONF_TCP_TIMEOUT_MS	10000 /* RFC 7766: seconds, not minutes */
+#define CONF_SHELLS_MAX		4     /* shells ready per shape and builder */
+#define CONF_SHELLS_DEFAULT	1     /* a shell per shape and builder */
+#define CONF_SHELL_MIB_DEFAULT	1024  /* a builder's shells' shapes, MiB */
 
 enum conf_backend {
 	CONF_BACKEND_XEN,     /* libxl: real domains */
@@ -455,9 +456,10 @@ struct conf {
 	char		  vif_script[CONF_PATH_MAX]; /* xen */
 	char		  statedir[CONF_PATH_MAX];   /* saves, pids */
 	char		  imagedir[CONF_PATH_MAX];   /* "" = off */
-	int		  builders;  /* xen; 0: one per CPU, at most 4 */
-	int		  shells;    /* xen: ready per shape and builder */
-	uint32_t	  shell_mib; /* xen: a builder's shells, at most */
+	int		  builders;	  /* xen; 0: one per CPU, at most 4 */
+	int		  shells;	  /* xen: ready per shape and builder */
+	uint32_t	  shell_mib;	  /* xen: a builder's shells, at most */
+	uint64_t	  tcp_timeout_ms; /* a DNS TCP client's deadline */
 };
 
 /* conf_init: an empty configuration with the default control socket. */
@@ -566,6 +568,7 @@ struct metrics {
 	uint64_t outofzone;
 	uint64_t send_errors;
 	uint64_t tcp_clients; /* connections accepted */
+	uint64_t tcp_slow;    /* closed for not taking their replies */
 	uint64_t summons;     /* builds started for a query */
 	uint64_t summon_failures;
 	uint64_t idle_stops;
@@ -1328,6 +1331,9 @@ struct server *server_open(struct jitsud *env, const struct conf_addr *a,
     int tcp);
 /* server_close: close the socket and every TCP client of it. */
 void	       server_close(struct server *);
+/* server_tcp_backlog: reply bytes queued for s's TCP clients, not yet
+ * taken by the kernel. */
+size_t	       server_tcp_backlog(const struct server *s);
 
 /*
  * servers_open: UDP and TCP listeners for every address of `conf'; all

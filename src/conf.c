@@ -35,6 +35,7 @@ conf_init(struct conf *c)
 	c->vif_plug = CONF_VIF_INLINE;
 	c->shells = CONF_SHELLS_DEFAULT;
 	c->shell_mib = CONF_SHELL_MIB_DEFAULT;
+	c->tcp_timeout_ms = CONF_TCP_TIMEOUT_MS;
 }
 
 void
@@ -263,20 +264,35 @@ conf_backend(struct conf *c, struct conf_line *l, struct errors *errs)
 	return 0;
 }
 
+/*
+ * "KEYWORD N" with N from lo to hi into *n; else an error saying what
+ * the keyword wants ("want: builders N, from 1 to 16").
+ */
+static int
+conf_number(struct conf_line *l, long lo, long hi, const char *want, long *n,
+    struct errors *errs)
+{
+	char *end = NULL;
+
+	*n = lo - 1;
+	if (l->nwords == 2)
+		*n = strtol(l->word[1], &end, 10);
+	if (l->nwords != 2 || *end != '\0' || *n < lo || *n > hi) {
+		errors_add(errs, l->path, l->lineno,
+		    "want: %s %s, from %ld to %ld", l->word[0], want, lo, hi);
+		return -1;
+	}
+	return 0;
+}
+
 /* "builders N": the Xen backend's builder threads (xl.c). */
 static int
 conf_builders(struct conf *c, struct conf_line *l, struct errors *errs)
 {
-	char *end = NULL;
-	long  n = -1;
+	long n;
 
-	if (l->nwords == 2)
-		n = strtol(l->word[1], &end, 10);
-	if (l->nwords != 2 || *end != '\0' || n < 1 || n > CONF_BUILDERS_MAX) {
-		errors_add(errs, l->path, l->lineno,
-		    "want: builders N, N from 1 to %d", CONF_BUILDERS_MAX);
+	if (conf_number(l, 1, CONF_BUILDERS_MAX, "N", &n, errs) == -1)
 		return -1;
-	}
 	c->builders = (int)n;
 	return 0;
 }
@@ -285,16 +301,10 @@ conf_builders(struct conf *c, struct conf_line *l, struct errors *errs)
 static int
 conf_shells(struct conf *c, struct conf_line *l, struct errors *errs)
 {
-	char *end = NULL;
-	long  n = -1;
+	long n;
 
-	if (l->nwords == 2)
-		n = strtol(l->word[1], &end, 10);
-	if (l->nwords != 2 || *end != '\0' || n < 0 || n > CONF_SHELLS_MAX) {
-		errors_add(errs, l->path, l->lineno,
-		    "want: shells N, N from 0 (none) to %d", CONF_SHELLS_MAX);
+	if (conf_number(l, 0, CONF_SHELLS_MAX, "N (0: none)", &n, errs) == -1)
 		return -1;
-	}
 	c->shells = (int)n;
 	return 0;
 }
@@ -303,17 +313,23 @@ conf_shells(struct conf *c, struct conf_line *l, struct errors *errs)
 static int
 conf_shell_memory(struct conf *c, struct conf_line *l, struct errors *errs)
 {
-	char *end = NULL;
-	long  n = -1;
+	long n;
 
-	if (l->nwords == 2)
-		n = strtol(l->word[1], &end, 10);
-	if (l->nwords != 2 || *end != '\0' || n < 1 || n > 65536) {
-		errors_add(errs, l->path, l->lineno,
-		    "want: shell-memory MiB, from 1 to 65536");
+	if (conf_number(l, 1, 65536, "MiB", &n, errs) == -1)
 		return -1;
-	}
 	c->shell_mib = (uint32_t)n;
+	return 0;
+}
+
+/* "tcp-timeout SECONDS": a DNS TCP client's deadline (server.c). */
+static int
+conf_tcp_timeout(struct conf *c, struct conf_line *l, struct errors *errs)
+{
+	long n;
+
+	if (conf_number(l, 1, 3600, "SECONDS", &n, errs) == -1)
+		return -1;
+	c->tcp_timeout_ms = (uint64_t)n * 1000;
 	return 0;
 }
 
@@ -422,6 +438,8 @@ conf_line(struct conf *c, struct conf_line *l, struct errors *errs)
 		return conf_shells(c, l, errs);
 	if (strcmp(kw, "shell-memory") == 0)
 		return conf_shell_memory(c, l, errs);
+	if (strcmp(kw, "tcp-timeout") == 0)
+		return conf_tcp_timeout(c, l, errs);
 	if (strcmp(kw, "vif-script") == 0)
 		return conf_string(l, c->vif_script, sizeof(c->vif_script), 0,
 		    errs);

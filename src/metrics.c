@@ -267,6 +267,9 @@ metrics_render(const struct metrics *m, const struct vms *vs, FILE *fp)
 	    "Responses the kernel refused to send.", m->send_errors);
 	metrics_counter(fp, "jitsud_tcp_connections_total",
 	    "TCP connections accepted.", m->tcp_clients);
+	metrics_counter(fp, "jitsud_tcp_slow_closed_total",
+	    "TCP clients closed for not taking their replies in time.",
+	    m->tcp_slow);
 	metrics_counter(fp, "jitsud_summons_total",
 	    "Unikernel builds started because a query asked.", m->summons);
 	metrics_counter(fp, "jitsud_summon_failures_total",

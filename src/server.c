@@ -17,9 +17,19 @@
 
 #define UDP_BATCH	  64 /* datagrams read per wake-up */
 #define TCP_CLIENTS_MAX	  256
-#define TCP_IDLE_SEC	  10 /* RFC 7766 suggests seconds, not minutes */
 #define ACCEPT_PAUSE_MSEC 1000
 #define UDP_RCVBUF	  (8 << 20)
+
+/*
+ * What one TCP client may cost us (server_tcp_flow).  Replies queued
+ * past TCP_OUT_MAX, or TCP_PENDING_MAX queries held or forwarded at
+ * once, and we stop reading its queries until it has taken its replies
+ * (down to TCP_OUT_RESUME) or they are sent: a client that pipelines
+ * and never reads holds at most about TCP_OUT_MAX plus one query.
+ */
+#define TCP_OUT_MAX	(64 * 1024)
+#define TCP_OUT_RESUME	(16 * 1024)
+#define TCP_PENDING_MAX 16
 
 struct tcp_client;
 
@@ -46,11 +56,26 @@ struct pending {
 	uint8_t			buf[]; /* our own reply */
 };
 
+/*
+ * A TCP client.  Its deadline (server_tcp_deadline) comes every
+ * conf.tcp_timeout_ms: by then it must have taken every reply byte that
+ * was queued at the one before and, unless it is waiting for a held or
+ * forwarded answer, sent a whole query.  libevent's own timeouts would
+ * not do: they restart at every byte, so a client trickling a byte at a
+ * time would hold its slot and its replies for ever.
+ */
 struct tcp_client {
 	struct server	       *srv;
 	struct bufferevent     *bev;
+	struct event	       *deadline;
 	TAILQ_ENTRY(tcp_client) entry;
 	TAILQ_HEAD(, pending) pending;
+	size_t	 npending;
+	uint64_t queued; /* reply bytes queued since accept */
+	uint64_t due;	 /* ... of which sent by the deadline */
+	int	 asked;	 /* a whole query since the last deadline */
+	int	 reading;
+	int	 dropping;
 };
 
 /*
@@ -75,6 +100,7 @@ LIST_HEAD(server_list, server);
 
 static void server_udp_read(int, short, void *);
 static void server_tcp_accept(int, short, void *);
+static void server_tcp_flow(struct tcp_client *);
 
 const char *
 server_addr_str(const struct conf_addr *a, char *buf, size_t len)
@@ -175,8 +201,11 @@ pending_free(struct pending *p)
 	if (p->fq != NULL)
 		forward_cancel(p->fq);
 	TAILQ_REMOVE(&p->srv->pending, p, entry);
-	if (p->client != NULL)
+	if (p->client != NULL) {
 		TAILQ_REMOVE(&p->client->pending, p, centry);
+		p->client->npending--;
+		server_tcp_flow(p->client);
+	}
 	if (p->timer != NULL)
 		event_free(p->timer);
 	free(p);
@@ -189,6 +218,8 @@ tcp_send(struct tcp_client *c, const uint8_t *reply, size_t len)
 
 	bufferevent_write(c->bev, lenbuf, 2);
 	bufferevent_write(c->bev, reply, len);
+	c->queued += 2 + len;
+	server_tcp_flow(c);
 }
 
 /* Send `reply' to the client of p, count it, and forget p. */
@@ -279,8 +310,10 @@ pending_new(struct server *s, struct tcp_client *c,
 	p->len = v->replylen;
 	memcpy(p->buf, s->env->reply, v->replylen);
 	TAILQ_INSERT_TAIL(&s->pending, p, entry);
-	if (c != NULL)
+	if (c != NULL) {
 		TAILQ_INSERT_TAIL(&c->pending, p, centry);
+		c->npending++;
+	}
 	return p;
 }
 
@@ -339,12 +372,14 @@ server_tcp_drop(struct tcp_client *c)
 {
 	struct server *s = c->srv;
 
+	c->dropping = 1; /* no flow control on the way out */
 	while (!TAILQ_EMPTY(&c->pending))
 		pending_free(TAILQ_FIRST(&c->pending));
 
 	TAILQ_REMOVE(&s->clients, c, entry);
 	s->nclients--;
 	bufferevent_free(c->bev);
+	event_free(c->deadline);
 	free(c);
 	/* A slot is free again: accept if we had stopped for the limit. */
 	if (s->nclients == TCP_CLIENTS_MAX - 1 &&
@@ -468,13 +503,14 @@ server_tcp_read(struct bufferevent *bev, void *arg)
 	uint8_t		   lenbuf[2];
 	size_t		   qlen, rlen;
 
-	while (evbuffer_get_length(in) >= 2) {
+	while (c->reading && evbuffer_get_length(in) >= 2) {
 		evbuffer_copyout(in, lenbuf, 2);
 		qlen = (size_t)lenbuf[0] << 8 | lenbuf[1];
 		if (evbuffer_get_length(in) < 2 + qlen)
 			return;
 		evbuffer_drain(in, 2);
 		evbuffer_remove(in, env->query, qlen);
+		c->asked = 1;
 		rlen = server_answer(c->srv, c, NULL, 0, qlen);
 		if (rlen == 0 && TAILQ_EMPTY(&c->pending)) {
 			/* Nothing worth answering: RFC 7766 lets us close. */
@@ -483,7 +519,47 @@ server_tcp_read(struct bufferevent *bev, void *arg)
 		}
 		if (rlen != 0)
 			tcp_send(c, env->reply, rlen);
+		else
+			server_tcp_flow(c); /* held or forwarded */
 	}
+}
+
+/*
+ * Read the client's queries only while what it owes us is bounded: its
+ * queued replies and its queries in flight.  Stopped, the kernel's
+ * buffers fill and TCP tells the client to wait.  Resumed, the queries
+ * already read are answered on the loop's next turn (a deferred read
+ * callback), not from inside whoever freed the room: that may be a
+ * summon waking its waiters.
+ */
+static void
+server_tcp_flow(struct tcp_client *c)
+{
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	int		 room;
+
+	if (c->dropping)
+		return;
+	room = evbuffer_get_length(out) < TCP_OUT_MAX &&
+	    c->npending < TCP_PENDING_MAX;
+	if (!room && c->reading) {
+		c->reading = 0;
+		bufferevent_disable(c->bev, EV_READ);
+	} else if (room && !c->reading &&
+	    evbuffer_get_length(out) <= TCP_OUT_RESUME) {
+		c->reading = 1;
+		bufferevent_enable(c->bev, EV_READ);
+		bufferevent_trigger(c->bev, EV_READ,
+		    BEV_TRIG_IGNORE_WATERMARKS | BEV_TRIG_DEFER_CALLBACKS);
+	}
+}
+
+/* The output drained to TCP_OUT_RESUME (the write low watermark). */
+static void
+server_tcp_written(struct bufferevent *bev, void *arg)
+{
+	(void)bev;
+	server_tcp_flow(arg);
 }
 
 static void
@@ -491,8 +567,43 @@ server_tcp_event(struct bufferevent *bev, short what, void *arg)
 {
 	(void)bev;
 	(void)what;
-	/* EOF, error or idle timeout: the client is done. */
+	/* EOF or error: the client is done. */
 	server_tcp_drop(arg);
+}
+
+static struct timeval
+server_tcp_timeout(const struct server *s)
+{
+	return ms_timeval(s->env->conf.tcp_timeout_ms != 0 ?
+		s->env->conf.tcp_timeout_ms :
+		CONF_TCP_TIMEOUT_MS);
+}
+
+/*
+ * The client's deadline (see struct tcp_client): too slow a reader or
+ * too slow a writer is closed, as is one that has gone quiet.
+ */
+static void
+server_tcp_deadline(int fd, short event, void *arg)
+{
+	struct tcp_client *c = arg;
+	struct evbuffer	  *out = bufferevent_get_output(c->bev);
+	uint64_t	   sent = c->queued - evbuffer_get_length(out);
+	struct timeval	   tv = server_tcp_timeout(c->srv);
+
+	(void)fd;
+	(void)event;
+	if (sent < c->due ||
+	    (!c->asked && TAILQ_EMPTY(&c->pending) &&
+		evbuffer_get_length(out) == 0)) {
+		if (sent < c->due)
+			c->srv->env->metrics.tcp_slow++;
+		server_tcp_drop(c);
+		return;
+	}
+	c->due = c->queued;
+	c->asked = 0;
+	evtimer_add(c->deadline, &tv);
 }
 
 static void
@@ -527,7 +638,7 @@ server_tcp_accept(int fd, short event, void *arg)
 {
 	struct server	  *s = arg;
 	struct tcp_client *c;
-	struct timeval	   idle = { TCP_IDLE_SEC, 0 };
+	struct timeval	   tv = server_tcp_timeout(s);
 	int		   cfd;
 
 	(void)event;
@@ -542,9 +653,13 @@ server_tcp_accept(int fd, short event, void *arg)
 		return;
 	}
 	if ((c = calloc(1, sizeof(*c))) == NULL ||
+	    (c->deadline = evtimer_new(s->env->base, server_tcp_deadline, c)) ==
+		NULL ||
 	    (c->bev = bufferevent_socket_new(s->env->base, cfd,
 		 BEV_OPT_CLOSE_ON_FREE)) == NULL) {
 		log_warnx("tcp accept: out of memory");
+		if (c != NULL && c->deadline != NULL)
+			event_free(c->deadline);
 		free(c);
 		close(cfd);
 		return;
@@ -555,9 +670,25 @@ server_tcp_accept(int fd, short event, void *arg)
 	if (++s->nclients == TCP_CLIENTS_MAX)
 		event_del(s->ev);
 	s->env->metrics.tcp_clients++;
-	bufferevent_setcb(c->bev, server_tcp_read, NULL, server_tcp_event, c);
-	bufferevent_set_timeouts(c->bev, &idle, &idle);
+	bufferevent_setcb(c->bev, server_tcp_read, server_tcp_written,
+	    server_tcp_event, c);
+	/* At most one whole query waits in the input, besides the kernel. */
+	bufferevent_setwatermark(c->bev, EV_READ, 0, 2 + DNS_TCP_MAX);
+	bufferevent_setwatermark(c->bev, EV_WRITE, TCP_OUT_RESUME, 0);
+	c->reading = 1;
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	evtimer_add(c->deadline, &tv);
+}
+
+size_t
+server_tcp_backlog(const struct server *s)
+{
+	const struct tcp_client *c;
+	size_t			 n = 0;
+
+	TAILQ_FOREACH(c, &s->clients, entry)
+		n += evbuffer_get_length(bufferevent_get_output(c->bev));
+	return n;
 }
 
 /*

@@ -66,6 +66,7 @@ test_good_conf_sets_every_option(void **state)
 	assert_int_equal(c.builders, 3);
 	assert_int_equal(c.shells, 2);
 	assert_int_equal(c.shell_mib, 100);
+	assert_int_equal(c.tcp_timeout_ms, 30000);
 	assert_string_equal(c.statedir, "/var/lib/jitsud-test");
 	assert_string_equal(c.imagedir, "/run/jitsud-test/images");
 	conf_finish(&c);
@@ -87,8 +88,10 @@ test_defaults_listen_everywhere_on_53(void **state)
 	assert_string_equal(c.vif_script, "vif-bridge");
 	assert_int_equal(c.vif_plug, CONF_VIF_INLINE);
 	assert_int_equal(c.builders, 0); /* xl_builders: per CPU */
-	assert_int_equal(c.shells, CONF_SHELLS_DEFAULT);
-	assert_int_equal(c.shell_mib, CONF_SHELL_MIB_DEFAULT);
+	/* What jitsud.conf(5) promises, not the macros that give it. */
+	assert_int_equal(c.shells, 1);
+	assert_int_equal(c.shell_mib, 1024);
+	assert_int_equal(c.tcp_timeout_ms, 10000);
 	assert_string_equal(c.statedir, "/var/lib/jitsud");
 	assert_string_equal(c.imagedir, "/run/jitsud/images");
 	conf_finish(&c);

@@ -641,6 +641,7 @@ test_every_counter_renders_its_field(void **state)
 		C("outofzone", outofzone),
 		C("send_errors", send_errors),
 		C("tcp_connections", tcp_clients),
+		C("tcp_slow_closed", tcp_slow),
 		C("summons", summons),
 		C("summon_failures", summon_failures),
 		C("idle_stops", idle_stops),

@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -33,7 +34,8 @@ static struct binding	 bound;
 static enum vm_want	 vm_answer = VM_WANT_READY;
 static struct vm_waiter *joined;
 static int		 cancels;
-static struct fwd_query *fwd_q; /* the one in flight */
+static int		 waiting, most_waiting; /* held replies joined */
+static struct fwd_query *fwd_q;			/* the one in flight */
 static void (*fwd_cb)(void *, const uint8_t *, size_t);
 static void    *fwd_arg;
 static int	fwd_cancels;
@@ -111,12 +113,16 @@ vm_join(struct vms *vs, const struct binding *b, struct vm_waiter *w)
 	(void)vs;
 	(void)b;
 	joined = w;
+	if (++waiting > most_waiting)
+		most_waiting = waiting;
 	return 0;
 }
 
 void
 vm_waiter_cancel(struct vm_waiter *w)
 {
+	if (w->cb != NULL) /* a held reply, not a forwarded one */
+		waiting--;
 	if (w == joined) {
 		joined = NULL;
 		cancels++;
@@ -164,17 +170,33 @@ fwd_complete(const uint8_t *reply, size_t len)
  */
 int	   __real_accept4(int, struct sockaddr *, socklen_t *, int);
 int	   __wrap_accept4(int, struct sockaddr *, socklen_t *, int);
-static int accept_calls, accept_emfile;
+static int accept_calls, accept_emfile, accept_small;
 
+/*
+ * With accept_small, the connection's kernel buffers are made small, so
+ * that a client's replies back up into the server after a few KiB
+ * rather than after the megabytes loopback's autotuning allows.
+ */
 int
 __wrap_accept4(int fd, struct sockaddr *sa, socklen_t *len, int flags)
 {
+	int cfd, sz = 4096;
+
 	accept_calls++;
 	if (accept_emfile) {
 		errno = EMFILE;
 		return -1;
 	}
-	return __real_accept4(fd, sa, len, flags);
+	cfd = __real_accept4(fd, sa, len, flags);
+	if (cfd != -1 && accept_small) {
+		assert_int_equal(setsockopt(cfd, SOL_SOCKET, SO_SNDBUF, &sz,
+				     sizeof(sz)),
+		    0);
+		assert_int_equal(setsockopt(cfd, SOL_SOCKET, SO_RCVBUF, &sz,
+				     sizeof(sz)),
+		    0);
+	}
+	return cfd;
 }
 
 static struct jitsud   *env;
@@ -227,10 +249,11 @@ setup(void **state)
 	vm_answer = VM_WANT_READY;
 	joined = NULL;
 	cancels = fwd_cancels = 0;
+	waiting = most_waiting = 0;
 	fwd_q = NULL;
 	replies_counted = 0;
 	last_rcode = -1;
-	accept_calls = accept_emfile = 0;
+	accept_calls = accept_emfile = accept_small = 0;
 	if ((env = calloc(1, sizeof(*env))) == NULL ||
 	    (dummy_vms = calloc(1, sizeof(*dummy_vms))) == NULL ||
 	    (env->base = event_base_new()) == NULL)
@@ -758,6 +781,228 @@ test_tcp_clients_past_the_limit_wait_for_a_free_slot(void **state)
 		close(fds[i]);
 }
 
+/* A TCP client with small buffers at both ends: replies back up fast. */
+static int
+tcp_client_small(void)
+{
+	int fd = socket(tcp_addr.ss.ss_family, SOCK_STREAM, 0), sz = 4096;
+
+	assert_true(fd >= 0);
+	accept_small = 1;
+	assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz)),
+	    0);
+	assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz)),
+	    0);
+	assert_int_equal(connect(fd, (struct sockaddr *)&tcp_addr.ss,
+			     tcp_addr.len),
+	    0);
+	assert_int_equal(fcntl(fd, F_SETFL, O_NONBLOCK), 0);
+	return fd;
+}
+
+/*
+ * Pipeline queries with IDs from *id on, never reading, until `bytes'
+ * are written or the server has stopped taking them for 300 ms; checks
+ * that what the server queues for its clients stays below `most'.
+ * Ends early if the server closes the connection.
+ * Returns the number of queries written.
+ */
+static unsigned int
+tcp_flood(int fd, uint16_t *id, size_t bytes, size_t most)
+{
+	uint8_t	     msg[2 + 512];
+	size_t	     qlen, written = 0, off = 0, len = 0;
+	uint64_t     stalled = 0;
+	unsigned int n = 0;
+	ssize_t	     w;
+
+	while (written < bytes) {
+		if (off == len) {
+			qlen = query(msg + 2, (*id)++, "www");
+			msg[0] = 0;
+			msg[1] = (uint8_t)qlen;
+			len = 2 + qlen;
+			off = 0;
+		}
+		if ((w = send(fd, msg + off, len - off, MSG_NOSIGNAL)) > 0) {
+			off += (size_t)w;
+			written += (size_t)w;
+			stalled = 0;
+			n += off == len; /* whole queries only */
+			continue;
+		}
+		if (errno == ECONNRESET || errno == EPIPE)
+			break; /* closed on us (see the trickling test) */
+		assert_int_equal(errno, EAGAIN);
+		testutil_loop_for(env->base, 2);
+		if (server_tcp_backlog(tcp_srv) > most)
+			fail_msg("a client that does not read: %zu reply bytes "
+				 "queued, more than %zu",
+			    server_tcp_backlog(tcp_srv), most);
+		if (stalled == 0)
+			stalled = testutil_now_ms();
+		else if (testutil_now_ms() - stalled > 300)
+			break;
+	}
+	return n;
+}
+
+/*
+ * A client that pipelines and never reads: reading stops once its
+ * replies back up, so what it costs stays bounded, other clients are
+ * answered meanwhile, and once it reads every reply comes, in order.
+ */
+static void
+test_tcp_client_that_never_reads_costs_a_bounded_backlog(void **state)
+{
+	enum { OUT_MAX = 64 * 1024 }; /* server.c's TCP_OUT_MAX */
+	uint8_t	     q[512], r[512], buf[4096];
+	size_t	     qlen, have = 0, want;
+	uint16_t     id = 0, next = 0;
+	unsigned int n, got = 0;
+	uint64_t     end;
+	ssize_t	     k;
+	int	     fd = tcp_client_small(), other;
+
+	(void)state;
+	n = tcp_flood(fd, &id, 1 << 20, OUT_MAX + 2 + 512);
+	if (n * (2 + query(q, 0, "www")) >= 1u << 20)
+		fail_msg("1 MiB of queries taken from a client that reads "
+			 "nothing");
+	assert_true(server_tcp_backlog(tcp_srv) > 0);
+	other = tcp_client();
+	qlen = query(q, 0xeeee, "www");
+	tcp_say_query(other, q, qlen);
+	assert_reply_to(r, tcp_hear(other, r, sizeof(r), 1000), q, qlen, 0);
+	close(other);
+	/* Now it reads: all n replies, in order, none lost. */
+	end = testutil_now_ms() + 10000;
+	while (got < n && testutil_now_ms() < end) {
+		testutil_loop_for(env->base, 1);
+		k = read(fd, buf + have, sizeof(buf) - have);
+		if (k == 0)
+			fail_msg("closed after %u of %u replies", got, n);
+		if (k < 0) {
+			assert_int_equal(errno, EAGAIN);
+			continue;
+		}
+		have += (size_t)k;
+		while (have >= 2 &&
+		    have >= 2 + (want = (size_t)buf[0] << 8 | buf[1])) {
+			if ((buf[2] << 8 | buf[3]) != next)
+				fail_msg("reply %u has ID %u", got,
+				    buf[2] << 8 | buf[3]);
+			next++;
+			got++;
+			memmove(buf, buf + 2 + want, have - 2 - want);
+			have -= 2 + want;
+		}
+	}
+	if (got != n)
+		fail_msg("%u queries pipelined, %u replies", n, got);
+	close(fd);
+}
+
+/*
+ * A client that takes its replies a byte at a time is closed at its
+ * deadline: libevent's write timeout would restart at every byte.
+ */
+static void
+test_tcp_client_trickling_its_replies_is_closed(void **state)
+{
+	uint8_t	 b;
+	uint16_t id = 0;
+	uint64_t t0, end;
+	ssize_t	 k = -1;
+	int	 fd = tcp_client_small();
+
+	(void)state;
+	env->conf.tcp_timeout_ms = 200;
+	(void)tcp_flood(fd, &id, 1 << 20, 64 * 1024 + 2 + 512);
+	/* Closed: its socket keeps what it had queued, so no EOF yet. */
+	t0 = testutil_now_ms();
+	end = t0 + 3000;
+	while (env->metrics.tcp_slow == 0 && testutil_now_ms() < end) {
+		testutil_loop_for(env->base, 20);
+		k = read(fd, &b, 1);
+		assert_true(k == 1 ||
+		    (k < 0 && (errno == EAGAIN || errno == ECONNRESET)));
+	}
+	if (env->metrics.tcp_slow == 0)
+		fail_msg("a client reading a byte every 20 ms is still "
+			 "served after 3 s with a 200 ms deadline");
+	assert_int_equal(env->metrics.tcp_slow, 1);
+	assert_int_equal(server_tcp_backlog(tcp_srv), 0);
+	close(fd);
+}
+
+/* A query sent a byte at a time does not hold its slot past the deadline. */
+static void
+test_tcp_client_trickling_a_query_is_closed(void **state)
+{
+	uint8_t	 q[512], r[512], msg[2 + 512];
+	size_t	 qlen = query(q, 0x1212, "www"), i;
+	uint64_t t0;
+	ssize_t	 k = -1;
+	int	 fd = tcp_client();
+
+	(void)state;
+	env->conf.tcp_timeout_ms = 200;
+	msg[0] = 0;
+	msg[1] = (uint8_t)qlen;
+	memcpy(msg + 2, q, qlen);
+	t0 = testutil_now_ms();
+	for (i = 0; i < qlen + 2; i++) {
+		if (send(fd, msg + i, 1, MSG_NOSIGNAL) != 1)
+			break;
+		if ((k = tcp_hear(fd, r, sizeof(r), 50)) == 0)
+			break;
+	}
+	if (k != 0)
+		fail_msg("a query trickled a byte every 50 ms for %llu ms "
+			 "was not cut off by a 200 ms deadline",
+		    (unsigned long long)(testutil_now_ms() - t0));
+	assert_true(testutil_now_ms() - t0 < 1000);
+	assert_int_equal(env->metrics.tcp_slow, 0); /* quiet, not slow */
+	close(fd);
+}
+
+/*
+ * Held replies count against the client: past TCP_PENDING_MAX its
+ * queries wait in the socket until some are answered, then all are.
+ */
+static void
+test_tcp_queries_in_flight_are_capped(void **state)
+{
+	enum { PENDING_MAX = 16, N = 40 };
+	uint8_t	 q[512], r[512];
+	size_t	 qlen;
+	uint16_t i;
+	int	 fd = tcp_client(), seen[N] = { 0 }, got = 0;
+	ssize_t	 k;
+
+	(void)state;
+	vm_answer = VM_WANT_WAIT;
+	bound.max_wait_ms = 100;
+	for (i = 0; i < N; i++) {
+		qlen = query(q, i, "bound");
+		tcp_say_query(fd, q, qlen);
+	}
+	while (got < N && (k = tcp_hear(fd, r, sizeof(r), 2000)) > 0) {
+		if (r[0] != 0 || r[1] >= N || seen[r[1]]++)
+			fail_msg("reply with ID %u: not asked, or twice",
+			    r[0] << 8 | r[1]);
+		got++;
+	}
+	if (got != N)
+		fail_msg("%d held queries, %d replies", N, got);
+	if (most_waiting != PENDING_MAX)
+		fail_msg("expected at most %d queries of one client held at "
+			 "once, saw %d",
+		    PENDING_MAX, most_waiting);
+	close(fd);
+}
+
 static void
 test_ipv6_listeners_answer_over_udp_and_tcp(void **state)
 {
@@ -896,6 +1141,10 @@ main(void)
 		T(test_tcp_client_leaving_cancels_its_forwarded_query),
 		T(test_out_of_descriptors_pauses_accepting_then_resumes),
 		T(test_tcp_clients_past_the_limit_wait_for_a_free_slot),
+		T(test_tcp_client_that_never_reads_costs_a_bounded_backlog),
+		T(test_tcp_client_trickling_its_replies_is_closed),
+		T(test_tcp_client_trickling_a_query_is_closed),
+		T(test_tcp_queries_in_flight_are_capped),
 		T(test_ipv6_listeners_answer_over_udp_and_tcp),
 		T(test_addresses_print_with_their_port),
 		T(test_servers_open_is_all_or_nothing),
