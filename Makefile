@@ -80,7 +80,7 @@ MANPAGES = $(wildcard man/*.[1-8])
 
 .PHONY: all check unit unit-build smoke testbed-selftest demo bench install \
 	clean distclean format format-check unikernels
-TOOLS = qlat qburst shellprobe servewait
+TOOLS = qlat qburst shellprobe servewait tcpflood
 all: $(addprefix $(B)/bin/,$(PROGRAMS)) unikernels \
     $(addprefix $(B)/tools/,$(TOOLS))
 

@@ -38,7 +38,7 @@ struct synjitsu_stats;
 
 /* errors.c */
 
-#define ERRORS_MAX 32
+#define ERRORS_MAX 64
 #define ERROR_LEN  512
 
 /*

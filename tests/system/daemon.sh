@@ -6,6 +6,10 @@ set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib.sh"
 bin=${JITSUD_BIN:-$top/build/bin}
+tools=$top/build/tools
+# Under ASan freed memory waits in a quarantine (256 MiB by default): the
+# TCP floods' memory check would measure it instead of jitsud.
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=4"
 work=$(mktemp -d /tmp/jitsud-daemon.XXXXXX)
 port=$((20000 + $$ % 20000))
 sock=$work/jitsud.sock
@@ -149,6 +153,46 @@ kill -HUP "$pid"
 sleep 0.3
 check "without a forwarder it is REFUSED again" \
     eval 'q www.example.net A | grep -q "status: REFUSED"'
+
+echo "daemon: TCP clients that cost what they can"
+# 32 clients pipeline queries and never read their answers, 32 more send
+# a query a byte every 500 ms, for 8 s (tcp-timeout 2 s).  Unbounded, the
+# first kind grew jitsud past a gigabyte and the second held their slots
+# for ever.
+rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$pid/status"; }
+nfds() { ls "/proc/$pid/fd" | wc -l; }
+echo "tcp-timeout 2" >> "$work/jitsud.conf"
+kill -HUP "$pid"
+sleep 0.3
+rss0=$(rss_kb) fds0=$(nfds)
+"$tools/tcpflood" 127.0.0.1 "$port" ns1.example.org 32 8 noread \
+    > "$work/noread.out" &
+f1=$!
+"$tools/tcpflood" 127.0.0.1 "$port" ns1.example.org 32 8 trickle \
+    > "$work/trickle.out" &
+f2=$!
+sleep 4
+rss1=$(rss_kb) fds1=$(nfds)
+check_eq "during the floods, UDP is answered" \
+    192.0.2.53 "$(q ns1.example.org A +short)"
+check_eq "during the floods, another TCP client is answered" \
+    192.0.2.53 "$(q ns1.example.org A +tcp +short)"
+wait "$f1" "$f2"
+rss2=$(rss_kb)
+grow=$(( (rss2 > rss1 ? rss2 : rss1) - rss0 ))
+check "memory stays bounded (RSS grew ${grow} KiB; at most 64 MiB)" \
+    test "$grow" -lt 65536
+check "descriptors stay bounded ($fds0 before, $fds1 during)" \
+    test "$fds1" -le $((fds0 + 64 + 8))
+check "the clients that never read were closed as slow ($(cat "$work/noread.out"))" \
+    eval 'grep -q "closed=32 " "$work/noread.out" &&
+     "$bin/jitsuctl" -s "$sock" metrics |
+     grep -Eq "^jitsud_tcp_slow_closed_total (3[2-9]|[4-9][0-9])"'
+check "the trickling clients were cut off ($(cat "$work/trickle.out"))" \
+    grep -q "closed=32 " "$work/trickle.out"
+sed -i '/^tcp-timeout/d' "$work/jitsud.conf"
+kill -HUP "$pid"
+sleep 0.3
 
 echo "daemon: a second jitsud on the same addresses"
 # SO_REUSEPORT would let it bind beside the first and take a share of

@@ -186,7 +186,7 @@ test_error_count_is_bounded_but_counted(void **state)
 	for (i = 0; i < ERRORS_MAX + 5; i++)
 		errors_add(e, "f", i + 1, "error %d", i);
 	assert_int_equal(e->count, ERRORS_MAX + 5);
-	assert_string_equal(e->msg[ERRORS_MAX - 1], "f:32: error 31");
+	assert_string_equal(e->msg[ERRORS_MAX - 1], "f:64: error 63");
 	errors_print(e, fp);
 	assert_int_equal(ftell(fp) > 0, 1);
 	fclose(fp);
