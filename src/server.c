@@ -2,6 +2,7 @@
 #include <sys/socket.h>
 
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -34,6 +35,23 @@
 struct tcp_client;
 
 /*
+ * A UDP client: its address, and the address and interface its query
+ * came to.  A socket bound to 0.0.0.0 or :: must answer from the
+ * address it was asked at, not from whichever the route to the client
+ * prefers, or the client drops the answer as from a stranger.
+ */
+struct udp_peer {
+	struct sockaddr_storage from;
+	socklen_t		fromlen;
+	int			dst_family; /* 0: not known */
+	union {
+		struct in_addr	v4;
+		struct in6_addr v6;
+	} dst;
+	unsigned int dst_ifindex;
+};
+
+/*
  * A reply that cannot be sent yet: held while its unikernel is summoned,
  * or waiting for the upstream resolver.  A held reply is sent when the
  * VM is ready, as SERVFAIL if the summon fails, or as it is after the
@@ -42,18 +60,17 @@ struct tcp_client;
  * or SERVFAIL.  Only these cold paths allocate.
  */
 struct pending {
-	struct vm_waiter	w;  /* summon */
-	struct fwd_query       *fq; /* forward */
-	struct server	       *srv;
-	struct tcp_client      *client; /* TCP, else NULL */
-	TAILQ_ENTRY(pending)	entry;	/* in srv->pending */
-	TAILQ_ENTRY(pending)	centry; /* in client->pending */
-	struct sockaddr_storage from;	/* UDP */
-	socklen_t		fromlen;
-	struct dns_verdict	v;
-	struct event	       *timer; /* max-wait */
-	size_t			len;
-	uint8_t			buf[]; /* our own reply */
+	struct vm_waiter     w;	 /* summon */
+	struct fwd_query    *fq; /* forward */
+	struct server	    *srv;
+	struct tcp_client   *client; /* TCP, else NULL */
+	TAILQ_ENTRY(pending) entry;  /* in srv->pending */
+	TAILQ_ENTRY(pending) centry; /* in client->pending */
+	struct udp_peer	     peer;   /* UDP */
+	struct dns_verdict   v;
+	struct event	    *timer; /* max-wait */
+	size_t		     len;
+	uint8_t		     buf[]; /* our own reply */
 };
 
 /*
@@ -126,6 +143,111 @@ server_addr_str(const struct conf_addr *a, char *buf, size_t len)
 	return buf;
 }
 
+/* A datagram and who sent it where (IP_PKTINFO, IPV6_PKTINFO). */
+static ssize_t
+udp_recv(int fd, uint8_t *buf, size_t len, struct udp_peer *peer)
+{
+	union {
+		struct cmsghdr hdr;
+		uint8_t	       buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+	} ctl;
+	struct iovec	iov = { buf, len };
+	struct msghdr	msg;
+	struct cmsghdr *cm;
+	ssize_t		n;
+
+	memset(&msg, 0, sizeof(msg));
+	msg.msg_name = &peer->from;
+	msg.msg_namelen = sizeof(peer->from);
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = ctl.buf;
+	msg.msg_controllen = sizeof(ctl.buf);
+	if ((n = recvmsg(fd, &msg, 0)) == -1)
+		return -1;
+	peer->fromlen = msg.msg_namelen;
+	peer->dst_family = 0;
+	for (cm = CMSG_FIRSTHDR(&msg); cm != NULL; cm = CMSG_NXTHDR(&msg, cm)) {
+		if (cm->cmsg_level == IPPROTO_IP &&
+		    cm->cmsg_type == IP_PKTINFO) {
+			struct in_pktinfo pi;
+
+			memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
+			peer->dst_family = AF_INET;
+			peer->dst.v4 = pi.ipi_addr;
+			peer->dst_ifindex = 0; /* the route's choice */
+		} else if (cm->cmsg_level == IPPROTO_IPV6 &&
+		    cm->cmsg_type == IPV6_PKTINFO) {
+			struct in6_pktinfo pi;
+
+			memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
+			peer->dst_family = AF_INET6;
+			peer->dst.v6 = pi.ipi6_addr;
+			/* A link-local address means nothing without it. */
+			peer->dst_ifindex = pi.ipi6_ifindex;
+		}
+	}
+	return n;
+}
+
+/*
+ * The reply, from the address the query came to.  Should the kernel
+ * refuse that source (a query sent to a broadcast or multicast address
+ * has none of its own to answer from), the socket's choice will do.
+ */
+static ssize_t
+udp_send(int fd, const uint8_t *buf, size_t len, const struct udp_peer *peer)
+{
+	union {
+		struct cmsghdr hdr;
+		uint8_t	       buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+	} ctl;
+	struct iovec	iov = { (void *)(uintptr_t)buf, len };
+	struct msghdr	msg;
+	struct cmsghdr *cm;
+	ssize_t		n;
+
+	memset(&msg, 0, sizeof(msg));
+	memset(&ctl, 0, sizeof(ctl));
+	msg.msg_name = (void *)(uintptr_t)&peer->from;
+	msg.msg_namelen = peer->fromlen;
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	if (peer->dst_family == AF_INET) {
+		struct in_pktinfo pi;
+
+		memset(&pi, 0, sizeof(pi));
+		pi.ipi_spec_dst = peer->dst.v4;
+		msg.msg_control = ctl.buf;
+		msg.msg_controllen = CMSG_SPACE(sizeof(pi));
+		cm = CMSG_FIRSTHDR(&msg);
+		cm->cmsg_level = IPPROTO_IP;
+		cm->cmsg_type = IP_PKTINFO;
+		cm->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+	} else if (peer->dst_family == AF_INET6) {
+		struct in6_pktinfo pi;
+
+		memset(&pi, 0, sizeof(pi));
+		pi.ipi6_addr = peer->dst.v6;
+		pi.ipi6_ifindex = peer->dst_ifindex;
+		msg.msg_control = ctl.buf;
+		msg.msg_controllen = CMSG_SPACE(sizeof(pi));
+		cm = CMSG_FIRSTHDR(&msg);
+		cm->cmsg_level = IPPROTO_IPV6;
+		cm->cmsg_type = IPV6_PKTINFO;
+		cm->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+	}
+	n = sendmsg(fd, &msg, 0);
+	if (n == -1 && msg.msg_control != NULL && errno == EINVAL) {
+		msg.msg_control = NULL;
+		msg.msg_controllen = 0;
+		n = sendmsg(fd, &msg, 0);
+	}
+	return n;
+}
+
 /*
  * SO_REUSEPORT lets a reload bind the new sockets before it closes the
  * old ones, so no query meets a closed port while the swap happens.
@@ -155,6 +277,14 @@ server_socket(const struct conf_addr *a, int tcp)
 	    setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
 		sizeof(rcvbuf)) == -1)
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	/* Where each query came to: udp_peer. */
+	if (!tcp &&
+	    (a->ss.ss_family == AF_INET6 ?
+		    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on,
+			sizeof(on)) :
+		    setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on))) ==
+		-1)
+		goto err;
 	if (bind(fd, (const struct sockaddr *)&a->ss, a->len) == -1)
 		goto err;
 	if (tcp && listen(fd, 128) == -1)
@@ -231,8 +361,7 @@ pending_send(struct pending *p, const uint8_t *reply, size_t len)
 	metrics_reply(m, p->v.rcode);
 	if (p->client != NULL)
 		tcp_send(p->client, reply, len);
-	else if (sendto(p->srv->fd, reply, len, 0, (struct sockaddr *)&p->from,
-		     p->fromlen) == -1)
+	else if (udp_send(p->srv->fd, reply, len, &p->peer) == -1)
 		m->send_errors++;
 	pending_free(p);
 }
@@ -291,8 +420,7 @@ pending_forwarded(void *arg, const uint8_t *reply, size_t len)
  * of memory (the caller answers at once).
  */
 static struct pending *
-pending_new(struct server *s, struct tcp_client *c,
-    const struct sockaddr_storage *from, socklen_t fromlen,
+pending_new(struct server *s, struct tcp_client *c, const struct udp_peer *peer,
     const struct dns_verdict *v)
 {
 	struct pending *p;
@@ -301,9 +429,8 @@ pending_new(struct server *s, struct tcp_client *c,
 		return NULL;
 	p->srv = s;
 	p->client = c;
-	if (from != NULL)
-		memcpy(&p->from, from, fromlen);
-	p->fromlen = fromlen;
+	if (peer != NULL)
+		p->peer = *peer;
 	p->v = *v;
 	p->v.zone = NULL; /* a reload may free them while we wait */
 	p->v.binding = NULL;
@@ -323,13 +450,13 @@ pending_new(struct server *s, struct tcp_client *c,
  */
 static int
 pending_hold(struct server *s, struct tcp_client *c,
-    const struct sockaddr_storage *from, socklen_t fromlen,
-    const struct dns_verdict *v, const struct binding *b)
+    const struct udp_peer *peer, const struct dns_verdict *v,
+    const struct binding *b)
 {
 	struct pending *p;
 	struct timeval	tv;
 
-	if ((p = pending_new(s, c, from, fromlen, v)) == NULL)
+	if ((p = pending_new(s, c, peer, v)) == NULL)
 		return -1;
 	p->w.cb = pending_settled;
 	p->w.arg = p;
@@ -350,12 +477,11 @@ pending_hold(struct server *s, struct tcp_client *c,
  */
 static int
 pending_forward(struct server *s, struct tcp_client *c,
-    const struct sockaddr_storage *from, socklen_t fromlen,
-    const struct dns_verdict *v, size_t qlen)
+    const struct udp_peer *peer, const struct dns_verdict *v, size_t qlen)
 {
 	struct pending *p;
 
-	if ((p = pending_new(s, c, from, fromlen, v)) == NULL)
+	if ((p = pending_new(s, c, peer, v)) == NULL)
 		return -1;
 	p->fq = forward_query(s->env->fwd, s->env->query, qlen, v->qend,
 	    c != NULL, pending_forwarded, p);
@@ -409,8 +535,7 @@ server_close(struct server *s)
  */
 static size_t
 server_summon(struct server *s, struct tcp_client *c,
-    const struct sockaddr_storage *from, socklen_t fromlen,
-    struct dns_verdict *v)
+    const struct udp_peer *peer, struct dns_verdict *v)
 {
 	struct jitsud	     *env = s->env;
 	const struct binding *b = v->binding;
@@ -420,8 +545,7 @@ server_summon(struct server *s, struct tcp_client *c,
 	case VM_WANT_STANDIN: /* Synjitsu answers for it meanwhile */
 		return v->replylen;
 	case VM_WANT_WAIT:
-		if (b->max_wait_ms == 0 ||
-		    pending_hold(s, c, from, fromlen, v, b) == -1)
+		if (b->max_wait_ms == 0 || pending_hold(s, c, peer, v, b) == -1)
 			return v->replylen;
 		return 0;
 	case VM_WANT_FAIL:
@@ -437,7 +561,7 @@ server_summon(struct server *s, struct tcp_client *c,
  */
 static size_t
 server_answer(struct server *s, struct tcp_client *c,
-    const struct sockaddr_storage *from, socklen_t fromlen, size_t qlen)
+    const struct udp_peer *peer, size_t qlen)
 {
 	struct jitsud	  *env = s->env;
 	struct dns_verdict v;
@@ -451,10 +575,10 @@ server_answer(struct server *s, struct tcp_client *c,
 		return 0;
 	len = v.replylen;
 	if (act == DNS_V_OUTOFZONE && env->fwd != NULL &&
-	    pending_forward(s, c, from, fromlen, &v, qlen) == 0)
+	    pending_forward(s, c, peer, &v, qlen) == 0)
 		return 0;
 	if (v.binding != NULL && env->vms != NULL)
-		len = server_summon(s, c, from, fromlen, &v);
+		len = server_summon(s, c, peer, &v);
 	if (len != 0)
 		metrics_reply(&env->metrics, v.rcode);
 	return len;
@@ -463,29 +587,25 @@ server_answer(struct server *s, struct tcp_client *c,
 static void
 server_udp_read(int fd, short event, void *arg)
 {
-	struct server	       *s = arg;
-	struct jitsud	       *env = s->env;
-	struct sockaddr_storage from;
-	socklen_t		fromlen;
-	ssize_t			n;
-	size_t			len;
-	int			i;
+	struct server  *s = arg;
+	struct jitsud  *env = s->env;
+	struct udp_peer peer;
+	ssize_t		n;
+	size_t		len;
+	int		i;
 
 	(void)event;
 	for (i = 0; i < UDP_BATCH; i++) {
-		fromlen = sizeof(from);
-		n = recvfrom(fd, env->query, sizeof(env->query), 0,
-		    (struct sockaddr *)&from, &fromlen);
+		n = udp_recv(fd, env->query, sizeof(env->query), &peer);
 		if (n == -1) {
 			if (errno != EAGAIN && errno != EINTR)
-				log_warn("udp recvfrom");
+				log_warn("udp recvmsg");
 			return;
 		}
-		len = server_answer(s, NULL, &from, fromlen, (size_t)n);
+		len = server_answer(s, NULL, &peer, (size_t)n);
 		if (len == 0)
 			continue;
-		if (sendto(fd, env->reply, len, 0, (struct sockaddr *)&from,
-			fromlen) == -1)
+		if (udp_send(fd, env->reply, len, &peer) == -1)
 			env->metrics.send_errors++;
 	}
 }
@@ -511,7 +631,7 @@ server_tcp_read(struct bufferevent *bev, void *arg)
 		evbuffer_drain(in, 2);
 		evbuffer_remove(in, env->query, qlen);
 		c->asked = 1;
-		rlen = server_answer(c->srv, c, NULL, 0, qlen);
+		rlen = server_answer(c->srv, c, NULL, qlen);
 		if (rlen == 0 && TAILQ_EMPTY(&c->pending)) {
 			/* Nothing worth answering: RFC 7766 lets us close. */
 			server_tcp_drop(c);

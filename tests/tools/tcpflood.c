@@ -104,8 +104,9 @@ main(int argc, char *argv[])
 	    atoi(argv[5]) < 1 ||
 	    (strcmp(argv[6], "noread") != 0 &&
 		strcmp(argv[6], "trickle") != 0)) {
-		fprintf(stderr, "usage: tcpflood ADDR PORT NAME CONNS SECONDS "
-				"noread|trickle\n");
+		fprintf(stderr,
+		    "usage: tcpflood ADDR PORT NAME CONNS SECONDS "
+		    "noread|trickle\n");
 		return 2;
 	}
 	trickle = strcmp(argv[6], "trickle") == 0;
@@ -160,7 +161,7 @@ main(int argc, char *argv[])
 			next_trickle += TRICKLE_MS;
 		usleep(10000);
 	}
-	printf("conns=%d refused=%d closed=%d bytes=%llu\n", n, refused,
-	    closed, bytes);
+	printf("conns=%d refused=%d closed=%d bytes=%llu\n", n, refused, closed,
+	    bytes);
 	return 0;
 }

@@ -1031,6 +1031,90 @@ test_ipv6_listeners_answer_over_udp_and_tcp(void **state)
 	close(fd);
 }
 
+/*
+ * A UDP listener on the wildcard address, asked at `at' (a loopback
+ * address other than the one the route to the client prefers), from a
+ * client connected to `at': it hears only what comes from there.
+ */
+static int
+udp_client_at_wildcard(int af, const char *at)
+{
+	struct sockaddr_storage ss;
+	struct sockaddr_in     *sin = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6    *sin6 = (struct sockaddr_in6 *)&ss;
+	socklen_t		len;
+	uint16_t		port;
+	int			fd;
+
+	server_close(udp_srv);
+	udp_srv = NULL;
+	if (free_port_af(&udp_addr, af, SOCK_DGRAM) == -1)
+		return -1;
+	port = af == AF_INET6 ?
+	    ((struct sockaddr_in6 *)&udp_addr.ss)->sin6_port :
+	    ((struct sockaddr_in *)&udp_addr.ss)->sin_port;
+	memset(&ss, 0, sizeof(ss));
+	if (af == AF_INET6) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = port;
+		sin6->sin6_addr = in6addr_any;
+		len = sizeof(*sin6);
+	} else {
+		sin->sin_family = AF_INET;
+		sin->sin_port = port;
+		sin->sin_addr.s_addr = htonl(INADDR_ANY);
+		len = sizeof(*sin);
+	}
+	memcpy(&udp_addr.ss, &ss, len);
+	udp_addr.len = len;
+	assert_non_null(udp_srv = server_open(env, &udp_addr, 0));
+	if (af == AF_INET6)
+		assert_int_equal(inet_pton(AF_INET6, at, &sin6->sin6_addr), 1);
+	else
+		assert_int_equal(inet_pton(AF_INET, at, &sin->sin_addr), 1);
+	assert_true((fd = socket(af, SOCK_DGRAM | SOCK_NONBLOCK, 0)) >= 0);
+	assert_int_equal(connect(fd, (struct sockaddr *)&ss, len), 0);
+	return fd;
+}
+
+/* Bound to 0.0.0.0 and asked at 127.0.0.2: answered from 127.0.0.2. */
+static void
+test_wildcard_listener_answers_from_the_address_asked(void **state)
+{
+	uint8_t q[512], r[512];
+	size_t	qlen = query(q, 0x0a0a, "www");
+	int	fd = udp_client_at_wildcard(AF_INET, "127.0.0.2");
+
+	(void)state;
+	assert_int_equal(send(fd, q, qlen, 0), (ssize_t)qlen);
+	assert_reply_to(r, udp_hear(fd, r, sizeof(r), 1000), q, qlen, 0);
+	/* A held reply too, sent long after the query was read. */
+	qlen = query(q, 0x0a0b, "bound");
+	vm_answer = VM_WANT_WAIT;
+	bound.max_wait_ms = 10000;
+	assert_int_equal(send(fd, q, qlen, 0), (ssize_t)qlen);
+	assert_int_equal(udp_hear(fd, r, sizeof(r), 50), -1);
+	assert_non_null(joined);
+	joined->cb(joined->arg, 1, NULL);
+	assert_reply_to(r, udp_hear(fd, r, sizeof(r), 1000), q, qlen, 0);
+	close(fd);
+}
+
+static void
+test_wildcard_ipv6_listener_answers(void **state)
+{
+	uint8_t q[512], r[512];
+	size_t	qlen = query(q, 0x0a0c, "www");
+	int	fd = udp_client_at_wildcard(AF_INET6, "::1");
+
+	(void)state;
+	if (fd == -1)
+		skip(); /* no IPv6 here */
+	assert_int_equal(send(fd, q, qlen, 0), (ssize_t)qlen);
+	assert_reply_to(r, udp_hear(fd, r, sizeof(r), 1000), q, qlen, 0);
+	close(fd);
+}
+
 static void
 test_addresses_print_with_their_port(void **state)
 {
@@ -1146,6 +1230,8 @@ main(void)
 		T(test_tcp_client_trickling_a_query_is_closed),
 		T(test_tcp_queries_in_flight_are_capped),
 		T(test_ipv6_listeners_answer_over_udp_and_tcp),
+		T(test_wildcard_listener_answers_from_the_address_asked),
+		T(test_wildcard_ipv6_listener_answers),
 		T(test_addresses_print_with_their_port),
 		T(test_servers_open_is_all_or_nothing),
 		T(test_servers_open_refuses_a_shared_port_at_start),
