@@ -371,6 +371,7 @@ struct dns_verdict {
 	int		      truncated; /* TC was set */
 	int		      edns;	 /* the reply carries an OPT */
 	int		      edns_do;	 /* ... with the DO bit */
+	size_t		      limit;	 /* the most one reply may be */
 	size_t		      qend;	 /* header and question length */
 	const struct zone    *zone;	 /* enclosing zone, or NULL */
 	const struct binding *binding;	 /* or NULL */

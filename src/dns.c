@@ -623,6 +623,7 @@ dns_start(struct dns_out *o, const struct dns_query *q, int tcp, uint8_t *reply,
 
 	memset(o, 0, sizeof(*o));
 	o->buf = reply;
+	v->limit = lim;
 	v->edns = q->edns && lim >= DNS_HEADER_LEN + OPT_LEN;
 	v->edns_do = v->edns && q->edns_do;
 	o->max = lim - (v->edns ? OPT_LEN : 0);

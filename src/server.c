@@ -412,6 +412,23 @@ pending_forwarded(void *arg, const uint8_t *reply, size_t len)
 		return;
 	}
 	p->v.rcode = reply[3] & 0x0f;
+	if (p->client == NULL &&
+	    len > (p->v.limit != 0 ? p->v.limit : DNS_UDP_MIN)) {
+		/*
+		 * More than the client takes over UDP (the query went up
+		 * with the client's own EDNS size, and upstreams answer up
+		 * to theirs): cut as dns_answer cuts its own, to header,
+		 * question and our OPT, with TC set.  That is the reply we
+		 * made for the query (REFUSED), with the upstream's flags
+		 * and rcode.  Relayed whole, a 34-byte query could fetch
+		 * 3 KB at a spoofed victim.
+		 */
+		p->buf[2] = reply[2] | 0x02;
+		p->buf[3] = reply[3];
+		p->srv->env->metrics.truncated++;
+		pending_send(p, p->buf, p->len);
+		return;
+	}
 	pending_send(p, reply, len);
 }
 

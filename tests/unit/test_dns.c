@@ -894,6 +894,40 @@ test_servfail_keeps_question_and_opt(void **state)
 	    "question www.example.org. IN A\nedns 1232\n");
 }
 
+/* The verdict's limit: what the client takes, as the reply was cut to. */
+static void
+test_verdict_says_the_clients_limit(void **state)
+{
+	static const struct {
+		int    tcp;
+		int    edns;
+		size_t limit;
+	} c[] = {
+		{ 0, 0, 512 },	   /* no EDNS: RFC 1035 */
+		{ 0, 400, 512 },   /* below 512 counts as 512 */
+		{ 0, 1000, 1000 }, /* as asked */
+		{ 0, 4096, 1232 }, /* at most what we advertise */
+		{ 1, 0, 65535 },   /* TCP */
+	};
+	struct dns_verdict v;
+	struct qopts	   o;
+	uint8_t		   q[512];
+	size_t		   i, qlen;
+
+	(void)state;
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		default_opts(&o);
+		o.edns = c[i].edns;
+		qlen = build_query(q, "www.example.org.", 1, &o);
+		(void)dns_answer(zones, q, qlen, c[i].tcp, reply, sizeof(reply),
+		    &v);
+		if (v.limit != c[i].limit)
+			fail_msg(
+			    "tcp %d, EDNS size %d: limit %zu, expected %zu",
+			    c[i].tcp, c[i].edns, v.limit, c[i].limit);
+	}
+}
+
 static void
 test_metric_labels(void **state)
 {
@@ -1057,6 +1091,7 @@ main(void)
 		cmocka_unit_test(test_answer_owner_points_at_the_question),
 		cmocka_unit_test(test_small_reply_buffers_are_never_overrun),
 		cmocka_unit_test(test_servfail_keeps_question_and_opt),
+		cmocka_unit_test(test_verdict_says_the_clients_limit),
 		cmocka_unit_test(test_metric_labels),
 		cmocka_unit_test(test_fuzzed_queries_get_sound_replies),
 	};

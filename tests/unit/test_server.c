@@ -56,7 +56,6 @@ dns_answer(const struct zone_set *zs, const uint8_t *q, size_t qlen, int tcp,
     uint8_t *reply, size_t replymax, struct dns_verdict *v)
 {
 	(void)zs;
-	(void)tcp;
 	memset(v, 0, sizeof(*v));
 	if (qlen < DNS_HEADER_LEN || first_label_is(q, qlen, "drop"))
 		return v->action = DNS_V_DROP;
@@ -65,6 +64,7 @@ dns_answer(const struct zone_set *zs, const uint8_t *q, size_t qlen, int tcp,
 	reply[2] |= 0x80;
 	v->replylen = v->qend = qlen;
 	v->action = DNS_V_REPLY;
+	v->limit = tcp ? DNS_TCP_MAX : DNS_UDP_MIN;
 	if (first_label_is(q, qlen, "out")) {
 		v->action = DNS_V_OUTOFZONE;
 		v->rcode = DNS_RCODE_REFUSED;
@@ -679,6 +679,43 @@ test_forwarded_answer_goes_to_the_client(void **state)
 	close(fd);
 }
 
+/*
+ * An upstream answer bigger than the UDP client takes is cut to header
+ * and question with TC set (the client asks again over TCP), keeping
+ * the upstream's rcode.
+ */
+static void
+test_forwarded_answer_too_big_for_udp_is_truncated(void **state)
+{
+	uint8_t q[512], r[512], big[1500];
+	size_t	qlen = query(q, 0x5150, "out");
+	int	fd = udp_client();
+	ssize_t n;
+
+	(void)state;
+	env->fwd = (struct forwarder *)1; /* only compared with NULL */
+	assert_int_equal(send(fd, q, qlen, 0), (ssize_t)qlen);
+	testutil_loop_for(env->base, 20);
+	memset(big, 0xab, sizeof(big));
+	memcpy(big, q, qlen);
+	big[2] = 0x81; /* QR, RD */
+	big[3] = 0x83; /* RA, NXDOMAIN */
+	big[7] = 9;    /* ANCOUNT */
+	fwd_complete(big, sizeof(big));
+	n = udp_hear(fd, r, sizeof(r), 1000);
+	if (n != (ssize_t)qlen)
+		fail_msg("a 1500-byte upstream answer to a UDP client without "
+			 "EDNS: expected %zu bytes with TC, saw %zd",
+		    qlen, n);
+	assert_int_equal(r[2] & 0x02, 0x02); /* TC */
+	assert_int_equal(r[3], 0x83);
+	assert_int_equal(r[7], 0); /* no answers */
+	assert_memory_equal(r + DNS_HEADER_LEN, q + DNS_HEADER_LEN,
+	    qlen - DNS_HEADER_LEN);
+	assert_int_equal(last_rcode, DNS_RCODE_NXDOMAIN);
+	close(fd);
+}
+
 static void
 test_forwarder_silence_is_servfail(void **state)
 {
@@ -1221,6 +1258,7 @@ main(void)
 		T(test_tcp_client_leaving_cancels_its_held_replies),
 		T(test_out_of_zone_query_without_forwarder_is_refused),
 		T(test_forwarded_answer_goes_to_the_client),
+		T(test_forwarded_answer_too_big_for_udp_is_truncated),
 		T(test_forwarder_silence_is_servfail),
 		T(test_tcp_client_leaving_cancels_its_forwarded_query),
 		T(test_out_of_descriptors_pauses_accepting_then_resumes),
