@@ -15,22 +15,26 @@
 #include "log.h"
 
 #define FWD_TIMEOUT_MS	 2000
-#define FWD_INFLIGHT_MAX 4096 /* UDP queries awaiting an answer */
-#define FWD_ID_TRIES	 64
+#define FWD_INFLIGHT_MAX 256 /* queries awaiting an answer, UDP and TCP */
 
 /*
- * Each query goes upstream under a fresh random ID, and an answer is
- * taken only if its ID is one we are waiting for and its question is,
- * byte for byte, the one we sent: on a connected socket that leaves a
- * spoofer 16 bits of ID and the exact question to guess (RFC 5452).
+ * Each query goes upstream from a socket of its own, so from a port the
+ * kernel picks at random, under a fresh random ID, and an answer is
+ * taken only if it comes to that socket with that ID and, byte for
+ * byte, the question we sent: a spoofer has the port's 16 bits, the
+ * ID's 16 and the exact question to guess (RFC 5452).  A socket each
+ * costs a descriptor each: FWD_INFLIGHT_MAX bounds them.
  */
 struct fwd_query {
-	struct forwarder   *fwd;
-	uint16_t	    id; /* upstream ID */
-	uint16_t	    client_id;
-	int		    tcp;
-	struct bufferevent *bev; /* TCP */
-	struct event	   *timer;
+	struct forwarder     *fwd;
+	LIST_ENTRY(fwd_query) entry;
+	uint16_t	      id; /* upstream ID */
+	uint16_t	      client_id;
+	int		      tcp;
+	int		      fd;  /* UDP, connected */
+	struct event	     *ev;  /* UDP */
+	struct bufferevent   *bev; /* TCP */
+	struct event	     *timer;
 	void (*cb)(void *, const uint8_t *, size_t);
 	void   *arg;
 	size_t	qend; /* header + question */
@@ -43,11 +47,9 @@ struct forwarder {
 	LIST_ENTRY(forwarder) retired;
 	struct event	     *retire_ev;
 	struct conf_addr      upstream;
-	int		      fd; /* UDP, connected */
-	struct event	     *ev;
-	struct fwd_query     *inflight[65536]; /* by upstream ID */
-	size_t		      ninflight;
-	uint8_t		      buf[DNS_TCP_MAX];
+	LIST_HEAD(, fwd_query) inflight;
+	size_t	ninflight;
+	uint8_t buf[DNS_TCP_MAX];
 };
 
 static void forward_udp_read(int, short, void *);
@@ -61,54 +63,41 @@ forward_new(struct event_base *base, const struct conf_addr *upstream)
 		return NULL;
 	f->base = base;
 	f->upstream = *upstream;
-	f->fd = socket(upstream->ss.ss_family,
-	    SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (f->fd == -1 ||
-	    connect(f->fd, (const struct sockaddr *)&upstream->ss,
-		upstream->len) == -1) {
-		log_warn("forwarder socket");
-		goto err;
-	}
-	f->ev = event_new(base, f->fd, EV_READ | EV_PERSIST, forward_udp_read,
-	    f);
-	if (f->ev == NULL || event_add(f->ev, NULL) == -1)
-		goto err;
+	LIST_INIT(&f->inflight);
 	return f;
-err:
-	if (f->fd != -1)
-		close(f->fd);
-	free(f);
-	return NULL;
+}
+
+/* Forget fq, which is in flight: no callback. */
+static void
+forward_forget(struct fwd_query *fq)
+{
+	LIST_REMOVE(fq, entry);
+	fq->fwd->ninflight--;
+	if (fq->ev != NULL)
+		event_free(fq->ev);
+	if (fq->fd != -1)
+		close(fq->fd);
+	if (fq->bev != NULL)
+		bufferevent_free(fq->bev);
+	if (fq->timer != NULL)
+		event_free(fq->timer);
+	free(fq);
 }
 
 void
 forward_cancel(struct fwd_query *fq)
 {
-	struct forwarder *f = fq->fwd;
-
-	if (!fq->tcp && f->inflight[fq->id] == fq) {
-		f->inflight[fq->id] = NULL;
-		f->ninflight--;
-	}
-	if (fq->bev != NULL)
-		bufferevent_free(fq->bev);
-	event_free(fq->timer);
-	free(fq);
+	forward_forget(fq);
 }
 
 void
 forward_free(struct forwarder *f)
 {
-	size_t i;
-
 	if (f == NULL)
 		return;
 	/* Callers cancel their own queries first; these are leftovers. */
-	for (i = 0; i < 65536 && f->ninflight > 0; i++)
-		if (f->inflight[i] != NULL)
-			forward_cancel(f->inflight[i]);
-	event_free(f->ev);
-	close(f->fd);
+	while (!LIST_EMPTY(&f->inflight))
+		forward_forget(LIST_FIRST(&f->inflight));
 	free(f);
 }
 
@@ -181,20 +170,18 @@ forward_matches(const struct fwd_query *fq, const uint8_t *r, size_t len)
 static void
 forward_udp_read(int fd, short event, void *arg)
 {
-	struct forwarder *f = arg;
-	struct fwd_query *fq;
+	struct fwd_query *fq = arg;
+	struct forwarder *f = fq->fwd;
 	ssize_t		  n;
 
 	(void)event;
 	while ((n = recv(fd, f->buf, sizeof(f->buf), 0)) >= 0) {
-		if (n < DNS_HEADER_LEN)
-			continue;
-		fq = f->inflight[(uint16_t)(f->buf[0] << 8 | f->buf[1])];
-		if (fq == NULL || !forward_matches(fq, f->buf, (size_t)n)) {
+		if (!forward_matches(fq, f->buf, (size_t)n)) {
 			log_debug("forwarder: unexpected answer dropped");
 			continue;
 		}
 		forward_done(fq, f->buf, (size_t)n);
+		return;
 	}
 	if (errno != EAGAIN && errno != EINTR)
 		log_debug("forwarder recv: %s", strerror(errno));
@@ -260,19 +247,28 @@ forward_tcp_start(struct fwd_query *fq)
 	return 0;
 }
 
-/* A random upstream ID that no UDP query in flight uses. */
+/* UDP: a socket of its own, connected to the upstream. */
 static int
-forward_pick_id(struct forwarder *f, uint16_t *id)
+forward_udp_start(struct fwd_query *fq)
 {
-	int i;
+	struct forwarder *f = fq->fwd;
 
-	for (i = 0; i < FWD_ID_TRIES; i++) {
-		if (getrandom(id, sizeof(*id), 0) != sizeof(*id))
-			return -1;
-		if (f->inflight[*id] == NULL)
-			return 0;
+	fq->fd = socket(f->upstream.ss.ss_family,
+	    SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fq->fd == -1 ||
+	    connect(fq->fd, (const struct sockaddr *)&f->upstream.ss,
+		f->upstream.len) == -1 ||
+	    (fq->ev = event_new(f->base, fq->fd, EV_READ | EV_PERSIST,
+		 forward_udp_read, fq)) == NULL ||
+	    event_add(fq->ev, NULL) == -1) {
+		log_warn("forwarder socket");
+		return -1;
 	}
-	return -1;
+	if (send(fq->fd, fq->q, fq->len, 0) == -1) {
+		log_warn("forwarder send");
+		return -1;
+	}
+	return 0;
 }
 
 struct fwd_query *
@@ -284,11 +280,14 @@ forward_query(struct forwarder *f, const uint8_t *q, size_t len, size_t qend,
 		   (FWD_TIMEOUT_MS % 1000) * 1000 };
 
 	if (qend < DNS_HEADER_LEN || qend > len ||
-	    (!tcp && f->ninflight >= FWD_INFLIGHT_MAX))
+	    f->ninflight >= FWD_INFLIGHT_MAX)
 		return NULL;
 	if ((fq = calloc(1, sizeof(*fq) + len)) == NULL)
 		return NULL;
 	fq->fwd = f;
+	fq->fd = -1;
+	LIST_INSERT_HEAD(&f->inflight, fq, entry);
+	f->ninflight++;
 	fq->tcp = tcp;
 	fq->cb = cb;
 	fq->arg = arg;
@@ -297,28 +296,15 @@ forward_query(struct forwarder *f, const uint8_t *q, size_t len, size_t qend,
 	memcpy(fq->q, q, len);
 	fq->client_id = (uint16_t)(q[0] << 8 | q[1]);
 	if ((fq->timer = evtimer_new(f->base, forward_timeout, fq)) == NULL ||
-	    forward_pick_id(f, &fq->id) == -1)
+	    getrandom(&fq->id, sizeof(fq->id), 0) != sizeof(fq->id))
 		goto err;
 	fq->q[0] = (uint8_t)(fq->id >> 8);
 	fq->q[1] = (uint8_t)fq->id;
-	if (tcp) {
-		if (forward_tcp_start(fq) == -1)
-			goto err;
-	} else {
-		if (send(f->fd, fq->q, len, 0) == -1) {
-			log_warn("forwarder send");
-			goto err;
-		}
-		f->inflight[fq->id] = fq;
-		f->ninflight++;
-	}
+	if ((tcp ? forward_tcp_start(fq) : forward_udp_start(fq)) == -1)
+		goto err;
 	evtimer_add(fq->timer, &tv);
 	return fq;
 err:
-	if (fq->bev != NULL)
-		bufferevent_free(fq->bev);
-	if (fq->timer != NULL)
-		event_free(fq->timer);
-	free(fq);
+	forward_forget(fq);
 	return NULL;
 }

@@ -22,7 +22,7 @@
 #include "testutil.h"
 
 #define TIMEOUT_MS   2000 /* forward.c's FWD_TIMEOUT_MS */
-#define INFLIGHT_MAX 4096 /* forward.c's FWD_INFLIGHT_MAX */
+#define INFLIGHT_MAX 256  /* forward.c's FWD_INFLIGHT_MAX */
 
 /*
  * The upstream resolver is this test: a UDP socket and a TCP listener
@@ -248,30 +248,41 @@ test_udp_answer_is_relayed_under_the_clients_id(void **state)
 	assert_int_equal(calls, 1);
 }
 
-/* Each query goes up under a fresh ID, not the client's (RFC 5452). */
+/*
+ * Each query goes up under a fresh random ID, not the client's, and from
+ * a port of its own (RFC 5452): a spoofer has 32 bits to guess, not 16.
+ */
 static void
-test_upstream_ids_are_fresh_and_distinct(void **state)
+test_upstream_ids_and_ports_are_fresh(void **state)
 {
 	struct sockaddr_storage from;
 	socklen_t		fromlen;
 	struct fwd_query       *fq[8];
 	uint8_t			upq[512];
-	uint16_t		ids[8];
+	uint16_t		ids[8], ports[8];
 	size_t			uplen, qend, i, j, same_as_client = 0;
+	size_t			same_id = 0;
 
 	(void)state;
 	for (i = 0; i < 8; i++) {
 		fq[i] = udp_query(0x0101, upq, &uplen, &qend, &from, &fromlen);
 		ids[i] = (uint16_t)(upq[0] << 8 | upq[1]);
+		ports[i] = ((struct sockaddr_in *)&from)->sin_port;
 		same_as_client += ids[i] == 0x0101;
-		for (j = 0; j < i; j++)
-			if (ids[j] == ids[i])
+		for (j = 0; j < i; j++) {
+			same_id += ids[j] == ids[i];
+			if (ports[j] == ports[i])
 				fail_msg("queries %zu and %zu both went up "
-					 "under ID %u",
-				    j, i, ids[i]);
+					 "from port %u",
+				    j, i, ntohs(ports[i]));
+		}
 	}
 	if (same_as_client == 8)
 		fail_msg("all 8 queries went up under the client's own ID");
+	/* Random: two of 8 may share one by chance (1 in 2300). */
+	if (same_id > 1)
+		fail_msg("%zu pairs of 8 queries went up under one ID",
+		    same_id);
 	for (i = 0; i < 8; i++)
 		forward_cancel(fq[i]);
 }
@@ -353,7 +364,10 @@ test_queries_it_cannot_send_are_refused(void **state)
 	assert_int_equal(calls, 0);
 }
 
-/* UDP queries in flight are bounded; a slot freed is usable again. */
+/*
+ * Queries in flight are bounded (each holds a socket); a slot freed is
+ * usable again.
+ */
 static void
 test_udp_queries_in_flight_are_bounded(void **state)
 {
@@ -368,6 +382,7 @@ test_udp_queries_in_flight_are_bounded(void **state)
 			fail_msg("query %zu of %d refused", i, INFLIGHT_MAX);
 	}
 	assert_null(forward_query(fwd, q, len, qend, 0, answered, NULL));
+	assert_null(forward_query(fwd, q, len, qend, 1, answered, NULL));
 	forward_cancel(fq[0]);
 	fq[0] = forward_query(fwd, q, len, qend, 0, answered, NULL);
 	assert_non_null(fq[0]);
@@ -624,7 +639,7 @@ main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_udp_answer_is_relayed_under_the_clients_id),
-		T(test_upstream_ids_are_fresh_and_distinct),
+		T(test_upstream_ids_and_ports_are_fresh),
 		T(test_udp_answers_that_do_not_match_are_dropped),
 		T(test_silence_is_a_null_answer_after_the_timeout),
 		T(test_cancelled_query_never_calls_back),
