@@ -574,6 +574,8 @@ xlb_run(struct xlb_vm *xv, struct xl_cmd *c)
 		xlb_build_returned(xv);
 		break;
 	case XL_RESTORE:
+		/* Its stack was up when it was saved: nobody would ask. */
+		xv->synjitsu = 0;
 		xv->in_flight = 1;
 		xv->call_ms[0] = 0;
 		xld_restore(xv, c);
