@@ -142,9 +142,16 @@ enum binding_ready {
  */
 struct binding {
 	char		   name[BINDING_NAME_MAX]; /* owner, FQDN */
-	char		   kernel[BINDING_KERNEL_MAX];
-	char		   ramdisk[BINDING_KERNEL_MAX]; /* "" if none */
-	char		   cpuid[BINDING_CPUID_MAX];	/* xl.cfg cpuid= */
+	/*
+	 * The strings a binding may have are its own, on the heap, NULL
+	 * when absent (binding_s reads them as ""): ten thousand bindings
+	 * with a kernel path each must not cost ten thousand times every
+	 * limit.  Copy a binding with binding_copy, free with
+	 * binding_clear; a plain struct copy moves them.
+	 */
+	char		  *kernel;  /* at most BINDING_KERNEL_MAX - 1 */
+	char		  *ramdisk; /* NULL: none */
+	char		  *cpuid;   /* xl.cfg cpuid= */
 	enum binding_type  type;
 	uint64_t	   memory_kb;
 	unsigned int	   vcpus;
@@ -154,7 +161,7 @@ struct binding {
 	struct in6_addr	   ip6;
 	uint8_t		   mac[6];
 	char		   bridge[BINDING_BRIDGE_MAX];
-	char		   cmdline[BINDING_CMDLINE_MAX];
+	char		  *cmdline;
 	uint32_t	   idle_ms;
 	enum binding_stop  stop;
 	enum binding_ready ready;
@@ -168,17 +175,38 @@ struct binding {
 	int	 warm;
 	uint32_t max_wait_ms;
 	uint32_t ttl; /* of A/AAAA answers, set by zone_read.c */
-	/* Set when the zone is loaded (image.c), "" when images are not
+	/* Set when the zone is loaded (image.c), NULL when images are not
 	 * kept: the copies the domain builder reads instead. */
-	char	 kernel_copy[BINDING_KERNEL_MAX];
-	char	 ramdisk_copy[BINDING_KERNEL_MAX];
+	char	*kernel_copy;
+	char	*ramdisk_copy;
 	int	 line; /* in the zone file; not compared */
 };
+
+/* binding_s: one of a binding's strings, "" when absent. */
+static inline const char *
+binding_s(const char *s)
+{
+	return s != NULL ? s : "";
+}
+
+/*
+ * binding_set: make *field a copy of v (NULL for ""), freeing what it
+ * was.  -1 out of memory, *field then unchanged.
+ */
+int binding_set(char **field, const char *v);
+
+/* binding_copy: dst, a copy of src with strings of its own; dst is
+ * overwritten, not freed.  -1 out of memory (dst then holds nothing). */
+int binding_copy(struct binding *dst, const struct binding *src);
+
+/* binding_clear: free b's strings (b stays valid, its strings absent). */
+void binding_clear(struct binding *b);
 
 /*
  * binding_parse: parse the rdata of a UNIKERNEL line, a list of
  * key=value tokens separated by blanks (a value may be "double quoted",
- * with \" and \\ escapes, to hold blanks), into *b.  `owner' is the
+ * with \" and \\ escapes, to hold blanks), into *b, whose former
+ * contents are not freed; on failure b holds no strings.  `owner' is the
  * binding's fully qualified name; it is copied into b->name and seeds
  * the MAC address when the line has no mac= key.  Keys not given take
  * their documented defaults; b->ttl is left 0 for the caller.

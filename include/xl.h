@@ -64,6 +64,9 @@ enum xl_rep_kind {
 	XL_REP_PHASE	 /* `phase' of the summon seen at `ms' */
 };
 
+/* xl_cmd_free: a command and what it owns (its binding's strings). */
+void xl_cmd_free(void *);
+
 /* builder -> main */
 struct xl_rep {
 	enum xl_rep_kind kind;

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "jitsud.h"
@@ -180,8 +181,12 @@ parse_kernel(struct binding *b, const char *v, char *err, size_t errlen)
 	if (v[0] != '/')
 		return fail(err, errlen, "kernel: '%s' is not an absolute path",
 		    v);
-	copy_str(b->kernel, sizeof(b->kernel), v);
-	return 0;
+	if (strlen(v) >= BINDING_KERNEL_MAX)
+		return fail(err, errlen, "kernel: longer than %d characters",
+		    BINDING_KERNEL_MAX - 1);
+	return binding_set(&b->kernel, v) == -1 ?
+	    fail(err, errlen, "out of memory") :
+	    0;
 }
 
 /* An initrd, for guests that need one (the Linux baseline does). */
@@ -191,8 +196,12 @@ parse_ramdisk(struct binding *b, const char *v, char *err, size_t errlen)
 	if (v[0] != '/')
 		return fail(err, errlen,
 		    "ramdisk: '%s' is not an absolute path", v);
-	copy_str(b->ramdisk, sizeof(b->ramdisk), v);
-	return 0;
+	if (strlen(v) >= BINDING_KERNEL_MAX)
+		return fail(err, errlen, "ramdisk: longer than %d characters",
+		    BINDING_KERNEL_MAX - 1);
+	return binding_set(&b->ramdisk, v) == -1 ?
+	    fail(err, errlen, "out of memory") :
+	    0;
 }
 
 /* Passed to libxl as xl.cfg's cpuid= (libxl checks the syntax). */
@@ -201,8 +210,12 @@ parse_cpuid(struct binding *b, const char *v, char *err, size_t errlen)
 {
 	if (v[0] == '\0')
 		return fail(err, errlen, "cpuid: empty");
-	copy_str(b->cpuid, sizeof(b->cpuid), v);
-	return 0;
+	if (strlen(v) >= BINDING_CPUID_MAX)
+		return fail(err, errlen, "cpuid: longer than %d characters",
+		    BINDING_CPUID_MAX - 1);
+	return binding_set(&b->cpuid, v) == -1 ?
+	    fail(err, errlen, "out of memory") :
+	    0;
 }
 
 static int
@@ -351,10 +364,9 @@ parse_bridge(struct binding *b, const char *v, char *err, size_t errlen)
 static int
 parse_cmdline(struct binding *b, const char *v, char *err, size_t errlen)
 {
-	(void)err;
-	(void)errlen;
-	copy_str(b->cmdline, sizeof(b->cmdline), v);
-	return 0;
+	return binding_set(&b->cmdline, v) == -1 ?
+	    fail(err, errlen, "out of memory") :
+	    0;
 }
 
 static int
@@ -693,15 +705,14 @@ binding_check(struct binding *b, unsigned int seen, char *err, size_t errlen)
 	return 0;
 }
 
-int
-binding_parse(struct binding *b, const char *owner, const char *rdata,
+static int
+binding_parse_keys(struct binding *b, const char *owner, const char *rdata,
     char *err, size_t errlen)
 {
 	char	     key[KEY_MAX], val[VALUE_MAX];
 	unsigned int seen = 0;
 	int	     k, r;
 
-	binding_defaults(b);
 	if (copy_str(b->name, sizeof(b->name), owner) == -1)
 		return fail(err, errlen, "owner name is too long");
 	while ((r = next_token(&rdata, key, val, sizeof(val), err, errlen)) ==
@@ -720,11 +731,84 @@ binding_parse(struct binding *b, const char *owner, const char *rdata,
 }
 
 int
+binding_parse(struct binding *b, const char *owner, const char *rdata,
+    char *err, size_t errlen)
+{
+	binding_defaults(b);
+	if (binding_parse_keys(b, owner, rdata, err, errlen) == -1) {
+		binding_clear(b);
+		return -1;
+	}
+	return 0;
+}
+
+int
+binding_set(char **field, const char *v)
+{
+	char *copy = NULL;
+
+	if (v != NULL && v[0] != '\0' && (copy = strdup(v)) == NULL)
+		return -1;
+	free(*field);
+	*field = copy;
+	return 0;
+}
+
+/* Every string of a binding, for copying, clearing and comparing. */
+#define BINDING_STRINGS(b)                                               \
+	{                                                                \
+		&(b)->kernel, &(b)->ramdisk, &(b)->cpuid, &(b)->cmdline, \
+		    &(b)->kernel_copy, &(b)->ramdisk_copy                \
+	}
+#define BINDING_NSTRINGS 6
+
+int
+binding_copy(struct binding *dst, const struct binding *src)
+{
+	char **f[] = BINDING_STRINGS(dst);
+	char  *s;
+	size_t i;
+
+	*dst = *src;
+	for (i = 0; i < BINDING_NSTRINGS; i++) {
+		s = *f[i];
+		*f[i] = NULL;
+		if (s != NULL && (*f[i] = strdup(s)) == NULL) {
+			binding_clear(dst);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void
+binding_clear(struct binding *b)
+{
+	char **f[] = BINDING_STRINGS(b);
+	size_t i;
+
+	for (i = 0; i < BINDING_NSTRINGS; i++) {
+		free(*f[i]);
+		*f[i] = NULL;
+	}
+}
+
+int
 binding_same(const struct binding *a, const struct binding *b)
 {
-	struct binding t = *b;
+	struct binding ta, tb;
+	char	     **fa[] = BINDING_STRINGS(&ta);
+	char	     **fb[] = BINDING_STRINGS(&tb);
+	size_t	       i;
 
+	memcpy(&ta, a, sizeof(ta));
+	memcpy(&tb, b, sizeof(tb));
+	for (i = 0; i < BINDING_NSTRINGS; i++) {
+		if (strcmp(binding_s(*fa[i]), binding_s(*fb[i])) != 0)
+			return 0;
+		*fa[i] = *fb[i] = NULL;
+	}
 	/* A line moved by an edit elsewhere in the file is not a change. */
-	t.line = a->line;
-	return memcmp(a, &t, sizeof(t)) == 0;
+	tb.line = ta.line;
+	return memcmp(&ta, &tb, sizeof(ta)) == 0;
 }

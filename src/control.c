@@ -171,7 +171,8 @@ control_show(struct control_conn *c, const char *name)
 	if (v->builder > 0)
 		control_data(c, "builder %d of %d", v->builder,
 		    c->ctl->env->vms->builders);
-	control_data(c, "%s %s", xen ? "kernel" : "program", b->kernel);
+	control_data(c, "%s %s", xen ? "kernel" : "program",
+	    binding_s(b->kernel));
 	if (xen)
 		control_data(c, "type %s memory %lluK vcpus %u", types[b->type],
 		    (unsigned long long)b->memory_kb, b->vcpus);

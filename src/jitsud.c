@@ -49,7 +49,7 @@ static int		   jitsud_checking; /* -n: no copies */
 /* One image of a binding into its copy; a problem is the zone's error. */
 static void
 jitsud_image(const struct zone *z, const struct binding *b, const char *src,
-    char *copy, size_t copylen, struct errors *errs)
+    char **copy, struct errors *errs)
 {
 	const char *p;
 	char	    err[256];
@@ -61,11 +61,8 @@ jitsud_image(const struct zone *z, const struct binding *b, const char *src,
 	}
 	if ((p = image_cache_get(jitsud_images, src, err, sizeof(err))) == NULL)
 		errors_add(errs, z->path, b->line, "%s: %s", src, err);
-	else if (strlen(p) >= copylen)
-		errors_add(errs, z->path, b->line, "%s: copy path too long",
-		    src);
-	else
-		strcpy(copy, p);
+	else if (binding_set(copy, p) == -1)
+		errors_add(errs, z->path, b->line, "%s: out of memory", src);
 }
 
 /*
@@ -97,11 +94,11 @@ jitsud_keep_images(const struct conf *c, struct zone_set *zs,
 		for (j = 0; j < z->nbindings; j++) {
 			struct binding *b = &z->bindings[j];
 
-			jitsud_image(z, b, b->kernel, b->kernel_copy,
-			    sizeof(b->kernel_copy), errs);
-			if (b->ramdisk[0] != '\0')
-				jitsud_image(z, b, b->ramdisk, b->ramdisk_copy,
-				    sizeof(b->ramdisk_copy), errs);
+			jitsud_image(z, b, binding_s(b->kernel),
+			    &b->kernel_copy, errs);
+			if (b->ramdisk != NULL)
+				jitsud_image(z, b, b->ramdisk, &b->ramdisk_copy,
+				    errs);
 		}
 	}
 }

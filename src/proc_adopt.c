@@ -97,10 +97,10 @@ proc_adopt_check(const struct vm *v, int pid, unsigned long long start)
 	if (proc_adopt_read(path, text, sizeof(text), &n) == -1 || n == 0)
 		return 0;
 	/* argv[0], or argv[1] when the kernel is a #! script. */
-	if (strcmp(text, v->b.kernel) == 0)
+	if (strcmp(text, binding_s(v->b.kernel)) == 0)
 		return 1;
 	arg1 = strlen(text) + 1;
-	return arg1 < n && strcmp(text + arg1, v->b.kernel) == 0;
+	return arg1 < n && strcmp(text + arg1, binding_s(v->b.kernel)) == 0;
 }
 
 static void

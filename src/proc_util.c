@@ -169,15 +169,17 @@ int
 proc_util_args_build(struct proc_args *a, const struct binding *b,
     const struct in_addr *gw, int synjitsu)
 {
-	size_t klen = strlen(b->kernel), clen = strlen(b->cmdline), n = 0;
+	const char *kernel = binding_s(b->kernel),
+		   *cmdline = binding_s(b->cmdline);
+	size_t klen = strlen(kernel), clen = strlen(cmdline), n = 0;
 	char  *w, *save = NULL;
 
 	memset(a->argv, 0, sizeof(a->argv));
 	if (klen == 0 || klen + 1 + clen + 1 > sizeof(a->words))
 		return -1;
-	memcpy(a->words, b->kernel, klen + 1);
+	memcpy(a->words, kernel, klen + 1);
 	a->argv[n++] = a->words;
-	memcpy(a->words + klen + 1, b->cmdline, clen + 1);
+	memcpy(a->words + klen + 1, cmdline, clen + 1);
 	for (w = strtok_r(a->words + klen + 1, " \t", &save); w != NULL;
 	     w = strtok_r(NULL, " \t", &save)) {
 		if (n + 1 >= PROC_ARGV_MAX)

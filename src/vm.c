@@ -113,7 +113,10 @@ vm_new(struct vms *vs, const struct binding *b)
 	if ((v = calloc(1, sizeof(*v))) == NULL)
 		return NULL;
 	v->vs = vs;
-	v->b = *b;
+	if (binding_copy(&v->b, b) == -1) {
+		free(v);
+		return NULL;
+	}
 	v->domid = -1;
 	TAILQ_INIT(&v->waiters);
 	v->timer = evtimer_new(vs->base, vm_timer_cb, v);
@@ -132,6 +135,9 @@ vm_free(struct vm *v)
 	TAILQ_REMOVE(&v->vs->all, v, entry);
 	vm_probe_stop(v);
 	handover_free(&v->ho);
+	binding_clear(&v->b);
+	if (v->has_next_b)
+		binding_clear(&v->next_b);
 	event_free(v->timer);
 	event_free(v->idle);
 	free(v);
@@ -719,7 +725,8 @@ vm_backend_gone(struct vm *v, const char *why)
 		v->vs->be->forget(v);
 	if (v->has_next_b && v->state == VM_STOPPED) {
 		/* A reload changed the binding while it ran: use it now. */
-		v->b = v->next_b;
+		binding_clear(&v->b);
+		v->b = v->next_b; /* moved, strings and all */
 		v->has_next_b = 0;
 	}
 	if (v->removed) {
@@ -763,6 +770,18 @@ vm_backend_phase(struct vm *v, enum tl_phase p, uint64_t now_ms)
 		vm_tl_mark(v, p, now_ms);
 }
 
+/* dst (a binding of a VM) becomes a copy of b, its old strings freed. */
+static void
+vm_rebind(struct binding *dst, const struct binding *b)
+{
+	struct binding t;
+
+	if (binding_copy(&t, b) == -1)
+		fatalx("vms_sync: out of memory");
+	binding_clear(dst);
+	*dst = t;
+}
+
 /*
  * Make the registry match a freshly loaded zone set: new bindings get a
  * stopped VM, unchanged ones keep theirs (running or not), changed ones
@@ -788,9 +807,12 @@ vms_sync(struct vms *vs, const struct zone_set *zs)
 					fatalx("vms_sync: out of memory");
 			} else if (v->state == VM_STOPPED ||
 			    v->state == VM_SUSPENDED)
-				v->b = *b;
+				vm_rebind(&v->b, b);
 			else if (!binding_same(&v->b, b)) {
-				v->next_b = *b;
+				if (!v->has_next_b)
+					memset(&v->next_b, 0,
+					    sizeof(v->next_b));
+				vm_rebind(&v->next_b, b);
 				v->has_next_b = 1;
 			}
 			v->seen = 1;

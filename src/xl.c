@@ -81,9 +81,22 @@ xl_cmd_new(struct vm *v, enum xl_op op)
 		return NULL;
 	c->op = op;
 	c->v = v;
-	if (v != NULL)
-		c->b = v->b;
+	/* Its own copy: the builder reads it while a reload frees v's. */
+	if (v != NULL && binding_copy(&c->b, &v->b) == -1) {
+		free(c);
+		return NULL;
+	}
 	return c;
+}
+
+void
+xl_cmd_free(void *msg)
+{
+	struct xl_cmd *c = msg;
+
+	binding_clear(&c->b);
+	free(c->recs);
+	free(c);
 }
 
 /* The index of v's owner; builder 1's when it has none yet. */
@@ -95,10 +108,15 @@ xl_owner(const struct vm *v)
 	return v->builder - 1;
 }
 
+/* c is the builder's once sent, and freed here if it cannot be. */
 static int
 xl_send_to(int i, struct xl_cmd *c)
 {
-	return chan_send(xl_env->b[i].cmds, c);
+	if (chan_send(xl_env->b[i].cmds, c) == -1) {
+		xl_cmd_free(c);
+		return -1;
+	}
+	return 0;
 }
 
 static int
@@ -194,9 +212,10 @@ xl_ho_send(void *ctx, const struct synrec *recs, size_t n)
 	size_t	       i, off = 0;
 	int	       len;
 
-	if ((c = xl_cmd_new(v, XL_HANDOVER)) == NULL ||
-	    (c->recs = malloc(n * SYNREC_LINE_MAX + 1)) == NULL) {
-		free(c);
+	if ((c = xl_cmd_new(v, XL_HANDOVER)) == NULL)
+		return -1;
+	if ((c->recs = malloc(n * SYNREC_LINE_MAX + 1)) == NULL) {
+		xl_cmd_free(c);
 		return -1;
 	}
 	for (i = 0; i < n; i++) {

@@ -218,8 +218,8 @@ xlb_cmdline(const struct binding *b)
 	char   buf[BINDING_CMDLINE_MAX + 256], ip[INET6_ADDRSTRLEN];
 	size_t n;
 
-	n = (size_t)snprintf(buf, sizeof(buf), "%s%sjitsu.name=%s", b->cmdline,
-	    b->cmdline[0] ? " " : "", b->name);
+	n = (size_t)snprintf(buf, sizeof(buf), "%s%sjitsu.name=%s",
+	    binding_s(b->cmdline), b->cmdline != NULL ? " " : "", b->name);
 	if (b->has_ip && n < sizeof(buf)) {
 		inet_ntop(AF_INET, &b->ip, ip, sizeof(ip));
 		n += (size_t)snprintf(buf + n, sizeof(buf) - n,
@@ -498,9 +498,9 @@ xlb_shell_create(struct xlb_vm *xv, const struct xl_cmd *c)
 	struct xlv_nic	 nic;
 	struct xls	*x;
 	char		 err[160], *cmdline;
-	const char *kernel = c->b.kernel_copy[0] != '\0' ? c->b.kernel_copy :
-							   c->b.kernel;
-	int	    rc;
+	const char	*kernel = c->b.kernel_copy != NULL ? c->b.kernel_copy :
+							     binding_s(c->b.kernel);
+	int		 rc;
 
 	if (c->paused || xlb_env->pool == NULL ||
 	    xlp_shape_of(&c->b, &shape) == -1)
@@ -674,8 +674,7 @@ xlb_command(void *msg, void *arg)
 			xlb_run(xlb_vm_get(c), c);
 		break;
 	}
-	free(c->recs);
-	free(c);
+	xl_cmd_free(c);
 }
 
 static void *
@@ -704,7 +703,7 @@ xlb_thread(void *arg)
 static void
 xlb_free(struct xlb *xl)
 {
-	chan_free(xl->cmds, free);
+	chan_free(xl->cmds, xl_cmd_free);
 	event_base_free(xl->base);
 	free(xl);
 }

@@ -410,14 +410,13 @@ xld_build_config(struct xlb_vm *xv, const struct binding *b)
 	bi->max_memkb = b->memory_kb;
 	bi->target_memkb = b->memory_kb;
 	/* Our copies (image.c) when kept: no read of the operator's disk. */
-	bi->kernel = strdup(b->kernel_copy[0] != '\0' ? b->kernel_copy :
-							b->kernel);
+	bi->kernel = strdup(b->kernel_copy != NULL ? b->kernel_copy :
+						     binding_s(b->kernel));
 	bi->cmdline = xlb_cmdline(b);
-	if (b->ramdisk[0] != '\0')
-		bi->ramdisk = strdup(b->ramdisk_copy[0] != '\0' ?
-			b->ramdisk_copy :
-			b->ramdisk);
-	if (xld_cpuid(xv, bi, b->cpuid) == -1)
+	if (b->ramdisk != NULL)
+		bi->ramdisk = strdup(b->ramdisk_copy != NULL ? b->ramdisk_copy :
+							       b->ramdisk);
+	if (xld_cpuid(xv, bi, binding_s(b->cpuid)) == -1)
 		return -1;
 	c->on_poweroff = LIBXL_ACTION_ON_SHUTDOWN_DESTROY;
 	c->on_reboot = LIBXL_ACTION_ON_SHUTDOWN_DESTROY;

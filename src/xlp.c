@@ -80,10 +80,10 @@ xlp_shape_of(const struct binding *b, struct xlp_shape *s)
 	 * suspended (libxl saves from its own record of the domain) or
 	 * built paused ahead of time (warm: it is built before any query).
 	 */
-	if (b->type != BINDING_TYPE_PVH || b->ramdisk[0] != '\0' ||
+	if (b->type != BINDING_TYPE_PVH || b->ramdisk != NULL ||
 	    b->vcpus != 1 || b->stop == BINDING_STOP_SUSPEND || b->warm ||
 	    b->memory_kb == 0 || b->memory_kb % 1024 != 0 ||
-	    xlp_cpuid_flags(b->cpuid, &s->flags) == -1)
+	    xlp_cpuid_flags(binding_s(b->cpuid), &s->flags) == -1)
 		return -1;
 	s->mem_mib = (uint32_t)(b->memory_kb / 1024);
 	return 0;

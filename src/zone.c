@@ -142,6 +142,8 @@ zone_load(const char *path, struct errors *errs)
 void
 zone_free(struct zone *z)
 {
+	size_t i;
+
 	if (z == NULL)
 		return;
 	free(z->path);
@@ -149,6 +151,8 @@ zone_free(struct zone *z)
 	free(z->sets);
 	free(z->rrs);
 	free(z->data);
+	for (i = 0; i < z->nbindings; i++)
+		binding_clear(&z->bindings[i]);
 	free(z->bindings);
 	free(z);
 }

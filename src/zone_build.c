@@ -216,9 +216,12 @@ zone_build(struct zone_reader *r)
 	}
 	z->nnodes = nnames;
 	free(names);
-	if (r->nbindings > 0)
+	/* Moved, strings and all: the reader's copies now own nothing. */
+	if (r->nbindings > 0) {
 		memcpy(z->bindings, r->bindings,
 		    r->nbindings * sizeof(*z->bindings));
+		memset(r->bindings, 0, r->nbindings * sizeof(*r->bindings));
+	}
 	z->nbindings = r->nbindings;
 	for (i = 0; i < r->nrecs; i++)
 		if (!r->recs[i].dup)

@@ -368,7 +368,8 @@ zone_read_binding(struct zone_reader *r, const struct zone_head *h)
 		b->line = r->recline;
 		rec->binding = r->nbindings++;
 		zone_check_rec(r, rec, "UNIKERNEL");
-	}
+	} else
+		binding_clear(b);
 	free(owner);
 }
 
@@ -442,6 +443,8 @@ zone_read_free(struct zone_reader *r)
 	for (i = 0; i < r->nrecs; i++)
 		free(r->recs[i].rdata);
 	free(r->recs);
+	for (i = 0; i < r->nbindings; i++)
+		binding_clear(&r->bindings[i]);
 	free(r->bindings);
 	free(r->text);
 	zone_ldns_free(r->ldns);

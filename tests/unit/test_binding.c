@@ -18,12 +18,21 @@
 static struct binding b;
 static char	      err[BINDING_ERR_MAX];
 
+/* binding_parse into x, what x held freed first. */
+static int
+reparse(struct binding *x, const char *owner, const char *rdata, char *e,
+    size_t elen)
+{
+	binding_clear(x);
+	return binding_parse(x, owner, rdata, e, elen);
+}
+
 /* Parse `rdata' and insist it succeeds, printing the error if not. */
 static void
 parse_ok(const char *rdata)
 {
 	err[0] = '\0';
-	if (binding_parse(&b, OWNER, rdata, err, sizeof(err)) != 0)
+	if (reparse(&b, OWNER, rdata, err, sizeof(err)) != 0)
 		fail_msg("binding_parse(\"%s\") failed: %s", rdata, err);
 }
 
@@ -43,7 +52,10 @@ test_minimal_line_gets_every_default(void **state)
 	assert_false(b.has_ip6);
 	assert_int_equal(ntohl(b.ip.s_addr), 0x0a00000a);
 	assert_string_equal(b.bridge, "br0");
-	assert_string_equal(b.cmdline, "");
+	assert_null(b.cmdline); /* absent strings are NULL */
+	assert_null(b.ramdisk);
+	assert_null(b.cpuid);
+	assert_null(b.kernel_copy);
 	assert_int_equal(b.idle_ms, 300000);
 	assert_int_equal(b.stop, BINDING_STOP_DESTROY);
 	assert_int_equal(b.ready, BINDING_READY_XENSTORE);
@@ -203,7 +215,7 @@ test_quoting_and_blanks(void **state)
 		 "cmdline=\"say \\\"hi\\\" \\\\ x\"  ");
 	assert_string_equal(b.cmdline, "say \"hi\" \\ x");
 	parse_ok(BASE "cmdline=\"\"");
-	assert_string_equal(b.cmdline, "");
+	assert_null(b.cmdline);
 	parse_ok("kernel=\"/path with/spaces.xen\" ip=10.1.1.1");
 	assert_string_equal(b.kernel, "/path with/spaces.xen");
 	parse_ok(BASE "bridge=\"br-x\"");
@@ -415,8 +427,7 @@ test_every_error_has_its_exact_message(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		memset(err, 0, sizeof(err));
-		if (binding_parse(&b, OWNER, bad[i].rdata, err, sizeof(err)) !=
-		    -1) {
+		if (reparse(&b, OWNER, bad[i].rdata, err, sizeof(err)) != -1) {
 			print_error("accepted: \"%s\"\n", bad[i].rdata);
 			failed = 1;
 		} else if (strcmp(err, bad[i].error) != 0) {
@@ -437,11 +448,11 @@ test_overlong_values_are_refused(void **state)
 	(void)state;
 	snprintf(line, sizeof(line), BASE "cmdline=%0*d", BINDING_CMDLINE_MAX,
 	    7);
-	assert_int_equal(binding_parse(&b, OWNER, line, err, sizeof(err)), -1);
+	assert_int_equal(reparse(&b, OWNER, line, err, sizeof(err)), -1);
 	assert_string_equal(err, "cmdline: value longer than 1023 characters");
 	snprintf(line, sizeof(line), BASE "cmdline=\"%0*d\"",
 	    BINDING_CMDLINE_MAX, 7);
-	assert_int_equal(binding_parse(&b, OWNER, line, err, sizeof(err)), -1);
+	assert_int_equal(reparse(&b, OWNER, line, err, sizeof(err)), -1);
 	assert_string_equal(err, "cmdline: value longer than 1023 characters");
 }
 
@@ -453,7 +464,7 @@ test_overlong_owner_is_refused(void **state)
 	(void)state;
 	memset(owner, 'a', sizeof(owner) - 1);
 	owner[sizeof(owner) - 1] = '\0';
-	assert_int_equal(binding_parse(&b, owner, BASE, err, sizeof(err)), -1);
+	assert_int_equal(reparse(&b, owner, BASE, err, sizeof(err)), -1);
 	assert_string_equal(err, "owner name is too long");
 }
 
@@ -465,10 +476,61 @@ test_error_buffer_is_respected(void **state)
 
 	(void)state;
 	memset(small, 'x', sizeof(small));
-	assert_int_equal(binding_parse(&b, OWNER, BASE "colour=red", small,
+	assert_int_equal(reparse(&b, OWNER, BASE "colour=red", small,
 			     sizeof(small)),
 	    -1);
 	assert_string_equal(small, "unknown");
+}
+
+/* A copy owns its strings: changing or freeing one leaves the other. */
+static void
+test_copies_own_their_strings(void **state)
+{
+	struct binding c;
+
+	(void)state;
+	parse_ok(BASE "cmdline=-v cpuid=host,aes=0 ramdisk=/r");
+	assert_int_equal(binding_copy(&c, &b), 0);
+	assert_true(binding_same(&c, &b));
+	assert_ptr_not_equal(c.kernel, b.kernel);
+	assert_string_equal(c.kernel, "/k.xen");
+	assert_string_equal(c.cmdline, "-v");
+	assert_int_equal(binding_set(&c.cmdline, "-q"), 0);
+	assert_false(binding_same(&c, &b));
+	assert_string_equal(b.cmdline, "-v");
+	assert_int_equal(binding_set(&c.cmdline, "-v"), 0);
+	c.line = b.line + 3; /* moved in the file: the same guest */
+	assert_true(binding_same(&c, &b));
+	assert_int_equal(binding_set(&c.ramdisk, ""), 0);
+	assert_null(c.ramdisk);
+	assert_false(binding_same(&c, &b));
+	binding_clear(&c);
+	assert_null(c.kernel);
+	assert_string_equal(b.kernel, "/k.xen");
+	binding_clear(&c); /* twice is harmless */
+}
+
+/* A failed parse leaves nothing to free, whatever it had read. */
+static void
+test_failed_parse_holds_no_strings(void **state)
+{
+	(void)state;
+	assert_int_equal(
+	    reparse(&b, OWNER,
+		"kernel=/k cmdline=x cpuid=host ip=10.0.0.1 oops=1", err,
+		sizeof(err)),
+	    -1);
+	assert_null(b.kernel);
+	assert_null(b.cmdline);
+	assert_null(b.cpuid);
+}
+
+static int
+group_teardown(void **state)
+{
+	(void)state;
+	binding_clear(&b);
+	return 0;
 }
 
 int
@@ -488,7 +550,9 @@ main(void)
 		cmocka_unit_test(test_overlong_values_are_refused),
 		cmocka_unit_test(test_overlong_owner_is_refused),
 		cmocka_unit_test(test_error_buffer_is_respected),
+		cmocka_unit_test(test_copies_own_their_strings),
+		cmocka_unit_test(test_failed_parse_holds_no_strings),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, NULL, group_teardown);
 }

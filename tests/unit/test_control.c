@@ -303,12 +303,13 @@ test_out_of_descriptors_pauses_accepting(void **state)
 static void
 test_show_request_split_across_writes_is_answered_whole(void **state)
 {
-	char buf[1024];
-	int  fd = client();
+	static char kernel[] = "/k/db.pvh";
+	char	    buf[1024];
+	int	    fd = client();
 
 	(void)state;
 	vm_db.domid = 7;
-	snprintf(vm_db.b.kernel, sizeof(vm_db.b.kernel), "/k/db.pvh");
+	vm_db.b.kernel = kernel;
 	vm_db.b.type = BINDING_TYPE_PV;
 	vm_db.b.memory_kb = 32768;
 	vm_db.b.vcpus = 2;
@@ -346,10 +347,12 @@ test_show_request_split_across_writes_is_answered_whole(void **state)
 static void
 test_show_of_a_process_guest_has_no_xen_fields(void **state)
 {
+	static char program[] = "/srv/db.unix";
+
 	(void)state;
 	env->conf.backend = CONF_BACKEND_PROCESS;
 	vm_db.domid = 4242;
-	snprintf(vm_db.b.kernel, sizeof(vm_db.b.kernel), "/srv/db.unix");
+	vm_db.b.kernel = program;
 	vm_db.b.type = BINDING_TYPE_PV;
 	vm_db.b.memory_kb = 32768;
 	memcpy(vm_db.b.mac, "\x00\x16\x3e\x01\x02\xff", 6);

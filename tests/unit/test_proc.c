@@ -142,6 +142,21 @@ vm_backend_adopted(struct vms *vs, const char *name, int domid)
 	adopted_pid = domid;
 }
 
+/*
+ * A binding's string that lives as long as the test (proc.c only reads
+ * them; vm.c, which would free them, is not in this test).
+ */
+static char *
+tstr(const char *s)
+{
+	static char pool[64][BINDING_CMDLINE_MAX];
+	static int  next;
+	char	   *p = pool[next++ % 64];
+
+	snprintf(p, sizeof(pool[0]), "%s", s);
+	return p;
+}
+
 static struct binding
 binding(const char *name, const char *kernel, const char *cmdline)
 {
@@ -149,8 +164,8 @@ binding(const char *name, const char *kernel, const char *cmdline)
 
 	memset(&b, 0, sizeof(b));
 	snprintf(b.name, sizeof(b.name), "%s", name);
-	snprintf(b.kernel, sizeof(b.kernel), "%s", kernel);
-	snprintf(b.cmdline, sizeof(b.cmdline), "%s", cmdline);
+	b.kernel = tstr(kernel);
+	b.cmdline = cmdline[0] != '\0' ? tstr(cmdline) : NULL;
 	b.has_ip = 1;
 	inet_pton(AF_INET, "10.77.0.2", &b.ip);
 	memcpy(b.mac, "\x02\x00\x00\x00\x00\x2a", 6);
@@ -301,7 +316,7 @@ test_args_are_kernel_cmdline_words_and_jitsu_env(void **state)
 	assert_int_equal(proc_util_args_build(&a, &b, NULL, 0), 0);
 	assert_string_equal(a.envp[2], "JITSU_IP6=");
 	assert_string_equal(a.envp[3], "JITSU_GW=");
-	b.kernel[0] = '\0';
+	b.kernel = NULL;
 	assert_int_equal(proc_util_args_build(&a, &b, NULL, 0), -1);
 }
 
@@ -326,14 +341,16 @@ test_args_hold_the_longest_cmdline(void **state)
 	size_t			i;
 
 	(void)state;
-	memset(b.kernel, 'k', sizeof(b.kernel) - 1);
-	b.kernel[sizeof(b.kernel) - 1] = '\0';
-	for (i = 0; i + 1 < sizeof(b.cmdline); i++)
+	b.kernel = tstr("");
+	memset(b.kernel, 'k', BINDING_KERNEL_MAX - 1);
+	b.kernel[BINDING_KERNEL_MAX - 1] = '\0';
+	b.cmdline = tstr("");
+	for (i = 0; i + 1 < BINDING_CMDLINE_MAX; i++)
 		b.cmdline[i] = i % 2 ? ' ' : 'w';
 	b.cmdline[i] = '\0';
 	assert_int_equal(proc_util_args_build(&a, &b, NULL, 1), 0);
-	assert_string_equal(a.argv[sizeof(b.cmdline) / 2], "w");
-	assert_null(a.argv[sizeof(b.cmdline) / 2 + 1]);
+	assert_string_equal(a.argv[BINDING_CMDLINE_MAX / 2], "w");
+	assert_null(a.argv[BINDING_CMDLINE_MAX / 2 + 1]);
 }
 
 /* Feed text to a line reader as one read would. */
