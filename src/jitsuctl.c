@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "ctl.h"
+#include "version.h"
 
 #define DEFAULT_SOCKET	 "/run/jitsud.sock"
 #define REPLY_TIMEOUT_MS 30000
@@ -17,7 +18,7 @@
 static void __attribute__((noreturn)) usage(void)
 {
 	fprintf(stderr,
-	    "usage: jitsuctl [-s socket] command [argument]\n"
+	    "usage: jitsuctl [-V] [-s socket] command [argument]\n"
 	    "commands: list, show NAME, start NAME, stop NAME, reload,\n"
 	    "          metrics, log\n");
 	exit(2);
@@ -124,11 +125,14 @@ main(int argc, char *argv[])
 	char	    req[CTL_LINE_MAX];
 	int	    ch, fd, rc;
 
-	while ((ch = getopt(argc, argv, "s:")) != -1) {
+	while ((ch = getopt(argc, argv, "s:V")) != -1) {
 		switch (ch) {
 		case 's':
 			path = optarg;
 			break;
+		case 'V':
+			printf("jitsuctl %s\n", JITSUD_VERSION);
+			return 0;
 		default:
 			usage();
 		}

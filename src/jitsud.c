@@ -12,6 +12,7 @@
 
 #include "jitsud.h"
 #include "log.h"
+#include "version.h"
 
 #define FILES_MAX (CONF_ZONES_MAX + 8)
 
@@ -292,7 +293,7 @@ parse_args(int argc, char *argv[], struct args *a)
 	int ch;
 
 	memset(a, 0, sizeof(*a));
-	while ((ch = getopt(argc, argv, "df:ns:v")) != -1) {
+	while ((ch = getopt(argc, argv, "df:ns:vV")) != -1) {
 		switch (ch) {
 		case 'd':
 			a->foreground = 1;
@@ -312,6 +313,9 @@ parse_args(int argc, char *argv[], struct args *a)
 		case 'v':
 			a->verbose++;
 			break;
+		case 'V':
+			printf("jitsud %s\n", JITSUD_VERSION);
+			exit(0);
 		default:
 			usage();
 		}

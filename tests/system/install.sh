@@ -27,6 +27,12 @@ unit=$dest/lib/systemd/system/jitsud.service
 check "the unit is Type=notify and runs the installed daemon" \
     eval 'grep -q "^Type=notify" "$unit" &&
      grep -q "^ExecStart=/usr/sbin/jitsud -d" "$unit"'
+check "the unit reloads through jitsuctl, which fails on a bad configuration" \
+    grep -q "^ExecReload=/usr/sbin/jitsuctl reload$" "$unit"
+check_eq "jitsud -V prints its version" "jitsud $(sed -n 's/^#define JITSUD_VERSION "\(.*\)"/\1/p' "$top/include/version.h")" \
+    "$("$dest/usr/sbin/jitsud" -V)"
+check_eq "jitsuctl -V prints its version" "jitsuctl $(sed -n 's/^#define JITSUD_VERSION "\(.*\)"/\1/p' "$top/include/version.h")" \
+    "$("$dest/usr/sbin/jitsuctl" -V)"
 ex=$dest/usr/share/doc/jitsud/examples
 check "the unikernels are installed" \
     eval '[ -s "$dest/usr/lib/jitsud/unikernels/httpd.pvh" ] &&
