@@ -14,6 +14,7 @@
 
 struct event_base;
 struct control;
+struct metrics_http;
 struct forwarder;
 struct fwd_query;
 LIST_HEAD(forwarder_list, forwarder);
@@ -489,6 +490,8 @@ struct conf {
 	int		  shells;	  /* xen: ready per shape and builder */
 	uint32_t	  shell_mib;	  /* xen: a builder's shells, at most */
 	uint64_t	  tcp_timeout_ms; /* a DNS TCP client's deadline */
+	int		  has_metrics;	  /* metrics listen on ... */
+	struct conf_addr  metrics;	  /* the HTTP endpoint */
 };
 
 /* conf_init: an empty configuration with the default control socket. */
@@ -620,6 +623,16 @@ struct metrics {
 	void (*wire)(const void *, struct synjitsu_stats *);
 	const void *wire_arg;
 };
+
+/* One latency histogram in the boot buckets (a binding's boots). */
+struct metrics_hist {
+	uint64_t le[METRICS_BOOT_BUCKETS + 1]; /* last: +Inf */
+	uint64_t count;
+	uint64_t sum_ms;
+};
+
+/* metrics_hist_add: one observation of `ms'. */
+void metrics_hist_add(struct metrics_hist *, uint64_t ms);
 
 /* metrics_query: count one query by what dns_answer decided. */
 void metrics_query(struct metrics *, const struct dns_verdict *, int tcp);
@@ -894,14 +907,15 @@ struct vm {
 	enum binding_stop stopping_mode;
 	char		  error[160]; /* last failure */
 	TAILQ_HEAD(, vm_waiter) waiters;
-	struct event   *timer; /* build/boot/stop deadline */
-	struct event   *idle;
-	struct handover ho;    /* Synjitsu's hand-over */
-	struct probe   *probe; /* ready=tcp, vm_probe_start */
-	struct timeline tl;    /* the last summon's phases */
-	int		tl_logged;
-	int		builder; /* Xen: 1..N, ran its last build; 0: none */
-	void	       *priv;
+	struct event	   *timer; /* build/boot/stop deadline */
+	struct event	   *idle;
+	struct handover	    ho;	   /* Synjitsu's hand-over */
+	struct probe	   *probe; /* ready=tcp, vm_probe_start */
+	struct timeline	    tl;	   /* the last summon's phases */
+	struct metrics_hist boots; /* query -> ready, each summon */
+	int		    tl_logged;
+	int   builder; /* Xen: 1..N, ran its last build; 0: none */
+	void *priv;
 };
 
 /* vms_new: an empty registry driving backend `be' in `base'. */
@@ -1203,6 +1217,7 @@ struct jitsud {
 	struct server_list   *servers;
 	struct vms	     *vms;
 	struct control	     *control;
+	struct metrics_http  *mhttp;	   /* NULL: no metrics listen */
 	struct forwarder     *fwd;	   /* NULL: REFUSED */
 	struct forwarder_list fwd_retired; /* after a reload */
 	struct metrics	      metrics;
@@ -1346,8 +1361,20 @@ int store_introduce(struct store *, uint32_t domid, unsigned long mfn,
  * it cannot.
  */
 struct control *control_open(struct jitsud *, const char *path);
+
+/* metrics_http.c */
+
+/*
+ * metrics_http_open: serve GET /metrics on `a' over HTTP, the text
+ * render(arg, fp) writes at each scrape.  NULL, with a warning, if it
+ * cannot listen there.
+ */
+struct metrics_http *metrics_http_open(struct event_base *,
+    const struct conf_addr *a, void (*render)(void *arg, FILE *fp), void *arg);
+/* metrics_http_close: stop serving, drop the clients; NULL is fine. */
+void		     metrics_http_close(struct metrics_http *);
 /* control_close: drop every client, close and remove the socket. */
-void		control_close(struct control *);
+void		     control_close(struct control *);
 
 /* server.c */
 

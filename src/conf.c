@@ -321,6 +321,27 @@ conf_shell_memory(struct conf *c, struct conf_line *l, struct errors *errs)
 	return 0;
 }
 
+/* "metrics listen on ADDRESS port N": the HTTP endpoint (metrics_http.c). */
+static int
+conf_metrics(struct conf *c, struct conf_line *l, struct errors *errs)
+{
+	if (l->nwords != 6 || strcmp(l->word[1], "listen") != 0 ||
+	    strcmp(l->word[2], "on") != 0 || strcmp(l->word[4], "port") != 0) {
+		errors_add(errs, l->path, l->lineno,
+		    "want: metrics listen on ADDRESS port N");
+		return -1;
+	}
+	if (c->has_metrics) {
+		errors_add(errs, l->path, l->lineno,
+		    "metrics given twice (first at line %d)", c->metrics.line);
+		return -1;
+	}
+	if (conf_addr_words(l, 3, &c->metrics, errs) == -1)
+		return -1;
+	c->has_metrics = 1;
+	return 0;
+}
+
 /* "tcp-timeout SECONDS": a DNS TCP client's deadline (server.c). */
 static int
 conf_tcp_timeout(struct conf *c, struct conf_line *l, struct errors *errs)
@@ -440,6 +461,8 @@ conf_line(struct conf *c, struct conf_line *l, struct errors *errs)
 		return conf_shell_memory(c, l, errs);
 	if (strcmp(kw, "tcp-timeout") == 0)
 		return conf_tcp_timeout(c, l, errs);
+	if (strcmp(kw, "metrics") == 0)
+		return conf_metrics(c, l, errs);
 	if (strcmp(kw, "vif-script") == 0)
 		return conf_string(l, c->vif_script, sizeof(c->vif_script), 0,
 		    errs);

@@ -223,6 +223,13 @@ jitsud_reload(struct jitsud *env, char *err, size_t errlen)
 		conf_clear(&c);
 		goto fail;
 	}
+	if (c.has_metrics != env->conf.has_metrics ||
+	    (c.has_metrics &&
+		(c.metrics.len != env->conf.metrics.len ||
+		    memcmp(&c.metrics.ss, &env->conf.metrics.ss,
+			c.metrics.len) != 0)))
+		log_warnx("reload: the metrics listen line changed; it takes "
+			  "effect at the next start");
 	if (!same_forwarder(&env->conf, &c)) {
 		forward_retire(&env->fwd_retired, env->fwd);
 		env->fwd = NULL;
@@ -285,6 +292,15 @@ jitsud_watchdog(int fd, short event, void *arg)
 	(void)event;
 	(void)arg;
 	sdnotify("WATCHDOG=1");
+}
+
+/* The metrics endpoint's text: what jitsuctl metrics prints. */
+static void
+jitsud_metrics(void *arg, FILE *fp)
+{
+	struct jitsud *env = arg;
+
+	metrics_render(&env->metrics, env->vms, fp);
 }
 
 static void
@@ -483,6 +499,10 @@ main(int argc, char *argv[])
 	if (env.conf.has_forwarder &&
 	    (env.fwd = forward_new(env.base, &env.conf.forwarder)) == NULL)
 		fatalx("cannot open the forwarder socket");
+	if (env.conf.has_metrics &&
+	    (env.mhttp = metrics_http_open(env.base, &env.conf.metrics,
+		 jitsud_metrics, &env)) == NULL)
+		fatalx("cannot serve the metrics where asked");
 	if (!a->foreground) {
 		if (daemon(0, 0) == -1)
 			fatal("daemon");
@@ -506,6 +526,7 @@ main(int argc, char *argv[])
 	/* The control socket goes last: once it is gone, so are the DNS
 	 * sockets, and a jitsud started next may bind their addresses. */
 	servers_close(env.servers);
+	metrics_http_close(env.mhttp);
 	control_close(env.control);
 	forward_free(env.fwd);
 	forward_free_retired(&env.fwd_retired);

@@ -44,6 +44,18 @@ metrics_boot(struct metrics *m, uint64_t ms)
 }
 
 void
+metrics_hist_add(struct metrics_hist *h, uint64_t ms)
+{
+	int i;
+
+	for (i = 0; i < METRICS_BOOT_BUCKETS && ms > boot_bounds[i]; i++)
+		;
+	h->le[i]++;
+	h->count++;
+	h->sum_ms += ms;
+}
+
+void
 metrics_phase(struct metrics *m, enum tl_phase p, uint64_t ms)
 {
 	int i;
@@ -216,6 +228,85 @@ metrics_builders(const struct vms *vs, FILE *fp)
 		    (unsigned long long)n[i]);
 }
 
+/*
+ * A label value as Prometheus' text format wants it: backslash, double
+ * quote and newline escaped.  Zone names may hold any byte (RFC 4343's
+ * \DDD escapes come out of ldns as they are).
+ */
+static void
+metrics_label(FILE *fp, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if (*s == '\\' || *s == '"')
+			fputc('\\', fp);
+		if (*s == '\n')
+			fputs("\\n", fp);
+		else
+			fputc(*s, fp);
+	}
+}
+
+/*
+ * Per bound name: its state (one series, the current one), its boots as
+ * a histogram, and when each phase of its last summon was reached.
+ */
+static void
+metrics_bindings(const struct vms *vs, FILE *fp)
+{
+	const struct vm *v;
+	uint64_t	 cum;
+	int		 i;
+
+	fprintf(fp,
+	    "# HELP jitsud_binding_state A bound name's lifecycle state "
+	    "(1, labelled with it).\n"
+	    "# TYPE jitsud_binding_state gauge\n");
+	TAILQ_FOREACH(v, &vs->all, entry) {
+		fputs("jitsud_binding_state{name=\"", fp);
+		metrics_label(fp, v->b.name);
+		fprintf(fp, "\",state=\"%s\"} 1\n", vm_state_name(v->state));
+	}
+	fprintf(fp,
+	    "# HELP jitsud_binding_boot_seconds A bound name's boots, from "
+	    "the query that summoned it to ready.\n"
+	    "# TYPE jitsud_binding_boot_seconds histogram\n");
+	TAILQ_FOREACH(v, &vs->all, entry) {
+		cum = 0;
+		for (i = 0; i <= METRICS_BOOT_BUCKETS; i++) {
+			cum += v->boots.le[i];
+			fputs("jitsud_binding_boot_seconds_bucket{name=\"", fp);
+			metrics_label(fp, v->b.name);
+			if (i < METRICS_BOOT_BUCKETS)
+				fprintf(fp, "\",le=\"%g\"} %llu\n",
+				    (double)boot_bounds[i] / 1000,
+				    (unsigned long long)cum);
+			else
+				fprintf(fp, "\",le=\"+Inf\"} %llu\n",
+				    (unsigned long long)cum);
+		}
+		fputs("jitsud_binding_boot_seconds_sum{name=\"", fp);
+		metrics_label(fp, v->b.name);
+		fprintf(fp, "\"} %.3f\n", (double)v->boots.sum_ms / 1000);
+		fputs("jitsud_binding_boot_seconds_count{name=\"", fp);
+		metrics_label(fp, v->b.name);
+		fprintf(fp, "\"} %llu\n", (unsigned long long)v->boots.count);
+	}
+	fprintf(fp,
+	    "# HELP jitsud_binding_last_phase_seconds When each phase of a "
+	    "bound name's last summon was reached, after its query.\n"
+	    "# TYPE jitsud_binding_last_phase_seconds gauge\n");
+	TAILQ_FOREACH(v, &vs->all, entry)
+		for (i = 1; i < TL_NPHASES; i++) {
+			if (!(v->tl.set & (1u << i)))
+				continue;
+			fputs("jitsud_binding_last_phase_seconds{name=\"", fp);
+			metrics_label(fp, v->b.name);
+			fprintf(fp, "\",phase=\"%s\"} %.3f\n",
+			    timeline_phase_name((enum tl_phase)i),
+			    (double)v->tl.at[i] / 1000);
+		}
+}
+
 static void
 metrics_synjitsu(const struct metrics *m, FILE *fp)
 {
@@ -291,5 +382,6 @@ metrics_render(const struct metrics *m, const struct vms *vs, FILE *fp)
 	if (vs != NULL) {
 		metrics_vms(vs, fp);
 		metrics_builders(vs, fp);
+		metrics_bindings(vs, fp);
 	}
 }

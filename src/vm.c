@@ -335,6 +335,7 @@ vm_became_ready(struct vm *v)
 	v->traffic = v->vs->be->traffic ? v->vs->be->traffic(v) : 0;
 	if (v->summon_ms != 0) {
 		metrics_boot(v->vs->metrics, now - v->summon_ms);
+		metrics_hist_add(&v->boots, now - v->summon_ms);
 		v->summon_ms = 0;
 	}
 	v->error[0] = '\0';

@@ -12,6 +12,7 @@ tools=$top/build/tools
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=4"
 work=$(mktemp -d /tmp/jitsud-daemon.XXXXXX)
 port=$((20000 + $$ % 20000))
+mport=$((port + 2))
 sock=$work/jitsud.sock
 pid=""
 
@@ -29,6 +30,7 @@ zone example.org.zone
 control socket $sock
 backend process
 state-dir $work/state
+metrics listen on 127.0.0.1 port $mport
 EOF
 
 q() {
@@ -83,6 +85,22 @@ check "an answer too big for 512 bytes sets TC" \
     eval 'q mid.example.org TXT +noedns +ignore | grep -q "flags: qr aa tc"'
 check "dig's TCP retry then gets it whole" \
     eval '[ "$(q mid.example.org TXT +noedns +short | wc -l)" -ge 7 ]'
+
+echo "daemon: the metrics over HTTP"
+murl=http://127.0.0.1:$mport
+curl -s -D "$work/mhead" -o "$work/mbody" "$murl/metrics"
+check "GET /metrics: 200, Prometheus text" \
+    eval 'grep -q "^HTTP/1.1 200" "$work/mhead" &&
+     grep -qi "^Content-Type: text/plain; version=0.0.4" "$work/mhead"'
+check "the metrics name each binding with its state and boots" \
+    eval 'grep -q "^jitsud_binding_state{name=\"www.example.org.\",state=\"[a-z]*\"} 1$" "$work/mbody" &&
+     grep -q "^jitsud_binding_boot_seconds_count{name=\"www.example.org.\"} [0-9]*$" "$work/mbody"'
+check "every line is a HELP, a TYPE or a sample" \
+    eval '! grep -Ev "^(# (HELP|TYPE) [a-z_]+ .+|[a-z_]+(\{[a-z_]+=\"[^\"]*\"(,[a-z_]+=\"[^\"]*\")*\})? [-+0-9.e]+)$" "$work/mbody"'
+check_eq "another path is 404" 404 \
+    "$(curl -s -o /dev/null -w "%{http_code}" "$murl/")"
+check_eq "a POST is refused (501: only GET and HEAD)" 501 \
+    "$(curl -s -o /dev/null -w "%{http_code}" -d x "$murl/metrics")"
 
 echo "daemon: malformed input"
 printf 'garbage' > /dev/udp/127.0.0.1/$port

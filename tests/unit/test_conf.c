@@ -67,6 +67,8 @@ test_good_conf_sets_every_option(void **state)
 	assert_int_equal(c.shells, 2);
 	assert_int_equal(c.shell_mib, 100);
 	assert_int_equal(c.tcp_timeout_ms, 30000);
+	assert_int_equal(c.has_metrics, 1);
+	assert_addr(&c.metrics, AF_INET, "127.0.0.1", 9153);
 	assert_string_equal(c.statedir, "/var/lib/jitsud-test");
 	assert_string_equal(c.imagedir, "/run/jitsud-test/images");
 	conf_finish(&c);
@@ -92,6 +94,7 @@ test_defaults_listen_everywhere_on_53(void **state)
 	assert_int_equal(c.shells, 1);
 	assert_int_equal(c.shell_mib, 1024);
 	assert_int_equal(c.tcp_timeout_ms, 10000);
+	assert_int_equal(c.has_metrics, 0); /* off unless asked for */
 	assert_string_equal(c.statedir, "/var/lib/jitsud");
 	assert_string_equal(c.imagedir, "/run/jitsud/images");
 	conf_finish(&c);

@@ -54,7 +54,7 @@ vm_state_name(enum vm_state s)
  * and the checks a scraper leaves to the user (each family declared
  * once, before its samples; no series twice) fail the test too.
  */
-#define P_MAX	 256
+#define P_MAX	 1024
 #define P_NAME	 128
 #define P_LABELS 256
 
@@ -725,6 +725,7 @@ test_vm_gauge_counts_every_state(void **state)
 	memset(v, 0, sizeof(v));
 	TAILQ_INIT(&vs.all);
 	for (i = 0; i < sizeof(states) / sizeof(states[0]); i++) {
+		snprintf(v[i].b.name, sizeof(v[i].b.name), "v%zu.", i);
 		v[i].state = states[i];
 		TAILQ_INSERT_TAIL(&vs.all, &v[i], entry);
 	}
@@ -758,6 +759,7 @@ test_builds_in_flight_per_builder(void **state)
 	memset(v, 0, sizeof(v));
 	TAILQ_INIT(&vs.all);
 	for (i = 0; i < 4; i++) {
+		snprintf(v[i].b.name, sizeof(v[i].b.name), "v%zu.", i);
 		v[i].state = states[i];
 		v[i].builder = builders[i];
 		TAILQ_INSERT_TAIL(&vs.all, &v[i], entry);
@@ -771,6 +773,66 @@ test_builds_in_flight_per_builder(void **state)
 	assert_value(&ps, "jitsud_builds_in_flight", "builder=\"1\"", 0);
 	assert_value(&ps, "jitsud_builds_in_flight", "builder=\"2\"", 2);
 	assert_value(&ps, "jitsud_builds_in_flight", "builder=\"3\"", 0);
+}
+
+/*
+ * Per bound name: its state, its boots as a histogram and its last
+ * summon's phases, the name escaped as a label value must be.
+ */
+static void
+test_every_binding_has_its_own_series(void **state)
+{
+	struct vm      v[2];
+	struct vms     vs;
+	struct metrics m;
+	uint64_t       ms;
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	memset(&vs, 0, sizeof(vs));
+	memset(v, 0, sizeof(v));
+	TAILQ_INIT(&vs.all);
+	snprintf(v[0].b.name, sizeof(v[0].b.name), "www.example.org.");
+	v[0].state = VM_READY;
+	metrics_hist_add(&v[0].boots, 80);
+	metrics_hist_add(&v[0].boots, 350);
+	metrics_hist_add(&v[0].boots, 40000);
+	timeline_start(&v[0].tl, 1000);
+	assert_int_equal(timeline_mark(&v[0].tl, TL_CREATED, 1070, &ms), 0);
+	assert_int_equal(timeline_mark(&v[0].tl, TL_READY, 1350, &ms), 0);
+	snprintf(v[1].b.name, sizeof(v[1].b.name), "odd\\\"name.");
+	v[1].state = VM_STOPPED;
+	TAILQ_INSERT_TAIL(&vs.all, &v[0], entry);
+	TAILQ_INSERT_TAIL(&vs.all, &v[1], entry);
+	render(&m, &vs, &ps);
+	assert_type(&ps, "jitsud_binding_state", "gauge");
+	assert_type(&ps, "jitsud_binding_boot_seconds", "histogram");
+	assert_type(&ps, "jitsud_binding_last_phase_seconds", "gauge");
+	assert_value(&ps, "jitsud_binding_state",
+	    "name=\"www.example.org.\",state=\"ready\"", 1);
+	assert_value(&ps, "jitsud_binding_state",
+	    "name=\"odd\\\\\\\"name.\",state=\"stopped\"", 1);
+	assert_value(&ps, "jitsud_binding_boot_seconds_bucket",
+	    "name=\"www.example.org.\",le=\"0.1\"", 1);
+	assert_value(&ps, "jitsud_binding_boot_seconds_bucket",
+	    "name=\"www.example.org.\",le=\"0.5\"", 2);
+	assert_value(&ps, "jitsud_binding_boot_seconds_bucket",
+	    "name=\"www.example.org.\",le=\"30\"", 2);
+	assert_value(&ps, "jitsud_binding_boot_seconds_bucket",
+	    "name=\"www.example.org.\",le=\"+Inf\"", 3);
+	assert_value(&ps, "jitsud_binding_boot_seconds_count",
+	    "name=\"www.example.org.\"", 3);
+	assert_value(&ps, "jitsud_binding_boot_seconds_sum",
+	    "name=\"www.example.org.\"", 40.43);
+	assert_value(&ps, "jitsud_binding_boot_seconds_count",
+	    "name=\"odd\\\\\\\"name.\"", 0);
+	assert_value(&ps, "jitsud_binding_last_phase_seconds",
+	    "name=\"www.example.org.\",phase=\"created\"", 0.07);
+	assert_value(&ps, "jitsud_binding_last_phase_seconds",
+	    "name=\"www.example.org.\",phase=\"ready\"", 0.35);
+	/* A phase not reached has no series. */
+	assert_false(has_series(&ps, "jitsud_binding_last_phase_seconds",
+	    "name=\"www.example.org.\",phase=\"unpaused\""));
 }
 
 /* The parser itself must refuse what it is there to catch. */
@@ -804,6 +866,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_every_binding_has_its_own_series),
 		cmocka_unit_test(test_parser_refuses_a_malformed_line),
 		cmocka_unit_test(test_fresh_counters_render_well_formed_zeros),
 		cmocka_unit_test(
