@@ -32,6 +32,7 @@ enum ctl_cmd {
 	CTL_RELOAD,
 	CTL_METRICS,
 	CTL_LOG,
+	CTL_STATUS,
 	CTL_NCMDS
 };
 

@@ -1221,7 +1221,8 @@ struct jitsud {
 	struct forwarder     *fwd;	   /* NULL: REFUSED */
 	struct forwarder_list fwd_retired; /* after a reload */
 	struct metrics	      metrics;
-	struct synio	     *synio; /* Synjitsu's wire */
+	struct synio	     *synio;	  /* Synjitsu's wire */
+	uint64_t	      started_ms; /* vm_now_ms() at start */
 	/* jitsud_reload, for the control socket: 0, or -1 and why. */
 	int (*reload)(struct jitsud *, char *err, size_t errlen);
 	/*
@@ -1235,8 +1236,9 @@ struct jitsud {
 /* forward.c */
 
 /*
- * forward_new: a forwarder to `upstream' (a connected UDP socket, plus a
- * TCP connection per TCP query).  NULL with a warning on failure.
+ * forward_new: a forwarder to `upstream'; each query goes up from a
+ * socket of its own (UDP, or TCP for a query that came over TCP).
+ * NULL when out of memory.
  */
 struct forwarder *forward_new(struct event_base *,
     const struct conf_addr *upstream);

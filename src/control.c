@@ -18,6 +18,7 @@
 #include "ctl.h"
 #include "jitsud.h"
 #include "log.h"
+#include "version.h"
 
 #define CONTROL_CLIENTS_MAX 16
 #define CONTROL_IDLE_SEC    30
@@ -209,6 +210,57 @@ control_metrics(struct control_conn *c)
 	control_end(c, NULL);
 }
 
+/*
+ * What an operator asks first: which jitsud, up how long, serving what
+ * where, and its guests by state.  "key value..." lines, one a fact.
+ */
+static void
+control_status(struct control_conn *c)
+{
+	struct jitsud	*env = c->ctl->env;
+	const struct vm *v;
+	uint64_t	 n[VM_NSTATES] = { 0 }, queries = 0;
+	size_t		 i, bindings = 0;
+	char		 addr[64];
+	int		 s, t;
+
+	control_data(c, "version %s", JITSUD_VERSION);
+	control_data(c, "uptime %llus",
+	    (unsigned long long)(vm_now_ms() - env->started_ms) / 1000);
+	control_data(c, "backend %s",
+	    env->conf.backend == CONF_BACKEND_XEN ? "xen" : "process");
+	for (i = 0; i < env->conf.nlisten; i++)
+		control_data(c, "listen %s",
+		    server_addr_str(&env->conf.listen[i], addr, sizeof(addr)));
+	control_data(c, "metrics %s",
+	    env->conf.has_metrics ?
+		server_addr_str(&env->conf.metrics, addr, sizeof(addr)) :
+		"off");
+	control_data(c, "forwarder %s",
+	    env->conf.has_forwarder ?
+		server_addr_str(&env->conf.forwarder, addr, sizeof(addr)) :
+		"off");
+	for (i = 0; env->zones != NULL && i < env->zones->nzones; i++)
+		bindings += env->zones->zones[i]->nbindings;
+	control_data(c, "zones %zu",
+	    env->zones != NULL ? env->zones->nzones : (size_t)0);
+	control_data(c, "bindings %zu", bindings);
+	for (t = 0; t < 2; t++)
+		for (s = 0; s < DNS_QT_COUNT; s++)
+			queries += env->metrics.queries[t][s];
+	control_data(c, "queries %llu", (unsigned long long)queries);
+	if (env->vms != NULL) {
+		TAILQ_FOREACH(v, &env->vms->all, entry)
+			n[v->state]++;
+		for (s = 0; s < VM_NSTATES; s++)
+			if (n[s] != 0)
+				control_data(c, "vms %s %llu",
+				    vm_state_name((enum vm_state)s),
+				    (unsigned long long)n[s]);
+	}
+	control_end(c, NULL);
+}
+
 static void
 control_dispatch(struct control_conn *c, const struct ctl_request *r)
 {
@@ -216,7 +268,7 @@ control_dispatch(struct control_conn *c, const struct ctl_request *r)
 	char	       err[CTL_LINE_MAX / 2];
 
 	if (env->vms == NULL && r->cmd != CTL_RELOAD && r->cmd != CTL_METRICS &&
-	    r->cmd != CTL_LOG) {
+	    r->cmd != CTL_LOG && r->cmd != CTL_STATUS) {
 		control_end(c, "no lifecycle backend is configured");
 		return;
 	}
@@ -247,6 +299,9 @@ control_dispatch(struct control_conn *c, const struct ctl_request *r)
 	case CTL_LOG:
 		log_ring_foreach(control_data_line, c);
 		control_end(c, NULL);
+		return;
+	case CTL_STATUS:
+		control_status(c);
 		return;
 	case CTL_NCMDS:
 		break;

@@ -16,6 +16,7 @@ static const struct {
 	[CTL_RELOAD] = { "reload", 0 },
 	[CTL_METRICS] = { "metrics", 0 },
 	[CTL_LOG] = { "log", 0 },
+	[CTL_STATUS] = { "status", 0 },
 };
 
 static int ctl_fail(char *, size_t, const char *, ...)

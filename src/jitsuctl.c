@@ -19,8 +19,8 @@ static void __attribute__((noreturn)) usage(void)
 {
 	fprintf(stderr,
 	    "usage: jitsuctl [-V] [-s socket] command [argument]\n"
-	    "commands: list, show NAME, start NAME, stop NAME, reload,\n"
-	    "          metrics, log\n");
+	    "commands: status, list, show NAME, start NAME, stop NAME,\n"
+	    "          reload, metrics, log\n");
 	exit(2);
 }
 

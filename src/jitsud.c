@@ -488,6 +488,7 @@ main(int argc, char *argv[])
 	if (jitsud_images != NULL)
 		image_cache_sweep(jitsud_images);
 	env.reload = jitsud_reload;
+	env.started_ms = vm_now_ms();
 	LIST_INIT(&env.fwd_retired);
 	signal(SIGPIPE, SIG_IGN);
 	if ((env.base = event_base_new()) == NULL)

@@ -22,10 +22,10 @@
  * a scraper sends a request line and a few headers.
  */
 
-#define MH_TIMEOUT_SEC	  10
-#define MH_HEADERS_MAX	  8192
-#define MH_BODY_MAX	  1024 /* a GET has none; past this, 413 */
-#define MH_CONTENT_TYPE	  "text/plain; version=0.0.4; charset=utf-8"
+#define MH_TIMEOUT_SEC	10
+#define MH_HEADERS_MAX	8192
+#define MH_BODY_MAX	1024 /* a GET has none; past this, 413 */
+#define MH_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
 struct metrics_http {
 	struct evhttp *http;
@@ -93,7 +93,7 @@ metrics_http_socket(const struct conf_addr *a)
 
 struct metrics_http *
 metrics_http_open(struct event_base *base, const struct conf_addr *a,
-    void (*render)(void *arg, FILE *fp), void *arg)
+    void (*render)(void *arg, FILE *fp), void			  *arg)
 {
 	struct metrics_http *mh;
 	char		     name[64];

@@ -86,6 +86,14 @@ check "an answer too big for 512 bytes sets TC" \
 check "dig's TCP retry then gets it whole" \
     eval '[ "$(q mid.example.org TXT +noedns +short | wc -l)" -ge 7 ]'
 
+out=$("$bin/jitsuctl" -s "$sock" status)
+check "jitsuctl status names version, backend, listen addresses and bindings" \
+    eval 'echo "$out" | grep -q "^version [0-9]" &&
+     echo "$out" | grep -q "^backend process$" &&
+     echo "$out" | grep -q "^listen 127.0.0.1:$port$" &&
+     echo "$out" | grep -q "^metrics 127.0.0.1:$mport$" &&
+     echo "$out" | grep -q "^bindings [1-9]"'
+
 echo "daemon: the metrics over HTTP"
 murl=http://127.0.0.1:$mport
 curl -s -D "$work/mhead" -o "$work/mbody" "$murl/metrics"

@@ -22,6 +22,8 @@
 
 #include "ctl.h"
 #include "jitsud.h"
+#include "version.h"
+#include "version.h"
 #include "log.h"
 #include "quietlog.h"
 #include "testutil.h"
@@ -100,6 +102,15 @@ metrics_render(const struct metrics *m, const struct vms *vs, FILE *fp)
 	(void)vs;
 	for (i = 0; i < metrics_lines; i++)
 		fprintf(fp, "metric_%zu_total %zu\n", i, i);
+}
+
+/* server.c's: the port only, enough to tell the addresses apart. */
+const char *
+server_addr_str(const struct conf_addr *a, char *buf, size_t len)
+{
+	snprintf(buf, len, "addr:%u",
+	    ntohs(((const struct sockaddr_in *)&a->ss)->sin_port));
+	return buf;
 }
 
 void
@@ -570,6 +581,58 @@ test_without_a_backend_only_reload_metrics_and_log_work(void **state)
 	assert_reply("jitsu/1 reload\n", "end ok\n");
 }
 
+/* status: the facts an operator asks first, backend or none. */
+static void
+test_status_says_what_runs_where(void **state)
+{
+	struct zone	z1, z2;
+	struct zone    *zz[2] = { &z1, &z2 };
+	struct zone_set zs;
+
+	(void)state;
+	memset(&z1, 0, sizeof(z1));
+	memset(&z2, 0, sizeof(z2));
+	z1.nbindings = 3;
+	z2.nbindings = 2;
+	zs.zones = zz;
+	zs.nzones = 2;
+	env->zones = &zs;
+	env->started_ms = 100000 - 61000;
+	env->conf.backend = CONF_BACKEND_PROCESS;
+	env->conf.nlisten = 1;
+	((struct sockaddr_in *)&env->conf.listen[0].ss)->sin_port = htons(53);
+	env->metrics.queries[0][0] = 5;
+	env->metrics.queries[1][3] = 2;
+	assert_reply("jitsu/1 status\n",
+	    "data version " JITSUD_VERSION "\n"
+	    "data uptime 61s\n"
+	    "data backend process\n"
+	    "data listen addr:53\n"
+	    "data metrics off\n"
+	    "data forwarder off\n"
+	    "data zones 2\n"
+	    "data bindings 5\n"
+	    "data queries 7\n"
+	    "data vms stopped 1\n" /* in the lifecycle's order */
+	    "data vms ready 1\n"
+	    "end ok\n");
+	env->vms = NULL;
+	env->conf.has_metrics = 1;
+	((struct sockaddr_in *)&env->conf.metrics.ss)->sin_port = htons(9153);
+	assert_reply("jitsu/1 status\n",
+	    "data version " JITSUD_VERSION "\n"
+	    "data uptime 61s\n"
+	    "data backend process\n"
+	    "data listen addr:53\n"
+	    "data metrics addr:9153\n"
+	    "data forwarder off\n"
+	    "data zones 2\n"
+	    "data bindings 5\n"
+	    "data queries 7\n"
+	    "end ok\n");
+	env->zones = NULL;
+}
+
 static void
 test_large_multi_part_reply_arrives_whole(void **state)
 {
@@ -702,6 +765,7 @@ main(void)
 		T(test_a_line_just_under_the_limit_is_still_read),
 		T(test_failures_are_the_end_lines_reason),
 		T(test_without_a_backend_only_reload_metrics_and_log_work),
+		T(test_status_says_what_runs_where),
 		T(test_large_multi_part_reply_arrives_whole),
 		T(test_client_closing_mid_reply_frees_its_connection),
 		T(test_idle_clients_make_room_for_a_new_one),

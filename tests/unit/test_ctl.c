@@ -40,6 +40,8 @@ test_every_command_parses(void **state)
 	assert_int_equal(r.cmd, CTL_METRICS);
 	assert_int_equal(parse("jitsu/1 log", &r, err), 0);
 	assert_int_equal(r.cmd, CTL_LOG);
+	assert_int_equal(parse("jitsu/1 status", &r, err), 0);
+	assert_int_equal(r.cmd, CTL_STATUS);
 }
 
 static void
