@@ -926,8 +926,20 @@ void	    vms_free(struct vms *);
 /* vms_standin: let si stand in for bindings with synjitsu on. */
 void vms_standin(struct vms *, const struct vm_standin *si, void *ctx);
 
-/* vms_sync: match the registry to the bindings of `zs' (see vm.c). */
-void vms_sync(struct vms *, const struct zone_set *zs);
+/* What vms_sync did, for a reload to report. */
+struct vms_sync_report {
+	size_t added;	/* names new to the registry */
+	size_t removed; /* gone from the zones (stopped first if running) */
+	size_t changed; /* a new binding, taken at once (not running) */
+	size_t later;	/* ... taken once the running guest stops */
+};
+
+/*
+ * vms_sync: match the registry to the bindings of `zs' (see vm.c); what
+ * it did into *r (NULL: not wanted).
+ */
+void vms_sync(struct vms *, const struct zone_set *zs,
+    struct vms_sync_report *r);
 
 /* vms_warm: build every warm binding's domain, paused. */
 void vms_warm(struct vms *);

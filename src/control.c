@@ -265,7 +265,7 @@ static void
 control_dispatch(struct control_conn *c, const struct ctl_request *r)
 {
 	struct jitsud *env = c->ctl->env;
-	char	       err[CTL_LINE_MAX / 2];
+	char	       err[CTL_LINE_MAX / 2], report[2048];
 
 	if (env->vms == NULL && r->cmd != CTL_RELOAD && r->cmd != CTL_METRICS &&
 	    r->cmd != CTL_LOG && r->cmd != CTL_STATUS) {
@@ -290,8 +290,13 @@ control_dispatch(struct control_conn *c, const struct ctl_request *r)
 								       err);
 		return;
 	case CTL_RELOAD:
-		control_end(c,
-		    env->reload(env, err, sizeof(err)) == 0 ? NULL : err);
+		/* What the reload did, or why it did not. */
+		if (env->reload(env, report, sizeof(report)) == -1) {
+			control_end(c, report);
+			return;
+		}
+		control_data_text(c, report);
+		control_end(c, NULL);
 		return;
 	case CTL_METRICS:
 		control_metrics(c);

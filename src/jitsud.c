@@ -2,6 +2,7 @@
 #include <arpa/inet.h>
 
 #include <errno.h>
+#include <stdarg.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -190,6 +191,89 @@ same_forwarder(const struct conf *a, const struct conf *b)
 			a->forwarder.len) == 0));
 }
 
+static void jitsud_say(char *, size_t, const char *, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Append a line to the reload's report in buf[len]. */
+static void
+jitsud_say(char *buf, size_t len, const char *fmt, ...)
+{
+	size_t	n = strlen(buf);
+	va_list ap;
+
+	if (n + 1 >= len)
+		return;
+	if (n > 0)
+		buf[n++] = '\n';
+	va_start(ap, fmt);
+	vsnprintf(buf + n, len - n, fmt, ap);
+	va_end(ap);
+}
+
+/* The reload's report, a log line per line. */
+static void
+jitsud_log_report(const char *msg)
+{
+	const char *p = msg, *nl;
+
+	for (; *p != '\0'; p = *nl != '\0' ? nl + 1 : nl) {
+		nl = strchr(p, '\n');
+		if (nl == NULL)
+			nl = p + strlen(p);
+		log_info("reloaded: %.*s", (int)(nl - p), p);
+	}
+}
+
+static int
+same_addr(const struct conf_addr *a, const struct conf_addr *b)
+{
+	return a->len == b->len && memcmp(&a->ss, &b->ss, a->len) == 0;
+}
+
+/*
+ * Settings read at start only: the components they made keep them.  A
+ * reload that changes one keeps the running value in the configuration
+ * (so status and show tell what runs) and reports that the new one
+ * needs a restart, rather than taking it in silence.
+ */
+static void
+jitsud_start_only(const struct conf *run, struct conf *c, char *msg, size_t len)
+{
+#define START_ONLY(differs, kw, keep)                                       \
+	do {                                                                \
+		if (differs) {                                              \
+			jitsud_say(msg, len, "needs a restart: %s", kw);    \
+			log_warnx("reload: %s changed; it takes effect at " \
+				  "the next start",                         \
+			    kw);                                            \
+			keep;                                               \
+		}                                                           \
+	} while (0)
+
+	START_ONLY(c->backend != run->backend, "backend",
+	    c->backend = run->backend);
+	START_ONLY(strcmp(c->control, run->control) != 0, "control socket",
+	    memcpy(c->control, run->control, sizeof(c->control)));
+	START_ONLY(c->vif_plug != run->vif_plug, "vif-plug",
+	    c->vif_plug = run->vif_plug);
+	START_ONLY(strcmp(c->vif_script, run->vif_script) != 0, "vif-script",
+	    memcpy(c->vif_script, run->vif_script, sizeof(c->vif_script)));
+	START_ONLY(strcmp(c->statedir, run->statedir) != 0, "state-dir",
+	    memcpy(c->statedir, run->statedir, sizeof(c->statedir)));
+	START_ONLY(strcmp(c->imagedir, run->imagedir) != 0, "image-cache",
+	    memcpy(c->imagedir, run->imagedir, sizeof(c->imagedir)));
+	START_ONLY(c->builders != run->builders, "builders",
+	    c->builders = run->builders);
+	START_ONLY(c->shells != run->shells, "shells", c->shells = run->shells);
+	START_ONLY(c->shell_mib != run->shell_mib, "shell-memory",
+	    c->shell_mib = run->shell_mib);
+	START_ONLY(c->has_metrics != run->has_metrics ||
+		(c->has_metrics && !same_addr(&c->metrics, &run->metrics)),
+	    "metrics listen",
+	    (c->has_metrics = run->has_metrics, c->metrics = run->metrics));
+#undef START_ONLY
+}
+
 /*
  * Reload: build the whole new configuration first; only if it is
  * complete (files parse, zones load, new sockets bind) swap it in.
@@ -198,38 +282,40 @@ same_forwarder(const struct conf *a, const struct conf *b)
  * the port shut.  Running VMs whose binding did not change are kept.
  */
 static int
-jitsud_reload(struct jitsud *env, char *err, size_t errlen)
+jitsud_reload(struct jitsud *env, char *msg, size_t msglen)
 {
-	struct errors	   *errs;
-	struct conf	    c;
-	struct zone_set	   *zs;
-	struct server_list *fresh = NULL;
-	int		    relisten;
+	struct errors	      *errs;
+	struct conf	       c;
+	struct zone_set	      *zs;
+	struct server_list    *fresh = NULL;
+	struct vms_sync_report r;
+	size_t		       i, nb = 0;
+	int		       relisten;
 
 	sdnotify("RELOADING=1");
-	snprintf(err, errlen, "out of memory");
+	snprintf(msg, msglen, "out of memory");
 	if ((errs = calloc(1, sizeof(*errs))) == NULL)
 		goto fail;
 	if (jitsud_load(&jitsud_args, &c, &zs, errs) == -1) {
 		jitsud_log_errors(errs);
-		snprintf(err, errlen, "%zu error(s), the first: %s",
+		snprintf(msg, msglen, "%zu error(s), the first: %s",
 		    errs->count, errs->msg[0]);
 		goto fail;
 	}
 	relisten = !same_listen(&env->conf, &c);
 	if (relisten && (fresh = servers_open(env, &c, 0)) == NULL) {
-		snprintf(err, errlen, "cannot listen on the new addresses");
+		snprintf(msg, msglen, "cannot listen on the new addresses");
 		zone_set_free(zs);
 		conf_clear(&c);
 		goto fail;
 	}
-	if (c.has_metrics != env->conf.has_metrics ||
-	    (c.has_metrics &&
-		(c.metrics.len != env->conf.metrics.len ||
-		    memcmp(&c.metrics.ss, &env->conf.metrics.ss,
-			c.metrics.len) != 0)))
-		log_warnx("reload: the metrics listen line changed; it takes "
-			  "effect at the next start");
+	msg[0] = '\0';
+	for (i = 0; i < zs->nzones; i++)
+		nb += zs->zones[i]->nbindings;
+	jitsud_say(msg, msglen, "zones %zu, bindings %zu", zs->nzones, nb);
+	if (relisten)
+		jitsud_say(msg, msglen, "listening on the new addresses");
+	jitsud_start_only(&env->conf, &c, msg, msglen);
 	if (!same_forwarder(&env->conf, &c)) {
 		forward_retire(&env->fwd_retired, env->fwd);
 		env->fwd = NULL;
@@ -237,11 +323,17 @@ jitsud_reload(struct jitsud *env, char *err, size_t errlen)
 		    (env->fwd = forward_new(env->base, &c.forwarder)) == NULL)
 			log_warnx("reload: forwarding is off: no forwarder "
 				  "socket");
+		jitsud_say(msg, msglen, "forwarder %s",
+		    env->fwd != NULL ? "changed" : "off");
 	}
 	if (env->vms != NULL) {
-		vms_sync(env->vms, zs);
+		vms_sync(env->vms, zs, &r);
 		if (env->conf.backend == CONF_BACKEND_XEN)
 			xl_pool(zs);
+		jitsud_say(msg, msglen,
+		    "bindings: %zu added, %zu removed, %zu changed, %zu to "
+		    "change when their guest stops",
+		    r.added, r.removed, r.changed, r.later);
 	}
 	zone_set_free(env->zones);
 	env->zones = zs;
@@ -254,12 +346,12 @@ jitsud_reload(struct jitsud *env, char *err, size_t errlen)
 	free(errs);
 	if (jitsud_images != NULL)
 		image_cache_sweep(jitsud_images);
-	log_info("reloaded: %zu zone(s)", env->zones->nzones);
+	jitsud_log_report(msg);
 	sdnotify("READY=1");
 	return 0;
 fail:
 	free(errs);
-	log_warnx("reload failed (%s); keeping the running configuration", err);
+	log_warnx("reload failed (%s); keeping the running configuration", msg);
 	sdnotify("READY=1");
 	return -1;
 }
@@ -436,7 +528,7 @@ jitsud_backend(struct jitsud *env)
 		if (proc_init(env->base, env->vms, &pc) == -1)
 			fatalx("backend process: cannot start");
 	}
-	vms_sync(env->vms, env->zones);
+	vms_sync(env->vms, env->zones, NULL);
 	if (c->backend == CONF_BACKEND_XEN) {
 		xl_adopt(env->vms);
 		xl_pool(env->zones);

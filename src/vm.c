@@ -790,11 +790,15 @@ vm_rebind(struct binding *dst, const struct binding *b)
  * removed ones are stopped and forgotten.
  */
 void
-vms_sync(struct vms *vs, const struct zone_set *zs)
+vms_sync(struct vms *vs, const struct zone_set *zs, struct vms_sync_report *r)
 {
-	struct vm *v, *next;
-	size_t	   i, j;
+	struct vms_sync_report none;
+	struct vm	      *v, *next;
+	size_t		       i, j;
 
+	if (r == NULL)
+		r = &none;
+	memset(r, 0, sizeof(*r));
 	TAILQ_FOREACH(v, &vs->all, entry)
 		v->seen = 0;
 	for (i = 0; zs != NULL && i < zs->nzones; i++) {
@@ -806,10 +810,19 @@ vms_sync(struct vms *vs, const struct zone_set *zs)
 			if ((v = vm_find(vs, b->name)) == NULL) {
 				if ((v = vm_new(vs, b)) == NULL)
 					fatalx("vms_sync: out of memory");
+				r->added++;
 			} else if (v->state == VM_STOPPED ||
-			    v->state == VM_SUSPENDED)
+			    v->state == VM_SUSPENDED) {
+				r->changed += !binding_same(&v->b, b);
 				vm_rebind(&v->b, b);
-			else if (!binding_same(&v->b, b)) {
+			} else if (binding_same(&v->b, b)) {
+				/* Back as it runs: a change made meanwhile
+				 * is no longer wanted. */
+				if (v->has_next_b)
+					binding_clear(&v->next_b);
+				v->has_next_b = 0;
+			} else {
+				r->later++;
 				if (!v->has_next_b)
 					memset(&v->next_b, 0,
 					    sizeof(v->next_b));
@@ -824,6 +837,7 @@ vms_sync(struct vms *vs, const struct zone_set *zs)
 		if (v->seen)
 			continue;
 		v->removed = 1;
+		r->removed++;
 		if (v->state == VM_STOPPED || v->state == VM_SUSPENDED) {
 			vm_wake(v, 0, "binding removed");
 			vm_free(v);

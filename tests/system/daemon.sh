@@ -128,8 +128,20 @@ kill -HUP "$pid"
 sleep 0.5
 check_eq "SIGHUP loads the edited zone" \
     192.0.2.99 "$(q new.example.org A +short)"
-check_eq "jitsuctl reload says it was taken" "configuration reloaded" \
-    "$("$bin/jitsuctl" -s "$sock" reload 2>&1)"
+out=$("$bin/jitsuctl" -s "$sock" reload 2>&1)
+check "jitsuctl reload says what it did, then that it was taken" \
+    eval 'echo "$out" | grep -q "^zones 1, bindings [1-9]" &&
+     echo "$out" | grep -q "^bindings: 0 added, 0 removed" &&
+     [ "$(echo "$out" | tail -n 1)" = "configuration reloaded" ]'
+# A setting read at start only: said, not taken in silence.
+sed -i "s|^state-dir .*|state-dir $work/state2|" "$work/jitsud.conf"
+out=$("$bin/jitsuctl" -s "$sock" reload 2>&1)
+check "a reload names the settings that need a restart" \
+    eval 'echo "$out" | grep -q "^needs a restart: state-dir$"'
+sed -i "s|^state-dir .*|state-dir $work/state|" "$work/jitsud.conf"
+out=$("$bin/jitsuctl" -s "$sock" reload 2>&1)
+check "... and none once it is back as it runs" \
+    eval '! echo "$out" | grep -q "needs a restart"'
 echo 'broken	IN	A	not-an-address' >> "$work/example.org.zone"
 "$bin/jitsuctl" -s "$sock" reload > "$work/reload.out" 2>&1
 rc=$?

@@ -86,11 +86,16 @@ vm_stop(struct vms *vs, const char *name, char *err, size_t errlen)
 	return fake_op("stop", name, err, errlen);
 }
 
+static const char *reload_report = ""; /* what a good reload says */
+
 static int
-fake_reload(struct jitsud *env, char *err, size_t errlen)
+fake_reload(struct jitsud *env, char *msg, size_t msglen)
 {
 	(void)env;
-	return fake_op("reload", "", err, errlen);
+	if (fake_op("reload", "", msg, msglen) == -1)
+		return -1;
+	snprintf(msg, msglen, "%s", reload_report);
+	return 0;
 }
 
 void
@@ -152,6 +157,7 @@ setup(void **state)
 	fail_op = quietlog_warnings = 0;
 	metrics_lines = 0;
 	log_lines = NULL;
+	reload_report = "";
 	snprintf(dir, sizeof(dir), "/tmp/test_control.XXXXXX");
 	if (mkdtemp(dir) == NULL)
 		return -1;
@@ -561,6 +567,12 @@ test_failures_are_the_end_lines_reason(void **state)
 	fail_op = 0;
 	assert_reply("jitsu/1 reload\n", "end ok\n");
 	assert_string_equal(asked, "reload()");
+	/* A good reload's report comes as data lines before the end. */
+	reload_report = "zones 1, bindings 2\nneeds a restart: builders";
+	assert_reply("jitsu/1 reload\n",
+	    "data zones 1, bindings 2\n"
+	    "data needs a restart: builders\n"
+	    "end ok\n");
 }
 
 static void

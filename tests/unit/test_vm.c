@@ -250,7 +250,7 @@ registry(struct binding *b, size_t n)
 	vs = vms_new(base, &fake, NULL, &metrics);
 	assert_non_null(vs);
 	vs->grace_ms = 300;
-	vms_sync(vs, &zs);
+	vms_sync(vs, &zs, NULL);
 	return vs;
 }
 
@@ -691,18 +691,21 @@ test_reload_keeps_unchanged_and_stops_removed(void **state)
 		binding("keep.", BINDING_STOP_DESTROY, 0),
 		binding("gone.", BINDING_STOP_DESTROY, 0),
 	};
-	struct vms     *vs = registry(b, 2);
-	struct vm      *keep = make_ready(vs, &b[0]);
-	struct vm      *gone = make_ready(vs, &b[1]);
-	struct zone	z, *zp = &z;
-	struct zone_set zs = { &zp, 1 };
-	struct binding	nb = b[0];
+	struct vms	      *vs = registry(b, 2);
+	struct vm	      *keep = make_ready(vs, &b[0]);
+	struct vm	      *gone = make_ready(vs, &b[1]);
+	struct zone	       z, *zp = &z;
+	struct zone_set	       zs = { &zp, 1 };
+	struct binding	       nb = b[0];
+	struct vms_sync_report r;
 
 	(void)state;
 	memset(&z, 0, sizeof(z));
 	z.bindings = &nb;
 	z.nbindings = 1;
-	vms_sync(vs, &zs);
+	vms_sync(vs, &zs, &r);
+	assert_int_equal(r.removed, 1);
+	assert_int_equal(r.added + r.changed + r.later, 0);
 	assert_int_equal(keep->state, VM_READY);
 	assert_int_equal(gone->state, VM_STOPPING);
 	assert_string_equal(calls, "destroy(gone.)");
@@ -710,7 +713,18 @@ test_reload_keeps_unchanged_and_stops_removed(void **state)
 	assert_null(vm_find(vs, "gone."));
 	/* A changed binding applies once its VM is down. */
 	nb.memory_kb = 65536;
-	vms_sync(vs, &zs);
+	vms_sync(vs, &zs, &r);
+	assert_int_equal(r.later, 1);
+	assert_int_equal(r.removed, 0);
+	/* Changed back before it stopped: nothing is left to apply... */
+	nb.memory_kb = 0;
+	vms_sync(vs, &zs, &r);
+	assert_int_equal(r.later, 0);
+	assert_false(keep->has_next_b);
+	/* ... and changed again, it is. */
+	nb.memory_kb = 65536;
+	vms_sync(vs, &zs, &r);
+	assert_int_equal(r.later, 1);
 	assert_int_equal(keep->b.memory_kb, 0);
 	vm_backend_gone(keep, "crashed");
 	assert_int_equal(keep->b.memory_kb, 65536);
