@@ -1,6 +1,7 @@
 #!/bin/sh
 # run.sh -- `make bench`: every benchmark, results under bench/.
 #   bench/dns.txt        jitsud vs NSD, queries/s (dnsperf, on this host)
+#   bench/scale.txt      load time and RSS for 1 000 to 10 000 bound names
 #   bench/results.txt    one nested-Xen run (tests/xen/bench.sh): per
 #                        series its runs, failed runs and medians, the
 #                        issue's targets, and every BENCH line as recorded
@@ -14,7 +15,7 @@
 # Environment:
 #   BENCH_ONLY          pieces of the nested run (fig1,fig2,fig3,linux;
 #                       default fig1,fig2,fig3); set, it skips dns.txt
-#                       unless it names "dns"
+#                       and scale.txt unless it names "dns" or "scale"
 #   BENCH_RUNS          runs per point (default 5; fig2 runs fewer at
 #                       N >= 8, fig3 twice as many)
 #   BENCH_MEMS, BENCH_PARN  for a quick check of the bench: figure 1's
@@ -44,6 +45,13 @@ if [ -z "${BENCH_SUMMARY_ONLY:-}" ]; then
 		say "DNS throughput (bench/dns.txt)"
 		sh "$top/scripts/bench/dns.sh" ||
 		    say "dns.sh failed (exit $?); bench/dns.txt not updated"
+		;;
+	esac
+	case ",${BENCH_ONLY:-scale}," in
+	*,scale,*)
+		say "memory and load time per bound name (bench/scale.txt)"
+		SCALE_OUT=$dir/scale.txt sh "$top/scripts/bench/scale.sh" ||
+		    say "scale.sh failed (exit $?); bench/scale.txt not updated"
 		;;
 	esac
 	# Lists go to dom0 with "+" for ",": QEMU splits its -initrd

@@ -54,6 +54,14 @@ metrics_boot(struct metrics *m, uint64_t ms)
 	m->boot_count++;
 }
 
+/* A binding's own boot histogram: counted, the buckets left out. */
+void
+metrics_hist_add(struct metrics_hist *h, uint64_t ms)
+{
+	h->count++;
+	h->sum_ms += ms;
+}
+
 /* The per-phase histograms are metrics.c's: not this driver's concern. */
 void
 metrics_phase(struct metrics *m, enum tl_phase p, uint64_t ms)
@@ -225,7 +233,7 @@ setup(struct driver *d, int argc, char **argv)
 	memset(&z, 0, sizeof(z));
 	z.bindings = d->b;
 	z.nbindings = d->nb;
-	vms_sync(d->vs, &zs);
+	vms_sync(d->vs, &zs, NULL);
 }
 
 int
