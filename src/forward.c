@@ -16,6 +16,10 @@
 
 #define FWD_TIMEOUT_MS	 2000
 #define FWD_INFLIGHT_MAX 256 /* queries awaiting an answer, UDP and TCP */
+#define FWD_TCP_CONNS	 1   /* upstream TCP connections (RFC 7766 6.2.2) */
+#define FWD_TCP_PIPELINE FWD_INFLIGHT_MAX /* queries on one of them */
+#define FWD_TCP_IDLE_SEC 10		  /* an idle one is closed after */
+#define FWD_ID_TRIES	 64
 
 /*
  * Each query goes upstream from a socket of its own, so from a port the
@@ -31,9 +35,10 @@ struct fwd_query {
 	uint16_t	      id; /* upstream ID */
 	uint16_t	      client_id;
 	int		      tcp;
-	int		      fd;  /* UDP, connected */
-	struct event	     *ev;  /* UDP */
-	struct bufferevent   *bev; /* TCP */
+	int		      fd;   /* UDP, connected */
+	struct event	     *ev;   /* UDP */
+	struct fwd_conn	     *conn; /* TCP: the connection it went on */
+	LIST_ENTRY(fwd_query) centry;
 	struct event	     *timer;
 	void (*cb)(void *, const uint8_t *, size_t);
 	void   *arg;
@@ -42,13 +47,33 @@ struct fwd_query {
 	uint8_t q[]; /* the query as sent */
 };
 
+/*
+ * TCP queries share an upstream connection and are pipelined on it
+ * (RFC 7766 6.2.1), each under an ID unique on it; the answers may come
+ * in any order.  A connection per query cost a descriptor and a
+ * handshake each: 8 clients pipelining 400 queries once opened over a
+ * thousand.  Idle for FWD_TCP_IDLE_SEC, it is closed; closed by the
+ * upstream, its queries get no answer (SERVFAIL) and the next query
+ * opens another.
+ */
+struct fwd_conn {
+	struct forwarder    *fwd;
+	LIST_ENTRY(fwd_conn) entry;
+	struct bufferevent  *bev;
+	struct event	    *idle;
+	LIST_HEAD(, fwd_query) queries;
+	size_t nqueries;
+};
+
 struct forwarder {
 	struct event_base    *base;
 	LIST_ENTRY(forwarder) retired;
 	struct event	     *retire_ev;
 	struct conf_addr      upstream;
 	LIST_HEAD(, fwd_query) inflight;
-	size_t	ninflight;
+	size_t ninflight;
+	LIST_HEAD(, fwd_conn) conns;
+	size_t	nconns;
 	uint8_t buf[DNS_TCP_MAX];
 };
 
@@ -64,24 +89,62 @@ forward_new(struct event_base *base, const struct conf_addr *upstream)
 	f->base = base;
 	f->upstream = *upstream;
 	LIST_INIT(&f->inflight);
+	LIST_INIT(&f->conns);
 	return f;
 }
+
+static void forward_conn_idle(int, short, void *);
 
 /* Forget fq, which is in flight: no callback. */
 static void
 forward_forget(struct fwd_query *fq)
 {
+	struct fwd_conn *c = fq->conn;
+	struct timeval	 tv = { FWD_TCP_IDLE_SEC, 0 };
+
 	LIST_REMOVE(fq, entry);
 	fq->fwd->ninflight--;
+	if (c != NULL) {
+		/* A late answer for it will find no query and be dropped. */
+		LIST_REMOVE(fq, centry);
+		if (--c->nqueries == 0)
+			evtimer_add(c->idle, &tv);
+	}
 	if (fq->ev != NULL)
 		event_free(fq->ev);
 	if (fq->fd != -1)
 		close(fq->fd);
-	if (fq->bev != NULL)
-		bufferevent_free(fq->bev);
 	if (fq->timer != NULL)
 		event_free(fq->timer);
 	free(fq);
+}
+
+/* Close c; its queries, if any, are the caller's to have answered. */
+static void
+forward_conn_free(struct fwd_conn *c)
+{
+	struct fwd_query *fq;
+
+	while ((fq = LIST_FIRST(&c->queries)) != NULL) {
+		LIST_REMOVE(fq, centry);
+		fq->conn = NULL;
+	}
+	LIST_REMOVE(c, entry);
+	c->fwd->nconns--;
+	bufferevent_free(c->bev);
+	event_free(c->idle);
+	free(c);
+}
+
+static void
+forward_conn_idle(int fd, short event, void *arg)
+{
+	struct fwd_conn *c = arg;
+
+	(void)fd;
+	(void)event;
+	if (c->nqueries == 0)
+		forward_conn_free(c);
 }
 
 void
@@ -98,6 +161,8 @@ forward_free(struct forwarder *f)
 	/* Callers cancel their own queries first; these are leftovers. */
 	while (!LIST_EMPTY(&f->inflight))
 		forward_forget(LIST_FIRST(&f->inflight));
+	while (!LIST_EMPTY(&f->conns))
+		forward_conn_free(LIST_FIRST(&f->conns));
 	free(f);
 }
 
@@ -198,52 +263,139 @@ forward_timeout(int fd, short event, void *arg)
 	forward_done(fq, NULL, 0);
 }
 
-/* TCP: the answer is a two-byte length and that many bytes. */
+/* TCP: each answer is a two-byte length and that many bytes. */
 static void
 forward_tcp_read(struct bufferevent *bev, void *arg)
 {
-	struct fwd_query *fq = arg;
-	struct forwarder *f = fq->fwd;
+	struct fwd_conn	 *c = arg;
+	struct forwarder *f = c->fwd;
 	struct evbuffer	 *in = bufferevent_get_input(bev);
+	struct fwd_query *fq;
 	uint8_t		  lenbuf[2];
 	size_t		  len;
 
-	if (evbuffer_get_length(in) < 2)
-		return;
-	evbuffer_copyout(in, lenbuf, 2);
-	len = (size_t)lenbuf[0] << 8 | lenbuf[1];
-	if (evbuffer_get_length(in) < 2 + len)
-		return;
-	evbuffer_drain(in, 2);
-	evbuffer_remove(in, f->buf, len);
-	forward_done(fq, forward_matches(fq, f->buf, len) ? f->buf : NULL, len);
+	while (evbuffer_get_length(in) >= 2) {
+		evbuffer_copyout(in, lenbuf, 2);
+		len = (size_t)lenbuf[0] << 8 | lenbuf[1];
+		if (evbuffer_get_length(in) < 2 + len)
+			return;
+		evbuffer_drain(in, 2);
+		evbuffer_remove(in, f->buf, len);
+		LIST_FOREACH(fq, &c->queries, centry)
+			if (forward_matches(fq, f->buf, len))
+				break;
+		if (fq == NULL) {
+			log_debug("forwarder: unexpected TCP answer dropped");
+			continue;
+		}
+		/* forward_done frees fq, never c: c is still ours. */
+		forward_done(fq, f->buf, len);
+	}
 }
 
+/* The upstream hung up or failed: every query on it has no answer. */
 static void
 forward_tcp_event(struct bufferevent *bev, short what, void *arg)
 {
+	struct fwd_conn	 *c = arg;
+	struct fwd_query *fq;
+
 	(void)bev;
-	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
-		forward_done(arg, NULL, 0);
+	if (!(what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)))
+		return;
+	while ((fq = LIST_FIRST(&c->queries)) != NULL)
+		forward_done(fq, NULL, 0);
+	forward_conn_free(c);
+}
+
+static struct fwd_conn *
+forward_conn_open(struct forwarder *f)
+{
+	struct fwd_conn *c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;
+	c->fwd = f;
+	LIST_INIT(&c->queries);
+	c->idle = evtimer_new(f->base, forward_conn_idle, c);
+	c->bev = bufferevent_socket_new(f->base, -1, BEV_OPT_CLOSE_ON_FREE);
+	if (c->idle == NULL || c->bev == NULL) {
+		if (c->idle != NULL)
+			event_free(c->idle);
+		if (c->bev != NULL)
+			bufferevent_free(c->bev);
+		free(c);
+		return NULL;
+	}
+	bufferevent_setcb(c->bev, forward_tcp_read, NULL, forward_tcp_event, c);
+	LIST_INSERT_HEAD(&f->conns, c, entry);
+	f->nconns++;
+	if (bufferevent_socket_connect(c->bev,
+		(struct sockaddr *)&f->upstream.ss,
+		(int)f->upstream.len) == -1) {
+		forward_conn_free(c);
+		return NULL;
+	}
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	return c;
+}
+
+/*
+ * The connection for a new query: the least busy with room, else a new
+ * one while there are fewer than FWD_TCP_CONNS.  RFC 7766 asks a client
+ * for one connection to a server for its queries, pipelined.
+ */
+static struct fwd_conn *
+forward_conn_pick(struct forwarder *f)
+{
+	struct fwd_conn *c, *best = NULL;
+
+	LIST_FOREACH(c, &f->conns, entry)
+		if (c->nqueries < FWD_TCP_PIPELINE &&
+		    (best == NULL || c->nqueries < best->nqueries))
+			best = c;
+	if (best == NULL && f->nconns < FWD_TCP_CONNS)
+		return forward_conn_open(f);
+	return best;
+}
+
+/* An ID no query on c uses: its answers are told apart by it. */
+static int
+forward_conn_id(const struct fwd_conn *c, uint16_t *id)
+{
+	const struct fwd_query *q;
+	int			i;
+
+	for (i = 0; i < FWD_ID_TRIES; i++) {
+		if (getrandom(id, sizeof(*id), 0) != sizeof(*id))
+			return -1;
+		LIST_FOREACH(q, &c->queries, centry)
+			if (q->id == *id)
+				break;
+		if (q == NULL)
+			return 0;
+	}
+	return -1;
 }
 
 static int
 forward_tcp_start(struct fwd_query *fq)
 {
-	struct forwarder *f = fq->fwd;
+	struct fwd_conn *c;
 	uint8_t lenbuf[2] = { (uint8_t)(fq->len >> 8), (uint8_t)fq->len };
 
-	fq->bev = bufferevent_socket_new(f->base, -1, BEV_OPT_CLOSE_ON_FREE);
-	if (fq->bev == NULL)
+	if ((c = forward_conn_pick(fq->fwd)) == NULL ||
+	    forward_conn_id(c, &fq->id) == -1)
 		return -1;
-	bufferevent_setcb(fq->bev, forward_tcp_read, NULL, forward_tcp_event,
-	    fq);
-	if (bufferevent_socket_connect(fq->bev,
-		(struct sockaddr *)&f->upstream.ss, (int)f->upstream.len) == -1)
+	fq->q[0] = (uint8_t)(fq->id >> 8);
+	fq->q[1] = (uint8_t)fq->id;
+	fq->conn = c;
+	LIST_INSERT_HEAD(&c->queries, fq, centry);
+	c->nqueries++;
+	evtimer_del(c->idle);
+	if (bufferevent_write(c->bev, lenbuf, 2) == -1 ||
+	    bufferevent_write(c->bev, fq->q, fq->len) == -1)
 		return -1;
-	bufferevent_write(fq->bev, lenbuf, 2);
-	bufferevent_write(fq->bev, fq->q, fq->len);
-	bufferevent_enable(fq->bev, EV_READ | EV_WRITE);
 	return 0;
 }
 

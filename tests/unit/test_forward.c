@@ -4,6 +4,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <poll.h>
 #include <netinet/in.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -407,22 +408,15 @@ test_freeing_the_forwarder_drops_leftover_queries(void **state)
 	assert_int_equal(calls, 0);
 }
 
-/* TCP: accept the forwarder's connection and read one framed query. */
-static int
-tcp_accept_query(uint8_t *q, size_t *len)
+/* TCP: read one framed query from the forwarder's connection fd. */
+static void
+tcp_read_query(int fd, uint8_t *q, size_t *len)
 {
 	uint8_t	     lenbuf[2];
 	size_t	     n = 0;
 	ssize_t	     r;
-	int	     fd = -1;
 	unsigned int t;
 
-	for (t = 0; t < 1000 && fd == -1; t += 5) {
-		testutil_loop_for(base, 5);
-		fd = accept4(up_tcp, NULL, NULL, SOCK_NONBLOCK);
-	}
-	if (fd == -1)
-		fail_msg("the upstream got no TCP connection within 1 s");
 	for (t = 0; t < 1000 && n < 2; t += 5) {
 		testutil_loop_for(base, 5);
 		if ((r = recv(fd, lenbuf + n, 2 - n, 0)) > 0)
@@ -437,6 +431,35 @@ tcp_accept_query(uint8_t *q, size_t *len)
 			n += (size_t)r;
 	}
 	assert_int_equal(n, *len);
+}
+
+/* TCP: the forwarder's next connection (within `ms'), or -1. */
+static int
+tcp_accept(unsigned int ms)
+{
+	unsigned int t;
+	int	     fd = -1;
+
+	for (t = 0; t < ms && fd == -1; t += 5) {
+		struct pollfd p = { .fd = up_tcp, .events = POLLIN };
+
+		testutil_loop_for(base, 5);
+		/* The listener blocks: accept only what is there. */
+		if (poll(&p, 1, 0) == 1)
+			fd = accept4(up_tcp, NULL, NULL, SOCK_NONBLOCK);
+	}
+	return fd;
+}
+
+/* TCP: accept the forwarder's connection and read one framed query. */
+static int
+tcp_accept_query(uint8_t *q, size_t *len)
+{
+	int fd = tcp_accept(1000);
+
+	if (fd == -1)
+		fail_msg("the upstream got no TCP connection within 1 s");
+	tcp_read_query(fd, q, len);
 	return fd;
 }
 
@@ -486,8 +509,12 @@ test_tcp_answer_in_pieces_is_relayed_under_the_clients_id(void **state)
 	close(fd);
 }
 
+/*
+ * On a connection queries share, an answer that matches none of them
+ * (another ID here) is dropped; the query's own answer still comes.
+ */
 static void
-test_tcp_answer_that_does_not_match_is_a_null_answer(void **state)
+test_tcp_answer_that_does_not_match_is_dropped(void **state)
 {
 	uint8_t upq[512], a[514];
 	size_t	qend, alen;
@@ -496,13 +523,56 @@ test_tcp_answer_that_does_not_match_is_a_null_answer(void **state)
 	(void)state;
 	fd = tcp_query(0x0303, upq, &qend);
 	alen = make_answer(a + 2, upq, qend);
-	a[2 + 1] ^= 0x01; /* another ID */
 	a[0] = (uint8_t)(alen >> 8);
 	a[1] = (uint8_t)alen;
+	a[2 + 1] ^= 0x01; /* another ID */
+	assert_int_equal(write(fd, a, alen + 2), (ssize_t)alen + 2);
+	testutil_loop_for(base, 100);
+	assert_int_equal(calls, 0);
+	a[2 + 1] ^= 0x01;
 	assert_int_equal(write(fd, a, alen + 2), (ssize_t)alen + 2);
 	wait_calls(1, 1000);
 	assert_int_equal(calls, 1);
-	assert_true(got_null);
+	assert_false(got_null);
+	assert_int_equal(got[0] << 8 | got[1], 0x0303);
+	close(fd);
+}
+
+/*
+ * TCP queries are pipelined on one upstream connection, under distinct
+ * IDs, and their answers taken in any order (RFC 7766).
+ */
+static void
+test_tcp_queries_share_one_connection(void **state)
+{
+	uint8_t q[512], upq[2][512], a[514];
+	size_t	qend, len, uplen[2], alen;
+	int	fd, i;
+
+	(void)state;
+	len = make_query(q, 0x1111, &qend);
+	assert_non_null(forward_query(fwd, q, len, qend, 1, answered, NULL));
+	fd = tcp_accept(1000);
+	assert_true(fd >= 0);
+	tcp_read_query(fd, upq[0], &uplen[0]);
+	q[0] = 0x22;
+	q[1] = 0x22;
+	assert_non_null(forward_query(fwd, q, len, qend, 1, answered, NULL));
+	tcp_read_query(fd, upq[1], &uplen[1]);
+	if (tcp_accept(100) != -1)
+		fail_msg("a second TCP query opened a second connection");
+	assert_true(upq[0][0] != upq[1][0] || upq[0][1] != upq[1][1]);
+	/* The second's answer first. */
+	for (i = 1; i >= 0; i--) {
+		alen = make_answer(a + 2, upq[i], qend);
+		a[0] = (uint8_t)(alen >> 8);
+		a[1] = (uint8_t)alen;
+		assert_int_equal(write(fd, a, alen + 2), (ssize_t)alen + 2);
+		wait_calls(2 - i, 1000);
+		assert_int_equal(calls, 2 - i);
+		assert_false(got_null);
+		assert_int_equal(got[0] << 8 | got[1], i ? 0x2222 : 0x1111);
+	}
 	close(fd);
 }
 
@@ -647,7 +717,8 @@ main(void)
 		T(test_udp_queries_in_flight_are_bounded),
 		T(test_freeing_the_forwarder_drops_leftover_queries),
 		T(test_tcp_answer_in_pieces_is_relayed_under_the_clients_id),
-		T(test_tcp_answer_that_does_not_match_is_a_null_answer),
+		T(test_tcp_answer_that_does_not_match_is_dropped),
+		T(test_tcp_queries_share_one_connection),
 		T(test_tcp_upstream_hanging_up_is_a_null_answer),
 		T(test_tcp_connection_refused_is_a_null_answer),
 		T(test_ipv6_upstream_relays_over_udp_and_tcp),
