@@ -894,8 +894,7 @@ struct vm {
 	struct vms	 *vs;
 	TAILQ_ENTRY(vm)	  entry;
 	struct binding	  b;
-	struct binding	  next_b; /* from a reload, once down */
-	int		  has_next_b;
+	struct binding	 *next_b; /* from a reload, once down; NULL: none */
 	enum vm_state	  state;
 	uint64_t	  since_ms;  /* entered `state' */
 	uint64_t	  summon_ms; /* first query of this boot */

@@ -129,6 +129,17 @@ vm_new(struct vms *vs, const struct binding *b)
 	return v;
 }
 
+/* Forget a reload's binding waiting for the guest to stop. */
+static void
+vm_next_clear(struct vm *v)
+{
+	if (v->next_b == NULL)
+		return;
+	binding_clear(v->next_b);
+	free(v->next_b);
+	v->next_b = NULL;
+}
+
 static void
 vm_free(struct vm *v)
 {
@@ -136,8 +147,7 @@ vm_free(struct vm *v)
 	vm_probe_stop(v);
 	handover_free(&v->ho);
 	binding_clear(&v->b);
-	if (v->has_next_b)
-		binding_clear(&v->next_b);
+	vm_next_clear(v);
 	event_free(v->timer);
 	event_free(v->idle);
 	free(v);
@@ -724,11 +734,12 @@ vm_backend_gone(struct vm *v, const char *why)
 	}
 	if (v->vs->be->forget != NULL)
 		v->vs->be->forget(v);
-	if (v->has_next_b && v->state == VM_STOPPED) {
+	if (v->next_b != NULL && v->state == VM_STOPPED) {
 		/* A reload changed the binding while it ran: use it now. */
 		binding_clear(&v->b);
-		v->b = v->next_b; /* moved, strings and all */
-		v->has_next_b = 0;
+		v->b = *v->next_b; /* moved, strings and all */
+		free(v->next_b);
+		v->next_b = NULL;
 	}
 	if (v->removed) {
 		vm_wake(v, 0, "binding removed");
@@ -818,16 +829,14 @@ vms_sync(struct vms *vs, const struct zone_set *zs, struct vms_sync_report *r)
 			} else if (binding_same(&v->b, b)) {
 				/* Back as it runs: a change made meanwhile
 				 * is no longer wanted. */
-				if (v->has_next_b)
-					binding_clear(&v->next_b);
-				v->has_next_b = 0;
+				vm_next_clear(v);
 			} else {
 				r->later++;
-				if (!v->has_next_b)
-					memset(&v->next_b, 0,
-					    sizeof(v->next_b));
-				vm_rebind(&v->next_b, b);
-				v->has_next_b = 1;
+				if (v->next_b == NULL &&
+				    (v->next_b = calloc(1,
+					 sizeof(*v->next_b))) == NULL)
+					fatalx("vms_sync: out of memory");
+				vm_rebind(v->next_b, b);
 			}
 			v->seen = 1;
 		}

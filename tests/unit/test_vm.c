@@ -720,7 +720,7 @@ test_reload_keeps_unchanged_and_stops_removed(void **state)
 	nb.memory_kb = 0;
 	vms_sync(vs, &zs, &r);
 	assert_int_equal(r.later, 0);
-	assert_false(keep->has_next_b);
+	assert_null(keep->next_b);
 	/* ... and changed again, it is. */
 	nb.memory_kb = 65536;
 	vms_sync(vs, &zs, &r);
