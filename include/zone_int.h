@@ -30,7 +30,8 @@
 
 /* A record as read, before the zone is built. */
 struct zone_rec {
-	uint8_t	 owner[ZONE_NAME_MAX]; /* lower-cased wire */
+	uint8_t *owner; /* lower-cased wire, malloc'd: a reader holds
+			 * tens of thousands, 255 bytes each inline */
 	uint8_t	 ownerlen;
 	uint16_t type; /* ZONE_TYPE_BINDING for UNIKERNEL */
 	uint32_t ttl;
@@ -104,6 +105,8 @@ void		 zone_read(struct zone_reader *, FILE *);
  */
 struct zone_rec *zone_read_rec(struct zone_reader *, const struct zone_head *h,
     uint16_t type);
+/* zone_rec_clear: free a record's owner and rdata. */
+void		 zone_rec_clear(struct zone_rec *);
 /* zone_read_free: free what r holds; a zone built from r has copies. */
 void		 zone_read_free(struct zone_reader *);
 

@@ -34,8 +34,13 @@ zone_build_synthesise(struct zone_reader *r)
 			*rec = r->recs[i];
 			rec->type = ZONE_TYPE_A;
 			rec->rdlen = 4;
-			if ((rec->rdata = malloc(4)) == NULL)
+			rec->rdata = malloc(4);
+			if (rec->rdata == NULL ||
+			    (rec->owner = malloc(rec->ownerlen)) == NULL) {
+				free(rec->rdata);
 				return -1;
+			}
+			memcpy(rec->owner, r->recs[i].owner, rec->ownerlen);
 			memcpy(rec->rdata, &b->ip, 4);
 			r->nrecs++;
 		}
@@ -44,8 +49,13 @@ zone_build_synthesise(struct zone_reader *r)
 			*rec = r->recs[i];
 			rec->type = ZONE_TYPE_AAAA;
 			rec->rdlen = 16;
-			if ((rec->rdata = malloc(16)) == NULL)
+			rec->rdata = malloc(16);
+			if (rec->rdata == NULL ||
+			    (rec->owner = malloc(rec->ownerlen)) == NULL) {
+				free(rec->rdata);
 				return -1;
+			}
+			memcpy(rec->owner, r->recs[i].owner, rec->ownerlen);
 			memcpy(rec->rdata, &b->ip6, 16);
 			r->nrecs++;
 		}

@@ -256,6 +256,7 @@ zone_ldns_record(struct zone_reader *r, const struct zone_head *h)
 	if ((rec = zone_read_rec(r, h, (uint16_t)type)) != NULL &&
 	    zone_ldns_rdata(rec, rr) == -1) {
 		zone_read_error(r, r->recline, "out of memory");
+		zone_rec_clear(rec);
 		r->nrecs--;
 		rec = NULL;
 	}

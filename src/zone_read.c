@@ -264,9 +264,14 @@ zone_read_rec(struct zone_reader *r, const struct zone_head *h, uint16_t type)
 		return NULL;
 	}
 	r->recs = recs;
-	rec = &recs[r->nrecs++];
-	memset(rec, 0, sizeof(*rec));
 	ownerlen = zone_ldns_owner_wire(r, &owner);
+	rec = &recs[r->nrecs];
+	memset(rec, 0, sizeof(*rec));
+	if ((rec->owner = malloc(ownerlen)) == NULL) {
+		zone_read_error(r, r->recline, "out of memory");
+		return NULL;
+	}
+	r->nrecs++;
 	rec->ownerlen = (uint8_t)ownerlen;
 	memcpy(rec->owner, owner, rec->ownerlen);
 	zone_read_lower(rec->owner, rec->ownerlen);
@@ -274,6 +279,14 @@ zone_read_rec(struct zone_reader *r, const struct zone_head *h, uint16_t type)
 	rec->ttl = h->ttl;
 	rec->line = r->recline;
 	return rec;
+}
+
+void
+zone_rec_clear(struct zone_rec *rec)
+{
+	free(rec->owner);
+	free(rec->rdata);
+	rec->owner = rec->rdata = NULL;
 }
 
 static int
@@ -441,7 +454,7 @@ zone_read_free(struct zone_reader *r)
 	size_t i;
 
 	for (i = 0; i < r->nrecs; i++)
-		free(r->recs[i].rdata);
+		zone_rec_clear(&r->recs[i]);
 	free(r->recs);
 	for (i = 0; i < r->nbindings; i++)
 		binding_clear(&r->bindings[i]);
