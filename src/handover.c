@@ -87,8 +87,10 @@ handover_init(struct handover *h, struct handover_env *env, const char *name)
 	h->tr = NULL;
 	h->trctx = NULL;
 	h->holding = 0;
-	h->timer = evtimer_new(env->base, handover_timer_cb, h);
-	return h->timer != NULL ? 0 : -1;
+	/* The timer is made when first armed: most bindings of a large
+	 * zone are never summoned with Synjitsu. */
+	h->timer = NULL;
+	return 0;
 }
 
 static void
@@ -96,7 +98,18 @@ handover_arm(struct handover *h, uint64_t ms)
 {
 	struct timeval tv = ms_timeval(ms);
 
+	if (h->timer == NULL &&
+	    (h->timer = evtimer_new(h->env->base, handover_timer_cb, h)) ==
+		NULL)
+		fatalx("%s: synjitsu: evtimer_new", h->name);
 	evtimer_add(h->timer, &tv);
+}
+
+static void
+handover_disarm(struct handover *h)
+{
+	if (h->timer != NULL)
+		evtimer_del(h->timer);
 }
 
 /* The stand-in stops answering for the guest; why: its clients lose. */
@@ -118,7 +131,7 @@ handover_close(struct handover *h, const char *why)
 {
 	const struct handover_transport *tr = h->tr;
 
-	evtimer_del(h->timer);
+	handover_disarm(h);
 	h->state = HANDOVER_IDLE;
 	h->holding = 0;
 	h->sent = 0;
@@ -273,7 +286,7 @@ handover_asked(struct handover *h)
 	}
 	if (h->tr == NULL)
 		return; /* over: nobody listens to the guest */
-	evtimer_del(h->timer);
+	handover_disarm(h);
 	if (h->claim != NULL)
 		n = env->si->handover(env->sictx, h->claim, &recs);
 	if (h->tr->send(h->trctx, recs, n) == -1) {

@@ -119,10 +119,9 @@ vm_new(struct vms *vs, const struct binding *b)
 	}
 	v->domid = -1;
 	TAILQ_INIT(&v->waiters);
-	v->timer = evtimer_new(vs->base, vm_timer_cb, v);
-	v->idle = evtimer_new(vs->base, vm_idle_cb, v);
-	if (v->timer == NULL || v->idle == NULL ||
-	    handover_init(&v->ho, &vs->ho, v->b.name) == -1)
+	/* Its timers are made when first armed (vm_timer_add): most of a
+	 * large zone's names are never summoned. */
+	if (handover_init(&v->ho, &vs->ho, v->b.name) == -1)
 		fatalx("vm_new: evtimer_new");
 	v->since_ms = vm_now_ms();
 	TAILQ_INSERT_TAIL(&vs->all, v, entry);
@@ -148,18 +147,29 @@ vm_free(struct vm *v)
 	handover_free(&v->ho);
 	binding_clear(&v->b);
 	vm_next_clear(v);
-	event_free(v->timer);
-	event_free(v->idle);
+	if (v->timer != NULL)
+		event_free(v->timer);
+	if (v->idle != NULL)
+		event_free(v->idle);
 	free(v);
+}
+
+/* Arm *ev (made now if it was never armed) to run cb in ms. */
+static void
+vm_timer_add(struct vm *v, struct event **ev, void (*cb)(int, short, void *),
+    uint64_t ms)
+{
+	struct timeval tv = ms_timeval(ms);
+
+	if (*ev == NULL && (*ev = evtimer_new(v->vs->base, cb, v)) == NULL)
+		fatalx("%s: evtimer_new", v->b.name);
+	evtimer_add(*ev, &tv);
 }
 
 static void
 vm_arm(struct vm *v, uint64_t ms)
 {
-	struct timeval tv;
-
-	tv = ms_timeval(ms);
-	evtimer_add(v->timer, &tv);
+	vm_timer_add(v, &v->timer, vm_timer_cb, ms);
 }
 
 /*
@@ -239,10 +249,11 @@ vm_set_state(struct vm *v, enum vm_state s)
 		vm_tl_log(v);
 	v->state = s;
 	v->since_ms = now;
-	evtimer_del(v->timer);
+	if (v->timer != NULL)
+		evtimer_del(v->timer);
 	if (s != VM_BOOTING)
 		vm_probe_stop(v);
-	if (s != VM_READY)
+	if (s != VM_READY && v->idle != NULL)
 		evtimer_del(v->idle);
 	/* Down, or not booting afresh: nobody will ask for connections. */
 	if (s != VM_BUILDING && s != VM_BOOTING && s != VM_READY)
@@ -318,14 +329,13 @@ vm_fail(struct vm *v, const char *fmt, ...)
 static void
 vm_idle_arm(struct vm *v)
 {
-	struct timeval tv;
-	uint64_t       ms = v->b.idle_ms / 4;
+	uint64_t ms = v->b.idle_ms / 4;
 
 	if (v->b.idle_ms == 0)
 		return;
 	/* Look a few times per idle period: stop at most 25 % late. */
-	tv = ms_timeval(ms < IDLE_CHECK_MIN_MS ? IDLE_CHECK_MIN_MS : ms);
-	evtimer_add(v->idle, &tv);
+	vm_timer_add(v, &v->idle, vm_idle_cb,
+	    ms < IDLE_CHECK_MIN_MS ? IDLE_CHECK_MIN_MS : ms);
 }
 
 static void
