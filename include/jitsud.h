@@ -591,44 +591,40 @@ void timeline_format(const struct timeline *, char *buf, size_t len);
 #define METRICS_RCODES	     24 /* rcodes counted one by one */
 #define METRICS_BOOT_BUCKETS 10 /* boot latency histogram */
 
-/* Counters for `jitsuctl metrics', rendered as Prometheus text. */
-struct metrics {
-	uint64_t queries[2][DNS_QT_COUNT];   /* [tcp][qtype] */
-	uint64_t rcodes[METRICS_RCODES + 1]; /* last: others */
-	uint64_t dropped;		     /* malformed beyond an answer */
-	uint64_t truncated;		     /* TC set */
-	uint64_t outofzone;
-	uint64_t send_errors;
-	uint64_t tcp_clients; /* connections accepted */
-	uint64_t tcp_slow;    /* closed for not taking their replies */
-	uint64_t summons;     /* builds started for a query */
-	uint64_t summon_failures;
-	uint64_t idle_stops;
-	uint64_t maxwait_replies; /* sent before the VM was up */
-	uint64_t forwarded;
-	uint64_t forward_failures;
-	uint64_t boot_le[METRICS_BOOT_BUCKETS + 1]; /* last: +Inf */
-	uint64_t boot_count;
-	uint64_t boot_sum_ms;
-	/* Per phase of a summon (timeline.c), the boot buckets. */
-	uint64_t phase_le[TL_NPHASES][METRICS_BOOT_BUCKETS + 1];
-	uint64_t phase_count[TL_NPHASES];
-	uint64_t phase_sum_ms[TL_NPHASES];
-	uint64_t standins;	  /* summons Synjitsu stood in for */
-	uint64_t handovers;	  /* hand-overs written to a guest */
-	uint64_t handed_conns;	  /* connections in them */
-	uint64_t adopted_conns;	  /* connections guests adopted */
-	uint64_t standin_expired; /* guests that never asked */
-	/* Synjitsu's wire counters, from whoever owns the wire. */
-	void (*wire)(const void *, struct synjitsu_stats *);
-	const void *wire_arg;
-};
-
-/* One latency histogram in the boot buckets (a binding's boots). */
+/* One latency histogram in the boot buckets (the boots, a phase, a binding's boots). */
 struct metrics_hist {
 	uint64_t le[METRICS_BOOT_BUCKETS + 1]; /* last: +Inf */
 	uint64_t count;
 	uint64_t sum_ms;
+};
+
+/* Counters for `jitsuctl metrics', rendered as Prometheus text. */
+struct metrics {
+	uint64_t	    queries[2][DNS_QT_COUNT];	/* [tcp][qtype] */
+	uint64_t	    rcodes[METRICS_RCODES + 1]; /* last: others */
+	uint64_t	    dropped;   /* malformed beyond an answer */
+	uint64_t	    truncated; /* TC set */
+	uint64_t	    outofzone;
+	uint64_t	    send_errors;
+	uint64_t	    tcp_clients; /* connections accepted */
+	uint64_t	    tcp_slow; /* closed for not taking their replies */
+	uint64_t	    summons;  /* builds started for a query */
+	uint64_t	    summon_failures;
+	uint64_t	    idle_stops;
+	uint64_t	    maxwait_replies; /* sent before the VM was up */
+	uint64_t	    forwarded;
+	uint64_t	    forward_failures;
+	struct metrics_hist boot;
+	/* Per phase of a summon (timeline.c), the boot buckets. */
+	struct metrics_hist phase[TL_NPHASES];
+	uint64_t	    standins;	     /* summons Synjitsu stood in for */
+	uint64_t	    handovers;	     /* hand-overs written to a guest */
+	uint64_t	    handed_conns;    /* connections in them */
+	uint64_t	    adopted_conns;   /* connections guests adopted */
+	uint64_t	    standin_expired; /* guests that never asked */
+	/* Synjitsu's wire counters, from whoever owns the wire. */
+	void (*wire)(const void *, struct synjitsu_stats *);
+	const void *wire_arg;
 };
 
 /* metrics_hist_add: one observation of `ms'. */

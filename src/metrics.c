@@ -32,18 +32,6 @@ static const uint64_t boot_bounds[METRICS_BOOT_BUCKETS] = { 50, 100, 200, 300,
 	500, 1000, 2000, 5000, 10000, 30000 };
 
 void
-metrics_boot(struct metrics *m, uint64_t ms)
-{
-	int i;
-
-	for (i = 0; i < METRICS_BOOT_BUCKETS && ms > boot_bounds[i]; i++)
-		;
-	m->boot_le[i]++;
-	m->boot_count++;
-	m->boot_sum_ms += ms;
-}
-
-void
 metrics_hist_add(struct metrics_hist *h, uint64_t ms)
 {
 	int i;
@@ -56,17 +44,16 @@ metrics_hist_add(struct metrics_hist *h, uint64_t ms)
 }
 
 void
+metrics_boot(struct metrics *m, uint64_t ms)
+{
+	metrics_hist_add(&m->boot, ms);
+}
+
+void
 metrics_phase(struct metrics *m, enum tl_phase p, uint64_t ms)
 {
-	int i;
-
-	if ((unsigned)p >= TL_NPHASES)
-		return;
-	for (i = 0; i < METRICS_BOOT_BUCKETS && ms > boot_bounds[i]; i++)
-		;
-	m->phase_le[p][i]++;
-	m->phase_count[p]++;
-	m->phase_sum_ms[p] += ms;
+	if ((unsigned)p < TL_NPHASES)
+		metrics_hist_add(&m->phase[p], ms);
 }
 
 static void
@@ -123,28 +110,75 @@ metrics_rcodes(const struct metrics *m, FILE *fp)
 		    (unsigned long long)other);
 }
 
-/* Prometheus histograms are cumulative: each bucket counts all below. */
+/*
+ * A label value as Prometheus' text format wants it: backslash, double
+ * quote and newline escaped.  Zone names may hold any byte (RFC 4343's
+ * \DDD escapes come out of ldns as they are).
+ */
 static void
-metrics_boots(const struct metrics *m, FILE *fp)
+metrics_label(FILE *fp, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if (*s == '\\' || *s == '"')
+			fputc('\\', fp);
+		if (*s == '\n')
+			fputs("\\n", fp);
+		else
+			fputc(*s, fp);
+	}
+}
+
+/* "key=\"value\"" and then `sep', or nothing when key is NULL. */
+static void
+metrics_pair(FILE *fp, const char *key, const char *value, const char *sep)
+{
+	if (key == NULL)
+		return;
+	fprintf(fp, "%s=\"", key);
+	metrics_label(fp, value);
+	fprintf(fp, "\"%s", sep);
+}
+
+/*
+ * One histogram's series under `name', labelled key="value" unless key
+ * is NULL.  Prometheus histograms are cumulative: each bucket counts
+ * all below.
+ */
+static void
+metrics_hist_render(FILE *fp, const char *name, const char *key,
+    const char *value, const struct metrics_hist *h)
 {
 	uint64_t cum = 0;
 	int	 i;
 
+	for (i = 0; i <= METRICS_BOOT_BUCKETS; i++) {
+		cum += h->le[i];
+		fprintf(fp, "%s_bucket{", name);
+		metrics_pair(fp, key, value, ",");
+		if (i < METRICS_BOOT_BUCKETS)
+			fprintf(fp, "le=\"%g\"} %llu\n",
+			    (double)boot_bounds[i] / 1000,
+			    (unsigned long long)cum);
+		else
+			fprintf(fp, "le=\"+Inf\"} %llu\n",
+			    (unsigned long long)cum);
+	}
+	fprintf(fp, "%s_sum%s", name, key != NULL ? "{" : "");
+	metrics_pair(fp, key, value, "}");
+	fprintf(fp, " %.3f\n%s_count%s", (double)h->sum_ms / 1000, name,
+	    key != NULL ? "{" : "");
+	metrics_pair(fp, key, value, "}");
+	fprintf(fp, " %llu\n", (unsigned long long)h->count);
+}
+
+static void
+metrics_boots(const struct metrics *m, FILE *fp)
+{
 	fprintf(fp,
 	    "# HELP jitsud_boot_seconds Time from the query that "
 	    "summoned a VM to the VM being ready.\n"
 	    "# TYPE jitsud_boot_seconds histogram\n");
-	for (i = 0; i < METRICS_BOOT_BUCKETS; i++) {
-		cum += m->boot_le[i];
-		fprintf(fp, "jitsud_boot_seconds_bucket{le=\"%g\"} %llu\n",
-		    (double)boot_bounds[i] / 1000, (unsigned long long)cum);
-	}
-	cum += m->boot_le[METRICS_BOOT_BUCKETS];
-	fprintf(fp,
-	    "jitsud_boot_seconds_bucket{le=\"+Inf\"} %llu\n"
-	    "jitsud_boot_seconds_sum %.3f\njitsud_boot_seconds_count %llu\n",
-	    (unsigned long long)cum, (double)m->boot_sum_ms / 1000,
-	    (unsigned long long)m->boot_count);
+	metrics_hist_render(fp, "jitsud_boot_seconds", NULL, NULL, &m->boot);
 }
 
 /*
@@ -156,36 +190,17 @@ metrics_boots(const struct metrics *m, FILE *fp)
 static void
 metrics_phases(const struct metrics *m, FILE *fp)
 {
-	const char *name;
-	uint64_t    cum;
-	int	    p, i;
+	int p;
 
 	fprintf(fp,
 	    "# HELP jitsud_summon_phase_seconds Time from the query that "
 	    "summoned a VM to each phase of its summon.\n"
 	    "# TYPE jitsud_summon_phase_seconds histogram\n");
-	for (p = TL_QUERY + 1; p < TL_NPHASES; p++) {
-		if (m->phase_count[p] == 0)
-			continue;
-		name = timeline_phase_name((enum tl_phase)p);
-		for (cum = 0, i = 0; i < METRICS_BOOT_BUCKETS; i++) {
-			cum += m->phase_le[p][i];
-			fprintf(fp,
-			    "jitsud_summon_phase_seconds_bucket{phase=\"%s\","
-			    "le=\"%g\"} %llu\n",
-			    name, (double)boot_bounds[i] / 1000,
-			    (unsigned long long)cum);
-		}
-		cum += m->phase_le[p][METRICS_BOOT_BUCKETS];
-		fprintf(fp,
-		    "jitsud_summon_phase_seconds_bucket{phase=\"%s\","
-		    "le=\"+Inf\"} %llu\n"
-		    "jitsud_summon_phase_seconds_sum{phase=\"%s\"} %.3f\n"
-		    "jitsud_summon_phase_seconds_count{phase=\"%s\"} %llu\n",
-		    name, (unsigned long long)cum, name,
-		    (double)m->phase_sum_ms[p] / 1000, name,
-		    (unsigned long long)m->phase_count[p]);
-	}
+	for (p = TL_QUERY + 1; p < TL_NPHASES; p++)
+		if (m->phase[p].count != 0)
+			metrics_hist_render(fp, "jitsud_summon_phase_seconds",
+			    "phase", timeline_phase_name((enum tl_phase)p),
+			    &m->phase[p]);
 }
 
 static void
@@ -229,24 +244,6 @@ metrics_builders(const struct vms *vs, FILE *fp)
 }
 
 /*
- * A label value as Prometheus' text format wants it: backslash, double
- * quote and newline escaped.  Zone names may hold any byte (RFC 4343's
- * \DDD escapes come out of ldns as they are).
- */
-static void
-metrics_label(FILE *fp, const char *s)
-{
-	for (; *s != '\0'; s++) {
-		if (*s == '\\' || *s == '"')
-			fputc('\\', fp);
-		if (*s == '\n')
-			fputs("\\n", fp);
-		else
-			fputc(*s, fp);
-	}
-}
-
-/*
  * Per bound name: its state (one series, the current one), its boots as
  * a histogram, and when each phase of its last summon was reached.
  */
@@ -254,7 +251,6 @@ static void
 metrics_bindings(const struct vms *vs, FILE *fp)
 {
 	const struct vm *v;
-	uint64_t	 cum;
 	int		 i;
 
 	fprintf(fp,
@@ -270,27 +266,9 @@ metrics_bindings(const struct vms *vs, FILE *fp)
 	    "# HELP jitsud_binding_boot_seconds A bound name's boots, from "
 	    "the query that summoned it to ready.\n"
 	    "# TYPE jitsud_binding_boot_seconds histogram\n");
-	TAILQ_FOREACH(v, &vs->all, entry) {
-		cum = 0;
-		for (i = 0; i <= METRICS_BOOT_BUCKETS; i++) {
-			cum += v->boots.le[i];
-			fputs("jitsud_binding_boot_seconds_bucket{name=\"", fp);
-			metrics_label(fp, v->b.name);
-			if (i < METRICS_BOOT_BUCKETS)
-				fprintf(fp, "\",le=\"%g\"} %llu\n",
-				    (double)boot_bounds[i] / 1000,
-				    (unsigned long long)cum);
-			else
-				fprintf(fp, "\",le=\"+Inf\"} %llu\n",
-				    (unsigned long long)cum);
-		}
-		fputs("jitsud_binding_boot_seconds_sum{name=\"", fp);
-		metrics_label(fp, v->b.name);
-		fprintf(fp, "\"} %.3f\n", (double)v->boots.sum_ms / 1000);
-		fputs("jitsud_binding_boot_seconds_count{name=\"", fp);
-		metrics_label(fp, v->b.name);
-		fprintf(fp, "\"} %llu\n", (unsigned long long)v->boots.count);
-	}
+	TAILQ_FOREACH(v, &vs->all, entry)
+		metrics_hist_render(fp, "jitsud_binding_boot_seconds", "name",
+		    v->b.name, &v->boots);
 	fprintf(fp,
 	    "# HELP jitsud_binding_last_phase_seconds When each phase of a "
 	    "bound name's last summon was reached, after its query.\n"

@@ -51,7 +51,7 @@ void
 metrics_boot(struct metrics *m, uint64_t ms)
 {
 	(void)ms;
-	m->boot_count++;
+	m->boot.count++;
 }
 
 /* A binding's own boot histogram: counted, the buckets left out. */
