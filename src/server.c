@@ -190,6 +190,22 @@ udp_recv(int fd, uint8_t *buf, size_t len, struct udp_peer *peer)
 	return n;
 }
 
+/* msg's one control message: level/type and its data, in buf. */
+static void
+udp_cmsg(struct msghdr *msg, uint8_t *buf, int level, int type,
+    const void *data, size_t len)
+{
+	struct cmsghdr *cm;
+
+	msg->msg_control = buf;
+	msg->msg_controllen = CMSG_SPACE(len);
+	cm = CMSG_FIRSTHDR(msg);
+	cm->cmsg_level = level;
+	cm->cmsg_type = type;
+	cm->cmsg_len = CMSG_LEN(len);
+	memcpy(CMSG_DATA(cm), data, len);
+}
+
 /*
  * The reply, from the address the query came to.  Should the kernel
  * refuse that source (a query sent to a broadcast or multicast address
@@ -202,10 +218,9 @@ udp_send(int fd, const uint8_t *buf, size_t len, const struct udp_peer *peer)
 		struct cmsghdr hdr;
 		uint8_t	       buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
 	} ctl;
-	struct iovec	iov = { (void *)(uintptr_t)buf, len };
-	struct msghdr	msg;
-	struct cmsghdr *cm;
-	ssize_t		n;
+	struct iovec  iov = { (void *)(uintptr_t)buf, len };
+	struct msghdr msg;
+	ssize_t	      n;
 
 	memset(&msg, 0, sizeof(msg));
 	memset(&ctl, 0, sizeof(ctl));
@@ -218,26 +233,16 @@ udp_send(int fd, const uint8_t *buf, size_t len, const struct udp_peer *peer)
 
 		memset(&pi, 0, sizeof(pi));
 		pi.ipi_spec_dst = peer->dst.v4;
-		msg.msg_control = ctl.buf;
-		msg.msg_controllen = CMSG_SPACE(sizeof(pi));
-		cm = CMSG_FIRSTHDR(&msg);
-		cm->cmsg_level = IPPROTO_IP;
-		cm->cmsg_type = IP_PKTINFO;
-		cm->cmsg_len = CMSG_LEN(sizeof(pi));
-		memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+		udp_cmsg(&msg, ctl.buf, IPPROTO_IP, IP_PKTINFO, &pi,
+		    sizeof(pi));
 	} else if (peer->dst_family == AF_INET6) {
 		struct in6_pktinfo pi;
 
 		memset(&pi, 0, sizeof(pi));
 		pi.ipi6_addr = peer->dst.v6;
 		pi.ipi6_ifindex = peer->dst_ifindex;
-		msg.msg_control = ctl.buf;
-		msg.msg_controllen = CMSG_SPACE(sizeof(pi));
-		cm = CMSG_FIRSTHDR(&msg);
-		cm->cmsg_level = IPPROTO_IPV6;
-		cm->cmsg_type = IPV6_PKTINFO;
-		cm->cmsg_len = CMSG_LEN(sizeof(pi));
-		memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+		udp_cmsg(&msg, ctl.buf, IPPROTO_IPV6, IPV6_PKTINFO, &pi,
+		    sizeof(pi));
 	}
 	n = sendmsg(fd, &msg, 0);
 	if (n == -1 && msg.msg_control != NULL && errno == EINVAL) {
