@@ -525,6 +525,8 @@ void conf_clear(struct conf *);
  * lookups: start-up must not depend on a resolver).  Returns 0 or -1.
  */
 int conf_addr_parse(const char *addr, unsigned int port, struct conf_addr *a);
+/* conf_addr_same: the same address and port (the line does not count). */
+int conf_addr_same(const struct conf_addr *, const struct conf_addr *);
 
 /* sdnotify.c */
 

@@ -137,6 +137,12 @@ conf_port(const char *s)
  * ADDRESS [port N] starting at word i; the words the form takes must be
  * all the line has.
  */
+int
+conf_addr_same(const struct conf_addr *a, const struct conf_addr *b)
+{
+	return a->len == b->len && memcmp(&a->ss, &b->ss, a->len) == 0;
+}
+
 static int
 conf_addr_words(struct conf_line *l, int i, struct conf_addr *a,
     struct errors *errs)
@@ -188,9 +194,7 @@ conf_listen(struct conf *c, struct conf_line *l, struct errors *errs)
 	/* The second socket would bind beside the first (SO_REUSEPORT)
 	 * and the kernel would split the queries between them. */
 	for (i = 0; i < c->nlisten; i++)
-		if (c->listen[i].len == c->listen[c->nlisten].len &&
-		    memcmp(&c->listen[i].ss, &c->listen[c->nlisten].ss,
-			c->listen[i].len) == 0) {
+		if (conf_addr_same(&c->listen[i], &c->listen[c->nlisten])) {
 			errors_add(errs, l->path, l->lineno,
 			    "the same address and port as line %d",
 			    c->listen[i].line);

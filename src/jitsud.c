@@ -174,9 +174,7 @@ same_listen(const struct conf *a, const struct conf *b)
 	if (a->nlisten != b->nlisten)
 		return 0;
 	for (i = 0; i < a->nlisten; i++)
-		if (a->listen[i].len != b->listen[i].len ||
-		    memcmp(&a->listen[i].ss, &b->listen[i].ss,
-			a->listen[i].len) != 0)
+		if (!conf_addr_same(&a->listen[i], &b->listen[i]))
 			return 0;
 	return 1;
 }
@@ -185,10 +183,7 @@ static int
 same_forwarder(const struct conf *a, const struct conf *b)
 {
 	return a->has_forwarder == b->has_forwarder &&
-	    (!a->has_forwarder ||
-		(a->forwarder.len == b->forwarder.len &&
-		    memcmp(&a->forwarder.ss, &b->forwarder.ss,
-			a->forwarder.len) == 0));
+	    (!a->has_forwarder || conf_addr_same(&a->forwarder, &b->forwarder));
 }
 
 static void jitsud_say(char *, size_t, const char *, ...)
@@ -222,12 +217,6 @@ jitsud_log_report(const char *msg)
 			nl = p + strlen(p);
 		log_info("reloaded: %.*s", (int)(nl - p), p);
 	}
-}
-
-static int
-same_addr(const struct conf_addr *a, const struct conf_addr *b)
-{
-	return a->len == b->len && memcmp(&a->ss, &b->ss, a->len) == 0;
 }
 
 /*
@@ -268,7 +257,7 @@ jitsud_start_only(const struct conf *run, struct conf *c, char *msg, size_t len)
 	START_ONLY(c->shell_mib != run->shell_mib, "shell-memory",
 	    c->shell_mib = run->shell_mib);
 	START_ONLY(c->has_metrics != run->has_metrics ||
-		(c->has_metrics && !same_addr(&c->metrics, &run->metrics)),
+		(c->has_metrics && !conf_addr_same(&c->metrics, &run->metrics)),
 	    "metrics listen",
 	    (c->has_metrics = run->has_metrics, c->metrics = run->metrics));
 #undef START_ONLY
