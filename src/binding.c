@@ -174,34 +174,41 @@ parse_onoff(const char *key, const char *v, int *out, char *err, size_t errlen)
 	return 0;
 }
 
+/* A string key's value into *field: shorter than max, else an error. */
+static int
+parse_string(char **field, const char *key, const char *v, size_t max,
+    char *err, size_t errlen)
+{
+	if (strlen(v) >= max)
+		return fail(err, errlen, "%s: longer than %zu characters", key,
+		    max - 1);
+	if (binding_set(field, v) == -1)
+		return fail(err, errlen, "out of memory");
+	return 0;
+}
+
 /* Relative paths would depend on the daemon's working directory. */
+static int
+parse_path(char **field, const char *key, const char *v, char *err,
+    size_t errlen)
+{
+	if (v[0] != '/')
+		return fail(err, errlen, "%s: '%s' is not an absolute path",
+		    key, v);
+	return parse_string(field, key, v, BINDING_KERNEL_MAX, err, errlen);
+}
+
 static int
 parse_kernel(struct binding *b, const char *v, char *err, size_t errlen)
 {
-	if (v[0] != '/')
-		return fail(err, errlen, "kernel: '%s' is not an absolute path",
-		    v);
-	if (strlen(v) >= BINDING_KERNEL_MAX)
-		return fail(err, errlen, "kernel: longer than %d characters",
-		    BINDING_KERNEL_MAX - 1);
-	return binding_set(&b->kernel, v) == -1 ?
-	    fail(err, errlen, "out of memory") :
-	    0;
+	return parse_path(&b->kernel, "kernel", v, err, errlen);
 }
 
 /* An initrd, for guests that need one (the Linux baseline does). */
 static int
 parse_ramdisk(struct binding *b, const char *v, char *err, size_t errlen)
 {
-	if (v[0] != '/')
-		return fail(err, errlen,
-		    "ramdisk: '%s' is not an absolute path", v);
-	if (strlen(v) >= BINDING_KERNEL_MAX)
-		return fail(err, errlen, "ramdisk: longer than %d characters",
-		    BINDING_KERNEL_MAX - 1);
-	return binding_set(&b->ramdisk, v) == -1 ?
-	    fail(err, errlen, "out of memory") :
-	    0;
+	return parse_path(&b->ramdisk, "ramdisk", v, err, errlen);
 }
 
 /* Passed to libxl as xl.cfg's cpuid= (libxl checks the syntax). */
@@ -210,12 +217,8 @@ parse_cpuid(struct binding *b, const char *v, char *err, size_t errlen)
 {
 	if (v[0] == '\0')
 		return fail(err, errlen, "cpuid: empty");
-	if (strlen(v) >= BINDING_CPUID_MAX)
-		return fail(err, errlen, "cpuid: longer than %d characters",
-		    BINDING_CPUID_MAX - 1);
-	return binding_set(&b->cpuid, v) == -1 ?
-	    fail(err, errlen, "out of memory") :
-	    0;
+	return parse_string(&b->cpuid, "cpuid", v, BINDING_CPUID_MAX, err,
+	    errlen);
 }
 
 static int
@@ -364,9 +367,8 @@ parse_bridge(struct binding *b, const char *v, char *err, size_t errlen)
 static int
 parse_cmdline(struct binding *b, const char *v, char *err, size_t errlen)
 {
-	return binding_set(&b->cmdline, v) == -1 ?
-	    fail(err, errlen, "out of memory") :
-	    0;
+	return parse_string(&b->cmdline, "cmdline", v, BINDING_CMDLINE_MAX, err,
+	    errlen);
 }
 
 static int

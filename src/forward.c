@@ -96,8 +96,8 @@ forward_new(struct event_base *base, const struct conf_addr *upstream)
 static void forward_conn_idle(int, short, void *);
 
 /* Forget fq, which is in flight: no callback. */
-static void
-forward_forget(struct fwd_query *fq)
+void
+forward_cancel(struct fwd_query *fq)
 {
 	struct fwd_conn *c = fq->conn;
 	struct timeval	 tv = { FWD_TCP_IDLE_SEC, 0 };
@@ -148,19 +148,13 @@ forward_conn_idle(int fd, short event, void *arg)
 }
 
 void
-forward_cancel(struct fwd_query *fq)
-{
-	forward_forget(fq);
-}
-
-void
 forward_free(struct forwarder *f)
 {
 	if (f == NULL)
 		return;
 	/* Callers cancel their own queries first; these are leftovers. */
 	while (!LIST_EMPTY(&f->inflight))
-		forward_forget(LIST_FIRST(&f->inflight));
+		forward_cancel(LIST_FIRST(&f->inflight));
 	while (!LIST_EMPTY(&f->conns))
 		forward_conn_free(LIST_FIRST(&f->conns));
 	free(f);
@@ -457,6 +451,6 @@ forward_query(struct forwarder *f, const uint8_t *q, size_t len, size_t qend,
 	evtimer_add(fq->timer, &tv);
 	return fq;
 err:
-	forward_forget(fq);
+	forward_cancel(fq);
 	return NULL;
 }
