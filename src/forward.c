@@ -16,9 +16,7 @@
 
 #define FWD_TIMEOUT_MS	 2000
 #define FWD_INFLIGHT_MAX 256 /* queries awaiting an answer, UDP and TCP */
-#define FWD_TCP_CONNS	 1   /* upstream TCP connections (RFC 7766 6.2.2) */
-#define FWD_TCP_PIPELINE FWD_INFLIGHT_MAX /* queries on one of them */
-#define FWD_TCP_IDLE_SEC 10		  /* an idle one is closed after */
+#define FWD_TCP_IDLE_SEC 10  /* an idle one is closed after */
 #define FWD_ID_TRIES	 64
 
 /*
@@ -57,10 +55,9 @@ struct fwd_query {
  * opens another.
  */
 struct fwd_conn {
-	struct forwarder    *fwd;
-	LIST_ENTRY(fwd_conn) entry;
-	struct bufferevent  *bev;
-	struct event	    *idle;
+	struct forwarder   *fwd;
+	struct bufferevent *bev;
+	struct event	   *idle;
 	LIST_HEAD(, fwd_query) queries;
 	size_t nqueries;
 };
@@ -71,10 +68,9 @@ struct forwarder {
 	struct event	     *retire_ev;
 	struct conf_addr      upstream;
 	LIST_HEAD(, fwd_query) inflight;
-	size_t ninflight;
-	LIST_HEAD(, fwd_conn) conns;
-	size_t	nconns;
-	uint8_t buf[DNS_TCP_MAX];
+	size_t		 ninflight;
+	struct fwd_conn *conn; /* TCP, shared (RFC 7766 6.2.2); or NULL */
+	uint8_t		 buf[DNS_TCP_MAX];
 };
 
 static void forward_udp_read(int, short, void *);
@@ -89,7 +85,6 @@ forward_new(struct event_base *base, const struct conf_addr *upstream)
 	f->base = base;
 	f->upstream = *upstream;
 	LIST_INIT(&f->inflight);
-	LIST_INIT(&f->conns);
 	return f;
 }
 
@@ -129,8 +124,7 @@ forward_conn_free(struct fwd_conn *c)
 		LIST_REMOVE(fq, centry);
 		fq->conn = NULL;
 	}
-	LIST_REMOVE(c, entry);
-	c->fwd->nconns--;
+	c->fwd->conn = NULL;
 	bufferevent_free(c->bev);
 	event_free(c->idle);
 	free(c);
@@ -155,8 +149,8 @@ forward_free(struct forwarder *f)
 	/* Callers cancel their own queries first; these are leftovers. */
 	while (!LIST_EMPTY(&f->inflight))
 		forward_cancel(LIST_FIRST(&f->inflight));
-	while (!LIST_EMPTY(&f->conns))
-		forward_conn_free(LIST_FIRST(&f->conns));
+	if (f->conn != NULL)
+		forward_conn_free(f->conn);
 	free(f);
 }
 
@@ -322,8 +316,7 @@ forward_conn_open(struct forwarder *f)
 		return NULL;
 	}
 	bufferevent_setcb(c->bev, forward_tcp_read, NULL, forward_tcp_event, c);
-	LIST_INSERT_HEAD(&f->conns, c, entry);
-	f->nconns++;
+	f->conn = c;
 	if (bufferevent_socket_connect(c->bev,
 		(struct sockaddr *)&f->upstream.ss,
 		(int)f->upstream.len) == -1) {
@@ -332,25 +325,6 @@ forward_conn_open(struct forwarder *f)
 	}
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 	return c;
-}
-
-/*
- * The connection for a new query: the least busy with room, else a new
- * one while there are fewer than FWD_TCP_CONNS.  RFC 7766 asks a client
- * for one connection to a server for its queries, pipelined.
- */
-static struct fwd_conn *
-forward_conn_pick(struct forwarder *f)
-{
-	struct fwd_conn *c, *best = NULL;
-
-	LIST_FOREACH(c, &f->conns, entry)
-		if (c->nqueries < FWD_TCP_PIPELINE &&
-		    (best == NULL || c->nqueries < best->nqueries))
-			best = c;
-	if (best == NULL && f->nconns < FWD_TCP_CONNS)
-		return forward_conn_open(f);
-	return best;
 }
 
 /* An ID no query on c uses: its answers are told apart by it. */
@@ -378,8 +352,11 @@ forward_tcp_start(struct fwd_query *fq)
 	struct fwd_conn *c;
 	uint8_t lenbuf[2] = { (uint8_t)(fq->len >> 8), (uint8_t)fq->len };
 
-	if ((c = forward_conn_pick(fq->fwd)) == NULL ||
-	    forward_conn_id(c, &fq->id) == -1)
+	/* The one connection, opened if there is none (RFC 7766 6.2.2). */
+	if ((c = fq->fwd->conn) == NULL &&
+	    (c = forward_conn_open(fq->fwd)) == NULL)
+		return -1;
+	if (forward_conn_id(c, &fq->id) == -1)
 		return -1;
 	fq->q[0] = (uint8_t)(fq->id >> 8);
 	fq->q[1] = (uint8_t)fq->id;
