@@ -352,6 +352,7 @@ const struct zone *zone_set_find(const struct zone_set *, const uint8_t *name,
 #define DNS_RCODE_NXDOMAIN 3
 #define DNS_RCODE_NOTIMP   4
 #define DNS_RCODE_REFUSED  5
+#define DNS_RCODE_YXDOMAIN 6  /* a DNAME made too long a name */
 #define DNS_RCODE_BADVERS  16 /* extended, carried in the OPT */
 
 enum dns_action {

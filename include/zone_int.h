@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "jitsud.h"
 
@@ -17,36 +18,43 @@
  * and holds the lookups the query path uses.
  */
 
-#define ZONE_TYPE_BINDING 0 /* internal: a UNIKERNEL record */
-#define ZONE_TYPE_A	  1
-#define ZONE_TYPE_NS	  2
-#define ZONE_TYPE_CNAME	  5
-#define ZONE_TYPE_SOA	  6
-#define ZONE_TYPE_AAAA	  28
-#define ZONE_TYPE_DNAME	  39
-#define ZONE_TYPE_OPT	  41
+#define ZONE_TYPE_BINDING    0 /* internal: a UNIKERNEL record */
+#define ZONE_TYPE_A	     1
+#define ZONE_TYPE_NS	     2
+#define ZONE_TYPE_CNAME	     5
+#define ZONE_TYPE_SOA	     6
+#define ZONE_TYPE_AAAA	     28
+#define ZONE_TYPE_DNAME	     39
+#define ZONE_TYPE_OPT	     41
+#define ZONE_TYPE_DS	     43
+#define ZONE_TYPE_RRSIG	     46
+#define ZONE_TYPE_NSEC	     47
+#define ZONE_TYPE_NSEC3	     50
+#define ZONE_TYPE_NSEC3PARAM 51
 
-#define ZONE_PNAME_MAX 1100 /* a name in presentation form */
+#define ZONE_PNAME_MAX	 1100 /* a name in presentation form */
+#define ZONE_INCLUDE_MAX 8    /* $INCLUDEs open at once */
 
 /* A record as read, before the zone is built. */
 struct zone_rec {
-	uint8_t *owner; /* lower-cased wire, malloc'd: a reader holds
+	uint8_t	   *owner; /* lower-cased wire, malloc'd: a reader holds
 			 * tens of thousands, 255 bytes each inline */
-	uint8_t	 ownerlen;
-	uint16_t type; /* ZONE_TYPE_BINDING for UNIKERNEL */
-	uint32_t ttl;
-	uint16_t rdlen;
-	int	 line;
-	int	 dup;	  /* same rdata as an earlier record */
-	uint8_t *rdata;	  /* malloc'd */
-	size_t	 binding; /* index, for ZONE_TYPE_BINDING */
+	uint8_t	    ownerlen;
+	uint16_t    type; /* ZONE_TYPE_BINDING for UNIKERNEL */
+	uint32_t    ttl;
+	uint16_t    rdlen;
+	const char *file; /* the reader's: the zone's or an $INCLUDE's */
+	int	    line;
+	int	    dup;     /* same rdata as an earlier record */
+	uint8_t	   *rdata;   /* malloc'd */
+	size_t	    binding; /* index, for ZONE_TYPE_BINDING */
 };
 
 /* The master file's names, held by zone_ldns.c in ldns's own form. */
 struct zone_ldns;
 
 struct zone_reader {
-	const char	 *path;
+	const char	 *path; /* the file being read */
 	struct errors	 *errs;
 	size_t		  first;   /* errs->count at the start */
 	int		  line;	   /* physical line read last */
@@ -59,16 +67,24 @@ struct zone_reader {
 	struct zone_ldns *ldns;
 	uint32_t	  ttl;
 	int		  has_ttl;
-	int		  nrecords;
+	int		  includes; /* $INCLUDEs open */
+	struct {
+		dev_t dev;
+		ino_t ino;
+	} open[ZONE_INCLUDE_MAX + 1]; /* the files being read */
+	char	       **paths;	      /* of the $INCLUDEd files */
+	size_t		 npaths, cappaths;
+	int		 nrecords;
 	/* results */
-	struct zone_rec	 *recs;
-	size_t		  nrecs, caprecs;
-	struct binding	 *bindings;
-	size_t		  nbindings, capbindings;
-	uint8_t		  apex[ZONE_NAME_MAX];
-	size_t		  apexlen;
-	int		  soa_line;
-	uint32_t	  neg_ttl;
+	struct zone_rec *recs;
+	size_t		 nrecs, caprecs;
+	struct binding	*bindings;
+	size_t		 nbindings, capbindings;
+	uint8_t		 apex[ZONE_NAME_MAX];
+	size_t		 apexlen;
+	int		 soa_line;
+	int		 signed_line; /* the first RRSIG, NSEC... */
+	uint32_t	 neg_ttl;
 };
 
 /* What follows the owner: the TTL, the type and where the rdata starts. */
@@ -92,13 +108,16 @@ int zone_rec_cmp(const void *a, const void *b);
 /* zone_read_error: an error at `line' of the file being read. */
 void zone_read_error(struct zone_reader *, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* zone_rec_error: an error at rec's file and line. */
+void   zone_rec_error(struct zone_reader *, const struct zone_rec *rec,
+      const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* zone_read_nerrs: the errors this file has had so far. */
-size_t		 zone_read_nerrs(const struct zone_reader *);
+size_t zone_read_nerrs(const struct zone_reader *);
 /*
  * zone_read: read the whole master file into r's records and bindings;
  * each record is checked on its own as it is read (zone_check_rec).
  */
-void		 zone_read(struct zone_reader *, FILE *);
+void   zone_read(struct zone_reader *, FILE *);
 /*
  * zone_read_rec: a new record for the current owner (zone_ldns_owner)
  * with h's TTL, or NULL after reporting that memory ran out.
@@ -115,6 +134,13 @@ void		 zone_read_free(struct zone_reader *);
 /* zone_ldns_new: empty name state, or NULL when out of memory. */
 struct zone_ldns *zone_ldns_new(void);
 void		  zone_ldns_free(struct zone_ldns *);
+/*
+ * zone_ldns_save, zone_ldns_restore: the origin and previous owner
+ * around an $INCLUDE, which must not change them (RFC 1035 5.1).
+ * Restoring frees the saved state; -1 from save when out of memory.
+ */
+int  zone_ldns_save(struct zone_reader *, struct zone_ldns **saved);
+void zone_ldns_restore(struct zone_reader *, struct zone_ldns *saved);
 /* zone_ldns_origin: $ORIGIN tok, reported if it is not a name. */
 void zone_ldns_origin(struct zone_reader *, const char *tok, size_t n);
 /*

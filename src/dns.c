@@ -22,6 +22,8 @@
 #define T_TXT	16
 #define T_AAAA	28
 #define T_SRV	33
+#define T_DNAME 39
+#define T_DS	43
 #define T_OPT	41
 #define T_IXFR	251
 #define T_AXFR	252
@@ -38,9 +40,10 @@
 #define EDNS_DO	 0x8000
 #define OPT_LEN	 11 /* root, type, class, ttl, rdlength */
 
-#define COMP_MAX 64	/* names remembered for compression */
-#define PTR_MAX	 0x3fff /* the furthest a pointer reaches */
-#define HOPS_MAX 32	/* pointers followed when comparing */
+#define COMP_MAX    64	   /* names remembered for compression */
+#define PTR_MAX	    0x3fff /* the furthest a pointer reaches */
+#define HOPS_MAX    32	   /* pointers followed when comparing */
+#define DNS_ADD_MAX 32	   /* names given addresses in additional */
 
 enum { SEC_AN, SEC_NS, SEC_AR };
 
@@ -79,6 +82,11 @@ struct dns_ctx {
 	struct dns_out	       *out;
 	struct dns_verdict     *v;
 	uint16_t		rcode;
+	int			noaa; /* a referral */
+	/* names whose addresses go in additional; glue[i]: needed */
+	const struct zone_node *add[DNS_ADD_MAX];
+	uint8_t			glue[DNS_ADD_MAX];
+	size_t			nadd;
 };
 
 static uint16_t
@@ -383,105 +391,240 @@ full:
 	return -1;
 }
 
-static void
-out_rrset(struct dns_out *o, int sec, const struct zone_node *node,
+/*
+ * A whole RRset under `owner' (a node's name, or the name a wildcard
+ * answers for), or nothing: on overflow the reply is left as it was.
+ */
+static int
+out_rrset(struct dns_out *o, int sec, const uint8_t *owner, size_t ownerlen,
     const struct zone_rrset *set, uint32_t ttl)
 {
+	size_t	 len = o->len, ncomp = o->ncomp;
 	uint16_t i;
 
 	for (i = 0; i < set->count; i++) {
-		if (out_rr(o, node->name, node->namelen, set->type, ttl,
-			&set->rrs[i]) == -1)
-			return;
+		if (out_rr(o, owner, ownerlen, set->type, ttl, &set->rrs[i]) ==
+		    -1) {
+			o->len = len;
+			o->ncomp = ncomp;
+			o->count[sec] -= i;
+			return -1;
+		}
 		o->count[sec]++;
 	}
+	return 0;
 }
 
 /* --- answering ------------------------------------------------------ */
+
+/*
+ * Where a name leads, found walking down from the apex as RFC 1034
+ * 4.3.2 does: a delegation or a DNAME on the way ends the walk;
+ * otherwise the name's own node, or the wildcard of its closest
+ * encloser (RFC 4592), or neither.
+ */
+struct dns_find {
+	const struct zone_node *node;  /* the name's own node */
+	const struct zone_node *cut;   /* a delegation at or above it */
+	const struct zone_node *dname; /* a DNAME strictly above it */
+	const struct zone_node *wild;  /* the wildcard that matches it */
+};
+
+static void
+dns_find(const struct zone *z, const uint8_t *name, size_t len, uint16_t qtype,
+    struct dns_find *f)
+{
+	const struct zone_node *apex = z->apex, *ce = apex, *node;
+	size_t			off[ZONE_NAME_MAX / 2 + 1], n = 0, i;
+	uint8_t			wild[ZONE_NAME_MAX];
+
+	memset(f, 0, sizeof(*f));
+	if (len == apex->namelen) {
+		f->node = apex;
+		return;
+	}
+	if (zone_node_rrset(apex, T_DNAME) != NULL) {
+		f->dname = apex;
+		return;
+	}
+	for (i = 0; len - i > apex->namelen; i += (size_t)name[i] + 1)
+		off[n++] = i;
+	while (n > 0) {
+		i = off[--n];
+		if ((node = zone_lookup(z, name + i, len - i)) == NULL)
+			break;
+		ce = node;
+		/* The parent side answers DS at a cut (RFC 4035 3.1.4.1). */
+		if (zone_node_rrset(node, T_NS) != NULL &&
+		    (i > 0 || qtype != T_DS)) {
+			f->cut = node;
+			return;
+		}
+		if (i > 0 && zone_node_rrset(node, T_DNAME) != NULL) {
+			f->dname = node;
+			return;
+		}
+		if (i == 0) {
+			f->node = node;
+			return;
+		}
+	}
+	/* No such name: *.<closest encloser> answers for it, if there. */
+	if ((size_t)ce->namelen + 2 > sizeof(wild))
+		return;
+	wild[0] = 1;
+	wild[1] = '*';
+	memcpy(wild + 2, ce->name, ce->namelen);
+	f->wild = zone_lookup(z, wild, (size_t)ce->namelen + 2);
+}
 
 /* NXDOMAIN and NODATA: the SOA, with its negative TTL (RFC 2308 3). */
 static void
 dns_negative(struct dns_ctx *c, uint16_t rcode)
 {
+	const struct zone_node	*apex = c->zone->apex;
 	const struct zone_rrset *soa;
 
 	c->rcode = rcode;
-	if ((soa = zone_node_rrset(c->zone->apex, T_SOA)) != NULL)
-		out_rrset(c->out, SEC_NS, c->zone->apex, soa, c->zone->neg_ttl);
+	if ((soa = zone_node_rrset(apex, T_SOA)) != NULL)
+		out_rrset(c->out, SEC_NS, apex->name, apex->namelen, soa,
+		    c->zone->neg_ttl);
 }
 
-/* In-zone addresses of the apex's name servers, in additional. */
+/*
+ * Remember the in-zone names an NS, MX or SRV RRset points at: their
+ * addresses go in the additional section once answer and authority
+ * are written.  A name at or below `cut' is glue the referral needs
+ * (RFC 9471); the others are a courtesy, left out when they do not
+ * fit.  A binding's addresses are never given here: a client must ask
+ * for the name itself, and that query is what summons the unikernel.
+ */
 static void
-dns_glue(struct dns_ctx *c, const struct zone_rrset *ns)
+dns_want_additional(struct dns_ctx *c, const struct zone_rrset *set,
+    const struct zone_node *cut)
 {
-	const struct zone_node	*apex = c->zone->apex, *n;
-	const struct zone_rrset *set;
-	uint8_t			 target[ZONE_NAME_MAX];
-	size_t			 len;
-	uint16_t		 i;
+	const struct zone_node *apex = c->zone->apex, *n;
+	const struct zone_rr   *rr;
+	uint8_t			target[ZONE_NAME_MAX];
+	size_t			len, pre, i;
+	uint16_t		j;
 
-	for (i = 0; i < ns->count; i++) {
-		len = zone_name_len(ns->rrs[i].rdata, ns->rrs[i].rdlen);
-		if (len == 0 ||
-		    !zone_name_under(ns->rrs[i].rdata, len, apex->name,
+	if (set->type == T_NS)
+		pre = 0;
+	else if (set->type == T_MX)
+		pre = 2;
+	else if (set->type == T_SRV)
+		pre = 6;
+	else
+		return;
+	for (j = 0; j < set->count && c->nadd < DNS_ADD_MAX; j++) {
+		rr = &set->rrs[j];
+		if (rr->rdlen <= pre ||
+		    (len = zone_name_len(rr->rdata + pre, rr->rdlen - pre)) ==
+			0 ||
+		    !zone_name_under(rr->rdata + pre, len, apex->name,
 			apex->namelen))
 			continue;
-		name_lower(target, ns->rrs[i].rdata, len);
-		if ((n = zone_lookup(c->zone, target, len)) == NULL)
+		name_lower(target, rr->rdata + pre, len);
+		if ((n = zone_lookup(c->zone, target, len)) == NULL ||
+		    n->binding != NULL)
 			continue;
-		if ((set = zone_node_rrset(n, T_A)) != NULL)
-			out_rrset(c->out, SEC_AR, n, set, set->ttl);
-		if ((set = zone_node_rrset(n, T_AAAA)) != NULL)
-			out_rrset(c->out, SEC_AR, n, set, set->ttl);
+		for (i = 0; i < c->nadd && c->add[i] != n; i++)
+			;
+		if (i == c->nadd) {
+			c->add[c->nadd] = n;
+			c->glue[c->nadd++] = cut != NULL &&
+			    zone_name_under(target, len, cut->name,
+				cut->namelen);
+		}
 	}
 }
 
-/* The records of `node' that answer the question, or NODATA. */
+/* The addresses dns_want_additional asked for: every A, then AAAA. */
 static void
-dns_node_answer(struct dns_ctx *c, const struct zone_node *node)
+dns_additional(struct dns_ctx *c)
+{
+	static const uint16_t	 types[] = { T_A, T_AAAA };
+	const struct zone_rrset *set;
+	size_t			 t, i;
+	int			 full;
+
+	for (t = 0; t < 2; t++) {
+		for (i = 0; i < c->nadd; i++) {
+			if ((set = zone_node_rrset(c->add[i], types[t])) ==
+			    NULL)
+				continue;
+			full = c->out->full;
+			if (out_rrset(c->out, SEC_AR, c->add[i]->name,
+				c->add[i]->namelen, set, set->ttl) == -1 &&
+			    !c->glue[i])
+				c->out->full = full; /* not worth a TC */
+		}
+	}
+}
+
+/* A referral to the servers of `cut' (RFC 1034 4.3.2 step 3b). */
+static void
+dns_referral(struct dns_ctx *c, const struct zone_node *cut)
+{
+	const struct zone_rrset *ns = zone_node_rrset(cut, T_NS);
+
+	/* Not authoritative, unless a CNAME of ours came first. */
+	if (c->out->count[SEC_AN] == 0)
+		c->noaa = 1;
+	out_rrset(c->out, SEC_NS, cut->name, cut->namelen, ns, ns->ttl);
+	dns_want_additional(c, ns, cut);
+}
+
+/*
+ * The records of `node' that answer the question for `owner'.  ANY
+ * gets one RRset, as RFC 8482 allows and NSD does (the SOA at the
+ * apex, else the first by type): the whole node is what made ANY the
+ * favourite query of reflection attacks.
+ */
+static void
+dns_node_answer(struct dns_ctx *c, const struct zone_node *node,
+    const uint8_t *owner, size_t ownerlen)
 {
 	const struct zone_rrset *set;
-	uint16_t		 qtype = c->q->qtype, i;
+	uint16_t		 qtype = c->q->qtype;
 
 	if (node->binding != NULL &&
 	    (qtype == T_A || qtype == T_AAAA || qtype == T_ANY))
 		c->v->binding = node->binding;
-	if (qtype == T_ANY && node->nsets > 0) {
-		for (i = 0; i < node->nsets; i++)
-			out_rrset(c->out, SEC_AN, node, &node->sets[i],
-			    node->sets[i].ttl);
-		return;
-	}
-	if ((set = zone_node_rrset(node, qtype)) == NULL) {
+	if (qtype != T_ANY)
+		set = zone_node_rrset(node, qtype);
+	else if (node == c->zone->apex)
+		set = zone_node_rrset(node, T_SOA);
+	else
+		set = node->nsets > 0 ? &node->sets[0] : NULL;
+	if (set == NULL) {
 		dns_negative(c, DNS_RCODE_NOERROR);
 		return;
 	}
-	out_rrset(c->out, SEC_AN, node, set, set->ttl);
-	if (qtype == T_NS && node == c->zone->apex)
-		dns_glue(c, set);
+	out_rrset(c->out, SEC_AN, owner, ownerlen, set, set->ttl);
+	dns_want_additional(c, set, NULL);
 }
 
 /*
- * Where the CNAME of `node' leads within this zone: the next node, or
- * NULL with *stop set when the chain leaves the zone, so the answer
- * ends with the CNAME and the resolver carries on elsewhere.
+ * The CNAME a DNAME makes for `name' (RFC 6672 2.2): the name with the
+ * DNAME's owner replaced by its target, written to next.  -1 when the
+ * result would be too long: the answer is then YXDOMAIN.
  */
-static const struct zone_node *
-dns_cname_next(struct dns_ctx *c, const struct zone_rrset *cname, int *stop)
+static int
+dns_dname_cname(const struct zone_node *dn, const uint8_t *name, size_t len,
+    uint8_t *next, size_t *nextlen)
 {
-	const struct zone_node *apex = c->zone->apex;
-	uint8_t			target[ZONE_NAME_MAX];
-	size_t			len;
+	const struct zone_rr *rr = &zone_node_rrset(dn, T_DNAME)->rrs[0];
+	size_t		      tlen, prefix = len - dn->namelen;
 
-	len = zone_name_len(cname->rrs[0].rdata, cname->rrs[0].rdlen);
-	if (len == 0 ||
-	    !zone_name_under(cname->rrs[0].rdata, len, apex->name,
-		apex->namelen)) {
-		*stop = 1;
-		return NULL;
-	}
-	name_lower(target, cname->rrs[0].rdata, len);
-	return zone_lookup(c->zone, target, len);
+	tlen = zone_name_len(rr->rdata, rr->rdlen);
+	if (tlen == 0 || prefix + tlen > ZONE_NAME_MAX)
+		return -1;
+	memcpy(next, name, prefix);
+	name_lower(next + prefix, rr->rdata, tlen);
+	*nextlen = prefix + tlen;
+	return 0;
 }
 
 static int
@@ -497,37 +640,88 @@ dns_seen(const struct zone_node *const *seen, size_t n,
 }
 
 /*
+ * The answer for one name in the chain: the node's records, a
+ * referral, a negative answer, or a CNAME (a zone's own, a wildcard's,
+ * or one a DNAME makes), whose target is written to next for the
+ * caller to follow.  Returns the node that made the CNAME, else NULL.
+ */
+static const struct zone_node *
+dns_step(struct dns_ctx *c, const uint8_t *name, size_t len, uint8_t *next,
+    size_t *nextlen)
+{
+	const struct zone_node	*node;
+	const struct zone_rrset *set;
+	struct zone_rr		 rr;
+	struct dns_find		 f;
+	uint16_t		 qtype = c->q->qtype;
+
+	dns_find(c->zone, name, len, qtype, &f);
+	if (f.cut != NULL) {
+		dns_referral(c, f.cut);
+		return NULL;
+	}
+	if (f.dname != NULL) {
+		set = zone_node_rrset(f.dname, T_DNAME);
+		out_rrset(c->out, SEC_AN, f.dname->name, f.dname->namelen, set,
+		    set->ttl);
+		if (dns_dname_cname(f.dname, name, len, next, nextlen) == -1) {
+			c->rcode = DNS_RCODE_YXDOMAIN;
+			return NULL;
+		}
+		rr.rdata = next;
+		rr.rdlen = (uint16_t)*nextlen;
+		if (out_rr(c->out, name, len, T_CNAME, set->ttl, &rr) == 0)
+			c->out->count[SEC_AN]++;
+		return f.dname;
+	}
+	if ((node = f.node != NULL ? f.node : f.wild) == NULL) {
+		dns_negative(c, DNS_RCODE_NXDOMAIN);
+		return NULL;
+	}
+	set = zone_node_rrset(node, T_CNAME);
+	if (set == NULL || qtype == T_CNAME || qtype == T_ANY) {
+		dns_node_answer(c, node, name, len);
+		return NULL;
+	}
+	out_rrset(c->out, SEC_AN, name, len, set, set->ttl);
+	if ((*nextlen = zone_name_len(set->rrs[0].rdata, set->rrs[0].rdlen)) ==
+	    0)
+		return NULL;
+	name_lower(next, set->rrs[0].rdata, *nextlen);
+	return node;
+}
+
+/*
  * Follow CNAMEs within the zone (RFC 1034 4.3.2), at most DNS_CNAME_MAX
- * of them; a loop ends the answer at the CNAME that closes it.  The
- * rcode is that of the last name (RFC 6604).
+ * of them; a loop ends the answer at the CNAME that closes it, and a
+ * chain that leaves the zone ends with its last CNAME, for the
+ * resolver to carry on elsewhere.  The rcode is that of the last name
+ * (RFC 6604).
  */
 static void
 dns_resolve(struct dns_ctx *c)
 {
-	const struct zone_node	*seen[DNS_CNAME_MAX];
-	const struct zone_node	*node;
-	const struct zone_rrset *cname;
-	size_t			 n = 0;
-	int			 stop = 0;
+	const struct zone_node *seen[DNS_CNAME_MAX], *from;
+	const struct zone_node *apex = c->zone->apex;
+	struct dns_find		f;
+	uint8_t			name[ZONE_NAME_MAX], next[ZONE_NAME_MAX];
+	size_t			len = c->q->qnamelen, nextlen, n = 0;
 
-	node = zone_lookup(c->zone, c->q->qname, c->q->qnamelen);
-	for (;;) {
-		if (node == NULL) {
-			dns_negative(c, DNS_RCODE_NXDOMAIN);
-			return;
-		}
-		cname = zone_node_rrset(node, T_CNAME);
-		if (cname == NULL || c->q->qtype == T_CNAME ||
-		    c->q->qtype == T_ANY) {
-			dns_node_answer(c, node);
-			return;
-		}
-		seen[n++] = node;
-		out_rrset(c->out, SEC_AN, node, cname, cname->ttl);
-		node = dns_cname_next(c, cname, &stop);
-		if (stop || n >= DNS_CNAME_MAX || dns_seen(seen, n, node))
-			return;
+	memcpy(name, c->q->qname, len);
+	while ((from = dns_step(c, name, len, next, &nextlen)) != NULL) {
+		seen[n++] = from;
+		if (n >= DNS_CNAME_MAX ||
+		    !zone_name_under(next, nextlen, apex->name, apex->namelen))
+			break;
+		/* Back to a node that answered already: a loop, closed. */
+		dns_find(c->zone, next, nextlen, c->q->qtype, &f);
+		if (dns_seen(seen, n, f.node) || dns_seen(seen, n, f.wild) ||
+		    dns_seen(seen, n, f.dname))
+			break;
+		memcpy(name, next, nextlen);
+		len = nextlen;
 	}
+	dns_additional(c);
 }
 
 /* --- the reply around the answer ------------------------------------ */
@@ -679,7 +873,7 @@ dns_answer(const struct zone_set *zs, const uint8_t *query, size_t qlen,
 	c.out = &o;
 	c.v = v;
 	dns_resolve(&c);
-	dns_finish(&o, &q, v, c.rcode, 1);
+	dns_finish(&o, &q, v, c.rcode, !c.noaa);
 	return v->action;
 }
 
@@ -732,6 +926,7 @@ dns_rcode_name(uint16_t rcode)
 		"NXDOMAIN",
 		"NOTIMP",
 		"REFUSED",
+		"YXDOMAIN",
 	};
 
 	if (rcode < sizeof(names) / sizeof(names[0]))

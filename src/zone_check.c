@@ -65,67 +65,89 @@ zone_check_soa_rdata(const struct zone_rec *soa)
 }
 
 /*
- * The zone is what the SOA says it is: the first record must be the
- * SOA, so every later owner can be checked against the apex as it is
- * read, and the error points at the line that is wrong.
+ * The zone is what the SOA says it is, wherever in the file it stands
+ * (NSD takes it anywhere too).  Until it is read, records wait to be
+ * checked against the apex: zone_check_rec checks them when it comes.
  */
 static int
 zone_check_apex(struct zone_reader *r, const struct zone_rec *rec)
 {
-	if (rec->type == ZONE_TYPE_SOA && zone_check_soa_rdata(rec) == -1) {
-		zone_read_error(r, rec->line,
+	if (rec->type != ZONE_TYPE_SOA)
+		return 0;
+	if (zone_check_soa_rdata(rec) == -1) {
+		zone_rec_error(r, rec,
 		    "SOA rdata of %u bytes: want two names and five numbers",
 		    (unsigned)rec->rdlen);
 		return -1;
 	}
-	if (rec->type == ZONE_TYPE_SOA && r->soa_line == 0 &&
-	    r->nrecords == 1) {
-		memcpy(r->apex, rec->owner, rec->ownerlen);
-		r->apexlen = rec->ownerlen;
-		r->soa_line = rec->line;
-		r->neg_ttl = zone_check_neg_ttl(rec);
-		return 0;
-	}
-	if (rec->type == ZONE_TYPE_SOA && r->soa_line != 0) {
-		zone_read_error(r, rec->line,
+	if (r->soa_line != 0) {
+		zone_rec_error(r, rec,
 		    "second SOA record (the first is at line %d)", r->soa_line);
 		return -1;
 	}
-	if (r->nrecords == 1) {
-		zone_read_error(r, rec->line,
-		    "the first record must be the zone's SOA");
-		return -1;
-	}
+	memcpy(r->apex, rec->owner, rec->ownerlen);
+	r->apexlen = rec->ownerlen;
+	r->soa_line = rec->line;
+	r->neg_ttl = zone_check_neg_ttl(rec);
 	return 0;
 }
 
-/* The rules that apply to one record alone, given the apex. */
+/* The types that only a DNSSEC-signed zone holds. */
+static int
+zone_check_signed_type(uint16_t type)
+{
+	return type == ZONE_TYPE_RRSIG || type == ZONE_TYPE_NSEC ||
+	    type == ZONE_TYPE_NSEC3 || type == ZONE_TYPE_NSEC3PARAM;
+}
+
+/* The rules of one record given the apex; `type' names it, or NULL. */
+static void
+zone_check_placed(struct zone_reader *r, const struct zone_rec *rec,
+    const char *type)
+{
+	char owner[ZONE_PNAME_MAX], apex[ZONE_PNAME_MAX], tbuf[16];
+
+	if (type == NULL)
+		type = rec->type == ZONE_TYPE_BINDING ?
+		    "UNIKERNEL" :
+		    zone_ldns_type_name(rec->type, tbuf, sizeof(tbuf));
+	if (!zone_name_under(rec->owner, rec->ownerlen, r->apex, r->apexlen)) {
+		zone_check_name_str(rec->owner, owner, sizeof(owner));
+		zone_check_name_str(r->apex, apex, sizeof(apex));
+		zone_rec_error(r, rec, "%s is outside the zone %s", owner,
+		    apex);
+	} else if (rec->type == ZONE_TYPE_OPT ||
+	    (rec->type >= 128 && rec->type <= 255))
+		zone_rec_error(r, rec, "type %s cannot appear in a zone", type);
+	else if (zone_check_signed_type(rec->type) && r->signed_line == 0) {
+		/*
+		 * Served as plain data, signatures would go out without
+		 * the denial proofs and the RRSIG-beside-RRset rules that
+		 * make them verifiable: a validator would reject answers.
+		 */
+		r->signed_line = rec->line;
+		zone_rec_error(r, rec,
+		    "%s record: the zone is DNSSEC-signed, and jitsud "
+		    "serves unsigned zones only (load the file as it was "
+		    "before signing)",
+		    type);
+	}
+}
+
 void
 zone_check_rec(struct zone_reader *r, const struct zone_rec *rec,
     const char *type)
 {
-	char owner[ZONE_PNAME_MAX], apex[ZONE_PNAME_MAX];
+	size_t i;
 
 	if (zone_check_apex(r, rec) == -1 || r->soa_line == 0)
 		return;
-	if (!zone_name_under(rec->owner, rec->ownerlen, r->apex, r->apexlen)) {
-		zone_check_name_str(rec->owner, owner, sizeof(owner));
-		zone_check_name_str(r->apex, apex, sizeof(apex));
-		zone_read_error(r, rec->line, "%s is outside the zone %s",
-		    owner, apex);
-	} else if (rec->owner[0] == 1 && rec->owner[1] == '*')
-		zone_read_error(r, rec->line,
-		    "wildcard owner names are not supported");
-	else if (rec->type == ZONE_TYPE_NS && rec->ownerlen != r->apexlen)
-		zone_read_error(r, rec->line,
-		    "NS below the apex would "
-		    "delegate the name; delegations are not supported");
-	else if (rec->type == ZONE_TYPE_DNAME)
-		zone_read_error(r, rec->line, "DNAME is not supported");
-	else if (rec->type == ZONE_TYPE_OPT ||
-	    (rec->type >= 128 && rec->type <= 255))
-		zone_read_error(r, rec->line, "type %s cannot appear in a zone",
-		    type);
+	if (rec->type == ZONE_TYPE_SOA && rec->line == r->soa_line) {
+		/* The records read before the SOA, checked now. */
+		for (i = 0; i + 1 < r->nrecs; i++)
+			zone_check_placed(r, &r->recs[i], NULL);
+	}
+	zone_check_placed(r, rec, type);
 }
 
 /* --- the records of one owner --------------------------------------- */
@@ -138,7 +160,7 @@ zone_check_rec(struct zone_reader *r, const struct zone_rec *rec,
 static void
 zone_check_owner(struct zone_reader *r, struct zone_rec *g, size_t n)
 {
-	const struct zone_rec *binding = NULL, *cname = NULL;
+	const struct zone_rec *binding = NULL, *cname = NULL, *dname = NULL;
 	char		       tbuf[16];
 	size_t		       i;
 
@@ -146,17 +168,24 @@ zone_check_owner(struct zone_reader *r, struct zone_rec *g, size_t n)
 		if (g[i].type == ZONE_TYPE_BINDING && binding == NULL)
 			binding = &g[i];
 		else if (g[i].type == ZONE_TYPE_BINDING)
-			zone_read_error(r, g[i].line,
+			zone_rec_error(r, &g[i],
 			    "second UNIKERNEL "
 			    "binding for the name (the first is at line %d)",
 			    binding->line);
 		else if (g[i].type == ZONE_TYPE_CNAME && cname == NULL)
 			cname = &g[i];
 		else if (g[i].type == ZONE_TYPE_CNAME)
-			zone_read_error(r, g[i].line,
+			zone_rec_error(r, &g[i],
 			    "second CNAME for the "
 			    "name (the first is at line %d)",
 			    cname->line);
+		else if (g[i].type == ZONE_TYPE_DNAME && dname == NULL)
+			dname = &g[i];
+		else if (g[i].type == ZONE_TYPE_DNAME)
+			zone_rec_error(r, &g[i],
+			    "second DNAME for the "
+			    "name (the first is at line %d)",
+			    dname->line);
 	}
 	for (i = 0; i < n; i++) {
 		if (i > 0 && g[i].type == g[i - 1].type)
@@ -164,7 +193,7 @@ zone_check_owner(struct zone_reader *r, struct zone_rec *g, size_t n)
 		if (binding != NULL &&
 		    (g[i].type == ZONE_TYPE_A || g[i].type == ZONE_TYPE_AAAA ||
 			g[i].type == ZONE_TYPE_CNAME))
-			zone_read_error(r, g[i].line,
+			zone_rec_error(r, &g[i],
 			    "%s record for a name "
 			    "with a UNIKERNEL binding (line %d), which "
 			    "supplies its addresses",
@@ -172,7 +201,7 @@ zone_check_owner(struct zone_reader *r, struct zone_rec *g, size_t n)
 			    binding->line);
 		else if (cname != NULL && g[i].type != ZONE_TYPE_CNAME &&
 		    g[i].type != ZONE_TYPE_BINDING)
-			zone_read_error(r, g[i].line,
+			zone_rec_error(r, &g[i],
 			    "%s record for a name "
 			    "with a CNAME (line %d), which must stand alone",
 			    zone_ldns_type_name(g[i].type, tbuf, sizeof(tbuf)),
@@ -208,6 +237,155 @@ zone_check_owner_end(const struct zone_rec *recs, size_t n, size_t i)
 	return j;
 }
 
+/* --- the tree: delegations, DNAMEs, wildcards ----------------------- */
+
+/*
+ * The owners of one type below the apex (NS: the delegation points;
+ * DNAME), in the records' own sorted order, for zone_check_find.
+ */
+struct zone_marks {
+	const struct zone_rec **recs;
+	size_t			n, cap;
+};
+
+static int
+zone_check_marks(const struct zone_reader *r, uint16_t type,
+    struct zone_marks *m)
+{
+	const struct zone_rec **t;
+	size_t			i;
+
+	memset(m, 0, sizeof(*m));
+	for (i = 0; i < r->nrecs; i++) {
+		if (r->recs[i].type != type ||
+		    (type == ZONE_TYPE_NS &&
+			r->recs[i].ownerlen == r->apexlen) ||
+		    (m->n > 0 &&
+			zone_name_cmp(m->recs[m->n - 1]->owner,
+			    m->recs[m->n - 1]->ownerlen, r->recs[i].owner,
+			    r->recs[i].ownerlen) == 0))
+			continue;
+		if ((t = zone_grow(m->recs, &m->cap, m->n + 1, sizeof(*t))) ==
+		    NULL)
+			return -1;
+		m->recs = t;
+		m->recs[m->n++] = &r->recs[i];
+	}
+	return 0;
+}
+
+/* The mark at exactly this name, or NULL. */
+static const struct zone_rec *
+zone_check_find(const struct zone_marks *m, const uint8_t *w, size_t len)
+{
+	size_t lo = 0, hi = m->n, mid;
+	int    c;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		c = zone_name_cmp(m->recs[mid]->owner, m->recs[mid]->ownerlen,
+		    w, len);
+		if (c == 0)
+			return m->recs[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* A mark strictly above rec's owner (and below the apex), or NULL. */
+static const struct zone_rec *
+zone_check_above(const struct zone_reader *r, const struct zone_marks *m,
+    const struct zone_rec *rec)
+{
+	const struct zone_rec *mark;
+	size_t		       off;
+
+	if (m->n == 0)
+		return NULL;
+	for (off = (size_t)rec->owner[0] + 1; rec->ownerlen - off > r->apexlen;
+	     off += (size_t)rec->owner[off] + 1)
+		if ((mark = zone_check_find(m, rec->owner + off,
+			 rec->ownerlen - off)) != NULL)
+			return mark;
+	return NULL;
+}
+
+/* Data a delegation or a DNAME hides, and wildcards that cannot be. */
+static void
+zone_check_tree_rec(struct zone_reader *r, const struct zone_marks *cuts,
+    const struct zone_marks *dnames, const struct zone_rec *rec)
+{
+	const struct zone_rec *m;
+	char		       owner[ZONE_PNAME_MAX], mark[ZONE_PNAME_MAX];
+	char		       tbuf[16];
+	const char	      *type;
+	uint16_t	       t = rec->type;
+	int		       glue = t == ZONE_TYPE_A || t == ZONE_TYPE_AAAA;
+
+	type = t == ZONE_TYPE_BINDING ?
+	    "UNIKERNEL" :
+	    zone_ldns_type_name(t, tbuf, sizeof(tbuf));
+	zone_check_name_str(rec->owner, owner, sizeof(owner));
+	if ((m = zone_check_above(r, dnames, rec)) != NULL) {
+		zone_check_name_str(m->owner, mark, sizeof(mark));
+		zone_rec_error(r, rec,
+		    "%s %s is below the DNAME of %s "
+		    "(line %d), which redirects every name under it",
+		    owner, type, mark, m->line);
+	} else if ((m = zone_check_above(r, cuts, rec)) != NULL && !glue) {
+		zone_check_name_str(m->owner, mark, sizeof(mark));
+		zone_rec_error(r, rec,
+		    "%s %s is below the delegation "
+		    "of %s (line %d); only glue addresses belong there",
+		    owner, type, mark, m->line);
+	} else if (m == NULL && !glue && t != ZONE_TYPE_NS &&
+	    t != ZONE_TYPE_DS &&
+	    (m = zone_check_find(cuts, rec->owner, rec->ownerlen)) != NULL)
+		zone_rec_error(r, rec,
+		    "%s %s would never be served: "
+		    "NS (line %d) delegates the name",
+		    owner, type, m->line);
+	else if (rec->owner[0] == 1 && rec->owner[1] == '*' &&
+	    (t == ZONE_TYPE_BINDING || t == ZONE_TYPE_NS ||
+		t == ZONE_TYPE_DNAME))
+		zone_rec_error(r, rec, "%s",
+		    t == ZONE_TYPE_BINDING ?
+			"a UNIKERNEL binding cannot have a wildcard owner: "
+			"a binding is one unikernel, summoned by one name" :
+			t == ZONE_TYPE_NS ?
+			"NS records cannot have a wildcard owner "
+			"(RFC 4592 4.2)" :
+			"DNAME records cannot have a wildcard owner "
+			"(RFC 4592 4.4)");
+}
+
+static void
+zone_check_tree(struct zone_reader *r)
+{
+	struct zone_marks cuts, dnames;
+	size_t		  i;
+
+	if (zone_check_marks(r, ZONE_TYPE_NS, &cuts) == -1 ||
+	    zone_check_marks(r, ZONE_TYPE_DNAME, &dnames) == -1) {
+		zone_read_error(r, 0, "out of memory");
+		free(cuts.recs);
+		return;
+	}
+	for (i = 0; i < r->nrecs; i++) {
+		/* One error per RRset: records are sorted by owner, type. */
+		if (i > 0 && r->recs[i].type == r->recs[i - 1].type &&
+		    zone_name_cmp(r->recs[i].owner, r->recs[i].ownerlen,
+			r->recs[i - 1].owner, r->recs[i - 1].ownerlen) == 0)
+			continue;
+		zone_check_tree_rec(r, &cuts, &dnames, &r->recs[i]);
+	}
+	free(cuts.recs);
+	free(dnames.recs);
+}
+
 void
 zone_check(struct zone_reader *r)
 {
@@ -221,4 +399,6 @@ zone_check(struct zone_reader *r)
 		zone_check_owner(r, &r->recs[i], j - i);
 		zone_check_dups(&r->recs[i], j - i);
 	}
+	if (r->soa_line != 0)
+		zone_check_tree(r);
 }

@@ -55,6 +55,36 @@ zone_ldns_free(struct zone_ldns *l)
 	free(l);
 }
 
+int
+zone_ldns_save(struct zone_reader *r, struct zone_ldns **saved)
+{
+	struct zone_ldns *l = r->ldns, *s;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return -1;
+	if ((l->origin != NULL &&
+		(s->origin = ldns_rdf_clone(l->origin)) == NULL) ||
+	    (l->prev != NULL && (s->prev = ldns_rdf_clone(l->prev)) == NULL)) {
+		zone_ldns_free(s);
+		return -1;
+	}
+	*saved = s;
+	return 0;
+}
+
+void
+zone_ldns_restore(struct zone_reader *r, struct zone_ldns *saved)
+{
+	struct zone_ldns *l = r->ldns;
+
+	ldns_rdf_deep_free(l->origin);
+	ldns_rdf_deep_free(l->prev);
+	l->origin = saved->origin;
+	l->prev = saved->prev;
+	saved->origin = saved->prev = NULL;
+	zone_ldns_free(saved);
+}
+
 /* --- names ---------------------------------------------------------- */
 
 /*

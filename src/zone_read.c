@@ -1,5 +1,8 @@
 /* zone_read.c -- the master-file reader: logical records, directives, fields */
+#include <sys/stat.h>
+
 #include <ctype.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -17,8 +20,10 @@
  * every other type to zone_ldns_record.
  */
 
-#define TEXT_MAX (256 * 1024) /* one logical record */
-#define TTL_MAX	 0x7fffffffU  /* RFC 2181 8 */
+#define TEXT_MAX    (256 * 1024) /* one logical record */
+#define TTL_MAX	    0x7fffffffU	 /* RFC 2181 8 */
+/* A record's TTL with none given and no $TTL before it, as NSD has. */
+#define TTL_DEFAULT 3600
 
 void
 zone_read_error(struct zone_reader *r, int line, const char *fmt, ...)
@@ -27,6 +32,17 @@ zone_read_error(struct zone_reader *r, int line, const char *fmt, ...)
 
 	va_start(ap, fmt);
 	errors_vadd(r->errs, r->path, line, fmt, ap);
+	va_end(ap);
+}
+
+void
+zone_rec_error(struct zone_reader *r, const struct zone_rec *rec,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	errors_vadd(r->errs, rec->file, rec->line, fmt, ap);
 	va_end(ap);
 }
 
@@ -232,6 +248,123 @@ zone_read_default_ttl(struct zone_reader *r, const char *p)
 	r->has_ttl = 1;
 }
 
+static void zone_read_file(struct zone_reader *, FILE *);
+
+/*
+ * The path an $INCLUDE names, relative to the including file's folder
+ * (so a zone and its parts move together), kept for the records' and
+ * errors' file names until the reader is freed.
+ */
+static char *
+zone_read_include_path(struct zone_reader *r, const char *tok, size_t n)
+{
+	const char *slash = strrchr(r->path, '/');
+	char	   *path, **t;
+	int	    dir;
+
+	if (n >= 2 && tok[0] == '"' && tok[n - 1] == '"') {
+		tok++;
+		n -= 2;
+	}
+	dir = tok[0] != '/' && slash != NULL ? (int)(slash - r->path) + 1 : 0;
+	if (asprintf(&path, "%.*s%.*s", dir, r->path, (int)n, tok) == -1)
+		return NULL;
+	if ((t = zone_grow(r->paths, &r->cappaths, r->npaths + 1,
+		 sizeof(*t))) == NULL) {
+		free(path);
+		return NULL;
+	}
+	r->paths = t;
+	r->paths[r->npaths++] = path;
+	return path;
+}
+
+/*
+ * Note fp as open, -1 if it is a file already being read (compared by
+ * device and inode, whatever path led to it).
+ */
+static int
+zone_read_open(struct zone_reader *r, FILE *fp)
+{
+	struct stat st;
+	int	    i;
+
+	if (fstat(fileno(fp), &st) == -1)
+		return 0;
+	for (i = 0; i <= r->includes; i++)
+		if (r->open[i].dev == st.st_dev && r->open[i].ino == st.st_ino)
+			return -1;
+	r->open[r->includes + 1].dev = st.st_dev;
+	r->open[r->includes + 1].ino = st.st_ino;
+	return 0;
+}
+
+/*
+ * $INCLUDE file [origin] (RFC 1035 5.1): the file is read as if it
+ * stood here, with its own origin if one is given; afterwards the
+ * origin and the owner a blank repeats are what they were before.
+ */
+static void
+zone_read_include(struct zone_reader *r, const char *p)
+{
+	struct zone_ldns *saved;
+	const char	 *tok, *origin = NULL, *extra, *outer = r->path;
+	size_t		  n, on = 0, m;
+	char		 *path;
+	FILE		 *fp;
+	int		  line = r->line, recline = r->recline;
+
+	if (!zone_read_field(&p, &tok, &n)) {
+		zone_read_error(r, recline, "$INCLUDE needs a file name");
+		return;
+	}
+	if (zone_read_field(&p, &origin, &on) &&
+	    zone_read_field(&p, &extra, &m)) {
+		zone_read_error(r, recline,
+		    "$INCLUDE takes a file name and an optional origin");
+		return;
+	}
+	if (r->includes >= ZONE_INCLUDE_MAX) {
+		zone_read_error(r, recline, "$INCLUDE nested more than %d deep",
+		    ZONE_INCLUDE_MAX);
+		return;
+	}
+	if ((path = zone_read_include_path(r, tok, n)) == NULL) {
+		zone_read_error(r, recline, "out of memory");
+		return;
+	}
+	if ((fp = fopen(path, "r")) == NULL) {
+		zone_read_error(r, recline, "$INCLUDE %s: %s", path,
+		    strerror(errno));
+		return;
+	}
+	if (zone_read_open(r, fp) == -1) {
+		zone_read_error(r, recline,
+		    "$INCLUDE %s: the file is being read already "
+		    "(it includes itself)",
+		    path);
+		fclose(fp);
+		return;
+	}
+	if (zone_ldns_save(r, &saved) == -1) {
+		zone_read_error(r, recline, "out of memory");
+		fclose(fp);
+		return;
+	}
+	if (origin != NULL)
+		zone_ldns_origin(r, origin, on);
+	r->includes++;
+	r->path = path;
+	r->line = 0;
+	zone_read_file(r, fp);
+	fclose(fp);
+	r->includes--;
+	r->path = outer;
+	r->line = line;
+	r->recline = recline;
+	zone_ldns_restore(r, saved);
+}
+
 static void
 zone_read_directive(struct zone_reader *r, const char *tok, size_t n,
     const char *rest)
@@ -241,9 +374,7 @@ zone_read_directive(struct zone_reader *r, const char *tok, size_t n,
 	else if (n == 4 && strncasecmp(tok, "$TTL", n) == 0)
 		zone_read_default_ttl(r, rest);
 	else if (n == 8 && strncasecmp(tok, "$INCLUDE", n) == 0)
-		zone_read_error(r, r->recline,
-		    "$INCLUDE is not supported; "
-		    "list each zone file on its own");
+		zone_read_include(r, rest);
 	else
 		zone_read_error(r, r->recline, "unknown directive '%.*s'",
 		    (int)n, tok);
@@ -277,6 +408,7 @@ zone_read_rec(struct zone_reader *r, const struct zone_head *h, uint16_t type)
 	zone_read_lower(rec->owner, rec->ownerlen);
 	rec->type = type;
 	rec->ttl = h->ttl;
+	rec->file = r->path;
 	rec->line = r->recline;
 	return rec;
 }
@@ -335,13 +467,8 @@ zone_read_head(struct zone_reader *r, const char *p, struct zone_head *h)
 		} else
 			break;
 	}
-	if (!has_ttl && !r->has_ttl) {
-		zone_read_error(r, r->recline,
-		    "record has no TTL and no $TTL precedes it");
-		return -1;
-	}
 	if (!has_ttl)
-		h->ttl = r->ttl;
+		h->ttl = r->has_ttl ? r->ttl : TTL_DEFAULT;
 	if (n >= sizeof(h->type)) {
 		zone_read_error(r, r->recline, "unknown record type '%.*s'",
 		    (int)n, tok);
@@ -422,8 +549,8 @@ zone_read_record(struct zone_reader *r, int owner_blank)
 	}
 }
 
-void
-zone_read(struct zone_reader *r, FILE *fp)
+static void
+zone_read_file(struct zone_reader *r, FILE *fp)
 {
 	char  *line = NULL;
 	size_t cap = 0;
@@ -444,6 +571,19 @@ zone_read(struct zone_reader *r, FILE *fp)
 	free(line);
 	if (r->depth > 0)
 		zone_read_error(r, r->recline, "'(' is never closed");
+	r->depth = 0;
+}
+
+void
+zone_read(struct zone_reader *r, FILE *fp)
+{
+	struct stat st;
+
+	if (fstat(fileno(fp), &st) == 0) {
+		r->open[0].dev = st.st_dev;
+		r->open[0].ino = st.st_ino;
+	}
+	zone_read_file(r, fp);
 	if (r->soa_line == 0 && zone_read_nerrs(r) == 0)
 		zone_read_error(r, 0, "no SOA record");
 }
@@ -461,4 +601,7 @@ zone_read_free(struct zone_reader *r)
 	free(r->bindings);
 	free(r->text);
 	zone_ldns_free(r->ldns);
+	for (i = 0; i < r->npaths; i++)
+		free(r->paths[i]);
+	free(r->paths);
 }

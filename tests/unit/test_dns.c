@@ -45,7 +45,7 @@ static const struct {
 	/* clang-format off */
 	{ "A", 1 }, { "NS", 2 }, { "CNAME", 5 }, { "SOA", 6 }, { "PTR", 12 },
 	{ "MX", 15 }, { "TXT", 16 }, { "AAAA", 28 }, { "SRV", 33 },
-	{ "OPT", 41 }, { "IXFR", 251 }, { "AXFR", 252 }, { "MAILB", 253 },
+	{ "DNAME", 39 }, { "OPT", 41 }, { "DS", 43 }, { "CAA", 257 }, { "IXFR", 251 }, { "AXFR", 252 }, { "MAILB", 253 },
 	{ "ANY", 255 },
 	/* clang-format on */
 };
@@ -266,6 +266,7 @@ rd_rdata(const uint8_t *p, size_t off, size_t end, uint16_t type,
 	case 2:
 	case 5:
 	case 12:
+	case 39:
 		tx(t, " ");
 		return rd_name(p, end, &off, t) == -1 || off != end ? -1 : 0;
 	case 15:
@@ -1028,7 +1029,7 @@ test_fuzzed_queries_get_sound_replies(void **state)
 {
 	static const char *const names[] = { "www.example.org.", "example.org.",
 		"alias.example.org.", "big.example.org.", "loop1.example.org.",
-		"nope.example.org.", "x.example.com." };
+		"nope.example.org.", "x.example.edu." };
 	static const uint16_t	 qtypes[] = { 1, 2, 255, 16, 28, 5 };
 	static const size_t	 maxes[] = { 12, 64, 512, 1232, 4096 };
 	struct qopts		 o;
@@ -1052,7 +1053,7 @@ static int
 setup(void **state)
 {
 	static const char *const paths[] = { "example.org.zone",
-		"example.net.zone" };
+		"example.net.zone", "example.com.zone" };
 	struct errors		*errs;
 	const char		*top = getenv("JITSUD_SRCDIR");
 	char			 dir[512];
@@ -1061,7 +1062,7 @@ setup(void **state)
 	snprintf(dir, sizeof(dir), "%s/tests/dns", top ? top : ".");
 	if (chdir(dir) == -1 || (errs = calloc(1, sizeof(*errs))) == NULL)
 		return -1;
-	zones = zone_set_load(paths, 2, errs);
+	zones = zone_set_load(paths, 3, errs);
 	if (zones == NULL && errs->count > 0)
 		fprintf(stderr, "%s\n", errs->msg[0]);
 	free(errs);
