@@ -80,7 +80,7 @@ MANPAGES = $(wildcard man/*.[1-8])
 
 .PHONY: all check unit unit-build smoke testbed-selftest demo bench install \
 	clean distclean format format-check unikernels
-TOOLS = qlat qburst shellprobe servewait tcpflood
+TOOLS = qlat qburst shellprobe servewait tcpflood dnscmp
 all: $(addprefix $(B)/bin/,$(PROGRAMS)) unikernels \
     $(addprefix $(B)/tools/,$(TOOLS))
 
@@ -94,6 +94,12 @@ $(B)/tools/servewait: tests/tools/servewait.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< \
 	    $(shell pkg-config --libs xenstore)
+
+# The NSD comparison (tests/system/nsdcmp.sh) reads replies with ldns.
+$(B)/tools/dnscmp: tests/tools/dnscmp.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< \
+	    $(shell pkg-config --libs ldns)
 
 # The testbed's driver for domain shells (tests/xen/xls.sh): xls.c with
 # the daemon's XenStore and vif code.
