@@ -15,7 +15,7 @@
  * stops differing, that is counted, so the list stays true.
  *
  * Server A is jitsud, server B the reference (NSD).  B's reply is first
- * brought to jitsud's two deliberate policies (listed in jitsud(8)):
+ * brought to jitsud's two deliberate policies (listed in jitsud.zone(5)):
  *  1. a positive answer carries no NS RRset of its zone's apex (each
  *     -z APEX) in authority, nor the addresses only that NS RRset
  *     asked for in additional (a referral's NS RRset stays);
@@ -251,7 +251,7 @@ render(struct text *t, const ldns_pkt *p, int policy)
 static ldns_pkt *
 query(const char *name, const char *type, enum mode m)
 {
-	ldns_pkt *q = NULL;
+	ldns_pkt    *q = NULL;
 	ldns_rr_type t = ldns_get_rr_type_by_name(type);
 
 	if (t == 0 ||
@@ -326,8 +326,9 @@ out:
 static int
 usage(void)
 {
-	fprintf(stderr, "usage: dnscmp [-u NAME]... [-z APEX]... "
-			"PORT-A PORT-B QUERIES\n");
+	fprintf(stderr,
+	    "usage: dnscmp [-u NAME]... [-z APEX]... "
+	    "PORT-A PORT-B QUERIES\n");
 	return 2;
 }
 
