@@ -11,6 +11,9 @@
 #include <stdio.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
+
+#include "log.h"
 
 struct event_base;
 struct control;
@@ -142,7 +145,6 @@ enum binding_ready {
  * Durations are in milliseconds; 0 idle_ms means never stop.
  */
 struct binding {
-	char		   name[BINDING_NAME_MAX]; /* owner, FQDN */
 	/*
 	 * The strings a binding may have are its own, on the heap, NULL
 	 * when absent (binding_s reads them as ""): ten thousand bindings
@@ -150,6 +152,7 @@ struct binding {
 	 * limit.  Copy a binding with binding_copy, free with
 	 * binding_clear; a plain struct copy moves them.
 	 */
+	char		  *name;    /* owner, FQDN; set once parsed */
 	char		  *kernel;  /* at most BINDING_KERNEL_MAX - 1 */
 	char		  *ramdisk; /* NULL: none */
 	char		  *cpuid;   /* xl.cfg cpuid= */
@@ -889,6 +892,16 @@ struct vms {
 };
 
 /* One binding's VM.  Backends keep their own state behind `priv'. */
+/*
+ * What a VM keeps of its summons, made at its first (vm_rec): most of
+ * ten thousand bound names are never summoned, and need none of it.
+ */
+struct vm_rec {
+	char		    error[160]; /* last failure */
+	struct timeline	    tl;		/* the last summon's phases */
+	struct metrics_hist boots;	/* query -> ready, each summon */
+};
+
 struct vm {
 	struct vms	 *vs;
 	TAILQ_ENTRY(vm)	  entry;
@@ -903,18 +916,37 @@ struct vm {
 	int		  restoring, warming, removed, seen;
 	int		  attempts; /* builds of this summon */
 	enum binding_stop stopping_mode;
-	char		  error[160]; /* last failure */
+	struct vm_rec	 *rec; /* NULL until a first summon: vm_rec */
 	TAILQ_HEAD(, vm_waiter) waiters;
-	struct event	   *timer; /* build/boot/stop deadline */
-	struct event	   *idle;
-	struct handover	    ho;	   /* Synjitsu's hand-over */
-	struct probe	   *probe; /* ready=tcp, vm_probe_start */
-	struct timeline	    tl;	   /* the last summon's phases */
-	struct metrics_hist boots; /* query -> ready, each summon */
-	int		    tl_logged;
-	int   builder; /* Xen: 1..N, ran its last build; 0: none */
-	void *priv;
+	struct event   *timer; /* build/boot/stop deadline */
+	struct event   *idle;
+	struct handover ho;    /* Synjitsu's hand-over */
+	struct probe   *probe; /* ready=tcp, vm_probe_start */
+	int		tl_logged;
+	int		builder; /* Xen: 1..N, ran its last build; 0: none */
+	void	       *priv;
 };
+
+/*
+ * vm_rec: v's record for writing, made when first needed (fatal when
+ * memory is out, as every allocation of the lifecycle is).
+ */
+static inline struct vm_rec *
+vm_rec(struct vm *v)
+{
+	if (v->rec == NULL && (v->rec = calloc(1, sizeof(*v->rec))) == NULL)
+		fatalx("vm_rec: out of memory");
+	return v->rec;
+}
+
+/* vm_rec_peek: v's record for reading: an empty one if it has none. */
+static inline const struct vm_rec *
+vm_rec_peek(const struct vm *v)
+{
+	static const struct vm_rec none;
+
+	return v->rec != NULL ? v->rec : &none;
+}
 
 /* vms_new: an empty registry driving backend `be' in `base'. */
 struct vms *vms_new(struct event_base *base, const struct vm_backend *be,

@@ -715,8 +715,10 @@ binding_parse_keys(struct binding *b, const char *owner, const char *rdata,
 	unsigned int seen = 0;
 	int	     k, r;
 
-	if (copy_str(b->name, sizeof(b->name), owner) == -1)
+	if (strlen(owner) >= BINDING_NAME_MAX)
 		return fail(err, errlen, "owner name is too long");
+	if (binding_set(&b->name, owner) == -1)
+		return fail(err, errlen, "out of memory");
 	while ((r = next_token(&rdata, key, val, sizeof(val), err, errlen)) ==
 	    1) {
 		if ((k = keyword_find(key)) == -1)
@@ -759,10 +761,10 @@ binding_set(char **field, const char *v)
 /* Every string of a binding, for copying, clearing and comparing. */
 #define BINDING_STRINGS(b)                                               \
 	{                                                                \
-		&(b)->kernel, &(b)->ramdisk, &(b)->cpuid, &(b)->cmdline, \
-		    &(b)->kernel_copy, &(b)->ramdisk_copy                \
+		&(b)->name, &(b)->kernel, &(b)->ramdisk, &(b)->cpuid,    \
+		    &(b)->cmdline, &(b)->kernel_copy, &(b)->ramdisk_copy \
 	}
-#define BINDING_NSTRINGS 6
+#define BINDING_NSTRINGS 7
 
 int
 binding_copy(struct binding *dst, const struct binding *src)

@@ -186,9 +186,9 @@ control_show(struct control_conn *c, const char *name)
 	control_data(c, "synjitsu %s warm %s console %s",
 	    b->synjitsu ? "on" : "off", b->warm ? "on" : "off",
 	    b->console ? "on" : "off");
-	if (v->error[0] != '\0')
-		control_data(c, "last-error %s", v->error);
-	control_phases(c, &v->tl);
+	if (vm_rec_peek(v)->error[0] != '\0')
+		control_data(c, "last-error %s", vm_rec_peek(v)->error);
+	control_phases(c, &vm_rec_peek(v)->tl);
 	control_end(c, NULL);
 }
 

@@ -268,20 +268,20 @@ metrics_bindings(const struct vms *vs, FILE *fp)
 	    "# TYPE jitsud_binding_boot_seconds histogram\n");
 	TAILQ_FOREACH(v, &vs->all, entry)
 		metrics_hist_render(fp, "jitsud_binding_boot_seconds", "name",
-		    v->b.name, &v->boots);
+		    v->b.name, &vm_rec_peek(v)->boots);
 	fprintf(fp,
 	    "# HELP jitsud_binding_last_phase_seconds When each phase of a "
 	    "bound name's last summon was reached, after its query.\n"
 	    "# TYPE jitsud_binding_last_phase_seconds gauge\n");
 	TAILQ_FOREACH(v, &vs->all, entry)
 		for (i = 1; i < TL_NPHASES; i++) {
-			if (!(v->tl.set & (1u << i)))
+			if (!(vm_rec_peek(v)->tl.set & (1u << i)))
 				continue;
 			fputs("jitsud_binding_last_phase_seconds{name=\"", fp);
 			metrics_label(fp, v->b.name);
 			fprintf(fp, "\",phase=\"%s\"} %.3f\n",
 			    timeline_phase_name((enum tl_phase)i),
-			    (double)v->tl.at[i] / 1000);
+			    (double)vm_rec_peek(v)->tl.at[i] / 1000);
 		}
 }
 

@@ -439,12 +439,12 @@ proc_started(struct proc *p, struct proc_spawn *s)
 {
 	struct vm *v = p->vm;
 
-	if (proc_veth(p, v->error, sizeof(v->error)) == -1)
+	if (proc_veth(p, vm_rec(v)->error, sizeof(vm_rec(v)->error)) == -1)
 		return -1;
 	proc_adopt_record(p);
 	if (write(s->sync[1], "g", 1) != 1) {
-		snprintf(v->error, sizeof(v->error), "sync pipe: %s",
-		    strerror(errno));
+		snprintf(vm_rec(v)->error, sizeof(vm_rec(v)->error),
+		    "sync pipe: %s", strerror(errno));
 		return -1;
 	}
 	p->report_fd = s->report[0];
@@ -452,7 +452,7 @@ proc_started(struct proc *p, struct proc_spawn *s)
 	s->report[0] = s->ready[0] = -1;
 	if (s->syn[0] != -1 && proc_sock_open(p, s->syn[0]) == -1) {
 		s->syn[0] = -1; /* p has it: proc_detach closes */
-		snprintf(v->error, sizeof(v->error),
+		snprintf(vm_rec(v)->error, sizeof(vm_rec(v)->error),
 		    "cannot watch the hand-over socket");
 		return -1;
 	}
@@ -460,7 +460,8 @@ proc_started(struct proc *p, struct proc_spawn *s)
 	p->report_ev = event_new(p->ctx->base, p->report_fd,
 	    EV_READ | EV_PERSIST, proc_report_cb, p);
 	if (p->report_ev == NULL || event_add(p->report_ev, NULL) == -1) {
-		snprintf(v->error, sizeof(v->error), "cannot watch the guest");
+		snprintf(vm_rec(v)->error, sizeof(vm_rec(v)->error),
+		    "cannot watch the guest");
 		return -1;
 	}
 	return 0;
@@ -472,17 +473,18 @@ proc_spawn_prepare(struct proc_ctx *ctx, struct vm *v, struct proc_spawn *s,
 {
 	if (proc_util_args_build(args, &v->b, s->has_gw ? &s->gw : NULL,
 		s->synjitsu) == -1) {
-		snprintf(v->error, sizeof(v->error),
+		snprintf(vm_rec(v)->error, sizeof(vm_rec(v)->error),
 		    "kernel and cmdline do not fit an argument vector");
 		return -1;
 	}
 	if (proc_util_path(ctx->conf.logdir, v->b.name, ".log", s->log,
 		sizeof(s->log)) == -1) {
-		snprintf(v->error, sizeof(v->error), "no log file name");
+		snprintf(vm_rec(v)->error, sizeof(vm_rec(v)->error),
+		    "no log file name");
 		return -1;
 	}
 	if (proc_pipes(s) == -1) {
-		snprintf(v->error, sizeof(v->error), "pipe: %s",
+		snprintf(vm_rec(v)->error, sizeof(vm_rec(v)->error), "pipe: %s",
 		    strerror(errno));
 		return -1;
 	}
@@ -504,26 +506,28 @@ proc_create(struct vm *v, int paused)
 	struct proc	 *p = NULL;
 	int		  bridge;
 
-	v->error[0] = '\0';
+	vm_rec(v)->error[0] = '\0';
 	vm_backend_phase(v, TL_BUILD, vm_now_ms());
 	/* A warm guest is built paused, with no stand-in (vm.c). */
 	s.synjitsu = v->b.synjitsu && !paused;
 	if ((args = malloc(sizeof(*args))) == NULL) {
-		snprintf(v->error, sizeof(v->error), "out of memory");
+		snprintf(vm_rec(v)->error, sizeof(vm_rec(v)->error),
+		    "out of memory");
 		return -1;
 	}
 	s.args = args;
-	if ((bridge = proc_bridge(ctx, &v->b, &s, v->error,
-		 sizeof(v->error))) == -1 ||
+	if ((bridge = proc_bridge(ctx, &v->b, &s, vm_rec(v)->error,
+		 sizeof(vm_rec(v)->error))) == -1 ||
 	    proc_spawn_prepare(ctx, v, &s, args) == -1)
 		goto err;
 	if ((p = proc_new(ctx, v)) == NULL) {
-		snprintf(v->error, sizeof(v->error), "out of memory");
+		snprintf(vm_rec(v)->error, sizeof(vm_rec(v)->error),
+		    "out of memory");
 		goto err;
 	}
 	if ((p->pid = proc_clone()) == -1) {
-		snprintf(v->error, sizeof(v->error), "clone: %s",
-		    strerror(errno));
+		snprintf(vm_rec(v)->error, sizeof(vm_rec(v)->error),
+		    "clone: %s", strerror(errno));
 		goto err;
 	}
 	if (p->pid == 0)
@@ -618,8 +622,8 @@ proc_send(struct vm *v, int sig, int stopping)
 	if (stopping)
 		p->stopping = 1;
 	if (proc_signal(p, sig) == -1) {
-		snprintf(v->error, sizeof(v->error), "kill %d: %s", (int)p->pid,
-		    strerror(errno));
+		snprintf(vm_rec(v)->error, sizeof(vm_rec(v)->error),
+		    "kill %d: %s", (int)p->pid, strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -664,14 +668,16 @@ proc_suspend(struct vm *v)
 
 	if (p != NULL)
 		p->refused_suspend = 1;
-	snprintf(v->error, sizeof(v->error), "a process cannot be suspended");
+	snprintf(vm_rec(v)->error, sizeof(vm_rec(v)->error),
+	    "a process cannot be suspended");
 	return -1;
 }
 
 static int
 proc_restore(struct vm *v)
 {
-	snprintf(v->error, sizeof(v->error), "a process cannot be restored");
+	snprintf(vm_rec(v)->error, sizeof(vm_rec(v)->error),
+	    "a process cannot be restored");
 	return -1;
 }
 

@@ -146,6 +146,7 @@ vm_free(struct vm *v)
 	vm_probe_stop(v);
 	handover_free(&v->ho);
 	binding_clear(&v->b);
+	free(v->rec);
 	vm_next_clear(v);
 	if (v->timer != NULL)
 		event_free(v->timer);
@@ -182,7 +183,7 @@ vm_arm(struct vm *v, uint64_t ms)
 static void
 vm_tl_start(struct vm *v, uint64_t now)
 {
-	timeline_start(&v->tl, now);
+	timeline_start(&vm_rec(v)->tl, now);
 	v->tl_logged = 0;
 }
 
@@ -191,7 +192,7 @@ vm_tl_mark(struct vm *v, enum tl_phase p, uint64_t now)
 {
 	uint64_t ms;
 
-	if (timeline_mark(&v->tl, p, now, &ms) == 0)
+	if (timeline_mark(&vm_rec(v)->tl, p, now, &ms) == 0)
 		metrics_phase(v->vs->metrics, p, ms);
 }
 
@@ -201,16 +202,17 @@ vm_tl_log(struct vm *v)
 	char	 buf[256];
 	uint64_t ms;
 
-	if (v->tl.origin_ms == 0 || v->tl_logged)
+	if (vm_rec_peek(v)->tl.origin_ms == 0 || v->tl_logged)
 		return;
 	v->tl_logged = 1;
-	timeline_format(&v->tl, buf, sizeof(buf));
+	timeline_format(&vm_rec(v)->tl, buf, sizeof(buf));
 	/* Which of the Xen backend's builders ran it, when there are. */
 	if (v->builder > 0)
 		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf),
 		    " builder=%d", v->builder);
 	log_info("%s: summon timeline%s (ms after the query): %s", v->b.name,
-	    timeline_get(&v->tl, TL_READY, &ms) ? "" : ", never ready", buf);
+	    timeline_get(&vm_rec(v)->tl, TL_READY, &ms) ? "" : ", never ready",
+	    buf);
 }
 
 static struct vm *
@@ -280,7 +282,7 @@ vm_probe_start(struct vm *v)
 	struct sockaddr_in sin;
 
 	if (!v->b.has_ip) {
-		snprintf(v->error, sizeof(v->error),
+		snprintf(vm_rec(v)->error, sizeof(vm_rec(v)->error),
 		    "ready=tcp needs an IPv4 address");
 		return -1;
 	}
@@ -320,9 +322,9 @@ vm_fail(struct vm *v, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(v->error, sizeof(v->error), fmt, ap);
+	vsnprintf(vm_rec(v)->error, sizeof(vm_rec(v)->error), fmt, ap);
 	va_end(ap);
-	log_warnx("%s: %s", v->b.name, v->error);
+	log_warnx("%s: %s", v->b.name, vm_rec(v)->error);
 	v->vs->metrics->summon_failures++;
 }
 
@@ -355,10 +357,10 @@ vm_became_ready(struct vm *v)
 	v->traffic = v->vs->be->traffic ? v->vs->be->traffic(v) : 0;
 	if (v->summon_ms != 0) {
 		metrics_boot(v->vs->metrics, now - v->summon_ms);
-		metrics_hist_add(&v->boots, now - v->summon_ms);
+		metrics_hist_add(&vm_rec(v)->boots, now - v->summon_ms);
 		v->summon_ms = 0;
 	}
-	v->error[0] = '\0';
+	vm_rec(v)->error[0] = '\0';
 	vm_idle_arm(v);
 	vm_wake(v, 1, NULL);
 }
@@ -381,7 +383,7 @@ vm_wait_ready(struct vm *v)
 	case BINDING_READY_TCP:
 		if (v->vs->be->watch_ready(v) == -1) {
 			vm_fail(v, "cannot watch for readiness");
-			vm_stop_now(v, v->error);
+			vm_stop_now(v, vm_rec(v)->error);
 			return;
 		}
 		vm_arm(v, left);
@@ -427,15 +429,15 @@ vm_build(struct vm *v, int warm)
 	if (r == 0 && claim && v->vs->be->build_first)
 		handover_claim(&v->ho, &v->b);
 	if (r == -1) {
-		char why[sizeof(v->error)];
+		char why[sizeof(vm_rec(v)->error)];
 
-		/* v->error holds the backend's reason: copy, then format. */
+		/* vm_rec(v)->error holds the backend's reason: copy, then format. */
 		snprintf(why, sizeof(why), "%s",
-		    v->error[0] ? v->error : "backend error");
+		    vm_rec(v)->error[0] ? vm_rec(v)->error : "backend error");
 		vm_fail(v, "%s failed: %s", v->restoring ? "restore" : "create",
 		    why);
 		vm_set_state(v, VM_STOPPED);
-		vm_wake(v, 0, v->error);
+		vm_wake(v, 0, vm_rec(v)->error);
 		return;
 	}
 	/* max-boot counts from the summon, across a retried build. */
@@ -459,7 +461,7 @@ vm_want(struct vms *vs, const struct binding *b, struct vm_waiter *w)
 		vm_tl_start(v, v->used_ms);
 		if (vs->be->unpause(v) == -1) {
 			vm_fail(v, "unpause failed");
-			vm_stop_now(v, v->error);
+			vm_stop_now(v, vm_rec(v)->error);
 			break;
 		}
 		vm_tl_mark(v, TL_UNPAUSED, vm_now_ms());
@@ -591,7 +593,7 @@ vm_start(struct vms *vs, const char *name, char *err, size_t errlen)
 		return -1;
 	}
 	if (vm_want(vs, &v->b, NULL) == VM_WANT_FAIL) {
-		snprintf(err, errlen, "%s", v->error);
+		snprintf(err, errlen, "%s", vm_rec(v)->error);
 		return -1;
 	}
 	return 0;
@@ -615,7 +617,7 @@ vm_timer_cb(int fd, short event, void *arg)
 			return;
 		}
 		vm_fail(v, "not ready within max-boot %u ms", v->b.max_boot_ms);
-		vm_wake(v, 0, v->error);
+		vm_wake(v, 0, vm_rec(v)->error);
 		vm_stop_now(v, "boot timed out");
 		break;
 	case VM_STOPPING:
@@ -692,7 +694,7 @@ vm_backend_built(struct vm *v, int ok, const char *why)
 		    why ? why : "unknown error");
 		vm_set_state(v, VM_STOPPED);
 		v->domid = -1;
-		vm_wake(v, 0, v->error);
+		vm_wake(v, 0, vm_rec(v)->error);
 		return;
 	}
 	if (v->restoring) {
@@ -707,8 +709,8 @@ vm_backend_built(struct vm *v, int ok, const char *why)
 	}
 	if (v->warming && v->vs->be->unpause(v) == -1) {
 		vm_fail(v, "unpause after a warm build failed");
-		vm_wake(v, 0, v->error);
-		vm_stop_now(v, v->error);
+		vm_wake(v, 0, vm_rec(v)->error);
+		vm_stop_now(v, vm_rec(v)->error);
 		return;
 	}
 	vm_wait_ready(v);
@@ -735,10 +737,10 @@ vm_backend_gone(struct vm *v, const char *why)
 	} else {
 		if (was != VM_STOPPING) {
 			/* Kept for jitsuctl show: why did it go? */
-			snprintf(v->error, sizeof(v->error), "%s",
-			    why ? why : "went away, no reason given");
+			snprintf(vm_rec(v)->error, sizeof(vm_rec(v)->error),
+			    "%s", why ? why : "went away, no reason given");
 			log_warnx("%s: domain went away while %s: %s",
-			    v->b.name, vm_state_name(was), v->error);
+			    v->b.name, vm_state_name(was), vm_rec(v)->error);
 		}
 		vm_set_state(v, VM_STOPPED);
 	}
@@ -760,7 +762,7 @@ vm_backend_gone(struct vm *v, const char *why)
 	 * not boot it again and again for the queries that wait. */
 	if (was == VM_BUILDING || was == VM_BOOTING) {
 		v->vs->metrics->summon_failures++;
-		vm_wake(v, 0, v->error);
+		vm_wake(v, 0, vm_rec(v)->error);
 		return;
 	}
 	/* Queries came in while it went down: bring it straight back. */

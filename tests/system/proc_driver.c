@@ -102,7 +102,7 @@ cmd_want(struct driver *d, const char *name)
 		answered(a, 1, NULL);
 		break;
 	case VM_WANT_FAIL:
-		answered(a, 0, v->error);
+		answered(a, 0, vm_rec_peek(v)->error);
 		break;
 	case VM_WANT_WAIT:
 		break;

@@ -131,6 +131,7 @@ log_ring_foreach(void (*fn)(const char *, void *), void *arg)
 static struct jitsud  *env;
 static struct vms      vs;
 static struct vm       vm_www, vm_db;
+static struct vm_rec   www_rec, db_rec;
 static struct control *ctl;
 static char	       dir[64], path[96];
 
@@ -138,7 +139,7 @@ static void
 add_vm(struct vm *v, const char *name, enum vm_state st, const char *ip)
 {
 	memset(v, 0, sizeof(*v));
-	snprintf(v->b.name, sizeof(v->b.name), "%s", name);
+	v->b.name = testutil_str("%s", name);
 	v->state = st;
 	v->since_ms = 100000 - 42000;
 	v->domid = -1;
@@ -339,7 +340,8 @@ test_show_request_split_across_writes_is_answered_whole(void **state)
 	vm_db.b.ready = BINDING_READY_TCP;
 	vm_db.b.max_boot_ms = 5000;
 	vm_db.b.synjitsu = 1;
-	snprintf(vm_db.error, sizeof(vm_db.error), "build failed: x");
+	vm_db.rec = &db_rec;
+	snprintf(db_rec.error, sizeof(db_rec.error), "build failed: x");
 	say(fd, "jitsu/1 sh");
 	assert_false(hear(fd, buf, sizeof(buf), 50));
 	assert_string_equal(buf, "");
@@ -412,11 +414,12 @@ test_show_lists_the_last_summons_phases_seen(void **state)
 	int   fd = client();
 
 	(void)state;
-	timeline_start(&vm_www.tl, 5000);
-	timeline_mark(&vm_www.tl, TL_BUILD, 5003, NULL);
-	timeline_mark(&vm_www.tl, TL_CREATED, 5540, NULL);
-	timeline_mark(&vm_www.tl, TL_UNPAUSED, 5541, NULL);
-	timeline_mark(&vm_www.tl, TL_READY, 5800, NULL);
+	vm_www.rec = &www_rec;
+	timeline_start(&www_rec.tl, 5000);
+	timeline_mark(&www_rec.tl, TL_BUILD, 5003, NULL);
+	timeline_mark(&www_rec.tl, TL_CREATED, 5540, NULL);
+	timeline_mark(&www_rec.tl, TL_UNPAUSED, 5541, NULL);
+	timeline_mark(&www_rec.tl, TL_READY, 5800, NULL);
 	say(fd, "jitsu/1 show www.example.org.\n");
 	assert_true(hear(fd, buf, sizeof(buf), 2000));
 	close(fd);

@@ -99,7 +99,7 @@ binding(int synjitsu)
 	struct binding b;
 
 	memset(&b, 0, sizeof(b));
-	snprintf(b.name, sizeof(b.name), "www.");
+	b.name = testutil_str("www.");
 	b.synjitsu = synjitsu;
 	b.ready = BINDING_READY_XENSTORE;
 	b.max_boot_ms = 100;

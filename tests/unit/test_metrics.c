@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "jitsud.h"
+#include "testutil.h"
 #include "synjitsu.h"
 
 /* Neighbours: the names dns.c and vm.c give, so labels read as real. */
@@ -725,7 +726,7 @@ test_vm_gauge_counts_every_state(void **state)
 	memset(v, 0, sizeof(v));
 	TAILQ_INIT(&vs.all);
 	for (i = 0; i < sizeof(states) / sizeof(states[0]); i++) {
-		snprintf(v[i].b.name, sizeof(v[i].b.name), "v%zu.", i);
+		v[i].b.name = testutil_str("v%zu.", i);
 		v[i].state = states[i];
 		TAILQ_INSERT_TAIL(&vs.all, &v[i], entry);
 	}
@@ -759,7 +760,7 @@ test_builds_in_flight_per_builder(void **state)
 	memset(v, 0, sizeof(v));
 	TAILQ_INIT(&vs.all);
 	for (i = 0; i < 4; i++) {
-		snprintf(v[i].b.name, sizeof(v[i].b.name), "v%zu.", i);
+		v[i].b.name = testutil_str("v%zu.", i);
 		v[i].state = states[i];
 		v[i].builder = builders[i];
 		TAILQ_INSERT_TAIL(&vs.all, &v[i], entry);
@@ -783,24 +784,27 @@ static void
 test_every_binding_has_its_own_series(void **state)
 {
 	struct vm      v[2];
+	struct vm_rec  rec;
 	struct vms     vs;
 	struct metrics m;
 	uint64_t       ms;
 
 	(void)state;
+	memset(&rec, 0, sizeof(rec));
 	memset(&m, 0, sizeof(m));
 	memset(&vs, 0, sizeof(vs));
 	memset(v, 0, sizeof(v));
 	TAILQ_INIT(&vs.all);
-	snprintf(v[0].b.name, sizeof(v[0].b.name), "www.example.org.");
+	v[0].b.name = testutil_str("www.example.org.");
 	v[0].state = VM_READY;
-	metrics_hist_add(&v[0].boots, 80);
-	metrics_hist_add(&v[0].boots, 350);
-	metrics_hist_add(&v[0].boots, 40000);
-	timeline_start(&v[0].tl, 1000);
-	assert_int_equal(timeline_mark(&v[0].tl, TL_CREATED, 1070, &ms), 0);
-	assert_int_equal(timeline_mark(&v[0].tl, TL_READY, 1350, &ms), 0);
-	snprintf(v[1].b.name, sizeof(v[1].b.name), "odd\\\"name.");
+	v[0].rec = &rec;
+	metrics_hist_add(&rec.boots, 80);
+	metrics_hist_add(&rec.boots, 350);
+	metrics_hist_add(&rec.boots, 40000);
+	timeline_start(&rec.tl, 1000);
+	assert_int_equal(timeline_mark(&rec.tl, TL_CREATED, 1070, &ms), 0);
+	assert_int_equal(timeline_mark(&rec.tl, TL_READY, 1350, &ms), 0);
+	v[1].b.name = testutil_str("odd\\\"name.");
 	v[1].state = VM_STOPPED;
 	TAILQ_INSERT_TAIL(&vs.all, &v[0], entry);
 	TAILQ_INSERT_TAIL(&vs.all, &v[1], entry);

@@ -163,7 +163,7 @@ binding(const char *name, const char *kernel, const char *cmdline)
 	struct binding b;
 
 	memset(&b, 0, sizeof(b));
-	snprintf(b.name, sizeof(b.name), "%s", name);
+	b.name = tstr(name);
 	b.kernel = tstr(kernel);
 	b.cmdline = cmdline[0] != '\0' ? tstr(cmdline) : NULL;
 	b.has_ip = 1;
@@ -594,6 +594,8 @@ teardown(void **state)
 
 	proc_end(&f->vs);
 	event_base_free(f->base);
+	free(f->v.rec); /* vm.c, which frees it in the daemon, is not here */
+	f->v.rec = NULL;
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
 	return system(cmd) == 0 ? 0 : -1;
 }
@@ -609,7 +611,8 @@ test_create_on_a_missing_bridge_fails_at_once(void **state)
 	f->v.b = binding("www.example.org.", "/bin/true", "");
 	snprintf(f->v.b.bridge, sizeof(f->v.b.bridge), "jtnobridge0");
 	assert_int_equal(proc_backend.create(&f->v, 0), -1);
-	assert_string_equal(f->v.error, "bridge jtnobridge0: No such device");
+	assert_string_equal(vm_rec_peek(&f->v)->error,
+	    "bridge jtnobridge0: No such device");
 	/* No pipe was opened: none is closed, fd 0 least of all (it was,
 	 * and the next control connection took fd 0 and lost it). */
 	assert_true(fcntl(STDIN_FILENO, F_GETFD) != -1);
@@ -625,9 +628,11 @@ test_suspend_and_restore_are_refused_with_a_reason(void **state)
 	struct fixture *f = *state;
 
 	assert_int_equal(proc_backend.suspend(&f->v), -1);
-	assert_string_equal(f->v.error, "a process cannot be suspended");
+	assert_string_equal(vm_rec_peek(&f->v)->error,
+	    "a process cannot be suspended");
 	assert_int_equal(proc_backend.restore(&f->v), -1);
-	assert_string_equal(f->v.error, "a process cannot be restored");
+	assert_string_equal(vm_rec_peek(&f->v)->error,
+	    "a process cannot be restored");
 }
 
 static void

@@ -245,7 +245,7 @@ setup(void **state)
 {
 	(void)state;
 	memset(&bound, 0, sizeof(bound));
-	snprintf(bound.name, sizeof(bound.name), "bound.example.org.");
+	bound.name = testutil_str("bound.example.org.");
 	vm_answer = VM_WANT_READY;
 	joined = NULL;
 	cancels = fwd_cancels = 0;

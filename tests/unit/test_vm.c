@@ -44,7 +44,8 @@ fake_create(struct vm *v, int paused)
 	if (v->b.synjitsu && !paused)
 		handover_attach(&v->ho, &fake_transport, v);
 	if (fail_create) {
-		snprintf(v->error, sizeof(v->error), "no such kernel");
+		snprintf(vm_rec(v)->error, sizeof(vm_rec(v)->error),
+		    "no such kernel");
 		return -1;
 	}
 	return 0;
@@ -227,7 +228,7 @@ binding(const char *name, enum binding_stop stop, uint32_t idle_ms)
 	struct binding b;
 
 	memset(&b, 0, sizeof(b));
-	snprintf(b.name, sizeof(b.name), "%s", name);
+	b.name = testutil_str("%s", name);
 	b.stop = stop;
 	b.idle_ms = idle_ms;
 	b.max_boot_ms = 2000;
@@ -306,7 +307,8 @@ test_concurrent_queries_join_one_summon(void **state)
 	}
 	assert_int_equal(metrics.summons, 1);
 	assert_int_equal(metrics.boot.count, 1);
-	assert_int_equal(v->boots.count, 1); /* the binding's own */
+	assert_int_equal(vm_rec_peek(v)->boots.count,
+	    1); /* the binding's own */
 	assert_int_equal(vm_want(vs, &b, NULL), VM_WANT_READY);
 	vms_free(vs);
 }
@@ -354,7 +356,7 @@ test_create_refused_at_once_fails_the_query(void **state)
 	fail_create = 1;
 	waiter(&a);
 	assert_int_equal(vm_want(vs, &b, &a.w), VM_WANT_FAIL);
-	assert_string_equal(vm_find(vs, "www.")->error,
+	assert_string_equal(vm_rec_peek(vm_find(vs, "www."))->error,
 	    "create failed: no such kernel");
 	vms_free(vs);
 }
@@ -547,7 +549,7 @@ test_crash_is_noticed_and_next_query_resummons(void **state)
 	(void)state;
 	vm_backend_gone(v, "crashed");
 	assert_int_equal(v->state, VM_STOPPED);
-	assert_string_equal(v->error, "crashed");
+	assert_string_equal(vm_rec_peek(v)->error, "crashed");
 	assert_int_equal(vm_want(vs, &b, NULL), VM_WANT_WAIT);
 	assert_string_equal(calls, "create(c.)");
 	vms_free(vs);
@@ -997,8 +999,8 @@ test_timeline_has_the_phases_seen_and_one_log_line(void **state)
 	(void)state;
 	memset(phase_n, 0, sizeof(phase_n));
 	assert_int_equal(vm_want(vs, &b, NULL), VM_WANT_WAIT);
-	t0 = v->tl.origin_ms;
-	assert_int_equal(timeline_get(&v->tl, TL_QUERY, &ms), 1);
+	t0 = vm_rec_peek(v)->tl.origin_ms;
+	assert_int_equal(timeline_get(&vm_rec_peek(v)->tl, TL_QUERY, &ms), 1);
 	assert_int_equal(ms, 0);
 	vm_backend_phase(v, TL_BUILD, t0 + 1);
 	vm_backend_phase(v, TL_CREATED, t0 + 40);
@@ -1006,13 +1008,14 @@ test_timeline_has_the_phases_seen_and_one_log_line(void **state)
 	vm_backend_built(v, 1, NULL);
 	assert_int_equal(ring_count("tl1.: summon timeline", NULL, 0), before);
 	vm_backend_ready(v);
-	assert_int_equal(timeline_get(&v->tl, TL_CREATED, &ms), 1);
+	assert_int_equal(timeline_get(&vm_rec_peek(v)->tl, TL_CREATED, &ms), 1);
 	assert_int_equal(ms, 40);
-	assert_int_equal(timeline_get(&v->tl, TL_UNPAUSED, &ms), 1);
+	assert_int_equal(timeline_get(&vm_rec_peek(v)->tl, TL_UNPAUSED, &ms),
+	    1);
 	assert_int_equal(ms, 41);
-	assert_int_equal(timeline_get(&v->tl, TL_READY, &ms), 1);
+	assert_int_equal(timeline_get(&vm_rec_peek(v)->tl, TL_READY, &ms), 1);
 	/* Nobody reported it: unset, not guessed. */
-	assert_int_equal(timeline_get(&v->tl, TL_DEVICES, &ms), 0);
+	assert_int_equal(timeline_get(&vm_rec_peek(v)->tl, TL_DEVICES, &ms), 0);
 	assert_int_equal(phase_n[TL_CREATED], 1);
 	assert_int_equal(phase_n[TL_READY], 1);
 	assert_int_equal(phase_n[TL_DEVICES], 0);
@@ -1041,18 +1044,18 @@ test_timeline_starts_afresh_with_each_summon(void **state)
 	(void)state;
 	memset(phase_n, 0, sizeof(phase_n));
 	assert_int_equal(vm_want(vs, &b, NULL), VM_WANT_WAIT);
-	vm_backend_phase(v, TL_CREATED, v->tl.origin_ms + 5);
+	vm_backend_phase(v, TL_CREATED, vm_rec_peek(v)->tl.origin_ms + 5);
 	vm_backend_built(v, 1, NULL);
 	vm_backend_ready(v);
 	assert_int_equal(vm_stop(vs, "tl2.", NULL, 0), 0);
 	vm_backend_gone(v, NULL);
 	/* A stale report between summons changes nothing. */
 	vm_backend_phase(v, TL_DEVICES, vm_now_ms());
-	assert_int_equal(timeline_get(&v->tl, TL_DEVICES, &ms), 0);
+	assert_int_equal(timeline_get(&vm_rec_peek(v)->tl, TL_DEVICES, &ms), 0);
 	assert_int_equal(vm_want(vs, &b, NULL), VM_WANT_WAIT);
-	assert_int_equal(timeline_get(&v->tl, TL_CREATED, &ms), 0);
-	assert_int_equal(timeline_get(&v->tl, TL_READY, &ms), 0);
-	assert_int_equal(timeline_get(&v->tl, TL_QUERY, &ms), 1);
+	assert_int_equal(timeline_get(&vm_rec_peek(v)->tl, TL_CREATED, &ms), 0);
+	assert_int_equal(timeline_get(&vm_rec_peek(v)->tl, TL_READY, &ms), 0);
+	assert_int_equal(timeline_get(&vm_rec_peek(v)->tl, TL_QUERY, &ms), 1);
 	vm_backend_built(v, 1, NULL);
 	vm_backend_ready(v);
 	assert_int_equal(phase_n[TL_READY], 2);
@@ -1076,13 +1079,14 @@ test_warm_unpause_is_a_summon_of_its_own(void **state)
 	vms_warm(vs);
 	/* A warm build nobody asked for is not timed. */
 	vm_backend_phase(v, TL_CREATED, vm_now_ms());
-	assert_int_equal(timeline_get(&v->tl, TL_CREATED, &ms), 0);
+	assert_int_equal(timeline_get(&vm_rec_peek(v)->tl, TL_CREATED, &ms), 0);
 	vm_backend_built(v, 1, NULL);
 	assert_int_equal(v->state, VM_PAUSED);
 	assert_int_equal(vm_want(vs, &b, NULL), VM_WANT_READY);
-	assert_int_equal(timeline_get(&v->tl, TL_UNPAUSED, &ms), 1);
-	assert_int_equal(timeline_get(&v->tl, TL_READY, &ms), 1);
-	assert_int_equal(timeline_get(&v->tl, TL_BUILD, &ms), 0);
+	assert_int_equal(timeline_get(&vm_rec_peek(v)->tl, TL_UNPAUSED, &ms),
+	    1);
+	assert_int_equal(timeline_get(&vm_rec_peek(v)->tl, TL_READY, &ms), 1);
+	assert_int_equal(timeline_get(&vm_rec_peek(v)->tl, TL_BUILD, &ms), 0);
 	vms_free(vs);
 }
 
@@ -1104,9 +1108,10 @@ test_timeline_logs_once_the_handover_is_over(void **state)
 	vm_backend_ready(v);
 	assert_int_equal(ring_count("tl4.: summon timeline", NULL, 0), before);
 	handover_asked(&v->ho);
-	assert_int_equal(timeline_get(&v->tl, TL_HANDOVER, &ms), 1);
+	assert_int_equal(timeline_get(&vm_rec_peek(v)->tl, TL_HANDOVER, &ms),
+	    1);
 	handover_adopted(&v->ho, 1);
-	assert_int_equal(timeline_get(&v->tl, TL_ADOPTED, &ms), 1);
+	assert_int_equal(timeline_get(&vm_rec_peek(v)->tl, TL_ADOPTED, &ms), 1);
 	assert_int_equal(ring_count("tl4.: summon timeline", line,
 			     sizeof(line)),
 	    before + 1);

@@ -103,8 +103,7 @@ chan_send(struct chan *ch, void *msg)
 		last_nrecs = c->nrecs;
 		snprintf(last_recs, sizeof(last_recs), "%s", c->recs);
 	}
-	free(c->recs);
-	free(c);
+	xl_cmd_free(c);
 	return 0;
 }
 
@@ -270,7 +269,7 @@ vm_setup(struct vm *v, const char *name)
 	memset(v, 0, sizeof(*v));
 	v->vs = &vs;
 	v->domid = -1;
-	snprintf(v->b.name, sizeof(v->b.name), "%s", name);
+	v->b.name = testutil_str("%s", name);
 	v->b.ready = BINDING_READY_XENSTORE;
 	TAILQ_INSERT_TAIL(&vs.all, v, entry);
 }

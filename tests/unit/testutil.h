@@ -30,6 +30,27 @@ testutil_loop_for(struct event_base *base, unsigned int ms)
 	event_base_dispatch(base);
 }
 
+/*
+ * A formatted string that lives as long as the test, from a pool of
+ * 64, for the names of bindings a test makes by hand (the code under
+ * test copies them; only its copies are freed).
+ */
+static inline char *testutil_str(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+static inline char *
+testutil_str(const char *fmt, ...)
+{
+	static char pool[64][256];
+	static int  next;
+	char	   *p = pool[next++ % 64];
+	va_list	    ap;
+
+	va_start(ap, fmt);
+	vsnprintf(p, sizeof(pool[0]), fmt, ap);
+	va_end(ap);
+	return p;
+}
+
 /* Milliseconds on the monotonic clock. */
 static inline uint64_t
 testutil_now_ms(void)
