@@ -15,6 +15,8 @@
 
 #include "log.h"
 
+#include "rrl.h"
+
 struct event_base;
 struct control;
 struct metrics_http;
@@ -496,6 +498,7 @@ struct conf {
 	uint64_t	  tcp_timeout_ms; /* a DNS TCP client's deadline */
 	int		  has_metrics;	  /* metrics listen on ... */
 	struct conf_addr  metrics;	  /* the HTTP endpoint */
+	struct rrl_conf	  rrl;		  /* rate-limit (rrl.c) */
 };
 
 /* conf_init: an empty configuration with the default control socket. */
@@ -620,6 +623,8 @@ struct metrics {
 	uint64_t	    maxwait_replies; /* sent before the VM was up */
 	uint64_t	    forwarded;
 	uint64_t	    forward_failures;
+	uint64_t	    rrl_dropped; /* UDP replies over the rate limit */
+	uint64_t	    rrl_slipped; /* ... sent truncated instead */
 	struct metrics_hist boot;
 	/* Per phase of a summon (timeline.c), the boot buckets. */
 	struct metrics_hist phase[TL_NPHASES];
@@ -1264,6 +1269,7 @@ struct jitsud {
 	struct forwarder_list fwd_retired; /* after a reload */
 	struct metrics	      metrics;
 	struct synio	     *synio;	  /* Synjitsu's wire */
+	struct rrl	     *rrl;	  /* UDP replies' rate limit */
 	uint64_t	      started_ms; /* vm_now_ms() at start */
 	/* jitsud_reload, for the control socket: 0, or -1 and why. */
 	int (*reload)(struct jitsud *, char *err, size_t errlen);

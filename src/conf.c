@@ -36,6 +36,10 @@ conf_init(struct conf *c)
 	c->shells = CONF_SHELLS_DEFAULT;
 	c->shell_mib = CONF_SHELL_MIB_DEFAULT;
 	c->tcp_timeout_ms = CONF_TCP_TIMEOUT_MS;
+	c->rrl.rate = RRL_RATE_DEFAULT;
+	c->rrl.slip = RRL_SLIP_DEFAULT;
+	c->rrl.ipv4_prefix = RRL_IPV4_PREFIX_DEFAULT;
+	c->rrl.ipv6_prefix = RRL_IPV6_PREFIX_DEFAULT;
 }
 
 void
@@ -358,6 +362,51 @@ conf_tcp_timeout(struct conf *c, struct conf_line *l, struct errors *errs)
 	return 0;
 }
 
+/*
+ * "rate-limit N", "rate-limit slip N", "rate-limit ipv4-prefix N",
+ * "rate-limit ipv6-prefix N": response rate limiting (rrl.c).
+ */
+static int
+conf_rate_limit(struct conf *c, struct conf_line *l, struct errors *errs)
+{
+	static const struct {
+		const char *word, *want;
+		long	    hi;
+	} form[] = {
+		{ NULL, "N (0: off)", RRL_RATE_MAX },
+		{ "slip", "slip N (0: never)", RRL_SLIP_MAX },
+		{ "ipv4-prefix", "ipv4-prefix BITS", 32 },
+		{ "ipv6-prefix", "ipv6-prefix BITS", 128 },
+	};
+	uint32_t   *field[] = { &c->rrl.rate, &c->rrl.slip, &c->rrl.ipv4_prefix,
+		  &c->rrl.ipv6_prefix };
+	const char *num = l->word[l->nwords - 1];
+	char	   *end;
+	long	    n;
+	size_t	    i;
+
+	for (i = 0; i < sizeof(form) / sizeof(form[0]); i++)
+		if (form[i].word == NULL ?
+			l->nwords == 2 :
+			l->nwords == 3 && strcmp(l->word[1], form[i].word) == 0)
+			break;
+	if (i == sizeof(form) / sizeof(form[0])) {
+		errors_add(errs, l->path, l->lineno,
+		    "want: rate-limit N | slip N | ipv4-prefix BITS | "
+		    "ipv6-prefix BITS");
+		return -1;
+	}
+	n = strtol(num, &end, 10);
+	if (*num < '0' || *num > '9' || *end != '\0' || n > form[i].hi) {
+		errors_add(errs, l->path, l->lineno,
+		    "want: rate-limit %s, from 0 to %ld", form[i].want,
+		    form[i].hi);
+		return -1;
+	}
+	*field[i] = (uint32_t)n;
+	return 0;
+}
+
 /* "KEYWORD VALUE" into a fixed buffer; absolute paths when `abs'. */
 static int
 conf_string(struct conf_line *l, char *dst, size_t len, int abs,
@@ -467,6 +516,8 @@ conf_line(struct conf *c, struct conf_line *l, struct errors *errs)
 		return conf_tcp_timeout(c, l, errs);
 	if (strcmp(kw, "metrics") == 0)
 		return conf_metrics(c, l, errs);
+	if (strcmp(kw, "rate-limit") == 0)
+		return conf_rate_limit(c, l, errs);
 	if (strcmp(kw, "vif-script") == 0)
 		return conf_string(l, c->vif_script, sizeof(c->vif_script), 0,
 		    errs);

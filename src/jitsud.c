@@ -1,4 +1,6 @@
 /* jitsud.c -- the daemon: flags, start-up, signals, reload, main loop */
+#include <sys/random.h>
+
 #include <arpa/inet.h>
 
 #include <errno.h>
@@ -186,6 +188,14 @@ same_forwarder(const struct conf *a, const struct conf *b)
 	    (!a->has_forwarder || conf_addr_same(&a->forwarder, &b->forwarder));
 }
 
+static int
+same_rrl(const struct conf *a, const struct conf *b)
+{
+	return a->rrl.rate == b->rrl.rate && a->rrl.slip == b->rrl.slip &&
+	    a->rrl.ipv4_prefix == b->rrl.ipv4_prefix &&
+	    a->rrl.ipv6_prefix == b->rrl.ipv6_prefix;
+}
+
 static void jitsud_say(char *, size_t, const char *, ...)
     __attribute__((format(printf, 3, 4)));
 
@@ -280,6 +290,7 @@ jitsud_reload(struct jitsud *env, char *msg, size_t msglen)
 	struct vms_sync_report r;
 	size_t		       i, nb = 0;
 	int		       relisten;
+	char		       err[64];
 
 	sdnotify("RELOADING=1");
 	snprintf(msg, msglen, "out of memory");
@@ -314,6 +325,11 @@ jitsud_reload(struct jitsud *env, char *msg, size_t msglen)
 				  "socket");
 		jitsud_say(msg, msglen, "forwarder %s",
 		    env->fwd != NULL ? "changed" : "off");
+	}
+	if (!same_rrl(&env->conf, &c)) {
+		rrl_configure(env->rrl, &c.rrl);
+		jitsud_say(msg, msglen, "rate-limit %s",
+		    rrl_conf_str(&c.rrl, err, sizeof(err)));
 	}
 	if (env->vms != NULL) {
 		vms_sync(env->vms, zs, &r);
@@ -492,6 +508,25 @@ jitsud_synjitsu(struct jitsud *env)
 }
 
 /*
+ * Response rate limiting of UDP replies (rrl.c), keyed by a secret of
+ * this run so that no client can aim at another's bucket.
+ */
+static void
+jitsud_rrl(struct jitsud *env)
+{
+	uint8_t key[SIPHASH_KEY_LEN];
+	char	buf[64];
+
+	if (getrandom(key, sizeof(key), 0) != sizeof(key))
+		fatal("getrandom");
+	if ((env->rrl = rrl_new(RRL_BUCKETS, key)) == NULL)
+		fatalx("out of memory");
+	rrl_configure(env->rrl, &env->conf.rrl);
+	log_debug("rate-limit %s",
+	    rrl_conf_str(&env->conf.rrl, buf, sizeof(buf)));
+}
+
+/*
  * The lifecycle layer over the configured backend: bindings get their
  * VMs, running domains are adopted, warm ones are built paused.
  */
@@ -574,6 +609,7 @@ main(int argc, char *argv[])
 	signal(SIGPIPE, SIG_IGN);
 	if ((env.base = event_base_new()) == NULL)
 		fatalx("event_base_new");
+	jitsud_rrl(&env);
 	if ((env.servers = servers_open(&env, &env.conf, 1)) == NULL)
 		fatalx("cannot listen on every configured address");
 	if ((env.control = control_open(&env, env.conf.control)) == NULL)
@@ -618,6 +654,7 @@ main(int argc, char *argv[])
 	else
 		proc_end(env.vms);
 	vms_free(env.vms);
+	rrl_free(env.rrl);
 	zone_set_free(env.zones);
 	conf_clear(&env.conf);
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)

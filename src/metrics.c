@@ -354,6 +354,11 @@ metrics_render(const struct metrics *m, const struct vms *vs, FILE *fp)
 	metrics_counter(fp, "jitsud_maxwait_replies_total",
 	    "Held replies sent at max-wait, before their VM was ready.",
 	    m->maxwait_replies);
+	metrics_counter(fp, "jitsud_rrl_dropped_total",
+	    "UDP responses not sent: over the rate limit.", m->rrl_dropped);
+	metrics_counter(fp, "jitsud_rrl_slipped_total",
+	    "UDP responses over the rate limit sent truncated instead.",
+	    m->rrl_slipped);
 	metrics_boots(m, fp);
 	metrics_phases(m, fp);
 	metrics_synjitsu(m, fp);

@@ -357,12 +357,50 @@ tcp_send(struct tcp_client *c, const uint8_t *reply, size_t len)
 	server_tcp_flow(c);
 }
 
+/*
+ * Response rate limiting (rrl.c) of a UDP reply, described by v, to
+ * peer: the bytes to send (`reply', or its slip made in `slip', which
+ * may be reply itself) and their length in *len, or NULL to send
+ * nothing.  TCP is never limited: its client cannot be spoofed.
+ */
+static const uint8_t *
+server_rrl(struct server *s, const struct udp_peer *peer, const uint8_t *reply,
+    size_t *len, const struct dns_verdict *v, uint8_t *slip)
+{
+	struct jitsud	  *env = s->env;
+	const struct zone *z = v->zone;
+
+	if (env->rrl == NULL)
+		return reply;
+	switch (rrl_check(env->rrl, (const struct sockaddr *)&peer->from, reply,
+	    *len, v->qend, z != NULL ? z->apex->name : NULL,
+	    z != NULL ? z->apex->namelen : 0, vm_now_ms())) {
+	case RRL_SEND:
+		return reply;
+	case RRL_SLIP:
+		env->metrics.rrl_slipped++;
+		if ((*len = rrl_slip(slip, reply, *len, v->qend)) == 0)
+			return NULL;
+		return slip;
+	case RRL_DROP:
+		break;
+	}
+	env->metrics.rrl_dropped++;
+	return NULL;
+}
+
 /* Send `reply' to the client of p, count it, and forget p. */
 static void
 pending_send(struct pending *p, const uint8_t *reply, size_t len)
 {
 	struct metrics *m = &p->srv->env->metrics;
 
+	if (p->client == NULL &&
+	    (reply = server_rrl(p->srv, &p->peer, reply, &len, &p->v,
+		 p->buf)) == NULL) {
+		pending_free(p);
+		return;
+	}
 	metrics_reply(m, p->v.rcode);
 	if (p->client != NULL)
 		tcp_send(p->client, reply, len);
@@ -601,6 +639,9 @@ server_answer(struct server *s, struct tcp_client *c,
 		return 0;
 	if (v.binding != NULL && env->vms != NULL)
 		len = server_summon(s, c, peer, &v);
+	if (len != 0 && c == NULL &&
+	    server_rrl(s, peer, env->reply, &len, &v, env->reply) == NULL)
+		len = 0;
 	if (len != 0)
 		metrics_reply(&env->metrics, v.rcode);
 	return len;

@@ -57,12 +57,15 @@ ns1	IN	A	10.98.0.1'
 printf '%s\nwww\tIN\tUNIKERNEL\tkernel=%s cmdline="serve %s" ip=10.98.0.10 bridge=jbbr0 idle=0\n' \
     "$head" "$top/tests/system/guest.sh" "$work/www" > "$work/jitsud.zone"
 printf '%s\nwww\tIN\tA\t10.98.0.10\n' "$head" > "$work/nsd.zone"
+# rate-limit 0, as NSD's rrl-ratelimit below: this measures answers
+# under load from one address, not rate limiting's drops.
 cat > "$work/jitsud.conf" <<EOF
 listen on 127.0.0.1 port 5301
 zone jitsud.zone
 control socket $work/jitsud.sock
 backend process
 state-dir $work/state
+rate-limit 0
 EOF
 cat > "$work/nsd.conf" <<EOF
 server:

@@ -15,9 +15,11 @@ port=$((20000 + $$ % 20000))
 mport=$((port + 2))
 sock=$work/jitsud.sock
 pid=""
+fl="" # the rate limiting test's flood
 
 cleanup() {
 	[ -n "$pid" ] && kill "$pid" 2>/dev/null
+	[ -n "$fl" ] && kill "$fl" 2>/dev/null
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -191,6 +193,60 @@ kill -HUP "$pid"
 sleep 0.3
 check "without a forwarder it is REFUSED again" \
     eval 'q www.example.net A | grep -q "status: REFUSED"'
+
+echo "daemon: response rate limiting"
+# A burst of 2000 UDP queries from 127.0.1.1, past the default 200 a
+# second for its /24: about 200 replies go whole, half of the rest are
+# slipped (sent cut, TC set, so that a real client there asks again
+# over TCP), the others dropped.
+metric() {
+	"$bin/jitsuctl" -s "$sock" metrics | awk -v m="$1" '$1 == m { print $2 }'
+}
+flood=$("$tools/qburst" 127.0.0.1 "$port" ns1.example.org 2000 1 127.0.1.1)
+whole=$(echo "$flood" | sed -n 's/.* answered=\([0-9]*\) .*/\1/p')
+slips=$(echo "$flood" | sed -n 's/.* truncated=\([0-9]*\)$/\1/p')
+check "a flood from one source is limited ($flood)" \
+    eval '[ "${whole:-0}" -ge 150 ] && [ "$whole" -le 600 ] &&
+     [ "${slips:-0}" -ge 300 ]'
+check "... dropped and slipped replies are counted" \
+    eval '[ "$(metric jitsud_rrl_dropped_total)" -ge 600 ] &&
+     [ "$(metric jitsud_rrl_slipped_total)" -ge 600 ]'
+# Then a flood that lasts (dnsperf, 2000 queries a second, ten times
+# the rate) while 127.0.2.1 asks over UDP and 127.0.1.1 over TCP.
+echo "ns1.example.org A" > "$work/flood.queries"
+dnsperf -s 127.0.0.1 -p "$port" -a 127.0.1.1 -d "$work/flood.queries" \
+    -l 60 -Q 2000 -q 10000 -t 1 > /dev/null 2>&1 &
+fl=$!
+sleep 0.5
+dropped0=$(metric jitsud_rrl_dropped_total)
+others=0 tcp=0
+for _ in $(seq 10); do
+	[ "$(q -b 127.0.2.1 ns1.example.org A +short)" = 192.0.2.53 ] &&
+	    others=$((others + 1))
+	[ "$(q -b 127.0.1.1 ns1.example.org A +tcp +short)" = 192.0.2.53 ] &&
+	    tcp=$((tcp + 1))
+done
+dropped=$(($(metric jitsud_rrl_dropped_total) - dropped0))
+flooding=$(kill -0 "$fl" 2>/dev/null && echo yes)
+kill "$fl" 2>/dev/null
+wait "$fl" 2>/dev/null
+fl=""
+check_eq "the flood lasted while the others asked" yes "$flooding"
+check "... and was being limited ($dropped replies dropped meanwhile)" \
+    test "$dropped" -ge 100
+check_eq "another source is answered every time" 10 "$others"
+check_eq "TCP from the flooded source is answered every time" 10 "$tcp"
+# Configured on reload: off, every reply goes.
+echo "rate-limit 0" >> "$work/jitsud.conf"
+out=$("$bin/jitsuctl" -s "$sock" reload 2>&1)
+check "a reload applies rate-limit 0, and says so" \
+    eval 'echo "$out" | grep -q "^rate-limit off$"'
+check "with rate-limit 0 the same flood is answered in full" \
+    "$tools/qburst" 127.0.0.1 "$port" ns1.example.org 2000 3 127.0.1.1
+sed -i '/^rate-limit/d' "$work/jitsud.conf"
+out=$("$bin/jitsuctl" -s "$sock" reload 2>&1)
+check "... and back to the default" \
+    eval 'echo "$out" | grep -q "^rate-limit 200/s, slip 2, /24 and /56$"'
 
 echo "daemon: TCP clients that cost what they can"
 # 32 clients pipeline queries and never read their answers, 32 more send

@@ -47,25 +47,37 @@ dnsq_build(uint8_t *q, uint16_t id, const char *name)
 
 /*
  * A UDP socket connected to the IPv4 literal `addr' and decimal `port',
- * so only that server's answers arrive.  -1 (errno set) on failure.
+ * so only that server's answers arrive, sent from the IPv4 literal
+ * `from' unless NULL (a loopback test's second client: 127.0.1.1).
+ * -1 (errno set) on failure.
  */
 static inline int
-dnsq_connect(const char *addr, const char *port)
+dnsq_connect_from(const char *addr, const char *port, const char *from)
 {
-	struct sockaddr_in sin;
+	struct sockaddr_in sin, src;
 	int		   fd;
 
 	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
+	memset(&src, 0, sizeof(src));
+	sin.sin_family = src.sin_family = AF_INET;
 	sin.sin_port = htons((uint16_t)atoi(port));
 	if (inet_pton(AF_INET, addr, &sin.sin_addr) != 1 ||
+	    (from != NULL && inet_pton(AF_INET, from, &src.sin_addr) != 1) ||
 	    (fd = socket(AF_INET, SOCK_DGRAM, 0)) == -1)
 		return -1;
-	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1) {
+	if ((from != NULL &&
+		bind(fd, (struct sockaddr *)&src, sizeof(src)) == -1) ||
+	    connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1) {
 		close(fd);
 		return -1;
 	}
 	return fd;
+}
+
+static inline int
+dnsq_connect(const char *addr, const char *port)
+{
+	return dnsq_connect_from(addr, port, NULL);
 }
 
 #endif /* JITSUD_DNSQ_H */

@@ -12,15 +12,18 @@
 #include "dnsq.h"
 
 /*
- * Usage: qburst ADDRESS PORT NAME COUNT [TIMEOUT_S]
+ * Usage: qburst ADDRESS PORT NAME COUNT [TIMEOUT_S [FROM]]
  * Sends COUNT queries for NAME (type A, IDs 1..COUNT) back to back on
- * one UDP socket, then collects replies until all have come or the
- * timeout (default 10 s) passes.  A "%d" in NAME is the query's ID, so
+ * one UDP socket (bound to the IPv4 address FROM if given), then
+ * collects replies until all have come or the timeout (default 10 s)
+ * passes.  A "%d" in NAME is the query's ID, so
  * that COUNT names are asked at once (p%d.test: p1.test, p2.test...)
  * by one process: the bench's N summons at once, with no client
  * process per name competing with what it times.  Prints
  *   sent=N replies=N noerror=N servfail=N other=N answered=N max_ms=N
- * (answered: NOERROR replies with an answer record) and exits 0 only if
+ *   truncated=N
+ * (answered: NOERROR replies with an answer record; truncated: replies
+ * with TC set, rate limiting's slips among them) and exits 0 only if
  * every query got a NOERROR reply, and with "%d" an answer too.
  */
 
@@ -55,17 +58,18 @@ main(int argc, char *argv[])
 	uint8_t	       q[512], r[4096];
 	int	       fd, count, i, n, rc, buf = 1 << 22;
 	int	       replies = 0, noerror = 0, servfail = 0, other = 0;
-	int	       answered = 0, many;
+	int	       answered = 0, truncated = 0, many;
 	char	       name[256];
 	double	       t0, deadline, last = 0;
 
 	if (argc < 5 || (count = atoi(argv[4])) < 1 || count > MAXCOUNT) {
 		fprintf(stderr,
 		    "usage: qburst ADDRESS PORT NAME COUNT "
-		    "[TIMEOUT_S]\n");
+		    "[TIMEOUT_S [FROM]]\n");
 		return 2;
 	}
-	if ((fd = dnsq_connect(argv[1], argv[2])) == -1) {
+	if ((fd = dnsq_connect_from(argv[1], argv[2],
+		 argc > 6 ? argv[6] : NULL)) == -1) {
 		perror("qburst");
 		return 2;
 	}
@@ -94,6 +98,7 @@ main(int argc, char *argv[])
 		replies++;
 		last = now_ms() - t0;
 		rc = r[3] & 0x0f;
+		truncated += (r[2] & 0x02) != 0;
 		if (rc == 0) {
 			noerror++;
 			if ((r[6] << 8 | r[7]) > 0)
@@ -104,7 +109,8 @@ main(int argc, char *argv[])
 			other++;
 	}
 	printf("sent=%d replies=%d noerror=%d servfail=%d other=%d "
-	       "answered=%d max_ms=%.0f\n",
-	    count, replies, noerror, servfail, other, answered, last);
+	       "answered=%d max_ms=%.0f truncated=%d\n",
+	    count, replies, noerror, servfail, other, answered, last,
+	    truncated);
 	return noerror == count && (!many || answered == count) ? 0 : 1;
 }

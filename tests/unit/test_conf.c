@@ -71,6 +71,10 @@ test_good_conf_sets_every_option(void **state)
 	assert_addr(&c.metrics, AF_INET, "127.0.0.1", 9153);
 	assert_string_equal(c.statedir, "/var/lib/jitsud-test");
 	assert_string_equal(c.imagedir, "/run/jitsud-test/images");
+	assert_int_equal(c.rrl.rate, 50);
+	assert_int_equal(c.rrl.slip, 3);
+	assert_int_equal(c.rrl.ipv4_prefix, 32);
+	assert_int_equal(c.rrl.ipv6_prefix, 64);
 	conf_finish(&c);
 	assert_int_equal(c.nlisten, 3);
 	conf_clear(&c);
@@ -97,6 +101,11 @@ test_defaults_listen_everywhere_on_53(void **state)
 	assert_int_equal(c.has_metrics, 0); /* off unless asked for */
 	assert_string_equal(c.statedir, "/var/lib/jitsud");
 	assert_string_equal(c.imagedir, "/run/jitsud/images");
+	/* Rate limiting on, as NSD ships it. */
+	assert_int_equal(c.rrl.rate, 200);
+	assert_int_equal(c.rrl.slip, 2);
+	assert_int_equal(c.rrl.ipv4_prefix, 24);
+	assert_int_equal(c.rrl.ipv6_prefix, 56);
 	conf_finish(&c);
 	assert_int_equal(c.nlisten, 2);
 	assert_addr(&c.listen[0], AF_INET, "0.0.0.0", 53);

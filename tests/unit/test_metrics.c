@@ -649,6 +649,8 @@ test_every_counter_renders_its_field(void **state)
 		C("forwarded", forwarded),
 		C("forward_failures", forward_failures),
 		C("maxwait_replies", maxwait_replies),
+		C("rrl_dropped", rrl_dropped),
+		C("rrl_slipped", rrl_slipped),
 		C("synjitsu_standins", standins),
 		C("synjitsu_handovers", handovers),
 		C("synjitsu_handed_connections", handed_conns),

@@ -42,6 +42,15 @@ static int	fwd_cancels;
 static uint64_t replies_counted;
 static int	last_rcode = -1; /* as counted */
 
+/* The clock rrl.c is given: still, unless a test moves it. */
+static uint64_t fake_now_ms = 1000;
+
+uint64_t
+vm_now_ms(void)
+{
+	return fake_now_ms;
+}
+
 static int
 first_label_is(const uint8_t *q, size_t len, const char *label)
 {
@@ -276,6 +285,7 @@ teardown(void **state)
 		server_close(tcp_srv);
 	assert_null(fwd_q); /* every forward was completed or cancelled */
 	event_base_free(env->base);
+	rrl_free(env->rrl);
 	free(dummy_vms);
 	free(env);
 	return 0;
@@ -539,6 +549,94 @@ test_tcp_query_not_worth_answering_closes_the_connection(void **state)
 	(void)state;
 	tcp_say_query(fd, q, qlen);
 	assert_int_equal(tcp_hear(fd, r, sizeof(r), 1000), 0);
+	close(fd);
+}
+
+/* Rate limiting on: `rate' replies a second, every second slipped. */
+static void
+limit_rate(uint32_t rate)
+{
+	static const uint8_t key[SIPHASH_KEY_LEN] = "server-rrl-key!!";
+	struct rrl_conf	     c = { rate, 2, 24, 56 };
+
+	assert_non_null(env->rrl = rrl_new(64, key));
+	rrl_configure(env->rrl, &c);
+}
+
+/*
+ * A UDP flood from one client past the rate: the first `rate' replies
+ * whole, then every second one slipped (TC, question only), the others
+ * not sent; each counted.  Over TCP every query is answered.
+ */
+static void
+test_udp_flood_is_rate_limited_but_tcp_is_not(void **state)
+{
+	uint8_t q[512], r[512];
+	size_t	qlen;
+	ssize_t rlen;
+	int	fd = udp_client(), i, whole = 0, slipped = 0;
+
+	(void)state;
+	limit_rate(5);
+	for (i = 0; i < 25; i++) {
+		qlen = query(q, (uint16_t)i, "www");
+		assert_int_equal(send(fd, q, qlen, 0), (ssize_t)qlen);
+	}
+	while ((rlen = udp_hear(fd, r, sizeof(r), 300)) > 0) {
+		if (r[2] & 0x02) {
+			assert_int_equal(rlen, qlen);
+			assert_memory_equal(r + 6, "\0\0\0\0\0\0", 6);
+			slipped++;
+		} else
+			whole++;
+	}
+	assert_int_equal(whole, 5);
+	assert_int_equal(slipped, 10);
+	assert_int_equal(env->metrics.rrl_slipped, 10);
+	assert_int_equal(env->metrics.rrl_dropped, 10);
+	/* The dropped ones were not counted as replies. */
+	assert_int_equal(replies_counted, 15);
+	close(fd);
+
+	fd = tcp_client();
+	for (i = 0; i < 25; i++) {
+		qlen = query(q, (uint16_t)(0x100 + i), "www");
+		tcp_say_query(fd, q, qlen);
+		assert_reply_to(r, tcp_hear(fd, r, sizeof(r), 1000), q, qlen,
+		    0);
+	}
+	close(fd);
+	/* A second later, the UDP client has its credit back. */
+	fake_now_ms += 1000;
+	fd = udp_client();
+	qlen = query(q, 0x4242, "www");
+	assert_int_equal(send(fd, q, qlen, 0), (ssize_t)qlen);
+	assert_reply_to(r, udp_hear(fd, r, sizeof(r), 1000), q, qlen, 0);
+	close(fd);
+}
+
+/* Held replies go out through the same limit when the VM is ready. */
+static void
+test_held_udp_replies_are_rate_limited(void **state)
+{
+	uint8_t q[512], r[512];
+	size_t	qlen = 0;
+	int	fd = udp_client(), i, got = 0;
+
+	(void)state;
+	limit_rate(3);
+	vm_answer = VM_WANT_WAIT;
+	bound.max_wait_ms = 500;
+	for (i = 0; i < 6; i++) {
+		qlen = query(q, (uint16_t)i, "bound");
+		assert_int_equal(send(fd, q, qlen, 0), (ssize_t)qlen);
+	}
+	/* Sent at max-wait, each through the limiter. */
+	while (udp_hear(fd, r, sizeof(r), 1000) > 0)
+		got += !(r[2] & 0x02);
+	assert_int_equal(got, 3);
+	assert_int_equal(env->metrics.rrl_slipped + env->metrics.rrl_dropped,
+	    3);
 	close(fd);
 }
 
@@ -1247,6 +1345,8 @@ main(void)
 		T(test_udp_query_is_answered_to_its_sender),
 		T(test_udp_burst_is_answered_in_full),
 		T(test_udp_query_dropped_by_dns_gets_nothing),
+		T(test_udp_flood_is_rate_limited_but_tcp_is_not),
+		T(test_held_udp_replies_are_rate_limited),
 		T(test_tcp_query_is_answered_with_its_length),
 		T(test_tcp_framing_split_across_reads),
 		T(test_tcp_pipelined_queries_are_answered_in_order),

@@ -35,7 +35,7 @@ test_control_SRCS	= src/control.c src/ctl.c src/timeline.c $(QUIETLOG)
 test_control_LIBS	= $(shell pkg-config --libs libevent)
 test_forward_SRCS	= src/forward.c $(QUIETLOG)
 test_forward_LIBS	= $(shell pkg-config --libs libevent)
-test_server_SRCS	= src/server.c $(QUIETLOG)
+test_server_SRCS	= src/server.c src/rrl.c src/siphash.c $(QUIETLOG)
 test_server_LIBS	= $(shell pkg-config --libs libevent) -Wl,--wrap=accept4
 test_chan_SRCS	= src/chan.c $(QUIETLOG)
 test_chan_LIBS	= $(shell pkg-config --libs libevent) -lpthread
@@ -48,3 +48,5 @@ test_xls_LIBS	= $(shell pkg-config --libs xencontrol xenguest)
 test_xlp_SRCS	= src/xlp.c $(QUIETLOG)
 test_xlp_LIBS	= $(shell pkg-config --libs libevent)
 test_child_SRCS	= src/child.c
+test_rrl_SRCS	= src/rrl.c src/siphash.c
+test_rrl_LIBS	= -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc
