@@ -397,19 +397,21 @@ enum dns_qtype_metric {
  * be bound.
  */
 struct dns_verdict {
-	enum dns_action	      action;
-	size_t		      replylen;
-	uint16_t	      id;
-	uint16_t	      qtype; /* 0: no question was read */
-	enum dns_qtype_metric qtype_metric;
-	uint16_t	      rcode;	 /* with the extended bits */
-	int		      truncated; /* TC was set */
-	int		      edns;	 /* the reply carries an OPT */
-	int		      edns_do;	 /* ... with the DO bit */
-	size_t		      limit;	 /* the most one reply may be */
-	size_t		      qend;	 /* header and question length */
-	const struct zone    *zone;	 /* enclosing zone, or NULL */
-	const struct binding *binding;	 /* or NULL */
+	enum dns_action		action;
+	size_t			replylen;
+	uint16_t		id;
+	uint16_t		qtype; /* 0: no question was read */
+	enum dns_qtype_metric	qtype_metric;
+	uint16_t		rcode;	   /* with the extended bits */
+	int			truncated; /* TC was set */
+	int			edns;	   /* the reply carries an OPT */
+	int			edns_do;   /* ... with the DO bit */
+	size_t			limit;	   /* the most one reply may be */
+	size_t			qend;	   /* header and question length */
+	const struct zone      *zone;	   /* enclosing zone, or NULL */
+	const struct binding   *binding;   /* or NULL */
+	/* the wildcard the answer was made from (its RRL bucket), or NULL */
+	const struct zone_node *wild;
 };
 
 /*

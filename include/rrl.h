@@ -67,22 +67,32 @@ const char *rrl_conf_str(const struct rrl_conf *, char *buf, size_t len);
 /* rrl_classify: the class of a reply's header (len bytes). */
 enum rrl_class rrl_classify(const uint8_t *reply, size_t len);
 
+/* The names a reply counts under, besides its question (rrl_check). */
+struct rrl_names {
+	const uint8_t *zone; /* the enclosing zone's apex, wire; NULL: none */
+	size_t	       zlen;
+	const uint8_t *wild; /* an answer made from this wildcard; or NULL */
+	size_t	       wlen;
+};
+
 /*
  * rrl_check: may the UDP reply `reply' (len bytes; its header and
  * question are the first qend) go to `to' at now_ms?  It counts against
  * one bucket: its class (rrl_classify), the client's network (the first
  * ipv4_prefix or ipv6_prefix bits of its address) and, for an answer,
- * the question's name (case folded) and type; for NODATA, NXDOMAIN and
- * a referral, `zone' (the enclosing zone's apex, zlen bytes of wire
- * form; NULL if none); for an error, nothing more.  A bucket holds at
- * most one second's worth of credit, `rate' responses, and earns it
- * back continuously.  RRL_SEND while it has credit; past that every
- * slip-th limited response is RRL_SLIP and the others RRL_DROP.  Always
- * RRL_SEND when off.  Pure: no clock, no allocation.
+ * the question's name (case folded) and type, or the wildcard's owner
+ * and the type when the answer was made from one (so names made up
+ * under a wildcard share one bucket, as NSD's do); for NODATA, NXDOMAIN
+ * and a referral, the zone's apex (none if n->zone is NULL); for an
+ * error, nothing more.  A bucket holds at most one second's worth of
+ * credit, `rate' responses, and earns it back continuously.  RRL_SEND
+ * while it has credit; past that every slip-th limited response is
+ * RRL_SLIP and the others RRL_DROP.  Always RRL_SEND when off.  Pure:
+ * no clock, no allocation.
  */
 enum rrl_action rrl_check(struct rrl *, const struct sockaddr *to,
-    const uint8_t *reply, size_t len, size_t qend, const uint8_t *zone,
-    size_t zlen, uint64_t now_ms);
+    const uint8_t *reply, size_t len, size_t qend, const struct rrl_names *n,
+    uint64_t now_ms);
 
 /*
  * rrl_slip: the truncated reply sent instead of a limited one: its

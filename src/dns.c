@@ -678,6 +678,8 @@ dns_step(struct dns_ctx *c, const uint8_t *name, size_t len, uint8_t *next,
 		dns_negative(c, DNS_RCODE_NXDOMAIN);
 		return NULL;
 	}
+	if (node == f.wild)
+		c->v->wild = node;
 	set = zone_node_rrset(node, T_CNAME);
 	if (set == NULL || qtype == T_CNAME || qtype == T_ANY) {
 		dns_node_answer(c, node, name, len);

@@ -175,7 +175,7 @@ rrl_name(const uint8_t *name, size_t len, uint8_t *k)
 /* The response's key, hashed; never 0, which marks a free bucket. */
 static uint64_t
 rrl_hash(const struct rrl *r, const struct sockaddr *to, const uint8_t *reply,
-    size_t len, size_t qend, const uint8_t *zone, size_t zlen)
+    size_t len, size_t qend, const struct rrl_names *names)
 {
 	uint8_t	       k[1 + 17 + 2 + RRL_NAME_MAX];
 	enum rrl_class cls = rrl_classify(reply, len);
@@ -185,12 +185,16 @@ rrl_hash(const struct rrl *r, const struct sockaddr *to, const uint8_t *reply,
 	k[n++] = (uint8_t)cls;
 	n += rrl_network(r, to, k + n);
 	if (cls == RRL_ANSWER && qend <= len && qend >= DNS_HDR + 5) {
-		/* The question's name, then its type. */
-		n += rrl_name(reply + DNS_HDR, qend - 4 - DNS_HDR, k + n);
+		/* The question's name (or the wildcard's), then its type. */
+		if (names->wild != NULL)
+			n += rrl_name(names->wild, names->wlen, k + n);
+		else
+			n += rrl_name(reply + DNS_HDR, qend - 4 - DNS_HDR,
+			    k + n);
 		memcpy(k + n, reply + qend - 4, 2);
 		n += 2;
-	} else if (cls != RRL_ANSWER && cls != RRL_ERROR && zone != NULL)
-		n += rrl_name(zone, zlen, k + n);
+	} else if (cls != RRL_ANSWER && cls != RRL_ERROR && names->zone != NULL)
+		n += rrl_name(names->zone, names->zlen, k + n);
 	h = siphash(r->key, k, n);
 	return h != 0 ? h : 1;
 }
@@ -233,14 +237,13 @@ rrl_earn(const struct rrl *r, struct rrl_bucket *b, uint64_t now_ms)
 
 enum rrl_action
 rrl_check(struct rrl *r, const struct sockaddr *to, const uint8_t *reply,
-    size_t len, size_t qend, const uint8_t *zone, size_t zlen, uint64_t now_ms)
+    size_t len, size_t qend, const struct rrl_names *names, uint64_t now_ms)
 {
 	struct rrl_bucket *b;
 
 	if (r->conf.rate == 0)
 		return RRL_SEND;
-	b = rrl_bucket(r, rrl_hash(r, to, reply, len, qend, zone, zlen),
-	    now_ms);
+	b = rrl_bucket(r, rrl_hash(r, to, reply, len, qend, names), now_ms);
 	b->used = ++r->tick;
 	rrl_earn(r, b, now_ms);
 	if (b->credit >= RRL_MILLI) {

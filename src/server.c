@@ -369,12 +369,20 @@ server_rrl(struct server *s, const struct udp_peer *peer, const uint8_t *reply,
 {
 	struct jitsud	  *env = s->env;
 	const struct zone *z = v->zone;
+	struct rrl_names   n = { NULL, 0, NULL, 0 };
 
 	if (env->rrl == NULL)
 		return reply;
+	if (z != NULL) {
+		n.zone = z->apex->name;
+		n.zlen = z->apex->namelen;
+	}
+	if (v->wild != NULL) {
+		n.wild = v->wild->name;
+		n.wlen = v->wild->namelen;
+	}
 	switch (rrl_check(env->rrl, (const struct sockaddr *)&peer->from, reply,
-	    *len, v->qend, z != NULL ? z->apex->name : NULL,
-	    z != NULL ? z->apex->namelen : 0, vm_now_ms())) {
+	    *len, v->qend, &n, vm_now_ms())) {
 	case RRL_SEND:
 		return reply;
 	case RRL_SLIP:

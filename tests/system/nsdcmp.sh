@@ -71,6 +71,8 @@ done
 	echo "control socket $work/jitsud.sock"
 	echo "backend process"
 	echo "state-dir $work/state"
+	# As NSD's below: the comparison is of answers, from one address.
+	echo "rate-limit 0"
 } > "$work/jitsud.conf"
 {
 	cat <<EOC

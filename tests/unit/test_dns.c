@@ -446,9 +446,16 @@ render_verdict(const struct dns_verdict *v, struct text *t)
 {
 	static const char *const actions[] = { "drop", "reply", "outofzone" };
 
+	const uint8_t *w;
+
 	tx(t, "verdict %s", actions[v->action]);
 	if (v->binding != NULL)
 		tx(t, " binding=%s", v->binding->name);
+	if (v->wild != NULL) {
+		tx(t, " wildcard=");
+		for (w = v->wild->name; *w != 0; w += *w + 1)
+			tx(t, "%.*s.", *w, (const char *)w + 1);
+	}
 	tx(t, "\n");
 }
 

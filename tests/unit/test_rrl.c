@@ -48,6 +48,7 @@ __wrap_realloc(void *p, size_t n)
 
 static const uint8_t key[SIPHASH_KEY_LEN] = "0123456789abcdef";
 static const uint8_t zone[] = "\7example\3org"; /* with its root byte */
+static const struct rrl_names names = { zone, sizeof(zone), NULL, 0 };
 
 /*
  * A reply from a zone: header (rcode, AA, counts), the question for
@@ -111,6 +112,25 @@ v6(const char *a)
 	return ss;
 }
 
+/* How many of answers for n names made up under one wildcard go out. */
+static int
+wild_sent(struct rrl *r, int n, const struct rrl_names *nm)
+{
+	struct sockaddr_storage to = v4("192.0.2.7");
+	uint8_t			buf[512];
+	char			name[64];
+	size_t			qend, len;
+	int			i, k = 0;
+
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "r%d.w.example.org", i);
+		len = reply(buf, name, 1, 0, 1, 1, 0, 40, &qend);
+		k += rrl_check(r, (const struct sockaddr *)&to, buf, len, qend,
+			 nm, 0) == RRL_SEND;
+	}
+	return k;
+}
+
 static struct rrl *
 limiter(uint32_t rate, uint32_t slip, size_t buckets)
 {
@@ -131,8 +151,8 @@ answer(struct rrl *r, const struct sockaddr_storage *to, uint64_t now)
 	size_t	qend,
 	    len = reply(buf, "www.example.org", 1, 0, 1, 1, 0, 200, &qend);
 
-	return rrl_check(r, (const struct sockaddr *)to, buf, len, qend, zone,
-	    sizeof(zone), now);
+	return rrl_check(r, (const struct sockaddr *)to, buf, len, qend, &names,
+	    now);
 }
 
 /* How many of n answers to `to' at `now' may be sent. */
@@ -295,7 +315,7 @@ kind(struct rrl *r, const struct sockaddr_storage *to, const char *name,
 	len = reply(buf, name, qtype, rcode, an, aa, ns, 40, &qend);
 	for (i = 0; i < n; i++)
 		k += rrl_check(r, (const struct sockaddr *)to, buf, len, qend,
-			 zone, sizeof(zone), 0) == RRL_SEND;
+			 &names, 0) == RRL_SEND;
 	return k;
 }
 
@@ -416,6 +436,26 @@ test_lower_rate_caps_the_credit_held(void **state)
 	rrl_free(r);
 }
 
+/*
+ * Names made up under a wildcard would each get a bucket of their own,
+ * and a flood of them pass whole; counted under the wildcard's owner
+ * (what dns_answer's verdict names), they share one, as in NSD.
+ */
+static void
+test_answers_from_one_wildcard_share_a_bucket(void **state)
+{
+	static const uint8_t wild[] = "\1*\1w\7example\3org";
+	struct rrl_names     w = { zone, sizeof(zone), wild, sizeof(wild) };
+	struct rrl	    *r = limiter(10, 0, 64);
+
+	(void)state;
+	assert_int_equal(wild_sent(r, 100, &names), 100);
+	rrl_free(r);
+	r = limiter(10, 0, 64);
+	assert_int_equal(wild_sent(r, 100, &w), 10);
+	rrl_free(r);
+}
+
 int
 main(void)
 {
@@ -434,6 +474,7 @@ main(void)
 		cmocka_unit_test(test_classify_reads_rcode_counts_and_flags),
 		cmocka_unit_test(test_table_is_bounded_and_keeps_a_busy_bucket),
 		cmocka_unit_test(test_off_sends_everything),
+		cmocka_unit_test(test_answers_from_one_wildcard_share_a_bucket),
 		cmocka_unit_test(test_lower_rate_caps_the_credit_held),
 	};
 
