@@ -280,8 +280,9 @@ zone_read_include_path(struct zone_reader *r, const char *tok, size_t n)
 }
 
 /*
- * Note fp as open, -1 if it is a file already being read (compared by
- * device and inode, whatever path led to it).
+ * Note fp as open: -1 if it is a file already being read (compared by
+ * device and inode, whatever path led to it), -2 if it is no regular
+ * file (a device or a FIFO could feed the reader for ever).
  */
 static int
 zone_read_open(struct zone_reader *r, FILE *fp)
@@ -291,6 +292,8 @@ zone_read_open(struct zone_reader *r, FILE *fp)
 
 	if (fstat(fileno(fp), &st) == -1)
 		return 0;
+	if (!S_ISREG(st.st_mode))
+		return -2;
 	for (i = 0; i <= r->includes; i++)
 		if (r->open[i].dev == st.st_dev && r->open[i].ino == st.st_ino)
 			return -1;
@@ -338,10 +341,16 @@ zone_read_include(struct zone_reader *r, const char *p)
 		    strerror(errno));
 		return;
 	}
-	if (zone_read_open(r, fp) == -1) {
+	switch (zone_read_open(r, fp)) {
+	case -1:
 		zone_read_error(r, recline,
 		    "$INCLUDE %s: the file is being read already "
 		    "(it includes itself)",
+		    path);
+		fclose(fp);
+		return;
+	case -2:
+		zone_read_error(r, recline, "$INCLUDE %s: not a regular file",
 		    path);
 		fclose(fp);
 		return;
