@@ -543,6 +543,24 @@ int sdnotify(const char *state);
  */
 uint64_t sdnotify_watchdog_usec(void);
 
+/* priv.c */
+
+/* A capability's bit in priv_drop's mask: PRIV_CAP(CAP_NET_RAW). */
+#define PRIV_CAP(c) (1ULL << (c))
+
+/*
+ * priv_drop: from now on keep only the capabilities in `keep' (PRIV_CAP
+ * bits), for the calling thread and whatever it creates or executes
+ * later: sets no_new_privs, lowers the bounding set where CAP_SETPCAP
+ * allows, clears the ambient and inheritable sets, and leaves effective
+ * and permitted at what they held of `keep'.  Call it while the process
+ * has a single thread: capabilities are per thread.  Logs what it
+ * dropped at debug level.  Returns 0, or -1 with errno set.
+ */
+int	 priv_drop(uint64_t keep);
+/* priv_keep: the capabilities jitsud needs after start for c's backend. */
+uint64_t priv_keep(const struct conf *c);
+
 /* timeline.c */
 
 /*

@@ -9,6 +9,7 @@ test_zone_SRCS	= $(ZONE_SRCS) src/binding.c src/errors.c
 test_zone_LIBS	= $(shell pkg-config --libs ldns)
 test_conf_SRCS	= src/conf.c src/errors.c
 test_sdnotify_SRCS	= src/sdnotify.c
+test_priv_SRCS	= src/priv.c $(QUIETLOG)
 test_dns_SRCS	= src/dns.c $(ZONE_SRCS) src/binding.c src/errors.c
 test_dns_LIBS	= $(shell pkg-config --libs ldns)
 test_ctl_SRCS	= src/ctl.c
