@@ -440,7 +440,7 @@ const char *dns_rcode_name(uint16_t rcode);
 #define CONF_ZONES_MAX		64
 #define CONF_SOCKET_MAX		108 /* sizeof(sun_path) */
 #define CONF_DEFAULT_PATH	"/etc/jitsud/jitsud.conf"
-#define CONF_DEFAULT_CONTROL	"/run/jitsud.sock"
+#define CONF_DEFAULT_CONTROL	"/run/jitsud/jitsud.sock"
 #define CONF_DEFAULT_VIF_SCRIPT "vif-bridge"
 #define CONF_DEFAULT_STATEDIR	"/var/lib/jitsud"
 #define CONF_DEFAULT_IMAGEDIR	"/run/jitsud/images"
