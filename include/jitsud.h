@@ -560,6 +560,8 @@ uint64_t sdnotify_watchdog_usec(void);
 int	 priv_drop(uint64_t keep);
 /* priv_keep: the capabilities jitsud needs after start for c's backend. */
 uint64_t priv_keep(const struct conf *c);
+/* priv_guest: what a process backend guest keeps (proc_child.c). */
+uint64_t priv_guest(void);
 
 /* timeline.c */
 

@@ -104,8 +104,8 @@ priv_drop(uint64_t keep)
 		return -1;
 	log_debug("capabilities: kept %#llx, dropped %#llx from the permitted "
 		  "set and %#llx from the bounding set; no_new_privs on",
-	    (unsigned long long)(had & keep),
-	    (unsigned long long)(had & ~keep), (unsigned long long)bound);
+	    (unsigned long long)(had & keep), (unsigned long long)(had & ~keep),
+	    (unsigned long long)bound);
 	return 0;
 }
 
@@ -123,8 +123,8 @@ priv_keep(const struct conf *c)
 	 *   vif-bridge iptables) with what jitsud kept; a process guest
 	 *   rebuilds handed-over connections with TCP_REPAIR.
 	 */
-	uint64_t keep = PRIV_CAP(CAP_NET_BIND_SERVICE) |
-	    PRIV_CAP(CAP_NET_RAW) | PRIV_CAP(CAP_NET_ADMIN);
+	uint64_t keep = PRIV_CAP(CAP_NET_BIND_SERVICE) | PRIV_CAP(CAP_NET_RAW) |
+	    PRIV_CAP(CAP_NET_ADMIN);
 
 	/*
 	 * The process backend clones each guest into a new network
@@ -138,3 +138,14 @@ priv_keep(const struct conf *c)
 	return keep;
 }
 
+uint64_t
+priv_guest(void)
+{
+	/*
+	 * A process guest, once its namespace's network is set up: it binds
+	 * its ports (80) and rebuilds handed-over connections with
+	 * TCP_REPAIR (the unix-sock libOS) or opens its tap (unix-tap).  Not
+	 * SYS_ADMIN, which only jitsud's clone needed, nor NET_RAW.
+	 */
+	return PRIV_CAP(CAP_NET_BIND_SERVICE) | PRIV_CAP(CAP_NET_ADMIN);
+}

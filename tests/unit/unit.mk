@@ -17,7 +17,7 @@ test_vm_SRCS	= src/vm.c src/handover.c src/probe.c src/log.c src/binding.c \
 		  src/timeline.c
 test_vm_LIBS	= $(shell pkg-config --libs libevent)
 test_netlink_SRCS	= src/netlink.c
-test_proc_SRCS	= src/proc.c src/proc_child.c src/proc_sock.c \
+test_proc_SRCS	= src/proc.c src/proc_child.c src/proc_sock.c src/priv.c \
 		  src/proc_adopt.c src/proc_util.c src/netlink.c src/log.c \
 		  unikernels/lib/synrec.c
 test_proc_LIBS	= $(shell pkg-config --libs libevent)
