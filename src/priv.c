@@ -1,8 +1,9 @@
 /* priv.c -- the capabilities jitsud keeps once it has started */
 /*
  * The kernel's capability interface (capget, capset, prctl) lives here
- * only.  jitsud.c decides which capabilities a backend needs; this file
- * takes the rest away, for jitsud and for everything it will start.
+ * only.  priv_keep and priv_guest say what jitsud (per backend) and a
+ * process guest still need once started, and why; priv_drop takes the
+ * rest away, for the caller and for everything it will start.
  *
  * Three traps, each of which would make the drop a pretence:
  *
