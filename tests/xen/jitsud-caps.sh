@@ -4,7 +4,7 @@
 # systemd), jitsud keeps only CAP_NET_BIND_SERVICE, CAP_NET_RAW and
 # CAP_NET_ADMIN, in every thread; with only those, libxl builds a domain
 # whose vif Xen's stock vif-bridge plugs (bash, ip and locks, run by libxl
-# with what jitsud kept), Synjitsu holds the client's connection on its
+# with what jitsud kept and no more), Synjitsu holds the client's connection on its
 # packet socket and hands it over through XenStore, a reload binds port
 # 53 on a new address, jitsuctl stop destroys the domain through libxl's
 # helper; then, with the default inline vif, a domain shell made ahead
@@ -78,9 +78,15 @@ domain_gone() {
 	! xl domid "$1" > /dev/null 2>&1
 }
 
+# The hotplug script libxl runs: vif-bridge, after noting what it got.
+printf '%s\n' '#!/bin/sh' \
+    'grep -E "^(Cap|NoNewPrivs)" /proc/$$/status > /tmp/hotplug.caps' \
+    'exec /etc/xen/scripts/vif-bridge "$@"' > /etc/xen/scripts/vif-caps
+chmod 0755 /etc/xen/scripts/vif-caps
+
 # One: libxl builds (shells 0), vif-bridge plugs, Synjitsu stands in.
 conf 'vif-plug script
-vif-script vif-bridge
+vif-script vif-caps
 shells 0
 builders 1'
 tb_require jitsud-start-confined 30 start_confined
@@ -94,6 +100,14 @@ in_bridge() {
 	    [ "$(xenstore-read "/local/domain/0/backend/vif/$_d/0/hotplug-status")" = connected ]
 }
 tb_step hotplug-script-plugged-the-vif 10 in_bridge syn.test
+# Root's exec would have given it the unit's bound (with SYS_ADMIN).
+hotplug_caps() {
+	cat /tmp/hotplug.caps
+	grep -q "^CapEff:.*0000000000003400$" /tmp/hotplug.caps &&
+	    grep -q "^CapPrm:.*0000000000003400$" /tmp/hotplug.caps &&
+	    grep -q "^NoNewPrivs:.*1$" /tmp/hotplug.caps
+}
+tb_step hotplug-script-has-only-what-jitsud-kept 10 hotplug_caps
 tb_step synjitsu-handed-over 10 sh -c \
     'jitsuctl metrics | grep -q "^jitsud_synjitsu_handed_connections_total [1-9]"'
 
@@ -101,7 +115,7 @@ tb_step synjitsu-handed-over 10 sh -c \
 ip addr add 10.0.0.3/24 dev br0
 conf 'listen on 10.0.0.3
 vif-plug script
-vif-script vif-bridge
+vif-script vif-caps
 shells 0
 builders 1'
 tb_step reload-binds-port-53 20 jitsuctl reload
