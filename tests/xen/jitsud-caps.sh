@@ -1,14 +1,16 @@
 # jitsud-caps.sh -- jitsud confined as jitsud.service confines it, on real
 # Xen.  Started under the unit's capability bounding set with
-# no_new_privs (setpriv does what systemd would; this dom0 has no
-# systemd), jitsud keeps only CAP_NET_BIND_SERVICE, CAP_NET_RAW and
+# no_new_privs, in a file system read-only but for the unit's writable
+# paths (setpriv and a mount namespace do what systemd would; this dom0
+# has no systemd), jitsud keeps only CAP_NET_BIND_SERVICE, CAP_NET_RAW and
 # CAP_NET_ADMIN, in every thread; with only those, libxl builds a domain
 # whose vif Xen's stock vif-bridge plugs (bash, ip and locks, run by libxl
-# with what jitsud kept and no more), Synjitsu holds the client's connection on its
-# packet socket and hands it over through XenStore, a reload binds port
-# 53 on a new address, jitsuctl stop destroys the domain through libxl's
-# helper; then, with the default inline vif, a domain shell made ahead
-# (libxenctrl) is filled, plugged over rtnetlink and served.
+# with what jitsud kept and no more), Synjitsu holds the client's
+# connection on its packet socket and hands it over through XenStore, a
+# reload binds port 53 on a new address, jitsuctl stop destroys the
+# domain through libxl's helper; then, with the default inline vif, a
+# domain shell made ahead (libxenctrl) is filled, plugged over rtnetlink
+# and served.
 
 mkdir -p /etc/jitsud /var/lib/jitsud
 uk="kernel=/testbed/unikernels/httpd.pvh type=pvh memory=8M cpuid=\"host,rdtscp=0\" ready=xenstore ports=80 max-boot=60s idle=0"
@@ -31,12 +33,46 @@ bound=$(sed -n 's/^CapabilityBoundingSet=//p' /testbed/jitsud.service |
     tr 'A-Z' 'a-z' | sed 's/cap_//g; s/ /,+/g; s/^/-all,+/')
 tb_say "the unit's bounding set for setpriv: $bound"
 
+# ProtectSystem=strict as the unit sets it: in a mount namespace of its
+# own, jitsud sees every folder read-only but the unit's ReadWritePaths=
+# (less /proc/sys/net, for the process backend), its StateDirectory= and
+# RuntimeDirectory= (/dev, /proc, /sys and /tmp: other settings).  The
+# unit's ExecStartPre= makes the Xen folders; "-" marks one that may be
+# missing.
+rw=$(sed -n 's/^ReadWritePaths=//p' /testbed/jitsud.service | tr ' ' '\n' |
+    grep -v '^/proc/' | sed 's/^-//')
+rw="$rw /var/lib/jitsud /run/jitsud"
+tb_say "read-write for jitsud:" $rw
+mkdir -p /var/lib/xen /var/log/xen /run/xen-hotplug /var/lib/jitsud \
+    /run/jitsud
+# shellcheck disable=SC2016
+strict='
+for p in $1; do
+	[ -d "$p" ] && { mount --bind "$p" "$p" || exit 1; }
+done
+for d in /bin /etc /lib /lib64 /root /run /sbin /testbed /usr /var; do
+	[ -d "$d" ] && [ ! -L "$d" ] || continue
+	mount --rbind "$d" "$d" && mount -o remount,bind,ro "$d" || exit 1
+done
+shift
+exec "$@"'
+
 start_confined() {
 	rm -f /run/jitsud/jitsud.sock
-	/usr/bin/setpriv --bounding-set "$bound" --inh-caps -all --no-new-privs \
-	    jitsud -d -v -v -f /etc/jitsud/jitsud.conf >> /tmp/jitsud.log 2>&1 &
+	unshare -m sh -c "$strict" strict "$rw" \
+	    /usr/bin/setpriv --bounding-set "$bound" --inh-caps -all \
+	    --no-new-privs jitsud -d -v -v -f /etc/jitsud/jitsud.conf \
+	    >> /tmp/jitsud.log 2>&1 &
 	echo $! > /tmp/jitsud.pid
 	tb_until test -S /run/jitsud/jitsud.sock
+}
+
+# What jitsud's namespace lets it write: its folders, not /etc or /run.
+strict_seen() {
+	_p=$(cat /tmp/jitsud.pid)
+	nsenter -t "$_p" -m sh -c '! touch /etc/jitsud/x 2> /dev/null &&
+	    ! touch /run/x 2> /dev/null && ! touch /var/lib/x 2> /dev/null &&
+	    touch /var/lib/xen/x /run/jitsud/x && rm /var/lib/xen/x /run/jitsud/x'
 }
 
 stop_jitsud() {
@@ -91,6 +127,7 @@ shells 0
 builders 1'
 tb_require jitsud-start-confined 30 start_confined
 tb_step capabilities-dropped-in-every-thread 10 caps_kept
+tb_step file-system-read-only-but-for-the-unit-s-paths 10 strict_seen
 tb_log "jitsud's capability drop" grep "capabilities:" /tmp/jitsud.log
 tb_step libxl-vif-bridge-synjitsu-page 90 dig_then_curl syn 10.0.0.51
 # The real ip: busybox's applet knows no "master".
