@@ -63,7 +63,7 @@ jitsud_SRCS = src/jitsud.c src/server.c src/forward.c src/control.c \
 	      src/proc_child.c src/proc_sock.c src/proc_adopt.c src/proc_util.c \
 	      src/netlink.c src/probe.c src/dns.c \
 	      $(ZONE_SRCS) src/binding.c src/conf.c src/errors.c src/metrics.c \
-	      src/metrics_http.c src/timeline.c src/sdnotify.c src/ctl.c src/log.c src/image.c \
+	      src/metrics_http.c src/timeline.c src/sdnotify.c src/priv.c src/ctl.c src/log.c src/image.c \
 	      src/synio.c src/rrl.c \
 	      src/synjitsu.c src/siphash.c unikernels/lib/synrec.c $(WIRE_SRCS)
 jitsud_LIBS = $(shell pkg-config --libs libevent ldns xenlight xenstore \

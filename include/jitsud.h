@@ -448,7 +448,7 @@ const char *dns_rcode_name(uint16_t rcode);
 #define CONF_ZONES_MAX		64
 #define CONF_SOCKET_MAX		108 /* sizeof(sun_path) */
 #define CONF_DEFAULT_PATH	"/etc/jitsud/jitsud.conf"
-#define CONF_DEFAULT_CONTROL	"/run/jitsud.sock"
+#define CONF_DEFAULT_CONTROL	"/run/jitsud/jitsud.sock"
 #define CONF_DEFAULT_VIF_SCRIPT "vif-bridge"
 #define CONF_DEFAULT_STATEDIR	"/var/lib/jitsud"
 #define CONF_DEFAULT_IMAGEDIR	"/run/jitsud/images"
@@ -551,6 +551,26 @@ int sdnotify(const char *state);
  * within (WATCHDOG_USEC, if WATCHDOG_PID is unset or ours), or 0.
  */
 uint64_t sdnotify_watchdog_usec(void);
+
+/* priv.c */
+
+/* A capability's bit in priv_drop's mask: PRIV_CAP(CAP_NET_RAW). */
+#define PRIV_CAP(c) (1ULL << (c))
+
+/*
+ * priv_drop: from now on keep only the capabilities in `keep' (PRIV_CAP
+ * bits), for the calling thread and whatever it creates or executes
+ * later: sets no_new_privs, lowers the bounding set where CAP_SETPCAP
+ * allows, clears the ambient and inheritable sets, and leaves effective
+ * and permitted at what they held of `keep'.  Call it while the process
+ * has a single thread: capabilities are per thread.  Logs what it
+ * dropped at debug level.  Returns 0, or -1 with errno set.
+ */
+int	 priv_drop(uint64_t keep);
+/* priv_keep: the capabilities jitsud needs after start for c's backend. */
+uint64_t priv_keep(const struct conf *c);
+/* priv_guest: what a process backend guest keeps (proc_child.c). */
+uint64_t priv_guest(void);
 
 /* timeline.c */
 

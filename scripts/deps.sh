@@ -13,7 +13,7 @@ build-essential pkg-config
 libxen-dev libldns-dev libevent-dev libcmocka-dev
 qemu-system-x86 busybox-static cpio xz-utils kmod
 iproute2 bridge-utils iputils-ping dnsutils ldnsutils curl mandoc
-dnsperf nsd procps clang-format tcpdump time
+dnsperf nsd procps clang-format tcpdump time systemd
 "
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -461,6 +461,25 @@ control_claim_path(const struct sockaddr_un *sun)
 	return 0;
 }
 
+/*
+ * The socket's folder (/run/jitsud by default) is the unit's
+ * RuntimeDirectory under systemd; started otherwise, jitsud makes it
+ * (its last component only: /run itself must exist).
+ */
+static void
+control_mkdir(const char *path)
+{
+	char  dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	if ((slash = strrchr(dir, '/')) == NULL || slash == dir)
+		return;
+	*slash = '\0';
+	if (mkdir(dir, 0755) == -1 && errno != EEXIST)
+		log_debug("control socket folder %s: %s", dir, strerror(errno));
+}
+
 struct control *
 control_open(struct jitsud *env, const char *path)
 {
@@ -477,6 +496,7 @@ control_open(struct jitsud *env, const char *path)
 	strcpy(ctl->path, path);
 	ctl->env = env;
 	TAILQ_INIT(&ctl->conns);
+	control_mkdir(path);
 	if (control_claim_path(&sun) == -1)
 		goto err;
 	if ((ctl->fd = socket(AF_UNIX,

@@ -12,7 +12,7 @@
 #include "ctl.h"
 #include "version.h"
 
-#define DEFAULT_SOCKET	 "/run/jitsud.sock"
+#define DEFAULT_SOCKET	 "/run/jitsud/jitsud.sock"
 #define REPLY_TIMEOUT_MS 30000
 
 static void __attribute__((noreturn)) usage(void)

@@ -634,6 +634,10 @@ main(int argc, char *argv[])
 		if (sigev[i] == NULL || event_add(sigev[i], NULL) == -1)
 			fatalx("signal event");
 	}
+	/* Sockets bound, still one thread: the backend's builder threads,
+	 * libxl and every program started from now on get only this. */
+	if (priv_drop(priv_keep(&env.conf)) == -1)
+		fatal("dropping capabilities");
 	jitsud_backend(&env);
 	jitsud_start_watchdog(&env);
 	log_info("serving %zu zone(s) on %zu address(es)", env.zones->nzones,

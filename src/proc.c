@@ -72,6 +72,7 @@ static const char *const proc_stage_names[PROC_NSTAGES] = {
 	[PROC_STAGE_ADDR6] = "adding the IPv6 address",
 	[PROC_STAGE_UP] = "bringing eth0 up",
 	[PROC_STAGE_ROUTE] = "adding the default route",
+	[PROC_STAGE_PRIV] = "dropping capabilities",
 	[PROC_STAGE_CONSOLE] = "opening the console log",
 	[PROC_STAGE_EXEC] = "exec",
 };

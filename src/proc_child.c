@@ -158,6 +158,9 @@ proc_child(struct proc_spawn *s)
 		proc_child_fail(s, PROC_STAGE_SESSION);
 	if (proc_child_net(s, &stage) == -1)
 		proc_child_fail(s, stage);
+	/* Its network made, the guest needs less than jitsud: no clone. */
+	if (priv_drop(priv_guest()) == -1)
+		proc_child_fail(s, PROC_STAGE_PRIV);
 	if (proc_child_fds(s) == -1)
 		proc_child_fail(s, PROC_STAGE_CONSOLE);
 	execve(s->args->argv[0], s->args->argv, s->args->envp);

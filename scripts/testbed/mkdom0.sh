@@ -50,6 +50,9 @@ install -m 0755 "$top/conf/vif-jitsu" "$root/etc/xen/scripts/vif-jitsu"
 for b in /bin/bash /usr/bin/flock; do
 	tb_copy_bin "$root" "$b"
 done
+# util-linux's setpriv: jitsud under its unit's capability bounding set
+# (tests/xen/jitsud-caps.sh, which reads /testbed/jitsud.service).
+tb_copy_bin "$root" /usr/bin/setpriv
 
 # Real clients for the "outside world" namespace, and tcpdump for the
 # tests' packet traces when a client waited longer than it should.
@@ -74,6 +77,7 @@ mkdir -p "$root/testbed/tests" "$root/testbed/guests"
 cp "$here/tb.sh" "$root/testbed/"
 install -m 0755 "$here/host-reply" "$root/testbed/host-reply"
 cp "$top/tests/lib.sh" "$root/testbed/lib.sh"
+cp "$top/conf/jitsud.service" "$root/testbed/jitsud.service"
 cp "$top"/tests/xen/*.sh "$top"/tests/xen/*.cfg "$top"/tests/xen/*.inc \
     "$root/testbed/tests/"
 # The test wanted may sit in a subfolder (tests/xen/uk/...): keep the tree.

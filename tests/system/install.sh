@@ -29,6 +29,28 @@ check "the unit is Type=notify and runs the installed daemon" \
      grep -q "^ExecStart=/usr/sbin/jitsud -d" "$unit"'
 check "the unit reloads through jitsuctl, which fails on a bad configuration" \
     grep -q "^ExecReload=/usr/sbin/jitsuctl reload$" "$unit"
+# The confinement (jitsud(8) SECURITY): systemd's own score of the
+# installed unit, offline (no systemd running here), stays below 4.0;
+# systemd-analyze verify, on a copy pointing at the staged programs,
+# finds no setting it cannot parse and no command missing.
+if command -v systemd-analyze > /dev/null; then
+	score=$(systemd-analyze security --offline=true "$unit" 2>&1 |
+	    sed -n 's/.*Overall exposure level for jitsud.service: \([0-9.]*\).*/\1/p')
+	echo "systemd-analyze security: jitsud.service exposure ${score:-none}"
+	check "the unit's systemd-analyze security exposure is below 4.0" \
+	    eval '[ -n "$score" ] && systemd-analyze security --offline=true \
+	     --threshold=39 "$unit" > /dev/null 2>&1'
+	check "the unit drops every capability but the four it names" \
+	    grep -qx "CapabilityBoundingSet=CAP_NET_BIND_SERVICE CAP_NET_RAW CAP_NET_ADMIN CAP_SYS_ADMIN" \
+	    "$unit"
+	mkdir -p "$dest/verify"
+	sed "s|=/usr/sbin/|=$dest/usr/sbin/|" "$unit" \
+	    > "$dest/verify/jitsud.service"
+	check_eq "systemd-analyze verify finds nothing to say about the unit" "" \
+	    "$(systemd-analyze verify --man=no "$dest/verify/jitsud.service" 2>&1)"
+else
+	echo "SKIP the unit's analysis: no systemd-analyze"
+fi
 check_eq "jitsud -V prints its version" "jitsud $(sed -n 's/^#define JITSUD_VERSION "\(.*\)"/\1/p' "$top/include/version.h")" \
     "$("$dest/usr/sbin/jitsud" -V)"
 check_eq "jitsuctl -V prints its version" "jitsuctl $(sed -n 's/^#define JITSUD_VERSION "\(.*\)"/\1/p' "$top/include/version.h")" \

@@ -191,7 +191,7 @@ SAN=
 if ! ${CC:-cc} -std=c11 -O1 -g -Iinclude -D_GNU_SOURCE $WARN $SAN \
     -o "$T/proc_driver" tests/system/proc_driver.c src/proc.c \
     src/proc_child.c src/proc_sock.c src/proc_adopt.c src/proc_util.c \
-    src/netlink.c src/probe.c src/vm.c src/handover.c src/log.c src/binding.c \
+    src/priv.c src/netlink.c src/probe.c src/vm.c src/handover.c src/log.c src/binding.c \
     src/timeline.c unikernels/lib/synrec.c $(pkg-config --libs libevent); then
 	unmet "the driver to build" "the compiler's errors above"
 fi
@@ -224,6 +224,12 @@ check "a: host veth $VA is up on bridge jtbr0" \
     sh -c "ip -n $NS -o link show $VA | grep 'master jtbr0' | grep -q 'state UP'"
 check "a: the guest's console has its argv and JITSU_* environment" \
     grep -q "^guest: a.test. ip=10.77.0.2 mac=02:00:00:00:00:02 gw=10.77.0.1 args=serve $T/www\$" "$T/log/a.test.log"
+# CapEff 0x1400: NET_BIND_SERVICE and NET_ADMIN (priv_guest), not the
+# SYS_ADMIN jitsud keeps for its clone, nor anything else root has.
+check "a: the guest keeps only CAP_NET_BIND_SERVICE and CAP_NET_ADMIN, no_new_privs" \
+    sh -c "grep -q '^CapEff:[[:space:]]*0000000000001400\$' /proc/$A/status &&
+     grep -q '^CapPrm:[[:space:]]*0000000000001400\$' /proc/$A/status &&
+     grep -q '^NoNewPrivs:[[:space:]]*1\$' /proc/$A/status"
 check "a: its pidfile names pid and veth" \
     grep -q "^$A [0-9]* $VA\$" "$T/state/a.test.pid"
 check "a: ping from the host side reaches it" \

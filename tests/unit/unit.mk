@@ -9,6 +9,7 @@ test_zone_SRCS	= $(ZONE_SRCS) src/binding.c src/errors.c
 test_zone_LIBS	= $(shell pkg-config --libs ldns)
 test_conf_SRCS	= src/conf.c src/errors.c
 test_sdnotify_SRCS	= src/sdnotify.c
+test_priv_SRCS	= src/priv.c $(QUIETLOG)
 test_dns_SRCS	= src/dns.c $(ZONE_SRCS) src/binding.c src/errors.c
 test_dns_LIBS	= $(shell pkg-config --libs ldns)
 test_ctl_SRCS	= src/ctl.c
@@ -16,7 +17,7 @@ test_vm_SRCS	= src/vm.c src/handover.c src/probe.c src/log.c src/binding.c \
 		  src/timeline.c
 test_vm_LIBS	= $(shell pkg-config --libs libevent)
 test_netlink_SRCS	= src/netlink.c
-test_proc_SRCS	= src/proc.c src/proc_child.c src/proc_sock.c \
+test_proc_SRCS	= src/proc.c src/proc_child.c src/proc_sock.c src/priv.c \
 		  src/proc_adopt.c src/proc_util.c src/netlink.c src/log.c \
 		  unikernels/lib/synrec.c
 test_proc_LIBS	= $(shell pkg-config --libs libevent)

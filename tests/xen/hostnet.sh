@@ -21,7 +21,7 @@ printf 'listen on 10.0.0.1\nzone test.zone\nbackend xen\nvif-script vif-jitsu\n'
     > /etc/jitsud/jitsud.conf
 start_jitsud() {
 	jitsud -d -v -f /etc/jitsud/jitsud.conf > /tmp/jitsud.log 2>&1 &
-	tb_until test -S /run/jitsud.sock
+	tb_until test -S /run/jitsud/jitsud.sock
 }
 tb_require jitsud-start 20 start_jitsud
 

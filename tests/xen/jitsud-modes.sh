@@ -29,7 +29,7 @@ backend xen
 vif-script vif-jitsu
 CONF
 jitsud -d -v -f /etc/jitsud/jitsud.conf > /tmp/jitsud.log 2>&1 &
-tb_until test -S /run/jitsud.sock
+tb_until test -S /run/jitsud/jitsud.sock
 
 # summon NAME IP: the query is answered with IP once the guest serves.
 summon() {

@@ -25,10 +25,10 @@ conf() {
 }
 
 start() {
-	rm -f /run/jitsud.sock
+	rm -f /run/jitsud/jitsud.sock
 	jitsud -d -v -f /etc/jitsud/jitsud.conf >> /tmp/jitsud.log 2>&1 &
 	echo $! > /tmp/jitsud.pid
-	tb_until test -S /run/jitsud.sock
+	tb_until test -S /run/jitsud/jitsud.sock
 }
 
 stop() {

@@ -28,7 +28,7 @@ uk="kernel=/testbed/unikernels/httpd.pvh type=pvh memory=8M cpuid=\"host,rdtscp=
 printf 'listen on 10.0.0.1\nzone test.zone\nbackend xen\nvif-script vif-jitsu\nshells 0\n' \
     > /etc/jitsud/jitsud.conf
 jitsud -d -v -v -f /etc/jitsud/jitsud.conf > /tmp/jitsud.log 2>&1 &
-tb_until test -S /run/jitsud.sock
+tb_until test -S /run/jitsud/jitsud.sock
 
 # The client namespace's count of SYN retransmissions (its own procfs).
 syn_retrans() {

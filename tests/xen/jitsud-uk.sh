@@ -29,7 +29,7 @@ conf 2 > /etc/jitsud/jitsud.conf
 tb_log "dom0 CPUs online" nproc
 jitsud -d -v -v -f /etc/jitsud/jitsud.conf > /tmp/jitsud.log 2>&1 &
 jpid=$!
-tb_until test -S /run/jitsud.sock
+tb_until test -S /run/jitsud/jitsud.sock
 
 # Ask for all eight at once; each answer must be its own address.
 summon_all() {
@@ -224,11 +224,11 @@ restart_one_builder() {
 	for i in 1 2 3 4 5 6 7 8; do
 		xl destroy "www$i.test" 2>/dev/null
 	done
-	rm -f /run/jitsud.sock /tmp/ok.*
+	rm -f /run/jitsud/jitsud.sock /tmp/ok.*
 	conf 1 > /etc/jitsud/jitsud.conf
 	jitsud -d -v -v -f /etc/jitsud/jitsud.conf > /tmp/jitsud-1.log 2>&1 &
 	jpid=$!
-	tb_until test -S /run/jitsud.sock
+	tb_until test -S /run/jitsud/jitsud.sock
 }
 tb_require restart-with-one-builder 60 restart_one_builder
 t0=$(tb_now)

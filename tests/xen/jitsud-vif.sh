@@ -37,11 +37,11 @@ conf() {
 
 # jitsud as PID 1 of a new PID namespace; its PID out here in /tmp/jpid.
 start_ns_jitsud() {
-	rm -f /run/jitsud.sock
+	rm -f /run/jitsud/jitsud.sock
 	unshare -p -f jitsud -d -v -v -f /etc/jitsud/jitsud.conf \
 	    >> /tmp/jitsud.log 2>&1 &
 	_u=$!
-	tb_until test -S /run/jitsud.sock
+	tb_until test -S /run/jitsud/jitsud.sock
 	cat /proc/$_u/task/*/children | tr -d ' ' > /tmp/jpid
 	[ -n "$(cat /tmp/jpid)" ] && kill -0 "$(cat /tmp/jpid)"
 }

@@ -66,7 +66,7 @@ tb_log "the client's entry for 10.0.0.30" tb_client ip neigh show 10.0.0.30
 xl_ops=$(tail -n 1 "$TB_TMP/step.out")
 tb_step xl-destroy 30 sh -c 'xl destroy uk-httpd && until ! xl domid uk-httpd >/dev/null 2>&1; do sleep 0.2; done'
 jitsud -d -v -f /etc/jitsud/jitsud.conf > /tmp/jitsud.log 2>&1 &
-tb_require jitsud-start 20 tb_until test -S /run/jitsud.sock
+tb_require jitsud-start 20 tb_until test -S /run/jitsud/jitsud.sock
 tb_capture /tmp/summon.trace
 tb_require summon-serves 60 js_boot
 tb_capture_end
@@ -125,7 +125,7 @@ tb_step stopped-for-shells 30 tb_until gone u.test
 tb_step jitsud-stops 20 stop_jitsud
 sed -i 's/^shells 0$/shells 1/' /etc/jitsud/jitsud.conf
 jitsud -d -v -f /etc/jitsud/jitsud.conf >> /tmp/jitsud.log 2>&1 &
-tb_require jitsud-start-shells 20 tb_until test -S /run/jitsud.sock
+tb_require jitsud-start-shells 20 tb_until test -S /run/jitsud/jitsud.sock
 tb_step shell-made-ahead 30 tb_until shell_ready
 tb_require shell-summon-serves 60 js_boot
 sh_ops=$(tail -n 1 "$TB_TMP/step.out")
