@@ -77,7 +77,8 @@ struct dns_out {
 };
 
 struct dns_ctx {
-	const struct zone      *zone;
+	const struct zone_set  *zs;
+	const struct zone      *zone; /* of the name being answered */
 	const struct dns_query *q;
 	struct dns_out	       *out;
 	struct dns_verdict     *v;
@@ -694,17 +695,18 @@ dns_step(struct dns_ctx *c, const uint8_t *name, size_t len, uint8_t *next,
 }
 
 /*
- * Follow CNAMEs within the zone (RFC 1034 4.3.2), at most DNS_CNAME_MAX
- * of them; a loop ends the answer at the CNAME that closes it, and a
- * chain that leaves the zone ends with its last CNAME, for the
- * resolver to carry on elsewhere.  The rcode is that of the last name
- * (RFC 6604).
+ * Follow CNAMEs (RFC 1034 4.3.2), at most DNS_CNAME_MAX of them, into
+ * any zone we serve, as NSD does: each name is answered from the zone
+ * that holds it, whose data is as much ours as the first's.  A loop
+ * ends the answer at the CNAME that closes it, and a chain that leaves
+ * our zones ends with its last CNAME, for the resolver to carry on
+ * elsewhere.  The rcode is that of the last name (RFC 6604).
  */
 static void
 dns_resolve(struct dns_ctx *c)
 {
 	const struct zone_node *seen[DNS_CNAME_MAX], *from;
-	const struct zone_node *apex = c->zone->apex;
+	const struct zone      *z;
 	struct dns_find		f;
 	uint8_t			name[ZONE_NAME_MAX], next[ZONE_NAME_MAX];
 	size_t			len = c->q->qnamelen, nextlen, n = 0;
@@ -713,13 +715,14 @@ dns_resolve(struct dns_ctx *c)
 	while ((from = dns_step(c, name, len, next, &nextlen)) != NULL) {
 		seen[n++] = from;
 		if (n >= DNS_CNAME_MAX ||
-		    !zone_name_under(next, nextlen, apex->name, apex->namelen))
+		    (z = zone_set_find(c->zs, next, nextlen)) == NULL)
 			break;
 		/* Back to a node that answered already: a loop, closed. */
-		dns_find(c->zone, next, nextlen, c->q->qtype, &f);
+		dns_find(z, next, nextlen, c->q->qtype, &f);
 		if (dns_seen(seen, n, f.node) || dns_seen(seen, n, f.wild) ||
 		    dns_seen(seen, n, f.dname))
 			break;
+		c->zone = z;
 		memcpy(name, next, nextlen);
 		len = nextlen;
 	}
@@ -870,6 +873,7 @@ dns_answer(const struct zone_set *zs, const uint8_t *query, size_t qlen,
 		return v->action;
 	}
 	memset(&c, 0, sizeof(c));
+	c.zs = zs;
 	c.zone = v->zone;
 	c.q = &q;
 	c.out = &o;
