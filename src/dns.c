@@ -76,6 +76,14 @@ struct dns_out {
 	uint16_t comp[COMP_MAX]; /* label offsets for pointers */
 };
 
+/* A name whose addresses go in additional. */
+struct dns_add {
+	const struct zone_node *node;  /* its own, or the wildcard's */
+	const uint8_t	       *owner; /* the name (in the zone's rdata) */
+	size_t			ownerlen;
+	int			glue; /* a referral needs it: TC if cut */
+};
+
 struct dns_ctx {
 	const struct zone_set  *zs;
 	const struct zone      *zone; /* of the name being answered */
@@ -84,9 +92,7 @@ struct dns_ctx {
 	struct dns_verdict     *v;
 	uint16_t		rcode;
 	int			noaa; /* a referral */
-	/* names whose addresses go in additional; glue[i]: needed */
-	const struct zone_node *add[DNS_ADD_MAX];
-	uint8_t			glue[DNS_ADD_MAX];
+	struct dns_add		add[DNS_ADD_MAX];
 	size_t			nadd;
 };
 
@@ -492,6 +498,18 @@ dns_negative(struct dns_ctx *c, uint16_t rcode)
 		    c->zone->neg_ttl);
 }
 
+/* Two well-formed wire names of `len' bytes, compared ignoring case. */
+static int
+dns_name_eq(const uint8_t *a, const uint8_t *b, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (tolower(a[i]) != tolower(b[i]))
+			return 0;
+	return 1;
+}
+
 /*
  * Remember the in-zone names an NS, MX or SRV RRset points at: their
  * addresses go in the additional section once answer and authority
@@ -506,6 +524,8 @@ dns_want_additional(struct dns_ctx *c, const struct zone_rrset *set,
 {
 	const struct zone_node *apex = c->zone->apex, *n;
 	const struct zone_rr   *rr;
+	const uint8_t	       *owner;
+	struct dns_find		f;
 	uint8_t			target[ZONE_NAME_MAX];
 	size_t			len, pre, i;
 	uint16_t		j;
@@ -520,24 +540,32 @@ dns_want_additional(struct dns_ctx *c, const struct zone_rrset *set,
 		return;
 	for (j = 0; j < set->count && c->nadd < DNS_ADD_MAX; j++) {
 		rr = &set->rrs[j];
+		owner = rr->rdata + pre;
 		if (rr->rdlen <= pre ||
-		    (len = zone_name_len(rr->rdata + pre, rr->rdlen - pre)) ==
-			0 ||
-		    !zone_name_under(rr->rdata + pre, len, apex->name,
-			apex->namelen))
+		    (len = zone_name_len(owner, rr->rdlen - pre)) == 0 ||
+		    !zone_name_under(owner, len, apex->name, apex->namelen))
 			continue;
-		name_lower(target, rr->rdata + pre, len);
-		if ((n = zone_lookup(c->zone, target, len)) == NULL ||
-		    n->binding != NULL)
-			continue;
-		for (i = 0; i < c->nadd && c->add[i] != n; i++)
-			;
-		if (i == c->nadd) {
-			c->add[c->nadd] = n;
-			c->glue[c->nadd++] = cut != NULL &&
-			    zone_name_under(target, len, cut->name,
-				cut->namelen);
+		name_lower(target, owner, len);
+		/* As NSD: a name a wildcard makes has addresses too. */
+		if ((n = zone_lookup(c->zone, target, len)) != NULL)
+			owner = n->name;
+		else {
+			dns_find(c->zone, target, len, T_A, &f);
+			n = f.cut == NULL && f.dname == NULL ? f.wild : NULL;
 		}
+		if (n == NULL || n->binding != NULL)
+			continue;
+		for (i = 0; i < c->nadd; i++)
+			if (c->add[i].node == n && c->add[i].ownerlen == len &&
+			    dns_name_eq(c->add[i].owner, owner, len))
+				break;
+		if (i < c->nadd)
+			continue;
+		c->add[c->nadd].node = n;
+		c->add[c->nadd].owner = owner;
+		c->add[c->nadd].ownerlen = len;
+		c->add[c->nadd++].glue = cut != NULL &&
+		    zone_name_under(target, len, cut->name, cut->namelen);
 	}
 }
 
@@ -552,13 +580,13 @@ dns_additional(struct dns_ctx *c)
 
 	for (t = 0; t < 2; t++) {
 		for (i = 0; i < c->nadd; i++) {
-			if ((set = zone_node_rrset(c->add[i], types[t])) ==
+			if ((set = zone_node_rrset(c->add[i].node, types[t])) ==
 			    NULL)
 				continue;
 			full = c->out->full;
-			if (out_rrset(c->out, SEC_AR, c->add[i]->name,
-				c->add[i]->namelen, set, set->ttl) == -1 &&
-			    !c->glue[i])
+			if (out_rrset(c->out, SEC_AR, c->add[i].owner,
+				c->add[i].ownerlen, set, set->ttl) == -1 &&
+			    !c->add[i].glue)
 				c->out->full = full; /* not worth a TC */
 		}
 	}
