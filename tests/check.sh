@@ -20,6 +20,7 @@ suite_cmd() {
 	uk-testbed-pv)	echo "scripts/testbed/run.sh uk/selftests-pv" ;;
 	daemon)		echo "bash tests/system/daemon.sh" ;;
 	install)	echo "sh tests/system/install.sh" ;;
+	systemd)	echo "sh tests/system/systemd.sh" ;;
 	proc)		echo "sh tests/system/proc.sh" ;;
 	proc-asan)	echo "env SANITIZE=1 sh tests/system/proc.sh" ;;
 	summon)		echo "sh tests/system/summon.sh" ;;
@@ -44,7 +45,7 @@ suite_cmd() {
 	esac
 }
 
-suites=${*:-"format bench-summary unit unit-asan unikernels unikernels-asan unikernels-tap unikernels-sock daemon daemon-asan install proc proc-asan summon summon-asan synjitsu synjitsu-asan smoke uk-testbed uk-testbed-pv uk-httpd uk-httpd-pv jitsud-xl jitsud-modes jitsud-uk jitsud-vif xls jitsud-shells jitsud-xs jitsud-synjitsu hostnet testbed-selftest"}
+suites=${*:-"format bench-summary unit unit-asan unikernels unikernels-asan unikernels-tap unikernels-sock daemon daemon-asan install proc proc-asan summon summon-asan synjitsu synjitsu-asan smoke uk-testbed uk-testbed-pv uk-httpd uk-httpd-pv jitsud-xl jitsud-modes jitsud-uk jitsud-vif xls jitsud-shells jitsud-xs jitsud-synjitsu hostnet testbed-selftest systemd"}
 # Each suite's output is also kept in build/check/SUITE.log: a CI log is
 # often seen only by its last lines, so the failing lines of the failed
 # suites are shown again just above the verdict.
