@@ -153,6 +153,20 @@ check "systemctl status names the failed reload" \
 write_zone 4 "new	IN	A	192.0.2.2"
 check "a reload with the zone fixed succeeds again" systemctl reload "$U"
 
+# --- a summon on the process backend, under the unit's confinement ----------
+section "summon"
+bb=/usr/local/lib/jitsud-test/busybox
+$bb brctl addbr jtbr0 && $bb ifconfig jtbr0 10.98.0.1 netmask 255.255.255.0 up
+write_zone 5 "app	IN	UNIKERNEL	kernel=/usr/local/lib/jitsud-test/guest ip=10.98.0.10 bridge=jtbr0 idle=600s stop=destroy max-wait=10s synjitsu=off"
+check "a reload adds a unikernel binding" systemctl reload "$U"
+check_eq "a query summons it (a process in a netns on jtbr0), answered once ready" \
+    10.98.0.10 "$(dig @127.0.0.1 +short +tries=1 +time=15 app.sd.test)"
+gpid=$(pidof sleep | cut -d' ' -f1)
+check "... the guest runs in jitsud.service's cgroup" \
+    eval '[ -n "$gpid" ] && grep -q "/jitsud.service$" /proc/$gpid/cgroup'
+check "jitsuctl stop (over the control socket) stops it" \
+    eval 'jitsuctl stop app.sd.test && until_true 5 eval "! kill -0 $gpid"'
+
 # --- watchdog -------------------------------------------------------------
 section "watchdog"
 wd=$(prop WatchdogUSec)
@@ -198,14 +212,14 @@ check "... keeps the operator's jitsud.conf" \
     grep -q "^backend process" "$CONF"
 check_eq "... which serves" 192.0.2.1 "$(ask www.sd.test)"
 pid=$(prop MainPID)
-write_zone 5 "bad	IN	A	192.0.2.300"
+write_zone 6 "bad	IN	A	192.0.2.300"
 dpkg -i "$DEB" > /tmp/dpkg.out 2>&1
 check_eq "dpkg -i with a configuration jitsud refuses succeeds" 0 "$?"
 check "... and leaves the running jitsud alone, saying why" \
     eval '[ "$(prop MainPID)" = "$pid" ] &&
     grep -q "running daemon is left as it is" /tmp/dpkg.out'
 check_eq "... which still serves" 192.0.2.1 "$(ask www.sd.test)"
-write_zone 6
+write_zone 7
 
 # --- stop -----------------------------------------------------------------
 section "stop"

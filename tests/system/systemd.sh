@@ -98,6 +98,18 @@ say "jitsud installed with apt ($(grep -c '^Setting up' "$out/apt.log") packages
 # machine off when it ends.  No getty: nobody logs in, and without udev
 # a serial getty would wait 90 s for its device.
 cp tests/system/systemd-guest.sh tests/lib.sh "$root/root/"
+# The process backend's stand-in unikernel, and busybox for its bridge
+# (brctl, ifconfig: the minimal root has no iproute2).  Not under /root,
+# which a unit with ProtectHome= cannot see.
+mkdir -p "$root/usr/local/lib/jitsud-test"
+cp /bin/busybox "$root/usr/local/lib/jitsud-test/busybox"
+cat > "$root/usr/local/lib/jitsud-test/guest" <<'GUEST'
+#!/bin/sh
+# Ready at once (JITSU_READY_FD), then idle until stopped.
+echo ready >&"$JITSU_READY_FD"
+exec sleep 600
+GUEST
+chmod 0755 "$root/usr/local/lib/jitsud-test/guest"
 echo "$version" > "$root/root/jitsud.version"
 cat > "$root/etc/systemd/system/jitsud-test.service" <<'UNIT'
 [Unit]
@@ -122,7 +134,8 @@ echo jitsud-test > "$root/etc/hostname"
 
 # The root as an ext4 image (mke2fs -d: no mount needed), and a busybox
 # initramfs that loads the virtio and ext4 modules (modules in Debian's
-# kernel), mounts it and hands over to systemd.
+# kernel), and the bridge and veth ones the process backend needs (the
+# root holds no modules), mounts it and hands over to systemd.
 truncate -s 2G "$out/root.img"
 mke2fs -q -t ext4 -L jitsud-test -d "$root" "$out/root.img" ||
     unmet "mke2fs -d of the root" "a failure"
@@ -134,7 +147,8 @@ cp /bin/busybox "$ird/bin/busybox"
 mods="drivers/virtio/virtio_ring drivers/virtio/virtio
 drivers/virtio/virtio_pci_modern_dev drivers/virtio/virtio_pci_legacy_dev
 drivers/virtio/virtio_pci drivers/block/virtio_blk lib/crc16 fs/mbcache
-fs/jbd2/jbd2 crypto/crc32c_generic fs/ext4/ext4"
+fs/jbd2/jbd2 crypto/crc32c_generic fs/ext4/ext4
+net/llc/llc net/802/stp net/bridge/bridge drivers/net/veth"
 for m in $mods; do
 	cp "$cache/root/lib/modules/$kver/kernel/$m.ko" "$ird/lib/modules/" ||
 	    unmet "module $m in the kernel package" "none"
