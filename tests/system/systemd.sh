@@ -10,15 +10,16 @@
 # cached (scripts/testbed/mkdebian.sh); both live in TESTBED_CACHE
 # (default build/cache).  The machine has no network: the guest's
 # verdicts come back on its second serial port, its console on the
-# first.  Logs in build/systemd (SYSTEMD_OUT).  SYSTEMD_TIMEOUT (default
-# 420 s) bounds the boot and the test inside.  Run as root.
+# first.  Logs in build/systemd (SYSTEMD_OUT), with the guest's disk
+# image after a failure.  SYSTEMD_TIMEOUT (default 300 s) bounds the boot
+# and the test inside.  Run as root.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 1
 . tests/lib.sh
 cache=${TESTBED_CACHE:-$top/build/cache}
 out=${SYSTEMD_OUT:-$top/build/systemd}
-limit=${SYSTEMD_TIMEOUT:-420}
+limit=${SYSTEMD_TIMEOUT:-300}
 MAKE=${MAKE:-make}
 t0=$(date +%s)
 
@@ -194,9 +195,10 @@ qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m 1024 \
     -initrd "$out/initramfs.cpio" \
     -append "console=ttyS0 loglevel=4 panic=-1 systemd.show_status=error systemd.firstboot=0" &
 qpid=$!
+qstart=$(date +%s)
 say "QEMU started (pid $qpid), console in $out/console.log"
 while kill -0 "$qpid" 2>/dev/null; do
-	if [ $(($(date +%s) - t0)) -ge "$limit" ]; then
+	if [ $(($(date +%s) - qstart)) -ge "$limit" ]; then
 		kill -9 "$qpid"
 		say "TIMEOUT after $limit s"
 		break
@@ -225,5 +227,7 @@ else
 	    "none (console below)"
 	tr -d '\r' < "$out/console.log" | tail -n 40
 fi
+# The image (its journal, for a post-mortem) is kept only after a failure.
+[ "$T_FAILED" = 0 ] && rm -f "$out/root.img" "$out/initramfs.cpio"
 say "done"
 finish systemd
