@@ -8,6 +8,7 @@
 #   make demo            boot the testbed and show a guest being served
 #   make bench           benchmarks; results under bench/
 #   make install         PREFIX=/usr/local DESTDIR= (SYSCONFDIR, XENSCRIPTDIR)
+#   make deb             the Debian package, build/deb/jitsud_VERSION_ARCH.deb
 #   make format          rewrite the C files to .clang-format
 #   make format-check    name the C files that differ from it
 
@@ -78,7 +79,7 @@ endef
 $(foreach p,$(PROGRAMS),$(eval $(call prog_rule,$(p))))
 MANPAGES = $(wildcard man/*.[1-8])
 
-.PHONY: all check unit unit-build smoke testbed-selftest demo bench install \
+.PHONY: all check unit unit-build smoke testbed-selftest demo bench install deb \
 	clean distclean format format-check unikernels
 TOOLS = qlat qburst shellprobe servewait tcpflood dnscmp
 all: $(addprefix $(B)/bin/,$(PROGRAMS)) unikernels \
@@ -192,6 +193,11 @@ install: all
 		    $(DESTDIR)$(DOCDIR)/examples/$$f $$t || exit 1; \
 	done
 
+# The Debian package: `make install' staged under /usr and /etc, with
+# debian/'s control data and maintainer scripts (scripts/deb.sh).
+deb: all
+	@sh scripts/deb.sh
+
 # format rewrites every C file to .clang-format; format-check changes
 # nothing and names the files that differ (scripts/format.sh).
 format:
@@ -202,7 +208,7 @@ format-check:
 
 clean:
 	rm -rf build/obj build/asan build/tests build/bin build/testbed \
-	    build/uk-obj build/unikernels
+	    build/uk-obj build/unikernels build/deb
 
 distclean: clean
 	rm -rf build

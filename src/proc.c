@@ -323,7 +323,8 @@ proc_no_ipv6(const char *ifname)
 	    ifname);
 	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) == -1)
 		return;
-	(void)write(fd, "1", 1);
+	if (write(fd, "1", 1) != 1)
+		log_debug("%s: %s", path, strerror(errno));
 	close(fd);
 }
 
