@@ -20,7 +20,9 @@ suite_cmd() {
 	uk-testbed-pv)	echo "scripts/testbed/run.sh uk/selftests-pv" ;;
 	daemon)		echo "bash tests/system/daemon.sh" ;;
 	install)	echo "sh tests/system/install.sh" ;;
-suites=${*:-"format bench-summary unit unit-asan unikernels unikernels-asan unikernels-tap unikernels-sock daemon daemon-asan nsdcmp scale install proc proc-asan summon summon-asan synjitsu synjitsu-asan smoke uk-testbed uk-testbed-pv uk-httpd uk-httpd-pv jitsud-xl jitsud-modes jitsud-uk jitsud-vif xls jitsud-shells jitsud-xs jitsud-synjitsu jitsud-caps hostnet testbed-selftest systemd"}
+	nsdcmp)		echo "sh tests/system/nsdcmp.sh" ;;
+	scale)		echo "sh tests/system/scale.sh" ;;
+	systemd)	echo "sh tests/system/systemd.sh" ;;
 	proc)		echo "sh tests/system/proc.sh" ;;
 	proc-asan)	echo "env SANITIZE=1 sh tests/system/proc.sh" ;;
 	summon)		echo "sh tests/system/summon.sh" ;;
