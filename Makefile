@@ -7,6 +7,7 @@
 #   make smoke           the nested-Xen smoke test only
 #   make demo            boot the testbed and show a guest being served
 #   make bench           benchmarks; results under bench/
+#   make fuzz            libFuzzer harnesses, FUZZ_TIME s each (tests/fuzz)
 #   make install         PREFIX=/usr/local DESTDIR= (SYSCONFDIR, XENSCRIPTDIR)
 #   make format          rewrite the C files to .clang-format
 #   make format-check    name the C files that differ from it
@@ -127,6 +128,8 @@ endef
 $(foreach t,$(UNIT_TESTS),$(eval $(call unit_rule,$(t))))
 .SECONDARY:
 
+include tests/fuzz/fuzz.mk
+
 unit-build: $(addprefix $(B)/tests/,$(UNIT_TESTS))
 
 unit: unit-build
@@ -196,7 +199,8 @@ format-check:
 
 clean:
 	rm -rf build/obj build/asan build/tests build/bin build/testbed \
-	    build/uk-obj build/unikernels
+	    build/uk-obj build/unikernels build/fuzz/obj build/fuzz/uk \
+	    build/fuzz/ukh build/fuzz/bin
 
 distclean: clean
 	rm -rf build

@@ -14,6 +14,7 @@ libxen-dev libldns-dev libevent-dev libcmocka-dev
 qemu-system-x86 busybox-static cpio xz-utils kmod
 iproute2 bridge-utils iputils-ping dnsutils ldnsutils curl mandoc
 dnsperf nsd procps clang-format tcpdump time
+clang libclang-rt-14-dev
 "
 
 if [ "$(id -u)" -ne 0 ]; then
