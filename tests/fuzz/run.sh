@@ -51,7 +51,8 @@ field() {
 }
 
 mkdir -p $fz/crashes $fz/logs
-summary=$fz/summary.txt
+summary=$fz/summary.$$
+trap 'rm -f $summary' EXIT
 {
 	echo "# tests/fuzz/run.sh: libFuzzer, ${secs} s per harness," \
 	    "$(nproc) cores, $(date -u +%Y-%m-%dT%H:%M:%SZ)"
