@@ -64,7 +64,7 @@ $(FZ)/ukh/%.o: tests/fuzz/%.c | $(FZ)/xeninc/xen
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_UK_CPPFLAGS) $(FUZZ_UK_CFLAGS) -MMD -MP -c -o $@ $<
 
--include $(shell find $(FZ) -name '*.d' 2>/dev/null)
+-include $(shell find $(FZ)/obj $(FZ)/uk $(FZ)/ukh -name '*.d' 2>/dev/null)
 
 define fuzz_rule
 $(FZ)/bin/fuzz_$(1): \
