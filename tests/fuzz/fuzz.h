@@ -45,4 +45,11 @@ uint16_t fuzz_u16(struct fuzz_in *in);
  */
 const char *fuzz_path(const uint8_t *data, size_t size);
 
+/*
+ * fuzz_dns_message: r[0..len) is one whole DNS message (its counts,
+ * names, compression pointing back, lengths, nothing left over), else
+ * the harness fails (fuzz_dnsmsg.c).
+ */
+void fuzz_dns_message(const uint8_t *r, size_t len);
+
 #endif /* JITSUD_FUZZ_H */

@@ -21,10 +21,11 @@ FUZZ_CFLAGS = -std=c11 -g -O1 $(WARNINGS) $(FUZZ_SAN) \
 # Harnesses of daemon code and of libOS code, and what each links.
 FUZZERS	?= dns zone conf ctl synjitsu proc handover net xs
 FUZZ_UK	  = handover net xs
-fuzz_dns_SRCS	= src/dns.c $(ZONE_SRCS) src/binding.c src/errors.c
+fuzz_dns_SRCS	= src/dns.c $(ZONE_SRCS) src/binding.c src/errors.c \
+		  tests/fuzz/fuzz_dnsmsg.c
 fuzz_dns_LIBS	= $(shell pkg-config --libs ldns)
-fuzz_zone_SRCS	= $(ZONE_SRCS) src/binding.c src/errors.c \
-		  tests/fuzz/fuzz_file.c
+fuzz_zone_SRCS	= $(ZONE_SRCS) src/binding.c src/errors.c src/dns.c \
+		  tests/fuzz/fuzz_file.c tests/fuzz/fuzz_dnsmsg.c
 fuzz_zone_LIBS	= $(shell pkg-config --libs ldns)
 fuzz_conf_SRCS	= src/conf.c src/errors.c tests/fuzz/fuzz_file.c
 fuzz_ctl_SRCS	= src/ctl.c
