@@ -17,4 +17,22 @@
  */
 void fuzz_frame_fix(uint8_t *f, size_t len);
 
+/*
+ * What the other side of a TCP conversation expects next: the sequence
+ * number acknowledged by the last segment it sent, and the one after
+ * that segment.  fuzz_frame_seen takes them from a frame the code under
+ * test sent; fuzz_frame_follow writes them into a fuzzed frame's TCP
+ * header.  Initial sequence numbers are keyed hashes that no fuzzer
+ * guesses: without this no handshake would complete and nothing behind
+ * one (data, FIN, the hand-over records) would be reached.
+ */
+struct fuzz_tcp_next {
+	int	 have;
+	uint32_t seq; /* for our next segment: what they acknowledged */
+	uint32_t ack; /* for our next ack: after their last segment */
+};
+
+void fuzz_frame_seen(struct fuzz_tcp_next *t, const uint8_t *f, size_t len);
+void fuzz_frame_follow(const struct fuzz_tcp_next *t, uint8_t *f, size_t len);
+
 #endif /* JITSUD_FUZZ_FRAME_H */

@@ -10,8 +10,10 @@
  * a TCP listener on port 80 and a UDP socket on 53, as an app sets it
  * up, driven by a script from the input:
  *
- *	op & 7 < 4	a frame: len:2, then len % 1600 bytes; op & 8:
- *			its checksums fixed (fuzz_frame.h)
+ *	op & 7 < 4	a frame: len:2, then len % 1600 bytes; op & 7
+ *			of 2 or 3: its TCP sequence and ack numbers
+ *			follow the stack's last segment; op & 8: its
+ *			checksums fixed (fuzz_frame.h)
  *	op & 7 == 4	net_tick
  *	op & 7 == 5	the app: accept, read all, write back, on each
  *	op & 7 == 6	the app: close the oldest connection; echo UDP
@@ -27,8 +29,9 @@
 #define PEER_IP 0x0a580001u
 #define NAPP	8
 
-static const uint8_t our_mac[6] = { 2, 0, 0, 0, 0, 2 };
-static const uint8_t peer_mac[6] = { 2, 0, 0, 0, 0, 1 };
+static const uint8_t	    our_mac[6] = { 2, 0, 0, 0, 0, 2 };
+static const uint8_t	    peer_mac[6] = { 2, 0, 0, 0, 0, 1 };
+static struct fuzz_tcp_next next; /* after the stack's last segment */
 
 struct fuzz_app {
 	struct tcp_listener *l;
@@ -51,6 +54,7 @@ fuzz_net_out(struct net *n, const uint8_t *f, size_t len)
 	(void)n;
 	FUZZ_CHECK(len >= ETH_HLEN && len <= NET_FRAME);
 	FUZZ_CHECK(memcmp(f + 6, our_mac, 6) == 0);
+	fuzz_frame_seen(&next, f, len);
 	return 0;
 }
 
@@ -113,6 +117,8 @@ fuzz_net_frame(struct net *n, struct fuzz_in *in, uint8_t op, uint64_t now)
 	if ((f = malloc(len ? len : 1)) == NULL)
 		return;
 	memcpy(f, p, len);
+	if ((op & 7) >= 2)
+		fuzz_frame_follow(&next, f, len);
 	if (op & 8)
 		fuzz_frame_fix(f, len);
 	net_input(n, f, len, now);
@@ -129,6 +135,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct tcp_conn	 *c;
 	uint8_t		  op;
 
+	memset(&next, 0, sizeof(next));
 	net_init(&n, our_mac, OUR_IP, 0xffffff00u, PEER_IP, fuzz_net_out, 7);
 	fuzz_net_learn(&n);
 	app.l = tcp_listen(&n, 80, 8);

@@ -11,10 +11,12 @@
  * The input is a script of frames as synio.c would read them off the
  * bridge, for one claim (10.0.0.10, ports 80 and 443):
  *
- *	op, [len:2, frame]	op & 3 < 3: a frame of len % 1600 bytes,
- *				op & 4 its checksums fixed, op & 8 marked
- *				CSUM_PARTIAL; op >> 4 advances the clock
- *				by that many 200 ms
+ *	op, [len:2, frame]	op & 3 < 3: a frame of len % 1600 bytes;
+ *				op & 3 == 2: its TCP sequence and ack
+ *				numbers follow the last reply's
+ *				(fuzz_frame.h); op & 4 its checksums
+ *				fixed, op & 8 marked CSUM_PARTIAL; op >> 4
+ *				advances the clock by that many 200 ms
  *	op & 3 == 3		op & 4: synjitsu_tick, op & 8: drain
  *
  * Then the claim is frozen and every connection is exported as a record,
@@ -89,6 +91,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct fuzz_in		  in = { data, size };
 	const uint8_t		 *p;
 	uint8_t			 *f, op;
+	struct fuzz_tcp_next	  next = { 0 };
 	uint64_t		  now = 1000;
 	size_t			  len, outlen;
 
@@ -108,13 +111,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if ((f = malloc(len ? len : 1)) == NULL)
 			break;
 		memcpy(f, p, len);
+		if ((op & 3) == 2)
+			fuzz_frame_follow(&next, f, len);
 		if (op & 4)
 			fuzz_frame_fix(f, len);
 		if (synjitsu_input_flags(&vm, f, len,
 			(op & 8) ? SYNJITSU_F_CSUM_PARTIAL : 0, now, out,
-			sizeof(out), &outlen) == SYNJITSU_REPLIED)
+			sizeof(out), &outlen) == SYNJITSU_REPLIED) {
 			fuzz_synjitsu_reply(out, outlen);
-		else
+			fuzz_frame_seen(&next, out, outlen);
+		} else
 			FUZZ_CHECK(outlen == 0);
 		free(f);
 	}
