@@ -11,6 +11,8 @@
  * jitsuctl parses each as a reply line (from whatever holds the socket).
  * A request that parses must have a known command and an argument that
  * ctl_format_request would send again: printable, at most CTL_ARG_MAX.
+ * One that does not gets its reason back as "end error REASON\n": a
+ * newline in it would let a client forge the lines after it.
  */
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -24,13 +26,11 @@ static void
 fuzz_ctl_line(const char *line, size_t len)
 {
 	struct ctl_request r;
-	char		   err[128], *copy, buf[CTL_LINE_MAX + 2];
+	char		   err[CTL_LINE_MAX], *copy, buf[CTL_LINE_MAX + 2];
 	const char	  *text;
 	enum ctl_reply	   k;
 
-	/* control.c reads at most CTL_LINE_MAX per line. */
-	if (len > CTL_LINE_MAX)
-		len = CTL_LINE_MAX;
+	/* control.c takes a whole line when its newline has come. */
 	if ((copy = malloc(len + 1)) == NULL)
 		return;
 	memcpy(copy, line, len);
@@ -43,7 +43,7 @@ fuzz_ctl_line(const char *line, size_t len)
 			       ctl_cmd_name(r.cmd),
 			       r.arg[0] ? r.arg : NULL) == 0);
 	} else
-		FUZZ_CHECK(err[0] != '\0');
+		FUZZ_CHECK(err[0] != '\0' && strchr(err, '\n') == NULL);
 	k = ctl_parse_reply(copy, &text);
 	FUZZ_CHECK(k <= CTL_R_BAD && text != NULL);
 	/* The text is the line's own tail (a NUL may end it early). */
