@@ -60,7 +60,8 @@ trap 'rm -f $summary' EXIT
 	    "-fsanitize=fuzzer,address,undefined -O1"
 	echo "# execs: inputs run; cov: coverage points (edges) reached;" \
 	    "ft: features;"
-	echo "# corpus: inputs kept; crashes: inputs that broke a harness"
+	echo "# corpus: files in its corpus folder; crashes: inputs that broke" \
+	    "a harness"
 	printf '%-9s %7s %10s %8s %6s %7s %7s %8s\n' harness seconds execs \
 	    'exec/s' cov ft corpus crashes
 } > $summary
