@@ -7,6 +7,7 @@
 #   make smoke           the nested-Xen smoke test only
 #   make demo            boot the testbed and show a guest being served
 #   make bench           benchmarks; results under bench/
+#   make fuzz            libFuzzer harnesses, FUZZ_TIME s each (tests/fuzz)
 #   make install         PREFIX=/usr/local DESTDIR= (SYSCONFDIR, XENSCRIPTDIR)
 #   make deb             the Debian package, build/deb/jitsud_VERSION_ARCH.deb
 #   make format          rewrite the C files to .clang-format
@@ -134,6 +135,8 @@ endef
 $(foreach t,$(UNIT_TESTS),$(eval $(call unit_rule,$(t))))
 .SECONDARY:
 
+include tests/fuzz/fuzz.mk
+
 unit-build: $(addprefix $(B)/tests/,$(UNIT_TESTS))
 
 unit: unit-build
@@ -208,7 +211,8 @@ format-check:
 
 clean:
 	rm -rf build/obj build/asan build/tests build/bin build/testbed \
-	    build/uk-obj build/unikernels build/deb
+	    build/uk-obj build/unikernels build/deb build/fuzz/obj build/fuzz/uk \
+	    build/fuzz/ukh build/fuzz/bin
 
 distclean: clean
 	rm -rf build

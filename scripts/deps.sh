@@ -15,6 +15,7 @@ qemu-system-x86 busybox-static cpio xz-utils kmod
 debootstrap
 iproute2 bridge-utils iputils-ping dnsutils ldnsutils curl mandoc
 dnsperf nsd procps clang-format tcpdump time systemd
+clang libclang-rt-14-dev
 "
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -12,6 +12,7 @@ suite_cmd() {
 	bench-summary)	echo "sh tests/bench/summary.sh" ;;
 	unit)		echo "$MAKE --no-print-directory unit" ;;
 	unit-asan)	echo "$MAKE --no-print-directory unit SANITIZE=1" ;;
+	fuzz)		echo "$MAKE --no-print-directory fuzz-check" ;;
 	unikernels)	echo "$MAKE --no-print-directory -C unikernels check" ;;
 	unikernels-asan) echo "$MAKE --no-print-directory -C unikernels check SANITIZE=1" ;;
 	unikernels-tap)	echo "$MAKE --no-print-directory -C unikernels tap-check" ;;
@@ -48,7 +49,7 @@ suite_cmd() {
 	esac
 }
 
-suites=${*:-"format bench-summary unit unit-asan unikernels unikernels-asan unikernels-tap unikernels-sock daemon daemon-asan nsdcmp scale install proc proc-asan summon summon-asan synjitsu synjitsu-asan smoke uk-testbed uk-testbed-pv uk-httpd uk-httpd-pv jitsud-xl jitsud-modes jitsud-uk jitsud-vif xls jitsud-shells jitsud-xs jitsud-synjitsu jitsud-caps hostnet testbed-selftest systemd"}
+suites=${*:-"format bench-summary unit unit-asan fuzz unikernels unikernels-asan unikernels-tap unikernels-sock daemon daemon-asan nsdcmp scale install proc proc-asan summon summon-asan synjitsu synjitsu-asan smoke uk-testbed uk-testbed-pv uk-httpd uk-httpd-pv jitsud-xl jitsud-modes jitsud-uk jitsud-vif xls jitsud-shells jitsud-xs jitsud-synjitsu jitsud-caps hostnet testbed-selftest systemd"}
 # Each suite's output is also kept in build/check/SUITE.log: a CI log is
 # often seen only by its last lines, so the failing lines of the failed
 # suites are shown again just above the verdict.
