@@ -118,6 +118,12 @@ write_conf
 check "jitsud -n accepts the operator's configuration" jitsud -n -f "$CONF"
 check "systemctl enable --now jitsud succeeds" \
     systemctl enable --now "$U"
+if [ "$(systemctl is-active "$U")" != active ]; then
+	# What follows fails for the same reason: say it now, in full.
+	echo "--- jitsud did not start: its status and journal"
+	systemctl status "$U" --no-pager -l 2>&1 | tail -n 25
+	journalctl -b -u "$U" --no-pager | tail -n 30
+fi
 # No wait: with Type=notify, start returns after READY=1, which jitsud
 # sends once its sockets are bound.
 check_eq "dig answers the moment systemctl start returns" 192.0.2.1 \

@@ -36,12 +36,17 @@ tb_say "the unit's bounding set for setpriv: $bound"
 # ProtectSystem=strict as the unit sets it: in a mount namespace of its
 # own, jitsud sees every folder read-only but the unit's ReadWritePaths=
 # (less /proc/sys/net, for the process backend), its StateDirectory= and
-# RuntimeDirectory= (/dev, /proc, /sys and /tmp: other settings).  The
-# unit's ExecStartPre= makes the Xen folders; "-" marks one that may be
-# missing.
+# RuntimeDirectory= and LogsDirectory= (/dev, /proc, /sys and /tmp: other
+# settings), which systemd makes when missing; "-" marks a path that may
+# be missing.
+unit_dirs() {
+	sed -n "s/^$1=//p" /testbed/jitsud.service | tr ' ' '\n' |
+	    sed "/^\$/d; s|^|$2/|"
+}
 rw=$(sed -n 's/^ReadWritePaths=//p' /testbed/jitsud.service | tr ' ' '\n' |
     grep -v '^/proc/' | sed 's/^-//')
-rw="$rw /var/lib/jitsud /run/jitsud"
+rw="$rw $(unit_dirs StateDirectory /var/lib) $(unit_dirs RuntimeDirectory /run)"
+rw="$rw $(unit_dirs LogsDirectory /var/log)"
 tb_say "read-write for jitsud:" $rw
 mkdir -p /var/lib/xen /var/log/xen /run/xen-hotplug /var/lib/jitsud \
     /run/jitsud
