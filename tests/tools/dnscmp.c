@@ -11,8 +11,9 @@
  * section as a sorted list of records in presentation form.
  *
  * A line "NAME TYPE ! REASON" is a difference jitsud makes on purpose:
- * it must differ, and is reported with its reason, not counted; if it
- * stops differing, that is counted, so the list stays true.
+ * it must differ one way of asking at least, and is reported with its
+ * reason, not counted; if it stops differing every way, that is
+ * counted, so the list stays true.
  *
  * Server A is jitsud, server B the reference (NSD).  B's reply is first
  * brought to jitsud's two deliberate policies (listed in jitsud.zone(5)):
@@ -267,8 +268,8 @@ query(const char *name, const char *type, enum mode m)
 }
 
 /*
- * One question asked one way of both servers: 1 if they differ, or,
- * when `reason' says they should, if they agree.
+ * One question asked one way of both servers: 1 if they differ.  When
+ * `reason' says they may, a difference is reported with it instead.
  */
 static int
 compare(int pa, int pb, const char *name, const char *type, enum mode m,
@@ -297,16 +298,10 @@ compare(int pa, int pb, const char *name, const char *type, enum mode m,
 	differ = ta.n != tb.n;
 	for (i = 0; !differ && i < ta.n; i++)
 		differ = strcmp(ta.line[i], tb.line[i]) != 0;
-	if (reason != NULL && !differ) {
-		printf("AGREE %s %s %s, but listed as a policy difference: "
-		       "%s\n",
-		    name, type, mode_name[m], reason);
-		differ = 1;
-	} else if (reason != NULL) {
+	if (reason != NULL && differ)
 		printf("POLICY %s %s %s: %s\n", name, type, mode_name[m],
 		    reason);
-		differ = 0;
-	} else if (differ) {
+	else if (differ) {
 		printf("DIFF %s %s %s\n", name, type, mode_name[m]);
 		for (i = 0; i < ta.n; i++)
 			printf("  A %s\n", ta.line[i]);
@@ -359,10 +354,18 @@ main(int argc, char *argv[])
 		}
 		if (sscanf(line, "%299s %31s", name, type) != 2)
 			continue;
-		for (int m = 0; m < M_COUNT; m++) {
+		for (int m = 0, any = 0; m < M_COUNT; m++) {
 			nq++;
-			ndiff += compare(pa, pb, name, type, (enum mode)m,
-			    reason);
+			c = compare(pa, pb, name, type, (enum mode)m, reason);
+			any |= c;
+			if (reason == NULL)
+				ndiff += c;
+			else if (m == M_COUNT - 1 && !any) {
+				printf("AGREE %s %s every way, but listed as "
+				       "a policy difference: %s\n",
+				    name, type, reason);
+				ndiff++;
+			}
 		}
 	}
 	fclose(fp);
