@@ -669,31 +669,30 @@ dns_seen(const struct zone_node *const *seen, size_t n,
 }
 
 /*
- * The answer for one name in the chain: the node's records, a
- * referral, a negative answer, or a CNAME (a zone's own, a wildcard's,
- * or one a DNAME makes), whose target is written to next for the
- * caller to follow.  Returns the node that made the CNAME, else NULL.
+ * The answer for one name in the chain, where dns_find found it (f): the
+ * node's records, a referral, a negative answer, or a CNAME (a zone's
+ * own, a wildcard's, or one a DNAME makes), whose target is written to
+ * next for the caller to follow.  Returns the node that made the CNAME,
+ * else NULL.
  */
 static const struct zone_node *
-dns_step(struct dns_ctx *c, const uint8_t *name, size_t len, uint8_t *next,
-    size_t *nextlen)
+dns_step(struct dns_ctx *c, const uint8_t *name, size_t len,
+    const struct dns_find *f, uint8_t *next, size_t *nextlen)
 {
 	const struct zone_node	*node;
 	const struct zone_rrset *set;
 	struct zone_rr		 rr;
-	struct dns_find		 f;
 	uint16_t		 qtype = c->q->qtype;
 
-	dns_find(c->zone, name, len, qtype, &f);
-	if (f.cut != NULL) {
-		dns_referral(c, f.cut);
+	if (f->cut != NULL) {
+		dns_referral(c, f->cut);
 		return NULL;
 	}
-	if (f.dname != NULL) {
-		set = zone_node_rrset(f.dname, T_DNAME);
-		out_rrset(c->out, SEC_AN, f.dname->name, f.dname->namelen, set,
-		    set->ttl);
-		if (dns_dname_cname(f.dname, name, len, next, nextlen) == -1) {
+	if (f->dname != NULL) {
+		set = zone_node_rrset(f->dname, T_DNAME);
+		out_rrset(c->out, SEC_AN, f->dname->name, f->dname->namelen,
+		    set, set->ttl);
+		if (dns_dname_cname(f->dname, name, len, next, nextlen) == -1) {
 			c->rcode = DNS_RCODE_YXDOMAIN;
 			return NULL;
 		}
@@ -701,13 +700,13 @@ dns_step(struct dns_ctx *c, const uint8_t *name, size_t len, uint8_t *next,
 		rr.rdlen = (uint16_t)*nextlen;
 		if (out_rr(c->out, name, len, T_CNAME, set->ttl, &rr) == 0)
 			c->out->count[SEC_AN]++;
-		return f.dname;
+		return f->dname;
 	}
-	if ((node = f.node != NULL ? f.node : f.wild) == NULL) {
+	if ((node = f->node != NULL ? f->node : f->wild) == NULL) {
 		dns_negative(c, DNS_RCODE_NXDOMAIN);
 		return NULL;
 	}
-	if (node == f.wild)
+	if (node == f->wild)
 		c->v->wild = node;
 	set = zone_node_rrset(node, T_CNAME);
 	if (set == NULL || qtype == T_CNAME || qtype == T_ANY) {
@@ -740,7 +739,8 @@ dns_resolve(struct dns_ctx *c)
 	size_t			len = c->q->qnamelen, nextlen, n = 0;
 
 	memcpy(name, c->q->qname, len);
-	while ((from = dns_step(c, name, len, next, &nextlen)) != NULL) {
+	dns_find(c->zone, name, len, c->q->qtype, &f);
+	while ((from = dns_step(c, name, len, &f, next, &nextlen)) != NULL) {
 		seen[n++] = from;
 		if (n >= DNS_CNAME_MAX ||
 		    (z = zone_set_find(c->zs, next, nextlen)) == NULL)
