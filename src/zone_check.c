@@ -152,40 +152,46 @@ zone_check_rec(struct zone_reader *r, const struct zone_rec *rec,
 
 /* --- the records of one owner --------------------------------------- */
 
+/* What a name holds one of at most, named for an error; else NULL. */
+static const char *
+zone_check_single(uint16_t type)
+{
+	switch (type) {
+	/* clang-format off */
+	case ZONE_TYPE_BINDING:	return "UNIKERNEL binding";
+	case ZONE_TYPE_CNAME:	return "CNAME";
+	case ZONE_TYPE_DNAME:	return "DNAME";
+	default:		return NULL;
+		/* clang-format on */
+	}
+}
+
 /*
  * The rules among the records of one owner, recs[i..j): one binding,
- * and a binding owns its addresses; CNAME stands alone (RFC 1034 3.6.2).
+ * CNAME and DNAME each, and a binding owns its addresses; CNAME stands
+ * alone (RFC 1034 3.6.2).
  * Identical records are merged, as RFC 2181 5 asks.
  */
 static void
 zone_check_owner(struct zone_reader *r, struct zone_rec *g, size_t n)
 {
-	const struct zone_rec *binding = NULL, *cname = NULL, *dname = NULL;
+	const struct zone_rec *binding = NULL, *cname = NULL, *first = NULL;
+	const char	      *one;
 	char		       tbuf[16];
 	size_t		       i;
 
+	/* Sorted by type, then line: a type's first record leads its run. */
 	for (i = 0; i < n; i++) {
-		if (g[i].type == ZONE_TYPE_BINDING && binding == NULL)
-			binding = &g[i];
-		else if (g[i].type == ZONE_TYPE_BINDING)
+		if (i == 0 || g[i].type != g[i - 1].type)
+			first = &g[i];
+		else if ((one = zone_check_single(g[i].type)) != NULL)
 			zone_rec_error(r, &g[i],
-			    "second UNIKERNEL "
-			    "binding for the name (the first is at line %d)",
-			    binding->line);
-		else if (g[i].type == ZONE_TYPE_CNAME && cname == NULL)
-			cname = &g[i];
+			    "second %s for the name (the first is at line %d)",
+			    one, first->line);
+		if (g[i].type == ZONE_TYPE_BINDING)
+			binding = first;
 		else if (g[i].type == ZONE_TYPE_CNAME)
-			zone_rec_error(r, &g[i],
-			    "second CNAME for the "
-			    "name (the first is at line %d)",
-			    cname->line);
-		else if (g[i].type == ZONE_TYPE_DNAME && dname == NULL)
-			dname = &g[i];
-		else if (g[i].type == ZONE_TYPE_DNAME)
-			zone_rec_error(r, &g[i],
-			    "second DNAME for the "
-			    "name (the first is at line %d)",
-			    dname->line);
+			cname = first;
 	}
 	for (i = 0; i < n; i++) {
 		if (i > 0 && g[i].type == g[i - 1].type)
