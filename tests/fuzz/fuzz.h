@@ -14,6 +14,7 @@
  * kept; ASan and UBSan abort on memory and undefined-behaviour errors.
  * No harness touches the network, the clock or a global outside itself.
  */
+/* Optional for libFuzzer: a harness with set-up to do defines it. */
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -14,14 +14,6 @@
  * One that does not gets its reason back as "end error REASON\n": a
  * newline in it would let a client forge the lines after it.
  */
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	return 0;
-}
-
 static void
 fuzz_ctl_line(const char *line, size_t len)
 {

@@ -14,14 +14,6 @@
  * doing the record's parsing.  A record accepted must pass synrec_check,
  * turn into a repair plan, and encode and decode to itself.
  */
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	return 0;
-}
-
 static void
 fuzz_handover_record(const struct synrec *r)
 {

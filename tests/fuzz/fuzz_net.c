@@ -40,14 +40,6 @@ struct fuzz_app {
 	int		     nc;
 };
 
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	return 0;
-}
-
 static int
 fuzz_net_out(struct net *n, const uint8_t *f, size_t len)
 {

@@ -14,14 +14,6 @@
  * read.  Otherwise the text is a pidfile or a /proc/PID/stat line, which
  * adoption reads back after a restart.
  */
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	return 0;
-}
-
 static void
 fuzz_proc_lines(struct fuzz_in *in)
 {

@@ -33,14 +33,6 @@ static const uint16_t ports[] = { 80, 443 };
 static const uint8_t  secret[SYNJITSU_SECRET_LEN] = { 1, 2, 3, 4, 5, 6, 7, 8, 9,
 	 10, 11, 12, 13, 14, 15, 16 };
 
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	return 0;
-}
-
 static void
 fuzz_synjitsu_reply(const uint8_t *out, size_t outlen)
 {

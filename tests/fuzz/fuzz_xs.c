@@ -12,14 +12,6 @@
  * heap copies, so a parser reading past the length it was given is an
  * ASan report.  What a parser accepts must lie inside the payload.
  */
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	return 0;
-}
-
 static void
 fuzz_xs_payload(uint32_t type, const char *p, size_t len)
 {

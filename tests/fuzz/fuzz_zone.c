@@ -18,14 +18,6 @@
 
 #define FUZZ_ZONE_NODES 16 /* names asked, per zone */
 
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	return 0;
-}
-
 static void
 fuzz_zone_check(const struct zone *z)
 {
