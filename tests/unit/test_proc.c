@@ -142,30 +142,15 @@ vm_backend_adopted(struct vms *vs, const char *name, int domid)
 	adopted_pid = domid;
 }
 
-/*
- * A binding's string that lives as long as the test (proc.c only reads
- * them; vm.c, which would free them, is not in this test).
- */
-static char *
-tstr(const char *s)
-{
-	static char pool[64][BINDING_CMDLINE_MAX];
-	static int  next;
-	char	   *p = pool[next++ % 64];
-
-	snprintf(p, sizeof(pool[0]), "%s", s);
-	return p;
-}
-
 static struct binding
 binding(const char *name, const char *kernel, const char *cmdline)
 {
 	struct binding b;
 
 	memset(&b, 0, sizeof(b));
-	b.name = tstr(name);
-	b.kernel = tstr(kernel);
-	b.cmdline = cmdline[0] != '\0' ? tstr(cmdline) : NULL;
+	b.name = testutil_str("%s", name);
+	b.kernel = testutil_str("%s", kernel);
+	b.cmdline = cmdline[0] != '\0' ? testutil_str("%s", cmdline) : NULL;
 	b.has_ip = 1;
 	inet_pton(AF_INET, "10.77.0.2", &b.ip);
 	memcpy(b.mac, "\x02\x00\x00\x00\x00\x2a", 6);
@@ -341,10 +326,10 @@ test_args_hold_the_longest_cmdline(void **state)
 	size_t			i;
 
 	(void)state;
-	b.kernel = tstr("");
+	b.kernel = testutil_str("%s", "");
 	memset(b.kernel, 'k', BINDING_KERNEL_MAX - 1);
 	b.kernel[BINDING_KERNEL_MAX - 1] = '\0';
-	b.cmdline = tstr("");
+	b.cmdline = testutil_str("%s", "");
 	for (i = 0; i + 1 < BINDING_CMDLINE_MAX; i++)
 		b.cmdline[i] = i % 2 ? ' ' : 'w';
 	b.cmdline[i] = '\0';

@@ -32,15 +32,16 @@ testutil_loop_for(struct event_base *base, unsigned int ms)
 
 /*
  * A formatted string that lives as long as the test, from a pool of
- * 64, for the names of bindings a test makes by hand (the code under
- * test copies them; only its copies are freed).
+ * 64, for the strings of bindings a test makes by hand (names, kernel
+ * paths, command lines up to Xen's 1024 bytes): the code under test
+ * copies them or only reads them; only its copies are freed.
  */
 static inline char *testutil_str(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
 static inline char *
 testutil_str(const char *fmt, ...)
 {
-	static char pool[64][256];
+	static char pool[64][1024];
 	static int  next;
 	char	   *p = pool[next++ % 64];
 	va_list	    ap;
