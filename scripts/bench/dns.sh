@@ -10,6 +10,7 @@
 # 2-core machine.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/tests/nsd.inc"
 bin=$top/build/bin
 out=$top/bench/dns.txt
 secs=${BENCH_SECONDS:-10}
@@ -67,29 +68,10 @@ backend process
 state-dir $work/state
 rate-limit 0
 EOF
-cat > "$work/nsd.conf" <<EOF
-server:
-	ip-address: 127.0.0.1@5302
-	server-count: 1
-	username: ""
-	chroot: ""
-	zonesdir: "$work"
-	pidfile: "$work/nsd.pid"
-	database: ""
-	zonelistfile: "$work/zone.list"
-	xfrdfile: "$work/xfrd.state"
-	xfrdir: "$work"
-	logfile: "$work/nsd.log"
-	# Response rate limiting (on by default in Debian's NSD) would cap
-	# a benchmark from one address at a few hundred queries per second.
-	rrl-ratelimit: 0
-	rrl-whitelist-ratelimit: 0
-remote-control:
-	control-enable: no
-zone:
-	name: example.org
-	zonefile: nsd.zone
-EOF
+{
+	nsd_conf "$work" "$work" 127.0.0.1@5302
+	printf 'zone:\n\tname: example.org\n\tzonefile: nsd.zone\n'
+} > "$work/nsd.conf"
 printf 'ns1.example.org A\nwww.example.org A\n' > "$work/queries"
 
 $H "$bin/jitsud" -d -f "$work/jitsud.conf" 2> "$work/jitsud.log" &

@@ -9,6 +9,7 @@
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib.sh"
+. "$top/tests/nsd.inc"
 bin=${JITSUD_BIN:-$top/build/bin}
 tools=$top/build/tools
 work=$(mktemp -d /tmp/jitsud-nsdcmp.XXXXXX)
@@ -75,25 +76,7 @@ done
 	echo "rate-limit 0"
 } > "$work/jitsud.conf"
 {
-	cat <<EOC
-server:
-	ip-address: 127.0.0.1@$nport
-	server-count: 1
-	username: ""
-	chroot: ""
-	zonesdir: "$work/n"
-	pidfile: "$work/nsd.pid"
-	database: ""
-	zonelistfile: "$work/zone.list"
-	xfrdfile: "$work/xfrd.state"
-	xfrdir: "$work"
-	logfile: "$work/nsd.log"
-	# Debian's NSD limits each source to 200 replies a second; the
-	# comparison is of answers, from one address.
-	rrl-ratelimit: 0
-remote-control:
-	control-enable: no
-EOC
+	nsd_conf "$work" "$work/n" "127.0.0.1@$nport"
 	for z in $zones; do printf 'zone:\n\tname: %s\n\tzonefile: %s.zone\n' \
 	    "$z" "$z"; done
 } > "$work/nsd.conf"
