@@ -74,7 +74,6 @@ struct zone_reader {
 	} open[ZONE_INCLUDE_MAX + 1]; /* the files being read */
 	char	       **paths;	      /* of the $INCLUDEd files */
 	size_t		 npaths, cappaths;
-	int		 nrecords;
 	/* results */
 	struct zone_rec *recs;
 	size_t		 nrecs, caprecs;

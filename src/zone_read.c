@@ -550,7 +550,6 @@ zone_read_record(struct zone_reader *r, int owner_blank)
 	if (owner_blank)
 		p = r->text;
 	if (zone_read_head(r, p, &h) == 0) {
-		r->nrecords++;
 		if (strcasecmp(h.type, "UNIKERNEL") == 0)
 			zone_read_binding(r, &h);
 		else
