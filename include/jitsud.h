@@ -1250,7 +1250,9 @@ int  xl_builders(const struct conf *);
 struct synio;
 struct synio_claim;
 
-struct synio	   *synio_new(struct event_base *);
+/* bridge_gw: guests without jitsu.gw= route through their bridge's
+ * address (the process backend's); see synio_gateway. */
+struct synio	   *synio_new(struct event_base *, int bridge_gw);
 void		    synio_free(struct synio *);
 /*
  * synio_claim: stand in for binding b (its ip, mac, ports and bridge):

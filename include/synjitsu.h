@@ -27,8 +27,16 @@
  *
  * Addresses and ports are host byte order in this interface.
  *
- * Life of a claim: synjitsu_init, then frames through synjitsu_input and
- * a timer through synjitsu_tick; when the guest is about to take over,
+ * Replies go where the guest's own stack would send them: to the MAC its
+ * ARP table would hold for the next hop (the client, or the gateway for
+ * an off-link client), learnt from ARP as the guest learns it, never to
+ * whatever Ethernet source a frame claims.  A SYN from a neighbour not
+ * yet known is held while jitsud asks for it; the SYN-ACK follows the
+ * answer (synjitsu_output).  See synjitsu.c for what this resists.
+ *
+ * Life of a claim: synjitsu_init (and synjitsu_route), then frames
+ * through synjitsu_input, each followed by synjitsu_output until it has
+ * nothing more, and a timer through synjitsu_tick; when the guest is about to take over,
  * synjitsu_drain (no new connections, half-open ones may finish), then
  * synjitsu_freeze (nothing more is answered) and synjitsu_record for
  * each slot.  Freezing before exporting matters: a byte acknowledged
@@ -53,6 +61,8 @@
 #define SYNJITSU_WSCALE	      0
 #define SYNJITSU_SYN_TTL_MS   3000 /* a half-open connection dies */
 #define SYNJITSU_SYN_EVICT_MS 500  /* it may make way for a SYN */
+#define SYNJITSU_NEIGH_MAX    16   /* neighbours a claim remembers */
+#define SYNJITSU_PREFIX	      24   /* jitsud gives every guest a /24 */
 
 /* What synjitsu_input made of a frame. */
 enum synjitsu_verdict {
@@ -71,23 +81,27 @@ enum synjitsu_mode {
 /* Counters for metrics; they only grow. */
 struct synjitsu_stats {
 	uint64_t arp_replies;
-	uint64_t syns;		/* SYNs received, resent ones too */
-	uint64_t synacks;	/* SYN-ACKs sent */
-	uint64_t established;	/* handshakes completed */
-	uint64_t acks;		/* bare ACKs sent */
-	uint64_t bytes;		/* client bytes kept and acked */
-	uint64_t bytes_refused; /* in-order bytes past the buffer */
-	uint64_t fins;		/* client FINs acked */
-	uint64_t rsts;		/* connections the client reset */
-	uint64_t expired;	/* half-open freed: old, or frozen */
-	uint64_t evicted;	/* half-open replaced by a new SYN */
-	uint64_t drop_full;	/* SYNs refused: no free slot */
-	uint64_t drop_port;	/* SYNs for a port not listed */
-	uint64_t drop_drain;	/* SYNs refused while draining */
-	uint64_t drop_unknown;	/* non-SYN for no connection */
-	uint64_t drop_bad;	/* malformed, checksum, fragment... */
-	uint64_t drop_proto;	/* IPv4 other than TCP */
-	uint64_t drop_seg;	/* refused by the TCP state machine */
+	uint64_t syns;		  /* SYNs received, resent ones too */
+	uint64_t synacks;	  /* SYN-ACKs sent */
+	uint64_t established;	  /* handshakes completed */
+	uint64_t acks;		  /* bare ACKs sent */
+	uint64_t bytes;		  /* client bytes kept and acked */
+	uint64_t bytes_refused;	  /* in-order bytes past the buffer */
+	uint64_t fins;		  /* client FINs acked */
+	uint64_t rsts;		  /* connections the client reset */
+	uint64_t expired;	  /* half-open freed: old, or frozen */
+	uint64_t evicted;	  /* half-open replaced by a new SYN */
+	uint64_t drop_full;	  /* SYNs refused: no free slot */
+	uint64_t drop_port;	  /* SYNs for a port not listed */
+	uint64_t drop_drain;	  /* SYNs refused while draining */
+	uint64_t drop_unknown;	  /* non-SYN for no connection */
+	uint64_t drop_bad;	  /* malformed, checksum, fragment... */
+	uint64_t drop_proto;	  /* IPv4 other than TCP */
+	uint64_t drop_seg;	  /* refused by the TCP state machine */
+	uint64_t arp_requests;	  /* who-has sent for a next hop */
+	uint64_t drop_spoof;	  /* Ethernet source not the next hop's */
+	uint64_t drop_route;	  /* off-link, and the guest has no gateway */
+	uint64_t drop_unresolved; /* a segment while its hop is asked for */
 };
 
 /* One connection slot; read it through synjitsu_record. */
@@ -95,6 +109,8 @@ struct synjitsu_conn {
 	int	 state; /* private to synjitsu.c */
 	uint64_t born;	/* ms, first SYN */
 	uint32_t rip;
+	uint32_t hop;	/* rip, or the gateway if off-link */
+	uint8_t	 hw[6]; /* the SYN's Ethernet source */
 	uint16_t rport, lport;
 	uint32_t irs, iss, rcv_nxt;
 	uint32_t snd_wnd;     /* the client's window, bytes */
@@ -105,9 +121,19 @@ struct synjitsu_conn {
 	uint8_t	 data[SYNREC_DATA_MAX];
 };
 
+/* A neighbour on the guest's link, as the guest's ARP table holds it. */
+struct synjitsu_neigh {
+	int	 state; /* private to synjitsu.c */
+	uint32_t ip;
+	uint8_t	 mac[6];
+	uint64_t used; /* ms: the least recently used one makes way */
+};
+
 /* One claimed vm: caller-allocated (about 140 KB), set by synjitsu_init. */
 struct synjitsu_vm {
 	uint32_t	      ip;
+	uint32_t	      mask; /* the guest's network */
+	uint32_t	      gw;   /* its gateway, 0 for none */
 	uint8_t		      mac[6];
 	uint16_t	      ports[SYNJITSU_PORTS_MAX];
 	size_t		      nports;
@@ -117,12 +143,14 @@ struct synjitsu_vm {
 	size_t		      maxdata; /* bytes kept per connection */
 	struct synjitsu_stats stats;
 	struct synjitsu_conn  conn[SYNJITSU_CONN_MAX];
+	struct synjitsu_neigh neigh[SYNJITSU_NEIGH_MAX];
 };
 
 /*
  * Prepares vm to stand in for the guest at ip with mac, for TCP ports
  * ports[0..nports-1], with the limits at their defaults
- * (SYNJITSU_CONN_MAX connections, SYNREC_DATA_MAX bytes each).  secret
+ * (SYNJITSU_CONN_MAX connections, SYNREC_DATA_MAX bytes each) and the
+ * guest's network at its default: a /SYNJITSU_PREFIX, no gateway.  secret
  * keys the initial sequence numbers: take it fresh from getrandom for
  * each claim.  Returns 0, or -1 (nothing set) if ip is 0, mac is not a
  * unicast address, nports exceeds SYNJITSU_PORTS_MAX or a port is 0.
@@ -139,6 +167,15 @@ int synjitsu_init(struct synjitsu_vm *vm, uint32_t ip, const uint8_t mac[6],
 int synjitsu_limits(struct synjitsu_vm *vm, size_t maxconn, size_t maxdata);
 
 /*
+ * The guest's network as its stack will route: prefix bits (1..32) and
+ * its gateway gw (host order; 0 for none, when off-link clients cannot be
+ * answered by the guest and are not answered for it either).  Call it
+ * before the first frame.  Returns 0, or -1 (nothing changed) if prefix
+ * is out of range or gw is off the network, the vm's own or martian.
+ */
+int synjitsu_route(struct synjitsu_vm *vm, unsigned int prefix, uint32_t gw);
+
+/*
  * Writes the gratuitous ARP request announcing vm's ip at vm's mac,
  * broadcast, into buf.  Returns its length (SYNJITSU_ARP_LEN), or 0 if
  * size is smaller than that.
@@ -153,7 +190,9 @@ size_t synjitsu_garp_of(uint32_t ip, const uint8_t mac[6], uint8_t *buf,
  * any content) at time now_ms.  Answers ARP requests for vm's ip, and
  * TCP for vm's ip and mac: SYN-ACKs to SYNs for the listed ports, ACKs
  * to data, FINs and out-of-window segments.  It never sends a RST, and
- * never answers a frame whose Ethernet source is vm's own mac.
+ * never answers a frame whose Ethernet source is vm's own mac.  TCP is
+ * taken only from the MAC the next hop is known at; while it is not
+ * known, the reply is an ARP request for it (a SYN is held meanwhile).
  * On SYNJITSU_REPLIED, out holds *outlen bytes (at most
  * SYNJITSU_REPLY_MAX) to send as they are; otherwise *outlen is 0.
  * outsize must be at least SYNJITSU_REPLY_MAX, else the frame is not
@@ -178,6 +217,15 @@ enum synjitsu_verdict synjitsu_input(struct synjitsu_vm *vm,
 enum synjitsu_verdict synjitsu_input_flags(struct synjitsu_vm *vm,
     const uint8_t *frame, size_t len, unsigned int flags, uint64_t now_ms,
     uint8_t *out, size_t outsize, size_t *outlen);
+
+/*
+ * The next frame owed but not sent by synjitsu_input: the SYN-ACK of a
+ * held SYN whose next hop has just been learnt.  Returns its length
+ * (at most SYNJITSU_REPLY_MAX) in out, or 0 when nothing is owed (or
+ * outsize is below SYNJITSU_REPLY_MAX).  Call it after every input until
+ * it returns 0.
+ */
+size_t synjitsu_output(struct synjitsu_vm *vm, uint8_t *out, size_t outsize);
 
 /*
  * Frees the half-open connections whose first SYN is SYNJITSU_SYN_TTL_MS

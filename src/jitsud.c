@@ -500,7 +500,9 @@ jitsud_wire_stats(const void *arg, struct synjitsu_stats *s)
 static void
 jitsud_synjitsu(struct jitsud *env)
 {
-	if ((env->synio = synio_new(env->base)) == NULL)
+	/* Process guests route through their bridge's address (proc.c). */
+	if ((env->synio = synio_new(env->base,
+		 env->conf.backend == CONF_BACKEND_PROCESS)) == NULL)
 		fatalx("out of memory");
 	vms_standin(env->vms, &jitsud_standin, env->synio);
 	env->metrics.wire = jitsud_wire_stats;

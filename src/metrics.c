@@ -319,6 +319,15 @@ metrics_synjitsu(const struct metrics *m, FILE *fp)
 	    w.drop_full + w.drop_port + w.drop_drain);
 	metrics_counter(fp, "jitsud_synjitsu_malformed_total",
 	    "Frames for booting guests dropped as malformed.", w.drop_bad);
+	metrics_counter(fp, "jitsud_synjitsu_arp_requests_total",
+	    "ARP requests sent for the next hops of booting guests' clients.",
+	    w.arp_requests);
+	metrics_counter(fp, "jitsud_synjitsu_spoofed_total",
+	    "TCP for booting guests dropped: not from the MAC of its next hop.",
+	    w.drop_spoof);
+	metrics_counter(fp, "jitsud_synjitsu_unroutable_total",
+	    "TCP for booting guests dropped: off-link, and no gateway.",
+	    w.drop_route);
 }
 
 void

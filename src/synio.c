@@ -4,6 +4,7 @@
 #include <sys/types.h>
 
 #include <arpa/inet.h>
+#include <ifaddrs.h>
 #include <linux/filter.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
@@ -61,6 +62,7 @@ struct synio_claim {
 
 struct synio {
 	struct event_base *base;
+	int		   bridge_gw; /* guests route through the bridge */
 	struct event	  *tick;
 	LIST_HEAD(, synio_port)	 ports;
 	LIST_HEAD(, synio_claim) claims;
@@ -81,13 +83,14 @@ static struct sock_filter synio_bpf[] = {
 };
 
 struct synio *
-synio_new(struct event_base *base)
+synio_new(struct event_base *base, int bridge_gw)
 {
 	struct synio *io;
 
 	if ((io = calloc(1, sizeof(*io))) == NULL)
 		return NULL;
 	io->base = base;
+	io->bridge_gw = bridge_gw;
 	LIST_INIT(&io->ports);
 	LIST_INIT(&io->claims);
 	return io;
@@ -108,7 +111,7 @@ synio_frame(struct synio *io, struct synio_port *p, size_t len,
 	struct synio_claim   *c;
 	enum synjitsu_verdict v;
 	uint8_t		      out[SYNJITSU_REPLY_MAX];
-	size_t		      outlen;
+	size_t		      outlen, n;
 	uint64_t	      now = vm_now_ms(), syns, est;
 
 	LIST_FOREACH(c, &io->claims, entry) {
@@ -129,6 +132,9 @@ synio_frame(struct synio *io, struct synio_port *p, size_t len,
 			    c->name, (unsigned long long)(now - c->since));
 		if (v == SYNJITSU_REPLIED)
 			synio_send(p, out, outlen);
+		/* SYNs held for a hop this frame made known. */
+		while ((n = synjitsu_output(&c->vm, out, sizeof(out))) > 0)
+			synio_send(p, out, n);
 		if (v != SYNJITSU_IGNORED)
 			return;
 	}
@@ -367,6 +373,59 @@ synio_announce(struct synio *io, const struct binding *b)
 	return rc;
 }
 
+/*
+ * The guest's gateway, as it will route: the last jitsu.gw= word of its
+ * command line (the libOS's rule, and the process guests' too), else,
+ * for process guests, the bridge's own address on the guest's /24
+ * (proc.c gives them that one); else none.  0 for none.
+ */
+static uint32_t
+synio_gateway(const struct synio *io, const struct binding *b)
+{
+	static const char key[] = "jitsu.gw=";
+	const char	 *w = binding_s(b->cmdline);
+	struct ifaddrs	 *ifa, *i;
+	struct in_addr	  a;
+	char		  v[INET_ADDRSTRLEN];
+	size_t		  len, k;
+	uint32_t	  gw = 0, mask = 0xffffffffu << (32 - SYNJITSU_PREFIX);
+	uint32_t	  ip = ntohl(b->ip.s_addr), x;
+	int		  found = 0;
+
+	while (*w != '\0') {
+		len = strcspn(w, " \t\n");
+		if (len > sizeof(key) - 1 &&
+		    strncmp(w, key, sizeof(key) - 1) == 0) {
+			found = 1;
+			gw = 0;
+			for (k = 0;
+			     k < len - (sizeof(key) - 1) && k + 1 < sizeof(v);
+			     k++)
+				v[k] = w[sizeof(key) - 1 + k];
+			v[k] = '\0';
+			if (inet_pton(AF_INET, v + (v[0] == '"'), &a) == 1)
+				gw = ntohl(a.s_addr);
+		}
+		w += len;
+		w += strspn(w, " \t\n");
+	}
+	if (found || !io->bridge_gw || getifaddrs(&ifa) == -1)
+		return gw;
+	for (i = ifa; i != NULL; i = i->ifa_next) {
+		if (i->ifa_addr == NULL || i->ifa_addr->sa_family != AF_INET ||
+		    strcmp(i->ifa_name, b->bridge) != 0)
+			continue;
+		x = ntohl(((struct sockaddr_in *)(void *)i->ifa_addr)
+			      ->sin_addr.s_addr);
+		if ((x & mask) == (ip & mask) && x != ip) {
+			gw = x;
+			break;
+		}
+	}
+	freeifaddrs(ifa);
+	return gw;
+}
+
 struct synio_claim *
 synio_claim(struct synio *io, const struct binding *b, char *err, size_t errlen)
 {
@@ -392,6 +451,12 @@ synio_claim(struct synio *io, const struct binding *b, char *err, size_t errlen)
 		free(c);
 		return NULL;
 	}
+	/* A gateway the guest could not use would not route for it either:
+	 * off-link clients then go unanswered, as they would by the guest. */
+	if (synjitsu_route(&c->vm, SYNJITSU_PREFIX, synio_gateway(io, b)) == -1)
+		log_warnx("%s: synjitsu: jitsu.gw is not on the guest's /%d; "
+			  "off-link clients go unanswered",
+		    b->name, SYNJITSU_PREFIX);
 	if ((c->port = synio_port_get(io, b->bridge, err, errlen)) == NULL ||
 	    synio_tick_start(io) == -1) {
 		if (c->port != NULL)

@@ -52,6 +52,27 @@
  *   rcv_nxt and the client sends them again.  What does not fit is not
  *   acked.  The client's data are never lost: a byte we ack is in the
  *   record.
+ *
+ * - Every TCP reply goes where the guest's stack will send the rest of
+ *   the connection: to the MAC its ARP table holds for the next hop (the
+ *   client if it is on the guest's network, else the guest's gateway;
+ *   with no gateway the guest could never answer, and neither do we).
+ *   Our table is learnt as the libOS learns its own, from ARP requests
+ *   for the guest's address and answers to our requests (RFC 826's
+ *   merge), never from the Ethernet source of a TCP segment.  A SYN from
+ *   a hop not yet known is held while we ask for it, and answered when
+ *   the hop answers (synjitsu_output), not at the next retransmission.
+ *   Segments whose Ethernet source is not the hop's MAC are dropped.
+ *
+ *   What that resists: a host on the bridge that forges another's IPv4
+ *   source (on-link or off) but answers no ARP in its name.  Our SYN-ACK
+ *   goes to the address's owner (whose stack resets it, which frees the
+ *   slot), so the forger never learns our ISN and cannot complete the
+ *   handshake, nor have bytes handed to the guest in the owner's name.
+ *   What it does not resist: a host that also lies in ARP (asks for the
+ *   guest's address in the victim's name, or answers our request for
+ *   it).  That fools the guest's own stack after the hand-over just the
+ *   same; only the bridge can stop it (ebtables, static neighbours).
  */
 
 #define TCP_DEFAULT_MSS 536 /* RFC 1122 4.2.2.6: no MSS option */
@@ -59,9 +80,16 @@
 
 enum conn_state {
 	CONN_FREE,
+	CONN_SYN_HELD, /* the SYN taken, its next hop asked for */
 	CONN_SYN_RCVD,
 	CONN_ESTABLISHED,
 	CONN_CLOSE_WAIT, /* established, the client's FIN taken */
+};
+
+enum neigh_state {
+	NEIGH_FREE,
+	NEIGH_ASKED, /* our who-has went out, no answer yet */
+	NEIGH_KNOWN,
 };
 
 /* One received TCP frame and where its reply goes. */
@@ -140,6 +168,24 @@ synjitsu_init(struct synjitsu_vm *vm, uint32_t ip, const uint8_t mac[6],
 	vm->mode = SYNJITSU_ACTIVE;
 	vm->maxconn = SYNJITSU_CONN_MAX;
 	vm->maxdata = SYNREC_DATA_MAX;
+	vm->mask = 0xffffffffu << (32 - SYNJITSU_PREFIX);
+	return 0;
+}
+
+int
+synjitsu_route(struct synjitsu_vm *vm, unsigned int prefix, uint32_t gw)
+{
+	uint32_t mask;
+
+	if (prefix < 1 || prefix > 32)
+		return -1;
+	mask = prefix == 32 ? 0xffffffffu : ~(0xffffffffu >> prefix);
+	if (gw != 0 &&
+	    (gw == vm->ip || (gw & mask) != (vm->ip & mask) ||
+		(gw | mask) == 0xffffffffu || (gw & ~mask) == 0))
+		return -1;
+	vm->mask = mask;
+	vm->gw = gw;
 	return 0;
 }
 
@@ -155,6 +201,26 @@ synjitsu_limits(struct synjitsu_vm *vm, size_t maxconn, size_t maxdata)
 }
 
 /* --- ARP ------------------------------------------------------------- */
+
+/* On the guest's network: a neighbour, not a host behind its gateway. */
+static int
+sj_on_link(const struct synjitsu_vm *vm, uint32_t a)
+{
+	return (a & vm->mask) == (vm->ip & vm->mask);
+}
+
+/*
+ * Sources nobody can answer: ours, this network, loopback, multicast,
+ * and the guest network's broadcast address.
+ */
+static int
+sj_ip_martian(const struct synjitsu_vm *vm, uint32_t a)
+{
+	uint32_t top = a >> 24;
+
+	return a == vm->ip || top == 0 || top == 127 || top >= 224 ||
+	    (sj_on_link(vm, a) && (a | vm->mask) == 0xffffffffu);
+}
 
 static void
 sj_arp_frame(uint8_t *f, const struct synjitsu_vm *vm, const uint8_t *dst,
@@ -194,22 +260,114 @@ synjitsu_garp_of(uint32_t ip, const uint8_t mac[6], uint8_t *buf, size_t size)
 	return SYNJITSU_ARP_LEN;
 }
 
+/* Where the guest would send to a: a itself, its gateway, or 0 (none). */
+static uint32_t
+sj_hop(const struct synjitsu_vm *vm, uint32_t a)
+{
+	return sj_on_link(vm, a) ? a : vm->gw;
+}
+
+static struct synjitsu_neigh *
+sj_neigh_find(struct synjitsu_vm *vm, uint32_t ip)
+{
+	size_t i;
+
+	for (i = 0; i < SYNJITSU_NEIGH_MAX; i++)
+		if (vm->neigh[i].state != NEIGH_FREE && vm->neigh[i].ip == ip)
+			return &vm->neigh[i];
+	return NULL;
+}
+
 /*
- * Who-has our address, from anyone (an RFC 5227 probe with sender 0
- * included: the answer defends the address, which is the guest's).
+ * A slot for ip: a free one, else the least recently used.  A flood of
+ * ARP can only churn the table; a connection whose hop was pushed out is
+ * asked for again at its next segment.
+ */
+static struct synjitsu_neigh *
+sj_neigh_slot(struct synjitsu_vm *vm, uint32_t ip, uint64_t now)
+{
+	struct synjitsu_neigh *n, *lru = &vm->neigh[0];
+	size_t		       i;
+
+	for (i = 0; i < SYNJITSU_NEIGH_MAX; i++) {
+		n = &vm->neigh[i];
+		if (n->state == NEIGH_FREE) {
+			lru = n;
+			break;
+		}
+		if (n->used < lru->used)
+			lru = n;
+	}
+	memset(lru, 0, sizeof(*lru));
+	lru->state = NEIGH_ASKED;
+	lru->ip = ip;
+	lru->used = now;
+	return lru;
+}
+
+static void
+sj_neigh_learn(struct synjitsu_neigh *n, const uint8_t *mac, uint64_t now)
+{
+	memcpy(n->mac, mac, sizeof(n->mac));
+	n->state = NEIGH_KNOWN;
+	n->used = now;
+}
+
+/* Our who-has for hop, as the guest asks: broadcast, from its MAC. */
+static enum synjitsu_verdict
+sj_arp_ask(struct synjitsu_vm *vm, uint32_t hop, uint64_t now, uint8_t *out,
+    size_t *outlen)
+{
+	if (sj_neigh_find(vm, hop) == NULL)
+		(void)sj_neigh_slot(vm, hop, now);
+	sj_arp_frame(out, vm, mac_bcast, ARP_REQUEST, mac_zero, hop);
+	*outlen = SYNJITSU_ARP_LEN;
+	vm->stats.arp_requests++;
+	return SYNJITSU_REPLIED;
+}
+
+/*
+ * ARP as the guest would see it (broadcast, or to its MAC).  RFC 826's
+ * merge: a sender we know is refreshed from any ARP; one asking for our
+ * address is learnt (it is about to talk to us); an answer is taken only
+ * for a neighbour already in the table, as Linux takes none unasked.
+ * Who-has our address is answered, from anyone (an RFC 5227 probe with
+ * sender 0 included: the answer defends the address, the guest's).
  */
 static enum synjitsu_verdict
 sj_arp_input(struct synjitsu_vm *vm, const struct eth_hdr *eh, const uint8_t *p,
-    size_t len, uint8_t *out, size_t *outlen)
+    size_t len, uint64_t now, uint8_t *out, size_t *outlen)
 {
-	struct arp_pkt a;
+	struct synjitsu_neigh *n = NULL;
+	struct arp_pkt	       a;
+	int		       sender;
 
 	if (!(sj_mac_eq(eh->dst, mac_bcast) || sj_mac_eq(eh->dst, vm->mac)) ||
-	    arp_parse(p, len, &a) != 0 || a.op != ARP_REQUEST ||
-	    a.tpa != vm->ip)
+	    arp_parse(p, len, &a) != 0)
+		return SYNJITSU_IGNORED;
+	sender = sj_mac_unicast(a.sha) && a.spa != vm->ip &&
+	    sj_on_link(vm, a.spa) && !sj_ip_martian(vm, a.spa);
+	if (sender)
+		n = sj_neigh_find(vm, a.spa);
+	if (a.tpa != vm->ip) {
+		/* Someone else's ARP: ours to note, theirs to answer. */
+		if (n != NULL)
+			sj_neigh_learn(n, a.sha, now);
+		return SYNJITSU_IGNORED;
+	}
+	if (a.op == ARP_REPLY) {
+		if (n == NULL)
+			return SYNJITSU_IGNORED;
+		sj_neigh_learn(n, a.sha, now);
+		return SYNJITSU_TAKEN;
+	}
+	if (a.op != ARP_REQUEST)
 		return SYNJITSU_IGNORED;
 	if (!sj_mac_unicast(a.sha))
 		return sj_drop(&vm->stats.drop_bad);
+	if (sender)
+		sj_neigh_learn(n != NULL ? n : sj_neigh_slot(vm, a.spa, now),
+		    a.sha, now);
 	sj_arp_frame(out, vm, a.sha, ARP_REPLY, a.sha, a.spa);
 	*outlen = SYNJITSU_ARP_LEN;
 	vm->stats.arp_replies++;
@@ -217,15 +375,6 @@ sj_arp_input(struct synjitsu_vm *vm, const struct eth_hdr *eh, const uint8_t *p,
 }
 
 /* --- parsing IPv4 and TCP ------------------------------------------- */
-
-/* Sources nobody can answer: ours, this network, loopback, multicast. */
-static int
-sj_ip_martian(const struct synjitsu_vm *vm, uint32_t a)
-{
-	uint32_t top = a >> 24;
-
-	return a == vm->ip || top == 0 || top == 127 || top >= 224;
-}
 
 /* --- building replies ------------------------------------------------ */
 
@@ -314,6 +463,13 @@ sj_conn_find(struct synjitsu_vm *vm, const struct pkt *p)
 	return NULL;
 }
 
+/* SYN taken, handshake not done: what expires and may be evicted. */
+static int
+sj_conn_half_open(const struct synjitsu_conn *c)
+{
+	return c->state == CONN_SYN_HELD || c->state == CONN_SYN_RCVD;
+}
+
 static void
 sj_conn_free(struct synjitsu_conn *c)
 {
@@ -348,7 +504,7 @@ sj_conn_alloc(struct synjitsu_vm *vm, uint64_t now)
 			continue;
 		}
 		used++;
-		if (c->state == CONN_SYN_RCVD &&
+		if (sj_conn_half_open(c) &&
 		    (old == NULL || c->born < old->born))
 			old = c;
 	}
@@ -376,11 +532,13 @@ sj_conn_syn_options(struct synjitsu_conn *c, const struct tcp_seg *s)
 
 static void
 sj_conn_open(const struct synjitsu_vm *vm, struct synjitsu_conn *c,
-    const struct pkt *p)
+    const struct pkt *p, int state)
 {
-	c->state = CONN_SYN_RCVD;
+	c->state = state;
 	c->born = p->now;
 	c->rip = p->src;
+	c->hop = sj_hop(vm, p->src);
+	memcpy(c->hw, p->hwsrc, sizeof(c->hw));
 	c->rport = p->s.sport;
 	c->lport = p->s.dport;
 	c->irs = p->s.seq;
@@ -391,14 +549,22 @@ sj_conn_open(const struct synjitsu_vm *vm, struct synjitsu_conn *c,
 }
 
 static size_t
-sj_conn_count(const struct synjitsu_vm *vm, int state)
+sj_conn_count(const struct synjitsu_vm *vm,
+    int (*is)(const struct synjitsu_conn *))
 {
 	size_t i, n = 0;
 
 	for (i = 0; i < SYNJITSU_CONN_MAX; i++)
-		if (vm->conn[i].state == state)
+		if (is(&vm->conn[i]))
 			n++;
 	return n;
+}
+
+/* Established, maybe with the client's FIN taken: what is handed over. */
+static int
+sj_conn_exportable(const struct synjitsu_conn *c)
+{
+	return c->state == CONN_ESTABLISHED || c->state == CONN_CLOSE_WAIT;
 }
 
 /* --- the TCP state machine ------------------------------------------- */
@@ -420,9 +586,13 @@ sj_port_listed(const struct synjitsu_vm *vm, uint16_t port)
 	return 0;
 }
 
-/* A SYN opens a connection; anything else for no connection is not ours. */
+/*
+ * A SYN opens a connection; anything else for no connection is not ours.
+ * With its next hop known (known) it is answered at once, else held
+ * while the hop is asked for.
+ */
 static enum synjitsu_verdict
-sj_tcp_no_conn(struct synjitsu_vm *vm, const struct pkt *p)
+sj_tcp_no_conn(struct synjitsu_vm *vm, const struct pkt *p, int known)
 {
 	struct synjitsu_conn *c;
 
@@ -435,26 +605,37 @@ sj_tcp_no_conn(struct synjitsu_vm *vm, const struct pkt *p)
 		return sj_drop(&vm->stats.drop_drain);
 	if ((c = sj_conn_alloc(vm, p->now)) == NULL)
 		return sj_drop(&vm->stats.drop_full);
-	sj_conn_open(vm, c, p);
+	if (!known) {
+		sj_conn_open(vm, c, p, CONN_SYN_HELD);
+		return sj_arp_ask(vm, c->hop, p->now, p->out, p->outlen);
+	}
+	sj_conn_open(vm, c, p, CONN_SYN_RCVD);
 	return sj_reply_synack(vm, c, p);
 }
 
 /*
  * A SYN on a half-open connection.  With the same ISN the client missed
- * our SYN-ACK: the same one goes again.  With another, the client gave
- * up on that attempt (or the first SYN was an old duplicate) and the new
- * one wins.
+ * our SYN-ACK (or we still wait for its hop): the same SYN-ACK goes
+ * again (or the same question).  With another, the client gave up on
+ * that attempt (or the first SYN was an old duplicate) and the new one
+ * wins.
  */
 static enum synjitsu_verdict
 sj_tcp_syn_again(struct synjitsu_vm *vm, struct synjitsu_conn *c,
-    const struct pkt *p)
+    const struct pkt *p, int known)
 {
 	if (p->s.seq != c->irs) {
 		sj_conn_free(c);
-		return sj_tcp_no_conn(vm, p);
+		return sj_tcp_no_conn(vm, p, known);
 	}
 	vm->stats.syns++;
 	sj_conn_syn_options(c, &p->s);
+	memcpy(c->hw, p->hwsrc, sizeof(c->hw));
+	if (!known) {
+		c->state = CONN_SYN_HELD;
+		return sj_arp_ask(vm, c->hop, p->now, p->out, p->outlen);
+	}
+	c->state = CONN_SYN_RCVD;
 	return sj_reply_synack(vm, c, p);
 }
 
@@ -599,15 +780,38 @@ sj_tcp_sync(struct synjitsu_vm *vm, struct synjitsu_conn *c,
 	return sj_tcp_data_fin(vm, c, p);
 }
 
+/*
+ * A segment is taken only from its next hop's MAC (see the top of the
+ * file).  With the hop not known yet, a SYN is held and the hop asked
+ * for; any other segment (its hop pushed out of the table) is dropped
+ * and the hop asked for again: the client resends it.
+ */
 static enum synjitsu_verdict
 sj_tcp_input(struct synjitsu_vm *vm, const struct pkt *p)
 {
-	struct synjitsu_conn *c = sj_conn_find(vm, p);
+	struct synjitsu_conn  *c = sj_conn_find(vm, p);
+	struct synjitsu_neigh *n;
+	uint32_t	       hop = sj_hop(vm, p->src);
 
+	if (hop == 0)
+		return sj_drop(&vm->stats.drop_route);
+	n = sj_neigh_find(vm, hop);
+	if (n != NULL && n->state == NEIGH_KNOWN) {
+		if (!sj_mac_eq(n->mac, p->hwsrc))
+			return sj_drop(&vm->stats.drop_spoof);
+		n->used = p->now;
+	} else if (c == NULL || sj_conn_half_open(c)) {
+		n = NULL;
+	} else {
+		vm->stats.drop_unresolved++;
+		return sj_arp_ask(vm, hop, p->now, p->out, p->outlen);
+	}
 	if (c == NULL)
-		return sj_tcp_no_conn(vm, p);
-	if (c->state == CONN_SYN_RCVD && sj_seg_is_syn(&p->s))
-		return sj_tcp_syn_again(vm, c, p);
+		return sj_tcp_no_conn(vm, p, n != NULL);
+	if (sj_conn_half_open(c) && sj_seg_is_syn(&p->s))
+		return sj_tcp_syn_again(vm, c, p, n != NULL);
+	if (c->state == CONN_SYN_HELD)
+		return sj_drop(&vm->stats.drop_seg); /* no SYN-ACK to ack */
 	return sj_tcp_sync(vm, c, p);
 }
 
@@ -675,7 +879,7 @@ synjitsu_input_flags(struct synjitsu_vm *vm, const uint8_t *frame, size_t len,
 	switch (eh.type) {
 	case ETH_ARP:
 		return sj_arp_input(vm, &eh, frame + ETH_HLEN, len - ETH_HLEN,
-		    out, outlen);
+		    now_ms, out, outlen);
 	case ETH_IPV4:
 		memset(&p, 0, sizeof(p));
 		p.hwsrc = eh.src;
@@ -699,7 +903,7 @@ synjitsu_tick(struct synjitsu_vm *vm, uint64_t now_ms)
 
 	for (i = 0; i < SYNJITSU_CONN_MAX; i++) {
 		c = &vm->conn[i];
-		if (c->state == CONN_SYN_RCVD &&
+		if (sj_conn_half_open(c) &&
 		    sj_conn_older(c, now_ms, SYNJITSU_SYN_TTL_MS)) {
 			sj_conn_free(c);
 			vm->stats.expired++;
@@ -716,10 +920,47 @@ synjitsu_next(const struct synjitsu_vm *vm)
 	size_t	 i;
 
 	for (i = 0; i < SYNJITSU_CONN_MAX; i++)
-		if (vm->conn[i].state == CONN_SYN_RCVD &&
+		if (sj_conn_half_open(&vm->conn[i]) &&
 		    vm->conn[i].born + SYNJITSU_SYN_TTL_MS < next)
 			next = vm->conn[i].born + SYNJITSU_SYN_TTL_MS;
 	return next;
+}
+
+/*
+ * A held SYN whose hop is known now gets its SYN-ACK, if the hop's MAC
+ * is the one the SYN came from; else the SYN was forged, and is dropped.
+ */
+size_t
+synjitsu_output(struct synjitsu_vm *vm, uint8_t *out, size_t outsize)
+{
+	struct synjitsu_conn	    *c;
+	const struct synjitsu_neigh *n;
+	struct pkt		     p;
+	size_t			     i, len = 0;
+
+	if (outsize < SYNJITSU_REPLY_MAX || vm->mode == SYNJITSU_FROZEN)
+		return 0;
+	for (i = 0; i < SYNJITSU_CONN_MAX; i++) {
+		c = &vm->conn[i];
+		if (c->state != CONN_SYN_HELD ||
+		    (n = sj_neigh_find(vm, c->hop)) == NULL ||
+		    n->state != NEIGH_KNOWN)
+			continue;
+		if (!sj_mac_eq(n->mac, c->hw)) {
+			sj_conn_free(c);
+			vm->stats.drop_spoof++;
+			continue;
+		}
+		memset(&p, 0, sizeof(p));
+		p.hwsrc = n->mac;
+		p.src = c->rip;
+		p.out = out;
+		p.outlen = &len;
+		c->state = CONN_SYN_RCVD;
+		(void)sj_reply_synack(vm, c, &p);
+		return len;
+	}
+	return 0;
 }
 
 size_t
@@ -736,7 +977,7 @@ synjitsu_freeze(struct synjitsu_vm *vm)
 	size_t i;
 
 	for (i = 0; i < SYNJITSU_CONN_MAX; i++)
-		if (vm->conn[i].state == CONN_SYN_RCVD) {
+		if (sj_conn_half_open(&vm->conn[i])) {
 			sj_conn_free(&vm->conn[i]);
 			vm->stats.expired++;
 		}
@@ -747,14 +988,13 @@ synjitsu_freeze(struct synjitsu_vm *vm)
 size_t
 synjitsu_nconn(const struct synjitsu_vm *vm)
 {
-	return sj_conn_count(vm, CONN_ESTABLISHED) +
-	    sj_conn_count(vm, CONN_CLOSE_WAIT);
+	return sj_conn_count(vm, sj_conn_exportable);
 }
 
 size_t
 synjitsu_nhalfopen(const struct synjitsu_vm *vm)
 {
-	return sj_conn_count(vm, CONN_SYN_RCVD);
+	return sj_conn_count(vm, sj_conn_half_open);
 }
 
 /*
@@ -770,7 +1010,7 @@ synjitsu_record(const struct synjitsu_vm *vm, size_t i, struct synrec *r)
 	if (i >= SYNJITSU_CONN_MAX)
 		return -1;
 	c = &vm->conn[i];
-	if (c->state != CONN_ESTABLISHED && c->state != CONN_CLOSE_WAIT)
+	if (!sj_conn_exportable(c))
 		return -1;
 	memset(r, 0, sizeof(*r));
 	r->peer_ip = c->rip;

@@ -19,7 +19,9 @@
  *				advances the clock by that many 200 ms
  *	op & 3 == 3		op & 4: synjitsu_tick, op & 8: drain
  *
- * Then the claim is frozen and every connection is exported as a record,
+ * After each frame, the SYN-ACKs it made owed (synjitsu_output) are
+ * taken and checked too.  The claim routes off-link clients through
+ * 10.0.0.1.  Then the claim is frozen and every connection is exported as a record,
  * encoded and decoded again, as at a hand-over.  Each reply must be a
  * frame of at most SYNJITSU_REPLY_MAX bytes from the vm's MAC with
  * right checksums; each record must pass synrec_check and survive the
@@ -88,6 +90,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t			  len, outlen;
 
 	FUZZ_CHECK(synjitsu_init(&vm, VM_IP, vm_mac, ports, 2, secret) == 0);
+	FUZZ_CHECK(synjitsu_route(&vm, 24, VM_IP - 9) == 0);
 	while (in.left > 0) {
 		op = fuzz_byte(&in);
 		now += (uint64_t)(op >> 4) * 200;
@@ -114,6 +117,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fuzz_frame_seen(&next, out, outlen);
 		} else
 			FUZZ_CHECK(outlen == 0);
+		while ((outlen = synjitsu_output(&vm, out, sizeof(out))) > 0) {
+			fuzz_synjitsu_reply(out, outlen);
+			fuzz_frame_seen(&next, out, outlen);
+		}
 		free(f);
 	}
 	synjitsu_freeze(&vm);

@@ -119,18 +119,26 @@ def synjitsu():
     V, C = "10.0.0.10", "10.0.0.2"
     f = lambda t: frame(vm, cl, C, V, 6, t)
     irs = 1000
-    put("synjitsu", script([arp(1, cl, C, b"\0" * 6, V)]))
+    # The client's who-has teaches its MAC: a SYN from a hop not yet
+    # known is held while the claim asks for it (synjitsu.c).
+    who = arp(1, cl, C, b"\0" * 6, V)
+    put("synjitsu", script([who]))
     put("synjitsu", script([f(tcp(40000, 80, irs, 0, SYN, opts=OPTS))]))
     # The SYN-ACK's ISN is keyed: op 0x06 has the harness put the
     # numbers that follow the last reply into the frame (fuzz_frame.h).
-    put("synjitsu", script([
+    put("synjitsu", script([who,
         f(tcp(40000, 80, irs, 0, SYN, opts=OPTS)),
         (0x06, f(tcp(40000, 80, 0, 0, ACK))),
         (0x06, f(tcp(40000, 80, 0, 0, ACK | PSH, REQ))),
         (0x06, f(tcp(40000, 80, 0, 0, ACK | FIN))),
         0x13, 0x0b]))
-    put("synjitsu", script([f(tcp(40001, 443, 7, 0, SYN)), 0xf7,
+    put("synjitsu", script([who, f(tcp(40001, 443, 7, 0, SYN)), 0xf7,
                             f(tcp(40001, 443, 7, 0, SYN))]))
+    # Held: the SYN first, then the client's answer to our who-has.
+    put("synjitsu", script([
+        f(tcp(40002, 80, irs, 0, SYN, opts=OPTS)),
+        arp(2, cl, C, vm, V),
+        (0x06, f(tcp(40002, 80, 0, 0, ACK | PSH, REQ)))]))
 
 
 def net():

@@ -701,6 +701,9 @@ test_wire_counters_come_from_the_wire_owner(void **state)
 	w.drop_drain = 7;
 	w.drop_bad = 8;
 	w.drop_unknown = 1000; /* not a refusal: not in refused */
+	w.arp_requests = 9;
+	w.drop_spoof = 10;
+	w.drop_route = 11;
 	m.wire = fake_wire;
 	m.wire_arg = &w;
 	render(&m, NULL, &ps);
@@ -710,6 +713,9 @@ test_wire_counters_come_from_the_wire_owner(void **state)
 	assert_value(&ps, "jitsud_synjitsu_bytes_total", "", 4);
 	assert_value(&ps, "jitsud_synjitsu_refused_total", "", 5 + 6 + 7);
 	assert_value(&ps, "jitsud_synjitsu_malformed_total", "", 8);
+	assert_value(&ps, "jitsud_synjitsu_arp_requests_total", "", 9);
+	assert_value(&ps, "jitsud_synjitsu_spoofed_total", "", 10);
+	assert_value(&ps, "jitsud_synjitsu_unroutable_total", "", 11);
 }
 
 static void

@@ -21,6 +21,8 @@
 
 #define VM_IP	  0x0a00000aU /* 10.0.0.10 */
 #define CL_IP	  0x0a000002U /* 10.0.0.2 */
+#define GW_IP	  0x0a000001U /* 10.0.0.1, the guest's gateway */
+#define FAR_IP	  0xc0000207U /* 192.0.2.7, behind the gateway */
 #define CL_PORT	  40000
 #define IRS	  0xfffffc00U /* wraps once 1 KB is in */
 #define FRAME_MAX 1600
@@ -33,6 +35,9 @@
 
 static const uint8_t  vm_mac[6] = { 0x00, 0x16, 0x3e, 0x00, 0x00, 0x0a };
 static const uint8_t  cl_mac[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x02 };
+static const uint8_t  gw_mac[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 };
+/* Another host on the bridge, forging other hosts' addresses. */
+static const uint8_t  evil_mac[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x66 };
 static const uint8_t  bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 static const uint16_t ports[] = { 80, 443 };
 static const uint8_t  secret[SYNJITSU_SECRET_LEN] = {
@@ -110,15 +115,16 @@ pseudo(uint32_t src, uint32_t dst, size_t len)
 /* --- building frames -------------------------------------------------- */
 
 struct tseg {
-	uint32_t    src;
-	uint16_t    sport, dport;
-	uint32_t    seq, ack;
-	uint8_t	    flags;
-	uint16_t    wnd;
-	int	    mss, wscale; /* -1: no such option */
-	int	    sackok, ts;	 /* options we must not echo */
-	const void *data;
-	size_t	    dlen;
+	uint32_t       src;
+	const uint8_t *hw; /* Ethernet source, cl_mac if NULL */
+	uint16_t       sport, dport;
+	uint32_t       seq, ack;
+	uint8_t	       flags;
+	uint16_t       wnd;
+	int	       mss, wscale; /* -1: no such option */
+	int	       sackok, ts;  /* options we must not echo */
+	const void    *data;
+	size_t	       dlen;
 };
 
 static struct tseg
@@ -206,7 +212,7 @@ build_tcp(uint8_t *f, const struct tseg *s)
 	size_t	 tlen = hlen + s->dlen;
 
 	memcpy(f, vm_mac, 6);
-	memcpy(f + 6, cl_mac, 6);
+	memcpy(f + 6, s->hw != NULL ? s->hw : cl_mac, 6);
 	w16(f + 12, 0x0800);
 	w16(t, s->sport);
 	w16(t + 2, s->dport);
@@ -223,25 +229,33 @@ build_tcp(uint8_t *f, const struct tseg *s)
 	return 34 + tlen;
 }
 
+/* An ARP frame from the host at mac, saying it has spa. */
 static size_t
-build_arp(uint8_t *f, const uint8_t *edst, uint16_t op, uint32_t spa,
-    uint32_t tpa)
+build_arp_from(uint8_t *f, const uint8_t *mac, const uint8_t *edst, uint16_t op,
+    uint32_t spa, uint32_t tpa)
 {
 	uint8_t *a = f + 14;
 
 	memcpy(f, edst, 6);
-	memcpy(f + 6, cl_mac, 6);
+	memcpy(f + 6, mac, 6);
 	w16(f + 12, 0x0806);
 	w16(a, 1);
 	w16(a + 2, 0x0800);
 	a[4] = 6;
 	a[5] = 4;
 	w16(a + 6, op);
-	memcpy(a + 8, cl_mac, 6);
+	memcpy(a + 8, mac, 6);
 	w32(a + 14, spa);
 	memset(a + 18, 0, 6);
 	w32(a + 24, tpa);
 	return 42;
+}
+
+static size_t
+build_arp(uint8_t *f, const uint8_t *edst, uint16_t op, uint32_t spa,
+    uint32_t tpa)
+{
+	return build_arp_from(f, cl_mac, edst, op, spa, tpa);
 }
 
 /* Recomputes both checksums of a (mutated) IPv4/TCP frame, if it can. */
@@ -359,11 +373,59 @@ expect_ack(uint32_t seq, uint32_t ack, uint16_t wnd)
 	assert_int_equal(r.optlen, 0);
 }
 
+/* A claim that knows no neighbour yet. */
 static void
-vm_setup(void)
+vm_setup_bare(void)
 {
 	assert_int_equal(synjitsu_init(&vm, VM_IP, vm_mac, ports, 2, secret),
 	    0);
+}
+
+/* The host at mac says it has ip, asking for the vm's address. */
+static void
+teach(const uint8_t *mac, uint32_t ip)
+{
+	uint8_t f[64];
+
+	assert_int_equal(feed(f, build_arp_from(f, mac, bcast, 1, ip, VM_IP),
+			     0),
+	    SYNJITSU_REPLIED);
+}
+
+/*
+ * A claim whose client has asked for the vm's address, as a client does
+ * before its first SYN, so its MAC is known; the counters start at 0.
+ */
+static void
+vm_setup(void)
+{
+	vm_setup_bare();
+	teach(cl_mac, CL_IP);
+	memset(&vm.stats, 0, sizeof(vm.stats));
+}
+
+/* The next owed frame (synjitsu_output) into out; its length. */
+static size_t
+output(void)
+{
+	memset(out, 0xa5, sizeof(out));
+	return outlen = synjitsu_output(&vm, out, sizeof(out));
+}
+
+/* The reply must be our who-has for tpa: broadcast, from the vm. */
+static void
+expect_who_has(uint32_t tpa)
+{
+	const uint8_t *a = out + 14;
+
+	assert_int_equal(outlen, 42);
+	assert_memory_equal(out, bcast, 6);
+	assert_memory_equal(out + 6, vm_mac, 6);
+	assert_int_equal(r16(out + 12), 0x0806);
+	assert_int_equal(r16(a + 6), 1); /* a request */
+	assert_memory_equal(a + 8, vm_mac, 6);
+	assert_int_equal(r32(a + 14), VM_IP);
+	assert_int_equal(r32(a + 24), tpa);
 }
 
 /* SYN, SYN-ACK, ACK from client port sport; returns our ISS. */
@@ -534,7 +596,7 @@ test_arp_not_asking_for_vm_ip_is_ignored(void **state)
 	size_t	n;
 
 	(void)state;
-	vm_setup();
+	vm_setup_bare(); /* an answer from a known host would be taken */
 	n = build_arp(f, bcast, 1, CL_IP, VM_IP + 1);
 	assert_int_equal(feed(f, n, 0), SYNJITSU_IGNORED);
 	n = build_arp(f, bcast, 2, CL_IP, VM_IP); /* a reply */
@@ -555,6 +617,264 @@ test_arp_not_asking_for_vm_ip_is_ignored(void **state)
 	assert_int_equal(feed(f, n, 0), SYNJITSU_DROPPED);
 	assert_int_equal(vm.stats.drop_bad, 1);
 	assert_int_equal(vm.stats.arp_replies, 0);
+}
+
+/* --- whom we answer: the next hop's MAC, learnt from ARP --------------- */
+
+/* A SYN from a host not yet known: held, its hop asked for, answered. */
+static void
+test_syn_from_an_unknown_hop_is_held_and_answered_on_its_arp_reply(void **state)
+{
+	struct tseg  s = syn(CL_PORT, IRS);
+	struct reply r;
+	uint8_t	     f[64];
+
+	(void)state;
+	vm_setup_bare();
+	assert_int_equal(send_seg(&s, 0), SYNJITSU_REPLIED);
+	expect_who_has(CL_IP);
+	assert_int_equal(output(), 0);
+	assert_int_equal(synjitsu_nhalfopen(&vm), 1);
+	/* Its SYN again before the answer: asked again, no SYN-ACK. */
+	assert_int_equal(send_seg(&s, 100), SYNJITSU_REPLIED);
+	expect_who_has(CL_IP);
+	assert_int_equal(vm.stats.arp_requests, 2);
+	assert_int_equal(vm.stats.synacks, 0);
+	/* The answer, to the vm's MAC: the SYN-ACK follows at once. */
+	assert_int_equal(feed(f, build_arp(f, vm_mac, 2, CL_IP, VM_IP), 150),
+	    SYNJITSU_TAKEN);
+	assert_int_equal(output(), 54 + 8);
+	parse_reply(&r);
+	assert_int_equal(r.flags, F_SYN | F_ACK);
+	assert_int_equal(r.seq, synjitsu_iss(&vm, CL_IP, CL_PORT, 80, IRS));
+	assert_int_equal(r.ack, IRS + 1);
+	assert_int_equal(output(), 0);
+	/* And the handshake completes as any other. */
+	s = seg(F_ACK, IRS + 1, r.seq + 1);
+	assert_int_equal(send_seg(&s, 200), SYNJITSU_TAKEN);
+	assert_int_equal(synjitsu_nconn(&vm), 1);
+	assert_int_equal(vm.stats.drop_spoof, 0);
+}
+
+/* Several SYNs held for one hop all get their SYN-ACK from one answer. */
+static void
+test_every_syn_held_for_a_hop_is_answered(void **state)
+{
+	struct tseg  s;
+	struct reply r;
+	uint8_t	     f[64];
+	int	     i, seen = 0;
+
+	(void)state;
+	vm_setup_bare();
+	for (i = 0; i < 3; i++) {
+		s = syn((uint16_t)(CL_PORT + i), IRS);
+		assert_int_equal(send_seg(&s, 0), SYNJITSU_REPLIED);
+		expect_who_has(CL_IP);
+	}
+	assert_int_equal(feed(f, build_arp(f, bcast, 2, CL_IP, VM_IP), 5),
+	    SYNJITSU_TAKEN);
+	while (output() > 0) {
+		parse_reply(&r);
+		assert_int_equal(r.flags, F_SYN | F_ACK);
+		seen |= 1 << (r.dport - CL_PORT);
+	}
+	assert_int_equal(seen, 7);
+	assert_int_equal(vm.stats.synacks, 3);
+}
+
+/*
+ * The issue's attack: a host on the bridge sends a SYN in the client's
+ * name from its own MAC.  With the client known, it is dropped; with it
+ * unknown, the SYN-ACK is owed to the owner's MAC, which is not the
+ * SYN's, so nobody gets one.  Either way no ISN leaks and a blind ACK
+ * completes nothing.
+ */
+static void
+test_syn_forged_from_another_mac_is_never_answered(void **state)
+{
+	struct tseg s = syn(CL_PORT, IRS);
+	uint8_t	    f[64];
+
+	(void)state;
+	vm_setup();
+	s.hw = evil_mac;
+	assert_int_equal(send_seg(&s, 0), SYNJITSU_DROPPED);
+	assert_int_equal(vm.stats.drop_spoof, 1);
+	assert_int_equal(output(), 0);
+	assert_int_equal(synjitsu_nhalfopen(&vm), 0);
+
+	vm_setup_bare();
+	assert_int_equal(send_seg(&s, 0), SYNJITSU_REPLIED);
+	expect_who_has(CL_IP); /* broadcast: the owner answers */
+	assert_int_equal(feed(f, build_arp(f, vm_mac, 2, CL_IP, VM_IP), 1),
+	    SYNJITSU_TAKEN);
+	assert_int_equal(output(), 0);
+	assert_int_equal(vm.stats.drop_spoof, 1);
+	assert_int_equal(vm.stats.synacks, 0);
+	assert_int_equal(synjitsu_nhalfopen(&vm), 0);
+	/* The forger's blind ACK, even with the right ISN, finds nothing. */
+	s = seg(F_ACK, IRS + 1, synjitsu_iss(&vm, CL_IP, CL_PORT, 80, IRS) + 1);
+	s.hw = evil_mac;
+	assert_int_equal(send_seg(&s, 2), SYNJITSU_DROPPED);
+	assert_int_equal(synjitsu_nconn(&vm), 0);
+}
+
+/* Bytes of an established connection count only from its hop's MAC. */
+static void
+test_segments_of_a_connection_from_another_mac_are_dropped(void **state)
+{
+	struct tseg s;
+	uint32_t    iss;
+
+	(void)state;
+	vm_setup();
+	iss = open_conn(CL_PORT, IRS, 7, 0);
+	s = data_seg(CL_PORT, IRS + 1, iss, req, sizeof(req) - 1);
+	s.hw = evil_mac;
+	assert_int_equal(send_seg(&s, 1), SYNJITSU_DROPPED);
+	assert_int_equal(vm.stats.drop_spoof, 1);
+	assert_int_equal(vm.stats.bytes, 0);
+	s.hw = NULL;
+	assert_int_equal(send_seg(&s, 2), SYNJITSU_REPLIED);
+	assert_int_equal(vm.stats.bytes, sizeof(req) - 1);
+}
+
+/* ARP is learnt as the guest learns it, and an answer only if asked. */
+static void
+test_neighbours_are_learnt_as_the_guest_learns_them(void **state)
+{
+	struct tseg s = syn(CL_PORT, IRS);
+	uint8_t	    f[64];
+
+	(void)state;
+	vm_setup_bare();
+	/* An answer nobody asked for teaches nothing (Linux takes none). */
+	assert_int_equal(feed(f, build_arp(f, vm_mac, 2, CL_IP, VM_IP), 0),
+	    SYNJITSU_IGNORED);
+	assert_int_equal(send_seg(&s, 0), SYNJITSU_REPLIED);
+	expect_who_has(CL_IP);
+	/* A who-has for another address teaches nothing new either... */
+	vm_setup_bare();
+	assert_int_equal(feed(f, build_arp(f, bcast, 1, CL_IP, VM_IP + 1), 0),
+	    SYNJITSU_IGNORED);
+	assert_int_equal(send_seg(&s, 0), SYNJITSU_REPLIED);
+	expect_who_has(CL_IP);
+	/* ...but refreshes a known host: its new MAC is the one used. */
+	vm_setup();
+	assert_int_equal(feed(f,
+			     build_arp_from(f, evil_mac, bcast, 1, CL_IP,
+				 VM_IP + 1),
+			     0),
+	    SYNJITSU_IGNORED);
+	assert_int_equal(send_seg(&s, 0), SYNJITSU_DROPPED);
+	assert_int_equal(vm.stats.drop_spoof, 1);
+	s.hw = evil_mac;
+	assert_int_equal(send_seg(&s, 0), SYNJITSU_REPLIED);
+	parse_reply_to(out, outlen, evil_mac, CL_IP, &(struct reply){ 0 });
+	/* Off-link senders and martians are not neighbours. */
+	vm_setup_bare();
+	teach(cl_mac, FAR_IP);
+	teach(cl_mac, 0x0a0000ffU); /* 10.0.0.255 */
+	for (size_t i = 0; i < SYNJITSU_NEIGH_MAX; i++)
+		assert_int_not_equal(vm.neigh[i].state, 2 /* NEIGH_KNOWN */);
+}
+
+/* Off-link clients are answered through the gateway, and only so. */
+static void
+test_offlink_clients_go_through_the_gateway(void **state)
+{
+	struct tseg  s = syn(CL_PORT, IRS);
+	struct reply r;
+
+	(void)state;
+	vm_setup();
+	s.src = FAR_IP;
+	s.hw = gw_mac;
+	/* No gateway: the guest could not answer it, nor do we. */
+	assert_int_equal(send_seg(&s, 0), SYNJITSU_DROPPED);
+	assert_int_equal(vm.stats.drop_route, 1);
+	assert_int_equal(synjitsu_route(&vm, 24, GW_IP), 0);
+	/* The gateway not known yet: held, and the gateway asked for. */
+	assert_int_equal(send_seg(&s, 0), SYNJITSU_REPLIED);
+	expect_who_has(GW_IP);
+	teach(gw_mac, GW_IP);
+	assert_true(output() > 0);
+	parse_reply_to(out, outlen, gw_mac, FAR_IP, &r);
+	assert_int_equal(r.flags, F_SYN | F_ACK);
+	/* The same address from another MAC than the gateway's: dropped. */
+	s = syn(CL_PORT + 1, IRS);
+	s.src = FAR_IP;
+	assert_int_equal(send_seg(&s, 0), SYNJITSU_DROPPED);
+	assert_int_equal(vm.stats.drop_spoof, 1);
+}
+
+static void
+test_route_refuses_what_the_guest_could_not_use(void **state)
+{
+	(void)state;
+	vm_setup();
+	assert_int_equal(synjitsu_route(&vm, 0, 0), -1);
+	assert_int_equal(synjitsu_route(&vm, 33, 0), -1);
+	assert_int_equal(synjitsu_route(&vm, 24, FAR_IP), -1); /* off */
+	assert_int_equal(synjitsu_route(&vm, 24, VM_IP), -1);  /* its own */
+	assert_int_equal(synjitsu_route(&vm, 24, 0x0a000000U), -1); /* net */
+	assert_int_equal(synjitsu_route(&vm, 24, 0x0a0000ffU), -1); /* bcast */
+	assert_int_equal(vm.gw, 0);
+	assert_int_equal(synjitsu_route(&vm, 16, 0x0a00ff01U), 0);
+	assert_int_equal(synjitsu_route(&vm, 32, 0), 0);
+	assert_int_equal(vm.mask, 0xffffffffU);
+}
+
+/*
+ * A flood of who-has from other hosts pushes the client out of the
+ * table; its next segment is not taken but asked about, and the client
+ * resends it once it has answered.
+ */
+static void
+test_a_hop_pushed_out_of_the_table_is_asked_for_again(void **state)
+{
+	struct tseg s;
+	uint8_t	    f[64];
+	uint32_t    iss, i;
+
+	(void)state;
+	vm_setup();
+	iss = open_conn(CL_PORT, IRS, 7, 0);
+	for (i = 0; i < SYNJITSU_NEIGH_MAX; i++)
+		teach(evil_mac, 0x0a000064U + i);
+	s = data_seg(CL_PORT, IRS + 1, iss, req, 4);
+	assert_int_equal(send_seg(&s, 10), SYNJITSU_REPLIED);
+	expect_who_has(CL_IP);
+	assert_int_equal(vm.stats.drop_unresolved, 1);
+	assert_int_equal(vm.stats.bytes, 0);
+	assert_int_equal(feed(f, build_arp(f, vm_mac, 2, CL_IP, VM_IP), 11),
+	    SYNJITSU_TAKEN);
+	assert_int_equal(output(), 0); /* nothing was held */
+	assert_int_equal(send_seg(&s, 12), SYNJITSU_REPLIED);
+	expect_ack(iss + 1, IRS + 5, SYNREC_DATA_MAX - 4);
+}
+
+/* A held SYN is half-open: it expires, and a freeze frees it. */
+static void
+test_held_syns_expire_and_are_never_handed_over(void **state)
+{
+	struct tseg s = syn(CL_PORT, IRS);
+	uint8_t	    f[64];
+
+	(void)state;
+	vm_setup_bare();
+	assert_int_equal(send_seg(&s, 0), SYNJITSU_REPLIED);
+	assert_int_equal(synjitsu_next(&vm), SYNJITSU_SYN_TTL_MS);
+	assert_int_equal(synjitsu_tick(&vm, SYNJITSU_SYN_TTL_MS), 1);
+	assert_int_equal(synjitsu_nhalfopen(&vm), 0);
+	assert_int_equal(send_seg(&s, 4000), SYNJITSU_REPLIED);
+	assert_int_equal(synjitsu_drain(&vm), 1);
+	assert_int_equal(synjitsu_freeze(&vm), 0);
+	/* Frozen: the answer comes too late, nothing is sent. */
+	assert_int_equal(feed(f, build_arp(f, vm_mac, 2, CL_IP, VM_IP), 4001),
+	    SYNJITSU_IGNORED);
+	assert_int_equal(output(), 0);
 }
 
 /* --- malformed input -------------------------------------------------- */
@@ -1267,10 +1587,13 @@ test_syn_flood_is_bounded_and_expires(void **state)
 
 	(void)state;
 	vm_setup();
+	assert_int_equal(synjitsu_route(&vm, 24, GW_IP), 0);
+	teach(gw_mac, GW_IP);
 	iss = open_conn(CL_PORT, IRS, 7, 0);
 	for (i = 0; i < n; i++) {
 		s = syn((uint16_t)(1024 + i % 60000), i * 2654435761u);
 		s.src = 0x0b000000u + i; /* 11.0.0.0/8: distinct peers */
+		s.hw = gw_mac;		 /* through the gateway */
 		now = i / 4;		 /* 4000 SYNs a second */
 		if (send_seg(&s, now) == SYNJITSU_REPLIED)
 			replied++;
@@ -1541,7 +1864,8 @@ check_fuzz_reply(const uint8_t *f, size_t len)
 	struct reply r;
 
 	assert_true(len >= 14);
-	if (r16(f + 12) == 0x0806) {
+	if (r16(out + 12) == 0x0806) {
+		/* Our answer to a who-has, or our who-has for a hop. */
 		assert_int_equal(outlen, 42);
 		assert_memory_equal(out + 6, vm_mac, 6);
 		assert_int_equal(r32(out + 14 + 14), VM_IP);
@@ -1671,6 +1995,14 @@ test_mutated_frames_never_crash_and_replies_are_sound(void **state)
 			v = feed(f, n, now);
 			if (v == SYNJITSU_REPLIED)
 				check_fuzz_reply(f, n);
+			/* Owed SYN-ACKs go to the client we know. */
+			while (output() > 0) {
+				struct reply r;
+
+				parse_reply_to(out, outlen, out,
+				    r32(out + 14 + 16), &r);
+				assert_int_equal(r.flags, F_SYN | F_ACK);
+			}
 			if (i % 64 == 0)
 				(void)synjitsu_tick(&vm, now);
 			check_invariants();
@@ -1687,6 +2019,22 @@ main(void)
 		cmocka_unit_test(
 		    test_arp_who_has_vm_ip_is_answered_with_vm_mac),
 		cmocka_unit_test(test_arp_not_asking_for_vm_ip_is_ignored),
+		cmocka_unit_test(
+		    test_syn_from_an_unknown_hop_is_held_and_answered_on_its_arp_reply),
+		cmocka_unit_test(test_every_syn_held_for_a_hop_is_answered),
+		cmocka_unit_test(
+		    test_syn_forged_from_another_mac_is_never_answered),
+		cmocka_unit_test(
+		    test_segments_of_a_connection_from_another_mac_are_dropped),
+		cmocka_unit_test(
+		    test_neighbours_are_learnt_as_the_guest_learns_them),
+		cmocka_unit_test(test_offlink_clients_go_through_the_gateway),
+		cmocka_unit_test(
+		    test_route_refuses_what_the_guest_could_not_use),
+		cmocka_unit_test(
+		    test_a_hop_pushed_out_of_the_table_is_asked_for_again),
+		cmocka_unit_test(
+		    test_held_syns_expire_and_are_never_handed_over),
 		cmocka_unit_test(test_every_prefix_of_a_valid_frame_is_refused),
 		cmocka_unit_test(test_malformed_ipv4_and_tcp_are_refused),
 		cmocka_unit_test(
