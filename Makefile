@@ -82,7 +82,7 @@ MANPAGES = $(wildcard man/*.[1-8])
 
 .PHONY: all check unit unit-build smoke testbed-selftest demo bench install deb \
 	clean distclean format format-check unikernels
-TOOLS = qlat qburst shellprobe servewait tcpflood dnscmp
+TOOLS = qlat qburst shellprobe servewait tcpflood dnscmp synspoof
 all: $(addprefix $(B)/bin/,$(PROGRAMS)) unikernels \
     $(addprefix $(B)/tools/,$(TOOLS))
 

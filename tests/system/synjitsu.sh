@@ -14,15 +14,18 @@
 # queue (a SYN still queued there is not retransmitted, only delayed);
 # and synjitsu=on again with that same warm client.  Then the other ways
 # a hand-over ends: a guest readiness-probed over TCP (which cannot
-# succeed before the plug), and a guest without Synjitsu support, which
+# succeed before the plug), a host on the bridge forging the client's
+# address (never answered: synjitsu(7)), and a guest without Synjitsu
+# support, which
 # never asks and is plugged a second after it is ready.  (It serves port
 # 8080, the stand-in port 80: vm.c keeps standing in for such a guest
 # until its grace is over, and a SYN for a port it holds would then be
 # answered twice.)
 #
-# Everything runs in two namespaces made here: jts-host (jitsud, bridge
-# jtsbr0 10.97.0.1/24, guests at 10.97.0.10 to .13) and jts-client
-# (10.97.0.2).  Traffic stays inside them.  Needs root, curl, dig, and
+# Everything runs in three namespaces made here: jts-host (jitsud, bridge
+# jtsbr0 10.97.0.1/24, guests at 10.97.0.10 to .13), jts-client
+# (10.97.0.2) and jts-evil (10.97.0.66, the forger).  Traffic stays
+# inside them.  Needs root, curl, dig, and
 # build/unikernels/httpd.unix with Synjitsu support.  VERBOSE=1 shows
 # jitsud's log and the guests' consoles even when all is well.
 #
@@ -38,6 +41,8 @@ bin=${JITSUD_BIN:-$top/build/bin}
 httpd=$top/build/unikernels/httpd.unix
 H="ip netns exec jts-host"
 C="ip netns exec jts-client"
+E="ip netns exec jts-evil"
+synspoof=$top/build/tools/synspoof
 SUITE=synjitsu-system
 
 # Say what is missing and fail: a skipped test would prove nothing.
@@ -53,6 +58,7 @@ done
 if [ ! -x "$bin/jitsud" ] || [ ! -x "$bin/jitsuctl" ]; then
 	missing "$bin/jitsud and jitsuctl (make)"
 fi
+[ -x "$synspoof" ] || missing "$synspoof (make)"
 [ -x "$httpd" ] ||
     missing "$httpd (the unix-sock libOS's httpd: make -C unikernels unix)"
 grep -q JITSU_SYNJITSU_FD "$httpd" ||
@@ -74,6 +80,7 @@ cleanup() {
 	for p in $(ip netns pids jts-host 2>/dev/null); do
 		kill -9 "$p" 2>/dev/null
 	done
+	ip netns del jts-evil 2>/dev/null
 	ip netns del jts-client 2>/dev/null
 	ip netns del jts-host 2>/dev/null
 	[ -n "$work" ] && rm -rf "$work"
@@ -95,6 +102,13 @@ $H ip link set jts-c master jtsbr0 up
 $C ip link set lo up
 $C ip addr add 10.97.0.2/24 dev eth0
 $C ip link set eth0 up
+ip netns add jts-evil
+ip link add jts-e type veth peer name eth0 netns jts-evil
+ip link set jts-e netns jts-host
+$H ip link set jts-e master jtsbr0 up
+$E ip link set lo up
+$E ip addr add 10.97.0.66/24 dev eth0
+$E ip link set eth0 up
 
 mkdir -p "$work/state"
 cat > "$work/boot-2s" <<EOF
@@ -299,6 +313,31 @@ check "it was plugged after adopting, and then found ready" \
     eval '[ "$(line_of "tcp.example.org.: synjitsu: .* plugged into jtsbr0")" \
        -lt "$(line_of "tcp.example.org.: booting -> ready")" ]'
 
+echo "synjitsu: a host on the bridge forging the client's address"
+# While syn boots, jts-evil sends SYNs whose source is the client's
+# address from its own MAC: first while jitsud does not know the client
+# (it asks, the client answers with another MAC), then once the client
+# has asked for the guest itself.  A SYN-ACK to the forger's MAC would
+# give it the ISN to complete a handshake in the client's name.
+check "jitsuctl stop syn.example.org" \
+    eval 'ctl stop syn.example.org. >/dev/null && wait_stopped syn.example.org.'
+spoofed=$(metric jitsud_synjitsu_spoofed_total)
+$C ip neigh flush dev eth0
+$C dig @10.97.0.1 +short +time=5 syn.example.org > "$work/dig.spoof"
+wait_boot syn.example.org || echo "no boot line from syn" >&2
+check "a forged SYN, the client not known yet, gets no SYN-ACK" \
+    $E "$synspoof" eth0 02:00:00:97:00:10 10.97.0.2 10.97.0.10 80 400
+$C curl -s --max-time 20 -o "$work/body.spoof" http://10.97.0.10/ &
+curl_pid=$!
+sleep 0.3
+check "a forged SYN, the client known, gets no SYN-ACK" \
+    $E "$synspoof" eth0 02:00:00:97:00:10 10.97.0.2 10.97.0.10 80 400
+wait $curl_pid
+check "the real client is served meanwhile" \
+    eval 'grep -q "Hello from a jitsu unikernel" "$work/body.spoof"'
+check "jitsud counted both forgeries" \
+    eval '[ "$(metric jitsud_synjitsu_spoofed_total)" -ge $((spoofed + 2)) ]'
+
 echo "synjitsu: a guest without Synjitsu support (synjitsu=on)"
 $C dig @10.97.0.1 +short +time=5 old.example.org > "$work/dig.old"
 check_eq "dig gets its address at once" \
@@ -311,10 +350,10 @@ check "... after it was ready" \
 check "and serves" \
     eval '$C curl -sf --max-time 5 http://10.97.0.12:8080/ |
      grep -q "a guest without synjitsu"'
-check_eq "jitsud_synjitsu_handovers_total is 3 (not 4)" \
-    3 "$(metric jitsud_synjitsu_handovers_total)"
-check_eq "jitsud_synjitsu_adopted_connections_total is 3" \
-    3 "$(metric jitsud_synjitsu_adopted_connections_total)"
+check_eq "jitsud_synjitsu_handovers_total is 4 (not 5)" \
+    4 "$(metric jitsud_synjitsu_handovers_total)"
+check_eq "jitsud_synjitsu_adopted_connections_total is 4" \
+    4 "$(metric jitsud_synjitsu_adopted_connections_total)"
 
 kill "$(cat "$work/jitsud.pid")"
 wait "$(cat "$work/jitsud.pid")"
