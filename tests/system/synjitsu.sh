@@ -96,19 +96,19 @@ $H ip link set lo up
 $H ip link add jtsbr0 type bridge
 $H ip addr add 10.97.0.1/24 dev jtsbr0
 $H ip link set jtsbr0 up
-ip link add jts-c type veth peer name eth0 netns jts-client
-ip link set jts-c netns jts-host
-$H ip link set jts-c master jtsbr0 up
-$C ip link set lo up
-$C ip addr add 10.97.0.2/24 dev eth0
-$C ip link set eth0 up
+# on_bridge NS PORT ADDR: namespace NS's eth0 at ADDR/24, its other end
+# PORT in jtsbr0.
+on_bridge() {
+	ip link add "$2" type veth peer name eth0 netns "$1"
+	ip link set "$2" netns jts-host
+	$H ip link set "$2" master jtsbr0 up
+	ip -n "$1" link set lo up
+	ip -n "$1" addr add "$3/24" dev eth0
+	ip -n "$1" link set eth0 up
+}
+on_bridge jts-client jts-c 10.97.0.2
 ip netns add jts-evil
-ip link add jts-e type veth peer name eth0 netns jts-evil
-ip link set jts-e netns jts-host
-$H ip link set jts-e master jtsbr0 up
-$E ip link set lo up
-$E ip addr add 10.97.0.66/24 dev eth0
-$E ip link set eth0 up
+on_bridge jts-evil jts-e 10.97.0.66
 
 mkdir -p "$work/state"
 cat > "$work/boot-2s" <<EOF

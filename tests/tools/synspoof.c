@@ -138,8 +138,8 @@ now_ms(void)
 
 /* A SYN-ACK to our MAC for the forged connection: its seq, or -1. */
 static long
-synack_seq(const uint8_t *f, ssize_t n, const uint8_t *mac,
-    struct in_addr src, uint16_t dport)
+synack_seq(const uint8_t *f, ssize_t n, const uint8_t *mac, struct in_addr src,
+    uint16_t dport)
 {
 	const uint8_t *ip = f + 14, *t;
 	size_t	       ihl;
@@ -176,8 +176,9 @@ main(int argc, char *argv[])
 	    inet_pton(AF_INET, argv[4], &dst) != 1 ||
 	    (port = atoi(argv[5])) <= 0 || port > 65535 ||
 	    (ms = atoi(argv[6])) <= 0) {
-		fprintf(stderr, "usage: synspoof IFNAME DST-MAC SRC-IP DST-IP "
-				"PORT MS\n");
+		fprintf(stderr,
+		    "usage: synspoof IFNAME DST-MAC SRC-IP DST-IP "
+		    "PORT MS\n");
 		return 2;
 	}
 	if ((fd = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL))) == -1) {

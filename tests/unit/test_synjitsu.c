@@ -412,20 +412,31 @@ output(void)
 	return outlen = synjitsu_output(&vm, out, sizeof(out));
 }
 
-/* The reply must be our who-has for tpa: broadcast, from the vm. */
+/* The reply must be an ARP frame op from the vm, to edst, about tpa. */
 static void
-expect_who_has(uint32_t tpa)
+check_arp_from_vm(const uint8_t *edst, uint16_t op, uint32_t tpa)
 {
 	const uint8_t *a = out + 14;
 
 	assert_int_equal(outlen, 42);
-	assert_memory_equal(out, bcast, 6);
+	assert_memory_equal(out, edst, 6);
 	assert_memory_equal(out + 6, vm_mac, 6);
 	assert_int_equal(r16(out + 12), 0x0806);
-	assert_int_equal(r16(a + 6), 1); /* a request */
+	assert_int_equal(r16(a), 1);
+	assert_int_equal(r16(a + 2), 0x0800);
+	assert_int_equal(a[4], 6);
+	assert_int_equal(a[5], 4);
+	assert_int_equal(r16(a + 6), op);
 	assert_memory_equal(a + 8, vm_mac, 6);
 	assert_int_equal(r32(a + 14), VM_IP);
 	assert_int_equal(r32(a + 24), tpa);
+}
+
+/* The reply must be our who-has for tpa: broadcast, from the vm. */
+static void
+expect_who_has(uint32_t tpa)
+{
+	check_arp_from_vm(bcast, 1, tpa);
 }
 
 /* SYN, SYN-ACK, ACK from client port sport; returns our ISS. */
@@ -549,21 +560,8 @@ test_garp_of_needs_no_claim(void **state)
 static void
 check_arp_reply(uint32_t tpa)
 {
-	const uint8_t *a = out + 14;
-
-	assert_int_equal(outlen, 42);
-	assert_memory_equal(out, cl_mac, 6);
-	assert_memory_equal(out + 6, vm_mac, 6);
-	assert_int_equal(r16(out + 12), 0x0806);
-	assert_int_equal(r16(a), 1);
-	assert_int_equal(r16(a + 2), 0x0800);
-	assert_int_equal(a[4], 6);
-	assert_int_equal(a[5], 4);
-	assert_int_equal(r16(a + 6), 2); /* a reply */
-	assert_memory_equal(a + 8, vm_mac, 6);
-	assert_int_equal(r32(a + 14), VM_IP);
-	assert_memory_equal(a + 18, cl_mac, 6);
-	assert_int_equal(r32(a + 24), tpa);
+	check_arp_from_vm(cl_mac, 2, tpa); /* a reply */
+	assert_memory_equal(out + 14 + 18, cl_mac, 6);
 }
 
 static void
