@@ -82,7 +82,7 @@ MANPAGES = $(wildcard man/*.[1-8])
 
 .PHONY: all check unit unit-build smoke testbed-selftest demo bench install deb \
 	clean distclean format format-check unikernels
-TOOLS = qlat qburst shellprobe servewait tcpflood dnscmp synspoof
+TOOLS = qlat qburst shellprobe servewait tcpflood dnscmp synspoof vchanpeer
 all: $(addprefix $(B)/bin/,$(PROGRAMS)) unikernels \
     $(addprefix $(B)/tools/,$(TOOLS))
 
@@ -96,6 +96,12 @@ $(B)/tools/servewait: tests/tools/servewait.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< \
 	    $(shell pkg-config --libs xenstore)
+
+# One end of a vchan (src/vchan.c, libxenvchan): the conduit tests' peer.
+$(B)/tools/vchanpeer: tests/tools/vchanpeer.c src/vchan.c include/vchan.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ tests/tools/vchanpeer.c \
+	    src/vchan.c $(shell pkg-config --libs xenvchan)
 
 # The NSD comparison (tests/system/nsdcmp.sh) reads replies with ldns.
 $(B)/tools/dnscmp: tests/tools/dnscmp.c
