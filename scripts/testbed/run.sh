@@ -40,6 +40,20 @@ dom0_mem=${TESTBED_DOM0_MEM:-384}
 	echo "testbed: no such test: tests/xen/$test.sh" >&2
 	exit 2
 }
+# The project's programs the test names (its own text and the .inc files
+# it sources) must be built: mkdom0.sh copies what is there, and a test
+# whose jitsud is missing would only hang until the stall watchdog.
+for f in "$top/tests/xen/$test.sh" $(sed -n 's#^\. /testbed/tests/\(.*\.inc\).*#'"$top"'/tests/xen/\1#p' \
+    "$top/tests/xen/$test.sh"); do
+	for t in "$top"/src/jitsud.c "$top"/src/jitsuctl.c "$top"/tests/tools/*.c; do
+		n=$(basename "$t" .c)
+		[ -f "$f" ] && grep -qw -- "$n" "$f" || continue
+		[ -x "$top/build/bin/$n" ] || [ -x "$top/build/tools/$n" ] || {
+			echo "testbed: $test runs $n, which is not built: make first" >&2
+			exit 2
+		}
+	done
+done
 log=$out/$test.serial.log
 # A test in a subfolder (uk/selftests) logs in a subfolder too.
 mkdir -p "$(dirname "$log")"
