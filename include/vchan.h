@@ -33,8 +33,8 @@ enum vchan_state {
  * path/ring-ref and path/event-channel, readable by peer alone.
  * path's parent must be writable by this domain.  NULL and why in err.
  */
-struct vchan *vchan_server(int peer, const char *path, size_t rmin,
-    size_t wmin, char *err, size_t errlen);
+struct vchan *vchan_server(int peer, const char *path, size_t rmin, size_t wmin,
+    char *err, size_t errlen);
 
 /* The client end: maps what server domain peer granted at path. */
 struct vchan *vchan_client(int peer, const char *path, char *err,

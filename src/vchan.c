@@ -241,14 +241,15 @@ vchan_splice(struct vchan *v, int in, int out, int linger_ms, char *err,
 			break;
 		}
 		if ((pfd[0].revents & POLLIN) && vchan_ack(v) == -1) {
-			snprintf(err, errlen, "vchan event: %s", strerror(errno));
+			snprintf(err, errlen, "vchan event: %s",
+			    strerror(errno));
 			break;
 		}
 		if (npfd < 2 || !(pfd[1].revents & (POLLIN | POLLHUP)))
 			continue;
 		/* No more than fits: what is read is written at once. */
-		if ((n = read(in, buf, room < SPLICE_BUF ? room : SPLICE_BUF)) ==
-		    -1) {
+		if ((n = read(in, buf,
+			 room < SPLICE_BUF ? room : SPLICE_BUF)) == -1) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
 			snprintf(err, errlen, "read: %s", strerror(errno));

@@ -109,7 +109,8 @@ peer_client(struct vchan *v, unsigned long bytes)
 		while ((n = vchan_read(v, buf, sizeof(buf))) > 0) {
 			for (i = 0; i < (unsigned long)n; i++)
 				if (buf[i] != pattern(got + i)) {
-					printf("differs at byte %lu\n", got + i);
+					printf("differs at byte %lu\n",
+					    got + i);
 					return 1;
 				}
 			got += (unsigned long)n;
@@ -131,10 +132,11 @@ peer_client(struct vchan *v, unsigned long bytes)
 static int
 usage(void)
 {
-	fprintf(stderr, "usage: vchanpeer server PEER PATH [RMIN WMIN]\n"
-			"       vchanpeer client PEER PATH BYTES\n"
-			"       vchanpeer splice server|client PEER PATH "
-			"[LINGER-MS]\n");
+	fprintf(stderr,
+	    "usage: vchanpeer server PEER PATH [RMIN WMIN]\n"
+	    "       vchanpeer client PEER PATH BYTES\n"
+	    "       vchanpeer splice server|client PEER PATH "
+	    "[LINGER-MS]\n");
 	return 2;
 }
 
@@ -163,10 +165,10 @@ main(int argc, char *argv[])
 		rc = peer_client(v, strtoul(argv[4], NULL, 0));
 	} else if (argc >= 5 && strcmp(argv[1], "splice") == 0) {
 		server = strcmp(argv[2], "server") == 0;
-		v = server ? vchan_server(atoi(argv[3]), argv[4], 0, 0, err,
-				 sizeof(err)) :
-			     vchan_client(atoi(argv[3]), argv[4], err,
-				 sizeof(err));
+		v = server ?
+		    vchan_server(atoi(argv[3]), argv[4], 0, 0, err,
+			sizeof(err)) :
+		    vchan_client(atoi(argv[3]), argv[4], err, sizeof(err));
 		if (v == NULL) {
 			fprintf(stderr, "vchanpeer: %s\n", err);
 			return 2;
