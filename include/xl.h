@@ -136,8 +136,11 @@ struct xlb_vm {
 	struct xld_dom	   *dom;	/* libxl's state (xld.c) */
 };
 
-/* xlb_cmdline: the guest's kernel command line (malloc'd), or NULL. */
-char *xlb_cmdline(const struct binding *);
+/*
+ * xlb_cmdline: the guest's kernel command line (malloc'd), or NULL;
+ * synjitsu: this build gets a hand-over (jitsu.synjitsu=1, synjitsu(7)).
+ */
+char *xlb_cmdline(const struct binding *, int synjitsu);
 
 /* What xld.c calls back (builder thread only). */
 void xlb_report(struct xlb_vm *, enum xl_rep_kind, int ok, const char *why);

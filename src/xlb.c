@@ -210,16 +210,20 @@ xlb_report_domain(const char *name, int domid)
 /*
  * The guest learns its network set-up from its command line, as the
  * baseline Linux guest and our unikernels read it: jitsu.ip, jitsu.ip6,
- * jitsu.name, after whatever the binding's cmdline says.
+ * jitsu.name, after whatever the binding's cmdline says; and whether
+ * jitsud holds connections for it (jitsu.synjitsu=1): told there, the
+ * guest need not look for the hand-over's folder, which jitsud can then
+ * make while the guest boots instead of before it may run.
  */
 char *
-xlb_cmdline(const struct binding *b)
+xlb_cmdline(const struct binding *b, int synjitsu)
 {
 	char   buf[BINDING_CMDLINE_MAX + 256], ip[INET6_ADDRSTRLEN];
 	size_t n;
 
-	n = (size_t)snprintf(buf, sizeof(buf), "%s%sjitsu.name=%s",
-	    binding_s(b->cmdline), b->cmdline != NULL ? " " : "", b->name);
+	n = (size_t)snprintf(buf, sizeof(buf), "%s%sjitsu.name=%s%s",
+	    binding_s(b->cmdline), b->cmdline != NULL ? " " : "", b->name,
+	    synjitsu ? " jitsu.synjitsu=1" : "");
 	if (b->has_ip && n < sizeof(buf)) {
 		inet_ntop(AF_INET, &b->ip, ip, sizeof(ip));
 		n += (size_t)snprintf(buf + n, sizeof(buf) - n,
@@ -520,7 +524,7 @@ xlb_shell_create(struct xlb_vm *xv, const struct xl_cmd *c)
 	}
 	xv->call_ms[0] = 0; /* no libxl create call to log */
 	sh.no_console = !c->b.console;
-	if ((cmdline = xlb_cmdline(&c->b)) == NULL)
+	if ((cmdline = xlb_cmdline(&c->b, xv->synjitsu)) == NULL)
 		rc = -1, snprintf(err, sizeof(err), "out of memory");
 	else
 		rc = xls_shell_fill(x, xlb_env->store, &sh, xv->name, kernel,
@@ -547,13 +551,14 @@ xlb_shell_create(struct xlb_vm *xv, const struct xl_cmd *c)
 		return 0;
 	}
 	xlb_watch_vif(xv);
-	if (xv->synjitsu)
-		xlb_synjitsu_prepare(xv);
 	if (xls_unpause(x, sh.domid, xv->error, sizeof(xv->error)) == -1) {
 		xld_build_failed(xv);
 		return 0;
 	}
 	xlb_report_phase(xv, TL_UNPAUSED);
+	/* Told by its command line, the guest does not wait for it. */
+	if (xv->synjitsu)
+		xlb_synjitsu_prepare(xv);
 	xlb_report(xv, XL_REP_BUILT, 1, NULL);
 	return 0;
 }

@@ -412,7 +412,7 @@ xld_build_config(struct xlb_vm *xv, const struct binding *b)
 	/* Our copies (image.c) when kept: no read of the operator's disk. */
 	bi->kernel = strdup(b->kernel_copy != NULL ? b->kernel_copy :
 						     binding_s(b->kernel));
-	bi->cmdline = xlb_cmdline(b);
+	bi->cmdline = xlb_cmdline(b, xv->synjitsu);
 	if (b->ramdisk != NULL)
 		bi->ramdisk = strdup(b->ramdisk_copy != NULL ? b->ramdisk_copy :
 							       b->ramdisk);
@@ -502,15 +502,15 @@ xld_created(libxl_ctx *ctx, int rc, void *arg)
 		return;
 	}
 	xlb_watch_vif(xv);
-	/* Before it runs: the guest looks for the folder as it starts. */
-	if (xv->synjitsu)
-		xlb_synjitsu_prepare(xv);
 	if (!xv->paused_build && libxl_domain_unpause(ctx, xv->domid, NULL)) {
 		xlb_report(xv, XL_REP_BUILT, 0, "unpause failed");
 		return;
 	}
 	if (!xv->paused_build)
 		xlb_report_phase(xv, TL_UNPAUSED);
+	/* Told by its command line, the guest does not wait for it. */
+	if (xv->synjitsu)
+		xlb_synjitsu_prepare(xv);
 	xlb_report(xv, XL_REP_BUILT, 1, NULL);
 }
 

@@ -4,11 +4,13 @@
 
 /*
  * While this unikernel booted, jitsud (in dom0) completed the TCP
- * handshakes of its clients and kept their first bytes.  It says so by
- * creating data/synjitsu before the domain runs.  Then, in XenStore under
- * our home:
+ * handshakes of its clients and kept their first bytes.  It says so on
+ * our command line, jitsu.synjitsu=1, and makes data/synjitsu as we
+ * start (a toolstack that does not say so on the command line makes the
+ * folder before we run: then its existence says it).  Then, in XenStore
+ * under our home:
  *
- *   guest   uk_ip_up(): data/synjitsu exists, so the stack stays quiet;
+ *   guest   uk_ip_up(): told so, the stack stays quiet;
  *           watch data/synjitsu/count
  *   guest   uk_ready(): write ready = "1"
  *   jitsud  stops answering for our address and, in one transaction,
@@ -254,9 +256,16 @@ synjitsu_expect(void)
 	uk_timer_cancel(&sj_report_timer);
 	sj_state = SJ_OFF;
 	sj_watching = 0;
-	/* A directory: its value says nothing, its existence everything. */
-	rc = uk_xs_read(SJ_DIR, buf, sizeof(buf));
-	if (rc < 0 && rc != -UK_E2BIG)
+	/*
+	 * jitsu.synjitsu=1, or =0: the command line says, and no XenStore
+	 * round trip is spent on it.  Without the key, the folder says: a
+	 * directory, whose value says nothing and existence everything.
+	 */
+	if ((rc = uk_cmdline_get("jitsu.synjitsu", buf, sizeof(buf))) >= 0) {
+		if (strcmp(buf, "1") != 0)
+			return 0;
+	} else if ((rc = uk_xs_read(SJ_DIR, buf, sizeof(buf))) < 0 &&
+	    rc != -UK_E2BIG)
 		return 0;
 	sj_state = SJ_BOOTING;
 	uk_timer_init(&sj_timer, sj_timeout, NULL);

@@ -32,11 +32,13 @@ static struct {
 } fxs_q[FXS_QUEUE];
 static int fxs_nq;
 static int fxs_watch_error; /* what uk_xs_watch returns; 0: works */
+static int fxs_nreads;	    /* uk_xs_read calls since fxs_reset */
 
 static inline void
 fxs_reset(void)
 {
 	memset(fxs_node, 0, sizeof(fxs_node));
+	fxs_nreads = 0;
 	fxs_watches = NULL;
 	fxs_nq = 0;
 	fxs_watch_error = 0;
@@ -134,6 +136,7 @@ uk_xs_read(const char *path, char *buf, size_t size)
 {
 	const char *v = fxs_get(path);
 
+	fxs_nreads++;
 	if (v == NULL)
 		return -UK_ENOENT;
 	if (strlen(v) + 1 > size)

@@ -29,6 +29,13 @@ static uint8_t adopted_data[MAXREC][SYNREC_DATA_MAX];
 static int nadopt;   /* uk_tcp_adopt calls, refused ones too */
 static int released; /* stack_release calls */
 static int released_before_adopted;
+static const char *cmdline; /* the guest's: "" unless a test says */
+
+const char *
+plat_cmdline(void)
+{
+	return cmdline;
+}
 
 uint64_t
 uk_now(void)
@@ -83,6 +90,7 @@ setup(void **state)
 {
 	(void)state;
 	fxs_reset();
+	cmdline = "";
 	now = UK_SEC(100);
 	log_len = 0;
 	log_buf[0] = '\0';
@@ -160,6 +168,47 @@ test_without_the_directory_nothing_changes(void **state)
 	advance(now + UK_SEC(60));
 	assert_int_equal(released, 0);
 	assert_int_equal(log_len, 0);
+}
+
+/*
+ * jitsud says so on the command line and makes the folder as the guest
+ * boots: the guest believes the command line, spends no XenStore read
+ * on it, and the hand-over goes on as when the folder was first.
+ */
+static void
+test_the_command_line_says_so_before_the_directory_exists(void **state)
+{
+	(void)state;
+	cmdline = "jitsu.ip=10.88.0.2/24 jitsu.synjitsu=1 jitsu.name=a";
+	assert_int_equal(synjitsu_expect(), 1);
+	assert_int_equal(fxs_nreads, 0);
+	assert_true(synjitsu_holding());
+	assert_int_equal(fxs_nwatches(), 1);
+	fxs_set("data/synjitsu", ""); /* jitsud, a little later */
+	assert_int_equal(uk_ready(), 0);
+	assert_string_equal(fxs_get("data/synjitsu/ready"), "1");
+	assert_int_equal(fxs_fire(), 1); /* the first firing: no count */
+	jitsud_record(0, 40000, 80, "GET / HTTP/1.1\r\n", 0);
+	fxs_set("data/synjitsu/count", "1");
+	assert_int_equal(fxs_fire(), 1);
+	assert_int_equal(nadopt, 1);
+	assert_int_equal(released, 1);
+	advance(now);
+	assert_string_equal(fxs_get("data/synjitsu/adopted"), "1");
+}
+
+/* jitsu.synjitsu=0 says no, whatever XenStore holds. */
+static void
+test_the_command_line_saying_no_wins_over_a_directory(void **state)
+{
+	(void)state;
+	cmdline = "jitsu.synjitsu=0";
+	fxs_set("data/synjitsu", "");
+	assert_int_equal(synjitsu_expect(), 0);
+	assert_int_equal(fxs_nreads, 0);
+	assert_int_equal(fxs_nwatches(), 0);
+	assert_int_equal(uk_ready(), 0);
+	assert_null(fxs_get("data/synjitsu/ready"));
 }
 
 static void
@@ -341,6 +390,12 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(
 		    test_without_the_directory_nothing_changes, setup),
+		cmocka_unit_test_setup(
+		    test_the_command_line_says_so_before_the_directory_exists,
+		    setup),
+		cmocka_unit_test_setup(
+		    test_the_command_line_saying_no_wins_over_a_directory,
+		    setup),
 		cmocka_unit_test_setup(
 		    test_records_are_adopted_and_a_refused_one_is_reported,
 		    setup),

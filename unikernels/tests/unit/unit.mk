@@ -20,7 +20,7 @@ test_http_SRCS		= apps/httpd/http.c apps/httpd/site.c lib/string.c \
 test_synrec_SRCS	= lib/synrec.c lib/printf.c lib/string.c
 # The guest side of the Synjitsu hand-over, XenStore and stack faked.
 test_synjitsu_SRCS	= lib/synjitsu.c lib/synrec.c lib/ready.c lib/timer.c \
-	lib/printf.c lib/string.c
+	lib/printf.c lib/string.c lib/cmdline.c
 # unix-sock's pure parts (platform/unix-sock/sockplat.h).
 test_sock_adopt_SRCS	= platform/unix-sock/adopt.c lib/synrec.c lib/string.c
 test_sock_handover_SRCS	= platform/unix-sock/handover.c lib/synrec.c \
