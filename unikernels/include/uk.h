@@ -185,6 +185,13 @@ int uk_poll(uint64_t deadline);
 int uk_xs_read(const char *path, char *buf, size_t size);
 /* Creates or replaces path with the string value. */
 int uk_xs_write(const char *path, const char *value);
+/*
+ * Writes paths[i] = values[i] for i < n, in that order, in one round
+ * trip where the platform can (each request sent before the first reply
+ * is read); not a transaction.  Returns the first error, or 0.
+ */
+int uk_xs_write_all(const char *const *paths, const char *const *values,
+    size_t n);
 /* Removes path and everything below it. */
 int uk_xs_rm(const char *path);
 /*

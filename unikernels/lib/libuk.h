@@ -79,10 +79,15 @@ void poll_dump(void);
 /* ready.c */
 
 /*
- * A hook uk_ready() runs after it wrote data/status: the Synjitsu
- * hand-over (synjitsu.c) starts there.  One hook; NULL removes it.
+ * A hook uk_ready() runs first: the Synjitsu hand-over starts there.
+ * One that writes data/status itself (with its own request, in one
+ * round trip) returns 1 and that write's result in *status_rc; else 0,
+ * and uk_ready() writes it.  One hook; NULL removes it.
  */
-typedef void ready_hook_fn(void);
+typedef int ready_hook_fn(int *status_rc);
+/* What uk_ready() writes, and where: jitsud watches it for exactly this. */
+#define UK_READY_PATH  "data/status"
+#define UK_READY_VALUE "ready"
 void ready_set_hook(ready_hook_fn *fn);
 
 /* synjitsu.c -- the guest side of the Synjitsu hand-over */

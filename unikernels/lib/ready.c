@@ -12,13 +12,14 @@ ready_set_hook(ready_hook_fn *fn)
 int
 uk_ready(void)
 {
+	int rc;
+
 	/*
 	 * The hand-over's request first: jitsud prepares the records while
 	 * we write data/status, instead of after.  Whatever the write
 	 * does, a hand-over must end, if only by giving up.
 	 */
-	if (hook != NULL)
-		hook();
-	/* jitsud watches this node for exactly "ready". */
-	return uk_xs_write("data/status", "ready");
+	if (hook != NULL && hook(&rc))
+		return rc;
+	return uk_xs_write(UK_READY_PATH, UK_READY_VALUE);
 }

@@ -224,20 +224,24 @@ sj_count_changed(struct uk_xs_watch *w, const char *path, void *arg)
 
 /*
  * uk_ready()'s hook: our listeners are up, jitsud may hand over.  One
- * XenStore write: the watch on count has been there since the boot.
+ * XenStore round trip: ready then data/status, pipelined (the watch on
+ * count has been there since the boot).  ready first, so that jitsud
+ * prepares the records as it learns we are up.
  */
-static void
-sj_start(void)
+static int
+sj_start(int *status_rc)
 {
-	int rc;
+	static const char *const paths[] = { SJ_READY, UK_READY_PATH };
+	static const char *const values[] = { "1", UK_READY_VALUE };
 
 	ready_set_hook(NULL);
 	if (sj_state != SJ_BOOTING)
-		return;
+		return 0;
 	sj_state = SJ_WAITING;
 	uk_timer_arm(&sj_timer, uk_now() + COUNT_WAIT);
-	if ((rc = uk_xs_write(SJ_READY, "1")) != 0)
-		sj_give_up("cannot write " SJ_READY, rc);
+	if ((*status_rc = uk_xs_write_all(paths, values, 2)) != 0)
+		sj_give_up("cannot write " SJ_READY, *status_rc);
+	return 1;
 }
 
 int

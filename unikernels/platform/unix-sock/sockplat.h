@@ -177,8 +177,8 @@ enum handover_kind handover_parse(const char *line, struct synrec *r,
  * uk_ready()'s hook.  If $JITSU_SYNJITSU_FD names a socket: says "ready",
  * adopts what jitsud sends, answers "adopted K", closes it.  Never waits
  * longer than a few seconds in all; a silent or broken peer is logged and
- * left.  Runs once.
+ * left.  Runs once; returns 0: uk_ready() writes the status after it.
  */
-void synjitsu_handover(void);
+int synjitsu_handover(int *status_rc);
 
 #endif /* SOCKPLAT_H */

@@ -261,20 +261,22 @@ converse(int fd)
 	printf("synjitsu: adopted %lu of %lu connections\n", adopted, count);
 }
 
-void
-synjitsu_handover(void)
+int
+synjitsu_handover(int *status_rc)
 {
 	static int done;
 	int fd;
 
+	(void)status_rc; /* uk_ready() writes the status after us */
 	if (done)
-		return;
+		return 0;
 	done = 1;
 	fd = env_fd();
 	/* The number means nothing after this; nobody may reuse it. */
 	unsetenv("JITSU_SYNJITSU_FD");
 	if (fd < 0)
-		return;
+		return 0;
 	converse(fd);
 	close(fd);
+	return 0;
 }

@@ -103,6 +103,19 @@ under(const char *p, const char *dir, size_t len)
 	return strncmp(p, dir, len) == 0 && (p[len] == '\0' || p[len] == '/');
 }
 
+/* One process, no round trips: the writes one after the other. */
+int
+uk_xs_write_all(const char *const *paths, const char *const *values, size_t n)
+{
+	size_t i;
+	int rc, err = 0;
+
+	for (i = 0; i < n; i++)
+		if ((rc = uk_xs_write(paths[i], values[i])) != 0 && err == 0)
+			err = rc;
+	return err;
+}
+
 int
 uk_xs_rm(const char *path)
 {

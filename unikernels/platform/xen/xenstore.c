@@ -333,6 +333,12 @@ uk_xs_write(const char *path, const char *value)
 }
 
 int
+uk_xs_write_all(const char *const *paths, const char *const *values, size_t n)
+{
+	return xenstore_write_all(paths, values, n);
+}
+
+int
 uk_xs_rm(const char *path)
 {
 	return uk_xs_tx_rm(UK_XS_NOTX, path);

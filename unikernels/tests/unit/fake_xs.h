@@ -33,12 +33,14 @@ static struct {
 static int fxs_nq;
 static int fxs_watch_error; /* what uk_xs_watch returns; 0: works */
 static int fxs_nreads;	    /* uk_xs_read calls since fxs_reset */
+static int fxs_nbatches;    /* uk_xs_write_all calls since fxs_reset */
 
 static inline void
 fxs_reset(void)
 {
 	memset(fxs_node, 0, sizeof(fxs_node));
 	fxs_nreads = 0;
+	fxs_nbatches = 0;
 	fxs_watches = NULL;
 	fxs_nq = 0;
 	fxs_watch_error = 0;
@@ -148,6 +150,17 @@ int
 uk_xs_write(const char *path, const char *value)
 {
 	fxs_set(path, value);
+	return 0;
+}
+
+int
+uk_xs_write_all(const char *const *paths, const char *const *values, size_t n)
+{
+	size_t i;
+
+	fxs_nbatches++;
+	for (i = 0; i < n; i++)
+		fxs_set(paths[i], values[i]);
 	return 0;
 }
 

@@ -149,6 +149,8 @@ boot_and_ready(void)
 	assert_int_equal(uk_ready(), 0);
 	assert_string_equal(fxs_get("data/status"), "ready");
 	assert_string_equal(fxs_get("data/synjitsu/ready"), "1");
+	/* Both in one round trip. */
+	assert_int_equal(fxs_nbatches, 1);
 	assert_int_equal(fxs_nwatches(), 1);
 	assert_int_equal(fxs_fire(), 1); /* the first firing: no count */
 	assert_int_equal(released, 0);
@@ -162,6 +164,7 @@ test_without_the_directory_nothing_changes(void **state)
 	assert_int_equal(synjitsu_expect(), 0);
 	assert_int_equal(uk_ready(), 0);
 	assert_string_equal(fxs_get("data/status"), "ready");
+	assert_int_equal(fxs_nbatches, 0);
 	assert_null(fxs_get("data/synjitsu/ready"));
 	assert_int_equal(fxs_nwatches(), 0);
 	assert_int_equal(released, 0); /* the stack never was quiet */
