@@ -1401,7 +1401,8 @@ enum store_perm {
 	STORE_INHERIT,	/* as its parent folder (no permissions set) */
 	STORE_DOM0,	/* dom0 only */
 	STORE_GUEST_RO, /* dom0 owns it; the guest may read it */
-	STORE_GUEST_RW	/* the guest owns it */
+	STORE_GUEST_RW, /* the guest owns it */
+	STORE_SHARED	/* dom0 owns it; the guest may read and write it */
 };
 
 /* One node for store_make_nodes. */

@@ -228,13 +228,14 @@ void	    xld_fail(struct xlb_vm *, const char *why);
 
 /*
  * xlh_open: make domain domid's data/synjitsu folder (synjitsu(7)),
- * private to dom0 and the guest, before the guest first runs, and watch
- * its ready key: asked(arg) once the guest writes ready = 1; after
- * xlh_write, adopted(arg, K) when it writes adopted = K (-1 if K is not
- * a number in range).  NULL (logged) when it cannot be made.
+ * private to dom0 and the guest, unless it was made with the domain
+ * (made: a shell's), and watch its ready key: asked(arg) once the guest
+ * writes ready = 1; after xlh_write, adopted(arg, K) when it writes
+ * adopted = K (-1 if K is not a number in range).  NULL (logged) when it
+ * cannot be made.
  */
-struct xlh *xlh_open(struct store *, uint32_t domid, const char *name,
-    void (*asked)(void *), void (*adopted)(void *, int), void	*arg);
+struct xlh *xlh_open(struct store *, uint32_t domid, int made, const char *name,
+    void (*asked)(void *), void (*adopted)(void *, int), void *arg);
 /*
  * xlh_write: n record lines (`lines', "\n"-separated, modified) as
  * conn/0..n-1 and count = n, in one transaction that fails if the guest

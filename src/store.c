@@ -353,6 +353,10 @@ store_make_node(struct store *st, xs_transaction_t t, uint32_t domid,
 		p[0].id = domid;
 		n = 1;
 		break;
+	case STORE_SHARED: /* as store_private_dir makes it */
+		p[1].perms = XS_PERM_READ | XS_PERM_WRITE;
+		n = 2;
+		break;
 	}
 	if (nd->fresh && !xs_rm(st->xs, t, nd->path) && errno != ENOENT)
 		return -1;

@@ -211,9 +211,10 @@ xlb_report_domain(const char *name, int domid)
  * The guest learns its network set-up from its command line, as the
  * baseline Linux guest and our unikernels read it: jitsu.ip, jitsu.ip6,
  * jitsu.name, after whatever the binding's cmdline says; and whether
- * jitsud holds connections for it (jitsu.synjitsu=1): told there, the
- * guest need not look for the hand-over's folder, which jitsud can then
- * make while the guest boots instead of before it may run.
+ * jitsud holds connections for it (jitsu.synjitsu=1 or 0): told there,
+ * the guest never looks for the hand-over's folder, which jitsud can
+ * then make while the guest boots instead of before it may run, or with
+ * every shell of the pool, used or not.
  */
 char *
 xlb_cmdline(const struct binding *b, int synjitsu)
@@ -221,9 +222,9 @@ xlb_cmdline(const struct binding *b, int synjitsu)
 	char   buf[BINDING_CMDLINE_MAX + 256], ip[INET6_ADDRSTRLEN];
 	size_t n;
 
-	n = (size_t)snprintf(buf, sizeof(buf), "%s%sjitsu.name=%s%s",
-	    binding_s(b->cmdline), b->cmdline != NULL ? " " : "", b->name,
-	    synjitsu ? " jitsu.synjitsu=1" : "");
+	n = (size_t)snprintf(buf, sizeof(buf),
+	    "%s%sjitsu.name=%s jitsu.synjitsu=%d", binding_s(b->cmdline),
+	    b->cmdline != NULL ? " " : "", b->name, synjitsu ? 1 : 0);
 	if (b->has_ip && n < sizeof(buf)) {
 		inet_ntop(AF_INET, &b->ip, ip, sizeof(ip));
 		n += (size_t)snprintf(buf + n, sizeof(buf) - n,
@@ -388,8 +389,9 @@ void
 xlb_synjitsu_prepare(struct xlb_vm *xv)
 {
 	xlh_close(xv->xlh);
-	xv->xlh = xlh_open(xlb_env->store, xv->domid, xv->name, xlb_asked,
-	    xlb_adopted, xv);
+	/* A filled shell has its folder from the pool (xls_nodes). */
+	xv->xlh = xlh_open(xlb_env->store, xv->domid, xv->from_shell, xv->name,
+	    xlb_asked, xlb_adopted, xv);
 }
 
 /* The vif is plugged, or cannot be: then the domain has to go. */

@@ -50,7 +50,7 @@ xlh_ready_fired(void *arg)
 }
 
 struct xlh *
-xlh_open(struct store *st, uint32_t domid, const char	      *name,
+xlh_open(struct store *st, uint32_t domid, int made, const char *name,
     void (*asked)(void *), void (*adopted)(void *, int), void *arg)
 {
 	struct xlh *h;
@@ -65,7 +65,7 @@ xlh_open(struct store *st, uint32_t domid, const char	      *name,
 	h->adopted = adopted;
 	h->arg = arg;
 	xlh_path(h, "", path, sizeof(path));
-	if (store_private_dir(st, path, (int)domid) == -1) {
+	if (!made && store_private_dir(st, path, (int)domid) == -1) {
 		free(h);
 		return NULL;
 	}

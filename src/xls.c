@@ -616,6 +616,13 @@ xls_folders(const char *dom, struct store_node *out, size_t *n)
 	    "%s/control/platform-feature-multiprocessor-suspend", dom);
 	xls_put(out, n, STORE_INHERIT, 0, "1",
 	    "%s/control/platform-feature-xs_reset_watches", dom);
+	/*
+	 * Synjitsu's folder (synjitsu(7)), made with the shell so that a
+	 * summon that hands connections over only has to watch it.  A guest
+	 * is told by its command line (jitsu.synjitsu=0|1) whether a
+	 * hand-over comes, so a folder nobody uses misleads no one.
+	 */
+	xls_put(out, n, STORE_SHARED, 0, "", "%s/data/synjitsu", dom);
 }
 
 /* What libxl__build_post writes; none of it depends on the kernel. */

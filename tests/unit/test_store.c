@@ -701,6 +701,7 @@ static const struct store_node nodes[] = {
 	{ "/d/name", "www", STORE_INHERIT, 0 },
 	{ "/d/data", "", STORE_GUEST_RW, 0 },
 	{ "/l", "", STORE_DOM0, 0 },
+	{ "/d/data/synjitsu", "", STORE_SHARED, 0 },
 };
 
 /* The last node's permissions, in turn: each kind is libxl's set. */
@@ -728,6 +729,13 @@ test_make_nodes_gives_each_libxls_permissions(void **state)
 	assert_int_equal(fx_perms[0].id, 0);
 	assert_int_equal(fx_perms[1].id, 9);
 	assert_int_equal(fx_perms[1].perms, XS_PERM_READ);
+	/* Shared: dom0's, read and written by the guest, no one else. */
+	assert_int_equal(store_make_nodes(st, 9, &nodes[4], 1), 0);
+	assert_int_equal(fx_nperms, 2);
+	assert_int_equal(fx_perms[0].id, 0);
+	assert_int_equal(fx_perms[0].perms, XS_PERM_NONE);
+	assert_int_equal(fx_perms[1].id, 9);
+	assert_int_equal(fx_perms[1].perms, XS_PERM_READ | XS_PERM_WRITE);
 }
 
 static void

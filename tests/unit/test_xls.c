@@ -81,7 +81,7 @@ static char *
 dump(size_t (*list)(const struct xls_guest *, struct store_node *),
     size_t *count)
 {
-	static const char  perm[] = "i0rw";
+	static const char  perm[] = "i0rws";
 	struct store_node *nd = calloc(XLS_NODES_MAX, sizeof(*nd));
 	char		  *out = calloc(1, 8192);
 	size_t		   i, n;
@@ -131,6 +131,8 @@ test_shell_guest_owns_control_keys_and_data(void **state)
 	assert_non_null(strstr(all, "/local/domain/7/control= r\n"));
 	assert_non_null(strstr(all, "/local/domain/7/control/shutdown= w\n"));
 	assert_non_null(strstr(all, "/local/domain/7/data= w\n"));
+	/* Synjitsu's folder: dom0's, the guest may read and write it. */
+	assert_non_null(strstr(all, "/local/domain/7/data/synjitsu= s\n"));
 	assert_non_null(strstr(all,
 	    "/local/domain/7/device/suspend/event-channel= w\n"));
 	assert_non_null(strstr(all, "/local/domain/7/device= r\n"));

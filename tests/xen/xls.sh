@@ -27,7 +27,10 @@ page() {
 # /tmp/shellN.out; it fills the shell once /tmp/goN exists.
 start_shell() {
 	rm -f "/tmp/go$1" "/tmp/shell$1.out"
-	shellprobe boot 4 "$2" "$uk" "jitsu.ip=$ip_/24 jitsu.name=$2" \
+	# jitsu.synjitsu=0: every shell has a Synjitsu folder (xls_nodes);
+	# the command line, as jitsud writes it, says no hand-over comes.
+	shellprobe boot 4 "$2" "$uk" \
+	    "jitsu.ip=$ip_/24 jitsu.name=$2 jitsu.synjitsu=0" \
 	    "$ip_" "$mac" "/tmp/go$1" > "/tmp/shell$1.out" 2>&1 &
 }
 
