@@ -51,3 +51,4 @@ test_xlp_LIBS	= $(shell pkg-config --libs libevent)
 test_child_SRCS	= src/child.c
 test_rrl_SRCS	= src/rrl.c src/siphash.c
 test_rrl_LIBS	= -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc
+test_conduit_SRCS	= src/conduit.c
