@@ -228,7 +228,7 @@ fuzz_line(struct conduit *c, char *line, size_t len)
 {
 	static char none[1];
 	char	   *f[4] = { line, none, none, none };
-	size_t i, k = 1;
+	size_t	    i, k = 1;
 
 	for (i = 0; i < len && k < 4; i++)
 		if (line[i] == ' ') {

@@ -19,7 +19,7 @@
  * kv.test by a stopped binding, self.test by domain 5 (a client here),
  * and dom0.test by Dom0, which no binding can be.
  */
-static char ops[16384];
+static char   ops[16384];
 static size_t nops;
 
 static const struct {
@@ -47,8 +47,7 @@ resolve(void *arg, const char *name, unsigned *domid)
 	return CONDUIT_TARGET_UNKNOWN;
 }
 
-static void
-record(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void record(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 static void
 record(const char *fmt, ...)
@@ -142,9 +141,9 @@ request(unsigned client, const char *id, const char *value)
 	    value ? strlen(value) : 0);
 }
 
-#define MAILBOX(d)                                                      \
-	"write /jitsu/conduit/dom/" #d " = '' n0,r" #d "\n"             \
-	"write /jitsu/conduit/dom/" #d "/reply = '' n0,r" #d "\n"       \
+#define MAILBOX(d)                                                \
+	"write /jitsu/conduit/dom/" #d " = '' n0,r" #d "\n"       \
+	"write /jitsu/conduit/dom/" #d "/reply = '' n0,r" #d "\n" \
 	"write /jitsu/conduit/dom/" #d "/accept = '' n0,r" #d "\n"
 
 /* --- names, values, ids, paths --------------------------------------- */
@@ -218,8 +217,8 @@ test_request_values_are_connect_and_a_name_exactly(void **state)
 		"CONNECT echo.test", "connect  echo.test", "connect echo.test ",
 		"connect echo.test\n", "connectecho.test", "listen echo.test",
 		" connect echo.test", "connect echo..test" };
-	char   out[CONDUIT_NAME_MAX + 1], v[400];
-	size_t i;
+	char			 out[CONDUIT_NAME_MAX + 1], v[400];
+	size_t			 i;
 
 	(void)state;
 	assert_int_equal(conduit_parse_request("connect Echo.test.", 18, out),
@@ -233,8 +232,7 @@ test_request_values_are_connect_and_a_name_exactly(void **state)
 	snprintf(v, sizeof(v), "connect %063d.%063d.%063d.%061d.", 1, 2, 3, 4);
 	assert_int_equal(strlen(v), CONDUIT_REQUEST_MAX);
 	assert_int_equal(conduit_parse_request(v, strlen(v), out), 0);
-	snprintf(v, sizeof(v), "connect %063d.%063d.%063d.%061d..", 1, 2, 3,
-	    4);
+	snprintf(v, sizeof(v), "connect %063d.%063d.%063d.%061d..", 1, 2, 3, 4);
 	assert_int_equal(conduit_parse_request(v, strlen(v), out), -1);
 	/* Not NUL-terminated: only len bytes are read. */
 	assert_int_equal(conduit_parse_request("connect ab!", 10, out), 0);
@@ -315,15 +313,15 @@ test_watch_paths_are_classified(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		enum conduit_path_kind k =
-		    conduit_parse_path(t[i].path, strlen(t[i].path), &p);
+		enum conduit_path_kind k = conduit_parse_path(t[i].path,
+		    strlen(t[i].path), &p);
 
-		if (k != t[i].kind || (k != CONDUIT_PATH_OTHER &&
-					  (p.domid != t[i].domid ||
-					      strcmp(p.id, t[i].id) != 0 ||
-					      p.chan != t[i].chan)))
-			fail_msg("%s: kind %d domid %u id '%s' chan %u", t[i].path,
-			    k, p.domid, p.id, p.chan);
+		if (k != t[i].kind ||
+		    (k != CONDUIT_PATH_OTHER &&
+			(p.domid != t[i].domid || strcmp(p.id, t[i].id) != 0 ||
+			    p.chan != t[i].chan)))
+			fail_msg("%s: kind %d domid %u id '%s' chan %u",
+			    t[i].path, k, p.domid, p.id, p.chan);
 	}
 	/* Only len bytes: a longer buffer's rest is not read. */
 	assert_int_equal(conduit_parse_path("/jitsu/conduit/chan/12", 21, &p),
@@ -373,19 +371,19 @@ test_a_request_to_a_ready_server_is_offered_then_answered(void **state)
 
 	(void)state;
 	assert_int_equal(request(5, "a", "connect Echo.test"), 0);
-	expect_ops("write /jitsu/conduit/chan/1 = '' n0,b9,r5\n" MAILBOX(9)
-		       "write /jitsu/conduit/dom/9/accept/1 = "
-		       "'5 echo.test /jitsu/conduit/chan/1' n0,r9\n"
-		       "timer 1 10000\n");
+	expect_ops("write /jitsu/conduit/chan/1 = '' n0,b9,r5\n" MAILBOX(
+	    9) "write /jitsu/conduit/dom/9/accept/1 = "
+	       "'5 echo.test /jitsu/conduit/chan/1' n0,r9\n"
+	       "timer 1 10000\n");
 	assert_int_equal(conduit_count(&c, 5, &pending), 1);
 	assert_int_equal(pending, 1);
 	conduit_chan(&c, 1, 1, 0, 0); /* our own write, seen */
 	conduit_chan(&c, 1, 1, 1, 0); /* ring-ref alone */
 	expect_ops("");
 	conduit_chan(&c, 1, 1, 1, 1);
-	expect_ops("cancel 1\n" MAILBOX(5)
-		   "write /jitsu/conduit/dom/5/reply/a = "
-		   "'ok 9 /jitsu/conduit/chan/1' n0,r5\n");
+	expect_ops(
+	    "cancel 1\n" MAILBOX(5) "write /jitsu/conduit/dom/5/reply/a = "
+				    "'ok 9 /jitsu/conduit/chan/1' n0,r5\n");
 	assert_int_equal(conduit_count(&c, 5, &pending), 1);
 	assert_int_equal(pending, 0);
 	conduit_chan(&c, 1, 1, 1, 1); /* again: nothing more */
@@ -407,13 +405,12 @@ test_the_same_value_again_is_nothing_a_new_one_a_new_request(void **state)
 	(void)state;
 	request(5, "a", "connect echo.test");
 	conduit_chan(&c, 1, 1, 1, 1);
-	expect_ops("write /jitsu/conduit/chan/1 = '' n0,b9,r5\n" MAILBOX(9)
-		       "write /jitsu/conduit/dom/9/accept/1 = "
-		       "'5 echo.test /jitsu/conduit/chan/1' n0,r9\n"
-		       "timer 1 10000\n"
-		       "cancel 1\n" MAILBOX(5)
-		   "write /jitsu/conduit/dom/5/reply/a = "
-		   "'ok 9 /jitsu/conduit/chan/1' n0,r5\n");
+	expect_ops("write /jitsu/conduit/chan/1 = '' n0,b9,r5\n" MAILBOX(
+	    9) "write /jitsu/conduit/dom/9/accept/1 = "
+	       "'5 echo.test /jitsu/conduit/chan/1' n0,r9\n"
+	       "timer 1 10000\n"
+	       "cancel 1\n" MAILBOX(5) "write /jitsu/conduit/dom/5/reply/a = "
+				       "'ok 9 /jitsu/conduit/chan/1' n0,r5\n");
 	assert_int_equal(request(5, "a", "connect echo.test"), 0);
 	expect_ops("");
 	assert_int_equal(request(5, "a", "connect nope.test"), 1);
@@ -506,14 +503,14 @@ test_a_stopped_server_is_summoned_once_then_offered(void **state)
 	conduit_server_up(&c, "echo.test", 9); /* another name: nothing */
 	expect_ops("");
 	conduit_server_up(&c, "kv.test", 12);
-	expect_ops("write /jitsu/conduit/chan/1 = '' n0,b12,r5\n" MAILBOX(12)
-		       "write /jitsu/conduit/dom/12/accept/1 = "
-		       "'5 kv.test /jitsu/conduit/chan/1' n0,r12\n"
-		       "timer 1 10000\n"
-		       "write /jitsu/conduit/chan/2 = '' n0,b12,r6\n"
-		       "write /jitsu/conduit/dom/12/accept/2 = "
-		       "'6 kv.test /jitsu/conduit/chan/2' n0,r12\n"
-		       "timer 2 10000\n");
+	expect_ops("write /jitsu/conduit/chan/1 = '' n0,b12,r5\n" MAILBOX(
+	    12) "write /jitsu/conduit/dom/12/accept/1 = "
+		"'5 kv.test /jitsu/conduit/chan/1' n0,r12\n"
+		"timer 1 10000\n"
+		"write /jitsu/conduit/chan/2 = '' n0,b12,r6\n"
+		"write /jitsu/conduit/dom/12/accept/2 = "
+		"'6 kv.test /jitsu/conduit/chan/2' n0,r12\n"
+		"timer 2 10000\n");
 }
 
 /* Only a domU serves: a server said to be Dom0 or reserved is refused. */
@@ -547,9 +544,9 @@ test_a_failed_summon_refuses_every_request_for_it(void **state)
 	expect_ops("summon kv.test\n");
 	conduit_server_failed(&c, "kv.test");
 	expect_ops(MAILBOX(5) "write /jitsu/conduit/dom/5/reply/a = "
-			      "'error unavailable' n0,r5\n" MAILBOX(6)
-			      "write /jitsu/conduit/dom/6/reply/b = "
-			      "'error unavailable' n0,r6\n");
+			      "'error unavailable' n0,r5\n" MAILBOX(
+				  6) "write /jitsu/conduit/dom/6/reply/b = "
+				     "'error unavailable' n0,r6\n");
 	assert_int_equal(conduit_count(&c, -1, &pending), 0);
 }
 
@@ -562,10 +559,11 @@ test_a_server_that_never_publishes_its_ring_times_out(void **state)
 	conduit_timeout(&c, 2); /* not ours */
 	expect_ops("");
 	conduit_timeout(&c, 1);
-	expect_ops("cancel 1\n"
-		   "rm /jitsu/conduit/chan/1\n"
-		   "rm /jitsu/conduit/dom/9/accept/1\n" MAILBOX(5)
-		   "write /jitsu/conduit/dom/5/reply/a = 'error timeout' "
+	expect_ops(
+	    "cancel 1\n"
+	    "rm /jitsu/conduit/chan/1\n"
+	    "rm /jitsu/conduit/dom/9/accept/1\n" MAILBOX(
+		5) "write /jitsu/conduit/dom/5/reply/a = 'error timeout' "
 		   "n0,r5\n");
 	assert_int_equal(request(5, "a", NULL), 1);
 	expect_ops("rm /jitsu/conduit/dom/5/reply/a\n");
@@ -606,20 +604,21 @@ test_a_server_going_ends_its_channels_and_mailbox(void **state)
 	conduit_chan(&c, 1, 1, 1, 1);
 	drop_ops();
 	conduit_domain_gone(&c, 9);
-	expect_ops("rm /jitsu/conduit/chan/1\n"
-		   "write /jitsu/conduit/dom/5/reply/a = 'closed' n0,r5\n"
-		   "cancel 2\n"
-		   "rm /jitsu/conduit/chan/2\n" MAILBOX(6)
-		   "write /jitsu/conduit/dom/6/reply/b = 'error unavailable' "
+	expect_ops(
+	    "rm /jitsu/conduit/chan/1\n"
+	    "write /jitsu/conduit/dom/5/reply/a = 'closed' n0,r5\n"
+	    "cancel 2\n"
+	    "rm /jitsu/conduit/chan/2\n" MAILBOX(
+		6) "write /jitsu/conduit/dom/6/reply/b = 'error unavailable' "
 		   "n0,r6\n"
 		   "rm /jitsu/conduit/dom/9\n");
 	assert_int_equal(conduit_count(&c, -1, &pending), 1); /* kv's */
 	/* A later offer to a new domain 9 makes its mailbox again. */
 	request(5, "d", "connect echo.test");
-	expect_ops("write /jitsu/conduit/chan/3 = '' n0,b9,r5\n" MAILBOX(9)
-		       "write /jitsu/conduit/dom/9/accept/3 = "
-		       "'5 echo.test /jitsu/conduit/chan/3' n0,r9\n"
-		       "timer 3 10000\n");
+	expect_ops("write /jitsu/conduit/chan/3 = '' n0,b9,r5\n" MAILBOX(
+	    9) "write /jitsu/conduit/dom/9/accept/3 = "
+	       "'5 echo.test /jitsu/conduit/chan/3' n0,r9\n"
+	       "timer 3 10000\n");
 }
 
 static void
@@ -652,10 +651,10 @@ test_a_dom0_client_is_answered_on_its_connection(void **state)
 {
 	(void)state;
 	assert_int_equal(request(0, "ctl-3", "connect echo.test"), 0);
-	expect_ops("write /jitsu/conduit/chan/1 = '' n0,b9\n" MAILBOX(9)
-		       "write /jitsu/conduit/dom/9/accept/1 = "
-		       "'0 echo.test /jitsu/conduit/chan/1' n0,r9\n"
-		       "timer 1 10000\n");
+	expect_ops("write /jitsu/conduit/chan/1 = '' n0,b9\n" MAILBOX(
+	    9) "write /jitsu/conduit/dom/9/accept/1 = "
+	       "'0 echo.test /jitsu/conduit/chan/1' n0,r9\n"
+	       "timer 1 10000\n");
 	conduit_chan(&c, 1, 1, 1, 1);
 	expect_ops("cancel 1\n"
 		   "reply ctl-3 ok 9 /jitsu/conduit/chan/1\n");
@@ -716,19 +715,20 @@ test_channel_numbers_wrap_and_skip_those_in_use(void **state)
 	drop_ops();
 	conduit_chan(&c, UINT32_MAX, 1, 1, 1);
 	conduit_chan(&c, 2, 1, 1, 1);
-	expect_ops("cancel 4294967295\n" MAILBOX(5)
-		   "write /jitsu/conduit/dom/5/reply/b = "
-		   "'ok 9 /jitsu/conduit/chan/4294967295' n0,r5\n"
-		   "cancel 2\n"
-		   "write /jitsu/conduit/dom/5/reply/c = "
-		   "'ok 9 /jitsu/conduit/chan/2' n0,r5\n");
+	expect_ops("cancel 4294967295\n" MAILBOX(
+	    5) "write /jitsu/conduit/dom/5/reply/b = "
+	       "'ok 9 /jitsu/conduit/chan/4294967295' n0,r5\n"
+	       "cancel 2\n"
+	       "write /jitsu/conduit/dom/5/reply/c = "
+	       "'ok 9 /jitsu/conduit/chan/2' n0,r5\n");
 }
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_names_follow_the_letter_digit_hyphen_rule),
+		cmocka_unit_test(
+		    test_names_follow_the_letter_digit_hyphen_rule),
 		cmocka_unit_test(
 		    test_name_limits_are_63_per_label_and_253_in_all),
 		cmocka_unit_test(
