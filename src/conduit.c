@@ -577,7 +577,9 @@ conduit_request(struct conduit *c, unsigned client, const char *id,
 		if (strlen(r->value) == len &&
 		    memcmp(r->value, value, len) == 0)
 			return 0;
+		/* The old answer must not stand while the new one pends. */
 		conduit_end(c, r);
+		conduit_rm_reply(c, client, id);
 	}
 	return conduit_new(c, client, id, value, len);
 }

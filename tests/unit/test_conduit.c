@@ -416,8 +416,18 @@ test_the_same_value_again_is_nothing_a_new_one_a_new_request(void **state)
 	assert_int_equal(request(5, "a", "connect nope.test"), 1);
 	expect_ops("rm /jitsu/conduit/chan/1\n"
 		   "rm /jitsu/conduit/dom/9/accept/1\n"
+		   "rm /jitsu/conduit/dom/5/reply/a\n"
 		   "write /jitsu/conduit/dom/5/reply/a = 'error unknown' "
 		   "n0,r5\n");
+	/* Changed while open to a name that pends: the old "ok" goes. */
+	request(5, "b", "connect echo.test");
+	conduit_chan(&c, 2, 1, 1, 1);
+	drop_ops();
+	assert_int_equal(request(5, "b", "connect kv.test"), 0);
+	expect_ops("rm /jitsu/conduit/chan/2\n"
+		   "rm /jitsu/conduit/dom/9/accept/2\n"
+		   "rm /jitsu/conduit/dom/5/reply/b\n"
+		   "summon kv.test\n");
 }
 
 static void
