@@ -64,7 +64,7 @@ jitsud_SRCS = src/jitsud.c src/server.c src/forward.c src/control.c \
 	      src/chan.c src/store.c src/proc.c \
 	      src/proc_child.c src/proc_sock.c src/proc_adopt.c src/proc_util.c \
 	      src/netlink.c src/probe.c src/dns.c \
-	      $(ZONE_SRCS) src/binding.c src/conf.c src/errors.c src/metrics.c \
+	      $(ZONE_SRCS) src/binding.c src/conduit.c src/conf.c src/errors.c src/metrics.c \
 	      src/metrics_http.c src/timeline.c src/sdnotify.c src/priv.c src/ctl.c src/log.c src/image.c \
 	      src/synio.c src/rrl.c \
 	      src/synjitsu.c src/siphash.c unikernels/lib/synrec.c $(WIRE_SRCS)

@@ -120,6 +120,7 @@ void image_cache_sweep(struct image_cache *);
 #define BINDING_BRIDGE_MAX  16	 /* IFNAMSIZ: 15 characters and NUL */
 #define BINDING_CMDLINE_MAX 1024 /* Xen's guest command line limit */
 #define BINDING_PORTS_MAX   16
+#define BINDING_CONDUIT_MAX 8 /* names of conduit= */
 #define BINDING_ERR_MAX	    256
 
 enum binding_type {
@@ -185,7 +186,16 @@ struct binding {
 	 * kept: the copies the domain builder reads instead. */
 	char	*kernel_copy;
 	char	*ramdisk_copy;
-	int	 line; /* in the zone file; not compared */
+	/*
+	 * conduit= (conduit(7)): the names it serves, comma-separated,
+	 * lower case; absolute with the final dot once zone_read.c has
+	 * read the line (binding_parse leaves them as written).  NULL:
+	 * none.
+	 */
+	char	*conduit;
+	char	*file; /* the $INCLUDEd file it is in, NULL for the zone's
+			* own; not compared */
+	int	 line; /* in that file; not compared */
 };
 
 /* binding_s: one of a binding's strings, "" when absent. */
@@ -330,11 +340,15 @@ int    zone_name_under(const uint8_t *name, size_t len, const uint8_t *apex,
 
 /*
  * zone_set_load: load each of `paths' and check that no two files hold
- * the same apex.  NULL with *errs filled when any file has an error.
+ * the same apex and no conduit name is served by two bindings.  NULL
+ * with *errs filled when any file has an error.
  */
 struct zone_set *zone_set_load(const char *const *paths, size_t npaths,
     struct errors *errs);
 void		 zone_set_free(struct zone_set *);
+
+/* zone_binding_file: the file b of z is in (its $INCLUDEd file). */
+const char *zone_binding_file(const struct zone *z, const struct binding *b);
 
 /*
  * zone_set_find: the zone with the longest apex at or above `name'

@@ -50,6 +50,15 @@ struct zone_rec {
 	size_t	    binding; /* index, for ZONE_TYPE_BINDING */
 };
 
+/* One name of a binding's conduit= list, absolute, for zone_check. */
+struct zone_conduit {
+	uint8_t	    name[ZONE_NAME_MAX]; /* lower-cased wire */
+	size_t	    len;
+	size_t	    binding; /* index into the reader's bindings */
+	const char *file;    /* the reader's */
+	int	    line;
+};
+
 /* The master file's names, held by zone_ldns.c in ldns's own form. */
 struct zone_ldns;
 
@@ -72,18 +81,20 @@ struct zone_reader {
 		dev_t dev;
 		ino_t ino;
 	} open[ZONE_INCLUDE_MAX + 1]; /* the files being read */
-	char	       **paths;	      /* of the $INCLUDEd files */
-	size_t		 npaths, cappaths;
+	char		   **paths;   /* of the $INCLUDEd files */
+	size_t		     npaths, cappaths;
 	/* results */
-	struct zone_rec *recs;
-	size_t		 nrecs, caprecs;
-	struct binding	*bindings;
-	size_t		 nbindings, capbindings;
-	uint8_t		 apex[ZONE_NAME_MAX];
-	size_t		 apexlen;
-	int		 soa_line;
-	int		 signed_line; /* the first RRSIG, NSEC... */
-	uint32_t	 neg_ttl;
+	struct zone_rec	    *recs;
+	size_t		     nrecs, caprecs;
+	struct binding	    *bindings;
+	size_t		     nbindings, capbindings;
+	struct zone_conduit *conduits;
+	size_t		     nconduits, capconduits;
+	uint8_t		     apex[ZONE_NAME_MAX];
+	size_t		     apexlen;
+	int		     soa_line;
+	int		     signed_line; /* the first RRSIG, NSEC... */
+	uint32_t	     neg_ttl;
 };
 
 /* What follows the owner: the TTL, the type and where the rdata starts. */
@@ -148,6 +159,14 @@ void zone_ldns_origin(struct zone_reader *, const char *tok, size_t n);
  * reporting why there is none.
  */
 int zone_ldns_owner(struct zone_reader *, int blank, const char *tok, size_t n);
+/*
+ * zone_ldns_abs: the name tok (n bytes) made absolute as an owner is
+ * ('@' the origin, a relative name completed by it), lower-cased: its
+ * wire form into wire[ZONE_NAME_MAX] and *len, its presentation form,
+ * with the final dot, into *str (malloc'd).  -1 after reporting why not.
+ */
+int zone_ldns_abs(struct zone_reader *, const char *tok, size_t n,
+    uint8_t *wire, size_t *len, char **str);
 /* zone_ldns_owner_wire: the current owner's wire form and its length. */
 size_t zone_ldns_owner_wire(const struct zone_reader *, const uint8_t **wire);
 /*

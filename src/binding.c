@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conduit.h"
 #include "jitsud.h"
 
 #define KEY_MAX	  16		      /* longer than any key we know */
@@ -501,6 +502,77 @@ parse_ports(struct binding *b, const char *v, char *err, size_t errlen)
 	}
 }
 
+/*
+ * One name of the conduit= list: '@' or a conduit name (conduit(7)),
+ * relative to the origin or absolute; zone_read.c makes it absolute.
+ * Appended to *list lower-cased, comma-separated.
+ */
+static int
+parse_conduit_item(char *list, size_t *len, const char *s, size_t n, char *err,
+    size_t errlen)
+{
+	char canon[CONDUIT_NAME_MAX + 1];
+
+	if (n - (n > 0 && s[n - 1] == '.') > CONDUIT_NAME_MAX)
+		return fail(err, errlen,
+		    "conduit: '%.20s...' is longer than %d characters", s,
+		    CONDUIT_NAME_MAX);
+	if (!(n == 1 && s[0] == '@') && conduit_name(s, n, canon) == -1)
+		return fail(err, errlen,
+		    "conduit: '%.*s' is not a name of letters, digits and "
+		    "hyphens",
+		    (int)n, s);
+	if (*len > 0)
+		list[(*len)++] = ',';
+	for (; n > 0; n--, s++)
+		list[(*len)++] = (char)tolower((unsigned char)*s);
+	list[*len] = '\0';
+	return 0;
+}
+
+/* Is the name `s' (n bytes) already in the comma-separated list? */
+static int
+conduit_listed(const char *list, const char *s, size_t n)
+{
+	const char *p = list;
+	size_t	    m;
+
+	while (*p != '\0') {
+		m = strcspn(p, ",");
+		if (m == n && strncasecmp(p, s, n) == 0)
+			return 1;
+		p += m + (p[m] == ',');
+	}
+	return 0;
+}
+
+static int
+parse_conduit(struct binding *b, const char *v, char *err, size_t errlen)
+{
+	char	    list[VALUE_MAX];
+	const char *p = v;
+	size_t	    n, len = 0, count = 0;
+
+	list[0] = '\0';
+	for (;;) {
+		n = strcspn(p, ",");
+		if (conduit_listed(list, p, n))
+			return fail(err, errlen,
+			    "conduit: '%.*s' is listed twice", (int)n, p);
+		if (++count > BINDING_CONDUIT_MAX)
+			return fail(err, errlen, "conduit: more than %d names",
+			    BINDING_CONDUIT_MAX);
+		if (parse_conduit_item(list, &len, p, n, err, errlen) == -1)
+			return -1;
+		if (p[n] == '\0')
+			break;
+		p += n + 1;
+	}
+	if (binding_set(&b->conduit, list) == -1)
+		return fail(err, errlen, "out of memory");
+	return 0;
+}
+
 static int
 parse_warm(struct binding *b, const char *v, char *err, size_t errlen)
 {
@@ -536,6 +608,7 @@ static const struct keyword keywords[] = {
 	{ "ramdisk", parse_ramdisk },
 	{ "cpuid", parse_cpuid },
 	{ "console", parse_console },
+	{ "conduit", parse_conduit },
 };
 #define NKEYWORDS (sizeof(keywords) / sizeof(keywords[0]))
 #define SEEN(k)	  (1U << (k))
@@ -759,12 +832,13 @@ binding_set(char **field, const char *v)
 }
 
 /* Every string of a binding, for copying, clearing and comparing. */
-#define BINDING_STRINGS(b)                                               \
-	{                                                                \
-		&(b)->name, &(b)->kernel, &(b)->ramdisk, &(b)->cpuid,    \
-		    &(b)->cmdline, &(b)->kernel_copy, &(b)->ramdisk_copy \
+#define BINDING_STRINGS(b)                                                \
+	{                                                                 \
+		&(b)->name, &(b)->kernel, &(b)->ramdisk, &(b)->cpuid,     \
+		    &(b)->cmdline, &(b)->kernel_copy, &(b)->ramdisk_copy, \
+		    &(b)->conduit, &(b)->file                             \
 	}
-#define BINDING_NSTRINGS 7
+#define BINDING_NSTRINGS 9
 
 int
 binding_copy(struct binding *dst, const struct binding *src)
@@ -808,11 +882,13 @@ binding_same(const struct binding *a, const struct binding *b)
 	memcpy(&ta, a, sizeof(ta));
 	memcpy(&tb, b, sizeof(tb));
 	for (i = 0; i < BINDING_NSTRINGS; i++) {
-		if (strcmp(binding_s(*fa[i]), binding_s(*fb[i])) != 0)
+		if (fa[i] != &ta.file &&
+		    strcmp(binding_s(*fa[i]), binding_s(*fb[i])) != 0)
 			return 0;
 		*fa[i] = *fb[i] = NULL;
 	}
-	/* A line moved by an edit elsewhere in the file is not a change. */
+	/* A line moved by an edit elsewhere in the file is not a change;
+	 * nor is the same binding moved into an $INCLUDEd file. */
 	tb.line = ta.line;
 	return memcmp(&ta, &tb, sizeof(ta)) == 0;
 }

@@ -186,6 +186,8 @@ control_show(struct control_conn *c, const char *name)
 	control_data(c, "synjitsu %s warm %s console %s",
 	    b->synjitsu ? "on" : "off", b->warm ? "on" : "off",
 	    b->console ? "on" : "off");
+	if (b->conduit != NULL)
+		control_data(c, "conduit %s", b->conduit);
 	if (vm_rec_peek(v)->error[0] != '\0')
 		control_data(c, "last-error %s", vm_rec_peek(v)->error);
 	control_phases(c, &vm_rec_peek(v)->tl);

@@ -60,13 +60,16 @@ jitsud_image(const struct zone *z, const struct binding *b, const char *src,
 
 	if (jitsud_checking) {
 		if (image_check(src, err, sizeof(err)) == -1)
-			errors_add(errs, z->path, b->line, "%s: %s", src, err);
+			errors_add(errs, zone_binding_file(z, b), b->line,
+			    "%s: %s", src, err);
 		return;
 	}
 	if ((p = image_cache_get(jitsud_images, src, err, sizeof(err))) == NULL)
-		errors_add(errs, z->path, b->line, "%s: %s", src, err);
+		errors_add(errs, zone_binding_file(z, b), b->line, "%s: %s",
+		    src, err);
 	else if (binding_set(copy, p) == -1)
-		errors_add(errs, z->path, b->line, "%s: out of memory", src);
+		errors_add(errs, zone_binding_file(z, b), b->line,
+		    "%s: out of memory", src);
 }
 
 /*

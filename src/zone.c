@@ -192,6 +192,17 @@ zone_node_rrset(const struct zone_node *node, uint16_t type)
 
 /* --- zone sets ------------------------------------------------------ */
 
+/* Where z stands in the set: the order its files were given in. */
+static size_t
+zone_set_index(const struct zone_set *s, const struct zone *z)
+{
+	size_t i;
+
+	for (i = 0; i < s->nzones && s->zones[i] != z; i++)
+		;
+	return i;
+}
+
 static int
 zone_set_add(struct zone_set *s, struct zone *z, struct errors *errs)
 {
@@ -216,6 +227,109 @@ zone_set_add(struct zone_set *s, struct zone *z, struct errors *errs)
 	return 0;
 }
 
+const char *
+zone_binding_file(const struct zone *z, const struct binding *b)
+{
+	return b->file != NULL ? b->file : z->path;
+}
+
+/* One conduit name of a binding of a zone of a set. */
+struct zone_set_conduit {
+	const char	     *name; /* in b->conduit, up to a comma */
+	size_t		      len;
+	const struct zone    *z;
+	const struct binding *b;
+};
+
+static int
+zone_set_conduit_cmp(const void *a, const void *b)
+{
+	const struct zone_set_conduit *x = a, *y = b;
+	size_t			       n = x->len < y->len ? x->len : y->len;
+	int			       c;
+
+	if ((c = memcmp(x->name, y->name, n)) != 0)
+		return c;
+	return (x->len > y->len) - (x->len < y->len);
+}
+
+/* Append the conduit names of b (of z) to *v; -1 out of memory. */
+static int
+zone_set_conduits_of(struct zone_set_conduit **v, size_t *n, size_t *cap,
+    const struct zone *z, const struct binding *b)
+{
+	struct zone_set_conduit *t;
+	const char		*p = binding_s(b->conduit);
+	size_t			 len;
+
+	for (; *p != '\0'; p += len + (p[len] == ',')) {
+		len = strcspn(p, ",");
+		if ((t = zone_grow(*v, cap, *n + 1, sizeof(*t))) == NULL)
+			return -1;
+		*v = t;
+		t[*n].name = p;
+		t[*n].len = len;
+		t[*n].z = z;
+		t[*n].b = b;
+		(*n)++;
+	}
+	return 0;
+}
+
+/* Every conduit name of the set's bindings, or NULL out of memory. */
+static struct zone_set_conduit *
+zone_set_conduits(const struct zone_set *s, size_t *n)
+{
+	struct zone_set_conduit *v = NULL;
+	size_t			 i, j, cap = 0;
+
+	*n = 0;
+	for (i = 0; i < s->nzones; i++)
+		for (j = 0; j < s->zones[i]->nbindings; j++)
+			if (zone_set_conduits_of(&v, n, &cap, s->zones[i],
+				&s->zones[i]->bindings[j]) == -1) {
+				free(v);
+				return NULL;
+			}
+	return v != NULL ? v : calloc(1, sizeof(*v));
+}
+
+/*
+ * A conduit name is served by one binding of all zones (conduit(7));
+ * zone_check has found those a file serves twice.  The later in the
+ * order of the files is the one in error.  -1 when any is.
+ */
+static int
+zone_set_check_conduits(const struct zone_set *s, struct errors *errs)
+{
+	struct zone_set_conduit *v, *a, *b;
+	size_t			 i, n;
+	int			 r = 0;
+
+	if ((v = zone_set_conduits(s, &n)) == NULL) {
+		errors_add(errs, "zones", 0, "out of memory");
+		return -1;
+	}
+	qsort(v, n, sizeof(*v), zone_set_conduit_cmp);
+	for (i = 1; i < n; i++) {
+		a = &v[i - 1];
+		b = &v[i];
+		if (zone_set_conduit_cmp(a, b) != 0)
+			continue;
+		if (zone_set_index(s, a->z) > zone_set_index(s, b->z)) {
+			a = &v[i];
+			b = &v[i - 1];
+		}
+		errors_add(errs, zone_binding_file(b->z, b->b), b->b->line,
+		    "conduit name %.*s is also served by the binding at %s:%d",
+		    (int)b->len, b->name, zone_binding_file(a->z, a->b),
+		    a->b->line);
+		r = -1;
+	}
+	free(v);
+	return r;
+}
+
 struct zone_set *
 zone_set_load(const char *const *paths, size_t npaths, struct errors *errs)
 {
@@ -231,6 +345,8 @@ zone_set_load(const char *const *paths, size_t npaths, struct errors *errs)
 		if (zone_set_add(s, z, errs) == -1)
 			zone_free(z);
 	}
+	if (s->nzones == npaths)
+		(void)zone_set_check_conduits(s, errs);
 	if (errs->count != first || s->nzones != npaths) {
 		zone_set_free(s);
 		return NULL;

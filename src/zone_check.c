@@ -1,4 +1,5 @@
 /* zone_check.c -- the rules of a zone: apex and SOA, owners, CNAME, dups */
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -301,20 +302,19 @@ zone_check_find(const struct zone_marks *m, const uint8_t *w, size_t len)
 	return NULL;
 }
 
-/* A mark strictly above rec's owner (and below the apex), or NULL. */
+/* A mark strictly above name w (and below the apex), or NULL. */
 static const struct zone_rec *
 zone_check_above(const struct zone_reader *r, const struct zone_marks *m,
-    const struct zone_rec *rec)
+    const uint8_t *w, size_t len)
 {
 	const struct zone_rec *mark;
 	size_t		       off;
 
 	if (m->n == 0)
 		return NULL;
-	for (off = (size_t)rec->owner[0] + 1; rec->ownerlen - off > r->apexlen;
-	     off += (size_t)rec->owner[off] + 1)
-		if ((mark = zone_check_find(m, rec->owner + off,
-			 rec->ownerlen - off)) != NULL)
+	for (off = (size_t)w[0] + 1; len - off > r->apexlen;
+	     off += (size_t)w[off] + 1)
+		if ((mark = zone_check_find(m, w + off, len - off)) != NULL)
 			return mark;
 	return NULL;
 }
@@ -335,13 +335,16 @@ zone_check_tree_rec(struct zone_reader *r, const struct zone_marks *cuts,
 	    "UNIKERNEL" :
 	    zone_ldns_type_name(t, tbuf, sizeof(tbuf));
 	zone_check_name_str(rec->owner, owner, sizeof(owner));
-	if ((m = zone_check_above(r, dnames, rec)) != NULL) {
+	if ((m = zone_check_above(r, dnames, rec->owner, rec->ownerlen)) !=
+	    NULL) {
 		zone_check_name_str(m->owner, mark, sizeof(mark));
 		zone_rec_error(r, rec,
 		    "%s %s is below the DNAME of %s "
 		    "(line %d), which redirects every name under it",
 		    owner, type, mark, m->line);
-	} else if ((m = zone_check_above(r, cuts, rec)) != NULL && !glue) {
+	} else if ((m = zone_check_above(r, cuts, rec->owner, rec->ownerlen)) !=
+		NULL &&
+	    !glue) {
 		zone_check_name_str(m->owner, mark, sizeof(mark));
 		zone_rec_error(r, rec,
 		    "%s %s is below the delegation "
@@ -368,6 +371,120 @@ zone_check_tree_rec(struct zone_reader *r, const struct zone_marks *cuts,
 			"(RFC 4592 4.4)");
 }
 
+/* --- conduit names ------------------------------------------------- */
+
+static void zone_check_conduit_error(struct zone_reader *r,
+    const struct zone_conduit *c, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+zone_check_conduit_error(struct zone_reader *r, const struct zone_conduit *c,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	errors_vadd(r->errs, c->file, c->line, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * A conduit name is the zone's own (conduit(7)): at or below the apex,
+ * neither delegated away nor redirected by a DNAME, and not the name of
+ * another binding, which DNS would summon instead.
+ */
+static void
+zone_check_conduit(struct zone_reader *r, const struct zone_marks *cuts,
+    const struct zone_marks *dnames, const struct zone_marks *bindings,
+    const struct zone_conduit *c)
+{
+	const struct zone_rec *m;
+	char		       name[ZONE_PNAME_MAX], mark[ZONE_PNAME_MAX];
+
+	zone_check_name_str(c->name, name, sizeof(name));
+	if (!zone_name_under(c->name, c->len, r->apex, r->apexlen)) {
+		zone_check_name_str(r->apex, mark, sizeof(mark));
+		zone_check_conduit_error(r, c,
+		    "conduit name %s is outside the zone %s", name, mark);
+		return;
+	}
+	if ((m = zone_check_above(r, dnames, c->name, c->len)) != NULL ||
+	    (m = zone_check_above(r, cuts, c->name, c->len)) != NULL ||
+	    (m = zone_check_find(cuts, c->name, c->len)) != NULL) {
+		zone_check_name_str(m->owner, mark, sizeof(mark));
+		zone_check_conduit_error(r, c,
+		    "conduit name %s is not the zone's own: the %s of %s "
+		    "(line %d) takes it elsewhere",
+		    name, m->type == ZONE_TYPE_NS ? "delegation" : "DNAME",
+		    mark, m->line);
+	} else if ((m = zone_check_find(bindings, c->name, c->len)) != NULL &&
+	    m->binding != c->binding)
+		zone_check_conduit_error(r, c,
+		    "conduit name %s is the name of the UNIKERNEL binding at "
+		    "line %d",
+		    name, m->line);
+}
+
+static int
+zone_check_conduit_cmp(const void *a, const void *b)
+{
+	const struct zone_conduit *x = a, *y = b;
+	int			   c;
+
+	if ((c = zone_name_cmp(x->name, x->len, y->name, y->len)) != 0)
+		return c;
+	if ((c = strcmp(x->file, y->file)) != 0)
+		return c;
+	return (x->line > y->line) - (x->line < y->line);
+}
+
+/* A name served twice in the file: the second names the first. */
+static void
+zone_check_conduit_dups(struct zone_reader *r)
+{
+	const struct zone_conduit *c, *first;
+	char			   name[ZONE_PNAME_MAX];
+	size_t			   i;
+
+	qsort(r->conduits, r->nconduits, sizeof(*r->conduits),
+	    zone_check_conduit_cmp);
+	for (i = 1; i < r->nconduits; i++) {
+		c = &r->conduits[i];
+		first = &r->conduits[i - 1];
+		if (zone_name_cmp(first->name, first->len, c->name, c->len) !=
+		    0)
+			continue;
+		zone_check_name_str(c->name, name, sizeof(name));
+		if (first->binding == c->binding)
+			zone_check_conduit_error(r, c,
+			    "UNIKERNEL: conduit: %s is listed twice", name);
+		else
+			zone_check_conduit_error(r, c,
+			    "conduit name %s is also served by the binding at "
+			    "%s:%d",
+			    name, first->file, first->line);
+	}
+}
+
+static void
+zone_check_conduits(struct zone_reader *r, const struct zone_marks *cuts,
+    const struct zone_marks *dnames)
+{
+	struct zone_marks bindings;
+	size_t		  i;
+
+	if (r->nconduits == 0)
+		return;
+	if (zone_check_marks(r, ZONE_TYPE_BINDING, &bindings) == -1) {
+		zone_read_error(r, 0, "out of memory");
+		return;
+	}
+	for (i = 0; i < r->nconduits; i++)
+		zone_check_conduit(r, cuts, dnames, &bindings, &r->conduits[i]);
+	free(bindings.recs);
+	zone_check_conduit_dups(r);
+}
+
 static void
 zone_check_tree(struct zone_reader *r)
 {
@@ -380,6 +497,7 @@ zone_check_tree(struct zone_reader *r)
 		free(cuts.recs);
 		return;
 	}
+	zone_check_conduits(r, &cuts, &dnames);
 	for (i = 0; i < r->nrecs; i++) {
 		/* One error per RRset: records are sorted by owner, type. */
 		if (i > 0 && r->recs[i].type == r->recs[i - 1].type &&

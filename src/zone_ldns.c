@@ -142,6 +142,26 @@ zone_ldns_origin(struct zone_reader *r, const char *tok, size_t n)
 }
 
 int
+zone_ldns_abs(struct zone_reader *r, const char *tok, size_t n, uint8_t *wire,
+    size_t *len, char **str)
+{
+	ldns_rdf *d;
+
+	if ((d = zone_ldns_name(r, tok, n)) == NULL)
+		return -1;
+	ldns_dname2canonical(d);
+	*len = ldns_rdf_size(d);
+	memcpy(wire, ldns_rdf_data(d), *len);
+	*str = ldns_rdf2str(d);
+	ldns_rdf_deep_free(d);
+	if (*str == NULL) {
+		zone_read_error(r, r->recline, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+int
 zone_ldns_owner(struct zone_reader *r, int blank, const char *tok, size_t n)
 {
 	struct zone_ldns *l = r->ldns;

@@ -491,12 +491,63 @@ zone_read_head(struct zone_reader *r, const char *p, struct zone_head *h)
 	return 0;
 }
 
+/*
+ * The names of b's conduit= made absolute, each noted for zone_check,
+ * and b->conduit rewritten with them.  -1 after reporting a problem.
+ */
+static int
+zone_read_conduits(struct zone_reader *r, struct binding *b, size_t index)
+{
+	struct zone_conduit *c;
+	const char	    *p = b->conduit;
+	char		     list[BINDING_CONDUIT_MAX * ZONE_PNAME_MAX], *abs;
+	size_t		     n, len = 0;
+
+	for (list[0] = '\0'; p != NULL && *p != '\0'; p += n + (p[n] == ',')) {
+		n = strcspn(p, ",");
+		c = zone_grow(r->conduits, &r->capconduits, r->nconduits + 1,
+		    sizeof(*c));
+		if (c == NULL) {
+			zone_read_error(r, r->recline, "out of memory");
+			return -1;
+		}
+		r->conduits = c;
+		c = &r->conduits[r->nconduits];
+		if (zone_ldns_abs(r, p, n, c->name, &c->len, &abs) == -1)
+			return -1;
+		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s",
+		    len > 0 ? "," : "", abs);
+		free(abs);
+		c->binding = index;
+		c->file = r->path;
+		c->line = r->recline;
+		r->nconduits++;
+	}
+	if (b->conduit != NULL && binding_set(&b->conduit, list) == -1) {
+		zone_read_error(r, r->recline, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* An $INCLUDEd file's binding says so, for errors found after reading. */
+static int
+zone_read_binding_file(struct zone_reader *r, struct binding *b)
+{
+	if (r->includes > 0 && binding_set(&b->file, r->path) == -1) {
+		zone_read_error(r, r->recline, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
 static void
 zone_read_binding(struct zone_reader *r, const struct zone_head *h)
 {
 	struct binding	*b;
-	struct zone_rec *rec;
+	struct zone_rec *rec = NULL;
 	char		*owner, err[BINDING_ERR_MAX];
+	size_t		 nconduits = r->nconduits;
 
 	b = zone_grow(r->bindings, &r->capbindings, r->nbindings + 1,
 	    sizeof(*b));
@@ -512,6 +563,9 @@ zone_read_binding(struct zone_reader *r, const struct zone_head *h)
 	}
 	if (binding_parse(b, owner, h->rdata, err, sizeof(err)) == -1)
 		zone_read_error(r, r->recline, "UNIKERNEL: %s", err);
+	else if (zone_read_conduits(r, b, r->nbindings) == -1 ||
+	    zone_read_binding_file(r, b) == -1)
+		binding_clear(b);
 	else if ((rec = zone_read_rec(r, h, ZONE_TYPE_BINDING)) != NULL) {
 		b->ttl = h->ttl;
 		b->line = r->recline;
@@ -519,6 +573,8 @@ zone_read_binding(struct zone_reader *r, const struct zone_head *h)
 		zone_check_rec(r, rec, "UNIKERNEL");
 	} else
 		binding_clear(b);
+	if (rec == NULL)
+		r->nconduits = nconduits; /* the binding is not kept */
 	free(owner);
 }
 
@@ -607,6 +663,7 @@ zone_read_free(struct zone_reader *r)
 	for (i = 0; i < r->nbindings; i++)
 		binding_clear(&r->bindings[i]);
 	free(r->bindings);
+	free(r->conduits);
 	free(r->text);
 	zone_ldns_free(r->ldns);
 	for (i = 0; i < r->npaths; i++)

@@ -19,19 +19,20 @@ FUZZ_CFLAGS = -std=c11 -g -O1 $(WARNINGS) $(FUZZ_SAN) \
 	      -fsanitize=fuzzer-no-link -DFUZZ_TOP='"$(CURDIR)"'
 
 # Harnesses of daemon code and of libOS code, and what each links.
-FUZZERS	?= dns zone conf ctl synjitsu proc handover net xs
+FUZZERS	?= dns zone conf ctl synjitsu proc handover net xs conduit
 FUZZ_UK	  = handover net xs
-fuzz_dns_SRCS	= src/dns.c $(ZONE_SRCS) src/binding.c src/errors.c \
+fuzz_dns_SRCS	= src/dns.c $(ZONE_SRCS) src/binding.c src/conduit.c src/errors.c \
 		  tests/fuzz/fuzz_dnsmsg.c
 fuzz_dns_LIBS	= $(shell pkg-config --libs ldns)
-fuzz_zone_SRCS	= $(ZONE_SRCS) src/binding.c src/errors.c src/dns.c \
+fuzz_zone_SRCS	= $(ZONE_SRCS) src/binding.c src/conduit.c src/errors.c src/dns.c \
 		  tests/fuzz/fuzz_file.c tests/fuzz/fuzz_dnsmsg.c
 fuzz_zone_LIBS	= $(shell pkg-config --libs ldns)
+fuzz_conduit_SRCS = src/conduit.c
 fuzz_conf_SRCS	= src/conf.c src/errors.c tests/fuzz/fuzz_file.c
 fuzz_ctl_SRCS	= src/ctl.c
 fuzz_synjitsu_SRCS = src/synjitsu.c src/siphash.c unikernels/lib/synrec.c \
 		  $(WIRE_SRCS) tests/fuzz/fuzz_frame.c
-fuzz_proc_SRCS	= src/proc_util.c src/binding.c unikernels/lib/synrec.c
+fuzz_proc_SRCS	= src/proc_util.c src/binding.c src/conduit.c unikernels/lib/synrec.c
 fuzz_handover_UK = platform/unix-sock/handover.c platform/unix-sock/adopt.c \
 		  lib/synrec.c lib/string.c
 fuzz_net_UK	= lib/wire/eth.c lib/wire/arp.c lib/wire/ip.c lib/wire/tcp.c \

@@ -212,6 +212,30 @@ def ctl():
     put("ctl", b"jitsu/2 list\njitsu/1  show   x\n")
 
 
+def conduit():
+    # values and watch paths alone, then scripts of the rendezvous
+    # (fuzz_conduit.c says the lines): its exchanges as the unit tests
+    # run them
+    for v in [b"connect echo.test", b"connect Echo.TEST.", b"connect a..b",
+              b"/local/domain/5/data/conduit/a1",
+              b"/local/domain/5/data/conduit",
+              b"/jitsu/conduit/chan/7/ring-ref"]:
+        put("conduit", v)
+    for s in [
+        "r 5 a connect a.test\nc 1 1\nc 1 7\nx 5 a\n",
+        "r 5 a connect b.test\nr 6 b connect b.test\nu b.test 9\n"
+        "c 1 7\nc 2 0\ng 9\n",
+        "r 5 a connect b.test\nf b.test\nx 5 a\n",
+        "r 5 a connect a.test\nt 1\nr 5 a connect a.test\nc 2 7\n"
+        "g 5\n",
+        "r 0 ctl-1 connect a.test\nc 1 7\nc 1 0\nx 0 ctl-1\n",
+        "s 5 a\nr 5 b connect c.test\nr 3 c connect a.test\n"
+        "d 5 b a,b,x\n",
+        "".join("r 5 p%d connect a.test\n" % i for i in range(10)),
+    ]:
+        put("conduit", s.encode())
+
+
 def dns():
     for t in sorted(glob.glob("tests/dns/*.test")):
         for line in open(t):
@@ -219,5 +243,5 @@ def dns():
                 put("dns", dns_query(line))
 
 
-for fn in (dns, ctl, synjitsu, net, handover, xs, proc):
+for fn in (dns, ctl, synjitsu, net, handover, xs, proc, conduit):
     fn()

@@ -18,7 +18,7 @@ for f in /usr/sbin/jitsud /usr/sbin/jitsuctl; do
 	check "$f is installed and executable" test -x "$dest$f"
 done
 for m in man8/jitsud.8 man8/jitsuctl.8 man5/jitsud.conf.5 \
-    man5/jitsud.zone.5 man7/synjitsu.7; do
+    man5/jitsud.zone.5 man7/synjitsu.7 man7/conduit.7; do
 	check "man page $m is installed" test -f "$dest/usr/share/man/$m"
 done
 check "the man pages lint clean" \

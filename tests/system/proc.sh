@@ -191,7 +191,7 @@ SAN=
 if ! ${CC:-cc} -std=c11 -O1 -g -Iinclude -D_GNU_SOURCE $WARN $SAN \
     -o "$T/proc_driver" tests/system/proc_driver.c src/proc.c \
     src/proc_child.c src/proc_sock.c src/proc_adopt.c src/proc_util.c \
-    src/priv.c src/netlink.c src/probe.c src/vm.c src/handover.c src/log.c src/binding.c \
+    src/priv.c src/netlink.c src/probe.c src/vm.c src/handover.c src/log.c src/binding.c src/conduit.c \
     src/timeline.c unikernels/lib/synrec.c $(pkg-config --libs libevent); then
 	unmet "the driver to build" "the compiler's errors above"
 fi

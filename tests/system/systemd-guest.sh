@@ -92,7 +92,8 @@ check_eq "the installed jitsud is version $version" "jitsud $version" \
 for f in /lib/systemd/system/jitsud.service \
     /usr/share/man/man8/jitsud.8.gz /usr/share/man/man5/jitsud.conf.5.gz \
     /usr/share/man/man8/jitsuctl.8.gz /usr/share/man/man5/jitsud.zone.5.gz \
-    /usr/share/man/man7/synjitsu.7.gz /etc/jitsud/jitsud.conf \
+    /usr/share/man/man7/synjitsu.7.gz /usr/share/man/man7/conduit.7.gz \
+    /etc/jitsud/jitsud.conf \
     /etc/jitsud/example.org.zone /usr/lib/jitsud/unikernels/httpd.pvh \
     /usr/lib/jitsud/unikernels/httpd.pv /usr/share/doc/jitsud/copyright; do
 	check "the package installed $f" test -s "$f"

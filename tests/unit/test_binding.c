@@ -413,6 +413,28 @@ static const struct {
 	{ BASE "ports=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17",
 	    "ports: more than 16 ports" },
 	{ BASE "max-wait=31s", "max-wait: '31s' is out of range 0-30s" },
+	{ BASE "conduit=under_score",
+	    "conduit: 'under_score' is not a name of letters, digits and "
+	    "hyphens" },
+	{ BASE "conduit=a,,b",
+	    "conduit: '' is not a name of letters, digits and hyphens" },
+	{ BASE "conduit=a,",
+	    "conduit: '' is not a name of letters, digits and hyphens" },
+	{ BASE "conduit=.",
+	    "conduit: '.' is not a name of letters, digits and hyphens" },
+	{ BASE "conduit=a..b",
+	    "conduit: 'a..b' is not a name of letters, digits and hyphens" },
+	{ BASE "conduit=-a",
+	    "conduit: '-a' is not a name of letters, digits and hyphens" },
+	{ BASE "conduit=a-.b",
+	    "conduit: 'a-.b' is not a name of letters, digits and hyphens" },
+	{ BASE "conduit=@@",
+	    "conduit: '@@' is not a name of letters, digits and hyphens" },
+	{ BASE
+	    "conduit=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+	    "conduit: 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' is not a name of letters, digits and hyphens" },
+	{ BASE "conduit=echo,Echo", "conduit: 'Echo' is listed twice" },
+	{ BASE "conduit=a,b,c,d,e,f,g,h,i", "conduit: more than 8 names" },
 	{ BASE "max-wait=fast",
 	    "max-wait: 'fast' is not a duration like "
 	    "500ms, 30s, 5m or 1h" },
@@ -438,6 +460,33 @@ test_every_error_has_its_exact_message(void **state)
 		}
 	}
 	assert_false(failed);
+}
+
+/* conduit= keeps its names as written, lower-cased: zone_read.c makes
+ * them absolute.  The longest label and name pass. */
+static void
+test_conduit_names_are_kept_lower_cased(void **state)
+{
+	char line[512], name[300];
+
+	(void)state;
+	parse_ok(BASE);
+	assert_null(b.conduit);
+	parse_ok(BASE "conduit=Echo,store.Example.org.,@,x-1.y2");
+	assert_string_equal(b.conduit, "echo,store.example.org.,@,x-1.y2");
+	/* 3 labels of 63, one of 61: 253 characters, and the final dot */
+	snprintf(name, sizeof(name), "%063d.%063d.%063d.%061d.", 1, 2, 3, 4);
+	snprintf(line, sizeof(line), BASE "conduit=%s", name);
+	parse_ok(line);
+	assert_string_equal(b.conduit, name);
+	snprintf(name, sizeof(name), "%063d.%063d.%063d.%062d", 1, 2, 3, 4);
+	snprintf(line, sizeof(line), BASE "conduit=%s", name);
+	assert_int_equal(reparse(&b, OWNER, line, err, sizeof(err)), -1);
+	assert_string_equal(err,
+	    "conduit: '00000000000000000000...' is longer than 253 "
+	    "characters");
+	parse_ok(BASE "conduit=a,b,c,d,e,f,g,h");
+	assert_string_equal(b.conduit, "a,b,c,d,e,f,g,h");
 }
 
 static void
@@ -489,8 +538,17 @@ test_copies_own_their_strings(void **state)
 	struct binding c;
 
 	(void)state;
-	parse_ok(BASE "cmdline=-v cpuid=host,aes=0 ramdisk=/r");
+	parse_ok(BASE "cmdline=-v cpuid=host,aes=0 ramdisk=/r conduit=kv");
+	assert_int_equal(binding_set(&b.file, "inc.zone"), 0);
 	assert_int_equal(binding_copy(&c, &b), 0);
+	assert_ptr_not_equal(c.conduit, b.conduit);
+	assert_string_equal(c.conduit, "kv");
+	assert_ptr_not_equal(c.file, b.file);
+	assert_int_equal(binding_set(&c.conduit, "kv2"), 0);
+	assert_false(binding_same(&c, &b));
+	assert_int_equal(binding_set(&c.conduit, "kv"), 0);
+	assert_int_equal(binding_set(&c.file, NULL), 0); /* moved: the same */
+	assert_true(binding_same(&c, &b));
 	assert_true(binding_same(&c, &b));
 	assert_ptr_not_equal(c.kernel, b.kernel);
 	assert_string_equal(c.kernel, "/k.xen");
@@ -547,6 +605,7 @@ main(void)
 		cmocka_unit_test(test_long_values_up_to_the_limit),
 		cmocka_unit_test(test_derived_mac_is_stable_and_case_blind),
 		cmocka_unit_test(test_every_error_has_its_exact_message),
+		cmocka_unit_test(test_conduit_names_are_kept_lower_cased),
 		cmocka_unit_test(test_overlong_values_are_refused),
 		cmocka_unit_test(test_overlong_owner_is_refused),
 		cmocka_unit_test(test_error_buffer_is_respected),

@@ -322,6 +322,7 @@ static void
 test_show_request_split_across_writes_is_answered_whole(void **state)
 {
 	static char kernel[] = "/k/db.pvh";
+	static char conduit[] = "store.example.org.,kv.example.org.";
 	char	    buf[1024];
 	int	    fd = client();
 
@@ -340,6 +341,7 @@ test_show_request_split_across_writes_is_answered_whole(void **state)
 	vm_db.b.ready = BINDING_READY_TCP;
 	vm_db.b.max_boot_ms = 5000;
 	vm_db.b.synjitsu = 1;
+	vm_db.b.conduit = conduit;
 	vm_db.rec = &db_rec;
 	snprintf(db_rec.error, sizeof(db_rec.error), "build failed: x");
 	say(fd, "jitsu/1 sh");
@@ -358,6 +360,7 @@ test_show_request_split_across_writes_is_answered_whole(void **state)
 	    "data mac 00:16:3e:01:02:ff bridge br0\n"
 	    "data idle 60000 ms stop suspend ready tcp max-boot 5000 ms\n"
 	    "data synjitsu on warm off console off\n"
+	    "data conduit store.example.org.,kv.example.org.\n"
 	    "data last-error build failed: x\n"
 	    "end ok\n");
 }

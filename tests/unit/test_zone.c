@@ -174,6 +174,11 @@ test_bindings_answer_from_their_addresses(void **state)
 	assert_string_equal(api->binding->cmdline,
 	    "--name \"api\" ; not a comment");
 	assert_int_equal(api->binding->ttl, 60);
+	/* conduit= made absolute with the origin, '@' the origin itself */
+	assert_string_equal(api->binding->conduit,
+	    "store.example.org.,kv.example.org.,example.org.");
+	assert_null(www->binding->conduit);
+	assert_null(api->binding->file); /* in the zone's own file */
 	aaaa = zone_node_rrset(api, 28);
 	assert_non_null(aaaa);
 	assert_int_equal(aaaa->ttl, 60);
@@ -398,6 +403,41 @@ test_zone_set_refuses_the_same_apex_twice(void **state)
 	assert_string_equal(errs.msg[1], "bad-nosoa.zone: no SOA record");
 }
 
+/*
+ * A conduit name served by bindings of two zones: the one in the file
+ * given later is in error, named by its own ($INCLUDEd) file and line.
+ */
+static void
+test_zone_set_refuses_a_conduit_name_served_twice(void **state)
+{
+	static const char *const ab[] = { "twin-a.zone", "twin-b.zone" };
+	static const char *const ba[] = { "twin-b.zone", "twin-a.zone" };
+	struct zone_set		*s;
+
+	(void)state;
+	clear_errors();
+	assert_null(zone_set_load(ab, 2, &errs));
+	assert_int_equal(errs.count, 1);
+	assert_string_equal(errs.msg[0],
+	    "twin-inc.zone:2: conduit name store.sub.example.org. is also "
+	    "served by the binding at twin-a.zone:6");
+	clear_errors();
+	assert_null(zone_set_load(ba, 2, &errs));
+	assert_int_equal(errs.count, 1);
+	assert_string_equal(errs.msg[0],
+	    "twin-a.zone:6: conduit name store.sub.example.org. is also "
+	    "served by the binding at twin-inc.zone:2");
+	clear_errors();
+	assert_non_null(s = zone_set_load(ab, 1, &errs));
+	zone_set_free(s);
+	assert_non_null(s = zone_set_load(ba, 1, &errs));
+	assert_string_equal(s->zones[0]->bindings[0].file, "twin-inc.zone");
+	assert_string_equal(s->zones[0]->bindings[0].conduit,
+	    "store.sub.example.org.,other.sub.example.org.");
+	zone_set_free(s);
+	assert_int_equal(errs.count, 0);
+}
+
 /* The fixtures live in tests/conf; messages name files relative to it. */
 int
 main(void)
@@ -416,6 +456,8 @@ main(void)
 		cmocka_unit_test(test_name_under),
 		cmocka_unit_test(test_zone_set_finds_the_closest_zone),
 		cmocka_unit_test(test_zone_set_refuses_the_same_apex_twice),
+		cmocka_unit_test(
+		    test_zone_set_refuses_a_conduit_name_served_twice),
 	};
 
 	return cmocka_run_group_tests(tests, testutil_enter_conf_dir, NULL);

@@ -4,16 +4,16 @@
 # wants the module silent (tests/unit/quietlog.h says what it does).
 QUIETLOG	= tests/unit/quietlog.c
 test_log_SRCS	= src/log.c
-test_binding_SRCS = src/binding.c
-test_zone_SRCS	= $(ZONE_SRCS) src/binding.c src/errors.c
+test_binding_SRCS = src/binding.c src/conduit.c
+test_zone_SRCS	= $(ZONE_SRCS) src/binding.c src/conduit.c src/errors.c
 test_zone_LIBS	= $(shell pkg-config --libs ldns)
 test_conf_SRCS	= src/conf.c src/errors.c
 test_sdnotify_SRCS	= src/sdnotify.c
 test_priv_SRCS	= src/priv.c $(QUIETLOG)
-test_dns_SRCS	= src/dns.c $(ZONE_SRCS) src/binding.c src/errors.c
+test_dns_SRCS	= src/dns.c $(ZONE_SRCS) src/binding.c src/conduit.c src/errors.c
 test_dns_LIBS	= $(shell pkg-config --libs ldns)
 test_ctl_SRCS	= src/ctl.c
-test_vm_SRCS	= src/vm.c src/handover.c src/probe.c src/log.c src/binding.c \
+test_vm_SRCS	= src/vm.c src/handover.c src/probe.c src/log.c src/binding.c src/conduit.c \
 		  src/timeline.c
 test_vm_LIBS	= $(shell pkg-config --libs libevent)
 test_netlink_SRCS	= src/netlink.c
@@ -27,7 +27,7 @@ test_image_SRCS	= src/image.c src/log.c
 test_synjitsu_SRCS	= src/synjitsu.c src/siphash.c unikernels/lib/synrec.c $(WIRE_SRCS)
 test_handover_SRCS	= src/handover.c src/log.c
 test_handover_LIBS	= $(shell pkg-config --libs libevent)
-test_xl_SRCS	= src/xl.c src/log.c src/binding.c unikernels/lib/synrec.c
+test_xl_SRCS	= src/xl.c src/log.c src/binding.c src/conduit.c unikernels/lib/synrec.c
 test_xl_LIBS	= $(shell pkg-config --libs libevent)
 test_timeline_SRCS	= src/timeline.c
 test_metrics_SRCS	= src/metrics.c src/timeline.c
@@ -51,3 +51,4 @@ test_xlp_LIBS	= $(shell pkg-config --libs libevent)
 test_child_SRCS	= src/child.c
 test_rrl_SRCS	= src/rrl.c src/siphash.c
 test_rrl_LIBS	= -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc
+test_conduit_SRCS	= src/conduit.c
