@@ -153,13 +153,15 @@ fi
 # The arm64 machine: QEMU's virt board with EL2 (virtualization=on) and
 # GICv3, a Cortex-A57.  Xen is an arm64 Image that -kernel loads; its
 # dom0 kernel and initramfs are guest-loader devices, which QEMU describes
-# in the device tree as Xen's boot modules (/chosen/module@ADDR).  Their
-# addresses must stay clear of the device tree, which QEMU puts 128 MiB
-# into RAM (0x48000000) when no -initrd is given; the initramfs follows
-# the kernel on a 16 MiB boundary.  Xen's console is the PL011; dom0's
+# in the device tree as Xen's boot modules (/chosen/module@ADDR).  QEMU
+# loads Xen and its own device tree low in RAM (from 0x40000000): the
+# kernel goes at 0x49000000, as measured for armhf, and the initramfs
+# after it on a 16 MiB boundary (Xen's log: "Loading d0 kernel from boot
+# module @ ...").  Debian's arm64 vmlinuz is an uncompressed Image, which
+# Xen copies into dom0's memory as it is.  Xen's console is the PL011; dom0's
 # hvc0 goes through Xen to it, as on x86.  Not given: noreboot (x86's;
-# here dom0's power-off makes Xen switch the machine off by PSCI) and
-# dom0_mem's max: part.
+# here dom0's power-off makes Xen halt the machine, "Hardware Dom0
+# halted", and QEMU ends at once) and dom0_mem's max: part.
 # shellcheck disable=SC2086
 qemu_arm64() {
 	local kimg=$cache/root/boot/vmlinuz-$kver kaddr=$((0x49000000)) iaddr
