@@ -36,11 +36,16 @@ test=${1:?usage: run.sh TEST}
 arch=${TESTBED_ARCH:-amd64}
 cache=${TESTBED_CACHE:-$top/build/cache}
 out=${TESTBED_OUT:-$top/build/testbed}
+# The project's programs that dom0 gets (mkdom0.sh): BUILD/bin and
+# BUILD/tools, BUILD being build/ or, for arm64, the cross-build's
+# build/arm64.
+build=$top/build
 case $arch in
 amd64) ;;
 arm64)
 	cache=$cache/$arch
 	out=$out/$arch
+	build=$top/build/$arch
 	;;
 *)
 	echo "testbed: unknown TESTBED_ARCH $arch (amd64 or arm64)" >&2
@@ -64,8 +69,9 @@ for f in "$top/tests/xen/$test.sh" $(sed -n 's#^\. /testbed/tests/\(.*\.inc\).*#
 	for t in "$top"/src/jitsud.c "$top"/src/jitsuctl.c "$top"/tests/tools/*.c; do
 		n=$(basename "$t" .c)
 		[ -f "$f" ] && grep -qw -- "$n" "$f" || continue
-		[ -x "$top/build/bin/$n" ] || [ -x "$top/build/tools/$n" ] || {
-			echo "testbed: $test runs $n, which is not built: make first" >&2
+		[ -x "$build/bin/$n" ] || [ -x "$build/tools/$n" ] || {
+			echo "testbed: $test runs $n, which is not built" \
+			    "(in ${build#"$top"/}): make first" >&2
 			exit 2
 		}
 	done
