@@ -11,7 +11,7 @@ set -eu
 PKGS="
 build-essential pkg-config
 libxen-dev libldns-dev libevent-dev libcmocka-dev
-qemu-system-x86 busybox-static cpio xz-utils kmod
+qemu-system-x86 qemu-system-arm busybox-static cpio xz-utils kmod
 debootstrap
 iproute2 bridge-utils iputils-ping dnsutils ldnsutils curl mandoc
 dnsperf nsd procps clang-format tcpdump time systemd

@@ -9,14 +9,86 @@ tb_copy() {
 	cp -L "$_src" "$_root$_dst"
 }
 
+# The architecture an image is built for: tb_arch ARCH CACHEDIR.  For
+# the host's own (amd64) programs and their libraries come from the host;
+# for a foreign one (arm64) from CACHEDIR/root, where fetch.sh unpacked
+# that architecture's packages (TB_SYSROOT), and ldd cannot run them.
+TB_SYSROOT=""
+TB_TRIPLET=x86_64-linux-gnu
+tb_arch() {
+	case $1 in
+	amd64) TB_SYSROOT="" TB_TRIPLET=x86_64-linux-gnu ;;
+	arm64) TB_SYSROOT=$2/root TB_TRIPLET=aarch64-linux-gnu ;;
+	*) echo "testbed: unknown architecture $1" >&2; return 1 ;;
+	esac
+}
+
+# tb_src PATH: where the program the image has at PATH comes from: the
+# host's PATH, or the same program in TB_SYSROOT, whose packages are not
+# merged-/usr (iproute2 has /bin/ip there, the host /usr/bin/ip).
+tb_src() {
+	[ -n "$TB_SYSROOT" ] || { echo "$1"; return; }
+	_n=${1##*/}
+	for _d in /usr/bin /bin /usr/sbin /sbin; do
+		[ -e "$TB_SYSROOT$_d/$_n" ] && { echo "$TB_SYSROOT$_d/$_n"; return; }
+	done
+	echo "testbed: no $_n in $TB_SYSROOT" >&2
+	return 1
+}
+
+# tb_lib SONAME: the library TB_SYSROOT has under SONAME, as a path in
+# the image (the multiarch folders, which the dynamic loader searches
+# without a cache).
+tb_lib() {
+	for _d in /lib/$TB_TRIPLET /usr/lib/$TB_TRIPLET /lib /usr/lib; do
+		[ -e "$TB_SYSROOT$_d/$1" ] && { echo "$_d/$1"; return; }
+	done
+	echo "testbed: no library $1 in $TB_SYSROOT" >&2
+	return 1
+}
+
+# The libraries FILE (a path on the host) needs, as image paths, for a
+# foreign architecture: its DT_NEEDED entries and its interpreter,
+# recursively, read with readelf (which reads any architecture).
+tb_needed() {
+	_todo=$1
+	_done=" "
+	while [ -n "$_todo" ]; do
+		_f=${_todo%% *}
+		case $_todo in *" "*) _todo=${_todo#* } ;; *) _todo="" ;; esac
+		for _so in $(LC_ALL=C readelf -dl "$_f" | sed -n \
+		    -e 's/.*(NEEDED).*\[\(.*\)\]$/\1/p' \
+		    -e 's/.*program interpreter: \(.*\)\]$/\1/p'); do
+			case $_so in
+			/*) _p=$_so ;;
+			*) _p=$(tb_lib "$_so") || return 1 ;;
+			esac
+			case $_done in *" $_p "*) continue ;; esac
+			_done="$_done$_p "
+			echo "$_p"
+			_todo="${_todo:+$_todo }$TB_SYSROOT$_p"
+		done
+	done
+}
+
 # Copy an executable and every shared library ldd resolves for it.  The
 # libraries come from the host (the Xen libraries are installed there as
 # dependencies of libxen-dev), and keep their host path, so the dynamic
 # loader finds them in the image without a cache.  LD_LIBRARY_PATH lets
-# ldd see libraries that only exist in the unpacked cache.
+# ldd see libraries that only exist in the unpacked cache.  For a foreign
+# architecture (TB_SYSROOT set) the libraries come from TB_SYSROOT, found
+# by tb_needed, and a missing one fails the copy.
 tb_copy_bin() {
 	_root=$1 _src=$2 _dst=${3:-$2}
 	tb_copy "$_root" "$_src" "$_dst"
+	if [ -n "$TB_SYSROOT" ]; then
+		_libs=$(tb_needed "$_src") || return 1
+		for _lib in $_libs; do
+			[ -e "$_root$_lib" ] ||
+			    tb_copy "$_root" "$TB_SYSROOT$_lib" "$_lib"
+		done
+		return 0
+	fi
 	ldd "$_src" 2>/dev/null | awk '
 	    $2 == "=>" && $3 ~ /^\// { print $3 }
 	    $1 ~ /^\// { print $1 }' |
@@ -36,7 +108,10 @@ tb_skeleton() {
 	ln -sfn usr/lib "$_root/lib"
 	ln -sfn usr/lib64 "$_root/lib64"
 	ln -sfn ../run "$_root/var/run"
-	cp /bin/busybox "$_root/usr/bin/busybox"
+	# The applets are listed by the host's busybox, which can run: the
+	# same Debian package (busybox-static) as a foreign one, so the
+	# same list.
+	cp "${TB_SYSROOT:-}/bin/busybox" "$_root/usr/bin/busybox"
 	for _app in $(/bin/busybox --list-full); do
 		[ -e "$_root/$_app" ] || ln -s /usr/bin/busybox "$_root/$_app"
 	done

@@ -1,9 +1,10 @@
 #!/bin/sh
 # mkguest.sh -- build the baseline Linux micro-VM: kernel + busybox initramfs
 #
-# Usage: mkguest.sh CACHEDIR OUTDIR
-# Writes OUTDIR/vmlinux.gz (gzipped ELF of Debian's kernel) and
-# OUTDIR/initrd.cpio.  The guest is the "Linux micro-VM" baseline that the
+# Usage: mkguest.sh CACHEDIR OUTDIR [ARCH]
+# Writes OUTDIR/vmlinux.gz (gzipped ELF of Debian's kernel; for ARCH
+# arm64, OUTDIR/Image: Debian's arm64 vmlinuz is already the raw Image
+# that Xen's ARM domain builder loads) and OUTDIR/initrd.cpio.  The guest is the "Linux micro-VM" baseline that the
 # unikernels and jitsud are compared against.
 set -eu
 
@@ -12,6 +13,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 cache=${1:?usage: mkguest.sh CACHEDIR OUTDIR}
 out=${2:?usage: mkguest.sh CACHEDIR OUTDIR}
+arch=${3:-amd64}
+tb_arch "$arch" "$cache"
 kver=$(cat "$cache/kver")
 kroot=$cache/root/lib/modules/$kver/kernel
 
@@ -26,7 +29,13 @@ cp "$here/guest-init" "$root/init"
 chmod 0755 "$root/init"
 tb_cpio "$root" "$out/initrd.cpio"
 
-if [ ! -f "$out/vmlinux.gz" ] || [ "$cache/stamp" -nt "$out/vmlinux.gz" ]; then
-	tb_vmlinux "$cache/root/boot/vmlinuz-$kver" "$out/vmlinux.gz"
+kimg=$out/vmlinux.gz
+[ "$arch" = amd64 ] || kimg=$out/Image
+if [ ! -f "$kimg" ] || [ "$cache/stamp" -nt "$kimg" ]; then
+	if [ "$arch" = amd64 ]; then
+		tb_vmlinux "$cache/root/boot/vmlinuz-$kver" "$kimg"
+	else
+		cp "$cache/root/boot/vmlinuz-$kver" "$kimg"
+	fi
 fi
-echo "mkguest: $out/vmlinux.gz $out/initrd.cpio"
+echo "mkguest: $kimg $out/initrd.cpio"

@@ -4,6 +4,10 @@
 # Usage: run.sh TEST
 #   TEST names tests/xen/TEST.sh, which runs inside dom0 (see tb.sh).
 # Environment:
+#   TESTBED_ARCH     amd64 (default) or arm64: the machine emulated, and
+#                    the Xen, kernel and dom0 programs it boots (arm64:
+#                    qemu-system-aarch64, Debian's arm64 packages in
+#                    CACHE/arm64, logs in OUT/arm64)
 #   TESTBED_CACHE    package cache (default build/cache)
 #   TESTBED_OUT      logs and results (default build/testbed)
 #   TESTBED_TIMEOUT  whole-run limit in seconds (default 300)
@@ -29,8 +33,25 @@ top=$(cd "$here/../.." && pwd)
 # shellcheck source=hostnet.sh
 . "$here/hostnet.sh"
 test=${1:?usage: run.sh TEST}
+arch=${TESTBED_ARCH:-amd64}
 cache=${TESTBED_CACHE:-$top/build/cache}
 out=${TESTBED_OUT:-$top/build/testbed}
+# The project's programs that dom0 gets (mkdom0.sh): BUILD/bin and
+# BUILD/tools, BUILD being build/ or, for arm64, the cross-build's
+# build/arm64.
+build=$top/build
+case $arch in
+amd64) ;;
+arm64)
+	cache=$cache/$arch
+	out=$out/$arch
+	build=$top/build/$arch
+	;;
+*)
+	echo "testbed: unknown TESTBED_ARCH $arch (amd64 or arm64)" >&2
+	exit 2
+	;;
+esac
 limit=${TESTBED_TIMEOUT:-300}
 stall=${TESTBED_STALL:-90}
 mem=${TESTBED_MEM:-1024}
@@ -48,8 +69,9 @@ for f in "$top/tests/xen/$test.sh" $(sed -n 's#^\. /testbed/tests/\(.*\.inc\).*#
 	for t in "$top"/src/jitsud.c "$top"/src/jitsuctl.c "$top"/tests/tools/*.c; do
 		n=$(basename "$t" .c)
 		[ -f "$f" ] && grep -qw -- "$n" "$f" || continue
-		[ -x "$top/build/bin/$n" ] || [ -x "$top/build/tools/$n" ] || {
-			echo "testbed: $test runs $n, which is not built: make first" >&2
+		[ -x "$build/bin/$n" ] || [ -x "$build/tools/$n" ] || {
+			echo "testbed: $test runs $n, which is not built" \
+			    "(in ${build#"$top"/}): make first" >&2
 			exit 2
 		}
 	done
@@ -80,12 +102,21 @@ say() {
 	printf 'testbed: [%6.1fs] %s\n' "$(echo "$(elapsed)" | awk '{ print $1 / 1000 }')" "$*"
 }
 
-say "preparing images for $test"
-"$here/fetch.sh" "$cache"
-"$here/mkguest.sh" "$cache" "$out/guests/linux" >/dev/null
-"$here/mkdom0.sh" "$cache" "$out/guests" "$out/dom0.cpio" >/dev/null
-if [ ! -f "$out/xen.elf" ] || [ "$cache/stamp" -nt "$out/xen.elf" ]; then
-	zcat "$cache/root/boot/xen-4.17-amd64.gz" > "$out/xen.elf"
+if [ "$arch" = amd64 ]; then
+	say "preparing images for $test"
+	"$here/fetch.sh" "$cache"
+	"$here/mkguest.sh" "$cache" "$out/guests/linux" >/dev/null
+	"$here/mkdom0.sh" "$cache" "$out/guests" "$out/dom0.cpio" >/dev/null
+	if [ ! -f "$out/xen.elf" ] || [ "$cache/stamp" -nt "$out/xen.elf" ]
+	then
+		zcat "$cache/root/boot/xen-4.17-amd64.gz" > "$out/xen.elf"
+	fi
+else
+	say "preparing $arch images for $test"
+	"$here/fetch.sh" "$cache" "$arch"
+	"$here/mkguest.sh" "$cache" "$out/guests/linux" "$arch" >/dev/null
+	"$here/mkdom0.sh" "$cache" "$out/guests" "$out/dom0.cpio" "$arch" \
+	    >/dev/null
 fi
 kver=$(cat "$cache/kver")
 
@@ -125,6 +156,41 @@ if hostnet_wanted "$top/tests/xen/$test.sh"; then
 	dom0_args="$dom0_args jitsu.hostnet=1"
 fi
 
+# The arm64 machine: QEMU's virt board with EL2 (virtualization=on) and
+# GICv3, a Cortex-A57.  Xen is an arm64 Image that -kernel loads; its
+# dom0 kernel and initramfs are guest-loader devices, which QEMU describes
+# in the device tree as Xen's boot modules (/chosen/module@ADDR).  QEMU
+# loads Xen and its own device tree low in RAM (from 0x40000000): the
+# kernel goes at 0x49000000, as measured for armhf, and the initramfs
+# after it on a 16 MiB boundary (Xen's log: "Loading d0 kernel from boot
+# module @ ...").  Debian's arm64 vmlinuz is an uncompressed Image, which
+# Xen copies into dom0's memory as it is.  Xen's console is the PL011; dom0's
+# hvc0 goes through Xen to it, as on x86.  Not given: noreboot (x86's;
+# here dom0's power-off makes Xen halt the machine, "Hardware Dom0
+# halted", and QEMU ends at once) and dom0_mem's max: part.
+# shellcheck disable=SC2086
+qemu_arm64() {
+	local kimg=$cache/root/boot/vmlinuz-$kver kaddr=$((0x49000000)) iaddr
+	local xargs="console=dtuart dtuart=/pl011@9000000"
+	xargs="$xargs dom0_mem=${dom0_mem}M bootscrub=false"
+	xargs="$xargs loglvl=all guest_loglvl=all"
+	iaddr=$(((kaddr + $(stat -c %s "$kimg") + 0xffffff) & ~0xffffff))
+	# exec: run in the background, this function's subshell becomes
+	# QEMU, and $! is QEMU's pid, as stop_qemu needs.
+	exec $qemu_pre qemu-system-aarch64 -accel tcg \
+	    -machine virt,virtualization=on,gic-version=3 -cpu cortex-a57 \
+	    -m "$mem" -smp 2 -display none -monitor none -no-reboot \
+	    -serial "file:$log" $qemu_net \
+	    -kernel "$cache/root/boot/xen-4.17-arm64" -append "$xargs" \
+	    -device "guest-loader,addr=$(printf 0x%x $kaddr),kernel=$kimg,bootargs=${dom0_args//,/,,}" \
+	    -device "guest-loader,addr=$(printf 0x%x $iaddr),initrd=$out/dom0.cpio" \
+	    ${TESTBED_QEMU_EXTRA:-}
+}
+
+if [ "$arch" = arm64 ]; then
+	dom0_args=${dom0_args/earlyprintk=xen/earlycon=xenboot}
+	qemu_arm64 &
+else
 # shellcheck disable=SC2086
 # Single-threaded TCG: QEMU 7.2's multi-threaded TCG now and then walks
 # correct nested page tables as "not present" on the first fetch after a
@@ -137,6 +203,7 @@ $qemu_pre qemu-system-x86_64 -accel tcg,thread=single \
     -kernel "$out/xen.elf" -append "$xen_args" \
     -initrd "$cache/root/boot/vmlinuz-$kver $dom0_args,$out/dom0.cpio" \
     ${TESTBED_QEMU_EXTRA:-} &
+fi
 qpid=$!
 # Reap QEMU quietly: bash would otherwise report the job as "Killed".
 # The host clients still running go with it, then their namespace.

@@ -27,6 +27,23 @@ ip() {
 	/usr/bin/ip "$@"
 }
 
+# The architecture dom0 runs on, in Debian's words (amd64, arm64).
+case $(uname -m) in
+aarch64) TB_ARCH=arm64 ;;
+*) TB_ARCH=amd64 ;;
+esac
+
+# tb_cfg NAME: the xl config of the test guest NAME for this
+# architecture: /testbed/tests/NAME-ARCH.cfg where one exists (a guest
+# whose kernel or type differs per architecture), else NAME.cfg.
+tb_cfg() {
+	if [ -f "/testbed/tests/$1-$TB_ARCH.cfg" ]; then
+		echo "/testbed/tests/$1-$TB_ARCH.cfg"
+	else
+		echo "/testbed/tests/$1.cfg"
+	fi
+}
+
 tb_say() {
 	printf '@@TB %s\n' "$*"
 }

@@ -9,7 +9,7 @@ silent_pings() {
 tb_step broken-config 30 xl create /testbed/tests/broken.cfg
 # The same guest as the smoke test but without an address: it boots, says
 # so on its console, and never answers.
-tb_step silent-create 90 xl create /testbed/tests/linux.cfg 'name="silent"' \
+tb_step silent-create 90 xl create "$(tb_cfg linux)" 'name="silent"' \
     'extra="console=hvc0 jitsu.name=silent"'
 tb_step silent-ping 15 tb_until silent_pings
 # The failure report shows the guest's console: let it reach its message

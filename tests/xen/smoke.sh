@@ -10,7 +10,7 @@ guest_serves() {
 	    grep -q "hello from baseline"
 }
 
-tb_step xl-create 90 xl create /testbed/tests/linux.cfg
+tb_step xl-create 90 xl create "$(tb_cfg linux)"
 tb_step ping 60 tb_until guest_pings
 tb_step http-get 30 tb_until guest_serves
 tb_step xl-destroy 30 xl destroy linux
