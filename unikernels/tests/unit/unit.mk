@@ -30,3 +30,5 @@ test_sock_handover_SRCS	= platform/unix-sock/handover.c lib/synrec.c \
 test_handover_SRCS	= $(NET_UNIT_SRCS) lib/net/stack.c lib/synjitsu.c \
 	lib/synrec.c lib/ready.c lib/timer.c lib/poll.c lib/printf.c \
 	lib/cmdline.c
+# The vchan rings (libxenvchan's shared page), both ends in one process.
+test_vchan_SRCS		= lib/vchan.c lib/ring.c lib/string.c
