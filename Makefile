@@ -82,7 +82,7 @@ MANPAGES = $(wildcard man/*.[1-8])
 
 .PHONY: all check unit unit-build smoke testbed-selftest demo bench install deb \
 	clean distclean format format-check unikernels
-TOOLS = qlat qburst shellprobe servewait tcpflood dnscmp
+TOOLS = qlat qburst shellprobe servewait tcpflood dnscmp vchanecho
 all: $(addprefix $(B)/bin/,$(PROGRAMS)) unikernels \
     $(addprefix $(B)/tools/,$(TOOLS))
 
@@ -96,6 +96,12 @@ $(B)/tools/servewait: tests/tools/servewait.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< \
 	    $(shell pkg-config --libs xenstore)
+
+# Dom0's end of the libOS's vchan test (tests/xen/uk-vchan.sh): stock
+# libxenvchan.
+$(B)/tools/vchanecho: tests/tools/vchanecho.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< -lxenvchan
 
 # The NSD comparison (tests/system/nsdcmp.sh) reads replies with ldns.
 $(B)/tools/dnscmp: tests/tools/dnscmp.c

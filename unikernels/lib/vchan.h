@@ -71,7 +71,7 @@ struct vchan {
 	struct vchan_page *page;
 	struct vchan_ring rd, wr;
 	int server;
-	int broken; /* the peer wrote impossible indices */
+	int broken; /* the peer wrote impossible indices (callers may read) */
 };
 
 /*

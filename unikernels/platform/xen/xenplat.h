@@ -126,6 +126,8 @@ typedef int evtchn_handler_fn(void *arg);
 /* Clears port's pending bit; returns whether it was set. */
 int evtchn_clear(evtchn_port_t port);
 void evtchn_notify(evtchn_port_t port);
+/* A port of ours that domain remote may bind to; -UK_EIO if Xen refuses. */
+int evtchn_alloc_unbound(domid_t remote, evtchn_port_t *port);
 /*
  * Blocks until one of ports becomes pending (any port when n is 0) or
  * the absolute time deadline passes.  Returns at once if one of ports is
@@ -147,6 +149,14 @@ void console_flush(uint64_t deadline);
 /* xenstore.c */
 void xenstore_init(void);
 int xenstore_write_all(const char *const *paths, const char *const *values,
+    size_t n);
+/*
+ * Sets path's permissions (in transaction tx, UK_XS_NOTX for none): n
+ * entries as xenstored spells them, the owner first with what every
+ * domain not listed may do ("n5": domain 5 owns it, others have
+ * nothing), then one per domain ("r0": domain 0 may read).
+ */
+int xenstore_set_perms(uint32_t tx, const char *path, const char *const *perms,
     size_t n);
 /* Requests made so far and the time spent waiting for their replies. */
 void xenstore_stats(unsigned int *requests, uint64_t *wait_ns);
