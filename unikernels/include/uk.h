@@ -529,10 +529,10 @@ void uk_udp_close(struct uk_udp *u);
  * Non-blocking, in the event loop, as TCP above: calls return -UK_EAGAIN
  * where they would block, and fn runs from uk_poll() with UK_NET_READ
  * (data, end of stream or an error to read) and UK_NET_WRITE (room; also
- * once when the client connects) after such a call.  Only the server
- * role exists so far, at most 2 vchans in the life of the domain (their
- * pages and grants are never taken back), rings of at most 64 KiB.  The
- * unix platforms do not have it.
+ * once when the client connects) after such a call.  At most 2 vchans in
+ * the life of the domain, either role (their pages, grants and mappings
+ * are never taken back), rings of at most 64 KiB.  The unix platforms
+ * do not have it.
  */
 
 struct uk_vchan;
@@ -552,6 +552,17 @@ typedef void uk_vchan_fn(struct uk_vchan *c, int events, void *arg);
 int uk_vchan_server(uint16_t peer, const char *path, size_t read_min,
     size_t write_min, uk_vchan_fn *fn, void *arg, struct uk_vchan **cp);
 /*
+ * Connects to the vchan domain peer offers at path, as
+ * libxenvchan_client_init does: maps its pages, binds its event channel
+ * and tells it we are there.  -UK_ENOENT while path/ring-ref or
+ * path/event-channel does not exist (watch path and try again),
+ * -UK_EPROTO for a page no libxenvchan server would lay out, -UK_E2BIG
+ * for rings over 64 KiB, -UK_EACCES if Xen refuses a grant, -UK_ENOSPC
+ * when both vchans were used, else XenStore's or Xen's error.
+ */
+int uk_vchan_client(uint16_t peer, const char *path, uk_vchan_fn *fn, void *arg,
+    struct uk_vchan **cp);
+/*
  * Reads up to len bytes: the number read, 0 at end of stream (the peer
  * closed and everything it wrote was read), -UK_EAGAIN if nothing is
  * there yet, -UK_EPROTO once the peer corrupted the shared page.
@@ -564,8 +575,9 @@ long uk_vchan_read(struct uk_vchan *c, void *buf, size_t len);
  */
 long uk_vchan_write(struct uk_vchan *c, const void *buf, size_t len);
 /*
- * Closes our side (the peer still reads what we wrote), signals the
- * peer and removes path.  c is invalid after; fn never runs again.
+ * Closes our side (the peer still reads what we wrote) and signals the
+ * peer; a server also removes path.  c is invalid after; fn never runs
+ * again.
  */
 void uk_vchan_close(struct uk_vchan *c);
 

@@ -45,6 +45,21 @@ evtchn_alloc_unbound(domid_t remote, evtchn_port_t *port)
 	return 0;
 }
 
+int
+evtchn_bind_interdomain(domid_t remote, evtchn_port_t remote_port,
+    evtchn_port_t *port)
+{
+	struct evtchn_bind_interdomain bind = {
+		.remote_dom = remote,
+		.remote_port = remote_port,
+	};
+
+	if (xen_event_channel_op(EVTCHNOP_bind_interdomain, &bind) != 0)
+		return -UK_EIO;
+	*port = bind.local_port;
+	return 0;
+}
+
 void
 evtchn_notify(evtchn_port_t port)
 {

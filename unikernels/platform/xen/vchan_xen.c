@@ -4,11 +4,13 @@
 
 /*
  * The rings themselves are lib/vchan.c's; this file does what
- * libxenvchan's server does around them with gntalloc, evtchn and
+ * libxenvchan does around them with gntalloc or gntdev, evtchn and
  * libxenstore, and runs the application's callback from uk_poll().
  *
  * Pages are static: a slot holds the shared page and up to 64 KiB of
- * ring each way.  Grants are permanent (gnttab.c) and event-channel
+ * ring each way.  A server grants them; a client maps the server's
+ * grants over them (their own memory is then lost).  Grants are
+ * permanent (gnttab.c), mappings too (xen_grant_map), and event-channel
  * handlers cannot be removed (events.c), so a slot serves one vchan for
  * the life of the domain.
  */
@@ -26,7 +28,7 @@ struct uk_vchan {
 	int want;  /* UK_NET_* the application waits for */
 	uk_vchan_fn *fn;
 	void *arg;
-	char path[VX_PATH_MAX];
+	char path[VX_PATH_MAX]; /* the server's keys, "" for a client */
 };
 
 static vx_page vx_shared[VX_SLOTS];
@@ -157,6 +159,88 @@ uk_vchan_server(uint16_t peer, const char *path, size_t read_min,
 	return 0;
 }
 
+static int
+vx_read_key(const char *path, const char *key, unsigned long *v)
+{
+	char p[VX_PATH_MAX + 16], buf[16], *end;
+	int n;
+
+	snprintf(p, sizeof(p), "%s/%s", path, key);
+	if ((n = uk_xs_read(p, buf, sizeof(buf))) < 0)
+		return n;
+	*v = strtoul(buf, &end, 10);
+	return n > 0 && *end == '\0' && *v <= UINT32_MAX ? 0 : -UK_EPROTO;
+}
+
+/*
+ * Maps the rings' pages the server listed, left's then right's: we
+ * write left, so only it is writable.  The list is the server's to
+ * change at any time: each reference is read once and Xen checks it.
+ */
+static int
+vx_map_rings(struct vchan_page *page, unsigned int slot, domid_t peer,
+    unsigned int npages[2])
+{
+	unsigned int d, i, n = 0;
+	grant_ref_t ref;
+	int rc;
+
+	for (d = 0; d < 2; d++)
+		for (i = 0; i < npages[d]; i++) {
+			ref = __atomic_load_n(&page->grants[n++],
+			    __ATOMIC_RELAXED);
+			if ((rc = xen_grant_map(peer, ref, vx_rings[slot][d][i],
+				 d == 1)) != 0)
+				return rc;
+		}
+	return 0;
+}
+
+int
+uk_vchan_client(uint16_t peer, const char *path, uk_vchan_fn *fn, void *arg,
+    struct uk_vchan **cp)
+{
+	unsigned int lo, ro, npages[2], slot = vx_used;
+	struct uk_vchan *c = &vx[slot];
+	struct vchan_page *page = (struct vchan_page *)vx_shared[slot];
+	unsigned long ref, port;
+	int rc;
+
+	if (strlen(path) >= VX_PATH_MAX)
+		return -UK_EINVAL;
+	if (slot == VX_SLOTS)
+		return -UK_ENOSPC;
+	if ((rc = vx_read_key(path, "ring-ref", &ref)) != 0 ||
+	    (rc = vx_read_key(path, "event-channel", &port)) != 0)
+		return rc;
+	/* The slot is spent from here: its memory is about to go. */
+	vx_used++;
+	if ((rc = xen_grant_map(peer, (grant_ref_t)ref, page, 0)) != 0)
+		return rc;
+	if ((rc = vchan_check(page, &lo, &ro)) < 0)
+		return rc;
+	npages[0] = vchan_ring_pages(lo);
+	npages[1] = vchan_ring_pages(ro);
+	if (npages[0] > VX_RING_PAGES || npages[1] > VX_RING_PAGES)
+		return -UK_E2BIG;
+	if ((rc = vx_map_rings(page, slot, peer, npages)) != 0 ||
+	    (rc = evtchn_bind_interdomain(peer, (evtchn_port_t)port,
+		 &c->port)) != 0)
+		return rc;
+	vchan_client_init(&c->v, page, lo, ro, vx_rings[slot][0],
+	    vx_rings[slot][1]);
+	c->path[0] = '\0';
+	c->state = VCHAN_OPEN;
+	c->want = 0;
+	c->fn = fn;
+	c->arg = arg;
+	evtchn_handler(c->port, vx_handler, c);
+	/* As libxenvchan's client: the server learns we are there. */
+	evtchn_notify(c->port);
+	*cp = c;
+	return 0;
+}
+
 long
 uk_vchan_read(struct uk_vchan *c, void *buf, size_t len)
 {
@@ -194,5 +278,6 @@ uk_vchan_close(struct uk_vchan *c)
 	vchan_close(&c->v);
 	evtchn_notify(c->port);
 	c->fn = NULL;
-	(void)uk_xs_rm(c->path);
+	if (c->path[0] != '\0')
+		(void)uk_xs_rm(c->path);
 }
