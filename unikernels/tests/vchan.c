@@ -2,17 +2,20 @@
 #include "uk.h"
 
 /*
- * Without arguments: the server.  Offers a vchan to Dom0 at data/vchan
- * (64 KiB rings) and sends back every byte it reads, in order, through
- * a buffer of its own, so either ring may be full while the other is
- * not.  At the end of the stream it closes, prints SUCCESS with the byte
- * count and powers off.
+ * Without arguments: the server.  Offers a vchan at data/vchan (64 KiB
+ * rings) and sends back every byte it reads, in order, through a buffer
+ * of its own, so either ring may be full while the other is not.  At the
+ * end of the stream it closes, prints SUCCESS with the byte count and
+ * powers off.  The peer is Dom0 unless Dom0 wrote another domid in our
+ * data/peer before we ran.
  *
- * With `role=client': the client, twice.  Dom0 serves data/srv0 (rings
- * inside the shared page) and data/srv1 (64 KiB rings, pages of their
- * own); for each, as soon as the keys are there, it connects, sends
- * 1 MiB of a known pattern while reading the echo back, checks every
- * byte, and closes.  SUCCESS once both went through.
+ * With `role=client': the client.  Dom0 serves data/srv0 (rings inside
+ * the shared page) and data/srv1 (64 KiB rings, pages of their own);
+ * for each, as soon as the keys are there, it connects, sends 1 MiB of a
+ * known pattern while reading the echo back, checks every byte, and
+ * closes.  SUCCESS once both went through.  If Dom0 wrote a domid in our
+ * data/server, that domain is the server instead (this unikernel in the
+ * server role) and the one vchan is its data/vchan.
  *
  * Dom0's side is stock libxenvchan: tests/tools/vchanecho.c.
  */
@@ -70,17 +73,18 @@ on_serve(struct uk_vchan *c, int events, void *arg)
 }
 
 static int
-server(void)
+server(unsigned int peer)
 {
 	struct uk_vchan *c;
 	int rc;
 
-	if ((rc = uk_vchan_server(0, PATH, BUF, BUF, on_serve, NULL, &c)) !=
-	    0) {
+	rc = uk_vchan_server((uint16_t)peer, PATH, BUF, BUF, on_serve, NULL,
+	    &c);
+	if (rc != 0) {
 		printf("vchan: FAILURE: server: %d\n", rc);
 		return 1;
 	}
-	printf("vchan: serving at " PATH "\n");
+	printf("vchan: serving at " PATH " to domain %u\n", peer);
 	serve(c);
 	while (!done)
 		(void)uk_poll(UK_FOREVER);
@@ -155,7 +159,7 @@ on_keys(struct uk_xs_watch *w, const char *path, void *arg)
 }
 
 static int
-client(const char *path)
+client(unsigned int srv, const char *path)
 {
 	struct uk_xs_watch w;
 	struct uk_vchan *c;
@@ -167,7 +171,8 @@ client(const char *path)
 		while (!changed)
 			(void)uk_poll(UK_FOREVER);
 		changed = 0;
-		rc = uk_vchan_client(0, path, on_exchange, NULL, &c);
+		rc = uk_vchan_client((uint16_t)srv, path, on_exchange, NULL,
+		    &c);
 	} while (rc == -UK_ENOENT);
 	(void)uk_xs_unwatch(&w);
 	if (rc != 0)
@@ -182,17 +187,32 @@ client(const char *path)
 	return failed ? -UK_EIO : 0;
 }
 
+/* The domid Dom0 wrote in our data/KEY, 0 (Dom0 itself) if none. */
+static unsigned int
+domid_key(const char *key)
+{
+	char v[16];
+
+	if (uk_xs_read(key, v, sizeof(v)) <= 0)
+		return 0;
+	return (unsigned int)strtoul(v, NULL, 10);
+}
+
 int
 uk_main(void)
 {
-	char role[16];
+	char role[16], path[64];
+	unsigned int dom;
 	int rc;
 
 	if (uk_cmdline_get("role", role, sizeof(role)) < 0 ||
 	    strcmp(role, "client") != 0)
-		rc = server();
-	else if ((rc = client("data/srv0")) == 0)
-		rc = client("data/srv1");
+		rc = server(domid_key("data/peer"));
+	else if ((dom = domid_key("data/server")) != 0) {
+		snprintf(path, sizeof(path), "/local/domain/%u/" PATH, dom);
+		rc = client(dom, path);
+	} else if ((rc = client(0, "data/srv0")) == 0)
+		rc = client(0, "data/srv1");
 	if (rc != 0)
 		printf("vchan: client: %d\n", rc);
 	printf(rc != 0 ? "vchan: FAILURE\n" : "vchan: SUCCESS\n");
