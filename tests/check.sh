@@ -34,6 +34,11 @@ suite_cmd() {
 	jitsud-modes)	echo "scripts/testbed/run.sh jitsud-modes" ;;
 	uk-httpd)	echo "scripts/testbed/run.sh uk-httpd" ;;
 	uk-httpd-pv)	echo "scripts/testbed/run.sh uk-httpd-pv" ;;
+	uk-vchan)	echo "scripts/testbed/run.sh uk-vchan" ;;
+	uk-vchan-pv)	echo "scripts/testbed/run.sh uk-vchan-pv" ;;
+	uk-vchan-client) echo "scripts/testbed/run.sh uk-vchan-client" ;;
+	uk-vchan-client-pv) echo "scripts/testbed/run.sh uk-vchan-client-pv" ;;
+	uk-vchan-uk)	echo "scripts/testbed/run.sh uk-vchan-uk" ;;
 	jitsud-uk)	echo "scripts/testbed/run.sh jitsud-uk" ;;
 	jitsud-xs)	echo "scripts/testbed/run.sh jitsud-xs" ;;
 	jitsud-vif)	echo "scripts/testbed/run.sh jitsud-vif" ;;
@@ -51,7 +56,7 @@ suite_cmd() {
 	esac
 }
 
-suites=${*:-"format bench-summary unit unit-asan fuzz unikernels unikernels-asan unikernels-tap unikernels-sock daemon daemon-asan nsdcmp scale install proc proc-asan summon summon-asan synjitsu synjitsu-asan smoke smoke-arm64 uk-testbed uk-testbed-pv uk-httpd uk-httpd-pv jitsud-xl jitsud-modes jitsud-uk jitsud-vif xls jitsud-shells jitsud-xs jitsud-synjitsu jitsud-caps vchan-dom0 hostnet testbed-selftest systemd"}
+suites=${*:-"format bench-summary unit unit-asan fuzz unikernels unikernels-asan unikernels-tap unikernels-sock daemon daemon-asan nsdcmp scale install proc proc-asan summon summon-asan synjitsu synjitsu-asan smoke smoke-arm64 uk-testbed uk-testbed-pv uk-httpd uk-httpd-pv uk-vchan uk-vchan-pv uk-vchan-client uk-vchan-client-pv uk-vchan-uk jitsud-xl jitsud-modes jitsud-uk jitsud-vif xls jitsud-shells jitsud-xs jitsud-synjitsu jitsud-caps vchan-dom0 hostnet testbed-selftest systemd"}
 # Each suite's output is also kept in build/check/SUITE.log: a CI log is
 # often seen only by its last lines, so the failing lines of the failed
 # suites are shown again just above the verdict.

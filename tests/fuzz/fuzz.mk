@@ -19,8 +19,8 @@ FUZZ_CFLAGS = -std=c11 -g -O1 $(WARNINGS) $(FUZZ_SAN) \
 	      -fsanitize=fuzzer-no-link -DFUZZ_TOP='"$(CURDIR)"'
 
 # Harnesses of daemon code and of libOS code, and what each links.
-FUZZERS	?= dns zone conf ctl synjitsu proc handover net xs conduit
-FUZZ_UK	  = handover net xs
+FUZZERS	?= dns zone conf ctl synjitsu proc handover net xs conduit vchan
+FUZZ_UK	  = handover net xs vchan
 fuzz_dns_SRCS	= src/dns.c $(ZONE_SRCS) src/binding.c src/conduit.c src/errors.c \
 		  tests/fuzz/fuzz_dnsmsg.c
 fuzz_dns_LIBS	= $(shell pkg-config --libs ldns)
@@ -41,6 +41,7 @@ fuzz_net_UK	= lib/wire/eth.c lib/wire/arp.c lib/wire/ip.c lib/wire/tcp.c \
 		  lib/net/tcp_user.c
 fuzz_net_SRCS	= tests/fuzz/fuzz_frame.c tests/fuzz/fuzz_ukmem.c
 fuzz_xs_UK	= platform/xen/xs_wire.c lib/string.c
+fuzz_vchan_UK	= lib/vchan.c lib/ring.c lib/string.c
 
 FUZZ_UK_CPPFLAGS = -include unikernels/tests/unit/host.h -I$(FZ)/xeninc \
 	-Iunikernels/include -Iunikernels/lib -Iunikernels/lib/net \

@@ -196,6 +196,17 @@ def xs():
     put("xs", msg(XS_TX, b"17\0") + msg(XS_ERROR, b"EAGAIN\0", 2))
 
 
+def vchan():
+    # Server with in-page rings, then: a read, a write, the peer moving
+    # its producer index, data_ready/space.  Client of a libxenvchan page
+    # (orders 10 and 11, client waiting), then a write and a read.
+    hdr = struct.pack("<IIIIHHBBBB", 0, 0, 0, 0, 10, 11, 2, 1, 1, 0)
+    put("vchan", b"\x00\x01\x02" + b"\x02\x10\x00" + b"\x03\x00\x05hello"
+        + b"\x01\x01\x00\x00\x00\x07" + b"\x04")
+    put("vchan", b"\x01" + hdr + b"\x03\x00\x03abc" + b"\x02\x00\x01")
+    put("vchan", b"\x00\x03\x04" + b"\x03\x88\x13" + b"x" * 5000 + b"\x04")
+
+
 def proc():
     put("proc", b"\x00ready\n")
     put("proc", b"\x04ready\nadopted 3\n")
@@ -243,5 +254,5 @@ def dns():
                 put("dns", dns_query(line))
 
 
-for fn in (dns, ctl, synjitsu, net, handover, xs, proc, conduit):
+for fn in (dns, ctl, synjitsu, net, handover, xs, vchan, proc, conduit):
     fn()

@@ -25,7 +25,7 @@ while getopts t:o:c opt; do
 	esac
 done
 shift $((OPTIND - 1))
-names=${*:-"dns zone conf ctl synjitsu proc handover net xs conduit"}
+names=${*:-"dns zone conf ctl synjitsu proc handover net xs conduit vchan"}
 fz=build/fuzz
 
 # The seeds: committed inputs (tests/fuzz/mkseeds.py), and for the two

@@ -524,6 +524,71 @@ int uk_udp_recvfrom(struct uk_udp *u, void *buf, size_t len, uint32_t *ip,
 void uk_udp_close(struct uk_udp *u);
 
 /* ---------------------------------------------------------------------
+ * vchan: shared-memory byte streams to another domain (Xen only)
+ *
+ * Wire-compatible with Xen's libxenvchan: a Dom0 program calling
+ * libxenvchan_client_init(logger, <our domid>, <path>) reaches a vchan
+ * offered here, and the reverse roles are the same protocol.  A vchan is
+ * two rings in pages granted to the peer domain, one event channel, and
+ * two XenStore keys under a path: ring-ref and event-channel.  How the
+ * two domains agree on the path is the caller's business.
+ *
+ * Non-blocking, in the event loop, as TCP above: calls return -UK_EAGAIN
+ * where they would block, and fn runs from uk_poll() with UK_NET_READ
+ * (data, end of stream or an error to read) and UK_NET_WRITE (room; also
+ * once when the client connects) after such a call.  At most 2 vchans in
+ * the life of the domain, either role (their pages, grants and mappings
+ * are never taken back), rings of at most 64 KiB.  The unix platforms
+ * do not have it.
+ */
+
+struct uk_vchan;
+typedef void uk_vchan_fn(struct uk_vchan *c, int events, void *arg);
+
+/*
+ * Offers a vchan to domain peer, as libxenvchan_server_init does: rings
+ * of at least read_min bytes (peer to us) and write_min (us to peer),
+ * granted to peer, an event channel peer may bind, and path/ring-ref and
+ * path/event-channel written in one transaction, owned by us, readable
+ * by peer and no other domain.  path may be relative to the domain's
+ * home (data/... is ours to write).  We may write before the client is
+ * there.  -UK_EINVAL for rings over 64 KiB or a path over 96 bytes,
+ * -UK_ENOSPC when both vchans were used, else the grant's, the event
+ * channel's or XenStore's error.
+ */
+int uk_vchan_server(uint16_t peer, const char *path, size_t read_min,
+    size_t write_min, uk_vchan_fn *fn, void *arg, struct uk_vchan **cp);
+/*
+ * Connects to the vchan domain peer offers at path, as
+ * libxenvchan_client_init does: maps its pages, binds its event channel
+ * and tells it we are there.  -UK_ENOENT while path/ring-ref or
+ * path/event-channel does not exist (watch path and try again),
+ * -UK_EPROTO for a page no libxenvchan server would lay out, -UK_E2BIG
+ * for rings over 64 KiB, -UK_EACCES if Xen refuses a grant, -UK_ENOSPC
+ * when both vchans were used, else XenStore's or Xen's error.
+ */
+int uk_vchan_client(uint16_t peer, const char *path, uk_vchan_fn *fn, void *arg,
+    struct uk_vchan **cp);
+/*
+ * Reads up to len bytes: the number read, 0 at end of stream (the peer
+ * closed and everything it wrote was read), -UK_EAGAIN if nothing is
+ * there yet, -UK_EPROTO once the peer corrupted the shared page.
+ */
+long uk_vchan_read(struct uk_vchan *c, void *buf, size_t len);
+/*
+ * Copies up to len bytes into the ring and returns how many (maybe fewer
+ * than len: wait for UK_NET_WRITE), -UK_EAGAIN if the ring is full,
+ * -UK_EPIPE once the peer closed, -UK_EPROTO as for uk_vchan_read.
+ */
+long uk_vchan_write(struct uk_vchan *c, const void *buf, size_t len);
+/*
+ * Closes our side (the peer still reads what we wrote) and signals the
+ * peer; a server also removes path.  c is invalid after; fn never runs
+ * again.
+ */
+void uk_vchan_close(struct uk_vchan *c);
+
+/* ---------------------------------------------------------------------
  * Readiness
  */
 

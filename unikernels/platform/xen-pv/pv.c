@@ -89,6 +89,34 @@ xen_gnttab_map_frame(void *page)
 	return map_mfn(page, frame);
 }
 
+/*
+ * A PV guest names a virtual address, and Xen writes the granted frame
+ * into its PTE but flushes no TLB.  So the old mapping goes first, with
+ * its TLB entry; should Xen then refuse the grant, it comes back.
+ */
+int
+xen_grant_map(domid_t dom, grant_ref_t ref, void *page, int readonly)
+{
+	struct gnttab_map_grant_ref op = {
+		.host_addr = (uint64_t)(uintptr_t)page,
+		.flags = GNTMAP_host_map | (readonly ? GNTMAP_readonly : 0),
+		.ref = ref,
+		.dom = dom,
+	};
+
+	int rc;
+
+	if (xen_update_va_mapping(page, 0, UVMF_INVLPG) != 0)
+		return -UK_EIO;
+	if (xen_grant_table_op(GNTTABOP_map_grant_ref, &op, 1) != 0)
+		rc = -UK_EIO;
+	else
+		rc = op.status == GNTST_okay ? 0 : -UK_EACCES;
+	if (rc != 0 && map_mfn(page, xen_virt_to_gfn(page)) != 0)
+		uk_panic("pv: cannot restore the page at %p", page);
+	return rc;
+}
+
 static void
 shared_info_init(unsigned long maddr)
 {

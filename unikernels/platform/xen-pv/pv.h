@@ -14,13 +14,6 @@ xen_update_va_mapping(const void *va, uint64_t pte, unsigned long flags)
 }
 
 static inline long
-xen_grant_table_op(unsigned int cmd, void *arg, unsigned int count)
-{
-	return xen_hypercall3(__HYPERVISOR_grant_table_op, cmd,
-	    (unsigned long)arg, count);
-}
-
-static inline long
 xen_set_trap_table(const void *table)
 {
 	return xen_hypercall3(__HYPERVISOR_set_trap_table, (unsigned long)table,

@@ -120,6 +120,25 @@ xen_gnttab_map_frame(void *page)
 	return xen_memory_op(XENMEM_add_to_physmap, &xatp) == 0 ? 0 : -UK_EIO;
 }
 
+/*
+ * A translated guest names a guest frame: Xen puts the granted frame in
+ * our physical address space there, where the identity map finds it.
+ */
+int
+xen_grant_map(domid_t dom, grant_ref_t ref, void *page, int readonly)
+{
+	struct gnttab_map_grant_ref op = {
+		.host_addr = xen_virt_to_gfn(page) << PAGE_SHIFT,
+		.flags = GNTMAP_host_map | (readonly ? GNTMAP_readonly : 0),
+		.ref = ref,
+		.dom = dom,
+	};
+
+	if (xen_grant_table_op(GNTTABOP_map_grant_ref, &op, 1) != 0)
+		return -UK_EIO;
+	return op.status == GNTST_okay ? 0 : -UK_EACCES;
+}
+
 static uint64_t
 hvm_param(uint32_t index)
 {

@@ -33,6 +33,33 @@ evtchn_clear(evtchn_port_t port)
 	return (__atomic_fetch_and(word, ~bit, __ATOMIC_SEQ_CST) & bit) != 0;
 }
 
+int
+evtchn_alloc_unbound(domid_t remote, evtchn_port_t *port)
+{
+	struct evtchn_alloc_unbound alloc = { .dom = DOMID_SELF };
+
+	alloc.remote_dom = remote;
+	if (xen_event_channel_op(EVTCHNOP_alloc_unbound, &alloc) != 0)
+		return -UK_EIO;
+	*port = alloc.port;
+	return 0;
+}
+
+int
+evtchn_bind_interdomain(domid_t remote, evtchn_port_t remote_port,
+    evtchn_port_t *port)
+{
+	struct evtchn_bind_interdomain bind = {
+		.remote_dom = remote,
+		.remote_port = remote_port,
+	};
+
+	if (xen_event_channel_op(EVTCHNOP_bind_interdomain, &bind) != 0)
+		return -UK_EIO;
+	*port = bind.local_port;
+	return 0;
+}
+
 void
 evtchn_notify(evtchn_port_t port)
 {

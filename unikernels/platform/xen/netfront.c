@@ -137,18 +137,6 @@ net_handler(void *arg)
 	return more ? 1 : 0;
 }
 
-static int
-port_alloc(evtchn_port_t *port)
-{
-	struct evtchn_alloc_unbound alloc = { .dom = DOMID_SELF };
-
-	alloc.remote_dom = backend_id;
-	if (xen_event_channel_op(EVTCHNOP_alloc_unbound, &alloc) != 0)
-		return -UK_EIO;
-	*port = alloc.port;
-	return 0;
-}
-
 /*
  * One event channel per ring when netback offers it, as Linux's netfront
  * does.  With a single channel, Linux's netback serves both rings from
@@ -168,10 +156,10 @@ ports_alloc(void)
 	    backend);
 	if (read_int(path, &split) != 0)
 		split = 0;
-	if (port_alloc(&tx_port) != 0)
+	if (evtchn_alloc_unbound(backend_id, &tx_port) != 0)
 		return -UK_EIO;
 	rx_port = tx_port;
-	if (split && port_alloc(&rx_port) != 0)
+	if (split && evtchn_alloc_unbound(backend_id, &rx_port) != 0)
 		return -UK_EIO;
 	return 0;
 }

@@ -76,6 +76,13 @@ xen_hvm_op(int cmd, void *arg)
 	    (unsigned long)arg, 0);
 }
 
+static inline long
+xen_grant_table_op(unsigned int cmd, void *arg, unsigned int count)
+{
+	return xen_hypercall3(__HYPERVISOR_grant_table_op, cmd,
+	    (unsigned long)arg, count);
+}
+
 /*
  * Barriers for rings shared with other domains.  x86 keeps loads ordered
  * with loads and stores with stores, so rmb/wmb only stop the compiler;
@@ -120,12 +127,28 @@ uint64_t xen_virt_to_gfn(const void *va);
  * 0 or -UK_EIO.
  */
 int xen_gnttab_map_frame(void *page);
+/*
+ * Maps the page domain dom granted us as ref at page (page-aligned, in
+ * the image), in place of the memory there, which is lost to us for
+ * good: PVH maps the grant at that guest frame, PV at that virtual
+ * address.  Read-only or writable.  Never unmapped.  -UK_EACCES if Xen
+ * refuses the grant (status), -UK_EIO if the hypercall fails.
+ */
+int xen_grant_map(domid_t dom, grant_ref_t ref, void *page, int readonly);
 
 /* events.c */
 typedef int evtchn_handler_fn(void *arg);
 /* Clears port's pending bit; returns whether it was set. */
 int evtchn_clear(evtchn_port_t port);
 void evtchn_notify(evtchn_port_t port);
+/* A port of ours that domain remote may bind to; -UK_EIO if Xen refuses. */
+int evtchn_alloc_unbound(domid_t remote, evtchn_port_t *port);
+/*
+ * Binds a port of ours to remote_port, which domain remote allocated
+ * unbound for us; -UK_EIO if Xen refuses.
+ */
+int evtchn_bind_interdomain(domid_t remote, evtchn_port_t remote_port,
+    evtchn_port_t *port);
 /*
  * Blocks until one of ports becomes pending (any port when n is 0) or
  * the absolute time deadline passes.  Returns at once if one of ports is
@@ -147,6 +170,14 @@ void console_flush(uint64_t deadline);
 /* xenstore.c */
 void xenstore_init(void);
 int xenstore_write_all(const char *const *paths, const char *const *values,
+    size_t n);
+/*
+ * Sets path's permissions (in transaction tx, UK_XS_NOTX for none): n
+ * entries as xenstored spells them, the owner first with what every
+ * domain not listed may do ("n5": domain 5 owns it, others have
+ * nothing), then one per domain ("r0": domain 0 may read).
+ */
+int xenstore_set_perms(uint32_t tx, const char *path, const char *const *perms,
     size_t n);
 /* Requests made so far and the time spent waiting for their replies. */
 void xenstore_stats(unsigned int *requests, uint64_t *wait_ns);

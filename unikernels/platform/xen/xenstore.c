@@ -376,6 +376,21 @@ uk_xs_transaction_end(uint32_t tx, int commit)
 	return xs_request(XS_TRANSACTION_END, tx, strs, 1, 1, NULL);
 }
 
+int
+xenstore_set_perms(uint32_t tx, const char *path, const char *const *perms,
+    size_t n)
+{
+	const char *strs[4];
+	size_t i;
+
+	if (n == 0 || n >= sizeof(strs) / sizeof(strs[0]))
+		return -UK_EINVAL;
+	strs[0] = path;
+	for (i = 0; i < n; i++)
+		strs[i + 1] = perms[i];
+	return xs_request(XS_SET_PERMS, tx, strs, n + 1, 1, NULL);
+}
+
 void
 xenstore_stats(unsigned int *requests, uint64_t *wait_ns)
 {

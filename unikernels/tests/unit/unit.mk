@@ -30,3 +30,19 @@ test_sock_handover_SRCS	= platform/unix-sock/handover.c lib/synrec.c \
 test_handover_SRCS	= $(NET_UNIT_SRCS) lib/net/stack.c lib/synjitsu.c \
 	lib/synrec.c lib/ready.c lib/timer.c lib/poll.c lib/printf.c \
 	lib/cmdline.c
+# The vchan rings (libxenvchan's shared page), both ends in one process.
+test_vchan_SRCS		= lib/vchan.c lib/ring.c lib/string.c
+# The same rings against Debian's stock libxenvchan (libxen-dev), whose
+# calls into Xen's libraries go to the test's own in-process hypervisor.
+test_vchan_xen_SRCS	= lib/vchan.c lib/ring.c lib/string.c
+VCHAN_XEN_WRAP = xenevtchn_open xenevtchn_close xenevtchn_bind_unbound_port \
+	xenevtchn_bind_interdomain xenevtchn_notify xenevtchn_pending \
+	xenevtchn_unmask xengntshr_open xengntshr_close xengntshr_share_pages \
+	xengntshr_share_page_notify xengntshr_unshare xengnttab_open \
+	xengnttab_close xengnttab_map_domain_grant_refs \
+	xengnttab_map_grant_ref_notify xengnttab_unmap xs_open xs_close \
+	xs_read xs_write xs_set_permissions xs_rm xs_transaction_start \
+	xs_transaction_end munmap
+comma := ,
+test_vchan_xen_LIBS	= $(patsubst %,-Wl$(comma)--wrap=%,$(VCHAN_XEN_WRAP)) \
+	-l:libxenvchan.a -lxenevtchn -pthread
