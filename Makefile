@@ -82,7 +82,7 @@ MANPAGES = $(wildcard man/*.[1-8])
 
 .PHONY: all check unit unit-build smoke testbed-selftest demo bench install deb \
 	clean distclean format format-check unikernels
-TOOLS = qlat qburst shellprobe servewait tcpflood dnscmp synspoof vchanpeer vchanecho
+TOOLS = qlat qburst shellprobe servewait tcpflood dnscmp synspoof vchanpeer
 all: $(addprefix $(B)/bin/,$(PROGRAMS)) unikernels \
     $(addprefix $(B)/tools/,$(TOOLS))
 
@@ -103,11 +103,6 @@ $(B)/tools/vchanpeer: tests/tools/vchanpeer.c src/vchan.c include/vchan.h
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ tests/tools/vchanpeer.c \
 	    src/vchan.c $(shell pkg-config --libs xenvchan)
 
-# Dom0's end of the libOS's vchan test (tests/xen/uk-vchan.sh): stock
-# libxenvchan.
-$(B)/tools/vchanecho: tests/tools/vchanecho.c
-	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< -lxenvchan
 
 # The NSD comparison (tests/system/nsdcmp.sh) reads replies with ldns.
 $(B)/tools/dnscmp: tests/tools/dnscmp.c

@@ -1,7 +1,7 @@
 # uk-vchan-client.sh -- the libOS's vchan client against stock libxenvchan
 #
 # Dom0 serves two vchans to the tests/vchan.c unikernel (role=client,
-# PVH, 4 MiB) with build/tools/vchanecho -s, a plain libxenvchan server
+# PVH, 4 MiB) with build/tools/vchanpeer server, a libxenvchan server (src/vchan.c)
 # that echoes: data/srv0 with rings inside the shared page (1024 and 2048
 # bytes), data/srv1 with 64 KiB rings in granted pages of their own.  The
 # unikernel maps each, sends 1 MiB through it and checks every byte of
@@ -17,7 +17,7 @@ log=/var/log/xen/console/guest-$dom.log
 # status lands in /tmp/srvN.rc.
 serve() {
 	_d=$(xl domid "$dom")
-	( vchanecho -s "$_d" "/local/domain/$_d/data/srv$1" "$2" "$3"
+	( vchanpeer server "$_d" "/local/domain/$_d/data/srv$1" "$2" "$3"
 	  echo $? > "/tmp/srv$1.rc" ) > "/tmp/srv$1.out" 2>&1 &
 }
 
@@ -25,7 +25,7 @@ served() {
 	tb_until [ -s "/tmp/srv$1.rc" ]
 	cat "/tmp/srv$1.out"
 	[ "$(cat "/tmp/srv$1.rc")" = 0 ] &&
-	    grep -q "echoed 1048576 bytes" "/tmp/srv$1.out"
+	    grep -q "^served bytes=1048576$" "/tmp/srv$1.out"
 }
 
 verdict() {

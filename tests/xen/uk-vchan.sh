@@ -1,7 +1,7 @@
 # uk-vchan.sh -- the libOS's vchan server against stock libxenvchan in Dom0
 #
 # The tests/vchan.c unikernel (PVH, 4 MiB) offers a vchan to Dom0 at its
-# data/vchan; build/tools/vchanecho, a plain libxenvchan client, connects
+# data/vchan; build/tools/vchanpeer client (libxenvchan, src/vchan.c) connects
 # there, sends 1 MiB and checks every byte the unikernel echoes; on its
 # close the unikernel prints SUCCESS and powers off.  Before that, the
 # keys are checked: ring-ref and event-channel owned by the guest,
@@ -28,7 +28,7 @@ keys_private() {
 }
 
 echo_mib() {
-	vchanecho "$(xl domid "$dom")" \
+	vchanpeer client "$(xl domid "$dom")" \
 	    "/local/domain/$(xl domid "$dom")/data/vchan" 1048576
 }
 
@@ -50,7 +50,7 @@ tb_log "keys of $dom" cat "$TB_TMP/step.out"
 t0=$(tb_now)
 tb_step uk-vchan-echo-1mib 120 echo_mib
 tb_say "BENCH uk-vchan-$UK_BIND echo_1mib_ms=$(($(tb_now) - t0))"
-tb_log "vchanecho" cat "$TB_TMP/step.out"
+tb_log "vchanpeer" cat "$TB_TMP/step.out"
 tb_step uk-vchan-success 30 verdict
 tb_step uk-vchan-gone-cleanly 30 tb_until gone
 tb_log "console of $dom" cat "$log"

@@ -17,7 +17,7 @@
  * data/server, that domain is the server instead (this unikernel in the
  * server role) and the one vchan is its data/vchan.
  *
- * Dom0's side is stock libxenvchan: tests/tools/vchanecho.c.
+ * Dom0's side is stock libxenvchan: tests/tools/vchanpeer.c (src/vchan.c).
  */
 
 #define PATH	 "data/vchan"
