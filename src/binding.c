@@ -217,6 +217,9 @@ parse_cpuid(struct binding *b, const char *v, char *err, size_t errlen)
 {
 	if (v[0] == '\0')
 		return fail(err, errlen, "cpuid: empty");
+	if (!JITSUD_X86)
+		return fail(err, errlen,
+		    "cpuid: x86 only (libxl on ARM ignores it)");
 	return parse_string(&b->cpuid, "cpuid", v, BINDING_CPUID_MAX, err,
 	    errlen);
 }
@@ -226,6 +229,9 @@ parse_type(struct binding *b, const char *v, char *err, size_t errlen)
 {
 	if (strcmp(v, "pvh") == 0)
 		b->type = BINDING_TYPE_PVH;
+	else if (strcmp(v, "pv") == 0 && !JITSUD_X86)
+		return fail(err, errlen,
+		    "type: pv is x86 only (an ARM guest is pvh)");
 	else if (strcmp(v, "pv") == 0)
 		b->type = BINDING_TYPE_PV;
 	else
