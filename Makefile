@@ -9,6 +9,9 @@
 #   make bench           benchmarks; results under bench/
 #   make fuzz            libFuzzer harnesses, FUZZ_TIME s each (tests/fuzz)
 #   make install         PREFIX=/usr/local DESTDIR= (SYSCONFDIR, XENSCRIPTDIR)
+#   make ARCH=arm64      cross-build the programs and test tools for ARM
+#                        into build/arm64 (ARCH=armhf: build/armhf); make
+#                        install ARCH=... installs them (no unikernels)
 #   make deb             the Debian package, build/deb/jitsud_VERSION_ARCH.deb
 #   make format          rewrite the C files to .clang-format
 #   make format-check    name the C files that differ from it
@@ -32,7 +35,58 @@ WARNINGS = -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wcast-qual \
 CPPFLAGS += -Iinclude -D_GNU_SOURCE -D__XEN_TOOLS__
 ALL_CFLAGS = -std=c11 $(WARNINGS) $(CFLAGS)
 
+PKG_CONFIG = pkg-config
+comma	:= ,
+
+# Cross builds for ARM (make ARCH=arm64, make ARCH=armhf): Debian's cross
+# compiler, and the foreign libraries from a sysroot that
+# scripts/cross.sh unpacks from Debian's ARCH packages into
+# build/ARCH/sysroot.  Everything built goes to build/ARCH, so the x86
+# and ARM objects never mix.  The sysroot's headers are system headers
+# (-isystem), as /usr/include's are for the native build: the same
+# warnings apply to our code and only to it.  Only the programs and the
+# test tools are built: the unikernels are x86-only so far, and the unit
+# tests, fuzzers and suites run on the build host.
+ARCH	?=	# empty (or amd64, x86_64, x86): the native build
+CROSS_TRIPLET_arm64 = aarch64-linux-gnu
+CROSS_TRIPLET_armhf = arm-linux-gnueabihf
+ifneq ($(filter-out amd64 x86_64 x86,$(ARCH)),)
+TRIPLET	= $(CROSS_TRIPLET_$(ARCH))
+ifeq ($(TRIPLET),)
+$(error ARCH=$(ARCH): the cross builds are ARCH=arm64 and ARCH=armhf)
+endif
+ifneq ($(filter unit unit-build check fuzz fuzz-build fuzz-check smoke \
+    testbed-selftest demo bench deb unikernels,$(MAKECMDGOALS)),)
+$(error ARCH=$(ARCH) builds the programs and test tools only \
+    (make, make install); tests, fuzzers, packages and unikernels are x86)
+endif
 ifeq ($(SANITIZE),1)
+$(error ARCH=$(ARCH): SANITIZE=1 is for the native build only)
+endif
+ifeq ($(origin CC),default)
+CC	= $(TRIPLET)-gcc
+endif
+B	= build/$(ARCH)
+SYSROOT	= build/$(ARCH)/sysroot
+CROSS_STAMP = build/$(ARCH)/sysroot.stamp
+SYSLIB	= $(SYSROOT)/usr/lib/$(TRIPLET) $(SYSROOT)/lib/$(TRIPLET)
+# Debian's cross compilers also search the host's /usr/include, where an
+# x86 header would stand in, unnoticed, for one the sysroot lacks: the
+# search list is spelt out instead (the compiler's own headers, the
+# sysroot's, the cross C library's), and a missing header fails.
+ifeq ($(shell command -v $(firstword $(CC))),)
+$(error $(CC) not found: scripts/deps.sh (as root) installs the cross compilers)
+endif
+CROSS_GCCINC := $(shell $(CC) -print-file-name=include)
+CPPFLAGS += -nostdinc -isystem $(CROSS_GCCINC) \
+	    -isystem $(SYSROOT)/usr/include/$(TRIPLET) \
+	    -isystem $(SYSROOT)/usr/include -isystem /usr/$(TRIPLET)/include
+LDFLAGS	+= $(addprefix -L,$(SYSLIB)) \
+	   $(addprefix -Wl$(comma)-rpath-link$(comma),$(SYSLIB))
+PKG_CONFIG = PKG_CONFIG_SYSROOT_DIR=$(SYSROOT) \
+	     PKG_CONFIG_LIBDIR=$(SYSROOT)/usr/lib/$(TRIPLET)/pkgconfig \
+	     pkg-config
+else ifeq ($(SANITIZE),1)
 ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer \
 	      -fno-sanitize-recover=all
 LDFLAGS	+= -fsanitize=address,undefined
@@ -68,7 +122,7 @@ jitsud_SRCS = src/jitsud.c src/server.c src/forward.c src/control.c \
 	      src/metrics_http.c src/timeline.c src/sdnotify.c src/priv.c src/ctl.c src/log.c src/image.c \
 	      src/synio.c src/rrl.c \
 	      src/synjitsu.c src/siphash.c unikernels/lib/synrec.c $(WIRE_SRCS)
-jitsud_LIBS = $(shell pkg-config --libs libevent ldns xenlight xenstore \
+jitsud_LIBS = $(shell $(PKG_CONFIG) --libs libevent ldns xenlight xenstore \
 	      xentoollog xencontrol xenguest) -lpthread
 jitsuctl_SRCS = src/jitsuctl.c src/ctl.c
 
@@ -83,25 +137,33 @@ MANPAGES = $(wildcard man/*.[1-8])
 .PHONY: all check unit unit-build smoke testbed-selftest demo bench install deb \
 	clean distclean format format-check unikernels
 TOOLS = qlat qburst shellprobe servewait tcpflood dnscmp synspoof
-all: $(addprefix $(B)/bin/,$(PROGRAMS)) unikernels \
+all: $(addprefix $(B)/bin/,$(PROGRAMS)) $(if $(TRIPLET),,unikernels) \
     $(addprefix $(B)/tools/,$(TOOLS))
 
+# The cross builds' sysroot (scripts/cross.sh): fetched once, then again
+# only when the script changes.
+ifneq ($(TRIPLET),)
+$(CROSS_STAMP): scripts/cross.sh
+	@sh scripts/cross.sh $(ARCH) build/$(ARCH)
+	@touch $@
+endif
+
 # Test tools (tests/tools/NAME.c), for the system tests and the testbed.
-$(B)/tools/%: tests/tools/%.c tests/tools/dnsq.h
+$(B)/tools/%: tests/tools/%.c tests/tools/dnsq.h | $(CROSS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $<
 
 # Figure 2's end of a run: XenStore's watches and HTTP (libxenstore).
-$(B)/tools/servewait: tests/tools/servewait.c
+$(B)/tools/servewait: tests/tools/servewait.c | $(CROSS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< \
-	    $(shell pkg-config --libs xenstore)
+	    $(shell $(PKG_CONFIG) --libs xenstore)
 
 # The NSD comparison (tests/system/nsdcmp.sh) reads replies with ldns.
-$(B)/tools/dnscmp: tests/tools/dnscmp.c
+$(B)/tools/dnscmp: tests/tools/dnscmp.c | $(CROSS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< \
-	    $(shell pkg-config --libs ldns)
+	    $(shell $(PKG_CONFIG) --libs ldns)
 
 # The testbed's driver for domain shells (tests/xen/xls.sh): xls.c with
 # the daemon's XenStore and vif code.
@@ -109,7 +171,7 @@ shellprobe_SRCS = tests/tools/shellprobe.c src/xls.c src/store.c src/xlv.c \
 	      src/netlink.c src/log.c
 $(B)/tools/shellprobe: $(patsubst %.c,$(B)/obj/%.o,$(shellprobe_SRCS))
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs libevent xenstore \
+	$(CC) $(LDFLAGS) -o $@ $^ $(shell $(PKG_CONFIG) --libs libevent xenstore \
 	    xencontrol xenguest)
 
 # The libOS and its images (build/unikernels/*.pvh), for the testbed.
@@ -120,7 +182,7 @@ unikernels:
 # the one file behind libxenctrl/libxenguest is built as gnu11.
 $(B)/obj/src/xls.o: ALL_CFLAGS += -std=gnu11
 
-$(B)/obj/%.o: %.c
+$(B)/obj/%.o: %.c | $(CROSS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
@@ -174,9 +236,13 @@ install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(UNITDIR) \
 	    $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(UKDIR) \
 	    $(DESTDIR)$(XENSCRIPTDIR) $(DESTDIR)$(SYSCONFDIR)/jitsud
+ifeq ($(TRIPLET),)
 	install -m 0644 build/unikernels/httpd.pvh build/unikernels/httpd.pv \
 	    build/unikernels/echo.pvh build/unikernels/echo.pv \
 	    $(DESTDIR)$(UKDIR)/
+else
+	@echo "install: the unikernels are x86 only: none for ARCH=$(ARCH)"
+endif
 	for p in $(PROGRAMS); do \
 		install -m 0755 $(B)/bin/$$p $(DESTDIR)$(SBINDIR)/$$p || exit 1; \
 	done
@@ -212,7 +278,8 @@ format-check:
 clean:
 	rm -rf build/obj build/asan build/tests build/bin build/testbed \
 	    build/uk-obj build/unikernels build/deb build/fuzz/obj build/fuzz/uk \
-	    build/fuzz/ukh build/fuzz/bin
+	    build/fuzz/ukh build/fuzz/bin \
+	    $(foreach a,arm64 armhf,build/$(a)/obj build/$(a)/bin build/$(a)/tools)
 
 distclean: clean
 	rm -rf build
