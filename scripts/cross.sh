@@ -11,7 +11,8 @@
 # armhf flavour would replace the host's amd64 one.  The C library and
 # its headers are the cross toolchain's (scripts/deps.sh installs
 # gcc-aarch64-linux-gnu and gcc-arm-linux-gnueabihf); the sysroot's libc6
-# and libgcc-s1 only let qemu-user run the programs (tests/system/cross.sh).
+# and libgcc-s1 only let qemu-user run the programs (tests/system/cross.sh),
+# and libcmocka is for the unit tests (make ARCH=... unit).
 #
 # Idempotent: DIR/sysroot.stamp records the package versions; a second
 # run with the same archive state downloads and unpacks nothing, and the
@@ -41,7 +42,8 @@ zlib1g libext2fs2 libcom-err2
 libevent-dev libevent-2.1-7 libevent-core-2.1-7 libevent-extra-2.1-7
 libevent-pthreads-2.1-7 libevent-openssl-2.1-7
 libldns-dev libldns3 libssl-dev libssl3
-libc6 libgcc-s1"
+libc6 libgcc-s1
+libcmocka-dev libcmocka0"
 
 # "PKG=VERSION" for each package, from one apt-cache call.
 candidates() {
