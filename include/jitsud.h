@@ -18,13 +18,14 @@
 #include "rrl.h"
 
 /*
- * JITSUD_X86: 1 on x86, 0 on ARM (make ARCH=arm64|armhf).  Three things
+ * JITSUD_X86: 1 on x86, 0 on ARM (make ARCH=arm64|armhf).  Four things
  * are x86 Xen's alone: the PV guest type (Xen on ARM has one kind of
  * guest, which libxl builds as type PVH and into which it silently
  * turns a PV one), CPUID policies (ARM's libxl accepts any cpuid= and
- * ignores it) and the domain shells of xls.c (an x86 PVH domain built by
- * hand).  On ARM the configuration refuses them, naming the line, rather
- * than let them mean nothing.
+ * ignores it), saving a domain (stop=suspend: ARM's xc_domain_save fails
+ * with ENOSYS) and the domain shells of xls.c (an x86 PVH domain built
+ * by hand).  On ARM the configuration refuses them, naming the line,
+ * rather than let them mean nothing or fail at the first idle stop.
  */
 #if defined(__x86_64__) || defined(__i386__)
 #define JITSUD_X86 1

@@ -395,6 +395,12 @@ parse_stop(struct binding *b, const char *v, char *err, size_t errlen)
 	};
 	size_t i;
 
+	/* Xen on ARM cannot save a domain: its libxenguest's
+	 * xc_domain_save fails with ENOSYS. */
+	if (strcmp(v, "suspend") == 0 && !JITSUD_X86)
+		return fail(err, errlen,
+		    "stop: suspend is x86 only (Xen on ARM cannot save a "
+		    "domain)");
 	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
 		if (strcmp(v, modes[i]) == 0) {
 			b->stop = (enum binding_stop)i;

@@ -8,8 +8,9 @@
 # every library they link (the versions, the tools' usage lines), the
 # unit tests pass (make ARCH=... unit), and jitsud -n accepts an ARM
 # configuration but refuses, naming file and line, what only x86 Xen
-# has (domain shells, type=pv, cpuid=); make install ARCH=... stages the
-# ARM programs.  The native build's files stay as they were.
+# has (domain shells, type=pv, cpuid=, stop=suspend); make install
+# ARCH=... stages the ARM programs.  The native build's files stay as
+# they were.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib.sh"
@@ -48,11 +49,14 @@ printf 'listen on 127.0.0.1 port 5353\nzone %s\ncontrol socket %s\nshells 0\n' \
 sed 's/type=pvh/type=pv/' "$work/arm.zone" > "$work/x86.zone"
 echo "w2	IN	UNIKERNEL	kernel=/bin/true memory=8M ip=10.0.0.11 bridge=br0 cpuid=host,rdtscp=0" \
     >> "$work/x86.zone"
+echo "w3	IN	UNIKERNEL	kernel=/bin/true memory=8M ip=10.0.0.12 bridge=br0 stop=suspend" \
+    >> "$work/x86.zone"
 printf 'listen on 127.0.0.1 port 5353\nzone %s\ncontrol socket %s\nshells 1\n' \
     "$work/x86.zone" "$work/sock" > "$work/x86.conf"
 refusals="$work/x86.conf:4: shells: domain shells are x86 PVH domains; on ARM libxl builds every guest (shells 0)
 $work/x86.zone:6: UNIKERNEL: type: pv is x86 only (an ARM guest is pvh)
-$work/x86.zone:7: UNIKERNEL: cpuid: x86 only (libxl on ARM ignores it)"
+$work/x86.zone:7: UNIKERNEL: cpuid: x86 only (libxl on ARM ignores it)
+$work/x86.zone:8: UNIKERNEL: stop: suspend is x86 only (Xen on ARM cannot save a domain)"
 
 # crypt.h: on every Debian host (libc6-dev needs libcrypt-dev), where
 # Debian's cross compilers find it, and not in the cross C library or
@@ -111,7 +115,7 @@ for arch in arm64 armhf; do
 	    "configuration OK: 1 zone(s)" \
 	    "$(run "$b/bin/jitsud" -n -f "$work/arm.conf" 2>&1)"
 	out=$(run "$b/bin/jitsud" -n -f "$work/x86.conf" 2>&1)
-	check_eq "$arch: jitsud -n refuses shells, type=pv and cpuid=" \
+	check_eq "$arch: jitsud -n refuses shells, type=pv, cpuid=, stop=suspend" \
 	    "$refusals" "$out"
 
 	d=$work/root-$arch

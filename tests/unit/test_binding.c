@@ -74,8 +74,10 @@ test_minimal_line_gets_every_default(void **state)
 /* The keys only x86 Xen has (test_x86_keys_are_refused_on_arm). */
 #if JITSUD_X86
 #define X86_KEYS " type=pv cpuid=\"host,rdtscp=0\""
+#define X86_STOP "suspend"
 #else
 #define X86_KEYS ""
+#define X86_STOP "pause"
 #endif
 
 static void
@@ -87,7 +89,7 @@ test_every_key_is_parsed(void **state)
 	(void)state;
 	parse_ok("kernel=/srv/u.xen memory=8M vcpus=4 ip=192.0.2.7 "
 		 "ip6=2001:db8::7 mac=00:16:3E:ab:cd:01 bridge=xenbr1 "
-		 "cmdline=\"-v --port 80\" idle=120s stop=suspend "
+		 "cmdline=\"-v --port 80\" idle=120s stop=" X86_STOP " "
 		 "ready=tcp:8080 max-boot=20s synjitsu=off ports=80,443,8080 "
 		 "warm=on max-wait=1500ms ramdisk=/srv/initrd.cpio "
 		 "console=off" X86_KEYS);
@@ -107,7 +109,8 @@ test_every_key_is_parsed(void **state)
 	assert_string_equal(b.bridge, "xenbr1");
 	assert_string_equal(b.cmdline, "-v --port 80");
 	assert_int_equal(b.idle_ms, 120000);
-	assert_int_equal(b.stop, BINDING_STOP_SUSPEND);
+	assert_int_equal(b.stop,
+	    JITSUD_X86 ? BINDING_STOP_SUSPEND : BINDING_STOP_PAUSE);
 	assert_int_equal(b.ready, BINDING_READY_TCP);
 	assert_int_equal(b.ready_port, 8080);
 	assert_int_equal(b.max_boot_ms, 20000);
@@ -122,17 +125,25 @@ test_every_key_is_parsed(void **state)
 }
 
 /*
- * type=pv and cpuid= are x86 Xen's: libxl on ARM would make a PV guest
- * PVH and ignore a CPUID policy, so a jitsud built for ARM refuses them.
+ * type=pv, cpuid= and stop=suspend are x86 Xen's: libxl on ARM would
+ * make a PV guest PVH and ignore a CPUID policy, and cannot save a
+ * domain, so a jitsud built for ARM refuses them.
  */
 static void
 test_x86_keys_are_refused_on_arm(void **state)
 {
 	(void)state;
 	if (JITSUD_X86) {
-		parse_ok("kernel=/k ip=10.0.0.1 type=pv cpuid=host");
+		parse_ok("kernel=/k ip=10.0.0.1 type=pv cpuid=host "
+			 "stop=suspend");
 		return;
 	}
+	assert_int_equal(reparse(&b, OWNER,
+			     "kernel=/k ip=10.0.0.1 stop=suspend", err,
+			     sizeof(err)),
+	    -1);
+	assert_string_equal(err,
+	    "stop: suspend is x86 only (Xen on ARM cannot save a domain)");
 	assert_int_equal(reparse(&b, OWNER, "kernel=/k ip=10.0.0.1 type=pv",
 			     err, sizeof(err)),
 	    -1);
