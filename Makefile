@@ -9,6 +9,9 @@
 #   make bench           benchmarks; results under bench/
 #   make fuzz            libFuzzer harnesses, FUZZ_TIME s each (tests/fuzz)
 #   make install         PREFIX=/usr/local DESTDIR= (SYSCONFDIR, XENSCRIPTDIR)
+#   make ARCH=arm64      cross-build the programs and test tools for ARM
+#                        into build/arm64 (ARCH=armhf: build/armhf); make
+#                        install ARCH=... installs them (no unikernels)
 #   make deb             the Debian package, build/deb/jitsud_VERSION_ARCH.deb
 #   make format          rewrite the C files to .clang-format
 #   make format-check    name the C files that differ from it
@@ -32,7 +35,69 @@ WARNINGS = -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wcast-qual \
 CPPFLAGS += -Iinclude -D_GNU_SOURCE -D__XEN_TOOLS__
 ALL_CFLAGS = -std=c11 $(WARNINGS) $(CFLAGS)
 
+PKG_CONFIG = pkg-config
+comma	:= ,
+
+# Cross builds for ARM (make ARCH=arm64, make ARCH=armhf): Debian's cross
+# compiler, and the foreign libraries from a sysroot that
+# scripts/cross.sh unpacks from Debian's ARCH packages into
+# build/ARCH/sysroot.  Everything built goes to build/ARCH, so the x86
+# and ARM objects never mix.  The sysroot's headers are system headers
+# (-isystem), as /usr/include's are for the native build: the same
+# warnings apply to our code and only to it.  Only the programs and the
+# test tools are built, and the unit tests (make ARCH=... unit runs them
+# under qemu-user, the sysroot as their root): the unikernels are x86-only
+# so far, and the fuzzers and the other suites run on the build host.
+ARCH	?=	# empty (or amd64, x86_64, x86): the native build
+CROSS_TRIPLET_arm64 = aarch64-linux-gnu
+CROSS_TRIPLET_armhf = arm-linux-gnueabihf
+CROSS_QEMU_arm64 = qemu-aarch64-static
+CROSS_QEMU_armhf = qemu-arm-static
+ifneq ($(filter-out amd64 x86_64 x86,$(ARCH)),)
+TRIPLET	= $(CROSS_TRIPLET_$(ARCH))
+ifeq ($(TRIPLET),)
+$(error ARCH=$(ARCH): the cross builds are ARCH=arm64 and ARCH=armhf)
+endif
+ifneq ($(filter check fuzz fuzz-build fuzz-check smoke \
+    testbed-selftest demo bench deb unikernels,$(MAKECMDGOALS)),)
+$(error ARCH=$(ARCH) builds the programs, test tools and unit tests only \
+    (make, make unit, make install); the rest is x86)
+endif
 ifeq ($(SANITIZE),1)
+$(error ARCH=$(ARCH): SANITIZE=1 is for the native build only)
+endif
+ifeq ($(origin CC),default)
+CC	= $(TRIPLET)-gcc
+endif
+B	= build/$(ARCH)
+SYSROOT	= build/$(ARCH)/sysroot
+CROSS_STAMP = build/$(ARCH)/sysroot.stamp
+SYSLIB	= $(SYSROOT)/usr/lib/$(TRIPLET) $(SYSROOT)/lib/$(TRIPLET)
+# Debian's cross compilers also search the host's /usr/include, where an
+# x86 header would stand in, unnoticed, for one the sysroot lacks: the
+# search list is spelt out instead (the compiler's own headers, the
+# sysroot's, the cross C library's), and a missing header fails.
+ifeq ($(shell command -v $(firstword $(CC))),)
+$(error $(CC) not found: scripts/deps.sh (as root) installs the cross compilers)
+endif
+CROSS_GCCINC := $(shell $(CC) -print-file-name=include)
+CPPFLAGS += -nostdinc -isystem $(CROSS_GCCINC) \
+	    -isystem $(SYSROOT)/usr/include/$(TRIPLET) \
+	    -isystem $(SYSROOT)/usr/include -isystem /usr/$(TRIPLET)/include
+LDFLAGS	+= $(addprefix -L,$(SYSLIB)) \
+	   $(addprefix -Wl$(comma)-rpath-link$(comma),$(SYSLIB))
+# 32-bit ARM: 64-bit file offsets and inode numbers, or stat and readdir
+# fail with EOVERFLOW on a large file or inode (the image cache's sweep
+# saw no file under qemu-arm).  The libraries' interfaces hold no off_t
+# (libevent's ev_off_t has a fixed size), so this changes no ABI.
+ifeq ($(ARCH),armhf)
+CPPFLAGS += -D_FILE_OFFSET_BITS=64
+endif
+UNIT_RUNNER = $(CROSS_QEMU_$(ARCH)) -L $(SYSROOT)
+PKG_CONFIG = PKG_CONFIG_SYSROOT_DIR=$(SYSROOT) \
+	     PKG_CONFIG_LIBDIR=$(SYSROOT)/usr/lib/$(TRIPLET)/pkgconfig \
+	     pkg-config
+else ifeq ($(SANITIZE),1)
 ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer \
 	      -fno-sanitize-recover=all
 LDFLAGS	+= -fsanitize=address,undefined
@@ -41,7 +106,7 @@ else
 B	= build
 endif
 
-CMOCKA_LIBS = $(shell pkg-config --libs cmocka)
+CMOCKA_LIBS = $(shell $(PKG_CONFIG) --libs cmocka)
 
 # Unit tests: tests/unit/test_X.c is linked with only the sources that
 # tests/unit/unit.mk lists in test_X_SRCS (the module under test), so a
@@ -68,7 +133,7 @@ jitsud_SRCS = src/jitsud.c src/server.c src/forward.c src/control.c \
 	      src/metrics_http.c src/timeline.c src/sdnotify.c src/priv.c src/ctl.c src/log.c src/image.c \
 	      src/synio.c src/rrl.c \
 	      src/synjitsu.c src/siphash.c unikernels/lib/synrec.c $(WIRE_SRCS)
-jitsud_LIBS = $(shell pkg-config --libs libevent ldns xenlight xenstore \
+jitsud_LIBS = $(shell $(PKG_CONFIG) --libs libevent ldns xenlight xenstore \
 	      xentoollog xencontrol xenguest) -lpthread
 jitsuctl_SRCS = src/jitsuctl.c src/ctl.c
 
@@ -83,32 +148,40 @@ MANPAGES = $(wildcard man/*.[1-8])
 .PHONY: all check unit unit-build smoke testbed-selftest demo bench install deb \
 	clean distclean format format-check unikernels
 TOOLS = qlat qburst shellprobe servewait tcpflood dnscmp synspoof vchanpeer
-all: $(addprefix $(B)/bin/,$(PROGRAMS)) unikernels \
+all: $(addprefix $(B)/bin/,$(PROGRAMS)) $(if $(TRIPLET),,unikernels) \
     $(addprefix $(B)/tools/,$(TOOLS))
 
+# The cross builds' sysroot (scripts/cross.sh): fetched once, then again
+# only when the script changes.
+ifneq ($(TRIPLET),)
+$(CROSS_STAMP): scripts/cross.sh
+	@sh scripts/cross.sh $(ARCH) build/$(ARCH)
+	@touch $@
+endif
+
 # Test tools (tests/tools/NAME.c), for the system tests and the testbed.
-$(B)/tools/%: tests/tools/%.c tests/tools/dnsq.h
+$(B)/tools/%: tests/tools/%.c tests/tools/dnsq.h | $(CROSS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $<
 
 # Figure 2's end of a run: XenStore's watches and HTTP (libxenstore).
-$(B)/tools/servewait: tests/tools/servewait.c
+$(B)/tools/servewait: tests/tools/servewait.c | $(CROSS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< \
-	    $(shell pkg-config --libs xenstore)
+	    $(shell $(PKG_CONFIG) --libs xenstore)
 
 # One end of a vchan (src/vchan.c, libxenvchan): the conduit tests' peer.
-$(B)/tools/vchanpeer: tests/tools/vchanpeer.c src/vchan.c include/vchan.h
+$(B)/tools/vchanpeer: tests/tools/vchanpeer.c src/vchan.c include/vchan.h \
+    | $(CROSS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ tests/tools/vchanpeer.c \
-	    src/vchan.c $(shell pkg-config --libs xenvchan)
-
+	    src/vchan.c $(shell $(PKG_CONFIG) --libs xenvchan)
 
 # The NSD comparison (tests/system/nsdcmp.sh) reads replies with ldns.
-$(B)/tools/dnscmp: tests/tools/dnscmp.c
+$(B)/tools/dnscmp: tests/tools/dnscmp.c | $(CROSS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< \
-	    $(shell pkg-config --libs ldns)
+	    $(shell $(PKG_CONFIG) --libs ldns)
 
 # The testbed's driver for domain shells (tests/xen/xls.sh): xls.c with
 # the daemon's XenStore and vif code.
@@ -116,7 +189,7 @@ shellprobe_SRCS = tests/tools/shellprobe.c src/xls.c src/store.c src/xlv.c \
 	      src/netlink.c src/log.c
 $(B)/tools/shellprobe: $(patsubst %.c,$(B)/obj/%.o,$(shellprobe_SRCS))
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs libevent xenstore \
+	$(CC) $(LDFLAGS) -o $@ $^ $(shell $(PKG_CONFIG) --libs libevent xenstore \
 	    xencontrol xenguest)
 
 # The libOS and its images (build/unikernels/*.pvh), for the testbed.
@@ -127,7 +200,7 @@ unikernels:
 # the one file behind libxenctrl/libxenguest is built as gnu11.
 $(B)/obj/src/xls.o: ALL_CFLAGS += -std=gnu11
 
-$(B)/obj/%.o: %.c
+$(B)/obj/%.o: %.c | $(CROSS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
@@ -147,7 +220,8 @@ include tests/fuzz/fuzz.mk
 unit-build: $(addprefix $(B)/tests/,$(UNIT_TESTS))
 
 unit: unit-build
-	@sh tests/run-unit.sh $(addprefix $(B)/tests/,$(UNIT_TESTS))
+	@UNIT_RUNNER="$(UNIT_RUNNER)" sh tests/run-unit.sh \
+	    $(addprefix $(B)/tests/,$(UNIT_TESTS))
 
 # The nested-Xen tests boot Xen under QEMU; see scripts/testbed/run.sh.
 smoke: all
@@ -181,9 +255,13 @@ install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(UNITDIR) \
 	    $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(UKDIR) \
 	    $(DESTDIR)$(XENSCRIPTDIR) $(DESTDIR)$(SYSCONFDIR)/jitsud
+ifeq ($(TRIPLET),)
 	install -m 0644 build/unikernels/httpd.pvh build/unikernels/httpd.pv \
 	    build/unikernels/echo.pvh build/unikernels/echo.pv \
 	    $(DESTDIR)$(UKDIR)/
+else
+	@echo "install: the unikernels are x86 only: none for ARCH=$(ARCH)"
+endif
 	for p in $(PROGRAMS); do \
 		install -m 0755 $(B)/bin/$$p $(DESTDIR)$(SBINDIR)/$$p || exit 1; \
 	done
@@ -219,7 +297,9 @@ format-check:
 clean:
 	rm -rf build/obj build/asan build/tests build/bin build/testbed \
 	    build/uk-obj build/unikernels build/deb build/fuzz/obj build/fuzz/uk \
-	    build/fuzz/ukh build/fuzz/bin
+	    build/fuzz/ukh build/fuzz/bin \
+	    $(foreach a,arm64 armhf,build/$(a)/obj build/$(a)/bin build/$(a)/tools \
+		build/$(a)/tests)
 
 distclean: clean
 	rm -rf build

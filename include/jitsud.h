@@ -17,6 +17,22 @@
 
 #include "rrl.h"
 
+/*
+ * JITSUD_X86: 1 on x86, 0 on ARM (make ARCH=arm64|armhf).  Four things
+ * are x86 Xen's alone: the PV guest type (Xen on ARM has one kind of
+ * guest, which libxl builds as type PVH and into which it silently
+ * turns a PV one), CPUID policies (ARM's libxl accepts any cpuid= and
+ * ignores it), saving a domain (stop=suspend: ARM's xc_domain_save fails
+ * with ENOSYS) and the domain shells of xls.c (an x86 PVH domain built
+ * by hand).  On ARM the configuration refuses them, naming the line,
+ * rather than let them mean nothing or fail at the first idle stop.
+ */
+#if defined(__x86_64__) || defined(__i386__)
+#define JITSUD_X86 1
+#else
+#define JITSUD_X86 0
+#endif
+
 struct event_base;
 struct control;
 struct metrics_http;
@@ -470,8 +486,9 @@ const char *dns_rcode_name(uint16_t rcode);
 #define CONF_BUILDERS_MAX	16    /* Xen builder threads */
 #define CONF_TCP_TIMEOUT_MS	10000 /* RFC 7766: seconds, not minutes */
 #define CONF_SHELLS_MAX		4     /* shells ready per shape and builder */
-#define CONF_SHELLS_DEFAULT	1     /* a shell per shape and builder */
-#define CONF_SHELL_MIB_DEFAULT	1024  /* a builder's shells' shapes, MiB */
+/* A shell per shape and builder; none on ARM (JITSUD_X86). */
+#define CONF_SHELLS_DEFAULT	(JITSUD_X86 ? 1 : 0)
+#define CONF_SHELL_MIB_DEFAULT	1024 /* a builder's shells' shapes, MiB */
 
 enum conf_backend {
 	CONF_BACKEND_XEN,     /* libxl: real domains */

@@ -16,7 +16,15 @@ debootstrap
 iproute2 bridge-utils iputils-ping dnsutils ldnsutils curl mandoc
 dnsperf nsd procps clang-format tcpdump time systemd
 clang libclang-rt-14-dev
+gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf
+libc6-dev-arm64-cross libc6-dev-armhf-cross qemu-user-static
 "
+
+# The ARM cross builds (make ARCH=arm64|armhf) take their libraries from
+# Debian's arm64 and armhf packages, which scripts/cross.sh fetches with
+# apt-get download: apt must know those architectures.  Nothing of them
+# is installed on the host.
+FOREIGN="arm64 armhf"
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "deps.sh: must run as root (apt-get install)" >&2
@@ -31,14 +39,26 @@ for p in $PKGS; do
 	fi
 done
 
-if [ -z "$missing" ]; then
+added=""
+for a in $FOREIGN; do
+	if ! dpkg --print-foreign-architectures | grep -qx "$a"; then
+		dpkg --add-architecture "$a"
+		added="$added $a"
+	fi
+done
+[ -n "$added" ] && echo "deps.sh: added the architectures$added"
+
+if [ -z "$missing" ] && [ -z "$added" ]; then
 	echo "deps.sh: all packages present"
 	exit 0
 fi
 
-echo "deps.sh: installing:$missing"
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
+# A foreign index that fails (a mirror in mid-sync) leaves the others in
+# use: apt-get install below and scripts/cross.sh say what is missing.
+apt-get update -qq || echo "deps.sh: apt-get update reported errors"
+[ -z "$missing" ] && exit 0
+echo "deps.sh: installing:$missing"
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing
 echo "deps.sh: done"

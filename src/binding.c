@@ -218,6 +218,9 @@ parse_cpuid(struct binding *b, const char *v, char *err, size_t errlen)
 {
 	if (v[0] == '\0')
 		return fail(err, errlen, "cpuid: empty");
+	if (!JITSUD_X86)
+		return fail(err, errlen,
+		    "cpuid: x86 only (libxl on ARM ignores it)");
 	return parse_string(&b->cpuid, "cpuid", v, BINDING_CPUID_MAX, err,
 	    errlen);
 }
@@ -227,6 +230,9 @@ parse_type(struct binding *b, const char *v, char *err, size_t errlen)
 {
 	if (strcmp(v, "pvh") == 0)
 		b->type = BINDING_TYPE_PVH;
+	else if (strcmp(v, "pv") == 0 && !JITSUD_X86)
+		return fail(err, errlen,
+		    "type: pv is x86 only (an ARM guest is pvh)");
 	else if (strcmp(v, "pv") == 0)
 		b->type = BINDING_TYPE_PV;
 	else
@@ -390,6 +396,12 @@ parse_stop(struct binding *b, const char *v, char *err, size_t errlen)
 	};
 	size_t i;
 
+	/* Xen on ARM cannot save a domain: its libxenguest's
+	 * xc_domain_save fails with ENOSYS. */
+	if (strcmp(v, "suspend") == 0 && !JITSUD_X86)
+		return fail(err, errlen,
+		    "stop: suspend is x86 only (Xen on ARM cannot save a "
+		    "domain)");
 	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
 		if (strcmp(v, modes[i]) == 0) {
 			b->stop = (enum binding_stop)i;

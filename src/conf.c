@@ -313,6 +313,12 @@ conf_shells(struct conf *c, struct conf_line *l, struct errors *errs)
 
 	if (conf_number(l, 0, CONF_SHELLS_MAX, "N (0: none)", &n, errs) == -1)
 		return -1;
+	if (n > 0 && !JITSUD_X86) {
+		errors_add(errs, l->path, l->lineno,
+		    "shells: domain shells are x86 PVH domains; on ARM "
+		    "libxl builds every guest (shells 0)");
+		return -1;
+	}
 	c->shells = (int)n;
 	return 0;
 }

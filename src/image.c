@@ -85,7 +85,9 @@ image_cache_new(const char *dir, char *err, size_t errlen)
 	struct image_cache *c;
 
 	if (strlen(dir) >= sizeof(c->dir)) {
-		snprintf(err, errlen, "%s: path too long", dir);
+		/* Bounded: a 32-bit GCC (armhf) warns that an unbounded
+		 * %s of a string known to be long may pass INT_MAX. */
+		snprintf(err, errlen, "%.200s...: path too long", dir);
 		return NULL;
 	}
 	if (mkdir_p(dir) == -1) {

@@ -77,31 +77,10 @@
 /* Every domain's store and console live in dom0 (no stub domains). */
 #define XLS_BACKEND_DOMID 0
 
-/*
- * xg_dom_x86.c puts the HVM special pages (its SPECIALPAGE_*: paging,
- * access, sharing, bufioreq, xenstore, ioreq, ident_pt, console) in
- * that order just below X86_HVM_END_SPECIAL_REGION; xls_shell_fill
- * checks the frames it reports against these.
- */
-#define XLS_SPECIAL_BASE \
-	((uint64_t)X86_HVM_END_SPECIAL_REGION - X86_HVM_NR_SPECIAL_PAGES)
-#define XLS_SPECIAL_PFN(i) (XLS_SPECIAL_BASE + (i))
-#define XLS_STORE_PFN	   XLS_SPECIAL_PFN(4)
-#define XLS_CONSOLE_PFN	   XLS_SPECIAL_PFN(7)
-
 struct xls {
 	xc_interface *xch;
 	unsigned int  gnttab_version;
 };
-
-static uint64_t
-xls_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
 
 struct xls *
 xls_open(void)
@@ -141,6 +120,51 @@ xls_err(char *err, size_t errlen, const char *what, uint32_t domid)
 {
 	snprintf(err, errlen, "domain %u: %s: %s", domid, what,
 	    strerror(errno));
+}
+
+/* Remove the three roots of domid (a shell that never ran). */
+static void
+xls_unstore(struct store *st, uint32_t domid)
+{
+	char path[STORE_PATH_MAX], vm[STORE_PATH_MAX];
+
+	snprintf(path, sizeof(path), "/local/domain/%u/vm", domid);
+	if (store_read(st, path, vm, sizeof(vm)) == 0 &&
+	    strncmp(vm, "/vm/", 4) == 0)
+		store_rm(st, vm);
+	snprintf(path, sizeof(path), "/local/domain/%u", domid);
+	store_rm(st, path);
+	snprintf(path, sizeof(path), "/libxl/%u", domid);
+	store_rm(st, path);
+}
+
+#if JITSUD_X86
+/*
+ * From here to xls_shell_fill, x86 only: a shell is an x86 PVH domain
+ * (the local APIC emulated, an e820 memory map, CPUID policies, x86's
+ * special pages).  ARM builds none (jitsud.conf's shells must be 0
+ * there, conf.c): its xls_shell_make and xls_shell_fill below refuse.
+ */
+
+/*
+ * xg_dom_x86.c puts the HVM special pages (its SPECIALPAGE_*: paging,
+ * access, sharing, bufioreq, xenstore, ioreq, ident_pt, console) in
+ * that order just below X86_HVM_END_SPECIAL_REGION; xls_shell_fill
+ * checks the frames it reports against these.
+ */
+#define XLS_SPECIAL_BASE \
+	((uint64_t)X86_HVM_END_SPECIAL_REGION - X86_HVM_NR_SPECIAL_PAGES)
+#define XLS_SPECIAL_PFN(i) (XLS_SPECIAL_BASE + (i))
+#define XLS_STORE_PFN	   XLS_SPECIAL_PFN(4)
+#define XLS_CONSOLE_PFN	   XLS_SPECIAL_PFN(7)
+
+static uint64_t
+xls_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
 /* A random (version 4) UUID, the handle xl would give the domain. */
@@ -275,22 +299,6 @@ xls_write(struct store *st, const struct xls_guest *g,
 	rc = store_make_nodes(st, g->domid, nodes, list(g, nodes));
 	free(nodes);
 	return rc;
-}
-
-/* Remove the three roots of domid (a shell that never ran). */
-static void
-xls_unstore(struct store *st, uint32_t domid)
-{
-	char path[STORE_PATH_MAX], vm[STORE_PATH_MAX];
-
-	snprintf(path, sizeof(path), "/local/domain/%u/vm", domid);
-	if (store_read(st, path, vm, sizeof(vm)) == 0 &&
-	    strncmp(vm, "/vm/", 4) == 0)
-		store_rm(st, vm);
-	snprintf(path, sizeof(path), "/local/domain/%u", domid);
-	store_rm(st, path);
-	snprintf(path, sizeof(path), "/libxl/%u", domid);
-	store_rm(st, path);
 }
 
 int
@@ -532,6 +540,30 @@ xls_shell_fill(struct xls *x, struct store *st, struct xls_shell *sh,
 	sh->filled = 1;
 	return 0;
 }
+
+#else  /* !JITSUD_X86 */
+int
+xls_shell_make(struct xls *x, struct store *st, uint32_t mem_mib, int flags,
+    struct xls_shell *sh, char *err, size_t errlen)
+{
+	(void)x, (void)st, (void)flags;
+	memset(sh, 0, sizeof(*sh));
+	snprintf(err, errlen, "shell of %u MiB: domain shells are x86 only",
+	    mem_mib);
+	return -1;
+}
+
+int
+xls_shell_fill(struct xls *x, struct store *st, struct xls_shell *sh,
+    const char *name, const char *kernel, const char *cmdline, char *err,
+    size_t errlen)
+{
+	(void)x, (void)st, (void)name, (void)kernel, (void)cmdline;
+	snprintf(err, errlen, "domain %u: domain shells are x86 only",
+	    sh->domid);
+	return -1;
+}
+#endif /* JITSUD_X86 */
 
 int
 xls_unpause(struct xls *x, uint32_t domid, char *err, size_t errlen)

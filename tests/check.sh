@@ -21,6 +21,7 @@ suite_cmd() {
 	uk-testbed-pv)	echo "scripts/testbed/run.sh uk/selftests-pv" ;;
 	daemon)		echo "bash tests/system/daemon.sh" ;;
 	install)	echo "sh tests/system/install.sh" ;;
+	cross)		echo "sh tests/system/cross.sh" ;;
 	nsdcmp)		echo "sh tests/system/nsdcmp.sh" ;;
 	scale)		echo "sh tests/system/scale.sh" ;;
 	systemd)	echo "sh tests/system/systemd.sh" ;;
@@ -55,7 +56,7 @@ suite_cmd() {
 	esac
 }
 
-suites=${*:-"format bench-summary unit unit-asan fuzz unikernels unikernels-asan unikernels-tap unikernels-sock daemon daemon-asan nsdcmp scale install proc proc-asan summon summon-asan synjitsu synjitsu-asan smoke smoke-arm64 uk-testbed uk-testbed-pv uk-httpd uk-httpd-pv uk-vchan uk-vchan-pv uk-vchan-client uk-vchan-client-pv uk-vchan-uk jitsud-xl jitsud-modes jitsud-uk jitsud-vif xls jitsud-shells jitsud-xs jitsud-synjitsu jitsud-caps hostnet testbed-selftest systemd"}
+suites=${*:-"format bench-summary unit unit-asan fuzz unikernels unikernels-asan unikernels-tap unikernels-sock daemon daemon-asan nsdcmp scale install cross proc proc-asan summon summon-asan synjitsu synjitsu-asan smoke smoke-arm64 uk-testbed uk-testbed-pv uk-httpd uk-httpd-pv uk-vchan uk-vchan-pv uk-vchan-client uk-vchan-client-pv uk-vchan-uk jitsud-xl jitsud-modes jitsud-uk jitsud-vif xls jitsud-shells jitsud-xs jitsud-synjitsu jitsud-caps hostnet testbed-selftest systemd"}
 # Each suite's output is also kept in build/check/SUITE.log: a CI log is
 # often seen only by its last lines, so the failing lines of the failed
 # suites are shown again just above the verdict.

@@ -71,6 +71,15 @@ test_minimal_line_gets_every_default(void **state)
 	assert_memory_equal(b.mac, mac, 6);
 }
 
+/* The keys only x86 Xen has (test_x86_keys_are_refused_on_arm). */
+#if JITSUD_X86
+#define X86_KEYS " type=pv cpuid=\"host,rdtscp=0\""
+#define X86_STOP "suspend"
+#else
+#define X86_KEYS ""
+#define X86_STOP "pause"
+#endif
+
 static void
 test_every_key_is_parsed(void **state)
 {
@@ -78,17 +87,18 @@ test_every_key_is_parsed(void **state)
 	struct in6_addr	     ip6;
 
 	(void)state;
-	parse_ok(
-	    "kernel=/srv/u.xen type=pv memory=8M vcpus=4 ip=192.0.2.7 "
-	    "ip6=2001:db8::7 mac=00:16:3E:ab:cd:01 bridge=xenbr1 "
-	    "cmdline=\"-v --port 80\" idle=120s stop=suspend ready=tcp:8080 "
-	    "max-boot=20s synjitsu=off ports=80,443,8080 warm=on "
-	    "max-wait=1500ms ramdisk=/srv/initrd.cpio "
-	    "cpuid=\"host,rdtscp=0\" console=off");
+	parse_ok("kernel=/srv/u.xen memory=8M vcpus=4 ip=192.0.2.7 "
+		 "ip6=2001:db8::7 mac=00:16:3E:ab:cd:01 bridge=xenbr1 "
+		 "cmdline=\"-v --port 80\" idle=120s stop=" X86_STOP " "
+		 "ready=tcp:8080 max-boot=20s synjitsu=off ports=80,443,8080 "
+		 "warm=on max-wait=1500ms ramdisk=/srv/initrd.cpio "
+		 "console=off" X86_KEYS);
 	assert_string_equal(b.kernel, "/srv/u.xen");
 	assert_string_equal(b.ramdisk, "/srv/initrd.cpio");
-	assert_string_equal(b.cpuid, "host,rdtscp=0");
-	assert_int_equal(b.type, BINDING_TYPE_PV);
+	if (JITSUD_X86) {
+		assert_string_equal(b.cpuid, "host,rdtscp=0");
+		assert_int_equal(b.type, BINDING_TYPE_PV);
+	}
 	assert_int_equal(b.memory_kb, 8 * 1024);
 	assert_int_equal(b.vcpus, 4);
 	assert_int_equal(ntohl(b.ip.s_addr), 0xc0000207);
@@ -99,7 +109,8 @@ test_every_key_is_parsed(void **state)
 	assert_string_equal(b.bridge, "xenbr1");
 	assert_string_equal(b.cmdline, "-v --port 80");
 	assert_int_equal(b.idle_ms, 120000);
-	assert_int_equal(b.stop, BINDING_STOP_SUSPEND);
+	assert_int_equal(b.stop,
+	    JITSUD_X86 ? BINDING_STOP_SUSPEND : BINDING_STOP_PAUSE);
 	assert_int_equal(b.ready, BINDING_READY_TCP);
 	assert_int_equal(b.ready_port, 8080);
 	assert_int_equal(b.max_boot_ms, 20000);
@@ -111,6 +122,37 @@ test_every_key_is_parsed(void **state)
 	assert_true(b.warm);
 	assert_int_equal(b.max_wait_ms, 1500);
 	assert_false(b.console);
+}
+
+/*
+ * type=pv, cpuid= and stop=suspend are x86 Xen's: libxl on ARM would
+ * make a PV guest PVH and ignore a CPUID policy, and cannot save a
+ * domain, so a jitsud built for ARM refuses them.
+ */
+static void
+test_x86_keys_are_refused_on_arm(void **state)
+{
+	(void)state;
+	if (JITSUD_X86) {
+		parse_ok("kernel=/k ip=10.0.0.1 type=pv cpuid=host "
+			 "stop=suspend");
+		return;
+	}
+	assert_int_equal(reparse(&b, OWNER,
+			     "kernel=/k ip=10.0.0.1 stop=suspend", err,
+			     sizeof(err)),
+	    -1);
+	assert_string_equal(err,
+	    "stop: suspend is x86 only (Xen on ARM cannot save a domain)");
+	assert_int_equal(reparse(&b, OWNER, "kernel=/k ip=10.0.0.1 type=pv",
+			     err, sizeof(err)),
+	    -1);
+	assert_string_equal(err, "type: pv is x86 only (an ARM guest is pvh)");
+	assert_int_equal(reparse(&b, OWNER, "kernel=/k ip=10.0.0.1 cpuid=host",
+			     err, sizeof(err)),
+	    -1);
+	assert_string_equal(err, "cpuid: x86 only (libxl on ARM ignores it)");
+	parse_ok("kernel=/k ip=10.0.0.1 type=pvh");
 }
 
 static void
@@ -538,7 +580,7 @@ test_copies_own_their_strings(void **state)
 	struct binding c;
 
 	(void)state;
-	parse_ok(BASE "cmdline=-v cpuid=host,aes=0 ramdisk=/r conduit=kv");
+	parse_ok(BASE "cmdline=-v ramdisk=/r conduit=kv" X86_KEYS);
 	assert_int_equal(binding_set(&b.file, "inc.zone"), 0);
 	assert_int_equal(binding_copy(&c, &b), 0);
 	assert_ptr_not_equal(c.conduit, b.conduit);
@@ -597,6 +639,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_minimal_line_gets_every_default),
 		cmocka_unit_test(test_every_key_is_parsed),
+		cmocka_unit_test(test_x86_keys_are_refused_on_arm),
 		cmocka_unit_test(test_ip6_alone_is_enough),
 		cmocka_unit_test(test_memory_units),
 		cmocka_unit_test(test_durations_and_units),

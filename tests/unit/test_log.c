@@ -196,9 +196,14 @@ hold_line(const char *line, void *arg)
 	if (h->holding == 0) {
 		h->holding = 1;
 		pthread_cond_signal(&h->cond);
+		pthread_mutex_unlock(&h->mtx);
+		/* The fork comes meanwhile.  Only the first line waits: the
+		 * lock is held until the last, and the ring may hold hundreds
+		 * of lines (200 ms each made this test 40 s). */
+		usleep(200 * 1000);
+		return;
 	}
 	pthread_mutex_unlock(&h->mtx);
-	usleep(200 * 1000); /* the fork comes meanwhile */
 }
 
 static void *
