@@ -532,13 +532,11 @@ sj_conn_syn_options(struct synjitsu_conn *c, const struct tcp_seg *s)
 
 static void
 sj_conn_open(const struct synjitsu_vm *vm, struct synjitsu_conn *c,
-    const struct pkt *p, int state)
+    const struct pkt *p, uint32_t hop)
 {
-	c->state = state;
 	c->born = p->now;
 	c->rip = p->src;
-	c->hop = sj_hop(vm, p->src);
-	memcpy(c->hw, p->hwsrc, sizeof(c->hw));
+	c->hop = hop;
 	c->rport = p->s.sport;
 	c->lport = p->s.dport;
 	c->irs = p->s.seq;
@@ -587,12 +585,30 @@ sj_port_listed(const struct synjitsu_vm *vm, uint16_t port)
 }
 
 /*
- * A SYN opens a connection; anything else for no connection is not ours.
- * With its next hop known (known) it is answered at once, else held
- * while the hop is asked for.
+ * A SYN taken for c from p: answered with our SYN-ACK if its next hop is
+ * known, else held while the hop is asked for (synjitsu_output sends the
+ * SYN-ACK when the hop answers, to the MAC the SYN came from only).
  */
 static enum synjitsu_verdict
-sj_tcp_no_conn(struct synjitsu_vm *vm, const struct pkt *p, int known)
+sj_conn_syn(struct synjitsu_vm *vm, struct synjitsu_conn *c,
+    const struct pkt *p, int known)
+{
+	memcpy(c->hw, p->hwsrc, sizeof(c->hw));
+	if (!known) {
+		c->state = CONN_SYN_HELD;
+		return sj_arp_ask(vm, c->hop, p->now, p->out, p->outlen);
+	}
+	c->state = CONN_SYN_RCVD;
+	return sj_reply_synack(vm, c, p);
+}
+
+/*
+ * A SYN opens a connection, from next hop hop, known or not (sj_conn_syn);
+ * anything else for no connection is not ours.
+ */
+static enum synjitsu_verdict
+sj_tcp_no_conn(struct synjitsu_vm *vm, const struct pkt *p, uint32_t hop,
+    int known)
 {
 	struct synjitsu_conn *c;
 
@@ -605,12 +621,8 @@ sj_tcp_no_conn(struct synjitsu_vm *vm, const struct pkt *p, int known)
 		return sj_drop(&vm->stats.drop_drain);
 	if ((c = sj_conn_alloc(vm, p->now)) == NULL)
 		return sj_drop(&vm->stats.drop_full);
-	if (!known) {
-		sj_conn_open(vm, c, p, CONN_SYN_HELD);
-		return sj_arp_ask(vm, c->hop, p->now, p->out, p->outlen);
-	}
-	sj_conn_open(vm, c, p, CONN_SYN_RCVD);
-	return sj_reply_synack(vm, c, p);
+	sj_conn_open(vm, c, p, hop);
+	return sj_conn_syn(vm, c, p, known);
 }
 
 /*
@@ -622,21 +634,15 @@ sj_tcp_no_conn(struct synjitsu_vm *vm, const struct pkt *p, int known)
  */
 static enum synjitsu_verdict
 sj_tcp_syn_again(struct synjitsu_vm *vm, struct synjitsu_conn *c,
-    const struct pkt *p, int known)
+    const struct pkt *p, uint32_t hop, int known)
 {
 	if (p->s.seq != c->irs) {
 		sj_conn_free(c);
-		return sj_tcp_no_conn(vm, p, known);
+		return sj_tcp_no_conn(vm, p, hop, known);
 	}
 	vm->stats.syns++;
 	sj_conn_syn_options(c, &p->s);
-	memcpy(c->hw, p->hwsrc, sizeof(c->hw));
-	if (!known) {
-		c->state = CONN_SYN_HELD;
-		return sj_arp_ask(vm, c->hop, p->now, p->out, p->outlen);
-	}
-	c->state = CONN_SYN_RCVD;
-	return sj_reply_synack(vm, c, p);
+	return sj_conn_syn(vm, c, p, known);
 }
 
 /*
@@ -792,24 +798,23 @@ sj_tcp_input(struct synjitsu_vm *vm, const struct pkt *p)
 	struct synjitsu_conn  *c = sj_conn_find(vm, p);
 	struct synjitsu_neigh *n;
 	uint32_t	       hop = sj_hop(vm, p->src);
+	int		       known;
 
 	if (hop == 0)
 		return sj_drop(&vm->stats.drop_route);
 	n = sj_neigh_find(vm, hop);
-	if (n != NULL && n->state == NEIGH_KNOWN) {
+	if ((known = n != NULL && n->state == NEIGH_KNOWN)) {
 		if (!sj_mac_eq(n->mac, p->hwsrc))
 			return sj_drop(&vm->stats.drop_spoof);
 		n->used = p->now;
-	} else if (c == NULL || sj_conn_half_open(c)) {
-		n = NULL;
-	} else {
+	} else if (c != NULL && !sj_conn_half_open(c)) {
 		vm->stats.drop_unresolved++;
 		return sj_arp_ask(vm, hop, p->now, p->out, p->outlen);
 	}
 	if (c == NULL)
-		return sj_tcp_no_conn(vm, p, n != NULL);
+		return sj_tcp_no_conn(vm, p, hop, known);
 	if (sj_conn_half_open(c) && sj_seg_is_syn(&p->s))
-		return sj_tcp_syn_again(vm, c, p, n != NULL);
+		return sj_tcp_syn_again(vm, c, p, hop, known);
 	if (c->state == CONN_SYN_HELD)
 		return sj_drop(&vm->stats.drop_seg); /* no SYN-ACK to ack */
 	return sj_tcp_sync(vm, c, p);
