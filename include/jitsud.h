@@ -1281,8 +1281,8 @@ int  xl_builders(const struct conf *);
 struct synio;
 struct synio_claim;
 
-/* bridge_gw: guests without jitsu.gw= route through their bridge's
- * address (the process backend's); see synio_gateway. */
+/* bridge_gw: the guests route through their bridge's address, as the
+ * process backend's do (proc.c); else by their jitsu.gw=.  synio.c. */
 struct synio	   *synio_new(struct event_base *, int bridge_gw);
 void		    synio_free(struct synio *);
 /*

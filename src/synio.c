@@ -4,7 +4,6 @@
 #include <sys/types.h>
 
 #include <arpa/inet.h>
-#include <ifaddrs.h>
 #include <linux/filter.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
@@ -62,7 +61,7 @@ struct synio_claim {
 
 struct synio {
 	struct event_base *base;
-	int		   bridge_gw; /* guests route through the bridge */
+	int		   bridge_gw; /* process guests: see synio_bridge_gw */
 	struct event	  *tick;
 	LIST_HEAD(, synio_port)	 ports;
 	LIST_HEAD(, synio_claim) claims;
@@ -373,57 +372,61 @@ synio_announce(struct synio *io, const struct binding *b)
 	return rc;
 }
 
-/*
- * The guest's gateway, as it will route: the last jitsu.gw= word of its
- * command line (the libOS's rule, and the process guests' too), else,
- * for process guests, the bridge's own address on the guest's /24
- * (proc.c gives them that one); else none.  0 for none.
- */
+/* The last jitsu.gw= word of a command line, as the libOS reads it. */
 static uint32_t
-synio_gateway(const struct synio *io, const struct binding *b)
+synio_cmdline_gw(const char *w)
 {
 	static const char key[] = "jitsu.gw=";
-	const char	 *w = binding_s(b->cmdline);
-	struct ifaddrs	 *ifa, *i;
+	const size_t	  klen = sizeof(key) - 1;
 	struct in_addr	  a;
 	char		  v[INET_ADDRSTRLEN];
 	size_t		  len, k;
-	uint32_t	  gw = 0, mask = 0xffffffffu << (32 - SYNJITSU_PREFIX);
-	uint32_t	  ip = ntohl(b->ip.s_addr), x;
-	int		  found = 0;
+	uint32_t	  gw = 0;
 
 	while (*w != '\0') {
 		len = strcspn(w, " \t\n");
-		if (len > sizeof(key) - 1 &&
-		    strncmp(w, key, sizeof(key) - 1) == 0) {
-			found = 1;
-			gw = 0;
-			for (k = 0;
-			     k < len - (sizeof(key) - 1) && k + 1 < sizeof(v);
-			     k++)
-				v[k] = w[sizeof(key) - 1 + k];
+		if (len > klen && strncmp(w, key, klen) == 0) {
+			for (k = 0; k < len - klen && k + 1 < sizeof(v); k++)
+				v[k] = w[klen + k];
 			v[k] = '\0';
-			if (inet_pton(AF_INET, v + (v[0] == '"'), &a) == 1)
-				gw = ntohl(a.s_addr);
+			gw = inet_pton(AF_INET, v + (v[0] == '"'), &a) == 1 ?
+			    ntohl(a.s_addr) :
+			    0;
 		}
 		w += len;
 		w += strspn(w, " \t\n");
 	}
-	if (found || !io->bridge_gw || getifaddrs(&ifa) == -1)
-		return gw;
-	for (i = ifa; i != NULL; i = i->ifa_next) {
-		if (i->ifa_addr == NULL || i->ifa_addr->sa_family != AF_INET ||
-		    strcmp(i->ifa_name, b->bridge) != 0)
-			continue;
-		x = ntohl(((struct sockaddr_in *)(void *)i->ifa_addr)
-			      ->sin_addr.s_addr);
-		if ((x & mask) == (ip & mask) && x != ip) {
-			gw = x;
-			break;
-		}
-	}
-	freeifaddrs(ifa);
 	return gw;
+}
+
+/*
+ * A process guest's route: its bridge's address on the guest's /24, the
+ * one proc.c (proc_bridge) makes its kernel's default route whatever the
+ * command line says.  0 if the bridge has none.
+ */
+static uint32_t
+synio_bridge_gw(const struct binding *b)
+{
+	struct nl_link l;
+	struct in_addr a;
+	int	       fd, r = -1;
+
+	if ((fd = nl_open()) == -1)
+		return 0;
+	if (nl_link_get(fd, 0, b->bridge, &l) == 0)
+		r = nl_addr4_find(fd, l.index, b->ip, SYNJITSU_PREFIX, &a);
+	close(fd);
+	return r == 1 && a.s_addr != b->ip.s_addr ? ntohl(a.s_addr) : 0;
+}
+
+/* The guest's gateway, as it will route; 0 for none. */
+static uint32_t
+synio_gateway(const struct synio *io, const struct binding *b)
+{
+	if (!b->has_ip)
+		return 0;
+	return io->bridge_gw ? synio_bridge_gw(b) :
+			       synio_cmdline_gw(binding_s(b->cmdline));
 }
 
 struct synio_claim *
