@@ -20,6 +20,7 @@
 # are fetched (dpkg --add-architecture, apt-get update, as root) only when
 # apt does not know the packages yet.
 set -eu
+. "$(dirname "$0")/apt.sh"
 
 arch=${1:?usage: cross.sh arm64|armhf [DIR]}
 case $arch in
@@ -45,34 +46,20 @@ libldns-dev libldns3 libssl-dev libssl3
 libc6 libgcc-s1
 libcmocka-dev libcmocka0"
 
-# "PKG=VERSION" for each package, from one apt-cache call.
-candidates() {
-	apt-cache policy "$@" 2>/dev/null | awk '
-	    /^[^ ]/ { sub(":$", "", $1); p = $1 }
-	    /Candidate:/ && $2 != "(none)" { printf " %s=%s", p, $2 }'
-}
-
 qualified=$(for p in $pkgs; do printf '%s:%s ' "$p" "$arch"; done)
 count() { echo "$1" | wc -w; }
 
 # shellcheck disable=SC2086
-want=$(candidates $qualified)
+want=$(apt_candidates $qualified)
 if [ "$(count "$want")" -ne "$(count "$pkgs")" ]; then
 	if [ "$(id -u)" -ne 0 ]; then
 		echo "cross: apt knows no $arch packages; run scripts/deps.sh" \
 		    "as root (it adds the architecture)" >&2
 		exit 1
 	fi
-	if ! dpkg --print-foreign-architectures | grep -qx "$arch"; then
-		echo "cross: dpkg --add-architecture $arch"
-		dpkg --add-architecture "$arch"
-	fi
-	echo "cross: refreshing the package lists"
-	# An index that fails (a mirror mid-sync) leaves the others in use:
-	# whether every package is known is checked just below.
-	apt-get update -qq || echo "cross: apt-get update reported errors"
+	apt_lists "$arch" cross
 	# shellcheck disable=SC2086
-	want=$(candidates $qualified)
+	want=$(apt_candidates $qualified)
 	if [ "$(count "$want")" -ne "$(count "$pkgs")" ]; then
 		echo "cross: apt still lacks some $arch packages; it knows:" \
 		    "$want" >&2
@@ -98,14 +85,8 @@ for pv in $want; do
 done
 if [ -n "$need" ]; then
 	echo "cross: downloading $(count "$need") $arch packages into $dir/debs"
-	# apt's sandbox user cannot write into root-owned folders: download
-	# in a world-writable scratch folder, then move the files.
-	scratch=$(mktemp -d)
-	chmod 0777 "$scratch"
 	# shellcheck disable=SC2086
-	(cd "$scratch" && apt-get download -q $need)
-	mv "$scratch"/*.deb "$dir/debs/"
-	rmdir "$scratch"
+	apt_download "$dir/debs" $need
 fi
 for f in "$dir"/debs/*.deb; do
 	case " $keep " in

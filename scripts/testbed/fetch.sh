@@ -14,6 +14,7 @@
 # too.  Give each architecture a cache folder of its own (run.sh uses
 # CACHE/arm64).
 set -eu
+. "$(dirname "$0")/../apt.sh"
 
 cache=${1:?usage: fetch.sh CACHEDIR [ARCH]}
 arch=${2:-amd64}
@@ -25,27 +26,11 @@ esac
 mkdir -p "$cache/debs" "$cache/root"
 cache=$(cd "$cache" && pwd)
 
-# Print "PKG=VERSION" for each package, from one apt-cache call (each call
-# costs about a second).
-candidates() {
-	apt-cache policy "$@" 2>/dev/null | awk '
-	    /^[^ ]/ { sub(":$", "", $1); p = $1 }
-	    /Candidate:/ && $2 != "(none)" { printf " %s=%s", p, $2 }'
-}
-
-# A foreign architecture's lists come with `dpkg --add-architecture'.
-# apt-get update may fail on an index this does not need (a mirror in
-# sync once failed armhf's while arm64's were fine): what counts is that
-# the hypervisor has a candidate afterwards.
-if [ -z "$(candidates "xen-hypervisor-4.17-$arch$q")" ]; then
-	if [ -n "$q" ] && ! dpkg --print-foreign-architectures | grep -qx "$arch"
-	then
-		echo "fetch: adding the $arch architecture to dpkg"
-		dpkg --add-architecture "$arch"
-	fi
-	echo "fetch: refreshing the package lists"
-	apt-get update -qq || echo "fetch: apt-get update reported errors"
-	[ -n "$(candidates "xen-hypervisor-4.17-$arch$q")" ] || {
+# A foreign architecture's lists come with `dpkg --add-architecture'
+# (apt_lists); what counts is that the hypervisor has a candidate then.
+if [ -z "$(apt_candidates "xen-hypervisor-4.17-$arch$q")" ]; then
+	apt_lists "$arch" fetch
+	[ -n "$(apt_candidates "xen-hypervisor-4.17-$arch$q")" ] || {
 		echo "fetch: no xen-hypervisor-4.17-$arch in the package lists" >&2
 		exit 1
 	}
@@ -68,7 +53,7 @@ if [ -n "$q" ]; then
 fi
 
 # shellcheck disable=SC2086
-want=$(candidates $pkgs)
+want=$(apt_candidates $pkgs)
 
 if [ -f "$cache/stamp" ] && [ "$(cat "$cache/stamp")" = "$want" ]; then
 	exit 0
@@ -111,14 +96,8 @@ if [ -n "$q" ]; then
 	pkgs="$pkgs $(for p in $(libclosure xen-utils-4.17 xenstore-utils $tools)
 	    do echo "$p$q"; done)"
 fi
-# apt's sandbox user cannot write into root-owned folders; download in a
-# world-writable scratch folder, then move the files.
-scratch=$(mktemp -d)
-chmod 0777 "$scratch"
 # shellcheck disable=SC2086
-(cd "$scratch" && apt-get download -q $pkgs)
-mv "$scratch"/*.deb "$cache/debs/"
-rmdir "$scratch"
+apt_download "$cache/debs" $pkgs
 
 for deb in "$cache"/debs/*.deb; do
 	echo "fetch: unpacking $(basename "$deb")"
