@@ -187,18 +187,44 @@ store_rm(struct store *st, const char *path)
 	return 0;
 }
 
+/*
+ * The permission list of a node of kind perm for guest domid into p; how
+ * many entries (0: leave the node's as they are).  The first entry is the
+ * owner and everyone else's access.
+ */
+static unsigned int
+store_perms(enum store_perm perm, uint32_t domid, struct xs_permissions p[2])
+{
+	p[0].id = 0;
+	p[0].perms = XS_PERM_NONE;
+	p[1].id = domid;
+	p[1].perms = XS_PERM_READ;
+	switch (perm) {
+	case STORE_INHERIT:
+		return 0;
+	case STORE_DOM0:
+		return 1;
+	case STORE_GUEST_RO:
+		return 2;
+	case STORE_GUEST_RW:
+		p[0].id = domid;
+		return 1;
+	case STORE_SHARED:
+		p[1].perms = XS_PERM_READ | XS_PERM_WRITE;
+		return 2;
+	}
+	return 0;
+}
+
 int
 store_private_dir(struct store *st, const char *path, int domid)
 {
-	/* The first entry is the owner and everyone else's access. */
-	struct xs_permissions perms[2] = {
-		{ .id = 0, .perms = XS_PERM_NONE },
-		{ .id = (unsigned int)domid,
-		    .perms = XS_PERM_READ | XS_PERM_WRITE },
-	};
+	struct xs_permissions perms[2];
+	unsigned int	      n;
 
+	n = store_perms(STORE_SHARED, (uint32_t)domid, perms);
 	if (!xs_mkdir(st->xs, XBT_NULL, path) ||
-	    !xs_set_permissions(st->xs, XBT_NULL, path, perms, 2)) {
+	    !xs_set_permissions(st->xs, XBT_NULL, path, perms, n)) {
 		log_warn("xenstore %s", path);
 		return -1;
 	}
@@ -334,30 +360,9 @@ static int
 store_make_node(struct store *st, xs_transaction_t t, uint32_t domid,
     const struct store_node *nd)
 {
-	struct xs_permissions p[2] = {
-		{ .id = 0, .perms = XS_PERM_NONE },
-		{ .id = domid, .perms = XS_PERM_READ },
-	};
-	unsigned int n = 0;
+	struct xs_permissions p[2];
+	unsigned int	      n = store_perms(nd->perm, domid, p);
 
-	switch (nd->perm) {
-	case STORE_INHERIT:
-		break;
-	case STORE_DOM0:
-		n = 1;
-		break;
-	case STORE_GUEST_RO:
-		n = 2;
-		break;
-	case STORE_GUEST_RW:
-		p[0].id = domid;
-		n = 1;
-		break;
-	case STORE_SHARED: /* as store_private_dir makes it */
-		p[1].perms = XS_PERM_READ | XS_PERM_WRITE;
-		n = 2;
-		break;
-	}
 	if (nd->fresh && !xs_rm(st->xs, t, nd->path) && errno != ENOENT)
 		return -1;
 	if (!xs_write(st->xs, t, nd->path, nd->value, strlen(nd->value)))
