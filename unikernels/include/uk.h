@@ -589,6 +589,93 @@ long uk_vchan_write(struct uk_vchan *c, const void *buf, size_t len);
 void uk_vchan_close(struct uk_vchan *c);
 
 /* ---------------------------------------------------------------------
+ * conduit: vchans to other domains by name, brokered by jitsud (Xen only)
+ *
+ * The domain side of conduit(7).  A name is a domain name of a zone
+ * jitsud serves (letters, digits, hyphens and dots, at most 253
+ * characters, a final dot and case ignored).  A server listens on names
+ * and accepts the channels jitsud offers it; a client connects to a name
+ * and jitsud summons its server if need be.  The channel is a vchan
+ * (above): the server's end counts against the vchans above; so does
+ * the client's.  Everything runs in the event loop: fn is called from
+ * uk_poll() as for a vchan (UK_NET_READ: data, end of stream or an error
+ * to read; UK_NET_WRITE: room, or an error), and calls never block.
+ * Every value read from XenStore is checked; a bad one is logged and
+ * ignored (server) or ends the request with -UK_EPROTO (client).
+ *
+ * At most 8 conduits at once (both roles, open or pending) and 4 names
+ * listened on.  The unix platforms do not have it (-UK_ENOSYS).
+ */
+
+/* conduit(7)'s refusals, as the errors a client's read returns. */
+#define UK_ELOOP	40  /* "self": the name is our own */
+#define UK_ENOBUFS	105 /* our own table of conduits is full */
+#define UK_ECONNABORTED 103 /* the server could not be set up after "ok" */
+
+struct uk_conduit;
+typedef void uk_conduit_fn(struct uk_conduit *c, int events, void *arg);
+/*
+ * A new channel on a name we listen on: client is the client's domain
+ * (0 for a Dom0 program), name the name it asked for (lower case).  c
+ * reports to the listener's fn with the listener's arg until
+ * uk_conduit_set_arg(); the client may already have written.
+ */
+typedef void uk_conduit_accept_fn(struct uk_conduit *c, unsigned int client,
+    const char *name, void *arg);
+
+/*
+ * Serves name: from the first call on, jitsud's offers for our names
+ * (XenStore /jitsu/conduit/dom/<domid>/accept) are taken as vchan
+ * servers with rings of 64 KiB each way, and accept_fn runs for each;
+ * offers for a name we do not serve, or that we cannot take (no vchan
+ * left), are declined (their path removed, which jitsud answers with
+ * "refused" to the client).  When jitsud removes an offer (the client
+ * ended the channel or went away), the conduit sees end of stream once
+ * its data is read, and writes fail with -UK_EPIPE; the application then
+ * closes it.  -UK_EINVAL for a malformed name, -UK_EADDRINUSE if we
+ * listen on it already, -UK_ENOSPC beyond 4 names, else XenStore's
+ * error for the watch.
+ */
+int uk_conduit_listen(const char *name, uk_conduit_accept_fn *accept_fn,
+    uk_conduit_fn *fn, void *arg);
+
+/*
+ * Asks jitsud for a channel to name's server (request data/conduit/ID
+ * with a fresh ID, watching our reply).  fn then runs with UK_NET_WRITE
+ * once the vchan is connected, or with an error to read, which
+ * uk_conduit_read and uk_conduit_write return from then on:
+ *   jitsud's "error malformed"   -UK_EINVAL
+ *             "error unknown"     -UK_ENOENT (no zone serves name)
+ *             "error self"        -UK_ELOOP
+ *             "error limit"       -UK_EDQUOT
+ *             "error unavailable" -UK_EHOSTUNREACH
+ *             "error timeout"     -UK_ETIMEDOUT
+ *             "error refused"     -UK_ECONNREFUSED
+ *   a reply that is none of conduit(7)'s      -UK_EPROTO
+ *   "ok" but its vchan cannot be connected    -UK_ECONNABORTED
+ * jitsud's "closed" is the end of the stream (reads drain what is left,
+ * then 0; writes -UK_EPIPE).  Returns -UK_EINVAL for a malformed name,
+ * -UK_ENOBUFS when 8 conduits are in use, else XenStore's error (no
+ * conduit is made then).
+ */
+int uk_conduit_connect(const char *name, uk_conduit_fn *fn, void *arg,
+    struct uk_conduit **cp);
+
+/* As uk_vchan_read/uk_vchan_write, plus the errors above; -UK_EAGAIN
+ * while a client's request is pending. */
+long uk_conduit_read(struct uk_conduit *c, void *buf, size_t len);
+long uk_conduit_write(struct uk_conduit *c, const void *buf, size_t len);
+/* What fn gets as arg from now on. */
+void uk_conduit_set_arg(struct uk_conduit *c, void *arg);
+/*
+ * Ends the channel: closes our vchan (the peer still reads what we
+ * wrote); a client removes its request, a server the channel's path,
+ * which is how each tells jitsud.  c is invalid after; fn never runs
+ * again.
+ */
+void uk_conduit_close(struct uk_conduit *c);
+
+/* ---------------------------------------------------------------------
  * Readiness
  */
 

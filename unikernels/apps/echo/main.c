@@ -1,4 +1,4 @@
-/* main.c -- echo: TCP bytes and UDP datagrams to port= (7) are sent back */
+/* main.c -- echo: TCP, UDP (port=, 7) and conduit= channels sent back */
 #include "uk.h"
 
 /*
@@ -18,7 +18,20 @@ struct echo {
 	size_t off, len; /* pending bytes buf[off, len) */
 };
 
+/* A conduit's echo, the same way through a larger chunk. */
+#define CD_CONNS 8
+#define CD_CHUNK 16384
+#define CD_NAMES 4
+
+struct echo_cd {
+	struct uk_conduit *c;
+	uint8_t buf[CD_CHUNK];
+	size_t off, len;
+};
+
 static struct echo conns[ECHO_CONNS];
+static struct echo_cd cd_conns[CD_CONNS];
+static unsigned long cd_served;
 static unsigned long served;
 /* One byte more than we can send: a longer datagram shows as cut. */
 static uint8_t dgram[UDP_MAX + 1];
@@ -92,6 +105,103 @@ echo_accept(struct uk_tcp_listener *l, void *arg)
 	}
 }
 
+static void
+echo_cd_end(struct echo_cd *e)
+{
+	uk_conduit_close(e->c);
+	e->c = NULL;
+	cd_served++;
+}
+
+/* echo_flush for a conduit. */
+static int
+echo_cd_flush(struct echo_cd *e)
+{
+	long n;
+
+	while (e->off < e->len) {
+		n = uk_conduit_write(e->c, e->buf + e->off, e->len - e->off);
+		if (n == -UK_EAGAIN)
+			return 0;
+		if (n < 0)
+			return -1;
+		e->off += (size_t)n;
+	}
+	e->off = e->len = 0;
+	return 1;
+}
+
+static void
+echo_cd_event(struct uk_conduit *c, int events, void *arg)
+{
+	struct echo_cd *e = arg;
+	long n;
+	int rc;
+
+	(void)c;
+	(void)events;
+	if (e == NULL)
+		return;
+	while ((rc = echo_cd_flush(e)) == 1) {
+		n = uk_conduit_read(e->c, e->buf, sizeof(e->buf));
+		if (n == -UK_EAGAIN)
+			return;
+		if (n <= 0) {
+			echo_cd_end(e);
+			return;
+		}
+		e->len = (size_t)n;
+	}
+	if (rc < 0)
+		echo_cd_end(e);
+}
+
+static void
+echo_cd_accept(struct uk_conduit *c, unsigned int client, const char *name,
+    void *arg)
+{
+	int i;
+
+	(void)arg;
+	for (i = 0; i < CD_CONNS && cd_conns[i].c != NULL; i++)
+		;
+	if (i == CD_CONNS) {
+		uk_conduit_close(c);
+		return;
+	}
+	printf("echo: conduit %s from domain %u\n", name, client);
+	cd_conns[i].c = c;
+	cd_conns[i].off = cd_conns[i].len = 0;
+	uk_conduit_set_arg(c, &cd_conns[i]);
+	echo_cd_event(c, UK_NET_READ, &cd_conns[i]);
+}
+
+/* Listens on each name of conduit=NAME[,NAME...]; how many, or < 0. */
+static int
+echo_conduits(void)
+{
+	char names[CD_NAMES * 256], *name, *comma;
+	int n = 0, rc;
+
+	if ((rc = uk_cmdline_get("conduit", names, sizeof(names))) ==
+	    -UK_ENOENT)
+		return 0;
+	if (rc <= 0)
+		return -UK_EINVAL;
+	for (name = names; name != NULL; name = comma) {
+		if ((comma = strchr(name, ',')) != NULL)
+			*comma++ = '\0';
+		if ((rc = uk_conduit_listen(name, echo_cd_accept, echo_cd_event,
+			 NULL)) != 0) {
+			printf("echo: conduit %s: error %d\n", name, rc);
+			return rc;
+		}
+		printf("echo: serving conduit %s\n", name);
+		n++;
+	}
+	return n;
+}
+
 /*
  * Each datagram goes straight back to its sender, whole or not at all.
  * One longer than UDP_MAX (only the kernel's sockets, on unix-sock, can
@@ -121,8 +231,8 @@ echo_shutdown(enum uk_shutdown_reason reason, void *arg)
 {
 	(void)arg;
 	printf("echo: TCP connections served %lu, UDP datagrams echoed %lu, "
-	       "dropped %lu\n",
-	    served, dgram_echoed, dgram_dropped);
+	       "dropped %lu, conduits served %lu\n",
+	    served, dgram_echoed, dgram_dropped, cd_served);
 	uk_shutdown(reason);
 }
 
@@ -142,19 +252,15 @@ echo_port(void)
 	return *end == '\0' && port <= 65535 ? port : 0;
 }
 
-int
-uk_main(void)
+/* TCP and UDP on port; 0 or 1 (a failure, said). */
+static int
+echo_net(unsigned long port)
 {
 	struct uk_tcp_listener *l;
 	struct uk_udp *u;
 	struct uk_ipinfo ip;
-	unsigned long port;
 	int rc;
 
-	if ((port = echo_port()) == 0) {
-		printf("echo: port= must be a number from 1 to 65535\n");
-		return 1;
-	}
 	if ((rc = uk_ip_up(&ip)) != 0) {
 		printf("echo: network: error %d (need jitsu.ip=A.B.C.D/N)\n",
 		    rc);
@@ -166,10 +272,35 @@ uk_main(void)
 		printf("echo: TCP and UDP port %lu: error %d\n", port, rc);
 		return 1;
 	}
-	uk_on_shutdown(echo_shutdown, NULL);
 	printf("echo: listening on %u.%u.%u.%u:%lu (TCP and UDP)\n",
 	    ip.ip >> 24, (ip.ip >> 16) & 0xff, (ip.ip >> 8) & 0xff,
 	    ip.ip & 0xff, port);
+	return 0;
+}
+
+/*
+ * The network is set up unless the command line has conduit= names and
+ * no jitsu.ip: a conduit-only echo needs no NIC.
+ */
+int
+uk_main(void)
+{
+	char ipkey[32];
+	unsigned long port;
+	int ncd;
+
+	if ((port = echo_port()) == 0) {
+		printf("echo: port= must be a number from 1 to 65535\n");
+		return 1;
+	}
+	if ((ncd = echo_conduits()) < 0)
+		return 1;
+	if ((ncd == 0 ||
+		uk_cmdline_get("jitsu.ip", ipkey, sizeof(ipkey)) !=
+		    -UK_ENOENT) &&
+	    echo_net(port) != 0)
+		return 1;
+	uk_on_shutdown(echo_shutdown, NULL);
 	(void)uk_ready();
 	for (;;)
 		uk_poll(UK_FOREVER);

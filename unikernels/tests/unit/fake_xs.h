@@ -180,6 +180,50 @@ uk_xs_rm(const char *path)
 	return 0;
 }
 
+/* Whether name (len bytes) is already in the list buf[0, used). */
+static inline int
+fxs_listed(const char *buf, size_t used, const char *name, size_t len)
+{
+	size_t off;
+
+	for (off = 0; off < used; off += strlen(buf + off) + 1)
+		if (strlen(buf + off) == len &&
+		    strncmp(buf + off, name, len) == 0)
+			return 1;
+	return 0;
+}
+
+/* The children of path, as xenstored lists them: names made of the
+ * component below path of every node under it (a node's parents are
+ * implicit here). */
+int
+uk_xs_directory(const char *path, char *buf, size_t size)
+{
+	size_t n = strlen(path), used = 0, len;
+	const char *p, *slash;
+	int i, count = 0, exists = fxs_find(path) >= 0;
+
+	for (i = 0; i < FXS_NODES; i++) {
+		p = fxs_node[i].path;
+		if (!fxs_node[i].used || strncmp(p, path, n) != 0 ||
+		    p[n] != '/')
+			continue;
+		exists = 1;
+		p += n + 1;
+		slash = strchr(p, '/');
+		len = slash == NULL ? strlen(p) : (size_t)(slash - p);
+		if (fxs_listed(buf, used, p, len))
+			continue;
+		if (used + len + 1 > size)
+			return -UK_E2BIG;
+		memcpy(buf + used, p, len);
+		buf[used + len] = '\0';
+		used += len + 1;
+		count++;
+	}
+	return exists ? count : -UK_ENOENT;
+}
+
 int
 uk_xs_watch(struct uk_xs_watch *w, const char *path, uk_xs_watch_fn *fn,
     void *arg)

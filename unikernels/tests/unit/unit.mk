@@ -46,3 +46,7 @@ VCHAN_XEN_WRAP = xenevtchn_open xenevtchn_close xenevtchn_bind_unbound_port \
 comma := ,
 test_vchan_xen_LIBS	= $(patsubst %,-Wl$(comma)--wrap=%,$(VCHAN_XEN_WRAP)) \
 	-l:libxenvchan.a -lxenevtchn -pthread
+# conduit(7)'s parsers, and the rendezvous (XenStore and vchan faked).
+test_conduit_SRCS	= lib/conduit.c lib/string.c
+test_conduit_xen_SRCS	= platform/xen/conduit_xen.c lib/conduit.c \
+	lib/string.c lib/printf.c
