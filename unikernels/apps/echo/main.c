@@ -176,7 +176,11 @@ echo_cd_accept(struct uk_conduit *c, unsigned int client, const char *name,
 	echo_cd_event(c, UK_NET_READ, &cd_conns[i]);
 }
 
-/* Listens on each name of conduit=NAME[,NAME...]; how many, or < 0. */
+/*
+ * Listens on each name of conduit=NAME[,NAME...], or else of the
+ * jitsu.conduit= jitsud writes from the binding's conduit= list; how
+ * many, or < 0.
+ */
 static int
 echo_conduits(void)
 {
@@ -184,7 +188,9 @@ echo_conduits(void)
 	int n = 0, rc;
 
 	if ((rc = uk_cmdline_get("conduit", names, sizeof(names))) ==
-	    -UK_ENOENT)
+		-UK_ENOENT &&
+	    (rc = uk_cmdline_get("jitsu.conduit", names, sizeof(names))) ==
+		-UK_ENOENT)
 		return 0;
 	if (rc <= 0)
 		return -UK_EINVAL;
