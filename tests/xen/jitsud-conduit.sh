@@ -20,14 +20,18 @@ uk="kernel=/testbed/unikernels/echo.pvh type=pvh memory=8M cpuid=\"host,rdtscp=0
 	printf '$ORIGIN test.\n$TTL 30\n'
 	printf '@\tIN\tSOA\tns hostmaster 1 3600 600 86400 30\n'
 	printf '@\tIN\tNS\tns\nns\tIN\tA\t10.0.0.1\n'
-	printf 'echo\tIN\tUNIKERNEL\t%s ip=10.0.0.31 idle=0 conduit=@\n' "$uk"
-	printf 'echo2\tIN\tUNIKERNEL\t%s ip=10.0.0.32 idle=8s stop=destroy conduit=@,spare\n' "$uk"
+	printf 'echo\tIN\tUNIKERNEL\t%s ip=10.0.0.31 idle=0 conduit=echo\n' "$uk"
+	printf 'echo2\tIN\tUNIKERNEL\t%s ip=10.0.0.32 idle=8s stop=destroy conduit=echo2,spare\n' "$uk"
 } > /etc/jitsud/test.zone
 printf 'listen on 10.0.0.1\nzone test.zone\nbackend xen\nvif-script vif-jitsu\n' \
     > /etc/jitsud/jitsud.conf
 jitsud -d -v -v -f /etc/jitsud/jitsud.conf > /tmp/jitsud.log 2>&1 &
 jpid=$!
-tb_until test -S /run/jitsud/jitsud.sock
+if ! tb_step conduit-jitsud-started 30 tb_until test -S /run/jitsud/jitsud.sock
+then
+	tb_log "jitsud log" cat /tmp/jitsud.log
+	tb_end 1
+fi
 
 cli=jitsud-conduit-cli
 clilog=/var/log/xen/console/guest-$cli.log
@@ -106,6 +110,7 @@ refusals() {
 }
 
 client_run() {
+	xl destroy "$cli" > /dev/null 2>&1 # a failed run's, kept by on_crash
 	rm -f "$clilog"
 	xl create -q "/testbed/tests/$cli.cfg" || return 1
 	xl domid "$cli" > /tmp/clidom

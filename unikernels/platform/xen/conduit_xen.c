@@ -337,7 +337,9 @@ cd_reply_event(struct uk_xs_watch *w, const char *path, void *arg)
 	(void)path;
 	if (c->state == CD_FAILED || c->gone)
 		return;
-	if ((n = uk_xs_read(w->path, val, sizeof(val))) == -UK_ENOENT)
+	/* EACCES: jitsud has not made our mailbox yet (conduit(7)). */
+	if ((n = uk_xs_read(w->path, val, sizeof(val))) == -UK_ENOENT ||
+	    n == -UK_EACCES)
 		return; /* still pending */
 	if (n < 0 || conduit_reply_parse(val, &r) != 0) {
 		printf("conduit: request %s: bad reply (%d)\n", c->id, n);
@@ -368,7 +370,7 @@ cd_pick_id(struct uk_conduit *c)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", cd_reply_dir, c->id);
 		rc = uk_xs_read(path, val, sizeof(val));
-		if (rc == -UK_ENOENT)
+		if (rc == -UK_ENOENT || rc == -UK_EACCES) /* no mailbox yet */
 			return 0;
 		if (rc < 0 && rc != -UK_E2BIG)
 			return rc;
