@@ -10,6 +10,9 @@
 #      client checks 1 MiB; when the client goes, its mailbox goes.
 #  (d) echo2 is stopped for idleness, and the same client, started
 #      again, summons it again and is served again.
+#  (c) while a channel to echo2 is open, a third domU (tests/xenstore.c) can
+#      neither read, list nor write below its path, the server's offer
+#      and mailbox, nor the server's requests, nor jitsud's folder.
 # Between them: the folder's permissions, and requests that must be
 # refused without harm (unknown name, malformed, a server asking for
 # itself).
@@ -120,6 +123,11 @@ client_run() {
 	    grep -q "conduit: SUCCESS" "$clilog"
 }
 
+# The summons for echo2's conduit name so far: $2 of them.
+summons() {
+	[ "$(grep -c "conduit: $1.test summons $1.test." /tmp/jitsud.log)" = "$2" ]
+}
+
 client_gone() {
 	! xl domid "$cli" > /dev/null 2>&1
 }
@@ -142,14 +150,47 @@ tb_step conduit-dom0-warm-1mib 60 dom0_echo
 tb_say "BENCH conduit dom0_warm_1mib_ms=$(($(tb_now) - t0))"
 tb_step conduit-unknown-refused 20 unknown_refused
 tb_step conduit-bad-requests-refused 30 refusals
+# (c): a channel held open by a Dom0 client whose stdin stays open.
+third_domain() {
+	rm -f /tmp/hold
+	mkfifo /tmp/hold
+	# echo2, summoned again: echo has used up the two channels our
+	# unikernels have, and echo2 one.
+	jitsuctl connect echo2.test < /tmp/hold > /dev/null &
+	_ctl=$!
+	sleep 600 > /tmp/hold &
+	_holder=$!
+	until [ -n "$(xenstore-list /jitsu/conduit/chan)" ]; do
+		kill -0 "$_ctl" 2> /dev/null || { kill "$_holder"; return 1; }
+		sleep 0.2
+	done
+	_p=$(xenstore-list /jitsu/conduit/chan | head -n 1)
+	_s=$(xl domid echo2.test) || return 1
+	tb_until xenstore-exists "/jitsu/conduit/chan/$_p/ring-ref"
+	echo "channel $_p to domain $_s: $(perm /jitsu/conduit/chan/$_p)"
+	xenstore-ls -p "/jitsu/conduit/chan/$_p"
+	[ "$(perm /jitsu/conduit/chan/$_p)" = "n0,b$_s" ] || return 1
+	_deny=/jitsu/conduit/chan/$_p,/jitsu/conduit/dom/$_s
+	_deny=$_deny,/jitsu/conduit/dom/$_s/accept/$_p
+	_deny=$_deny,/local/domain/$_s/data/conduit,/jitsu/conduit
+	xl create -q /testbed/tests/uk/uk-xenstore.cfg \
+	    "extra=\"name=uk-xenstore deny=$_deny\"" || return 1
+	tb_until sh -c '! xl domid uk-xenstore > /dev/null 2>&1'
+	kill "$_holder"
+	cat /var/log/xen/console/guest-uk-xenstore.log
+	[ "$(grep -c "is out of reach" \
+	    /var/log/xen/console/guest-uk-xenstore.log)" = 5 ] &&
+	    grep -q "^SUCCESS" /var/log/xen/console/guest-uk-xenstore.log
+}
 tb_step conduit-uk-to-uk-cold 180 client_run
-tb_step conduit-uk-summoned-echo2 5 grep -q "conduit: echo2.test summons echo2.test." /tmp/jitsud.log
+tb_step conduit-uk-summoned-echo2 5 summons echo2 1
 tb_step conduit-client-gone 30 tb_until client_gone
 tb_step conduit-client-mailbox-removed 20 tb_until mailbox_gone
 tb_log "mailboxes" xenstore-list /jitsu/conduit/dom
 tb_step conduit-server-idle-stopped 60 tb_until stopped echo2
 tb_step conduit-uk-to-uk-again 180 client_run
-tb_step conduit-server-summoned-again 10 ready echo2
+tb_step conduit-server-summoned-again 10 summons echo2 2
+tb_step conduit-third-domain-denied 120 third_domain
 tb_step conduit-no-channels-left 30 tb_until no_channels
 tb_step conduit-jitsud-alive 5 kill -0 "$jpid"
 tb_log "jitsud log" cat /tmp/jitsud.log
