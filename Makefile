@@ -135,7 +135,7 @@ jitsud_SRCS = src/jitsud.c src/server.c src/forward.c src/control.c \
 	      src/synjitsu.c src/siphash.c unikernels/lib/synrec.c $(WIRE_SRCS)
 jitsud_LIBS = $(shell $(PKG_CONFIG) --libs libevent ldns xenlight xenstore \
 	      xentoollog xencontrol xenguest) -lpthread
-jitsuctl_SRCS = src/jitsuctl.c src/ctl.c src/vchan.c
+jitsuctl_SRCS = src/jitsuctl.c src/ctl.c src/dial.c src/vchan.c
 jitsuctl_LIBS = $(shell $(PKG_CONFIG) --libs xenvchan)
 
 define prog_rule

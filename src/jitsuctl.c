@@ -1,7 +1,4 @@
 /* jitsuctl.c -- control a running jitsud over its Unix socket */
-#include <sys/socket.h>
-#include <sys/un.h>
-
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -10,7 +7,7 @@
 #include <unistd.h>
 
 #include "ctl.h"
-#include "vchan.h"
+#include "dial.h"
 #include "version.h"
 
 #define DEFAULT_SOCKET	   "/run/jitsud/jitsud.sock"
@@ -31,20 +28,11 @@ static void __attribute__((noreturn)) usage(void)
 static int
 ctl_connect(const char *path)
 {
-	struct sockaddr_un sun;
-	int		   fd;
+	char err[256];
+	int  fd;
 
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sun.sun_path)) {
-		fprintf(stderr, "jitsuctl: socket path too long\n");
-		exit(2);
-	}
-	strcpy(sun.sun_path, path);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
-	    connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-		fprintf(stderr, "jitsuctl: %s: %s (is jitsud running?)\n", path,
-		    strerror(errno));
+	if ((fd = dial_socket(path, err, sizeof(err))) == -1) {
+		fprintf(stderr, "jitsuctl: %s\n", err);
 		exit(1);
 	}
 	return fd;
@@ -70,12 +58,10 @@ write_all(int fd, const char *buf, size_t len)
 
 /*
  * Print the data lines, stop at the end line.  Returns the exit status:
- * 0 for "end ok", 1 for "end error" or a reply cut short.  With `first'
- * (connect), the first data line is not printed but copied there, and
- * ends the reply: 2 is then returned.
+ * 0 for "end ok", 1 for "end error" or a reply cut short.
  */
 static int
-read_reply(int fd, char *first, size_t firstlen)
+read_reply(int fd)
 {
 	static char   buf[64 * 1024];
 	size_t	      have = 0;
@@ -90,10 +76,6 @@ read_reply(int fd, char *first, size_t firstlen)
 			line = buf;
 			switch (ctl_parse_reply(line, &text)) {
 			case CTL_R_DATA:
-				if (first != NULL) {
-					snprintf(first, firstlen, "%s", text);
-					return 2;
-				}
 				printf("%s\n", text);
 				break;
 			case CTL_R_OK:
@@ -112,9 +94,7 @@ read_reply(int fd, char *first, size_t firstlen)
 			fprintf(stderr, "jitsuctl: reply line too long\n");
 			return 1;
 		}
-		if (poll(&pfd, 1,
-			first != NULL ? CONNECT_TIMEOUT_MS :
-					REPLY_TIMEOUT_MS) == 0) {
+		if (poll(&pfd, 1, REPLY_TIMEOUT_MS) == 0) {
 			fprintf(stderr, "jitsuctl: no reply from jitsud\n");
 			return 1;
 		}
@@ -132,38 +112,24 @@ read_reply(int fd, char *first, size_t firstlen)
 
 /*
  * connect NAME: jitsud brokers a vchan to the unikernel serving NAME
- * (conduit(7)), summoning it if need be, and answers "data S PATH";
- * then stdin goes to it and what it sends to stdout, as nc(1) does.
- * The control connection stays open as long as the channel: closing it
- * is how jitsud learns the channel is over.
+ * (conduit(7)), summoning it if need be (dial.c); then stdin goes to it
+ * and what it sends to stdout, as nc(1) does.
  */
 static int
-conduit_connect(int fd)
+conduit_connect(const char *path, const char *name)
 {
-	char	      line[CTL_LINE_MAX], path[CTL_LINE_MAX], err[256];
-	struct vchan *v;
-	unsigned long domid;
-	char	     *end;
-	int	      rc;
+	struct dial d;
+	char	    err[512];
+	int	    rc;
 
-	if ((rc = read_reply(fd, line, sizeof(line))) != 2)
-		return rc == 0 ? 1 : rc; /* "end ok" before any channel */
-	domid = strtoul(line, &end, 10);
-	if (end == line || *end != ' ' || domid == 0 || domid >= 0x7ff0 ||
-	    sscanf(end + 1, "%1023s", path) != 1) {
-		fprintf(stderr, "jitsuctl: bad channel from jitsud: %s\n",
-		    line);
+	if (dial(path, name, CONNECT_TIMEOUT_MS, &d, err, sizeof(err)) == -1) {
+		fprintf(stderr, "jitsuctl: %s\n", err);
 		return 1;
 	}
-	if ((v = vchan_client((int)domid, path, err, sizeof(err))) == NULL) {
-		fprintf(stderr, "jitsuctl: domain %lu's vchan at %s: %s\n",
-		    domid, path, err);
-		return 1;
-	}
-	rc = vchan_splice(v, 0, 1, CONNECT_LINGER_MS, err, sizeof(err));
+	rc = vchan_splice(d.v, 0, 1, CONNECT_LINGER_MS, err, sizeof(err));
 	if (rc == -1)
 		fprintf(stderr, "jitsuctl: %s\n", err);
-	vchan_close(v);
+	dial_close(&d);
 	return rc == 0 ? 0 : 1;
 }
 
@@ -195,12 +161,11 @@ main(int argc, char *argv[])
 		fprintf(stderr, "jitsuctl: bad command or argument\n");
 		usage();
 	}
+	if (strcmp(argv[0], "connect") == 0)
+		return conduit_connect(path, argv[1]);
 	fd = ctl_connect(path);
 	write_all(fd, req, strlen(req));
-	if (strcmp(argv[0], "connect") == 0)
-		return conduit_connect(fd);
-	if ((rc = read_reply(fd, NULL, 0)) == 0 &&
-	    strcmp(argv[0], "reload") == 0)
+	if ((rc = read_reply(fd)) == 0 && strcmp(argv[0], "reload") == 0)
 		printf("configuration reloaded\n"); /* else: not a word */
 	return rc;
 }

@@ -51,4 +51,6 @@ test_xlp_LIBS	= $(shell $(PKG_CONFIG) --libs libevent)
 test_child_SRCS	= src/child.c
 test_rrl_SRCS	= src/rrl.c src/siphash.c
 test_rrl_LIBS	= -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc
+test_dial_SRCS	= src/dial.c src/ctl.c
+test_dial_LIBS	= -lpthread
 test_conduit_SRCS	= src/conduit.c
