@@ -661,6 +661,8 @@ struct metrics_hist {
 };
 
 /* Counters for `jitsuctl metrics', rendered as Prometheus text. */
+#define METRICS_CONDUIT_KINDS 9 /* ok, closed, the 7 refusals */
+
 struct metrics {
 	uint64_t	    queries[2][DNS_QT_COUNT];	/* [tcp][qtype] */
 	uint64_t	    rcodes[METRICS_RCODES + 1]; /* last: others */
@@ -689,7 +691,19 @@ struct metrics {
 	/* Synjitsu's wire counters, from whoever owns the wire. */
 	void (*wire)(const void *, struct synjitsu_stats *);
 	const void *wire_arg;
+	/* conduit(7)'s answers by kind (metrics_conduit_kind). */
+	uint64_t    conduit_answers[METRICS_CONDUIT_KINDS];
+	/* conduit's requests held now, and how many of them pend. */
+	size_t (*conduits)(const void *, size_t *pending);
+	const void *conduits_arg;
 };
+
+/*
+ * metrics_conduit_kind: which of conduit(7)'s answers `value' is ("ok
+ * S PATH", "closed", "error REASON"): an index of the kinds counted, or
+ * -1 for no answer of conduit(7)'s.
+ */
+int metrics_conduit_kind(const char *value);
 
 /* metrics_hist_add: one observation of `ms'. */
 void metrics_hist_add(struct metrics_hist *, uint64_t ms);
@@ -1249,7 +1263,7 @@ void proc_end(struct vms *);
  * broker_open: NULL without XenStore (logged; conduit is then off).
  */
 struct broker;
-struct broker *broker_open(struct event_base *, struct vms *);
+struct broker *broker_open(struct event_base *, struct vms *, struct metrics *);
 /*
  * broker_connect: Dom0's request for `name'; reply(arg, value) gets
  * conduit(7)'s answer ("ok S PATH", "error REASON", "closed"), maybe at

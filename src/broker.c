@@ -46,6 +46,7 @@ struct broker_client {
 struct broker {
 	struct event_base *base;
 	struct vms	  *vs;
+	struct metrics	  *metrics;
 	struct conduit	   cd;
 	struct brokers	  *bs;
 	struct chan	  *reps; /* handled here */
@@ -298,11 +299,22 @@ broker_summon(struct broker *b, const char *name)
 
 /* --- conduit.c's operations --------------------------------------------- */
 
+/* One of conduit(7)'s answers went out: counted by kind. */
+static void
+broker_answered(struct broker *b, const char *value)
+{
+	int k;
+
+	if ((k = metrics_conduit_kind(value)) >= 0)
+		b->metrics->conduit_answers[k]++;
+}
+
 static void
 broker_reply(struct broker *b, const char *id, const char *value)
 {
 	struct broker_client *c;
 
+	broker_answered(b, value);
 	TAILQ_FOREACH(c, &b->clients, entry)
 		if (strcmp(c->id, id) == 0) {
 			c->reply(c->arg, value);
@@ -327,6 +339,9 @@ broker_emit(void *arg, const struct conduit_op *op)
 			snprintf(o->value, sizeof(o->value), "%s", op->value);
 		for (i = 0; !o->rm && i < op->nperms && i < STORE_OP_PERMS; i++)
 			o->perms[o->nperms++] = op->perms[i];
+		/* A domain's answer is a write in its mailbox's reply/. */
+		if (!o->rm && strstr(op->path, "/reply/") != NULL)
+			broker_answered(b, op->value);
 		break;
 	case CONDUIT_OP_REPLY:
 		broker_reply(b, op->id, op->value);
@@ -407,8 +422,14 @@ broker_report(void *msg, void *arg)
 
 /* --- the interface --------------------------------------------------------- */
 
+static size_t
+broker_conduits(const void *arg, size_t *pending)
+{
+	return broker_count(arg, pending);
+}
+
 struct broker *
-broker_open(struct event_base *base, struct vms *vs)
+broker_open(struct event_base *base, struct vms *vs, struct metrics *m)
 {
 	struct conduit_env env = { broker_resolve, broker_emit, NULL };
 	struct broker	  *b;
@@ -417,6 +438,7 @@ broker_open(struct event_base *base, struct vms *vs)
 		fatalx("conduit: out of memory");
 	b->base = base;
 	b->vs = vs;
+	b->metrics = m;
 	TAILQ_INIT(&b->timers);
 	TAILQ_INIT(&b->summons);
 	TAILQ_INIT(&b->clients);
@@ -430,6 +452,8 @@ broker_open(struct event_base *base, struct vms *vs)
 	}
 	env.arg = b;
 	conduit_init(&b->cd, &env);
+	m->conduits = broker_conduits;
+	m->conduits_arg = b;
 	broker_begin(b);
 	conduit_start(&b->cd);
 	broker_flush(b);

@@ -330,6 +330,57 @@ metrics_synjitsu(const struct metrics *m, FILE *fp)
 	    w.drop_route);
 }
 
+/* conduit(7)'s answers: the kinds, as the "answer" label says them. */
+static const char *const metrics_conduit_kinds[METRICS_CONDUIT_KINDS] = { "ok",
+	"closed", "malformed", "unknown", "self", "limit", "unavailable",
+	"timeout", "refused" };
+
+int
+metrics_conduit_kind(const char *value)
+{
+	int i;
+
+	if (strncmp(value, "ok ", 3) == 0)
+		return 0;
+	if (strcmp(value, "closed") == 0)
+		return 1;
+	if (strncmp(value, "error ", 6) != 0)
+		return -1;
+	for (i = 2; i < METRICS_CONDUIT_KINDS; i++)
+		if (strcmp(value + 6, metrics_conduit_kinds[i]) == 0)
+			return i;
+	return -1;
+}
+
+static void
+metrics_conduit(const struct metrics *m, FILE *fp)
+{
+	size_t n, pending = 0;
+	int    i;
+
+	fprintf(fp,
+	    "# HELP jitsud_conduit_answers_total conduit requests answered, "
+	    "by answer.\n"
+	    "# TYPE jitsud_conduit_answers_total counter\n");
+	for (i = 0; i < METRICS_CONDUIT_KINDS; i++)
+		if (m->conduit_answers[i] != 0)
+			fprintf(fp,
+			    "jitsud_conduit_answers_total{answer=\"%s\"} "
+			    "%llu\n",
+			    metrics_conduit_kinds[i],
+			    (unsigned long long)m->conduit_answers[i]);
+	if (m->conduits == NULL)
+		return;
+	n = m->conduits(m->conduits_arg, &pending);
+	fprintf(fp,
+	    "# HELP jitsud_conduit_channels conduit requests held: open, or "
+	    "pending (summoning or offered).\n"
+	    "# TYPE jitsud_conduit_channels gauge\n"
+	    "jitsud_conduit_channels{state=\"open\"} %zu\n"
+	    "jitsud_conduit_channels{state=\"pending\"} %zu\n",
+	    n - pending, pending);
+}
+
 void
 metrics_render(const struct metrics *m, const struct vms *vs, FILE *fp)
 {
@@ -371,6 +422,7 @@ metrics_render(const struct metrics *m, const struct vms *vs, FILE *fp)
 	metrics_boots(m, fp);
 	metrics_phases(m, fp);
 	metrics_synjitsu(m, fp);
+	metrics_conduit(m, fp);
 	if (vs != NULL) {
 		metrics_vms(vs, fp);
 		metrics_builders(vs, fp);

@@ -874,6 +874,53 @@ test_parser_refuses_a_malformed_line(void **state)
 	}
 }
 
+/* conduit(7)'s answers, by kind; the channels from the broker. */
+static size_t
+fake_conduits(const void *arg, size_t *pending)
+{
+	(void)arg;
+	*pending = 2;
+	return 5;
+}
+
+static void
+test_conduit_answers_by_kind_and_channels_by_state(void **state)
+{
+	static const char *const answers[] = { "ok 5 /jitsu/conduit/chan/1",
+		"closed", "error malformed", "error unknown", "error self",
+		"error limit", "error unavailable", "error timeout",
+		"error refused" };
+	struct metrics		 m;
+	size_t			 i;
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	for (i = 0; i < sizeof(answers) / sizeof(answers[0]); i++) {
+		assert_int_equal(metrics_conduit_kind(answers[i]), (int)i);
+		m.conduit_answers[i] = 10 + i;
+	}
+	assert_int_equal(metrics_conduit_kind("error"), -1);
+	assert_int_equal(metrics_conduit_kind("error nope"), -1);
+	assert_int_equal(metrics_conduit_kind("ok"), -1);
+	assert_int_equal(metrics_conduit_kind("closed "), -1);
+	assert_int_equal(metrics_conduit_kind(""), -1);
+	render(&m, NULL, &ps);
+	assert_value(&ps, "jitsud_conduit_answers_total", "answer=\"ok\"", 10);
+	assert_value(&ps, "jitsud_conduit_answers_total", "answer=\"closed\"",
+	    11);
+	assert_value(&ps, "jitsud_conduit_answers_total", "answer=\"refused\"",
+	    18);
+	assert_type(&ps, "jitsud_conduit_answers_total", "counter");
+	/* No broker (the process backend): no channel gauge at all. */
+	assert_false(has_series(&ps, "jitsud_conduit_channels",
+	    "state=\"open\""));
+	m.conduits = fake_conduits;
+	render(&m, NULL, &ps);
+	assert_value(&ps, "jitsud_conduit_channels", "state=\"open\"", 3);
+	assert_value(&ps, "jitsud_conduit_channels", "state=\"pending\"", 2);
+	assert_type(&ps, "jitsud_conduit_channels", "gauge");
+}
+
 int
 main(void)
 {
@@ -884,6 +931,8 @@ main(void)
 		cmocka_unit_test(
 		    test_queries_are_counted_by_type_and_transport),
 		cmocka_unit_test(test_each_rcode_name_is_one_series),
+		cmocka_unit_test(
+		    test_conduit_answers_by_kind_and_channels_by_state),
 		cmocka_unit_test(
 		    test_boot_histogram_is_cumulative_and_ends_at_count),
 		cmocka_unit_test(test_empty_boot_histogram_is_still_complete),

@@ -192,6 +192,16 @@ tb_step conduit-uk-to-uk-again 180 client_run
 tb_step conduit-server-summoned-again 10 summons echo2 2
 tb_step conduit-third-domain-denied 120 third_domain
 tb_step conduit-no-channels-left 30 tb_until no_channels
+# What was answered, as an operator's metrics show it.
+answered() {
+	jitsuctl metrics | grep "^jitsud_conduit" | tee /tmp/cm
+	grep -q '^jitsud_conduit_answers_total{answer="unknown"} 1$' /tmp/cm &&
+	    grep -q '^jitsud_conduit_answers_total{answer="self"} 1$' /tmp/cm &&
+	    grep -q '^jitsud_conduit_answers_total{answer="malformed"} 1$' /tmp/cm &&
+	    grep -q '^jitsud_conduit_answers_total{answer="ok"} [5-9]$' /tmp/cm &&
+	    grep -q '^jitsud_conduit_channels{state="open"} 0$' /tmp/cm
+}
+tb_step conduit-metrics 10 answered
 tb_step conduit-jitsud-alive 5 kill -0 "$jpid"
 tb_log "jitsud log" cat /tmp/jitsud.log
 tb_log "conduit folder" xenstore-ls -p /jitsu
