@@ -187,23 +187,6 @@ store_write(struct store *st, const char *path, const char *value)
 	return 0;
 }
 
-int
-store_read(struct store *st, const char *path, char *buf, size_t size)
-{
-	unsigned int len;
-	char	    *val;
-
-	if ((val = xs_read(st->xs, XBT_NULL, path, &len)) == NULL)
-		return -1;
-	if (len >= size) {
-		free(val);
-		return -1;
-	}
-	memcpy(buf, val, len);
-	buf[len] = '\0';
-	free(val);
-	return 0;
-}
 
 ssize_t
 store_get(struct store *st, const char *path, char *buf, size_t size)
@@ -219,6 +202,14 @@ store_get(struct store *st, const char *path, char *buf, size_t size)
 	}
 	free(val);
 	return (ssize_t)len;
+}
+
+int
+store_read(struct store *st, const char *path, char *buf, size_t size)
+{
+	ssize_t n = store_get(st, path, buf, size);
+
+	return n >= 0 && (size_t)n < size ? 0 : -1;
 }
 
 char **
