@@ -536,10 +536,14 @@ void uk_udp_close(struct uk_udp *u);
  * Non-blocking, in the event loop, as TCP above: calls return -UK_EAGAIN
  * where they would block, and fn runs from uk_poll() with UK_NET_READ
  * (data, end of stream or an error to read) and UK_NET_WRITE (room; also
- * once when the client connects) after such a call.  At most 2 vchans in
- * the life of the domain, either role (their pages, grants and mappings
- * are never taken back), rings of at most 64 KiB.  The unix platforms
- * do not have it.
+ * once when the client connects) after such a call.  At most 4 vchans
+ * at once, rings of at most 64 KiB.  A server's vchan gives its slot
+ * back once closed and unmapped by its client (which libxenvchan does
+ * on close, and Xen when the client domain dies); until then the slot
+ * waits, and later calls take it back.  So a server may offer any
+ * number of vchans in its life.  A client's slot is never given back
+ * (the server's pages were mapped over its memory): at most 4 client
+ * vchans in the life of the domain.  The unix platforms do not have it.
  */
 
 struct uk_vchan;
@@ -553,7 +557,7 @@ typedef void uk_vchan_fn(struct uk_vchan *c, int events, void *arg);
  * by peer and no other domain.  path may be relative to the domain's
  * home (data/... is ours to write).  We may write before the client is
  * there.  -UK_EINVAL for rings over 64 KiB or a path over 96 bytes,
- * -UK_ENOSPC when both vchans were used, else the grant's, the event
+ * -UK_ENOSPC when no slot is free (above), else the grant's, the event
  * channel's or XenStore's error.
  */
 int uk_vchan_server(uint16_t peer, const char *path, size_t read_min,
@@ -565,7 +569,7 @@ int uk_vchan_server(uint16_t peer, const char *path, size_t read_min,
  * path/event-channel does not exist (watch path and try again),
  * -UK_EPROTO for a page no libxenvchan server would lay out, -UK_E2BIG
  * for rings over 64 KiB, -UK_EACCES if Xen refuses a grant, -UK_ENOSPC
- * when both vchans were used, else XenStore's or Xen's error.
+ * when no slot is free, else XenStore's or Xen's error.
  */
 int uk_vchan_client(uint16_t peer, const char *path, uk_vchan_fn *fn, void *arg,
     struct uk_vchan **cp);
@@ -582,9 +586,9 @@ long uk_vchan_read(struct uk_vchan *c, void *buf, size_t len);
  */
 long uk_vchan_write(struct uk_vchan *c, const void *buf, size_t len);
 /*
- * Closes our side (the peer still reads what we wrote) and signals the
- * peer; a server also removes path.  c is invalid after; fn never runs
- * again.
+ * Closes our side (the peer still reads what we wrote), signals the
+ * peer and closes the event channel; a server also removes path and
+ * ends its grants (above).  c is invalid after; fn never runs again.
  */
 void uk_vchan_close(struct uk_vchan *c);
 
