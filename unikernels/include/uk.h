@@ -608,7 +608,15 @@ void uk_vchan_close(struct uk_vchan *c);
  * ignored (server) or ends the request with -UK_EPROTO (client).
  *
  * At most 8 conduits at once (both roles, open or pending) and 4 names
- * listened on.  The unix platforms do not have it (-UK_ENOSYS).
+ * listened on.
+ *
+ * unix-sock: the same calls over unix stream sockets, so that an app
+ * runs unchanged as a process: a server of NAME listens on
+ * $JITSU_CONDUIT_DIR/NAME (NAME canonical; a socket file nobody accepts
+ * on is replaced), a client connects there; no broker, and the client's
+ * domain is 0.  Without $JITSU_CONDUIT_DIR, listen and connect return
+ * -UK_ENOSYS; a missing socket is -UK_ENOENT and one nobody listens on
+ * -UK_ECONNREFUSED, reported to fn as on Xen.  unix-tap: -UK_ENOSYS.
  */
 
 /* conduit(7)'s refusals, as the errors a client's read returns. */
