@@ -20,7 +20,7 @@ struct echo {
 
 /* A conduit's echo, the same way through a larger chunk. */
 #define CD_CONNS 8
-#define CD_CHUNK 16384
+#define CD_CHUNK 8192
 #define CD_NAMES 4
 
 struct echo_cd {
