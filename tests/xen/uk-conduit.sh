@@ -8,7 +8,7 @@
 #
 #   1. /jitsu/conduit, chan and dom are made anew ('n0'), and the
 #      mailboxes of both domains (dom/D, reply, accept: 'n0 rD').
-#   2. The echo unikernel (PVH, conduit=echo.test,Spare.Test.) starts and
+#   2. The echo unikernel (PVH, jitsu.conduit=echo.test,Spare.Test.) starts and
 #      watches its accept folder.
 #   3. The conduit test unikernel (PV, conduit=echo.test) writes its
 #      request data/conduit/ID = "connect echo.test"; the broker reads
@@ -176,8 +176,10 @@ dom0_channel() {
 
 served() {
 	tb_until grep -q "conduits served" "$srvlog"
-	grep "conduits served" "$srvlog"
-	grep -q "conduits served 4$" "$srvlog"
+	# The console's lines end in CR LF.
+	_l=$(grep "conduits served" "$srvlog" | tr -d '\r')
+	echo "$_l"
+	[ "${_l##*conduits served }" = 4 ]
 }
 
 gone() {

@@ -2,7 +2,7 @@
 # conduit_unix.sh -- host system test: uk_conduit on unix-sock, no Xen
 #
 # The same two programs as tests/xen/uk-conduit.sh, as processes: the
-# echo app (echo.unix conduit=echo.test,spare.test) serves the unix
+# echo app (echo.unix jitsu.conduit=echo.test,spare.test) serves the unix
 # stream socket $JITSU_CONDUIT_DIR/echo.test, and the conduit test
 # client (conduit.unix conduit=Echo.Test.) sends 1 MiB through it and
 # checks the echo.  Checks: three clients one after the other and three
@@ -45,7 +45,7 @@ trap cleanup EXIT
 
 # start_echo LOG: the server, until it says it serves echo.test.
 start_echo() {
-	"$img/echo.unix" conduit=echo.test,spare.test > "$1" 2>&1 &
+	"$img/echo.unix" jitsu.conduit=echo.test,spare.test > "$1" 2>&1 &
 	srv_pid=$!
 	_i=0
 	while ! grep -q "serving conduit echo.test" "$1"; do
@@ -113,7 +113,7 @@ else
 fi
 
 # A server that dies without cleaning up leaves its socket file.
-"$img/echo.unix" conduit=echo.test > "$tmp/echo2.log" 2>&1 &
+"$img/echo.unix" jitsu.conduit=echo.test > "$tmp/echo2.log" 2>&1 &
 p=$!
 sleep 0.5
 kill -KILL "$p"

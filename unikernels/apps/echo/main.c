@@ -1,4 +1,4 @@
-/* main.c -- echo: TCP, UDP (port=, 7) and conduit= channels sent back */
+/* main.c -- echo: TCP, UDP (port=, 7) and conduit channels sent back */
 #include "uk.h"
 
 /*
@@ -176,14 +176,18 @@ echo_cd_accept(struct uk_conduit *c, unsigned int client, const char *name,
 	echo_cd_event(c, UK_NET_READ, &cd_conns[i]);
 }
 
-/* Listens on each name of conduit=NAME[,NAME...]; how many, or < 0. */
+/*
+ * Listens on each name of jitsu.conduit=NAME[,NAME...], which jitsud
+ * passes to the unikernel of a binding with conduit= names; how many,
+ * or < 0.
+ */
 static int
 echo_conduits(void)
 {
 	char names[CD_NAMES * 256], *name, *comma;
 	int n = 0, rc;
 
-	if ((rc = uk_cmdline_get("conduit", names, sizeof(names))) ==
+	if ((rc = uk_cmdline_get("jitsu.conduit", names, sizeof(names))) ==
 	    -UK_ENOENT)
 		return 0;
 	if (rc <= 0)
@@ -279,8 +283,8 @@ echo_net(unsigned long port)
 }
 
 /*
- * The network is set up unless the command line has conduit= names and
- * no jitsu.ip: a conduit-only echo needs no NIC.
+ * The network is set up unless the command line has jitsu.conduit= names
+ * and no jitsu.ip: a conduit-only echo needs no NIC.
  */
 int
 uk_main(void)
