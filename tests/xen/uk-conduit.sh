@@ -6,14 +6,17 @@
 # domain side (platform/xen/conduit_xen.c).  It is to be switched to
 # jitsud once that answers connect.
 #
-#   1. /jitsu/conduit, chan and dom are made anew ('n0'), and the
-#      mailboxes of both domains (dom/D, reply, accept: 'n0 rD').
-#   2. The echo unikernel (PVH, jitsu.conduit=echo.test,Spare.Test.) starts and
-#      watches its accept folder.
+#   1. /jitsu/conduit, chan and dom are made anew ('n0').
+#   2. The echo unikernel (PVH, jitsu.conduit=echo.test,Spare.Test.)
+#      starts and watches its accept folder, which does not exist yet:
+#      as jitsud does, the broker makes a domain's mailbox (dom/D, reply,
+#      accept: 'n0 rD') when it first has something to put in it, and
+#      until then the domain's reads there fail with EACCES.
 #   3. The conduit test unikernel (PV, conduit=echo.test) writes its
 #      request data/conduit/ID = "connect echo.test"; the broker reads
 #      it, makes the channel's path chan/P ('n0 bS rC') and then the
-#      offer dom/S/accept/P = "C echo.test chan/P".  (Shell tools cannot
+#      offer dom/S/accept/P = "C echo.test chan/P" (the mailbox first
+#      if need be).  (Shell tools cannot
 #      set permissions inside the write's transaction as jitsud does, so
 #      the path is made and chmod'ed before the offer is written: the
 #      server still never sees an offer whose path it cannot use.)
@@ -72,6 +75,7 @@ offer() {
 	else
 		_perm="n0 b$3 r$2"
 	fi
+	xenstore-exists "$XS/dom/$3" || mailbox "$3" || return 1
 	# shellcheck disable=SC2086 # the permissions are words
 	xenstore-write "$_c" "" && xenstore-chmod "$_c" $_perm &&
 	    xenstore-write "$XS/dom/$3/accept/$1" "$2 $4 $_c" &&
@@ -95,12 +99,8 @@ chan_checked() {
 	expect_perms "$XS/chan/$1/ring-ref" "$_k" &&
 	    expect_perms "$XS/chan/$1/event-channel" "$_k" &&
 	    expect_perms "$XS/dom/$3/accept/$1" "n0,r$3" &&
-	    expect_perms "$XS/dom/$3/accept" "n0,r$3"
-}
-
-mailboxes() {
-	mailbox "$S" && mailbox "$C" && expect_perms "$XS/dom/$S" "n0,r$S" &&
-	    expect_perms "$XS/dom/$C/reply" "n0,r$C"
+	    expect_perms "$XS/dom/$3/accept" "n0,r$3" &&
+	    expect_perms "$XS/dom/$3" "n0,r$3"
 }
 
 listens() {
@@ -121,6 +121,8 @@ request() {
 }
 
 reply_ok() {
+	mailbox "$C" && expect_perms "$XS/dom/$C" "n0,r$C" &&
+	    expect_perms "$XS/dom/$C/reply" "n0,r$C" || return 1
 	xenstore-write "$XS/dom/$C/reply/$ID" "ok $S $XS/chan/1" &&
 	    xenstore-chmod "$XS/dom/$C/reply/$ID" n0 "r$C" &&
 	    expect_perms "$XS/dom/$C/reply/$ID" "n0,r$C"
@@ -191,7 +193,6 @@ tb_require uk-conduit-create-server 60 xl create -p -q "/testbed/tests/$srv.cfg"
 tb_require uk-conduit-create-client 60 xl create -p -q "/testbed/tests/$cli.cfg"
 S=$(xl domid "$srv")
 C=$(xl domid "$cli")
-tb_require uk-conduit-mailboxes 20 mailboxes
 tb_require uk-conduit-server-listens 30 listens
 t0=$(tb_now)
 tb_require uk-conduit-unpause-client 20 xl unpause "$cli"
