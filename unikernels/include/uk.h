@@ -593,7 +593,8 @@ long uk_vchan_write(struct uk_vchan *c, const void *buf, size_t len);
 void uk_vchan_close(struct uk_vchan *c);
 
 /* ---------------------------------------------------------------------
- * conduit: vchans to other domains by name, brokered by jitsud (Xen only)
+ * conduit: vchans to other domains by name, brokered by jitsud (Xen;
+ * unix-sock has a local stand-in, below)
  *
  * The domain side of conduit(7).  A name is a domain name of a zone
  * jitsud serves (letters, digits, hyphens and dots, at most 253
@@ -622,7 +623,7 @@ void uk_vchan_close(struct uk_vchan *c);
 /* conduit(7)'s refusals, as the errors a client's read returns. */
 #define UK_ELOOP	40  /* "self": the name is our own */
 #define UK_ENOBUFS	105 /* our own table of conduits is full */
-#define UK_ECONNABORTED 103 /* the server could not be set up after "ok" */
+#define UK_ECONNABORTED 103 /* "ok", but its vchan could not be connected */
 
 struct uk_conduit;
 typedef void uk_conduit_fn(struct uk_conduit *c, int events, void *arg);
