@@ -31,6 +31,8 @@
 #      (C = 0, path 'n0 bS', tests/tools/vchanpeer, libxenvchan): the
 #      server takes any number of channels over its life.
 #   8. xl shutdown: the echo says it served 4 conduits.
+#   9. The client again, as a new domain, answered "error unknown": it
+#      reports -UK_ENOENT (-2) and removes its request.
 
 XS=/jitsu/conduit
 srv=uk-conduit-echo
@@ -184,6 +186,22 @@ served() {
 	[ "${_l##*conduits served }" = 4 ]
 }
 
+# The client again, refused: conduit(7)'s error reaches the app.
+refused_client() {
+	xl create -q "/testbed/tests/$cli.cfg" || return 1
+	C=$(xl domid "$cli") || return 1
+	tb_until request
+	ID=$(ids)
+	mailbox "$C" &&
+	    xenstore-write "$XS/dom/$C/reply/$ID" "error unknown" || return 1
+	tb_until grep -q "conduit: FAILURE" "$clilog"
+	cat "$clilog"
+	# It exits 1, a crash that on_crash preserves: destroy it.
+	grep -q "stopped after 0 sent, 0 back (-2)" "$clilog" &&
+	    tb_until request_gone && xenstore-rm "$XS/dom/$C" &&
+	    xl destroy "$cli"
+}
+
 gone() {
 	! xl domid "$srv" > /dev/null 2>&1 && ! xl domid "$cli" > /dev/null 2>&1
 }
@@ -217,6 +235,8 @@ done
 tb_step uk-conduit-shutdown 20 xl shutdown "$srv"
 tb_step uk-conduit-served-4 30 served
 tb_step uk-conduit-gone-cleanly 30 tb_until gone
+rm -f "$clilog"
+tb_step uk-conduit-refusal-reaches-client 60 refused_client
 tb_log "XenStore /jitsu" xenstore-ls -p /jitsu
 tb_log "console of $srv" cat "$srvlog"
 tb_log "console of $cli" cat "$clilog"
