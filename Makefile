@@ -126,7 +126,7 @@ PROGRAMS = jitsud jitsuctl
 jitsud_SRCS = src/jitsud.c src/server.c src/forward.c src/control.c \
 	      src/vm.c src/handover.c src/xl.c src/xlb.c src/xld.c src/xlh.c \
 	      src/xlv.c src/xls.c src/xlp.c src/child.c \
-	      src/chan.c src/store.c src/proc.c \
+	      src/chan.c src/store.c src/broker.c src/brokers.c src/proc.c \
 	      src/proc_child.c src/proc_sock.c src/proc_adopt.c src/proc_util.c \
 	      src/netlink.c src/probe.c src/dns.c \
 	      $(ZONE_SRCS) src/binding.c src/conduit.c src/conf.c src/errors.c src/metrics.c \
@@ -135,7 +135,8 @@ jitsud_SRCS = src/jitsud.c src/server.c src/forward.c src/control.c \
 	      src/synjitsu.c src/siphash.c unikernels/lib/synrec.c $(WIRE_SRCS)
 jitsud_LIBS = $(shell $(PKG_CONFIG) --libs libevent ldns xenlight xenstore \
 	      xentoollog xencontrol xenguest) -lpthread
-jitsuctl_SRCS = src/jitsuctl.c src/ctl.c
+jitsuctl_SRCS = src/jitsuctl.c src/ctl.c src/vchan.c
+jitsuctl_LIBS = $(shell $(PKG_CONFIG) --libs xenvchan)
 
 define prog_rule
 $(B)/bin/$(1): $(patsubst %.c,$(B)/obj/%.o,$($(1)_SRCS))

@@ -16,7 +16,10 @@
  *	end ok\n  |  end error TEXT\n
  *
  * The explicit end tells a complete reply from a daemon that died half
- * way.  A request of another version gets "end error unsupported
+ * way.  One command keeps the connection: "connect NAME" (conduit(7))
+ * answers "data S PATH" once the channel to domain S is up, and the
+ * connection then stands for the channel: closing it ends the channel,
+ * and "end ok" comes when the other side ended it.  A request of another version gets "end error unsupported
  * protocol version"; new commands may be added within a version.
  */
 #define CTL_VERSION  1
@@ -33,6 +36,7 @@ enum ctl_cmd {
 	CTL_METRICS,
 	CTL_LOG,
 	CTL_STATUS,
+	CTL_CONNECT,
 	CTL_NCMDS
 };
 

@@ -1241,6 +1241,27 @@ void proc_adopt(struct vms *);
 /* proc_end: free the backend's memory; the guests keep running. */
 void proc_end(struct vms *);
 
+/* broker.c */
+
+/*
+ * conduit(7)'s broker (Xen only): XenStore requests of domains and
+ * connects of Dom0 programs, answered by conduit.c's rendezvous.
+ * broker_open: NULL without XenStore (logged; conduit is then off).
+ */
+struct broker;
+struct broker *broker_open(struct event_base *, struct vms *);
+/*
+ * broker_connect: Dom0's request for `name'; reply(arg, value) gets
+ * conduit(7)'s answer ("ok S PATH", "error REASON", "closed"), maybe at
+ * once.  The request's id into id[CONDUIT_ID_MAX + 1].  0, or -1 out of
+ * memory.  broker_disconnect ends it (reply is not called again).
+ */
+int	       broker_connect(struct broker *, const char	 *name,
+	       void (*reply)(void *arg, const char *value), void *arg, char *id);
+void	       broker_disconnect(struct broker *, const char *id);
+/* broker_count: requests held (NULL: 0), and how many of them pend. */
+size_t	       broker_count(const struct broker *, size_t *pending);
+
 /* chan.c */
 
 struct chan;
@@ -1318,6 +1339,7 @@ struct jitsud {
 	struct zone_set	     *zones;
 	struct server_list   *servers;
 	struct vms	     *vms;
+	struct broker	     *broker; /* conduit's; NULL: off */
 	struct control	     *control;
 	struct metrics_http  *mhttp;	   /* NULL: no metrics listen */
 	struct forwarder     *fwd;	   /* NULL: REFUSED */
@@ -1387,20 +1409,37 @@ void		    store_close(struct store *);
  */
 struct store_watch *store_watch(struct store *, const char *path,
     const char *want, void (*cb)(void *), void *arg);
+/*
+ * store_follow: call cb(path, arg) for every event of a watch on `path'
+ * (the node or anything below it; once at once, as XenStore fires every
+ * new watch), with the event's path, until store_unwatch.  cb may
+ * unwatch it.
+ */
+struct store_watch *store_follow(struct store *, const char *path,
+    void (*cb)(const char *path, void *arg), void	    *arg);
 /* store_unwatch: cancel a watch whose cb has not run; NULL is ok. */
 void		    store_unwatch(struct store_watch *);
 /* store_write: 0, or -1 with a warning logged. */
-int store_write(struct store *, const char *path, const char *value);
+int	store_write(struct store *, const char *path, const char *value);
 /* store_read: path's value, NUL-terminated, into buf; 0, or -1. */
-int store_read(struct store *, const char *path, char *buf, size_t size);
+int	store_read(struct store *, const char *path, char *buf, size_t size);
+/*
+ * store_get: path's value, cut to fit and NUL-terminated, into buf; its
+ * whole length, or -1 when it cannot be read (absent, or not ours).
+ */
+ssize_t store_get(struct store *, const char *path, char *buf, size_t size);
+/* store_list: path's children (one block: free it), NULL if none. */
+char  **store_list(struct store *, const char *path, unsigned int *n);
+/* store_introduced: does xenstored still know domain domid? */
+int	store_introduced(struct store *, unsigned int domid);
 /* store_rm: remove path and everything below it; 0, or -1 logged. */
-int store_rm(struct store *, const char *path);
+int	store_rm(struct store *, const char *path);
 /*
  * store_private_dir: make the folder path readable and writable by dom0
  * and domain domid only (dom0 owns it; no one else may even read it).
  * 0, or -1 logged.
  */
-int store_private_dir(struct store *, const char *path, int domid);
+int	store_private_dir(struct store *, const char *path, int domid);
 /*
  * store_write_all: write n values under dir (dir/keys[i] = values[i]) in
  * one transaction, retried while XenStore reports a conflict, unless
@@ -1451,6 +1490,25 @@ struct store_node {
  */
 int store_make_nodes(struct store *, uint32_t domid, const struct store_node *,
     size_t n);
+/*
+ * One operation of store_apply: write path = value (and, with nperms,
+ * set its permissions: the first entry is the owner and everyone else's
+ * access; letters 'n', 'r', 'w', 'b' as xenstore-ls shows them), or
+ * remove path and everything below it.
+ */
+#define STORE_OP_PERMS 3
+struct store_op {
+	int	    rm;
+	const char *path;
+	const char *value;
+	struct {
+		unsigned int domid;
+		char	     perm;
+	} perms[STORE_OP_PERMS];
+	size_t nperms;
+};
+/* store_apply: the n operations in one transaction (retried); 0, -1. */
+int store_apply(struct store *, const struct store_op *, size_t n);
 /*
  * store_introduce: tell xenstored that domain domid's ring is at guest
  * frame mfn and its event channel is port (xenstored then fires

@@ -15,19 +15,23 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
+#include "conduit.h"
 #include "ctl.h"
 #include "jitsud.h"
 #include "log.h"
 #include "version.h"
 
-#define CONTROL_CLIENTS_MAX 16
-#define CONTROL_IDLE_SEC    30
-#define CONTROL_PAUSE_MSEC  250 /* no accept after EMFILE and the like */
+#define CONTROL_CLIENTS_MAX  16
+#define CONTROL_CHANNELS_MAX 64 /* connect's, beside the clients */
+#define CONTROL_IDLE_SEC     30
+#define CONTROL_PAUSE_MSEC   250 /* no accept after EMFILE and the like */
 
 struct control_conn {
 	struct control		 *ctl;
 	struct bufferevent	 *bev;
 	int			  asked; /* its request line arrived */
+	/* A conduit channel's (connect): its request id; "" if none. */
+	char			  chan[CONDUIT_ID_MAX + 1];
 	TAILQ_ENTRY(control_conn) entry;
 };
 
@@ -38,14 +42,19 @@ struct control {
 	struct event  *pause; /* accepting again after a lack of fds */
 	char	       path[CONF_SOCKET_MAX];
 	TAILQ_HEAD(, control_conn) conns;
-	size_t nconns;
+	size_t nconns;	  /* answered or waiting: CONTROL_CLIENTS_MAX */
+	size_t nchannels; /* connect's: CONTROL_CHANNELS_MAX */
 };
 
 static void
 control_conn_free(struct control_conn *c)
 {
 	TAILQ_REMOVE(&c->ctl->conns, c, entry);
-	c->ctl->nconns--;
+	if (c->chan[0] != '\0') {
+		c->ctl->nchannels--;
+		broker_disconnect(c->ctl->env->broker, c->chan);
+	} else
+		c->ctl->nconns--;
 	bufferevent_free(c->bev);
 	free(c);
 }
@@ -263,6 +272,49 @@ control_status(struct control_conn *c)
 	control_end(c, NULL);
 }
 
+/* conduit's answers to a connect: "ok S PATH", "error R" or "closed". */
+static void
+control_conduit_reply(void *arg, const char *value)
+{
+	struct control_conn *c = arg;
+
+	if (strncmp(value, "ok ", 3) == 0)
+		control_data(c, "%s", value + 3);
+	else if (strncmp(value, "error ", 6) == 0)
+		control_end(c, value + 6);
+	else
+		control_end(c, NULL);
+}
+
+/*
+ * connect NAME: the connection becomes the channel's.  It counts among
+ * the channels, not the clients (a long-lived channel must not lock
+ * jitsuctl list out), and has no idle timeout.
+ */
+static void
+control_connect(struct control_conn *c, const char *name)
+{
+	struct control *ctl = c->ctl;
+
+	if (ctl->env->broker == NULL) {
+		control_end(c, "unavailable");
+		return;
+	}
+	if (ctl->nchannels >= CONTROL_CHANNELS_MAX) {
+		control_end(c, "limit");
+		return;
+	}
+	ctl->nconns--;
+	ctl->nchannels++;
+	bufferevent_set_timeouts(c->bev, NULL, NULL);
+	if (broker_connect(ctl->env->broker, name, control_conduit_reply, c,
+		c->chan) == -1) {
+		ctl->nchannels--;
+		ctl->nconns++;
+		control_end(c, "out of memory");
+	}
+}
+
 static void
 control_dispatch(struct control_conn *c, const struct ctl_request *r)
 {
@@ -310,6 +362,9 @@ control_dispatch(struct control_conn *c, const struct ctl_request *r)
 	case CTL_STATUS:
 		control_status(c);
 		return;
+	case CTL_CONNECT:
+		control_connect(c, r->arg);
+		return;
 	case CTL_NCMDS:
 		break;
 	}
@@ -325,6 +380,11 @@ control_read(struct bufferevent *bev, void *arg)
 	char		    *line, err[CTL_LINE_MAX];
 	size_t		     len;
 
+	if (c->chan[0] != '\0') {
+		/* A channel's connection carries nothing more: its end is. */
+		evbuffer_drain(in, evbuffer_get_length(in));
+		return;
+	}
 	line = evbuffer_readln(in, &len, EVBUFFER_EOL_LF);
 	if (line == NULL) {
 		if (evbuffer_get_length(in) >= CTL_LINE_MAX)

@@ -17,6 +17,7 @@ static const struct {
 	[CTL_METRICS] = { "metrics", 0 },
 	[CTL_LOG] = { "log", 0 },
 	[CTL_STATUS] = { "status", 0 },
+	[CTL_CONNECT] = { "connect", 1 },
 };
 
 static int ctl_fail(char *, size_t, const char *, ...)

@@ -10,17 +10,21 @@
 #include <unistd.h>
 
 #include "ctl.h"
+#include "vchan.h"
 #include "version.h"
 
-#define DEFAULT_SOCKET	 "/run/jitsud/jitsud.sock"
-#define REPLY_TIMEOUT_MS 30000
+#define DEFAULT_SOCKET	   "/run/jitsud/jitsud.sock"
+#define REPLY_TIMEOUT_MS   30000
+/* connect: jitsud's own deadlines (max-boot, the offer's 10 s) answer. */
+#define CONNECT_TIMEOUT_MS 300000
+#define CONNECT_LINGER_MS  2000 /* stdin over: replies still come */
 
 static void __attribute__((noreturn)) usage(void)
 {
 	fprintf(stderr,
 	    "usage: jitsuctl [-V] [-s socket] command [argument]\n"
 	    "commands: status, list, show NAME, start NAME, stop NAME,\n"
-	    "          reload, metrics, log\n");
+	    "          reload, metrics, log, connect NAME\n");
 	exit(2);
 }
 
@@ -66,10 +70,12 @@ write_all(int fd, const char *buf, size_t len)
 
 /*
  * Print the data lines, stop at the end line.  Returns the exit status:
- * 0 for "end ok", 1 for "end error" or a reply cut short.
+ * 0 for "end ok", 1 for "end error" or a reply cut short.  With `first'
+ * (connect), the first data line is not printed but copied there, and
+ * ends the reply: 2 is then returned.
  */
 static int
-read_reply(int fd)
+read_reply(int fd, char *first, size_t firstlen)
 {
 	static char   buf[64 * 1024];
 	size_t	      have = 0;
@@ -84,6 +90,10 @@ read_reply(int fd)
 			line = buf;
 			switch (ctl_parse_reply(line, &text)) {
 			case CTL_R_DATA:
+				if (first != NULL) {
+					snprintf(first, firstlen, "%s", text);
+					return 2;
+				}
 				printf("%s\n", text);
 				break;
 			case CTL_R_OK:
@@ -102,7 +112,9 @@ read_reply(int fd)
 			fprintf(stderr, "jitsuctl: reply line too long\n");
 			return 1;
 		}
-		if (poll(&pfd, 1, REPLY_TIMEOUT_MS) == 0) {
+		if (poll(&pfd, 1,
+			first != NULL ? CONNECT_TIMEOUT_MS :
+					REPLY_TIMEOUT_MS) == 0) {
 			fprintf(stderr, "jitsuctl: no reply from jitsud\n");
 			return 1;
 		}
@@ -116,6 +128,43 @@ read_reply(int fd)
 		}
 		have += (size_t)n;
 	}
+}
+
+/*
+ * connect NAME: jitsud brokers a vchan to the unikernel serving NAME
+ * (conduit(7)), summoning it if need be, and answers "data S PATH";
+ * then stdin goes to it and what it sends to stdout, as nc(1) does.
+ * The control connection stays open as long as the channel: closing it
+ * is how jitsud learns the channel is over.
+ */
+static int
+conduit_connect(int fd)
+{
+	char	      line[CTL_LINE_MAX], path[CTL_LINE_MAX], err[256];
+	struct vchan *v;
+	unsigned long domid;
+	char	     *end;
+	int	      rc;
+
+	if ((rc = read_reply(fd, line, sizeof(line))) != 2)
+		return rc == 0 ? 1 : rc; /* "end ok" before any channel */
+	domid = strtoul(line, &end, 10);
+	if (end == line || *end != ' ' || domid == 0 || domid >= 0x7ff0 ||
+	    sscanf(end + 1, "%1023s", path) != 1) {
+		fprintf(stderr, "jitsuctl: bad channel from jitsud: %s\n",
+		    line);
+		return 1;
+	}
+	if ((v = vchan_client((int)domid, path, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "jitsuctl: domain %lu's vchan at %s: %s\n",
+		    domid, path, err);
+		return 1;
+	}
+	rc = vchan_splice(v, 0, 1, CONNECT_LINGER_MS, err, sizeof(err));
+	if (rc == -1)
+		fprintf(stderr, "jitsuctl: %s\n", err);
+	vchan_close(v);
+	return rc == 0 ? 0 : 1;
 }
 
 int
@@ -148,7 +197,10 @@ main(int argc, char *argv[])
 	}
 	fd = ctl_connect(path);
 	write_all(fd, req, strlen(req));
-	if ((rc = read_reply(fd)) == 0 && strcmp(argv[0], "reload") == 0)
+	if (strcmp(argv[0], "connect") == 0)
+		return conduit_connect(fd);
+	if ((rc = read_reply(fd, NULL, 0)) == 0 &&
+	    strcmp(argv[0], "reload") == 0)
 		printf("configuration reloaded\n"); /* else: not a word */
 	return rc;
 }

@@ -561,6 +561,7 @@ jitsud_backend(struct jitsud *env)
 	if (c->backend == CONF_BACKEND_XEN) {
 		xl_adopt(env->vms);
 		xl_pool(env->zones);
+		env->broker = broker_open(env->base, env->vms);
 	} else
 		proc_adopt(env->vms);
 	vms_warm(env->vms);

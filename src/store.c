@@ -24,6 +24,8 @@ struct store_watch {
 	char			 want[STORE_VALUE_MAX];
 	char			 token[32];
 	void (*cb)(void *);
+	/* store_follow's: every event, with its path; never removed here. */
+	void (*fcb)(const char *path, void *arg);
 	void *arg;
 };
 
@@ -68,6 +70,21 @@ store_close(struct store *st)
 	free(st);
 }
 
+/* Set the watch w describes (its path, want and callbacks filled). */
+static struct store_watch *
+store_watch_set(struct store *st, struct store_watch *w)
+{
+	w->st = st;
+	snprintf(w->token, sizeof(w->token), "jitsud-%lu", st->next_token++);
+	if (!xs_watch(st->xs, w->path, w->token)) {
+		log_warn("xs_watch %s", w->path);
+		free(w);
+		return NULL;
+	}
+	TAILQ_INSERT_TAIL(&st->watches, w, entry);
+	return w;
+}
+
 struct store_watch *
 store_watch(struct store *st, const char *path, const char *want,
     void (*cb)(void *), void *arg)
@@ -78,19 +95,26 @@ store_watch(struct store *st, const char *path, const char *want,
 	    strlen(want) >= sizeof(w->want) ||
 	    (w = calloc(1, sizeof(*w))) == NULL)
 		return NULL;
-	w->st = st;
 	strcpy(w->path, path);
 	strcpy(w->want, want);
-	snprintf(w->token, sizeof(w->token), "jitsud-%lu", st->next_token++);
 	w->cb = cb;
 	w->arg = arg;
-	if (!xs_watch(st->xs, w->path, w->token)) {
-		log_warn("xs_watch %s", w->path);
-		free(w);
+	return store_watch_set(st, w);
+}
+
+struct store_watch *
+store_follow(struct store *st, const char	  *path,
+    void (*cb)(const char *path, void *arg), void *arg)
+{
+	struct store_watch *w;
+
+	if (strlen(path) >= sizeof(w->path) ||
+	    (w = calloc(1, sizeof(*w))) == NULL)
 		return NULL;
-	}
-	TAILQ_INSERT_TAIL(&st->watches, w, entry);
-	return w;
+	strcpy(w->path, path);
+	w->fcb = cb;
+	w->arg = arg;
+	return store_watch_set(st, w);
 }
 
 void
@@ -105,7 +129,7 @@ store_unwatch(struct store_watch *w)
 
 /* A watch fired: does its key now hold the value we wait for? */
 static void
-store_fired(struct store *st, const char *token)
+store_fired(struct store *st, const char *token, const char *path)
 {
 	struct store_watch *w;
 	char		   *val;
@@ -119,6 +143,10 @@ store_fired(struct store *st, const char *token)
 			break;
 	if (w == NULL)
 		return; /* a stale event for a removed watch */
+	if (w->fcb != NULL) {
+		w->fcb(path, w->arg); /* which may unwatch w */
+		return;
+	}
 	if ((val = xs_read(st->xs, XBT_NULL, w->path, &len)) == NULL)
 		return; /* not written yet */
 	hit = w->want[0] == '\0' ||
@@ -142,7 +170,7 @@ store_readable(int fd, short event, void *arg)
 	(void)fd;
 	(void)event;
 	while ((vec = xs_check_watch(st->xs)) != NULL) {
-		store_fired(st, vec[XS_WATCH_TOKEN]);
+		store_fired(st, vec[XS_WATCH_TOKEN], vec[XS_WATCH_PATH]);
 		free(vec);
 	}
 	if (errno != EAGAIN)
@@ -175,6 +203,34 @@ store_read(struct store *st, const char *path, char *buf, size_t size)
 	buf[len] = '\0';
 	free(val);
 	return 0;
+}
+
+ssize_t
+store_get(struct store *st, const char *path, char *buf, size_t size)
+{
+	unsigned int len;
+	char	    *val;
+
+	if ((val = xs_read(st->xs, XBT_NULL, path, &len)) == NULL)
+		return -1;
+	if (size > 0) {
+		memcpy(buf, val, len < size ? len : size - 1);
+		buf[len < size ? len : size - 1] = '\0';
+	}
+	free(val);
+	return (ssize_t)len;
+}
+
+char **
+store_list(struct store *st, const char *path, unsigned int *n)
+{
+	return xs_directory(st->xs, XBT_NULL, path, n);
+}
+
+int
+store_introduced(struct store *st, unsigned int domid)
+{
+	return xs_is_domain_introduced(st->xs, domid);
 }
 
 int
@@ -409,6 +465,82 @@ store_introduce(struct store *st, uint32_t domid, unsigned long mfn,
 {
 	if (!xs_introduce_domain(st->xs, domid, mfn, port)) {
 		log_warn("xs_introduce_domain %u", domid);
+		return -1;
+	}
+	return 0;
+}
+
+/* What one letter of a conduit-style permission list gives. */
+static int
+store_perm_bits(char c, unsigned int *bits)
+{
+	switch (c) {
+	case 'n':
+		*bits = XS_PERM_NONE;
+		return 0;
+	case 'r':
+		*bits = XS_PERM_READ;
+		return 0;
+	case 'w':
+		*bits = XS_PERM_WRITE;
+		return 0;
+	case 'b':
+		*bits = XS_PERM_READ | XS_PERM_WRITE;
+		return 0;
+	}
+	return -1;
+}
+
+struct store_ops {
+	const struct store_op *ops;
+	size_t		       n;
+};
+
+static int
+store_ops_body(struct store *st, xs_transaction_t t, void *arg)
+{
+	const struct store_ops *a = arg;
+	struct xs_permissions	p[STORE_OP_PERMS];
+	const struct store_op  *op;
+	size_t			i, j;
+
+	for (i = 0; i < a->n; i++) {
+		op = &a->ops[i];
+		if (op->rm) {
+			if (!xs_rm(st->xs, t, op->path) && errno != ENOENT)
+				return -1;
+			continue;
+		}
+		if (!xs_write(st->xs, t, op->path, op->value,
+			strlen(op->value)))
+			return -1;
+		if (op->nperms == 0)
+			continue;
+		for (j = 0; j < op->nperms && j < STORE_OP_PERMS; j++) {
+			p[j].id = op->perms[j].domid;
+			if (store_perm_bits(op->perms[j].perm, &p[j].perms) ==
+			    -1) {
+				errno = EINVAL;
+				return -1;
+			}
+		}
+		if (!xs_set_permissions(st->xs, t, op->path, p,
+			(unsigned int)j))
+			return -1;
+	}
+	return 0;
+}
+
+int
+store_apply(struct store *st, const struct store_op *ops, size_t n)
+{
+	struct store_ops a = { ops, n };
+
+	if (n == 0)
+		return 0;
+	if (store_transact(st, store_ops_body, &a) == -1) {
+		log_warn("xenstore transaction of %zu operation(s) from %s", n,
+		    ops[0].path);
 		return -1;
 	}
 	return 0;

@@ -214,13 +214,16 @@ xlb_report_domain(const char *name, int domid)
  * jitsud holds connections for it (jitsu.synjitsu=1 or 0): told there,
  * the guest never looks for the hand-over's folder, which jitsud can
  * then make while the guest boots instead of before it may run, or with
- * every shell of the pool, used or not.
+ * every shell of the pool, used or not.  A conduit server learns the
+ * names it serves (jitsu.conduit=a,b, without the final dots): jitsud
+ * offers it those only.
  */
 char *
 xlb_cmdline(const struct binding *b, int synjitsu)
 {
-	char   buf[BINDING_CMDLINE_MAX + 256], ip[INET6_ADDRSTRLEN];
-	size_t n;
+	char	    buf[BINDING_CMDLINE_MAX + 512], ip[INET6_ADDRSTRLEN];
+	const char *p;
+	size_t	    n, len;
 
 	n = (size_t)snprintf(buf, sizeof(buf),
 	    "%s%sjitsu.name=%s jitsu.synjitsu=%d", binding_s(b->cmdline),
@@ -232,7 +235,20 @@ xlb_cmdline(const struct binding *b, int synjitsu)
 	}
 	if (b->has_ip6 && n < sizeof(buf)) {
 		inet_ntop(AF_INET6, &b->ip6, ip, sizeof(ip));
-		snprintf(buf + n, sizeof(buf) - n, " jitsu.ip6=%s/64", ip);
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n,
+		    " jitsu.ip6=%s/64", ip);
+	}
+	for (p = binding_s(b->conduit); *p != '\0' && n < sizeof(buf);
+	     p += len + (p[len] == ',')) {
+		len = strcspn(p, ",");
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%.*s",
+		    p == b->conduit ? " jitsu.conduit=" : ",",
+		    (int)(len > 0 && p[len - 1] == '.' ? len - 1 : len), p);
+	}
+	if (n >= sizeof(buf)) {
+		log_warnx("%s: the command line is longer than %zu bytes; "
+			  "cut",
+		    b->name, sizeof(buf) - 1);
 	}
 	return strdup(buf);
 }

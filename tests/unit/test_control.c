@@ -40,6 +40,35 @@ static int		  fail_op;
 static size_t		  metrics_lines; /* metrics_render's output */
 static const char *const *log_lines;
 
+/*
+ * conduit's broker: connect records the name and keeps the reply
+ * callback for the test to answer through; disconnect records the id.
+ */
+static struct broker *fake_broker = (struct broker *)&fake_broker;
+static void (*conduit_reply)(void *, const char *);
+static void    *conduit_arg;
+static char	connected[64], disconnected[64];
+static unsigned nconnects;
+
+int
+broker_connect(struct broker *b, const char   *name,
+    void (*reply)(void *, const char *), void *arg, char *id)
+{
+	assert_ptr_equal(b, fake_broker);
+	snprintf(connected, sizeof(connected), "%s", name);
+	conduit_reply = reply;
+	conduit_arg = arg;
+	snprintf(id, 17, "c%u", ++nconnects);
+	return 0;
+}
+
+void
+broker_disconnect(struct broker *b, const char *id)
+{
+	assert_ptr_equal(b, fake_broker);
+	snprintf(disconnected, sizeof(disconnected), "%s", id);
+}
+
 uint64_t
 vm_now_ms(void)
 {
@@ -172,6 +201,10 @@ setup(void **state)
 	add_vm(&vm_www, "www.example.org.", VM_READY, "192.0.2.10");
 	add_vm(&vm_db, "db.example.org.", VM_STOPPED, NULL);
 	env->vms = &vs;
+	env->broker = fake_broker;
+	connected[0] = disconnected[0] = '\0';
+	conduit_reply = NULL;
+	nconnects = 0;
 	ctl = control_open(env, path);
 	return ctl == NULL;
 }
@@ -762,6 +795,77 @@ test_stale_socket_file_is_replaced(void **state)
 	assert_reply("jitsu/1 reload\n", "end ok\n");
 }
 
+/*
+ * connect: the channel's "data S PATH" comes when conduit says "ok",
+ * and the connection stays: no end line, no idle timeout, its own
+ * count (the clients' 16 stay free).  The client closing it is what
+ * ends the request.
+ */
+static void
+test_connect_stays_open_until_the_client_closes(void **state)
+{
+	char buf[512];
+	int  fd = client(), fds[CLIENTS_MAX], i;
+
+	(void)state;
+	say(fd, "jitsu/1 connect Echo.test\n");
+	assert_false(hear(fd, buf, sizeof(buf), 50));
+	assert_string_equal(connected, "Echo.test."); /* as a name */
+	assert_non_null(conduit_reply);
+	conduit_reply(conduit_arg, "ok 5 /jitsu/conduit/chan/1");
+	assert_false(hear(fd, buf, sizeof(buf), 100));
+	assert_string_equal(buf, "data 5 /jitsu/conduit/chan/1\n");
+	/* A line more is not another request. */
+	say(fd, "jitsu/1 stop www.example.org.\n");
+	assert_false(hear(fd, buf, sizeof(buf), 50));
+	assert_string_equal(asked, "");
+	/* Every client slot is still there for others. */
+	for (i = 0; i < CLIENTS_MAX; i++)
+		fds[i] = client();
+	for (i = 0; i < CLIENTS_MAX; i++) {
+		say(fds[i], "jitsu/1 status\n");
+		assert_true(hear(fds[i], buf, sizeof(buf), 2000));
+		assert_non_null(strstr(buf, "end ok\n"));
+		close(fds[i]);
+	}
+	assert_string_equal(disconnected, "");
+	close(fd);
+	testutil_loop_for(env->base, 50);
+	assert_string_equal(disconnected, "c1");
+}
+
+static void
+test_connect_ends_with_conduits_answer(void **state)
+{
+	char buf[512];
+	int  fd;
+
+	(void)state;
+	fd = client();
+	say(fd, "jitsu/1 connect nope.test\n");
+	testutil_loop_for(env->base, 20);
+	conduit_reply(conduit_arg, "error unknown");
+	assert_true(hear(fd, buf, sizeof(buf), 2000));
+	assert_string_equal(buf, "end error unknown\n");
+	close(fd);
+	assert_string_equal(disconnected, "c1");
+
+	fd = client();
+	say(fd, "jitsu/1 connect echo.test\n");
+	testutil_loop_for(env->base, 20);
+	conduit_reply(conduit_arg, "ok 9 /jitsu/conduit/chan/2");
+	conduit_reply(conduit_arg, "closed"); /* the server ended it */
+	assert_true(hear(fd, buf, sizeof(buf), 2000));
+	assert_string_equal(buf, "data 9 /jitsu/conduit/chan/2\nend ok\n");
+	close(fd);
+	assert_string_equal(disconnected, "c2");
+
+	/* Without a broker (the process backend): unavailable. */
+	env->broker = NULL;
+	assert_reply("jitsu/1 connect echo.test\n", "end error unavailable\n");
+	assert_int_equal(nconnects, 2);
+}
+
 int
 main(void)
 {
@@ -789,6 +893,8 @@ main(void)
 		T(test_idle_clients_make_room_for_a_new_one),
 		T(test_socket_is_private_and_a_live_one_is_not_taken),
 		T(test_stale_socket_file_is_replaced),
+		T(test_connect_stays_open_until_the_client_closes),
+		T(test_connect_ends_with_conduits_answer),
 	};
 #undef T
 

@@ -17,6 +17,7 @@
 
 #include "jitsud.h"
 #include "log.h"
+#include "quietlog.h"
 #include "testutil.h"
 
 /*
@@ -49,7 +50,7 @@ static char		     events[FX_EVENTS][2][FX_LEN]; /* path, token */
 static int		     nevents;
 static int		     in_tx, conflicts, tx_ended, unwatches;
 static struct xs_handle	    *fx_h;
-static struct xs_permissions fx_perms[2];
+static struct xs_permissions fx_perms[3];
 static char		     fx_perms_path[FX_LEN];
 static unsigned int	     fx_nperms;
 
@@ -287,11 +288,63 @@ xs_set_permissions(struct xs_handle *h, xs_transaction_t t, const char *path,
 {
 	(void)h;
 	(void)t;
-	assert_true(n <= 2);
+	assert_true(n <= 3);
 	snprintf(fx_perms_path, sizeof(fx_perms_path), "%s", path);
 	memcpy(fx_perms, perms, n * sizeof(*perms));
 	fx_nperms = n;
 	return true;
+}
+
+/* The children of path, each once, in one block as libxenstore gives. */
+char **
+xs_directory(struct xs_handle *h, xs_transaction_t t, const char *path,
+    unsigned int *num)
+{
+	char	    names[FX_KEYS][FX_LEN], **v, *p;
+	size_t	    n = 0, len = strlen(path), total = 0, i;
+	const char *rest;
+	int	    k, j, seen;
+
+	(void)h;
+	(void)t;
+	for (k = 0; k < FX_KEYS; k++) {
+		if (!kv[k].used || strncmp(kv[k].path, path, len) != 0 ||
+		    kv[k].path[len] != '/')
+			continue;
+		rest = kv[k].path + len + 1;
+		for (seen = 0, j = 0; j < (int)n; j++)
+			if (strncmp(names[j], rest, strcspn(rest, "/")) == 0 &&
+			    names[j][strcspn(rest, "/")] == '\0')
+				seen = 1;
+		if (seen)
+			continue;
+		snprintf(names[n], FX_LEN, "%.*s", (int)strcspn(rest, "/"),
+		    rest);
+		total += strlen(names[n]) + 1;
+		n++;
+	}
+	if (n == 0 && fx_find(kv, path) == NULL) {
+		errno = ENOENT;
+		return NULL;
+	}
+	if ((v = malloc(n * sizeof(*v) + total + 1)) == NULL)
+		return NULL;
+	p = (char *)(v + n);
+	for (i = 0; i < n; i++) {
+		v[i] = p;
+		p = stpcpy(p, names[i]) + 1;
+	}
+	*num = (unsigned int)n;
+	return v;
+}
+
+static unsigned int fx_gone_domid; /* xenstored no longer knows it */
+
+bool
+xs_is_domain_introduced(struct xs_handle *h, unsigned int domid)
+{
+	(void)h;
+	return domid != fx_gone_domid;
 }
 
 static unsigned int  fx_intro_domid, fx_intro_port;
@@ -361,6 +414,7 @@ setup(void **state)
 	memset(fired, 0, sizeof(fired));
 	nevents = in_tx = conflicts = tx_ended = unwatches = 0;
 	fx_nperms = 0;
+	fx_gone_domid = 0;
 	if ((base = event_base_new()) == NULL)
 		return -1;
 	st = store_open(base);
@@ -748,6 +802,129 @@ test_introduce_hands_over_frame_and_port(void **state)
 	assert_int_equal(fx_intro_port, 3);
 }
 
+/* store_follow's callback: counts and keeps the last path. */
+static char followed[FX_LEN];
+
+static void
+on_follow(const char *path, void *arg)
+{
+	(*(int *)arg)++;
+	snprintf(followed, sizeof(followed), "%s", path);
+}
+
+static void
+test_follow_reports_every_event_with_its_path_until_unwatched(void **state)
+{
+	struct store_watch *w;
+
+	(void)state;
+	w = store_follow(st, "/local/domain/5/data/conduit", on_follow,
+	    &fired[0]);
+	assert_non_null(w);
+	loop();
+	assert_int_equal(fired[0], 1); /* XenStore's first event */
+	assert_string_equal(followed, "/local/domain/5/data/conduit");
+	fx_set("/local/domain/5/data/conduit/a", "connect echo.test");
+	fx_set("/local/domain/5/data/conduit/a", "connect echo.test");
+	loop();
+	assert_int_equal(fired[0], 3); /* every write, the same one too */
+	assert_string_equal(followed, "/local/domain/5/data/conduit/a");
+	fx_set("/local/domain/5/data/other", "x");
+	loop();
+	assert_int_equal(fired[0], 3);
+	assert_int_equal(unwatches, 0); /* not a one-shot watch */
+	store_unwatch(w);
+	fx_set("/local/domain/5/data/conduit/b", "x");
+	loop();
+	assert_int_equal(fired[0], 3);
+}
+
+static void
+test_get_tells_absent_from_empty_and_gives_the_whole_length(void **state)
+{
+	char buf[4];
+
+	(void)state;
+	assert_int_equal(store_get(st, "/x", buf, sizeof(buf)), -1);
+	fx_set("/x", "");
+	assert_int_equal(store_get(st, "/x", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "");
+	fx_set("/x", "abcdef");
+	assert_int_equal(store_get(st, "/x", buf, sizeof(buf)), 6);
+	assert_string_equal(buf, "abc"); /* cut, and the length says so */
+	assert_int_equal(store_get(st, "/x", NULL, 0), 6);
+}
+
+static void
+test_list_gives_each_child_once(void **state)
+{
+	char	   **v;
+	unsigned int n = 9;
+
+	(void)state;
+	assert_null(store_list(st, "/local/domain", &n));
+	fx_set("/local/domain/1/name", "a");
+	fx_set("/local/domain/1/data", "");
+	fx_set("/local/domain/12", "");
+	assert_non_null(v = store_list(st, "/local/domain", &n));
+	assert_int_equal(n, 2);
+	assert_string_equal(v[0], "1");
+	assert_string_equal(v[1], "12");
+	free(v);
+}
+
+static void
+test_introduced_is_xenstoreds_word(void **state)
+{
+	(void)state;
+	fx_gone_domid = 4;
+	assert_true(store_introduced(st, 3));
+	assert_false(store_introduced(st, 4));
+}
+
+/* conduit(7)'s channel: written, then its three-entry list set. */
+static void
+test_apply_writes_and_removes_in_one_transaction(void **state)
+{
+	struct store_op ops[3] = {
+		{ .rm = 1, .path = "/j/old" },
+		{ .path = "/j/chan/1",
+		    .value = "",
+		    .nperms = 3,
+		    .perms = { { 0, 'n' }, { 5, 'b' }, { 7, 'r' } } },
+		{ .path = "/j/dom/5/accept/1",
+		    .value = "7 echo.test /j/chan/1",
+		    .nperms = 2,
+		    .perms = { { 0, 'n' }, { 5, 'r' } } },
+	};
+
+	(void)state;
+	fx_set("/j/old/x", "1");
+	assert_int_equal(store_apply(st, ops, 2), 0);
+	assert_int_equal(tx_ended, 1);
+	assert_null(fx_find(kv, "/j/old/x"));
+	assert_non_null(fx_find(kv, "/j/chan/1"));
+	assert_string_equal(fx_perms_path, "/j/chan/1");
+	assert_int_equal(fx_nperms, 3);
+	assert_int_equal(fx_perms[0].id, 0);
+	assert_int_equal(fx_perms[0].perms, XS_PERM_NONE);
+	assert_int_equal(fx_perms[1].id, 5);
+	assert_int_equal(fx_perms[1].perms, XS_PERM_READ | XS_PERM_WRITE);
+	assert_int_equal(fx_perms[2].id, 7);
+	assert_int_equal(fx_perms[2].perms, XS_PERM_READ);
+	/* A conflict is retried: the offer lands once. */
+	conflicts = 1;
+	assert_int_equal(store_apply(st, &ops[2], 1), 0);
+	assert_int_equal(tx_ended, 3);
+	assert_string_equal(fx_find(kv, "/j/dom/5/accept/1")->value,
+	    "7 echo.test /j/chan/1");
+	/* An unknown permission letter fails the whole transaction. */
+	ops[1].perms[2].perm = 'x';
+	quietlog_warnings = 0;
+	assert_int_equal(store_apply(st, &ops[1], 1), -1);
+	assert_int_equal(quietlog_warnings, 1);
+}
+
 int
 main(void)
 {
@@ -772,6 +949,11 @@ main(void)
 		T(test_make_dirs_retries_a_conflict_then_gives_up),
 		T(test_make_nodes_gives_each_libxls_permissions),
 		T(test_introduce_hands_over_frame_and_port),
+		T(test_follow_reports_every_event_with_its_path_until_unwatched),
+		T(test_get_tells_absent_from_empty_and_gives_the_whole_length),
+		T(test_list_gives_each_child_once),
+		T(test_introduced_is_xenstoreds_word),
+		T(test_apply_writes_and_removes_in_one_transaction),
 	};
 #undef T
 

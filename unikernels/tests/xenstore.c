@@ -5,9 +5,10 @@
  * Works in its own data/ area (guest-writable by libxl's default
  * permissions).  Expects `name=NAME` on the command line: the domain name
  * the toolstack gave it, which it must read back from XenStore.  With
- * `deny=PATH` it also checks that it can neither read PATH, list it, nor
- * write below it: another domain's private node (a Synjitsu hand-over
- * folder, in jitsud's tests).
+ * `deny=PATH[,PATH...]` it also checks, for each, that it can neither
+ * read PATH, list it, nor write below it: another domain's private node
+ * (a Synjitsu hand-over folder, a conduit's channel or mailbox, in
+ * jitsud's tests).
  */
 
 #define T_DIR	"data/uktest"
@@ -173,13 +174,11 @@ check_watch(void)
 }
 
 static void
-check_denied(void)
+check_denied_one(const char *path)
 {
-	char path[200], sub[220], buf[64];
+	char sub[560], buf[64];
 	int n;
 
-	if (uk_cmdline_get("deny", path, sizeof(path)) <= 0)
-		return;
 	n = uk_xs_read(path, buf, sizeof(buf));
 	CHECK(n == -UK_EACCES, "read %s: %d, want %d", path, n, -UK_EACCES);
 	n = uk_xs_directory(path, buf, sizeof(buf));
@@ -188,6 +187,20 @@ check_denied(void)
 	n = uk_xs_write(sub, "v=1 forged");
 	CHECK(n == -UK_EACCES, "write %s: %d, want %d", sub, n, -UK_EACCES);
 	printf("xenstore: %s is out of reach\n", path);
+}
+
+static void
+check_denied(void)
+{
+	char list[512], *path, *comma;
+
+	if (uk_cmdline_get("deny", list, sizeof(list)) <= 0)
+		return;
+	for (path = list; path != NULL; path = comma) {
+		if ((comma = strchr(path, ',')) != NULL)
+			*comma++ = '\0';
+		check_denied_one(path);
+	}
 }
 
 int

@@ -177,9 +177,9 @@ echo_cd_accept(struct uk_conduit *c, unsigned int client, const char *name,
 }
 
 /*
- * Listens on each name of jitsu.conduit=NAME[,NAME...], which jitsud
- * passes to the unikernel of a binding with conduit= names; how many,
- * or < 0.
+ * Listens on each name of conduit=NAME[,NAME...], or else of the
+ * jitsu.conduit= jitsud writes from the binding's conduit= list; how
+ * many, or < 0.
  */
 static int
 echo_conduits(void)
@@ -187,8 +187,10 @@ echo_conduits(void)
 	char names[CD_NAMES * 256], *name, *comma;
 	int n = 0, rc;
 
-	if ((rc = uk_cmdline_get("jitsu.conduit", names, sizeof(names))) ==
-	    -UK_ENOENT)
+	if ((rc = uk_cmdline_get("conduit", names, sizeof(names))) ==
+		-UK_ENOENT &&
+	    (rc = uk_cmdline_get("jitsu.conduit", names, sizeof(names))) ==
+		-UK_ENOENT)
 		return 0;
 	if (rc <= 0)
 		return -UK_EINVAL;
