@@ -17,6 +17,7 @@ suite_cmd() {
 	unikernels-asan) echo "$MAKE --no-print-directory -C unikernels check SANITIZE=1" ;;
 	unikernels-tap)	echo "$MAKE --no-print-directory -C unikernels tap-check" ;;
 	unikernels-sock) echo "$MAKE --no-print-directory -C unikernels sock-check" ;;
+	unikernels-conduit) echo "$MAKE --no-print-directory -C unikernels conduit-check" ;;
 	uk-testbed)	echo "scripts/testbed/run.sh uk/selftests" ;;
 	uk-testbed-pv)	echo "scripts/testbed/run.sh uk/selftests-pv" ;;
 	daemon)		echo "bash tests/system/daemon.sh" ;;
@@ -40,6 +41,7 @@ suite_cmd() {
 	uk-vchan-client) echo "scripts/testbed/run.sh uk-vchan-client" ;;
 	uk-vchan-client-pv) echo "scripts/testbed/run.sh uk-vchan-client-pv" ;;
 	uk-vchan-uk)	echo "scripts/testbed/run.sh uk-vchan-uk" ;;
+	uk-conduit)	echo "scripts/testbed/run.sh uk-conduit" ;;
 	jitsud-uk)	echo "scripts/testbed/run.sh jitsud-uk" ;;
 	jitsud-xs)	echo "scripts/testbed/run.sh jitsud-xs" ;;
 	jitsud-vif)	echo "scripts/testbed/run.sh jitsud-vif" ;;
@@ -57,7 +59,7 @@ suite_cmd() {
 	esac
 }
 
-suites=${*:-"format bench-summary unit unit-asan fuzz unikernels unikernels-asan unikernels-tap unikernels-sock daemon daemon-asan nsdcmp scale install cross proc proc-asan summon summon-asan synjitsu synjitsu-asan smoke smoke-arm64 uk-testbed uk-testbed-pv uk-httpd uk-httpd-pv uk-vchan uk-vchan-pv uk-vchan-client uk-vchan-client-pv uk-vchan-uk jitsud-xl jitsud-modes jitsud-uk jitsud-vif xls jitsud-shells jitsud-xs jitsud-synjitsu jitsud-caps jitsud-conduit hostnet testbed-selftest systemd"}
+suites=${*:-"format bench-summary unit unit-asan fuzz unikernels unikernels-asan unikernels-tap unikernels-sock unikernels-conduit daemon daemon-asan nsdcmp scale install cross proc proc-asan summon summon-asan synjitsu synjitsu-asan smoke smoke-arm64 uk-testbed uk-testbed-pv uk-httpd uk-httpd-pv uk-vchan uk-vchan-pv uk-vchan-client uk-vchan-client-pv uk-vchan-uk uk-conduit jitsud-xl jitsud-modes jitsud-uk jitsud-vif xls jitsud-shells jitsud-xs jitsud-synjitsu jitsud-caps jitsud-conduit hostnet testbed-selftest systemd"}
 # Each suite's output is also kept in build/check/SUITE.log: a CI log is
 # often seen only by its last lines, so the failing lines of the failed
 # suites are shown again just above the verdict.

@@ -536,10 +536,14 @@ void uk_udp_close(struct uk_udp *u);
  * Non-blocking, in the event loop, as TCP above: calls return -UK_EAGAIN
  * where they would block, and fn runs from uk_poll() with UK_NET_READ
  * (data, end of stream or an error to read) and UK_NET_WRITE (room; also
- * once when the client connects) after such a call.  At most 2 vchans in
- * the life of the domain, either role (their pages, grants and mappings
- * are never taken back), rings of at most 64 KiB.  The unix platforms
- * do not have it.
+ * once when the client connects) after such a call.  At most 4 vchans
+ * at once, rings of at most 64 KiB.  A server's vchan gives its slot
+ * back once closed and unmapped by its client (which libxenvchan does
+ * on close, and Xen when the client domain dies); until then the slot
+ * waits, and later calls take it back.  So a server may offer any
+ * number of vchans in its life.  A client's slot is never given back
+ * (the server's pages were mapped over its memory): at most 4 client
+ * vchans in the life of the domain.  The unix platforms do not have it.
  */
 
 struct uk_vchan;
@@ -553,7 +557,7 @@ typedef void uk_vchan_fn(struct uk_vchan *c, int events, void *arg);
  * by peer and no other domain.  path may be relative to the domain's
  * home (data/... is ours to write).  We may write before the client is
  * there.  -UK_EINVAL for rings over 64 KiB or a path over 96 bytes,
- * -UK_ENOSPC when both vchans were used, else the grant's, the event
+ * -UK_ENOSPC when no slot is free (above), else the grant's, the event
  * channel's or XenStore's error.
  */
 int uk_vchan_server(uint16_t peer, const char *path, size_t read_min,
@@ -565,7 +569,7 @@ int uk_vchan_server(uint16_t peer, const char *path, size_t read_min,
  * path/event-channel does not exist (watch path and try again),
  * -UK_EPROTO for a page no libxenvchan server would lay out, -UK_E2BIG
  * for rings over 64 KiB, -UK_EACCES if Xen refuses a grant, -UK_ENOSPC
- * when both vchans were used, else XenStore's or Xen's error.
+ * when no slot is free, else XenStore's or Xen's error.
  */
 int uk_vchan_client(uint16_t peer, const char *path, uk_vchan_fn *fn, void *arg,
     struct uk_vchan **cp);
@@ -582,14 +586,15 @@ long uk_vchan_read(struct uk_vchan *c, void *buf, size_t len);
  */
 long uk_vchan_write(struct uk_vchan *c, const void *buf, size_t len);
 /*
- * Closes our side (the peer still reads what we wrote) and signals the
- * peer; a server also removes path.  c is invalid after; fn never runs
- * again.
+ * Closes our side (the peer still reads what we wrote), signals the
+ * peer and closes the event channel; a server also removes path and
+ * ends its grants (above).  c is invalid after; fn never runs again.
  */
 void uk_vchan_close(struct uk_vchan *c);
 
 /* ---------------------------------------------------------------------
- * conduit: vchans to other domains by name, brokered by jitsud (Xen only)
+ * conduit: vchans to other domains by name, brokered by jitsud (Xen;
+ * unix-sock has a local stand-in, below)
  *
  * The domain side of conduit(7).  A name is a domain name of a zone
  * jitsud serves (letters, digits, hyphens and dots, at most 253
@@ -604,13 +609,21 @@ void uk_vchan_close(struct uk_vchan *c);
  * ignored (server) or ends the request with -UK_EPROTO (client).
  *
  * At most 8 conduits at once (both roles, open or pending) and 4 names
- * listened on.  The unix platforms do not have it (-UK_ENOSYS).
+ * listened on.
+ *
+ * unix-sock: the same calls over unix stream sockets, so that an app
+ * runs unchanged as a process: a server of NAME listens on
+ * $JITSU_CONDUIT_DIR/NAME (NAME canonical; a socket file nobody accepts
+ * on is replaced), a client connects there; no broker, and the client's
+ * domain is 0.  Without $JITSU_CONDUIT_DIR, listen and connect return
+ * -UK_ENOSYS; a missing socket is -UK_ENOENT and one nobody listens on
+ * -UK_ECONNREFUSED, reported to fn as on Xen.  unix-tap: -UK_ENOSYS.
  */
 
 /* conduit(7)'s refusals, as the errors a client's read returns. */
 #define UK_ELOOP	40  /* "self": the name is our own */
 #define UK_ENOBUFS	105 /* our own table of conduits is full */
-#define UK_ECONNABORTED 103 /* the server could not be set up after "ok" */
+#define UK_ECONNABORTED 103 /* "ok", but its vchan could not be connected */
 
 struct uk_conduit;
 typedef void uk_conduit_fn(struct uk_conduit *c, int events, void *arg);

@@ -1,4 +1,4 @@
-/* main.c -- echo: TCP, UDP (port=, 7) and conduit= channels sent back */
+/* main.c -- echo: TCP, UDP (port=, 7) and conduit channels sent back */
 #include "uk.h"
 
 /*
@@ -20,7 +20,7 @@ struct echo {
 
 /* A conduit's echo, the same way through a larger chunk. */
 #define CD_CONNS 8
-#define CD_CHUNK 16384
+#define CD_CHUNK 8192
 #define CD_NAMES 4
 
 struct echo_cd {
@@ -285,8 +285,8 @@ echo_net(unsigned long port)
 }
 
 /*
- * The network is set up unless the command line has conduit= names and
- * no jitsu.ip: a conduit-only echo needs no NIC.
+ * The network is set up unless the command line has jitsu.conduit= names
+ * and no jitsu.ip: a conduit-only echo needs no NIC.
  */
 int
 uk_main(void)

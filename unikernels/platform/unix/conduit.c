@@ -1,8 +1,9 @@
-/* conduit.c -- uk_conduit on the unix platforms: not there (-UK_ENOSYS) */
+/* conduit.c -- uk_conduit on unix-tap: not there (-UK_ENOSYS) */
 #include "libuk.h"
 
 /*
- * There is no XenStore broker nor vchan for a Linux process; uk.h says
+ * unix-tap has neither XenStore's broker nor vchan, and (unlike
+ * unix-sock, platform/unix-sock/conduit.c) no local stand-in; uk.h says
  * these fail, so an application built for every platform links and
  * learns at run time that it has no conduit.  No conduit is ever made,
  * so the calls on one cannot happen.

@@ -14,6 +14,11 @@
  * know theirs, and cd_done remembers the offers we declined or closed
  * until jitsud removes them.  An entry leaves cd_done once the listing
  * no longer holds it: jitsud numbers channels anew when it restarts.
+ *
+ * jitsud makes a mailbox only when it first has something to put in
+ * it, and until then xenstored answers a read below it with EACCES, not
+ * ENOENT (the parent, /jitsu/conduit/dom, is Dom0's alone): both mean
+ * "nothing there for us yet" (cd_absent).
  */
 
 #define CD_MAX	  8
@@ -77,6 +82,13 @@ cd_self(void)
 	snprintf(cd_reply_dir, sizeof(cd_reply_dir),
 	    "/jitsu/conduit/dom/%u/reply", dom);
 	return 0;
+}
+
+/* A read's error that means the node is not there (see above). */
+static int
+cd_absent(int rc)
+{
+	return rc == -UK_ENOENT || rc == -UK_EACCES;
 }
 
 static struct uk_conduit *
@@ -203,7 +215,7 @@ cd_offer(uint32_t chan)
 
 	snprintf(path, sizeof(path), "%s/%u", cd_accept_dir,
 	    (unsigned int)chan);
-	if ((n = uk_xs_read(path, val, sizeof(val))) == -UK_ENOENT)
+	if (cd_absent(n = uk_xs_read(path, val, sizeof(val))))
 		return; /* gone already */
 	if (n < 0 || conduit_offer_parse(val, &o) != 0) {
 		/* Without a path we cannot even decline: jitsud times out. */
@@ -247,7 +259,7 @@ cd_accept_event(struct uk_xs_watch *w, const char *path, void *arg)
 	(void)path;
 	(void)arg;
 	n = uk_xs_directory(cd_accept_dir, list, sizeof(list));
-	if (n == -UK_ENOENT)
+	if (cd_absent(n))
 		n = 0; /* no mailbox yet, or jitsud removed it */
 	if (n < 0) {
 		printf("conduit: cannot list %s: %d\n", cd_accept_dir, n);
@@ -337,9 +349,7 @@ cd_reply_event(struct uk_xs_watch *w, const char *path, void *arg)
 	(void)path;
 	if (c->state == CD_FAILED || c->gone)
 		return;
-	/* EACCES: jitsud has not made our mailbox yet (conduit(7)). */
-	if ((n = uk_xs_read(w->path, val, sizeof(val))) == -UK_ENOENT ||
-	    n == -UK_EACCES)
+	if (cd_absent(n = uk_xs_read(w->path, val, sizeof(val))))
 		return; /* still pending */
 	if (n < 0 || conduit_reply_parse(val, &r) != 0) {
 		printf("conduit: request %s: bad reply (%d)\n", c->id, n);
@@ -370,7 +380,7 @@ cd_pick_id(struct uk_conduit *c)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", cd_reply_dir, c->id);
 		rc = uk_xs_read(path, val, sizeof(val));
-		if (rc == -UK_ENOENT || rc == -UK_EACCES) /* no mailbox yet */
+		if (cd_absent(rc))
 			return 0;
 		if (rc < 0 && rc != -UK_E2BIG)
 			return rc;

@@ -88,15 +88,38 @@ evtchn_wait(evtchn_port_t *ports, unsigned int n, uint64_t deadline)
 	(void)xen_sched_op(SCHEDOP_poll, &poll);
 }
 
+/*
+ * A closed port's entry is emptied (fn NULL), not removed: evtchn_close
+ * may run from inside plat_dispatch's loop, which must not see the
+ * entries move under it.  A new handler takes an empty entry first.
+ */
 void
 evtchn_handler(evtchn_port_t port, evtchn_handler_fn *fn, void *arg)
 {
-	if (nhandlers == MAX_HANDLERS)
+	unsigned int i;
+
+	for (i = 0; i < nhandlers && handlers[i].fn != NULL; i++)
+		;
+	if (i == MAX_HANDLERS)
 		uk_panic("events: more than %d handlers", MAX_HANDLERS);
-	handlers[nhandlers].port = port;
-	handlers[nhandlers].fn = fn;
-	handlers[nhandlers].arg = arg;
-	nhandlers++;
+	handlers[i].port = port;
+	handlers[i].fn = fn;
+	handlers[i].arg = arg;
+	if (i == nhandlers)
+		nhandlers++;
+}
+
+void
+evtchn_close(evtchn_port_t port)
+{
+	struct evtchn_close op = { .port = port };
+	unsigned int i;
+
+	for (i = 0; i < nhandlers; i++)
+		if (handlers[i].fn != NULL && handlers[i].port == port)
+			handlers[i].fn = NULL;
+	(void)xen_event_channel_op(EVTCHNOP_close, &op);
+	(void)evtchn_clear(port);
 }
 
 int
@@ -112,6 +135,8 @@ plat_dispatch(void)
 	 * bit was consumed then.
 	 */
 	for (i = 0; i < nhandlers; i++) {
+		if (handlers[i].fn == NULL)
+			continue;
 		(void)evtchn_clear(handlers[i].port);
 		n += handlers[i].fn(handlers[i].arg);
 	}
@@ -122,10 +147,11 @@ void
 plat_wait(uint64_t deadline)
 {
 	evtchn_port_t ports[MAX_HANDLERS];
-	unsigned int i;
+	unsigned int i, n = 0;
 
 	for (i = 0; i < nhandlers; i++)
-		ports[i] = handlers[i].port;
+		if (handlers[i].fn != NULL)
+			ports[n++] = handlers[i].port;
 	/* With no handler, n = 0 polls every port: still a bounded sleep. */
-	evtchn_wait(ports, nhandlers, deadline);
+	evtchn_wait(ports, n, deadline);
 }

@@ -8,33 +8,87 @@
  * libxenstore, and runs the application's callback from uk_poll().
  *
  * Pages are static: a slot holds the shared page and up to 64 KiB of
- * ring each way.  A server grants them; a client maps the server's
- * grants over them (their own memory is then lost).  Grants are
- * permanent (gnttab.c), mappings too (xen_grant_map), and event-channel
- * handlers cannot be removed (events.c), so a slot serves one vchan for
- * the life of the domain.
+ * ring each way.  A server grants them, and on close ends the grants
+ * and closes its event channel; the slot is free again once every
+ * grant is ended, which Xen refuses while the client still has the page
+ * mapped (a client domain unmaps when it closes or dies).  So a slot
+ * whose client has not let go yet waits (VX_DRAINING), and every later
+ * uk_vchan_server tries again to take it back: a server may offer any
+ * number of vchans in its life, VX_SLOTS at once.  A client maps the
+ * server's grants over a slot's pages, whose own memory is then lost
+ * for good (xen_grant_map), so a slot a client used is never used again
+ * (VX_SPENT).
  */
 
-#define VX_SLOTS      2
+#define VX_SLOTS      4
 #define VX_RING_PAGES 16 /* 64 KiB, order 16 */
 #define VX_PATH_MAX   96
+#define VX_GRANTS     (1 + 2 * VX_RING_PAGES)
+
+enum vx_state { VX_FREE, VX_SERVER, VX_CLIENT, VX_DRAINING, VX_SPENT };
 
 typedef char vx_page[4096] __attribute__((aligned(4096)));
 
 struct uk_vchan {
 	struct vchan v;
+	enum vx_state slot;
 	evtchn_port_t port;
+	int bound; /* port is ours to close */
 	int state; /* the peer's, when the callback last ran */
 	int want;  /* UK_NET_* the application waits for */
 	uk_vchan_fn *fn;
 	void *arg;
-	char path[VX_PATH_MAX]; /* the server's keys, "" for a client */
+	char path[VX_PATH_MAX];	     /* the server's keys, "" for a client */
+	grant_ref_t refs[VX_GRANTS]; /* server: grants not yet ended */
+	unsigned int nrefs;
 };
 
 static vx_page vx_shared[VX_SLOTS];
 static vx_page vx_rings[VX_SLOTS][2][VX_RING_PAGES];
 static struct uk_vchan vx[VX_SLOTS];
-static unsigned int vx_used;
+
+/* Ends the grants the peer let go of; 1 once none is left. */
+static int
+vx_revoke(struct uk_vchan *c)
+{
+	unsigned int i, j;
+
+	for (i = j = 0; i < c->nrefs; i++)
+		if (gnttab_end(c->refs[i]) == -UK_EBUSY)
+			c->refs[j++] = c->refs[i];
+	c->nrefs = j;
+	return j == 0;
+}
+
+/* A server's slot after close or a failed set-up. */
+static void
+vx_release(struct uk_vchan *c)
+{
+	if (c->bound)
+		evtchn_close(c->port);
+	c->bound = 0;
+	c->fn = NULL;
+	c->slot = vx_revoke(c) ? VX_FREE : VX_DRAINING;
+}
+
+/* A free slot for role, taking back drained ones first; -1 if none. */
+static int
+vx_take(enum vx_state role)
+{
+	int i;
+
+	for (i = 0; i < VX_SLOTS; i++)
+		if (vx[i].slot == VX_DRAINING && vx_revoke(&vx[i]))
+			vx[i].slot = VX_FREE;
+	for (i = 0; i < VX_SLOTS; i++)
+		if (vx[i].slot == VX_FREE) {
+			vx[i].slot = role;
+			vx[i].nrefs = 0;
+			vx[i].bound = 0;
+			return i;
+		}
+	return -1;
+}
 
 /*
  * Every turn of uk_poll(): the callback runs for what the application
@@ -68,7 +122,11 @@ vx_handler(void *arg)
 	return 1;
 }
 
-/* Grants our rings' pages and the shared page; its reference in *ref. */
+/*
+ * Grants our rings' pages and the shared page; its reference in *ref.
+ * Each grant is also kept in c->refs, for vx_revoke (the page's copy is
+ * the client's to overwrite).
+ */
 static int
 vx_grant(struct uk_vchan *c, unsigned int slot, domid_t peer,
     unsigned int npages[2], grant_ref_t *ref)
@@ -77,11 +135,16 @@ vx_grant(struct uk_vchan *c, unsigned int slot, domid_t peer,
 	int rc;
 
 	for (d = 0; d < 2; d++)
-		for (i = 0; i < npages[d]; i++)
+		for (i = 0; i < npages[d]; i++) {
 			if ((rc = gnttab_grant(peer, vx_rings[slot][d][i], 0,
-				 &c->v.page->grants[n++])) != 0)
+				 &c->refs[c->nrefs])) != 0)
 				return rc;
-	return gnttab_grant(peer, vx_shared[slot], 0, ref);
+			c->v.page->grants[n++] = c->refs[c->nrefs++];
+		}
+	if ((rc = gnttab_grant(peer, vx_shared[slot], 0, ref)) != 0)
+		return rc;
+	c->refs[c->nrefs++] = *ref;
+	return 0;
 }
 
 /* Writes one key, owned by us, readable by peer and nobody else. */
@@ -125,30 +188,43 @@ vx_publish(const char *path, domid_t peer, grant_ref_t ref, evtchn_port_t port)
 	return rc;
 }
 
+/* Everything but the rings' layout; on failure the caller releases. */
+static int
+vx_offer(struct uk_vchan *c, unsigned int slot, uint16_t peer, const char *path,
+    unsigned int npages[2])
+{
+	grant_ref_t ref;
+	int rc;
+
+	if ((rc = vx_grant(c, slot, peer, npages, &ref)) != 0 ||
+	    (rc = evtchn_alloc_unbound(peer, &c->port)) != 0)
+		return rc;
+	c->bound = 1;
+	return vx_publish(path, peer, ref, c->port);
+}
+
 int
 uk_vchan_server(uint16_t peer, const char *path, size_t read_min,
     size_t write_min, uk_vchan_fn *fn, void *arg, struct uk_vchan **cp)
 {
-	unsigned int lo, ro, npages[2], slot = vx_used;
-	struct uk_vchan *c = &vx[slot];
-	grant_ref_t ref;
-	int rc;
+	unsigned int lo, ro, npages[2];
+	struct uk_vchan *c;
+	int rc, slot;
 
 	if (strlen(path) >= VX_PATH_MAX ||
 	    vchan_orders(read_min, write_min, &lo, &ro) != 0 ||
 	    (npages[0] = vchan_ring_pages(lo)) > VX_RING_PAGES ||
 	    (npages[1] = vchan_ring_pages(ro)) > VX_RING_PAGES)
 		return -UK_EINVAL;
-	if (slot == VX_SLOTS)
+	if ((slot = vx_take(VX_SERVER)) < 0)
 		return -UK_ENOSPC;
-	/* The slot is spent from here: its grants cannot be taken back. */
-	vx_used++;
+	c = &vx[slot];
 	if ((rc = vchan_server_init(&c->v, (struct vchan_page *)vx_shared[slot],
 		 lo, ro, vx_rings[slot][0], vx_rings[slot][1])) != 0 ||
-	    (rc = vx_grant(c, slot, peer, npages, &ref)) != 0 ||
-	    (rc = evtchn_alloc_unbound(peer, &c->port)) != 0 ||
-	    (rc = vx_publish(path, peer, ref, c->port)) != 0)
+	    (rc = vx_offer(c, (unsigned int)slot, peer, path, npages)) != 0) {
+		vx_release(c);
 		return rc;
+	}
 	strlcpy(c->path, path, sizeof(c->path));
 	c->state = VCHAN_WAITING;
 	c->want = 0;
@@ -196,25 +272,15 @@ vx_map_rings(struct vchan_page *page, unsigned int slot, domid_t peer,
 	return 0;
 }
 
-int
-uk_vchan_client(uint16_t peer, const char *path, uk_vchan_fn *fn, void *arg,
-    struct uk_vchan **cp)
+/* Maps the server's pages over the slot's; on failure the slot is spent. */
+static int
+vx_connect(struct uk_vchan *c, unsigned int slot, uint16_t peer,
+    unsigned long ref, unsigned long port)
 {
-	unsigned int lo, ro, npages[2], slot = vx_used;
-	struct uk_vchan *c = &vx[slot];
 	struct vchan_page *page = (struct vchan_page *)vx_shared[slot];
-	unsigned long ref, port;
+	unsigned int lo, ro, npages[2];
 	int rc;
 
-	if (strlen(path) >= VX_PATH_MAX)
-		return -UK_EINVAL;
-	if (slot == VX_SLOTS)
-		return -UK_ENOSPC;
-	if ((rc = vx_read_key(path, "ring-ref", &ref)) != 0 ||
-	    (rc = vx_read_key(path, "event-channel", &port)) != 0)
-		return rc;
-	/* The slot is spent from here: its memory is about to go. */
-	vx_used++;
 	if ((rc = xen_grant_map(peer, (grant_ref_t)ref, page, 0)) != 0)
 		return rc;
 	if ((rc = vchan_check(page, &lo, &ro)) < 0)
@@ -227,8 +293,34 @@ uk_vchan_client(uint16_t peer, const char *path, uk_vchan_fn *fn, void *arg,
 	    (rc = evtchn_bind_interdomain(peer, (evtchn_port_t)port,
 		 &c->port)) != 0)
 		return rc;
+	c->bound = 1;
 	vchan_client_init(&c->v, page, lo, ro, vx_rings[slot][0],
 	    vx_rings[slot][1]);
+	return 0;
+}
+
+int
+uk_vchan_client(uint16_t peer, const char *path, uk_vchan_fn *fn, void *arg,
+    struct uk_vchan **cp)
+{
+	unsigned long ref, port;
+	struct uk_vchan *c;
+	int rc, slot;
+
+	if (strlen(path) >= VX_PATH_MAX)
+		return -UK_EINVAL;
+	if ((slot = vx_take(VX_CLIENT)) < 0)
+		return -UK_ENOSPC;
+	c = &vx[slot];
+	if ((rc = vx_read_key(path, "ring-ref", &ref)) != 0 ||
+	    (rc = vx_read_key(path, "event-channel", &port)) != 0) {
+		c->slot = VX_FREE; /* nothing mapped yet */
+		return rc;
+	}
+	if ((rc = vx_connect(c, (unsigned int)slot, peer, ref, port)) != 0) {
+		c->slot = VX_SPENT;
+		return rc;
+	}
 	c->path[0] = '\0';
 	c->state = VCHAN_OPEN;
 	c->want = 0;
@@ -272,12 +364,25 @@ uk_vchan_write(struct uk_vchan *c, const void *buf, size_t len)
 	return n == 0 && len > 0 ? -UK_EAGAIN : n;
 }
 
+/*
+ * The peer learns of the close from the page and the event, sent before
+ * the port goes.  A server then removes its keys and takes its grants
+ * back (or leaves the slot draining); a client's slot stays spent.
+ */
 void
 uk_vchan_close(struct uk_vchan *c)
 {
 	vchan_close(&c->v);
 	evtchn_notify(c->port);
-	c->fn = NULL;
+	if (c->slot == VX_CLIENT) {
+		evtchn_close(c->port);
+		c->bound = 0;
+		c->fn = NULL;
+		c->slot = VX_SPENT;
+		return;
+	}
 	if (c->path[0] != '\0')
 		(void)uk_xs_rm(c->path);
+	c->path[0] = '\0';
+	vx_release(c);
 }

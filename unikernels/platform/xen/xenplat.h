@@ -161,6 +161,12 @@ void evtchn_wait(evtchn_port_t *ports, unsigned int n, uint64_t deadline);
  * application callbacks it ran.
  */
 void evtchn_handler(evtchn_port_t port, evtchn_handler_fn *fn, void *arg);
+/*
+ * Closes port (ours, as alloc_unbound or bind_interdomain gave it) and
+ * removes its handler, which never runs again; safe from inside a
+ * handler (plat_dispatch skips the emptied entry).
+ */
+void evtchn_close(evtchn_port_t port);
 
 /* console.c */
 void console_init(void);
@@ -186,10 +192,17 @@ void xenstore_stats(unsigned int *requests, uint64_t *wait_ns);
 /*
  * Grants domid access to the page at address page (page-aligned, inside
  * the image), read-only or writable; *ref names the grant.
- * -UK_ENOSPC when the table is full.  Grants are never revoked.
+ * -UK_ENOSPC when the table is full.
  */
 int gnttab_grant(domid_t domid, const void *page, int readonly,
     grant_ref_t *ref);
+/*
+ * Takes grant ref back: after 0, the grantee can no longer map the page
+ * and ref is free for another grant.  -UK_EBUSY while the grantee still
+ * has the page mapped (nothing changes: try again later), -UK_EINVAL
+ * for a ref not granted.
+ */
+int gnttab_end(grant_ref_t ref);
 
 /* shutdown.c */
 void shutdown_init(void);

@@ -32,8 +32,11 @@ static struct {
 } fxs_q[FXS_QUEUE];
 static int fxs_nq;
 static int fxs_watch_error; /* what uk_xs_watch returns; 0: works */
-static int fxs_nreads;	    /* uk_xs_read calls since fxs_reset */
-static int fxs_nbatches;    /* uk_xs_write_all calls since fxs_reset */
+/* What reading or listing a missing node returns: xenstored says
+ * -UK_EACCES instead of -UK_ENOENT when the parent is not readable. */
+static int fxs_missing = -UK_ENOENT;
+static int fxs_nreads;	 /* uk_xs_read calls since fxs_reset */
+static int fxs_nbatches; /* uk_xs_write_all calls since fxs_reset */
 
 static inline void
 fxs_reset(void)
@@ -44,6 +47,7 @@ fxs_reset(void)
 	fxs_watches = NULL;
 	fxs_nq = 0;
 	fxs_watch_error = 0;
+	fxs_missing = -UK_ENOENT;
 }
 
 static inline int
@@ -140,7 +144,7 @@ uk_xs_read(const char *path, char *buf, size_t size)
 
 	fxs_nreads++;
 	if (v == NULL)
-		return -UK_ENOENT;
+		return fxs_missing;
 	if (strlen(v) + 1 > size)
 		return -UK_E2BIG;
 	return (int)strlcpy(buf, v, size);
@@ -221,7 +225,7 @@ uk_xs_directory(const char *path, char *buf, size_t size)
 		used += len + 1;
 		count++;
 	}
-	return exists ? count : -UK_ENOENT;
+	return exists ? count : fxs_missing;
 }
 
 int

@@ -39,6 +39,18 @@ uk_console_write(const char *buf, size_t len)
 	log_buf[log_len] = '\0';
 }
 
+/* Whether the log holds s. */
+static const char *
+strstr_log(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	for (i = 0; i + n <= log_len; i++)
+		if (memcmp(log_buf + i, s, n) == 0)
+			return log_buf + i;
+	return NULL;
+}
+
 /* ---------------------------------------------------------------------
  * The vchan, faked: a byte loop-back, and a record of the calls.
  */
@@ -528,6 +540,55 @@ test_client_skips_id_with_reply(void **state)
 	(void)fxs_fire();
 }
 
+/*
+ * Before jitsud made our mailbox, xenstored answers reads below
+ * /jitsu/conduit/dom with EACCES: that is "no reply yet", for the id we
+ * pick and for the reply we watch, not a failure.
+ */
+static void
+test_client_before_mailbox(void **state)
+{
+	struct uk_conduit *c;
+
+	(void)state;
+	reset_app();
+	memset(vchans, 0, sizeof(vchans));
+	fxs_missing = -UK_EACCES;
+	c = connect_ok("echo.test", "u19");
+	fxs_set(REPLY "/u19", "ok 9 " CHAN(3));
+	(void)fxs_fire();
+	assert_int_equal(vchan_nclient, 1);
+	assert_int_equal(nevents, 1);
+	assert_int_equal(ev_events, UK_NET_WRITE);
+	uk_conduit_close(c);
+	assert_int_equal(uk_xs_rm(REPLY "/u19"), 0);
+	(void)fxs_fire();
+	assert_int_equal(nevents, 1);
+	fxs_missing = -UK_ENOENT;
+}
+
+/* The same for a server whose mailbox jitsud makes with the offer. */
+static void
+test_server_before_mailbox(void **state)
+{
+	(void)state;
+	reset_app();
+	fxs_missing = -UK_EACCES;
+	assert_int_equal(uk_xs_directory(ACCEPT, (char[64]){ 0 }, 64),
+	    -UK_EACCES);
+	fxs_changed(ACCEPT);
+	(void)fxs_fire();
+	assert_int_equal(naccepted, 0);
+	assert_null(strstr_log("cannot list"));
+	offer("20", "7 echo.test " CHAN(20), CHAN(20));
+	(void)fxs_fire();
+	assert_int_equal(naccepted, 1);
+	uk_conduit_close(accepted);
+	withdraw("20");
+	(void)fxs_fire();
+	fxs_missing = -UK_ENOENT;
+}
+
 static void
 test_client_limits(void **state)
 {
@@ -583,6 +644,8 @@ main(void)
 		cmocka_unit_test(test_client_errors_mapped),
 		cmocka_unit_test(test_client_vchan_fails_after_ok),
 		cmocka_unit_test(test_client_skips_id_with_reply),
+		cmocka_unit_test(test_client_before_mailbox),
+		cmocka_unit_test(test_server_before_mailbox),
 		cmocka_unit_test(test_client_limits),
 		cmocka_unit_test(test_listen_limits),
 	};

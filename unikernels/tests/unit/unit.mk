@@ -50,3 +50,6 @@ test_vchan_xen_LIBS	= $(patsubst %,-Wl$(comma)--wrap=%,$(VCHAN_XEN_WRAP)) \
 test_conduit_SRCS	= lib/conduit.c lib/string.c
 test_conduit_xen_SRCS	= platform/xen/conduit_xen.c lib/conduit.c \
 	lib/string.c lib/printf.c
+# vchan_xen.c's slots: grants, event channels and XenStore faked.
+test_vchan_slots_SRCS	= platform/xen/vchan_xen.c lib/vchan.c lib/ring.c \
+	lib/string.c lib/printf.c
