@@ -187,7 +187,6 @@ store_write(struct store *st, const char *path, const char *value)
 	return 0;
 }
 
-
 ssize_t
 store_get(struct store *st, const char *path, char *buf, size_t size)
 {

@@ -8,8 +8,10 @@
 #  (b) the tests/conduit.c unikernel, a domain jitsud did not make,
 #      asks for echo2.test: echo2 is summoned on that request and the
 #      client checks 1 MiB; when the client goes, its mailbox goes.
-#  (d) echo2 is stopped for idleness, and the same client, started
-#      again, summons it again and is served again.
+#  (d) echo2 is stopped for idleness, and the client, started again (as
+#      PV this time), summons it again and is served again.
+# echo serves three Dom0 channels in turn (its vchan slots come back),
+# and a unikernel asking for an unknown name hears -UK_ENOENT.
 #  (c) while a channel to echo2 is open, a third domU (tests/xenstore.c) can
 #      neither read, list nor write below its path, the server's offer
 #      and mailbox, nor the server's requests, nor jitsud's folder.
@@ -112,10 +114,11 @@ refusals() {
 	done
 }
 
+# client_run [CFG]: the client unikernel ($cli.cfg: PVH).
 client_run() {
 	xl destroy "$cli" > /dev/null 2>&1 # a failed run's, kept by on_crash
 	rm -f "$clilog"
-	xl create -q "/testbed/tests/$cli.cfg" || return 1
+	xl create -q "/testbed/tests/${1:-$cli}.cfg" || return 1
 	xl domid "$cli" > /tmp/clidom
 	tb_until grep -q "conduit: SUCCESS\|conduit: FAILURE" "$clilog"
 	cat "$clilog"
@@ -148,6 +151,10 @@ tb_step conduit-dom0-channel-removed 20 tb_until no_channels
 t0=$(tb_now)
 tb_step conduit-dom0-warm-1mib 60 dom0_echo
 tb_say "BENCH conduit dom0_warm_1mib_ms=$(($(tb_now) - t0))"
+# A third channel to the same echo: a server takes any number over its
+# life (its vchan slots come back when a channel ends).
+t0=$(tb_now)
+tb_step conduit-dom0-third-channel 60 dom0_echo
 tb_step conduit-unknown-refused 20 unknown_refused
 tb_step conduit-bad-requests-refused 30 refusals
 # (c): a channel held open by a Dom0 client whose stdin stays open.
@@ -188,14 +195,27 @@ tb_step conduit-client-gone 30 tb_until client_gone
 tb_step conduit-client-mailbox-removed 20 tb_until mailbox_gone
 tb_log "mailboxes" xenstore-list /jitsu/conduit/dom
 tb_step conduit-server-idle-stopped 60 tb_until stopped echo2
-tb_step conduit-uk-to-uk-again 180 client_run
+tb_step conduit-uk-to-uk-again-pv 180 client_run "$cli-pv"
 tb_step conduit-server-summoned-again 10 summons echo2 2
 tb_step conduit-third-domain-denied 120 third_domain
 tb_step conduit-no-channels-left 30 tb_until no_channels
+# A unikernel asking for a name no binding serves hears why: unknown is
+# -UK_ENOENT, and it removes its request (its reply goes with it).
+uk_unknown() {
+	xl destroy "$cli" > /dev/null 2>&1
+	rm -f "$clilog"
+	xl create -q "/testbed/tests/$cli.cfg" 'cmdline="conduit=nope.test"' ||
+	    return 1
+	tb_until grep -q "conduit: SUCCESS\|conduit: FAILURE" "$clilog"
+	cat "$clilog"
+	grep -q "stopped after 0 sent, 0 back (-2)" "$clilog"
+}
+tb_step conduit-uk-unknown-refused 120 uk_unknown
+
 # What was answered, as an operator's metrics show it.
 answered() {
 	jitsuctl metrics | grep "^jitsud_conduit" | tee /tmp/cm
-	grep -q '^jitsud_conduit_answers_total{answer="unknown"} 1$' /tmp/cm &&
+	grep -q '^jitsud_conduit_answers_total{answer="unknown"} 2$' /tmp/cm &&
 	    grep -q '^jitsud_conduit_answers_total{answer="self"} 1$' /tmp/cm &&
 	    grep -q '^jitsud_conduit_answers_total{answer="malformed"} 1$' /tmp/cm &&
 	    grep -q '^jitsud_conduit_answers_total{answer="ok"} [5-9]$' /tmp/cm &&

@@ -1,10 +1,12 @@
 # uk-conduit.sh -- conduit(7) between unikernels, with a shell as broker
 #
-# The broker here is this script: until the lead's conduit thread in
-# jitsud lands, Dom0's part of conduit(7) is played with xenstore-write,
-# -chmod and -rm, exactly as the page says, and this test proves the
-# domain side (platform/xen/conduit_xen.c).  It is to be switched to
-# jitsud once that answers connect.
+# The broker here is this script: Dom0's part of conduit(7) is played
+# with xenstore-write, -chmod and -rm, exactly as the page says, to
+# prove the domain side (platform/xen/conduit_xen.c) against the page
+# rather than against jitsud, and to make what jitsud never does (an
+# offer of a name the server does not serve).  Not in `make check':
+# jitsud-conduit runs the same unikernels with jitsud as the broker.
+# Run it with `sh tests/check.sh uk-conduit'.
 #
 #   1. /jitsu/conduit, chan and dom are made anew ('n0').
 #   2. The echo unikernel (PVH, jitsu.conduit=echo.test,Spare.Test.)
