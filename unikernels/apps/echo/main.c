@@ -12,27 +12,75 @@
 #define CHUNK	   2048
 #define UDP_MAX	   1472 /* uk_udp_sendto's largest datagram */
 
-struct echo {
-	struct uk_tcp *c;
-	uint8_t buf[CHUNK];
-	size_t off, len; /* pending bytes buf[off, len) */
-};
-
 /* A conduit's echo, the same way through a larger chunk. */
 #define CD_CONNS 8
 #define CD_CHUNK 8192
 #define CD_NAMES 4
 
-struct echo_cd {
-	struct uk_conduit *c;
-	uint8_t buf[CD_CHUNK];
-	size_t off, len;
+/* What a TCP connection and a conduit differ in, for the pump. */
+struct echo_ops {
+	long (*read)(void *c, void *buf, size_t len);
+	long (*write)(void *c, const void *buf, size_t len);
+	void (*close)(void *c);
+	unsigned long *served;
 };
 
-static struct echo conns[ECHO_CONNS];
-static struct echo_cd cd_conns[CD_CONNS];
+struct echo {
+	const struct echo_ops *ops;
+	void *c; /* NULL: free */
+	uint8_t *buf;
+	size_t size;
+	size_t off, len; /* pending bytes buf[off, len) */
+};
+
 static unsigned long cd_served;
 static unsigned long served;
+
+static long
+echo_tcp_read(void *c, void *buf, size_t len)
+{
+	return uk_tcp_read(c, buf, len);
+}
+
+static long
+echo_tcp_write(void *c, const void *buf, size_t len)
+{
+	return uk_tcp_write(c, buf, len);
+}
+
+static void
+echo_tcp_close(void *c)
+{
+	uk_tcp_close(c);
+}
+
+static long
+echo_cd_read(void *c, void *buf, size_t len)
+{
+	return uk_conduit_read(c, buf, len);
+}
+
+static long
+echo_cd_write(void *c, const void *buf, size_t len)
+{
+	return uk_conduit_write(c, buf, len);
+}
+
+static void
+echo_cd_close(void *c)
+{
+	uk_conduit_close(c);
+}
+
+static const struct echo_ops tcp_ops = { echo_tcp_read, echo_tcp_write,
+	echo_tcp_close, &served };
+static const struct echo_ops cd_ops = { echo_cd_read, echo_cd_write,
+	echo_cd_close, &cd_served };
+
+static uint8_t tcp_bufs[ECHO_CONNS][CHUNK];
+static uint8_t cd_bufs[CD_CONNS][CD_CHUNK];
+static struct echo conns[ECHO_CONNS];
+static struct echo cd_conns[CD_CONNS];
 /* One byte more than we can send: a longer datagram shows as cut. */
 static uint8_t dgram[UDP_MAX + 1];
 static unsigned long dgram_echoed, dgram_dropped;
@@ -40,9 +88,9 @@ static unsigned long dgram_echoed, dgram_dropped;
 static void
 echo_end(struct echo *e)
 {
-	uk_tcp_close(e->c);
+	e->ops->close(e->c);
 	e->c = NULL;
-	served++;
+	(*e->ops->served)++;
 }
 
 /* Returns 0 while pending bytes remain (wait for UK_NET_WRITE). */
@@ -52,7 +100,7 @@ echo_flush(struct echo *e)
 	long n;
 
 	while (e->off < e->len) {
-		n = uk_tcp_write(e->c, e->buf + e->off, e->len - e->off);
+		n = e->ops->write(e->c, e->buf + e->off, e->len - e->off);
 		if (n == -UK_EAGAIN)
 			return 0;
 		if (n < 0)
@@ -63,17 +111,15 @@ echo_flush(struct echo *e)
 	return 1;
 }
 
+/* Send back what is pending, then what can be read, until it blocks. */
 static void
-echo_event(struct uk_tcp *c, int events, void *arg)
+echo_pump(struct echo *e)
 {
-	struct echo *e = arg;
 	long n;
 	int rc;
 
-	(void)c;
-	(void)events;
 	while ((rc = echo_flush(e)) == 1) {
-		n = uk_tcp_read(e->c, e->buf, sizeof(e->buf));
+		n = e->ops->read(e->c, e->buf, e->size);
 		if (n == -UK_EAGAIN)
 			return;
 		if (n <= 0) {
@@ -86,94 +132,72 @@ echo_event(struct uk_tcp *c, int events, void *arg)
 		echo_end(e);
 }
 
+/* A free slot of the n in v, made ready for c with its buffer. */
+static struct echo *
+echo_slot(struct echo *v, int n, uint8_t *bufs, size_t size,
+    const struct echo_ops *ops)
+{
+	int i;
+
+	for (i = 0; i < n && v[i].c != NULL; i++)
+		;
+	if (i == n)
+		return NULL;
+	v[i].ops = ops;
+	v[i].buf = bufs + (size_t)i * size;
+	v[i].size = size;
+	v[i].off = v[i].len = 0;
+	return &v[i];
+}
+
+static void
+echo_event(struct uk_tcp *c, int events, void *arg)
+{
+	(void)c;
+	(void)events;
+	echo_pump(arg);
+}
+
 static void
 echo_accept(struct uk_tcp_listener *l, void *arg)
 {
-	struct uk_tcp *c;
-	int i;
+	struct echo *e;
 
 	(void)arg;
 	for (;;) {
-		for (i = 0; i < ECHO_CONNS && conns[i].c != NULL; i++)
-			;
-		if (i == ECHO_CONNS)
+		if ((e = echo_slot(conns, ECHO_CONNS, &tcp_bufs[0][0], CHUNK,
+			 &tcp_ops)) == NULL)
 			return; /* accept again when one ends */
-		if ((c = uk_tcp_accept(l, echo_event, &conns[i])) == NULL)
+		if ((e->c = uk_tcp_accept(l, echo_event, e)) == NULL)
 			return;
-		conns[i].c = c;
-		conns[i].off = conns[i].len = 0;
 	}
-}
-
-static void
-echo_cd_end(struct echo_cd *e)
-{
-	uk_conduit_close(e->c);
-	e->c = NULL;
-	cd_served++;
-}
-
-/* echo_flush for a conduit. */
-static int
-echo_cd_flush(struct echo_cd *e)
-{
-	long n;
-
-	while (e->off < e->len) {
-		n = uk_conduit_write(e->c, e->buf + e->off, e->len - e->off);
-		if (n == -UK_EAGAIN)
-			return 0;
-		if (n < 0)
-			return -1;
-		e->off += (size_t)n;
-	}
-	e->off = e->len = 0;
-	return 1;
 }
 
 static void
 echo_cd_event(struct uk_conduit *c, int events, void *arg)
 {
-	struct echo_cd *e = arg;
-	long n;
-	int rc;
-
 	(void)c;
 	(void)events;
-	if (e == NULL)
-		return;
-	while ((rc = echo_cd_flush(e)) == 1) {
-		n = uk_conduit_read(e->c, e->buf, sizeof(e->buf));
-		if (n == -UK_EAGAIN)
-			return;
-		if (n <= 0) {
-			echo_cd_end(e);
-			return;
-		}
-		e->len = (size_t)n;
-	}
-	if (rc < 0)
-		echo_cd_end(e);
+	if (arg != NULL) /* before echo_cd_accept gave it its slot */
+		echo_pump(arg);
 }
 
 static void
 echo_cd_accept(struct uk_conduit *c, unsigned int client, const char *name,
     void *arg)
 {
-	int i;
+	struct echo *e;
 
 	(void)arg;
-	for (i = 0; i < CD_CONNS && cd_conns[i].c != NULL; i++)
-		;
-	if (i == CD_CONNS) {
+	if ((e = echo_slot(cd_conns, CD_CONNS, &cd_bufs[0][0], CD_CHUNK,
+		 &cd_ops)) == NULL) {
 		uk_conduit_close(c);
 		return;
 	}
 	printf("echo: conduit %s from domain %u\n", name, client);
-	cd_conns[i].c = c;
-	cd_conns[i].off = cd_conns[i].len = 0;
-	uk_conduit_set_arg(c, &cd_conns[i]);
-	echo_cd_event(c, UK_NET_READ, &cd_conns[i]);
+	e->c = c;
+	uk_conduit_set_arg(c, e);
+	echo_pump(e);
 }
 
 /*
