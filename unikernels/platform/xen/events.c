@@ -75,17 +75,10 @@ evtchn_wait(evtchn_port_t *ports, unsigned int n, uint64_t deadline)
 
 	set_xen_guest_handle(poll.ports, ports);
 	poll.nr_ports = n;
-	/*
-	 * Xen reads the timeout as a signed s_time_t and 0 as "none": a
-	 * deadline past INT64_MAX (UK_FOREVER) would be a time long gone
-	 * and the poll would return at once, so an idle domain with no
-	 * timer armed would spin.  0 as a deadline means "now", hence 1.
-	 */
-	if (deadline > (uint64_t)INT64_MAX)
-		poll.timeout = 0;
-	else
-		poll.timeout = deadline == 0 ? 1 : deadline;
+	/* The architecture says how the deadline ends the poll (xenarch.h). */
+	poll.timeout = xen_wait_begin(deadline);
 	(void)xen_sched_op(SCHEDOP_poll, &poll);
+	xen_wait_end();
 }
 
 void
