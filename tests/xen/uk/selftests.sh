@@ -20,55 +20,10 @@
 # busybox nc come back intact; after `xl shutdown` its own counts say
 # nothing was dropped.
 
-UK_CFG=/testbed/tests/uk
-UK_LOGDIR=/var/log/xen/console
 UK_BIND=${UK_BIND:-pvh}
 UK_SFX=""
 [ "$UK_BIND" = pvh ] || UK_SFX="-$UK_BIND"
-
-uk_log() {
-	echo "$UK_LOGDIR/guest-$1.log"
-}
-
-# uk_verdict NAME: 0 on SUCCESS, 1 on FAILURE, 2 while there is neither.
-uk_verdict() {
-	grep -q FAILURE "$(uk_log "$1")" 2>/dev/null && return 1
-	grep -q SUCCESS "$(uk_log "$1")" 2>/dev/null && return 0
-	return 2
-}
-
-# uk_boot NAME: create the domain, wait for its verdict (tb_step bounds it).
-uk_boot() {
-	_t0=$(tb_now)
-	xl create -q "$UK_CFG/$1.cfg" || return 1
-	_t1=$(tb_now)
-	while :; do
-		uk_verdict "$1"
-		_v=$?
-		[ "$_v" -ne 2 ] && break
-		sleep 0.02
-	done
-	_t2=$(tb_now)
-	echo "xl-create=$((_t1 - _t0))ms create-to-verdict=$((_t2 - _t0))ms" \
-	    > "/tmp/uk-$1.time"
-	cat "$(uk_log "$1")"
-	return "$_v"
-}
-
-uk_gone() {
-	! xl domid "$1" > /dev/null 2>&1
-}
-
-# uk_xl_shutdown NAME: the toolstack's request is honoured, cleanly.
-uk_xl_shutdown() {
-	xl shutdown -w "$1" || return 1
-	# -w returns at the guest's shutdown; the domain's teardown may take
-	# a moment more (bounded by the step's own limit).
-	tb_until uk_gone "$1"
-	cat "$(uk_log "$1")"
-	grep -q "shutdown requested: poweroff" "$(uk_log "$1")" &&
-	    grep -q "hello: powering off" "$(uk_log "$1")"
-}
+. /testbed/tests/uk.inc
 
 # uk_crashed NAME TRAP: the trap was reported and Xen got SHUTDOWN_crash
 # (the config preserves a crashed domain; xl list shows "c" in its state).
@@ -159,16 +114,6 @@ uk_echo() {
 		tb_step $UK_ECHO-xl-shutdown-counts 30 uk_echo_counted
 	fi
 	tb_log "console $UK_ECHO" cat "$(uk_log $UK_ECHO)"
-}
-
-# uk_run NAME: boot, report, check the clean end.
-uk_run() {
-	if tb_step "$1-verdict" 60 uk_boot "$1"; then
-		tb_say "INFO $1 $(cat "/tmp/uk-$1.time")"
-	else
-		tb_log "xl dmesg (tail) after $1" sh -c 'xl dmesg | tail -n 60'
-	fi
-	tb_log "console $1" cat "$(uk_log "$1")"
 }
 
 for img in /testbed/unikernels/*."$UK_BIND"; do

@@ -35,6 +35,16 @@ xen_hypercall3(unsigned int op, unsigned long a1, unsigned long a2,
 #define xen_mb()  __atomic_thread_fence(__ATOMIC_SEQ_CST)
 
 /*
+ * Masks event upcalls for good: events are polled (events.c).  Masking
+ * also keeps Xen from trying to deliver to a callback we never set.
+ */
+static inline void
+xen_upcalls_off(struct vcpu_info *v)
+{
+	v->evtchn_upcall_mask = 1;
+}
+
+/*
  * SCHEDOP_poll's timeout for an absolute deadline in uk_now()'s time,
  * which on x86 is Xen's own system time (pvclock.c), so Xen ends the
  * poll itself.  Xen reads the timeout as a signed s_time_t and 0 as

@@ -123,6 +123,16 @@ int xen_gnttab_map_frame(void *page);
  */
 int xen_grant_map(domid_t dom, grant_ref_t ref, void *page, int readonly);
 
+/* hvm.c -- translated guests only (PVH, arm64); PV has its own frames */
+/*
+ * XENMEM_add_to_physmap: makes Xen's frame idx of space (shared info,
+ * a grant-table frame) appear at guest frame gfn, in place of whatever
+ * was there.  0 or -UK_EIO.
+ */
+int xen_add_to_physmap(unsigned int space, unsigned long idx, uint64_t gfn);
+/* HVMOP_get_param for this domain into *value; 0 or -UK_EIO. */
+int xen_hvm_param(uint32_t index, uint64_t *value);
+
 /* events.c */
 typedef int evtchn_handler_fn(void *arg);
 /* Clears port's pending bit; returns whether it was set. */
