@@ -17,3 +17,9 @@ done
 
 uk_run uk-hello$UK_SFX
 tb_step uk-hello$UK_SFX-poweroff 10 tb_until uk_gone uk-hello$UK_SFX
+uk_run uk-xenstore$UK_SFX
+tb_step uk-xenstore$UK_SFX-poweroff 10 tb_until uk_gone uk-xenstore$UK_SFX
+uk_run uk-time$UK_SFX
+tb_step uk-time$UK_SFX-poweroff 10 tb_until uk_gone uk-time$UK_SFX
+uk_run uk-hello-wait$UK_SFX
+tb_step uk-hello-wait$UK_SFX-xl-shutdown 30 uk_xl_shutdown uk-hello-wait$UK_SFX
