@@ -20,6 +20,7 @@
 #define MAP_LIMIT   (1ULL << 32)  /* to here */
 #define FDT_MAX	    (64 * 1024)	  /* Xen's loader allows no larger tree */
 #define CMDLINE_MAX 1024
+#define VTIMER_PPI  27 /* the generic timer binding's, when no node says */
 
 extern char _start[], _end[];
 
@@ -67,6 +68,10 @@ fdt_init(uint64_t paddr)
 		early_fail("device tree outside the identity map");
 	if (fdt_read((const void *)(uintptr_t)paddr, FDT_MAX, &fdt) != 0)
 		early_fail("device tree without memory or Xen node");
+	if (!in_normal_map(fdt.gnttab_base, fdt.gnttab_size) ||
+	    fdt.gnttab_size < (1 << PAGE_SHIFT) ||
+	    (fdt.gnttab_base & ((1 << PAGE_SHIFT) - 1)) != 0)
+		early_fail("grant-table region missing or outside the map");
 	if (!in_normal_map(fdt.mem_base, fdt.mem_size) ||
 	    (uintptr_t)_start < fdt.mem_base ||
 	    (uintptr_t)_end > fdt.mem_base + fdt.mem_size)
@@ -86,12 +91,21 @@ shared_info_init(void)
 	xenplat.shared_info = &shared_info_page.si;
 }
 
-/* As on PVH: the frame replaces a page of RAM at that gfn. */
-int
-xen_gnttab_map_frame(void *page)
+/*
+ * Where the toolstack's Xen node says grant frames go: a region of the
+ * guest's address space that holds no RAM, so that mapping the table
+ * costs none (Linux maps its frames there too).
+ */
+void *
+xen_gnttab_map_frame(void *spare)
 {
-	return xen_add_to_physmap(XENMAPSPACE_grant_table, 0,
-	    xen_virt_to_gfn(page));
+	void *table = (void *)(uintptr_t)fdt.gnttab_base;
+
+	(void)spare;
+	if (xen_add_to_physmap(XENMAPSPACE_grant_table, 0,
+		xen_virt_to_gfn(table)) != 0)
+		return NULL;
+	return table;
 }
 
 static uint64_t
@@ -116,6 +130,25 @@ ring_page(uint32_t index)
 	return (void *)(uintptr_t)(pfn << PAGE_SHIFT);
 }
 
+/*
+ * Only a GICv3 so far (what Xen gives guests on a GICv3 host, as the
+ * arm64 testbed is); GICv2 hosts (the armhf testbed) are next.
+ */
+static void
+gic_start(void)
+{
+	uint32_t timer = fdt.vtimer_intid != 0 ? fdt.vtimer_intid : VTIMER_PPI;
+
+	if (fdt.gic_version != 3 || fdt.gicd_base >= NORMAL_BASE ||
+	    fdt.gicr_base >= NORMAL_BASE)
+		early_fail("no GICv3 in the device map");
+	if (timer < 16 || timer > 31 || fdt.evtchn_intid > 31)
+		early_fail("timer or event channel interrupt not a PPI");
+	if (gic_init(fdt.gicd_base, fdt.gicr_base, timer, fdt.evtchn_intid) !=
+	    0)
+		early_fail("no GICv3 system-register interface");
+}
+
 void
 arm64_start(uint64_t fdt_paddr)
 {
@@ -131,5 +164,6 @@ arm64_start(uint64_t fdt_paddr)
 	}
 	xenplat.store = ring_page(HVM_PARAM_STORE_PFN);
 	xenplat.store_port = (evtchn_port_t)hvm_param(HVM_PARAM_STORE_EVTCHN);
+	gic_start();
 	xen_main();
 }

@@ -94,9 +94,12 @@ hang:
 	b	hang
 
 /*
- * The exception vectors: 16 entries of 128 bytes, 2 KiB aligned.  Each
- * keeps x0, the interrupted sp and which vector it is in three system
- * registers the libOS has no other use for, then joins trap_entry.
+ * The exception vectors: 16 entries of 128 bytes, 2 KiB aligned.  An
+ * IRQ while running on SP_EL1 (vector 5) is the wake-up SCHEDOP_block
+ * lets in (wait.c): irq_entry handles it and returns.  Every other one
+ * is fatal: it keeps x0, the interrupted sp and which vector it is in
+ * three system registers the libOS has no other use for, then joins
+ * trap_entry.
  */
 	.macro	VENTRY kind
 	.p2align 7
@@ -111,9 +114,47 @@ hang:
 	.text
 	.p2align 11
 vectors:
-	.irp	k, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15
+	.irp	k, 0,1,2,3,4
 	VENTRY	\k
 	.endr
+	.p2align 7
+	b	irq_entry
+	.irp	k, 6,7,8,9,10,11,12,13,14,15
+	VENTRY	\k
+	.endr
+
+/*
+ * The caller-saved registers (AAPCS64: x0..x18, x29, x30) on the
+ * interrupted stack, gic_irq(), and back.  ELR and SPSR need no saving:
+ * IRQs stay masked until the eret, so no second exception comes first.
+ */
+irq_entry:
+	sub	sp, sp, #176
+	stp	x0, x1, [sp, #0]
+	stp	x2, x3, [sp, #16]
+	stp	x4, x5, [sp, #32]
+	stp	x6, x7, [sp, #48]
+	stp	x8, x9, [sp, #64]
+	stp	x10, x11, [sp, #80]
+	stp	x12, x13, [sp, #96]
+	stp	x14, x15, [sp, #112]
+	stp	x16, x17, [sp, #128]
+	stp	x18, x29, [sp, #144]
+	str	x30, [sp, #160]
+	bl	gic_irq
+	ldp	x0, x1, [sp, #0]
+	ldp	x2, x3, [sp, #16]
+	ldp	x4, x5, [sp, #32]
+	ldp	x6, x7, [sp, #48]
+	ldp	x8, x9, [sp, #64]
+	ldp	x10, x11, [sp, #80]
+	ldp	x12, x13, [sp, #96]
+	ldp	x14, x15, [sp, #112]
+	ldp	x16, x17, [sp, #128]
+	ldp	x18, x29, [sp, #144]
+	ldr	x30, [sp, #160]
+	add	sp, sp, #176
+	eret
 
 /*
  * A stack of its own, so that a fault with sp gone wrong is reported

@@ -1,4 +1,4 @@
-/* fdt.c -- a flattened device tree reader: memory, Xen node, GIC, bootargs */
+/* fdt.c -- a device tree reader: memory, Xen node, GIC, timer, bootargs */
 #include "libuk.h"
 
 #include "fdt.h"
@@ -32,7 +32,7 @@ struct walk {
 	uint32_t acells;     /* the root's #address-cells */
 	uint32_t scells;     /* the root's #size-cells */
 	enum node_kind kind; /* the current child of the root */
-	int is_xen, is_gicv3, is_gicv2;
+	int is_xen, is_gicv3, is_gicv2, is_timer;
 	const uint8_t *reg; /* its reg property, if any */
 	size_t reg_len;
 	const uint8_t *intr; /* its interrupts property, if any */
@@ -101,12 +101,16 @@ node_end(struct walk *w, struct fdt_info *info)
 	    reg_entry(w, 0, &info->gnttab_base, &info->gnttab_size) == 0 &&
 	    w->intr != NULL && w->intr_len >= 12 && be32(w->intr) == PPI_TYPE)
 		info->evtchn_intid = PPI_BASE + be32(w->intr + 4);
+	/* The arch timer's PPIs: secure, non-secure, virtual, hypervisor. */
+	if (w->is_timer && w->intr != NULL && w->intr_len >= 36 &&
+	    be32(w->intr + 24) == PPI_TYPE)
+		info->vtimer_intid = PPI_BASE + be32(w->intr + 28);
 	if ((w->is_gicv3 || w->is_gicv2) && info->gic_version == 0 &&
 	    reg_entry(w, 0, &info->gicd_base, &sz) == 0 &&
 	    reg_entry(w, 1, &info->gicr_base, &sz) == 0)
 		info->gic_version = w->is_gicv3 ? 3 : 2;
 	w->kind = NODE_OTHER;
-	w->is_xen = w->is_gicv3 = w->is_gicv2 = 0;
+	w->is_xen = w->is_gicv3 = w->is_gicv2 = w->is_timer = 0;
 	w->reg = w->intr = NULL;
 }
 
@@ -134,6 +138,8 @@ prop(struct walk *w, struct fdt_info *info, int depth, const char *name,
 		w->is_gicv3 = strlist_has(val, len, "arm,gic-v3");
 		w->is_gicv2 = strlist_has(val, len, "arm,cortex-a15-gic") ||
 		    strlist_has(val, len, "arm,gic-400");
+		w->is_timer = strlist_has(val, len, "arm,armv8-timer") ||
+		    strlist_has(val, len, "arm,armv7-timer");
 	} else if (strcmp(name, "device_type") == 0 &&
 	    strlist_has(val, len, "memory")) {
 		w->kind = NODE_MEMORY;

@@ -14,6 +14,7 @@ struct fdt_info {
 	uint64_t mem_base, mem_size;	   /* the first memory node's reg */
 	uint64_t gnttab_base, gnttab_size; /* /hypervisor's reg */
 	uint32_t evtchn_intid;		   /* /hypervisor's PPI, as an INTID */
+	uint32_t vtimer_intid;		   /* the timer's virtual PPI, or 0 */
 	uint64_t gicd_base, gicr_base;	   /* a GICv3's two first regs */
 	int gic_version;		   /* 3, 2, or 0: none found */
 	const char *bootargs;		   /* /chosen's, in the blob; or NULL */

@@ -3,8 +3,9 @@
 
 /*
  * Every vector of boot.S's table saves the registers on a stack of its
- * own (a fault with a broken sp is reported too) and lands here.  IRQs
- * and FIQs stay masked, so any exception at all is fatal.
+ * own (a fault with a broken sp is reported too) and lands here, but
+ * for the IRQ that wakes SCHEDOP_block (gic.c): any other exception is
+ * fatal.
  */
 
 #define ESR_EC(esr) (((esr) >> 26) & 0x3f)

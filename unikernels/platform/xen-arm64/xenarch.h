@@ -36,25 +36,15 @@ xen_hypercall3(unsigned int op, unsigned long a1, unsigned long a2,
 #define xen_mb()  __asm__ volatile("dmb ish" ::: "memory")
 
 /*
- * Events are polled (events.c).  On ARM the guest's event mask is its
- * own PSTATE.I, which boot.S set and nothing clears: vcpu_info has no
- * mask field, so there is nothing to do here.
+ * Nothing to mask: on ARM the guest's event mask is its own PSTATE.I,
+ * which boot.S set and which only SCHEDOP_block lifts, for the moment
+ * it blocks (wait.c); vcpu_info has no mask field.
  */
 static inline void
 xen_upcalls_off(struct vcpu_info *v)
 {
 	(void)v;
 }
-
-/*
- * uk_now() is the generic timer's virtual count (time.c), not Xen's
- * system time, which a guest on ARM cannot read: SCHEDOP_poll gets no
- * timeout (0) and the virtual timer, armed at the deadline, ends the
- * poll instead: Xen wakes a blocked vCPU when it injects the timer's
- * interrupt.  xen_wait_end() disarms it.
- */
-uint64_t xen_wait_begin(uint64_t deadline);
-void xen_wait_end(void);
 
 /* trap.c -- CPU exceptions, after boot.S's vectors */
 
@@ -70,9 +60,9 @@ struct trap_frame {
 };
 
 /*
- * Every exception is fatal in the libOS: reports the fault and the
- * registers on the console, then uk_shutdown(UK_CRASH).  A fault while
- * reporting one crashes the domain at once.  Called by boot.S only.
+ * Every exception but an IRQ is fatal in the libOS: reports the fault
+ * and the registers on the console, then uk_shutdown(UK_CRASH).  A fault
+ * while reporting one crashes the domain at once.  Called by boot.S only.
  */
 void trap_fatal(struct trap_frame *f) UK_NORETURN;
 

@@ -93,11 +93,13 @@ shared_info_init(void)
 }
 
 /* As shared info: the frame replaces a page of RAM at that gfn. */
-int
-xen_gnttab_map_frame(void *page)
+void *
+xen_gnttab_map_frame(void *spare)
 {
-	return xen_add_to_physmap(XENMAPSPACE_grant_table, 0,
-	    xen_virt_to_gfn(page));
+	if (xen_add_to_physmap(XENMAPSPACE_grant_table, 0,
+		xen_virt_to_gfn(spare)) != 0)
+		return NULL;
+	return spare;
 }
 
 static uint64_t

@@ -44,27 +44,6 @@ xen_upcalls_off(struct vcpu_info *v)
 	v->evtchn_upcall_mask = 1;
 }
 
-/*
- * SCHEDOP_poll's timeout for an absolute deadline in uk_now()'s time,
- * which on x86 is Xen's own system time (pvclock.c), so Xen ends the
- * poll itself.  Xen reads the timeout as a signed s_time_t and 0 as
- * "none": a deadline past INT64_MAX (UK_FOREVER) would be a time long
- * gone and the poll would return at once, so an idle domain with no
- * timer armed would spin.  0 as a deadline means "now", hence 1.
- */
-static inline uint64_t
-xen_wait_begin(uint64_t deadline)
-{
-	if (deadline > (uint64_t)INT64_MAX)
-		return 0;
-	return deadline == 0 ? 1 : deadline;
-}
-
-static inline void
-xen_wait_end(void)
-{
-}
-
 /* trap.c -- CPU exceptions, after the binding's entry stubs */
 
 #define NTRAPS 32 /* the CPU's exception vectors */

@@ -32,8 +32,7 @@ extern struct xenplat xenplat;
  * platform/xen-arm64/xenarch.h): how a hypercall is made, the barriers
  * rings need, and how a wait sleeps until its deadline.  Each provides
  * xen_hypercall3(op, a1, a2, a3) returning Xen's result, xen_rmb(),
- * xen_wmb(), xen_mb(), and the pair xen_wait_begin()/xen_wait_end()
- * around SCHEDOP_poll (events.c).
+ * xen_wmb(), xen_mb() and xen_upcalls_off().
  */
 #include "xenarch.h"
 
@@ -108,12 +107,14 @@ void xen_debug_write(const char *buf, size_t len);
  */
 uint64_t xen_virt_to_gfn(const void *va);
 /*
- * Makes frame 0 of our grant table appear at page, a page-aligned page
- * of the image the caller gives up for it: PVH adds the frame to its
- * physical address space there, PV maps the machine frame Xen names.
- * 0 or -UK_EIO.
+ * Maps frame 0 of our grant table and returns where it now is.  On x86
+ * that is spare, a page-aligned page of the image the caller gives up
+ * for it: PVH adds the frame to its physical address space there, PV
+ * maps the machine frame Xen names.  On arm64 it is the first page of
+ * the region the device tree's Xen node sets aside for grant frames
+ * (not RAM), and spare stays unused.  NULL if Xen refuses.
  */
-int xen_gnttab_map_frame(void *page);
+void *xen_gnttab_map_frame(void *spare);
 /*
  * Maps the page domain dom granted us as ref at page (page-aligned, in
  * the image), in place of the memory there, which is lost to us for
@@ -148,8 +149,10 @@ int evtchn_bind_interdomain(domid_t remote, evtchn_port_t remote_port,
     evtchn_port_t *port);
 /*
  * Blocks until one of ports becomes pending (any port when n is 0) or
- * the absolute time deadline passes.  Returns at once if one of ports is
- * already pending: clear, check the ring, then wait, and nothing is lost.
+ * the absolute time deadline passes; may return early, so callers loop.
+ * Returns at once if one of ports is already pending: clear, check the
+ * ring, then wait, and nothing is lost.  The architecture's
+ * (xen-x86/poll.c, xen-arm64/wait.c).
  */
 void evtchn_wait(evtchn_port_t *ports, unsigned int n, uint64_t deadline);
 /*
