@@ -18,7 +18,7 @@
 #define PAGE_SHIFT  12
 #define NORMAL_BASE 0x38000000ULL /* boot.S: normal memory from here */
 #define MAP_LIMIT   (1ULL << 32)  /* to here */
-#define FDT_MAX	    (64 * 1024)	  /* Xen's loader allows no larger tree */
+#define FDT_MAX	    (64 * 1024) /* the largest tree read; libxl makes ~2 KiB */
 #define CMDLINE_MAX 1024
 #define VTIMER_PPI  27 /* the generic timer binding's, when no node says */
 
