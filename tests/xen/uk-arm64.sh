@@ -38,6 +38,18 @@ tb_step uk-crash-sp$UK_SFX-reported 10 tb_until uk_crashed \
 tb_step uk-crash-sp$UK_SFX-with-its-sp 10 grep -q "^uk: pc .* sp 0x8000000000 " \
     "$(uk_log uk-crash-sp$UK_SFX)"
 uk_run uk-hello-wait$UK_SFX
+# Waiting for xl shutdown, it blocks (SCHEDOP_block, woken through the
+# GIC): over 3 s idle it may use a little CPU, not the 3 s a spin would.
+uk_cpu_s() {
+	xl list "$1" | awk -v n="$1" '$1 == n { print $6 }'
+}
+uk_idles() {
+	_c0=$(uk_cpu_s "$1") && sleep 3 && _c1=$(uk_cpu_s "$1") || return 1
+	echo "cpu time $_c0 s, 3 s later $_c1 s"
+	awk -v a="$_c0" -v b="$_c1" 'BEGIN { exit !(b - a < 0.5) }'
+}
+tb_step uk-hello-wait$UK_SFX-idle-blocks 20 uk_idles uk-hello-wait$UK_SFX &&
+    tb_say "INFO uk-hello-wait$UK_SFX-idle $(tail -n 1 "$TB_TMP/step.out")"
 tb_step uk-hello-wait$UK_SFX-xl-shutdown 30 uk_xl_shutdown uk-hello-wait$UK_SFX
 # Gratuitous ARP only makes neighbour entries where arp_accept is on.
 echo 1 > /proc/sys/net/ipv4/conf/br0/arp_accept
