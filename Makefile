@@ -46,8 +46,9 @@ comma	:= ,
 # (-isystem), as /usr/include's are for the native build: the same
 # warnings apply to our code and only to it.  Only the programs and the
 # test tools are built, and the unit tests (make ARCH=... unit runs them
-# under qemu-user, the sysroot as their root): the unikernels are x86-only
-# so far, and the fuzzers and the other suites run on the build host.
+# under qemu-user, the sysroot as their root); the unikernels for ARM are
+# make -C unikernels ARCH=arm64's (part of the native make), and the
+# fuzzers and the other suites run on the build host.
 ARCH	?=	# empty (or amd64, x86_64, x86): the native build
 CROSS_TRIPLET_arm64 = aarch64-linux-gnu
 CROSS_TRIPLET_armhf = arm-linux-gnueabihf
@@ -193,9 +194,11 @@ $(B)/tools/shellprobe: $(patsubst %.c,$(B)/obj/%.o,$(shellprobe_SRCS))
 	$(CC) $(LDFLAGS) -o $@ $^ $(shell $(PKG_CONFIG) --libs libevent xenstore \
 	    xencontrol xenguest)
 
-# The libOS and its images (build/unikernels/*.pvh), for the testbed.
+# The libOS and its images, for the testbeds: build/unikernels/*.pvh and
+# *.pv (x86), build/arm64/unikernels/*.arm64 (Xen on ARM, cross-built).
 unikernels:
 	@$(MAKE) --no-print-directory -C unikernels
+	@$(MAKE) --no-print-directory -C unikernels ARCH=arm64
 
 # xenctrl.h pulls in Xen's public headers, which use anonymous unions:
 # the one file behind libxenctrl/libxenguest is built as gnu11.
@@ -300,7 +303,7 @@ clean:
 	    build/uk-obj build/unikernels build/deb build/fuzz/obj build/fuzz/uk \
 	    build/fuzz/ukh build/fuzz/bin \
 	    $(foreach a,arm64 armhf,build/$(a)/obj build/$(a)/bin build/$(a)/tools \
-		build/$(a)/tests)
+		build/$(a)/tests) build/arm64/uk-obj build/arm64/unikernels
 
 distclean: clean
 	rm -rf build

@@ -11,7 +11,8 @@
 # ARCH is amd64 (the default) or arm64; for arm64 every program and
 # library comes from CACHEDIR/root (see fetch.sh), the project's programs
 # from build/arm64/bin and build/arm64/tools (the cross-build's), when
-# built, and the x86 unikernels stay out.
+# built, and the unikernels of build/arm64/unikernels (make -C unikernels
+# ARCH=arm64) instead of the x86 ones.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -109,10 +110,13 @@ for d in "$top"/tests/xen/*/; do
 done
 cp -r "$guests"/. "$root/testbed/guests/"
 
-# The unikernel images (make -C unikernels), when built (x86 only, yet).
-if [ "$arch" = amd64 ] && [ -d "$top/build/unikernels" ]; then
+# The unikernel images, when built: make -C unikernels (x86) or make -C
+# unikernels ARCH=arm64 (build/arm64/unikernels).
+uk=$top/build/unikernels
+[ "$arch" = amd64 ] || uk=$top/build/$arch/unikernels
+if [ -d "$uk" ]; then
 	mkdir -p "$root/testbed/unikernels"
-	cp -r "$top/build/unikernels/." "$root/testbed/unikernels/"
+	cp -r "$uk/." "$root/testbed/unikernels/"
 fi
 
 # The project's own programs and test tools, when built.

@@ -45,7 +45,8 @@ fuzz_vchan_UK	= lib/vchan.c lib/ring.c lib/string.c
 
 FUZZ_UK_CPPFLAGS = -include unikernels/tests/unit/host.h -I$(FZ)/xeninc \
 	-Iunikernels/include -Iunikernels/lib -Iunikernels/lib/net \
-	-Iunikernels/platform/xen -Iunikernels/platform/unix-sock \
+	-Iunikernels/platform/xen -Iunikernels/platform/xen-x86 \
+	-Iunikernels/platform/unix-sock \
 	-D__XEN_INTERFACE_VERSION__=0x00040e00 -DFUZZ_TOP='"$(CURDIR)"'
 FUZZ_UK_CFLAGS = $(filter-out -Wmissing-prototypes -Wmissing-declarations \
 	-Wformat=2,$(FUZZ_CFLAGS))

@@ -7,8 +7,9 @@
 # server grants its rings to the client, the client maps them, sends
 # 1 MiB and checks the echo; both print SUCCESS and power off.
 
-srv=uk-vchan
-cli=uk-vchan-cli-pv
+# uk-vchan-uk-arm64.sh names two arm64 unikernels instead.
+srv=${UK_VCHAN_SRV:-uk-vchan}
+cli=${UK_VCHAN_CLI:-uk-vchan-cli-pv}
 
 succeeded() {
 	_log=/var/log/xen/console/guest-$1.log
@@ -36,7 +37,7 @@ t0=$(tb_now)
 tb_require uk-vchan-uk-introduce 20 introduce
 tb_step uk-vchan-uk-client-checked-1mib 120 succeeded "$cli" \
     "1048576 bytes echoed intact"
-tb_say "BENCH uk-vchan-uk echo_1mib_ms=$(($(tb_now) - t0))"
+tb_say "BENCH uk-vchan-uk${UK_VCHAN_ARCH:+-$UK_VCHAN_ARCH} echo_1mib_ms=$(($(tb_now) - t0))"
 tb_step uk-vchan-uk-server-echoed-1mib 30 succeeded "$srv" \
     "echoed 1048576 bytes"
 tb_step uk-vchan-uk-gone-cleanly 30 tb_until gone

@@ -20,62 +20,10 @@
 # busybox nc come back intact; after `xl shutdown` its own counts say
 # nothing was dropped.
 
-UK_CFG=/testbed/tests/uk
-UK_LOGDIR=/var/log/xen/console
 UK_BIND=${UK_BIND:-pvh}
 UK_SFX=""
 [ "$UK_BIND" = pvh ] || UK_SFX="-$UK_BIND"
-
-uk_log() {
-	echo "$UK_LOGDIR/guest-$1.log"
-}
-
-# uk_verdict NAME: 0 on SUCCESS, 1 on FAILURE, 2 while there is neither.
-uk_verdict() {
-	grep -q FAILURE "$(uk_log "$1")" 2>/dev/null && return 1
-	grep -q SUCCESS "$(uk_log "$1")" 2>/dev/null && return 0
-	return 2
-}
-
-# uk_boot NAME: create the domain, wait for its verdict (tb_step bounds it).
-uk_boot() {
-	_t0=$(tb_now)
-	xl create -q "$UK_CFG/$1.cfg" || return 1
-	_t1=$(tb_now)
-	while :; do
-		uk_verdict "$1"
-		_v=$?
-		[ "$_v" -ne 2 ] && break
-		sleep 0.02
-	done
-	_t2=$(tb_now)
-	echo "xl-create=$((_t1 - _t0))ms create-to-verdict=$((_t2 - _t0))ms" \
-	    > "/tmp/uk-$1.time"
-	cat "$(uk_log "$1")"
-	return "$_v"
-}
-
-uk_gone() {
-	! xl domid "$1" > /dev/null 2>&1
-}
-
-# uk_xl_shutdown NAME: the toolstack's request is honoured, cleanly.
-uk_xl_shutdown() {
-	xl shutdown -w "$1" || return 1
-	# -w returns at the guest's shutdown; the domain's teardown may take
-	# a moment more (bounded by the step's own limit).
-	tb_until uk_gone "$1"
-	cat "$(uk_log "$1")"
-	grep -q "shutdown requested: poweroff" "$(uk_log "$1")" &&
-	    grep -q "hello: powering off" "$(uk_log "$1")"
-}
-
-# uk_crashed NAME TRAP: the trap was reported and Xen got SHUTDOWN_crash
-# (the config preserves a crashed domain; xl list shows "c" in its state).
-uk_crashed() {
-	grep -q "uk: fatal trap $2" "$(uk_log "$1")" &&
-	    xl list "$1" | awk -v n="$1" '$1 == n { print $5 }' | grep -q c
-}
+. /testbed/tests/uk.inc
 
 # uk_crashed_by_xen NAME: a fault whose frame Xen could not write (PV has
 # no IST stack to switch to) ended the domain from Xen itself.
@@ -84,91 +32,6 @@ uk_crashed_by_xen() {
 	xl list "$1" | awk -v n="$1" '$1 == n { print $5 }' | grep -q c &&
 	    xl dmesg | grep -q "domain_crash_sync called from entry.S" &&
 	    xl dmesg | grep -q "Domain $_id (vcpu#0) crashed"
-}
-
-# uk_net_seen: dom0's bridge learnt the unikernel's IP from its ARP.
-uk_net_seen() {
-	ip neigh show 10.0.0.20 dev br0 | grep -q "00:16:3e:00:00:20"
-}
-
-UK_ECHO=uk-echo$UK_SFX
-UK_ECHO_IP=10.0.0.21
-
-# uk_echo_reachable: echo is listening, and answers ping through br0
-# (which also settles ARP on both sides before the first datagram).
-uk_echo_reachable() {
-	grep -q "echo: listening on $UK_ECHO_IP:7 (TCP and UDP)" \
-	    "$(uk_log $UK_ECHO)" && tb_client ping -c 1 -W 1 $UK_ECHO_IP
-}
-
-# uk_echo_udp [-a] SIZE...: datagrams from the client come back intact.
-uk_echo_udp() {
-	_all=
-	if [ "$1" = -a ]; then
-		_all=-a
-		shift
-	fi
-	tb_client bash "$UK_CFG/udp-echo.bash" $_all $UK_ECHO_IP 7 \
-	    /tmp/uk-udp.src "$@"
-}
-
-uk_echo_tcp() {
-	tb_client busybox nc -w 2 $UK_ECHO_IP 7 < /tmp/uk-echo.in \
-	    > /tmp/uk-echo.out &&
-	    cmp /tmp/uk-echo.in /tmp/uk-echo.out
-}
-
-# uk_echo_counted: a clean poweroff, and echo's own count of what it
-# served: every datagram above echoed, none dropped.  The domain may
-# outlive `xl shutdown -w` a little while its vif is torn down.
-uk_echo_counted() {
-	xl shutdown -w $UK_ECHO || return 1
-	tb_until uk_gone $UK_ECHO
-	cat "$(uk_log $UK_ECHO)"
-	_want="TCP connections served 1, UDP datagrams echoed 55, dropped 0"
-	grep -q "echo: $_want" "$(uk_log $UK_ECHO)" ||
-	    { echo "expected 'echo: $_want'"; return 1; }
-}
-
-# 50 sizes spread evenly from 1 byte to the API's largest datagram.
-uk_echo_sizes() {
-	awk 'BEGIN { for (k = 0; k < 50; k++)
-	    printf "%d ", 1 + int(k * 1471 / 49) }'
-}
-
-# uk_echo_step NAME SECONDS CMD...: tb_step, then CMD's last line shown.
-uk_echo_step() {
-	tb_step "$@" &&
-	    tb_say "INFO $1 $(tail -n 1 "$TB_TMP/step.out")"
-}
-
-# uk_echo: boot echo, check UDP and TCP echo, shut it down.
-uk_echo() {
-	head -c 4096 /dev/urandom > /tmp/uk-udp.src
-	head -c 200000 /dev/urandom > /tmp/uk-echo.in
-	tb_step $UK_ECHO-create 60 xl create -q "$UK_CFG/$UK_ECHO.cfg" ||
-	    return
-	if tb_step $UK_ECHO-reachable 30 tb_until uk_echo_reachable; then
-		uk_echo_step $UK_ECHO-udp-one-datagram 30 uk_echo_udp 512
-		# One at a time: the stack queues only 4 datagrams a socket.
-		uk_echo_step $UK_ECHO-udp-50-datagrams-1-to-1472-bytes 120 \
-		    uk_echo_udp $(uk_echo_sizes)
-		uk_echo_step $UK_ECHO-udp-4-datagrams-at-once 30 \
-		    uk_echo_udp -a 1472 1 700 1400
-		tb_step $UK_ECHO-tcp-200000-bytes 60 uk_echo_tcp
-		tb_step $UK_ECHO-xl-shutdown-counts 30 uk_echo_counted
-	fi
-	tb_log "console $UK_ECHO" cat "$(uk_log $UK_ECHO)"
-}
-
-# uk_run NAME: boot, report, check the clean end.
-uk_run() {
-	if tb_step "$1-verdict" 60 uk_boot "$1"; then
-		tb_say "INFO $1 $(cat "/tmp/uk-$1.time")"
-	else
-		tb_log "xl dmesg (tail) after $1" sh -c 'xl dmesg | tail -n 60'
-	fi
-	tb_log "console $1" cat "$(uk_log "$1")"
 }
 
 for img in /testbed/unikernels/*."$UK_BIND"; do

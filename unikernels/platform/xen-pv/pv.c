@@ -76,8 +76,8 @@ xen_virt_to_gfn(const void *va)
  * space (that is for translated guests); Xen names its frames, machine
  * frames, in setup_table's answer and we map frame 0 over page.
  */
-int
-xen_gnttab_map_frame(void *page)
+void *
+xen_gnttab_map_frame(void *spare)
 {
 	struct gnttab_setup_table st = { .dom = DOMID_SELF, .nr_frames = 1 };
 	xen_pfn_t frame;
@@ -85,8 +85,8 @@ xen_gnttab_map_frame(void *page)
 	set_xen_guest_handle(st.frame_list, &frame);
 	if (xen_grant_table_op(GNTTABOP_setup_table, &st, 1) != 0 ||
 	    st.status != GNTST_okay)
-		return -UK_EIO;
-	return map_mfn(page, frame);
+		return NULL;
+	return map_mfn(spare, frame) == 0 ? spare : NULL;
 }
 
 /*

@@ -20,13 +20,6 @@ xen_set_trap_table(const void *table)
 	    0, 0);
 }
 
-static inline long
-xen_console_io(int cmd, unsigned long len, const char *buf)
-{
-	return xen_hypercall3(__HYPERVISOR_console_io, (unsigned long)cmd, len,
-	    (unsigned long)buf);
-}
-
 /* pv.c */
 void pv_start(const start_info_t *si) UK_NORETURN;
 

@@ -1,4 +1,4 @@
-/* trap.c -- PV trap table for CPU exceptions (the report: xen/trap.c) */
+/* trap.c -- PV trap table for CPU exceptions (the report: xen-x86/trap.c) */
 #include "pv.h"
 
 /*

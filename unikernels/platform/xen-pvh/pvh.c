@@ -2,7 +2,6 @@
 #include "pvh.h"
 
 #include <xen/memory.h>
-#include <xen/hvm/hvm_op.h>
 #include <xen/hvm/params.h>
 #include <xen/arch-x86/cpuid.h>
 #include <xen/arch-x86/hvm/start_info.h>
@@ -87,66 +86,30 @@ hypercall_init(void)
 static void
 shared_info_init(void)
 {
-	struct xen_add_to_physmap xatp = {
-		.domid = DOMID_SELF,
-		.space = XENMAPSPACE_shared_info,
-		.idx = 0,
-		.gpfn = (uintptr_t)&shared_info_page >> PAGE_SHIFT,
-	};
-
-	if (xen_memory_op(XENMEM_add_to_physmap, &xatp) != 0)
+	if (xen_add_to_physmap(XENMAPSPACE_shared_info, 0,
+		xen_virt_to_gfn(&shared_info_page)) != 0)
 		early_fail("cannot map shared info");
 	xenplat.shared_info = &shared_info_page.si;
 }
 
-/* Physical = virtual (boot.S's identity map), and gfn = pfn on PVH. */
-uint64_t
-xen_virt_to_gfn(const void *va)
-{
-	return (uintptr_t)va >> PAGE_SHIFT;
-}
-
 /* As shared info: the frame replaces a page of RAM at that gfn. */
-int
-xen_gnttab_map_frame(void *page)
+void *
+xen_gnttab_map_frame(void *spare)
 {
-	struct xen_add_to_physmap xatp = {
-		.domid = DOMID_SELF,
-		.space = XENMAPSPACE_grant_table,
-		.idx = 0,
-		.gpfn = xen_virt_to_gfn(page),
-	};
-
-	return xen_memory_op(XENMEM_add_to_physmap, &xatp) == 0 ? 0 : -UK_EIO;
-}
-
-/*
- * A translated guest names a guest frame: Xen puts the granted frame in
- * our physical address space there, where the identity map finds it.
- */
-int
-xen_grant_map(domid_t dom, grant_ref_t ref, void *page, int readonly)
-{
-	struct gnttab_map_grant_ref op = {
-		.host_addr = xen_virt_to_gfn(page) << PAGE_SHIFT,
-		.flags = GNTMAP_host_map | (readonly ? GNTMAP_readonly : 0),
-		.ref = ref,
-		.dom = dom,
-	};
-
-	if (xen_grant_table_op(GNTTABOP_map_grant_ref, &op, 1) != 0)
-		return -UK_EIO;
-	return op.status == GNTST_okay ? 0 : -UK_EACCES;
+	if (xen_add_to_physmap(XENMAPSPACE_grant_table, 0,
+		xen_virt_to_gfn(spare)) != 0)
+		return NULL;
+	return spare;
 }
 
 static uint64_t
 hvm_param(uint32_t index)
 {
-	struct xen_hvm_param p = { .domid = DOMID_SELF, .index = index };
+	uint64_t v;
 
-	if (xen_hvm_op(HVMOP_get_param, &p) != 0)
+	if (xen_hvm_param(index, &v) != 0)
 		early_fail("HVMOP_get_param failed");
-	return p.value;
+	return v;
 }
 
 /* A ring page given by frame number, checked to be inside our map. */

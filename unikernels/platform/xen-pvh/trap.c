@@ -1,4 +1,4 @@
-/* trap.c -- PVH IDT for CPU exceptions (the report: xen/trap.c) */
+/* trap.c -- PVH IDT for CPU exceptions (the report: xen-x86/trap.c) */
 #include "pvh.h"
 
 /*
@@ -6,7 +6,7 @@
  * delivers exceptions through an IDT of our own and a TSS can give the
  * double fault a stack of its own (below).  PV has neither (xen-pv/
  * trap.c); the entry stubs and the report are shared (trap_stubs.h,
- * xen/trap.c).
+ * xen-x86/trap.c).
  */
 
 struct idt_gate {

@@ -2,14 +2,16 @@
 #include "xenplat.h"
 
 /*
- * The libOS never takes an interrupt: vCPU 0's upcall mask stays set and
- * no callback vector is registered.  Instead it reads and clears the
- * 2-level ABI's pending bits in shared info and sleeps in SCHEDOP_poll,
- * which Xen ends when a polled port becomes pending or at a timeout.
+ * The libOS never runs a driver from an interrupt: it reads and clears
+ * the 2-level ABI's pending bits in shared info, and sleeps in
+ * evtchn_wait(), the architecture's (xen-x86/poll.c: SCHEDOP_poll with
+ * upcalls masked; xen-arm64/wait.c: SCHEDOP_block, woken through the
+ * GIC).  Both end when a port the caller names becomes pending, or at
+ * the deadline.
  *
- * Xen wakes a poller only when it sets a pending bit that was clear.  So
- * the order is always: clear the bit, look at the ring, then poll; an
- * event that lands after the clear leaves the bit set, and SCHEDOP_poll
+ * Xen signals an event only when it sets a pending bit that was clear.
+ * So the order is always: clear the bit, look at the ring, then wait; an
+ * event that lands after the clear leaves the bit set, and the wait
  * returns at once for a port that is already pending.
  */
 
@@ -66,26 +68,6 @@ evtchn_notify(evtchn_port_t port)
 	struct evtchn_send send = { .port = port };
 
 	(void)xen_event_channel_op(EVTCHNOP_send, &send);
-}
-
-void
-evtchn_wait(evtchn_port_t *ports, unsigned int n, uint64_t deadline)
-{
-	struct sched_poll poll;
-
-	set_xen_guest_handle(poll.ports, ports);
-	poll.nr_ports = n;
-	/*
-	 * Xen reads the timeout as a signed s_time_t and 0 as "none": a
-	 * deadline past INT64_MAX (UK_FOREVER) would be a time long gone
-	 * and the poll would return at once, so an idle domain with no
-	 * timer armed would spin.  0 as a deadline means "now", hence 1.
-	 */
-	if (deadline > (uint64_t)INT64_MAX)
-		poll.timeout = 0;
-	else
-		poll.timeout = deadline == 0 ? 1 : deadline;
-	(void)xen_sched_op(SCHEDOP_poll, &poll);
 }
 
 /*

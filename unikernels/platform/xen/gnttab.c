@@ -5,8 +5,9 @@
 
 /*
  * One grant-table frame (512 v1 entries) is plenty for a unikernel with
- * one vif.  Like shared info, the frame takes the place of a page of the
- * image we give up, a whole page of its own; how is the boot binding's
+ * one vif.  On x86, like shared info, the frame takes the place of a
+ * page of the image we give up, a whole page of its own; on arm64 it
+ * goes where the device tree says; where and how is the boot binding's
  * business (xen_gnttab_map_frame), as is which frame number a grant
  * names (xen_virt_to_gfn: PV grants machine frames).  Drivers grant
  * their ring and buffer pages once at start-up and keep them; vchans
@@ -29,9 +30,8 @@ static unsigned int gnt_nfree;
 static void
 gnttab_map(void)
 {
-	if (xen_gnttab_map_frame(&gnt_page) != 0)
+	if ((gnt = xen_gnttab_map_frame(&gnt_page)) == NULL)
 		uk_panic("gnttab: cannot map grant table frame 0");
-	gnt = gnt_page.e;
 }
 
 int

@@ -12,11 +12,8 @@ plat_cmdline(void)
 void
 xen_main(void)
 {
-	/*
-	 * No upcalls, ever: events are polled (events.c).  Masking also
-	 * keeps Xen from trying to deliver to a callback we never set.
-	 */
-	xenplat.shared_info->vcpu_info[0].evtchn_upcall_mask = 1;
+	/* No upcalls, ever: events are polled (events.c). */
+	xen_upcalls_off(&xenplat.shared_info->vcpu_info[0]);
 	console_init();
 	xenstore_init();
 	shutdown_init();

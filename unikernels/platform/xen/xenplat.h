@@ -1,4 +1,4 @@
-/* xenplat.h -- internals shared by the Xen drivers (PVH and PV) */
+/* xenplat.h -- internals shared by the Xen drivers (x86 PVH and PV, arm64) */
 #ifndef XENPLAT_H
 #define XENPLAT_H
 
@@ -28,25 +28,13 @@ struct xenplat {
 extern struct xenplat xenplat;
 
 /*
- * Hypercalls go through the page Xen fills with one 32-byte stub per
- * hypercall (vmcall/vmmcall for PVH, syscall for PV).  Arguments in rdi,
- * rsi, rdx, r10, r8; result in rax.  Xen may clobber the argument
- * registers (debug builds poison them), hence the read-write constraints.
+ * The architecture's half (platform/xen-x86/xenarch.h for PVH and PV,
+ * platform/xen-arm64/xenarch.h): how a hypercall is made, the barriers
+ * rings need, and how a wait sleeps until its deadline.  Each provides
+ * xen_hypercall3(op, a1, a2, a3) returning Xen's result, xen_rmb(),
+ * xen_wmb(), xen_mb() and xen_upcalls_off().
  */
-extern char hypercall_page[4096];
-
-static inline long
-xen_hypercall3(unsigned int op, unsigned long a1, unsigned long a2,
-    unsigned long a3)
-{
-	long ret;
-
-	__asm__ volatile("call *%[stub]"
-			 : "=a"(ret), "+D"(a1), "+S"(a2), "+d"(a3)
-			 : [stub] "r"(hypercall_page + op * 32)
-			 : "memory", "r8", "r10", "r11", "rcx");
-	return ret;
-}
+#include "xenarch.h"
 
 static inline long
 xen_sched_op(int cmd, void *arg)
@@ -83,14 +71,12 @@ xen_grant_table_op(unsigned int cmd, void *arg, unsigned int count)
 	    (unsigned long)arg, count);
 }
 
-/*
- * Barriers for rings shared with other domains.  x86 keeps loads ordered
- * with loads and stores with stores, so rmb/wmb only stop the compiler;
- * a store followed by a load of another location needs a real fence.
- */
-#define xen_rmb() __asm__ volatile("" ::: "memory")
-#define xen_wmb() __asm__ volatile("" ::: "memory")
-#define xen_mb()  __atomic_thread_fence(__ATOMIC_SEQ_CST)
+static inline long
+xen_console_io(int cmd, unsigned long len, const char *buf)
+{
+	return xen_hypercall3(__HYPERVISOR_console_io, (unsigned long)cmd, len,
+	    (unsigned long)(uintptr_t)buf);
+}
 
 static inline uint32_t
 xen_load_idx(const uint32_t *p)
@@ -121,12 +107,14 @@ void xen_debug_write(const char *buf, size_t len);
  */
 uint64_t xen_virt_to_gfn(const void *va);
 /*
- * Makes frame 0 of our grant table appear at page, a page-aligned page
- * of the image the caller gives up for it: PVH adds the frame to its
- * physical address space there, PV maps the machine frame Xen names.
- * 0 or -UK_EIO.
+ * Maps frame 0 of our grant table and returns where it now is.  On x86
+ * that is spare, a page-aligned page of the image the caller gives up
+ * for it: PVH adds the frame to its physical address space there, PV
+ * maps the machine frame Xen names.  On arm64 it is the first page of
+ * the region the device tree's Xen node sets aside for grant frames
+ * (not RAM), and spare stays unused.  NULL if Xen refuses.
  */
-int xen_gnttab_map_frame(void *page);
+void *xen_gnttab_map_frame(void *spare);
 /*
  * Maps the page domain dom granted us as ref at page (page-aligned, in
  * the image), in place of the memory there, which is lost to us for
@@ -135,6 +123,16 @@ int xen_gnttab_map_frame(void *page);
  * refuses the grant (status), -UK_EIO if the hypercall fails.
  */
 int xen_grant_map(domid_t dom, grant_ref_t ref, void *page, int readonly);
+
+/* hvm.c -- translated guests only (PVH, arm64); PV has its own frames */
+/*
+ * XENMEM_add_to_physmap: makes Xen's frame idx of space (shared info,
+ * a grant-table frame) appear at guest frame gfn, in place of whatever
+ * was there.  0 or -UK_EIO.
+ */
+int xen_add_to_physmap(unsigned int space, unsigned long idx, uint64_t gfn);
+/* HVMOP_get_param for this domain into *value; 0 or -UK_EIO. */
+int xen_hvm_param(uint32_t index, uint64_t *value);
 
 /* events.c */
 typedef int evtchn_handler_fn(void *arg);
@@ -151,8 +149,10 @@ int evtchn_bind_interdomain(domid_t remote, evtchn_port_t remote_port,
     evtchn_port_t *port);
 /*
  * Blocks until one of ports becomes pending (any port when n is 0) or
- * the absolute time deadline passes.  Returns at once if one of ports is
- * already pending: clear, check the ring, then wait, and nothing is lost.
+ * the absolute time deadline passes; may return early, so callers loop.
+ * Returns at once if one of ports is already pending: clear, check the
+ * ring, then wait, and nothing is lost.  The architecture's
+ * (xen-x86/poll.c, xen-arm64/wait.c).
  */
 void evtchn_wait(evtchn_port_t *ports, unsigned int n, uint64_t deadline);
 /*
@@ -208,38 +208,6 @@ int gnttab_end(grant_ref_t ref);
 void shutdown_init(void);
 /* netfront.c: the rings and the event channel, on the console. */
 void netfront_dump(void);
-
-/* trap.c -- CPU exceptions, after the binding's entry stubs */
-
-#define NTRAPS 32 /* the CPU's exception vectors */
-
-/*
- * The frame trap_stubs.h's stubs build on both bindings, lowest address
- * first: the general registers, the vector and the error code (0 when
- * the exception has none), then the CPU's own frame (on PV, the same
- * once the stub took back the rcx and r11 Xen pushed on top of it).
- */
-struct trap_frame {
-	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
-	uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
-	uint64_t vector, error;
-	uint64_t rip, cs, rflags, rsp, ss;
-};
-
-/* Each vector's entry stub, for the binding's IDT or trap table. */
-extern const uint64_t trap_stubs[NTRAPS];
-/*
- * Every exception is fatal in the libOS: reports the fault and the
- * registers on the console, then uk_shutdown(UK_CRASH).  A fault while
- * reporting one crashes the domain at once.  Called by the stubs only.
- */
-void trap_fatal(struct trap_frame *f) UK_NORETURN;
-/*
- * Provided by the binding's trap.c: the address of the last page fault,
- * %cr2 on PVH; Xen's copy in vcpu_info on PV, whose kernel cannot read
- * %cr2 (0 before shared info is mapped).
- */
-uint64_t trap_fault_addr(void);
 
 /* xs_wire.c -- pure XenStore message encoding and decoding */
 

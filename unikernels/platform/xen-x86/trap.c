@@ -1,4 +1,4 @@
-/* trap.c -- the fatal-exception report both Xen bindings share */
+/* trap.c -- the fatal-exception report both x86 Xen bindings share */
 #include "xenplat.h"
 
 /*

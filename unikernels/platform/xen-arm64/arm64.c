@@ -1,0 +1,169 @@
+/* arm64.c -- Xen on ARM binding: device tree, shared info, rings, cmdline */
+#include "arm64.h"
+
+#include <xen/memory.h>
+#include <xen/hvm/params.h>
+
+#include "fdt.h"
+
+/*
+ * Memory: boot.S's identity map covers the low 4 GiB, normal cacheable
+ * memory from 0x38000000 up (the grant-table and magic-page regions the
+ * toolstack uses, then RAM) and device memory below (the GIC).  The
+ * image, its BSS and stack, and the device tree lie in RAM; the console
+ * and XenStore rings in the magic region; both are checked against the
+ * map before use.
+ */
+
+#define PAGE_SHIFT  12
+#define NORMAL_BASE 0x38000000ULL /* boot.S: normal memory from here */
+#define MAP_LIMIT   (1ULL << 32)  /* to here */
+#define FDT_MAX	    (64 * 1024) /* the largest tree read; libxl makes ~2 KiB */
+#define CMDLINE_MAX 1024
+#define VTIMER_PPI  27 /* the generic timer binding's, when no node says */
+
+extern char _start[], _end[];
+
+/* Shared info replaces this page of RAM, as on PVH (hvm.c). */
+static union {
+	shared_info_t si;
+	char page[4096];
+} shared_info_page __attribute__((aligned(4096)));
+static char cmdline[CMDLINE_MAX];
+static struct fdt_info fdt;
+
+/*
+ * Xen's console hypercall.  Debian's release Xen refuses it to a domU
+ * (XSM), so this only shows output on a debug hypervisor; the console
+ * ring is up before much can fail.
+ */
+void
+xen_debug_write(const char *buf, size_t len)
+{
+	(void)xen_console_io(CONSOLEIO_write, len, buf);
+}
+
+static void
+early_fail(const char *msg)
+{
+	xen_debug_write("uk: arm64: ", 11);
+	xen_debug_write(msg, strlen(msg));
+	xen_debug_write("\n", 1);
+	/* hvc works from the first instruction. */
+	xen_crash();
+}
+
+/* Whether [base, base + size) lies in normal memory of the map. */
+static int
+in_normal_map(uint64_t base, uint64_t size)
+{
+	return base >= NORMAL_BASE && base < MAP_LIMIT &&
+	    size <= MAP_LIMIT - base;
+}
+
+static void
+fdt_init(uint64_t paddr)
+{
+	if (!in_normal_map(paddr, FDT_MAX))
+		early_fail("device tree outside the identity map");
+	if (fdt_read((const void *)(uintptr_t)paddr, FDT_MAX, &fdt) != 0)
+		early_fail("device tree without memory or Xen node");
+	if (!in_normal_map(fdt.gnttab_base, fdt.gnttab_size) ||
+	    fdt.gnttab_size < (1 << PAGE_SHIFT) ||
+	    (fdt.gnttab_base & ((1 << PAGE_SHIFT) - 1)) != 0)
+		early_fail("grant-table region missing or outside the map");
+	if (!in_normal_map(fdt.mem_base, fdt.mem_size) ||
+	    (uintptr_t)_start < fdt.mem_base ||
+	    (uintptr_t)_end > fdt.mem_base + fdt.mem_size)
+		early_fail("image outside RAM or RAM outside the map");
+	/* Copied: nothing else keeps the tree, which lies in free RAM. */
+	if (fdt.bootargs != NULL)
+		strlcpy(cmdline, fdt.bootargs, sizeof(cmdline));
+	xenplat.cmdline = cmdline;
+}
+
+static void
+shared_info_init(void)
+{
+	if (xen_add_to_physmap(XENMAPSPACE_shared_info, 0,
+		xen_virt_to_gfn(&shared_info_page)) != 0)
+		early_fail("cannot map shared info");
+	xenplat.shared_info = &shared_info_page.si;
+}
+
+/*
+ * Where the toolstack's Xen node says grant frames go: a region of the
+ * guest's address space that holds no RAM, so that mapping the table
+ * costs none (Linux maps its frames there too).
+ */
+void *
+xen_gnttab_map_frame(void *spare)
+{
+	void *table = (void *)(uintptr_t)fdt.gnttab_base;
+
+	(void)spare;
+	if (xen_add_to_physmap(XENMAPSPACE_grant_table, 0,
+		xen_virt_to_gfn(table)) != 0)
+		return NULL;
+	return table;
+}
+
+static uint64_t
+hvm_param(uint32_t index)
+{
+	uint64_t v;
+
+	if (xen_hvm_param(index, &v) != 0)
+		early_fail("HVMOP_get_param failed");
+	return v;
+}
+
+/* A ring page given by frame number, checked to be in normal memory. */
+static void *
+ring_page(uint32_t index)
+{
+	uint64_t pfn = hvm_param(index);
+
+	if (pfn == 0 || pfn > (MAP_LIMIT >> PAGE_SHIFT) ||
+	    !in_normal_map(pfn << PAGE_SHIFT, 1 << PAGE_SHIFT))
+		early_fail("ring page missing or outside the map");
+	return (void *)(uintptr_t)(pfn << PAGE_SHIFT);
+}
+
+/*
+ * Only a GICv3 so far (what Xen gives guests on a GICv3 host, as the
+ * arm64 testbed is); GICv2 hosts (the armhf testbed) are next.
+ */
+static void
+gic_start(void)
+{
+	uint32_t timer = fdt.vtimer_intid != 0 ? fdt.vtimer_intid : VTIMER_PPI;
+
+	if (fdt.gic_version != 3 || fdt.gicd_base >= NORMAL_BASE ||
+	    fdt.gicr_base >= NORMAL_BASE)
+		early_fail("no GICv3 in the device map");
+	if (timer < 16 || timer > 31 || fdt.evtchn_intid > 31)
+		early_fail("timer or event channel interrupt not a PPI");
+	if (gic_init(fdt.gicd_base, fdt.gicr_base, timer, fdt.evtchn_intid) !=
+	    0)
+		early_fail("no GICv3 system-register interface");
+}
+
+void
+arm64_start(uint64_t fdt_paddr)
+{
+	if (time_init() != 0)
+		early_fail("no generic timer frequency (CNTFRQ_EL0)");
+	fdt_init(fdt_paddr);
+	shared_info_init();
+	/* As on PVH, a toolstack may give no console (jitsud's off). */
+	if (hvm_param(HVM_PARAM_CONSOLE_PFN) != 0) {
+		xenplat.cons = ring_page(HVM_PARAM_CONSOLE_PFN);
+		xenplat.cons_port = (evtchn_port_t)
+		    hvm_param(HVM_PARAM_CONSOLE_EVTCHN);
+	}
+	xenplat.store = ring_page(HVM_PARAM_STORE_PFN);
+	xenplat.store_port = (evtchn_port_t)hvm_param(HVM_PARAM_STORE_EVTCHN);
+	gic_start();
+	xen_main();
+}

@@ -1,0 +1,95 @@
+/* gic.c -- the GICv3 as a wake-up line: timer and event channel PPIs */
+#include "arm64.h"
+
+/*
+ * The libOS takes interrupts only to wake from SCHEDOP_block (wait.c):
+ * Xen does not block a vCPU that has an enabled interrupt pending above
+ * its priority mask, and wakes a blocked one when it injects one.  So
+ * both PPIs are enabled in our redistributor, the priority mask lets
+ * everything through, and the handler only acknowledges: the drivers
+ * find their work in the rings as always.
+ *
+ * Registers: the distributor's GICD_CTLR, the redistributor's SGI/PPI
+ * frame (64 KiB after its RD frame) for the PPIs' enable and priority,
+ * and the CPU interface through system registers (ICC_*_EL1).
+ */
+
+#define GICD_CTLR	   0x0000
+#define GICD_CTLR_GRP1A	   (1U << 1)
+#define GICD_CTLR_ARE_NS   (1U << 4)
+#define GICR_SGI_FRAME	   0x10000
+#define GICR_ISENABLER0	   0x0100
+#define GICR_IPRIORITYR(n) (0x0400 + ((n) & ~3U))
+#define ICC_SRE_SRE	   1
+#define PRIO		   0xa0 /* any: nothing else competes */
+#define SPURIOUS	   1020 /* INTIDs from here on are not interrupts */
+
+static uint32_t timer_irq, evtchn_irq;
+
+static void
+mmio_write32(uint64_t addr, uint32_t v)
+{
+	*(volatile uint32_t *)(uintptr_t)addr = v;
+}
+
+static uint32_t
+mmio_read32(uint64_t addr)
+{
+	return *(volatile uint32_t *)(uintptr_t)addr;
+}
+
+/* One PPI's priority byte, in the word that holds four. */
+static void
+ppi_priority(uint64_t sgi, uint32_t intid)
+{
+	uint64_t reg = sgi + GICR_IPRIORITYR(intid);
+	unsigned int shift = (intid & 3) * 8;
+	uint32_t v = mmio_read32(reg);
+
+	v = (v & ~(0xffU << shift)) | (uint32_t)PRIO << shift;
+	mmio_write32(reg, v);
+}
+
+int
+gic_init(uint64_t gicd, uint64_t gicr, uint32_t timer_intid,
+    uint32_t evtchn_intid)
+{
+	uint64_t sre, sgi = gicr + GICR_SGI_FRAME;
+
+	__asm__ volatile("mrs %0, icc_sre_el1" : "=r"(sre));
+	if ((sre & ICC_SRE_SRE) == 0) {
+		__asm__ volatile("msr icc_sre_el1, %0; isb" ::"r"(sre |
+		    ICC_SRE_SRE));
+		__asm__ volatile("mrs %0, icc_sre_el1" : "=r"(sre));
+		if ((sre & ICC_SRE_SRE) == 0)
+			return -UK_EIO;
+	}
+	timer_irq = timer_intid;
+	evtchn_irq = evtchn_intid;
+	mmio_write32(gicd + GICD_CTLR, GICD_CTLR_GRP1A | GICD_CTLR_ARE_NS);
+	ppi_priority(sgi, timer_intid);
+	ppi_priority(sgi, evtchn_intid);
+	mmio_write32(sgi + GICR_ISENABLER0,
+	    (1U << timer_intid) | (1U << evtchn_intid));
+	__asm__ volatile("msr icc_pmr_el1, %0; msr icc_igrpen1_el1, %1; isb" ::
+			     "r"((uint64_t)0xff),
+	    "r"((uint64_t)1));
+	return 0;
+}
+
+void
+gic_irq(void)
+{
+	uint64_t iar;
+
+	for (;;) {
+		__asm__ volatile("mrs %0, icc_iar1_el1" : "=r"(iar)::"memory");
+		if ((iar & 0xffffff) >= SPURIOUS)
+			return;
+		/* Level-triggered: silenced, or it would fire again. */
+		if (iar == timer_irq)
+			timer_disarm();
+		__asm__ volatile("msr icc_eoir1_el1, %0; isb" ::"r"(iar)
+				 : "memory");
+	}
+}

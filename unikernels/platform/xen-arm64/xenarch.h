@@ -1,0 +1,69 @@
+/* xenarch.h -- the arm64 half of xenplat.h (Xen on ARM, AArch64) */
+#ifndef XENARCH_H
+#define XENARCH_H
+
+/* Included by xenplat.h only, after the Xen public headers. */
+
+/*
+ * A hypercall is `hvc #0xEA1` with its number in x16 and up to five
+ * arguments in x0..x4; the result comes back in x0.  Xen may clobber
+ * the argument registers it did not use (debug builds poison them), so
+ * every one is an output here.
+ */
+static inline long
+xen_hypercall3(unsigned int op, unsigned long a1, unsigned long a2,
+    unsigned long a3)
+{
+	register unsigned long x0 __asm__("x0") = a1;
+	register unsigned long x1 __asm__("x1") = a2;
+	register unsigned long x2 __asm__("x2") = a3;
+	register unsigned long x16 __asm__("x16") = op;
+
+	__asm__ volatile("hvc #0xea1"
+			 : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x16)
+			 :
+			 : "memory", "x3", "x4");
+	return (long)x0;
+}
+
+/*
+ * Barriers for rings shared with other domains.  ARM reorders loads and
+ * stores freely: every one is a real barrier, inner shareable (all the
+ * CPUs Xen and the backends run on).
+ */
+#define xen_rmb() __asm__ volatile("dmb ishld" ::: "memory")
+#define xen_wmb() __asm__ volatile("dmb ishst" ::: "memory")
+#define xen_mb()  __asm__ volatile("dmb ish" ::: "memory")
+
+/*
+ * Nothing to mask: on ARM the guest's event mask is its own PSTATE.I,
+ * which boot.S set and which only SCHEDOP_block lifts, for the moment
+ * it blocks (wait.c); vcpu_info has no mask field.
+ */
+static inline void
+xen_upcalls_off(struct vcpu_info *v)
+{
+	(void)v;
+}
+
+/* trap.c -- CPU exceptions, after boot.S's vectors */
+
+/*
+ * What boot.S's vector entry saves, on a stack of its own: x0..x30, the
+ * interrupted sp, ELR, SPSR, ESR and FAR, and which of the 16 vectors
+ * was taken (kind: 4 x {sync, irq, fiq, serror} from EL1t, EL1h, EL0
+ * AArch64, EL0 AArch32).
+ */
+struct trap_frame {
+	uint64_t x[31];
+	uint64_t sp, elr, spsr, esr, far, kind;
+};
+
+/*
+ * Every exception but an IRQ is fatal in the libOS: reports the fault
+ * and the registers on the console, then uk_shutdown(UK_CRASH).  A fault
+ * while reporting one crashes the domain at once.  Called by boot.S only.
+ */
+void trap_fatal(struct trap_frame *f) UK_NORETURN;
+
+#endif /* XENARCH_H */
