@@ -9,13 +9,15 @@
 #   bench/parallel.svg   figure 2: N guests at once, jitsud vs xl create
 #   bench/parallel-per-guest.svg  the same, per guest
 #   bench/synjitsu.svg   figure 3: first-connection latency CDF
+#   (results.txt also: conduit against TCP over netfront, issue 12)
 # Nested timings are emulation times (QEMU TCG): compare only ratios
 # measured in the same run.
 #
 # Environment:
-#   BENCH_ONLY          pieces of the nested run (fig1,fig2,fig3,linux;
-#                       default fig1,fig2,fig3); set, it skips dns.txt
-#                       and scale.txt unless it names "dns" or "scale"
+#   BENCH_ONLY          pieces of the nested run (fig1,fig2,fig3,conduit,
+#                       linux; default fig1,fig2,fig3,conduit); set, it
+#                       skips dns.txt and scale.txt unless it names
+#                       "dns" or "scale"
 #   BENCH_RUNS          runs per point (default 5; fig2 runs fewer at
 #                       N >= 8, fig3 twice as many)
 #   BENCH_MEMS, BENCH_PARN  for a quick check of the bench: figure 1's
