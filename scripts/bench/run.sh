@@ -64,7 +64,7 @@ if [ -z "${BENCH_SUMMARY_ONLY:-}" ]; then
 	[ -n "${BENCH_PARN:-}" ] && args="$args jitsu.parn=$BENCH_PARN"
 	[ -n "${BENCH_FIG3_MEM:-}" ] && args="$args jitsu.fig3mem=$BENCH_FIG3_MEM"
 	args=$(echo "$args" | tr , +)
-	say "nested run ($args); progress below, about 25 min in full"
+	say "nested run ($args); progress below, about 45 min in full"
 	rc=0
 	# Room for 32 guests at once and for their 32 xl processes (each
 	# xl create leaves one behind to watch its domain): dom0 with the

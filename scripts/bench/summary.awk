@@ -46,6 +46,10 @@ function ratio(a, b) {
 	return (a != "" && b != "" && b > 0) ? sprintf("%.2f", a / b) : ""
 }
 
+function tlmed(k, f) {
+	return (k SUBSEP f) in tl ? med(tl[k SUBSEP f]) : ""
+}
+
 function peermed(m, f) {
 	return (m SUBSEP f) in peerv ? med(peerv[m SUBSEP f]) : ""
 }
@@ -65,7 +69,7 @@ function dash(x) {
 
 # Issue 12's section: medians per mode over the good runs, the ratios
 # conduit/TCP, and whether conduit wins each.
-function peer_section(    i, m, r, nf, fl, lab, better) {
+function peer_section(    i, m, r, nf, fl, lab, better, k, kk, a, b) {
 	print ""
 	print "## conduit against TCP over netfront (issue 12; bench-conduit.inc):"
 	printf "## the same two guests: the echo unikernel (%s MiB, PVH) bound in\n", \
@@ -93,6 +97,31 @@ function peer_section(    i, m, r, nf, fl, lab, better) {
 		if (peerfail[m]) printf "  # failed: %s", peerwhy[m]
 		printf "\n"
 	}
+	# Where a cold connect's time goes after the summon: jitsud's ready
+	# (its timeline, ms after the request or query), then conduit's
+	# steps as dom0's XenStore watch saw them, TCP's as the client did.
+	print "# after the summon, ms from the request or DNS query (medians):"
+	print "# conduit: ready offer ring_published reply_ok connected first_byte"
+	printf "conduit-steps %s %s %s %s %s %s\n", \
+	    dash(tlmed("peer conduit", "ready")), dash(peermed("conduit", "rdv_offer_ms")), \
+	    dash(peermed("conduit", "rdv_ring_ms")), dash(peermed("conduit", "rdv_reply_ms")), \
+	    msec(peermed("conduit", "connect_us")), msec(peermed("conduit", "ttfb_us"))
+	print "# tcp: ready dns_answer connected first_byte"
+	printf "tcp-steps %s %s %s %s\n", dash(tlmed("peer tcp", "ready")), \
+	    msec(peermed("tcp", "dns_us")), msec(peermed("tcp", "connect_us")), \
+	    msec(peermed("tcp", "ttfb_us"))
+	# The summon is the same for both; what follows jitsud's ready is
+	# the transports' own: per run, the first byte less the ready.
+	for (k in peerttfb)
+		if (k in peerready) {
+			split(k, kk, SUBSEP)
+			add(peerpost, kk[1], int(peerttfb[k] / 1000 - peerready[k]))
+		}
+	a = ("conduit" in peerpost) ? med(peerpost["conduit"]) : ""
+	b = ("tcp" in peerpost) ? med(peerpost["tcp"]) : ""
+	printf "# first byte after jitsud's ready (the summon left out), median ms:\n"
+	printf "after-ready conduit %s tcp %s conduit/tcp %s\n", dash(a), dash(b), \
+	    dash(ratio(a, b))
 	nf = split("ttfb_us rtt_p50_us rtt_p99_us mib1_kibs mib64_kibs", fl, " ")
 	split("cold-ttfb rtt-p50 rtt-p99 1MiB-throughput 64MiB-throughput", lab, " ")
 	printf "# conduit/tcp (times: below 1 is better; throughput: above 1):"
@@ -180,11 +209,14 @@ $2 == "peer" {
 	peerruns[m]++
 	coldboots++
 	if (v["failed"] == 1) { peerfail[m]++; add(peerwhy, m, v["why"]); coldfailed++ }
-	else
+	else {
 		for (f in v)
 			if (f != "mode" && f != "run")
 				add(peerv, m SUBSEP f, v[f])
+		peerttfb[m, v["run"]] = v["ttfb_us"]
+	}
 }
+$2 == "timeline" && ("peer" in v) { peerready[v["peer"], v["run"]] = v["ready"] }
 # A jitsud summon's timeline: ms after the query per phase, grouped by
 # figure 1's step and memory, figure 2's N, figure 3's mode or the
 # conduit piece's mode.

@@ -233,8 +233,7 @@ pb_resolve(const char *name, uint32_t server, uint32_t *ip)
 			again = uk_now() + UK_SEC(3);
 		}
 		if ((n = uk_udp_recvfrom(u, a, sizeof(a), NULL, NULL)) >= 0)
-			rc = dns_answer(a, (size_t)n, ip) == 0 ? 0 :
-								 -UK_EAGAIN;
+			rc = dns_answer(a, (size_t)n, ip) == 0 ? 0 : -UK_EAGAIN;
 		else if (uk_now() >= deadline)
 			rc = -UK_ETIMEDOUT;
 		else
@@ -352,6 +351,9 @@ pb_xfer(unsigned long size)
 	int moved, rc;
 
 	while (got < size) {
+		/* Slow progress is no progress: the phase's limit holds. */
+		if (uk_now() >= deadline)
+			return -UK_ETIMEDOUT;
 		moved = 0;
 		len = size - sent < BUF ? size - sent : BUF;
 		if (len > 0 && (n = pb_write(wbuf, len)) != -UK_EAGAIN) {
