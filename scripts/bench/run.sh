@@ -9,13 +9,15 @@
 #   bench/parallel.svg   figure 2: N guests at once, jitsud vs xl create
 #   bench/parallel-per-guest.svg  the same, per guest
 #   bench/synjitsu.svg   figure 3: first-connection latency CDF
+#   (results.txt also: conduit against TCP over netfront, issue 12)
 # Nested timings are emulation times (QEMU TCG): compare only ratios
 # measured in the same run.
 #
 # Environment:
-#   BENCH_ONLY          pieces of the nested run (fig1,fig2,fig3,linux;
-#                       default fig1,fig2,fig3); set, it skips dns.txt
-#                       and scale.txt unless it names "dns" or "scale"
+#   BENCH_ONLY          pieces of the nested run (fig1,fig2,fig3,conduit,
+#                       linux; default fig1,fig2,fig3,conduit); set, it
+#                       skips dns.txt and scale.txt unless it names
+#                       "dns" or "scale"
 #   BENCH_RUNS          runs per point (default 5; fig2 runs fewer at
 #                       N >= 8, fig3 twice as many)
 #   BENCH_MEMS, BENCH_PARN  for a quick check of the bench: figure 1's
@@ -62,7 +64,7 @@ if [ -z "${BENCH_SUMMARY_ONLY:-}" ]; then
 	[ -n "${BENCH_PARN:-}" ] && args="$args jitsu.parn=$BENCH_PARN"
 	[ -n "${BENCH_FIG3_MEM:-}" ] && args="$args jitsu.fig3mem=$BENCH_FIG3_MEM"
 	args=$(echo "$args" | tr , +)
-	say "nested run ($args); progress below, about 25 min in full"
+	say "nested run ($args); progress below, about 45 min in full"
 	rc=0
 	# Room for 32 guests at once and for their 32 xl processes (each
 	# xl create leaves one behind to watch its domain): dom0 with the

@@ -46,6 +46,100 @@ function ratio(a, b) {
 	return (a != "" && b != "" && b > 0) ? sprintf("%.2f", a / b) : ""
 }
 
+function tlmed(k, f) {
+	return (k SUBSEP f) in tl ? med(tl[k SUBSEP f]) : ""
+}
+
+function peermed(m, f) {
+	return (m SUBSEP f) in peerv ? med(peerv[m SUBSEP f]) : ""
+}
+
+# KiB/s as MiB/s with two decimals; "-" for none.
+function mibs(k) {
+	return k == "" ? "-" : sprintf("%.2f", k / 1024)
+}
+
+function msec(us) {
+	return us == "" ? "-" : sprintf("%.1f", us / 1000)
+}
+
+function dash(x) {
+	return x == "" ? "-" : x
+}
+
+# Issue 12's section: medians per mode over the good runs, the ratios
+# conduit/TCP, and whether conduit wins each.
+function peer_section(    i, m, r, nf, fl, lab, better, k, kk, a, b) {
+	print ""
+	print "## conduit against TCP over netfront (issue 12; bench-conduit.inc):"
+	printf "## the same two guests: the echo unikernel (%s MiB, PVH) bound in\n", \
+	    peermem == "" ? "?" : peermem
+	print "## jitsud's zone with conduit=echo and ip=, stopped before every run"
+	printf "## (jitsud: %s), and a client unikernel\n", peerconf == "" ? "?" : peerconf
+	print "## (tests/peerbench.c, as much memory, a vif), a fresh domain per run,"
+	print "## which on one channel measures with its own clock: ttfb = from its"
+	print "## connect to the first echoed byte, the server cold (conduit: request"
+	print "## to jitsud, summon, vchan; TCP: DNS query to jitsud, answered once"
+	print "## the summoned echo is ready, ARP, handshake, port 7; connect = when"
+	print "## the channel took its first byte; dns = the DNS answer); rtt = 1000"
+	print "## round trips of 64 bytes, one at a time, p50/p99 per run; 1 MiB and"
+	print "## 64 MiB echoed, written while read back, MiB/s of bytes back."
+	print "## Medians over the good runs."
+	print "# mode runs failed ttfb_ms connect_ms dns_ms rtt_p50_us rtt_p99_us 1MiB_MiB/s 64MiB_MiB/s"
+	for (i = 1; i <= 2; i++) {
+		m = i == 1 ? "conduit" : "tcp"
+		if (!(m in peerruns)) { printf "%s no data\n", m; continue }
+		printf "%s %d %d %s %s %s %s %s %s %s", m, peerruns[m], peerfail[m], \
+		    msec(peermed(m, "ttfb_us")), msec(peermed(m, "connect_us")), \
+		    m == "tcp" ? msec(peermed(m, "dns_us")) : "-", \
+		    dash(peermed(m, "rtt_p50_us")), dash(peermed(m, "rtt_p99_us")), \
+		    mibs(peermed(m, "mib1_kibs")), mibs(peermed(m, "mib64_kibs"))
+		if (peerfail[m]) printf "  # failed: %s", peerwhy[m]
+		printf "\n"
+	}
+	# Where a cold connect's time goes after the summon: jitsud's ready
+	# (its timeline, ms after the request or query), then conduit's
+	# steps as dom0's XenStore watch saw them, TCP's as the client did.
+	print "# after the summon, ms from the request or DNS query (medians):"
+	print "# conduit: ready offer ring_published reply_ok connected first_byte"
+	printf "conduit-steps %s %s %s %s %s %s\n", \
+	    dash(tlmed("peer conduit", "ready")), dash(peermed("conduit", "rdv_offer_ms")), \
+	    dash(peermed("conduit", "rdv_ring_ms")), dash(peermed("conduit", "rdv_reply_ms")), \
+	    msec(peermed("conduit", "connect_us")), msec(peermed("conduit", "ttfb_us"))
+	print "# tcp: ready dns_answer connected first_byte"
+	printf "tcp-steps %s %s %s %s\n", dash(tlmed("peer tcp", "ready")), \
+	    msec(peermed("tcp", "dns_us")), msec(peermed("tcp", "connect_us")), \
+	    msec(peermed("tcp", "ttfb_us"))
+	# The summon is the same for both; what follows jitsud's ready is
+	# the transports' own: per run, the first byte less the ready.
+	for (k in peerttfb)
+		if (k in peerready) {
+			split(k, kk, SUBSEP)
+			add(peerpost, kk[1], int(peerttfb[k] / 1000 - peerready[k]))
+		}
+	a = ("conduit" in peerpost) ? med(peerpost["conduit"]) : ""
+	b = ("tcp" in peerpost) ? med(peerpost["tcp"]) : ""
+	printf "# first byte after jitsud's ready (the summon left out), median ms:\n"
+	printf "after-ready conduit %s tcp %s conduit/tcp %s\n", dash(a), dash(b), \
+	    dash(ratio(a, b))
+	nf = split("ttfb_us rtt_p50_us rtt_p99_us mib1_kibs mib64_kibs", fl, " ")
+	split("cold-ttfb rtt-p50 rtt-p99 1MiB-throughput 64MiB-throughput", lab, " ")
+	printf "# conduit/tcp (times: below 1 is better; throughput: above 1):"
+	for (i = 1; i <= nf; i++) {
+		r = ratio(peermed("conduit", fl[i]), peermed("tcp", fl[i]))
+		printf " %s=%s", lab[i], r == "" ? "-" : r
+	}
+	printf "\n"
+	for (i = 1; i <= nf; i++) {
+		r = ratio(peermed("conduit", fl[i]), peermed("tcp", fl[i]))
+		better = fl[i] ~ /kibs$/ ? r + 0 > 1 : r + 0 < 1
+		target("conduit beats TCP over netfront on " lab[i] " (issue 12)", \
+		    r == "" ? "" : better, r == "" ? "" : \
+		    sprintf("conduit %s / tcp %s = %s", peermed("conduit", fl[i]), \
+		    peermed("tcp", fl[i]), r))
+	}
+}
+
 $1 == "END" { verdict = $2; sub(/^rc=/, "", verdict) }
 $1 == "TESTBED-ERROR" { terr = $0 }
 $1 == "FAIL" { nfailsteps++ }
@@ -108,15 +202,32 @@ $2 == "synjitsu-first-byte" {
 		if ("synretrans" in v) { sretr[m] += v["synretrans"]; if (v["synretrans"] > 0) sretrruns[m]++; shasretr[m] = 1 }
 	}
 }
+# Issue 12: conduit against TCP, one line per run and mode.
+$2 == "peer-conf" { peermem = v["mem"]; peerconf = v["conf"]; gsub(/_/, " ", peerconf) }
+$2 == "peer" {
+	m = v["mode"]
+	peerruns[m]++
+	coldboots++
+	if (v["failed"] == 1) { peerfail[m]++; add(peerwhy, m, v["why"]); coldfailed++ }
+	else {
+		for (f in v)
+			if (f != "mode" && f != "run")
+				add(peerv, m SUBSEP f, v[f])
+		peerttfb[m, v["run"]] = v["ttfb_us"]
+	}
+}
+$2 == "timeline" && ("peer" in v) { peerready[v["peer"], v["run"]] = v["ready"] }
 # A jitsud summon's timeline: ms after the query per phase, grouped by
-# figure 1's step and memory, figure 2's N or figure 3's mode.
+# figure 1's step and memory, figure 2's N, figure 3's mode or the
+# conduit piece's mode.
 $2 == "timeline" {
-	k = ("mode" in v) ? "fig3 " v["mode"] : ("n" in v) ? "fig2 N=" v["n"] : \
+	k = ("peer" in v) ? "peer " v["peer"] : \
+	    ("mode" in v) ? "fig3 " v["mode"] : ("n" in v) ? "fig2 N=" v["n"] : \
 	    "fig1 " v["step"] "," v["mem"] "MiB"
 	if (!(k in tlruns)) tlorder[++ntl] = k
 	tlruns[k]++
 	for (f in v)
-		if (f != "step" && f != "mem" && f != "mode" && f != "run" && f != "builder" && f != "n" && f != "sys")
+		if (f != "step" && f != "mem" && f != "mode" && f != "run" && f != "builder" && f != "n" && f != "sys" && f != "peer")
 			add(tl, k SUBSEP f, v[f])
 }
 $2 == "warning" { nwarn++; warn[nwarn] = $0 }
@@ -241,6 +352,10 @@ END {
 		printf "\n"
 		sp50[m] = p50
 	}
+
+	if (("conduit" in peerruns) || ("tcp" in peerruns) || \
+	    index("," info_pieces ",", ",conduit,"))
+		peer_section()
 
 	if (noo) {
 		print ""
