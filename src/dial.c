@@ -21,7 +21,8 @@ dial_socket(const char *path, char *err, size_t errlen)
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	if (strlen(path) >= sizeof(sun.sun_path)) {
-		snprintf(err, errlen, "%s: socket path too long", path);
+		snprintf(err, errlen, "socket path too long (%zu bytes)",
+		    strlen(path));
 		return -1;
 	}
 	strcpy(sun.sun_path, path);
