@@ -27,7 +27,7 @@
 enum cd_state { CD_FREE, CD_UP, CD_FAILED };
 
 struct uk_conduit {
-	struct sock_src src; /* first: run() gets it */
+	struct loop_src src; /* first: run() gets it */
 	enum cd_state state;
 	int err;
 	uk_conduit_fn *fn;
@@ -35,7 +35,7 @@ struct uk_conduit {
 };
 
 struct cd_listener {
-	struct sock_src src;
+	struct loop_src src;
 	char name[CONDUIT_NAME_MAX + 1];
 	uk_conduit_accept_fn *accept_fn;
 	uk_conduit_fn *fn;
@@ -84,7 +84,7 @@ cd_alloc(void)
 }
 
 static int
-cd_run(struct sock_src *s, int events)
+cd_run(struct loop_src *s, int events)
 {
 	struct uk_conduit *c = (struct uk_conduit *)s;
 
@@ -118,7 +118,7 @@ cd_start(struct uk_conduit *c, int fd, uk_conduit_fn *fn, void *arg)
  */
 
 static int
-cd_accept_run(struct sock_src *s, int events)
+cd_accept_run(struct loop_src *s, int events)
 {
 	struct cd_listener *l = (struct cd_listener *)s;
 	struct uk_conduit *c;
@@ -221,7 +221,7 @@ uk_conduit_listen(const char *name, uk_conduit_accept_fn *accept_fn,
  */
 
 static int
-cd_fail_run(struct sock_src *s, int events)
+cd_fail_run(struct loop_src *s, int events)
 {
 	struct uk_conduit *c = (struct uk_conduit *)s;
 
