@@ -10,7 +10,8 @@
  * own: uk.h's TCP and UDP calls are non-blocking sockets, readiness comes
  * from one epoll set inside uk_poll() (platform/unix/loop.c, whose
  * handles every socket here starts with); console, time, the command
- * line, signals and XenStore are platform/unix's, as on unix-tap.  jitsud's
+ * line, signals, XenStore and conduits are platform/unix's, as on
+ * unix-tap.  jitsud's
  * process backend has configured eth0 before exec; nothing here touches
  * an interface.  Built, like unix-tap, with tests/unit/host.h
  * force-included, so the libOS's libc subset keeps its ukt_ names: none

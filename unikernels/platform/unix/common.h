@@ -8,11 +8,12 @@
  * The libOS as an ordinary Linux process, whichever network it has:
  * console = stdout, time = CLOCK_MONOTONIC, the command line from argv,
  * the toolstack's shutdown request = SIGTERM or SIGINT, XenStore = a map
- * in the process.  common.c and xs.c implement those uk.h and libuk.h
- * calls for both bindings, and loop.c is an epoll set for sockets; each
- * binding adds its network, its waiting (plat_dispatch, plat_wait, which
- * run and wait on loop.c's set among whatever else it has) and main(),
- * which calls loop_init() if it uses the set.  Built with tests/unit/host.h
+ * in the process, conduits = unix stream sockets in $JITSU_CONDUIT_DIR.
+ * common.c, xs.c and conduit.c implement those uk.h and libuk.h calls
+ * for both bindings, and loop.c is the epoll set their sockets wait in;
+ * each binding adds its network, its waiting (plat_dispatch, plat_wait,
+ * which run and wait on loop.c's set among whatever else it has) and
+ * main(), which calls loop_init().  Built with tests/unit/host.h
  * force-included: none of these files may include <string.h> or
  * <stdio.h>, whose declarations would be renamed.
  */
