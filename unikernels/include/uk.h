@@ -594,7 +594,7 @@ void uk_vchan_close(struct uk_vchan *c);
 
 /* ---------------------------------------------------------------------
  * conduit: vchans to other domains by name, brokered by jitsud (Xen;
- * unix-sock has a local stand-in, below)
+ * the unix targets have a local stand-in, below)
  *
  * The domain side of conduit(7).  A name is a domain name of a zone
  * jitsud serves (letters, digits, hyphens and dots, at most 253
@@ -611,13 +611,14 @@ void uk_vchan_close(struct uk_vchan *c);
  * At most 8 conduits at once (both roles, open or pending) and 4 names
  * listened on.
  *
- * unix-sock: the same calls over unix stream sockets, so that an app
- * runs unchanged as a process: a server of NAME listens on
+ * unix-sock and unix-tap: the same calls over unix stream sockets, so
+ * that an app runs unchanged as a process: a server of NAME listens on
  * $JITSU_CONDUIT_DIR/NAME (NAME canonical; a socket file nobody accepts
  * on is replaced), a client connects there; no broker, and the client's
  * domain is 0.  Without $JITSU_CONDUIT_DIR, listen and connect return
  * -UK_ENOSYS; a missing socket is -UK_ENOENT and one nobody listens on
- * -UK_ECONNREFUSED, reported to fn as on Xen.  unix-tap: -UK_ENOSYS.
+ * -UK_ECONNREFUSED, reported to fn as on Xen.  A process of one target
+ * reaches a server of the other: the transport is the same.
  */
 
 /* conduit(7)'s refusals, as the errors a client's read returns. */

@@ -8,8 +8,10 @@
 /*
  * The libOS as an ordinary Linux process whose network is the kernel's
  * own: uk.h's TCP and UDP calls are non-blocking sockets, readiness comes
- * from one epoll set inside uk_poll(); console, time, the command line,
- * signals and XenStore are platform/unix's, as on unix-tap.  jitsud's
+ * from one epoll set inside uk_poll() (platform/unix/loop.c, whose
+ * handles every socket here starts with); console, time, the command
+ * line, signals, XenStore and conduits are platform/unix's, as on
+ * unix-tap.  jitsud's
  * process backend has configured eth0 before exec; nothing here touches
  * an interface.  Built, like unix-tap, with tests/unit/host.h
  * force-included, so the libOS's libc subset keeps its ukt_ names: none
@@ -22,43 +24,10 @@
  */
 
 /* ---------------------------------------------------------------------
- * loop.c -- the epoll set and the list of handles that have news
- */
-
-/*
- * What an epoll registration points at; the first member of every
- * handle.  run() delivers the UK_NET_* bits gathered since the last call
- * and returns the number of application callbacks it ran.
- */
-struct sock_src {
-	int fd;
-	int events; /* UK_NET_* bits not yet delivered */
-	int queued; /* on the pending list */
-	int (*run)(struct sock_src *s, int events);
-	struct sock_src *prev, *next; /* the pending list */
-};
-
-/* Creates the epoll set; at start-up only (panics on failure). */
-void loop_init(void);
-/*
- * Watches s->fd (set by the caller) with EPOLLET and `want` (EPOLLIN,
- * EPOLLOUT...).  Edge-triggered on purpose: uk.h's callbacks report
- * changes, and an application that leaves data unread until it has room
- * to answer must not be called again and again for it.
- */
-int loop_add(struct sock_src *s, uint32_t want);
-/* Stops watching s and forgets its pending news; s may be freed after. */
-void loop_del(struct sock_src *s);
-/* Queues events for s: its run() is called from the next dispatch. */
-void loop_kick(struct sock_src *s, int events);
-
-/* ---------------------------------------------------------------------
- * unix.c -- the process: entry, errno mapping, the signal source
+ * unix.c -- the process: entry, the loop as uk_poll()'s, the signals
  */
 
 struct sockaddr_in;
-/* Linux errno to a negative UK_E* (unknown ones are -UK_EIO). */
-int unix_err(int err);
 /* An AF_INET address from host-order ip and port. */
 void unix_sin(struct sockaddr_in *sin, uint32_t ip, uint16_t port);
 

@@ -32,7 +32,7 @@
 #define ACCEPT_PAUSE UK_MSEC(100) /* out of fds: try again later */
 
 struct uk_tcp {
-	struct sock_src src;
+	struct loop_src src;
 	uk_tcp_fn *fn;
 	void *arg;
 	uint32_t rip;
@@ -45,7 +45,7 @@ struct uk_tcp {
 };
 
 struct uk_tcp_listener {
-	struct sock_src src;
+	struct loop_src src;
 	int used;
 	uint16_t port;
 	uk_tcp_accept_fn *fn;
@@ -87,7 +87,7 @@ tcp_connected(struct uk_tcp *c, int *events)
 }
 
 static int
-tcp_run(struct sock_src *s, int events)
+tcp_run(struct loop_src *s, int events)
 {
 	struct uk_tcp *c = (struct uk_tcp *)(void *)s;
 
@@ -162,7 +162,7 @@ listeners_retry(void)
 }
 
 static int
-listener_run(struct sock_src *s, int events)
+listener_run(struct loop_src *s, int events)
 {
 	struct uk_tcp_listener *l = (struct uk_tcp_listener *)(void *)s;
 

@@ -19,7 +19,7 @@
 #define UDP_MAX	  1472 /* uk.h: one Ethernet frame's payload */
 
 struct uk_udp {
-	struct sock_src src;
+	struct loop_src src;
 	int used;
 	uint16_t port;
 	uk_udp_fn *fn;
@@ -29,7 +29,7 @@ struct uk_udp {
 static struct uk_udp socks[UDP_NSOCK];
 
 static int
-udp_run(struct sock_src *s, int events)
+udp_run(struct loop_src *s, int events)
 {
 	struct uk_udp *u = (struct uk_udp *)(void *)s;
 

@@ -1,7 +1,6 @@
-/* unix.c -- unix-sock's process: entry, errno mapping, the signal source */
+/* unix.c -- unix-sock's process: entry, its waiting, the signal source */
 #include "sockplat.h"
 
-#include <errno.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -9,12 +8,13 @@
 
 /*
  * Console, time, the command line and the signal self-pipe are
- * platform/unix/common.c's.  Here the self-pipe is one more source in
- * loop.c's epoll set, so SIGTERM from jitsud's process backend reaches
- * uk_poll() like any socket's news.
+ * platform/unix/common.c's.  Every fd here is in platform/unix/loop.c's
+ * epoll set, which is all uk_poll() runs and waits on; the self-pipe is
+ * one more source in it, so SIGTERM from jitsud's process backend
+ * reaches uk_poll() like any socket's news.
  */
 
-static struct sock_src sigsrc;
+static struct loop_src sigsrc;
 
 /* The NIC belongs to the kernel here; uk.h documents these as absent. */
 int
@@ -49,49 +49,6 @@ unix_sin(struct sockaddr_in *sin, uint32_t ip, uint16_t port)
 	sin->sin_port = htons(port);
 }
 
-int
-unix_err(int err)
-{
-	switch (err) {
-	case EAGAIN:
-	case EINPROGRESS:
-	case EALREADY:
-	case ENOTCONN:
-		return -UK_EAGAIN;
-	case EPERM:
-	case EACCES:
-		return -UK_EPERM;
-	case ENOMEM:
-	case ENOBUFS:
-	case EMFILE:
-	case ENFILE:
-		return -UK_ENOMEM;
-	case EINVAL:
-		return -UK_EINVAL;
-	case EPIPE:
-	case ESHUTDOWN:
-		return -UK_EPIPE;
-	case EMSGSIZE:
-		return -UK_EMSGSIZE;
-	case EADDRINUSE:
-		return -UK_EADDRINUSE;
-	case ECONNRESET:
-	case ECONNABORTED:
-		return -UK_ECONNRESET;
-	case ETIMEDOUT:
-		return -UK_ETIMEDOUT;
-	case ECONNREFUSED:
-		return -UK_ECONNREFUSED;
-	case EHOSTUNREACH:
-	case ENETUNREACH:
-	case ENETDOWN:
-	case EHOSTDOWN:
-		return -UK_EHOSTUNREACH;
-	default:
-		return -UK_EIO;
-	}
-}
-
 /*
  * A shutdown request: the application's handler, or uk_shutdown.  The
  * epoll set is edge-triggered (loop_add), so the pipe must be drained
@@ -100,7 +57,7 @@ unix_err(int err)
  * call).
  */
 static int
-signal_run(struct sock_src *s, int events)
+signal_run(struct loop_src *s, int events)
 {
 	char buf[16];
 	int got = 0;
@@ -112,6 +69,18 @@ signal_run(struct sock_src *s, int events)
 		return 0;
 	common_shutdown_request();
 	return 1;
+}
+
+int
+plat_dispatch(void)
+{
+	return loop_dispatch();
+}
+
+void
+plat_wait(uint64_t deadline)
+{
+	loop_wait(deadline);
 }
 
 static void

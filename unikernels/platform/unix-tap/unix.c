@@ -1,4 +1,4 @@
-/* unix.c -- unix-TAP's process: entry and waiting on the TAP and signals */
+/* unix.c -- unix-TAP's process: entry, waiting on the TAP, signals, sockets */
 #include "unixplat.h"
 
 #include <limits.h>
@@ -7,9 +7,13 @@
 
 /*
  * Console, time, the command line and the signal self-pipe are
- * platform/unix/common.c's.  Here uk_poll() waits with poll(2) on the
- * self-pipe and on the fds tapnet.c watches, until the earlier of the
- * caller's deadline and a frame tapnet holds back (impairment).
+ * platform/unix/common.c's, conduits platform/unix/conduit.c's.  Here
+ * uk_poll() waits with poll(2) on the self-pipe, on the fds tapnet.c
+ * watches and on platform/unix/loop.c's epoll set (the conduits'
+ * sockets), until the earlier of the caller's deadline and a frame
+ * tapnet holds back (impairment).  The set's fd is readable only while
+ * it holds news nobody fetched, so poll(2)'s level-triggered wait keeps
+ * the sockets' edge-triggered reports: loop_dispatch() fetches them.
  */
 
 #define MAX_FDS 4
@@ -46,31 +50,32 @@ int
 plat_dispatch(void)
 {
 	tapnet_flush(uk_now());
-	return signal_dispatch() + tapnet_pending();
+	return signal_dispatch() + loop_dispatch() + tapnet_pending();
 }
 
 void
 plat_wait(uint64_t deadline)
 {
-	struct pollfd p[MAX_FDS + 1];
+	struct pollfd p[MAX_FDS + 2];
 	uint64_t now = uk_now(), until = tapnet_next(), ms;
 	int i;
 
 	if (until > deadline)
 		until = deadline;
-	ms = until <= now ? 0 : (until - now + 999999) / 1000000;
+	ms = until <= now || loop_busy() ? 0 : (until - now + 999999) / 1000000;
 	p[0].fd = common_sigfd();
-	p[0].events = POLLIN;
-	for (i = 0; i < nfds; i++) {
-		p[i + 1].fd = fds[i];
-		p[i + 1].events = POLLIN;
-	}
-	(void)poll(p, (nfds_t)nfds + 1, ms > INT_MAX ? -1 : (int)ms);
+	p[1].fd = loop_fd();
+	for (i = 0; i < nfds; i++)
+		p[i + 2].fd = fds[i];
+	for (i = 0; i < nfds + 2; i++)
+		p[i].events = POLLIN;
+	(void)poll(p, (nfds_t)nfds + 2, ms > INT_MAX ? -1 : (int)ms);
 }
 
 int
 main(int argc, char **argv)
 {
 	common_init("unix", argc, argv);
+	loop_init();
 	uk_exit(uk_main());
 }

@@ -96,6 +96,49 @@ common_shutdown_request(void)
 		uk_shutdown(UK_POWEROFF);
 }
 
+int
+unix_err(int err)
+{
+	switch (err) {
+	case EAGAIN:
+	case EINPROGRESS:
+	case EALREADY:
+	case ENOTCONN:
+		return -UK_EAGAIN;
+	case EPERM:
+	case EACCES:
+		return -UK_EPERM;
+	case ENOMEM:
+	case ENOBUFS:
+	case EMFILE:
+	case ENFILE:
+		return -UK_ENOMEM;
+	case EINVAL:
+		return -UK_EINVAL;
+	case EPIPE:
+	case ESHUTDOWN:
+		return -UK_EPIPE;
+	case EMSGSIZE:
+		return -UK_EMSGSIZE;
+	case EADDRINUSE:
+		return -UK_EADDRINUSE;
+	case ECONNRESET:
+	case ECONNABORTED:
+		return -UK_ECONNRESET;
+	case ETIMEDOUT:
+		return -UK_ETIMEDOUT;
+	case ECONNREFUSED:
+		return -UK_ECONNREFUSED;
+	case EHOSTUNREACH:
+	case ENETUNREACH:
+	case ENETDOWN:
+	case EHOSTDOWN:
+		return -UK_EHOSTUNREACH;
+	default:
+		return -UK_EIO;
+	}
+}
+
 static void
 on_signal(int sig)
 {

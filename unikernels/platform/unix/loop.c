@@ -1,5 +1,5 @@
 /* loop.c -- one epoll set, and the handles with news for the application */
-#include "sockplat.h"
+#include "common.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -7,8 +7,10 @@
 #include <sys/epoll.h>
 
 /*
- * uk_poll() (lib/poll.c) calls plat_dispatch() first and plat_wait() only
- * when nothing was ready.  Work happens in two steps so that no callback
+ * uk_poll() (lib/poll.c) calls plat_dispatch() first and plat_wait()
+ * only when nothing was ready; each binding's plat_dispatch() calls
+ * loop_dispatch(), and its plat_wait() waits in the set (loop_wait, or
+ * poll(2) on loop_fd).  Work happens in two steps so that no callback
  * ever runs on a stale pointer: epoll's results are first turned into
  * marks on the handles (loop_kick, which also takes the library's own
  * news: a new connection's first readiness, an adopted socket), and only
@@ -23,17 +25,17 @@
 static int epfd = -1;
 static struct epoll_event evs[LOOP_EVENTS];
 static int nevs;		     /* results plat_wait() kept */
-static struct sock_src *head, *tail; /* the pending list */
+static struct loop_src *head, *tail; /* the pending list */
 
 void
 loop_init(void)
 {
 	if ((epfd = epoll_create1(EPOLL_CLOEXEC)) < 0)
-		uk_panic("unix-sock: epoll_create1: errno %d", errno);
+		uk_panic("unix: epoll_create1: errno %d", errno);
 }
 
 int
-loop_add(struct sock_src *s, uint32_t want)
+loop_add(struct loop_src *s, uint32_t want)
 {
 	struct epoll_event ev = { .events = want | EPOLLET, .data.ptr = s };
 
@@ -43,7 +45,7 @@ loop_add(struct sock_src *s, uint32_t want)
 }
 
 static void
-unlink_src(struct sock_src *s)
+unlink_src(struct loop_src *s)
 {
 	if (!s->queued)
 		return;
@@ -60,7 +62,7 @@ unlink_src(struct sock_src *s)
 }
 
 void
-loop_del(struct sock_src *s)
+loop_del(struct loop_src *s)
 {
 	unlink_src(s);
 	s->events = 0;
@@ -69,7 +71,7 @@ loop_del(struct sock_src *s)
 }
 
 void
-loop_kick(struct sock_src *s, int events)
+loop_kick(struct loop_src *s, int events)
 {
 	s->events |= events;
 	if (s->queued)
@@ -113,7 +115,7 @@ gather(void)
 static int
 run_pass(void)
 {
-	struct sock_src *s;
+	struct loop_src *s;
 	int n = 0, k = 0, ev;
 
 	for (s = head; s != NULL; s = s->next)
@@ -128,7 +130,7 @@ run_pass(void)
 }
 
 int
-plat_dispatch(void)
+loop_dispatch(void)
 {
 	int pass, k = 0;
 
@@ -138,13 +140,25 @@ plat_dispatch(void)
 	return k;
 }
 
+int
+loop_busy(void)
+{
+	return head != NULL || nevs > 0;
+}
+
+int
+loop_fd(void)
+{
+	return epfd;
+}
+
 void
-plat_wait(uint64_t deadline)
+loop_wait(uint64_t deadline)
 {
 	uint64_t now = uk_now(), ms;
 	int timeout, n;
 
-	if (head != NULL || nevs > 0)
+	if (loop_busy())
 		return;
 	ms = deadline <= now ? 0 : (deadline - now + 999999) / 1000000;
 	timeout = deadline == UK_FOREVER || ms > INT_MAX ? -1 : (int)ms;
