@@ -126,6 +126,11 @@ client_run() {
 	    grep -q "conduit: SUCCESS" "$clilog"
 }
 
+server_mailbox_gone() {
+	[ -s /tmp/srvdom ] &&
+	    ! xenstore-list /jitsu/conduit/dom | grep -qx "$(cat /tmp/srvdom)"
+}
+
 # The summons for echo2's conduit name so far: $2 of them.
 summons() {
 	[ "$(grep -c "conduit: $1.test summons $1.test." /tmp/jitsud.log)" = "$2" ]
@@ -194,7 +199,12 @@ tb_step conduit-uk-summoned-echo2 5 summons echo2 1
 tb_step conduit-client-gone 30 tb_until client_gone
 tb_step conduit-client-mailbox-removed 20 tb_until mailbox_gone
 tb_log "mailboxes" xenstore-list /jitsu/conduit/dom
+# The server's mailbox, made for its offer, goes with it too.
+xl domid echo2.test > /tmp/srvdom
+tb_step conduit-server-mailbox-made 5 sh -c \
+    "xenstore-list /jitsu/conduit/dom | grep -qx $(cat /tmp/srvdom)"
 tb_step conduit-server-idle-stopped 60 tb_until stopped echo2
+tb_step conduit-server-mailbox-removed 20 tb_until server_mailbox_gone
 tb_step conduit-uk-to-uk-again-pv 180 client_run "$cli-pv"
 tb_step conduit-server-summoned-again 10 summons echo2 2
 tb_step conduit-third-domain-denied 120 third_domain
