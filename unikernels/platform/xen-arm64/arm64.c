@@ -108,26 +108,12 @@ xen_gnttab_map_frame(void *spare)
 	return table;
 }
 
-static uint64_t
-hvm_param(uint32_t index)
+/* A ring's frame is a page of the map's normal memory. */
+static int
+ring_in_map(uint64_t pfn)
 {
-	uint64_t v;
-
-	if (xen_hvm_param(index, &v) != 0)
-		early_fail("HVMOP_get_param failed");
-	return v;
-}
-
-/* A ring page given by frame number, checked to be in normal memory. */
-static void *
-ring_page(uint32_t index)
-{
-	uint64_t pfn = hvm_param(index);
-
-	if (pfn == 0 || pfn > (MAP_LIMIT >> PAGE_SHIFT) ||
-	    !in_normal_map(pfn << PAGE_SHIFT, 1 << PAGE_SHIFT))
-		early_fail("ring page missing or outside the map");
-	return (void *)(uintptr_t)(pfn << PAGE_SHIFT);
+	return pfn <= (MAP_LIMIT >> PAGE_SHIFT) &&
+	    in_normal_map(pfn << PAGE_SHIFT, 1 << PAGE_SHIFT);
 }
 
 /*
@@ -152,18 +138,14 @@ gic_start(void)
 void
 arm64_start(uint64_t fdt_paddr)
 {
+	const char *why;
+
 	if (time_init() != 0)
 		early_fail("no generic timer frequency (CNTFRQ_EL0)");
 	fdt_init(fdt_paddr);
 	shared_info_init();
-	/* As on PVH, a toolstack may give no console (jitsud's off). */
-	if (hvm_param(HVM_PARAM_CONSOLE_PFN) != 0) {
-		xenplat.cons = ring_page(HVM_PARAM_CONSOLE_PFN);
-		xenplat.cons_port = (evtchn_port_t)
-		    hvm_param(HVM_PARAM_CONSOLE_EVTCHN);
-	}
-	xenplat.store = ring_page(HVM_PARAM_STORE_PFN);
-	xenplat.store_port = (evtchn_port_t)hvm_param(HVM_PARAM_STORE_EVTCHN);
+	if ((why = xen_hvm_rings(ring_in_map)) != NULL)
+		early_fail(why);
 	gic_start();
 	xen_main();
 }

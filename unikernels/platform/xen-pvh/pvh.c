@@ -102,25 +102,11 @@ xen_gnttab_map_frame(void *spare)
 	return spare;
 }
 
-static uint64_t
-hvm_param(uint32_t index)
+/* A ring's frame is one boot.S's identity map reaches. */
+static int
+in_identity_map(uint64_t pfn)
 {
-	uint64_t v;
-
-	if (xen_hvm_param(index, &v) != 0)
-		early_fail("HVMOP_get_param failed");
-	return v;
-}
-
-/* A ring page given by frame number, checked to be inside our map. */
-static void *
-ring_page(uint32_t index)
-{
-	uint64_t pfn = hvm_param(index);
-
-	if (pfn == 0 || pfn >= IDENTITY_LIMIT >> PAGE_SHIFT)
-		early_fail("ring page missing or above 4 GiB");
-	return (void *)(uintptr_t)(pfn << PAGE_SHIFT);
+	return pfn < IDENTITY_LIMIT >> PAGE_SHIFT;
 }
 
 static void
@@ -141,6 +127,7 @@ pvh_start(uint32_t start_info_paddr)
 {
 	const struct hvm_start_info *si = (const void *)(uintptr_t)
 	    start_info_paddr;
+	const char *why;
 
 	trap_init();
 	if (si->magic != XEN_HVM_START_MAGIC_VALUE)
@@ -153,12 +140,7 @@ pvh_start(uint32_t start_info_paddr)
 	 * ring, no xenconsoled work on the summon path); then the output
 	 * goes to Xen's debug port only.
 	 */
-	if (hvm_param(HVM_PARAM_CONSOLE_PFN) != 0) {
-		xenplat.cons = ring_page(HVM_PARAM_CONSOLE_PFN);
-		xenplat.cons_port = (evtchn_port_t)
-		    hvm_param(HVM_PARAM_CONSOLE_EVTCHN);
-	}
-	xenplat.store = ring_page(HVM_PARAM_STORE_PFN);
-	xenplat.store_port = (evtchn_port_t)hvm_param(HVM_PARAM_STORE_EVTCHN);
+	if ((why = xen_hvm_rings(in_identity_map)) != NULL)
+		early_fail(why);
 	xen_main();
 }

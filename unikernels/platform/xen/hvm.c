@@ -3,6 +3,7 @@
 
 #include <xen/memory.h>
 #include <xen/hvm/hvm_op.h>
+#include <xen/hvm/params.h>
 
 /*
  * A translated guest names its own (guest) frames to Xen, and both
@@ -59,4 +60,48 @@ xen_hvm_param(uint32_t index, uint64_t *value)
 		return -UK_EIO;
 	*value = p.value;
 	return 0;
+}
+
+/* HVM param `index' into *v: NULL, or what is wrong. */
+static const char *
+hvm_get(uint32_t index, uint64_t *v)
+{
+	return xen_hvm_param(index, v) == 0 ? NULL : "HVMOP_get_param failed";
+}
+
+/* The ring page at frame pfn into *page: NULL, or what is wrong. */
+static const char *
+hvm_ring(uint64_t pfn, int (*page_ok)(uint64_t pfn), void **page)
+{
+	if (pfn == 0 || !page_ok(pfn))
+		return "ring page missing or outside the map";
+	*page = (void *)(uintptr_t)(pfn << PAGE_SHIFT);
+	return NULL;
+}
+
+const char *
+xen_hvm_rings(int (*page_ok)(uint64_t pfn))
+{
+	uint64_t cons, cons_port, store, store_port;
+	const char *why;
+	void *page;
+
+	/* A toolstack may give no console (jitsud's console=off). */
+	if ((why = hvm_get(HVM_PARAM_CONSOLE_PFN, &cons)) != NULL)
+		return why;
+	if (cons != 0) {
+		if ((why = hvm_ring(cons, page_ok, &page)) != NULL ||
+		    (why = hvm_get(HVM_PARAM_CONSOLE_EVTCHN, &cons_port)) !=
+			NULL)
+			return why;
+		xenplat.cons = page;
+		xenplat.cons_port = (evtchn_port_t)cons_port;
+	}
+	if ((why = hvm_get(HVM_PARAM_STORE_PFN, &store)) != NULL ||
+	    (why = hvm_ring(store, page_ok, &page)) != NULL ||
+	    (why = hvm_get(HVM_PARAM_STORE_EVTCHN, &store_port)) != NULL)
+		return why;
+	xenplat.store = page;
+	xenplat.store_port = (evtchn_port_t)store_port;
+	return NULL;
 }

@@ -133,6 +133,13 @@ int xen_grant_map(domid_t dom, grant_ref_t ref, void *page, int readonly);
 int xen_add_to_physmap(unsigned int space, unsigned long idx, uint64_t gfn);
 /* HVMOP_get_param for this domain into *value; 0 or -UK_EIO. */
 int xen_hvm_param(uint32_t index, uint64_t *value);
+/*
+ * The console's ring and port (if the toolstack gave a console) and
+ * XenStore's into xenplat, from the HVM params; page_ok says whether a
+ * ring's frame is one the platform's map reaches.  NULL, or what is
+ * wrong (for the platform's early failure: no console may be up yet).
+ */
+const char *xen_hvm_rings(int (*page_ok)(uint64_t pfn));
 
 /* events.c */
 typedef int evtchn_handler_fn(void *arg);
