@@ -64,13 +64,14 @@ suite_cmd() {
 	uk-arm64)	echo "env TESTBED_ARCH=arm64 scripts/testbed/run.sh uk-arm64" ;;
 	uk-httpd-arm64)	echo "env TESTBED_ARCH=arm64 scripts/testbed/run.sh uk-httpd-arm64" ;;
 	uk-vchan-uk-arm64) echo "env TESTBED_ARCH=arm64 scripts/testbed/run.sh uk-vchan-uk-arm64" ;;
+	jitsud-arm64)	echo "env TESTBED_ARCH=arm64 scripts/testbed/run.sh jitsud-arm64" ;;
 	hostnet)	echo "scripts/testbed/run.sh hostnet" ;;
 	testbed-selftest) echo "sh tests/testbed/selftest.sh" ;;
 	*)		echo "false unknown-suite-$1" ;;
 	esac
 }
 
-suites=${*:-"format bench-summary unit unit-asan fuzz unikernels unikernels-asan unikernels-tap unikernels-sock unikernels-conduit daemon daemon-asan nsdcmp scale install cross proc proc-asan summon summon-asan synjitsu synjitsu-asan smoke smoke-arm64 uk-arm64 uk-httpd-arm64 uk-vchan-uk-arm64 uk-testbed uk-testbed-pv uk-httpd uk-httpd-pv uk-vchan uk-vchan-pv uk-vchan-client uk-vchan-client-pv uk-vchan-uk jitsud-xl jitsud-modes jitsud-uk jitsud-vif xls jitsud-shells jitsud-xs jitsud-synjitsu jitsud-caps jitsud-conduit hostnet testbed-selftest systemd"}
+suites=${*:-"format bench-summary unit unit-asan fuzz unikernels unikernels-asan unikernels-tap unikernels-sock unikernels-conduit daemon daemon-asan nsdcmp scale install cross proc proc-asan summon summon-asan synjitsu synjitsu-asan smoke smoke-arm64 uk-arm64 uk-httpd-arm64 uk-vchan-uk-arm64 jitsud-arm64 uk-testbed uk-testbed-pv uk-httpd uk-httpd-pv uk-vchan uk-vchan-pv uk-vchan-client uk-vchan-client-pv uk-vchan-uk jitsud-xl jitsud-modes jitsud-uk jitsud-vif xls jitsud-shells jitsud-xs jitsud-synjitsu jitsud-caps jitsud-conduit hostnet testbed-selftest systemd"}
 # host_suite S: S runs on the host alone (no emulated machine).
 host_suite() {
 	case $(suite_cmd "$1") in

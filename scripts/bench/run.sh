@@ -13,6 +13,13 @@
 # Nested timings are emulation times (QEMU TCG): compare only ratios
 # measured in the same run.
 #
+# TESTBED_ARCH=arm64 runs the nested bench on the arm64 testbed instead
+# (build with make ARCH=arm64 first): bench/arm64/results.txt and its
+# figures, from build/bench/arm64/bench.results; its default pieces are
+# fig1, fig3 and linux (jitsud against xl create, Synjitsu against held
+# and lost, the Linux guest against the unikernel), and dns.txt and
+# scale.txt, measures of this host, are left to the x86 run.
+#
 # Environment:
 #   BENCH_ONLY          pieces of the nested run (fig1,fig2,fig3,conduit,
 #                       linux; default fig1,fig2,fig3,conduit); set, it
@@ -31,8 +38,23 @@
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 out=$top/build/bench
-dir=${BENCH_DIR:-$top/bench}
-r=${BENCH_RESULTS:-$out/bench.results}
+arch=${TESTBED_ARCH:-amd64}
+cache=${TESTBED_CACHE:-$top/build/cache}
+# The testbed keeps an arm64 run's output in OUT/arm64 (run.sh).
+case $arch in
+amd64) sub="" ;;
+arm64)
+	sub=/arm64
+	cache=$cache/arm64
+	BENCH_ONLY=${BENCH_ONLY:-fig1,fig3,linux}
+	;;
+*)
+	echo "bench: unknown TESTBED_ARCH $arch (amd64 or arm64)" >&2
+	exit 2
+	;;
+esac
+dir=${BENCH_DIR:-$top/bench$sub}
+r=${BENCH_RESULTS:-$out$sub/bench.results}
 res=$dir/results.txt
 mkdir -p "$out" "$dir"
 
@@ -109,8 +131,8 @@ medians() {
 }
 
 awk -v stamp="$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
-    -v host="$(nproc) cores, $(uname -m)" \
-    -v versions="$(cat "${TESTBED_CACHE:-$top/build/cache}/stamp" 2>/dev/null)" \
+    -v host="$(nproc) cores, $(uname -m)" -v arch="$arch" \
+    -v versions="$(cat "$cache/stamp" 2>/dev/null)" \
     -f "$top/scripts/bench/summary.awk" "$r" > "$res"
 
 # Figure 1: one group per step (in the run's order), one bar per memory;

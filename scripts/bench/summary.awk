@@ -2,7 +2,8 @@
 # (build/bench/bench.results).  Every series says how many runs it had and
 # how many failed; medians are over the good runs only; a series with no
 # good run says "no data"; the issue's targets come last, each "holds",
-# "does not hold" or "no data".  Variables: stamp (date), host, versions.
+# "does not hold" or "no data".  Variables: stamp (date), host, versions,
+# arch (the emulated machine: amd64, the default, or arm64).
 
 function med(list,    n, a, i, j, t) {
 	n = split(list, a, " ")
@@ -240,6 +241,8 @@ $2 == "warning" { nwarn++; warn[nwarn] = $0 }
 
 END {
 	printf "# jitsud benchmarks, %s\n", stamp
+	if (arch == "arm64")
+		printf "# machine: arm64 (Xen on ARM, qemu-system-aarch64, 2 vCPUs)\n"
 	printf "# host: %s; nested Xen under QEMU TCG (times are emulated: compare\n", host
 	printf "# only ratios within this file)\n"
 	printf "# versions: %s\n", versions
