@@ -237,12 +237,14 @@ testbed-selftest: all
 	@sh tests/testbed/selftest.sh
 
 # check runs every suite (tests/check.sh); SANITIZE=1 runs only the
-# unit and daemon tests, under ASan+UBSan.
+# unit and daemon tests, under ASan+UBSan.  The arm64 machine's dom0
+# runs the cross-built jitsud (jitsud-arm64).
 check: all
 ifeq ($(SANITIZE),1)
 	@sh tests/check.sh unit-asan daemon-asan
 else
 	@$(MAKE) --no-print-directory all SANITIZE=1
+	@$(MAKE) --no-print-directory ARCH=arm64
 	@sh tests/check.sh
 endif
 
