@@ -10,6 +10,10 @@
 #   bench/parallel-per-guest.svg  the same, per guest
 #   bench/synjitsu.svg   figure 3: first-connection latency CDF
 #   (results.txt also: conduit against TCP over netfront, issue 12)
+# With BENCH_ARCH=arm64 (make bench-arm) the nested run is on the arm64
+# machine instead (figures 1 and 3 by default), and its figures are
+# bench/arm64-*.svg; results.txt holds a section per machine whose run
+# is in build/bench (x86 first), each with the time of its run.
 # Nested timings are emulation times (QEMU TCG): compare only ratios
 # measured in the same run.
 #
@@ -26,6 +30,11 @@
 #   BENCH_SUMMARY_ONLY  1: no run, only summarise BENCH_RESULTS again
 #   BENCH_RESULTS       the nested run's output (build/bench/bench.results)
 #   BENCH_DIR           where results.txt and the figures go (bench/)
+#   BENCH_ARCH          amd64 (default) or arm64: the machine of the
+#                       nested run (TESTBED_ARCH); an ARM run skips the
+#                       host's dns.txt and scale.txt
+#   BENCH_RESULTS_arm64 an arm64 run's output to summarise (default
+#                       build/bench/arm64/bench.results, when it exists)
 # A failed run never aborts: it is counted and the results and figures
 # are always written, "no data" where a series has none.
 set -u
@@ -34,6 +43,19 @@ out=$top/build/bench
 dir=${BENCH_DIR:-$top/bench}
 r=${BENCH_RESULTS:-$out/bench.results}
 res=$dir/results.txt
+arch=${BENCH_ARCH:-amd64}
+case $arch in
+amd64) ;;
+arm64)
+	# The ARM machine's pieces: figure 2's 32 guests and conduit are
+	# x86's only unless asked for.
+	BENCH_ONLY=${BENCH_ONLY:-fig1,fig3}
+	;;
+*)
+	echo "bench: unknown BENCH_ARCH $arch (amd64 or arm64)" >&2
+	exit 2
+	;;
+esac
 mkdir -p "$out" "$dir"
 
 say() {
@@ -64,12 +86,13 @@ if [ -z "${BENCH_SUMMARY_ONLY:-}" ]; then
 	[ -n "${BENCH_PARN:-}" ] && args="$args jitsu.parn=$BENCH_PARN"
 	[ -n "${BENCH_FIG3_MEM:-}" ] && args="$args jitsu.fig3mem=$BENCH_FIG3_MEM"
 	args=$(echo "$args" | tr , +)
-	say "nested run ($args); progress below, about 45 min in full"
+	say "nested run on $arch ($args); progress below, about 45 min in full"
 	rc=0
 	# Room for 32 guests at once and for their 32 xl processes (each
 	# xl create leaves one behind to watch its domain): dom0 with the
 	# default 384 MiB has 150 MiB free.
-	TESTBED_OUT=$out TESTBED_TIMEOUT=${BENCH_TIMEOUT:-4200} \
+	TESTBED_ARCH=$arch TESTBED_OUT=$out \
+	    TESTBED_TIMEOUT=${BENCH_TIMEOUT:-4200} \
 	    TESTBED_STALL=150 TESTBED_ARGS="$args" \
 	    TESTBED_MEM=${TESTBED_MEM:-1536} \
 	    TESTBED_DOM0_MEM=${TESTBED_DOM0_MEM:-768} \
@@ -78,6 +101,7 @@ if [ -z "${BENCH_SUMMARY_ONLY:-}" ]; then
 	    "(1: some step failed, counted below; 2: the run broke off)"
 fi
 [ -f "$r" ] || : > "$r"
+ra=${BENCH_RESULTS_arm64:-$out/arm64/bench.results}
 
 # The BENCH lines of the series named, as "A B VALUE" for a figure.
 series() {
@@ -88,7 +112,7 @@ series() {
 			p = index($i, "="); v[substr($i, 1, p - 1)] = substr($i, p + 1)
 		}
 		if (v["failed"] != 1 && v[c] != "") print v[a], v[b], v[c]
-	    }' "$r"
+	    }' "$rf"
 }
 
 # Medians per (A, B) of series output, "A B MEDIAN" in first-seen order.
@@ -108,41 +132,62 @@ medians() {
 	    }'
 }
 
-awk -v stamp="$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
-    -v host="$(nproc) cores, $(uname -m)" \
-    -v versions="$(cat "${TESTBED_CACHE:-$top/build/cache}/stamp" 2>/dev/null)" \
-    -f "$top/scripts/bench/summary.awk" "$r" > "$res"
 
-# Figure 1: one group per step (in the run's order), one bar per memory;
-# a step jitsud refused is drawn as "not available".
-steporder=$(awk '$1 == "BENCH" && $2 == "step" {
-	for (i = 3; i <= NF; i++) if ($i ~ /^label=/) print substr($i, 7) }' "$r")
+# summarise ARCH RESULTS CACHE: the section of results.txt for one
+# machine's run (on stdout) and its figures ($dir, prefixed "ARCH-" but
+# for x86's).
+summarise() {
+	rf=$2
+	fp="" on=""
+	[ "$1" = amd64 ] || { fp=$1-; on=" ($1)"; }
+	awk -v stamp="$(date -u -r "$rf" +%Y-%m-%dT%H:%M:%SZ)" \
+	    -v arch="$1" -v host="$(nproc) cores, $(uname -m)" \
+	    -v versions="$(cat "$3/stamp" 2>/dev/null)" \
+	    -f "$top/scripts/bench/summary.awk" "$rf"
+
+	# Figure 1: one group per step (in the run's order), one bar per memory;
+	# a step jitsud refused is drawn as "not available".
+	steporder=$(awk '$1 == "BENCH" && $2 == "step" {
+		for (i = 3; i <= NF; i++) if ($i ~ /^label=/) print substr($i, 7) }' "$rf")
+	{
+		for s in $steporder; do
+			awk -v s="$s" '$1 == "BENCH" && $2 == "step" &&
+			    index($0, " label=" s " ") && / avail=0/ { print s, "-", "na" }' "$rf"
+			# Every memory the step was run at, "-" until a median comes.
+			awk -v s="$s" '$1 == "BENCH" && $2 == "boot" &&
+			    index($0, " step=" s " ") { sub(/.* mem=/, ""); sub(/ .*/, "");
+			    if (!seen[$0]++) print s, $0 "MiB", "-" }' "$rf"
+			series boot step mem ms | awk -v s="$s" '$1 == s' | medians |
+			    awk '{ print $1, $2 "MiB", $3 }'
+		done
+	} | sh "$top/scripts/bench/bars-svg.sh" \
+	    "httpd unikernel$on: query or create to first HTTP byte, per step (median)" \
+	    "ms" > "$dir/${fp}boot-steps.svg"
+
+	# Figure 2 is x86's; another machine's only when its run had it.
+	if [ -z "$fp" ] || grep -q '^BENCH parallel ' "$rf"; then
+		series parallel sys n all_ms | medians |
+		    sh "$top/scripts/bench/lines-svg.sh" \
+		    "N httpd unikernels at once: all serving after (median)" \
+		    "guests started at once" "ms" > "$dir/${fp}parallel.svg"
+		series parallel sys n all_ms | medians | awk '{ print $1, $2, int($3 / $2) }' |
+		    sh "$top/scripts/bench/lines-svg.sh" \
+		    "N httpd unikernels at once: time per guest (median / N)" \
+		    "guests started at once" "ms per guest" > "$dir/${fp}parallel-per-guest.svg"
+	fi
+
+	series synjitsu-first-byte mode run ms | awk '{ print $1, $3 }' |
+	    sh "$top/scripts/bench/cdf-svg.sh" \
+	    "httpd unikernel$on: DNS query to first HTTP byte" "ms" \
+	    > "$dir/${fp}synjitsu.svg"
+}
+
+cache=${TESTBED_CACHE:-$top/build/cache}
 {
-	for s in $steporder; do
-		awk -v s="$s" '$1 == "BENCH" && $2 == "step" &&
-		    index($0, " label=" s " ") && / avail=0/ { print s, "-", "na" }' "$r"
-		# Every memory the step was run at, "-" until a median comes.
-		awk -v s="$s" '$1 == "BENCH" && $2 == "boot" &&
-		    index($0, " step=" s " ") { sub(/.* mem=/, ""); sub(/ .*/, "");
-		    if (!seen[$0]++) print s, $0 "MiB", "-" }' "$r"
-		series boot step mem ms | awk -v s="$s" '$1 == s' | medians |
-		    awk '{ print $1, $2 "MiB", $3 }'
-	done
-} | sh "$top/scripts/bench/bars-svg.sh" \
-    "httpd unikernel: query or create to first HTTP byte, per step (median)" \
-    "ms" > "$dir/boot-steps.svg"
-
-series parallel sys n all_ms | medians |
-    sh "$top/scripts/bench/lines-svg.sh" \
-    "N httpd unikernels at once: all serving after (median)" \
-    "guests started at once" "ms" > "$dir/parallel.svg"
-series parallel sys n all_ms | medians | awk '{ print $1, $2, int($3 / $2) }' |
-    sh "$top/scripts/bench/lines-svg.sh" \
-    "N httpd unikernels at once: time per guest (median / N)" \
-    "guests started at once" "ms per guest" > "$dir/parallel-per-guest.svg"
-
-series synjitsu-first-byte mode run ms | awk '{ print $1, $3 }' |
-    sh "$top/scripts/bench/cdf-svg.sh" \
-    "httpd unikernel: DNS query to first HTTP byte" "ms" \
-    > "$dir/synjitsu.svg"
+	summarise amd64 "$r" "$cache"
+	if [ -f "$ra" ]; then
+		printf '\n\n'
+		summarise arm64 "$ra" "$cache/arm64"
+	fi
+} > "$res"
 cat "$res"
