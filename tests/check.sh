@@ -2,6 +2,14 @@
 # check.sh -- run every test suite, keep going past failures, print one
 # verdict line at the end ("check: N passed, M failed", suites counted).
 # Usage: check.sh [SUITE...]; the default is every suite below.
+# CHECK_JOBS (default 2 where there are 2 CPUs or more, else 1): with 2,
+# the suites that run on the host alone (unit tests, fuzzing, the host
+# system tests) run beside the ones that boot the emulated x86 machine.
+# That machine is one TCG thread (run.sh: thread=single), so it keeps one
+# CPU and the host suites get the other; the suites that want both CPUs
+# (the arm64 machine, the systemd guest, both multi-threaded TCG) wait
+# until the host suites are done, as does anything else machine-wide
+# (cross.sh rebuilds build/arm64, which the arm64 machine's dom0 copies).
 set -u
 cd "$(dirname "$0")/.."
 MAKE=${MAKE:-make}
@@ -56,34 +64,116 @@ suite_cmd() {
 	uk-arm64)	echo "env TESTBED_ARCH=arm64 scripts/testbed/run.sh uk-arm64" ;;
 	uk-httpd-arm64)	echo "env TESTBED_ARCH=arm64 scripts/testbed/run.sh uk-httpd-arm64" ;;
 	uk-vchan-uk-arm64) echo "env TESTBED_ARCH=arm64 scripts/testbed/run.sh uk-vchan-uk-arm64" ;;
+	jitsud-arm64)	echo "env TESTBED_ARCH=arm64 scripts/testbed/run.sh jitsud-arm64" ;;
 	hostnet)	echo "scripts/testbed/run.sh hostnet" ;;
 	testbed-selftest) echo "sh tests/testbed/selftest.sh" ;;
 	*)		echo "false unknown-suite-$1" ;;
 	esac
 }
 
-suites=${*:-"format bench-summary unit unit-asan fuzz unikernels unikernels-asan unikernels-tap unikernels-sock unikernels-conduit daemon daemon-asan nsdcmp scale install cross proc proc-asan summon summon-asan synjitsu synjitsu-asan smoke smoke-arm64 uk-arm64 uk-httpd-arm64 uk-vchan-uk-arm64 uk-testbed uk-testbed-pv uk-httpd uk-httpd-pv uk-vchan uk-vchan-pv uk-vchan-client uk-vchan-client-pv uk-vchan-uk jitsud-xl jitsud-modes jitsud-uk jitsud-vif xls jitsud-shells jitsud-xs jitsud-synjitsu jitsud-caps jitsud-conduit hostnet testbed-selftest systemd"}
+suites=${*:-"format bench-summary unit unit-asan fuzz unikernels unikernels-asan unikernels-tap unikernels-sock unikernels-conduit daemon daemon-asan nsdcmp scale install cross proc proc-asan summon summon-asan synjitsu synjitsu-asan smoke smoke-arm64 uk-arm64 uk-httpd-arm64 uk-vchan-uk-arm64 jitsud-arm64 uk-testbed uk-testbed-pv uk-httpd uk-httpd-pv uk-vchan uk-vchan-pv uk-vchan-client uk-vchan-client-pv uk-vchan-uk jitsud-xl jitsud-modes jitsud-uk jitsud-vif xls jitsud-shells jitsud-xs jitsud-synjitsu jitsud-caps jitsud-conduit hostnet testbed-selftest systemd"}
+# host_suite S: S runs on the host alone (no emulated machine).
+host_suite() {
+	case $(suite_cmd "$1") in
+	*scripts/testbed/run.sh*) return 1 ;;
+	esac
+	case $1 in
+	systemd|testbed-selftest) return 1 ;;
+	esac
+	return 0
+}
+
+# whole_suite S: S's machine runs on every CPU (multi-threaded TCG).
+whole_suite() {
+	case $1 in
+	*-arm64|systemd) return 0 ;;
+	esac
+	return 1
+}
+
 # Each suite's output is also kept in build/check/SUITE.log: a CI log is
 # often seen only by its last lines, so the failing lines of the failed
 # suites are shown again just above the verdict.
 logs=build/check
 mkdir -p "$logs"
+jobs=${CHECK_JOBS:-}
+if [ -z "$jobs" ]; then
+	jobs=1
+	[ "$(nproc 2>/dev/null || echo 1)" -ge 2 ] && jobs=2
+fi
+
+# run_suite S: run S, keep its output and exit status in $logs.  One
+# lane shows the output as it comes; with two lanes, each suite's output
+# is shown whole when it ends (under a lock), so the two never mix.
+run_suite() {
+	_t0=$(date +%s)
+	rm -f "$logs/$1.rc"
+	if [ "$jobs" -eq 1 ]; then
+		echo "=== check: $1"
+		{ $(suite_cmd "$1") 2>&1; echo $? > "$logs/$1.rc"; } |
+		    tee "$logs/$1.log"
+	else
+		flock "$logs/.out" echo "=== check: $1 started"
+		{ $(suite_cmd "$1") > "$logs/$1.log" 2>&1 < /dev/null
+		    echo $? > "$logs/$1.rc"; }
+	fi
+	if [ "$(cat "$logs/$1.rc")" = 0 ]; then
+		_v="passed ($(($(date +%s) - _t0)) s)"
+	else
+		_v="FAILED ($(($(date +%s) - _t0)) s)"
+	fi
+	if [ "$jobs" -eq 1 ]; then
+		echo "=== check: $1 $_v"
+	else
+		flock "$logs/.out" sh -c 'echo "=== check: $1"; cat "$2";
+		    echo "=== check: $1 $3"' sh "$1" "$logs/$1.log" "$_v"
+	fi
+}
+
+if [ "$jobs" -eq 1 ]; then
+	for s in $suites; do
+		run_suite "$s"
+	done
+else
+	host=""
+	machine=""
+	whole=""
+	for s in $suites; do
+		if host_suite "$s"; then
+			host="$host $s"
+		elif whole_suite "$s"; then
+			whole="$whole $s"
+		else
+			machine="$machine $s"
+		fi
+	done
+	echo "check: 2 lanes: the host suites beside the x86 machine's," \
+	    "then the whole-machine ones (CHECK_JOBS=1: one at a time)"
+	rm -f "$logs/.out"
+	(
+		for s in $host; do
+			run_suite "$s"
+		done
+	) &
+	lane=$!
+	for s in $machine; do
+		run_suite "$s"
+	done
+	wait "$lane"
+	for s in $whole; do
+		run_suite "$s"
+	done
+fi
+
 passed=0
 failed=0
 failures=""
 for s in $suites; do
-	echo "=== check: $s"
-	t0=$(date +%s)
-	rm -f "$logs/$s.rc"
-	{ $(suite_cmd "$s") 2>&1; echo $? > "$logs/$s.rc"; } |
-	    tee "$logs/$s.log"
-	if [ "$(cat "$logs/$s.rc")" = 0 ]; then
+	if [ "$(cat "$logs/$s.rc" 2>/dev/null)" = 0 ]; then
 		passed=$((passed + 1))
-		echo "=== check: $s passed ($(($(date +%s) - t0)) s)"
 	else
 		failed=$((failed + 1))
 		failures="$failures $s"
-		echo "=== check: $s FAILED ($(($(date +%s) - t0)) s)"
 	fi
 done
 for s in $failures; do

@@ -30,51 +30,14 @@ printf 'listen on 10.0.0.1\nzone test.zone\nbackend xen\nvif-script vif-jitsu\ns
 jitsud -d -v -v -f /etc/jitsud/jitsud.conf > /tmp/jitsud.log 2>&1 &
 tb_until test -S /run/jitsud/jitsud.sock
 
-# The client namespace's count of SYN retransmissions (its own procfs).
-syn_retrans() {
-	tb_client cat /proc/net/netstat | awk '
-	    $1 == "TcpExt:" && !k { for (i = 2; i <= NF; i++) n[i] = $i; k = 1;
-		next }
-	    $1 == "TcpExt:" { for (i = 2; i <= NF; i++)
-		if (n[i] == "TCPSynRetrans") print $i }'
-}
-
-# dig NAME, then curl its address at once; record connect and total time.
-dig_then_curl() {
-	_ip=$(tb_client dig @10.0.0.1 +time=40 +tries=1 +short "$1.test")
-	[ "$_ip" = "$2" ] || { echo "dig $1: got '$_ip'"; return 1; }
-	tb_client curl -s --max-time 30 -o /tmp/$1.page \
-	    -w "connect_s=%{time_connect} total_s=%{time_total}\n" \
-	    "http://$_ip/" > /tmp/$1.times
-	_rc=$?
-	cat /tmp/$1.times
-	[ $_rc -eq 0 ] && grep -qi "<html" /tmp/$1.page && return 0
-	# Seen once in ~30 cold boots (Synjitsu on or off): the guest says
-	# it serves, yet nothing reaches it.  What the next look needs:
-	echo "curl exit $_rc; client neighbours:"
-	tb_client ip neigh
-	_d=$(xl domid "$1.test")
-	echo "vif$_d.0 and the bridge:"
-	ip -s link show "vif$_d.0"
-	ip link show master br0
-	xenstore-ls "/local/domain/0/backend/vif/$_d" 2>&1 | head -20
-	return 1
-}
-
-# connect_s under 0.5: the handshake was not left to the booting guest.
-# No timing at all (curl never connected) is a failure too.
-fast_connect() {
-	cat /tmp/syn.times
-	awk -F'[ =]' '$1 == "connect_s" && $2 != "" { ok = $2 + 0 < 0.5 }
-	    END { exit !ok }' /tmp/syn.times
-}
+. /testbed/tests/synjitsu.inc
 
 r0=$(syn_retrans)
 t0=$(tb_now)
 tb_step synjitsu-page-on-first-connection 60 dig_then_curl syn 10.0.0.41
 tb_say "BENCH uk-synjitsu cold_http_ms=$(($(tb_now) - t0)) $(cat /tmp/syn.times)"
 r1=$(syn_retrans)
-tb_step synjitsu-connect-at-once 5 fast_connect
+tb_step synjitsu-connect-at-once 5 fast_connect syn
 tb_step synjitsu-no-syn-retransmission 5 test "$r1" -eq "$r0"
 tb_step synjitsu-handed-over 10 sh -c \
     'jitsuctl metrics | grep -q "^jitsud_synjitsu_handed_connections_total [1-9]"'
@@ -88,29 +51,8 @@ records_cleaned() {
 }
 tb_step synjitsu-records-cleaned 10 records_cleaned
 
-# The control's client connects first and asks after: its SYN leaves
-# before the query can start the guest, so it surely meets nobody (with
-# dig first, a dom0 client slow to start curl can find the guest up).
-curl_then_dig() {
-	tb_client curl -s --max-time 30 -o /tmp/$1.page \
-	    -w "connect_s=%{time_connect} total_s=%{time_total}\n" \
-	    "http://$2/" > /tmp/$1.times &
-	_cp=$!
-	sleep 0.3
-	_ip=$(tb_client dig @10.0.0.1 +time=40 +tries=1 +short "$1.test")
-	wait $_cp
-	_rc=$?
-	cat /tmp/$1.times
-	[ "$_ip" = "$2" ] || { echo "dig $1: got '$_ip'"; return 1; }
-	[ $_rc -eq 0 ] && grep -qi "<html" /tmp/$1.page
-}
-
-# The control: without Synjitsu the first SYN meets nobody.  The client
-# knows the guest's MAC from an earlier life (as after an idle stop):
-# otherwise its SYN would wait for ARP instead of being sent and lost.
-nosyn_mac=$(jitsuctl show nosyn.test. | awk '$1 == "mac" { print $2 }')
-tb_client ip neigh replace 10.0.0.42 lladdr "$nosyn_mac" dev eth0 \
-    nud permanent
+# The control: without Synjitsu the first SYN meets nobody.
+knows_mac nosyn 10.0.0.42
 t0=$(tb_now)
 tb_step control-page-without-synjitsu 60 curl_then_dig nosyn 10.0.0.42
 tb_say "BENCH uk-nosynjitsu cold_http_ms=$(($(tb_now) - t0)) $(cat /tmp/nosyn.times)"

@@ -8,8 +8,7 @@ UK_BIND=${UK_BIND:-pvh}
 dom=uk-httpd
 [ "$UK_BIND" = pvh ] || dom=uk-httpd-$UK_BIND
 
-# sha256 of 1 MiB of bytes (i * 7 + 3) & 0xff, i = 0..1048575
-big_sha=172c15dc2e12b50e523d8e657cbe7fbb11c1053252bbf1e1431077d57d8128fd
+. /testbed/tests/httpd.inc
 
 first_http() {
 	until tb_client curl -sf --max-time 1 -o /dev/null http://10.0.0.30/
@@ -20,15 +19,6 @@ first_http() {
 
 pings() {
 	tb_client ping -c 3 -W 2 10.0.0.30
-}
-
-big_intact() {
-	[ "$(tb_client curl -sf --max-time 30 http://10.0.0.30/big.bin |
-	    sha256sum | cut -d' ' -f1)" = "$big_sha" ]
-}
-
-page() {
-	tb_client curl -sf --max-time 5 http://10.0.0.30/ | grep -qi "<html"
 }
 
 gone() {
@@ -47,8 +37,8 @@ split_channels() {
 }
 tb_step uk-split-event-channels 10 split_channels
 tb_step uk-ping 20 pings
-tb_step uk-page 20 page
-tb_step uk-1mib-intact 60 big_intact
+tb_step uk-page 20 httpd_page 10.0.0.30
+tb_step uk-1mib-intact 60 httpd_big_intact 10.0.0.30
 # Asked with `xl sysrq', it says what state it is in on its console.
 sysrq_state() {
 	xl sysrq "$dom" n &&
