@@ -12,8 +12,9 @@
 #   (results.txt also: conduit against TCP over netfront, issue 12)
 # With BENCH_ARCH=arm64 (make bench-arm) the nested run is on the arm64
 # machine instead (figures 1 and 3 by default), and its figures are
-# bench/arm64-*.svg; results.txt holds a section per machine whose run
-# is in build/bench (x86 first), each with the time of its run.
+# bench/arm64-*.svg.  results.txt holds a section per machine, x86's
+# first, each with the time of its run: a run rewrites its machine's
+# section and keeps the other's.
 # Nested timings are emulation times (QEMU TCG): compare only ratios
 # measured in the same run.
 #
@@ -27,7 +28,9 @@
 #   BENCH_MEMS, BENCH_PARN  for a quick check of the bench: figure 1's
 #                       memory sizes and figure 2's N (comma lists)
 #   BENCH_FIG3_MEM      figure 3's guest memory in MiB (default 4)
-#   BENCH_SUMMARY_ONLY  1: no run, only summarise BENCH_RESULTS again
+#   BENCH_SUMMARY_ONLY  1: no run, only summarise BENCH_RESULTS (and an
+#                       arm64 run's, BENCH_RESULTS_arm64) again; with
+#                       BENCH_ARCH, only that machine's section
 #   BENCH_RESULTS       the nested run's output (build/bench/bench.results)
 #   BENCH_DIR           where results.txt and the figures go (bench/)
 #   BENCH_ARCH          amd64 (default) or arm64: the machine of the
@@ -182,12 +185,43 @@ summarise() {
 	    > "$dir/${fp}synjitsu.svg"
 }
 
+# kept ARCH: ARCH's section of results.txt as it stands (x86's: the one
+# not on another machine), without its trailing blank lines.
+kept() {
+	[ -f "$res" ] || return 0
+	awk -v a="$1" '
+	    /^# jitsud benchmarks/ {
+		on = a == "amd64" ? $0 !~ / on arm(64|hf) / : index($0, " on " a " ") > 0
+	    }
+	    on { l[++n] = $0 }
+	    END { while (n > 0 && l[n] == "") n--; for (i = 1; i <= n; i++) print l[i] }' "$res"
+}
+
+# A nested run rewrites its own machine's section; the other machine's
+# stays as its own run left it (each says when that was).  A summary
+# alone rewrites each section whose run's output is here, or with
+# BENCH_ARCH only that machine's.
 cache=${TESTBED_CACHE:-$top/build/cache}
+redo() {
+	if [ -z "${BENCH_SUMMARY_ONLY:-}" ] || [ -n "${BENCH_ARCH:-}" ]; then
+		[ "$arch" = "$1" ]
+	else
+		[ "$1" = amd64 ] || [ -f "$2" ]
+	fi
+}
 {
-	summarise amd64 "$r" "$cache"
-	if [ -f "$ra" ]; then
+	if redo amd64 "$r" || [ -z "$(kept amd64)" ]; then
+		summarise amd64 "$r" "$cache"
+	else
+		kept amd64
+	fi
+	if redo arm64 "$ra"; then
 		printf '\n\n'
 		summarise arm64 "$ra" "$cache/arm64"
+	elif [ -n "$(kept arm64)" ]; then
+		printf '\n\n'
+		kept arm64
 	fi
-} > "$res"
+} > "$res.new"
+mv "$res.new" "$res"
 cat "$res"

@@ -12,6 +12,7 @@ trap 'rm -rf "$work"' EXIT
 # summarise RESULTS DIR [ARM64-RESULTS]: with no arm64 run unless given.
 summarise() {
 	BENCH_SUMMARY_ONLY=1 BENCH_RESULTS=$1 BENCH_DIR=$2 \
+	    BENCH_ARCH=${BENCH_ARCH:-} \
 	    BENCH_RESULTS_arm64=${3:-$work/none} \
 	    sh "$top/scripts/bench/run.sh" > /dev/null
 }
@@ -91,5 +92,24 @@ check "arm64: its targets computed" grep -q \
     "$res"
 check "arm64: its failed run counted" \
     grep -q '^xl-vif-jitsu 4 2 1 500 ' "$res"
+
+# A machine's section is rewritten by its own run only: summarising
+# arm64's again keeps x86's as it was, and the other way round.
+cp "$work/a/results.txt" "$work/a/before.txt"
+x86_section() {
+	sed -n '/^# jitsud benchmarks on x86_64/,/^# jitsud benchmarks on arm64/p' \
+	    "$1" | sed '$d'
+}
+check "keep: arm64 summarised again" eval \
+    "BENCH_ARCH=arm64 summarise '$work/empty.results' '$work/a' \
+    '$top/tests/bench/arm64.results'"
+check "keep: x86's section kept as it was" eval \
+    "x86_section '$work/a/before.txt' > '$work/x1' &&
+    x86_section '$work/a/results.txt' > '$work/x2' &&
+    grep -q '^xl-stock 4 3 1 2650 ' '$work/x2' && cmp -s '$work/x1' '$work/x2'"
+check "keep: x86 summarised again keeps arm64's" eval \
+    "BENCH_ARCH=amd64 summarise '$work/empty.results' '$work/a' '$work/none' &&
+    grep -q '^jitsud-inline 4 2 0 320 ' '$work/a/results.txt' &&
+    ! grep -q '^xl-stock 4 3 1 2650 ' '$work/a/results.txt'"
 
 finish bench-summary
