@@ -10,15 +10,13 @@
 #   bench/parallel-per-guest.svg  the same, per guest
 #   bench/synjitsu.svg   figure 3: first-connection latency CDF
 #   (results.txt also: conduit against TCP over netfront, issue 12)
+# With BENCH_ARCH=arm64 (make bench-arm) the nested run is on the arm64
+# machine instead (figures 1 and 3 by default), and its figures are
+# bench/arm64-*.svg.  results.txt holds a section per machine, x86's
+# first, each with the time of its run: a run rewrites its machine's
+# section and keeps the other's.
 # Nested timings are emulation times (QEMU TCG): compare only ratios
 # measured in the same run.
-#
-# TESTBED_ARCH=arm64 runs the nested bench on the arm64 testbed instead
-# (build with make ARCH=arm64 first): bench/arm64/results.txt and its
-# figures, from build/bench/arm64/bench.results; its default pieces are
-# fig1, fig3 and linux (jitsud against xl create, Synjitsu against held
-# and lost, the Linux guest against the unikernel), and dns.txt and
-# scale.txt, measures of this host, are left to the x86 run.
 #
 # Environment:
 #   BENCH_ONLY          pieces of the nested run (fig1,fig2,fig3,conduit,
@@ -30,32 +28,37 @@
 #   BENCH_MEMS, BENCH_PARN  for a quick check of the bench: figure 1's
 #                       memory sizes and figure 2's N (comma lists)
 #   BENCH_FIG3_MEM      figure 3's guest memory in MiB (default 4)
-#   BENCH_SUMMARY_ONLY  1: no run, only summarise BENCH_RESULTS again
+#   BENCH_SUMMARY_ONLY  1: no run, only summarise BENCH_RESULTS (and an
+#                       arm64 run's, BENCH_RESULTS_arm64) again; with
+#                       BENCH_ARCH, only that machine's section
 #   BENCH_RESULTS       the nested run's output (build/bench/bench.results)
 #   BENCH_DIR           where results.txt and the figures go (bench/)
+#   BENCH_ARCH          amd64 (default) or arm64: the machine of the
+#                       nested run (TESTBED_ARCH); an ARM run skips the
+#                       host's dns.txt and scale.txt
+#   BENCH_RESULTS_arm64 an arm64 run's output to summarise (default
+#                       build/bench/arm64/bench.results, when it exists)
 # A failed run never aborts: it is counted and the results and figures
 # are always written, "no data" where a series has none.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 out=$top/build/bench
-arch=${TESTBED_ARCH:-amd64}
-cache=${TESTBED_CACHE:-$top/build/cache}
-# The testbed keeps an arm64 run's output in OUT/arm64 (run.sh).
+dir=${BENCH_DIR:-$top/bench}
+r=${BENCH_RESULTS:-$out/bench.results}
+res=$dir/results.txt
+arch=${BENCH_ARCH:-amd64}
 case $arch in
-amd64) sub="" ;;
+amd64) ;;
 arm64)
-	sub=/arm64
-	cache=$cache/arm64
-	BENCH_ONLY=${BENCH_ONLY:-fig1,fig3,linux}
+	# The ARM machine's pieces: figure 2's 32 guests and conduit are
+	# x86's only unless asked for.
+	BENCH_ONLY=${BENCH_ONLY:-fig1,fig3}
 	;;
 *)
-	echo "bench: unknown TESTBED_ARCH $arch (amd64 or arm64)" >&2
+	echo "bench: unknown BENCH_ARCH $arch (amd64 or arm64)" >&2
 	exit 2
 	;;
 esac
-dir=${BENCH_DIR:-$top/bench$sub}
-r=${BENCH_RESULTS:-$out$sub/bench.results}
-res=$dir/results.txt
 mkdir -p "$out" "$dir"
 
 say() {
@@ -86,12 +89,13 @@ if [ -z "${BENCH_SUMMARY_ONLY:-}" ]; then
 	[ -n "${BENCH_PARN:-}" ] && args="$args jitsu.parn=$BENCH_PARN"
 	[ -n "${BENCH_FIG3_MEM:-}" ] && args="$args jitsu.fig3mem=$BENCH_FIG3_MEM"
 	args=$(echo "$args" | tr , +)
-	say "nested run ($args); progress below, about 45 min in full"
+	say "nested run on $arch ($args); progress below, about 45 min in full"
 	rc=0
 	# Room for 32 guests at once and for their 32 xl processes (each
 	# xl create leaves one behind to watch its domain): dom0 with the
 	# default 384 MiB has 150 MiB free.
-	TESTBED_OUT=$out TESTBED_TIMEOUT=${BENCH_TIMEOUT:-4200} \
+	TESTBED_ARCH=$arch TESTBED_OUT=$out \
+	    TESTBED_TIMEOUT=${BENCH_TIMEOUT:-4200} \
 	    TESTBED_STALL=150 TESTBED_ARGS="$args" \
 	    TESTBED_MEM=${TESTBED_MEM:-1536} \
 	    TESTBED_DOM0_MEM=${TESTBED_DOM0_MEM:-768} \
@@ -100,6 +104,7 @@ if [ -z "${BENCH_SUMMARY_ONLY:-}" ]; then
 	    "(1: some step failed, counted below; 2: the run broke off)"
 fi
 [ -f "$r" ] || : > "$r"
+ra=${BENCH_RESULTS_arm64:-$out/arm64/bench.results}
 
 # The BENCH lines of the series named, as "A B VALUE" for a figure.
 series() {
@@ -110,7 +115,7 @@ series() {
 			p = index($i, "="); v[substr($i, 1, p - 1)] = substr($i, p + 1)
 		}
 		if (v["failed"] != 1 && v[c] != "") print v[a], v[b], v[c]
-	    }' "$r"
+	    }' "$rf"
 }
 
 # Medians per (A, B) of series output, "A B MEDIAN" in first-seen order.
@@ -130,41 +135,93 @@ medians() {
 	    }'
 }
 
-awk -v stamp="$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
-    -v host="$(nproc) cores, $(uname -m)" -v arch="$arch" \
-    -v versions="$(cat "$cache/stamp" 2>/dev/null)" \
-    -f "$top/scripts/bench/summary.awk" "$r" > "$res"
 
-# Figure 1: one group per step (in the run's order), one bar per memory;
-# a step jitsud refused is drawn as "not available".
-steporder=$(awk '$1 == "BENCH" && $2 == "step" {
-	for (i = 3; i <= NF; i++) if ($i ~ /^label=/) print substr($i, 7) }' "$r")
+# summarise ARCH RESULTS CACHE: the section of results.txt for one
+# machine's run (on stdout) and its figures ($dir, prefixed "ARCH-" but
+# for x86's).
+summarise() {
+	rf=$2
+	fp="" on=""
+	[ "$1" = amd64 ] || { fp=$1-; on=" ($1)"; }
+	awk -v stamp="$(date -u -r "$rf" +%Y-%m-%dT%H:%M:%SZ)" \
+	    -v arch="$1" -v host="$(nproc) cores, $(uname -m)" \
+	    -v versions="$(cat "$3/stamp" 2>/dev/null)" \
+	    -f "$top/scripts/bench/summary.awk" "$rf"
+
+	# Figure 1: one group per step (in the run's order), one bar per memory;
+	# a step jitsud refused is drawn as "not available".
+	steporder=$(awk '$1 == "BENCH" && $2 == "step" {
+		for (i = 3; i <= NF; i++) if ($i ~ /^label=/) print substr($i, 7) }' "$rf")
+	{
+		for s in $steporder; do
+			awk -v s="$s" '$1 == "BENCH" && $2 == "step" &&
+			    index($0, " label=" s " ") && / avail=0/ { print s, "-", "na" }' "$rf"
+			# Every memory the step was run at, "-" until a median comes.
+			awk -v s="$s" '$1 == "BENCH" && $2 == "boot" &&
+			    index($0, " step=" s " ") { sub(/.* mem=/, ""); sub(/ .*/, "");
+			    if (!seen[$0]++) print s, $0 "MiB", "-" }' "$rf"
+			series boot step mem ms | awk -v s="$s" '$1 == s' | medians |
+			    awk '{ print $1, $2 "MiB", $3 }'
+		done
+	} | sh "$top/scripts/bench/bars-svg.sh" \
+	    "httpd unikernel$on: query or create to first HTTP byte, per step (median)" \
+	    "ms" > "$dir/${fp}boot-steps.svg"
+
+	# Figure 2 is x86's; another machine's only when its run had it.
+	if [ -z "$fp" ] || grep -q '^BENCH parallel ' "$rf"; then
+		series parallel sys n all_ms | medians |
+		    sh "$top/scripts/bench/lines-svg.sh" \
+		    "N httpd unikernels at once: all serving after (median)" \
+		    "guests started at once" "ms" > "$dir/${fp}parallel.svg"
+		series parallel sys n all_ms | medians | awk '{ print $1, $2, int($3 / $2) }' |
+		    sh "$top/scripts/bench/lines-svg.sh" \
+		    "N httpd unikernels at once: time per guest (median / N)" \
+		    "guests started at once" "ms per guest" > "$dir/${fp}parallel-per-guest.svg"
+	fi
+
+	series synjitsu-first-byte mode run ms | awk '{ print $1, $3 }' |
+	    sh "$top/scripts/bench/cdf-svg.sh" \
+	    "httpd unikernel$on: DNS query to first HTTP byte" "ms" \
+	    > "$dir/${fp}synjitsu.svg"
+}
+
+# kept ARCH: ARCH's section of results.txt as it stands (x86's: the one
+# not on another machine), without its trailing blank lines.
+kept() {
+	[ -f "$res" ] || return 0
+	awk -v a="$1" '
+	    /^# jitsud benchmarks/ {
+		on = a == "amd64" ? $0 !~ / on arm(64|hf) / : index($0, " on " a " ") > 0
+	    }
+	    on { l[++n] = $0 }
+	    END { while (n > 0 && l[n] == "") n--; for (i = 1; i <= n; i++) print l[i] }' "$res"
+}
+
+# A nested run rewrites its own machine's section; the other machine's
+# stays as its own run left it (each says when that was).  A summary
+# alone rewrites each section whose run's output is here, or with
+# BENCH_ARCH only that machine's.
+cache=${TESTBED_CACHE:-$top/build/cache}
+redo() {
+	if [ -z "${BENCH_SUMMARY_ONLY:-}" ] || [ -n "${BENCH_ARCH:-}" ]; then
+		[ "$arch" = "$1" ]
+	else
+		[ "$1" = amd64 ] || [ -f "$2" ]
+	fi
+}
 {
-	for s in $steporder; do
-		awk -v s="$s" '$1 == "BENCH" && $2 == "step" &&
-		    index($0, " label=" s " ") && / avail=0/ { print s, "-", "na" }' "$r"
-		# Every memory the step was run at, "-" until a median comes.
-		awk -v s="$s" '$1 == "BENCH" && $2 == "boot" &&
-		    index($0, " step=" s " ") { sub(/.* mem=/, ""); sub(/ .*/, "");
-		    if (!seen[$0]++) print s, $0 "MiB", "-" }' "$r"
-		series boot step mem ms | awk -v s="$s" '$1 == s' | medians |
-		    awk '{ print $1, $2 "MiB", $3 }'
-	done
-} | sh "$top/scripts/bench/bars-svg.sh" \
-    "httpd unikernel: query or create to first HTTP byte, per step (median)" \
-    "ms" > "$dir/boot-steps.svg"
-
-series parallel sys n all_ms | medians |
-    sh "$top/scripts/bench/lines-svg.sh" \
-    "N httpd unikernels at once: all serving after (median)" \
-    "guests started at once" "ms" > "$dir/parallel.svg"
-series parallel sys n all_ms | medians | awk '{ print $1, $2, int($3 / $2) }' |
-    sh "$top/scripts/bench/lines-svg.sh" \
-    "N httpd unikernels at once: time per guest (median / N)" \
-    "guests started at once" "ms per guest" > "$dir/parallel-per-guest.svg"
-
-series synjitsu-first-byte mode run ms | awk '{ print $1, $3 }' |
-    sh "$top/scripts/bench/cdf-svg.sh" \
-    "httpd unikernel: DNS query to first HTTP byte" "ms" \
-    > "$dir/synjitsu.svg"
+	if redo amd64 "$r" || [ -z "$(kept amd64)" ]; then
+		summarise amd64 "$r" "$cache"
+	else
+		kept amd64
+	fi
+	if redo arm64 "$ra"; then
+		printf '\n\n'
+		summarise arm64 "$ra" "$cache/arm64"
+	elif [ -n "$(kept arm64)" ]; then
+		printf '\n\n'
+		kept arm64
+	fi
+} > "$res.new"
+mv "$res.new" "$res"
 cat "$res"

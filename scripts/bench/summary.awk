@@ -3,7 +3,8 @@
 # how many failed; medians are over the good runs only; a series with no
 # good run says "no data"; the issue's targets come last, each "holds",
 # "does not hold" or "no data".  Variables: stamp (date), host, versions,
-# arch (the emulated machine: amd64, the default, or arm64).
+# arch (the emulated machine: amd64, arm64; its figures are prefixed
+# "arm64-" and so on, amd64's are not).
 
 function med(list,    n, a, i, j, t) {
 	n = split(list, a, " ")
@@ -62,6 +63,15 @@ function mibs(k) {
 
 function msec(us) {
 	return us == "" ? "-" : sprintf("%.1f", us / 1000)
+}
+
+# The emulated machine, as the header names it.
+function machine(a) {
+	if (a == "arm64")
+		return "arm64 (Xen on ARM, qemu-system-aarch64, Cortex-A57)"
+	if (a == "armhf")
+		return "armhf (Xen on ARM, qemu-system-arm, Cortex-A15)"
+	return "x86_64 (qemu-system-x86_64)"
 }
 
 function dash(x) {
@@ -240,9 +250,8 @@ $2 == "warning" { nwarn++; warn[nwarn] = $0 }
 }
 
 END {
-	printf "# jitsud benchmarks, %s\n", stamp
-	if (arch == "arm64")
-		printf "# machine: arm64 (Xen on ARM, qemu-system-aarch64, 2 vCPUs)\n"
+	fp = (arch == "" || arch == "amd64") ? "bench/" : "bench/" arch "-"
+	printf "# jitsud benchmarks on %s, %s\n", machine(arch), stamp
 	printf "# host: %s; nested Xen under QEMU TCG (times are emulated: compare\n", host
 	printf "# only ratios within this file)\n"
 	printf "# versions: %s\n", versions
@@ -259,7 +268,7 @@ END {
 	for (i = 1; i <= nwarn; i++) print "# " warn[i]
 
 	print ""
-	print "## Figure 1 (bench/boot-steps.svg): httpd unikernel (PVH), xl create or"
+	printf "## Figure 1 (%sboot-steps.svg): httpd unikernel (PVH), xl create or\n", fp
 	print "## DNS query until its first HTTP byte, per optimisation step (each"
 	print "## step adds to the previous ones; tests/xen/bench-steps.inc); the"
 	print "## client: curl on the host, host clock, from its request (for xl: its"
@@ -267,7 +276,9 @@ END {
 	print "## may be late by up to 60 ms); create_or_answer: xl create's own time"
 	print "## (dom0 clock) or when the client had the DNS answer (host clock);"
 	print "## a jitsud run with shells starts once its pool is whole again (jitsud"
-	print "## makes its shells a second after a summon), in figures 2 and 3 too"
+	print "## makes its shells a second after a summon), in figures 2 and 3 too;"
+	print "## linux-xl: the baseline Linux guest (tests/xen/linux*.cfg, vif-jitsu)"
+	print "## by xl create, at the memory it needs, to its web server's first byte"
 	print "# step mem_MiB runs failed median_ms median_create_or_answer_ms"
 	for (s = 1; s <= nsteps; s++) {
 		l = order[s]
@@ -288,50 +299,63 @@ END {
 		}
 	}
 	if (nsteps == 0) print "no data"
+	# The paper's unikernel against a Linux VM, both by xl create.
+	lm = ""
+	for (j = 1; j <= nmems; j++)
+		if (fig1["linux-xl", mems[j]] != "") lm = mems[j]
+	r = lm == "" ? "" : ratio(fig1["linux-xl", lm], fig1["xl-vif-jitsu", 4])
+	if (r == "")
+		print "# Linux guest / httpd unikernel, both xl create + vif-jitsu: no data"
+	else
+		printf "# Linux guest / httpd unikernel, both xl create + vif-jitsu: %s (Linux %s MiB %d ms, unikernel 4 MiB %d ms)\n", \
+		    r, lm, fig1["linux-xl", lm], fig1["xl-vif-jitsu", 4]
 
-	print ""
-	print "## Figure 2 (bench/parallel.svg, bench/parallel-per-guest.svg): N httpd"
-	print "## unikernels (4 MiB, vif-jitsu) started at once until all serve HTTP;"
-	printf "## jitsud (N names queried at once; conf: %s) against N parallel xl create\n", \
-	    parconf == "" ? "?" : parconf
-	print "## (the start in dom0: one qburst process for jitsud, N xl processes;"
-	print "## the end: servewait in dom0 sees each guest's data/status = ready in"
-	print "## XenStore, then its first HTTP byte, for both alike)"
-	print "# system N runs failed median_all_ms per_guest_ms"
-	for (si = 1; si <= 2; si++) {
-		sys = si == 1 ? "jitsud" : "xl"
-		for (j = 1; j <= nns; j++) {
-			k = sys SUBSEP ns[j]
-			if (!(k in pruns)) continue
-			md = med(pms[k])
-			printf "%s %s %d %d %s %s", sys, ns[j], pruns[k], pfail[k], \
-			    md == "" ? "no-data" : md, md == "" ? "-" : int(md / ns[j])
-			if (pfail[k]) printf "  # failed: %s", pwhy[k]
-			printf "\n"
-			par[sys, ns[j]] = md
+	# Figure 2 is x86's; another machine's run has it only when asked.
+	if (arch == "" || arch == "amd64" || nns || idle99 != "") {
+		print ""
+		printf "## Figure 2 (%sparallel.svg, %sparallel-per-guest.svg): N httpd\n", fp, fp
+		print "## unikernels (4 MiB, vif-jitsu) started at once until all serve HTTP;"
+		printf "## jitsud (N names queried at once; conf: %s) against N parallel xl create\n", \
+		    parconf == "" ? "?" : parconf
+		print "## (the start in dom0: one qburst process for jitsud, N xl processes;"
+		print "## the end: servewait in dom0 sees each guest's data/status = ready in"
+		print "## XenStore, then its first HTTP byte, for both alike)"
+		print "# system N runs failed median_all_ms per_guest_ms"
+		for (si = 1; si <= 2; si++) {
+			sys = si == 1 ? "jitsud" : "xl"
+			for (j = 1; j <= nns; j++) {
+				k = sys SUBSEP ns[j]
+				if (!(k in pruns)) continue
+				md = med(pms[k])
+				printf "%s %s %d %d %s %s", sys, ns[j], pruns[k], pfail[k], \
+				    md == "" ? "no-data" : md, md == "" ? "-" : int(md / ns[j])
+				if (pfail[k]) printf "  # failed: %s", pwhy[k]
+				printf "\n"
+				par[sys, ns[j]] = md
+			}
 		}
+		if (nns == 0) print "no data"
+		print "# memory left with the N guests up (MiB, lowest over the runs):"
+		print "# system N dom0_available xen_free"
+		for (i = 1; i <= nmo; i++) print morder[i], dmin[morder[i]], xmin[morder[i]]
+		if (nmo == 0) print "no data"
+		print "# a live name's DNS round trip (us), idle and while jitsud starts eight"
+		print "# (the client on the host, one query every 50 ms; 8 s from the burst),"
+		print "# and in the same windows the control: dom0's kernel answering ICMP"
+		print "# echo (ping every 50 ms), where jitsud plays no part:"
+		print "# probe idle_p50 idle_p99 build_p50 build_p99 build_max"
+		if (idle99 != "")
+			print "dns", idle50, idle99, build50, build99, buildmax
+		else
+			print "dns no data"
+		if (pidle99 != "")
+			print "ping", pidle50, pidle99, pbuild50, pbuild99, "-"
+		else
+			print "ping no data"
 	}
-	if (nns == 0) print "no data"
-	print "# memory left with the N guests up (MiB, lowest over the runs):"
-	print "# system N dom0_available xen_free"
-	for (i = 1; i <= nmo; i++) print morder[i], dmin[morder[i]], xmin[morder[i]]
-	if (nmo == 0) print "no data"
-	print "# a live name's DNS round trip (us), idle and while jitsud starts eight"
-	print "# (the client on the host, one query every 50 ms; 8 s from the burst),"
-	print "# and in the same windows the control: dom0's kernel answering ICMP"
-	print "# echo (ping every 50 ms), where jitsud plays no part:"
-	print "# probe idle_p50 idle_p99 build_p50 build_p99 build_max"
-	if (idle99 != "")
-		print "dns", idle50, idle99, build50, build99, buildmax
-	else
-		print "dns no data"
-	if (pidle99 != "")
-		print "ping", pidle50, pidle99, pbuild50, pbuild99, "-"
-	else
-		print "ping no data"
 
 	print ""
-	print "## Figure 3 (bench/synjitsu.svg): first connection, DNS query until the"
+	printf "## Figure 3 (%ssynjitsu.svg): first connection, DNS query until the\n", fp
 	printf "## first HTTP byte (ms) of the httpd unikernel (%s MiB): syn = cold with\n", \
 	    fig3mem == "" ? "?" : fig3mem
 	print "## Synjitsu, hold = cold, answer held until ready, lost = cold answered"

@@ -9,8 +9,11 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d /tmp/bench-summary.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
+# summarise RESULTS DIR [ARM64-RESULTS]: with no arm64 run unless given.
 summarise() {
 	BENCH_SUMMARY_ONLY=1 BENCH_RESULTS=$1 BENCH_DIR=$2 \
+	    BENCH_ARCH=${BENCH_ARCH:-} \
+	    BENCH_RESULTS_arm64=${3:-$work/none} \
 	    sh "$top/scripts/bench/run.sh" > /dev/null
 }
 
@@ -60,4 +63,53 @@ check "empty: figures say no data" eval \
     "grep -q 'no data' '$work/e/boot-steps.svg' &&
     grep -q 'no data' '$work/e/parallel.svg' &&
     grep -q 'no data' '$work/e/synjitsu.svg'"
+# An arm64 run beside x86's: a section of its own after x86's, its
+# figures apart, its Linux-against-unikernel ratio and targets.
+check "arm64: summary runs" summarise "$top/tests/bench/failed.results" \
+    "$work/a" "$top/tests/bench/arm64.results"
+res=$work/a/results.txt
+check "arm64: x86's section first, then arm64's" eval \
+    "grep '^# jitsud benchmarks on' '$res' | cut -d' ' -f5 | tr '\n' ' ' |
+    grep -qx 'x86_64 arm64 '"
+check "arm64: its figures written apart" eval \
+    "[ -s '$work/a/arm64-boot-steps.svg' ] &&
+    [ -s '$work/a/arm64-synjitsu.svg' ] && figures_written '$work/a'"
+check "arm64: no figure 2 drawn for a run without it" \
+    test ! -e "$work/a/arm64-parallel.svg"
+check "arm64: nor its section, only x86's" eval \
+    "[ \$(grep -c '^## Figure 2' '$res') -eq 1 ]"
+check "arm64: the figures name the machine" \
+    grep -q 'httpd unikernel (arm64)' "$work/a/arm64-boot-steps.svg"
+check "arm64: Linux guest against the unikernel, medians of good runs" \
+    grep -q '^# Linux guest / httpd unikernel.*: 5.00 (Linux 128 MiB 2500 ms, unikernel 4 MiB 500 ms)' \
+    "$res"
+check "arm64: x86's fixture has no Linux series" \
+    grep -q '^# Linux guest / httpd unikernel.*: no data' "$res"
+check "arm64: a step jitsud refuses on ARM is not available" \
+    grep -q '^jitsud-shells not available (jitsud.conf:6:_shells' "$res"
+check "arm64: its targets computed" grep -q \
+    'at most 0.6x .*does not hold (jitsud-inline 320 ms / xl-vif-jitsu 500 ms = 0.64)' \
+    "$res"
+check "arm64: its failed run counted" \
+    grep -q '^xl-vif-jitsu 4 2 1 500 ' "$res"
+
+# A machine's section is rewritten by its own run only: summarising
+# arm64's again keeps x86's as it was, and the other way round.
+cp "$work/a/results.txt" "$work/a/before.txt"
+x86_section() {
+	sed -n '/^# jitsud benchmarks on x86_64/,/^# jitsud benchmarks on arm64/p' \
+	    "$1" | sed '$d'
+}
+check "keep: arm64 summarised again" eval \
+    "BENCH_ARCH=arm64 summarise '$work/empty.results' '$work/a' \
+    '$top/tests/bench/arm64.results'"
+check "keep: x86's section kept as it was" eval \
+    "x86_section '$work/a/before.txt' > '$work/x1' &&
+    x86_section '$work/a/results.txt' > '$work/x2' &&
+    grep -q '^xl-stock 4 3 1 2650 ' '$work/x2' && cmp -s '$work/x1' '$work/x2'"
+check "keep: x86 summarised again keeps arm64's" eval \
+    "BENCH_ARCH=amd64 summarise '$work/empty.results' '$work/a' '$work/none' &&
+    grep -q '^jitsud-inline 4 2 0 320 ' '$work/a/results.txt' &&
+    ! grep -q '^xl-stock 4 3 1 2650 ' '$work/a/results.txt'"
+
 finish bench-summary
