@@ -303,7 +303,7 @@ clean:
 	    build/uk-obj build/unikernels build/deb build/fuzz/obj build/fuzz/uk \
 	    build/fuzz/ukh build/fuzz/bin \
 	    $(foreach a,arm64 armhf,build/$(a)/obj build/$(a)/bin build/$(a)/tools \
-		build/$(a)/tests) build/arm64/uk-obj build/arm64/unikernels
+		build/$(a)/tests build/$(a)/uk-obj build/$(a)/unikernels)
 
 distclean: clean
 	rm -rf build
