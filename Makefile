@@ -3,6 +3,8 @@
 #   make                 build the programs into build/bin
 #   make check           unit tests (plain and ASan+UBSan) + nested-Xen tests
 #   make check SANITIZE=1  unit and daemon tests under ASan+UBSan only
+#   make check-arm       the armhf suites on the emulated armhf testbed
+#                        (not part of make check)
 #   make unit            unit tests only (fast)
 #   make smoke           the nested-Xen smoke test only
 #   make demo            boot the testbed and show a guest being served
@@ -59,7 +61,7 @@ TRIPLET	= $(CROSS_TRIPLET_$(ARCH))
 ifeq ($(TRIPLET),)
 $(error ARCH=$(ARCH): the cross builds are ARCH=arm64 and ARCH=armhf)
 endif
-ifneq ($(filter check fuzz fuzz-build fuzz-check smoke \
+ifneq ($(filter check check-arm fuzz fuzz-build fuzz-check smoke \
     testbed-selftest demo bench deb unikernels,$(MAKECMDGOALS)),)
 $(error ARCH=$(ARCH) builds the programs, test tools and unit tests only \
     (make, make unit, make install); the rest is x86)
@@ -147,8 +149,8 @@ endef
 $(foreach p,$(PROGRAMS),$(eval $(call prog_rule,$(p))))
 MANPAGES = $(wildcard man/*.[1-8])
 
-.PHONY: all check unit unit-build smoke testbed-selftest demo bench install deb \
-	clean distclean format format-check unikernels
+.PHONY: all check check-arm unit unit-build smoke testbed-selftest demo bench \
+	install deb clean distclean format format-check unikernels
 TOOLS = qlat qburst shellprobe servewait tcpflood dnscmp synspoof vchanpeer
 all: $(addprefix $(B)/bin/,$(PROGRAMS)) $(if $(TRIPLET),,unikernels) \
     $(addprefix $(B)/tools/,$(TOOLS))
@@ -243,6 +245,15 @@ else
 	@$(MAKE) --no-print-directory all SANITIZE=1
 	@sh tests/check.sh
 endif
+
+# check-arm runs the armhf suites (tests/check.sh: smoke-armhf,
+# jitsud-xl-armhf) on the armhf testbed (TESTBED_ARCH=armhf), with the
+# programs and test tools cross-built for it first.  They are not in
+# check's list: CI's time is taken already.
+CHECK_ARM_SUITES = smoke-armhf jitsud-xl-armhf
+check-arm:
+	@$(MAKE) --no-print-directory ARCH=armhf
+	@sh tests/check.sh $(CHECK_ARM_SUITES)
 
 demo: all
 	@scripts/testbed/run.sh demo
