@@ -23,7 +23,7 @@
  * arm32, above the 2 GiB its tables map).
  */
 #if defined(__arm__)
-#define UNMAPPED 0x80000000UL
+#define UNMAPPED 0x90000000UL
 #else
 #define UNMAPPED 0x8000000000UL
 #endif
