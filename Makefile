@@ -198,6 +198,7 @@ $(B)/tools/shellprobe: $(patsubst %.c,$(B)/obj/%.o,$(shellprobe_SRCS))
 
 # The libOS and its images, for the testbeds: build/unikernels/*.pvh and
 # *.pv (x86), build/arm64/unikernels/*.arm64 (Xen on ARM, cross-built).
+# The arm32 zImages (make -C unikernels ARCH=armhf) are check-arm's.
 unikernels:
 	@$(MAKE) --no-print-directory -C unikernels
 	@$(MAKE) --no-print-directory -C unikernels ARCH=arm64
@@ -247,12 +248,15 @@ else
 endif
 
 # check-arm runs the armhf suites (tests/check.sh: smoke-armhf,
-# jitsud-xl-armhf) on the armhf testbed (TESTBED_ARCH=armhf), with the
-# programs and test tools cross-built for it first.  They are not in
-# check's list: CI's time is taken already.
-CHECK_ARM_SUITES = smoke-armhf jitsud-xl-armhf
+# jitsud-xl-armhf, and the libOS's uk-armhf, uk-httpd-armhf,
+# uk-vchan-uk-armhf) on the armhf testbed (TESTBED_ARCH=armhf), with the
+# programs, test tools and arm32 unikernels cross-built for it first.
+# They are not in check's list: CI's time is taken already.
+CHECK_ARM_SUITES = smoke-armhf jitsud-xl-armhf uk-armhf uk-httpd-armhf \
+		   uk-vchan-uk-armhf
 check-arm:
 	@$(MAKE) --no-print-directory ARCH=armhf
+	@$(MAKE) --no-print-directory -C unikernels ARCH=armhf
 	@sh tests/check.sh $(CHECK_ARM_SUITES)
 
 demo: all
