@@ -3,6 +3,8 @@
 #   make                 build the programs into build/bin
 #   make check           unit tests (plain and ASan+UBSan) + nested-Xen tests
 #   make check SANITIZE=1  unit and daemon tests under ASan+UBSan only
+#   make check-arm       the armhf suites on the emulated armhf testbed
+#                        (not part of make check)
 #   make unit            unit tests only (fast)
 #   make smoke           the nested-Xen smoke test only
 #   make demo            boot the testbed and show a guest being served
@@ -60,7 +62,7 @@ TRIPLET	= $(CROSS_TRIPLET_$(ARCH))
 ifeq ($(TRIPLET),)
 $(error ARCH=$(ARCH): the cross builds are ARCH=arm64 and ARCH=armhf)
 endif
-ifneq ($(filter check fuzz fuzz-build fuzz-check smoke \
+ifneq ($(filter check check-arm fuzz fuzz-build fuzz-check smoke \
     testbed-selftest demo bench bench-arm deb unikernels,$(MAKECMDGOALS)),)
 $(error ARCH=$(ARCH) builds the programs, test tools and unit tests only \
     (make, make unit, make install); the rest is x86)
@@ -148,8 +150,8 @@ endef
 $(foreach p,$(PROGRAMS),$(eval $(call prog_rule,$(p))))
 MANPAGES = $(wildcard man/*.[1-8])
 
-.PHONY: all check unit unit-build smoke testbed-selftest demo bench bench-arm install deb \
-	clean distclean format format-check unikernels
+.PHONY: all check check-arm unit unit-build smoke testbed-selftest demo bench \
+	bench-arm install deb clean distclean format format-check unikernels
 TOOLS = qlat qburst shellprobe servewait tcpflood dnscmp synspoof vchanpeer
 all: $(addprefix $(B)/bin/,$(PROGRAMS)) $(if $(TRIPLET),,unikernels) \
     $(addprefix $(B)/tools/,$(TOOLS))
@@ -197,6 +199,7 @@ $(B)/tools/shellprobe: $(patsubst %.c,$(B)/obj/%.o,$(shellprobe_SRCS))
 
 # The libOS and its images, for the testbeds: build/unikernels/*.pvh and
 # *.pv (x86), build/arm64/unikernels/*.arm64 (Xen on ARM, cross-built).
+# The arm32 zImages (make -C unikernels ARCH=armhf) are check-arm's.
 unikernels:
 	@$(MAKE) --no-print-directory -C unikernels
 	@$(MAKE) --no-print-directory -C unikernels ARCH=arm64
@@ -246,6 +249,18 @@ else
 	@$(MAKE) --no-print-directory ARCH=arm64
 	@sh tests/check.sh
 endif
+
+# check-arm runs the armhf suites (tests/check.sh: smoke-armhf,
+# jitsud-xl-armhf, and the libOS's uk-armhf, uk-httpd-armhf,
+# uk-vchan-uk-armhf) on the armhf testbed (TESTBED_ARCH=armhf), with the
+# programs, test tools and arm32 unikernels cross-built for it first.
+# They are not in check's list: CI's time is taken already.
+CHECK_ARM_SUITES = smoke-armhf jitsud-xl-armhf uk-armhf uk-httpd-armhf \
+		   uk-vchan-uk-armhf
+check-arm:
+	@$(MAKE) --no-print-directory ARCH=armhf
+	@$(MAKE) --no-print-directory -C unikernels ARCH=armhf
+	@sh tests/check.sh $(CHECK_ARM_SUITES)
 
 demo: all
 	@scripts/testbed/run.sh demo
@@ -312,7 +327,7 @@ clean:
 	    build/uk-obj build/unikernels build/deb build/fuzz/obj build/fuzz/uk \
 	    build/fuzz/ukh build/fuzz/bin \
 	    $(foreach a,arm64 armhf,build/$(a)/obj build/$(a)/bin build/$(a)/tools \
-		build/$(a)/tests) build/arm64/uk-obj build/arm64/unikernels
+		build/$(a)/tests build/$(a)/uk-obj build/$(a)/unikernels)
 
 distclean: clean
 	rm -rf build

@@ -7,20 +7,23 @@
 # file records the package versions, so a second run with the same archive
 # state does nothing.
 # ARCH is amd64 (the default: the dom0's programs then take their
-# libraries from the host) or arm64: a foreign architecture, whose dom0
-# needs every program and library of its own, so the userland packages
-# (busybox, iproute2, curl, dig, tcpdump, bash, util-linux) and the
-# closure of their library dependencies are unpacked into CACHEDIR/root
-# too.  Give each architecture a cache folder of its own (run.sh uses
-# CACHE/arm64).
+# libraries from the host), arm64 or armhf: a foreign architecture, whose
+# dom0 needs every program and library of its own, so the userland
+# packages (busybox, iproute2, curl, dig, tcpdump, bash, util-linux) and
+# the closure of their library dependencies are unpacked into
+# CACHEDIR/root too.  Give each architecture a cache folder of its own
+# (run.sh uses CACHE/arm64 and CACHE/armhf).  armhf's kernel is the LPAE
+# flavour (armmp-lpae): Xen on 32-bit ARM runs no other as dom0.
 set -eu
 . "$(dirname "$0")/../apt.sh"
 
 cache=${1:?usage: fetch.sh CACHEDIR [ARCH]}
 arch=${2:-amd64}
+kmeta=linux-image-$arch
 case $arch in
 amd64) q="" ;;
 arm64) q=":$arch" ;;
+armhf) q=":$arch" kmeta=linux-image-armmp-lpae ;;
 *) echo "fetch: unknown architecture $arch" >&2; exit 1 ;;
 esac
 mkdir -p "$cache/debs" "$cache/root"
@@ -38,9 +41,9 @@ fi
 
 # The kernel ABI name changes with every Debian point release: follow the
 # meta-package rather than hard-coding it.
-kpkg=$(apt-cache depends "linux-image-$arch$q" |
+kpkg=$(apt-cache depends "$kmeta$q" |
     awk '/Depends: linux-image-[0-9]/ { sub(":.*", "", $2); print $2; exit }')
-[ -n "$kpkg" ] || { echo "fetch: cannot resolve linux-image-$arch" >&2; exit 1; }
+[ -n "$kpkg" ] || { echo "fetch: cannot resolve $kmeta" >&2; exit 1; }
 
 pkgs="xen-hypervisor-4.17-$arch$q xen-utils-4.17$q xen-utils-common$q \
 xenstore-utils$q $kpkg$q"

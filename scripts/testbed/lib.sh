@@ -11,14 +11,16 @@ tb_copy() {
 
 # The architecture an image is built for: tb_arch ARCH CACHEDIR.  For
 # the host's own (amd64) programs and their libraries come from the host;
-# for a foreign one (arm64) from CACHEDIR/root, where fetch.sh unpacked
-# that architecture's packages (TB_SYSROOT), and ldd cannot run them.
+# for a foreign one (arm64, armhf) from CACHEDIR/root, where fetch.sh
+# unpacked that architecture's packages (TB_SYSROOT), and ldd cannot run
+# them.
 TB_SYSROOT=""
 TB_TRIPLET=x86_64-linux-gnu
 tb_arch() {
 	case $1 in
 	amd64) TB_SYSROOT="" TB_TRIPLET=x86_64-linux-gnu ;;
 	arm64) TB_SYSROOT=$2/root TB_TRIPLET=aarch64-linux-gnu ;;
+	armhf) TB_SYSROOT=$2/root TB_TRIPLET=arm-linux-gnueabihf ;;
 	*) echo "testbed: unknown architecture $1" >&2; return 1 ;;
 	esac
 }

@@ -8,11 +8,12 @@
 # iproute2 and curl for the client namespace, the baseline guest, the
 # project's binaries (build/bin), the in-dom0 tests (tests/xen) and the
 # assertion library they report through (tests/lib.sh).
-# ARCH is amd64 (the default) or arm64; for arm64 every program and
-# library comes from CACHEDIR/root (see fetch.sh), the project's programs
-# from build/arm64/bin and build/arm64/tools (the cross-build's), when
-# built, and the unikernels of build/arm64/unikernels (make -C unikernels
-# ARCH=arm64) instead of the x86 ones.
+# ARCH is amd64 (the default), arm64 or armhf; for an ARM one every
+# program and library comes from CACHEDIR/root (see fetch.sh), the
+# project's programs from build/ARCH/bin and build/ARCH/tools (the
+# cross-build's, make ARCH=...), when built, and the unikernels of
+# build/ARCH/unikernels (make -C unikernels ARCH=...) instead of the x86
+# ones.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -76,8 +77,8 @@ ln -sfn /usr/bin/ip "$root/usr/sbin/ip"
 
 # A driver another kernel build has built in (its modules.builtin names
 # it) has no .ko: its name goes to /lib/modules/builtin, and dom0-init
-# does not load it.  Debian 6.1's amd64 and arm64 kernels have every one
-# of these as a module.
+# does not load it.  Debian 6.1's amd64, arm64 and armmp-lpae kernels
+# have every one of these as a module.
 mkdir -p "$root/lib/modules"
 : > "$root/lib/modules/builtin"
 for m in drivers/xen/xen-evtchn drivers/xen/xen-gntdev \
@@ -111,7 +112,7 @@ done
 cp -r "$guests"/. "$root/testbed/guests/"
 
 # The unikernel images, when built: make -C unikernels (x86) or make -C
-# unikernels ARCH=arm64 (build/arm64/unikernels).
+# unikernels ARCH=arm64|armhf (build/ARCH/unikernels).
 uk=$top/build/unikernels
 [ "$arch" = amd64 ] || uk=$top/build/$arch/unikernels
 if [ -d "$uk" ]; then

@@ -4,8 +4,10 @@
 # Usage: mkguest.sh CACHEDIR OUTDIR [ARCH]
 # Writes OUTDIR/vmlinux.gz (gzipped ELF of Debian's kernel; for ARCH
 # arm64, OUTDIR/Image: Debian's arm64 vmlinuz is already the raw Image
-# that Xen's ARM domain builder loads) and OUTDIR/initrd.cpio.  The guest is the "Linux micro-VM" baseline that the
-# unikernels and jitsud are compared against.
+# that Xen's ARM domain builder loads; for armhf, OUTDIR/zImage: the
+# armmp-lpae kernel's vmlinuz, a zImage, which that builder loads too)
+# and OUTDIR/initrd.cpio.  The guest is the "Linux micro-VM" baseline
+# that the unikernels and jitsud are compared against.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -29,8 +31,11 @@ cp "$here/guest-init" "$root/init"
 chmod 0755 "$root/init"
 tb_cpio "$root" "$out/initrd.cpio"
 
-kimg=$out/vmlinux.gz
-[ "$arch" = amd64 ] || kimg=$out/Image
+case $arch in
+amd64) kimg=$out/vmlinux.gz ;;
+armhf) kimg=$out/zImage ;;
+*) kimg=$out/Image ;;
+esac
 if [ ! -f "$kimg" ] || [ "$cache/stamp" -nt "$kimg" ]; then
 	if [ "$arch" = amd64 ]; then
 		tb_vmlinux "$cache/root/boot/vmlinuz-$kver" "$kimg"

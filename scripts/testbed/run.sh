@@ -4,10 +4,14 @@
 # Usage: run.sh TEST
 #   TEST names tests/xen/TEST.sh, which runs inside dom0 (see tb.sh).
 # Environment:
-#   TESTBED_ARCH     amd64 (default) or arm64: the machine emulated, and
-#                    the Xen, kernel and dom0 programs it boots (arm64:
-#                    qemu-system-aarch64, Debian's arm64 packages in
-#                    CACHE/arm64, logs in OUT/arm64)
+#   TESTBED_ARCH     amd64 (default), arm64 or armhf: the machine
+#                    emulated, and the Xen, kernel and dom0 programs it
+#                    boots (arm64: qemu-system-aarch64, a Cortex-A57 with
+#                    GICv3; armhf: qemu-system-arm, a Cortex-A15 with
+#                    GICv2 and Debian's armmp-lpae kernel; each with
+#                    Debian's packages of its architecture in CACHE/ARCH,
+#                    the project's programs from build/ARCH (make
+#                    ARCH=...), logs in OUT/ARCH)
 #   TESTBED_CACHE    package cache (default build/cache)
 #   TESTBED_OUT      logs and results (default build/testbed)
 #   TESTBED_TIMEOUT  whole-run limit in seconds (default 300)
@@ -37,18 +41,18 @@ arch=${TESTBED_ARCH:-amd64}
 cache=${TESTBED_CACHE:-$top/build/cache}
 out=${TESTBED_OUT:-$top/build/testbed}
 # The project's programs that dom0 gets (mkdom0.sh): BUILD/bin and
-# BUILD/tools, BUILD being build/ or, for arm64, the cross-build's
-# build/arm64.
+# BUILD/tools, BUILD being build/ or, for arm64 and armhf, the
+# cross-build's build/ARCH.
 build=$top/build
 case $arch in
 amd64) ;;
-arm64)
+arm64 | armhf)
 	cache=$cache/$arch
 	out=$out/$arch
 	build=$top/build/$arch
 	;;
 *)
-	echo "testbed: unknown TESTBED_ARCH $arch (amd64 or arm64)" >&2
+	echo "testbed: unknown TESTBED_ARCH $arch (amd64, arm64 or armhf)" >&2
 	exit 2
 	;;
 esac
@@ -193,9 +197,43 @@ qemu_arm64() {
 	    ${TESTBED_QEMU_EXTRA:-}
 }
 
-if [ "$arch" = arm64 ]; then
+# The armhf machine, as measured for Debian 12's armhf Xen: the virt
+# board with EL2 and a GICv2 (Debian's armhf Xen has no GICv3 driver),
+# a Cortex-A15 (with LPAE and the virtualization extensions; -cpu max
+# would be a Cortex-A57) and highmem=off, which keeps the PCIe ECAM and
+# the rest of the board below 4 GiB (with it above, dom0 hangs, silently,
+# when it probes PCI).  Xen's and dom0's kernels are zImages: -kernel
+# loads Xen's as it is, and Xen's domain builder unpacks nothing (the
+# zImage decompresses itself in dom0's memory), so the initramfs goes
+# right after the zImage as on arm64.  Xen maps dom0's memory 1:1: it
+# must fit in one block of the machine's RAM (dom0_mem=256M in a 512 MiB
+# machine panics).  SILO is the default here too: xsm=dummy as on arm64.
+# Every trap above is silent: no console output at all.
+# shellcheck disable=SC2086
+qemu_armhf() {
+	local kimg=$cache/root/boot/vmlinuz-$kver kaddr=$((0x49000000)) iaddr
+	local xargs="console=dtuart dtuart=/pl011@9000000"
+	xargs="$xargs dom0_mem=${dom0_mem}M bootscrub=false xsm=dummy"
+	xargs="$xargs loglvl=all guest_loglvl=all"
+	iaddr=$(((kaddr + $(stat -c %s "$kimg") + 0xffffff) & ~0xffffff))
+	exec $qemu_pre qemu-system-arm -accel tcg \
+	    -machine virt,virtualization=on,gic-version=2,highmem=off \
+	    -cpu cortex-a15 \
+	    -m "$mem" -smp 2 -display none -monitor none -no-reboot \
+	    -serial "file:$log" $qemu_net \
+	    -kernel "$cache/root/boot/xen-4.17-armhf" -append "$xargs" \
+	    -device "guest-loader,addr=$(printf 0x%x $kaddr),kernel=$kimg,bootargs=${dom0_args//,/,,}" \
+	    -device "guest-loader,addr=$(printf 0x%x $iaddr),initrd=$out/dom0.cpio" \
+	    ${TESTBED_QEMU_EXTRA:-}
+}
+
+if [ "$arch" != amd64 ]; then
 	dom0_args=${dom0_args/earlyprintk=xen/earlycon=xenboot}
-	qemu_arm64 &
+	if [ "$arch" = arm64 ]; then
+		qemu_arm64 &
+	else
+		qemu_armhf &
+	fi
 else
 # shellcheck disable=SC2086
 # Single-threaded TCG: QEMU 7.2's multi-threaded TCG now and then walks

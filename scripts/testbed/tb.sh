@@ -27,9 +27,10 @@ ip() {
 	/usr/bin/ip "$@"
 }
 
-# The architecture dom0 runs on, in Debian's words (amd64, arm64).
+# The architecture dom0 runs on, in Debian's words (amd64, arm64, armhf).
 case $(uname -m) in
 aarch64) TB_ARCH=arm64 ;;
+armv7*) TB_ARCH=armhf ;;
 *) TB_ARCH=amd64 ;;
 esac
 

@@ -12,16 +12,21 @@
  * #DF switches to a stack of its own.  Prints SUCCESS first: the report
  * that follows is what the testbed checks.
  *
- * On arm64 the same three: a data abort, an undefined instruction (udf),
- * and a store through a stack pointer in unmapped memory, reported only
- * because the vectors take a stack of their own.
+ * On arm64 and arm32 the same three: a data abort, an undefined
+ * instruction (udf), and a store through a stack pointer in unmapped
+ * memory, reported only because the vectors take a stack of their own.
  */
 
 /*
- * Above the 4 GiB the boot page tables map: a page fault (x86), a
- * translation fault (arm64, at the edge of its 39-bit address space).
+ * Above what the boot page tables map: a page fault (x86, above 4 GiB),
+ * a translation fault (arm64, at the edge of its 39-bit address space;
+ * arm32, above the 2 GiB its tables map).
  */
+#if defined(__arm__)
+#define UNMAPPED 0x90000000UL
+#else
 #define UNMAPPED 0x8000000000UL
+#endif
 
 #if defined(__x86_64__)
 #define UNDEFINED() __asm__ volatile("ud2")
@@ -32,6 +37,10 @@
 #define BAD_STACK(p)                                                   \
 	__asm__ volatile("mov sp, %0\n\tstr xzr, [sp, #-16]!" ::"r"(p) \
 			 : "memory")
+#elif defined(__arm__)
+#define UNDEFINED() __asm__ volatile("udf #0")
+#define BAD_STACK(p) \
+	__asm__ volatile("mov sp, %0\n\tstr %0, [sp, #-8]!" ::"r"(p) : "memory")
 #endif
 
 int

@@ -6,7 +6,7 @@
  * its first byte in EL1, MMU and data cache off, all exceptions masked,
  * with the device tree's (physical) address in x0.  We check we run
  * where we were linked, switch the MMU on over the static identity map
- * below, zero BSS, take the boot stack and call arm64_start(fdt).
+ * below, zero BSS, take the boot stack and call arm_start(fdt).
  *
  * The page tables are initialised data, not built at run time: with
  * the MMU off, stores do not go through the data cache, and tables
@@ -35,7 +35,7 @@
 #define PT_TABLE	3
 #define PT_NORMAL	(1 | (1 << 2) | (3 << 8) | (1 << 10))
 #define PT_DEVICE	(1 | (0 << 2) | (1 << 10) | (3 << 53))	/* + XN */
-#define NORMAL_BASE	0x38000000	/* arm64.c: normal memory from here */
+#define NORMAL_BASE	0x38000000	/* xen-arm/arm.c: normal memory from here */
 
 	.section .text.boot, "ax"
 	.globl	_start
@@ -88,7 +88,7 @@ start_el1:
 2:	ldr	x1, =boot_stack + BOOT_STACK
 	mov	sp, x1
 	mov	x0, x19
-	bl	arm64_start
+	bl	arm_start
 hang:
 	wfi
 	b	hang

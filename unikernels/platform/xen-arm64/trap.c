@@ -1,10 +1,10 @@
 /* trap.c -- the arm64 fatal-exception report, after boot.S's vectors */
-#include "arm64.h"
+#include "xenplat.h"
 
 /*
  * Every vector of boot.S's table saves the registers on a stack of its
  * own (a fault with a broken sp is reported too) and lands here, but
- * for the IRQ that wakes SCHEDOP_block (gic.c): any other exception is
+ * for the IRQ that wakes SCHEDOP_block (xen-arm/gic.c): any other exception is
  * fatal.
  */
 

@@ -46,6 +46,57 @@ xen_upcalls_off(struct vcpu_info *v)
 	(void)v;
 }
 
+/*
+ * For platform/xen-arm (arm.h): the name in early failures, how far
+ * boot.S's identity map reaches, that gic.c may drive a GICv3 here, and
+ * the system registers of the generic timer and the IRQ mask.
+ */
+#define XENARM_NAME	 "arm64"
+#define XENARM_MAP_LIMIT (1ULL << 32)
+#define XENARM_GICV3	 1
+
+static inline uint64_t
+xenarm_cntfrq(void)
+{
+	uint64_t v;
+
+	__asm__ volatile("mrs %0, cntfrq_el0" : "=r"(v));
+	return v;
+}
+
+/* isb: not read ahead of the code before it. */
+static inline uint64_t
+xenarm_cntvct(void)
+{
+	uint64_t t;
+
+	__asm__ volatile("isb; mrs %0, cntvct_el0" : "=r"(t)::"memory");
+	return t;
+}
+
+/* The virtual timer fires at count cval (CNTV_CTL: enabled, unmasked). */
+static inline void
+xenarm_cntv_arm(uint64_t cval)
+{
+	__asm__ volatile("msr cntv_cval_el0, %0; msr cntv_ctl_el0, %1; isb" ::
+			     "r"(cval),
+			 "r"((uint64_t)1)
+			 : "memory");
+}
+
+static inline void
+xenarm_cntv_off(void)
+{
+	__asm__ volatile("msr cntv_ctl_el0, %0; isb" ::"r"((uint64_t)0)
+			 : "memory");
+}
+
+static inline void
+xenarm_irq_mask(void)
+{
+	__asm__ volatile("msr daifset, #2" ::: "memory");
+}
+
 /* trap.c -- CPU exceptions, after boot.S's vectors */
 
 /*

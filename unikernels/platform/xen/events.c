@@ -5,7 +5,7 @@
  * The libOS never runs a driver from an interrupt: it reads and clears
  * the 2-level ABI's pending bits in shared info, and sleeps in
  * evtchn_wait(), the architecture's (xen-x86/poll.c: SCHEDOP_poll with
- * upcalls masked; xen-arm64/wait.c: SCHEDOP_block, woken through the
+ * upcalls masked; xen-arm/wait.c: SCHEDOP_block, woken through the
  * GIC).  Both end when a port the caller names becomes pending, or at
  * the deadline.
  *

@@ -6,7 +6,7 @@
 /*
  * One grant-table frame (512 v1 entries) is plenty for a unikernel with
  * one vif.  On x86, like shared info, the frame takes the place of a
- * page of the image we give up, a whole page of its own; on arm64 it
+ * page of the image we give up, a whole page of its own; on ARM it
  * goes where the device tree says; where and how is the boot binding's
  * business (xen_gnttab_map_frame), as is which frame number a grant
  * names (xen_virt_to_gfn: PV grants machine frames).  Drivers grant

@@ -1,4 +1,4 @@
-/* hvm.c -- what translated guests share (x86 PVH, arm64): frames, params */
+/* hvm.c -- what translated guests share (x86 PVH, ARM): frames, params */
 #include "xenplat.h"
 
 #include <xen/memory.h>

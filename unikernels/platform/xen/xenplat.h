@@ -1,4 +1,4 @@
-/* xenplat.h -- internals shared by the Xen drivers (x86 PVH and PV, arm64) */
+/* xenplat.h -- internals shared by the Xen drivers (x86 PVH and PV, ARM) */
 #ifndef XENPLAT_H
 #define XENPLAT_H
 
@@ -29,8 +29,9 @@ extern struct xenplat xenplat;
 
 /*
  * The architecture's half (platform/xen-x86/xenarch.h for PVH and PV,
- * platform/xen-arm64/xenarch.h): how a hypercall is made, the barriers
- * rings need, and how a wait sleeps until its deadline.  Each provides
+ * platform/xen-arm64/xenarch.h, platform/xen-arm32/xenarch.h): how a
+ * hypercall is made, the barriers rings need, and how a wait sleeps
+ * until its deadline.  Each provides
  * xen_hypercall3(op, a1, a2, a3) returning Xen's result, xen_rmb(),
  * xen_wmb(), xen_mb() and xen_upcalls_off().
  */
@@ -110,7 +111,7 @@ uint64_t xen_virt_to_gfn(const void *va);
  * Maps frame 0 of our grant table and returns where it now is.  On x86
  * that is spare, a page-aligned page of the image the caller gives up
  * for it: PVH adds the frame to its physical address space there, PV
- * maps the machine frame Xen names.  On arm64 it is the first page of
+ * maps the machine frame Xen names.  On ARM it is the first page of
  * the region the device tree's Xen node sets aside for grant frames
  * (not RAM), and spare stays unused.  NULL if Xen refuses.
  */
@@ -124,7 +125,7 @@ void *xen_gnttab_map_frame(void *spare);
  */
 int xen_grant_map(domid_t dom, grant_ref_t ref, void *page, int readonly);
 
-/* hvm.c -- translated guests only (PVH, arm64); PV has its own frames */
+/* hvm.c -- translated guests only (PVH, ARM); PV has its own frames */
 /*
  * XENMEM_add_to_physmap: makes Xen's frame idx of space (shared info,
  * a grant-table frame) appear at guest frame gfn, in place of whatever
@@ -159,7 +160,7 @@ int evtchn_bind_interdomain(domid_t remote, evtchn_port_t remote_port,
  * the absolute time deadline passes; may return early, so callers loop.
  * Returns at once if one of ports is already pending: clear, check the
  * ring, then wait, and nothing is lost.  The architecture's
- * (xen-x86/poll.c, xen-arm64/wait.c).
+ * (xen-x86/poll.c, xen-arm/wait.c).
  */
 void evtchn_wait(evtchn_port_t *ports, unsigned int n, uint64_t deadline);
 /*

@@ -1,4 +1,4 @@
-/* test_fdt.c -- unit tests of the arm64 binding's device-tree reader */
+/* test_fdt.c -- unit tests of the Xen on ARM device-tree reader */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -8,7 +8,7 @@
 
 #include "libuk.h"
 /* By path: only xen-x86's xenarch.h may be on the unit tests' -I list. */
-#include "../../platform/xen-arm64/fdt.h"
+#include "../../platform/xen-arm/fdt.h"
 
 /*
  * A small flattened-device-tree writer: the trees below are built the
@@ -134,9 +134,13 @@ read_exact(const uint8_t *blob, size_t len, struct fdt_info *fi)
 
 static const char xen_compat[] = "xen,xen-4.17\0xen,xen";
 
-/* A guest's tree as libxl makes it on a GICv3 host, 2+2 cells. */
+/*
+ * A guest's tree as libxl makes it, 2+2 cells: an arm64 guest's on a
+ * GICv3 host, or (arm32) a 32-bit guest's on a GICv2 host, with the
+ * GICv2's distributor and CPU interface and the ARMv7 timer.
+ */
 static void
-xen_guest_tree(struct tree *t, int with_xen_node)
+guest_tree(struct tree *t, int with_xen_node, int arm32)
 {
 	const uint32_t mem[] = { 0, 0x40000000, 0, 0x400000 };
 	const uint32_t gnt[] = { 0, 0x38000000, 0, 0x1000000 };
@@ -145,6 +149,9 @@ xen_guest_tree(struct tree *t, int with_xen_node)
 		10, 0xf08 };
 	const uint32_t gic[] = { 0, 0x03001000, 0, 0x10000, 0, 0x03020000, 0,
 		0x1000000 };
+	const uint32_t gicv2[] = { 0, 0x03001000, 0, 0x1000, 0, 0x03002000, 0,
+		0x2000 };
+	static const char v2_compat[] = "arm,cortex-a15-gic\0arm,cortex-a9-gic";
 
 	memset(t, 0, sizeof(*t));
 	begin(t, "");
@@ -166,11 +173,19 @@ xen_guest_tree(struct tree *t, int with_xen_node)
 	prop_cells(t, "reg", mem, 4);
 	end(t);
 	begin(t, "interrupt-controller@3001000");
-	prop(t, "compatible", "arm,gic-v3", 11);
-	prop_cells(t, "reg", gic, 8);
+	if (arm32) {
+		prop(t, "compatible", v2_compat, sizeof(v2_compat));
+		prop_cells(t, "reg", gicv2, 8);
+	} else {
+		prop(t, "compatible", "arm,gic-v3", 11);
+		prop_cells(t, "reg", gic, 8);
+	}
 	end(t);
 	begin(t, "timer");
-	prop(t, "compatible", "arm,armv8-timer\0arm,armv7-timer", 32);
+	if (arm32)
+		prop(t, "compatible", "arm,armv7-timer", 16);
+	else
+		prop(t, "compatible", "arm,armv8-timer\0arm,armv7-timer", 32);
 	prop_cells(t, "interrupts", timer, 12);
 	end(t);
 	if (with_xen_node) {
@@ -182,6 +197,12 @@ xen_guest_tree(struct tree *t, int with_xen_node)
 	}
 	end(t);
 	finish(t);
+}
+
+static void
+xen_guest_tree(struct tree *t, int with_xen_node)
+{
+	guest_tree(t, with_xen_node, 0);
 }
 
 static void
@@ -201,10 +222,33 @@ test_reads_a_xen_guest_tree(void **state)
 	assert_int_equal(fi.vtimer_intid, 16 + 11);
 	assert_int_equal(fi.gic_version, 3);
 	assert_int_equal(fi.gicd_base, 0x03001000);
-	assert_int_equal(fi.gicr_base, 0x03020000);
+	assert_int_equal(fi.gic_cpu_base, 0x03020000);
 	assert_non_null(fi.bootargs);
 	assert_int_equal(fi.bootargs_len, 16);
 	assert_memory_equal(fi.bootargs, "greeting=hi wait", 17);
+}
+
+/* The arm32 guest's: the GICv2's two regs, the ARMv7 timer's PPI. */
+static void
+test_reads_an_arm32_guest_tree(void **state)
+{
+	struct tree t;
+	struct fdt_info fi;
+
+	(void)state;
+	guest_tree(&t, 1, 1);
+	assert_int_equal(read_exact(t.blob, t.len, &fi), 0);
+	assert_int_equal(fi.mem_base, 0x40000000);
+	assert_int_equal(fi.mem_size, 0x400000);
+	assert_int_equal(fi.gnttab_base, 0x38000000);
+	assert_int_equal(fi.evtchn_intid, 16 + 15);
+	assert_int_equal(fi.vtimer_intid, 16 + 11);
+	assert_int_equal(fi.gic_version, 2);
+	assert_int_equal(fi.gicd_base, 0x03001000);
+	assert_int_equal(fi.gic_cpu_base, 0x03002000);
+	assert_memory_equal(fi.bootargs, "greeting=hi wait", 17);
+	guest_tree(&t, 0, 1);
+	assert_int_equal(read_exact(t.blob, t.len, &fi), -UK_ENOENT);
 }
 
 static void
@@ -263,15 +307,18 @@ test_every_truncation_is_refused(void **state)
 	struct fdt_info fi;
 	uint8_t *b;
 	size_t n;
+	int arm32;
 
 	(void)state;
-	xen_guest_tree(&t, 1);
-	for (n = 0; n < t.len; n++) {
-		b = malloc(n + 1);
-		assert_non_null(b);
-		memcpy(b, t.blob, n);
-		assert_int_equal(fdt_read(b, n, &fi), -UK_EBADMSG);
-		free(b);
+	for (arm32 = 0; arm32 <= 1; arm32++) {
+		guest_tree(&t, 1, arm32);
+		for (n = 0; n < t.len; n++) {
+			b = malloc(n + 1);
+			assert_non_null(b);
+			memcpy(b, t.blob, n);
+			assert_int_equal(fdt_read(b, n, &fi), -UK_EBADMSG);
+			free(b);
+		}
 	}
 }
 
@@ -286,21 +333,23 @@ test_every_cut_structure_stays_inside(void **state)
 	struct fdt_info fi;
 	uint8_t *b;
 	size_t n;
-	int rc;
+	int rc, arm32;
 
 	(void)state;
-	xen_guest_tree(&t, 1);
-	for (n = 0; n < t.slen; n += 4) {
-		b = malloc(40 + n);
-		assert_non_null(b);
-		memcpy(b, t.blob, 40 + n);
-		put32(b + 4, (uint32_t)(40 + n));
-		put32(b + 36, (uint32_t)n);
-		put32(b + 12, (uint32_t)(40 + n)); /* no strings left */
-		put32(b + 32, 0);
-		rc = fdt_read(b, 40 + n, &fi);
-		assert_true(rc == -UK_EBADMSG || rc == -UK_ENOENT);
-		free(b);
+	for (arm32 = 0; arm32 <= 1; arm32++) {
+		guest_tree(&t, 1, arm32);
+		for (n = 0; n < t.slen; n += 4) {
+			b = malloc(40 + n);
+			assert_non_null(b);
+			memcpy(b, t.blob, 40 + n);
+			put32(b + 4, (uint32_t)(40 + n));
+			put32(b + 36, (uint32_t)n);
+			put32(b + 12, (uint32_t)(40 + n)); /* no strings */
+			put32(b + 32, 0);
+			rc = fdt_read(b, 40 + n, &fi);
+			assert_true(rc == -UK_EBADMSG || rc == -UK_ENOENT);
+			free(b);
+		}
 	}
 }
 
@@ -377,6 +426,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_reads_a_xen_guest_tree),
+		cmocka_unit_test(test_reads_an_arm32_guest_tree),
 		cmocka_unit_test(test_one_cell_addresses),
 		cmocka_unit_test(test_no_xen_node_is_enoent),
 		cmocka_unit_test(test_every_truncation_is_refused),

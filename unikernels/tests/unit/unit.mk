@@ -6,8 +6,8 @@ test_ring_SRCS		= lib/ring.c lib/string.c
 test_cmdline_SRCS	= lib/cmdline.c lib/string.c
 test_timer_SRCS		= lib/timer.c lib/string.c
 test_xs_wire_SRCS	= platform/xen/xs_wire.c lib/string.c
-# The arm64 binding's device-tree reader (pure: bytes in, facts out).
-test_fdt_SRCS		= platform/xen-arm64/fdt.c lib/string.c
+# The Xen on ARM bindings' device-tree reader (pure: bytes in, facts out).
+test_fdt_SRCS		= platform/xen-arm/fdt.c lib/string.c
 # The TCP/IP stack: every module but stack.c (the uk.h glue).
 NET_UNIT_SRCS = $(WIRE_SRCS) lib/net/addr.c lib/net/net.c lib/net/arp.c \
 	lib/net/ipv4.c lib/net/icmp.c lib/net/udp.c \

@@ -1,5 +1,5 @@
-/* wait.c -- arm64 waits: SCHEDOP_block, woken by the GIC's two PPIs */
-#include "arm64.h"
+/* wait.c -- Xen on ARM waits: SCHEDOP_block, woken by the GIC's two PPIs */
+#include "arm.h"
 
 /*
  * Xen on ARM keeps its system time to itself, so SCHEDOP_poll's timeout
@@ -7,7 +7,7 @@
  * leaves a gap: expiring between the last look at the clock and the
  * hypercall, it is taken and silenced, and the poll sleeps on.
  * SCHEDOP_block has no gap.  It is entered with IRQs masked; Xen
- * unmasks them (PSTATE.I) as it blocks, and does not block at all if an
+ * unmasks them (PSTATE.I, CPSR.I on arm32) as it blocks, and does not block at all if an
  * enabled interrupt is already pending.  Both wake-ups go through the
  * GIC (gic.c): the virtual timer's PPI at the deadline, and the event
  * channel PPI, which Xen raises when an event makes vcpu_info's
@@ -49,7 +49,7 @@ evtchn_wait(evtchn_port_t *ports, unsigned int n, uint64_t deadline)
 	if (!any_pending(ports, n) && (!timed || uk_now() < deadline)) {
 		(void)xen_sched_op(SCHEDOP_block, NULL);
 		/* The interrupt, if any, was taken right here. */
-		__asm__ volatile("msr daifset, #2" ::: "memory");
+		xenarm_irq_mask();
 	}
 	if (timed)
 		timer_disarm();

@@ -1,17 +1,12 @@
-/* gic.c -- the GICv3 as a wake-up line: timer and event channel PPIs */
-#include "arm64.h"
+/* gicv3.c -- a GICv3: distributor, redistributor, system registers */
+#include "arm.h"
 
 /*
- * The libOS takes interrupts only to wake from SCHEDOP_block (wait.c):
- * Xen does not block a vCPU that has an enabled interrupt pending above
- * its priority mask, and wakes a blocked one when it injects one.  So
- * both PPIs are enabled in our redistributor, the priority mask lets
- * everything through, and the handler only acknowledges: the drivers
- * find their work in the rings as always.
- *
- * Registers: the distributor's GICD_CTLR, the redistributor's SGI/PPI
- * frame (64 KiB after its RD frame) for the PPIs' enable and priority,
- * and the CPU interface through system registers (ICC_*_EL1).
+ * What gic.c needs of a GICv3 (what Xen gives guests on a GICv3 host,
+ * as the arm64 testbed is).  Registers: the distributor's GICD_CTLR, the
+ * redistributor's SGI/PPI frame (64 KiB after its RD frame) for the
+ * PPIs' enable and priority, and the CPU interface through system
+ * registers (ICC_*_EL1), group 1.
  */
 
 #define GICD_CTLR	   0x0000
@@ -22,9 +17,6 @@
 #define GICR_IPRIORITYR(n) (0x0400 + ((n) & ~3U))
 #define ICC_SRE_SRE	   1
 #define PRIO		   0xa0 /* any: nothing else competes */
-#define SPURIOUS	   1020 /* INTIDs from here on are not interrupts */
-
-static uint32_t timer_irq, evtchn_irq;
 
 static void
 mmio_write32(uint64_t addr, uint32_t v)
@@ -51,7 +43,7 @@ ppi_priority(uint64_t sgi, uint32_t intid)
 }
 
 int
-gic_init(uint64_t gicd, uint64_t gicr, uint32_t timer_intid,
+gicv3_init(uint64_t gicd, uint64_t gicr, uint32_t timer_intid,
     uint32_t evtchn_intid)
 {
 	uint64_t sre, sgi = gicr + GICR_SGI_FRAME;
@@ -64,8 +56,6 @@ gic_init(uint64_t gicd, uint64_t gicr, uint32_t timer_intid,
 		if ((sre & ICC_SRE_SRE) == 0)
 			return -UK_EIO;
 	}
-	timer_irq = timer_intid;
-	evtchn_irq = evtchn_intid;
 	mmio_write32(gicd + GICD_CTLR, GICD_CTLR_GRP1A | GICD_CTLR_ARE_NS);
 	ppi_priority(sgi, timer_intid);
 	ppi_priority(sgi, evtchn_intid);
@@ -77,19 +67,18 @@ gic_init(uint64_t gicd, uint64_t gicr, uint32_t timer_intid,
 	return 0;
 }
 
-void
-gic_irq(void)
+uint32_t
+gicv3_ack(void)
 {
 	uint64_t iar;
 
-	for (;;) {
-		__asm__ volatile("mrs %0, icc_iar1_el1" : "=r"(iar)::"memory");
-		if ((iar & 0xffffff) >= SPURIOUS)
-			return;
-		/* Level-triggered: silenced, or it would fire again. */
-		if (iar == timer_irq)
-			timer_disarm();
-		__asm__ volatile("msr icc_eoir1_el1, %0; isb" ::"r"(iar)
-				 : "memory");
-	}
+	__asm__ volatile("mrs %0, icc_iar1_el1" : "=r"(iar)::"memory");
+	return (uint32_t)iar;
+}
+
+void
+gicv3_eoi(uint32_t iar)
+{
+	__asm__ volatile("msr icc_eoir1_el1, %0; isb" ::"r"((uint64_t)iar)
+			 : "memory");
 }

@@ -1,13 +1,13 @@
-/* arm64.c -- Xen on ARM binding: device tree, shared info, rings, cmdline */
-#include "arm64.h"
+/* arm.c -- Xen on ARM binding: device tree, shared info, rings, cmdline */
+#include "arm.h"
 
 #include <xen/memory.h>
 #include <xen/hvm/params.h>
 
-#include "fdt.h"
-
 /*
- * Memory: boot.S's identity map covers the low 4 GiB, normal cacheable
+ * What arm64 and arm32 guests share: Xen gives both the same guest
+ * layout and device tree, and boot.S (each architecture's) the same
+ * identity map up to XENARM_MAP_LIMIT (xenarch.h): normal cacheable
  * memory from 0x38000000 up (the grant-table and magic-page regions the
  * toolstack uses, then RAM) and device memory below (the GIC).  The
  * image, its BSS and stack, and the device tree lie in RAM; the console
@@ -17,10 +17,9 @@
 
 #define PAGE_SHIFT  12
 #define NORMAL_BASE 0x38000000ULL /* boot.S: normal memory from here */
-#define MAP_LIMIT   (1ULL << 32)  /* to here */
+#define MAP_LIMIT   XENARM_MAP_LIMIT
 #define FDT_MAX	    (64 * 1024) /* the largest tree read; libxl makes ~2 KiB */
 #define CMDLINE_MAX 1024
-#define VTIMER_PPI  27 /* the generic timer binding's, when no node says */
 
 extern char _start[], _end[];
 
@@ -46,7 +45,7 @@ xen_debug_write(const char *buf, size_t len)
 static void
 early_fail(const char *msg)
 {
-	xen_debug_write("uk: arm64: ", 11);
+	xen_debug_write("uk: " XENARM_NAME ": ", 6 + strlen(XENARM_NAME));
 	xen_debug_write(msg, strlen(msg));
 	xen_debug_write("\n", 1);
 	/* hvc works from the first instruction. */
@@ -62,11 +61,15 @@ in_normal_map(uint64_t base, uint64_t size)
 }
 
 static void
-fdt_init(uint64_t paddr)
+fdt_init(uintptr_t paddr)
 {
 	if (!in_normal_map(paddr, FDT_MAX))
 		early_fail("device tree outside the identity map");
-	if (fdt_read((const void *)(uintptr_t)paddr, FDT_MAX, &fdt) != 0)
+	/* The builder puts it past the file, which BSS may reach. */
+	if (paddr >= (uintptr_t)_start && paddr < (uintptr_t)_end)
+		early_fail(
+		    "device tree inside the image's BSS (RAM too small?)");
+	if (fdt_read((const void *)paddr, FDT_MAX, &fdt) != 0)
 		early_fail("device tree without memory or Xen node");
 	if (!in_normal_map(fdt.gnttab_base, fdt.gnttab_size) ||
 	    fdt.gnttab_size < (1 << PAGE_SHIFT) ||
@@ -116,36 +119,18 @@ ring_in_map(uint64_t pfn)
 	    in_normal_map(pfn << PAGE_SHIFT, 1 << PAGE_SHIFT);
 }
 
-/*
- * Only a GICv3 so far (what Xen gives guests on a GICv3 host, as the
- * arm64 testbed is); GICv2 hosts (the armhf testbed) are next.
- */
-static void
-gic_start(void)
-{
-	uint32_t timer = fdt.vtimer_intid != 0 ? fdt.vtimer_intid : VTIMER_PPI;
-
-	if (fdt.gic_version != 3 || fdt.gicd_base >= NORMAL_BASE ||
-	    fdt.gicr_base >= NORMAL_BASE)
-		early_fail("no GICv3 in the device map");
-	if (timer < 16 || timer > 31 || fdt.evtchn_intid > 31)
-		early_fail("timer or event channel interrupt not a PPI");
-	if (gic_init(fdt.gicd_base, fdt.gicr_base, timer, fdt.evtchn_intid) !=
-	    0)
-		early_fail("no GICv3 system-register interface");
-}
-
 void
-arm64_start(uint64_t fdt_paddr)
+arm_start(uintptr_t fdt_paddr)
 {
 	const char *why;
 
 	if (time_init() != 0)
-		early_fail("no generic timer frequency (CNTFRQ_EL0)");
+		early_fail("no generic timer frequency (CNTFRQ)");
 	fdt_init(fdt_paddr);
 	shared_info_init();
 	if ((why = xen_hvm_rings(ring_in_map)) != NULL)
 		early_fail(why);
-	gic_start();
+	if ((why = gic_init(&fdt, NORMAL_BASE)) != NULL)
+		early_fail(why);
 	xen_main();
 }

@@ -6,19 +6,21 @@
 #include <stdint.h>
 
 /*
- * What the toolstack's device tree (handed over in x0) says about the
- * guest: where its RAM is, the Xen node's grant-table region and event
- * channel interrupt, the interrupt controller, and xl's extra= words.
+ * What the toolstack's device tree (handed over in x0 on arm64, r2 on
+ * arm32) says about the guest: where its RAM is, the Xen node's
+ * grant-table region and event channel interrupt, the interrupt
+ * controller, and xl's extra= words.
  */
 struct fdt_info {
 	uint64_t mem_base, mem_size;	   /* the first memory node's reg */
 	uint64_t gnttab_base, gnttab_size; /* /hypervisor's reg */
 	uint32_t evtchn_intid;		   /* /hypervisor's PPI, as an INTID */
 	uint32_t vtimer_intid;		   /* the timer's virtual PPI, or 0 */
-	uint64_t gicd_base, gicr_base;	   /* a GICv3's two first regs */
-	int gic_version;		   /* 3, 2, or 0: none found */
-	const char *bootargs;		   /* /chosen's, in the blob; or NULL */
-	size_t bootargs_len;		   /* without its NUL */
+	uint64_t gicd_base;		   /* the GIC's distributor, */
+	uint64_t gic_cpu_base; /* redistributor (v3), CPU if. (v2) */
+	int gic_version;       /* 3, 2, or 0: none found */
+	const char *bootargs;  /* /chosen's, in the blob; or NULL */
+	size_t bootargs_len;   /* without its NUL */
 };
 
 /*

@@ -107,7 +107,7 @@ node_end(struct walk *w, struct fdt_info *info)
 		info->vtimer_intid = PPI_BASE + be32(w->intr + 28);
 	if ((w->is_gicv3 || w->is_gicv2) && info->gic_version == 0 &&
 	    reg_entry(w, 0, &info->gicd_base, &sz) == 0 &&
-	    reg_entry(w, 1, &info->gicr_base, &sz) == 0)
+	    reg_entry(w, 1, &info->gic_cpu_base, &sz) == 0)
 		info->gic_version = w->is_gicv3 ? 3 : 2;
 	w->kind = NODE_OTHER;
 	w->is_xen = w->is_gicv3 = w->is_gicv2 = w->is_timer = 0;
