@@ -256,7 +256,7 @@ endif
 # programs, test tools and arm32 unikernels cross-built for it first.
 # They are not in check's list: CI's time is taken already.
 CHECK_ARM_SUITES = smoke-armhf jitsud-xl-armhf uk-armhf uk-httpd-armhf \
-		   uk-vchan-uk-armhf
+		   uk-vchan-uk-armhf jitsud-armhf
 check-arm:
 	@$(MAKE) --no-print-directory ARCH=armhf
 	@$(MAKE) --no-print-directory -C unikernels ARCH=armhf
