@@ -9,7 +9,8 @@
 #   make smoke           the nested-Xen smoke test only
 #   make demo            boot the testbed and show a guest being served
 #   make bench           benchmarks; results under bench/
-#   make bench-arm       the nested benchmarks on the arm64 machine (same file)
+#   make bench-arm       the nested benchmarks on the ARM machines (same file;
+#                        BENCH_ARM="arm64 armhf")
 #   make fuzz            libFuzzer harnesses, FUZZ_TIME s each (tests/fuzz)
 #   make install         PREFIX=/usr/local DESTDIR= (SYSCONFDIR, XENSCRIPTDIR)
 #   make ARCH=arm64      cross-build the programs and test tools for ARM
@@ -268,11 +269,16 @@ demo: all
 bench: all
 	@scripts/bench/run.sh
 
-# The same figures on the arm64 machine (its dom0 runs the cross-built
-# jitsud); results.txt gets a section for it after x86's.
+# The same figures on each ARM machine (its dom0 runs the cross-built
+# jitsud); results.txt gets a section for each after x86's.
+BENCH_ARM ?= arm64 armhf
 bench-arm: all
-	@$(MAKE) --no-print-directory ARCH=arm64
-	@BENCH_ARCH=arm64 scripts/bench/run.sh
+	@for a in $(BENCH_ARM); do \
+		$(MAKE) --no-print-directory ARCH=$$a || exit 1; \
+		[ $$a = arm64 ] || $(MAKE) --no-print-directory -C unikernels \
+		    ARCH=$$a || exit 1; \
+		BENCH_ARCH=$$a scripts/bench/run.sh || exit 1; \
+	done
 
 # The unikernels jitsud ships (the example zone boots httpd.pvh) go to
 # $(UKDIR); the example zone is rewritten to name them there.  The vif

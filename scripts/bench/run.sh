@@ -10,9 +10,9 @@
 #   bench/parallel-per-guest.svg  the same, per guest
 #   bench/synjitsu.svg   figure 3: first-connection latency CDF
 #   (results.txt also: conduit against TCP over netfront, issue 12)
-# With BENCH_ARCH=arm64 (make bench-arm) the nested run is on the arm64
-# machine instead (figures 1 and 3 by default), and its figures are
-# bench/arm64-*.svg.  results.txt holds a section per machine, x86's
+# With BENCH_ARCH=arm64 or armhf (make bench-arm: both) the nested run is
+# on that ARM machine instead (figures 1 and 3 by default), and its
+# figures are bench/ARCH-*.svg.  results.txt holds a section per machine, x86's
 # first, each with the time of its run: a run rewrites its machine's
 # section and keeps the other's.
 # Nested timings are emulation times (QEMU TCG): compare only ratios
@@ -29,15 +29,16 @@
 #                       memory sizes and figure 2's N (comma lists)
 #   BENCH_FIG3_MEM      figure 3's guest memory in MiB (default 4)
 #   BENCH_SUMMARY_ONLY  1: no run, only summarise BENCH_RESULTS (and an
-#                       arm64 run's, BENCH_RESULTS_arm64) again; with
+#                       ARM run's, BENCH_RESULTS_ARCH) again; with
 #                       BENCH_ARCH, only that machine's section
 #   BENCH_RESULTS       the nested run's output (build/bench/bench.results)
 #   BENCH_DIR           where results.txt and the figures go (bench/)
-#   BENCH_ARCH          amd64 (default) or arm64: the machine of the
+#   BENCH_ARCH          amd64 (default), arm64 or armhf: the machine of the
 #                       nested run (TESTBED_ARCH); an ARM run skips the
 #                       host's dns.txt and scale.txt
-#   BENCH_RESULTS_arm64 an arm64 run's output to summarise (default
-#                       build/bench/arm64/bench.results, when it exists)
+#   BENCH_RESULTS_arm64, BENCH_RESULTS_armhf  an ARM run's output to
+#                       summarise (default build/bench/ARCH/bench.results,
+#                       when it exists)
 # A failed run never aborts: it is counted and the results and figures
 # are always written, "no data" where a series has none.
 set -u
@@ -49,13 +50,13 @@ res=$dir/results.txt
 arch=${BENCH_ARCH:-amd64}
 case $arch in
 amd64) ;;
-arm64)
+arm64|armhf)
 	# The ARM machine's pieces: figure 2's 32 guests and conduit are
 	# x86's only unless asked for.
 	BENCH_ONLY=${BENCH_ONLY:-fig1,fig3}
 	;;
 *)
-	echo "bench: unknown BENCH_ARCH $arch (amd64 or arm64)" >&2
+	echo "bench: unknown BENCH_ARCH $arch (amd64, arm64 or armhf)" >&2
 	exit 2
 	;;
 esac
@@ -104,7 +105,8 @@ if [ -z "${BENCH_SUMMARY_ONLY:-}" ]; then
 	    "(1: some step failed, counted below; 2: the run broke off)"
 fi
 [ -f "$r" ] || : > "$r"
-ra=${BENCH_RESULTS_arm64:-$out/arm64/bench.results}
+ra_arm64=${BENCH_RESULTS_arm64:-$out/arm64/bench.results}
+ra_armhf=${BENCH_RESULTS_armhf:-$out/armhf/bench.results}
 
 # The BENCH lines of the series named, as "A B VALUE" for a figure.
 series() {
@@ -215,13 +217,16 @@ redo() {
 	else
 		kept amd64
 	fi
-	if redo arm64 "$ra"; then
-		printf '\n\n'
-		summarise arm64 "$ra" "$cache/arm64"
-	elif [ -n "$(kept arm64)" ]; then
-		printf '\n\n'
-		kept arm64
-	fi
+	for a in arm64 armhf; do
+		eval "f=\$ra_$a"
+		if redo "$a" "$f"; then
+			printf '\n\n'
+			summarise "$a" "$f" "$cache/$a"
+		elif [ -n "$(kept "$a")" ]; then
+			printf '\n\n'
+			kept "$a"
+		fi
+	done
 } > "$res.new"
 mv "$res.new" "$res"
 cat "$res"

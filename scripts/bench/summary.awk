@@ -3,8 +3,8 @@
 # how many failed; medians are over the good runs only; a series with no
 # good run says "no data"; the issue's targets come last, each "holds",
 # "does not hold" or "no data".  Variables: stamp (date), host, versions,
-# arch (the emulated machine: amd64, arm64; its figures are prefixed
-# "arm64-" and so on, amd64's are not).
+# arch (the emulated machine: amd64, arm64, armhf; its figures are
+# prefixed "arm64-" and so on, amd64's are not).
 
 function med(list,    n, a, i, j, t) {
 	n = split(list, a, " ")
