@@ -56,6 +56,7 @@ suite_cmd() {
 	uk-arm64)	echo "env TESTBED_ARCH=arm64 scripts/testbed/run.sh uk-arm64" ;;
 	uk-httpd-arm64)	echo "env TESTBED_ARCH=arm64 scripts/testbed/run.sh uk-httpd-arm64" ;;
 	uk-vchan-uk-arm64) echo "env TESTBED_ARCH=arm64 scripts/testbed/run.sh uk-vchan-uk-arm64" ;;
+	jitsud-xl-arm64) echo "env TESTBED_ARCH=arm64 scripts/testbed/run.sh jitsud-xl" ;;
 	smoke-armhf)	echo "env TESTBED_ARCH=armhf scripts/testbed/run.sh smoke" ;;
 	jitsud-xl-armhf) echo "env TESTBED_ARCH=armhf scripts/testbed/run.sh jitsud-xl" ;;
 	hostnet)	echo "scripts/testbed/run.sh hostnet" ;;
@@ -64,8 +65,9 @@ suite_cmd() {
 	esac
 }
 
-# The armhf suites (smoke-armhf, jitsud-xl-armhf) are not in the default
-# list: `make check-arm' runs them, after the armhf cross build.
+# The armhf suites (smoke-armhf, jitsud-xl-armhf) and jitsud-xl-arm64
+# are not in the default list: `make check-arm' runs them, after the ARM
+# cross builds.
 suites=${*:-"format bench-summary unit unit-asan fuzz unikernels unikernels-asan unikernels-tap unikernels-sock unikernels-conduit daemon daemon-asan nsdcmp scale install cross proc proc-asan summon summon-asan synjitsu synjitsu-asan smoke smoke-arm64 uk-arm64 uk-httpd-arm64 uk-vchan-uk-arm64 uk-testbed uk-testbed-pv uk-httpd uk-httpd-pv uk-vchan uk-vchan-pv uk-vchan-client uk-vchan-client-pv uk-vchan-uk jitsud-xl jitsud-modes jitsud-uk jitsud-vif xls jitsud-shells jitsud-xs jitsud-synjitsu jitsud-caps jitsud-conduit hostnet testbed-selftest systemd"}
 # Each suite's output is also kept in build/check/SUITE.log: a CI log is
 # often seen only by its last lines, so the failing lines of the failed
