@@ -3,8 +3,8 @@
 #   make                 build the programs into build/bin
 #   make check           unit tests (plain and ASan+UBSan) + nested-Xen tests
 #   make check SANITIZE=1  unit and daemon tests under ASan+UBSan only
-#   make check-arm       the armhf suites on the emulated armhf testbed
-#                        (not part of make check)
+#   make check-arm       the armhf suites on the emulated armhf testbed,
+#                        and jitsud-xl on arm64's (not part of make check)
 #   make unit            unit tests only (fast)
 #   make smoke           the nested-Xen smoke test only
 #   make demo            boot the testbed and show a guest being served
@@ -251,16 +251,17 @@ else
 	@sh tests/check.sh
 endif
 
-# check-arm runs the armhf suites (tests/check.sh: smoke-armhf,
-# jitsud-xl-armhf, and the libOS's uk-armhf, uk-httpd-armhf,
-# uk-vchan-uk-armhf) on the armhf testbed (TESTBED_ARCH=armhf), with the
-# programs, test tools and arm32 unikernels cross-built for it first.
-# They are not in check's list: CI's time is taken already.
+# check-arm runs the ARM suites that check leaves out (CI's time is
+# taken already): on the armhf testbed (TESTBED_ARCH=armhf) smoke-armhf,
+# jitsud-xl-armhf, the libOS's uk-armhf, uk-httpd-armhf and
+# uk-vchan-uk-armhf, and jitsud-armhf; jitsud-xl-arm64 on arm64's; with
+# the programs, test tools and arm32 unikernels cross-built first.
 CHECK_ARM_SUITES = smoke-armhf jitsud-xl-armhf uk-armhf uk-httpd-armhf \
-		   uk-vchan-uk-armhf jitsud-armhf
+		   uk-vchan-uk-armhf jitsud-armhf jitsud-xl-arm64
 check-arm:
 	@$(MAKE) --no-print-directory ARCH=armhf
 	@$(MAKE) --no-print-directory -C unikernels ARCH=armhf
+	@$(MAKE) --no-print-directory ARCH=arm64
 	@sh tests/check.sh $(CHECK_ARM_SUITES)
 
 demo: all

@@ -22,8 +22,11 @@ libc6-dev-arm64-cross libc6-dev-armhf-cross qemu-user-static
 
 # The ARM cross builds (make ARCH=arm64|armhf) take their libraries from
 # Debian's arm64 and armhf packages, which scripts/cross.sh fetches with
-# apt-get download: apt must know those architectures.  Nothing of them
-# is installed on the host.
+# apt-get download, and the ARM testbeds (TESTBED_ARCH=arm64|armhf,
+# scripts/testbed/fetch.sh) their Xen, kernel and dom0 userland: apt must
+# know those architectures.  Nothing of them is installed on the host.
+# qemu-system-arm has both ARM machines: qemu-system-aarch64 for arm64,
+# qemu-system-arm for armhf.
 FOREIGN="arm64 armhf"
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -65,6 +65,7 @@ suite_cmd() {
 	uk-httpd-arm64)	echo "env TESTBED_ARCH=arm64 scripts/testbed/run.sh uk-httpd-arm64" ;;
 	uk-vchan-uk-arm64) echo "env TESTBED_ARCH=arm64 scripts/testbed/run.sh uk-vchan-uk-arm64" ;;
 	jitsud-arm64)	echo "env TESTBED_ARCH=arm64 scripts/testbed/run.sh jitsud-arm64" ;;
+	jitsud-xl-arm64) echo "env TESTBED_ARCH=arm64 scripts/testbed/run.sh jitsud-xl" ;;
 	smoke-armhf)	echo "env TESTBED_ARCH=armhf scripts/testbed/run.sh smoke" ;;
 	jitsud-xl-armhf) echo "env TESTBED_ARCH=armhf scripts/testbed/run.sh jitsud-xl" ;;
 	uk-armhf)	echo "env TESTBED_ARCH=armhf scripts/testbed/run.sh uk-armhf" ;;
@@ -78,8 +79,9 @@ suite_cmd() {
 }
 
 # The armhf suites (smoke-armhf, jitsud-xl-armhf, uk-armhf,
-# uk-httpd-armhf, uk-vchan-uk-armhf, jitsud-armhf) are not in the
-# default list: `make check-arm' runs them, after the armhf cross builds.
+# uk-httpd-armhf, uk-vchan-uk-armhf, jitsud-armhf) and jitsud-xl-arm64
+# are not in the default list: `make check-arm' runs them, after the ARM
+# cross builds.
 suites=${*:-"format bench-summary unit unit-asan fuzz unikernels unikernels-asan unikernels-tap unikernels-sock unikernels-conduit daemon daemon-asan nsdcmp scale install cross proc proc-asan summon summon-asan synjitsu synjitsu-asan smoke smoke-arm64 uk-arm64 uk-httpd-arm64 uk-vchan-uk-arm64 jitsud-arm64 uk-testbed uk-testbed-pv uk-httpd uk-httpd-pv uk-vchan uk-vchan-pv uk-vchan-client uk-vchan-client-pv uk-vchan-uk jitsud-xl jitsud-modes jitsud-uk jitsud-vif xls jitsud-shells jitsud-xs jitsud-synjitsu jitsud-caps jitsud-conduit hostnet testbed-selftest systemd"}
 # host_suite S: S runs on the host alone (no emulated machine).
 host_suite() {
