@@ -33,8 +33,9 @@ gicv2_init(uint64_t gicd, uint64_t gicc, uint32_t timer_intid,
 	gic_mmio_write32(gicc + GICC_PMR, 0xff);
 	gic_mmio_write32(gicc + GICC_CTLR, CTLR_ENABLE);
 	/* Read back: a CPU interface that is not there reads as 0. */
-	return (gic_mmio_read32(gicc + GICC_CTLR) & CTLR_ENABLE) != 0 ? 0 :
-									-UK_EIO;
+	if ((gic_mmio_read32(gicc + GICC_CTLR) & CTLR_ENABLE) == 0)
+		return -UK_EIO;
+	return 0;
 }
 
 uint32_t
