@@ -54,6 +54,16 @@ const char *gic_init(const struct fdt_info *fi, uint64_t device_limit);
 void gic_irq(void);
 
 /*
+ * What both GIC drivers use (gic.c): 32-bit register access, and one
+ * PPI's priority byte set, in the word that holds four, below FRAME:
+ * the GICv2 distributor, or the GICv3 redistributor's SGI frame, which
+ * keep the priorities at the same offset.
+ */
+void gic_mmio_write32(uint64_t addr, uint32_t v);
+uint32_t gic_mmio_read32(uint64_t addr);
+void gic_ppi_priority(uint64_t frame, uint32_t intid);
+
+/*
  * gicv2.c, and gicv3.c (arm64 only): the controller's registers.
  * *_init enables the two PPIs (INTIDs 16..31) and the CPU interface,
  * 0 or -UK_EIO; *_ack returns the highest pending INTID, 1020 or more

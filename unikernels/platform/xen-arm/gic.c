@@ -15,8 +15,34 @@
 #define VTIMER_PPI 27	/* the generic timer binding's, when no node says */
 #define SPURIOUS   1020 /* INTIDs from here on are not interrupts */
 
+#define IPRIORITYR(n) (0x400 + ((n) & ~3U)) /* GICD's and GICR's SGI frame */
+#define PRIO	      0xa0		    /* any: nothing else competes */
+
 static int version;
 static uint32_t timer_irq;
+
+void
+gic_mmio_write32(uint64_t addr, uint32_t v)
+{
+	*(volatile uint32_t *)(uintptr_t)addr = v;
+}
+
+uint32_t
+gic_mmio_read32(uint64_t addr)
+{
+	return *(volatile uint32_t *)(uintptr_t)addr;
+}
+
+void
+gic_ppi_priority(uint64_t frame, uint32_t intid)
+{
+	uint64_t reg = frame + IPRIORITYR(intid);
+	unsigned int shift = (intid & 3) * 8;
+	uint32_t v = gic_mmio_read32(reg);
+
+	v = (v & ~(0xffU << shift)) | (uint32_t)PRIO << shift;
+	gic_mmio_write32(reg, v);
+}
 
 const char *
 gic_init(const struct fdt_info *fi, uint64_t device_limit)

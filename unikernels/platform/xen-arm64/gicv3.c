@@ -9,38 +9,12 @@
  * registers (ICC_*_EL1), group 1.
  */
 
-#define GICD_CTLR	   0x0000
-#define GICD_CTLR_GRP1A	   (1U << 1)
-#define GICD_CTLR_ARE_NS   (1U << 4)
-#define GICR_SGI_FRAME	   0x10000
-#define GICR_ISENABLER0	   0x0100
-#define GICR_IPRIORITYR(n) (0x0400 + ((n) & ~3U))
-#define ICC_SRE_SRE	   1
-#define PRIO		   0xa0 /* any: nothing else competes */
-
-static void
-mmio_write32(uint64_t addr, uint32_t v)
-{
-	*(volatile uint32_t *)(uintptr_t)addr = v;
-}
-
-static uint32_t
-mmio_read32(uint64_t addr)
-{
-	return *(volatile uint32_t *)(uintptr_t)addr;
-}
-
-/* One PPI's priority byte, in the word that holds four. */
-static void
-ppi_priority(uint64_t sgi, uint32_t intid)
-{
-	uint64_t reg = sgi + GICR_IPRIORITYR(intid);
-	unsigned int shift = (intid & 3) * 8;
-	uint32_t v = mmio_read32(reg);
-
-	v = (v & ~(0xffU << shift)) | (uint32_t)PRIO << shift;
-	mmio_write32(reg, v);
-}
+#define GICD_CTLR	 0x0000
+#define GICD_CTLR_GRP1A	 (1U << 1)
+#define GICD_CTLR_ARE_NS (1U << 4)
+#define GICR_SGI_FRAME	 0x10000
+#define GICR_ISENABLER0	 0x0100
+#define ICC_SRE_SRE	 1
 
 int
 gicv3_init(uint64_t gicd, uint64_t gicr, uint32_t timer_intid,
@@ -56,10 +30,10 @@ gicv3_init(uint64_t gicd, uint64_t gicr, uint32_t timer_intid,
 		if ((sre & ICC_SRE_SRE) == 0)
 			return -UK_EIO;
 	}
-	mmio_write32(gicd + GICD_CTLR, GICD_CTLR_GRP1A | GICD_CTLR_ARE_NS);
-	ppi_priority(sgi, timer_intid);
-	ppi_priority(sgi, evtchn_intid);
-	mmio_write32(sgi + GICR_ISENABLER0,
+	gic_mmio_write32(gicd + GICD_CTLR, GICD_CTLR_GRP1A | GICD_CTLR_ARE_NS);
+	gic_ppi_priority(sgi, timer_intid);
+	gic_ppi_priority(sgi, evtchn_intid);
+	gic_mmio_write32(sgi + GICR_ISENABLER0,
 	    (1U << timer_intid) | (1U << evtchn_intid));
 	__asm__ volatile("msr icc_pmr_el1, %0; msr icc_igrpen1_el1, %1; isb" ::
 			     "r"((uint64_t)0xff),
