@@ -190,6 +190,7 @@ $2 == "parallel" {
 	else add(pms, k, v["all_ms"])
 }
 $2 == "fig3-conf" { fig3mem = v["mem"]; fig3client = v["client"] }
+$2 == "fig1-conf" { fig1client = v["client"] }
 $2 == "memory" {
 	k = v["sys"] " " v["n"]
 	if (!(k in dmin)) { morder[++nmo] = k; dmin[k] = v["dom0_avail_mb"]; xmin[k] = v["xen_free_mb"] }
@@ -271,10 +272,18 @@ END {
 	printf "## Figure 1 (%sboot-steps.svg): httpd unikernel (PVH), xl create or\n", fp
 	print "## DNS query until its first HTTP byte, per optimisation step (each"
 	print "## step adds to the previous ones; tests/xen/bench-steps.inc); the"
-	print "## client: curl on the host, host clock, from its request (for xl: its"
-	print "## signal to dom0 to create; it then polls every ~60 ms, so xl's times"
-	print "## may be late by up to 60 ms); create_or_answer: xl create's own time"
-	print "## (dom0 clock) or when the client had the DNS answer (host clock);"
+	if (fig1client == "dom0") {
+		print "## client: curl in a namespace of the emulated dom0 (this machine"
+		print "## had no host client), dom0's clock, from its query or, for xl,"
+		print "## from xl create's start (it polls every ~60 ms, so xl's times may"
+		print "## be late by up to 60 ms); create_or_answer: xl create's own time"
+		print "## or when the client had the DNS answer (both dom0's clock);"
+	} else {
+		print "## client: curl on the host, host clock, from its request (for xl: its"
+		print "## signal to dom0 to create; it then polls every ~60 ms, so xl's times"
+		print "## may be late by up to 60 ms); create_or_answer: xl create's own time"
+		print "## (dom0 clock) or when the client had the DNS answer (host clock);"
+	}
 	print "## a jitsud run with shells starts once its pool is whole again (jitsud"
 	print "## makes its shells a second after a summon), in figures 2 and 3 too;"
 	print "## linux-xl: the baseline Linux guest (tests/xen/linux*.cfg, vif-jitsu)"

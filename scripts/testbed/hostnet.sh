@@ -18,8 +18,11 @@ HOSTNET_ADDR=10.0.0.200/24
 
 # hostnet_wanted TESTFILE: the test asks for the host client.
 hostnet_wanted() {
-	[ "${TESTBED_HOSTNET:-0}" = 1 ] ||
-	    grep -q '^# testbed:.*\bhostnet\b' "$1"
+	case ${TESTBED_HOSTNET:-} in
+	1) return 0 ;;
+	0) return 1 ;;
+	esac
+	grep -q '^# testbed:.*\bhostnet\b' "$1"
 }
 
 # hostnet_down: remove the namespace, its tap and its resolver file.

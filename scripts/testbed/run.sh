@@ -21,7 +21,9 @@
 #                    parallel xl creates need more)
 #   TESTBED_QEMU_EXTRA  extra QEMU arguments (the self-test uses -S)
 #   TESTBED_HOSTNET  1: give the machine the host client's NIC (hostnet.sh),
-#                    as a test with a line "# testbed: hostnet" always gets
+#                    as a test with a line "# testbed: hostnet" gets it
+#                    unless this is 0 (the bench on armhf, whose e1000
+#                    stops sending after a while)
 #   TESTBED_ARGS     extra words for dom0's command line, read by the test
 #                    (the bench: jitsu.bench=fig1+fig2 jitsu.runs=2; no
 #                    commas: QEMU splits -initrd, which carries them, there)

@@ -112,4 +112,15 @@ check "keep: x86 summarised again keeps arm64's" eval \
     grep -q '^jitsud-inline 4 2 0 320 ' '$work/a/results.txt' &&
     ! grep -q '^xl-stock 4 3 1 2650 ' '$work/a/results.txt'"
 
+# A machine without the host's client (armhf) measures figure 1 from
+# dom0's namespace, and its section says so.
+printf 'BENCH fig1-conf client=dom0\nBENCH done pieces=fig1\n' \
+    > "$work/dom0.results"
+check "dom0 client: figure 1 says where its client was" eval \
+    "summarise '$work/dom0.results' '$work/d' &&
+    grep -q '^## client: curl in a namespace of the emulated dom0' \
+    '$work/d/results.txt'"
+check "host client: figure 1 says so" \
+    grep -q '^## client: curl on the host' "$work/f/results.txt"
+
 finish bench-summary
