@@ -23,11 +23,6 @@
 
 extern char _start[], _end[];
 
-/* Shared info replaces this page of RAM, as on PVH (hvm.c). */
-static union {
-	shared_info_t si;
-	char page[4096];
-} shared_info_page __attribute__((aligned(4096)));
 static char cmdline[CMDLINE_MAX];
 static struct fdt_info fdt;
 
@@ -85,15 +80,6 @@ fdt_init(uintptr_t paddr)
 	xenplat.cmdline = cmdline;
 }
 
-static void
-shared_info_init(void)
-{
-	if (xen_add_to_physmap(XENMAPSPACE_shared_info, 0,
-		xen_virt_to_gfn(&shared_info_page)) != 0)
-		early_fail("cannot map shared info");
-	xenplat.shared_info = &shared_info_page.si;
-}
-
 /*
  * Where the toolstack's Xen node says grant frames go: a region of the
  * guest's address space that holds no RAM, so that mapping the table
@@ -127,7 +113,8 @@ arm_start(uintptr_t fdt_paddr)
 	if (time_init() != 0)
 		early_fail("no generic timer frequency (CNTFRQ)");
 	fdt_init(fdt_paddr);
-	shared_info_init();
+	if (xen_hvm_shared_info() != 0)
+		early_fail("cannot map shared info");
 	if ((why = xen_hvm_rings(ring_in_map)) != NULL)
 		early_fail(why);
 	if ((why = gic_init(&fdt, NORMAL_BASE)) != NULL)

@@ -11,15 +11,6 @@
 #define CMDLINE_MAX    1024
 #define DEBUG_PORT     0xe9
 
-/*
- * Shared info replaces this page of RAM in our physical address space.
- * The whole page goes, so it must not share it with anything else:
- * shared_info_t is smaller than a page, hence the union.
- */
-static union {
-	shared_info_t si;
-	char page[4096];
-} shared_info_page __attribute__((aligned(4096)));
 static char cmdline[CMDLINE_MAX];
 
 /*
@@ -83,15 +74,6 @@ hypercall_init(void)
 	    "d"((uint32_t)((uint64_t)(uintptr_t)hypercall_page >> 32)));
 }
 
-static void
-shared_info_init(void)
-{
-	if (xen_add_to_physmap(XENMAPSPACE_shared_info, 0,
-		xen_virt_to_gfn(&shared_info_page)) != 0)
-		early_fail("cannot map shared info");
-	xenplat.shared_info = &shared_info_page.si;
-}
-
 /* As shared info: the frame replaces a page of RAM at that gfn. */
 void *
 xen_gnttab_map_frame(void *spare)
@@ -133,7 +115,8 @@ pvh_start(uint32_t start_info_paddr)
 	if (si->magic != XEN_HVM_START_MAGIC_VALUE)
 		early_fail("bad hvm_start_info magic");
 	hypercall_init();
-	shared_info_init();
+	if (xen_hvm_shared_info() != 0)
+		early_fail("cannot map shared info");
 	cmdline_init(si);
 	/*
 	 * A toolstack may give no console at all (jitsud's console=off: no

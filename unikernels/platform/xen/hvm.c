@@ -13,6 +13,16 @@
 
 #define PAGE_SHIFT 12
 
+/*
+ * Shared info replaces this page of RAM (XENMAPSPACE_shared_info).  The
+ * whole page goes, so it must not share it with anything else:
+ * shared_info_t is smaller than a page, hence the union.
+ */
+static union {
+	shared_info_t si;
+	char page[4096];
+} shared_info_page __attribute__((aligned(4096)));
+
 uint64_t
 xen_virt_to_gfn(const void *va)
 {
@@ -30,6 +40,16 @@ xen_add_to_physmap(unsigned int space, unsigned long idx, uint64_t gfn)
 	};
 
 	return xen_memory_op(XENMEM_add_to_physmap, &xatp) == 0 ? 0 : -UK_EIO;
+}
+
+int
+xen_hvm_shared_info(void)
+{
+	if (xen_add_to_physmap(XENMAPSPACE_shared_info, 0,
+		xen_virt_to_gfn(&shared_info_page)) != 0)
+		return -UK_EIO;
+	xenplat.shared_info = &shared_info_page.si;
+	return 0;
 }
 
 /*

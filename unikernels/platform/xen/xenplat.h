@@ -132,6 +132,8 @@ int xen_grant_map(domid_t dom, grant_ref_t ref, void *page, int readonly);
  * was there.  0 or -UK_EIO.
  */
 int xen_add_to_physmap(unsigned int space, unsigned long idx, uint64_t gfn);
+/* Shared info mapped over a page of ours, in xenplat; 0 or -UK_EIO. */
+int xen_hvm_shared_info(void);
 /* HVMOP_get_param for this domain into *value; 0 or -UK_EIO. */
 int xen_hvm_param(uint32_t index, uint64_t *value);
 /*
