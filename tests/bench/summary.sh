@@ -9,11 +9,13 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d /tmp/bench-summary.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
-# summarise RESULTS DIR [ARM64-RESULTS]: with no arm64 run unless given.
+# summarise RESULTS DIR [ARM64-RESULTS]: with no arm64 run unless given,
+# and never an armhf run (a local build/bench/armhf must not count).
 summarise() {
 	BENCH_SUMMARY_ONLY=1 BENCH_RESULTS=$1 BENCH_DIR=$2 \
 	    BENCH_ARCH=${BENCH_ARCH:-} \
 	    BENCH_RESULTS_arm64=${3:-$work/none} \
+	    BENCH_RESULTS_armhf=$work/none \
 	    sh "$top/scripts/bench/run.sh" > /dev/null
 }
 
