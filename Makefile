@@ -255,14 +255,21 @@ endif
 # taken already): on the armhf testbed (TESTBED_ARCH=armhf) smoke-armhf,
 # jitsud-xl-armhf, the libOS's uk-armhf, uk-httpd-armhf and
 # uk-vchan-uk-armhf, and jitsud-armhf; jitsud-xl-arm64 on arm64's; with
-# the programs, test tools and arm32 unikernels cross-built first.
+# the programs, test tools and arm32 unikernels cross-built first.  Its
+# last verdicts are kept in bench/check-arm.txt (tests/check-record.sh).
 CHECK_ARM_SUITES = smoke-armhf jitsud-xl-armhf uk-armhf uk-httpd-armhf \
 		   uk-vchan-uk-armhf jitsud-armhf jitsud-xl-arm64
 check-arm:
 	@$(MAKE) --no-print-directory ARCH=armhf
 	@$(MAKE) --no-print-directory -C unikernels ARCH=armhf
 	@$(MAKE) --no-print-directory ARCH=arm64
-	@sh tests/check.sh $(CHECK_ARM_SUITES)
+	@mkdir -p build/check
+	@{ sh tests/check.sh $(CHECK_ARM_SUITES); \
+	    echo $$? > build/check/check-arm.rc; } | \
+	    tee build/check/check-arm.out
+	@sh tests/check-record.sh build/check/check-arm.out \
+	    > bench/check-arm.txt
+	@exit $$(cat build/check/check-arm.rc)
 
 demo: all
 	@scripts/testbed/run.sh demo
