@@ -14,8 +14,6 @@
 #define KIND_PABT  3
 #define KIND_DABT  4
 
-static int in_trap;
-
 static const char *
 kind_name(uint32_t kind)
 {
@@ -63,7 +61,7 @@ fault_regs(uint32_t kind, uint32_t *fsr, uint32_t *far)
 	}
 }
 
-static void
+void
 trap_report(const struct trap_frame *f)
 {
 	uint32_t fsr, far;
@@ -79,16 +77,6 @@ trap_report(const struct trap_frame *f)
 		    (unsigned int)f->r[i + 1], (unsigned int)f->r[i + 2],
 		    (unsigned int)f->r[i + 3]);
 	printf("uk: r12 %#x\n", (unsigned int)f->r[12]);
-}
-
-void
-trap_fatal(struct trap_frame *f)
-{
-	/* A fault while reporting one: give up without touching drivers. */
-	if (in_trap++)
-		xen_crash();
-	trap_report(f);
-	uk_shutdown(UK_CRASH);
 }
 
 /*

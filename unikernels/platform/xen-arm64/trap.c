@@ -10,8 +10,6 @@
 
 #define ESR_EC(esr) (((esr) >> 26) & 0x3f)
 
-static int in_trap;
-
 static const char *const kinds[4] = { "sync", "irq", "fiq", "serror" };
 static const char *const froms[4] = { "EL1t", "EL1h", "EL0/64", "EL0/32" };
 
@@ -45,7 +43,7 @@ ec_name(unsigned int ec)
 	}
 }
 
-static void
+void
 trap_report(const struct trap_frame *f)
 {
 	unsigned int ec = ESR_EC(f->esr);
@@ -62,14 +60,4 @@ trap_report(const struct trap_frame *f)
 		    (unsigned long)f->x[i], (unsigned long)f->x[i + 1],
 		    (unsigned long)f->x[i + 2], (unsigned long)f->x[i + 3],
 		    (unsigned long)f->x[i + 4], (unsigned long)f->x[i + 5]);
-}
-
-void
-trap_fatal(struct trap_frame *f)
-{
-	/* A fault while reporting one: give up without touching drivers. */
-	if (in_trap++)
-		xen_crash();
-	trap_report(f);
-	uk_shutdown(UK_CRASH);
 }

@@ -111,10 +111,10 @@ struct trap_frame {
 };
 
 /*
- * Every exception but an IRQ is fatal in the libOS: reports the fault
- * and the registers on the console, then uk_shutdown(UK_CRASH).  A fault
- * while reporting one crashes the domain at once.  Called by boot.S only.
+ * Every exception but an IRQ is fatal in the libOS: boot.S calls
+ * trap_fatal() (shutdown.c), which has trap.c's trap_report() put the
+ * fault and the registers on the console.
  */
-void trap_fatal(struct trap_frame *f) UK_NORETURN;
+void trap_report(const struct trap_frame *f);
 
 #endif /* XENARCH_H */

@@ -8,8 +8,6 @@
  * around trap_stubs.h).  What happens then is the same on both.
  */
 
-static int in_trap;
-
 /* clang-format off */
 static const char *const trap_names[NTRAPS] = {
 	"divide error", "debug", "NMI", "breakpoint", "overflow",
@@ -21,7 +19,7 @@ static const char *const trap_names[NTRAPS] = {
 };
 /* clang-format on */
 
-static void
+void
 trap_report(const struct trap_frame *f)
 {
 	/* Taken first: what this fault left, before any console code runs. */
@@ -39,14 +37,4 @@ trap_report(const struct trap_frame *f)
 	    (unsigned long)f->rax, (unsigned long)f->rbx, (unsigned long)f->rcx,
 	    (unsigned long)f->rdx, (unsigned long)f->rsi,
 	    (unsigned long)f->rdi);
-}
-
-void
-trap_fatal(struct trap_frame *f)
-{
-	/* A fault while reporting one: give up without touching drivers. */
-	if (in_trap++)
-		xen_crash();
-	trap_report(f);
-	uk_shutdown(UK_CRASH);
 }

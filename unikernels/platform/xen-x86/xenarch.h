@@ -64,11 +64,11 @@ struct trap_frame {
 /* Each vector's entry stub, for the binding's IDT or trap table. */
 extern const uint64_t trap_stubs[NTRAPS];
 /*
- * Every exception is fatal in the libOS: reports the fault and the
- * registers on the console, then uk_shutdown(UK_CRASH).  A fault while
- * reporting one crashes the domain at once.  Called by the stubs only.
+ * Every exception is fatal in the libOS: the stubs call trap_fatal()
+ * (shutdown.c), which has trap.c's trap_report() put the fault and the
+ * registers on the console.
  */
-void trap_fatal(struct trap_frame *f) UK_NORETURN;
+void trap_report(const struct trap_frame *f);
 /*
  * Provided by the binding's trap.c: the address of the last page fault,
  * %cr2 on PVH; Xen's copy in vcpu_info on PV, whose kernel cannot read

@@ -91,6 +91,18 @@ shutdown_init(void)
 }
 
 void
+trap_fatal(struct trap_frame *f)
+{
+	static int in_trap;
+
+	/* A fault while reporting one: give up without touching drivers. */
+	if (in_trap++)
+		xen_crash();
+	trap_report(f);
+	uk_shutdown(UK_CRASH);
+}
+
+void
 uk_shutdown(enum uk_shutdown_reason reason)
 {
 	struct sched_shutdown s;

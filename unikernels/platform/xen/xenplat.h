@@ -216,6 +216,12 @@ int gnttab_end(grant_ref_t ref);
 
 /* shutdown.c */
 void shutdown_init(void);
+/*
+ * Every fatal exception ends here, from the architecture's entry code:
+ * trap_report() (xenarch.h) on the console, then uk_shutdown(UK_CRASH).
+ * A fault while reporting one crashes the domain at once.
+ */
+void trap_fatal(struct trap_frame *f) UK_NORETURN;
 /* netfront.c: the rings and the event channel, on the console. */
 void netfront_dump(void);
 
