@@ -25,8 +25,17 @@
  * The only file with a packet socket.  synjitsu.c decides; this file
  * carries frames between it and the bridge a claimed guest will sit on.
  *
- * One socket per bridge, shared by every claim on it and closed with
- * the last one.  It joins the bridge in promiscuous mode: until the
+ * One socket per bridge, shared by every claim on it.  Opening and
+ * closing one is not cheap: the kernel waits out an RCU grace period
+ * (synchronize_net) whenever a packet socket's hook leaves a device,
+ * 8-24 ms on a bare 2-core host and more in an emulated dom0, and the
+ * main thread would spend it between a query and its answer.  So the
+ * socket is made with no protocol (no hook yet) and bound once, which
+ * hooks it to the bridge without a wait, and it outlives its last
+ * claim by SYNIO_LINGER_MS, deaf meanwhile (a filter that takes
+ * nothing), so that summons in a burst share it; it closes when idle.
+ *
+ * It joins the bridge in promiscuous mode: until the
  * guest sends a frame of its own the bridge has not learnt where the
  * guest's MAC lives, so it floods frames for it to every port, and the
  * bridge device hands them up to us only when promiscuous.  A classic
@@ -38,8 +47,9 @@
  * after adoption is what teaches the bridge.
  */
 
-#define SYNIO_FRAME_MAX 2048 /* an Ethernet frame, no jumbo */
-#define SYNIO_TICK_MS	500  /* expiry of half-open connections */
+#define SYNIO_FRAME_MAX 2048  /* an Ethernet frame, no jumbo */
+#define SYNIO_TICK_MS	500   /* expiry of half-open connections */
+#define SYNIO_LINGER_MS 60000 /* an unclaimed bridge's socket stays open */
 
 struct synio_port {
 	struct synio	      *io;
@@ -47,6 +57,7 @@ struct synio_port {
 	int		       ifindex;
 	int		       fd;
 	struct event	      *ev;
+	struct event	      *linger; /* armed while refs == 0 */
 	unsigned int	       refs;
 	LIST_ENTRY(synio_port) entry;
 };
@@ -70,6 +81,9 @@ struct synio {
 
 static uint8_t synio_rbuf[SYNIO_FRAME_MAX];
 
+static void synio_port_close(struct synio_port *);
+static void synio_port_idle(int, short, void *);
+
 /* ARP, or IPv4 carrying TCP; nothing else is copied to us. */
 static struct sock_filter synio_bpf[] = {
 	BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 12), /* type */
@@ -78,6 +92,11 @@ static struct sock_filter synio_bpf[] = {
 	BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 23), /* proto */
 	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_TCP, 0, 1),
 	BPF_STMT(BPF_RET | BPF_K, SYNIO_FRAME_MAX),
+	BPF_STMT(BPF_RET | BPF_K, 0),
+};
+
+/* A lingering socket's: nothing is copied to us. */
+static struct sock_filter synio_bpf_deaf[] = {
 	BPF_STMT(BPF_RET | BPF_K, 0),
 };
 
@@ -200,11 +219,26 @@ synio_read(int fd, short ev, void *arg)
 	}
 }
 
+/* Swaps the socket's filter: the claims' one, or deaf while lingering. */
+static int
+synio_filter(struct synio_port *p, int deaf)
+{
+	struct sock_fprog prog;
+
+	if (deaf) {
+		prog.len = sizeof(synio_bpf_deaf) / sizeof(synio_bpf_deaf[0]);
+		prog.filter = synio_bpf_deaf;
+	} else {
+		prog.len = sizeof(synio_bpf) / sizeof(synio_bpf[0]);
+		prog.filter = synio_bpf;
+	}
+	return setsockopt(p->fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog,
+	    sizeof(prog));
+}
+
 static int
 synio_socket(struct synio_port *p, char *err, size_t errlen)
 {
-	struct sock_fprog  prog = { sizeof(synio_bpf) / sizeof(synio_bpf[0]),
-		 synio_bpf };
 	struct sockaddr_ll sll;
 	struct packet_mreq mr;
 	int		   on = 1;
@@ -214,8 +248,9 @@ synio_socket(struct synio_port *p, char *err, size_t errlen)
 		    strerror(errno));
 		return -1;
 	}
+	/* Protocol 0: hooked by bind() alone (see the top of the file). */
 	if ((p->fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
-		 htons(ETH_P_ALL))) == -1) {
+		 0)) == -1) {
 		snprintf(err, errlen, "packet socket: %s", strerror(errno));
 		return -1;
 	}
@@ -227,8 +262,7 @@ synio_socket(struct synio_port *p, char *err, size_t errlen)
 	mr.mr_ifindex = p->ifindex;
 	mr.mr_type = PACKET_MR_PROMISC;
 	/* Our own frames would come back to us otherwise. */
-	if (setsockopt(p->fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog,
-		sizeof(prog)) == -1 ||
+	if (synio_filter(p, 0) == -1 ||
 	    setsockopt(p->fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &on,
 		sizeof(on)) == -1 ||
 	    setsockopt(p->fd, SOL_PACKET, PACKET_AUXDATA, &on, sizeof(on)) ==
@@ -260,8 +294,27 @@ synio_port_get(struct synio *io, const char *bridge, char *err, size_t errlen)
 {
 	struct synio_port *p;
 
-	if ((p = synio_port_find(io, bridge)) != NULL) {
-		p->refs++;
+	/* A bridge made again while its socket lingered has a new index. */
+	if ((p = synio_port_find(io, bridge)) != NULL && p->refs == 0 &&
+	    (int)if_nametoindex(bridge) != p->ifindex) {
+		synio_port_close(p);
+		p = NULL;
+	}
+	if (p != NULL) {
+		if (p->refs++ == 0) {
+			/* Woken from its linger: what it heard deaf is old. */
+			evtimer_del(p->linger);
+			while (recv(p->fd, synio_rbuf, sizeof(synio_rbuf),
+				   MSG_DONTWAIT) >= 0)
+				;
+			if (synio_filter(p, 0) == -1) {
+				snprintf(err, errlen, "packet socket on %s: %s",
+				    bridge, strerror(errno));
+				p->refs--;
+				synio_port_close(p);
+				return NULL;
+			}
+		}
 		return p;
 	}
 	if ((p = calloc(1, sizeof(*p))) == NULL) {
@@ -276,7 +329,8 @@ synio_port_get(struct synio *io, const char *bridge, char *err, size_t errlen)
 	}
 	if ((p->ev = event_new(io->base, p->fd, EV_READ | EV_PERSIST,
 		 synio_read, p)) == NULL ||
-	    event_add(p->ev, NULL) == -1) {
+	    event_add(p->ev, NULL) == -1 ||
+	    (p->linger = evtimer_new(io->base, synio_port_idle, p)) == NULL) {
 		snprintf(err, errlen, "event_new");
 		if (p->ev != NULL)
 			event_free(p->ev);
@@ -290,14 +344,36 @@ synio_port_get(struct synio *io, const char *bridge, char *err, size_t errlen)
 }
 
 static void
-synio_port_put(struct synio_port *p)
+synio_port_close(struct synio_port *p)
 {
-	if (--p->refs > 0)
-		return;
 	LIST_REMOVE(p, entry);
 	event_free(p->ev);
+	event_free(p->linger);
 	close(p->fd);
 	free(p);
+}
+
+/* Nobody claimed on this bridge for SYNIO_LINGER_MS. */
+static void
+synio_port_idle(int fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	synio_port_close(arg);
+}
+
+static void
+synio_port_put(struct synio_port *p)
+{
+	struct timeval tv = ms_timeval(SYNIO_LINGER_MS);
+
+	if (--p->refs > 0)
+		return;
+	/* Deaf, or it would wake us for every frame on a busy bridge. */
+	if (synio_filter(p, 1) == -1 || evtimer_add(p->linger, &tv) == -1) {
+		log_warn("synjitsu: packet socket on %s", p->bridge);
+		synio_port_close(p);
+	}
 }
 
 static void
@@ -531,11 +607,14 @@ void
 synio_free(struct synio *io)
 {
 	struct synio_claim *c;
+	struct synio_port  *p;
 
 	if (io == NULL)
 		return;
 	while ((c = LIST_FIRST(&io->claims)) != NULL)
 		synio_release(io, c);
+	while ((p = LIST_FIRST(&io->ports)) != NULL)
+		synio_port_close(p); /* lingering, all of them now */
 	if (io->tick != NULL)
 		event_free(io->tick);
 	free(io);

@@ -226,6 +226,15 @@ ms() {
 	awk -v f="$2" '{ printf "%d\n", $f * 1000 }' "$work/curl.$1"
 }
 
+# jitsud's packet sockets, "INODE IFINDEX" each (its netns's
+# /proc/net/packet: sk RefCnt Type Proto Iface R Rmem User Inode).
+packet_socks() {
+	_fds=$(ls -l "/proc/$(cat "$work/jitsud.pid")/fd" 2>/dev/null |
+	    sed -n 's/.*socket:\[\([0-9]*\)\]$/\1/p' | tr '\n' ' ')
+	$H cat /proc/net/packet | awk -v fds=" $_fds" \
+	    'NR > 1 && index(fds, " " $9 " ") { print $9, $5 }'
+}
+
 $H "$bin/jitsud" -d -f "$work/jitsud.conf" >> "$work/log" 2>&1 &
 echo $! > "$work/jitsud.pid"
 for _ in $(seq 50); do
@@ -269,6 +278,12 @@ check "the summon's timeline has ready, the hand-over and the plug" \
      grep "syn.example.org.: summon timeline" "$work/log" |
      grep " devices=[0-9]* .*ready=[0-9]* handover=[0-9]* adopted=[0-9]*$"'
 
+# The claim is over; its packet socket stays, for the next summon.
+socks1=$(packet_socks)
+check "jitsud's one packet socket is bound to the bridge (${socks1:-none})" \
+    test "$(echo "$socks1" | wc -w)" = 2 -a \
+    "${socks1#* }" = "$($H cat /sys/class/net/jtsbr0/ifindex)"
+
 echo "synjitsu: the control: synjitsu=off, a client that knows the MAC"
 experiment ctl 10.97.0.11 02:00:00:97:00:11
 check_eq "dig gets the guest's address at once" \
@@ -297,6 +312,10 @@ check "the response comes from the booted guest" \
     eval 'grep -q "Hello from a jitsu unikernel" "$work/body.syn"'
 check_eq "jitsud_synjitsu_handovers_total is 2" \
     2 "$(metric jitsud_synjitsu_handovers_total)"
+# Opening one costs the main thread an RCU grace period (synio.c).
+socks2=$(packet_socks)
+check "the second claim took the first's packet socket ($socks2)" \
+    test -n "$socks1" -a "$socks1" = "$socks2"
 check_eq "jitsud_synjitsu_handed_connections_total is 2" \
     2 "$(metric jitsud_synjitsu_handed_connections_total)"
 check_eq "jitsud_synjitsu_adopted_connections_total is 2" \
