@@ -767,7 +767,7 @@ enum handover_state {
  * Both calls get the ctx given to handover_attach.
  *
  * send: hand n records (recs NULL when n is 0) to the guest in one
- *	piece (XenStore: conn/0..n-1 and count in one transaction; the
+ *	piece (XenStore: conn/0..n-1, then count, which the guest watches; the
  *	socket: the lines and "count N").  0 when sent or under way, -1
  *	when it failed at once.  A failure found later is reported as
  *	handover_adopted(-1) or handover_broken.
@@ -1455,13 +1455,13 @@ int	store_rm(struct store *, const char *path);
  */
 int	store_private_dir(struct store *, const char *path, int domid);
 /*
- * store_write_all: write n values under dir (dir/keys[i] = values[i]) in
- * one transaction, retried while XenStore reports a conflict, unless
- * dir/guard exists: then nothing is written.  0 written, 1 guarded, -1
- * failed (logged).
+ * store_write_seq: write n values under dir (dir/keys[i] = values[i]) in
+ * that order, no transaction: a reader watching the last key sees the
+ * others when it fires.  0, or -1 (logged) with the writes before the
+ * failing one done.
  */
-int store_write_all(struct store *, const char *dir, const char *const *keys,
-    const char *const *values, size_t n, const char *guard);
+int store_write_seq(struct store *, const char *dir, const char *const *keys,
+    const char *const *values, size_t n);
 
 /* One folder for store_make_dirs. */
 struct store_dir {

@@ -238,8 +238,9 @@ struct xlh *xlh_open(struct store *, uint32_t domid, int made, const char *name,
     void (*asked)(void *), void (*adopted)(void *, int), void *arg);
 /*
  * xlh_write: n record lines (`lines', "\n"-separated, modified) as
- * conn/0..n-1 and count = n, in one transaction that fails if the guest
- * already wrote adopted (it gave up).  0, or -1.
+ * conn/0..n-1, then count = n (which the guest watches), then a watch on
+ * adopted (a guest that gave up wrote it already: the watch fires at
+ * once and the folder goes).  0, or -1.
  */
 int	    xlh_write(struct xlh *, char *lines, size_t n);
 /* xlh_end: the conversation is over: records not taken are removed. */

@@ -305,45 +305,29 @@ store_transact(struct store *st,
 	return -1;
 }
 
-struct store_all {
-	const char	  *dir, *guard;
-	const char *const *keys, *const *values;
-	size_t n;
-};
-
-/* The values, unless the guard key exists (then 1). */
-static int
-store_all_body(struct store *st, xs_transaction_t t, void *arg)
+/*
+ * No transaction: each write is its own request, and xenstored carries
+ * out one connection's requests in order, so a reader that watches the
+ * last key finds the others there when its watch fires.  A transaction
+ * would cost three more round trips (start, a read to guard it, end),
+ * and here each one lies between a guest and its first reply.
+ */
+int
+store_write_seq(struct store *st, const char *dir, const char *const *keys,
+    const char *const *values, size_t n)
 {
-	struct store_all *a = arg;
-	char		  path[STORE_PATH_MAX], *val;
-	unsigned int	  len;
-	size_t		  i;
+	char   path[STORE_PATH_MAX];
+	size_t i;
 
-	snprintf(path, sizeof(path), "%s/%s", a->dir, a->guard);
-	if ((val = xs_read(st->xs, t, path, &len)) != NULL) {
-		free(val);
-		return 1;
-	}
-	for (i = 0; i < a->n; i++) {
-		snprintf(path, sizeof(path), "%s/%s", a->dir, a->keys[i]);
-		if (!xs_write(st->xs, t, path, a->values[i],
-			strlen(a->values[i])))
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, keys[i]);
+		if (!xs_write(st->xs, XBT_NULL, path, values[i],
+			strlen(values[i]))) {
+			log_warn("xenstore write %s", path);
 			return -1;
+		}
 	}
 	return 0;
-}
-
-int
-store_write_all(struct store *st, const char *dir, const char *const *keys,
-    const char *const *values, size_t n, const char *guard)
-{
-	struct store_all a = { dir, guard, keys, values, n };
-	int		 rc;
-
-	if ((rc = store_transact(st, store_all_body, &a)) == -1)
-		log_warn("xenstore transaction on %s", dir);
-	return rc;
 }
 
 /* One folder inside transaction t: made, owned, filled. */

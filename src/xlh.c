@@ -11,9 +11,10 @@
 /*
  * Synjitsu's channel, the guest's data/synjitsu folder (synjitsu(7)):
  * made before the domain runs, private to dom0 and the guest; the guest
- * writes ready=1 when it listens, we write conn/0..N-1 and count=N in
- * one transaction, it writes adopted=K.  A guest that gave up waiting
- * writes adopted first, and then nothing is written.
+ * writes ready=1 when it listens, we write conn/0..N-1 and then count=N,
+ * which it watches, it writes adopted=K.  A guest that gave up waiting
+ * has written adopted first: the watch on adopted then fires at once
+ * and the records go with the folder, unread.
  *
  * This is only the transport, run in the builder thread (a XenStore
  * round trip may take long while xenstored serves several builds, and
@@ -123,13 +124,12 @@ xlh_write(struct xlh *h, char *lines, size_t n)
 		keys[i] = names[i];
 		vals[i] = line;
 	}
-	/* count last: in one transaction the order is moot, but not to a
-	 * reader of this code. */
+	/* count last: the guest's watch on it must find the records. */
 	snprintf(count, sizeof(count), "%zu", i);
 	keys[i] = "count";
 	vals[i] = count;
 	xlh_path(h, "", dir, sizeof(dir));
-	rc = store_write_all(h->store, dir, keys, vals, i + 1, "adopted");
+	rc = store_write_seq(h->store, dir, keys, vals, i + 1);
 	if (rc == 0) {
 		xlh_path(h, "adopted", path, sizeof(path));
 		store_unwatch(h->taken);

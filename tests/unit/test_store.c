@@ -49,6 +49,10 @@ static struct fx_kv	     watches[FX_KEYS]; /* path, token */
 static char		     events[FX_EVENTS][2][FX_LEN]; /* path, token */
 static int		     nevents;
 static int		     in_tx, conflicts, tx_ended, unwatches;
+/* Writes outside a transaction, in order; xs_write fails the one at
+ * fail_write (counted from 1, 0: none). */
+static char		     fx_wlog[8][FX_LEN];
+static int		     fx_nwrites, fail_write;
 static struct xs_handle	    *fx_h;
 static struct xs_permissions fx_perms[3];
 static char		     fx_perms_path[FX_LEN];
@@ -247,8 +251,15 @@ xs_write(struct xs_handle *h, xs_transaction_t t, const char *path,
 	if (t != XBT_NULL) {
 		assert_true(in_tx);
 		snprintf(fx_slot(tx, path)->value, FX_LEN, "%s", v);
-	} else
-		fx_set(path, v);
+		return true;
+	}
+	if (++fx_nwrites == fail_write) {
+		errno = EACCES;
+		return false;
+	}
+	if (fx_nwrites <= 8)
+		snprintf(fx_wlog[fx_nwrites - 1], FX_LEN, "%s", path);
+	fx_set(path, v);
 	return true;
 }
 
@@ -413,6 +424,7 @@ setup(void **state)
 	memset(watches, 0, sizeof(watches));
 	memset(fired, 0, sizeof(fired));
 	nevents = in_tx = conflicts = tx_ended = unwatches = 0;
+	fx_nwrites = fail_write = 0;
 	fx_nperms = 0;
 	fx_gone_domid = 0;
 	if ((base = event_base_new()) == NULL)
@@ -647,62 +659,35 @@ test_private_dir_is_dom0s_and_the_guests_only(void **state)
 	assert_int_equal(fx_perms[1].perms, XS_PERM_READ | XS_PERM_WRITE);
 }
 
-static const char *const keys[] = { "count", "0", "1" };
-static const char *const values[] = { "2", "rec-a", "rec-b" };
+static const char *const seq_keys[] = { "conn/0", "conn/1", "count" };
+static const char *const seq_values[] = { "rec-a", "rec-b", "2" };
 
+/* In order, count (the key the guest watches) last, no transaction. */
 static void
-assert_written(int yes)
-{
-	char   buf[16];
-	size_t i;
-
-	for (i = 0; i < 3; i++) {
-		snprintf(buf, sizeof(buf), "/h/%s", keys[i]);
-		if ((fx_find(kv, buf) != NULL) != yes)
-			fail_msg("%s: expected %s, saw %s", buf,
-			    yes ? "written" : "absent",
-			    yes ? "absent" : "written");
-	}
-}
-
-static void
-test_write_all_writes_every_key_in_one_transaction(void **state)
+test_write_seq_writes_every_key_in_order(void **state)
 {
 	(void)state;
-	assert_int_equal(store_write_all(st, "/h", keys, values, 3, "adopted"),
-	    0);
-	assert_written(1);
-	assert_string_equal(fx_find(kv, "/h/1")->value, "rec-b");
-	assert_int_equal(tx_ended, 1);
+	assert_int_equal(store_write_seq(st, "/h", seq_keys, seq_values, 3), 0);
+	assert_int_equal(fx_nwrites, 3);
+	assert_string_equal(fx_wlog[0], "/h/conn/0");
+	assert_string_equal(fx_wlog[1], "/h/conn/1");
+	assert_string_equal(fx_wlog[2], "/h/count");
+	assert_string_equal(fx_find(kv, "/h/count")->value, "2");
+	assert_int_equal(tx_ended, 0);
 }
 
+/* A failed write stops it: what follows (count) is never written. */
 static void
-test_write_all_writes_nothing_past_the_guard(void **state)
+test_write_seq_stops_at_a_failed_write(void **state)
 {
 	(void)state;
-	fx_set("/h/adopted", "0");
-	assert_int_equal(store_write_all(st, "/h", keys, values, 3, "adopted"),
-	    1);
-	assert_written(0);
-	assert_false(in_tx); /* the transaction ended */
-}
-
-static void
-test_write_all_retries_a_conflict_then_gives_up(void **state)
-{
-	(void)state;
-	conflicts = 3;
-	assert_int_equal(store_write_all(st, "/h", keys, values, 3, "adopted"),
-	    0);
-	assert_written(1);
-	assert_int_equal(tx_ended, 4);
-	memset(kv, 0, sizeof(kv));
-	tx_ended = 0;
-	conflicts = 1000;
-	assert_int_equal(store_write_all(st, "/h", keys, values, 3, "adopted"),
+	fail_write = 2;
+	assert_int_equal(store_write_seq(st, "/h", seq_keys, seq_values, 3),
 	    -1);
-	assert_written(0);
-	assert_int_equal(tx_ended, 8);
+	assert_non_null(fx_find(kv, "/h/conn/0"));
+	assert_null(fx_find(kv, "/h/conn/1"));
+	assert_null(fx_find(kv, "/h/count"));
+	assert_int_equal(fx_nwrites, 2);
 }
 
 static const char *const      fkeys[] = { "state", "mac" };
@@ -942,9 +927,8 @@ main(void)
 		T(test_read_gives_the_value_only_if_it_fits),
 		T(test_rm_takes_the_subtree_and_a_missing_path_is_fine),
 		T(test_private_dir_is_dom0s_and_the_guests_only),
-		T(test_write_all_writes_every_key_in_one_transaction),
-		T(test_write_all_writes_nothing_past_the_guard),
-		T(test_write_all_retries_a_conflict_then_gives_up),
+		T(test_write_seq_writes_every_key_in_order),
+		T(test_write_seq_stops_at_a_failed_write),
 		T(test_make_dirs_replaces_both_folders_in_one_transaction),
 		T(test_make_dirs_retries_a_conflict_then_gives_up),
 		T(test_make_nodes_gives_each_libxls_permissions),

@@ -13,8 +13,8 @@
  *   guest   uk_ip_up(): told so, the stack stays quiet;
  *           watch data/synjitsu/count
  *   guest   uk_ready(): write ready = "1"
- *   jitsud  stops answering for our address and, in one transaction,
- *           writes conn/0 .. conn/N-1 (one synrec line each), count = N
+ *   jitsud  stops answering for our address and writes conn/0 ..
+ *           conn/N-1 (one synrec line each), then count = N
  *   guest   adopts each record (uk_tcp_adopt), ends the quiet (the
  *           gratuitous ARP goes out) and, once the stack has had its
  *           turn with the adopted requests, writes adopted = the number
@@ -33,8 +33,8 @@
  *
  * Never silent for good: if uk_ready() does not come within READY_WAIT
  * of uk_ip_up(), or count within COUNT_WAIT of uk_ready(), the guest
- * logs it, writes adopted = "0" (so jitsud, which reads adopted inside
- * its transaction, knows nobody will take its records) and speaks up as
+ * logs it, writes adopted = "0" (so jitsud, which watches adopted,
+ * knows nobody will take its records) and speaks up as
  * if no hand-over had been prepared.  jitsud's clients then see their
  * connections reset and retry.
  *
