@@ -263,7 +263,9 @@ size_t synjitsu_nhalfopen(const struct synjitsu_vm *vm);
  * Fills r with the connection in slot i (0..SYNJITSU_CONN_MAX-1) if it
  * can be handed over: established, maybe with the client's FIN taken.
  * Returns 0, or -1 (r untouched) for an empty, half-open or invalid
- * slot.  A filled r passes synrec_check.
+ * slot.  A filled r passes synrec_check and names the guest's next hop
+ * toward the client (hop_ip, hop_mac), which the guest then need not ask
+ * for.
  */
 int synjitsu_record(const struct synjitsu_vm *vm, size_t i, struct synrec *r);
 

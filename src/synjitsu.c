@@ -1031,6 +1031,14 @@ synjitsu_record(const struct synjitsu_vm *vm, size_t i, struct synrec *r)
 	r->wscale = c->peer_wscale >= 0 ? SYNJITSU_WSCALE : 0;
 	r->peer_wnd = c->snd_wnd;
 	r->fin = c->state == CONN_CLOSE_WAIT;
+	/*
+	 * The client asked us for the guest's address, as a rule before the
+	 * guest was on the bridge to hear it, so the guest has not learnt
+	 * its hop: it would ask before its first reply.  c->hw is the hop's
+	 * MAC (a SYN from another is neither answered nor taken).
+	 */
+	r->hop_ip = c->hop;
+	memcpy(r->hop_mac, c->hw, sizeof(r->hop_mac));
 	r->datalen = c->datalen;
 	memcpy(r->data, c->data, c->datalen);
 	return 0;

@@ -32,7 +32,9 @@ fuzz_handover_record(const struct synrec *r)
 	    memcmp(back.data, r->data, r->datalen) == 0 &&
 	    back.rcv_nxt == r->rcv_nxt && back.snd_nxt == r->snd_nxt &&
 	    back.peer_wnd == r->peer_wnd && back.mss == r->mss &&
-	    back.peer_wscale == r->peer_wscale && back.wscale == r->wscale);
+	    back.peer_wscale == r->peer_wscale && back.wscale == r->wscale &&
+	    back.hop_ip == r->hop_ip &&
+	    memcmp(back.hop_mac, r->hop_mac, sizeof(r->hop_mac)) == 0);
 }
 
 /* Every whole line in b; 0 to go on reading, -1 when the guest stops. */

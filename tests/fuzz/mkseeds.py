@@ -165,12 +165,13 @@ def net():
                        f(6, tcp(40000, 80, 5, 0, RST))], 0x08))
 
 
-def rec(data=b"GET /\r\n", fin=0, irs=1000, iss=5000):
+def rec(data=b"GET /\r\n", fin=0, irs=1000, iss=5000, hop=""):
     return ("v=1 peer=10.0.0.2:40000 local=10.0.0.10:80 irs=%d iss=%d "
             "rcv_nxt=%d snd_nxt=%d mss=1460 peer_wscale=7 wscale=0 "
-            "peer_wnd=65535 fin=%d data=%s" % (
+            "peer_wnd=65535 fin=%d%s data=%s" % (
                 irs, iss, (irs + 1 + len(data) + fin) & 0xffffffff,
-                iss + 1, fin, base64.b64encode(data).decode())).encode()
+                iss + 1, fin, hop and " hop=" + hop,
+                base64.b64encode(data).decode())).encode()
 
 
 def chunked(stream):
@@ -183,6 +184,8 @@ def handover():
                             b"\ncount 2\n"))
     put("handover", chunked(b"count 0\n"))
     put("handover", b"\x00" + rec() + b"\ncount 1\n")
+    put("handover", chunked(rec(hop="10.0.0.2/02:00:00:00:00:02") +
+                            b"\ncount 1\n"))
 
 
 def xs():

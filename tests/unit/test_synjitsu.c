@@ -1737,6 +1737,8 @@ test_records_are_consistent_and_survive_encoding(void **state)
 		assert_memory_equal(back.data, rec.data, rec.datalen);
 		assert_int_equal(back.rcv_nxt, rec.rcv_nxt);
 		assert_int_equal(back.peer_wnd, rec.peer_wnd);
+		assert_int_equal(back.hop_ip, rec.hop_ip);
+		assert_memory_equal(back.hop_mac, rec.hop_mac, 6);
 	}
 	assert_int_equal(n, 3);
 	assert_int_equal(n, synjitsu_nconn(&vm));
@@ -1749,6 +1751,46 @@ test_records_are_consistent_and_survive_encoding(void **state)
 	record_of(CL_PORT + 2, &rec);
 	assert_int_equal(rec.rcv_nxt, 4);
 	assert_memory_equal(rec.data, req, 4);
+}
+
+/*
+ * Each record names the guest's next hop toward its client and the MAC
+ * the SYN came from (checked to be the hop's): the client asked us for
+ * the guest's address, so the guest has not learnt the hop's itself.
+ */
+static void
+test_records_carry_the_next_hop_and_its_mac(void **state)
+{
+	static char   line[SYNREC_LINE_MAX];
+	struct synrec rec;
+	struct tseg   s;
+	struct reply  r;
+
+	(void)state;
+	vm_setup();
+	(void)open_conn(CL_PORT, IRS, 7, 0);
+	record_of(CL_PORT, &rec);
+	assert_int_equal(rec.hop_ip, CL_IP);
+	assert_memory_equal(rec.hop_mac, cl_mac, 6);
+	/* Off-link: the gateway, at the gateway's MAC. */
+	assert_int_equal(synjitsu_route(&vm, 24, GW_IP), 0);
+	teach(gw_mac, GW_IP);
+	s = syn(CL_PORT + 1, IRS);
+	s.src = FAR_IP;
+	s.hw = gw_mac;
+	assert_int_equal(send_seg(&s, 0), SYNJITSU_REPLIED);
+	parse_reply_to(out, outlen, gw_mac, FAR_IP, &r);
+	s = seg(F_ACK, IRS + 1, r.seq + 1);
+	s.sport = CL_PORT + 1;
+	s.src = FAR_IP;
+	s.hw = gw_mac;
+	assert_int_equal(send_seg(&s, 0), SYNJITSU_TAKEN);
+	record_of(CL_PORT + 1, &rec);
+	assert_int_equal(rec.peer_ip, FAR_IP);
+	assert_int_equal(rec.hop_ip, GW_IP);
+	assert_memory_equal(rec.hop_mac, gw_mac, 6);
+	assert_true(synrec_encode(&rec, line, sizeof(line)) > 0);
+	assert_non_null(strstr(line, " hop=10.0.0.1/02:00:00:00:00:01 "));
 }
 
 static void
@@ -2076,6 +2118,7 @@ main(void)
 		    test_records_are_consistent_and_survive_encoding),
 		cmocka_unit_test(
 		    test_client_mss_is_recorded_with_defaults_and_floor),
+		cmocka_unit_test(test_records_carry_the_next_hop_and_its_mac),
 		cmocka_unit_test(test_siphash_matches_the_reference_vectors),
 		cmocka_unit_test(test_iss_depends_on_tuple_isn_and_secret),
 		cmocka_unit_test(test_init_refuses_bad_arguments),

@@ -480,6 +480,9 @@ struct uk_tcp_adopt {
 	size_t dlen;	     /* at most 8192 */
 	int fin;	     /* 1: the client's FIN followed them
 					   (acked; rcv_nxt counts it) */
+	uint32_t hop;	     /* next hop toward rip as the recorder
+					   saw it, 0 = not known */
+	uint8_t hop_mac[6];  /* hop's MAC (unicast) if hop != 0 */
 };
 
 /*
@@ -491,8 +494,12 @@ struct uk_tcp_adopt {
  * irs + 1 + dlen + fin, too much data), -UK_ENOENT if nothing listens on
  * lport, -UK_EEXIST if the 4-tuple is in use, -UK_ENOSPC if the pool is
  * full.  uk_ready() adopts jitsud's connections itself (see there).
+ * A hop that is this stack's own next hop toward rip goes into its ARP
+ * cache, so that the first reply needs no ARP round trip (the client
+ * asked the recorder, not us); any other hop is ignored.
  * unix-sock: the kernel rebuilds the connection with TCP_REPAIR, which
- * needs CAP_NET_ADMIN (-UK_EPERM without it).
+ * needs CAP_NET_ADMIN (-UK_EPERM without it); the host's neighbour
+ * table is the kernel's, and the hop is ignored.
  */
 int uk_tcp_adopt(const struct uk_tcp_adopt *rec);
 

@@ -145,6 +145,9 @@ sj_convert(const struct synrec *r, struct uk_tcp_adopt *a)
 	a->data = r->data;
 	a->dlen = r->datalen;
 	a->fin = r->fin;
+	/* An older jitsud's record has none: hop_ip 0, the MAC zero. */
+	a->hop = r->hop_ip;
+	memcpy(a->hop_mac, r->hop_mac, sizeof(a->hop_mac));
 }
 
 /* Reads and decodes the record at path into sj_rec; *why on failure. */

@@ -4,13 +4,13 @@
 /*
  * Compiled twice: freestanding into the libOS and hosted into jitsud.  It
  * therefore calls no library function at all, not even memcpy; the few
- * helpers it needs (decimal, dotted quad, base64) are here.
+ * helpers it needs (decimal, dotted quad, hex, base64) are here.
  *
  * Every line decoded comes from another program, in the guest through
  * XenStore: each field is bounded before it is looked at, and only the
- * canonical spelling of a value is accepted (no sign, no leading zero, no
- * slack bits in base64), so that a record has exactly one encoding and
- * the fuzz tests can compare re-encodings byte for byte.
+ * canonical spelling of a value is accepted (no sign, no leading zero,
+ * lower-case hex, no slack bits in base64), so that a record has exactly
+ * one encoding and the fuzz tests can compare re-encodings byte for byte.
  */
 
 /* Why a value did not parse. */
@@ -20,9 +20,12 @@
 /* clang-format off */
 enum {
 	K_V, K_PEER, K_LOCAL, K_IRS, K_ISS, K_RCV_NXT, K_SND_NXT, K_MSS,
-	K_PEER_WSCALE, K_WSCALE, K_PEER_WND, K_FIN, K_DATA, K_COUNT
+	K_PEER_WSCALE, K_WSCALE, K_PEER_WND, K_FIN, K_HOP, K_DATA, K_COUNT
 };
 /* clang-format on */
+
+/* Keys a record may leave out: added after v=1 was in use (synrec.h). */
+#define K_OPTIONAL (1u << K_HOP)
 
 struct key {
 	const char *name;
@@ -37,12 +40,40 @@ struct key {
 static const struct key keys[K_COUNT] = {
 	KEY(v), KEY(peer), KEY(local), KEY(irs), KEY(iss), KEY(rcv_nxt),
 	KEY(snd_nxt), KEY(mss), KEY(peer_wscale), KEY(wscale),
-	KEY(peer_wnd), KEY(fin), KEY(data),
+	KEY(peer_wnd), KEY(fin), KEY(hop), KEY(data),
 };
 /* clang-format on */
 
 static const char b64[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+static const char hex[] = "0123456789abcdef";
+
+static int
+mac_zero(const uint8_t m[6])
+{
+	int i;
+
+	for (i = 0; i < 6; i++)
+		if (m[i] != 0)
+			return 0;
+	return 1;
+}
+
+/*
+ * A hop the guest may put in its ARP cache: a station's MAC.  Without a
+ * hop the MAC must be zero too, so that a record has one encoding.
+ */
+static const char *
+check_hop(const struct synrec *r)
+{
+	if (r->hop_ip == 0)
+		return mac_zero(r->hop_mac) ? NULL : "hop MAC without hop";
+	if (mac_zero(r->hop_mac))
+		return "hop MAC is zero";
+	if (r->hop_mac[0] & 1)
+		return "hop MAC is multicast";
+	return NULL;
+}
 
 const char *
 synrec_check(const struct synrec *r)
@@ -68,7 +99,7 @@ synrec_check(const struct synrec *r)
 		return "wscale is not 0..14";
 	if (r->peer_wscale == -1 && r->wscale != 0)
 		return "wscale is not 0 without peer_wscale";
-	return NULL;
+	return check_hop(r);
 }
 
 /* ---------------------------------------------------------------------
@@ -119,7 +150,7 @@ out_num(struct out *o, const char *key, uint32_t v)
 }
 
 static void
-out_endpoint(struct out *o, const char *key, uint32_t ip, uint16_t port)
+out_quad(struct out *o, const char *key, uint32_t ip)
 {
 	out_num(o, key, ip >> 24);
 	out_char(o, '.');
@@ -128,8 +159,28 @@ out_endpoint(struct out *o, const char *key, uint32_t ip, uint16_t port)
 	out_dec(o, (ip >> 8) & 0xff);
 	out_char(o, '.');
 	out_dec(o, ip & 0xff);
+}
+
+static void
+out_endpoint(struct out *o, const char *key, uint32_t ip, uint16_t port)
+{
+	out_quad(o, key, ip);
 	out_char(o, ':');
 	out_dec(o, port);
+}
+
+/* A.B.C.D/aa:bb:cc:dd:ee:ff, lower-case hex. */
+static void
+out_hop(struct out *o, uint32_t ip, const uint8_t mac[6])
+{
+	int i;
+
+	out_quad(o, " hop=", ip);
+	for (i = 0; i < 6; i++) {
+		out_char(o, i == 0 ? '/' : ':');
+		out_char(o, hex[mac[i] >> 4]);
+		out_char(o, hex[mac[i] & 0xf]);
+	}
 }
 
 /* One base64 group: the first nchars sextets of v (24 bits), then '='. */
@@ -183,6 +234,8 @@ synrec_encode(const struct synrec *r, char *buf, size_t size)
 	out_num(&o, " wscale=", (uint32_t)r->wscale);
 	out_num(&o, " peer_wnd=", r->peer_wnd);
 	out_num(&o, " fin=", (uint32_t)r->fin);
+	if (r->hop_ip != 0)
+		out_hop(&o, r->hop_ip, r->hop_mac);
 	out_str(&o, " data=");
 	out_base64(&o, r->data, r->datalen);
 	if (o.len >= size || o.len >= SYNREC_LINE_MAX) {
@@ -278,6 +331,55 @@ dec_endpoint(const char *s, size_t len, uint32_t *ip, uint16_t *port)
 	if ((rc = dec_quad(s, colon, ip)) != 0)
 		return rc;
 	return dec_u16(s + colon + 1, len - colon - 1, port);
+}
+
+/* One lower-case hex digit, or -1: upper case is another spelling. */
+static int
+hex_val(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* aa:bb:cc:dd:ee:ff, exactly: two digits each, ':' between. */
+static int
+dec_mac(const char *s, size_t len, uint8_t mac[6])
+{
+	int i, hi, lo;
+
+	if (len != 17)
+		return BAD;
+	for (i = 0; i < 6; i++) {
+		if (i > 0 && s[3 * i - 1] != ':')
+			return BAD;
+		if ((hi = hex_val(s[3 * i])) < 0 ||
+		    (lo = hex_val(s[3 * i + 1])) < 0)
+			return BAD;
+		mac[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return 0;
+}
+
+/*
+ * A.B.C.D/MAC.  0.0.0.0 means "no hop", which is said by leaving the key
+ * out: spelt out it would be a second encoding of the same record.
+ */
+static int
+dec_hop(const char *s, size_t len, uint32_t *ip, uint8_t mac[6])
+{
+	size_t slash = find(s, len, '/');
+	int rc;
+
+	if (slash == len)
+		return BAD;
+	if ((rc = dec_quad(s, slash, ip)) != 0)
+		return rc;
+	if ((rc = dec_mac(s + slash + 1, len - slash - 1, mac)) != 0)
+		return rc;
+	return *ip == 0 ? RANGE : 0;
 }
 
 /* 0..14, or -1 where none_ok says "no option" may be recorded. */
@@ -401,6 +503,8 @@ dec_value(struct dec *d, int k, const char *s, size_t len)
 		rc = dec_u32(s, len, 1, &v);
 		r->fin = (int)v;
 		return rc;
+	case K_HOP:
+		return dec_hop(s, len, &r->hop_ip, r->hop_mac);
 	default:
 		return dec_base64(s, len, r->data, &r->datalen);
 	}
@@ -479,7 +583,7 @@ dec_line(struct dec *d, const char *line, size_t len)
 			break;
 	}
 	for (k = 0; k < K_COUNT; k++)
-		if (!(d->seen & 1u << k))
+		if (!((d->seen | K_OPTIONAL) & 1u << k))
 			return keys[k].missing;
 	if (d->version != SYNREC_VERSION)
 		return "v: unsupported version";
@@ -492,7 +596,12 @@ synrec_decode(const char *line, struct synrec *r, const char **why)
 	struct dec d = { r, 0, 0 };
 	const char *w;
 	long len = line_len(line);
+	int i;
 
+	/* Optional keys left out keep these values. */
+	r->hop_ip = 0;
+	for (i = 0; i < 6; i++)
+		r->hop_mac[i] = 0;
 	w = len < 0 ? "line too long" : dec_line(&d, line, (size_t)len);
 	if (why != NULL)
 		*why = w;

@@ -131,6 +131,19 @@ arp_learn(struct net *n, struct arp_entry *e, const uint8_t mac[6],
 }
 
 void
+arp_seed(struct net *n, uint32_t ip, const uint8_t mac[6], uint64_t now)
+{
+	struct arp_entry *e;
+
+	if ((e = arp_get(n, ip)) == NULL) {
+		e = arp_slot(n);
+		e->ip = ip;
+		e->nq = 0;
+	}
+	arp_learn(n, e, mac, now);
+}
+
+void
 arp_input(struct net *n, const uint8_t *p, size_t len, uint64_t now)
 {
 	struct arp_pkt a;

@@ -37,8 +37,8 @@ ip_input(struct net *n, const uint8_t *p, size_t len, uint64_t now)
 }
 
 /* On-link destinations directly, the rest through the gateway. */
-static uint32_t
-ip_route(const struct net *n, uint32_t dst)
+uint32_t
+ip_nexthop(const struct net *n, uint32_t dst)
 {
 	if ((dst & n->mask) == (n->ip & n->mask) || dst == 0xffffffffu)
 		return dst;
@@ -49,7 +49,7 @@ int
 ip_send(struct net *n, uint32_t dst, uint8_t proto, size_t plen, uint64_t now)
 {
 	uint8_t *h = n->tx + ETH_HLEN;
-	uint32_t hop = ip_route(n, dst);
+	uint32_t hop = ip_nexthop(n, dst);
 
 	if (hop == 0 || plen > NET_MTU - 20)
 		return -UK_EHOSTUNREACH;

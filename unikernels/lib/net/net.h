@@ -213,9 +213,18 @@ void arp_tick(struct net *n, uint64_t now);
 uint64_t arp_next(const struct net *n);
 /* The cached MAC of ip, or NULL. */
 const uint8_t *arp_lookup(const struct net *n, uint32_t ip);
+/*
+ * Records ip at mac as if it had answered our request (REACHABLE for the
+ * usual lifetime), sending any frames that waited for it.  For a
+ * neighbour someone else resolved for us (tcp_adopt: Synjitsu's hop);
+ * the caller vouches that ip is a next hop this stack routes to.
+ */
+void arp_seed(struct net *n, uint32_t ip, const uint8_t mac[6], uint64_t now);
 
 /* ipv4.c */
 void ip_input(struct net *n, const uint8_t *p, size_t len, uint64_t now);
+/* The neighbour a datagram to dst goes to: dst or the gateway, 0 if none. */
+uint32_t ip_nexthop(const struct net *n, uint32_t dst);
 /*
  * Sends the plen payload bytes already in n->tx at ETH_HLEN + 20 to dst,
  * filling in the IPv4 and Ethernet headers.  -UK_EHOSTUNREACH without a

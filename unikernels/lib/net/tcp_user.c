@@ -258,6 +258,27 @@ tcp_adopt_data(struct tcp_conn *c, const struct uk_tcp_adopt *r)
 }
 
 /*
+ * The recorder's next hop toward the client, into the ARP cache.  The
+ * client resolved our address from the recorder, which answered for us,
+ * as a rule before we were on the wire to hear it, so we have not learnt
+ * the client's (or the gateway's) MAC: without this the first reply
+ * would wait for an ARP round trip.  Only a hop
+ * our own route picks is taken (the recorder may route otherwise, say
+ * without our gateway, and an entry we would not use could only push out
+ * one we do), and only with a station's MAC.
+ */
+static void
+tcp_adopt_hop(struct net *n, const struct uk_tcp_adopt *r, uint64_t now)
+{
+	static const uint8_t zero[6];
+
+	if (r->hop == 0 || ip_nexthop(n, r->rip) != r->hop ||
+	    (r->hop_mac[0] & 1) != 0 || memcmp(r->hop_mac, zero, 6) == 0)
+		return;
+	arp_seed(n, r->hop, r->hop_mac, now);
+}
+
+/*
  * The connection continues exactly where the recorder (Synjitsu) left it:
  * the client has seen our SYN-ACK (iss) and had rcv_nxt acknowledged, so
  * we start from snd_una = snd_nxt = iss + 1 and the recorded bytes sit
@@ -299,5 +320,6 @@ tcp_adopt(struct net *n, const struct uk_tcp_adopt *r, uint64_t now)
 	c->adopted = 1;
 	l->pending++;
 	l->events |= NET_EV_ACCEPT;
+	tcp_adopt_hop(n, r, now);
 	return c;
 }

@@ -465,6 +465,10 @@ tcp_adopt_plan(const struct adopt_plan *p)
 	return 0;
 }
 
+/*
+ * rec->hop is ignored: the host kernel resolves its neighbours itself,
+ * and its table is not ours to fill.
+ */
 int
 uk_tcp_adopt(const struct uk_tcp_adopt *rec)
 {

@@ -107,33 +107,48 @@ advance(uint64_t t)
 	(void)timer_run_due(now);
 }
 
-/* A record from PEER_IP:port to our port lport carrying data. */
+/* Writes r as jitsud's record number i. */
+static void
+jitsud_put(int i, const struct synrec *r)
+{
+	static char line[SYNREC_LINE_MAX];
+	char path[64];
+
+	assert_true(synrec_encode(r, line, sizeof(line)) > 0);
+	snprintf(path, sizeof(path), "data/synjitsu/conn/%d", i);
+	fxs_set(path, line);
+}
+
+/* A record from PEER_IP:port to our port lport carrying data, no hop. */
+static void
+record_make(struct synrec *r, uint16_t port, uint16_t lport, const char *data,
+    int fin)
+{
+	memset(r, 0, sizeof(*r));
+	r->peer_ip = PEER_IP;
+	r->peer_port = port;
+	r->local_ip = OUR_IP;
+	r->local_port = lport;
+	r->irs = 1000u * port;
+	r->iss = 7000u * port;
+	r->snd_nxt = r->iss + 1;
+	r->datalen = strlen(data);
+	memcpy(r->data, data, r->datalen);
+	r->fin = fin;
+	r->rcv_nxt = r->irs + 1 + (uint32_t)r->datalen + (uint32_t)fin;
+	r->mss = 1400;
+	r->peer_wscale = 7;
+	r->wscale = 0;
+	r->peer_wnd = 64000u << 7;
+}
+
 static void
 jitsud_record(int i, uint16_t port, uint16_t lport, const char *data, int fin)
 {
-	static char line[SYNREC_LINE_MAX];
 	struct synrec r;
-	char path[64];
 
-	memset(&r, 0, sizeof(r));
-	r.peer_ip = PEER_IP;
-	r.peer_port = port;
-	r.local_ip = OUR_IP;
-	r.local_port = lport;
-	r.irs = 1000u * port;
-	r.iss = 7000u * port;
-	r.snd_nxt = r.iss + 1;
-	r.datalen = strlen(data);
-	memcpy(r.data, data, r.datalen);
-	r.fin = fin;
-	r.rcv_nxt = r.irs + 1 + (uint32_t)r.datalen + (uint32_t)fin;
-	r.mss = 1400;
-	r.peer_wscale = 7;
-	r.wscale = 0;
-	r.peer_wnd = 64000u << 7;
-	assert_true(synrec_encode(&r, line, sizeof(line)) > 0);
-	snprintf(path, sizeof(path), "data/synjitsu/conn/%d", i);
-	fxs_set(path, line);
+	record_make(&r, port, lport, data, fin);
+	jitsud_put(i, &r);
 }
 
 /* The guest boots with a prepared hand-over and says it is ready. */
@@ -261,6 +276,29 @@ test_records_are_adopted_and_a_refused_one_is_reported(void **state)
 	assert_int_equal(fxs_fire(), 0);
 	assert_int_equal(released, 1);
 	assert_int_equal(nadopt, 3);
+}
+
+/* The client's next hop reaches the stack; an older record says none. */
+static void
+test_the_hop_jitsud_saw_reaches_the_stack(void **state)
+{
+	static const uint8_t mac[6] = { 2, 0, 0, 0, 0, 1 }, zero[6];
+	struct synrec r;
+
+	(void)state;
+	boot_and_ready();
+	record_make(&r, 40000, 80, "GET / HTTP/1.1\r\n", 0);
+	r.hop_ip = PEER_IP;
+	memcpy(r.hop_mac, mac, 6);
+	jitsud_put(0, &r);
+	jitsud_record(1, 40001, 80, "GET /x HTTP/1.1\r\n", 0);
+	fxs_set("data/synjitsu/count", "2");
+	assert_int_equal(fxs_fire(), 1);
+	assert_int_equal(nadopt, 2);
+	assert_int_equal(adopted[0].hop, PEER_IP);
+	assert_memory_equal(adopted[0].hop_mac, mac, 6);
+	assert_int_equal(adopted[1].hop, 0);
+	assert_memory_equal(adopted[1].hop_mac, zero, 6);
 }
 
 static void
@@ -402,6 +440,8 @@ main(void)
 		cmocka_unit_test_setup(
 		    test_records_are_adopted_and_a_refused_one_is_reported,
 		    setup),
+		cmocka_unit_test_setup(
+		    test_the_hop_jitsud_saw_reaches_the_stack, setup),
 		cmocka_unit_test_setup(
 		    test_malformed_and_missing_records_are_reported_and_skipped,
 		    setup),

@@ -13,6 +13,14 @@ static const char good[] =
     "v=1 peer=10.0.0.1:40000 local=10.0.0.2:80 "
     "irs=1000 iss=5000 rcv_nxt=1006 snd_nxt=5001 mss=1460 peer_wscale=7 "
     "wscale=0 peer_wnd=65536 fin=0 data=aGVsbG8=";
+/* The same with the optional hop, where the encoder puts it. */
+static const char good_hop[] =
+    "v=1 peer=10.0.0.1:40000 local=10.0.0.2:80 "
+    "irs=1000 iss=5000 rcv_nxt=1006 snd_nxt=5001 mss=1460 peer_wscale=7 "
+    "wscale=0 peer_wnd=65536 fin=0 hop=10.0.0.1/02:00:5e:1a:ff:01 "
+    "data=aGVsbG8=";
+static const uint8_t hop_mac[6] = { 0x02, 0x00, 0x5e, 0x1a, 0xff, 0x01 };
+static const uint8_t zero_mac[6];
 
 /* clang-format off */
 static const char *const key_names[] = {
@@ -62,6 +70,8 @@ rec_equal(const struct synrec *a, const struct synrec *b)
 	assert_int_equal(a->wscale, b->wscale);
 	assert_int_equal(a->peer_wnd, b->peer_wnd);
 	assert_int_equal(a->fin, b->fin);
+	assert_int_equal(a->hop_ip, b->hop_ip);
+	assert_memory_equal(a->hop_mac, b->hop_mac, 6);
 	assert_int_equal(a->datalen, b->datalen);
 	if (a->datalen > 0)
 		assert_memory_equal(a->data, b->data, a->datalen);
@@ -90,6 +100,13 @@ rec_random(struct synrec *r, size_t datalen)
 	r->peer_wscale = rnd() % 2 ? ws[rnd() % 3] : (int)(rnd() % 16) - 1;
 	r->wscale = r->peer_wscale < 0 ? 0 : (int)(rnd() % 15);
 	r->peer_wnd = rnd();
+	/* Half with a hop (any station's MAC), half without. */
+	r->hop_ip = rnd() % 2 ? rnd() | 1 : 0;
+	for (i = 0; i < 6; i++)
+		r->hop_mac[i] = r->hop_ip != 0 ? (uint8_t)rnd() : 0;
+	r->hop_mac[0] &= 0xfe;
+	if (r->hop_ip != 0)
+		r->hop_mac[5] |= 1;
 }
 
 /* Decodes s and checks it fails saying exactly want. */
@@ -242,6 +259,9 @@ test_largest_record_fits_a_line(void **state)
 	rec2.rcv_nxt = rec2.irs + 1 + SYNREC_DATA_MAX + 1; /* wraps */
 	rec2.peer_wscale = rec2.wscale = 14;
 	rec2.peer_wnd = 0xffffffffu;
+	rec2.hop_ip = 0xffffffffu;
+	memset(rec2.hop_mac, 0xff, 6);
+	rec2.hop_mac[0] = 0xfe;
 	n = synrec_encode(&rec2, enc, sizeof(enc));
 	assert_true(n > 0 && n < SYNREC_LINE_MAX);
 	accepted(enc);
@@ -536,6 +556,105 @@ test_encode_refuses_bad_records_and_short_buffers(void **state)
 	assert_int_equal(synrec_encode(&rec2, enc, sizeof(enc)), -1);
 }
 
+static void
+test_hop_decodes_and_encodes_before_data(void **state)
+{
+	(void)state;
+	accepted(good_hop);
+	assert_int_equal(rec.hop_ip, 0x0a000001u);
+	assert_memory_equal(rec.hop_mac, hop_mac, 6);
+	assert_int_equal(rec.datalen, 5);
+	assert_int_equal(synrec_encode(&rec, enc, sizeof(enc)),
+	    (int)strlen(good_hop));
+	assert_string_equal(enc, good_hop);
+	/* Any place in the line will do, as for every key. */
+	edit_line(good_hop, "hop", NULL, 0);
+	snprintf(enc, sizeof(enc), "hop=10.0.0.1/02:00:5e:1a:ff:01 %s", line);
+	accepted(enc);
+	assert_int_equal(rec.hop_ip, 0x0a000001u);
+	assert_memory_equal(rec.hop_mac, hop_mac, 6);
+}
+
+static void
+test_record_without_hop_decodes_with_none(void **state)
+{
+	(void)state;
+	/* Whatever rec held before, as after a record with a hop. */
+	rec.hop_ip = 0x0a000001u;
+	memcpy(rec.hop_mac, hop_mac, 6);
+	accepted(good);
+	assert_int_equal(rec.hop_ip, 0);
+	assert_memory_equal(rec.hop_mac, zero_mac, 6);
+	/* And encodes without the key, as an older jitsud wrote it. */
+	assert_int_equal(synrec_encode(&rec, enc, sizeof(enc)),
+	    (int)strlen(good));
+	assert_string_equal(enc, good);
+}
+
+static void
+test_every_malformed_hop_is_refused(void **state)
+{
+	static const struct bad_value bad[] = {
+		{ "hop", "10.0.0.1/02:00:5E:1A:FF:01", "hop: malformed" },
+		{ "hop", "10.0.0.1/02:00:5e:1a:ff:0A", "hop: malformed" },
+		{ "hop", "10.0.0.1/02:00:5e:1a:ff", "hop: malformed" },
+		{ "hop", "10.0.0.1/02:00:5e:1a:ff:1", "hop: malformed" },
+		{ "hop", "10.0.0.1/2:00:5e:1a:ff:01", "hop: malformed" },
+		{ "hop", "10.0.0.1/02:00:5e:1a:ff:011", "hop: malformed" },
+		{ "hop", "10.0.0.1/02:00:5e:1a:ff:01:", "hop: malformed" },
+		{ "hop", "10.0.0.1/0200:5e:1a:ff:01:", "hop: malformed" },
+		{ "hop", "10.0.0.1/02-00-5e-1a-ff-01", "hop: malformed" },
+		{ "hop", "10.0.0.1/02:00:5e:1a:ff:0g", "hop: malformed" },
+		{ "hop", "10.0.0.1/020:05e:1a:ff:01", "hop: malformed" },
+		{ "hop", "10.0.0.1/02:00:5e:1a:ff:01/x", "hop: malformed" },
+		{ "hop", "10.0.0.102:00:5e:1a:ff:01", "hop: malformed" },
+		{ "hop", "10.0.0.1", "hop: malformed" },
+		{ "hop", "10.0.0.1/", "hop: malformed" },
+		{ "hop", "/02:00:5e:1a:ff:01", "hop: malformed" },
+		{ "hop", "", "hop: malformed" },
+		{ "hop", "10.0.0.01/02:00:5e:1a:ff:01", "hop: malformed" },
+		{ "hop", "10.0.0.1:80/02:00:5e:1a:ff:01", "hop: malformed" },
+		{ "hop", "10.0.0.256/02:00:5e:1a:ff:01", "hop: out of range" },
+		/* No hop is said by leaving the key out, never spelt out. */
+		{ "hop", "0.0.0.0/02:00:5e:1a:ff:01", "hop: out of range" },
+		{ "hop", "0.0.0.0/00:00:00:00:00:00", "hop: out of range" },
+		/* Not a station's address: never to be put in an ARP cache. */
+		{ "hop", "10.0.0.1/00:00:00:00:00:00", "hop MAC is zero" },
+		{ "hop", "10.0.0.1/01:00:5e:00:00:01", "hop MAC is multicast" },
+		{ "hop", "10.0.0.1/ff:ff:ff:ff:ff:ff", "hop MAC is multicast" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		edit_line(good_hop, bad[i].key, bad[i].value, 0);
+		refused(line, bad[i].why);
+	}
+	edit_line(good_hop, "hop", NULL, 1);
+	refused(line, "hop: repeated");
+}
+
+static void
+test_encode_refuses_a_hop_that_is_no_station(void **state)
+{
+	(void)state;
+	rec_random(&rec2, 40);
+	rec2.hop_ip = 0x0a000001u;
+	memcpy(rec2.hop_mac, hop_mac, 6);
+	assert_true(synrec_encode(&rec2, enc, sizeof(enc)) > 0);
+	rec2.hop_mac[0] |= 1;
+	assert_int_equal(synrec_encode(&rec2, enc, sizeof(enc)), -1);
+	assert_string_equal(synrec_check(&rec2), "hop MAC is multicast");
+	memset(rec2.hop_mac, 0, 6);
+	assert_int_equal(synrec_encode(&rec2, enc, sizeof(enc)), -1);
+	assert_string_equal(synrec_check(&rec2), "hop MAC is zero");
+	/* A MAC without a hop would be lost in encoding: refused too. */
+	rec2.hop_ip = 0;
+	memcpy(rec2.hop_mac, hop_mac, 6);
+	assert_int_equal(synrec_encode(&rec2, enc, sizeof(enc)), -1);
+	assert_string_equal(synrec_check(&rec2), "hop MAC without hop");
+}
+
 /* Bytes a mutation writes: the format's own and some it must refuse. */
 static const char fuzz_bytes[] = " =.:-+/0123456789aAzZ\n\r\t\x7f\x80\xff";
 
@@ -648,6 +767,10 @@ main(void)
 		cmocka_unit_test(test_line_length_limit_is_exact),
 		cmocka_unit_test(
 		    test_encode_refuses_bad_records_and_short_buffers),
+		cmocka_unit_test(test_hop_decodes_and_encodes_before_data),
+		cmocka_unit_test(test_record_without_hop_decodes_with_none),
+		cmocka_unit_test(test_every_malformed_hop_is_refused),
+		cmocka_unit_test(test_encode_refuses_a_hop_that_is_no_station),
 		cmocka_unit_test(
 		    test_fuzzed_lines_never_crash_and_what_passes_is_valid),
 	};

@@ -616,6 +616,140 @@ test_adopted_with_fin_reads_the_bytes_then_end_of_stream(void **state)
 	assert_int_equal(c->state, TCP_CLOSED);
 }
 
+/* Fails unless output frame i is a who-has for ip, broadcast. */
+static void
+expect_who_has(int i, uint32_t ip)
+{
+	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	struct arp_pkt a;
+
+	assert_true(i >= 0 && i < nout);
+	assert_int_equal(get16(out[i] + 12), ETH_ARP);
+	assert_memory_equal(out[i], bcast, 6);
+	assert_int_equal(arp_parse(out[i] + ETH_HLEN, outlen[i] - ETH_HLEN, &a),
+	    0);
+	assert_int_equal(a.op, ARP_REQUEST);
+	assert_int_equal(a.tpa, ip);
+}
+
+/* Fails unless output frame i is a data segment to mac, ip, at seq. */
+static void
+expect_reply_to(int i, const uint8_t mac[6], uint32_t ip, uint32_t seq)
+{
+	struct tcp_seg s;
+
+	out_tcp(i, &s);
+	assert_memory_equal(out[i], mac, 6);
+	assert_int_equal(get32(out[i] + ETH_HLEN + 16), ip);
+	assert_int_equal(s.seq, seq);
+	assert_true(s.dlen > 0);
+}
+
+/* An adopted connection accepted and answered at once, as httpd does. */
+static void
+adopt_and_reply(const struct uk_tcp_adopt *r)
+{
+	struct tcp_conn *c;
+
+	assert_non_null(tcp_adopt(tn, r, 0));
+	assert_int_equal(nout, 0); /* the seeding sends nothing */
+	c = tcp_accept(tn, lis);
+	assert_non_null(c);
+	assert_int_equal(tcp_write(tn, c, "HTTP/1.1 200", 12, 1), 12);
+}
+
+/*
+ * The client asked Synjitsu for our MAC, not us for its own: the hop the
+ * record carries is what lets the first reply leave at once.
+ */
+static void
+test_adopted_with_its_hop_replies_without_asking_arp(void **state)
+{
+	struct uk_tcp_adopt r = adopt_rec(0);
+
+	(void)state;
+	net_setup();
+	lis = tcp_listen(tn, 80, 8);
+	r.hop = PEER_IP;
+	memcpy(r.hop_mac, peer_mac, 6);
+	tn->quiet = 1; /* as uk_ready() adopts */
+	assert_non_null(tcp_adopt(tn, &r, 0));
+	assert_int_equal(nout, 0);
+	tn->quiet = 0;
+	assert_non_null(arp_lookup(tn, PEER_IP));
+	assert_memory_equal(arp_lookup(tn, PEER_IP), peer_mac, 6);
+	assert_int_equal(tcp_write(tn, tcp_accept(tn, lis), "HTTP/1.1 200", 12,
+			     1),
+	    12);
+	assert_int_equal(nout, 1); /* the segment, and no who-has */
+	expect_reply_to(0, peer_mac, PEER_IP, 70001);
+}
+
+/* An older jitsud's record: the first reply waits for the client's MAC. */
+static void
+test_adopted_without_a_hop_asks_arp_first(void **state)
+{
+	struct uk_tcp_adopt r = adopt_rec(0);
+
+	(void)state;
+	net_setup();
+	lis = tcp_listen(tn, 80, 8);
+	adopt_and_reply(&r);
+	assert_int_equal(nout, 1);
+	expect_who_has(0, PEER_IP);
+	learn_peer(2);
+	assert_int_equal(nout, 2);
+	expect_reply_to(1, peer_mac, PEER_IP, 70001);
+}
+
+/*
+ * Through a gateway the hop is the gateway; a hop our own route does not
+ * pick (jitsud routing otherwise than we do) or a MAC that is no
+ * station's is never put in the cache.
+ */
+static void
+test_adopted_hop_is_taken_only_if_it_is_our_route(void **state)
+{
+	static const uint8_t gw_mac[6] = { 2, 0, 0, 0, 0, 0xfe };
+	const uint32_t gw = 0x0a5800feu, far = 0xc0000207u; /* 192.0.2.7 */
+	struct uk_tcp_adopt r = adopt_rec(0);
+
+	(void)state;
+	net_setup();
+	net_init(tn, our_mac, OUR_IP, 0xffffff00u, gw, capture, 1234);
+	lis = tcp_listen(tn, 80, 8);
+	/* On-link client, the gateway given as its hop: not taken. */
+	r.hop = gw;
+	memcpy(r.hop_mac, gw_mac, 6);
+	adopt_and_reply(&r);
+	assert_null(arp_lookup(tn, gw));
+	expect_who_has(0, PEER_IP);
+	/* Off-link client, the client itself given: not taken either. */
+	nout = 0;
+	r.rip = far;
+	r.hop = far;
+	adopt_and_reply(&r);
+	assert_null(arp_lookup(tn, far));
+	expect_who_has(0, gw);
+	/* The gateway, but at a multicast MAC: not taken. */
+	net_init(tn, our_mac, OUR_IP, 0xffffff00u, gw, capture, 1234);
+	lis = tcp_listen(tn, 80, 8);
+	nout = 0;
+	r.hop = gw;
+	r.hop_mac[0] |= 1;
+	adopt_and_reply(&r);
+	assert_null(arp_lookup(tn, gw));
+	expect_who_has(0, gw);
+	/* The gateway at its MAC: taken, and the reply goes there. */
+	net_init(tn, our_mac, OUR_IP, 0xffffff00u, gw, capture, 1234);
+	lis = tcp_listen(tn, 80, 8);
+	nout = 0;
+	memcpy(r.hop_mac, gw_mac, 6);
+	adopt_and_reply(&r);
+	assert_int_equal(nout, 1);
+	expect_reply_to(0, gw_mac, far, 70001);
+}
+
 int
 main(void)
 {
@@ -648,6 +782,11 @@ main(void)
 		    test_adopted_while_quiet_then_the_stream_continues),
 		cmocka_unit_test(
 		    test_adopted_with_fin_reads_the_bytes_then_end_of_stream),
+		cmocka_unit_test(
+		    test_adopted_with_its_hop_replies_without_asking_arp),
+		cmocka_unit_test(test_adopted_without_a_hop_asks_arp_first),
+		cmocka_unit_test(
+		    test_adopted_hop_is_taken_only_if_it_is_our_route),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
