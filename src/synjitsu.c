@@ -112,13 +112,6 @@ sj_mac_eq(const uint8_t *a, const uint8_t *b)
 	return memcmp(a, b, 6) == 0;
 }
 
-/* Neither a group address (broadcast included) nor all zeros. */
-static int
-sj_mac_unicast(const uint8_t *m)
-{
-	return (m[0] & 1) == 0 && !sj_mac_eq(m, mac_zero);
-}
-
 static enum synjitsu_verdict
 sj_drop(uint64_t *counter)
 {
@@ -153,7 +146,7 @@ synjitsu_init(struct synjitsu_vm *vm, uint32_t ip, const uint8_t mac[6],
 {
 	size_t i;
 
-	if (ip == 0 || !sj_mac_unicast(mac) || nports > SYNJITSU_PORTS_MAX)
+	if (ip == 0 || !eth_is_station(mac) || nports > SYNJITSU_PORTS_MAX)
 		return -1;
 	for (i = 0; i < nports; i++)
 		if (ports[i] == 0)
@@ -345,7 +338,7 @@ sj_arp_input(struct synjitsu_vm *vm, const struct eth_hdr *eh, const uint8_t *p,
 	if (!(sj_mac_eq(eh->dst, mac_bcast) || sj_mac_eq(eh->dst, vm->mac)) ||
 	    arp_parse(p, len, &a) != 0)
 		return SYNJITSU_IGNORED;
-	sender = sj_mac_unicast(a.sha) && a.spa != vm->ip &&
+	sender = eth_is_station(a.sha) && a.spa != vm->ip &&
 	    sj_on_link(vm, a.spa) && !sj_ip_martian(vm, a.spa);
 	if (sender)
 		n = sj_neigh_find(vm, a.spa);
@@ -363,7 +356,7 @@ sj_arp_input(struct synjitsu_vm *vm, const struct eth_hdr *eh, const uint8_t *p,
 	}
 	if (a.op != ARP_REQUEST)
 		return SYNJITSU_IGNORED;
-	if (!sj_mac_unicast(a.sha))
+	if (!eth_is_station(a.sha))
 		return sj_drop(&vm->stats.drop_bad);
 	if (sender)
 		sj_neigh_learn(n != NULL ? n : sj_neigh_slot(vm, a.spa, now),
@@ -879,7 +872,7 @@ synjitsu_input_flags(struct synjitsu_vm *vm, const uint8_t *frame, size_t len,
 		return SYNJITSU_DROPPED;
 	/* Our own frames (the guest's, or ours looped back) are not asks. */
 	if (vm->mode == SYNJITSU_FROZEN || eth_parse(frame, len, &eh) != 0 ||
-	    !sj_mac_unicast(eh.src) || sj_mac_eq(eh.src, vm->mac))
+	    !eth_is_station(eh.src) || sj_mac_eq(eh.src, vm->mac))
 		return SYNJITSU_IGNORED;
 	switch (eh.type) {
 	case ETH_ARP:

@@ -147,21 +147,14 @@ void
 arp_input(struct net *n, const uint8_t *p, size_t len, uint64_t now)
 {
 	struct arp_pkt a;
-	struct arp_entry *e;
 
 	if (arp_parse(p, len, &a) != 0 || a.spa == 0 || a.spa == n->ip) {
 		n->stats.rx_drop++;
 		return;
 	}
 	/* RFC 826: refresh a sender we know; learn it if we are the target. */
-	e = arp_get(n, a.spa);
-	if (e == NULL && a.tpa == n->ip) {
-		e = arp_slot(n);
-		e->ip = a.spa;
-		e->nq = 0;
-	}
-	if (e != NULL)
-		arp_learn(n, e, a.sha, now);
+	if (arp_get(n, a.spa) != NULL || a.tpa == n->ip)
+		arp_seed(n, a.spa, a.sha, now);
 	if (a.op != ARP_REQUEST || a.tpa != n->ip)
 		return;
 	/* Quiet: jitsud answers for our address until the hand-over. */

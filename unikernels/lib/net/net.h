@@ -215,9 +215,10 @@ uint64_t arp_next(const struct net *n);
 const uint8_t *arp_lookup(const struct net *n, uint32_t ip);
 /*
  * Records ip at mac as if it had answered our request (REACHABLE for the
- * usual lifetime), sending any frames that waited for it.  For a
- * neighbour someone else resolved for us (tcp_adopt: Synjitsu's hop);
- * the caller vouches that ip is a next hop this stack routes to.
+ * usual lifetime), making its entry if there is none and sending any
+ * frames that waited for it.  arp_input's learning, and a neighbour
+ * someone else resolved for us (tcp_adopt: Synjitsu's hop); the caller
+ * vouches that ip is a neighbour this stack wants.
  */
 void arp_seed(struct net *n, uint32_t ip, const uint8_t mac[6], uint64_t now);
 

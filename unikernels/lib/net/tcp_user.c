@@ -270,10 +270,8 @@ tcp_adopt_data(struct tcp_conn *c, const struct uk_tcp_adopt *r)
 static void
 tcp_adopt_hop(struct net *n, const struct uk_tcp_adopt *r, uint64_t now)
 {
-	static const uint8_t zero[6];
-
 	if (r->hop == 0 || ip_nexthop(n, r->rip) != r->hop ||
-	    (r->hop_mac[0] & 1) != 0 || memcmp(r->hop_mac, zero, 6) == 0)
+	    !eth_is_station(r->hop_mac))
 		return;
 	arp_seed(n, r->hop, r->hop_mac, now);
 }

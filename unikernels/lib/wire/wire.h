@@ -122,6 +122,9 @@ int eth_parse(const uint8_t *f, size_t len, struct eth_hdr *h);
 /* Writes the ETH_HLEN bytes of an Ethernet II header at f. */
 void eth_build(uint8_t *f, const uint8_t dst[6], const uint8_t src[6],
     uint16_t type);
+/* 1 if mac is a station's: neither a group address (broadcast included)
+ * nor all zeros. */
+int eth_is_station(const uint8_t mac[6]);
 
 /* arp.c */
 /*
