@@ -1133,8 +1133,9 @@ struct nl_veth {
 
 /* What nl_link_get reports of a link. */
 struct nl_link {
-	int	 index;
-	uint64_t rx_bytes, tx_bytes;
+	int	     index;
+	unsigned int flags; /* ifi_flags: IFF_UP, IFF_LOWER_UP, ... */
+	uint64_t     rx_bytes, tx_bytes;
 };
 
 /* Builders, pure: tests compare their bytes. */

@@ -286,6 +286,16 @@ int	    xlv_ifname(uint32_t domid, char *buf, size_t len);
  */
 struct xlv *xlv_open(struct store *, struct event_base *, uint32_t    domid,
     const struct xlv_nic *, void (*done)(void *, const char *), void *arg);
+/*
+ * xlv_plug_now: plug now, without waiting for the InitWait watch, if
+ * netback has made vifD.0 already (before the unpause, so that no
+ * carrier can come first: see xlv.c).  1 plugged (done follows as with
+ * the watch, maybe at once), 0 not made yet or plugged already (the
+ * watch goes on), -1 with err: then done never comes; close it.
+ */
+int	    xlv_plug_now(struct xlv *, char *err, size_t errlen);
+/* xlv_link_pending: up and carrier but not running (link watcher). */
+int	    xlv_link_pending(unsigned int ifi_flags);
 /* xlv_close: stop waiting and forget it; the device stays.  NULL ok. */
 void	    xlv_close(struct xlv *);
 /* xlv_remove: a dead domain's vif backends go (netback drops vifD.0). */

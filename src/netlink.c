@@ -276,6 +276,7 @@ nl_parse_link(const void *msg, size_t len, struct nl_link *l)
 		return -1;
 	memcpy(&ifi, (const uint8_t *)msg + NLMSG_HDRLEN, sizeof(ifi));
 	l->index = ifi.ifi_index;
+	l->flags = ifi.ifi_flags;
 	return nl_attrs(msg, len, sizeof(ifi), nl_link_attr, l);
 }
 

@@ -518,6 +518,7 @@ xlb_shell_create(struct xlb_vm *xv, const struct xl_cmd *c)
 	struct xlp_shape shape;
 	struct xls_shell sh;
 	struct xlv_nic	 nic;
+	struct xlv	*vif;
 	struct xls	*x;
 	char		 err[160], *cmdline;
 	const char	*kernel = c->b.kernel_copy != NULL ? c->b.kernel_copy :
@@ -542,6 +543,21 @@ xlb_shell_create(struct xlb_vm *xv, const struct xl_cmd *c)
 	}
 	xv->call_ms[0] = 0; /* no libxl create call to log */
 	sh.no_console = !c->b.console;
+	/*
+	 * The vif's folders first: netback makes vifD.0 while the kernel is
+	 * loaded, so that it is plugged before the unpause.  Plugged after,
+	 * it can lose a race with the guest's netfront that costs up to a
+	 * second (xlv.c says why).
+	 */
+	xlv_nic_of(&c->b, &nic);
+	if ((vif = xlv_open(xlb_env->store, xlb_env->base, sh.domid, &nic,
+		 xlb_vif_done, xv)) == NULL) {
+		log_warnx("%s: shell %u: cannot make its vif in XenStore; "
+			  "libxl builds it instead",
+		    xv->name, sh.domid);
+		xls_destroy(x, xlb_env->store, sh.domid);
+		return -1;
+	}
 	if ((cmdline = xlb_cmdline(&c->b, xv->synjitsu)) == NULL)
 		rc = -1, snprintf(err, sizeof(err), "out of memory");
 	else
@@ -551,10 +567,13 @@ xlb_shell_create(struct xlb_vm *xv, const struct xl_cmd *c)
 	if (rc == -1) {
 		log_warnx("%s: shell %u: %s; libxl builds it instead", xv->name,
 		    sh.domid, err);
+		xlv_close(vif);
+		xlv_remove(xlb_env->store, sh.domid);
 		xls_destroy(x, xlb_env->store, sh.domid);
 		return -1;
 	}
 	xld_attach(xv, (int)sh.domid);
+	xv->xlv = vif;
 	xv->from_shell = 1;
 	log_info("%s: builder %d filled shell %u (%u MiB): kernel %llu ms, "
 		 "XenStore %llu ms, introduced %llu ms",
@@ -563,10 +582,17 @@ xlb_shell_create(struct xlb_vm *xv, const struct xl_cmd *c)
 	    (unsigned long long)(sh.store_us / 1000),
 	    (unsigned long long)(sh.intro_us / 1000));
 	xlb_report_phase(xv, TL_CREATED);
-	xlv_nic_of(&c->b, &nic);
-	if (xlb_vif_plug(xv, &nic) == -1) {
+	switch (xlv_plug_now(vif, xv->error, sizeof(xv->error))) {
+	case -1:
 		xld_build_failed(xv);
 		return 0;
+	case 0:
+		log_debug("%s: vif%u.0 not made yet: plugged at InitWait",
+		    xv->name, sh.domid);
+		break;
+	default:
+		log_debug("%s: vif%u.0 plugged before the unpause", xv->name,
+		    sh.domid);
 	}
 	xlb_watch_vif(xv);
 	if (xls_unpause(x, sh.domid, xv->error, sizeof(xv->error)) == -1) {

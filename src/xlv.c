@@ -1,10 +1,12 @@
 /* xlv.c -- a guest's vif made and plugged by jitsud (vif-plug inline) */
 #include <arpa/inet.h>
+#include <linux/if.h>
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -57,10 +59,36 @@
  * until a later jitsud adopts it or someone removes the folder.
  */
 
+/*
+ * Why "connected" may wait for the kernel's link watcher.
+ *
+ * netback turns vifD.0's carrier on as soon as the guest's netfront has
+ * connected its rings, whether or not the device is up.  A carrier
+ * change on a device that is down is not urgent to the kernel's link
+ * watcher (net/core/link_watch.c): it is handled in the next batch,
+ * which comes at most once a second.  Bringing the device up does not
+ * hurry it, and the bridge enables a port only once the link watcher
+ * has set the device's operational state up.  So when the guest wins
+ * the race against our plug (a busy builder, parallel summons), the
+ * port stays disabled for up to a second after the plug: the guest's
+ * announcements and the client's ARP never cross it, and a guest that
+ * says it is ready is not reachable (measured: one guest in 2 to 5 of
+ * 8 runs of four summons at once, for 0.5-1 s).  Nothing a program can ask of
+ * this kernel (6.1) runs the batch sooner: an ethtool link query does
+ * not, and the bridge refuses a port state set by hand while the
+ * device is not operationally up.  So in that state (up, carrier, not
+ * running) we write hotplug-status only once the link watcher has run:
+ * netback stays short of Connected, and the guest's network is not
+ * ready before it can be reached.  A vif plugged before its carrier
+ * comes (the usual case, and always when it is plugged before the
+ * unpause, xlv_plug_now) never waits: that carrier change is urgent.
+ */
 #define XLV_DEVID	   0
 #define XLV_INITWAIT_S	   20 /* libxl waits 10 s for InitWait */
 #define XLV_RETRY_MS	   10 /* vifD.0 not made yet: look again */
 #define XLV_RETRIES	   100
+#define XLV_SETTLE_MS	   10	/* link watcher not run yet: look again */
+#define XLV_SETTLE_MAX_MS  1500 /* its batches are 1 s apart at most */
 #define XLV_STATE_INITWAIT "2"
 
 struct xlv {
@@ -70,8 +98,9 @@ struct xlv {
 	char		    bridge[BINDING_BRIDGE_MAX];
 	char		    backend[STORE_PATH_MAX];
 	struct store_watch *initwait;
-	struct event	   *retry, *deadline;
+	struct event	   *retry, *deadline, *settle;
 	int		    tries;
+	uint64_t	    pending_ms; /* when first seen pending, or 0 */
 	void (*done)(void *, const char *);
 	void *arg;
 };
@@ -164,6 +193,7 @@ xlv_stop(struct xlv *x)
 	x->initwait = NULL;
 	evtimer_del(x->retry);
 	evtimer_del(x->deadline);
+	evtimer_del(x->settle);
 }
 
 /* Ends it: the watch and timers gone, the caller told (last thing). */
@@ -183,14 +213,120 @@ xlv_finish(struct xlv *x, const char *why)
 	x->done(x->arg, why);
 }
 
-static void
-xlv_fail(struct xlv *x, const char *what, const char *name)
+static uint64_t
+xlv_now_ms(void)
 {
-	char why[160];
+	struct timespec ts;
 
-	snprintf(why, sizeof(why), "%s: %s %.80s: %s", x->ifname, what, name,
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void
+xlv_why(struct xlv *x, const char *what, const char *name, char *why,
+    size_t len)
+{
+	snprintf(why, len, "%s: %s %.80s: %s", x->ifname, what, name,
 	    strerror(errno));
-	xlv_finish(x, why);
+}
+
+int
+xlv_link_pending(unsigned int flags)
+{
+	return (flags & (IFF_UP | IFF_LOWER_UP | IFF_RUNNING)) ==
+	    (IFF_UP | IFF_LOWER_UP);
+}
+
+/*
+ * Plug vifD.0 into the bridge and bring it up: 1 done, 0 when netback
+ * has not made it yet, -1 with why.
+ */
+static int
+xlv_plug_link(struct xlv *x, char *why, size_t len)
+{
+	struct nl_link br, vif;
+
+	if ((xlv_nl == -1 && (xlv_nl = nl_open()) == -1) ||
+	    nl_link_get(xlv_nl, 0, x->bridge, &br) == -1) {
+		xlv_why(x, "cannot plug into bridge", x->bridge, why, len);
+		return -1;
+	}
+	if (nl_link_get(xlv_nl, 0, x->ifname, &vif) == -1) {
+		if (errno == ENODEV)
+			return 0;
+		xlv_why(x, "cannot find", x->ifname, why, len);
+		return -1;
+	}
+	if (nl_link_plug(xlv_nl, vif.index, br.index) == -1) {
+		xlv_why(x, "cannot plug into bridge", x->bridge, why, len);
+		return -1;
+	}
+	return 1;
+}
+
+/*
+ * hotplug-status=connected, unless the link watcher still owes the
+ * plugged vif its state (see the top): 1 written, 0 to look again
+ * later, -1 with why.
+ */
+static int
+xlv_connect(struct xlv *x, char *why, size_t len)
+{
+	struct nl_link vif;
+	char	       path[STORE_PATH_MAX + 16];
+
+	if (nl_link_get(xlv_nl, 0, x->ifname, &vif) == -1) {
+		xlv_why(x, "cannot find", x->ifname, why, len);
+		return -1;
+	}
+	if (xlv_link_pending(vif.flags)) {
+		if (x->pending_ms == 0)
+			x->pending_ms = xlv_now_ms();
+		if (xlv_now_ms() - x->pending_ms < XLV_SETTLE_MAX_MS)
+			return 0;
+		log_warnx("%s: the kernel has not set it running %llu ms "
+			  "after the plug; connected anyway",
+		    x->ifname,
+		    (unsigned long long)(xlv_now_ms() - x->pending_ms));
+	} else if (x->pending_ms != 0)
+		log_info("%s: its carrier came before the plug; the kernel set "
+			 "it running %llu ms after",
+		    x->ifname,
+		    (unsigned long long)(xlv_now_ms() - x->pending_ms));
+	snprintf(path, sizeof(path), "%s/hotplug-status", x->backend);
+	if (store_write(x->st, path, "connected") == -1) {
+		xlv_why(x, "cannot write", path, why, len);
+		return -1;
+	}
+	log_debug("%s: in bridge %s, up, connected", x->ifname, x->bridge);
+	return 1;
+}
+
+/* The watch's way: connected now, or look again in a moment. */
+static void
+xlv_settle(struct xlv *x)
+{
+	struct timeval tv = { 0, XLV_SETTLE_MS * 1000 };
+	char	       why[160];
+
+	switch (xlv_connect(x, why, sizeof(why))) {
+	case 1:
+		xlv_finish(x, NULL);
+		break;
+	case 0:
+		evtimer_add(x->settle, &tv);
+		break;
+	default:
+		xlv_finish(x, why);
+	}
+}
+
+static void
+xlv_settle_fired(int fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	xlv_settle(arg);
 }
 
 static void xlv_plug(struct xlv *);
@@ -212,32 +348,50 @@ static void
 xlv_plug(struct xlv *x)
 {
 	struct timeval tv = { 0, XLV_RETRY_MS * 1000 };
-	struct nl_link br, vif;
-	char	       path[STORE_PATH_MAX + 16];
+	char	       why[160];
 
-	if ((xlv_nl == -1 && (xlv_nl = nl_open()) == -1) ||
-	    nl_link_get(xlv_nl, 0, x->bridge, &br) == -1) {
-		xlv_fail(x, "cannot plug into bridge", x->bridge);
-		return;
-	}
-	if (nl_link_get(xlv_nl, 0, x->ifname, &vif) == -1) {
-		if (errno == ENODEV && ++x->tries < XLV_RETRIES)
+	switch (xlv_plug_link(x, why, sizeof(why))) {
+	case 1:
+		xlv_settle(x);
+		break;
+	case 0:
+		if (++x->tries < XLV_RETRIES)
 			evtimer_add(x->retry, &tv);
-		else
-			xlv_fail(x, "no such interface for bridge", x->bridge);
-		return;
+		else {
+			errno = ENODEV;
+			xlv_why(x, "no such interface for bridge", x->bridge,
+			    why, sizeof(why));
+			xlv_finish(x, why);
+		}
+		break;
+	default:
+		xlv_finish(x, why);
 	}
-	if (nl_link_plug(xlv_nl, vif.index, br.index) == -1) {
-		xlv_fail(x, "cannot plug into bridge", x->bridge);
-		return;
+}
+
+int
+xlv_plug_now(struct xlv *x, char *err, size_t errlen)
+{
+	struct timeval tv = { 0, XLV_SETTLE_MS * 1000 };
+	int	       rc;
+
+	if (x->initwait == NULL)
+		return 0; /* the watch's way has begun */
+	if ((rc = xlv_plug_link(x, err, errlen)) != 1)
+		return rc;
+	store_unwatch(x->initwait);
+	x->initwait = NULL;
+	/* Before the unpause no carrier can have come, so no wait either. */
+	switch (xlv_connect(x, err, errlen)) {
+	case 1:
+		xlv_finish(x, NULL);
+		return 1;
+	case 0:
+		evtimer_add(x->settle, &tv);
+		return 1;
+	default:
+		return -1;
 	}
-	snprintf(path, sizeof(path), "%s/hotplug-status", x->backend);
-	if (store_write(x->st, path, "connected") == -1) {
-		xlv_fail(x, "cannot write", path);
-		return;
-	}
-	log_debug("%s: in bridge %s, up, connected", x->ifname, x->bridge);
-	xlv_finish(x, NULL);
 }
 
 static void
@@ -302,6 +456,7 @@ xlv_open(struct store *st, struct event_base *base, uint32_t domid,
 	snprintf(x->bridge, sizeof(x->bridge), "%s", nic->bridge);
 	if ((x->retry = evtimer_new(base, xlv_retry_fired, x)) == NULL ||
 	    (x->deadline = evtimer_new(base, xlv_deadline_fired, x)) == NULL ||
+	    (x->settle = evtimer_new(base, xlv_settle_fired, x)) == NULL ||
 	    xlv_write(x, nic) == -1)
 		goto err;
 	snprintf(path, sizeof(path), "%s/state", x->backend);
@@ -325,6 +480,8 @@ xlv_close(struct xlv *x)
 		event_free(x->retry);
 	if (x->deadline != NULL)
 		event_free(x->deadline);
+	if (x->settle != NULL)
+		event_free(x->settle);
 	free(x);
 }
 

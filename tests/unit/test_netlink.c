@@ -1,6 +1,7 @@
 /* test_netlink.c -- the rtnetlink requests netlink.c builds, byte by byte */
 #include <sys/socket.h>
 
+#include <linux/if.h>
 #include <linux/if_link.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
@@ -267,9 +268,10 @@ reply_attr(struct reply *r, uint16_t type, const void *data, size_t len)
 }
 
 static void
-test_link_reply_gives_index_and_byte_counters(void **state)
+test_link_reply_gives_index_flags_and_byte_counters(void **state)
 {
-	struct ifinfomsg	 ifi = { .ifi_index = 6 };
+	struct ifinfomsg	 ifi = { .ifi_index = 6,
+			.ifi_flags = IFF_UP | IFF_LOWER_UP };
 	struct rtnl_link_stats64 st;
 	struct reply		 r;
 	struct nl_link		 l;
@@ -283,6 +285,7 @@ test_link_reply_gives_index_and_byte_counters(void **state)
 	reply_attr(&r, IFLA_STATS64, &st, sizeof(st));
 	assert_int_equal(nl_parse_link(r.buf, r.len, &l), 0);
 	assert_int_equal(l.index, 6);
+	assert_int_equal(l.flags, IFF_UP | IFF_LOWER_UP);
 	assert_true(l.rx_bytes == 1000000007ULL);
 	assert_true(l.tx_bytes == 5000000000ULL);
 	/* Cut inside the last attribute, or a header claiming more. */
@@ -347,6 +350,7 @@ test_link_get_asks_the_kernel(void **state)
 	assert_true(fd >= 0);
 	assert_int_equal(nl_link_get(fd, 0, "lo", &l), 0);
 	assert_true(l.index > 0);
+	assert_true(l.flags & IFF_LOOPBACK);
 	lo = l.index;
 	errno = 0;
 	assert_int_equal(nl_link_get(fd, 0, "jtnosuchlink0", &l), -1);
@@ -369,7 +373,8 @@ main(void)
 		cmocka_unit_test(test_ipv6_address_request_skips_dad),
 		cmocka_unit_test(test_default_route_request),
 		cmocka_unit_test(test_link_requests),
-		cmocka_unit_test(test_link_reply_gives_index_and_byte_counters),
+		cmocka_unit_test(
+		    test_link_reply_gives_index_flags_and_byte_counters),
 		cmocka_unit_test(
 		    test_link_reply_with_a_bad_attribute_length_is_refused),
 		cmocka_unit_test(

@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 #include <event2/event.h>
+#include <linux/if.h>
 
 #include "jitsud.h"
 #include "testutil.h"
@@ -24,8 +25,9 @@
  * InitWait) and, for a late vifD.0, by adding the link meanwhile.
  */
 struct fake_link {
-	const char *name;
-	int	    index;
+	const char  *name;
+	int	     index;
+	unsigned int flags; /* as the kernel reports them after the plug */
 };
 
 static struct fake_link links[4];
@@ -121,6 +123,7 @@ nl_link_get(int fd, int ifindex, const char *name, struct nl_link *l)
 	for (i = 0; i < 4; i++)
 		if (links[i].name != NULL && strcmp(links[i].name, name) == 0) {
 			l->index = links[i].index;
+			l->flags = links[i].flags;
 			return 0;
 		}
 	errno = ENODEV;
@@ -240,8 +243,8 @@ test_initwait_plugs_into_the_bridge_then_says_connected(void **state)
 	struct xlv *x;
 
 	(void)state;
-	links[0] = (struct fake_link){ "br0", 3 };
-	links[1] = (struct fake_link){ "vif7.0", 9 };
+	links[0] = (struct fake_link){ "br0", 3, IFF_UP | IFF_RUNNING };
+	links[1] = (struct fake_link){ "vif7.0", 9, IFF_UP };
 	x = xlv_open(fake_st, base, 7, &nic, on_done, NULL);
 	assert_non_null(x);
 	watch_cb(watch_arg);
@@ -261,7 +264,7 @@ test_missing_bridge_fails_naming_vif_and_bridge(void **state)
 	struct xlv *x;
 
 	(void)state;
-	links[1] = (struct fake_link){ "vif7.0", 9 };
+	links[1] = (struct fake_link){ "vif7.0", 9, IFF_UP };
 	x = xlv_open(fake_st, base, 7, &nic, on_done, NULL);
 	watch_cb(watch_arg);
 	assert_int_equal(plugged_if, 0);
@@ -281,7 +284,7 @@ add_vif(int fd, short ev, void *arg)
 	(void)fd;
 	(void)ev;
 	(void)arg;
-	links[1] = (struct fake_link){ "vif7.0", 9 };
+	links[1] = (struct fake_link){ "vif7.0", 9, IFF_UP };
 }
 
 /* InitWait a moment before vifD.0 exists: it is waited for. */
@@ -292,7 +295,7 @@ test_late_vif_is_waited_for(void **state)
 	struct xlv    *x;
 
 	(void)state;
-	links[0] = (struct fake_link){ "br0", 3 };
+	links[0] = (struct fake_link){ "br0", 3, IFF_UP | IFF_RUNNING };
 	x = xlv_open(fake_st, base, 7, &nic, on_done, NULL);
 	event_base_once(base, -1, EV_TIMEOUT, add_vif, NULL, &tv);
 	watch_cb(watch_arg);
@@ -311,7 +314,7 @@ test_vif_that_never_comes_fails(void **state)
 	struct xlv *x;
 
 	(void)state;
-	links[0] = (struct fake_link){ "br0", 3 };
+	links[0] = (struct fake_link){ "br0", 3, IFF_UP | IFF_RUNNING };
 	x = xlv_open(fake_st, base, 7, &nic, on_done, NULL);
 	watch_cb(watch_arg);
 	testutil_loop_until(base, &done_calls, 1, 3000);
@@ -319,6 +322,145 @@ test_vif_that_never_comes_fails(void **state)
 	assert_non_null(strstr(done_why, "vif7.0: no such interface"));
 	assert_non_null(strstr(writes, "hotplug-status=error"));
 	xlv_close(x);
+}
+
+static void
+test_pending_is_up_and_carrier_but_not_running(void **state)
+{
+	(void)state;
+	assert_true(xlv_link_pending(IFF_UP | IFF_LOWER_UP));
+	assert_true(xlv_link_pending(IFF_UP | IFF_LOWER_UP | IFF_BROADCAST));
+	assert_false(xlv_link_pending(IFF_UP | IFF_LOWER_UP | IFF_RUNNING));
+	assert_false(xlv_link_pending(IFF_UP)); /* carrier later: urgent */
+	assert_false(xlv_link_pending(IFF_LOWER_UP));
+	assert_false(xlv_link_pending(0));
+}
+
+static void
+link_watcher_runs(int fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	(void)arg;
+	links[1].flags |= IFF_RUNNING;
+}
+
+/*
+ * The guest connected before the plug: the port forwards only once the
+ * kernel's link watcher has run, and netback hears "connected" no
+ * sooner.
+ */
+static void
+test_carrier_before_plug_waits_for_the_link_watcher(void **state)
+{
+	struct timeval tv = { 0, 80 * 1000 };
+	struct xlv    *x;
+
+	(void)state;
+	links[0] = (struct fake_link){ "br0", 3, IFF_UP | IFF_RUNNING };
+	links[1] = (struct fake_link){ "vif7.0", 9, IFF_UP | IFF_LOWER_UP };
+	x = xlv_open(fake_st, base, 7, &nic, on_done, NULL);
+	assert_non_null(x);
+	event_base_once(base, -1, EV_TIMEOUT, link_watcher_runs, NULL, &tv);
+	watch_cb(watch_arg);
+	assert_int_equal(plugged_if, 9);
+	assert_string_equal(writes, "");
+	assert_int_equal(done_calls, 0);
+	testutil_loop_until(base, &done_calls, 1, 2000);
+	assert_int_equal(done_calls, 1);
+	assert_string_equal(done_why, "ok");
+	assert_true(links[1].flags & IFF_RUNNING);
+	assert_string_equal(writes,
+	    "/local/domain/0/backend/vif/7/0/hotplug-status=connected;");
+	xlv_close(x);
+}
+
+/* A link watcher that never comes is not waited for forever. */
+static void
+test_link_watcher_that_never_runs_is_waited_for_a_bounded_time(void **state)
+{
+	struct xlv *x;
+
+	(void)state;
+	links[0] = (struct fake_link){ "br0", 3, IFF_UP | IFF_RUNNING };
+	links[1] = (struct fake_link){ "vif7.0", 9, IFF_UP | IFF_LOWER_UP };
+	x = xlv_open(fake_st, base, 7, &nic, on_done, NULL);
+	watch_cb(watch_arg);
+	assert_int_equal(done_calls, 0);
+	testutil_loop_until(base, &done_calls, 1, 4000);
+	assert_int_equal(done_calls, 1);
+	assert_string_equal(done_why, "ok");
+	assert_string_equal(writes,
+	    "/local/domain/0/backend/vif/7/0/hotplug-status=connected;");
+	xlv_close(x);
+}
+
+/* netback has made vifD.0 before the unpause: plugged there and then. */
+static void
+test_plug_now_plugs_without_the_watch(void **state)
+{
+	struct xlv *x;
+	char	    err[160] = "";
+
+	(void)state;
+	links[0] = (struct fake_link){ "br0", 3, IFF_UP | IFF_RUNNING };
+	links[1] = (struct fake_link){ "vif7.0", 9, IFF_UP };
+	x = xlv_open(fake_st, base, 7, &nic, on_done, NULL);
+	assert_int_equal(watches, 1);
+	assert_int_equal(xlv_plug_now(x, err, sizeof(err)), 1);
+	assert_int_equal(plugged_if, 9);
+	assert_int_equal(plugged_master, 3);
+	assert_int_equal(watches, 0); /* InitWait no longer matters */
+	assert_int_equal(done_calls, 1);
+	assert_string_equal(done_why, "ok");
+	assert_string_equal(writes,
+	    "/local/domain/0/backend/vif/7/0/hotplug-status=connected;");
+	/* Once is enough. */
+	assert_int_equal(xlv_plug_now(x, err, sizeof(err)), 0);
+	assert_int_equal(done_calls, 1);
+	xlv_close(x);
+}
+
+/* Not made yet: nothing happens, and the watch still does the plug. */
+static void
+test_plug_now_before_netback_leaves_it_to_the_watch(void **state)
+{
+	struct xlv *x;
+	char	    err[160] = "";
+
+	(void)state;
+	links[0] = (struct fake_link){ "br0", 3, IFF_UP | IFF_RUNNING };
+	x = xlv_open(fake_st, base, 7, &nic, on_done, NULL);
+	assert_int_equal(xlv_plug_now(x, err, sizeof(err)), 0);
+	assert_int_equal(plugged_if, 0);
+	assert_int_equal(watches, 1);
+	assert_int_equal(done_calls, 0);
+	assert_string_equal(writes, "");
+	links[1] = (struct fake_link){ "vif7.0", 9, IFF_UP };
+	watch_cb(watch_arg);
+	assert_int_equal(plugged_if, 9);
+	assert_int_equal(done_calls, 1);
+	assert_string_equal(done_why, "ok");
+	xlv_close(x);
+}
+
+/* A failure is the caller's to report: done does not come. */
+static void
+test_plug_now_without_the_bridge_fails_to_the_caller(void **state)
+{
+	struct xlv *x;
+	char	    err[160] = "";
+
+	(void)state;
+	links[1] = (struct fake_link){ "vif7.0", 9, IFF_UP };
+	x = xlv_open(fake_st, base, 7, &nic, on_done, NULL);
+	assert_int_equal(xlv_plug_now(x, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "vif7.0"));
+	assert_non_null(strstr(err, "br0"));
+	assert_int_equal(plugged_if, 0);
+	assert_int_equal(done_calls, 0);
+	xlv_close(x);
+	assert_int_equal(watches, 0);
 }
 
 static void
@@ -351,6 +493,12 @@ main(void)
 		T(test_missing_bridge_fails_naming_vif_and_bridge),
 		T(test_late_vif_is_waited_for),
 		T(test_vif_that_never_comes_fails),
+		T(test_pending_is_up_and_carrier_but_not_running),
+		T(test_carrier_before_plug_waits_for_the_link_watcher),
+		T(test_link_watcher_that_never_runs_is_waited_for_a_bounded_time),
+		T(test_plug_now_plugs_without_the_watch),
+		T(test_plug_now_before_netback_leaves_it_to_the_watch),
+		T(test_plug_now_without_the_bridge_fails_to_the_caller),
 		T(test_unwritable_folders_give_no_vif),
 		T(test_remove_takes_the_domains_vif_backends),
 	};

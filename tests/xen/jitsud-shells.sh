@@ -84,6 +84,14 @@ shells > /tmp/shell
 tb_log "domains before the query" xl list
 tb_step summon-serves 60 serves
 tb_step guest-runs-in-the-shell 5 in_the_shell
+# Its vif's folders come before the fill, so that the vif can be plugged
+# before the unpause (xlv_plug_now); whether netback had made it by then
+# is the dom0's pace, so either line will do, but one must be there.
+vif_plug_tried() {
+	grep -e "u.test: vif$(cat /tmp/shell).0 plugged before the unpause" \
+	    -e "u.test: vif$(cat /tmp/shell).0 not made yet" /tmp/jitsud.log
+}
+tb_step vif-plug-tried-before-the-unpause 5 vif_plug_tried
 another_shell() {
 	[ -n "$(shells)" ] && [ "$(shells)" != "$(cat /tmp/shell)" ]
 }
