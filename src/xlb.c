@@ -627,6 +627,7 @@ xlb_run(struct xlb_vm *xv, struct xl_cmd *c)
 		xv->synjitsu = 0;
 		xv->in_flight = 1;
 		xv->call_ms[0] = 0;
+		xv->from_shell = 0; /* libxl restores it: its devices too */
 		xld_restore(xv, c);
 		xlb_build_returned(xv);
 		break;

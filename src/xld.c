@@ -450,6 +450,32 @@ xld_watch_death(struct xlb_vm *xv)
 		    xv->domid);
 }
 
+/*
+ * A domain filled into a shell goes through libxenctrl (xls.c), here
+ * and at once, not through libxl's destroy.  libxl made none of its
+ * devices and keeps no record of it, so its destroy would do nothing
+ * more, but it ends in a helper it forks, and a helper forked from one
+ * builder thread while another thread holds a lock of the Xen
+ * libraries (xentoolcore's list of open handles, which the helper takes
+ * to drop libxl's XenStore handle and to open its own) waits on that
+ * lock for ever.  Seen in the bench: the helper asleep in futex_wait,
+ * the name stuck in "stopping" until xld_destroy_hung.  0 when it is
+ * gone, -1 (logged) when libxl must try.
+ */
+static int
+xld_kill_shell(struct xlb_vm *xv)
+{
+	char err[160];
+
+	if (!xv->from_shell)
+		return -1;
+	if (xlb_domain_kill(xv->domid, err, sizeof(err)) == -1) {
+		log_warnx("%s: %s; libxl destroys it instead", xv->name, err);
+		return -1;
+	}
+	return 0;
+}
+
 /* Built, but it cannot run as asked: it goes, and the build failed. */
 void
 xld_build_failed(struct xlb_vm *xv)
@@ -457,7 +483,8 @@ xld_build_failed(struct xlb_vm *xv)
 	char why[sizeof(xv->error)];
 
 	snprintf(why, sizeof(why), "%s", xv->error);
-	libxl_domain_destroy(xld_env->ctx, xv->domid, NULL);
+	if (xld_kill_shell(xv) == -1)
+		libxl_domain_destroy(xld_env->ctx, xv->domid, NULL);
 	xlb_vif_gone(xv);
 	xlb_release(xv);
 	xlb_report(xv, XL_REP_BUILT, 0, why);
@@ -622,6 +649,10 @@ xld_destroy_start(struct xlb_vm *xv)
 
 	if (xv->destroying || xv->domid == XL_NO_DOMID)
 		return;
+	if (xld_kill_shell(xv) == 0) {
+		xld_destroyed(xld_env->ctx, 0, xv);
+		return;
+	}
 	how.u.for_callback = xv;
 	xv->destroying = 1;
 	xv->destroy_ms = vm_now_ms();

@@ -29,6 +29,7 @@ listen on 10.0.0.1
 zone test.zone
 backend xen
 vif-script vif-jitsu
+shells 0
 CONF
 jitsud -d -v -f /etc/jitsud/jitsud.conf > /tmp/jitsud.log 2>&1 &
 # Bounded: a jitsud that dies at start fails here with its log, rather
@@ -180,7 +181,9 @@ tb_step z-restored-no-folder 10 restored_no_folder z "$z_fresh"
 tb_step z-one-standin 10 test "$(standins z)" = 1
 tb_step z-cleanup 40 destroy_gone z
 
-# hung destroy: libxl's destroy ends in a forked helper, which first
+# hung destroy (shells 0 above: a guest filled into a shell is
+# destroyed through libxenctrl, never by libxl, xld_kill_shell): libxl's
+# destroy ends in a forked helper, which first
 # takes libxl's domid-history lock; held elsewhere, the helper waits for
 # good (as one seen in the bench did).  jitsud's retry, 60 s after the
 # stop, finds the destroy hung and destroys the domain through
