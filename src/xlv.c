@@ -213,6 +213,7 @@ xlv_finish(struct xlv *x, const char *why)
 	x->done(x->arg, why);
 }
 
+/* Its own clock: the shell probe links xlv.c without vm.c. */
 static uint64_t
 xlv_now_ms(void)
 {
@@ -302,23 +303,34 @@ xlv_connect(struct xlv *x, char *why, size_t len)
 	return 1;
 }
 
-/* The watch's way: connected now, or look again in a moment. */
+/*
+ * Connected now (done called), or looked at again in a moment: 0; -1
+ * with why, the caller's to report.
+ */
+static int
+xlv_settle_step(struct xlv *x, char *why, size_t len)
+{
+	struct timeval tv = { 0, XLV_SETTLE_MS * 1000 };
+
+	switch (xlv_connect(x, why, len)) {
+	case 1:
+		xlv_finish(x, NULL);
+		return 0;
+	case 0:
+		evtimer_add(x->settle, &tv);
+		return 0;
+	default:
+		return -1;
+	}
+}
+
 static void
 xlv_settle(struct xlv *x)
 {
-	struct timeval tv = { 0, XLV_SETTLE_MS * 1000 };
-	char	       why[160];
+	char why[160];
 
-	switch (xlv_connect(x, why, sizeof(why))) {
-	case 1:
-		xlv_finish(x, NULL);
-		break;
-	case 0:
-		evtimer_add(x->settle, &tv);
-		break;
-	default:
+	if (xlv_settle_step(x, why, sizeof(why)) == -1)
 		xlv_finish(x, why);
-	}
 }
 
 static void
@@ -372,8 +384,7 @@ xlv_plug(struct xlv *x)
 int
 xlv_plug_now(struct xlv *x, char *err, size_t errlen)
 {
-	struct timeval tv = { 0, XLV_SETTLE_MS * 1000 };
-	int	       rc;
+	int rc;
 
 	if (x->initwait == NULL)
 		return 0; /* the watch's way has begun */
@@ -381,17 +392,8 @@ xlv_plug_now(struct xlv *x, char *err, size_t errlen)
 		return rc;
 	store_unwatch(x->initwait);
 	x->initwait = NULL;
-	/* Before the unpause no carrier can have come, so no wait either. */
-	switch (xlv_connect(x, err, errlen)) {
-	case 1:
-		xlv_finish(x, NULL);
-		return 1;
-	case 0:
-		evtimer_add(x->settle, &tv);
-		return 1;
-	default:
-		return -1;
-	}
+	/* Before the unpause no carrier can have come: no wait either. */
+	return xlv_settle_step(x, err, errlen) == -1 ? -1 : 1;
 }
 
 static void
