@@ -456,9 +456,10 @@ xld_watch_death(struct xlb_vm *xv)
  * devices and keeps no record of it, so its destroy would do nothing
  * more, but it ends in a helper it forks, and a helper forked from one
  * builder thread while another thread holds a lock of the Xen
- * libraries (xentoolcore's list of open handles, which the helper takes
- * to drop libxl's XenStore handle and to open its own) waits on that
- * lock for ever.  Seen in the bench: the helper asleep in futex_wait,
+ * libraries waits on that lock for ever: libxl's domid-history file
+ * lock (jitsud-modes), or a mutex such as xentoolcore's list of open
+ * handles, which the helper takes to drop libxl's XenStore handle and
+ * to open its own.  Seen in the bench: the helper asleep in futex_wait,
  * the name stuck in "stopping" until xld_destroy_hung.  0 when it is
  * gone, -1 (logged) when libxl must try.
  */
