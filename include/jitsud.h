@@ -736,10 +736,19 @@ void metrics_render(const struct metrics *, const struct vms *, FILE *);
  * WAITING    deadline                      IDLE      claim dropped (and
  *                                                    closed if holding)
  * not SENT   handover_asked (attached)     SENT      records taken from
- *                                                    the stand-in, sent;
+ *                                                    the stand-in (frozen:
+ *                                                    it keeps frames for
+ *                                                    the guest), sent;
  *                                                    adopt deadline armed
- * SENT       handover_adopted, _broken,    IDLE      K counted if at most
- *            adopt deadline                          what was sent; closed
+ * SENT       handover_ready                SENT      adopt deadline again,
+ *                                                    from now
+ * SENT       handover_adopted (K >= 0)     IDLE      K counted if at most
+ *                                                    what was sent; kept
+ *                                                    frames passed to the
+ *                                                    guest; claim dropped,
+ *                                                    closed
+ * SENT       handover_adopted (K < 0),     IDLE      claim dropped (kept
+ *            _broken, adopt deadline                 frames too), closed
  * STANDING,  handover_adopted, _broken     IDLE      claim dropped, closed
  *  WAITING
  * any        handover_end (guest down)     IDLE      claim dropped, closed
@@ -750,9 +759,10 @@ void metrics_render(const struct metrics *, const struct vms *, FILE *);
  */
 #define HANDOVER_GRACE_MS 10000 /* ready: a guest must ask within */
 #define HANDOVER_ASK_MS \
-	1000			/* the same, for a guest kept off
+	1000 /* the same, for a guest kept off
 					 * the network (holding transport) */
-#define HANDOVER_ADOPT_MS 15000 /* asked: it must adopt within */
+/* asked, or asked early and then ready: it must adopt within */
+#define HANDOVER_ADOPT_MS 15000
 
 enum handover_state {
 	HANDOVER_IDLE,	   /* no stand-in: none, refused, or over */
@@ -790,6 +800,10 @@ struct handover_transport {
 	int	    holds;
 	int (*send)(void *ctx, const struct synrec *recs, size_t n);
 	void (*close)(void *ctx, const char *why);
+	/* ifname: the guest's port on its bridge, where what the stand-in
+	 * kept for it after the hand-over is passed once it adopted; 0,
+	 * or -1 if none (NULL: never; those frames are dropped). */
+	int (*ifname)(void *ctx, char *buf, size_t len);
 };
 
 /*
@@ -807,6 +821,9 @@ struct vm_standin {
 	/* b is up at its MAC (vm.c, when it turns ready): see
 	 * synio_announce.  May be NULL. */
 	void (*announce)(void *ctx, const struct binding *b);
+	/* The guest adopted: what was kept for it after handover goes to
+	 * ifname (NULL: dropped), before release.  May be NULL. */
+	void (*pass)(void *ctx, void *claim, const char *ifname);
 };
 
 /* What every VM's hand-over shares (one per registry). */
@@ -1336,11 +1353,18 @@ int		    synio_announce(struct synio *, const struct binding *b);
 struct synio_claim *synio_claim(struct synio *, const struct binding *b,
     char *err, size_t errlen);
 /*
- * synio_handover: freeze the claim (nothing more is answered) and return
- * its established connections as records in *recs (malloc'd, NULL if
- * none).  Then synio_release.
+ * synio_handover: freeze the claim (no connection is answered any more;
+ * ARP still is, and TCP for the guest is kept) and return its
+ * established connections as records in *recs (malloc'd, NULL if
+ * none).  Then synio_pass, or synio_release alone.
  */
 size_t		    synio_handover(struct synio_claim *, struct synrec **recs);
+/*
+ * synio_pass: the guest has adopted and is on the wire at ifname: the
+ * frames kept for it since synio_handover go there (NULL: nowhere to
+ * send them; they are dropped).  Then synio_release.
+ */
+void		    synio_pass(struct synio_claim *, const char *ifname);
 void		    synio_release(struct synio *, struct synio_claim *);
 /* synio_stats: every claim's counters, past ones included, summed. */
 void		    synio_stats(const struct synio *, struct synjitsu_stats *);

@@ -38,8 +38,8 @@
  * through synjitsu_input, each followed by synjitsu_output until it has
  * nothing more, and a timer through synjitsu_tick; when the guest is about to take over,
  * synjitsu_drain (no new connections, half-open ones may finish), then
- * synjitsu_freeze (nothing more is answered) and synjitsu_record for
- * each slot.  Freezing before exporting matters: a byte acknowledged
+ * synjitsu_freeze (no connection answered any more; frames kept for
+ * the guest until it is on the wire) and synjitsu_record for each slot.  Freezing before exporting matters: a byte acknowledged
  * after its connection's record was taken would be lost.  And the guest
  * must adopt the records before its stack sees a segment of theirs, or
  * it resets them as connections it does not know.
@@ -70,12 +70,13 @@ enum synjitsu_verdict {
 	SYNJITSU_DROPPED, /* for the vm, refused; a counter says why */
 	SYNJITSU_TAKEN,	  /* for the vm, taken; nothing to send */
 	SYNJITSU_REPLIED, /* for the vm; send the reply frame */
+	SYNJITSU_KEPT,	  /* for the vm, handed over: keep it for the guest */
 };
 
 enum synjitsu_mode {
 	SYNJITSU_ACTIVE, /* answering everything */
 	SYNJITSU_DRAIN,	 /* no new connections */
-	SYNJITSU_FROZEN, /* silent: the guest owns the wire */
+	SYNJITSU_FROZEN, /* handed over: ARP answered, TCP kept (below) */
 };
 
 /* Counters for metrics; they only grow. */
@@ -102,6 +103,9 @@ struct synjitsu_stats {
 	uint64_t drop_spoof;	  /* Ethernet source not the next hop's */
 	uint64_t drop_route;	  /* off-link, and the guest has no gateway */
 	uint64_t drop_unresolved; /* a segment while its hop is asked for */
+	uint64_t kept;		  /* frames kept for the guest, frozen */
+	uint64_t kept_passed;	  /* ... passed on to it */
+	uint64_t kept_lost;	  /* ... not: too many, or no way to it */
 };
 
 /* One connection slot; read it through synjitsu_record. */
@@ -246,10 +250,18 @@ uint64_t synjitsu_next(const struct synjitsu_vm *vm);
 size_t synjitsu_drain(struct synjitsu_vm *vm);
 
 /*
- * From now on synjitsu_input ignores every frame: the guest owns the
- * wire.  Half-open connections are freed (see synjitsu.c for why they
- * cannot be handed over).  Returns how many connections can be
+ * From now on no connection is taken or answered: the records are the
+ * guest's.  Half-open connections are freed (see synjitsu.c for why
+ * they cannot be handed over).  Returns how many connections can be
  * exported, the same as synjitsu_nconn.
+ *
+ * A guest may ask before it is on the wire (the libOS asks as it boots,
+ * so that the exchange overlaps its NIC's handshake).  Until it is,
+ * a frozen vm still answers ARP for the guest's address (new clients
+ * must find the MAC) and says SYNJITSU_KEPT of every TCP frame for it:
+ * a new client's SYN, a late segment of a handed-over connection.  The
+ * caller keeps those and passes them to the guest once it has adopted
+ * its records; the guest's stack then answers them as its own.
  */
 size_t synjitsu_freeze(struct synjitsu_vm *vm);
 
@@ -277,5 +289,13 @@ int synjitsu_record(const struct synjitsu_vm *vm, size_t i, struct synrec *r);
  */
 uint32_t synjitsu_iss(const struct synjitsu_vm *vm, uint32_t peer_ip,
     uint16_t peer_port, uint16_t local_port, uint32_t irs);
+
+/*
+ * A kept frame that came with SYNJITSU_F_CSUM_PARTIAL carries only the
+ * pseudo-header's share of its TCP checksum; this finishes it, as the
+ * sender's NIC would have, so that the guest can check it.  0, or -1
+ * for a frame that is not IPv4 TCP (it is left as it was).
+ */
+int synjitsu_csum_fill(uint8_t *frame, size_t len);
 
 #endif /* SYNJITSU_H */

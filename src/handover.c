@@ -14,10 +14,14 @@
  * claim (the stand-in answering for the guest's address) and the
  * conversation with the guest (the transport) are two things:
  *
- *  - the claim is made when a fresh build begins and ends when the
- *    guest asks (its connections are taken from the stand-in), when it
- *    goes down, or when it does not ask in time (the clients it held
- *    then retry against the guest itself);
+ *  - the claim is made when a fresh build begins.  When the guest asks
+ *    its connections are taken from the stand-in, which freezes: it
+ *    answers ARP for the guest still (a guest that asks as it boots is
+ *    not on the wire yet) and keeps what TCP comes for it.  The claim
+ *    ends when the guest adopted (the kept frames are passed to it
+ *    first), when the conversation ends otherwise, when the guest goes
+ *    down, or when it does not ask in time (the clients it held then
+ *    retry against the guest itself);
  *  - the conversation is attached by the backend before the guest runs
  *    and ends, through the transport's close, when the guest adopted or
  *    gave up, when it failed, when the guest goes down, or, for a
@@ -125,12 +129,35 @@ handover_drop(struct handover *h, const char *why)
 	h->claim = NULL;
 }
 
+/*
+ * The guest adopted and speaks for itself: what the frozen stand-in
+ * kept for it goes to its port, then the claim goes.
+ */
+static void
+handover_pass(struct handover *h)
+{
+	const struct vm_standin *si = h->env->si;
+	char			 ifname[32];
+	int			 have = 0;
+
+	if (h->claim == NULL)
+		return;
+	if (h->tr != NULL && h->tr->ifname != NULL)
+		have = h->tr->ifname(h->trctx, ifname, sizeof(ifname)) == 0;
+	if (si->pass != NULL)
+		si->pass(h->env->sictx, h->claim, have ? ifname : NULL);
+	handover_drop(h, NULL);
+}
+
 /* The conversation is over: the transport cleans up (and plugs). */
 static void
 handover_close(struct handover *h, const char *why)
 {
 	const struct handover_transport *tr = h->tr;
 
+	/* A claim outlives no conversation: frozen, it keeps the guest's
+	 * frames, and only the conversation says when they can go. */
+	handover_drop(h, NULL);
 	handover_disarm(h);
 	h->state = HANDOVER_IDLE;
 	h->holding = 0;
@@ -213,6 +240,12 @@ handover_booting(struct handover *h, const struct binding *b)
 void
 handover_ready(struct handover *h)
 {
+	/* Asked early (the libOS asks as it boots): adopting is what is
+	 * left, and it comes right after readiness. */
+	if (h->state == HANDOVER_SENT) {
+		handover_arm(h, h->env->adopt_ms);
+		return;
+	}
 	if (h->state != HANDOVER_STANDING)
 		return;
 	log_info("%s: synjitsu: the guest is ready %llu ms after the claim",
@@ -305,7 +338,8 @@ handover_asked(struct handover *h)
 		 "the claim",
 	    h->name, n, (unsigned long long)(vm_now_ms() - h->claim_ms));
 	free(recs);
-	handover_drop(h, NULL); /* handed over: nothing is dropped */
+	/* The claim stays, frozen: the guest may not be on the wire yet,
+	 * and until it is, its ARP is ours and its frames are kept. */
 	h->sent = n;
 	h->state = HANDOVER_SENT;
 	handover_arm(h, env->adopt_ms);
@@ -339,6 +373,8 @@ handover_adopted(struct handover *h, int k)
 		    h->name, k,
 		    (unsigned long long)(vm_now_ms() - h->claim_ms));
 	}
+	if (k >= 0)
+		handover_pass(h);
 	if (k < 0)
 		snprintf(why, sizeof(why), "the guest gave up");
 	else

@@ -491,8 +491,16 @@ jitsud_si_announce(void *ctx, const struct binding *b)
 		    inet_ntoa(b->ip), b->bridge, strerror(errno));
 }
 
+static void
+jitsud_si_pass(void *ctx, void *claim, const char *ifname)
+{
+	(void)ctx;
+	synio_pass(claim, ifname);
+}
+
 static const struct vm_standin jitsud_standin = { jitsud_si_claim,
-	jitsud_si_handover, jitsud_si_release, jitsud_si_announce };
+	jitsud_si_handover, jitsud_si_release, jitsud_si_announce,
+	jitsud_si_pass };
 
 static void
 jitsud_wire_stats(const void *arg, struct synjitsu_stats *s)

@@ -328,6 +328,15 @@ metrics_synjitsu(const struct metrics *m, FILE *fp)
 	metrics_counter(fp, "jitsud_synjitsu_unroutable_total",
 	    "TCP for booting guests dropped: off-link, and no gateway.",
 	    w.drop_route);
+	metrics_counter(fp, "jitsud_synjitsu_kept_frames_total",
+	    "TCP frames kept for guests between hand-over and adoption.",
+	    w.kept);
+	metrics_counter(fp, "jitsud_synjitsu_kept_passed_total",
+	    "Kept frames passed on to the guest once it adopted.",
+	    w.kept_passed);
+	metrics_counter(fp, "jitsud_synjitsu_kept_lost_total",
+	    "Kept frames dropped (too many, or no way to the guest).",
+	    w.kept_lost);
 }
 
 /* conduit(7)'s answers: the kinds, as the "answer" label says them. */

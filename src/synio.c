@@ -50,6 +50,12 @@
 #define SYNIO_FRAME_MAX 2048  /* an Ethernet frame, no jumbo */
 #define SYNIO_TICK_MS	500   /* expiry of half-open connections */
 #define SYNIO_LINGER_MS 60000 /* an unclaimed bridge's socket stays open */
+/*
+ * Frames kept for a guest between its hand-over and its adoption: a
+ * few new clients' SYNs and late segments; what does not fit is sent
+ * again by its client, to the guest by then.
+ */
+#define SYNIO_KEEP_MAX	64
 
 struct synio_port {
 	struct synio	      *io;
@@ -68,6 +74,14 @@ struct synio_claim {
 	uint64_t		since;			/* ms, the claim */
 	struct synjitsu_vm	vm; /* large: claims are on the heap */
 	LIST_ENTRY(synio_claim) entry;
+	size_t			nkept;
+	struct synio_frame     *kept[SYNIO_KEEP_MAX];
+};
+
+/* A frame kept for a guest (SYNJITSU_KEPT), its checksum whole. */
+struct synio_frame {
+	size_t	len;
+	uint8_t data[];
 };
 
 struct synio {
@@ -121,6 +135,38 @@ synio_send(struct synio_port *p, const uint8_t *frame, size_t len)
 		log_warn("synjitsu: send on %s", p->bridge);
 }
 
+/*
+ * synio_rbuf's frame, for c's guest after its hand-over: kept until it
+ * has adopted (synio_pass).  The guest checks what a sender's NIC was
+ * to finish, so that is finished here.
+ */
+static void
+synio_keep(struct synio_claim *c, size_t len, unsigned int flags)
+{
+	struct synio_frame *f;
+
+	if (c->nkept == SYNIO_KEEP_MAX ||
+	    (f = malloc(sizeof(*f) + len)) == NULL) {
+		c->vm.stats.kept_lost++;
+		return;
+	}
+	f->len = len;
+	memcpy(f->data, synio_rbuf, len);
+	if (flags & SYNJITSU_F_CSUM_PARTIAL)
+		(void)synjitsu_csum_fill(f->data, f->len);
+	c->kept[c->nkept++] = f;
+}
+
+static void
+synio_kept_free(struct synio_claim *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nkept; i++)
+		free(c->kept[i]);
+	c->nkept = 0;
+}
+
 /* A frame went by on p's bridge: the first claim that takes it answers. */
 static void
 synio_frame(struct synio *io, struct synio_port *p, size_t len,
@@ -150,6 +196,8 @@ synio_frame(struct synio *io, struct synio_port *p, size_t len,
 			    c->name, (unsigned long long)(now - c->since));
 		if (v == SYNJITSU_REPLIED)
 			synio_send(p, out, outlen);
+		else if (v == SYNJITSU_KEPT)
+			synio_keep(c, len, flags);
 		/* SYNs held for a hop this frame made known. */
 		while ((n = synjitsu_output(&c->vm, out, sizeof(out))) > 0)
 			synio_send(p, out, n);
@@ -580,11 +628,59 @@ stats_add(struct synjitsu_stats *to, const struct synjitsu_stats *s)
 		sum[i] += from[i];
 }
 
+/*
+ * The guest has adopted its records and is on the wire at ifname: what
+ * was kept for it goes there, in the order it came.  Straight to the
+ * guest's port, not through the bridge: the bridge would flood a frame
+ * for a MAC it has not learnt yet, and learn nothing wrong either way.
+ * A socket of its own, protocol 0, as synio_announce's: no hook, so
+ * opening and closing it costs no RCU wait.
+ */
+void
+synio_pass(struct synio_claim *c, const char *ifname)
+{
+	struct sockaddr_ll sll;
+	size_t		   i, sent = 0;
+	int		   fd = -1;
+
+	if (c == NULL || c->nkept == 0)
+		return;
+	memset(&sll, 0, sizeof(sll));
+	sll.sll_family = AF_PACKET;
+	if (ifname == NULL ||
+	    (sll.sll_ifindex = (int)if_nametoindex(ifname)) == 0 ||
+	    (fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0)) == -1 ||
+	    bind(fd, (struct sockaddr *)&sll, sizeof(sll)) == -1)
+		log_warn("%s: synjitsu: %zu frame(s) kept for the guest cannot "
+			 "reach %s",
+		    c->name, c->nkept, ifname != NULL ? ifname : "it");
+	else
+		for (i = 0; i < c->nkept; i++)
+			if (send(fd, c->kept[i]->data, c->kept[i]->len,
+				MSG_DONTWAIT) != -1)
+				sent++;
+	if (fd != -1)
+		close(fd);
+	c->vm.stats.kept_passed += sent;
+	c->vm.stats.kept_lost += c->nkept - sent;
+	log_info("%s: synjitsu: %zu of %zu frame(s) kept since the hand-over "
+		 "passed to %s",
+	    c->name, sent, c->nkept, ifname != NULL ? ifname : "-");
+	synio_kept_free(c);
+}
+
 void
 synio_release(struct synio *io, struct synio_claim *c)
 {
 	if (c == NULL)
 		return;
+	if (c->nkept > 0) {
+		log_info("%s: synjitsu: %zu frame(s) kept for the guest "
+			 "dropped; their clients send them again",
+		    c->name, c->nkept);
+		c->vm.stats.kept_lost += c->nkept;
+		synio_kept_free(c);
+	}
 	stats_add(&io->gone, &c->vm.stats);
 	LIST_REMOVE(c, entry);
 	synio_port_put(c->port);

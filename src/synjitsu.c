@@ -851,6 +851,42 @@ sj_ip_input(struct synjitsu_vm *vm, const uint8_t *f, size_t len, struct pkt *p)
 	return sj_tcp_input(vm, p);
 }
 
+/*
+ * Frozen: a TCP frame for the guest is its own now, whatever it says;
+ * the guest's stack judges it once it has its records.  Only what
+ * could not be a frame to the guest at all is refused.
+ */
+static enum synjitsu_verdict
+sj_ip_keep(struct synjitsu_vm *vm, const uint8_t *f, size_t len)
+{
+	const uint8_t *ip = f + ETH_HLEN;
+
+	if (!sj_mac_eq(f, vm->mac) || len < ETH_HLEN + IP_HLEN ||
+	    get32(ip + 16) != vm->ip)
+		return SYNJITSU_IGNORED;
+	if ((ip[0] >> 4) != 4 || ip[9] != IP_TCP)
+		return sj_drop(&vm->stats.drop_proto);
+	vm->stats.kept++;
+	return SYNJITSU_KEPT;
+}
+
+int
+synjitsu_csum_fill(uint8_t *frame, size_t len)
+{
+	uint8_t	     *t;
+	struct ip_hdr h;
+
+	if (len < ETH_HLEN + IP_HLEN || get16(frame + 12) != ETH_IPV4 ||
+	    ip_parse(frame + ETH_HLEN, len - ETH_HLEN, &h) != 0 ||
+	    h.proto != IP_TCP || h.total - h.hlen < 20)
+		return -1;
+	t = frame + ETH_HLEN + h.hlen;
+	/* The field holds the pseudo-header's sum: the NIC's part is the
+	 * sum over the segment, that field included. */
+	put16(t + 16, ip_fold(ip_sum(t, h.total - h.hlen, 0)));
+	return 0;
+}
+
 enum synjitsu_verdict
 synjitsu_input(struct synjitsu_vm *vm, const uint8_t *frame, size_t len,
     uint64_t now_ms, uint8_t *out, size_t outsize, size_t *outlen)
@@ -871,14 +907,18 @@ synjitsu_input_flags(struct synjitsu_vm *vm, const uint8_t *frame, size_t len,
 	if (outsize < SYNJITSU_REPLY_MAX)
 		return SYNJITSU_DROPPED;
 	/* Our own frames (the guest's, or ours looped back) are not asks. */
-	if (vm->mode == SYNJITSU_FROZEN || eth_parse(frame, len, &eh) != 0 ||
-	    !eth_is_station(eh.src) || sj_mac_eq(eh.src, vm->mac))
+	if (eth_parse(frame, len, &eh) != 0 || !eth_is_station(eh.src) ||
+	    sj_mac_eq(eh.src, vm->mac))
 		return SYNJITSU_IGNORED;
 	switch (eh.type) {
 	case ETH_ARP:
+		/* Frozen too: until the guest is on the wire, who-has for
+		 * its address is ours to answer. */
 		return sj_arp_input(vm, &eh, frame + ETH_HLEN, len - ETH_HLEN,
 		    now_ms, out, outlen);
 	case ETH_IPV4:
+		if (vm->mode == SYNJITSU_FROZEN)
+			return sj_ip_keep(vm, frame, len);
 		memset(&p, 0, sizeof(p));
 		p.hwsrc = eh.src;
 		p.now = now_ms;

@@ -241,11 +241,21 @@ xl_ho_close(void *ctx, const char *why)
 	xl_send(ctx, XL_HANDOVER_END, 0);
 }
 
+/* netback's name for the guest's first vif, whoever plugged it. */
+static int
+xl_ho_ifname(void *ctx, char *buf, size_t len)
+{
+	struct vm *v = ctx;
+
+	return v->domid < 0 ? -1 : xlv_ifname((uint32_t)v->domid, buf, len);
+}
+
 static const struct handover_transport xl_transport = {
 	.name = "xenstore",
 	.holds = 0, /* a unikernel has no stack to answer until it asks */
 	.send = xl_ho_send,
 	.close = xl_ho_close,
+	.ifname = xl_ho_ifname,
 };
 
 /* The builder makes data/synjitsu before a fresh build first runs. */

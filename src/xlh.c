@@ -11,8 +11,9 @@
 /*
  * Synjitsu's channel, the guest's data/synjitsu folder (synjitsu(7)):
  * made before the domain runs, private to dom0 and the guest; the guest
- * writes ready=1 when it listens, we write conn/0..N-1 and then count=N,
- * which it watches, it writes adopted=K.  A guest that gave up waiting
+ * writes ready=1 to ask (our libOS as it boots, before its network is
+ * up), we write conn/0..N-1 and then count=N, which it watches, it
+ * writes adopted=K once it adopted them.  A guest that gave up waiting
  * has written adopted first: the watch on adopted then fires at once
  * and the records go with the folder, unread.
  *

@@ -18,7 +18,7 @@
 
 /*
  * Both fakes record what they are asked in calls[]: "claim", "release",
- * "send(N)", "close(why)".  Deadlines are shortened in the env and run
+ * "pass(IFNAME)" ("-": none), "send(N)", "close(why)".  Deadlines are shortened in the env and run
  * on a real loop for real milliseconds.
  */
 static char		   calls[1024];
@@ -68,8 +68,16 @@ fake_release(void *ctx, void *claim)
 	record("release");
 }
 
+static void
+fake_pass(void *ctx, void *claim, const char *ifname)
+{
+	(void)ctx;
+	assert_ptr_equal(claim, &handle);
+	record("pass(%s)", ifname != NULL ? ifname : "-");
+}
+
 static const struct vm_standin fake_si = { fake_claim, fake_take, fake_release,
-	NULL };
+	NULL, fake_pass };
 
 static int
 fake_send(void *ctx, const struct synrec *recs, size_t n)
@@ -87,11 +95,20 @@ fake_close(void *ctx, const char *why)
 	record("close(%s)", why);
 }
 
-static const struct handover_transport fake_tr = { "fake", 0, fake_send,
-	fake_close };
+static int
+fake_ifname(void *ctx, char *buf, size_t len)
+{
+	assert_ptr_equal(ctx, &h);
+	snprintf(buf, len, "vif7.0");
+	return 0;
+}
 
+static const struct handover_transport fake_tr = { "fake", 0, fake_send,
+	fake_close, fake_ifname };
+
+/* Knows no port of the guest's (the process backend's). */
 static const struct handover_transport fake_holding_tr = { "fake-holding", 1,
-	fake_send, fake_close };
+	fake_send, fake_close, NULL };
 
 static struct binding
 binding(int synjitsu)
@@ -189,21 +206,23 @@ test_asked_sends_records_then_adopted_closes(void **state)
 	waiting(&fake_tr);
 	handover_asked(&h);
 	assert_int_equal(h.state, HANDOVER_SENT);
-	assert_false(handover_standing(&h));
+	/* Frozen, the claim stays: it keeps what comes for the guest. */
+	assert_true(handover_standing(&h));
 	assert_int_equal(metrics.handovers, 1);
 	assert_int_equal(metrics.handed_conns, 2);
 	handover_adopted(&h, 2);
 	assert_int_equal(h.state, HANDOVER_IDLE);
+	assert_false(handover_standing(&h));
 	assert_int_equal(metrics.adopted_conns, 2);
 	assert_string_equal(calls,
-	    "claim send(2) release "
+	    "claim send(2) pass(vif7.0) release "
 	    "close(the guest adopted 2 connection(s))");
 	/* Over: a late word from the guest changes nothing. */
 	handover_adopted(&h, 2);
 	handover_asked(&h);
 	assert_int_equal(metrics.adopted_conns, 2);
 	assert_string_equal(calls,
-	    "claim send(2) release "
+	    "claim send(2) pass(vif7.0) release "
 	    "close(the guest adopted 2 connection(s))");
 }
 
@@ -218,7 +237,7 @@ test_adopted_count_is_checked_against_the_records_sent(void **state)
 	assert_int_equal(metrics.adopted_conns, 0);
 	assert_int_equal(h.state, HANDOVER_IDLE);
 	assert_string_equal(calls,
-	    "claim send(1) release "
+	    "claim send(1) pass(vif7.0) release "
 	    "close(the guest adopted 3 connection(s))");
 }
 
@@ -245,7 +264,51 @@ test_asked_twice_is_ignored(void **state)
 	handover_asked(&h);
 	assert_int_equal(metrics.handovers, 1);
 	assert_int_equal(h.state, HANDOVER_SENT);
-	assert_string_equal(calls, "claim send(0) release");
+	assert_string_equal(calls, "claim send(0)");
+}
+
+/*
+ * The libOS asks as it boots, before it is ready: the records go at
+ * once, and the adopt deadline starts again at readiness, for a boot
+ * may take longer than adopting does.
+ */
+static void
+test_asked_while_booting_waits_for_readiness(void **state)
+{
+	struct binding b = binding(1);
+
+	(void)state;
+	fake_conns = 1;
+	assert_int_equal(handover_claim(&h, &b), 1);
+	handover_attach(&h, &fake_tr, &h);
+	handover_booting(&h, &b);
+	handover_asked(&h);
+	assert_int_equal(h.state, HANDOVER_SENT);
+	assert_true(handover_standing(&h));
+	testutil_loop_for(base, 30);
+	handover_ready(&h); /* 30 of adopt_ms 40 gone: 40 again */
+	assert_int_equal(h.state, HANDOVER_SENT);
+	testutil_loop_for(base, 25);
+	assert_int_equal(h.state, HANDOVER_SENT);
+	assert_string_equal(calls, "claim send(1)");
+	handover_adopted(&h, 1);
+	assert_int_equal(metrics.adopted_conns, 1);
+	assert_string_equal(calls,
+	    "claim send(1) pass(vif7.0) release "
+	    "close(the guest adopted 1 connection(s))");
+}
+
+/* Without a port to pass them to, the kept frames go with the claim. */
+static void
+test_a_transport_without_a_port_passes_to_none(void **state)
+{
+	(void)state;
+	waiting(&fake_holding_tr);
+	handover_asked(&h);
+	handover_adopted(&h, 0);
+	assert_string_equal(calls,
+	    "claim send(0) pass(-) release "
+	    "close(the guest adopted 0 connection(s))");
 }
 
 static void
@@ -438,6 +501,8 @@ main(void)
 		T(test_adopted_count_is_checked_against_the_records_sent),
 		T(test_gave_up_counts_nothing),
 		T(test_asked_twice_is_ignored),
+		T(test_asked_while_booting_waits_for_readiness),
+		T(test_a_transport_without_a_port_passes_to_none),
 		T(test_asked_without_a_claim_gets_no_records),
 		T(test_grace_expires_and_a_late_ask_still_gets_an_answer),
 		T(test_ask_deadline_closes_a_holding_transport),

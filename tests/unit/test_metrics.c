@@ -704,6 +704,9 @@ test_wire_counters_come_from_the_wire_owner(void **state)
 	w.arp_requests = 9;
 	w.drop_spoof = 10;
 	w.drop_route = 11;
+	w.kept = 12;
+	w.kept_passed = 13;
+	w.kept_lost = 14;
 	m.wire = fake_wire;
 	m.wire_arg = &w;
 	render(&m, NULL, &ps);
@@ -716,6 +719,9 @@ test_wire_counters_come_from_the_wire_owner(void **state)
 	assert_value(&ps, "jitsud_synjitsu_arp_requests_total", "", 9);
 	assert_value(&ps, "jitsud_synjitsu_spoofed_total", "", 10);
 	assert_value(&ps, "jitsud_synjitsu_unroutable_total", "", 11);
+	assert_value(&ps, "jitsud_synjitsu_kept_frames_total", "", 12);
+	assert_value(&ps, "jitsud_synjitsu_kept_passed_total", "", 13);
+	assert_value(&ps, "jitsud_synjitsu_kept_lost_total", "", 14);
 }
 
 static void

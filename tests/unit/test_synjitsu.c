@@ -869,9 +869,10 @@ test_held_syns_expire_and_are_never_handed_over(void **state)
 	assert_int_equal(send_seg(&s, 4000), SYNJITSU_REPLIED);
 	assert_int_equal(synjitsu_drain(&vm), 1);
 	assert_int_equal(synjitsu_freeze(&vm), 0);
-	/* Frozen: the answer comes too late, nothing is sent. */
-	assert_int_equal(feed(f, build_arp(f, vm_mac, 2, CL_IP, VM_IP), 4001),
-	    SYNJITSU_IGNORED);
+	/* Frozen: the answer comes too late, no SYN-ACK is sent. */
+	assert_int_not_equal(feed(f, build_arp(f, vm_mac, 2, CL_IP, VM_IP),
+				 4001),
+	    SYNJITSU_REPLIED);
 	assert_int_equal(output(), 0);
 }
 
@@ -1665,8 +1666,13 @@ test_drain_refuses_new_syns_and_lets_half_open_finish(void **state)
 	assert_int_equal(synjitsu_freeze(&vm), 1);
 }
 
+/*
+ * Frozen, no connection is taken or answered any more; what TCP comes
+ * for the guest is kept for it, and its address is still ours in ARP
+ * until it is on the wire itself.
+ */
 static void
-test_freeze_silences_everything_and_frees_half_open(void **state)
+test_freeze_keeps_tcp_for_the_guest_and_frees_half_open(void **state)
 {
 	struct tseg   s;
 	struct synrec rec;
@@ -1683,14 +1689,45 @@ test_freeze_silences_everything_and_frees_half_open(void **state)
 	assert_int_equal(synjitsu_drain(&vm), 0); /* stays frozen */
 	assert_int_equal(vm.mode, SYNJITSU_FROZEN);
 	s = data_seg(CL_PORT, IRS + 1, iss, req, 5);
-	assert_int_equal(send_seg(&s, 1), SYNJITSU_IGNORED);
+	assert_int_equal(send_seg(&s, 1), SYNJITSU_KEPT);
 	s = syn(CL_PORT + 2, IRS);
-	assert_int_equal(send_seg(&s, 1), SYNJITSU_IGNORED);
+	assert_int_equal(send_seg(&s, 1), SYNJITSU_KEPT);
+	assert_int_equal(output(), 0);
+	assert_int_equal(vm.stats.kept, 2);
+	assert_int_equal(vm.stats.synacks, 2); /* both before the freeze */
+	/* Its address is still ours to answer for. */
 	assert_int_equal(feed(f, build_arp(f, bcast, 1, CL_IP, VM_IP), 1),
-	    SYNJITSU_IGNORED);
+	    SYNJITSU_REPLIED);
+	assert_int_equal(vm.stats.kept, 2);
 	record_of(CL_PORT, &rec);
 	assert_int_equal(rec.datalen, 0); /* nothing taken after */
 	assert_false(has_record(CL_PORT + 1));
+	assert_false(has_record(CL_PORT + 2));
+}
+
+/* What a frozen vm keeps must reach the guest with a whole checksum. */
+static void
+test_a_partial_checksum_is_finished_for_the_guest(void **state)
+{
+	struct tseg s = syn(CL_PORT, IRS);
+	uint8_t	    f[FRAME_MAX], want[2];
+	uint8_t	   *t = f + 34;
+	size_t	    len, tlen;
+
+	(void)state;
+	len = build_tcp(f, &s);
+	tlen = len - 34;
+	memcpy(want, t + 16, 2);
+	/* As a veth peer leaves it: the pseudo-header's sum only. */
+	w16(t + 16, (uint16_t)~cksum(NULL, 0, pseudo(CL_IP, VM_IP, tlen)));
+	assert_memory_not_equal(t + 16, want, 2);
+	assert_int_equal(synjitsu_csum_fill(f, len), 0);
+	assert_memory_equal(t + 16, want, 2);
+	/* Not IPv4 TCP: left alone. */
+	assert_int_equal(synjitsu_csum_fill(f,
+			     build_arp(f, bcast, 1, CL_IP, VM_IP)),
+	    -1);
+	assert_int_equal(synjitsu_csum_fill(f, 20), -1);
 }
 
 static void
@@ -2113,7 +2150,9 @@ main(void)
 		cmocka_unit_test(
 		    test_drain_refuses_new_syns_and_lets_half_open_finish),
 		cmocka_unit_test(
-		    test_freeze_silences_everything_and_frees_half_open),
+		    test_freeze_keeps_tcp_for_the_guest_and_frees_half_open),
+		cmocka_unit_test(
+		    test_a_partial_checksum_is_finished_for_the_guest),
 		cmocka_unit_test(
 		    test_records_are_consistent_and_survive_encoding),
 		cmocka_unit_test(

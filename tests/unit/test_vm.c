@@ -168,7 +168,7 @@ fake_release(void *ctx, void *claim)
 }
 
 static const struct vm_standin fake_si = { fake_claim, fake_si_handover,
-	fake_release, NULL };
+	fake_release, NULL, NULL };
 
 /* metrics.c is a neighbour: count boots here instead. */
 void
@@ -766,7 +766,7 @@ fake_announce(void *ctx, const struct binding *b)
 }
 
 static const struct vm_standin announce_si = { fake_claim, fake_si_handover,
-	fake_release, fake_announce };
+	fake_release, fake_announce, NULL };
 
 /* A guest that turns ready is announced (its MAC may be new to clients)
  * before the answers held for it go out; only then. */
@@ -816,8 +816,11 @@ test_standin_answers_at_once_and_hands_over(void **state)
 	handover_asked(&v->ho); /* the guest asks, through its channel */
 	assert_string_equal(calls,
 	    "claim(www.) create(www.) watch_ready(www.) "
-	    "handover2(www.) release(www.)");
-	assert_false(handover_standing(&v->ho));
+	    "handover2(www.)");
+	/* Frozen, the claim still answers queries at once: what their
+	 * clients send is kept for the guest. */
+	assert_true(handover_standing(&v->ho));
+	assert_int_equal(vm_want(vs, &b, NULL), VM_WANT_STANDIN);
 	assert_int_equal(metrics.standins, 1);
 	assert_int_equal(metrics.handovers, 1);
 	assert_int_equal(metrics.handed_conns, 2);

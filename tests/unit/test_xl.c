@@ -194,6 +194,15 @@ vm_probe_start(struct vm *v)
 	return 0;
 }
 
+/* xlv.c's, which this test does not link: netback's name for vif 0. */
+int
+xlv_ifname(uint32_t domid, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "vif%u.0", domid);
+
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
 void
 handover_attach(struct handover *h, const struct handover_transport *t,
     void *ctx)
@@ -389,6 +398,23 @@ test_fresh_synjitsu_build_attaches_the_xenstore_transport(void **state)
 	assert_non_null(tr);
 	assert_ptr_equal(trctx, &vm1);
 	assert_int_equal(tr->holds, 0);
+}
+
+/* Frames kept after the hand-over go to the guest's vif: its name. */
+static void
+test_transport_names_the_guest_s_vif(void **state)
+{
+	char ifname[32];
+
+	(void)state;
+	vm1.b.synjitsu = 1;
+	assert_int_equal(xl_backend.create(&vm1, 0), 0);
+	assert_non_null(tr->ifname);
+	vm1.domid = -1; /* no domain (yet): no port either */
+	assert_int_equal(tr->ifname(trctx, ifname, sizeof(ifname)), -1);
+	vm1.domid = 17;
+	assert_int_equal(tr->ifname(trctx, ifname, sizeof(ifname)), 0);
+	assert_string_equal(ifname, "vif17.0");
 }
 
 static void
@@ -732,6 +758,7 @@ main(void)
 		T(test_each_backend_op_sends_its_command),
 		T(test_readiness_is_watched_in_xenstore_or_probed),
 		T(test_fresh_synjitsu_build_attaches_the_xenstore_transport),
+		T(test_transport_names_the_guest_s_vif),
 		T(test_transport_sends_record_lines_and_ends),
 		T(test_built_and_gone_reports_drive_vm),
 		T(test_ready_and_synjitsu_reports_drive_vm_and_the_handover),

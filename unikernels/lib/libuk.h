@@ -96,10 +96,11 @@ void ready_set_hook(ready_hook_fn *fn);
  * Called by uk_ip_up() before it opens the NIC (its XenStore round trips
  * then overlap the backend's setup, which the NIC's handshake waits for
  * anyway), so before the stack sends its first frame: 1 if jitsud
- * prepared a hand-over (data/synjitsu exists), else 0.  On 1 the
- * stack must stay quiet until synjitsu.c calls stack_release(), which it
- * does once the connections are adopted or it gave up waiting for them;
- * uk_ready() starts the exchange (through ready_set_hook).
+ * prepared a hand-over (data/synjitsu exists), else 0.  On 1 it has
+ * asked for the connections already, and the stack must stay quiet
+ * until synjitsu.c calls stack_release(), which it does once the
+ * connections are adopted (at uk_ready(), through ready_set_hook, or
+ * when they come after it) or it gave up waiting for them.
  */
 int synjitsu_expect(void);
 /* Whether the hand-over synjitsu_expect() announced is still on. */

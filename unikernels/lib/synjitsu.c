@@ -10,19 +10,29 @@
  * folder before we run: then its existence says it).  Then, in XenStore
  * under our home:
  *
- *   guest   uk_ip_up(): told so, the stack stays quiet;
- *           watch data/synjitsu/count
- *   guest   uk_ready(): write ready = "1"
- *   jitsud  stops answering for our address and writes conn/0 ..
+ *   guest   uk_ip_up(), before the NIC: watch data/synjitsu/count and
+ *           ask, ready = "1"; the stack stays quiet
+ *   jitsud  stops taking connections for our address (it still answers
+ *           ARP for it and keeps what clients send us), writes conn/0 ..
  *           conn/N-1 (one synrec line each), then count = N
- *   guest   adopts each record (uk_tcp_adopt), ends the quiet (the
- *           gratuitous ARP goes out) and, once the stack has had its
- *           turn with the adopted requests, writes adopted = the number
- *           it adopted; jitsud then removes data/synjitsu
+ *   guest   reads the records while its NIC's handshake waits for the
+ *           backend (the watch fires in that wait's uk_poll)
+ *   guest   uk_ready(), its listeners up: adopts each record
+ *           (uk_tcp_adopt), ends the quiet (the gratuitous ARP goes
+ *           out) and, once the stack has had its turn with the adopted
+ *           requests, writes data/status = "ready" and adopted = the
+ *           number it adopted, in one round trip; jitsud then passes on
+ *           what it kept for us and removes data/synjitsu
  *
- * Between the records and the first reply byte there is no XenStore
- * round trip: each costs a boot several milliseconds, and a client that
- * has waited for the boot should not also wait for our bookkeeping.
+ * Why ask that early.  Asked at uk_ready(), the exchange (our ask,
+ * jitsud's watch, its writes, our watch, our reads) came after the NIC
+ * was up, and so did the first reply: a client held that long waited as
+ * long as one whose DNS answer was held until we were ready.  Asked at
+ * boot, it overlaps the NIC's handshake, and the first reply leaves in
+ * the stack's first turn after uk_ready(), with no XenStore round trip
+ * before it.  What jitsud gives up by stopping early, it keeps: a client
+ * that connects or sends after the freeze has its frames kept and
+ * passed to us once we adopted (synjitsu(7)).
  *
  * Why quiet (net.h): until the records are in, jitsud holds those
  * connections and, on the bridge, our MAC address.  A frame from us
@@ -40,8 +50,9 @@
  *
  * Three things move the hand-over on: uk_ready() (sj_start), and from
  * uk_poll() the watch's callback and the timer's.  State only moves
- * forward, BOOTING -> WAITING -> DONE; whichever of them ends the
- * hand-over first wins, and the others then find DONE and do nothing.
+ * forward, BOOTING -> STASHED or WAITING -> DONE; whichever of them
+ * ends the hand-over first wins, and the others then find DONE and do
+ * nothing.
  */
 
 #define SJ_DIR	   "data/synjitsu"
@@ -54,37 +65,57 @@
 #define COUNT_WAIT UK_SEC(10) /* uk_ready() .. count */
 /* The stack's pool (uk.h): more could not be adopted anyway. */
 #define COUNT_MAX  64
+/*
+ * Records read ahead, before uk_ready(): a client or two is the common
+ * case; more are read at uk_ready().  Static, 2 KiB each.
+ */
+#define STASH_MAX  4
 
-enum { SJ_OFF, SJ_BOOTING, SJ_WAITING, SJ_DONE };
+enum { SJ_OFF, SJ_BOOTING, SJ_STASHED, SJ_WAITING, SJ_DONE };
 
 static int sj_state;
 static struct uk_timer sj_timer;
 static struct uk_timer sj_report_timer;
 static struct uk_xs_watch sj_watch;
 static int sj_watching;
-/* Static: a record is 5 KiB, too much for the application's stack. */
+/* Static: a record is 3 KiB as a line, too much for the app's stack. */
 static char sj_line[SYNREC_LINE_MAX];
 static struct synrec sj_rec;
 
+/* What count said, and the first records, read before uk_ready(). */
+static int sj_count_n;
+static struct synrec sj_stash[STASH_MAX];
+static const char *sj_stash_why[STASH_MAX]; /* NULL: read and decoded */
+static int sj_stash_rc[STASH_MAX];
+
 static int sj_adopted;
+static int sj_status_owed; /* data/status goes with adopted */
 
 /* What jitsud waits for, after the clients (sj_finish). */
 static void
 sj_report(struct uk_timer *t, void *arg)
 {
+	const char *paths[2], *values[2];
 	char buf[16];
-	int rc;
+	int n = 0, rc;
 
 	(void)t;
 	(void)arg;
+	snprintf(buf, sizeof(buf), "%d", sj_adopted);
+	if (sj_status_owed) {
+		paths[n] = UK_READY_PATH;
+		values[n++] = UK_READY_VALUE;
+		sj_status_owed = 0;
+	}
+	paths[n] = SJ_ADOPTED;
+	values[n++] = buf;
+	if ((rc = uk_xs_write_all(paths, values, n)) != 0)
+		printf("synjitsu: cannot write %s" SJ_ADOPTED " (error %d)\n",
+		    n == 2 ? UK_READY_PATH " and " : "", rc);
 	if (sj_watching) {
 		(void)uk_xs_unwatch(&sj_watch);
 		sj_watching = 0;
 	}
-	snprintf(buf, sizeof(buf), "%d", sj_adopted);
-	if ((rc = uk_xs_write(SJ_ADOPTED, buf)) != 0)
-		printf("synjitsu: cannot write " SJ_ADOPTED " (error %d)\n",
-		    rc);
 }
 
 /*
@@ -116,7 +147,7 @@ sj_timeout(struct uk_timer *t, void *arg)
 {
 	(void)t;
 	(void)arg;
-	if (sj_state == SJ_BOOTING)
+	if (sj_state == SJ_BOOTING || sj_state == SJ_STASHED)
 		sj_give_up("no uk_ready() in time", -UK_ETIMEDOUT);
 	else if (sj_state == SJ_WAITING)
 		sj_give_up("no count from jitsud in time", -UK_ETIMEDOUT);
@@ -150,39 +181,60 @@ sj_convert(const struct synrec *r, struct uk_tcp_adopt *a)
 	memcpy(a->hop_mac, r->hop_mac, sizeof(a->hop_mac));
 }
 
-/* Reads and decodes the record at path into sj_rec; *why on failure. */
+/* Reads and decodes record i into r; *why on failure. */
 static int
-sj_fetch(const char *path, const char **why)
+sj_fetch(int i, struct synrec *r, const char **why)
 {
-	int rc;
-
-	if ((rc = uk_xs_read(path, sj_line, sizeof(sj_line))) < 0) {
-		*why = "cannot read it";
-		return rc;
-	}
-	if (synrec_decode(sj_line, &sj_rec, why) != 0)
-		return -UK_EINVAL;
-	return 0;
-}
-
-static int
-sj_adopt_one(int i)
-{
-	struct uk_tcp_adopt a;
-	const char *why = "";
 	char path[48];
 	int rc;
 
 	snprintf(path, sizeof(path), SJ_CONN "/%d", i);
-	if ((rc = sj_fetch(path, &why)) == 0) {
-		sj_convert(&sj_rec, &a);
+	if ((rc = uk_xs_read(path, sj_line, sizeof(sj_line))) < 0) {
+		*why = "cannot read it";
+		return rc;
+	}
+	if (synrec_decode(sj_line, r, why) != 0)
+		return -UK_EINVAL;
+	return 0;
+}
+
+/* Record i, read ahead or now, to the stack: 0 adopted. */
+static int
+sj_adopt_one(int i)
+{
+	struct uk_tcp_adopt a;
+	const struct synrec *r = &sj_rec;
+	const char *why = "";
+	int rc;
+
+	if (i < STASH_MAX && sj_state == SJ_STASHED) {
+		r = &sj_stash[i];
+		rc = sj_stash_rc[i];
+		if (sj_stash_why[i] != NULL)
+			why = sj_stash_why[i];
+	} else
+		rc = sj_fetch(i, &sj_rec, &why);
+	if (rc == 0) {
+		sj_convert(r, &a);
 		if ((rc = uk_tcp_adopt(&a)) != 0)
 			why = "the stack refused it";
 	}
 	if (rc != 0)
-		printf("synjitsu: %s not adopted: %s (error %d)\n", path, why,
-		    rc);
+		printf("synjitsu: " SJ_CONN "/%d not adopted: %s (error %d)\n",
+		    i, why, rc);
 	return rc;
+}
+
+/* Adopts all sj_count_n records and ends the hand-over. */
+static void
+sj_adopt_all(void)
+{
+	int i, adopted = 0;
+
+	for (i = 0; i < sj_count_n; i++)
+		adopted += sj_adopt_one(i) == 0;
+	printf("synjitsu: adopted %d of %d connections\n", adopted, sj_count_n);
+	sj_finish(adopted);
 }
 
 /* count's value: canonical decimal 0..COUNT_MAX, else -1. */
@@ -200,16 +252,21 @@ sj_count(const char *s)
 	return n;
 }
 
+/*
+ * jitsud wrote count.  Before uk_ready() the records are only read
+ * (the stack has no listeners yet, maybe no NIC): the reads overlap the
+ * NIC's handshake.  After it they are adopted at once.
+ */
 static void
 sj_count_changed(struct uk_xs_watch *w, const char *path, void *arg)
 {
 	char buf[16];
-	int i, n, rc, adopted = 0;
+	int i, n, rc;
 
 	(void)w;
 	(void)path;
 	(void)arg;
-	if (sj_state != SJ_WAITING)
+	if (sj_state != SJ_BOOTING && sj_state != SJ_WAITING)
 		return;
 	/* Absent: the watch's first firing; jitsud has not written yet. */
 	if ((rc = uk_xs_read(SJ_COUNT, buf, sizeof(buf))) == -UK_ENOENT)
@@ -219,38 +276,46 @@ sj_count_changed(struct uk_xs_watch *w, const char *path, void *arg)
 		    rc < 0 ? rc : -UK_EINVAL);
 		return;
 	}
-	for (i = 0; i < n; i++)
-		adopted += sj_adopt_one(i) == 0;
-	printf("synjitsu: adopted %d of %d connections\n", adopted, n);
-	sj_finish(adopted);
+	sj_count_n = n;
+	if (sj_state == SJ_WAITING) {
+		sj_adopt_all();
+		return;
+	}
+	for (i = 0; i < n && i < STASH_MAX; i++) {
+		sj_stash_why[i] = NULL;
+		sj_stash_rc[i] = sj_fetch(i, &sj_stash[i], &sj_stash_why[i]);
+	}
+	sj_state = SJ_STASHED;
 }
 
 /*
- * uk_ready()'s hook: our listeners are up, jitsud may hand over.  One
- * XenStore round trip: ready then data/status, pipelined (the watch on
- * count has been there since the boot).  ready first, so that jitsud
- * prepares the records as it learns we are up.
+ * uk_ready()'s hook: our listeners are up.  With the records in, they
+ * are adopted now and data/status goes with the report, after the
+ * stack's turn with them (1).  Without, uk_ready() writes data/status
+ * and the records are adopted when count comes (0).
  */
 static int
 sj_start(int *status_rc)
 {
-	static const char *const paths[] = { SJ_READY, UK_READY_PATH };
-	static const char *const values[] = { "1", UK_READY_VALUE };
-
 	ready_set_hook(NULL);
-	if (sj_state != SJ_BOOTING)
+	if (sj_state == SJ_BOOTING) {
+		sj_state = SJ_WAITING;
+		uk_timer_arm(&sj_timer, uk_now() + COUNT_WAIT);
 		return 0;
-	sj_state = SJ_WAITING;
-	uk_timer_arm(&sj_timer, uk_now() + COUNT_WAIT);
-	if ((*status_rc = uk_xs_write_all(paths, values, 2)) != 0)
-		sj_give_up("cannot write " SJ_READY, *status_rc);
+	}
+	if (sj_state != SJ_STASHED)
+		return 0;
+	sj_status_owed = 1;
+	sj_adopt_all();
+	*status_rc = 0;
 	return 1;
 }
 
 int
 synjitsu_holding(void)
 {
-	return sj_state == SJ_BOOTING || sj_state == SJ_WAITING;
+	return sj_state == SJ_BOOTING || sj_state == SJ_STASHED ||
+	    sj_state == SJ_WAITING;
 }
 
 int
@@ -263,6 +328,8 @@ synjitsu_expect(void)
 	uk_timer_cancel(&sj_report_timer);
 	sj_state = SJ_OFF;
 	sj_watching = 0;
+	sj_count_n = 0;
+	sj_status_owed = 0;
 	/*
 	 * jitsu.synjitsu=1, or =0: the command line says, and no XenStore
 	 * round trip is spent on it.  Without the key, the folder says: a
@@ -277,20 +344,20 @@ synjitsu_expect(void)
 	sj_state = SJ_BOOTING;
 	uk_timer_init(&sj_timer, sj_timeout, NULL);
 	uk_timer_init(&sj_report_timer, sj_report, NULL);
-	/*
-	 * The watch now, at boot, not at uk_ready(): its first firing then
-	 * finds us BOOTING and costs nothing, and count cannot be there
-	 * before we ask (jitsud writes it after ready).
-	 */
+	/* The watch before the ask: count cannot come before we ask. */
 	if ((rc = uk_xs_watch(&sj_watch, SJ_COUNT, sj_count_changed, NULL)) !=
 	    0) {
 		sj_give_up("cannot watch " SJ_COUNT, rc);
 		return 0;
 	}
 	sj_watching = 1;
+	if ((rc = uk_xs_write(SJ_READY, "1")) != 0) {
+		sj_give_up("cannot write " SJ_READY, rc);
+		return 0;
+	}
 	uk_timer_arm(&sj_timer, uk_now() + READY_WAIT);
 	ready_set_hook(sj_start);
-	printf("synjitsu: jitsud holds connections for us; quiet until "
-	       "they are adopted\n");
+	printf("synjitsu: jitsud holds connections for us; asked for them, "
+	       "quiet until they are adopted\n");
 	return 1;
 }

@@ -151,23 +151,34 @@ jitsud_record(int i, uint16_t port, uint16_t lport, const char *data, int fin)
 	jitsud_put(i, &r);
 }
 
-/* The guest boots with a prepared hand-over and says it is ready. */
+/* The guest boots with a prepared hand-over: it watches and asks. */
 static void
-boot_and_ready(void)
+boot(void)
 {
 	fxs_set("data/synjitsu", "");
 	assert_int_equal(synjitsu_expect(), 1);
 	assert_true(synjitsu_holding());
-	/* Watching count from the boot: uk_ready() only writes ready. */
 	assert_int_equal(fxs_nwatches(), 1);
+	/* Asked at once, before the NIC, not at uk_ready(). */
+	assert_string_equal(fxs_get("data/synjitsu/ready"), "1");
+	assert_null(fxs_get("data/status"));
+	assert_int_equal(fxs_fire(), 1); /* the first firing: no count */
 	assert_int_equal(released, 0);
+}
+
+/*
+ * ... and says it is ready before jitsud wrote anything (a slow dom0):
+ * uk_ready() writes data/status alone, the records are adopted when
+ * they come.
+ */
+static void
+boot_and_ready(void)
+{
+	boot();
 	assert_int_equal(uk_ready(), 0);
 	assert_string_equal(fxs_get("data/status"), "ready");
-	assert_string_equal(fxs_get("data/synjitsu/ready"), "1");
-	/* Both in one round trip. */
-	assert_int_equal(fxs_nbatches, 1);
+	assert_int_equal(fxs_nbatches, 0);
 	assert_int_equal(fxs_nwatches(), 1);
-	assert_int_equal(fxs_fire(), 1); /* the first firing: no count */
 	assert_int_equal(released, 0);
 	assert_null(fxs_get("data/synjitsu/adopted"));
 }
@@ -202,9 +213,11 @@ test_the_command_line_says_so_before_the_directory_exists(void **state)
 	assert_int_equal(fxs_nreads, 0);
 	assert_true(synjitsu_holding());
 	assert_int_equal(fxs_nwatches(), 1);
+	/* Asked at once: the folder appears around it (jitsud makes it as
+	 * the guest starts); XenStore makes the parent of what we write. */
+	assert_string_equal(fxs_get("data/synjitsu/ready"), "1");
 	fxs_set("data/synjitsu", ""); /* jitsud, a little later */
 	assert_int_equal(uk_ready(), 0);
-	assert_string_equal(fxs_get("data/synjitsu/ready"), "1");
 	assert_int_equal(fxs_fire(), 1); /* the first firing: no count */
 	jitsud_record(0, 40000, 80, "GET / HTTP/1.1\r\n", 0);
 	fxs_set("data/synjitsu/count", "1");
@@ -393,8 +406,90 @@ test_no_uk_ready_within_30_s_gives_up_and_announces(void **state)
 	/* A late uk_ready() still says ready, but starts nothing. */
 	assert_int_equal(uk_ready(), 0);
 	assert_string_equal(fxs_get("data/status"), "ready");
-	assert_null(fxs_get("data/synjitsu/ready"));
 	assert_int_equal(fxs_nwatches(), 0);
+}
+
+/* The same with the records read ahead: none is adopted, 0 said. */
+static void
+test_records_read_ahead_but_no_uk_ready_give_up_too(void **state)
+{
+	uint64_t t0 = now;
+
+	(void)state;
+	boot();
+	jitsud_record(0, 40000, 80, "GET / HTTP/1.1\r\n", 0);
+	fxs_set("data/synjitsu/count", "1");
+	assert_int_equal(fxs_fire(), 1);
+	advance(t0 + UK_SEC(30));
+	assert_int_equal(nadopt, 0);
+	assert_int_equal(released, 1);
+	advance(now);
+	assert_string_equal(fxs_get("data/synjitsu/adopted"), "0");
+	assert_int_equal(uk_ready(), 0);
+	assert_int_equal(nadopt, 0);
+}
+
+/*
+ * The usual order now: jitsud's records come while the NIC's handshake
+ * waits (the guest's uk_poll runs the watch), before the application
+ * listens.  They are read then, not adopted; uk_ready() adopts them
+ * with no XenStore request, and data/status goes with adopted, after
+ * the stack's turn with the clients.
+ */
+static void
+test_records_read_while_booting_are_adopted_at_uk_ready(void **state)
+{
+	int reads;
+
+	(void)state;
+	boot();
+	jitsud_record(0, 40000, 80, "GET / HTTP/1.1\r\n", 0);
+	jitsud_record(1, 40001, 81, "GET /x HTTP/1.1\r\n", 0);
+	fxs_set("data/synjitsu/count", "2");
+	assert_int_equal(fxs_fire(), 1);
+	assert_int_equal(nadopt, 0); /* nobody listens yet */
+	assert_int_equal(released, 0);
+	assert_true(synjitsu_holding());
+	reads = fxs_nreads;
+	assert_int_equal(uk_ready(), 0);
+	assert_int_equal(fxs_nreads, reads);
+	assert_int_equal(nadopt, 2);
+	assert_int_equal(released, 1);
+	assert_int_equal(adopted[0].rport, 40000);
+	assert_memory_equal(adopted[0].data, "GET / HTTP/1.1\r\n", 16);
+	assert_true(logged("data/synjitsu/conn/1 not adopted: the stack "
+			   "refused it (error -2)"));
+	/* Nothing written before the stack's turn: its replies first. */
+	assert_null(fxs_get("data/status"));
+	assert_null(fxs_get("data/synjitsu/adopted"));
+	advance(now);
+	assert_string_equal(fxs_get("data/status"), "ready");
+	assert_string_equal(fxs_get("data/synjitsu/adopted"), "1");
+	assert_int_equal(fxs_nbatches, 1); /* in one round trip */
+	assert_int_equal(fxs_nwatches(), 0);
+}
+
+/* More records than are read ahead: the rest are read at uk_ready(). */
+static void
+test_records_beyond_the_read_ahead_are_read_at_uk_ready(void **state)
+{
+	int i, reads;
+
+	(void)state;
+	boot();
+	for (i = 0; i < 6; i++)
+		jitsud_record(i, (uint16_t)(40000 + i), 80, "GET /\r\n", 0);
+	fxs_set("data/synjitsu/count", "6");
+	reads = fxs_nreads;
+	assert_int_equal(fxs_fire(), 1);
+	assert_int_equal(fxs_nreads - reads, 1 + 4); /* count, 4 records */
+	reads = fxs_nreads;
+	assert_int_equal(uk_ready(), 0);
+	assert_int_equal(fxs_nreads - reads, 2);
+	assert_int_equal(nadopt, 6);
+	assert_int_equal(adopted[5].rport, 40005);
+	advance(now);
+	assert_string_equal(fxs_get("data/synjitsu/adopted"), "6");
 }
 
 static void
@@ -453,6 +548,14 @@ main(void)
 		    test_no_count_within_10_s_gives_up_and_announces, setup),
 		cmocka_unit_test_setup(
 		    test_no_uk_ready_within_30_s_gives_up_and_announces, setup),
+		cmocka_unit_test_setup(
+		    test_records_read_ahead_but_no_uk_ready_give_up_too, setup),
+		cmocka_unit_test_setup(
+		    test_records_read_while_booting_are_adopted_at_uk_ready,
+		    setup),
+		cmocka_unit_test_setup(
+		    test_records_beyond_the_read_ahead_are_read_at_uk_ready,
+		    setup),
 		cmocka_unit_test_setup(test_a_watch_that_fails_gives_up_at_once,
 		    setup),
 		cmocka_unit_test_setup(
