@@ -10,29 +10,33 @@
  * folder before we run: then its existence says it).  Then, in XenStore
  * under our home:
  *
- *   guest   uk_ip_up(), before the NIC: watch data/synjitsu/count and
- *           ask, ready = "1"; the stack stays quiet
+ *   guest   uk_ip_up(), before the NIC: asks, ready = "1"; the stack
+ *           stays quiet
  *   jitsud  stops taking connections for our address (it still answers
  *           ARP for it and keeps what clients send us), writes conn/0 ..
  *           conn/N-1 (one synrec line each), then count = N
- *   guest   reads the records while its NIC's handshake waits for the
- *           backend (the watch fires in that wait's uk_poll)
- *   guest   uk_ready(), its listeners up: adopts each record
- *           (uk_tcp_adopt), ends the quiet (the gratuitous ARP goes
- *           out) and, once the stack has had its turn with the adopted
- *           requests, writes data/status = "ready" and adopted = the
- *           number it adopted, in one round trip; jitsud then passes on
- *           what it kept for us and removes data/synjitsu
+ *   guest   uk_ready(), its listeners up: reads count and the records,
+ *           adopts each (uk_tcp_adopt), ends the quiet (the gratuitous
+ *           ARP goes out) and, once the stack has had its turn with the
+ *           adopted requests, writes data/status = "ready" and adopted =
+ *           the number it adopted, in one round trip; jitsud then passes
+ *           on what it kept for us and removes data/synjitsu.  If count
+ *           is not there yet, the guest watches it and adopts when it
+ *           comes (data/status is then written at once, as without a
+ *           hand-over).
  *
  * Why ask that early.  Asked at uk_ready(), the exchange (our ask,
  * jitsud's watch, its writes, our watch, our reads) came after the NIC
  * was up, and so did the first reply: a client held that long waited as
  * long as one whose DNS answer was held until we were ready.  Asked at
- * boot, it overlaps the NIC's handshake, and the first reply leaves in
- * the stack's first turn after uk_ready(), with no XenStore round trip
- * before it.  What jitsud gives up by stopping early, it keeps: a client
- * that connects or sends after the freeze has its frames kept and
- * passed to us once we adopted (synjitsu(7)).
+ * boot, jitsud's part is done while the NIC comes up, and at uk_ready()
+ * two reads stand between us and the first reply.  Why not read the
+ * records as soon as they come: the NIC's handshake is a chain of
+ * XenStore round trips, and measured, reads slipped into it (from the
+ * watch's callback, in its waits) delayed the NIC by more than they
+ * saved.  What jitsud gives up by stopping early, it keeps: a client
+ * that connects or sends after the freeze has its frames kept and passed
+ * to us once we adopted (synjitsu(7)).
  *
  * Why quiet (net.h): until the records are in, jitsud holds those
  * connections and, on the bridge, our MAC address.  A frame from us
@@ -50,9 +54,9 @@
  *
  * Three things move the hand-over on: uk_ready() (sj_start), and from
  * uk_poll() the watch's callback and the timer's.  State only moves
- * forward, BOOTING -> STASHED or WAITING -> DONE; whichever of them
- * ends the hand-over first wins, and the others then find DONE and do
- * nothing.
+ * forward, BOOTING -> WAITING -> DONE (or BOOTING -> DONE); whichever of
+ * them ends the hand-over first wins, and the others then find DONE and
+ * do nothing.
  */
 
 #define SJ_DIR	   "data/synjitsu"
@@ -65,13 +69,8 @@
 #define COUNT_WAIT UK_SEC(10) /* uk_ready() .. count */
 /* The stack's pool (uk.h): more could not be adopted anyway. */
 #define COUNT_MAX  64
-/*
- * Records read ahead, before uk_ready(): a client or two is the common
- * case; more are read at uk_ready().  Static, 2 KiB each.
- */
-#define STASH_MAX  4
 
-enum { SJ_OFF, SJ_BOOTING, SJ_STASHED, SJ_WAITING, SJ_DONE };
+enum { SJ_OFF, SJ_BOOTING, SJ_WAITING, SJ_DONE };
 
 static int sj_state;
 static struct uk_timer sj_timer;
@@ -81,12 +80,6 @@ static int sj_watching;
 /* Static: a record is 3 KiB as a line, too much for the app's stack. */
 static char sj_line[SYNREC_LINE_MAX];
 static struct synrec sj_rec;
-
-/* What count said, and the first records, read before uk_ready(). */
-static int sj_count_n;
-static struct synrec sj_stash[STASH_MAX];
-static const char *sj_stash_why[STASH_MAX]; /* NULL: read and decoded */
-static int sj_stash_rc[STASH_MAX];
 
 static int sj_adopted;
 static int sj_status_owed; /* data/status goes with adopted */
@@ -109,7 +102,7 @@ sj_report(struct uk_timer *t, void *arg)
 	}
 	paths[n] = SJ_ADOPTED;
 	values[n++] = buf;
-	if ((rc = uk_xs_write_all(paths, values, n)) != 0)
+	if ((rc = uk_xs_write_all(paths, values, (size_t)n)) != 0)
 		printf("synjitsu: cannot write %s" SJ_ADOPTED " (error %d)\n",
 		    n == 2 ? UK_READY_PATH " and " : "", rc);
 	if (sj_watching) {
@@ -147,7 +140,7 @@ sj_timeout(struct uk_timer *t, void *arg)
 {
 	(void)t;
 	(void)arg;
-	if (sj_state == SJ_BOOTING || sj_state == SJ_STASHED)
+	if (sj_state == SJ_BOOTING)
 		sj_give_up("no uk_ready() in time", -UK_ETIMEDOUT);
 	else if (sj_state == SJ_WAITING)
 		sj_give_up("no count from jitsud in time", -UK_ETIMEDOUT);
@@ -181,60 +174,39 @@ sj_convert(const struct synrec *r, struct uk_tcp_adopt *a)
 	memcpy(a->hop_mac, r->hop_mac, sizeof(a->hop_mac));
 }
 
-/* Reads and decodes record i into r; *why on failure. */
+/* Reads and decodes the record at path into sj_rec; *why on failure. */
 static int
-sj_fetch(int i, struct synrec *r, const char **why)
+sj_fetch(const char *path, const char **why)
 {
-	char path[48];
 	int rc;
 
-	snprintf(path, sizeof(path), SJ_CONN "/%d", i);
 	if ((rc = uk_xs_read(path, sj_line, sizeof(sj_line))) < 0) {
 		*why = "cannot read it";
 		return rc;
 	}
-	if (synrec_decode(sj_line, r, why) != 0)
+	if (synrec_decode(sj_line, &sj_rec, why) != 0)
 		return -UK_EINVAL;
 	return 0;
 }
 
-/* Record i, read ahead or now, to the stack: 0 adopted. */
 static int
 sj_adopt_one(int i)
 {
 	struct uk_tcp_adopt a;
-	const struct synrec *r = &sj_rec;
 	const char *why = "";
+	char path[48];
 	int rc;
 
-	if (i < STASH_MAX && sj_state == SJ_STASHED) {
-		r = &sj_stash[i];
-		rc = sj_stash_rc[i];
-		if (sj_stash_why[i] != NULL)
-			why = sj_stash_why[i];
-	} else
-		rc = sj_fetch(i, &sj_rec, &why);
-	if (rc == 0) {
-		sj_convert(r, &a);
+	snprintf(path, sizeof(path), SJ_CONN "/%d", i);
+	if ((rc = sj_fetch(path, &why)) == 0) {
+		sj_convert(&sj_rec, &a);
 		if ((rc = uk_tcp_adopt(&a)) != 0)
 			why = "the stack refused it";
 	}
 	if (rc != 0)
-		printf("synjitsu: " SJ_CONN "/%d not adopted: %s (error %d)\n",
-		    i, why, rc);
+		printf("synjitsu: %s not adopted: %s (error %d)\n", path, why,
+		    rc);
 	return rc;
-}
-
-/* Adopts all sj_count_n records and ends the hand-over. */
-static void
-sj_adopt_all(void)
-{
-	int i, adopted = 0;
-
-	for (i = 0; i < sj_count_n; i++)
-		adopted += sj_adopt_one(i) == 0;
-	printf("synjitsu: adopted %d of %d connections\n", adopted, sj_count_n);
-	sj_finish(adopted);
 }
 
 /* count's value: canonical decimal 0..COUNT_MAX, else -1. */
@@ -253,69 +225,75 @@ sj_count(const char *s)
 }
 
 /*
- * jitsud wrote count.  Before uk_ready() the records are only read
- * (the stack has no listeners yet, maybe no NIC): the reads overlap the
- * NIC's handshake.  After it they are adopted at once.
+ * Reads count and, if jitsud wrote it, adopts every record and ends the
+ * hand-over (or gives up on a count it cannot use): 1.  0: not there
+ * yet.
  */
-static void
-sj_count_changed(struct uk_xs_watch *w, const char *path, void *arg)
+static int
+sj_take(void)
 {
 	char buf[16];
-	int i, n, rc;
+	int i, n, rc, adopted = 0;
 
-	(void)w;
-	(void)path;
-	(void)arg;
-	if (sj_state != SJ_BOOTING && sj_state != SJ_WAITING)
-		return;
-	/* Absent: the watch's first firing; jitsud has not written yet. */
 	if ((rc = uk_xs_read(SJ_COUNT, buf, sizeof(buf))) == -UK_ENOENT)
-		return;
+		return 0;
 	if (rc < 0 || (n = sj_count(buf)) < 0) {
 		sj_give_up("count unreadable or out of range",
 		    rc < 0 ? rc : -UK_EINVAL);
-		return;
+		return 1;
 	}
-	sj_count_n = n;
-	if (sj_state == SJ_WAITING) {
-		sj_adopt_all();
-		return;
-	}
-	for (i = 0; i < n && i < STASH_MAX; i++) {
-		sj_stash_why[i] = NULL;
-		sj_stash_rc[i] = sj_fetch(i, &sj_stash[i], &sj_stash_why[i]);
-	}
-	sj_state = SJ_STASHED;
+	for (i = 0; i < n; i++)
+		adopted += sj_adopt_one(i) == 0;
+	printf("synjitsu: adopted %d of %d connections\n", adopted, n);
+	sj_finish(adopted);
+	return 1;
+}
+
+static void
+sj_count_changed(struct uk_xs_watch *w, const char *path, void *arg)
+{
+	(void)w;
+	(void)path;
+	(void)arg;
+	/* Its first firing may find nothing yet: jitsud has not written. */
+	if (sj_state == SJ_WAITING)
+		(void)sj_take();
 }
 
 /*
- * uk_ready()'s hook: our listeners are up.  With the records in, they
- * are adopted now and data/status goes with the report, after the
- * stack's turn with them (1).  Without, uk_ready() writes data/status
- * and the records are adopted when count comes (0).
+ * uk_ready()'s hook: our listeners are up.  With the records there,
+ * they are adopted now and data/status goes with the report, after the
+ * stack's turn with them (1).  Without, count is watched and
+ * uk_ready() writes data/status (0).
  */
 static int
 sj_start(int *status_rc)
 {
+	int rc;
+
 	ready_set_hook(NULL);
-	if (sj_state == SJ_BOOTING) {
-		sj_state = SJ_WAITING;
-		uk_timer_arm(&sj_timer, uk_now() + COUNT_WAIT);
-		return 0;
-	}
-	if (sj_state != SJ_STASHED)
+	if (sj_state != SJ_BOOTING)
 		return 0;
 	sj_status_owed = 1;
-	sj_adopt_all();
-	*status_rc = 0;
-	return 1;
+	if (sj_take()) {
+		*status_rc = 0;
+		return 1;
+	}
+	sj_status_owed = 0;
+	sj_state = SJ_WAITING;
+	uk_timer_arm(&sj_timer, uk_now() + COUNT_WAIT);
+	if ((rc = uk_xs_watch(&sj_watch, SJ_COUNT, sj_count_changed, NULL)) !=
+	    0)
+		sj_give_up("cannot watch " SJ_COUNT, rc);
+	else
+		sj_watching = 1;
+	return 0;
 }
 
 int
 synjitsu_holding(void)
 {
-	return sj_state == SJ_BOOTING || sj_state == SJ_STASHED ||
-	    sj_state == SJ_WAITING;
+	return sj_state == SJ_BOOTING || sj_state == SJ_WAITING;
 }
 
 int
@@ -328,7 +306,6 @@ synjitsu_expect(void)
 	uk_timer_cancel(&sj_report_timer);
 	sj_state = SJ_OFF;
 	sj_watching = 0;
-	sj_count_n = 0;
 	sj_status_owed = 0;
 	/*
 	 * jitsu.synjitsu=1, or =0: the command line says, and no XenStore
@@ -344,13 +321,7 @@ synjitsu_expect(void)
 	sj_state = SJ_BOOTING;
 	uk_timer_init(&sj_timer, sj_timeout, NULL);
 	uk_timer_init(&sj_report_timer, sj_report, NULL);
-	/* The watch before the ask: count cannot come before we ask. */
-	if ((rc = uk_xs_watch(&sj_watch, SJ_COUNT, sj_count_changed, NULL)) !=
-	    0) {
-		sj_give_up("cannot watch " SJ_COUNT, rc);
-		return 0;
-	}
-	sj_watching = 1;
+	/* The one round trip before the NIC: jitsud answers meanwhile. */
 	if ((rc = uk_xs_write(SJ_READY, "1")) != 0) {
 		sj_give_up("cannot write " SJ_READY, rc);
 		return 0;

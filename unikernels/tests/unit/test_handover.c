@@ -297,7 +297,8 @@ records_while_booting(void)
 	jitsud_record(1, 40001, 81, &r1);
 	fxs_set("data/synjitsu/count", "2");
 	turn();
-	/* Read, not adopted: the application has not said it is ready. */
+	/* Not read, not adopted: the application has not said it is
+	 * ready, and the NIC's handshake is not to be slowed. */
 	assert_int_equal(ntx, 0);
 	assert_null(app_conn);
 	assert_null(fxs_get("data/synjitsu/adopted"));
@@ -312,8 +313,10 @@ ready_and_adopt(void)
 	int reads = fxs_nreads;
 
 	assert_int_equal(uk_ready(), 0);
-	/* No XenStore round trip between uk_ready() and the clients. */
-	assert_int_equal(fxs_nreads, reads);
+	/* count and the two records, and no other round trip between
+	 * uk_ready() and the clients. */
+	assert_int_equal(fxs_nreads - reads, 3);
+	assert_int_equal(fxs_nwatches(), 0);
 	assert_null(fxs_get("data/status"));
 	turn();
 	assert_string_equal(fxs_get("data/status"), "ready");
