@@ -485,7 +485,9 @@ const char *dns_rcode_name(uint16_t rcode);
 #define CONF_PATH_MAX		256
 #define CONF_BUILDERS_MAX	16    /* Xen builder threads */
 #define CONF_TCP_TIMEOUT_MS	10000 /* RFC 7766: seconds, not minutes */
-#define CONF_SHELLS_MAX		4     /* shells ready per shape and builder */
+/* Shells ready per shape and builder: LightVM kept pools of hundreds;
+ * 32 a builder covers a burst of 64 with two builders. */
+#define CONF_SHELLS_MAX		32
 /* A shell per shape and builder; none on ARM (JITSUD_X86). */
 #define CONF_SHELLS_DEFAULT	(JITSUD_X86 ? 1 : 0)
 #define CONF_SHELL_MIB_DEFAULT	1024 /* a builder's shells' shapes, MiB */
