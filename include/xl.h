@@ -320,7 +320,7 @@ struct xls_shell {
 	/* set by the caller of xls_shell_fill: no primary console (the
 	 * binding's console=off): no console/ folder, no ring for it */
 	int	 no_console;
-	/* set by xls_shell_fill */
+	/* set by xls_shell_fill (store_us by xls_name) */
 	uint64_t store_pfn, console_pfn;
 	uint64_t build_us, store_us, intro_us; /* its parts, how long */
 	int	 filled;
@@ -358,15 +358,22 @@ int    xls_shell_make(struct xls *, struct store *, uint32_t mem_mib, int flags,
        struct xls_shell *, char *err, size_t errlen);
 /*
  * xls_shell_fill: load `kernel' (an ELF with the PVH entry note) into
- * the shell with `cmdline', name it `name', write its console folder
- * (none with sh->no_console, and the guest is told of no console ring)
- * and introduce it to xenstored; it stays paused, for the caller to
- * make its vif (xlv_open) and xls_unpause it.  From then on it is an
- * ordinary domain to libxl (destroy, shutdown, death events) and `xl'.
- * 0, or -1 with err set: the caller destroys it.  Blocks.
+ * the shell with `cmdline' (with sh->no_console the guest is told of no
+ * console ring) and introduce it to xenstored; it stays paused, for the
+ * caller to make its vif (xlv_open), xls_unpause it and then name it
+ * (xls_name).  From then on it is an ordinary domain to libxl
+ * (destroy, shutdown, death events) and `xl'.  0, or -1 with err set:
+ * the caller destroys it.  Blocks.
  */
 int    xls_shell_fill(struct xls *, struct store *, struct xls_shell *,
-       const char *name, const char *kernel, const char *cmdline, char *err,
+       const char *kernel, const char *cmdline, char *err, size_t errlen);
+/*
+ * xls_name: a filled shell's name `name' and its console folder
+ * (none with sh->no_console), in one transaction; after the unpause
+ * will do (xls.c says why).  Until then `xl list' shows the shell's
+ * name.  0, or -1 with err set: the caller destroys it.  Blocks.
+ */
+int    xls_name(struct store *, struct xls_shell *, const char *name, char *err,
        size_t errlen);
 /* xls_unpause: let it run.  0, or -1 with err set. */
 int    xls_unpause(struct xls *, uint32_t domid, char *err, size_t errlen);

@@ -561,8 +561,8 @@ xlb_shell_create(struct xlb_vm *xv, const struct xl_cmd *c)
 	if ((cmdline = xlb_cmdline(&c->b, xv->synjitsu)) == NULL)
 		rc = -1, snprintf(err, sizeof(err), "out of memory");
 	else
-		rc = xls_shell_fill(x, xlb_env->store, &sh, xv->name, kernel,
-		    cmdline, err, sizeof(err));
+		rc = xls_shell_fill(x, xlb_env->store, &sh, kernel, cmdline,
+		    err, sizeof(err));
 	free(cmdline);
 	if (rc == -1) {
 		log_warnx("%s: shell %u: %s; libxl builds it instead", xv->name,
@@ -576,10 +576,9 @@ xlb_shell_create(struct xlb_vm *xv, const struct xl_cmd *c)
 	xv->xlv = vif;
 	xv->from_shell = 1;
 	log_info("%s: builder %d filled shell %u (%u MiB): kernel %llu ms, "
-		 "XenStore %llu ms, introduced %llu ms",
+		 "introduced %llu ms",
 	    xv->name, xlb_env->id, sh.domid, sh.mem_mib,
 	    (unsigned long long)(sh.build_us / 1000),
-	    (unsigned long long)(sh.store_us / 1000),
 	    (unsigned long long)(sh.intro_us / 1000));
 	xlb_report_phase(xv, TL_CREATED);
 	switch (xlv_plug_now(vif, xv->error, sizeof(xv->error))) {
@@ -603,6 +602,14 @@ xlb_shell_create(struct xlb_vm *xv, const struct xl_cmd *c)
 	/* Told by its command line, the guest does not wait for it. */
 	if (xv->synjitsu)
 		xlb_synjitsu_prepare(xv);
+	/* Its name and console folder while it boots (xls.c says why). */
+	if (xls_name(xlb_env->store, &sh, xv->name, xv->error,
+		sizeof(xv->error)) == -1) {
+		xld_build_failed(xv);
+		return 0;
+	}
+	log_debug("%s: shell %u named while it boots: XenStore %llu ms",
+	    xv->name, sh.domid, (unsigned long long)(sh.store_us / 1000));
 	xlb_report(xv, XL_REP_BUILT, 1, NULL);
 	return 0;
 }

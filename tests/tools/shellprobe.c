@@ -150,8 +150,7 @@ boot(struct xls *x, struct store *st, struct event_base *base, char **av)
 	make(x, st, number(av[0]), &sh);
 	wait_for(av[6]);
 	t0 = now_us();
-	if (xls_shell_fill(x, st, &sh, av[1], av[2], av[3], err, sizeof(err)) ==
-	    -1) {
+	if (xls_shell_fill(x, st, &sh, av[2], av[3], err, sizeof(err)) == -1) {
 		/* The contract: a failed fill is the caller's to destroy. */
 		xls_destroy(x, st, sh.domid);
 		die(err);
@@ -167,6 +166,9 @@ boot(struct xls *x, struct store *st, struct event_base *base, char **av)
 	t3 = now_us();
 	printf("unpaused %u at_ms=%" PRIu64 "\n", sh.domid, uptime_ms());
 	fflush(stdout);
+	/* As jitsud: named while it boots. */
+	if (xls_name(st, &sh, av[1], err, sizeof(err)) == -1)
+		die(err);
 	while (!p.done)
 		event_base_dispatch(base);
 	if (p.why[0] != '\0')
