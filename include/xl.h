@@ -269,14 +269,28 @@ struct xlv_dirs {
 	size_t	    nfront, nback;
 };
 
-/* xlv_dirs: domain domid's vif 0 as libxl would write it; pure. */
+/* xlv_dirs: domain domid's vif 0 as libxl would write it (nic NULL: a
+ * shell's, without the binding's MAC, bridge and address); pure. */
 void	    xlv_dirs(uint32_t domid, const struct xlv_nic *, struct xlv_dirs *);
+/* xlv_binding_keys: the binding's keys, added to d; pure. */
+void	    xlv_binding_keys(const struct xlv_nic *, struct xlv_dirs *d);
+/* xlv_binding_dirs: a shell's vif's folders, the binding's keys only;
+ * pure. */
+void	    xlv_binding_dirs(uint32_t domid, const struct xlv_nic *,
+	   struct xlv_dirs *);
+/*
+ * xlv_premake: a shell's vif, made with the shell (xlp.c): its folders
+ * without the binding's keys, so that netback makes vifD.0 long before a
+ * summon.  0, or -1 logged.  Blocks.
+ */
+int	    xlv_premake(struct store *, uint32_t domid);
 /* xlv_nic_of: what b's vif needs; pure. */
 void	    xlv_nic_of(const struct binding *, struct xlv_nic *);
 /* xlv_ifname: "vifD.0", the name netback gives it; 0, or -1 too long. */
 int	    xlv_ifname(uint32_t domid, char *buf, size_t len);
 /*
- * xlv_open: write the vif's folders (before the domain first runs),
+ * xlv_open: write the vif's folders (before the domain first runs;
+ * premade: only the binding's keys, into a shell's vif, xlv_premake),
  * then, once netback's backend is in InitWait, put vifD.0 into the
  * bridge, bring it up (rtnetlink) and write hotplug-status=connected;
  * done(arg, NULL) then, or done(arg, why) on any failure, why naming
@@ -284,8 +298,9 @@ int	    xlv_ifname(uint32_t domid, char *buf, size_t len);
  * written too).  done is the last thing xlv does.  NULL (logged) when
  * the folders cannot be written.  Builder thread only.
  */
-struct xlv *xlv_open(struct store *, struct event_base *, uint32_t    domid,
-    const struct xlv_nic *, void (*done)(void *, const char *), void *arg);
+struct xlv *xlv_open(struct store *, struct event_base *, uint32_t domid,
+    const struct xlv_nic *, int premade, void (*done)(void *, const char *),
+    void *arg);
 /*
  * xlv_plug_now: plug now, without waiting for the InitWait watch, if
  * netback has made vifD.0 already (before the unpause, so that no
@@ -324,6 +339,9 @@ struct xls_shell {
 	uint64_t store_pfn, console_pfn;
 	uint64_t build_us, store_us, intro_us; /* its parts, how long */
 	int	 filled;
+	/* set by the pool (xlp.c): its vif's folders are made
+	 * (xlv_premake), netback has made vifD.0 meanwhile */
+	int	 vif;
 };
 
 /* What xls_nodes writes for a filled shell. */

@@ -426,7 +426,7 @@ int
 xlb_vif_plug(struct xlb_vm *xv, const struct xlv_nic *nic)
 {
 	xlv_close(xv->xlv);
-	xv->xlv = xlv_open(xlb_env->store, xlb_env->base, xv->domid, nic,
+	xv->xlv = xlv_open(xlb_env->store, xlb_env->base, xv->domid, nic, 0,
 	    xlb_vif_done, xv);
 	if (xv->xlv == NULL) {
 		snprintf(xv->error, sizeof(xv->error),
@@ -544,18 +544,22 @@ xlb_shell_create(struct xlb_vm *xv, const struct xl_cmd *c)
 	xv->call_ms[0] = 0; /* no libxl create call to log */
 	sh.no_console = !c->b.console;
 	/*
-	 * The vif's folders first: netback makes vifD.0 while the kernel is
-	 * loaded, so that it is plugged before the unpause.  Plugged after,
-	 * it can lose a race with the guest's netfront that costs up to a
-	 * second (xlv.c says why).
+	 * The vif before the kernel.  A pool's shell has its vif made
+	 * already (xlp.c): only the binding's keys are written, and
+	 * vifD.0, long made, is plugged before the unpause.  A shell made
+	 * on the spot gets its folders now, and netback makes vifD.0 while
+	 * the kernel is loaded.  Plugged after the unpause, it could lose a
+	 * race with the guest's netfront that costs up to a second (xlv.c
+	 * says why).
 	 */
 	xlv_nic_of(&c->b, &nic);
 	if ((vif = xlv_open(xlb_env->store, xlb_env->base, sh.domid, &nic,
-		 xlb_vif_done, xv)) == NULL) {
+		 sh.vif, xlb_vif_done, xv)) == NULL) {
 		log_warnx("%s: shell %u: cannot make its vif in XenStore; "
 			  "libxl builds it instead",
 		    xv->name, sh.domid);
 		xls_destroy(x, xlb_env->store, sh.domid);
+		xlv_remove(xlb_env->store, sh.domid);
 		return -1;
 	}
 	if ((cmdline = xlb_cmdline(&c->b, xv->synjitsu)) == NULL)

@@ -137,6 +137,39 @@ xlp_shapes(const struct zone_set *zs, int per_shape, uint32_t max_mib,
 	return kept;
 }
 
+/*
+ * A shell is made with its vif (xlv.c: its folders, all but what names
+ * a binding), so that netback has made vifD.0 long before a summon:
+ * the summon writes a few keys instead of two folders (their
+ * transaction was 100-200 ms of a nested summon), and always plugs the
+ * vif before the guest runs, so its carrier can never come first.
+ */
+static int
+xlp_make(struct xlp *p, const struct xlp_shape *s, struct xls_shell *out,
+    char *err, size_t errlen)
+{
+	if (xls_shell_make(p->xls, p->store, s->mem_mib, s->flags, out, err,
+		errlen) == -1)
+		return -1;
+	if (xlv_premake(p->store, out->domid) == -1) {
+		snprintf(err, errlen, "shell %u: cannot make its vif's folders",
+		    out->domid);
+		xls_destroy(p->xls, p->store, out->domid);
+		xlv_remove(p->store, out->domid);
+		return -1;
+	}
+	out->vif = 1;
+	return 0;
+}
+
+/* A shell that never ran goes, and its vif with it. */
+static void
+xlp_destroy(struct xlp *p, uint32_t domid)
+{
+	xls_destroy(p->xls, p->store, domid);
+	xlv_remove(p->store, domid);
+}
+
 static void
 xlp_arm(struct xlp *p, uint64_t ms)
 {
@@ -164,8 +197,8 @@ xlp_refill(int fd, short what, void *arg)
 	if (i == p->nslots)
 		return;
 	sl = &p->slot[i];
-	if (xls_shell_make(p->xls, p->store, sl->shape.mem_mib, sl->shape.flags,
-		&sl->ready[sl->n], err, sizeof(err)) == -1) {
+	if (xlp_make(p, &sl->shape, &sl->ready[sl->n], err, sizeof(err)) ==
+	    -1) {
 		/* Said once per failing spell; summons go to libxl. */
 		if (!p->failing)
 			log_warnx("builder %d: cannot make a shell of %u MiB: "
@@ -222,7 +255,7 @@ xlp_reap_one(uint32_t domid, const char *name, int shutdown, void *arg)
 	log_info("builder %d: destroying %s, a shell left by an earlier "
 		 "jitsud",
 	    p->builder, name);
-	xls_destroy(p->xls, p->store, domid);
+	xlp_destroy(p, domid);
 }
 
 /* Every shell of a slot goes (it is no longer wanted, or we stop). */
@@ -230,7 +263,7 @@ static void
 xlp_drain(struct xlp *p, struct xlp_slot *sl)
 {
 	while (sl->n > 0)
-		xls_destroy(p->xls, p->store, sl->ready[--sl->n].domid);
+		xlp_destroy(p, sl->ready[--sl->n].domid);
 }
 
 void
@@ -313,8 +346,7 @@ xlp_make_now(struct xlp *p, const struct xlp_shape *s, struct xls_shell *out,
 		snprintf(err, errlen, "no shell of %u MiB is kept", s->mem_mib);
 		return -1;
 	}
-	return xls_shell_make(p->xls, p->store, s->mem_mib, s->flags, out, err,
-	    errlen);
+	return xlp_make(p, s, out, err, errlen);
 }
 
 struct xls *

@@ -51,6 +51,13 @@
  * users on this dom0 still run their scripts; only jitsud's domains
  * have a vif libxl does not know of (`xl network-list' shows none).
  *
+ * A domain shell (xls.c) has its vif made with it, by the pool
+ * (xlp.c, xlv_premake): both folders but the binding's MAC, bridge and
+ * address, which a summon writes in a row (xlv_open, premade).  netback
+ * has made vifD.0 by then, so the plug always comes before the guest
+ * runs, and the summon spends a few writes instead of a transaction of
+ * two folders (100-200 ms in the nested testbed).
+ *
  * The price: libxl does not remove what it did not make.  When the
  * domain is gone jitsud removes the backend folder (xlv_remove), and
  * netback then deletes vifD.0, which leaves the bridge with it; the
@@ -151,39 +158,69 @@ xlv_put(struct xlv_dirs *d, int back, const char *key, const char *value)
  * type vif.  `script' stays empty: netback wants the node, and nobody
  * is to run anything.  hotplug-status starts empty so that netback
  * waits for our "connected" before it goes Connected.
+ *
+ * With nic NULL, a shell's vif (xlv_premake): everything but what names
+ * the binding, its MAC (netfront reads it as it starts, netback as it
+ * connects), bridge and address; xlv_binding_dirs has those.
  */
+/* d emptied, its two folders named. */
+static void
+xlv_paths(uint32_t domid, struct xlv_dirs *d)
+{
+	memset(d, 0, sizeof(*d));
+	snprintf(d->front, sizeof(d->front), "/local/domain/%u/device/vif/%d",
+	    domid, XLV_DEVID);
+	snprintf(d->back, sizeof(d->back), "/local/domain/0/backend/vif/%u/%d",
+	    domid, XLV_DEVID);
+}
+
 void
 xlv_dirs(uint32_t domid, const struct xlv_nic *nic, struct xlv_dirs *d)
 {
-	char mac[18], id[12], front[STORE_PATH_MAX], back[STORE_PATH_MAX];
+	char id[12], front[STORE_PATH_MAX], back[STORE_PATH_MAX];
 
-	memset(d, 0, sizeof(*d));
-	snprintf(front, sizeof(front), "/local/domain/%u/device/vif/%d", domid,
-	    XLV_DEVID);
-	snprintf(back, sizeof(back), "/local/domain/0/backend/vif/%u/%d", domid,
-	    XLV_DEVID);
-	memcpy(d->front, front, sizeof(front));
-	memcpy(d->back, back, sizeof(back));
-	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", nic->mac[0],
-	    nic->mac[1], nic->mac[2], nic->mac[3], nic->mac[4], nic->mac[5]);
+	xlv_paths(domid, d);
+	/* Copies: a key's value must not alias d. */
+	memcpy(front, d->front, sizeof(front));
+	memcpy(back, d->back, sizeof(back));
 	snprintf(id, sizeof(id), "%u", domid);
 	xlv_put(d, 0, "backend", back);
 	xlv_put(d, 0, "backend-id", "0");
 	xlv_put(d, 0, "state", "1");
 	xlv_put(d, 0, "handle", "0");
-	xlv_put(d, 0, "mac", mac);
 	xlv_put(d, 1, "frontend", front);
 	xlv_put(d, 1, "frontend-id", id);
 	xlv_put(d, 1, "online", "1");
 	xlv_put(d, 1, "state", "1");
 	xlv_put(d, 1, "script", "");
-	xlv_put(d, 1, "mac", mac);
-	xlv_put(d, 1, "bridge", nic->bridge);
 	xlv_put(d, 1, "handle", "0");
 	xlv_put(d, 1, "type", "vif");
 	xlv_put(d, 1, "hotplug-status", "");
+	if (nic != NULL)
+		xlv_binding_keys(nic, d);
+}
+
+/* What names the binding, added to d (its folders' paths set). */
+void
+xlv_binding_keys(const struct xlv_nic *nic, struct xlv_dirs *d)
+{
+	char mac[18];
+
+	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", nic->mac[0],
+	    nic->mac[1], nic->mac[2], nic->mac[3], nic->mac[4], nic->mac[5]);
+	xlv_put(d, 0, "mac", mac);
+	xlv_put(d, 1, "mac", mac);
+	xlv_put(d, 1, "bridge", nic->bridge);
 	if (nic->ip[0] != '\0')
 		xlv_put(d, 1, "ip", nic->ip);
+}
+
+/* A shell's vif, keys of its binding only: its folders, nothing in. */
+void
+xlv_binding_dirs(uint32_t domid, const struct xlv_nic *nic, struct xlv_dirs *d)
+{
+	xlv_paths(domid, d);
+	xlv_binding_keys(nic, d);
 }
 
 static void
@@ -419,8 +456,10 @@ xlv_deadline_fired(int fd, short ev, void *arg)
 	xlv_finish(x, why);
 }
 
+/* Both folders, made afresh in one transaction (nic NULL: a shell's). */
 static int
-xlv_write(struct xlv *x, const struct xlv_nic *nic)
+xlv_make(struct store *st, uint32_t domid, const struct xlv_nic *nic,
+    char *backend, size_t len)
 {
 	struct xlv_dirs *d;
 	struct store_dir dirs[2];
@@ -428,21 +467,52 @@ xlv_write(struct xlv *x, const struct xlv_nic *nic)
 
 	if ((d = malloc(sizeof(*d))) == NULL)
 		return -1;
-	xlv_dirs(x->domid, nic, d);
-	snprintf(x->backend, sizeof(x->backend), "%s", d->back);
+	xlv_dirs(domid, nic, d);
+	if (backend != NULL)
+		snprintf(backend, len, "%s", d->back);
 	/* The frontend first: netback's probe reads it at once. */
-	dirs[0] = (struct store_dir){ d->front, x->domid, 0, d->fkeys,
-		d->fvalues, d->nfront };
-	dirs[1] = (struct store_dir){ d->back, 0, x->domid, d->bkeys,
-		d->bvalues, d->nback };
-	rc = store_make_dirs(x->st, dirs, 2);
+	dirs[0] = (struct store_dir){ d->front, domid, 0, d->fkeys, d->fvalues,
+		d->nfront };
+	dirs[1] = (struct store_dir){ d->back, 0, domid, d->bkeys, d->bvalues,
+		d->nback };
+	rc = store_make_dirs(st, dirs, 2);
 	free(d);
 	return rc;
 }
 
+/*
+ * A shell's vif made: the binding's keys written into it.  No
+ * transaction: the guest has not run, and netback reads the MAC only as
+ * the guest's netfront connects; a handful of writes in a row.
+ */
+static int
+xlv_name(struct xlv *x, const struct xlv_nic *nic)
+{
+	struct xlv_dirs *d;
+	int		 rc;
+
+	if ((d = malloc(sizeof(*d))) == NULL)
+		return -1;
+	xlv_binding_dirs(x->domid, nic, d);
+	snprintf(x->backend, sizeof(x->backend), "%s", d->back);
+	rc = store_write_seq(x->st, d->front, d->fkeys, d->fvalues, d->nfront);
+	if (rc == 0)
+		rc = store_write_seq(x->st, d->back, d->bkeys, d->bvalues,
+		    d->nback);
+	free(d);
+	return rc;
+}
+
+int
+xlv_premake(struct store *st, uint32_t domid)
+{
+	return st == NULL ? -1 : xlv_make(st, domid, NULL, NULL, 0);
+}
+
 struct xlv *
 xlv_open(struct store *st, struct event_base *base, uint32_t domid,
-    const struct xlv_nic *nic, void (*done)(void *, const char *), void *arg)
+    const struct xlv_nic *nic, int premade, void (*done)(void *, const char *),
+    void *arg)
 {
 	struct timeval tv = { XLV_INITWAIT_S, 0 };
 	struct xlv    *x;
@@ -459,7 +529,9 @@ xlv_open(struct store *st, struct event_base *base, uint32_t domid,
 	if ((x->retry = evtimer_new(base, xlv_retry_fired, x)) == NULL ||
 	    (x->deadline = evtimer_new(base, xlv_deadline_fired, x)) == NULL ||
 	    (x->settle = evtimer_new(base, xlv_settle_fired, x)) == NULL ||
-	    xlv_write(x, nic) == -1)
+	    (premade ? xlv_name(x, nic) :
+		       xlv_make(st, domid, nic, x->backend,
+			   sizeof(x->backend))) == -1)
 		goto err;
 	snprintf(path, sizeof(path), "%s/state", x->backend);
 	if ((x->initwait = store_watch(st, path, XLV_STATE_INITWAIT,

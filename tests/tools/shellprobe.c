@@ -158,7 +158,7 @@ boot(struct xls *x, struct store *st, struct event_base *base, char **av)
 	t1 = now_us();
 	/* As jitsud: the vif's folders before the guest runs, the plug
 	 * (netback's InitWait, then rtnetlink) while it boots. */
-	if ((xv = xlv_open(st, base, sh.domid, &nic, plugged, &p)) == NULL)
+	if ((xv = xlv_open(st, base, sh.domid, &nic, 0, plugged, &p)) == NULL)
 		die("cannot make the vif");
 	t2 = now_us();
 	if (xls_unpause(x, sh.domid, err, sizeof(err)) == -1)

@@ -27,8 +27,8 @@ struct fake_xls {
 };
 static struct fake_xls	  the_xls;
 static uint32_t		  next_domid = 10;
-static char		  made[512], destroyed[512];
-static int		  fail_make;
+static char		  made[512], destroyed[512], vifs[512];
+static int		  fail_make, fail_vif;
 static struct event_base *base;
 static struct store	 *fake_st = (struct store *)&the_xls;
 
@@ -77,6 +77,26 @@ xls_destroy(struct xls *x, struct store *st, uint32_t domid)
 	return 0;
 }
 
+/* xlv.c's: a shell's vif made ("+D") and removed ("-D"). */
+int
+xlv_premake(struct store *st, uint32_t domid)
+{
+	(void)st;
+	if (fail_vif)
+		return -1;
+	snprintf(vifs + strlen(vifs), sizeof(vifs) - strlen(vifs), "+%u ",
+	    domid);
+	return 0;
+}
+
+void
+xlv_remove(struct store *st, uint32_t domid)
+{
+	(void)st;
+	snprintf(vifs + strlen(vifs), sizeof(vifs) - strlen(vifs), "-%u ",
+	    domid);
+}
+
 int
 xls_shell_stale(const char *name, uint32_t self)
 {
@@ -101,8 +121,8 @@ setup(void **state)
 	(void)state;
 	base = event_base_new();
 	next_domid = 10;
-	made[0] = destroyed[0] = '\0';
-	fail_make = 0;
+	made[0] = destroyed[0] = vifs[0] = '\0';
+	fail_make = fail_vif = 0;
 	memset(doms, 0, sizeof(doms));
 	return 0;
 }
@@ -262,6 +282,42 @@ test_pool_fills_and_refills(void **state)
 	assert_string_equal(destroyed, "13 12 ");
 }
 
+/*
+ * Each shell comes with its vif (its folders; netback makes vifD.0), so
+ * that a summon only names it; a shell that goes takes its vif along,
+ * and one whose vif cannot be made is not kept.
+ */
+static void
+test_shells_come_and_go_with_their_vifs(void **state)
+{
+	struct xlp	*p;
+	struct xlp_shape s = { .mem_mib = 4, .flags = 0 };
+	struct xls_shell sh;
+	char		 err[160];
+
+	(void)state;
+	assert_non_null(p = xlp_open(base, fake_st, 1, 2));
+	xlp_want(p, &s, 1);
+	settle();
+	assert_string_equal(made, "10:4 11:4 ");
+	assert_string_equal(vifs, "+10 +11 ");
+	assert_int_equal(xlp_take(p, &s, &sh), 0);
+	assert_int_equal(sh.vif, 1);
+	assert_int_equal(xlp_make_now(p, &s, &sh, err, sizeof(err)), 0);
+	assert_int_equal(sh.domid, 12);
+	assert_int_equal(sh.vif, 1);
+	assert_string_equal(vifs, "+10 +11 +12 ");
+	fail_vif = 1;
+	assert_int_equal(xlp_make_now(p, &s, &sh, err, sizeof(err)), -1);
+	assert_string_equal(err, "shell 13: cannot make its vif's folders");
+	assert_string_equal(destroyed, "13 ");
+	assert_string_equal(vifs, "+10 +11 +12 -13 ");
+	fail_vif = 0;
+	xlp_close(p); /* shell 10, never taken, and its vif */
+	assert_string_equal(destroyed, "13 10 ");
+	assert_string_equal(vifs, "+10 +11 +12 -13 -10 ");
+}
+
 /* A shape no longer wanted loses its shells; one still wanted keeps
  * them. */
 static void
@@ -392,6 +448,8 @@ main(void)
 		cmocka_unit_test(test_shapes_smallest_first_within_the_budget),
 		cmocka_unit_test_setup_teardown(test_pool_fills_and_refills,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_shells_come_and_go_with_their_vifs, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_want_drops_only_what_is_no_longer_wanted, setup,
 		    teardown),

@@ -67,6 +67,25 @@ store_make_dirs(struct store *st, const struct store_dir *d, size_t n)
 	return 0;
 }
 
+int
+store_write_seq(struct store *st, const char *dir, const char *const *keys,
+    const char *const *values, size_t n)
+{
+	size_t i;
+
+	(void)st;
+	if (fail_make)
+		return -1;
+	snprintf(writes + strlen(writes), sizeof(writes) - strlen(writes),
+	    "seq %s:", dir);
+	for (i = 0; i < n; i++)
+		snprintf(writes + strlen(writes),
+		    sizeof(writes) - strlen(writes), " %s=%s", keys[i],
+		    values[i]);
+	snprintf(writes + strlen(writes), sizeof(writes) - strlen(writes), ";");
+	return 0;
+}
+
 struct store_watch *
 store_watch(struct store *st, const char *path, const char *want,
     void (*cb)(void *), void *arg)
@@ -199,9 +218,87 @@ test_dirs_are_libxls_front_and_back_with_an_empty_script(void **state)
 		    d->bkeys[i], d->bvalues[i]);
 	assert_string_equal(all,
 	    "frontend=/local/domain/7/device/vif/0 frontend-id=7 online=1 "
-	    "state=1 script= mac=00:16:3e:0a:0b:0c bridge=br0 handle=0 "
-	    "type=vif hotplug-status= ip=10.0.0.10 ");
+	    "state=1 script= handle=0 type=vif hotplug-status= "
+	    "mac=00:16:3e:0a:0b:0c bridge=br0 ip=10.0.0.10 ");
 	free(d);
+}
+
+/* A shell's vif: all of it but the binding's MAC, bridge and address. */
+static void
+test_a_shells_dirs_leave_the_binding_out(void **state)
+{
+	struct xlv_dirs *d = malloc(sizeof(*d)), *b = malloc(sizeof(*b));
+	char		 all[2048] = "";
+	size_t		 i;
+
+	(void)state;
+	assert_non_null(d);
+	assert_non_null(b);
+	xlv_dirs(7, NULL, d);
+	for (i = 0; i < d->nfront; i++)
+		snprintf(all + strlen(all), sizeof(all) - strlen(all), "%s=%s ",
+		    d->fkeys[i], d->fvalues[i]);
+	for (i = 0; i < d->nback; i++)
+		snprintf(all + strlen(all), sizeof(all) - strlen(all), "%s=%s ",
+		    d->bkeys[i], d->bvalues[i]);
+	assert_null(strstr(all, "mac="));
+	assert_null(strstr(all, "bridge="));
+	assert_null(strstr(all, "ip="));
+	assert_non_null(strstr(all, "hotplug-status= "));
+	/* ... which a summon writes, into the same folders. */
+	xlv_binding_dirs(7, &nic, b);
+	assert_string_equal(b->front, d->front);
+	assert_string_equal(b->back, d->back);
+	assert_int_equal(b->nfront, 1);
+	assert_string_equal(b->fkeys[0], "mac");
+	assert_int_equal(b->nback, 3);
+	free(d);
+	free(b);
+}
+
+/* The pool makes a shell's vif as it makes the shell. */
+static void
+test_premake_makes_a_shells_folders(void **state)
+{
+	(void)state;
+	assert_int_equal(xlv_premake(fake_st, 7), 0);
+	assert_non_null(strstr(made, "[/local/domain/7/device/vif/0 7 0]"));
+	assert_non_null(strstr(made, "[/local/domain/0/backend/vif/7/0 0 7]"));
+	assert_null(strstr(made, "mac="));
+	assert_int_equal(watches, 0);
+	fail_make = 1;
+	assert_int_equal(xlv_premake(fake_st, 8), -1);
+	assert_int_equal(xlv_premake(NULL, 8), -1);
+}
+
+/*
+ * A summon into a shell with its vif: the binding's keys only, written
+ * in a row (no folders, no transaction), then as ever: vifD.0, made by
+ * netback when the shell was, is plugged at once.
+ */
+static void
+test_open_premade_writes_only_the_bindings_keys(void **state)
+{
+	struct xlv *x;
+	char	    err[160];
+
+	(void)state;
+	links[0] = (struct fake_link){ "br0", 3, 0 };
+	links[1] = (struct fake_link){ "vif7.0", 9, IFF_UP };
+	x = xlv_open(fake_st, base, 7, &nic, 1, on_done, NULL);
+	assert_non_null(x);
+	assert_string_equal(made, "");
+	assert_string_equal(writes,
+	    "seq /local/domain/7/device/vif/0: mac=00:16:3e:0a:0b:0c;"
+	    "seq /local/domain/0/backend/vif/7/0: mac=00:16:3e:0a:0b:0c "
+	    "bridge=br0 ip=10.0.0.10;");
+	assert_int_equal(xlv_plug_now(x, err, sizeof(err)), 1);
+	assert_int_equal(plugged_if, 9);
+	assert_int_equal(plugged_master, 3);
+	assert_non_null(strstr(writes,
+	    "/local/domain/0/backend/vif/7/0/hotplug-status=connected;"));
+	assert_int_equal(done_calls, 1);
+	xlv_close(x);
 }
 
 static void
@@ -222,7 +319,7 @@ test_open_makes_both_folders_and_waits_for_initwait(void **state)
 	struct xlv *x;
 
 	(void)state;
-	x = xlv_open(fake_st, base, 7, &nic, on_done, NULL);
+	x = xlv_open(fake_st, base, 7, &nic, 0, on_done, NULL);
 	assert_non_null(x);
 	assert_non_null(strstr(made, "[/local/domain/7/device/vif/0 7 0]"));
 	assert_true(strstr(made, "[/local/domain/7/device/vif/0") <
@@ -245,7 +342,7 @@ test_initwait_plugs_into_the_bridge_then_says_connected(void **state)
 	(void)state;
 	links[0] = (struct fake_link){ "br0", 3, IFF_UP | IFF_RUNNING };
 	links[1] = (struct fake_link){ "vif7.0", 9, IFF_UP };
-	x = xlv_open(fake_st, base, 7, &nic, on_done, NULL);
+	x = xlv_open(fake_st, base, 7, &nic, 0, on_done, NULL);
 	assert_non_null(x);
 	watch_cb(watch_arg);
 	assert_int_equal(plugged_if, 9);
@@ -265,7 +362,7 @@ test_missing_bridge_fails_naming_vif_and_bridge(void **state)
 
 	(void)state;
 	links[1] = (struct fake_link){ "vif7.0", 9, IFF_UP };
-	x = xlv_open(fake_st, base, 7, &nic, on_done, NULL);
+	x = xlv_open(fake_st, base, 7, &nic, 0, on_done, NULL);
 	watch_cb(watch_arg);
 	assert_int_equal(plugged_if, 0);
 	assert_int_equal(done_calls, 1);
@@ -296,7 +393,7 @@ test_late_vif_is_waited_for(void **state)
 
 	(void)state;
 	links[0] = (struct fake_link){ "br0", 3, IFF_UP | IFF_RUNNING };
-	x = xlv_open(fake_st, base, 7, &nic, on_done, NULL);
+	x = xlv_open(fake_st, base, 7, &nic, 0, on_done, NULL);
 	event_base_once(base, -1, EV_TIMEOUT, add_vif, NULL, &tv);
 	watch_cb(watch_arg);
 	assert_int_equal(done_calls, 0);
@@ -315,7 +412,7 @@ test_vif_that_never_comes_fails(void **state)
 
 	(void)state;
 	links[0] = (struct fake_link){ "br0", 3, IFF_UP | IFF_RUNNING };
-	x = xlv_open(fake_st, base, 7, &nic, on_done, NULL);
+	x = xlv_open(fake_st, base, 7, &nic, 0, on_done, NULL);
 	watch_cb(watch_arg);
 	testutil_loop_until(base, &done_calls, 1, 3000);
 	assert_int_equal(done_calls, 1);
@@ -359,7 +456,7 @@ test_carrier_before_plug_waits_for_the_link_watcher(void **state)
 	(void)state;
 	links[0] = (struct fake_link){ "br0", 3, IFF_UP | IFF_RUNNING };
 	links[1] = (struct fake_link){ "vif7.0", 9, IFF_UP | IFF_LOWER_UP };
-	x = xlv_open(fake_st, base, 7, &nic, on_done, NULL);
+	x = xlv_open(fake_st, base, 7, &nic, 0, on_done, NULL);
 	assert_non_null(x);
 	event_base_once(base, -1, EV_TIMEOUT, link_watcher_runs, NULL, &tv);
 	watch_cb(watch_arg);
@@ -384,7 +481,7 @@ test_link_watcher_that_never_runs_is_waited_for_a_bounded_time(void **state)
 	(void)state;
 	links[0] = (struct fake_link){ "br0", 3, IFF_UP | IFF_RUNNING };
 	links[1] = (struct fake_link){ "vif7.0", 9, IFF_UP | IFF_LOWER_UP };
-	x = xlv_open(fake_st, base, 7, &nic, on_done, NULL);
+	x = xlv_open(fake_st, base, 7, &nic, 0, on_done, NULL);
 	watch_cb(watch_arg);
 	assert_int_equal(done_calls, 0);
 	testutil_loop_until(base, &done_calls, 1, 4000);
@@ -405,7 +502,7 @@ test_plug_now_plugs_without_the_watch(void **state)
 	(void)state;
 	links[0] = (struct fake_link){ "br0", 3, IFF_UP | IFF_RUNNING };
 	links[1] = (struct fake_link){ "vif7.0", 9, IFF_UP };
-	x = xlv_open(fake_st, base, 7, &nic, on_done, NULL);
+	x = xlv_open(fake_st, base, 7, &nic, 0, on_done, NULL);
 	assert_int_equal(watches, 1);
 	assert_int_equal(xlv_plug_now(x, err, sizeof(err)), 1);
 	assert_int_equal(plugged_if, 9);
@@ -430,7 +527,7 @@ test_plug_now_before_netback_leaves_it_to_the_watch(void **state)
 
 	(void)state;
 	links[0] = (struct fake_link){ "br0", 3, IFF_UP | IFF_RUNNING };
-	x = xlv_open(fake_st, base, 7, &nic, on_done, NULL);
+	x = xlv_open(fake_st, base, 7, &nic, 0, on_done, NULL);
 	assert_int_equal(xlv_plug_now(x, err, sizeof(err)), 0);
 	assert_int_equal(plugged_if, 0);
 	assert_int_equal(watches, 1);
@@ -453,7 +550,7 @@ test_plug_now_without_the_bridge_fails_to_the_caller(void **state)
 
 	(void)state;
 	links[1] = (struct fake_link){ "vif7.0", 9, IFF_UP };
-	x = xlv_open(fake_st, base, 7, &nic, on_done, NULL);
+	x = xlv_open(fake_st, base, 7, &nic, 0, on_done, NULL);
 	assert_int_equal(xlv_plug_now(x, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "vif7.0"));
 	assert_non_null(strstr(err, "br0"));
@@ -468,8 +565,8 @@ test_unwritable_folders_give_no_vif(void **state)
 {
 	(void)state;
 	fail_make = 1;
-	assert_null(xlv_open(fake_st, base, 7, &nic, on_done, NULL));
-	assert_null(xlv_open(NULL, base, 7, &nic, on_done, NULL));
+	assert_null(xlv_open(fake_st, base, 7, &nic, 0, on_done, NULL));
+	assert_null(xlv_open(NULL, base, 7, &nic, 0, on_done, NULL));
 	assert_int_equal(watches, 0);
 }
 
@@ -487,6 +584,9 @@ main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_dirs_are_libxls_front_and_back_with_an_empty_script),
+		T(test_a_shells_dirs_leave_the_binding_out),
+		T(test_premake_makes_a_shells_folders),
+		T(test_open_premade_writes_only_the_bindings_keys),
 		T(test_ifname_is_netbacks),
 		T(test_open_makes_both_folders_and_waits_for_initwait),
 		T(test_initwait_plugs_into_the_bridge_then_says_connected),

@@ -138,9 +138,13 @@ nobr_fails() {
 nobr_left_nothing() {
 	domain_gone nobr.test || return 1
 	xenstore-ls /local/domain/0/backend/vif 2>/dev/null
-	# Only www's backend may be there (or none at all).
+	# Only www's backend may be there (or none at all), and those of
+	# the pool's shells, which are made with their vifs.
+	_www=$(xl domid www.test 2>/dev/null)
+	_shells=$(xl list | awk '$1 ~ /^jitsud-shell-/ { print $2 }')
 	for _d in $(xenstore-list /local/domain/0/backend/vif 2>/dev/null); do
-		[ "$_d" = "$(xl domid www.test 2>/dev/null)" ] || return 1
+		[ "$_d" = "$_www" ] && continue
+		echo "$_shells" | grep -qx "$_d" || return 1
 	done
 }
 
