@@ -865,6 +865,9 @@ void handover_env_init(struct handover_env *, struct event_base *,
 /* handover_init: an IDLE hand-over for the binding called `name'
  * (the string must outlive it).  0, or -1 out of memory. */
 int  handover_init(struct handover *, struct handover_env *, const char *name);
+/* handover_rename: its binding's name moved (a reload copied the
+ * binding): the new string, which must outlive it too. */
+void handover_rename(struct handover *, const char *name);
 /* handover_free: drop the claim quietly; the transport is not called. */
 void handover_free(struct handover *);
 

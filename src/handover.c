@@ -97,6 +97,12 @@ handover_init(struct handover *h, struct handover_env *env, const char *name)
 	return 0;
 }
 
+void
+handover_rename(struct handover *h, const char *name)
+{
+	h->name = name;
+}
+
 static void
 handover_arm(struct handover *h, uint64_t ms)
 {

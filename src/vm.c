@@ -752,6 +752,7 @@ vm_backend_gone(struct vm *v, const char *why)
 		v->b = *v->next_b; /* moved, strings and all */
 		free(v->next_b);
 		v->next_b = NULL;
+		handover_rename(&v->ho, v->b.name);
 	}
 	if (v->removed) {
 		vm_wake(v, 0, "binding removed");
@@ -838,6 +839,8 @@ vms_sync(struct vms *vs, const struct zone_set *zs, struct vms_sync_report *r)
 			    v->state == VM_SUSPENDED) {
 				r->changed += !binding_same(&v->b, b);
 				vm_rebind(&v->b, b);
+				/* The old strings are gone. */
+				handover_rename(&v->ho, v->b.name);
 			} else if (binding_same(&v->b, b)) {
 				/* Back as it runs: a change made meanwhile
 				 * is no longer wanted. */

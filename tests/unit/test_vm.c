@@ -734,6 +734,14 @@ test_reload_keeps_unchanged_and_stops_removed(void **state)
 	assert_int_equal(keep->b.memory_kb, 0);
 	vm_backend_gone(keep, "crashed");
 	assert_int_equal(keep->b.memory_kb, 65536);
+	/* Its hand-over names it by the binding's string of the day (the
+	 * old one is freed: ASan would see a late use). */
+	assert_ptr_equal(keep->ho.name, keep->b.name);
+	nb.memory_kb = 32768;
+	vms_sync(vs, &zs, &r); /* stopped: rebound at once */
+	assert_int_equal(r.changed, 1);
+	assert_ptr_equal(keep->ho.name, keep->b.name);
+	assert_string_equal(keep->ho.name, "keep.");
 	vms_free(vs);
 }
 
