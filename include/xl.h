@@ -133,7 +133,11 @@ struct xlb_vm {
 	int		    from_shell; /* the last build filled a shell */
 	struct xlh	   *xlh;	/* its hand-over's transport */
 	struct xlv	   *xlv;	/* its vif, vif-plug inline */
-	struct xld_dom	   *dom;	/* libxl's state (xld.c) */
+	/* A filled shell not named yet (xlb.c: after its hand-over's
+	 * records), and the deadline for naming it anyway. */
+	struct xls_shell   *unnamed;
+	struct event	   *name_ev;
+	struct xld_dom	   *dom; /* libxl's state (xld.c) */
 };
 
 /*

@@ -308,6 +308,10 @@ xlb_release(struct xlb_vm *xv)
 	xv->xlh = NULL;
 	xlv_close(xv->xlv);
 	xv->xlv = NULL;
+	free(xv->unnamed);
+	xv->unnamed = NULL;
+	if (xv->name_ev != NULL)
+		evtimer_del(xv->name_ev);
 	xld_vm_release(xv);
 	if (xv->save_fd != -1) {
 		close(xv->save_fd);
@@ -325,6 +329,8 @@ xlb_vm_free(struct xlb_vm *xv)
 	xlb_release(xv);
 	xld_vm_free(xv);
 	TAILQ_REMOVE(&xlb_env->all, xv, entry);
+	if (xv->name_ev != NULL)
+		event_free(xv->name_ev);
 	free(xv);
 }
 
@@ -410,6 +416,71 @@ xlb_synjitsu_prepare(struct xlb_vm *xv)
 	    xlb_asked, xlb_adopted, xv);
 }
 
+/* Its name and console folder (xls_name); -1 with xv->error set. */
+static int
+xlb_name(struct xlb_vm *xv, struct xls_shell *sh)
+{
+	if (xls_name(xlb_env->store, sh, xv->name, xv->error,
+		sizeof(xv->error)) == -1)
+		return -1;
+	log_debug("%s: shell %u named while it boots: XenStore %llu ms",
+	    xv->name, sh->domid, (unsigned long long)(sh->store_us / 1000));
+	return 0;
+}
+
+/* A deferred name, written now; a guest that cannot be named goes. */
+static void
+xlb_name_now(struct xlb_vm *xv)
+{
+	struct xls_shell *sh = xv->unnamed;
+
+	if (sh == NULL)
+		return;
+	xv->unnamed = NULL;
+	evtimer_del(xv->name_ev);
+	if (xlb_name(xv, sh) == -1) {
+		log_warnx("%s: %s", xv->name, xv->error);
+		xld_fail(xv, xv->error);
+	}
+	free(sh);
+}
+
+static void
+xlb_name_fired(int fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	xlb_name_now(arg);
+}
+
+/*
+ * A Synjitsu guest asks for its connections as it boots, and the
+ * builder answers the ask (xlh.c) on this loop: the name's transaction,
+ * which the guest's own boot makes slow (300 ms and more, measured), must
+ * not stand in front of that answer.  So it comes after the records are
+ * written (xlb_handover), or XLB_NAME_WAIT_MS after the unpause for a
+ * guest that does not ask; its console output waits in its ring
+ * meanwhile.  0 deferred, -1 to name it now.
+ */
+#define XLB_NAME_WAIT_MS 500
+
+static int
+xlb_name_later(struct xlb_vm *xv, const struct xls_shell *sh)
+{
+	struct timeval tv = { 0, XLB_NAME_WAIT_MS * 1000 };
+
+	if (xv->name_ev == NULL &&
+	    (xv->name_ev = evtimer_new(xlb_env->base, xlb_name_fired, xv)) ==
+		NULL)
+		return -1;
+	free(xv->unnamed);
+	if ((xv->unnamed = malloc(sizeof(*sh))) == NULL)
+		return -1;
+	*xv->unnamed = *sh;
+	evtimer_add(xv->name_ev, &tv);
+	return 0;
+}
+
 /* The vif is plugged, or cannot be: then the domain has to go. */
 static void
 xlb_vif_done(void *arg, const char *why)
@@ -474,6 +545,9 @@ xlb_orphan_free(struct xlb_vm *xv)
 {
 	TAILQ_REMOVE(&xlb_env->orphans, xv, entry);
 	xld_vm_free(xv);
+	free(xv->unnamed);
+	if (xv->name_ev != NULL)
+		event_free(xv->name_ev);
 	free(xv);
 }
 
@@ -490,6 +564,8 @@ xlb_handover(struct xlb_vm *xv, struct xl_cmd *c)
 	if (xv->xlh == NULL || xv->domid == XL_NO_DOMID ||
 	    xlh_write(xv->xlh, c->recs, c->nrecs) == -1)
 		xlb_report_n(xv, XL_REP_ADOPTED, -1);
+	/* The records first, then what waited for them. */
+	xlb_name_now(xv);
 }
 
 /* Over: the VM may be forgotten already, so it is never made anew. */
@@ -604,16 +680,18 @@ xlb_shell_create(struct xlb_vm *xv, const struct xl_cmd *c)
 	}
 	xlb_report_phase(xv, TL_UNPAUSED);
 	/* Told by its command line, the guest does not wait for it. */
-	if (xv->synjitsu)
+	if (xv->synjitsu) {
 		xlb_synjitsu_prepare(xv);
+		if (xlb_name_later(xv, &sh) == 0) {
+			xlb_report(xv, XL_REP_BUILT, 1, NULL);
+			return 0;
+		}
+	}
 	/* Its name and console folder while it boots (xls.c says why). */
-	if (xls_name(xlb_env->store, &sh, xv->name, xv->error,
-		sizeof(xv->error)) == -1) {
+	if (xlb_name(xv, &sh) == -1) {
 		xld_build_failed(xv);
 		return 0;
 	}
-	log_debug("%s: shell %u named while it boots: XenStore %llu ms",
-	    xv->name, sh.domid, (unsigned long long)(sh.store_us / 1000));
 	xlb_report(xv, XL_REP_BUILT, 1, NULL);
 	return 0;
 }
