@@ -319,6 +319,9 @@ int	    xlv_link_pending(unsigned int ifi_flags);
 void	    xlv_close(struct xlv *);
 /* xlv_remove: a dead domain's vif backends go (netback drops vifD.0). */
 void	    xlv_remove(struct store *, uint32_t domid);
+/* xlv_remove_twice: the same now and again a little later (xlv.c says
+ * why); one store per calling thread. */
+void xlv_remove_twice(struct store *, struct event_base *, uint32_t domid);
 
 /* xls.c -- domain shells: PVH domains made ahead, filled on a summon */
 

@@ -555,7 +555,7 @@ void
 xlb_vif_gone(struct xlb_vm *xv)
 {
 	if (xv->domid != XL_NO_DOMID && xv->domid != 0)
-		xlv_remove(xlb_env->store, xv->domid);
+		xlv_remove_twice(xlb_env->store, xlb_env->base, xv->domid);
 }
 
 static void
@@ -648,7 +648,7 @@ xlb_shell_create(struct xlb_vm *xv, const struct xl_cmd *c)
 		log_warnx("%s: shell %u: %s; libxl builds it instead", xv->name,
 		    sh.domid, err);
 		xlv_close(vif);
-		xlv_remove(xlb_env->store, sh.domid);
+		xlv_remove_twice(xlb_env->store, xlb_env->base, sh.domid);
 		xls_destroy(x, xlb_env->store, sh.domid);
 		return -1;
 	}

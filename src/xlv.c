@@ -569,3 +569,48 @@ xlv_remove(struct store *st, uint32_t domid)
 	snprintf(path, sizeof(path), "/local/domain/0/backend/vif/%u", domid);
 	store_rm(st, path);
 }
+
+/*
+ * Why a second removal.  netback probes a backend as soon as its folder
+ * appears, and its probe writes the folder's feature-* keys in a
+ * transaction of its own.  A vif removed while that probe runs (a
+ * summon that failed at once, the bridge missing, right after a shell
+ * was made on the spot) has its folder made again by the probe's
+ * commit, and it stays for good: seen in jitsud-vif.  libxl avoids it
+ * by walking the backend through Closing and Closed; for a domain that
+ * is gone already, removing the folder once more after the probe's
+ * time is as good and simpler.  Unless a domain has that domid again
+ * by then.  The builder thread's store: one per thread, set here.
+ */
+#define XLV_AGAIN_MS 2000
+
+static _Thread_local struct store *xlv_again_st;
+
+static void
+xlv_again_fired(int fd, short ev, void *arg)
+{
+	uint32_t domid = (uint32_t)(uintptr_t)arg;
+	char	 path[STORE_PATH_MAX], v[16];
+
+	(void)fd;
+	(void)ev;
+	snprintf(path, sizeof(path), "/local/domain/%u", domid);
+	if (store_read(xlv_again_st, path, v, sizeof(v)) == 0)
+		return; /* a domain has the domid now: its vif is its own */
+	xlv_remove(xlv_again_st, domid);
+}
+
+void
+xlv_remove_twice(struct store *st, struct event_base *base, uint32_t domid)
+{
+	struct timeval tv = { XLV_AGAIN_MS / 1000,
+		(XLV_AGAIN_MS % 1000) * 1000 };
+
+	if (st == NULL)
+		return;
+	xlv_remove(st, domid);
+	xlv_again_st = st;
+	if (event_base_once(base, -1, EV_TIMEOUT, xlv_again_fired,
+		(void *)(uintptr_t)domid, &tv) == -1)
+		log_warnx("vif%u.0: cannot arm its second removal", domid);
+}

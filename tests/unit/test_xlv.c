@@ -115,6 +115,22 @@ store_write(struct store *st, const char *path, const char *value)
 	return 0;
 }
 
+/* Which domain "exists" (its /local/domain/D), for the second rm. */
+static uint32_t live_domid;
+
+int
+store_read(struct store *st, const char *path, char *buf, size_t size)
+{
+	char want[48];
+
+	(void)st;
+	snprintf(want, sizeof(want), "/local/domain/%u", live_domid);
+	if (live_domid == 0 || strcmp(path, want) != 0)
+		return -1;
+	snprintf(buf, size, "%s", "");
+	return 0;
+}
+
 int
 store_rm(struct store *st, const char *path)
 {
@@ -578,6 +594,32 @@ test_remove_takes_the_domains_vif_backends(void **state)
 	assert_string_equal(writes, "rm /local/domain/0/backend/vif/7;");
 }
 
+/*
+ * netback's probe can write its folder again after a removal: removed
+ * once more two seconds later, unless a domain has that domid by then.
+ */
+static void
+test_remove_twice_removes_again_what_a_probe_wrote_back(void **state)
+{
+	struct timeval tv = { 2, 300000 };
+
+	(void)state;
+	live_domid = 0;
+	xlv_remove_twice(fake_st, base, 7);
+	xlv_remove_twice(fake_st, base, 8);
+	assert_string_equal(writes,
+	    "rm /local/domain/0/backend/vif/7;"
+	    "rm /local/domain/0/backend/vif/8;");
+	live_domid = 8; /* a new domain 8 meanwhile: its vif is its own */
+	event_base_loopexit(base, &tv);
+	event_base_dispatch(base);
+	assert_string_equal(writes,
+	    "rm /local/domain/0/backend/vif/7;"
+	    "rm /local/domain/0/backend/vif/8;"
+	    "rm /local/domain/0/backend/vif/7;");
+	live_domid = 0;
+}
+
 int
 main(void)
 {
@@ -601,6 +643,7 @@ main(void)
 		T(test_plug_now_without_the_bridge_fails_to_the_caller),
 		T(test_unwritable_folders_give_no_vif),
 		T(test_remove_takes_the_domains_vif_backends),
+		T(test_remove_twice_removes_again_what_a_probe_wrote_back),
 	};
 #undef T
 

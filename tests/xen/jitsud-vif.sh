@@ -137,7 +137,10 @@ nobr_fails() {
 
 nobr_left_nothing() {
 	domain_gone nobr.test || return 1
-	xenstore-ls /local/domain/0/backend/vif 2>/dev/null
+	{
+		xenstore-ls /local/domain/0/backend/vif
+		xl list
+	} > /tmp/nobr.left 2>&1
 	# Only www's backend may be there (or none at all), and those of
 	# the pool's shells, which are made with their vifs.
 	_www=$(xl domid www.test 2>/dev/null)
@@ -168,7 +171,8 @@ tb_step inline-serves-again 30 serves
 tb_step inline-vif-plugged-again 20 tb_until vif_plugged
 tb_step inline-no-hotplug-script-ran 5 no_script_ran
 tb_step inline-missing-bridge-fails-naming-both 60 nobr_fails
-tb_step inline-missing-bridge-leaves-nothing 30 tb_until nobr_left_nothing
+tb_step inline-missing-bridge-leaves-nothing 30 tb_until nobr_left_nothing ||
+    tb_log "vif backends and domains left" cat /tmp/nobr.left
 tb_log "inline: libxl and jitsud on the vifs" grep -E 'vif|hotplug' /tmp/jitsud.log
 d=$(xl domid www.test)
 tb_step inline-stop-again 40 stop_www
