@@ -143,6 +143,7 @@ struct synjitsu_vm {
 	size_t		      nports;
 	uint8_t		      secret[SYNJITSU_SECRET_LEN];
 	enum synjitsu_mode    mode;
+	int		      heard;   /* frozen: the guest spoke on the wire */
 	size_t		      maxconn; /* slots in use at most */
 	size_t		      maxdata; /* bytes kept per connection */
 	struct synjitsu_stats stats;
@@ -213,6 +214,11 @@ enum synjitsu_verdict synjitsu_input(struct synjitsu_vm *vm,
  * cannot be verified; the kernel vouches for such a frame instead.
  */
 #define SYNJITSU_F_CSUM_PARTIAL 0x1
+/*
+ * A frame this host sent (AF_PACKET's PACKET_OUTGOING): ours, or the
+ * kernel's; never the guest speaking.
+ */
+#define SYNJITSU_F_OUTGOING	0x2
 
 /*
  * synjitsu_input with flags (SYNJITSU_F_*) saying what the receiving
@@ -261,7 +267,11 @@ size_t synjitsu_drain(struct synjitsu_vm *vm);
  * must find the MAC) and says SYNJITSU_KEPT of every TCP frame for it:
  * a new client's SYN, a late segment of a handed-over connection.  The
  * caller keeps those and passes them to the guest once it has adopted
- * its records; the guest's stack then answers them as its own.
+ * its records; the guest's stack then answers them as its own.  The
+ * first frame the guest sends itself (its gratuitous ARP, not an
+ * outgoing one of ours) ends that: the bridge has learnt its port, the
+ * guest answers for itself, and what a promiscuous bridge device still
+ * shows us is what the guest gets directly.
  */
 size_t synjitsu_freeze(struct synjitsu_vm *vm);
 

@@ -224,9 +224,13 @@ synio_recv(int fd, unsigned int *flags)
 	struct msghdr	       msg;
 	struct cmsghdr	      *cm;
 	struct tpacket_auxdata aux;
+	struct sockaddr_ll     from;
 	ssize_t		       n;
 
 	memset(&msg, 0, sizeof(msg));
+	memset(&from, 0, sizeof(from));
+	msg.msg_name = &from;
+	msg.msg_namelen = sizeof(from);
 	msg.msg_iov = &iov;
 	msg.msg_iovlen = 1;
 	msg.msg_control = &ctl;
@@ -234,6 +238,9 @@ synio_recv(int fd, unsigned int *flags)
 	*flags = 0;
 	if ((n = recvmsg(fd, &msg, MSG_TRUNC)) == -1)
 		return -1;
+	/* What this host sent (our replies among it) is no one asking. */
+	if (from.sll_pkttype == PACKET_OUTGOING)
+		*flags |= SYNJITSU_F_OUTGOING;
 	for (cm = CMSG_FIRSTHDR(&msg); cm != NULL; cm = CMSG_NXTHDR(&msg, cm))
 		if (cm->cmsg_level == SOL_PACKET &&
 		    cm->cmsg_type == PACKET_AUXDATA &&

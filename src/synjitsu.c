@@ -907,8 +907,16 @@ synjitsu_input_flags(struct synjitsu_vm *vm, const uint8_t *frame, size_t len,
 	if (outsize < SYNJITSU_REPLY_MAX)
 		return SYNJITSU_DROPPED;
 	/* Our own frames (the guest's, or ours looped back) are not asks. */
-	if (eth_parse(frame, len, &eh) != 0 || !eth_is_station(eh.src) ||
-	    sj_mac_eq(eh.src, vm->mac))
+	if (eth_parse(frame, len, &eh) != 0 || !eth_is_station(eh.src))
+		return SYNJITSU_IGNORED;
+	if (sj_mac_eq(eh.src, vm->mac)) {
+		/* The guest itself, once it speaks: the wire is its own. */
+		if (vm->mode == SYNJITSU_FROZEN &&
+		    !(flags & SYNJITSU_F_OUTGOING))
+			vm->heard = 1;
+		return SYNJITSU_IGNORED;
+	}
+	if (vm->mode == SYNJITSU_FROZEN && vm->heard)
 		return SYNJITSU_IGNORED;
 	switch (eh.type) {
 	case ETH_ARP:

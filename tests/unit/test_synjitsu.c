@@ -1705,6 +1705,40 @@ test_freeze_keeps_tcp_for_the_guest_and_frees_half_open(void **state)
 	assert_false(has_record(CL_PORT + 2));
 }
 
+/*
+ * Frozen, the vm keeps until the guest speaks for itself: its own
+ * gratuitous ARP (incoming from its port) ends the keeping and the ARP
+ * answers; our own frames with its MAC (outgoing) do not.
+ */
+static void
+test_freeze_keeps_until_the_guest_is_heard(void **state)
+{
+	struct tseg s;
+	uint8_t	    f[64];
+	size_t	    len;
+
+	(void)state;
+	vm_setup();
+	(void)open_conn(CL_PORT, IRS, 7, 0);
+	(void)synjitsu_freeze(&vm);
+	s = syn(CL_PORT + 1, IRS);
+	assert_int_equal(send_seg(&s, 1), SYNJITSU_KEPT);
+	/* Our own announcement, seen going out: not the guest. */
+	len = build_arp_from(f, vm_mac, bcast, 1, VM_IP, VM_IP);
+	assert_int_equal(synjitsu_input_flags(&vm, f, len, SYNJITSU_F_OUTGOING,
+			     2, out, sizeof(out), &outlen),
+	    SYNJITSU_IGNORED);
+	assert_int_equal(send_seg(&s, 3), SYNJITSU_KEPT);
+	/* The guest's own, from its port: it is on the wire. */
+	assert_int_equal(synjitsu_input_flags(&vm, f, len, 0, 4, out,
+			     sizeof(out), &outlen),
+	    SYNJITSU_IGNORED);
+	assert_int_equal(send_seg(&s, 5), SYNJITSU_IGNORED);
+	assert_int_equal(feed(f, build_arp(f, bcast, 1, CL_IP, VM_IP), 6),
+	    SYNJITSU_IGNORED);
+	assert_int_equal(vm.stats.kept, 2);
+}
+
 /* What a frozen vm keeps must reach the guest with a whole checksum. */
 static void
 test_a_partial_checksum_is_finished_for_the_guest(void **state)
@@ -2153,6 +2187,7 @@ main(void)
 		    test_freeze_keeps_tcp_for_the_guest_and_frees_half_open),
 		cmocka_unit_test(
 		    test_a_partial_checksum_is_finished_for_the_guest),
+		cmocka_unit_test(test_freeze_keeps_until_the_guest_is_heard),
 		cmocka_unit_test(
 		    test_records_are_consistent_and_survive_encoding),
 		cmocka_unit_test(
