@@ -385,21 +385,23 @@ int    xls_shell_make(struct xls *, struct store *, uint32_t mem_mib, int flags,
  * xls_shell_fill: load `kernel' (an ELF with the PVH entry note) into
  * the shell with `cmdline' (with sh->no_console the guest is told of no
  * console ring) and introduce it to xenstored; it stays paused, for the
- * caller to make its vif (xlv_open), xls_unpause it and then name it
- * (xls_name).  From then on it is an ordinary domain to libxl
- * (destroy, shutdown, death events) and `xl'.  0, or -1 with err set:
- * the caller destroys it.  Blocks.
+ * caller to make its vif (xlv_open), name it (xls_name), xls_unpause it
+ * and then write its console folder (xls_console_folder).  From then on
+ * it is an ordinary domain to libxl (destroy, shutdown, death events)
+ * and `xl'.  0, or -1 with err set: the caller destroys it.  Blocks.
  */
 int    xls_shell_fill(struct xls *, struct store *, struct xls_shell *,
        const char *kernel, const char *cmdline, char *err, size_t errlen);
 /*
- * xls_name: a filled shell's name `name' and its console folder
- * (none with sh->no_console), in one transaction; after the unpause
- * will do (xls.c says why).  Until then `xl list' shows the shell's
- * name.  0, or -1 with err set: the caller destroys it.  Blocks.
+ * xls_name: a filled shell's name `name', before the unpause (until
+ * then `xl list' shows the shell's).  xls_console_folder: its console
+ * folder (none with sh->no_console), after the unpause will do (xls.c
+ * says why).  0, or -1 with err set: the caller destroys it.  Block.
  */
 int    xls_name(struct store *, struct xls_shell *, const char *name, char *err,
        size_t errlen);
+int    xls_console_folder(struct store *, struct xls_shell *, const char *name,
+       char *err, size_t errlen);
 /* xls_unpause: let it run.  0, or -1 with err set. */
 int    xls_unpause(struct xls *, uint32_t domid, char *err, size_t errlen);
 /*
@@ -412,8 +414,9 @@ int    xls_destroy(struct xls *, struct store *, uint32_t domid);
  * The XenStore nodes libxl writes for a PVH guest with a xenconsoled
  * console, in order, split as a shell writes them; pure.  xls_nodes:
  * the shell's (all but the name and the console); xls_fill_nodes: the
- * fill's (the name, /vm/UUID/name, console/).  Each returns how many
- * (at most XLS_NODES_MAX) it put in out[].
+ * fill's (the name, /vm/UUID/name, console/), which xls_name_nodes
+ * (the two names) and xls_console_nodes (console/) split.  Each returns
+ * how many (at most XLS_NODES_MAX) it put in out[].
  */
 size_t xls_nodes(const struct xls_guest *, struct store_node *out);
 /*
@@ -425,6 +428,8 @@ size_t xls_nodes(const struct xls_guest *, struct store_node *out);
 void   xls_shell_name(uint32_t owner, uint32_t domid, char *buf, size_t len);
 int    xls_shell_stale(const char *name, uint32_t self);
 size_t xls_fill_nodes(const struct xls_guest *, struct store_node *out);
+size_t xls_name_nodes(const struct xls_guest *, struct store_node *out);
+size_t xls_console_nodes(const struct xls_guest *, struct store_node *out);
 
 /* xlp.c -- a builder's pool of domain shells, made ahead */
 

@@ -416,19 +416,20 @@ xlb_synjitsu_prepare(struct xlb_vm *xv)
 	    xlb_asked, xlb_adopted, xv);
 }
 
-/* Its name and console folder (xls_name); -1 with xv->error set. */
+/* Its console folder (xls_console_folder); -1 with xv->error set. */
 static int
 xlb_name(struct xlb_vm *xv, struct xls_shell *sh)
 {
-	if (xls_name(xlb_env->store, sh, xv->name, xv->error,
+	if (xls_console_folder(xlb_env->store, sh, xv->name, xv->error,
 		sizeof(xv->error)) == -1)
 		return -1;
-	log_debug("%s: shell %u named while it boots: XenStore %llu ms",
+	log_debug("%s: shell %u's console folder written while it boots: "
+		  "XenStore %llu ms",
 	    xv->name, sh->domid, (unsigned long long)(sh->store_us / 1000));
 	return 0;
 }
 
-/* A deferred name, written now; a guest that cannot be named goes. */
+/* A deferred console folder, written now; a guest without goes. */
 static void
 xlb_name_now(struct xlb_vm *xv)
 {
@@ -455,12 +456,13 @@ xlb_name_fired(int fd, short ev, void *arg)
 
 /*
  * A Synjitsu guest asks for its connections as it boots, and the
- * builder answers the ask (xlh.c) on this loop: the name's transaction,
- * which the guest's own boot makes slow (300 ms and more, measured), must
- * not stand in front of that answer.  So it comes after the records are
- * written (xlb_handover), or XLB_NAME_WAIT_MS after the unpause for a
- * guest that does not ask; its console output waits in its ring
- * meanwhile.  0 deferred, -1 to name it now.
+ * builder answers the ask (xlh.c) on this loop: the console folder's
+ * transaction, which the guest's own boot makes slow (300 ms and more
+ * with the name, measured), must not stand in front of that answer.  So
+ * it comes after the records are written (xlb_handover), or
+ * XLB_NAME_WAIT_MS after the unpause for a guest that does not ask; its
+ * console output waits in its ring meanwhile.  0 deferred, -1 to write
+ * it now.
  */
 #define XLB_NAME_WAIT_MS 500
 
@@ -674,7 +676,10 @@ xlb_shell_create(struct xlb_vm *xv, const struct xl_cmd *c)
 		    sh.domid);
 	}
 	xlb_watch_vif(xv);
-	if (xls_unpause(x, sh.domid, xv->error, sizeof(xv->error)) == -1) {
+	/* Named before it runs: whoever sees it running sees its name. */
+	if (xls_name(xlb_env->store, &sh, xv->name, xv->error,
+		sizeof(xv->error)) == -1 ||
+	    xls_unpause(x, sh.domid, xv->error, sizeof(xv->error)) == -1) {
 		xld_build_failed(xv);
 		return 0;
 	}
@@ -687,7 +692,7 @@ xlb_shell_create(struct xlb_vm *xv, const struct xl_cmd *c)
 			return 0;
 		}
 	}
-	/* Its name and console folder while it boots (xls.c says why). */
+	/* Its console folder while it boots (xls.c says why). */
 	if (xlb_name(xv, &sh) == -1) {
 		xld_build_failed(xv);
 		return 0;

@@ -470,29 +470,54 @@ out:
 }
 
 /*
- * The name and the console folder (libxl__device_console_add, which
- * libxl too runs after the introduction): xenconsoled has watched the
- * domain's console path since it first saw the domain, and connects
- * when the folder appears.  The guest needs neither: its console ring
- * is named in its HVM params, and output waits in the ring meanwhile.
- * So this is written after the unpause, off the summon's path: one
- * transaction, 64-167 ms in the nested bench, was the largest part of
- * a fill.
+ * The name: before the guest runs, so that whoever sees it running
+ * (xl, a tool that waits for its data/status by name) sees its name;
+ * two plain writes, each its own request.
  */
 int
 xls_name(struct store *st, struct xls_shell *sh, const char *name, char *err,
     size_t errlen)
 {
-	struct xls_guest g;
-	uint64_t	 t0 = xls_us();
+	struct xls_guest  g;
+	struct store_node nd[XLS_NODES_MAX];
+	size_t		  i, n;
 
 	if (!sh->filled) {
 		snprintf(err, errlen, "domain %u: not filled", sh->domid);
 		return -1;
 	}
 	xls_guest_of(sh, name, &g);
-	if (xls_write(st, &g, xls_fill_nodes) == -1) {
-		xls_err(err, errlen, "XenStore folders", sh->domid);
+	n = xls_name_nodes(&g, nd);
+	for (i = 0; i < n; i++)
+		if (store_write(st, nd[i].path, nd[i].value) == -1) {
+			xls_err(err, errlen, "its name", sh->domid);
+			return -1;
+		}
+	return 0;
+}
+
+/*
+ * The console folder (libxl__device_console_add, which libxl too runs
+ * after the introduction): xenconsoled has watched the domain's console
+ * path since it first saw the domain, and connects when the folder
+ * appears.  The guest does not need it: its console ring is named in
+ * its HVM params, and output waits in the ring meanwhile.  So it is
+ * written after the unpause, off the summon's path: a transaction of a
+ * dozen nodes, 64-167 ms in the nested bench with the name, was the
+ * largest part of a fill.  Nothing with sh->no_console.
+ */
+int
+xls_console_folder(struct store *st, struct xls_shell *sh, const char *name,
+    char *err, size_t errlen)
+{
+	struct xls_guest g;
+	uint64_t	 t0 = xls_us();
+
+	if (sh->no_console)
+		return 0;
+	xls_guest_of(sh, name, &g);
+	if (xls_write(st, &g, xls_console_nodes) == -1) {
+		xls_err(err, errlen, "console folder", sh->domid);
 		return -1;
 	}
 	sh->store_us = xls_us() - t0;
@@ -792,7 +817,7 @@ xls_shell_stale(const char *name, uint32_t self)
 }
 
 size_t
-xls_fill_nodes(const struct xls_guest *g, struct store_node *out)
+xls_name_nodes(const struct xls_guest *g, struct store_node *out)
 {
 	char   dom[64], vm[64];
 	size_t n = 0;
@@ -800,7 +825,25 @@ xls_fill_nodes(const struct xls_guest *g, struct store_node *out)
 	xls_paths(g, dom, vm);
 	xls_put(out, &n, STORE_INHERIT, 0, g->name, "%s/name", dom);
 	xls_put(out, &n, STORE_INHERIT, 0, g->name, "%s/name", vm);
+	return n;
+}
+
+size_t
+xls_console_nodes(const struct xls_guest *g, struct store_node *out)
+{
+	char   dom[64], vm[64];
+	size_t n = 0;
+
+	xls_paths(g, dom, vm);
 	if (!g->no_console)
 		xls_console(g, dom, out, &n);
 	return n;
+}
+
+size_t
+xls_fill_nodes(const struct xls_guest *g, struct store_node *out)
+{
+	size_t n = xls_name_nodes(g, out);
+
+	return n + xls_console_nodes(g, out + n);
 }

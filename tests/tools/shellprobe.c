@@ -160,14 +160,16 @@ boot(struct xls *x, struct store *st, struct event_base *base, char **av)
 	 * (netback's InitWait, then rtnetlink) while it boots. */
 	if ((xv = xlv_open(st, base, sh.domid, &nic, 0, plugged, &p)) == NULL)
 		die("cannot make the vif");
+	if (xls_name(st, &sh, av[1], err, sizeof(err)) == -1)
+		die(err);
 	t2 = now_us();
 	if (xls_unpause(x, sh.domid, err, sizeof(err)) == -1)
 		die(err);
 	t3 = now_us();
 	printf("unpaused %u at_ms=%" PRIu64 "\n", sh.domid, uptime_ms());
 	fflush(stdout);
-	/* As jitsud: named while it boots. */
-	if (xls_name(st, &sh, av[1], err, sizeof(err)) == -1)
+	/* As jitsud: its console folder while it boots. */
+	if (xls_console_folder(st, &sh, av[1], err, sizeof(err)) == -1)
 		die(err);
 	while (!p.done)
 		event_base_dispatch(base);

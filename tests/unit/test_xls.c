@@ -56,6 +56,15 @@ store_read(struct store *st, const char *path, char *buf, size_t size)
 }
 
 int
+store_write(struct store *st, const char *path, const char *value)
+{
+	(void)st;
+	(void)path;
+	(void)value;
+	return 0;
+}
+
+int
 store_rm(struct store *st, const char *path)
 {
 	(void)st;
@@ -220,6 +229,34 @@ test_fill_without_a_console_names_only(void **state)
 	free(all);
 }
 
+/*
+ * The fill's two halves: the names, written before the guest runs, and
+ * console/, written while it boots (xls.c says why).
+ */
+static void
+test_fill_splits_into_names_and_console(void **state)
+{
+	size_t n, m;
+	char  *names = dump(xls_name_nodes, &n);
+	char  *cons = dump(xls_console_nodes, &m);
+	char  *all = dump(xls_fill_nodes, &n);
+	char   both[2048];
+
+	(void)state;
+	assert_int_equal(strncmp(names, "/local/domain/7/name=", 21), 0);
+	assert_int_equal(strncmp(cons, "/local/domain/7/console= r*", 27), 0);
+	snprintf(both, sizeof(both), "%s%s", names, cons);
+	assert_string_equal(both, all);
+	guest.no_console = 1;
+	free(cons);
+	cons = dump(xls_console_nodes, &m);
+	guest.no_console = 0;
+	assert_int_equal(m, 0);
+	free(names);
+	free(cons);
+	free(all);
+}
+
 /* A shell left by another jitsud is stale; ours, and any other name,
  * are not (a guest could be called anything but this form). */
 static void
@@ -252,6 +289,7 @@ main(void)
 		cmocka_unit_test(test_shell_has_no_name_nor_console),
 		cmocka_unit_test(test_fill_names_then_console_for_xenconsoled),
 		cmocka_unit_test(test_fill_without_a_console_names_only),
+		cmocka_unit_test(test_fill_splits_into_names_and_console),
 		cmocka_unit_test(test_stale_shells_are_other_jitsuds),
 	};
 
