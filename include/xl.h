@@ -133,10 +133,10 @@ struct xlb_vm {
 	int		    from_shell; /* the last build filled a shell */
 	struct xlh	   *xlh;	/* its hand-over's transport */
 	struct xlv	   *xlv;	/* its vif, vif-plug inline */
-	/* A filled shell not named yet (xlb.c: after its hand-over's
-	 * records), and the deadline for naming it anyway. */
-	struct xls_shell   *unnamed;
-	struct event	   *name_ev;
+	/* A filled shell whose console folder is still owed (xlb.c: after
+	 * its hand-over's records), and the deadline for writing it anyway. */
+	struct xls_shell   *console_owed;
+	struct event	   *console_ev;
 	struct xld_dom	   *dom; /* libxl's state (xld.c) */
 };
 

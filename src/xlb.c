@@ -308,10 +308,10 @@ xlb_release(struct xlb_vm *xv)
 	xv->xlh = NULL;
 	xlv_close(xv->xlv);
 	xv->xlv = NULL;
-	free(xv->unnamed);
-	xv->unnamed = NULL;
-	if (xv->name_ev != NULL)
-		evtimer_del(xv->name_ev);
+	free(xv->console_owed);
+	xv->console_owed = NULL;
+	if (xv->console_ev != NULL)
+		evtimer_del(xv->console_ev);
 	xld_vm_release(xv);
 	if (xv->save_fd != -1) {
 		close(xv->save_fd);
@@ -329,8 +329,8 @@ xlb_vm_free(struct xlb_vm *xv)
 	xlb_release(xv);
 	xld_vm_free(xv);
 	TAILQ_REMOVE(&xlb_env->all, xv, entry);
-	if (xv->name_ev != NULL)
-		event_free(xv->name_ev);
+	if (xv->console_ev != NULL)
+		event_free(xv->console_ev);
 	free(xv);
 }
 
@@ -418,7 +418,7 @@ xlb_synjitsu_prepare(struct xlb_vm *xv)
 
 /* Its console folder (xls_console_folder); -1 with xv->error set. */
 static int
-xlb_name(struct xlb_vm *xv, struct xls_shell *sh)
+xlb_console(struct xlb_vm *xv, struct xls_shell *sh)
 {
 	if (xls_console_folder(xlb_env->store, sh, xv->name, xv->error,
 		sizeof(xv->error)) == -1)
@@ -431,15 +431,15 @@ xlb_name(struct xlb_vm *xv, struct xls_shell *sh)
 
 /* A deferred console folder, written now; a guest without goes. */
 static void
-xlb_name_now(struct xlb_vm *xv)
+xlb_console_now(struct xlb_vm *xv)
 {
-	struct xls_shell *sh = xv->unnamed;
+	struct xls_shell *sh = xv->console_owed;
 
 	if (sh == NULL)
 		return;
-	xv->unnamed = NULL;
-	evtimer_del(xv->name_ev);
-	if (xlb_name(xv, sh) == -1) {
+	xv->console_owed = NULL;
+	evtimer_del(xv->console_ev);
+	if (xlb_console(xv, sh) == -1) {
 		log_warnx("%s: %s", xv->name, xv->error);
 		xld_fail(xv, xv->error);
 	}
@@ -447,11 +447,11 @@ xlb_name_now(struct xlb_vm *xv)
 }
 
 static void
-xlb_name_fired(int fd, short ev, void *arg)
+xlb_console_fired(int fd, short ev, void *arg)
 {
 	(void)fd;
 	(void)ev;
-	xlb_name_now(arg);
+	xlb_console_now(arg);
 }
 
 /*
@@ -460,26 +460,26 @@ xlb_name_fired(int fd, short ev, void *arg)
  * transaction, which the guest's own boot makes slow (300 ms and more
  * with the name, measured), must not stand in front of that answer.  So
  * it comes after the records are written (xlb_handover), or
- * XLB_NAME_WAIT_MS after the unpause for a guest that does not ask; its
+ * XLB_CONSOLE_WAIT_MS after the unpause for a guest that does not ask; its
  * console output waits in its ring meanwhile.  0 deferred, -1 to write
  * it now.
  */
-#define XLB_NAME_WAIT_MS 500
+#define XLB_CONSOLE_WAIT_MS 500
 
 static int
-xlb_name_later(struct xlb_vm *xv, const struct xls_shell *sh)
+xlb_console_later(struct xlb_vm *xv, const struct xls_shell *sh)
 {
-	struct timeval tv = { 0, XLB_NAME_WAIT_MS * 1000 };
+	struct timeval tv = { 0, XLB_CONSOLE_WAIT_MS * 1000 };
 
-	if (xv->name_ev == NULL &&
-	    (xv->name_ev = evtimer_new(xlb_env->base, xlb_name_fired, xv)) ==
-		NULL)
+	if (xv->console_ev == NULL &&
+	    (xv->console_ev = evtimer_new(xlb_env->base, xlb_console_fired,
+		 xv)) == NULL)
 		return -1;
-	free(xv->unnamed);
-	if ((xv->unnamed = malloc(sizeof(*sh))) == NULL)
+	free(xv->console_owed);
+	if ((xv->console_owed = malloc(sizeof(*sh))) == NULL)
 		return -1;
-	*xv->unnamed = *sh;
-	evtimer_add(xv->name_ev, &tv);
+	*xv->console_owed = *sh;
+	evtimer_add(xv->console_ev, &tv);
 	return 0;
 }
 
@@ -547,9 +547,9 @@ xlb_orphan_free(struct xlb_vm *xv)
 {
 	TAILQ_REMOVE(&xlb_env->orphans, xv, entry);
 	xld_vm_free(xv);
-	free(xv->unnamed);
-	if (xv->name_ev != NULL)
-		event_free(xv->name_ev);
+	free(xv->console_owed);
+	if (xv->console_ev != NULL)
+		event_free(xv->console_ev);
 	free(xv);
 }
 
@@ -567,7 +567,7 @@ xlb_handover(struct xlb_vm *xv, struct xl_cmd *c)
 	    xlh_write(xv->xlh, c->recs, c->nrecs) == -1)
 		xlb_report_n(xv, XL_REP_ADOPTED, -1);
 	/* The records first, then what waited for them. */
-	xlb_name_now(xv);
+	xlb_console_now(xv);
 }
 
 /* Over: the VM may be forgotten already, so it is never made anew. */
@@ -687,13 +687,13 @@ xlb_shell_create(struct xlb_vm *xv, const struct xl_cmd *c)
 	/* Told by its command line, the guest does not wait for it. */
 	if (xv->synjitsu) {
 		xlb_synjitsu_prepare(xv);
-		if (xlb_name_later(xv, &sh) == 0) {
+		if (xlb_console_later(xv, &sh) == 0) {
 			xlb_report(xv, XL_REP_BUILT, 1, NULL);
 			return 0;
 		}
 	}
 	/* Its console folder while it boots (xls.c says why). */
-	if (xlb_name(xv, &sh) == -1) {
+	if (xlb_console(xv, &sh) == -1) {
 		xld_build_failed(xv);
 		return 0;
 	}
