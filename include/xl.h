@@ -360,7 +360,7 @@ struct xls_guest {
 	uint32_t    mem_mib;
 	uint32_t    store_port, console_port;
 	uint64_t    store_pfn, console_pfn;
-	int	    no_console; /* xls_fill_nodes writes no console/ */
+	int	    no_console; /* xls_console_nodes writes no console/ */
 };
 
 #define XLS_NODES_MAX 48
@@ -413,10 +413,10 @@ int    xls_destroy(struct xls *, struct store *, uint32_t domid);
 /*
  * The XenStore nodes libxl writes for a PVH guest with a xenconsoled
  * console, in order, split as a shell writes them; pure.  xls_nodes:
- * the shell's (all but the name and the console); xls_fill_nodes: the
- * fill's (the name, /vm/UUID/name, console/), which xls_name_nodes
- * (the two names) and xls_console_nodes (console/) split.  Each returns
- * how many (at most XLS_NODES_MAX) it put in out[].
+ * the shell's (all but the name and the console); what a fill adds is
+ * xls_name_nodes (the name, /vm/UUID/name: before the unpause) and
+ * xls_console_nodes (console/: after it).  Each returns how many (at
+ * most XLS_NODES_MAX) it put in out[].
  */
 size_t xls_nodes(const struct xls_guest *, struct store_node *out);
 /*
@@ -427,7 +427,6 @@ size_t xls_nodes(const struct xls_guest *, struct store_node *out);
  */
 void   xls_shell_name(uint32_t owner, uint32_t domid, char *buf, size_t len);
 int    xls_shell_stale(const char *name, uint32_t self);
-size_t xls_fill_nodes(const struct xls_guest *, struct store_node *out);
 size_t xls_name_nodes(const struct xls_guest *, struct store_node *out);
 size_t xls_console_nodes(const struct xls_guest *, struct store_node *out);
 

@@ -839,11 +839,3 @@ xls_console_nodes(const struct xls_guest *g, struct store_node *out)
 		xls_console(g, dom, out, &n);
 	return n;
 }
-
-size_t
-xls_fill_nodes(const struct xls_guest *g, struct store_node *out)
-{
-	size_t n = xls_name_nodes(g, out);
-
-	return n + xls_console_nodes(g, out + n);
-}
