@@ -618,6 +618,16 @@ xls_name(struct store *st, struct xls_shell *sh, const char *name, char *err,
 	    sh->domid);
 	return -1;
 }
+
+int
+xls_console_folder(struct store *st, struct xls_shell *sh, const char *name,
+    char *err, size_t errlen)
+{
+	(void)st, (void)name;
+	snprintf(err, errlen, "domain %u: domain shells are x86 only",
+	    sh->domid);
+	return -1;
+}
 #endif /* JITSUD_X86 */
 
 int
