@@ -317,11 +317,12 @@ int	    xlv_plug_now(struct xlv *, char *err, size_t errlen);
 int	    xlv_link_pending(unsigned int ifi_flags);
 /* xlv_close: stop waiting and forget it; the device stays.  NULL ok. */
 void	    xlv_close(struct xlv *);
-/* xlv_remove: a dead domain's vif backends go (netback drops vifD.0). */
-void	    xlv_remove(struct store *, uint32_t domid);
-/* xlv_remove_twice: the same now and again a little later (xlv.c says
- * why); one store per calling thread. */
-void xlv_remove_twice(struct store *, struct event_base *, uint32_t domid);
+/*
+ * xlv_remove: a dead domain's vif backends go (netback drops vifD.0),
+ * now and, with a base, once more a little later (xlv.c says why); one
+ * store per calling thread.
+ */
+void	    xlv_remove(struct store *, struct event_base *, uint32_t domid);
 
 /* xls.c -- domain shells: PVH domains made ahead, filled on a summon */
 

@@ -557,7 +557,7 @@ void
 xlb_vif_gone(struct xlb_vm *xv)
 {
 	if (xv->domid != XL_NO_DOMID && xv->domid != 0)
-		xlv_remove_twice(xlb_env->store, xlb_env->base, xv->domid);
+		xlv_remove(xlb_env->store, xlb_env->base, xv->domid);
 }
 
 static void
@@ -637,7 +637,7 @@ xlb_shell_create(struct xlb_vm *xv, const struct xl_cmd *c)
 			  "libxl builds it instead",
 		    xv->name, sh.domid);
 		xls_destroy(x, xlb_env->store, sh.domid);
-		xlv_remove(xlb_env->store, sh.domid);
+		xlv_remove(xlb_env->store, xlb_env->base, sh.domid);
 		return -1;
 	}
 	if ((cmdline = xlb_cmdline(&c->b, xv->synjitsu)) == NULL)
@@ -650,7 +650,7 @@ xlb_shell_create(struct xlb_vm *xv, const struct xl_cmd *c)
 		log_warnx("%s: shell %u: %s; libxl builds it instead", xv->name,
 		    sh.domid, err);
 		xlv_close(vif);
-		xlv_remove_twice(xlb_env->store, xlb_env->base, sh.domid);
+		xlv_remove(xlb_env->store, xlb_env->base, sh.domid);
 		xls_destroy(x, xlb_env->store, sh.domid);
 		return -1;
 	}

@@ -45,15 +45,16 @@ struct xlp_slot {
 };
 
 struct xlp {
-	struct xls     *xls;
-	struct store   *store;
-	struct event   *refill;
-	int		builder; /* its id, for the log */
-	int		per_shape;
-	int		reaped;
-	int		failing; /* the last make failed */
-	struct xlp_slot slot[XLP_SHAPES_MAX];
-	size_t		nslots;
+	struct xls	  *xls;
+	struct store	  *store;
+	struct event_base *base;
+	struct event	  *refill;
+	int		   builder; /* its id, for the log */
+	int		   per_shape;
+	int		   reaped;
+	int		   failing; /* the last make failed */
+	struct xlp_slot	   slot[XLP_SHAPES_MAX];
+	size_t		   nslots;
 };
 
 /* The CPUID policies a shell can be made with (xls.c applies them). */
@@ -155,7 +156,7 @@ xlp_make(struct xlp *p, const struct xlp_shape *s, struct xls_shell *out,
 		snprintf(err, errlen, "shell %u: cannot make its vif's folders",
 		    out->domid);
 		xls_destroy(p->xls, p->store, out->domid);
-		xlv_remove(p->store, out->domid);
+		xlv_remove(p->store, p->base, out->domid);
 		return -1;
 	}
 	out->vif = 1;
@@ -167,7 +168,7 @@ static void
 xlp_destroy(struct xlp *p, uint32_t domid)
 {
 	xls_destroy(p->xls, p->store, domid);
-	xlv_remove(p->store, domid);
+	xlv_remove(p->store, p->base, domid);
 }
 
 static void
@@ -228,6 +229,7 @@ xlp_open(struct event_base *base, struct store *st, int builder, int per_shape)
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return NULL;
 	p->store = st;
+	p->base = base;
 	p->builder = builder;
 	p->per_shape = per_shape > CONF_SHELLS_MAX ? CONF_SHELLS_MAX :
 						     per_shape;

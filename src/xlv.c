@@ -559,13 +559,11 @@ xlv_close(struct xlv *x)
 	free(x);
 }
 
-void
-xlv_remove(struct store *st, uint32_t domid)
+static void
+xlv_remove_once(struct store *st, uint32_t domid)
 {
 	char path[STORE_PATH_MAX];
 
-	if (st == NULL)
-		return;
 	snprintf(path, sizeof(path), "/local/domain/0/backend/vif/%u", domid);
 	store_rm(st, path);
 }
@@ -597,18 +595,20 @@ xlv_again_fired(int fd, short ev, void *arg)
 	snprintf(path, sizeof(path), "/local/domain/%u", domid);
 	if (store_read(xlv_again_st, path, v, sizeof(v)) == 0)
 		return; /* a domain has the domid now: its vif is its own */
-	xlv_remove(xlv_again_st, domid);
+	xlv_remove_once(xlv_again_st, domid);
 }
 
 void
-xlv_remove_twice(struct store *st, struct event_base *base, uint32_t domid)
+xlv_remove(struct store *st, struct event_base *base, uint32_t domid)
 {
 	struct timeval tv = { XLV_AGAIN_MS / 1000,
 		(XLV_AGAIN_MS % 1000) * 1000 };
 
 	if (st == NULL)
 		return;
-	xlv_remove(st, domid);
+	xlv_remove_once(st, domid);
+	if (base == NULL)
+		return;
 	xlv_again_st = st;
 	if (event_base_once(base, -1, EV_TIMEOUT, xlv_again_fired,
 		(void *)(uintptr_t)domid, &tv) == -1)

@@ -208,7 +208,7 @@ main(int argc, char **argv)
 		die("usage: shellprobe make|boot|destroy|gone ...");
 	st = store(&base);
 	if (strcmp(argv[1], "gone") == 0) {
-		xlv_remove(st, number(argv[2]));
+		xlv_remove(st, NULL, number(argv[2]));
 		return 0;
 	}
 	if ((x = xls_open()) == NULL)

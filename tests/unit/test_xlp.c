@@ -90,9 +90,9 @@ xlv_premake(struct store *st, uint32_t domid)
 }
 
 void
-xlv_remove(struct store *st, uint32_t domid)
+xlv_remove(struct store *st, struct event_base *b, uint32_t domid)
 {
-	(void)st;
+	(void)st, (void)b;
 	snprintf(vifs + strlen(vifs), sizeof(vifs) - strlen(vifs), "-%u ",
 	    domid);
 }

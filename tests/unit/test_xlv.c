@@ -590,7 +590,7 @@ static void
 test_remove_takes_the_domains_vif_backends(void **state)
 {
 	(void)state;
-	xlv_remove(fake_st, 7);
+	xlv_remove(fake_st, NULL, 7);
 	assert_string_equal(writes, "rm /local/domain/0/backend/vif/7;");
 }
 
@@ -599,14 +599,14 @@ test_remove_takes_the_domains_vif_backends(void **state)
  * once more two seconds later, unless a domain has that domid by then.
  */
 static void
-test_remove_twice_removes_again_what_a_probe_wrote_back(void **state)
+test_remove_removes_again_what_a_probe_wrote_back(void **state)
 {
 	struct timeval tv = { 2, 300000 };
 
 	(void)state;
 	live_domid = 0;
-	xlv_remove_twice(fake_st, base, 7);
-	xlv_remove_twice(fake_st, base, 8);
+	xlv_remove(fake_st, base, 7);
+	xlv_remove(fake_st, base, 8);
 	assert_string_equal(writes,
 	    "rm /local/domain/0/backend/vif/7;"
 	    "rm /local/domain/0/backend/vif/8;");
@@ -643,7 +643,7 @@ main(void)
 		T(test_plug_now_without_the_bridge_fails_to_the_caller),
 		T(test_unwritable_folders_give_no_vif),
 		T(test_remove_takes_the_domains_vif_backends),
-		T(test_remove_twice_removes_again_what_a_probe_wrote_back),
+		T(test_remove_removes_again_what_a_probe_wrote_back),
 	};
 #undef T
 
