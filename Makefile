@@ -131,7 +131,7 @@ PROGRAMS = jitsud jitsuctl
 jitsud_SRCS = src/jitsud.c src/server.c src/forward.c src/control.c \
 	      src/vm.c src/handover.c src/xl.c src/xlb.c src/xld.c src/xlh.c \
 	      src/xlv.c src/xls.c src/xlp.c src/child.c \
-	      src/chan.c src/store.c src/broker.c src/brokers.c src/proc.c \
+	      src/chan.c src/store.c src/store_wire.c src/broker.c src/brokers.c src/proc.c \
 	      src/proc_child.c src/proc_sock.c src/proc_adopt.c src/proc_util.c \
 	      src/netlink.c src/probe.c src/dns.c \
 	      $(ZONE_SRCS) src/binding.c src/conduit.c src/conf.c src/errors.c src/metrics.c \
@@ -191,8 +191,8 @@ $(B)/tools/dnscmp: tests/tools/dnscmp.c | $(CROSS_STAMP)
 
 # The testbed's driver for domain shells (tests/xen/xls.sh): xls.c with
 # the daemon's XenStore and vif code.
-shellprobe_SRCS = tests/tools/shellprobe.c src/xls.c src/store.c src/xlv.c \
-	      src/netlink.c src/log.c
+shellprobe_SRCS = tests/tools/shellprobe.c src/xls.c src/store.c \
+	      src/store_wire.c src/xlv.c src/netlink.c src/log.c
 $(B)/tools/shellprobe: $(patsubst %.c,$(B)/obj/%.o,$(shellprobe_SRCS))
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(shell $(PKG_CONFIG) --libs libevent xenstore \

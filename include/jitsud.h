@@ -1487,8 +1487,8 @@ int	store_private_dir(struct store *, const char *path, int domid);
 /*
  * store_write_seq: write n values under dir (dir/keys[i] = values[i]) in
  * that order, no transaction: a reader watching the last key sees the
- * others when it fires.  0, or -1 (logged) with the writes before the
- * failing one done.
+ * others when it fires.  One round trip where xenstored has a socket
+ * (store_wire.c).  0, or -1 (logged) with some of them written.
  */
 int store_write_seq(struct store *, const char *dir, const char *const *keys,
     const char *const *values, size_t n);
@@ -1533,6 +1533,13 @@ struct store_node {
  * logged.
  */
 int store_make_nodes(struct store *, uint32_t domid, const struct store_node *,
+    size_t n);
+/*
+ * store_put_nodes: the same without a transaction, in one round trip
+ * where xenstored has a socket: in order, so that a reader watching the
+ * last node finds the others.  0, or -1 logged (some may be written).
+ */
+int store_put_nodes(struct store *, uint32_t domid, const struct store_node *,
     size_t n);
 /*
  * One operation of store_apply: write path = value (and, with nperms,

@@ -9,6 +9,7 @@
 
 #include "jitsud.h"
 #include "log.h"
+#include "store_int.h"
 
 /*
  * libxenstore is used only here.  Watches are delivered through the
@@ -30,8 +31,10 @@ struct store_watch {
 };
 
 struct store {
-	struct xs_handle *xs;
-	struct event	 *ev;
+	struct xs_handle  *xs;
+	struct event	  *ev;
+	struct store_wire *wire;       /* store_wire.c; NULL: libxenstore */
+	int		   wire_tried; /* opened on the first batch */
 	TAILQ_HEAD(, store_watch) watches;
 	unsigned long next_token;
 };
@@ -66,6 +69,7 @@ store_close(struct store *st)
 	while (!TAILQ_EMPTY(&st->watches))
 		store_unwatch(TAILQ_FIRST(&st->watches));
 	event_free(st->ev);
+	store_wire_close(st->wire);
 	xs_close(st->xs);
 	free(st);
 }
@@ -239,12 +243,12 @@ store_rm(struct store *st, const char *path)
  * owner and everyone else's access.
  */
 static unsigned int
-store_perms(enum store_perm perm, uint32_t domid, struct xs_permissions p[2])
+store_perms(enum store_perm perm, uint32_t domid, struct store_perm_ent p[2])
 {
-	p[0].id = 0;
-	p[0].perms = XS_PERM_NONE;
-	p[1].id = domid;
-	p[1].perms = XS_PERM_READ;
+	p[0].domid = 0;
+	p[0].perm = 'n';
+	p[1].domid = domid;
+	p[1].perm = 'r';
 	switch (perm) {
 	case STORE_INHERIT:
 		return 0;
@@ -253,198 +257,16 @@ store_perms(enum store_perm perm, uint32_t domid, struct xs_permissions p[2])
 	case STORE_GUEST_RO:
 		return 2;
 	case STORE_GUEST_RW:
-		p[0].id = domid;
+		p[0].domid = domid;
 		return 1;
 	case STORE_SHARED:
-		p[1].perms = XS_PERM_READ | XS_PERM_WRITE;
+		p[1].perm = 'b';
 		return 2;
 	}
 	return 0;
 }
 
-int
-store_private_dir(struct store *st, const char *path, int domid)
-{
-	struct xs_permissions perms[2];
-	unsigned int	      n;
-
-	n = store_perms(STORE_SHARED, (uint32_t)domid, perms);
-	if (!xs_mkdir(st->xs, XBT_NULL, path) ||
-	    !xs_set_permissions(st->xs, XBT_NULL, path, perms, n)) {
-		log_warn("xenstore %s", path);
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * Run body(st, t, arg) in a transaction, again while the commit meets a
- * conflict (8 times at most: someone, often the guest, wrote meanwhile).
- * body returns 0 to commit, 1 to end writing nothing, -1 on failure;
- * the result is 0, 1 or -1.
- */
-static int
-store_transact(struct store *st,
-    int (*body)(struct store *, xs_transaction_t, void *), void *arg)
-{
-	xs_transaction_t t;
-	int		 rc, tries;
-
-	for (tries = 0; tries < 8; tries++) {
-		if ((t = xs_transaction_start(st->xs)) == XBT_NULL)
-			return -1;
-		if ((rc = body(st, t, arg)) != 0) {
-			xs_transaction_end(st->xs, t, true);
-			return rc;
-		}
-		if (xs_transaction_end(st->xs, t, false))
-			return 0;
-		if (errno != EAGAIN)
-			return -1;
-	}
-	return -1;
-}
-
-/*
- * No transaction: each write is its own request, and xenstored carries
- * out one connection's requests in order, so a reader that watches the
- * last key finds the others there when its watch fires.  A transaction
- * would cost three more round trips (start, a read to guard it, end),
- * and here each one lies between a guest and its first reply.
- */
-int
-store_write_seq(struct store *st, const char *dir, const char *const *keys,
-    const char *const *values, size_t n)
-{
-	char   path[STORE_PATH_MAX];
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, keys[i]);
-		if (!xs_write(st->xs, XBT_NULL, path, values[i],
-			strlen(values[i]))) {
-			log_warn("xenstore write %s", path);
-			return -1;
-		}
-	}
-	return 0;
-}
-
-/* One folder inside transaction t: made, owned, filled. */
-static int
-store_make_dir(struct store *st, xs_transaction_t t, const struct store_dir *d)
-{
-	struct xs_permissions perms[2] = {
-		{ .id = d->owner, .perms = XS_PERM_NONE },
-		{ .id = d->reader, .perms = XS_PERM_READ },
-	};
-	char   path[STORE_PATH_MAX];
-	size_t i;
-
-	if ((!xs_rm(st->xs, t, d->path) && errno != ENOENT) ||
-	    !xs_mkdir(st->xs, t, d->path) ||
-	    !xs_set_permissions(st->xs, t, d->path, perms, 2))
-		return -1;
-	/* Keys made by dom0 take their folder's permissions. */
-	for (i = 0; i < d->n; i++) {
-		snprintf(path, sizeof(path), "%s/%s", d->path, d->keys[i]);
-		if (!xs_write(st->xs, t, path, d->values[i],
-			strlen(d->values[i])))
-			return -1;
-	}
-	return 0;
-}
-
-/* One attempt: 0 committed, -1 failed, EAGAIN to retry. */
-struct store_dirs {
-	const struct store_dir *d;
-	size_t			n;
-};
-
-static int
-store_dirs_body(struct store *st, xs_transaction_t t, void *arg)
-{
-	struct store_dirs *a = arg;
-	size_t		   i;
-
-	for (i = 0; i < a->n; i++)
-		if (store_make_dir(st, t, &a->d[i]) == -1)
-			return -1;
-	return 0;
-}
-
-int
-store_make_dirs(struct store *st, const struct store_dir *d, size_t n)
-{
-	struct store_dirs a = { d, n };
-
-	if (store_transact(st, store_dirs_body, &a) != 0) {
-		log_warn("xenstore transaction making %s", n ? d[0].path : "");
-		return -1;
-	}
-	return 0;
-}
-
-/* One node inside transaction t, with the permissions libxl gives. */
-static int
-store_make_node(struct store *st, xs_transaction_t t, uint32_t domid,
-    const struct store_node *nd)
-{
-	struct xs_permissions p[2];
-	unsigned int	      n = store_perms(nd->perm, domid, p);
-
-	if (nd->fresh && !xs_rm(st->xs, t, nd->path) && errno != ENOENT)
-		return -1;
-	if (!xs_write(st->xs, t, nd->path, nd->value, strlen(nd->value)))
-		return -1;
-	if (n > 0 && !xs_set_permissions(st->xs, t, nd->path, p, n))
-		return -1;
-	return 0;
-}
-
-struct store_nodes {
-	uint32_t		 domid;
-	const struct store_node *nd;
-	size_t			 n;
-};
-
-static int
-store_nodes_body(struct store *st, xs_transaction_t t, void *arg)
-{
-	struct store_nodes *a = arg;
-	size_t		    i;
-
-	for (i = 0; i < a->n; i++)
-		if (store_make_node(st, t, a->domid, &a->nd[i]) == -1)
-			return -1;
-	return 0;
-}
-
-int
-store_make_nodes(struct store *st, uint32_t domid, const struct store_node *nd,
-    size_t n)
-{
-	struct store_nodes a = { domid, nd, n };
-
-	if (store_transact(st, store_nodes_body, &a) != 0) {
-		log_warn("xenstore transaction making %s", n ? nd[0].path : "");
-		return -1;
-	}
-	return 0;
-}
-
-int
-store_introduce(struct store *st, uint32_t domid, unsigned long mfn,
-    unsigned int port)
-{
-	if (!xs_introduce_domain(st->xs, domid, mfn, port)) {
-		log_warn("xs_introduce_domain %u", domid);
-		return -1;
-	}
-	return 0;
-}
-
-/* What one letter of a conduit-style permission list gives. */
+/* What one letter of a permission list gives; -1 for no such letter. */
 static int
 store_perm_bits(char c, unsigned int *bits)
 {
@@ -465,56 +287,331 @@ store_perm_bits(char c, unsigned int *bits)
 	return -1;
 }
 
-struct store_ops {
-	const struct store_op *ops;
-	size_t		       n;
-};
-
-static int
-store_ops_body(struct store *st, xs_transaction_t t, void *arg)
+/* The next request of b, or NULL (b->overflow set) if it is full. */
+static struct store_req *
+store_batch_add(struct store_batch *b, enum store_req_type type,
+    const char *path)
 {
-	const struct store_ops *a = arg;
-	struct xs_permissions	p[STORE_OP_PERMS];
-	const struct store_op  *op;
-	size_t			i, j;
+	struct store_req *r;
 
-	for (i = 0; i < a->n; i++) {
-		op = &a->ops[i];
-		if (op->rm) {
-			if (!xs_rm(st->xs, t, op->path) && errno != ENOENT)
-				return -1;
-			continue;
-		}
-		if (!xs_write(st->xs, t, op->path, op->value,
-			strlen(op->value)))
-			return -1;
-		if (op->nperms == 0)
-			continue;
-		for (j = 0; j < op->nperms && j < STORE_OP_PERMS; j++) {
-			p[j].id = op->perms[j].domid;
-			if (store_perm_bits(op->perms[j].perm, &p[j].perms) ==
+	if (path == NULL || b->n == STORE_BATCH_REQS) {
+		b->overflow = 1;
+		return NULL;
+	}
+	r = &b->req[b->n++];
+	memset(r, 0, sizeof(*r));
+	r->type = type;
+	r->path = path;
+	return r;
+}
+
+/* dir/key, kept in b's text; NULL (b->overflow set) if it is full. */
+static const char *
+store_batch_path(struct store_batch *b, const char *dir, const char *key)
+{
+	char *p = b->text + b->used;
+	int   n;
+
+	n = snprintf(p, sizeof(b->text) - b->used, "%s/%s", dir, key);
+	if (n < 0 || (size_t)n >= sizeof(b->text) - b->used) {
+		b->overflow = 1;
+		return NULL;
+	}
+	b->used += (size_t)n + 1;
+	return p;
+}
+
+static void
+store_batch_write(struct store_batch *b, const char *path, const char *value)
+{
+	struct store_req *r;
+
+	if ((r = store_batch_add(b, STORE_REQ_WRITE, path)) != NULL)
+		r->value = value;
+}
+
+static void
+store_batch_perms(struct store_batch *b, const char *path,
+    const struct store_perm_ent *p, unsigned int n)
+{
+	struct store_req *r;
+
+	if (n > STORE_OP_PERMS)
+		b->overflow = 1;
+	if (n == 0 || n > STORE_OP_PERMS)
+		return;
+	if ((r = store_batch_add(b, STORE_REQ_PERMS, path)) != NULL) {
+		memcpy(r->perms, p, n * sizeof(*p));
+		r->nperms = n;
+	}
+}
+
+/* One request through libxenstore, in transaction t. */
+static int
+store_xs_req(struct store *st, xs_transaction_t t, const struct store_req *r)
+{
+	struct xs_permissions p[STORE_OP_PERMS];
+	unsigned int	      i;
+
+	switch (r->type) {
+	case STORE_REQ_RM:
+		return xs_rm(st->xs, t, r->path) || errno == ENOENT ? 0 : -1;
+	case STORE_REQ_MKDIR:
+		return xs_mkdir(st->xs, t, r->path) ? 0 : -1;
+	case STORE_REQ_WRITE:
+		return xs_write(st->xs, t, r->path, r->value,
+			   strlen(r->value)) ?
+		    0 :
+		    -1;
+	case STORE_REQ_PERMS:
+		for (i = 0; i < r->nperms; i++) {
+			p[i].id = r->perms[i].domid;
+			if (store_perm_bits(r->perms[i].perm, &p[i].perms) ==
 			    -1) {
 				errno = EINVAL;
 				return -1;
 			}
 		}
-		if (!xs_set_permissions(st->xs, t, op->path, p,
-			(unsigned int)j))
+		return xs_set_permissions(st->xs, t, r->path, p, r->nperms) ?
+		    0 :
+		    -1;
+	}
+	errno = EINVAL;
+	return -1;
+}
+
+/*
+ * The batch through libxenstore: a round trip a request.  Without a
+ * transaction, it stops at the first request that fails.
+ */
+static int
+store_xs_run(struct store *st, const struct store_batch *b, int transact)
+{
+	xs_transaction_t t = XBT_NULL;
+	size_t		 i;
+	int		 saved;
+
+	if (b->overflow) {
+		errno = E2BIG;
+		return -1;
+	}
+	if (transact && (t = xs_transaction_start(st->xs)) == XBT_NULL)
+		return -1;
+	for (i = 0; i < b->n; i++)
+		if (store_xs_req(st, t, &b->req[i]) == -1) {
+			saved = errno;
+			if (transact)
+				xs_transaction_end(st->xs, t, true);
+			errno = saved;
+			return -1;
+		}
+	if (transact && !xs_transaction_end(st->xs, t, false))
+		return -1;
+	return 0;
+}
+
+/*
+ * Carry out batch b, in a transaction if transact, run again while its
+ * commit meets a conflict (8 times at most: someone, often the guest,
+ * wrote meanwhile).  Over our own socket to xenstored when there is one
+ * (store_wire.c says why); if that connection fails, through
+ * libxenstore from then on.  0, or -1 with errno.
+ */
+static int
+store_run(struct store *st, const struct store_batch *b, int transact)
+{
+	int rc, tries;
+
+	if (!st->wire_tried) {
+		st->wire_tried = 1;
+		if ((st->wire = store_wire_open(store_wire_path())) == NULL)
+			log_debug("xenstored's socket %s: %s; a round trip "
+				  "a request",
+			    store_wire_path(), strerror(errno));
+	}
+	for (tries = 0; tries < 8; tries++) {
+		if (st->wire != NULL &&
+		    (rc = store_wire_run(st->wire, b, transact)) ==
+			STORE_WIRE_LOST) {
+			log_warn("xenstored's socket %s: lost; a round trip a "
+				 "request from now on",
+			    store_wire_path());
+			store_wire_close(st->wire);
+			st->wire = NULL;
+		}
+		if (st->wire == NULL)
+			rc = store_xs_run(st, b, transact);
+		if (rc == 0)
+			return 0;
+		if (!transact || errno != EAGAIN)
 			return -1;
 	}
-	return 0;
+	return -1;
+}
+
+int
+store_private_dir(struct store *st, const char *path, int domid)
+{
+	struct store_batch   *b;
+	struct store_perm_ent perms[2];
+	unsigned int	      n;
+	int		      rc = -1;
+
+	if ((b = calloc(1, sizeof(*b))) == NULL)
+		return -1;
+	n = store_perms(STORE_SHARED, (uint32_t)domid, perms);
+	store_batch_add(b, STORE_REQ_MKDIR, path);
+	store_batch_perms(b, path, perms, n);
+	if ((rc = store_run(st, b, 0)) == -1)
+		log_warn("xenstore %s", path);
+	free(b);
+	return rc;
+}
+
+/*
+ * No transaction: xenstored carries out one connection's requests in
+ * order, so a reader that watches the last key finds the others there
+ * when its watch fires.  A transaction would cost two more round trips
+ * (start, end), and here each one lies between a guest and its first
+ * reply.
+ */
+int
+store_write_seq(struct store *st, const char *dir, const char *const *keys,
+    const char *const *values, size_t n)
+{
+	struct store_batch *b;
+	size_t		    i;
+	int		    rc;
+
+	if ((b = calloc(1, sizeof(*b))) == NULL)
+		return -1;
+	for (i = 0; i < n; i++)
+		store_batch_write(b, store_batch_path(b, dir, keys[i]),
+		    values[i]);
+	if ((rc = store_run(st, b, 0)) == -1)
+		log_warn("xenstore writes under %s", dir);
+	free(b);
+	return rc;
+}
+
+int
+store_make_dirs(struct store *st, const struct store_dir *d, size_t n)
+{
+	struct store_batch   *b;
+	struct store_perm_ent perms[2];
+	size_t		      i, k;
+	int		      rc;
+
+	if ((b = calloc(1, sizeof(*b))) == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		perms[0].domid = d[i].owner;
+		perms[0].perm = 'n';
+		perms[1].domid = d[i].reader;
+		perms[1].perm = 'r';
+		store_batch_add(b, STORE_REQ_RM, d[i].path);
+		store_batch_add(b, STORE_REQ_MKDIR, d[i].path);
+		store_batch_perms(b, d[i].path, perms, 2);
+		/* Keys made by dom0 take their folder's permissions. */
+		for (k = 0; k < d[i].n; k++)
+			store_batch_write(b,
+			    store_batch_path(b, d[i].path, d[i].keys[k]),
+			    d[i].values[k]);
+	}
+	if ((rc = store_run(st, b, 1)) == -1)
+		log_warn("xenstore transaction making %s", n ? d[0].path : "");
+	free(b);
+	return rc;
+}
+
+/* Each node with the permissions libxl gives, in a transaction or not. */
+static int
+store_nodes(struct store *st, uint32_t domid, const struct store_node *nd,
+    size_t n, int transact)
+{
+	struct store_batch   *b;
+	struct store_perm_ent p[2];
+	unsigned int	      np;
+	size_t		      i;
+	int		      rc;
+
+	if ((b = calloc(1, sizeof(*b))) == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (nd[i].fresh)
+			store_batch_add(b, STORE_REQ_RM, nd[i].path);
+		store_batch_write(b, nd[i].path, nd[i].value);
+		np = store_perms(nd[i].perm, domid, p);
+		store_batch_perms(b, nd[i].path, p, np);
+	}
+	if ((rc = store_run(st, b, transact)) == -1)
+		log_warn("xenstore %s %s",
+		    transact ? "transaction making" : "writes from",
+		    n ? nd[0].path : "");
+	free(b);
+	return rc;
+}
+
+int
+store_make_nodes(struct store *st, uint32_t domid, const struct store_node *nd,
+    size_t n)
+{
+	return store_nodes(st, domid, nd, n, 1);
+}
+
+int
+store_put_nodes(struct store *st, uint32_t domid, const struct store_node *nd,
+    size_t n)
+{
+	return store_nodes(st, domid, nd, n, 0);
 }
 
 int
 store_apply(struct store *st, const struct store_op *ops, size_t n)
 {
-	struct store_ops a = { ops, n };
+	struct store_batch    *b;
+	struct store_perm_ent  p[STORE_OP_PERMS];
+	const struct store_op *op;
+	unsigned int	       bits;
+	size_t		       i, j;
+	int		       rc = -1;
 
 	if (n == 0)
 		return 0;
-	if (store_transact(st, store_ops_body, &a) == -1) {
+	if ((b = calloc(1, sizeof(*b))) == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		op = &ops[i];
+		if (op->rm) {
+			store_batch_add(b, STORE_REQ_RM, op->path);
+			continue;
+		}
+		store_batch_write(b, op->path, op->value);
+		for (j = 0; j < op->nperms && j < STORE_OP_PERMS; j++) {
+			if (store_perm_bits(op->perms[j].perm, &bits) == -1) {
+				errno = EINVAL;
+				goto fail;
+			}
+			p[j].domid = op->perms[j].domid;
+			p[j].perm = op->perms[j].perm;
+		}
+		store_batch_perms(b, op->path, p, (unsigned int)j);
+	}
+	rc = store_run(st, b, 1);
+fail:
+	if (rc == -1)
 		log_warn("xenstore transaction of %zu operation(s) from %s", n,
 		    ops[0].path);
+	free(b);
+	return rc;
+}
+
+int
+store_introduce(struct store *st, uint32_t domid, unsigned long mfn,
+    unsigned int port)
+{
+	if (!xs_introduce_domain(st->xs, domid, mfn, port)) {
+		log_warn("xs_introduce_domain %u", domid);
 		return -1;
 	}
 	return 0;

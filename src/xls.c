@@ -472,7 +472,7 @@ out:
 /*
  * The name: before the guest runs, so that whoever sees it running
  * (xl, a tool that waits for its data/status by name) sees its name;
- * two plain writes, each its own request.
+ * two plain writes, sent together.
  */
 int
 xls_name(struct store *st, struct xls_shell *sh, const char *name, char *err,
@@ -480,7 +480,7 @@ xls_name(struct store *st, struct xls_shell *sh, const char *name, char *err,
 {
 	struct xls_guest  g;
 	struct store_node nd[XLS_NODES_MAX];
-	size_t		  i, n;
+	size_t		  n;
 
 	if (!sh->filled) {
 		snprintf(err, errlen, "domain %u: not filled", sh->domid);
@@ -488,11 +488,10 @@ xls_name(struct store *st, struct xls_shell *sh, const char *name, char *err,
 	}
 	xls_guest_of(sh, name, &g);
 	n = xls_name_nodes(&g, nd);
-	for (i = 0; i < n; i++)
-		if (store_write(st, nd[i].path, nd[i].value) == -1) {
-			xls_err(err, errlen, "its name", sh->domid);
-			return -1;
-		}
+	if (store_put_nodes(st, sh->domid, nd, n) == -1) {
+		xls_err(err, errlen, "its name", sh->domid);
+		return -1;
+	}
 	return 0;
 }
 

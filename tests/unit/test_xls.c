@@ -34,6 +34,18 @@ store_make_nodes(struct store *st, uint32_t domid, const struct store_node *nd,
 }
 
 int
+store_put_nodes(struct store *st, uint32_t domid, const struct store_node *nd,
+    size_t n)
+{
+	(void)st;
+	(void)domid;
+	(void)nd;
+	(void)n;
+	fail_msg("store_put_nodes called");
+	return -1;
+}
+
+int
 store_introduce(struct store *st, uint32_t domid, unsigned long mfn,
     unsigned int port)
 {
@@ -53,15 +65,6 @@ store_read(struct store *st, const char *path, char *buf, size_t size)
 	(void)buf;
 	(void)size;
 	return -1;
-}
-
-int
-store_write(struct store *st, const char *path, const char *value)
-{
-	(void)st;
-	(void)path;
-	(void)value;
-	return 0;
 }
 
 int
