@@ -72,7 +72,7 @@ int	store_wire_errno(const char *payload, size_t len);
  * STORE_WIRE_LOST with errno if the connection failed (close it).
  */
 #define STORE_WIRE_LOST (-2)
-int	store_wire_run(struct store_wire *, const struct store_batch *,
-	    int transact);
+int store_wire_run(struct store_wire *, const struct store_batch *,
+    int transact);
 
 #endif /* STORE_INT_H */

@@ -44,8 +44,9 @@ struct store_wire {
 const char *
 store_wire_path(void)
 {
-	static _Thread_local char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	const char	    *p, *dir;
+	static _Thread_local char
+		    path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	const char *p, *dir;
 
 	if ((p = getenv("XENSTORED_PATH")) != NULL)
 		return p;
@@ -139,8 +140,9 @@ store_wire_encode(const struct store_req *r, uint32_t id, uint32_t tx,
 	switch (r->type) {
 	case STORE_REQ_WRITE:
 		/* The value is the rest of the payload, with no NUL. */
-		if (r->value == NULL || store_wire_put(buf, len, &at, r->value,
-					    strlen(r->value)) == -1)
+		if (r->value == NULL ||
+		    store_wire_put(buf, len, &at, r->value, strlen(r->value)) ==
+			-1)
 			return -1;
 		break;
 	case STORE_REQ_PERMS:
@@ -307,8 +309,7 @@ store_wire_batch(struct store_wire *w, const struct store_batch *b,
 }
 
 int
-store_wire_run(struct store_wire *w, const struct store_batch *b,
-    int transact)
+store_wire_run(struct store_wire *w, const struct store_batch *b, int transact)
 {
 	struct xsd_sockmsg h;
 	char		   pl[XENSTORE_PAYLOAD_MAX + 1], *end;
@@ -360,8 +361,8 @@ store_wire_run(struct store_wire *w, const struct store_batch *b,
 			err = e;
 	}
 	if (transact) {
-		rc = store_wire_ask(w, XS_TRANSACTION_END, first + (uint32_t)b->n,
-		    tx, err == 0 ? "T" : "F", pl);
+		rc = store_wire_ask(w, XS_TRANSACTION_END,
+		    first + (uint32_t)b->n, tx, err == 0 ? "T" : "F", pl);
 		if (rc == STORE_WIRE_LOST)
 			return rc;
 		if (rc == -1 && err == 0)

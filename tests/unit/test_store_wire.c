@@ -34,9 +34,9 @@ msg(char *out, uint32_t type, uint32_t id, uint32_t tx, const void *pl,
 static void
 test_write_is_the_path_its_nul_and_the_value(void **state)
 {
-	struct store_req r = { .type = STORE_REQ_WRITE,
-		.path = "/local/domain/7/name",
-		.value = "www" };
+	struct store_req  r = { .type = STORE_REQ_WRITE,
+		 .path = "/local/domain/7/name",
+		 .value = "www" };
 	static const char pl[] = "/local/domain/7/name\0www";
 	char		  got[128], want[128];
 	size_t		  n;
@@ -50,10 +50,10 @@ test_write_is_the_path_its_nul_and_the_value(void **state)
 static void
 test_perms_are_a_letter_and_a_domid_each(void **state)
 {
-	struct store_req r = { .type = STORE_REQ_PERMS,
-		.path = "/p",
-		.perms = { { 0, 'n' }, { 12, 'r' } },
-		.nperms = 2 };
+	struct store_req  r = { .type = STORE_REQ_PERMS,
+		 .path = "/p",
+		 .perms = { { 0, 'n' }, { 12, 'r' } },
+		 .nperms = 2 };
 	static const char pl[] = "/p\0n0\0r12";
 	char		  got[128], want[128];
 	size_t		  n;
@@ -147,8 +147,8 @@ fx_note(const struct xsd_sockmsg *h, const char *pl)
 {
 	size_t n = strlen(fx.log), i;
 
-	n += (size_t)snprintf(fx.log + n, sizeof(fx.log) - n, "%u/%u/%u:",
-	    h->type, h->req_id, h->tx_id);
+	n += (size_t)snprintf(fx.log + n, sizeof(fx.log) - n,
+	    "%u/%u/%u:", h->type, h->req_id, h->tx_id);
 	for (i = 0; i < h->len && n + 2 < sizeof(fx.log); i++)
 		fx.log[n++] = pl[i] == '\0' ? '|' : pl[i];
 	fx.log[n++] = ';';
@@ -228,8 +228,7 @@ fx_start(void)
 	snprintf(fx.path, sizeof(fx.path), "%s/socket", fx.dir);
 	strcpy(sun.sun_path, fx.path);
 	assert_int_not_equal(fx.lfd = socket(AF_UNIX, SOCK_STREAM, 0), -1);
-	assert_int_equal(bind(fx.lfd, (struct sockaddr *)&sun, sizeof(sun)),
-	    0);
+	assert_int_equal(bind(fx.lfd, (struct sockaddr *)&sun, sizeof(sun)), 0);
 	assert_int_equal(listen(fx.lfd, 1), 0);
 	assert_int_equal(pthread_create(&fx.thread, NULL, fx_main, NULL), 0);
 	assert_non_null(w = store_wire_open(fx.path));
