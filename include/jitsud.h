@@ -1312,6 +1312,8 @@ struct chan;
 struct chan *chan_new(struct event_base *base,
     void (*handler)(void *msg, void *arg), void *arg);
 int	     chan_send(struct chan *, void *msg);
+/* chan_pending: are messages waiting (any thread may ask)? */
+int	     chan_pending(struct chan *);
 void	     chan_free(struct chan *, void (*drop)(void *msg));
 
 /* xl.c */
@@ -1509,6 +1511,11 @@ struct store_dir {
  * one without the others.  0, or -1 logged.
  */
 int store_make_dirs(struct store *, const struct store_dir *, size_t n);
+/*
+ * store_write_dirs: the keys of n folders written, folder by folder, as
+ * store_write_seq does (their owner and reader are not looked at).
+ */
+int store_write_dirs(struct store *, const struct store_dir *, size_t n);
 
 /* Who may do what to a node of store_make_nodes (libxl's three sets). */
 enum store_perm {

@@ -133,11 +133,13 @@ struct xlb_vm {
 	int		    from_shell; /* the last build filled a shell */
 	struct xlh	   *xlh;	/* its hand-over's transport */
 	struct xlv	   *xlv;	/* its vif, vif-plug inline */
-	/* A filled shell whose console folder is still owed (xlb.c: after
-	 * its hand-over's records), and the deadline for writing it anyway. */
+	/* A filled shell whose console folder is still owed (xlb.c: once
+	 * the builder is idle, a Synjitsu guest's after its records), the
+	 * event that writes it and the time it is written by in any case. */
 	struct xls_shell   *console_owed;
 	struct event	   *console_ev;
-	struct xld_dom	   *dom; /* libxl's state (xld.c) */
+	uint64_t	    console_due; /* ms, monotonic */
+	struct xld_dom	   *dom;	 /* libxl's state (xld.c) */
 };
 
 /*

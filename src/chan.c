@@ -123,6 +123,17 @@ chan_send(struct chan *ch, void *msg)
 	return 0;
 }
 
+int
+chan_pending(struct chan *ch)
+{
+	int pending;
+
+	pthread_mutex_lock(&ch->mtx);
+	pending = !TAILQ_EMPTY(&ch->q);
+	pthread_mutex_unlock(&ch->mtx);
+	return pending;
+}
+
 void
 chan_free(struct chan *ch, void (*drop)(void *msg))
 {

@@ -165,6 +165,19 @@ test_handler_runs_from_the_loop_not_from_send(void **state)
 	assert_int_equal(handled, 2);
 }
 
+/* Pending while a message waits, not once the last has been handled. */
+static void
+test_pending_says_whether_a_message_waits(void **state)
+{
+	(void)state;
+	assert_false(chan_pending(ch));
+	send_msg(0, 0);
+	send_msg(0, 1);
+	assert_true(chan_pending(ch));
+	run_until_handled(2);
+	assert_false(chan_pending(ch));
+}
+
 /* More messages than the wake-up pipe holds bytes: none is lost. */
 static void
 test_a_full_wakeup_pipe_loses_no_message(void **state)
@@ -278,6 +291,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_messages_from_other_threads_arrive_in_order_in_the_loop),
 		T(test_handler_runs_from_the_loop_not_from_send),
+		T(test_pending_says_whether_a_message_waits),
 		T(test_a_full_wakeup_pipe_loses_no_message),
 		T(test_free_drops_what_is_still_queued_in_order),
 		cmocka_unit_test(test_a_ready_event_goes_between_two_messages),
