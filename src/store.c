@@ -495,6 +495,26 @@ store_write_seq(struct store *st, const char *dir, const char *const *keys,
 }
 
 int
+store_write_dirs(struct store *st, const struct store_dir *d, size_t n)
+{
+	struct store_batch *b;
+	size_t		    i, k;
+	int		    rc;
+
+	if ((b = calloc(1, sizeof(*b))) == NULL)
+		return -1;
+	for (i = 0; i < n; i++)
+		for (k = 0; k < d[i].n; k++)
+			store_batch_write(b,
+			    store_batch_path(b, d[i].path, d[i].keys[k]),
+			    d[i].values[k]);
+	if ((rc = store_run(st, b, 0)) == -1)
+		log_warn("xenstore writes under %s", n ? d[0].path : "");
+	free(b);
+	return rc;
+}
+
+int
 store_make_dirs(struct store *st, const struct store_dir *d, size_t n)
 {
 	struct store_batch   *b;

@@ -483,22 +483,25 @@ xlv_make(struct store *st, uint32_t domid, const struct xlv_nic *nic,
 /*
  * A shell's vif made: the binding's keys written into it.  No
  * transaction: the guest has not run, and netback reads the MAC only as
- * the guest's netfront connects; a handful of writes in a row.
+ * the guest's netfront connects; a handful of writes in a row, sent
+ * together.
  */
 static int
 xlv_name(struct xlv *x, const struct xlv_nic *nic)
 {
 	struct xlv_dirs *d;
+	struct store_dir dirs[2];
 	int		 rc;
 
 	if ((d = malloc(sizeof(*d))) == NULL)
 		return -1;
 	xlv_binding_dirs(x->domid, nic, d);
 	snprintf(x->backend, sizeof(x->backend), "%s", d->back);
-	rc = store_write_seq(x->st, d->front, d->fkeys, d->fvalues, d->nfront);
-	if (rc == 0)
-		rc = store_write_seq(x->st, d->back, d->bkeys, d->bvalues,
-		    d->nback);
+	dirs[0] = (struct store_dir){ d->front, 0, 0, d->fkeys, d->fvalues,
+		d->nfront };
+	dirs[1] = (struct store_dir){ d->back, 0, 0, d->bkeys, d->bvalues,
+		d->nback };
+	rc = store_write_dirs(x->st, dirs, 2);
 	free(d);
 	return rc;
 }

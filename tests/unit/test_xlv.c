@@ -67,22 +67,25 @@ store_make_dirs(struct store *st, const struct store_dir *d, size_t n)
 	return 0;
 }
 
+/* Each folder's writes noted as "seq DIR: k=v ...;", in order. */
 int
-store_write_seq(struct store *st, const char *dir, const char *const *keys,
-    const char *const *values, size_t n)
+store_write_dirs(struct store *st, const struct store_dir *d, size_t n)
 {
-	size_t i;
+	size_t i, k;
 
 	(void)st;
 	if (fail_make)
 		return -1;
-	snprintf(writes + strlen(writes), sizeof(writes) - strlen(writes),
-	    "seq %s:", dir);
-	for (i = 0; i < n; i++)
+	for (k = 0; k < n; k++) {
 		snprintf(writes + strlen(writes),
-		    sizeof(writes) - strlen(writes), " %s=%s", keys[i],
-		    values[i]);
-	snprintf(writes + strlen(writes), sizeof(writes) - strlen(writes), ";");
+		    sizeof(writes) - strlen(writes), "seq %s:", d[k].path);
+		for (i = 0; i < d[k].n; i++)
+			snprintf(writes + strlen(writes),
+			    sizeof(writes) - strlen(writes), " %s=%s",
+			    d[k].keys[i], d[k].values[i]);
+		snprintf(writes + strlen(writes),
+		    sizeof(writes) - strlen(writes), ";");
+	}
 	return 0;
 }
 
