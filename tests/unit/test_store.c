@@ -15,6 +15,7 @@
 #include <event2/event.h>
 #include <xenstore.h>
 
+#include "fakexsd.h"
 #include "jitsud.h"
 #include "log.h"
 #include "quietlog.h"
@@ -910,6 +911,91 @@ test_apply_writes_and_removes_in_one_transaction(void **state)
 	assert_int_equal(quietlog_warnings, 1);
 }
 
+/*
+ * With xenstored's socket (the fake in fakexsd.h): a call's requests go
+ * over it, all before the first reply is read, and nothing through
+ * libxenstore.
+ */
+static const char *const one_key[] = { "count" };
+static const char *const one_value[] = { "1" };
+
+static void
+fxd_use(void)
+{
+	const char *path;
+
+	memset(&fxd, 0, sizeof(fxd));
+	assert_non_null(path = fxd_start());
+	setenv("XENSTORED_PATH", path, 1);
+}
+
+static void
+fxd_done(void)
+{
+	store_close(st); /* the socket with it: the fake's thread ends */
+	st = NULL;
+	fxd_stop();
+	setenv("XENSTORED_PATH", "/nonexistent/xenstored/socket", 1);
+	st = store_open(base);
+}
+
+static void
+test_writes_go_over_xenstoreds_socket_when_there_is_one(void **state)
+{
+	(void)state;
+	fxd_use();
+	fxd.ph[0] = (struct fxd_phase){ 3, { "", "", "" } };
+	assert_int_equal(store_write_seq(st, "/h", seq_keys, seq_values, 3), 0);
+	fxd_done();
+	assert_string_equal(fxd.log,
+	    "11/1/0:/h/conn/0|rec-a;11/2/0:/h/conn/1|rec-b;"
+	    "11/3/0:/h/count|2;");
+	assert_int_equal(fx_nwrites, 0);
+}
+
+/* The socket lost mid-call: the call is made again through libxenstore
+ * (writes and removals can be), and so is every later one. */
+static void
+test_a_lost_socket_falls_back_to_libxenstore(void **state)
+{
+	(void)state;
+	fxd_use();
+	fxd.ph[0] = (struct fxd_phase){ 3, { "", "X" } };
+	assert_int_equal(store_write_seq(st, "/h", seq_keys, seq_values, 3), 0);
+	assert_int_equal(fx_nwrites, 3);
+	assert_string_equal(fx_find(kv, "/h/count")->value, "2");
+	assert_int_equal(store_write_seq(st, "/h", one_key, one_value, 1), 0);
+	assert_int_equal(fx_nwrites, 4);
+	fxd_done();
+	assert_string_equal(fxd.log,
+	    "11/1/0:/h/conn/0|rec-a;11/2/0:/h/conn/1|rec-b;"
+	    "11/3/0:/h/count|2;");
+}
+
+/* A transaction over the socket that meets a conflict is run again. */
+static void
+test_a_conflict_over_the_socket_is_run_again(void **state)
+{
+	static const struct store_dir one = { "/f", 5, 0, fkeys, fvalues, 1 };
+
+	(void)state;
+	fxd_use();
+	fxd.ph[0] = (struct fxd_phase){ 1, { "=9" } };
+	fxd.ph[1] = (struct fxd_phase){ 4, { "!ENOENT", "", "", "" } };
+	fxd.ph[2] = (struct fxd_phase){ 1, { "!EAGAIN" } };
+	fxd.ph[3] = (struct fxd_phase){ 1, { "=10" } };
+	fxd.ph[4] = (struct fxd_phase){ 4, { "", "", "", "" } };
+	fxd.ph[5] = (struct fxd_phase){ 1, { "" } };
+	assert_int_equal(store_make_dirs(st, &one, 1), 0);
+	fxd_done();
+	assert_string_equal(fxd.log,
+	    "6/1/0:|;13/2/9:/f|;12/3/9:/f|;14/4/9:/f|n5|r0|;"
+	    "11/5/9:/f/state|1;7/6/9:T|;"
+	    "6/7/0:|;13/8/10:/f|;12/9/10:/f|;14/10/10:/f|n5|r0|;"
+	    "11/11/10:/f/state|1;7/12/10:T|;");
+	assert_int_equal(tx_ended, 0); /* libxenstore never asked */
+}
+
 int
 main(void)
 {
@@ -930,6 +1016,9 @@ main(void)
 		T(test_write_seq_writes_every_key_in_order),
 		T(test_write_seq_stops_at_a_failed_write),
 		T(test_make_dirs_replaces_both_folders_in_one_transaction),
+		T(test_writes_go_over_xenstoreds_socket_when_there_is_one),
+		T(test_a_lost_socket_falls_back_to_libxenstore),
+		T(test_a_conflict_over_the_socket_is_run_again),
 		T(test_make_dirs_retries_a_conflict_then_gives_up),
 		T(test_make_nodes_gives_each_libxls_permissions),
 		T(test_introduce_hands_over_frame_and_port),

@@ -17,19 +17,8 @@
 #include <cmocka.h>
 #include <xen/io/xs_wire.h>
 
+#include "fakexsd.h"
 #include "store_int.h"
-
-/* A message as the protocol has it: the header, then the payload. */
-static size_t
-msg(char *out, uint32_t type, uint32_t id, uint32_t tx, const void *pl,
-    size_t len)
-{
-	struct xsd_sockmsg h = { type, id, tx, (uint32_t)len };
-
-	memcpy(out, &h, sizeof(h));
-	memcpy(out + sizeof(h), pl, len);
-	return sizeof(h) + len;
-}
 
 static void
 test_write_is_the_path_its_nul_and_the_value(void **state)
@@ -42,7 +31,7 @@ test_write_is_the_path_its_nul_and_the_value(void **state)
 	size_t		  n;
 
 	(void)state;
-	n = msg(want, XS_WRITE, 5, 9, pl, sizeof(pl) - 1);
+	n = fxd_msg(want, XS_WRITE, 5, 9, pl, sizeof(pl) - 1);
 	assert_int_equal(store_wire_encode(&r, 5, 9, got, sizeof(got)), n);
 	assert_memory_equal(got, want, n);
 }
@@ -59,7 +48,7 @@ test_perms_are_a_letter_and_a_domid_each(void **state)
 	size_t		  n;
 
 	(void)state;
-	n = msg(want, XS_SET_PERMS, 1, 0, pl, sizeof(pl));
+	n = fxd_msg(want, XS_SET_PERMS, 1, 0, pl, sizeof(pl));
 	assert_int_equal(store_wire_encode(&r, 1, 0, got, sizeof(got)), n);
 	assert_memory_equal(got, want, n);
 }
@@ -73,10 +62,10 @@ test_rm_and_mkdir_are_the_path_alone(void **state)
 	size_t		 n;
 
 	(void)state;
-	n = msg(want, XS_RM, 2, 3, "/a", 3);
+	n = fxd_msg(want, XS_RM, 2, 3, "/a", 3);
 	assert_int_equal(store_wire_encode(&rm, 2, 3, got, sizeof(got)), n);
 	assert_memory_equal(got, want, n);
-	n = msg(want, XS_MKDIR, 2, 3, "/a", 3);
+	n = fxd_msg(want, XS_MKDIR, 2, 3, "/a", 3);
 	assert_int_equal(store_wire_encode(&mk, 2, 3, got, sizeof(got)), n);
 	assert_memory_equal(got, want, n);
 }
@@ -116,122 +105,14 @@ test_error_replies_name_their_errno(void **state)
 	assert_int_equal(store_wire_errno("", 0), EIO);
 }
 
-/*
- * A fake xenstored on a socket in a temporary folder, in a thread: in
- * each phase it reads `nread' requests (each within a second, else it
- * notes TIMEOUT and stops: a client that waited for a reply would never
- * send the next), then answers them in order as `reply' says: "" is OK,
- * "=V" a payload V, "!E" an error E, "?" a reply with another request's
- * id, "X" closing the connection.  It notes every request it read as
- * "type/id/tx:payload;", NULs shown as '|'.
- */
-#define FX_PHASES 6
-#define FX_MAX	  8
-
-struct fx_phase {
-	int	    nread;
-	const char *reply[FX_MAX];
-};
-
-static struct {
-	struct fx_phase ph[FX_PHASES];
-	char		log[4096];
-	char		path[108];
-	char		dir[64];
-	int		lfd;
-	pthread_t	thread;
-} fx;
-
-static void
-fx_note(const struct xsd_sockmsg *h, const char *pl)
-{
-	size_t n = strlen(fx.log), i;
-
-	n += (size_t)snprintf(fx.log + n, sizeof(fx.log) - n,
-	    "%u/%u/%u:", h->type, h->req_id, h->tx_id);
-	for (i = 0; i < h->len && n + 2 < sizeof(fx.log); i++)
-		fx.log[n++] = pl[i] == '\0' ? '|' : pl[i];
-	fx.log[n++] = ';';
-	fx.log[n] = '\0';
-}
-
-static int
-fx_read(int fd, void *buf, size_t len)
-{
-	struct pollfd pfd = { fd, POLLIN, 0 };
-	char	     *p = buf;
-	ssize_t	      k;
-
-	while (len > 0) {
-		if (poll(&pfd, 1, 1000) != 1 || (k = read(fd, p, len)) <= 0)
-			return -1;
-		p += k;
-		len -= (size_t)k;
-	}
-	return 0;
-}
-
-static void *
-fx_main(void *arg)
-{
-	struct xsd_sockmsg req[FX_MAX], h;
-	char		   pl[XENSTORE_PAYLOAD_MAX + 1], out[256];
-	const char	  *r;
-	int		   fd, i, p;
-	size_t		   n;
-
-	(void)arg;
-	if ((fd = accept(fx.lfd, NULL, NULL)) == -1)
-		return NULL;
-	for (p = 0; p < FX_PHASES && fx.ph[p].nread > 0; p++) {
-		for (i = 0; i < fx.ph[p].nread; i++) {
-			if (fx_read(fd, &req[i], sizeof(req[i])) == -1 ||
-			    req[i].len > XENSTORE_PAYLOAD_MAX ||
-			    fx_read(fd, pl, req[i].len) == -1) {
-				strcat(fx.log, "TIMEOUT;");
-				goto out;
-			}
-			fx_note(&req[i], pl);
-		}
-		for (i = 0; i < fx.ph[p].nread; i++) {
-			r = fx.ph[p].reply[i] ? fx.ph[p].reply[i] : "";
-			h = req[i];
-			if (r[0] == 'X')
-				goto out;
-			if (r[0] == '?')
-				h.req_id += 100;
-			if (r[0] == '!')
-				h.type = XS_ERROR;
-			if (r[0] == '=' || r[0] == '!')
-				n = msg(out, h.type, h.req_id, h.tx_id, r + 1,
-				    strlen(r));
-			else
-				n = msg(out, h.type, h.req_id, h.tx_id, "OK",
-				    3);
-			if (write(fd, out, n) != (ssize_t)n)
-				goto out;
-		}
-	}
-out:
-	close(fd);
-	return NULL;
-}
-
 static struct store_wire *
 fx_start(void)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	const char	  *path;
 	struct store_wire *w;
 
-	strcpy(fx.dir, "/tmp/test_store_wire.XXXXXX");
-	assert_non_null(mkdtemp(fx.dir));
-	snprintf(fx.path, sizeof(fx.path), "%s/socket", fx.dir);
-	strcpy(sun.sun_path, fx.path);
-	assert_int_not_equal(fx.lfd = socket(AF_UNIX, SOCK_STREAM, 0), -1);
-	assert_int_equal(bind(fx.lfd, (struct sockaddr *)&sun, sizeof(sun)), 0);
-	assert_int_equal(listen(fx.lfd, 1), 0);
-	assert_int_equal(pthread_create(&fx.thread, NULL, fx_main, NULL), 0);
-	assert_non_null(w = store_wire_open(fx.path));
+	assert_non_null(path = fxd_start());
+	assert_non_null(w = store_wire_open(path));
 	return w;
 }
 
@@ -239,17 +120,14 @@ static void
 fx_stop(struct store_wire *w)
 {
 	store_wire_close(w);
-	pthread_join(fx.thread, NULL);
-	close(fx.lfd);
-	unlink(fx.path);
-	rmdir(fx.dir);
+	fxd_stop();
 }
 
 static int
 setup(void **state)
 {
 	(void)state;
-	memset(&fx, 0, sizeof(fx));
+	memset(&fxd, 0, sizeof(fxd));
 	return 0;
 }
 
@@ -274,14 +152,14 @@ test_a_batch_is_sent_before_any_reply_is_read(void **state)
 	struct store_wire	 *w;
 
 	(void)state;
-	fx.ph[0].nread = 2;
+	fxd.ph[0].nread = 2;
 	w = fx_start();
 	memset(&b, 0, sizeof(b));
 	batch_add(&b, STORE_REQ_WRITE, "/d/a", "1");
 	batch_add(&b, STORE_REQ_WRITE, "/d/count", "1");
 	assert_int_equal(store_wire_run(w, &b, 0), 0);
 	fx_stop(w);
-	assert_string_equal(fx.log, "11/1/0:/d/a|1;11/2/0:/d/count|1;");
+	assert_string_equal(fxd.log, "11/1/0:/d/a|1;11/2/0:/d/count|1;");
 }
 
 /*
@@ -296,12 +174,12 @@ test_a_transaction_starts_alone_then_sends_the_rest_at_once(void **state)
 	struct store_wire	 *w;
 
 	(void)state;
-	fx.ph[0] = (struct fx_phase){ 1, { "=42" } };
-	fx.ph[1] = (struct fx_phase){ 3, { "", "!ENOENT", "" } };
-	fx.ph[2] = (struct fx_phase){ 1, { "!EAGAIN" } };
-	fx.ph[3] = (struct fx_phase){ 1, { "=43" } };
-	fx.ph[4] = (struct fx_phase){ 3, { "", "", "" } };
-	fx.ph[5] = (struct fx_phase){ 1, { "" } };
+	fxd.ph[0] = (struct fxd_phase){ 1, { "=42" } };
+	fxd.ph[1] = (struct fxd_phase){ 3, { "", "!ENOENT", "" } };
+	fxd.ph[2] = (struct fxd_phase){ 1, { "!EAGAIN" } };
+	fxd.ph[3] = (struct fxd_phase){ 1, { "=43" } };
+	fxd.ph[4] = (struct fxd_phase){ 3, { "", "", "" } };
+	fxd.ph[5] = (struct fxd_phase){ 1, { "" } };
 	w = fx_start();
 	memset(&b, 0, sizeof(b));
 	batch_add(&b, STORE_REQ_WRITE, "/a", "x");
@@ -312,7 +190,7 @@ test_a_transaction_starts_alone_then_sends_the_rest_at_once(void **state)
 	assert_int_equal(errno, EAGAIN);
 	assert_int_equal(store_wire_run(w, &b, 1), 0);
 	fx_stop(w);
-	assert_string_equal(fx.log,
+	assert_string_equal(fxd.log,
 	    "6/1/0:|;11/2/42:/a|x;13/3/42:/gone|;12/4/42:/b|;7/5/42:T|;"
 	    "6/6/0:|;11/7/43:/a|x;13/8/43:/gone|;12/9/43:/b|;7/10/43:T|;");
 }
@@ -325,9 +203,9 @@ test_a_refused_request_aborts_the_transaction(void **state)
 	struct store_wire	 *w;
 
 	(void)state;
-	fx.ph[0] = (struct fx_phase){ 1, { "=7" } };
-	fx.ph[1] = (struct fx_phase){ 2, { "!EACCES", "" } };
-	fx.ph[2] = (struct fx_phase){ 1, { "" } };
+	fxd.ph[0] = (struct fxd_phase){ 1, { "=7" } };
+	fxd.ph[1] = (struct fxd_phase){ 2, { "!EACCES", "" } };
+	fxd.ph[2] = (struct fxd_phase){ 1, { "" } };
 	w = fx_start();
 	memset(&b, 0, sizeof(b));
 	batch_add(&b, STORE_REQ_WRITE, "/a", "x");
@@ -336,7 +214,7 @@ test_a_refused_request_aborts_the_transaction(void **state)
 	assert_int_equal(store_wire_run(w, &b, 1), -1);
 	assert_int_equal(errno, EACCES);
 	fx_stop(w);
-	assert_string_equal(fx.log,
+	assert_string_equal(fxd.log,
 	    "6/1/0:|;11/2/7:/a|x;11/3/7:/b|y;7/4/7:F|;");
 }
 
@@ -347,7 +225,7 @@ test_a_closed_connection_is_lost(void **state)
 	struct store_wire	 *w;
 
 	(void)state;
-	fx.ph[0] = (struct fx_phase){ 1, { "X" } };
+	fxd.ph[0] = (struct fxd_phase){ 1, { "X" } };
 	w = fx_start();
 	memset(&b, 0, sizeof(b));
 	batch_add(&b, STORE_REQ_WRITE, "/a", "x");
@@ -363,7 +241,7 @@ test_a_reply_out_of_step_is_lost(void **state)
 	struct store_wire	 *w;
 
 	(void)state;
-	fx.ph[0] = (struct fx_phase){ 1, { "?" } };
+	fxd.ph[0] = (struct fxd_phase){ 1, { "?" } };
 	w = fx_start();
 	memset(&b, 0, sizeof(b));
 	batch_add(&b, STORE_REQ_WRITE, "/a", "x");
@@ -387,7 +265,7 @@ test_an_overflowed_batch_sends_nothing(void **state)
 	assert_int_equal(store_wire_run(w, &b, 1), -1);
 	assert_int_equal(errno, E2BIG);
 	fx_stop(w);
-	assert_string_equal(fx.log, "");
+	assert_string_equal(fxd.log, "");
 }
 
 static void

@@ -41,7 +41,7 @@ test_server_LIBS	= $(shell $(PKG_CONFIG) --libs libevent) -Wl,--wrap=accept4
 test_chan_SRCS	= src/chan.c $(QUIETLOG)
 test_chan_LIBS	= $(shell $(PKG_CONFIG) --libs libevent) -lpthread
 test_store_SRCS	= src/store.c src/store_wire.c $(QUIETLOG)
-test_store_LIBS	= $(shell $(PKG_CONFIG) --libs libevent)
+test_store_LIBS	= $(shell $(PKG_CONFIG) --libs libevent) -lpthread
 test_store_wire_SRCS	= src/store_wire.c
 test_store_wire_LIBS	= -lpthread
 test_xlv_SRCS	= src/xlv.c $(QUIETLOG)
