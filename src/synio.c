@@ -84,6 +84,20 @@ struct synio_frame {
 	uint8_t data[];
 };
 
+/*
+ * A send-only socket for synio_announce, one per bridge, kept open: a
+ * packet socket's close waits for an RCU grace period (packet_release),
+ * and opened and closed for each announcement it held the main loop
+ * 12-56 ms a guest made ready while eight booted (nested bench marks),
+ * DNS answers queued behind it.
+ */
+#define SYNIO_TX_MAX 8
+
+struct synio_tx {
+	char bridge[IFNAMSIZ];
+	int  fd; /* -1: none */
+};
+
 struct synio {
 	struct event_base *base;
 	int		   bridge_gw; /* process guests: see synio_bridge_gw */
@@ -91,6 +105,7 @@ struct synio {
 	LIST_HEAD(, synio_port)	 ports;
 	LIST_HEAD(, synio_claim) claims;
 	struct synjitsu_stats gone; /* of released claims */
+	struct synio_tx	      tx[SYNIO_TX_MAX];
 };
 
 static uint8_t synio_rbuf[SYNIO_FRAME_MAX];
@@ -118,6 +133,7 @@ struct synio *
 synio_new(struct event_base *base, int bridge_gw)
 {
 	struct synio *io;
+	size_t	      i;
 
 	if ((io = calloc(1, sizeof(*io))) == NULL)
 		return NULL;
@@ -125,6 +141,8 @@ synio_new(struct event_base *base, int bridge_gw)
 	io->bridge_gw = bridge_gw;
 	LIST_INIT(&io->ports);
 	LIST_INIT(&io->claims);
+	for (i = 0; i < SYNIO_TX_MAX; i++)
+		io->tx[i].fd = -1;
 	return io;
 }
 
@@ -467,40 +485,93 @@ synio_tick_start(struct synio *io)
  * what it sends: the clients learn the MAC, the bridge still waits for
  * the guest's own first frame to learn its port.
  */
+/*
+ * A send-only socket on bridge: protocol 0, so it receives nothing.
+ * Bound, then send(): an unbound sendto() naming the interface was seen
+ * to put nothing on the ports of a bridge.
+ */
+static int
+synio_tx_open(const char *bridge)
+{
+	struct sockaddr_ll sll;
+	int		   fd, saved;
+
+	memset(&sll, 0, sizeof(sll));
+	sll.sll_family = AF_PACKET;
+	if ((sll.sll_ifindex = (int)if_nametoindex(bridge)) == 0 ||
+	    (fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll)) == -1) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
+/* Frame f onto bridge through its kept socket, opened on first use. */
+static int
+synio_tx_send(struct synio *io, const char *bridge, const uint8_t *f,
+    size_t len)
+{
+	struct synio_tx *t = NULL;
+	size_t		 i;
+	int		 tries;
+
+	for (i = 0; i < SYNIO_TX_MAX && t == NULL; i++)
+		if (io->tx[i].fd != -1 && strcmp(io->tx[i].bridge, bridge) == 0)
+			t = &io->tx[i];
+	for (i = 0; i < SYNIO_TX_MAX && t == NULL; i++)
+		if (io->tx[i].fd == -1)
+			t = &io->tx[i];
+	if (t == NULL) { /* more bridges than kept sockets: reuse one */
+		t = &io->tx[0];
+		close(t->fd);
+		t->fd = -1;
+	}
+	/* A bridge made again since has a new index: ENXIO, open anew. */
+	for (tries = 0; tries < 2; tries++) {
+		if (t->fd == -1) {
+			if ((t->fd = synio_tx_open(bridge)) == -1)
+				return -1;
+			snprintf(t->bridge, sizeof(t->bridge), "%s", bridge);
+		}
+		if (send(t->fd, f, len, MSG_DONTWAIT) != -1)
+			return 0;
+		if (errno != ENXIO && errno != ENODEV && errno != ENETDOWN)
+			return -1;
+		close(t->fd);
+		t->fd = -1;
+	}
+	return -1;
+}
+
+/*
+ * Why jitsud announces a guest that speaks for itself: a client that
+ * knew the address under another MAC (an earlier guest there, or a
+ * guest of another toolstack) sends to that MAC until it hears better,
+ * and the guest's own announcements can all be lost while its bridge
+ * port is not forwarding yet (the port follows netback's carrier, late)
+ * or never come at all (a Linux guest sends none).  Sent from the
+ * bridge device, which is always forwarding and learns nothing from
+ * what it sends: the clients learn the MAC, the bridge still waits for
+ * the guest's own first frame to learn its port.
+ */
 int
 synio_announce(struct synio *io, const struct binding *b)
 {
 	struct synio_port *p;
-	struct sockaddr_ll sll;
 	uint8_t		   f[64];
 	size_t		   len;
-	int		   fd, rc, saved;
 
 	if (!b->has_ip)
 		return 0;
 	len = synjitsu_garp_of(ntohl(b->ip.s_addr), b->mac, f, sizeof(f));
-	/* A claim's socket on that bridge serves; else a send-only one. */
+	/* A claim's socket on that bridge serves; else the kept one. */
 	if ((p = synio_port_find(io, b->bridge)) != NULL)
 		return send(p->fd, f, len, MSG_DONTWAIT) == -1 ? -1 : 0;
-	memset(&sll, 0, sizeof(sll));
-	sll.sll_family = AF_PACKET;
-	if ((sll.sll_ifindex = (int)if_nametoindex(b->bridge)) == 0)
-		return -1;
-	/*
-	 * Protocol 0: this socket receives nothing.  Bound, then send():
-	 * an unbound sendto() naming the interface was seen to put nothing
-	 * on the ports of a bridge.
-	 */
-	if ((fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0)) == -1)
-		return -1;
-	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll)) == -1)
-		rc = -1;
-	else
-		rc = send(fd, f, len, MSG_DONTWAIT) == -1 ? -1 : 0;
-	saved = errno;
-	close(fd);
-	errno = saved;
-	return rc;
+	return synio_tx_send(io, b->bridge, f, len);
 }
 
 /* The last jitsu.gw= word of a command line, as the libOS reads it. */
@@ -640,8 +711,9 @@ stats_add(struct synjitsu_stats *to, const struct synjitsu_stats *s)
  * was kept for it goes there, in the order it came.  Straight to the
  * guest's port, not through the bridge: the bridge would flood a frame
  * for a MAC it has not learnt yet, and learn nothing wrong either way.
- * A socket of its own, protocol 0, as synio_announce's: no hook, so
- * opening and closing it costs no RCU wait.
+ * A socket of its own, protocol 0, as synio_announce's: it hooks
+ * nothing; its close still waits for an RCU grace period, but this runs
+ * once a hand-over, after the guest has answered.
  */
 void
 synio_pass(struct synio_claim *c, const char *ifname)
@@ -711,6 +783,7 @@ synio_free(struct synio *io)
 {
 	struct synio_claim *c;
 	struct synio_port  *p;
+	size_t		    i;
 
 	if (io == NULL)
 		return;
@@ -718,6 +791,9 @@ synio_free(struct synio *io)
 		synio_release(io, c);
 	while ((p = LIST_FIRST(&io->ports)) != NULL)
 		synio_port_close(p); /* lingering, all of them now */
+	for (i = 0; i < SYNIO_TX_MAX; i++)
+		if (io->tx[i].fd != -1)
+			close(io->tx[i].fd);
 	if (io->tick != NULL)
 		event_free(io->tick);
 	free(io);

@@ -46,11 +46,11 @@ struct fxd_phase {
 
 static struct {
 	struct fxd_phase ph[FXD_PHASES];
-	char		log[4096];
-	char		path[108];
-	char		dir[64];
-	int		lfd;
-	pthread_t	thread;
+	char		 log[4096];
+	char		 path[108];
+	char		 dir[64];
+	int		 lfd;
+	pthread_t	 thread;
 } fxd;
 
 static inline void
@@ -114,11 +114,11 @@ fxd_main(void *arg)
 			if (r[0] == '!')
 				h.type = XS_ERROR;
 			if (r[0] == '=' || r[0] == '!')
-				n = fxd_msg(out, h.type, h.req_id, h.tx_id, r + 1,
-				    strlen(r));
+				n = fxd_msg(out, h.type, h.req_id, h.tx_id,
+				    r + 1, strlen(r));
 			else
-				n = fxd_msg(out, h.type, h.req_id, h.tx_id, "OK",
-				    3);
+				n = fxd_msg(out, h.type, h.req_id, h.tx_id,
+				    "OK", 3);
 			if (write(fd, out, n) != (ssize_t)n)
 				goto out;
 		}
