@@ -486,19 +486,19 @@ synio_tick_start(struct synio *io)
  * the guest's own first frame to learn its port.
  */
 /*
- * A send-only socket on bridge: protocol 0, so it receives nothing.
- * Bound, then send(): an unbound sendto() naming the interface was seen
- * to put nothing on the ports of a bridge.
+ * A send-only socket on interface ifname: protocol 0, so it receives
+ * nothing.  Bound, then send(): an unbound sendto() naming the
+ * interface was seen to put nothing on the ports of a bridge.
  */
 static int
-synio_tx_open(const char *bridge)
+synio_tx_open(const char *ifname)
 {
 	struct sockaddr_ll sll;
 	int		   fd, saved;
 
 	memset(&sll, 0, sizeof(sll));
 	sll.sll_family = AF_PACKET;
-	if ((sll.sll_ifindex = (int)if_nametoindex(bridge)) == 0 ||
+	if ((sll.sll_ifindex = (int)if_nametoindex(ifname)) == 0 ||
 	    (fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0)) == -1)
 		return -1;
 	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll)) == -1) {
@@ -718,28 +718,22 @@ stats_add(struct synjitsu_stats *to, const struct synjitsu_stats *s)
 void
 synio_pass(struct synio_claim *c, const char *ifname)
 {
-	struct sockaddr_ll sll;
-	size_t		   i, sent = 0;
-	int		   fd = -1;
+	size_t i, sent = 0;
+	int    fd;
 
 	if (c == NULL || c->nkept == 0)
 		return;
-	memset(&sll, 0, sizeof(sll));
-	sll.sll_family = AF_PACKET;
-	if (ifname == NULL ||
-	    (sll.sll_ifindex = (int)if_nametoindex(ifname)) == 0 ||
-	    (fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0)) == -1 ||
-	    bind(fd, (struct sockaddr *)&sll, sizeof(sll)) == -1)
+	if (ifname == NULL || (fd = synio_tx_open(ifname)) == -1)
 		log_warn("%s: synjitsu: %zu frame(s) kept for the guest cannot "
 			 "reach %s",
 		    c->name, c->nkept, ifname != NULL ? ifname : "it");
-	else
+	else {
 		for (i = 0; i < c->nkept; i++)
 			if (send(fd, c->kept[i]->data, c->kept[i]->len,
 				MSG_DONTWAIT) != -1)
 				sent++;
-	if (fd != -1)
 		close(fd);
+	}
 	c->vm.stats.kept_passed += sent;
 	c->vm.stats.kept_lost += c->nkept - sent;
 	log_info("%s: synjitsu: %zu of %zu frame(s) kept since the hand-over "
