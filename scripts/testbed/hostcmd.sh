@@ -94,7 +94,9 @@ startpoll() {
 
 # qlat NAME SECONDS: a live name's DNS round trips, from the host, for
 # SECONDS: qlat (built with the tools) asks jitsud every 50 ms, one query
-# in flight, after one query not counted; its summary line comes last.
+# in flight, after one query not counted.  Each round trip (us) on a line
+# of its own, then qlat's summary line, last: the bench pools the round
+# trips of several windows.
 qlat() {
 	local stop bin=${B:-$here/../../build}/tools/qlat
 	[[ $1 =~ ^[a-z0-9.-]+$ && $2 =~ ^[0-9]+$ ]] && [ "$2" -le 60 ] ||
@@ -105,25 +107,32 @@ qlat() {
 	dig +short +time=2 +tries=2 @10.0.0.1 "$1" A > /dev/null 2>&1
 	stop=$(mktemp -u)
 	( sleep "$2"; touch "$stop" ) &
-	"$bin" 10.0.0.1 53 "$1" "$stop" 50 | tail -n 1
+	"$bin" 10.0.0.1 53 "$1" "$stop" 50
 	rm -f "$stop"
 }
 
 # pinglat IP SECONDS: the control for qlat: ICMP echo round trips to IP
-# (dom0: its kernel answers, no process) every 50 ms for SECONDS; the
-# summary as qlat's, "pings=N max_us=N p50_us=N p99_us=N".  What the
+# (dom0: its kernel answers, no process) every 50 ms for SECONDS; as
+# qlat's, each round trip (us) on a line, then the summary, "pings=N
+# lost=N max_us=N p50_us=N p99_us=N".  An echo not answered within 1 s
+# counts as 1 s, as qlat counts a lost query as its 2 s bound: a window
+# that loses some is not one of fewer, faster round trips.  A count, not
+# a deadline: the last echo has its second too.  What the
 # emulated machine itself adds to a round trip while guests build shows
 # here, where jitsud plays no part.
 pinglat() {
 	[[ $1 =~ ^10\.0\.0\.[0-9]+$ && $2 =~ ^[0-9]+$ ]] && [ "$2" -le 60 ] ||
 	    { echo "pinglat: bad address or seconds"; return 1; }
-	ping -n -i 0.05 -W 1 -w "$2" "$1" |
-	    sed -n 's/.*time=\([0-9.]*\) ms.*/\1/p' | sort -n |
-	    awk '{ v[++n] = int($1 * 1000) }
+	ping -n -i 0.05 -W 1 -c $(($2 * 20)) "$1" |
+	    awk '/ packets transmitted, / { sent = $1; got = $4 }
+		sub(/.*time=/, "") { print int($1 * 1000) }
+		END { for (i = got; i < sent; i++) print 1000000 }' |
+	    sort -n |
+	    awk '{ v[++n] = $1; print v[n]; if ($1 == 1000000) lost++ }
 		END {
 		    if (n == 0) { print "pings=0"; exit 1 }
-		    printf "pings=%d max_us=%d p50_us=%d p99_us=%d\n", n,
-			v[n], v[int(n / 2) + 1], v[int(n * 99 / 100) + 1]
+		    printf "pings=%d lost=%d max_us=%d p50_us=%d p99_us=%d\n",
+			n, lost, v[n], v[int(n / 2) + 1], v[int(n * 99 / 100) + 1]
 		}'
 }
 

@@ -57,6 +57,14 @@ check "fixture: every target has a verdict" eval \
 check "fixture: 1/3 target computed" grep -q \
     'at most 1/3 .*does not hold (jitsud-script 1725 ms / xl-stock 2650 ms = 0.65)' \
     "$res"
+check "fixture: DNS round trips pooled, each window's samples and p90" eval \
+    "grep -qx 'dns idle 320 1400 2100 4000 5200' '$res' &&
+    grep -qx 'dns build 318 1500 6000 12000 20000' '$res'"
+check "fixture: no ping in the run says no data" \
+    grep -qx 'ping build no data' "$res"
+check "fixture: DNS target from the pooled p99" grep -q \
+    'at most 2x idle: does not hold (12000 us / 4000 us = 3.00, 2 runs pooled' \
+    "$res"
 
 : > "$work/empty.results"
 check "empty: summary runs" summarise "$work/empty.results" "$work/e"
