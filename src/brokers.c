@@ -432,6 +432,8 @@ brokers_thread(void *arg)
 
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	if ((errno = pthread_setname_np(pthread_self(), "jitsud-conduit")) != 0)
+		log_warn("conduit: pthread_setname_np");
 	event_base_loop(bs->base, EVLOOP_NO_EXIT_ON_EMPTY);
 	return NULL;
 }

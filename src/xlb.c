@@ -850,6 +850,7 @@ xlb_thread(void *arg)
 {
 	struct xlb *xl = arg;
 	sigset_t    all;
+	char	    name[16]; /* the kernel's limit, with the NUL */
 
 	/* Signals are the main loop's business. */
 	sigfillset(&all);
@@ -862,6 +863,11 @@ xlb_thread(void *arg)
 	 */
 	if (setpriority(PRIO_PROCESS, (id_t)gettid(), XLB_NICE) == -1)
 		log_warn("builder %d: setpriority", xl->id);
+	/* For top -H and ps -L: which thread spends the CPU.  Threads it
+	 * starts (libxenstore's reader) are named after it. */
+	snprintf(name, sizeof(name), "jitsud-b%d", xl->id);
+	if ((errno = pthread_setname_np(pthread_self(), name)) != 0)
+		log_warn("builder %d: pthread_setname_np", xl->id);
 	xlb_env = xl;
 	xld_use(xl->xld);
 	event_base_loop(xl->base, EVLOOP_NO_EXIT_ON_EMPTY);
