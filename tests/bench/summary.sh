@@ -50,7 +50,7 @@ check "fixture: a mode never run says no data" grep -q '^lost no data' "$res"
 check "fixture: the failed runs kept in the raw lines" \
     grep -q 'failed=1 why=timeout_serve' "$res"
 check "fixture: cold boots and failures counted" \
-    grep -q '^# cold boots: 37, failed runs among them: 5' "$res"
+    grep -q '^# cold boots: 53, failed runs among them: 6' "$res"
 check "fixture: every target has a verdict" eval \
     "[ \$(grep -c '^target: ' '$res') -eq 11 ] &&
     ! grep '^target: ' '$res' | grep -vq ': holds\|: does not hold\|: no data'"
@@ -60,6 +60,8 @@ check "fixture: 1/3 target computed" grep -q \
 check "fixture: DNS round trips pooled, each window's samples and p90" eval \
     "grep -qx 'dns idle 320 1400 2100 4000 5200' '$res' &&
     grep -qx 'dns build 318 1500 6000 12000 20000' '$res'"
+check "fixture: the DNS bursts counted apart from figure 2, the failed one said" \
+    grep -qx 'dns-bursts 2 1 9500  # failed: timeout_serve(served=7)' "$res"
 check "fixture: no ping in the run says no data" \
     grep -qx 'ping build no data' "$res"
 check "fixture: DNS target from the pooled p99" grep -q \
