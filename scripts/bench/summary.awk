@@ -151,6 +151,8 @@ function peer_section(    i, m, r, nf, fl, lab, better, k, kk, a, b) {
 	}
 }
 
+# The DNS section's four windows, in the order they are printed.
+BEGIN { ndk = split("idle build idle_ping build_ping", dkind, " ") }
 $1 == "END" { verdict = $2; sub(/^rc=/, "", verdict) }
 $1 == "TESTBED-ERROR" { terr = $0 }
 $1 == "FAIL" { nfailsteps++ }
@@ -210,8 +212,8 @@ $2 == "dns-latency-eight" {
 	dnsruns = v["runs"] != "" ? v["runs"] : 1 # an older run's: one window
 	idle99 = v["idle_p99_us"]; build99 = v["build_p99_us"]
 	pidle99 = v["idle_ping_p99_us"]; pbuild99 = v["build_ping_p99_us"]
-	for (di = 1; di <= 4; di++) {
-		dk = di == 1 ? "idle" : di == 2 ? "build" : di == 3 ? "idle_ping" : "build_ping"
+	for (di = 1; di <= ndk; di++) {
+		dk = dkind[di]
 		# An older run's line (one window, no _n or _p90): "-".
 		dline[dk] = v[dk "_p99_us"] != "" ? sprintf("%s %s %s %s %s", \
 		    dash(v[dk "_n"]), dash(v[dk "_p50_us"]), dash(v[dk "_p90_us"]), \
@@ -363,14 +365,14 @@ END {
 		for (i = 1; i <= nmo; i++) print morder[i], dmin[morder[i]], xmin[morder[i]]
 		if (nmo == 0) print "no data"
 		print "# a live name's DNS round trip (us), idle and while jitsud starts eight"
-		print "# (the client on the host, one query every 50 ms; before each of"
-		print "# jitsud's runs at N = 8, 8 s idle, then 8 s from the burst on; every"
-		print "# round trip of the runs pooled), and in the same windows the"
+		print "# (the client on the host, one query every 50 ms; in bursts of eight"
+		print "# of their own after figure 2's runs, 8 s idle before each, then 8 s"
+		print "# from the burst on; every round trip pooled), and in the same windows the"
 		print "# control: dom0's kernel answering ICMP echo (ping every 50 ms), where"
 		print "# jitsud plays no part.  A lost query counts as 2 s, a lost echo as 1 s:"
 		print "# probe window samples p50 p90 p99 max"
-		for (di = 1; di <= 4; di++) {
-			dk = di == 1 ? "idle" : di == 2 ? "build" : di == 3 ? "idle_ping" : "build_ping"
+		for (di = 1; di <= ndk; di++) {
+			dk = dkind[di]
 			printf "%s %s %s\n", di <= 2 ? "dns" : "ping", \
 			    di % 2 ? "idle" : "build", \
 			    dline[dk] == "" ? "no data" : dline[dk]
