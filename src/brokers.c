@@ -24,6 +24,7 @@
 /* The domains watched: an array kept sorted by domid. */
 struct brokers_dom {
 	unsigned	    domid;
+	int		    seen; /* introduced to xenstored when last asked */
 	struct store_watch *w;
 	struct brokers	   *bs;
 };
@@ -36,6 +37,7 @@ struct brokers {
 	struct chan	    *reps; /* handled in the main thread */
 	struct store_watch  *intro, *release, *chans;
 	struct event	    *scan; /* brokers_introduced's */
+	struct event	    *reap; /* brokers_released's */
 	struct brokers_dom **doms;
 	size_t		     ndoms, cap;
 };
@@ -308,18 +310,51 @@ brokers_introduced(const char *path, void *arg)
 		evtimer_add(bs->scan, &now);
 }
 
-/* Some domain went: every watched one xenstored forgot is reported. */
+static int
+brokers_in(char **v, unsigned n, unsigned domid)
+{
+	char	 s[16];
+	unsigned i;
+
+	snprintf(s, sizeof(s), "%u", domid);
+	for (i = 0; i < n; i++)
+		if (strcmp(v[i], s) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Which watched domains went.  A domain shell (xls.c) is a domain that
+ * xenstored was never told of (its fill introduces it): "not introduced"
+ * alone would take every shell for gone at each release, and the next
+ * introduction watch it again (a watch, two listings and two reports a
+ * shell, each time a guest went).  So a domain is gone when its folder
+ * is (the toolstack removes it once the domain is destroyed), or when
+ * xenstored, which had been told of it, no longer knows it.
+ */
 static void
-brokers_released(const char *path, void *arg)
+brokers_reap(int fd, short what, void *arg)
 {
 	struct brokers	   *bs = arg;
 	struct brokers_dom *d;
+	char		  **v;
+	unsigned	    n = 0;
 	size_t		    i = 0;
+	int		    gone;
 
-	(void)path;
+	(void)fd;
+	(void)what;
+	if ((v = store_list(bs->st, "/local/domain", &n)) == NULL)
+		return; /* dom0's own is there: xenstored failed us */
 	while (i < bs->ndoms) {
 		d = bs->doms[i];
-		if (store_introduced(bs->st, d->domid)) {
+		if (!brokers_in(v, n, d->domid))
+			gone = 1;
+		else if (store_introduced(bs->st, d->domid))
+			gone = 0, d->seen = 1;
+		else
+			gone = d->seen;
+		if (!gone) {
 			i++;
 			continue;
 		}
@@ -330,6 +365,28 @@ brokers_released(const char *path, void *arg)
 		brokers_report(bs, brokers_rep(BROKER_R_GONE, d->domid));
 		free(d);
 	}
+	free(v);
+}
+
+/*
+ * Some domain went; the event does not say which, so each watched one
+ * is asked about: a round trip a domain.  Stopping eight guests at once
+ * fires eight events, and one pass for each asked xenstored about every
+ * domain eight times over while it was busiest.  So one pass, a little
+ * later, for the releases of BROKERS_REAP_MS: a guest's channels are
+ * cleaned up that much later, and a dead domain cannot use them.
+ */
+#define BROKERS_REAP_MS 50
+
+static void
+brokers_released(const char *path, void *arg)
+{
+	struct brokers *bs = arg;
+	struct timeval	tv = { 0, BROKERS_REAP_MS * 1000 };
+
+	(void)path;
+	if (!evtimer_pending(bs->reap, NULL))
+		evtimer_add(bs->reap, &tv);
 }
 
 /* --- commands ---------------------------------------------------------- */
@@ -454,7 +511,9 @@ brokers_start(struct chan *reps)
 		return NULL;
 	}
 	if ((bs->cmds = chan_new(bs->base, brokers_command, bs)) == NULL ||
-	    (bs->scan = evtimer_new(bs->base, brokers_scan_fired, bs)) == NULL)
+	    (bs->scan = evtimer_new(bs->base, brokers_scan_fired, bs)) ==
+		NULL ||
+	    (bs->reap = evtimer_new(bs->base, brokers_reap, bs)) == NULL)
 		fatalx("conduit: channels");
 	if (pthread_create(&bs->thread, NULL, brokers_thread, bs) != 0)
 		fatalx("conduit: pthread_create");

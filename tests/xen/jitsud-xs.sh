@@ -135,3 +135,31 @@ tb_say "BENCH xs-ops-shell jitsud_shell_$(echo "$sh_ops" | tr ' ' '\n' | sed -n 
     "jitsud_shell_$(echo "$sh_ops" | tr ' ' '\n' | sed -n 2p)"
 tb_step shell-summon-no-more-requests-than-libxl 1 sh -c \
     "echo 'libxl inline $js_total, shell $sh_total'; [ $sh_total -le $js_total ]"
+
+# conduit's watches on the domains (brokers.c): a domain shell, which
+# xenstored is told of only when it is filled, keeps its watch while
+# other guests come and go.  Taken for gone at every release, it was
+# watched again at the next introduction: a watch, two listings and two
+# reports a shell each time a guest went.
+shell_domid() {
+	xl list | awk '$1 ~ /^jitsud-shell-/ && $5 ~ /p/ { print $2; exit }'
+}
+come_and_go() {
+	xl create -q /testbed/tests/uk-httpd.cfg 'vif=[]' || return 1
+	xl destroy uk-httpd || return 1
+	tb_until gone uk-httpd
+}
+tb_step shell-made-again 30 tb_until shell_ready
+shell=$(shell_domid)
+_m=$(tb_xs_mark)
+tb_step guest-comes-and-goes 60 come_and_go
+tb_step guest-comes-and-goes-again 60 come_and_go
+sed -n "$((_m + 1)),\$p" /tmp/xenstored.trace > /tmp/cg.window
+shell_watch_churn() {
+	_n=$(awk -v p="/local/domain/$shell/data/conduit" \
+	    '$1 == "IN" && ($5 == "WATCH" || $5 == "UNWATCH") && $6 == "(" p \
+	    { n++ } END { print n + 0 }' /tmp/cg.window)
+	echo "shell $shell: $_n watch requests on its data/conduit"
+	[ -n "$shell" ] && [ "$_n" = 0 ]
+}
+tb_step shell-keeps-its-conduit-watch 1 shell_watch_churn
