@@ -290,6 +290,7 @@ struct zone_node {
 	uint8_t			 namelen;
 	uint16_t		 nsets;
 	const struct zone_rrset *sets;
+	const struct zone_rrset *any;	  /* what ANY gets, or NULL */
 	const struct binding	*binding; /* or NULL */
 };
 

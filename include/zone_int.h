@@ -23,12 +23,15 @@
 #define ZONE_TYPE_NS	     2
 #define ZONE_TYPE_CNAME	     5
 #define ZONE_TYPE_SOA	     6
+#define ZONE_TYPE_PTR	     12
+#define ZONE_TYPE_MX	     15
 #define ZONE_TYPE_AAAA	     28
 #define ZONE_TYPE_DNAME	     39
 #define ZONE_TYPE_OPT	     41
 #define ZONE_TYPE_DS	     43
 #define ZONE_TYPE_RRSIG	     46
 #define ZONE_TYPE_NSEC	     47
+#define ZONE_TYPE_DNSKEY     48
 #define ZONE_TYPE_NSEC3	     50
 #define ZONE_TYPE_NSEC3PARAM 51
 
@@ -45,6 +48,7 @@ struct zone_rec {
 	uint16_t    rdlen;
 	const char *file; /* the reader's: the zone's or an $INCLUDE's */
 	int	    line;
+	size_t	    seq;     /* its place in the file, $INCLUDEs and all */
 	int	    dup;     /* same rdata as an earlier record */
 	uint8_t	   *rdata;   /* malloc'd */
 	size_t	    binding; /* index, for ZONE_TYPE_BINDING */

@@ -485,6 +485,32 @@ dns_find(const struct zone *z, const uint8_t *name, size_t len, uint16_t qtype,
 	f->wild = zone_lookup(z, wild, (size_t)ce->namelen + 2);
 }
 
+/*
+ * The zone that answers `name': the one with the longest apex at or
+ * above it, but for DS at a zone's apex.  That DS is the parent's data
+ * (RFC 4035 3.1.4.1), answered from the parent zone when we serve it
+ * too, as NSD does; the child's apex has no DS to give.  A parent that
+ * does not hold the name (no delegation to the child) would answer
+ * NXDOMAIN for a zone we serve: the child's NODATA is nearer the truth.
+ */
+static const struct zone *
+dns_zone(const struct zone_set *zs, const uint8_t *name, size_t len,
+    uint16_t qtype)
+{
+	const struct zone *z, *parent;
+	size_t		   skip;
+
+	z = zone_set_find(zs, name, len);
+	if (z == NULL || qtype != T_DS || len != z->apex->namelen ||
+	    name[0] == 0)
+		return z;
+	skip = (size_t)name[0] + 1;
+	parent = zone_set_find(zs, name + skip, len - skip);
+	if (parent == NULL || zone_lookup(parent, name, len) == NULL)
+		return z;
+	return parent;
+}
+
 /* NXDOMAIN and NODATA: the SOA, with its negative TTL (RFC 2308 3). */
 static void
 dns_negative(struct dns_ctx *c, uint16_t rcode)
@@ -511,6 +537,27 @@ dns_name_eq(const uint8_t *a, const uint8_t *b, size_t len)
 }
 
 /*
+ * The node whose addresses an NS, MX or SRV record's in-zone target
+ * gets in additional, or NULL.  Only NS records may point at glue (a
+ * name at or below a cut, or occluded by a DNAME): that is not the
+ * zone's data, and an MX or SRV target there gets nothing, as in NSD.
+ * A name a wildcard makes has addresses too, as in NSD.
+ */
+static const struct zone_node *
+dns_target(const struct zone *z, const uint8_t *name, size_t len, uint16_t type)
+{
+	const struct zone_node *n;
+	struct dns_find		f;
+
+	if (type == T_NS && (n = zone_lookup(z, name, len)) != NULL)
+		return n;
+	dns_find(z, name, len, T_A, &f);
+	if (f.cut != NULL || f.dname != NULL)
+		return NULL;
+	return f.node != NULL ? f.node : f.wild;
+}
+
+/*
  * Remember the in-zone names an NS, MX or SRV RRset points at: their
  * addresses go in the additional section once answer and authority
  * are written.  A name at or below `cut' is glue the referral needs
@@ -525,7 +572,6 @@ dns_want_additional(struct dns_ctx *c, const struct zone_rrset *set,
 	const struct zone_node *apex = c->zone->apex, *n;
 	const struct zone_rr   *rr;
 	const uint8_t	       *owner;
-	struct dns_find		f;
 	uint8_t			target[ZONE_NAME_MAX];
 	size_t			len, pre, i;
 	uint16_t		j;
@@ -546,15 +592,11 @@ dns_want_additional(struct dns_ctx *c, const struct zone_rrset *set,
 		    !zone_name_under(owner, len, apex->name, apex->namelen))
 			continue;
 		name_lower(target, owner, len);
-		/* As NSD: a name a wildcard makes has addresses too. */
-		if ((n = zone_lookup(c->zone, target, len)) != NULL)
-			owner = n->name;
-		else {
-			dns_find(c->zone, target, len, T_A, &f);
-			n = f.cut == NULL && f.dname == NULL ? f.wild : NULL;
-		}
-		if (n == NULL || n->binding != NULL)
+		if ((n = dns_target(c->zone, target, len, set->type)) == NULL ||
+		    n->binding != NULL)
 			continue;
+		if (n->namelen == len && memcmp(n->name, target, len) == 0)
+			owner = n->name;
 		for (i = 0; i < c->nadd; i++)
 			if (c->add[i].node == n && c->add[i].ownerlen == len &&
 			    dns_name_eq(c->add[i].owner, owner, len))
@@ -607,9 +649,9 @@ dns_referral(struct dns_ctx *c, const struct zone_node *cut)
 
 /*
  * The records of `node' that answer the question for `owner'.  ANY
- * gets one RRset, as RFC 8482 allows and NSD does (the SOA at the
- * apex, else the first by type): the whole node is what made ANY the
- * favourite query of reflection attacks.
+ * gets one RRset, as RFC 8482 allows, the one NSD would give (chosen
+ * when the zone is built, zone_build_any): the whole node is what made
+ * ANY the favourite query of reflection attacks.
  */
 static void
 dns_node_answer(struct dns_ctx *c, const struct zone_node *node,
@@ -623,10 +665,8 @@ dns_node_answer(struct dns_ctx *c, const struct zone_node *node,
 		c->v->binding = node->binding;
 	if (qtype != T_ANY)
 		set = zone_node_rrset(node, qtype);
-	else if (node == c->zone->apex)
-		set = zone_node_rrset(node, T_SOA);
 	else
-		set = node->nsets > 0 ? &node->sets[0] : NULL;
+		set = node->any;
 	if (set == NULL) {
 		dns_negative(c, DNS_RCODE_NOERROR);
 		return;
@@ -743,7 +783,7 @@ dns_resolve(struct dns_ctx *c)
 	while ((from = dns_step(c, name, len, &f, next, &nextlen)) != NULL) {
 		seen[n++] = from;
 		if (n >= DNS_CNAME_MAX ||
-		    (z = zone_set_find(c->zs, next, nextlen)) == NULL)
+		    (z = dns_zone(c->zs, next, nextlen, c->q->qtype)) == NULL)
 			break;
 		/* Back to a node that answered already: a loop, closed. */
 		dns_find(z, next, nextlen, c->q->qtype, &f);
@@ -895,7 +935,7 @@ dns_answer(const struct zone_set *zs, const uint8_t *query, size_t qlen,
 		dns_finish(&o, &q, v, rcode, 0);
 		return v->action;
 	}
-	if ((v->zone = zone_set_find(zs, q.qname, q.qnamelen)) == NULL) {
+	if ((v->zone = dns_zone(zs, q.qname, q.qnamelen, q.qtype)) == NULL) {
 		v->action = DNS_V_OUTOFZONE;
 		dns_finish(&o, &q, v, DNS_RCODE_REFUSED, 0);
 		return v->action;

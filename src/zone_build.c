@@ -169,7 +169,7 @@ zone_build_node(struct zone *z, const uint8_t *w, size_t len)
  */
 static void
 zone_build_add(struct zone *z, size_t *nsets, size_t *nrrs, uint8_t **data,
-    const struct zone_rec *rec)
+    size_t *first, const struct zone_rec *rec)
 {
 	struct zone_node  *node;
 	struct zone_rrset *set = *nsets ? &z->sets[*nsets - 1] : NULL;
@@ -187,9 +187,12 @@ zone_build_add(struct zone *z, size_t *nsets, size_t *nrrs, uint8_t **data,
 		set->type = rec->type;
 		set->ttl = rec->ttl;
 		set->rrs = rr;
+		first[*nsets - 1] = rec->seq;
 		if (node->nsets++ == 0)
 			node->sets = set;
 	}
+	if (rec->seq < first[set - z->sets])
+		first[set - z->sets] = rec->seq;
 	set->count++;
 	if (rec->ttl < set->ttl)
 		set->ttl = rec->ttl;
@@ -199,12 +202,68 @@ zone_build_add(struct zone *z, size_t *nsets, size_t *nrrs, uint8_t **data,
 	*data += rec->rdlen;
 }
 
+/* The rank NSD gives a type when it picks ANY's one RRset. */
+static int
+zone_build_any_rank(uint16_t type)
+{
+	switch (type) {
+	case ZONE_TYPE_A:
+	case ZONE_TYPE_AAAA:
+	case ZONE_TYPE_SOA:
+	case ZONE_TYPE_MX:
+	case ZONE_TYPE_PTR:
+		return 2;
+	case ZONE_TYPE_DNSKEY:
+	case ZONE_TYPE_RRSIG:
+	case ZONE_TYPE_NSEC:
+		return 0;
+	default:
+		return 1;
+	}
+}
+
+/*
+ * The one RRset ANY gets (RFC 8482), chosen as NSD 4 chooses it, so
+ * the same zone answers the same: the first in the file of A, AAAA,
+ * SOA, MX and PTR; else the last in the file of the other types, the
+ * DNSSEC ones (DNSKEY) last of all.  `first' holds each RRset's
+ * place in the file.
+ */
+static void
+zone_build_any(struct zone *z, const size_t *first)
+{
+	const struct zone_rrset *s, *best;
+	struct zone_node	*n;
+	size_t			 i, j, k;
+	int			 rank, brank;
+
+	for (i = 0; i < z->nnodes; i++) {
+		n = &z->nodes[i];
+		best = NULL;
+		brank = -1;
+		for (j = 0; j < n->nsets; j++) {
+			s = &n->sets[j];
+			k = (size_t)(s - z->sets);
+			rank = zone_build_any_rank(s->type);
+			if (rank > brank ||
+			    (rank == brank &&
+				(rank == 2 ?
+					first[k] < first[best - z->sets] :
+					first[k] > first[best - z->sets]))) {
+				best = s;
+				brank = rank;
+			}
+		}
+		n->any = best;
+	}
+}
+
 struct zone *
 zone_build(struct zone_reader *r)
 {
 	struct zone  *z;
 	struct zname *names;
-	size_t	      nnames, i, nsets = 0, nrrs = 0;
+	size_t	      nnames, i, nsets = 0, nrrs = 0, *first;
 	uint8_t	     *data;
 
 	if (zone_build_synthesise(r) == -1 ||
@@ -233,9 +292,17 @@ zone_build(struct zone_reader *r)
 		memset(r->bindings, 0, r->nbindings * sizeof(*r->bindings));
 	}
 	z->nbindings = r->nbindings;
+	/* Each RRset's place in the file, for zone_build_any. */
+	if ((first = calloc(r->nrecs ? r->nrecs : 1, sizeof(*first))) == NULL) {
+		zone_free(z);
+		return NULL;
+	}
 	for (i = 0; i < r->nrecs; i++)
 		if (!r->recs[i].dup)
-			zone_build_add(z, &nsets, &nrrs, &data, &r->recs[i]);
+			zone_build_add(z, &nsets, &nrrs, &data, first,
+			    &r->recs[i]);
+	zone_build_any(z, first);
+	free(first);
 	z->apex = zone_lookup(z, r->apex, r->apexlen);
 	z->neg_ttl = r->neg_ttl;
 	z->soa_line = r->soa_line;

@@ -411,7 +411,7 @@ zone_read_rec(struct zone_reader *r, const struct zone_head *h, uint16_t type)
 		zone_read_error(r, r->recline, "out of memory");
 		return NULL;
 	}
-	r->nrecs++;
+	rec->seq = r->nrecs++;
 	rec->ownerlen = (uint8_t)ownerlen;
 	memcpy(rec->owner, owner, rec->ownerlen);
 	zone_read_lower(rec->owner, rec->ownerlen);

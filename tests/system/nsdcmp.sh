@@ -38,7 +38,7 @@ if ! command -v nsd > /dev/null; then
 	finish nsdcmp
 fi
 
-zones="example.org example.net example.com"
+zones="example.org example.net example.com p.example c.p.example u.p.example"
 mkdir -p "$work/j" "$work/n" "$work/state"
 cp "$top"/tests/dns/*.zone "$top/tests/dns/example.com.inc" "$work/j/"
 cp "$top/tests/dns/example.com.inc" "$work/n/"
@@ -97,6 +97,7 @@ check "both servers answer" eval \
 
 # shellcheck disable=SC2086
 "$tools/dnscmp" $uk -z example.org. -z example.net. -z example.com. \
+    -z p.example. -z c.p.example. -z u.p.example. \
     "$port" "$nport" "$top/tests/dns/nsdcmp.queries" > "$work/cmp.out" 2>&1
 rc=$?
 grep -v "^dnscmp:" "$work/cmp.out" | head -n 300
