@@ -1524,7 +1524,8 @@ enum store_perm {
 	STORE_DOM0,	/* dom0 only */
 	STORE_GUEST_RO, /* dom0 owns it; the guest may read it */
 	STORE_GUEST_RW, /* the guest owns it */
-	STORE_SHARED	/* dom0 owns it; the guest may read and write it */
+	STORE_SHARED,	/* dom0 owns it; the guest may read and write it */
+	STORE_FRONTEND	/* the guest owns it; dom0, its backend, reads */
 };
 
 /* One node for store_make_nodes. */

@@ -262,6 +262,10 @@ store_perms(enum store_perm perm, uint32_t domid, struct store_perm_ent p[2])
 	case STORE_SHARED:
 		p[1].perm = 'b';
 		return 2;
+	case STORE_FRONTEND:
+		p[0].domid = domid;
+		p[1].domid = 0;
+		return 2;
 	}
 	return 0;
 }

@@ -685,7 +685,7 @@ xls_roots(const struct xls_guest *g, const char *dom, const char *vm,
 	xls_put(out, n, STORE_GUEST_RO, 1, "", "%s", dom);
 	xls_put(out, n, STORE_GUEST_RO, 1, "", "%s", vm);
 	xls_put(out, n, STORE_DOM0, 1, "", "/libxl/%u", g->domid);
-	xls_put(out, n, STORE_DOM0, 0, "", "/libxl/%u/device", g->domid);
+	xls_put(out, n, STORE_INHERIT, 0, "", "/libxl/%u/device", g->domid);
 	xls_put(out, n, STORE_INHERIT, 0, vm, "%s/vm", dom);
 	xls_put(out, n, STORE_INHERIT, 0, name, "%s/name", dom);
 	xls_put(out, n, STORE_INHERIT, 0, vm + 4, "%s/uuid", vm);
@@ -703,9 +703,10 @@ xls_folders(const char *dom, struct store_node *out, size_t *n)
 		"error" };
 	size_t			 i;
 
+	/* Read-only as the domain's folder they inherit from. */
 	for (i = 0; i < sizeof(ro) / sizeof(ro[0]); i++)
-		xls_put(out, n, STORE_GUEST_RO, 0, "", "%s/%s", dom, ro[i]);
-	xls_put(out, n, STORE_GUEST_RO, 0, "", "%s/control", dom);
+		xls_put(out, n, STORE_INHERIT, 0, "", "%s/%s", dom, ro[i]);
+	xls_put(out, n, STORE_INHERIT, 0, "", "%s/control", dom);
 	for (i = 0; i < sizeof(rw) / sizeof(rw[0]); i++)
 		xls_put(out, n, STORE_GUEST_RW, 0, "", "%s/%s", dom, rw[i]);
 	xls_put(out, n, STORE_INHERIT, 0, "1",
@@ -744,8 +745,11 @@ xls_built(const struct xls_guest *g, const char *dom, struct store_node *out,
 
 /*
  * Console 0 for xenconsoled (libxl__device_console_add): its folder is
- * dom0's and the guest only reads it, but for backend-id; xenconsoled
- * writes tty.
+ * dom0's and the guest only reads it, but for backend-id (the guest's,
+ * as a frontend's keys are); xenconsoled writes tty.  The keys the guest only reads take the folder's
+ * permissions (xenstored gives a node dom0 makes its parent's): each
+ * request here fires xenconsoled's watch on the folder, and each event
+ * costs it three reads, written while the guest boots.
  */
 static void
 xls_console(const struct xls_guest *g, const char *dom, struct store_node *out,
@@ -754,17 +758,17 @@ xls_console(const struct xls_guest *g, const char *dom, struct store_node *out,
 	char v[32];
 
 	xls_put(out, n, STORE_GUEST_RO, 1, "", "%s/console", dom);
-	xls_put(out, n, STORE_GUEST_RW, 0, "0", "%s/console/backend-id", dom);
-	xls_put(out, n, STORE_GUEST_RO, 0, XLS_CONSOLE_LIMIT,
-	    "%s/console/limit", dom);
-	xls_put(out, n, STORE_GUEST_RO, 0, "xenconsoled", "%s/console/type",
+	xls_put(out, n, STORE_FRONTEND, 0, "0", "%s/console/backend-id", dom);
+	xls_put(out, n, STORE_INHERIT, 0, XLS_CONSOLE_LIMIT, "%s/console/limit",
 	    dom);
-	xls_put(out, n, STORE_GUEST_RO, 0, "pty", "%s/console/output", dom);
-	xls_put(out, n, STORE_GUEST_RO, 0, "", "%s/console/tty", dom);
+	xls_put(out, n, STORE_INHERIT, 0, "xenconsoled", "%s/console/type",
+	    dom);
+	xls_put(out, n, STORE_INHERIT, 0, "pty", "%s/console/output", dom);
+	xls_put(out, n, STORE_INHERIT, 0, "", "%s/console/tty", dom);
 	snprintf(v, sizeof(v), "%u", g->console_port);
-	xls_put(out, n, STORE_GUEST_RO, 0, v, "%s/console/port", dom);
+	xls_put(out, n, STORE_INHERIT, 0, v, "%s/console/port", dom);
 	snprintf(v, sizeof(v), "%" PRIu64, g->console_pfn);
-	xls_put(out, n, STORE_GUEST_RO, 0, v, "%s/console/ring-ref", dom);
+	xls_put(out, n, STORE_INHERIT, 0, v, "%s/console/ring-ref", dom);
 }
 
 static void

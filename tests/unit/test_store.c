@@ -742,6 +742,7 @@ static const struct store_node nodes[] = {
 	{ "/d/data", "", STORE_GUEST_RW, 0 },
 	{ "/l", "", STORE_DOM0, 0 },
 	{ "/d/data/synjitsu", "", STORE_SHARED, 0 },
+	{ "/d/console/backend-id", "0", STORE_FRONTEND, 0 },
 };
 
 /* The last node's permissions, in turn: each kind is libxl's set. */
@@ -776,6 +777,13 @@ test_make_nodes_gives_each_libxls_permissions(void **state)
 	assert_int_equal(fx_perms[0].perms, XS_PERM_NONE);
 	assert_int_equal(fx_perms[1].id, 9);
 	assert_int_equal(fx_perms[1].perms, XS_PERM_READ | XS_PERM_WRITE);
+	/* A frontend's key: the guest's, dom0 (its backend) reads it. */
+	assert_int_equal(store_make_nodes(st, 9, &nodes[5], 1), 0);
+	assert_int_equal(fx_nperms, 2);
+	assert_int_equal(fx_perms[0].id, 9);
+	assert_int_equal(fx_perms[0].perms, XS_PERM_NONE);
+	assert_int_equal(fx_perms[1].id, 0);
+	assert_int_equal(fx_perms[1].perms, XS_PERM_READ);
 }
 
 static void

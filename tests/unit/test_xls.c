@@ -18,7 +18,8 @@
  * here: the hypervisor side is the nested suite tests/xen/xls.sh's).
  * store.c is a fake nothing should reach.  The tests read the pure node
  * lists: each node as "path=value perm" with perm one of i (inherit),
- * 0 (dom0 only), r (the guest reads), w (the guest owns), and a * when
+ * 0 (dom0 only), r (the guest reads), w (the guest owns), s (shared),
+ * f (the guest owns, dom0 reads: a frontend's key), and a * when
  * the node is made afresh.
  */
 int
@@ -102,7 +103,7 @@ static char *
 dump(size_t (*list)(const struct xls_guest *, struct store_node *),
     size_t *count)
 {
-	static const char  perm[] = "i0rws";
+	static const char  perm[] = "i0rwsf";
 	struct store_node *nd = calloc(XLS_NODES_MAX, sizeof(*nd));
 	char		  *out = calloc(1, 8192);
 	size_t		   i, n;
@@ -133,7 +134,7 @@ test_shell_roots_afresh_first_with_libxls_owners(void **state)
 	    "/local/domain/7= r*\n"
 	    "/vm/01234567-89ab-4cde-8f01-020304050607= r*\n"
 	    "/libxl/7= 0*\n"
-	    "/libxl/7/device= 0\n"
+	    "/libxl/7/device= i\n"
 	    "/local/domain/7/vm=/vm/01234567-89ab-4cde-8f01-020304050607 i\n"
 	    "/local/domain/7/name=jitsud-shell-321-7 i\n"));
 	assert_ptr_equal(strstr(all, "/local/domain/7= r*"), all);
@@ -149,15 +150,15 @@ test_shell_guest_owns_control_keys_and_data(void **state)
 	char  *all = dump(xls_nodes, &n);
 
 	(void)state;
-	assert_non_null(strstr(all, "/local/domain/7/control= r\n"));
+	assert_non_null(strstr(all, "/local/domain/7/control= i\n"));
 	assert_non_null(strstr(all, "/local/domain/7/control/shutdown= w\n"));
 	assert_non_null(strstr(all, "/local/domain/7/data= w\n"));
 	/* Synjitsu's folder: dom0's, the guest may read and write it. */
 	assert_non_null(strstr(all, "/local/domain/7/data/synjitsu= s\n"));
 	assert_non_null(strstr(all,
 	    "/local/domain/7/device/suspend/event-channel= w\n"));
-	assert_non_null(strstr(all, "/local/domain/7/device= r\n"));
-	assert_non_null(strstr(all, "/local/domain/7/memory= r\n"));
+	assert_non_null(strstr(all, "/local/domain/7/device= i\n"));
+	assert_non_null(strstr(all, "/local/domain/7/memory= i\n"));
 	free(all);
 }
 
@@ -199,7 +200,8 @@ test_shell_has_no_name_nor_console(void **state)
 }
 
 /* The fill: the name in both places, then console 0 for xenconsoled,
- * made afresh, dom0's but for backend-id. */
+ * made afresh, dom0's but for backend-id; the keys the guest only reads
+ * take the folder's permissions (no request of their own). */
 static void
 test_fill_names_then_console_for_xenconsoled(void **state)
 {
@@ -211,13 +213,13 @@ test_fill_names_then_console_for_xenconsoled(void **state)
 	    "/local/domain/7/name=www.example.org i\n"
 	    "/vm/01234567-89ab-4cde-8f01-020304050607/name=www.example.org i\n"
 	    "/local/domain/7/console= r*\n"
-	    "/local/domain/7/console/backend-id=0 w\n"
-	    "/local/domain/7/console/limit=1048576 r\n"
-	    "/local/domain/7/console/type=xenconsoled r\n"
-	    "/local/domain/7/console/output=pty r\n"
-	    "/local/domain/7/console/tty= r\n"
-	    "/local/domain/7/console/port=2 r\n"
-	    "/local/domain/7/console/ring-ref=1044479 r\n");
+	    "/local/domain/7/console/backend-id=0 f\n"
+	    "/local/domain/7/console/limit=1048576 i\n"
+	    "/local/domain/7/console/type=xenconsoled i\n"
+	    "/local/domain/7/console/output=pty i\n"
+	    "/local/domain/7/console/tty= i\n"
+	    "/local/domain/7/console/port=2 i\n"
+	    "/local/domain/7/console/ring-ref=1044479 i\n");
 	assert_int_equal(n, 10);
 	free(all);
 }

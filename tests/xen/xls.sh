@@ -98,6 +98,8 @@ run_shell() {
 	tb_step "shell$1-console" 20 tb_until console_line "$2"
 	[ "$1" = 1 ] && tb_log "XenStore of shell $sh_dom" xenstore-ls -p \
 	    "/local/domain/$sh_dom"
+	[ "$1" = 1 ] && xenstore-ls -f -p "/local/domain/$sh_dom" \
+	    > /tmp/shell1.tree
 }
 
 run_shell 1 uk-shell
@@ -147,5 +149,39 @@ tb_require xl-first-http 60 first_http
 tb_say "BENCH xls xl_create_to_http_ms=$(($(tb_now) - t0))"
 tb_log "XenStore of xl's uk-httpd, for comparison" xenstore-ls -p \
     "/local/domain/$(xl domid uk-httpd)"
+xenstore-ls -f -p "/local/domain/$(xl domid uk-httpd)" > /tmp/xl.tree
+
+# tree_perms FILE KEY: the permissions of /local/domain/D/KEY in a
+# `xenstore-ls -f -p' listing, the domain's id written D.
+tree_perms() {
+	awk -v k="$2" '{
+		p = $1
+		sub("^/local/domain/[0-9]+", "", p)
+		if (p != "/" k) next
+		d = $1
+		sub("^/local/domain/", "", d)
+		sub("/.*", "", d)
+		q = $NF
+		gsub(d, "D", q)
+		print q
+	}' "$1"
+}
+
+# The keys a shell leaves to inherit their folder's permissions end up
+# with libxl's all the same (xenstored gives a node dom0 makes its
+# parent's), and the guest owns what libxl lets it own.
+same_perms() {
+	_bad=0
+	for _k in console console/backend-id console/limit console/type \
+	    console/output console/tty console/port console/ring-ref cpu \
+	    memory device control control/shutdown data name; do
+		_s=$(tree_perms /tmp/shell1.tree "$_k")
+		_x=$(tree_perms /tmp/xl.tree "$_k")
+		echo "$_k: shell ${_s:-none} xl ${_x:-none}"
+		[ -n "$_s" ] && [ "$_s" = "$_x" ] || _bad=1
+	done
+	return $_bad
+}
+tb_step shell-perms-as-libxls 5 same_perms
 tb_step xl-shutdown 30 xl shutdown -w uk-httpd
 tb_log "uk-shell console" cat /var/log/xen/console/guest-uk-shell.log
