@@ -430,16 +430,28 @@ zone_rec_clear(struct zone_rec *rec)
 	rec->owner = rec->rdata = NULL;
 }
 
+/*
+ * A class: a mnemonic, or RFC 3597's CLASS and its number; 1 for IN,
+ * 0 for another, -1 for what is not a class.
+ */
 static int
-zone_read_is_class(const char *tok, size_t n)
+zone_read_class(const char *tok, size_t n)
 {
 	static const char *const classes[] = { "IN", "CH", "CS", "HS" };
+	unsigned long		 v = 0;
 	size_t			 i;
 
 	for (i = 0; i < 4; i++)
 		if (n == 2 && strncasecmp(tok, classes[i], 2) == 0)
-			return 1;
-	return 0;
+			return i == 0;
+	if (n <= 5 || n > 10 || strncasecmp(tok, "CLASS", 5) != 0)
+		return -1;
+	for (i = 5; i < n; i++) {
+		if (!isdigit((unsigned char)tok[i]))
+			return -1;
+		v = v * 10 + (unsigned long)(tok[i] - '0');
+	}
+	return v == 1;
 }
 
 /*
@@ -465,8 +477,8 @@ zone_read_head(struct zone_reader *r, const char *p, struct zone_head *h)
 				return -1;
 			}
 			has_ttl = 1;
-		} else if (!has_class && zone_read_is_class(tok, n)) {
-			if (strncasecmp(tok, "IN", 2) != 0) {
+		} else if (!has_class && zone_read_class(tok, n) != -1) {
+			if (zone_read_class(tok, n) == 0) {
 				zone_read_error(r, r->recline,
 				    "class %.*s is not supported, only IN",
 				    (int)n, tok);

@@ -342,6 +342,39 @@ test_final_quoted_field_loads(void **state)
 	zone_free(z);
 }
 
+/* RFC 3597's generic class and type: CLASS1 is IN, TYPE15 with \# an MX. */
+static void
+test_rfc3597_class_and_type_load(void **state)
+{
+	static const uint8_t	 mx[] = { 0, 10, 0 };
+	char			 path[] = "/tmp/jitsud-zone-XXXXXX";
+	FILE			*fp;
+	int			 fd;
+	struct zone		*z;
+	const struct zone_rrset *s;
+
+	(void)state;
+	assert_true((fd = mkstemp(path)) >= 0);
+	assert_non_null(fp = fdopen(fd, "w"));
+	fprintf(fp,
+	    "$ORIGIN example.org.\n$TTL 30\n"
+	    "@ CLASS1 SOA ns1 h 1 2 3 4 5\n"
+	    "ns1 class1 A 192.0.2.1\n"
+	    "m 60 CLASS1 TYPE15 \\# 3 000a00\n");
+	fclose(fp);
+	clear_errors();
+	z = zone_load(path, &errs);
+	unlink(path);
+	if (z == NULL)
+		fail_msg("%s", errs.count ? errs.msg[0] : "no zone");
+	assert_non_null(rrset(z, "ns1.example.org.", 1));
+	s = rrset(z, "m.example.org.", 15);
+	assert_int_equal(s->ttl, 60);
+	assert_int_equal(s->rrs[0].rdlen, sizeof(mx));
+	assert_memory_equal(s->rrs[0].rdata, mx, sizeof(mx));
+	zone_free(z);
+}
+
 static void
 test_name_under(void **state)
 {
@@ -453,6 +486,7 @@ main(void)
 		cmocka_unit_test(test_missing_file_is_one_error),
 		cmocka_unit_test(test_error_count_is_bounded),
 		cmocka_unit_test(test_final_quoted_field_loads),
+		cmocka_unit_test(test_rfc3597_class_and_type_load),
 		cmocka_unit_test(test_name_under),
 		cmocka_unit_test(test_zone_set_finds_the_closest_zone),
 		cmocka_unit_test(test_zone_set_refuses_the_same_apex_twice),
