@@ -103,7 +103,8 @@ zone_rec_cmp(const void *a, const void *b)
 		return c;
 	if (x->type != y->type)
 		return x->type < y->type ? -1 : 1;
-	return x->line < y->line ? -1 : x->line > y->line;
+	/* Then their order in the file, $INCLUDEs and all. */
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
 /* --- loading -------------------------------------------------------- */
