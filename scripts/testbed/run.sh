@@ -30,6 +30,8 @@
 # A test may ask for options in a line "# testbed: OPTION...":
 #   hostnet          the host client's NIC (see TESTBED_HOSTNET)
 #   xstrace          xenstored traces every request (tb_xs_ops counts them)
+#   oxenstored       dom0 runs oxenstored, Debian's default, instead of
+#                    the C xenstored (also TESTBED_XENSTORED=oxenstored)
 # Exit status: 0 if the test passed, 1 if it failed, 2 if the testbed itself
 # broke (QEMU died, hung, or the test never reported an end).
 set -euo pipefail
@@ -82,10 +84,22 @@ for f in "$top/tests/xen/$test.sh" $(sed -n 's#^\. /testbed/tests/\(.*\.inc\).*#
 		}
 	done
 done
-log=$out/$test.serial.log
+# Debian's default xenstored, for a test that asks for it or for any with
+# TESTBED_XENSTORED=oxenstored; such a run's logs are named for it.
+oxen=0
+tag=$test
+if grep -q '^# testbed:.* oxenstored' "$top/tests/xen/$test.sh" ||
+    [ "${TESTBED_XENSTORED:-}" = oxenstored ]; then
+	oxen=1
+	case $test in
+	*oxenstored*) ;;
+	*) tag=$test-oxenstored ;;
+	esac
+fi
+log=$out/$tag.serial.log
 # A test in a subfolder (uk/selftests) logs in a subfolder too.
 mkdir -p "$(dirname "$log")"
-results=$out/$test.results
+results=$out/$tag.results
 t_start=$(date +%s%N)
 
 # The closing count every suite prints: the steps' PASS and FAIL lines; a
@@ -141,6 +155,7 @@ dom0_args="$dom0_args jitsu.test=$test"
 if grep -q '^# testbed:.* xstrace' "$top/tests/xen/$test.sh"; then
 	dom0_args="$dom0_args jitsu.xstrace=1"
 fi
+[ "$oxen" = 0 ] || dom0_args="$dom0_args jitsu.xenstored=oxenstored"
 dom0_args="$dom0_args${TESTBED_ARGS:+ $TESTBED_ARGS}"
 rm -f "$log"
 : > "$log"
