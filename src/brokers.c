@@ -310,6 +310,27 @@ brokers_introduced(const char *path, void *arg)
 		evtimer_add(bs->scan, &now);
 }
 
+/*
+ * Some domain went; the event does not say which, so each watched one
+ * is asked about: a round trip a domain.  Stopping eight guests at once
+ * fires eight events, and one pass for each asked xenstored about every
+ * domain eight times over while it was busiest.  So one pass, a little
+ * later, for the releases of BROKERS_REAP_MS: a guest's channels are
+ * cleaned up that much later, and a dead domain cannot use them.
+ */
+#define BROKERS_REAP_MS 50
+
+static void
+brokers_released(const char *path, void *arg)
+{
+	struct brokers *bs = arg;
+	struct timeval	tv = { 0, BROKERS_REAP_MS * 1000 };
+
+	(void)path;
+	if (!evtimer_pending(bs->reap, NULL))
+		evtimer_add(bs->reap, &tv);
+}
+
 static int
 brokers_in(char **v, unsigned n, unsigned domid)
 {
@@ -344,8 +365,11 @@ brokers_reap(int fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if ((v = store_list(bs->st, "/local/domain", &n)) == NULL)
-		return; /* dom0's own is there: xenstored failed us */
+	if ((v = store_list(bs->st, "/local/domain", &n)) == NULL) {
+		/* dom0's own is there: xenstored failed us; again later. */
+		brokers_released(NULL, bs);
+		return;
+	}
 	while (i < bs->ndoms) {
 		d = bs->doms[i];
 		if (!brokers_in(v, n, d->domid))
@@ -366,27 +390,6 @@ brokers_reap(int fd, short what, void *arg)
 		free(d);
 	}
 	free(v);
-}
-
-/*
- * Some domain went; the event does not say which, so each watched one
- * is asked about: a round trip a domain.  Stopping eight guests at once
- * fires eight events, and one pass for each asked xenstored about every
- * domain eight times over while it was busiest.  So one pass, a little
- * later, for the releases of BROKERS_REAP_MS: a guest's channels are
- * cleaned up that much later, and a dead domain cannot use them.
- */
-#define BROKERS_REAP_MS 50
-
-static void
-brokers_released(const char *path, void *arg)
-{
-	struct brokers *bs = arg;
-	struct timeval	tv = { 0, BROKERS_REAP_MS * 1000 };
-
-	(void)path;
-	if (!evtimer_pending(bs->reap, NULL))
-		evtimer_add(bs->reap, &tv);
 }
 
 /* --- commands ---------------------------------------------------------- */

@@ -644,11 +644,16 @@ xls_destroy(struct xls *x, struct store *st, uint32_t domid)
 {
 	int rc = 0;
 
+	/*
+	 * The folders first, as libxl removes them before its destroy:
+	 * whoever the release of the domain wakes (conduit's watches,
+	 * brokers.c) then finds them gone.
+	 */
+	xls_unstore(st, domid);
 	if (xc_domain_destroy(x->xch, domid) != 0) {
 		log_warn("xc_domain_destroy %u", domid);
 		rc = -1;
 	}
-	xls_unstore(st, domid);
 	return rc;
 }
 
