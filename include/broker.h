@@ -23,6 +23,7 @@
 /* One XenStore operation of conduit.c's, copied (store_op's strings). */
 struct broker_op {
 	int		    rm;
+	int		    perms_only; /* the value is left as it is */
 	char		    path[CONDUIT_PATH_MAX];
 	char		    value[CONDUIT_VALUE_MAX];
 	struct conduit_perm perms[STORE_OP_PERMS];

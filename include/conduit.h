@@ -94,6 +94,7 @@ struct conduit_perm {
 
 enum conduit_op_kind {
 	CONDUIT_OP_WRITE,  /* path = value, then perms set on it */
+	CONDUIT_OP_PERMS,  /* perms set on path, its value kept */
 	CONDUIT_OP_RM,	   /* path and everything below it */
 	CONDUIT_OP_REPLY,  /* to Dom0 client `id' (its connection) */
 	CONDUIT_OP_SUMMON, /* start the binding that serves `value' */
@@ -103,10 +104,11 @@ enum conduit_op_kind {
 
 struct conduit_op {
 	enum conduit_op_kind	   kind;
-	const char		  *path;  /* WRITE, RM */
+	const char		  *path;  /* WRITE, PERMS, RM */
 	const char		  *value; /* WRITE, REPLY; SUMMON: name */
 	const char		  *id;	  /* REPLY */
-	const struct conduit_perm *perms; /* WRITE: the first is the owner */
+	const struct conduit_perm *perms; /* WRITE, PERMS: the first is the
+					   * owner */
 	size_t			   nperms;
 	uint32_t		   chan; /* TIMER, CANCEL */
 	unsigned		   ms;	 /* TIMER */

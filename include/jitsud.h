@@ -1559,6 +1559,7 @@ int store_put_nodes(struct store *, uint32_t domid, const struct store_node *,
 #define STORE_OP_PERMS 3
 struct store_op {
 	int	    rm;
+	int	    perms_only; /* permissions set, the value left as it is */
 	const char *path;
 	const char *value;
 	struct {

@@ -331,11 +331,13 @@ broker_emit(void *arg, const struct conduit_op *op)
 
 	switch (op->kind) {
 	case CONDUIT_OP_WRITE:
+	case CONDUIT_OP_PERMS:
 	case CONDUIT_OP_RM:
 		o = broker_op_add(b);
 		o->rm = op->kind == CONDUIT_OP_RM;
+		o->perms_only = op->kind == CONDUIT_OP_PERMS;
 		snprintf(o->path, sizeof(o->path), "%s", op->path);
-		if (!o->rm)
+		if (op->kind == CONDUIT_OP_WRITE)
 			snprintf(o->value, sizeof(o->value), "%s", op->value);
 		for (i = 0; !o->rm && i < op->nperms && i < STORE_OP_PERMS; i++)
 			o->perms[o->nperms++] = op->perms[i];

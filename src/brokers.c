@@ -404,6 +404,7 @@ brokers_ops(struct brokers *bs, const struct broker_cmd *c)
 		fatalx("conduit: out of memory");
 	for (i = 0; i < c->n; i++) {
 		ops[i].rm = c->ops[i].rm;
+		ops[i].perms_only = c->ops[i].perms_only;
 		ops[i].path = c->ops[i].path;
 		ops[i].value = c->ops[i].value;
 		ops[i].nperms = c->ops[i].nperms;

@@ -651,6 +651,37 @@ conduit_server_failed(struct conduit *c, const char *name)
 	}
 }
 
+/*
+ * The ring's keys the server wrote under r's path: its own, the client
+ * reads them (what a vchan server sets, libxenvchan's and our libOS's).
+ * oxenstored, Debian's default xenstored, gives a node a domain makes
+ * the owner of its folder, dom0 here, and then refuses the server its
+ * own permissions (EACCES); C xenstored makes the server the owner.  So
+ * jitsud, the folder's owner, sets them, the same either way, before
+ * the client hears of the channel.  A Dom0 client reads anything.
+ */
+static void
+conduit_grant(struct conduit *c, const struct conduit_req *r)
+{
+	static const char *const keys[] = { "ring-ref", "event-channel" };
+	struct conduit_perm	 perms[2] = { { r->server, 'n' },
+		     { r->client, 'r' } };
+	struct conduit_op	 op = { .kind = CONDUIT_OP_PERMS };
+	char			 path[CONDUIT_PATH_MAX];
+	size_t			 i;
+
+	if (r->client == 0)
+		return;
+	op.path = path;
+	op.perms = perms;
+	op.nperms = 2;
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		snprintf(path, sizeof(path), CONDUIT_ROOT "/chan/%u/%s",
+		    r->chan, keys[i]);
+		conduit_emit(c, &op);
+	}
+}
+
 /* r's channel is up: the client gets the server and the path. */
 static void
 conduit_open(struct conduit *c, struct conduit_req *r)
@@ -659,6 +690,7 @@ conduit_open(struct conduit *c, struct conduit_req *r)
 
 	r->state = CONDUIT_OPEN;
 	conduit_timer(c, CONDUIT_OP_CANCEL, r->chan);
+	conduit_grant(c, r);
 	conduit_chan_path(path, r->chan);
 	snprintf(value, sizeof(value), "ok %u %s", r->server, path);
 	conduit_answer(c, r->client, r->id, value);

@@ -610,7 +610,8 @@ store_apply(struct store *st, const struct store_op *ops, size_t n)
 			store_batch_add(b, STORE_REQ_RM, op->path);
 			continue;
 		}
-		store_batch_write(b, op->path, op->value);
+		if (!op->perms_only)
+			store_batch_write(b, op->path, op->value);
 		for (j = 0; j < op->nperms && j < STORE_OP_PERMS; j++) {
 			if (store_perm_bits(op->perms[j].perm, &bits) == -1) {
 				errno = EINVAL;

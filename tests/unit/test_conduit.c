@@ -70,11 +70,16 @@ emit(void *arg, const struct conduit_op *op)
 	(void)arg;
 	switch (op->kind) {
 	case CONDUIT_OP_WRITE:
+	case CONDUIT_OP_PERMS:
 		for (i = 0; i < op->nperms; i++)
 			n += (size_t)snprintf(perms + n, sizeof(perms) - n,
 			    "%s%c%u", i ? "," : "", op->perms[i].perm,
 			    op->perms[i].domid);
-		record("write %s = '%s' %s\n", op->path, op->value, perms);
+		if (op->kind == CONDUIT_OP_PERMS)
+			record("perms %s %s\n", op->path, perms);
+		else
+			record("write %s = '%s' %s\n", op->path, op->value,
+			    perms);
 		break;
 	case CONDUIT_OP_RM:
 		record("rm %s\n", op->path);
@@ -381,9 +386,12 @@ test_a_request_to_a_ready_server_is_offered_then_answered(void **state)
 	conduit_chan(&c, 1, 1, 1, 0); /* ring-ref alone */
 	expect_ops("");
 	conduit_chan(&c, 1, 1, 1, 1);
-	expect_ops(
-	    "cancel 1\n" MAILBOX(5) "write /jitsu/conduit/dom/5/reply/a = "
-				    "'ok 9 /jitsu/conduit/chan/1' n0,r5\n");
+	/* The server's keys are its own, the client reads them. */
+	expect_ops("cancel 1\n"
+		   "perms /jitsu/conduit/chan/1/ring-ref n9,r5\n"
+		   "perms /jitsu/conduit/chan/1/event-channel n9,r5\n" MAILBOX(
+		       5) "write /jitsu/conduit/dom/5/reply/a = "
+			  "'ok 9 /jitsu/conduit/chan/1' n0,r5\n");
 	assert_int_equal(conduit_count(&c, 5, &pending), 1);
 	assert_int_equal(pending, 0);
 	conduit_chan(&c, 1, 1, 1, 1); /* again: nothing more */
@@ -409,8 +417,11 @@ test_the_same_value_again_is_nothing_a_new_one_a_new_request(void **state)
 	    9) "write /jitsu/conduit/dom/9/accept/1 = "
 	       "'5 echo.test /jitsu/conduit/chan/1' n0,r9\n"
 	       "timer 1 10000\n"
-	       "cancel 1\n" MAILBOX(5) "write /jitsu/conduit/dom/5/reply/a = "
-				       "'ok 9 /jitsu/conduit/chan/1' n0,r5\n");
+	       "cancel 1\n"
+	       "perms /jitsu/conduit/chan/1/ring-ref n9,r5\n"
+	       "perms /jitsu/conduit/chan/1/event-channel n9,r5\n" MAILBOX(
+		   5) "write /jitsu/conduit/dom/5/reply/a = "
+		      "'ok 9 /jitsu/conduit/chan/1' n0,r5\n");
 	assert_int_equal(request(5, "a", "connect echo.test"), 0);
 	expect_ops("");
 	assert_int_equal(request(5, "a", "connect nope.test"), 1);
@@ -725,12 +736,17 @@ test_channel_numbers_wrap_and_skip_those_in_use(void **state)
 	drop_ops();
 	conduit_chan(&c, UINT32_MAX, 1, 1, 1);
 	conduit_chan(&c, 2, 1, 1, 1);
-	expect_ops("cancel 4294967295\n" MAILBOX(
-	    5) "write /jitsu/conduit/dom/5/reply/b = "
-	       "'ok 9 /jitsu/conduit/chan/4294967295' n0,r5\n"
-	       "cancel 2\n"
-	       "write /jitsu/conduit/dom/5/reply/c = "
-	       "'ok 9 /jitsu/conduit/chan/2' n0,r5\n");
+	expect_ops(
+	    "cancel 4294967295\n"
+	    "perms /jitsu/conduit/chan/4294967295/ring-ref n9,r5\n"
+	    "perms /jitsu/conduit/chan/4294967295/event-channel n9,r5\n" MAILBOX(
+		5) "write /jitsu/conduit/dom/5/reply/b = "
+		   "'ok 9 /jitsu/conduit/chan/4294967295' n0,r5\n"
+		   "cancel 2\n"
+		   "perms /jitsu/conduit/chan/2/ring-ref n9,r5\n"
+		   "perms /jitsu/conduit/chan/2/event-channel n9,r5\n"
+		   "write /jitsu/conduit/dom/5/reply/c = "
+		   "'ok 9 /jitsu/conduit/chan/2' n0,r5\n");
 }
 
 int

@@ -919,6 +919,26 @@ test_apply_writes_and_removes_in_one_transaction(void **state)
 	assert_int_equal(quietlog_warnings, 1);
 }
 
+/* Permissions alone: a key another domain wrote keeps its value. */
+static void
+test_apply_sets_permissions_and_keeps_the_value(void **state)
+{
+	struct store_op op = { .perms_only = 1,
+		.path = "/j/chan/1/ring-ref",
+		.nperms = 2,
+		.perms = { { 9, 'n' }, { 5, 'r' } } };
+
+	(void)state;
+	fx_set("/j/chan/1/ring-ref", "8");
+	assert_int_equal(store_apply(st, &op, 1), 0);
+	assert_string_equal(fx_find(kv, "/j/chan/1/ring-ref")->value, "8");
+	assert_string_equal(fx_perms_path, "/j/chan/1/ring-ref");
+	assert_int_equal(fx_nperms, 2);
+	assert_int_equal(fx_perms[0].id, 9);
+	assert_int_equal(fx_perms[1].id, 5);
+	assert_int_equal(fx_perms[1].perms, XS_PERM_READ);
+}
+
 /*
  * With xenstored's socket (the fake in fakexsd.h): a call's requests go
  * over it, all before the first reply is read, and nothing through
@@ -1035,6 +1055,7 @@ main(void)
 		T(test_list_gives_each_child_once),
 		T(test_introduced_is_xenstoreds_word),
 		T(test_apply_writes_and_removes_in_one_transaction),
+		T(test_apply_sets_permissions_and_keeps_the_value),
 	};
 #undef T
 

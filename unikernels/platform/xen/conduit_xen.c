@@ -190,9 +190,15 @@ cd_take(uint32_t chan, const struct conduit_offer *o,
 	}
 	rc = uk_vchan_server((uint16_t)o->client, o->path, CD_RING, CD_RING,
 	    cd_vchan_event, c, &c->v);
+	if (rc == -UK_ENOSPC) {
+		cd_decline(chan, o, "no vchan free");
+		return;
+	}
 	if (rc != 0) {
-		cd_decline(chan, o,
-		    rc == -UK_ENOSPC ? "no vchan free" : "vchan set-up failed");
+		/* The error says which step: grant, event channel, XenStore. */
+		printf("conduit: channel %u: vchan set-up: error %d\n",
+		    (unsigned int)chan, -rc);
+		cd_decline(chan, o, "vchan set-up failed");
 		return;
 	}
 	c->state = CD_UP;

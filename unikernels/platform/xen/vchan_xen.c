@@ -147,11 +147,17 @@ vx_grant(struct uk_vchan *c, unsigned int slot, domid_t peer,
 	return 0;
 }
 
-/* Writes one key, owned by us, readable by peer and nobody else. */
+/*
+ * Writes one key, owned by us, readable by peer and nobody else.  In a
+ * folder another domain owns (conduit's, dom0's) oxenstored makes that
+ * domain the key's owner and refuses us its permissions: the key keeps
+ * the folder's, and the folder's owner grants the peer (conduit(7)).
+ */
 static int
 vx_key(uint32_t tx, const char *path, const char *key, unsigned long value,
     const char *const perms[2])
 {
+	static int told;
 	char p[VX_PATH_MAX + 16], v[16];
 	int rc;
 
@@ -159,7 +165,16 @@ vx_key(uint32_t tx, const char *path, const char *key, unsigned long value,
 	snprintf(v, sizeof(v), "%lu", value);
 	if ((rc = uk_xs_tx_write(tx, p, v)) != 0)
 		return rc;
-	return xenstore_set_perms(tx, p, perms, 2);
+	rc = xenstore_set_perms(tx, p, perms, 2);
+	if (rc == -UK_EACCES) {
+		if (!told)
+			printf("vchan: %s keeps its folder's permissions "
+			       "(xenstored refused ours)\n",
+			    p);
+		told = 1;
+		rc = 0;
+	}
+	return rc;
 }
 
 /* Both keys at once, as libxenvchan does: a client sees both or none. */
