@@ -32,6 +32,8 @@
 #                       ARM run's, BENCH_RESULTS_ARCH) again; with
 #                       BENCH_ARCH, only that machine's section
 #   BENCH_RESULTS       the nested run's output (build/bench/bench.results)
+#   TESTBED_XENSTORED   oxenstored: dom0 runs Debian's default xenstored
+#                       (the output then build/bench/bench-oxenstored.results)
 #   BENCH_DIR           where results.txt and the figures go (bench/)
 #   BENCH_ARCH          amd64 (default), arm64 or armhf: the machine of the
 #                       nested run (TESTBED_ARCH); an ARM run skips the
@@ -45,7 +47,11 @@ set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 out=$top/build/bench
 dir=${BENCH_DIR:-$top/bench}
-r=${BENCH_RESULTS:-$out/bench.results}
+# A run on oxenstored (TESTBED_XENSTORED) is the testbed's bench-oxenstored.
+case ${TESTBED_XENSTORED:-} in
+oxenstored) r=${BENCH_RESULTS:-$out/bench-oxenstored.results} ;;
+*) r=${BENCH_RESULTS:-$out/bench.results} ;;
+esac
 res=$dir/results.txt
 arch=${BENCH_ARCH:-amd64}
 case $arch in

@@ -165,7 +165,7 @@ $1 != "BENCH" { next }
 	}
 	raw[++nraw] = $0
 }
-$2 == "info" { info_runs = v["runs"]; info_pieces = v["pieces"]; info_free = v["free_mb"] }
+$2 == "info" { info_runs = v["runs"]; info_pieces = v["pieces"]; info_free = v["free_mb"]; info_xs = v["xenstored"] }
 $2 == "done" { done = 1 }
 $2 == "step" {
 	if (!(v["label"] in stepkind)) order[++nsteps] = v["label"]
@@ -275,6 +275,8 @@ END {
 	printf "# pieces: %s; runs per point: %s; dom0 free memory for guests: %s MiB\n", \
 	    info_pieces == "" ? "?" : info_pieces, info_runs == "" ? "?" : info_runs, \
 	    info_free == "" ? "?" : info_free
+	if (info_xs != "")
+		printf "# dom0's xenstored: %s\n", info_xs
 	if (terr != "")
 		printf "# INCOMPLETE RUN: %s\n", terr
 	else if (!done)
