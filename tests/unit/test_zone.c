@@ -304,33 +304,42 @@ test_error_count_is_bounded(void **state)
  * common), also over two lines: ldns refuses a blank after the final
  * quote, and the reader ends every line with one.
  */
-static void
-test_final_quoted_field_loads(void **state)
+/* The zone of `text', loaded from a file of its own; the test fails if not. */
+static struct zone *
+load_text(const char *text)
 {
-	static const uint8_t	 caa[] = "\0\5issue"
-					 "letsencrypt.org";
-	static const uint8_t	 hinfo[] = "\2PC\5Linux";
-	char			 path[] = "/tmp/jitsud-zone-XXXXXX";
-	FILE			*fp;
-	int			 fd;
-	struct zone		*z;
-	const struct zone_rrset *s;
+	char	     path[] = "/tmp/jitsud-zone-XXXXXX";
+	FILE	    *fp;
+	int	     fd;
+	struct zone *z;
 
-	(void)state;
 	assert_true((fd = mkstemp(path)) >= 0);
 	assert_non_null(fp = fdopen(fd, "w"));
-	fprintf(fp,
-	    "$ORIGIN example.org.\n$TTL 30\n"
-	    "@ SOA ns1 h 1 2 3 4 5\n"
-	    "@ CAA 0 issue \"letsencrypt.org\"\n"
-	    "h HINFO \"PC\" \"Linux\"   \n"
-	    "u URI ( 10 1\n \"https://example.org/\" )\n");
+	fputs(text, fp);
 	fclose(fp);
 	clear_errors();
 	z = zone_load(path, &errs);
 	unlink(path);
 	if (z == NULL)
 		fail_msg("%s", errs.count ? errs.msg[0] : "no zone");
+	return z;
+}
+
+static void
+test_final_quoted_field_loads(void **state)
+{
+	static const uint8_t	 caa[] = "\0\5issue"
+					 "letsencrypt.org";
+	static const uint8_t	 hinfo[] = "\2PC\5Linux";
+	struct zone		*z;
+	const struct zone_rrset *s;
+
+	(void)state;
+	z = load_text("$ORIGIN example.org.\n$TTL 30\n"
+		      "@ SOA ns1 h 1 2 3 4 5\n"
+		      "@ CAA 0 issue \"letsencrypt.org\"\n"
+		      "h HINFO \"PC\" \"Linux\"   \n"
+		      "u URI ( 10 1\n \"https://example.org/\" )\n");
 	s = rrset(z, "example.org.", 257);
 	assert_int_equal(s->rrs[0].rdlen, sizeof(caa) - 1);
 	assert_memory_equal(s->rrs[0].rdata, caa, sizeof(caa) - 1);
@@ -347,26 +356,14 @@ static void
 test_rfc3597_class_and_type_load(void **state)
 {
 	static const uint8_t	 mx[] = { 0, 10, 0 };
-	char			 path[] = "/tmp/jitsud-zone-XXXXXX";
-	FILE			*fp;
-	int			 fd;
 	struct zone		*z;
 	const struct zone_rrset *s;
 
 	(void)state;
-	assert_true((fd = mkstemp(path)) >= 0);
-	assert_non_null(fp = fdopen(fd, "w"));
-	fprintf(fp,
-	    "$ORIGIN example.org.\n$TTL 30\n"
-	    "@ CLASS1 SOA ns1 h 1 2 3 4 5\n"
-	    "ns1 class1 A 192.0.2.1\n"
-	    "m 60 CLASS1 TYPE15 \\# 3 000a00\n");
-	fclose(fp);
-	clear_errors();
-	z = zone_load(path, &errs);
-	unlink(path);
-	if (z == NULL)
-		fail_msg("%s", errs.count ? errs.msg[0] : "no zone");
+	z = load_text("$ORIGIN example.org.\n$TTL 30\n"
+		      "@ CLASS1 SOA ns1 h 1 2 3 4 5\n"
+		      "ns1 class1 A 192.0.2.1\n"
+		      "m 60 CLASS1 TYPE15 \\# 3 000a00\n");
 	assert_non_null(rrset(z, "ns1.example.org.", 1));
 	s = rrset(z, "m.example.org.", 15);
 	assert_int_equal(s->ttl, 60);
