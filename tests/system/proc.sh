@@ -282,6 +282,9 @@ check "c: and serves again" wget_ns http://10.77.0.4:8080/
 # --- d: a guest that exits by itself --------------------------------------
 send want d.test.
 expect "d: ready" 1 "^answer d.test. ok"
+# The driver prints states as it polls them: the pid comes with the
+# ready state's line, which may follow the answer.
+expect "d: its pid is known" 1 "^state d.test. ready "
 D=$(guest_pid d.test.)
 expect "d: a guest exiting on its own is noticed" 1 "^state d.test. stopped"
 check "d: ... with its exit status" \
