@@ -78,6 +78,13 @@ fuzz_emit(void *arg, const struct conduit_op *op)
 	case CONDUIT_OP_WRITE:
 		fuzz_check_write(op);
 		/* FALLTHROUGH */
+	case CONDUIT_OP_PERMS:
+		/* a channel's ring keys: the server's, the client reads */
+		FUZZ_CHECK(op->kind != CONDUIT_OP_PERMS ||
+		    (op->nperms == 2 && op->perms[0].perm == 'n' &&
+			op->perms[0].domid != 0 && op->perms[1].perm == 'r' &&
+			strncmp(op->path, "/jitsu/conduit/chan/", 20) == 0));
+		/* FALLTHROUGH */
 	case CONDUIT_OP_RM:
 		FUZZ_CHECK(strlen(op->path) < CONDUIT_PATH_MAX);
 		FUZZ_CHECK(strncmp(op->path, "/jitsu", 6) == 0);
