@@ -331,17 +331,14 @@ brokers_released(const char *path, void *arg)
 		evtimer_add(bs->reap, &tv);
 }
 
+/* Is domid among the names v of a listing? */
 static int
 brokers_in(char **v, unsigned n, unsigned domid)
 {
-	char	 s[16];
-	unsigned i;
+	char s[16];
 
 	snprintf(s, sizeof(s), "%u", domid);
-	for (i = 0; i < n; i++)
-		if (strcmp(v[i], s) == 0)
-			return 1;
-	return 0;
+	return brokers_listed(v, n, s);
 }
 
 /*
