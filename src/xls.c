@@ -751,10 +751,11 @@ xls_built(const struct xls_guest *g, const char *dom, struct store_node *out,
 /*
  * Console 0 for xenconsoled (libxl__device_console_add): its folder is
  * dom0's and the guest only reads it, but for backend-id (the guest's,
- * as a frontend's keys are); xenconsoled writes tty.  The keys the guest only reads take the folder's
- * permissions (xenstored gives a node dom0 makes its parent's): each
- * request here fires xenconsoled's watch on the folder, and each event
- * costs it three reads, written while the guest boots.
+ * as a frontend's keys are); xenconsoled writes tty.  The keys the
+ * guest only reads take the folder's permissions (xenstored gives a
+ * node dom0 makes its parent's): each request here fires xenconsoled's
+ * watch on the folder, and each event costs it three reads, written
+ * while the guest boots.
  */
 static void
 xls_console(const struct xls_guest *g, const char *dom, struct store_node *out,

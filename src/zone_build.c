@@ -187,12 +187,12 @@ zone_build_add(struct zone *z, size_t *nsets, size_t *nrrs, uint8_t **data,
 		set->type = rec->type;
 		set->ttl = rec->ttl;
 		set->rrs = rr;
+		/* Its records come in file order (zone_rec_cmp): this is
+		 * the first. */
 		first[*nsets - 1] = rec->seq;
 		if (node->nsets++ == 0)
 			node->sets = set;
 	}
-	if (rec->seq < first[set - z->sets])
-		first[set - z->sets] = rec->seq;
 	set->count++;
 	if (rec->ttl < set->ttl)
 		set->ttl = rec->ttl;

@@ -463,7 +463,7 @@ zone_read_head(struct zone_reader *r, const char *p, struct zone_head *h)
 {
 	const char *tok;
 	size_t	    n;
-	int	    has_ttl = 0, has_class = 0;
+	int	    has_ttl = 0, has_class = 0, in;
 
 	for (;;) {
 		if (!zone_read_field(&p, &tok, &n)) {
@@ -477,8 +477,8 @@ zone_read_head(struct zone_reader *r, const char *p, struct zone_head *h)
 				return -1;
 			}
 			has_ttl = 1;
-		} else if (!has_class && zone_read_class(tok, n) != -1) {
-			if (zone_read_class(tok, n) == 0) {
+		} else if (!has_class && (in = zone_read_class(tok, n)) != -1) {
+			if (!in) {
 				zone_read_error(r, r->recline,
 				    "class %.*s is not supported, only IN",
 				    (int)n, tok);
