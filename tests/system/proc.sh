@@ -81,8 +81,13 @@ ask() {
 	grep -- "^$1 $2 " "$OUT" | tail -n 1 | awk '{ print $3 }'
 }
 
-# The guest pid from the last "state NAME ready|paused PID" line.
+# guest_pid NAME [N]: the guest pid from the last "state NAME
+# ready|paused PID" line, once there are N of them (1 by default). The
+# driver prints states as it polls them, so the line with the pid may
+# follow the query's answer: wait for it rather than read an empty pid.
 guest_pid() {
+	wait_line "${2:-1}" "^state $1 \(ready\|paused\) " >&2 ||
+	    return 1
 	grep -- "^state $1 \(ready\|paused\) " "$OUT" | tail -n 1 |
 	    awk '{ print $4 }' | tee -a "$T/pids"
 }
@@ -282,9 +287,6 @@ check "c: and serves again" wget_ns http://10.77.0.4:8080/
 # --- d: a guest that exits by itself --------------------------------------
 send want d.test.
 expect "d: ready" 1 "^answer d.test. ok"
-# The driver prints states as it polls them: the pid comes with the
-# ready state's line, which may follow the answer.
-expect "d: its pid is known" 1 "^state d.test. ready "
 D=$(guest_pid d.test.)
 expect "d: a guest exiting on its own is noticed" 1 "^state d.test. stopped"
 check "d: ... with its exit status" \
@@ -325,7 +327,7 @@ expect "g: stopped again" 2 "^state g.test. stopped"
 # --- adoption: kill -9 the driver, a new one takes the guests over --------
 send want a.test.
 expect "a: built again after its destroy" 2 "^answer a.test. ok"
-A=$(guest_pid a.test.)
+A=$(guest_pid a.test. 2)
 C=$(guest_pid c.test.)
 kill -9 $DRIVER
 wait $DRIVER 2>/dev/null
