@@ -449,6 +449,15 @@ store_run(struct store *st, const struct store_batch *b, int transact)
 			return 0;
 		if (!transact || errno != EAGAIN)
 			return -1;
+		/*
+		 * Said, for a conflict costs the whole batch again: oxenstored
+		 * replays a conflicting transaction itself and fails it only
+		 * when the replay reads differently, C xenstored fails it
+		 * when a node it touched changed meanwhile.
+		 */
+		log_debug("xenstore transaction of %zu request(s) conflicted "
+			  "(try %d of 8)",
+		    b->n, tries + 1);
 	}
 	return -1;
 }

@@ -26,4 +26,7 @@ if bench_wanted linux; then
 	. /testbed/tests/bench-jitsud.inc
 	stop_jitsud
 fi
+# jitsud's XenStore transactions that conflicted and were run again (a
+# debug line each, store.c), over every jitsud of this run.
+tb_say "BENCH xenstore-conflicts retried=$(grep -c 'xenstore transaction of .* conflicted' /tmp/jitsud.log 2>/dev/null)"
 tb_say "BENCH done pieces=$bench_only"
