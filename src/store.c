@@ -456,8 +456,8 @@ store_run(struct store *st, const struct store_batch *b, int transact)
 		 * when a node it touched changed meanwhile.
 		 */
 		log_debug("xenstore transaction of %zu request(s) conflicted "
-			  "(try %d of 8)",
-		    b->n, tries + 1);
+			  "(try %d of 8): %s",
+		    b->n, tries + 1, b->n > 0 ? b->req[0].path : "");
 	}
 	return -1;
 }

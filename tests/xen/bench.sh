@@ -29,4 +29,10 @@ fi
 # jitsud's XenStore transactions that conflicted and were run again (a
 # debug line each, store.c), over every jitsud of this run.
 tb_say "BENCH xenstore-conflicts retried=$(grep -c 'xenstore transaction of .* conflicted' /tmp/jitsud.log 2>/dev/null)"
+# Which: the first path of each, its domain number made D.
+sed -n 's/.*xenstore transaction of .* conflicted (try .*): //p' \
+    /tmp/jitsud.log 2>/dev/null | sed 's/[0-9][0-9]*/D/g' | sort | uniq -c |
+    while read -r _n _p; do
+	tb_say "BENCH xenstore-conflict first_path=$_p n=$_n"
+done
 tb_say "BENCH done pieces=$bench_only"
