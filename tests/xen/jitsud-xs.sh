@@ -163,3 +163,20 @@ shell_watch_churn() {
 	[ -n "$shell" ] && [ "$_n" = 0 ]
 }
 tb_step shell-keeps-its-conduit-watch 1 shell_watch_churn
+
+# A shell's folders are plain writes (xls.c): in a transaction they
+# conflicted with every other shell made and domain created or gone
+# meanwhile, and went again whole.  Its name's WRITE, the last in the
+# trace, is outside any transaction of its connection.
+shell_made_plain() {
+	awk -v p="(/local/domain/$shell/name" '
+	    $1 == "IN" && $5 == "TRANSACTION_START" { t[$2] = 1 }
+	    $1 == "IN" && $5 == "TRANSACTION_END" { t[$2] = 0 }
+	    $1 == "IN" && $5 == "WRITE" && $6 == p { seen = 1; in_t = t[$2] }
+	    END {
+		print "shell " (seen ? (in_t ? "named in a transaction" :
+		    "named by a plain write") : "name not found in the trace")
+		exit !(seen && !in_t)
+	    }' /tmp/xenstored.trace
+}
+tb_step shell-folders-without-a-transaction 1 shell_made_plain
