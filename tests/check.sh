@@ -58,8 +58,12 @@ suite_cmd() {
 	jitsud-synjitsu) echo "scripts/testbed/run.sh jitsud-synjitsu" ;;
 	jitsud-caps)	echo "scripts/testbed/run.sh jitsud-caps" ;;
 	jitsud-conduit)	echo "scripts/testbed/run.sh jitsud-conduit" ;;
-	# Debian starts oxenstored: conduit is what differed there.
-	jitsud-conduit-oxenstored) echo "env TESTBED_XENSTORED=oxenstored scripts/testbed/run.sh jitsud-conduit" ;;
+	# Debian's init script starts oxenstored where it is installed (it
+	# is, with xen-utils-4.17): the suites whose XenStore traffic is
+	# jitsud's own run there too (conduit is what differed there).
+	jitsud-conduit-oxenstored | jitsud-shells-oxenstored | \
+	    jitsud-synjitsu-oxenstored | xls-oxenstored)
+		echo "env TESTBED_XENSTORED=oxenstored scripts/testbed/run.sh ${1%-oxenstored}" ;;
 	daemon-asan)	echo "env JITSUD_BIN=build/asan/bin bash tests/system/daemon.sh" ;;
 	smoke)		echo "scripts/testbed/run.sh smoke" ;;
 	smoke-arm64)	echo "env TESTBED_ARCH=arm64 scripts/testbed/run.sh smoke" ;;
@@ -84,7 +88,7 @@ suite_cmd() {
 # uk-httpd-armhf, uk-vchan-uk-armhf, jitsud-armhf) and jitsud-xl-arm64
 # are not in the default list: `make check-arm' runs them, after the ARM
 # cross builds.
-suites=${*:-"format bench-summary unit unit-asan fuzz unikernels unikernels-asan unikernels-tap unikernels-sock unikernels-conduit daemon daemon-asan nsdcmp scale install cross proc proc-asan summon summon-asan synjitsu synjitsu-asan smoke smoke-arm64 uk-arm64 uk-httpd-arm64 uk-vchan-uk-arm64 jitsud-arm64 uk-testbed uk-testbed-pv uk-httpd uk-httpd-pv uk-vchan uk-vchan-pv uk-vchan-client uk-vchan-client-pv uk-vchan-uk jitsud-xl jitsud-modes jitsud-uk jitsud-vif xls jitsud-shells jitsud-xs jitsud-synjitsu jitsud-caps jitsud-conduit jitsud-conduit-oxenstored hostnet testbed-selftest systemd"}
+suites=${*:-"format bench-summary unit unit-asan fuzz unikernels unikernels-asan unikernels-tap unikernels-sock unikernels-conduit daemon daemon-asan nsdcmp scale install cross proc proc-asan summon summon-asan synjitsu synjitsu-asan smoke smoke-arm64 uk-arm64 uk-httpd-arm64 uk-vchan-uk-arm64 jitsud-arm64 uk-testbed uk-testbed-pv uk-httpd uk-httpd-pv uk-vchan uk-vchan-pv uk-vchan-client uk-vchan-client-pv uk-vchan-uk jitsud-xl jitsud-modes jitsud-uk jitsud-vif xls jitsud-shells jitsud-xs jitsud-synjitsu jitsud-caps jitsud-conduit jitsud-conduit-oxenstored jitsud-shells-oxenstored jitsud-synjitsu-oxenstored xls-oxenstored hostnet testbed-selftest systemd"}
 # host_suite S: S runs on the host alone (no emulated machine).
 host_suite() {
 	case $(suite_cmd "$1") in
