@@ -456,13 +456,24 @@ xlv_deadline_fired(int fd, short ev, void *arg)
 	xlv_finish(x, why);
 }
 
-/* Both folders, made afresh in one transaction (nic NULL: a shell's). */
+/*
+ * Both folders, made afresh in one transaction (nic NULL: a shell's).
+ *
+ * The backend's domain folder (backend/vif/D) is made first, alone: made
+ * in the transaction, it changed the child list of backend/vif, which
+ * every other vif made or removed meanwhile changes too, and C xenstored
+ * failed the transaction (EAGAIN; 18 whole batches sent again in a
+ * figure-2 piece of the bench, two builders refilling their pools).
+ * netback takes no notice of a folder above a device's (its watch
+ * handler wants backend/vif/D/N).
+ */
 static int
 xlv_make(struct store *st, uint32_t domid, const struct xlv_nic *nic,
     char *backend, size_t len)
 {
 	struct xlv_dirs *d;
 	struct store_dir dirs[2];
+	char		 parent[STORE_PATH_MAX], *slash;
 	int		 rc;
 
 	if ((d = malloc(sizeof(*d))) == NULL)
@@ -470,6 +481,13 @@ xlv_make(struct store *st, uint32_t domid, const struct xlv_nic *nic,
 	xlv_dirs(domid, nic, d);
 	if (backend != NULL)
 		snprintf(backend, len, "%s", d->back);
+	snprintf(parent, sizeof(parent), "%s", d->back);
+	if ((slash = strrchr(parent, '/')) != NULL)
+		*slash = '\0';
+	if (store_write(st, parent, "") == -1) {
+		free(d);
+		return -1;
+	}
 	/* The frontend first: netback's probe reads it at once. */
 	dirs[0] = (struct store_dir){ d->front, domid, 0, d->fkeys, d->fvalues,
 		d->nfront };

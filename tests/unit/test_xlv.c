@@ -281,6 +281,11 @@ test_premake_makes_a_shells_folders(void **state)
 {
 	(void)state;
 	assert_int_equal(xlv_premake(fake_st, 7), 0);
+	/*
+	 * The backend's domain folder first and alone: made in the
+	 * transaction, it conflicted with every other vif made meanwhile.
+	 */
+	assert_string_equal(writes, "/local/domain/0/backend/vif/7=;");
 	assert_non_null(strstr(made, "[/local/domain/7/device/vif/0 7 0]"));
 	assert_non_null(strstr(made, "[/local/domain/0/backend/vif/7/0 0 7]"));
 	assert_null(strstr(made, "mac="));
@@ -367,6 +372,7 @@ test_initwait_plugs_into_the_bridge_then_says_connected(void **state)
 	assert_int_equal(plugged_if, 9);
 	assert_int_equal(plugged_master, 3);
 	assert_string_equal(writes,
+	    "/local/domain/0/backend/vif/7=;"
 	    "/local/domain/0/backend/vif/7/0/hotplug-status=connected;");
 	assert_int_equal(done_calls, 1);
 	assert_string_equal(done_why, "ok");
@@ -480,13 +486,14 @@ test_carrier_before_plug_waits_for_the_link_watcher(void **state)
 	event_base_once(base, -1, EV_TIMEOUT, link_watcher_runs, NULL, &tv);
 	watch_cb(watch_arg);
 	assert_int_equal(plugged_if, 9);
-	assert_string_equal(writes, "");
+	assert_string_equal(writes, "/local/domain/0/backend/vif/7=;");
 	assert_int_equal(done_calls, 0);
 	testutil_loop_until(base, &done_calls, 1, 2000);
 	assert_int_equal(done_calls, 1);
 	assert_string_equal(done_why, "ok");
 	assert_true(links[1].flags & IFF_RUNNING);
 	assert_string_equal(writes,
+	    "/local/domain/0/backend/vif/7=;"
 	    "/local/domain/0/backend/vif/7/0/hotplug-status=connected;");
 	xlv_close(x);
 }
@@ -507,6 +514,7 @@ test_link_watcher_that_never_runs_is_waited_for_a_bounded_time(void **state)
 	assert_int_equal(done_calls, 1);
 	assert_string_equal(done_why, "ok");
 	assert_string_equal(writes,
+	    "/local/domain/0/backend/vif/7=;"
 	    "/local/domain/0/backend/vif/7/0/hotplug-status=connected;");
 	xlv_close(x);
 }
@@ -530,6 +538,7 @@ test_plug_now_plugs_without_the_watch(void **state)
 	assert_int_equal(done_calls, 1);
 	assert_string_equal(done_why, "ok");
 	assert_string_equal(writes,
+	    "/local/domain/0/backend/vif/7=;"
 	    "/local/domain/0/backend/vif/7/0/hotplug-status=connected;");
 	/* Once is enough. */
 	assert_int_equal(xlv_plug_now(x, err, sizeof(err)), 0);
@@ -551,7 +560,7 @@ test_plug_now_before_netback_leaves_it_to_the_watch(void **state)
 	assert_int_equal(plugged_if, 0);
 	assert_int_equal(watches, 1);
 	assert_int_equal(done_calls, 0);
-	assert_string_equal(writes, "");
+	assert_string_equal(writes, "/local/domain/0/backend/vif/7=;");
 	links[1] = (struct fake_link){ "vif7.0", 9, IFF_UP };
 	watch_cb(watch_arg);
 	assert_int_equal(plugged_if, 9);
