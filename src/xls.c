@@ -291,14 +291,14 @@ xls_guest_of(const struct xls_shell *sh, const char *name, struct xls_guest *g)
  *
  * A shell's folders go without one (plain writes in a row, sent
  * together), where libxl uses a transaction.  Its domain is paused and
- * not introduced, so no watch of it fires and nothing reads them but a
- * listing (xl list, the conduit thread), which takes a domain without
- * its name as one being made.  A transaction made /local/domain/D,
- * /vm/UUID and /libxl/D, and C xenstored failed it (EAGAIN) whenever
- * another shell was made or a domain created or destroyed meanwhile:
- * the whole batch went again, 70 times in a figure-2 piece of the
- * bench, while two builders refilled their pools.  A failure part way
- * leaves folders that xls_destroy removes.
+ * not introduced, and nothing of jitsud's reads its folders before it
+ * is filled; an `xl list' in those milliseconds may show it without its
+ * name.  A transaction made /local/domain/D, /vm/UUID and /libxl/D, and
+ * C xenstored failed it (EAGAIN) whenever another shell was made or a
+ * domain created or destroyed meanwhile: the whole batch went again,
+ * 70 times in a figure-2 piece of the bench, while two builders
+ * refilled their pools.  A failure part way leaves folders that
+ * xls_destroy removes.
  */
 static int
 xls_write(struct store *st, const struct xls_guest *g, int transact,
