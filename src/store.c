@@ -414,12 +414,14 @@ store_xs_run(struct store *st, const struct store_batch *b, int transact)
 	return 0;
 }
 
+#define STORE_TRIES 8
+
 /*
  * Carry out batch b, in a transaction if transact, run again while its
- * commit meets a conflict (8 times at most: someone, often the guest,
- * wrote meanwhile).  Over our own socket to xenstored when there is one
- * (store_wire.c says why); if that connection fails, through
- * libxenstore from then on.  0, or -1 with errno.
+ * commit meets a conflict (STORE_TRIES times at most: someone, often
+ * the guest, wrote meanwhile).  Over our own socket to xenstored when
+ * there is one (store_wire.c says why); if that connection fails,
+ * through libxenstore from then on.  0, or -1 with errno.
  */
 static int
 store_run(struct store *st, const struct store_batch *b, int transact)
@@ -433,7 +435,7 @@ store_run(struct store *st, const struct store_batch *b, int transact)
 				  "a request",
 			    store_wire_path(), strerror(errno));
 	}
-	for (tries = 0; tries < 8; tries++) {
+	for (tries = 0; tries < STORE_TRIES; tries++) {
 		if (st->wire != NULL &&
 		    (rc = store_wire_run(st->wire, b, transact)) ==
 			STORE_WIRE_LOST) {
@@ -456,8 +458,9 @@ store_run(struct store *st, const struct store_batch *b, int transact)
 		 * when a node it touched changed meanwhile.
 		 */
 		log_debug("xenstore transaction of %zu request(s) conflicted "
-			  "(try %d of 8): %s",
-		    b->n, tries + 1, b->n > 0 ? b->req[0].path : "");
+			  "(try %d of %d): %s",
+		    b->n, tries + 1, STORE_TRIES,
+		    b->n > 0 ? b->req[0].path : "");
 	}
 	return -1;
 }
