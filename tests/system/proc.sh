@@ -340,19 +340,13 @@ expect "adopt: a.test. is ready again under the same pid" \
 expect "adopt: so is c.test." 1 "^state c.test. ready $C\$"
 check_not "adopt: nothing was created" grep -q "guest process [0-9]* on" "$ERR"
 T1=$(ask traffic a.test.)
-# Up to three tries, each failure printed: proc-asan beside the x86
-# machine saw one request fail with a network error (wget's 4) once, and
-# a guest the new driver cannot reach fails all three.
-serves_big() {
-	for _t in 1 2 3; do
-		ip netns exec $NS timeout 3 wget -T 2 -O /dev/null \
-		    http://10.77.0.2:8080/big 2>&1 && return 0
-		echo "try $_t failed"
-		sleep 0.5
-	done
-	return 1
-}
-check "adopt: the adopted guest serves" serves_big
+# One request, given time: proc-asan beside the x86 testbed once saw
+# wget fail here with a network error (its 4, which a 2 s read timeout
+# also gives) that did not come again.  A retry would hide a guest that
+# serves only now and then; wget's message is kept to say what failed.
+check "adopt: the adopted guest serves" \
+    ip netns exec $NS timeout 20 wget -T 15 -O /dev/null \
+    http://10.77.0.2:8080/big
 T2=$(ask traffic a.test.)
 check "adopt: its traffic counter moves ($T1 -> $T2)" \
     test "$T2" -gt $((T1 + 200000))
