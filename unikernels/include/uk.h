@@ -192,6 +192,14 @@ int uk_xs_write(const char *path, const char *value);
  */
 int uk_xs_write_all(const char *const *paths, const char *const *values,
     size_t n);
+/*
+ * Reads paths[i] into bufs[i] (sizes[i] bytes) for i < n, in one round
+ * trip where the platform can, and puts in rcs[i] what uk_xs_read would
+ * have returned for it (a length, -UK_ENOENT, ...).  Returns 0, or
+ * -UK_EIO when the connection failed (rcs then unspecified).
+ */
+int uk_xs_read_all(const char *const *paths, char *const *bufs,
+    const size_t *sizes, int *rcs, size_t n);
 /* Removes path and everything below it. */
 int uk_xs_rm(const char *path);
 /*

@@ -65,10 +65,11 @@
 #define SJ_CONN	   SJ_DIR "/conn"
 #define SJ_ADOPTED SJ_DIR "/adopted"
 
-#define READY_WAIT UK_SEC(30) /* uk_ip_up() .. uk_ready() */
-#define COUNT_WAIT UK_SEC(10) /* uk_ready() .. count */
+#define READY_WAIT   UK_SEC(30) /* uk_ip_up() .. uk_ready() */
+#define COUNT_WAIT   UK_SEC(10) /* uk_ready() .. count */
 /* The stack's pool (uk.h): more could not be adopted anyway. */
-#define COUNT_MAX  64
+#define COUNT_MAX    64
+#define SJ_COUNT_LEN 16 /* count's value as read */
 
 enum { SJ_OFF, SJ_BOOTING, SJ_WAITING, SJ_DONE };
 
@@ -174,13 +175,18 @@ sj_convert(const struct synrec *r, struct uk_tcp_adopt *a)
 	memcpy(a->hop_mac, r->hop_mac, sizeof(a->hop_mac));
 }
 
-/* Reads and decodes the record at path into sj_rec; *why on failure. */
+/*
+ * Decodes the record at path into sj_rec: read into sj_line now, or, if
+ * read (uk_xs_read's result for it) is given, already there.  *why on
+ * failure.
+ */
 static int
-sj_fetch(const char *path, const char **why)
+sj_fetch(const char *path, const int *read, const char **why)
 {
 	int rc;
 
-	if ((rc = uk_xs_read(path, sj_line, sizeof(sj_line))) < 0) {
+	rc = read != NULL ? *read : uk_xs_read(path, sj_line, sizeof(sj_line));
+	if (rc < 0) {
 		*why = "cannot read it";
 		return rc;
 	}
@@ -190,7 +196,7 @@ sj_fetch(const char *path, const char **why)
 }
 
 static int
-sj_adopt_one(int i)
+sj_adopt_one(int i, const int *read)
 {
 	struct uk_tcp_adopt a;
 	const char *why = "";
@@ -198,7 +204,7 @@ sj_adopt_one(int i)
 	int rc;
 
 	snprintf(path, sizeof(path), SJ_CONN "/%d", i);
-	if ((rc = sj_fetch(path, &why)) == 0) {
+	if ((rc = sj_fetch(path, read, &why)) == 0) {
 		sj_convert(&sj_rec, &a);
 		if ((rc = uk_tcp_adopt(&a)) != 0)
 			why = "the stack refused it";
@@ -227,15 +233,23 @@ sj_count(const char *s)
 /*
  * Reads count and, if jitsud wrote it, adopts every record and ends the
  * hand-over (or gives up on a count it cannot use): 1.  0: not there
- * yet.
+ * yet.  The first record is read with count, in the same round trip:
+ * the hand-over waits on these reads, and one connection is the usual
+ * case.  jitsud writes the records before count, on one connection, so
+ * a count found means conn/0 was found with it if there is one.
  */
 static int
 sj_take(void)
 {
-	char buf[16];
-	int i, n, rc, adopted = 0;
+	static const char *const paths[] = { SJ_COUNT, SJ_CONN "/0" };
+	static const size_t sizes[] = { SJ_COUNT_LEN, sizeof(sj_line) };
+	char buf[SJ_COUNT_LEN];
+	char *const bufs[] = { buf, sj_line };
+	int i, n, rc, rcs[2], adopted = 0;
 
-	if ((rc = uk_xs_read(SJ_COUNT, buf, sizeof(buf))) == -UK_ENOENT)
+	if ((rc = uk_xs_read_all(paths, bufs, sizes, rcs, 2)) == 0)
+		rc = rcs[0];
+	if (rc == -UK_ENOENT)
 		return 0;
 	if (rc < 0 || (n = sj_count(buf)) < 0) {
 		sj_give_up("count unreadable or out of range",
@@ -243,7 +257,7 @@ sj_take(void)
 		return 1;
 	}
 	for (i = 0; i < n; i++)
-		adopted += sj_adopt_one(i) == 0;
+		adopted += sj_adopt_one(i, i == 0 ? &rcs[1] : NULL) == 0;
 	printf("synjitsu: adopted %d of %d connections\n", adopted, n);
 	sj_finish(adopted);
 	return 1;

@@ -116,6 +116,18 @@ uk_xs_write_all(const char *const *paths, const char *const *values, size_t n)
 	return err;
 }
 
+/* The same for reads: each answered before the next is asked. */
+int
+uk_xs_read_all(const char *const *paths, char *const *bufs, const size_t *sizes,
+    int *rcs, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		rcs[i] = uk_xs_read(paths[i], bufs[i], sizes[i]);
+	return 0;
+}
+
 int
 uk_xs_rm(const char *path)
 {

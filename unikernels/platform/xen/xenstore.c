@@ -272,6 +272,48 @@ xenstore_write_all(const char *const *paths, const char *const *values,
 	return xs_dead ? -UK_EIO : err;
 }
 
+/*
+ * n reads in one round trip, as the writes above: all asked, then the
+ * replies taken in order, each copied out of xs_recvbuf before the next
+ * comes in.  A read's own error (ENOENT) is its rcs[i]; a broken stream
+ * ends them all.
+ */
+int
+uk_xs_read_all(const char *const *paths, char *const *bufs, const size_t *sizes,
+    int *rcs, size_t n)
+{
+	uint64_t t0 = uk_now();
+	uint32_t first = xs_req_id + 1, id;
+	size_t i, len, sent;
+	int rc = 0;
+
+	if (xs_dead)
+		return -UK_EIO;
+	for (sent = 0; sent < n; sent++) {
+		const char *strs[] = { paths[sent] };
+
+		if ((rc = xs_send_request(XS_READ, UK_XS_NOTX, strs, 1, 1,
+			 t0 + XS_TIMEOUT, &id)) != 0)
+			break;
+	}
+	for (i = 0; i < sent && !xs_dead; i++) {
+		rcs[i] = xs_reply(first + (uint32_t)i, XS_READ, t0 + XS_TIMEOUT,
+		    &len);
+		if (rcs[i] != 0)
+			continue;
+		if (len + 1 > sizes[i])
+			rcs[i] = -UK_E2BIG;
+		else {
+			memcpy(bufs[i], xs_recvbuf, len + 1);
+			rcs[i] = (int)len;
+		}
+	}
+	for (; i < n; i++)
+		rcs[i] = rc != 0 ? rc : -UK_EIO;
+	xs_wait_ns += uk_now() - t0;
+	return xs_dead ? -UK_EIO : 0;
+}
+
 int
 uk_xs_tx_read(uint32_t tx, const char *path, char *buf, size_t size)
 {

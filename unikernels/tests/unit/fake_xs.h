@@ -37,6 +37,8 @@ static int fxs_watch_error; /* what uk_xs_watch returns; 0: works */
 static int fxs_missing = -UK_ENOENT;
 static int fxs_nreads;	 /* uk_xs_read calls since fxs_reset */
 static int fxs_nbatches; /* uk_xs_write_all calls since fxs_reset */
+/* uk_xs_read_all calls since fxs_reset (each path also counts as a read) */
+static int fxs_nreadbatches;
 
 static inline void
 fxs_reset(void)
@@ -44,6 +46,7 @@ fxs_reset(void)
 	memset(fxs_node, 0, sizeof(fxs_node));
 	fxs_nreads = 0;
 	fxs_nbatches = 0;
+	fxs_nreadbatches = 0;
 	fxs_watches = NULL;
 	fxs_nq = 0;
 	fxs_watch_error = 0;
@@ -165,6 +168,18 @@ uk_xs_write_all(const char *const *paths, const char *const *values, size_t n)
 	fxs_nbatches++;
 	for (i = 0; i < n; i++)
 		fxs_set(paths[i], values[i]);
+	return 0;
+}
+
+int
+uk_xs_read_all(const char *const *paths, char *const *bufs, const size_t *sizes,
+    int *rcs, size_t n)
+{
+	size_t i;
+
+	fxs_nreadbatches++;
+	for (i = 0; i < n; i++)
+		rcs[i] = uk_xs_read(paths[i], bufs[i], sizes[i]);
 	return 0;
 }
 

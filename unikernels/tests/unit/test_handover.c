@@ -313,9 +313,10 @@ ready_and_adopt(void)
 	int reads = fxs_nreads;
 
 	assert_int_equal(uk_ready(), 0);
-	/* count and the two records, and no other round trip between
-	 * uk_ready() and the clients. */
+	/* count and the two records (count with conn/0), and no other
+	 * round trip between uk_ready() and the clients. */
 	assert_int_equal(fxs_nreads - reads, 3);
+	assert_int_equal(fxs_nreadbatches, 1);
 	assert_int_equal(fxs_nwatches(), 0);
 	assert_null(fxs_get("data/status"));
 	turn();

@@ -334,6 +334,49 @@ test_malformed_and_missing_records_are_reported_and_skipped(void **state)
 	assert_int_equal(released, 1);
 }
 
+/*
+ * conn/0 is read with count, in one round trip.  A record found without
+ * count (jitsud between its writes) is not taken: count is read again,
+ * with conn/0, when it comes.
+ */
+static void
+test_the_first_record_is_read_with_count(void **state)
+{
+	(void)state;
+	boot();
+	jitsud_record(0, 40000, 80, "GET / HTTP/1.1\r\n", 0);
+	assert_int_equal(uk_ready(), 0);
+	assert_int_equal(fxs_nreadbatches, 1);
+	assert_int_equal(nadopt, 0);
+	assert_true(synjitsu_holding());
+	/* The watch's first firing, count still not there. */
+	assert_int_equal(fxs_fire(), 1);
+	assert_int_equal(fxs_nreadbatches, 2);
+	assert_int_equal(nadopt, 0);
+	fxs_set("data/synjitsu/count", "1");
+	assert_int_equal(fxs_fire(), 1);
+	assert_int_equal(fxs_nreadbatches, 3);
+	assert_int_equal(nadopt, 1);
+	assert_int_equal(adopted[0].rport, 40000);
+	advance(now);
+	assert_string_equal(fxs_get("data/synjitsu/adopted"), "1");
+}
+
+/* A conn/0 missing beside its count is reported as any missing record. */
+static void
+test_a_first_record_missing_beside_count_is_reported(void **state)
+{
+	(void)state;
+	boot();
+	fxs_set("data/synjitsu/count", "1");
+	assert_int_equal(uk_ready(), 0);
+	assert_int_equal(fxs_nreadbatches, 1);
+	assert_int_equal(nadopt, 0);
+	advance(now);
+	assert_true(logged("conn/0 not adopted: cannot read it (error -2)"));
+	assert_string_equal(fxs_get("data/synjitsu/adopted"), "0");
+}
+
 static void
 test_count_zero_ends_the_hand_over_at_once(void **state)
 {
@@ -451,6 +494,8 @@ test_records_written_while_booting_are_adopted_at_uk_ready(void **state)
 	reads = fxs_nreads;
 	assert_int_equal(uk_ready(), 0);
 	assert_int_equal(fxs_nreads - reads, 3); /* count, two records */
+	/* count and conn/0 asked together: two round trips, not three */
+	assert_int_equal(fxs_nreadbatches, 1);
 	assert_int_equal(nadopt, 2);
 	assert_int_equal(released, 1);
 	assert_int_equal(adopted[0].rport, 40000);
@@ -513,6 +558,11 @@ main(void)
 		    test_the_hop_jitsud_saw_reaches_the_stack, setup),
 		cmocka_unit_test_setup(
 		    test_malformed_and_missing_records_are_reported_and_skipped,
+		    setup),
+		cmocka_unit_test_setup(test_the_first_record_is_read_with_count,
+		    setup),
+		cmocka_unit_test_setup(
+		    test_a_first_record_missing_beside_count_is_reported,
 		    setup),
 		cmocka_unit_test_setup(
 		    test_count_zero_ends_the_hand_over_at_once, setup),
