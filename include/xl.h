@@ -134,12 +134,14 @@ struct xlb_vm {
 	struct xlh	   *xlh;	/* its hand-over's transport */
 	struct xlv	   *xlv;	/* its vif, vif-plug inline */
 	/* A filled shell whose console folder is still owed (xlb.c: once
-	 * the builder is idle, a Synjitsu guest's after its records), the
-	 * event that writes it and the time it is written by in any case. */
+	 * no guest boots), the event that writes it and the time it is
+	 * written by in any case; booting: counted in xlb.c's guests that
+	 * boot with their console owed. */
 	struct xls_shell   *console_owed;
 	struct event	   *console_ev;
 	uint64_t	    console_due; /* ms, monotonic */
-	struct xld_dom	   *dom;	 /* libxl's state (xld.c) */
+	int		    booting;
+	struct xld_dom	   *dom; /* libxl's state (xld.c) */
 };
 
 /*

@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,6 +75,55 @@ static _Thread_local struct xlb *xlb_env;
 /* Every builder started, for xlb_stop (main thread only). */
 static struct xlb *xlb_all[CONF_BUILDERS_MAX];
 static int	   xlb_n;
+
+/*
+ * A filled shell's console folder is written once no guest boots, not
+ * while its own guest does.  The folder makes xenconsoled attach (it
+ * reads the folder, maps the ring, binds the event channel, opens the
+ * log) and then drain the ring as the guest writes: measured in the
+ * nested bench, a guest with its console written 20 ms after the
+ * unpause had its NIC up 55-60 ms later than one with none, and its
+ * first HTTP byte as much later, on one emulated CPU shared by dom0 and
+ * every guest.  So the folder waits: for its guest to say it is ready
+ * (data/status), then XLB_CONSOLE_AFTER_READY_MS for its first client;
+ * for no other guest to be booting with its console owed (xlb_booting,
+ * across builders: a burst's consoles come after the burst); and for
+ * the builder to have no command waiting, polled every
+ * XLB_CONSOLE_POLL_MS.  XLB_CONSOLE_MAX_MS after the unpause it is
+ * written in any case.  What the guest prints meanwhile waits in its
+ * ring (2 KiB: a guest that fills it waits for the folder, at most that
+ * long); a guest that dies before loses it, as the folder would have
+ * come too late for it anyway before this.  A binding with console=off
+ * has no folder at all.
+ */
+#define XLB_CONSOLE_AFTER_READY_MS 50
+#define XLB_CONSOLE_POLL_MS	   20
+#define XLB_CONSOLE_MAX_MS	   3000
+
+/*
+ * Guests filled from shells that boot with their console folder owed,
+ * across all builders.  Each counts from its fill until it says it is
+ * ready, its folder is written, or it goes.
+ */
+static atomic_int xlb_booting;
+
+static void
+xlb_boot_begin(struct xlb_vm *xv)
+{
+	if (!xv->booting) {
+		xv->booting = 1;
+		atomic_fetch_add(&xlb_booting, 1);
+	}
+}
+
+static void
+xlb_boot_end(struct xlb_vm *xv)
+{
+	if (xv->booting) {
+		xv->booting = 0;
+		atomic_fetch_sub(&xlb_booting, 1);
+	}
+}
 
 /* Reports, from the builder to the main thread. */
 
@@ -312,6 +362,7 @@ xlb_release(struct xlb_vm *xv)
 	xv->console_owed = NULL;
 	if (xv->console_ev != NULL)
 		evtimer_del(xv->console_ev);
+	xlb_boot_end(xv);
 	xld_vm_release(xv);
 	if (xv->save_fd != -1) {
 		close(xv->save_fd);
@@ -342,6 +393,13 @@ xlb_ready_fired(void *arg)
 	xv->ready = NULL;
 	xlb_report(xv, XL_REP_READY, 1, NULL);
 	xlp_busy(xlb_env->pool);
+	xlb_boot_end(xv);
+	/* Its first client is served meanwhile (held, it connects now). */
+	if (xv->console_owed != NULL) {
+		struct timeval tv = { 0, XLB_CONSOLE_AFTER_READY_MS * 1000 };
+
+		evtimer_add(xv->console_ev, &tv);
+	}
 }
 
 /* The guest says it is ready by writing data/status = "ready". */
@@ -423,8 +481,7 @@ xlb_console(struct xlb_vm *xv, struct xls_shell *sh)
 	if (xls_console_folder(xlb_env->store, sh, xv->name, xv->error,
 		sizeof(xv->error)) == -1)
 		return -1;
-	log_debug("%s: shell %u's console folder written while it boots: "
-		  "XenStore %llu ms",
+	log_debug("%s: shell %u's console folder written: XenStore %llu ms",
 	    xv->name, sh->domid, (unsigned long long)(sh->store_us / 1000));
 	return 0;
 }
@@ -439,6 +496,7 @@ xlb_console_now(struct xlb_vm *xv)
 		return;
 	xv->console_owed = NULL;
 	evtimer_del(xv->console_ev);
+	xlb_boot_end(xv);
 	if (xlb_console(xv, sh) == -1) {
 		log_warnx("%s: %s", xv->name, xv->error);
 		xld_fail(xv, xv->error);
@@ -446,17 +504,7 @@ xlb_console_now(struct xlb_vm *xv)
 	free(sh);
 }
 
-/*
- * A console folder is written once the builder has no command waiting
- * (the rest of a burst goes first), polled every XLB_CONSOLE_POLL_MS,
- * and XLB_CONSOLE_MAX_MS after the unpause in any case.  Measured in
- * the nested bench: its transaction took 54-220 ms of a builder's
- * 250-500 ms a summon during a burst of eight (XenStore round trips of
- * 20-70 ms while the guests boot), time the next summon waited for.
- */
-#define XLB_CONSOLE_POLL_MS 20
-#define XLB_CONSOLE_MAX_MS  3000
-
+/* The owed folder's turn (its guest is ready, or the deadline came). */
 static void
 xlb_console_fired(int fd, short ev, void *arg)
 {
@@ -465,7 +513,8 @@ xlb_console_fired(int fd, short ev, void *arg)
 
 	(void)fd;
 	(void)ev;
-	if (chan_pending(xlb_env->cmds) && vm_now_ms() < xv->console_due) {
+	if ((chan_pending(xlb_env->cmds) || atomic_load(&xlb_booting) > 0) &&
+	    vm_now_ms() < xv->console_due) {
 		evtimer_add(xv->console_ev, &tv);
 		return;
 	}
@@ -473,22 +522,14 @@ xlb_console_fired(int fd, short ev, void *arg)
 }
 
 /*
- * The console folder owed, written after wait_ms (then as above).  A
- * Synjitsu guest asks for its connections as it boots, and the builder
- * answers the ask (xlh.c) on this loop: the console folder's
- * transaction, which the guest's own boot makes slow (300 ms and more
- * with the name, measured), must not stand in front of that answer.  So
- * its folder waits for the records (xlb_handover), or
- * XLB_CONSOLE_WAIT_MS for a guest that does not ask; its console output
- * waits in its ring meanwhile.  0 deferred, -1 to write it now.
+ * The console folder owed, written when the guest is ready or at
+ * XLB_CONSOLE_MAX_MS (see above).  0 deferred, -1 to write it now.
  */
-#define XLB_CONSOLE_WAIT_MS 500
-
 static int
-xlb_console_later(struct xlb_vm *xv, const struct xls_shell *sh,
-    unsigned wait_ms)
+xlb_console_later(struct xlb_vm *xv, const struct xls_shell *sh)
 {
-	struct timeval tv = { wait_ms / 1000, (wait_ms % 1000) * 1000 };
+	struct timeval tv = { XLB_CONSOLE_MAX_MS / 1000,
+		(XLB_CONSOLE_MAX_MS % 1000) * 1000 };
 
 	if (sh->no_console)
 		return -1; /* nothing to write: at once */
@@ -502,6 +543,7 @@ xlb_console_later(struct xlb_vm *xv, const struct xls_shell *sh,
 	*xv->console_owed = *sh;
 	xv->console_due = vm_now_ms() + XLB_CONSOLE_MAX_MS;
 	evtimer_add(xv->console_ev, &tv);
+	xlb_boot_begin(xv);
 	return 0;
 }
 
@@ -588,9 +630,6 @@ xlb_handover(struct xlb_vm *xv, struct xl_cmd *c)
 	if (xv->xlh == NULL || xv->domid == XL_NO_DOMID ||
 	    xlh_write(xv->xlh, c->recs, c->nrecs) == -1)
 		xlb_report_n(xv, XL_REP_ADOPTED, -1);
-	/* The records first, then what waited for them. */
-	if (xv->console_owed != NULL)
-		xlb_console_fired(-1, 0, xv);
 }
 
 /* Over: the VM may be forgotten already, so it is never made anew. */
@@ -710,10 +749,8 @@ xlb_shell_create(struct xlb_vm *xv, const struct xl_cmd *c)
 	/* Told by its command line, the guest does not wait for it. */
 	if (xv->synjitsu)
 		xlb_synjitsu_prepare(xv);
-	/* Its console folder while it boots (xls.c says why). */
-	if (xlb_console_later(xv, &sh,
-		xv->synjitsu ? XLB_CONSOLE_WAIT_MS : XLB_CONSOLE_POLL_MS) ==
-	    0) {
+	/* Its console folder once it is ready (above). */
+	if (xlb_console_later(xv, &sh) == 0) {
 		xlb_report(xv, XL_REP_BUILT, 1, NULL);
 		return 0;
 	}

@@ -519,7 +519,9 @@ xls_name(struct store *st, struct xls_shell *sh, const char *name, char *err,
  * its HVM params, and output waits in the ring meanwhile.  So it is
  * written after the unpause, off the summon's path: a transaction of a
  * dozen nodes, 64-167 ms in the nested bench with the name, was the
- * largest part of a fill.  Nothing with sh->no_console.
+ * largest part of a fill; and once the guest is ready (xlb.c), since
+ * xenconsoled's attaching and draining slowed the guest's boot.
+ * Nothing with sh->no_console.
  */
 int
 xls_console_folder(struct store *st, struct xls_shell *sh, const char *name,

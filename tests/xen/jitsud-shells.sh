@@ -103,6 +103,19 @@ vif_plugged_before() {
 	    /tmp/jitsud.log
 }
 tb_step vif-plugged-before-the-unpause 5 vif_plugged_before
+# Its console folder comes once it is ready (xlb.c: xenconsoled's
+# attaching slowed its boot), and xenconsoled then logs what it printed.
+console_after_ready() {
+	_r=$(grep -n "^u.test.: .* -> ready after" /tmp/jitsud.log |
+	    head -n 1 | cut -d: -f1)
+	_c=$(grep -n "u.test: shell $(cat /tmp/shell)'s console folder written" \
+	    /tmp/jitsud.log | head -n 1 | cut -d: -f1)
+	echo "ready at log line ${_r:-none}, console folder at ${_c:-none}"
+	[ -n "$_r" ] && [ -n "$_c" ] && [ "$_c" -gt "$_r" ]
+}
+tb_step console-written-after-ready 10 tb_until console_after_ready
+tb_step console-logged 10 \
+    tb_until test -s /var/log/xen/console/guest-u.test.log
 another_shell() {
 	[ -n "$(shells)" ] && [ "$(shells)" != "$(cat /tmp/shell)" ]
 }
@@ -159,14 +172,11 @@ tb_step console-off-stop 10 jitsuctl stop u.test.
 tb_step console-off-gone 30 tb_until gone
 sed -i 's/ console=off$//' /etc/jitsud/test.zone
 tb_step reload-console-on 10 jitsuctl reload
-# With Synjitsu the shell is named once the hand-over's records are
-# written (or half a second after the unpause), so that the name's
-# transaction does not delay the answer to the guest's ask: it must
-# still get its name and its console.
+# With Synjitsu too the guest gets its name and, once ready, its console.
 named_with_console() {
 	_d=$(xl domid u.test) || return 1
 	ls -l /var/log/xen/console/guest-u.test.log
-	xenstore-exists "/local/domain/$_d/console/ring-ref" &&
+	tb_until xenstore-exists "/local/domain/$_d/console/ring-ref" &&
 	    tb_until test -s /var/log/xen/console/guest-u.test.log
 }
 sed -i 's/synjitsu=off$/ports=80 synjitsu=on/' /etc/jitsud/test.zone
