@@ -246,11 +246,18 @@ struct xlh *xlh_open(struct store *, uint32_t domid, int made, const char *name,
     void (*asked)(void *), void (*adopted)(void *, int), void *arg);
 /*
  * xlh_write: n record lines (`lines', "\n"-separated, modified) as
- * conn/0..n-1, then count = n (which the guest watches), then a watch on
- * adopted (a guest that gave up wrote it already: the watch fires at
- * once and the folder goes).  0, or -1.
+ * conn/0..n-1, then count = n (which the guest watches); adopted is then
+ * read once the guest is ready (xlh_ready), or watched if it was ready
+ * before (a guest that gave up wrote it already: the watch fires at once
+ * and the folder goes).  0, or -1.
  */
 int	    xlh_write(struct xlh *, char *lines, size_t n);
+/*
+ * xlh_ready: the guest wrote data/status = "ready": with the records
+ * written, adopted is read (our libOS writes it just before), or watched
+ * if it is not there yet.  NULL is ok.
+ */
+void	    xlh_ready(struct xlh *);
 /* xlh_end: the conversation is over: records not taken are removed. */
 void	    xlh_end(struct xlh *);
 /* xlh_close: forget it (the domain is gone or forgotten); NULL is ok. */

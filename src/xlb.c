@@ -392,6 +392,7 @@ xlb_ready_fired(void *arg)
 
 	xv->ready = NULL;
 	xlb_report(xv, XL_REP_READY, 1, NULL);
+	xlh_ready(xv->xlh);
 	xlp_busy(xlb_env->pool);
 	xlb_boot_end(xv);
 	/* Its first client is served meanwhile (held, it connects now). */

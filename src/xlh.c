@@ -17,6 +17,16 @@
  * has written adopted first: the watch on adopted then fires at once
  * and the records go with the folder, unread.
  *
+ * adopted is watched only if it is not there when the guest says it is
+ * ready (data/status, which the builder watches anyway: xlh_ready).  Our
+ * libOS writes adopted and then data/status in one round trip when it
+ * found the records at uk_ready(), so one read finds it; a watch (a
+ * request, its first event, a read, and its removal) would cost
+ * xenstored four requests while the guest's NIC comes up, and every
+ * request there delays the guest on a dom0 it shares the CPU with.
+ * When the guest was ready before the records came, it writes adopted
+ * alone later: then the watch is set as the records are written.
+ *
  * This is only the transport, run in the builder thread (a XenStore
  * round trip may take long while xenstored serves several builds, and
  * the DNS thread must not wait for one).  The protocol's states and
@@ -31,8 +41,10 @@ struct xlh {
 	void (*asked)(void *);
 	void (*adopted)(void *, int);
 	void		   *arg;
-	struct store_watch *ready; /* data/synjitsu/ready */
-	struct store_watch *taken; /* data/synjitsu/adopted */
+	struct store_watch *ready;	 /* data/synjitsu/ready */
+	struct store_watch *taken;	 /* data/synjitsu/adopted */
+	int		    written;	 /* records in XenStore, not taken */
+	int		    status_seen; /* the guest said it is ready */
 };
 
 static void
@@ -87,29 +99,70 @@ xlh_remove(struct xlh *h)
 	(void)store_rm(h->store, path);
 }
 
+/* adopted's value as read (NULL: unreadable): the records are taken. */
 static void
-xlh_taken_fired(void *arg)
+xlh_taken(struct xlh *h, const char *val)
 {
-	struct xlh *h = arg;
-	char	    path[STORE_PATH_MAX], val[16], *end;
-	long	    k = -1;
+	char *end;
+	long  k = -1;
 
-	h->taken = NULL;
-	xlh_path(h, "adopted", path, sizeof(path));
-	if (store_read(h->store, path, val, sizeof(val)) == 0) {
+	if (val != NULL) {
 		k = strtol(val, &end, 10);
 		if (*end != '\0' || k < 0 || k > SYNJITSU_CONN_MAX)
 			k = -1;
 	}
+	h->written = 0;
 	xlh_remove(h);
 	h->adopted(h->arg, (int)k);
+}
+
+static void
+xlh_taken_fired(void *arg)
+{
+	struct xlh *h = arg;
+	char	    path[STORE_PATH_MAX], val[16];
+
+	h->taken = NULL;
+	xlh_path(h, "adopted", path, sizeof(path));
+	xlh_taken(h,
+	    store_read(h->store, path, val, sizeof(val)) == 0 ? val : NULL);
+}
+
+/* The records are out: adopted is what is left to learn. */
+static void
+xlh_watch_taken(struct xlh *h)
+{
+	char path[STORE_PATH_MAX];
+
+	xlh_path(h, "adopted", path, sizeof(path));
+	store_unwatch(h->taken);
+	if ((h->taken = store_watch(h->store, path, "", xlh_taken_fired, h)) ==
+	    NULL)
+		log_warnx("%s: cannot watch %s", h->name, path);
+}
+
+void
+xlh_ready(struct xlh *h)
+{
+	char path[STORE_PATH_MAX], val[16];
+
+	if (h == NULL || h->status_seen)
+		return;
+	h->status_seen = 1;
+	if (!h->written || h->taken != NULL)
+		return;
+	xlh_path(h, "adopted", path, sizeof(path));
+	if (store_read(h->store, path, val, sizeof(val)) == 0)
+		xlh_taken(h, val);
+	else
+		xlh_watch_taken(h);
 }
 
 int
 xlh_write(struct xlh *h, char *lines, size_t n)
 {
 	const char **keys, **vals;
-	char	     dir[STORE_PATH_MAX], path[STORE_PATH_MAX];
+	char	     dir[STORE_PATH_MAX];
 	char(*names)[32], count[32], *line, *save = NULL;
 	size_t i = 0;
 	int    rc = -1;
@@ -132,11 +185,10 @@ xlh_write(struct xlh *h, char *lines, size_t n)
 	xlh_path(h, "", dir, sizeof(dir));
 	rc = store_write_seq(h->store, dir, keys, vals, i + 1);
 	if (rc == 0) {
-		xlh_path(h, "adopted", path, sizeof(path));
-		store_unwatch(h->taken);
-		if ((h->taken = store_watch(h->store, path, "", xlh_taken_fired,
-			 h)) == NULL)
-			log_warnx("%s: cannot watch %s", h->name, path);
+		h->written = 1;
+		/* Ready already: adopted will come alone (above). */
+		if (h->status_seen)
+			xlh_watch_taken(h);
 	}
 out:
 	free(keys);
@@ -154,10 +206,11 @@ xlh_end(struct xlh *h)
 {
 	store_unwatch(h->ready);
 	h->ready = NULL;
-	if (h->taken == NULL)
-		return;
 	store_unwatch(h->taken);
 	h->taken = NULL;
+	if (!h->written)
+		return;
+	h->written = 0;
 	xlh_remove(h);
 	log_info("%s: synjitsu: records not adopted removed", h->name);
 }

@@ -85,7 +85,12 @@ static struct synrec sj_rec;
 static int sj_adopted;
 static int sj_status_owed; /* data/status goes with adopted */
 
-/* What jitsud waits for, after the clients (sj_finish). */
+/*
+ * What jitsud waits for, after the clients (sj_finish): adopted, then
+ * data/status when it is owed, in one round trip.  In that order: jitsud
+ * reads adopted when data/status says ready, and watches it only if it
+ * is not there (xenstored applies one connection's writes in order).
+ */
 static void
 sj_report(struct uk_timer *t, void *arg)
 {
@@ -96,16 +101,16 @@ sj_report(struct uk_timer *t, void *arg)
 	(void)t;
 	(void)arg;
 	snprintf(buf, sizeof(buf), "%d", sj_adopted);
+	paths[n] = SJ_ADOPTED;
+	values[n++] = buf;
 	if (sj_status_owed) {
 		paths[n] = UK_READY_PATH;
 		values[n++] = UK_READY_VALUE;
 		sj_status_owed = 0;
 	}
-	paths[n] = SJ_ADOPTED;
-	values[n++] = buf;
 	if ((rc = uk_xs_write_all(paths, values, (size_t)n)) != 0)
-		printf("synjitsu: cannot write %s" SJ_ADOPTED " (error %d)\n",
-		    n == 2 ? UK_READY_PATH " and " : "", rc);
+		printf("synjitsu: cannot write " SJ_ADOPTED "%s (error %d)\n",
+		    n == 2 ? " and " UK_READY_PATH : "", rc);
 	if (sj_watching) {
 		(void)uk_xs_unwatch(&sj_watch);
 		sj_watching = 0;

@@ -21,9 +21,11 @@
 
 static struct {
 	int used;
+	int seq; /* when last written: fxs_seq then */
 	char path[FXS_PATH];
 	char val[FXS_VAL];
 } fxs_node[FXS_NODES];
+static int fxs_seq; /* writes since fxs_reset */
 
 static struct uk_xs_watch *fxs_watches;
 static struct {
@@ -47,6 +49,7 @@ fxs_reset(void)
 	fxs_nreads = 0;
 	fxs_nbatches = 0;
 	fxs_nreadbatches = 0;
+	fxs_seq = 0;
 	fxs_watches = NULL;
 	fxs_nq = 0;
 	fxs_watch_error = 0;
@@ -113,9 +116,19 @@ fxs_set(const char *path, const char *val)
 			;
 	assert_true(i < FXS_NODES);
 	fxs_node[i].used = 1;
+	fxs_node[i].seq = ++fxs_seq;
 	strlcpy(fxs_node[i].path, path, FXS_PATH);
 	strlcpy(fxs_node[i].val, val, sizeof(fxs_node[i].val));
 	fxs_changed(path);
+}
+
+/* The order path was last written in (0: never). */
+static inline int
+fxs_written_at(const char *path)
+{
+	int i = fxs_find(path);
+
+	return i < 0 ? 0 : fxs_node[i].seq;
 }
 
 /* Runs the queued watch callbacks, as uk_poll() would; returns how many. */

@@ -509,6 +509,9 @@ test_records_written_while_booting_are_adopted_at_uk_ready(void **state)
 	assert_string_equal(fxs_get("data/status"), "ready");
 	assert_string_equal(fxs_get("data/synjitsu/adopted"), "1");
 	assert_int_equal(fxs_nbatches, 1); /* in one round trip */
+	/* adopted first: jitsud reads it when data/status says ready. */
+	assert_true(fxs_written_at("data/synjitsu/adopted") <
+	    fxs_written_at("data/status"));
 	assert_int_equal(fxs_nwatches(), 0);
 }
 
