@@ -230,6 +230,14 @@ $2 == "synjitsu-first-byte" {
 		if ("synretrans" in v) { sretr[m] += v["synretrans"]; if (v["synretrans"] > 0) sretrruns[m]++; shasretr[m] = 1 }
 	}
 }
+# What dom0 spent on a figure 3 run, by who spent it.
+$2 == "dom0-cpu" {
+	m = v["mode"]
+	cpuruns[m]++
+	ncpu++
+	for (k in v)
+		if (k ~ /_ms$/) { add(cpu, m SUBSEP k, v[k]); cpukey[k] = 1 }
+}
 # Issue 12: conduit against TCP, one line per run and mode.
 $2 == "peer-conf" { peermem = v["mem"]; peerconf = v["conf"]; gsub(/_/, " ", peerconf) }
 $2 == "peer" {
@@ -412,6 +420,22 @@ END {
 		if (sfail[m]) printf "  # failed: %s", swhy[m]
 		printf "\n"
 		sp50[m] = p50
+	}
+	if (ncpu) {
+		print "## dom0's CPU from just before the query to the first byte (median"
+		print "## ms of the good cold runs): all of dom0, then jitsud's main thread,"
+		print "## its builders, its conduit thread, xenstored, xenconsoled"
+		print "# mode runs dom0 jitsud builders conduit xenstored xenconsoled"
+		split("dom0_ms jitsud_ms builders_ms conduit_ms xenstored_ms xenconsoled_ms", ck, " ")
+		for (j = 1; j <= 3; j++) {
+			m = modes[j]
+			if (!(m in cpuruns)) continue
+			printf "cpu %s %d", m, cpuruns[m]
+			for (i = 1; i <= 6; i++)
+				printf " %s", ((m SUBSEP ck[i]) in cpu) ? \
+				    med(cpu[m, ck[i]]) : "-"
+			printf "\n"
+		}
 	}
 
 	if (("conduit" in peerruns) || ("tcp" in peerruns) || \

@@ -36,6 +36,10 @@ check "fixture: results and figures written" figures_written "$work/f"
 check "fixture: the broken-off run is said" grep -q '^# INCOMPLETE RUN' "$res"
 check "fixture: a step's failed run counted, median over the good ones" \
     grep -q '^xl-stock 4 3 1 2650 ' "$res"
+check "fixture: dom0's CPU per figure 3 mode, medians of the good runs" \
+    grep -q '^cpu syn 2 520 35 80 5 170 55$' "$res"
+check "fixture: a figure 3 mode without CPU lines has no CPU row" \
+    eval "! grep -q '^cpu hold' '$res'"
 check "fixture: a series with no good run says so" \
     grep -q '^jitsud-script 256 1 1 no-data' "$res"
 check "fixture: a refused step is not available" \
