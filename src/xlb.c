@@ -471,8 +471,8 @@ xlb_synjitsu_prepare(struct xlb_vm *xv)
 {
 	xlh_close(xv->xlh);
 	/* A filled shell has its folder from the pool (xls_nodes). */
-	xv->xlh = xlh_open(xlb_env->store, xv->domid, xv->from_shell, xv->name,
-	    xlb_asked, xlb_adopted, xv);
+	xv->xlh = xlh_open(xlb_env->store, xv->domid, xv->from_shell,
+	    xv->status_watched, xv->name, xlb_asked, xlb_adopted, xv);
 }
 
 /* Its console folder (xls_console_folder); -1 with xv->error set. */
@@ -770,6 +770,8 @@ xlb_run(struct xlb_vm *xv, struct xl_cmd *c)
 	case XL_CREATE:
 		/* A warm build is unpaused later with its stack long up. */
 		xv->synjitsu = c->b.synjitsu && !c->paused;
+		/* Else the builder never learns of data/status (xlh.c). */
+		xv->status_watched = c->b.ready == BINDING_READY_XENSTORE;
 		xv->in_flight = 1;
 		xv->call_ms[0] = 0;
 		xv->from_shell = 0;

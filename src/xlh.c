@@ -25,7 +25,8 @@
  * xenstored four requests while the guest's NIC comes up, and every
  * request there delays the guest on a dom0 it shares the CPU with.
  * When the guest was ready before the records came, it writes adopted
- * alone later: then the watch is set as the records are written.
+ * alone later: then the watch is set as the records are written, as it
+ * is for a guest whose data/status nobody watches (ready=tcp).
  *
  * This is only the transport, run in the builder thread (a XenStore
  * round trip may take long while xenstored serves several builds, and
@@ -45,6 +46,7 @@ struct xlh {
 	struct store_watch *taken;	 /* data/synjitsu/adopted */
 	int		    written;	 /* records in XenStore, not taken */
 	int		    status_seen; /* the guest said it is ready */
+	int		    status;	 /* xlh_ready will be called */
 };
 
 static void
@@ -64,8 +66,9 @@ xlh_ready_fired(void *arg)
 }
 
 struct xlh *
-xlh_open(struct store *st, uint32_t domid, int made, const char *name,
-    void (*asked)(void *), void (*adopted)(void *, int), void *arg)
+xlh_open(struct store *st, uint32_t domid, int made, int status,
+    const char *name, void (*asked)(void *), void (*adopted)(void *, int),
+    void       *arg)
 {
 	struct xlh *h;
 	char	    path[STORE_PATH_MAX];
@@ -74,6 +77,7 @@ xlh_open(struct store *st, uint32_t domid, int made, const char *name,
 		return NULL;
 	h->store = st;
 	h->domid = domid;
+	h->status = status;
 	snprintf(h->name, sizeof(h->name), "%s", name);
 	h->asked = asked;
 	h->adopted = adopted;
@@ -186,8 +190,9 @@ xlh_write(struct xlh *h, char *lines, size_t n)
 	rc = store_write_seq(h->store, dir, keys, vals, i + 1);
 	if (rc == 0) {
 		h->written = 1;
-		/* Ready already: adopted will come alone (above). */
-		if (h->status_seen)
+		/* Ready already, adopted will come alone (above); or no
+		 * data/status is watched for this guest (ready=tcp). */
+		if (h->status_seen || !h->status)
 			xlh_watch_taken(h);
 	}
 out:

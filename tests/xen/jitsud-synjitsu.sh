@@ -17,6 +17,11 @@ uk="kernel=/testbed/unikernels/httpd.pvh type=pvh memory=8M cpuid=\"host,rdtscp=
 	# client that comes after the hand-over finds the claim frozen.
 	printf 'slow\tIN\tUNIKERNEL\t%s cmdline="start=1500" ip=10.0.0.45 synjitsu=on\n' \
 	    "$uk"
+	# Ready when its port answers dom0, not by data/status: jitsud,
+	# which then watches no data/status, must still learn that the
+	# guest adopted (xlh.c), in less than the 15 s it would wait.
+	printf 'tcpr\tIN\tUNIKERNEL\t%s ip=10.0.0.46 synjitsu=on\n' \
+	    "$(echo "$uk" | sed 's/ready=xenstore/ready=tcp:80/')"
 	# A guest that never asks: its hand-over folder stays while it runs.
 	printf 'mute\tIN\tUNIKERNEL\tkernel=/testbed/unikernels/hello.pvh type=pvh memory=4M cpuid="host,rdtscp=0" cmdline="greeting=mute wait" ready=delay:500ms ports=80 ip=10.0.0.44 synjitsu=on idle=0\n'
 	# Answered at once too (max-wait=0), but nobody stands in.
@@ -84,6 +89,13 @@ late_client() {
 tb_step synjitsu-client-after-the-hand-over-served 60 late_client
 tb_step synjitsu-its-frames-were-kept-and-passed 10 grep -Eq \
     "slow\.test\.: synjitsu: [1-9][0-9]* of [1-9][0-9]* frame\(s\) kept since the hand-over passed to vif[0-9]+\.0" \
+    /tmp/jitsud.log
+
+# Readiness by TCP: the connection is handed over and jitsud learns of
+# its adoption from adopted itself (no data/status watched).
+tb_step tcp-ready-synjitsu-page 60 dig_then_curl tcpr 10.0.0.46
+tb_step tcp-ready-adoption-learned 10 tb_until grep -q \
+    "tcpr\.test\.: synjitsu: the guest adopted [1-9][0-9]* connection" \
     /tmp/jitsud.log
 
 # The control: without Synjitsu the first SYN meets nobody.
