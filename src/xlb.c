@@ -87,17 +87,20 @@ static int	   xlb_n;
  * every guest.  So the folder waits: for its guest to say it is ready
  * (data/status), then XLB_CONSOLE_AFTER_READY_MS for its first client;
  * for no other guest to be booting with its console owed (xlb_booting,
- * across builders: a burst's consoles come after the burst); and for
- * the builder to have no command waiting, polled every
- * XLB_CONSOLE_POLL_MS.  XLB_CONSOLE_MAX_MS after the unpause it is
- * written in any case.  What the guest prints meanwhile waits in its
- * ring (2 KiB: a guest that fills it waits for the folder, at most that
- * long); a guest that dies before loses it, as the folder would have
- * come too late for it anyway before this.  A binding with console=off
- * has no folder at all.
+ * across builders: a burst's consoles come after the burst), looked at
+ * every XLB_CONSOLE_BUSY_MS (a burst of 32 guests over 9 s owes some
+ * ten folders at a time, and each look wakes a builder); and for the
+ * builder to have no command waiting, polled every XLB_CONSOLE_POLL_MS.
+ * XLB_CONSOLE_MAX_MS after the unpause it is written in any case.  What
+ * the guest prints meanwhile waits in its ring (2 KiB: a guest that
+ * fills it waits for the folder, at most that long); a guest that dies
+ * before its folder is written loses it, as one dying within 20 ms of
+ * its unpause did when the folder came then.  A binding with
+ * console=off has no folder at all.
  */
 #define XLB_CONSOLE_AFTER_READY_MS 50
 #define XLB_CONSOLE_POLL_MS	   20
+#define XLB_CONSOLE_BUSY_MS	   200
 #define XLB_CONSOLE_MAX_MS	   3000
 
 /*
@@ -510,14 +513,19 @@ static void
 xlb_console_fired(int fd, short ev, void *arg)
 {
 	struct xlb_vm *xv = arg;
-	struct timeval tv = { 0, XLB_CONSOLE_POLL_MS * 1000 };
+	struct timeval tv = { 0, 0 };
 
 	(void)fd;
 	(void)ev;
-	if ((chan_pending(xlb_env->cmds) || atomic_load(&xlb_booting) > 0) &&
-	    vm_now_ms() < xv->console_due) {
-		evtimer_add(xv->console_ev, &tv);
-		return;
+	if (vm_now_ms() < xv->console_due) {
+		if (atomic_load(&xlb_booting) > 0)
+			tv.tv_usec = XLB_CONSOLE_BUSY_MS * 1000;
+		else if (chan_pending(xlb_env->cmds))
+			tv.tv_usec = XLB_CONSOLE_POLL_MS * 1000;
+		if (tv.tv_usec != 0) {
+			evtimer_add(xv->console_ev, &tv);
+			return;
+		}
 	}
 	xlb_console_now(xv);
 }

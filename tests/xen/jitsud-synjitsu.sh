@@ -91,12 +91,17 @@ tb_step synjitsu-its-frames-were-kept-and-passed 10 grep -Eq \
     "slow\.test\.: synjitsu: [1-9][0-9]* of [1-9][0-9]* frame\(s\) kept since the hand-over passed to vif[0-9]+\.0" \
     /tmp/jitsud.log
 
-# Readiness by TCP: the connection is handed over and jitsud learns of
-# its adoption from adopted itself (no data/status watched).
+# Readiness by TCP: jitsud learns of the adoption from adopted itself
+# (no data/status watched), not from its 15 s wait running out.  The
+# client in dom0 is slow to connect after dig (see shells 0 above), so
+# its connection is often kept and passed rather than handed over: the
+# guest then adopts 0, which jitsud must learn all the same.
 tb_step tcp-ready-synjitsu-page 60 dig_then_curl tcpr 10.0.0.46
 tb_step tcp-ready-adoption-learned 10 tb_until grep -q \
-    "tcpr\.test\.: synjitsu: the guest adopted [1-9][0-9]* connection" \
+    "tcpr\.test\.: synjitsu: the guest adopted [0-9]* connection" \
     /tmp/jitsud.log
+tb_step tcp-ready-no-adoption-timeout 5 sh -c \
+    '! grep -q "tcpr\.test\.: synjitsu: records not adopted" /tmp/jitsud.log'
 
 # The control: without Synjitsu the first SYN meets nobody.
 knows_mac nosyn 10.0.0.42
