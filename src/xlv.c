@@ -163,6 +163,13 @@ xlv_put(struct xlv_dirs *d, int back, const char *key, const char *value)
  * the binding, its MAC (netfront reads it as it starts, netback as it
  * connects), bridge and address; xlv_binding_dirs has those.
  */
+/* The backend's folder for domid's vifs: backend/vif/D. */
+static void
+xlv_backend_dir(uint32_t domid, char *buf, size_t len)
+{
+	snprintf(buf, len, "/local/domain/0/backend/vif/%u", domid);
+}
+
 /* d emptied, its two folders named. */
 static void
 xlv_paths(uint32_t domid, struct xlv_dirs *d)
@@ -473,7 +480,7 @@ xlv_make(struct store *st, uint32_t domid, const struct xlv_nic *nic,
 {
 	struct xlv_dirs *d;
 	struct store_dir dirs[2];
-	char		 parent[STORE_PATH_MAX], *slash;
+	char		 parent[STORE_PATH_MAX];
 	int		 rc;
 
 	if ((d = malloc(sizeof(*d))) == NULL)
@@ -481,9 +488,7 @@ xlv_make(struct store *st, uint32_t domid, const struct xlv_nic *nic,
 	xlv_dirs(domid, nic, d);
 	if (backend != NULL)
 		snprintf(backend, len, "%s", d->back);
-	snprintf(parent, sizeof(parent), "%s", d->back);
-	if ((slash = strrchr(parent, '/')) != NULL)
-		*slash = '\0';
+	xlv_backend_dir(domid, parent, sizeof(parent));
 	if (store_write(st, parent, "") == -1) {
 		free(d);
 		return -1;
@@ -585,7 +590,7 @@ xlv_remove_once(struct store *st, uint32_t domid)
 {
 	char path[STORE_PATH_MAX];
 
-	snprintf(path, sizeof(path), "/local/domain/0/backend/vif/%u", domid);
+	xlv_backend_dir(domid, path, sizeof(path));
 	store_rm(st, path);
 }
 
