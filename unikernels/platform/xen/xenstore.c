@@ -272,6 +272,16 @@ xenstore_write_all(const char *const *paths, const char *const *values,
 	return xs_dead ? -UK_EIO : err;
 }
 
+/* A read's reply, len bytes and its NUL in xs_recvbuf, into buf. */
+static int
+xs_read_out(char *buf, size_t size, size_t len)
+{
+	if (len + 1 > size)
+		return -UK_E2BIG;
+	memcpy(buf, xs_recvbuf, len + 1);
+	return (int)len;
+}
+
 /*
  * n reads in one round trip, as the writes above: all asked, then the
  * replies taken in order, each copied out of xs_recvbuf before the next
@@ -299,14 +309,8 @@ uk_xs_read_all(const char *const *paths, char *const *bufs, const size_t *sizes,
 	for (i = 0; i < sent && !xs_dead; i++) {
 		rcs[i] = xs_reply(first + (uint32_t)i, XS_READ, t0 + XS_TIMEOUT,
 		    &len);
-		if (rcs[i] != 0)
-			continue;
-		if (len + 1 > sizes[i])
-			rcs[i] = -UK_E2BIG;
-		else {
-			memcpy(bufs[i], xs_recvbuf, len + 1);
-			rcs[i] = (int)len;
-		}
+		if (rcs[i] == 0)
+			rcs[i] = xs_read_out(bufs[i], sizes[i], len);
 	}
 	for (; i < n; i++)
 		rcs[i] = rc != 0 ? rc : -UK_EIO;
@@ -323,10 +327,7 @@ uk_xs_tx_read(uint32_t tx, const char *path, char *buf, size_t size)
 
 	if ((rc = xs_request(XS_READ, tx, strs, 1, 1, &len)) != 0)
 		return rc;
-	if (len + 1 > size)
-		return -UK_E2BIG;
-	memcpy(buf, xs_recvbuf, len + 1);
-	return (int)len;
+	return xs_read_out(buf, size, len);
 }
 
 int
