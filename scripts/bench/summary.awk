@@ -236,7 +236,7 @@ $2 == "dom0-cpu" {
 	cpuruns[m]++
 	ncpu++
 	for (k in v)
-		if (k ~ /_ms$/) { add(cpu, m SUBSEP k, v[k]); cpukey[k] = 1 }
+		if (k ~ /_ms$/) add(cpu, m SUBSEP k, v[k])
 }
 # Issue 12: conduit against TCP, one line per run and mode.
 $2 == "peer-conf" { peermem = v["mem"]; peerconf = v["conf"]; gsub(/_/, " ", peerconf) }
