@@ -127,13 +127,12 @@ struct xlb_vm {
 	int		    orphan;	/* left to a hung destroy (xld.c) */
 	int		    save_fd;
 	char		    error[160];
-	struct store_watch *ready;	    /* data/status */
-	struct store_watch *vif;	    /* its vif's backend state */
-	int		    synjitsu;	    /* fresh build, Synjitsu on */
-	int		    status_watched; /* ready=xenstore: xlb_watch */
-	int		    from_shell;	    /* the last build filled a shell */
-	struct xlh	   *xlh;	    /* its hand-over's transport */
-	struct xlv	   *xlv;	    /* its vif, vif-plug inline */
+	struct store_watch *ready;	/* data/status */
+	struct store_watch *vif;	/* its vif's backend state */
+	int		    synjitsu;	/* fresh build, Synjitsu on */
+	int		    from_shell; /* the last build filled a shell */
+	struct xlh	   *xlh;	/* its hand-over's transport */
+	struct xlv	   *xlv;	/* its vif, vif-plug inline */
 	/* A filled shell whose console folder is still owed (xlb.c: once
 	 * no guest boots), the event that writes it and the time it is
 	 * written by in any case; booting: counted in xlb.c's guests that
@@ -240,13 +239,11 @@ void	    xld_fail(struct xlb_vm *, const char *why);
  * private to dom0 and the guest, unless it was made with the domain
  * (made: a shell's), and watch its ready key: asked(arg) once the guest
  * writes ready = 1; after xlh_write, adopted(arg, K) when it writes
- * adopted = K (-1 if K is not a number in range).  status: the caller
- * watches the guest's data/status and calls xlh_ready (else adopted is
- * watched from the records on).  NULL (logged) when it cannot be made.
+ * adopted = K (-1 if K is not a number in range).  NULL (logged) when
+ * it cannot be made.
  */
-struct xlh *xlh_open(struct store *, uint32_t domid, int made, int status,
-    const char *name, void (*asked)(void *), void (*adopted)(void *, int),
-    void       *arg);
+struct xlh *xlh_open(struct store *, uint32_t domid, int made, const char *name,
+    void (*asked)(void *), void (*adopted)(void *, int), void *arg);
 /*
  * xlh_write: n record lines (`lines', "\n"-separated, modified) as
  * conn/0..n-1, then count = n (which the guest watches); adopted is then
@@ -255,6 +252,12 @@ struct xlh *xlh_open(struct store *, uint32_t domid, int made, int status,
  * and the folder goes).  0, or -1.
  */
 int	    xlh_write(struct xlh *, char *lines, size_t n);
+/*
+ * xlh_status: the caller watches the guest's data/status now and will
+ * call xlh_ready; until then, or without, adopted is watched from the
+ * records on.  NULL is ok.
+ */
+void	    xlh_status(struct xlh *);
 /*
  * xlh_ready: the guest wrote data/status = "ready": with the records
  * written, adopted is read (our libOS writes it just before), or watched

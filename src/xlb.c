@@ -420,6 +420,8 @@ xlb_watch(struct xlb_vm *xv)
 	if ((xv->ready = store_watch(xlb_env->store, path, "ready",
 		 xlb_ready_fired, xv)) == NULL)
 		log_warnx("%s: cannot watch %s", xv->name, path);
+	else
+		xlh_status(xv->xlh); /* xlb_ready_fired tells it */
 }
 
 static void
@@ -474,8 +476,8 @@ xlb_synjitsu_prepare(struct xlb_vm *xv)
 {
 	xlh_close(xv->xlh);
 	/* A filled shell has its folder from the pool (xls_nodes). */
-	xv->xlh = xlh_open(xlb_env->store, xv->domid, xv->from_shell,
-	    xv->status_watched, xv->name, xlb_asked, xlb_adopted, xv);
+	xv->xlh = xlh_open(xlb_env->store, xv->domid, xv->from_shell, xv->name,
+	    xlb_asked, xlb_adopted, xv);
 }
 
 /* Its console folder (xls_console_folder); -1 with xv->error set. */
@@ -778,8 +780,6 @@ xlb_run(struct xlb_vm *xv, struct xl_cmd *c)
 	case XL_CREATE:
 		/* A warm build is unpaused later with its stack long up. */
 		xv->synjitsu = c->b.synjitsu && !c->paused;
-		/* Else the builder never learns of data/status (xlh.c). */
-		xv->status_watched = c->b.ready == BINDING_READY_XENSTORE;
 		xv->in_flight = 1;
 		xv->call_ms[0] = 0;
 		xv->from_shell = 0;

@@ -26,7 +26,8 @@
  * request there delays the guest on a dom0 it shares the CPU with.
  * When the guest was ready before the records came, it writes adopted
  * alone later: then the watch is set as the records are written, as it
- * is for a guest whose data/status nobody watches (ready=tcp).
+ * is for a guest whose data/status the builder does not watch
+ * (ready=tcp, or its watch could not be set: xlh_status).
  *
  * This is only the transport, run in the builder thread (a XenStore
  * round trip may take long while xenstored serves several builds, and
@@ -46,7 +47,7 @@ struct xlh {
 	struct store_watch *taken;	 /* data/synjitsu/adopted */
 	int		    written;	 /* records in XenStore, not taken */
 	int		    status_seen; /* the guest said it is ready */
-	int		    status;	 /* xlh_ready will be called */
+	int		    status;	 /* data/status watched (xlh_status) */
 };
 
 static void
@@ -66,9 +67,8 @@ xlh_ready_fired(void *arg)
 }
 
 struct xlh *
-xlh_open(struct store *st, uint32_t domid, int made, int status,
-    const char *name, void (*asked)(void *), void (*adopted)(void *, int),
-    void       *arg)
+xlh_open(struct store *st, uint32_t domid, int made, const char *name,
+    void (*asked)(void *), void (*adopted)(void *, int), void *arg)
 {
 	struct xlh *h;
 	char	    path[STORE_PATH_MAX];
@@ -77,7 +77,6 @@ xlh_open(struct store *st, uint32_t domid, int made, int status,
 		return NULL;
 	h->store = st;
 	h->domid = domid;
-	h->status = status;
 	snprintf(h->name, sizeof(h->name), "%s", name);
 	h->asked = asked;
 	h->adopted = adopted;
@@ -146,6 +145,13 @@ xlh_watch_taken(struct xlh *h)
 }
 
 void
+xlh_status(struct xlh *h)
+{
+	if (h != NULL)
+		h->status = 1;
+}
+
+void
 xlh_ready(struct xlh *h)
 {
 	char path[STORE_PATH_MAX], val[16];
@@ -191,7 +197,7 @@ xlh_write(struct xlh *h, char *lines, size_t n)
 	if (rc == 0) {
 		h->written = 1;
 		/* Ready already, adopted will come alone (above); or no
-		 * data/status is watched for this guest (ready=tcp). */
+		 * data/status is watched for this guest (xlh_status). */
 		if (h->status_seen || !h->status)
 			xlh_watch_taken(h);
 	}
