@@ -127,7 +127,11 @@ struct xlb_vm {
 	int		    orphan;	/* left to a hung destroy (xld.c) */
 	int		    save_fd;
 	char		    error[160];
-	struct store_watch *ready;	/* data/status */
+	struct store_watch *ready; /* data/status */
+	/* ready=xenstore, a fresh build: the builder watches data/status
+	 * from the unpause (xlb_watch_booting); set: it does (until
+	 * XL_UNWATCH or the next build), and XL_WATCH adds nothing. */
+	int		    watch_at_unpause, watching_status;
 	struct store_watch *vif;	/* its vif's backend state */
 	int		    synjitsu;	/* fresh build, Synjitsu on */
 	int		    from_shell; /* the last build filled a shell */
@@ -162,6 +166,9 @@ void xlb_release(struct xlb_vm *);
  * backend is Connected in XenStore.  Gone with xlb_release.
  */
 void xlb_watch_vif(struct xlb_vm *);
+/* xlb_watch_booting: a fresh guest just unpaused: its data/status
+ * watched now, not when the main thread asks (xlb.c says why). */
+void xlb_watch_booting(struct xlb_vm *);
 /* xlb_synjitsu_prepare: before the guest runs, open its hand-over. */
 void xlb_synjitsu_prepare(struct xlb_vm *);
 /*

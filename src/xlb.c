@@ -355,6 +355,7 @@ xlb_release(struct xlb_vm *xv)
 {
 	store_unwatch(xv->ready);
 	xv->ready = NULL;
+	xv->watching_status = 0;
 	store_unwatch(xv->vif);
 	xv->vif = NULL;
 	xlh_close(xv->xlh);
@@ -410,6 +411,7 @@ xlb_ready_fired(void *arg)
 static void
 xlb_watch(struct xlb_vm *xv)
 {
+	xv->watching_status = 1;
 	char path[STORE_PATH_MAX];
 
 	store_unwatch(xv->ready);
@@ -422,6 +424,23 @@ xlb_watch(struct xlb_vm *xv)
 		log_warnx("%s: cannot watch %s", xv->name, path);
 	else
 		xlh_status(xv->xlh); /* xlb_ready_fired tells it */
+}
+
+/*
+ * The main thread asks for the watch (XL_WATCH) once it has the build's
+ * report, and that command waits behind every build queued on this
+ * builder: in a burst of 32 the first guests served within a second
+ * while jitsud heard of it after the last fill, 4-5 s on, and so did
+ * their held DNS answers and console folders.  A fresh build with
+ * ready=xenstore is watched by the builder itself as it unpauses the
+ * guest, after its hand-over is open (xlh_status needs it); a warm
+ * build, a restore or ready=tcp still wait for XL_WATCH.
+ */
+void
+xlb_watch_booting(struct xlb_vm *xv)
+{
+	if (xv->watch_at_unpause)
+		xlb_watch(xv);
 }
 
 static void
@@ -760,6 +779,7 @@ xlb_shell_create(struct xlb_vm *xv, const struct xl_cmd *c)
 	/* Told by its command line, the guest does not wait for it. */
 	if (xv->synjitsu)
 		xlb_synjitsu_prepare(xv);
+	xlb_watch_booting(xv);
 	/* Its console folder once it is ready (above). */
 	if (xlb_console_later(xv, &sh) == 0) {
 		xlb_report(xv, XL_REP_BUILT, 1, NULL);
@@ -780,6 +800,9 @@ xlb_run(struct xlb_vm *xv, struct xl_cmd *c)
 	case XL_CREATE:
 		/* A warm build is unpaused later with its stack long up. */
 		xv->synjitsu = c->b.synjitsu && !c->paused;
+		xv->watch_at_unpause = c->b.ready == BINDING_READY_XENSTORE &&
+		    !c->paused;
+		xv->watching_status = 0;
 		xv->in_flight = 1;
 		xv->call_ms[0] = 0;
 		xv->from_shell = 0;
@@ -791,6 +814,7 @@ xlb_run(struct xlb_vm *xv, struct xl_cmd *c)
 	case XL_RESTORE:
 		/* Its stack was up when it was saved: nobody would ask. */
 		xv->synjitsu = 0;
+		xv->watch_at_unpause = xv->watching_status = 0;
 		xv->in_flight = 1;
 		xv->call_ms[0] = 0;
 		xv->from_shell = 0; /* libxl restores it: its devices too */
@@ -819,11 +843,14 @@ xlb_run(struct xlb_vm *xv, struct xl_cmd *c)
 		xld_attach(xv, c->domid);
 		break;
 	case XL_WATCH:
-		xlb_watch(xv);
+		/* Watched since its unpause, perhaps fired: not again. */
+		if (!xv->watching_status)
+			xlb_watch(xv);
 		break;
 	case XL_UNWATCH:
 		store_unwatch(xv->ready);
 		xv->ready = NULL;
+		xv->watching_status = 0;
 		break;
 	case XL_HANDOVER:
 		xlb_handover(xv, c);

@@ -539,6 +539,8 @@ xld_created(libxl_ctx *ctx, int rc, void *arg)
 	/* Told by its command line, the guest does not wait for it. */
 	if (xv->synjitsu)
 		xlb_synjitsu_prepare(xv);
+	if (!xv->paused_build)
+		xlb_watch_booting(xv);
 	xlb_report(xv, XL_REP_BUILT, 1, NULL);
 }
 

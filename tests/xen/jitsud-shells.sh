@@ -223,3 +223,49 @@ tb_step libxl-summon-serves 60 serves
 tb_expect_fail shell-check-fails-without-shells 5 in_the_shell
 tb_step libxl-stop 10 jitsuctl stop u.test.
 tb_step libxl-gone 30 tb_until gone
+
+# A burst on one builder: twelve names asked at once, their answers
+# held until each is ready.  The builder watches each guest's
+# data/status from its unpause (xlb_watch_booting), so the first guests
+# are seen ready while the later ones are still being filled.  Had it
+# waited for the main thread's request, queued behind every fill, no
+# guest of the burst would be seen ready before the last fill was over
+# (in figure 2's burst of 32 jitsud heard of its first guests 4-5 s
+# after they served, and so would their held answers have).
+tb_step jitsud-stops-before-burst 20 stop -TERM
+{
+	printf '$ORIGIN test.\n$TTL 30\n'
+	printf '@\tIN\tSOA\tns hostmaster 1 3600 600 86400 30\n'
+	printf '@\tIN\tNS\tns\nns\tIN\tA\t10.0.0.1\n'
+	j=1
+	while [ "$j" -le 12 ]; do
+		printf 'b%d\tIN\tUNIKERNEL\tkernel=/testbed/unikernels/httpd.pvh' "$j"
+		printf ' type=pvh memory=4M cpuid="host,rdtscp=0" ip=10.0.0.%d' \
+		    "$((60 + j))"
+		printf ' ready=xenstore max-boot=60s max-wait=50s idle=0 synjitsu=off\n'
+		j=$((j + 1))
+	done
+} > /etc/jitsud/test.zone
+conf 12
+tb_require jitsud-start-burst 20 start
+twelve_shells() {
+	[ "$(shells | wc -l)" -eq 12 ]
+}
+tb_step twelve-shells-made 90 tb_until twelve_shells
+burst_at=$(wc -l < /tmp/jitsud.log)
+tb_step burst-answered 90 tb_client qburst 10.0.0.1 53 'b%d.test' 12 80
+# The log lines of the burst: the first guest seen ready, the last
+# filled guest unpaused (the builder's reports come in its order).
+ready_before_last_fill() {
+	tail -n "+$((burst_at + 1))" /tmp/jitsud.log > /tmp/burst.log
+	_r=$(grep -n '^b[0-9]*\.test\.: booting -> ready after' /tmp/burst.log |
+	    head -n 1 | cut -d: -f1)
+	_u=$(grep -n '^b[0-9]*\.test\.: building -> booting after' \
+	    /tmp/burst.log | tail -n 1 | cut -d: -f1)
+	echo "first ready at line ${_r:-none}, last unpause at ${_u:-none}"
+	[ -n "$_r" ] && [ -n "$_u" ] && [ "$_r" -lt "$_u" ]
+}
+tb_step burst-first-ready-before-last-fill 5 ready_before_last_fill
+tb_log "the burst" grep -e '-> booting' -e '-> ready' -e 'filled shell' \
+    /tmp/burst.log
+tb_step jitsud-stops-after-burst 20 stop -TERM
