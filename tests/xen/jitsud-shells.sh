@@ -242,7 +242,7 @@ tb_step jitsud-stops-before-burst 20 stop -TERM
 		printf 'b%d\tIN\tUNIKERNEL\tkernel=/testbed/unikernels/httpd.pvh' "$j"
 		printf ' type=pvh memory=4M cpuid="host,rdtscp=0" ip=10.0.0.%d' \
 		    "$((60 + j))"
-		printf ' ready=xenstore max-boot=60s max-wait=50s idle=0 synjitsu=off\n'
+		printf ' ready=xenstore max-boot=60s max-wait=30s idle=0 synjitsu=off\n'
 		j=$((j + 1))
 	done
 } > /etc/jitsud/test.zone
@@ -253,7 +253,7 @@ twelve_shells() {
 }
 tb_step twelve-shells-made 90 tb_until twelve_shells
 burst_at=$(wc -l < /tmp/jitsud.log)
-tb_step burst-answered 90 tb_client qburst 10.0.0.1 53 'b%d.test' 12 80
+tb_step burst-answered 60 tb_client qburst 10.0.0.1 53 'b%d.test' 12 40
 # The log lines of the burst: the first guest seen ready, the last
 # filled guest unpaused (the builder's reports come in its order).
 ready_before_last_fill() {
