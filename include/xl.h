@@ -438,10 +438,10 @@ int    xls_destroy(struct xls *, struct store *, uint32_t domid);
 /*
  * The XenStore nodes libxl writes for a PVH guest with a xenconsoled
  * console, in order, split as a shell writes them; pure.  xls_nodes:
- * the shell's (all but the name and the console); what a fill adds is
- * xls_name_nodes (the name, /vm/UUID/name: before the unpause) and
- * xls_console_nodes (console/: after it).  Each returns how many (at
- * most XLS_NODES_MAX) it put in out[].
+ * the shell's (all but the name and the console's port); what a fill
+ * adds is xls_name_nodes (the name, /vm/UUID/name: before the unpause)
+ * and xls_console_nodes (console/port: after it).  Each returns how
+ * many (at most XLS_NODES_MAX) it put in out[].
  */
 size_t xls_nodes(const struct xls_guest *, struct store_node *out);
 /*

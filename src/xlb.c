@@ -506,8 +506,9 @@ xlb_console(struct xlb_vm *xv, struct xls_shell *sh)
 	if (xls_console_folder(xlb_env->store, sh, xv->name, xv->error,
 		sizeof(xv->error)) == -1)
 		return -1;
-	log_debug("%s: shell %u's console folder written: XenStore %llu ms",
-	    xv->name, sh->domid, (unsigned long long)(sh->store_us / 1000));
+	log_debug("%s: shell %u's console folder %s: XenStore %llu ms",
+	    xv->name, sh->domid, sh->no_console ? "removed" : "written",
+	    (unsigned long long)(sh->store_us / 1000));
 	return 0;
 }
 

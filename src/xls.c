@@ -40,12 +40,14 @@
  * folders right after the domctl, before the build; a shell does the
  * same, so that a fill writes only what names the guest and what
  * xenconsoled must see appear: the name (a shell is "jitsud-shell-P-D",
- * P the pid of the jitsud that made it, until then), /vm/UUID/name and the console folder, in one
- * transaction, then the introduction to xenstored.  The console folder
- * must not exist before the build: xenconsoled looks at every domain
- * it finds (at any domain's introduction or release) and would try to
- * map a ring that is not there yet, then wait for a change under
- * console/ that would never come.  The store ring's frame is known
+ * P the pid of the jitsud that made it, until then) and /vm/UUID/name,
+ * then the introduction to xenstored, and the console's port.  The
+ * console folder comes with the shell but for its port: xenconsoled
+ * looks at every domain it finds (at any domain's introduction or
+ * release) and, given both ring-ref and port, would try to map a ring
+ * that is not there yet, then wait for a change under console/ that
+ * would never come; without the port it waits for the port.  The
+ * store ring's frame is known
  * ahead (the special pages sit at fixed frames, see XLS_STORE_PFN), so
  * store/ring-ref is written with the shell; the fill checks that
  * libxenguest agrees.
@@ -512,16 +514,16 @@ xls_name(struct store *st, struct xls_shell *sh, const char *name, char *err,
 }
 
 /*
- * The console folder (libxl__device_console_add, which libxl too runs
- * after the introduction): xenconsoled has watched the domain's console
- * path since it first saw the domain, and connects when the folder
- * appears.  The guest does not need it: its console ring is named in
- * its HVM params, and output waits in the ring meanwhile.  So it is
- * written after the unpause, off the summon's path: a transaction of a
- * dozen nodes, 64-167 ms in the nested bench with the name, was the
- * largest part of a fill; and once the guest is ready (xlb.c), since
- * xenconsoled's attaching and draining slowed the guest's boot.
- * Nothing with sh->no_console.
+ * The console folder completed (libxl__device_console_add, which libxl
+ * too runs after the introduction): its port, the one key the shell
+ * left out (xls_console_stub), makes xenconsoled, which has watched the
+ * folder since it first saw the domain, attach.  The guest does not
+ * need it: its console ring is named in its HVM params, and output
+ * waits in the ring meanwhile.  So it comes after the unpause, off the
+ * summon's path, and once the guest is ready (xlb.c), since
+ * xenconsoled's attaching and draining slowed the guest's boot.  With
+ * sh->no_console the shell's folder goes instead: xenconsoled, which
+ * never had the port, never looked at the guest's ring.
  */
 int
 xls_console_folder(struct store *st, struct xls_shell *sh, const char *name,
@@ -529,11 +531,18 @@ xls_console_folder(struct store *st, struct xls_shell *sh, const char *name,
 {
 	struct xls_guest g;
 	uint64_t	 t0 = xls_us();
+	char		 path[64];
+	int		 rc;
 
-	if (sh->no_console)
-		return 0;
-	xls_guest_of(sh, name, &g);
-	if (xls_write(st, &g, 1, xls_console_nodes) == -1) {
+	if (sh->no_console) {
+		snprintf(path, sizeof(path), "/local/domain/%u/console",
+		    sh->domid);
+		rc = store_rm(st, path);
+	} else {
+		xls_guest_of(sh, name, &g);
+		rc = xls_write(st, &g, 0, xls_console_nodes);
+	}
+	if (rc == -1) {
 		xls_err(err, errlen, "console folder", sh->domid);
 		return -1;
 	}
@@ -771,17 +780,24 @@ xls_built(const struct xls_guest *g, const char *dom, struct store_node *out,
  * dom0's and the guest only reads it, but for backend-id (the guest's,
  * as a frontend's keys are); xenconsoled writes tty.  The keys the
  * guest only reads take the folder's permissions (xenstored gives a
- * node dom0 makes its parent's): each request here fires xenconsoled's
- * watch on the folder, and each event costs it three reads, written
- * while the guest boots.
+ * node dom0 makes its parent's).
+ *
+ * All of it but the port comes with the shell.  xenconsoled watches the
+ * folder of every domain it knows and, at each event under it, reads
+ * ring-ref and port and goes no further while one is missing; once
+ * both are there it attaches, and then it reads ring-ref, port and
+ * type again at every later event.  The folder written whole at the
+ * fill was a dozen events (a node each, in one transaction), some 35
+ * reads by xenconsoled a guest in the nested testbed's trace; the
+ * port written alone is one event, and the attach.
  */
 static void
-xls_console(const struct xls_guest *g, const char *dom, struct store_node *out,
-    size_t *n)
+xls_console_stub(const struct xls_guest *g, const char *dom,
+    struct store_node *out, size_t *n)
 {
 	char v[32];
 
-	xls_put(out, n, STORE_GUEST_RO, 1, "", "%s/console", dom);
+	xls_put(out, n, STORE_GUEST_RO, 0, "", "%s/console", dom);
 	xls_put(out, n, STORE_FRONTEND, 0, "0", "%s/console/backend-id", dom);
 	xls_put(out, n, STORE_INHERIT, 0, XLS_CONSOLE_LIMIT, "%s/console/limit",
 	    dom);
@@ -789,8 +805,6 @@ xls_console(const struct xls_guest *g, const char *dom, struct store_node *out,
 	    dom);
 	xls_put(out, n, STORE_INHERIT, 0, "pty", "%s/console/output", dom);
 	xls_put(out, n, STORE_INHERIT, 0, "", "%s/console/tty", dom);
-	snprintf(v, sizeof(v), "%u", g->console_port);
-	xls_put(out, n, STORE_INHERIT, 0, v, "%s/console/port", dom);
 	snprintf(v, sizeof(v), "%" PRIu64, g->console_pfn);
 	xls_put(out, n, STORE_INHERIT, 0, v, "%s/console/ring-ref", dom);
 }
@@ -821,6 +835,7 @@ xls_nodes(const struct xls_guest *g, struct store_node *out)
 	 * domain for HVM and looks for PV drivers. */
 	xls_put(out, &n, STORE_INHERIT, 0, "pvh", "/libxl/%u/type", g->domid);
 	xls_built(g, dom, out, &n);
+	xls_console_stub(g, dom, out, &n);
 	return n;
 }
 
@@ -868,11 +883,13 @@ xls_name_nodes(const struct xls_guest *g, struct store_node *out)
 size_t
 xls_console_nodes(const struct xls_guest *g, struct store_node *out)
 {
-	char   dom[64], vm[64];
+	char   dom[64], vm[64], v[32];
 	size_t n = 0;
 
 	xls_paths(g, dom, vm);
-	if (!g->no_console)
-		xls_console(g, dom, out, &n);
+	if (!g->no_console) {
+		snprintf(v, sizeof(v), "%u", g->console_port);
+		xls_put(out, &n, STORE_INHERIT, 0, v, "%s/console/port", dom);
+	}
 	return n;
 }

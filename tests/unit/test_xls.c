@@ -185,25 +185,35 @@ test_shell_memory_store_and_pvh_type(void **state)
 	free(all);
 }
 
-/* Nothing a shell writes names the guest or its console: xenconsoled
- * would try a ring that is not built yet. */
+/* Nothing a shell writes names the guest, and its console folder has
+ * no port: xenconsoled, which needs ring-ref and port, would try a ring
+ * that is not built yet.  The rest of the folder comes last, the ring
+ * where libxenguest puts it; the guest reads it, but for backend-id. */
 static void
-test_shell_has_no_name_nor_console(void **state)
+test_shell_has_no_name_nor_console_port(void **state)
 {
 	size_t n;
 	char  *all = dump(xls_nodes, &n);
 
 	(void)state;
 	assert_null(strstr(all, "www.example.org"));
-	assert_null(strstr(all, "console"));
+	assert_null(strstr(all, "console/port"));
+	assert_non_null(strstr(all,
+	    "/local/domain/7/console= r\n"
+	    "/local/domain/7/console/backend-id=0 f\n"
+	    "/local/domain/7/console/limit=1048576 i\n"
+	    "/local/domain/7/console/type=xenconsoled i\n"
+	    "/local/domain/7/console/output=pty i\n"
+	    "/local/domain/7/console/tty= i\n"
+	    "/local/domain/7/console/ring-ref=1044479 i\n"));
+	assert_true(n <= XLS_NODES_MAX);
 	free(all);
 }
 
-/* The fill: the name in both places, then console 0 for xenconsoled,
- * made afresh, dom0's but for backend-id; the keys the guest only reads
- * take the folder's permissions (no request of their own). */
+/* The fill: the name in both places, then the console's port, the
+ * one node xenconsoled waits for (one watch event, not one a node). */
 static void
-test_fill_names_then_console_for_xenconsoled(void **state)
+test_fill_names_then_console_port(void **state)
 {
 	size_t n;
 	char  *all = dump(fill_nodes, &n);
@@ -212,15 +222,8 @@ test_fill_names_then_console_for_xenconsoled(void **state)
 	assert_string_equal(all,
 	    "/local/domain/7/name=www.example.org i\n"
 	    "/vm/01234567-89ab-4cde-8f01-020304050607/name=www.example.org i\n"
-	    "/local/domain/7/console= r*\n"
-	    "/local/domain/7/console/backend-id=0 f\n"
-	    "/local/domain/7/console/limit=1048576 i\n"
-	    "/local/domain/7/console/type=xenconsoled i\n"
-	    "/local/domain/7/console/output=pty i\n"
-	    "/local/domain/7/console/tty= i\n"
-	    "/local/domain/7/console/port=2 i\n"
-	    "/local/domain/7/console/ring-ref=1044479 i\n");
-	assert_int_equal(n, 10);
+	    "/local/domain/7/console/port=2 i\n");
+	assert_int_equal(n, 3);
 	free(all);
 }
 
@@ -258,7 +261,7 @@ test_fill_splits_into_names_and_console(void **state)
 
 	(void)state;
 	assert_int_equal(strncmp(names, "/local/domain/7/name=", 21), 0);
-	assert_int_equal(strncmp(cons, "/local/domain/7/console= r*", 27), 0);
+	assert_string_equal(cons, "/local/domain/7/console/port=2 i\n");
 	snprintf(both, sizeof(both), "%s%s", names, cons);
 	assert_string_equal(both, all);
 	guest.no_console = 1;
@@ -300,8 +303,8 @@ main(void)
 		    test_shell_roots_afresh_first_with_libxls_owners),
 		cmocka_unit_test(test_shell_guest_owns_control_keys_and_data),
 		cmocka_unit_test(test_shell_memory_store_and_pvh_type),
-		cmocka_unit_test(test_shell_has_no_name_nor_console),
-		cmocka_unit_test(test_fill_names_then_console_for_xenconsoled),
+		cmocka_unit_test(test_shell_has_no_name_nor_console_port),
+		cmocka_unit_test(test_fill_names_then_console_port),
 		cmocka_unit_test(test_fill_without_a_console_names_only),
 		cmocka_unit_test(test_fill_splits_into_names_and_console),
 		cmocka_unit_test(test_stale_shells_are_other_jitsuds),
