@@ -334,7 +334,9 @@ struct xlv *xlv_open(struct store *, struct event_base *, uint32_t domid,
  * netback has made vifD.0 already (before the unpause, so that no
  * carrier can come first: see xlv.c).  1 plugged (done follows as with
  * the watch, maybe at once), 0 not made yet or plugged already (the
- * watch goes on), -1 with err: then done never comes; close it.
+ * watch goes on), -1 with err: then done never comes; close it.  A
+ * premade vif's watch is set here, and only if vifD.0 is not made yet:
+ * call it once the shell is filled.
  */
 int	    xlv_plug_now(struct xlv *, char *err, size_t errlen);
 /* xlv_link_pending: up and carrier but not running (link watcher). */

@@ -105,6 +105,7 @@ struct xlv {
 	char		    bridge[BINDING_BRIDGE_MAX];
 	char		    backend[STORE_PATH_MAX];
 	struct store_watch *initwait;
+	int		    watch_owed; /* premade: set by xlv_plug_now */
 	struct event	   *retry, *deadline, *settle;
 	int		    tries;
 	uint64_t	    pending_ms; /* when first seen pending, or 0 */
@@ -425,17 +426,48 @@ xlv_plug(struct xlv *x)
 	}
 }
 
+static void xlv_initwait(void *);
+
+static int
+xlv_watch_initwait(struct xlv *x)
+{
+	char path[STORE_PATH_MAX + 16];
+
+	snprintf(path, sizeof(path), "%s/state", x->backend);
+	x->initwait = store_watch(x->st, path, XLV_STATE_INITWAIT, xlv_initwait,
+	    x);
+	return x->initwait == NULL ? -1 : 0;
+}
+
+/*
+ * A shell's vif (premade) has no InitWait watch unless vifD.0 is not
+ * there yet: netback makes the device after it switched to InitWait,
+ * and a pool's shell has had it long since, so the watch would only be
+ * set and removed again (two XenStore requests a summon).
+ */
 int
 xlv_plug_now(struct xlv *x, char *err, size_t errlen)
 {
 	int rc;
 
-	if (x->initwait == NULL)
-		return 0; /* the watch's way has begun */
-	if ((rc = xlv_plug_link(x, err, errlen)) != 1)
-		return rc;
-	store_unwatch(x->initwait);
-	x->initwait = NULL;
+	if (x->watch_owed) {
+		x->watch_owed = 0;
+		if ((rc = xlv_plug_link(x, err, errlen)) == 0 &&
+		    xlv_watch_initwait(x) == -1) {
+			snprintf(err, errlen, "%s: cannot watch its backend",
+			    x->ifname);
+			return -1;
+		}
+		if (rc != 1)
+			return rc;
+	} else {
+		if (x->initwait == NULL)
+			return 0; /* the watch's way has begun */
+		if ((rc = xlv_plug_link(x, err, errlen)) != 1)
+			return rc;
+		store_unwatch(x->initwait);
+		x->initwait = NULL;
+	}
 	/* Before the unpause no carrier can have come: no wait either. */
 	return xlv_settle_step(x, err, errlen) == -1 ? -1 : 1;
 }
@@ -542,7 +574,6 @@ xlv_open(struct store *st, struct event_base *base, uint32_t domid,
 {
 	struct timeval tv = { XLV_INITWAIT_S, 0 };
 	struct xlv    *x;
-	char	       path[STORE_PATH_MAX + 16];
 
 	if (st == NULL || (x = calloc(1, sizeof(*x))) == NULL)
 		return NULL;
@@ -559,9 +590,9 @@ xlv_open(struct store *st, struct event_base *base, uint32_t domid,
 		       xlv_make(st, domid, nic, x->backend,
 			   sizeof(x->backend))) == -1)
 		goto err;
-	snprintf(path, sizeof(path), "%s/state", x->backend);
-	if ((x->initwait = store_watch(st, path, XLV_STATE_INITWAIT,
-		 xlv_initwait, x)) == NULL)
+	if (premade)
+		x->watch_owed = 1; /* xlv_plug_now */
+	else if (xlv_watch_initwait(x) == -1)
 		goto err;
 	evtimer_add(x->deadline, &tv);
 	return x;

@@ -127,6 +127,7 @@ sed -i 's/^shells 0$/shells 1/' /etc/jitsud/jitsud.conf
 jitsud -d -v -f /etc/jitsud/jitsud.conf >> /tmp/jitsud.log 2>&1 &
 tb_require jitsud-start-shells 20 tb_until test -S /run/jitsud/jitsud.sock
 tb_step shell-made-ahead 30 tb_until shell_ready
+cons_m=$(tb_xs_mark)
 tb_require shell-summon-serves 60 js_boot
 sh_ops=$(tail -n 1 "$TB_TMP/step.out")
 sh_total=${sh_ops#total=}
@@ -135,6 +136,38 @@ tb_say "BENCH xs-ops-shell jitsud_shell_$(echo "$sh_ops" | tr ' ' '\n' | sed -n 
     "jitsud_shell_$(echo "$sh_ops" | tr ' ' '\n' | sed -n 2p)"
 tb_step shell-summon-no-more-requests-than-libxl 1 sh -c \
     "echo 'libxl inline $js_total, shell $sh_total'; [ $sh_total -le $js_total ]"
+# The console folder comes with the shell but for its port (xls.c), and
+# xenconsoled attaches on the port's one event: once it has (it writes
+# console/tty), its reads of the guest's console/ring-ref since the
+# query are one at the introduction (no port yet), one at the port, one
+# after its own tty write.  The folder written whole at the fill was an
+# event a node, each read again: eleven such reads and more.
+console_tty() {
+	[ -n "$(xenstore-read "/local/domain/$(xl domid u.test)/console/tty")" ]
+}
+console_reads() {
+	_d=$(xl domid u.test) || return 1
+	sleep 1 # the events of its tty write
+	_n=$(sed -n "$((cons_m + 1)),\$p" /tmp/xenstored.trace | awk \
+	    -v p="(/local/domain/$_d/console/ring-ref" \
+	    '$1 == "IN" && $5 == "READ" && $6 == p { n++ } END { print n + 0 }')
+	echo "xenconsoled read console/ring-ref of domain $_d $_n times"
+	[ "$_n" -ge 1 ] && [ "$_n" -le 4 ]
+}
+tb_step shell-console-attached 20 tb_until console_tty
+tb_step shell-console-attached-on-one-event 5 console_reads
+# A shell's vif is plugged before the unpause with no InitWait watch
+# (vifD.0 is long made: xlv_plug_now): jitsud watches its backend's
+# state once, for the timeline's "devices", not twice.
+state_watches() {
+	_d=$(xl domid u.test) || return 1
+	_n=$(awk -v p="(/local/domain/0/backend/vif/$_d/0/state" \
+	    '$1 == "IN" && $5 == "WATCH" && $6 == p && $7 ~ /^jitsud-/ { n++ }
+	    END { print n + 0 }' /tmp/js.window)
+	echo "jitsud watched backend/vif/$_d/0/state $_n times"
+	[ "$_n" = 1 ]
+}
+tb_step shell-vif-state-watched-once 5 state_watches
 
 # conduit's watches on the domains (brokers.c): a domain shell, which
 # xenstored is told of only when it is filled, keeps its watch while
