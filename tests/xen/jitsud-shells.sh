@@ -103,15 +103,28 @@ vif_plugged_before() {
 	    /tmp/jitsud.log
 }
 tb_step vif-plugged-before-the-unpause 5 vif_plugged_before
+# line_of FILE PATTERN [last]: the number of the first (or last) line
+# of FILE that matches PATTERN, or nothing.
+line_of() {
+	grep -n -e "$2" "$1" | if [ "${3:-}" = last ]; then
+		tail -n 1
+	else
+		head -n 1
+	fi | cut -d: -f1
+}
+
+# in_order NAME_A A NAME_B B: line A comes before line B, both found.
+in_order() {
+	echo "$1 at line ${2:-none}, $3 at line ${4:-none}"
+	[ -n "$2" ] && [ -n "$4" ] && [ "$2" -lt "$4" ]
+}
+
 # Its console folder comes once it is ready (xlb.c: xenconsoled's
 # attaching slowed its boot), and xenconsoled then logs what it printed.
 console_after_ready() {
-	_r=$(grep -n "^u.test.: .* -> ready after" /tmp/jitsud.log |
-	    head -n 1 | cut -d: -f1)
-	_c=$(grep -n "u.test: shell $(cat /tmp/shell)'s console folder written" \
-	    /tmp/jitsud.log | head -n 1 | cut -d: -f1)
-	echo "ready at log line ${_r:-none}, console folder at ${_c:-none}"
-	[ -n "$_r" ] && [ -n "$_c" ] && [ "$_c" -gt "$_r" ]
+	in_order ready "$(line_of /tmp/jitsud.log '^u.test.: .* -> ready after')" \
+	    "console folder" "$(line_of /tmp/jitsud.log \
+	    "u.test: shell $(cat /tmp/shell)'s console folder written")"
 }
 tb_step console-written-after-ready 10 tb_until console_after_ready
 tb_step console-logged 10 \
@@ -258,12 +271,10 @@ tb_step burst-answered 60 tb_client qburst 10.0.0.1 53 'b%d.test' 12 40
 # filled guest unpaused (the builder's reports come in its order).
 ready_before_last_fill() {
 	tail -n "+$((burst_at + 1))" /tmp/jitsud.log > /tmp/burst.log
-	_r=$(grep -n '^b[0-9]*\.test\.: booting -> ready after' /tmp/burst.log |
-	    head -n 1 | cut -d: -f1)
-	_u=$(grep -n '^b[0-9]*\.test\.: building -> booting after' \
-	    /tmp/burst.log | tail -n 1 | cut -d: -f1)
-	echo "first ready at line ${_r:-none}, last unpause at ${_u:-none}"
-	[ -n "$_r" ] && [ -n "$_u" ] && [ "$_r" -lt "$_u" ]
+	in_order "first ready" \
+	    "$(line_of /tmp/burst.log '^b[0-9]*\.test\.: booting -> ready after')" \
+	    "last unpause" "$(line_of /tmp/burst.log \
+	    '^b[0-9]*\.test\.: building -> booting after' last)"
 }
 tb_step burst-first-ready-before-last-fill 5 ready_before_last_fill
 tb_log "the burst" grep -e '-> booting' -e '-> ready' -e 'filled shell' \
