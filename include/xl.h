@@ -28,7 +28,7 @@
 enum xl_op {
 	XL_CREATE, XL_RESTORE, XL_DESTROY, XL_SHUTDOWN, XL_SUSPEND,
 	XL_PAUSE, XL_UNPAUSE, XL_FORGET, XL_LIST, XL_ATTACH, XL_SIGCHLD,
-	XL_WATCH, XL_UNWATCH, XL_HANDOVER, XL_HANDOVER_END, XL_POOL,
+	XL_WATCH, XL_HANDOVER, XL_HANDOVER_END, XL_POOL,
 	XL_QUIT
 };
 /* clang-format on */
@@ -129,8 +129,8 @@ struct xlb_vm {
 	char		    error[160];
 	struct store_watch *ready; /* data/status */
 	/* ready=xenstore, a fresh build: the builder watches data/status
-	 * from the unpause (xlb_watch_booting); set: it does (until
-	 * XL_UNWATCH or the next build), and XL_WATCH adds nothing. */
+	 * from the unpause (xlb_watch_booting); watching_status: it does
+	 * (until xlb_release), and XL_WATCH adds nothing. */
 	int		    watch_at_unpause, watching_status;
 	struct store_watch *vif;	/* its vif's backend state */
 	int		    synjitsu;	/* fresh build, Synjitsu on */

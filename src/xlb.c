@@ -411,9 +411,9 @@ xlb_ready_fired(void *arg)
 static void
 xlb_watch(struct xlb_vm *xv)
 {
-	xv->watching_status = 1;
 	char path[STORE_PATH_MAX];
 
+	xv->watching_status = 1;
 	store_unwatch(xv->ready);
 	xv->ready = NULL;
 	if (xlb_env->store == NULL || xv->domid == XL_NO_DOMID)
@@ -803,7 +803,6 @@ xlb_run(struct xlb_vm *xv, struct xl_cmd *c)
 		xv->synjitsu = c->b.synjitsu && !c->paused;
 		xv->watch_at_unpause = c->b.ready == BINDING_READY_XENSTORE &&
 		    !c->paused;
-		xv->watching_status = 0;
 		xv->in_flight = 1;
 		xv->call_ms[0] = 0;
 		xv->from_shell = 0;
@@ -815,7 +814,7 @@ xlb_run(struct xlb_vm *xv, struct xl_cmd *c)
 	case XL_RESTORE:
 		/* Its stack was up when it was saved: nobody would ask. */
 		xv->synjitsu = 0;
-		xv->watch_at_unpause = xv->watching_status = 0;
+		xv->watch_at_unpause = 0;
 		xv->in_flight = 1;
 		xv->call_ms[0] = 0;
 		xv->from_shell = 0; /* libxl restores it: its devices too */
@@ -847,11 +846,6 @@ xlb_run(struct xlb_vm *xv, struct xl_cmd *c)
 		/* Watched since its unpause, perhaps fired: not again. */
 		if (!xv->watching_status)
 			xlb_watch(xv);
-		break;
-	case XL_UNWATCH:
-		store_unwatch(xv->ready);
-		xv->ready = NULL;
-		xv->watching_status = 0;
 		break;
 	case XL_HANDOVER:
 		xlb_handover(xv, c);

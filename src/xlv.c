@@ -448,26 +448,21 @@ xlv_watch_initwait(struct xlv *x)
 int
 xlv_plug_now(struct xlv *x, char *err, size_t errlen)
 {
-	int rc;
+	int rc, owed = x->watch_owed;
 
-	if (x->watch_owed) {
-		x->watch_owed = 0;
-		if ((rc = xlv_plug_link(x, err, errlen)) == 0 &&
-		    xlv_watch_initwait(x) == -1) {
-			snprintf(err, errlen, "%s: cannot watch its backend",
-			    x->ifname);
-			return -1;
-		}
-		if (rc != 1)
-			return rc;
-	} else {
-		if (x->initwait == NULL)
-			return 0; /* the watch's way has begun */
-		if ((rc = xlv_plug_link(x, err, errlen)) != 1)
-			return rc;
-		store_unwatch(x->initwait);
-		x->initwait = NULL;
+	if (!owed && x->initwait == NULL)
+		return 0; /* the watch's way has begun */
+	x->watch_owed = 0;
+	rc = xlv_plug_link(x, err, errlen);
+	if (owed && rc == 0 && xlv_watch_initwait(x) == -1) {
+		snprintf(err, errlen, "%s: cannot watch its backend",
+		    x->ifname);
+		return -1;
 	}
+	if (rc != 1)
+		return rc;
+	store_unwatch(x->initwait); /* none for a premade vif */
+	x->initwait = NULL;
 	/* Before the unpause no carrier can have come: no wait either. */
 	return xlv_settle_step(x, err, errlen) == -1 ? -1 : 1;
 }

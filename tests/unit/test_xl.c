@@ -52,7 +52,7 @@ static const char *const op_names[] = {
 	[XL_SUSPEND] = "suspend", [XL_PAUSE] = "pause",
 	[XL_UNPAUSE] = "unpause", [XL_FORGET] = "forget", [XL_LIST] = "list",
 	[XL_ATTACH] = "attach", [XL_SIGCHLD] = "sigchld",
-	[XL_WATCH] = "watch", [XL_UNWATCH] = "unwatch",
+	[XL_WATCH] = "watch",
 	[XL_HANDOVER] = "handover", [XL_HANDOVER_END] = "handover-end",
 	[XL_POOL] = "pool", [XL_QUIT] = "quit",
 };
