@@ -9,13 +9,21 @@
 # shell was used, run as a step that must fail, fails.
 
 mkdir -p /etc/jitsud /var/lib/jitsud
-{
+# zone_head: the zone's origin, SOA, NS and the NS's address.
+zone_head() {
 	printf '$ORIGIN test.\n$TTL 30\n'
 	printf '@\tIN\tSOA\tns hostmaster 1 3600 600 86400 30\n'
 	printf '@\tIN\tNS\tns\nns\tIN\tA\t10.0.0.1\n'
-	printf 'u\tIN\tUNIKERNEL\tkernel=/testbed/unikernels/httpd.pvh'
-	printf ' type=pvh memory=4M cpuid="host,rdtscp=0" ip=10.0.0.30'
+}
+# httpd NAME IP: the httpd unikernel (4 MiB) bound as NAME at IP.
+httpd() {
+	printf '%s\tIN\tUNIKERNEL\tkernel=/testbed/unikernels/httpd.pvh' "$1"
+	printf ' type=pvh memory=4M cpuid="host,rdtscp=0" ip=%s' "$2"
 	printf ' ready=xenstore max-boot=60s max-wait=30s idle=0 synjitsu=off\n'
+}
+{
+	zone_head
+	httpd u 10.0.0.30
 } > /etc/jitsud/test.zone
 
 # conf SHELLS: one builder, so there is exactly one pool to look at.
@@ -247,15 +255,10 @@ tb_step libxl-gone 30 tb_until gone
 # after they served, and so would their held answers have).
 tb_step jitsud-stops-before-burst 20 stop -TERM
 {
-	printf '$ORIGIN test.\n$TTL 30\n'
-	printf '@\tIN\tSOA\tns hostmaster 1 3600 600 86400 30\n'
-	printf '@\tIN\tNS\tns\nns\tIN\tA\t10.0.0.1\n'
+	zone_head
 	j=1
 	while [ "$j" -le 12 ]; do
-		printf 'b%d\tIN\tUNIKERNEL\tkernel=/testbed/unikernels/httpd.pvh' "$j"
-		printf ' type=pvh memory=4M cpuid="host,rdtscp=0" ip=10.0.0.%d' \
-		    "$((60 + j))"
-		printf ' ready=xenstore max-boot=60s max-wait=30s idle=0 synjitsu=off\n'
+		httpd "b$j" "10.0.0.$((60 + j))"
 		j=$((j + 1))
 	done
 } > /etc/jitsud/test.zone
