@@ -420,10 +420,12 @@ xlb_watch(struct xlb_vm *xv)
 		return;
 	snprintf(path, sizeof(path), "/local/domain/%u/data/status", xv->domid);
 	if ((xv->ready = store_watch(xlb_env->store, path, "ready",
-		 xlb_ready_fired, xv)) == NULL)
+		 xlb_ready_fired, xv)) == NULL) {
 		log_warnx("%s: cannot watch %s", xv->name, path);
-	else
-		xlh_status(xv->xlh); /* xlb_ready_fired tells it */
+		return;
+	}
+	log_debug("%s: data/status of domain %u watched", xv->name, xv->domid);
+	xlh_status(xv->xlh); /* xlb_ready_fired tells it */
 }
 
 /*
