@@ -98,11 +98,12 @@ proc_state() {
 }
 
 # stopped PGID: nothing of the guest's process group runs: each member
-# is stopped (T), or in D when it is a shell's vfork() waiting on a
-# stopped child; at least one is T.
+# is stopped (T), in D when it is a shell's vfork() waiting on a stopped
+# child, or a zombie (Z) its stopped shell cannot reap (guest.sh's
+# "sleep 0.01" ending as the SIGSTOP lands); at least one is T.
 stopped() {
 	ps -e -o pgid=,stat= | awk -v g="$1" '
-	    $1 == g { n++; if ($2 ~ /^T/) t++; else if ($2 !~ /^D/) bad++ }
+	    $1 == g { n++; if ($2 ~ /^T/) t++; else if ($2 !~ /^[DZ]/) bad++ }
 	    END { exit !(n > 0 && t > 0 && bad == 0) }'
 }
 
