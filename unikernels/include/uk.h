@@ -200,6 +200,20 @@ int uk_xs_write_all(const char *const *paths, const char *const *values,
  */
 int uk_xs_read_all(const char *const *paths, char *const *bufs,
     const size_t *sizes, int *rcs, size_t n);
+/*
+ * uk_xs_write, posted: sent, and not waited for.  What the synchronous
+ * call would have returned lands in p->rc, with p->done set, once the
+ * reply comes (taken by a later XenStore call or by uk_poll()); p may
+ * be NULL, a failure is then only logged.  For what a boot tells
+ * XenStore but need not wait on: a round trip saved.  Returns 0 once
+ * sent (*p then pending, or already done where the platform answers at
+ * once), or the error that kept it from being sent.
+ */
+struct uk_xs_post {
+	int done;
+	int rc;
+};
+int uk_xs_post_write(const char *path, const char *value, struct uk_xs_post *p);
 /* Removes path and everything below it. */
 int uk_xs_rm(const char *path);
 /*

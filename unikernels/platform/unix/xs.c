@@ -116,6 +116,21 @@ uk_xs_write_all(const char *const *paths, const char *const *values, size_t n)
 	return err;
 }
 
+/* No round trip to save: written now, the result in *p at once. */
+int
+uk_xs_post_write(const char *path, const char *value, struct uk_xs_post *p)
+{
+	int rc = uk_xs_write(path, value);
+
+	if (p != NULL) {
+		p->rc = rc;
+		p->done = 1;
+	} else if (rc != 0)
+		printf("uk: xenstore: write of %s failed (error %d)\n", path,
+		    rc);
+	return 0;
+}
+
 /* The same for reads: each answered before the next is asked. */
 int
 uk_xs_read_all(const char *const *paths, char *const *bufs, const size_t *sizes,

@@ -32,16 +32,25 @@ static uint16_t tx_free[NET_NTX]; /* stack of idle tx buffer ids */
 static unsigned int ntx_free;
 static int net_up;
 
+/* A decimal node's value, as read. */
+static int
+parse_int(const char *buf, unsigned long *v)
+{
+	char *end;
+
+	*v = strtoul(buf, &end, 10);
+	return buf[0] != '\0' && *end == '\0' ? 0 : -UK_EINVAL;
+}
+
 static int
 read_int(const char *path, unsigned long *v)
 {
-	char buf[16], *end;
+	char buf[16];
 	int n;
 
 	if ((n = uk_xs_read(path, buf, sizeof(buf))) < 0)
 		return n;
-	*v = strtoul(buf, &end, 10);
-	return n > 0 && *end == '\0' ? 0 : -UK_EINVAL;
+	return parse_int(buf, v);
 }
 
 static void
@@ -235,7 +244,9 @@ handshake(void)
 		 deadline)) == 0 &&
 	    state != XenbusStateConnected)
 		rc = -UK_EIO;
-	(void)uk_xs_unwatch(&w);
+	/* Posted: data/status, the next thing a server writes, need not
+	 * wait for it (w is unlinked at once, its storage free). */
+	(void)xenstore_post_unwatch(&w);
 	return rc;
 }
 
@@ -263,23 +274,29 @@ net_connect(void)
 int
 uk_net_open(struct uk_netinfo *info)
 {
-	char mac[32];
+	static const char *const paths[] = { NET_VIF "/mac",
+		NET_VIF "/backend-id", NET_VIF "/backend" };
+	char mac[32], idbuf[16];
+	char *const bufs[] = { mac, idbuf, backend };
+	const size_t sizes[] = { sizeof(mac), sizeof(idbuf), sizeof(backend) };
 	unsigned long id;
 	uint64_t t0, wait0, wait1;
 	unsigned int req0, req1;
-	int rc;
+	int rc, rcs[3], i;
 
 	if (net_up)
 		return -UK_EBUSY;
-	if ((rc = uk_xs_read(NET_VIF "/mac", mac, sizeof(mac))) < 0)
+	/* The three in one round trip. */
+	if ((rc = uk_xs_read_all(paths, bufs, sizes, rcs, 3)) != 0)
 		return rc;
+	for (i = 0; i < 3; i++)
+		if (rcs[i] < 0)
+			return rcs[i];
 	if ((rc = mac_parse(mac, info->mac)) != 0)
 		return rc;
-	if ((rc = read_int(NET_VIF "/backend-id", &id)) != 0)
+	if ((rc = parse_int(idbuf, &id)) != 0)
 		return rc;
 	backend_id = (domid_t)id;
-	if ((rc = uk_xs_read(NET_VIF "/backend", backend, sizeof(backend))) < 0)
-		return rc;
 	xenstore_stats(&req0, &wait0);
 	t0 = uk_now();
 	if ((rc = net_connect()) != 0)

@@ -78,15 +78,22 @@ shutdown_init(void)
 {
 	int rc;
 
-	/* Tell the toolstack we handle these (libxl created the nodes). */
-	(void)uk_xs_write("control/feature-poweroff", "1");
-	(void)uk_xs_write("control/feature-reboot", "1");
-	rc = uk_xs_watch(&shutdown_watch, "control/shutdown",
-	    shutdown_requested, NULL);
-	if (rc != 0)
+	/*
+	 * Tell the toolstack we handle these (libxl created the nodes).
+	 * Posted, all four: nothing here needs an answer before the app
+	 * starts, and waited for one by one they were four round trips
+	 * ahead of the NIC's handshake on every boot.  A request written
+	 * to control/shutdown before the watch is set is still seen: a
+	 * watch fires once as it is set.  Refusals are logged as their
+	 * replies come.
+	 */
+	(void)uk_xs_post_write("control/feature-poweroff", "1", NULL);
+	(void)uk_xs_post_write("control/feature-reboot", "1", NULL);
+	if ((rc = xenstore_post_watch(&shutdown_watch, "control/shutdown",
+		 shutdown_requested, NULL)) != 0)
 		printf("uk: cannot watch control/shutdown (error %d)\n", rc);
-	if ((rc = uk_xs_watch(&sysrq_watch, "control/sysrq", sysrq_requested,
-		 NULL)) != 0)
+	if ((rc = xenstore_post_watch(&sysrq_watch, "control/sysrq",
+		 sysrq_requested, NULL)) != 0)
 		printf("uk: cannot watch control/sysrq (error %d)\n", rc);
 }
 

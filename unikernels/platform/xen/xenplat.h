@@ -197,6 +197,11 @@ int xenstore_set_perms(uint32_t tx, const char *path, const char *const *perms,
     size_t n);
 /* Requests made so far and the time spent waiting for their replies. */
 void xenstore_stats(unsigned int *requests, uint64_t *wait_ns);
+/* uk_xs_watch and uk_xs_unwatch, posted (xenstore.c): a refused watch is
+ * logged and unlinked once its reply comes. */
+int xenstore_post_watch(struct uk_xs_watch *w, const char *path,
+    uk_xs_watch_fn *fn, void *arg);
+int xenstore_post_unwatch(struct uk_xs_watch *w);
 
 /* gnttab.c */
 /*

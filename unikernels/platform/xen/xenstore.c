@@ -12,10 +12,21 @@
  * copy what fits, publish the index, notify, wait for the peer to move.
  * A timeout or a malformed message leaves the stream at an unknown
  * position; XenStore is then declared dead rather than misparsed.
+ *
+ * A posted request (uk_xs_post_write, xenstore_post_watch) is sent and
+ * not waited for: xenstored answers one connection's requests in order,
+ * so its reply comes before that of any request sent after it, and
+ * whoever reads the stream next (a later request, or xs_handler from
+ * uk_poll) takes it and keeps its result.  What a boot tells XenStore
+ * before its NIC but never needs the answer to then costs it no round
+ * trip: each is several ms of a boot on a busy dom0, the guest idle
+ * while xenstored gets round to it.
  */
 
 #define XS_TIMEOUT UK_SEC(30)
 #define XS_QUEUE   8
+
+#define XS_POSTED 8
 
 static struct xenstore_domain_interface *xs;
 static evtchn_port_t xs_port;
@@ -30,6 +41,13 @@ static struct {
 	char path[UK_XS_WATCH_PATH_MAX];
 } queue[XS_QUEUE];
 static unsigned int q_head, q_len;
+/* Posted requests whose reply has not come, oldest first. */
+static struct {
+	uint32_t id, type;
+	struct uk_xs_post *p;
+	struct uk_xs_watch *w; /* a posted watch, unlinked if refused */
+} posted[XS_POSTED];
+static unsigned int n_posted;
 static unsigned int xs_nrequests;
 static uint64_t xs_wait_ns;
 
@@ -168,9 +186,40 @@ xs_queue_event(size_t len)
 	q_len++;
 }
 
+static void xs_unlink(struct uk_xs_watch *);
+
+/*
+ * The reply to the oldest posted request, if this message is it: its
+ * result kept (or, with nobody to keep it for, a failure logged).  1 if
+ * taken, 0 if not a posted reply, <0 if the stream is broken.
+ */
+static int
+xs_take_posted(const struct xsd_sockmsg *hdr)
+{
+	int rc = 0;
+
+	if (n_posted == 0 || hdr->req_id != posted[0].id)
+		return 0;
+	if (hdr->type == XS_ERROR)
+		rc = -xs_errno(xs_recvbuf, hdr->len);
+	else if (hdr->type != posted[0].type)
+		return xs_fail(-UK_EPROTO);
+	if (rc != 0 && posted[0].w != NULL)
+		xs_unlink(posted[0].w);
+	if (posted[0].p != NULL) {
+		posted[0].p->rc = rc;
+		posted[0].p->done = 1;
+	} else if (rc != 0)
+		printf("uk: xenstore: posted request %u failed (error %d)\n",
+		    (unsigned)hdr->req_id, rc);
+	n_posted--;
+	memmove(&posted[0], &posted[1], n_posted * sizeof(posted[0]));
+	return 1;
+}
+
 /*
  * Waits for the reply to request id (payload in xs_recvbuf), queueing the
- * watch events that come first.  An XS_ERROR reply is the request's
+ * watch events that come first and taking the replies of posted requests.  An XS_ERROR reply is the request's
  * error; anything else unexpected kills the connection (xs_dead).
  */
 static int
@@ -186,6 +235,10 @@ xs_reply(uint32_t id, uint32_t type, uint64_t deadline, size_t *rlen)
 			xs_queue_event(hdr.len);
 			continue;
 		}
+		if ((rc = xs_take_posted(&hdr)) < 0)
+			return rc;
+		if (rc > 0)
+			continue;
 		if (hdr.req_id != id)
 			return xs_fail(-UK_EPROTO);
 		if (hdr.type == XS_ERROR)
@@ -236,6 +289,51 @@ xs_request(uint32_t type, uint32_t tx, const char *const *strs, size_t n,
 	rc = xs_reply(id, type, t0 + XS_TIMEOUT, rlen);
 	xs_wait_ns += uk_now() - t0;
 	return rc;
+}
+
+/*
+ * Sends a request and leaves its reply to xs_take_posted.  With every
+ * slot taken (a reply slow to come), it is an ordinary request instead,
+ * its result in *p at once.
+ */
+static int
+xs_post(uint32_t type, const char *const *strs, size_t n, int last_nul,
+    struct uk_xs_post *p, struct uk_xs_watch *w)
+{
+	uint32_t id;
+	int rc;
+
+	if (p != NULL)
+		p->done = 0;
+	if (xs_dead)
+		return -UK_EIO;
+	if (n_posted == XS_POSTED) {
+		rc = xs_request(type, UK_XS_NOTX, strs, n, last_nul, NULL);
+		if (rc != 0 && w != NULL)
+			xs_unlink(w);
+		if (p != NULL) {
+			p->rc = rc;
+			p->done = 1;
+		}
+		return rc == -UK_EIO && xs_dead ? rc : 0;
+	}
+	if ((rc = xs_send_request(type, UK_XS_NOTX, strs, n, last_nul,
+		 uk_now() + XS_TIMEOUT, &id)) != 0)
+		return rc;
+	posted[n_posted].id = id;
+	posted[n_posted].type = type;
+	posted[n_posted].p = p;
+	posted[n_posted].w = w;
+	n_posted++;
+	return 0;
+}
+
+int
+uk_xs_post_write(const char *path, const char *value, struct uk_xs_post *p)
+{
+	const char *strs[] = { path, value };
+
+	return xs_post(XS_WRITE, strs, 2, 0, p, NULL);
 }
 
 /*
@@ -501,6 +599,40 @@ uk_xs_unwatch(struct uk_xs_watch *w)
 	return xs_request(XS_UNWATCH, UK_XS_NOTX, strs, 2, 1, NULL);
 }
 
+/* uk_xs_watch, posted: a refused watch is unlinked when its reply comes. */
+int
+xenstore_post_watch(struct uk_xs_watch *w, const char *path, uk_xs_watch_fn *fn,
+    void *arg)
+{
+	char token[24];
+	const char *strs[] = { path, token };
+	int rc;
+
+	if (strlcpy(w->path, path, sizeof(w->path)) >= sizeof(w->path))
+		return -UK_E2BIG;
+	w->fn = fn;
+	w->arg = arg;
+	w->lost = 0;
+	xs_token(w, token, sizeof(token));
+	w->next = watches;
+	watches = w;
+	if ((rc = xs_post(XS_WATCH, strs, 2, 1, NULL, w)) != 0)
+		xs_unlink(w);
+	return rc;
+}
+
+/* uk_xs_unwatch, posted: w is free for reuse once this returns. */
+int
+xenstore_post_unwatch(struct uk_xs_watch *w)
+{
+	char token[24];
+	const char *strs[] = { w->path, token };
+
+	xs_unlink(w);
+	xs_token(w, token, sizeof(token));
+	return xs_post(XS_UNWATCH, strs, 2, 1, NULL, NULL);
+}
+
 /* Runs the callbacks of coalesced events: each gets its watched path. */
 static int
 xs_run_lost(void)
@@ -545,7 +677,7 @@ xs_run_queue(void)
 	return n;
 }
 
-/* The uk_poll() side: with no request in flight only events can come. */
+/* The uk_poll() side: events, and the replies of posted requests. */
 static int
 xs_handler(void *arg)
 {
@@ -560,7 +692,7 @@ xs_handler(void *arg)
 		}
 		if (hdr.type == XS_WATCH_EVENT)
 			xs_queue_event(hdr.len);
-		else
+		else if (xs_take_posted(&hdr) == 0)
 			printf("uk: xenstore: unexpected message type %u\n",
 			    hdr.type);
 	}

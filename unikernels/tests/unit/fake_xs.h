@@ -5,7 +5,7 @@
 #include "libuk.h"
 
 /*
- * uk.h's uk_xs_read/write/rm/watch/unwatch over a small table of nodes,
+ * uk.h's uk_xs_read/write/post_write/rm/watch/unwatch over a small table of nodes,
  * for the test that includes this (once: it defines them).  Paths are
  * taken as they come (the guest code under test uses relative ones).
  * Like xenstored, a change queues an event for every watch on the node
@@ -41,6 +41,8 @@ static int fxs_nreads;	 /* uk_xs_read calls since fxs_reset */
 static int fxs_nbatches; /* uk_xs_write_all calls since fxs_reset */
 /* uk_xs_read_all calls since fxs_reset (each path also counts as a read) */
 static int fxs_nreadbatches;
+static int fxs_nposts;	   /* uk_xs_post_write calls since fxs_reset */
+static int fxs_post_error; /* what a posted write's reply says; 0: works */
 
 static inline void
 fxs_reset(void)
@@ -49,6 +51,8 @@ fxs_reset(void)
 	fxs_nreads = 0;
 	fxs_nbatches = 0;
 	fxs_nreadbatches = 0;
+	fxs_nposts = 0;
+	fxs_post_error = 0;
 	fxs_seq = 0;
 	fxs_watches = NULL;
 	fxs_nq = 0;
@@ -181,6 +185,20 @@ uk_xs_write_all(const char *const *paths, const char *const *values, size_t n)
 	fxs_nbatches++;
 	for (i = 0; i < n; i++)
 		fxs_set(paths[i], values[i]);
+	return 0;
+}
+
+/* Answered at once, as the libOS would take the reply later. */
+int
+uk_xs_post_write(const char *path, const char *value, struct uk_xs_post *p)
+{
+	fxs_nposts++;
+	if (fxs_post_error == 0)
+		fxs_set(path, value);
+	if (p != NULL) {
+		p->rc = fxs_post_error;
+		p->done = 1;
+	}
 	return 0;
 }
 
