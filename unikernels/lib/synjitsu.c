@@ -83,7 +83,8 @@ static char sj_line[SYNREC_LINE_MAX];
 static struct synrec sj_rec;
 
 static int sj_adopted;
-static int sj_status_owed; /* data/status goes with adopted */
+static int sj_status_owed;	 /* data/status goes with adopted */
+static struct uk_xs_post sj_ask; /* ready = "1", posted */
 
 /*
  * What jitsud waits for, after the clients (sj_finish): adopted, then
@@ -293,6 +294,10 @@ sj_start(int *status_rc)
 	ready_set_hook(NULL);
 	if (sj_state != SJ_BOOTING)
 		return 0;
+	if (sj_ask.done && sj_ask.rc != 0) {
+		sj_give_up("cannot write " SJ_READY, sj_ask.rc);
+		return 0;
+	}
 	sj_status_owed = 1;
 	if (sj_take()) {
 		*status_rc = 0;
@@ -340,8 +345,12 @@ synjitsu_expect(void)
 	sj_state = SJ_BOOTING;
 	uk_timer_init(&sj_timer, sj_timeout, NULL);
 	uk_timer_init(&sj_report_timer, sj_report, NULL);
-	/* The one round trip before the NIC: jitsud answers meanwhile. */
-	if ((rc = uk_xs_write(SJ_READY, "1")) != 0) {
+	/*
+	 * Posted: the NIC's first reads go out behind it, and jitsud
+	 * answers while the NIC comes up.  Its reply is looked at in
+	 * sj_start (a refused ask: no records will come).
+	 */
+	if ((rc = uk_xs_post_write(SJ_READY, "1", &sj_ask)) != 0) {
 		sj_give_up("cannot write " SJ_READY, rc);
 		return 0;
 	}

@@ -158,8 +158,10 @@ boot(void)
 	fxs_set("data/synjitsu", "");
 	assert_int_equal(synjitsu_expect(), 1);
 	assert_true(synjitsu_holding());
-	/* Asked at once, before the NIC, not at uk_ready(). */
+	/* Asked at once, before the NIC, not at uk_ready(), and posted:
+	 * the NIC's first reads do not wait for its reply. */
 	assert_string_equal(fxs_get("data/synjitsu/ready"), "1");
+	assert_int_equal(fxs_nposts, 1);
 	assert_null(fxs_get("data/status"));
 	/* Nothing else until uk_ready(): the NIC's handshake is a chain of
 	 * XenStore round trips, not to be slowed. */
@@ -532,6 +534,27 @@ test_a_watch_that_fails_gives_up_at_once(void **state)
 	assert_int_equal(released, 1);
 }
 
+/* The ask is posted (no round trip before the NIC); refused, the
+ * hand-over ends at uk_ready(): no records will come. */
+static void
+test_a_refused_ask_gives_up_at_uk_ready(void **state)
+{
+	(void)state;
+	fxs_post_error = -UK_EACCES;
+	fxs_set("data/synjitsu", "");
+	assert_int_equal(synjitsu_expect(), 1);
+	assert_int_equal(fxs_nposts, 1);
+	assert_null(fxs_get("data/synjitsu/ready"));
+	assert_int_equal(released, 0);
+	assert_int_equal(uk_ready(), 0);
+	assert_true(logged("cannot write data/synjitsu/ready (error -13)"));
+	assert_int_equal(released, 1);
+	assert_string_equal(fxs_get("data/status"), "ready");
+	assert_int_equal(fxs_nwatches(), 0);
+	advance(now + UK_SEC(60)); /* and no timer is left */
+	assert_int_equal(released, 1);
+}
+
 static void
 test_a_long_directory_value_still_counts_as_present(void **state)
 {
@@ -581,6 +604,8 @@ main(void)
 		    test_records_written_while_booting_are_adopted_at_uk_ready,
 		    setup),
 		cmocka_unit_test_setup(test_a_watch_that_fails_gives_up_at_once,
+		    setup),
+		cmocka_unit_test_setup(test_a_refused_ask_gives_up_at_uk_ready,
 		    setup),
 		cmocka_unit_test_setup(
 		    test_a_long_directory_value_still_counts_as_present, setup),
