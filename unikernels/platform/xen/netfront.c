@@ -53,12 +53,28 @@ read_int(const char *path, unsigned long *v)
 	return parse_int(buf, v);
 }
 
+/* The handshake's watch of the backend's state. */
+struct bwatch {
+	struct uk_xs_watch w;
+	struct uk_xs_post set; /* the posted watch's reply */
+	int changed;
+	int skip_first; /* the state was read with the watch's setting */
+};
+
 static void
 backend_changed(struct uk_xs_watch *w, const char *path, void *arg)
 {
+	struct bwatch *bw = arg;
+
 	(void)w;
 	(void)path;
-	*(int *)arg = 1;
+	/* The first firing comes as the watch is set: it only says "read
+	 * it now", and the state was read then already. */
+	if (bw->skip_first) {
+		bw->skip_first = 0;
+		return;
+	}
+	bw->changed = 1;
 }
 
 /*
@@ -69,12 +85,14 @@ backend_changed(struct uk_xs_watch *w, const char *path, void *arg)
  * all waiting for.  The watch's first firing says "read it now".
  */
 static int
-wait_backend(const char *path, int *changed, unsigned long want,
+wait_backend(const char *path, struct bwatch *bw, unsigned long want,
     unsigned long *state, uint64_t deadline)
 {
 	for (;;) {
-		if (*changed) {
-			*changed = 0;
+		if (bw->set.done && bw->set.rc != 0)
+			return bw->set.rc; /* the watch was refused */
+		if (bw->changed) {
+			bw->changed = 0;
 			if (read_int(path, state) == 0 && *state >= want)
 				return 0;
 		}
@@ -156,15 +174,8 @@ net_handler(void *arg)
  * the path every Linux guest takes.
  */
 static int
-ports_alloc(void)
+ports_alloc(unsigned long split)
 {
-	char path[160];
-	unsigned long split = 0;
-
-	snprintf(path, sizeof(path), "%s/feature-split-event-channels",
-	    backend);
-	if (read_int(path, &split) != 0)
-		split = 0;
 	if (evtchn_alloc_unbound(backend_id, &tx_port) != 0)
 		return -UK_EIO;
 	rx_port = tx_port;
@@ -219,34 +230,58 @@ write_keys(grant_ref_t txr, grant_ref_t rxr)
 	return xenstore_write_all(k.pp, k.vp, k.n);
 }
 
-/* The handshake, under one watch of the backend's state. */
+/*
+ * The handshake, under one watch of the backend's state.  The watch is
+ * posted and the state read with the split-channel feature in the same
+ * round trip: the backend is usually at InitWait before we run (a domain
+ * shell's vif is made with the shell, libxl's before the unpause), and
+ * waiting for the watch's first firing to read it, then reading the
+ * feature, cost two round trips more.
+ */
 static int
 handshake(void)
 {
-	struct uk_xs_watch w;
+	struct bwatch bw;
 	grant_ref_t txr, rxr;
 	uint64_t deadline = uk_now() + NET_TIMEOUT;
-	unsigned long state;
-	char path[160];
-	int changed = 0, rc;
+	unsigned long state = 0, split = 0;
+	char path[160], fpath[160], sbuf[16], fbuf[16];
+	const char *paths[] = { path, fpath };
+	char *const bufs[] = { sbuf, fbuf };
+	const size_t sizes[] = { sizeof(sbuf), sizeof(fbuf) };
+	int rc, rcs[2];
 
+	memset(&bw, 0, sizeof(bw));
 	snprintf(path, sizeof(path), "%s/state", backend);
-	if ((rc = uk_xs_watch(&w, path, backend_changed, &changed)) != 0)
+	snprintf(fpath, sizeof(fpath), "%s/feature-split-event-channels",
+	    backend);
+	if ((rc = xenstore_post_watch(&bw.w, path, backend_changed, &bw,
+		 &bw.set)) != 0)
 		return rc;
+	if ((rc = uk_xs_read_all(paths, bufs, sizes, rcs, 2)) != 0)
+		return rc;
+	if (rcs[0] >= 0 && parse_int(sbuf, &state) == 0 &&
+	    state >= XenbusStateInitWait) {
+		/* Its first firing came before these replies. */
+		bw.skip_first = 1;
+		if (rcs[1] < 0 || parse_int(fbuf, &split) != 0)
+			split = 0;
+	} else if ((rc = wait_backend(path, &bw, XenbusStateInitWait, &state,
+			deadline)) == 0 &&
+	    read_int(fpath, &split) != 0)
+		split = 0;
 	/* The backend reads our keys when it leaves InitWait. */
-	if ((rc = wait_backend(path, &changed, XenbusStateInitWait, &state,
-		 deadline)) == 0 &&
-	    (rc = grant_all(&txr, &rxr)) == 0 &&
-	    (ports_alloc() != 0 || write_keys(txr, rxr) != 0))
+	if (rc == 0 && (rc = grant_all(&txr, &rxr)) == 0 &&
+	    (ports_alloc(split) != 0 || write_keys(txr, rxr) != 0))
 		rc = -UK_EIO;
 	if (rc == 0 &&
-	    (rc = wait_backend(path, &changed, XenbusStateConnected, &state,
+	    (rc = wait_backend(path, &bw, XenbusStateConnected, &state,
 		 deadline)) == 0 &&
 	    state != XenbusStateConnected)
 		rc = -UK_EIO;
 	/* Posted: data/status, the next thing a server writes, need not
 	 * wait for it (w is unlinked at once, its storage free). */
-	(void)xenstore_post_unwatch(&w);
+	(void)xenstore_post_unwatch(&bw.w);
 	return rc;
 }
 

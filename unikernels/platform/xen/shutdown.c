@@ -90,10 +90,10 @@ shutdown_init(void)
 	(void)uk_xs_post_write("control/feature-poweroff", "1", NULL);
 	(void)uk_xs_post_write("control/feature-reboot", "1", NULL);
 	if ((rc = xenstore_post_watch(&shutdown_watch, "control/shutdown",
-		 shutdown_requested, NULL)) != 0)
+		 shutdown_requested, NULL, NULL)) != 0)
 		printf("uk: cannot watch control/shutdown (error %d)\n", rc);
 	if ((rc = xenstore_post_watch(&sysrq_watch, "control/sysrq",
-		 sysrq_requested, NULL)) != 0)
+		 sysrq_requested, NULL, NULL)) != 0)
 		printf("uk: cannot watch control/sysrq (error %d)\n", rc);
 }
 

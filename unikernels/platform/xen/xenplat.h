@@ -198,9 +198,9 @@ int xenstore_set_perms(uint32_t tx, const char *path, const char *const *perms,
 /* Requests made so far and the time spent waiting for their replies. */
 void xenstore_stats(unsigned int *requests, uint64_t *wait_ns);
 /* uk_xs_watch and uk_xs_unwatch, posted (xenstore.c): a refused watch is
- * logged and unlinked once its reply comes. */
+ * unlinked once its reply comes, its error then in *p (p NULL: logged). */
 int xenstore_post_watch(struct uk_xs_watch *w, const char *path,
-    uk_xs_watch_fn *fn, void *arg);
+    uk_xs_watch_fn *fn, void *arg, struct uk_xs_post *p);
 int xenstore_post_unwatch(struct uk_xs_watch *w);
 
 /* gnttab.c */

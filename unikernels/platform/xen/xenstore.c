@@ -599,10 +599,13 @@ uk_xs_unwatch(struct uk_xs_watch *w)
 	return xs_request(XS_UNWATCH, UK_XS_NOTX, strs, 2, 1, NULL);
 }
 
-/* uk_xs_watch, posted: a refused watch is unlinked when its reply comes. */
+/*
+ * uk_xs_watch, posted: a refused watch is unlinked when its reply comes,
+ * and its error put in *p (or logged, p NULL).
+ */
 int
 xenstore_post_watch(struct uk_xs_watch *w, const char *path, uk_xs_watch_fn *fn,
-    void *arg)
+    void *arg, struct uk_xs_post *p)
 {
 	char token[24];
 	const char *strs[] = { path, token };
@@ -616,7 +619,7 @@ xenstore_post_watch(struct uk_xs_watch *w, const char *path, uk_xs_watch_fn *fn,
 	xs_token(w, token, sizeof(token));
 	w->next = watches;
 	watches = w;
-	if ((rc = xs_post(XS_WATCH, strs, 2, 1, NULL, w)) != 0)
+	if ((rc = xs_post(XS_WATCH, strs, 2, 1, p, w)) != 0)
 		xs_unlink(w);
 	return rc;
 }
