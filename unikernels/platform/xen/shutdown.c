@@ -55,6 +55,9 @@ shutdown_requested(struct uk_xs_watch *w, const char *path, void *arg)
  * look at.  That it answers at all says its loop still turns.
  */
 static struct uk_xs_watch sysrq_watch;
+/* Its first firing, as it is set, reads nothing: a key written before
+ * we ran asks for the state of a guest that had none yet. */
+static int sysrq_armed;
 
 static void
 sysrq_requested(struct uk_xs_watch *w, const char *path, void *arg)
@@ -65,6 +68,10 @@ sysrq_requested(struct uk_xs_watch *w, const char *path, void *arg)
 	(void)w;
 	(void)path;
 	(void)arg;
+	if (!sysrq_armed) {
+		sysrq_armed = 1;
+		return;
+	}
 	if ((n = uk_xs_read("control/sysrq", key, sizeof(key))) <= 0)
 		return; /* the watch's first firing, or our own clearing */
 	(void)uk_xs_write("control/sysrq", "");

@@ -196,7 +196,10 @@ int xenstore_write_all(const char *const *paths, const char *const *values,
 int xenstore_set_perms(uint32_t tx, const char *path, const char *const *perms,
     size_t n);
 /* Requests made so far and the time spent waiting for their replies. */
-void xenstore_stats(unsigned int *requests, uint64_t *wait_ns);
+/* Requests sent, the time spent waiting for replies, and the round trips
+ * waited for (a batch or a request; posted ones are not waited for). */
+void xenstore_stats(unsigned int *requests, uint64_t *wait_ns,
+    unsigned int *waits);
 /* uk_xs_watch and uk_xs_unwatch, posted (xenstore.c): a refused watch is
  * unlinked once its reply comes, its error then in *p (p NULL: logged). */
 int xenstore_post_watch(struct uk_xs_watch *w, const char *path,

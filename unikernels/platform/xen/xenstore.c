@@ -49,6 +49,7 @@ static struct {
 } posted[XS_POSTED];
 static unsigned int n_posted;
 static unsigned int xs_nrequests;
+static unsigned int xs_nwaits; /* round trips waited for */
 static uint64_t xs_wait_ns;
 
 /* Waits until the peer moves *idx away from old, or deadline passes. */
@@ -288,6 +289,7 @@ xs_request(uint32_t type, uint32_t tx, const char *const *strs, size_t n,
 		return rc;
 	rc = xs_reply(id, type, t0 + XS_TIMEOUT, rlen);
 	xs_wait_ns += uk_now() - t0;
+	xs_nwaits++;
 	return rc;
 }
 
@@ -367,6 +369,7 @@ xenstore_write_all(const char *const *paths, const char *const *values,
 		    err == 0)
 			err = rc;
 	xs_wait_ns += uk_now() - t0;
+	xs_nwaits++;
 	return xs_dead ? -UK_EIO : err;
 }
 
@@ -413,6 +416,7 @@ uk_xs_read_all(const char *const *paths, char *const *bufs, const size_t *sizes,
 	for (; i < n; i++)
 		rcs[i] = rc != 0 ? rc : -UK_EIO;
 	xs_wait_ns += uk_now() - t0;
+	xs_nwaits++;
 	return xs_dead ? -UK_EIO : 0;
 }
 
@@ -533,10 +537,11 @@ xenstore_set_perms(uint32_t tx, const char *path, const char *const *perms,
 }
 
 void
-xenstore_stats(unsigned int *requests, uint64_t *wait_ns)
+xenstore_stats(unsigned int *requests, uint64_t *wait_ns, unsigned int *waits)
 {
 	*requests = xs_nrequests;
 	*wait_ns = xs_wait_ns;
+	*waits = xs_nwaits;
 }
 
 static void
