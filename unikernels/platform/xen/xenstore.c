@@ -571,6 +571,25 @@ xs_unlink(struct uk_xs_watch *w)
 	}
 }
 
+/*
+ * Fills w in and links it, before its request goes out: the first event
+ * may come before the reply.  Its token in token.
+ */
+static int
+xs_watch_link(struct uk_xs_watch *w, const char *path, uk_xs_watch_fn *fn,
+    void *arg, char *token, size_t size)
+{
+	if (strlcpy(w->path, path, sizeof(w->path)) >= sizeof(w->path))
+		return -UK_E2BIG;
+	w->fn = fn;
+	w->arg = arg;
+	w->lost = 0;
+	xs_token(w, token, size);
+	w->next = watches;
+	watches = w;
+	return 0;
+}
+
 int
 uk_xs_watch(struct uk_xs_watch *w, const char *path, uk_xs_watch_fn *fn,
     void *arg)
@@ -579,29 +598,11 @@ uk_xs_watch(struct uk_xs_watch *w, const char *path, uk_xs_watch_fn *fn,
 	const char *strs[] = { path, token };
 	int rc;
 
-	if (strlcpy(w->path, path, sizeof(w->path)) >= sizeof(w->path))
-		return -UK_E2BIG;
-	w->fn = fn;
-	w->arg = arg;
-	w->lost = 0;
-	xs_token(w, token, sizeof(token));
-	/* Linked first: the first event may come before the reply. */
-	w->next = watches;
-	watches = w;
+	if ((rc = xs_watch_link(w, path, fn, arg, token, sizeof(token))) != 0)
+		return rc;
 	if ((rc = xs_request(XS_WATCH, UK_XS_NOTX, strs, 2, 1, NULL)) != 0)
 		xs_unlink(w);
 	return rc;
-}
-
-int
-uk_xs_unwatch(struct uk_xs_watch *w)
-{
-	char token[24];
-	const char *strs[] = { w->path, token };
-
-	xs_unlink(w);
-	xs_token(w, token, sizeof(token));
-	return xs_request(XS_UNWATCH, UK_XS_NOTX, strs, 2, 1, NULL);
 }
 
 /*
@@ -616,29 +617,38 @@ xenstore_post_watch(struct uk_xs_watch *w, const char *path, uk_xs_watch_fn *fn,
 	const char *strs[] = { path, token };
 	int rc;
 
-	if (strlcpy(w->path, path, sizeof(w->path)) >= sizeof(w->path))
-		return -UK_E2BIG;
-	w->fn = fn;
-	w->arg = arg;
-	w->lost = 0;
-	xs_token(w, token, sizeof(token));
-	w->next = watches;
-	watches = w;
+	if ((rc = xs_watch_link(w, path, fn, arg, token, sizeof(token))) != 0)
+		return rc;
 	if ((rc = xs_post(XS_WATCH, strs, 2, 1, p, w)) != 0)
 		xs_unlink(w);
 	return rc;
 }
 
-/* uk_xs_unwatch, posted: w is free for reuse once this returns. */
-int
-xenstore_post_unwatch(struct uk_xs_watch *w)
+/* Unlinked at once (no callback after this), removed now or posted. */
+static int
+xs_unwatch(struct uk_xs_watch *w, int post)
 {
 	char token[24];
 	const char *strs[] = { w->path, token };
 
 	xs_unlink(w);
 	xs_token(w, token, sizeof(token));
-	return xs_post(XS_UNWATCH, strs, 2, 1, NULL, NULL);
+	if (post)
+		return xs_post(XS_UNWATCH, strs, 2, 1, NULL, NULL);
+	return xs_request(XS_UNWATCH, UK_XS_NOTX, strs, 2, 1, NULL);
+}
+
+int
+uk_xs_unwatch(struct uk_xs_watch *w)
+{
+	return xs_unwatch(w, 0);
+}
+
+/* uk_xs_unwatch, posted: w is free for reuse once this returns. */
+int
+xenstore_post_unwatch(struct uk_xs_watch *w)
+{
+	return xs_unwatch(w, 1);
 }
 
 /* Runs the callbacks of coalesced events: each gets its watched path. */
