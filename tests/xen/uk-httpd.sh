@@ -46,9 +46,11 @@ tb_step uk-split-event-channels 10 split_channels
 # closing unwatch are posted (xenstore.c), sysrq's first firing reads
 # nothing.  Each round trip more is milliseconds of every boot.
 boot_round_trips() {
-	_l=$(grep "^netfront: connected in" 	    "/var/log/xen/console/guest-$dom.log") || return 1
+	_l=$(grep "^netfront: connected in" \
+	    "/var/log/xen/console/guest-$dom.log") || return 1
 	echo "$_l"
-	_n=$(echo "$_l" | sed -n 's/.*; \([0-9]*\) round trips waited since boot.*/\1/p')
+	_n=$(echo "$_l" |
+	    sed -n 's/.*; \([0-9]*\) round trips waited since boot.*/\1/p')
 	[ -n "$_n" ] && [ "$_n" -le 6 ]
 }
 tb_step uk-boot-round-trips 10 tb_until boot_round_trips

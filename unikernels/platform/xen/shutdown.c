@@ -73,7 +73,7 @@ sysrq_requested(struct uk_xs_watch *w, const char *path, void *arg)
 		return;
 	}
 	if ((n = uk_xs_read("control/sysrq", key, sizeof(key))) <= 0)
-		return; /* the watch's first firing, or our own clearing */
+		return; /* our own clearing */
 	(void)uk_xs_write("control/sysrq", "");
 	printf("uk: sysrq '%c': state\n", key[0]);
 	poll_dump();

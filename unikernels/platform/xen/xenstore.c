@@ -189,6 +189,14 @@ xs_queue_event(size_t len)
 
 static void xs_unlink(struct uk_xs_watch *);
 
+/* A round trip waited for since t0: xenstore_stats' accounts. */
+static void
+xs_waited(uint64_t t0)
+{
+	xs_wait_ns += uk_now() - t0;
+	xs_nwaits++;
+}
+
 /*
  * The reply to the oldest posted request, if this message is it: its
  * result kept (or, with nobody to keep it for, a failure logged).  1 if
@@ -220,8 +228,9 @@ xs_take_posted(const struct xsd_sockmsg *hdr)
 
 /*
  * Waits for the reply to request id (payload in xs_recvbuf), queueing the
- * watch events that come first and taking the replies of posted requests.  An XS_ERROR reply is the request's
- * error; anything else unexpected kills the connection (xs_dead).
+ * watch events that come first and taking the replies of posted requests.
+ * An XS_ERROR reply is the request's error; anything else unexpected
+ * kills the connection (xs_dead).
  */
 static int
 xs_reply(uint32_t id, uint32_t type, uint64_t deadline, size_t *rlen)
@@ -288,8 +297,7 @@ xs_request(uint32_t type, uint32_t tx, const char *const *strs, size_t n,
 		 &id)) != 0)
 		return rc;
 	rc = xs_reply(id, type, t0 + XS_TIMEOUT, rlen);
-	xs_wait_ns += uk_now() - t0;
-	xs_nwaits++;
+	xs_waited(t0);
 	return rc;
 }
 
@@ -368,8 +376,7 @@ xenstore_write_all(const char *const *paths, const char *const *values,
 			 t0 + XS_TIMEOUT, NULL)) != 0 &&
 		    err == 0)
 			err = rc;
-	xs_wait_ns += uk_now() - t0;
-	xs_nwaits++;
+	xs_waited(t0);
 	return xs_dead ? -UK_EIO : err;
 }
 
@@ -415,8 +422,7 @@ uk_xs_read_all(const char *const *paths, char *const *bufs, const size_t *sizes,
 	}
 	for (; i < n; i++)
 		rcs[i] = rc != 0 ? rc : -UK_EIO;
-	xs_wait_ns += uk_now() - t0;
-	xs_nwaits++;
+	xs_waited(t0);
 	return xs_dead ? -UK_EIO : 0;
 }
 
