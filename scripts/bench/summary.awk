@@ -352,9 +352,10 @@ END {
 		print "## unikernels (4 MiB, vif-jitsu) started at once until all serve HTTP;"
 		printf "## jitsud (N names queried at once; conf: %s) against N parallel xl create\n", \
 		    parconf == "" ? "?" : parconf
-		print "## (the start in dom0: one qburst process for jitsud, N xl processes;"
-		print "## the end: servewait in dom0 sees each guest's data/status = ready in"
-		print "## XenStore, then its first HTTP byte, for both alike)"
+		print "## (the start in dom0: jitsud's when one qburst process sent its first"
+		print "## query, xl's as its N processes are started; the end: servewait in"
+		print "## dom0, started and watching before the start, sees each guest's"
+		print "## data/status = ready in XenStore, then its first HTTP byte, for both)"
 		print "# system N runs failed median_all_ms per_guest_ms"
 		for (si = 1; si <= 2; si++) {
 			sys = si == 1 ? "jitsud" : "xl"
