@@ -1210,6 +1210,12 @@ int nl_route4_add(int fd, int ifindex, struct in_addr gw);
  */
 int nl_addr4_find(int fd, int ifindex, struct in_addr net, unsigned int plen,
     struct in_addr *found);
+/*
+ * nl_no_ipv6: no IPv6 on ifname (in the caller's network namespace): a
+ * bridge port or a guest's link that needs none.  0 as well when the
+ * kernel has no IPv6 (or no such link); -1 with errno otherwise.
+ */
+int nl_no_ipv6(const char *ifname);
 
 /* probe.c */
 

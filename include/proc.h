@@ -149,8 +149,6 @@ void	     proc_detach(struct proc *);
 int	     proc_signal(struct proc *, int sig);
 /* proc_exited: the guest is gone (status -1: not our child). */
 void	     proc_exited(struct proc *, int status);
-/* proc_no_ipv6: disable IPv6 on ifname in this netns, if it has any. */
-void	     proc_no_ipv6(const char *ifname);
 
 /* proc_child.c */
 

@@ -313,21 +313,6 @@ proc_exited(struct proc *p, int status)
 	vm_backend_gone(v, whyp);
 }
 
-void
-proc_no_ipv6(const char *ifname)
-{
-	char path[96];
-	int  fd;
-
-	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6",
-	    ifname);
-	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) == -1)
-		return;
-	if (write(fd, "1", 1) != 1)
-		log_debug("%s: %s", path, strerror(errno));
-	close(fd);
-}
-
 /* The parent's side of create. */
 
 static int
@@ -411,7 +396,7 @@ proc_veth(struct proc *p, char *err, size_t errlen)
 		return -1;
 	}
 	p->veth_index = l.index;
-	proc_no_ipv6(p->veth);
+	(void)nl_no_ipv6(p->veth);
 	if (p->unplugged)
 		return 0; /* "devices" comes with the plug (proc_sock.c) */
 	if (nl_link_plug(p->ctx->nl, p->veth_index, p->bridge) == -1) {

@@ -80,7 +80,7 @@ proc_child_net(const struct proc_spawn *s, enum proc_stage *stage)
 	 * its eth0.  A kernel without IPv6 has no such file: nothing to do.
 	 */
 	if (!b->has_ip6)
-		proc_no_ipv6("eth0");
+		(void)nl_no_ipv6("eth0");
 	*stage = PROC_STAGE_UP;
 	if (nl_link_up(nl, eth) == -1)
 		return -1;

@@ -303,6 +303,10 @@ xlv_plug_link(struct xlv *x, char *why, size_t len)
 		xlv_why(x, "cannot find", x->ifname, why, len);
 		return -1;
 	}
+	/* A bridge port needs no IPv6 of its own (netlink.c says why). */
+	if (nl_no_ipv6(x->ifname) == -1)
+		log_debug("%s: cannot turn IPv6 off: %s", x->ifname,
+		    strerror(errno));
 	if (nl_link_plug(xlv_nl, vif.index, br.index) == -1) {
 		xlv_why(x, "cannot plug into bridge", x->bridge, why, len);
 		return -1;

@@ -360,6 +360,14 @@ test_link_get_asks_the_kernel(void **state)
 	close(fd);
 }
 
+/* A link that is not there (or a kernel without IPv6): nothing to do. */
+static void
+test_no_ipv6_on_a_missing_link_is_nothing_to_do(void **state)
+{
+	(void)state;
+	assert_int_equal(nl_no_ipv6("jtnosuchlink0"), 0);
+}
+
 int
 main(void)
 {
@@ -380,6 +388,8 @@ main(void)
 		cmocka_unit_test(
 		    test_addr_reply_is_matched_by_family_and_interface),
 		cmocka_unit_test(test_link_get_asks_the_kernel),
+		cmocka_unit_test(
+		    test_no_ipv6_on_a_missing_link_is_nothing_to_do),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

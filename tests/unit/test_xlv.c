@@ -20,7 +20,8 @@
 /*
  * xlv.c is linked alone.  store.c and netlink.c are fakes: the store
  * keeps the last folders made, the one watch set and every write; the
- * rtnetlink side knows the links in links[] and records each plug.  A
+ * rtnetlink side knows the links in links[] and records each plug (and
+ * each link whose IPv6 was turned off, with the plugs made by then).  A
  * test plays netback by firing the watch (the backend reached
  * InitWait) and, for a late vifD.0, by adding the link meanwhile.
  */
@@ -34,6 +35,7 @@ static struct fake_link links[4];
 static char		writes[1024];
 static char		made[1024];
 static int		plugged_if, plugged_master, fail_make, nl_opens;
+static char		no_ipv6[64]; /* "NAME@PLUGS;" each */
 static char		watch_path[STORE_PATH_MAX], watch_want[16];
 static void (*watch_cb)(void *);
 static void		 *watch_arg;
@@ -177,6 +179,14 @@ nl_link_plug(int fd, int ifindex, int master)
 	return 0;
 }
 
+int
+nl_no_ipv6(const char *ifname)
+{
+	snprintf(no_ipv6 + strlen(no_ipv6), sizeof(no_ipv6) - strlen(no_ipv6),
+	    "%s@%d;", ifname, plugged_if != 0);
+	return 0;
+}
+
 static void
 on_done(void *arg, const char *why)
 {
@@ -196,7 +206,7 @@ setup(void **state)
 {
 	(void)state;
 	memset(links, 0, sizeof(links));
-	writes[0] = made[0] = done_why[0] = '\0';
+	writes[0] = made[0] = done_why[0] = no_ipv6[0] = '\0';
 	plugged_if = plugged_master = fail_make = 0;
 	watches = done_calls = 0;
 	watch_cb = NULL;
@@ -357,7 +367,7 @@ test_open_makes_both_folders_and_waits_for_initwait(void **state)
 	assert_int_equal(watches, 0);
 }
 
-/* The optimisation itself: plug, up, connected, in that order. */
+/* The optimisation itself: IPv6 off, plug, up, connected, in that order. */
 static void
 test_initwait_plugs_into_the_bridge_then_says_connected(void **state)
 {
@@ -371,6 +381,8 @@ test_initwait_plugs_into_the_bridge_then_says_connected(void **state)
 	watch_cb(watch_arg);
 	assert_int_equal(plugged_if, 9);
 	assert_int_equal(plugged_master, 3);
+	/* IPv6 off before the link is up: never any link-local chatter. */
+	assert_string_equal(no_ipv6, "vif7.0@0;");
 	assert_string_equal(writes,
 	    "/local/domain/0/backend/vif/7=;"
 	    "/local/domain/0/backend/vif/7/0/hotplug-status=connected;");

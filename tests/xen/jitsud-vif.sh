@@ -1,5 +1,6 @@
 # jitsud-vif.sh -- vif-plug: with the default (inline) a summoned
-# domain's vif is in br0 and up, plugged by jitsud itself: no hotplug
+# domain's vif is in br0 and up, with no IPv6 of its own, plugged by
+# jitsud itself: no hotplug
 # script ran and jitsud created no process (nor thread) during the
 # summon; stopping the domain leaves no vif behind; a bridge that does
 # not exist fails the summon, naming vif and bridge.  With vif-plug
@@ -100,7 +101,17 @@ vif_plugged() {
 	    ip -o link show dev "$_v" | grep -q '[<,]UP[,>]' &&
 	    [ -e "/sys/class/net/br0/brif/$_v" ] &&
 	    [ "$(xenstore-read "$_be/hotplug-status")" = connected ] &&
-	    [ "$(xenstore-read "$_be/state")" = 4 ]
+	    [ "$(xenstore-read "$_be/state")" = 4 ] &&
+	    no_ipv6 "$_v"
+}
+
+# A bridge port with no IPv6 of its own (jitsud and vif-jitsu turn it
+# off before the link is up): no address, not even a link-local one.
+# (cat: busybox's read fails on a /proc/sys file, though it reads it.)
+no_ipv6() {
+	_off=$(cat "/proc/sys/net/ipv6/conf/$1/disable_ipv6") &&
+	    echo "$1: disable_ipv6=$_off" && [ "$_off" = 1 ] &&
+	    ! ip -6 -o addr show dev "$1" | grep inet6
 }
 
 domain_gone() {
