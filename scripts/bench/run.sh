@@ -24,7 +24,10 @@
 #                       skips dns.txt and scale.txt unless it names
 #                       "dns" or "scale"
 #   BENCH_RUNS          runs per point (default 5; fig2 runs fewer at
-#                       N >= 8, fig3 twice as many)
+#                       N >= 8, fig3 four times as many: its
+#                       Synjitsu and held modes sit within 10-40 ms of
+#                       each other, and ten runs' medians moved by that
+#                       much between two runs of the same code)
 #   BENCH_MEMS, BENCH_PARN  for a quick check of the bench: figure 1's
 #                       memory sizes and figure 2's N (comma lists)
 #   BENCH_FIG3_MEM      figure 3's guest memory in MiB (default 4)
