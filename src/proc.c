@@ -396,7 +396,9 @@ proc_veth(struct proc *p, char *err, size_t errlen)
 		return -1;
 	}
 	p->veth_index = l.index;
-	(void)nl_no_ipv6(p->veth);
+	if (nl_no_ipv6(p->veth) == -1)
+		log_debug("%s: cannot turn IPv6 off: %s", p->veth,
+		    strerror(errno));
 	if (p->unplugged)
 		return 0; /* "devices" comes with the plug (proc_sock.c) */
 	if (nl_link_plug(p->ctx->nl, p->veth_index, p->bridge) == -1) {

@@ -1,10 +1,10 @@
 # jitsud-vif.sh -- vif-plug: with the default (inline) a summoned
 # domain's vif is in br0 and up, with no IPv6 of its own, plugged by
-# jitsud itself: no hotplug
-# script ran and jitsud created no process (nor thread) during the
-# summon; stopping the domain leaves no vif behind; a bridge that does
-# not exist fails the summon, naming vif and bridge.  With vif-plug
-# script, libxl runs vif-jitsu, and the same measure sees its processes.
+# jitsud itself: no hotplug script ran and jitsud created no process
+# (nor thread) during the summon; stopping the domain leaves no vif
+# behind; a bridge that does not exist fails the summon, naming vif and
+# bridge.  With vif-plug script, libxl runs vif-jitsu, and the same
+# measure sees its processes.
 #
 # How "no process" is measured: jitsud runs as process 1 of a PID
 # namespace of its own, where PIDs are handed out in order.  A probe
