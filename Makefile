@@ -139,7 +139,7 @@ jitsud_SRCS = src/jitsud.c src/server.c src/forward.c src/control.c \
 	      src/synio.c src/rrl.c \
 	      src/synjitsu.c src/siphash.c unikernels/lib/synrec.c $(WIRE_SRCS)
 jitsud_LIBS = $(shell $(PKG_CONFIG) --libs libevent ldns xenlight xenstore \
-	      xentoollog xencontrol xenguest) -lpthread
+	      xentoollog xencontrol xenguest xenforeignmemory) -lpthread
 jitsuctl_SRCS = src/jitsuctl.c src/ctl.c src/dial.c src/vchan.c
 jitsuctl_LIBS = $(shell $(PKG_CONFIG) --libs xenvchan)
 
@@ -196,7 +196,7 @@ shellprobe_SRCS = tests/tools/shellprobe.c src/xls.c src/store.c \
 $(B)/tools/shellprobe: $(patsubst %.c,$(B)/obj/%.o,$(shellprobe_SRCS))
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(shell $(PKG_CONFIG) --libs libevent xenstore \
-	    xencontrol xenguest)
+	    xencontrol xenguest xenforeignmemory)
 
 # The libOS and its images, for the testbeds: build/unikernels/*.pvh and
 # *.pv (x86), build/arm64/unikernels/*.arm64 (Xen on ARM, cross-built).

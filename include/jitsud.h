@@ -113,8 +113,19 @@ void image_cache_begin(struct image_cache *);
  * and the reason in err (no such file, not a regular file, too big, the
  * copy cannot be written).
  */
-const char *image_cache_get(struct image_cache *, const char *src, char *err,
-    size_t errlen);
+const char *image_cache_get(struct image_cache *, const char *src,
+    int *features, char *err, size_t errlen);
+
+/*
+ * image_features: what an ELF kernel says of itself in a note named
+ * "jitsud" (any class, little-endian; anything else says nothing):
+ * IMAGE_VIF_ADOPT, type 1, adopts a vif connected ahead (xls.c, our
+ * libOS's netfront.c).  Pure; image_cache_get passes it on.
+ */
+#define IMAGE_NOTE_NAME	     "jitsud"
+#define IMAGE_NOTE_VIF_ADOPT 1
+#define IMAGE_VIF_ADOPT	     0x1
+int image_features(const uint8_t *buf, size_t len);
 
 /*
  * image_check: would src be taken (image_cache_get's checks, without
@@ -202,6 +213,9 @@ struct binding {
 	 * kept: the copies the domain builder reads instead. */
 	char	*kernel_copy;
 	char	*ramdisk_copy;
+	/* Set with kernel_copy: the kernel says (image_features) that it
+	 * adopts a vif connected ahead, so a shell's may be (xls.c). */
+	int	 vif_adopt;
 	/*
 	 * conduit= (conduit(7)): the names it serves, comma-separated,
 	 * lower case; absolute with the final dot once zone_read.c has
@@ -492,6 +506,10 @@ const char *dns_rcode_name(uint16_t rcode);
 /* A shell per shape and builder; none on ARM (JITSUD_X86). */
 #define CONF_SHELLS_DEFAULT	(JITSUD_X86 ? 1 : 0)
 #define CONF_SHELL_MIB_DEFAULT	1024 /* a builder's shells' shapes, MiB */
+/* shell-vif: a shell's vif connected as the shell is made (xls.c), for
+ * a kernel that adopts it, or left to the guest's netfront. */
+#define CONF_SHELL_VIF_AHEAD	0
+#define CONF_SHELL_VIF_PLAIN	1
 
 enum conf_backend {
 	CONF_BACKEND_XEN,     /* libxl: real domains */
@@ -531,6 +549,7 @@ struct conf {
 	int		  builders;	  /* xen; 0: one per CPU, at most 4 */
 	int		  shells;	  /* xen: ready per shape and builder */
 	uint32_t	  shell_mib;	  /* xen: a builder's shells, at most */
+	int		  shell_vif;	  /* xen: CONF_SHELL_VIF_* */
 	uint64_t	  tcp_timeout_ms; /* a DNS TCP client's deadline */
 	int		  has_metrics;	  /* metrics listen on ... */
 	struct conf_addr  metrics;	  /* the HTTP endpoint */

@@ -36,7 +36,8 @@ enum xl_op {
 /* What a domain shell fixes when it is made (xlp.c). */
 struct xlp_shape {
 	uint32_t mem_mib;
-	int	 flags; /* XLS_NO_RDTSCP */
+	int	 flags;	    /* XLS_NO_RDTSCP */
+	int	 vif_ahead; /* its vif connected with it (xls_vif_ahead) */
 };
 
 #define XLP_SHAPES_MAX 8
@@ -109,6 +110,7 @@ struct xld_dom;
 struct xlh;
 struct xlv;
 struct xlv_nic;
+struct xls_vif;
 
 /* One domain, in the builder thread (xlb.c's registry, xld.c's work). */
 struct xlb_vm {
@@ -285,7 +287,11 @@ struct xlv_nic {
 	char	ip[16]; /* dotted quad, or "" */
 };
 
-#define XLV_KEYS_MAX 12
+#define XLV_KEYS_MAX 16
+
+/* xls_shell.vif and xlv_open's premade: what a shell's vif has. */
+#define XLV_PREMADE 1 /* its folders (xlv_premake) */
+#define XLV_AHEAD   2 /* and connected ahead: hotplug-status written */
 
 /* The two XenStore folders of a vif and their keys (xlv_dirs). */
 struct xlv_dirs {
@@ -299,26 +305,32 @@ struct xlv_dirs {
 
 /* xlv_dirs: domain domid's vif 0 as libxl would write it (nic NULL: a
  * shell's, without the binding's MAC, bridge and address); pure. */
-void	    xlv_dirs(uint32_t domid, const struct xlv_nic *, struct xlv_dirs *);
+void xlv_dirs(uint32_t domid, const struct xlv_nic *, struct xlv_dirs *);
+/* xlv_ahead_keys: a shell's vif connected ahead, d (xlv_dirs, nic NULL)
+ * turned into it: the frontend's keys, Connected; pure. */
+void xlv_ahead_keys(const struct xls_vif *, struct xlv_dirs *d);
 /* xlv_binding_keys: the binding's keys, added to d; pure. */
-void	    xlv_binding_keys(const struct xlv_nic *, struct xlv_dirs *d);
+void xlv_binding_keys(const struct xlv_nic *, struct xlv_dirs *d);
 /* xlv_binding_dirs: a shell's vif's folders, the binding's keys only;
  * pure. */
-void	    xlv_binding_dirs(uint32_t domid, const struct xlv_nic *,
-	   struct xlv_dirs *);
+void xlv_binding_dirs(uint32_t domid, const struct xlv_nic *,
+    struct xlv_dirs *);
 /*
  * xlv_premake: a shell's vif, made with the shell (xlp.c): its folders
  * without the binding's keys, so that netback makes vifD.0 long before a
- * summon.  0, or -1 logged.  Blocks.
+ * summon.  With ahead (not NULL), the frontend's half of the handshake
+ * too, Connected, and hotplug-status=connected: netback connects it
+ * then and there (xlv.c).  0, or -1 logged.  Blocks.
  */
-int	    xlv_premake(struct store *, uint32_t domid);
+int  xlv_premake(struct store *, uint32_t domid, const struct xls_vif *ahead);
 /* xlv_nic_of: what b's vif needs; pure. */
-void	    xlv_nic_of(const struct binding *, struct xlv_nic *);
+void xlv_nic_of(const struct binding *, struct xlv_nic *);
 /* xlv_ifname: "vifD.0", the name netback gives it; 0, or -1 too long. */
-int	    xlv_ifname(uint32_t domid, char *buf, size_t len);
+int  xlv_ifname(uint32_t domid, char *buf, size_t len);
 /*
  * xlv_open: write the vif's folders (before the domain first runs;
- * premade: only the binding's keys, into a shell's vif, xlv_premake),
+ * premade: only the binding's keys, into a shell's vif, xlv_premake;
+ * XLV_AHEAD: connected already, so no hotplug-status to write),
  * then, once netback's backend is in InitWait, put vifD.0 into the
  * bridge, bring it up (rtnetlink) and write hotplug-status=connected;
  * done(arg, NULL) then, or done(arg, why) on any failure, why naming
@@ -358,24 +370,37 @@ struct store_node;
 /* xls_shell_make's flags. */
 #define XLS_NO_RDTSCP 0x1 /* cpuid "host,rdtscp=0" */
 
+/*
+ * A shell's vif connected ahead (xls_vif_ahead): its two rings in the
+ * shell's memory, granted to dom0, and its two event channels, which
+ * the frontend folder names (xlv_premake) so that netback connects
+ * before any guest runs; the guest adopts them (netfront.c).
+ */
+struct xls_vif {
+	uint32_t tx_ref, rx_ref;   /* grant references of the rings */
+	uint32_t tx_port, rx_port; /* the guest's ports, unbound for dom0 */
+};
+
 /* One shell: what making it chose, what filling it needs. */
 struct xls_shell {
 	uint32_t domid;
 	uint32_t
 	    owner; /* the jitsud (pid) that made it: its placeholder name */
-	uint32_t mem_mib;
-	uint32_t store_port, console_port; /* unbound, for dom0 */
-	uint8_t	 uuid[16];
+	uint32_t       mem_mib;
+	uint32_t       store_port, console_port; /* unbound, for dom0 */
+	uint8_t	       uuid[16];
 	/* set by the caller of xls_shell_fill: no primary console (the
 	 * binding's console=off): no console/ folder, no ring for it */
-	int	 no_console;
+	int	       no_console;
 	/* set by xls_shell_fill (store_us by xls_name) */
-	uint64_t store_pfn, console_pfn;
-	uint64_t build_us, store_us, intro_us; /* its parts, how long */
-	int	 filled;
+	uint64_t       store_pfn, console_pfn;
+	uint64_t       build_us, store_us, intro_us; /* its parts, how long */
+	int	       filled;
 	/* set by the pool (xlp.c): its vif's folders are made
-	 * (xlv_premake), netback has made vifD.0 meanwhile */
-	int	 vif;
+	 * (xlv_premake), netback has made vifD.0 meanwhile: XLV_PREMADE;
+	 * and connected ahead (xls_vif_ahead): XLV_AHEAD, with ahead */
+	int	       vif;
+	struct xls_vif ahead;
 };
 
 /* What xls_nodes writes for a filled shell. */
@@ -406,8 +431,16 @@ void	    xls_close(struct xls *);
  * folders included (named "jitsud-shell-D" meanwhile).  0, or -1 with
  * err set (and nothing left behind).  Blocks.
  */
-int    xls_shell_make(struct xls *, struct store *, uint32_t mem_mib, int flags,
-       struct xls_shell *, char *err, size_t errlen);
+int xls_shell_make(struct xls *, struct store *, uint32_t mem_mib, int flags,
+    struct xls_shell *, char *err, size_t errlen);
+/*
+ * xls_vif_ahead: a made shell's vif, ready to be connected before any
+ * guest runs: its two rings in the shell's memory, granted to dom0, and
+ * two event channels (xls.c says where and why), into sh->ahead, for
+ * xlv_premake.  0, or -1 with err set (the caller destroys the shell).
+ * Blocks.
+ */
+int xls_vif_ahead(struct xls *, struct xls_shell *, char *err, size_t errlen);
 /*
  * xls_shell_fill: load `kernel' (an ELF with the PVH entry note) into
  * the shell with `cmdline' (with sh->no_console the guest is told of no
@@ -417,26 +450,26 @@ int    xls_shell_make(struct xls *, struct store *, uint32_t mem_mib, int flags,
  * it is an ordinary domain to libxl (destroy, shutdown, death events)
  * and `xl'.  0, or -1 with err set: the caller destroys it.  Blocks.
  */
-int    xls_shell_fill(struct xls *, struct store *, struct xls_shell *,
-       const char *kernel, const char *cmdline, char *err, size_t errlen);
+int xls_shell_fill(struct xls *, struct store *, struct xls_shell *,
+    const char *kernel, const char *cmdline, char *err, size_t errlen);
 /*
  * xls_name: a filled shell's name `name', before the unpause (until
  * then `xl list' shows the shell's).  xls_console_folder: its console
  * folder (none with sh->no_console), after the unpause will do (xls.c
  * says why).  0, or -1 with err set: the caller destroys it.  Block.
  */
-int    xls_name(struct store *, struct xls_shell *, const char *name, char *err,
-       size_t errlen);
-int    xls_console_folder(struct store *, struct xls_shell *, const char *name,
-       char *err, size_t errlen);
+int xls_name(struct store *, struct xls_shell *, const char *name, char *err,
+    size_t errlen);
+int xls_console_folder(struct store *, struct xls_shell *, const char *name,
+    char *err, size_t errlen);
 /* xls_unpause: let it run.  0, or -1 with err set. */
-int    xls_unpause(struct xls *, uint32_t domid, char *err, size_t errlen);
+int xls_unpause(struct xls *, uint32_t domid, char *err, size_t errlen);
 /*
  * xls_destroy: end a shell never filled, its XenStore folders too (a
  * filled one is libxl's to destroy: libxl_domain_destroy removes them).
  * 0, or -1 logged.
  */
-int    xls_destroy(struct xls *, struct store *, uint32_t domid);
+int xls_destroy(struct xls *, struct store *, uint32_t domid);
 /*
  * The XenStore nodes libxl writes for a PVH guest with a xenconsoled
  * console, in order, split as a shell writes them; pure.  xls_nodes:
@@ -472,14 +505,16 @@ int	    xlp_shape_of(const struct binding *, struct xlp_shape *);
  * XLP_SHAPES_MAX), into out; how many.  Pure.
  */
 size_t	    xlp_shapes(const struct zone_set *, int per_shape, uint32_t max_mib,
-	 struct xlp_shape *out);
+	 int vif_ahead, struct xlp_shape *out);
 /*
  * xlp_open: a pool that keeps per_shape shells of each shape it is told
  * to want, in builder `builder''s loop; NULL when per_shape is 0 or
- * there is no hypervisor or XenStore to make them with.
+ * there is no hypervisor or XenStore to make them with.  vif_ahead:
+ * shapes that say so get their vif connected as they are made
+ * (conf's shell-vif connected).
  */
 struct xlp *xlp_open(struct event_base *, struct store *, int builder,
-    int per_shape);
+    int per_shape, int vif_ahead);
 /* xlp_want: these shapes from now on (a shape no longer wanted loses its
  * shells); the first call also destroys shells left by a dead jitsud. */
 void	    xlp_want(struct xlp *, const struct xlp_shape *, size_t n);

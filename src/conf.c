@@ -35,6 +35,7 @@ conf_init(struct conf *c)
 	c->vif_plug = CONF_VIF_INLINE;
 	c->shells = CONF_SHELLS_DEFAULT;
 	c->shell_mib = CONF_SHELL_MIB_DEFAULT;
+	c->shell_vif = CONF_SHELL_VIF_AHEAD;
 	c->tcp_timeout_ms = CONF_TCP_TIMEOUT_MS;
 	c->rrl.rate = RRL_RATE_DEFAULT;
 	c->rrl.slip = RRL_SLIP_DEFAULT;
@@ -323,6 +324,22 @@ conf_shells(struct conf *c, struct conf_line *l, struct errors *errs)
 	return 0;
 }
 
+/* "shell-vif connected | plain": a shell's vif connected ahead (xls.c). */
+static int
+conf_shell_vif(struct conf *c, struct conf_line *l, struct errors *errs)
+{
+	if (l->nwords == 2 && strcmp(l->word[1], "connected") == 0)
+		c->shell_vif = CONF_SHELL_VIF_AHEAD;
+	else if (l->nwords == 2 && strcmp(l->word[1], "plain") == 0)
+		c->shell_vif = CONF_SHELL_VIF_PLAIN;
+	else {
+		errors_add(errs, l->path, l->lineno,
+		    "want: shell-vif connected | plain");
+		return -1;
+	}
+	return 0;
+}
+
 /* "shell-memory MiB": what one builder's shells may hold in all. */
 static int
 conf_shell_memory(struct conf *c, struct conf_line *l, struct errors *errs)
@@ -516,6 +533,8 @@ conf_line(struct conf *c, struct conf_line *l, struct errors *errs)
 		return conf_builders(c, l, errs);
 	if (strcmp(kw, "shells") == 0)
 		return conf_shells(c, l, errs);
+	if (strcmp(kw, "shell-vif") == 0)
+		return conf_shell_vif(c, l, errs);
 	if (strcmp(kw, "shell-memory") == 0)
 		return conf_shell_memory(c, l, errs);
 	if (strcmp(kw, "tcp-timeout") == 0)

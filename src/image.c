@@ -39,7 +39,8 @@ struct image {
 	ino_t		ino;
 	off_t		size;
 	struct timespec mtime;
-	unsigned int	gen; /* last load that named it */
+	unsigned int	gen;	  /* last load that named it */
+	int		features; /* image_features */
 };
 
 struct image_cache {
@@ -216,6 +217,87 @@ image_check(const char *src, char *err, size_t errlen)
 	return image_usable(&st, err, errlen);
 }
 
+/* Little-endian fields of an ELF header, at p (bounds checked by the
+ * caller). */
+static uint64_t
+image_le(const uint8_t *p, size_t n)
+{
+	uint64_t v = 0;
+
+	while (n-- > 0)
+		v = v << 8 | p[n];
+	return v;
+}
+
+/* The notes in buf[off, off+len): what a "jitsud" note says. */
+static int
+image_notes(const uint8_t *buf, uint64_t off, uint64_t len)
+{
+	const size_t name_len = sizeof(IMAGE_NOTE_NAME);
+	uint64_t     namesz, descsz, type, at = 0;
+	int	     features = 0;
+
+	while (len - at >= 12) {
+		namesz = image_le(buf + off + at, 4);
+		descsz = image_le(buf + off + at + 4, 4);
+		type = image_le(buf + off + at + 8, 4);
+		at += 12;
+		/* Name and descriptor, each padded to 4 bytes. */
+		if (namesz > len - at || ((namesz + 3) & ~3ULL) > len - at)
+			break;
+		if (namesz == name_len &&
+		    memcmp(buf + off + at, IMAGE_NOTE_NAME, name_len) == 0 &&
+		    type == IMAGE_NOTE_VIF_ADOPT)
+			features |= IMAGE_VIF_ADOPT;
+		at += (namesz + 3) & ~3ULL;
+		if (descsz > len - at || ((descsz + 3) & ~3ULL) > len - at)
+			break;
+		at += (descsz + 3) & ~3ULL;
+	}
+	return features;
+}
+
+/*
+ * The program headers' PT_NOTE segments, as a loader sees them (the
+ * note is in the segment Xen's own notes are in).  Every offset and
+ * size is checked against len: the file is the operator's.
+ */
+int
+image_features(const uint8_t *buf, size_t len)
+{
+	uint64_t phoff, phentsize, phnum, i, off, sz, p;
+	int	 wide, features = 0;
+
+	if (len < 52 || memcmp(buf, "\177ELF", 4) != 0 || buf[5] != 1)
+		return 0; /* not ELF, or not little-endian */
+	if (buf[4] == 2 && len >= 64) {
+		wide = 1;
+		phoff = image_le(buf + 32, 8);
+		phentsize = image_le(buf + 54, 2);
+		phnum = image_le(buf + 56, 2);
+	} else if (buf[4] == 1) {
+		wide = 0;
+		phoff = image_le(buf + 28, 4);
+		phentsize = image_le(buf + 42, 2);
+		phnum = image_le(buf + 44, 2);
+	} else
+		return 0;
+	if (phentsize < (wide ? 56U : 32U) || phoff > len ||
+	    phnum > (len - phoff) / phentsize)
+		return 0;
+	for (i = 0; i < phnum; i++) {
+		p = phoff + i * phentsize;
+		if (image_le(buf + p, 4) != 4) /* PT_NOTE */
+			continue;
+		off = image_le(buf + p + (wide ? 8 : 4), wide ? 8 : 4);
+		sz = image_le(buf + p + (wide ? 32 : 16), wide ? 8 : 4);
+		if (off > len || sz > len - off)
+			continue;
+		features |= image_notes(buf, off, sz);
+	}
+	return features;
+}
+
 /* Reads src (already open as fd, described by st) and keeps a copy. */
 static int
 image_take(struct image_cache *c, struct image *im, int fd,
@@ -240,6 +322,7 @@ image_take(struct image_cache *c, struct image *im, int fd,
 		return -1;
 	}
 	n = write_copy(path, buf, (size_t)st->st_size, err, errlen);
+	im->features = image_features(buf, (size_t)st->st_size);
 	free(buf);
 	if (n == -1)
 		return -1;
@@ -278,8 +361,8 @@ image_find(struct image_cache *c, const char *src)
 }
 
 const char *
-image_cache_get(struct image_cache *c, const char *src, char *err,
-    size_t errlen)
+image_cache_get(struct image_cache *c, const char *src, int *features,
+    char *err, size_t errlen)
 {
 	struct image *im;
 	struct stat   st;
@@ -303,6 +386,8 @@ image_cache_get(struct image_cache *c, const char *src, char *err,
 	if (rc == -1)
 		return NULL;
 	im->gen = c->gen;
+	if (features != NULL)
+		*features = im->features;
 	return im->copy;
 }
 

@@ -53,7 +53,7 @@ static int		   jitsud_checking; /* -n: no copies */
 /* One image of a binding into its copy; a problem is the zone's error. */
 static void
 jitsud_image(const struct zone *z, const struct binding *b, const char *src,
-    char **copy, struct errors *errs)
+    char **copy, int *features, struct errors *errs)
 {
 	const char *p;
 	char	    err[256];
@@ -64,7 +64,8 @@ jitsud_image(const struct zone *z, const struct binding *b, const char *src,
 			    "%s: %s", src, err);
 		return;
 	}
-	if ((p = image_cache_get(jitsud_images, src, err, sizeof(err))) == NULL)
+	if ((p = image_cache_get(jitsud_images, src, features, err,
+		 sizeof(err))) == NULL)
 		errors_add(errs, zone_binding_file(z, b), b->line, "%s: %s",
 		    src, err);
 	else if (binding_set(copy, p) == -1)
@@ -101,11 +102,14 @@ jitsud_keep_images(const struct conf *c, struct zone_set *zs,
 		for (j = 0; j < z->nbindings; j++) {
 			struct binding *b = &z->bindings[j];
 
+			int features = 0;
+
 			jitsud_image(z, b, binding_s(b->kernel),
-			    &b->kernel_copy, errs);
+			    &b->kernel_copy, &features, errs);
+			b->vif_adopt = (features & IMAGE_VIF_ADOPT) != 0;
 			if (b->ramdisk != NULL)
 				jitsud_image(z, b, b->ramdisk, &b->ramdisk_copy,
-				    errs);
+				    NULL, errs);
 		}
 	}
 }

@@ -49,6 +49,7 @@ struct xl {
 	int		  last;	     /* the builder picked last, 0..nb-1 */
 	int		  shells;    /* conf's, read at start */
 	uint32_t	  shell_mib; /* conf's, read at start */
+	int		  shell_vif; /* conf's: CONF_SHELL_VIF_* */
 };
 
 /* There is one Xen backend per process. */
@@ -463,7 +464,7 @@ xl_pool(const struct zone_set *zs)
 			fatalx("xl: out of memory");
 		c->op = XL_POOL;
 		c->nshapes = xlp_shapes(zs, xl->shells, xl->shell_mib,
-		    c->shapes);
+		    xl->shell_vif == CONF_SHELL_VIF_AHEAD, c->shapes);
 		if (xl_send_to(i, c) == -1)
 			log_warnx("xl: builder %d not told its shells", i + 1);
 	}
@@ -503,6 +504,7 @@ xl_init(struct event_base *base, struct vms *vs, const struct conf *c)
 	xl->last = -1;
 	xl->shells = c->vif_plug == CONF_VIF_INLINE ? c->shells : 0;
 	xl->shell_mib = c->shell_mib;
+	xl->shell_vif = c->shell_vif;
 	if ((xl->reps = chan_new(base, xl_reported, xl)) == NULL)
 		fatalx("xl: channels");
 	if (xl_start_builders(xl, c) == -1) {

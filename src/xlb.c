@@ -64,7 +64,8 @@ struct xlb {
 	struct xld	  *xld;	 /* its libxl context */
 	struct xlp	  *pool; /* its domain shells, or NULL */
 	int		   shells;
-	struct xls	  *xls; /* libxenctrl, for xlb_domain_kill */
+	int		   shell_vif; /* conf's: CONF_SHELL_VIF_* */
+	struct xls	  *xls;	      /* libxenctrl, for xlb_domain_kill */
 	TAILQ_HEAD(, xlb_vm) all;
 	TAILQ_HEAD(, xlb_vm) orphans; /* left to hung libxl destroys */
 };
@@ -902,7 +903,7 @@ xlb_command(void *msg, void *arg)
 		 * thread's libxl context. */
 		if (xl->pool == NULL && c->nshapes > 0)
 			xl->pool = xlp_open(xl->base, xl->store, xl->id,
-			    xl->shells);
+			    xl->shells, xl->shell_vif == CONF_SHELL_VIF_AHEAD);
 		if (xl->pool != NULL)
 			xlp_want(xl->pool, c->shapes, c->nshapes);
 		break;
@@ -966,6 +967,7 @@ xlb_start(int id, struct chan *reps, const struct conf *conf)
 	xl->id = id;
 	/* Shells have no vif for libxl to plug: only with vif-plug inline. */
 	xl->shells = conf->vif_plug == CONF_VIF_INLINE ? conf->shells : 0;
+	xl->shell_vif = conf->shell_vif;
 	xl->reps = reps;
 	/*
 	 * Three priorities: libxl's, XenStore's and netlink's events at the

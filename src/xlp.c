@@ -51,6 +51,7 @@ struct xlp {
 	struct event	  *refill;
 	int		   builder; /* its id, for the log */
 	int		   per_shape;
+	int		   vif_ahead; /* conf's shell-vif connected */
 	int		   reaped;
 	int		   failing; /* the last make failed */
 	struct xlp_slot	   slot[XLP_SHAPES_MAX];
@@ -87,13 +88,16 @@ xlp_shape_of(const struct binding *b, struct xlp_shape *s)
 	    xlp_cpuid_flags(binding_s(b->cpuid), &s->flags) == -1)
 		return -1;
 	s->mem_mib = (uint32_t)(b->memory_kb / 1024);
+	/* Only a kernel that says it adopts one (image.c). */
+	s->vif_ahead = b->vif_adopt;
 	return 0;
 }
 
 static int
 xlp_same(const struct xlp_shape *a, const struct xlp_shape *b)
 {
-	return a->mem_mib == b->mem_mib && a->flags == b->flags;
+	return a->mem_mib == b->mem_mib && a->flags == b->flags &&
+	    a->vif_ahead == b->vif_ahead;
 }
 
 static int
@@ -103,12 +107,14 @@ xlp_cmp(const void *a, const void *b)
 
 	if (x->mem_mib != y->mem_mib)
 		return x->mem_mib < y->mem_mib ? -1 : 1;
-	return x->flags - y->flags;
+	if (x->flags != y->flags)
+		return x->flags - y->flags;
+	return x->vif_ahead - y->vif_ahead;
 }
 
 size_t
 xlp_shapes(const struct zone_set *zs, int per_shape, uint32_t max_mib,
-    struct xlp_shape *out)
+    int vif_ahead, struct xlp_shape *out)
 {
 	struct xlp_shape all[XLP_SHAPES_MAX * 4], s;
 	size_t		 n = 0, i, j, k, kept = 0;
@@ -120,6 +126,7 @@ xlp_shapes(const struct zone_set *zs, int per_shape, uint32_t max_mib,
 		for (j = 0; j < zs->zones[i]->nbindings; j++) {
 			if (xlp_shape_of(&zs->zones[i]->bindings[j], &s) == -1)
 				continue;
+			s.vif_ahead = s.vif_ahead && vif_ahead;
 			for (k = 0; k < n && !xlp_same(&all[k], &s); k++)
 				;
 			if (k == n && n < sizeof(all) / sizeof(all[0]))
@@ -143,23 +150,32 @@ xlp_shapes(const struct zone_set *zs, int per_shape, uint32_t max_mib,
  * a binding), so that netback has made vifD.0 long before a summon:
  * the summon writes a few keys instead of two folders (their
  * transaction was 100-200 ms of a nested summon), and always plugs the
- * vif before the guest runs, so its carrier can never come first.
+ * vif before the guest runs, so its carrier can never come first.  With
+ * ahead, the vif is connected too (xls_vif_ahead): netback's connect
+ * and the guest's handshake are done before the summon.  A shell made
+ * on a summon's path (xlp_make_now) is not: the connect would be on
+ * the path all the same, and the guest's netfront does it as well.
  */
 static int
-xlp_make(struct xlp *p, const struct xlp_shape *s, struct xls_shell *out,
-    char *err, size_t errlen)
+xlp_make(struct xlp *p, const struct xlp_shape *s, int ahead,
+    struct xls_shell *out, char *err, size_t errlen)
 {
 	if (xls_shell_make(p->xls, p->store, s->mem_mib, s->flags, out, err,
 		errlen) == -1)
 		return -1;
-	if (xlv_premake(p->store, out->domid) == -1) {
+	if (ahead && xls_vif_ahead(p->xls, out, err, errlen) == -1) {
+		xls_destroy(p->xls, p->store, out->domid);
+		return -1;
+	}
+	if (xlv_premake(p->store, out->domid, ahead ? &out->ahead : NULL) ==
+	    -1) {
 		snprintf(err, errlen, "shell %u: cannot make its vif's folders",
 		    out->domid);
 		xls_destroy(p->xls, p->store, out->domid);
 		xlv_remove(p->store, p->base, out->domid);
 		return -1;
 	}
-	out->vif = 1;
+	out->vif = ahead ? XLV_AHEAD : XLV_PREMADE;
 	return 0;
 }
 
@@ -198,8 +214,8 @@ xlp_refill(int fd, short what, void *arg)
 	if (i == p->nslots)
 		return;
 	sl = &p->slot[i];
-	if (xlp_make(p, &sl->shape, &sl->ready[sl->n], err, sizeof(err)) ==
-	    -1) {
+	if (xlp_make(p, &sl->shape, sl->shape.vif_ahead, &sl->ready[sl->n], err,
+		sizeof(err)) == -1) {
 		/* Said once per failing spell; summons go to libxl. */
 		if (!p->failing)
 			log_warnx("builder %d: cannot make a shell of %u MiB: "
@@ -213,14 +229,16 @@ xlp_refill(int fd, short what, void *arg)
 	if (p->failing)
 		log_info("builder %d: shells can be made again", p->builder);
 	p->failing = 0;
-	log_debug("builder %d: shell %u of %u MiB ready", p->builder,
-	    sl->ready[sl->n].domid, sl->shape.mem_mib);
+	log_debug("builder %d: shell %u of %u MiB ready%s", p->builder,
+	    sl->ready[sl->n].domid, sl->shape.mem_mib,
+	    sl->shape.vif_ahead ? ", its vif connecting" : "");
 	sl->n++;
 	xlp_arm(p, 0);
 }
 
 struct xlp *
-xlp_open(struct event_base *base, struct store *st, int builder, int per_shape)
+xlp_open(struct event_base *base, struct store *st, int builder, int per_shape,
+    int vif_ahead)
 {
 	struct xlp *p;
 
@@ -231,6 +249,7 @@ xlp_open(struct event_base *base, struct store *st, int builder, int per_shape)
 	p->store = st;
 	p->base = base;
 	p->builder = builder;
+	p->vif_ahead = vif_ahead;
 	p->per_shape = per_shape > CONF_SHELLS_MAX ? CONF_SHELLS_MAX :
 						     per_shape;
 	if ((p->xls = xls_open()) == NULL ||
@@ -283,6 +302,7 @@ xlp_want(struct xlp *p, const struct xlp_shape *s, size_t n)
 	p->nslots = 0;
 	for (i = 0; i < n && i < XLP_SHAPES_MAX; i++) {
 		p->slot[p->nslots].shape = s[i];
+		p->slot[p->nslots].shape.vif_ahead &= p->vif_ahead;
 		/* A shape still wanted keeps its shells. */
 		for (j = 0; j < nold; j++)
 			if (old[j].n > 0 && xlp_same(&old[j].shape, &s[i])) {
@@ -306,10 +326,12 @@ xlp_want(struct xlp *p, const struct xlp_shape *s, size_t n)
 static struct xlp_slot *
 xlp_slot_of(struct xlp *p, const struct xlp_shape *s)
 {
-	size_t i;
+	struct xlp_shape want = *s;
+	size_t		 i;
 
+	want.vif_ahead &= p->vif_ahead;
 	for (i = 0; i < p->nslots; i++)
-		if (xlp_same(&p->slot[i].shape, s))
+		if (xlp_same(&p->slot[i].shape, &want))
 			return &p->slot[i];
 	return NULL;
 }
@@ -334,7 +356,16 @@ xlp_take(struct xlp *p, const struct xlp_shape *s, struct xls_shell *out)
 	xlp_busy(p);
 	if ((sl = xlp_slot_of(p, s)) == NULL || sl->n == 0)
 		return -1;
-	*out = sl->ready[--sl->n];
+	/*
+	 * The oldest: a connected vif's carrier came while it was down,
+	 * which the kernel's link watcher takes up to a second to note
+	 * (xlv.c); a shell made just before would have its bridge port
+	 * wait for it.
+	 */
+	*out = sl->ready[0];
+	memmove(&sl->ready[0], &sl->ready[1],
+	    (size_t)(sl->n - 1) * sizeof(sl->ready[0]));
+	sl->n--;
 	return 0;
 }
 
@@ -348,7 +379,7 @@ xlp_make_now(struct xlp *p, const struct xlp_shape *s, struct xls_shell *out,
 		snprintf(err, errlen, "no shell of %u MiB is kept", s->mem_mib);
 		return -1;
 	}
-	return xlp_make(p, s, out, err, errlen);
+	return xlp_make(p, s, 0, out, err, errlen);
 }
 
 struct xls *

@@ -11,9 +11,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sys/mman.h>
+
 #include <xenctrl.h>
+#include <xenforeignmemory.h>
 #include <xenguest.h>
+#include <xen/grant_table.h>
 #include <xen/hvm/params.h>
+#include <xen/io/netif.h>
 
 #include "jitsud.h"
 #include "log.h"
@@ -80,8 +85,9 @@
 #define XLS_BACKEND_DOMID 0
 
 struct xls {
-	xc_interface *xch;
-	unsigned int  gnttab_version;
+	xc_interface		*xch;
+	xenforeignmemory_handle *fmem; /* a shell's rings and grants */
+	unsigned int		 gnttab_version;
 };
 
 struct xls *
@@ -94,6 +100,12 @@ xls_open(void)
 		return NULL;
 	if ((x->xch = xc_interface_open(NULL, NULL, 0)) == NULL) {
 		log_warn("xc_interface_open");
+		free(x);
+		return NULL;
+	}
+	if ((x->fmem = xenforeignmemory_open(NULL, 0)) == NULL) {
+		log_warn("xenforeignmemory_open");
+		xc_interface_close(x->xch);
 		free(x);
 		return NULL;
 	}
@@ -113,6 +125,7 @@ xls_close(struct xls *x)
 {
 	if (x == NULL)
 		return;
+	xenforeignmemory_close(x->fmem);
 	xc_interface_close(x->xch);
 	free(x);
 }
@@ -159,6 +172,23 @@ xls_unstore(struct store *st, uint32_t domid)
 #define XLS_SPECIAL_PFN(i) (XLS_SPECIAL_BASE + (i))
 #define XLS_STORE_PFN	   XLS_SPECIAL_PFN(4)
 #define XLS_CONSOLE_PFN	   XLS_SPECIAL_PFN(7)
+
+/*
+ * A vif connected ahead (xls_vif_ahead).  Its two ring pages sit just
+ * below the frames xg_dom_x86.c gives a device model's ioreq servers
+ * (8 below the special pages; a shell has no device model, but the
+ * frames stay out of anybody's way): in the MMIO hole, never RAM, so
+ * the fill's populate and the guest's allocator leave them alone; the
+ * memory map says they are reserved.  Their grants take two of the
+ * entries every guest keeps for the toolstack (below
+ * GNTTAB_NR_RESERVED_ENTRIES: 0 is the console's, 1 the store's).
+ */
+#define XLS_IOREQ_PAGES 8
+#define XLS_RINGS	2 /* tx, rx */
+#define XLS_RING_PFN(i) \
+	(XLS_SPECIAL_BASE - XLS_IOREQ_PAGES - XLS_RINGS + (uint64_t)(i))
+#define XLS_GREF_TX 2
+#define XLS_GREF_RX 3
 
 static uint64_t
 xls_us(void)
@@ -352,6 +382,102 @@ err:
 }
 
 /*
+ * Why a shell's vif can be connected before its guest exists.
+ *
+ * A netfront's half of the handshake is three things netback reads
+ * from its folder when it connects: two rings (a page each, granted to
+ * the backend), an event channel or two, and what the frontend asks
+ * for.  None of it depends on the kernel: the rings can be any pages of
+ * the domain, the grants any entries of its table, the ports any of
+ * its unbound ones.  So the pool makes them with the shell, dom0
+ * playing the guest's part the way libxenguest seeds the console's and
+ * the store's grants (xc_dom_gnttab_seed: the grant table's first frame
+ * acquired from Xen, entries written), xlv_premake writes the frontend
+ * folder Connected, and netback maps the rings, binds the ports and
+ * goes Connected while the shell waits in the pool: its ~30 XenStore
+ * round trips, the frontend's own, and the frontend's wait for them
+ * leave the summon's path.  A guest that knows (our libOS: netfront.c,
+ * and the kernel says so in an ELF note, image.c) adopts the rings
+ * instead of making its own.  The rings are left as SHARED_RING_INIT
+ * leaves them: nothing is on them until the guest posts.
+ */
+static int
+xls_rings(struct xls *x, uint32_t d)
+{
+	xen_pfn_t pfn[XLS_RINGS];
+	int	  errs[XLS_RINGS], i;
+	char	 *p;
+
+	for (i = 0; i < XLS_RINGS; i++)
+		pfn[i] = XLS_RING_PFN(i);
+	if (xc_domain_populate_physmap_exact(x->xch, d, XLS_RINGS, 0, 0, pfn) !=
+	    0)
+		return -1;
+	if ((p = xenforeignmemory_map(x->fmem, d, PROT_READ | PROT_WRITE,
+		 XLS_RINGS, pfn, errs)) == NULL)
+		return -1;
+	for (i = 0; i < XLS_RINGS; i++)
+		if (errs[i] != 0) {
+			xenforeignmemory_unmap(x->fmem, p, XLS_RINGS);
+			errno = -errs[i];
+			return -1;
+		}
+	memset(p, 0, (size_t)XLS_RINGS * XC_PAGE_SIZE);
+	SHARED_RING_INIT((netif_tx_sring_t *)p);
+	SHARED_RING_INIT((netif_rx_sring_t *)(p + XC_PAGE_SIZE));
+	return xenforeignmemory_unmap(x->fmem, p, XLS_RINGS);
+}
+
+/* The two rings' grants to dom0, v1 entries as the guest starts with. */
+static int
+xls_grants(struct xls *x, uint32_t d)
+{
+	xenforeignmemory_resource_handle *r;
+	grant_entry_v1_t		 *g = NULL;
+	const uint32_t ref[XLS_RINGS] = { XLS_GREF_TX, XLS_GREF_RX };
+	int	       i;
+
+	if ((r = xenforeignmemory_map_resource(x->fmem, d,
+		 XENMEM_resource_grant_table,
+		 XENMEM_resource_grant_table_id_shared, 0, 1, (void **)&g,
+		 PROT_READ | PROT_WRITE, 0)) == NULL)
+		return -1;
+	for (i = 0; i < XLS_RINGS; i++) {
+		g[ref[i]].domid = XLS_BACKEND_DOMID;
+		g[ref[i]].frame = (uint32_t)XLS_RING_PFN(i);
+		/* Usable as soon as flags say so. */
+		__atomic_thread_fence(__ATOMIC_RELEASE);
+		g[ref[i]].flags = GTF_permit_access;
+	}
+	return xenforeignmemory_unmap_resource(x->fmem, r);
+}
+
+int
+xls_vif_ahead(struct xls *x, struct xls_shell *sh, char *err, size_t errlen)
+{
+	int port;
+
+	if (xls_rings(x, sh->domid) != 0)
+		return xls_err(err, errlen, "vif rings", sh->domid), -1;
+	if (xls_grants(x, sh->domid) != 0)
+		return xls_err(err, errlen, "vif grants", sh->domid), -1;
+	sh->ahead.tx_ref = XLS_GREF_TX;
+	sh->ahead.rx_ref = XLS_GREF_RX;
+	/* A channel a ring, as netback offers (netfront.c says why). */
+	if ((port = xc_evtchn_alloc_unbound(x->xch, sh->domid,
+		 XLS_BACKEND_DOMID)) < 0)
+		return xls_err(err, errlen, "vif tx event channel", sh->domid),
+		       -1;
+	sh->ahead.tx_port = (uint32_t)port;
+	if ((port = xc_evtchn_alloc_unbound(x->xch, sh->domid,
+		 XLS_BACKEND_DOMID)) < 0)
+		return xls_err(err, errlen, "vif rx event channel", sh->domid),
+		       -1;
+	sh->ahead.rx_port = (uint32_t)port;
+	return 0;
+}
+
+/*
  * libxl__build_hvm's layout without a device model: RAM from 0, the
  * MMIO hole below 4 GiB starting low enough for the LAPIC, the ACPI
  * area and the special pages; RAM beyond the hole goes above 4 GiB.
@@ -387,11 +513,15 @@ xls_layout(struct xc_dom_image *dom, uint64_t mem)
  * xc_dom reads it too: it sizes hvm_start_info and copies it there.
  */
 static int
-xls_memmap(struct xls *x, struct xc_dom_image *dom, struct e820entry e[3])
+xls_memmap(struct xls *x, struct xc_dom_image *dom, int rings,
+    struct e820entry e[4])
 {
 	unsigned int n = 0;
 
 	e[n++] = (struct e820entry){ 0, dom->lowmem_end, E820_RAM };
+	if (rings)
+		e[n++] = (struct e820entry){ XLS_RING_PFN(0) << XC_PAGE_SHIFT,
+			(uint64_t)XLS_RINGS << XC_PAGE_SHIFT, E820_RESERVED };
 	e[n++] = (struct e820entry){ XLS_SPECIAL_BASE << XC_PAGE_SHIFT,
 		(uint64_t)X86_HVM_NR_SPECIAL_PAGES << XC_PAGE_SHIFT,
 		E820_RESERVED };
@@ -417,7 +547,7 @@ static int
 xls_build(struct xls *x, struct xc_dom_image *dom, struct xls_shell *sh,
     const char **what)
 {
-	struct e820entry e[3];
+	struct e820entry e[4];
 	int		 rc = -1;
 
 	*what = "boot init";
@@ -433,7 +563,7 @@ xls_build(struct xls *x, struct xc_dom_image *dom, struct xls_shell *sh,
 	if (xc_dom_boot_mem_init(dom) != 0)
 		goto out;
 	*what = "memory map";
-	if (xls_memmap(x, dom, e) != 0)
+	if (xls_memmap(x, dom, sh->vif == XLV_AHEAD, e) != 0)
 		goto out;
 	*what = "build image";
 	if (xc_dom_build_image(dom) != 0)
@@ -614,6 +744,15 @@ xls_shell_fill(struct xls *x, struct store *st, struct xls_shell *sh,
 }
 
 #else  /* !JITSUD_X86 */
+int
+xls_vif_ahead(struct xls *x, struct xls_shell *sh, char *err, size_t errlen)
+{
+	(void)x;
+	snprintf(err, errlen, "domain %u: domain shells are x86 only",
+	    sh->domid);
+	return -1;
+}
+
 int
 xls_shell_make(struct xls *x, struct store *st, uint32_t mem_mib, int flags,
     struct xls_shell *sh, char *err, size_t errlen)

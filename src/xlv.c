@@ -106,6 +106,7 @@ struct xlv {
 	char		    backend[STORE_PATH_MAX];
 	struct store_watch *initwait;
 	int		    watch_owed; /* premade: set by xlv_plug_now */
+	int		    ahead;	/* connected ahead: nothing to write */
 	struct event	   *retry, *deadline, *settle;
 	int		    tries;
 	uint64_t	    pending_ms; /* when first seen pending, or 0 */
@@ -206,6 +207,56 @@ xlv_dirs(uint32_t domid, const struct xlv_nic *nic, struct xlv_dirs *d)
 	xlv_put(d, 1, "hotplug-status", "");
 	if (nic != NULL)
 		xlv_binding_keys(nic, d);
+}
+
+/* key's value in d, replaced where xlv_dirs put it, else added. */
+static void
+xlv_set(struct xlv_dirs *d, int back, const char *key, const char *value)
+{
+	const char **keys = back ? d->bkeys : d->fkeys;
+	char(*val)[STORE_PATH_MAX] = back ? d->bval : d->fval;
+	size_t n = back ? d->nback : d->nfront, i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(keys[i], key) == 0) {
+			snprintf(val[i], sizeof(val[i]), "%s", value);
+			return;
+		}
+	xlv_put(d, back, key, value);
+}
+
+static void
+xlv_set_u(struct xlv_dirs *d, int back, const char *key, unsigned long v)
+{
+	char buf[24];
+
+	snprintf(buf, sizeof(buf), "%lu", v);
+	xlv_set(d, back, key, buf);
+}
+
+/*
+ * The frontend's half, as our libOS's netfront writes it (netfront.c:
+ * split event channels, copying receive, no offloads, one slot a frame),
+ * Connected; the backend's MAC, which netback reads as it connects (and
+ * only stores), a placeholder until the summon writes the binding's;
+ * hotplug-status connected, since nothing is to run.  netback, probing
+ * the folder, connects at once; a guest that reads state 4 in its own
+ * folder adopts the rings (xls.c says why).
+ */
+void
+xlv_ahead_keys(const struct xls_vif *v, struct xlv_dirs *d)
+{
+	xlv_set_u(d, 0, "tx-ring-ref", v->tx_ref);
+	xlv_set_u(d, 0, "rx-ring-ref", v->rx_ref);
+	xlv_set_u(d, 0, "event-channel-tx", v->tx_port);
+	xlv_set_u(d, 0, "event-channel-rx", v->rx_port);
+	xlv_set(d, 0, "request-rx-copy", "1");
+	xlv_set(d, 0, "feature-rx-notify", "1");
+	xlv_set(d, 0, "feature-no-csum-offload", "1");
+	xlv_set(d, 0, "feature-sg", "0");
+	xlv_set(d, 0, "state", "4");
+	xlv_set(d, 1, "mac", "00:00:00:00:00:00");
+	xlv_set(d, 1, "hotplug-status", "connected");
 }
 
 /* What names the binding, added to d (its folders' paths set). */
@@ -343,6 +394,11 @@ xlv_connect(struct xlv *x, char *why, size_t len)
 			 "it running %llu ms after",
 		    x->ifname,
 		    (unsigned long long)(xlv_now_ms() - x->pending_ms));
+	if (x->ahead) {
+		log_debug("%s: in bridge %s, up, connected ahead", x->ifname,
+		    x->bridge);
+		return 1;
+	}
 	snprintf(path, sizeof(path), "%s/hotplug-status", x->backend);
 	if (store_write(x->st, path, "connected") == -1) {
 		xlv_why(x, "cannot write", path, why, len);
@@ -507,7 +563,7 @@ xlv_deadline_fired(int fd, short ev, void *arg)
  */
 static int
 xlv_make(struct store *st, uint32_t domid, const struct xlv_nic *nic,
-    char *backend, size_t len)
+    const struct xls_vif *ahead, char *backend, size_t len)
 {
 	struct xlv_dirs *d;
 	struct store_dir dirs[2];
@@ -517,6 +573,8 @@ xlv_make(struct store *st, uint32_t domid, const struct xlv_nic *nic,
 	if ((d = malloc(sizeof(*d))) == NULL)
 		return -1;
 	xlv_dirs(domid, nic, d);
+	if (ahead != NULL)
+		xlv_ahead_keys(ahead, d);
 	if (backend != NULL)
 		snprintf(backend, len, "%s", d->back);
 	xlv_backend_dir(domid, parent, sizeof(parent));
@@ -561,9 +619,9 @@ xlv_name(struct xlv *x, const struct xlv_nic *nic)
 }
 
 int
-xlv_premake(struct store *st, uint32_t domid)
+xlv_premake(struct store *st, uint32_t domid, const struct xls_vif *ahead)
 {
-	return st == NULL ? -1 : xlv_make(st, domid, NULL, NULL, 0);
+	return st == NULL ? -1 : xlv_make(st, domid, NULL, ahead, NULL, 0);
 }
 
 struct xlv *
@@ -586,9 +644,10 @@ xlv_open(struct store *st, struct event_base *base, uint32_t domid,
 	    (x->deadline = evtimer_new(base, xlv_deadline_fired, x)) == NULL ||
 	    (x->settle = evtimer_new(base, xlv_settle_fired, x)) == NULL ||
 	    (premade ? xlv_name(x, nic) :
-		       xlv_make(st, domid, nic, x->backend,
+		       xlv_make(st, domid, nic, NULL, x->backend,
 			   sizeof(x->backend))) == -1)
 		goto err;
+	x->ahead = premade == XLV_AHEAD;
 	if (premade)
 		x->watch_owed = 1; /* xlv_plug_now */
 	else if (xlv_watch_initwait(x) == -1)

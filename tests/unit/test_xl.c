@@ -134,9 +134,10 @@ xlb_stop(void)
 /* xlp.c's: one shape of per_shape MiB, to see what was passed. */
 size_t
 xlp_shapes(const struct zone_set *zs, int per_shape, uint32_t max_mib,
-    struct xlp_shape *out)
+    int vif_ahead, struct xlp_shape *out)
 {
 	(void)zs;
+	(void)vif_ahead;
 	out[0].mem_mib = (uint32_t)per_shape + max_mib;
 	out[0].flags = 0;
 	return 1;

@@ -28,7 +28,7 @@ struct fake_xls {
 static struct fake_xls	  the_xls;
 static uint32_t		  next_domid = 10;
 static char		  made[512], destroyed[512], vifs[512];
-static int		  fail_make, fail_vif;
+static int		  fail_make, fail_vif, fail_ahead;
 static struct event_base *base;
 static struct store	 *fake_st = (struct store *)&the_xls;
 
@@ -77,15 +77,34 @@ xls_destroy(struct xls *x, struct store *st, uint32_t domid)
 	return 0;
 }
 
-/* xlv.c's: a shell's vif made ("+D") and removed ("-D"). */
+/* The rings and ports of a vif connected ahead: numbers of the shell. */
 int
-xlv_premake(struct store *st, uint32_t domid)
+xls_vif_ahead(struct xls *x, struct xls_shell *sh, char *err, size_t errlen)
+{
+	(void)x;
+	if (fail_ahead) {
+		snprintf(err, errlen, "no rings");
+		return -1;
+	}
+	sh->ahead.tx_ref = 2;
+	sh->ahead.rx_ref = 3;
+	sh->ahead.tx_port = sh->domid * 10 + 3;
+	sh->ahead.rx_port = sh->domid * 10 + 4;
+	return 0;
+}
+
+/* xlv.c's: a shell's vif made ("+D", "+D*" connected ahead with the
+ * rings xls_vif_ahead made) and removed ("-D"). */
+int
+xlv_premake(struct store *st, uint32_t domid, const struct xls_vif *ahead)
 {
 	(void)st;
 	if (fail_vif)
 		return -1;
-	snprintf(vifs + strlen(vifs), sizeof(vifs) - strlen(vifs), "+%u ",
-	    domid);
+	if (ahead != NULL)
+		assert_int_equal(ahead->rx_port, domid * 10 + 4);
+	snprintf(vifs + strlen(vifs), sizeof(vifs) - strlen(vifs), "+%u%s ",
+	    domid, ahead != NULL ? "*" : "");
 	return 0;
 }
 
@@ -122,7 +141,7 @@ setup(void **state)
 	base = event_base_new();
 	next_domid = 10;
 	made[0] = destroyed[0] = vifs[0] = '\0';
-	fail_make = fail_vif = 0;
+	fail_make = fail_vif = fail_ahead = 0;
 	memset(doms, 0, sizeof(doms));
 	return 0;
 }
@@ -224,15 +243,15 @@ test_shapes_smallest_first_within_the_budget(void **state)
 	memset(&zs, 0, sizeof(zs));
 	zs.zones = &zp;
 	zs.nzones = 1;
-	assert_int_equal(xlp_shapes(&zs, 1, 64, out), 2);
+	assert_int_equal(xlp_shapes(&zs, 1, 64, 1, out), 2);
 	assert_int_equal(out[0].mem_mib, 4);
 	assert_int_equal(out[1].mem_mib, 16);
-	assert_int_equal(xlp_shapes(&zs, 1, 84, out), 3);
+	assert_int_equal(xlp_shapes(&zs, 1, 84, 1, out), 3);
 	assert_int_equal(out[2].mem_mib, 64);
 	/* Two of each: 8 + 32 fit in 40, 128 more do not. */
-	assert_int_equal(xlp_shapes(&zs, 2, 40, out), 2);
-	assert_int_equal(xlp_shapes(&zs, 0, 1000, out), 0);
-	assert_int_equal(xlp_shapes(&zs, 1, 3, out), 0);
+	assert_int_equal(xlp_shapes(&zs, 2, 40, 1, out), 2);
+	assert_int_equal(xlp_shapes(&zs, 0, 1000, 1, out), 0);
+	assert_int_equal(xlp_shapes(&zs, 1, 3, 1, out), 0);
 }
 
 /* Turns of the loop for ms milliseconds of the clock: long enough for
@@ -258,16 +277,17 @@ test_pool_fills_and_refills(void **state)
 	struct xls_shell sh;
 
 	(void)state;
-	assert_non_null(p = xlp_open(base, fake_st, 1, 2));
+	assert_non_null(p = xlp_open(base, fake_st, 1, 2, 1));
 	assert_int_equal(xlp_take(p, &s, &sh), -1); /* nothing wanted yet */
 	xlp_want(p, &s, 1);
 	run_for(1100); /* that take was a summon: quiet first */
 	assert_string_equal(made, "10:4r 11:4r ");
 	assert_int_equal(xlp_take(p, &other, &sh), -1);
-	assert_int_equal(xlp_take(p, &s, &sh), 0);
-	assert_int_equal(sh.domid, 11);
+	/* The oldest first (xlp_take says why). */
 	assert_int_equal(xlp_take(p, &s, &sh), 0);
 	assert_int_equal(sh.domid, 10);
+	assert_int_equal(xlp_take(p, &s, &sh), 0);
+	assert_int_equal(sh.domid, 11);
 	assert_int_equal(xlp_take(p, &s, &sh), -1); /* empty: libxl builds */
 	settle();
 	assert_string_equal(made, "10:4r 11:4r "); /* not during the burst */
@@ -296,16 +316,16 @@ test_shells_come_and_go_with_their_vifs(void **state)
 	char		 err[160];
 
 	(void)state;
-	assert_non_null(p = xlp_open(base, fake_st, 1, 2));
+	assert_non_null(p = xlp_open(base, fake_st, 1, 2, 1));
 	xlp_want(p, &s, 1);
 	settle();
 	assert_string_equal(made, "10:4 11:4 ");
 	assert_string_equal(vifs, "+10 +11 ");
 	assert_int_equal(xlp_take(p, &s, &sh), 0);
-	assert_int_equal(sh.vif, 1);
+	assert_int_equal(sh.vif, XLV_PREMADE);
 	assert_int_equal(xlp_make_now(p, &s, &sh, err, sizeof(err)), 0);
 	assert_int_equal(sh.domid, 12);
-	assert_int_equal(sh.vif, 1);
+	assert_int_equal(sh.vif, XLV_PREMADE);
 	assert_string_equal(vifs, "+10 +11 +12 ");
 	fail_vif = 1;
 	assert_int_equal(xlp_make_now(p, &s, &sh, err, sizeof(err)), -1);
@@ -313,9 +333,9 @@ test_shells_come_and_go_with_their_vifs(void **state)
 	assert_string_equal(destroyed, "13 ");
 	assert_string_equal(vifs, "+10 +11 +12 -13 ");
 	fail_vif = 0;
-	xlp_close(p); /* shell 10, never taken, and its vif */
-	assert_string_equal(destroyed, "13 10 ");
-	assert_string_equal(vifs, "+10 +11 +12 -13 -10 ");
+	xlp_close(p); /* shell 11, never taken, and its vif */
+	assert_string_equal(destroyed, "13 11 ");
+	assert_string_equal(vifs, "+10 +11 +12 -13 -11 ");
 }
 
 /* A shape no longer wanted loses its shells; one still wanted keeps
@@ -324,11 +344,11 @@ static void
 test_want_drops_only_what_is_no_longer_wanted(void **state)
 {
 	struct xlp	*p;
-	struct xlp_shape two[2] = { { 4, 0 }, { 16, 0 } };
+	struct xlp_shape two[2] = { { 4, 0, 0 }, { 16, 0, 0 } };
 	struct xls_shell sh;
 
 	(void)state;
-	assert_non_null(p = xlp_open(base, fake_st, 1, 1));
+	assert_non_null(p = xlp_open(base, fake_st, 1, 1, 1));
 	xlp_want(p, two, 2);
 	settle();
 	assert_string_equal(made, "10:4 11:16 ");
@@ -347,14 +367,14 @@ static void
 test_stale_shells_are_reaped_once(void **state)
 {
 	struct xlp	*p;
-	struct xlp_shape s = { 4, 0 };
+	struct xlp_shape s = { 4, 0, 0 };
 
 	(void)state;
 	doms[0].domid = 3;
 	doms[0].name = "stale-3";
 	doms[1].domid = 4;
 	doms[1].name = "www.example.org";
-	assert_non_null(p = xlp_open(base, fake_st, 1, 1));
+	assert_non_null(p = xlp_open(base, fake_st, 1, 1, 1));
 	xlp_want(p, &s, 1);
 	assert_string_equal(destroyed, "3 ");
 	xlp_want(p, &s, 1);
@@ -368,12 +388,12 @@ static void
 test_only_builder_one_reaps(void **state)
 {
 	struct xlp	*p;
-	struct xlp_shape s = { 4, 0 };
+	struct xlp_shape s = { 4, 0, 0 };
 
 	(void)state;
 	doms[0].domid = 3;
 	doms[0].name = "stale-3";
-	assert_non_null(p = xlp_open(base, fake_st, 2, 1));
+	assert_non_null(p = xlp_open(base, fake_st, 2, 1, 1));
 	xlp_want(p, &s, 1);
 	settle();
 	assert_string_equal(destroyed, "");
@@ -385,12 +405,12 @@ static void
 test_failed_make_waits(void **state)
 {
 	struct xlp	*p;
-	struct xlp_shape s = { 4, 0 };
+	struct xlp_shape s = { 4, 0, 0 };
 	struct xls_shell sh;
 
 	(void)state;
 	fail_make = 1;
-	assert_non_null(p = xlp_open(base, fake_st, 1, 1));
+	assert_non_null(p = xlp_open(base, fake_st, 1, 1, 1));
 	xlp_want(p, &s, 1);
 	settle();
 	assert_string_equal(made, "");
@@ -402,12 +422,12 @@ test_failed_make_waits(void **state)
 static void
 test_no_pool_without_shells_or_store(void **state)
 {
-	struct xlp_shape s = { 4, 0 };
+	struct xlp_shape s = { 4, 0, 0 };
 	struct xls_shell sh;
 
 	(void)state;
-	assert_null(xlp_open(base, fake_st, 1, 0));
-	assert_null(xlp_open(base, NULL, 1, 1));
+	assert_null(xlp_open(base, fake_st, 1, 0, 1));
+	assert_null(xlp_open(base, NULL, 1, 1, 1));
 	assert_int_equal(xlp_take(NULL, &s, &sh), -1);
 	xlp_close(NULL);
 }
@@ -425,7 +445,7 @@ test_make_now_only_for_a_kept_shape(void **state)
 
 	(void)state;
 	assert_int_equal(xlp_make_now(NULL, &s, &sh, err, sizeof(err)), -1);
-	assert_non_null(p = xlp_open(base, fake_st, 1, 1));
+	assert_non_null(p = xlp_open(base, fake_st, 1, 1, 1));
 	assert_int_equal(xlp_make_now(p, &s, &sh, err, sizeof(err)), -1);
 	xlp_want(p, &s, 1);
 	settle();
@@ -440,12 +460,98 @@ test_make_now_only_for_a_kept_shape(void **state)
 	assert_string_equal(destroyed, ""); /* 11 is the caller's */
 }
 
+/*
+ * A kernel that adopts one (vif_ahead in its shape) gets a shell whose
+ * vif is connected as it is made, its rings and ports in its frontend
+ * folder; one made on a summon's path is not (the connect would be on
+ * the path all the same); a shell whose rings cannot be made is not
+ * kept.
+ */
+static void
+test_vif_connected_ahead_for_a_kernel_that_adopts(void **state)
+{
+	struct xlp	*p;
+	struct xlp_shape s = { .mem_mib = 4, .flags = 0, .vif_ahead = 1 };
+	struct xls_shell sh;
+	char		 err[160];
+
+	(void)state;
+	assert_non_null(p = xlp_open(base, fake_st, 1, 1, 1));
+	xlp_want(p, &s, 1);
+	settle();
+	assert_string_equal(vifs, "+10* ");
+	assert_int_equal(xlp_take(p, &s, &sh), 0);
+	assert_int_equal(sh.vif, XLV_AHEAD);
+	assert_int_equal(sh.ahead.tx_port, 103);
+	assert_int_equal(xlp_make_now(p, &s, &sh, err, sizeof(err)), 0);
+	assert_int_equal(sh.vif, XLV_PREMADE);
+	assert_string_equal(vifs, "+10* +11 ");
+	fail_ahead = 1;
+	run_for(1100);
+	assert_string_equal(vifs, "+10* +11 "); /* 12 had no rings */
+	assert_string_equal(destroyed, "12 ");
+	fail_ahead = 0;
+	xlp_close(p);
+}
+
+/* shell-vif plain: the same shape, its vif left to the guest. */
+static void
+test_vif_plain_when_the_conf_says_so(void **state)
+{
+	struct xlp	*p;
+	struct xlp_shape s = { .mem_mib = 4, .flags = 0, .vif_ahead = 1 };
+	struct xls_shell sh;
+
+	(void)state;
+	assert_non_null(p = xlp_open(base, fake_st, 1, 1, 0));
+	xlp_want(p, &s, 1);
+	settle();
+	assert_string_equal(vifs, "+10 ");
+	assert_int_equal(xlp_take(p, &s, &sh), 0);
+	assert_int_equal(sh.vif, XLV_PREMADE);
+	xlp_close(p);
+}
+
+/* A kernel that adopts and one that does not: two shapes, unless the
+ * conf wants no vif connected ahead. */
+static void
+test_shapes_apart_by_adoption(void **state)
+{
+	struct binding	 bs[2];
+	struct zone	 z;
+	struct zone	*zp = &z;
+	struct zone_set	 zs;
+	struct xlp_shape out[XLP_SHAPES_MAX];
+
+	(void)state;
+	bs[0] = pvh(4);
+	bs[1] = pvh(4);
+	bs[1].vif_adopt = 1;
+	memset(&z, 0, sizeof(z));
+	z.bindings = bs;
+	z.nbindings = 2;
+	memset(&zs, 0, sizeof(zs));
+	zs.zones = &zp;
+	zs.nzones = 1;
+	assert_int_equal(xlp_shapes(&zs, 1, 64, 1, out), 2);
+	assert_int_equal(out[0].vif_ahead, 0);
+	assert_int_equal(out[1].vif_ahead, 1);
+	assert_int_equal(xlp_shapes(&zs, 1, 64, 0, out), 1);
+	assert_int_equal(out[0].vif_ahead, 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_shape_of_what_a_shell_can_build),
 		cmocka_unit_test(test_shapes_smallest_first_within_the_budget),
+		cmocka_unit_test(test_shapes_apart_by_adoption),
+		cmocka_unit_test_setup_teardown(
+		    test_vif_connected_ahead_for_a_kernel_that_adopts, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_vif_plain_when_the_conf_says_so, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pool_fills_and_refills,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(

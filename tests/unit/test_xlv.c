@@ -33,7 +33,7 @@ struct fake_link {
 
 static struct fake_link links[4];
 static char		writes[1024];
-static char		made[1024];
+static char		made[2048];
 static int		plugged_if, plugged_master, fail_make, nl_opens;
 static char		no_ipv6[64]; /* "NAME@PLUGS;" each */
 static char		watch_path[STORE_PATH_MAX], watch_want[16];
@@ -290,7 +290,7 @@ static void
 test_premake_makes_a_shells_folders(void **state)
 {
 	(void)state;
-	assert_int_equal(xlv_premake(fake_st, 7), 0);
+	assert_int_equal(xlv_premake(fake_st, 7, NULL), 0);
 	/*
 	 * The backend's domain folder first and alone: made in the
 	 * transaction, it conflicted with every other vif made meanwhile.
@@ -301,8 +301,61 @@ test_premake_makes_a_shells_folders(void **state)
 	assert_null(strstr(made, "mac="));
 	assert_int_equal(watches, 0);
 	fail_make = 1;
-	assert_int_equal(xlv_premake(fake_st, 8), -1);
-	assert_int_equal(xlv_premake(NULL, 8), -1);
+	assert_int_equal(xlv_premake(fake_st, 8, NULL), -1);
+	assert_int_equal(xlv_premake(NULL, 8, NULL), -1);
+}
+
+/*
+ * A shell's vif connected ahead: the frontend's half of the handshake
+ * as our netfront writes it, Connected, in the same folders; the
+ * backend's MAC a placeholder (netback reads one as it connects) and
+ * hotplug-status connected (nothing is to run).
+ */
+static void
+test_premake_ahead_writes_the_frontends_half(void **state)
+{
+	const struct xls_vif v = { 2, 3, 73, 74 };
+	const char	    *back;
+
+	(void)state;
+	assert_int_equal(xlv_premake(fake_st, 7, &v), 0);
+	assert_non_null(back = strstr(made,
+			    "[/local/domain/0/backend/vif/7/0"));
+	assert_non_null(strstr(made,
+	    " tx-ring-ref=2 rx-ring-ref=3 "
+	    "event-channel-tx=73 event-channel-rx=74 "
+	    "request-rx-copy=1 feature-rx-notify=1 "
+	    "feature-no-csum-offload=1 feature-sg=0"));
+	/* The frontend's state replaced, not added: Connected. */
+	assert_non_null(strstr(made, "backend-id=0 state=4 handle=0"));
+	assert_true(strstr(made, "state=4") < back);
+	assert_non_null(strstr(back, " state=1 "));
+	assert_non_null(strstr(back, " hotplug-status=connected"));
+	assert_null(strstr(back, "hotplug-status= "));
+	assert_non_null(strstr(back, " mac=00:00:00:00:00:00"));
+}
+
+/*
+ * A summon into a shell with its vif connected ahead: the binding's
+ * keys, the plug, and nothing more (hotplug-status was written with
+ * the shell).
+ */
+static void
+test_open_ahead_writes_no_hotplug_status(void **state)
+{
+	struct xlv *x;
+	char	    err[160];
+
+	(void)state;
+	links[0] = (struct fake_link){ "br0", 3, 0 };
+	links[1] = (struct fake_link){ "vif7.0", 9, IFF_UP };
+	x = xlv_open(fake_st, base, 7, &nic, XLV_AHEAD, on_done, NULL);
+	assert_non_null(x);
+	assert_int_equal(xlv_plug_now(x, err, sizeof(err)), 1);
+	assert_int_equal(plugged_if, 9);
+	assert_null(strstr(writes, "hotplug-status"));
+	assert_int_equal(done_calls, 1);
+	xlv_close(x);
 }
 
 /*
@@ -653,6 +706,8 @@ main(void)
 		T(test_a_shells_dirs_leave_the_binding_out),
 		T(test_premake_makes_a_shells_folders),
 		T(test_open_premade_writes_only_the_bindings_keys),
+		T(test_premake_ahead_writes_the_frontends_half),
+		T(test_open_ahead_writes_no_hotplug_status),
 		T(test_ifname_is_netbacks),
 		T(test_open_makes_both_folders_and_waits_for_initwait),
 		T(test_initwait_plugs_into_the_bridge_then_says_connected),

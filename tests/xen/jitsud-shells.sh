@@ -6,7 +6,11 @@
 # primary console; a jitsud that stops destroys its shells, and one
 # that died leaves them for the next to destroy.  With
 # shells 0 none is made and libxl builds the guest, and the check that a
-# shell was used, run as a step that must fail, fails.
+# shell was used, run as a step that must fail, fails.  A shell's vif is
+# connected as it is made (shell-vif connected, the default: xls.c), and
+# the httpd unikernel adopts it; with shell-vif plain the guest connects
+# it, and the checks that it was connected ahead, run as steps that must
+# fail, fail.
 
 mkdir -p /etc/jitsud /var/lib/jitsud
 # zone_head: the zone's origin, SOA, NS and the NS's address.
@@ -26,10 +30,11 @@ httpd() {
 	httpd u 10.0.0.30
 } > /etc/jitsud/test.zone
 
-# conf SHELLS: one builder, so there is exactly one pool to look at.
+# conf SHELLS [SHELL_VIF]: one builder, so there is exactly one pool to
+# look at.
 conf() {
-	printf 'listen on 10.0.0.1\nzone test.zone\nbackend xen\nbuilders 1\nshells %s\n' \
-	    "$1" > /etc/jitsud/jitsud.conf
+	printf 'listen on 10.0.0.1\nzone test.zone\nbackend xen\nbuilders 1\nshells %s\nshell-vif %s\n' \
+	    "$1" "${2:-connected}" > /etc/jitsud/jitsud.conf
 }
 
 start() {
@@ -90,18 +95,34 @@ tb_require jitsud-start 20 start
 tb_step shell-made-ahead 30 tb_until one_shell
 shells > /tmp/shell
 tb_log "domains before the query" xl list
-# A shell comes with its vif: its folders, all but the binding's MAC,
-# and netback's vifD.0, down and in no bridge until a summon.
+# A shell comes with its vif: its folders, all but the binding's MAC
+# (the backend's is a placeholder until the summon), and netback's
+# vifD.0, down and in no bridge until a summon.
 shell_has_its_vif() {
 	_d=$(cat /tmp/shell)
 	xenstore-ls "/local/domain/0/backend/vif/$_d/0"
 	xenstore-exists "/local/domain/$_d/device/vif/0" &&
-	    ! xenstore-exists "/local/domain/0/backend/vif/$_d/0/mac" &&
+	    { ! xenstore-exists "/local/domain/0/backend/vif/$_d/0/mac" ||
+		[ "$(xenstore-read "/local/domain/0/backend/vif/$_d/0/mac")" = \
+		    00:00:00:00:00:00 ]; } &&
 	    ! xenstore-exists "/local/domain/$_d/device/vif/0/mac" &&
 	    tb_until test -e "/sys/class/net/vif$_d.0" &&
 	    [ ! -e "/sys/class/net/vif$_d.0/master" ]
 }
 tb_step shell-has-its-vif 20 shell_has_its_vif
+# ...connected before any query: netback has mapped the shell's rings
+# and bound its ports (backend Connected), the frontend's half written
+# by jitsud (Connected), and the device stays down.
+shell_vif_connected() {
+	_d=$(cat /tmp/shell)
+	_b=$(xenstore-read "/local/domain/0/backend/vif/$_d/0/state")
+	_f=$(xenstore-read "/local/domain/$_d/device/vif/0/state")
+	echo "shell $_d: backend state $_b, frontend state $_f"
+	[ "$_b" = 4 ] && [ "$_f" = 4 ] &&
+	    [ $(($(cat "/sys/class/net/vif$_d.0/flags") & 1)) = 0 ] &&
+	    [ "$(cat "/sys/class/net/vif$_d.0/operstate")" = down ]
+}
+tb_step shell-vif-connected-ahead 20 tb_until shell_vif_connected
 tb_step summon-serves 60 serves
 tb_step guest-runs-in-the-shell 5 in_the_shell
 # Made with the shell, its vif is plugged before the guest runs
@@ -137,6 +158,14 @@ console_after_ready() {
 tb_step console-written-after-ready 10 tb_until console_after_ready
 tb_step console-logged 10 \
     tb_until test -s /var/log/xen/console/guest-u.test.log
+# The guest took the rings and ports it was given (netfront.c) and sent
+# nothing of its own half of the handshake.
+adopted() {
+	grep "^netfront: " /var/log/xen/console/guest-u.test.log
+	grep -q "^netfront: adopted the vif connected ahead" \
+	    /var/log/xen/console/guest-u.test.log
+}
+tb_step guest-adopted-its-vif 10 tb_until adopted
 another_shell() {
 	[ -n "$(shells)" ] && [ "$(shells)" != "$(cat /tmp/shell)" ]
 }
@@ -233,6 +262,29 @@ stale_gone() {
 tb_step stale-shell-destroyed 30 tb_until stale_gone
 tb_step destroying-it-is-logged 5 grep -q \
     "destroying jitsud-shell-[0-9]*-$(cat /tmp/stale), a shell left" /tmp/jitsud.log
+tb_step jitsud-stops-before-plain 20 stop -TERM
+# shell-vif plain: the shell's vif waits in InitWait, the guest's
+# netfront connects it.
+conf 1 plain
+tb_require jitsud-start-plain 20 start
+tb_step plain-shell-made 30 tb_until one_shell
+shells > /tmp/shell
+plain_initwait() {
+	_d=$(cat /tmp/shell)
+	[ "$(xenstore-read "/local/domain/0/backend/vif/$_d/0/state")" = 2 ]
+}
+tb_step plain-shell-vif-in-initwait 20 tb_until plain_initwait
+tb_expect_fail plain-shell-vif-not-connected 3 shell_vif_connected
+rm -f /var/log/xen/console/guest-u.test.log
+tb_step plain-summon-serves 60 serves
+tb_step plain-guest-runs-in-the-shell 5 in_the_shell
+tb_step plain-console-logged 10 \
+    tb_until test -s /var/log/xen/console/guest-u.test.log
+tb_step plain-guest-connected-itself 10 tb_until grep -q \
+    "^netfront: connected in" /var/log/xen/console/guest-u.test.log
+tb_expect_fail plain-guest-adopted-nothing 3 adopted
+tb_step plain-stop 10 jitsuctl stop u.test.
+tb_step plain-gone 30 tb_until gone
 tb_step jitsud-stops-before-shells-0 20 stop -TERM
 # shells 0: libxl builds it; no shell is made.
 conf 0

@@ -86,6 +86,13 @@ fdt_init(uintptr_t paddr)
  * costs none (Linux maps its frames there too).
  */
 void *
+xen_frame_at(uint64_t gfn)
+{
+	(void)gfn;
+	return NULL;
+}
+
+void *
 xen_gnttab_map_frame(void *spare)
 {
 	void *table = (void *)(uintptr_t)fdt.gnttab_base;

@@ -77,6 +77,13 @@ xen_virt_to_gfn(const void *va)
  * frames, in setup_table's answer and we map frame 0 over page.
  */
 void *
+xen_frame_at(uint64_t gfn)
+{
+	(void)gfn;
+	return NULL;
+}
+
+void *
 xen_gnttab_map_frame(void *spare)
 {
 	struct gnttab_setup_table st = { .dom = DOMID_SELF, .nr_frames = 1 };

@@ -23,6 +23,7 @@
 	.section .note.xen, "a", @note
 	ELFNOTES_COMMON
 	ELFNOTE(XEN_ELFNOTE_PHYS32_ENTRY, .long _start32)
+	JITSUD_NOTE_VIF_ADOPT
 
 	.section .text.boot, "ax"
 	.code32

@@ -84,6 +84,14 @@ xen_gnttab_map_frame(void *spare)
 	return spare;
 }
 
+void *
+xen_frame_at(uint64_t gfn)
+{
+	if (gfn >= IDENTITY_LIMIT >> PAGE_SHIFT)
+		return NULL;
+	return (void *)(uintptr_t)(gfn << PAGE_SHIFT);
+}
+
 /* A ring's frame is one boot.S's identity map reaches. */
 static int
 in_identity_map(uint64_t pfn)

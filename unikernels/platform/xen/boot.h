@@ -23,6 +23,23 @@
 4:
 
 /*
+ * What the image says to jitsud (its image.c reads it; Xen's loader
+ * skips notes not named "Xen"): type 1, this netfront adopts a vif
+ * connected before the guest ran (netfront.c), which jitsud's domain
+ * shells then do.  Only where a ring's frame can be reached as it is:
+ * PVH's identity map.
+ */
+#define JITSUD_NOTE_VIF_ADOPT			\
+	.p2align 2;				\
+	.long 2f - 1f;				\
+	.long 4f - 3f;				\
+	.long 1;				\
+1:	.asciz "jitsud";			\
+2:	.p2align 2;				\
+3:	.long 1;				\
+4:
+
+/*
  * The notes every image carries, PVH or PV, for .note.xen; the binding
  * adds those that say how to load and enter it.
  */

@@ -57,6 +57,24 @@ gnttab_grant(domid_t domid, const void *page, int readonly, grant_ref_t *ref)
 	return 0;
 }
 
+int
+gnttab_seeded(grant_ref_t ref, domid_t domid, uint64_t *gfn)
+{
+	uint16_t flags;
+
+	if (ref <= GNTTAB_RESERVED_XENSTORE ||
+	    ref >= GNTTAB_NR_RESERVED_ENTRIES)
+		return -UK_EINVAL;
+	if (gnt == NULL)
+		gnttab_map();
+	flags = __atomic_load_n(&gnt[ref].flags, __ATOMIC_ACQUIRE);
+	if ((flags & (GTF_type_mask | GTF_readonly)) != GTF_permit_access ||
+	    gnt[ref].domid != domid)
+		return -UK_EINVAL;
+	*gfn = gnt[ref].frame;
+	return 0;
+}
+
 /*
  * Xen sets GTF_reading or GTF_writing in the entry's flags while the
  * grantee has the page mapped (or is copying it), atomically against

@@ -17,6 +17,8 @@
 #define NET_NTX	    16
 #define NET_VIF	    "device/vif/0"
 #define NET_TIMEOUT UK_SEC(60) /* many domains may boot at once */
+/* The 2-level event channel ABI's ports: a bit each in shared info. */
+#define NET_NPORTS  (sizeof(xen_ulong_t) * 8 * sizeof(xen_ulong_t) * 8)
 
 typedef char net_page[4096] __attribute__((aligned(4096)));
 
@@ -102,13 +104,12 @@ wait_backend(const char *path, struct bwatch *bw, unsigned long want,
 	}
 }
 
+/* The buffers' grants (the rings' are made with the rings). */
 static int
-grant_all(grant_ref_t *txr, grant_ref_t *rxr)
+grant_bufs(void)
 {
 	int i, rc = 0;
 
-	rc |= gnttab_grant(backend_id, tx_ring_page, 0, txr);
-	rc |= gnttab_grant(backend_id, rx_ring_page, 0, rxr);
 	for (i = 0; i < NET_NRX; i++)
 		rc |= gnttab_grant(backend_id, rx_bufs[i], 0, &rx_refs[i]);
 	for (i = 0; i < NET_NTX; i++)
@@ -271,8 +272,11 @@ handshake(void)
 	    read_int(fpath, &split) != 0)
 		split = 0;
 	/* The backend reads our keys when it leaves InitWait. */
-	if (rc == 0 && (rc = grant_all(&txr, &rxr)) == 0 &&
-	    (ports_alloc(split) != 0 || write_keys(txr, rxr) != 0))
+	if (rc == 0 &&
+	    (gnttab_grant(backend_id, tx_ring_page, 0, &txr) != 0 ||
+		gnttab_grant(backend_id, rx_ring_page, 0, &rxr) != 0))
+		rc = -UK_ENOSPC;
+	if (rc == 0 && (ports_alloc(split) != 0 || write_keys(txr, rxr) != 0))
 		rc = -UK_EIO;
 	if (rc == 0 &&
 	    (rc = wait_backend(path, &bw, XenbusStateConnected, &state,
@@ -285,16 +289,79 @@ handshake(void)
 	return rc;
 }
 
+/*
+ * A vif connected before we ran (jitsud's domain shells: its xls.c says
+ * how and why).  Our folder says Connected already and names two rings
+ * and two ports the toolstack made in our name: the rings granted in
+ * entries it seeded (gnttab_seeded), at frames outside our image.
+ * netback has mapped and bound them, or is about to: we wait for its
+ * Connected (one watch, read at once, as handshake does) and write
+ * nothing.  The shared rings are taken as they are (netback may have
+ * written its event indexes); only our private indexes start at 0, as
+ * nothing was ever posted on them.
+ */
 static int
-net_connect(void)
+adopt(const unsigned long v[4])
+{
+	struct bwatch bw;
+	uint64_t deadline = uk_now() + NET_TIMEOUT, txg, rxg;
+	unsigned long state = 0;
+	void *txp, *rxp;
+	char path[160], sbuf[16];
+	const char *paths[] = { path };
+	char *const bufs[] = { sbuf };
+	const size_t sizes[] = { sizeof(sbuf) };
+	int rc, rcs[1];
+
+	if (v[2] == 0 || v[2] >= NET_NPORTS || v[3] == 0 ||
+	    v[3] >= NET_NPORTS ||
+	    gnttab_seeded((grant_ref_t)v[0], backend_id, &txg) != 0 ||
+	    gnttab_seeded((grant_ref_t)v[1], backend_id, &rxg) != 0 ||
+	    (txp = xen_frame_at(txg)) == NULL ||
+	    (rxp = xen_frame_at(rxg)) == NULL) {
+		printf("netfront: the vif connected ahead names rings or "
+		       "ports we cannot take\n");
+		return -UK_EINVAL;
+	}
+	FRONT_RING_INIT(&tx, (netif_tx_sring_t *)txp, 4096);
+	FRONT_RING_INIT(&rx, (netif_rx_sring_t *)rxp, 4096);
+	tx_port = (evtchn_port_t)v[2];
+	rx_port = (evtchn_port_t)v[3];
+	memset(&bw, 0, sizeof(bw));
+	snprintf(path, sizeof(path), "%s/state", backend);
+	if ((rc = xenstore_post_watch(&bw.w, path, backend_changed, &bw,
+		 &bw.set)) != 0)
+		return rc;
+	if ((rc = uk_xs_read_all(paths, bufs, sizes, rcs, 1)) == 0 &&
+	    rcs[0] >= 0 && parse_int(sbuf, &state) == 0 &&
+	    state >= XenbusStateConnected)
+		bw.skip_first = 1;
+	else if (rc == 0)
+		rc = wait_backend(path, &bw, XenbusStateConnected, &state,
+		    deadline);
+	if (rc == 0 && state != XenbusStateConnected)
+		rc = -UK_EIO;
+	(void)xenstore_post_unwatch(&bw.w);
+	return rc;
+}
+
+static int
+net_connect(const unsigned long *ahead)
 {
 	int rc, i;
 
-	SHARED_RING_INIT((netif_tx_sring_t *)tx_ring_page);
-	FRONT_RING_INIT(&tx, (netif_tx_sring_t *)tx_ring_page, 4096);
-	SHARED_RING_INIT((netif_rx_sring_t *)rx_ring_page);
-	FRONT_RING_INIT(&rx, (netif_rx_sring_t *)rx_ring_page, 4096);
-	if ((rc = handshake()) != 0)
+	if (ahead != NULL)
+		rc = adopt(ahead);
+	else {
+		SHARED_RING_INIT((netif_tx_sring_t *)tx_ring_page);
+		FRONT_RING_INIT(&tx, (netif_tx_sring_t *)tx_ring_page, 4096);
+		SHARED_RING_INIT((netif_rx_sring_t *)rx_ring_page);
+		FRONT_RING_INIT(&rx, (netif_rx_sring_t *)rx_ring_page, 4096);
+		rc = handshake();
+	}
+	if (rc == 0 && grant_bufs() != 0)
+		rc = -UK_ENOSPC;
+	if (rc != 0)
 		return rc;
 	for (i = 0; i < NET_NTX; i++)
 		tx_free[ntx_free++] = (uint16_t)i;
@@ -306,27 +373,43 @@ net_connect(void)
 	return 0;
 }
 
+/*
+ * Our folder, in one round trip: what every vif has, then our own
+ * state and what a vif connected ahead has (adopt): absent, or state
+ * below Connected, for one we connect ourselves.
+ */
+#define NET_NOPEN 8
+
 int
 uk_net_open(struct uk_netinfo *info)
 {
-	static const char *const paths[] = { NET_VIF "/mac",
-		NET_VIF "/backend-id", NET_VIF "/backend" };
-	char mac[32], idbuf[16];
-	char *const bufs[] = { mac, idbuf, backend };
-	const size_t sizes[] = { sizeof(mac), sizeof(idbuf), sizeof(backend) };
-	unsigned long id;
+	static const char *const paths[NET_NOPEN] = { NET_VIF "/mac",
+		NET_VIF "/backend-id", NET_VIF "/backend", NET_VIF "/state",
+		NET_VIF "/tx-ring-ref", NET_VIF "/rx-ring-ref",
+		NET_VIF "/event-channel-tx", NET_VIF "/event-channel-rx" };
+	char mac[32], idbuf[16], ahead_buf[5][16];
+	char *const bufs[NET_NOPEN] = { mac, idbuf, backend, ahead_buf[0],
+		ahead_buf[1], ahead_buf[2], ahead_buf[3], ahead_buf[4] };
+	const size_t sizes[NET_NOPEN] = { sizeof(mac), sizeof(idbuf),
+		sizeof(backend), 16, 16, 16, 16, 16 };
+	unsigned long id, state, ahead[4];
 	uint64_t t0, wait0, wait1;
 	unsigned int req0, req1, waits;
-	int rc, rcs[3], i;
+	int rc, rcs[NET_NOPEN], i, adopting;
 
 	if (net_up)
 		return -UK_EBUSY;
-	/* The three in one round trip. */
-	if ((rc = uk_xs_read_all(paths, bufs, sizes, rcs, 3)) != 0)
+	if ((rc = uk_xs_read_all(paths, bufs, sizes, rcs, NET_NOPEN)) != 0)
 		return rc;
 	for (i = 0; i < 3; i++)
 		if (rcs[i] < 0)
 			return rcs[i];
+	adopting = rcs[3] >= 0 && parse_int(ahead_buf[0], &state) == 0 &&
+	    state == XenbusStateConnected;
+	for (i = 0; adopting && i < 4; i++)
+		if (rcs[4 + i] < 0 ||
+		    parse_int(ahead_buf[1 + i], &ahead[i]) != 0)
+			return -UK_EINVAL; /* Connected, but not by us */
 	if ((rc = mac_parse(mac, info->mac)) != 0)
 		return rc;
 	if ((rc = parse_int(idbuf, &id)) != 0)
@@ -334,9 +417,13 @@ uk_net_open(struct uk_netinfo *info)
 	backend_id = (domid_t)id;
 	xenstore_stats(&req0, &wait0, &waits);
 	t0 = uk_now();
-	if ((rc = net_connect()) != 0)
+	if ((rc = net_connect(adopting ? ahead : NULL)) != 0)
 		return rc;
 	net_up = 1;
+	if (adopting)
+		printf("netfront: adopted the vif connected ahead "
+		       "(tx port %lu, rx port %lu)\n",
+		    ahead[2], ahead[3]);
 	/* Where a boot's time goes: most of it is this handshake. */
 	xenstore_stats(&req1, &wait1, &waits);
 	/* The round trips since boot: what a change to the boot path

@@ -117,6 +117,13 @@ uint64_t xen_virt_to_gfn(const void *va);
  */
 void *xen_gnttab_map_frame(void *spare);
 /*
+ * The page at guest frame gfn, outside the image, as it is (a ring the
+ * toolstack made there: jitsud's vif connected ahead), or NULL where
+ * the binding cannot reach such a frame: PVH through its identity map;
+ * PV names machine frames, and ARM maps no such frame.
+ */
+void *xen_frame_at(uint64_t gfn);
+/*
  * Maps the page domain dom granted us as ref at page (page-aligned, in
  * the image), in place of the memory there, which is lost to us for
  * good: PVH maps the grant at that guest frame, PV at that virtual
@@ -221,6 +228,12 @@ int gnttab_grant(domid_t domid, const void *page, int readonly,
  * for a ref not granted.
  */
 int gnttab_end(grant_ref_t ref);
+/*
+ * The guest frame that entry ref, one the toolstack made before we
+ * ran (below GNTTAB_NR_RESERVED_ENTRIES, not console's or store's),
+ * grants domid writable; 0, or -UK_EINVAL when it grants nothing so.
+ */
+int gnttab_seeded(grant_ref_t ref, domid_t domid, uint64_t *gfn);
 
 /* shutdown.c */
 void shutdown_init(void);
