@@ -54,7 +54,11 @@ check "fixture: a mode never run says no data" grep -q '^lost no data' "$res"
 check "fixture: the failed runs kept in the raw lines" \
     grep -q 'failed=1 why=timeout_serve' "$res"
 check "fixture: cold boots and failures counted" \
-    grep -q '^# cold boots: 53, failed runs among them: 6' "$res"
+    grep -q '^# cold boots: 61, failed runs among them: 7' "$res"
+check "fixture: the warm-up bursts said apart from figure 2" sh -c \
+    "grep -q '^jitsud 4 2000\$' '$res' &&
+    grep -q '^xl 4 failed(timeout_serve)\$' '$res' &&
+    ! grep -q '^jitsud 4 1 ' '$res'"
 check "fixture: every target has a verdict" eval \
     "[ \$(grep -c '^target: ' '$res') -eq 11 ] &&
     ! grep '^target: ' '$res' | grep -vq ': holds\|: does not hold\|: no data'"
