@@ -56,7 +56,10 @@
  * address, which a summon writes in a row (xlv_open, premade).  netback
  * has made vifD.0 by then, so the plug always comes before the guest
  * runs, and the summon spends a few writes instead of a transaction of
- * two folders (100-200 ms in the nested testbed).
+ * two folders (100-200 ms in the nested testbed).  With shell-vif
+ * connected, the pool writes the frontend's half too (xlv_ahead_keys,
+ * xls.c says why) and hotplug-status with it: netback is Connected long
+ * before the summon, whose plug then writes nothing.
  *
  * The price: libxl does not remove what it did not make.  When the
  * domain is gone jitsud removes the backend folder (xlv_remove), and
@@ -89,6 +92,11 @@
  * ready before it can be reached.  A vif plugged before its carrier
  * comes (the usual case, and always when it is plugged before the
  * unpause, xlv_plug_now) never waits: that carrier change is urgent.
+ * A vif connected ahead had its carrier while down, at the pool's
+ * make: noted by the next batch, long before the summon takes the
+ * shell (the pool hands out its oldest); the plug then enables the
+ * port at once.  Were it taken within that second, nothing is left to
+ * hold back (netback is Connected), and the wait is only logged.
  */
 #define XLV_DEVID	   0
 #define XLV_INITWAIT_S	   20 /* libxl waits 10 s for InitWait */

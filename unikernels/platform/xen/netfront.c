@@ -11,6 +11,11 @@
  * buffer i always travels as rx request id i, tx buffer i as tx id i.
  * No scatter-gather, GSO or checksum offload is offered, so each frame is
  * exactly one slot in each direction and always carries real checksums.
+ *
+ * A vif may also be connected before we run (jitsud's domain shells):
+ * our folder then says Connected and names rings and ports made in our
+ * name, and we adopt them (adopt) instead of making our own; the image
+ * says we can (boot.h's JITSUD_NOTE_VIF_ADOPT).
  */
 
 #define NET_NRX	    16
