@@ -306,7 +306,7 @@ image_take(struct image_cache *c, struct image *im, int fd,
 	const char *base;
 	uint8_t	   *buf;
 	char	    path[PATH_MAX];
-	int	    n;
+	int	    n, features;
 
 	if (image_usable(st, err, errlen) == -1)
 		return -1;
@@ -322,7 +322,7 @@ image_take(struct image_cache *c, struct image *im, int fd,
 		return -1;
 	}
 	n = write_copy(path, buf, (size_t)st->st_size, err, errlen);
-	im->features = image_features(buf, (size_t)st->st_size);
+	features = image_features(buf, (size_t)st->st_size);
 	free(buf);
 	if (n == -1)
 		return -1;
@@ -331,6 +331,7 @@ image_take(struct image_cache *c, struct image *im, int fd,
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	im->features = features;
 	im->dev = st->st_dev;
 	im->ino = st->st_ino;
 	im->size = st->st_size;

@@ -101,8 +101,7 @@ jitsud_keep_images(const struct conf *c, struct zone_set *zs,
 
 		for (j = 0; j < z->nbindings; j++) {
 			struct binding *b = &z->bindings[j];
-
-			int features = 0;
+			int		features = 0;
 
 			jitsud_image(z, b, binding_s(b->kernel),
 			    &b->kernel_copy, &features, errs);

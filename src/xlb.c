@@ -461,7 +461,10 @@ xlb_vif_fired(void *arg)
  * hotplug script has run (vif-plug inline: xlv.c plugs it at InitWait
  * while the guest starts); Connected comes once hotplug-status says
  * connected and the guest's netfront has set up its rings: the first
- * moment a frame can pass.  Devid 0: every domain has exactly one vif.
+ * moment a frame can pass.  A shell's vif connected ahead is Connected
+ * before the summon: "devices" is then when the builder, done with the
+ * fill and the unpause, hears the watch's first event.  Devid 0: every
+ * domain has exactly one vif.
  */
 void
 xlb_watch_vif(struct xlb_vm *xv)

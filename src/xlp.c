@@ -287,6 +287,20 @@ xlp_drain(struct xlp *p, struct xlp_slot *sl)
 		xlp_destroy(p, sl->ready[--sl->n].domid);
 }
 
+/* The slot of shape s (the pool's shapes are distinct), or NULL. */
+static struct xlp_slot *
+xlp_slot_of(struct xlp *p, const struct xlp_shape *s)
+{
+	struct xlp_shape want = *s;
+	size_t		 i;
+
+	want.vif_ahead &= p->vif_ahead;
+	for (i = 0; i < p->nslots; i++)
+		if (xlp_same(&p->slot[i].shape, &want))
+			return &p->slot[i];
+	return NULL;
+}
+
 void
 xlp_want(struct xlp *p, const struct xlp_shape *s, size_t n)
 {
@@ -301,11 +315,16 @@ xlp_want(struct xlp *p, const struct xlp_shape *s, size_t n)
 	memset(p->slot, 0, sizeof(p->slot));
 	p->nslots = 0;
 	for (i = 0; i < n && i < XLP_SHAPES_MAX; i++) {
-		p->slot[p->nslots].shape = s[i];
-		p->slot[p->nslots].shape.vif_ahead &= p->vif_ahead;
+		struct xlp_shape want = s[i];
+
+		want.vif_ahead &= p->vif_ahead;
+		/* Two that differ only in what this pool does not do. */
+		if (xlp_slot_of(p, &want) != NULL)
+			continue;
+		p->slot[p->nslots].shape = want;
 		/* A shape still wanted keeps its shells. */
 		for (j = 0; j < nold; j++)
-			if (old[j].n > 0 && xlp_same(&old[j].shape, &s[i])) {
+			if (old[j].n > 0 && xlp_same(&old[j].shape, &want)) {
 				p->slot[p->nslots] = old[j];
 				old[j].n = 0;
 				break;
@@ -320,20 +339,6 @@ xlp_want(struct xlp *p, const struct xlp_shape *s, size_t n)
 		    "shape(s)",
 		    p->builder, p->per_shape, p->nslots);
 	xlp_arm(p, 0);
-}
-
-/* The slot of shape s (the pool's shapes are distinct), or NULL. */
-static struct xlp_slot *
-xlp_slot_of(struct xlp *p, const struct xlp_shape *s)
-{
-	struct xlp_shape want = *s;
-	size_t		 i;
-
-	want.vif_ahead &= p->vif_ahead;
-	for (i = 0; i < p->nslots; i++)
-		if (xlp_same(&p->slot[i].shape, &want))
-			return &p->slot[i];
-	return NULL;
 }
 
 void

@@ -105,6 +105,8 @@
 #define XLV_SETTLE_MS	   10	/* link watcher not run yet: look again */
 #define XLV_SETTLE_MAX_MS  1500 /* its batches are 1 s apart at most */
 #define XLV_STATE_INITWAIT "2"
+#define XLV_INITWAIT	   2 /* XenbusStateInitWait */
+#define XLV_CLOSING	   5 /* XenbusStateClosing: Closed (6) is past it */
 
 struct xlv {
 	struct store	   *st;
@@ -373,6 +375,20 @@ xlv_plug_link(struct xlv *x, char *why, size_t len)
 	return 1;
 }
 
+/* The backend's state as a number, or -1 when it cannot be read. */
+static long
+xlv_state(struct xlv *x)
+{
+	char path[STORE_PATH_MAX + 16], v[8], *end;
+	long s;
+
+	snprintf(path, sizeof(path), "%s/state", x->backend);
+	if (store_read(x->st, path, v, sizeof(v)) == -1)
+		return -1;
+	s = strtol(v, &end, 10);
+	return end == v || *end != '\0' ? -1 : s;
+}
+
 /*
  * hotplug-status=connected, unless the link watcher still owes the
  * plugged vif its state (see the top): 1 written, 0 to look again
@@ -403,6 +419,15 @@ xlv_connect(struct xlv *x, char *why, size_t len)
 		    x->ifname,
 		    (unsigned long long)(xlv_now_ms() - x->pending_ms));
 	if (x->ahead) {
+		/* Still connecting (a shell just made) is the guest's to
+		 * wait for; given up, it is no vif to summon a guest on. */
+		if (xlv_state(x) >= XLV_CLOSING) {
+			snprintf(why, len,
+			    "%s: netback closed the vif "
+			    "connected ahead",
+			    x->ifname);
+			return -1;
+		}
 		log_debug("%s: in bridge %s, up, connected ahead", x->ifname,
 		    x->bridge);
 		return 1;
@@ -496,14 +521,45 @@ xlv_plug(struct xlv *x)
 
 static void xlv_initwait(void *);
 
+/*
+ * A vif connected ahead does not stop at InitWait: netback, finding the
+ * frontend Connected and hotplug-status written, goes on to Connected
+ * at once, and the node, read when the watch's event is handled, may
+ * never be seen at "2".  So its watch follows the state: on at
+ * InitWait or past it, given up at Closing or Closed (netback could not
+ * connect it).
+ */
+static void
+xlv_ahead_fired(const char *path, void *arg)
+{
+	struct xlv *x = arg;
+	char	    why[160];
+	long	    s;
+
+	(void)path;
+	if ((s = xlv_state(x)) < XLV_INITWAIT)
+		return;
+	store_unwatch(x->initwait);
+	x->initwait = NULL;
+	if (s >= XLV_CLOSING) {
+		snprintf(why, sizeof(why),
+		    "%s: netback closed the vif connected ahead (state %ld)",
+		    x->ifname, s);
+		xlv_finish(x, why);
+		return;
+	}
+	xlv_plug(x);
+}
+
 static int
 xlv_watch_initwait(struct xlv *x)
 {
 	char path[STORE_PATH_MAX + 16];
 
 	snprintf(path, sizeof(path), "%s/state", x->backend);
-	x->initwait = store_watch(x->st, path, XLV_STATE_INITWAIT, xlv_initwait,
-	    x);
+	x->initwait = x->ahead ?
+	    store_follow(x->st, path, xlv_ahead_fired, x) :
+	    store_watch(x->st, path, XLV_STATE_INITWAIT, xlv_initwait, x);
 	return x->initwait == NULL ? -1 : 0;
 }
 
@@ -603,8 +659,8 @@ xlv_make(struct store *st, uint32_t domid, const struct xlv_nic *nic,
 /*
  * A shell's vif made: the binding's keys written into it.  No
  * transaction: the guest has not run, and netback reads the MAC only as
- * the guest's netfront connects; a handful of writes in a row, sent
- * together.
+ * it connects (for a vif connected ahead it has read the placeholder,
+ * which it only stores); a handful of writes in a row, sent together.
  */
 static int
 xlv_name(struct xlv *x, const struct xlv_nic *nic)

@@ -494,20 +494,26 @@ test_vif_connected_ahead_for_a_kernel_that_adopts(void **state)
 	xlp_close(p);
 }
 
-/* shell-vif plain: the same shape, its vif left to the guest. */
+/* shell-vif plain: the same shape, its vif left to the guest; two
+ * shapes that differ only in that are one slot, kept across wants. */
 static void
 test_vif_plain_when_the_conf_says_so(void **state)
 {
 	struct xlp	*p;
-	struct xlp_shape s = { .mem_mib = 4, .flags = 0, .vif_ahead = 1 };
+	struct xlp_shape s[2] = { { .mem_mib = 4, .flags = 0, .vif_ahead = 1 },
+		{ .mem_mib = 4, .flags = 0, .vif_ahead = 0 } };
 	struct xls_shell sh;
 
 	(void)state;
 	assert_non_null(p = xlp_open(base, fake_st, 1, 1, 0));
-	xlp_want(p, &s, 1);
+	xlp_want(p, s, 2);
 	settle();
 	assert_string_equal(vifs, "+10 ");
-	assert_int_equal(xlp_take(p, &s, &sh), 0);
+	xlp_want(p, s, 2);
+	settle();
+	assert_string_equal(destroyed, ""); /* still wanted: kept */
+	assert_string_equal(vifs, "+10 ");
+	assert_int_equal(xlp_take(p, &s[0], &sh), 0);
 	assert_int_equal(sh.vif, XLV_PREMADE);
 	xlp_close(p);
 }

@@ -122,13 +122,39 @@ store_write(struct store *st, const char *path, const char *value)
 
 /* Which domain "exists" (its /local/domain/D), for the second rm. */
 static uint32_t live_domid;
+/* The backend's state, as netback would have it ("": none). */
+static char	backend_state[8];
+
+/* A followed watch (a vif connected ahead): its callback, to fire. */
+static void (*follow_cb)(const char *, void *);
+static void *follow_arg;
+static char  follow_path[STORE_PATH_MAX];
+
+struct store_watch *
+store_follow(struct store *st, const char  *path,
+    void (*cb)(const char *, void *), void *arg)
+{
+	(void)st;
+	snprintf(follow_path, sizeof(follow_path), "%s", path);
+	follow_cb = cb;
+	follow_arg = arg;
+	watches++;
+	return &the_watch;
+}
 
 int
 store_read(struct store *st, const char *path, char *buf, size_t size)
 {
-	char want[48];
+	char   want[48];
+	size_t n = strlen(path);
 
 	(void)st;
+	if (n > 6 && strcmp(path + n - 6, "/state") == 0) {
+		if (backend_state[0] == '\0')
+			return -1;
+		snprintf(buf, size, "%s", backend_state);
+		return 0;
+	}
 	snprintf(want, sizeof(want), "/local/domain/%u", live_domid);
 	if (live_domid == 0 || strcmp(path, want) != 0)
 		return -1;
@@ -207,6 +233,8 @@ setup(void **state)
 	(void)state;
 	memset(links, 0, sizeof(links));
 	writes[0] = made[0] = done_why[0] = no_ipv6[0] = '\0';
+	backend_state[0] = follow_path[0] = '\0';
+	follow_cb = NULL;
 	plugged_if = plugged_master = fail_make = 0;
 	watches = done_calls = 0;
 	watch_cb = NULL;
@@ -355,6 +383,72 @@ test_open_ahead_writes_no_hotplug_status(void **state)
 	assert_int_equal(plugged_if, 9);
 	assert_null(strstr(writes, "hotplug-status"));
 	assert_int_equal(done_calls, 1);
+	xlv_close(x);
+}
+
+/*
+ * A vif connected ahead whose vifD.0 netback has not made yet (a shell
+ * just made): netback does not stop at InitWait, so the state is
+ * followed, and the plug comes at InitWait or anything past it, never
+ * before.
+ */
+static void
+test_ahead_plugs_at_any_state_past_initwait(void **state)
+{
+	struct xlv *x;
+	char	    err[160];
+
+	(void)state;
+	links[0] = (struct fake_link){ "br0", 3, 0 };
+	x = xlv_open(fake_st, base, 7, &nic, XLV_AHEAD, on_done, NULL);
+	assert_non_null(x);
+	assert_int_equal(xlv_plug_now(x, err, sizeof(err)), 0);
+	assert_string_equal(follow_path,
+	    "/local/domain/0/backend/vif/7/0/state");
+	assert_non_null(follow_cb);
+	snprintf(backend_state, sizeof(backend_state), "1");
+	follow_cb(follow_path, follow_arg);
+	assert_int_equal(plugged_if, 0);
+	assert_int_equal(watches, 1);
+	/* InitWait was never seen: Connected already. */
+	links[1] = (struct fake_link){ "vif7.0", 9, IFF_UP };
+	snprintf(backend_state, sizeof(backend_state), "4");
+	follow_cb(follow_path, follow_arg);
+	assert_int_equal(watches, 0);
+	assert_int_equal(plugged_if, 9);
+	assert_int_equal(done_calls, 1);
+	assert_string_equal(done_why, "ok");
+	assert_null(strstr(writes, "hotplug-status"));
+	xlv_close(x);
+}
+
+/* One netback gave up on (Closing, Closed) is no vif to summon on,
+ * whether it is seen at the plug or while followed. */
+static void
+test_ahead_closed_by_netback_fails(void **state)
+{
+	struct xlv *x;
+	char	    err[160];
+
+	(void)state;
+	links[0] = (struct fake_link){ "br0", 3, 0 };
+	links[1] = (struct fake_link){ "vif7.0", 9, IFF_UP };
+	snprintf(backend_state, sizeof(backend_state), "6");
+	x = xlv_open(fake_st, base, 7, &nic, XLV_AHEAD, on_done, NULL);
+	assert_non_null(x);
+	assert_int_equal(xlv_plug_now(x, err, sizeof(err)), -1);
+	assert_string_equal(err,
+	    "vif7.0: netback closed the vif connected ahead");
+	xlv_close(x);
+	links[1].name = NULL;
+	x = xlv_open(fake_st, base, 8, &nic, XLV_AHEAD, on_done, NULL);
+	assert_non_null(x);
+	assert_int_equal(xlv_plug_now(x, err, sizeof(err)), 0);
+	snprintf(backend_state, sizeof(backend_state), "5");
+	follow_cb(follow_path, follow_arg);
+	assert_int_equal(done_calls, 1);
+	assert_string_equal(done_why,
+	    "vif8.0: netback closed the vif connected ahead (state 5)");
 	xlv_close(x);
 }
 
@@ -708,6 +802,8 @@ main(void)
 		T(test_open_premade_writes_only_the_bindings_keys),
 		T(test_premake_ahead_writes_the_frontends_half),
 		T(test_open_ahead_writes_no_hotplug_status),
+		T(test_ahead_plugs_at_any_state_past_initwait),
+		T(test_ahead_closed_by_netback_fails),
 		T(test_ifname_is_netbacks),
 		T(test_open_makes_both_folders_and_waits_for_initwait),
 		T(test_initwait_plugs_into_the_bridge_then_says_connected),

@@ -119,6 +119,7 @@ shell_vif_connected() {
 	_f=$(xenstore-read "/local/domain/$_d/device/vif/0/state")
 	echo "shell $_d: backend state $_b, frontend state $_f"
 	[ "$_b" = 4 ] && [ "$_f" = 4 ] &&
+	    [ -r "/sys/class/net/vif$_d.0/flags" ] &&
 	    [ $(($(cat "/sys/class/net/vif$_d.0/flags") & 1)) = 0 ] &&
 	    [ "$(cat "/sys/class/net/vif$_d.0/operstate")" = down ]
 }
