@@ -220,13 +220,27 @@ test_shape_of_what_a_shell_can_build(void **state)
 	assert_int_equal(xlp_shape_of(&b, &s), -1);
 }
 
+/* zs: one zone *z (*zp points at it) of the n bindings bs. */
+static void
+zone_of(struct binding *bs, size_t n, struct zone *z, struct zone **zp,
+    struct zone_set *zs)
+{
+	memset(z, 0, sizeof(*z));
+	z->bindings = bs;
+	z->nbindings = n;
+	*zp = z;
+	memset(zs, 0, sizeof(*zs));
+	zs->zones = zp;
+	zs->nzones = 1;
+}
+
 /* Distinct shapes, smallest first, while they fit in the budget. */
 static void
 test_shapes_smallest_first_within_the_budget(void **state)
 {
 	struct binding	 bs[5];
 	struct zone	 z;
-	struct zone	*zp = &z;
+	struct zone	*zp;
 	struct zone_set	 zs;
 	struct xlp_shape out[XLP_SHAPES_MAX];
 
@@ -237,12 +251,7 @@ test_shapes_smallest_first_within_the_budget(void **state)
 	bs[3] = pvh(4); /* the same shape again */
 	bs[4] = pvh(4);
 	bs[4].type = BINDING_TYPE_PV; /* no shape */
-	memset(&z, 0, sizeof(z));
-	z.bindings = bs;
-	z.nbindings = 5;
-	memset(&zs, 0, sizeof(zs));
-	zs.zones = &zp;
-	zs.nzones = 1;
+	zone_of(bs, 5, &z, &zp, &zs);
 	assert_int_equal(xlp_shapes(&zs, 1, 64, 1, out), 2);
 	assert_int_equal(out[0].mem_mib, 4);
 	assert_int_equal(out[1].mem_mib, 16);
@@ -525,7 +534,7 @@ test_shapes_apart_by_adoption(void **state)
 {
 	struct binding	 bs[2];
 	struct zone	 z;
-	struct zone	*zp = &z;
+	struct zone	*zp;
 	struct zone_set	 zs;
 	struct xlp_shape out[XLP_SHAPES_MAX];
 
@@ -533,12 +542,7 @@ test_shapes_apart_by_adoption(void **state)
 	bs[0] = pvh(4);
 	bs[1] = pvh(4);
 	bs[1].vif_adopt = 1;
-	memset(&z, 0, sizeof(z));
-	z.bindings = bs;
-	z.nbindings = 2;
-	memset(&zs, 0, sizeof(zs));
-	zs.zones = &zp;
-	zs.nzones = 1;
+	zone_of(bs, 2, &z, &zp, &zs);
 	assert_int_equal(xlp_shapes(&zs, 1, 64, 1, out), 2);
 	assert_int_equal(out[0].vif_ahead, 0);
 	assert_int_equal(out[1].vif_ahead, 1);
