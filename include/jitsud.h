@@ -120,11 +120,15 @@ const char *image_cache_get(struct image_cache *, const char *src,
  * image_features: what an ELF kernel says of itself in a note named
  * "jitsud" (any class, little-endian; anything else says nothing):
  * IMAGE_VIF_ADOPT, type 1, adopts a vif connected ahead (xls.c, our
- * libOS's netfront.c).  Pure; image_cache_get passes it on.
+ * libOS's netfront.c); IMAGE_RECORDS_EARLY, type 2, takes Synjitsu's
+ * records written before it asked (handover_unpaused, our libOS's
+ * synjitsu.c).  Pure; image_cache_get passes it on.
  */
-#define IMAGE_NOTE_NAME	     "jitsud"
-#define IMAGE_NOTE_VIF_ADOPT 1
-#define IMAGE_VIF_ADOPT	     0x1
+#define IMAGE_NOTE_NAME		 "jitsud"
+#define IMAGE_NOTE_VIF_ADOPT	 1
+#define IMAGE_NOTE_RECORDS_EARLY 2
+#define IMAGE_VIF_ADOPT		 0x1
+#define IMAGE_RECORDS_EARLY	 0x2
 int image_features(const uint8_t *buf, size_t len);
 
 /*
@@ -214,8 +218,11 @@ struct binding {
 	char	*kernel_copy;
 	char	*ramdisk_copy;
 	/* Set with kernel_copy: the kernel says (image_features) that it
-	 * adopts a vif connected ahead, so a shell's may be (xls.c). */
+	 * adopts a vif connected ahead, so a shell's may be (xls.c), and
+	 * that it takes hand-over records it did not ask for yet
+	 * (handover_unpaused). */
 	int	 vif_adopt;
+	int	 records_early;
 	/*
 	 * conduit= (conduit(7)): the names it serves, comma-separated,
 	 * lower case; absolute with the final dot once zone_read.c has
@@ -757,6 +764,9 @@ void metrics_render(const struct metrics *, const struct vms *, FILE *);
  * STANDING   deadline (holding, ready=tcp) IDLE      claim dropped, closed
  * WAITING    deadline                      IDLE      claim dropped (and
  *                                                    closed if holding)
+ * STANDING   handover_unpaused (early      SENT      as handover_asked
+ *            kernel, every client's
+ *            request in)
  * not SENT   handover_asked (attached)     SENT      records taken from
  *                                                    the stand-in (frozen:
  *                                                    it keeps frames for
@@ -846,6 +856,9 @@ struct vm_standin {
 	/* The guest adopted: what was kept for it after handover goes to
 	 * ifname (NULL: dropped), before release.  May be NULL. */
 	void (*pass)(void *ctx, void *claim, const char *ifname);
+	/* Every connection it holds has its client's request in (see
+	 * synjitsu_settled): 1, else 0.  May be NULL (never). */
+	int (*settled)(void *ctx, void *claim);
 };
 
 /* What every VM's hand-over shares (one per registry). */
@@ -877,6 +890,7 @@ struct handover {
 	const struct handover_transport *tr;	/* NULL: none attached */
 	void				*trctx;
 	int				 holding; /* tr keeps the guest off */
+	int				 early;	  /* sent before it asked */
 };
 
 /* handover_env_init: the defaults; si NULL (see handover_env_standin). */
@@ -918,6 +932,12 @@ void handover_attach(struct handover *, const struct handover_transport *,
     void *ctx);
 /* handover_asked: the guest listens and asks: the records are sent. */
 void handover_asked(struct handover *);
+/*
+ * handover_unpaused: the guest runs.  Its kernel takes records it did
+ * not ask for (the binding's records_early): when every client held
+ * has sent its request, the records are sent now, as if it asked.
+ */
+void handover_unpaused(struct handover *);
 /* handover_adopted: the guest took k (checked against what it was
  * sent); k < 0: it gave up.  The conversation is closed. */
 void handover_adopted(struct handover *, int k);
@@ -1392,6 +1412,8 @@ struct synio_claim *synio_claim(struct synio *, const struct binding *b,
  * none).  Then synio_pass, or synio_release alone.
  */
 size_t		    synio_handover(struct synio_claim *, struct synrec **recs);
+/* synio_settled: synjitsu_settled of the claim's connections. */
+int		    synio_settled(const struct synio_claim *);
 /*
  * synio_pass: the guest has adopted and is on the wire at ifname: the
  * frames kept for it since synio_handover go there (NULL: nowhere to

@@ -282,6 +282,14 @@ size_t synjitsu_nconn(const struct synjitsu_vm *vm);
 size_t synjitsu_nhalfopen(const struct synjitsu_vm *vm);
 
 /*
+ * Settled: at least one connection, none half-open, and every one has
+ * its client's first bytes (or FIN) in.  A freeze now loses nothing to
+ * the kept frames' detour (passed only once the guest adopted): what
+ * the guest must answer first is in the records.  1 or 0.
+ */
+int synjitsu_settled(const struct synjitsu_vm *vm);
+
+/*
  * Fills r with the connection in slot i (0..SYNJITSU_CONN_MAX-1) if it
  * can be handed over: established, maybe with the client's FIN taken.
  * Returns 0, or -1 (r untouched) for an empty, half-open or invalid

@@ -91,6 +91,7 @@ handover_init(struct handover *h, struct handover_env *env, const char *name)
 	h->tr = NULL;
 	h->trctx = NULL;
 	h->holding = 0;
+	h->early = 0;
 	/* The timer is made when first armed: most bindings of a large
 	 * zone are never summoned with Synjitsu. */
 	h->timer = NULL;
@@ -167,6 +168,7 @@ handover_close(struct handover *h, const char *why)
 	handover_disarm(h);
 	h->state = HANDOVER_IDLE;
 	h->holding = 0;
+	h->early = 0;
 	h->sent = 0;
 	if (tr != NULL) {
 		h->tr = NULL; /* before close: it may report again */
@@ -319,8 +321,14 @@ handover_asked(struct handover *h)
 	size_t		     n = 0;
 
 	if (h->state == HANDOVER_SENT) {
-		log_warnx("%s: synjitsu: the guest asked again; ignored",
-		    h->name);
+		if (h->early)
+			log_debug("%s: synjitsu: the guest asked; its records "
+				  "went at its unpause",
+			    h->name);
+		else
+			log_warnx("%s: synjitsu: the guest asked again; "
+				  "ignored",
+			    h->name);
 		return;
 	}
 	if (h->tr == NULL)
@@ -341,14 +349,39 @@ handover_asked(struct handover *h)
 	env->metrics->handed_conns += n;
 	handover_mark(h, TL_HANDOVER);
 	log_info("%s: synjitsu: %zu connection(s) handed over %llu ms after "
-		 "the claim",
-	    h->name, n, (unsigned long long)(vm_now_ms() - h->claim_ms));
+		 "the claim%s",
+	    h->name, n, (unsigned long long)(vm_now_ms() - h->claim_ms),
+	    h->early ? ", at its unpause" : "");
 	free(recs);
 	/* The claim stays, frozen: the guest may not be on the wire yet,
 	 * and until it is, its ARP is ours and its frames are kept. */
 	h->sent = n;
 	h->state = HANDOVER_SENT;
 	handover_arm(h, env->adopt_ms);
+}
+
+/*
+ * Waiting for the guest's ask costs it, on a dom0 whose CPU it shares:
+ * its write, xenstored's watch event, a builder's turn and the main
+ * thread's come between its boot and its records, while the request
+ * they carry is here already.  A kernel that reads its records at
+ * uk_ready() whether or not it asked (its note, records_early) gets
+ * them as it starts instead, when every client has sent its request:
+ * frozen earlier, the stand-in would keep what comes next and pass it
+ * only after the adoption, later than the guest answers a record.
+ * Otherwise the guest's ask decides, as for any other kernel.
+ */
+void
+handover_unpaused(struct handover *h)
+{
+	struct handover_env *env = h->env;
+
+	if (h->state != HANDOVER_STANDING || h->tr == NULL ||
+	    h->claim == NULL || env->si->settled == NULL ||
+	    !env->si->settled(env->sictx, h->claim))
+		return;
+	h->early = 1;
+	handover_asked(h);
 }
 
 void

@@ -246,9 +246,12 @@ image_notes(const uint8_t *buf, uint64_t off, uint64_t len)
 		if (namesz > len - at || ((namesz + 3) & ~3ULL) > len - at)
 			break;
 		if (namesz == name_len &&
-		    memcmp(buf + off + at, IMAGE_NOTE_NAME, name_len) == 0 &&
-		    type == IMAGE_NOTE_VIF_ADOPT)
-			features |= IMAGE_VIF_ADOPT;
+		    memcmp(buf + off + at, IMAGE_NOTE_NAME, name_len) == 0) {
+			if (type == IMAGE_NOTE_VIF_ADOPT)
+				features |= IMAGE_VIF_ADOPT;
+			else if (type == IMAGE_NOTE_RECORDS_EARLY)
+				features |= IMAGE_RECORDS_EARLY;
+		}
 		at += (namesz + 3) & ~3ULL;
 		if (descsz > len - at || ((descsz + 3) & ~3ULL) > len - at)
 			break;

@@ -106,6 +106,8 @@ jitsud_keep_images(const struct conf *c, struct zone_set *zs,
 			jitsud_image(z, b, binding_s(b->kernel),
 			    &b->kernel_copy, &features, errs);
 			b->vif_adopt = (features & IMAGE_VIF_ADOPT) != 0;
+			b->records_early = (features & IMAGE_RECORDS_EARLY) !=
+			    0;
 			if (b->ramdisk != NULL)
 				jitsud_image(z, b, b->ramdisk, &b->ramdisk_copy,
 				    NULL, errs);
@@ -501,9 +503,16 @@ jitsud_si_pass(void *ctx, void *claim, const char *ifname)
 	synio_pass(claim, ifname);
 }
 
+static int
+jitsud_si_settled(void *ctx, void *claim)
+{
+	(void)ctx;
+	return synio_settled(claim);
+}
+
 static const struct vm_standin jitsud_standin = { jitsud_si_claim,
 	jitsud_si_handover, jitsud_si_release, jitsud_si_announce,
-	jitsud_si_pass };
+	jitsud_si_pass, jitsud_si_settled };
 
 static void
 jitsud_wire_stats(const void *arg, struct synjitsu_stats *s)

@@ -694,6 +694,12 @@ synio_handover(struct synio_claim *c, struct synrec **recs)
 	return n;
 }
 
+int
+synio_settled(const struct synio_claim *c)
+{
+	return synjitsu_settled(&c->vm);
+}
+
 static void
 stats_add(struct synjitsu_stats *to, const struct synjitsu_stats *s)
 {

@@ -1043,6 +1043,25 @@ synjitsu_nhalfopen(const struct synjitsu_vm *vm)
 	return sj_conn_count(vm, sj_conn_half_open);
 }
 
+int
+synjitsu_settled(const struct synjitsu_vm *vm)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < SYNJITSU_CONN_MAX; i++) {
+		const struct synjitsu_conn *c = &vm->conn[i];
+
+		if (sj_conn_half_open(c))
+			return 0;
+		if (!sj_conn_exportable(c))
+			continue;
+		if (c->datalen == 0 && c->state != CONN_CLOSE_WAIT)
+			return 0;
+		n++;
+	}
+	return n > 0;
+}
+
 /*
  * The record as the guest must continue it: it has sent iss (the SYN)
  * and nothing else, and acked everything up to rcv_nxt, the bytes and

@@ -793,6 +793,9 @@ vm_backend_phase(struct vm *v, enum tl_phase p, uint64_t now_ms)
 	if (v->state == VM_BUILDING || v->state == VM_BOOTING ||
 	    v->state == VM_READY)
 		vm_tl_mark(v, p, now_ms);
+	if (p == TL_UNPAUSED && v->b.records_early &&
+	    (v->state == VM_BUILDING || v->state == VM_BOOTING))
+		handover_unpaused(&v->ho);
 }
 
 /* dst (a binding of a VM) becomes a copy of b, its old strings freed. */

@@ -196,6 +196,10 @@ xlh_write(struct xlh *h, char *lines, size_t n)
 	rc = store_write_seq(h->store, dir, keys, vals, i + 1);
 	if (rc == 0) {
 		h->written = 1;
+		/* Written before it asked (handover_unpaused): its ask,
+		 * when it comes, has nothing left to start. */
+		store_unwatch(h->ready);
+		h->ready = NULL;
 		/* Ready already, adopted will come alone (above); or no
 		 * data/status is watched for this guest (xlh_status). */
 		if (h->status_seen || !h->status)

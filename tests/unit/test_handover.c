@@ -27,6 +27,7 @@ static struct metrics	   metrics;
 static struct handover_env env;
 static struct handover	   h;
 static int		   fail_claim, fail_send;
+static int		   fake_is_settled;
 static size_t		   fake_conns;
 static int		   handle; /* the claim's address */
 
@@ -76,8 +77,16 @@ fake_pass(void *ctx, void *claim, const char *ifname)
 	record("pass(%s)", ifname != NULL ? ifname : "-");
 }
 
+static int
+fake_settled(void *ctx, void *claim)
+{
+	(void)ctx;
+	assert_ptr_equal(claim, &handle);
+	return fake_is_settled;
+}
+
 static const struct vm_standin fake_si = { fake_claim, fake_take, fake_release,
-	NULL, fake_pass };
+	NULL, fake_pass, fake_settled };
 
 static int
 fake_send(void *ctx, const struct synrec *recs, size_t n)
@@ -129,6 +138,7 @@ setup(void **state)
 	(void)state;
 	calls[0] = '\0';
 	fail_claim = fail_send = 0;
+	fake_is_settled = 0;
 	fake_conns = 0;
 	memset(&metrics, 0, sizeof(metrics));
 	log_init("test_handover", 1, 0);
@@ -149,6 +159,21 @@ teardown(void **state)
 	handover_free(&h);
 	event_base_free(base);
 	return 0;
+}
+
+/* The guest adopts all n records it was sent: the whole conversation. */
+static void
+adopted_all(int n)
+{
+	char want[160];
+
+	handover_adopted(&h, n);
+	assert_int_equal(metrics.adopted_conns, (uint64_t)n);
+	snprintf(want, sizeof(want),
+	    "claim send(%d) pass(vif7.0) release "
+	    "close(the guest adopted %d connection(s))",
+	    n, n);
+	assert_string_equal(calls, want);
 }
 
 /* Claimed, the transport attached, the guest ready: WAITING. */
@@ -291,11 +316,7 @@ test_asked_while_booting_waits_for_readiness(void **state)
 	testutil_loop_for(base, 25);
 	assert_int_equal(h.state, HANDOVER_SENT);
 	assert_string_equal(calls, "claim send(1)");
-	handover_adopted(&h, 1);
-	assert_int_equal(metrics.adopted_conns, 1);
-	assert_string_equal(calls,
-	    "claim send(1) pass(vif7.0) release "
-	    "close(the guest adopted 1 connection(s))");
+	adopted_all(1);
 }
 
 /* Without a port to pass them to, the kept frames go with the claim. */
@@ -464,6 +485,84 @@ test_adopted_before_asking_ends_the_stand_in(void **state)
 	    "close(the guest adopted 0 connection(s))");
 }
 
+/* Booting, claimed, the transport attached: what an unpause finds. */
+static void
+booting(void)
+{
+	struct binding b = binding(1);
+
+	assert_int_equal(handover_claim(&h, &b), 1);
+	handover_attach(&h, &fake_tr, &h);
+	handover_booting(&h, &b);
+}
+
+/*
+ * Every client's request in at the unpause: the records go then, and
+ * the guest's own ask, when it comes, changes nothing.
+ */
+static void
+test_unpaused_with_every_request_in_sends_at_once(void **state)
+{
+	(void)state;
+	fake_conns = 2;
+	fake_is_settled = 1;
+	booting();
+	handover_unpaused(&h);
+	assert_int_equal(h.state, HANDOVER_SENT);
+	assert_true(handover_standing(&h)); /* frozen, it keeps frames */
+	assert_int_equal(metrics.handovers, 1);
+	handover_asked(&h);
+	assert_int_equal(metrics.handovers, 1);
+	handover_ready(&h);
+	adopted_all(2);
+}
+
+/* A client still in its handshake, or with nothing sent: the ask waits. */
+static void
+test_unpaused_while_a_client_is_unsettled_waits_for_the_ask(void **state)
+{
+	(void)state;
+	fake_conns = 1;
+	booting();
+	handover_unpaused(&h);
+	assert_int_equal(h.state, HANDOVER_STANDING);
+	assert_int_equal(metrics.handovers, 0);
+	handover_asked(&h);
+	assert_int_equal(h.state, HANDOVER_SENT);
+	assert_string_equal(calls, "claim send(1)");
+}
+
+/* Nothing to send early: no claim, no transport, no stand-in's say. */
+static void
+test_unpaused_without_claim_transport_or_verdict_does_nothing(void **state)
+{
+	struct vm_standin mute_si = fake_si;
+
+	(void)state;
+	fake_is_settled = 1;
+	handover_attach(&h, &fake_tr, &h); /* no claim */
+	handover_unpaused(&h);
+	assert_int_equal(h.state, HANDOVER_IDLE);
+	handover_end(&h, "down");
+	booting();
+	mute_si.settled = NULL;
+	env.si = &mute_si;
+	handover_unpaused(&h);
+	assert_int_equal(h.state, HANDOVER_STANDING);
+	env.si = &fake_si;
+	handover_end(&h, "down");
+	assert_int_equal(metrics.handovers, 0);
+	assert_string_equal(calls, "close(down) claim release close(down)");
+	/* Claimed but no transport (a paused build): nothing either. */
+	{
+		struct binding b = binding(1);
+
+		assert_int_equal(handover_claim(&h, &b), 1);
+		handover_unpaused(&h);
+		assert_int_equal(h.state, HANDOVER_STANDING);
+	}
+}
+
 static void
 test_end_drops_the_claim_and_closes(void **state)
 {
@@ -513,6 +612,9 @@ main(void)
 		T(test_broken_before_asking_drops_the_claim),
 		T(test_broken_after_sending_counts_nothing),
 		T(test_adopted_before_asking_ends_the_stand_in),
+		T(test_unpaused_with_every_request_in_sends_at_once),
+		T(test_unpaused_while_a_client_is_unsettled_waits_for_the_ask),
+		T(test_unpaused_without_claim_transport_or_verdict_does_nothing),
 		T(test_end_drops_the_claim_and_closes),
 		T(test_free_releases_quietly),
 #undef T

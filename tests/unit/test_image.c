@@ -337,8 +337,8 @@ static void
 test_features_from_the_jitsud_note(void **state)
 {
 	uint8_t	    buf[512];
-	const char *names[] = { "Xen", "jitsud" };
-	uint32_t    types[] = { 18, 1 };
+	const char *names[] = { "Xen", "jitsud", "jitsud" };
+	uint32_t    types[] = { 18, 1, 2 };
 	size_t	    len;
 
 	(void)state;
@@ -346,10 +346,17 @@ test_features_from_the_jitsud_note(void **state)
 	assert_int_equal(image_features(buf, len), IMAGE_VIF_ADOPT);
 	len = elf(buf, sizeof(buf), 0, names, types, 2);
 	assert_int_equal(image_features(buf, len), IMAGE_VIF_ADOPT);
+	/* Each note says its own; both together, both. */
+	len = elf(buf, sizeof(buf), 1, names, types, 3);
+	assert_int_equal(image_features(buf, len),
+	    IMAGE_VIF_ADOPT | IMAGE_RECORDS_EARLY);
+	types[1] = 2;
+	len = elf(buf, sizeof(buf), 0, names, types, 2);
+	assert_int_equal(image_features(buf, len), IMAGE_RECORDS_EARLY);
 	/* Xen's notes alone, another type, another name: nothing. */
 	len = elf(buf, sizeof(buf), 1, names, types, 1);
 	assert_int_equal(image_features(buf, len), 0);
-	types[1] = 2;
+	types[1] = 3;
 	len = elf(buf, sizeof(buf), 1, names, types, 2);
 	assert_int_equal(image_features(buf, len), 0);
 	names[1] = "jitsu";

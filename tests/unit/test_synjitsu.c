@@ -1667,6 +1667,44 @@ test_drain_refuses_new_syns_and_lets_half_open_finish(void **state)
 }
 
 /*
+ * Settled only with a connection, none half-open, and every one's first
+ * bytes (or FIN) in: what an early hand-over (handover_unpaused) waits
+ * for.
+ */
+static void
+test_settled_when_every_client_has_sent(void **state)
+{
+	struct tseg  s;
+	struct reply r;
+	uint32_t     iss2;
+
+	(void)state;
+	vm_setup();
+	assert_int_equal(synjitsu_settled(&vm), 0); /* nobody yet */
+	s = syn(CL_PORT, IRS);
+	assert_int_equal(send_seg(&s, 0), SYNJITSU_REPLIED);
+	parse_reply(&r);
+	assert_int_equal(synjitsu_settled(&vm), 0); /* half-open */
+	s = seg(F_ACK, IRS + 1, r.seq + 1);
+	assert_int_equal(send_seg(&s, 0), SYNJITSU_TAKEN);
+	assert_int_equal(synjitsu_settled(&vm), 0); /* nothing sent */
+	s = data_seg(CL_PORT, IRS + 1, r.seq, req, 10);
+	assert_int_equal(send_seg(&s, 1), SYNJITSU_REPLIED);
+	assert_int_equal(synjitsu_settled(&vm), 1);
+	/* A second client, silent: unsettled until it sends its FIN. */
+	iss2 = open_conn(CL_PORT + 1, IRS, 7, 1);
+	assert_int_equal(synjitsu_settled(&vm), 0);
+	s = seg(F_ACK | F_FIN, IRS + 1, iss2 + 1);
+	s.sport = CL_PORT + 1;
+	assert_int_equal(send_seg(&s, 2), SYNJITSU_REPLIED);
+	assert_int_equal(synjitsu_settled(&vm), 1);
+	/* A third, half-open: unsettled again. */
+	s = syn(CL_PORT + 2, IRS);
+	assert_int_equal(send_seg(&s, 2), SYNJITSU_REPLIED);
+	assert_int_equal(synjitsu_settled(&vm), 0);
+}
+
+/*
  * Frozen, no connection is taken or answered any more; what TCP comes
  * for the guest is kept for it, and its address is still ours in ARP
  * until it is on the wire itself.
@@ -2185,6 +2223,7 @@ main(void)
 		    test_drain_refuses_new_syns_and_lets_half_open_finish),
 		cmocka_unit_test(
 		    test_freeze_keeps_tcp_for_the_guest_and_frees_half_open),
+		cmocka_unit_test(test_settled_when_every_client_has_sent),
 		cmocka_unit_test(
 		    test_a_partial_checksum_is_finished_for_the_guest),
 		cmocka_unit_test(test_freeze_keeps_until_the_guest_is_heard),

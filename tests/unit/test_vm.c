@@ -167,8 +167,19 @@ fake_release(void *ctx, void *claim)
 	    b->name);
 }
 
+/* The stand-in's word on its clients (handover_unpaused). */
+static int fake_is_settled;
+
+static int
+fake_settled(void *ctx, void *claim)
+{
+	(void)ctx;
+	(void)claim;
+	return fake_is_settled;
+}
+
 static const struct vm_standin fake_si = { fake_claim, fake_si_handover,
-	fake_release, NULL, NULL };
+	fake_release, NULL, NULL, fake_settled };
 
 /* metrics.c is a neighbour: count boots here instead. */
 void
@@ -262,6 +273,7 @@ setup(void **state)
 	calls[0] = '\0';
 	fail_create = fail_pause = fail_suspend = fail_claim = 0;
 	fake_conns = 0;
+	fake_is_settled = 0;
 	traffic_counter = 0;
 	memset(&metrics, 0, sizeof(metrics));
 	base = event_base_new();
@@ -774,7 +786,7 @@ fake_announce(void *ctx, const struct binding *b)
 }
 
 static const struct vm_standin announce_si = { fake_claim, fake_si_handover,
-	fake_release, fake_announce, NULL };
+	fake_release, fake_announce, NULL, NULL };
 
 /* A guest that turns ready is announced (its MAC may be new to clients)
  * before the answers held for it go out; only then. */
@@ -841,6 +853,51 @@ test_standin_answers_at_once_and_hands_over(void **state)
 	assert_int_equal(metrics.adopted_conns, 2);
 	/* Released: from now on it is an ordinary boot. */
 	assert_int_equal(vm_want(vs, &b, NULL), VM_WANT_WAIT);
+	vms_free(vs);
+}
+
+/*
+ * A kernel that takes records before it asks gets them at its unpause
+ * when the stand-in's clients are settled; any other waits for its ask.
+ */
+static void
+test_standin_hands_over_at_the_unpause_to_an_early_kernel(void **state)
+{
+	struct binding b = binding("www.", BINDING_STOP_DESTROY, 0);
+	struct vms    *vs;
+	struct vm     *v;
+	int	       early;
+
+	(void)state;
+	fake_conns = 1;
+	fake_is_settled = 1;
+	for (early = 0; early <= 1; early++) {
+		calls[0] = '\0';
+		b.records_early = early;
+		vs = synjitsu_registry(&b);
+		v = vm_find(vs, "www.");
+		assert_int_equal(vm_want(vs, &b, NULL), VM_WANT_STANDIN);
+		vm_backend_phase(v, TL_CREATED, vm_now_ms());
+		assert_int_equal(metrics.handovers, 0);
+		vm_backend_phase(v, TL_UNPAUSED, vm_now_ms());
+		assert_int_equal(metrics.handovers, (uint64_t)early);
+		assert_string_equal(calls,
+		    early ? "claim(www.) create(www.) handover1(www.)" :
+			    "claim(www.) create(www.)");
+		vms_free(vs);
+		memset(&metrics, 0, sizeof(metrics));
+	}
+	/* Unsettled: the early kernel asks like any other. */
+	calls[0] = '\0';
+	fake_is_settled = 0;
+	vs = synjitsu_registry(&b);
+	v = vm_find(vs, "www.");
+	assert_int_equal(vm_want(vs, &b, NULL), VM_WANT_STANDIN);
+	vm_backend_phase(v, TL_UNPAUSED, vm_now_ms());
+	assert_int_equal(metrics.handovers, 0);
+	vm_backend_built(v, 1, NULL);
+	handover_asked(&v->ho);
+	assert_int_equal(metrics.handovers, 1);
 	vms_free(vs);
 }
 
@@ -1143,6 +1200,7 @@ main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 		T(test_ready_guest_is_announced_before_its_answers),
 		T(test_standin_answers_at_once_and_hands_over),
+		T(test_standin_hands_over_at_the_unpause_to_an_early_kernel),
 		T(test_standin_claims_after_a_build_first_backends_create),
 		T(test_standin_is_dropped_when_the_guest_goes_down),
 		T(test_standin_expires_when_the_guest_never_asks),

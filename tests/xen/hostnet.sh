@@ -3,7 +3,8 @@
 # unikernel's name and curl gets the summoned httpd's page; then a client
 # that resolves and connects by itself times query, answer and first byte
 # (curl through its resolver); the same cold summon from the in-dom0
-# client, for comparison.  Every time here is the host's clock except the
+# client, for comparison; and Synjitsu's early hand-over, records written
+# at the unpause, to a PV httpd.  Every time here is the host's clock except the
 # dom0 client's, which is dom0's.
 # testbed: hostnet
 
@@ -16,6 +17,10 @@ uk="kernel=/testbed/unikernels/httpd.pvh type=pvh memory=8M cpuid=\"host,rdtscp=
 	printf 'dig\tIN\tUNIKERNEL\t%s ip=10.0.0.51\n' "$uk"
 	printf 'fb\tIN\tUNIKERNEL\t%s ip=10.0.0.52\n' "$uk"
 	printf 'in\tIN\tUNIKERNEL\t%s ip=10.0.0.53\n' "$uk"
+	# PV, so libxl builds it (no shell): the host's client, which
+	# connects as soon as it has the answer, has sent its request long
+	# before the unpause, when the records then go (handover_unpaused).
+	printf 'early\tIN\tUNIKERNEL\tkernel=/testbed/unikernels/httpd.pv type=pv memory=8M ready=xenstore ports=80 max-boot=60s idle=0 synjitsu=on ip=10.0.0.54\n'
 } > /etc/jitsud/test.zone
 printf 'listen on 10.0.0.1\nzone test.zone\nbackend xen\nvif-script vif-jitsu\n' \
     > /etc/jitsud/jitsud.conf
@@ -80,4 +85,18 @@ check dom0-first-byte-cold dom0_fb
 tb_say "BENCH hostnet-first-byte client=dom0 mode=cold $(cat /tmp/fb.out)"
 check dom0-first-byte-warm dom0_fb
 tb_say "BENCH hostnet-first-byte client=dom0 mode=warm $(cat /tmp/fb.out)"
+
+# Synjitsu to a kernel whose note says it takes records it has not asked
+# for: the hand-over goes at its unpause, the guest adopts, the client
+# gets the page on its first connection.
+check host-first-byte-synjitsu host_fb early.test
+tb_say "BENCH hostnet-first-byte client=host mode=syn-pv $(cat /tmp/fb.out)"
+check synjitsu-records-at-the-unpause grep -q \
+    "early\.test\.: synjitsu: 1 connection(s) handed over [0-9]* ms after the claim, at its unpause" \
+    /tmp/jitsud.log
+check synjitsu-early-records-adopted tb_until grep -q \
+    "early\.test\.: synjitsu: the guest adopted 1 connection(s)" \
+    /tmp/jitsud.log
+check synjitsu-no-syn-retransmitted grep -q "syn_retrans=0" /tmp/fb.out
+tb_log "synjitsu (jitsud's log)" grep "synjitsu" /tmp/jitsud.log
 tb_log "every summon's timeline (jitsud's log)" grep "summon timeline" /tmp/jitsud.log

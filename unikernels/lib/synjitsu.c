@@ -14,7 +14,10 @@
  *           stays quiet
  *   jitsud  stops taking connections for our address (it still answers
  *           ARP for it and keeps what clients send us), writes conn/0 ..
- *           conn/N-1 (one synrec line each), then count = N
+ *           conn/N-1 (one synrec line each), then count = N; or, since
+ *           our image's note says we read count whether or not we asked
+ *           (boot.h, JITSUD_NOTE_RECORDS_EARLY), already at our unpause
+ *           if every client's request was in by then
  *   guest   uk_ready(), its listeners up: reads count and the records,
  *           adopts each (uk_tcp_adopt), ends the quiet (the gratuitous
  *           ARP goes out) and, once the stack has had its turn with the

@@ -24,20 +24,31 @@
 
 /*
  * What the image says to jitsud (its image.c reads it; Xen's loader
- * skips notes not named "Xen"): type 1, this netfront adopts a vif
- * connected before the guest ran (netfront.c), which jitsud's domain
- * shells then do.  Only where a ring's frame can be reached as it is:
- * PVH's identity map.
+ * skips notes not named "Xen"), one note of type t each.
  */
-#define JITSUD_NOTE_VIF_ADOPT			\
+#define JITSUD_NOTE(t)				\
 	.p2align 2;				\
 	.long 2f - 1f;				\
 	.long 4f - 3f;				\
-	.long 1;				\
+	.long t;				\
 1:	.asciz "jitsud";			\
 2:	.p2align 2;				\
 3:	.long 1;				\
 4:
+
+/*
+ * Type 1: this netfront adopts a vif connected before the guest ran
+ * (netfront.c), which jitsud's domain shells then do.  Only where a
+ * ring's frame can be reached as it is: PVH's identity map.
+ */
+#define JITSUD_NOTE_VIF_ADOPT JITSUD_NOTE(1)
+
+/*
+ * Type 2: Synjitsu's records may come before we ask (synjitsu.c reads
+ * count at uk_ready() whether or not its ask was answered), so jitsud
+ * may write them as we start, when its clients' requests are in.
+ */
+#define JITSUD_NOTE_RECORDS_EARLY JITSUD_NOTE(2)
 
 /*
  * The notes every image carries, PVH or PV, for .note.xen; the binding
@@ -46,7 +57,8 @@
 #define ELFNOTES_COMMON						\
 	ELFNOTE(XEN_ELFNOTE_GUEST_OS, .asciz "uk");		\
 	ELFNOTE(XEN_ELFNOTE_XEN_VERSION, .asciz "xen-3.0");	\
-	ELFNOTE(XEN_ELFNOTE_LOADER, .asciz "generic")
+	ELFNOTE(XEN_ELFNOTE_LOADER, .asciz "generic");		\
+	JITSUD_NOTE_RECORDS_EARLY
 
 /*
  * Zeroes __bss_start..__bss_end (pvh.ld, pv.ld) with rep stosb, so it
