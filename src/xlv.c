@@ -98,15 +98,14 @@
  * port at once.  Were it taken within that second, nothing is left to
  * hold back (netback is Connected), and the wait is only logged.
  */
-#define XLV_DEVID	   0
-#define XLV_INITWAIT_S	   20 /* libxl waits 10 s for InitWait */
-#define XLV_RETRY_MS	   10 /* vifD.0 not made yet: look again */
-#define XLV_RETRIES	   100
-#define XLV_SETTLE_MS	   10	/* link watcher not run yet: look again */
-#define XLV_SETTLE_MAX_MS  1500 /* its batches are 1 s apart at most */
-#define XLV_STATE_INITWAIT "2"
-#define XLV_INITWAIT	   2 /* XenbusStateInitWait */
-#define XLV_CLOSING	   5 /* XenbusStateClosing: Closed (6) is past it */
+#define XLV_DEVID	  0
+#define XLV_INITWAIT_S	  20 /* libxl waits 10 s for InitWait */
+#define XLV_RETRY_MS	  10 /* vifD.0 not made yet: look again */
+#define XLV_RETRIES	  100
+#define XLV_SETTLE_MS	  10   /* link watcher not run yet: look again */
+#define XLV_SETTLE_MAX_MS 1500 /* its batches are 1 s apart at most */
+#define XLV_INITWAIT	  2    /* XenbusStateInitWait */
+#define XLV_CLOSING	  5    /* XenbusStateClosing: Closed (6) is past it */
 
 struct xlv {
 	struct store	   *st;
@@ -519,18 +518,17 @@ xlv_plug(struct xlv *x)
 	}
 }
 
-static void xlv_initwait(void *);
-
 /*
- * A vif connected ahead does not stop at InitWait: netback, finding the
- * frontend Connected and hotplug-status written, goes on to Connected
- * at once, and the node, read when the watch's event is handled, may
- * never be seen at "2".  So its watch follows the state: on at
- * InitWait or past it, given up at Closing or Closed (netback could not
- * connect it).
+ * Its backend's state, followed: on at InitWait or past it, given up at
+ * Closing or Closed (netback could not connect it).  Past InitWait is
+ * a vif connected ahead: netback, finding the frontend Connected and
+ * hotplug-status written, goes on to Connected at once, and the node,
+ * read when the watch's event is handled, may never be seen at "2".
+ * A vif made now stops at InitWait for our hotplug-status; one whose
+ * backend closed fails now rather than at the deadline.
  */
 static void
-xlv_ahead_fired(const char *path, void *arg)
+xlv_state_fired(const char *path, void *arg)
 {
 	struct xlv *x = arg;
 	char	    why[160];
@@ -543,8 +541,8 @@ xlv_ahead_fired(const char *path, void *arg)
 	x->initwait = NULL;
 	if (s >= XLV_CLOSING) {
 		snprintf(why, sizeof(why),
-		    "%s: netback closed the vif connected ahead (state %ld)",
-		    x->ifname, s);
+		    "%s: netback closed the vif%s (state %ld)", x->ifname,
+		    x->ahead ? " connected ahead" : "", s);
 		xlv_finish(x, why);
 		return;
 	}
@@ -557,9 +555,7 @@ xlv_watch_initwait(struct xlv *x)
 	char path[STORE_PATH_MAX + 16];
 
 	snprintf(path, sizeof(path), "%s/state", x->backend);
-	x->initwait = x->ahead ?
-	    store_follow(x->st, path, xlv_ahead_fired, x) :
-	    store_watch(x->st, path, XLV_STATE_INITWAIT, xlv_initwait, x);
+	x->initwait = store_follow(x->st, path, xlv_state_fired, x);
 	return x->initwait == NULL ? -1 : 0;
 }
 
@@ -589,15 +585,6 @@ xlv_plug_now(struct xlv *x, char *err, size_t errlen)
 	x->initwait = NULL;
 	/* Before the unpause no carrier can have come: no wait either. */
 	return xlv_settle_step(x, err, errlen) == -1 ? -1 : 1;
-}
-
-static void
-xlv_initwait(void *arg)
-{
-	struct xlv *x = arg;
-
-	x->initwait = NULL;
-	xlv_plug(x);
 }
 
 static void

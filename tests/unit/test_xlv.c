@@ -22,8 +22,8 @@
  * keeps the last folders made, the one watch set and every write; the
  * rtnetlink side knows the links in links[] and records each plug (and
  * each link whose IPv6 was turned off, with the plugs made by then).  A
- * test plays netback by firing the watch (the backend reached
- * InitWait) and, for a late vifD.0, by adding the link meanwhile.
+ * test plays netback by setting its state and firing the watch
+ * (netback_at) and, for a late vifD.0, by adding the link meanwhile.
  */
 struct fake_link {
 	const char  *name;
@@ -31,14 +31,11 @@ struct fake_link {
 	unsigned int flags; /* as the kernel reports them after the plug */
 };
 
-static struct fake_link links[4];
-static char		writes[1024];
-static char		made[2048];
-static int		plugged_if, plugged_master, fail_make, nl_opens;
-static char		no_ipv6[64]; /* "NAME@PLUGS;" each */
-static char		watch_path[STORE_PATH_MAX], watch_want[16];
-static void (*watch_cb)(void *);
-static void		 *watch_arg;
+static struct fake_link	  links[4];
+static char		  writes[1024];
+static char		  made[2048];
+static int		  plugged_if, plugged_master, fail_make, nl_opens;
+static char		  no_ipv6[64]; /* "NAME@PLUGS;" each */
 static int		  watches, done_calls;
 static char		  done_why[256];
 static struct event_base *base;
@@ -91,19 +88,6 @@ store_write_dirs(struct store *st, const struct store_dir *d, size_t n)
 	return 0;
 }
 
-struct store_watch *
-store_watch(struct store *st, const char *path, const char *want,
-    void (*cb)(void *), void *arg)
-{
-	(void)st;
-	snprintf(watch_path, sizeof(watch_path), "%s", path);
-	snprintf(watch_want, sizeof(watch_want), "%s", want);
-	watch_cb = cb;
-	watch_arg = arg;
-	watches++;
-	return &the_watch;
-}
-
 void
 store_unwatch(struct store_watch *w)
 {
@@ -125,7 +109,7 @@ static uint32_t live_domid;
 /* The backend's state, as netback would have it ("": none). */
 static char	backend_state[8];
 
-/* A followed watch (a vif connected ahead): its callback, to fire. */
+/* The one watch, on the backend's state, followed: its callback. */
 static void (*follow_cb)(const char *, void *);
 static void *follow_arg;
 static char  follow_path[STORE_PATH_MAX];
@@ -140,6 +124,15 @@ store_follow(struct store *st, const char  *path,
 	follow_arg = arg;
 	watches++;
 	return &the_watch;
+}
+
+/* netback's backend state becomes state: the followed watch fires. */
+static void
+netback_at(const char *state)
+{
+	snprintf(backend_state, sizeof(backend_state), "%s", state);
+	assert_non_null(follow_cb);
+	follow_cb(follow_path, follow_arg);
 }
 
 int
@@ -237,7 +230,6 @@ setup(void **state)
 	follow_cb = NULL;
 	plugged_if = plugged_master = fail_make = 0;
 	watches = done_calls = 0;
-	watch_cb = NULL;
 	base = event_base_new();
 	return base == NULL;
 }
@@ -406,14 +398,12 @@ test_ahead_plugs_at_any_state_past_initwait(void **state)
 	assert_string_equal(follow_path,
 	    "/local/domain/0/backend/vif/7/0/state");
 	assert_non_null(follow_cb);
-	snprintf(backend_state, sizeof(backend_state), "1");
-	follow_cb(follow_path, follow_arg);
+	netback_at("1");
 	assert_int_equal(plugged_if, 0);
 	assert_int_equal(watches, 1);
 	/* InitWait was never seen: Connected already. */
 	links[1] = (struct fake_link){ "vif7.0", 9, IFF_UP };
-	snprintf(backend_state, sizeof(backend_state), "4");
-	follow_cb(follow_path, follow_arg);
+	netback_at("4");
 	assert_int_equal(watches, 0);
 	assert_int_equal(plugged_if, 9);
 	assert_int_equal(done_calls, 1);
@@ -444,11 +434,36 @@ test_ahead_closed_by_netback_fails(void **state)
 	x = xlv_open(fake_st, base, 8, &nic, XLV_AHEAD, on_done, NULL);
 	assert_non_null(x);
 	assert_int_equal(xlv_plug_now(x, err, sizeof(err)), 0);
-	snprintf(backend_state, sizeof(backend_state), "5");
-	follow_cb(follow_path, follow_arg);
+	netback_at("5");
 	assert_int_equal(done_calls, 1);
 	assert_string_equal(done_why,
 	    "vif8.0: netback closed the vif connected ahead (state 5)");
+	xlv_close(x);
+}
+
+/* A vif made now fails as soon as netback gives up on it, not at the
+ * InitWait deadline; before InitWait nothing happens. */
+static void
+test_plain_vif_closed_by_netback_fails_at_once(void **state)
+{
+	struct xlv *x;
+
+	(void)state;
+	links[0] = (struct fake_link){ "br0", 3, 0 };
+	x = xlv_open(fake_st, base, 7, &nic, 0, on_done, NULL);
+	assert_non_null(x);
+	netback_at("1");
+	assert_int_equal(done_calls, 0);
+	assert_int_equal(watches, 1);
+	netback_at("6");
+	assert_int_equal(watches, 0);
+	assert_int_equal(plugged_if, 0);
+	assert_int_equal(done_calls, 1);
+	assert_string_equal(done_why,
+	    "vif7.0: netback closed the vif (state 6)");
+	/* As a failed hotplug script leaves it. */
+	assert_non_null(strstr(writes, "hotplug-status=error;"));
+	assert_null(strstr(writes, "hotplug-status=connected"));
 	xlv_close(x);
 }
 
@@ -505,9 +520,8 @@ test_open_makes_both_folders_and_waits_for_initwait(void **state)
 	assert_non_null(strstr(made, "[/local/domain/7/device/vif/0 7 0]"));
 	assert_true(strstr(made, "[/local/domain/7/device/vif/0") <
 	    strstr(made, "[/local/domain/0/backend/vif/7/0 0 7]"));
-	assert_string_equal(watch_path,
+	assert_string_equal(follow_path,
 	    "/local/domain/0/backend/vif/7/0/state");
-	assert_string_equal(watch_want, "2");
 	assert_int_equal(plugged_if, 0); /* nothing before InitWait */
 	assert_int_equal(done_calls, 0);
 	xlv_close(x);
@@ -525,7 +539,7 @@ test_initwait_plugs_into_the_bridge_then_says_connected(void **state)
 	links[1] = (struct fake_link){ "vif7.0", 9, IFF_UP };
 	x = xlv_open(fake_st, base, 7, &nic, 0, on_done, NULL);
 	assert_non_null(x);
-	watch_cb(watch_arg);
+	netback_at("2");
 	assert_int_equal(plugged_if, 9);
 	assert_int_equal(plugged_master, 3);
 	/* IPv6 off before the link is up: never any link-local chatter. */
@@ -547,7 +561,7 @@ test_missing_bridge_fails_naming_vif_and_bridge(void **state)
 	(void)state;
 	links[1] = (struct fake_link){ "vif7.0", 9, IFF_UP };
 	x = xlv_open(fake_st, base, 7, &nic, 0, on_done, NULL);
-	watch_cb(watch_arg);
+	netback_at("2");
 	assert_int_equal(plugged_if, 0);
 	assert_int_equal(done_calls, 1);
 	assert_non_null(strstr(done_why, "vif7.0"));
@@ -579,7 +593,7 @@ test_late_vif_is_waited_for(void **state)
 	links[0] = (struct fake_link){ "br0", 3, IFF_UP | IFF_RUNNING };
 	x = xlv_open(fake_st, base, 7, &nic, 0, on_done, NULL);
 	event_base_once(base, -1, EV_TIMEOUT, add_vif, NULL, &tv);
-	watch_cb(watch_arg);
+	netback_at("2");
 	assert_int_equal(done_calls, 0);
 	testutil_loop_until(base, &done_calls, 1, 2000);
 	assert_int_equal(done_calls, 1);
@@ -597,7 +611,7 @@ test_vif_that_never_comes_fails(void **state)
 	(void)state;
 	links[0] = (struct fake_link){ "br0", 3, IFF_UP | IFF_RUNNING };
 	x = xlv_open(fake_st, base, 7, &nic, 0, on_done, NULL);
-	watch_cb(watch_arg);
+	netback_at("2");
 	testutil_loop_until(base, &done_calls, 1, 3000);
 	assert_int_equal(done_calls, 1);
 	assert_non_null(strstr(done_why, "vif7.0: no such interface"));
@@ -643,7 +657,7 @@ test_carrier_before_plug_waits_for_the_link_watcher(void **state)
 	x = xlv_open(fake_st, base, 7, &nic, 0, on_done, NULL);
 	assert_non_null(x);
 	event_base_once(base, -1, EV_TIMEOUT, link_watcher_runs, NULL, &tv);
-	watch_cb(watch_arg);
+	netback_at("2");
 	assert_int_equal(plugged_if, 9);
 	assert_string_equal(writes, "/local/domain/0/backend/vif/7=;");
 	assert_int_equal(done_calls, 0);
@@ -667,7 +681,7 @@ test_link_watcher_that_never_runs_is_waited_for_a_bounded_time(void **state)
 	links[0] = (struct fake_link){ "br0", 3, IFF_UP | IFF_RUNNING };
 	links[1] = (struct fake_link){ "vif7.0", 9, IFF_UP | IFF_LOWER_UP };
 	x = xlv_open(fake_st, base, 7, &nic, 0, on_done, NULL);
-	watch_cb(watch_arg);
+	netback_at("2");
 	assert_int_equal(done_calls, 0);
 	testutil_loop_until(base, &done_calls, 1, 4000);
 	assert_int_equal(done_calls, 1);
@@ -721,7 +735,7 @@ test_plug_now_before_netback_leaves_it_to_the_watch(void **state)
 	assert_int_equal(done_calls, 0);
 	assert_string_equal(writes, "/local/domain/0/backend/vif/7=;");
 	links[1] = (struct fake_link){ "vif7.0", 9, IFF_UP };
-	watch_cb(watch_arg);
+	netback_at("2");
 	assert_int_equal(plugged_if, 9);
 	assert_int_equal(done_calls, 1);
 	assert_string_equal(done_why, "ok");
@@ -804,6 +818,7 @@ main(void)
 		T(test_open_ahead_writes_no_hotplug_status),
 		T(test_ahead_plugs_at_any_state_past_initwait),
 		T(test_ahead_closed_by_netback_fails),
+		T(test_plain_vif_closed_by_netback_fails_at_once),
 		T(test_ifname_is_netbacks),
 		T(test_open_makes_both_folders_and_waits_for_initwait),
 		T(test_initwait_plugs_into_the_bridge_then_says_connected),
