@@ -109,6 +109,42 @@ wait_backend(const char *path, struct bwatch *bw, unsigned long want,
 	}
 }
 
+/*
+ * Follows the backend's state: posts bw's watch on path, reads the state
+ * and the key at also (NULL: none) in one round trip, and waits for the
+ * state to reach want if it has not.  1: reached at once (*also_rc and
+ * also_buf hold the key's read); 0: reached after a wait (the key is
+ * left to read again); else an error.  *state is the state seen.  The
+ * caller posts the unwatch.
+ */
+static int
+follow_backend(struct bwatch *bw, const char *path, unsigned long want,
+    unsigned long *state, uint64_t deadline, const char *also, char *also_buf,
+    size_t also_size, int *also_rc)
+{
+	char sbuf[16];
+	const char *paths[] = { path, also };
+	char *const bufs[] = { sbuf, also_buf };
+	const size_t sizes[] = { sizeof(sbuf), also_size };
+	size_t n = also != NULL ? 2 : 1;
+	int rc, rcs[2];
+
+	memset(bw, 0, sizeof(*bw));
+	if ((rc = xenstore_post_watch(&bw->w, path, backend_changed, bw,
+		 &bw->set)) != 0)
+		return rc;
+	if ((rc = uk_xs_read_all(paths, bufs, sizes, rcs, n)) != 0)
+		return rc;
+	if (rcs[0] >= 0 && parse_int(sbuf, state) == 0 && *state >= want) {
+		/* Its first firing came before these replies. */
+		bw->skip_first = 1;
+		if (also_rc != NULL)
+			*also_rc = rcs[1];
+		return 1;
+	}
+	return wait_backend(path, bw, want, state, deadline);
+}
+
 /* The buffers' grants (the rings' are made with the rings). */
 static int
 grant_bufs(void)
@@ -251,30 +287,19 @@ handshake(void)
 	grant_ref_t txr, rxr;
 	uint64_t deadline = uk_now() + NET_TIMEOUT;
 	unsigned long state = 0, split = 0;
-	char path[160], fpath[160], sbuf[16], fbuf[16];
-	const char *paths[] = { path, fpath };
-	char *const bufs[] = { sbuf, fbuf };
-	const size_t sizes[] = { sizeof(sbuf), sizeof(fbuf) };
-	int rc, rcs[2];
+	char path[160], fpath[160], fbuf[16];
+	int rc, frc = -UK_ENOENT;
 
-	memset(&bw, 0, sizeof(bw));
 	snprintf(path, sizeof(path), "%s/state", backend);
 	snprintf(fpath, sizeof(fpath), "%s/feature-split-event-channels",
 	    backend);
-	if ((rc = xenstore_post_watch(&bw.w, path, backend_changed, &bw,
-		 &bw.set)) != 0)
-		return rc;
-	if ((rc = uk_xs_read_all(paths, bufs, sizes, rcs, 2)) != 0)
-		return rc;
-	if (rcs[0] >= 0 && parse_int(sbuf, &state) == 0 &&
-	    state >= XenbusStateInitWait) {
-		/* Its first firing came before these replies. */
-		bw.skip_first = 1;
-		if (rcs[1] < 0 || parse_int(fbuf, &split) != 0)
+	rc = follow_backend(&bw, path, XenbusStateInitWait, &state, deadline,
+	    fpath, fbuf, sizeof(fbuf), &frc);
+	if (rc == 1) {
+		rc = 0;
+		if (frc < 0 || parse_int(fbuf, &split) != 0)
 			split = 0;
-	} else if ((rc = wait_backend(path, &bw, XenbusStateInitWait, &state,
-			deadline)) == 0 &&
-	    read_int(fpath, &split) != 0)
+	} else if (rc == 0 && read_int(fpath, &split) != 0)
 		split = 0;
 	/* The backend reads our keys when it leaves InitWait. */
 	if (rc == 0 &&
@@ -312,11 +337,8 @@ adopt(const unsigned long v[4])
 	uint64_t deadline = uk_now() + NET_TIMEOUT, txg, rxg;
 	unsigned long state = 0;
 	void *txp, *rxp;
-	char path[160], sbuf[16];
-	const char *paths[] = { path };
-	char *const bufs[] = { sbuf };
-	const size_t sizes[] = { sizeof(sbuf) };
-	int rc, rcs[1];
+	char path[160];
+	int rc;
 
 	if (v[2] == 0 || v[2] >= NET_NPORTS || v[3] == 0 ||
 	    v[3] >= NET_NPORTS ||
@@ -332,18 +354,11 @@ adopt(const unsigned long v[4])
 	FRONT_RING_INIT(&rx, (netif_rx_sring_t *)rxp, 4096);
 	tx_port = (evtchn_port_t)v[2];
 	rx_port = (evtchn_port_t)v[3];
-	memset(&bw, 0, sizeof(bw));
 	snprintf(path, sizeof(path), "%s/state", backend);
-	if ((rc = xenstore_post_watch(&bw.w, path, backend_changed, &bw,
-		 &bw.set)) != 0)
-		return rc;
-	if ((rc = uk_xs_read_all(paths, bufs, sizes, rcs, 1)) == 0 &&
-	    rcs[0] >= 0 && parse_int(sbuf, &state) == 0 &&
-	    state >= XenbusStateConnected)
-		bw.skip_first = 1;
-	else if (rc == 0)
-		rc = wait_backend(path, &bw, XenbusStateConnected, &state,
-		    deadline);
+	rc = follow_backend(&bw, path, XenbusStateConnected, &state, deadline,
+	    NULL, NULL, 0, NULL);
+	if (rc == 1)
+		rc = 0;
 	if (rc == 0 && state != XenbusStateConnected)
 		rc = -UK_EIO;
 	(void)xenstore_post_unwatch(&bw.w);
