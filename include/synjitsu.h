@@ -100,6 +100,7 @@ struct synjitsu_stats {
 	uint64_t drop_proto;	  /* IPv4 other than TCP */
 	uint64_t drop_seg;	  /* refused by the TCP state machine */
 	uint64_t arp_requests;	  /* who-has sent for a next hop */
+	uint64_t neigh_borrowed;  /* next hops from synjitsu_neighbours */
 	uint64_t drop_spoof;	  /* Ethernet source not the next hop's */
 	uint64_t drop_route;	  /* off-link, and the guest has no gateway */
 	uint64_t drop_unresolved; /* a segment while its hop is asked for */
@@ -149,6 +150,9 @@ struct synjitsu_vm {
 	struct synjitsu_stats stats;
 	struct synjitsu_conn  conn[SYNJITSU_CONN_MAX];
 	struct synjitsu_neigh neigh[SYNJITSU_NEIGH_MAX];
+	/* synjitsu_neighbours: another table to look in first. */
+	int (*lookup)(void *arg, uint32_t ip, uint8_t mac[6]);
+	void *lookup_arg;
 };
 
 /*
@@ -163,6 +167,17 @@ struct synjitsu_vm {
 int synjitsu_init(struct synjitsu_vm *vm, uint32_t ip, const uint8_t mac[6],
     const uint16_t *ports, size_t nports,
     const uint8_t secret[SYNJITSU_SECRET_LEN]);
+
+/*
+ * A table the hosts of the bridge already taught (synio.c: dom0's own
+ * ARP table): lookup(arg, ip, mac) fills mac and returns 0 when it holds
+ * ip (host order), else -1.  A SYN from a hop we do not know yet is then
+ * answered at once when the table's MAC for the hop is the one the SYN
+ * came from, instead of being held while we ask; any other answer, or
+ * none, and we ask as before.  NULL: none (the default).
+ */
+void synjitsu_neighbours(struct synjitsu_vm *vm,
+    int (*lookup)(void *arg, uint32_t ip, uint8_t mac[6]), void *arg);
 
 /*
  * Lowers the limits: at most maxconn (1..SYNJITSU_CONN_MAX) connections

@@ -322,6 +322,9 @@ metrics_synjitsu(const struct metrics *m, FILE *fp)
 	metrics_counter(fp, "jitsud_synjitsu_arp_requests_total",
 	    "ARP requests sent for the next hops of booting guests' clients.",
 	    w.arp_requests);
+	metrics_counter(fp, "jitsud_synjitsu_neighbours_borrowed_total",
+	    "Next hops of booting guests' clients found in dom0's ARP table.",
+	    w.neigh_borrowed);
 	metrics_counter(fp, "jitsud_synjitsu_spoofed_total",
 	    "TCP for booting guests dropped: not from the MAC of its next hop.",
 	    w.drop_spoof);

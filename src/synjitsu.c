@@ -60,8 +60,11 @@
  *   Our table is learnt as the libOS learns its own, from ARP requests
  *   for the guest's address and answers to our requests (RFC 826's
  *   merge), never from the Ethernet source of a TCP segment.  A SYN from
- *   a hop not yet known is held while we ask for it, and answered when
- *   the hop answers (synjitsu_output), not at the next retransmission.
+ *   a hop not yet known is answered at once if the table the glue gives
+ *   (synjitsu_neighbours: dom0's own, learnt by the same ARP) puts the
+ *   hop at the SYN's source; otherwise it is held while we ask for it,
+ *   and answered when the hop answers (synjitsu_output), not at the next
+ *   retransmission.
  *   Segments whose Ethernet source is not the hop's MAC are dropped.
  *
  *   What that resists: a host on the bridge that forges another's IPv4
@@ -304,6 +307,38 @@ sj_neigh_learn(struct synjitsu_neigh *n, const uint8_t *mac, uint64_t now)
 	memcpy(n->mac, mac, sizeof(n->mac));
 	n->state = NEIGH_KNOWN;
 	n->used = now;
+}
+
+void
+synjitsu_neighbours(struct synjitsu_vm *vm,
+    int (*lookup)(void *, uint32_t, uint8_t[6]), void *arg)
+{
+	vm->lookup = lookup;
+	vm->lookup_arg = arg;
+}
+
+/*
+ * hop, not in our table, taken from the one synjitsu_neighbours gave if
+ * that says the frame's sender is it: the same ARP taught both, and the
+ * SYN is answered now rather than after our who-has and its answer (a
+ * round trip to the gateway, for every off-link client's first SYN).
+ * A sender the table puts elsewhere is asked for as before: the table
+ * may be stale, and the forger it would be is what asking is for.
+ */
+static struct synjitsu_neigh *
+sj_neigh_borrow(struct synjitsu_vm *vm, struct synjitsu_neigh *n, uint32_t hop,
+    const uint8_t *hwsrc, uint64_t now)
+{
+	uint8_t mac[6];
+
+	if (vm->lookup == NULL || vm->lookup(vm->lookup_arg, hop, mac) != 0 ||
+	    !sj_mac_eq(mac, hwsrc))
+		return n;
+	if (n == NULL)
+		n = sj_neigh_slot(vm, hop, now);
+	sj_neigh_learn(n, mac, now);
+	vm->stats.neigh_borrowed++;
+	return n;
 }
 
 /* Our who-has for hop, as the guest asks: broadcast, from its MAC. */
@@ -796,6 +831,8 @@ sj_tcp_input(struct synjitsu_vm *vm, const struct pkt *p)
 	if (hop == 0)
 		return sj_drop(&vm->stats.drop_route);
 	n = sj_neigh_find(vm, hop);
+	if ((n == NULL || n->state != NEIGH_KNOWN) && sj_seg_is_syn(&p->s))
+		n = sj_neigh_borrow(vm, n, hop, p->hwsrc, p->now);
 	if ((known = n != NULL && n->state == NEIGH_KNOWN)) {
 		if (!sj_mac_eq(n->mac, p->hwsrc))
 			return sj_drop(&vm->stats.drop_spoof);

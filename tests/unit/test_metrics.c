@@ -707,6 +707,7 @@ test_wire_counters_come_from_the_wire_owner(void **state)
 	w.kept = 12;
 	w.kept_passed = 13;
 	w.kept_lost = 14;
+	w.neigh_borrowed = 15;
 	m.wire = fake_wire;
 	m.wire_arg = &w;
 	render(&m, NULL, &ps);
@@ -722,6 +723,7 @@ test_wire_counters_come_from_the_wire_owner(void **state)
 	assert_value(&ps, "jitsud_synjitsu_kept_frames_total", "", 12);
 	assert_value(&ps, "jitsud_synjitsu_kept_passed_total", "", 13);
 	assert_value(&ps, "jitsud_synjitsu_kept_lost_total", "", 14);
+	assert_value(&ps, "jitsud_synjitsu_neighbours_borrowed_total", "", 15);
 }
 
 static void

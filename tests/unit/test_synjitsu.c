@@ -654,6 +654,84 @@ test_syn_from_an_unknown_hop_is_held_and_answered_on_its_arp_reply(void **state)
 	assert_int_equal(vm.stats.drop_spoof, 0);
 }
 
+/* dom0's ARP table, as synjitsu_neighbours sees it: one entry or none. */
+static uint32_t table_ip;
+static uint8_t	table_mac[6];
+static int	table_asked;
+
+static int
+table_lookup(void *arg, uint32_t ip, uint8_t mac[6])
+{
+	assert_ptr_equal(arg, &vm);
+	table_asked++;
+	if (ip != table_ip)
+		return -1;
+	memcpy(mac, table_mac, 6);
+	return 0;
+}
+
+/*
+ * A hop dom0 already knows at the SYN's own MAC: the SYN-ACK goes at
+ * once, with no who-has.  Known elsewhere, or not at all: asked for as
+ * before (the table may be stale; the sender may be a forger).
+ */
+static void
+test_syn_from_a_hop_dom0_knows_is_answered_at_once(void **state)
+{
+	struct tseg  s = syn(CL_PORT, IRS);
+	struct reply r;
+
+	(void)state;
+	vm_setup_bare();
+	table_ip = CL_IP;
+	memcpy(table_mac, cl_mac, 6);
+	table_asked = 0;
+	synjitsu_neighbours(&vm, table_lookup, &vm);
+	assert_int_equal(send_seg(&s, 0), SYNJITSU_REPLIED);
+	parse_reply(&r);
+	assert_int_equal(r.flags, F_SYN | F_ACK);
+	assert_int_equal(r.ack, IRS + 1);
+	assert_int_equal(vm.stats.arp_requests, 0);
+	assert_int_equal(vm.stats.neigh_borrowed, 1);
+	/* Known now: the handshake's ACK asks the table nothing more. */
+	s = seg(F_ACK, IRS + 1, r.seq + 1);
+	assert_int_equal(send_seg(&s, 1), SYNJITSU_TAKEN);
+	assert_int_equal(synjitsu_nconn(&vm), 1);
+	assert_int_equal(table_asked, 1);
+
+	/* The table puts the address at another MAC: we ask. */
+	vm_setup_bare();
+	memcpy(table_mac, evil_mac, 6);
+	synjitsu_neighbours(&vm, table_lookup, &vm);
+	s = syn(CL_PORT, IRS);
+	assert_int_equal(send_seg(&s, 0), SYNJITSU_REPLIED);
+	expect_who_has(CL_IP);
+	assert_int_equal(vm.stats.neigh_borrowed, 0);
+	assert_int_equal(vm.stats.synacks, 0);
+
+	/* The table has nothing for it: we ask. */
+	vm_setup_bare();
+	table_ip = FAR_IP;
+	synjitsu_neighbours(&vm, table_lookup, &vm);
+	assert_int_equal(send_seg(&s, 0), SYNJITSU_REPLIED);
+	expect_who_has(CL_IP);
+	assert_int_equal(vm.stats.arp_requests, 1);
+
+	/* The case it is for: an off-link client's gateway, known. */
+	vm_setup_bare();
+	assert_int_equal(synjitsu_route(&vm, 24, GW_IP), 0);
+	table_ip = GW_IP;
+	memcpy(table_mac, gw_mac, 6);
+	synjitsu_neighbours(&vm, table_lookup, &vm);
+	s = syn(CL_PORT, IRS);
+	s.src = FAR_IP;
+	s.hw = gw_mac;
+	assert_int_equal(send_seg(&s, 0), SYNJITSU_REPLIED);
+	parse_reply_to(out, outlen, gw_mac, FAR_IP, &r);
+	assert_int_equal(r.flags, F_SYN | F_ACK);
+	assert_int_equal(vm.stats.arp_requests, 0);
+}
+
 /* Several SYNs held for one hop all get their SYN-ACK from one answer. */
 static void
 test_every_syn_held_for_a_hop_is_answered(void **state)
@@ -2224,6 +2302,8 @@ main(void)
 		cmocka_unit_test(
 		    test_freeze_keeps_tcp_for_the_guest_and_frees_half_open),
 		cmocka_unit_test(test_settled_when_every_client_has_sent),
+		cmocka_unit_test(
+		    test_syn_from_a_hop_dom0_knows_is_answered_at_once),
 		cmocka_unit_test(
 		    test_a_partial_checksum_is_finished_for_the_guest),
 		cmocka_unit_test(test_freeze_keeps_until_the_guest_is_heard),

@@ -98,5 +98,22 @@ check synjitsu-early-records-adopted tb_until grep -q \
     "early\.test\.: synjitsu: the guest adopted 1 connection(s)" \
     /tmp/jitsud.log
 check synjitsu-no-syn-retransmitted grep -q "syn_retrans=0" /tmp/fb.out
+
+# Summoned again: the host still has the guest's MAC and sends its SYN
+# with no ARP first, so jitsud knows no hop for it; dom0's own ARP table
+# (it has just answered the host's query) puts the host at the SYN's
+# MAC, and the SYN-ACK goes at once, with no who-has of ours.
+early_gone() { ! xl domid early.test > /dev/null 2>&1; }
+resummon_early() {
+	jitsuctl stop early.test. > /dev/null &&
+	    tb_until early_gone &&
+	    host_fb early.test
+}
+borrowed() {
+	jitsuctl metrics | awk '$1 == "jitsud_synjitsu_neighbours_borrowed_total" { n = $2 }
+	    END { print "borrowed " n; exit !(n >= 1) }'
+}
+check synjitsu-again-first-byte resummon_early
+check synjitsu-hop-from-dom0s-arp-table borrowed
 tb_log "synjitsu (jitsud's log)" grep "synjitsu" /tmp/jitsud.log
 tb_log "every summon's timeline (jitsud's log)" grep "summon timeline" /tmp/jitsud.log
