@@ -764,9 +764,10 @@ void metrics_render(const struct metrics *, const struct vms *, FILE *);
  * STANDING   deadline (holding, ready=tcp) IDLE      claim dropped, closed
  * WAITING    deadline                      IDLE      claim dropped (and
  *                                                    closed if holding)
- * STANDING   handover_unpaused (early      SENT      as handover_asked
- *            kernel, every client's
- *            request in)
+ * STANDING   handover_unpaused (early      SENT      as handover_asked,
+ *            kernel, every client's                  but the adopt
+ *            request in)                             deadline waits for
+ *                                                    handover_ready
  * not SENT   handover_asked (attached)     SENT      records taken from
  *                                                    the stand-in (frozen:
  *                                                    it keeps frames for
@@ -1200,8 +1201,18 @@ struct nl_link {
 	uint64_t     rx_bytes, tx_bytes;
 };
 
+/* What nl_neigh_get reports of an IPv4 neighbour. */
+struct nl_neigh {
+	int	       ifindex;
+	struct in_addr ip;
+	uint16_t       state; /* NUD_*; 0 when it has no link address */
+	uint8_t	       mac[6];
+};
+
 /* Builders, pure: tests compare their bytes. */
 int nl_msg_veth(struct nl_msg *, const struct nl_veth *);
+/* RTM_GETNEIGH of ip on ifindex (> 0): one entry, not a dump. */
+int nl_msg_neigh4(struct nl_msg *, int ifindex, struct in_addr ip);
 /* RTM_NEWADDR: addr (4 or 16 bytes by family)/prefixlen on ifindex. */
 int nl_msg_addr(struct nl_msg *, int ifindex, int family, const void *addr,
     unsigned int prefixlen);
@@ -1226,6 +1237,8 @@ int nl_msg_link(struct nl_msg *, uint16_t type, int ifindex, const char *name);
 int nl_parse_link(const void *msg, size_t len, struct nl_link *l);
 int nl_parse_addr4(const void *msg, size_t len, int ifindex,
     struct in_addr *addr, unsigned int *plen);
+/* nl_parse_neigh: an RTM_NEWNEIGH (IPv4) into *n, 0 or -1. */
+int nl_parse_neigh(const void *msg, size_t len, struct nl_neigh *n);
 
 /*
  * The socket side.  An rtnetlink request is carried out by the kernel
@@ -1249,6 +1262,11 @@ int nl_route4_add(int fd, int ifindex, struct in_addr gw);
  */
 int nl_addr4_find(int fd, int ifindex, struct in_addr net, unsigned int plen,
     struct in_addr *found);
+/*
+ * nl_neigh_get: the kernel's neighbour entry for ip on ifindex into *n:
+ * 1 when it has one with a link address, 0 when not, -1 on error.
+ */
+int nl_neigh_get(int fd, int ifindex, struct in_addr ip, struct nl_neigh *n);
 /*
  * nl_no_ipv6: no IPv6 on ifname (in the caller's network namespace): a
  * bridge port or a guest's link that needs none.  0 as well when the

@@ -169,12 +169,15 @@ int synjitsu_init(struct synjitsu_vm *vm, uint32_t ip, const uint8_t mac[6],
     const uint8_t secret[SYNJITSU_SECRET_LEN]);
 
 /*
- * A table the hosts of the bridge already taught (synio.c: dom0's own
- * ARP table): lookup(arg, ip, mac) fills mac and returns 0 when it holds
- * ip (host order), else -1.  A SYN from a hop we do not know yet is then
- * answered at once when the table's MAC for the hop is the one the SYN
- * came from, instead of being held while we ask; any other answer, or
- * none, and we ask as before.  NULL: none (the default).
+ * A table of neighbours someone else confirmed (synio.c: dom0's own
+ * neighbour table, entries confirmed lately or set by the operator):
+ * lookup(arg, ip, mac) fills mac and returns 0 when it holds ip (host
+ * order), else -1.  A new connection's SYN from a hop we know nothing
+ * of yet (no entry, no question out) is then answered at once when the
+ * table puts the hop at the MAC the SYN came from, instead of being held
+ * while we ask; any other answer, or none, and we ask as before.  The
+ * only call out of this file: it may make a system call.  NULL: none
+ * (the default).
  */
 void synjitsu_neighbours(struct synjitsu_vm *vm,
     int (*lookup)(void *arg, uint32_t ip, uint8_t mac[6]), void *arg);
@@ -298,9 +301,10 @@ size_t synjitsu_nhalfopen(const struct synjitsu_vm *vm);
 
 /*
  * Settled: at least one connection, none half-open, and every one has
- * its client's first bytes (or FIN) in.  A freeze now loses nothing to
- * the kept frames' detour (passed only once the guest adopted): what
- * the guest must answer first is in the records.  1 or 0.
+ * its client's first bytes (or FIN) in.  A freeze now spares the usual
+ * request the kept frames' detour (passed only once the guest adopted):
+ * its first segment is in the records; a request sent in several
+ * segments still has its tail kept and passed.  1 or 0.
  */
 int synjitsu_settled(const struct synjitsu_vm *vm);
 

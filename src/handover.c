@@ -357,19 +357,22 @@ handover_asked(struct handover *h)
 	 * and until it is, its ARP is ours and its frames are kept. */
 	h->sent = n;
 	h->state = HANDOVER_SENT;
-	handover_arm(h, env->adopt_ms);
+	if (!h->early)
+		handover_arm(h, env->adopt_ms);
 }
 
 /*
  * Waiting for the guest's ask costs it, on a dom0 whose CPU it shares:
- * its write, xenstored's watch event, a builder's turn and the main
- * thread's come between its boot and its records, while the request
- * they carry is here already.  A kernel that reads its records at
- * uk_ready() whether or not it asked (its note, records_early) gets
- * them as it starts instead, when every client has sent its request:
- * frozen earlier, the stand-in would keep what comes next and pass it
- * only after the adoption, later than the guest answers a record.
- * Otherwise the guest's ask decides, as for any other kernel.
+ * its write and xenstored's watch event come between its boot and its
+ * records, while the request they carry is here already.  A kernel that
+ * reads its records at uk_ready() whether or not it asked (its note,
+ * records_early) gets them as it starts instead, when every client has
+ * sent at least the first bytes of its request: frozen before that, the
+ * stand-in would keep what comes next and pass it only after the
+ * adoption, later than the guest answers a record.  Otherwise the
+ * guest's ask decides, as for any other kernel.  The adopt deadline
+ * waits for readiness (handover_ready): a boot may take longer than
+ * adopting does.
  */
 void
 handover_unpaused(struct handover *h)

@@ -1,5 +1,5 @@
-/* netlink.c -- rtnetlink: veth pairs, addresses, routes, link counters;
- * and a link's IPv6 off */
+/* netlink.c -- rtnetlink: veth pairs, addresses, routes, link counters,
+ * neighbours; and a link's IPv6 off */
 #include <sys/socket.h>
 #include <sys/time.h>
 
@@ -7,6 +7,7 @@
 
 #include <linux/if.h>
 #include <linux/if_link.h>
+#include <linux/neighbour.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
@@ -222,6 +223,21 @@ nl_msg_link(struct nl_msg *m, uint16_t type, int ifindex, const char *name)
 	return nl_end(m);
 }
 
+int
+nl_msg_neigh4(struct nl_msg *m, int ifindex, struct in_addr ip)
+{
+	struct ndmsg nd = { .ndm_family = AF_INET };
+
+	/* A get of one entry needs its device (Linux 5.0's neigh_get). */
+	if (ifindex <= 0)
+		return -1;
+	nd.ndm_ifindex = ifindex;
+	nl_begin(m, RTM_GETNEIGH, 0, &nd, sizeof(nd));
+	if (nl_attr(m, NDA_DST, &ip, sizeof(ip)) == NULL)
+		return -1;
+	return nl_end(m);
+}
+
 /*
  * Walk the attributes after a family header of `flen' bytes; fn sees
  * each one whose length is sound.  -1 when the message is malformed.
@@ -281,6 +297,48 @@ nl_parse_link(const void *msg, size_t len, struct nl_link *l)
 	l->index = ifi.ifi_index;
 	l->flags = ifi.ifi_flags;
 	return nl_attrs(msg, len, sizeof(ifi), nl_link_attr, l);
+}
+
+struct nl_neigh_attrs {
+	struct nl_neigh *n;
+	int		 mac;
+};
+
+static void
+nl_neigh_attr(uint16_t type, const uint8_t *data, size_t len, void *arg)
+{
+	struct nl_neigh_attrs *a = arg;
+
+	if (type == NDA_LLADDR && len == sizeof(a->n->mac)) {
+		memcpy(a->n->mac, data, len);
+		a->mac = 1;
+	} else if (type == NDA_DST && len == sizeof(a->n->ip))
+		memcpy(&a->n->ip, data, len);
+}
+
+int
+nl_parse_neigh(const void *msg, size_t len, struct nl_neigh *n)
+{
+	struct nlmsghdr	      h;
+	struct ndmsg	      nd;
+	struct nl_neigh_attrs a = { n, 0 };
+
+	memset(n, 0, sizeof(*n));
+	if (len < NLMSG_SPACE(sizeof(nd)))
+		return -1;
+	memcpy(&h, msg, sizeof(h));
+	if (h.nlmsg_type != RTM_NEWNEIGH)
+		return -1;
+	memcpy(&nd, (const uint8_t *)msg + NLMSG_HDRLEN, sizeof(nd));
+	if (nd.ndm_family != AF_INET ||
+	    nl_attrs(msg, len, sizeof(nd), nl_neigh_attr, &a) == -1)
+		return -1;
+	n->ifindex = nd.ndm_ifindex;
+	n->state = nd.ndm_state;
+	/* An entry still asking (INCOMPLETE, FAILED) has no address. */
+	if (!a.mac)
+		n->state = 0;
+	return 0;
 }
 
 struct nl_addr4 {
@@ -581,6 +639,31 @@ nl_addr4_find(int fd, int ifindex, struct in_addr net, unsigned int plen,
 	if (f.n)
 		*found = f.found;
 	return f.n;
+}
+
+static int
+nl_neigh_reply(const void *msg, size_t len, void *arg)
+{
+	return nl_parse_neigh(msg, len, arg) == -1 ? (errno = EBADMSG, -1) : 0;
+}
+
+int
+nl_neigh_get(int fd, int ifindex, struct in_addr ip, struct nl_neigh *n)
+{
+	struct nl_msg m;
+	uint32_t      seq;
+
+	memset(n, 0, sizeof(*n));
+	if (nl_msg_neigh4(&m, ifindex, ip) == -1) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (nl_send(fd, &m, &seq) == -1)
+		return -1;
+	if (nl_recv(fd, seq, nl_neigh_reply, n) == -1)
+		return errno == ENOENT ? 0 : -1;
+	return n->state != 0 && n->ip.s_addr == ip.s_addr &&
+	    n->ifindex == ifindex;
 }
 
 /*

@@ -1,15 +1,13 @@
 /* synio.c -- Synjitsu's wire: AF_PACKET on the guests' bridges */
-#include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 
 #include <arpa/inet.h>
-#include <net/if_arp.h>
-#include <netinet/in.h>
 #include <linux/filter.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
+#include <linux/neighbour.h>
 #include <net/if.h>
 
 #include <errno.h>
@@ -109,7 +107,7 @@ struct synio {
 	LIST_HEAD(, synio_claim) claims;
 	struct synjitsu_stats gone; /* of released claims */
 	struct synio_tx	      tx[SYNIO_TX_MAX];
-	int		      arp_fd; /* SIOCGARP's socket; -1: not yet */
+	int		      nl_fd; /* synio_neigh's; -1: not yet */
 };
 
 static uint8_t synio_rbuf[SYNIO_FRAME_MAX];
@@ -147,7 +145,7 @@ synio_new(struct event_base *base, int bridge_gw)
 	LIST_INIT(&io->claims);
 	for (i = 0; i < SYNIO_TX_MAX; i++)
 		io->tx[i].fd = -1;
-	io->arp_fd = -1;
+	io->nl_fd = -1;
 	return io;
 }
 
@@ -637,29 +635,28 @@ synio_gateway(const struct synio *io, const struct binding *b)
 }
 
 /*
- * synjitsu_neighbours' table for a claim: dom0's own ARP table on its
- * bridge, one ioctl.  dom0 answered the client's query, or routes for
- * it, so its kernel has as a rule just learnt (or long known) the MAC
- * our who-has would ask for, the gateway's above all.
+ * synjitsu_neighbours' table for a claim: dom0's own neighbour on its
+ * bridge, one rtnetlink get.  dom0 answered the client's query, or
+ * routes through the same gateway, so its kernel often knows the MAC
+ * our who-has would ask for.  Only an entry confirmed lately (REACHABLE:
+ * the kernel had an answer or a reply from it within about 30 s) or an
+ * operator's (PERMANENT): a STALE one may name a host that held the
+ * address before, which could then complete a handshake in its name.
  */
 static int
 synio_neigh(void *arg, uint32_t ip, uint8_t mac[6])
 {
 	struct synio_claim *c = arg;
 	struct synio	   *io = c->port->io;
-	struct arpreq	    r;
-	struct sockaddr_in *sin = (struct sockaddr_in *)(void *)&r.arp_pa;
+	struct nl_neigh	    n;
+	struct in_addr	    a = { htonl(ip) };
 
-	if (io->arp_fd == -1 &&
-	    (io->arp_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
+	if (io->nl_fd == -1 && (io->nl_fd = nl_open()) == -1)
 		return -1;
-	memset(&r, 0, sizeof(r));
-	sin->sin_family = AF_INET;
-	sin->sin_addr.s_addr = htonl(ip);
-	snprintf(r.arp_dev, sizeof(r.arp_dev), "%s", c->port->bridge);
-	if (ioctl(io->arp_fd, SIOCGARP, &r) == -1 || !(r.arp_flags & ATF_COM))
+	if (nl_neigh_get(io->nl_fd, c->port->ifindex, a, &n) != 1 ||
+	    !(n.state & (NUD_REACHABLE | NUD_PERMANENT)))
 		return -1;
-	memcpy(mac, r.arp_ha.sa_data, 6);
+	memcpy(mac, n.mac, 6);
 	return 0;
 }
 
@@ -827,8 +824,8 @@ synio_free(struct synio *io)
 	for (i = 0; i < SYNIO_TX_MAX; i++)
 		if (io->tx[i].fd != -1)
 			close(io->tx[i].fd);
-	if (io->arp_fd != -1)
-		close(io->arp_fd);
+	if (io->nl_fd != -1)
+		close(io->nl_fd);
 	if (io->tick != NULL)
 		event_free(io->tick);
 	free(io);

@@ -60,11 +60,11 @@
  *   Our table is learnt as the libOS learns its own, from ARP requests
  *   for the guest's address and answers to our requests (RFC 826's
  *   merge), never from the Ethernet source of a TCP segment.  A SYN from
- *   a hop not yet known is answered at once if the table the glue gives
- *   (synjitsu_neighbours: dom0's own, learnt by the same ARP) puts the
- *   hop at the SYN's source; otherwise it is held while we ask for it,
- *   and answered when the hop answers (synjitsu_output), not at the next
- *   retransmission.
+ *   a hop we know nothing of is answered at once if the table the glue
+ *   gives (synjitsu_neighbours: dom0's own, its entries confirmed within
+ *   about 30 s or set by the operator) puts the hop at the SYN's source;
+ *   otherwise it is held while we ask for it, and answered when the hop
+ *   answers (synjitsu_output), not at the next retransmission.
  *   Segments whose Ethernet source is not the hop's MAC are dropped.
  *
  *   What that resists: a host on the bridge that forges another's IPv4
@@ -318,27 +318,28 @@ synjitsu_neighbours(struct synjitsu_vm *vm,
 }
 
 /*
- * hop, not in our table, taken from the one synjitsu_neighbours gave if
- * that says the frame's sender is it: the same ARP taught both, and the
- * SYN is answered now rather than after our who-has and its answer (a
- * round trip to the gateway, for every off-link client's first SYN).
- * A sender the table puts elsewhere is asked for as before: the table
- * may be stale, and the forger it would be is what asking is for.
+ * hop, of whom we know nothing yet (no entry, no question out), taken
+ * from the table synjitsu_neighbours gave when that puts it at the
+ * frame's source (a station's MAC): 1, and the SYN is answered now
+ * rather than after our who-has and its answer (a round trip to the
+ * gateway for every off-link client's first SYN).  A sender the table
+ * puts elsewhere, or a hop it does not have, is asked for as before
+ * (0): the table may be stale, and the forger it would be is what
+ * asking is for.  A question already out is left to its answer.
  */
-static struct synjitsu_neigh *
-sj_neigh_borrow(struct synjitsu_vm *vm, struct synjitsu_neigh *n, uint32_t hop,
-    const uint8_t *hwsrc, uint64_t now)
+static int
+sj_neigh_borrow(struct synjitsu_vm *vm, uint32_t hop, const uint8_t *hwsrc,
+    uint64_t now)
 {
 	uint8_t mac[6];
 
-	if (vm->lookup == NULL || vm->lookup(vm->lookup_arg, hop, mac) != 0 ||
+	if (vm->lookup == NULL || sj_neigh_find(vm, hop) != NULL ||
+	    vm->lookup(vm->lookup_arg, hop, mac) != 0 || !eth_is_station(mac) ||
 	    !sj_mac_eq(mac, hwsrc))
-		return n;
-	if (n == NULL)
-		n = sj_neigh_slot(vm, hop, now);
-	sj_neigh_learn(n, mac, now);
+		return 0;
+	sj_neigh_learn(sj_neigh_slot(vm, hop, now), mac, now);
 	vm->stats.neigh_borrowed++;
-	return n;
+	return 1;
 }
 
 /* Our who-has for hop, as the guest asks: broadcast, from its MAC. */
@@ -649,6 +650,8 @@ sj_tcp_no_conn(struct synjitsu_vm *vm, const struct pkt *p, uint32_t hop,
 		return sj_drop(&vm->stats.drop_drain);
 	if ((c = sj_conn_alloc(vm, p->now)) == NULL)
 		return sj_drop(&vm->stats.drop_full);
+	if (!known)
+		known = sj_neigh_borrow(vm, hop, p->hwsrc, p->now);
 	sj_conn_open(vm, c, p, hop);
 	return sj_conn_syn(vm, c, p, known);
 }
@@ -831,8 +834,6 @@ sj_tcp_input(struct synjitsu_vm *vm, const struct pkt *p)
 	if (hop == 0)
 		return sj_drop(&vm->stats.drop_route);
 	n = sj_neigh_find(vm, hop);
-	if ((n == NULL || n->state != NEIGH_KNOWN) && sj_seg_is_syn(&p->s))
-		n = sj_neigh_borrow(vm, n, hop, p->hwsrc, p->now);
 	if ((known = n != NULL && n->state == NEIGH_KNOWN)) {
 		if (!sj_mac_eq(n->mac, p->hwsrc))
 			return sj_drop(&vm->stats.drop_spoof);

@@ -105,7 +105,9 @@
 #define XLV_SETTLE_MS	  10   /* link watcher not run yet: look again */
 #define XLV_SETTLE_MAX_MS 1500 /* its batches are 1 s apart at most */
 #define XLV_INITWAIT	  2    /* XenbusStateInitWait */
-#define XLV_CLOSING	  5    /* XenbusStateClosing: Closed (6) is past it */
+#define XLV_CLOSING	  5    /* XenbusStateClosing, then Closed (6) */
+#define XLV_CLOSED	  6
+#define XLV_GONE(s)	  ((s) == XLV_CLOSING || (s) == XLV_CLOSED)
 
 struct xlv {
 	struct store	   *st;
@@ -420,7 +422,7 @@ xlv_connect(struct xlv *x, char *why, size_t len)
 	if (x->ahead) {
 		/* Still connecting (a shell just made) is the guest's to
 		 * wait for; given up, it is no vif to summon a guest on. */
-		if (xlv_state(x) >= XLV_CLOSING) {
+		if (XLV_GONE(xlv_state(x))) {
 			snprintf(why, len,
 			    "%s: netback closed the vif "
 			    "connected ahead",
@@ -539,7 +541,7 @@ xlv_state_fired(const char *path, void *arg)
 		return;
 	store_unwatch(x->initwait);
 	x->initwait = NULL;
-	if (s >= XLV_CLOSING) {
+	if (XLV_GONE(s)) {
 		snprintf(why, sizeof(why),
 		    "%s: netback closed the vif%s (state %ld)", x->ifname,
 		    x->ahead ? " connected ahead" : "", s);

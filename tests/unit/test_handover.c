@@ -513,8 +513,27 @@ test_unpaused_with_every_request_in_sends_at_once(void **state)
 	assert_int_equal(metrics.handovers, 1);
 	handover_asked(&h);
 	assert_int_equal(metrics.handovers, 1);
+	/* A boot longer than adopt_ms (40) is no late adoption. */
+	testutil_loop_for(base, 60);
+	assert_int_equal(h.state, HANDOVER_SENT);
 	handover_ready(&h);
 	adopted_all(2);
+}
+
+/* Once ready, an early hand-over's guest must adopt in adopt_ms. */
+static void
+test_unpaused_then_ready_must_adopt_in_time(void **state)
+{
+	(void)state;
+	fake_conns = 1;
+	fake_is_settled = 1;
+	booting();
+	handover_unpaused(&h);
+	handover_ready(&h);
+	testutil_loop_for(base, 60);
+	assert_int_equal(h.state, HANDOVER_IDLE);
+	assert_string_equal(calls,
+	    "claim send(1) release close(the hand-over took too long)");
 }
 
 /* A client still in its handshake, or with nothing sent: the ask waits. */
@@ -613,6 +632,7 @@ main(void)
 		T(test_broken_after_sending_counts_nothing),
 		T(test_adopted_before_asking_ends_the_stand_in),
 		T(test_unpaused_with_every_request_in_sends_at_once),
+		T(test_unpaused_then_ready_must_adopt_in_time),
 		T(test_unpaused_while_a_client_is_unsettled_waits_for_the_ask),
 		T(test_unpaused_without_claim_transport_or_verdict_does_nothing),
 		T(test_end_drops_the_claim_and_closes),

@@ -1,8 +1,11 @@
 /* test_netlink.c -- the rtnetlink requests netlink.c builds, byte by byte */
 #include <sys/socket.h>
 
+#include <net/if.h>
+
 #include <linux/if.h>
 #include <linux/if_link.h>
+#include <linux/neighbour.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 
@@ -237,6 +240,28 @@ test_link_requests(void **state)
 	assert_int_equal(nl_msg_link(&m, RTM_GETLINK, 0, NULL), -1);
 }
 
+static void
+test_neighbour_request(void **state)
+{
+	/* clang-format off */
+	static const uint8_t	 want[] = {
+		LE32(36), LE16(RTM_GETNEIGH), LE16(0x0001), LE32(0), LE32(0),
+		/* ndmsg: family, pad, pad, ifindex, state, flags, type */
+		AF_INET, 0, LE16(0), LE32(4), LE16(0), 0, 0,
+		LE16(8), LE16(NDA_DST), 10, 0, 0, 200,
+	};
+	/* clang-format on */
+	struct in_addr ip;
+	struct nl_msg  m;
+
+	(void)state;
+	inet_pton(AF_INET, "10.0.0.200", &ip);
+	assert_int_equal(nl_msg_neigh4(&m, 4, ip), 0);
+	assert_bytes(&m, want, sizeof(want));
+	/* One entry's get needs its device. */
+	assert_int_equal(nl_msg_neigh4(&m, 0, ip), -1);
+}
+
 /* A reply message: nlmsghdr, a family header, then attributes. */
 struct reply {
 	uint32_t buf[256];
@@ -338,6 +363,43 @@ test_addr_reply_is_matched_by_family_and_interface(void **state)
 	assert_int_equal(nl_parse_addr4(r.buf, r.len, 3, &got, &plen), 0);
 }
 
+static void
+test_neighbour_reply_gives_state_and_address(void **state)
+{
+	struct ndmsg	     nd = { .ndm_family = AF_INET,
+			.ndm_ifindex = 4,
+			.ndm_state = NUD_REACHABLE };
+	static const uint8_t mac[6] = { 2, 0, 0, 0, 0, 0xc8 };
+	struct in_addr	     ip;
+	struct reply	     r;
+	struct nl_neigh	     n;
+
+	(void)state;
+	inet_pton(AF_INET, "10.0.0.200", &ip);
+	reply_begin(&r, RTM_NEWNEIGH, &nd, sizeof(nd));
+	reply_attr(&r, NDA_DST, &ip, sizeof(ip));
+	reply_attr(&r, NDA_LLADDR, mac, sizeof(mac));
+	assert_int_equal(nl_parse_neigh(r.buf, r.len, &n), 0);
+	assert_int_equal(n.ifindex, 4);
+	assert_int_equal(n.ip.s_addr, ip.s_addr);
+	assert_int_equal(n.state, NUD_REACHABLE);
+	assert_memory_equal(n.mac, mac, sizeof(mac));
+	assert_int_equal(nl_parse_neigh(r.buf, r.len - 2, &n), -1);
+	/* Still asking: no link address, so no state worth the name. */
+	nd.ndm_state = NUD_INCOMPLETE;
+	reply_begin(&r, RTM_NEWNEIGH, &nd, sizeof(nd));
+	reply_attr(&r, NDA_DST, &ip, sizeof(ip));
+	assert_int_equal(nl_parse_neigh(r.buf, r.len, &n), 0);
+	assert_int_equal(n.state, 0);
+	/* Not IPv4, or not a neighbour. */
+	nd.ndm_family = AF_INET6;
+	reply_begin(&r, RTM_NEWNEIGH, &nd, sizeof(nd));
+	assert_int_equal(nl_parse_neigh(r.buf, r.len, &n), -1);
+	nd.ndm_family = AF_INET;
+	reply_begin(&r, RTM_NEWLINK, &nd, sizeof(nd));
+	assert_int_equal(nl_parse_neigh(r.buf, r.len, &n), -1);
+}
+
 /* The socket side, read-only: any network namespace has lo. */
 static void
 test_link_get_asks_the_kernel(void **state)
@@ -357,6 +419,23 @@ test_link_get_asks_the_kernel(void **state)
 	assert_int_equal(errno, ENODEV);
 	assert_int_equal(nl_link_get(fd, lo, NULL, &l), 0);
 	assert_int_equal(l.index, lo);
+	close(fd);
+}
+
+/* lo resolves no neighbour: the kernel's "no such entry" is 0, not -1. */
+static void
+test_neighbour_get_asks_the_kernel(void **state)
+{
+	struct nl_neigh n;
+	struct in_addr	ip;
+	int		fd;
+
+	(void)state;
+	fd = nl_open();
+	assert_true(fd >= 0);
+	inet_pton(AF_INET, "127.0.0.2", &ip);
+	assert_int_equal(nl_neigh_get(fd, (int)if_nametoindex("lo"), ip, &n),
+	    0);
 	close(fd);
 }
 
@@ -388,6 +467,9 @@ main(void)
 		cmocka_unit_test(
 		    test_addr_reply_is_matched_by_family_and_interface),
 		cmocka_unit_test(test_link_get_asks_the_kernel),
+		cmocka_unit_test(test_neighbour_request),
+		cmocka_unit_test(test_neighbour_reply_gives_state_and_address),
+		cmocka_unit_test(test_neighbour_get_asks_the_kernel),
 		cmocka_unit_test(
 		    test_no_ipv6_on_a_missing_link_is_nothing_to_do),
 	};

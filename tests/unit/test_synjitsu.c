@@ -716,6 +716,25 @@ test_syn_from_a_hop_dom0_knows_is_answered_at_once(void **state)
 	assert_int_equal(send_seg(&s, 0), SYNJITSU_REPLIED);
 	expect_who_has(CL_IP);
 	assert_int_equal(vm.stats.arp_requests, 1);
+	assert_int_equal(vm.stats.neigh_borrowed, 0);
+
+	/* A question out is left to its answer, even once the table
+	 * would say: the SYN held waits for the hop, as does the next. */
+	table_ip = CL_IP;
+	memcpy(table_mac, cl_mac, 6);
+	table_asked = 0;
+	s = syn(CL_PORT + 1, IRS);
+	assert_int_equal(send_seg(&s, 1), SYNJITSU_REPLIED);
+	expect_who_has(CL_IP);
+	assert_int_equal(vm.stats.neigh_borrowed, 0);
+	assert_int_equal(table_asked, 0);
+	/* Nor is the table asked for a SYN we would not take. */
+	vm_setup_bare();
+	synjitsu_neighbours(&vm, table_lookup, &vm);
+	s = syn(CL_PORT, IRS);
+	s.dport = 8080;
+	assert_int_equal(send_seg(&s, 0), SYNJITSU_DROPPED);
+	assert_int_equal(table_asked, 0);
 
 	/* The case it is for: an off-link client's gateway, known. */
 	vm_setup_bare();
@@ -730,6 +749,7 @@ test_syn_from_a_hop_dom0_knows_is_answered_at_once(void **state)
 	parse_reply_to(out, outlen, gw_mac, FAR_IP, &r);
 	assert_int_equal(r.flags, F_SYN | F_ACK);
 	assert_int_equal(vm.stats.arp_requests, 0);
+	assert_int_equal(vm.stats.neigh_borrowed, 1);
 }
 
 /* Several SYNs held for one hop all get their SYN-ACK from one answer. */

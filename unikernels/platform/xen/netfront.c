@@ -66,6 +66,7 @@ struct bwatch {
 	struct uk_xs_post set; /* the posted watch's reply */
 	int changed;
 	int skip_first; /* the state was read with the watch's setting */
+	int linked;	/* posted: its unwatch is owed */
 };
 
 static void
@@ -115,7 +116,8 @@ wait_backend(const char *path, struct bwatch *bw, unsigned long want,
  * state to reach want if it has not.  1: reached at once (*also_rc and
  * also_buf hold the key's read); 0: reached after a wait (the key is
  * left to read again); else an error.  *state is the state seen.  The
- * caller posts the unwatch.
+ * caller posts the unwatch if bw->linked (also after an error: the
+ * watch must not outlive bw, the caller's).
  */
 static int
 follow_backend(struct bwatch *bw, const char *path, unsigned long want,
@@ -133,6 +135,7 @@ follow_backend(struct bwatch *bw, const char *path, unsigned long want,
 	if ((rc = xenstore_post_watch(&bw->w, path, backend_changed, bw,
 		 &bw->set)) != 0)
 		return rc;
+	bw->linked = 1;
 	if ((rc = uk_xs_read_all(paths, bufs, sizes, rcs, n)) != 0)
 		return rc;
 	if (rcs[0] >= 0 && parse_int(sbuf, state) == 0 && *state >= want) {
@@ -315,7 +318,8 @@ handshake(void)
 		rc = -UK_EIO;
 	/* Posted: data/status, the next thing a server writes, need not
 	 * wait for it (w is unlinked at once, its storage free). */
-	(void)xenstore_post_unwatch(&bw.w);
+	if (bw.linked)
+		(void)xenstore_post_unwatch(&bw.w);
 	return rc;
 }
 
@@ -361,7 +365,8 @@ adopt(const unsigned long v[4])
 		rc = 0;
 	if (rc == 0 && state != XenbusStateConnected)
 		rc = -UK_EIO;
-	(void)xenstore_post_unwatch(&bw.w);
+	if (bw.linked)
+		(void)xenstore_post_unwatch(&bw.w);
 	return rc;
 }
 
