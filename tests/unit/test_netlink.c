@@ -428,15 +428,23 @@ test_neighbour_get_asks_the_kernel(void **state)
 {
 	struct nl_neigh n;
 	struct in_addr	ip;
-	int		fd;
+	int		fd, rc;
 
 	(void)state;
 	fd = nl_open();
 	assert_true(fd >= 0);
 	inet_pton(AF_INET, "127.0.0.2", &ip);
-	assert_int_equal(nl_neigh_get(fd, (int)if_nametoindex("lo"), ip, &n),
-	    0);
+	errno = 0;
+	rc = nl_neigh_get(fd, (int)if_nametoindex("lo"), ip, &n);
 	close(fd);
+	/* Under qemu-user (make ARCH=... unit) the request goes through
+	 * its netlink translation, which carries links, addresses and
+	 * routes but no neighbours: the kernel is never asked there. */
+	if (rc == -1 && errno == EOPNOTSUPP) {
+		print_message("no neighbour messages here (qemu-user)\n");
+		skip();
+	}
+	assert_int_equal(rc, 0);
 }
 
 /* A link that is not there (or a kernel without IPv6): nothing to do. */
