@@ -934,11 +934,11 @@ void handover_attach(struct handover *, const struct handover_transport *,
 /* handover_asked: the guest listens and asks: the records are sent. */
 void handover_asked(struct handover *);
 /*
- * handover_unpaused: the guest runs.  Its kernel takes records it did
- * not ask for (the binding's records_early): when every client held
- * has sent its request, the records are sent now, as if it asked.
+ * handover_unpaused: b's guest runs.  If its kernel takes records it
+ * did not ask for (b->records_early) and every client held has sent its
+ * request, the records are sent now, as if it asked.
  */
-void handover_unpaused(struct handover *);
+void handover_unpaused(struct handover *, const struct binding *b);
 /* handover_adopted: the guest took k (checked against what it was
  * sent); k < 0: it gave up.  The conversation is closed. */
 void handover_adopted(struct handover *, int k);

@@ -375,12 +375,12 @@ handover_asked(struct handover *h)
  * adopting does.
  */
 void
-handover_unpaused(struct handover *h)
+handover_unpaused(struct handover *h, const struct binding *b)
 {
 	struct handover_env *env = h->env;
 
-	if (h->state != HANDOVER_STANDING || h->tr == NULL ||
-	    h->claim == NULL || env->si->settled == NULL ||
+	if (!b->records_early || h->state != HANDOVER_STANDING ||
+	    h->tr == NULL || h->claim == NULL || env->si->settled == NULL ||
 	    !env->si->settled(env->sictx, h->claim))
 		return;
 	h->early = 1;

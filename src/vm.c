@@ -793,9 +793,9 @@ vm_backend_phase(struct vm *v, enum tl_phase p, uint64_t now_ms)
 	if (v->state == VM_BUILDING || v->state == VM_BOOTING ||
 	    v->state == VM_READY)
 		vm_tl_mark(v, p, now_ms);
-	if (p == TL_UNPAUSED && v->b.records_early &&
+	if (p == TL_UNPAUSED &&
 	    (v->state == VM_BUILDING || v->state == VM_BOOTING))
-		handover_unpaused(&v->ho);
+		handover_unpaused(&v->ho, &v->b);
 }
 
 /* dst (a binding of a VM) becomes a copy of b, its old strings freed. */

@@ -496,6 +496,16 @@ booting(void)
 	handover_booting(&h, &b);
 }
 
+/* The unpause of a guest whose kernel takes records unasked (early). */
+static void
+unpaused(int early)
+{
+	struct binding b = binding(1);
+
+	b.records_early = early;
+	handover_unpaused(&h, &b);
+}
+
 /*
  * Every client's request in at the unpause: the records go then, and
  * the guest's own ask, when it comes, changes nothing.
@@ -507,7 +517,7 @@ test_unpaused_with_every_request_in_sends_at_once(void **state)
 	fake_conns = 2;
 	fake_is_settled = 1;
 	booting();
-	handover_unpaused(&h);
+	unpaused(1);
 	assert_int_equal(h.state, HANDOVER_SENT);
 	assert_true(handover_standing(&h)); /* frozen, it keeps frames */
 	assert_int_equal(metrics.handovers, 1);
@@ -528,7 +538,7 @@ test_unpaused_then_ready_must_adopt_in_time(void **state)
 	fake_conns = 1;
 	fake_is_settled = 1;
 	booting();
-	handover_unpaused(&h);
+	unpaused(1);
 	handover_ready(&h);
 	testutil_loop_for(base, 60);
 	assert_int_equal(h.state, HANDOVER_IDLE);
@@ -543,7 +553,7 @@ test_unpaused_while_a_client_is_unsettled_waits_for_the_ask(void **state)
 	(void)state;
 	fake_conns = 1;
 	booting();
-	handover_unpaused(&h);
+	unpaused(1);
 	assert_int_equal(h.state, HANDOVER_STANDING);
 	assert_int_equal(metrics.handovers, 0);
 	handover_asked(&h);
@@ -551,7 +561,8 @@ test_unpaused_while_a_client_is_unsettled_waits_for_the_ask(void **state)
 	assert_string_equal(calls, "claim send(1)");
 }
 
-/* Nothing to send early: no claim, no transport, no stand-in's say. */
+/* Nothing to send early: no claim, a kernel that must ask, no transport,
+ * no stand-in's say. */
 static void
 test_unpaused_without_claim_transport_or_verdict_does_nothing(void **state)
 {
@@ -560,13 +571,15 @@ test_unpaused_without_claim_transport_or_verdict_does_nothing(void **state)
 	(void)state;
 	fake_is_settled = 1;
 	handover_attach(&h, &fake_tr, &h); /* no claim */
-	handover_unpaused(&h);
+	unpaused(1);
 	assert_int_equal(h.state, HANDOVER_IDLE);
 	handover_end(&h, "down");
 	booting();
+	unpaused(0); /* a kernel that must ask first */
+	assert_int_equal(h.state, HANDOVER_STANDING);
 	mute_si.settled = NULL;
 	env.si = &mute_si;
-	handover_unpaused(&h);
+	unpaused(1);
 	assert_int_equal(h.state, HANDOVER_STANDING);
 	env.si = &fake_si;
 	handover_end(&h, "down");
@@ -577,7 +590,7 @@ test_unpaused_without_claim_transport_or_verdict_does_nothing(void **state)
 		struct binding b = binding(1);
 
 		assert_int_equal(handover_claim(&h, &b), 1);
-		handover_unpaused(&h);
+		unpaused(1);
 		assert_int_equal(h.state, HANDOVER_STANDING);
 	}
 }
