@@ -31,6 +31,8 @@
 #   BENCH_MEMS, BENCH_PARN  for a quick check of the bench: figure 1's
 #                       memory sizes and figure 2's N (comma lists)
 #   BENCH_FIG3_MEM      figure 3's guest memory in MiB (default 4)
+#   BENCH_CPUS          the emulated machine's CPUs (default 1 on x86,
+#                       2 on ARM; TESTBED_CPUS)
 #   BENCH_SUMMARY_ONLY  1: no run, only summarise BENCH_RESULTS (and an
 #                       ARM run's, BENCH_RESULTS_ARCH) again; with
 #                       BENCH_ARCH, only that machine's section
@@ -110,8 +112,13 @@ if [ -z "${BENCH_SUMMARY_ONLY:-}" ]; then
 	rc=0
 	# Room for 32 guests at once and for their 32 xl processes (each
 	# xl create leaves one behind to watch its domain): dom0 with the
-	# default 384 MiB has 150 MiB free.
+	# default 384 MiB has 150 MiB free.  x86's machine gets one CPU
+	# (testbed/run.sh says why: single-threaded TCG); ARM's run
+	# multi-threaded, one host thread per CPU, and keep two.
+	cpus=2
+	[ "$arch" != amd64 ] || cpus=1
 	TESTBED_ARCH=$arch TESTBED_OUT=$out \
+	    TESTBED_CPUS=${BENCH_CPUS:-$cpus} \
 	    TESTBED_TIMEOUT=${BENCH_TIMEOUT:-4200} \
 	    TESTBED_STALL=150 TESTBED_ARGS="$args" \
 	    TESTBED_MEM=${TESTBED_MEM:-1536} \

@@ -165,7 +165,7 @@ $1 != "BENCH" { next }
 	}
 	raw[++nraw] = $0
 }
-$2 == "info" { info_runs = v["runs"]; info_pieces = v["pieces"]; info_free = v["free_mb"]; info_xs = v["xenstored"] }
+$2 == "info" { info_runs = v["runs"]; info_pieces = v["pieces"]; info_free = v["free_mb"]; info_xs = v["xenstored"]; info_cpus = v["cpus"]; info_d0v = v["dom0_vcpus"] }
 $2 == "done" { done = 1 }
 $2 == "step" {
 	if (!(v["label"] in stepkind)) order[++nsteps] = v["label"]
@@ -294,6 +294,9 @@ END {
 	    info_free == "" ? "?" : info_free
 	if (info_xs != "")
 		printf "# dom0's xenstored: %s\n", info_xs
+	if (info_cpus != "")
+		printf "# the emulated machine: %s CPU(s), dom0 %s vCPU(s)\n", \
+		    info_cpus, info_d0v == "" ? "?" : info_d0v
 	if (terr != "")
 		printf "# INCOMPLETE RUN: %s\n", terr
 	else if (!done)
