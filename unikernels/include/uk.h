@@ -214,6 +214,19 @@ struct uk_xs_post {
 	int rc;
 };
 int uk_xs_post_write(const char *path, const char *value, struct uk_xs_post *p);
+/*
+ * uk_xs_read, posted: the value lands in buf (size bytes, which must
+ * stay valid until p->done) and p->rc is what uk_xs_read would have
+ * returned.  For a read whose answer is wanted a little later: the
+ * guest works on while xenstored gets round to it.
+ */
+int uk_xs_post_read(const char *path, char *buf, size_t size,
+    struct uk_xs_post *p);
+/*
+ * Waits for a posted request's reply (at once if it came) and returns
+ * p->rc; -UK_EIO if the connection failed first.
+ */
+int uk_xs_post_wait(struct uk_xs_post *p);
 /* Removes path and everything below it. */
 int uk_xs_rm(const char *path);
 /*

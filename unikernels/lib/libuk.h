@@ -103,6 +103,8 @@ void ready_set_hook(ready_hook_fn *fn);
  * when they come after it) or it gave up waiting for them.
  */
 int synjitsu_expect(void);
+/* The NIC is up (uk_ip_up): the records are asked for, not waited for. */
+void synjitsu_nic_up(void);
 /* Whether the hand-over synjitsu_expect() announced is still on. */
 int synjitsu_holding(void);
 

@@ -18,8 +18,11 @@
  *           our image's note says we read count whether or not we asked
  *           (boot.h, JITSUD_NOTE_RECORDS_EARLY), already at our unpause
  *           if every client's request was in by then
- *   guest   uk_ready(), its listeners up: reads count and the records,
- *           adopts each (uk_tcp_adopt), ends the quiet (the gratuitous
+ *   guest   its NIC up: asks for count and conn/0, posted (synjitsu_
+ *           nic_up), and starts its application meanwhile
+ *   guest   uk_ready(), its listeners up: takes that answer (reads count
+ *           and conn/0 again if count was not there yet) and the other
+ *           records, adopts each (uk_tcp_adopt), ends the quiet (the gratuitous
  *           ARP goes out) and, once the stack has had its turn with the
  *           adopted requests, writes data/status = "ready" and adopted =
  *           the number it adopted, in one round trip; jitsud then passes
@@ -32,12 +35,14 @@
  * jitsud's watch, its writes, our watch, our reads) came after the NIC
  * was up, and so did the first reply: a client held that long waited as
  * long as one whose DNS answer was held until we were ready.  Asked at
- * boot, jitsud's part is done while the NIC comes up, and at uk_ready()
- * two reads stand between us and the first reply.  Why not read the
- * records as soon as they come: the NIC's handshake is a chain of
+ * boot, jitsud's part is done while the NIC comes up.  Why the records
+ * are not read as soon as they come: the NIC's handshake is a chain of
  * XenStore round trips, and measured, reads slipped into it (from the
  * watch's callback, in its waits) delayed the NIC by more than they
- * saved.  What jitsud gives up by stopping early, it keeps: a client
+ * saved.  Right after it they cost nothing: posted, they are answered
+ * while the application starts and prints (each console line is a turn
+ * of dom0's), and at uk_ready() no round trip stands between us and
+ * the first reply but for records beyond the first.  What jitsud gives up by stopping early, it keeps: a client
  * that connects or sends after the freeze has its frames kept and passed
  * to us once we adopted (synjitsu(7)).
  *
@@ -88,6 +93,10 @@ static struct synrec sj_rec;
 static int sj_adopted;
 static int sj_status_owed;	 /* data/status goes with adopted */
 static struct uk_xs_post sj_ask; /* ready = "1", posted */
+/* count and conn/0, posted as the NIC came up (into sj_line) */
+static struct uk_xs_post sj_pcount, sj_pconn;
+static int sj_posted;
+static char sj_count_buf[SJ_COUNT_LEN];
 
 /*
  * What jitsud waits for, after the clients (sj_finish): adopted, then
@@ -245,22 +254,29 @@ sj_count(const char *s)
  * yet.  The first record is read with count, in the same round trip:
  * the hand-over waits on these reads, and one connection is the usual
  * case.  jitsud writes the records before count, on one connection, so
- * a count found means conn/0 was found with it if there is one.
+ * a count found means conn/0 was found with it if there is one.  Both
+ * were asked for as the NIC came up: that answer first, and only if it
+ * found no count, read again.
  */
 static int
 sj_take(void)
 {
 	static const char *const paths[] = { SJ_COUNT, SJ_CONN "/0" };
 	static const size_t sizes[] = { SJ_COUNT_LEN, sizeof(sj_line) };
-	char buf[SJ_COUNT_LEN];
-	char *const bufs[] = { buf, sj_line };
-	int i, n, rc, rcs[2], adopted = 0;
+	char *const bufs[] = { sj_count_buf, sj_line };
+	int i, n, rc = -UK_ENOENT, rcs[2], adopted = 0;
 
-	if ((rc = uk_xs_read_all(paths, bufs, sizes, rcs, 2)) == 0)
+	if (sj_posted) {
+		sj_posted = 0;
+		rc = uk_xs_post_wait(&sj_pcount);
+		rcs[1] = uk_xs_post_wait(&sj_pconn);
+	}
+	if (rc == -UK_ENOENT &&
+	    (rc = uk_xs_read_all(paths, bufs, sizes, rcs, 2)) == 0)
 		rc = rcs[0];
 	if (rc == -UK_ENOENT)
 		return 0;
-	if (rc < 0 || (n = sj_count(buf)) < 0) {
+	if (rc < 0 || (n = sj_count(sj_count_buf)) < 0) {
 		sj_give_up("count unreadable or out of range",
 		    rc < 0 ? rc : -UK_EINVAL);
 		return 1;
@@ -317,6 +333,30 @@ sj_start(int *status_rc)
 	return 0;
 }
 
+/*
+ * The NIC is up: count and conn/0 are asked for now, posted, so that
+ * uk_ready() finds them here (jitsud wrote them at our unpause, or at
+ * our ask, by now as a rule).  If count cannot be asked for, uk_ready()
+ * reads it, as before.
+ */
+void
+synjitsu_nic_up(void)
+{
+	if (sj_state != SJ_BOOTING || sj_posted)
+		return;
+	if (uk_xs_post_read(SJ_COUNT, sj_count_buf, sizeof(sj_count_buf),
+		&sj_pcount) != 0)
+		return;
+	sj_posted = 1;
+	if (uk_xs_post_read(SJ_CONN "/0", sj_line, sizeof(sj_line),
+		&sj_pconn) != 0) {
+		/* Only a lost connection fails a post once one went:
+		 * the record is then as unreadable as everything else. */
+		sj_pconn.rc = -UK_EIO;
+		sj_pconn.done = 1;
+	}
+}
+
 int
 synjitsu_holding(void)
 {
@@ -334,6 +374,7 @@ synjitsu_expect(void)
 	sj_state = SJ_OFF;
 	sj_watching = 0;
 	sj_status_owed = 0;
+	sj_posted = 0;
 	/*
 	 * jitsu.synjitsu=1, or =0: the command line says, and no XenStore
 	 * round trip is spent on it.  Without the key, the folder says: a

@@ -210,6 +210,45 @@ check_denied(void)
 	}
 }
 
+/*
+ * Posted reads: each value lands in its own buffer as its reply is
+ * taken, in order with the requests around them (a write posted before
+ * a read is seen by it; a synchronous request in between takes the
+ * replies before its own).
+ */
+static void
+check_posted(void)
+{
+	struct uk_xs_post w, a, gone, shortb, b;
+	char abuf[16], gbuf[16], sbuf[4], bbuf[16];
+	int n;
+
+	CHECK(uk_xs_post_write(T_DIR "/p", "posted", &w) == 0, "post write");
+	CHECK(uk_xs_post_read(T_DIR "/p", abuf, sizeof(abuf), &a) == 0,
+	    "post read");
+	CHECK(uk_xs_post_read(T_DIR "/none", gbuf, sizeof(gbuf), &gone) == 0,
+	    "post read of a missing node");
+	CHECK(uk_xs_post_read(T_DIR "/p", sbuf, sizeof(sbuf), &shortb) == 0,
+	    "post read, short buffer");
+	/* A request after them takes their replies on the way to its own. */
+	CHECK(uk_xs_write(T_DIR "/q", "after") == 0, "write after posts");
+	CHECK(w.done && w.rc == 0, "posted write: done %d rc %d", w.done, w.rc);
+	CHECK(a.done && a.rc == 6 && strcmp(abuf, "posted") == 0,
+	    "posted read: done %d rc %d", a.done, a.rc);
+	CHECK(gone.done && gone.rc == -UK_ENOENT,
+	    "posted read of a missing node: done %d rc %d", gone.done, gone.rc);
+	CHECK(shortb.done && shortb.rc == -UK_E2BIG,
+	    "posted read, short buffer: done %d rc %d", shortb.done, shortb.rc);
+	/* Waited for alone. */
+	CHECK(uk_xs_post_read(T_DIR "/q", bbuf, sizeof(bbuf), &b) == 0,
+	    "post read q");
+	n = uk_xs_post_wait(&b);
+	CHECK(n == 5 && b.done && strcmp(bbuf, "after") == 0,
+	    "posted read waited for: %d", n);
+	CHECK(uk_xs_post_wait(&b) == 5, "waited for again");
+	printf("xenstore: posted reads and writes answered in order\n");
+}
+
 int
 uk_main(void)
 {
@@ -218,6 +257,7 @@ uk_main(void)
 	check_rw();
 	check_transaction();
 	check_watch();
+	check_posted();
 	CHECK(uk_xs_rm(T_DIR) == 0, "rm " T_DIR);
 	if (failures != 0) {
 		printf("FAILURE (%d checks failed)\n", failures);

@@ -217,6 +217,8 @@ uk_ip_up(struct uk_ipinfo *out)
 	held = synjitsu_expect();
 	if ((rc = uk_net_open(&ni)) != 0)
 		return rc;
+	if (held)
+		synjitsu_nic_up();
 	memcpy(info.mac, ni.mac, 6);
 	/* Not a secret against a local observer; varies per boot and MAC. */
 	seed = (uint32_t)uk_now() ^ (uint32_t)(uk_now() >> 32) ^

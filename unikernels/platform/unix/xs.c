@@ -131,6 +131,21 @@ uk_xs_post_write(const char *path, const char *value, struct uk_xs_post *p)
 	return 0;
 }
 
+/* Read now, as the write above. */
+int
+uk_xs_post_read(const char *path, char *buf, size_t size, struct uk_xs_post *p)
+{
+	p->rc = uk_xs_read(path, buf, size);
+	p->done = 1;
+	return 0;
+}
+
+int
+uk_xs_post_wait(struct uk_xs_post *p)
+{
+	return p->done ? p->rc : -UK_EIO;
+}
+
 /* The same for reads: each answered before the next is asked. */
 int
 uk_xs_read_all(const char *const *paths, char *const *bufs, const size_t *sizes,

@@ -13,14 +13,16 @@
  * A timeout or a malformed message leaves the stream at an unknown
  * position; XenStore is then declared dead rather than misparsed.
  *
- * A posted request (uk_xs_post_write, xenstore_post_watch) is sent and
- * not waited for: xenstored answers one connection's requests in order,
+ * A posted request (uk_xs_post_write, uk_xs_post_read,
+ * xenstore_post_watch) is sent and not waited for: xenstored answers one connection's requests in order,
  * so its reply comes before that of any request sent after it, and
  * whoever reads the stream next (a later request, or xs_handler from
  * uk_poll) takes it and keeps its result.  What a boot tells XenStore
  * before its NIC but never needs the answer to then costs it no round
  * trip: each is several ms of a boot on a busy dom0, the guest idle
- * while xenstored gets round to it.
+ * while xenstored gets round to it.  A posted read's value is copied
+ * to its caller's buffer as its reply is taken; uk_xs_post_wait waits
+ * for it if it has not come.
  */
 
 #define XS_TIMEOUT UK_SEC(30)
@@ -46,6 +48,8 @@ static struct {
 	uint32_t id, type;
 	struct uk_xs_post *p;
 	struct uk_xs_watch *w; /* a posted watch, unlinked if refused */
+	char *buf;	       /* a posted read's value goes there */
+	size_t size;
 } posted[XS_POSTED];
 static unsigned int n_posted;
 static unsigned int xs_nrequests;
@@ -188,6 +192,7 @@ xs_queue_event(size_t len)
 }
 
 static void xs_unlink(struct uk_xs_watch *);
+static int xs_read_out(char *, size_t, size_t);
 
 /* A round trip waited for since t0: xenstore_stats' accounts. */
 static void
@@ -213,12 +218,14 @@ xs_take_posted(const struct xsd_sockmsg *hdr)
 		rc = -xs_errno(xs_recvbuf, hdr->len);
 	else if (hdr->type != posted[0].type)
 		return xs_fail(-UK_EPROTO);
-	if (rc != 0 && posted[0].w != NULL)
+	else if (posted[0].buf != NULL)
+		rc = xs_read_out(posted[0].buf, posted[0].size, hdr->len);
+	if (rc < 0 && posted[0].w != NULL)
 		xs_unlink(posted[0].w);
 	if (posted[0].p != NULL) {
 		posted[0].p->rc = rc;
 		posted[0].p->done = 1;
-	} else if (rc != 0)
+	} else if (rc < 0)
 		printf("uk: xenstore: posted request %u failed (error %d)\n",
 		    (unsigned)hdr->req_id, rc);
 	n_posted--;
@@ -308,8 +315,9 @@ xs_request(uint32_t type, uint32_t tx, const char *const *strs, size_t n,
  */
 static int
 xs_post(uint32_t type, const char *const *strs, size_t n, int last_nul,
-    struct uk_xs_post *p, struct uk_xs_watch *w)
+    struct uk_xs_post *p, struct uk_xs_watch *w, char *buf, size_t size)
 {
+	size_t len;
 	uint32_t id;
 	int rc;
 
@@ -318,8 +326,10 @@ xs_post(uint32_t type, const char *const *strs, size_t n, int last_nul,
 	if (xs_dead)
 		return -UK_EIO;
 	if (n_posted == XS_POSTED) {
-		rc = xs_request(type, UK_XS_NOTX, strs, n, last_nul, NULL);
-		if (rc != 0 && w != NULL)
+		rc = xs_request(type, UK_XS_NOTX, strs, n, last_nul, &len);
+		if (rc == 0 && buf != NULL)
+			rc = xs_read_out(buf, size, len);
+		if (rc < 0 && w != NULL)
 			xs_unlink(w);
 		if (p != NULL) {
 			p->rc = rc;
@@ -334,6 +344,8 @@ xs_post(uint32_t type, const char *const *strs, size_t n, int last_nul,
 	posted[n_posted].type = type;
 	posted[n_posted].p = p;
 	posted[n_posted].w = w;
+	posted[n_posted].buf = buf;
+	posted[n_posted].size = size;
 	n_posted++;
 	return 0;
 }
@@ -343,7 +355,42 @@ uk_xs_post_write(const char *path, const char *value, struct uk_xs_post *p)
 {
 	const char *strs[] = { path, value };
 
-	return xs_post(XS_WRITE, strs, 2, 0, p, NULL);
+	return xs_post(XS_WRITE, strs, 2, 0, p, NULL, NULL, 0);
+}
+
+int
+uk_xs_post_read(const char *path, char *buf, size_t size, struct uk_xs_post *p)
+{
+	const char *strs[] = { path };
+
+	return xs_post(XS_READ, strs, 1, 1, p, NULL, buf, size);
+}
+
+/*
+ * As xs_reply, for a posted request: messages are taken until its
+ * reply was (watch events queued, earlier posted replies kept).
+ */
+int
+uk_xs_post_wait(struct uk_xs_post *p)
+{
+	struct xsd_sockmsg hdr;
+	uint64_t t0 = uk_now();
+	int rc;
+
+	if (p->done)
+		return p->rc;
+	while (!p->done && !xs_dead) {
+		if ((rc = xs_recv_msg(&hdr, t0 + XS_TIMEOUT)) != 0) {
+			xs_fail(rc);
+			break;
+		}
+		if (hdr.type == XS_WATCH_EVENT)
+			xs_queue_event(hdr.len);
+		else if ((rc = xs_take_posted(&hdr)) == 0)
+			xs_fail(-UK_EPROTO);
+	}
+	xs_waited(t0);
+	return p->done ? p->rc : -UK_EIO;
 }
 
 /*
@@ -625,7 +672,7 @@ xenstore_post_watch(struct uk_xs_watch *w, const char *path, uk_xs_watch_fn *fn,
 
 	if ((rc = xs_watch_link(w, path, fn, arg, token, sizeof(token))) != 0)
 		return rc;
-	if ((rc = xs_post(XS_WATCH, strs, 2, 1, p, w)) != 0)
+	if ((rc = xs_post(XS_WATCH, strs, 2, 1, p, w, NULL, 0)) != 0)
 		xs_unlink(w);
 	return rc;
 }
@@ -640,7 +687,7 @@ xs_unwatch(struct uk_xs_watch *w, int post)
 	xs_unlink(w);
 	xs_token(w, token, sizeof(token));
 	if (post)
-		return xs_post(XS_UNWATCH, strs, 2, 1, NULL, NULL);
+		return xs_post(XS_UNWATCH, strs, 2, 1, NULL, NULL, NULL, 0);
 	return xs_request(XS_UNWATCH, UK_XS_NOTX, strs, 2, 1, NULL);
 }
 

@@ -42,6 +42,8 @@ static int fxs_nbatches; /* uk_xs_write_all calls since fxs_reset */
 /* uk_xs_read_all calls since fxs_reset (each path also counts as a read) */
 static int fxs_nreadbatches;
 static int fxs_nposts;	   /* uk_xs_post_write calls since fxs_reset */
+static int fxs_npostreads; /* uk_xs_post_read calls since fxs_reset */
+static int fxs_nwaits;	   /* uk_xs_post_wait calls since fxs_reset */
 static int fxs_post_error; /* what a posted write's reply says; 0: works */
 
 static inline void
@@ -52,6 +54,8 @@ fxs_reset(void)
 	fxs_nbatches = 0;
 	fxs_nreadbatches = 0;
 	fxs_nposts = 0;
+	fxs_npostreads = 0;
+	fxs_nwaits = 0;
 	fxs_post_error = 0;
 	fxs_seq = 0;
 	fxs_watches = NULL;
@@ -200,6 +204,25 @@ uk_xs_post_write(const char *path, const char *value, struct uk_xs_post *p)
 		p->done = 1;
 	}
 	return 0;
+}
+
+/* Read when asked, as the libOS's reply would say what was there then
+ * (xenstored answers in order); does not count as a read. */
+int
+uk_xs_post_read(const char *path, char *buf, size_t size, struct uk_xs_post *p)
+{
+	fxs_npostreads++;
+	fxs_nreads--;
+	p->rc = uk_xs_read(path, buf, size);
+	p->done = 1;
+	return 0;
+}
+
+int
+uk_xs_post_wait(struct uk_xs_post *p)
+{
+	fxs_nwaits++;
+	return p->done ? p->rc : -UK_EIO;
 }
 
 int

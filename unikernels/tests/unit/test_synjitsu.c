@@ -517,6 +517,124 @@ test_records_written_while_booting_are_adopted_at_uk_ready(void **state)
 	assert_int_equal(fxs_nwatches(), 0);
 }
 
+/*
+ * Written by the time the NIC is up (jitsud writes them at our
+ * unpause): count and conn/0 are asked for then, posted, and uk_ready()
+ * takes that answer without a round trip of its own.
+ */
+static void
+test_records_there_at_nic_up_cost_uk_ready_no_round_trip(void **state)
+{
+	(void)state;
+	boot();
+	jitsud_record(0, 40000, 80, "GET / HTTP/1.1\r\n", 0);
+	fxs_set("data/synjitsu/count", "1");
+	synjitsu_nic_up();
+	assert_int_equal(fxs_npostreads, 2); /* count, conn/0 */
+	assert_int_equal(nadopt, 0);	     /* nobody listens yet */
+	/* jitsud's later writes are not what the posted reads saw. */
+	fxs_set("data/synjitsu/count", "junk");
+	assert_int_equal(uk_ready(), 0);
+	assert_int_equal(fxs_nwaits, 2);
+	assert_int_equal(fxs_nreadbatches, 0);
+	assert_int_equal(nadopt, 1);
+	assert_int_equal(adopted[0].rport, 40000);
+	assert_memory_equal(adopted[0].data, "GET / HTTP/1.1\r\n", 16);
+	advance(now);
+	assert_string_equal(fxs_get("data/synjitsu/adopted"), "1");
+	assert_string_equal(fxs_get("data/status"), "ready");
+	assert_int_equal(fxs_nwatches(), 0);
+	/* Asked for once: a second NIC-up asks nothing more. */
+	synjitsu_nic_up();
+	assert_int_equal(fxs_npostreads, 2);
+}
+
+/* The records beyond the first are read at uk_ready(), one by one. */
+static void
+test_records_beyond_the_first_are_read_at_uk_ready(void **state)
+{
+	int reads;
+
+	(void)state;
+	boot();
+	jitsud_record(0, 40000, 80, "GET / HTTP/1.1\r\n", 0);
+	jitsud_record(1, 40001, 80, "GET /y HTTP/1.1\r\n", 0);
+	fxs_set("data/synjitsu/count", "2");
+	synjitsu_nic_up();
+	reads = fxs_nreads;
+	assert_int_equal(uk_ready(), 0);
+	assert_int_equal(fxs_nreads - reads, 1); /* conn/1 */
+	assert_int_equal(fxs_nreadbatches, 0);
+	assert_int_equal(nadopt, 2);
+	assert_int_equal(adopted[1].rport, 40001);
+}
+
+/*
+ * Not there yet when the NIC came up (a client's request late): read
+ * again at uk_ready(), as without the early ask, and watched if still
+ * not there.
+ */
+static void
+test_records_after_nic_up_are_read_at_uk_ready(void **state)
+{
+	(void)state;
+	boot();
+	synjitsu_nic_up();
+	assert_int_equal(fxs_npostreads, 2);
+	jitsud_record(0, 40000, 80, "GET / HTTP/1.1\r\n", 0);
+	fxs_set("data/synjitsu/count", "1");
+	assert_int_equal(uk_ready(), 0);
+	assert_int_equal(fxs_nreadbatches, 1);
+	assert_int_equal(nadopt, 1);
+	assert_int_equal(fxs_nwatches(), 0);
+	advance(now);
+	assert_string_equal(fxs_get("data/synjitsu/adopted"), "1");
+}
+
+static void
+test_records_after_uk_ready_are_watched_for_after_an_early_ask(void **state)
+{
+	(void)state;
+	boot();
+	synjitsu_nic_up();
+	assert_int_equal(uk_ready(), 0);
+	assert_int_equal(fxs_nreadbatches, 1);
+	assert_string_equal(fxs_get("data/status"), "ready");
+	assert_int_equal(fxs_nwatches(), 1);
+	assert_int_equal(fxs_fire(), 1); /* the first firing: no count */
+	jitsud_record(0, 40000, 80, "GET / HTTP/1.1\r\n", 0);
+	fxs_set("data/synjitsu/count", "1");
+	assert_int_equal(fxs_fire(), 1);
+	assert_int_equal(nadopt, 1);
+	advance(now);
+	assert_string_equal(fxs_get("data/synjitsu/adopted"), "1");
+}
+
+/* A bad count found early is refused as one found at uk_ready(). */
+static void
+test_a_bad_count_found_at_nic_up_is_refused(void **state)
+{
+	(void)state;
+	boot();
+	fxs_set("data/synjitsu/count", "65");
+	synjitsu_nic_up();
+	assert_int_equal(uk_ready(), 0);
+	assert_int_equal(fxs_nreadbatches, 0);
+	assert_true(logged("count unreadable or out of range"));
+	assert_int_equal(nadopt, 0);
+	assert_int_equal(released, 1);
+}
+
+/* Without a hand-over, the NIC coming up asks for nothing. */
+static void
+test_nic_up_without_a_hand_over_asks_nothing(void **state)
+{
+	(void)state;
+	assert_int_equal(synjitsu_expect(), 0);
+	synjitsu_nic_up();
+	assert_int_equal(fxs_npostreads, 0);
+}
+
 static void
 test_a_watch_that_fails_gives_up_at_once(void **state)
 {
@@ -603,6 +721,20 @@ main(void)
 		cmocka_unit_test_setup(
 		    test_records_written_while_booting_are_adopted_at_uk_ready,
 		    setup),
+		cmocka_unit_test_setup(
+		    test_records_there_at_nic_up_cost_uk_ready_no_round_trip,
+		    setup),
+		cmocka_unit_test_setup(
+		    test_records_beyond_the_first_are_read_at_uk_ready, setup),
+		cmocka_unit_test_setup(
+		    test_records_after_nic_up_are_read_at_uk_ready, setup),
+		cmocka_unit_test_setup(
+		    test_records_after_uk_ready_are_watched_for_after_an_early_ask,
+		    setup),
+		cmocka_unit_test_setup(
+		    test_a_bad_count_found_at_nic_up_is_refused, setup),
+		cmocka_unit_test_setup(
+		    test_nic_up_without_a_hand_over_asks_nothing, setup),
 		cmocka_unit_test_setup(test_a_watch_that_fails_gives_up_at_once,
 		    setup),
 		cmocka_unit_test_setup(test_a_refused_ask_gives_up_at_uk_ready,
