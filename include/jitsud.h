@@ -764,7 +764,8 @@ void metrics_render(const struct metrics *, const struct vms *, FILE *);
  * STANDING   deadline (holding, ready=tcp) IDLE      claim dropped, closed
  * WAITING    deadline                      IDLE      claim dropped (and
  *                                                    closed if holding)
- * STANDING   handover_unpaused (early      SENT      as handover_asked,
+ * STANDING   handover_created or           SENT      as handover_asked,
+ *            handover_unpaused (early
  *            kernel, every client's                  but the adopt
  *            request in)                             deadline waits for
  *                                                    handover_ready
@@ -891,7 +892,7 @@ struct handover {
 	const struct handover_transport *tr;	/* NULL: none attached */
 	void				*trctx;
 	int				 holding; /* tr keeps the guest off */
-	int				 early;	  /* sent before it asked */
+	const char			*early; /* sent before it asked: when */
 };
 
 /* handover_env_init: the defaults; si NULL (see handover_env_standin). */
@@ -939,6 +940,11 @@ void handover_asked(struct handover *);
  * request, the records are sent now, as if it asked.
  */
 void handover_unpaused(struct handover *, const struct binding *b);
+/*
+ * handover_created: b's domain is made and not yet unpaused: the same,
+ * so that the builder can write them before the guest runs.
+ */
+void handover_created(struct handover *, const struct binding *b);
 /* handover_adopted: the guest took k (checked against what it was
  * sent); k < 0: it gave up.  The conversation is closed. */
 void handover_adopted(struct handover *, int k);
@@ -1376,9 +1382,16 @@ struct chan;
 struct chan *chan_new(struct event_base *base,
     void (*handler)(void *msg, void *arg), void *arg);
 int	     chan_send(struct chan *, void *msg);
+/*
+ * chan_take: the first queued message match(msg, arg) accepts, taken
+ * out of the queue before its turn (NULL: none); for the receiving
+ * thread, which then handles it itself.
+ */
+void *chan_take(struct chan *, int (*match)(const void *msg, const void *arg),
+    const void *arg);
 /* chan_pending: are messages waiting (any thread may ask)? */
-int	     chan_pending(struct chan *);
-void	     chan_free(struct chan *, void (*drop)(void *msg));
+int   chan_pending(struct chan *);
+void  chan_free(struct chan *, void (*drop)(void *msg));
 
 /* xl.c */
 

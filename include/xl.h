@@ -136,18 +136,19 @@ struct xlb_vm {
 	int		    watch_at_unpause, watching_status;
 	struct store_watch *vif;	/* its vif's backend state */
 	int		    synjitsu;	/* fresh build, Synjitsu on */
-	int		    from_shell; /* the last build filled a shell */
-	struct xlh	   *xlh;	/* its hand-over's transport */
-	struct xlv	   *xlv;	/* its vif, vif-plug inline */
+	int		  handed_early; /* records written before the unpause */
+	int		  from_shell;	/* the last build filled a shell */
+	struct xlh	 *xlh;		/* its hand-over's transport */
+	struct xlv	 *xlv;		/* its vif, vif-plug inline */
 	/* A filled shell whose console folder is still owed (xlb.c: once
 	 * no guest boots), the event that writes it and the time it is
 	 * written by in any case; booting: counted in xlb.c's guests that
 	 * boot with their console owed. */
-	struct xls_shell   *console_owed;
-	struct event	   *console_ev;
-	uint64_t	    console_due; /* ms, monotonic */
-	int		    booting;
-	struct xld_dom	   *dom; /* libxl's state (xld.c) */
+	struct xls_shell *console_owed;
+	struct event	 *console_ev;
+	uint64_t	  console_due; /* ms, monotonic */
+	int		  booting;
+	struct xld_dom	 *dom; /* libxl's state (xld.c) */
 };
 
 /*
@@ -171,8 +172,12 @@ void xlb_watch_vif(struct xlb_vm *);
 /* xlb_watch_booting: a fresh guest just unpaused: its data/status
  * watched now, not when the main thread asks (xlb.c says why). */
 void xlb_watch_booting(struct xlb_vm *);
-/* xlb_synjitsu_prepare: before the guest runs, open its hand-over. */
+/* xlb_synjitsu_prepare: as the guest runs, open its hand-over (unless
+ * xlb_synjitsu_early wrote its records) and listen for its ask. */
 void xlb_synjitsu_prepare(struct xlb_vm *);
+/* xlb_synjitsu_early: before the unpause, write the records the main
+ * thread has sent already (handover_created). */
+void xlb_synjitsu_early(struct xlb_vm *);
 /*
  * xlb_vif_plug: before the guest runs, make its vif (xlv_open); a later
  * failure ends the domain (xld_fail) with the reason.  0, or -1 with
@@ -246,13 +251,18 @@ void	    xld_fail(struct xlb_vm *, const char *why);
 /*
  * xlh_open: make domain domid's data/synjitsu folder (synjitsu(7)),
  * private to dom0 and the guest, unless it was made with the domain
- * (made: a shell's), and watch its ready key: asked(arg) once the guest
- * writes ready = 1; after xlh_write, adopted(arg, K) when it writes
- * adopted = K (-1 if K is not a number in range).  NULL (logged) when
- * it cannot be made.
+ * (made: a shell's); after xlh_write, adopted(arg, K) when the guest
+ * writes adopted = K (-1 if K is not a number in range).  NULL (logged)
+ * when it cannot be made.
  */
 struct xlh *xlh_open(struct store *, uint32_t domid, int made, const char *name,
     void (*asked)(void *), void (*adopted)(void *, int), void *arg);
+/*
+ * xlh_listen: watch the folder's ready key: asked(arg) once the guest
+ * writes ready = 1.  Not for records written before the guest runs:
+ * its ask then has nothing to start.  NULL is ok.
+ */
+void	    xlh_listen(struct xlh *);
 /*
  * xlh_write: n record lines (`lines', "\n"-separated, modified) as
  * conn/0..n-1, then count = n (which the guest watches); adopted is then

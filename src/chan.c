@@ -123,6 +123,32 @@ chan_send(struct chan *ch, void *msg)
 	return 0;
 }
 
+/*
+ * The first queued message match(msg, arg) says yes to, out of the queue
+ * (NULL: none).  Its wake-up byte stays in the pipe: the loop then finds
+ * one message fewer, which it takes in its stride.
+ */
+void *
+chan_take(struct chan *ch, int (*match)(const void *msg, const void *arg),
+    const void	      *arg)
+{
+	struct chan_item *it;
+	void		 *msg = NULL;
+
+	pthread_mutex_lock(&ch->mtx);
+	TAILQ_FOREACH(it, &ch->q, entry)
+		if (match(it->msg, arg))
+			break;
+	if (it != NULL)
+		TAILQ_REMOVE(&ch->q, it, entry);
+	pthread_mutex_unlock(&ch->mtx);
+	if (it != NULL) {
+		msg = it->msg;
+		free(it);
+	}
+	return msg;
+}
+
 int
 chan_pending(struct chan *ch)
 {

@@ -91,7 +91,7 @@ handover_init(struct handover *h, struct handover_env *env, const char *name)
 	h->tr = NULL;
 	h->trctx = NULL;
 	h->holding = 0;
-	h->early = 0;
+	h->early = NULL;
 	/* The timer is made when first armed: most bindings of a large
 	 * zone are never summoned with Synjitsu. */
 	h->timer = NULL;
@@ -168,7 +168,7 @@ handover_close(struct handover *h, const char *why)
 	handover_disarm(h);
 	h->state = HANDOVER_IDLE;
 	h->holding = 0;
-	h->early = 0;
+	h->early = NULL;
 	h->sent = 0;
 	if (tr != NULL) {
 		h->tr = NULL; /* before close: it may report again */
@@ -321,10 +321,10 @@ handover_asked(struct handover *h)
 	size_t		     n = 0;
 
 	if (h->state == HANDOVER_SENT) {
-		if (h->early)
+		if (h->early != NULL)
 			log_debug("%s: synjitsu: the guest asked; its records "
-				  "went at its unpause",
-			    h->name);
+				  "went %s",
+			    h->name, h->early);
 		else
 			log_warnx("%s: synjitsu: the guest asked again; "
 				  "ignored",
@@ -349,15 +349,15 @@ handover_asked(struct handover *h)
 	env->metrics->handed_conns += n;
 	handover_mark(h, TL_HANDOVER);
 	log_info("%s: synjitsu: %zu connection(s) handed over %llu ms after "
-		 "the claim%s",
+		 "the claim%s%s",
 	    h->name, n, (unsigned long long)(vm_now_ms() - h->claim_ms),
-	    h->early ? ", at its unpause" : "");
+	    h->early != NULL ? ", " : "", h->early != NULL ? h->early : "");
 	free(recs);
 	/* The claim stays, frozen: the guest may not be on the wire yet,
 	 * and until it is, its ARP is ours and its frames are kept. */
 	h->sent = n;
 	h->state = HANDOVER_SENT;
-	if (!h->early)
+	if (h->early == NULL)
 		handover_arm(h, env->adopt_ms);
 }
 
@@ -373,9 +373,19 @@ handover_asked(struct handover *h)
  * guest's ask decides, as for any other kernel.  The adopt deadline
  * waits for readiness (handover_ready): a boot may take longer than
  * adopting does.
+ *
+ * Why as early as the domain is made, not at its unpause.  Sent at the
+ * unpause, the records reached XenStore behind the builder's own steps
+ * after it (its watches of the guest's folder), while the guest's NIC
+ * came up: in a traced nested run the guest looked for them as its NIC
+ * came up and again at uk_ready(), found none both times, and waited on
+ * a watch.  Sent when the domain is made, the builder writes them
+ * before it unpauses the guest (xlb.c takes them from its queue there),
+ * and the guest finds them the first time it looks.  The unpause is the
+ * second chance, for clients whose requests came in after.
  */
-void
-handover_unpaused(struct handover *h, const struct binding *b)
+static void
+handover_early(struct handover *h, const struct binding *b, const char *when)
 {
 	struct handover_env *env = h->env;
 
@@ -383,8 +393,20 @@ handover_unpaused(struct handover *h, const struct binding *b)
 	    h->tr == NULL || h->claim == NULL || env->si->settled == NULL ||
 	    !env->si->settled(env->sictx, h->claim))
 		return;
-	h->early = 1;
+	h->early = when;
 	handover_asked(h);
+}
+
+void
+handover_created(struct handover *h, const struct binding *b)
+{
+	handover_early(h, b, "as its domain was made");
+}
+
+void
+handover_unpaused(struct handover *h, const struct binding *b)
+{
+	handover_early(h, b, "at its unpause");
 }
 
 void

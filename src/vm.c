@@ -793,8 +793,11 @@ vm_backend_phase(struct vm *v, enum tl_phase p, uint64_t now_ms)
 	if (v->state == VM_BUILDING || v->state == VM_BOOTING ||
 	    v->state == VM_READY)
 		vm_tl_mark(v, p, now_ms);
-	if (p == TL_UNPAUSED &&
-	    (v->state == VM_BUILDING || v->state == VM_BOOTING))
+	if (v->state != VM_BUILDING && v->state != VM_BOOTING)
+		return;
+	if (p == TL_CREATED)
+		handover_created(&v->ho, &v->b);
+	else if (p == TL_UNPAUSED)
 		handover_unpaused(&v->ho, &v->b);
 }
 

@@ -442,7 +442,7 @@ xlb_watch(struct xlb_vm *xv)
 void
 xlb_watch_booting(struct xlb_vm *xv)
 {
-	if (xv->watch_at_unpause)
+	if (xv->watch_at_unpause && !xv->watching_status)
 		xlb_watch(xv);
 }
 
@@ -499,10 +499,50 @@ xlb_adopted(void *arg, int k)
 void
 xlb_synjitsu_prepare(struct xlb_vm *xv)
 {
+	/* Written before the unpause: nothing left to ask for. */
+	if (xv->handed_early)
+		return;
 	xlh_close(xv->xlh);
 	/* A filled shell has its folder from the pool (xls_nodes). */
 	xv->xlh = xlh_open(xlb_env->store, xv->domid, xv->from_shell, xv->name,
 	    xlb_asked, xlb_adopted, xv);
+	xlh_listen(xv->xlh);
+}
+
+static void xlb_handover(struct xlb_vm *, struct xl_cmd *);
+
+static int
+xlb_is_handover_of(const void *msg, const void *arg)
+{
+	const struct xl_cmd *c = msg;
+
+	return c->op == XL_HANDOVER && c->v == arg;
+}
+
+/*
+ * Just before the unpause: records the main thread sent as the domain
+ * was made (handover_created) are taken out of the queue, where they
+ * would wait until this build is done, and written now, with data/status
+ * watched first (xlh_status: then adopted is read, not watched).  The
+ * guest finds them as its NIC comes up; nobody watches for its ask.
+ */
+void
+xlb_synjitsu_early(struct xlb_vm *xv)
+{
+	struct xl_cmd *c;
+
+	xv->handed_early = 0;
+	if (!xv->synjitsu || xv->v == NULL ||
+	    (c = chan_take(xlb_env->cmds, xlb_is_handover_of, xv->v)) == NULL)
+		return;
+	xlh_close(xv->xlh);
+	xv->xlh = xlh_open(xlb_env->store, xv->domid, xv->from_shell, xv->name,
+	    xlb_asked, xlb_adopted, xv);
+	xlb_watch_booting(xv);
+	xlb_handover(xv, c);
+	xl_cmd_free(c);
+	xv->handed_early = 1;
+	log_debug("%s: synjitsu: records written before the unpause", xv->name);
 }
 
 /* Its console folder (xls_console_folder); -1 with xv->error set. */
@@ -777,8 +817,12 @@ xlb_shell_create(struct xlb_vm *xv, const struct xl_cmd *c)
 	xlb_watch_vif(xv);
 	/* Named before it runs: whoever sees it running sees its name. */
 	if (xls_name(xlb_env->store, &sh, xv->name, xv->error,
-		sizeof(xv->error)) == -1 ||
-	    xls_unpause(x, sh.domid, xv->error, sizeof(xv->error)) == -1) {
+		sizeof(xv->error)) == -1) {
+		xld_build_failed(xv);
+		return 0;
+	}
+	xlb_synjitsu_early(xv);
+	if (xls_unpause(x, sh.domid, xv->error, sizeof(xv->error)) == -1) {
 		xld_build_failed(xv);
 		return 0;
 	}
@@ -807,6 +851,7 @@ xlb_run(struct xlb_vm *xv, struct xl_cmd *c)
 	case XL_CREATE:
 		/* A warm build is unpaused later with its stack long up. */
 		xv->synjitsu = c->b.synjitsu && !c->paused;
+		xv->handed_early = 0;
 		xv->watch_at_unpause = c->b.ready == BINDING_READY_XENSTORE &&
 		    !c->paused;
 		xv->in_flight = 1;
@@ -820,6 +865,7 @@ xlb_run(struct xlb_vm *xv, struct xl_cmd *c)
 	case XL_RESTORE:
 		/* Its stack was up when it was saved: nobody would ask. */
 		xv->synjitsu = 0;
+		xv->handed_early = 0;
 		xv->watch_at_unpause = 0;
 		xv->in_flight = 1;
 		xv->call_ms[0] = 0;

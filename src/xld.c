@@ -530,6 +530,8 @@ xld_created(libxl_ctx *ctx, int rc, void *arg)
 		return;
 	}
 	xlb_watch_vif(xv);
+	if (!xv->paused_build)
+		xlb_synjitsu_early(xv);
 	if (!xv->paused_build && libxl_domain_unpause(ctx, xv->domid, NULL)) {
 		xlb_report(xv, XL_REP_BUILT, 0, "unpause failed");
 		return;

@@ -13,7 +13,9 @@
  * made before the domain runs, private to dom0 and the guest; the guest
  * writes ready=1 to ask (our libOS as it boots, before its network is
  * up), we write conn/0..N-1 and then count=N, which it watches, it
- * writes adopted=K once it adopted them.  A guest that gave up waiting
+ * writes adopted=K once it adopted them.  Records the main thread had
+ * before the guest ran (handover_created) are written before its
+ * unpause, and its ask is then not listened for (xlh_listen).  A guest that gave up waiting
  * has written adopted first: the watch on adopted then fires at once
  * and the records go with the folder, unread.
  *
@@ -86,10 +88,20 @@ xlh_open(struct store *st, uint32_t domid, int made, const char *name,
 		free(h);
 		return NULL;
 	}
-	xlh_path(h, "ready", path, sizeof(path));
-	if ((h->ready = store_watch(st, path, "1", xlh_ready_fired, h)) == NULL)
-		log_warnx("%s: cannot watch %s", name, path);
 	return h;
+}
+
+void
+xlh_listen(struct xlh *h)
+{
+	char path[STORE_PATH_MAX];
+
+	if (h == NULL || h->ready != NULL || h->written)
+		return;
+	xlh_path(h, "ready", path, sizeof(path));
+	if ((h->ready = store_watch(h->store, path, "1", xlh_ready_fired, h)) ==
+	    NULL)
+		log_warnx("%s: cannot watch %s", h->name, path);
 }
 
 /* Its records are read: nothing of the hand-over stays behind. */

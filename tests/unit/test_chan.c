@@ -178,6 +178,45 @@ test_pending_says_whether_a_message_waits(void **state)
 	assert_false(chan_pending(ch));
 }
 
+static int
+is_seq(const void *m, const void *arg)
+{
+	const struct msg *msg = m;
+
+	return msg->seq == *(const int *)arg;
+}
+
+/*
+ * A message taken before its turn is out of the queue: the handler
+ * never sees it, the others come in order, and its wake-up byte left in
+ * the pipe costs nothing.
+ */
+static void
+test_take_removes_one_message_before_its_turn(void **state)
+{
+	struct msg *m;
+	int	    first = 0, none = 7;
+
+	(void)state;
+	send_msg(0, 0);
+	send_msg(0, 1);
+	send_msg(0, 2);
+	assert_null(chan_take(ch, is_seq, &none));
+	m = chan_take(ch, is_seq, &first);
+	assert_non_null(m);
+	assert_int_equal(m->seq, 0);
+	free(m);
+	assert_null(chan_take(ch, is_seq, &first)); /* only once */
+	next_seq[0] = 1; /* the handler's order check starts after it */
+	run_until_handled(2);
+	testutil_loop_for(base, 20);
+	if (order_err[0] != '\0')
+		fail_msg("%s", order_err);
+	assert_int_equal(handled, 2);
+	assert_int_equal(next_seq[0], 3);
+	assert_false(chan_pending(ch));
+}
+
 /* More messages than the wake-up pipe holds bytes: none is lost. */
 static void
 test_a_full_wakeup_pipe_loses_no_message(void **state)
@@ -292,6 +331,7 @@ main(void)
 		T(test_messages_from_other_threads_arrive_in_order_in_the_loop),
 		T(test_handler_runs_from_the_loop_not_from_send),
 		T(test_pending_says_whether_a_message_waits),
+		T(test_take_removes_one_message_before_its_turn),
 		T(test_a_full_wakeup_pipe_loses_no_message),
 		T(test_free_drops_what_is_still_queued_in_order),
 		cmocka_unit_test(test_a_ready_event_goes_between_two_messages),

@@ -857,11 +857,13 @@ test_standin_answers_at_once_and_hands_over(void **state)
 }
 
 /*
- * A kernel that takes records before it asks gets them at its unpause
- * when the stand-in's clients are settled; any other waits for its ask.
+ * A kernel that takes records before it asks gets them as soon as its
+ * domain is made when the stand-in's clients are settled then (the
+ * builder writes them before the unpause), else at its unpause if they
+ * are settled by then; any other waits for its ask.
  */
 static void
-test_standin_hands_over_at_the_unpause_to_an_early_kernel(void **state)
+test_standin_hands_over_as_the_domain_is_made_to_an_early_kernel(void **state)
 {
 	struct binding b = binding("www.", BINDING_STOP_DESTROY, 0);
 	struct vms    *vs;
@@ -877,8 +879,11 @@ test_standin_hands_over_at_the_unpause_to_an_early_kernel(void **state)
 		vs = synjitsu_registry(&b);
 		v = vm_find(vs, "www.");
 		assert_int_equal(vm_want(vs, &b, NULL), VM_WANT_STANDIN);
-		vm_backend_phase(v, TL_CREATED, vm_now_ms());
+		vm_backend_phase(v, TL_BUILD, vm_now_ms());
 		assert_int_equal(metrics.handovers, 0);
+		vm_backend_phase(v, TL_CREATED, vm_now_ms());
+		assert_int_equal(metrics.handovers, (uint64_t)early);
+		/* Sent once: the unpause finds it done. */
 		vm_backend_phase(v, TL_UNPAUSED, vm_now_ms());
 		assert_int_equal(metrics.handovers, (uint64_t)early);
 		assert_string_equal(calls,
@@ -887,12 +892,27 @@ test_standin_hands_over_at_the_unpause_to_an_early_kernel(void **state)
 		vms_free(vs);
 		memset(&metrics, 0, sizeof(metrics));
 	}
+	/* Settled only after the domain was made: at the unpause. */
+	calls[0] = '\0';
+	fake_is_settled = 0;
+	vs = synjitsu_registry(&b);
+	v = vm_find(vs, "www.");
+	assert_int_equal(vm_want(vs, &b, NULL), VM_WANT_STANDIN);
+	vm_backend_phase(v, TL_CREATED, vm_now_ms());
+	assert_int_equal(metrics.handovers, 0);
+	fake_is_settled = 1;
+	vm_backend_phase(v, TL_UNPAUSED, vm_now_ms());
+	assert_int_equal(metrics.handovers, 1);
+	assert_string_equal(calls, "claim(www.) create(www.) handover1(www.)");
+	vms_free(vs);
+	memset(&metrics, 0, sizeof(metrics));
 	/* Unsettled: the early kernel asks like any other. */
 	calls[0] = '\0';
 	fake_is_settled = 0;
 	vs = synjitsu_registry(&b);
 	v = vm_find(vs, "www.");
 	assert_int_equal(vm_want(vs, &b, NULL), VM_WANT_STANDIN);
+	vm_backend_phase(v, TL_CREATED, vm_now_ms());
 	vm_backend_phase(v, TL_UNPAUSED, vm_now_ms());
 	assert_int_equal(metrics.handovers, 0);
 	vm_backend_built(v, 1, NULL);
@@ -1200,7 +1220,7 @@ main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 		T(test_ready_guest_is_announced_before_its_answers),
 		T(test_standin_answers_at_once_and_hands_over),
-		T(test_standin_hands_over_at_the_unpause_to_an_early_kernel),
+		T(test_standin_hands_over_as_the_domain_is_made_to_an_early_kernel),
 		T(test_standin_claims_after_a_build_first_backends_create),
 		T(test_standin_is_dropped_when_the_guest_goes_down),
 		T(test_standin_expires_when_the_guest_never_asks),

@@ -4,7 +4,8 @@
 # that resolves and connects by itself times query, answer and first byte
 # (curl through its resolver); the same cold summon from the in-dom0
 # client, for comparison; and Synjitsu's early hand-over, records written
-# at the unpause, to a PV httpd.  Every time here is the host's clock except the
+# before the guest asks (as its domain is made, or at its unpause), to a
+# PV httpd.  Every time here is the host's clock except the
 # dom0 client's, which is dom0's.
 # testbed: hostnet
 
@@ -19,7 +20,8 @@ uk="kernel=/testbed/unikernels/httpd.pvh type=pvh memory=8M cpuid=\"host,rdtscp=
 	printf 'in\tIN\tUNIKERNEL\t%s ip=10.0.0.53\n' "$uk"
 	# PV, so libxl builds it (no shell): the host's client, which
 	# connects as soon as it has the answer, has sent its request long
-	# before the unpause, when the records then go (handover_unpaused).
+	# before the domain is made, when the records then go
+	# (handover_created; at the latest at the unpause).
 	printf 'early\tIN\tUNIKERNEL\tkernel=/testbed/unikernels/httpd.pv type=pv memory=8M ready=xenstore ports=80 max-boot=60s idle=0 synjitsu=on ip=10.0.0.54\n'
 } > /etc/jitsud/test.zone
 printf 'listen on 10.0.0.1\nzone test.zone\nbackend xen\nvif-script vif-jitsu\n' \
@@ -87,17 +89,27 @@ check dom0-first-byte-warm dom0_fb
 tb_say "BENCH hostnet-first-byte client=dom0 mode=warm $(cat /tmp/fb.out)"
 
 # Synjitsu to a kernel whose note says it takes records it has not asked
-# for: the hand-over goes at its unpause, the guest adopts, the client
+# for: the hand-over goes before it asks, the guest adopts, the client
 # gets the page on its first connection.
 check host-first-byte-synjitsu host_fb early.test
 tb_say "BENCH hostnet-first-byte client=host mode=syn-pv $(cat /tmp/fb.out)"
-check synjitsu-records-at-the-unpause grep -q \
-    "early\.test\.: synjitsu: 1 connection(s) handed over [0-9]* ms after the claim, at its unpause" \
+check synjitsu-records-before-the-ask grep -Eq \
+    "early\.test\.: synjitsu: 1 connection\(s\) handed over [0-9]* ms after the claim, (as its domain was made|at its unpause)" \
     /tmp/jitsud.log
 check synjitsu-early-records-adopted tb_until grep -q \
     "early\.test\.: synjitsu: the guest adopted 1 connection(s)" \
     /tmp/jitsud.log
 check synjitsu-no-syn-retransmitted grep -q "syn_retrans=0" /tmp/fb.out
+# The client's request was in long before libxl had made the domain, so
+# the builder wrote the records before the unpause (xlb_synjitsu_early),
+# and the guest found them the first time it looked, as its NIC came up,
+# with no watch and no second read.
+check synjitsu-records-written-before-the-unpause grep -q \
+    "early\.test: synjitsu: records written before the unpause" \
+    /tmp/jitsud.log
+check synjitsu-guest-found-them-as-its-nic-came-up tb_until grep -q \
+    "records found as the NIC came up" \
+    /var/log/xen/console/guest-early.test.log
 
 # Summoned again: the host still has the guest's MAC and sends its SYN
 # with no ARP first, so jitsud knows no hop for it; dom0's own ARP table

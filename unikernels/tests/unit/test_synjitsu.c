@@ -538,6 +538,8 @@ test_records_there_at_nic_up_cost_uk_ready_no_round_trip(void **state)
 	assert_int_equal(fxs_nwaits, 2);
 	assert_int_equal(fxs_nreadbatches, 0);
 	assert_int_equal(nadopt, 1);
+	assert_true(logged("adopted 1 of 1 connections (records found as "
+			   "the NIC came up)"));
 	assert_int_equal(adopted[0].rport, 40000);
 	assert_memory_equal(adopted[0].data, "GET / HTTP/1.1\r\n", 16);
 	advance(now);
@@ -587,6 +589,7 @@ test_records_after_nic_up_are_read_at_uk_ready(void **state)
 	assert_int_equal(fxs_nreadbatches, 1);
 	assert_int_equal(nadopt, 1);
 	assert_int_equal(fxs_nwatches(), 0);
+	assert_true(logged("(records found at uk_ready())"));
 	advance(now);
 	assert_string_equal(fxs_get("data/synjitsu/adopted"), "1");
 }
@@ -606,6 +609,7 @@ test_records_after_uk_ready_are_watched_for_after_an_early_ask(void **state)
 	fxs_set("data/synjitsu/count", "1");
 	assert_int_equal(fxs_fire(), 1);
 	assert_int_equal(nadopt, 1);
+	assert_true(logged("(records found when count came)"));
 	advance(now);
 	assert_string_equal(fxs_get("data/synjitsu/adopted"), "1");
 }
