@@ -856,6 +856,22 @@ test_standin_answers_at_once_and_hands_over(void **state)
 	vms_free(vs);
 }
 
+/* A summon of b whose domain is made, its stand-in's clients not
+ * settled yet. */
+static struct vm *
+made_unsettled(struct binding *b, struct vms **vs)
+{
+	struct vm *v;
+
+	calls[0] = '\0';
+	fake_is_settled = 0;
+	*vs = synjitsu_registry(b);
+	v = vm_find(*vs, "www.");
+	assert_int_equal(vm_want(*vs, b, NULL), VM_WANT_STANDIN);
+	vm_backend_phase(v, TL_CREATED, vm_now_ms());
+	return v;
+}
+
 /*
  * A kernel that takes records before it asks gets them as soon as its
  * domain is made when the stand-in's clients are settled then (the
@@ -893,12 +909,7 @@ test_standin_hands_over_as_the_domain_is_made_to_an_early_kernel(void **state)
 		memset(&metrics, 0, sizeof(metrics));
 	}
 	/* Settled only after the domain was made: at the unpause. */
-	calls[0] = '\0';
-	fake_is_settled = 0;
-	vs = synjitsu_registry(&b);
-	v = vm_find(vs, "www.");
-	assert_int_equal(vm_want(vs, &b, NULL), VM_WANT_STANDIN);
-	vm_backend_phase(v, TL_CREATED, vm_now_ms());
+	v = made_unsettled(&b, &vs);
 	assert_int_equal(metrics.handovers, 0);
 	fake_is_settled = 1;
 	vm_backend_phase(v, TL_UNPAUSED, vm_now_ms());
@@ -907,12 +918,7 @@ test_standin_hands_over_as_the_domain_is_made_to_an_early_kernel(void **state)
 	vms_free(vs);
 	memset(&metrics, 0, sizeof(metrics));
 	/* Unsettled: the early kernel asks like any other. */
-	calls[0] = '\0';
-	fake_is_settled = 0;
-	vs = synjitsu_registry(&b);
-	v = vm_find(vs, "www.");
-	assert_int_equal(vm_want(vs, &b, NULL), VM_WANT_STANDIN);
-	vm_backend_phase(v, TL_CREATED, vm_now_ms());
+	v = made_unsettled(&b, &vs);
 	vm_backend_phase(v, TL_UNPAUSED, vm_now_ms());
 	assert_int_equal(metrics.handovers, 0);
 	vm_backend_built(v, 1, NULL);
