@@ -1382,6 +1382,10 @@ struct chan;
 struct chan *chan_new(struct event_base *base,
     void (*handler)(void *msg, void *arg), void *arg);
 int	     chan_send(struct chan *, void *msg);
+/* chan_pending: are messages waiting (any thread may ask)? */
+int	     chan_pending(struct chan *);
+void	     chan_free(struct chan *, void (*drop)(void *msg));
+
 /*
  * chan_take: the first queued message match(msg, arg) accepts, taken
  * out of the queue before its turn (NULL: none); for the receiving
@@ -1389,9 +1393,6 @@ int	     chan_send(struct chan *, void *msg);
  */
 void *chan_take(struct chan *, int (*match)(const void *msg, const void *arg),
     const void *arg);
-/* chan_pending: are messages waiting (any thread may ask)? */
-int   chan_pending(struct chan *);
-void  chan_free(struct chan *, void (*drop)(void *msg));
 
 /* xl.c */
 

@@ -134,21 +134,21 @@ struct xlb_vm {
 	 * from the unpause (xlb_watch_booting); watching_status: it does
 	 * (until xlb_release), and XL_WATCH adds nothing. */
 	int		    watch_at_unpause, watching_status;
-	struct store_watch *vif;	/* its vif's backend state */
-	int		    synjitsu;	/* fresh build, Synjitsu on */
-	int		  handed_early; /* records written before the unpause */
-	int		  from_shell;	/* the last build filled a shell */
-	struct xlh	 *xlh;		/* its hand-over's transport */
-	struct xlv	 *xlv;		/* its vif, vif-plug inline */
+	struct store_watch *vif;	  /* its vif's backend state */
+	int		    synjitsu;	  /* fresh build, Synjitsu on */
+	int		    handed_early; /* records written before unpause */
+	int		    from_shell;	  /* the last build filled a shell */
+	struct xlh	   *xlh;	  /* its hand-over's transport */
+	struct xlv	   *xlv;	  /* its vif, vif-plug inline */
 	/* A filled shell whose console folder is still owed (xlb.c: once
 	 * no guest boots), the event that writes it and the time it is
 	 * written by in any case; booting: counted in xlb.c's guests that
 	 * boot with their console owed. */
-	struct xls_shell *console_owed;
-	struct event	 *console_ev;
-	uint64_t	  console_due; /* ms, monotonic */
-	int		  booting;
-	struct xld_dom	 *dom; /* libxl's state (xld.c) */
+	struct xls_shell   *console_owed;
+	struct event	   *console_ev;
+	uint64_t	    console_due; /* ms, monotonic */
+	int		    booting;
+	struct xld_dom	   *dom; /* libxl's state (xld.c) */
 };
 
 /*

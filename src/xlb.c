@@ -496,16 +496,23 @@ xlb_adopted(void *arg, int k)
 	xlb_report_n(arg, XL_REP_ADOPTED, k);
 }
 
+/* Its hand-over's transport, opened anew for this build. */
+static void
+xlb_synjitsu_open(struct xlb_vm *xv)
+{
+	xlh_close(xv->xlh);
+	/* A filled shell has its folder from the pool (xls_nodes). */
+	xv->xlh = xlh_open(xlb_env->store, xv->domid, xv->from_shell, xv->name,
+	    xlb_asked, xlb_adopted, xv);
+}
+
 void
 xlb_synjitsu_prepare(struct xlb_vm *xv)
 {
 	/* Written before the unpause: nothing left to ask for. */
 	if (xv->handed_early)
 		return;
-	xlh_close(xv->xlh);
-	/* A filled shell has its folder from the pool (xls_nodes). */
-	xv->xlh = xlh_open(xlb_env->store, xv->domid, xv->from_shell, xv->name,
-	    xlb_asked, xlb_adopted, xv);
+	xlb_synjitsu_open(xv);
 	xlh_listen(xv->xlh);
 }
 
@@ -531,13 +538,10 @@ xlb_synjitsu_early(struct xlb_vm *xv)
 {
 	struct xl_cmd *c;
 
-	xv->handed_early = 0;
 	if (!xv->synjitsu || xv->v == NULL ||
 	    (c = chan_take(xlb_env->cmds, xlb_is_handover_of, xv->v)) == NULL)
 		return;
-	xlh_close(xv->xlh);
-	xv->xlh = xlh_open(xlb_env->store, xv->domid, xv->from_shell, xv->name,
-	    xlb_asked, xlb_adopted, xv);
+	xlb_synjitsu_open(xv);
 	xlb_watch_booting(xv);
 	xlb_handover(xv, c);
 	xl_cmd_free(c);

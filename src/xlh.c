@@ -15,9 +15,9 @@
  * up), we write conn/0..N-1 and then count=N, which it watches, it
  * writes adopted=K once it adopted them.  Records the main thread had
  * before the guest ran (handover_created) are written before its
- * unpause, and its ask is then not listened for (xlh_listen).  A guest that gave up waiting
- * has written adopted first: the watch on adopted then fires at once
- * and the records go with the folder, unread.
+ * unpause, and its ask is then not listened for (xlh_listen).  A guest
+ * that gave up waiting has written adopted first: the watch on adopted
+ * then fires at once and the records go with the folder, unread.
  *
  * adopted is watched only if it is not there when the guest says it is
  * ready (data/status, which the builder watches anyway: xlh_ready).  Our

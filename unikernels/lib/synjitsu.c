@@ -16,20 +16,20 @@
  *           ARP for it and keeps what clients send us), writes conn/0 ..
  *           conn/N-1 (one synrec line each), then count = N; or, since
  *           our image's note says we read count whether or not we asked
- *           (boot.h, JITSUD_NOTE_RECORDS_EARLY), already at our unpause
- *           if every client's request was in by then
+ *           (boot.h, JITSUD_NOTE_RECORDS_EARLY), already before our
+ *           unpause (or at it) if every client's request was in by then
  *   guest   its NIC up: asks for count and conn/0, posted (synjitsu_
  *           nic_up), and starts its application meanwhile
  *   guest   uk_ready(), its listeners up: takes that answer (reads count
  *           and conn/0 again if count was not there yet) and the other
- *           records, adopts each (uk_tcp_adopt), ends the quiet (the gratuitous
- *           ARP goes out) and, once the stack has had its turn with the
- *           adopted requests, writes data/status = "ready" and adopted =
- *           the number it adopted, in one round trip; jitsud then passes
- *           on what it kept for us and removes data/synjitsu.  If count
- *           is not there yet, the guest watches it and adopts when it
- *           comes (data/status is then written at once, as without a
- *           hand-over).
+ *           records, adopts each (uk_tcp_adopt), ends the quiet (the
+ *           gratuitous ARP goes out) and, once the stack has had its
+ *           turn with the adopted requests, writes data/status =
+ *           "ready" and adopted = the number it adopted, in one round
+ *           trip; jitsud then passes on what it kept for us and removes
+ *           data/synjitsu.  If count is not there yet, the guest watches
+ *           it and adopts when it comes (data/status is then written at
+ *           once, as without a hand-over).
  *
  * Why ask that early.  Asked at uk_ready(), the exchange (our ask,
  * jitsud's watch, its writes, our watch, our reads) came after the NIC
@@ -42,9 +42,10 @@
  * saved.  Right after it they cost nothing: posted, they are answered
  * while the application starts and prints (each console line is a turn
  * of dom0's), and at uk_ready() no round trip stands between us and
- * the first reply but for records beyond the first.  What jitsud gives up by stopping early, it keeps: a client
- * that connects or sends after the freeze has its frames kept and passed
- * to us once we adopted (synjitsu(7)).
+ * the first reply but for records beyond the first.  What jitsud gives
+ * up by stopping early, it keeps: a client that connects or sends after
+ * the freeze has its frames kept and passed to us once we adopted
+ * (synjitsu(7)).
  *
  * Why quiet (net.h): until the records are in, jitsud holds those
  * connections and, on the bridge, our MAC address.  A frame from us

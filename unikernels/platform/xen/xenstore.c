@@ -14,15 +14,15 @@
  * position; XenStore is then declared dead rather than misparsed.
  *
  * A posted request (uk_xs_post_write, uk_xs_post_read,
- * xenstore_post_watch) is sent and not waited for: xenstored answers one connection's requests in order,
- * so its reply comes before that of any request sent after it, and
- * whoever reads the stream next (a later request, or xs_handler from
- * uk_poll) takes it and keeps its result.  What a boot tells XenStore
- * before its NIC but never needs the answer to then costs it no round
- * trip: each is several ms of a boot on a busy dom0, the guest idle
- * while xenstored gets round to it.  A posted read's value is copied
- * to its caller's buffer as its reply is taken; uk_xs_post_wait waits
- * for it if it has not come.
+ * xenstore_post_watch) is sent and not waited for: xenstored answers
+ * one connection's requests in order, so its reply comes before that
+ * of any request sent after it, and whoever reads the stream next (a
+ * later request, or xs_handler from uk_poll) takes it and keeps its
+ * result.  What a boot tells XenStore before its NIC but never needs
+ * the answer to then costs it no round trip: each is several ms of a
+ * boot on a busy dom0, the guest idle while xenstored gets round to
+ * it.  A posted read's value is copied to its caller's buffer as its
+ * reply is taken; uk_xs_post_wait waits for it if it has not come.
  */
 
 #define XS_TIMEOUT UK_SEC(30)
@@ -234,6 +234,27 @@ xs_take_posted(const struct xsd_sockmsg *hdr)
 }
 
 /*
+ * One message off the ring that is no synchronous request's reply: a
+ * watch event queued, or a posted request's reply taken (1); anything
+ * else, its type in *type (0); a broken stream (<0, xs_dead).
+ */
+static int
+xs_take_one(uint64_t deadline, uint32_t *type)
+{
+	struct xsd_sockmsg hdr;
+	int rc;
+
+	if ((rc = xs_recv_msg(&hdr, deadline)) != 0)
+		return xs_fail(rc);
+	if (hdr.type == XS_WATCH_EVENT) {
+		xs_queue_event(hdr.len);
+		return 1;
+	}
+	*type = hdr.type;
+	return xs_take_posted(&hdr);
+}
+
+/*
  * Waits for the reply to request id (payload in xs_recvbuf), queueing the
  * watch events that come first and taking the replies of posted requests.
  * An XS_ERROR reply is the request's error; anything else unexpected
@@ -373,22 +394,14 @@ uk_xs_post_read(const char *path, char *buf, size_t size, struct uk_xs_post *p)
 int
 uk_xs_post_wait(struct uk_xs_post *p)
 {
-	struct xsd_sockmsg hdr;
 	uint64_t t0 = uk_now();
-	int rc;
+	uint32_t type;
 
 	if (p->done)
 		return p->rc;
-	while (!p->done && !xs_dead) {
-		if ((rc = xs_recv_msg(&hdr, t0 + XS_TIMEOUT)) != 0) {
-			xs_fail(rc);
-			break;
-		}
-		if (hdr.type == XS_WATCH_EVENT)
-			xs_queue_event(hdr.len);
-		else if ((rc = xs_take_posted(&hdr)) == 0)
+	while (!p->done && !xs_dead)
+		if (xs_take_one(t0 + XS_TIMEOUT, &type) == 0)
 			xs_fail(-UK_EPROTO);
-	}
 	xs_waited(t0);
 	return p->done ? p->rc : -UK_EIO;
 }
@@ -752,20 +765,16 @@ xs_run_queue(void)
 static int
 xs_handler(void *arg)
 {
-	struct xsd_sockmsg hdr;
+	uint32_t type;
 	int rc;
 
 	(void)arg;
 	while (!xs_dead && xen_load_idx(&xs->rsp_prod) != xs->rsp_cons) {
-		if ((rc = xs_recv_msg(&hdr, uk_now() + XS_TIMEOUT)) != 0) {
-			xs_fail(rc);
+		if ((rc = xs_take_one(uk_now() + XS_TIMEOUT, &type)) < 0)
 			break;
-		}
-		if (hdr.type == XS_WATCH_EVENT)
-			xs_queue_event(hdr.len);
-		else if (xs_take_posted(&hdr) == 0)
+		if (rc == 0)
 			printf("uk: xenstore: unexpected message type %u\n",
-			    hdr.type);
+			    type);
 	}
 	return xs_run_queue();
 }
