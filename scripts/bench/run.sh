@@ -30,6 +30,8 @@
 #                       much between two runs of the same code)
 #   BENCH_MEMS, BENCH_PARN  for a quick check of the bench: figure 1's
 #                       memory sizes and figure 2's N (comma lists)
+#   BENCH_STEPS         figure 1's steps by label (comma list; default
+#                       all of tests/xen/bench-steps.inc)
 #   BENCH_FIG3_MEM      figure 3's guest memory in MiB (default 4)
 #   BENCH_CPUS          the emulated machine's CPUs (default 1 on x86,
 #                       2 on ARM; TESTBED_CPUS)
@@ -106,6 +108,7 @@ if [ -z "${BENCH_SUMMARY_ONLY:-}" ]; then
 	[ -n "${BENCH_ONLY:-}" ] && args="$args jitsu.bench=$BENCH_ONLY"
 	[ -n "${BENCH_MEMS:-}" ] && args="$args jitsu.mems=$BENCH_MEMS"
 	[ -n "${BENCH_PARN:-}" ] && args="$args jitsu.parn=$BENCH_PARN"
+	[ -n "${BENCH_STEPS:-}" ] && args="$args jitsu.steps=$BENCH_STEPS"
 	[ -n "${BENCH_FIG3_MEM:-}" ] && args="$args jitsu.fig3mem=$BENCH_FIG3_MEM"
 	args=$(echo "$args" | tr , +)
 	say "nested run on $arch ($args); progress below, about 45 min in full"

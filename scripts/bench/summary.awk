@@ -167,6 +167,7 @@ $1 != "BENCH" { next }
 }
 $2 == "info" { info_runs = v["runs"]; info_pieces = v["pieces"]; info_free = v["free_mb"]; info_xs = v["xenstored"]; info_cpus = v["cpus"]; info_d0v = v["dom0_vcpus"] }
 $2 == "done" { done = 1 }
+$2 == "quiet" && v["capped"] == 1 { quietcapped++ }
 $2 == "step" {
 	if (!(v["label"] in stepkind)) order[++nsteps] = v["label"]
 	stepkind[v["label"]] = v["kind"]
@@ -304,6 +305,7 @@ END {
 	printf "# testbed verdict: %s (steps failed: %d; every failed run is below)\n", \
 	    verdict == "" ? "none" : "rc=" verdict, nfailsteps
 	printf "# cold boots: %d, failed runs among them: %d\n", coldboots, coldfailed
+	printf "# runs started on a busy dom0 (bench_quiet's 5 s cap): %d\n", quietcapped
 	for (i = 1; i <= nwarn; i++) print "# " warn[i]
 
 	print ""
