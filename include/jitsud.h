@@ -517,6 +517,10 @@ const char *dns_rcode_name(uint16_t rcode);
  * a kernel that adopts it, or left to the guest's netfront. */
 #define CONF_SHELL_VIF_AHEAD	0
 #define CONF_SHELL_VIF_PLAIN	1
+/* shell-ram: a shell's RAM populated as the shell is made (xls.c), or
+ * by the fill, as libxl's build populates it. */
+#define CONF_SHELL_RAM_AHEAD	0
+#define CONF_SHELL_RAM_FILL	1
 
 enum conf_backend {
 	CONF_BACKEND_XEN,     /* libxl: real domains */
@@ -557,6 +561,7 @@ struct conf {
 	int		  shells;	  /* xen: ready per shape and builder */
 	uint32_t	  shell_mib;	  /* xen: a builder's shells, at most */
 	int		  shell_vif;	  /* xen: CONF_SHELL_VIF_* */
+	int		  shell_ram;	  /* xen: CONF_SHELL_RAM_* */
 	uint64_t	  tcp_timeout_ms; /* a DNS TCP client's deadline */
 	int		  has_metrics;	  /* metrics listen on ... */
 	struct conf_addr  metrics;	  /* the HTTP endpoint */

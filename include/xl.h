@@ -379,6 +379,7 @@ struct store_node;
 
 /* xls_shell_make's flags. */
 #define XLS_NO_RDTSCP 0x1 /* cpuid "host,rdtscp=0" */
+#define XLS_RAM_AHEAD 0x2 /* its RAM populated as it is made */
 
 /*
  * A shell's vif connected ahead (xls_vif_ahead): its two rings in the
@@ -406,6 +407,9 @@ struct xls_shell {
 	uint64_t       store_pfn, console_pfn;
 	uint64_t       build_us, store_us, intro_us; /* its parts, how long */
 	int	       filled;
+	/* set by xls_shell_make with XLS_RAM_AHEAD: its RAM is there, the
+	 * fill only loads the kernel */
+	int	       ram_ahead;
 	/* set by the pool (xlp.c): its vif's folders are made
 	 * (xlv_premake), netback has made vifD.0 meanwhile: XLV_PREMADE;
 	 * and connected ahead (xls_vif_ahead): XLV_AHEAD, with ahead */
@@ -438,7 +442,8 @@ void	    xls_close(struct xls *);
  * xls_shell_make: an empty PVH domain of mem_mib MiB and one vcpu,
  * paused, with everything that depends neither on the kernel nor on
  * the guest's name done (xls.c lists what and why), its XenStore
- * folders included (named "jitsud-shell-D" meanwhile).  0, or -1 with
+ * folders included (named "jitsud-shell-D" meanwhile); with
+ * XLS_RAM_AHEAD in flags its RAM too (xls.c says why).  0, or -1 with
  * err set (and nothing left behind).  Blocks.
  */
 int xls_shell_make(struct xls *, struct store *, uint32_t mem_mib, int flags,
@@ -521,10 +526,11 @@ size_t	    xlp_shapes(const struct zone_set *, int per_shape, uint32_t max_mib,
  * to want, in builder `builder''s loop; NULL when per_shape is 0 or
  * there is no hypervisor or XenStore to make them with.  vif_ahead:
  * shapes that say so get their vif connected as they are made
- * (conf's shell-vif connected).
+ * (conf's shell-vif connected); ram_ahead: every shell gets its RAM as
+ * it is made (conf's shell-ram populated).
  */
 struct xlp *xlp_open(struct event_base *, struct store *, int builder,
-    int per_shape, int vif_ahead);
+    int per_shape, int vif_ahead, int ram_ahead);
 /* xlp_want: these shapes from now on (a shape no longer wanted loses its
  * shells); the first call also destroys shells left by a dead jitsud. */
 void	    xlp_want(struct xlp *, const struct xlp_shape *, size_t n);

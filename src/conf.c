@@ -36,6 +36,7 @@ conf_init(struct conf *c)
 	c->shells = CONF_SHELLS_DEFAULT;
 	c->shell_mib = CONF_SHELL_MIB_DEFAULT;
 	c->shell_vif = CONF_SHELL_VIF_AHEAD;
+	c->shell_ram = CONF_SHELL_RAM_AHEAD;
 	c->tcp_timeout_ms = CONF_TCP_TIMEOUT_MS;
 	c->rrl.rate = RRL_RATE_DEFAULT;
 	c->rrl.slip = RRL_SLIP_DEFAULT;
@@ -340,6 +341,22 @@ conf_shell_vif(struct conf *c, struct conf_line *l, struct errors *errs)
 	return 0;
 }
 
+/* "shell-ram populated | empty": a shell's RAM made with it (xls.c). */
+static int
+conf_shell_ram(struct conf *c, struct conf_line *l, struct errors *errs)
+{
+	if (l->nwords == 2 && strcmp(l->word[1], "populated") == 0)
+		c->shell_ram = CONF_SHELL_RAM_AHEAD;
+	else if (l->nwords == 2 && strcmp(l->word[1], "empty") == 0)
+		c->shell_ram = CONF_SHELL_RAM_FILL;
+	else {
+		errors_add(errs, l->path, l->lineno,
+		    "want: shell-ram populated | empty");
+		return -1;
+	}
+	return 0;
+}
+
 /* "shell-memory MiB": what one builder's shells may hold in all. */
 static int
 conf_shell_memory(struct conf *c, struct conf_line *l, struct errors *errs)
@@ -535,6 +552,8 @@ conf_line(struct conf *c, struct conf_line *l, struct errors *errs)
 		return conf_shells(c, l, errs);
 	if (strcmp(kw, "shell-vif") == 0)
 		return conf_shell_vif(c, l, errs);
+	if (strcmp(kw, "shell-ram") == 0)
+		return conf_shell_ram(c, l, errs);
 	if (strcmp(kw, "shell-memory") == 0)
 		return conf_shell_memory(c, l, errs);
 	if (strcmp(kw, "tcp-timeout") == 0)

@@ -65,6 +65,7 @@ struct xlb {
 	struct xlp	  *pool; /* its domain shells, or NULL */
 	int		   shells;
 	int		   shell_vif; /* conf's: CONF_SHELL_VIF_* */
+	int		   shell_ram; /* conf's: CONF_SHELL_RAM_* */
 	struct xls	  *xls;	      /* libxenctrl, for xlb_domain_kill */
 	TAILQ_HEAD(, xlb_vm) all;
 	TAILQ_HEAD(, xlb_vm) orphans; /* left to hung libxl destroys */
@@ -800,9 +801,10 @@ xlb_shell_create(struct xlb_vm *xv, const struct xl_cmd *c)
 	xld_attach(xv, (int)sh.domid);
 	xv->xlv = vif;
 	xv->from_shell = 1;
-	log_info("%s: builder %d filled shell %u (%u MiB): kernel %llu ms, "
+	log_info("%s: builder %d filled shell %u (%u MiB%s): kernel %llu ms, "
 		 "introduced %llu ms",
 	    xv->name, xlb_env->id, sh.domid, sh.mem_mib,
+	    sh.ram_ahead ? ", RAM made ahead" : "",
 	    (unsigned long long)(sh.build_us / 1000),
 	    (unsigned long long)(sh.intro_us / 1000));
 	xlb_report_phase(xv, TL_CREATED);
@@ -956,7 +958,8 @@ xlb_command(void *msg, void *arg)
 		 * thread's libxl context. */
 		if (xl->pool == NULL && c->nshapes > 0)
 			xl->pool = xlp_open(xl->base, xl->store, xl->id,
-			    xl->shells, xl->shell_vif == CONF_SHELL_VIF_AHEAD);
+			    xl->shells, xl->shell_vif == CONF_SHELL_VIF_AHEAD,
+			    xl->shell_ram == CONF_SHELL_RAM_AHEAD);
 		if (xl->pool != NULL)
 			xlp_want(xl->pool, c->shapes, c->nshapes);
 		break;
@@ -1021,6 +1024,7 @@ xlb_start(int id, struct chan *reps, const struct conf *conf)
 	/* Shells have no vif for libxl to plug: only with vif-plug inline. */
 	xl->shells = conf->vif_plug == CONF_VIF_INLINE ? conf->shells : 0;
 	xl->shell_vif = conf->shell_vif;
+	xl->shell_ram = conf->shell_ram;
 	xl->reps = reps;
 	/*
 	 * Three priorities: libxl's, XenStore's and netlink's events at the

@@ -52,6 +52,7 @@ struct xlp {
 	int		   builder; /* its id, for the log */
 	int		   per_shape;
 	int		   vif_ahead; /* conf's shell-vif connected */
+	int		   ram_ahead; /* conf's shell-ram populated */
 	int		   reaped;
 	int		   failing; /* the last make failed */
 	struct xlp_slot	   slot[XLP_SHAPES_MAX];
@@ -155,12 +156,15 @@ xlp_shapes(const struct zone_set *zs, int per_shape, uint32_t max_mib,
  * and the guest's handshake are done before the summon.  A shell made
  * on a summon's path (xlp_make_now) is not: the connect would be on
  * the path all the same, and the guest's netfront does it as well.
+ * With ram_ahead its RAM is populated too (xls.c), so that a fill only
+ * loads the kernel; not on a summon's path either, for the same reason.
  */
 static int
-xlp_make(struct xlp *p, const struct xlp_shape *s, int ahead,
+xlp_make(struct xlp *p, const struct xlp_shape *s, int ahead, int ram_ahead,
     struct xls_shell *out, char *err, size_t errlen)
 {
-	if (xls_shell_make(p->xls, p->store, s->mem_mib, s->flags, out, err,
+	if (xls_shell_make(p->xls, p->store, s->mem_mib,
+		s->flags | (ram_ahead ? XLS_RAM_AHEAD : 0), out, err,
 		errlen) == -1)
 		return -1;
 	if (ahead && xls_vif_ahead(p->xls, out, err, errlen) == -1) {
@@ -214,8 +218,8 @@ xlp_refill(int fd, short what, void *arg)
 	if (i == p->nslots)
 		return;
 	sl = &p->slot[i];
-	if (xlp_make(p, &sl->shape, sl->shape.vif_ahead, &sl->ready[sl->n], err,
-		sizeof(err)) == -1) {
+	if (xlp_make(p, &sl->shape, sl->shape.vif_ahead, p->ram_ahead,
+		&sl->ready[sl->n], err, sizeof(err)) == -1) {
 		/* Said once per failing spell; summons go to libxl. */
 		if (!p->failing)
 			log_warnx("builder %d: cannot make a shell of %u MiB: "
@@ -229,8 +233,9 @@ xlp_refill(int fd, short what, void *arg)
 	if (p->failing)
 		log_info("builder %d: shells can be made again", p->builder);
 	p->failing = 0;
-	log_debug("builder %d: shell %u of %u MiB ready%s", p->builder,
+	log_debug("builder %d: shell %u of %u MiB ready%s%s", p->builder,
 	    sl->ready[sl->n].domid, sl->shape.mem_mib,
+	    sl->ready[sl->n].ram_ahead ? ", its RAM populated" : "",
 	    sl->shape.vif_ahead ? ", its vif connecting" : "");
 	sl->n++;
 	xlp_arm(p, 0);
@@ -238,7 +243,7 @@ xlp_refill(int fd, short what, void *arg)
 
 struct xlp *
 xlp_open(struct event_base *base, struct store *st, int builder, int per_shape,
-    int vif_ahead)
+    int vif_ahead, int ram_ahead)
 {
 	struct xlp *p;
 
@@ -250,6 +255,7 @@ xlp_open(struct event_base *base, struct store *st, int builder, int per_shape,
 	p->base = base;
 	p->builder = builder;
 	p->vif_ahead = vif_ahead;
+	p->ram_ahead = ram_ahead;
 	p->per_shape = per_shape > CONF_SHELLS_MAX ? CONF_SHELLS_MAX :
 						     per_shape;
 	if ((p->xls = xls_open()) == NULL ||
@@ -384,7 +390,7 @@ xlp_make_now(struct xlp *p, const struct xlp_shape *s, struct xls_shell *out,
 		snprintf(err, errlen, "no shell of %u MiB is kept", s->mem_mib);
 		return -1;
 	}
-	return xlp_make(p, s, 0, out, err, errlen);
+	return xlp_make(p, s, 0, 0, out, err, errlen);
 }
 
 struct xls *

@@ -10,7 +10,9 @@
 # connected as it is made (shell-vif connected, the default: xls.c), and
 # the httpd unikernel adopts it; with shell-vif plain the guest connects
 # it, and the checks that it was connected ahead, run as steps that must
-# fail, fail.
+# fail, fail.  A shell's RAM is populated as it is made (shell-ram
+# populated, the default) and the fill says it found it; with shell-ram
+# empty neither holds.
 
 mkdir -p /etc/jitsud /var/lib/jitsud
 # zone_head: the zone's origin, SOA, NS and the NS's address.
@@ -30,11 +32,11 @@ httpd() {
 	httpd u 10.0.0.30
 } > /etc/jitsud/test.zone
 
-# conf SHELLS [SHELL_VIF]: one builder, so there is exactly one pool to
-# look at.
+# conf SHELLS [SHELL_VIF [SHELL_RAM]]: one builder, so there is exactly
+# one pool to look at.
 conf() {
-	printf 'listen on 10.0.0.1\nzone test.zone\nbackend xen\nbuilders 1\nshells %s\nshell-vif %s\n' \
-	    "$1" "${2:-connected}" > /etc/jitsud/jitsud.conf
+	printf 'listen on 10.0.0.1\nzone test.zone\nbackend xen\nbuilders 1\nshells %s\nshell-vif %s\nshell-ram %s\n' \
+	    "$1" "${2:-connected}" "${3:-populated}" > /etc/jitsud/jitsud.conf
 }
 
 start() {
@@ -124,8 +126,21 @@ shell_vif_connected() {
 	    [ "$(cat "/sys/class/net/vif$_d.0/operstate")" = down ]
 }
 tb_step shell-vif-connected-ahead 20 tb_until shell_vif_connected
+# ...and its RAM is there (shell-ram populated, the default): Xen counts
+# the guest's 4 MiB to the paused shell, and the fill only loads the
+# kernel.
+shell_ram_ahead() {
+	_d=$(cat /tmp/shell)
+	xl list | awk -v d="$_d" '$2 == d'
+	xl list | awk -v d="$_d" '$2 == d && $3 >= 4 { ok = 1 }
+	    END { exit !ok }'
+}
+tb_step shell-ram-populated-ahead 5 shell_ram_ahead
 tb_step summon-serves 60 serves
 tb_step guest-runs-in-the-shell 5 in_the_shell
+tb_step fill-found-its-ram 5 grep -q \
+    "u.test: builder 1 filled shell $(cat /tmp/shell) (4 MiB, RAM made ahead)" \
+    /tmp/jitsud.log
 # Made with the shell, its vif is plugged before the guest runs
 # (xlv_plug_now), so the guest's carrier can never come first.
 vif_plugged_before() {
@@ -265,8 +280,9 @@ tb_step destroying-it-is-logged 5 grep -q \
     "destroying jitsud-shell-[0-9]*-$(cat /tmp/stale), a shell left" /tmp/jitsud.log
 tb_step jitsud-stops-before-plain 20 stop -TERM
 # shell-vif plain: the shell's vif waits in InitWait, the guest's
-# netfront connects it.
-conf 1 plain
+# netfront connects it.  shell-ram empty: the shell holds no RAM, the
+# fill populates it.
+conf 1 plain empty
 tb_require jitsud-start-plain 20 start
 tb_step plain-shell-made 30 tb_until one_shell
 shells > /tmp/shell
@@ -276,9 +292,13 @@ plain_initwait() {
 }
 tb_step plain-shell-vif-in-initwait 20 tb_until plain_initwait
 tb_expect_fail plain-shell-vif-not-connected 3 shell_vif_connected
+tb_expect_fail empty-shell-has-no-ram 3 shell_ram_ahead
 rm -f /var/log/xen/console/guest-u.test.log
 tb_step plain-summon-serves 60 serves
 tb_step plain-guest-runs-in-the-shell 5 in_the_shell
+tb_expect_fail empty-fill-made-its-ram-then 3 grep -q \
+    "u.test: builder 1 filled shell $(cat /tmp/shell) (4 MiB, RAM made ahead)" \
+    /tmp/jitsud.log
 tb_step plain-console-logged 10 \
     tb_until test -s /var/log/xen/console/guest-u.test.log
 tb_step plain-guest-connected-itself 10 tb_until grep -q \
