@@ -115,7 +115,10 @@ if [ -z "${BENCH_SUMMARY_ONLY:-}" ]; then
 	rc=0
 	# Room for 32 guests at once and for their 32 xl processes (each
 	# xl create leaves one behind to watch its domain): dom0 with the
-	# default 384 MiB has 150 MiB free.  x86's machine gets one CPU
+	# default 384 MiB has 150 MiB free.  Xen's 1.2 GiB beside dom0 hold
+	# figure 1's pools, whose shells hold their RAM (shell-ram
+	# populated): a shell of 4, 16, 64 and 256 MiB a builder, 680 MiB,
+	# and the guest of the run and the shell made after it.  x86's machine gets one CPU
 	# (testbed/run.sh says why: single-threaded TCG); ARM's run
 	# multi-threaded, one host thread per CPU, and keep two.
 	cpus=2
@@ -124,7 +127,7 @@ if [ -z "${BENCH_SUMMARY_ONLY:-}" ]; then
 	    TESTBED_CPUS=${BENCH_CPUS:-$cpus} \
 	    TESTBED_TIMEOUT=${BENCH_TIMEOUT:-4200} \
 	    TESTBED_STALL=150 TESTBED_ARGS="$args" \
-	    TESTBED_MEM=${TESTBED_MEM:-1536} \
+	    TESTBED_MEM=${TESTBED_MEM:-2048} \
 	    TESTBED_DOM0_MEM=${TESTBED_DOM0_MEM:-768} \
 	    "$top/scripts/testbed/run.sh" bench || rc=$?
 	say "nested run over in $(($(date +%s) - t0)) s, testbed exit $rc" \
