@@ -244,36 +244,6 @@ conf_control(struct conf *c, struct conf_line *l, struct errors *errs)
 	return 0;
 }
 
-static int
-conf_vif_plug(struct conf *c, struct conf_line *l, struct errors *errs)
-{
-	if (l->nwords == 2 && strcmp(l->word[1], "inline") == 0)
-		c->vif_plug = CONF_VIF_INLINE;
-	else if (l->nwords == 2 && strcmp(l->word[1], "script") == 0)
-		c->vif_plug = CONF_VIF_SCRIPT;
-	else {
-		errors_add(errs, l->path, l->lineno,
-		    "want: vif-plug inline | script");
-		return -1;
-	}
-	return 0;
-}
-
-static int
-conf_backend(struct conf *c, struct conf_line *l, struct errors *errs)
-{
-	if (l->nwords == 2 && strcmp(l->word[1], "xen") == 0)
-		c->backend = CONF_BACKEND_XEN;
-	else if (l->nwords == 2 && strcmp(l->word[1], "process") == 0)
-		c->backend = CONF_BACKEND_PROCESS;
-	else {
-		errors_add(errs, l->path, l->lineno,
-		    "want: backend xen | process");
-		return -1;
-	}
-	return 0;
-}
-
 /*
  * "KEYWORD N" with N from lo to hi into *n; else an error saying what
  * the keyword wants ("want: builders N, from 1 to 16").
@@ -322,38 +292,6 @@ conf_shells(struct conf *c, struct conf_line *l, struct errors *errs)
 		return -1;
 	}
 	c->shells = (int)n;
-	return 0;
-}
-
-/* "shell-vif connected | plain": a shell's vif connected ahead (xls.c). */
-static int
-conf_shell_vif(struct conf *c, struct conf_line *l, struct errors *errs)
-{
-	if (l->nwords == 2 && strcmp(l->word[1], "connected") == 0)
-		c->shell_vif = CONF_SHELL_VIF_AHEAD;
-	else if (l->nwords == 2 && strcmp(l->word[1], "plain") == 0)
-		c->shell_vif = CONF_SHELL_VIF_PLAIN;
-	else {
-		errors_add(errs, l->path, l->lineno,
-		    "want: shell-vif connected | plain");
-		return -1;
-	}
-	return 0;
-}
-
-/* "shell-ram populated | empty": a shell's RAM made with it (xls.c). */
-static int
-conf_shell_ram(struct conf *c, struct conf_line *l, struct errors *errs)
-{
-	if (l->nwords == 2 && strcmp(l->word[1], "populated") == 0)
-		c->shell_ram = CONF_SHELL_RAM_AHEAD;
-	else if (l->nwords == 2 && strcmp(l->word[1], "empty") == 0)
-		c->shell_ram = CONF_SHELL_RAM_FILL;
-	else {
-		errors_add(errs, l->path, l->lineno,
-		    "want: shell-ram populated | empty");
-		return -1;
-	}
 	return 0;
 }
 
@@ -524,10 +462,32 @@ conf_zone(struct conf *c, struct conf_line *l, struct errors *errs)
 	return conf_store_zone(c, full, l->path, l->lineno, errs);
 }
 
+/*
+ * "KEYWORD A | B": *out = va or vb; else an error naming both ("want:
+ * vif-plug inline | script").  Every two-way keyword: backend, vif-plug,
+ * shell-vif, shell-ram.
+ */
+static int
+conf_either(struct conf_line *l, struct errors *errs, const char *a, int va,
+    const char *b, int vb, int *out)
+{
+	if (l->nwords == 2 && strcmp(l->word[1], a) == 0)
+		*out = va;
+	else if (l->nwords == 2 && strcmp(l->word[1], b) == 0)
+		*out = vb;
+	else {
+		errors_add(errs, l->path, l->lineno, "want: %s %s | %s",
+		    l->word[0], a, b);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 conf_line(struct conf *c, struct conf_line *l, struct errors *errs)
 {
 	const char *kw;
+	int	    v;
 
 	if (conf_split(l, errs) == -1)
 		return -1;
@@ -542,18 +502,31 @@ conf_line(struct conf *c, struct conf_line *l, struct errors *errs)
 		return conf_forwarder(c, l, errs);
 	if (strcmp(kw, "control") == 0)
 		return conf_control(c, l, errs);
-	if (strcmp(kw, "backend") == 0)
-		return conf_backend(c, l, errs);
-	if (strcmp(kw, "vif-plug") == 0)
-		return conf_vif_plug(c, l, errs);
+	if (strcmp(kw, "backend") == 0) {
+		if (conf_either(l, errs, "xen", CONF_BACKEND_XEN, "process",
+			CONF_BACKEND_PROCESS, &v) == -1)
+			return -1;
+		c->backend = (enum conf_backend)v;
+		return 0;
+	}
+	if (strcmp(kw, "vif-plug") == 0) {
+		if (conf_either(l, errs, "inline", CONF_VIF_INLINE, "script",
+			CONF_VIF_SCRIPT, &v) == -1)
+			return -1;
+		c->vif_plug = (enum conf_vif)v;
+		return 0;
+	}
 	if (strcmp(kw, "builders") == 0)
 		return conf_builders(c, l, errs);
 	if (strcmp(kw, "shells") == 0)
 		return conf_shells(c, l, errs);
+	/* A shell's vif connected ahead, its RAM populated ahead (xls.c). */
 	if (strcmp(kw, "shell-vif") == 0)
-		return conf_shell_vif(c, l, errs);
+		return conf_either(l, errs, "connected", CONF_SHELL_VIF_AHEAD,
+		    "plain", CONF_SHELL_VIF_PLAIN, &c->shell_vif);
 	if (strcmp(kw, "shell-ram") == 0)
-		return conf_shell_ram(c, l, errs);
+		return conf_either(l, errs, "populated", CONF_SHELL_RAM_AHEAD,
+		    "empty", CONF_SHELL_RAM_FILL, &c->shell_ram);
 	if (strcmp(kw, "shell-memory") == 0)
 		return conf_shell_memory(c, l, errs);
 	if (strcmp(kw, "tcp-timeout") == 0)
