@@ -467,6 +467,9 @@ int xls_vif_ahead(struct xls *, struct xls_shell *, char *err, size_t errlen);
  */
 int xls_shell_fill(struct xls *, struct store *, struct xls_shell *,
     const char *kernel, const char *cmdline, char *err, size_t errlen);
+/* xls_unfilled: is domid a shell made and not filled yet (no guest, not
+ * introduced to xenstored)?  Any thread may ask. */
+int xls_unfilled(uint32_t domid);
 /*
  * xls_name: a filled shell's name `name', before the unpause (until
  * then `xl list' shows the shell's).  xls_console_folder: its console

@@ -9,6 +9,7 @@
 
 #include "broker.h"
 #include "log.h"
+#include "xl.h"
 
 /*
  * The thread watches, on a XenStore connection of its own:
@@ -268,7 +269,11 @@ brokers_dom_add(struct brokers *bs, unsigned domid)
 	bs->ndoms++;
 }
 
-/* Every domain in /local/domain not watched yet is. */
+/*
+ * Every domain in /local/domain not watched yet is, but the shells not
+ * filled yet (xls_unfilled says why): each is watched at the scan its
+ * fill's introduction starts.
+ */
 static void
 brokers_scan(struct brokers *bs)
 {
@@ -278,7 +283,7 @@ brokers_scan(struct brokers *bs)
 	if ((v = store_list(bs->st, "/local/domain", &n)) == NULL)
 		return;
 	for (i = 0; i < n; i++)
-		if ((domid = brokers_domid(v[i])) != 0)
+		if ((domid = brokers_domid(v[i])) != 0 && !xls_unfilled(domid))
 			brokers_dom_add(bs, domid);
 	free(v);
 }

@@ -168,6 +168,17 @@ state_watches() {
 	[ "$_n" = 1 ]
 }
 tb_step shell-vif-state-watched-once 5 state_watches
+# Filled, the shell is a guest: the conduit thread watches its requests
+# from the scan its introduction starts, once.
+guest_watched() {
+	_d=$(xl domid u.test) || return 1
+	_n=$(sed -n "$((cons_m + 1)),\$p" /tmp/xenstored.trace | awk \
+	    -v p="(/local/domain/$_d/data/conduit" \
+	    '$1 == "IN" && $5 == "WATCH" && $6 == p { n++ } END { print n + 0 }')
+	echo "domain $_d, filled from a shell: data/conduit watched $_n times"
+	[ "$_n" = 1 ]
+}
+tb_step filled-shell-watched-once 10 tb_until guest_watched
 
 # conduit's watches on the domains (brokers.c): a domain shell, which
 # xenstored is told of only when it is filled, keeps its watch while
@@ -196,6 +207,19 @@ shell_watch_churn() {
 	[ -n "$shell" ] && [ "$_n" = 0 ]
 }
 tb_step shell-keeps-its-conduit-watch 1 shell_watch_churn
+# ...and a shell waiting in the pool is not watched at all (xls_unfilled):
+# neither the scan as jitsud started, while the pool made it, nor the
+# introductions of the guests that came and went.  At
+# the first introduction after a pool of 32 was made, those watches had
+# been 97 of a summon's 246 XenStore requests.
+shell_never_watched() {
+	_n=$(awk -v p="(/local/domain/$shell/data/conduit" \
+	    '$1 == "IN" && $5 == "WATCH" && $6 == p { n++ } END { print n + 0 }' \
+	    /tmp/xenstored.trace)
+	echo "shell $shell: data/conduit watched $_n times while it waited"
+	[ -n "$shell" ] && [ "$_n" = 0 ]
+}
+tb_step waiting-shell-not-watched 1 shell_never_watched
 
 # A shell's folders are plain writes (xls.c): in a transaction they
 # conflicted with every other shell made and domain created or gone
