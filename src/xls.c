@@ -625,9 +625,8 @@ xls_populate_range(xc_interface *xch, uint32_t d, xen_pfn_t from, xen_pfn_t to)
  * extents libxenguest's meminit_hvm would populate at the fill, for
  * RAM of mem_mib MiB laid out as xls_layout says, so that a fill only
  * loads the kernel (xls_build leaves meminit out).  Xen zeroes the
- * pages it hands out, which for large guests was most of the fill: 20
- * ms more for 256 MiB than for 4 in the nested bench, where xl create's
- * own grew by 12.  A waiting shell then holds its RAM, which
+ * pages it hands out: the fill of 256 MiB took 20 ms more than that of
+ * 4 in the nested bench (stop 38's run, where xl create's grew by 12).  A waiting shell then holds its RAM, which
  * shell-memory bounds.
  */
 static int
