@@ -626,8 +626,8 @@ xls_populate_range(xc_interface *xch, uint32_t d, xen_pfn_t from, xen_pfn_t to)
  * RAM of mem_mib MiB laid out as xls_layout says, so that a fill only
  * loads the kernel (xls_build leaves meminit out).  Xen zeroes the
  * pages it hands out: the fill of 256 MiB took 20 ms more than that of
- * 4 in the nested bench (stop 38's run, where xl create's grew by 12).  A waiting shell then holds its RAM, which
- * shell-memory bounds.
+ * 4 in the nested bench (stop 38's run, where xl create's grew by 12).
+ * A waiting shell then holds its RAM, which shell-memory bounds.
  */
 static int
 xls_populate(struct xls *x, struct xls_shell *sh, char *err, size_t errlen)

@@ -130,9 +130,7 @@ tb_step shell-vif-connected-ahead 20 tb_until shell_vif_connected
 # the guest's 4 MiB to the paused shell, and the fill only loads the
 # kernel.
 shell_ram_ahead() {
-	_d=$(cat /tmp/shell)
-	xl list | awk -v d="$_d" '$2 == d'
-	xl list | awk -v d="$_d" '$2 == d && $3 >= 4 { ok = 1 }
+	xl list | awk -v d="$(cat /tmp/shell)" '$2 == d { print; ok = $3 >= 4 }
 	    END { exit !ok }'
 }
 tb_step shell-ram-populated-ahead 5 shell_ram_ahead
