@@ -209,6 +209,14 @@ $2 == "warmup" {
 	wms[wk] = v["failed"] == 1 ? "failed(" v["why"] ")" : v["all_ms"]
 	if (v["failed"] == 1) coldfailed++
 }
+# Where dom0's time went during a figure 2 run.
+$2 == "burst-cpu" {
+	k = v["sys"] " " v["n"]
+	if (!(k in bcruns)) bcorder[++nbco] = k
+	bcruns[k]++
+	for (f in v)
+		if (f ~ /_ms$/) add(bcpu, k SUBSEP f, v[f])
+}
 $2 == "fig3-conf" { fig3mem = v["mem"]; fig3client = v["client"] }
 $2 == "fig1-conf" { fig1client = v["client"] }
 $2 == "memory" {
@@ -394,6 +402,24 @@ END {
 		print "# system N dom0_available xen_free"
 		for (i = 1; i <= nmo; i++) print morder[i], dmin[morder[i]], xmin[morder[i]]
 		if (nmo == 0) print "no data"
+		if (nbco) {
+			print "# where dom0's time went during the runs (median ms; /proc/stat's"
+			print "# 10 ms ticks): steal, dom0's vCPU waiting while Xen ran the guests,"
+			print "# and idle, nothing to run (0: the run is bound by the one CPU), from"
+			print "# the start (for jitsud a little before: qburst's ip netns exec) to"
+			print "# the end; then dom0's CPU by task: jitsud's main thread, its"
+			print "# builders, xenstored, xenconsoled"
+			print "# system N runs steal idle jitsud builders xenstored xenconsoled"
+			split("steal_ms idle_ms jitsud_ms builders_ms xenstored_ms xenconsoled_ms", bk, " ")
+			for (i = 1; i <= nbco; i++) {
+				k = bcorder[i]
+				printf "%s %d", k, bcruns[k]
+				for (j = 1; j <= 6; j++)
+					printf " %s", ((k SUBSEP bk[j]) in bcpu) ? \
+					    med(bcpu[k, bk[j]]) : "-"
+				printf "\n"
+			}
+		}
 		print "# a live name's DNS round trip (us), idle and while jitsud starts eight"
 		print "# (the client on the host, one query every 50 ms; in bursts of eight"
 		print "# of their own after figure 2's runs, 8 s idle before each, then 8 s"
@@ -443,15 +469,17 @@ END {
 	}
 	if (ncpu) {
 		print "## dom0's CPU from just before the query to the first byte (median"
-		print "## ms of the good cold runs): all of dom0, then jitsud's main thread,"
-		print "## its builders, its conduit thread, xenstored, xenconsoled"
-		print "# mode runs dom0 jitsud builders conduit xenstored xenconsoled"
-		split("dom0_ms jitsud_ms builders_ms conduit_ms xenstored_ms xenconsoled_ms", ck, " ")
+		print "## ms of the good cold runs): all of dom0 on its vCPU, steal (waiting"
+		print "## while Xen ran the guests) and idle (/proc/stat, 10 ms ticks), then"
+		print "## jitsud's main thread, its builders, its conduit thread, xenstored,"
+		print "## xenconsoled"
+		print "# mode runs dom0 steal idle jitsud builders conduit xenstored xenconsoled"
+		split("dom0_ms steal_ms idle_ms jitsud_ms builders_ms conduit_ms xenstored_ms xenconsoled_ms", ck, " ")
 		for (j = 1; j <= 3; j++) {
 			m = modes[j]
 			if (!(m in cpuruns)) continue
 			printf "cpu %s %d", m, cpuruns[m]
-			for (i = 1; i <= 6; i++)
+			for (i = 1; i <= 8; i++)
 				printf " %s", ((m SUBSEP ck[i]) in cpu) ? \
 				    med(cpu[m, ck[i]]) : "-"
 			printf "\n"
