@@ -26,13 +26,14 @@
  * to boot (in the bench, eight summons at once interleaved with eight
  * refills: the later fills waited for the builder behind them, and the
  * boots shared the CPUs with them), so a burst is served from the pool
- * and the pool is made again after it.  A shell
- * waiting holds its paging pool, not its memory (that comes with the
- * fill): the zones' shapes are taken smallest first while they fit in
- * `shell-memory' (per builder), so that a fill is not promised more
- * than the operator meant, and the rest are built by libxl as before.  Shells left by a jitsud that died are
- * destroyed when the pool is first told what it wants; ours go when
- * the builder stops (the guests they became run on).
+ * and the pool is made again after it.  A shell waiting holds its
+ * paging pool and, with `shell-ram populated' (the default), its RAM:
+ * the zones' shapes are taken smallest first while they fit in
+ * `shell-memory' (per builder), so that the pool never holds more than
+ * the operator meant, and the rest are built by libxl as before.
+ * Shells left by a jitsud that died are destroyed when the pool is
+ * first told what it wants; ours go when the builder stops (the guests
+ * they became run on).
  */
 
 #define XLP_RETRY_MS 10000 /* after a shell could not be made */
