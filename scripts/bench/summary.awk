@@ -468,11 +468,12 @@ END {
 		sp50[m] = p50
 	}
 	if (ncpu) {
-		print "## dom0's CPU from just before the query to the first byte (median"
-		print "## ms of the good cold runs): all of dom0 on its vCPU, steal (waiting"
-		print "## while Xen ran the guests) and idle (/proc/stat, 10 ms ticks), then"
-		print "## jitsud's main thread, its builders, its conduit thread, xenstored,"
-		print "## xenconsoled"
+		print "## what dom0 spent on a run (median ms of the good cold runs), from"
+		print "## just before the client is asked to its word that it is done (the"
+		print "## host client's ask and word cross the console's relay, which dom0"
+		print "## waits for, idle): all of dom0 on its vCPU, steal (waiting while Xen"
+		print "## ran the guests) and idle (/proc/stat, 10 ms ticks), then jitsud's"
+		print "## main thread, its builders, its conduit thread, xenstored, xenconsoled"
 		print "# mode runs dom0 steal idle jitsud builders conduit xenstored xenconsoled"
 		split("dom0_ms steal_ms idle_ms jitsud_ms builders_ms conduit_ms xenstored_ms xenconsoled_ms", ck, " ")
 		for (j = 1; j <= 3; j++) {
