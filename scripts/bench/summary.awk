@@ -217,6 +217,14 @@ $2 == "burst-cpu" {
 	for (f in v)
 		if (f ~ /_ms$/) add(bcpu, k SUBSEP f, v[f])
 }
+# The frames dom0 sent the guests in a figure 2 run (a guest's own and
+# every broadcast on the bridge: ARP announcements reach each guest up).
+$2 == "burst-packets" {
+	k = v["sys"] " " v["n"]
+	if (!(k in bporder)) { bporder[k] = ++nbpo; bpk[nbpo] = k }
+	add(bpto, k, v["to_guests"])
+	add(bpfrom, k, v["from_guests"])
+}
 $2 == "fig3-conf" { fig3mem = v["mem"]; fig3client = v["client"] }
 $2 == "fig1-conf" { fig1client = v["client"] }
 $2 == "memory" {
@@ -402,6 +410,18 @@ END {
 		print "# system N dom0_available xen_free"
 		for (i = 1; i <= nmo; i++) print morder[i], dmin[morder[i]], xmin[morder[i]]
 		if (nmo == 0) print "no data"
+		if (nbpo) {
+			print "# frames through the guests' vifs during the runs, a guest (medians"
+			print "# of a run's sums over N): to them (their own and every broadcast on"
+			print "# the bridge, which reaches each guest already up), from them"
+			print "# system N to_a_guest from_a_guest"
+			for (i = 1; i <= nbpo; i++) {
+				k = bpk[i]
+				split(k, kn, " ")
+				printf "%s %d %d\n", k, med(bpto[k]) / kn[2], \
+				    med(bpfrom[k]) / kn[2]
+			}
+		}
 		if (nbco) {
 			print "# where dom0's time went during the runs (median ms; /proc/stat's"
 			print "# 10 ms ticks): steal, dom0's vCPU waiting while Xen ran the guests,"

@@ -38,6 +38,9 @@ check "fixture: a step's failed run counted, median over the good ones" \
     grep -q '^xl-stock 4 3 1 2650 ' "$res"
 check "fixture: dom0's CPU per figure 3 mode, medians of the good runs" \
     grep -q '^cpu syn 2 520 80 20 35 80 5 170 55$' "$res"
+check "fixture: the frames through a burst's vifs, a guest" \
+    eval "grep -q '^jitsud 1 14 9\$' '$res' &&
+     grep -q '^jitsud 8 35 9\$' '$res'"
 check "fixture: where a burst's time went, a row per system and N" \
     eval "grep -q '^jitsud 1 1 60 20 10 70 130 20\$' '$res' &&
      grep -q '^jitsud 8 1 500 0 80 600 800 170\$' '$res'"
