@@ -221,7 +221,7 @@ $2 == "burst-cpu" {
 # every broadcast on the bridge: ARP announcements reach each guest up).
 $2 == "burst-packets" {
 	k = v["sys"] " " v["n"]
-	if (!(k in bporder)) { bporder[k] = ++nbpo; bpk[nbpo] = k }
+	if (!(k in bpto)) bpk[++nbpo] = k
 	add(bpto, k, v["to_guests"])
 	add(bpfrom, k, v["from_guests"])
 }
