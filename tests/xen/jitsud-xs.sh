@@ -142,15 +142,20 @@ tb_step shell-summon-no-more-requests-than-libxl 1 sh -c \
 # query are one at the introduction (no port yet), one at the port, one
 # after its own tty write.  The folder written whole at the fill was an
 # event a node, each read again: eleven such reads and more.
+# xs_count MARK TYPE PATH: the requests of TYPE on PATH in the trace
+# since MARK (tb_xs_mark).
+xs_count() {
+	sed -n "$(($1 + 1)),\$p" /tmp/xenstored.trace | awk -v t="$2" \
+	    -v p="($3" '$1 == "IN" && $5 == t && $6 == p { n++ }
+	    END { print n + 0 }'
+}
 console_tty() {
 	[ -n "$(xenstore-read "/local/domain/$(xl domid u.test)/console/tty")" ]
 }
 console_reads() {
 	_d=$(xl domid u.test) || return 1
 	sleep 1 # the events of its tty write
-	_n=$(sed -n "$((cons_m + 1)),\$p" /tmp/xenstored.trace | awk \
-	    -v p="(/local/domain/$_d/console/ring-ref" \
-	    '$1 == "IN" && $5 == "READ" && $6 == p { n++ } END { print n + 0 }')
+	_n=$(xs_count "$cons_m" READ "/local/domain/$_d/console/ring-ref")
 	echo "xenconsoled read console/ring-ref of domain $_d $_n times"
 	[ "$_n" -ge 1 ] && [ "$_n" -le 4 ]
 }
@@ -172,9 +177,7 @@ tb_step shell-vif-state-watched-once 5 state_watches
 # from the scan its introduction starts, once.
 guest_watched() {
 	_d=$(xl domid u.test) || return 1
-	_n=$(sed -n "$((cons_m + 1)),\$p" /tmp/xenstored.trace | awk \
-	    -v p="(/local/domain/$_d/data/conduit" \
-	    '$1 == "IN" && $5 == "WATCH" && $6 == p { n++ } END { print n + 0 }')
+	_n=$(xs_count "$cons_m" WATCH "/local/domain/$_d/data/conduit")
 	echo "domain $_d, filled from a shell: data/conduit watched $_n times"
 	[ "$_n" = 1 ]
 }
@@ -213,9 +216,7 @@ tb_step shell-keeps-its-conduit-watch 1 shell_watch_churn
 # the first introduction after a pool of 32 was made, those watches had
 # been 97 of a summon's 246 XenStore requests.
 shell_never_watched() {
-	_n=$(awk -v p="(/local/domain/$shell/data/conduit" \
-	    '$1 == "IN" && $5 == "WATCH" && $6 == p { n++ } END { print n + 0 }' \
-	    /tmp/xenstored.trace)
+	_n=$(xs_count 0 WATCH "/local/domain/$shell/data/conduit")
 	echo "shell $shell: data/conduit watched $_n times while it waited"
 	[ -n "$shell" ] && [ "$_n" = 0 ]
 }
