@@ -153,7 +153,8 @@ MANPAGES = $(wildcard man/*.[1-8])
 
 .PHONY: all check check-arm unit unit-build smoke testbed-selftest demo bench \
 	bench-arm install deb clean distclean format format-check unikernels
-TOOLS = qlat qburst shellprobe servewait tcpflood dnscmp synspoof vchanpeer
+TOOLS = qlat qburst shellprobe servewait tcpflood dnscmp synspoof vchanpeer \
+	domcpu
 all: $(addprefix $(B)/bin/,$(PROGRAMS)) $(if $(TRIPLET),,unikernels) \
     $(addprefix $(B)/tools/,$(TOOLS))
 
@@ -175,6 +176,13 @@ $(B)/tools/servewait: tests/tools/servewait.c | $(CROSS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< \
 	    $(shell $(PKG_CONFIG) --libs xenstore)
+
+# Xen's count of its domains' CPU, for the bench (libxenctrl, whose
+# headers need gnu11 as xls.c's do).
+$(B)/tools/domcpu: tests/tools/domcpu.c | $(CROSS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -std=gnu11 $(LDFLAGS) -o $@ $< \
+	    $(shell $(PKG_CONFIG) --libs xencontrol)
 
 # One end of a vchan (src/vchan.c, libxenvchan): the conduit tests' peer.
 $(B)/tools/vchanpeer: tests/tools/vchanpeer.c src/vchan.c include/vchan.h \

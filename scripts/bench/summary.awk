@@ -217,6 +217,14 @@ $2 == "burst-cpu" {
 	for (f in v)
 		if (f ~ /_ms$/) add(bcpu, k SUBSEP f, v[f])
 }
+# The guests' own CPU in a figure 2 run, as Xen counts it (domcpu).
+$2 == "burst-xen" {
+	k = v["sys"] " " v["n"]
+	if (!(k in bxruns)) bxorder[++nbxo] = k
+	bxruns[k]++
+	add(bxg, k, v["guests_ms"])
+	add(bxi, k, v["xenidle_ms"])
+}
 # The frames dom0 sent the guests in a figure 2 run (a guest's own and
 # every broadcast on the bridge: ARP announcements reach each guest up).
 $2 == "burst-packets" {
@@ -426,8 +434,9 @@ END {
 			print "# where dom0's time went during the runs (median ms; /proc/stat's"
 			print "# 10 ms ticks): steal, dom0's vCPU waiting while Xen ran the guests,"
 			print "# and idle, nothing to run (0: the run is bound by the one CPU), from"
-			print "# the start (for jitsud a little before: qburst's ip netns exec) to"
-			print "# the end; then dom0's CPU by task: jitsud's main thread, its"
+			print "# the start (for jitsud once qburst is up and waits) to servewait's"
+			print "# word that every guest served; then dom0's CPU by task, from before"
+			print "# servewait's start to after its exit: jitsud's main thread, its"
 			print "# builders, xenstored, xenconsoled"
 			print "# system N runs steal idle jitsud builders xenstored xenconsoled"
 			split("steal_ms idle_ms jitsud_ms builders_ms xenstored_ms xenconsoled_ms", bk, " ")
@@ -438,6 +447,19 @@ END {
 					printf " %s", ((k SUBSEP bk[j]) in bcpu) ? \
 					    med(bcpu[k, bk[j]]) : "-"
 				printf "\n"
+			}
+		}
+		if (nbxo) {
+			print "# the guests' own CPU during the runs as Xen counts it (tests/tools/"
+			print "# domcpu: their vCPUs' run time, with Xen's work on their behalf),"
+			print "# median ms for the run and that over N, and Xen's idle time (0: the"
+			print "# one CPU never rested)"
+			print "# system N runs guests a_guest xen_idle"
+			for (i = 1; i <= nbxo; i++) {
+				k = bxorder[i]
+				split(k, kn, " ")
+				printf "%s %d %d %d %d\n", k, bxruns[k], med(bxg[k]), \
+				    med(bxg[k]) / kn[2], med(bxi[k])
 			}
 		}
 		print "# a live name's DNS round trip (us), idle and while jitsud starts eight"

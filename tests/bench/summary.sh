@@ -44,6 +44,9 @@ check "fixture: the frames through a burst's vifs, a guest" \
 check "fixture: where a burst's time went, a row per system and N" \
     eval "grep -q '^jitsud 1 1 60 20 10 70 130 20\$' '$res' &&
      grep -q '^jitsud 8 1 500 0 80 600 800 170\$' '$res'"
+check "fixture: the guests' own CPU in a burst, the run's and a guest's" \
+    eval "grep -q '^jitsud 1 1 31 31 0\$' '$res' &&
+     grep -q '^jitsud 8 1 360 45 0\$' '$res'"
 check "fixture: a figure 3 mode without CPU lines has no CPU row" \
     eval "! grep -q '^cpu hold' '$res'"
 check "fixture: a series with no good run says so" \

@@ -2,6 +2,8 @@
 #include <sys/socket.h>
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -28,7 +30,9 @@
  * when the first query went, on the clock of /proc/uptime, the
  * testbed's: a bench times a burst from there, not from the start of a
  * client process that takes hundreds of emulated milliseconds to begin
- * (ip netns exec remounts /sys).
+ * (ip netns exec remounts /sys).  With QBURST_GO set to a FIFO's path,
+ * the first query waits for a byte written there: the bench then starts
+ * its count of the machine's CPU after this process's start, too.
  */
 
 #define MAXCOUNT 10000
@@ -44,6 +48,24 @@ name_of(const char *pattern, int i, char *out, size_t len)
 	else
 		snprintf(out, len, "%.*s%d%s", (int)(d - pattern), pattern, i,
 		    d + 2);
+}
+
+/* QBURST_GO: the open waits for the writer, the read for its byte. */
+static int
+wait_go(const char *fifo)
+{
+	char c;
+	int  g;
+
+	if ((g = open(fifo, O_RDONLY)) == -1)
+		return -1;
+	if (read(g, &c, 1) != 1) {
+		close(g);
+		errno = EPIPE;
+		return -1;
+	}
+	close(g);
+	return 0;
 }
 
 static double
@@ -81,6 +103,10 @@ main(int argc, char *argv[])
 	/* Room for every reply at once: they may all come together. */
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
 	many = strstr(argv[3], "%d") != NULL;
+	if (getenv("QBURST_GO") != NULL && wait_go(getenv("QBURST_GO")) == -1) {
+		perror("qburst: QBURST_GO");
+		return 2;
+	}
 	clock_gettime(CLOCK_BOOTTIME, &up);
 	t0 = now_ms();
 	for (i = 1; i <= count; i++) {

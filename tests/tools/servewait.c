@@ -31,7 +31,11 @@
  * only if every guest served within TIMEOUT_S.  With SERVEWAIT_READY
  * set to a FIFO's path, a line goes into it once the watches are set:
  * the bench starts the guests then, so that what it times holds neither
- * this process's start nor a guest it could miss.
+ * this process's start nor a guest it could miss.  With SERVEWAIT_DONE
+ * set to a FIFO's path, a line goes there once every guest served, if
+ * someone reads it then: the bench's count of the machine's CPU ends
+ * there, not after this process's exit and the step's bookkeeping
+ * (hundreds of ms of the emulated dom0 at N = 1).
  *
  * Figure 2's end of a run, for jitsud and xl the same: one process that
  * sleeps in poll(2) on XenStore's watches and its sockets.  A shell
@@ -201,6 +205,20 @@ say_ready(const char *fifo)
 	close(fd);
 }
 
+/* Every guest served: the reader waiting on the FIFO, if any, is told. */
+static void
+say_done(const char *fifo)
+{
+	int fd;
+
+	fflush(stdout);
+	if ((fd = open(fifo, O_WRONLY | O_NONBLOCK)) == -1)
+		return; /* nobody waits: nobody to tell */
+	if (write(fd, "done\n", 5) != 5)
+		perror("servewait: SERVEWAIT_DONE");
+	close(fd);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -211,7 +229,7 @@ main(int argc, char *argv[])
 	struct timespec	     ts;
 	double		     limit, now, last_ready = 0, max_serve = 0;
 	int		     max_tries = 0;
-	char		   **vec, *eq, *ready;
+	char		   **vec, *eq, *ready, *done;
 	int		     i, np, left, served = 0;
 
 	if (argc < 3 || (limit = atof(argv[1]) * 1000) <= 0 ||
@@ -308,6 +326,9 @@ main(int argc, char *argv[])
 	       "max_serve_ms=%.0f max_tries=%d end_uptime_ms=%.0f\n",
 	    ng, served, last_ready, now, max_serve, max_tries,
 	    ts.tv_sec * 1e3 + ts.tv_nsec / 1e6);
+	if (served == ng && (done = getenv("SERVEWAIT_DONE")) != NULL &&
+	    *done != '\0')
+		say_done(done);
 	xs_close(h);
 	return served == ng ? 0 : 1;
 }
