@@ -217,8 +217,10 @@ $2 == "burst-cpu" {
 	for (f in v)
 		if (f ~ /_ms$/) add(bcpu, k SUBSEP f, v[f])
 }
+# A figure 2 run whose CPU window missed the poller's word: no counts.
+$2 == "burst-window" { bwlate++ }
 # The guests' own CPU in a figure 2 run, as Xen counts it (domcpu).
-$2 == "burst-xen" {
+$2 == "burst-xen" && v["guests_ms"] != "" {
 	k = v["sys"] " " v["n"]
 	if (!(k in bxruns)) bxorder[++nbxo] = k
 	bxruns[k]++
@@ -438,6 +440,8 @@ END {
 			print "# word that every guest served; then dom0's CPU by task, from before"
 			print "# servewait's start to after its exit: jitsud's main thread, its"
 			print "# builders, xenstored, xenconsoled"
+			if (bwlate)
+				printf "# (%d run(s) left out: their window missed servewait's word)\n", bwlate
 			print "# system N runs steal idle jitsud builders xenstored xenconsoled"
 			split("steal_ms idle_ms jitsud_ms builders_ms xenstored_ms xenconsoled_ms", bk, " ")
 			for (i = 1; i <= nbco; i++) {

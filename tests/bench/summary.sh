@@ -47,6 +47,8 @@ check "fixture: where a burst's time went, a row per system and N" \
 check "fixture: the guests' own CPU in a burst, the run's and a guest's" \
     eval "grep -q '^jitsud 1 1 31 31 0\$' '$res' &&
      grep -q '^jitsud 8 1 360 45 0\$' '$res'"
+check "fixture: a run whose CPU window was late is said, left out" \
+    grep -q "^# (1 run(s) left out: their window missed servewait's word)" "$res"
 check "fixture: a figure 3 mode without CPU lines has no CPU row" \
     eval "! grep -q '^cpu hold' '$res'"
 check "fixture: a series with no good run says so" \

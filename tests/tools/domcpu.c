@@ -14,7 +14,8 @@
  *           work done on their behalf);
  *   xenidle the physical CPUs' idle time (Xen's idle vCPUs ran).
  * A guest that ends between two snapshots takes its time with it, so
- * the bench compares snapshots across which no guest went.
+ * the bench compares snapshots across which no guest went; a dying one
+ * is left out.
  *
  * Why: dom0's steal says only that something else ran.  Whether the
  * guests' own boots grow with how many boot at once, or whether Xen's
@@ -49,8 +50,9 @@ main(int argc, char *argv[])
 		    strerror(errno));
 		return 1;
 	}
+	/* A dying guest (the last run's, torn down) is gone by the next. */
 	for (i = 0; i < n; i++)
-		if (info[i].domain != 0)
+		if (info[i].domain != 0 && !(info[i].flags & XEN_DOMINF_dying))
 			guests += info[i].cpu_time;
 	if (xc_getcpuinfo(xch, MAXCPUS, cpu, &ncpu) != 0) {
 		fprintf(stderr, "domcpu: xc_getcpuinfo: %s\n", strerror(errno));
