@@ -361,6 +361,11 @@ struct xlv *xlv_open(struct store *, struct event_base *, uint32_t domid,
  * call it once the shell is filled.
  */
 int	    xlv_plug_now(struct xlv *, char *err, size_t errlen);
+/*
+ * xlv_connected: 1 once a vif connected ahead (XLV_AHEAD) is plugged and
+ * its backend read Connected as it was: nothing left to wait for.
+ */
+int	    xlv_connected(const struct xlv *);
 /* xlv_link_pending: up and carrier but not running (link watcher). */
 int	    xlv_link_pending(unsigned int ifi_flags);
 /* xlv_close: stop waiting and forget it; the device stays.  NULL ok. */

@@ -463,9 +463,10 @@ xlb_vif_fired(void *arg)
  * while the guest starts); Connected comes once hotplug-status says
  * connected and the guest's netfront has set up its rings: the first
  * moment a frame can pass.  A shell's vif connected ahead is Connected
- * before the summon: "devices" is then when the builder, done with the
- * fill and the unpause, hears the watch's first event.  Devid 0: every
- * domain has exactly one vif.
+ * before the summon: "devices" is then when it is plugged, before the
+ * unpause, with no watch (xlb_shell_create), unless its state read
+ * otherwise then (a shell made on the spot, still connecting).  Devid
+ * 0: every domain has exactly one vif.
  */
 void
 xlb_watch_vif(struct xlb_vm *xv)
@@ -820,7 +821,16 @@ xlb_shell_create(struct xlb_vm *xv, const struct xl_cmd *c)
 		log_debug("%s: vif%u.0 plugged before the unpause", xv->name,
 		    sh.domid);
 	}
-	xlb_watch_vif(xv);
+	/*
+	 * A vif connected ahead that read Connected as it was plugged has
+	 * reached "devices" now: a watch on its state would cost xenstored
+	 * three requests (the watch, the read of its first event, its
+	 * removal) to learn what that read said, in every summon.
+	 */
+	if (xlv_connected(vif))
+		xlb_report_phase(xv, TL_DEVICES);
+	else
+		xlb_watch_vif(xv);
 	/* Named before it runs: whoever sees it running sees its name. */
 	if (xls_name(xlb_env->store, &sh, xv->name, xv->error,
 		sizeof(xv->error)) == -1) {

@@ -105,6 +105,7 @@
 #define XLV_SETTLE_MS	  10   /* link watcher not run yet: look again */
 #define XLV_SETTLE_MAX_MS 1500 /* its batches are 1 s apart at most */
 #define XLV_INITWAIT	  2    /* XenbusStateInitWait */
+#define XLV_CONNECTED	  4    /* XenbusStateConnected */
 #define XLV_CLOSING	  5    /* XenbusStateClosing, then Closed (6) */
 #define XLV_CLOSED	  6
 #define XLV_GONE(s)	  ((s) == XLV_CLOSING || (s) == XLV_CLOSED)
@@ -118,6 +119,7 @@ struct xlv {
 	struct store_watch *initwait;
 	int		    watch_owed; /* premade: set by xlv_plug_now */
 	int		    ahead;	/* connected ahead: nothing to write */
+	int		    connected;	/* ahead, Connected at the plug */
 	struct event	   *retry, *deadline, *settle;
 	int		    tries;
 	uint64_t	    pending_ms; /* when first seen pending, or 0 */
@@ -420,15 +422,18 @@ xlv_connect(struct xlv *x, char *why, size_t len)
 		    x->ifname,
 		    (unsigned long long)(xlv_now_ms() - x->pending_ms));
 	if (x->ahead) {
+		long s = xlv_state(x);
+
 		/* Still connecting (a shell just made) is the guest's to
 		 * wait for; given up, it is no vif to summon a guest on. */
-		if (XLV_GONE(xlv_state(x))) {
+		if (XLV_GONE(s)) {
 			snprintf(why, len,
 			    "%s: netback closed the vif "
 			    "connected ahead",
 			    x->ifname);
 			return -1;
 		}
+		x->connected = s == XLV_CONNECTED;
 		log_debug("%s: in bridge %s, up, connected ahead", x->ifname,
 		    x->bridge);
 		return 1;
@@ -710,6 +715,12 @@ xlv_open(struct store *st, struct event_base *base, uint32_t domid,
 err:
 	xlv_close(x);
 	return NULL;
+}
+
+int
+xlv_connected(const struct xlv *x)
+{
+	return x != NULL && x->connected;
 }
 
 void
