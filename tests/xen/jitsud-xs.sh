@@ -159,11 +159,13 @@ tb_step shell-summon-no-more-requests-than-libxl 1 sh -c \
 # query are one at the introduction (no port yet), one at the port, one
 # after its own tty write.  The folder written whole at the fill was an
 # event a node, each read again: eleven such reads and more.
-# xs_count MARK TYPE PATH: the requests of TYPE on PATH in the trace
-# since MARK (tb_xs_mark).
+# xs_count MARK TYPE PATH [TOKEN]: the requests of TYPE on PATH in the
+# trace since MARK (tb_xs_mark); with TOKEN, only those whose next field
+# (a watch's token) begins with it: jitsud's are "jitsud-N".
 xs_count() {
 	sed -n "$(($1 + 1)),\$p" /tmp/xenstored.trace | awk -v t="$2" \
-	    -v p="($3" '$1 == "IN" && $5 == t && $6 == p { n++ }
+	    -v p="($3" -v k="${4:-}" '$1 == "IN" && $5 == t && $6 == p &&
+	    (k == "" || index($7, k) == 1) { n++ }
 	    END { print n + 0 }'
 }
 console_tty() {
@@ -181,17 +183,14 @@ tb_step shell-console-attached-on-one-event 5 console_reads
 # A shell's vif is plugged before the unpause with no InitWait watch
 # (vifD.0 is long made: xlv_plug_now), and, Connected when it is
 # plugged, with no watch on its backend's state either: the timeline's
-# "devices" is the plug (xlb_shell_create).
-jitsud_watches() {
-	awk -v p="($1" \
-	    '$1 == "IN" && $5 == "WATCH" && $6 == p && $7 ~ /^jitsud-/ { n++ }
-	    END { print n + 0 }' /tmp/js.window
-}
+# "devices" is the plug (xlb_shell_create).  Counted from the query on
+# (the guest's netfront watches the same state, with a token of its own).
 state_watches() {
 	_d=$(xl domid u.test) || return 1
-	_n=$(jitsud_watches "/local/domain/0/backend/vif/$_d/0/state")
+	_n=$(xs_count "$cons_m" WATCH "/local/domain/0/backend/vif/$_d/0/state" \
+	    jitsud-)
 	# The control: its readiness is watched, in the same window.
-	_r=$(jitsud_watches "/local/domain/$_d/data/status")
+	_r=$(xs_count "$cons_m" WATCH "/local/domain/$_d/data/status" jitsud-)
 	echo "jitsud watched backend/vif/$_d/0/state $_n times," \
 	    "data/status $_r times"
 	tail -c "+$((sh_log_at + 1))" /tmp/jitsud.log |
