@@ -437,9 +437,9 @@ END {
 			print "# 10 ms ticks): steal, dom0's vCPU waiting while Xen ran the guests,"
 			print "# and idle, nothing to run (0: the run is bound by the one CPU), from"
 			print "# the start (for jitsud once qburst is up and waits) to servewait's"
-			print "# word that every guest served; then dom0's CPU by task, from before"
-			print "# servewait's start to after its exit: jitsud's main thread, its"
-			print "# builders, xenstored, xenconsoled"
+			print "# word that every guest served; then dom0's CPU by task over the"
+			print "# same window: jitsud's main thread, its builders, xenstored,"
+			print "# xenconsoled"
 			if (bwlate)
 				printf "# (%d run(s) left out: their window missed servewait's word)\n", bwlate
 			print "# system N runs steal idle jitsud builders xenstored xenconsoled"
