@@ -31,15 +31,17 @@ struct broker_op {
 };
 
 enum broker_cmd_kind {
-	BROKER_C_OPS,	/* one transaction */
-	BROKER_C_SWEEP, /* report the requests there are (BROKER_R_STALE) */
-	BROKER_C_WATCH, /* then watch: domains, their requests, channels */
+	BROKER_C_OPS,	 /* one transaction */
+	BROKER_C_SWEEP,	 /* report the requests there are (BROKER_R_STALE) */
+	BROKER_C_WATCH,	 /* then watch: domains, their requests, channels */
+	BROKER_C_DOMAIN, /* domid is a guest now: watch its requests */
 };
 
-/* main -> XenStore thread */
+/* main (or a builder: BROKER_C_DOMAIN) -> XenStore thread */
 struct broker_cmd {
 	enum broker_cmd_kind kind;
-	size_t		     n; /* BROKER_C_OPS */
+	uint32_t	     domid; /* BROKER_C_DOMAIN */
+	size_t		     n;	    /* BROKER_C_OPS */
 	struct broker_op     ops[];
 };
 

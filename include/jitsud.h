@@ -521,6 +521,10 @@ const char *dns_rcode_name(uint16_t rcode);
  * by the fill, as libxl's build populates it. */
 #define CONF_SHELL_RAM_AHEAD	0
 #define CONF_SHELL_RAM_FILL	1
+/* shell-store: a shell introduced to xenstored as it is made (xls.c),
+ * with a store ring of its own, or by the fill, as libxl does. */
+#define CONF_SHELL_STORE_AHEAD	0
+#define CONF_SHELL_STORE_FILL	1
 
 enum conf_backend {
 	CONF_BACKEND_XEN,     /* libxl: real domains */
@@ -562,6 +566,7 @@ struct conf {
 	uint32_t	  shell_mib;	  /* xen: a builder's shells, at most */
 	int		  shell_vif;	  /* xen: CONF_SHELL_VIF_* */
 	int		  shell_ram;	  /* xen: CONF_SHELL_RAM_* */
+	int		  shell_store;	  /* xen: CONF_SHELL_STORE_* */
 	uint64_t	  tcp_timeout_ms; /* a DNS TCP client's deadline */
 	int		  has_metrics;	  /* metrics listen on ... */
 	struct conf_addr  metrics;	  /* the HTTP endpoint */
@@ -1363,6 +1368,11 @@ void proc_end(struct vms *);
 struct broker;
 struct broker *broker_open(struct event_base *, struct vms *, struct metrics *);
 /*
+ * broker_filled: a domain shell was filled (xl_on_fill), in its
+ * builder's thread: its requests are watched from now on.
+ */
+void	       broker_filled(void *broker, uint32_t domid);
+/*
  * broker_connect: Dom0's request for `name'; reply(arg, value) gets
  * conduit(7)'s answer ("ok S PATH", "error REASON", "closed"), maybe at
  * once.  The request's id into id[CONDUIT_ID_MAX + 1].  0, or -1 out of
@@ -1411,11 +1421,13 @@ void *chan_take(struct chan *, int (*match)(const void *msg, const void *arg),
  * default resolved (one per online CPU, at most 4).  xl_pool: the
  * builders keep domain shells ready for the shapes zs uses (after the
  * zones are loaded or reloaded; `shells' and `shell-memory' are the
- * conf's at start).
+ * conf's at start).  xl_on_fill: fn(arg, domid) in a builder's thread
+ * after each of its fills (broker_filled).
  */
 extern const struct vm_backend xl_backend;
 int  xl_init(struct event_base *, struct vms *, const struct conf *);
 void xl_pool(const struct zone_set *);
+void xl_on_fill(void (*fn)(void *, uint32_t), void *arg);
 void xl_adopt(struct vms *);
 void xl_fini(void);
 int  xl_builders(const struct conf *);

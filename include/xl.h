@@ -383,8 +383,9 @@ struct xls;
 struct store_node;
 
 /* xls_shell_make's flags. */
-#define XLS_NO_RDTSCP 0x1 /* cpuid "host,rdtscp=0" */
-#define XLS_RAM_AHEAD 0x2 /* its RAM populated as it is made */
+#define XLS_NO_RDTSCP	0x1 /* cpuid "host,rdtscp=0" */
+#define XLS_RAM_AHEAD	0x2 /* its RAM populated as it is made */
+#define XLS_STORE_AHEAD 0x4 /* introduced to xenstored as it is made */
 
 /*
  * A shell's vif connected ahead (xls_vif_ahead): its two rings in the
@@ -415,6 +416,9 @@ struct xls_shell {
 	/* set by xls_shell_make with XLS_RAM_AHEAD: its RAM is there, the
 	 * fill only loads the kernel */
 	int	       ram_ahead;
+	/* set by xls_shell_make with XLS_STORE_AHEAD: xenstored knows it
+	 * already, its store ring at a frame of its own */
+	int	       store_ahead;
 	/* set by the pool (xlp.c): its vif's folders are made
 	 * (xlv_premake), netback has made vifD.0 meanwhile: XLV_PREMADE;
 	 * and connected ahead (xls_vif_ahead): XLV_AHEAD, with ahead */
@@ -464,16 +468,17 @@ int xls_vif_ahead(struct xls *, struct xls_shell *, char *err, size_t errlen);
 /*
  * xls_shell_fill: load `kernel' (an ELF with the PVH entry note) into
  * the shell with `cmdline' (with sh->no_console the guest is told of no
- * console ring) and introduce it to xenstored; it stays paused, for the
- * caller to make its vif (xlv_open), name it (xls_name), xls_unpause it
- * and then write its console folder (xls_console_folder).  From then on
- * it is an ordinary domain to libxl (destroy, shutdown, death events)
- * and `xl'.  0, or -1 with err set: the caller destroys it.  Blocks.
+ * console ring) and introduce it to xenstored, unless it was as it was
+ * made (XLS_STORE_AHEAD); it stays paused, for the caller to make its
+ * vif (xlv_open), name it (xls_name), xls_unpause it and then write its
+ * console folder (xls_console_folder).  From then on it is an ordinary
+ * domain to libxl (destroy, shutdown, death events) and `xl'.  0, or -1
+ * with err set: the caller destroys it.  Blocks.
  */
 int xls_shell_fill(struct xls *, struct store *, struct xls_shell *,
     const char *kernel, const char *cmdline, char *err, size_t errlen);
-/* xls_unfilled: is domid a shell made and not filled yet (no guest, not
- * introduced to xenstored)?  Any thread may ask. */
+/* xls_unfilled: is domid a shell made and not filled yet (no guest)?
+ * Any thread may ask. */
 int xls_unfilled(uint32_t domid);
 /*
  * xls_name: a filled shell's name `name', before the unpause (until
@@ -493,6 +498,12 @@ int xls_unpause(struct xls *, uint32_t domid, char *err, size_t errlen);
  * 0, or -1 logged.
  */
 int xls_destroy(struct xls *, struct store *, uint32_t domid);
+/*
+ * xls_on_fill: fn(arg, domid) from now on after every fill, in the
+ * filling builder's thread (fn must be safe there); NULL: nobody.
+ */
+typedef void (*xls_fill_fn)(void *arg, uint32_t domid);
+void   xls_on_fill(xls_fill_fn fn, void *arg);
 /*
  * The XenStore nodes libxl writes for a PVH guest with a xenconsoled
  * console, in order, split as a shell writes them; pure.  xls_nodes:
@@ -535,10 +546,11 @@ size_t	    xlp_shapes(const struct zone_set *, int per_shape, uint32_t max_mib,
  * there is no hypervisor or XenStore to make them with.  vif_ahead:
  * shapes that say so get their vif connected as they are made
  * (conf's shell-vif connected); ram_ahead: every shell gets its RAM as
- * it is made (conf's shell-ram populated).
+ * it is made (conf's shell-ram populated); store_ahead: xenstored is
+ * told of every shell as it is made (conf's shell-store introduced).
  */
 struct xlp *xlp_open(struct event_base *, struct store *, int builder,
-    int per_shape, int vif_ahead, int ram_ahead);
+    int per_shape, int vif_ahead, int ram_ahead, int store_ahead);
 /* xlp_want: these shapes from now on (a shape no longer wanted loses its
  * shells); the first call also destroys shells left by a dead jitsud. */
 void	    xlp_want(struct xlp *, const struct xlp_shape *, size_t n);

@@ -120,6 +120,29 @@ broker_cmd(struct broker *b, enum broker_cmd_kind kind)
 		log_warnx("conduit: the XenStore thread refused a command");
 }
 
+/*
+ * A domain shell filled (xl_on_fill), in its builder's thread: nothing
+ * here but the XenStore thread's channel, which any thread may use.
+ * The thread watches the guest's requests at once; a shell introduced
+ * as it was made (xls.c) starts no scan at its fill.
+ */
+void
+broker_filled(void *arg, uint32_t domid)
+{
+	struct broker	  *b = arg;
+	struct broker_cmd *c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		log_warnx("conduit: out of memory; domain %u not watched",
+		    domid);
+		return;
+	}
+	c->kind = BROKER_C_DOMAIN;
+	c->domid = domid;
+	if (brokers_send(b->bs, c) == -1)
+		log_warnx("conduit: the XenStore thread refused a command");
+}
+
 /* --- timers ------------------------------------------------------------ */
 
 static void

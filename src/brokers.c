@@ -271,8 +271,9 @@ brokers_dom_add(struct brokers *bs, unsigned domid)
 
 /*
  * Every domain in /local/domain not watched yet is, but the shells not
- * filled yet (xls_unfilled says why): each is watched at the scan its
- * fill's introduction starts.
+ * filled yet (xls_unfilled says why): each is watched when its builder
+ * says it was filled (broker_filled), or at the scan its fill's
+ * introduction starts.
  */
 static void
 brokers_scan(struct brokers *bs)
@@ -482,6 +483,11 @@ brokers_command(void *msg, void *arg)
 		break;
 	case BROKER_C_WATCH:
 		brokers_watch(bs);
+		break;
+	case BROKER_C_DOMAIN:
+		/* Before the watching starts, its scan will find it. */
+		if (bs->intro != NULL)
+			brokers_dom_add(bs, c->domid);
 		break;
 	}
 	free(c);

@@ -37,6 +37,7 @@ conf_init(struct conf *c)
 	c->shell_mib = CONF_SHELL_MIB_DEFAULT;
 	c->shell_vif = CONF_SHELL_VIF_AHEAD;
 	c->shell_ram = CONF_SHELL_RAM_AHEAD;
+	c->shell_store = CONF_SHELL_STORE_AHEAD;
 	c->tcp_timeout_ms = CONF_TCP_TIMEOUT_MS;
 	c->rrl.rate = RRL_RATE_DEFAULT;
 	c->rrl.slip = RRL_SLIP_DEFAULT;
@@ -465,7 +466,7 @@ conf_zone(struct conf *c, struct conf_line *l, struct errors *errs)
 /*
  * "KEYWORD A | B": *out = va or vb; else an error naming both ("want:
  * vif-plug inline | script").  Every two-way keyword: backend, vif-plug,
- * shell-vif, shell-ram.
+ * shell-vif, shell-ram, shell-store.
  */
 static int
 conf_either(struct conf_line *l, struct errors *errs, const char *a, int va,
@@ -520,13 +521,18 @@ conf_line(struct conf *c, struct conf_line *l, struct errors *errs)
 		return conf_builders(c, l, errs);
 	if (strcmp(kw, "shells") == 0)
 		return conf_shells(c, l, errs);
-	/* A shell's vif connected ahead, its RAM populated ahead (xls.c). */
+	/* A shell's vif connected ahead, its RAM populated ahead, xenstored
+	 * told of it ahead (xls.c). */
 	if (strcmp(kw, "shell-vif") == 0)
 		return conf_either(l, errs, "connected", CONF_SHELL_VIF_AHEAD,
 		    "plain", CONF_SHELL_VIF_PLAIN, &c->shell_vif);
 	if (strcmp(kw, "shell-ram") == 0)
 		return conf_either(l, errs, "populated", CONF_SHELL_RAM_AHEAD,
 		    "empty", CONF_SHELL_RAM_FILL, &c->shell_ram);
+	if (strcmp(kw, "shell-store") == 0)
+		return conf_either(l, errs, "introduced",
+		    CONF_SHELL_STORE_AHEAD, "at-fill", CONF_SHELL_STORE_FILL,
+		    &c->shell_store);
 	if (strcmp(kw, "shell-memory") == 0)
 		return conf_shell_memory(c, l, errs);
 	if (strcmp(kw, "tcp-timeout") == 0)

@@ -582,6 +582,9 @@ jitsud_backend(struct jitsud *env)
 		xl_adopt(env->vms);
 		xl_pool(env->zones);
 		env->broker = broker_open(env->base, env->vms, &env->metrics);
+		/* A shell introduced ahead announces nothing at its fill. */
+		if (env->broker != NULL)
+			xl_on_fill(broker_filled, env->broker);
 	} else
 		proc_adopt(env->vms);
 	vms_warm(env->vms);

@@ -451,6 +451,12 @@ xl_sigchld(int sig, short what, void *arg)
 
 /* Every builder keeps shells for the shapes these zones use (xlp.c). */
 void
+xl_on_fill(void (*fn)(void *, uint32_t), void *arg)
+{
+	xls_on_fill(fn, arg);
+}
+
+void
 xl_pool(const struct zone_set *zs)
 {
 	struct xl     *xl = xl_env;

@@ -64,9 +64,10 @@ struct xlb {
 	struct xld	  *xld;	 /* its libxl context */
 	struct xlp	  *pool; /* its domain shells, or NULL */
 	int		   shells;
-	int		   shell_vif; /* conf's: CONF_SHELL_VIF_* */
-	int		   shell_ram; /* conf's: CONF_SHELL_RAM_* */
-	struct xls	  *xls;	      /* libxenctrl, for xlb_domain_kill */
+	int		   shell_vif;	/* conf's: CONF_SHELL_VIF_* */
+	int		   shell_ram;	/* conf's: CONF_SHELL_RAM_* */
+	int		   shell_store; /* conf's: CONF_SHELL_STORE_* */
+	struct xls	  *xls;		/* libxenctrl, for xlb_domain_kill */
 	TAILQ_HEAD(, xlb_vm) all;
 	TAILQ_HEAD(, xlb_vm) orphans; /* left to hung libxl destroys */
 };
@@ -969,7 +970,8 @@ xlb_command(void *msg, void *arg)
 		if (xl->pool == NULL && c->nshapes > 0)
 			xl->pool = xlp_open(xl->base, xl->store, xl->id,
 			    xl->shells, xl->shell_vif == CONF_SHELL_VIF_AHEAD,
-			    xl->shell_ram == CONF_SHELL_RAM_AHEAD);
+			    xl->shell_ram == CONF_SHELL_RAM_AHEAD,
+			    xl->shell_store == CONF_SHELL_STORE_AHEAD);
 		if (xl->pool != NULL)
 			xlp_want(xl->pool, c->shapes, c->nshapes);
 		break;
@@ -1035,6 +1037,7 @@ xlb_start(int id, struct chan *reps, const struct conf *conf)
 	xl->shells = conf->vif_plug == CONF_VIF_INLINE ? conf->shells : 0;
 	xl->shell_vif = conf->shell_vif;
 	xl->shell_ram = conf->shell_ram;
+	xl->shell_store = conf->shell_store;
 	xl->reps = reps;
 	/*
 	 * Three priorities: libxl's, XenStore's and netlink's events at the

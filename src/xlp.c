@@ -52,8 +52,9 @@ struct xlp {
 	struct event	  *refill;
 	int		   builder; /* its id, for the log */
 	int		   per_shape;
-	int		   vif_ahead; /* conf's shell-vif connected */
-	int		   ram_ahead; /* conf's shell-ram populated */
+	int		   vif_ahead;	/* conf's shell-vif connected */
+	int		   ram_ahead;	/* conf's shell-ram populated */
+	int		   store_ahead; /* conf's shell-store introduced */
 	int		   reaped;
 	int		   failing; /* the last make failed */
 	struct xlp_slot	   slot[XLP_SHAPES_MAX];
@@ -158,15 +159,17 @@ xlp_shapes(const struct zone_set *zs, int per_shape, uint32_t max_mib,
  * on a summon's path (xlp_make_now) is not: the connect would be on
  * the path all the same, and the guest's netfront does it as well.
  * With ram_ahead its RAM is populated too (xls.c), so that a fill only
- * loads the kernel; not on a summon's path either, for the same reason.
+ * loads the kernel, and with store_ahead xenstored is told of it (xls.c
+ * says why); neither on a summon's path, for the same reason.
  */
 static int
 xlp_make(struct xlp *p, const struct xlp_shape *s, int ahead, int ram_ahead,
-    struct xls_shell *out, char *err, size_t errlen)
+    int store_ahead, struct xls_shell *out, char *err, size_t errlen)
 {
 	if (xls_shell_make(p->xls, p->store, s->mem_mib,
-		s->flags | (ram_ahead ? XLS_RAM_AHEAD : 0), out, err,
-		errlen) == -1)
+		s->flags | (ram_ahead ? XLS_RAM_AHEAD : 0) |
+		    (store_ahead ? XLS_STORE_AHEAD : 0),
+		out, err, errlen) == -1)
 		return -1;
 	if (ahead && xls_vif_ahead(p->xls, out, err, errlen) == -1) {
 		xls_destroy(p->xls, p->store, out->domid);
@@ -220,7 +223,7 @@ xlp_refill(int fd, short what, void *arg)
 		return;
 	sl = &p->slot[i];
 	if (xlp_make(p, &sl->shape, sl->shape.vif_ahead, p->ram_ahead,
-		&sl->ready[sl->n], err, sizeof(err)) == -1) {
+		p->store_ahead, &sl->ready[sl->n], err, sizeof(err)) == -1) {
 		/* Said once per failing spell; summons go to libxl. */
 		if (!p->failing)
 			log_warnx("builder %d: cannot make a shell of %u MiB: "
@@ -244,7 +247,7 @@ xlp_refill(int fd, short what, void *arg)
 
 struct xlp *
 xlp_open(struct event_base *base, struct store *st, int builder, int per_shape,
-    int vif_ahead, int ram_ahead)
+    int vif_ahead, int ram_ahead, int store_ahead)
 {
 	struct xlp *p;
 
@@ -257,6 +260,7 @@ xlp_open(struct event_base *base, struct store *st, int builder, int per_shape,
 	p->builder = builder;
 	p->vif_ahead = vif_ahead;
 	p->ram_ahead = ram_ahead;
+	p->store_ahead = store_ahead;
 	p->per_shape = per_shape > CONF_SHELLS_MAX ? CONF_SHELLS_MAX :
 						     per_shape;
 	if ((p->xls = xls_open()) == NULL ||
@@ -391,7 +395,7 @@ xlp_make_now(struct xlp *p, const struct xlp_shape *s, struct xls_shell *out,
 		snprintf(err, errlen, "no shell of %u MiB is kept", s->mem_mib);
 		return -1;
 	}
-	return xlp_make(p, s, 0, 0, out, err, errlen);
+	return xlp_make(p, s, 0, 0, 0, out, err, errlen);
 }
 
 struct xls *

@@ -165,8 +165,8 @@ xls_unstore(struct store *st, uint32_t domid)
  * where its domain took 221 ms from made to unpaused against 53 later.
  * One bit a domid, any thread's to read: set as the domain is made,
  * before its folders are (a scan lists /local/domain), cleared just
- * before the fill introduces it (the scan that introduction starts
- * finds a guest) or as it is destroyed.
+ * before the fill introduces it or says it is filled (xls_filled: the
+ * scan or the word finds a guest), or as it is destroyed.
  */
 #define XLS_DOMIDS 32768 /* above DOMID_FIRST_RESERVED */
 static _Atomic uint32_t xls_unfilled_bits[XLS_DOMIDS / 32];
@@ -191,6 +191,32 @@ xls_unfilled(uint32_t domid)
 		return 0;
 	return (atomic_load(&xls_unfilled_bits[domid / 32]) >> (domid % 32)) &
 	    1;
+}
+
+/*
+ * Who is told of each fill (xls_on_fill): jitsud's conduit thread,
+ * which watches every guest's requests, and for a shell introduced
+ * ahead hears no @introduceDomain at its fill.  Set by the main thread
+ * while builders run: the argument is stored before the function, and
+ * read after it.
+ */
+static _Atomic(xls_fill_fn) xls_fill_fn_now;
+static void *_Atomic	    xls_fill_arg;
+
+void
+xls_on_fill(xls_fill_fn fn, void *arg)
+{
+	atomic_store(&xls_fill_arg, arg);
+	atomic_store(&xls_fill_fn_now, fn);
+}
+
+static void
+xls_filled(uint32_t domid)
+{
+	xls_fill_fn fn = atomic_load(&xls_fill_fn_now);
+
+	if (fn != NULL)
+		fn(atomic_load(&xls_fill_arg), domid);
 }
 
 #if JITSUD_X86
@@ -230,11 +256,40 @@ xls_unfilled(uint32_t domid)
 #define XLS_GREF_TX 2
 #define XLS_GREF_RX 3
 
+/*
+ * A shell introduced to xenstored as it is made (XLS_STORE_AHEAD).
+ *
+ * A fill's introduction announces the domain (@introduceDomain), and
+ * whoever watches that looks at every domain then, on the summon's
+ * path: xenconsoled asks Xen about each domain and reads the console
+ * folder of each one it has not met yet (the shells the pool made since
+ * the last introduction, 6 requests each), jitsud's conduit thread
+ * lists /local/domain, and so would any xl process running.  A shell
+ * introduced as it is made meets them all in the pool; its fill
+ * announces nothing, and the builder tells the conduit thread itself
+ * (xls_on_fill).
+ *
+ * xenstored maps the store ring as it is introduced, through the grant
+ * entry every guest keeps for it (GNTTAB_RESERVED_XENSTORE), so the
+ * ring must exist then.  libxenguest makes its store page only at the
+ * fill, among the special pages it populates and clears there, and
+ * populating that frame again would put a new page under the one
+ * xenstored had mapped.  So such a shell's store ring is a page of its
+ * own just below the vif's rings (in the MMIO hole, reserved in the
+ * memory map), zeroed and granted in entry 1 as the shell is made; the
+ * fill names it to the guest (HVM_PARAM_STORE_PFN) and to libxenguest's
+ * grant seeding instead of the page libxenguest made, which stays
+ * unused (4 KiB).
+ */
+#define XLS_STORE_AHEAD_PFN (XLS_RING_PFN(0) - 1)
+
 /* xls_populate: 2 MiB extents, at most this many frames a call. */
 #define XLS_SUPERPAGE_ORDER 9
 #define XLS_POPULATE_BATCH  512
 
 static int xls_populate(struct xls *, struct xls_shell *, char *, size_t);
+static int xls_store_ahead(struct xls *, struct xls_shell *);
+static int xls_introduce(struct store *, struct xls_shell *, char *, size_t);
 
 static uint64_t
 xls_us(void)
@@ -359,7 +414,7 @@ xls_guest_of(const struct xls_shell *sh, const char *name, struct xls_guest *g)
 	g->mem_mib = sh->mem_mib;
 	g->store_port = sh->store_port;
 	g->console_port = sh->console_port;
-	g->store_pfn = XLS_STORE_PFN;
+	g->store_pfn = sh->store_ahead ? XLS_STORE_AHEAD_PFN : XLS_STORE_PFN;
 	g->console_pfn = XLS_CONSOLE_PFN;
 	g->no_console = sh->no_console;
 }
@@ -419,15 +474,52 @@ xls_shell_make(struct xls *x, struct store *st, uint32_t mem_mib, int flags,
 		goto err;
 	if ((flags & XLS_RAM_AHEAD) && xls_populate(x, sh, err, errlen) == -1)
 		goto err;
+	if ((flags & XLS_STORE_AHEAD) && xls_store_ahead(x, sh) == -1) {
+		xls_err(err, errlen, "store ring", sh->domid);
+		goto err;
+	}
 	xls_guest_of(sh, NULL, &g);
 	if (xls_write(st, &g, 0, xls_nodes) == -1) {
 		xls_err(err, errlen, "XenStore folders", sh->domid);
 		goto err;
 	}
+	/* Its folders first: xenconsoled reads them as it meets it. */
+	if (sh->store_ahead && xls_introduce(st, sh, err, errlen) == -1)
+		goto err;
 	return 0;
 err:
 	xls_destroy(x, st, sh->domid);
 	return -1;
+}
+
+/*
+ * n pages of domain d from frame first, made now (none was there),
+ * zeroed and mapped for us: the caller unmaps them (n at most
+ * XLS_RINGS + 1).  NULL with errno set.
+ */
+static char *
+xls_new_pages(struct xls *x, uint32_t d, xen_pfn_t first, int n)
+{
+	xen_pfn_t pfn[XLS_RINGS + 1];
+	int	  errs[XLS_RINGS + 1], i;
+	char	 *p;
+
+	for (i = 0; i < n; i++)
+		pfn[i] = first + (xen_pfn_t)i;
+	if (xc_domain_populate_physmap_exact(x->xch, d, (unsigned long)n, 0, 0,
+		pfn) != 0)
+		return NULL;
+	if ((p = xenforeignmemory_map(x->fmem, d, PROT_READ | PROT_WRITE,
+		 (size_t)n, pfn, errs)) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++)
+		if (errs[i] != 0) {
+			xenforeignmemory_unmap(x->fmem, p, (size_t)n);
+			errno = -errs[i];
+			return NULL;
+		}
+	memset(p, 0, (size_t)n * XC_PAGE_SIZE);
+	return p;
 }
 
 /*
@@ -453,52 +545,66 @@ err:
 static int
 xls_rings(struct xls *x, uint32_t d)
 {
-	xen_pfn_t pfn[XLS_RINGS];
-	int	  errs[XLS_RINGS], i;
-	char	 *p;
+	char *p;
 
-	for (i = 0; i < XLS_RINGS; i++)
-		pfn[i] = XLS_RING_PFN(i);
-	if (xc_domain_populate_physmap_exact(x->xch, d, XLS_RINGS, 0, 0, pfn) !=
-	    0)
+	if ((p = xls_new_pages(x, d, XLS_RING_PFN(0), XLS_RINGS)) == NULL)
 		return -1;
-	if ((p = xenforeignmemory_map(x->fmem, d, PROT_READ | PROT_WRITE,
-		 XLS_RINGS, pfn, errs)) == NULL)
-		return -1;
-	for (i = 0; i < XLS_RINGS; i++)
-		if (errs[i] != 0) {
-			xenforeignmemory_unmap(x->fmem, p, XLS_RINGS);
-			errno = -errs[i];
-			return -1;
-		}
-	memset(p, 0, (size_t)XLS_RINGS * XC_PAGE_SIZE);
 	SHARED_RING_INIT((netif_tx_sring_t *)p);
 	SHARED_RING_INIT((netif_rx_sring_t *)(p + XC_PAGE_SIZE));
 	return xenforeignmemory_unmap(x->fmem, p, XLS_RINGS);
 }
 
-/* The two rings' grants to dom0, v1 entries as the guest starts with. */
+/*
+ * Grant entries ref[i] of domain d to dom0, for its frames pfn[i]: v1
+ * entries, as the guest starts with.
+ */
 static int
-xls_grants(struct xls *x, uint32_t d)
+xls_grant(struct xls *x, uint32_t d, const uint32_t *ref, const xen_pfn_t *pfn,
+    int n)
 {
 	xenforeignmemory_resource_handle *r;
 	grant_entry_v1_t		 *g = NULL;
-	const uint32_t ref[XLS_RINGS] = { XLS_GREF_TX, XLS_GREF_RX };
-	int	       i;
+	int				  i;
 
 	if ((r = xenforeignmemory_map_resource(x->fmem, d,
 		 XENMEM_resource_grant_table,
 		 XENMEM_resource_grant_table_id_shared, 0, 1, (void **)&g,
 		 PROT_READ | PROT_WRITE, 0)) == NULL)
 		return -1;
-	for (i = 0; i < XLS_RINGS; i++) {
+	for (i = 0; i < n; i++) {
 		g[ref[i]].domid = XLS_BACKEND_DOMID;
-		g[ref[i]].frame = (uint32_t)XLS_RING_PFN(i);
+		g[ref[i]].frame = (uint32_t)pfn[i];
 		/* Usable as soon as flags say so. */
 		__atomic_thread_fence(__ATOMIC_RELEASE);
 		g[ref[i]].flags = GTF_permit_access;
 	}
 	return xenforeignmemory_unmap_resource(x->fmem, r);
+}
+
+/* The two rings' grants. */
+static int
+xls_grants(struct xls *x, uint32_t d)
+{
+	const uint32_t	ref[XLS_RINGS] = { XLS_GREF_TX, XLS_GREF_RX };
+	const xen_pfn_t pfn[XLS_RINGS] = { XLS_RING_PFN(0), XLS_RING_PFN(1) };
+
+	return xls_grant(x, d, ref, pfn, XLS_RINGS);
+}
+
+/* The store ring of a shell introduced ahead (see above). */
+static int
+xls_store_ahead(struct xls *x, struct xls_shell *sh)
+{
+	const uint32_t	ref = GNTTAB_RESERVED_XENSTORE;
+	const xen_pfn_t pfn = XLS_STORE_AHEAD_PFN;
+	char	       *p;
+
+	if ((p = xls_new_pages(x, sh->domid, pfn, 1)) == NULL ||
+	    xenforeignmemory_unmap(x->fmem, p, 1) != 0 ||
+	    xls_grant(x, sh->domid, &ref, &pfn, 1) != 0)
+		return -1;
+	sh->store_ahead = 1;
+	return 0;
 }
 
 int
@@ -647,19 +753,22 @@ xls_populate(struct xls *x, struct xls_shell *sh, char *err, size_t errlen)
 
 /*
  * The guest's memory map (libxl's domain_construct_memmap for PVH, no
- * ACPI modules): low RAM, the special pages reserved, high RAM if any.
- * xc_dom reads it too: it sizes hvm_start_info and copies it there.
+ * ACPI modules): low RAM, the special pages reserved, high RAM if any;
+ * from `ours' (0: none) to the vif's rings' end, the pages a shell made
+ * ahead reserved too.  xc_dom reads it too: it sizes hvm_start_info and
+ * copies it there.
  */
 static int
-xls_memmap(struct xls *x, struct xc_dom_image *dom, int rings,
+xls_memmap(struct xls *x, struct xc_dom_image *dom, uint64_t ours,
     struct e820entry e[4])
 {
 	unsigned int n = 0;
 
 	e[n++] = (struct e820entry){ 0, dom->lowmem_end, E820_RAM };
-	if (rings)
-		e[n++] = (struct e820entry){ XLS_RING_PFN(0) << XC_PAGE_SHIFT,
-			(uint64_t)XLS_RINGS << XC_PAGE_SHIFT, E820_RESERVED };
+	if (ours != 0)
+		e[n++] = (struct e820entry){ ours << XC_PAGE_SHIFT,
+			(XLS_RING_PFN(XLS_RINGS) - ours) << XC_PAGE_SHIFT,
+			E820_RESERVED };
 	e[n++] = (struct e820entry){ XLS_SPECIAL_BASE << XC_PAGE_SHIFT,
 		(uint64_t)X86_HVM_NR_SPECIAL_PAGES << XC_PAGE_SHIFT,
 		E820_RESERVED };
@@ -709,13 +818,25 @@ xls_build(struct xls *x, struct xc_dom_image *dom, struct xls_shell *sh,
 	else if (xc_dom_boot_mem_init(dom) != 0)
 		goto out;
 	*what = "memory map";
-	if (xls_memmap(x, dom, sh->vif == XLV_AHEAD, e) != 0)
+	if (xls_memmap(x, dom,
+		sh->store_ahead		 ? XLS_STORE_AHEAD_PFN :
+		    sh->vif == XLV_AHEAD ? XLS_RING_PFN(0) :
+					   0,
+		e) != 0)
 		goto out;
 	*what = "build image";
 	if (xc_dom_build_image(dom) != 0)
 		goto out;
+	/* Introduced ahead: its store ring is the shell's, not this one. */
+	if (sh->store_ahead)
+		dom->xenstore_pfn = XLS_STORE_AHEAD_PFN;
 	*what = "boot image";
 	if (xc_dom_boot_image(dom) != 0)
+		goto out;
+	*what = "store ring";
+	if (sh->store_ahead &&
+	    xc_hvm_param_set(x->xch, sh->domid, HVM_PARAM_STORE_PFN,
+		XLS_STORE_AHEAD_PFN) != 0)
 		goto out;
 	*what = "grant table";
 	if (xc_dom_gnttab_init(dom) != 0)
@@ -858,7 +979,8 @@ xls_shell_fill(struct xls *x, struct store *st, struct xls_shell *sh,
 	}
 	if (xls_load(x, sh, kernel, cmdline, err, errlen) == -1)
 		return -1;
-	if (sh->store_pfn != XLS_STORE_PFN ||
+	if (sh->store_pfn !=
+		(sh->store_ahead ? XLS_STORE_AHEAD_PFN : XLS_STORE_PFN) ||
 	    sh->console_pfn != XLS_CONSOLE_PFN) {
 		snprintf(err, errlen,
 		    "domain %u: libxenguest put the store ring at %#" PRIx64
@@ -884,9 +1006,10 @@ xls_shell_fill(struct xls *x, struct store *st, struct xls_shell *sh,
 	}
 	sh->build_us = xls_us() - t0;
 	xls_mark(sh->domid, 0);
-	if (xls_introduce(st, sh, err, errlen) == -1)
+	if (!sh->store_ahead && xls_introduce(st, sh, err, errlen) == -1)
 		return -1;
 	sh->filled = 1;
+	xls_filled(sh->domid);
 	return 0;
 }
 

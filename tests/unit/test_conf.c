@@ -77,6 +77,7 @@ test_good_conf_sets_every_option(void **state)
 	assert_int_equal(c.shell_mib, 100);
 	assert_int_equal(c.shell_vif, CONF_SHELL_VIF_PLAIN);
 	assert_int_equal(c.shell_ram, CONF_SHELL_RAM_FILL);
+	assert_int_equal(c.shell_store, CONF_SHELL_STORE_FILL);
 	assert_int_equal(c.tcp_timeout_ms, 30000);
 	assert_int_equal(c.has_metrics, 1);
 	assert_addr(&c.metrics, AF_INET, "127.0.0.1", 9153);
@@ -110,6 +111,7 @@ test_defaults_listen_everywhere_on_53(void **state)
 	assert_int_equal(c.shell_mib, 1024);
 	assert_int_equal(c.shell_vif, CONF_SHELL_VIF_AHEAD);
 	assert_int_equal(c.shell_ram, CONF_SHELL_RAM_AHEAD);
+	assert_int_equal(c.shell_store, CONF_SHELL_STORE_AHEAD);
 	assert_int_equal(c.tcp_timeout_ms, 10000);
 	assert_int_equal(c.has_metrics, 0); /* off unless asked for */
 	assert_string_equal(c.statedir, "/var/lib/jitsud");

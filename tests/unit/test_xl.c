@@ -143,6 +143,14 @@ xlp_shapes(const struct zone_set *zs, int per_shape, uint32_t max_mib,
 	return 1;
 }
 
+/* xls.c's: no fills here. */
+void
+xls_on_fill(xls_fill_fn fn, void *arg)
+{
+	(void)fn;
+	(void)arg;
+}
+
 /* vm.c and handover.c, as xl.c sees them. */
 
 struct vm *

@@ -63,9 +63,11 @@ xls_shell_make(struct xls *x, struct store *st, uint32_t mem_mib, int flags,
 	sh->domid = next_domid++;
 	sh->mem_mib = mem_mib;
 	sh->ram_ahead = (flags & XLS_RAM_AHEAD) != 0;
-	snprintf(made + strlen(made), sizeof(made) - strlen(made), "%u:%u%s%s ",
-	    sh->domid, mem_mib, flags & XLS_NO_RDTSCP ? "r" : "",
-	    sh->ram_ahead ? "+ram" : "");
+	sh->store_ahead = (flags & XLS_STORE_AHEAD) != 0;
+	snprintf(made + strlen(made), sizeof(made) - strlen(made),
+	    "%u:%u%s%s%s ", sh->domid, mem_mib,
+	    flags & XLS_NO_RDTSCP ? "r" : "", sh->ram_ahead ? "+ram" : "",
+	    sh->store_ahead ? "+store" : "");
 	return 0;
 }
 
@@ -288,7 +290,7 @@ test_pool_fills_and_refills(void **state)
 	struct xls_shell sh;
 
 	(void)state;
-	assert_non_null(p = xlp_open(base, fake_st, 1, 2, 1, 0));
+	assert_non_null(p = xlp_open(base, fake_st, 1, 2, 1, 0, 0));
 	assert_int_equal(xlp_take(p, &s, &sh), -1); /* nothing wanted yet */
 	xlp_want(p, &s, 1);
 	run_for(1100); /* that take was a summon: quiet first */
@@ -327,7 +329,7 @@ test_shells_come_and_go_with_their_vifs(void **state)
 	char		 err[160];
 
 	(void)state;
-	assert_non_null(p = xlp_open(base, fake_st, 1, 2, 1, 0));
+	assert_non_null(p = xlp_open(base, fake_st, 1, 2, 1, 0, 0));
 	xlp_want(p, &s, 1);
 	settle();
 	assert_string_equal(made, "10:4 11:4 ");
@@ -364,7 +366,7 @@ test_pool_shells_get_their_ram_ahead(void **state)
 	char		 err[160];
 
 	(void)state;
-	assert_non_null(p = xlp_open(base, fake_st, 1, 1, 1, 1));
+	assert_non_null(p = xlp_open(base, fake_st, 1, 1, 1, 1, 0));
 	xlp_want(p, &s, 1);
 	settle();
 	assert_string_equal(made, "10:4r+ram ");
@@ -375,10 +377,37 @@ test_pool_shells_get_their_ram_ahead(void **state)
 	assert_string_equal(made, "10:4r+ram 11:4r ");
 	xlp_close(p);
 	made[0] = '\0';
-	assert_non_null(p = xlp_open(base, fake_st, 1, 1, 1, 0));
+	assert_non_null(p = xlp_open(base, fake_st, 1, 1, 1, 0, 0));
 	xlp_want(p, &s, 1);
 	settle();
 	assert_string_equal(made, "12:4r ");
+	xlp_close(p);
+}
+
+/*
+ * shell-store introduced: the pool's shells are introduced to
+ * xenstored as they are made, so that a fill's introduction, and what
+ * every watcher of @introduceDomain does then, leave the summon's path;
+ * one made on a summon's path is introduced by its fill as before.
+ */
+static void
+test_pool_shells_are_introduced_ahead(void **state)
+{
+	struct xlp	*p;
+	struct xlp_shape s = { .mem_mib = 4, .flags = 0 };
+	struct xls_shell sh;
+	char		 err[160];
+
+	(void)state;
+	assert_non_null(p = xlp_open(base, fake_st, 1, 1, 1, 1, 1));
+	xlp_want(p, &s, 1);
+	settle();
+	assert_string_equal(made, "10:4+ram+store ");
+	assert_int_equal(xlp_take(p, &s, &sh), 0);
+	assert_true(sh.store_ahead);
+	assert_int_equal(xlp_make_now(p, &s, &sh, err, sizeof(err)), 0);
+	assert_false(sh.store_ahead);
+	assert_string_equal(made, "10:4+ram+store 11:4 ");
 	xlp_close(p);
 }
 
@@ -392,7 +421,7 @@ test_want_drops_only_what_is_no_longer_wanted(void **state)
 	struct xls_shell sh;
 
 	(void)state;
-	assert_non_null(p = xlp_open(base, fake_st, 1, 1, 1, 0));
+	assert_non_null(p = xlp_open(base, fake_st, 1, 1, 1, 0, 0));
 	xlp_want(p, two, 2);
 	settle();
 	assert_string_equal(made, "10:4 11:16 ");
@@ -418,7 +447,7 @@ test_stale_shells_are_reaped_once(void **state)
 	doms[0].name = "stale-3";
 	doms[1].domid = 4;
 	doms[1].name = "www.example.org";
-	assert_non_null(p = xlp_open(base, fake_st, 1, 1, 1, 0));
+	assert_non_null(p = xlp_open(base, fake_st, 1, 1, 1, 0, 0));
 	xlp_want(p, &s, 1);
 	assert_string_equal(destroyed, "3 ");
 	xlp_want(p, &s, 1);
@@ -437,7 +466,7 @@ test_only_builder_one_reaps(void **state)
 	(void)state;
 	doms[0].domid = 3;
 	doms[0].name = "stale-3";
-	assert_non_null(p = xlp_open(base, fake_st, 2, 1, 1, 0));
+	assert_non_null(p = xlp_open(base, fake_st, 2, 1, 1, 0, 0));
 	xlp_want(p, &s, 1);
 	settle();
 	assert_string_equal(destroyed, "");
@@ -454,7 +483,7 @@ test_failed_make_waits(void **state)
 
 	(void)state;
 	fail_make = 1;
-	assert_non_null(p = xlp_open(base, fake_st, 1, 1, 1, 0));
+	assert_non_null(p = xlp_open(base, fake_st, 1, 1, 1, 0, 0));
 	xlp_want(p, &s, 1);
 	settle();
 	assert_string_equal(made, "");
@@ -470,8 +499,8 @@ test_no_pool_without_shells_or_store(void **state)
 	struct xls_shell sh;
 
 	(void)state;
-	assert_null(xlp_open(base, fake_st, 1, 0, 1, 0));
-	assert_null(xlp_open(base, NULL, 1, 1, 1, 0));
+	assert_null(xlp_open(base, fake_st, 1, 0, 1, 0, 0));
+	assert_null(xlp_open(base, NULL, 1, 1, 1, 0, 0));
 	assert_int_equal(xlp_take(NULL, &s, &sh), -1);
 	xlp_close(NULL);
 }
@@ -489,7 +518,7 @@ test_make_now_only_for_a_kept_shape(void **state)
 
 	(void)state;
 	assert_int_equal(xlp_make_now(NULL, &s, &sh, err, sizeof(err)), -1);
-	assert_non_null(p = xlp_open(base, fake_st, 1, 1, 1, 0));
+	assert_non_null(p = xlp_open(base, fake_st, 1, 1, 1, 0, 0));
 	assert_int_equal(xlp_make_now(p, &s, &sh, err, sizeof(err)), -1);
 	xlp_want(p, &s, 1);
 	settle();
@@ -520,7 +549,7 @@ test_vif_connected_ahead_for_a_kernel_that_adopts(void **state)
 	char		 err[160];
 
 	(void)state;
-	assert_non_null(p = xlp_open(base, fake_st, 1, 1, 1, 0));
+	assert_non_null(p = xlp_open(base, fake_st, 1, 1, 1, 0, 0));
 	xlp_want(p, &s, 1);
 	settle();
 	assert_string_equal(vifs, "+10* ");
@@ -549,7 +578,7 @@ test_vif_plain_when_the_conf_says_so(void **state)
 	struct xls_shell sh;
 
 	(void)state;
-	assert_non_null(p = xlp_open(base, fake_st, 1, 1, 0, 0));
+	assert_non_null(p = xlp_open(base, fake_st, 1, 1, 0, 0, 0));
 	xlp_want(p, s, 2);
 	settle();
 	assert_string_equal(vifs, "+10 ");
@@ -608,6 +637,8 @@ main(void)
 		    test_stale_shells_are_reaped_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_pool_shells_get_their_ram_ahead, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_pool_shells_are_introduced_ahead, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_only_builder_one_reaps,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failed_make_waits, setup,

@@ -147,18 +147,36 @@ sh_log_at=$(wc -c < /tmp/jitsud.log)
 cons_m=$(tb_xs_mark)
 tb_require shell-summon-serves 60 js_boot
 sh_ops=$(tail -n 1 "$TB_TMP/step.out")
+sh_end=$(tb_xs_mark)
 sh_total=${sh_ops#total=}
 sh_total=${sh_total%% *}
 tb_say "BENCH xs-ops-shell jitsud_shell_$(echo "$sh_ops" | tr ' ' '\n' | sed -n 1p)" \
     "jitsud_shell_$(echo "$sh_ops" | tr ' ' '\n' | sed -n 2p)"
 tb_step shell-summon-no-more-requests-than-libxl 1 sh -c \
     "echo 'libxl inline $js_total, shell $sh_total'; [ $sh_total -le $js_total ]"
+# The shell was introduced to xenstored as the pool made it (shell-store
+# introduced, the default): its summon announces no domain, so nobody
+# lists the domains (the conduit thread did; xenconsoled, which asks Xen
+# about each, read the console folders of the shells it had not met).
+# Until the first HTTP byte, before the pool makes the next shell.
+announced() {
+	sed -n "$((cons_m + 1)),${sh_end}p" /tmp/xenstored.trace | awk '
+	    $1 == "IN" && $5 == "INTRODUCE" { i++ }
+	    $1 == "IN" && $5 == "DIRECTORY" && $6 == "(/local/domain" { l++ }
+	    END {
+		printf "introductions %d, listings of /local/domain %d\n",
+		    i, l
+		exit (i + l != 0)
+	    }'
+}
+tb_step shell-summon-announces-nothing 1 announced
 # The console folder comes with the shell but for its port (xls.c), and
 # xenconsoled attaches on the port's one event: once it has (it writes
 # console/tty), its reads of the guest's console/ring-ref since the
-# query are one at the introduction (no port yet), one at the port, one
-# after its own tty write.  The folder written whole at the fill was an
-# event a node, each read again: eleven such reads and more.
+# query are one at the port and one after its own tty write (and one at
+# the introduction, no port yet, for a shell the fill introduces).  The
+# folder written whole at the fill was an event a node, each read again:
+# eleven such reads and more.
 # xs_count MARK TYPE PATH [TOKEN]: the requests of TYPE on PATH in the
 # trace since MARK (tb_xs_mark); with TOKEN, only those whose next field
 # (a watch's token) begins with it: jitsud's are "jitsud-N".
