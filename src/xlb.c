@@ -309,6 +309,28 @@ xlb_cmdline(const struct binding *b, int synjitsu)
 	return strdup(buf);
 }
 
+/*
+ * cmdline (malloc'd, freed here) with the vif connected ahead named:
+ * "jitsu.vif=MAC,BACKEND,TXREF,RXREF,TXPORT,RXPORT", what our libOS's
+ * netfront otherwise reads from its folder and waits for (netfront.c).
+ * Only for a vif netback had Connected before the guest was loaded, so
+ * the guest need not wait for it.  NULL out of memory.
+ */
+static char *
+xlb_vif_arg(char *cmdline, const struct xlv_nic *nic, const struct xls_vif *v)
+{
+	char *s;
+
+	if (asprintf(&s,
+		"%s jitsu.vif=%02x:%02x:%02x:%02x:%02x:%02x,%u,%u,%u,%u,%u",
+		cmdline, nic->mac[0], nic->mac[1], nic->mac[2], nic->mac[3],
+		nic->mac[4], nic->mac[5], 0u, v->tx_ref, v->rx_ref, v->tx_port,
+		v->rx_port) == -1)
+		s = NULL;
+	free(cmdline);
+	return s;
+}
+
 /* Per-VM state, in the builder. */
 
 static struct xlb_vm *
@@ -747,7 +769,7 @@ xlb_shell_create(struct xlb_vm *xv, const struct xl_cmd *c)
 	char		 err[160], *cmdline;
 	const char	*kernel = c->b.kernel_copy != NULL ? c->b.kernel_copy :
 							     binding_s(c->b.kernel);
-	int		 rc;
+	int		 rc, plugged = 0, plug_rc = 0;
 
 	if (c->paused || xlb_env->pool == NULL ||
 	    xlp_shape_of(&c->b, &shape) == -1)
@@ -770,7 +792,8 @@ xlb_shell_create(struct xlb_vm *xv, const struct xl_cmd *c)
 	/*
 	 * The vif before the kernel.  A pool's shell has its vif made
 	 * already (xlp.c): only the binding's keys are written, and
-	 * vifD.0, long made, is plugged before the unpause.  A shell made
+	 * vifD.0, long made, is plugged before the unpause (before the
+	 * fill when it was connected ahead: see below).  A shell made
 	 * on the spot gets its folders now, and netback makes vifD.0 while
 	 * the kernel is loaded.  Plugged after the unpause, it could lose a
 	 * race with the guest's netfront that costs up to a second (xlv.c
@@ -786,7 +809,26 @@ xlb_shell_create(struct xlb_vm *xv, const struct xl_cmd *c)
 		xlv_remove(xlb_env->store, xlb_env->base, sh.domid);
 		return -1;
 	}
-	if ((cmdline = xlb_cmdline(&c->b, xv->synjitsu)) == NULL)
+	/*
+	 * A vif connected ahead is plugged before the fill, so that when it
+	 * reads Connected then, the guest's command line can name it
+	 * (xlb_vif_arg) and the guest asks XenStore nothing about it.
+	 */
+	if (sh.vif == XLV_AHEAD) {
+		plugged = 1;
+		if ((plug_rc = xlv_plug_now(vif, err, sizeof(err))) == -1) {
+			log_warnx("%s: shell %u: %s; libxl builds it instead",
+			    xv->name, sh.domid, err);
+			xlv_close(vif);
+			xlv_remove(xlb_env->store, xlb_env->base, sh.domid);
+			xls_destroy(x, xlb_env->store, sh.domid);
+			return -1;
+		}
+	}
+	if ((cmdline = xlb_cmdline(&c->b, xv->synjitsu)) != NULL &&
+	    xlv_connected(vif))
+		cmdline = xlb_vif_arg(cmdline, &nic, &sh.ahead);
+	if (cmdline == NULL)
 		rc = -1, snprintf(err, sizeof(err), "out of memory");
 	else
 		rc = xls_shell_fill(x, xlb_env->store, &sh, kernel, cmdline,
@@ -810,7 +852,9 @@ xlb_shell_create(struct xlb_vm *xv, const struct xl_cmd *c)
 	    (unsigned long long)(sh.build_us / 1000),
 	    (unsigned long long)(sh.intro_us / 1000));
 	xlb_report_phase(xv, TL_CREATED);
-	switch (xlv_plug_now(vif, xv->error, sizeof(xv->error))) {
+	if (!plugged)
+		plug_rc = xlv_plug_now(vif, xv->error, sizeof(xv->error));
+	switch (plug_rc) {
 	case -1:
 		xld_build_failed(xv);
 		return 0;

@@ -170,6 +170,21 @@ announced() {
 	    }'
 }
 tb_step shell-summon-announces-nothing 1 announced
+# Connected when it was plugged, before the fill, the vif is named on
+# the guest's command line (jitsu.vif): the guest reads nothing of its
+# folder and waits for nothing of netback's (netfront.c).
+vif_told() {
+	sed -n "$((cons_m + 1)),${sh_end}p" /tmp/xenstored.trace | awk '
+	    $1 == "IN" && $5 == "READ" && $6 ~ /^\(device\/vif\// { r++ }
+	    $1 == "IN" && $5 == "WATCH" && $6 ~ /backend\/vif\/.*\/state$/ &&
+	    $7 !~ /^jitsud-/ { w++ }
+	    END {
+		printf "the guest read its vif folder %d times, watched " \
+		    "netback %d times\n", r, w
+		exit (r + w != 0)
+	    }'
+}
+tb_step shell-guest-told-its-vif 1 vif_told
 # The console folder comes with the shell but for its port (xls.c), and
 # xenconsoled attaches on the port's one event: once it has (it writes
 # console/tty), its reads of the guest's console/ring-ref since the

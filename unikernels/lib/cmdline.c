@@ -94,3 +94,31 @@ mac_parse(const char *s, uint8_t mac[6])
 	}
 	return 0;
 }
+
+int
+vif_arg_parse(const char *s, struct vif_arg *v)
+{
+	unsigned long *const num[5] = { &v->backend, &v->tx_ref, &v->rx_ref,
+		&v->tx_port, &v->rx_port };
+	char mac[18], *end;
+	size_t n = 0;
+	int i;
+
+	while (s[n] != '\0' && s[n] != ',')
+		n++;
+	if (n >= sizeof(mac))
+		return -UK_EINVAL;
+	memcpy(mac, s, n);
+	mac[n] = '\0';
+	if (mac_parse(mac, v->mac) != 0)
+		return -UK_EINVAL;
+	s += n;
+	for (i = 0; i < 5; i++) {
+		/* strtoul would take a sign or blanks: digits only. */
+		if (*s++ != ',' || *s < '0' || *s > '9')
+			return -UK_EINVAL;
+		*num[i] = strtoul(s, &end, 10);
+		s = end;
+	}
+	return *s == '\0' ? 0 : -UK_EINVAL;
+}

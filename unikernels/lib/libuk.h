@@ -49,6 +49,16 @@ int cmdline_find(const char *line, const char *key, char *buf, size_t size);
 /* A MAC address as XenStore and the command line write it, into 6 bytes;
  * -UK_EINVAL if malformed. */
 int mac_parse(const char *s, uint8_t mac[6]);
+/*
+ * A vif connected ahead as jitsud names it on the command line
+ * (jitsu.vif=MAC,BACKEND,TXREF,RXREF,TXPORT,RXPORT: decimal numbers,
+ * the MAC as mac_parse takes it); 0, or -UK_EINVAL if malformed.
+ */
+struct vif_arg {
+	uint8_t mac[6];
+	unsigned long backend, tx_ref, rx_ref, tx_port, rx_port;
+};
+int vif_arg_parse(const char *s, struct vif_arg *v);
 
 /* timer.c */
 

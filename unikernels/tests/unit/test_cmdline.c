@@ -128,6 +128,38 @@ test_mac_parse(void **state)
 	assert_int_equal(mac_parse("0g:16:3e:ab:0c:10", mac), -UK_EINVAL);
 }
 
+static void
+test_vif_arg_parse(void **state)
+{
+	struct vif_arg v;
+	static const uint8_t want[6] = { 0x00, 0x16, 0x3e, 0x4a, 0x05, 0x3c };
+
+	(void)state;
+	assert_int_equal(vif_arg_parse("00:16:3e:4a:05:3c,0,2,3,5,6", &v), 0);
+	assert_memory_equal(v.mac, want, 6);
+	assert_int_equal(v.backend, 0);
+	assert_int_equal(v.tx_ref, 2);
+	assert_int_equal(v.rx_ref, 3);
+	assert_int_equal(v.tx_port, 5);
+	assert_int_equal(v.rx_port, 6);
+	/* One number short, one too many, empty, signed, blank, no MAC. */
+	assert_int_equal(vif_arg_parse("00:16:3e:4a:05:3c,0,2,3,5", &v),
+	    -UK_EINVAL);
+	assert_int_equal(vif_arg_parse("00:16:3e:4a:05:3c,0,2,3,5,6,7", &v),
+	    -UK_EINVAL);
+	assert_int_equal(vif_arg_parse("00:16:3e:4a:05:3c,0,,3,5,6", &v),
+	    -UK_EINVAL);
+	assert_int_equal(vif_arg_parse("00:16:3e:4a:05:3c,0,-2,3,5,6", &v),
+	    -UK_EINVAL);
+	assert_int_equal(vif_arg_parse("00:16:3e:4a:05:3c,0, 2,3,5,6", &v),
+	    -UK_EINVAL);
+	assert_int_equal(vif_arg_parse("00:16:3e:4a:05,0,2,3,5,6", &v),
+	    -UK_EINVAL);
+	assert_int_equal(vif_arg_parse("", &v), -UK_EINVAL);
+	assert_int_equal(vif_arg_parse("00:16:3e:4a:05:3c,0,2,3,5,6x", &v),
+	    -UK_EINVAL);
+}
+
 int
 main(void)
 {
@@ -140,6 +172,7 @@ main(void)
 		cmocka_unit_test(test_value_too_long),
 		cmocka_unit_test(test_uk_cmdline_get_uses_platform_line),
 		cmocka_unit_test(test_mac_parse),
+		cmocka_unit_test(test_vif_arg_parse),
 	};
 
 	return cmocka_run_group_tests_name("cmdline", tests, NULL, NULL);
