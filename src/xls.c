@@ -210,6 +210,7 @@ xls_on_fill(xls_fill_fn fn, void *arg)
 	atomic_store(&xls_fill_fn_now, fn);
 }
 
+#if JITSUD_X86
 static void
 xls_filled(uint32_t domid)
 {
@@ -219,7 +220,6 @@ xls_filled(uint32_t domid)
 		fn(atomic_load(&xls_fill_arg), domid);
 }
 
-#if JITSUD_X86
 /*
  * From here to xls_name, x86 only: a shell is an x86 PVH domain
  * (the local APIC emulated, an e820 memory map, CPUID policies, x86's
