@@ -405,6 +405,32 @@ net_connect(const unsigned long *ahead, int told)
 }
 
 /*
+ * Up: say so, how (ahead: adopted, with how it was named), and what the
+ * handshake cost since t0, req0 and wait0 (xenstore_stats then).
+ */
+static void
+net_opened(const unsigned long *ahead, const char *how, uint64_t t0,
+    unsigned int req0, uint64_t wait0)
+{
+	unsigned int req1, waits;
+	uint64_t wait1;
+
+	net_up = 1;
+	if (ahead != NULL)
+		printf("netfront: adopted the vif connected ahead%s "
+		       "(tx port %lu, rx port %lu)\n",
+		    how, ahead[2], ahead[3]);
+	/* Where a boot's time goes: most of it is this handshake. */
+	xenstore_stats(&req1, &wait1, &waits);
+	/* The round trips since boot: what a change to the boot path
+	 * costs or saves (the nested uk-httpd test bounds them). */
+	printf("netfront: connected in %lu ms; %u XenStore requests "
+	       "waited %lu ms of it; %u round trips waited since boot\n",
+	    (unsigned long)((uk_now() - t0) / 1000000), req1 - req0,
+	    (unsigned long)((wait1 - wait0) / 1000000), waits);
+}
+
+/*
  * A vif connected ahead that the command line names (jitsu.vif): the
  * rings adopted as adopt does, with no XenStore request at all (the
  * folder's eight reads and the wait for netback's Connected were 11
@@ -415,23 +441,17 @@ net_open_told(const struct vif_arg *v, struct uk_netinfo *info)
 {
 	const unsigned long ahead[4] = { v->tx_ref, v->rx_ref, v->tx_port,
 		v->rx_port };
-	uint64_t t0 = uk_now();
-	unsigned int req, waits;
-	uint64_t wait;
+	unsigned int req0, waits;
+	uint64_t t0, wait0;
 	int rc;
 
 	memcpy(info->mac, v->mac, sizeof(v->mac));
 	backend_id = (domid_t)v->backend;
+	xenstore_stats(&req0, &wait0, &waits);
+	t0 = uk_now();
 	if ((rc = net_connect(ahead, 1)) != 0)
 		return rc;
-	net_up = 1;
-	printf("netfront: adopted the vif connected ahead, named on the "
-	       "command line (tx port %lu, rx port %lu)\n",
-	    ahead[2], ahead[3]);
-	xenstore_stats(&req, &wait, &waits);
-	printf("netfront: connected in %lu ms; 0 XenStore requests "
-	       "waited 0 ms of it; %u round trips waited since boot\n",
-	    (unsigned long)((uk_now() - t0) / 1000000), waits);
+	net_opened(ahead, ", named on the command line", t0, req0, wait0);
 	return 0;
 }
 
@@ -455,8 +475,8 @@ uk_net_open(struct uk_netinfo *info)
 	const size_t sizes[NET_NOPEN] = { sizeof(mac), sizeof(idbuf),
 		sizeof(backend), 16, 16, 16, 16, 16 };
 	unsigned long id, state, ahead[4];
-	uint64_t t0, wait0, wait1;
-	unsigned int req0, req1, waits;
+	uint64_t t0, wait0;
+	unsigned int req0, waits;
 	int rc, rcs[NET_NOPEN], i, adopting;
 	struct vif_arg told;
 	char arg[64];
@@ -491,19 +511,7 @@ uk_net_open(struct uk_netinfo *info)
 	t0 = uk_now();
 	if ((rc = net_connect(adopting ? ahead : NULL, 0)) != 0)
 		return rc;
-	net_up = 1;
-	if (adopting)
-		printf("netfront: adopted the vif connected ahead "
-		       "(tx port %lu, rx port %lu)\n",
-		    ahead[2], ahead[3]);
-	/* Where a boot's time goes: most of it is this handshake. */
-	xenstore_stats(&req1, &wait1, &waits);
-	/* The round trips since boot: what a change to the boot path
-	 * costs or saves (the nested uk-httpd test bounds them). */
-	printf("netfront: connected in %lu ms; %u XenStore requests "
-	       "waited %lu ms of it; %u round trips waited since boot\n",
-	    (unsigned long)((uk_now() - t0) / 1000000), req1 - req0,
-	    (unsigned long)((wait1 - wait0) / 1000000), waits);
+	net_opened(adopting ? ahead : NULL, "", t0, req0, wait0);
 	return 0;
 }
 
