@@ -358,7 +358,8 @@ struct xlv *xlv_open(struct store *, struct event_base *, uint32_t domid,
  * the watch, maybe at once), 0 not made yet or plugged already (the
  * watch goes on), -1 with err: then done never comes; close it.  A
  * premade vif's watch is set here, and only if vifD.0 is not made yet:
- * call it once the shell is filled.
+ * call it before the unpause (xlb.c: before the fill for a vif
+ * connected ahead, after it for the others).
  */
 int	    xlv_plug_now(struct xlv *, char *err, size_t errlen);
 /*

@@ -140,7 +140,9 @@ broker_filled(void *arg, uint32_t domid)
 	c->kind = BROKER_C_DOMAIN;
 	c->domid = domid;
 	if (brokers_send(b->bs, c) == -1)
-		log_warnx("conduit: the XenStore thread refused a command");
+		log_warnx("conduit: the XenStore thread refused domain %u; "
+			  "its requests are not watched",
+		    domid);
 }
 
 /* --- timers ------------------------------------------------------------ */

@@ -348,11 +348,12 @@ brokers_in(char **v, unsigned n, unsigned domid)
 }
 
 /*
- * Which watched domains went.  A domain shell (xls.c) is a domain that
- * xenstored was never told of (its fill introduces it): "not introduced"
- * alone would take every shell for gone at each release, and the next
- * introduction watch it again (a watch, two listings and two reports a
- * shell, each time a guest went).  So a domain is gone when its folder
+ * Which watched domains went.  A domain shell (xls.c) may be a domain
+ * that xenstored was never told of (with shell-store at-fill its fill
+ * introduces it): "not introduced" alone would take every such shell
+ * for gone at each release, and the next introduction watch it again
+ * (a watch, two listings and two reports a shell, each time a guest
+ * went).  So a domain is gone when its folder
  * is (the toolstack removes it once the domain is destroyed), or when
  * xenstored, which had been told of it, no longer knows it.
  */

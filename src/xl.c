@@ -449,13 +449,13 @@ xl_sigchld(int sig, short what, void *arg)
 			    i + 1);
 }
 
-/* Every builder keeps shells for the shapes these zones use (xlp.c). */
 void
 xl_on_fill(void (*fn)(void *, uint32_t), void *arg)
 {
 	xls_on_fill(fn, arg);
 }
 
+/* Every builder keeps shells for the shapes these zones use (xlp.c). */
 void
 xl_pool(const struct zone_set *zs)
 {

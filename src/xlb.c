@@ -311,10 +311,13 @@ xlb_cmdline(const struct binding *b, int synjitsu)
 
 /*
  * cmdline (malloc'd, freed here) with the vif connected ahead named:
- * "jitsu.vif=MAC,BACKEND,TXREF,RXREF,TXPORT,RXPORT", what our libOS's
- * netfront otherwise reads from its folder and waits for (netfront.c).
- * Only for a vif netback had Connected before the guest was loaded, so
- * the guest need not wait for it.  NULL out of memory.
+ * "jitsu.vif=MAC,BACKEND,TXREF,RXREF,TXPORT,RXPORT" (the backend is
+ * dom0), what our libOS's netfront otherwise reads from its folder and
+ * waits for (netfront.c).  Only for a vif netback had Connected before
+ * the guest was loaded, so the guest need not wait for it.  A line
+ * that would not fit the guest's (BINDING_CMDLINE_MAX, where a guest
+ * cuts it) goes without: cut, the last number could still parse.  NULL
+ * out of memory.
  */
 static char *
 xlb_vif_arg(char *cmdline, const struct xlv_nic *nic, const struct xls_vif *v)
@@ -327,6 +330,13 @@ xlb_vif_arg(char *cmdline, const struct xlv_nic *nic, const struct xls_vif *v)
 		nic->mac[4], nic->mac[5], 0u, v->tx_ref, v->rx_ref, v->tx_port,
 		v->rx_port) == -1)
 		s = NULL;
+	else if (strlen(s) >= BINDING_CMDLINE_MAX) {
+		log_debug("command line of %zu bytes: no room for jitsu.vif; "
+			  "the guest reads its vif from XenStore",
+		    strlen(cmdline));
+		free(s);
+		return cmdline;
+	}
 	free(cmdline);
 	return s;
 }

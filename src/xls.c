@@ -47,7 +47,8 @@
  * same, so that a fill writes only what names the guest and what
  * xenconsoled must see appear: the name (a shell is "jitsud-shell-P-D",
  * P the pid of the jitsud that made it, until then) and /vm/UUID/name,
- * then the introduction to xenstored, and the console's port.  The
+ * then the introduction to xenstored (unless the shell was introduced
+ * as it was made: XLS_STORE_AHEAD, below), and the console's port.  The
  * console folder comes with the shell but for its port: xenconsoled
  * looks at every domain it finds (at any domain's introduction or
  * release) and, given both ring-ref and port, would try to map a ring
@@ -288,7 +289,7 @@ xls_filled(uint32_t domid)
 #define XLS_POPULATE_BATCH  512
 
 static int xls_populate(struct xls *, struct xls_shell *, char *, size_t);
-static int xls_store_ahead(struct xls *, struct xls_shell *);
+static int xls_store_ahead(struct xls *, struct xls_shell *, char *, size_t);
 static int xls_introduce(struct store *, struct xls_shell *, char *, size_t);
 
 static uint64_t
@@ -474,10 +475,9 @@ xls_shell_make(struct xls *x, struct store *st, uint32_t mem_mib, int flags,
 		goto err;
 	if ((flags & XLS_RAM_AHEAD) && xls_populate(x, sh, err, errlen) == -1)
 		goto err;
-	if ((flags & XLS_STORE_AHEAD) && xls_store_ahead(x, sh) == -1) {
-		xls_err(err, errlen, "store ring", sh->domid);
+	if ((flags & XLS_STORE_AHEAD) &&
+	    xls_store_ahead(x, sh, err, errlen) == -1)
 		goto err;
-	}
 	xls_guest_of(sh, NULL, &g);
 	if (xls_write(st, &g, 0, xls_nodes) == -1) {
 		xls_err(err, errlen, "XenStore folders", sh->domid);
@@ -593,16 +593,17 @@ xls_grants(struct xls *x, uint32_t d)
 
 /* The store ring of a shell introduced ahead (see above). */
 static int
-xls_store_ahead(struct xls *x, struct xls_shell *sh)
+xls_store_ahead(struct xls *x, struct xls_shell *sh, char *err, size_t errlen)
 {
 	const uint32_t	ref = GNTTAB_RESERVED_XENSTORE;
 	const xen_pfn_t pfn = XLS_STORE_AHEAD_PFN;
 	char	       *p;
 
 	if ((p = xls_new_pages(x, sh->domid, pfn, 1)) == NULL ||
-	    xenforeignmemory_unmap(x->fmem, p, 1) != 0 ||
-	    xls_grant(x, sh->domid, &ref, &pfn, 1) != 0)
-		return -1;
+	    xenforeignmemory_unmap(x->fmem, p, 1) != 0)
+		return xls_err(err, errlen, "store ring page", sh->domid), -1;
+	if (xls_grant(x, sh->domid, &ref, &pfn, 1) != 0)
+		return xls_err(err, errlen, "store ring grant", sh->domid), -1;
 	sh->store_ahead = 1;
 	return 0;
 }
@@ -827,22 +828,28 @@ xls_build(struct xls *x, struct xc_dom_image *dom, struct xls_shell *sh,
 	*what = "build image";
 	if (xc_dom_build_image(dom) != 0)
 		goto out;
-	/* Introduced ahead: its store ring is the shell's, not this one. */
-	if (sh->store_ahead)
-		dom->xenstore_pfn = XLS_STORE_AHEAD_PFN;
+	/* Where libxenguest put its special pages (xls_shell_fill checks). */
+	sh->store_pfn = dom->xenstore_pfn;
+	sh->console_pfn = dom->console_pfn;
 	*what = "boot image";
 	if (xc_dom_boot_image(dom) != 0)
 		goto out;
-	*what = "store ring";
-	if (sh->store_ahead &&
-	    xc_hvm_param_set(x->xch, sh->domid, HVM_PARAM_STORE_PFN,
-		XLS_STORE_AHEAD_PFN) != 0)
-		goto out;
+	/*
+	 * Introduced ahead: the guest's store ring is the shell's, and its
+	 * grant entry, seeded as the shell was made, is left alone: xenstored
+	 * has it mapped, and Xen marked it in use, which libxenguest's
+	 * seeding would clear (it skips an entry whose frame is -1).
+	 */
+	*what = "HVM_PARAM_STORE_PFN";
+	if (sh->store_ahead) {
+		if (xc_hvm_param_set(x->xch, sh->domid, HVM_PARAM_STORE_PFN,
+			XLS_STORE_AHEAD_PFN) != 0)
+			goto out;
+		dom->xenstore_pfn = (xen_pfn_t)-1;
+	}
 	*what = "grant table";
 	if (xc_dom_gnttab_init(dom) != 0)
 		goto out;
-	sh->store_pfn = dom->xenstore_pfn;
-	sh->console_pfn = dom->console_pfn;
 	rc = 0;
 out:
 	/* e[] lives on this stack: xc_dom must not keep it. */
@@ -958,8 +965,10 @@ xls_introduce(struct store *st, struct xls_shell *sh, char *err, size_t errlen)
 {
 	uint64_t t0 = xls_us();
 
-	if (store_introduce(st, sh->domid, XLS_STORE_PFN, sh->store_port) ==
-	    -1) {
+	/* C xenstored maps grant entry 1; oxenstored maps this frame. */
+	if (store_introduce(st, sh->domid,
+		sh->store_ahead ? XLS_STORE_AHEAD_PFN : XLS_STORE_PFN,
+		sh->store_port) == -1) {
 		xls_err(err, errlen, "introduce to xenstored", sh->domid);
 		return -1;
 	}
@@ -979,13 +988,12 @@ xls_shell_fill(struct xls *x, struct store *st, struct xls_shell *sh,
 	}
 	if (xls_load(x, sh, kernel, cmdline, err, errlen) == -1)
 		return -1;
-	if (sh->store_pfn !=
-		(sh->store_ahead ? XLS_STORE_AHEAD_PFN : XLS_STORE_PFN) ||
+	if (sh->store_pfn != XLS_STORE_PFN ||
 	    sh->console_pfn != XLS_CONSOLE_PFN) {
 		snprintf(err, errlen,
 		    "domain %u: libxenguest put the store ring at %#" PRIx64
 		    " and the console's at %#" PRIx64 ", not where the "
-		    "shell's folders say",
+		    "shell's folders and memory map expect them",
 		    sh->domid, sh->store_pfn, sh->console_pfn);
 		return -1;
 	}

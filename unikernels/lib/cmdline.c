@@ -100,25 +100,31 @@ vif_arg_parse(const char *s, struct vif_arg *v)
 {
 	unsigned long *const num[5] = { &v->backend, &v->tx_ref, &v->rx_ref,
 		&v->tx_port, &v->rx_port };
-	char mac[18], *end;
-	size_t n = 0;
-	int i;
+	char mac[18];
+	size_t len = 0;
+	uint64_t n;
+	int i, digits;
 
-	while (s[n] != '\0' && s[n] != ',')
-		n++;
-	if (n >= sizeof(mac))
+	while (s[len] != '\0' && s[len] != ',')
+		len++;
+	if (len >= sizeof(mac))
 		return -UK_EINVAL;
-	memcpy(mac, s, n);
-	mac[n] = '\0';
+	memcpy(mac, s, len);
+	mac[len] = '\0';
 	if (mac_parse(mac, v->mac) != 0)
 		return -UK_EINVAL;
-	s += n;
+	s += len;
 	for (i = 0; i < 5; i++) {
-		/* strtoul would take a sign or blanks: digits only. */
+		/* Digits only (strtoul would take a sign or blanks), and
+		 * within 32 bits, as every field is: not strtoul's wrap. */
 		if (*s++ != ',' || *s < '0' || *s > '9')
 			return -UK_EINVAL;
-		*num[i] = strtoul(s, &end, 10);
-		s = end;
+		for (n = 0, digits = 0; *s >= '0' && *s <= '9'; s++) {
+			n = n * 10 + (uint64_t)(*s - '0');
+			if (++digits > 10 || n > 0xffffffffULL)
+				return -UK_EINVAL;
+		}
+		*num[i] = (unsigned long)n;
 	}
 	return *s == '\0' ? 0 : -UK_EINVAL;
 }

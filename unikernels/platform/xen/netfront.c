@@ -479,18 +479,18 @@ uk_net_open(struct uk_netinfo *info)
 	unsigned int req0, waits;
 	int rc, rcs[NET_NOPEN], i, adopting;
 	struct vif_arg told;
-	char arg[64];
+	char arg[96];
 
 	if (net_up)
 		return -UK_EBUSY;
 	/* Named on the command line: nothing to ask XenStore. */
-	if (uk_cmdline_get("jitsu.vif", arg, sizeof(arg)) > 0) {
-		if (vif_arg_parse(arg, &told) == 0)
-			return net_open_told(&told, info);
+	rc = uk_cmdline_get("jitsu.vif", arg, sizeof(arg));
+	if (rc > 0 && vif_arg_parse(arg, &told) == 0)
+		return net_open_told(&told, info);
+	if (rc != -UK_ENOENT)
 		printf("netfront: jitsu.vif=%s: not MAC,BACKEND,TXREF,RXREF,"
 		       "TXPORT,RXPORT; reading XenStore\n",
-		    arg);
-	}
+		    rc >= 0 ? arg : "(too long)");
 	if ((rc = uk_xs_read_all(paths, bufs, sizes, rcs, NET_NOPEN)) != 0)
 		return rc;
 	for (i = 0; i < 3; i++)

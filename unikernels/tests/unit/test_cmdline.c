@@ -158,6 +158,16 @@ test_vif_arg_parse(void **state)
 	assert_int_equal(vif_arg_parse("", &v), -UK_EINVAL);
 	assert_int_equal(vif_arg_parse("00:16:3e:4a:05:3c,0,2,3,5,6x", &v),
 	    -UK_EINVAL);
+	/* A field beyond 32 bits. */
+	assert_int_equal(vif_arg_parse("00:16:3e:4a:05:3c,0,2,3,5,4294967296",
+			     &v),
+	    -UK_EINVAL);
+	assert_int_equal(vif_arg_parse("00:16:3e:4a:05:3c,0,2,3,5,00000000006",
+			     &v),
+	    -UK_EINVAL);
+	assert_int_equal(vif_arg_parse("00:16:3e:4a:05:3c,0,2,3,5,4294967295",
+			     &v),
+	    0);
 }
 
 int
