@@ -779,7 +779,7 @@ xlb_shell_create(struct xlb_vm *xv, const struct xl_cmd *c)
 	char		 err[160], *cmdline;
 	const char	*kernel = c->b.kernel_copy != NULL ? c->b.kernel_copy :
 							     binding_s(c->b.kernel);
-	int		 rc, plugged = 0, plug_rc = 0;
+	int		 rc, plug_rc = 0;
 
 	if (c->paused || xlb_env->pool == NULL ||
 	    xlp_shape_of(&c->b, &shape) == -1)
@@ -825,7 +825,6 @@ xlb_shell_create(struct xlb_vm *xv, const struct xl_cmd *c)
 	 * (xlb_vif_arg) and the guest asks XenStore nothing about it.
 	 */
 	if (sh.vif == XLV_AHEAD) {
-		plugged = 1;
 		if ((plug_rc = xlv_plug_now(vif, err, sizeof(err))) == -1) {
 			log_warnx("%s: shell %u: %s; libxl builds it instead",
 			    xv->name, sh.domid, err);
@@ -862,7 +861,7 @@ xlb_shell_create(struct xlb_vm *xv, const struct xl_cmd *c)
 	    (unsigned long long)(sh.build_us / 1000),
 	    (unsigned long long)(sh.intro_us / 1000));
 	xlb_report_phase(xv, TL_CREATED);
-	if (!plugged)
+	if (sh.vif != XLV_AHEAD) /* else plugged above */
 		plug_rc = xlv_plug_now(vif, xv->error, sizeof(xv->error));
 	switch (plug_rc) {
 	case -1:

@@ -755,16 +755,21 @@ xls_populate(struct xls *x, struct xls_shell *sh, char *err, size_t errlen)
 /*
  * The guest's memory map (libxl's domain_construct_memmap for PVH, no
  * ACPI modules): low RAM, the special pages reserved, high RAM if any;
- * from `ours' (0: none) to the vif's rings' end, the pages a shell made
- * ahead reserved too.  xc_dom reads it too: it sizes hvm_start_info and
- * copies it there.
+ * the pages sh made ahead below them (its store ring, its vif's rings)
+ * reserved too, up to the rings' end.  xc_dom reads it too: it sizes
+ * hvm_start_info and copies it there.
  */
 static int
-xls_memmap(struct xls *x, struct xc_dom_image *dom, uint64_t ours,
+xls_memmap(struct xls *x, struct xc_dom_image *dom, const struct xls_shell *sh,
     struct e820entry e[4])
 {
+	uint64_t     ours = 0;
 	unsigned int n = 0;
 
+	if (sh->store_ahead)
+		ours = XLS_STORE_AHEAD_PFN;
+	else if (sh->vif == XLV_AHEAD)
+		ours = XLS_RING_PFN(0);
 	e[n++] = (struct e820entry){ 0, dom->lowmem_end, E820_RAM };
 	if (ours != 0)
 		e[n++] = (struct e820entry){ ours << XC_PAGE_SHIFT,
@@ -819,11 +824,7 @@ xls_build(struct xls *x, struct xc_dom_image *dom, struct xls_shell *sh,
 	else if (xc_dom_boot_mem_init(dom) != 0)
 		goto out;
 	*what = "memory map";
-	if (xls_memmap(x, dom,
-		sh->store_ahead		 ? XLS_STORE_AHEAD_PFN :
-		    sh->vif == XLV_AHEAD ? XLS_RING_PFN(0) :
-					   0,
-		e) != 0)
+	if (xls_memmap(x, dom, sh, e) != 0)
 		goto out;
 	*what = "build image";
 	if (xc_dom_build_image(dom) != 0)
